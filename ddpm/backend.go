@@ -1,0 +1,131 @@
+package ddpm
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+
+	"github.com/gomlx/gomlx/backends"
+	_ "github.com/gomlx/gomlx/backends/default" // Registers the XLA and pure-Go backends.
+)
+
+// Environment variables that choose the backend, in order of precedence.
+const (
+	// EnvBackend is GoMLX's own variable, e.g. "xla:cpu", "xla:/abs/path/plugin.so" or "go".
+	EnvBackend = "GOMLX_BACKEND"
+	// EnvPlugin names a PJRT plugin file (.so) to load with the XLA backend.
+	EnvPlugin = "DDPM_PJRT_PLUGIN"
+)
+
+// SetupCommand is the command that installs the project's XLA CPU plugin; errors point to it.
+const SetupCommand = "make setup"
+
+// pluginGlob is where `make setup` installs the OpenXLA CPU PJRT plugin (PyPI package
+// xla-cpu-pjrt), relative to the project's root.
+var pluginGlob = filepath.Join(".venv", "lib", "python3*", "site-packages", "xla_plugins", "xla_cpu_pjrt", "xla_cpu_pjrt.so")
+
+// BackendChoice is the backend configuration that NewBackend uses and where it came from.
+type BackendChoice struct {
+	// Config is the GoMLX backend configuration string, e.g. "xla:/abs/path/xla_cpu_pjrt.so".
+	Config string
+	// Source says why this configuration was chosen, for logs and error messages.
+	Source string
+}
+
+// ChooseBackend decides which backend NewBackend will create, without creating it:
+//
+//  1. $GOMLX_BACKEND when set;
+//  2. $DDPM_PJRT_PLUGIN when set (a plugin file for the XLA backend);
+//  3. the plugin that `make setup` installed in the project's .venv, searched from the current
+//     directory upwards and from this package's source directory upwards;
+//  4. GoMLX's XLA backend with its "cpu" plugin, searched in $PJRT_PLUGIN_LIBRARY_PATH and the
+//     standard places (GoMLX may try to download it unless $GOMLX_NO_AUTO_INSTALL is set).
+//
+// An absolute plugin path also disables GoMLX's auto-install, which needs GitHub.
+func ChooseBackend() (BackendChoice, error) {
+	if cfg := os.Getenv(EnvBackend); cfg != "" {
+		return BackendChoice{Config: cfg, Source: "$" + EnvBackend}, nil
+	}
+	if p := os.Getenv(EnvPlugin); p != "" {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return BackendChoice{}, fmt.Errorf("$%s=%q: %w", EnvPlugin, p, err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return BackendChoice{}, fmt.Errorf("$%s=%q: plugin file not found: %w", EnvPlugin, p, err)
+		}
+		return BackendChoice{Config: xlaConfig(abs), Source: "$" + EnvPlugin}, nil
+	}
+	if p, ok := findProjectPlugin(); ok {
+		return BackendChoice{Config: xlaConfig(p), Source: "project plugin installed by `" + SetupCommand + "`"}, nil
+	}
+	return BackendChoice{Config: "xla:cpu", Source: "GoMLX's default plugin search (no project plugin found: run `" + SetupCommand + "`)"}, nil
+}
+
+// xlaConfig is the backend configuration for a PJRT CPU plugin given by path. CPU plugins share
+// host memory with Go, which GoMLX only assumes for a plugin named "cpu": say so explicitly.
+func xlaConfig(pluginPath string) string {
+	return "xla:" + pluginPath + ",shared_buffers"
+}
+
+// NewBackend creates the backend chosen by ChooseBackend. Its error says which configuration failed
+// and which command installs the plugin.
+func NewBackend() (backends.Backend, error) {
+	choice, err := ChooseBackend()
+	if err != nil {
+		return nil, err
+	}
+	return newBackendWithConfig(choice)
+}
+
+// MustNewBackend is NewBackend for programs and notebooks that cannot go on without a backend.
+func MustNewBackend() backends.Backend {
+	b, err := NewBackend()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) {
+	defer func() { // GoMLX panics on an unknown backend name.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("backend %q (from %s): %v; run `%s` to install the XLA CPU plugin", choice.Config, choice.Source, r, SetupCommand)
+		}
+	}()
+	b, err = backends.NewWithConfig(choice.Config)
+	if err != nil {
+		return nil, fmt.Errorf("backend %q (from %s) could not be loaded: %w; run `%s` to install the XLA CPU plugin", choice.Config, choice.Source, err, SetupCommand)
+	}
+	return b, nil
+}
+
+// findProjectPlugin looks for the plugin installed by `make setup`, from the working directory
+// upwards (a checkout of this project, or a notebook inside it), then from this source file's
+// directory upwards (a program built from the checkout but run elsewhere).
+func findProjectPlugin() (string, bool) {
+	var starts []string
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	if _, file, _, ok := runtime.Caller(0); ok {
+		starts = append(starts, filepath.Dir(file))
+	}
+	for _, dir := range starts {
+		for {
+			matches, _ := filepath.Glob(filepath.Join(dir, pluginGlob))
+			if len(matches) > 0 {
+				sort.Strings(matches)
+				return matches[len(matches)-1], true
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				break
+			}
+			dir = parent
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,203 @@
+package ddpm
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Schedule names accepted by NewSchedule.
+const (
+	ScheduleLinear = "linear"
+	ScheduleCosine = "cosine"
+)
+
+// The paper's linear schedule (Ho et al. 2020, section 4) and the cosine schedule of Nichol and
+// Dhariwal (2021, "Improved DDPM"), with their published constants.
+const (
+	PaperT           = 1000
+	LinearBetaStart  = 1e-4
+	LinearBetaEnd    = 0.02
+	CosineOffset     = 0.008
+	CosineMaxBeta    = 0.999
+)
+
+// Schedule holds the variances β_t of the forward process and every quantity derived from them.
+//
+// Every table has T+1 entries and is indexed by the paper's time step t = 1..T. Index 0 holds the
+// boundary t = 0: β_0 = 0, α_0 = ᾱ_0 = 1, so that AlphaBarPrev[t] = AlphaBar[t-1] holds for t ≥ 1.
+type Schedule struct {
+	Name string // "linear", "cosine" or the name given to ScheduleFromBetas.
+	T    int    // Number of diffusion steps.
+
+	Beta         []float64 // β_t, the variance of q(x_t | x_{t−1}).
+	Alpha        []float64 // α_t = 1 − β_t.
+	AlphaBar     []float64 // ᾱ_t = ∏_{s≤t} α_s.
+	AlphaBarPrev []float64 // ᾱ_{t−1} (1 at t = 0 and t = 1).
+
+	SqrtAlphaBar          []float64 // √ᾱ_t: scale of x_0 in q(x_t | x_0).
+	SqrtOneMinusAlphaBar  []float64 // √(1−ᾱ_t): standard deviation of q(x_t | x_0).
+	SqrtRecipAlpha        []float64 // 1/√α_t: the outer factor of Algorithm 2.
+	SqrtRecipAlphaBar     []float64 // 1/√ᾱ_t: x̂_0 = x_t/√ᾱ_t − √(1/ᾱ_t − 1) ε.
+	SqrtRecipAlphaBarM1   []float64 // √(1/ᾱ_t − 1).
+	EpsCoef               []float64 // (1−α_t)/√(1−ᾱ_t): the weight of ε_θ in Algorithm 2.
+	PosteriorVariance     []float64 // β̃_t = β_t (1−ᾱ_{t−1})/(1−ᾱ_t); 0 at t = 1.
+	PosteriorLogVarClip   []float64 // log β̃_t with β̃_1 replaced by β̃_2 (β̃_1 = 0 has no log).
+	PosteriorMeanCoefX0   []float64 // β_t √ᾱ_{t−1}/(1−ᾱ_t): weight of x_0 in the posterior mean.
+	PosteriorMeanCoefXt   []float64 // (1−ᾱ_{t−1}) √α_t/(1−ᾱ_t): weight of x_t in the posterior mean.
+	LogBeta               []float64 // log β_t (−Inf at t = 0).
+}
+
+// NewSchedule returns the named schedule with its published constants and T steps:
+// "linear" (β from 1e-4 to 0.02, Ho et al.) or "cosine" (s = 0.008, β capped at 0.999, Nichol and
+// Dhariwal).
+func NewSchedule(name string, T int) (*Schedule, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case ScheduleLinear:
+		return LinearSchedule(T, LinearBetaStart, LinearBetaEnd)
+	case ScheduleCosine:
+		return CosineSchedule(T, CosineOffset, CosineMaxBeta)
+	default:
+		return nil, fmt.Errorf("unknown schedule %q: valid schedules are %q and %q", name, ScheduleLinear, ScheduleCosine)
+	}
+}
+
+// MustNewSchedule is NewSchedule for notebooks and tests; it panics on a bad configuration.
+func MustNewSchedule(name string, T int) *Schedule {
+	s, err := NewSchedule(name, T)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// LinearSchedule has β_t spaced linearly from betaStart (t = 1) to betaEnd (t = T).
+func LinearSchedule(T int, betaStart, betaEnd float64) (*Schedule, error) {
+	if err := checkT(T); err != nil {
+		return nil, err
+	}
+	betas := make([]float64, T)
+	for i := range betas {
+		if T == 1 {
+			betas[i] = betaStart
+			continue
+		}
+		betas[i] = betaStart + (betaEnd-betaStart)*float64(i)/float64(T-1)
+	}
+	s, err := ScheduleFromBetas(ScheduleLinear, betas)
+	if err != nil {
+		return nil, fmt.Errorf("linear schedule with beta_start=%g, beta_end=%g: %w", betaStart, betaEnd, err)
+	}
+	return s, nil
+}
+
+// CosineAlphaBar is the closed form of the cosine schedule: ᾱ(t) = f(t)/f(0) with
+// f(t) = cos²(π/2 · (t/T + s)/(1 + s)).
+func CosineAlphaBar(t, T int, s float64) float64 {
+	f := func(t int) float64 {
+		c := math.Cos(math.Pi / 2 * (float64(t)/float64(T) + s) / (1 + s))
+		return c * c
+	}
+	return f(t) / f(0)
+}
+
+// CosineSchedule derives β_t = 1 − ᾱ(t)/ᾱ(t−1) from the closed form of ᾱ, capped at maxBeta to
+// avoid the singularity at t = T.
+func CosineSchedule(T int, s, maxBeta float64) (*Schedule, error) {
+	if err := checkT(T); err != nil {
+		return nil, err
+	}
+	if !(s > 0) {
+		return nil, fmt.Errorf("cosine schedule offset s=%g: it must be > 0", s)
+	}
+	if !(maxBeta > 0 && maxBeta < 1) {
+		return nil, fmt.Errorf("cosine schedule max beta %g: it must be in (0, 1)", maxBeta)
+	}
+	betas := make([]float64, T)
+	for t := 1; t <= T; t++ {
+		betas[t-1] = min(1-CosineAlphaBar(t, T, s)/CosineAlphaBar(t-1, T, s), maxBeta)
+	}
+	return ScheduleFromBetas(ScheduleCosine, betas)
+}
+
+// ScheduleFromBetas builds a schedule from β_1..β_T; each must lie in the open interval (0, 1).
+func ScheduleFromBetas(name string, betas []float64) (*Schedule, error) {
+	T := len(betas)
+	if err := checkT(T); err != nil {
+		return nil, err
+	}
+	for i, b := range betas {
+		if !(b > 0 && b < 1) {
+			return nil, fmt.Errorf("beta_%d = %g: every beta must be in the open interval (0, 1)", i+1, b)
+		}
+	}
+	s := &Schedule{Name: name, T: T}
+	s.Beta = append([]float64{0}, betas...)
+	n := T + 1
+	tables := []*[]float64{&s.Alpha, &s.AlphaBar, &s.AlphaBarPrev, &s.SqrtAlphaBar, &s.SqrtOneMinusAlphaBar,
+		&s.SqrtRecipAlpha, &s.SqrtRecipAlphaBar, &s.SqrtRecipAlphaBarM1, &s.EpsCoef, &s.PosteriorVariance,
+		&s.PosteriorLogVarClip, &s.PosteriorMeanCoefX0, &s.PosteriorMeanCoefXt, &s.LogBeta}
+	for _, tbl := range tables {
+		*tbl = make([]float64, n)
+	}
+	s.Alpha[0], s.AlphaBar[0], s.AlphaBarPrev[0] = 1, 1, 1
+	s.SqrtAlphaBar[0], s.SqrtRecipAlpha[0], s.SqrtRecipAlphaBar[0] = 1, 1, 1
+	s.LogBeta[0] = math.Inf(-1)
+	for t := 1; t <= T; t++ {
+		beta := s.Beta[t]
+		s.Alpha[t] = 1 - beta
+		s.AlphaBarPrev[t] = s.AlphaBar[t-1]
+		s.AlphaBar[t] = s.AlphaBar[t-1] * s.Alpha[t]
+		ab, abPrev := s.AlphaBar[t], s.AlphaBarPrev[t]
+		s.SqrtAlphaBar[t] = math.Sqrt(ab)
+		s.SqrtOneMinusAlphaBar[t] = math.Sqrt(1 - ab)
+		s.SqrtRecipAlpha[t] = 1 / math.Sqrt(s.Alpha[t])
+		s.SqrtRecipAlphaBar[t] = 1 / math.Sqrt(ab)
+		s.SqrtRecipAlphaBarM1[t] = math.Sqrt(1/ab - 1)
+		s.EpsCoef[t] = beta / math.Sqrt(1-ab)
+		s.PosteriorVariance[t] = beta * (1 - abPrev) / (1 - ab)
+		s.PosteriorMeanCoefX0[t] = beta * math.Sqrt(abPrev) / (1 - ab)
+		s.PosteriorMeanCoefXt[t] = (1 - abPrev) * math.Sqrt(s.Alpha[t]) / (1 - ab)
+		s.LogBeta[t] = math.Log(beta)
+	}
+	for t := 1; t <= T; t++ {
+		v := s.PosteriorVariance[t]
+		if t == 1 {
+			// β̃_1 = 0; like the paper's code, use β̃_2 (or β_1 when T = 1) for its log.
+			v = s.Beta[1]
+			if T > 1 {
+				v = s.PosteriorVariance[2]
+			}
+		}
+		s.PosteriorLogVarClip[t] = math.Log(v)
+	}
+	return s, nil
+}
+
+// SNR returns the signal-to-noise ratio of q(x_t | x_0), ᾱ_t/(1−ᾱ_t), for t = 1..T (index t−1).
+func (s *Schedule) SNR() []float64 {
+	snr := make([]float64, s.T)
+	for t := 1; t <= s.T; t++ {
+		snr[t-1] = s.AlphaBar[t] / (1 - s.AlphaBar[t])
+	}
+	return snr
+}
+
+// Steps returns the values of table at t = 1..T, dropping the t = 0 boundary: handy for plots.
+func Steps(table []float64) []float64 { return slices.Clone(table[1:]) }
+
+// CheckStep returns an error unless 1 ≤ t ≤ T.
+func (s *Schedule) CheckStep(t int) error {
+	if t < 1 || t > s.T {
+		return fmt.Errorf("time step t=%d is outside 1..%d of the %s schedule", t, s.T, s.Name)
+	}
+	return nil
+}
+
+func checkT(T int) error {
+	if T < 1 {
+		return fmt.Errorf("number of diffusion steps T=%d: it must be at least 1", T)
+	}
+	return nil
+}
