@@ -10,15 +10,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// steps returns a [batch] int32 tensor with every example at step t.
-func steps(batch, t int) *tensors.Tensor {
-	ts := make([]int32, batch)
-	for i := range ts {
-		ts[i] = int32(t)
-	}
-	return tensors.FromValue(ts)
-}
-
 func normals(rng *rand.Rand, n int) []float64 {
 	z := make([]float64, n)
 	for i := range z {
@@ -108,9 +99,9 @@ func TestChainedStepsMatchClosedForm(t *testing.T) {
 	done := 0
 	for _, tt := range []int{1, 10, 100, 500, 1000} {
 		for ; done < tt; done++ {
-			chain = step.MustExec1(chain, steps(n, done+1), noiseTensor())
+			chain = step.MustExec1(chain, StepTensor(n, done+1), noiseTensor())
 		}
-		oneShot := closed.MustExec1(tensors.FromFlatDataAndDimensions(x0, n, dim), steps(n, tt), noiseTensor())
+		oneShot := closed.MustExec1(tensors.FromFlatDataAndDimensions(x0, n, dim), StepTensor(n, tt), noiseTensor())
 		chainData, oneShotData := tensors.MustCopyFlatData[float32](chain), tensors.MustCopyFlatData[float32](oneShot)
 		wantVar := 1 - s.AlphaBar[tt]
 		seMean := math.Sqrt(wantVar / n)

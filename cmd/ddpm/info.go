@@ -1,0 +1,26 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+func runInfo(args []string) error {
+	fs := flag.NewFlagSet("info", flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	choice, err := ddpm.ChooseBackend()
+	if err != nil {
+		return err
+	}
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer backend.Finalize()
+	fmt.Printf("backend:   %s\nchosen by: %s\nconfig:    %s\n", backend.Description(), choice.Source, choice.Config)
+	return nil
+}

@@ -1,0 +1,35 @@
+// Package course holds the small helpers that the notebooks share: showing figures inline and
+// checking the text's claims numerically.
+//
+// A check that fails panics, which makes the notebook's cell fail; the project's notebook runner
+// (scripts/notebooks.py) turns that into a failed test.
+package course
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/janpfeifer/gonb/gonbui"
+)
+
+// Show displays a PNG inline in the notebook; it panics on err so a broken figure fails the cell.
+func Show(png []byte, err error) {
+	if err != nil {
+		panic(fmt.Sprintf("figure: %v", err))
+	}
+	gonbui.DisplayPNG(png)
+}
+
+// Check states a claim, prints it with a tick when it holds, and panics when it does not.
+func Check(claim string, holds bool, detailFormat string, args ...any) {
+	detail := fmt.Sprintf(detailFormat, args...)
+	if !holds {
+		panic(fmt.Sprintf("CHECK FAILED: %s (%s)", claim, detail))
+	}
+	fmt.Printf("✓ %s (%s)\n", claim, detail)
+}
+
+// Near checks |got − want| ≤ tol.
+func Near(claim string, got, want, tol float64) {
+	Check(claim, math.Abs(got-want) <= tol, "got %.6g, want %.6g ± %.2g", got, want, tol)
+}

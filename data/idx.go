@@ -1,0 +1,154 @@
+package data
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// IDX magic numbers: two zero bytes, the element type (0x08 = unsigned byte) and the rank.
+const (
+	idxMagicImages = 0x00000803
+	idxMagicLabels = 0x00000801
+)
+
+// Images is a batch of 8-bit images, stored row-major as [N, Height, Width, Channels].
+type Images struct {
+	N, Height, Width, Channels int
+	Pixels                     []uint8
+}
+
+// Size is the number of values of one image.
+func (im *Images) Size() int { return im.Height * im.Width * im.Channels }
+
+// Image returns the pixels of image i, [Height, Width, Channels], sharing memory with im.
+func (im *Images) Image(i int) []uint8 { return im.Pixels[i*im.Size() : (i+1)*im.Size()] }
+
+// Scaled returns images i0..i1−1 as float32 scaled from {0..255} to [−1, 1], as the paper does.
+func (im *Images) Scaled(i0, i1 int) []float32 {
+	src := im.Pixels[i0*im.Size() : i1*im.Size()]
+	out := make([]float32, len(src))
+	for i, p := range src {
+		out[i] = float32(p)/127.5 - 1
+	}
+	return out
+}
+
+// ReadIDXImages reads an IDX file of unsigned-byte images (rank 3, [N, rows, cols]), compressed with
+// gzip or not. Errors name the file and the byte offset where the data stopped making sense.
+func ReadIDXImages(path string) (*Images, error) {
+	var im *Images
+	err := readIDX(path, func(r *offsetReader) error {
+		dims, err := readIDXHeader(r, idxMagicImages, 3)
+		if err != nil {
+			return err
+		}
+		im = &Images{N: dims[0], Height: dims[1], Width: dims[2], Channels: 1}
+		im.Pixels = make([]uint8, im.N*im.Size())
+		if err := r.readFull(im.Pixels, "pixels of image %d of %d", func(n int) []any { return []any{n/im.Size() + 1, im.N} }); err != nil {
+			return err
+		}
+		return nil
+	})
+	return im, err
+}
+
+// ReadIDXLabels reads an IDX file of unsigned-byte labels (rank 1), compressed with gzip or not.
+func ReadIDXLabels(path string) ([]uint8, error) {
+	var labels []uint8
+	err := readIDX(path, func(r *offsetReader) error {
+		dims, err := readIDXHeader(r, idxMagicLabels, 1)
+		if err != nil {
+			return err
+		}
+		labels = make([]uint8, dims[0])
+		return r.readFull(labels, "label %d of %d", func(n int) []any { return []any{n + 1, dims[0]} })
+	})
+	return labels, err
+}
+
+// maxIDXElements bounds the header's dimensions so that a corrupt header can't ask for terabytes.
+const maxIDXElements = 1 << 31
+
+func readIDX(path string, body func(r *offsetReader) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var src io.Reader = bufio.NewReader(f)
+	if peek, _ := src.(*bufio.Reader).Peek(2); len(peek) == 2 && peek[0] == 0x1f && peek[1] == 0x8b {
+		gz, err := gzip.NewReader(src)
+		if err != nil {
+			return fmt.Errorf("file %s: bad gzip header: %w", path, err)
+		}
+		defer gz.Close()
+		src = gz
+	}
+	r := &offsetReader{r: src}
+	if err := body(r); err != nil {
+		return fmt.Errorf("file %s: %w", path, err)
+	}
+	// Read to the end: gzip verifies its checksum and length there, and extra bytes mean the header
+	// does not describe the file.
+	extra, err := io.Copy(io.Discard, src)
+	if err != nil {
+		return fmt.Errorf("file %s: corrupt or truncated after offset %d (uncompressed): %w", path, r.offset, err)
+	}
+	if extra > 0 {
+		return fmt.Errorf("file %s: %d unexpected bytes after the data that ends at offset %d (uncompressed)", path, extra, r.offset)
+	}
+	return nil
+}
+
+func readIDXHeader(r *offsetReader, wantMagic uint32, rank int) ([]int, error) {
+	header := make([]byte, 4*(rank+1))
+	if err := r.readFull(header[:4], "IDX magic number", nil); err != nil {
+		return nil, err
+	}
+	if magic := binary.BigEndian.Uint32(header); magic != wantMagic {
+		return nil, fmt.Errorf("offset 0: magic number 0x%08x, want 0x%08x (an IDX file of unsigned bytes, rank %d)", magic, wantMagic, rank)
+	}
+	if err := r.readFull(header[4:], "IDX header", nil); err != nil {
+		return nil, err
+	}
+	dims := make([]int, rank)
+	total := 1
+	for i := range dims {
+		dims[i] = int(binary.BigEndian.Uint32(header[4*(i+1):]))
+		total *= max(dims[i], 1)
+		if dims[i] == 0 || total > maxIDXElements {
+			return nil, fmt.Errorf("offset %d: dimension %d = %d is not plausible", 4*(i+1), i, dims[i])
+		}
+	}
+	return dims, nil
+}
+
+// offsetReader counts the bytes read so that errors can say where a file was cut short.
+type offsetReader struct {
+	r      io.Reader
+	offset int64
+}
+
+// readFull fills buf; on a short read the error gives the offset and what was being read,
+// formatted with what(bytesRead).
+func (r *offsetReader) readFull(buf []byte, format string, what func(n int) []any) error {
+	n, err := io.ReadFull(r.r, buf)
+	r.offset += int64(n)
+	if err == nil {
+		return nil
+	}
+	var args []any
+	if what != nil {
+		args = what(n)
+	}
+	desc := fmt.Sprintf(format, args...)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("truncated at offset %d (uncompressed) while reading %s", r.offset, desc)
+	}
+	return fmt.Errorf("offset %d (uncompressed), reading %s: %w", r.offset, desc, err)
+}

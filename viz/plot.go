@@ -1,0 +1,86 @@
+package viz
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Series is one line of a plot.
+type Series struct {
+	Name string
+	X, Y []float64
+}
+
+// Plot describes a line plot. Width and Height are in points (1/72 inch); zero means 480×300.
+type Plot struct {
+	Title, XLabel, YLabel string
+	LogY                  bool
+	Width, Height         float64
+	Series                []Series
+}
+
+// palette holds colours that stay distinct when printed in grey.
+var palette = []color.Color{
+	color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
+	color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+	color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
+	color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
+	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
+}
+
+// PNG renders the plot at twice its size in points, for sharp figures on screens.
+func (p Plot) PNG() ([]byte, error) {
+	pl := plot.New()
+	pl.Title.Text = p.Title
+	pl.X.Label.Text = p.XLabel
+	pl.Y.Label.Text = p.YLabel
+	if p.LogY {
+		pl.Y.Scale = plot.LogScale{}
+		pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	pl.Add(plotter.NewGrid())
+	for i, s := range p.Series {
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("plot %q: series %q has %d x values and %d y values", p.Title, s.Name, len(s.X), len(s.Y))
+		}
+		xys := make(plotter.XYs, len(s.X))
+		for j := range s.X {
+			xys[j].X, xys[j].Y = s.X[j], s.Y[j]
+			if p.LogY && !(s.Y[j] > 0) {
+				return nil, fmt.Errorf("plot %q: series %q has y[%d] = %g, which a log scale cannot show", p.Title, s.Name, j, s.Y[j])
+			}
+		}
+		line, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
+		}
+		line.Color = palette[i%len(palette)]
+		line.Width = vg.Points(1.5)
+		pl.Add(line)
+		if s.Name != "" {
+			pl.Legend.Add(s.Name, line)
+		}
+	}
+	pl.Legend.Top = true
+	w, h := p.Width, p.Height
+	if w == 0 {
+		w = 480
+	}
+	if h == 0 {
+		h = 300
+	}
+	canvas := vgimg.NewWith(vgimg.UseWH(vg.Points(w), vg.Points(h)), vgimg.UseDPI(144))
+	pl.Draw(draw.New(canvas))
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: canvas}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("plot %q: %w", p.Title, err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,65 @@
+package viz
+
+import (
+	"bytes"
+	"image/png"
+	"strings"
+	"testing"
+)
+
+func TestGridPlacesPixelsAndClips(t *testing.T) {
+	// Two 2×2 grey images: the first black to white, the second out of range on both sides.
+	g := Grid{Pixels: []float32{-1, 0, 0.5, 1, -3, 3, 0, 0}, N: 2, Height: 2, Width: 2, Channels: 1, Cols: 2, Scale: 3}
+	img, err := g.Image()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantW := 2*2*3 + 3*gridGap
+	if b := img.Bounds(); b.Dx() != wantW || b.Dy() != 2*3+2*gridGap {
+		t.Fatalf("grid is %v, want %dx%d", b, wantW, 2*3+2*gridGap)
+	}
+	check := func(x, y int, want uint8) {
+		t.Helper()
+		if got := img.RGBAAt(x, y).R; got != want {
+			t.Errorf("pixel (%d,%d) = %d, want %d", x, y, got, want)
+		}
+	}
+	check(gridGap, gridGap, 0)       // −1 → black
+	check(gridGap+3, gridGap, 128)   // 0 → mid grey
+	check(gridGap+5, gridGap+5, 255) // 1 → white (scaled: the whole 3×3 block)
+	x1 := 2*gridGap + 2*3            // second image
+	check(x1, gridGap, 0)            // −3 clipped to black
+	check(x1+3, gridGap, 255)        // 3 clipped to white
+	check(0, 0, 255)                 // white background in the gap
+	if _, err := (Grid{Pixels: []float32{1}, N: 2, Height: 1, Width: 1, Channels: 1}).Image(); err == nil ||
+		!strings.Contains(err.Error(), "1 values for 2 images") {
+		t.Errorf("wrong pixel count: error %v", err)
+	}
+}
+
+func TestGridCaptionsAndPlotEncodePNG(t *testing.T) {
+	g := Grid{Pixels: make([]float32, 3*28*28), N: 3, Height: 28, Width: 28, Channels: 1, Captions: []string{"t=0", "t=10", "t=100"}}
+	data, err := g.PNG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+		t.Fatalf("grid PNG does not decode: %v", err)
+	}
+	p := Plot{Title: "x", LogY: true, Series: []Series{{Name: "a", X: []float64{1, 2, 3}, Y: []float64{1, 10, 100}}}}
+	data, err = p.PNG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("plot PNG does not decode: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 960 || b.Dy() != 600 {
+		t.Errorf("plot is %v, want 960x600 (480x300 points at 144 dpi)", b)
+	}
+	p.Series[0].Y[0] = 0
+	if _, err := p.PNG(); err == nil || !strings.Contains(err.Error(), "y[0] = 0") {
+		t.Errorf("log plot of 0: error %v", err)
+	}
+}
