@@ -27,6 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DOCS = ROOT / "docs"
 BUILD = ROOT / "build" / "notebooks"
+MATHJAX_SRC = ROOT / ".venv" / "npm" / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
+MATHJAX_URL = "mathjax/tex-svg-full.js"  # relative to docs/
+# MathJax 3 configuration: the notebooks write $...$ and $$...$$, as Jupyter does.
+MATHJAX_CONFIG = """<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']],
+  displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], processEscapes: true, processEnvironments: true},
+  svg: {fontCache: 'global'}};</script>
+"""
 CELL_TIMEOUT_S = 900
 PROGRAM_FAILED = re.compile(r"^(\^C\n)?(exit status \d+|signal: \w+)", re.MULTILINE)
 
@@ -53,8 +60,11 @@ def execute(path):
     kernel = nb.metadata.get("kernelspec", {}).get("name", "gonb-ddpm")
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name=kernel,
                             resources={"metadata": {"path": str(path.parent)}}, allow_errors=True)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    log_path = BUILD / (path.stem + ".kernel.log")
     start = time.monotonic()
-    client.execute()
+    with open(log_path, "w") as log:  # GoNB's own log: kept out of the test output.
+        client.execute(stderr=log)
     elapsed = time.monotonic() - start
     failures = []
     for i, cell in enumerate(nb.cells):
@@ -62,8 +72,7 @@ def execute(path):
             why = cell_failure(cell)
             if why:
                 failures.append(f"{path.name}, cell {i + 1}:\n  " + "\n  ".join(cell.source.splitlines()[:6])
-                                + f"\n  -> {why}")
-    BUILD.mkdir(parents=True, exist_ok=True)
+                                + f"\n  -> {why}\n  (kernel log: {log_path.relative_to(ROOT)})")
     nbformat.write(nb, BUILD / path.name)
     return nb, elapsed, failures
 
@@ -73,6 +82,7 @@ def write_atomic(path, text):
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
@@ -88,10 +98,24 @@ def title_and_summary(nb):
     return "(untitled)", ""
 
 
+def install_mathjax():
+    """Copies MathJax (installed by scripts/setup.sh from npm) into docs/, so pages need no CDN."""
+    if not MATHJAX_SRC.exists():
+        sys.exit(f"MathJax is missing ({MATHJAX_SRC.relative_to(ROOT)}): run `make setup`")
+    dest = DOCS / MATHJAX_URL
+    if not dest.exists() or dest.read_bytes() != MATHJAX_SRC.read_bytes():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(dest, MATHJAX_SRC.read_text(encoding="utf-8"))
+
+
 def render(nb, path):
     from nbconvert import HTMLExporter
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    exporter = HTMLExporter(template_name="lab", embed_images=True, mathjax_url=MATHJAX_URL)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    tag = f'<script src="{MATHJAX_URL}">'
+    if tag not in body:
+        sys.exit(f"rendering {path.name}: the MathJax script tag {tag!r} is not in nbconvert's output")
+    body = body.replace(tag, MATHJAX_CONFIG + tag, 1)
     write_atomic(DOCS / (path.stem + ".html"), body)
 
 
@@ -124,6 +148,8 @@ def main():
     if not paths:
         sys.exit(f"no notebooks found in {NOTEBOOKS}")
     all_failures, entries = [], []
+    if args.mode == "render":
+        install_mathjax()
     for path in paths:
         print(f"executing {path.relative_to(ROOT)} ...", flush=True)
         try:

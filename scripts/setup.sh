@@ -29,6 +29,15 @@ fi
 PLUGIN=$(ls "$VENV"/lib/python3*/site-packages/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so 2>/dev/null | tail -n1 || true)
 [ -n "$PLUGIN" ] || { echo "setup: the XLA CPU PJRT plugin (xla_cpu_pjrt.so) is missing from .venv; delete .venv and run again" >&2; exit 1; }
 
+# MathJax, served from docs/ so that the rendered course shows its equations offline.
+MATHJAX_VERSION=3.2.2
+if [ ! -f "$VENV/npm/node_modules/mathjax/es5/tex-svg-full.js" ] ||
+   ! grep -q "\"version\": \"$MATHJAX_VERSION\"" "$VENV/npm/node_modules/mathjax/package.json"; then
+  step "MathJax $MATHJAX_VERSION (npm) for docs/"
+  command -v npm >/dev/null || { echo "setup: npm is not on PATH; it is needed to fetch MathJax for docs/" >&2; exit 1; }
+  npm install --silent --no-audit --no-fund --prefix "$VENV/npm" "mathjax@$MATHJAX_VERSION" >/dev/null
+fi
+
 # 2. Go tools pinned in go.mod. go build is incremental, so this is quick when nothing changed.
 step "Go tools in bin/ (gonb, goimports, gopls)"
 go build -o bin/ github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports golang.org/x/tools/gopls
