@@ -1,8 +1,8 @@
 package ddpm
 
 import (
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
 	"github.com/gomlx/exceptions"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
 )
 
 // The forward (diffusion) process q as graph functions.

@@ -16,11 +16,11 @@ const (
 // The paper's linear schedule (Ho et al. 2020, section 4) and the cosine schedule of Nichol and
 // Dhariwal (2021, "Improved DDPM"), with their published constants.
 const (
-	PaperT           = 1000
-	LinearBetaStart  = 1e-4
-	LinearBetaEnd    = 0.02
-	CosineOffset     = 0.008
-	CosineMaxBeta    = 0.999
+	PaperT          = 1000
+	LinearBetaStart = 1e-4
+	LinearBetaEnd   = 0.02
+	CosineOffset    = 0.008
+	CosineMaxBeta   = 0.999
 )
 
 // Schedule holds the variances β_t of the forward process and every quantity derived from them.
@@ -36,17 +36,17 @@ type Schedule struct {
 	AlphaBar     []float64 // ᾱ_t = ∏_{s≤t} α_s.
 	AlphaBarPrev []float64 // ᾱ_{t−1} (1 at t = 0 and t = 1).
 
-	SqrtAlphaBar          []float64 // √ᾱ_t: scale of x_0 in q(x_t | x_0).
-	SqrtOneMinusAlphaBar  []float64 // √(1−ᾱ_t): standard deviation of q(x_t | x_0).
-	SqrtRecipAlpha        []float64 // 1/√α_t: the outer factor of Algorithm 2.
-	SqrtRecipAlphaBar     []float64 // 1/√ᾱ_t: x̂_0 = x_t/√ᾱ_t − √(1/ᾱ_t − 1) ε.
-	SqrtRecipAlphaBarM1   []float64 // √(1/ᾱ_t − 1).
-	EpsCoef               []float64 // (1−α_t)/√(1−ᾱ_t): the weight of ε_θ in Algorithm 2.
-	PosteriorVariance     []float64 // β̃_t = β_t (1−ᾱ_{t−1})/(1−ᾱ_t); 0 at t = 1.
-	PosteriorLogVarClip   []float64 // log β̃_t with β̃_1 replaced by β̃_2 (β̃_1 = 0 has no log).
-	PosteriorMeanCoefX0   []float64 // β_t √ᾱ_{t−1}/(1−ᾱ_t): weight of x_0 in the posterior mean.
-	PosteriorMeanCoefXt   []float64 // (1−ᾱ_{t−1}) √α_t/(1−ᾱ_t): weight of x_t in the posterior mean.
-	LogBeta               []float64 // log β_t (−Inf at t = 0).
+	SqrtAlphaBar         []float64 // √ᾱ_t: scale of x_0 in q(x_t | x_0).
+	SqrtOneMinusAlphaBar []float64 // √(1−ᾱ_t): standard deviation of q(x_t | x_0).
+	SqrtRecipAlpha       []float64 // 1/√α_t: the outer factor of Algorithm 2.
+	SqrtRecipAlphaBar    []float64 // 1/√ᾱ_t: x̂_0 = x_t/√ᾱ_t − √(1/ᾱ_t − 1) ε.
+	SqrtRecipAlphaBarM1  []float64 // √(1/ᾱ_t − 1).
+	EpsCoef              []float64 // (1−α_t)/√(1−ᾱ_t): the weight of ε_θ in Algorithm 2.
+	PosteriorVariance    []float64 // β̃_t = β_t (1−ᾱ_{t−1})/(1−ᾱ_t); 0 at t = 1.
+	PosteriorLogVarClip  []float64 // log β̃_t with β̃_1 replaced by β̃_2 (β̃_1 = 0 has no log).
+	PosteriorMeanCoefX0  []float64 // β_t √ᾱ_{t−1}/(1−ᾱ_t): weight of x_0 in the posterior mean.
+	PosteriorMeanCoefXt  []float64 // (1−ᾱ_{t−1}) √α_t/(1−ᾱ_t): weight of x_t in the posterior mean.
+	LogBeta              []float64 // log β_t (−Inf at t = 0).
 }
 
 // NewSchedule returns the named schedule with its published constants and T steps:
