@@ -2,6 +2,7 @@ package data
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -48,11 +49,8 @@ func ReadIDXImages(path string) (*Images, error) {
 			return err
 		}
 		im = &Images{N: dims[0], Height: dims[1], Width: dims[2], Channels: 1}
-		im.Pixels = make([]uint8, im.N*im.Size())
-		if err := r.readFull(im.Pixels, "pixels of image %d of %d", func(n int) []any { return []any{n/im.Size() + 1, im.N} }); err != nil {
-			return err
-		}
-		return nil
+		im.Pixels, err = r.readGrowing(im.N*im.Size(), "pixels of image %d of %d", func(n int) []any { return []any{n/im.Size() + 1, im.N} })
+		return err
 	})
 	return im, err
 }
@@ -65,8 +63,8 @@ func ReadIDXLabels(path string) ([]uint8, error) {
 		if err != nil {
 			return err
 		}
-		labels = make([]uint8, dims[0])
-		return r.readFull(labels, "label %d of %d", func(n int) []any { return []any{n + 1, dims[0]} })
+		labels, err = r.readGrowing(dims[0], "label %d of %d", func(n int) []any { return []any{n + 1, dims[0]} })
+		return err
 	})
 	return labels, err
 }
@@ -132,6 +130,23 @@ func readIDXHeader(r *offsetReader, wantMagic uint32, rank int) ([]int, error) {
 type offsetReader struct {
 	r      io.Reader
 	offset int64
+}
+
+// readGrowing reads n bytes into a buffer that grows as the data arrives, so that a corrupt header
+// announcing gigabytes fails at the end of the file instead of allocating them up front.
+func (r *offsetReader) readGrowing(n int, format string, what func(n int) []any) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(min(n, 1<<20))
+	copied, err := io.CopyN(&buf, r.r, int64(n))
+	r.offset += copied
+	if err == nil {
+		return buf.Bytes(), nil
+	}
+	desc := fmt.Sprintf(format, what(int(copied))...)
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("truncated at offset %d (uncompressed) while reading %s", r.offset, desc)
+	}
+	return nil, fmt.Errorf("offset %d (uncompressed), reading %s: %w", r.offset, desc, err)
 }
 
 // readFull fills buf; on a short read the error gives the offset and what was being read,

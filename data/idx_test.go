@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -114,5 +115,21 @@ func TestLoadMNISTFromGoModule(t *testing.T) {
 		if c < 5421 || c > 6742 {
 			t.Errorf("digit %d has %d training examples, outside MNIST's 5421..6742", d, c)
 		}
+	}
+}
+
+// A header announcing the largest plausible file (2³¹ pixels) over a few bytes of data must fail at
+// the end of the data without allocating the 2 GiB first.
+func TestReadIDXHugeHeaderAllocatesLittle(t *testing.T) {
+	path := writeFile(t, "huge.idx", idxBytes([]int{2048, 1024, 1024}, make([]byte, 100)))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadIDXImages(path)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "truncated at offset 116") {
+		t.Errorf("error %v does not say the file ends at offset 116", err)
+	}
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 8<<20 {
+		t.Errorf("reading a 116-byte file allocated %d MiB", allocated>>20)
 	}
 }

@@ -12,10 +12,11 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// Series is one line of a plot.
+// Series is one line of a plot, or a cloud of points when Scatter is set.
 type Series struct {
-	Name string
-	X, Y []float64
+	Name    string
+	X, Y    []float64
+	Scatter bool
 }
 
 // Plot describes a line plot. Width and Height are in points (1/72 inch); zero means 480×300.
@@ -57,15 +58,29 @@ func (p Plot) PNG() ([]byte, error) {
 				return nil, fmt.Errorf("plot %q: series %q has y[%d] = %g, which a log scale cannot show", p.Title, s.Name, j, s.Y[j])
 			}
 		}
-		line, err := plotter.NewLine(xys)
-		if err != nil {
-			return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
+		var thing plot.Thumbnailer
+		if s.Scatter {
+			sc, err := plotter.NewScatter(xys)
+			if err != nil {
+				return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
+			}
+			sc.GlyphStyle.Color = palette[i%len(palette)]
+			sc.GlyphStyle.Radius = vg.Points(1)
+			sc.GlyphStyle.Shape = draw.CircleGlyph{}
+			pl.Add(sc)
+			thing = sc
+		} else {
+			line, err := plotter.NewLine(xys)
+			if err != nil {
+				return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
+			}
+			line.Color = palette[i%len(palette)]
+			line.Width = vg.Points(1.5)
+			pl.Add(line)
+			thing = line
 		}
-		line.Color = palette[i%len(palette)]
-		line.Width = vg.Points(1.5)
-		pl.Add(line)
 		if s.Name != "" {
-			pl.Legend.Add(s.Name, line)
+			pl.Legend.Add(s.Name, thing)
 		}
 	}
 	pl.Legend.Top = true

@@ -1,5 +1,8 @@
 // Command ddpm is the command line of the ddpm-go project.
 //
+//	ddpm train   train a DDPM (Algorithm 1) on MNIST, CIFAR-10, a folder of images or a 2-D toy set
+//	ddpm sample  sample from a checkpoint (Algorithm 2) into a PNG grid, optionally with Figure 6
+//	ddpm export  write the EMA weights of a checkpoint as a small weights-only file
 //	ddpm info    which backend (XLA PJRT plugin) runs the graphs, and where it was found
 package main
 
@@ -11,6 +14,9 @@ import (
 const usage = `usage: ddpm <command> [flags]
 
 commands:
+  train   train a DDPM (Algorithm 1); resumes from the newest checkpoint in --ckpt
+  sample  sample from a checkpoint (Algorithm 2) into a PNG
+  export  write the EMA weights of a checkpoint as a small weights-only file
   info    print the backend (XLA PJRT plugin) that runs the graphs and where it was found
 `
 
@@ -21,6 +27,12 @@ func main() {
 	}
 	var err error
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "train":
+		err = runTrain(args)
+	case "sample":
+		err = runSample(args)
+	case "export":
+		err = runExport(args)
 	case "info":
 		err = runInfo(args)
 	case "help", "-h", "-help", "--help":

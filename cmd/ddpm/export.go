@@ -1,0 +1,44 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+// runExport writes a weights-only checkpoint: the EMA weights and the run's description, without
+// Adam's moments. It is about a quarter of a training checkpoint, small enough to ship.
+func runExport(args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	ckpt := fs.String("ckpt", "runs/mnist", "training checkpoint file, or folder (its newest checkpoint)")
+	out := fs.String("out", "", "output file (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("--out is required")
+	}
+	path := *ckpt
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		if path, err = ddpm.LatestCheckpoint(path); err != nil {
+			return err
+		} else if path == "" {
+			return fmt.Errorf("--ckpt %s holds no checkpoint", *ckpt)
+		}
+	}
+	ctx := context.New()
+	var spec ddpm.RunSpec
+	step, err := ddpm.LoadCheckpoint(path, ctx, &spec)
+	if err != nil {
+		return err
+	}
+	if err := ddpm.ExportEMAWeights(*out, ctx, step, &spec); err != nil {
+		return err
+	}
+	info, _ := os.Stat(*out)
+	fmt.Printf("exported the EMA weights of %s (step %d) to %s (%.1f MB)\n", path, step, *out, float64(info.Size())/1e6)
+	return nil
+}

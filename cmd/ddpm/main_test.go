@@ -1,0 +1,85 @@
+package main
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The command line end to end on a 2-D toy set and on a tiny image folder: train, resume, sample,
+// export, and the errors a user meets first.
+func TestTrainSampleExportToy(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "moons")
+	train := []string{"--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--ckpt", ckpt, "--progress=false", "--sample-every", "0"}
+	if err := runTrain(append(train, "--steps", "20")); err != nil {
+		t.Fatal(err)
+	}
+	if err := runTrain(append(train, "--steps", "30")); err != nil { // resumes at step 20
+		t.Fatal(err)
+	}
+	if latest := mustLatest(t, ckpt); !strings.HasSuffix(latest, "ckpt-000000030.ddpm") {
+		t.Fatalf("after resuming, the newest checkpoint is %s, want step 30", latest)
+	}
+	out := filepath.Join(dir, "moons.png")
+	if err := runSample([]string{"--ckpt", ckpt, "--n", "200", "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, out)
+	exported := filepath.Join(dir, "moons-ema.ddpm")
+	if err := runExport([]string{"--ckpt", ckpt, "--out", exported}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSample([]string{"--ckpt", exported, "--n", "10", "--out", filepath.Join(dir, "from-export.png")}); err != nil {
+		t.Fatalf("sampling from the exported weights: %v", err)
+	}
+	full, _ := os.Stat(mustLatest(t, ckpt))
+	small, _ := os.Stat(exported)
+	if small.Size()*2 > full.Size() {
+		t.Errorf("the export (%d bytes) is not much smaller than the training checkpoint (%d bytes)", small.Size(), full.Size())
+	}
+
+	// Resuming a folder with another model is refused, naming the folder.
+	err := runTrain([]string{"--dataset", "8gaussians", "--toy-n", "512", "--T", "50", "--ckpt", ckpt, "--steps", "40", "--progress=false"})
+	if err == nil || !strings.Contains(err.Error(), ckpt) {
+		t.Errorf("training 8gaussians into the moons folder: error %v", err)
+	}
+	if err := runTrain([]string{"--dataset", "cifar10"}); err == nil || !strings.Contains(err.Error(), "--data") {
+		t.Errorf("cifar10 without --data: error %v", err)
+	}
+	if err := runTrain([]string{"--dataset", "moons", "--schedule", "quadratic", "--ckpt", filepath.Join(dir, "q")}); err == nil || !strings.Contains(err.Error(), "quadratic") {
+		t.Errorf("unknown schedule: error %v", err)
+	}
+	if err := runSample([]string{"--ckpt", ckpt, "--variance", "sigma", "--out", out}); err == nil || !strings.Contains(err.Error(), "sigma") {
+		t.Errorf("unknown variance: error %v", err)
+	}
+}
+
+func mustLatest(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := ""
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "ckpt-") {
+			latest = filepath.Join(dir, e.Name())
+		}
+	}
+	return latest
+}
+
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatalf("%s is not a PNG: %v", path, err)
+	}
+}

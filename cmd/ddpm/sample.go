@@ -1,0 +1,131 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/viz"
+)
+
+func runSample(args []string) error {
+	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
+	ckpt := fs.String("ckpt", "runs/mnist", "checkpoint file, or folder (its newest checkpoint)")
+	n := fs.Int("n", 64, "number of samples")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same samples")
+	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t) or posterior (β̃_t)")
+	clip := fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] at each step")
+	out := fs.String("out", "samples.png", "output PNG: an image grid (images) or a scatter plot (2-D points)")
+	cols := fs.Int("cols", 0, "images per row of the grid (0: about square)")
+	progressive := fs.String("progressive", "", "also write the progressive x̂_0 predictions (the paper's Figure 6) to this PNG")
+	var at intList = []int{1000, 900, 800, 700, 600, 500, 400, 300, 200, 100, 50, 1}
+	fs.Var(&at, "progressive-t", "time steps shown by --progressive, comma-separated")
+	progressN := fs.Int("progressive-n", 8, "rows (samples) in the --progressive figure")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return fmt.Errorf("--n %d: need at least one sample", *n)
+	}
+	tr, err := ddpm.LoadTrained(*ckpt)
+	if err != nil {
+		return err
+	}
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer backend.Finalize()
+	sampler, err := ddpm.NewSampler(backend, tr.Ctx, tr.Schedule, tr.Model, ddpm.SamplerConfig{Variance: *variance, ClipX0: *clip})
+	if err != nil {
+		return fmt.Errorf("--variance: %w", err)
+	}
+	var record []int
+	if *progressive != "" {
+		for _, t := range at {
+			if err := tr.Schedule.CheckStep(t); err != nil {
+				return fmt.Errorf("--progressive-t: %w", err)
+			}
+		}
+		record = at
+	}
+	start := time.Now()
+	res, err := sampler.Sample(ddpm.SampleOptions{N: *n, Dims: tr.Spec.Dims, Seed: *seed, RecordX0At: record,
+		Progress: func(t int) {
+			if t%50 == 0 || t == 1 {
+				fmt.Fprintf(os.Stderr, "\rsampling: t=%4d  (%s)", t, time.Since(start).Round(time.Second))
+			}
+		}})
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	if len(tr.Spec.Dims) == 1 {
+		err = writeScatter(*out, res.X0, tr.Spec.Dims[0])
+	} else {
+		err = ddpm.WriteImageGridPNG(*out, res.X0, *n, tr.Spec.Dims, *cols)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d samples from %s (step %d) in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step, elapsed.Round(time.Millisecond),
+		float64(*n)/elapsed.Seconds(), *out)
+	if *progressive != "" {
+		if err := writeProgressive(*progressive, res, at, min(*progressN, *n), tr.Spec.Dims); err != nil {
+			return err
+		}
+		fmt.Printf("progressive x̂_0 at t=%v: %s\n", []int(at), *progressive)
+	}
+	return nil
+}
+
+// writeProgressive lays out, for each of the first rows samples, x̂_0 at each recorded step
+// followed by the final sample: the paper's Figure 6.
+func writeProgressive(path string, res *ddpm.SampleResult, at []int, rows int, dims []int) error {
+	size := dims[0] * dims[1] * dims[2]
+	var pixels []float32
+	var captions []string
+	for r := 0; r < rows; r++ {
+		for _, t := range at {
+			pixels = append(pixels, res.X0s[t][r*size:(r+1)*size]...)
+			captions = append(captions, fmt.Sprintf("t=%d", t))
+		}
+		pixels = append(pixels, res.X0[r*size:(r+1)*size]...)
+		captions = append(captions, "x_0")
+	}
+	png, err := viz.Grid{Pixels: pixels, N: len(captions), Height: dims[0], Width: dims[1], Channels: dims[2],
+		Cols: len(at) + 1, Scale: 2, Captions: captions}.PNG()
+	if err != nil {
+		return err
+	}
+	return writeFile(path, png)
+}
+
+func writeScatter(path string, points []float32, dim int) error {
+	if dim != 2 {
+		return fmt.Errorf("can only plot 2-D points, these have %d dimensions", dim)
+	}
+	xs, ys := make([]float64, len(points)/2), make([]float64, len(points)/2)
+	for i := range xs {
+		xs[i], ys[i] = float64(points[2*i]), float64(points[2*i+1])
+	}
+	png, err := viz.Plot{Title: "samples", Width: 400, Height: 400, Series: []viz.Series{{X: xs, Y: ys, Scatter: true}}}.PNG()
+	if err != nil {
+		return err
+	}
+	return writeFile(path, png)
+}
+
+func writeFile(path string, content []byte) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return ddpm.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(content); return err })
+}

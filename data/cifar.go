@@ -1,0 +1,121 @@
+package data
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// CIFAR-10 binary batches: records of one label byte and 3072 pixel bytes, the 32×32 red plane,
+// then green, then blue.
+const (
+	cifarSide       = 32
+	cifarPlane      = cifarSide * cifarSide
+	cifarPixels     = 3 * cifarPlane
+	cifarRecordSize = 1 + cifarPixels
+)
+
+// CIFAR10TrainFiles and CIFAR10TestFile are the file names of the binary distribution
+// (cifar-10-binary.tar.gz unpacks them into cifar-10-batches-bin/).
+var (
+	CIFAR10TrainFiles = []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"}
+	CIFAR10TestFile   = "test_batch.bin"
+)
+
+// cifarBatchesDir is the folder the binary archive unpacks to, tried when dir itself has no batches.
+const cifarBatchesDir = "cifar-10-batches-bin"
+
+// ReadCIFAR10Batch reads one binary batch into NHWC images (3 channels) and labels 0..9. Errors name
+// the file, the record (counted from 1, as the IDX reader counts images) and its byte offset.
+func ReadCIFAR10Batch(path string) (*Images, []uint8, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	// The size alone tells a truncated or foreign file, before reading any of it.
+	size := info.Size()
+	switch {
+	case info.IsDir():
+		return nil, nil, fmt.Errorf("file %s: is a folder, want a CIFAR-10 binary batch", path)
+	case size == 0:
+		return nil, nil, fmt.Errorf("file %s: empty, want records of %d bytes", path, cifarRecordSize)
+	case size%cifarRecordSize != 0:
+		n := size / cifarRecordSize
+		return nil, nil, fmt.Errorf("file %s: record %d at offset %d is incomplete (%d of %d bytes): truncated or not a CIFAR-10 batch",
+			path, n+1, n*cifarRecordSize, size%cifarRecordSize, cifarRecordSize)
+	}
+	n := int(size / cifarRecordSize)
+	im := &Images{N: n, Height: cifarSide, Width: cifarSide, Channels: 3, Pixels: make([]uint8, n*cifarPixels)}
+	labels := make([]uint8, n)
+	// Stream record by record so that only the converted pixels are held in memory.
+	r := bufio.NewReaderSize(f, 1<<16)
+	rec := make([]byte, cifarRecordSize)
+	for i := range n {
+		offset := int64(i) * cifarRecordSize
+		if got, err := io.ReadFull(r, rec); err != nil {
+			// Only when the file shrank after Stat.
+			return nil, nil, fmt.Errorf("file %s: record %d of %d at offset %d: read %d of %d bytes: %w",
+				path, i+1, n, offset, got, cifarRecordSize, err)
+		}
+		if rec[0] > 9 {
+			return nil, nil, fmt.Errorf("file %s: record %d of %d at offset %d has label %d, want 0..9 (CIFAR-100 batches, with two label bytes, are not read)",
+				path, i+1, n, offset, rec[0])
+		}
+		labels[i] = rec[0]
+		planarToInterleaved(im.Image(i), rec[1:])
+	}
+	return im, labels, nil
+}
+
+// planarToInterleaved turns CIFAR's R, G, B planes into the HWC order of Images.
+func planarToInterleaved(dst, planes []uint8) {
+	red, green, blue := planes[:cifarPlane], planes[cifarPlane:2*cifarPlane], planes[2*cifarPlane:]
+	for p := range cifarPlane {
+		dst[3*p], dst[3*p+1], dst[3*p+2] = red[p], green[p], blue[p]
+	}
+}
+
+// LoadCIFAR10 reads the five training batches and the test batch from dir, or from its
+// cifar-10-batches-bin subfolder when dir is where the archive was unpacked.
+func LoadCIFAR10(dir string) (train *Images, trainLabels []uint8, test *Images, testLabels []uint8, err error) {
+	if _, err := os.Stat(filepath.Join(dir, CIFAR10TrainFiles[0])); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(dir, cifarBatchesDir, CIFAR10TrainFiles[0])); err == nil {
+			dir = filepath.Join(dir, cifarBatchesDir)
+		}
+	}
+	read := func(name string) (*Images, []uint8, error) {
+		im, labels, err := ReadCIFAR10Batch(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("CIFAR-10 in %s: %s is missing; the folder must hold data_batch_1.bin … data_batch_5.bin and test_batch.bin "+
+				"(the binary version, cifar-10-binary.tar.gz)", dir, name)
+		}
+		return im, labels, err
+	}
+	var batches []*Images
+	for _, name := range CIFAR10TrainFiles {
+		im, labels, err := read(name)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		batches = append(batches, im)
+		trainLabels = append(trainLabels, labels...)
+	}
+	// One allocation for the 50 000 training images instead of repeated growth.
+	train = &Images{N: len(trainLabels), Height: cifarSide, Width: cifarSide, Channels: 3, Pixels: make([]uint8, 0, len(trainLabels)*cifarPixels)}
+	for _, b := range batches {
+		train.Pixels = append(train.Pixels, b.Pixels...)
+	}
+	if test, testLabels, err = read(CIFAR10TestFile); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return train, trainLabels, test, testLabels, nil
+}

@@ -1,0 +1,159 @@
+package data
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // decoders for image.Decode
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/image/draw"
+)
+
+// FolderOptions control LoadImageFolder.
+type FolderOptions struct {
+	Resize int  // > 0: scale every image to Resize×Resize (aspect ratio not kept); 0: all images must have one size
+	Gray   bool // one luma channel instead of RGB
+}
+
+// maxFolderImagePixels bounds an image's width×height as its header states it: a small corrupt or
+// hostile file can announce a size that the decoder would allocate before reading any pixel.
+const maxFolderImagePixels = 1 << 26 // 8192×8192
+
+// maxListedSizes bounds how many distinct sizes the mixed-sizes error lists.
+const maxListedSizes = 5
+
+// LoadImageFolder reads every PNG and JPEG image in dir (not its subfolders; extensions in any
+// case), sorted by file name so that the order is the same on every machine. Transparent pixels
+// are composed over black. Errors name the file.
+func LoadImageFolder(dir string, opts FolderOptions) (*Images, error) {
+	if opts.Resize < 0 {
+		return nil, fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
+	}
+	names, err := listImages(dir)
+	if err != nil {
+		return nil, err
+	}
+	// First pass over the headers only: it finds corrupt files and mixed sizes without decoding.
+	width, height, err := commonSize(dir, names, opts.Resize == 0)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Resize > 0 {
+		width, height = opts.Resize, opts.Resize
+	}
+	out := &Images{N: len(names), Height: height, Width: width, Channels: 3}
+	if opts.Gray {
+		out.Channels = 1
+	}
+	out.Pixels = make([]uint8, out.N*out.Size())
+	canvas := image.NewRGBA(image.Rect(0, 0, width, height))
+	for i, name := range names {
+		img, err := decodeImage(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		// Drawing into an RGBA canvas converts any colour model (JPEG's YCbCr, paletted, 16-bit PNG)
+		// to premultiplied 8-bit RGB, which is the image composed over black.
+		if opts.Resize > 0 {
+			// Bilinear, widened when shrinking so that every source pixel counts (no aliasing).
+			draw.BiLinear.Scale(canvas, canvas.Bounds(), img, img.Bounds(), draw.Src, nil)
+		} else {
+			draw.Draw(canvas, canvas.Bounds(), img, img.Bounds().Min, draw.Src)
+		}
+		copyPixels(out.Image(i), canvas.Pix, opts.Gray)
+	}
+	return out, nil
+}
+
+// listImages returns the sorted names of the .png, .jpg and .jpeg files in dir.
+func listImages(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("image folder: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".png", ".jpg", ".jpeg":
+			if !e.IsDir() {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("image folder %s holds no .png, .jpg or .jpeg files", dir)
+	}
+	slices.Sort(names) // os.ReadDir sorts already; this states the contract.
+	return names, nil
+}
+
+// commonSize reads the header of every image and returns the size of the first. With sameSize, a
+// folder of several sizes is an error that names the first file of each size.
+func commonSize(dir string, names []string, sameSize bool) (width, height int, err error) {
+	type size struct{ w, h int }
+	var sizes []size
+	firstOf := map[size]string{}
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		f, err := os.Open(path)
+		if err != nil {
+			return 0, 0, err
+		}
+		cfg, _, err := image.DecodeConfig(f)
+		f.Close()
+		if err != nil {
+			return 0, 0, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
+		}
+		if cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxFolderImagePixels {
+			return 0, 0, fmt.Errorf("image %s: header says %dx%d pixels, want 1 to %d pixels", path, cfg.Width, cfg.Height, maxFolderImagePixels)
+		}
+		s := size{cfg.Width, cfg.Height}
+		if _, ok := firstOf[s]; !ok {
+			firstOf[s] = name
+			sizes = append(sizes, s)
+		}
+	}
+	if sameSize && len(sizes) > 1 {
+		var list []string
+		for _, s := range sizes[:min(len(sizes), maxListedSizes)] {
+			list = append(list, fmt.Sprintf("%s is %dx%d", firstOf[s], s.w, s.h))
+		}
+		if len(sizes) > maxListedSizes {
+			list = append(list, fmt.Sprintf("and %d more sizes", len(sizes)-maxListedSizes))
+		}
+		return 0, 0, fmt.Errorf("images in %s have mixed sizes: %s; pass a resize size (flag --resize) to scale them all",
+			dir, strings.Join(list, ", "))
+	}
+	return sizes[0].w, sizes[0].h, nil
+}
+
+// copyPixels copies an RGBA canvas's pixels to dst as RGB, or as luma with the weights of
+// color.GrayModel (ITU-R BT.601), which gives a grey image back unchanged.
+func copyPixels(dst, rgba []uint8, gray bool) {
+	for p := range len(rgba) / 4 {
+		r, g, b := rgba[4*p], rgba[4*p+1], rgba[4*p+2]
+		if gray {
+			dst[p] = color.GrayModel.Convert(color.RGBA{R: r, G: g, B: b, A: 255}).(color.Gray).Y
+		} else {
+			dst[3*p], dst[3*p+1], dst[3*p+2] = r, g, b
+		}
+	}
+}
+
+func decodeImage(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
+	}
+	return img, nil
+}

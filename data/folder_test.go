@@ -1,0 +1,209 @@
+package data
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeImage encodes img as PNG, or as JPEG when the name ends in .jpg or .jpeg in any case.
+func writeImage(t *testing.T, dir, name string, img image.Image) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".jpg", ".jpeg":
+		err = jpeg.Encode(f, img, &jpeg.Options{Quality: 100})
+	default:
+		err = png.Encode(f, img)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func uniform(w, h int, c color.Color) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, c)
+		}
+	}
+	return img
+}
+
+func TestLoadImageFolderPixels(t *testing.T) {
+	dir := t.TempDir()
+	b := uniform(4, 3, color.RGBA{R: 200, G: 100, B: 50, A: 255}).(*image.RGBA)
+	b.Set(2, 1, color.RGBA{R: 1, G: 2, B: 3, A: 255}) // row 1, column 2
+	writeImage(t, dir, "b.png", b)
+	writeImage(t, dir, "a.PNG", uniform(4, 3, color.RGBA{R: 10, G: 20, B: 30, A: 255}))
+	writeImage(t, dir, "c.JPG", uniform(4, 3, color.RGBA{R: 0, G: 128, B: 255, A: 255}))
+	gray := image.NewGray(image.Rect(0, 0, 4, 3))
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(20 * i)
+	}
+	writeImage(t, dir, "d.png", gray)
+	writeImage(t, dir, "e.png", uniform(4, 3, color.NRGBA{R: 255, G: 255, B: 255, A: 0})) // transparent
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not an image"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub.png"), 0o755) // a folder is skipped, whatever its name
+
+	im, err := LoadImageFolder(dir, FolderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.N != 5 || im.Height != 3 || im.Width != 4 || im.Channels != 3 || len(im.Pixels) != 5*3*4*3 {
+		t.Fatalf("got %d images %dx%dx%d with %d pixels, want 5 of 3x4x3", im.N, im.Height, im.Width, im.Channels, len(im.Pixels))
+	}
+	pixel := func(im *Images, i, y, x int) []uint8 {
+		p := (y*im.Width + x) * im.Channels
+		return im.Image(i)[p : p+im.Channels]
+	}
+	near := func(got []uint8, want ...int) bool {
+		for c := range want {
+			if d := int(got[c]) - want[c]; d < -3 || d > 3 {
+				return false
+			}
+		}
+		return true
+	}
+	checks := []struct {
+		what       string
+		i, y, x    int
+		want       []int
+		toleration bool
+	}{
+		{"a.PNG sorts first", 0, 0, 0, []int{10, 20, 30}, false},
+		{"b.png background", 1, 2, 3, []int{200, 100, 50}, false},
+		{"b.png at row 1, column 2", 1, 1, 2, []int{1, 2, 3}, false},
+		{"c.JPG (lossy)", 2, 1, 1, []int{0, 128, 255}, true},
+		{"d.png grey at row 2, column 1", 3, 2, 1, []int{180, 180, 180}, false},
+		{"e.png transparent, over black", 4, 0, 0, []int{0, 0, 0}, false},
+	}
+	for _, c := range checks {
+		got := pixel(im, c.i, c.y, c.x)
+		ok := near(got, c.want...)
+		if !c.toleration {
+			ok = got[0] == uint8(c.want[0]) && got[1] == uint8(c.want[1]) && got[2] == uint8(c.want[2])
+		}
+		if !ok {
+			t.Errorf("%s: pixel %v, want %v", c.what, got, c.want)
+		}
+	}
+
+	g, err := LoadImageFolder(dir, FolderOptions{Gray: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Channels != 1 || len(g.Pixels) != 5*3*4 {
+		t.Fatalf("gray: %d channels, %d pixels, want 1 and 60", g.Channels, len(g.Pixels))
+	}
+	// Luma 0.299 R + 0.587 G + 0.114 B; a grey image comes back unchanged.
+	if got := pixel(g, 1, 0, 0)[0]; got != 124 {
+		t.Errorf("gray of (200, 100, 50) = %d, want 124", got)
+	}
+	for i, v := range gray.Pix {
+		if got := g.Image(3)[i]; got != v {
+			t.Fatalf("gray image d.png, pixel %d = %d, want %d unchanged", i, got, v)
+		}
+	}
+}
+
+func TestLoadImageFolderSizes(t *testing.T) {
+	dir := t.TempDir()
+	half := image.NewGray(image.Rect(0, 0, 8, 8)) // left half black, right half white
+	for y := range 8 {
+		for x := 4; x < 8; x++ {
+			half.SetGray(x, y, color.Gray{Y: 255})
+		}
+	}
+	writeImage(t, dir, "a.png", half)
+	writeImage(t, dir, "b.png", uniform(8, 8, color.White))
+	writeImage(t, dir, "c.png", uniform(6, 5, color.RGBA{R: 40, G: 80, B: 120, A: 255}))
+	writeImage(t, dir, "d.png", uniform(6, 5, color.White))
+	writeImage(t, dir, "e.jpeg", uniform(3, 9, color.White))
+	_, err := LoadImageFolder(dir, FolderOptions{})
+	want := "images in " + dir + " have mixed sizes: a.png is 8x8, c.png is 6x5, e.jpeg is 3x9; pass a resize size (flag --resize)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("mixed sizes: error %v, want it to contain %q", err, want)
+	}
+
+	for _, side := range []int{4, 16} { // shrinking and enlarging
+		im, err := LoadImageFolder(dir, FolderOptions{Resize: side, Gray: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if im.N != 5 || im.Width != side || im.Height != side || im.Channels != 1 || len(im.Pixels) != 5*side*side {
+			t.Fatalf("resize %d: %d images %dx%dx%d", side, im.N, im.Height, im.Width, im.Channels)
+		}
+		for i, v := range im.Image(1) {
+			if v != 255 {
+				t.Fatalf("resize %d: a white image has pixel %d = %d, want 255", side, i, v)
+			}
+		}
+		row := im.Image(0)[side : 2*side] // row 1 of the half black, half white image
+		if row[0] != 0 || row[side-1] != 255 {
+			t.Errorf("resize %d: the half black image's row runs from %d to %d, want 0 to 255", side, row[0], row[side-1])
+		}
+		for x := 1; x < side; x++ {
+			if row[x] < row[x-1] {
+				t.Errorf("resize %d: row %v does not grow from black to white", side, row)
+				break
+			}
+		}
+		if got := im.Image(2)[side+1]; got < 70 || got > 78 { // luma of (40, 80, 120) is 73.8
+			t.Errorf("resize %d: uniform colour's luma %d, want about 74", side, got)
+		}
+	}
+}
+
+func TestLoadImageFolderErrors(t *testing.T) {
+	dir := t.TempDir()
+	writeImage(t, dir, "a.png", uniform(4, 4, color.White))
+	os.WriteFile(filepath.Join(dir, "b.png"), []byte("\x89PNG broken"), 0o644)
+	if _, err := LoadImageFolder(dir, FolderOptions{}); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "b.png")) {
+		t.Errorf("corrupt header: error %v does not name b.png", err)
+	}
+
+	// A valid header with the pixel data cut off fails only when decoding.
+	dir = t.TempDir()
+	writeImage(t, dir, "a.png", uniform(4, 4, color.White))
+	full, _ := os.ReadFile(filepath.Join(dir, "a.png"))
+	os.WriteFile(filepath.Join(dir, "c.png"), full[:len(full)-20], 0o644)
+	if _, err := LoadImageFolder(dir, FolderOptions{Resize: 8}); err == nil || !strings.Contains(err.Error(), "c.png") {
+		t.Errorf("truncated pixel data: error %v does not name c.png", err)
+	}
+
+	// A header announcing a huge image is refused before the decoder allocates it: the IHDR chunk
+	// (after the 8-byte signature: length, type, 13 bytes of data, CRC) states 65536×65536.
+	huge := append([]byte{}, full...)
+	copy(huge[16:24], []byte{0, 1, 0, 0, 0, 1, 0, 0})
+	binary.BigEndian.PutUint32(huge[29:33], crc32.ChecksumIEEE(huge[12:29]))
+	dir = t.TempDir()
+	os.WriteFile(filepath.Join(dir, "huge.png"), huge, 0o644)
+	if _, err := LoadImageFolder(dir, FolderOptions{Resize: 8}); err == nil || !strings.Contains(err.Error(), "huge.png: header says 65536x65536 pixels") {
+		t.Errorf("huge header: error %v does not name huge.png and its size", err)
+	}
+
+	empty := t.TempDir()
+	os.WriteFile(filepath.Join(empty, "notes.txt"), nil, 0o644)
+	if _, err := LoadImageFolder(empty, FolderOptions{}); err == nil || !strings.Contains(err.Error(), empty) || !strings.Contains(err.Error(), "no .png") {
+		t.Errorf("no images: error %v does not name the folder", err)
+	}
+	if _, err := LoadImageFolder(filepath.Join(empty, "absent"), FolderOptions{}); err == nil || !strings.Contains(err.Error(), "absent") {
+		t.Errorf("missing folder: error %v", err)
+	}
+	if _, err := LoadImageFolder(dir, FolderOptions{Resize: -1}); err == nil {
+		t.Error("negative resize: no error")
+	}
+}

@@ -1,0 +1,328 @@
+package ddpm
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Checkpoint files hold every variable of a context (weights, their EMA, Adam's moments, the global
+// step and the random number generator's state) and a JSON description of the run (Meta), so that
+// training resumes exactly and sampling needs nothing else.
+//
+// Layout: the magic line, a little-endian uint32 with the header's length, the JSON header, then the
+// variables' raw bytes in header order. Each variable carries a CRC-32 so that corruption is
+// reported with the variable's name. Files are written to a temporary name, synced and renamed: a
+// checkpoint either exists whole or not at all.
+const (
+	checkpointMagic  = "DDPM-GO-CHECKPOINT-1\n"
+	checkpointPrefix = "ckpt-"
+	checkpointSuffix = ".ddpm"
+)
+
+// metricsScope holds the training loop's running metrics (named with a fresh id each run): display
+// state, not training state, so it is not saved.
+const metricsScope = "/metrics"
+
+type checkpointHeader struct {
+	Step      int64           `json:"step"`
+	Meta      json.RawMessage `json:"meta,omitempty"`
+	Variables []checkpointVar `json:"variables"`
+}
+
+type checkpointVar struct {
+	Scope     string `json:"scope"`
+	Name      string `json:"name"`
+	DType     string `json:"dtype"`
+	Dims      []int  `json:"dims"`
+	Trainable bool   `json:"trainable"`
+	Length    int    `json:"length"`
+	CRC32     uint32 `json:"crc32"`
+}
+
+// Checkpointer saves numbered checkpoints into Dir and keeps the newest Keep of them.
+type Checkpointer struct {
+	Dir  string
+	Keep int // 0 keeps all
+}
+
+// CheckpointPath is the file name of the checkpoint at a global step.
+func (c Checkpointer) CheckpointPath(step int64) string {
+	return filepath.Join(c.Dir, fmt.Sprintf("%s%09d%s", checkpointPrefix, step, checkpointSuffix))
+}
+
+// Save writes every variable of ctx and meta (any JSON-encodable value) atomically, then deletes
+// checkpoints beyond the newest Keep. It returns the file written.
+func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, error) {
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return "", fmt.Errorf("checkpoint directory %s: %w", c.Dir, err)
+	}
+	path := c.CheckpointPath(step)
+	if err := WriteCheckpoint(path, ctx, step, meta, nil); err != nil {
+		return "", err
+	}
+	if c.Keep > 0 {
+		all, err := ListCheckpoints(c.Dir)
+		if err != nil {
+			return path, err
+		}
+		for i := 0; i < len(all)-c.Keep; i++ {
+			if err := os.Remove(all[i]); err != nil {
+				return path, fmt.Errorf("removing old checkpoint: %w", err)
+			}
+		}
+	}
+	return path, nil
+}
+
+// ListCheckpoints returns the checkpoint files in dir, oldest first (by step).
+func ListCheckpoints(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("checkpoint directory %s: %w", dir, err)
+	}
+	var paths []string
+	for _, e := range entries {
+		if name := e.Name(); strings.HasPrefix(name, checkpointPrefix) && strings.HasSuffix(name, checkpointSuffix) {
+			paths = append(paths, filepath.Join(dir, name))
+		}
+	}
+	sort.Strings(paths) // zero-padded steps sort in order
+	return paths, nil
+}
+
+// LatestCheckpoint returns the newest checkpoint in dir, or "" if there is none.
+func LatestCheckpoint(dir string) (string, error) {
+	all, err := ListCheckpoints(dir)
+	if err != nil || len(all) == 0 {
+		return "", err
+	}
+	return all[len(all)-1], nil
+}
+
+// WriteCheckpoint writes the variables of ctx selected by keep (nil keeps all) to path, atomically.
+func WriteCheckpoint(path string, ctx *context.Context, step int64, meta any, keep func(v *context.Variable) bool) error {
+	return writeCheckpoint(path, ctx, step, meta, keep, nil)
+}
+
+// writeCheckpoint is WriteCheckpoint where saveAs, when not nil, gives the scope and trainable flag
+// a variable is saved with (for exports).
+func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, keep func(v *context.Variable) bool,
+	saveAs func(v *context.Variable) (scope string, trainable bool)) error {
+	header := checkpointHeader{Step: step}
+	if meta != nil {
+		raw, err := json.Marshal(meta)
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: encoding its description: %w", path, err)
+		}
+		header.Meta = raw
+	}
+	var values []*tensors.Tensor
+	for v := range ctx.IterVariables() {
+		if strings.HasPrefix(v.Scope(), metricsScope) || (keep != nil && !keep(v)) {
+			continue
+		}
+		value, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.ScopeAndName(), err)
+		}
+		scope, trainable := v.Scope(), v.Trainable
+		if saveAs != nil {
+			scope, trainable = saveAs(v)
+		}
+		cv := checkpointVar{Scope: scope, Name: v.Name(), DType: value.DType().String(), Dims: value.Shape().Dimensions, Trainable: trainable}
+		if err := value.ConstBytes(func(data []byte) { cv.Length, cv.CRC32 = len(data), crc32.ChecksumIEEE(data) }); err != nil {
+			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.ScopeAndName(), err)
+		}
+		header.Variables = append(header.Variables, cv)
+		values = append(values, value)
+	}
+	headerJSON, err := json.Marshal(header)
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		if _, err := io.WriteString(w, checkpointMagic); err != nil {
+			return err
+		}
+		if err := binary.Write(w, binary.LittleEndian, uint32(len(headerJSON))); err != nil {
+			return err
+		}
+		if _, err := w.Write(headerJSON); err != nil {
+			return err
+		}
+		for _, value := range values {
+			var werr error
+			if err := value.ConstBytes(func(data []byte) { _, werr = w.Write(data) }); err != nil {
+				return err
+			}
+			if werr != nil {
+				return werr
+			}
+		}
+		return nil
+	})
+}
+
+// ReadCheckpointMeta decodes only the description saved with a checkpoint into meta, and returns the
+// step.
+func ReadCheckpointMeta(path string, meta any) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	header, _, err := readCheckpointHeader(path, bufio.NewReader(f))
+	if err != nil {
+		return 0, err
+	}
+	if meta != nil && len(header.Meta) > 0 {
+		if err := json.Unmarshal(header.Meta, meta); err != nil {
+			return 0, fmt.Errorf("checkpoint %s: its description does not decode: %w", path, err)
+		}
+	}
+	return header.Step, nil
+}
+
+// LoadCheckpoint reads every variable of the checkpoint into ctx (creating or overwriting them) and
+// decodes its description into meta (when not nil). It returns the global step.
+func LoadCheckpoint(path string, ctx *context.Context, meta any) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	header, offset, err := readCheckpointHeader(path, r)
+	if err != nil {
+		return 0, err
+	}
+	if meta != nil && len(header.Meta) > 0 {
+		if err := json.Unmarshal(header.Meta, meta); err != nil {
+			return 0, fmt.Errorf("checkpoint %s: its description does not decode: %w", path, err)
+		}
+	}
+	for _, cv := range header.Variables {
+		dtype, err := dtypes.DTypeString(cv.DType)
+		if err != nil {
+			return 0, fmt.Errorf("checkpoint %s: variable %s/%s has unknown dtype %q", path, cv.Scope, cv.Name, cv.DType)
+		}
+		value := tensors.FromShape(shapes.Make(dtype, cv.Dims...))
+		var readErr error
+		if err := value.MutableBytes(func(data []byte) {
+			if len(data) != cv.Length {
+				readErr = fmt.Errorf("holds %d bytes for shape %v, the header says %d", len(data), cv.Dims, cv.Length)
+				return
+			}
+			if _, err := io.ReadFull(r, data); err != nil {
+				readErr = fmt.Errorf("truncated at offset %d: %w", offset, err)
+				return
+			}
+			if crc32.ChecksumIEEE(data) != cv.CRC32 {
+				readErr = fmt.Errorf("corrupt data at offset %d (CRC-32 mismatch)", offset)
+			}
+		}); err != nil {
+			return 0, err
+		}
+		if readErr != nil {
+			return 0, fmt.Errorf("checkpoint %s: variable %s/%s: %w", path, cv.Scope, cv.Name, readErr)
+		}
+		offset += int64(cv.Length)
+		scoped := ctx.InAbsPath(cv.Scope).Checked(false)
+		if v := scoped.GetVariableByScopeAndName(cv.Scope, cv.Name); v != nil {
+			if err := v.SetValue(value); err != nil {
+				return 0, fmt.Errorf("checkpoint %s: variable %s/%s: %w", path, cv.Scope, cv.Name, err)
+			}
+			v.SetTrainable(cv.Trainable)
+			continue
+		}
+		scoped.VariableWithValue(cv.Name, value).SetTrainable(cv.Trainable)
+	}
+	return header.Step, nil
+}
+
+func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, error) {
+	magic := make([]byte, len(checkpointMagic))
+	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != checkpointMagic {
+		return nil, 0, fmt.Errorf("checkpoint %s: offset 0: not a ddpm-go checkpoint (bad magic line)", path)
+	}
+	var n uint32
+	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+		return nil, 0, fmt.Errorf("checkpoint %s: truncated at offset %d (header length)", path, len(magic))
+	}
+	if n > 64<<20 {
+		return nil, 0, fmt.Errorf("checkpoint %s: offset %d: header length %d is not plausible", path, len(magic), n)
+	}
+	raw := make([]byte, n)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return nil, 0, fmt.Errorf("checkpoint %s: truncated in the header (offset %d)", path, len(magic)+4)
+	}
+	var header checkpointHeader
+	if err := json.Unmarshal(raw, &header); err != nil {
+		return nil, 0, fmt.Errorf("checkpoint %s: header does not decode: %w", path, err)
+	}
+	return &header, int64(len(magic)) + 4 + int64(n), nil
+}
+
+// ExportEMAWeights writes a weights-only checkpoint: the EMA of each trainable weight saved under the
+// weight's own name (the file loads as the model itself, small enough to ship), with meta.
+func ExportEMAWeights(path string, ctx *context.Context, step int64, meta any) error {
+	keep := func(v *context.Variable) bool { return strings.HasPrefix(v.Scope(), EMAScope+"/") }
+	saveAs := func(v *context.Variable) (string, bool) { return strings.TrimPrefix(v.Scope(), EMAScope), true }
+	return writeCheckpoint(path, ctx, step, meta, keep, saveAs)
+}
+
+// WriteFileAtomic writes a file through write into a temporary file in the same folder, syncs it and
+// renames it over path: readers see the old file or the new one, never a partial one.
+func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err = write(bw); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if d, derr := os.Open(dir); derr == nil { // make the rename durable
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

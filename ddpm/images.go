@@ -1,0 +1,25 @@
+package ddpm
+
+import (
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/learn-ddpm/ddpm-go/viz"
+)
+
+// WriteImageGridPNG writes n images of shape dims ([H, W, C], values in [−1, 1]) as a PNG grid of
+// cols columns (0: about square), atomically.
+func WriteImageGridPNG(path string, pixels []float32, n int, dims []int, cols int) error {
+	if len(dims) != 3 {
+		return fmt.Errorf("image grid %s: samples of shape %v are not images [H, W, C]", path, dims)
+	}
+	if cols <= 0 {
+		cols = int(math.Ceil(math.Sqrt(float64(n))))
+	}
+	png, err := viz.Grid{Pixels: pixels, N: n, Height: dims[0], Width: dims[1], Channels: dims[2], Cols: cols, Scale: 2}.PNG()
+	if err != nil {
+		return fmt.Errorf("image grid %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(png); return err })
+}

@@ -1,0 +1,40 @@
+package ddpm
+
+import (
+	"github.com/gomlx/exceptions"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// EpsModel is a noise predictor ε_θ(x_t, t): it takes x_t [batch, ...] and time steps t [batch]
+// (int32, 1..T) and returns a tensor shaped like x_t. Its variables live in ctx.
+type EpsModel func(ctx *context.Context, xt, t *Node) *Node
+
+// UNetModel adapts a U-Net configuration to an EpsModel, with its variables under scope "unet".
+func UNetModel(cfg UNetConfig) EpsModel {
+	return func(ctx *context.Context, xt, t *Node) *Node {
+		return UNet(ctx.In("unet"), cfg, xt, t)
+	}
+}
+
+// SimpleLoss is the paper's L_simple (Algorithm 1): for each example, t ~ Uniform{1..T} and
+// ε ~ N(0, I) are drawn with ctx's random number generator, x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, and the loss
+// is the mean over the batch and every dimension of (ε − ε_θ(x_t, t))².
+func (s *Schedule) SimpleLoss(ctx *context.Context, model EpsModel, x0 *Node) *Node {
+	g := x0.Graph()
+	batch := x0.Shape().Dimensions[0]
+	t := AddScalar(ctx.RandomIntN(g, int32(s.T), shapes.Make(dtypesInt32, batch)), 1)
+	eps := ctx.RandomNormal(g, x0.Shape())
+	return s.LossAt(ctx, model, x0, t, eps)
+}
+
+// LossAt is L_simple for given time steps and noise, the deterministic core of SimpleLoss.
+func (s *Schedule) LossAt(ctx *context.Context, model EpsModel, x0, t, eps *Node) *Node {
+	xt := s.QSample(x0, t, eps)
+	pred := model(ctx, xt, t)
+	if !pred.Shape().Equal(eps.Shape()) {
+		exceptions.Panicf("ddpm: the model returned shape %s for x_t of shape %s", pred.Shape(), eps.Shape())
+	}
+	return ReduceAllMean(Square(Sub(eps, pred)))
+}

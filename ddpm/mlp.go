@@ -1,0 +1,50 @@
+package ddpm
+
+import (
+	"fmt"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/layers"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+)
+
+// MLPConfig is a noise predictor for low-dimensional data (the 2-D toy sets): the input point and a
+// sinusoidal embedding of t go through a few dense layers with SiLU.
+type MLPConfig struct {
+	Dim       int `json:"dim"`        // dimension of a data point (2 for the toy sets)
+	Hidden    int `json:"hidden"`     // width of the hidden layers
+	Layers    int `json:"layers"`     // number of hidden layers
+	TimeEmbed int `json:"time_embed"` // size of the sinusoidal time embedding
+}
+
+// DefaultMLPConfig suits the 2-D toy sets.
+func DefaultMLPConfig() MLPConfig { return MLPConfig{Dim: 2, Hidden: 128, Layers: 3, TimeEmbed: 32} }
+
+// Validate names a bad field.
+func (c MLPConfig) Validate() error {
+	switch {
+	case c.Dim < 1:
+		return fmt.Errorf("MLP dim %d: it must be >= 1", c.Dim)
+	case c.Hidden < 1:
+		return fmt.Errorf("MLP hidden width %d: it must be >= 1", c.Hidden)
+	case c.Layers < 1:
+		return fmt.Errorf("MLP layers %d: it must be >= 1", c.Layers)
+	case c.TimeEmbed < 2:
+		return fmt.Errorf("MLP time embedding %d: it must be >= 2", c.TimeEmbed)
+	}
+	return nil
+}
+
+// MLPModel returns ε_θ(x_t, t) for points x_t [batch, Dim], with variables under scope "mlp".
+func MLPModel(cfg MLPConfig) EpsModel {
+	return func(ctx *context.Context, xt, t *Node) *Node {
+		ctx = ctx.In("mlp")
+		temb := TimestepEmbedding(t, cfg.TimeEmbed)
+		h := Concatenate([]*Node{xt, temb}, -1)
+		for i := range cfg.Layers {
+			h = activations.Swish(layers.Dense(ctx.Inf("dense_%d", i), h, true, cfg.Hidden))
+		}
+		return layers.Dense(ctx.In("out"), h, true, cfg.Dim)
+	}
+}

@@ -1,0 +1,160 @@
+package ddpm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Choices of the reverse-process variance σ_t² in Algorithm 2. The paper found both to give
+// similar samples: β_t is optimal for x_0 ~ N(0, I), β̃_t for x_0 deterministic.
+const (
+	VarianceBeta      = "beta"      // σ_t² = β_t
+	VariancePosterior = "posterior" // σ_t² = β̃_t = (1−ᾱ_{t−1})/(1−ᾱ_t) β_t
+)
+
+// SamplerConfig are the options of ancestral sampling.
+type SamplerConfig struct {
+	Variance string // VarianceBeta or VariancePosterior
+	ClipX0   bool   // clip the implied x̂_0 to [−1, 1] and step with the posterior mean
+}
+
+// Validate names a bad option.
+func (c SamplerConfig) Validate() error {
+	if c.Variance != VarianceBeta && c.Variance != VariancePosterior {
+		return fmt.Errorf("sampler variance %q: valid values are %q (σ² = β_t) and %q (σ² = β̃_t)", c.Variance, VarianceBeta, VariancePosterior)
+	}
+	return nil
+}
+
+// ReverseStep is one step of Algorithm 2 given the model's noise prediction eps:
+//
+//	x_{t−1} = 1/√α_t (x_t − (1−α_t)/√(1−ᾱ_t) ε_θ(x_t, t)) + σ_t z,   z = 0 at t = 1.
+//
+// With clipping, the mean is instead the posterior mean μ̃_t(x_t, clip(x̂_0)), which equals the
+// expression above when nothing is clipped. It also returns x̂_0, the model's current guess of the
+// clean image (the paper's Figure 6).
+func (s *Schedule) ReverseStep(xt, t, eps, z *Node, cfg SamplerConfig) (xPrev, x0Hat *Node) {
+	x0Hat = s.PredictX0(xt, t, eps)
+	var mean *Node
+	if cfg.ClipX0 {
+		x0Hat = ClipScalar(x0Hat, -1, 1)
+		mean, _, _ = s.QPosterior(x0Hat, xt, t)
+	} else {
+		mean = Mul(Coef(s.SqrtRecipAlpha, t, xt), Sub(xt, Mul(Coef(s.EpsCoef, t, xt), eps)))
+	}
+	variance := s.Beta
+	if cfg.Variance == VariancePosterior {
+		variance = s.PosteriorVariance
+	}
+	sigma := Sqrt(Coef(variance, t, xt))
+	notLast := ConvertDType(GreaterThan(t, OnesLike(t)), xt.DType()) // no noise at t = 1
+	sigma = Mul(sigma, Reshape(notLast, sigma.Shape().Dimensions...))
+	return Add(mean, Mul(sigma, z)), x0Hat
+}
+
+// Sampler runs Algorithm 2 with a model: one compiled graph per step, looped over t on the host.
+type Sampler struct {
+	Schedule *Schedule
+	Model    EpsModel
+	Config   SamplerConfig
+	exec     *context.Exec
+}
+
+// NewSampler prepares ancestral sampling with model's weights in ctx (for a trained U-Net, call
+// UseEMAWeights first, as the paper samples with the EMA weights).
+func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, cfg SamplerConfig) (*Sampler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Sampler{Schedule: sched, Model: model, Config: cfg}
+	exec, err := context.NewExec(backend, ctx.Reuse(), func(ctx *context.Context, xt, t, z *Node) (*Node, *Node) {
+		ctx.SetTraining(xt.Graph(), false) // no dropout
+		return sched.ReverseStep(xt, t, model(ctx, xt, t), z, cfg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.exec = exec
+	return s, nil
+}
+
+// SampleOptions control one call of Sample.
+type SampleOptions struct {
+	N          int    // number of samples
+	Dims       []int  // shape of one sample, e.g. {28, 28, 1}
+	Seed       uint64 // x_T and every z are drawn from this seed: the same seed gives the same samples
+	RecordX0At []int  // time steps at which to keep x̂_0 (Figure 6)
+	RecordXtAt []int  // time steps at which to keep x_t (before the step from t)
+	// Start, when not nil, replaces x_T: the chain starts from these values at step StartT.
+	Start  []float32
+	StartT int
+	// Progress, when not nil, is called after each step with the step just taken.
+	Progress func(t int)
+}
+
+// SampleResult holds the samples x_0 and what was recorded along the chain, each [N, Dims...] flat.
+type SampleResult struct {
+	X0  []float32
+	X0s map[int][]float32 // x̂_0 predicted at step t
+	Xts map[int][]float32 // x_t at step t
+}
+
+// Sample draws x_T ~ N(0, I) (or starts from opts.Start) and runs the reverse chain down to x_0.
+func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
+	size := 1
+	for _, d := range opts.Dims {
+		size *= d
+	}
+	if opts.N < 1 || size < 1 {
+		return nil, fmt.Errorf("sample: need N >= 1 samples of a non-empty shape, got N=%d, dims %v", opts.N, opts.Dims)
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
+	normal := func() []float32 {
+		z := make([]float32, opts.N*size)
+		for i := range z {
+			z[i] = float32(rng.NormFloat64())
+		}
+		return z
+	}
+	dims := append([]int{opts.N}, opts.Dims...)
+	startT := s.Schedule.T
+	var x *tensors.Tensor
+	if opts.Start != nil {
+		if len(opts.Start) != opts.N*size {
+			return nil, fmt.Errorf("sample: the start has %d values, want %d", len(opts.Start), opts.N*size)
+		}
+		if err := s.Schedule.CheckStep(opts.StartT); err != nil {
+			return nil, fmt.Errorf("sample: start step: %w", err)
+		}
+		startT = opts.StartT
+		x = tensors.FromFlatDataAndDimensions(slices.Clone(opts.Start), dims...)
+	} else {
+		x = tensors.FromFlatDataAndDimensions(normal(), dims...)
+	}
+	res := &SampleResult{X0s: map[int][]float32{}, Xts: map[int][]float32{}}
+	for t := startT; t >= 1; t-- {
+		if slices.Contains(opts.RecordXtAt, t) {
+			res.Xts[t] = tensors.MustCopyFlatData[float32](x)
+		}
+		out, err := s.exec.Exec(x, StepTensor(opts.N, t), tensors.FromFlatDataAndDimensions(normal(), dims...))
+		if err != nil {
+			return nil, fmt.Errorf("sample: step t=%d: %w", t, err)
+		}
+		x = out[0]
+		if slices.Contains(opts.RecordX0At, t) {
+			res.X0s[t] = tensors.MustCopyFlatData[float32](out[1])
+		}
+		out[1].FinalizeAll()
+		if opts.Progress != nil {
+			opts.Progress(t)
+		}
+	}
+	res.X0 = tensors.MustCopyFlatData[float32](x)
+	return res, nil
+}

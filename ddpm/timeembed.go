@@ -1,0 +1,28 @@
+package ddpm
+
+import (
+	"math"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+)
+
+// TimestepEmbedding is the paper's sinusoidal embedding of the time step (as in Transformers): with
+// half = dim/2 and frequencies f_i = exp(−log(10000) · i/(half−1)), it is [sin(t f), cos(t f)], with a
+// zero column appended when dim is odd. t: [batch] integer → [batch, dim] float32.
+func TimestepEmbedding(t *Node, dim int) *Node {
+	g := t.Graph()
+	half := dim / 2
+	scale := 0.0
+	if half > 1 {
+		scale = -math.Log(10000) / float64(half-1)
+	}
+	freqs := Exp(MulScalar(Iota(g, shapes.Make(dtypes.Float32, half), 0), scale))
+	args := Mul(ExpandAxes(ConvertDType(t, dtypes.Float32), -1), ExpandAxes(freqs, 0)) // [batch, half]
+	emb := Concatenate([]*Node{Sin(args), Cos(args)}, -1)
+	if dim%2 == 1 {
+		emb = Concatenate([]*Node{emb, Zeros(g, shapes.Make(dtypes.Float32, t.Shape().Dimensions[0], 1))}, -1)
+	}
+	return emb
+}

@@ -1,0 +1,195 @@
+package ddpm
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/gomlx/gomlx/ui/commandline"
+)
+
+// TrainConfig configures Train.
+type TrainConfig struct {
+	Steps     int    // train until the global step reaches Steps
+	Seed      uint64 // initial weights, t, ε, dropout and the data order all follow from it
+	Optimizer OptimizerConfig
+
+	CheckpointDir   string        // "" disables checkpoints (and resuming)
+	CheckpointEvery time.Duration // also saved at the end and on Stop; 0 means 5 minutes
+	KeepCheckpoints int           // newest checkpoints kept; 0 means 3
+
+	SampleEvery int   // steps between sample grids written to CheckpointDir/samples/; 0 disables
+	SampleN     int   // images per grid (default 16)
+	SampleDims  []int // shape of one sample, e.g. {28, 28, 1}
+	OnSamples   func(step int, pngPath string)
+
+	ProgressBar bool                         // GoMLX's progress bar, with the loss and steps/s
+	OnStep      func(step int, loss float64) // e.g. to record the loss curve
+	Stop        func() bool                  // polled after each step: true saves a checkpoint and returns ErrStopped
+	Meta        any                          // description saved in checkpoints (model, schedule, data)
+}
+
+// ErrStopped is returned by Train when TrainConfig.Stop asked it to stop (a checkpoint was saved).
+var ErrStopped = errors.New("training stopped on request")
+
+// TrainResult reports what Train did.
+type TrainResult struct {
+	StartStep, Step int           // global steps at the start (non-zero when resumed) and at the end
+	Checkpoint      string        // last checkpoint written ("" if none)
+	Duration        time.Duration // wall time of this run
+	LastLoss        float64
+}
+
+// Train runs Algorithm 1 on ds with GoMLX's train.Trainer and train.Loop: L_simple, Adam with warm-up
+// and clipping, and an EMA of the weights. When cfg.CheckpointDir holds a checkpoint, training
+// resumes from the newest one and continues exactly as an uninterrupted run would.
+//
+// A non-finite loss stops training with an error; no checkpoint is written after it, so the last
+// good one is kept.
+func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, ds *ArrayDataset, cfg TrainConfig) (*TrainResult, error) {
+	opt, err := NewOptimizer(cfg.Optimizer)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.CheckpointEvery == 0 {
+		cfg.CheckpointEvery = 5 * time.Minute
+	}
+	if cfg.KeepCheckpoints == 0 {
+		cfg.KeepCheckpoints = 3
+	}
+	if cfg.SampleN == 0 {
+		cfg.SampleN = 16
+	}
+	ckpt := Checkpointer{Dir: cfg.CheckpointDir, Keep: cfg.KeepCheckpoints}
+	res := &TrainResult{LastLoss: math.NaN()}
+
+	if cfg.CheckpointDir != "" {
+		latest, err := LatestCheckpoint(cfg.CheckpointDir)
+		if err != nil {
+			return nil, err
+		}
+		if latest != "" {
+			if _, err := LoadCheckpoint(latest, ctx, nil); err != nil {
+				return nil, fmt.Errorf("resuming: %w", err)
+			}
+			res.Checkpoint = latest
+		}
+	}
+	if res.Checkpoint == "" {
+		ctx.SetParam(context.ParamInitialSeed, int64(cfg.Seed))
+		if err := ctx.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
+			return nil, err
+		}
+	}
+	res.StartStep = int(optimizers.GetGlobalStep(ctx))
+	ds.SeekStep(int64(res.StartStep))
+	if res.StartStep >= cfg.Steps {
+		res.Step = res.StartStep
+		return res, nil
+	}
+
+	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
+		return []*Node{sched.SimpleLoss(ctx, model, inputs[0])}
+	}
+	lossFn := func(_, predictions []*Node) *Node { return predictions[0] }
+	trainer := train.NewTrainer(backend, ctx, modelFn, lossFn, opt, nil, nil)
+	loop := train.NewLoop(trainer)
+	if cfg.ProgressBar {
+		commandline.AttachProgressBar(loop)
+	}
+
+	save := func(step int) error {
+		if cfg.CheckpointDir == "" {
+			return nil
+		}
+		path, err := ckpt.Save(ctx, int64(step), cfg.Meta)
+		if err == nil {
+			res.Checkpoint = path
+		}
+		return err
+	}
+	lastSave := time.Now()
+	stopped := false
+	loop.OnStep("ddpm", 0, func(loop *train.Loop, metrics []*tensors.Tensor) error {
+		step := int(optimizers.GetGlobalStep(ctx))
+		loss := tensors.ToScalar[float32](metrics[0])
+		res.LastLoss, res.Step = float64(loss), step
+		if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+			last := res.Checkpoint
+			if last == "" {
+				last = "none written"
+			}
+			return fmt.Errorf("the loss became %v at step %d: training stopped, weights not saved (last good checkpoint: %s); "+
+				"try a lower learning rate or stronger gradient clipping", loss, step, last)
+		}
+		if cfg.OnStep != nil {
+			cfg.OnStep(step, float64(loss))
+		}
+		if cfg.SampleEvery > 0 && cfg.CheckpointDir != "" && step%cfg.SampleEvery == 0 {
+			if err := writeTrainingSamples(backend, ctx, sched, model, step, cfg); err != nil {
+				return err
+			}
+		}
+		if cfg.Stop != nil && cfg.Stop() {
+			stopped = true
+			return ErrStopped
+		}
+		if time.Since(lastSave) >= cfg.CheckpointEvery {
+			lastSave = time.Now()
+			return save(step)
+		}
+		return nil
+	})
+
+	start := time.Now()
+	_, err = loop.RunToGlobalStep(ds, cfg.Steps)
+	res.Duration = time.Since(start)
+	if err != nil && !stopped {
+		return res, err
+	}
+	if err := save(res.Step); err != nil {
+		return res, err
+	}
+	if stopped {
+		return res, ErrStopped
+	}
+	return res, nil
+}
+
+// writeTrainingSamples samples a grid with the current EMA weights (fixed seed, so grids from
+// different steps are comparable) and writes it atomically as samples/step-NNNNNNNNN.png.
+func writeTrainingSamples(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, step int, cfg TrainConfig) error {
+	emaCtx, err := EMAContext(ctx)
+	if err != nil {
+		return err
+	}
+	sampler, err := NewSampler(backend, emaCtx, sched, model, SamplerConfig{Variance: VarianceBeta, ClipX0: true})
+	if err != nil {
+		return err
+	}
+	res, err := sampler.Sample(SampleOptions{N: cfg.SampleN, Dims: cfg.SampleDims, Seed: cfg.Seed})
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(cfg.CheckpointDir, "samples")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("step-%09d.png", step))
+	if err := WriteImageGridPNG(path, res.X0, cfg.SampleN, cfg.SampleDims, 0); err != nil {
+		return err
+	}
+	if cfg.OnSamples != nil {
+		cfg.OnSamples(step, path)
+	}
+	return nil
+}

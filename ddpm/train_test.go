@@ -1,0 +1,233 @@
+package ddpm
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// tinyUNet is small enough to train for a few steps in a test.
+func tinyUNet() UNetConfig {
+	return UNetConfig{ImageSize: 8, Channels: 1, BaseChannels: 8, ChannelMult: []int{1, 2}, NumResBlocks: 1,
+		AttnResolutions: []int{4}, Dropout: 0, MaxGroups: 4}
+}
+
+func tinyImages(n int, seed uint64) []float32 {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float32, n*8*8)
+	for i := range x {
+		x[i] = float32(rng.Float64()*2 - 1)
+	}
+	return x
+}
+
+func quickTrainConfig(steps int, dir string) TrainConfig {
+	return TrainConfig{Steps: steps, Seed: 3, CheckpointDir: dir, Optimizer: OptimizerConfig{LearningRate: 1e-3, WarmupSteps: 2, ClipNorm: 1, EMADecay: 0.999}}
+}
+
+func TestOverfitDrivesLossDown(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 100)
+	ds, err := NewArrayDataset("four images", tinyImages(4, 1), []int{8, 8, 1}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var losses []float64
+	cfg := quickTrainConfig(150, "")
+	cfg.OnStep = func(_ int, loss float64) { losses = append(losses, loss) }
+	if _, err := Train(backend, context.New(), sched, UNetModel(tinyUNet()), ds, cfg); err != nil {
+		t.Fatal(err)
+	}
+	mean := func(xs []float64) float64 {
+		s := 0.0
+		for _, x := range xs {
+			s += x
+		}
+		return s / float64(len(xs))
+	}
+	first, last := mean(losses[:10]), mean(losses[len(losses)-20:])
+	t.Logf("L_simple: first 10 steps %.4f, last 20 steps %.4f", first, last)
+	if math.Abs(first-1) > 0.3 {
+		t.Errorf("initial loss %.3f, want ≈ 1 (the U-Net's output is zero at initialisation, ε has unit variance)", first)
+	}
+	if !(last < 0.5*first) {
+		t.Errorf("loss went from %.4f to %.4f: training does not fit four images", first, last)
+	}
+}
+
+func variableValues(t *testing.T, ctx *context.Context) map[string][]float32 {
+	t.Helper()
+	out := map[string][]float32{}
+	for v := range ctx.IterVariables() {
+		value, err := v.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if value.DType().String() == "Float32" && !strings.HasPrefix(v.Scope(), metricsScope) {
+			out[v.ScopeAndName()] = tensors.MustCopyFlatData[float32](value)
+		}
+	}
+	return out
+}
+
+func TestResumeEqualsUninterrupted(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 100)
+	images := tinyImages(16, 2)
+	newDS := func() *ArrayDataset {
+		ds, err := NewArrayDataset("sixteen images", images, []int{8, 8, 1}, 4, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	model := UNetModel(tinyUNet())
+
+	whole := context.New()
+	if _, err := Train(backend, whole, sched, model, newDS(), quickTrainConfig(7, t.TempDir())); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := Train(backend, context.New(), sched, model, newDS(), quickTrainConfig(3, dir)); err != nil {
+		t.Fatal(err)
+	}
+	resumed := context.New()
+	res, err := Train(backend, resumed, sched, model, newDS(), quickTrainConfig(7, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StartStep != 3 || res.Step != 7 {
+		t.Fatalf("resumed run went from step %d to %d, want 3 to 7", res.StartStep, res.Step)
+	}
+	a, b := variableValues(t, whole), variableValues(t, resumed)
+	if len(a) != len(b) || len(a) < 10 {
+		t.Fatalf("%d variables after the whole run, %d after resuming", len(a), len(b))
+	}
+	for name, va := range a {
+		vb, ok := b[name]
+		if !ok {
+			t.Fatalf("variable %s missing after resuming", name)
+		}
+		for i := range va {
+			if math.Abs(float64(va[i]-vb[i])) > 1e-5*(1+math.Abs(float64(va[i]))) {
+				t.Fatalf("variable %s[%d]: %g uninterrupted, %g resumed", name, i, va[i], vb[i])
+			}
+		}
+	}
+}
+
+// poisonModel is an MLP whose output is multiplied by a non-trainable variable: setting it to NaN
+// makes the next loss NaN.
+func poisonModel() EpsModel {
+	mlp := MLPModel(MLPConfig{Dim: 2, Hidden: 8, Layers: 1, TimeEmbed: 4})
+	return func(ctx *context.Context, xt, t *Node) *Node {
+		poison := ctx.In("poison").VariableWithValue("factor", float32(1)).SetTrainable(false)
+		return Mul(mlp(ctx, xt, t), poison.ValueGraph(xt.Graph()))
+	}
+}
+
+func TestNaNLossStopsAndKeepsLastGoodCheckpoint(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 100)
+	ds, err := NewArrayDataset("points", tinyImages(8, 3)[:16], []int{2}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.New()
+	dir := t.TempDir()
+	cfg := quickTrainConfig(10, dir)
+	cfg.CheckpointEvery = time.Nanosecond // a checkpoint after every step
+	cfg.OnStep = func(step int, _ float64) {
+		if step == 2 {
+			v := ctx.GetVariableByScopeAndName("/poison", "factor")
+			if err := v.SetValue(tensors.FromScalar(float32(math.NaN()))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, err = Train(backend, ctx, sched, poisonModel(), ds, cfg)
+	if err == nil || !strings.Contains(err.Error(), "NaN at step 3") || !strings.Contains(err.Error(), "ckpt-000000002") {
+		t.Fatalf("error %v, want one that says the loss became NaN at step 3 and names the last good checkpoint", err)
+	}
+	latest, _ := LatestCheckpoint(dir)
+	if filepath.Base(latest) != "ckpt-000000002.ddpm" {
+		t.Errorf("latest checkpoint %s, want the one of step 2", latest)
+	}
+}
+
+func TestStopSavesCheckpoint(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 100)
+	ds, _ := NewArrayDataset("points", tinyImages(8, 3)[:16], []int{2}, 4, 1)
+	dir := t.TempDir()
+	cfg := quickTrainConfig(100, dir)
+	calls := 0
+	cfg.Stop = func() bool { calls++; return calls == 4 }
+	res, err := Train(backend, context.New(), sched, MLPModel(MLPConfig{Dim: 2, Hidden: 8, Layers: 1, TimeEmbed: 4}), ds, cfg)
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("error %v, want ErrStopped", err)
+	}
+	if res.Step != 4 || filepath.Base(res.Checkpoint) != "ckpt-000000004.ddpm" {
+		t.Errorf("stopped at step %d with checkpoint %q, want step 4 and ckpt-000000004.ddpm", res.Step, res.Checkpoint)
+	}
+}
+
+func TestCheckpointRoundTripAndCorruption(t *testing.T) {
+	ctx := context.New()
+	ctx.In("a").VariableWithValue("w", []float32{1, 2, 3})
+	ctx.In("b").VariableWithValue("n", int64(42)).SetTrainable(false)
+	path := filepath.Join(t.TempDir(), "x.ddpm")
+	meta := map[string]string{"model": "test"}
+	if err := WriteCheckpoint(path, ctx, 9, meta, nil); err != nil {
+		t.Fatal(err)
+	}
+	loaded := context.New()
+	var gotMeta map[string]string
+	step, err := LoadCheckpoint(path, loaded, &gotMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := loaded.GetVariableByScopeAndName("/a", "w")
+	n := loaded.GetVariableByScopeAndName("/b", "n")
+	if step != 9 || gotMeta["model"] != "test" || w == nil || n == nil || n.Trainable || !w.Trainable {
+		t.Fatalf("round trip: step %d, meta %v, w %v, n %v", step, gotMeta, w, n)
+	}
+	wv, _ := w.Value()
+	if got := tensors.MustCopyFlatData[float32](wv); got[2] != 3 {
+		t.Errorf("w = %v after the round trip", got)
+	}
+
+	raw, _ := os.ReadFile(path)
+	corrupt := append([]byte(nil), raw...)
+	corrupt[len(corrupt)-9] ^= 0xff // inside the last variable's data
+	os.WriteFile(path, corrupt, 0o644)
+	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "CRC-32") || !strings.Contains(err.Error(), path) {
+		t.Errorf("corrupt checkpoint: error %v, want a CRC-32 mismatch naming the file", err)
+	}
+	os.WriteFile(path, raw[:len(raw)-5], 0o644)
+	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("truncated checkpoint: error %v, want 'truncated'", err)
+	}
+	os.WriteFile(path, []byte("hello"), 0o644)
+	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "not a ddpm-go checkpoint") {
+		t.Errorf("not a checkpoint: error %v", err)
+	}
+}
+
+func TestClipByGlobalNorm(t *testing.T) {
+	out := MustExecOnceN(backend, func(a, b *Node) []*Node { return ClipByGlobalNorm([]*Node{a, b}, 1) },
+		[]float32{3, 0}, []float32{0, 4}) // global norm 5
+	a, b := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+	if math.Abs(float64(a[0])-0.6) > 1e-6 || math.Abs(float64(b[1])-0.8) > 1e-6 {
+		t.Errorf("clipped to %v, %v; want [0.6 0] [0 0.8]", a, b)
+	}
+	out = MustExecOnceN(backend, func(a *Node) []*Node { return ClipByGlobalNorm([]*Node{a}, 1) }, []float32{0.3, 0.4})
+	if got := tensors.MustCopyFlatData[float32](out[0]); got[0] != 0.3 || got[1] != 0.4 {
+		t.Errorf("a gradient of norm 0.5 was changed to %v", got)
+	}
+}
