@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"github.com/gomlx/exceptions"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -24,7 +25,7 @@ func UNetModel(cfg UNetConfig) EpsModel {
 func (s *Schedule) SimpleLoss(ctx *context.Context, model EpsModel, x0 *Node) *Node {
 	g := x0.Graph()
 	batch := x0.Shape().Dimensions[0]
-	t := AddScalar(ctx.RandomIntN(g, int32(s.T), shapes.Make(dtypesInt32, batch)), 1)
+	t := AddScalar(ctx.RandomIntN(g, int32(s.T), shapes.Make(dtypes.Int32, batch)), 1)
 	eps := ctx.RandomNormal(g, x0.Shape())
 	return s.LossAt(ctx, model, x0, t, eps)
 }

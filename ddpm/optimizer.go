@@ -12,8 +12,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
 
-const dtypesInt32 = dtypes.Int32
-
 // EMAScope is the absolute scope under which the exponential moving averages of the weights are
 // kept, mirroring the trainable variables' own scopes.
 const EMAScope = "/ema"

@@ -68,20 +68,31 @@ type Trained struct {
 	Ctx      *context.Context
 }
 
+// ResolveCheckpoint returns path itself for a file, or the newest checkpoint for a folder.
+func ResolveCheckpoint(path string) (string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if !info.IsDir() {
+		return path, nil
+	}
+	latest, err := LatestCheckpoint(path)
+	if err != nil {
+		return "", err
+	}
+	if latest == "" {
+		return "", fmt.Errorf("checkpoint folder %s holds no checkpoint (%s*%s)", path, checkpointPrefix, checkpointSuffix)
+	}
+	return latest, nil
+}
+
 // LoadTrained reads a checkpoint (a file, or the newest in a folder) for sampling or evaluation: the
 // weights are replaced by their EMA.
 func LoadTrained(path string) (*Trained, error) {
-	if info, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-	} else if info.IsDir() {
-		latest, err := LatestCheckpoint(path)
-		if err != nil {
-			return nil, err
-		}
-		if latest == "" {
-			return nil, fmt.Errorf("checkpoint folder %s holds no checkpoint (%s*%s)", path, checkpointPrefix, checkpointSuffix)
-		}
-		path = latest
+	path, err := ResolveCheckpoint(path)
+	if err != nil {
+		return nil, err
 	}
 	tr := &Trained{Path: path}
 	ctx := context.New()

@@ -21,13 +21,9 @@ func runExport(args []string) error {
 	if *out == "" {
 		return fmt.Errorf("--out is required")
 	}
-	path := *ckpt
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		if path, err = ddpm.LatestCheckpoint(path); err != nil {
-			return err
-		} else if path == "" {
-			return fmt.Errorf("--ckpt %s holds no checkpoint", *ckpt)
-		}
+	path, err := ddpm.ResolveCheckpoint(*ckpt)
+	if err != nil {
+		return err
 	}
 	ctx := context.New()
 	var spec ddpm.RunSpec

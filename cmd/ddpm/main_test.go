@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
 // The command line end to end on a 2-D toy set and on a tiny image folder: train, resume, sample,
@@ -59,15 +61,9 @@ func TestTrainSampleExportToy(t *testing.T) {
 
 func mustLatest(t *testing.T, dir string) string {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	latest, err := ddpm.LatestCheckpoint(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	latest := ""
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "ckpt-") {
-			latest = filepath.Join(dir, e.Name())
-		}
 	}
 	return latest
 }
