@@ -1,0 +1,93 @@
+package ddpm
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// BenchmarkUNetMNISTTrainStep times one training step of the U-Net alone at batch 64 (forward, backward
+// and an in-place SGD update of every trainable variable, in training mode) for MNISTConfig and the
+// neighbours it was chosen among. The first, compiling, call is excluded. It reports images/s and
+// s/step.
+//
+//	go test ./ddpm -run '^$' -bench UNet -benchtime 5x
+func BenchmarkUNetMNISTTrainStep(b *testing.B) {
+	variant := func(mutate func(*UNetConfig)) UNetConfig {
+		cfg := MNISTConfig()
+		mutate(&cfg)
+		return cfg
+	}
+	configs := []struct {
+		name string
+		cfg  UNetConfig
+	}{
+		{"MNISTConfig", MNISTConfig()},
+		{"Dropout0.1", variant(func(c *UNetConfig) { c.Dropout = 0.1 })},
+		{"Mult1,2,4", variant(func(c *UNetConfig) { c.ChannelMult = []int{1, 2, 4} })},
+		{"Ch16", variant(func(c *UNetConfig) { c.BaseChannels, c.MaxGroups = 16, 4 })},
+		{"Ch32Dropout0.1", variant(func(c *UNetConfig) { c.BaseChannels, c.MaxGroups, c.Dropout = 32, 8, 0.1 })},
+	}
+	for _, c := range configs {
+		b.Run(c.name, func(b *testing.B) { benchmarkUNetTrainStep(b, c.cfg, 64) })
+	}
+}
+
+func benchmarkUNetTrainStep(b *testing.B, cfg UNetConfig, batch int) {
+	ctx := context.New()
+	exec, err := context.NewExec(backend, ctx, func(ctx *context.Context, x, t, target *Node) *Node {
+		g := x.Graph()
+		ctx.SetTraining(g, true)
+		loss := ReduceAllMean(Square(Sub(UNet(ctx, cfg, x, t), target)))
+		grads := ctx.BuildTrainableVariablesGradientsGraph(loss)
+		i := 0
+		for v := range ctx.IterVariables() {
+			if v.Trainable && v.InUseByGraph(g) {
+				v.SetValueGraph(Sub(v.ValueGraph(g), MulScalar(grads[i], 1e-4)))
+				i++
+			}
+		}
+		return loss
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, target := randomImagesFor(rng, batch, cfg), randomImagesFor(rng, batch, cfg)
+	ts := make([]int, batch)
+	for i := range ts {
+		ts[i] = 1 + rng.IntN(PaperT)
+	}
+	t := StepsTensor(ts...)
+	step := func() {
+		out, err := exec.Exec(x, t, target)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[0].FinalizeAll()
+	}
+	start := time.Now()
+	step() // compiles and initialises the variables
+	compile := time.Since(start)
+	b.ResetTimer()
+	start = time.Now()
+	for range b.N {
+		step()
+	}
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(batch*b.N)/elapsed.Seconds(), "images/s")
+	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/step")
+	b.Logf("%+v: %d parameters; first call (compilation) %s", cfg, trainableParameters(ctx), compile.Round(time.Millisecond))
+}
+
+func randomImagesFor(rng *rand.Rand, n int, cfg UNetConfig) *tensors.Tensor {
+	x := make([]float32, n*cfg.ImageSize*cfg.ImageSize*cfg.Channels)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	return tensors.FromFlatDataAndDimensions(x, n, cfg.ImageSize, cfg.ImageSize, cfg.Channels)
+}
