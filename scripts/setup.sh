@@ -4,7 +4,8 @@
 #            (PyPI package xla-cpu-pjrt), pinned in requirements.txt;
 #   bin/     GoNB, goimports and gopls, built from the versions pinned as tools in go.mod;
 #   the GoNB kernelspec "gonb-ddpm" (kernels/gonb-ddpm), installed into the virtualenv's Jupyter
-#   data folder with the environment it needs.
+#   data folder with the environment it needs;
+#   MathJax (npm) for docs/, and Debian's chromium for the page test when it is missing.
 # Safe to run again: each step is skipped when its inputs have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,19 @@ if [ ! -f "$VENV/npm/node_modules/mathjax/es5/tex-svg-full.js" ] ||
   step "MathJax $MATHJAX_VERSION (npm) for docs/"
   command -v npm >/dev/null || { echo "setup: npm is not on PATH; it is needed to fetch MathJax for docs/" >&2; exit 1; }
   npm install --silent --no-audit --no-fund --prefix "$VENV/npm" "mathjax@$MATHJAX_VERSION" >/dev/null
+fi
+
+# Headless Chromium (Debian's package), used by scripts/check_pages.py to open docs/ offline.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  step "Chromium (Debian package) for the page test"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  if command -v apt-get >/dev/null; then
+    $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is not installed and apt-get is not available: install Chromium to run scripts/check_pages.py" >&2
+    exit 1
+  fi
 fi
 
 # 2. Go tools pinned in go.mod. go build is incremental, so this is quick when nothing changed.

@@ -23,6 +23,7 @@ type Series struct {
 type Plot struct {
 	Title, XLabel, YLabel string
 	LogY                  bool
+	LegendBottom          bool // the legend in the bottom right corner instead of the top right
 	Width, Height         float64
 	Series                []Series
 }
@@ -83,7 +84,7 @@ func (p Plot) PNG() ([]byte, error) {
 			pl.Legend.Add(s.Name, thing)
 		}
 	}
-	pl.Legend.Top = true
+	pl.Legend.Top = !p.LegendBottom
 	w, h := p.Width, p.Height
 	if w == 0 {
 		w = 480

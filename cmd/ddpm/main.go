@@ -2,6 +2,9 @@
 //
 //	ddpm train   train a DDPM (Algorithm 1) on MNIST, CIFAR-10, a folder of images or a 2-D toy set
 //	ddpm sample  sample from a checkpoint (Algorithm 2) into a PNG grid, optionally with Figure 6
+//	ddpm eval    the variational bound in bits/dim, classifier-FID, and the paper's Figure 5
+//	ddpm interpolate  the paper's Figure 8: interpolation between two digits through x_t
+//	ddpm classifier   train the MNIST classifier that the classifier-FID uses
 //	ddpm export  write the EMA weights of a checkpoint as a small weights-only file
 //	ddpm info    which backend (XLA PJRT plugin) runs the graphs, and where it was found
 package main
@@ -14,10 +17,13 @@ import (
 const usage = `usage: ddpm <command> [flags]
 
 commands:
-  train   train a DDPM (Algorithm 1); resumes from the newest checkpoint in --ckpt
-  sample  sample from a checkpoint (Algorithm 2) into a PNG
-  export  write the EMA weights of a checkpoint as a small weights-only file
-  info    print the backend (XLA PJRT plugin) that runs the graphs and where it was found
+  train        train a DDPM (Algorithm 1); resumes from the newest checkpoint in --ckpt
+  sample       sample from a checkpoint (Algorithm 2) into a PNG, optionally Figure 6
+  eval         the variational bound in bits/dim (--nll), classifier-FID (--fid), Figure 5
+  interpolate  Figure 8: interpolate two test digits through x_t
+  classifier   train the MNIST classifier whose features the classifier-FID compares
+  export       write the EMA weights of a checkpoint as a small weights-only file
+  info         print the backend (XLA PJRT plugin) that runs the graphs and where it was found
 `
 
 func main() {
@@ -31,6 +37,12 @@ func main() {
 		err = runTrain(args)
 	case "sample":
 		err = runSample(args)
+	case "eval":
+		err = runEval(args)
+	case "interpolate":
+		err = runInterpolate(args)
+	case "classifier":
+		err = runClassifier(args)
 	case "export":
 		err = runExport(args)
 	case "info":

@@ -35,7 +35,7 @@ func runTrain(args []string) error {
 
 	schedule := fs.String("schedule", ddpm.ScheduleLinear, "noise schedule: linear or cosine")
 	T := fs.Int("T", ddpm.PaperT, "number of diffusion steps")
-	steps := fs.Int("steps", 1100, "train until this global step (the default fits in 30 minutes on 2 CPU cores)")
+	steps := fs.Int("steps", 3000, "train until this global step (the default fits in 30 minutes on 2 CPU cores)")
 	batch := fs.Int("batch", 64, "batch size")
 	opt := ddpm.PaperOptimizer()
 	lr := fs.Float64("lr", 1e-3, "peak learning rate of Adam (the paper: 2e-4, for 800k steps)")

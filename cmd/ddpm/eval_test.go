@@ -1,0 +1,74 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The shipped model and classifier, evaluated on a handful of images: the bound resumes after an
+// interruption, the FID runs end to end, the figures are written, and the errors name the flag.
+func TestEvalAndInterpolateShippedModel(t *testing.T) {
+	const model, classifier = "../../models/mnist-ema.ddpm", "../../models/mnist-classifier.ddpm"
+	dir := t.TempDir()
+	work, out := filepath.Join(dir, "work"), filepath.Join(dir, "out")
+	base := []string{"--ckpt", model, "--classifier", classifier, "--work", work, "--out", out}
+	if err := runEval(append(base, "--nll", "2", "--nll-batch", "2", "--fid", "0")); err != nil {
+		t.Fatal(err)
+	}
+	// Asking for more images continues after the two already done.
+	var progress boundProgress
+	if err := runEval(append(base, "--nll", "4", "--nll-batch", "2", "--fid", "3", "--fid-batch", "3")); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(work, "nll-progress.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &progress); err != nil {
+		t.Fatal(err)
+	}
+	if progress.Sums.N != 4 || len(progress.Sums.PerImage) != 4 {
+		t.Errorf("after resuming to 4 images the progress holds %d (%d per-image bounds)", progress.Sums.N, len(progress.Sums.PerImage))
+	}
+	var report evalReport
+	raw, err = os.ReadFile(filepath.Join(out, "eval.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &report); err != nil {
+		t.Fatal(err)
+	}
+	if report.NLL == nil || report.NLL.Images != 4 || !(report.NLL.BitsPerDim > 0.3 && report.NLL.BitsPerDim < 8) {
+		t.Errorf("NLL report %+v: want 4 images and a bound between 0.3 and 8 bits/dim", report.NLL)
+	}
+	if report.FID == nil || report.FID.Samples != 3 || !(report.FID.ClassifierFID > 0) {
+		t.Errorf("FID report %+v", report.FID)
+	}
+	for _, name := range []string{"fig5-rate.png", "fig5-distortion.png", "fig5-rate-distortion.png", "fid-samples.png"} {
+		checkPNG(t, filepath.Join(out, name))
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "nll-terms.csv"))
+	if lines := strings.Count(string(csv), "\n"); lines != 1001 {
+		t.Errorf("nll-terms.csv has %d lines, want a header and 1000 steps", lines)
+	}
+
+	fig8 := filepath.Join(dir, "fig8.png")
+	if err := runInterpolate([]string{"--ckpt", model, "--pairs", "1", "--lambdas", "3", "--t", "50", "--out", fig8}); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, fig8)
+
+	if err := runEval(append(base, "--nll", "0", "--fid", "0")); err == nil || !strings.Contains(err.Error(), "nothing to evaluate") {
+		t.Errorf("--nll 0 --fid 0: error %v", err)
+	}
+	if err := runEval([]string{"--ckpt", model, "--nll", "0", "--fid", "2", "--classifier", model, "--work", work, "--out", out}); err == nil ||
+		!strings.Contains(err.Error(), "--classifier") {
+		t.Errorf("a diffusion model given as --classifier: error %v", err)
+	}
+	if err := runInterpolate([]string{"--ckpt", model, "--t", "2000", "--out", fig8}); err == nil || !strings.Contains(err.Error(), "--t") {
+		t.Errorf("--t 2000: error %v", err)
+	}
+}

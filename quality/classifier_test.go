@@ -1,0 +1,116 @@
+package quality
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/learn-ddpm/ddpm-go/data"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+var backend backends.Backend
+
+// TestMain fails, rather than skips, without the XLA backend (see ddpm's TestMain).
+func TestMain(m *testing.M) {
+	var err error
+	backend, err = ddpm.NewBackend()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: the XLA CPU backend could not be loaded: %v\nRun `%s`.\n", err, ddpm.SetupCommand)
+		os.Exit(1)
+	}
+	code := m.Run()
+	backend.Finalize()
+	os.Exit(code)
+}
+
+// TestClassifierLearnsMNIST trains the classifier briefly on part of MNIST and checks that it
+// classifies held-out digits far better than chance, that a saved classifier gives the same
+// outputs, and that generated-looking noise scores far from real digits.
+func TestClassifierLearnsMNIST(t *testing.T) {
+	dir, err := data.MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnist, err := data.LoadMNIST(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const nTrain, nTest = 3000, 1000
+	dims := []int{28, 28, 1}
+	cfg := DefaultClassifierConfig()
+	ctx := context.New()
+	err = TrainClassifier(backend, ctx, cfg, mnist.Train.Scaled(0, nTrain), mnist.TrainLabels[:nTrain], dims,
+		ClassifierTraining{Epochs: 2, BatchSize: 50, LearningRate: 1e-3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := ClassifierSpec{Config: cfg, ImageDims: dims}
+	clf, err := NewClassifier(backend, ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testImages := mnist.Test.Scaled(0, nTest)
+	features, probs, err := clf.Evaluate(testImages, 300) // 300 does not divide 1000: a partial batch
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(features) != nTest*cfg.Features || len(probs) != nTest*cfg.Classes {
+		t.Fatalf("got %d features and %d probabilities for %d images", len(features), len(probs), nTest)
+	}
+	acc := Accuracy(probs, mnist.TestLabels[:nTest])
+	t.Logf("accuracy after 2 epochs on %d digits: %.3f on %d test digits", nTrain, acc, nTest)
+	if acc < 0.9 {
+		t.Errorf("accuracy %.3f, want ≥ 0.9 (chance is 0.1)", acc)
+	}
+
+	path := filepath.Join(t.TempDir(), "clf.ddpm")
+	if err := SaveClassifier(path, ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadClassifier(backend, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, probs2, err := loaded.Evaluate(testImages[:100*784], 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range probs2 {
+		if probs2[i] != probs[i] {
+			t.Fatalf("loaded classifier differs at %d: %g vs %g", i, probs2[i], probs[i])
+		}
+	}
+
+	// Real test digits vs other real digits are close; vs uniform noise images far apart.
+	real1, _ := FitGaussian(features[:500*cfg.Features], cfg.Features)
+	real2, _ := FitGaussian(features[500*cfg.Features:], cfg.Features)
+	noise := make([]float32, 500*784)
+	for i := range noise {
+		noise[i] = float32((i*7919)%255)/127.5 - 1
+	}
+	noiseFeatures, _, err := clf.Evaluate(noise, 250)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, _ := FitGaussian(noiseFeatures, cfg.Features)
+	dReal, _ := FrechetDistance(real1, real2)
+	dFake, _ := FrechetDistance(real1, fake)
+	t.Logf("classifier-FID: real vs real %.2f, real vs noise %.2f", dReal, dFake)
+	if !(dFake > 5*dReal) {
+		t.Errorf("noise is not far from digits: FID real/real %.3f, real/noise %.3f", dReal, dFake)
+	}
+
+	// A diffusion checkpoint is not a classifier.
+	other := filepath.Join(t.TempDir(), "other.ddpm")
+	if err := ddpm.WriteCheckpoint(other, ctx, 0, map[string]string{"Model": "unet"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadClassifier(backend, other); err == nil {
+		t.Errorf("a checkpoint without the classifier kind was accepted")
+	}
+}

@@ -1,0 +1,141 @@
+// Package quality measures the quality of generated images with a classifier trained by this
+// project: the Fréchet distance between the classifier's features of generated and real images
+// (a "classifier-FID", in the spirit of FID but not comparable to the Inception FID of papers) and
+// the classifier analogue of the Inception Score.
+package quality
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Gaussian is the mean and covariance of a set of feature vectors.
+type Gaussian struct {
+	Mean []float64
+	Cov  *mat.SymDense
+	N    int // number of vectors it was fitted to
+}
+
+// FitGaussian computes the mean and the unbiased covariance of n feature vectors of length dim,
+// given flat ([n, dim]).
+func FitGaussian(features []float32, dim int) (*Gaussian, error) {
+	if dim < 1 || len(features)%dim != 0 || len(features)/dim < 2 {
+		return nil, fmt.Errorf("fit Gaussian: need at least 2 vectors of length %d, got %d values", dim, len(features))
+	}
+	n := len(features) / dim
+	mean := make([]float64, dim)
+	for i := 0; i < n; i++ {
+		for j, v := range features[i*dim : (i+1)*dim] {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	centred := mat.NewDense(n, dim, nil)
+	for i := 0; i < n; i++ {
+		for j, v := range features[i*dim : (i+1)*dim] {
+			centred.Set(i, j, float64(v)-mean[j])
+		}
+	}
+	cov := mat.NewSymDense(dim, nil)
+	cov.SymOuterK(1/float64(n-1), centred.T())
+	return &Gaussian{Mean: mean, Cov: cov, N: n}, nil
+}
+
+// SqrtPSD returns the symmetric square root of a symmetric positive semi-definite matrix through
+// its eigen-decomposition A = V diag(λ) Vᵀ: √A = V diag(√λ) Vᵀ. Eigenvalues that rounding made
+// slightly negative are taken as 0.
+func SqrtPSD(a mat.Symmetric) (*mat.SymDense, error) {
+	var eig mat.EigenSym
+	if !eig.Factorize(a, true) {
+		return nil, fmt.Errorf("matrix square root: the eigen-decomposition did not converge")
+	}
+	values := eig.Values(nil)
+	var vectors mat.Dense
+	eig.VectorsTo(&vectors)
+	n := len(values)
+	scaled := mat.NewDense(n, n, nil)
+	for j, lambda := range values {
+		s := math.Sqrt(math.Max(lambda, 0))
+		for i := 0; i < n; i++ {
+			scaled.Set(i, j, vectors.At(i, j)*s)
+		}
+	}
+	var full mat.Dense
+	full.Mul(scaled, vectors.T())
+	out := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			out.SetSym(i, j, (full.At(i, j)+full.At(j, i))/2)
+		}
+	}
+	return out, nil
+}
+
+// FrechetDistance is the squared Fréchet (2-Wasserstein) distance between two Gaussians:
+//
+//	‖μ₁ − μ₂‖² + Tr(Σ₁) + Tr(Σ₂) − 2 Tr((Σ₁^½ Σ₂ Σ₁^½)^½)
+//
+// The middle matrix is symmetric PSD, so its square root's trace is Σ √λ over its eigenvalues.
+func FrechetDistance(a, b *Gaussian) (float64, error) {
+	if len(a.Mean) != len(b.Mean) {
+		return 0, fmt.Errorf("Fréchet distance: feature sizes differ (%d and %d)", len(a.Mean), len(b.Mean))
+	}
+	d := 0.0
+	for i := range a.Mean {
+		diff := a.Mean[i] - b.Mean[i]
+		d += diff * diff
+	}
+	rootA, err := SqrtPSD(a.Cov)
+	if err != nil {
+		return 0, err
+	}
+	var tmp, middle mat.Dense
+	tmp.Mul(rootA, b.Cov)
+	middle.Mul(&tmp, rootA)
+	n := len(a.Mean)
+	sym := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			sym.SetSym(i, j, (middle.At(i, j)+middle.At(j, i))/2)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(sym, false) {
+		return 0, fmt.Errorf("Fréchet distance: the eigen-decomposition did not converge")
+	}
+	traceRoot := 0.0
+	for _, lambda := range eig.Values(nil) {
+		traceRoot += math.Sqrt(math.Max(lambda, 0))
+	}
+	return d + mat.Trace(a.Cov) + mat.Trace(b.Cov) - 2*traceRoot, nil
+}
+
+// ClassifierScore is the analogue of the Inception Score with this project's classifier:
+// exp(E_x KL(p(y | x) ‖ p(y))), where p(y) is the mean of the class probabilities. It is 1 when
+// every image gets the same class distribution and the number of classes when each image is
+// classified with certainty and the classes are balanced. probs is [n, classes] flat.
+func ClassifierScore(probs []float32, classes int) (float64, error) {
+	if classes < 1 || len(probs) == 0 || len(probs)%classes != 0 {
+		return 0, fmt.Errorf("classifier score: %d values are not rows of %d class probabilities", len(probs), classes)
+	}
+	n := len(probs) / classes
+	marginal := make([]float64, classes)
+	for i := 0; i < n; i++ {
+		for c, p := range probs[i*classes : (i+1)*classes] {
+			marginal[c] += float64(p) / float64(n)
+		}
+	}
+	kl := 0.0
+	for i := 0; i < n; i++ {
+		for c, p := range probs[i*classes : (i+1)*classes] {
+			if p > 0 {
+				kl += float64(p) * math.Log(float64(p)/marginal[c])
+			}
+		}
+	}
+	return math.Exp(kl / float64(n)), nil
+}

@@ -1,0 +1,164 @@
+package quality
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+func near(t *testing.T, what string, got, want, tol float64) {
+	t.Helper()
+	if math.IsNaN(got) || math.Abs(got-want) > tol {
+		t.Errorf("%s = %.10g, want %.10g (±%.3g)", what, got, want, tol)
+	}
+}
+
+func gaussian(mean []float64, cov []float64) *Gaussian {
+	return &Gaussian{Mean: mean, Cov: mat.NewSymDense(len(mean), cov)}
+}
+
+// randomPSD returns B Bᵀ for a random n×n B: symmetric positive semi-definite.
+func randomPSD(rng *rand.Rand, n int) *mat.SymDense {
+	b := mat.NewDense(n, n, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			b.Set(i, j, rng.NormFloat64())
+		}
+	}
+	out := mat.NewSymDense(n, nil)
+	out.SymOuterK(1, b)
+	return out
+}
+
+func TestSqrtPSD(t *testing.T) {
+	root, err := SqrtPSD(mat.NewSymDense(2, []float64{4, 0, 0, 9}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "√diag(4,9)[0,0]", root.At(0, 0), 2, 1e-12)
+	near(t, "√diag(4,9)[1,1]", root.At(1, 1), 3, 1e-12)
+	near(t, "√diag(4,9)[0,1]", root.At(0, 1), 0, 1e-12)
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	a := randomPSD(rng, 12)
+	root, err = SqrtPSD(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sq mat.Dense
+	sq.Mul(root, root)
+	for i := 0; i < 12; i++ {
+		for j := 0; j < 12; j++ {
+			near(t, "(√A)² − A", sq.At(i, j)-a.At(i, j), 0, 1e-9*mat.Trace(a))
+		}
+	}
+	// A singular PSD matrix (rank 1): rounding can give tiny negative eigenvalues.
+	v := []float64{1, 2, 3}
+	rank1 := mat.NewSymDense(3, nil)
+	rank1.SymOuterK(1, mat.NewDense(3, 1, v))
+	root, err = SqrtPSD(rank1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// √(v vᵀ) = v vᵀ / ‖v‖.
+	for i := 0; i < 3; i++ {
+		for j := 0; j < 3; j++ {
+			near(t, "√(v vᵀ)", root.At(i, j), v[i]*v[j]/math.Sqrt(14), 1e-6)
+		}
+	}
+}
+
+func TestFrechetDistanceKnownCases(t *testing.T) {
+	// One dimension: (μ₁ − μ₂)² + (σ₁ − σ₂)².
+	d, err := FrechetDistance(gaussian([]float64{1}, []float64{4}), gaussian([]float64{-2}, []float64{0.25}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "1-D", d, 9+1.5*1.5, 1e-12)
+	// Diagonal covariances: the sum over axes.
+	d, _ = FrechetDistance(gaussian([]float64{0, 1, 2}, []float64{1, 0, 0, 0, 4, 0, 0, 0, 9}),
+		gaussian([]float64{0, 0, 0}, []float64{4, 0, 0, 0, 4, 0, 0, 0, 1}))
+	near(t, "diagonal", d, 0+1+4+1+0+4, 1e-12)
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := &Gaussian{Mean: []float64{0.5, -1, 2, 0, 1, 3}, Cov: randomPSD(rng, 6)}
+	b := &Gaussian{Mean: []float64{0, 0, 1, 1, -1, 2}, Cov: randomPSD(rng, 6)}
+	d0, _ := FrechetDistance(a, a)
+	near(t, "distance to itself", d0, 0, 1e-8)
+	// The formula is written asymmetrically (Σ₁^½ Σ₂ Σ₁^½) but the distance is symmetric.
+	dab, _ := FrechetDistance(a, b)
+	dba, _ := FrechetDistance(b, a)
+	near(t, "d(a,b) − d(b,a)", dab-dba, 0, 1e-8*dab)
+	if dab <= 0 {
+		t.Errorf("distance between different Gaussians = %g, want > 0", dab)
+	}
+	// Commuting covariances (Σ₂ = 2Σ₁): Tr((Σ₁^½ 2Σ₁ Σ₁^½)^½) = √2 Tr(Σ₁), so the trace part
+	// is (3 − 2√2) Tr(Σ₁).
+	twice := mat.NewSymDense(6, nil)
+	twice.ScaleSym(2, a.Cov)
+	d, _ = FrechetDistance(a, &Gaussian{Mean: a.Mean, Cov: twice})
+	near(t, "Σ vs 2Σ", d, (3-2*math.Sqrt2)*mat.Trace(a.Cov), 1e-8*mat.Trace(a.Cov))
+
+	if _, err := FrechetDistance(a, gaussian([]float64{1}, []float64{1})); err == nil {
+		t.Errorf("Gaussians of different sizes accepted")
+	}
+}
+
+func TestFitGaussian(t *testing.T) {
+	g, err := FitGaussian([]float32{1, 2, 3, 6, 5, 10}, 2) // rows (1,2), (3,6), (5,10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "mean x", g.Mean[0], 3, 1e-12)
+	near(t, "mean y", g.Mean[1], 6, 1e-12)
+	near(t, "var x", g.Cov.At(0, 0), 4, 1e-12)  // ((−2)² + 0 + 2²)/2
+	near(t, "var y", g.Cov.At(1, 1), 16, 1e-12) // ((−4)² + 0 + 4²)/2
+	near(t, "cov xy", g.Cov.At(0, 1), 8, 1e-12) // (8 + 0 + 8)/2
+	if _, err := FitGaussian([]float32{1, 2}, 2); err == nil {
+		t.Errorf("a single vector accepted")
+	}
+}
+
+// TestFrechetDistanceOfSamples: for two samples of the same Gaussian the distance is small and
+// shrinks with the sample size; for shifted means it approaches ‖Δμ‖².
+func TestFrechetDistanceOfSamples(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const dim = 4
+	draw := func(n int, shift float64) *Gaussian {
+		x := make([]float32, n*dim)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() + shift)
+		}
+		g, err := FitGaussian(x, dim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	same, _ := FrechetDistance(draw(20000, 0), draw(20000, 0))
+	if same > 0.01 {
+		t.Errorf("two samples of N(0, I): distance %g, want < 0.01", same)
+	}
+	shifted, _ := FrechetDistance(draw(20000, 0), draw(20000, 1))
+	near(t, "shift by 1 on 4 axes", shifted, 4, 0.1)
+}
+
+func TestClassifierScore(t *testing.T) {
+	uniform := []float32{0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25}
+	s, err := ClassifierScore(uniform, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "uniform", s, 1, 1e-6)
+	certain := []float32{1, 0, 0, 0, 1, 0, 0, 0, 1}
+	s, _ = ClassifierScore(certain, 3)
+	near(t, "certain and balanced", s, 3, 1e-6)
+	collapsed := []float32{0, 1, 0, 0, 1, 0}
+	s, _ = ClassifierScore(collapsed, 3)
+	near(t, "certain but one class", s, 1, 1e-6)
+	if _, err := ClassifierScore([]float32{1, 0, 0}, 2); err == nil {
+		t.Errorf("3 values accepted as rows of 2 classes")
+	}
+}

@@ -1,0 +1,116 @@
+package quality
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+)
+
+// SampleStore is an append-only file of generated 8-bit images, so that a long generation (10 000
+// samples take hours on a CPU) can stop and resume without losing what was made. The file starts
+// with one line of JSON describing how the samples were made; a store is only resumed by a run
+// with the same description. Each batch is synced to disk before the next one starts.
+type SampleStore struct {
+	Path      string
+	ImageSize int // values per image
+	count     int
+	f         *os.File
+}
+
+// OpenSampleStore opens or creates the store at path for images of imageSize values made as
+// described by desc (any JSON-encodable value). An existing store with another description is an
+// error; a partly written last image (a crash during a write) is dropped.
+func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error) {
+	header, err := json.Marshal(desc)
+	if err != nil {
+		return nil, err
+	}
+	header = append(header, '\n')
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s := &SampleStore{Path: path, ImageSize: imageSize, f: f}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if info.Size() == 0 {
+		if _, err := f.Write(header); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return s, f.Sync()
+	}
+	existing, err := bufio.NewReader(f).ReadBytes('\n')
+	if err != nil || !bytes.Equal(existing, header) {
+		f.Close()
+		return nil, fmt.Errorf("sample store %s was made with other settings (%s); want %s: remove it or choose another --out",
+			path, bytes.TrimSpace(existing), bytes.TrimSpace(header))
+	}
+	body := info.Size() - int64(len(header))
+	s.count = int(body / int64(imageSize))
+	whole := int64(len(header)) + int64(s.count)*int64(imageSize)
+	if whole != info.Size() {
+		if err := f.Truncate(whole); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	if _, err := f.Seek(whole, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Len is the number of images stored.
+func (s *SampleStore) Len() int { return s.count }
+
+// Append quantizes images (flat, values in [−1, 1]) to 8 bits, writes and syncs them.
+func (s *SampleStore) Append(images []float32) error {
+	if len(images)%s.ImageSize != 0 {
+		return fmt.Errorf("sample store %s: %d values are not whole images of %d", s.Path, len(images), s.ImageSize)
+	}
+	buf := make([]byte, len(images))
+	for i, v := range images {
+		buf[i] = uint8(math.Round(math.Min(math.Max((float64(v)+1)*127.5, 0), 255)))
+	}
+	if _, err := s.f.Write(buf); err != nil {
+		return fmt.Errorf("sample store %s: %w", s.Path, err)
+	}
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("sample store %s: %w", s.Path, err)
+	}
+	s.count += len(images) / s.ImageSize
+	return nil
+}
+
+// Images returns the first n stored images scaled to [−1, 1].
+func (s *SampleStore) Images(n int) ([]float32, error) {
+	if n > s.count {
+		return nil, fmt.Errorf("sample store %s holds %d images, %d asked", s.Path, s.count, n)
+	}
+	info, err := s.f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	start := info.Size() - int64(s.count*s.ImageSize)
+	buf := make([]byte, n*s.ImageSize)
+	if _, err := s.f.ReadAt(buf, start); err != nil {
+		return nil, fmt.Errorf("sample store %s: %w", s.Path, err)
+	}
+	out := make([]float32, len(buf))
+	for i, b := range buf {
+		out[i] = float32(b)/127.5 - 1
+	}
+	return out, nil
+}
+
+// Close closes the file.
+func (s *SampleStore) Close() error { return s.f.Close() }
