@@ -6,6 +6,7 @@ GoNB binary, goimports or the XLA plugin are not where the kernel looks for them
 """
 import sys
 import time
+from pathlib import Path
 
 from jupyter_client.manager import start_new_kernel
 
@@ -44,19 +45,25 @@ def run(client, code, timeout=600):
 
 def main():
     start = time.monotonic()
-    manager, client = start_new_kernel(kernel_name=KERNEL, startup_timeout=120, cwd="notebooks")
+    root = Path(__file__).resolve().parent.parent
+    log_path = root / "build" / "check_kernel.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # GoNB's own log, kept out of the test output
+    manager, client = start_new_kernel(kernel_name=KERNEL, startup_timeout=120, cwd=str(root / "notebooks"), stderr=log)
     try:
         out = ""
         for cell in CELLS:
             out, err = run(client, cell)
             if "exit status" in err:
-                sys.exit(f"check_kernel: the cell's program failed:\n{err}")
+                sys.exit(f"check_kernel: the cell's program failed:\n{err}\n(kernel log: {log_path})")
         if WANT not in out:
             sys.exit(f"check_kernel: kernel {KERNEL} printed {out!r}, want {WANT!r}")
-        print(f"kernel {KERNEL}: imported ddpm and ran a graph-free cell in {time.monotonic() - start:.0f} s: {out.strip()}")
+        print(f"kernel {KERNEL}: started through jupyter_client, imported ddpm and loaded the XLA backend in "
+              f"{time.monotonic() - start:.0f} s: {out.strip()}")
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+        log.close()
 
 
 if __name__ == "__main__":
