@@ -3,6 +3,7 @@
 
     notebooks.py check  [NOTEBOOK ...]   execute; fail on any cell error or failed check
     notebooks.py render [NOTEBOOK ...]   execute, then write docs/<name>.html and docs/index.html
+    notebooks.py index                   rewrite docs/index.html only (run times from docs/course.json)
 
 GoNB reports a compile error as a cell error, but a Go program that panics or exits non-zero only
 prints "exit status N" on stderr: that is a failure here too (a failed course.Check panics).
@@ -87,15 +88,43 @@ def write_atomic(path, text):
 
 
 def title_and_summary(nb):
-    """The first Markdown heading, and the paragraph that follows it."""
+    """The first Markdown heading, and the paragraph that follows it (with the list that follows,
+    when the paragraph ends by announcing one, as in "You will learn")."""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             lines = cell.source.strip().splitlines()
             if lines and lines[0].startswith("#"):
                 title = lines[0].lstrip("#").strip()
-                rest = "\n".join(lines[1:]).strip().split("\n\n")[0]
-                return title, rest
+                blocks = "\n".join(lines[1:]).strip().split("\n\n")
+                summary = blocks[0]
+                if summary.rstrip().endswith(("learn", ":")) and len(blocks) > 1 and blocks[1].lstrip().startswith("- "):
+                    summary += "\n\n" + blocks[1]
+                return title, summary
     return "(untitled)", ""
+
+
+def markdown_to_html(text):
+    """Just enough Markdown for the index: paragraphs, "- " lists, **bold**, *italic*, `code`.
+    TeX ($...$) is left for MathJax."""
+    def inline(s):
+        s = html.escape(s, quote=False)
+        s = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", s)
+        s = re.sub(r"(?<![\w*])\*(?!\s)(.+?)\*(?!\w)", r"<i>\1</i>", s)
+        return re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
+    out = []
+    for block in text.split("\n\n"):
+        lines = block.strip().splitlines()
+        if lines and lines[0].lstrip().startswith("- "):
+            items = []
+            for l in lines:
+                if l.lstrip().startswith("- "):
+                    items.append(l.lstrip()[2:])
+                else:
+                    items[-1] += " " + l.strip()
+            out.append("<ul>" + "".join(f"<li>{inline(i)}</li>" for i in items) + "</ul>")
+        else:
+            out.append(f"<p>{inline(' '.join(l.strip() for l in lines))}</p>")
+    return "\n".join(out)
 
 
 def install_mathjax():
@@ -120,20 +149,25 @@ def render(nb, path):
 
 
 def render_index(entries):
-    """Writes docs/index.html for every rendered notebook. Titles, summaries and run times are kept in
-    docs/course.json, so that rendering one notebook keeps the others in the index."""
+    """Writes docs/index.html for every rendered notebook. Run times are kept in docs/course.json, so
+    that rendering one notebook keeps the others' in the index; titles and summaries are read from
+    the notebooks themselves."""
     meta_path = DOCS / "course.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    for stem, title, summary, elapsed in entries:
-        meta[stem] = {"title": title, "summary": summary, "seconds": round(elapsed, 1)}
-    meta = {stem: m for stem, m in sorted(meta.items()) if (DOCS / f"{stem}.html").exists()}
-    write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
+    for stem, _, _, elapsed in entries:
+        meta[stem] = {"seconds": round(elapsed, 1)}
+    meta = {stem: {"seconds": m["seconds"]} for stem, m in sorted(meta.items())
+            if (DOCS / f"{stem}.html").exists() and (NOTEBOOKS / f"{stem}.ipynb").exists()}
+    write_atomic(meta_path, json.dumps(meta, indent=1) + "\n")
+    for stem, m in meta.items():
+        m["title"], m["summary"] = title_and_summary(nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4))
     items = "\n".join(
         f'<li><a href="{html.escape(stem)}.html">{html.escape(m["title"])}</a>'
-        f'<p>{html.escape(m["summary"])}</p><p class="meta">Runs in {m["seconds"]:.0f} s on 2 CPU cores.</p></li>'
+        f'{markdown_to_html(m["summary"])}<p class="meta">Runs in {m["seconds"]:.0f} s on 2 CPU cores.</p></li>'
         for stem, m in meta.items())
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Denoising Diffusion Probabilistic Models in Go: the course</title>
+{MATHJAX_CONFIG}<script src="{MATHJAX_URL}" id="MathJax-script"></script>
 <style>body{{font-family:system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em;line-height:1.5}}
 li{{margin-bottom:1.2em}} .meta{{color:#666;font-size:90%;margin:0}} p{{margin:.2em 0}}</style></head>
 <body><h1>Denoising Diffusion Probabilistic Models in Go</h1>
@@ -149,9 +183,13 @@ figures embedded: it reads offline.</p>
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["check", "render"])
+    parser.add_argument("mode", choices=["check", "render", "index"])
     parser.add_argument("notebooks", nargs="*")
     args = parser.parse_args()
+    if args.mode == "index":
+        render_index([])
+        print(f"rewrote {(DOCS / 'index.html').relative_to(ROOT)}")
+        return
     paths = notebook_paths(args.notebooks)
     if not paths:
         sys.exit(f"no notebooks found in {NOTEBOOKS}")
