@@ -113,8 +113,31 @@ func runEval(args []string) error {
 			return err
 		}
 	}
+	reportPath := filepath.Join(*out, "eval.json")
+	keepEarlierResults(reportPath, &report)
 	raw, _ := json.MarshalIndent(report, "", "  ")
-	return writeFile(filepath.Join(*out, "eval.json"), append(raw, '\n'))
+	return writeFile(reportPath, append(raw, '\n'))
+}
+
+// keepEarlierResults copies into report the section (bound or FID) that this run did not compute
+// from an earlier report of the same model and sampler settings, so that `--nll 0` or `--fid 0` does
+// not erase what an earlier run measured.
+func keepEarlierResults(path string, report *evalReport) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	var earlier evalReport
+	if json.Unmarshal(raw, &earlier) != nil || earlier.Checkpoint != report.Checkpoint || earlier.Step != report.Step ||
+		earlier.Variance != report.Variance || earlier.Clip != report.Clip {
+		return
+	}
+	if report.NLL == nil {
+		report.NLL = earlier.NLL
+	}
+	if report.FID == nil {
+		report.FID = earlier.FID
+	}
 }
 
 // boundProgress is the bound's state saved after each batch of images.

@@ -47,6 +47,15 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	if report.FID == nil || report.FID.Samples != 3 || !(report.FID.ClassifierFID > 0) {
 		t.Errorf("FID report %+v", report.FID)
 	}
+	// A later bound-only run keeps the FID of the report.
+	if err := runEval(append(base, "--nll", "4", "--nll-batch", "2", "--fid", "0")); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = os.ReadFile(filepath.Join(out, "eval.json"))
+	var again evalReport
+	if err := json.Unmarshal(raw, &again); err != nil || again.FID == nil || report.FID == nil || again.FID.ClassifierFID != report.FID.ClassifierFID {
+		t.Errorf("a bound-only run lost the report's FID: %+v (err %v)", again.FID, err)
+	}
 	for _, name := range []string{"fig5-rate.png", "fig5-distortion.png", "fig5-rate-distortion.png", "fid-samples.png"} {
 		checkPNG(t, filepath.Join(out, name))
 	}
