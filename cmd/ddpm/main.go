@@ -1,12 +1,12 @@
 // Command ddpm is the command line of the ddpm-go project.
 //
-//	ddpm train   train a DDPM (Algorithm 1) on MNIST, CIFAR-10, a folder of images or a 2-D toy set
-//	ddpm sample  sample from a checkpoint (Algorithm 2) into a PNG grid, optionally with Figure 6
-//	ddpm eval    the variational bound in bits/dim, classifier-FID, and the paper's Figure 5
+//	ddpm train        train a DDPM (Algorithm 1) on MNIST, CIFAR-10, a folder of images or a 2-D toy set
+//	ddpm sample       sample from a checkpoint (Algorithm 2) into a PNG grid, optionally with Figure 6
+//	ddpm eval         the variational bound in bits/dim, classifier-FID, and the paper's Figure 5
 //	ddpm interpolate  the paper's Figure 8: interpolation between two digits through x_t
 //	ddpm classifier   train the MNIST classifier that the classifier-FID uses
-//	ddpm export  write the EMA weights of a checkpoint as a small weights-only file
-//	ddpm info    which backend (XLA PJRT plugin) runs the graphs, and where it was found
+//	ddpm export       write the EMA weights of a checkpoint as a small weights-only file
+//	ddpm info         which backend (XLA PJRT plugin) runs the graphs, and where it was found
 package main
 
 import (
