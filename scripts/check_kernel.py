@@ -62,7 +62,7 @@ def main():
               f"{time.monotonic() - start:.0f} s: {out.strip()}")
     finally:
         client.stop_channels()
-        manager.shutdown_kernel(now=True)
+        manager.shutdown_kernel()  # graceful: GoNB then stops its gopls too
         log.close()
 
 
