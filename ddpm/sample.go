@@ -40,14 +40,7 @@ func (c SamplerConfig) Validate() error {
 // expression above when nothing is clipped. It also returns x̂_0, the model's current guess of the
 // clean image (the paper's Figure 6).
 func (s *Schedule) ReverseStep(xt, t, eps, z *Node, cfg SamplerConfig) (xPrev, x0Hat *Node) {
-	x0Hat = s.PredictX0(xt, t, eps)
-	var mean *Node
-	if cfg.ClipX0 {
-		x0Hat = ClipScalar(x0Hat, -1, 1)
-		mean, _, _ = s.QPosterior(x0Hat, xt, t)
-	} else {
-		mean = Mul(Coef(s.SqrtRecipAlpha, t, xt), Sub(xt, Mul(Coef(s.EpsCoef, t, xt), eps)))
-	}
+	mean, x0Hat := s.ModelMean(xt, t, eps, cfg)
 	variance := s.Beta
 	if cfg.Variance == VariancePosterior {
 		variance = s.PosteriorVariance
