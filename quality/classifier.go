@@ -204,18 +204,39 @@ func Accuracy(probs []float32, labels []uint8) float64 {
 	classes := len(probs) / len(labels)
 	correct := 0
 	for i, label := range labels {
-		row := probs[i*classes : (i+1)*classes]
-		best := 0
-		for c, p := range row {
-			if p > row[best] {
-				best = c
-			}
-		}
-		if best == int(label) {
+		if mostProbable(probs[i*classes:(i+1)*classes]) == int(label) {
 			correct++
 		}
 	}
 	return float64(correct) / float64(len(labels))
+}
+
+// Confident returns the fraction of rows of probs ([N, classes] flat) whose most probable class has
+// probability ≥ threshold (how many images read clearly as one digit), and how many rows have each
+// class as the most probable.
+func Confident(probs []float32, classes int, threshold float32) (fraction float64, counts []int) {
+	counts = make([]int, classes)
+	n, sure := len(probs)/classes, 0
+	for i := 0; i < n; i++ {
+		row := probs[i*classes : (i+1)*classes]
+		best := mostProbable(row)
+		counts[best]++
+		if row[best] >= threshold {
+			sure++
+		}
+	}
+	return float64(sure) / float64(n), counts
+}
+
+// mostProbable is the index of the largest probability of a row.
+func mostProbable(row []float32) int {
+	best := 0
+	for c, p := range row {
+		if p > row[best] {
+			best = c
+		}
+	}
+	return best
 }
 
 func product(dims []int) int {

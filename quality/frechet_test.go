@@ -162,3 +162,13 @@ func TestClassifierScore(t *testing.T) {
 		t.Errorf("3 values accepted as rows of 2 classes")
 	}
 }
+
+func TestAccuracyAndConfident(t *testing.T) {
+	probs := []float32{0.95, 0.05, 0, 0.2, 0.7, 0.1, 0, 0.01, 0.99} // classes 0, 1, 2
+	near(t, "accuracy", Accuracy(probs, []uint8{0, 1, 1}), 2.0/3, 1e-12)
+	frac, counts := Confident(probs, 3, 0.9)
+	near(t, "confident fraction", frac, 2.0/3, 1e-12)
+	if counts[0] != 1 || counts[1] != 1 || counts[2] != 1 {
+		t.Errorf("class counts %v, want [1 1 1]", counts)
+	}
+}

@@ -48,7 +48,7 @@ type fidOut struct {
 	// Recognisable digits: the fraction that the classifier puts in one class with probability ≥ 0.9.
 	Confident     float64 `json:"confident_fraction"`
 	TestConfident float64 `json:"test_confident_fraction"`
-	ClassCounts   [10]int `json:"class_counts"` // samples per most probable class
+	ClassCounts   []int   `json:"class_counts"` // samples per most probable class
 	Classifier    string  `json:"classifier"`
 	TestAccuracy  float64 `json:"classifier_test_accuracy"`
 	SampleSeconds float64 `json:"sample_seconds_this_run"`
@@ -329,8 +329,8 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	}
 	o.ClassifierScore, _ = quality.ClassifierScore(probs, clf.Spec.Config.Classes)
 	o.TestScore, _ = quality.ClassifierScore(testProbs, clf.Spec.Config.Classes)
-	o.Confident, o.ClassCounts = confident(probs, clf.Spec.Config.Classes)
-	o.TestConfident, _ = confident(testProbs, clf.Spec.Config.Classes)
+	o.Confident, o.ClassCounts = quality.Confident(probs, clf.Spec.Config.Classes, 0.9)
+	o.TestConfident, _ = quality.Confident(testProbs, clf.Spec.Config.Classes, 0.9)
 	// Real digits of the same number, from the training set, give the floor of the metric.
 	trainFeatures, _, err := clf.Evaluate(mnist.Train.Scaled(0, n), 500)
 	if err != nil {
@@ -348,27 +348,4 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	fmt.Printf("classified with probability ≥ 0.9: %.1f%% of the samples (test digits: %.1f%%); samples per class %v\n",
 		100*o.Confident, 100*o.TestConfident, o.ClassCounts)
 	return o, nil
-}
-
-// confident returns the fraction of rows of probs whose most probable class has probability ≥ 0.9,
-// and how many rows fall in each class.
-func confident(probs []float32, classes int) (float64, [10]int) {
-	var counts [10]int
-	n, sure := len(probs)/classes, 0
-	for i := 0; i < n; i++ {
-		row := probs[i*classes : (i+1)*classes]
-		best := 0
-		for c, p := range row {
-			if p > row[best] {
-				best = c
-			}
-		}
-		if best < len(counts) {
-			counts[best]++
-		}
-		if row[best] >= 0.9 {
-			sure++
-		}
-	}
-	return float64(sure) / float64(n), counts
 }
