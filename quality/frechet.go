@@ -66,13 +66,18 @@ func SqrtPSD(a mat.Symmetric) (*mat.SymDense, error) {
 	}
 	var full mat.Dense
 	full.Mul(scaled, vectors.T())
+	return symmetricPart(&full, n), nil
+}
+
+// symmetricPart returns (M + Mᵀ)/2 for an n×n matrix that is symmetric up to rounding.
+func symmetricPart(m mat.Matrix, n int) *mat.SymDense {
 	out := mat.NewSymDense(n, nil)
 	for i := 0; i < n; i++ {
 		for j := i; j < n; j++ {
-			out.SetSym(i, j, (full.At(i, j)+full.At(j, i))/2)
+			out.SetSym(i, j, (m.At(i, j)+m.At(j, i))/2)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // FrechetDistance is the squared Fréchet (2-Wasserstein) distance between two Gaussians:
@@ -96,15 +101,8 @@ func FrechetDistance(a, b *Gaussian) (float64, error) {
 	var tmp, middle mat.Dense
 	tmp.Mul(rootA, b.Cov)
 	middle.Mul(&tmp, rootA)
-	n := len(a.Mean)
-	sym := mat.NewSymDense(n, nil)
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			sym.SetSym(i, j, (middle.At(i, j)+middle.At(j, i))/2)
-		}
-	}
 	var eig mat.EigenSym
-	if !eig.Factorize(sym, false) {
+	if !eig.Factorize(symmetricPart(&middle, len(a.Mean)), false) {
 		return 0, fmt.Errorf("Fréchet distance: the eigen-decomposition did not converge")
 	}
 	traceRoot := 0.0
