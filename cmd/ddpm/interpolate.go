@@ -72,20 +72,20 @@ func runInterpolate(args []string) error {
 	var captions []string
 	for _, t := range steps {
 		a, b := math.Sqrt(tr.Schedule.AlphaBar[t]), math.Sqrt(1-tr.Schedule.AlphaBar[t])
-		encode := func(i int) []float32 { // x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε
+		latents := make([][]float32, 2**pairs) // x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε of each source digit
+		for i := range latents {
 			x0, eps := image(i), noise[i*size:(i+1)*size]
-			xt := make([]float32, size)
-			for j := range xt {
-				xt[j] = float32(a*float64(x0[j]) + b*float64(eps[j]))
+			latents[i] = make([]float32, size)
+			for j := range x0 {
+				latents[i][j] = float32(a*float64(x0[j]) + b*float64(eps[j]))
 			}
-			return xt
 		}
 		decoded := make([][]float32, *lambdas) // by λ: [pairs × size]
 		for l := range decoded {
 			lambda := float32(l) / float32(*lambdas-1)
 			mix := make([]float32, 0, *pairs*size)
 			for p := 0; p < *pairs; p++ {
-				x, y := encode(2*p), encode(2*p+1)
+				x, y := latents[2*p], latents[2*p+1]
 				for j := range x {
 					mix = append(mix, (1-lambda)*x[j]+lambda*y[j])
 				}
