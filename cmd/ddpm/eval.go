@@ -34,8 +34,8 @@ type nllOut struct {
 	StdErr      float64 `json:"std_err"`
 	Prior       float64 `json:"L_T"`
 	Decoder     float64 `json:"L_0"`
-	Transitions float64 `json:"sum_L_t"`          // Σ_{t=2..T} L_{t−1}
-	Seconds     float64 `json:"seconds"`          // evaluation time summed over every run that added images (resumed ones too)
+	Transitions float64 `json:"sum_L_t"` // Σ_{t=2..T} L_{t−1}
+	Seconds     float64 `json:"seconds"` // evaluation time summed over every run that added images (resumed ones too)
 }
 
 type fidOut struct {
