@@ -33,9 +33,9 @@ func selfAttention(ctx *context.Context, x *Node, groups int) *Node {
 	batch, h, w, c := dims[0], dims[1], dims[2], dims[3]
 	hn := GroupNorm(ctx.In("norm"), x, groups)
 	flat := func(x *Node) *Node { return Reshape(x, batch, h*w, c) }
-	q, k, v := flat(nin(ctx.In("q"), hn, c)), flat(nin(ctx.In("k"), hn, c)), flat(nin(ctx.In("v"), hn, c))
+	q, k, v := flat(Dense(ctx.In("q"), hn, c)), flat(Dense(ctx.In("k"), hn, c)), flat(Dense(ctx.In("v"), hn, c))
 	out := Reshape(attend(q, k, v), batch, h, w, c)
-	return Add(x, nin(ctx.In("proj_out").WithInitializer(initializers.Zero), out, c))
+	return Add(x, Dense(ctx.In("proj_out").WithInitializer(initializers.Zero), out, c))
 }
 
 // attend is softmax(q kᵀ/√C) v for q, k, v of shape [batch, positions, C]: every position takes

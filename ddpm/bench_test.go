@@ -80,3 +80,36 @@ func randomImages(n int, cfg UNetConfig) *tensors.Tensor {
 	}
 	return tensors.FromFlatDataAndDimensions(x, n, cfg.ImageSize, cfg.ImageSize, cfg.Channels)
 }
+
+// The MLP denoiser of the 2-D toy sets (DefaultMLPConfig) at batch 256: points/s of a training step.
+func BenchmarkTrainStepToyMLPBatch256(b *testing.B) {
+	const batch = 256
+	sched := MustNewSchedule(ScheduleLinear, 200)
+	opt, err := NewOptimizer(PaperOptimizer())
+	if err != nil {
+		b.Fatal(err)
+	}
+	model := MLPModel(DefaultMLPConfig())
+	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
+		return []*Node{sched.SimpleLoss(ctx, model, inputs[0])}
+	}
+	trainer := train.NewTrainer(backend, context.New(), modelFn, func(_, p []*Node) *Node { return p[0] }, opt, nil, nil)
+	rng := rand.New(rand.NewPCG(1, 2))
+	points := make([]float32, batch*2)
+	for i := range points {
+		points[i] = float32(rng.NormFloat64())
+	}
+	x := tensors.FromFlatDataAndDimensions(points, batch, 2)
+	step := func() {
+		if _, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	step() // compile
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		step()
+	}
+	b.ReportMetric(float64(batch*b.N)/time.Since(start).Seconds(), "points/s")
+}

@@ -5,7 +5,6 @@ import (
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
@@ -43,8 +42,8 @@ func MLPModel(cfg MLPConfig) EpsModel {
 		temb := TimestepEmbedding(t, cfg.TimeEmbed)
 		h := Concatenate([]*Node{xt, temb}, -1)
 		for i := range cfg.Layers {
-			h = activations.Swish(layers.Dense(ctx.Inf("dense_%d", i), h, true, cfg.Hidden))
+			h = activations.Swish(Dense(ctx.Inf("dense_%d", i), h, cfg.Hidden))
 		}
-		return layers.Dense(ctx.In("out"), h, true, cfg.Dim)
+		return Dense(ctx.In("out"), h, cfg.Dim)
 	}
 }

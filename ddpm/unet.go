@@ -9,7 +9,6 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
-	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
@@ -124,8 +123,8 @@ func UNet(ctx *context.Context, cfg UNetConfig, x, t *Node) *Node {
 	// Time embedding: sinusoidal → dense 4ch → SiLU → dense 4ch (each residual block applies SiLU
 	// again before its own projection).
 	temb := TimestepEmbedding(t, ch)
-	temb = layers.Dense(ctx.In("temb").In("dense_0"), temb, true, 4*ch)
-	temb = layers.Dense(ctx.In("temb").In("dense_1"), activations.Swish(temb), true, 4*ch)
+	temb = Dense(ctx.In("temb").In("dense_0"), temb, 4*ch)
+	temb = Dense(ctx.In("temb").In("dense_1"), activations.Swish(temb), 4*ch)
 
 	// Down path: every output is kept for the skip connections of the up path.
 	h := conv3x3(ctx.In("conv_in"), x, ch, 1)

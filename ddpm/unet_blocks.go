@@ -2,15 +2,13 @@ package ddpm
 
 import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors/images"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
-// The building blocks of the U-Net, after resnet_block, nin, downsample and upsample of the paper's
+// The building blocks of the U-Net, after resnet_block, downsample and upsample of the paper's
 // diffusion_tf/models/unet.py. All take and return channels-last images [batch, H, W, C].
 
 // resBlock is the paper's residual block: GN → SiLU → conv3×3, plus a projection of the time
@@ -21,13 +19,13 @@ func resBlock(ctx *context.Context, x, temb *Node, outCh, maxGroups int, dropout
 	inCh := x.Shape().Dimensions[3]
 	h := activations.Swish(GroupNorm(ctx.In("norm_0"), x, groupsFor(inCh, maxGroups)))
 	h = conv3x3(ctx.In("conv_0"), h, outCh, 1)
-	tproj := layers.Dense(ctx.In("temb_proj"), activations.Swish(temb), true, outCh) // [batch, outCh]
+	tproj := Dense(ctx.In("temb_proj"), activations.Swish(temb), outCh) // [batch, outCh]
 	h = Add(h, InsertAxes(tproj, 1, 1))
 	h = activations.Swish(GroupNorm(ctx.In("norm_1"), h, groupsFor(outCh, maxGroups)))
 	h = layers.DropoutStatic(ctx, h, dropout) // a no-op unless ctx.IsTraining(g)
 	h = conv3x3(ctx.In("conv_1").WithInitializer(initializers.Zero), h, outCh, 1)
 	if inCh != outCh {
-		x = nin(ctx.In("shortcut"), x, outCh)
+		x = Dense(ctx.In("shortcut"), x, outCh)
 	}
 	return Add(x, h)
 }
@@ -40,22 +38,6 @@ func resBlock(ctx *context.Context, x, temb *Node, outCh, maxGroups int, dropout
 // weights were trained with GoMLX's padding, so it is kept.
 func conv3x3(ctx *context.Context, x *Node, channels, stride int) *Node {
 	return layers.Convolution(ctx, x).Channels(channels).KernelSize(3).PadSame().Strides(stride).Done()
-}
-
-// nin ("network in network") is the paper's dense layer over the channels of every position, with
-// its variables laid out as layers.Dense's (scope "dense", weights [C, C'], biases [C']). It is
-// computed as a 1×1 convolution: XLA's CPU dot product of [batch·H·W, C] by [C, C'] and its
-// gradient run about 8 times slower than the same convolution (28×28×16 at batch 64: 134 ms against
-// 17 ms for forward and backward).
-func nin(ctx *context.Context, x *Node, channels int) *Node {
-	ctx = ctx.In("dense")
-	g := x.Graph()
-	inCh := x.Shape().Dimensions[x.Rank()-1]
-	weights := ctx.VariableWithShape("weights", shapes.Make(x.DType(), inCh, channels)).ValueGraph(g)
-	biases := ctx.VariableWithShape("biases", shapes.Make(x.DType(), channels)).ValueGraph(g)
-	kernel := Reshape(weights, 1, 1, inCh, channels)
-	y := Convolve(x, kernel).ChannelsAxis(images.ChannelsLast).NoPadding().Done()
-	return Add(y, ExpandLeftToRank(biases, y.Rank()))
 }
 
 // downsample halves H and W with a 3×3 convolution of stride 2.

@@ -12,7 +12,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/layers"
 )
 
 // randFloats returns n values drawn from N(mean, sd²).
@@ -289,31 +288,6 @@ func TestSelfAttentionMatchesHostComputation(t *testing.T) {
 	}
 	if maxDelta < 0.1 {
 		t.Errorf("the attention branch adds at most %g: too small for the comparison to test it", maxDelta)
-	}
-}
-
-// nin computes a dense layer over the channels as a 1×1 convolution, with layers.Dense's variables:
-// both must give the same values from the same weights.
-func TestUNetNINIsDenseOverChannels(t *testing.T) {
-	x := tensors.FromFlatDataAndDimensions(randFloats(rand.New(rand.NewPCG(7, 7)), 2*3*3*5, 0, 1), 2, 3, 3, 5)
-	ctx := context.New()
-	exec := context.MustNewExec(backend, ctx, func(ctx *context.Context, x *Node) []*Node {
-		y := nin(ctx.In("p"), x, 4)
-		return []*Node{y, layers.Dense(ctx.Reuse().In("p"), x, true, 4)}
-	})
-	exec.MustExec(x) // creates the variables; then give the biases values (they start at zero)
-	if err := ctx.GetVariableByScopeAndName("/p/dense", "biases").SetValue(tensors.FromValue([]float32{1, -2, 3, 0.5})); err != nil {
-		t.Fatal(err)
-	}
-	out := exec.MustExec(x)
-	got, want := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
-	if !slices.Equal(out[0].Shape().Dimensions, []int{2, 3, 3, 4}) {
-		t.Fatalf("nin: shape %s, want [2 3 3 4]", out[0].Shape())
-	}
-	for i := range got {
-		if math.Abs(float64(got[i]-want[i])) > 1e-5 {
-			t.Fatalf("nin[%d] = %g, layers.Dense gives %g", i, got[i], want[i])
-		}
 	}
 }
 

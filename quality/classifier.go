@@ -61,8 +61,8 @@ func (c ClassifierConfig) Logits(ctx *context.Context, x *Node) (logits, feature
 		h = MaxPool(h).Window(2).Done()
 	}
 	h = Reshape(h, h.Shape().Dimensions[0], -1)
-	features = activations.Relu(layers.Dense(ctx.In("features"), h, true, c.Features))
-	logits = layers.Dense(ctx.In("logits"), features, true, c.Classes)
+	features = activations.Relu(ddpm.Dense(ctx.In("features"), h, c.Features))
+	logits = ddpm.Dense(ctx.In("logits"), features, c.Classes)
 	return logits, features
 }
 
