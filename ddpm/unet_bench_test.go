@@ -27,6 +27,7 @@ func BenchmarkUNetMNISTTrainStep(b *testing.B) {
 		cfg  UNetConfig
 	}{
 		{"MNISTConfig", MNISTConfig()},
+		{"NoAttention", variant(func(c *UNetConfig) { c.AttnResolutions = nil })},
 		{"Dropout0.1", variant(func(c *UNetConfig) { c.Dropout = 0.1 })},
 		{"Mult1,2,4", variant(func(c *UNetConfig) { c.ChannelMult = []int{1, 2, 4} })},
 		{"Ch16", variant(func(c *UNetConfig) { c.BaseChannels, c.MaxGroups = 16, 4 })},
