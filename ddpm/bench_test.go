@@ -17,19 +17,33 @@ import (
 //	go test ./ddpm -run '^$' -bench . -benchtime 10x
 
 func BenchmarkTrainStepMNISTBatch128(b *testing.B) {
-	const batch = 128
 	cfg := MNISTConfig()
-	sched := MustNewSchedule(ScheduleLinear, PaperT)
+	benchmarkTrainStep(b, MustNewSchedule(ScheduleLinear, PaperT), UNetModel(cfg), randomImages(128, cfg), "images/s")
+}
+
+// The MLP denoiser of the 2-D toy sets (DefaultMLPConfig) at batch 256.
+func BenchmarkTrainStepToyMLPBatch256(b *testing.B) {
+	const batch = 256
+	rng := rand.New(rand.NewPCG(1, 2))
+	points := make([]float32, batch*2)
+	for i := range points {
+		points[i] = float32(rng.NormFloat64())
+	}
+	benchmarkTrainStep(b, MustNewSchedule(ScheduleLinear, 200), MLPModel(DefaultMLPConfig()),
+		tensors.FromFlatDataAndDimensions(points, batch, 2), "points/s")
+}
+
+// benchmarkTrainStep times one training step (L_simple, forward, backward, Adam, EMA) on batch x
+// and reports examples per second in unit.
+func benchmarkTrainStep(b *testing.B, sched *Schedule, model EpsModel, x *tensors.Tensor, unit string) {
 	opt, err := NewOptimizer(PaperOptimizer())
 	if err != nil {
 		b.Fatal(err)
 	}
-	model := UNetModel(cfg)
 	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
 		return []*Node{sched.SimpleLoss(ctx, model, inputs[0])}
 	}
 	trainer := train.NewTrainer(backend, context.New(), modelFn, func(_, p []*Node) *Node { return p[0] }, opt, nil, nil)
-	x := randomImages(batch, cfg)
 	step := func() {
 		if _, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, nil); err != nil {
 			b.Fatal(err)
@@ -41,7 +55,7 @@ func BenchmarkTrainStepMNISTBatch128(b *testing.B) {
 	for range b.N {
 		step()
 	}
-	b.ReportMetric(float64(batch*b.N)/time.Since(start).Seconds(), "images/s")
+	b.ReportMetric(float64(x.Shape().Dimensions[0]*b.N)/time.Since(start).Seconds(), unit)
 }
 
 func BenchmarkDenoisingStepMNISTBatch256(b *testing.B) {
@@ -79,37 +93,4 @@ func randomImages(n int, cfg UNetConfig) *tensors.Tensor {
 		x[i] = float32(rng.NormFloat64())
 	}
 	return tensors.FromFlatDataAndDimensions(x, n, cfg.ImageSize, cfg.ImageSize, cfg.Channels)
-}
-
-// The MLP denoiser of the 2-D toy sets (DefaultMLPConfig) at batch 256: points/s of a training step.
-func BenchmarkTrainStepToyMLPBatch256(b *testing.B) {
-	const batch = 256
-	sched := MustNewSchedule(ScheduleLinear, 200)
-	opt, err := NewOptimizer(PaperOptimizer())
-	if err != nil {
-		b.Fatal(err)
-	}
-	model := MLPModel(DefaultMLPConfig())
-	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
-		return []*Node{sched.SimpleLoss(ctx, model, inputs[0])}
-	}
-	trainer := train.NewTrainer(backend, context.New(), modelFn, func(_, p []*Node) *Node { return p[0] }, opt, nil, nil)
-	rng := rand.New(rand.NewPCG(1, 2))
-	points := make([]float32, batch*2)
-	for i := range points {
-		points[i] = float32(rng.NormFloat64())
-	}
-	x := tensors.FromFlatDataAndDimensions(points, batch, 2)
-	step := func() {
-		if _, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	step() // compile
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		step()
-	}
-	b.ReportMetric(float64(batch*b.N)/time.Since(start).Seconds(), "points/s")
 }
