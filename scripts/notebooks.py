@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from nbconvert.filters.markdown_mistune import markdown2html_mistune  # keeps $…$ TeX for MathJax
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -103,30 +104,6 @@ def title_and_summary(nb):
     return "(untitled)", ""
 
 
-def markdown_to_html(text):
-    """Just enough Markdown for the index: paragraphs, "- " lists, **bold**, *italic*, `code`.
-    TeX ($...$) is left for MathJax."""
-    def inline(s):
-        s = html.escape(s, quote=False)
-        s = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", s)
-        s = re.sub(r"(?<![\w*])\*(?!\s)(.+?)\*(?!\w)", r"<i>\1</i>", s)
-        return re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
-    out = []
-    for block in text.split("\n\n"):
-        lines = block.strip().splitlines()
-        if lines and lines[0].lstrip().startswith("- "):
-            items = []
-            for l in lines:
-                if l.lstrip().startswith("- "):
-                    items.append(l.lstrip()[2:])
-                else:
-                    items[-1] += " " + l.strip()
-            out.append("<ul>" + "".join(f"<li>{inline(i)}</li>" for i in items) + "</ul>")
-        else:
-            out.append(f"<p>{inline(' '.join(l.strip() for l in lines))}</p>")
-    return "\n".join(out)
-
-
 def install_mathjax():
     """Copies MathJax (installed by scripts/setup.sh from npm) into docs/, so pages need no CDN."""
     if not MATHJAX_SRC.exists():
@@ -163,7 +140,7 @@ def render_index(entries):
         m["title"], m["summary"] = title_and_summary(nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4))
     items = "\n".join(
         f'<li><a href="{html.escape(stem)}.html">{html.escape(m["title"])}</a>'
-        f'{markdown_to_html(m["summary"])}<p class="meta">Runs in {m["seconds"]:.0f} s on 2 CPU cores.</p></li>'
+        f'{markdown2html_mistune(m["summary"])}<p class="meta">Runs in {m["seconds"]:.0f} s on 2 CPU cores.</p></li>'
         for stem, m in meta.items())
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Denoising Diffusion Probabilistic Models in Go: the course</title>
