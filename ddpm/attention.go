@@ -42,6 +42,6 @@ func selfAttention(ctx *context.Context, x *Node, groups int) *Node {
 // a weighted average of the values of all positions.
 func attend(q, k, v *Node) *Node {
 	c := q.Shape().Dimensions[2]
-	logits := MulScalar(Einsum("bic,bjc->bij", q, k), 1/math.Sqrt(float64(c)))
-	return Einsum("bij,bjc->bic", Softmax(logits, -1), v)
+	logits := MulScalar(batchMatMul(q, 2, k, 2), 1/math.Sqrt(float64(c))) // q kᵀ: [batch, i, j]
+	return batchMatMul(Softmax(logits, -1), 2, v, 1)                        // [batch, i, c]
 }
