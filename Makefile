@@ -7,6 +7,8 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 export GOMLX_NO_AUTO_INSTALL := 1
+# glibc's malloc with transparent huge pages: XLA's CPU steps are 10-40% faster (ddpm/malloc.go).
+export GLIBC_TUNABLES := glibc.malloc.hugetlb=1
 
 .PHONY: setup test gotest notebooks kernel pages course lab clean
 

@@ -43,5 +43,5 @@ func selfAttention(ctx *context.Context, x *Node, groups int) *Node {
 func attend(q, k, v *Node) *Node {
 	c := q.Shape().Dimensions[2]
 	logits := MulScalar(batchMatMul(q, 2, k, 2), 1/math.Sqrt(float64(c))) // q kᵀ: [batch, i, j]
-	return batchMatMul(Softmax(logits, -1), 2, v, 1)                        // [batch, i, c]
+	return batchMatMul(Softmax(logits, -1), 2, v, 1)                      // [batch, i, c]
 }

@@ -15,6 +15,9 @@ var backend backends.Backend
 // TestMain fails the whole package, rather than skipping, when the backend cannot be loaded: a
 // test suite that silently skips its graph tests would pass without testing anything.
 func TestMain(m *testing.M) {
+	if err := ReexecWithMallocTunables(); err != nil {
+		fmt.Fprintf(os.Stderr, "warning: %v\n", err)
+	}
 	flag.Parse()
 	choice, err := ChooseBackend()
 	if err == nil {

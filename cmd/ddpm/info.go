@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
@@ -22,5 +23,10 @@ func runInfo(args []string) error {
 	}
 	defer backend.Finalize()
 	fmt.Printf("backend:   %s\nchosen by: %s\nconfig:    %s\n", backend.Description(), choice.Source, choice.Config)
+	tunables := os.Getenv("GLIBC_TUNABLES")
+	if tunables == "" {
+		tunables = "(unset: glibc's malloc without huge pages, XLA's CPU steps slower; see ddpm.MallocTunables)"
+	}
+	fmt.Printf("malloc:    GLIBC_TUNABLES=%s\n", tunables)
 	return nil
 }

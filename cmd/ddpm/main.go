@@ -12,6 +12,8 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
 const usage = `usage: ddpm <command> [flags]
@@ -27,6 +29,9 @@ commands:
 `
 
 func main() {
+	if err := ddpm.ReexecWithMallocTunables(); err != nil {
+		fmt.Fprintf(os.Stderr, "ddpm: %v (going on without it, slower)\n", err)
+	}
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
