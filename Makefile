@@ -4,13 +4,15 @@
 #                started through jupyter_client, and docs/ opened offline in headless Chromium
 #   make course  every notebook executed and rendered into docs/ (HTML, figures embedded)
 #   make lab     JupyterLab on notebooks/ with the project's GoNB kernel
+#   make bench   the training and denoising steps of two U-Nets: images/s and compile time
+#   make bench-torch  the same side by side with the PyTorch twin (bench/), in its own .venv-torch
 SHELL := /bin/bash
 PY := .venv/bin/python
 export GOMLX_NO_AUTO_INSTALL := 1
 # glibc's malloc with transparent huge pages: XLA's CPU steps are 10-40% faster (ddpm/malloc.go).
 export GLIBC_TUNABLES := glibc.malloc.hugetlb=1
 
-.PHONY: setup test gotest notebooks kernel pages course lab clean
+.PHONY: setup test gotest notebooks kernel pages course lab bench bench-torch clean
 
 setup:
 	@bash scripts/setup.sh
@@ -38,6 +40,15 @@ course: setup
 
 lab: setup
 	.venv/bin/jupyter lab --notebook-dir=notebooks
+
+bench: setup
+	go test ./ddpm -count=1 -run '^$$' -bench '^Benchmark(TrainStep|DenoisingStep)$$' -benchtime 10x
+
+# PyTorch from PyPI (~5 GB) in .venv-torch, installed on first use; then alternating rounds.
+bench-torch: setup
+	@[ -x .venv-torch/bin/python ] || python3 -m venv .venv-torch
+	@.venv-torch/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-torch.txt
+	.venv-torch/bin/python bench/compare.py
 
 clean:
 	rm -rf build
