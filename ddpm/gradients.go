@@ -72,3 +72,14 @@ func batchMatMul(a *Node, aK int, b *Node, bK int) *Node {
 		return []*Node{da, db}
 	})
 }
+
+// customGradient returns y, a function of x computed without gradients (from StopGradient(x)), whose
+// gradient with respect to x is dx(v), v being the gradient with respect to y; y has x's shape. It is
+// y + (x − x) with GoMLX's IdentityWithCustomGradient on the first x: the value is y, and the
+// gradient reaches x only through dx.
+func customGradient(x, y *Node, dx func(v *Node) *Node) *Node {
+	if !x.Shape().Equal(y.Shape()) {
+		exceptions.Panicf("customGradient: y has shape %s, x %s: they must be equal", y.Shape(), x.Shape())
+	}
+	return Add(StopGradient(y), Sub(IdentityWithCustomGradient(x, func(_, v *Node) *Node { return dx(v) }), StopGradient(x)))
+}
