@@ -36,11 +36,11 @@ func PaperCIFAR10Config() UNetConfig {
 
 // MNISTConfig is the command line's default for 28×28 MNIST: the paper's architecture scaled down to
 // three levels (28, 14, 7) of 8, 16 and 16 channels, with attention at 7×7 and, as in the paper,
-// 4 and 8 channels per GroupNorm group. It is sized for two CPU cores: a training step at batch 64
-// takes about 0.4 s, so 3000 steps (3 epochs) fit in about 20 minutes. On this backend the time of a
-// step follows the size of the activations more than the arithmetic, so the 28×28 level is kept
+// 4 and 8 channels per GroupNorm group. It is sized for two CPU cores: 3000 steps (3 epochs) at
+// batch 64 take minutes (README's speed section has the current numbers). On this backend the time of
+// a step follows the 28×28 level's convolutions more than the arithmetic, so that level is kept
 // narrow. Dropout is off: a few epochs do not overfit, and its random numbers cost about 15% of a
-// step. See unet_bench_test.go for the measurements.
+// step. See unet_bench_test.go and profile_bench_test.go for the measurements.
 func MNISTConfig() UNetConfig {
 	return UNetConfig{ImageSize: 28, Channels: 1, BaseChannels: 8, ChannelMult: []int{1, 2, 2}, NumResBlocks: 1,
 		AttnResolutions: []int{7}, Dropout: 0, MaxGroups: 2}
