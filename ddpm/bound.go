@@ -31,7 +31,7 @@ func NewBoundEvaluator(backend backends.Backend, ctx *context.Context, sched *Sc
 	term, err := context.NewExec(backend, ctx.Reuse(), func(ctx *context.Context, x0, t, noise *Node) (*Node, *Node) {
 		ctx.SetTraining(x0.Graph(), false)
 		xt := sched.QSample(x0, t, noise)
-		bits, x0Hat := sched.TermBitsPerDim(x0, xt, t, model(ctx, xt, t), cfg)
+		bits, x0Hat := sched.TermBitsPerDim(x0, xt, t, model(ctx, xt, sched.ModelTime(t)), cfg)
 		diff := Sub(x0Hat, x0)
 		axes := make([]int, x0.Rank()-1)
 		for i := range axes {

@@ -33,7 +33,7 @@ func (s *Schedule) SimpleLoss(ctx *context.Context, model EpsModel, x0 *Node) *N
 // LossAt is L_simple for given time steps and noise, the deterministic core of SimpleLoss.
 func (s *Schedule) LossAt(ctx *context.Context, model EpsModel, x0, t, eps *Node) *Node {
 	xt := s.QSample(x0, t, eps)
-	pred := model(ctx, xt, t)
+	pred := model(ctx, xt, s.ModelTime(t))
 	if !pred.Shape().Equal(eps.Shape()) {
 		exceptions.Panicf("ddpm: the model returned shape %s for x_t of shape %s", pred.Shape(), eps.Shape())
 	}

@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -18,10 +19,13 @@ const (
 	VariancePosterior = "posterior" // σ_t² = β̃_t = (1−ᾱ_{t−1})/(1−ᾱ_t) β_t
 )
 
-// SamplerConfig are the options of ancestral sampling.
+// SamplerConfig are the options of a sampler: ancestral sampling (Algorithm 2) by default, DDIM
+// when DDIM is set.
 type SamplerConfig struct {
-	Variance string // VarianceBeta or VariancePosterior
-	ClipX0   bool   // clip the implied x̂_0 to [−1, 1] and step with the posterior mean
+	Variance string  // VarianceBeta or VariancePosterior: σ_t² of ancestral sampling (ignored by DDIM)
+	ClipX0   bool    // clip the implied x̂_0 to [−1, 1] and step with the posterior mean (or, for DDIM, from it)
+	DDIM     bool    // DDIM's update (Song, Meng and Ermon 2021) instead of Algorithm 2
+	Eta      float64 // DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance β̃_t
 }
 
 // Validate names a bad option.
@@ -29,7 +33,43 @@ func (c SamplerConfig) Validate() error {
 	if c.Variance != VarianceBeta && c.Variance != VariancePosterior {
 		return fmt.Errorf("sampler variance %q: valid values are %q (σ² = β_t) and %q (σ² = β̃_t)", c.Variance, VarianceBeta, VariancePosterior)
 	}
+	if !(c.Eta >= 0 && c.Eta <= 1) {
+		return fmt.Errorf("DDIM eta %g: it must be in [0, 1] (0: deterministic, 1: the posterior variance)", c.Eta)
+	}
+	if c.Eta != 0 && !c.DDIM {
+		return fmt.Errorf("eta %g is DDIM's: it needs the DDIM sampler", c.Eta)
+	}
 	return nil
+}
+
+// DDIMStep is one step of DDIM (Song, Meng and Ermon 2021, equation 12) given the model's noise
+// prediction eps:
+//
+//	x̂_0 = (x_t − √(1−ᾱ_t) ε_θ)/√ᾱ_t,  σ_t = η √β̃_t,
+//	x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε_θ + σ_t z.
+//
+// η = 0 makes the step deterministic (an ODE solver); η = 1 gives the variance of ancestral sampling
+// with σ² = β̃_t. With clipping, x̂_0 is clipped to [−1, 1] and ε recomputed from it. On a respaced
+// schedule the step jumps between kept steps. It also returns x̂_0.
+func (s *Schedule) DDIMStep(xt, t, eps, z *Node, eta float64, clipX0 bool) (xPrev, x0Hat *Node) {
+	x0Hat = s.PredictX0(xt, t, eps)
+	if clipX0 {
+		x0Hat = ClipScalar(x0Hat, -1, 1)
+		eps = Div(Sub(Mul(Coef(s.SqrtRecipAlphaBar, t, xt), xt), x0Hat), Coef(s.SqrtRecipAlphaBarM1, t, xt))
+	}
+	sigma := make([]float64, s.T+1)
+	dir := make([]float64, s.T+1) // the weight of ε: √(1 − ᾱ_{t−1} − σ_t²), ≥ 0 (0 at t = 1)
+	sqrtABPrev := make([]float64, s.T+1)
+	for k := 1; k <= s.T; k++ {
+		sigma[k] = eta * math.Sqrt(s.PosteriorVariance[k])
+		dir[k] = math.Sqrt(max(0, 1-s.AlphaBarPrev[k]-sigma[k]*sigma[k]))
+		sqrtABPrev[k] = math.Sqrt(s.AlphaBarPrev[k])
+	}
+	xPrev = Add(Mul(Coef(sqrtABPrev, t, xt), x0Hat), Mul(Coef(dir, t, xt), eps))
+	if eta != 0 {
+		xPrev = Add(xPrev, Mul(Coef(sigma, t, xt), z))
+	}
+	return xPrev, x0Hat
 }
 
 // ReverseStep is one step of Algorithm 2 given the model's noise prediction eps:
@@ -51,7 +91,9 @@ func (s *Schedule) ReverseStep(xt, t, eps, z *Node, cfg SamplerConfig) (xPrev, x
 	return Add(mean, Mul(sigma, z)), x0Hat
 }
 
-// Sampler runs Algorithm 2 with a model: one compiled graph per step, looped over t on the host.
+// Sampler runs Algorithm 2 (or DDIM) with a model: one compiled graph per step, looped over t on the
+// host. On a respaced schedule (Schedule.Respace) it takes the schedule's K steps, and the model sees
+// the time steps it was trained with.
 type Sampler struct {
 	Schedule *Schedule
 	Model    EpsModel
@@ -68,7 +110,11 @@ func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	s := &Sampler{Schedule: sched, Model: model, Config: cfg}
 	exec, err := context.NewExec(backend, ctx.Reuse(), func(ctx *context.Context, xt, t, z *Node) (*Node, *Node) {
 		ctx.SetTraining(xt.Graph(), false) // no dropout
-		return sched.ReverseStep(xt, t, model(ctx, xt, t), z, cfg)
+		eps := model(ctx, xt, sched.ModelTime(t))
+		if cfg.DDIM {
+			return sched.DDIMStep(xt, t, eps, z, cfg.Eta, cfg.ClipX0)
+		}
+		return sched.ReverseStep(xt, t, eps, z, cfg)
 	})
 	if err != nil {
 		return nil, err

@@ -47,6 +47,10 @@ type Schedule struct {
 	PosteriorMeanCoefX0  []float64 // β_t √ᾱ_{t−1}/(1−ᾱ_t): weight of x_0 in the posterior mean.
 	PosteriorMeanCoefXt  []float64 // (1−ᾱ_{t−1}) √α_t/(1−ᾱ_t): weight of x_t in the posterior mean.
 	LogBeta              []float64 // log β_t (−Inf at t = 0).
+
+	// ModelSteps, for a respaced schedule (Respace), maps each step k = 1..T to the time step of the
+	// schedule the network was trained with (index 0 unused); nil for a schedule that is not respaced.
+	ModelSteps []int
 }
 
 // NewSchedule returns the named schedule with its published constants and T steps:

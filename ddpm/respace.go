@@ -1,0 +1,133 @@
+package ddpm
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
+)
+
+// Respacing: sampling a model trained with T steps in K < T steps (Nichol and Dhariwal 2021, section
+// 4; improved-diffusion's respace.py). A respaced schedule keeps the ᾱ of K of the T steps,
+// t_1 < … < t_K, and is an ordinary Schedule of K steps with
+//
+//	β'_k = 1 − ᾱ_{t_k}/ᾱ_{t_{k−1}}   (ᾱ_{t_0} = 1),
+//
+// so that ᾱ'_k = ᾱ_{t_k}: the marginals q(x_{t_k} | x_0) are those the model was trained on, and every
+// sampler and the bound work on it unchanged. Only the network must see the original time step:
+// ModelSteps maps k to t_k (Schedule.ModelTime).
+
+// Respace returns the schedule of the given steps of s: an increasing list of time steps in 1..T.
+// Where no step is skipped (t_k = t_{k−1} + 1) β'_k is s's β_{t_k} itself, so respacing with all T
+// steps gives s's tables exactly.
+func (s *Schedule) Respace(steps []int) (*Schedule, error) {
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("respacing the %s schedule: no steps given", s.Name)
+	}
+	betas := make([]float64, len(steps))
+	model := make([]int, len(steps)+1)
+	prev := 0
+	for k, t := range steps {
+		if t <= prev || t > s.T {
+			return nil, fmt.Errorf("respacing the %s schedule of T=%d: step %d (the %d-th) must be in %d..%d, "+
+				"after the one before: the steps must increase within 1..T", s.Name, s.T, t, k+1, prev+1, s.T)
+		}
+		if t == prev+1 {
+			betas[k] = s.Beta[t]
+		} else {
+			betas[k] = 1 - s.AlphaBar[t]/s.AlphaBar[prev]
+		}
+		model[k+1] = s.ModelStep(t)
+		prev = t
+	}
+	out, err := ScheduleFromBetas(fmt.Sprintf("%s respaced to %d steps", s.Name, len(steps)), betas)
+	if err != nil {
+		return nil, err
+	}
+	out.ModelSteps = model
+	return out, nil
+}
+
+// ModelStep is the time step at which the network evaluates step t of this schedule: t itself unless
+// the schedule is respaced.
+func (s *Schedule) ModelStep(t int) int {
+	if s.ModelSteps == nil {
+		return t
+	}
+	return s.ModelSteps[t]
+}
+
+// ModelTime maps time steps t (an integer tensor [batch], in 1..T of this schedule) to the time steps
+// at which the network was trained: t itself unless the schedule is respaced.
+func (s *Schedule) ModelTime(t *Node) *Node {
+	if s.ModelSteps == nil {
+		return t
+	}
+	table := make([]int32, len(s.ModelSteps))
+	for i, v := range s.ModelSteps {
+		table[i] = int32(v)
+	}
+	return ConvertDType(Gather(Const(t.Graph(), table), ExpandAxes(t, -1)), t.DType())
+}
+
+// ParseSteps reads the steps of a respaced sampler for a model trained with T steps:
+//
+//	"K"        K steps evenly spaced from 1 to T, both included (improved-diffusion's respacing);
+//	"ddimK"    every ⌊T/K⌋-th step from 1, DDIM's uniform skip (Song et al. 2021): 1, 1+c, 1+2c, …;
+//	"a,b,c,…"  these steps (increasing, in 1..T).
+//
+// "" or "T" (e.g. "1000") are all the steps. The result is increasing and in 1..T.
+func ParseSteps(spec string, T int) ([]int, error) {
+	spec = strings.TrimSpace(spec)
+	bad := func(why string) error {
+		return fmt.Errorf("sampling steps %q: %s (use K for K evenly spaced steps, ddimK, or an increasing list like 1,10,100,%d)", spec, why, T)
+	}
+	switch {
+	case spec == "":
+		return evenSteps(T, T), nil
+	case strings.HasPrefix(spec, "ddim"):
+		k, err := strconv.Atoi(spec[len("ddim"):])
+		if err != nil || k < 1 || k > T {
+			return nil, bad(fmt.Sprintf("ddimK needs a number of steps K in 1..%d", T))
+		}
+		stride := T / k
+		steps := make([]int, k)
+		for i := range steps {
+			steps[i] = 1 + i*stride
+		}
+		return steps, nil
+	case strings.Contains(spec, ","):
+		var steps []int
+		for _, f := range strings.Split(spec, ",") {
+			t, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				return nil, bad(fmt.Sprintf("%q is not a time step", f))
+			}
+			if t < 1 || t > T || (len(steps) > 0 && t <= steps[len(steps)-1]) {
+				return nil, bad(fmt.Sprintf("step %d: the steps must increase within 1..%d", t, T))
+			}
+			steps = append(steps, t)
+		}
+		return steps, nil
+	default:
+		k, err := strconv.Atoi(spec)
+		if err != nil || k < 1 || k > T {
+			return nil, bad(fmt.Sprintf("K must be a number of steps in 1..%d", T))
+		}
+		return evenSteps(T, k), nil
+	}
+}
+
+// evenSteps is K steps from 1 to T, both included where K ≥ 2, spaced as evenly as integers allow.
+func evenSteps(T, K int) []int {
+	if K == 1 {
+		return []int{T}
+	}
+	steps := make([]int, K)
+	for i := range steps {
+		steps[i] = 1 + int(math.Round(float64(i)*float64(T-1)/float64(K-1)))
+	}
+	return steps
+}

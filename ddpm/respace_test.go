@@ -1,0 +1,184 @@
+package ddpm
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+func TestParseSteps(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		T    int
+		want []int
+	}{
+		{"5", 1000, []int{1, 251, 501, 750, 1000}},
+		{"ddim4", 1000, []int{1, 251, 501, 751}},
+		{"ddim3", 10, []int{1, 4, 7}},
+		{"1, 10,100", 1000, []int{1, 10, 100}},
+		{"1", 50, []int{50}},
+		{"", 4, []int{1, 2, 3, 4}},
+		{"4", 4, []int{1, 2, 3, 4}},
+	} {
+		got, err := ParseSteps(c.spec, c.T)
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("ParseSteps(%q, %d) = %v, %v; want %v", c.spec, c.T, got, err, c.want)
+		}
+	}
+	for _, spec := range []string{"0", "1001", "ddim0", "ddimx", "10,5", "0,5", "5,1001", "a,b", "fast"} {
+		if _, err := ParseSteps(spec, 1000); err == nil || !strings.Contains(err.Error(), spec) {
+			t.Errorf("ParseSteps(%q, 1000): error %v, want one that names %q", spec, err, spec)
+		}
+	}
+}
+
+// A respaced schedule keeps ᾱ at the kept steps (so q(x_{t_k} | x_0) is unchanged), maps k to t_k for
+// the model, and with all steps is the original schedule, table for table.
+func TestRespace(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, PaperT)
+	steps, err := ParseSteps("50", PaperT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sched.Respace(steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.T != 50 {
+		t.Fatalf("respaced T = %d, want 50", r.T)
+	}
+	for k, tk := range steps {
+		if math.Abs(r.AlphaBar[k+1]-sched.AlphaBar[tk])/sched.AlphaBar[tk] > 1e-12 {
+			t.Errorf("ᾱ'_%d = %g, want ᾱ_%d = %g", k+1, r.AlphaBar[k+1], tk, sched.AlphaBar[tk])
+		}
+		if r.ModelStep(k+1) != tk {
+			t.Errorf("ModelStep(%d) = %d, want %d", k+1, r.ModelStep(k+1), tk)
+		}
+	}
+	// β'_k = 1 − ᾱ_{t_k}/ᾱ_{t_{k−1}}: with 50 steps β' reaches far above the original 0.02.
+	if r.Beta[50] < 0.3 {
+		t.Errorf("β'_50 = %g: a respaced step should carry about 20 original steps of noise", r.Beta[50])
+	}
+	all, err := sched.Respace(evenSteps(PaperT, PaperT))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pair := range map[string][2][]float64{"β": {all.Beta, sched.Beta}, "ᾱ": {all.AlphaBar, sched.AlphaBar},
+		"β̃": {all.PosteriorVariance, sched.PosteriorVariance}, "ε weight": {all.EpsCoef, sched.EpsCoef}} {
+		if !slices.Equal(pair[0], pair[1]) {
+			t.Errorf("respaced with all %d steps: the %s table differs from the original", PaperT, name)
+		}
+	}
+	for _, bad := range [][]int{nil, {0, 5}, {5, 5}, {7, 3}, {1, 1001}} {
+		if _, err := sched.Respace(bad); err == nil {
+			t.Errorf("Respace(%v) accepted", bad)
+		}
+	}
+}
+
+// Respaced ancestral sampling with all T steps is the ancestral sampler, sample for sample.
+func TestRespacedWithAllStepsEqualsAncestral(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 50)
+	all, err := sched.Respace(evenSteps(50, 50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(s *Schedule) []float32 {
+		sampler, err := NewSampler(backend, context.New(), s, analyticEps(sched, 0.3, 0.2), SamplerConfig{Variance: VarianceBeta, ClipX0: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := sampler.Sample(SampleOptions{N: 16, Dims: []int{3}, Seed: 11})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.X0
+	}
+	if a, b := run(sched), run(all); !slices.Equal(a, b) {
+		t.Errorf("respaced with all steps: %v\nancestral: %v", b[:6], a[:6])
+	}
+}
+
+// exactDDIMMoments follows the mean and variance of x through DDIM with η = 0 driven by the analytic
+// ε* of N(μ, s²) data, in float64 and from the original schedule's ᾱ at the kept steps: with
+// ε* = c_k (x − √ᾱ_k μ), each step is linear, x_{k−1} = a_k x + b_k.
+func exactDDIMMoments(sched *Schedule, steps []int, mu, s2 float64) (mean, variance float64) {
+	m, v := 0.0, 1.0 // x_K ~ N(0, 1)
+	for k := len(steps); k >= 1; k-- {
+		ab := sched.AlphaBar[steps[k-1]]
+		abPrev := 1.0
+		if k > 1 {
+			abPrev = sched.AlphaBar[steps[k-2]]
+		}
+		c := math.Sqrt(1-ab) / (ab*s2 + 1 - ab)
+		// x̂_0 = (x − √(1−ᾱ) ε)/√ᾱ; x' = √ᾱ' x̂_0 + √(1−ᾱ') ε; ε = c (x − √ᾱ μ).
+		epsA, epsB := c, -c*math.Sqrt(ab)*mu
+		x0A, x0B := (1-math.Sqrt(1-ab)*epsA)/math.Sqrt(ab), -math.Sqrt(1-ab)*epsB/math.Sqrt(ab)
+		a := math.Sqrt(abPrev)*x0A + math.Sqrt(1-abPrev)*epsA
+		b := math.Sqrt(abPrev)*x0B + math.Sqrt(1-abPrev)*epsB
+		m, v = a*m+b, a*a*v
+	}
+	return m, v
+}
+
+// DDIM with η = 0 on Gaussian data with the exact noise predictor: the samples' mean and variance
+// match the deterministic recursion computed independently in float64, for K = 1000, 100 and 10
+// steps. The model is given the original time steps (ModelTime): with the respaced index instead, ε*
+// would use the wrong ᾱ and the moments would miss.
+func TestDDIMWithAnalyticScore(t *testing.T) {
+	const mu, s2, n = 0.5, 0.04, 50000
+	sched := MustNewSchedule(ScheduleLinear, PaperT)
+	for _, k := range []int{1000, 100, 10} {
+		steps := evenSteps(PaperT, k)
+		r, err := sched.Respace(steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantMean, wantVar := exactDDIMMoments(sched, steps, mu, s2)
+		sampler, err := NewSampler(backend, context.New(), r, analyticEps(sched, mu, s2), SamplerConfig{Variance: VarianceBeta, DDIM: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := sampler.Sample(SampleOptions{N: n, Dims: []int{1}, Seed: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, v := columnMoments(res.X0, 1, 0)
+		what := fmt.Sprintf("DDIM η=0, K=%d, %d samples", k, n)
+		within(t, what+": sample mean", m, wantMean, 5*math.Sqrt(wantVar/n))
+		within(t, what+": sample variance", v, wantVar, 5*wantVar*math.Sqrt(2.0/(n-1)))
+		t.Logf("%s: mean %.5f (exact %.5f), variance %.5f (exact %.5f; the data's %.3f)", what, m, wantMean, v, wantVar, s2)
+	}
+}
+
+// DDIM with η = 1 is ancestral sampling with σ² = β̃_t written differently: the same samples (same
+// seed, so the same z) up to float32 rounding.
+func TestDDIMEta1IsAncestralWithPosteriorVariance(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 100)
+	run := func(cfg SamplerConfig) []float32 {
+		sampler, err := NewSampler(backend, context.New(), sched, analyticEps(sched, 0.2, 0.3), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := sampler.Sample(SampleOptions{N: 64, Dims: []int{2}, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.X0
+	}
+	ddim, ancestral := run(SamplerConfig{Variance: VarianceBeta, DDIM: true, Eta: 1}), run(SamplerConfig{Variance: VariancePosterior})
+	for i := range ddim {
+		if math.Abs(float64(ddim[i]-ancestral[i])) > 1e-4 {
+			t.Fatalf("sample value %d: DDIM η=1 %g, ancestral σ²=β̃ %g", i, ddim[i], ancestral[i])
+		}
+	}
+	for _, bad := range []SamplerConfig{{Variance: VarianceBeta, DDIM: true, Eta: 1.5}, {Variance: VarianceBeta, Eta: 0.5}} {
+		if _, err := NewSampler(backend, context.New(), sched, analyticEps(sched, 0, 1), bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
