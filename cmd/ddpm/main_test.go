@@ -57,6 +57,26 @@ func TestTrainSampleExportToy(t *testing.T) {
 	if err := runSample([]string{"--ckpt", ckpt, "--variance", "sigma", "--out", out}); err == nil || !strings.Contains(err.Error(), "sigma") {
 		t.Errorf("unknown variance: error %v", err)
 	}
+
+	// Fewer steps: DDIM and respaced ancestral sampling, and their bad flags named.
+	for _, args := range [][]string{{"--sampler", "ddim", "--steps", "10"}, {"--sampler", "ddim", "--steps", "ddim5", "--eta", "1"}, {"--steps", "1,25,50"}} {
+		few := filepath.Join(dir, "few.png")
+		if err := runSample(append([]string{"--ckpt", ckpt, "--n", "50", "--out", few}, args...)); err != nil {
+			t.Errorf("sample %v: %v", args, err)
+		}
+		checkPNG(t, few)
+	}
+	for _, c := range []struct {
+		args  []string
+		names string
+	}{
+		{[]string{"--steps", "0"}, "--steps"}, {[]string{"--steps", "51"}, "--steps"}, {[]string{"--steps", "5,2"}, "--steps"},
+		{[]string{"--sampler", "euler"}, "euler"}, {[]string{"--eta", "0.5"}, "--eta"}, {[]string{"--sampler", "ddim", "--eta", "2"}, "--eta"},
+	} {
+		if err := runSample(append([]string{"--ckpt", ckpt, "--out", out}, c.args...)); err == nil || !strings.Contains(err.Error(), c.names) {
+			t.Errorf("sample %v: error %v, want one naming %s", c.args, err, c.names)
+		}
+	}
 }
 
 func mustLatest(t *testing.T, dir string) string {
