@@ -2,7 +2,6 @@ package ddpm
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -42,55 +41,6 @@ func (c SamplerConfig) Validate() error {
 	return nil
 }
 
-// DDIMStep is one step of DDIM (Song, Meng and Ermon 2021, equation 12) given the model's noise
-// prediction eps:
-//
-//	x̂_0 = (x_t − √(1−ᾱ_t) ε_θ)/√ᾱ_t,  σ_t = η √β̃_t,
-//	x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε_θ + σ_t z.
-//
-// η = 0 makes the step deterministic (an ODE solver); η = 1 gives the variance of ancestral sampling
-// with σ² = β̃_t. With clipping, x̂_0 is clipped to [−1, 1] and ε recomputed from it. On a respaced
-// schedule the step jumps between kept steps. It also returns x̂_0.
-func (s *Schedule) DDIMStep(xt, t, eps, z *Node, eta float64, clipX0 bool) (xPrev, x0Hat *Node) {
-	x0Hat = s.PredictX0(xt, t, eps)
-	if clipX0 {
-		x0Hat = ClipScalar(x0Hat, -1, 1)
-		eps = Div(Sub(Mul(Coef(s.SqrtRecipAlphaBar, t, xt), xt), x0Hat), Coef(s.SqrtRecipAlphaBarM1, t, xt))
-	}
-	sigma := make([]float64, s.T+1)
-	dir := make([]float64, s.T+1) // the weight of ε: √(1 − ᾱ_{t−1} − σ_t²), ≥ 0 (0 at t = 1)
-	sqrtABPrev := make([]float64, s.T+1)
-	for k := 1; k <= s.T; k++ {
-		sigma[k] = eta * math.Sqrt(s.PosteriorVariance[k])
-		dir[k] = math.Sqrt(max(0, 1-s.AlphaBarPrev[k]-sigma[k]*sigma[k]))
-		sqrtABPrev[k] = math.Sqrt(s.AlphaBarPrev[k])
-	}
-	xPrev = Add(Mul(Coef(sqrtABPrev, t, xt), x0Hat), Mul(Coef(dir, t, xt), eps))
-	if eta != 0 {
-		xPrev = Add(xPrev, Mul(Coef(sigma, t, xt), z))
-	}
-	return xPrev, x0Hat
-}
-
-// ReverseStep is one step of Algorithm 2 given the model's noise prediction eps:
-//
-//	x_{t−1} = 1/√α_t (x_t − (1−α_t)/√(1−ᾱ_t) ε_θ(x_t, t)) + σ_t z,   z = 0 at t = 1.
-//
-// With clipping, the mean is instead the posterior mean μ̃_t(x_t, clip(x̂_0)), which equals the
-// expression above when nothing is clipped. It also returns x̂_0, the model's current guess of the
-// clean image (the paper's Figure 6).
-func (s *Schedule) ReverseStep(xt, t, eps, z *Node, cfg SamplerConfig) (xPrev, x0Hat *Node) {
-	mean, x0Hat := s.ModelMean(xt, t, eps, cfg)
-	variance := s.Beta
-	if cfg.Variance == VariancePosterior {
-		variance = s.PosteriorVariance
-	}
-	sigma := Sqrt(Coef(variance, t, xt))
-	notLast := ConvertDType(GreaterThan(t, OnesLike(t)), xt.DType()) // no noise at t = 1
-	sigma = Mul(sigma, Reshape(notLast, sigma.Shape().Dimensions...))
-	return Add(mean, Mul(sigma, z)), x0Hat
-}
-
 // Sampler runs Algorithm 2 (or DDIM) with a model: one compiled graph per step, looped over t on the
 // host. On a respaced schedule (Schedule.Respace) it takes the schedule's K steps, and the model sees
 // the time steps it was trained with.
@@ -99,6 +49,9 @@ type Sampler struct {
 	Model    EpsModel
 	Config   SamplerConfig
 	exec     *context.Exec
+	backend  backends.Backend
+	ctx      *context.Context
+	encode   *context.Exec // DDIM inversion, compiled on first use (ddim.go)
 }
 
 // NewSampler prepares ancestral sampling with model's weights in ctx (for a trained U-Net, call
@@ -107,8 +60,8 @@ func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Sampler{Schedule: sched, Model: model, Config: cfg}
-	exec, err := context.NewExec(backend, ctx.Reuse(), func(ctx *context.Context, xt, t, z *Node) (*Node, *Node) {
+	s := &Sampler{Schedule: sched, Model: model, Config: cfg, backend: backend, ctx: ctx.Reuse()}
+	exec, err := context.NewExec(backend, s.ctx, func(ctx *context.Context, xt, t, z *Node) (*Node, *Node) {
 		ctx.SetTraining(xt.Graph(), false) // no dropout
 		eps := model(ctx, xt, sched.ModelTime(t))
 		if cfg.DDIM {

@@ -1,0 +1,105 @@
+package ddpm
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// DDIMStep is one step of DDIM (Song, Meng and Ermon 2021, equation 12) given the model's noise
+// prediction eps:
+//
+//	x̂_0 = (x_t − √(1−ᾱ_t) ε_θ)/√ᾱ_t,  σ_t = η √β̃_t,
+//	x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε_θ + σ_t z.
+//
+// η = 0 makes the step deterministic (an ODE solver); η = 1 gives the variance of ancestral sampling
+// with σ² = β̃_t. With clipping, x̂_0 is clipped to [−1, 1] and ε recomputed from it. On a respaced
+// schedule the step jumps between kept steps. It also returns x̂_0.
+func (s *Schedule) DDIMStep(xt, t, eps, z *Node, eta float64, clipX0 bool) (xPrev, x0Hat *Node) {
+	x0Hat = s.PredictX0(xt, t, eps)
+	if clipX0 {
+		x0Hat = ClipScalar(x0Hat, -1, 1)
+		eps = Div(Sub(Mul(Coef(s.SqrtRecipAlphaBar, t, xt), xt), x0Hat), Coef(s.SqrtRecipAlphaBarM1, t, xt))
+	}
+	sigma := make([]float64, s.T+1)
+	dir := make([]float64, s.T+1) // the weight of ε: √(1 − ᾱ_{t−1} − σ_t²), ≥ 0 (0 at t = 1)
+	sqrtABPrev := make([]float64, s.T+1)
+	for k := 1; k <= s.T; k++ {
+		sigma[k] = eta * math.Sqrt(s.PosteriorVariance[k])
+		dir[k] = math.Sqrt(max(0, 1-s.AlphaBarPrev[k]-sigma[k]*sigma[k]))
+		sqrtABPrev[k] = math.Sqrt(s.AlphaBarPrev[k])
+	}
+	xPrev = Add(Mul(Coef(sqrtABPrev, t, xt), x0Hat), Mul(Coef(dir, t, xt), eps))
+	if eta != 0 {
+		xPrev = Add(xPrev, Mul(Coef(sigma, t, xt), z))
+	}
+	return xPrev, x0Hat
+}
+
+// ReverseStep is one step of Algorithm 2 given the model's noise prediction eps:
+//
+//	x_{t−1} = 1/√α_t (x_t − (1−α_t)/√(1−ᾱ_t) ε_θ(x_t, t)) + σ_t z,   z = 0 at t = 1.
+//
+// With clipping, the mean is instead the posterior mean μ̃_t(x_t, clip(x̂_0)), which equals the
+// expression above when nothing is clipped. It also returns x̂_0, the model's current guess of the
+// clean image (the paper's Figure 6).
+func (s *Schedule) ReverseStep(xt, t, eps, z *Node, cfg SamplerConfig) (xPrev, x0Hat *Node) {
+	mean, x0Hat := s.ModelMean(xt, t, eps, cfg)
+	variance := s.Beta
+	if cfg.Variance == VariancePosterior {
+		variance = s.PosteriorVariance
+	}
+	sigma := Sqrt(Coef(variance, t, xt))
+	notLast := ConvertDType(GreaterThan(t, OnesLike(t)), xt.DType()) // no noise at t = 1
+	sigma = Mul(sigma, Reshape(notLast, sigma.Shape().Dimensions...))
+	return Add(mean, Mul(sigma, z)), x0Hat
+}
+
+// Encode runs DDIM with η = 0 backwards (Song et al. 2021, section 5.4): from images x_0 to the
+// latents x_T from which the deterministic sampler (SamplerConfig{DDIM: true}, η = 0, on the same
+// schedule) regenerates them. Each step is the update of DDIMStep solved the other way,
+//
+//	x_{k+1} = √ᾱ_{k+1} x̂_0(x_k) + √(1−ᾱ_{k+1}) ε_θ(x_k, t_k),
+//
+// with the noise predicted at the current point (the approximation that makes the ODE invertible
+// step by step); the data is taken as x at the first kept step, as improved-diffusion does. x0 holds
+// n examples of shape dims, flat; the result has the same layout.
+func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
+	size := 1
+	for _, d := range dims {
+		size *= d
+	}
+	if n < 1 || size < 1 || len(x0) != n*size {
+		return nil, fmt.Errorf("encode: %d values for %d examples of shape %v", len(x0), n, dims)
+	}
+	sched := s.Schedule
+	if s.encode == nil {
+		exec, err := context.NewExec(s.backend, s.ctx, func(ctx *context.Context, x, k *Node) *Node {
+			ctx.SetTraining(x.Graph(), false)
+			eps := s.Model(ctx, x, sched.ModelTime(k))
+			x0Hat := sched.PredictX0(x, k, eps)
+			if s.Config.ClipX0 {
+				x0Hat = ClipScalar(x0Hat, -1, 1)
+				eps = Div(Sub(Mul(Coef(sched.SqrtRecipAlphaBar, k, x), x), x0Hat), Coef(sched.SqrtRecipAlphaBarM1, k, x))
+			}
+			next := AddScalar(k, 1)
+			return Add(Mul(Coef(sched.SqrtAlphaBar, next, x), x0Hat), Mul(Coef(sched.SqrtOneMinusAlphaBar, next, x), eps))
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.encode = exec
+	}
+	x := tensors.FromFlatDataAndDimensions(append([]float32(nil), x0...), append([]int{n}, dims...)...)
+	for k := 1; k < sched.T; k++ {
+		out, err := s.encode.Exec(x, StepTensor(n, k))
+		if err != nil {
+			return nil, fmt.Errorf("encode: step %d: %w", k, err)
+		}
+		x = out[0]
+	}
+	return tensors.MustCopyFlatData[float32](x), nil
+}
