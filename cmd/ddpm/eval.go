@@ -24,6 +24,9 @@ type evalReport struct {
 	Step       int64   `json:"step"`
 	Variance   string  `json:"variance"`
 	Clip       bool    `json:"clip"`
+	Sampler    string  `json:"sampler"`
+	Steps      int     `json:"steps"`
+	Eta        float64 `json:"eta"`
 	NLL        *nllOut `json:"nll,omitempty"`
 	FID        *fidOut `json:"fid,omitempty"`
 }
@@ -62,8 +65,7 @@ func runEval(args []string) error {
 	fidN := fs.Int("fid", 10000, "classifier-FID of N generated samples against the MNIST test set (0: skip)")
 	fidBatch := fs.Int("fid-batch", 250, "samples generated at once")
 	clfPath := fs.String("classifier", "models/mnist-classifier.ddpm", "classifier checkpoint for --fid (made by `ddpm classifier`)")
-	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t) or posterior (β̃_t)")
-	clip := fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] (sampling and μ_θ of the bound)")
+	sf := addSamplerFlags(fs)
 	seed := fs.Uint64("seed", 1, "random seed of the samples and of the bound's noise")
 	work := fs.String("work", "runs/eval", "folder for progress, so that an interrupted evaluation resumes")
 	out := fs.String("out", "runs/eval", "folder for the report (eval.json), the per-t terms (nll-terms.csv), the per-image bounds (nll-per-image.csv) and the figures")
@@ -78,10 +80,16 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := ddpm.SamplerConfig{Variance: *variance, ClipX0: *clip}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("--variance: %w", err)
+	sched, cfg, err := sf.build(tr.Schedule)
+	if err != nil {
+		return err
 	}
+	if cfg.DDIM && *nllN > 0 {
+		return fmt.Errorf("--nll %d with --sampler ddim: DDIM's update is not a Gaussian reverse process with a variational bound; "+
+			"use --nll 0, or the ancestral sampler (with --steps for the bound of a respaced one)", *nllN)
+	}
+	trained := *tr
+	trained.Schedule = sched // the respaced schedule, when --steps asks for one
 	mnist, err := data.LoadMNIST(*dataDir)
 	if err != nil {
 		return err
@@ -99,17 +107,18 @@ func runEval(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
-	report := evalReport{Checkpoint: tr.Path, Step: tr.Step, Variance: *variance, Clip: *clip}
+	report := evalReport{Checkpoint: tr.Path, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
+		Sampler: *sf.method, Steps: sched.T, Eta: cfg.Eta}
 	if *nllN > 0 {
 		if *nllN > mnist.Test.N {
 			return fmt.Errorf("--nll %d: the MNIST test set has %d images", *nllN, mnist.Test.N)
 		}
-		if report.NLL, err = evalBound(backend, tr, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
+		if report.NLL, err = evalBound(backend, &trained, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
 			return err
 		}
 	}
 	if *fidN > 0 {
-		if report.FID, err = evalFID(backend, tr, cfg, mnist, *fidN, *fidBatch, *seed, *clfPath, *work, *out); err != nil {
+		if report.FID, err = evalFID(backend, &trained, cfg, mnist, *fidN, *fidBatch, *seed, *clfPath, *work, *out); err != nil {
 			return err
 		}
 	}
@@ -129,7 +138,8 @@ func keepEarlierResults(path string, report *evalReport) {
 	}
 	var earlier evalReport
 	if json.Unmarshal(raw, &earlier) != nil || earlier.Checkpoint != report.Checkpoint || earlier.Step != report.Step ||
-		earlier.Variance != report.Variance || earlier.Clip != report.Clip {
+		earlier.Variance != report.Variance || earlier.Clip != report.Clip || earlier.Sampler != report.Sampler ||
+		earlier.Steps != report.Steps || earlier.Eta != report.Eta {
 		return
 	}
 	if report.NLL == nil {
@@ -156,6 +166,9 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfi
 		return nil, err
 	}
 	desc := fmt.Sprintf("%s step %d variance %s clip %v seed %d batch %d", tr.Path, tr.Step, cfg.Variance, cfg.ClipX0, seed, batch)
+	if tr.Schedule.ModelSteps != nil {
+		desc += fmt.Sprintf(" steps %v", tr.Schedule.ModelSteps[1:])
+	}
 	statePath := filepath.Join(work, "nll-progress.json")
 	var state boundProgress
 	if raw, err := os.ReadFile(statePath); err == nil {
@@ -275,7 +288,16 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	}
 	size := mnist.Test.Size()
 	desc := map[string]any{"checkpoint": tr.Path, "step": tr.Step, "variance": cfg.Variance, "clip": cfg.ClipX0, "seed": seed, "batch": batch, "dims": tr.Spec.Dims}
-	store, err := quality.OpenSampleStore(filepath.Join(work, fmt.Sprintf("fid-samples-seed%d.u8", seed)), size, desc)
+	name := fmt.Sprintf("fid-samples-seed%d.u8", seed)
+	if cfg.DDIM || tr.Schedule.ModelSteps != nil { // another sampler: its own store, next to the paper's
+		desc["ddim"], desc["eta"], desc["steps"] = cfg.DDIM, cfg.Eta, tr.Schedule.ModelSteps
+		method := "ancestral"
+		if cfg.DDIM {
+			method = fmt.Sprintf("ddim-eta%g", cfg.Eta)
+		}
+		name = fmt.Sprintf("fid-samples-%s-%dsteps-seed%d.u8", method, tr.Schedule.T, seed)
+	}
+	store, err := quality.OpenSampleStore(filepath.Join(work, name), size, desc)
 	if err != nil {
 		return nil, err
 	}

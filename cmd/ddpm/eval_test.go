@@ -91,3 +91,35 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		t.Errorf("--t 2000: error %v", err)
 	}
 }
+
+// eval with fewer steps: the bound of a respaced ancestral sampler, the FID of DDIM in its own sample
+// store, the settings in the report, and no bound for DDIM.
+func TestEvalFewerSteps(t *testing.T) {
+	const model, classifier = "../../models/mnist-ema.ddpm", "../../models/mnist-classifier.ddpm"
+	dir := t.TempDir()
+	base := []string{"--ckpt", model, "--classifier", classifier, "--work", dir, "--out", dir}
+	if err := runEval(append(base, "--nll", "2", "--nll-batch", "2", "--fid", "0", "--steps", "10")); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval(append(base, "--nll", "0", "--fid", "3", "--fid-batch", "3", "--sampler", "ddim", "--steps", "10")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fid-samples-ddim-eta0-10steps-seed1.u8")); err != nil {
+		t.Errorf("DDIM's samples are not in their own store: %v", err)
+	}
+	var report evalReport
+	raw, err := os.ReadFile(filepath.Join(dir, "eval.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &report); err != nil {
+		t.Fatal(err)
+	}
+	if report.Sampler != "ddim" || report.Steps != 10 || report.FID == nil || report.FID.Samples != 3 || report.NLL != nil {
+		t.Errorf("report after the DDIM FID: %+v (the respaced ancestral bound must not be carried over to it)", report)
+	}
+	err = runEval(append(base, "--nll", "2", "--fid", "0", "--sampler", "ddim", "--steps", "10"))
+	if err == nil || !strings.Contains(err.Error(), "--sampler ddim") {
+		t.Errorf("a bound for DDIM: error %v", err)
+	}
+}

@@ -17,11 +17,7 @@ func runSample(args []string) error {
 	ckpt := fs.String("ckpt", "runs/mnist", "checkpoint file, or folder (its newest checkpoint)")
 	n := fs.Int("n", 64, "number of samples")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same samples")
-	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t) or posterior (β̃_t)")
-	clip := fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] at each step")
-	method := fs.String("sampler", "ancestral", "ancestral (the paper's Algorithm 2) or ddim (Song et al. 2021)")
-	stepsSpec := fs.String("steps", "", "sampling steps: K (K evenly spaced steps of the model's T), ddimK (every T/K-th), or a list 1,10,...; empty: all T")
-	eta := fs.Float64("eta", 0, "DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance (with --sampler ddim)")
+	sf := addSamplerFlags(fs)
 	out := fs.String("out", "samples.png", "output PNG: an image grid (images) or a scatter plot (2-D points)")
 	cols := fs.Int("cols", 0, "images per row of the grid (0: about square)")
 	progressive := fs.String("progressive", "", "also write the progressive x̂_0 predictions (the paper's Figure 6) to this PNG")
@@ -43,23 +39,13 @@ func runSample(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
-	if *method != "ancestral" && *method != "ddim" {
-		return fmt.Errorf("--sampler %q: valid samplers are ancestral and ddim", *method)
-	}
-	steps, err := ddpm.ParseSteps(*stepsSpec, tr.Schedule.T)
+	sched, cfg, err := sf.build(tr.Schedule)
 	if err != nil {
-		return fmt.Errorf("--steps: %w", err)
+		return err
 	}
-	sched := tr.Schedule
-	if len(steps) != sched.T {
-		if sched, err = sched.Respace(steps); err != nil {
-			return fmt.Errorf("--steps: %w", err)
-		}
-	}
-	cfg := ddpm.SamplerConfig{Variance: *variance, ClipX0: *clip, DDIM: *method == "ddim", Eta: *eta}
 	sampler, err := ddpm.NewSampler(backend, tr.Ctx, sched, tr.Model, cfg)
 	if err != nil {
-		return fmt.Errorf("--variance, --sampler, --eta: %w", err)
+		return err
 	}
 	// --progressive-t names the model's time steps; on fewer steps each is shown at the nearest kept one.
 	var record []int
@@ -100,7 +86,7 @@ func runSample(args []string) error {
 		return err
 	}
 	fmt.Printf("%d samples from %s (step %d), %s sampler, %d steps, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
-		*method, sched.T, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
+		*sf.method, sched.T, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
 	if *progressive != "" {
 		if err := writeProgressive(*progressive, res, at, min(*progressN, *n), tr.Spec.Dims); err != nil {
 			return err
