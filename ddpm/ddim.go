@@ -39,25 +39,6 @@ func (s *Schedule) DDIMStep(xt, t, eps, z *Node, eta float64, clipX0 bool) (xPre
 	return xPrev, x0Hat
 }
 
-// ReverseStep is one step of Algorithm 2 given the model's noise prediction eps:
-//
-//	x_{t−1} = 1/√α_t (x_t − (1−α_t)/√(1−ᾱ_t) ε_θ(x_t, t)) + σ_t z,   z = 0 at t = 1.
-//
-// With clipping, the mean is instead the posterior mean μ̃_t(x_t, clip(x̂_0)), which equals the
-// expression above when nothing is clipped. It also returns x̂_0, the model's current guess of the
-// clean image (the paper's Figure 6).
-func (s *Schedule) ReverseStep(xt, t, eps, z *Node, cfg SamplerConfig) (xPrev, x0Hat *Node) {
-	mean, x0Hat := s.ModelMean(xt, t, eps, cfg)
-	variance := s.Beta
-	if cfg.Variance == VariancePosterior {
-		variance = s.PosteriorVariance
-	}
-	sigma := Sqrt(Coef(variance, t, xt))
-	notLast := ConvertDType(GreaterThan(t, OnesLike(t)), xt.DType()) // no noise at t = 1
-	sigma = Mul(sigma, Reshape(notLast, sigma.Shape().Dimensions...))
-	return Add(mean, Mul(sigma, z)), x0Hat
-}
-
 // Encode runs DDIM with η = 0 backwards (Song et al. 2021, section 5.4): from images x_0 to the
 // latents x_T from which the deterministic sampler (SamplerConfig{DDIM: true}, η = 0, on the same
 // schedule) regenerates them. Each step is the update of DDIMStep solved the other way,

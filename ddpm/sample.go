@@ -41,6 +41,25 @@ func (c SamplerConfig) Validate() error {
 	return nil
 }
 
+// ReverseStep is one step of Algorithm 2 given the model's noise prediction eps:
+//
+//	x_{t−1} = 1/√α_t (x_t − (1−α_t)/√(1−ᾱ_t) ε_θ(x_t, t)) + σ_t z,   z = 0 at t = 1.
+//
+// With clipping, the mean is instead the posterior mean μ̃_t(x_t, clip(x̂_0)), which equals the
+// expression above when nothing is clipped. It also returns x̂_0, the model's current guess of the
+// clean image (the paper's Figure 6).
+func (s *Schedule) ReverseStep(xt, t, eps, z *Node, cfg SamplerConfig) (xPrev, x0Hat *Node) {
+	mean, x0Hat := s.ModelMean(xt, t, eps, cfg)
+	variance := s.Beta
+	if cfg.Variance == VariancePosterior {
+		variance = s.PosteriorVariance
+	}
+	sigma := Sqrt(Coef(variance, t, xt))
+	notLast := ConvertDType(GreaterThan(t, OnesLike(t)), xt.DType()) // no noise at t = 1
+	sigma = Mul(sigma, Reshape(notLast, sigma.Shape().Dimensions...))
+	return Add(mean, Mul(sigma, z)), x0Hat
+}
+
 // Sampler runs Algorithm 2 (or DDIM) with a model: one compiled graph per step, looped over t on the
 // host. On a respaced schedule (Schedule.Respace) it takes the schedule's K steps, and the model sees
 // the time steps it was trained with.
