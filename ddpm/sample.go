@@ -73,7 +73,7 @@ type Sampler struct {
 	encode   *context.Exec // DDIM inversion, compiled on first use (ddim.go)
 }
 
-// NewSampler prepares ancestral sampling with model's weights in ctx (for a trained U-Net, call
+// NewSampler prepares sampling (Algorithm 2, or DDIM if cfg.DDIM) with model's weights in ctx (for a trained U-Net, call
 // UseEMAWeights first, as the paper samples with the EMA weights).
 func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, cfg SamplerConfig) (*Sampler, error) {
 	if err := cfg.Validate(); err != nil {
@@ -95,7 +95,8 @@ func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	return s, nil
 }
 
-// SampleOptions control one call of Sample.
+// SampleOptions control one call of Sample. Time steps (RecordX0At, RecordXtAt, StartT) count the
+// sampler's schedule: on a respaced schedule they are its steps k = 1..K, not the model's t.
 type SampleOptions struct {
 	N          int    // number of samples
 	Dims       []int  // shape of one sample, e.g. {28, 28, 1}
