@@ -9,9 +9,15 @@ import (
 
 // Schedule names accepted by NewSchedule.
 const (
-	ScheduleLinear = "linear"
-	ScheduleCosine = "cosine"
+	ScheduleLinear       = "linear"        // β from 1e-4 to 0.02, the paper's constants for any T
+	ScheduleLinearScaled = "linear-scaled" // the same scaled by 1000/T (improved DDPM): "linear" at T = 1000
+	ScheduleCosine       = "cosine"
 )
+
+// MaxPriorAlphaBar is the largest ᾱ_T with which `ddpm train` starts a run: the sampler starts from
+// x_T ~ N(0, I), while q(x_T | x_0) = N(√ᾱ_T x_0, (1−ᾱ_T) I) keeps √ᾱ_T of the data. The paper's
+// schedule has ᾱ_T = 4e-5; "linear" with T = 200 has 0.13, a prior that sampling does not match.
+const MaxPriorAlphaBar = 0.01
 
 // The paper's linear schedule (Ho et al. 2020, section 4) and the cosine schedule of Nichol and
 // Dhariwal (2021, "Improved DDPM"), with their published constants.
@@ -54,16 +60,30 @@ type Schedule struct {
 }
 
 // NewSchedule returns the named schedule with its published constants and T steps:
-// "linear" (β from 1e-4 to 0.02, Ho et al.) or "cosine" (s = 0.008, β capped at 0.999, Nichol and
-// Dhariwal).
+// "linear" (β from 1e-4 to 0.02, Ho et al.), "linear-scaled" (β from 1e-4·1000/T to 0.02·1000/T,
+// improved-diffusion's convention, so that ᾱ_T stays near 0 for any T ≥ 21; the same as "linear" at
+// T = 1000) or "cosine" (s = 0.008, β capped at 0.999, Nichol and Dhariwal).
 func NewSchedule(name string, T int) (*Schedule, error) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case ScheduleLinear:
 		return LinearSchedule(T, LinearBetaStart, LinearBetaEnd)
+	case ScheduleLinearScaled:
+		if err := checkT(T); err != nil {
+			return nil, err
+		}
+		scale := float64(PaperT) / float64(T)
+		if LinearBetaEnd*scale >= 1 {
+			return nil, fmt.Errorf("linear-scaled schedule with T=%d: β_T = 0.02·1000/T = %g ≥ 1; use T ≥ 21 or the cosine schedule", T, LinearBetaEnd*scale)
+		}
+		s, err := LinearSchedule(T, LinearBetaStart*scale, LinearBetaEnd*scale)
+		if err == nil {
+			s.Name = ScheduleLinearScaled
+		}
+		return s, err
 	case ScheduleCosine:
 		return CosineSchedule(T, CosineOffset, CosineMaxBeta)
 	default:
-		return nil, fmt.Errorf("unknown schedule %q: valid schedules are %q and %q", name, ScheduleLinear, ScheduleCosine)
+		return nil, fmt.Errorf("unknown schedule %q: valid schedules are %q, %q and %q", name, ScheduleLinear, ScheduleLinearScaled, ScheduleCosine)
 	}
 }
 

@@ -121,3 +121,26 @@ func TestSNRDecreases(t *testing.T) {
 		}
 	}
 }
+
+// "linear-scaled" is improved DDPM's convention: the paper's linear schedule at T = 1000, and β scaled
+// by 1000/T otherwise, so that ᾱ_T stays near 0 (the paper's constants at T = 200 leave ᾱ_T = 0.13).
+func TestLinearScaledSchedule(t *testing.T) {
+	paper, scaled := MustNewSchedule(ScheduleLinear, PaperT), MustNewSchedule(ScheduleLinearScaled, PaperT)
+	for i := range paper.Beta {
+		if paper.Beta[i] != scaled.Beta[i] {
+			t.Fatalf("at T = 1000, linear-scaled β_%d = %g, linear %g", i, scaled.Beta[i], paper.Beta[i])
+		}
+	}
+	short, unscaled := MustNewSchedule(ScheduleLinearScaled, 200), MustNewSchedule(ScheduleLinear, 200)
+	within(t, "linear-scaled T=200: β_1", short.Beta[1], 5e-4, 1e-12)
+	within(t, "linear-scaled T=200: β_200", short.Beta[200], 0.1, 1e-12)
+	if short.AlphaBar[200] > 1e-3 || unscaled.AlphaBar[200] < 0.1 {
+		t.Errorf("ᾱ_200: linear-scaled %g (want < 1e-3), linear %g (want ≈ 0.13)", short.AlphaBar[200], unscaled.AlphaBar[200])
+	}
+	if short.AlphaBar[200] > MaxPriorAlphaBar || unscaled.AlphaBar[200] <= MaxPriorAlphaBar {
+		t.Errorf("MaxPriorAlphaBar %g does not separate linear-scaled (%g) from linear (%g) at T = 200", MaxPriorAlphaBar, short.AlphaBar[200], unscaled.AlphaBar[200])
+	}
+	if _, err := NewSchedule(ScheduleLinearScaled, 20); err == nil || !strings.Contains(err.Error(), "T=20") {
+		t.Errorf("linear-scaled with T = 20 (β_T = 1): error %v", err)
+	}
+}

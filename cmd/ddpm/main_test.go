@@ -54,6 +54,16 @@ func TestTrainSampleExportToy(t *testing.T) {
 	if err := runTrain([]string{"--dataset", "moons", "--schedule", "quadratic", "--ckpt", filepath.Join(dir, "q")}); err == nil || !strings.Contains(err.Error(), "quadratic") {
 		t.Errorf("unknown schedule: error %v", err)
 	}
+	// With T ≠ 1000 the default schedule is linear-scaled (the run above); the paper's constants with
+	// T = 50 would leave x_T far from N(0, I), and a new run with them is refused.
+	var saved ddpm.RunSpec
+	if _, err := ddpm.ReadCheckpointMeta(mustLatest(t, ckpt), &saved); err != nil || saved.Schedule != ddpm.ScheduleLinearScaled {
+		t.Errorf("--T 50 without --schedule trained with schedule %q (err %v), want %q", saved.Schedule, err, ddpm.ScheduleLinearScaled)
+	}
+	if err := runTrain([]string{"--dataset", "moons", "--schedule", "linear", "--T", "50", "--ckpt", filepath.Join(dir, "l")}); err == nil ||
+		!strings.Contains(err.Error(), "--schedule linear --T 50") {
+		t.Errorf("linear with T = 50: error %v", err)
+	}
 	if err := runSample([]string{"--ckpt", ckpt, "--variance", "sigma", "--out", out}); err == nil || !strings.Contains(err.Error(), "sigma") {
 		t.Errorf("unknown variance: error %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -33,7 +34,8 @@ func runTrain(args []string) error {
 	groups := fs.Int("groups", unet.MaxGroups, "GroupNorm groups (at most)")
 	mlpHidden := fs.Int("mlp-hidden", ddpm.DefaultMLPConfig().Hidden, "2-D toy sets: MLP width")
 
-	schedule := fs.String("schedule", ddpm.ScheduleLinear, "noise schedule: linear or cosine")
+	schedule := fs.String("schedule", ddpm.ScheduleLinear, "noise schedule: linear (the paper's β from 1e-4 to 0.02), linear-scaled (the same ×1000/T; "+
+		"the default when --T is not 1000), or cosine")
 	T := fs.Int("T", ddpm.PaperT, "number of diffusion steps")
 	steps := fs.Int("steps", 3000, "train until this global step (the default fits in 30 minutes on 2 CPU cores)")
 	batch := fs.Int("batch", 64, "batch size")
@@ -49,6 +51,12 @@ func runTrain(args []string) error {
 	progress := fs.Bool("progress", true, "show a progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+
+	scheduleSet := false
+	fs.Visit(func(f *flag.Flag) { scheduleSet = scheduleSet || f.Name == "schedule" })
+	if !scheduleSet && *T != ddpm.PaperT {
+		*schedule = ddpm.ScheduleLinearScaled // the paper's β with fewer steps would leave x_T far from N(0, I)
 	}
 
 	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *toyN, *seed)
@@ -76,6 +84,14 @@ func runTrain(args []string) error {
 		return err
 	}
 	sched, err := spec.BuildSchedule()
+	if err != nil {
+		return fmt.Errorf("--schedule %s --T %d: %w", *schedule, *T, err)
+	}
+	if latest, _ := ddpm.LatestCheckpoint(*ckptDir); latest == "" && sched.AlphaBar[sched.T] > ddpm.MaxPriorAlphaBar {
+		return fmt.Errorf("--schedule %s --T %d: ᾱ_T = %.3g, so x_T keeps √ᾱ_T = %.2f of the data and is far from the N(0, I) that "+
+			"sampling starts from (want ᾱ_T ≤ %g); use --schedule %s or cosine, or more steps",
+			*schedule, *T, sched.AlphaBar[sched.T], math.Sqrt(sched.AlphaBar[sched.T]), ddpm.MaxPriorAlphaBar, ddpm.ScheduleLinearScaled)
+	}
 	if err != nil {
 		return err
 	}
@@ -139,8 +155,9 @@ func checkResumable(dir string, spec *ddpm.RunSpec) error {
 	if saved.Model != spec.Model || saved.Dataset != spec.Dataset || fmt.Sprint(saved.Dims) != fmt.Sprint(spec.Dims) ||
 		fmt.Sprint(saved.UNet) != fmt.Sprint(spec.UNet) || fmt.Sprint(saved.MLP) != fmt.Sprint(spec.MLP) ||
 		saved.Schedule != spec.Schedule || saved.T != spec.T {
-		return fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s); use another folder to start afresh",
-			dir, step, saved.Model, saved.Dataset)
+		return fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s, schedule %s with T=%d; this run asks for %s on %s, "+
+			"schedule %s with T=%d); use another folder to start afresh, or the same settings to resume",
+			dir, step, saved.Model, saved.Dataset, saved.Schedule, saved.T, spec.Model, spec.Dataset, spec.Schedule, spec.T)
 	}
 	fmt.Printf("resuming from %s (step %d)\n", latest, step)
 	return nil
