@@ -291,7 +291,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	name := fmt.Sprintf("fid-samples-seed%d.u8", seed)
 	if cfg.DDIM || tr.Schedule.ModelSteps != nil { // another sampler: its own store, next to the paper's
 		desc["ddim"], desc["eta"], desc["steps"] = cfg.DDIM, cfg.Eta, tr.Schedule.ModelSteps
-		method := "ancestral"
+		method := "ancestral-" + cfg.Variance
 		if cfg.DDIM {
 			method = fmt.Sprintf("ddim-eta%g", cfg.Eta)
 		}

@@ -102,6 +102,13 @@ func TestEvalFewerSteps(t *testing.T) {
 	if err := runEval(append(base, "--nll", "2", "--nll-batch", "2", "--fid", "0", "--steps", "10")); err != nil {
 		t.Fatal(err)
 	}
+	var first evalReport
+	if raw, err := os.ReadFile(filepath.Join(dir, "eval.json")); err != nil || json.Unmarshal(raw, &first) != nil {
+		t.Fatalf("eval.json: %v", err)
+	}
+	if first.Variance != "posterior" || first.Steps != 10 || first.NLL == nil {
+		t.Errorf("report of the respaced bound: %+v; want 10 steps and, without --variance, σ² = β̃ (posterior)", first)
+	}
 	if err := runEval(append(base, "--nll", "0", "--fid", "3", "--fid-batch", "3", "--sampler", "ddim", "--steps", "10")); err != nil {
 		t.Fatal(err)
 	}

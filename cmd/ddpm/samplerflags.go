@@ -9,6 +9,7 @@ import (
 
 // samplerFlags are the flags that choose a sampler, shared by sample and eval.
 type samplerFlags struct {
+	fs                      *flag.FlagSet
 	variance, method, steps *string
 	clip                    *bool
 	eta                     *float64
@@ -16,11 +17,13 @@ type samplerFlags struct {
 
 func addSamplerFlags(fs *flag.FlagSet) *samplerFlags {
 	return &samplerFlags{
-		variance: fs.String("variance", ddpm.VarianceBeta, "σ_t² of the ancestral sampler: beta (β_t) or posterior (β̃_t)"),
-		clip:     fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] at each step"),
-		method:   fs.String("sampler", "ancestral", "ancestral (the paper's Algorithm 2) or ddim (Song et al. 2021)"),
-		steps:    fs.String("steps", "", "sampling steps: K (K evenly spaced steps of the model's T), ddimK (every T/K-th), or a list 1,10,...; empty: all T"),
-		eta:      fs.Float64("eta", 0, "DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance (with --sampler ddim)"),
+		fs: fs,
+		variance: fs.String("variance", ddpm.VarianceBeta, "σ_t² of the ancestral sampler: beta (β_t) or posterior (β̃_t); "+
+			"with --steps fewer than T the default is posterior"),
+		clip:   fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] at each step"),
+		method: fs.String("sampler", "ancestral", "ancestral (the paper's Algorithm 2) or ddim (Song et al. 2021)"),
+		steps:  fs.String("steps", "", "sampling steps: K (K evenly spaced steps of the model's T), ddimK (every T/K-th), or a list 1,10,...; empty: all T"),
+		eta:    fs.Float64("eta", 0, "DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance (with --sampler ddim)"),
 	}
 }
 
@@ -41,6 +44,13 @@ func (f *samplerFlags) build(sched *ddpm.Schedule) (*ddpm.Schedule, ddpm.Sampler
 	if len(steps) != sched.T {
 		if sched, err = sched.Respace(steps); err != nil {
 			return nil, cfg, fmt.Errorf("--steps: %w", err)
+		}
+		// On few steps σ² = β'_k (each β' carrying many original steps of noise) leaves visible noise
+		// and a much worse FID than β̃'_k (README, "Fewer steps"): posterior is the default there.
+		varianceSet := false
+		f.fs.Visit(func(fl *flag.Flag) { varianceSet = varianceSet || fl.Name == "variance" })
+		if !varianceSet {
+			cfg.Variance = ddpm.VariancePosterior
 		}
 	}
 	return sched, cfg, nil
