@@ -123,7 +123,7 @@ func runEval(args []string) error {
 		}
 	}
 	reportPath := filepath.Join(*out, "eval.json")
-	keepEarlierResults(reportPath, &report)
+	keepEarlierResults(reportPath, &report, tr.Schedule.T)
 	raw, _ := json.MarshalIndent(report, "", "  ")
 	return writeFile(reportPath, append(raw, '\n'))
 }
@@ -131,13 +131,19 @@ func runEval(args []string) error {
 // keepEarlierResults copies into report the section (bound or FID) that this run did not compute
 // from an earlier report of the same model and sampler settings, so that `--nll 0` or `--fid 0` does
 // not erase what an earlier run measured.
-func keepEarlierResults(path string, report *evalReport) {
+func keepEarlierResults(path string, report *evalReport, T int) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return
 	}
 	var earlier evalReport
-	if json.Unmarshal(raw, &earlier) != nil || earlier.Checkpoint != report.Checkpoint || earlier.Step != report.Step ||
+	if json.Unmarshal(raw, &earlier) != nil {
+		return
+	}
+	if earlier.Sampler == "" && earlier.Steps == 0 { // a report from before other samplers: the paper's
+		earlier.Sampler, earlier.Steps = "ancestral", T
+	}
+	if earlier.Checkpoint != report.Checkpoint || earlier.Step != report.Step ||
 		earlier.Variance != report.Variance || earlier.Clip != report.Clip || earlier.Sampler != report.Sampler ||
 		earlier.Steps != report.Steps || earlier.Eta != report.Eta {
 		return

@@ -152,3 +152,23 @@ func TestSlerp(t *testing.T) {
 		t.Errorf("slerp of a vector with itself = %v, want it unchanged", got)
 	}
 }
+
+// A report written before eval knew other samplers (no sampler, no steps) is the paper's sampler's:
+// a bound-only run of that sampler keeps its FID, and a run of another sampler does not.
+func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "eval.json")
+	old := `{"checkpoint": "m.ddpm", "step": 3, "variance": "beta", "clip": true, "fid": {"samples": 10, "classifier_fid": 34.9}}`
+	if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paper := evalReport{Checkpoint: "m.ddpm", Step: 3, Variance: "beta", Clip: true, Sampler: "ancestral", Steps: 1000}
+	keepEarlierResults(path, &paper, 1000)
+	if paper.FID == nil || paper.FID.ClassifierFID != 34.9 {
+		t.Errorf("the paper's sampler lost the older report's FID: %+v", paper.FID)
+	}
+	ddim := evalReport{Checkpoint: "m.ddpm", Step: 3, Variance: "beta", Clip: true, Sampler: "ddim", Steps: 1000}
+	keepEarlierResults(path, &ddim, 1000)
+	if ddim.FID != nil {
+		t.Errorf("DDIM took the ancestral sampler's FID: %+v", ddim.FID)
+	}
+}
