@@ -60,15 +60,7 @@ func benchmarkTrainStepSplit(b *testing.B, batch int) {
 	b.Run("forward+backward+sgd", func(b *testing.B) {
 		run(b, func(ctx *context.Context, x0 *Node) *Node {
 			l := loss(ctx, x0)
-			g := x0.Graph()
-			grads := ctx.BuildTrainableVariablesGradientsGraph(l)
-			i := 0
-			for v := range ctx.IterVariables() {
-				if v.Trainable && v.InUseByGraph(g) {
-					v.SetValueGraph(Sub(v.ValueGraph(g), MulScalar(grads[i], 1e-4)))
-					i++
-				}
-			}
+			sgdStep(ctx, x0.Graph(), l, 1e-4)
 			return l
 		})
 	})
