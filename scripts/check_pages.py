@@ -7,10 +7,14 @@ For each page, a copy with a small probe script is loaded with the network disab
 resolves to nothing). After MathJax has typeset the page, the probe records how many images there
 are and how many loaded, how many formulas MathJax rendered and how many it flagged as errors, and
 whether TeX source is left unrendered in the text. The page fails if an image did not load, if it
-has TeX but no rendered formula, or if any formula failed. Needs Debian's `chromium`.
+has TeX but no rendered formula, or if any formula failed. It also fails if the page refers to
+anything on another host that a browser loads by itself (a script, style, image or frame; a URL in an
+inline script or style), or if the browser asked for anything but files and data: URIs: the course
+must read offline and tell no third party who reads it. Needs Debian's `chromium`.
 """
 import html.parser
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +36,9 @@ window.addEventListener('load', function () {
     d.setAttribute('data-math', document.querySelectorAll('mjx-container').length);
     d.setAttribute('data-math-errors', document.querySelectorAll('mjx-merror, [data-mjx-error]').length);
     d.setAttribute('data-raw-tex', (text.match(/\\\\frac|\\\\mathcal|\\$\\$/g) || []).length);
+    // Every resource the page asked for, loaded or not: only files of docs/ (and data: URIs) may be.
+    d.setAttribute('data-fetched', performance.getEntriesByType('resource').map(function (e) { return e.name; })
+      .filter(function (u) { return !/^(file|data|blob):/.test(u); }).join(' '));
     document.body.appendChild(d);
   }
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
@@ -51,7 +58,47 @@ class ProbeParser(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag == "div" and dict(attrs).get("id") == "page-probe":
-            self.probe = {k: int(v) for k, v in attrs if k.startswith("data-")}
+            self.probe = {k: (v if k == "data-fetched" else int(v)) for k, v in attrs if k.startswith("data-")}
+
+
+EXTERNAL = re.compile(r"^\s*(https?:)?//", re.I)
+# Tags whose src, href or data a browser fetches by itself (an <a href> waits for a click).
+FETCHING = {"script", "img", "iframe", "link", "source", "video", "audio", "embed", "object", "input", "track"}
+SCRIPT_URL = re.compile(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}[^\s\"'`)]*", re.I)
+STYLE_URL = re.compile(r"(?:url\(|@import)\s*['\"]?((?:https?:)?//[^'\")\s]+)", re.I)
+
+
+class ReferenceParser(html.parser.HTMLParser):
+    """Collects what a page would fetch from another host: the URLs of fetching tags, URLs in inline
+    scripts (imports, fetches, strings) and url()/@import in inline styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.external, self.inside = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in FETCHING:
+            for name, value in attrs:
+                if name in ("src", "href", "data", "poster", "srcset") and value and EXTERNAL.match(value):
+                    self.external.append(f"<{tag} {name}={value}>")
+        self.inside = tag if tag in ("script", "style") else None
+
+    def handle_endtag(self, tag):
+        self.inside = None
+
+    def handle_data(self, data):
+        if self.inside == "script":
+            # XML namespace and DTD names (w3.org) identify, they are not fetched.
+            self.external += [f"{u} (in a script)" for u in SCRIPT_URL.findall(data) if "//www.w3.org/" not in u]
+        elif self.inside == "style":
+            self.external += [f"{u} (in a style)" for u in STYLE_URL.findall(data)]
+
+
+def external_references(source):
+    """What the HTML source would load from another host; empty for a page that reads offline."""
+    parser = ReferenceParser()
+    parser.feed(source)
+    return parser.external
 
 
 def chromium():
@@ -85,7 +132,9 @@ def check(page, browser):
     p = parser.probe
     if p is None:
         return [f"the page did not finish loading (chromium exit {out.returncode}): {out.stderr[-500:]}"]
-    problems = []
+    problems = [f"it loads {ref} from another host" for ref in external_references(source)]
+    problems += [f"it requested {url} (offline it fails; online a third party learns of the reader)"
+                 for url in p["data-fetched"].split()]
     if p["data-loaded"] != p["data-images"]:
         problems.append(f"{p['data-images'] - p['data-loaded']} of {p['data-images']} images did not load")
     if has_tex and p["data-math"] == 0:

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from check_pages import external_references  # scripts/, beside this file
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert.filters.markdown_mistune import markdown2html_mistune  # keeps $…$ TeX for MathJax
@@ -31,10 +32,13 @@ DOCS = ROOT / "docs"
 BUILD = ROOT / "build" / "notebooks"
 MATHJAX_SRC = ROOT / ".venv" / "npm" / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
 MATHJAX_URL = "mathjax/tex-svg-full.js"  # relative to docs/
-# MathJax 3 configuration: the notebooks write $...$ and $$...$$, as Jupyter does.
+TEMPLATES = ROOT / "scripts" / "templates"  # "offline": nbconvert's lab template without its CDN scripts
+# MathJax 3 configuration: the notebooks write $...$ and $$...$$, as Jupyter does. The context menu is
+# off: its speech and explorer options would fetch the speech-rule engine from a CDN (URLs inside
+# tex-svg-full.js), and the pages must load nothing from other hosts.
 MATHJAX_CONFIG = """<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']],
   displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], processEscapes: true, processEnvironments: true},
-  svg: {fontCache: 'global'}};</script>
+  svg: {fontCache: 'global'}, options: {enableMenu: false}};</script>
 """
 CELL_TIMEOUT_S = 900
 PROGRAM_FAILED = re.compile(r"^(\^C\n)?(exit status \d+|signal: \w+)", re.MULTILINE)
@@ -116,12 +120,15 @@ def install_mathjax():
 
 def render(nb, path):
     from nbconvert import HTMLExporter
-    exporter = HTMLExporter(template_name="lab", embed_images=True, mathjax_url=MATHJAX_URL)
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)], embed_images=True,
+                            mathjax_url=MATHJAX_URL)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
     tag = f'<script src="{MATHJAX_URL}">'
     if tag not in body:
         sys.exit(f"rendering {path.name}: the MathJax script tag {tag!r} is not in nbconvert's output")
     body = body.replace(tag, MATHJAX_CONFIG + tag, 1)
+    if refs := external_references(body):
+        sys.exit(f"rendering {path.name}: the page would load from other hosts: {', '.join(refs)}")
     write_atomic(DOCS / (path.stem + ".html"), body)
 
 
