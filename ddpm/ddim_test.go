@@ -16,11 +16,7 @@ func TestDDIMInversionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := data.MNISTDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mnist, err := data.LoadMNIST(dir)
+	mnist, err := data.LoadMNIST("") // the Go module's copy, or $DDPM_MNIST_DIR
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,15 +88,8 @@ func TestRespacedWithAllStepsEqualsAncestral(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(s *Schedule) []float32 {
-		sampler, err := NewSampler(backend, context.New(), s, analyticEps(sched, 0.3, 0.2), SamplerConfig{Variance: VarianceBeta, ClipX0: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := sampler.Sample(SampleOptions{N: 16, Dims: []int{3}, Seed: 11})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.X0
+		return drawSamples(t, s, analyticEps(sched, 0.3, 0.2), SamplerConfig{Variance: VarianceBeta, ClipX0: true},
+			SampleOptions{N: 16, Dims: []int{3}, Seed: 11})
 	}
 	if a, b := run(sched), run(all); !slices.Equal(a, b) {
 		t.Errorf("respaced with all steps: %v\nancestral: %v", b[:6], a[:6])
@@ -139,15 +132,8 @@ func TestDDIMWithAnalyticScore(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantMean, wantVar := exactDDIMMoments(sched, steps, mu, s2)
-		sampler, err := NewSampler(backend, context.New(), r, analyticEps(sched, mu, s2), SamplerConfig{Variance: VarianceBeta, DDIM: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := sampler.Sample(SampleOptions{N: n, Dims: []int{1}, Seed: 5})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, v := columnMoments(res.X0, 1, 0)
+		x0 := drawSamples(t, r, analyticEps(sched, mu, s2), SamplerConfig{Variance: VarianceBeta, DDIM: true}, SampleOptions{N: n, Dims: []int{1}, Seed: 5})
+		m, v := columnMoments(x0, 1, 0)
 		what := fmt.Sprintf("DDIM η=0, K=%d, %d samples", k, n)
 		within(t, what+": sample mean", m, wantMean, 5*math.Sqrt(wantVar/n))
 		within(t, what+": sample variance", v, wantVar, 5*wantVar*math.Sqrt(2.0/(n-1)))
@@ -160,15 +146,7 @@ func TestDDIMWithAnalyticScore(t *testing.T) {
 func TestDDIMEta1IsAncestralWithPosteriorVariance(t *testing.T) {
 	sched := MustNewSchedule(ScheduleLinear, 100)
 	run := func(cfg SamplerConfig) []float32 {
-		sampler, err := NewSampler(backend, context.New(), sched, analyticEps(sched, 0.2, 0.3), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := sampler.Sample(SampleOptions{N: 64, Dims: []int{2}, Seed: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.X0
+		return drawSamples(t, sched, analyticEps(sched, 0.2, 0.3), cfg, SampleOptions{N: 64, Dims: []int{2}, Seed: 3})
 	}
 	ddim, ancestral := run(SamplerConfig{Variance: VarianceBeta, DDIM: true, Eta: 1}), run(SamplerConfig{Variance: VariancePosterior})
 	for i := range ddim {

@@ -53,15 +53,8 @@ func TestSamplerWithAnalyticScore(t *testing.T) {
 		within(t, tc.variance+": exact output variance (recursion)", wantVar, tc.wantVar, 1e-4)
 		within(t, tc.variance+": exact output mean (recursion)", wantMean, mu, 1e-3)
 
-		sampler, err := NewSampler(backend, context.New(), sched, analyticEps(sched, mu, s2), SamplerConfig{Variance: tc.variance})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := sampler.Sample(SampleOptions{N: n, Dims: []int{1}, Seed: 7})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, v := columnMoments(res.X0, 1, 0)
+		x0 := drawSamples(t, sched, analyticEps(sched, mu, s2), SamplerConfig{Variance: tc.variance}, SampleOptions{N: n, Dims: []int{1}, Seed: 7})
+		m, v := columnMoments(x0, 1, 0)
 		what := fmt.Sprintf("σ² = %s, %d samples", tc.variance, n)
 		within(t, what+": sample mean", m, wantMean, 5*math.Sqrt(wantVar/n))
 		within(t, what+": sample variance", v, wantVar, 5*wantVar*math.Sqrt(2.0/(n-1)))
@@ -101,4 +94,18 @@ func TestSamplerIsSeeded(t *testing.T) {
 	if _, err := NewSampler(backend, context.New(), sched, analyticEps(sched, 0, 1), SamplerConfig{Variance: "sigma"}); err == nil {
 		t.Errorf("unknown variance %q accepted", "sigma")
 	}
+}
+
+// drawSamples builds a sampler and returns the x_0 of one Sample call, failing the test on an error.
+func drawSamples(t *testing.T, sched *Schedule, model EpsModel, cfg SamplerConfig, opts SampleOptions) []float32 {
+	t.Helper()
+	sampler, err := NewSampler(backend, context.New(), sched, model, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sampler.Sample(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.X0
 }
