@@ -75,16 +75,23 @@ func benchmarkTrainStep(b *testing.B, sched *Schedule, model EpsModel, x *tensor
 // reportSteps calls step once (compiling it), then b.N times, and reports examples/s in unit and the
 // first call's seconds as compile-s.
 func reportSteps(b *testing.B, step func(), batch int, unit string) {
+	compile, each := timeCalls(b, step)
+	b.ReportMetric(float64(batch)/each.Seconds(), unit)
+	b.ReportMetric(compile.Seconds(), "compile-s")
+}
+
+// timeCalls calls call once (the first call compiles), then b.N times, and returns the duration of
+// the first call and the mean duration of the others.
+func timeCalls(b *testing.B, call func()) (first, each time.Duration) {
 	start := time.Now()
-	step()
-	compile := time.Since(start)
+	call()
+	first = time.Since(start)
 	b.ResetTimer()
 	start = time.Now()
 	for range b.N {
-		step()
+		call()
 	}
-	b.ReportMetric(float64(batch*b.N)/time.Since(start).Seconds(), unit)
-	b.ReportMetric(compile.Seconds(), "compile-s")
+	return first, time.Since(start) / time.Duration(b.N)
 }
 
 // BenchmarkDenoisingStep: one step of Algorithm 2 at batch 256 (ε_θ, the mean, the noise, x̂_0),
@@ -114,10 +121,5 @@ func BenchmarkDenoisingStep(b *testing.B) {
 }
 
 func randomImages(n int, cfg UNetConfig) *tensors.Tensor {
-	rng := rand.New(rand.NewPCG(1, 2))
-	x := make([]float32, n*cfg.ImageSize*cfg.ImageSize*cfg.Channels)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
-	return tensors.FromFlatDataAndDimensions(x, n, cfg.ImageSize, cfg.ImageSize, cfg.Channels)
+	return randomTensor(rand.New(rand.NewPCG(1, 2)), n, cfg.ImageSize, cfg.ImageSize, cfg.Channels)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -173,13 +172,8 @@ func reportCalls(b *testing.B, call func() []*tensors.Tensor) {
 			o.FinalizeAll()
 		}
 	}
-	finalize(call())
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		finalize(call())
-	}
-	b.ReportMetric(time.Since(start).Seconds()*1e3/float64(b.N), "ms/call")
+	_, each := timeCalls(b, func() { finalize(call()) })
+	b.ReportMetric(each.Seconds()*1e3, "ms/call")
 }
 
 func randomTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {

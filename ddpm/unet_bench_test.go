@@ -64,26 +64,14 @@ func benchmarkUNetTrainStep(b *testing.B, cfg UNetConfig, batch int) {
 		}
 		out[0].FinalizeAll()
 	}
-	start := time.Now()
-	step() // compiles and initialises the variables
-	compile := time.Since(start)
-	b.ResetTimer()
-	start = time.Now()
-	for range b.N {
-		step()
-	}
-	elapsed := time.Since(start)
-	b.ReportMetric(float64(batch*b.N)/elapsed.Seconds(), "images/s")
-	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/step")
+	compile, each := timeCalls(b, step) // the first call compiles and initialises the variables
+	b.ReportMetric(float64(batch)/each.Seconds(), "images/s")
+	b.ReportMetric(each.Seconds(), "s/step")
 	b.Logf("%+v: %d parameters; first call (compilation) %s", cfg, trainableParameters(ctx), compile.Round(time.Millisecond))
 }
 
 func randomImagesFor(rng *rand.Rand, n int, cfg UNetConfig) *tensors.Tensor {
-	x := make([]float32, n*cfg.ImageSize*cfg.ImageSize*cfg.Channels)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
-	return tensors.FromFlatDataAndDimensions(x, n, cfg.ImageSize, cfg.ImageSize, cfg.Channels)
+	return randomTensor(rng, n, cfg.ImageSize, cfg.ImageSize, cfg.Channels)
 }
 
 // sgdStep updates every trainable variable in place by a plain gradient step on loss: the cheapest
