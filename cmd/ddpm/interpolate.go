@@ -116,7 +116,7 @@ func runInterpolate(args []string) error {
 		fmt.Printf("interpolated %d pairs at t=%d (%s)\n", *pairs, t, time.Since(start).Round(time.Second))
 	}
 	if *ddimSteps != "" {
-		decoded, err := interpolateDDIM(backend, tr, *ddimSteps, picked, mnist, *pairs, *lambdas)
+		decoded, err := interpolateDDIM(backend, tr, *ddimSteps, image, *pairs, *lambdas)
 		if err != nil {
 			return err
 		}
@@ -136,11 +136,11 @@ func runInterpolate(args []string) error {
 	return nil
 }
 
-// interpolateDDIM encodes the picked digits to DDIM latents x_T (η = 0, the given steps), mixes each
+// interpolateDDIM encodes the 2·pairs source digits (image(i)) to DDIM latents x_T (η = 0, the given steps), mixes each
 // pair by spherical interpolation, slerp(x, y; λ) = (sin((1−λ)θ) x + sin(λθ) y)/sin θ with θ the angle
 // between them (the latents are Gaussian-like, so a straight line would pass through atypically small
 // norms), and decodes every mixture deterministically. It returns the decoded images by λ.
-func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, stepsSpec string, picked []int, mnist *data.MNIST, pairs, lambdas int) ([][]float32, error) {
+func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, stepsSpec string, image func(i int) []float32, pairs, lambdas int) ([][]float32, error) {
 	steps, err := ddpm.ParseSteps(stepsSpec, tr.Schedule.T)
 	if err != nil {
 		return nil, fmt.Errorf("--ddim: %w", err)
@@ -153,11 +153,11 @@ func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, stepsSpec strin
 	if err != nil {
 		return nil, err
 	}
-	size := mnist.Test.Size()
 	var sources []float32
-	for _, i := range picked[:2*pairs] {
-		sources = append(sources, mnist.Test.Scaled(i, i+1)...)
+	for i := range 2 * pairs {
+		sources = append(sources, image(i)...)
 	}
+	size := len(sources) / (2 * pairs)
 	latents, err := sampler.Encode(sources, 2*pairs, tr.Spec.Dims)
 	if err != nil {
 		return nil, err
