@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,4 +31,11 @@ func (l *intList) Set(s string) error {
 		*l = append(*l, v)
 	}
 	return nil
+}
+
+// isSet reports whether the flag called name was given on the command line (not left at its default).
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -47,9 +47,7 @@ func (f *samplerFlags) build(sched *ddpm.Schedule) (*ddpm.Schedule, ddpm.Sampler
 		}
 		// On few steps σ² = β'_k (each β' carrying many original steps of noise) leaves visible noise
 		// and a much worse FID than β̃'_k (README, "Fewer steps"): posterior is the default there.
-		varianceSet := false
-		f.fs.Visit(func(fl *flag.Flag) { varianceSet = varianceSet || fl.Name == "variance" })
-		if !varianceSet {
+		if !isSet(f.fs, "variance") {
 			cfg.Variance = ddpm.VariancePosterior
 		}
 	}

@@ -53,9 +53,7 @@ func runTrain(args []string) error {
 		return err
 	}
 
-	scheduleSet := false
-	fs.Visit(func(f *flag.Flag) { scheduleSet = scheduleSet || f.Name == "schedule" })
-	if !scheduleSet && *T != ddpm.PaperT {
+	if !isSet(fs, "schedule") && *T != ddpm.PaperT {
 		*schedule = ddpm.ScheduleLinearScaled // the paper's β with fewer steps would leave x_T far from N(0, I)
 	}
 
@@ -80,20 +78,18 @@ func runTrain(args []string) error {
 	if len(d.Dims) != 3 {
 		*sampleEvery = 0 // sample grids are for images; plot 2-D samples with `ddpm sample`
 	}
-	if err := checkResumable(*ckptDir, &spec); err != nil {
+	resuming, err := checkResumable(*ckptDir, &spec)
+	if err != nil {
 		return err
 	}
 	sched, err := spec.BuildSchedule()
 	if err != nil {
 		return fmt.Errorf("--schedule %s --T %d: %w", *schedule, *T, err)
 	}
-	if latest, _ := ddpm.LatestCheckpoint(*ckptDir); latest == "" && sched.AlphaBar[sched.T] > ddpm.MaxPriorAlphaBar {
+	if !resuming && sched.AlphaBar[sched.T] > ddpm.MaxPriorAlphaBar {
 		return fmt.Errorf("--schedule %s --T %d: ᾱ_T = %.3g, so x_T keeps √ᾱ_T = %.2f of the data and is far from the N(0, I) that "+
 			"sampling starts from (want ᾱ_T ≤ %g); use --schedule %s or cosine, or more steps",
 			*schedule, *T, sched.AlphaBar[sched.T], math.Sqrt(sched.AlphaBar[sched.T]), ddpm.MaxPriorAlphaBar, ddpm.ScheduleLinearScaled)
-	}
-	if err != nil {
-		return err
 	}
 	model, err := spec.BuildModel()
 	if err != nil {
@@ -141,24 +137,25 @@ func runTrain(args []string) error {
 	return err
 }
 
-// checkResumable refuses to resume a checkpoint folder written for another model or data set.
-func checkResumable(dir string, spec *ddpm.RunSpec) error {
+// checkResumable refuses to resume a checkpoint folder written for another model or data set; it
+// reports whether the folder holds a checkpoint to resume from.
+func checkResumable(dir string, spec *ddpm.RunSpec) (resuming bool, err error) {
 	latest, err := ddpm.LatestCheckpoint(dir)
 	if err != nil || latest == "" {
-		return err
+		return false, err
 	}
 	var saved ddpm.RunSpec
 	step, err := ddpm.ReadCheckpointMeta(latest, &saved)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if saved.Model != spec.Model || saved.Dataset != spec.Dataset || fmt.Sprint(saved.Dims) != fmt.Sprint(spec.Dims) ||
 		fmt.Sprint(saved.UNet) != fmt.Sprint(spec.UNet) || fmt.Sprint(saved.MLP) != fmt.Sprint(spec.MLP) ||
 		saved.Schedule != spec.Schedule || saved.T != spec.T {
-		return fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s, schedule %s with T=%d; this run asks for %s on %s, "+
+		return false, fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s, schedule %s with T=%d; this run asks for %s on %s, "+
 			"schedule %s with T=%d); use another folder to start afresh, or the same settings to resume",
 			dir, step, saved.Model, saved.Dataset, saved.Schedule, saved.T, spec.Model, spec.Dataset, spec.Schedule, spec.T)
 	}
 	fmt.Printf("resuming from %s (step %d)\n", latest, step)
-	return nil
+	return true, nil
 }
