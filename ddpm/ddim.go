@@ -19,11 +19,7 @@ import (
 // with σ² = β̃_t. With clipping, x̂_0 is clipped to [−1, 1] and ε recomputed from it. On a respaced
 // schedule the step jumps between kept steps. It also returns x̂_0.
 func (s *Schedule) DDIMStep(xt, t, eps, z *Node, eta float64, clipX0 bool) (xPrev, x0Hat *Node) {
-	x0Hat = s.PredictX0(xt, t, eps)
-	if clipX0 {
-		x0Hat = ClipScalar(x0Hat, -1, 1)
-		eps = Div(Sub(Mul(Coef(s.SqrtRecipAlphaBar, t, xt), xt), x0Hat), Coef(s.SqrtRecipAlphaBarM1, t, xt))
-	}
+	x0Hat, eps = s.ddimPrediction(xt, t, eps, clipX0)
 	sigma := make([]float64, s.T+1)
 	dir := make([]float64, s.T+1) // the weight of ε: √(1 − ᾱ_{t−1} − σ_t²), ≥ 0 (0 at t = 1)
 	sqrtABPrev := make([]float64, s.T+1)
@@ -37,6 +33,17 @@ func (s *Schedule) DDIMStep(xt, t, eps, z *Node, eta float64, clipX0 bool) (xPre
 		xPrev = Add(xPrev, Mul(Coef(sigma, t, xt), z))
 	}
 	return xPrev, x0Hat
+}
+
+// ddimPrediction is DDIM's x̂_0 and ε from the model's ε_θ at (x_t, t): x̂_0 = (x_t − √(1−ᾱ_t) ε_θ)/√ᾱ_t,
+// and with clipping x̂_0 clipped to [−1, 1] and ε recomputed from it, so that the two stay consistent.
+func (s *Schedule) ddimPrediction(xt, t, eps *Node, clipX0 bool) (x0Hat, epsOut *Node) {
+	x0Hat = s.PredictX0(xt, t, eps)
+	if !clipX0 {
+		return x0Hat, eps
+	}
+	x0Hat = ClipScalar(x0Hat, -1, 1)
+	return x0Hat, Div(Sub(Mul(Coef(s.SqrtRecipAlphaBar, t, xt), xt), x0Hat), Coef(s.SqrtRecipAlphaBarM1, t, xt))
 }
 
 // Encode runs DDIM with η = 0 backwards (Song et al. 2021, section 5.4): from images x_0 to the
@@ -60,12 +67,7 @@ func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 	if s.encode == nil {
 		exec, err := context.NewExec(s.backend, s.ctx, func(ctx *context.Context, x, k *Node) *Node {
 			ctx.SetTraining(x.Graph(), false)
-			eps := s.Model(ctx, x, sched.ModelTime(k))
-			x0Hat := sched.PredictX0(x, k, eps)
-			if s.Config.ClipX0 {
-				x0Hat = ClipScalar(x0Hat, -1, 1)
-				eps = Div(Sub(Mul(Coef(sched.SqrtRecipAlphaBar, k, x), x), x0Hat), Coef(sched.SqrtRecipAlphaBarM1, k, x))
-			}
+			x0Hat, eps := sched.ddimPrediction(x, k, s.Model(ctx, x, sched.ModelTime(k)), s.Config.ClipX0)
 			next := AddScalar(k, 1)
 			return Add(Mul(Coef(sched.SqrtAlphaBar, next, x), x0Hat), Mul(Coef(sched.SqrtOneMinusAlphaBar, next, x), eps))
 		})
