@@ -138,12 +138,10 @@ func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundRe
 			for i := range noise {
 				noise[i] = float32(rng.NormFloat64())
 			}
-			out, err := e.term.Exec(x0, StepTensor(bn, t), tensors.FromFlatDataAndDimensions(noise, dims...))
+			bits, mse, err := e.Term(x0, t, tensors.FromFlatDataAndDimensions(noise, dims...))
 			if err != nil {
-				return nil, fmt.Errorf("bound: step t=%d: %w", t, err)
+				return nil, err
 			}
-			bits := tensors.MustCopyFlatData[float32](out[0])
-			mse := tensors.MustCopyFlatData[float32](out[1])
 			for i := range bits {
 				res.Terms[t] += float64(bits[i]) / float64(n)
 				res.MSE[t] += float64(mse[i]) / float64(n)
@@ -157,6 +155,16 @@ func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundRe
 	}
 	res.Total, res.StdErr = meanStdErr(res.PerImage)
 	return res, nil
+}
+
+// Term evaluates the bound's term at step t for a batch of images x0 [n, Dims...], with x_t drawn
+// from q(x_t | x_0) with the given noise: bits/dim and the mean squared error of x̂_0, per image.
+func (e *BoundEvaluator) Term(x0 *tensors.Tensor, t int, noise *tensors.Tensor) (bits, mse []float32, err error) {
+	out, err := e.term.Exec(x0, StepTensor(x0.Shape().Dimensions[0], t), noise)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bound: step t=%d: %w", t, err)
+	}
+	return tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1]), nil
 }
 
 // checkOnGrid refuses data that is not 8-bit data scaled to [−1, 1]: the discretized decoder

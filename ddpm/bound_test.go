@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -107,11 +108,28 @@ func TestBoundTermsWithAnalyticModel(t *testing.T) {
 		x0[i] = mu + math.Sqrt(s2)*rng.NormFloat64()
 		xt[i] = math.Sqrt(sched.AlphaBar[st])*x0[i] + math.Sqrt(1-sched.AlphaBar[st])*rng.NormFloat64()
 	}
-	for _, variance := range []string{VarianceBeta, VariancePosterior} {
+	// Learned variances with a constant v: σ² = β^frac β̃^(1−frac), frac = (v+1)/2 (v = ±1 are the
+	// fixed choices; |v| > 1 extrapolates, as an unconstrained network output may).
+	type variant struct {
+		variance string
+		v        float64
+	}
+	variants := []variant{{VarianceBeta, 0}, {VariancePosterior, 0}, {VarianceLearned, 1}, {VarianceLearned, -1},
+		{VarianceLearned, 0.3}, {VarianceLearned, -1.6}}
+	for _, vc := range variants {
+		variance := vc.variance
+		label := variance
+		if variance == VarianceLearned {
+			label = fmt.Sprintf("learned v=%g", vc.v)
+		}
 		cfg := SamplerConfig{Variance: variance}
 		out := MustExecOnce(backend, func(x0, xt, tt *Node) *Node {
 			x0, xt = Reshape(x0, n, 1), Reshape(xt, n, 1)
-			bits, _ := sched.TermBitsPerDim(x0, xt, tt, model(nil, xt, tt), cfg)
+			out := model(nil, xt, tt)
+			if variance == VarianceLearned {
+				out = Concatenate([]*Node{out, AddScalar(ZerosLike(out), vc.v)}, -1)
+			}
+			bits, _ := sched.TermBitsPerDim(x0, xt, tt, out, cfg)
 			return bits
 		}, x0, xt, StepsTensor(steps...))
 		got := tensors.MustCopyFlatData[float64](out)
@@ -126,13 +144,17 @@ func TestBoundTermsWithAnalyticModel(t *testing.T) {
 			ex0 := mu + s2*math.Sqrt(ab)*(xt[i]-math.Sqrt(ab)*mu)/(ab*s2+1-ab)
 			modelMean := postVar * (math.Sqrt(abPrev)*ex0/(1-abPrev) + math.Sqrt(alpha)*xt[i]/beta)
 			modelVar := beta
-			if variance == VariancePosterior {
+			switch variance {
+			case VariancePosterior:
 				modelVar = postVar
+			case VarianceLearned:
+				frac := (vc.v + 1) / 2
+				modelVar = math.Pow(beta, frac) * math.Pow(postVar, 1-frac)
 			}
 			want := normalKL64(postMean, math.Log(postVar), modelMean, math.Log(modelVar)) / math.Ln2
-			within(t, variance+": L_{t-1} at t="+strconv.Itoa(st), got[i], want, 1e-9+1e-6*want)
+			within(t, label+": L_{t-1} at t="+strconv.Itoa(st), got[i], want, 1e-9+1e-6*want)
 			if got[i] < 0 {
-				t.Errorf("%s: L_{t-1} at t=%d is negative: %g", variance, st, got[i])
+				t.Errorf("%s: L_{t-1} at t=%d is negative: %g", label, st, got[i])
 			}
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// DDIMStep is one step of DDIM (Song, Meng and Ermon 2021, equation 12) given the model's noise
-// prediction eps:
+// DDIMStep is one step of DDIM (Song, Meng and Ermon 2021, equation 12) given the model's output out,
+// its noise prediction ε_θ (a learned variance, if the model has one, is not used: η sets σ_t):
 //
 //	x̂_0 = (x_t − √(1−ᾱ_t) ε_θ)/√ᾱ_t,  σ_t = η √β̃_t,
 //	x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε_θ + σ_t z.
@@ -18,7 +18,8 @@ import (
 // η = 0 makes the step deterministic (an ODE solver); η = 1 gives the variance of ancestral sampling
 // with σ² = β̃_t. With clipping, x̂_0 is clipped to [−1, 1] and ε recomputed from it. On a respaced
 // schedule the step jumps between kept steps. It also returns x̂_0.
-func (s *Schedule) DDIMStep(xt, t, eps, z *Node, eta float64, clipX0 bool) (xPrev, x0Hat *Node) {
+func (s *Schedule) DDIMStep(xt, t, out, z *Node, eta float64, clipX0 bool) (xPrev, x0Hat *Node) {
+	eps, _ := splitOutput(out, xt)
 	x0Hat, eps = s.ddimPrediction(xt, t, eps, clipX0)
 	sigma := make([]float64, s.T+1)
 	dir := make([]float64, s.T+1) // the weight of ε: √(1 − ᾱ_{t−1} − σ_t²), ≥ 0 (0 at t = 1)
@@ -67,7 +68,8 @@ func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 	if s.encode == nil {
 		exec, err := context.NewExec(s.backend, s.ctx, func(ctx *context.Context, x, k *Node) *Node {
 			ctx.SetTraining(x.Graph(), false)
-			x0Hat, eps := sched.ddimPrediction(x, k, s.Model(ctx, x, sched.ModelTime(k)), s.Config.ClipX0)
+			eps, _ := splitOutput(s.Model(ctx, x, sched.ModelTime(k)), x)
+			x0Hat, eps := sched.ddimPrediction(x, k, eps, s.Config.ClipX0)
 			next := AddScalar(k, 1)
 			return Add(Mul(Coef(sched.SqrtAlphaBar, next, x), x0Hat), Mul(Coef(sched.SqrtOneMinusAlphaBar, next, x), eps))
 		})

@@ -1,7 +1,6 @@
 package ddpm
 
 import (
-	"github.com/gomlx/exceptions"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -9,7 +8,8 @@ import (
 )
 
 // EpsModel is a noise predictor ε_θ(x_t, t): it takes x_t [batch, ...] and time steps t [batch]
-// (int32, 1..T) and returns a tensor shaped like x_t. Its variables live in ctx.
+// (int32, 1..T) and returns a tensor shaped like x_t; a model that learns its variances returns
+// twice the channels, ε_θ then v (learnsigma.go). Its variables live in ctx.
 type EpsModel func(ctx *context.Context, xt, t *Node) *Node
 
 // UNetModel adapts a U-Net configuration to an EpsModel, with its variables under scope "unet".
@@ -21,7 +21,8 @@ func UNetModel(cfg UNetConfig) EpsModel {
 
 // SimpleLoss is the paper's L_simple (Algorithm 1): for each example, t ~ Uniform{1..T} and
 // ε ~ N(0, I) are drawn with ctx's random number generator, x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, and the loss
-// is the mean over the batch and every dimension of (ε − ε_θ(x_t, t))².
+// is the mean over the batch and every dimension of (ε − ε_θ(x_t, t))². For a model that learns its
+// variances it is L_hybrid (see LossAt).
 func (s *Schedule) SimpleLoss(ctx *context.Context, model EpsModel, x0 *Node) *Node {
 	g := x0.Graph()
 	batch := x0.Shape().Dimensions[0]
@@ -30,12 +31,13 @@ func (s *Schedule) SimpleLoss(ctx *context.Context, model EpsModel, x0 *Node) *N
 	return s.LossAt(ctx, model, x0, t, eps)
 }
 
-// LossAt is L_simple for given time steps and noise, the deterministic core of SimpleLoss.
+// LossAt is the training loss for given time steps and noise, the deterministic core of
+// SimpleLoss: L_simple, plus λ·T times the mean bound term for a model that learns its variances
+// (L_hybrid, learnsigma.go).
 func (s *Schedule) LossAt(ctx *context.Context, model EpsModel, x0, t, eps *Node) *Node {
-	xt := s.QSample(x0, t, eps)
-	pred := model(ctx, xt, s.ModelTime(t))
-	if !pred.Shape().Equal(eps.Shape()) {
-		exceptions.Panicf("ddpm: the model returned shape %s for x_t of shape %s", pred.Shape(), eps.Shape())
+	simple, vlb := s.HybridLossTerms(ctx, model, x0, t, eps)
+	if vlb == nil {
+		return simple
 	}
-	return ReduceAllMean(Square(Sub(eps, pred)))
+	return Add(simple, MulScalar(ReduceAllMean(vlb), HybridLambda*float64(s.T)))
 }

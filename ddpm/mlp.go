@@ -15,6 +15,8 @@ type MLPConfig struct {
 	Hidden    int `json:"hidden"`     // width of the hidden layers
 	Layers    int `json:"layers"`     // number of hidden layers
 	TimeEmbed int `json:"time_embed"` // size of the sinusoidal time embedding
+	// LearnSigma doubles the output: ε_θ, then v of the learned variances (learnsigma.go).
+	LearnSigma bool `json:"learn_sigma,omitempty"`
 }
 
 // DefaultMLPConfig suits the 2-D toy sets.
@@ -35,7 +37,8 @@ func (c MLPConfig) Validate() error {
 	return nil
 }
 
-// MLPModel returns ε_θ(x_t, t) for points x_t [batch, Dim], with variables under scope "mlp".
+// MLPModel returns ε_θ(x_t, t) (and v, with LearnSigma) for points x_t [batch, Dim], with variables
+// under scope "mlp".
 func MLPModel(cfg MLPConfig) EpsModel {
 	return func(ctx *context.Context, xt, t *Node) *Node {
 		ctx = ctx.In("mlp")
@@ -44,6 +47,10 @@ func MLPModel(cfg MLPConfig) EpsModel {
 		for i := range cfg.Layers {
 			h = activations.Swish(Dense(ctx.Inf("dense_%d", i), h, cfg.Hidden))
 		}
-		return Dense(ctx.In("out"), h, cfg.Dim)
+		out := cfg.Dim
+		if cfg.LearnSigma {
+			out *= 2
+		}
+		return Dense(ctx.In("out"), h, out)
 	}
 }

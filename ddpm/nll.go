@@ -72,17 +72,8 @@ func (s *Schedule) PriorBitsPerDim(x0 *Node) *Node {
 	return BitsPerDim(NormalKL(mean, Log(variance), zero, zero))
 }
 
-// ModelLogVariance returns log σ_t² of p_θ(x_{t−1} | x_t) for the variance choice of cfg, shaped
-// [batch, 1, ...] like x. For σ_t² = β̃_t, step 1 uses β̃_2 (β̃_1 = 0).
-func (s *Schedule) ModelLogVariance(t, like *Node, cfg SamplerConfig) *Node {
-	if cfg.Variance == VariancePosterior {
-		return Coef(s.PosteriorLogVarClip, t, like)
-	}
-	return Coef(s.LogBeta, t, like)
-}
-
-// ModelMean is μ_θ(x_t, t) of p_θ(x_{t−1} | x_t) given the model's noise prediction, as the
-// sampler uses it (with cfg.ClipX0, the posterior mean at the clipped x̂_0).
+// ModelMean is μ_θ(x_t, t) of p_θ(x_{t−1} | x_t) given the model's noise prediction eps (ε_θ only), as
+// the sampler uses it (with cfg.ClipX0, the posterior mean at the clipped x̂_0).
 func (s *Schedule) ModelMean(xt, t, eps *Node, cfg SamplerConfig) (mean, x0Hat *Node) {
 	x0Hat = s.PredictX0(xt, t, eps)
 	if cfg.ClipX0 {
@@ -94,12 +85,13 @@ func (s *Schedule) ModelMean(xt, t, eps *Node, cfg SamplerConfig) (mean, x0Hat *
 }
 
 // TermBitsPerDim is the bound's term at step t for each example, in bits/dim, given x_0, the
-// x_t drawn from q(x_t | x_0) and the model's noise prediction eps = ε_θ(x_t, t):
+// x_t drawn from q(x_t | x_0) and the model's output out (ε_θ(x_t, t), and v for learned variances):
 // L_{t−1} = KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)) where t ≥ 2, and the decoder term
 // L_0 = −log p_θ(x_0 | x_1) where t = 1. It also returns x̂_0, the model's guess of x_0.
-func (s *Schedule) TermBitsPerDim(x0, xt, t, eps *Node, cfg SamplerConfig) (bits, x0Hat *Node) {
+func (s *Schedule) TermBitsPerDim(x0, xt, t, out *Node, cfg SamplerConfig) (bits, x0Hat *Node) {
+	eps, v := splitOutput(out, xt)
 	modelMean, x0Hat := s.ModelMean(xt, t, eps, cfg)
-	modelLogVar := s.ModelLogVariance(t, xt, cfg)
+	modelLogVar := s.ModelLogVariance(t, v, xt, cfg)
 	trueMean, _, trueLogVar := s.QPosterior(x0, xt, t)
 	kl := BitsPerDim(NormalKL(trueMean, trueLogVar, modelMean, modelLogVar))
 	decoder := BitsPerDim(Neg(DiscretizedGaussianLogLikelihood(x0, modelMean, MulScalar(modelLogVar, 0.5))))

@@ -33,6 +33,11 @@ type RunSpec struct {
 // BuildSchedule returns the run's noise schedule.
 func (r *RunSpec) BuildSchedule() (*Schedule, error) { return NewSchedule(r.Schedule, r.T) }
 
+// LearnsSigma reports whether the run's model learns its variances Σ_θ (and trains on L_hybrid).
+func (r *RunSpec) LearnsSigma() bool {
+	return (r.UNet != nil && r.UNet.LearnSigma) || (r.MLP != nil && r.MLP.LearnSigma)
+}
+
 // BuildModel returns the run's noise predictor.
 func (r *RunSpec) BuildModel() (EpsModel, error) {
 	switch r.Model {

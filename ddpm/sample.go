@@ -11,17 +11,19 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// Choices of the reverse-process variance σ_t² in Algorithm 2. The paper found both to give
-// similar samples: β_t is optimal for x_0 ~ N(0, I), β̃_t for x_0 deterministic.
+// Choices of the reverse-process variance σ_t² in Algorithm 2. The paper found its two fixed
+// choices to give similar samples: β_t is optimal for x_0 ~ N(0, I), β̃_t for x_0 deterministic.
+// Improved DDPM learns Σ_θ between them (learnsigma.go).
 const (
 	VarianceBeta      = "beta"      // σ_t² = β_t
 	VariancePosterior = "posterior" // σ_t² = β̃_t = (1−ᾱ_{t−1})/(1−ᾱ_t) β_t
+	VarianceLearned   = "learned"   // σ_t² = Σ_θ(x_t, t), for a model that learns its variances
 )
 
 // SamplerConfig are the options of a sampler: ancestral sampling (Algorithm 2) by default, DDIM
 // when DDIM is set.
 type SamplerConfig struct {
-	Variance string  // VarianceBeta or VariancePosterior: σ_t² of ancestral sampling (ignored by DDIM)
+	Variance string  // VarianceBeta, VariancePosterior or VarianceLearned: σ_t² of ancestral sampling and the bound (ignored by DDIM)
 	ClipX0   bool    // clip the implied x̂_0 to [−1, 1] and step with the posterior mean (or, for DDIM, from it)
 	DDIM     bool    // DDIM's update (Song, Meng and Ermon 2021) instead of Algorithm 2
 	Eta      float64 // DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance β̃_t
@@ -29,8 +31,9 @@ type SamplerConfig struct {
 
 // Validate names a bad option.
 func (c SamplerConfig) Validate() error {
-	if c.Variance != VarianceBeta && c.Variance != VariancePosterior {
-		return fmt.Errorf("sampler variance %q: valid values are %q (σ² = β_t) and %q (σ² = β̃_t)", c.Variance, VarianceBeta, VariancePosterior)
+	if c.Variance != VarianceBeta && c.Variance != VariancePosterior && c.Variance != VarianceLearned {
+		return fmt.Errorf("sampler variance %q: valid values are %q (σ² = β_t), %q (σ² = β̃_t) and %q (Σ_θ, for a model trained with learned variances)",
+			c.Variance, VarianceBeta, VariancePosterior, VarianceLearned)
 	}
 	if !(c.Eta >= 0 && c.Eta <= 1) {
 		return fmt.Errorf("DDIM eta %g: it must be in [0, 1] (0: deterministic, 1: the posterior variance)", c.Eta)
@@ -41,22 +44,31 @@ func (c SamplerConfig) Validate() error {
 	return nil
 }
 
-// ReverseStep is one step of Algorithm 2 given the model's noise prediction eps:
+// ReverseStep is one step of Algorithm 2 given the model's output out, its noise prediction
+// ε_θ(x_t, t) (followed by v for a model that learns its variances):
 //
 //	x_{t−1} = 1/√α_t (x_t − (1−α_t)/√(1−ᾱ_t) ε_θ(x_t, t)) + σ_t z,   z = 0 at t = 1.
 //
 // With clipping, the mean is instead the posterior mean μ̃_t(x_t, clip(x̂_0)), which equals the
 // expression above when nothing is clipped. It also returns x̂_0, the model's current guess of the
 // clean image (the paper's Figure 6).
-func (s *Schedule) ReverseStep(xt, t, eps, z *Node, cfg SamplerConfig) (xPrev, x0Hat *Node) {
+func (s *Schedule) ReverseStep(xt, t, out, z *Node, cfg SamplerConfig) (xPrev, x0Hat *Node) {
+	eps, v := splitOutput(out, xt)
 	mean, x0Hat := s.ModelMean(xt, t, eps, cfg)
-	variance := s.Beta
-	if cfg.Variance == VariancePosterior {
-		variance = s.PosteriorVariance
+	var sigma *Node
+	switch cfg.Variance {
+	case VarianceLearned:
+		sigma = Exp(MulScalar(s.ModelLogVariance(t, v, xt, cfg), 0.5))
+	case VariancePosterior:
+		sigma = Sqrt(Coef(s.PosteriorVariance, t, xt))
+	default:
+		sigma = Sqrt(Coef(s.Beta, t, xt))
 	}
-	sigma := Sqrt(Coef(variance, t, xt))
-	notLast := ConvertDType(GreaterThan(t, OnesLike(t)), xt.DType()) // no noise at t = 1
-	sigma = Mul(sigma, Reshape(notLast, sigma.Shape().Dimensions...))
+	notLast := make([]float64, s.T+1) // no noise at t = 1
+	for k := 2; k <= s.T; k++ {
+		notLast[k] = 1
+	}
+	sigma = Mul(sigma, Coef(notLast, t, xt))
 	return Add(mean, Mul(sigma, z)), x0Hat
 }
 
@@ -82,11 +94,11 @@ func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	s := &Sampler{Schedule: sched, Model: model, Config: cfg, backend: backend, ctx: ctx.Reuse()}
 	exec, err := context.NewExec(backend, s.ctx, func(ctx *context.Context, xt, t, z *Node) (*Node, *Node) {
 		ctx.SetTraining(xt.Graph(), false) // no dropout
-		eps := model(ctx, xt, sched.ModelTime(t))
+		out := model(ctx, xt, sched.ModelTime(t))
 		if cfg.DDIM {
-			return sched.DDIMStep(xt, t, eps, z, cfg.Eta, cfg.ClipX0)
+			return sched.DDIMStep(xt, t, out, z, cfg.Eta, cfg.ClipX0)
 		}
-		return sched.ReverseStep(xt, t, eps, z, cfg)
+		return sched.ReverseStep(xt, t, out, z, cfg)
 	})
 	if err != nil {
 		return nil, err

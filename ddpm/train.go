@@ -27,9 +27,10 @@ type TrainConfig struct {
 	CheckpointEvery time.Duration // also saved at the end and on Stop; 0 means 5 minutes
 	KeepCheckpoints int           // newest checkpoints kept; 0 means 3
 
-	SampleEvery int   // steps between sample grids written to CheckpointDir/samples/; 0 disables
-	SampleN     int   // images per grid (default 16)
-	SampleDims  []int // shape of one sample, e.g. {28, 28, 1}
+	SampleEvery int           // steps between sample grids written to CheckpointDir/samples/; 0 disables
+	SampleN     int           // images per grid (default 16)
+	SampleDims  []int         // shape of one sample, e.g. {28, 28, 1}
+	GridSampler SamplerConfig // the grids' sampler; the zero value means σ² = β_t with clipping
 	OnSamples   func(step int, pngPath string)
 
 	ProgressBar bool                         // GoMLX's progress bar, with the loss and steps/s
@@ -49,9 +50,10 @@ type TrainResult struct {
 	LastLoss        float64
 }
 
-// Train runs Algorithm 1 on ds with GoMLX's train.Trainer and train.Loop: L_simple, Adam with warm-up
-// and clipping, and an EMA of the weights. When cfg.CheckpointDir holds a checkpoint, training
-// resumes from the newest one and continues exactly as an uninterrupted run would.
+// Train runs Algorithm 1 on ds with GoMLX's train.Trainer and train.Loop: L_simple (L_hybrid for a
+// model that learns its variances), Adam with warm-up and clipping, and an EMA of the weights. When
+// cfg.CheckpointDir holds a checkpoint, training resumes from the newest one and continues exactly as
+// an uninterrupted run would.
 //
 // A non-finite loss stops training with an error; no checkpoint is written after it, so the last
 // good one is kept.
@@ -68,6 +70,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	if cfg.SampleN == 0 {
 		cfg.SampleN = 16
+	}
+	if cfg.GridSampler.Variance == "" {
+		cfg.GridSampler = SamplerConfig{Variance: VarianceBeta, ClipX0: true}
 	}
 	ckpt := Checkpointer{Dir: cfg.CheckpointDir, Keep: cfg.KeepCheckpoints}
 	res := &TrainResult{LastLoss: math.NaN()}
@@ -183,7 +188,7 @@ func (tg *trainingGrids) write(backend backends.Backend, ctx *context.Context, s
 	}
 	if tg.sampler == nil {
 		tg.emaCtx = emaCtx
-		if tg.sampler, err = NewSampler(backend, emaCtx, sched, model, SamplerConfig{Variance: VarianceBeta, ClipX0: true}); err != nil {
+		if tg.sampler, err = NewSampler(backend, emaCtx, sched, model, cfg.GridSampler); err != nil {
 			return err
 		}
 	} else {

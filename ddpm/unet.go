@@ -24,6 +24,8 @@ type UNetConfig struct {
 	AttnResolutions []int   `json:"attn_resolutions"` // spatial sizes (e.g. 16) where self-attention is applied
 	Dropout         float64 `json:"dropout"`          // in the residual blocks, when training only
 	MaxGroups       int     `json:"max_groups"`       // GroupNorm groups: 32 in the paper, fewer where a layer has fewer channels
+	// LearnSigma doubles the output channels: ε_θ, then v of the learned variances (learnsigma.go).
+	LearnSigma bool `json:"learn_sigma,omitempty"`
 }
 
 // PaperCIFAR10Config is the paper's CIFAR-10 model (35.7M parameters): ch = 128, four levels
@@ -91,7 +93,8 @@ func (c UNetConfig) resolutions() []int {
 	return res
 }
 
-// UNet returns ε_θ(x, t) with x's shape, as the paper's diffusion_tf/models/unet.py. x: [batch, H, W, C]
+// UNet returns ε_θ(x, t) with x's shape (with LearnSigma, followed by v on the channel axis), as the
+// paper's diffusion_tf/models/unet.py. x: [batch, H, W, C]
 // float32 (channels last), t: [batch] integer time steps 1..T.
 //
 // Variables are created with the paper's initialisation: Xavier uniform (TensorFlow's
@@ -172,5 +175,9 @@ func UNet(ctx *context.Context, cfg UNetConfig, x, t *Node) *Node {
 	}
 
 	h = activations.Swish(GroupNorm(ctx.In("norm_out"), h, groupsFor(h.Shape().Dimensions[3], groups)))
-	return conv3x3(ctx.In("conv_out").WithInitializer(initializers.Zero), h, cfg.Channels, 1)
+	out := cfg.Channels
+	if cfg.LearnSigma {
+		out *= 2
+	}
+	return conv3x3(ctx.In("conv_out").WithInitializer(initializers.Zero), h, out, 1)
 }

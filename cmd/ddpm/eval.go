@@ -80,7 +80,7 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	sched, cfg, err := sf.build(tr.Schedule)
+	sched, cfg, err := sf.build(tr)
 	if err != nil {
 		return err
 	}

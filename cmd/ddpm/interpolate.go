@@ -24,7 +24,7 @@ func runInterpolate(args []string) error {
 	var steps intList = []int{500}
 	fs.Var(&steps, "t", "diffusion steps to interpolate at, comma-separated: one block of rows each (the paper: 500)")
 	seed := fs.Uint64("seed", 1, "random seed: which digits, and the noise")
-	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t) or posterior (β̃_t)")
+	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t), posterior (β̃_t) or learned (Σ_θ; the default for a model trained with --learn-sigma)")
 	ddimSteps := fs.String("ddim", "", "also interpolate DDIM latents: encode with DDIM (η = 0) in these steps (as sample --steps, e.g. 100), "+
 		"mix the x_T spherically, decode deterministically: one more block of rows")
 	out := fs.String("out", "interpolation.png", "output PNG")
@@ -37,6 +37,9 @@ func runInterpolate(args []string) error {
 	}
 	tr, err := ddpm.LoadTrained(*ckpt)
 	if err != nil {
+		return err
+	}
+	if err := resolveVariance(fs, variance, tr); err != nil {
 		return err
 	}
 	for _, t := range steps {

@@ -39,7 +39,7 @@ func runSample(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
-	sched, cfg, err := sf.build(tr.Schedule)
+	sched, cfg, err := sf.build(tr)
 	if err != nil {
 		return err
 	}

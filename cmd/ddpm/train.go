@@ -33,6 +33,8 @@ func runTrain(args []string) error {
 	dropout := fs.Float64("dropout", unet.Dropout, "U-Net dropout")
 	groups := fs.Int("groups", unet.MaxGroups, "GroupNorm groups (at most)")
 	mlpHidden := fs.Int("mlp-hidden", ddpm.DefaultMLPConfig().Hidden, "2-D toy sets: MLP width")
+	learnSigma := fs.Bool("learn-sigma", false, "learn the reverse variances Σ_θ (improved DDPM): the model outputs v beside ε_θ "+
+		"and trains on L_hybrid = L_simple + 0.001·L_vlb; sampling and eval then use Σ_θ")
 
 	schedule := fs.String("schedule", ddpm.ScheduleLinear, "noise schedule: linear (the paper's β from 1e-4 to 0.02), linear-scaled (the same ×1000/T; "+
 		"the default when --T is not 1000), or cosine")
@@ -65,11 +67,11 @@ func runTrain(args []string) error {
 		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
 	if len(d.Dims) == 1 {
 		m := ddpm.DefaultMLPConfig()
-		m.Dim, m.Hidden = d.Dims[0], *mlpHidden
+		m.Dim, m.Hidden, m.LearnSigma = d.Dims[0], *mlpHidden, *learnSigma
 		spec.Model, spec.MLP = ddpm.ModelMLP, &m
 	} else {
 		u := ddpm.UNetConfig{ImageSize: d.Dims[0], Channels: d.Dims[2], BaseChannels: *ch, ChannelMult: mult, NumResBlocks: *resBlocks,
-			AttnResolutions: attn, Dropout: *dropout, MaxGroups: *groups}
+			AttnResolutions: attn, Dropout: *dropout, MaxGroups: *groups, LearnSigma: *learnSigma}
 		if d.Dims[0] != d.Dims[1] {
 			return fmt.Errorf("images of %dx%d: the U-Net needs square images (use --resize)", d.Dims[0], d.Dims[1])
 		}
@@ -118,12 +120,16 @@ func runTrain(args []string) error {
 	}()
 	defer signal.Stop(signals)
 
-	fmt.Printf("training a %s on %s (%d examples of %v), %s schedule T=%d, batch %d, to step %d; backend %s\n",
-		spec.Model, d.Name, ds.Len(), d.Dims, *schedule, *T, *batch, *steps, backend.Name())
+	loss, grid := "L_simple", ddpm.SamplerConfig{Variance: ddpm.VarianceBeta, ClipX0: true}
+	if spec.LearnsSigma() {
+		loss, grid.Variance = "L_hybrid (learned variances)", ddpm.VarianceLearned
+	}
+	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s\n",
+		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name())
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
 		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer,
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
-		SampleEvery: *sampleEvery, SampleN: 16, SampleDims: d.Dims,
+		SampleEvery: *sampleEvery, SampleN: 16, SampleDims: d.Dims, GridSampler: grid,
 		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec,
 		OnSamples: func(step int, path string) { fmt.Printf("\nstep %d: samples in %s\n", step, path) },
 	})
