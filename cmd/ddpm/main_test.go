@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -107,5 +108,55 @@ func checkPNG(t *testing.T, path string) {
 	defer f.Close()
 	if _, err := png.Decode(f); err != nil {
 		t.Fatalf("%s is not a PNG: %v", path, err)
+	}
+}
+
+// Learned variances from the command line: train --learn-sigma records it, sample and eval use Σ_θ by
+// default (respaced too) and still accept a fixed --variance, and --variance learned is refused for a
+// model without them.
+func TestLearnSigmaCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	learned, fixed := filepath.Join(dir, "learned"), filepath.Join(dir, "fixed")
+	toy := []string{"--dataset", "moons", "--toy-n", "256", "--T", "50", "--batch", "64", "--steps", "10", "--progress=false"}
+	if err := runTrain(append(toy, "--ckpt", learned, "--learn-sigma")); err != nil {
+		t.Fatal(err)
+	}
+	var spec ddpm.RunSpec
+	if _, err := ddpm.ReadCheckpointMeta(mustLatest(t, learned), &spec); err != nil || !spec.LearnsSigma() {
+		t.Fatalf("train --learn-sigma saved %+v (err %v): the model does not learn its variances", spec.MLP, err)
+	}
+	if err := runTrain(append(toy, "--ckpt", learned, "--steps", "20")); err == nil || !strings.Contains(err.Error(), learned) {
+		t.Errorf("resuming a --learn-sigma run without it: error %v, want one naming the folder", err)
+	}
+	out := filepath.Join(dir, "s.png")
+	for _, args := range [][]string{{}, {"--steps", "10"}, {"--variance", "beta"}, {"--sampler", "ddim", "--steps", "10"}} {
+		if err := runSample(append([]string{"--ckpt", learned, "--n", "50", "--out", out}, args...)); err != nil {
+			t.Errorf("sample %v from a learned-variance model: %v", args, err)
+		}
+	}
+	if err := runTrain(append(toy, "--ckpt", fixed)); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSample([]string{"--ckpt", fixed, "--variance", "learned", "--out", out}); err == nil ||
+		!strings.Contains(err.Error(), "--variance learned") || !strings.Contains(err.Error(), "--learn-sigma") {
+		t.Errorf("--variance learned for a fixed-variance model: error %v", err)
+	}
+
+	// eval of an image model: the bound with Σ_θ, recorded as such in the report.
+	unet := filepath.Join(dir, "unet")
+	if err := runTrain([]string{"--ch", "4", "--ch-mult", "1,1", "--attn", "", "--groups", "1", "--steps", "2", "--batch", "8",
+		"--learn-sigma", "--ckpt", unet, "--progress=false", "--sample-every", "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval([]string{"--ckpt", unet, "--classifier", "../../models/mnist-classifier.ddpm", "--work", dir, "--out", dir,
+		"--nll", "2", "--nll-batch", "2", "--fid", "0", "--steps", "10"}); err != nil {
+		t.Fatal(err)
+	}
+	var report evalReport
+	if raw, err := os.ReadFile(filepath.Join(dir, "eval.json")); err != nil || json.Unmarshal(raw, &report) != nil {
+		t.Fatalf("eval.json: %v", err)
+	}
+	if report.Variance != ddpm.VarianceLearned || report.NLL == nil {
+		t.Errorf("eval of a learned-variance model: %+v, want variance %q and a bound", report, ddpm.VarianceLearned)
 	}
 }

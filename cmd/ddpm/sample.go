@@ -85,8 +85,12 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d samples from %s (step %d), %s sampler, %d steps, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
-		*sf.method, sched.T, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
+	method := fmt.Sprintf("ancestral sampler (σ² %s)", cfg.Variance)
+	if cfg.DDIM {
+		method = fmt.Sprintf("DDIM sampler (η = %g)", cfg.Eta)
+	}
+	fmt.Printf("%d samples from %s (step %d), %s, %d steps, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
+		method, sched.T, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
 	if *progressive != "" {
 		if err := writeProgressive(*progressive, res, at, min(*progressN, *n), tr.Spec.Dims); err != nil {
 			return err
