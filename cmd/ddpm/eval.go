@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,9 +43,12 @@ type nllOut struct {
 }
 
 type fidOut struct {
-	Samples         int     `json:"samples"`
-	ClassifierFID   float64 `json:"classifier_fid"`
-	ClassifierScore float64 `json:"classifier_score"`
+	Samples       int     `json:"samples"`
+	ClassifierFID float64 `json:"classifier_fid"`
+	// Standard errors from the n samples alone (FID: bootstrap over the samples; fraction: binomial).
+	ClassifierFIDStdErr float64 `json:"classifier_fid_stderr"`
+	ConfidentStdErr     float64 `json:"confident_fraction_stderr"`
+	ClassifierScore     float64 `json:"classifier_score"`
 	// The same metrics for real digits, as the scale to read them against.
 	TrainVsTestFID float64 `json:"train_vs_test_fid"`
 	TestScore      float64 `json:"test_classifier_score"`
@@ -277,6 +281,9 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 	return nil
 }
 
+// fidResamples is the number of bootstrap resamples behind the FID's standard error.
+const fidResamples = 100
+
 func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, clfPath, work, out string) (*fidOut, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("--fid-batch %d: need at least 1", batch)
@@ -366,9 +373,13 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	if o.ClassifierFID, err = quality.FrechetDistance(gen, test); err != nil {
 		return nil, err
 	}
+	if o.ClassifierFIDStdErr, err = quality.FrechetStdErr(features, clf.Spec.Config.Features, test, fidResamples, seed); err != nil {
+		return nil, err
+	}
 	o.ClassifierScore, _ = quality.ClassifierScore(probs, clf.Spec.Config.Classes)
 	o.TestScore, _ = quality.ClassifierScore(testProbs, clf.Spec.Config.Classes)
 	o.Confident, o.ClassCounts = quality.Confident(probs, clf.Spec.Config.Classes, 0.9)
+	o.ConfidentStdErr = math.Sqrt(o.Confident * (1 - o.Confident) / float64(n))
 	o.TestConfident, _ = quality.Confident(testProbs, clf.Spec.Config.Classes, 0.9)
 	// Real digits of the same number, from the training set, give the floor of the metric.
 	trainFeatures, _, err := clf.Evaluate(mnist.Train.Scaled(0, n), 500)
@@ -382,9 +393,9 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	if o.TrainVsTestFID, err = quality.FrechetDistance(realDigits, test); err != nil {
 		return nil, err
 	}
-	fmt.Printf("classifier-FID of %d samples vs the MNIST test set: %.3f (%d training digits: %.3f); classifier score %.3f (test digits: %.3f)\n",
-		n, o.ClassifierFID, n, o.TrainVsTestFID, o.ClassifierScore, o.TestScore)
-	fmt.Printf("classified with probability ≥ 0.9: %.1f%% of the samples (test digits: %.1f%%); samples per class %v\n",
-		100*o.Confident, 100*o.TestConfident, o.ClassCounts)
+	fmt.Printf("classifier-FID of %d samples vs the MNIST test set: %.3f ± %.3f (%d training digits: %.3f); classifier score %.3f (test digits: %.3f)\n",
+		n, o.ClassifierFID, o.ClassifierFIDStdErr, n, o.TrainVsTestFID, o.ClassifierScore, o.TestScore)
+	fmt.Printf("classified with probability ≥ 0.9: %.1f%% ± %.1f%% of the samples (test digits: %.1f%%); samples per class %v\n",
+		100*o.Confident, 100*o.ConfidentStdErr, 100*o.TestConfident, o.ClassCounts)
 	return o, nil
 }

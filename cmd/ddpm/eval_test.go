@@ -48,8 +48,8 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	if report.NLL == nil || report.NLL.Images != 4 || !(report.NLL.BitsPerDim > 0.3 && report.NLL.BitsPerDim < 8) {
 		t.Errorf("NLL report %+v: want 4 images and a bound between 0.3 and 8 bits/dim", report.NLL)
 	}
-	if report.FID == nil || report.FID.Samples != 3 || !(report.FID.ClassifierFID > 0) {
-		t.Errorf("FID report %+v", report.FID)
+	if report.FID == nil || report.FID.Samples != 3 || !(report.FID.ClassifierFID > 0) || !(report.FID.ClassifierFIDStdErr > 0) {
+		t.Errorf("FID report %+v: want 3 samples, a positive FID and its standard error", report.FID)
 	}
 	// A later bound-only run keeps the FID of the report.
 	if err := runEval(append(base, "--nll", "4", "--nll-batch", "2", "--fid", "0")); err != nil {

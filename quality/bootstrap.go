@@ -1,0 +1,44 @@
+package quality
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// FrechetStdErr estimates the standard error of the Fréchet distance between the Gaussian fitted to
+// features ([n, dim] flat) and ref, from the sampling of those n vectors alone (ref, fitted to the
+// whole test set, is held fixed): the standard deviation of the distance over `resamples` bootstrap
+// resamples of the n vectors, drawn with replacement from seed. It says how much a FID of n samples
+// would move with another n from the same model; the FID's bias with n (it falls as n grows) is
+// another matter, which is why FIDs are only compared at equal n.
+func FrechetStdErr(features []float32, dim int, ref *Gaussian, resamples int, seed uint64) (float64, error) {
+	if resamples < 2 {
+		return 0, fmt.Errorf("Fréchet standard error: need at least 2 resamples, got %d", resamples)
+	}
+	if dim < 1 || len(features)%dim != 0 {
+		return 0, fmt.Errorf("Fréchet standard error: %d values are not vectors of length %d", len(features), dim)
+	}
+	n := len(features) / dim
+	rng := rand.New(rand.NewPCG(seed, 0xb007)) // #nosec G404 -- reproducible resampling, not crypto
+	resampled := make([]float32, len(features))
+	var sum, sumSq float64
+	for range resamples {
+		for i := range n {
+			j := rng.IntN(n)
+			copy(resampled[i*dim:(i+1)*dim], features[j*dim:(j+1)*dim])
+		}
+		g, err := FitGaussian(resampled, dim)
+		if err != nil {
+			return 0, err
+		}
+		d, err := FrechetDistance(g, ref)
+		if err != nil {
+			return 0, err
+		}
+		sum += d
+		sumSq += d * d
+	}
+	mean := sum / float64(resamples)
+	return math.Sqrt(max(0, (sumSq-float64(resamples)*mean*mean)/float64(resamples-1))), nil
+}
