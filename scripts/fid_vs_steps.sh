@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Classifier-FID and the confident fraction against the number of sampling steps K, for the ancestral
-# sampler with σ² = β and σ² = β̃ and for DDIM with η = 0, on one model (default the shipped one).
-#   N=1000 MODEL=models/mnist-ema.ddpm bash scripts/fid_vs_steps.sh
-# Writes runs/fid-vs-steps/fid-vs-steps.csv; each (sampler, K) resumes from its own sample store.
+# sampler with σ² = β and σ² = β̃ and for DDIM with η = 0, on one model (default the shipped one),
+# and, when LEARNED names a model trained with --learn-sigma, for its learned variances Σ_θ.
+#   N=1000 MODEL=models/mnist-ema.ddpm LEARNED=models/mnist-learned-sigma-ema.ddpm bash scripts/fid_vs_steps.sh
+# Writes runs/fid-vs-steps/fid-vs-steps.csv and its plot fid-vs-steps.png; each (model, sampler, K)
+# resumes from its own sample store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000}
@@ -12,21 +14,28 @@ OUT=${OUT:-runs/fid-vs-steps}
 mkdir -p "$OUT" build
 go build -o build/ddpm ./cmd/ddpm
 csv="$OUT/fid-vs-steps.csv"
-echo "sampler,steps,samples,classifier_fid,confident_fraction,seconds_per_image" >"$csv"
+echo "sampler,steps,samples,classifier_fid,classifier_fid_stderr,confident_fraction,seconds_per_image" >"$csv"
+samplers=("ancestral beta" "ancestral posterior" "ddim beta")
+[ -n "${LEARNED:-}" ] && samplers+=("ancestral learned")
 for K in $STEPS; do
-  for s in "ancestral beta" "ancestral posterior" "ddim beta"; do
+  for s in "${samplers[@]}"; do
     set -- $s
     name="$1-$2-$K"
     [ "$1" = ddim ] && name="ddim-eta0-$K"
-    build/ddpm eval --ckpt "$MODEL" --nll 0 --fid "$N" --sampler "$1" --variance "$2" --steps "$K" \
+    model="$MODEL"
+    [ "$2" = learned ] && model="$LEARNED"
+    build/ddpm eval --ckpt "$model" --nll 0 --fid "$N" --sampler "$1" --variance "$2" --steps "$K" \
       --work "$OUT/$name" --out "$OUT/$name" >"$OUT/$name.log" 2>&1
     label="$1 σ²=$2"
     [ "$1" = ddim ] && label="DDIM η=0"
+    [ "$2" = learned ] && label="learned Σ_θ (L_hybrid model)"
     python3 - "$OUT/$name/eval.json" "$label" "$K" >>"$csv" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["fid"]
-print(f'{sys.argv[2]},{sys.argv[3]},{r["samples"]},{r["classifier_fid"]:.3f},{r["confident_fraction"]:.4f},{r["sample_seconds_this_run"] / r["samples"]:.4f}')
+print(f'{sys.argv[2]},{sys.argv[3]},{r["samples"]},{r["classifier_fid"]:.3f},{r.get("classifier_fid_stderr", float("nan")):.3f},'
+      f'{r["confident_fraction"]:.4f},{r["sample_seconds_this_run"] / r["samples"]:.4f}')
 PY
     tail -n1 "$csv"
   done
 done
+go run ./scripts/fidplot "$csv" "$OUT/fid-vs-steps.png"

@@ -22,7 +22,7 @@ type Series struct {
 // Plot describes a line plot. Width and Height are in points (1/72 inch); zero means 480×300.
 type Plot struct {
 	Title, XLabel, YLabel string
-	LogY                  bool
+	LogX, LogY            bool
 	LegendBottom          bool // the legend in the bottom right corner instead of the top right
 	Width, Height         float64
 	Series                []Series
@@ -43,6 +43,10 @@ func (p Plot) PNG() ([]byte, error) {
 	pl.Title.Text = p.Title
 	pl.X.Label.Text = p.XLabel
 	pl.Y.Label.Text = p.YLabel
+	if p.LogX {
+		pl.X.Scale = plot.LogScale{}
+		pl.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
 	if p.LogY {
 		pl.Y.Scale = plot.LogScale{}
 		pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -57,6 +61,9 @@ func (p Plot) PNG() ([]byte, error) {
 			xys[j].X, xys[j].Y = s.X[j], s.Y[j]
 			if p.LogY && !(s.Y[j] > 0) {
 				return nil, fmt.Errorf("plot %q: series %q has y[%d] = %g, which a log scale cannot show", p.Title, s.Name, j, s.Y[j])
+			}
+			if p.LogX && !(s.X[j] > 0) {
+				return nil, fmt.Errorf("plot %q: series %q has x[%d] = %g, which a log scale cannot show", p.Title, s.Name, j, s.X[j])
 			}
 		}
 		var thing plot.Thumbnailer

@@ -62,4 +62,12 @@ func TestGridCaptionsAndPlotEncodePNG(t *testing.T) {
 	if _, err := p.PNG(); err == nil || !strings.Contains(err.Error(), "y[0] = 0") {
 		t.Errorf("log plot of 0: error %v", err)
 	}
+	p.LogY, p.LogX = false, true
+	if _, err := p.PNG(); err != nil {
+		t.Errorf("log-x plot: %v", err)
+	}
+	p.Series[0].X[1] = -1
+	if _, err := p.PNG(); err == nil || !strings.Contains(err.Error(), "x[1] = -1") {
+		t.Errorf("log-x plot of -1: error %v", err)
+	}
 }
