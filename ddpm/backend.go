@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/default" // Registers the XLA and pure-Go backends.
+	"github.com/gomlx/gomlx/backends/xla"
 )
 
 // Environment variables that choose the backend, in order of precedence.
@@ -42,9 +43,7 @@ type BackendChoice struct {
 //  3. the plugin that `make setup` installed in the project's .venv, searched from the current
 //     directory upwards and from this package's source directory upwards;
 //  4. GoMLX's XLA backend with its "cpu" plugin, searched in $PJRT_PLUGIN_LIBRARY_PATH and the
-//     standard places (GoMLX may try to download it unless $GOMLX_NO_AUTO_INSTALL is set).
-//
-// An absolute plugin path also disables GoMLX's auto-install, which needs GitHub.
+//     standard places. GoMLX's auto-install (a download from GitHub) is always turned off.
 func ChooseBackend() (BackendChoice, error) {
 	if cfg := os.Getenv(EnvBackend); cfg != "" {
 		return BackendChoice{Config: cfg, Source: "$" + EnvBackend}, nil
@@ -95,6 +94,9 @@ func MustNewBackend() backends.Backend {
 }
 
 func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) {
+	// Never download a plugin (GoMLX would fetch one from GitHub when none is found): the project
+	// installs its own from PyPI, and a missing one is an error that says how.
+	xla.EnableAutoInstall(false)
 	defer func() { // GoMLX panics on an unknown backend name.
 		if r := recover(); r != nil {
 			err = fmt.Errorf("backend %q (from %s): %v; run `%s` to install the XLA CPU plugin", choice.Config, choice.Source, r, SetupCommand)

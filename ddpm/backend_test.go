@@ -3,7 +3,10 @@ package ddpm
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/gomlx/gomlx/backends/xla"
 )
 
 // A CPU plugin shares host memory with Go (GoMLX needs telling); a GPU plugin must not be told so.
@@ -38,5 +41,25 @@ func TestChooseBackendFromPluginVariable(t *testing.T) {
 	t.Setenv(EnvBackend, "go")
 	if choice, err := ChooseBackend(); err != nil || choice.Config != "go" {
 		t.Errorf("$%s=go: ChooseBackend() = %+v, %v; want it to take precedence", EnvBackend, choice, err)
+	}
+}
+
+// Without the project's plugin, the backend fails with the setup command, and never tries GoMLX's
+// auto-install (a download from GitHub), even where $GOMLX_NO_AUTO_INSTALL is not set (the Makefile
+// sets it; a binary run by hand does not): the test turns auto-install on as a fresh process has it.
+func TestMissingPluginIsNotDownloaded(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", t.TempDir())
+	xla.EnableAutoInstall(true)
+	_, err := newBackendWithConfig(BackendChoice{Config: "xla:cpu", Source: "test"})
+	if err == nil || !strings.Contains(err.Error(), SetupCommand) {
+		t.Fatalf("no plugin anywhere: error %v, want one naming %q", err, SetupCommand)
+	}
+	if strings.Contains(strings.ToLower(err.Error()), "download") || strings.Contains(err.Error(), "github") {
+		t.Errorf("no plugin anywhere: the error shows a download was tried: %v", err)
+	}
+	if _, serr := os.Stat(filepath.Join(home, ".local", "lib", "go-xla")); serr == nil {
+		t.Errorf("a plugin folder was created in $HOME: auto-install ran")
 	}
 }

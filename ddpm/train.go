@@ -78,6 +78,11 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	res := &TrainResult{LastLoss: math.NaN()}
 
 	if cfg.CheckpointDir != "" {
+		lock, err := LockDir(cfg.CheckpointDir, "checkpoint folder")
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Unlock()
 		latest, err := LatestCheckpoint(cfg.CheckpointDir)
 		if err != nil {
 			return nil, err

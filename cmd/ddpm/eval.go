@@ -68,7 +68,7 @@ func runEval(args []string) error {
 	nllBatch := fs.Int("nll-batch", 100, "images per model evaluation of the bound")
 	fidN := fs.Int("fid", 10000, "classifier-FID of N generated samples against the MNIST test set (0: skip)")
 	fidBatch := fs.Int("fid-batch", 250, "samples generated at once")
-	clfPath := fs.String("classifier", "models/mnist-classifier.ddpm", "classifier checkpoint for --fid (made by `ddpm classifier`)")
+	clfPath := fs.String("classifier", "models/mnist-classifier.ddpm", "classifier checkpoint for --fid (made by \"ddpm classifier\")")
 	sf := addSamplerFlags(fs)
 	seed := fs.Uint64("seed", 1, "random seed of the samples and of the bound's noise")
 	work := fs.String("work", "runs/eval", "folder for progress, so that an interrupted evaluation resumes")
@@ -101,10 +101,13 @@ func runEval(args []string) error {
 	if want := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}; fmt.Sprint(want) != fmt.Sprint(tr.Spec.Dims) {
 		return fmt.Errorf("checkpoint %s models images %v, MNIST has %v", tr.Path, tr.Spec.Dims, want)
 	}
-	for _, dir := range []string{*work, *out} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
+	lock, err := ddpm.LockDir(*work, "--work")
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", *out, err)
 	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {

@@ -39,3 +39,21 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
 }
+
+// flagCheck is one condition on a flag's value, with what the flag needs when it fails.
+type flagCheck struct {
+	ok    bool
+	name  string
+	value any
+	want  string
+}
+
+// checkFlags returns an error naming the first flag whose condition fails, with its value.
+func checkFlags(checks ...flagCheck) error {
+	for _, c := range checks {
+		if !c.ok {
+			return fmt.Errorf("--%s %v: %s", c.name, c.value, c.want)
+		}
+	}
+	return nil
+}

@@ -10,6 +10,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 
@@ -58,6 +60,9 @@ func main() {
 	default:
 		fmt.Fprintf(os.Stderr, "ddpm: unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
+	}
+	if errors.Is(err, flag.ErrHelp) { // -h: the flag set has printed the usage
+		return
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ddpm %s: %v\n", os.Args[1], err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"flag"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -48,6 +50,23 @@ func TestTrainSampleExportToy(t *testing.T) {
 	err := runTrain([]string{"--dataset", "8gaussians", "--toy-n", "512", "--T", "50", "--ckpt", ckpt, "--steps", "40", "--progress=false"})
 	if err == nil || !strings.Contains(err.Error(), ckpt) {
 		t.Errorf("training 8gaussians into the moons folder: error %v", err)
+	}
+	// A different setting is named with both values; another recipe resumes (with a warning).
+	err = runTrain(append(train, "--steps", "40", "--mlp-hidden", "64"))
+	if err == nil || !strings.Contains(err.Error(), "mlp.hidden: 128 in the checkpoint, 64 now") {
+		t.Errorf("resuming with --mlp-hidden 64: error %v, want one naming mlp.hidden and both values", err)
+	}
+	if err := runTrain(append(train, "--steps", "32", "--lr", "5e-4")); err != nil {
+		t.Errorf("resuming with another --lr: %v", err)
+	}
+	for _, c := range []struct{ args []string }{{[]string{"--steps", "-5"}}, {[]string{"--batch", "0"}}, {[]string{"--ema", "1"}}, {[]string{"--lr", "0"}}} {
+		err := runTrain(append([]string{"--dataset", "moons", "--ckpt", filepath.Join(dir, "bad")}, c.args...))
+		if err == nil || !strings.Contains(err.Error(), c.args[0]+" "+c.args[1]) {
+			t.Errorf("train %v: error %v, want one naming the flag and its value", c.args, err)
+		}
+	}
+	if err := runTrain([]string{"--help"}); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("train --help: error %v, want flag.ErrHelp (main exits 0 on it)", err)
 	}
 	if err := runTrain([]string{"--dataset", "cifar10"}); err == nil || !strings.Contains(err.Error(), "--data") {
 		t.Errorf("cifar10 without --data: error %v", err)

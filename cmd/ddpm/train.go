@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -55,6 +58,20 @@ func runTrain(args []string) error {
 		return err
 	}
 
+	if err := checkFlags(
+		flagCheck{*steps >= 1, "steps", *steps, "train until a global step >= 1"},
+		flagCheck{*batch >= 1, "batch", *batch, "need at least 1 example per step"},
+		flagCheck{*T >= 1, "T", *T, "need at least 1 diffusion step"},
+		flagCheck{*toyN >= 1, "toy-n", *toyN, "need at least 1 point"},
+		flagCheck{*lr > 0 && !math.IsInf(*lr, 0), "lr", *lr, "the learning rate must be positive"},
+		flagCheck{*warmup >= 0, "warmup", *warmup, "warm-up steps must be >= 0"},
+		flagCheck{*clip >= 0, "clip", *clip, "the clipping norm must be >= 0 (0: off)"},
+		flagCheck{*ema >= 0 && *ema < 1, "ema", *ema, "the EMA decay must be in [0, 1) (0: off)"},
+		flagCheck{*ckptEvery > 0, "ckpt-every", *ckptEvery, "the time between checkpoints must be positive"},
+		flagCheck{*sampleEvery >= 0, "sample-every", *sampleEvery, "steps between sample grids must be >= 0 (0: off)"},
+	); err != nil {
+		return err
+	}
 	if !isSet(fs, "schedule") && *T != ddpm.PaperT {
 		*schedule = ddpm.ScheduleLinearScaled // the paper's β with fewer steps would leave x_T far from N(0, I)
 	}
@@ -80,6 +97,12 @@ func runTrain(args []string) error {
 	if len(d.Dims) != 3 {
 		*sampleEvery = 0 // sample grids are for images; plot 2-D samples with `ddpm sample`
 	}
+	// One run per folder; taking the lock also proves the folder writable before training starts.
+	lock, err := ddpm.LockDir(*ckptDir, "--ckpt")
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	resuming, err := checkResumable(*ckptDir, &spec)
 	if err != nil {
 		return err
@@ -143,8 +166,10 @@ func runTrain(args []string) error {
 	return err
 }
 
-// checkResumable refuses to resume a checkpoint folder written for another model or data set; it
-// reports whether the folder holds a checkpoint to resume from.
+// checkResumable refuses to resume a checkpoint folder written for another model, data set or
+// schedule, naming every setting that differs with both values; it warns when the recipe (batch,
+// seed, optimizer) differs, as the run then goes on with the new one. It reports whether the folder
+// holds a checkpoint to resume from.
 func checkResumable(dir string, spec *ddpm.RunSpec) (resuming bool, err error) {
 	latest, err := ddpm.LatestCheckpoint(dir)
 	if err != nil || latest == "" {
@@ -155,13 +180,82 @@ func checkResumable(dir string, spec *ddpm.RunSpec) (resuming bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if saved.Model != spec.Model || saved.Dataset != spec.Dataset || fmt.Sprint(saved.Dims) != fmt.Sprint(spec.Dims) ||
-		fmt.Sprint(saved.UNet) != fmt.Sprint(spec.UNet) || fmt.Sprint(saved.MLP) != fmt.Sprint(spec.MLP) ||
-		saved.Schedule != spec.Schedule || saved.T != spec.T {
-		return false, fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s, schedule %s with T=%d; this run asks for %s on %s, "+
-			"schedule %s with T=%d); use another folder to start afresh, or the same settings to resume",
-			dir, step, saved.Model, saved.Dataset, saved.Schedule, saved.T, spec.Model, spec.Dataset, spec.Schedule, spec.T)
+	savedFields, err := flatJSON(saved)
+	if err != nil {
+		return false, err
+	}
+	newFields, err := flatJSON(*spec)
+	if err != nil {
+		return false, err
+	}
+	var model, recipe []string
+	for _, key := range sortedUnion(savedFields, newFields) {
+		was, now := savedFields[key], newFields[key]
+		if was == now || key == "steps" {
+			continue
+		}
+		diff := fmt.Sprintf("%s: %s in the checkpoint, %s now", key, orNone(was), orNone(now))
+		if key == "batch_size" || key == "seed" || strings.HasPrefix(key, "optimizer.") {
+			recipe = append(recipe, diff)
+		} else {
+			model = append(model, diff)
+		}
+	}
+	if len(model) > 0 {
+		return false, fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s): %s; "+
+			"use another folder to start afresh, or the same settings to resume", dir, step, saved.Model, saved.Dataset, strings.Join(model, "; "))
+	}
+	if len(recipe) > 0 {
+		fmt.Fprintf(os.Stderr, "warning: resuming with another recipe than the checkpoint's (%s); training goes on with the new values\n",
+			strings.Join(recipe, "; "))
 	}
 	fmt.Printf("resuming from %s (step %d)\n", latest, step)
 	return true, nil
+}
+
+// flatJSON encodes v as JSON and flattens it to dotted keys (unet.base_channels) with JSON values.
+func flatJSON(v any) (map[string]string, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var tree map[string]any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var walk func(prefix string, node any)
+	walk = func(prefix string, node any) {
+		if m, ok := node.(map[string]any); ok {
+			for k, child := range m {
+				walk(prefix+k+".", child)
+			}
+			return
+		}
+		value, _ := json.Marshal(node)
+		out[strings.TrimSuffix(prefix, ".")] = string(value)
+	}
+	walk("", tree)
+	return out, nil
+}
+
+func sortedUnion(a, b map[string]string) []string {
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "(none)"
+	}
+	return v
 }

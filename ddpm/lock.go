@@ -1,0 +1,106 @@
+package ddpm
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// LockFileName is the lock that a training run holds in its checkpoint folder (and an evaluation in
+// its work folder) for as long as it runs.
+const LockFileName = ".ddpm.lock"
+
+// ErrLocked is wrapped by LockDir's error when another process holds the folder.
+var ErrLocked = errors.New("folder in use by another process")
+
+// DirLock is a held lock on a folder; Unlock releases it.
+type DirLock struct {
+	path string
+}
+
+// held counts this process's holds on each lock file: the command line locks a checkpoint folder
+// before reading it and Train locks it again, and flock would refuse a second hold through another
+// open file even in the same process.
+var held = struct {
+	sync.Mutex
+	files map[string]*os.File
+	count map[string]int
+}{files: map[string]*os.File{}, count: map[string]int{}}
+
+// LockDir takes the folder's lock for this process, creating the folder if needed, so that two
+// runs never write into one folder. The lock is the kernel's (flock) on dir/.ddpm.lock: a process that
+// dies, even by SIGKILL, releases it, and the next run takes it over. The file records the holder's
+// PID and start time for the error message. Creating it also proves at once that the folder is
+// writable, before any long work starts.
+func LockDir(dir, what string) (*DirLock, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
+	}
+	path, err := filepath.Abs(filepath.Join(dir, LockFileName))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
+	}
+	held.Lock()
+	defer held.Unlock()
+	if held.count[path] > 0 {
+		held.count[path]++
+		return &DirLock{path: path}, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s is not writable: %w", what, dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder := "another process"
+		if raw, rerr := os.ReadFile(path); rerr == nil {
+			if fields := strings.Fields(string(raw)); len(fields) >= 1 {
+				if pid, perr := strconv.Atoi(fields[0]); perr == nil {
+					holder = fmt.Sprintf("process %d", pid)
+					if len(fields) >= 2 {
+						holder += " (since " + fields[1] + ")"
+					}
+				}
+			}
+		}
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%s %s is in use by %s (lock %s): %w; wait for it to finish, stop it, or use another folder",
+				what, dir, holder, path, ErrLocked)
+		}
+		return nil, fmt.Errorf("%s %s: locking %s: %w", what, dir, path, err)
+	}
+	// The holder's identity, for the message another process will print.
+	stamp := fmt.Sprintf("%d %s\n", os.Getpid(), time.Now().UTC().Format(time.RFC3339))
+	_, err = f.WriteAt([]byte(stamp), 0)
+	if err == nil {
+		err = f.Truncate(int64(len(stamp)))
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s %s is not writable: %w", what, dir, err)
+	}
+	held.files[path], held.count[path] = f, 1
+	return &DirLock{path: path}, nil
+}
+
+// Unlock releases this hold of the lock; the last one closes the file, which releases the flock
+// (the file stays, meaningless once unlocked).
+func (l *DirLock) Unlock() {
+	if l == nil || l.path == "" {
+		return
+	}
+	held.Lock()
+	defer held.Unlock()
+	if held.count[l.path]--; held.count[l.path] <= 0 {
+		held.files[l.path].Close()
+		delete(held.files, l.path)
+		delete(held.count, l.path)
+	}
+	l.path = ""
+}

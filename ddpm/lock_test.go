@@ -1,0 +1,69 @@
+package ddpm
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLockHelperProcess is not a test: TestLockDir runs the test binary with this test selected and
+// DDPM_LOCK_HELPER set, to hold a folder's lock from another process until it is killed.
+func TestLockHelperProcess(t *testing.T) {
+	dir := os.Getenv("DDPM_LOCK_HELPER")
+	if dir == "" {
+		t.Skip("only run as TestLockDir's helper process")
+	}
+	if _, err := LockDir(dir, "checkpoint folder"); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("locked")
+	time.Sleep(time.Minute)
+	os.Exit(0)
+}
+
+// A folder locked by another process is refused with its PID; once that process is killed (SIGKILL,
+// no clean-up), the lock is taken over. Within one process the lock nests.
+func TestLockDir(t *testing.T) {
+	dir := t.TempDir()
+	helper := exec.Command(os.Args[0], "-test.run=^TestLockHelperProcess$")
+	helper.Env = append(os.Environ(), "DDPM_LOCK_HELPER="+dir, "DDPM_NO_REEXEC=1")
+	stdout, err := helper.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer helper.Process.Kill() //nolint:errcheck
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if strings.TrimSpace(line) != "locked" {
+		t.Fatalf("the helper process did not take the lock: %q", line)
+	}
+	_, err = LockDir(dir, "checkpoint folder")
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", helper.Process.Pid)) {
+		t.Fatalf("locking a folder held by process %d: error %v, want ErrLocked naming the folder and the PID", helper.Process.Pid, err)
+	}
+	if err := helper.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	helper.Wait() //nolint:errcheck // killed
+	first, err := LockDir(dir, "checkpoint folder")
+	if err != nil {
+		t.Fatalf("the lock of a killed process was not taken over: %v", err)
+	}
+	second, err := LockDir(dir, "checkpoint folder")
+	if err != nil {
+		t.Fatalf("a second hold in the same process: %v", err)
+	}
+	second.Unlock()
+	first.Unlock()
+	if _, err := LockDir("/proc/no-such-folder", "checkpoint folder"); err == nil || !strings.Contains(err.Error(), "/proc/no-such-folder") {
+		t.Errorf("an unwritable folder: error %v, want one naming it", err)
+	}
+}
