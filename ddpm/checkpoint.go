@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,14 +23,17 @@ import (
 // step and the random number generator's state) and a JSON description of the run (Meta), so that
 // training resumes exactly and sampling needs nothing else.
 //
-// Layout: the magic line, a little-endian uint32 with the header's length, the JSON header, then the
-// variables' raw bytes in header order. Each variable carries a CRC-32 so that corruption is
-// reported with the variable's name. Files are written to a temporary name, synced and renamed: a
-// checkpoint either exists whole or not at all.
+// Layout (version 2): the magic line, a little-endian uint32 with the header's length, the JSON
+// header, a uint32 CRC-32 of the header, then the variables' raw bytes in header order, each with its
+// CRC-32 in the header, and nothing after them: every byte is checked, so a flipped or missing one is
+// reported with the file and the part (header or variable) it is in. Version 1 files (no header
+// CRC) are still read. Files are written to a temporary name, synced and renamed: a checkpoint either
+// exists whole or not at all.
 const (
-	checkpointMagic  = "DDPM-GO-CHECKPOINT-1\n"
-	checkpointPrefix = "ckpt-"
-	checkpointSuffix = ".ddpm"
+	checkpointMagic   = "DDPM-GO-CHECKPOINT-2\n"
+	checkpointMagicV1 = "DDPM-GO-CHECKPOINT-1\n"
+	checkpointPrefix  = "ckpt-"
+	checkpointSuffix  = ".ddpm"
 )
 
 // metricsScope holds the training loop's running metrics (named with a fresh id each run): display
@@ -166,6 +170,9 @@ func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, ke
 		if _, err := w.Write(headerJSON); err != nil {
 			return err
 		}
+		if err := binary.Write(w, binary.LittleEndian, crc32.ChecksumIEEE(headerJSON)); err != nil {
+			return err
+		}
 		for _, value := range values {
 			var werr error
 			if err := value.ConstBytes(func(data []byte) { _, werr = w.Write(data) }); err != nil {
@@ -191,74 +198,116 @@ func ReadCheckpointMeta(path string, meta any) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if meta != nil && len(header.Meta) > 0 {
-		if err := json.Unmarshal(header.Meta, meta); err != nil {
-			return 0, fmt.Errorf("checkpoint %s: its description does not decode: %w", path, err)
-		}
-	}
-	return header.Step, nil
+	return header.Step, header.decodeMeta(path, meta)
 }
 
 // LoadCheckpoint reads every variable of the checkpoint into ctx (creating or overwriting them) and
-// decodes its description into meta (when not nil). It returns the global step.
+// decodes its description into meta (when not nil). It returns the global step. The whole file is
+// checked before ctx is touched: a corrupt checkpoint changes nothing.
 func LoadCheckpoint(path string, ctx *context.Context, meta any) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	r := bufio.NewReader(f)
-	header, offset, err := readCheckpointHeader(path, r)
+	info, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return decodeCheckpoint(path, bufio.NewReader(f), info.Size(), ctx, meta)
+}
+
+// decodeCheckpoint is LoadCheckpoint on a reader of size bytes; name is the file named in errors.
+func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context, meta any) (int64, error) {
+	header, offset, err := readCheckpointHeader(name, r)
 	if err != nil {
 		return 0, err
 	}
-	if meta != nil && len(header.Meta) > 0 {
-		if err := json.Unmarshal(header.Meta, meta); err != nil {
-			return 0, fmt.Errorf("checkpoint %s: its description does not decode: %w", path, err)
+	// Check the sizes against the file before allocating what a corrupt header might ask for.
+	shapesOf := make([]shapes.Shape, len(header.Variables))
+	end := offset
+	for i, cv := range header.Variables {
+		if shapesOf[i], err = cv.shape(); err != nil {
+			return 0, fmt.Errorf("checkpoint %s: header: variable %s/%s: %w", name, cv.Scope, cv.Name, err)
+		}
+		end += int64(cv.Length)
+		if end > size {
+			return 0, fmt.Errorf("checkpoint %s: truncated: variable %s/%s ends at offset %d, the file has %d bytes", name, cv.Scope, cv.Name, end, size)
 		}
 	}
-	for _, cv := range header.Variables {
-		dtype, err := dtypes.DTypeString(cv.DType)
-		if err != nil {
-			return 0, fmt.Errorf("checkpoint %s: variable %s/%s has unknown dtype %q", path, cv.Scope, cv.Name, cv.DType)
-		}
-		value := tensors.FromShape(shapes.Make(dtype, cv.Dims...))
+	if end != size {
+		return 0, fmt.Errorf("checkpoint %s: %d unexpected bytes after the last variable (offset %d)", name, size-end, end)
+	}
+	values := make([]*tensors.Tensor, len(header.Variables))
+	for i, cv := range header.Variables {
+		values[i] = tensors.FromShape(shapesOf[i])
 		var readErr error
-		if err := value.MutableBytes(func(data []byte) {
-			if len(data) != cv.Length {
-				readErr = fmt.Errorf("holds %d bytes for shape %v, the header says %d", len(data), cv.Dims, cv.Length)
-				return
-			}
+		if err := values[i].MutableBytes(func(data []byte) {
 			if _, err := io.ReadFull(r, data); err != nil {
 				readErr = fmt.Errorf("truncated at offset %d: %w", offset, err)
-				return
-			}
-			if crc32.ChecksumIEEE(data) != cv.CRC32 {
+			} else if crc32.ChecksumIEEE(data) != cv.CRC32 {
 				readErr = fmt.Errorf("corrupt data at offset %d (CRC-32 mismatch)", offset)
 			}
 		}); err != nil {
-			return 0, err
+			readErr = err
 		}
 		if readErr != nil {
-			return 0, fmt.Errorf("checkpoint %s: variable %s/%s: %w", path, cv.Scope, cv.Name, readErr)
+			return 0, fmt.Errorf("checkpoint %s: variable %s/%s: %w", name, cv.Scope, cv.Name, readErr)
 		}
 		offset += int64(cv.Length)
+	}
+	if err := header.decodeMeta(name, meta); err != nil {
+		return 0, err
+	}
+	for i, cv := range header.Variables {
 		scoped := ctx.InAbsPath(cv.Scope).Checked(false)
 		if v := scoped.GetVariableByScopeAndName(cv.Scope, cv.Name); v != nil {
-			if err := v.SetValue(value); err != nil {
-				return 0, fmt.Errorf("checkpoint %s: variable %s/%s: %w", path, cv.Scope, cv.Name, err)
+			if err := v.SetValue(values[i]); err != nil {
+				return 0, fmt.Errorf("checkpoint %s: variable %s/%s: %w", name, cv.Scope, cv.Name, err)
 			}
 			v.SetTrainable(cv.Trainable)
 			continue
 		}
-		scoped.VariableWithValue(cv.Name, value).SetTrainable(cv.Trainable)
+		scoped.VariableWithValue(cv.Name, values[i]).SetTrainable(cv.Trainable)
 	}
 	return header.Step, nil
 }
 
+// shape checks a variable's header entry: a known dtype, non-negative dimensions, and a length that
+// is exactly their product times the dtype's size (computed without overflow).
+func (cv checkpointVar) shape() (shapes.Shape, error) {
+	dtype, err := dtypes.DTypeString(cv.DType)
+	if err != nil || dtype.Size() <= 0 {
+		return shapes.Shape{}, fmt.Errorf("unknown dtype %q", cv.DType)
+	}
+	if cv.Scope == "" || cv.Name == "" || !strings.HasPrefix(cv.Scope, "/") {
+		return shapes.Shape{}, fmt.Errorf("bad scope or name")
+	}
+	n := int64(dtype.Size())
+	for _, d := range cv.Dims {
+		if d < 0 || (d > 0 && n > math.MaxInt32/int64(d)) {
+			return shapes.Shape{}, fmt.Errorf("implausible shape %v", cv.Dims)
+		}
+		n *= int64(d)
+	}
+	if n != int64(cv.Length) {
+		return shapes.Shape{}, fmt.Errorf("length %d does not match shape %v of %s (%d bytes)", cv.Length, cv.Dims, cv.DType, n)
+	}
+	return shapes.Make(dtype, cv.Dims...), nil
+}
+
+func (h *checkpointHeader) decodeMeta(name string, meta any) error {
+	if meta != nil && len(h.Meta) > 0 {
+		if err := json.Unmarshal(h.Meta, meta); err != nil {
+			return fmt.Errorf("checkpoint %s: its description does not decode: %w", name, err)
+		}
+	}
+	return nil
+}
+
 func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, error) {
 	magic := make([]byte, len(checkpointMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != checkpointMagic {
+	if _, err := io.ReadFull(r, magic); err != nil || (string(magic) != checkpointMagic && string(magic) != checkpointMagicV1) {
 		return nil, 0, fmt.Errorf("checkpoint %s: offset 0: not a ddpm-go checkpoint (bad magic line)", path)
 	}
 	var n uint32
@@ -272,11 +321,22 @@ func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, e
 	if _, err := io.ReadFull(r, raw); err != nil {
 		return nil, 0, fmt.Errorf("checkpoint %s: truncated in the header (offset %d)", path, len(magic)+4)
 	}
+	offset := int64(len(magic)) + 4 + int64(n)
+	if string(magic) == checkpointMagic {
+		var crc uint32
+		if err := binary.Read(r, binary.LittleEndian, &crc); err != nil {
+			return nil, 0, fmt.Errorf("checkpoint %s: truncated at offset %d (header CRC-32)", path, offset)
+		}
+		if crc != crc32.ChecksumIEEE(raw) {
+			return nil, 0, fmt.Errorf("checkpoint %s: corrupt header (offsets %d to %d: CRC-32 mismatch)", path, len(magic)+4, offset)
+		}
+		offset += 4
+	}
 	var header checkpointHeader
 	if err := json.Unmarshal(raw, &header); err != nil {
 		return nil, 0, fmt.Errorf("checkpoint %s: header does not decode: %w", path, err)
 	}
-	return &header, int64(len(magic)) + 4 + int64(n), nil
+	return &header, offset, nil
 }
 
 // ExportEMAWeights writes a weights-only checkpoint: the EMA of each trainable weight saved under the

@@ -1,0 +1,160 @@
+package ddpm
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+func TestCheckpointRoundTripAndCorruption(t *testing.T) {
+	ctx := context.New()
+	ctx.In("a").VariableWithValue("w", []float32{1, 2, 3})
+	ctx.In("b").VariableWithValue("n", int64(42)).SetTrainable(false)
+	path := filepath.Join(t.TempDir(), "x.ddpm")
+	meta := map[string]string{"model": "test"}
+	if err := WriteCheckpoint(path, ctx, 9, meta, nil); err != nil {
+		t.Fatal(err)
+	}
+	loaded := context.New()
+	var gotMeta map[string]string
+	step, err := LoadCheckpoint(path, loaded, &gotMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := loaded.GetVariableByScopeAndName("/a", "w")
+	n := loaded.GetVariableByScopeAndName("/b", "n")
+	if step != 9 || gotMeta["model"] != "test" || w == nil || n == nil || n.Trainable || !w.Trainable {
+		t.Fatalf("round trip: step %d, meta %v, w %v, n %v", step, gotMeta, w, n)
+	}
+	wv, _ := w.Value()
+	if got := tensors.MustCopyFlatData[float32](wv); got[2] != 3 {
+		t.Errorf("w = %v after the round trip", got)
+	}
+
+	raw, _ := os.ReadFile(path)
+	corrupt := append([]byte(nil), raw...)
+	corrupt[len(corrupt)-9] ^= 0xff // inside the last variable's data
+	os.WriteFile(path, corrupt, 0o644)
+	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "CRC-32") || !strings.Contains(err.Error(), path) {
+		t.Errorf("corrupt checkpoint: error %v, want a CRC-32 mismatch naming the file", err)
+	}
+	os.WriteFile(path, raw[:len(raw)-5], 0o644)
+	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("truncated checkpoint: error %v, want 'truncated'", err)
+	}
+	os.WriteFile(path, []byte("hello"), 0o644)
+	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "not a ddpm-go checkpoint") {
+		t.Errorf("not a checkpoint: error %v", err)
+	}
+}
+
+// smallCheckpoint is a valid checkpoint of two variables with a run description, as bytes.
+func smallCheckpoint(t testing.TB) []byte {
+	ctx := context.New()
+	ctx.In("a").VariableWithValue("w", []float32{1, 2, 3})
+	ctx.In("b").VariableWithValue("n", int64(42)).SetTrainable(false)
+	path := filepath.Join(t.TempDir(), "small.ddpm")
+	spec := RunSpec{Model: ModelMLP, MLP: &MLPConfig{Dim: 2, Hidden: 8, Layers: 1, TimeEmbed: 4}, Schedule: ScheduleLinear, T: 200}
+	if err := WriteCheckpoint(path, ctx, 9, &spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// Every byte of a checkpoint is covered: flipping any one of them, in the magic line, the header's
+// length, the header (the run's description included: "T":200 edited to "T":800 is the issue's
+// case), its CRC or a variable, makes loading and reading the description fail with the file named,
+// and leaves the context untouched. A version 1 file (no header CRC) still loads.
+func TestCheckpointEveryByteIsChecked(t *testing.T) {
+	raw := smallCheckpoint(t)
+	path := filepath.Join(t.TempDir(), "flipped.ddpm")
+	for i := range raw {
+		flipped := bytes.Clone(raw)
+		flipped[i] ^= 0x01
+		if err := os.WriteFile(path, flipped, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.New()
+		if _, err := LoadCheckpoint(path, ctx, &RunSpec{}); err == nil || !strings.Contains(err.Error(), path) {
+			t.Fatalf("byte %d of %d flipped: LoadCheckpoint error %v, want one naming the file", i, len(raw), err)
+		}
+		for v := range ctx.IterVariables() {
+			t.Fatalf("byte %d flipped: the failed load created variable %s", i, v.ScopeAndName())
+		}
+	}
+	edited := bytes.Replace(raw, []byte(`"T":200`), []byte(`"T":800`), 1)
+	if bytes.Equal(edited, raw) {
+		t.Fatal(`the description holds no "T":200 to edit`)
+	}
+	os.WriteFile(path, edited, 0o644)
+	if _, err := ReadCheckpointMeta(path, &RunSpec{}); err == nil || !strings.Contains(err.Error(), "corrupt header") {
+		t.Errorf(`"T":200 edited to "T":800: ReadCheckpointMeta error %v, want a corrupt header`, err)
+	}
+	os.WriteFile(path, append(bytes.Clone(raw), 0), 0o644)
+	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "unexpected bytes") {
+		t.Errorf("a byte appended: error %v", err)
+	}
+
+	// Version 1: the same without the header's CRC.
+	n := binary.LittleEndian.Uint32(raw[len(checkpointMagic):])
+	headerEnd := len(checkpointMagic) + 4 + int(n)
+	v1 := append([]byte(checkpointMagicV1), raw[len(checkpointMagic):headerEnd]...)
+	v1 = append(v1, raw[headerEnd+4:]...)
+	os.WriteFile(path, v1, 0o644)
+	var spec RunSpec
+	if step, err := LoadCheckpoint(path, context.New(), &spec); err != nil || step != 9 || spec.T != 200 {
+		t.Errorf("version 1 file: step %d, T %d, error %v", step, spec.T, err)
+	}
+}
+
+// FuzzLoadCheckpoint feeds arbitrary bytes to the checkpoint reader: it must never panic nor allocate
+// what a corrupt header asks for, and what it accepts must be consistent. Seeds are here and in
+// testdata/fuzz/FuzzLoadCheckpoint; fuzz with
+//
+//	go test ./ddpm -run '^$' -fuzz FuzzLoadCheckpoint -fuzztime 30s -fuzzminimizetime 3s
+func FuzzLoadCheckpoint(f *testing.F) {
+	raw := smallCheckpoint(f)
+	f.Add(raw)
+	f.Add(raw[:len(raw)-3])
+	header := func(json string) []byte { // a version 1 file with this header and no data
+		out := append([]byte(checkpointMagicV1), 0, 0, 0, 0)
+		binary.LittleEndian.PutUint32(out[len(checkpointMagicV1):], uint32(len(json)))
+		return append(out, json...)
+	}
+	f.Add(header(`{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"Float32","dims":[1073741824,1073741824],"length":0}]}`))
+	f.Add(header(`{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"Float32","dims":[-4],"length":16}]}`))
+	f.Add(header(`{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"NoType","dims":[2],"length":8}]}`))
+	f.Add(header(`{"step":1,"meta":{"T":"x"},"variables":[]}`))
+	f.Fuzz(func(t *testing.T, content []byte) {
+		ctx := context.New()
+		var spec RunSpec
+		step, err := decodeCheckpoint("fuzz.ddpm", bytes.NewReader(content), int64(len(content)), ctx, &spec)
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.ddpm") {
+				t.Fatalf("error without the file name: %v", err)
+			}
+			return
+		}
+		total := 0
+		for v := range ctx.IterVariables() {
+			value, verr := v.Value()
+			if verr != nil {
+				t.Fatal(verr)
+			}
+			total += int(value.Shape().Memory())
+		}
+		if total > len(content) {
+			t.Fatalf("step %d: %d bytes of variables from a %d-byte file", step, total, len(content))
+		}
+	})
+}
