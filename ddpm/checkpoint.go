@@ -91,6 +91,22 @@ func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, 
 	return path, nil
 }
 
+// RemoveStaleTemporaries deletes the temporary files that WriteFileAtomic leaves in dir when its
+// process is killed mid-write (".<name>.tmp-*"). Call it only while holding dir's lock (LockDir):
+// then no other process is writing them.
+func RemoveStaleTemporaries(dir string) error {
+	stale, err := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	if err != nil {
+		return err
+	}
+	for _, path := range stale {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("removing a temporary file left by a killed run: %w", err)
+		}
+	}
+	return nil
+}
+
 // ListCheckpoints returns the checkpoint files in dir, oldest first (by step).
 func ListCheckpoints(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)

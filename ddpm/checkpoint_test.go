@@ -158,3 +158,26 @@ func FuzzLoadCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// A run killed in the middle of WriteFileAtomic leaves its temporary file; the next holder of the
+// folder's lock removes it and nothing else.
+func TestRemoveStaleTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	keep := []string{"ckpt-000000010.ddpm", ".ddpm.lock", "notes.tmp"}
+	for _, name := range append([]string{".ckpt-000000020.ddpm.tmp-12345", ".nll-progress.json.tmp-9"}, keep...) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveStaleTemporaries(dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if strings.Join(left, ",") != ".ddpm.lock,ckpt-000000010.ddpm,notes.tmp" {
+		t.Errorf("left in the folder: %v, want only %v", left, keep)
+	}
+}

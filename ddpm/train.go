@@ -53,7 +53,7 @@ type TrainResult struct {
 // Train runs Algorithm 1 on ds with GoMLX's train.Trainer and train.Loop: L_simple (L_hybrid for a
 // model that learns its variances), Adam with warm-up and clipping, and an EMA of the weights. When
 // cfg.CheckpointDir holds a checkpoint, training resumes from the newest one and continues exactly as
-// an uninterrupted run would.
+// an uninterrupted run would. Train holds the folder's lock (LockDir) while it runs.
 //
 // A non-finite loss stops training with an error; no checkpoint is written after it, so the last
 // good one is kept.
@@ -83,6 +83,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		defer lock.Unlock()
+		if err := RemoveStaleTemporaries(cfg.CheckpointDir); err != nil {
+			return nil, err
+		}
 		latest, err := LatestCheckpoint(cfg.CheckpointDir)
 		if err != nil {
 			return nil, err

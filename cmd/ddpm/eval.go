@@ -106,6 +106,9 @@ func runEval(args []string) error {
 		return err
 	}
 	defer lock.Unlock()
+	if err := ddpm.RemoveStaleTemporaries(*work); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", *out, err)
 	}
