@@ -3,7 +3,7 @@
 #   make test    go vet, go test on the XLA CPU backend, every notebook executed headless, the kernel
 #                started through jupyter_client, and docs/ opened offline in headless Chromium
 #   make course  every notebook executed and rendered into docs/ (HTML, figures embedded)
-#   make lab     JupyterLab on notebooks/ with the project's GoNB kernel
+#   make lab     JupyterLab on notebooks/ with the project's GoNB kernel (as root too; no news fetched)
 #   make bench   the training and denoising steps of two U-Nets: images/s and compile time
 #   make bench-torch  the same side by side with the PyTorch twin (bench/), in its own .venv-torch
 SHELL := /bin/bash
@@ -27,9 +27,11 @@ gotest:
 notebooks:
 	$(PY) scripts/notebooks.py check
 
-# The GoNB kernel started as JupyterLab starts it (jupyter_client), running a cell that imports ddpm.
+# The GoNB kernel started as JupyterLab starts it (jupyter_client), running a cell that imports ddpm;
+# then `make lab`'s server started as this user, a notebook opened through its REST API.
 kernel:
 	$(PY) scripts/check_kernel.py
+	$(PY) scripts/check_lab.py
 
 # Every page of docs/ opened offline in headless Chromium: figures loaded, math rendered.
 pages:
@@ -39,7 +41,7 @@ course: setup
 	$(PY) scripts/notebooks.py render
 
 lab: setup
-	.venv/bin/jupyter lab --notebook-dir=notebooks
+	@bash scripts/lab.sh
 
 bench: setup
 	go test ./ddpm -count=1 -run '^$$' -bench '^Benchmark(TrainStep|DenoisingStep)$$' -benchtime 10x

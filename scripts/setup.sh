@@ -66,6 +66,10 @@ sed -e "s#@ROOT@#$ROOT#g" -e "s#@GOBIN@#$GOBIN_DIR#g" -e "s#@PLUGIN@#$PLUGIN#g" 
 mv "$KDIR/kernel.json.tmp" "$KDIR/kernel.json"
 cp kernels/gonb-ddpm/logo-svg.svg "$KDIR/"
 "$VENV/bin/jupyter" kernelspec list | grep gonb-ddpm
+# The course runs offline: JupyterLab must not fetch its news feed or check PyPI for updates.
+# (LabApp reads jupyter_lab_config.json; the .d folders only enable extensions.)
+mkdir -p "$VENV/etc/jupyter"
+cp jupyter/jupyter_lab_config.json "$VENV/etc/jupyter/jupyter_lab_config.json"
 
 # 4. Prove the backend loads, and say which plugin it is.
 step "XLA backend"
