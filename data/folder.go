@@ -16,8 +16,11 @@ import (
 
 // FolderOptions control LoadImageFolder.
 type FolderOptions struct {
-	Resize int  // > 0: scale every image to Resize×Resize (aspect ratio not kept); 0: all images must have one size
-	Gray   bool // one luma channel instead of RGB
+	Resize int // > 0: scale every image to Resize×Resize (aspect ratio not kept); 0: all images must have one size
+	// MaxBytes, when > 0, refuses a folder whose images would take more bytes than this once decoded
+	// (checked from the headers, before decoding anything).
+	MaxBytes float64
+	Gray     bool // one luma channel instead of RGB
 }
 
 // maxFolderImagePixels bounds an image's width×height as its header states it: a small corrupt or
@@ -49,6 +52,10 @@ func LoadImageFolder(dir string, opts FolderOptions) (*Images, error) {
 	out := &Images{N: len(names), Height: height, Width: width, Channels: 3}
 	if opts.Gray {
 		out.Channels = 1
+	}
+	if need := float64(out.N) * float64(out.Height) * float64(out.Width) * float64(out.Channels); opts.MaxBytes > 0 && need > opts.MaxBytes {
+		return nil, fmt.Errorf("image folder %s: %d images of %dx%dx%d take %.1f GiB decoded, more than the %.1f GiB allowed (the memory available); "+
+			"use fewer images or a smaller resize size (flag --resize)", dir, out.N, out.Width, out.Height, out.Channels, need/(1<<30), opts.MaxBytes/(1<<30))
 	}
 	out.Pixels = make([]uint8, out.N*out.Size())
 	canvas := image.NewRGBA(image.Rect(0, 0, width, height))

@@ -138,6 +138,11 @@ func TestLoadImageFolderSizes(t *testing.T) {
 		t.Errorf("mixed sizes: error %v, want it to contain %q", err, want)
 	}
 
+	// A resize that would not fit is refused from the headers, before decoding: 5 × 1000² × 3 bytes.
+	_, err = LoadImageFolder(dir, FolderOptions{Resize: 1000, MaxBytes: 1e6})
+	if err == nil || !strings.Contains(err.Error(), "5 images of 1000x1000x3") || !strings.Contains(err.Error(), "--resize") {
+		t.Errorf("resize 1000 with 1 MB allowed: error %v", err)
+	}
 	for _, side := range []int{4, 16} { // shrinking and enlarging
 		im, err := LoadImageFolder(dir, FolderOptions{Resize: side, Gray: true})
 		if err != nil {

@@ -223,5 +223,5 @@ func checkT(T int) error {
 	if T < 1 {
 		return fmt.Errorf("number of diffusion steps T=%d: it must be at least 1", T)
 	}
-	return nil
+	return CheckMemory(fmt.Sprintf("a schedule of T=%d steps", T), scheduleBytesPerStep*float64(T))
 }

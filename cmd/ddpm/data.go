@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/learn-ddpm/ddpm-go/data"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
 // datasetNames lists what --dataset accepts.
@@ -42,7 +43,9 @@ func loadDataset(name, dir string, resize int, gray bool, toyN int, seed uint64)
 		if dir == "" {
 			return nil, fmt.Errorf("--dataset folder needs --data, a folder of PNG or JPEG images")
 		}
-		im, err := data.LoadImageFolder(dir, data.FolderOptions{Resize: resize, Gray: gray})
+		// The decoded bytes, then their float32 copy and the batches: a fifth of what is available.
+		limit, _ := ddpm.AvailableMemory()
+		im, err := data.LoadImageFolder(dir, data.FolderOptions{Resize: resize, Gray: gray, MaxBytes: limit / 5})
 		if err != nil {
 			return nil, err
 		}

@@ -92,6 +92,14 @@ func runEval(args []string) error {
 		return fmt.Errorf("--nll %d with --sampler ddim: DDIM's update is not a Gaussian reverse process with a variational bound; "+
 			"use --nll 0, or the ancestral sampler (with --steps for the bound of a respaced one)", *nllN)
 	}
+	for _, b := range []struct {
+		flag string
+		n    int
+	}{{"--nll-batch", *nllBatch}, {"--fid-batch", *fidBatch}} {
+		if err := ddpm.CheckMemory(fmt.Sprintf("%s %d", b.flag, b.n), tr.Spec.SampleMemory(b.n)); err != nil {
+			return err
+		}
+	}
 	trained := *tr
 	trained.Schedule = sched // the respaced schedule, when --steps asks for one
 	mnist, err := data.LoadMNIST(*dataDir)

@@ -34,6 +34,9 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {
+		return err
+	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {
 		return err

@@ -97,6 +97,9 @@ func runTrain(args []string) error {
 	if len(d.Dims) != 3 {
 		*sampleEvery = 0 // sample grids are for images; plot 2-D samples with `ddpm sample`
 	}
+	if err := ddpm.CheckMemory(fmt.Sprintf("training with --batch %d --T %d (%s on %v)", *batch, *T, spec.Model, d.Dims), spec.TrainMemory()); err != nil {
+		return err
+	}
 	// One run per folder; taking the lock also proves the folder writable before training starts.
 	lock, err := ddpm.LockDir(*ckptDir, "--ckpt")
 	if err != nil {

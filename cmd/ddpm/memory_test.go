@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+// The memory estimates that guard train, sample and eval against the out-of-memory killer are within
+// a factor of two of the peak that the commands really reach (their children's maximum RSS), for
+// training and for sampling at two sizes each.
+func TestMemoryEstimatesMatchPeakUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the command line four times")
+	}
+	dir := t.TempDir()
+	mnist := ddpm.MNISTConfig()
+	peak := func(args ...string) float64 {
+		cmd := ddpmCommand(args...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("ddpm %v: %v\n%s", args, err, out)
+		}
+		return float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) * 1024
+	}
+	for _, batch := range []int{32, 256} {
+		spec := ddpm.RunSpec{Model: ddpm.ModelUNet, UNet: &mnist, T: ddpm.PaperT, Dims: []int{28, 28, 1}, BatchSize: batch}
+		got := peak("train", "--steps", "2", "--batch", fmt.Sprint(batch), "--sample-every", "0", "--progress=false",
+			"--ckpt", filepath.Join(dir, fmt.Sprint("train", batch)))
+		checkEstimate(t, fmt.Sprintf("train --batch %d", batch), spec.TrainMemory(), got)
+	}
+	for _, n := range []int{64, 2048} {
+		spec := ddpm.RunSpec{Model: ddpm.ModelUNet, UNet: &mnist, T: ddpm.PaperT, Dims: []int{28, 28, 1}}
+		got := peak("sample", "--ckpt", "models/mnist-ema.ddpm", "--n", fmt.Sprint(n), "--steps", "2", "--out", filepath.Join(dir, "s.png"))
+		checkEstimate(t, fmt.Sprintf("sample --n %d", n), spec.SampleMemory(n), got)
+	}
+}
+
+func checkEstimate(t *testing.T, what string, estimate, peak float64) {
+	t.Helper()
+	t.Logf("%s: estimated %.0f MiB, peak %.0f MiB", what, estimate/(1<<20), peak/(1<<20))
+	if !(estimate > peak/2 && estimate < 2*peak) {
+		t.Errorf("%s: the estimate %.0f MiB is not within a factor of 2 of the peak %.0f MiB", what, estimate/(1<<20), peak/(1<<20))
+	}
+}
+
+// Sizes that cannot fit are refused with the estimate, before anything is allocated (the issue's
+// --T 1000000000 was killed by the kernel at 24 GB).
+func TestImpossibleSizesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		name string
+	}{
+		{runTrain, []string{"--dataset", "moons", "--T", "1000000000", "--steps", "5", "--ckpt", filepath.Join(dir, "t")}, "--T 1000000000"},
+		{runTrain, []string{"--dataset", "moons", "--batch", "2000000000", "--ckpt", filepath.Join(dir, "b")}, "--batch 2000000000"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--n", "200000000", "--out", filepath.Join(dir, "s.png")}, "--n 200000000"},
+		{runEval, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--fid", "10", "--nll", "0", "--fid-batch", "200000000", "--work", dir, "--out", dir}, "--fid-batch 200000000"},
+	} {
+		err := c.run(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), "GiB") {
+			t.Errorf("%v: error %v, want a refusal naming %s with the memory needed", c.args, err, c.name)
+		}
+	}
+}
