@@ -69,6 +69,44 @@ func SqrtPSD(a mat.Symmetric) (*mat.SymDense, error) {
 	return symmetricPart(&full, n), nil
 }
 
+// eigenvaluesPSD returns the eigenvalues of a symmetric positive semi-definite matrix. It factorizes
+// M + δI and subtracts δ (δ = 1e-9 of the largest entry): features that never fire (all-zero
+// columns) give M decoupled blocks of rounding crumbs, and gonum v0.16's Dsterf panics on a block
+// below ~1e-122 (it rescales it with a wrong stride: "lapack: insufficient length of a"); the shift
+// keeps every block far above that, and removing it afterwards is exact up to rounding.
+func eigenvaluesPSD(m *mat.SymDense) (values []float64, err error) {
+	n := m.SymmetricDim()
+	largest := 0.0
+	for i := range n {
+		for j := i; j < n; j++ {
+			largest = math.Max(largest, math.Abs(m.At(i, j)))
+		}
+	}
+	if largest == 0 {
+		return make([]float64, n), nil
+	}
+	delta := 1e-9 * largest
+	shifted := mat.NewSymDense(n, nil)
+	shifted.CopySym(m)
+	for i := range n {
+		shifted.SetSym(i, i, m.At(i, i)+delta)
+	}
+	defer func() { // a panic inside gonum is an error of this computation, not of the program
+		if r := recover(); r != nil {
+			values, err = nil, fmt.Errorf("the eigen-decomposition failed: %v", r)
+		}
+	}()
+	var eig mat.EigenSym
+	if !eig.Factorize(shifted, false) {
+		return nil, fmt.Errorf("the eigen-decomposition did not converge")
+	}
+	values = eig.Values(nil)
+	for i := range values {
+		values[i] -= delta
+	}
+	return values, nil
+}
+
 // symmetricPart returns (M + Mᵀ)/2 for an n×n matrix that is symmetric up to rounding.
 func symmetricPart(m mat.Matrix, n int) *mat.SymDense {
 	out := mat.NewSymDense(n, nil)
@@ -101,12 +139,12 @@ func FrechetDistance(a, b *Gaussian) (float64, error) {
 	var tmp, middle mat.Dense
 	tmp.Mul(rootA, b.Cov)
 	middle.Mul(&tmp, rootA)
-	var eig mat.EigenSym
-	if !eig.Factorize(symmetricPart(&middle, len(a.Mean)), false) {
-		return 0, fmt.Errorf("Fréchet distance: the eigen-decomposition did not converge")
+	values, err := eigenvaluesPSD(symmetricPart(&middle, len(a.Mean)))
+	if err != nil {
+		return 0, fmt.Errorf("Fréchet distance: %w", err)
 	}
 	traceRoot := 0.0
-	for _, lambda := range eig.Values(nil) {
+	for _, lambda := range values {
 		traceRoot += math.Sqrt(math.Max(lambda, 0))
 	}
 	return d + mat.Trace(a.Cov) + mat.Trace(b.Cov) - 2*traceRoot, nil

@@ -172,3 +172,24 @@ func TestAccuracyAndConfident(t *testing.T) {
 		t.Errorf("class counts %v, want [1 1 1]", counts)
 	}
 }
+
+// A block of crumbs (entries near 1e-130, as features that almost never fire leave) made gonum's
+// EigenSym panic ("lapack: insufficient length of a") and killed a whole evaluation; eigenvaluesPSD
+// returns the eigenvalues, the crumbs' included, and FrechetDistance works on such a covariance.
+func TestEigenvaluesOfATinyBlock(t *testing.T) {
+	m := mat.NewSymDense(4, []float64{1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1e-130, 1e-130, 0, 0, 1e-130, 3e-130})
+	values, err := eigenvaluesPSD(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{0, 0, 1, 2} // the tiny block's eigenvalues (≈1e-130) are 0 to float64's precision here
+	for i, v := range values {
+		near(t, "eigenvalue", v, want[i], 1e-12)
+	}
+	g := gaussian([]float64{0, 0, 0, 0}, []float64{1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1e-130, 1e-130, 0, 0, 1e-130, 3e-130})
+	d, err := FrechetDistance(g, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "distance of a Gaussian to itself", d, 0, 1e-6)
+}
