@@ -14,6 +14,8 @@ OUT=${OUT:-runs/fid-vs-steps}
 mkdir -p "$OUT" build
 go build -o build/ddpm ./cmd/ddpm
 csv="$OUT/fid-vs-steps.csv"
+# Samples already in a store cost nothing this run: their time per image comes from the last CSV.
+[ -f "$csv" ] && cp "$csv" "$csv.prev"
 echo "sampler,steps,samples,classifier_fid,classifier_fid_stderr,confident_fraction,seconds_per_image" >"$csv"
 samplers=("ancestral beta" "ancestral posterior" "ddim beta")
 [ -n "${LEARNED:-}" ] && samplers+=("ancestral learned")
@@ -29,11 +31,17 @@ for K in $STEPS; do
     label="$1 σ²=$2"
     [ "$1" = ddim ] && label="DDIM η=0"
     [ "$2" = learned ] && label="learned Σ_θ (L_hybrid model)"
-    python3 - "$OUT/$name/eval.json" "$label" "$K" >>"$csv" <<'PY'
-import json, sys
+    python3 - "$OUT/$name/eval.json" "$label" "$K" "$csv.prev" >>"$csv" <<'PY'
+import csv, json, os, sys
 r = json.load(open(sys.argv[1]))["fid"]
+made = r.get("samples_made_this_run", r["samples"])
+seconds = r["sample_seconds_this_run"] / made if made > 0 else float("nan")
+if made == 0 and os.path.exists(sys.argv[4]):
+    for row in csv.DictReader(open(sys.argv[4])):
+        if row["sampler"] == sys.argv[2] and row["steps"] == sys.argv[3]:
+            seconds = float(row["seconds_per_image"])
 print(f'{sys.argv[2]},{sys.argv[3]},{r["samples"]},{r["classifier_fid"]:.3f},{r.get("classifier_fid_stderr", float("nan")):.3f},'
-      f'{r["confident_fraction"]:.4f},{r["sample_seconds_this_run"] / r["samples"]:.4f}')
+      f'{r["confident_fraction"]:.4f},{seconds:.4f}')
 PY
     tail -n1 "$csv"
   done

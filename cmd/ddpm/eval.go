@@ -59,6 +59,8 @@ type fidOut struct {
 	Classifier    string  `json:"classifier"`
 	TestAccuracy  float64 `json:"classifier_test_accuracy"`
 	SampleSeconds float64 `json:"sample_seconds_this_run"`
+	SamplesMade   int     `json:"samples_made_this_run"` // the rest were in the store already
+
 }
 
 func runEval(args []string) error {
@@ -367,7 +369,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	if err := ddpm.WriteImageGridPNG(filepath.Join(out, "fid-samples.png"), grid, min(64, n), tr.Spec.Dims, 0); err != nil {
 		return nil, err
 	}
-	o := &fidOut{Samples: n, Classifier: clfPath, TestAccuracy: clf.Spec.TestAccuracy, SampleSeconds: time.Since(start).Seconds()}
+	o := &fidOut{Samples: n, Classifier: clfPath, TestAccuracy: clf.Spec.TestAccuracy, SampleSeconds: time.Since(start).Seconds(), SamplesMade: n - min(made, n)}
 	testFeatures, testProbs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500)
 	if err != nil {
 		return nil, err
