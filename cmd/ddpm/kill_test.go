@@ -207,3 +207,23 @@ func TestKillAnywhereEval(t *testing.T) {
 func brief(r evalReport) string {
 	return fmt.Sprintf("bound %+v, FID %+v", *r.NLL, *r.FID)
 }
+
+// --help of every command prints its flags and exits 0 (it used to exit 1 with "flag: help
+// requested"), and no flag's placeholder is taken from backquoted text in its usage (eval's
+// -classifier showed "ddpm classifier" as its value name).
+func TestHelpExitsZero(t *testing.T) {
+	for _, command := range []string{"train", "sample", "eval", "interpolate", "classifier", "export", "info"} {
+		out, err := ddpmCommand(command, "--help").CombinedOutput()
+		if err != nil {
+			t.Errorf("ddpm %s --help: %v\n%s", command, err, out)
+			continue
+		}
+		if strings.Contains(string(out), "help requested") || !strings.Contains(string(out), "Usage of "+command) {
+			t.Errorf("ddpm %s --help printed:\n%s", command, out)
+		}
+	}
+	out, _ := ddpmCommand("eval", "--help").CombinedOutput()
+	if !strings.Contains(string(out), "-classifier string") {
+		t.Errorf("eval --help does not show -classifier with a string value:\n%s", out)
+	}
+}
