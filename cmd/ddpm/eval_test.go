@@ -1,12 +1,17 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"codeberg.org/sbinet/npyio/npy"
+	"github.com/learn-ddpm/ddpm-go/data"
 )
 
 // The shipped model and classifier, evaluated on a handful of images: the bound resumes after an
@@ -170,5 +175,60 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 	keepEarlierResults(path, &ddim, 1000)
 	if ddim.FID != nil {
 		t.Errorf("DDIM took the ancestral sampler's FID: %+v", ddim.FID)
+	}
+}
+
+// eval --samples scores images made elsewhere with the same metrics as a model's: the first 300
+// training digits, saved as a NumPy uint8 array, score exactly what the report gives for 300 real
+// training digits (the same digits), and the report ties the numbers to the file's SHA-256.
+func TestEvalSamplesFromAnotherTool(t *testing.T) {
+	dir := t.TempDir()
+	mnist, err := data.LoadMNIST("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	digits := make([][][]uint8, n)
+	for i := range digits {
+		img := mnist.Train.Image(i)
+		digits[i] = make([][]uint8, 28)
+		for y := range 28 {
+			digits[i][y] = img[y*28 : (y+1)*28]
+		}
+	}
+	path := filepath.Join(dir, "digits.npy")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.Write(f, digits); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := runEval([]string{"--samples", path, "--classifier", "../../models/mnist-classifier.ddpm", "--out", dir}); err != nil {
+		t.Fatal(err)
+	}
+	var report samplesReport
+	if raw, err := os.ReadFile(filepath.Join(dir, "eval.json")); err != nil || json.Unmarshal(raw, &report) != nil {
+		t.Fatalf("eval.json: %v", err)
+	}
+	raw, _ := os.ReadFile(path)
+	sum := sha256.Sum256(raw)
+	if report.FID == nil || report.FID.Samples != n || report.SamplesSHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("report %+v: want %d samples and the file's SHA-256", report, n)
+	}
+	if d := report.FID.ClassifierFID - report.FID.TrainVsTestFID; d > 1e-9 || d < -1e-9 {
+		t.Errorf("the FID of %d training digits through --samples is %g, the report's own for the same digits %g",
+			n, report.FID.ClassifierFID, report.FID.TrainVsTestFID)
+	}
+	if !(report.FID.Confident > 0.9) {
+		t.Errorf("real digits through --samples: %.1f%% confident, want > 90%%", 100*report.FID.Confident)
+	}
+	bad := filepath.Join(dir, "bad.npy")
+	f, _ = os.Create(bad)
+	npy.Write(f, [][]float32{{0, 300}}) //nolint:errcheck
+	f.Close()
+	if err := runEval([]string{"--samples", bad, "--out", dir}); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("a 1×2 array: error %v, want one naming the file", err)
 	}
 }

@@ -1,0 +1,131 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"codeberg.org/sbinet/npyio/npy"
+	"codeberg.org/sbinet/npyio/npz"
+)
+
+// SampleFormats says what LoadSamples reads, for help texts.
+const SampleFormats = "a NumPy .npy array (or an .npz holding one) of N×H×W, N×H×W×1 or N×1×H×W, " +
+	"uint8 (0..255) or float in [0, 1] or [-1, 1] (float data with no value below 0 is read as [0, 1]), " +
+	"or a folder of H×W PNG/JPEG images (converted to grey)"
+
+// LoadSamples reads one-channel images of height×width made by any tool (SampleFormats), and returns
+// them as float32 in [−1, 1] as the project's own samples are, with their number. Errors name the
+// file and what was found there (shape, dtype, value range).
+func LoadSamples(path string, height, width int) ([]float32, int, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("samples %s: %w", path, err)
+	}
+	if info.IsDir() {
+		im, err := LoadImageFolder(path, FolderOptions{Gray: true})
+		if err != nil {
+			return nil, 0, fmt.Errorf("samples: %w", err)
+		}
+		if im.Height != height || im.Width != width {
+			return nil, 0, fmt.Errorf("samples %s: images of %dx%d, want %dx%d", path, im.Width, im.Height, width, height)
+		}
+		return im.Scaled(0, im.N), im.N, nil
+	}
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".npy":
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, 0, fmt.Errorf("samples %s: %w", path, err)
+		}
+		defer f.Close()
+		r, err := npy.NewReader(f)
+		if err != nil {
+			return nil, 0, fmt.Errorf("samples %s: not a NumPy array: %w", path, err)
+		}
+		return readSampleArray(path, r.Header, r.Read, height, width)
+	case ".npz":
+		z, err := npz.Open(path)
+		if err != nil {
+			return nil, 0, fmt.Errorf("samples %s: not a NumPy .npz archive: %w", path, err)
+		}
+		defer z.Close()
+		keys := z.Keys()
+		if len(keys) != 1 {
+			return nil, 0, fmt.Errorf("samples %s: the archive holds %d arrays %v, want exactly one", path, len(keys), keys)
+		}
+		read := func(ptr any) error { return z.Read(keys[0], ptr) }
+		return readSampleArray(path+":"+keys[0], *z.Header(keys[0]), read, height, width)
+	default:
+		return nil, 0, fmt.Errorf("samples %s: unknown kind of file %q: want %s", path, ext, SampleFormats)
+	}
+}
+
+// readSampleArray checks an array's header (shape, dtype, C order), reads it and scales it to [−1, 1].
+func readSampleArray(name string, h npy.Header, read func(ptr any) error, height, width int) ([]float32, int, error) {
+	shape := h.Descr.Shape
+	ok := (len(shape) == 3 && shape[1] == height && shape[2] == width) ||
+		(len(shape) == 4 && shape[1] == height && shape[2] == width && shape[3] == 1) ||
+		(len(shape) == 4 && shape[1] == 1 && shape[2] == height && shape[3] == width)
+	if !ok || shape[0] < 1 {
+		return nil, 0, fmt.Errorf("samples %s: an array of shape %v, want N×%d×%d (or N×%d×%d×1, N×1×%d×%d) with N ≥ 1",
+			name, shape, height, width, height, width, height, width)
+	}
+	if h.Descr.Fortran {
+		return nil, 0, fmt.Errorf("samples %s: a Fortran-ordered array; save it in C order (numpy.ascontiguousarray)", name)
+	}
+	n := shape[0]
+	out := make([]float32, n*height*width)
+	dtype := strings.Trim(h.Descr.Type, "'\"") // the header's text, e.g. '<f4'
+	kind := strings.TrimLeft(dtype, "<>=|")
+	switch kind {
+	case "u1":
+		var pixels []uint8
+		if err := read(&pixels); err != nil {
+			return nil, 0, fmt.Errorf("samples %s: %w", name, err)
+		}
+		for i, p := range pixels {
+			out[i] = float32(p)/127.5 - 1
+		}
+		return out, n, nil
+	case "f4", "f8":
+		var values []float64
+		if kind == "f4" {
+			var f32 []float32
+			if err := read(&f32); err != nil {
+				return nil, 0, fmt.Errorf("samples %s: %w", name, err)
+			}
+			values = make([]float64, len(f32))
+			for i, v := range f32 {
+				values[i] = float64(v)
+			}
+		} else if err := read(&values); err != nil {
+			return nil, 0, fmt.Errorf("samples %s: %w", name, err)
+		}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i, v := range values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, 0, fmt.Errorf("samples %s: value %d is %v", name, i, v)
+			}
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		switch {
+		case lo >= 0 && hi <= 1: // [0, 1]
+			for i, v := range values {
+				out[i] = float32(2*v - 1)
+			}
+		case lo >= -1 && hi <= 1: // [−1, 1]
+			for i, v := range values {
+				out[i] = float32(v)
+			}
+		default:
+			return nil, 0, fmt.Errorf("samples %s: float values from %g to %g, want them in [0, 1] or [-1, 1] "+
+				"(uint8 data: save it as uint8)", name, lo, hi)
+		}
+		return out, n, nil
+	default:
+		return nil, 0, fmt.Errorf("samples %s: dtype %q, want uint8, float32 or float64", name, dtype)
+	}
+}

@@ -1,0 +1,110 @@
+package data
+
+import (
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"codeberg.org/sbinet/npyio/npy"
+	"codeberg.org/sbinet/npyio/npz"
+)
+
+// writeNpy writes v (nested slices) as a NumPy array file.
+func writeNpy(t *testing.T, path string, v any) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := npy.Write(f, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Three 2×3 images with pixel values k = 0, 51, …, 255 in each encoding LoadSamples accepts come back
+// as the same float32 values k/127.5 − 1; wrong shapes, ranges and dtypes are refused naming the
+// file and what was found.
+func TestLoadSamplesEncodings(t *testing.T) {
+	dir := t.TempDir()
+	levels := []uint8{0, 51, 102, 153, 204, 255}
+	want := make([]float32, 0, 18)
+	u8 := make([][][]uint8, 3)
+	f01 := make([][][][]float32, 3)  // N×H×W×1 in [0, 1]
+	fpm := make([][][][]float64, 3) // N×1×H×W in [−1, 1]
+	for i := range 3 {
+		u8[i] = make([][]uint8, 2)
+		f01[i] = make([][][]float32, 2)
+		fpm[i] = [][][]float64{make([][]float64, 2)}
+		for y := range 2 {
+			u8[i][y] = make([]uint8, 3)
+			f01[i][y] = make([][]float32, 3)
+			fpm[i][0][y] = make([]float64, 3)
+			for x := range 3 {
+				k := levels[(i+y*3+x)%6]
+				u8[i][y][x] = k
+				f01[i][y][x] = []float32{float32(k) / 255}
+				fpm[i][0][y][x] = float64(k)/127.5 - 1
+				want = append(want, float32(k)/127.5-1)
+			}
+		}
+	}
+	writeNpy(t, filepath.Join(dir, "u8.npy"), u8)
+	writeNpy(t, filepath.Join(dir, "f01.npy"), f01)
+	if err := npz.Write(filepath.Join(dir, "pm.npz"), map[string]any{"samples": fpm}); err != nil {
+		t.Fatal(err)
+	}
+	pngs := filepath.Join(dir, "pngs")
+	os.Mkdir(pngs, 0o755)
+	for i := range 3 {
+		img := image.NewGray(image.Rect(0, 0, 3, 2))
+		for y := range 2 {
+			for x := range 3 {
+				img.SetGray(x, y, color.Gray{Y: u8[i][y][x]})
+			}
+		}
+		writeImage(t, pngs, []string{"a.png", "b.png", "c.png"}[i], img)
+	}
+	for _, name := range []string{"u8.npy", "f01.npy", "pm.npz", "pngs"} {
+		got, n, err := LoadSamples(filepath.Join(dir, name), 2, 3)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n != 3 || len(got) != len(want) {
+			t.Fatalf("%s: %d images, %d values", name, n, len(got))
+		}
+		for i := range want {
+			if d := got[i] - want[i]; d > 1e-6 || d < -1e-6 {
+				t.Fatalf("%s: value %d is %g, want %g", name, i, got[i], want[i])
+			}
+		}
+	}
+
+	bad := map[string]struct {
+		v    any
+		want string
+	}{
+		"shape.npy":  {[][]uint8{{1, 2, 3}}, "shape [1 3]"},
+		"range.npy":  {[][][]float32{{{0, 255, 3}, {1, 2, 3}}}, "from 0 to 255"},
+		"dtype.npy":  {[][][]int16{{{0, 1, 3}, {1, 2, 3}}}, `dtype "<i2"`},
+		"wrongw.npy": {[][][]uint8{{{0, 1}, {1, 2}}}, "shape [1 2 2]"},
+	}
+	for name, c := range bad {
+		path := filepath.Join(dir, name)
+		writeNpy(t, path, c.v)
+		if _, _, err := LoadSamples(path, 2, 3); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming the file and %q", name, err, c.want)
+		}
+	}
+	two := filepath.Join(dir, "two.npz")
+	npz.Write(two, map[string]any{"a": u8, "b": u8})
+	if _, _, err := LoadSamples(two, 2, 3); err == nil || !strings.Contains(err.Error(), "2 arrays") {
+		t.Errorf("an archive of two arrays: error %v", err)
+	}
+	if _, _, err := LoadSamples(filepath.Join(dir, "x.txt"), 2, 3); err == nil || !strings.Contains(err.Error(), "x.txt") {
+		t.Errorf("a missing file: error %v", err)
+	}
+}
