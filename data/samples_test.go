@@ -33,7 +33,7 @@ func TestLoadSamplesEncodings(t *testing.T) {
 	levels := []uint8{0, 51, 102, 153, 204, 255}
 	want := make([]float32, 0, 18)
 	u8 := make([][][]uint8, 3)
-	f01 := make([][][][]float32, 3)  // N×H×W×1 in [0, 1]
+	f01 := make([][][][]float32, 3) // N×H×W×1 in [0, 1]
 	fpm := make([][][][]float64, 3) // N×1×H×W in [−1, 1]
 	for i := range 3 {
 		u8[i] = make([][]uint8, 2)

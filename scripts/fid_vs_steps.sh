@@ -30,7 +30,7 @@ for K in $STEPS; do
       --work "$OUT/$name" --out "$OUT/$name" >"$OUT/$name.log" 2>&1
     label="$1 σ²=$2"
     [ "$1" = ddim ] && label="DDIM η=0"
-    [ "$2" = learned ] && label="learned Σ_θ (L_hybrid model)"
+    [ "$2" = learned ] && label="learned variances (hybrid-loss model)"
     python3 - "$OUT/$name/eval.json" "$label" "$K" "$csv.prev" >>"$csv" <<'PY'
 import csv, json, os, sys
 r = json.load(open(sys.argv[1]))["fid"]

@@ -25,16 +25,16 @@ import (
 
 // evalReport is what `ddpm eval` writes to <out>/eval.json.
 type evalReport struct {
-	Checkpoint       string `json:"checkpoint"`
-	CheckpointSHA256 string `json:"checkpoint_sha256,omitempty"` // ties the numbers to the file
-	Step             int64  `json:"step"`
-	Variance   string  `json:"variance"`
-	Clip       bool    `json:"clip"`
-	Sampler    string  `json:"sampler"`
-	Steps      int     `json:"steps"`
-	Eta        float64 `json:"eta"`
-	NLL        *nllOut `json:"nll,omitempty"`
-	FID        *fidOut `json:"fid,omitempty"`
+	Checkpoint       string  `json:"checkpoint"`
+	CheckpointSHA256 string  `json:"checkpoint_sha256,omitempty"` // ties the numbers to the file
+	Step             int64   `json:"step"`
+	Variance         string  `json:"variance"`
+	Clip             bool    `json:"clip"`
+	Sampler          string  `json:"sampler"`
+	Steps            int     `json:"steps"`
+	Eta              float64 `json:"eta"`
+	NLL              *nllOut `json:"nll,omitempty"`
+	FID              *fidOut `json:"fid,omitempty"`
 }
 
 type nllOut struct {
