@@ -38,6 +38,24 @@ func ddpmCommand(args ...string) *exec.Cmd {
 	return cmd
 }
 
+// child is `ddpm ...` started in the background, its output kept; done receives Wait's error.
+type child struct {
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan error
+}
+
+func startDDPM(t *testing.T, args ...string) *child {
+	t.Helper()
+	c := &child{cmd: ddpmCommand(args...), done: make(chan error, 1)}
+	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.done <- c.cmd.Wait() }()
+	return c
+}
+
 // killRepeatedly starts the command again and again, SIGKILLs it after a random delay in
 // [minDelay, maxDelay) (seeded), and stops after kills kills or when a run finishes by itself; then
 // runs it once more to the end. It fails the test if a run exits with an error (a killed run's
@@ -49,26 +67,19 @@ func killRepeatedly(t *testing.T, kills int, minDelay, maxDelay time.Duration, s
 	rng := rand.New(rand.NewPCG(seed, 7))
 	last := progress()
 	for killed < kills {
-		cmd := ddpmCommand(args...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		c := startDDPM(t, args...)
 		delay := minDelay + time.Duration(rng.Float64()*float64(maxDelay-minDelay))
 		select {
-		case err := <-done:
+		case err := <-c.done:
 			if err != nil {
-				t.Fatalf("ddpm %s failed after %d kills: %v\n%s", args[0], killed, err, out.String())
+				t.Fatalf("ddpm %s failed after %d kills: %v\n%s", args[0], killed, err, c.out.String())
 			}
 			return killed, midway // finished before the kill: nothing left to interrupt
 		case <-time.After(delay):
-			if err := cmd.Process.Kill(); err != nil {
+			if err := c.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
-			<-done
+			<-c.done
 			killed++
 			if now := progress(); now > last {
 				midway, last = midway+1, now
@@ -79,6 +90,43 @@ func killRepeatedly(t *testing.T, kills int, minDelay, maxDelay time.Duration, s
 		t.Fatalf("ddpm %s after %d kills: %v\n%s", args[0], killed, err, out)
 	}
 	return killed, midway
+}
+
+// uninterrupted runs the command to its end and times it: startup is when progress (its saved work)
+// first grows, total when it exits. Kill delays are drawn from these, so that the runs are
+// interrupted during start-up and in the middle of the work, as many times as asked, on a fast
+// machine and a slow one alike.
+func uninterrupted(t *testing.T, progress func() int, args ...string) (startup, total time.Duration) {
+	t.Helper()
+	start := time.Now()
+	c := startDDPM(t, args...)
+	for {
+		select {
+		case err := <-c.done:
+			if err != nil {
+				t.Fatalf("uninterrupted run: %v\n%s", err, c.out.String())
+			}
+			total = time.Since(start)
+			if startup == 0 {
+				startup = total / 2
+			}
+			return startup, total
+		case <-time.After(10 * time.Millisecond):
+			if startup == 0 && progress() > 0 {
+				startup = time.Since(start)
+			}
+		}
+	}
+}
+
+// killDelays are the bounds of the random delays for kills kills of a run whose start-up and total
+// time are known: from half the start-up (some kills come before any work is saved) to the
+// start-up plus a (kills+2)-th of the work, so that the killed runs together do not finish it
+// (the work is sized so that a resumed run's shorter start-up does not change that). Since the
+// delays scale with the measured times, the seeded draws fall at the same places on a fast machine
+// and a slow one.
+func killDelays(startup, total time.Duration, kills int) (minDelay, maxDelay time.Duration) {
+	return startup / 2, startup + (total-startup)/time.Duration(kills+2)
 }
 
 // finalWeights reads every variable of the newest checkpoint in dir.
@@ -110,25 +158,26 @@ func TestKillAnywhereTrain(t *testing.T) {
 	}
 	dir := t.TempDir()
 	args := func(ckpt string) []string {
-		return []string{"train", "--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--steps", "5000",
+		return []string{"train", "--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--steps", "12000",
 			"--ckpt", ckpt, "--ckpt-every", "50ms", "--progress=false"}
 	}
-	whole := filepath.Join(dir, "whole")
-	if out, err := ddpmCommand(args(whole)...).CombinedOutput(); err != nil {
-		t.Fatalf("uninterrupted run: %v\n%s", err, out)
-	}
-	killedDir := filepath.Join(dir, "killed")
-	start := time.Now()
-	step := func() int {
-		latest, _ := ddpm.LatestCheckpoint(killedDir)
-		if latest == "" {
-			return 0
+	step := func(dir string) func() int {
+		return func() int {
+			latest, _ := ddpm.LatestCheckpoint(dir)
+			if latest == "" {
+				return 0
+			}
+			s, _ := ddpm.ReadCheckpointMeta(latest, nil)
+			return int(s)
 		}
-		s, _ := ddpm.ReadCheckpointMeta(latest, nil)
-		return int(s)
 	}
-	kills, midway := killRepeatedly(t, 12, 300*time.Millisecond, 2500*time.Millisecond, 1, step, args(killedDir)...)
-	t.Logf("%d kills (%d after new checkpoints) and the final run in %s", kills, midway, time.Since(start).Round(time.Millisecond))
+	whole, killedDir := filepath.Join(dir, "whole"), filepath.Join(dir, "killed")
+	startup, total := uninterrupted(t, step(whole), args(whole)...)
+	minDelay, maxDelay := killDelays(startup, total, 12)
+	start := time.Now()
+	kills, midway := killRepeatedly(t, 12, minDelay, maxDelay, 1, step(killedDir), args(killedDir)...)
+	t.Logf("uninterrupted: %s (start-up %s); %d kills (%d after new checkpoints) and the final run in %s", total.Round(time.Millisecond),
+		startup.Round(time.Millisecond), kills, midway, time.Since(start).Round(time.Millisecond))
 	if kills < 10 || midway < 3 {
 		t.Errorf("%d kills, %d of them after new checkpoints: the test did not interrupt training enough", kills, midway)
 	}
@@ -155,30 +204,32 @@ func TestKillAnywhereEval(t *testing.T) {
 	}
 	dir := t.TempDir()
 	args := func(work string) []string {
-		return []string{"eval", "--nll", "40", "--nll-batch", "4", "--fid", "40", "--fid-batch", "4", "--steps", "20",
+		return []string{"eval", "--nll", "120", "--nll-batch", "4", "--fid", "120", "--fid-batch", "4", "--steps", "20",
 			"--work", work, "--out", work}
 	}
-	whole := filepath.Join(dir, "whole")
-	if out, err := ddpmCommand(args(whole)...).CombinedOutput(); err != nil {
-		t.Fatalf("uninterrupted evaluation: %v\n%s", err, out)
-	}
-	killedDir := filepath.Join(dir, "killed")
-	start := time.Now()
-	saved := func() int { // bytes of bound progress and of samples stored so far
-		total := 0
-		files, _ := filepath.Glob(filepath.Join(killedDir, "*"))
-		for _, f := range files {
-			if strings.HasSuffix(f, ".u8") || strings.HasSuffix(f, "nll-progress.json") {
-				if info, err := os.Stat(f); err == nil {
-					total += int(info.Size())
+	saved := func(dir string) func() int { // bytes of bound progress and of samples stored so far
+		return func() int {
+			total := 0
+			files, _ := filepath.Glob(filepath.Join(dir, "*"))
+			for _, f := range files {
+				if strings.HasSuffix(f, ".u8") || strings.HasSuffix(f, "nll-progress.json") {
+					if info, err := os.Stat(f); err == nil {
+						total += int(info.Size())
+					}
 				}
 			}
+			return total
 		}
-		return total
 	}
-	kills, midway := killRepeatedly(t, 6, 1500*time.Millisecond, 5*time.Second, 2, saved, args(killedDir)...)
-	t.Logf("%d kills (%d after saved progress) and the final run in %s", kills, midway, time.Since(start).Round(time.Millisecond))
-	if kills < 4 || midway < 2 {
+	whole, killedDir := filepath.Join(dir, "whole"), filepath.Join(dir, "killed")
+	startup, total := uninterrupted(t, saved(whole), args(whole)...)
+	minDelay, maxDelay := killDelays(startup, total, 10)
+	maxDelay += maxDelay - startup // resumed evaluations start up longer (they compile the FID's graphs too)
+	start := time.Now()
+	kills, midway := killRepeatedly(t, 10, minDelay, maxDelay, 2, saved(killedDir), args(killedDir)...)
+	t.Logf("uninterrupted: %s (start-up %s); %d kills (%d after saved progress) and the final run in %s", total.Round(time.Millisecond),
+		startup.Round(time.Millisecond), kills, midway, time.Since(start).Round(time.Millisecond))
+	if kills < 8 || midway < 2 {
 		t.Errorf("%d kills, %d of them after saved progress: the test did not interrupt the evaluation enough", kills, midway)
 	}
 	read := func(work string) evalReport {
@@ -199,6 +250,7 @@ func TestKillAnywhereEval(t *testing.T) {
 	// Timings differ between the runs; everything measured must not.
 	want.NLL.Seconds, got.NLL.Seconds = 0, 0
 	want.FID.SampleSeconds, got.FID.SampleSeconds = 0, 0
+	want.FID.SamplesMade, got.FID.SamplesMade = 0, 0
 	if !reflect.DeepEqual(want.NLL, got.NLL) || !reflect.DeepEqual(want.FID, got.FID) {
 		t.Errorf("after %d kills the report differs from an uninterrupted run's:\n got %s\nwant %s", kills, brief(got), brief(want))
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,21 +24,14 @@ func TestMemoryEstimatesMatchPeakUse(t *testing.T) {
 	// The child's own high-water mark (VmHWM), polled while it runs: the rusage of a child started
 	// with vfork also counts the parent's peak, which in a long test binary is larger.
 	peak := func(args ...string) float64 {
-		cmd := ddpmCommand(args...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		c := startDDPM(t, args...)
+		status := fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid)
 		highest := 0.0
 		for {
 			select {
-			case err := <-done:
+			case err := <-c.done:
 				if err != nil {
-					t.Fatalf("ddpm %v: %v\n%s", args, err, out.String())
+					t.Fatalf("ddpm %v: %v\n%s", args, err, c.out.String())
 				}
 				return highest
 			case <-time.After(5 * time.Millisecond):
