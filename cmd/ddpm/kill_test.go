@@ -119,14 +119,38 @@ func uninterrupted(t *testing.T, progress func() int, args ...string) (startup, 
 	}
 }
 
-// killDelays are the bounds of the random delays for kills kills of a run whose start-up and total
-// time are known: from half the start-up (some kills come before any work is saved) to the
-// start-up plus a (kills+2)-th of the work, so that the killed runs together do not finish it
-// (the work is sized so that a resumed run's shorter start-up does not change that). Since the
-// delays scale with the measured times, the seeded draws fall at the same places on a fast machine
-// and a slow one.
-func killDelays(startup, total time.Duration, kills int) (minDelay, maxDelay time.Duration) {
-	return startup / 2, startup + (total-startup)/time.Duration(kills+2)
+// killPlan is a kill-anywhere run: the command for a folder, what progress it has saved there, how
+// many kills, and how many of them at least must come after saved progress grew (mid-work).
+type killPlan struct {
+	args     func(dir string) []string
+	progress func(dir string) func() int
+	kills    int
+	midway   int
+	seed     uint64
+	// window widens the delays beyond the start-up (1: a (kills+2)-th of the work; more for commands
+	// whose resumed runs start up longer than a fresh one).
+	window float64
+}
+
+// run runs the command uninterrupted in dir/whole, then killed and resumed in dir/killed, and
+// returns both folders. The delays run from half the start-up (some kills come before any work is
+// saved) to the start-up plus window times a (kills+2)-th of the work, so that the killed runs
+// together do not finish it; since they scale with the measured times, the seeded draws fall at the
+// same places on a fast machine and a slow one.
+func (p killPlan) run(t *testing.T, dir string) (whole, killed string) {
+	t.Helper()
+	whole, killed = filepath.Join(dir, "whole"), filepath.Join(dir, "killed")
+	startup, total := uninterrupted(t, p.progress(whole), p.args(whole)...)
+	work := time.Duration(p.window * float64(total-startup) / float64(p.kills+2))
+	start := time.Now()
+	kills, midway := killRepeatedly(t, p.kills, startup/2, startup+work, p.seed, p.progress(killed), p.args(killed)...)
+	t.Logf("uninterrupted: %s (start-up %s); %d kills (%d after saved progress) and the final run in %s", total.Round(time.Millisecond),
+		startup.Round(time.Millisecond), kills, midway, time.Since(start).Round(time.Millisecond))
+	if kills < p.kills-2 || midway < p.midway {
+		t.Errorf("%d kills, %d of them after saved progress: the test did not interrupt %s enough (want %d and %d)",
+			kills, midway, p.args(killed)[0], p.kills-2, p.midway)
+	}
+	return whole, killed
 }
 
 // finalWeights reads every variable of the newest checkpoint in dir.
@@ -171,24 +195,15 @@ func TestKillAnywhereTrain(t *testing.T) {
 			return int(s)
 		}
 	}
-	whole, killedDir := filepath.Join(dir, "whole"), filepath.Join(dir, "killed")
-	startup, total := uninterrupted(t, step(whole), args(whole)...)
-	minDelay, maxDelay := killDelays(startup, total, 12)
-	start := time.Now()
-	kills, midway := killRepeatedly(t, 12, minDelay, maxDelay, 1, step(killedDir), args(killedDir)...)
-	t.Logf("uninterrupted: %s (start-up %s); %d kills (%d after new checkpoints) and the final run in %s", total.Round(time.Millisecond),
-		startup.Round(time.Millisecond), kills, midway, time.Since(start).Round(time.Millisecond))
-	if kills < 10 || midway < 3 {
-		t.Errorf("%d kills, %d of them after new checkpoints: the test did not interrupt training enough", kills, midway)
-	}
+	whole, killedDir := killPlan{args: args, progress: step, kills: 12, midway: 3, seed: 1, window: 1}.run(t, dir)
 	wantStep, want := finalWeights(t, whole)
 	gotStep, got := finalWeights(t, killedDir)
 	if gotStep != wantStep || len(got) != len(want) {
-		t.Fatalf("after %d kills: step %d with %d variables, uninterrupted: step %d with %d", kills, gotStep, len(got), wantStep, len(want))
+		t.Fatalf("after the kills: step %d with %d variables, uninterrupted: step %d with %d", gotStep, len(got), wantStep, len(want))
 	}
 	for name, data := range want {
 		if !bytes.Equal(got[name], data) {
-			t.Errorf("after %d kills, variable %s differs from the uninterrupted run's", kills, name)
+			t.Errorf("after the kills, variable %s differs from the uninterrupted run's", name)
 		}
 	}
 	if stale, _ := filepath.Glob(filepath.Join(killedDir, ".*.tmp-*")); len(stale) > 0 {
@@ -221,17 +236,8 @@ func TestKillAnywhereEval(t *testing.T) {
 			return total
 		}
 	}
-	whole, killedDir := filepath.Join(dir, "whole"), filepath.Join(dir, "killed")
-	startup, total := uninterrupted(t, saved(whole), args(whole)...)
-	minDelay, maxDelay := killDelays(startup, total, 10)
-	maxDelay += maxDelay - startup // resumed evaluations start up longer (they compile the FID's graphs too)
-	start := time.Now()
-	kills, midway := killRepeatedly(t, 10, minDelay, maxDelay, 2, saved(killedDir), args(killedDir)...)
-	t.Logf("uninterrupted: %s (start-up %s); %d kills (%d after saved progress) and the final run in %s", total.Round(time.Millisecond),
-		startup.Round(time.Millisecond), kills, midway, time.Since(start).Round(time.Millisecond))
-	if kills < 8 || midway < 2 {
-		t.Errorf("%d kills, %d of them after saved progress: the test did not interrupt the evaluation enough", kills, midway)
-	}
+	// Resumed evaluations start up longer than a fresh one (they also compile the FID's graphs).
+	whole, killedDir := killPlan{args: args, progress: saved, kills: 10, midway: 2, seed: 2, window: 2}.run(t, dir)
 	read := func(work string) evalReport {
 		raw, err := os.ReadFile(filepath.Join(work, "eval.json"))
 		if err != nil {
@@ -252,7 +258,7 @@ func TestKillAnywhereEval(t *testing.T) {
 	want.FID.SampleSeconds, got.FID.SampleSeconds = 0, 0
 	want.FID.SamplesMade, got.FID.SamplesMade = 0, 0
 	if !reflect.DeepEqual(want.NLL, got.NLL) || !reflect.DeepEqual(want.FID, got.FID) {
-		t.Errorf("after %d kills the report differs from an uninterrupted run's:\n got %s\nwant %s", kills, brief(got), brief(want))
+		t.Errorf("after the kills the report differs from an uninterrupted run's:\n got %s\nwant %s", brief(got), brief(want))
 	}
 }
 
