@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -37,6 +38,20 @@ var palette = []color.Color{
 	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
 }
 
+// roundedTicks labels a marker's ticks with 6 significant digits: log ticks are computed as powers
+// of ten, and 10⁻⁵ in floating point prints as 9.999999999999999e-06.
+type roundedTicks struct{ plot.Ticker }
+
+func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := r.Ticker.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 6, 64)
+		}
+	}
+	return ticks
+}
+
 // PNG renders the plot at twice its size in points, for sharp figures on screens.
 func (p Plot) PNG() ([]byte, error) {
 	pl := plot.New()
@@ -45,11 +60,11 @@ func (p Plot) PNG() ([]byte, error) {
 	pl.Y.Label.Text = p.YLabel
 	if p.LogX {
 		pl.X.Scale = plot.LogScale{}
-		pl.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		pl.X.Tick.Marker = roundedTicks{plot.LogTicks{Prec: -1}}
 	}
 	if p.LogY {
 		pl.Y.Scale = plot.LogScale{}
-		pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		pl.Y.Tick.Marker = roundedTicks{plot.LogTicks{Prec: -1}}
 	}
 	pl.Add(plotter.NewGrid())
 	for i, s := range p.Series {

@@ -5,6 +5,8 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
 )
 
 func TestGridPlacesPixelsAndClips(t *testing.T) {
@@ -69,5 +71,20 @@ func TestGridCaptionsAndPlotEncodePNG(t *testing.T) {
 	p.Series[0].X[1] = -1
 	if _, err := p.PNG(); err == nil || !strings.Contains(err.Error(), "x[1] = -1") {
 		t.Errorf("log-x plot of -1: error %v", err)
+	}
+}
+
+// Log ticks are powers of ten computed in floating point; their labels are rounded. On the range of
+// notebook 6's plot of the bound's terms, gonum's LogTicks label 10⁻⁵ "9.999999999999999e-06".
+func TestLogTickLabelsAreRounded(t *testing.T) {
+	labels := ""
+	for _, tick := range (roundedTicks{plot.LogTicks{Prec: -1}}).Ticks(8e-7, 1.07) {
+		if strings.Contains(tick.Label, "9999") {
+			t.Errorf("tick %g labelled %q", tick.Value, tick.Label)
+		}
+		labels += tick.Label + " "
+	}
+	if !strings.Contains(labels, "1e-05") || !strings.Contains(labels, "0.0001") {
+		t.Errorf("labels %q: want 1e-05 and 0.0001 among them", labels)
 	}
 }
