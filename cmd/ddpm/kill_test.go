@@ -56,34 +56,43 @@ func startDDPM(t *testing.T, args ...string) *child {
 	return c
 }
 
-// killRepeatedly starts the command again and again, SIGKILLs it after a random delay in
-// [minDelay, maxDelay) (seeded), and stops after kills kills or when a run finishes by itself; then
-// runs it once more to the end. It fails the test if a run exits with an error (a killed run's
-// checkpoint or progress must never stop the next one). progress measures the work saved so far;
-// it returns the number of kills and how many of them came after saved progress had grown (kills
-// in the middle of the work, not only during start-up).
-func killRepeatedly(t *testing.T, kills int, minDelay, maxDelay time.Duration, seed uint64, progress func() int, args ...string) (killed, midway int) {
+// killRepeatedly starts the command again and again and SIGKILLs it after a random delay in
+// [minDelay, maxDelay) (seeded), or as soon as it has saved quota more progress than it started
+// with, whichever comes first: the quota keeps the killed runs from finishing the work however fast
+// the machine runs at that moment (the delays are drawn from timings taken under other load). It
+// stops after kills kills or when a run finishes by itself; then runs the command once more to the
+// end. It fails the test if a run exits with an error (a killed run's checkpoint or progress must
+// never stop the next one). progress measures the work saved so far; it returns the number of kills
+// and how many of them came after saved progress had grown (in the middle of the work, not only
+// during start-up).
+func killRepeatedly(t *testing.T, kills int, minDelay, maxDelay time.Duration, quota int, seed uint64, progress func() int, args ...string) (killed, midway int) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 7))
 	last := progress()
 	for killed < kills {
 		c := startDDPM(t, args...)
-		delay := minDelay + time.Duration(rng.Float64()*float64(maxDelay-minDelay))
-		select {
-		case err := <-c.done:
-			if err != nil {
-				t.Fatalf("ddpm %s failed after %d kills: %v\n%s", args[0], killed, err, c.out.String())
+		deadline := time.After(minDelay + time.Duration(rng.Float64()*float64(maxDelay-minDelay)))
+		kill := false
+		for !kill {
+			select {
+			case err := <-c.done:
+				if err != nil {
+					t.Fatalf("ddpm %s failed after %d kills: %v\n%s", args[0], killed, err, c.out.String())
+				}
+				return killed, midway // finished before the kill: nothing left to interrupt
+			case <-deadline:
+				kill = true
+			case <-time.After(10 * time.Millisecond):
+				kill = progress()-last >= quota
 			}
-			return killed, midway // finished before the kill: nothing left to interrupt
-		case <-time.After(delay):
-			if err := c.cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			<-c.done
-			killed++
-			if now := progress(); now > last {
-				midway, last = midway+1, now
-			}
+		}
+		if err := c.cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		<-c.done
+		killed++
+		if now := progress(); now > last {
+			midway, last = midway+1, now
 		}
 	}
 	if out, err := ddpmCommand(args...).CombinedOutput(); err != nil {
@@ -134,16 +143,18 @@ type killPlan struct {
 
 // run runs the command uninterrupted in dir/whole, then killed and resumed in dir/killed, and
 // returns both folders. The delays run from half the start-up (some kills come before any work is
-// saved) to the start-up plus window times a (kills+2)-th of the work, so that the killed runs
-// together do not finish it; since they scale with the measured times, the seeded draws fall at the
-// same places on a fast machine and a slow one.
+// saved) to the start-up plus window times a (kills+2)-th of the work, and a run that saves a
+// (kills+2)-th of the uninterrupted run's progress is killed at once, so that the killed runs
+// together do not finish the work; since the delays scale with the measured times, the seeded draws
+// fall at the same places on a fast machine and a slow one.
 func (p killPlan) run(t *testing.T, dir string) (whole, killed string) {
 	t.Helper()
 	whole, killed = filepath.Join(dir, "whole"), filepath.Join(dir, "killed")
 	startup, total := uninterrupted(t, p.progress(whole), p.args(whole)...)
 	work := time.Duration(p.window * float64(total-startup) / float64(p.kills+2))
+	quota := max(1, p.progress(whole)()/(p.kills+2))
 	start := time.Now()
-	kills, midway := killRepeatedly(t, p.kills, startup/2, startup+work, p.seed, p.progress(killed), p.args(killed)...)
+	kills, midway := killRepeatedly(t, p.kills, startup/2, startup+work, quota, p.seed, p.progress(killed), p.args(killed)...)
 	t.Logf("uninterrupted: %s (start-up %s); %d kills (%d after saved progress) and the final run in %s", total.Round(time.Millisecond),
 		startup.Round(time.Millisecond), kills, midway, time.Since(start).Round(time.Millisecond))
 	if kills < p.kills-2 || midway < p.midway {
