@@ -65,7 +65,6 @@ type fidOut struct {
 	TestAccuracy  float64 `json:"classifier_test_accuracy"`
 	SampleSeconds float64 `json:"sample_seconds_this_run"`
 	SamplesMade   int     `json:"samples_made_this_run"` // the rest were in the store already
-
 }
 
 func runEval(args []string) error {

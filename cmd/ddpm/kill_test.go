@@ -56,6 +56,23 @@ func startDDPM(t *testing.T, args ...string) *child {
 	return c
 }
 
+// waitPolling waits for the child to exit, calling poll every interval meanwhile, and fails the test
+// if it exits with an error.
+func (c *child) waitPolling(t *testing.T, every time.Duration, poll func()) {
+	t.Helper()
+	for {
+		select {
+		case err := <-c.done:
+			if err != nil {
+				t.Fatalf("ddpm %v: %v\n%s", c.cmd.Args[1:], err, c.out.String())
+			}
+			return
+		case <-time.After(every):
+			poll()
+		}
+	}
+}
+
 // killRepeatedly starts the command again and again and SIGKILLs it after a random delay in
 // [minDelay, maxDelay) (seeded), or as soon as it has saved quota more progress than it started
 // with, whichever comes first: the quota keeps the killed runs from finishing the work however fast
@@ -108,24 +125,16 @@ func killRepeatedly(t *testing.T, kills int, minDelay, maxDelay time.Duration, q
 func uninterrupted(t *testing.T, progress func() int, args ...string) (startup, total time.Duration) {
 	t.Helper()
 	start := time.Now()
-	c := startDDPM(t, args...)
-	for {
-		select {
-		case err := <-c.done:
-			if err != nil {
-				t.Fatalf("uninterrupted run: %v\n%s", err, c.out.String())
-			}
-			total = time.Since(start)
-			if startup == 0 {
-				startup = total / 2
-			}
-			return startup, total
-		case <-time.After(10 * time.Millisecond):
-			if startup == 0 && progress() > 0 {
-				startup = time.Since(start)
-			}
+	startDDPM(t, args...).waitPolling(t, 10*time.Millisecond, func() {
+		if startup == 0 && progress() > 0 {
+			startup = time.Since(start)
 		}
+	})
+	total = time.Since(start)
+	if startup == 0 {
+		startup = total / 2
 	}
+	return startup, total
 }
 
 // killPlan is a kill-anywhere run: the command for a folder, what progress it has saved there, how

@@ -27,17 +27,8 @@ func TestMemoryEstimatesMatchPeakUse(t *testing.T) {
 		c := startDDPM(t, args...)
 		status := fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid)
 		highest := 0.0
-		for {
-			select {
-			case err := <-c.done:
-				if err != nil {
-					t.Fatalf("ddpm %v: %v\n%s", args, err, c.out.String())
-				}
-				return highest
-			case <-time.After(5 * time.Millisecond):
-				highest = max(highest, vmHWM(status))
-			}
-		}
+		c.waitPolling(t, 5*time.Millisecond, func() { highest = max(highest, vmHWM(status)) })
+		return highest
 	}
 	for _, batch := range []int{32, 256} {
 		spec := ddpm.RunSpec{Model: ddpm.ModelUNet, UNet: &mnist, T: ddpm.PaperT, Dims: []int{28, 28, 1}, BatchSize: batch}
