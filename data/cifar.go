@@ -84,6 +84,9 @@ func planarToInterleaved(dst, planes []uint8) {
 	}
 }
 
+// CIFAR10Classes names CIFAR-10's labels 0..9 (batches.meta.txt of the binary version).
+var CIFAR10Classes = []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
+
 // LoadCIFAR10 reads the five training batches and the test batch from dir, or from its
 // cifar-10-batches-bin subfolder when dir is where the archive was unpacked.
 func LoadCIFAR10(dir string) (train *Images, trainLabels []uint8, test *Images, testLabels []uint8, err error) {

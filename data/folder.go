@@ -41,6 +41,47 @@ func LoadImageFolder(dir string, opts FolderOptions) (*Images, error) {
 	if err != nil {
 		return nil, err
 	}
+	return loadImages(dir, names, opts)
+}
+
+// LoadClassFolders reads a labelled image folder in the ImageFolder convention (torchvision's):
+// one subfolder per class, named after it, holding that class's PNG and JPEG images. Classes are the
+// subfolders in sorted order (label i is classes[i]); images are read as LoadImageFolder reads
+// them, class by class. Files directly in dir are ignored.
+func LoadClassFolders(dir string, opts FolderOptions) (im *Images, labels []int, classes []string, err error) {
+	if opts.Resize < 0 {
+		return nil, nil, nil, fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("image folder: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		inClass, err := listImages(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("class %q: %w", e.Name(), err)
+		}
+		for _, name := range inClass {
+			names = append(names, filepath.Join(e.Name(), name))
+			labels = append(labels, len(classes))
+		}
+		classes = append(classes, e.Name())
+	}
+	if len(classes) == 0 {
+		return nil, nil, nil, fmt.Errorf("image folder %s has no class subfolders: labelled images go in one subfolder per class (%s/<class>/*.png)", dir, dir)
+	}
+	if im, err = loadImages(dir, names, opts); err != nil {
+		return nil, nil, nil, err
+	}
+	return im, labels, classes, nil
+}
+
+// loadImages reads the images dir/names[i] into one Images.
+func loadImages(dir string, names []string, opts FolderOptions) (*Images, error) {
 	// First pass over the headers only: it finds corrupt files and mixed sizes without decoding.
 	width, height, err := commonSize(dir, names, opts.Resize == 0)
 	if err != nil {

@@ -212,3 +212,42 @@ func TestLoadImageFolderErrors(t *testing.T) {
 		t.Error("negative resize: no error")
 	}
 }
+
+func TestLoadClassFolders(t *testing.T) {
+	dir := t.TempDir()
+	// Classes in sorted order whatever the creation order; each image's grey level says its class.
+	for class, level := range map[string]uint8{"dog": 100, "cat": 50, "zebra": 150} {
+		os.Mkdir(filepath.Join(dir, class), 0o755)
+		writeImage(t, filepath.Join(dir, class), "1.png", uniform(3, 2, color.Gray{Y: level}))
+		if class != "zebra" {
+			writeImage(t, filepath.Join(dir, class), "2.png", uniform(3, 2, color.Gray{Y: level + 1}))
+		}
+	}
+	writeImage(t, dir, "stray.png", uniform(3, 2, color.Gray{Y: 7})) // not in a class: ignored
+	im, labels, classes, err := LoadClassFolders(dir, FolderOptions{Gray: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(classes, ",") != "cat,dog,zebra" {
+		t.Fatalf("classes %v, want [cat dog zebra]", classes)
+	}
+	wantLabels, wantLevels := []int{0, 0, 1, 1, 2}, []uint8{50, 51, 100, 101, 150}
+	if im.N != 5 || len(labels) != 5 {
+		t.Fatalf("%d images and %d labels, want 5", im.N, len(labels))
+	}
+	for i := range 5 {
+		if labels[i] != wantLabels[i] || im.Image(i)[0] != wantLevels[i] {
+			t.Errorf("image %d: label %d, grey %d; want label %d, grey %d", i, labels[i], im.Image(i)[0], wantLabels[i], wantLevels[i])
+		}
+	}
+
+	os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	if _, _, _, err := LoadClassFolders(dir, FolderOptions{}); err == nil || !strings.Contains(err.Error(), `class "empty"`) {
+		t.Errorf("an empty class folder: error %v, want one naming class \"empty\"", err)
+	}
+	flat := t.TempDir()
+	writeImage(t, flat, "a.png", uniform(3, 2, color.Gray{Y: 1}))
+	if _, _, _, err := LoadClassFolders(flat, FolderOptions{}); err == nil || !strings.Contains(err.Error(), "no class subfolders") {
+		t.Errorf("a folder without subfolders: error %v, want one saying it has no class subfolders", err)
+	}
+}

@@ -19,6 +19,8 @@ type ArrayDataset struct {
 	data        []float32
 	exampleDims []int
 	n, size     int
+	labels      []int32 // class labels, or nil (SetLabels)
+	numClasses  int
 	BatchSize   int
 	Seed        uint64
 
@@ -43,6 +45,30 @@ func NewArrayDataset(name string, data []float32, exampleDims []int, batchSize i
 	return &ArrayDataset{name: name, data: data, exampleDims: exampleDims, n: n, size: size, BatchSize: batchSize, Seed: seed, permEpoch: -1}, nil
 }
 
+// SetLabels attaches a class label in 0..numClasses−1 to each example (for a class-conditional
+// model): batches then carry their labels as a second input. Errors name the first bad label.
+func (d *ArrayDataset) SetLabels(labels []int, numClasses int) error {
+	if len(labels) != d.n {
+		return fmt.Errorf("dataset %s: %d labels for %d examples", d.name, len(labels), d.n)
+	}
+	if numClasses < 1 {
+		return fmt.Errorf("dataset %s: %d classes, want at least 1", d.name, numClasses)
+	}
+	d.labels = make([]int32, d.n)
+	for i, c := range labels {
+		if c < 0 || c >= numClasses {
+			d.labels = nil
+			return fmt.Errorf("dataset %s: example %d has label %d, want 0..%d", d.name, i, c, numClasses-1)
+		}
+		d.labels[i] = int32(c)
+	}
+	d.numClasses = numClasses
+	return nil
+}
+
+// NumClasses is the number of classes of the labels, 0 without labels.
+func (d *ArrayDataset) NumClasses() int { return d.numClasses }
+
 // Name implements train.Dataset.
 func (d *ArrayDataset) Name() string { return d.name }
 
@@ -60,24 +86,44 @@ func (d *ArrayDataset) SeekStep(step int64) { d.step = step }
 
 // Batch returns the batch of the given step as a [BatchSize, exampleDims...] slice.
 func (d *ArrayDataset) Batch(step int64) []float32 {
+	out := make([]float32, d.BatchSize*d.size)
+	for j, k := range d.batchIndices(step) {
+		copy(out[j*d.size:(j+1)*d.size], d.data[k*d.size:(k+1)*d.size])
+	}
+	return out
+}
+
+// BatchLabels returns the labels of the batch of the given step (nil without labels).
+func (d *ArrayDataset) BatchLabels(step int64) []int32 {
+	if d.labels == nil {
+		return nil
+	}
+	out := make([]int32, d.BatchSize)
+	for j, k := range d.batchIndices(step) {
+		out[j] = d.labels[k]
+	}
+	return out
+}
+
+// batchIndices are the examples of the batch of the given step.
+func (d *ArrayDataset) batchIndices(step int64) []int {
 	perEpoch := int64(d.StepsPerEpoch())
 	epoch, i := step/perEpoch, int(step%perEpoch)
 	if epoch != d.permEpoch {
 		d.perm = rand.New(rand.NewPCG(d.Seed, uint64(epoch))).Perm(d.n)
 		d.permEpoch = epoch
 	}
-	out := make([]float32, d.BatchSize*d.size)
-	for j := 0; j < d.BatchSize; j++ {
-		k := d.perm[i*d.BatchSize+j]
-		copy(out[j*d.size:(j+1)*d.size], d.data[k*d.size:(k+1)*d.size])
-	}
-	return out
+	return d.perm[i*d.BatchSize : (i+1)*d.BatchSize]
 }
 
 // Yield implements train.Dataset. It never ends: the training loop decides the number of steps.
 func (d *ArrayDataset) Yield() (spec any, inputs []*tensors.Tensor, labels []*tensors.Tensor, err error) {
-	batch := d.Batch(d.step)
+	batch, y := d.Batch(d.step), d.BatchLabels(d.step)
 	d.step++
 	dims := append([]int{d.BatchSize}, d.exampleDims...)
-	return nil, []*tensors.Tensor{tensors.FromFlatDataAndDimensions(batch, dims...)}, nil, nil
+	inputs = []*tensors.Tensor{tensors.FromFlatDataAndDimensions(batch, dims...)}
+	if y != nil {
+		inputs = append(inputs, tensors.FromFlatDataAndDimensions(y, d.BatchSize))
+	}
+	return nil, inputs, nil, nil
 }

@@ -13,9 +13,13 @@ import (
 type EpsModel func(ctx *context.Context, xt, t *Node) *Node
 
 // UNetModel adapts a U-Net configuration to an EpsModel, with its variables under scope "unet".
-func UNetModel(cfg UNetConfig) EpsModel {
-	return func(ctx *context.Context, xt, t *Node) *Node {
-		return UNet(ctx.In("unet"), cfg, xt, t)
+// A class-conditional configuration is given "no label".
+func UNetModel(cfg UNetConfig) EpsModel { return UNetConditionalModel(cfg).Unconditional() }
+
+// UNetConditionalModel adapts a U-Net configuration to a ConditionalModel (scope "unet").
+func UNetConditionalModel(cfg UNetConfig) ConditionalModel {
+	return func(ctx *context.Context, xt, t, y *Node) *Node {
+		return UNetConditional(ctx.In("unet"), cfg, xt, t, y)
 	}
 }
 

@@ -3,6 +3,7 @@ package ddpm
 import (
 	"fmt"
 
+	"github.com/gomlx/exceptions"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
@@ -17,6 +18,9 @@ type MLPConfig struct {
 	TimeEmbed int `json:"time_embed"` // size of the sinusoidal time embedding
 	// LearnSigma doubles the output: ε_θ, then v of the learned variances (learnsigma.go).
 	LearnSigma bool `json:"learn_sigma,omitempty"`
+	// NumClasses > 0 makes the MLP class-conditional: a learned embedding of the label (TimeEmbed
+	// wide, one more row for "no label") joins the input.
+	NumClasses int `json:"num_classes,omitempty"`
 }
 
 // DefaultMLPConfig suits the 2-D toy sets.
@@ -33,17 +37,29 @@ func (c MLPConfig) Validate() error {
 		return fmt.Errorf("MLP layers %d: it must be >= 1", c.Layers)
 	case c.TimeEmbed < 2:
 		return fmt.Errorf("MLP time embedding %d: it must be >= 2", c.TimeEmbed)
+	case c.NumClasses < 0:
+		return fmt.Errorf("MLP classes %d: it must be >= 0 (0: unconditional)", c.NumClasses)
 	}
 	return nil
 }
 
 // MLPModel returns ε_θ(x_t, t) (and v, with LearnSigma) for points x_t [batch, Dim], with variables
-// under scope "mlp".
-func MLPModel(cfg MLPConfig) EpsModel {
-	return func(ctx *context.Context, xt, t *Node) *Node {
+// under scope "mlp". A class-conditional configuration is given "no label".
+func MLPModel(cfg MLPConfig) EpsModel { return MLPConditional(cfg).Unconditional() }
+
+// MLPConditional is MLPModel given class labels (see ConditionalModel); the labels must be nil for
+// an unconditional configuration.
+func MLPConditional(cfg MLPConfig) ConditionalModel {
+	return func(ctx *context.Context, xt, t, y *Node) *Node {
 		ctx = ctx.In("mlp")
 		temb := TimestepEmbedding(t, cfg.TimeEmbed)
 		h := Concatenate([]*Node{xt, temb}, -1)
+		switch {
+		case cfg.NumClasses > 0:
+			h = Concatenate([]*Node{h, labelEmbedding(ctx, xt.Graph(), y, xt.Shape().Dimensions[0], cfg.NumClasses, cfg.TimeEmbed)}, -1)
+		case y != nil:
+			exceptions.Panicf("MLP: class labels given to an unconditional MLP (NumClasses = 0)")
+		}
 		for i := range cfg.Layers {
 			h = activations.Swish(Dense(ctx.Inf("dense_%d", i), h, cfg.Hidden))
 		}

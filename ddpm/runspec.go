@@ -3,7 +3,11 @@ package ddpm
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -28,6 +32,11 @@ type RunSpec struct {
 	Steps     int             `json:"steps"`
 	Seed      uint64          `json:"seed"`
 	Optimizer OptimizerConfig `json:"optimizer"`
+
+	// ClassNames names the classes of a class-conditional model (label i is ClassNames[i]);
+	// PUncond is the probability with which training replaced a label by "no label".
+	ClassNames []string `json:"class_names,omitempty"`
+	PUncond    float64  `json:"p_uncond,omitempty"`
 }
 
 // BuildSchedule returns the run's noise schedule.
@@ -38,7 +47,53 @@ func (r *RunSpec) LearnsSigma() bool {
 	return (r.UNet != nil && r.UNet.LearnSigma) || (r.MLP != nil && r.MLP.LearnSigma)
 }
 
-// BuildModel returns the run's noise predictor.
+// NumClasses is the number of classes of a class-conditional model, 0 for an unconditional one.
+func (r *RunSpec) NumClasses() int {
+	switch {
+	case r.UNet != nil:
+		return r.UNet.NumClasses
+	case r.MLP != nil:
+		return r.MLP.NumClasses
+	}
+	return 0
+}
+
+// ClassLabel returns the label of a class given by name or by number, or an error naming the valid
+// ones.
+func (r *RunSpec) ClassLabel(class string) (int, error) {
+	k := r.NumClasses()
+	if k == 0 {
+		return 0, fmt.Errorf("class %q: the model is not class-conditional (it was trained without class labels)", class)
+	}
+	if i := slices.Index(r.ClassNames, class); i >= 0 {
+		return i, nil
+	}
+	if i, err := strconv.Atoi(class); err == nil && i >= 0 && i < k {
+		return i, nil
+	}
+	names := r.ClassNames
+	if len(names) == 0 {
+		names = []string{fmt.Sprintf("0..%d", k-1)}
+	}
+	return 0, fmt.Errorf("class %q is not one of the model's %d classes: %s (or their numbers 0..%d)", class, k, strings.Join(names, ", "), k-1)
+}
+
+// BuildConditional returns the run's class-conditional noise predictor, or nil for an
+// unconditional model.
+func (r *RunSpec) BuildConditional() (ConditionalModel, error) {
+	if r.NumClasses() == 0 {
+		return nil, nil
+	}
+	if _, err := r.BuildModel(); err != nil { // validates the configuration
+		return nil, err
+	}
+	if r.UNet != nil {
+		return UNetConditionalModel(*r.UNet), nil
+	}
+	return MLPConditional(*r.MLP), nil
+}
+
+// BuildModel returns the run's noise predictor (given "no label" for a class-conditional model).
 func (r *RunSpec) BuildModel() (EpsModel, error) {
 	switch r.Model {
 	case ModelUNet:
@@ -70,7 +125,17 @@ type Trained struct {
 	Path     string
 	Schedule *Schedule
 	Model    EpsModel
+	Cond     ConditionalModel // nil for an unconditional model
 	Ctx      *context.Context
+}
+
+// NewSampler prepares sampling from the trained model on sched (its own schedule, or a respacing of
+// it): a conditional sampler for a class-conditional model.
+func (tr *Trained) NewSampler(backend backends.Backend, sched *Schedule, cfg SamplerConfig) (*Sampler, error) {
+	if tr.Cond != nil {
+		return NewConditionalSampler(backend, tr.Ctx, sched, tr.Cond, tr.Spec.NumClasses(), cfg)
+	}
+	return NewSampler(backend, tr.Ctx, sched, tr.Model, cfg)
 }
 
 // ResolveCheckpoint returns path itself for a file, or the newest checkpoint for a folder.
@@ -114,6 +179,12 @@ func LoadTrained(path string) (*Trained, error) {
 	}
 	if tr.Model, err = tr.Spec.BuildModel(); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if tr.Cond, err = tr.Spec.BuildConditional(); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if n := len(tr.Spec.ClassNames); n != 0 && n != tr.Spec.NumClasses() {
+		return nil, fmt.Errorf("checkpoint %s: %d class names for a model of %d classes", path, n, tr.Spec.NumClasses())
 	}
 	if tr.Ctx, err = EMAContext(ctx); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)

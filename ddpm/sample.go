@@ -27,6 +27,9 @@ type SamplerConfig struct {
 	ClipX0   bool    // clip the implied x̂_0 to [−1, 1] and step with the posterior mean (or, for DDIM, from it)
 	DDIM     bool    // DDIM's update (Song, Meng and Ermon 2021) instead of Algorithm 2
 	Eta      float64 // DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance β̃_t
+	// Guidance is classifier-free guidance's w ≥ 0 for a class-conditional model (condition.go):
+	// ε̃ = (1 + w) ε_θ(x_t, t, c) − w ε_θ(x_t, t, ∅). 0 is plain conditional sampling.
+	Guidance float64
 }
 
 // Validate names a bad option.
@@ -40,6 +43,9 @@ func (c SamplerConfig) Validate() error {
 	}
 	if c.Eta != 0 && !c.DDIM {
 		return fmt.Errorf("eta %g is DDIM's: it needs the DDIM sampler", c.Eta)
+	}
+	if !(c.Guidance >= 0 && c.Guidance <= 1e6) {
+		return fmt.Errorf("guidance weight %g: it must be >= 0 (0: no guidance)", c.Guidance)
 	}
 	return nil
 }
@@ -74,31 +80,62 @@ func (s *Schedule) ReverseStep(xt, t, out, z *Node, cfg SamplerConfig) (xPrev, x
 
 // Sampler runs Algorithm 2 (or DDIM) with a model: one compiled graph per step, looped over t on the
 // host. On a respaced schedule (Schedule.Respace) it takes the schedule's K steps, and the model sees
-// the time steps it was trained with.
+// the time steps it was trained with. A conditional sampler (NewConditionalSampler) also takes a
+// class label per sample.
 type Sampler struct {
-	Schedule *Schedule
-	Model    EpsModel
-	Config   SamplerConfig
-	exec     *context.Exec
-	backend  backends.Backend
-	ctx      *context.Context
-	encode   *context.Exec // DDIM inversion, compiled on first use (ddim.go)
+	Schedule   *Schedule
+	Model      EpsModel // for a conditional sampler, the model given "no label" (used by Encode)
+	Config     SamplerConfig
+	cond       ConditionalModel
+	numClasses int
+	exec       *context.Exec
+	backend    backends.Backend
+	ctx        *context.Context
+	encode     *context.Exec // DDIM inversion, compiled on first use (ddim.go)
 }
 
 // NewSampler prepares sampling (Algorithm 2, or DDIM if cfg.DDIM) with model's weights in ctx (for a trained U-Net, call
 // UseEMAWeights first, as the paper samples with the EMA weights).
 func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, cfg SamplerConfig) (*Sampler, error) {
+	if cfg.Guidance != 0 {
+		return nil, fmt.Errorf("guidance weight %g: guidance needs a class-conditional model", cfg.Guidance)
+	}
+	return newSampler(backend, ctx, sched, model, nil, 0, cfg)
+}
+
+// NewConditionalSampler prepares sampling from a class-conditional model of numClasses classes,
+// with classifier-free guidance when cfg.Guidance > 0: SampleOptions.Labels then gives each
+// sample's class.
+func NewConditionalSampler(backend backends.Backend, ctx *context.Context, sched *Schedule, cond ConditionalModel, numClasses int, cfg SamplerConfig) (*Sampler, error) {
+	if numClasses < 1 {
+		return nil, fmt.Errorf("conditional sampler: %d classes, want at least 1", numClasses)
+	}
+	return newSampler(backend, ctx, sched, cond.Unconditional(), cond, numClasses, cfg)
+}
+
+func newSampler(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, cond ConditionalModel, numClasses int, cfg SamplerConfig) (*Sampler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Sampler{Schedule: sched, Model: model, Config: cfg, backend: backend, ctx: ctx.Reuse()}
-	exec, err := context.NewExec(backend, s.ctx, func(ctx *context.Context, xt, t, z *Node) (*Node, *Node) {
+	s := &Sampler{Schedule: sched, Model: model, Config: cfg, cond: cond, numClasses: numClasses, backend: backend, ctx: ctx.Reuse()}
+	exec, err := context.NewExec(backend, s.ctx, func(ctx *context.Context, in []*Node) []*Node {
+		xt, t, z := in[0], in[1], in[2]
 		ctx.SetTraining(xt.Graph(), false) // no dropout
-		out := model(ctx, xt, sched.ModelTime(t))
-		if cfg.DDIM {
-			return sched.DDIMStep(xt, t, out, z, cfg.Eta, cfg.ClipX0)
+		eps := model
+		switch {
+		case cond != nil && cfg.Guidance == 0:
+			eps = cond.Given(in[3])
+		case cond != nil:
+			eps = cond.Guided(in[3], numClasses, cfg.Guidance)
 		}
-		return sched.ReverseStep(xt, t, out, z, cfg)
+		out := eps(ctx, xt, sched.ModelTime(t))
+		var xPrev, x0Hat *Node
+		if cfg.DDIM {
+			xPrev, x0Hat = sched.DDIMStep(xt, t, out, z, cfg.Eta, cfg.ClipX0)
+		} else {
+			xPrev, x0Hat = sched.ReverseStep(xt, t, out, z, cfg)
+		}
+		return []*Node{xPrev, x0Hat}
 	})
 	if err != nil {
 		return nil, err
@@ -106,6 +143,9 @@ func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	s.exec = exec
 	return s, nil
 }
+
+// NumClasses is the number of classes of a conditional sampler's model, 0 for an unconditional one.
+func (s *Sampler) NumClasses() int { return s.numClasses }
 
 // SampleOptions control one call of Sample. Time steps (RecordX0At, RecordXtAt, StartT) count the
 // sampler's schedule: on a respaced schedule they are its steps k = 1..K, not the model's t.
@@ -120,6 +160,9 @@ type SampleOptions struct {
 	StartT int
 	// Progress, when not nil, is called after each step with the step just taken.
 	Progress func(t int)
+	// Labels gives each sample's class for a conditional sampler (NumClasses means "no label");
+	// nil asks for no label for all. An unconditional sampler refuses labels.
+	Labels []int
 }
 
 // SampleResult holds the samples x_0 and what was recorded along the chain, each [N, Dims...] flat.
@@ -137,6 +180,25 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 	}
 	if opts.N < 1 || size < 1 {
 		return nil, fmt.Errorf("sample: need N >= 1 samples of a non-empty shape, got N=%d, dims %v", opts.N, opts.Dims)
+	}
+	var labels *tensors.Tensor
+	switch {
+	case s.cond == nil && opts.Labels != nil:
+		return nil, fmt.Errorf("sample: class labels given to an unconditional model")
+	case s.cond != nil && opts.Labels == nil:
+		labels = tensors.FromFlatDataAndDimensions(slices.Repeat([]int32{int32(s.numClasses)}, opts.N), opts.N)
+	case s.cond != nil:
+		if len(opts.Labels) != opts.N {
+			return nil, fmt.Errorf("sample: %d class labels for %d samples", len(opts.Labels), opts.N)
+		}
+		if err := CheckLabels(opts.Labels, s.numClasses); err != nil {
+			return nil, fmt.Errorf("sample: %w", err)
+		}
+		y := make([]int32, opts.N)
+		for i, c := range opts.Labels {
+			y[i] = int32(c)
+		}
+		labels = tensors.FromFlatDataAndDimensions(y, opts.N)
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
 	normal := func() []float32 {
@@ -166,7 +228,11 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		if slices.Contains(opts.RecordXtAt, t) {
 			res.Xts[t] = tensors.MustCopyFlatData[float32](x)
 		}
-		out, err := s.exec.Exec(x, StepTensor(opts.N, t), tensors.FromFlatDataAndDimensions(normal(), dims...))
+		in := []any{x, StepTensor(opts.N, t), tensors.FromFlatDataAndDimensions(normal(), dims...)}
+		if labels != nil {
+			in = append(in, labels)
+		}
+		out, err := s.exec.Exec(in...)
 		if err != nil {
 			return nil, fmt.Errorf("sample: step t=%d: %w", t, err)
 		}

@@ -37,6 +37,13 @@ type TrainConfig struct {
 	OnStep      func(step int, loss float64) // e.g. to record the loss curve
 	Stop        func() bool                  // polled after each step: true saves a checkpoint and returns ErrStopped
 	Meta        any                          // description saved in checkpoints (model, schedule, data)
+
+	// Conditional is the class-conditional form of the model, required when the dataset has labels
+	// (ArrayDataset.SetLabels): each label is replaced by "no label" with probability PUncond and
+	// the loss is that of Conditional.Given(labels). The sample grids then show the classes in turn,
+	// with GridSampler.Guidance.
+	Conditional ConditionalModel
+	PUncond     float64
 }
 
 // ErrStopped is returned by Train when TrainConfig.Stop asked it to stop (a checkpoint was saved).
@@ -97,6 +104,15 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			res.Checkpoint = latest
 		}
 	}
+	if (ds.NumClasses() > 0) != (cfg.Conditional != nil) {
+		if cfg.Conditional == nil {
+			return nil, fmt.Errorf("dataset %s has class labels, but the model is not class-conditional", ds.Name())
+		}
+		return nil, fmt.Errorf("a class-conditional model needs labelled data: dataset %s has no labels", ds.Name())
+	}
+	if !(cfg.PUncond >= 0 && cfg.PUncond <= 1) {
+		return nil, fmt.Errorf("p_uncond %g: the probability of dropping a label must be in [0, 1]", cfg.PUncond)
+	}
 	if res.Checkpoint == "" {
 		ctx.SetParam(context.ParamInitialSeed, int64(cfg.Seed))
 		if err := ctx.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
@@ -111,7 +127,11 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 
 	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
-		return []*Node{sched.SimpleLoss(ctx, model, inputs[0])}
+		m := model
+		if cfg.Conditional != nil {
+			m = cfg.Conditional.Given(DropLabels(ctx, inputs[1], ds.NumClasses(), cfg.PUncond))
+		}
+		return []*Node{sched.SimpleLoss(ctx, m, inputs[0])}
 	}
 	lossFn := func(_, predictions []*Node) *Node { return predictions[0] }
 	trainer := train.NewTrainer(backend, ctx, modelFn, lossFn, opt, nil, nil)
@@ -149,7 +169,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			cfg.OnStep(step, float64(loss))
 		}
 		if cfg.SampleEvery > 0 && cfg.CheckpointDir != "" && step%cfg.SampleEvery == 0 {
-			if err := grids.write(backend, ctx, sched, model, step, cfg); err != nil {
+			if err := grids.write(backend, ctx, sched, model, ds.NumClasses(), step, cfg); err != nil {
 				return err
 			}
 		}
@@ -188,15 +208,21 @@ type trainingGrids struct {
 }
 
 // write samples a grid with the current EMA weights (fixed seed, so grids from different steps are
-// comparable) and writes it atomically as samples/step-NNNNNNNNN.png.
-func (tg *trainingGrids) write(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, step int, cfg TrainConfig) error {
+// comparable) and writes it atomically as samples/step-NNNNNNNNN.png. A conditional model's grid asks
+// for the classes in turn.
+func (tg *trainingGrids) write(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, numClasses, step int, cfg TrainConfig) error {
 	emaCtx, err := EMAContext(ctx)
 	if err != nil {
 		return err
 	}
 	if tg.sampler == nil {
 		tg.emaCtx = emaCtx
-		if tg.sampler, err = NewSampler(backend, emaCtx, sched, model, cfg.GridSampler); err != nil {
+		if cfg.Conditional != nil {
+			tg.sampler, err = NewConditionalSampler(backend, emaCtx, sched, cfg.Conditional, numClasses, cfg.GridSampler)
+		} else {
+			tg.sampler, err = NewSampler(backend, emaCtx, sched, model, cfg.GridSampler)
+		}
+		if err != nil {
 			return err
 		}
 	} else {
@@ -214,7 +240,14 @@ func (tg *trainingGrids) write(backend backends.Backend, ctx *context.Context, s
 			}
 		}
 	}
-	res, err := tg.sampler.Sample(SampleOptions{N: cfg.SampleN, Dims: cfg.SampleDims, Seed: cfg.Seed})
+	opts := SampleOptions{N: cfg.SampleN, Dims: cfg.SampleDims, Seed: cfg.Seed}
+	if numClasses > 0 {
+		opts.Labels = make([]int, cfg.SampleN)
+		for i := range opts.Labels {
+			opts.Labels[i] = i % numClasses
+		}
+	}
+	res, err := tg.sampler.Sample(opts)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,9 @@ type UNetConfig struct {
 	MaxGroups       int     `json:"max_groups"`       // GroupNorm groups: 32 in the paper, fewer where a layer has fewer channels
 	// LearnSigma doubles the output channels: ε_θ, then v of the learned variances (learnsigma.go).
 	LearnSigma bool `json:"learn_sigma,omitempty"`
+	// NumClasses > 0 makes the U-Net class-conditional (condition.go): a learned embedding of the
+	// label, with one more row for "no label", is added to the time embedding.
+	NumClasses int `json:"num_classes,omitempty"`
 }
 
 // PaperCIFAR10Config is the paper's CIFAR-10 model (35.7M parameters): ch = 128, four levels
@@ -66,6 +69,8 @@ func (c UNetConfig) Validate() error {
 		return fmt.Errorf("U-Net Dropout=%g: it must be in [0, 1)", c.Dropout)
 	case c.MaxGroups < 1:
 		return fmt.Errorf("U-Net MaxGroups=%d (GroupNorm groups): it must be >= 1", c.MaxGroups)
+	case c.NumClasses < 0:
+		return fmt.Errorf("U-Net NumClasses=%d: it must be >= 0 (0: unconditional)", c.NumClasses)
 	}
 	for i, m := range c.ChannelMult {
 		if m < 1 {
@@ -105,8 +110,17 @@ func (c UNetConfig) resolutions() []int {
 // up_<level>/{res_<i>,attn_<i>,upsample}, norm_out, conv_out. Dropout is active only where
 // ctx.IsTraining(g).
 //
-// It panics if cfg is invalid or x and t do not match it.
+// It panics if cfg is invalid or x and t do not match it. A class-conditional configuration is
+// given "no label" (see UNetConditional).
 func UNet(ctx *context.Context, cfg UNetConfig, x, t *Node) *Node {
+	return UNetConditional(ctx, cfg, x, t, nil)
+}
+
+// UNetConditional is UNet given class labels y ([batch] integers in 0..NumClasses, NumClasses
+// meaning "no label"; nil: no label for all), as improved-diffusion conditions its U-Net: the
+// label's embedding (scope temb/label_emb) is added to the time embedding that every residual block
+// receives. y must be nil for an unconditional configuration.
+func UNetConditional(ctx *context.Context, cfg UNetConfig, x, t, y *Node) *Node {
 	if err := cfg.Validate(); err != nil {
 		exceptions.Panicf("UNet: %v", err)
 	}
@@ -128,6 +142,12 @@ func UNet(ctx *context.Context, cfg UNetConfig, x, t *Node) *Node {
 	temb := TimestepEmbedding(t, ch)
 	temb = Dense(ctx.In("temb").In("dense_0"), temb, 4*ch)
 	temb = Dense(ctx.In("temb").In("dense_1"), activations.Swish(temb), 4*ch)
+	switch {
+	case cfg.NumClasses > 0:
+		temb = Add(temb, labelEmbedding(ctx.In("temb"), x.Graph(), y, x.Shape().Dimensions[0], cfg.NumClasses, 4*ch))
+	case y != nil:
+		exceptions.Panicf("UNet: class labels given to an unconditional U-Net (NumClasses = 0)")
+	}
 
 	// Down path: every output is kept for the skip connections of the up path.
 	h := conv3x3(ctx.In("conv_in"), x, ch, 1)

@@ -228,6 +228,33 @@ func Confident(probs []float32, classes int, threshold float32) (fraction float6
 	return float64(sure) / float64(n), counts
 }
 
+// ConditionalAccuracy is how often the classifier's most probable class is the one requested of each
+// sample (a class-conditional model's samples), overall and for each requested class (NaN for a
+// class never requested). probs is [n, classes] flat and requested has n labels in 0..classes−1.
+func ConditionalAccuracy(probs []float32, classes int, requested []int) (overall float64, perClass []float64, err error) {
+	n := len(probs) / classes
+	if len(requested) != n || n == 0 {
+		return 0, nil, fmt.Errorf("conditional accuracy: %d requested classes for %d samples", len(requested), n)
+	}
+	hits, asked := make([]int, classes), make([]int, classes)
+	total := 0
+	for i, c := range requested {
+		if c < 0 || c >= classes {
+			return 0, nil, fmt.Errorf("conditional accuracy: sample %d requested class %d, want 0..%d", i, c, classes-1)
+		}
+		asked[c]++
+		if mostProbable(probs[i*classes:(i+1)*classes]) == c {
+			hits[c]++
+			total++
+		}
+	}
+	perClass = make([]float64, classes)
+	for c := range perClass {
+		perClass[c] = float64(hits[c]) / float64(asked[c]) // NaN when never asked
+	}
+	return float64(total) / float64(n), perClass, nil
+}
+
 // mostProbable is the index of the largest probability of a row.
 func mostProbable(row []float32) int {
 	best := 0

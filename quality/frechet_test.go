@@ -171,6 +171,23 @@ func TestAccuracyAndConfident(t *testing.T) {
 	if counts[0] != 1 || counts[1] != 1 || counts[2] != 1 {
 		t.Errorf("class counts %v, want [1 1 1]", counts)
 	}
+	// Requested 0, 1, 1: the first two are classified as asked, the third as 2.
+	overall, perClass, err := ConditionalAccuracy(probs, 3, []int{0, 1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "conditional accuracy", overall, 2.0/3, 1e-12)
+	near(t, "conditional accuracy of class 0", perClass[0], 1, 1e-12)
+	near(t, "conditional accuracy of class 1", perClass[1], 0.5, 1e-12)
+	if !math.IsNaN(perClass[2]) {
+		t.Errorf("class 2 was never requested: accuracy %g, want NaN", perClass[2])
+	}
+	if _, _, err := ConditionalAccuracy(probs, 3, []int{0, 3, 1}); err == nil {
+		t.Errorf("requested class 3 of 3 accepted")
+	}
+	if _, _, err := ConditionalAccuracy(probs, 3, []int{0, 1}); err == nil {
+		t.Errorf("2 requested classes for 3 samples accepted")
+	}
 }
 
 // A block of crumbs (entries near 1e-130, as features that almost never fire leave) made gonum's

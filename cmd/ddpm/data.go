@@ -11,17 +11,34 @@ import (
 // datasetNames lists what --dataset accepts.
 var datasetNames = append([]string{"mnist", "cifar10", "folder"}, data.Toy2DNames...)
 
-// loadedData is a training set flattened to [n, dims...] in [−1, 1].
+// loadedData is a training set flattened to [n, dims...] in [−1, 1], with its class labels when
+// they were asked for.
 type loadedData struct {
-	Name   string
-	Values []float32
-	Dims   []int
+	Name    string
+	Values  []float32
+	Dims    []int
+	Labels  []int    // label of each example, or nil
+	Classes []string // names of the labels
 }
 
-// loadDataset reads --dataset from --data (a folder; MNIST defaults to the GoMNIST module).
-func loadDataset(name, dir string, resize int, gray bool, toyN int, seed uint64) (*loadedData, error) {
+// mnistClasses names MNIST's labels.
+var mnistClasses = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+
+// loadDataset reads --dataset from --data (a folder; MNIST defaults to the GoMNIST module). With
+// labelled, it also reads the class labels (a folder then holds one subfolder per class), or says
+// that the data set has none.
+func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, seed uint64) (*loadedData, error) {
 	images := func(im *data.Images) *loadedData {
 		return &loadedData{Name: name, Values: im.Scaled(0, im.N), Dims: []int{im.Height, im.Width, im.Channels}}
+	}
+	withLabels := func(d *loadedData, labels []uint8, classes []string) *loadedData {
+		if labelled {
+			d.Labels, d.Classes = make([]int, len(labels)), classes
+			for i, c := range labels {
+				d.Labels[i] = int(c)
+			}
+		}
+		return d
 	}
 	switch {
 	case name == "mnist":
@@ -29,28 +46,41 @@ func loadDataset(name, dir string, resize int, gray bool, toyN int, seed uint64)
 		if err != nil {
 			return nil, err
 		}
-		return images(m.Train), nil
+		return withLabels(images(m.Train), m.TrainLabels, mnistClasses), nil
 	case name == "cifar10":
 		if dir == "" {
 			return nil, fmt.Errorf("--dataset cifar10 needs --data, the folder with data_batch_1.bin … data_batch_5.bin")
 		}
-		train, _, _, _, err := data.LoadCIFAR10(dir)
+		train, labels, _, _, err := data.LoadCIFAR10(dir)
 		if err != nil {
 			return nil, err
 		}
-		return images(train), nil
+		return withLabels(images(train), labels, data.CIFAR10Classes), nil
 	case name == "folder":
 		if dir == "" {
 			return nil, fmt.Errorf("--dataset folder needs --data, a folder of PNG or JPEG images")
 		}
 		// The decoded bytes, then their float32 copy and the batches: a fifth of what is available.
 		limit, _ := ddpm.AvailableMemory()
-		im, err := data.LoadImageFolder(dir, data.FolderOptions{Resize: resize, Gray: gray, MaxBytes: limit / 5})
+		opts := data.FolderOptions{Resize: resize, Gray: gray, MaxBytes: limit / 5}
+		if labelled {
+			im, labels, classes, err := data.LoadClassFolders(dir, opts)
+			if err != nil {
+				return nil, fmt.Errorf("--class-cond: %w", err)
+			}
+			d := images(im)
+			d.Labels, d.Classes = labels, classes
+			return d, nil
+		}
+		im, err := data.LoadImageFolder(dir, opts)
 		if err != nil {
 			return nil, err
 		}
 		return images(im), nil
 	case slices.Contains(data.Toy2DNames, name):
+		if labelled {
+			return nil, fmt.Errorf("--class-cond: the 2-D toy set %s has no class labels (mnist, cifar10 and folder have)", name)
+		}
 		points, err := data.Toy2D(name, toyN, seed)
 		if err != nil {
 			return nil, err

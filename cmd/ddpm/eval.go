@@ -33,6 +33,7 @@ type evalReport struct {
 	Sampler          string  `json:"sampler"`
 	Steps            int     `json:"steps"`
 	Eta              float64 `json:"eta"`
+	Guidance         float64 `json:"guidance,omitempty"` // classifier-free guidance w of a class-conditional model's samples
 	NLL              *nllOut `json:"nll,omitempty"`
 	FID              *fidOut `json:"fid,omitempty"`
 }
@@ -65,6 +66,12 @@ type fidOut struct {
 	TestAccuracy  float64 `json:"classifier_test_accuracy"`
 	SampleSeconds float64 `json:"sample_seconds_this_run"`
 	SamplesMade   int     `json:"samples_made_this_run"` // the rest were in the store already
+	// For a class-conditional model, whose sample i was asked for class i mod 10: how often the
+	// classifier's most probable class is the one asked for, overall (with its binomial standard
+	// error) and per class.
+	ConditionalAccuracy       float64   `json:"conditional_accuracy,omitempty"`
+	ConditionalAccuracyStdErr float64   `json:"conditional_accuracy_stderr,omitempty"`
+	PerClassAccuracy          []float64 `json:"per_class_accuracy,omitempty"`
 }
 
 func runEval(args []string) error {
@@ -141,7 +148,10 @@ func runEval(args []string) error {
 		return err
 	}
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
-		Sampler: *sf.method, Steps: sched.T, Eta: cfg.Eta}
+		Sampler: *sf.method, Steps: sched.T, Eta: cfg.Eta, Guidance: cfg.Guidance}
+	if tr.Cond != nil && tr.Spec.NumClasses() != 10 {
+		return fmt.Errorf("checkpoint %s is conditioned on %d classes, not MNIST's 10 digits", tr.Path, tr.Spec.NumClasses())
+	}
 	if *nllN > 0 {
 		if *nllN > mnist.Test.N {
 			return fmt.Errorf("--nll %d: the MNIST test set has %d images", *nllN, mnist.Test.N)
@@ -198,7 +208,7 @@ func evalSamples(path, clfPath, dataDir string, seed uint64, out string) error {
 		return fmt.Errorf("--classifier: %w", err)
 	}
 	fmt.Printf("scoring %d samples from %s\n", n, path)
-	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out)
+	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out, nil)
 	if err != nil {
 		return err
 	}
@@ -393,7 +403,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	if err != nil {
 		return nil, fmt.Errorf("--classifier: %w (train one with `go run ./cmd/ddpm classifier`)", err)
 	}
-	sampler, err := ddpm.NewSampler(backend, tr.Ctx, tr.Schedule, tr.Model, cfg)
+	sampler, err := tr.NewSampler(backend, tr.Schedule, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -408,6 +418,19 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 		}
 		name = fmt.Sprintf("fid-samples-%s-%dsteps-seed%d.u8", method, tr.Schedule.T, seed)
 	}
+	// A conditional model's sample i is asked for digit i mod 10: every digit equally often.
+	var requested []int
+	if tr.Cond != nil {
+		if n < 10 {
+			return nil, fmt.Errorf("--fid %d: a class-conditional model's samples ask for each digit in turn, so at least 10 are needed", n)
+		}
+		desc["guidance"], desc["labels"] = cfg.Guidance, "i mod 10"
+		name = strings.TrimSuffix(name, ".u8") + fmt.Sprintf("-w%g.u8", cfg.Guidance)
+		requested = make([]int, n)
+		for i := range requested {
+			requested[i] = i % 10
+		}
+	}
 	store, err := quality.OpenSampleStore(filepath.Join(work, name), size, desc)
 	if err != nil {
 		return nil, err
@@ -421,7 +444,11 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	for store.Len() < n {
 		b := store.Len() / batch
 		k := min(batch, n-store.Len())
-		res, err := sampler.Sample(ddpm.SampleOptions{N: k, Dims: tr.Spec.Dims, Seed: seed<<32 + uint64(b),
+		var labels []int
+		if requested != nil {
+			labels = requested[store.Len() : store.Len()+k]
+		}
+		res, err := sampler.Sample(ddpm.SampleOptions{N: k, Dims: tr.Spec.Dims, Seed: seed<<32 + uint64(b), Labels: labels,
 			Progress: func(t int) {
 				if t%50 != 0 {
 					return
@@ -447,7 +474,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	if err != nil {
 		return nil, err
 	}
-	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out)
+	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out, requested)
 	if err != nil {
 		return nil, err
 	}
@@ -455,10 +482,20 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	return o, nil
 }
 
+// percentages formats fractions as percentages with one decimal.
+func percentages(fractions []float64) string {
+	parts := make([]string, len(fractions))
+	for i, f := range fractions {
+		parts[i] = fmt.Sprintf("%.1f", 100*f)
+	}
+	return strings.Join(parts, " ")
+}
+
 // scoreSamples computes the classifier-FID (with its standard error), the classifier score, the
 // confident fraction and the class counts of n samples (flat, [−1, 1]) against the MNIST test set,
 // with the same numbers for n real training digits as the scale, and writes a grid of the first 64.
-func scoreSamples(clf *quality.Classifier, clfPath string, mnist *data.MNIST, samples []float32, n int, seed uint64, out string) (*fidOut, error) {
+// With requested (the class each sample was asked for), it also measures how often it was drawn.
+func scoreSamples(clf *quality.Classifier, clfPath string, mnist *data.MNIST, samples []float32, n int, seed uint64, out string, requested []int) (*fidOut, error) {
 	dims := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}
 	if err := ddpm.WriteImageGridPNG(filepath.Join(out, "fid-samples.png"), samples[:min(64, n)*mnist.Test.Size()], min(64, n), dims, 0); err != nil {
 		return nil, err
@@ -507,5 +544,13 @@ func scoreSamples(clf *quality.Classifier, clfPath string, mnist *data.MNIST, sa
 		n, o.ClassifierFID, o.ClassifierFIDStdErr, n, o.TrainVsTestFID, o.ClassifierScore, o.TestScore)
 	fmt.Printf("classified with probability ≥ 0.9: %.1f%% ± %.1f%% of the samples (test digits: %.1f%%); samples per class %v\n",
 		100*o.Confident, 100*o.ConfidentStdErr, 100*o.TestConfident, o.ClassCounts)
+	if requested != nil {
+		if o.ConditionalAccuracy, o.PerClassAccuracy, err = quality.ConditionalAccuracy(probs, clf.Spec.Config.Classes, requested); err != nil {
+			return nil, err
+		}
+		o.ConditionalAccuracyStdErr = math.Sqrt(o.ConditionalAccuracy * (1 - o.ConditionalAccuracy) / float64(n))
+		fmt.Printf("classified as the digit asked for: %.1f%% ± %.1f%%; per digit 0..9: %s\n", 100*o.ConditionalAccuracy,
+			100*o.ConditionalAccuracyStdErr, percentages(o.PerClassAccuracy))
+	}
 	return o, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -15,7 +16,9 @@ import (
 func runSample(args []string) error {
 	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
 	ckpt := fs.String("ckpt", "runs/mnist", "checkpoint file, or folder (its newest checkpoint)")
-	n := fs.Int("n", 64, "number of samples")
+	n := fs.Int("n", 64, "number of samples (with --class all: per class, default 8)")
+	class := fs.String("class", "", "class-conditional model: the class to draw, by name or number (e.g. 7, or cat), or all for a grid with one row per class; "+
+		"empty: no class (the model's unconditional samples)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same samples")
 	sf := addSamplerFlags(fs)
 	out := fs.String("out", "samples.png", "output PNG: an image grid (images) or a scatter plot (2-D points)")
@@ -34,6 +37,10 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
+	labels, err := classLabels(tr, *class, n, cols, isSet(fs, "n"))
+	if err != nil {
+		return err
+	}
 	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {
 		return err
 	}
@@ -46,7 +53,7 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
-	sampler, err := ddpm.NewSampler(backend, tr.Ctx, sched, tr.Model, cfg)
+	sampler, err := tr.NewSampler(backend, sched, cfg)
 	if err != nil {
 		return err
 	}
@@ -64,7 +71,7 @@ func runSample(args []string) error {
 		}
 	}
 	start := time.Now()
-	res, err := sampler.Sample(ddpm.SampleOptions{N: *n, Dims: tr.Spec.Dims, Seed: *seed, RecordX0At: record,
+	res, err := sampler.Sample(ddpm.SampleOptions{N: *n, Dims: tr.Spec.Dims, Seed: *seed, RecordX0At: record, Labels: labels,
 		Progress: func(k int) {
 			if k%50 == 0 || k == 1 {
 				fmt.Fprintf(os.Stderr, "\rsampling: t=%4d  (%s)", sched.ModelStep(k), time.Since(start).Round(time.Second))
@@ -92,6 +99,9 @@ func runSample(args []string) error {
 	if cfg.DDIM {
 		method = fmt.Sprintf("DDIM sampler (η = %g)", cfg.Eta)
 	}
+	if labels != nil {
+		method += fmt.Sprintf(", class %s, guidance w = %g", *class, cfg.Guidance)
+	}
 	fmt.Printf("%d samples from %s (step %d), %s, %d steps, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
 		method, sched.T, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
 	if *progressive != "" {
@@ -101,6 +111,36 @@ func runSample(args []string) error {
 		fmt.Printf("progressive x̂_0 at t=%v: %s\n", []int(at), *progressive)
 	}
 	return nil
+}
+
+// classLabels turns --class into one label per sample: nil for an unconditional model or no class;
+// for all, n becomes the number per class (8 unless --n was given) and the grid one row per class.
+func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int, error) {
+	k := tr.Spec.NumClasses()
+	switch {
+	case class == "" && k == 0:
+		return nil, nil
+	case class == "":
+		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, k)
+		return nil, nil
+	case k == 0:
+		return nil, fmt.Errorf("--class %s: %s is not class-conditional (it was trained without --class-cond)", class, tr.Path)
+	case class == "all":
+		if !nSet {
+			*n = 8
+		}
+		labels := make([]int, 0, k**n)
+		for c := range k {
+			labels = append(labels, slices.Repeat([]int{c}, *n)...)
+		}
+		*cols, *n = *n, k**n
+		return labels, nil
+	}
+	c, err := tr.Spec.ClassLabel(class)
+	if err != nil {
+		return nil, fmt.Errorf("--class: %w", err)
+	}
+	return slices.Repeat([]int{c}, *n), nil
 }
 
 // nearestStep is the step of sched (possibly respaced) whose model time step is nearest to t.

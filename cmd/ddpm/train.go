@@ -39,6 +39,9 @@ func runTrain(args []string) error {
 	learnSigma := fs.Bool("learn-sigma", false, "learn the reverse variances Σ_θ (improved DDPM): the model outputs v beside ε_θ "+
 		"and trains on L_hybrid = L_simple + 0.001·L_vlb; sampling and eval then use Σ_θ")
 
+	classCond := fs.Bool("class-cond", false, "train a class-conditional model on the data's labels (MNIST's digits, CIFAR-10's classes, "+
+		"or a folder with one subfolder per class), for classifier-free guidance: sample with --class and --guidance")
+	pUncond := fs.Float64("p-uncond", ddpm.DefaultPUncond, "with --class-cond: probability of training on \"no class\" instead of the label")
 	schedule := fs.String("schedule", ddpm.ScheduleLinear, "noise schedule: linear (the paper's β from 1e-4 to 0.02), linear-scaled (the same ×1000/T; "+
 		"the default when --T is not 1000), or cosine")
 	T := fs.Int("T", ddpm.PaperT, "number of diffusion steps")
@@ -69,6 +72,7 @@ func runTrain(args []string) error {
 		flagCheck{*ema >= 0 && *ema < 1, "ema", *ema, "the EMA decay must be in [0, 1) (0: off)"},
 		flagCheck{*ckptEvery > 0, "ckpt-every", *ckptEvery, "the time between checkpoints must be positive"},
 		flagCheck{*sampleEvery >= 0, "sample-every", *sampleEvery, "steps between sample grids must be >= 0 (0: off)"},
+		flagCheck{*pUncond >= 0 && *pUncond <= 1, "p-uncond", *pUncond, "the probability of dropping a label must be in [0, 1]"},
 	); err != nil {
 		return err
 	}
@@ -76,19 +80,23 @@ func runTrain(args []string) error {
 		*schedule = ddpm.ScheduleLinearScaled // the paper's β with fewer steps would leave x_T far from N(0, I)
 	}
 
-	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *toyN, *seed)
+	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed)
 	if err != nil {
 		return err
 	}
 	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, Dataset: d.Name, Dims: d.Dims, BatchSize: *batch, Steps: *steps, Seed: *seed,
 		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
+	numClasses := len(d.Classes)
+	if *classCond {
+		spec.ClassNames, spec.PUncond = d.Classes, *pUncond
+	}
 	if len(d.Dims) == 1 {
 		m := ddpm.DefaultMLPConfig()
 		m.Dim, m.Hidden, m.LearnSigma = d.Dims[0], *mlpHidden, *learnSigma
 		spec.Model, spec.MLP = ddpm.ModelMLP, &m
 	} else {
 		u := ddpm.UNetConfig{ImageSize: d.Dims[0], Channels: d.Dims[2], BaseChannels: *ch, ChannelMult: mult, NumResBlocks: *resBlocks,
-			AttnResolutions: attn, Dropout: *dropout, MaxGroups: *groups, LearnSigma: *learnSigma}
+			AttnResolutions: attn, Dropout: *dropout, MaxGroups: *groups, LearnSigma: *learnSigma, NumClasses: numClasses}
 		if d.Dims[0] != d.Dims[1] {
 			return fmt.Errorf("images of %dx%d: the U-Net needs square images (use --resize)", d.Dims[0], d.Dims[1])
 		}
@@ -123,9 +131,18 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
+	cond, err := spec.BuildConditional()
+	if err != nil {
+		return err
+	}
 	ds, err := ddpm.NewArrayDataset(d.Name, d.Values, d.Dims, *batch, *seed)
 	if err != nil {
 		return err
+	}
+	if d.Labels != nil {
+		if err := ds.SetLabels(d.Labels, numClasses); err != nil {
+			return err
+		}
 	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {
@@ -150,13 +167,17 @@ func runTrain(args []string) error {
 	if spec.LearnsSigma() {
 		loss, grid.Variance = "L_hybrid (learned variances)", ddpm.VarianceLearned
 	}
+	if cond != nil {
+		loss += fmt.Sprintf(", conditioned on %d classes (label dropped with p = %g)", numClasses, *pUncond)
+		grid.Guidance = defaultGuidance
+	}
 	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s\n",
 		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name())
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
 		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer,
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
 		SampleEvery: *sampleEvery, SampleN: 16, SampleDims: d.Dims, GridSampler: grid,
-		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec,
+		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
 		OnSamples: func(step int, path string) { fmt.Printf("\nstep %d: samples in %s\n", step, path) },
 	})
 	if res != nil {
