@@ -8,8 +8,12 @@ package course
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"github.com/janpfeifer/gonb/gonbui"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/viz"
 )
 
 // Show displays a PNG inline in the notebook; it panics on err so a broken figure fails the cell.
@@ -32,4 +36,20 @@ func Check(claim string, holds bool, detailFormat string, args ...any) {
 // Near checks |got − want| ≤ tol.
 func Near(claim string, got, want, tol float64) {
 	Check(claim, math.Abs(got-want) <= tol, "got %.6g, want %.6g ± %.2g", got, want, tol)
+}
+
+// Digits draws 28×28 grey images (flat, in [−1, 1]) in a grid of cols columns at twice their size,
+// with a caption under each when captions is not nil.
+func Digits(pixels []float32, cols int, captions []string) ([]byte, error) {
+	return viz.Grid{Pixels: pixels, N: len(pixels) / 784, Height: 28, Width: 28, Channels: 1, Cols: cols, Scale: 2, Captions: captions}.PNG()
+}
+
+// LoadModel loads a model shipped in models/ (the notebooks run in notebooks/), with its EMA
+// weights; it panics on an error, which fails the cell.
+func LoadModel(name string) *ddpm.Trained {
+	tr, err := ddpm.LoadTrained(filepath.Join("..", "models", name))
+	if err != nil {
+		panic(err)
+	}
+	return tr
 }

@@ -23,14 +23,19 @@ func analyticMixtureEps(sched *Schedule, mu [2]float64, s2 float64) ConditionalM
 		e0, e1 := analyticEps(sched, mu[0], s2)(ctx, xt, t), analyticEps(sched, mu[1], s2)(ctx, xt, t)
 		ab := Coef(sched.AlphaBar, t, xt)
 		v := AddScalar(Sub(MulScalar(ab, s2), ab), 1)
-		logN := func(m float64) *Node { d := Sub(xt, MulScalar(Sqrt(ab), m)); return Div(Neg(Mul(d, d)), MulScalar(v, 2)) }
+		logN := func(m float64) *Node {
+			d := Sub(xt, MulScalar(Sqrt(ab), m))
+			return Div(Neg(Mul(d, d)), MulScalar(v, 2))
+		}
 		pi0 := Sigmoid(Sub(logN(mu[0]), logN(mu[1])))
 		mixture := Add(Mul(pi0, e0), Mul(OneMinus(pi0), e1))
 		if y == nil {
 			return mixture
 		}
 		label := Reshape(ConvertDType(y, dtypes.Int32), xt.Shape().Dimensions[0], 1)
-		is := func(c int) *Node { return BroadcastToShape(Equal(label, Scalar(xt.Graph(), dtypes.Int32, c)), xt.Shape()) }
+		is := func(c int) *Node {
+			return BroadcastToShape(Equal(label, Scalar(xt.Graph(), dtypes.Int32, c)), xt.Shape())
+		}
 		return Where(is(0), e0, Where(is(1), e1, mixture))
 	}
 }

@@ -23,7 +23,7 @@ const (
 // SamplerConfig are the options of a sampler: ancestral sampling (Algorithm 2) by default, DDIM
 // when DDIM is set.
 type SamplerConfig struct {
-	Variance string  // VarianceBeta, VariancePosterior or VarianceLearned: σ_t² of ancestral sampling and the bound (ignored by DDIM)
+	Variance string  // VarianceBeta, VariancePosterior or VarianceLearned: σ_t² of ancestral sampling and the bound (DDIM: ignored, may be "")
 	ClipX0   bool    // clip the implied x̂_0 to [−1, 1] and step with the posterior mean (or, for DDIM, from it)
 	DDIM     bool    // DDIM's update (Song, Meng and Ermon 2021) instead of Algorithm 2
 	Eta      float64 // DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance β̃_t
@@ -34,7 +34,8 @@ type SamplerConfig struct {
 
 // Validate names a bad option.
 func (c SamplerConfig) Validate() error {
-	if c.Variance != VarianceBeta && c.Variance != VariancePosterior && c.Variance != VarianceLearned {
+	fixed := c.Variance == VarianceBeta || c.Variance == VariancePosterior || c.Variance == VarianceLearned
+	if !fixed && !(c.DDIM && c.Variance == "") { // DDIM's noise is set by η, not by a variance choice
 		return fmt.Errorf("sampler variance %q: valid values are %q (σ² = β_t), %q (σ² = β̃_t) and %q (Σ_θ, for a model trained with learned variances)",
 			c.Variance, VarianceBeta, VariancePosterior, VarianceLearned)
 	}

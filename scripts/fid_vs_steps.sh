@@ -46,4 +46,5 @@ PY
     tail -n1 "$csv"
   done
 done
-go run ./scripts/fidplot "$csv" "$OUT/fid-vs-steps.png"
+go run ./scripts/csvplot -x steps -y classifier_fid -group sampler -logx -title "Sample quality against sampling steps" \
+  -xlabel "sampling steps K" -ylabel "classifier-FID (lower is better)" "$csv" "$OUT/fid-vs-steps.png"

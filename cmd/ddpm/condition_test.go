@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+// Class conditioning from the command line: train --class-cond on a folder of class subfolders
+// keeps the class names, sample --class by name, number or all, eval's conditional accuracy, and
+// the errors for labels that do not exist or models without classes.
+func TestClassConditionalCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "shapes")
+	for c, class := range []string{"bar", "dot", "ring"} {
+		os.MkdirAll(filepath.Join(data, class), 0o755)
+		for i := range 4 {
+			img := image.NewGray(image.Rect(0, 0, 8, 8))
+			for p := range img.Pix {
+				img.Pix[p] = uint8(60*c + 10*i + p%3)
+			}
+			f, err := os.Create(filepath.Join(data, class, string(rune('a'+i))+".png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			png.Encode(f, img)
+			f.Close()
+		}
+	}
+	ckpt := filepath.Join(dir, "cond")
+	tiny := []string{"--ch", "4", "--ch-mult", "1,1", "--attn", "", "--groups", "1", "--batch", "4", "--progress=false"}
+	if err := runTrain(append(tiny, "--dataset", "folder", "--data", data, "--gray", "--class-cond", "--steps", "4",
+		"--sample-every", "4", "--ckpt", ckpt)); err != nil {
+		t.Fatal(err)
+	}
+	var spec ddpm.RunSpec
+	if _, err := ddpm.ReadCheckpointMeta(mustLatest(t, ckpt), &spec); err != nil {
+		t.Fatal(err)
+	}
+	if spec.NumClasses() != 3 || !slices.Equal(spec.ClassNames, []string{"bar", "dot", "ring"}) || spec.PUncond != ddpm.DefaultPUncond {
+		t.Fatalf("saved %d classes %v, p_uncond %g; want 3 (bar, dot, ring) and %g", spec.NumClasses(), spec.ClassNames, spec.PUncond, ddpm.DefaultPUncond)
+	}
+	checkPNG(t, filepath.Join(ckpt, "samples", "step-000000004.png"))
+
+	out := filepath.Join(dir, "s.png")
+	for _, args := range [][]string{{"--class", "dot"}, {"--class", "2", "--guidance", "0"}, {"--class", "all", "--n", "2"},
+		{"--class", "ring", "--sampler", "ddim", "--steps", "10"}, {}} {
+		if err := runSample(append([]string{"--ckpt", ckpt, "--n", "3", "--out", out, "--steps", "20"}, args...)); err != nil {
+			t.Errorf("sample %v: %v", args, err)
+		}
+		checkPNG(t, out)
+	}
+	// --class all: one row per class, --n per row.
+	all := filepath.Join(dir, "all.png")
+	if err := runSample([]string{"--ckpt", ckpt, "--class", "all", "--n", "5", "--out", all, "--steps", "10"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, cols := gridShape(t, all, 8)
+	if rows != 3 || cols != 5 {
+		t.Errorf("--class all --n 5 drew a grid of %d×%d images, want 3 rows (classes) of 5", rows, cols)
+	}
+	for _, c := range []struct {
+		args  []string
+		names string
+	}{
+		{[]string{"--class", "star"}, "bar, dot, ring"}, {[]string{"--class", "3"}, "bar, dot, ring"},
+		{[]string{"--class", "dot", "--guidance", "-1"}, "--guidance -1"},
+	} {
+		if err := runSample(append([]string{"--ckpt", ckpt, "--out", out, "--steps", "10"}, c.args...)); err == nil || !strings.Contains(err.Error(), c.names) {
+			t.Errorf("sample %v: error %v, want one naming %s", c.args, err, c.names)
+		}
+	}
+
+	// A model without classes refuses --class and --guidance; data without labels refuses --class-cond.
+	moons := filepath.Join(dir, "moons")
+	if err := runTrain([]string{"--dataset", "moons", "--toy-n", "256", "--T", "50", "--steps", "2", "--ckpt", moons, "--progress=false"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--class", "1"}, {"--guidance", "2"}} {
+		if err := runSample(append([]string{"--ckpt", moons, "--out", out}, args...)); err == nil || !strings.Contains(err.Error(), "--class-cond") {
+			t.Errorf("sample %v from an unconditional model: error %v, want one saying it was trained without --class-cond", args, err)
+		}
+	}
+	if err := runTrain([]string{"--dataset", "moons", "--class-cond", "--ckpt", filepath.Join(dir, "m2")}); err == nil || !strings.Contains(err.Error(), "no class labels") {
+		t.Errorf("--class-cond on moons: error %v, want one saying it has no class labels", err)
+	}
+	if err := runTrain(append(tiny, "--dataset", "folder", "--data", filepath.Join(data, "dot"), "--gray", "--class-cond", "--ckpt", filepath.Join(dir, "flat"))); err == nil ||
+		!strings.Contains(err.Error(), "no class subfolders") {
+		t.Errorf("--class-cond on a folder without subfolders: error %v", err)
+	}
+
+	// eval of a conditional MNIST model: every digit asked for in turn, the accuracy reported.
+	mnist := filepath.Join(dir, "mnist")
+	if err := runTrain(append(tiny, "--class-cond", "--steps", "2", "--sample-every", "0", "--ckpt", mnist)); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval([]string{"--ckpt", mnist, "--classifier", "../../models/mnist-classifier.ddpm", "--work", dir, "--out", dir,
+		"--nll", "0", "--fid", "20", "--fid-batch", "20", "--steps", "5", "--guidance", "1.5"}); err != nil {
+		t.Fatal(err)
+	}
+	var report evalReport
+	if raw, err := os.ReadFile(filepath.Join(dir, "eval.json")); err != nil || json.Unmarshal(raw, &report) != nil {
+		t.Fatalf("eval.json: %v", err)
+	}
+	if report.Guidance != 1.5 || report.FID == nil || len(report.FID.PerClassAccuracy) != 10 {
+		t.Fatalf("eval of a conditional model: guidance %g, FID %+v; want guidance 1.5 and 10 per-class accuracies", report.Guidance, report.FID)
+	}
+	mean := 0.0
+	for _, a := range report.FID.PerClassAccuracy {
+		mean += a / 10
+	}
+	if acc := report.FID.ConditionalAccuracy; !(acc >= 0 && acc <= 1) || mean-acc > 1e-9 || acc-mean > 1e-9 {
+		t.Errorf("conditional accuracy %g, the mean of the per-class ones %g: want equal (2 samples per digit), in [0, 1]", acc, mean)
+	}
+}
+
+// gridShape counts the rows and columns of a sample grid of side×side images from its size
+// (WriteImageGridPNG's layout, viz.Grid with Scale 2).
+func gridShape(t *testing.T, path string, side int) (rows, cols int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// n cells of side×2 pixels (Scale 2) with a gap of gridGap pixels around each.
+	const gridGap = 4
+	b := img.Bounds()
+	return (b.Dy() - gridGap) / (2*side + gridGap), (b.Dx() - gridGap) / (2*side + gridGap)
+}
