@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000}
 MODEL=${MODEL:-models/mnist-cond-ema.ddpm}
-WEIGHTS=${WEIGHTS:-"0 0.5 1 2 4"}
+WEIGHTS=${WEIGHTS:-"0 0.25 0.5 1 2 4"}
 STEPS=${STEPS-100}
 OUT=${OUT:-runs/guidance}
 mkdir -p "$OUT" build
@@ -24,13 +24,14 @@ for w in $WEIGHTS; do
 import json, sys
 r = json.load(open(sys.argv[1]))
 f = r["fid"]
-print(",".join([f'{r.get("guidance", 0):g}', str(f["samples"]), str(r["steps"]), f'{f["conditional_accuracy"]:.4f}',
-                 f'{f["conditional_accuracy_stderr"]:.4f}', f'{f["classifier_fid"]:.3f}', f'{f["classifier_fid_stderr"]:.3f}',
-                 f'{f["confident_fraction"]:.4f}'] + [f'{a:.3f}' for a in f["per_class_accuracy"]]))
+c = f["conditional"]
+print(",".join([f'{r.get("guidance", 0):g}', str(f["samples"]), str(r["steps"]), f'{c["accuracy"]:.4f}', f'{c["accuracy_stderr"]:.4f}',
+                 f'{f["classifier_fid"]:.3f}', f'{f["classifier_fid_stderr"]:.3f}', f'{f["confident_fraction"]:.4f}']
+                + [f'{a:.3f}' for a in c["per_class_accuracy"]]))
 PY
   tail -n1 "$csv"
 done
 plot() { go run ./scripts/csvplot -x guidance -title "Classifier-free guidance on MNIST ($N samples, ${STEPS:-1000} steps)" \
   -xlabel "guidance weight w" "$@"; }
-plot -y conditional_accuracy -yscale 100 -ylabel "classified as the digit asked for (%)" -legend-bottom "$csv" "$OUT/guidance-accuracy.png"
+plot -y conditional_accuracy -yscale 100 -ylabel "classified as the digit asked for (%)" "$csv" "$OUT/guidance-accuracy.png"
 plot -y classifier_fid -ylabel "classifier-FID (lower is better)" "$csv" "$OUT/guidance-fid.png"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -109,15 +110,21 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	if raw, err := os.ReadFile(filepath.Join(dir, "eval.json")); err != nil || json.Unmarshal(raw, &report) != nil {
 		t.Fatalf("eval.json: %v", err)
 	}
-	if report.Guidance != 1.5 || report.FID == nil || len(report.FID.PerClassAccuracy) != 10 {
+	if report.Guidance != 1.5 || report.FID == nil || report.FID.Conditional == nil || len(report.FID.Conditional.PerClass) != 10 {
 		t.Fatalf("eval of a conditional model: guidance %g, FID %+v; want guidance 1.5 and 10 per-class accuracies", report.Guidance, report.FID)
 	}
+	c := report.FID.Conditional
 	mean := 0.0
-	for _, a := range report.FID.PerClassAccuracy {
+	for _, a := range c.PerClass {
 		mean += a / 10
 	}
-	if acc := report.FID.ConditionalAccuracy; !(acc >= 0 && acc <= 1) || mean-acc > 1e-9 || acc-mean > 1e-9 {
-		t.Errorf("conditional accuracy %g, the mean of the per-class ones %g: want equal (2 samples per digit), in [0, 1]", acc, mean)
+	if !(c.Accuracy >= 0 && c.Accuracy <= 1) || math.Abs(mean-c.Accuracy) > 1e-9 {
+		t.Errorf("conditional accuracy %g, the mean of the per-class ones %g: want equal (2 samples per digit), in [0, 1]", c.Accuracy, mean)
+	}
+	for _, key := range []string{`"accuracy":`, `"accuracy_stderr":`, `"per_class_accuracy":`} {
+		if raw, _ := os.ReadFile(filepath.Join(dir, "eval.json")); !strings.Contains(string(raw), key) {
+			t.Errorf("eval.json lacks %s (a zero must be written, not left out)", key)
+		}
 	}
 }
 

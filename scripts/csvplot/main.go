@@ -5,7 +5,7 @@
 //	    -title "Sample quality against sampling steps" -xlabel "sampling steps K" \
 //	    -ylabel "classifier-FID (lower is better)" runs/fid-vs-steps/fid-vs-steps.csv docs/sampling/fid-vs-steps.png
 //
-// Without -group every row belongs to one line named after -y.
+// Without -group every row belongs to one line, drawn without a legend.
 package main
 
 import (
@@ -79,7 +79,7 @@ func run(in, out, x, y, group string, scale float64, plot viz.Plot) error {
 		if err1 != nil || err2 != nil {
 			return fmt.Errorf("%s line %d: %s %q and %s %q must be numbers", in, line+2, x, row[col[x]], y, row[col[y]])
 		}
-		name := y
+		name := "" // one line: no legend
 		if group != "" {
 			name = row[col[group]]
 		}
