@@ -203,7 +203,7 @@ func TestDropLabels(t *testing.T) {
 
 // TestClassConditionalToyTraining trains a conditional MLP on two overlapping labelled clusters in
 // 2-D (centres (∓0.35, 0), s = 0.15: 99.0% of each class lies on its own side of x = 0) and checks
-// that samples asked for class 0 land on its side at least 95% of the time, and more with w = 3
+// that the samples asked for each class land on its side at least 95% of the time, and more with w = 3
 // (guidance sharpens p(x | c) towards where c is more likely than the other class).
 func TestClassConditionalToyTraining(t *testing.T) {
 	const n, s = 8000, 0.15

@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -45,8 +46,8 @@ func (c SamplerConfig) Validate() error {
 	if c.Eta != 0 && !c.DDIM {
 		return fmt.Errorf("eta %g is DDIM's: it needs the DDIM sampler", c.Eta)
 	}
-	if !(c.Guidance >= 0 && c.Guidance <= 1e6) {
-		return fmt.Errorf("guidance weight %g: it must be >= 0 (0: no guidance)", c.Guidance)
+	if !(c.Guidance >= 0) || math.IsInf(c.Guidance, 1) {
+		return fmt.Errorf("guidance weight %g: it must be finite and >= 0 (0: no guidance)", c.Guidance)
 	}
 	return nil
 }
