@@ -49,6 +49,11 @@ func TestClassConditionalCommandLine(t *testing.T) {
 		t.Fatalf("saved %d classes %v, p_uncond %g; want 3 (bar, dot, ring) and %g", spec.NumClasses(), spec.ClassNames, spec.PUncond, ddpm.DefaultPUncond)
 	}
 	checkPNG(t, filepath.Join(ckpt, "samples", "step-000000004.png"))
+	// Resuming with another label dropout is a change of recipe: it goes on (with a warning).
+	resume := append(tiny, "--dataset", "folder", "--data", data, "--gray", "--sample-every", "0", "--ckpt", ckpt, "--steps", "5")
+	if err := runTrain(append(resume, "--class-cond", "--p-uncond", "0.2")); err != nil {
+		t.Errorf("resuming with --p-uncond 0.2: %v", err)
+	}
 
 	out := filepath.Join(dir, "s.png")
 	for _, args := range [][]string{{"--class", "dot"}, {"--class", "2", "--guidance", "0"}, {"--class", "all", "--n", "2"},
@@ -101,6 +106,9 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	mnist := filepath.Join(dir, "mnist")
 	if err := runTrain(append(tiny, "--class-cond", "--steps", "2", "--sample-every", "0", "--ckpt", mnist)); err != nil {
 		t.Fatal(err)
+	}
+	if err := runTrain(append(tiny, "--steps", "3", "--ckpt", mnist)); err == nil || !strings.Contains(err.Error(), "unet.num_classes: 10 in the checkpoint, (none) now") {
+		t.Errorf("resuming a --class-cond run without it: error %v, want one naming unet.num_classes", err)
 	}
 	if err := runEval([]string{"--ckpt", mnist, "--classifier", "../../models/mnist-classifier.ddpm", "--work", dir, "--out", dir,
 		"--nll", "0", "--fid", "20", "--fid-batch", "20", "--steps", "5", "--guidance", "1.5"}); err != nil {

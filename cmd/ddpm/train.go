@@ -192,7 +192,7 @@ func runTrain(args []string) error {
 
 // checkResumable refuses to resume a checkpoint folder written for another model, data set or
 // schedule, naming every setting that differs with both values; it warns when the recipe (batch,
-// seed, optimizer) differs, as the run then goes on with the new one. It reports whether the folder
+// seed, optimizer, label dropout) differs, as the run then goes on with the new one. It reports whether the folder
 // holds a checkpoint to resume from.
 func checkResumable(dir string, spec *ddpm.RunSpec) (resuming bool, err error) {
 	latest, err := ddpm.LatestCheckpoint(dir)
@@ -219,7 +219,7 @@ func checkResumable(dir string, spec *ddpm.RunSpec) (resuming bool, err error) {
 			continue
 		}
 		diff := fmt.Sprintf("%s: %s in the checkpoint, %s now", key, orNone(was), orNone(now))
-		if key == "batch_size" || key == "seed" || strings.HasPrefix(key, "optimizer.") {
+		if key == "batch_size" || key == "seed" || key == "p_uncond" || strings.HasPrefix(key, "optimizer.") {
 			recipe = append(recipe, diff)
 		} else {
 			model = append(model, diff)
