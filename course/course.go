@@ -1,5 +1,5 @@
-// Package course holds the small helpers that the notebooks share: showing figures inline and
-// checking the text's claims numerically.
+// Package course holds the small helpers that the notebooks share: showing figures inline,
+// checking the text's claims numerically, digit grids, the shipped models and noise.
 //
 // A check that fails panics, which makes the notebook's cell fail; the project's notebook runner
 // (scripts/notebooks.py) turns that into a failed test.
@@ -8,6 +8,7 @@ package course
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -52,4 +53,13 @@ func LoadModel(name string) *ddpm.Trained {
 		panic(err)
 	}
 	return tr
+}
+
+// GaussianNoise draws n independent N(0, 1) values from rng, as float32.
+func GaussianNoise(rng *rand.Rand, n int) []float32 {
+	z := make([]float32, n)
+	for i := range z {
+		z[i] = float32(rng.NormFloat64())
+	}
+	return z
 }
