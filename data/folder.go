@@ -34,9 +34,6 @@ const maxListedSizes = 5
 // case), sorted by file name so that the order is the same on every machine. Transparent pixels
 // are composed over black. Errors name the file.
 func LoadImageFolder(dir string, opts FolderOptions) (*Images, error) {
-	if opts.Resize < 0 {
-		return nil, fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
-	}
 	names, err := listImages(dir)
 	if err != nil {
 		return nil, err
@@ -49,9 +46,6 @@ func LoadImageFolder(dir string, opts FolderOptions) (*Images, error) {
 // subfolders in sorted order (label i is classes[i]); images are read as LoadImageFolder reads
 // them, class by class. Files directly in dir are ignored.
 func LoadClassFolders(dir string, opts FolderOptions) (im *Images, labels []int, classes []string, err error) {
-	if opts.Resize < 0 {
-		return nil, nil, nil, fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
-	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("image folder: %w", err)
@@ -80,8 +74,12 @@ func LoadClassFolders(dir string, opts FolderOptions) (im *Images, labels []int,
 	return im, labels, classes, nil
 }
 
-// loadImages reads the images dir/names[i] into one Images.
+// loadImages reads the images dir/names[i] into one Images; LoadImageFolder and LoadClassFolders
+// share it, and its checks of opts.
 func loadImages(dir string, names []string, opts FolderOptions) (*Images, error) {
+	if opts.Resize < 0 {
+		return nil, fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
+	}
 	// First pass over the headers only: it finds corrupt files and mixed sizes without decoding.
 	width, height, err := commonSize(dir, names, opts.Resize == 0)
 	if err != nil {
