@@ -24,8 +24,10 @@ test: setup
 gotest:
 	go test -count=1 ./...
 
+# Every notebook executed; then one mutant per notebook (a wrong number in a check cell) must fail.
 notebooks:
 	$(PY) scripts/notebooks.py check
+	$(PY) scripts/check_mutants.py
 
 # The GoNB kernel started as JupyterLab starts it (jupyter_client), running a cell that imports ddpm;
 # then `make lab`'s server started as this user, a notebook opened through its REST API.
