@@ -95,7 +95,7 @@ func BenchmarkParts(b *testing.B) {
 		{"attention", 7, 16, func(ctx *context.Context, x *Node) *Node { return selfAttention(ctx, x, 2) }},
 		{"resblock", 28, 8, func(ctx *context.Context, x *Node) *Node {
 			temb := ReduceSum(x, 1, 2) // a stand-in [batch, 8] time embedding
-			return resBlock(ctx, x, temb, 8, 2, 0)
+			return ResBlock(ctx, x, temb, 8, 2, 0)
 		}},
 	}
 	for _, p := range parts {

@@ -155,7 +155,7 @@ func UNetConditional(ctx *context.Context, cfg UNetConfig, x, t, y *Node) *Node 
 	for level, mult := range cfg.ChannelMult {
 		lctx := ctx.Inf("down_%d", level)
 		for i := range cfg.NumResBlocks {
-			h = resBlock(lctx.Inf("res_%d", i), h, temb, ch*mult, groups, dropout)
+			h = ResBlock(lctx.Inf("res_%d", i), h, temb, ch*mult, groups, dropout)
 			if attnAt(h) {
 				h = selfAttention(lctx.Inf("attn_%d", i), h, groupsFor(ch*mult, groups))
 			}
@@ -170,9 +170,9 @@ func UNetConditional(ctx *context.Context, cfg UNetConfig, x, t, y *Node) *Node 
 	// Middle, at the lowest resolution.
 	mctx := ctx.In("mid")
 	midCh := h.Shape().Dimensions[3]
-	h = resBlock(mctx.In("res_0"), h, temb, midCh, groups, dropout)
+	h = ResBlock(mctx.In("res_0"), h, temb, midCh, groups, dropout)
 	h = selfAttention(mctx.In("attn"), h, groupsFor(midCh, groups))
-	h = resBlock(mctx.In("res_1"), h, temb, midCh, groups, dropout)
+	h = ResBlock(mctx.In("res_1"), h, temb, midCh, groups, dropout)
 
 	// Up path: one more residual block per level than the down path, each taking a skip connection.
 	for level := len(cfg.ChannelMult) - 1; level >= 0; level-- {
@@ -181,7 +181,7 @@ func UNetConditional(ctx *context.Context, cfg UNetConfig, x, t, y *Node) *Node 
 		for i := range cfg.NumResBlocks + 1 {
 			skip := skips[len(skips)-1]
 			skips = skips[:len(skips)-1]
-			h = resBlock(lctx.Inf("res_%d", i), Concatenate([]*Node{h, skip}, -1), temb, outCh, groups, dropout)
+			h = ResBlock(lctx.Inf("res_%d", i), Concatenate([]*Node{h, skip}, -1), temb, outCh, groups, dropout)
 			if attnAt(h) {
 				h = selfAttention(lctx.Inf("attn_%d", i), h, groupsFor(outCh, groups))
 			}

@@ -11,11 +11,13 @@ import (
 // The building blocks of the U-Net, after resnet_block, downsample and upsample of the paper's
 // diffusion_tf/models/unet.py. All take and return channels-last images [batch, H, W, C].
 
-// resBlock is the paper's residual block: GN → SiLU → conv3×3, plus a projection of the time
-// embedding broadcast over H and W, then GN → SiLU → dropout → conv3×3 initialised to zero (the
-// paper's scale 1e-10), so that the block starts as its shortcut; the shortcut is a 1×1 convolution
-// when the number of channels changes.
-func resBlock(ctx *context.Context, x, temb *Node, outCh, maxGroups int, dropout float64) *Node {
+// ResBlock is the paper's residual block (resnet_block): GN → SiLU → conv3×3, plus a projection of
+// the time embedding temb ([batch, E]) broadcast over H and W, then GN → SiLU → dropout → conv3×3
+// initialised to zero (the paper's scale 1e-10), so that the block starts as its shortcut; the
+// shortcut is a 1×1 convolution when the number of channels changes. GroupNorm uses the largest
+// divisor of the channels that is at most maxGroups. Exported so that the course can check its own
+// block against it; UNet is what models use.
+func ResBlock(ctx *context.Context, x, temb *Node, outCh, maxGroups int, dropout float64) *Node {
 	inCh := x.Shape().Dimensions[3]
 	h := activations.Swish(GroupNorm(ctx.In("norm_0"), x, groupsFor(inCh, maxGroups)))
 	h = conv3x3(ctx.In("conv_0"), h, outCh, 1)

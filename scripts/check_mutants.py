@@ -39,6 +39,9 @@ MUTANTS = {
     "07-fewer-steps-and-guidance.ipynb": (
         "a7c1e005", "prevAlphaBar = sched.AlphaBar[t]", "prevAlphaBar = sched.AlphaBar[t-1]",  # off by one: ᾱ of the step before t_k
         "β'_k by hand equals the library's Respace"),
+    "08-inside-the-noise-predictor.ipynb": (
+        "b8a00006", "ours := timeEmbedding(t, dim)", "ours := timeEmbedding(graph.AddScalar(t, 1), dim)",  # t off by one
+        "our embedding equals ddpm.TimestepEmbedding"),
 }
 
 
