@@ -42,6 +42,9 @@ MUTANTS = {
     "08-inside-the-noise-predictor.ipynb": (
         "b8a00006", "ours := timeEmbedding(t, dim)", "ours := timeEmbedding(graph.AddScalar(t, 1), dim)",  # t off by one
         "our embedding equals ddpm.TimestepEmbedding"),
+    "09-scores-and-langevin.ipynb": (
+        "c9a00007", "x[0] + beta*(s[0]+x[0]/2)", "x[0] + beta*s[0]",  # the expansion without the x_t/2 drift
+        "halving β divides the error of the expansion by 4"),
 }
 
 

@@ -13,11 +13,14 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// Series is one line of a plot, or a cloud of points when Scatter is set.
+// Series is one line of a plot, a cloud of points when Scatter is set, or arrows when Arrows is set:
+// then the points go in pairs, each (X[2k], Y[2k]) → (X[2k+1], Y[2k+1]) drawn as a segment ending in a
+// dot (a vector field).
 type Series struct {
 	Name    string
 	X, Y    []float64
 	Scatter bool
+	Arrows  bool
 }
 
 // Plot describes a line plot. Width and Height are in points (1/72 inch); zero means 480×300.
@@ -82,7 +85,33 @@ func (p Plot) PNG() ([]byte, error) {
 			}
 		}
 		var thing plot.Thumbnailer
-		if s.Scatter {
+		if s.Arrows {
+			if len(xys)%2 != 0 {
+				return nil, fmt.Errorf("plot %q: series %q draws arrows from pairs of points, but has %d points", p.Title, s.Name, len(xys))
+			}
+			heads := make(plotter.XYs, 0, len(xys)/2)
+			for k := 0; k < len(xys); k += 2 {
+				line, err := plotter.NewLine(xys[k : k+2])
+				if err != nil {
+					return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
+				}
+				line.Color = palette[i%len(palette)]
+				line.Width = vg.Points(1)
+				pl.Add(line)
+				thing = line
+				heads = append(heads, xys[k+1])
+			}
+			if len(heads) > 0 {
+				sc, err := plotter.NewScatter(heads)
+				if err != nil {
+					return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
+				}
+				sc.GlyphStyle.Color = palette[i%len(palette)]
+				sc.GlyphStyle.Radius = vg.Points(1.3)
+				sc.GlyphStyle.Shape = draw.CircleGlyph{}
+				pl.Add(sc)
+			}
+		} else if s.Scatter {
 			sc, err := plotter.NewScatter(xys)
 			if err != nil {
 				return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)

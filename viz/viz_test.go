@@ -2,6 +2,7 @@ package viz
 
 import (
 	"bytes"
+	"image/color"
 	"image/png"
 	"strings"
 	"testing"
@@ -86,5 +87,39 @@ func TestLogTickLabelsAreRounded(t *testing.T) {
 	}
 	if !strings.Contains(labels, "1e-05") || !strings.Contains(labels, "0.0001") {
 		t.Errorf("labels %q: want 1e-05 and 0.0001 among them", labels)
+	}
+}
+
+func TestArrowsDrawPairsAndRefuseAnOddCount(t *testing.T) {
+	colourPixels := func(p Plot) int {
+		t.Helper()
+		data, err := p.PNG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := palette[0].(color.RGBA)
+		n := 0
+		for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+			for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+				if r, g, b, _ := img.At(x, y).RGBA(); uint8(r>>8) == want.R && uint8(g>>8) == want.G && uint8(b>>8) == want.B {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	// Two arrows, (0,0)→(1,1) and (1,0)→(0,1): drawn in the first colour, as long as two diagonals.
+	both := colourPixels(Plot{Series: []Series{{X: []float64{0, 1, 1, 0}, Y: []float64{0, 1, 0, 1}, Arrows: true}}})
+	one := colourPixels(Plot{Series: []Series{{X: []float64{0, 1, 1, 1}, Y: []float64{0, 1, 0, 0}, Arrows: true}}})
+	if one == 0 || both < 3*one/2 {
+		t.Errorf("arrows drew %d pixels for two diagonals and %d for one (and a point): want about twice", both, one)
+	}
+	_, err := Plot{Title: "field", Series: []Series{{Name: "s", X: []float64{0, 1, 2}, Y: []float64{0, 1, 2}, Arrows: true}}}.PNG()
+	if err == nil || !strings.Contains(err.Error(), "pairs of points, but has 3 points") {
+		t.Errorf("odd number of points: error %v", err)
 	}
 }
