@@ -1,15 +1,20 @@
-// Package course holds the small helpers that the notebooks share: showing figures inline,
-// checking the text's claims numerically, digit grids, the shipped models and noise.
+// Package course holds the small helpers that the notebooks share: showing figures inline, each with
+// a description in words; checking the text's claims numerically; digit grids, the shipped models
+// and noise.
 //
 // A check that fails panics, which makes the notebook's cell fail; the project's notebook runner
 // (scripts/notebooks.py) turns that into a failed test.
 package course
 
 import (
+	"encoding/base64"
 	"fmt"
+	"html"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
 
@@ -17,12 +22,42 @@ import (
 	"github.com/learn-ddpm/ddpm-go/viz"
 )
 
-// Show displays a PNG inline in the notebook; it panics on err so a broken figure fails the cell.
-func Show(png []byte, err error) {
+// Figure is a picture with a description in words: viz.Plot and viz.Grid.
+type Figure interface {
+	PNG() ([]byte, error)
+	AltText() string
+}
+
+// Show displays a figure inline, as an image whose alt text is the figure's description (what a
+// screen reader says, and what shows where the image cannot). It panics, failing the cell, when the
+// figure cannot be drawn or has no description.
+func Show(fig Figure) {
+	png, err := fig.PNG()
 	if err != nil {
 		panic(fmt.Sprintf("figure: %v", err))
 	}
-	gonbui.DisplayPNG(png)
+	showPNG(png, fig.AltText())
+}
+
+// ShowFile displays a PNG file (a figure made by the command line) with its description alt.
+func ShowFile(path, alt string) {
+	png, err := os.ReadFile(path)
+	if err != nil {
+		panic(fmt.Sprintf("figure: %v", err))
+	}
+	showPNG(png, alt)
+}
+
+func showPNG(png []byte, alt string) {
+	if strings.TrimSpace(alt) == "" {
+		panic("figure without a description: give it alt text (the Alt field of viz.Plot and viz.Grid)")
+	}
+	gonbui.DisplayHTML(imageHTML(png, alt))
+}
+
+// imageHTML is an <img> with the PNG inline (a data: URI) and alt as its alternative text.
+func imageHTML(png []byte, alt string) string {
+	return fmt.Sprintf(`<img alt="%s" src="data:image/png;base64,%s">`, html.EscapeString(alt), base64.StdEncoding.EncodeToString(png))
 }
 
 // Check states a claim, prints it with a tick when it holds, and panics when it does not.
@@ -39,10 +74,10 @@ func Near(claim string, got, want, tol float64) {
 	Check(claim, math.Abs(got-want) <= tol, "got %.6g, want %.6g ± %.2g", got, want, tol)
 }
 
-// Digits draws 28×28 grey images (flat, in [−1, 1]) in a grid of cols columns at twice their size,
-// with a caption under each when captions is not nil.
-func Digits(pixels []float32, cols int, captions []string) ([]byte, error) {
-	return viz.Grid{Pixels: pixels, N: len(pixels) / 784, Height: 28, Width: 28, Channels: 1, Cols: cols, Scale: 2, Captions: captions}.PNG()
+// Digits is a grid of 28×28 grey images (flat, in [−1, 1]) in cols columns at twice their size, with
+// a caption under each when captions is not nil, described by alt.
+func Digits(pixels []float32, cols int, captions []string, alt string) viz.Grid {
+	return viz.Grid{Pixels: pixels, N: len(pixels) / 784, Height: 28, Width: 28, Channels: 1, Cols: cols, Scale: 2, Captions: captions, Alt: alt}
 }
 
 // LoadModel loads a model shipped in models/ (the notebooks run in notebooks/), with its EMA

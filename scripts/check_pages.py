@@ -6,11 +6,12 @@
 For each page, a copy with a small probe script is loaded with the network disabled (every host
 resolves to nothing). After MathJax has typeset the page, the probe records how many images there
 are and how many loaded, how many formulas MathJax rendered and how many it flagged as errors, and
-whether TeX source is left unrendered in the text. The page fails if an image did not load, if it
-has TeX but no rendered formula, or if any formula failed. It also fails if the page refers to
-anything on another host that a browser loads by itself (a script, style, image or frame; a URL in an
-inline script or style), or if the browser asked for anything but files and data: URIs: the course
-must read offline and tell no third party who reads it. Needs Debian's `chromium`.
+whether TeX source is left unrendered in the text. The page fails if an image did not load or has
+no alt text (nbconvert's placeholder "No description has been provided" counts as none), if it has
+TeX but no rendered formula, or if any formula failed. It also fails if the page refers to anything
+on another host that a browser loads by itself (a script, style, image or frame; a URL in an inline
+script or style), or if the browser asked for anything but files and data: URIs: the course must
+read offline and tell no third party who reads it. Needs Debian's `chromium`.
 """
 import html.parser
 import os
@@ -33,6 +34,10 @@ window.addEventListener('load', function () {
     d.id = 'page-probe';
     d.setAttribute('data-images', imgs.length);
     d.setAttribute('data-loaded', loaded);
+    d.setAttribute('data-no-alt', imgs.filter(function (i) {
+      var alt = (i.alt || '').trim();
+      return !alt || /^No description has been provided/.test(alt);
+    }).length);
     d.setAttribute('data-math', document.querySelectorAll('mjx-container').length);
     d.setAttribute('data-math-errors', document.querySelectorAll('mjx-merror, [data-mjx-error]').length);
     d.setAttribute('data-raw-tex', (text.match(/\\\\frac|\\\\mathcal|\\$\\$/g) || []).length);
@@ -135,6 +140,8 @@ def check(page, browser):
     problems = [f"it loads {ref} from another host" for ref in external_references(source)]
     problems += [f"it requested {url} (offline it fails; online a third party learns of the reader)"
                  for url in p["data-fetched"].split()]
+    if p["data-no-alt"]:
+        problems.append(f"{p['data-no-alt']} of {p['data-images']} images have no alt text (what the figure shows, in words)")
     if p["data-loaded"] != p["data-images"]:
         problems.append(f"{p['data-images'] - p['data-loaded']} of {p['data-images']} images did not load")
     if has_tex and p["data-math"] == 0:

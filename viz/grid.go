@@ -23,7 +23,11 @@ type Grid struct {
 	Cols                       int      // Images per row; 0 puts all in one row.
 	Scale                      int      // Each pixel becomes Scale×Scale; 0 means 1.
 	Captions                   []string // Optional, one per image.
+	Alt                        string   // what the grid shows, in words, for readers who cannot see it
 }
+
+// AltText is the grid's description in words (its Alt).
+func (g Grid) AltText() string { return g.Alt }
 
 const (
 	gridGap      = 4

@@ -26,6 +26,7 @@ type Series struct {
 // Plot describes a line plot. Width and Height are in points (1/72 inch); zero means 480×300.
 type Plot struct {
 	Title, XLabel, YLabel string
+	Alt                   string // what the figure shows, in words, for readers who cannot see it
 	LogX, LogY            bool
 	LegendBottom          bool // the legend in the bottom right corner instead of the top right
 	Width, Height         float64
@@ -54,6 +55,9 @@ func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 	}
 	return ticks
 }
+
+// AltText is the plot's description in words (its Alt).
+func (p Plot) AltText() string { return p.Alt }
 
 // PNG renders the plot at twice its size in points, for sharp figures on screens.
 func (p Plot) PNG() ([]byte, error) {

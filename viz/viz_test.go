@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"image/color"
 	"image/png"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,5 +123,66 @@ func TestArrowsDrawPairsAndRefuseAnOddCount(t *testing.T) {
 	_, err := Plot{Title: "field", Series: []Series{{Name: "s", X: []float64{0, 1, 2}, Y: []float64{0, 1, 2}, Arrows: true}}}.PNG()
 	if err == nil || !strings.Contains(err.Error(), "pairs of points, but has 3 points") {
 		t.Errorf("odd number of points: error %v", err)
+	}
+}
+
+func TestChainDiagramDrawsAndRefusesBadLinks(t *testing.T) {
+	width := func(nodes int) int {
+		t.Helper()
+		names := make([]string, nodes)
+		for i := range names {
+			names[i] = "x"
+		}
+		data, err := Chain{Nodes: names, Above: "p", Below: "q"}.PNG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("chain PNG does not decode: %v", err)
+		}
+		return img.Bounds().Dx()
+	}
+	// Each node adds one gap of chainGap points, drawn at 2 pixels per point.
+	if w3, w4 := width(3), width(4); w4-w3 != 2*chainGap {
+		t.Errorf("4 nodes are %d pixels wide, 3 nodes %d: want a difference of %d", w4, w3, 2*chainGap)
+	}
+	for _, c := range []Chain{{Nodes: []string{"x"}}, {Nodes: []string{"a", "b"}, Labelled: 1}, {Nodes: []string{"a", "b"}, Labelled: -1}} {
+		if _, err := c.PNG(); err == nil {
+			t.Errorf("%+v: no error", c)
+		}
+	}
+}
+
+func TestCSVSeriesGroupsRowsAndNamesBadValues(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		t.Helper()
+		path := dir + "/" + name
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := write("good.csv", "sampler,steps,fid\nA,10,50\nB,10,70\nA,100,30\n")
+	series, err := CSVSeries(good, "steps", "fid", "sampler")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(series) != 2 || series[0].Name != "A" || series[1].Name != "B" ||
+		!slices.Equal(series[0].X, []float64{10, 100}) || !slices.Equal(series[0].Y, []float64{50, 30}) || !slices.Equal(series[1].Y, []float64{70}) {
+		t.Errorf("series %+v: want A (10, 50), (100, 30) and B (10, 70)", series)
+	}
+	if one, err := CSVSeries(good, "steps", "fid", ""); err != nil || len(one) != 1 || len(one[0].X) != 3 || one[0].Name != "" {
+		t.Errorf("without a group: %+v, %v; want one unnamed series of 3 points", one, err)
+	}
+	for _, c := range []struct{ path, x, want string }{
+		{good, "K", `no column "K"`},
+		{write("bad.csv", "steps,fid\n10,50\n20,n/a\n"), "steps", `bad.csv line 3: steps "20" and fid "n/a" must be numbers`},
+		{write("empty.csv", "steps,fid\n"), "steps", "no rows under the header"},
+	} {
+		if _, err := CSVSeries(c.path, c.x, "fid", ""); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s with x %q: error %v, want %q", c.path, c.x, err, c.want)
+		}
 	}
 }

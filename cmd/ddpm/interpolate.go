@@ -22,7 +22,7 @@ func runInterpolate(args []string) error {
 	pairs := fs.Int("pairs", 4, "pairs of MNIST test digits (rows of the figure)")
 	lambdas := fs.Int("lambdas", 9, "values of λ from 0 to 1 (columns between the two sources)")
 	var steps intList = []int{500}
-	fs.Var(&steps, "t", "diffusion steps to interpolate at, comma-separated: one block of rows each (the paper: 500)")
+	fs.Var(&steps, "t", "diffusion steps to interpolate at, comma-separated: one block of rows each, its first image captioned t=… (the paper: 500)")
 	seed := fs.Uint64("seed", 1, "random seed: which digits, and the noise")
 	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t), posterior (β̃_t) or learned (Σ_θ; the default for a model trained with --learn-sigma)")
 	ddimSteps := fs.String("ddim", "", "also interpolate DDIM latents: encode with DDIM (η = 0) in these steps (as sample --steps, e.g. 100), "+
@@ -76,11 +76,12 @@ func runInterpolate(args []string) error {
 	cols := *lambdas + 2
 	var pixels []float32
 	var captions []string
-	// addRows lays out one block: each pair's two sources around its decoded mixtures, by λ.
-	addRows := func(decoded [][]float32) {
+	// addRows lays out one block: each pair's two sources around its decoded mixtures, by λ. The
+	// first source is captioned with the block (t=500, DDIM): the rows of a block look alike.
+	addRows := func(block string, decoded [][]float32) {
 		for p := 0; p < *pairs; p++ {
 			pixels = append(pixels, image(2*p)...)
-			captions = append(captions, "x_0")
+			captions = append(captions, block)
 			for l := range decoded {
 				pixels = append(pixels, decoded[l][p*size:(p+1)*size]...)
 				captions = append(captions, fmt.Sprintf("%.2f", float64(l)/float64(*lambdas-1))) // λ
@@ -115,7 +116,7 @@ func runInterpolate(args []string) error {
 			}
 			decoded[l] = res.X0
 		}
-		addRows(decoded)
+		addRows(fmt.Sprintf("t=%d", t), decoded)
 		fmt.Printf("interpolated %d pairs at t=%d (%s)\n", *pairs, t, time.Since(start).Round(time.Second))
 	}
 	if *ddimSteps != "" {
@@ -123,7 +124,7 @@ func runInterpolate(args []string) error {
 		if err != nil {
 			return err
 		}
-		addRows(decoded)
+		addRows("DDIM", decoded)
 		fmt.Printf("interpolated %d pairs through DDIM latents, %s steps (%s)\n", *pairs, *ddimSteps, time.Since(start).Round(time.Second))
 	}
 	dims := tr.Spec.Dims

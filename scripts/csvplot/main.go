@@ -9,11 +9,9 @@
 package main
 
 import (
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/learn-ddpm/ddpm-go/viz"
 )
@@ -45,26 +43,9 @@ func main() {
 }
 
 func run(in, out, x, y, group string, scale float64, plot viz.Plot) error {
-	f, err := os.Open(in)
+	series, err := viz.CSVSeries(in, x, y, group)
 	if err != nil {
 		return err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	if len(rows) < 2 {
-		return fmt.Errorf("%s: no rows under the header", in)
-	}
-	col := map[string]int{}
-	for i, name := range rows[0] {
-		col[name] = i
-	}
-	for _, need := range []string{x, y, group} {
-		if _, ok := col[need]; need != "" && !ok {
-			return fmt.Errorf("%s: no column %q in the header %v", in, need, rows[0])
-		}
 	}
 	if plot.XLabel == "" {
 		plot.XLabel = x
@@ -72,26 +53,12 @@ func run(in, out, x, y, group string, scale float64, plot viz.Plot) error {
 	if plot.YLabel == "" {
 		plot.YLabel = y
 	}
-	index := map[string]int{}
-	for line, row := range rows[1:] {
-		xv, err1 := strconv.ParseFloat(row[col[x]], 64)
-		yv, err2 := strconv.ParseFloat(row[col[y]], 64)
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("%s line %d: %s %q and %s %q must be numbers", in, line+2, x, row[col[x]], y, row[col[y]])
+	for _, s := range series {
+		for i := range s.Y {
+			s.Y[i] *= scale
 		}
-		name := "" // one line: no legend
-		if group != "" {
-			name = row[col[group]]
-		}
-		i, ok := index[name]
-		if !ok {
-			i = len(plot.Series)
-			index[name] = i
-			plot.Series = append(plot.Series, viz.Series{Name: name})
-		}
-		plot.Series[i].X = append(plot.Series[i].X, xv)
-		plot.Series[i].Y = append(plot.Series[i].Y, scale*yv)
 	}
+	plot.Series = series
 	png, err := plot.PNG()
 	if err != nil {
 		return err
