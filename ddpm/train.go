@@ -33,6 +33,10 @@ type TrainConfig struct {
 	GridSampler SamplerConfig // the grids' sampler; the zero value means σ² = β_t with clipping
 	OnSamples   func(step int, pngPath string)
 
+	// Devices > 1 splits every batch over that many devices of the backend (data parallelism, see
+	// ShardedDataset); the batch size must be a multiple of it. 0 or 1: one device.
+	Devices int
+
 	ProgressBar bool                         // GoMLX's progress bar, with the loss and steps/s
 	OnStep      func(step int, loss float64) // e.g. to record the loss curve
 	Stop        func() bool                  // polled after each step: true saves a checkpoint and returns ErrStopped
@@ -126,6 +130,13 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		return res, nil
 	}
 
+	var source train.Dataset = ds
+	if cfg.Devices > 1 {
+		if source, err = NewShardedDataset(backend, ds, cfg.Devices); err != nil {
+			return nil, err
+		}
+	}
+
 	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
 		m := model
 		if cfg.Conditional != nil {
@@ -185,7 +196,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	})
 
 	start := time.Now()
-	_, err = loop.RunToGlobalStep(ds, cfg.Steps)
+	_, err = loop.RunToGlobalStep(source, cfg.Steps)
 	res.Duration = time.Since(start)
 	if err != nil && !stopped {
 		return res, err

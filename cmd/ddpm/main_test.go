@@ -179,3 +179,32 @@ func TestLearnSigmaCommandLine(t *testing.T) {
 		t.Errorf("eval of a learned-variance model: %+v, want variance %q and a bound", report, ddpm.VarianceLearned)
 	}
 }
+
+// `ddpm train --devices N` splits the batch over the backend's devices (the CPU plugin has 4), resumes
+// a one-device run, and refuses a batch that does not split or more devices than there are.
+func TestTrainOnDevices(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "moons")
+	train := []string{"--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--ckpt", ckpt, "--progress=false", "--sample-every", "0"}
+	if err := runTrain(append(train, "--steps", "10")); err != nil {
+		t.Fatal(err)
+	}
+	if err := runTrain(append(train, "--steps", "20", "--devices", "4")); err != nil {
+		t.Fatalf("resuming on 4 devices: %v", err)
+	}
+	if latest := mustLatest(t, ckpt); !strings.HasSuffix(latest, "ckpt-000000020.ddpm") {
+		t.Fatalf("after training on 4 devices, the newest checkpoint is %s, want step 20", latest)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--devices", "3"}, "--batch 64 cannot be split evenly over 3 devices: the nearest that can are 63 and 66"},
+		{[]string{"--devices", "64"}, "--devices: 64 devices asked for"},
+		{[]string{"--devices", "-1"}, "--devices -1"},
+	} {
+		if err := runTrain(append(append(train, "--steps", "30"), c.args...)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("train %v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+}

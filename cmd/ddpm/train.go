@@ -56,6 +56,8 @@ func runTrain(args []string) error {
 	ckptDir := fs.String("ckpt", "runs/mnist", "checkpoint folder: training resumes from its newest checkpoint")
 	ckptEvery := fs.Duration("ckpt-every", 2*time.Minute, "time between checkpoints")
 	sampleEvery := fs.Int("sample-every", 500, "steps between sample grids written to <ckpt>/samples (0: off)")
+	devices := fs.Int("devices", 0, "split every batch over N devices of the backend (data parallelism; --batch must be a multiple of N); "+
+		"0: every device of a GPU backend, 1 on the XLA CPU plugin, whose devices share the same cores")
 	progress := fs.Bool("progress", true, "show a progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -73,6 +75,7 @@ func runTrain(args []string) error {
 		flagCheck{*ckptEvery > 0, "ckpt-every", *ckptEvery, "the time between checkpoints must be positive"},
 		flagCheck{*sampleEvery >= 0, "sample-every", *sampleEvery, "steps between sample grids must be >= 0 (0: off)"},
 		flagCheck{*pUncond >= 0 && *pUncond <= 1, "p-uncond", *pUncond, "the probability of dropping a label must be in [0, 1]"},
+		flagCheck{*devices >= 0, "devices", *devices, "the number of devices must be >= 0 (0: the backend's default)"},
 	); err != nil {
 		return err
 	}
@@ -149,6 +152,15 @@ func runTrain(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
+	if *devices == 0 {
+		*devices = ddpm.DefaultDevices(backend)
+	}
+	if err := ddpm.CheckDevices(backend, *devices); err != nil {
+		return fmt.Errorf("--devices: %w", err)
+	}
+	if err := ddpm.CheckShardable("--batch", *batch, *devices); err != nil {
+		return err
+	}
 
 	// Ctrl-C finishes the current step, saves a checkpoint and exits; a second one kills.
 	var interrupted atomic.Bool
@@ -171,10 +183,14 @@ func runTrain(args []string) error {
 		loss += fmt.Sprintf(", conditioned on %d classes (label dropped with p = %g)", numClasses, *pUncond)
 		grid.Guidance = defaultGuidance
 	}
-	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s\n",
-		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name())
+	onDevices := ""
+	if *devices > 1 {
+		onDevices = fmt.Sprintf(", each batch split over %d devices", *devices)
+	}
+	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s%s\n",
+		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name(), onDevices)
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
-		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer,
+		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer, Devices: *devices,
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
 		SampleEvery: *sampleEvery, SampleN: 16, SampleDims: d.Dims, GridSampler: grid,
 		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,

@@ -1,0 +1,114 @@
+package ddpm
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/distributed"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+)
+
+// Data-parallel training over several devices of one backend, with GoMLX's distributed execution:
+// each batch is split along its first axis over a one-axis device mesh, and the training step is
+// compiled with the AutoSharding strategy, so that XLA's SPMD partitioner replicates the variables
+// (weights, Adam's moments, the EMA, the random-number state) on every device and reduces the
+// gradients across them. No code of the project moves data between devices: XLA and the backend's
+// collectives do. (GoMLX's other strategy, SPMD, fails here: it cannot create context variables.)
+
+// MeshAxis is the name of the device mesh's one axis, along which batches are split.
+const MeshAxis = "batch"
+
+// ShardedDataset yields the batches of an ArrayDataset split over devices along the batch axis, for
+// GoMLX's train.Loop (a train.DistributedDataset). The batches are the ArrayDataset's, in the same
+// order, so a run on N devices sees exactly the data a one-device run sees.
+type ShardedDataset struct {
+	*ArrayDataset
+	spec    *distributed.ShardingSpec
+	devices []backends.DeviceNum
+}
+
+var _ train.DistributedDataset = (*ShardedDataset)(nil)
+
+// NewShardedDataset splits ds's batches over the first numDevices devices of backend. The batch
+// size must be a multiple of numDevices: the error names the nearest valid sizes.
+func NewShardedDataset(backend backends.Backend, ds *ArrayDataset, numDevices int) (*ShardedDataset, error) {
+	if err := CheckDevices(backend, numDevices); err != nil {
+		return nil, err
+	}
+	if err := CheckShardable("batch size", ds.BatchSize, numDevices); err != nil {
+		return nil, err
+	}
+	mesh, err := distributed.NewDeviceMesh([]int{numDevices}, []string{MeshAxis})
+	if err != nil {
+		return nil, err
+	}
+	spec, err := distributed.NewShardingSpec(mesh, distributed.AxisSpec{MeshAxis})
+	if err != nil {
+		return nil, err
+	}
+	devices := make([]backends.DeviceNum, numDevices)
+	for i := range devices {
+		devices[i] = backends.DeviceNum(i)
+	}
+	return &ShardedDataset{ArrayDataset: ds, spec: spec, devices: devices}, nil
+}
+
+// DefaultDevices is how many devices training uses unless told: every device of an accelerator
+// backend (a GPU plugin exposes each GPU as one), and 1 on the XLA CPU plugin, whose devices
+// (4 here) share the same cores, so that splitting a batch over them only adds work (README, Speed).
+func DefaultDevices(backend backends.Backend) int {
+	if strings.Contains(strings.ToLower(backend.Description()), "cpu") {
+		return 1
+	}
+	return backend.NumDevices()
+}
+
+// CheckDevices returns an error unless backend has at least numDevices (≥ 1) devices.
+func CheckDevices(backend backends.Backend, numDevices int) error {
+	if numDevices < 1 {
+		return fmt.Errorf("%d devices: want at least 1", numDevices)
+	}
+	if have := backend.NumDevices(); numDevices > have {
+		return fmt.Errorf("%d devices asked for, but the backend (%s) has %d", numDevices, backend.Name(), have)
+	}
+	return nil
+}
+
+// CheckShardable returns an error, naming what (e.g. "batch size") and the nearest valid values,
+// unless n splits evenly over numDevices.
+func CheckShardable(what string, n, numDevices int) error {
+	if n%numDevices == 0 {
+		return nil
+	}
+	below, above := n/numDevices*numDevices, (n/numDevices+1)*numDevices
+	if below == 0 {
+		return fmt.Errorf("%s %d cannot be split evenly over %d devices: the smallest that can is %d", what, n, numDevices, above)
+	}
+	return fmt.Errorf("%s %d cannot be split evenly over %d devices: the nearest that can are %d and %d", what, n, numDevices, below, above)
+}
+
+// Strategy implements train.DistributedDataset: XLA's automatic sharding.
+func (s *ShardedDataset) Strategy() distributed.Strategy { return distributed.AutoSharding }
+
+// DeviceAssignment implements train.DistributedDataset: devices 0..N−1.
+func (s *ShardedDataset) DeviceAssignment() []backends.DeviceNum { return s.devices }
+
+// NumDevices is the number of devices the batches are split over.
+func (s *ShardedDataset) NumDevices() int { return len(s.devices) }
+
+// DistributedYield implements train.DistributedDataset: the ArrayDataset's next batch (and labels),
+// split along the batch axis.
+func (s *ShardedDataset) DistributedYield() (spec any, inputs, labels []*distributed.Tensor, err error) {
+	_, local, _, err := s.ArrayDataset.Yield()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	inputs = make([]*distributed.Tensor, len(local))
+	for i, t := range local {
+		if inputs[i], err = distributed.ShardTensor(s.spec, t); err != nil {
+			return nil, nil, nil, fmt.Errorf("dataset %s: %w", s.Name(), err)
+		}
+	}
+	return nil, inputs, nil, nil
+}
