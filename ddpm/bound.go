@@ -19,6 +19,7 @@ type BoundEvaluator struct {
 	Config   SamplerConfig
 	term     *context.Exec
 	prior    *Exec
+	split    *batchSplit // the devices a batch is split over (Config.Devices), nil for one
 }
 
 // NewBoundEvaluator prepares the graphs with model's weights in ctx (the EMA weights of a trained
@@ -41,6 +42,12 @@ func NewBoundEvaluator(backend backends.Backend, ctx *context.Context, sched *Sc
 	})
 	if err != nil {
 		return nil, err
+	}
+	if e.split, err = newBatchSplit(backend, cfg.Devices); err != nil {
+		return nil, err
+	}
+	if e.split != nil {
+		term = e.split.prepare(term, 3, 2)
 	}
 	e.term = term
 	e.prior, err = NewExec(backend, sched.PriorBitsPerDim)
@@ -118,6 +125,16 @@ func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundRe
 		batch = 100
 	}
 	n := len(images) / size
+	if d := e.split.numDevices(); d > 1 {
+		if err := CheckShardable("bound: images per batch", min(batch, n), d); err != nil {
+			return nil, err
+		}
+		if last := n % batch; n > batch && last != 0 {
+			if err := CheckShardable(fmt.Sprintf("bound: %d images in batches of %d leave a last batch of", n, batch), last, d); err != nil {
+				return nil, err
+			}
+		}
+	}
 	T := e.Schedule.T
 	res := &BoundResult{N: n, Terms: make([]float64, T+1), MSE: make([]float64, T+1), PerImage: make([]float64, n)}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0xb0)) // #nosec G404 -- reproducible noise, not crypto
@@ -159,8 +176,15 @@ func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundRe
 
 // Term evaluates the bound's term at step t for a batch of images x0 [n, Dims...], with x_t drawn
 // from q(x_t | x_0) with the given noise: bits/dim and the mean squared error of x̂_0, per image.
-func (e *BoundEvaluator) Term(x0 *tensors.Tensor, t int, noise *tensors.Tensor) (bits, mse []float32, err error) {
-	out, err := e.term.Exec(x0, StepTensor(x0.Shape().Dimensions[0], t), noise)
+func (e *BoundEvaluator) Term(x0 *tensors.Tensor, t int, noise *tensors.Tensor) (bits, mse []float32, _ error) {
+	in := []*tensors.Tensor{x0, StepTensor(x0.Shape().Dimensions[0], t), noise}
+	var out []*tensors.Tensor
+	var err error
+	if e.split != nil {
+		out, err = e.split.run(e.term, in)
+	} else {
+		out, err = e.term.Exec(in[0], in[1], in[2])
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("bound: step t=%d: %w", t, err)
 	}

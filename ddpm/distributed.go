@@ -2,10 +2,14 @@ package ddpm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/distributed"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train"
 )
 
@@ -39,19 +43,11 @@ func NewShardedDataset(backend backends.Backend, ds *ArrayDataset, numDevices in
 	if err := CheckShardable("batch size", ds.BatchSize, numDevices); err != nil {
 		return nil, err
 	}
-	mesh, err := distributed.NewDeviceMesh([]int{numDevices}, []string{MeshAxis})
+	split, err := splitOver(backend, numDevices)
 	if err != nil {
 		return nil, err
 	}
-	spec, err := distributed.NewShardingSpec(mesh, distributed.AxisSpec{MeshAxis})
-	if err != nil {
-		return nil, err
-	}
-	devices := make([]backends.DeviceNum, numDevices)
-	for i := range devices {
-		devices[i] = backends.DeviceNum(i)
-	}
-	return &ShardedDataset{ArrayDataset: ds, spec: spec, devices: devices}, nil
+	return &ShardedDataset{ArrayDataset: ds, spec: split.spec, devices: split.devices}, nil
 }
 
 // DefaultDevices is how many devices training uses unless told: every device of an accelerator
@@ -111,4 +107,104 @@ func (s *ShardedDataset) DistributedYield() (spec any, inputs, labels []*distrib
 		}
 	}
 	return nil, inputs, nil, nil
+}
+
+// batchSplit runs a compiled graph with its inputs and outputs split along their first (batch) axis
+// over the devices of a one-axis mesh: for sampling and the bound, whose examples are independent,
+// so that each device computes its share of the batch and the results equal a one-device run's (up
+// to the rounding of XLA's kernels for the smaller shapes).
+type batchSplit struct {
+	spec    *distributed.ShardingSpec
+	devices []backends.DeviceNum
+}
+
+// newBatchSplit returns the split over the first numDevices devices of backend, or nil for one device
+// (numDevices 0 or 1: no splitting at all).
+func newBatchSplit(backend backends.Backend, numDevices int) (*batchSplit, error) {
+	if numDevices <= 1 {
+		return nil, nil
+	}
+	return splitOver(backend, numDevices)
+}
+
+// splits holds one split per number of devices, made once: a variable that a distributed graph
+// used keeps that graph's mesh, so every graph over the same variables (training, sampling, the
+// bound) must use the very same mesh.
+var splits = struct {
+	sync.Mutex
+	byDevices map[int]*batchSplit
+}{byDevices: map[int]*batchSplit{}}
+
+// splitOver is the split over the first numDevices (≥ 1) devices of backend: a one-axis mesh.
+//
+// The variables of a context that has run on one mesh stay on it: to use the same weights on
+// another number of devices, load them into a new context (LoadTrained, EMAContext), as a resumed
+// run does.
+func splitOver(backend backends.Backend, numDevices int) (*batchSplit, error) {
+	if err := CheckDevices(backend, numDevices); err != nil {
+		return nil, err
+	}
+	splits.Lock()
+	defer splits.Unlock()
+	if b, ok := splits.byDevices[numDevices]; ok {
+		return b, nil
+	}
+	mesh, err := distributed.NewDeviceMesh([]int{numDevices}, []string{MeshAxis})
+	if err != nil {
+		return nil, err
+	}
+	spec, err := distributed.NewShardingSpec(mesh, distributed.AxisSpec{MeshAxis})
+	if err != nil {
+		return nil, err
+	}
+	devices := make([]backends.DeviceNum, numDevices)
+	for i := range devices {
+		devices[i] = backends.DeviceNum(i)
+	}
+	b := &batchSplit{spec: spec, devices: devices}
+	splits.byDevices[numDevices] = b
+	return b, nil
+}
+
+// prepare configures exec, before its first use, for XLA's automatic sharding with numInputs inputs
+// and numOutputs outputs all split along their first axis (variables are replicated).
+func (b *batchSplit) prepare(exec *context.Exec, numInputs, numOutputs int) *context.Exec {
+	return exec.AutoSharding(b.spec.Mesh).
+		WithInputShardingSpecs(slices.Repeat([]*distributed.ShardingSpec{b.spec}, numInputs)...).
+		WithOutputShardingSpecs(slices.Repeat([]*distributed.ShardingSpec{b.spec}, numOutputs)...).
+		WithDeviceAssignment(b.devices)
+}
+
+// run executes exec (prepared) on the inputs split over the devices and returns the outputs merged.
+func (b *batchSplit) run(exec *context.Exec, inputs []*tensors.Tensor) ([]*tensors.Tensor, error) {
+	args := make([]any, len(inputs))
+	for i, t := range inputs {
+		sharded, err := distributed.ShardTensor(b.spec, t)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = sharded
+	}
+	outs, err := exec.DistributedExec(args...)
+	if err != nil {
+		return nil, err
+	}
+	merged := make([]*tensors.Tensor, len(outs))
+	for i, o := range outs {
+		if merged[i], err = o.Merge(); err != nil {
+			return nil, err
+		}
+		if err := o.Finalize(); err != nil {
+			return nil, err
+		}
+	}
+	return merged, nil
+}
+
+// numDevices is the number of devices of the split (1 for nil).
+func (b *batchSplit) numDevices() int {
+	if b == nil {
+		return 1
+	}
+	return len(b.devices)
 }

@@ -153,3 +153,117 @@ func TestShardedDatasetRefusesBadSplits(t *testing.T) {
 		t.Errorf("3 over 4 devices: error %v", err)
 	}
 }
+
+// trainedTinyUNet trains the tiny U-Net for a few steps (to have weights that are not the zero-output
+// initialisation) and returns it with its weights.
+func trainedTinyUNet(t *testing.T) (EpsModel, *context.Context, *Schedule) {
+	t.Helper()
+	sched := MustNewSchedule(ScheduleLinearScaled, 50)
+	ds, err := NewArrayDataset("images", tinyImages(16, 8), []int{8, 8, 1}, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, ctx := UNetModel(tinyUNet()), context.New()
+	cfg := quickTrainConfig(5, "")
+	cfg.Optimizer.LearningRate = 1e-2 // move the zero-initialised output layers off zero
+	if _, err := Train(backend, ctx, sched, model, ds, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return model, ctx, sched
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	worst := 0.0
+	for i := range a {
+		worst = max(worst, math.Abs(float64(a[i]-b[i])))
+	}
+	return worst
+}
+
+// Sampling and the bound split over 2 and 4 devices give the one-device results for the same seeds.
+// Each image is computed by the same operations whatever the split; XLA compiles kernels for the
+// smaller per-device shapes, whose float32 rounding may differ in the last bits, and 50 steps of the
+// chain carry such differences along: 1e-4 on pixels in [−1, 1] bounds them, while a sample drawn
+// with other noise or another image's x_t differs by ~1.
+func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
+	needDevices(t, 4)
+	model, trained, sched := trainedTinyUNet(t)
+	// The weights of a context that ran on one mesh stay on it: each number of devices gets its own
+	// copy of the EMA weights (sampler and bound share it).
+	weights := map[int]*context.Context{}
+	weightsFor := func(devices int) *context.Context {
+		if weights[devices] == nil {
+			ema, err := EMAContext(trained)
+			if err != nil {
+				t.Fatal(err)
+			}
+			weights[devices] = ema
+		}
+		return weights[devices]
+	}
+	const n = 8
+	sample := func(devices int) *SampleResult {
+		s, err := NewSampler(backend, weightsFor(devices), sched, model, SamplerConfig{Variance: VariancePosterior, ClipX0: true, Devices: devices})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Sample(SampleOptions{N: n, Dims: []int{8, 8, 1}, Seed: 9, RecordX0At: []int{25}})
+		if err != nil {
+			t.Fatalf("%d devices: %v", devices, err)
+		}
+		return res
+	}
+	images := tinyImages(n, 3)
+	for i, v := range images { // on the 8-bit grid of [−1, 1], as the bound requires
+		images[i] = float32(math.Round((float64(v)+1)*127.5)/127.5 - 1)
+	}
+	bound := func(devices int) *BoundResult {
+		e, err := NewBoundEvaluator(backend, weightsFor(devices), sched, model, SamplerConfig{Variance: VarianceBeta, Devices: devices})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Evaluate(images, BoundOptions{Dims: []int{8, 8, 1}, BatchSize: 4, Seed: 2})
+		if err != nil {
+			t.Fatalf("%d devices: %v", devices, err)
+		}
+		return res
+	}
+	one, oneBound := sample(1), bound(1)
+	if spread := maxAbsDiff(one.X0[:64], one.X0[64:128]); spread < 0.1 {
+		t.Fatalf("two samples differ by only %.3g: the test could not tell a wrong split", spread)
+	}
+	for _, devices := range []int{2, 4} {
+		res := sample(devices)
+		if d := maxAbsDiff(one.X0, res.X0); d > 1e-4 {
+			t.Errorf("%d devices: samples differ from one device's by %.3g", devices, d)
+		}
+		if d := maxAbsDiff(one.X0s[25], res.X0s[25]); d > 1e-4 {
+			t.Errorf("%d devices: x̂_0 at t=25 differs by %.3g", devices, d)
+		}
+		b := bound(devices)
+		if math.Abs(b.Total-oneBound.Total) > 1e-5*oneBound.Total {
+			t.Errorf("%d devices: bound %.7f bits/dim, one device %.7f", devices, b.Total, oneBound.Total)
+		}
+		for i := range b.PerImage {
+			if math.Abs(b.PerImage[i]-oneBound.PerImage[i]) > 1e-5*oneBound.PerImage[i] {
+				t.Errorf("%d devices: image %d's bound %.7f, one device %.7f", devices, i, b.PerImage[i], oneBound.PerImage[i])
+			}
+		}
+		t.Logf("%d devices: samples within %.3g, bound %.7f against %.7f", devices, maxAbsDiff(one.X0, res.X0), b.Total, oneBound.Total)
+	}
+	// A batch that does not split is refused, naming the nearest sizes.
+	s, err := NewSampler(backend, weightsFor(4), sched, model, SamplerConfig{Variance: VarianceBeta, Devices: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sample(SampleOptions{N: 6, Dims: []int{8, 8, 1}}); err == nil || !strings.Contains(err.Error(), "N 6 cannot be split evenly over 4 devices: the nearest that can are 4 and 8") {
+		t.Errorf("6 samples on 4 devices: error %v", err)
+	}
+	e, err := NewBoundEvaluator(backend, weightsFor(4), sched, model, SamplerConfig{Variance: VarianceBeta, Devices: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Evaluate(images[:6*64], BoundOptions{Dims: []int{8, 8, 1}, BatchSize: 4}); err == nil || !strings.Contains(err.Error(), "leave a last batch of 2 cannot be split") {
+		t.Errorf("6 images in batches of 4 on 4 devices: error %v", err)
+	}
+}

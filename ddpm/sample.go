@@ -31,6 +31,10 @@ type SamplerConfig struct {
 	// Guidance is classifier-free guidance's w ≥ 0 for a class-conditional model (condition.go):
 	// ε̃ = (1 + w) ε_θ(x_t, t, c) − w ε_θ(x_t, t, ∅). 0 is plain conditional sampling.
 	Guidance float64
+	// Devices > 1 splits every batch (of samples, or of images for the bound) over that many devices
+	// of the backend, each computing its share; the results are a one-device run's. The batch must
+	// be a multiple of it. 0 or 1: one device.
+	Devices int
 }
 
 // Validate names a bad option.
@@ -45,6 +49,9 @@ func (c SamplerConfig) Validate() error {
 	}
 	if c.Eta != 0 && !c.DDIM {
 		return fmt.Errorf("eta %g is DDIM's: it needs the DDIM sampler", c.Eta)
+	}
+	if c.Devices < 0 {
+		return fmt.Errorf("%d devices: want at least 1 (0: one device)", c.Devices)
 	}
 	if !(c.Guidance >= 0) || math.IsInf(c.Guidance, 1) {
 		return fmt.Errorf("guidance weight %g: it must be finite and >= 0 (0: no guidance)", c.Guidance)
@@ -94,6 +101,7 @@ type Sampler struct {
 	backend    backends.Backend
 	ctx        *context.Context
 	encode     *context.Exec // DDIM inversion, compiled on first use (ddim.go)
+	split      *batchSplit   // the devices a batch is split over (Config.Devices), nil for one
 }
 
 // NewSampler prepares sampling (Algorithm 2, or DDIM if cfg.DDIM) with model's weights in ctx (for a trained U-Net, call
@@ -142,6 +150,16 @@ func newSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	if err != nil {
 		return nil, err
 	}
+	if s.split, err = newBatchSplit(backend, cfg.Devices); err != nil {
+		return nil, err
+	}
+	if s.split != nil {
+		inputs := 3 // x_t, t, z, and the labels of a conditional model
+		if cond != nil {
+			inputs = 4
+		}
+		exec = s.split.prepare(exec, inputs, 2)
+	}
 	s.exec = exec
 	return s, nil
 }
@@ -182,6 +200,9 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 	}
 	if opts.N < 1 || size < 1 {
 		return nil, fmt.Errorf("sample: need N >= 1 samples of a non-empty shape, got N=%d, dims %v", opts.N, opts.Dims)
+	}
+	if err := CheckShardable("sample: N", opts.N, s.split.numDevices()); err != nil {
+		return nil, err
 	}
 	var labels *tensors.Tensor
 	switch {
@@ -230,11 +251,11 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		if slices.Contains(opts.RecordXtAt, t) {
 			res.Xts[t] = tensors.MustCopyFlatData[float32](x)
 		}
-		in := []any{x, StepTensor(opts.N, t), tensors.FromFlatDataAndDimensions(normal(), dims...)}
+		in := []*tensors.Tensor{x, StepTensor(opts.N, t), tensors.FromFlatDataAndDimensions(normal(), dims...)}
 		if labels != nil {
 			in = append(in, labels)
 		}
-		out, err := s.exec.Exec(in...)
+		out, err := s.step(in)
 		if err != nil {
 			return nil, fmt.Errorf("sample: step t=%d: %w", t, err)
 		}
@@ -249,4 +270,16 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 	}
 	res.X0 = tensors.MustCopyFlatData[float32](x)
 	return res, nil
+}
+
+// step runs one step of the chain, on one device or split over the sampler's devices.
+func (s *Sampler) step(in []*tensors.Tensor) ([]*tensors.Tensor, error) {
+	if s.split != nil {
+		return s.split.run(s.exec, in)
+	}
+	args := make([]any, len(in))
+	for i, t := range in {
+		args[i] = t
+	}
+	return s.exec.Exec(args...)
 }

@@ -148,6 +148,18 @@ func runEval(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
+	var batches []batchFlag // every batch size the evaluation will split over the devices
+	if *fidN > 0 && *fidBatch > 0 {
+		batches = append(batches, batchFlag{"--fid-batch", min(*fidBatch, *fidN)},
+			batchFlag{fmt.Sprintf("--fid %d in batches of %d leaves a last batch of", *fidN, *fidBatch), *fidN % *fidBatch})
+	}
+	if *nllN > 0 && *nllBatch > 0 {
+		batches = append(batches, batchFlag{"--nll-batch", min(*nllBatch, *nllN)},
+			batchFlag{fmt.Sprintf("--nll %d in batches of %d leaves a last batch of", *nllN, *nllBatch), *nllN % *nllBatch})
+	}
+	if err := sf.setDevices(backend, &cfg, batches...); err != nil {
+		return err
+	}
 	sum, err := fileSHA256(tr.Path)
 	if err != nil {
 		return err

@@ -96,6 +96,15 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	if err := runInterpolate([]string{"--ckpt", model, "--t", "2000", "--out", fig8}); err == nil || !strings.Contains(err.Error(), "--t") {
 		t.Errorf("--t 2000: error %v", err)
 	}
+	// The evaluation resumes on another number of devices (each batch split over 2), and names a
+	// batch that does not split.
+	if err := runEval(append(base, "--nll", "6", "--nll-batch", "2", "--fid", "0", "--devices", "2")); err != nil {
+		t.Fatalf("resuming the bound on 2 devices: %v", err)
+	}
+	if err := runEval(append(base, "--nll", "6", "--nll-batch", "3", "--fid", "0", "--devices", "2")); err == nil ||
+		!strings.Contains(err.Error(), "--nll-batch 3 cannot be split evenly over 2 devices: the nearest that can are 2 and 4") {
+		t.Errorf("--nll-batch 3 on 2 devices: error %v", err)
+	}
 }
 
 // eval with fewer steps: the bound of a respaced ancestral sampler, the FID of DDIM in its own sample

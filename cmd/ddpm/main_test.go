@@ -195,6 +195,16 @@ func TestTrainOnDevices(t *testing.T) {
 	if latest := mustLatest(t, ckpt); !strings.HasSuffix(latest, "ckpt-000000020.ddpm") {
 		t.Fatalf("after training on 4 devices, the newest checkpoint is %s, want step 20", latest)
 	}
+	// Sampling splits its batch the same way, and names --n when it does not split.
+	out := filepath.Join(dir, "moons.png")
+	if err := runSample([]string{"--ckpt", ckpt, "--n", "200", "--devices", "4", "--out", out}); err != nil {
+		t.Fatalf("sampling on 4 devices: %v", err)
+	}
+	checkPNG(t, out)
+	if err := runSample([]string{"--ckpt", ckpt, "--n", "201", "--devices", "4", "--out", out}); err == nil ||
+		!strings.Contains(err.Error(), "--n 201 cannot be split evenly over 4 devices: the nearest that can are 200 and 204") {
+		t.Errorf("201 samples on 4 devices: error %v", err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string

@@ -53,6 +53,9 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := sf.setDevices(backend, &cfg, batchFlag{"--n", *n}); err != nil {
+		return err
+	}
 	sampler, err := tr.NewSampler(backend, sched, cfg)
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/gomlx/gomlx/backends"
+
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
@@ -13,6 +15,7 @@ type samplerFlags struct {
 	variance, method, steps *string
 	clip                    *bool
 	eta, guidance           *float64
+	devices                 *int
 }
 
 func addSamplerFlags(fs *flag.FlagSet) *samplerFlags {
@@ -26,7 +29,38 @@ func addSamplerFlags(fs *flag.FlagSet) *samplerFlags {
 		eta:    fs.Float64("eta", 0, "DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance (with --sampler ddim)"),
 		guidance: fs.Float64("guidance", defaultGuidance, "classifier-free guidance weight w >= 0 for a class-conditional model: "+
 			"ε̃ = (1+w)·ε(x_t, t, class) − w·ε(x_t, t, no class); 0: plain conditional sampling"),
+		devices: fs.Int("devices", 0, "split every batch (of samples, and of test images for the bound) over N devices of the backend, "+
+			"with the same results; 0: every device of a GPU backend, 1 on the XLA CPU plugin, whose devices share the same cores"),
 	}
+}
+
+// batchFlag is a batch size that a flag sets (or that follows from flags, as the last, partial batch).
+type batchFlag struct {
+	name string
+	n    int
+}
+
+// setDevices puts --devices into cfg (0: the backend's default, ddpm.DefaultDevices) and checks that
+// each batch splits evenly over them; errors name the flag.
+func (f *samplerFlags) setDevices(backend backends.Backend, cfg *ddpm.SamplerConfig, batches ...batchFlag) error {
+	if *f.devices < 0 {
+		return fmt.Errorf("--devices %d: the number of devices must be >= 0 (0: the backend's default)", *f.devices)
+	}
+	cfg.Devices = *f.devices
+	if cfg.Devices == 0 {
+		cfg.Devices = ddpm.DefaultDevices(backend)
+	}
+	if err := ddpm.CheckDevices(backend, cfg.Devices); err != nil {
+		return fmt.Errorf("--devices: %w", err)
+	}
+	for _, b := range batches {
+		if b.n > 0 {
+			if err := ddpm.CheckShardable(b.name, b.n, cfg.Devices); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // build returns the (possibly respaced) schedule and the sampler configuration the flags ask for,
