@@ -6,7 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/distributed"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/train"
 )
 
 // needDevices skips a test when the backend has fewer devices than it needs: the XLA CPU plugin that
@@ -77,13 +81,7 @@ func compareRuns(t *testing.T, what string, lossesA, lossesB []float64, a, b *co
 func TestShardedTrainingEqualsOneDevice(t *testing.T) {
 	needDevices(t, 4)
 	points := tinyImages(64, 4)[:128] // 64 points in 2-D
-	newDS := func() *ArrayDataset {
-		ds, err := NewArrayDataset("points", points, []int{2}, 16, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ds
-	}
+	newDS := datasetMaker(t, "points", points, []int{2}, 16, 2)
 	model := MLPModel(MLPConfig{Dim: 2, Hidden: 32, Layers: 2, TimeEmbed: 8})
 	one, ctxOne := shardedRun(t, model, newDS, 1, 20, "")
 	for _, devices := range []int{2, 4} {
@@ -95,13 +93,7 @@ func TestShardedTrainingEqualsOneDevice(t *testing.T) {
 func TestShardedUNetTrainingEqualsOneDevice(t *testing.T) {
 	needDevices(t, 2)
 	images := tinyImages(16, 2)
-	newDS := func() *ArrayDataset {
-		ds, err := NewArrayDataset("sixteen images", images, []int{8, 8, 1}, 4, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ds
-	}
+	newDS := datasetMaker(t, "sixteen images", images, []int{8, 8, 1}, 4, 5)
 	model := UNetModel(tinyUNet()) // GroupNorm's and attention's own gradients, sharded too
 	one, ctxOne := shardedRun(t, model, newDS, 1, 6, "")
 	two, ctxTwo := shardedRun(t, model, newDS, 2, 6, "")
@@ -111,13 +103,7 @@ func TestShardedUNetTrainingEqualsOneDevice(t *testing.T) {
 func TestShardedCheckpointResumesOnOneDevice(t *testing.T) {
 	needDevices(t, 4)
 	points := tinyImages(64, 6)[:128]
-	newDS := func() *ArrayDataset {
-		ds, err := NewArrayDataset("points", points, []int{2}, 8, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ds
-	}
+	newDS := datasetMaker(t, "points", points, []int{2}, 8, 3)
 	model := MLPModel(MLPConfig{Dim: 2, Hidden: 16, Layers: 1, TimeEmbed: 8})
 	whole, ctxWhole := shardedRun(t, model, newDS, 1, 20, "")
 	dir := t.TempDir()
@@ -265,5 +251,52 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 	}
 	if _, err := e.Evaluate(images[:6*64], BoundOptions{Dims: []int{8, 8, 1}, BatchSize: 4}); err == nil || !strings.Contains(err.Error(), "leave a last batch of 2 cannot be split") {
 		t.Errorf("6 images in batches of 4 on 4 devices: error %v", err)
+	}
+}
+
+// BenchmarkTrainStepDevices: the MNIST default's training step at batch 64 (the command line's) with
+// the batch split over 1, 2 and 4 devices of the backend. On the XLA CPU plugin the 4 devices share
+// the same cores, so splitting cannot be faster there (README, Multi-device):
+//
+//	go test ./ddpm -run '^$' -bench 'TrainStepDevices' -benchtime 20x
+func BenchmarkTrainStepDevices(b *testing.B) {
+	cfg := MNISTConfig()
+	sched := MustNewSchedule(ScheduleLinear, PaperT)
+	for _, devices := range []int{1, 2, 4} {
+		if devices > backend.NumDevices() {
+			continue
+		}
+		b.Run(fmt.Sprintf("devices=%d", devices), func(b *testing.B) {
+			opt, err := NewOptimizer(PaperOptimizer())
+			if err != nil {
+				b.Fatal(err)
+			}
+			modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
+				return []*Node{sched.SimpleLoss(ctx, UNetModel(cfg), inputs[0])}
+			}
+			trainer := train.NewTrainer(backend, context.New(), modelFn, func(_, p []*Node) *Node { return p[0] }, opt, nil, nil)
+			x := randomImages(64, cfg)
+			step := func() {
+				if _, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if devices > 1 {
+				split, err := splitOver(backend, devices)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sharded, err := distributed.ShardTensor(split.spec, x)
+				if err != nil {
+					b.Fatal(err)
+				}
+				step = func() {
+					if _, err := trainer.DistributedTrainStep(distributed.AutoSharding, split.devices, nil, []*distributed.Tensor{sharded}, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			reportSteps(b, step, 64, "images/s")
+		})
 	}
 }

@@ -30,6 +30,19 @@ func tinyImages(n int, seed uint64) []float32 {
 	return x
 }
 
+// datasetMaker returns a function that makes the same fresh dataset each time (a run resumed from a
+// checkpoint needs its own, positioned by Train).
+func datasetMaker(t *testing.T, name string, data []float32, dims []int, batch int, seed uint64) func() *ArrayDataset {
+	t.Helper()
+	return func() *ArrayDataset {
+		ds, err := NewArrayDataset(name, data, dims, batch, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+}
+
 func quickTrainConfig(steps int, dir string) TrainConfig {
 	return TrainConfig{Steps: steps, Seed: 3, CheckpointDir: dir, Optimizer: OptimizerConfig{LearningRate: 1e-3, WarmupSteps: 2, ClipNorm: 1, EMADecay: 0.999}}
 }
@@ -81,13 +94,7 @@ func variableValues(t *testing.T, ctx *context.Context) map[string][]float32 {
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	sched := MustNewSchedule(ScheduleLinear, 100)
 	images := tinyImages(16, 2)
-	newDS := func() *ArrayDataset {
-		ds, err := NewArrayDataset("sixteen images", images, []int{8, 8, 1}, 4, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ds
-	}
+	newDS := datasetMaker(t, "sixteen images", images, []int{8, 8, 1}, 4, 5)
 	model := UNetModel(tinyUNet())
 
 	whole := context.New()

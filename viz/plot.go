@@ -56,6 +56,57 @@ func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// addSeries draws one series in colour: a line, dots (Scatter) or arrows (Arrows), and returns what
+// its legend entry shows.
+func addSeries(pl *plot.Plot, s Series, xys plotter.XYs, colour color.Color) (plot.Thumbnailer, error) {
+	line := func(points plotter.XYs, width float64) (*plotter.Line, error) {
+		l, err := plotter.NewLine(points)
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Width = colour, vg.Points(width)
+		pl.Add(l)
+		return l, nil
+	}
+	dots := func(points plotter.XYs, radius float64) (*plotter.Scatter, error) {
+		sc, err := plotter.NewScatter(points)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = colour, vg.Points(radius), draw.CircleGlyph{}
+		pl.Add(sc)
+		return sc, nil
+	}
+	switch {
+	case s.Arrows:
+		if len(xys)%2 != 0 {
+			return nil, fmt.Errorf("it draws arrows from pairs of points, but has %d points", len(xys))
+		}
+		var first plot.Thumbnailer
+		heads := make(plotter.XYs, 0, len(xys)/2)
+		for k := 0; k < len(xys); k += 2 {
+			l, err := line(xys[k:k+2], 1)
+			if err != nil {
+				return nil, err
+			}
+			if first == nil {
+				first = l
+			}
+			heads = append(heads, xys[k+1])
+		}
+		if len(heads) > 0 {
+			if _, err := dots(heads, 1.3); err != nil {
+				return nil, err
+			}
+		}
+		return first, nil
+	case s.Scatter:
+		return dots(xys, 1)
+	default:
+		return line(xys, 1.5)
+	}
+}
+
 // AltText is the plot's description in words (its Alt).
 func (p Plot) AltText() string { return p.Alt }
 
@@ -88,54 +139,11 @@ func (p Plot) PNG() ([]byte, error) {
 				return nil, fmt.Errorf("plot %q: series %q has x[%d] = %g, which a log scale cannot show", p.Title, s.Name, j, s.X[j])
 			}
 		}
-		var thing plot.Thumbnailer
-		if s.Arrows {
-			if len(xys)%2 != 0 {
-				return nil, fmt.Errorf("plot %q: series %q draws arrows from pairs of points, but has %d points", p.Title, s.Name, len(xys))
-			}
-			heads := make(plotter.XYs, 0, len(xys)/2)
-			for k := 0; k < len(xys); k += 2 {
-				line, err := plotter.NewLine(xys[k : k+2])
-				if err != nil {
-					return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
-				}
-				line.Color = palette[i%len(palette)]
-				line.Width = vg.Points(1)
-				pl.Add(line)
-				thing = line
-				heads = append(heads, xys[k+1])
-			}
-			if len(heads) > 0 {
-				sc, err := plotter.NewScatter(heads)
-				if err != nil {
-					return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
-				}
-				sc.GlyphStyle.Color = palette[i%len(palette)]
-				sc.GlyphStyle.Radius = vg.Points(1.3)
-				sc.GlyphStyle.Shape = draw.CircleGlyph{}
-				pl.Add(sc)
-			}
-		} else if s.Scatter {
-			sc, err := plotter.NewScatter(xys)
-			if err != nil {
-				return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
-			}
-			sc.GlyphStyle.Color = palette[i%len(palette)]
-			sc.GlyphStyle.Radius = vg.Points(1)
-			sc.GlyphStyle.Shape = draw.CircleGlyph{}
-			pl.Add(sc)
-			thing = sc
-		} else {
-			line, err := plotter.NewLine(xys)
-			if err != nil {
-				return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
-			}
-			line.Color = palette[i%len(palette)]
-			line.Width = vg.Points(1.5)
-			pl.Add(line)
-			thing = line
+		thing, err := addSeries(pl, s, xys, palette[i%len(palette)])
+		if err != nil {
+			return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
 		}
-		if s.Name != "" {
+		if s.Name != "" && thing != nil { // (an empty arrow series has nothing to show)
 			pl.Legend.Add(s.Name, thing)
 		}
 	}
