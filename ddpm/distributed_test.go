@@ -300,3 +300,52 @@ func BenchmarkTrainStepDevices(b *testing.B) {
 		})
 	}
 }
+
+// A class-conditional model on 2 devices: its training (labels split with the images, dropped in
+// the graph) equals one device's, and so does guided sampling, whose network call doubles each
+// device's share of the batch.
+func TestShardedConditionalTrainingAndGuidedSampling(t *testing.T) {
+	needDevices(t, 2)
+	points, labels := tinyImages(32, 5)[:128], make([]int, 64)
+	for i := range labels {
+		labels[i] = i % 3
+	}
+	cfg := MLPConfig{Dim: 2, Hidden: 16, Layers: 1, TimeEmbed: 8, NumClasses: 3}
+	newDS := func() *ArrayDataset {
+		ds := datasetMaker(t, "labelled points", points, []int{2}, 8, 4)()
+		if err := ds.SetLabels(labels, 3); err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	run := func(devices int) ([]float64, *context.Context, []float32) {
+		ctx := context.New()
+		tc := quickTrainConfig(12, "")
+		tc.Devices, tc.Conditional, tc.PUncond = devices, MLPConditional(cfg), 0.3
+		var losses []float64
+		tc.OnStep = func(_ int, loss float64) { losses = append(losses, loss) }
+		sched := MustNewSchedule(ScheduleLinear, 100)
+		if _, err := Train(backend, ctx, sched, MLPModel(cfg), newDS(), tc); err != nil {
+			t.Fatalf("%d devices: %v", devices, err)
+		}
+		ema, err := EMAContext(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewConditionalSampler(backend, ema, sched, MLPConditional(cfg), 3, SamplerConfig{Variance: VarianceBeta, Guidance: 2, Devices: devices})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Sample(SampleOptions{N: 6, Dims: []int{2}, Seed: 4, Labels: []int{0, 1, 2, 0, 1, 2}})
+		if err != nil {
+			t.Fatalf("%d devices: %v", devices, err)
+		}
+		return losses, ctx, res.X0
+	}
+	oneLosses, oneCtx, oneSamples := run(1)
+	twoLosses, twoCtx, twoSamples := run(2)
+	compareRuns(t, "conditional MLP, 1 against 2 devices", oneLosses, twoLosses, oneCtx, twoCtx)
+	if d := maxAbsDiff(oneSamples, twoSamples); d > 1e-4 {
+		t.Errorf("guided samples on 2 devices differ from one device's by %.3g", d)
+	}
+}

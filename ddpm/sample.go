@@ -51,7 +51,7 @@ func (c SamplerConfig) Validate() error {
 		return fmt.Errorf("eta %g is DDIM's: it needs the DDIM sampler", c.Eta)
 	}
 	if c.Devices < 0 {
-		return fmt.Errorf("%d devices: want at least 1 (0: one device)", c.Devices)
+		return fmt.Errorf("%d devices: want 0 or more (0 and 1: one device)", c.Devices)
 	}
 	if !(c.Guidance >= 0) || math.IsInf(c.Guidance, 1) {
 		return fmt.Errorf("guidance weight %g: it must be finite and >= 0 (0: no guidance)", c.Guidance)
