@@ -28,5 +28,6 @@ func runInfo(args []string) error {
 		tunables = "(unset: glibc's malloc without huge pages, XLA's CPU steps slower; see ddpm.MallocTunables)"
 	}
 	fmt.Printf("malloc:    GLIBC_TUNABLES=%s\n", tunables)
+	fmt.Printf("devices:   %d; --devices 0 (the default) uses %d\n", backend.NumDevices(), ddpm.DefaultDevices(backend))
 	return nil
 }
