@@ -50,7 +50,7 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 	existing, err := bufio.NewReader(f).ReadBytes('\n')
 	if err != nil || !bytes.Equal(existing, header) {
 		f.Close()
-		return nil, fmt.Errorf("sample store %s was made with other settings (%s); want %s: remove it or choose another --out",
+		return nil, fmt.Errorf("sample store %s was made with other settings (%s); want %s: remove it, or use another folder for this run",
 			path, bytes.TrimSpace(existing), bytes.TrimSpace(header))
 	}
 	body := info.Size() - int64(len(header))

@@ -173,12 +173,12 @@ func runEval(args []string) error {
 		if *nllN > mnist.Test.N {
 			return fmt.Errorf("--nll %d: the MNIST test set has %d images", *nllN, mnist.Test.N)
 		}
-		if report.NLL, err = evalBound(backend, &trained, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
+		if report.NLL, err = evalBound(backend, &trained, sum, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
 			return err
 		}
 	}
 	if *fidN > 0 {
-		if report.FID, err = evalFID(backend, &trained, cfg, mnist, *fidN, *fidBatch, *seed, *clfPath, *work, *out); err != nil {
+		if report.FID, err = evalFID(backend, &trained, sum, cfg, mnist, *fidN, *fidBatch, *seed, *clfPath, *work, *out); err != nil {
 			return err
 		}
 	}
@@ -292,7 +292,7 @@ type boundProgress struct {
 	Seconds float64        `json:"seconds"` // time spent on the images so far, over all runs
 }
 
-func evalBound(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string) (*nllOut, error) {
+func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string) (*nllOut, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("--nll-batch %d: need at least 1", batch)
 	}
@@ -300,7 +300,9 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfi
 	if err != nil {
 		return nil, err
 	}
-	desc := fmt.Sprintf("%s step %d variance %s clip %v seed %d batch %d", tr.Path, tr.Step, cfg.Variance, cfg.ClipX0, seed, batch)
+	// Progress is tied to the weights (their SHA-256), not to the file's name: a checkpoint copied
+	// elsewhere, as into models/ when it is shipped, resumes its evaluation.
+	desc := fmt.Sprintf("sha256 %s step %d variance %s clip %v seed %d batch %d", weightsSHA, tr.Step, cfg.Variance, cfg.ClipX0, seed, batch)
 	if tr.Schedule.ModelSteps != nil {
 		desc += fmt.Sprintf(" steps %v", tr.Schedule.ModelSteps[1:])
 	}
@@ -409,7 +411,7 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 // fidResamples is the number of bootstrap resamples behind the FID's standard error.
 const fidResamples = 100
 
-func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, clfPath, work, out string) (*fidOut, error) {
+func evalFID(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, clfPath, work, out string) (*fidOut, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("--fid-batch %d: need at least 1", batch)
 	}
@@ -425,13 +427,18 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 		return nil, err
 	}
 	size := mnist.Test.Size()
-	desc := map[string]any{"checkpoint": tr.Path, "step": tr.Step, "variance": cfg.Variance, "clip": cfg.ClipX0, "seed": seed, "batch": batch, "dims": tr.Spec.Dims}
+	desc := map[string]any{"checkpoint_sha256": weightsSHA, "step": tr.Step, "variance": cfg.Variance, "clip": cfg.ClipX0, "seed": seed, "batch": batch, "dims": tr.Spec.Dims}
 	name := fmt.Sprintf("fid-samples-seed%d.u8", seed)
-	if cfg.DDIM || tr.Schedule.ModelSteps != nil { // another sampler: its own store, next to the paper's
+	// Any other sampler than the paper's (T steps, σ² = β, x̂_0 clipped) has its own store next to it,
+	// so that each resumes on its own.
+	if cfg.DDIM || tr.Schedule.ModelSteps != nil || cfg.Variance != ddpm.VarianceBeta || !cfg.ClipX0 {
 		desc["ddim"], desc["eta"], desc["steps"] = cfg.DDIM, cfg.Eta, tr.Schedule.ModelSteps
 		method := "ancestral-" + cfg.Variance
 		if cfg.DDIM {
 			method = fmt.Sprintf("ddim-eta%g", cfg.Eta)
+		}
+		if !cfg.ClipX0 {
+			method += "-noclip"
 		}
 		name = fmt.Sprintf("fid-samples-%s-%dsteps-seed%d.u8", method, tr.Schedule.T, seed)
 	}

@@ -105,6 +105,31 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		!strings.Contains(err.Error(), "--nll-batch 3 cannot be split evenly over 2 devices: the nearest that can are 2 and 4") {
 		t.Errorf("--nll-batch 3 on 2 devices: error %v", err)
 	}
+	// Progress belongs to the weights, not the file's name: the same checkpoint copied elsewhere (as
+	// into models/ when it is shipped) resumes both the bound and the samples, redoing neither.
+	readProgress := func() boundProgress {
+		var p boundProgress
+		if raw, err := os.ReadFile(filepath.Join(work, "nll-progress.json")); err != nil || json.Unmarshal(raw, &p) != nil {
+			t.Fatalf("nll-progress.json: %v", err)
+		}
+		return p
+	}
+	before := readProgress()
+	weights, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(dir, "shipped.ddpm")
+	if err := os.WriteFile(moved, weights, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval([]string{"--ckpt", moved, "--classifier", classifier, "--work", work, "--out", out,
+		"--nll", "6", "--nll-batch", "2", "--fid", "3", "--fid-batch", "3"}); err != nil {
+		t.Fatalf("the same weights under another name: %v", err)
+	}
+	if after := readProgress(); after.Sums.N != 6 || after.Seconds != before.Seconds {
+		t.Errorf("the copied checkpoint redid the bound: %d images in %v s, before %d in %v s", after.Sums.N, after.Seconds, before.Sums.N, before.Seconds)
+	}
 }
 
 // eval with fewer steps: the bound of a respaced ancestral sampler, the FID of DDIM in its own sample
@@ -143,6 +168,17 @@ func TestEvalFewerSteps(t *testing.T) {
 	err = runEval(append(base, "--nll", "2", "--fid", "0", "--sampler", "ddim", "--steps", "10"))
 	if err == nil || !strings.Contains(err.Error(), "--sampler ddim") {
 		t.Errorf("a bound for DDIM: error %v", err)
+	}
+	// The paper's sampler with σ² = β and with σ² = β̃ (all T steps both) keep their samples apart.
+	for _, variance := range []string{"beta", "posterior"} {
+		if err := runEval(append(base, "--nll", "0", "--fid", "2", "--fid-batch", "2", "--variance", variance)); err != nil {
+			t.Fatalf("--variance %s after the other: %v", variance, err)
+		}
+	}
+	for _, name := range []string{"fid-samples-seed1.u8", "fid-samples-ancestral-posterior-1000steps-seed1.u8"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("the 1000-step samplers' stores: %v", err)
+		}
 	}
 }
 
