@@ -25,17 +25,17 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Asking for more images continues after the two already done.
-	var progress boundProgress
+	readProgress := func() boundProgress {
+		var p boundProgress
+		if raw, err := os.ReadFile(filepath.Join(work, "nll-progress.json")); err != nil || json.Unmarshal(raw, &p) != nil {
+			t.Fatalf("nll-progress.json: %v", err)
+		}
+		return p
+	}
 	if err := runEval(append(base, "--nll", "4", "--nll-batch", "2", "--fid", "3", "--fid-batch", "3")); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(work, "nll-progress.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &progress); err != nil {
-		t.Fatal(err)
-	}
+	progress := readProgress()
 	if progress.Sums.N != 4 || len(progress.Sums.PerImage) != 4 {
 		t.Errorf("after resuming to 4 images the progress holds %d (%d per-image bounds)", progress.Sums.N, len(progress.Sums.PerImage))
 	}
@@ -43,7 +43,7 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		t.Errorf("the progress records %v seconds of evaluation", progress.Seconds)
 	}
 	var report evalReport
-	raw, err = os.ReadFile(filepath.Join(out, "eval.json"))
+	raw, err := os.ReadFile(filepath.Join(out, "eval.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,13 +107,6 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	}
 	// Progress belongs to the weights, not the file's name: the same checkpoint copied elsewhere (as
 	// into models/ when it is shipped) resumes both the bound and the samples, redoing neither.
-	readProgress := func() boundProgress {
-		var p boundProgress
-		if raw, err := os.ReadFile(filepath.Join(work, "nll-progress.json")); err != nil || json.Unmarshal(raw, &p) != nil {
-			t.Fatalf("nll-progress.json: %v", err)
-		}
-		return p
-	}
 	before := readProgress()
 	weights, err := os.ReadFile(model)
 	if err != nil {
