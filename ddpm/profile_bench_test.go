@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -135,34 +136,54 @@ func benchmarkPart(b *testing.B, fn func(ctx *context.Context, x *Node) *Node, b
 // three directions apart: the forward pass, the gradient for the input (∂x) and the gradient for the
 // kernel (∂W), as GoMLX v0.26 builds them and XLA's CPU backend runs them (Eigen convolutions).
 func BenchmarkConvolutions(b *testing.B) {
-	const batch = 128
 	for _, s := range []struct{ size, in, out int }{
 		{28, 1, 8}, {28, 8, 8}, {28, 16, 8}, {28, 24, 8}, {28, 16, 16}, {28, 8, 1},
 		{14, 8, 16}, {14, 16, 16}, {14, 24, 16}, {14, 32, 16}, {7, 16, 16}, {7, 32, 16},
 	} {
 		for _, direction := range []string{"forward", "dx", "dW"} {
 			b.Run(fmt.Sprintf("%dx%d/%dto%d/%s", s.size, s.size, s.in, s.out, direction), func(b *testing.B) {
-				conv := func(x, w *Node) *Node { return Convolve(x, w).ChannelsAxis(images.ChannelsLast).PadSame().Done() }
-				exec, err := NewExec(backend, func(x, w, dy *Node) *Node {
-					switch direction {
-					case "dx": // the gradient of Σ y·dy for a given dy is the backward pass with dy arriving
-						return Gradient(ReduceAllSum(Mul(conv(x, StopGradient(w)), dy)), x)[0]
-					case "dW":
-						return Gradient(ReduceAllSum(Mul(conv(StopGradient(x), w), dy)), w)[0]
-					}
-					return conv(x, w)
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				rng := rand.New(rand.NewPCG(1, 2))
-				x := randomTensor(rng, batch, s.size, s.size, s.in)
-				w := randomTensor(rng, 3, 3, s.in, s.out)
-				dy := randomTensor(rng, batch, s.size, s.size, s.out)
-				reportCalls(b, func() []*tensors.Tensor { return exec.MustExec(x, w, dy) })
+				benchmarkConvolution(b, s.size, s.in, s.out, direction, dtypes.Float32)
 			})
 		}
 	}
+}
+
+// BenchmarkBFloat16Conv times the costliest shapes (28×28) with their operands converted to bfloat16
+// in the graph, as mixed precision would, next to float32. XLA's CPU compiler converts them back to
+// float32 around the convolution (see the optimised HLO), so bfloat16 only adds conversions.
+func BenchmarkBFloat16Conv(b *testing.B) {
+	for _, s := range []struct{ in, out int }{{8, 8}, {24, 8}, {16, 16}} {
+		for _, direction := range []string{"forward", "dx", "dW"} {
+			for _, dtype := range []dtypes.DType{dtypes.Float32, dtypes.BFloat16} {
+				b.Run(fmt.Sprintf("28x28/%dto%d/%s/%s", s.in, s.out, direction, dtype), func(b *testing.B) {
+					benchmarkConvolution(b, 28, s.in, s.out, direction, dtype)
+				})
+			}
+		}
+	}
+}
+
+func benchmarkConvolution(b *testing.B, size, in, out int, direction string, dtype dtypes.DType) {
+	const batch = 128
+	conv := func(x, w *Node) *Node { return Convolve(x, w).ChannelsAxis(images.ChannelsLast).PadSame().Done() }
+	exec, err := NewExec(backend, func(x, w, dy *Node) *Node {
+		x, w, dy = ConvertDType(x, dtype), ConvertDType(w, dtype), ConvertDType(dy, dtype) // no-ops for float32
+		switch direction {
+		case "dx": // the gradient of Σ y·dy for a given dy is the backward pass with dy arriving
+			return Gradient(ReduceAllSum(Mul(conv(x, StopGradient(w)), dy)), x)[0]
+		case "dW":
+			return Gradient(ReduceAllSum(Mul(conv(StopGradient(x), w), dy)), w)[0]
+		}
+		return conv(x, w)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := randomTensor(rng, batch, size, size, in)
+	w := randomTensor(rng, 3, 3, in, out)
+	dy := randomTensor(rng, batch, size, size, out)
+	reportCalls(b, func() []*tensors.Tensor { return exec.MustExec(x, w, dy) })
 }
 
 // reportCalls calls call once (compiling it), then b.N times, and reports ms per call.
