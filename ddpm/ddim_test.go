@@ -39,7 +39,7 @@ func TestDDIMInversionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lm, lv float64 // the latents should look like N(0, I)
+	var lm, lv float64 // the latents' mean and variance, logged below
 	for _, v := range latents {
 		lm += float64(v)
 	}
