@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 # name: (base channels, channel multipliers, residual blocks per level, attention resolutions, max groups)
 CONFIGS = {
-    "mnist": (8, (1, 2, 2), 1, (7,), 2),  # ddpm.MNISTConfig()
+    "mnist": (8, (1, 2, 2), 1, (7,), 2),  # ddpm.MNISTSmallConfig()
     "ch32": (32, (1, 2, 2), 2, (7,), 8),  # benchConfigs() in ddpm/bench_test.go
 }
 IMAGE, CHANNELS, T = 28, 1, 1000
