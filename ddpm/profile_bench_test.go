@@ -280,7 +280,7 @@ func BenchmarkConvolutions(b *testing.B) {
 		{28, 1, 8}, {28, 8, 8}, {28, 16, 8}, {28, 24, 8}, {28, 16, 16}, {28, 8, 1},
 		{14, 8, 16}, {14, 16, 16}, {14, 24, 16}, {14, 32, 16}, {7, 16, 16}, {7, 32, 16},
 	} {
-		for _, direction := range []string{"forward", "dx", "dW"} {
+		for _, direction := range []string{"forward", "dx", "dW", "dW-flat", "dW-flat-batched"} {
 			b.Run(fmt.Sprintf("%dx%d/%dto%d/%s", s.size, s.size, s.in, s.out, direction), func(b *testing.B) {
 				benchmarkConvolution(b, s.size, s.in, s.out, direction, dtypes.Float32)
 			})
@@ -293,7 +293,7 @@ func BenchmarkConvolutions(b *testing.B) {
 // float32 around the convolution (see the optimised HLO), so bfloat16 only adds conversions.
 func BenchmarkBFloat16Conv(b *testing.B) {
 	for _, s := range []struct{ in, out int }{{8, 8}, {24, 8}, {16, 16}} {
-		for _, direction := range []string{"forward", "dx", "dW"} {
+		for _, direction := range []string{"forward", "dx", "dW", "dW-flat", "dW-flat-batched"} {
 			for _, dtype := range []dtypes.DType{dtypes.Float32, dtypes.BFloat16} {
 				b.Run(fmt.Sprintf("28x28/%dto%d/%s/%s", s.in, s.out, direction, dtype), func(b *testing.B) {
 					benchmarkConvolution(b, 28, s.in, s.out, direction, dtype)
@@ -313,6 +313,10 @@ func benchmarkConvolution(b *testing.B, size, in, out int, direction string, dty
 			return Gradient(ReduceAllSum(Mul(conv(x, StopGradient(w)), dy)), x)[0]
 		case "dW":
 			return Gradient(ReduceAllSum(Mul(conv(StopGradient(x), w), dy)), w)[0]
+		case "dW-flat":
+			return convKernelGradFlat(x, dy, false)
+		case "dW-flat-batched":
+			return convKernelGradFlat(x, dy, true)
 		}
 		return conv(x, w)
 	})
@@ -416,5 +420,55 @@ func TestFlatUpdateMatchesOptimizer(t *testing.T) {
 	}
 	if wantW[0] == 1 {
 		t.Errorf("the weights did not move")
+	}
+}
+
+// convKernelGradFlat is ∂W of a 3×3 "same" convolution as one matrix product: x and dy padded by one
+// pixel and flattened to rows [N·(H+2)·(W+2), C], each tap (kh, kw) of the kernel reads x's rows
+// shifted by (kh−1)(W+2)+(kw−1) (dy is zero on the padding ring, so the shift never mixes images or
+// rows), the nine shifted views side by side, contracted with dy over the rows.
+func convKernelGradFlat(x, dy *Node, perImage bool) *Node {
+	n, h, w, ci := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
+	co := dy.Shape().Dim(3)
+	ring := func(v *Node) *Node {
+		zero := ScalarZero(v.Graph(), v.DType())
+		return Pad(v, zero, PadAxis{}, PadAxis{Start: 1, End: 1}, PadAxis{Start: 1, End: 1}, PadAxis{})
+	}
+	rows := n * (h + 2) * (w + 2)
+	margin := w + 3
+	xs := Reshape(ring(x), rows, ci)
+	xs = Pad(xs, ScalarZero(x.Graph(), x.DType()), PadAxis{Start: margin, End: margin}, PadAxis{})
+	dys := Reshape(ring(dy), rows, co)
+	taps := make([]*Node, 0, 9)
+	for kh := range 3 {
+		for kw := range 3 {
+			off := margin + (kh-1)*(w+2) + (kw - 1)
+			taps = append(taps, Slice(xs, AxisRange(off, off+rows)))
+		}
+	}
+	cols := Concatenate(taps, 1) // [rows, 9·ci]
+	if perImage { // one product per image, summed
+		cols, dys = Reshape(cols, n, rows/n, 9*ci), Reshape(dys, n, rows/n, co)
+		return Reshape(ReduceSum(DotGeneral(cols, []int{1}, []int{0}, dys, []int{1}, []int{0}), 0), 3, 3, ci, co)
+	}
+	return Reshape(DotGeneral(cols, []int{0}, nil, dys, []int{0}, nil), 3, 3, ci, co)
+}
+
+func TestConvKernelGradFlat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x, dy := randomTensor(rng, 3, 6, 5, 4), randomTensor(rng, 3, 6, 5, 2)
+	w := randomTensor(rng, 3, 3, 4, 2)
+	out := MustExecOnceN(backend, func(x, w, dy *Node) []*Node {
+		y := Convolve(x, w).ChannelsAxis(images.ChannelsLast).PadSame().Done()
+		return []*Node{Gradient(ReduceAllSum(Mul(y, dy)), w)[0], convKernelGradFlat(x, dy, false), convKernelGradFlat(x, dy, true)}
+	}, x, w, dy)
+	want := tensors.MustCopyFlatData[float32](out[0])
+	for k, o := range out[1:] {
+		got := tensors.MustCopyFlatData[float32](o)
+		for i := range want {
+			if math.Abs(float64(got[i]-want[i])) > 1e-4*math.Max(1, math.Abs(float64(want[i]))) {
+				t.Fatalf("per image %v: ∂W[%d] = %g, autodiff %g", k == 1, i, got[i], want[i])
+			}
+		}
 	}
 }
