@@ -78,16 +78,21 @@ func (o *Optimizer) UpdateGraph(ctx *context.Context, g *Graph, loss *Node) {
 
 	// The step about to be taken, counted from 1 (the global step is incremented by Adam).
 	step := AddScalar(ConvertDType(optimizers.GetGlobalStepVar(ctx).ValueGraph(g), loss.DType()), 1)
-	lr := ConstAs(step, o.Config.LearningRate)
-	if o.Config.WarmupSteps > 0 {
-		lr = Mul(lr, MinScalar(DivScalar(step, float64(o.Config.WarmupSteps)), 1))
-	}
-	optimizers.LearningRateVar(ctx, loss.DType(), o.Config.LearningRate).SetValueGraph(lr)
+	optimizers.LearningRateVar(ctx, loss.DType(), o.Config.LearningRate).SetValueGraph(o.Config.warmedUpLearningRate(step))
 	o.adam.(gradientsApplier).UpdateGraphWithGradients(ctx, grads, loss.DType())
 
 	if o.Config.EMADecay > 0 {
 		updateEMAGraph(ctx, g, step, o.Config.EMADecay)
 	}
+}
+
+// warmedUpLearningRate is the learning rate of step (counted from 1): LearningRate·min(1, step/WarmupSteps).
+func (c OptimizerConfig) warmedUpLearningRate(step *Node) *Node {
+	lr := ConstAs(step, c.LearningRate)
+	if c.WarmupSteps > 0 {
+		lr = Mul(lr, MinScalar(DivScalar(step, float64(c.WarmupSteps)), 1))
+	}
+	return lr
 }
 
 // Clear removes the optimiser's state (Adam's moments).
@@ -122,7 +127,7 @@ func ClipByGlobalNorm(grads []*Node, maxNorm float64) []*Node {
 // initial value within the first few hundred steps, so short runs get a useful EMA too; for long
 // runs d is the configured decay, as in the paper.
 func updateEMAGraph(ctx *context.Context, g *Graph, step *Node, decay float64) {
-	d := MinScalar(Div(AddScalar(step, 1), AddScalar(step, 10)), decay)
+	d := emaDecay(step, decay)
 	var weights []*context.Variable // collected first: the loop below adds variables to ctx
 	for v := range ctx.IterVariables() {
 		if v.Trainable && v.InUseByGraph(g) && !strings.HasPrefix(v.Scope(), EMAScope) {
@@ -136,6 +141,11 @@ func updateEMAGraph(ctx *context.Context, g *Graph, step *Node, decay float64) {
 		dd := ConvertDType(d, w.DType())
 		ema.SetValueGraph(Add(Mul(dd, ema.ValueGraph(g)), Mul(OneMinus(dd), w)))
 	}
+}
+
+// emaDecay is the EMA's decay at step: min(decay, (1+step)/(10+step)).
+func emaDecay(step *Node, decay float64) *Node {
+	return MinScalar(Div(AddScalar(step, 1), AddScalar(step, 10)), decay)
 }
 
 func zeroInitializer(g *Graph, shape shapes.Shape) *Node { return Zeros(g, shape) }
