@@ -17,22 +17,37 @@ import (
 // that builds the same operations is unaffected.
 var customVJPs sync.Map // weak.Pointer[Node] → VJP
 
+// gomlxVJPs holds GoMLX's own gradient of each hooked node type, for the fallback and for custom
+// gradients that reuse part of it.
+var gomlxVJPs = map[NodeType]VJP{}
+
 func init() {
 	hookVJP(NodeTypeDotGeneral)
+	hookVJP(NodeTypeConvGeneral)
 }
 
 // hookVJP makes the gradient of nodes of type t look in customVJPs first.
 func hookVJP(t NodeType) {
-	gomlxVJP, ok := VJPRegistration[t]
+	gomlx, ok := VJPRegistration[t]
 	if !ok {
 		exceptions.Panicf("ddpm: GoMLX defines no gradient for %s", t)
 	}
+	gomlxVJPs[t] = gomlx
 	VJPRegistration[t] = func(node *Node, v []*Node, outputShape shapes.Shape) []*Node {
 		if f, ok := customVJPs.Load(weak.Make(node)); ok {
 			return f.(VJP)(node, v, outputShape)
 		}
-		return gomlxVJP(node, v, outputShape)
+		return gomlx(node, v, outputShape)
 	}
+}
+
+// gomlxVJP is GoMLX's own gradient for nodes of type t, which must be hooked.
+func gomlxVJP(t NodeType) VJP {
+	f, ok := gomlxVJPs[t]
+	if !ok {
+		exceptions.Panicf("ddpm: no gradient of %s was hooked", t)
+	}
+	return f
 }
 
 // withVJP registers f as the gradient of node and returns node. The entry goes away with the node.

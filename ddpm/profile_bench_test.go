@@ -121,19 +121,62 @@ func BenchmarkFlatUpdate(b *testing.B) {
 				exec.MustExec(x)[0].FinalizeAll() // compiles
 				execs[i] = exec
 			}
-			times := make([][]float64, len(variants))
-			b.ResetTimer()
-			for range b.N {
-				for i, exec := range execs {
-					start := time.Now()
-					exec.MustExec(x)[0].FinalizeAll()
-					times[i] = append(times[i], time.Since(start).Seconds()*1e3)
+			reportInterleaved(b, variants, execs, x)
+		})
+	}
+}
+
+// reportInterleaved calls the compiled execs on x in turn, b.N rounds, so that the machine's drift
+// hits all alike, and reports each one's median as "<variant>-ms".
+func reportInterleaved(b *testing.B, variants []string, execs []*context.Exec, x *tensors.Tensor) {
+	times := make([][]float64, len(variants))
+	b.ResetTimer()
+	for range b.N {
+		for i, exec := range execs {
+			start := time.Now()
+			exec.MustExec(x)[0].FinalizeAll()
+			times[i] = append(times[i], time.Since(start).Seconds()*1e3)
+		}
+	}
+	for i, v := range variants {
+		slices.Sort(times[i])
+		b.ReportMetric(times[i][len(times[i])/2], v+"-ms")
+	}
+}
+
+// BenchmarkSwappedKernelGrad times Train's step at batch 64 for both MNIST U-Nets with convolve's
+// swapped ∂W ("swapped") and with GoMLX's ∂W for every convolution ("gomlx"), interleaved, medians.
+func BenchmarkSwappedKernelGrad(b *testing.B) {
+	sched := MustNewSchedule(ScheduleLinear, PaperT)
+	defer func() { swapKernelGrad = true }()
+	for _, c := range []struct {
+		name string
+		cfg  UNetConfig
+	}{{"mnist-small", MNISTSmallConfig()}, {"mnist", MNISTConfig()}} {
+		b.Run(c.name, func(b *testing.B) {
+			model := UNetModel(c.cfg)
+			x := randomImages(64, c.cfg)
+			variants := []string{"gomlx", "swapped"}
+			execs := make([]*context.Exec, len(variants))
+			for i, variant := range variants {
+				opt, err := NewOptimizer(PaperOptimizer())
+				if err != nil {
+					b.Fatal(err)
 				}
+				exec, err := context.NewExec(backend, context.New(), func(ctx *context.Context, x0 *Node) *Node {
+					ctx.SetTraining(x0.Graph(), true)
+					l := sched.SimpleLoss(ctx, model, x0)
+					opt.UpdateGraph(ctx, x0.Graph(), l)
+					return l
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				swapKernelGrad = variant == "swapped"
+				exec.MustExec(x)[0].FinalizeAll() // builds the graph and compiles it
+				execs[i] = exec
 			}
-			for i, v := range variants {
-				slices.Sort(times[i])
-				b.ReportMetric(times[i][len(times[i])/2], v+"-ms")
-			}
+			reportInterleaved(b, variants, execs, x)
 		})
 	}
 }
@@ -272,13 +315,14 @@ func benchmarkPart(b *testing.B, fn func(ctx *context.Context, x *Node) *Node, b
 
 // BenchmarkConvolutions times each 3×3 convolution shape of the MNIST U-Net at batch 128 in its
 // three directions apart: the forward pass, the gradient for the input (∂x) and the gradient for the
-// kernel (∂W), as GoMLX v0.26 builds them and XLA's CPU backend runs them (Eigen convolutions).
+// kernel (∂W), as GoMLX v0.26 builds them and XLA's CPU backend runs them (Eigen convolutions), and
+// ∂W formulated otherwise: convolve's swapped convolution (used where C' < C) and the flat products.
 func BenchmarkConvolutions(b *testing.B) {
 	for _, s := range []struct{ size, in, out int }{
 		{28, 1, 8}, {28, 8, 8}, {28, 16, 8}, {28, 24, 8}, {28, 16, 16}, {28, 8, 1},
 		{14, 8, 16}, {14, 16, 16}, {14, 24, 16}, {14, 32, 16}, {7, 16, 16}, {7, 32, 16},
 	} {
-		for _, direction := range []string{"forward", "dx", "dW", "dW-flat", "dW-flat-per-image"} {
+		for _, direction := range []string{"forward", "dx", "dW", "dW-swapped", "dW-flat", "dW-flat-per-image"} {
 			b.Run(fmt.Sprintf("%dx%d/%dto%d/%s", s.size, s.size, s.in, s.out, direction), func(b *testing.B) {
 				benchmarkConvolution(b, s.size, s.in, s.out, direction, dtypes.Float32)
 			})
@@ -311,6 +355,8 @@ func benchmarkConvolution(b *testing.B, size, in, out int, direction string, dty
 			return Gradient(ReduceAllSum(Mul(conv(x, StopGradient(w)), dy)), x)[0]
 		case "dW":
 			return Gradient(ReduceAllSum(Mul(conv(StopGradient(x), w), dy)), w)[0]
+		case "dW-swapped":
+			return convKernelGradSwapped(x, dy, 3)
 		case "dW-flat":
 			return convKernelGradFlat(x, dy, false)
 		case "dW-flat-per-image":

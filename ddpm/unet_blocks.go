@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 	"github.com/gomlx/gomlx/pkg/ml/layers"
@@ -38,8 +39,15 @@ func ResBlock(ctx *context.Context, x, temb *Node, outCh, maxGroups int, dropout
 // and column after it and none before, while GoMLX pads one on each side: the sampling grid is
 // shifted by one pixel. It makes no difference to what the network can learn, and the shipped MNIST
 // weights were trained with GoMLX's padding, so it is kept.
+//
+// Its variables are layers.Convolution's (weights [3, 3, C, C'], biases [C'], with the same initial
+// values); the convolution is convolve, for a faster kernel gradient.
 func conv3x3(ctx *context.Context, x *Node, channels, stride int) *Node {
-	return layers.Convolution(ctx, x).Channels(channels).KernelSize(3).PadSame().Strides(stride).Done()
+	ctx = ctx.In("conv")
+	g := x.Graph()
+	kernel := ctx.VariableWithShape("weights", shapes.Make(x.DType(), 3, 3, x.Shape().Dim(3), channels)).ValueGraph(g)
+	biases := ctx.VariableWithShape("biases", shapes.Make(x.DType(), channels)).ValueGraph(g)
+	return Add(convolve(x, kernel, stride), Reshape(biases, 1, 1, 1, channels))
 }
 
 // downsample halves H and W with a 3×3 convolution of stride 2.

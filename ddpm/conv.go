@@ -1,0 +1,58 @@
+package ddpm
+
+import (
+	"github.com/gomlx/exceptions"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors/images"
+)
+
+// convolve is the convolution of an NHWC image x with a kernel [K, K, C, C'] at stride 1 or 2,
+// "same" padding as GoMLX's PadSame (odd K: (K−1)/2 on each side), which the U-Net's 3×3
+// convolutions and Dense's 1×1 ones use.
+//
+// Where it differs from Convolve is the gradient for the kernel, ∂W, at stride 1 when C' < C (the
+// U-Net's up path, whose inputs are concatenations with the skips, and its output convolution).
+// GoMLX (as JAX) computes ∂W as a convolution of x, the batch as its contracted channel axis, with
+// the output gradient dy as a window as large as the image; XLA's CPU backend hands it to Eigen,
+// which packs K·K copies of x's patches, C values each. The same sum can be written with the roles
+// swapped, dy as the convolution's input and x as the window: Eigen then packs dy's C' values per
+// patch, and the result comes out flipped in space, which a Reverse undoes. At batch 128 and 28×28
+// this took ∂W of 24→8 channels from 26–32 to 17–19 ms and 48→16 from 50 to 27 ms, while for C' ≥ C
+// it is slower than GoMLX's (16→16: 30–36 against 26–30 ms), hence the condition
+// (BenchmarkConvolutions, directions dW and dW-swapped).
+func convolve(x, kernel *Node, stride int) *Node {
+	k := kernel.Shape().Dim(0)
+	if x.Rank() != 4 || kernel.Rank() != 4 || kernel.Shape().Dim(1) != k || k%2 != 1 || kernel.Shape().Dim(2) != x.Shape().Dim(3) {
+		exceptions.Panicf("convolve: want an NHWC image and an odd square kernel [K, K, C, C'], got %s and %s", x.Shape(), kernel.Shape())
+	}
+	y := Convolve(x, kernel).ChannelsAxis(images.ChannelsLast).Strides(stride).PadSame().Done()
+	if !swapKernelGrad || stride != 1 || kernel.Shape().Dim(3) >= kernel.Shape().Dim(2) {
+		return y
+	}
+	return withVJP(y, func(node *Node, vs []*Node, outputShape shapes.Shape) []*Node {
+		grads := gomlxVJP(NodeTypeConvGeneral)(node, vs, outputShape) // its ∂x; its ∂W is left unused
+		grads[1] = convKernelGradSwapped(x, vs[0], k)
+		return grads
+	})
+}
+
+// swapKernelGrad turns convolve's swapped ∂W off when false: for BenchmarkSwappedKernelGrad, which
+// times the training step both ways.
+var swapKernelGrad = true
+
+// convKernelGradSwapped is ∂W [K, K, C, C'] of a stride-1 "same" convolution of x [N, H, W, C] whose
+// output gradient is dy [N, H, W, C']: with p = (K−1)/2 padding before each spatial axis,
+// ∂W[i, j, c, c'] = Σ_{n,h,w} x[n, h+i−p, w+j−p, c]·dy[n, h, w, c'], computed as a convolution of dy
+// (the batch N contracted as its channel axis, C' as its batch axis) with x as the window. Its output
+// position o holds the tap i = K−1−o: padding dy by K−1−p before and after each axis makes it K wide.
+func convKernelGradSwapped(x, dy *Node, k int) *Node {
+	p := (k - 1) / 2
+	var axes ConvolveAxesConfig
+	axes.InputBatch, axes.InputChannels, axes.InputSpatial = 3, 0, []int{1, 2}                  // dy as [C', N, H, W]
+	axes.KernelInputChannels, axes.KernelOutputChannels, axes.KernelSpatial = 0, 3, []int{1, 2} // x as [N, C, H, W]
+	axes.OutputBatch, axes.OutputChannels, axes.OutputSpatial = 0, 3, []int{1, 2}               // [C', K, K, C]
+	pad := [2]int{k - 1 - p, k - 1 - p}
+	flipped := Convolve(dy, x).AxesConfig(axes).PaddingPerDim([][2]int{pad, pad}).Done()
+	return TransposeAllAxes(Reverse(flipped, 1, 2), 1, 2, 3, 0)
+}
