@@ -7,20 +7,20 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors/images"
 )
 
-// convolve is the convolution of an NHWC image x with a kernel [K, K, C, C'] at stride 1 or 2,
-// "same" padding as GoMLX's PadSame (odd K: (K−1)/2 on each side), which the U-Net's 3×3
-// convolutions and Dense's 1×1 ones use.
+// convolve is the convolution of an NHWC image x with a kernel [K, K, C, C'] (K odd) at the given
+// stride with GoMLX's "same" padding ((K−1)/2 on each side at stride 1): the U-Net's 3×3
+// convolutions and Dense's 1×1 ones.
 //
 // Where it differs from Convolve is the gradient for the kernel, ∂W, at stride 1 when C' < C (the
-// U-Net's up path, whose inputs are concatenations with the skips, and its output convolution).
-// GoMLX (as JAX) computes ∂W as a convolution of x, the batch as its contracted channel axis, with
-// the output gradient dy as a window as large as the image; XLA's CPU backend hands it to Eigen,
-// which packs K·K copies of x's patches, C values each. The same sum can be written with the roles
-// swapped, dy as the convolution's input and x as the window: Eigen then packs dy's C' values per
-// patch, and the result comes out flipped in space, which a Reverse undoes. At batch 128 and 28×28
-// this took ∂W of 24→8 channels from 26–32 to 17–19 ms and 48→16 from 50 to 27 ms, while for C' ≥ C
-// it is slower than GoMLX's (16→16: 30–36 against 26–30 ms), hence the condition
-// (BenchmarkConvolutions, directions dW and dW-swapped).
+// U-Net's up path, whose inputs are concatenations with the skips, its output convolution and the
+// narrowing 1×1 shortcuts). GoMLX (as JAX) computes ∂W as a convolution of x, the batch as its
+// contracted channel axis, with the output gradient dy as a window as large as the image; XLA's CPU
+// backend hands it to Eigen, which packs K·K copies of x's patches, C values each. The same sum can
+// be written with the roles swapped, dy as the convolution's input and x as the window: Eigen then
+// packs dy's C' values per patch, and the result comes out flipped in space, which a Reverse undoes.
+// Alone, that about halves ∂W of 16→8, 24→8 and 48→16 channels at 28×28, while for C' ≥ C it is
+// slower than GoMLX's (16→16: 1.2–1.5×), hence the condition (BenchmarkConvolutions, directions dW
+// and dW-swapped); in the whole training step it saves 0–4% (BenchmarkSwappedKernelGrad, README).
 func convolve(x, kernel *Node, stride int) *Node {
 	k := kernel.Shape().Dim(0)
 	if x.Rank() != 4 || kernel.Rank() != 4 || kernel.Shape().Dim(1) != k || k%2 != 1 || kernel.Shape().Dim(2) != x.Shape().Dim(3) {
