@@ -20,14 +20,17 @@ import (
 // packs dy's C' values per patch, and the result comes out flipped in space, which a Reverse undoes.
 // Alone, that about halves ∂W of 16→8, 24→8 and 48→16 channels at 28×28, while for C' ≥ C it is
 // slower than GoMLX's (16→16: 1.2–1.5×), hence the condition (BenchmarkConvolutions, directions dW
-// and dW-swapped); in the whole training step it saves 0–4% (BenchmarkSwappedKernelGrad, README).
+// and dW-swapped); in the whole training step it saves 0–4% (BenchmarkKernelGrad, README).
 func convolve(x, kernel *Node, stride int) *Node {
 	k := kernel.Shape().Dim(0)
 	if x.Rank() != 4 || kernel.Rank() != 4 || kernel.Shape().Dim(1) != k || k%2 != 1 || kernel.Shape().Dim(2) != x.Shape().Dim(3) {
 		exceptions.Panicf("convolve: want an NHWC image and an odd square kernel [K, K, C, C'], got %s and %s", x.Shape(), kernel.Shape())
 	}
+	if kernelGrad == kernelGradNone {
+		kernel = StopGradient(kernel)
+	}
 	y := Convolve(x, kernel).ChannelsAxis(images.ChannelsLast).Strides(stride).PadSame().Done()
-	if !swapKernelGrad || stride != 1 || kernel.Shape().Dim(3) >= kernel.Shape().Dim(2) {
+	if kernelGrad != kernelGradFastest || stride != 1 || kernel.Shape().Dim(3) >= kernel.Shape().Dim(2) {
 		return y
 	}
 	return withVJP(y, func(node *Node, vs []*Node, outputShape shapes.Shape) []*Node {
@@ -37,9 +40,17 @@ func convolve(x, kernel *Node, stride int) *Node {
 	})
 }
 
-// swapKernelGrad turns convolve's swapped ∂W off when false: for BenchmarkSwappedKernelGrad, which
-// times the training step both ways.
-var swapKernelGrad = true
+// kernelGradMode says how convolve differentiates for its kernel. Only BenchmarkKernelGrad changes
+// it, to time the training step each way.
+type kernelGradMode int
+
+const (
+	kernelGradFastest kernelGradMode = iota // the swapped ∂W where C' < C, GoMLX's elsewhere
+	kernelGradGoMLX                         // GoMLX's ∂W for every convolution
+	kernelGradNone                          // no ∂W: the kernels as constants, the step's floor
+)
+
+var kernelGrad = kernelGradFastest
 
 // convKernelGradSwapped is ∂W [K, K, C, C'] of a stride-1 "same" convolution of x [N, H, W, C] whose
 // output gradient is dy [N, H, W, C']: with p = (K−1)/2 padding before each spatial axis,

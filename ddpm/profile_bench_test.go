@@ -87,96 +87,85 @@ func benchmarkTrainStepSplit(b *testing.B, batch int) {
 // update, is the floor that no optimiser's formulation can go below. The variants' calls are
 // interleaved, so that the machine's drift hits all alike; each reports its median.
 func BenchmarkFlatUpdate(b *testing.B) {
-	sched := MustNewSchedule(ScheduleLinear, PaperT)
-	for _, c := range []struct {
-		name string
-		cfg  UNetConfig
-	}{{"mnist-small", MNISTSmallConfig()}, {"mnist", MNISTConfig()}} {
-		b.Run(c.name, func(b *testing.B) {
-			model := UNetModel(c.cfg)
-			x := randomImages(64, c.cfg)
-			variants := []string{"per-weight", "flat", "concat", "sgd"}
-			execs := make([]*context.Exec, len(variants))
-			for i, variant := range variants {
-				exec, err := context.NewExec(backend, context.New(), func(ctx *context.Context, x0 *Node) *Node {
-					ctx.SetTraining(x0.Graph(), true)
-					l := sched.SimpleLoss(ctx, model, x0)
-					switch variant {
-					case "sgd":
-						sgdStep(ctx, x0.Graph(), l, 1e-4)
-					case "flat", "concat":
-						flatUpdateGraph(ctx, x0.Graph(), l, PaperOptimizer(), variant == "concat")
-					default:
-						opt, err := NewOptimizer(PaperOptimizer())
-						if err != nil {
-							panic(err)
-						}
-						opt.UpdateGraph(ctx, x0.Graph(), l)
-					}
-					return l
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				exec.MustExec(x)[0].FinalizeAll() // compiles
-				execs[i] = exec
-			}
-			reportInterleaved(b, variants, execs, x)
-		})
-	}
-}
-
-// reportInterleaved calls the compiled execs on x in turn, b.N rounds, so that the machine's drift
-// hits all alike, and reports each one's median as "<variant>-ms".
-func reportInterleaved(b *testing.B, variants []string, execs []*context.Exec, x *tensors.Tensor) {
-	times := make([][]float64, len(variants))
-	b.ResetTimer()
-	for range b.N {
-		for i, exec := range execs {
-			start := time.Now()
-			exec.MustExec(x)[0].FinalizeAll()
-			times[i] = append(times[i], time.Since(start).Seconds()*1e3)
-		}
-	}
-	for i, v := range variants {
-		slices.Sort(times[i])
-		b.ReportMetric(times[i][len(times[i])/2], v+"-ms")
-	}
-}
-
-// BenchmarkSwappedKernelGrad times Train's step at batch 64 for both MNIST U-Nets with convolve's
-// swapped ∂W ("swapped") and with GoMLX's ∂W for every convolution ("gomlx"), interleaved, medians.
-func BenchmarkSwappedKernelGrad(b *testing.B) {
-	sched := MustNewSchedule(ScheduleLinear, PaperT)
-	defer func() { swapKernelGrad = true }()
-	for _, c := range []struct {
-		name string
-		cfg  UNetConfig
-	}{{"mnist-small", MNISTSmallConfig()}, {"mnist", MNISTConfig()}} {
-		b.Run(c.name, func(b *testing.B) {
-			model := UNetModel(c.cfg)
-			x := randomImages(64, c.cfg)
-			variants := []string{"gomlx", "swapped"}
-			execs := make([]*context.Exec, len(variants))
-			for i, variant := range variants {
+	benchmarkTrainStepVariants(b, []string{"per-weight", "flat", "concat", "sgd"}, nil,
+		func(variant string, ctx *context.Context, g *Graph, l *Node) {
+			switch variant {
+			case "sgd":
+				sgdStep(ctx, g, l, 1e-4)
+			case "flat", "concat":
+				flatUpdateGraph(ctx, g, l, PaperOptimizer(), variant == "concat")
+			default:
 				opt, err := NewOptimizer(PaperOptimizer())
 				if err != nil {
-					b.Fatal(err)
+					panic(err)
 				}
+				opt.UpdateGraph(ctx, g, l)
+			}
+		})
+}
+
+// BenchmarkKernelGrad times Train's step at batch 64 for both MNIST U-Nets with convolve's swapped
+// ∂W where C' < C ("swapped", as trained), with GoMLX's ∂W for every convolution ("gomlx"), and with
+// no ∂W at all ("no-dW", the kernels held constant: what the step would cost if ∂W were free),
+// interleaved, medians.
+func BenchmarkKernelGrad(b *testing.B) {
+	modes := map[string]kernelGradMode{"gomlx": kernelGradGoMLX, "swapped": kernelGradFastest, "no-dW": kernelGradNone}
+	defer func() { kernelGrad = kernelGradFastest }()
+	benchmarkTrainStepVariants(b, []string{"gomlx", "swapped", "no-dW"},
+		func(variant string) { kernelGrad = modes[variant] },
+		func(_ string, ctx *context.Context, g *Graph, l *Node) {
+			opt, err := NewOptimizer(PaperOptimizer())
+			if err != nil {
+				panic(err)
+			}
+			opt.UpdateGraph(ctx, g, l)
+		})
+}
+
+// benchmarkTrainStepVariants compiles, for both MNIST U-Nets, one training step at batch 64 per
+// variant (L_simple, then update's variant of the update; prepare, if not nil, runs before the
+// variant's graph is built), then calls them in turn, so that the machine's drift hits all alike,
+// and reports each one's median as "<variant>-ms".
+func benchmarkTrainStepVariants(b *testing.B, variants []string, prepare func(variant string),
+	update func(variant string, ctx *context.Context, g *Graph, loss *Node)) {
+	sched := MustNewSchedule(ScheduleLinear, PaperT)
+	for _, c := range []struct {
+		name string
+		cfg  UNetConfig
+	}{{"mnist-small", MNISTSmallConfig()}, {"mnist", MNISTConfig()}} {
+		b.Run(c.name, func(b *testing.B) {
+			model := UNetModel(c.cfg)
+			x := randomImages(64, c.cfg)
+			execs := make([]*context.Exec, len(variants))
+			for i, variant := range variants {
 				exec, err := context.NewExec(backend, context.New(), func(ctx *context.Context, x0 *Node) *Node {
 					ctx.SetTraining(x0.Graph(), true)
 					l := sched.SimpleLoss(ctx, model, x0)
-					opt.UpdateGraph(ctx, x0.Graph(), l)
+					update(variant, ctx, x0.Graph(), l)
 					return l
 				})
 				if err != nil {
 					b.Fatal(err)
 				}
-				swapKernelGrad = variant == "swapped"
+				if prepare != nil {
+					prepare(variant)
+				}
 				exec.MustExec(x)[0].FinalizeAll() // builds the graph and compiles it
 				execs[i] = exec
 			}
-			reportInterleaved(b, variants, execs, x)
+			times := make([][]float64, len(variants))
+			b.ResetTimer()
+			for range b.N {
+				for i, exec := range execs {
+					start := time.Now()
+					exec.MustExec(x)[0].FinalizeAll()
+					times[i] = append(times[i], time.Since(start).Seconds()*1e3)
+				}
+			}
+			for i, v := range variants {
+				slices.Sort(times[i])
+				b.ReportMetric(times[i][len(times[i])/2], v+"-ms")
+			}
 		})
 	}
 }
