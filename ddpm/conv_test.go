@@ -46,9 +46,7 @@ func TestConvolveMatchesGoMLX(t *testing.T) {
 				t.Fatalf("%s: %s has %d values, want %d", name, what, len(gotV), len(wantV))
 			}
 			for j := range wantV {
-				if math.Abs(float64(gotV[j]-wantV[j])) > 1e-4*math.Max(1, math.Abs(float64(wantV[j]))) {
-					t.Fatalf("%s: %s[%d] = %g, want %g", name, what, j, gotV[j], wantV[j])
-				}
+				within(t, fmt.Sprintf("%s: %s[%d]", name, what, j), float64(gotV[j]), float64(wantV[j]), 1e-4*math.Max(1, math.Abs(float64(wantV[j]))))
 			}
 		}
 	}
@@ -65,14 +63,7 @@ func TestConv3x3VariablesAsLayersConvolution(t *testing.T) {
 		}
 		x := randomTensor(rand.New(rand.NewPCG(1, 1)), 2, 4, 4, 3)
 		context.MustExecOnce(backend, ctx, build, x)
-		got := map[string][]float32{}
-		for v := range ctx.IterVariables() {
-			if !v.Trainable { // the random-number state
-				continue
-			}
-			got[v.ScopeAndName()] = tensors.MustCopyFlatData[float32](v.MustValue())
-		}
-		return got
+		return variableValues(t, ctx)
 	}
 	want := weights(func(ctx *context.Context, x *Node) *Node {
 		return layers.Convolution(ctx.In("a"), x).Channels(5).KernelSize(3).PadSame().Done()
