@@ -28,6 +28,11 @@ func runInfo(args []string) error {
 		tunables = "(unset: glibc's malloc without huge pages, XLA's CPU steps slower; see ddpm.MallocTunables)"
 	}
 	fmt.Printf("malloc:    GLIBC_TUNABLES=%s\n", tunables)
+	flags := os.Getenv("XLA_FLAGS")
+	if flags == "" {
+		flags = "(unset: XLA's defaults)"
+	}
+	fmt.Printf("xla:       XLA_FLAGS=%s\n", flags)
 	fmt.Printf("devices:   %d; --devices 0 (the default) uses %d\n", backend.NumDevices(), ddpm.DefaultDevices(backend))
 	return nil
 }
