@@ -74,8 +74,12 @@ func (s *Schedule) ModelTime(t *Node) *Node {
 
 // ParseSteps reads the steps of a respaced sampler for a model trained with T steps:
 //
-//	"K"        K steps evenly spaced from 1 to T, both included (improved-diffusion's respacing);
-//	"ddimK"    every ⌊T/K⌋-th step from 1, DDIM's uniform skip (Song et al. 2021): 1, 1+c, 1+2c, …;
+//	"K"        K steps evenly spaced from 1 to T, both included: improved-diffusion's space_timesteps
+//	           with one section (EvenSteps); K = 1 is the single step T;
+//	"ddimK"    every ⌊T/K⌋-th step from 1, DDIM's uniform skip (Song et al. 2021): 1, 1+c, 1+2c, …,
+//	           which is diffusers' DDIMScheduler with "leading" spacing (steps_offset 0), not
+//	           improved-diffusion's "ddimK" (the smallest stride giving exactly K steps: its ddim3 at
+//	           T = 1 000 is 1, 335, 669 where this one is 1, 334, 667);
 //	"a,b,c,…"  these steps (increasing, in 1..T).
 //
 // "" or "T" (e.g. "1000") are all the steps. The result is increasing and in 1..T.
@@ -86,7 +90,7 @@ func ParseSteps(spec string, T int) ([]int, error) {
 	}
 	switch {
 	case spec == "":
-		return evenSteps(T, T), nil
+		return EvenSteps(T, T), nil
 	case strings.HasPrefix(spec, "ddim"):
 		k, err := strconv.Atoi(spec[len("ddim"):])
 		if err != nil || k < 1 || k > T {
@@ -116,18 +120,24 @@ func ParseSteps(spec string, T int) ([]int, error) {
 		if err != nil || k < 1 || k > T {
 			return nil, bad(fmt.Sprintf("K must be a number of steps in 1..%d", T))
 		}
-		return evenSteps(T, k), nil
+		return EvenSteps(T, k), nil
 	}
 }
 
-// evenSteps is K steps from 1 to T, both included where K ≥ 2, spaced as evenly as integers allow.
-func evenSteps(T, K int) []int {
+// EvenSteps is K steps from 1 to T, both included where K ≥ 2, spaced as improved-diffusion's
+// space_timesteps spaces one section: a float stride (T−1)/(K−1) added up step by step, each sum
+// rounded half to even (Python's round), so that its steps and these agree for every K ≥ 2 (tested
+// over all K at T = 1 000). For K = 1 improved-diffusion keeps its first step, t = 1, a chain that
+// starts from pure noise at a step the model reads as almost clean; this keeps t = T.
+func EvenSteps(T, K int) []int {
 	if K == 1 {
 		return []int{T}
 	}
 	steps := make([]int, K)
+	stride, at := float64(T-1)/float64(K-1), 0.0
 	for i := range steps {
-		steps[i] = 1 + int(math.Round(float64(i)*float64(T-1)/float64(K-1)))
+		steps[i] = 1 + int(math.RoundToEven(at))
+		at += stride
 	}
 	return steps
 }

@@ -63,7 +63,7 @@ func TestRespace(t *testing.T) {
 	if r.Beta[50] < 0.3 {
 		t.Errorf("β'_50 = %g: a respaced step should carry about 20 original steps of noise", r.Beta[50])
 	}
-	all, err := sched.Respace(evenSteps(PaperT, PaperT))
+	all, err := sched.Respace(EvenSteps(PaperT, PaperT))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestRespace(t *testing.T) {
 // Respaced ancestral sampling with all T steps is the ancestral sampler, sample for sample.
 func TestRespacedWithAllStepsEqualsAncestral(t *testing.T) {
 	sched := MustNewSchedule(ScheduleLinear, 50)
-	all, err := sched.Respace(evenSteps(50, 50))
+	all, err := sched.Respace(EvenSteps(50, 50))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestDDIMWithAnalyticScore(t *testing.T) {
 	const mu, s2, n = 0.5, 0.04, 50000
 	sched := MustNewSchedule(ScheduleLinear, PaperT)
 	for _, k := range []int{1000, 100, 10} {
-		steps := evenSteps(PaperT, k)
+		steps := EvenSteps(PaperT, k)
 		r, err := sched.Respace(steps)
 		if err != nil {
 			t.Fatal(err)

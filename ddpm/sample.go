@@ -22,12 +22,20 @@ const (
 )
 
 // SamplerConfig are the options of a sampler: ancestral sampling (Algorithm 2) by default, DDIM
-// when DDIM is set.
+// when DDIM is set, or one of the ODE solvers of solvers.go when Solver is set.
 type SamplerConfig struct {
 	Variance string  // VarianceBeta, VariancePosterior or VarianceLearned: σ_t² of ancestral sampling and the bound (DDIM: ignored, may be "")
 	ClipX0   bool    // clip the implied x̂_0 to [−1, 1] and step with the posterior mean (or, for DDIM, from it)
 	DDIM     bool    // DDIM's update (Song, Meng and Ermon 2021) instead of Algorithm 2
 	Eta      float64 // DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance β̃_t
+	// Solver is SolverDPMPP2M, SolverEuler or SolverHeun: a few-step sampler of the probability-flow
+	// ODE that takes Steps steps on the model's own (not respaced) schedule and chooses its own noise
+	// levels (solvers.go); "" for ancestral sampling or DDIM. Variance is not used (it may be "").
+	Solver string
+	Steps  int // the solver's number of steps K (Heun evaluates the network 2K − 1 times)
+	// Churn is Karras et al.'s S_churn ≥ 0 for Euler and Heun: each step first raises σ_i to
+	// σ̂ = (1 + γ) σ_i with fresh noise, γ = min(S_churn/K, √2 − 1). 0: the deterministic ODE sampler.
+	Churn float64
 	// Guidance is classifier-free guidance's w ≥ 0 for a class-conditional model (condition.go):
 	// ε̃ = (1 + w) ε_θ(x_t, t, c) − w ε_θ(x_t, t, ∅). 0 is plain conditional sampling.
 	Guidance float64
@@ -39,8 +47,11 @@ type SamplerConfig struct {
 
 // Validate names a bad option.
 func (c SamplerConfig) Validate() error {
+	if err := c.validateSolver(); err != nil {
+		return err
+	}
 	fixed := c.Variance == VarianceBeta || c.Variance == VariancePosterior || c.Variance == VarianceLearned
-	if !fixed && !(c.DDIM && c.Variance == "") { // DDIM's noise is set by η, not by a variance choice
+	if !fixed && !((c.DDIM || c.Solver != "") && c.Variance == "") { // DDIM's noise is set by η, a solver's by nothing
 		return fmt.Errorf("sampler variance %q: valid values are %q (σ² = β_t), %q (σ² = β̃_t) and %q (Σ_θ, for a model trained with learned variances)",
 			c.Variance, VarianceBeta, VariancePosterior, VarianceLearned)
 	}
@@ -55,6 +66,34 @@ func (c SamplerConfig) Validate() error {
 	}
 	if !(c.Guidance >= 0) || math.IsInf(c.Guidance, 1) {
 		return fmt.Errorf("guidance weight %g: it must be finite and >= 0 (0: no guidance)", c.Guidance)
+	}
+	return nil
+}
+
+// validateSolver names a bad option of the ODE solvers.
+func (c SamplerConfig) validateSolver() error {
+	switch c.Solver {
+	case "":
+		if c.Steps != 0 || c.Churn != 0 {
+			return fmt.Errorf("steps %d, churn %g: these are options of the ODE solvers (%s, %s, %s); ancestral sampling and DDIM take their steps from a respaced schedule",
+				c.Steps, c.Churn, SolverDPMPP2M, SolverEuler, SolverHeun)
+		}
+		return nil
+	case SolverDPMPP2M, SolverEuler, SolverHeun:
+	default:
+		return fmt.Errorf("solver %q: valid solvers are %s, %s and %s (or none, for ancestral sampling and DDIM)", c.Solver, SolverDPMPP2M, SolverEuler, SolverHeun)
+	}
+	if c.DDIM || c.Eta != 0 {
+		return fmt.Errorf("solver %s with DDIM (eta %g): choose one sampler", c.Solver, c.Eta)
+	}
+	if c.Steps < 1 {
+		return fmt.Errorf("solver %s: %d steps, want at least 1", c.Solver, c.Steps)
+	}
+	if !(c.Churn >= 0) || math.IsInf(c.Churn, 1) {
+		return fmt.Errorf("churn %g: S_churn must be finite and >= 0 (0: deterministic)", c.Churn)
+	}
+	if c.Churn != 0 && c.Solver == SolverDPMPP2M {
+		return fmt.Errorf("churn %g is Karras et al.'s, for the %s and %s samplers; %s is deterministic", c.Churn, SolverEuler, SolverHeun, SolverDPMPP2M)
 	}
 	return nil
 }
@@ -101,6 +140,7 @@ type Sampler struct {
 	backend    backends.Backend
 	ctx        *context.Context
 	encode     *context.Exec // DDIM inversion, compiled on first use (ddim.go)
+	path       *odePath      // the noise levels of an ODE solver (solvers.go), nil for the others
 	split      *batchSplit   // the devices a batch is split over (Config.Devices), nil for one
 }
 
@@ -128,17 +168,27 @@ func newSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 		return nil, err
 	}
 	s := &Sampler{Schedule: sched, Model: model, Config: cfg, cond: cond, numClasses: numClasses, backend: backend, ctx: ctx.Reuse()}
+	// The network (guided, or given the labels, for a conditional model) on the inputs that follow
+	// x_t and t: z for the chain's steps, then the labels.
+	network := func(in []*Node, labels int) EpsModel {
+		switch {
+		case cond != nil && cfg.Guidance == 0:
+			return cond.Given(in[labels])
+		case cond != nil:
+			return cond.Guided(in[labels], numClasses, cfg.Guidance)
+		}
+		return model
+	}
+	if cfg.Solver != "" {
+		if err := s.prepareSolver(network); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
 	exec, err := context.NewExec(backend, s.ctx, func(ctx *context.Context, in []*Node) []*Node {
 		xt, t, z := in[0], in[1], in[2]
 		ctx.SetTraining(xt.Graph(), false) // no dropout
-		eps := model
-		switch {
-		case cond != nil && cfg.Guidance == 0:
-			eps = cond.Given(in[3])
-		case cond != nil:
-			eps = cond.Guided(in[3], numClasses, cfg.Guidance)
-		}
-		out := eps(ctx, xt, sched.ModelTime(t))
+		out := network(in, 3)(ctx, xt, sched.ModelTime(t))
 		var xPrev, x0Hat *Node
 		if cfg.DDIM {
 			xPrev, x0Hat = sched.DDIMStep(xt, t, out, z, cfg.Eta, cfg.ClipX0)
@@ -183,6 +233,10 @@ type SampleOptions struct {
 	// Labels gives each sample's class for a conditional sampler (NumClasses means "no label");
 	// nil asks for no label for all. An unconditional sampler refuses labels.
 	Labels []int
+	// Noise, when not nil, replaces the draws from Seed: it fills z with N(0, 1) values, first x_T,
+	// then each step's noise in the order the chain uses it (to follow another implementation's
+	// chain with its very noise, as the parity tests do).
+	Noise func(z []float32)
 }
 
 // SampleResult holds the samples x_0 and what was recorded along the chain, each [N, Dims...] flat.
@@ -224,12 +278,25 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		labels = tensors.FromFlatDataAndDimensions(y, opts.N)
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
-	normal := func() []float32 {
-		z := make([]float32, opts.N*size)
+	fill := func(z []float32) {
+		if opts.Noise != nil {
+			opts.Noise(z)
+			return
+		}
 		for i := range z {
 			z[i] = float32(rng.NormFloat64())
 		}
+	}
+	normal := func() []float32 {
+		z := make([]float32, opts.N*size)
+		fill(z)
 		return z
+	}
+	if s.path != nil {
+		if opts.Start != nil {
+			return nil, fmt.Errorf("sample: the %s sampler starts from x_T only (a start at step %d is for ancestral sampling and DDIM)", s.Config.Solver, opts.StartT)
+		}
+		return s.solve(opts, normal(), labels, fill)
 	}
 	dims := append([]int{opts.N}, opts.Dims...)
 	startT := s.Schedule.T
