@@ -6,13 +6,15 @@
 #   make lab     JupyterLab on notebooks/ with the project's GoNB kernel (as root too; no news fetched)
 #   make bench   the training and denoising steps of two U-Nets: images/s and compile time
 #   make bench-torch  the same side by side with the PyTorch twin (bench/), in its own .venv-torch
+#   make diffusers-reference  ddpm/testdata/diffusers/reference.json, the samplers' parity values from
+#                diffusers' schedulers (in .venv-torch; the Go tests read the committed file)
 SHELL := /bin/bash
 PY := .venv/bin/python
 export GOMLX_NO_AUTO_INSTALL := 1
 # glibc's malloc with transparent huge pages: XLA's CPU steps are 10-40% faster (ddpm/malloc.go).
 export GLIBC_TUNABLES := glibc.malloc.hugetlb=1
 
-.PHONY: setup test gotest notebooks kernel pages course lab bench bench-torch clean
+.PHONY: setup test gotest notebooks kernel pages course lab bench bench-torch diffusers-reference clean
 
 setup:
 	@bash scripts/setup.sh
@@ -53,6 +55,11 @@ bench-torch: setup
 	@[ -x .venv-torch/bin/python ] || python3 -m venv .venv-torch
 	@.venv-torch/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-torch.txt
 	.venv-torch/bin/python bench/compare.py
+
+diffusers-reference:
+	@[ -x .venv-torch/bin/python ] || python3 -m venv .venv-torch
+	@.venv-torch/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-diffusers.txt
+	.venv-torch/bin/python scripts/diffusers_reference.py ddpm/testdata/diffusers/reference.json
 
 clean:
 	rm -rf build

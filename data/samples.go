@@ -2,9 +2,11 @@ package data
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
@@ -53,14 +55,122 @@ func LoadSamples(path string, height, width int) ([]float32, int, error) {
 		}
 		defer z.Close()
 		keys := z.Keys()
+		if isImagesAndLabels(keys) { // improved-diffusion's layout: arr_0 the images, arr_1 their labels
+			keys = []string{"arr_0"}
+		}
 		if len(keys) != 1 {
-			return nil, 0, fmt.Errorf("samples %s: the archive holds %d arrays %v, want exactly one", path, len(keys), keys)
+			return nil, 0, fmt.Errorf("samples %s: the archive holds %d arrays %v, want exactly one (or arr_0 the images and arr_1 their labels)", path, len(keys), keys)
 		}
 		read := func(ptr any) error { return z.Read(keys[0], ptr) }
 		return readSampleArray(path+":"+keys[0], *z.Header(keys[0]), read, height, width)
 	default:
 		return nil, 0, fmt.Errorf("samples %s: unknown kind of file %q: want %s", path, ext, SampleFormats)
 	}
+}
+
+// isImagesAndLabels says whether an .npz's arrays are arr_0 and arr_1 (images and labels).
+func isImagesAndLabels(keys []string) bool {
+	return len(keys) == 2 && slices.Contains(keys, "arr_0") && slices.Contains(keys, "arr_1")
+}
+
+// LoadSampleLabels returns the class labels of n samples in an .npz of improved-diffusion's layout
+// (arr_1, integers beside the images in arr_0), or nil when the file has none.
+func LoadSampleLabels(path string, n int) ([]int, error) {
+	if strings.ToLower(filepath.Ext(path)) != ".npz" {
+		return nil, nil
+	}
+	z, err := npz.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("samples %s: not a NumPy .npz archive: %w", path, err)
+	}
+	defer z.Close()
+	if !isImagesAndLabels(z.Keys()) {
+		return nil, nil
+	}
+	h := z.Header("arr_1")
+	if len(h.Descr.Shape) != 1 || h.Descr.Shape[0] != n {
+		return nil, fmt.Errorf("samples %s:arr_1: labels of shape %v for %d images, want [%d]", path, h.Descr.Shape, n, n)
+	}
+	var labels []int64
+	if err := z.Read("arr_1", &labels); err != nil {
+		return nil, fmt.Errorf("samples %s:arr_1: %w (want integer labels)", path, err)
+	}
+	out := make([]int, len(labels))
+	for i, v := range labels {
+		out[i] = int(v)
+	}
+	return out, nil
+}
+
+// SampleArrayFormats are the files EncodeSamples writes.
+const SampleArrayFormats = ".npy (the images) or .npz (arr_0 the images, arr_1 the labels of a class-conditional model's samples)"
+
+// EncodeSamples writes n samples x (values in [−1, 1], flat, each of shape dims) to w as a NumPy
+// array in the layout of improved-diffusion's sampling scripts: images (dims H×W×C) as uint8 of shape
+// N×H×W×C, rounded as the sample store rounds (so that eval --samples scores them exactly as it
+// scores the same samples made in place; improved-diffusion truncates, at most one level lower);
+// points (dims D) as float32 of shape N×D. ext is ".npy" (the array alone) or ".npz" (arr_0, and
+// arr_1 the labels as int64 when labels is not nil).
+func EncodeSamples(w io.Writer, ext string, x []float32, n int, dims []int, labels []int) error {
+	size := 1
+	for _, d := range dims {
+		size *= d
+	}
+	if n < 1 || len(x) != n*size || (len(dims) != 1 && len(dims) != 3) {
+		return fmt.Errorf("samples: %d values for %d samples of shape %v", len(x), n, dims)
+	}
+	if labels != nil && len(labels) != n {
+		return fmt.Errorf("samples: %d labels for %d samples", len(labels), n)
+	}
+	var arr any
+	if len(dims) == 1 {
+		points := make([][]float32, n)
+		for i := range points {
+			points[i] = x[i*size : (i+1)*size]
+		}
+		arr = points
+	} else {
+		h, wd, c := dims[0], dims[1], dims[2]
+		images := make([][][][]uint8, n)
+		for i := range images {
+			images[i] = make([][][]uint8, h)
+			for y := range images[i] {
+				images[i][y] = make([][]uint8, wd)
+				for xx := range images[i][y] {
+					px := make([]uint8, c)
+					for k := range px {
+						v := float64(x[((i*h+y)*wd+xx)*c+k])
+						px[k] = uint8(math.Round(math.Min(math.Max((v+1)*127.5, 0), 255)))
+					}
+					images[i][y][xx] = px
+				}
+			}
+		}
+		arr = images
+	}
+	switch strings.ToLower(ext) {
+	case ".npy":
+		if labels != nil {
+			return fmt.Errorf("samples: an .npy file holds one array; a class-conditional model's samples and their labels need .npz")
+		}
+		return npy.Write(w, arr)
+	case ".npz":
+		z := npz.NewWriter(w)
+		if err := z.Write("arr_0", arr); err != nil {
+			return err
+		}
+		if labels != nil {
+			y := make([]int64, n)
+			for i, c := range labels {
+				y[i] = int64(c)
+			}
+			if err := z.Write("arr_1", y); err != nil {
+				return err
+			}
+		}
+		return z.Close()
+	}
+	return fmt.Errorf("samples: unknown kind of file %q: want %s", ext, SampleArrayFormats)
 }
 
 // readSampleArray checks an array's header (shape, dtype, C order), reads it and scales it to [−1, 1].

@@ -1,10 +1,14 @@
 package data
 
 import (
+	"fmt"
 	"image"
 	"image/color"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,5 +110,49 @@ func TestLoadSamplesEncodings(t *testing.T) {
 	}
 	if _, _, err := LoadSamples(filepath.Join(dir, "x.txt"), 2, 3); err == nil || !strings.Contains(err.Error(), "x.txt") {
 		t.Errorf("a missing file: error %v", err)
+	}
+}
+
+// EncodeSamples writes what LoadSamples (and NumPy) read back: images as N×H×W×1 uint8 on the 8-bit
+// grid k/127.5 − 1 (values between two levels rounded to the nearer, outside [−1, 1] clipped), labels
+// as arr_1 of an .npz, which LoadSampleLabels returns; an .npy refuses labels.
+func TestEncodeSamplesRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	const n, h, w = 3, 2, 3
+	x := make([]float32, n*h*w)
+	for i := range x {
+		x[i] = float32(i%7)/3 - 1 // -1, -2/3, …, 1
+	}
+	x[0], x[1] = -1.5, 1.5
+	want := make([]float32, len(x))
+	for i, v := range x {
+		k := math.Round(math.Min(math.Max((float64(v)+1)*127.5, 0), 255))
+		want[i] = float32(k)/127.5 - 1
+	}
+	labels := []int{7, 0, 3}
+	for _, c := range []struct {
+		ext    string
+		labels []int
+	}{{".npy", nil}, {".npz", nil}, {".npz", labels}} {
+		path := filepath.Join(dir, fmt.Sprintf("s%d%s", len(c.labels), c.ext))
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := EncodeSamples(f, c.ext, x, n, []int{h, w, 1}, c.labels); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		got, m, err := LoadSamples(path, h, w)
+		if err != nil || m != n || !slices.Equal(got, want) {
+			t.Errorf("%s: read back %v (%d samples, %v), want %v", path, got, m, err, want)
+		}
+		gotLabels, err := LoadSampleLabels(path, n)
+		if err != nil || !slices.Equal(gotLabels, c.labels) {
+			t.Errorf("%s: labels %v %v, want %v", path, gotLabels, err, c.labels)
+		}
+	}
+	if err := EncodeSamples(io.Discard, ".npy", x, n, []int{h, w, 1}, labels); err == nil || !strings.Contains(err.Error(), ".npz") {
+		t.Errorf("labels in an .npy: error %v, want one pointing to .npz", err)
 	}
 }

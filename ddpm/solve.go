@@ -116,3 +116,21 @@ func scaled(x []float64, a float64) []float32 {
 	}
 	return out
 }
+
+// Steps is the number of steps the sampler takes, k = Steps() down to 1: a solver's K, else its
+// schedule's T (K on a respaced one).
+func (s *Sampler) Steps() int {
+	if s.path != nil {
+		return len(s.path.time)
+	}
+	return s.Schedule.T
+}
+
+// StepTime is the model's time step at which step k evaluates the network: fractional between two
+// trained steps for the Karras σ's of Euler and Heun.
+func (s *Sampler) StepTime(k int) float64 {
+	if s.path != nil {
+		return s.path.time[len(s.path.time)-k]
+	}
+	return float64(s.Schedule.ModelStep(k))
+}

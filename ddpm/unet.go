@@ -141,8 +141,10 @@ func UNetConditional(ctx *context.Context, cfg UNetConfig, x, t, y *Node) *Node 
 	if x.DType() != dtypes.Float32 {
 		exceptions.Panicf("UNet: x must be float32, got %s", x.DType())
 	}
-	if t.Rank() != 1 || t.Shape().Dimensions[0] != x.Shape().Dimensions[0] || !t.DType().IsInt() {
-		exceptions.Panicf("UNet: t must be integer time steps of shape [batch]=[%d], got %s", x.Shape().Dimensions[0], t.Shape())
+	// t is a time step 1..T, integer in training; the ODE solvers' Karras σ's fall between steps, and
+	// the sinusoidal embedding takes a fractional one as it is.
+	if t.Rank() != 1 || t.Shape().Dimensions[0] != x.Shape().Dimensions[0] || !(t.DType().IsInt() || t.DType().IsFloat()) {
+		exceptions.Panicf("UNet: t must be time steps (integer, or float between steps) of shape [batch]=[%d], got %s", x.Shape().Dimensions[0], t.Shape())
 	}
 	ctx = ctx.WithInitializer(initializers.XavierUniformFn(ctx))
 	ch, groups, dropout := cfg.BaseChannels, cfg.MaxGroups, cfg.Dropout

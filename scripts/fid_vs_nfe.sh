@@ -17,7 +17,7 @@ SAMPLERS=${SAMPLERS:-"reference ancestral ddim dpm++2m euler heun"}
 BIN=${BIN:-build/ddpm}
 mkdir -p "$OUT" build
 [ "$BIN" != build/ddpm ] || go build -o build/ddpm ./cmd/ddpm
-csv="$OUT/fid-vs-nfe.csv"
+csv=${CSV:-$OUT/fid-vs-nfe.csv}
 echo "sampler,steps,nfe,samples,classifier_fid,classifier_fid_stderr,confident_fraction,seconds_per_image" >"$csv"
 for s in $SAMPLERS; do
   case $s in

@@ -33,7 +33,9 @@ type evalReport struct {
 	Clip             bool    `json:"clip"`
 	Sampler          string  `json:"sampler"`
 	Steps            int     `json:"steps"`
+	NFE              int     `json:"nfe"` // network evaluations per sample (twice that with guidance)
 	Eta              float64 `json:"eta"`
+	Churn            float64 `json:"churn,omitempty"` // S_churn of the euler and heun samplers
 	Guidance         float64 `json:"guidance,omitempty"` // classifier-free guidance w of a class-conditional model's samples
 	NLL              *nllOut `json:"nll,omitempty"`
 	FID              *fidOut `json:"fid,omitempty"`
@@ -111,9 +113,9 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.DDIM && *nllN > 0 {
-		return fmt.Errorf("--nll %d with --sampler ddim: DDIM's update is not a Gaussian reverse process with a variational bound; "+
-			"use --nll 0, or the ancestral sampler (with --steps for the bound of a respaced one)", *nllN)
+	if (cfg.DDIM || cfg.Solver != "") && *nllN > 0 {
+		return fmt.Errorf("--nll %d with --sampler %s: a deterministic sampler is not a Gaussian reverse process with a variational bound; "+
+			"use --nll 0, or the ancestral sampler (with --steps for the bound of a respaced one)", *nllN, *sf.method)
 	}
 	for _, b := range []struct {
 		flag string
@@ -165,7 +167,10 @@ func runEval(args []string) error {
 		return err
 	}
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
-		Sampler: *sf.method, Steps: sched.T, Eta: cfg.Eta, Guidance: cfg.Guidance}
+		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance}
+	if cfg.Solver != "" {
+		report.Steps = cfg.Steps
+	}
 	if tr.Cond != nil && tr.Spec.NumClasses() != 10 {
 		return fmt.Errorf("checkpoint %s is conditioned on %d classes, not MNIST's 10 digits", tr.Path, tr.Spec.NumClasses())
 	}
@@ -208,6 +213,17 @@ func evalSamples(path, clfPath, dataDir string, seed uint64, out string) error {
 	if n < 2 || n > mnist.Train.N {
 		return fmt.Errorf("--samples %s: %d images; need between 2 and %d (compared with as many training digits)", path, n, mnist.Train.N)
 	}
+	// Labels beside the images (an .npz of improved-diffusion's layout, as ddpm sample writes for a
+	// class-conditional model): how often each sample is the digit it was asked for.
+	requested, err := data.LoadSampleLabels(path, n)
+	if err != nil {
+		return fmt.Errorf("--samples: %w", err)
+	}
+	for i, c := range requested {
+		if c < 0 || c > 9 {
+			return fmt.Errorf("--samples %s:arr_1: label %d of sample %d is not one of MNIST's digits 0..9", path, c, i)
+		}
+	}
 	sum, err := fileSHA256(path)
 	if err != nil {
 		return err
@@ -225,7 +241,7 @@ func evalSamples(path, clfPath, dataDir string, seed uint64, out string) error {
 		return fmt.Errorf("--classifier: %w", err)
 	}
 	fmt.Printf("scoring %d samples from %s\n", n, path)
-	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out, nil)
+	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out, requested)
 	if err != nil {
 		return err
 	}
@@ -431,16 +447,23 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cfg 
 	name := fmt.Sprintf("fid-samples-seed%d.u8", seed)
 	// Any other sampler than the paper's (T steps, σ² = β, x̂_0 clipped) has its own store next to it,
 	// so that each resumes on its own.
-	if cfg.DDIM || tr.Schedule.ModelSteps != nil || cfg.Variance != ddpm.VarianceBeta || !cfg.ClipX0 {
+	if cfg.DDIM || tr.Schedule.ModelSteps != nil || cfg.Variance != ddpm.VarianceBeta || !cfg.ClipX0 || cfg.Solver != "" {
 		desc["ddim"], desc["eta"], desc["steps"] = cfg.DDIM, cfg.Eta, tr.Schedule.ModelSteps
-		method := "ancestral-" + cfg.Variance
-		if cfg.DDIM {
+		method, steps := "ancestral-"+cfg.Variance, tr.Schedule.T
+		switch {
+		case cfg.DDIM:
 			method = fmt.Sprintf("ddim-eta%g", cfg.Eta)
+		case cfg.Solver != "":
+			desc["solver"], desc["solver_steps"], desc["churn"] = cfg.Solver, cfg.Steps, cfg.Churn
+			method, steps = cfg.Solver, cfg.Steps
+			if cfg.Churn > 0 {
+				method += fmt.Sprintf("-churn%g", cfg.Churn)
+			}
 		}
 		if !cfg.ClipX0 {
 			method += "-noclip"
 		}
-		name = fmt.Sprintf("fid-samples-%s-%dsteps-seed%d.u8", method, tr.Schedule.T, seed)
+		name = fmt.Sprintf("fid-samples-%s-%dsteps-seed%d.u8", method, steps, seed)
 	}
 	// A conditional model's sample i is asked for digit i mod 10: every digit equally often.
 	var requested []int
@@ -474,16 +497,16 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cfg 
 		}
 		res, err := sampler.Sample(ddpm.SampleOptions{N: k, Dims: tr.Spec.Dims, Seed: seed<<32 + uint64(b), Labels: labels,
 			Progress: func(t int) {
-				if t%50 != 0 {
+				if t%50 != 0 && sampler.Steps() >= 100 {
 					return
 				}
 				elapsed := time.Since(start)
-				done := float64(store.Len()-made) + float64(k)*float64(tr.Schedule.T-t)/float64(tr.Schedule.T)
+				done := float64(store.Len()-made) + float64(k)*float64(sampler.Steps()-t)/float64(sampler.Steps())
 				if done <= 0 {
 					return
 				}
 				left := time.Duration(float64(elapsed) / done * (float64(n-made) - done))
-				fmt.Fprintf(os.Stderr, "\rsamples: %d of %d, batch at t=%4d  (%s, about %s left)   ", store.Len(), n, t,
+				fmt.Fprintf(os.Stderr, "\rsamples: %d of %d, batch at t=%4.0f  (%s, about %s left)   ", store.Len(), n, sampler.StepTime(t),
 					elapsed.Round(time.Second), left.Round(time.Second))
 			}})
 		if err != nil {

@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -268,5 +270,91 @@ func TestEvalSamplesFromAnotherTool(t *testing.T) {
 	f.Close()
 	if err := runEval([]string{"--samples", bad, "--out", dir}); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("a 1×2 array: error %v, want one naming the file", err)
+	}
+}
+
+// The ODE solvers through eval and sample: their samples have a store of their own, the report says
+// which solver, how many steps and network evaluations; samples written by `sample --out x.npz` with
+// the seed of eval's first batch are eval's own samples, so `eval --samples` scores them exactly as
+// eval did; a conditional model's labels travel in arr_1 and give the conditional accuracy back.
+// Options that belong to other samplers are refused, naming the flag, before any sampling.
+func TestSolverSamplesRoundTrip(t *testing.T) {
+	const model, cond, classifier = "../../models/mnist-ema.ddpm", "../../models/mnist-cond-ema.ddpm", "../../models/mnist-classifier.ddpm"
+	dir := t.TempDir()
+	readReport := func(path string, v any) {
+		t.Helper()
+		if raw, err := os.ReadFile(path); err != nil || json.Unmarshal(raw, v) != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	evalDir := filepath.Join(dir, "eval")
+	if err := runEval([]string{"--ckpt", model, "--classifier", classifier, "--work", evalDir, "--out", evalDir,
+		"--nll", "0", "--fid", "20", "--fid-batch", "20", "--sampler", "heun", "--steps", "3"}); err != nil {
+		t.Fatal(err)
+	}
+	var report evalReport
+	readReport(filepath.Join(evalDir, "eval.json"), &report)
+	if report.Sampler != "heun" || report.Steps != 3 || report.NFE != 5 || report.FID == nil {
+		t.Fatalf("report %+v: want heun, 3 steps, 5 network evaluations", report)
+	}
+	if _, err := os.Stat(filepath.Join(evalDir, "fid-samples-heun-3steps-seed1.u8")); err != nil {
+		t.Errorf("heun's samples are not in their own store: %v", err)
+	}
+	npzPath := filepath.Join(dir, "heun.npz")
+	if err := runSample([]string{"--ckpt", model, "--n", "20", "--seed", fmt.Sprint(uint64(1) << 32), "--sampler", "heun", "--steps", "3", "--out", npzPath}); err != nil {
+		t.Fatal(err)
+	}
+	scored := filepath.Join(dir, "scored")
+	if err := runEval([]string{"--samples", npzPath, "--classifier", classifier, "--out", scored}); err != nil {
+		t.Fatal(err)
+	}
+	var again samplesReport
+	readReport(filepath.Join(scored, "eval.json"), &again)
+	if again.FID == nil || again.FID.ClassifierFID != report.FID.ClassifierFID || again.FID.Confident != report.FID.Confident {
+		t.Errorf("eval --samples of sample's .npz: %+v; eval of the same samples: FID %g, %g confident", again.FID,
+			report.FID.ClassifierFID, report.FID.Confident)
+	}
+
+	condPath := filepath.Join(dir, "cond.npz")
+	if err := runSample([]string{"--ckpt", cond, "--class", "all", "--n", "2", "--sampler", "dpm++2m", "--steps", "5", "--out", condPath}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval([]string{"--samples", condPath, "--classifier", classifier, "--out", scored}); err != nil {
+		t.Fatal(err)
+	}
+	readReport(filepath.Join(scored, "eval.json"), &again)
+	if again.FID == nil || again.FID.Samples != 20 || again.FID.Conditional == nil || !(again.FID.Conditional.Accuracy > 0.5) {
+		t.Errorf("a conditional model's .npz scored: %+v, want 20 samples and the accuracy of their labels", again.FID)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sampler", "heun", "--steps", "ddim10"}, "--steps"},
+		{[]string{"--sampler", "euler", "--variance", "beta"}, "--variance"},
+		{[]string{"--sampler", "dpm++2m", "--eta", "0.5"}, "--eta"},
+		{[]string{"--sampler", "dpm++2m", "--churn", "1"}, "churn"},
+		{[]string{"--sampler", "ancestral", "--churn", "1"}, "--churn"},
+		{[]string{"--sampler", "heun", "--churn", "-1"}, "churn -1"},
+		{[]string{"--sampler", "lms"}, "--sampler"},
+		{[]string{"--sampler", "heun", "--out", filepath.Join(dir, "x.jpg")}, "--out"},
+		{[]string{"--class", "3", "--out", filepath.Join(dir, "x.npy")}, ".npz"},
+	} {
+		ckpt := model
+		if slices.Contains(c.args, "--class") {
+			ckpt = cond
+		}
+		args := append([]string{"--ckpt", ckpt, "--n", "2"}, c.args...)
+		if !slices.Contains(args, "--out") {
+			args = append(args, "--out", filepath.Join(dir, "refused.png"))
+		}
+		if err := runSample(args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("sample %v: error %v, want one naming %q", c.args, err, c.want)
+		}
+	}
+	err := runEval([]string{"--ckpt", model, "--classifier", classifier, "--work", evalDir, "--out", evalDir, "--nll", "2", "--fid", "0", "--sampler", "dpm++2m"})
+	if err == nil || !strings.Contains(err.Error(), "--sampler dpm++2m") {
+		t.Errorf("a bound for DPM-Solver++: error %v", err)
 	}
 }

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/viz"
 )
@@ -21,7 +25,8 @@ func runSample(args []string) error {
 		"empty: no class (the model's unconditional samples)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same samples")
 	sf := addSamplerFlags(fs)
-	out := fs.String("out", "samples.png", "output PNG: an image grid (images) or a scatter plot (2-D points)")
+	out := fs.String("out", "samples.png", "output: a PNG (an image grid, or a scatter plot of 2-D points), or the samples as a NumPy array, "+
+		data.SampleArrayFormats+", in improved-diffusion's layout N×H×W×C uint8, which eval --samples reads back")
 	cols := fs.Int("cols", 0, "images per row of the grid (0: about square)")
 	progressive := fs.String("progressive", "", "also write the progressive x̂_0 predictions (the paper's Figure 6) to this PNG")
 	var at intList = []int{1000, 900, 800, 700, 600, 500, 400, 300, 200, 100, 50, 1}
@@ -33,6 +38,10 @@ func runSample(args []string) error {
 	if *n < 1 {
 		return fmt.Errorf("--n %d: need at least one sample", *n)
 	}
+	ext := strings.ToLower(filepath.Ext(*out))
+	if ext != ".png" && ext != ".npy" && ext != ".npz" {
+		return fmt.Errorf("--out %q: want a .png, or %s", *out, data.SampleArrayFormats)
+	}
 	tr, err := ddpm.LoadTrained(*ckpt)
 	if err != nil {
 		return err
@@ -40,6 +49,9 @@ func runSample(args []string) error {
 	labels, err := classLabels(tr, *class, n, cols, isSet(fs, "n"))
 	if err != nil {
 		return err
+	}
+	if ext == ".npy" && labels != nil {
+		return fmt.Errorf("--out %s: an .npy file holds one array; write a class-conditional model's samples and their labels to an .npz", *out)
 	}
 	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {
 		return err
@@ -68,7 +80,7 @@ func runSample(args []string) error {
 			if err := tr.Schedule.CheckStep(t); err != nil {
 				return fmt.Errorf("--progressive-t: %w", err)
 			}
-			k := nearestStep(sched, t)
+			k := nearestStep(sampler, t)
 			recordAt[t] = k
 			record = append(record, k)
 		}
@@ -77,7 +89,7 @@ func runSample(args []string) error {
 	res, err := sampler.Sample(ddpm.SampleOptions{N: *n, Dims: tr.Spec.Dims, Seed: *seed, RecordX0At: record, Labels: labels,
 		Progress: func(k int) {
 			if k%50 == 0 || k == 1 {
-				fmt.Fprintf(os.Stderr, "\rsampling: t=%4d  (%s)", sched.ModelStep(k), time.Since(start).Round(time.Second))
+				fmt.Fprintf(os.Stderr, "\rsampling: t=%4.0f  (%s)", sampler.StepTime(k), time.Since(start).Round(time.Second))
 			}
 		}})
 	fmt.Fprintln(os.Stderr)
@@ -90,23 +102,23 @@ func runSample(args []string) error {
 	}
 	res.X0s = byModelStep
 	elapsed := time.Since(start)
-	if len(tr.Spec.Dims) == 1 {
+	switch {
+	case ext != ".png":
+		err = writeSampleArray(*out, ext, res.X0, *n, tr.Spec.Dims, labels)
+	case len(tr.Spec.Dims) == 1:
 		err = writeScatter(*out, res.X0, tr.Spec.Dims[0])
-	} else {
+	default:
 		err = ddpm.WriteImageGridPNG(*out, res.X0, *n, tr.Spec.Dims, *cols)
 	}
 	if err != nil {
 		return err
 	}
-	method := fmt.Sprintf("ancestral sampler (σ² %s)", cfg.Variance)
-	if cfg.DDIM {
-		method = fmt.Sprintf("DDIM sampler (η = %g)", cfg.Eta)
-	}
+	method := describeSampler(sched, cfg)
 	if labels != nil {
 		method += fmt.Sprintf(", class %s, guidance w = %g", *class, cfg.Guidance)
 	}
-	fmt.Printf("%d samples from %s (step %d), %s, %d steps, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
-		method, sched.T, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
+	fmt.Printf("%d samples from %s (step %d), %s, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
+		method, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
 	if *progressive != "" {
 		if err := writeProgressive(*progressive, res, at, min(*progressN, *n), tr.Spec.Dims); err != nil {
 			return err
@@ -146,18 +158,17 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int
 	return slices.Repeat([]int{c}, *n), nil
 }
 
-// nearestStep is the step of sched (possibly respaced) whose model time step is nearest to t.
-func nearestStep(sched *ddpm.Schedule, t int) int {
+// nearestStep is the sampler's step (of a respaced schedule, or a solver's) whose model time step is
+// nearest to t.
+func nearestStep(sampler *ddpm.Sampler, t int) int {
 	best := 1
-	for k := 1; k <= sched.T; k++ {
-		if abs(sched.ModelStep(k)-t) < abs(sched.ModelStep(best)-t) {
+	for k := 1; k <= sampler.Steps(); k++ {
+		if math.Abs(sampler.StepTime(k)-float64(t)) < math.Abs(sampler.StepTime(best)-float64(t)) {
 			best = k
 		}
 	}
 	return best
 }
-
-func abs(x int) int { return max(x, -x) }
 
 // writeProgressive lays out, for each of the first rows samples, x̂_0 at each recorded step
 // followed by the final sample: the paper's Figure 6.
@@ -194,6 +205,15 @@ func writeScatter(path string, points []float32, dim int) error {
 		return err
 	}
 	return writeFile(path, png)
+}
+
+// writeSampleArray writes the samples (and a conditional model's labels) as a NumPy .npy or .npz.
+func writeSampleArray(path, ext string, x []float32, n int, dims, labels []int) error {
+	var buf bytes.Buffer
+	if err := data.EncodeSamples(&buf, ext, x, n, dims, labels); err != nil {
+		return fmt.Errorf("--out %s: %w", path, err)
+	}
+	return writeFile(path, buf.Bytes())
 }
 
 func writeFile(path string, content []byte) error {

@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 
@@ -14,7 +16,7 @@ type samplerFlags struct {
 	fs                      *flag.FlagSet
 	variance, method, steps *string
 	clip                    *bool
-	eta, guidance           *float64
+	eta, guidance, churn    *float64
 	devices                 *int
 }
 
@@ -24,9 +26,13 @@ func addSamplerFlags(fs *flag.FlagSet) *samplerFlags {
 		variance: fs.String("variance", ddpm.VarianceBeta, "σ_t² of the ancestral sampler: beta (β_t), posterior (β̃_t) or learned (Σ_θ); "+
 			"the default is learned for a model trained with --learn-sigma, else posterior with --steps fewer than T, else beta"),
 		clip:   fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] at each step"),
-		method: fs.String("sampler", "ancestral", "ancestral (the paper's Algorithm 2) or ddim (Song et al. 2021)"),
-		steps:  fs.String("steps", "", "sampling steps: K (K evenly spaced steps of the model's T), ddimK (every T/K-th), or a list 1,10,...; empty: all T"),
-		eta:    fs.Float64("eta", 0, "DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance (with --sampler ddim)"),
+		method: fs.String("sampler", "ancestral", "ancestral (the paper's Algorithm 2), ddim (Song et al. 2021), "+
+			"or a few-step ODE solver: dpm++2m (DPM-Solver++(2M), Lu et al. 2022), euler or heun (Karras et al. 2022, on their σ schedule)"),
+		steps: fs.String("steps", "", "sampling steps: K (K evenly spaced steps of the model's T, improved-diffusion's respacing), "+
+			"ddimK (every ⌊T/K⌋-th from 1, diffusers' DDIM spacing), or a list 1,10,...; empty: all T. "+
+			"For dpm++2m, euler and heun only K, the number of steps (default 20; heun evaluates the network 2K−1 times)"),
+		eta:   fs.Float64("eta", 0, "DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance (with --sampler ddim)"),
+		churn: fs.Float64("churn", 0, "Karras et al.'s S_churn >= 0 for --sampler euler or heun: fresh noise raises each step's σ by up to 41% first; 0: deterministic"),
 		guidance: fs.Float64("guidance", defaultGuidance, "classifier-free guidance weight w >= 0 for a class-conditional model: "+
 			"ε̃ = (1+w)·ε(x_t, t, class) − w·ε(x_t, t, no class); 0: plain conditional sampling"),
 		devices: fs.Int("devices", 0, "split every batch (of samples, and of test images for the bound) over N devices of the backend, "+
@@ -80,8 +86,15 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 	if !(cfg.Guidance >= 0) {
 		return nil, cfg, fmt.Errorf("--guidance %g: the guidance weight must be >= 0 (0: none)", cfg.Guidance)
 	}
-	if *f.method != "ancestral" && *f.method != "ddim" {
-		return nil, cfg, fmt.Errorf("--sampler %q: valid samplers are ancestral and ddim", *f.method)
+	switch *f.method {
+	case "ancestral", "ddim":
+	case ddpm.SolverDPMPP2M, ddpm.SolverEuler, ddpm.SolverHeun:
+		return f.buildSolver(tr, cfg)
+	default:
+		return nil, cfg, fmt.Errorf("--sampler %q: valid samplers are ancestral, ddim, %s, %s and %s", *f.method, ddpm.SolverDPMPP2M, ddpm.SolverEuler, ddpm.SolverHeun)
+	}
+	if isSet(f.fs, "churn") {
+		return nil, cfg, fmt.Errorf("--churn %g: S_churn is for --sampler %s or %s", *f.churn, ddpm.SolverEuler, ddpm.SolverHeun)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, cfg, fmt.Errorf("--variance, --eta: %w", err)
@@ -101,6 +114,48 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 		}
 	}
 	return sched, cfg, nil
+}
+
+// defaultSolverSteps is --steps for the ODE solvers when it is not given.
+const defaultSolverSteps = 20
+
+// buildSolver is build for the ODE solvers: the model's own schedule, and --steps a number of steps.
+func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*ddpm.Schedule, ddpm.SamplerConfig, error) {
+	if isSet(f.fs, "variance") {
+		return nil, cfg, fmt.Errorf("--variance %s: --sampler %s solves the probability-flow ODE, which has no variance to choose (it is ancestral sampling's)", *f.variance, *f.method)
+	}
+	if isSet(f.fs, "eta") {
+		return nil, cfg, fmt.Errorf("--eta %g: η is DDIM's (--sampler ddim), not %s's", *f.eta, *f.method)
+	}
+	cfg.Variance, cfg.Solver, cfg.Churn, cfg.Steps = "", *f.method, *f.churn, defaultSolverSteps
+	if *f.steps != "" {
+		k, err := strconv.Atoi(strings.TrimSpace(*f.steps))
+		if err != nil || k < 1 || k > tr.Schedule.T {
+			return nil, cfg, fmt.Errorf("--steps %q: --sampler %s takes a number of steps K in 1..%d (it chooses its own noise levels)", *f.steps, *f.method, tr.Schedule.T)
+		}
+		cfg.Steps = k
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, cfg, fmt.Errorf("--sampler %s: %w", *f.method, err)
+	}
+	return tr.Schedule, cfg, nil
+}
+
+// describe names the sampler of cfg on sched for messages and reports.
+func describeSampler(sched *ddpm.Schedule, cfg ddpm.SamplerConfig) string {
+	switch {
+	case cfg.Solver == ddpm.SolverDPMPP2M:
+		return fmt.Sprintf("DPM-Solver++(2M), %d steps", cfg.Steps)
+	case cfg.Solver != "":
+		s := fmt.Sprintf("%s sampler on Karras σ's, %d steps (%d network evaluations)", cfg.Solver, cfg.Steps, ddpm.NFE(sched, cfg))
+		if cfg.Churn > 0 {
+			s += fmt.Sprintf(", S_churn %g", cfg.Churn)
+		}
+		return s
+	case cfg.DDIM:
+		return fmt.Sprintf("DDIM sampler (η = %g), %d steps", cfg.Eta, sched.T)
+	}
+	return fmt.Sprintf("ancestral sampler (σ² %s), %d steps", cfg.Variance, sched.T)
 }
 
 // defaultGuidance is --guidance's default: the smallest weight of the measured sweep at which the
