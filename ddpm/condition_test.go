@@ -148,6 +148,21 @@ func TestConditionalSamplerWithAnalyticScores(t *testing.T) {
 	for i := range got {
 		within(t, fmt.Sprintf("guided sample %d against two separate predictions", i), float64(got[i]), float64(want[i]), 1e-4)
 	}
+	// The ODE solvers guide the same way. DPM-Solver++ evaluates the network at whole time steps, given
+	// as float32; the analytic scores look ᾱ up by an integer step.
+	intTime := func(ctx *context.Context, xt, tt, y *Node) *Node { return cond(ctx, xt, ConvertDType(tt, dtypes.Int32), y) }
+	solver := SamplerConfig{Solver: SolverDPMPP2M, Steps: 8, Guidance: w}
+	guidedSolver, err := NewConditionalSampler(backend, context.New(), sched, intTime, 2, solver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotSolver := sample(guidedSolver, labels, small)
+	solver.Guidance = 0
+	byHandInt := func(ctx *context.Context, xt, tt *Node) *Node { return byHand(ctx, xt, ConvertDType(tt, dtypes.Int32)) }
+	wantSolver := drawSamples(t, sched, byHandInt, solver, SampleOptions{N: small, Dims: []int{1}, Seed: 5})
+	for i := range gotSolver {
+		within(t, fmt.Sprintf("DPM-Solver++'s guided sample %d against two separate predictions", i), float64(gotSolver[i]), float64(wantSolver[i]), 1e-4)
+	}
 	conditional := sample(sampler, labels, small)
 	moved := 0
 	for i := range got {

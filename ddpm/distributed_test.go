@@ -188,8 +188,9 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 		return weights[devices]
 	}
 	const n = 8
-	sample := func(devices int) *SampleResult {
-		s, err := NewSampler(backend, weightsFor(devices), sched, model, SamplerConfig{Variance: VariancePosterior, ClipX0: true, Devices: devices})
+	sampleWith := func(devices int, cfg SamplerConfig) *SampleResult {
+		cfg.Devices = devices
+		s, err := NewSampler(backend, weightsFor(devices), sched, model, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,6 +200,10 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 		}
 		return res
 	}
+	sample := func(devices int) *SampleResult {
+		return sampleWith(devices, SamplerConfig{Variance: VariancePosterior, ClipX0: true})
+	}
+	heun := SamplerConfig{Solver: SolverHeun, Steps: 4, Churn: 2, ClipX0: true} // fractional times, churn's noise
 	images := tinyImages(n, 3)
 	for i, v := range images { // on the 8-bit grid of [−1, 1], as the bound requires
 		images[i] = float32(math.Round((float64(v)+1)*127.5)/127.5 - 1)
@@ -214,7 +219,7 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 		}
 		return res
 	}
-	one, oneBound := sample(1), bound(1)
+	one, oneBound, oneHeun := sample(1), bound(1), sampleWith(1, heun)
 	if spread := maxAbsDiff(one.X0[:64], one.X0[64:128]); spread < 0.1 {
 		t.Fatalf("two samples differ by only %.3g: the test could not tell a wrong split", spread)
 	}
@@ -225,6 +230,9 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 		}
 		if d := maxAbsDiff(one.X0s[25], res.X0s[25]); d > 1e-4 {
 			t.Errorf("%d devices: x̂_0 at t=25 differs by %.3g", devices, d)
+		}
+		if d := maxAbsDiff(oneHeun.X0, sampleWith(devices, heun).X0); d > 1e-4 {
+			t.Errorf("%d devices: Heun's samples differ from one device's by %.3g", devices, d)
 		}
 		b := bound(devices)
 		if math.Abs(b.Total-oneBound.Total) > 1e-5*oneBound.Total {
@@ -332,15 +340,20 @@ func TestShardedConditionalTrainingAndGuidedSampling(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := NewConditionalSampler(backend, ema, sched, MLPConditional(cfg), 3, SamplerConfig{Variance: VarianceBeta, Guidance: 2, Devices: devices})
-		if err != nil {
-			t.Fatal(err)
+		var samples []float32
+		for _, sc := range []SamplerConfig{{Variance: VarianceBeta}, {Solver: SolverDPMPP2M, Steps: 5}} {
+			sc.Guidance, sc.Devices = 2, devices
+			s, err := NewConditionalSampler(backend, ema, sched, MLPConditional(cfg), 3, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Sample(SampleOptions{N: 6, Dims: []int{2}, Seed: 4, Labels: []int{0, 1, 2, 0, 1, 2}})
+			if err != nil {
+				t.Fatalf("%d devices: %v", devices, err)
+			}
+			samples = append(samples, res.X0...) // ancestral, then DPM-Solver++
 		}
-		res, err := s.Sample(SampleOptions{N: 6, Dims: []int{2}, Seed: 4, Labels: []int{0, 1, 2, 0, 1, 2}})
-		if err != nil {
-			t.Fatalf("%d devices: %v", devices, err)
-		}
-		return losses, ctx, res.X0
+		return losses, ctx, samples
 	}
 	oneLosses, oneCtx, oneSamples := run(1)
 	twoLosses, twoCtx, twoSamples := run(2)
