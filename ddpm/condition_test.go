@@ -150,7 +150,9 @@ func TestConditionalSamplerWithAnalyticScores(t *testing.T) {
 	}
 	// The ODE solvers guide the same way. DPM-Solver++ evaluates the network at whole time steps, given
 	// as float32; the analytic scores look ᾱ up by an integer step.
-	intTime := func(ctx *context.Context, xt, tt, y *Node) *Node { return cond(ctx, xt, ConvertDType(tt, dtypes.Int32), y) }
+	intTime := func(ctx *context.Context, xt, tt, y *Node) *Node {
+		return cond(ctx, xt, ConvertDType(tt, dtypes.Int32), y)
+	}
 	solver := SamplerConfig{Solver: SolverDPMPP2M, Steps: 8, Guidance: w}
 	guidedSolver, err := NewConditionalSampler(backend, context.New(), sched, intTime, 2, solver)
 	if err != nil {

@@ -35,7 +35,7 @@ type evalReport struct {
 	Steps            int     `json:"steps"`
 	NFE              int     `json:"nfe"` // network evaluations per sample (twice that with guidance)
 	Eta              float64 `json:"eta"`
-	Churn            float64 `json:"churn,omitempty"` // S_churn of the euler and heun samplers
+	Churn            float64 `json:"churn,omitempty"`    // S_churn of the euler and heun samplers
 	Guidance         float64 `json:"guidance,omitempty"` // classifier-free guidance w of a class-conditional model's samples
 	NLL              *nllOut `json:"nll,omitempty"`
 	FID              *fidOut `json:"fid,omitempty"`

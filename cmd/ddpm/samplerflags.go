@@ -25,7 +25,7 @@ func addSamplerFlags(fs *flag.FlagSet) *samplerFlags {
 		fs: fs,
 		variance: fs.String("variance", ddpm.VarianceBeta, "σ_t² of the ancestral sampler: beta (β_t), posterior (β̃_t) or learned (Σ_θ); "+
 			"the default is learned for a model trained with --learn-sigma, else posterior with --steps fewer than T, else beta"),
-		clip:   fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] at each step"),
+		clip: fs.Bool("clip", true, "clip the predicted x̂_0 to [-1, 1] at each step"),
 		method: fs.String("sampler", "ancestral", "ancestral (the paper's Algorithm 2), ddim (Song et al. 2021), "+
 			"or a few-step ODE solver: dpm++2m (DPM-Solver++(2M), Lu et al. 2022), euler or heun (Karras et al. 2022, on their σ schedule)"),
 		steps: fs.String("steps", "", "sampling steps: K (K evenly spaced steps of the model's T, improved-diffusion's respacing), "+
