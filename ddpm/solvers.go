@@ -11,8 +11,11 @@ import (
 // variance-exploding view of the same model: with σ_t = √((1−ᾱ_t)/ᾱ_t), x̃ = x_t/√ᾱ_t = x_0 + σ_t ε,
 // so the trained ε_θ gives the denoiser D(x̃, σ) = x̃ − σ ε_θ(x_t, t), the network's x̂_0, and the ODE
 // is dx̃/dσ = (x̃ − D(x̃, σ))/σ. They differ in where along σ they evaluate the network and how they
-// combine what it says. Each one agrees step by step with the diffusers scheduler of its name
-// (solvers_test.go, against values committed in testdata/diffusers).
+// combine what it says. Without churn each one agrees step by step with the diffusers scheduler of its
+// name (solvers_test.go, against values committed in testdata/diffusers). With churn, Euler and Heun
+// follow Karras et al.'s Algorithm 2 (S_tmin = 0, S_tmax = ∞, S_noise = 1): the network is evaluated
+// after the noise is added, at the raised σ̂, as in k-diffusion; diffusers' EulerDiscreteScheduler
+// evaluates it before, at σ_i.
 const (
 	SolverDPMPP2M = "dpm++2m" // DPM-Solver++(2M): multistep, second order, data prediction (diffusers' DPMSolverMultistepScheduler)
 	SolverEuler   = "euler"   // Karras et al.'s Euler (Algorithm 2 without the Heun correction; diffusers' EulerDiscreteScheduler)
@@ -105,13 +108,29 @@ func (s *Schedule) odePathFor(solver string, K int) (*odePath, error) {
 	if s.ModelSteps != nil {
 		return nil, fmt.Errorf("sampler %s: it needs the model's own schedule (it chooses its own %d steps), not %s", solver, K, s.Name)
 	}
+	if solver == SolverDPMPP2M {
+		// Beyond T−1 steps, DPMSolverSteps would repeat a step: a step of length 0 in λ, then 0/0.
+		if K < 1 || K > s.T-1 {
+			return nil, fmt.Errorf("sampler %s: %d steps, want 1..%d (T−1 of the model's T = %d: it steps between distinct time steps, then to σ = 0)", solver, K, s.T-1, s.T)
+		}
+		return s.dpmSolverPath(K), nil
+	}
+	if s.T < 2 {
+		return nil, fmt.Errorf("sampler %s: the model's T = %d; Karras σ's need T ≥ 2", solver, s.T)
+	}
 	if K < 1 || K > s.T {
 		return nil, fmt.Errorf("sampler %s: %d steps, want 1..%d (the model's T)", solver, K, s.T)
 	}
-	if solver == SolverDPMPP2M {
-		return s.dpmSolverPath(K), nil
-	}
 	return s.karrasPath(K), nil
+}
+
+// CheckSolver returns an error, naming the limit, unless cfg's solver (if any) can take its steps on s.
+func (s *Schedule) CheckSolver(cfg SamplerConfig) error {
+	if cfg.Solver == "" {
+		return nil
+	}
+	_, err := s.odePathFor(cfg.Solver, cfg.Steps)
+	return err
 }
 
 // NFE is the number of network evaluations (per sample, and twice that with guidance, which
@@ -126,8 +145,8 @@ func NFE(sched *Schedule, cfg SamplerConfig) int {
 	return sched.T
 }
 
-// denoiser evaluates the network at (x̃, σ) of step i of a path: x holds x̃, flat, and the result is
-// D(x̃, σ) = x̂_0, flat, clipped to [−1, 1] if asked.
+// denoiser evaluates the network at x̃ (flat) with noise level σ, at the model time step time: the
+// result is D(x̃, σ) = x̂_0, flat, clipped to [−1, 1] if asked.
 type denoiser func(x []float64, sigma, time float64) ([]float64, error)
 
 // odeHooks see an ODE sampler's progress: the state x̃ at σ_i before step i, and the x̂_0 of step

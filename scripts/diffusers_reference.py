@@ -132,6 +132,7 @@ def main():
             {"eta": 0.0, "use_clipped_model_output": True}, {"ddim": True, "clip": True, "steps": "ddim20"}, 4),
         run("DDIM eta 1, ddim50", ddim(False), {"num_inference_steps": 50}, {"eta": 1.0},
             {"ddim": True, "eta": 1.0, "steps": "ddim50"}, 5),
+        run("DPM-Solver++(2M), 1 step", dpm(False), {"num_inference_steps": 1}, {}, {"solver": "dpm++2m", "k": 1}, 13),
         run("DPM-Solver++(2M), 5 steps", dpm(False), {"num_inference_steps": 5}, {}, {"solver": "dpm++2m", "k": 5}, 6),
         run("DPM-Solver++(2M), 10 steps", dpm(False), {"num_inference_steps": 10}, {}, {"solver": "dpm++2m", "k": 10}, 7),
         run("DPM-Solver++(2M) clipped, 20 steps", dpm(True), {"num_inference_steps": 20}, {},

@@ -113,8 +113,11 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
+	if (cfg.DDIM || cfg.Solver != "") && !isSet(fs, "nll") {
+		*nllN = 0 // the bound is the ancestral sampler's: with another, eval scores its samples alone
+	}
 	if (cfg.DDIM || cfg.Solver != "") && *nllN > 0 {
-		return fmt.Errorf("--nll %d with --sampler %s: a deterministic sampler is not a Gaussian reverse process with a variational bound; "+
+		return fmt.Errorf("--nll %d with --sampler %s: DDIM and the ODE solvers are not Gaussian reverse processes with a variational bound; "+
 			"use --nll 0, or the ancestral sampler (with --steps for the bound of a respaced one)", *nllN, *sf.method)
 	}
 	for _, b := range []struct {

@@ -26,7 +26,7 @@ func runSample(args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same samples")
 	sf := addSamplerFlags(fs)
 	out := fs.String("out", "samples.png", "output: a PNG (an image grid, or a scatter plot of 2-D points), or the samples as a NumPy array, "+
-		data.SampleArrayFormats+", in improved-diffusion's layout N×H×W×C uint8, which eval --samples reads back")
+		data.SampleArrayFormats+": images in improved-diffusion's layout N×H×W×C uint8, which eval --samples reads back; 2-D points as float32 N×2")
 	cols := fs.Int("cols", 0, "images per row of the grid (0: about square)")
 	progressive := fs.String("progressive", "", "also write the progressive x̂_0 predictions (the paper's Figure 6) to this PNG")
 	var at intList = []int{1000, 900, 800, 700, 600, 500, 400, 300, 200, 100, 50, 1}
@@ -88,7 +88,7 @@ func runSample(args []string) error {
 	start := time.Now()
 	res, err := sampler.Sample(ddpm.SampleOptions{N: *n, Dims: tr.Spec.Dims, Seed: *seed, RecordX0At: record, Labels: labels,
 		Progress: func(k int) {
-			if k%50 == 0 || k == 1 {
+			if k%50 == 0 || k == 1 || sampler.Steps() < 100 {
 				fmt.Fprintf(os.Stderr, "\rsampling: t=%4.0f  (%s)", sampler.StepTime(k), time.Since(start).Round(time.Second))
 			}
 		}})

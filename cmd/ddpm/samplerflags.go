@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -30,7 +31,7 @@ func addSamplerFlags(fs *flag.FlagSet) *samplerFlags {
 			"or a few-step ODE solver: dpm++2m (DPM-Solver++(2M), Lu et al. 2022), euler or heun (Karras et al. 2022, on their σ schedule)"),
 		steps: fs.String("steps", "", "sampling steps: K (K evenly spaced steps of the model's T, improved-diffusion's respacing), "+
 			"ddimK (every ⌊T/K⌋-th from 1, diffusers' DDIM spacing), or a list 1,10,...; empty: all T. "+
-			"For dpm++2m, euler and heun only K, the number of steps (default 20; heun evaluates the network 2K−1 times)"),
+			"For dpm++2m, euler and heun only K, the number of steps (default 20; heun evaluates the network 2K−1 times; dpm++2m takes at most T−1)"),
 		eta:   fs.Float64("eta", 0, "DDIM's η in [0, 1]: 0 deterministic, 1 the posterior variance (with --sampler ddim)"),
 		churn: fs.Float64("churn", 0, "Karras et al.'s S_churn >= 0 for --sampler euler or heun: fresh noise raises each step's σ by up to 41% first; 0: deterministic"),
 		guidance: fs.Float64("guidance", defaultGuidance, "classifier-free guidance weight w >= 0 for a class-conditional model: "+
@@ -127,7 +128,10 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 	if isSet(f.fs, "eta") {
 		return nil, cfg, fmt.Errorf("--eta %g: η is DDIM's (--sampler ddim), not %s's", *f.eta, *f.method)
 	}
-	cfg.Variance, cfg.Solver, cfg.Churn, cfg.Steps = "", *f.method, *f.churn, defaultSolverSteps
+	cfg.Variance, cfg.Solver, cfg.Churn, cfg.Steps = "", *f.method, *f.churn, min(defaultSolverSteps, tr.Schedule.T-1)
+	if !(cfg.Churn >= 0) || math.IsInf(cfg.Churn, 0) {
+		return nil, cfg, fmt.Errorf("--churn %g: S_churn must be finite and >= 0 (0: deterministic)", cfg.Churn)
+	}
 	if *f.steps != "" {
 		k, err := strconv.Atoi(strings.TrimSpace(*f.steps))
 		if err != nil || k < 1 || k > tr.Schedule.T {
@@ -137,6 +141,9 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, cfg, fmt.Errorf("--sampler %s: %w", *f.method, err)
+	}
+	if err := tr.Schedule.CheckSolver(cfg); err != nil { // the steps this schedule allows
+		return nil, cfg, fmt.Errorf("--steps %s: %w", *f.steps, err)
 	}
 	return tr.Schedule, cfg, nil
 }
