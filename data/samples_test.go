@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -154,5 +155,19 @@ func TestEncodeSamplesRoundTrip(t *testing.T) {
 	}
 	if err := EncodeSamples(io.Discard, ".npy", x, n, []int{h, w, 1}, labels); err == nil || !strings.Contains(err.Error(), ".npz") {
 		t.Errorf("labels in an .npy: error %v, want one pointing to .npz", err)
+	}
+	// 2-D points stay float32, N×2.
+	var buf bytes.Buffer
+	points := []float32{0.5, -1.25, 3, 4}
+	if err := EncodeSamples(&buf, ".npy", points, 2, []int{2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := npy.NewReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float32
+	if err := r.Read(&got); err != nil || !slices.Equal(r.Header.Descr.Shape, []int{2, 2}) || !slices.Equal(got, points) {
+		t.Errorf("points: shape %v, values %v (%v), want [2 2] and %v", r.Header.Descr.Shape, got, err, points)
 	}
 }

@@ -88,8 +88,10 @@ func TestTrainSampleExportToy(t *testing.T) {
 		t.Errorf("unknown variance: error %v", err)
 	}
 
-	// Fewer steps: DDIM and respaced ancestral sampling, and their bad flags named.
-	for _, args := range [][]string{{"--sampler", "ddim", "--steps", "10"}, {"--sampler", "ddim", "--steps", "ddim5", "--eta", "1"}, {"--steps", "1,25,50"}} {
+	// Fewer steps: DDIM, respaced ancestral sampling and the ODE solvers (an MLP at fractional time
+	// steps, written as an array), and their bad flags named.
+	for _, args := range [][]string{{"--sampler", "ddim", "--steps", "10"}, {"--sampler", "ddim", "--steps", "ddim5", "--eta", "1"}, {"--steps", "1,25,50"},
+		{"--sampler", "heun", "--steps", "5", "--churn", "1"}, {"--sampler", "dpm++2m"}} {
 		few := filepath.Join(dir, "few.png")
 		if err := runSample(append([]string{"--ckpt", ckpt, "--n", "50", "--out", few}, args...)); err != nil {
 			t.Errorf("sample %v: %v", args, err)
@@ -101,7 +103,7 @@ func TestTrainSampleExportToy(t *testing.T) {
 		names string
 	}{
 		{[]string{"--steps", "0"}, "--steps"}, {[]string{"--steps", "51"}, "--steps"}, {[]string{"--steps", "5,2"}, "--steps"},
-		{[]string{"--sampler", "euler"}, "euler"}, {[]string{"--eta", "0.5"}, "--eta"}, {[]string{"--sampler", "ddim", "--eta", "2"}, "--eta"},
+		{[]string{"--sampler", "lms"}, "lms"}, {[]string{"--sampler", "dpm++2m", "--steps", "50"}, "--steps"}, {[]string{"--eta", "0.5"}, "--eta"}, {[]string{"--sampler", "ddim", "--eta", "2"}, "--eta"},
 	} {
 		if err := runSample(append([]string{"--ckpt", ckpt, "--out", out}, c.args...)); err == nil || !strings.Contains(err.Error(), c.names) {
 			t.Errorf("sample %v: error %v, want one naming %s", c.args, err, c.names)
