@@ -364,10 +364,17 @@ func ExportEMAWeights(path string, ctx *context.Context, step int64, meta any) e
 }
 
 // WriteFileAtomic writes a file through write into a temporary file in the same folder, syncs it and
-// renames it over path: readers see the old file or the new one, never a partial one.
+// renames it over path: readers see the old file or the new one, never a partial one. Only regular
+// files are written: a symbolic link is followed to the regular file it points to (which is replaced,
+// the link kept), and anything else is refused before anything is written (outpath.go).
 func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+	target, err := resolveOutput(path)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	path = target
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(filepath.Base(path)))
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -28,6 +28,9 @@ func runClassifier(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := ddpm.CheckOutput("--out", *out); err != nil {
+		return err
+	}
 	mnist, err := data.LoadMNIST(*dataDir)
 	if err != nil {
 		return err

@@ -25,6 +25,9 @@ func runExport(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := ddpm.CheckOutput("--out", *out, path); err != nil {
+		return err
+	}
 	ctx := context.New()
 	var spec ddpm.RunSpec
 	step, err := ddpm.LoadCheckpoint(path, ctx, &spec)

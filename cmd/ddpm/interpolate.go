@@ -39,6 +39,9 @@ func runInterpolate(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := ddpm.CheckOutput("--out", *out, tr.Path); err != nil {
+		return err
+	}
 	if err := resolveVariance(fs, variance, tr); err != nil {
 		return err
 	}

@@ -53,6 +53,14 @@ func runSample(args []string) error {
 	if ext == ".npy" && labels != nil {
 		return fmt.Errorf("--out %s: an .npy file holds one array; write a class-conditional model's samples and their labels to an .npz", *out)
 	}
+	if err := ddpm.CheckOutput("--out", *out, tr.Path); err != nil {
+		return err
+	}
+	if *progressive != "" {
+		if err := ddpm.CheckOutput("--progressive", *progressive, tr.Path, *out); err != nil {
+			return err
+		}
+	}
 	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {
 		return err
 	}

@@ -1,0 +1,106 @@
+package ddpm
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"unicode/utf8"
+)
+
+// What the tool writes and what it refuses to write over. Every file it writes goes through
+// WriteFileAtomic, which writes only regular files:
+//   - an existing regular file is replaced whole (a temporary file renamed over it);
+//   - a symbolic link is followed: the regular file it points to is replaced and the link kept; a link
+//     to nothing, or to something other than a regular file, is refused;
+//   - a device, FIFO, socket or folder is refused by name, never opened;
+//   - the temporary file's name stays within the file system's 255-byte limit for any legal name.
+// CheckOutput says the same before any work, and also refuses an empty path and an output that is
+// one of the command's own inputs (as the same file, whatever its name).
+
+// nameMax is the longest file name (in bytes) of the usual Linux and macOS file systems.
+const nameMax = 255
+
+// resolveOutput returns the file that writing path replaces: path itself, or the regular file a
+// symbolic link at path points to; an error for anything else.
+func resolveOutput(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("the output path is empty")
+	}
+	info, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return "", fmt.Errorf("a symbolic link to a missing or unreadable file (%w)", err)
+		}
+		if info, err = os.Stat(target); err != nil {
+			return "", err
+		}
+		path = target
+	}
+	if !info.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is %s, not a regular file: only regular files are written", path, fileKind(info.Mode()))
+	}
+	return path, nil
+}
+
+// fileKind names a file mode for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
+// CheckOutput returns an error naming what (a flag, e.g. "--out") and path unless path can be written
+// by WriteFileAtomic and is none of inputs (compared as files: the same file under another name or
+// through a link is caught). Inputs that do not exist are ignored.
+func CheckOutput(what, path string, inputs ...string) error {
+	target, err := resolveOutput(path)
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", what, path, err)
+	}
+	out, err := os.Stat(target)
+	if err != nil {
+		return nil // a new file: it cannot be an input
+	}
+	for _, in := range inputs {
+		if info, err := os.Stat(in); err == nil && os.SameFile(info, out) {
+			return fmt.Errorf("%s %q is the input %s: writing it would destroy what it is made from; choose another file", what, path, in)
+		}
+	}
+	return nil
+}
+
+// tempPattern is the pattern of WriteFileAtomic's temporary file for a file named base:
+// ".<base>.tmp-*", with base shortened (and a hash of it added) where the whole would pass nameMax.
+func tempPattern(base string) string {
+	const room = nameMax - len("..tmp-") - 10 - 17 // os.CreateTemp's random part; the hash
+	if len(base) <= room {
+		return "." + base + ".tmp-*"
+	}
+	cut := room
+	for cut > 0 && !utf8.RuneStart(base[cut]) {
+		cut--
+	}
+	sum := sha256.Sum256([]byte(base))
+	return "." + base[:cut] + "-" + hex.EncodeToString(sum[:8]) + ".tmp-*"
+}

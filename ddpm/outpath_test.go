@@ -1,0 +1,101 @@
+package ddpm
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// WriteFileAtomic writes only regular files: it replaces one, follows a link to one (keeping the
+// link), and refuses a dangling link, a FIFO (without opening it, which would block) and a folder,
+// leaving each as it was; a name of 250 bytes, legal, still gets a temporary name within
+// the 255-byte limit (".<name>.tmp-…" would not).
+func TestWriteFileAtomicWritesOnlyRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path, content string) error {
+		return WriteFileAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, content); return err })
+	}
+	read := func(path string) string {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	file := filepath.Join(dir, "a.txt")
+	for _, content := range []string{"one", "two"} {
+		if err := write(file, content); err != nil || read(file) != content {
+			t.Fatalf("writing %q: %v, read back %q", content, err, read(file))
+		}
+	}
+	link := filepath.Join(dir, "link.txt")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(link, "three"); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 || read(file) != "three" {
+		t.Errorf("through a link: the link is %v (%v), the target holds %q; want the link kept and the target written", info.Mode(), err, read(file))
+	}
+	dangling := filepath.Join(dir, "dangling.txt")
+	if err := os.Symlink(filepath.Join(dir, "missing"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// (No device here: were the check ever lost, the test would replace it. CheckOutput, which shares
+	// the check and writes nothing, is tried on /dev/null below.)
+	for _, bad := range []string{dangling, fifo, dir, ""} {
+		err := write(bad, "x")
+		if err == nil || (bad != "" && !strings.Contains(err.Error(), bad)) {
+			t.Errorf("writing %q: error %v, want a refusal naming it", bad, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+		t.Errorf("the dangling link's target was created")
+	}
+	long := filepath.Join(dir, strings.Repeat("é", 125)) // 250 bytes
+	if err := write(long, "long"); err != nil || read(long) != "long" {
+		t.Errorf("a 250-byte name: %v", err)
+	}
+	if stale, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(stale) > 0 {
+		t.Errorf("temporary files left: %v", stale)
+	}
+}
+
+// CheckOutput refuses, before any work, what WriteFileAtomic would refuse and an output that is one
+// of the inputs: by name, through a link, or as a hard link under another name.
+func TestCheckOutputRefusesInputs(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "ckpt.ddpm")
+	if err := os.WriteFile(in, []byte("weights"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link, hard := filepath.Join(dir, "link.ddpm"), filepath.Join(dir, "hard.ddpm")
+	if err := os.Symlink(in, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(in, hard); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{in, link, hard} {
+		if err := CheckOutput("--out", out, in); err == nil || !strings.Contains(err.Error(), "--out") || !strings.Contains(err.Error(), "input") {
+			t.Errorf("--out %s with the input %s: error %v", out, in, err)
+		}
+	}
+	if err := CheckOutput("--out", filepath.Join(dir, "new.ddpm"), in, filepath.Join(dir, "absent")); err != nil {
+		t.Errorf("a new file: %v", err)
+	}
+	if err := CheckOutput("--out", "", in); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("an empty path: error %v", err)
+	}
+	if err := CheckOutput("--out", "/dev/null"); err == nil || !strings.Contains(err.Error(), "device") {
+		t.Errorf("/dev/null: error %v", err)
+	}
+}
