@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -30,6 +31,16 @@ func runClassifier(args []string) error {
 	}
 	if err := ddpm.CheckOutput("--out", *out); err != nil {
 		return err
+	}
+	// Every flag is checked before the minutes of training: a NaN gate would let any classifier through.
+	if !(*minAcc >= 0 && *minAcc <= 1) {
+		return fmt.Errorf("--min-accuracy %g: want a test accuracy in [0, 1]", *minAcc)
+	}
+	if *epochs < 1 || *batch < 1 {
+		return fmt.Errorf("--epochs %d --batch %d: both must be at least 1", *epochs, *batch)
+	}
+	if !(*lr > 0) || math.IsInf(*lr, 1) {
+		return fmt.Errorf("--lr %g: the learning rate must be finite and > 0", *lr)
 	}
 	mnist, err := data.LoadMNIST(*dataDir)
 	if err != nil {

@@ -79,10 +79,21 @@ func TestImpossibleSizesAreRefused(t *testing.T) {
 		{runTrain, []string{"--dataset", "moons", "--batch", "2000000000", "--ckpt", filepath.Join(dir, "b")}, "--batch 2000000000"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--n", "200000000", "--out", filepath.Join(dir, "s.png")}, "--n 200000000"},
 		{runEval, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--fid", "10", "--nll", "0", "--fid-batch", "200000000", "--work", dir, "--out", dir}, "--fid-batch 200000000"},
+		// A class-conditional model's labels are made only after the size is checked (issue 32: the
+		// largest int panicked in slices.Repeat, --class all ran out of memory).
+		{runSample, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--class", "7", "--n", "9223372036854775807", "--out", filepath.Join(dir, "c.png")}, "--n 9223372036854775807"},
+		{runSample, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--class", "all", "--n", "1000000000", "--out", filepath.Join(dir, "c.png")}, "--n 1000000000"},
 	} {
 		err := c.run(c.args)
 		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), "GiB") {
 			t.Errorf("%v: error %v, want a refusal naming %s with the memory needed", c.args, err, c.name)
+		}
+	}
+	// The classifier's flags are checked before its minutes of training; a NaN gate is no gate.
+	for _, v := range []string{"2", "NaN", "-0.5"} {
+		err := runClassifier([]string{"--min-accuracy", v, "--out", filepath.Join(dir, "clf.ddpm")})
+		if err == nil || !strings.Contains(err.Error(), "--min-accuracy "+v) {
+			t.Errorf("classifier --min-accuracy %s: error %v, want a refusal naming it", v, err)
 		}
 	}
 }

@@ -152,6 +152,10 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int
 		if !nSet {
 			*n = 8
 		}
+		// Bounded before the labels are made: n per class times k classes must fit in memory.
+		if err := ddpm.CheckMemory(fmt.Sprintf("--class all --n %d (%d classes)", *n, k), float64(k)*tr.Spec.SampleMemory(*n)); err != nil {
+			return nil, err
+		}
 		labels := make([]int, 0, k**n)
 		for c := range k {
 			labels = append(labels, slices.Repeat([]int{c}, *n)...)
@@ -162,6 +166,9 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int
 	c, err := tr.Spec.ClassLabel(class)
 	if err != nil {
 		return nil, fmt.Errorf("--class: %w", err)
+	}
+	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {
+		return nil, err
 	}
 	return slices.Repeat([]int{c}, *n), nil
 }
