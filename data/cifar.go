@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // CIFAR-10 binary batches: records of one label byte and 3072 pixel bytes, the 32×32 red plane,
@@ -32,7 +34,7 @@ const cifarBatchesDir = "cifar-10-batches-bin"
 // ReadCIFAR10Batch reads one binary batch into NHWC images (3 channels) and labels 0..9. Errors name
 // the file, the record (counted from 1, as the IDX reader counts images) and its byte offset.
 func ReadCIFAR10Batch(path string) (*Images, []uint8, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}

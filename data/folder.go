@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"golang.org/x/image/draw"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // FolderOptions control LoadImageFolder.
@@ -21,6 +23,10 @@ type FolderOptions struct {
 	// (checked from the headers, before decoding anything).
 	MaxBytes float64
 	Gray     bool // one luma channel instead of RGB
+	// Width and Height, when > 0 (and Resize is 0), are the one size every image must have: a folder
+	// of other sizes is refused from the headers, before any image is decoded, by a caller that has no
+	// resize flag to offer (eval --samples).
+	Width, Height int
 }
 
 // maxFolderImagePixels bounds an image's width×height as its header states it: a small corrupt or
@@ -81,12 +87,14 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 		return nil, fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
 	}
 	// First pass over the headers only: it finds corrupt files and mixed sizes without decoding.
-	width, height, err := commonSize(dir, names, opts.Resize == 0)
+	width, height, err := commonSize(dir, names, opts.Resize == 0, opts.Width == 0)
 	if err != nil {
 		return nil, err
 	}
 	if opts.Resize > 0 {
 		width, height = opts.Resize, opts.Resize
+	} else if opts.Width > 0 && (width != opts.Width || height != opts.Height) {
+		return nil, fmt.Errorf("image folder %s: images of %dx%d (%s, first file), want %dx%d", dir, width, height, names[0], opts.Width, opts.Height)
 	}
 	out := &Images{N: len(names), Height: height, Width: width, Channels: 3}
 	if opts.Gray {
@@ -140,13 +148,13 @@ func listImages(dir string) ([]string, error) {
 
 // commonSize reads the header of every image and returns the size of the first. With sameSize, a
 // folder of several sizes is an error that names the first file of each size.
-func commonSize(dir string, names []string, sameSize bool) (width, height int, err error) {
+func commonSize(dir string, names []string, sameSize, resizable bool) (width, height int, err error) {
 	type size struct{ w, h int }
 	var sizes []size
 	firstOf := map[size]string{}
 	for _, name := range names {
 		path := filepath.Join(dir, name)
-		f, err := os.Open(path)
+		f, err := safefile.Open(path)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -172,8 +180,11 @@ func commonSize(dir string, names []string, sameSize bool) (width, height int, e
 		if len(sizes) > maxListedSizes {
 			list = append(list, fmt.Sprintf("and %d more sizes", len(sizes)-maxListedSizes))
 		}
-		return 0, 0, fmt.Errorf("images in %s have mixed sizes: %s; pass a resize size (flag --resize) to scale them all",
-			dir, strings.Join(list, ", "))
+		hint := "; pass a resize size (flag --resize) to scale them all"
+		if !resizable {
+			hint = ""
+		}
+		return 0, 0, fmt.Errorf("images in %s have mixed sizes: %s%s", dir, strings.Join(list, ", "), hint)
 	}
 	return sizes[0].w, sizes[0].h, nil
 }
@@ -192,7 +203,7 @@ func copyPixels(dst, rgba []uint8, gray bool) {
 }
 
 func decodeImage(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // IDX magic numbers: two zero bytes, the element type (0x08 = unsigned byte) and the rank.
@@ -73,7 +74,7 @@ func ReadIDXLabels(path string) ([]uint8, error) {
 const maxIDXElements = 1 << 31
 
 func readIDX(path string, body func(r *offsetReader) error) error {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return err
 	}

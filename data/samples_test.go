@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"codeberg.org/sbinet/npyio/npy"
 	"codeberg.org/sbinet/npyio/npz"
@@ -169,5 +171,38 @@ func TestEncodeSamplesRoundTrip(t *testing.T) {
 	var got []float32
 	if err := r.Read(&got); err != nil || !slices.Equal(r.Header.Descr.Shape, []int{2, 2}) || !slices.Equal(got, points) {
 		t.Errorf("points: shape %v, values %v (%v), want [2 2] and %v", r.Header.Descr.Shape, got, err, points)
+	}
+}
+
+// Inputs that are not regular files are refused at once, by name: a FIFO would block the reader
+// forever (each call runs under a deadline so that a regression fails rather than hangs). A folder
+// of samples of the wrong size is refused from the headers, without suggesting a --resize that eval
+// does not have.
+func TestLoadSamplesRefusesSpecialFilesAndSizes(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"fifo.npy", "fifo.npz"} {
+		path := filepath.Join(dir, name)
+		if err := syscall.Mkfifo(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, _, err := LoadSamples(path, 28, 28); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "FIFO") {
+				t.Errorf("%s: error %v, want one naming the file as a FIFO", name, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: LoadSamples blocked on a FIFO", name)
+		}
+	}
+	folder := filepath.Join(dir, "big")
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeImage(t, folder, "a.png", image.NewGray(image.Rect(0, 0, 64, 64)))
+	_, _, err := LoadSamples(folder, 28, 28)
+	if err == nil || !strings.Contains(err.Error(), "64x64") || !strings.Contains(err.Error(), "want 28x28") || strings.Contains(err.Error(), "--resize") {
+		t.Errorf("a folder of 64×64 images: error %v, want one naming the size and 28x28, and no --resize", err)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // Checkpoint files hold every variable of a context (weights, their EMA, Adam's moments, the global
@@ -205,9 +207,9 @@ func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, ke
 // ReadCheckpointMeta decodes only the description saved with a checkpoint into meta, and returns the
 // step.
 func ReadCheckpointMeta(path string, meta any) (int64, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("checkpoint: %w", err)
 	}
 	defer f.Close()
 	header, _, err := readCheckpointHeader(path, bufio.NewReader(f))
@@ -221,9 +223,9 @@ func ReadCheckpointMeta(path string, meta any) (int64, error) {
 // decodes its description into meta (when not nil). It returns the global step. The whole file is
 // checked before ctx is touched: a corrupt checkpoint changes nothing.
 func LoadCheckpoint(path string, ctx *context.Context, meta any) (int64, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("checkpoint: %w", err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
@@ -324,6 +326,9 @@ func (h *checkpointHeader) decodeMeta(name string, meta any) error {
 func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, error) {
 	magic := make([]byte, len(checkpointMagic))
 	if _, err := io.ReadFull(r, magic); err != nil || (string(magic) != checkpointMagic && string(magic) != checkpointMagicV1) {
+		if v, ok := strings.CutPrefix(string(magic), "DDPM-GO-CHECKPOINT-"); ok {
+			return nil, 0, fmt.Errorf("checkpoint %s: format %q, and this ddpm reads formats 1 and 2: it was written by a newer version; update ddpm-go", path, strings.TrimSpace(v))
+		}
 		return nil, 0, fmt.Errorf("checkpoint %s: offset 0: not a ddpm-go checkpoint (bad magic line)", path)
 	}
 	var n uint32

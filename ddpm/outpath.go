@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"unicode/utf8"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // What the tool writes and what it refuses to write over. Every file it writes goes through
@@ -48,26 +50,9 @@ func resolveOutput(path string) (string, error) {
 		path = target
 	}
 	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is %s, not a regular file: only regular files are written", path, fileKind(info.Mode()))
+		return "", fmt.Errorf("%s is %s, not a regular file: only regular files are written", path, safefile.Kind(info.Mode()))
 	}
 	return path, nil
-}
-
-// fileKind names a file mode for messages.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a folder"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "not a regular file"
 }
 
 // CheckOutput returns an error naming what (a flag, e.g. "--out") and path unless path can be written

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // WriteFileAtomic writes only regular files: it replaces one, follows a link to one (keeping the
@@ -97,5 +98,32 @@ func TestCheckOutputRefusesInputs(t *testing.T) {
 	}
 	if err := CheckOutput("--out", "/dev/null"); err == nil || !strings.Contains(err.Error(), "device") {
 		t.Errorf("/dev/null: error %v", err)
+	}
+}
+
+// A checkpoint that is a FIFO is refused at once (it used to block the command forever); one of a
+// newer format is named as such, not as "not a ddpm-go checkpoint".
+func TestLoadCheckpointRefusesFIFOAndNewerFormat(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "ckpt-000000001.ddpm")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := LoadTrained(dir); done <- err }() // the folder's newest checkpoint is the FIFO
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "FIFO") {
+			t.Errorf("a FIFO checkpoint: error %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("loading a FIFO checkpoint blocked")
+	}
+	newer := filepath.Join(dir, "newer.ddpm")
+	if err := os.WriteFile(newer, []byte("DDPM-GO-CHECKPOINT-3\nrest"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadTrained(newer); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("a format-3 checkpoint: error %v, want one saying it is newer", err)
 	}
 }

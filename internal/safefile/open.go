@@ -1,0 +1,47 @@
+// Package safefile opens the files a command reads only when they are regular files: a FIFO, socket,
+// device or folder given where a file is expected is refused at once, by name, never read (a FIFO
+// would block the command forever, a device feed it without end).
+package safefile
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// Open opens path for reading if it is a regular file (a symbolic link is followed). It opens
+// without blocking, so that a FIFO is refused rather than waited on.
+func Open(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is %s, not a regular file", path, Kind(info.Mode()))
+	}
+	return f, nil
+}
+
+// Kind names a file mode for messages: "a folder", "a FIFO", ….
+func Kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
