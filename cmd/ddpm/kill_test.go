@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -303,5 +305,34 @@ func TestHelpExitsZero(t *testing.T) {
 	out, _ := ddpmCommand("eval", "--help").CombinedOutput()
 	if !strings.Contains(string(out), "-classifier string") {
 		t.Errorf("eval --help does not show -classifier with a string value:\n%s", out)
+	}
+}
+
+// A training run stopped by SIGTERM (or Ctrl-C) saves its checkpoint and exits with 128 + the signal,
+// not 0, saying how to resume: `ddpm train && ddpm export` must not go on with an unfinished model.
+func TestStoppedTrainingExitsNonZero(t *testing.T) {
+	dir := t.TempDir()
+	c := startDDPM(t, "train", "--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--steps", "1000000",
+		"--ckpt", dir, "--ckpt-every", "100ms", "--progress=false", "--sample-every", "0")
+	deadline := time.Now().Add(2 * time.Minute)
+	for latest, _ := ddpm.LatestCheckpoint(dir); latest == ""; latest, _ = ddpm.LatestCheckpoint(dir) {
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			t.Fatalf("no checkpoint after 2 minutes:\n%s", c.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var exit *exec.ExitError
+	if err := <-c.done; !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGTERM) {
+		t.Fatalf("after SIGTERM: %v, want exit status %d\n%s", err, 128+int(syscall.SIGTERM), c.out.String())
+	}
+	if out := c.out.String(); !strings.Contains(out, "resume") {
+		t.Errorf("the message does not say how to resume:\n%s", out)
+	}
+	if latest, _ := ddpm.LatestCheckpoint(dir); latest == "" {
+		t.Errorf("no checkpoint after the stop")
 	}
 }

@@ -66,6 +66,19 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ddpm %s: %v\n", os.Args[1], err)
+		var status *exitStatus
+		if errors.As(err, &status) {
+			os.Exit(status.code)
+		}
 		os.Exit(1)
 	}
 }
+
+// exitStatus is an error that exits with its own status rather than 1.
+type exitStatus struct {
+	code int
+	err  error
+}
+
+func (e *exitStatus) Error() string { return e.err.Error() }
+func (e *exitStatus) Unwrap() error { return e.err }

@@ -165,10 +165,11 @@ func runTrain(args []string) error {
 
 	// Ctrl-C finishes the current step, saves a checkpoint and exits; a second one kills.
 	var interrupted atomic.Bool
+	var stoppedBy atomic.Value // the signal that asked to stop
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-signals
+		stoppedBy.Store(<-signals)
 		interrupted.Store(true)
 		fmt.Fprintln(os.Stderr, "\ninterrupted: saving a checkpoint after this step (interrupt again to kill)")
 		<-signals
@@ -202,7 +203,11 @@ func runTrain(args []string) error {
 			res.Duration.Round(time.Second), float64(res.Step-res.StartStep)/res.Duration.Seconds(), res.LastLoss, res.Checkpoint)
 	}
 	if errors.Is(err, ddpm.ErrStopped) {
-		return nil
+		// Stopped before the last step: saved, but not finished, so the exit status says so (128 + the
+		// signal, as a shell reports a process killed by it) and `ddpm train && ddpm export` stops here.
+		sig, _ := stoppedBy.Load().(syscall.Signal)
+		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by %v before the last step (--steps %d); the checkpoint is saved: run the same command again to resume",
+			sig, *steps)}
 	}
 	return err
 }
