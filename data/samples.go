@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -49,8 +50,11 @@ func LoadSamples(path string, height, width int) ([]float32, int, error) {
 			return nil, 0, fmt.Errorf("samples %s: %w", path, err)
 		}
 		defer f.Close()
-		r, err := npy.NewReader(f)
-		if err != nil {
+		if err := checkNPYPreamble(f); err != nil {
+			return nil, 0, fmt.Errorf("samples %s: not a NumPy array: %w", path, err)
+		}
+		var r *npy.Reader
+		if err := guard(func() (err error) { r, err = npy.NewReader(f); return err }); err != nil {
 			return nil, 0, fmt.Errorf("samples %s: not a NumPy array: %w", path, err)
 		}
 		return readSampleArray(path, r.Header, r.Read, height, width)
@@ -67,8 +71,12 @@ func LoadSamples(path string, height, width int) ([]float32, int, error) {
 		if len(keys) != 1 {
 			return nil, 0, fmt.Errorf("samples %s: the archive holds %d arrays %v, want exactly one (or arr_0 the images and arr_1 their labels)", path, len(keys), keys)
 		}
+		h, err := memberHeader(z, path, keys[0])
+		if err != nil {
+			return nil, 0, err
+		}
 		read := func(ptr any) error { return z.Read(keys[0], ptr) }
-		return readSampleArray(path+":"+keys[0], *z.Header(keys[0]), read, height, width)
+		return readSampleArray(path+":"+keys[0], *h, read, height, width)
 	default:
 		return nil, 0, fmt.Errorf("samples %s: unknown kind of file %q: want %s", path, ext, SampleFormats)
 	}
@@ -104,6 +112,80 @@ func openNPZ(path string) (*npzFile, error) {
 	return &npzFile{z, f}, nil
 }
 
+// guard runs f, turning a panic inside the NumPy reader (npyio trusts the headers it reads) into an
+// error.
+func guard(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed NumPy data (%v)", r)
+		}
+	}()
+	return f()
+}
+
+// checkNPYPreamble checks an .npy file's fixed preamble before npyio reads it: the magic string, a
+// known version, and a header that fits in the file (npyio allocates whatever length it declares).
+func checkNPYPreamble(f *os.File) error {
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pre := make([]byte, 12)
+	n, _ := f.ReadAt(pre, 0)
+	return checkPreamble(pre[:n], info.Size())
+}
+
+// maxNPYHeader bounds an .npy header's length inside an .npz, where the member's size is not at hand:
+// NumPy writes a few hundred bytes.
+const maxNPYHeader = 1 << 20
+
+// checkMember checks the preamble of an .npz member before npyio parses it.
+func checkMember(z *npzFile, name string) error {
+	rc, err := z.Open(name)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	pre := make([]byte, 12)
+	n, _ := io.ReadFull(rc, pre)
+	return checkPreamble(pre[:n], 12+maxNPYHeader)
+}
+
+// checkPreamble checks the first bytes of an .npy (up to 12) against a file of size bytes.
+func checkPreamble(pre []byte, size int64) error {
+	if len(pre) < 10 || string(pre[:6]) != "\x93NUMPY" {
+		return fmt.Errorf("no NumPy magic string at the start")
+	}
+	var headerLen, start int64
+	switch pre[6] {
+	case 1:
+		headerLen, start = int64(binary.LittleEndian.Uint16(pre[8:10])), 10
+	case 2, 3:
+		if len(pre) < 12 {
+			return fmt.Errorf("the data ends inside its preamble")
+		}
+		headerLen, start = int64(binary.LittleEndian.Uint32(pre[8:12])), 12
+	default:
+		return fmt.Errorf("format version %d.%d, want 1, 2 or 3", pre[6], pre[7])
+	}
+	if start+headerLen > size {
+		return fmt.Errorf("the header claims %d bytes, and there are at most %d after the preamble", headerLen, size-start)
+	}
+	return nil
+}
+
+// memberHeader is the header of an .npz member, checked first; an error for anything but an array.
+func memberHeader(z *npzFile, path, name string) (*npy.Header, error) {
+	if err := checkMember(z, name); err != nil {
+		return nil, fmt.Errorf("samples %s: member %s is not a NumPy array (.npy): %w", path, name, err)
+	}
+	var h *npy.Header
+	if err := guard(func() error { h = z.Header(name); return nil }); err != nil || h == nil {
+		return nil, fmt.Errorf("samples %s: member %s is not a readable NumPy array (.npy): %v", path, name, err)
+	}
+	return h, nil
+}
+
 // isImagesAndLabels says whether an .npz's arrays are arr_0 and arr_1 (images and labels).
 func isImagesAndLabels(keys []string) bool {
 	return len(keys) == 2 && slices.Contains(keys, "arr_0") && slices.Contains(keys, "arr_1")
@@ -123,12 +205,15 @@ func LoadSampleLabels(path string, n int) ([]int, error) {
 	if !isImagesAndLabels(z.Keys()) {
 		return nil, nil
 	}
-	h := z.Header("arr_1")
+	h, err := memberHeader(z, path, "arr_1")
+	if err != nil {
+		return nil, err
+	}
 	if len(h.Descr.Shape) != 1 || h.Descr.Shape[0] != n {
 		return nil, fmt.Errorf("samples %s:arr_1: labels of shape %v for %d images, want [%d]", path, h.Descr.Shape, n, n)
 	}
 	var labels []int64
-	if err := z.Read("arr_1", &labels); err != nil {
+	if err := guard(func() error { return z.Read("arr_1", &labels) }); err != nil {
 		return nil, fmt.Errorf("samples %s:arr_1: %w (want integer labels)", path, err)
 	}
 	out := make([]int, len(labels))
@@ -223,9 +308,18 @@ func readSampleArray(name string, h npy.Header, read func(ptr any) error, height
 		return nil, 0, fmt.Errorf("samples %s: a Fortran-ordered array; save it in C order (numpy.ascontiguousarray)", name)
 	}
 	n := shape[0]
-	out := make([]float32, n*height*width)
 	dtype := strings.Trim(h.Descr.Type, "'\"") // the header's text, e.g. '<f4'
 	kind := strings.TrimLeft(dtype, "<>=|")
+	item := map[string]float64{"u1": 1, "f4": 4, "f8": 8}[kind]
+	if need := float64(n) * float64(height*width) * max(item, 4); need > maxSampleBytes {
+		return nil, 0, fmt.Errorf("samples %s: the header declares %d images (%.1f GiB to read), more than the %.0f GiB of samples read at most",
+			name, n, need/(1<<30), float64(maxSampleBytes)/(1<<30))
+	}
+	// The reader is a third party's: a malformed body must give an error, never a panic.
+	read = func(read func(any) error) func(any) error {
+		return func(ptr any) error { return guard(func() error { return read(ptr) }) }
+	}(read)
+	out := make([]float32, n*height*width)
 	switch kind {
 	case "u1":
 		var pixels []uint8
