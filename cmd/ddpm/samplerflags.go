@@ -148,7 +148,7 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 	return tr.Schedule, cfg, nil
 }
 
-// describe names the sampler of cfg on sched for messages and reports.
+// describeSampler names the sampler of cfg on sched for messages.
 func describeSampler(sched *ddpm.Schedule, cfg ddpm.SamplerConfig) string {
 	switch {
 	case cfg.Solver == ddpm.SolverDPMPP2M:
