@@ -24,7 +24,7 @@ test: setup
 	$(MAKE) --no-print-directory gotest notebooks kernel pages
 
 gotest:
-	go test -count=1 ./...
+	go test -count=1 -timeout 30m ./...
 
 # Every notebook executed; then one mutant per notebook (a wrong number in a check cell) must fail.
 notebooks:
