@@ -23,15 +23,15 @@ echo "sampler,steps,nfe,samples,classifier_fid,classifier_fid_stderr,confident_f
 for s in $SAMPLERS; do
   churn=0
   case $s in
-    reference) runs="1000"; flags=(--sampler ancestral --variance beta); label="ancestral σ²=β, 1000 steps (reference)" ;;
+    reference) runs="1000"; flags=(--sampler ancestral --variance beta); label="ancestral σ²=β T=1000 (reference)" ;;
     ancestral) runs="5 10 15 20 50"; flags=(--sampler ancestral --variance posterior); label="ancestral σ²=β̃" ;;
     ddim) runs="5 10 15 20 50"; flags=(--sampler ddim); label="DDIM η=0" ;;
     dpm++2m) runs="5 10 15 20 50 100"; flags=(--sampler dpm++2m); label="DPM-Solver++(2M)" ;;
     euler) runs="5 10 15 20 50"; flags=(--sampler euler); label="Euler (Karras σ)" ;;
     heun) runs="3 5 8 10 25"; flags=(--sampler heun); label="Heun (Karras σ)" ;;
     # Karras et al.'s churn at its largest, γ = √2 − 1 on every step (S_churn ≥ 0.42 K).
-    euler-churn) runs="10 20 50"; flags=(--sampler euler); churn=max; label="Euler, S_churn: γ=√2−1" ;;
-    heun-churn) runs="5 10 25"; flags=(--sampler heun); churn=max; label="Heun, S_churn: γ=√2−1" ;;
+    euler-churn) runs="10 20 50"; flags=(--sampler euler); churn=max; label="Euler with churn γ=√2−1" ;;
+    heun-churn) runs="5 10 25"; flags=(--sampler heun); churn=max; label="Heun with churn γ=√2−1" ;;
     *) echo "fid_vs_nfe.sh: unknown sampler $s" >&2; exit 2 ;;
   esac
   for K in $runs; do
@@ -58,5 +58,5 @@ PY
     tail -n1 "$csv"
   done
 done
-go run ./scripts/csvplot -x nfe -y classifier_fid -group sampler -logx -title "Sample quality against network evaluations" \
+go run ./scripts/csvplot -x nfe -y classifier_fid -group sampler -logx -logy -points -title "Sample quality against network evaluations" \
   -xlabel "network evaluations (NFE)" -ylabel "classifier-FID (lower is better)" "$csv" "$OUT/fid-vs-nfe.png"

@@ -21,6 +21,7 @@ type Series struct {
 	X, Y    []float64
 	Scatter bool
 	Arrows  bool
+	Marked  bool // a line with a dot on each point (a series of one point shows as its dot)
 }
 
 // Plot describes a line plot. Width and Height are in points (1/72 inch); zero means 480×300.
@@ -58,13 +59,17 @@ func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 
 // addSeries draws one series in colour: a line, dots (Scatter) or arrows (Arrows), and returns what
 // its legend entry shows.
-func addSeries(pl *plot.Plot, s Series, xys plotter.XYs, colour color.Color) (plot.Thumbnailer, error) {
+// Series past the palette's colours are dashed, so that no two look alike.
+func addSeries(pl *plot.Plot, s Series, xys plotter.XYs, colour color.Color, dashed bool) (plot.Thumbnailer, error) {
 	line := func(points plotter.XYs, width float64) (*plotter.Line, error) {
 		l, err := plotter.NewLine(points)
 		if err != nil {
 			return nil, err
 		}
 		l.Color, l.Width = colour, vg.Points(width)
+		if dashed {
+			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
 		pl.Add(l)
 		return l, nil
 	}
@@ -102,6 +107,11 @@ func addSeries(pl *plot.Plot, s Series, xys plotter.XYs, colour color.Color) (pl
 		return first, nil
 	case s.Scatter:
 		return dots(xys, 1)
+	case s.Marked:
+		if _, err := dots(xys, 2); err != nil {
+			return nil, err
+		}
+		return line(xys, 1.5)
 	default:
 		return line(xys, 1.5)
 	}
@@ -139,7 +149,7 @@ func (p Plot) PNG() ([]byte, error) {
 				return nil, fmt.Errorf("plot %q: series %q has x[%d] = %g, which a log scale cannot show", p.Title, s.Name, j, s.X[j])
 			}
 		}
-		thing, err := addSeries(pl, s, xys, palette[i%len(palette)])
+		thing, err := addSeries(pl, s, xys, palette[i%len(palette)], i >= len(palette))
 		if err != nil {
 			return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
 		}

@@ -26,6 +26,8 @@ func main() {
 	flag.StringVar(&plot.XLabel, "xlabel", "", "x axis label (default: the column's name)")
 	flag.StringVar(&plot.YLabel, "ylabel", "", "y axis label (default: the column's name)")
 	flag.BoolVar(&plot.LogX, "logx", false, "logarithmic x axis")
+	flag.BoolVar(&plot.LogY, "logy", false, "logarithmic y axis")
+	marked := flag.Bool("points", false, "a dot on each point of the lines (a group of one row shows as a dot)")
 	flag.BoolVar(&plot.LegendBottom, "legend-bottom", false, "legend in the bottom right corner")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: csvplot -x COLUMN -y COLUMN [-group COLUMN] [options] IN.csv OUT.png")
@@ -36,13 +38,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(flag.Arg(0), flag.Arg(1), *x, *y, *group, *scale, plot); err != nil {
+	if err := run(flag.Arg(0), flag.Arg(1), *x, *y, *group, *scale, *marked, plot); err != nil {
 		fmt.Fprintln(os.Stderr, "csvplot:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out, x, y, group string, scale float64, plot viz.Plot) error {
+func run(in, out, x, y, group string, scale float64, marked bool, plot viz.Plot) error {
 	series, err := viz.CSVSeries(in, x, y, group)
 	if err != nil {
 		return err
@@ -53,7 +55,8 @@ func run(in, out, x, y, group string, scale float64, plot viz.Plot) error {
 	if plot.YLabel == "" {
 		plot.YLabel = y
 	}
-	for _, s := range series {
+	for i, s := range series {
+		series[i].Marked = marked
 		for i := range s.Y {
 			s.Y[i] *= scale
 		}
