@@ -46,6 +46,10 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Bounded before anything of that size is made (--class all checks its n × classes itself).
+	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {
+		return err
+	}
 	labels, err := classLabels(tr, *class, n, cols, isSet(fs, "n"))
 	if err != nil {
 		return err
@@ -60,9 +64,6 @@ func runSample(args []string) error {
 		if err := ddpm.CheckOutput("--progressive", *progressive, tr.Path, *out); err != nil {
 			return err
 		}
-	}
-	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {
-		return err
 	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {
@@ -166,9 +167,6 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int
 	c, err := tr.Spec.ClassLabel(class)
 	if err != nil {
 		return nil, fmt.Errorf("--class: %w", err)
-	}
-	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {
-		return nil, err
 	}
 	return slices.Repeat([]int{c}, *n), nil
 }
