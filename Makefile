@@ -26,8 +26,11 @@ test: setup
 gotest:
 	go test -count=1 -timeout 30m ./...
 
-# Every notebook executed; then one mutant per notebook (a wrong number in a check cell) must fail.
+# No number typed into a notebook's prose that the code computes (the rule's own self-test first); every
+# notebook executed; then one mutant per notebook (a wrong number in a check cell) must fail.
 notebooks:
+	$(PY) scripts/check_prose.py --self-test
+	$(PY) scripts/check_prose.py
 	$(PY) scripts/notebooks.py check
 	$(PY) scripts/check_mutants.py
 

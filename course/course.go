@@ -70,6 +70,17 @@ func Check(claim string, holds bool, detailFormat string, args ...any) {
 	fmt.Printf("✓ %s (%s)\n", claim, detail)
 }
 
+// Demonstrate shows a statement that holds by construction: an identity, a definition, a property of a
+// stored file. No wrong implementation of what the notebook studies can make it fail, so it is not shown
+// as a check (✓) but marked "≡"; it still panics if it does not hold, since then something else is broken.
+func Demonstrate(statement string, holds bool, detailFormat string, args ...any) {
+	detail := fmt.Sprintf(detailFormat, args...)
+	if !holds {
+		panic(fmt.Sprintf("DEMONSTRATION FAILED: %s (%s)", statement, detail))
+	}
+	fmt.Printf("≡ %s (%s; holds by construction: a demonstration, not a test)\n", statement, detail)
+}
+
 // Near checks |got − want| ≤ tol.
 func Near(claim string, got, want, tol float64) {
 	Check(claim, math.Abs(got-want) <= tol, "got %.6g, want %.6g ± %.2g", got, want, tol)

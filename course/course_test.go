@@ -1,6 +1,8 @@
 package course
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -20,4 +22,32 @@ func TestFigureWithoutDescriptionFails(t *testing.T) {
 		}
 	}()
 	showPNG([]byte{1}, "  ")
+}
+
+func TestTableReadsColumnsByName(t *testing.T) {
+	path := t.TempDir() + "/m.csv"
+	if err := os.WriteFile(path, []byte("candidate,steps,train_minutes\nch8,2000,4.07\nch16,40000,179.30\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tab := ReadCSV(path)
+	if got := tab.Float(tab.Row("candidate", "ch16"), "train_minutes"); got != 179.3 {
+		t.Errorf("train_minutes of ch16 = %g, want 179.3", got)
+	}
+	if got := tab.Column("steps"); len(got) != 2 || got[0] != 2000 || got[1] != 40000 {
+		t.Errorf("steps = %v, want [2000 40000]", got)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `no column "minutes"`) {
+			t.Errorf("a missing column: recovered %v, want a panic naming it", r)
+		}
+	}()
+	tab.Float(0, "minutes")
+}
+
+func TestCountGroupsDigits(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1 000", 40000: "40 000", 280177: "280 177", 1234567: "1 234 567", -60000: "-60 000"} {
+		if got := Count(n); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
 }

@@ -41,6 +41,7 @@ MATHJAX_CONFIG = """<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\
   svg: {fontCache: 'global'}, options: {enableMenu: false}};</script>
 """
 CELL_TIMEOUT_S = 900
+PROSE_TAG = "prose"
 PROGRAM_FAILED = re.compile(r"^(\^C\n)?(exit status \d+|signal: \w+)", re.MULTILINE)
 
 
@@ -126,8 +127,12 @@ def install_mathjax():
 
 def render(nb, path):
     from nbconvert import HTMLExporter
-    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)], embed_images=True,
-                            mathjax_url=MATHJAX_URL)
+    from traitlets.config import Config
+    # A cell tagged "prose" writes a paragraph whose numbers it computed (course.Markdown): the page shows
+    # the paragraph, not the code (which JupyterLab shows folded).
+    config = Config({"TagRemovePreprocessor": {"enabled": True, "remove_input_tags": {PROSE_TAG}}})
+    exporter = HTMLExporter(config=config, template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
+                            embed_images=True, mathjax_url=MATHJAX_URL)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
     tag = f'<script src="{MATHJAX_URL}">'
     if tag not in body:

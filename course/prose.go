@@ -1,0 +1,158 @@
+package course
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/janpfeifer/gonb/gonbui"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+// Markdown shows a paragraph of the text whose numbers the cell computed or read from the repository:
+// fmt.Sprintf(format, args...), rendered as Markdown with $…$ math. The text and the data it describes
+// then cannot disagree; scripts/check_prose.py fails on numbers typed into the text instead. (A literal
+// % is written %%, as in every format.)
+func Markdown(format string, args ...any) {
+	gonbui.DisplayMarkdown(fmt.Sprintf(format, args...))
+}
+
+// Table is a CSV file of the repository (a measurement under docs/), read by column name.
+type Table struct {
+	Path   string
+	header map[string]int
+	rows   [][]string
+}
+
+// ReadCSV reads a CSV file with a header line; it panics on an error, which fails the cell.
+func ReadCSV(path string) *Table {
+	f, err := os.Open(path)
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		panic(fmt.Sprintf("%s: %v", path, err))
+	}
+	if len(rows) < 2 {
+		panic(fmt.Sprintf("%s: no rows under the header", path))
+	}
+	t := &Table{Path: filepath.Clean(path), header: map[string]int{}, rows: rows[1:]}
+	for i, name := range rows[0] {
+		t.header[name] = i
+	}
+	return t
+}
+
+// Len is the number of rows under the header.
+func (t *Table) Len() int { return len(t.rows) }
+
+// String is the value in row i (from 0, under the header) and column col.
+func (t *Table) String(i int, col string) string {
+	c, ok := t.header[col]
+	if !ok {
+		panic(fmt.Sprintf("%s: no column %q", t.Path, col))
+	}
+	if i < 0 || i >= len(t.rows) {
+		panic(fmt.Sprintf("%s: no row %d (%d rows)", t.Path, i, len(t.rows)))
+	}
+	return t.rows[i][c]
+}
+
+// Float is the number in row i and column col.
+func (t *Table) Float(i int, col string) float64 {
+	v, err := strconv.ParseFloat(t.String(i, col), 64)
+	if err != nil {
+		panic(fmt.Sprintf("%s row %d, column %q: %v", t.Path, i+1, col, err))
+	}
+	return v
+}
+
+// Column is every row's number in column col.
+func (t *Table) Column(col string) []float64 {
+	out := make([]float64, t.Len())
+	for i := range out {
+		out[i] = t.Float(i, col)
+	}
+	return out
+}
+
+// Row is the first row whose column col holds value; it panics when there is none.
+func (t *Table) Row(col, value string) int {
+	for i := range t.rows {
+		if t.String(i, col) == value {
+			return i
+		}
+	}
+	panic(fmt.Sprintf("%s: no row with %s = %q", t.Path, col, value))
+}
+
+// TrainingMinutes is the wall time, in minutes on the project's 2 CPU cores, that tr's training run
+// took to reach tr's step, as scripts/quality_per_minute.sh recorded it in docs/quality/quality.csv
+// (its candidates are named by their base channels: ch8, ch16).
+func TrainingMinutes(tr *ddpm.Trained) float64 {
+	runs := ReadCSV(filepath.Join("..", "docs", "quality", "quality.csv"))
+	candidate := fmt.Sprintf("ch%d", tr.Spec.UNet.BaseChannels)
+	for i := range runs.Len() {
+		if runs.String(i, "candidate") == candidate && int64(runs.Float(i, "steps")) == tr.Step {
+			return runs.Float(i, "train_minutes")
+		}
+	}
+	panic(fmt.Sprintf("%s: no row for %s at step %d", runs.Path, candidate, tr.Step))
+}
+
+// Parameters is the number of trained values in tr's checkpoint.
+func Parameters(tr *ddpm.Trained) int {
+	n := 0
+	for v := range tr.Ctx.IterVariables() {
+		n += v.Shape().Size()
+	}
+	return n
+}
+
+// ReadJSONNumber is the number at path (object keys, outermost first) in a JSON file of the repository,
+// such as a report of `ddpm eval`; it panics when the file or the number is missing.
+func ReadJSONNumber(file string, path ...string) float64 {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		panic(err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		panic(fmt.Sprintf("%s: %v", file, err))
+	}
+	for _, key := range path {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			panic(fmt.Sprintf("%s: %v is not an object", file, path))
+		}
+		if v, ok = obj[key]; !ok {
+			panic(fmt.Sprintf("%s: no %q in %v", file, key, path))
+		}
+	}
+	x, ok := v.(float64)
+	if !ok {
+		panic(fmt.Sprintf("%s: %v is not a number", file, path))
+	}
+	return x
+}
+
+// Count writes n with a space between groups of three digits, as the text writes numbers: 40 000.
+func Count[N ~int | ~int64](n N) string {
+	s := strconv.FormatInt(int64(n), 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + " " + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
