@@ -26,10 +26,7 @@ import sys
 from pathlib import Path
 
 import nbformat
-
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-PROSE_TAG = "prose"  # as in notebooks.py
+from notebooks import NOTEBOOKS, PROSE_TAG  # scripts/, beside this file
 
 # The setting's deliberate constants: T, MNIST (28×28 = 784 pixels of 256 grey levels, 60 000 + 10 000
 # digits, 10 classes), the paper's linear schedule (10⁻⁴ to 0.02) and Nichol and Dhariwal's cosine one
