@@ -27,7 +27,8 @@ gotest:
 	go test -count=1 -timeout 30m ./...
 
 # No number typed into a notebook's prose that the code computes (the rule's own self-test first); every
-# notebook executed; then one mutant per notebook (a wrong number in a check cell) must fail.
+# notebook executed; then every check's mutant (notebooks/mutants.json: the mistake it names, put into its
+# cell) must fail on that check.
 notebooks:
 	$(PY) scripts/check_prose.py --self-test
 	$(PY) scripts/check_prose.py

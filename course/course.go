@@ -61,13 +61,20 @@ func imageHTML(png []byte, alt string) string {
 	return fmt.Sprintf(`<img alt="%s" src="data:image/png;base64,%s">`, html.EscapeString(alt), base64.StdEncoding.EncodeToString(png))
 }
 
-// Check states a claim, prints it with a tick when it holds, and panics when it does not.
+// Check states a claim, prints it with a tick and the mistake it would catch (from MutantsFile) when it
+// holds, and panics when it does not, or when no mutant shows that it can fail. Under
+// scripts/check_mutants.py (MutantEnv set) a failed check is printed and the cell goes on, so that every
+// check of a mutant's cell is seen to fail, not only the first.
 func Check(claim string, holds bool, detailFormat string, args ...any) {
 	detail := fmt.Sprintf(detailFormat, args...)
 	if !holds {
+		if os.Getenv(MutantEnv) != "" {
+			fmt.Printf("CHECK FAILED: %s (%s)\n", claim, detail)
+			return
+		}
 		panic(fmt.Sprintf("CHECK FAILED: %s (%s)", claim, detail))
 	}
-	fmt.Printf("✓ %s (%s)\n", claim, detail)
+	fmt.Printf("✓ %s (%s) — would fail if %s\n", claim, detail, catches(claim))
 }
 
 // Demonstrate shows a statement that holds by construction: an identity, a definition, a property of a
@@ -76,6 +83,10 @@ func Check(claim string, holds bool, detailFormat string, args ...any) {
 func Demonstrate(statement string, holds bool, detailFormat string, args ...any) {
 	detail := fmt.Sprintf(detailFormat, args...)
 	if !holds {
+		if os.Getenv(MutantEnv) != "" { // a mutant may break it too: go on to its checks
+			fmt.Printf("DEMONSTRATION FAILED: %s (%s)\n", statement, detail)
+			return
+		}
 		panic(fmt.Sprintf("DEMONSTRATION FAILED: %s (%s)", statement, detail))
 	}
 	fmt.Printf("≡ %s (%s; holds by construction: a demonstration, not a test)\n", statement, detail)

@@ -51,3 +51,22 @@ func TestCountGroupsDigits(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckNamesItsMutantAndRefusesAClaimWithoutOne(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/mutants.json", []byte(`{"01-x.ipynb": [{"Cell": "c", "Claim": "variance is β", "Wrong": "σ² were β̃", "Replace": [["a", "b"]]}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := MutantsFile
+	MutantsFile = dir + "/mutants.json"
+	defer func() { MutantsFile = old }()
+	if got := catches("t=10: the variance is β_t"); got != "σ² were β̃" {
+		t.Errorf("catches = %q, want the entry's Wrong", got)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "CHECK WITHOUT A MUTANT") {
+			t.Errorf("a claim without a mutant: recovered %v, want a panic naming it", r)
+		}
+	}()
+	Check("the mean is 0", true, "")
+}

@@ -1,107 +1,167 @@
 #!/usr/bin/env python3
-"""Shows that the notebooks' checks can fail: one mutant per notebook.
+"""Shows that every check of the notebooks can fail.
 
-Each mutant puts a plausible mistake (a wrong variance, a forgotten term, the wrong β) into one check
-cell of a notebook. The notebook is cut down to its declaration cells and that cell, run once as
-written and once mutated: the cell as written must pass, and the mutated one must fail on the named
-claim (course.Check panics with "CHECK FAILED: <claim> (<detail>)"). A mutation whose text is no longer in the
-cell is an error, so editing a notebook cannot silently turn its mutant into a no-op.
+notebooks/mutants.json names, for each check (course.Check, course.Near), the wrong implementation it
+catches, as a mutant: the check's cell with that mistake put in (a wrong variance, a dropped √, an
+off-by-one ᾱ, a forgotten L_0, a wrong sign…). course.Check refuses a ✓ whose claim has no entry, so the
+notebooks' own run (notebooks.py check, which must come first: its executed copies in build/notebooks/ say
+which ✓ lines each cell printed) already shows that every ✓ has one. This script runs each mutant with
+COURSE_MUTANT set, under which course.Check prints "CHECK FAILED: <claim> (<detail>)" and goes on, and
+requires every ✓ line of the cell that the mutant answers for (the lines whose claim contains its Claim,
+the longest match, as course.Check picks it) to fail: at every t of a loop, not only the first.
 
-    check_mutants.py [NOTEBOOK ...]     (default: every notebook)
+For each notebook one kernel runs the declaration cells, then every mutant of that notebook. A mutant
+with "Shrink" (fewer samples or steps, to keep make test short) runs its shrunk cell as written first,
+which must pass. A mutant with "In" puts its mistake into that declaration cell (a function the check
+cell calls) instead of the check cell. A replacement whose text is not in the cell exactly once is an error, so editing a
+notebook cannot silently turn a mutant into a no-op.
+
+    check_mutants.py [-k TEXT] [NOTEBOOK ...]     (default: every notebook; -k: only the mutants whose
+                                                 claim contains TEXT)
 """
 import copy
+import json
+import os
 import sys
 from pathlib import Path
 
 import nbformat
 from notebooks import BUILD, NOTEBOOKS, ROOT, cell_failure, run_cells  # scripts/, beside this file
 
-# notebook: (cell id, text as written, mutated text, the claim that must then fail)
-MUTANTS = {
-    "01-forward-process.ipynb": (
-        "75bc13ca", "f(500)/f(0)", "f(500)",  # the cosine schedule's ᾱ_t not normalised by f(0)
-        "cosine: ᾱ_500, the product of the schedule's 1 − β_t, follows the closed form"),
-    "02-markov-chain.ipynb": (
-        "b3952780", "beta := sched.Beta[s+1]", "beta := 1 - sched.AlphaBar[s+1]",  # one step's variance taken for q(x_t | x_0)'s
-        "the next state's variance is β_{t+1}"),
-    "03-reverse-process.ipynb": (
-        "a3c9e1f0", "variance := sched.PosteriorVariance[t]", "variance := sched.Beta[t]",  # β_t for β̃_t
-        "is constant in x_{t−1}"),
-    "04-training.ipynb": (
-        "d58e2b31", "eq5 := lT + lSum + l0", "eq5 := lT + lSum",  # Eq. 5 without L_0
-        "Eq. 3 estimated by sampling chains = Eq. 5 in closed form"),
-    "05-sampling.ipynb": (
-        "9d442757", "graph.Mul(graph.Sqrt(ddpm.Coef(sched.Beta, tt, xt)), z)", "graph.Mul(ddpm.Coef(sched.Beta, tt, xt), z)",  # σ_t = β_t
-        "the formula by hand equals the library's ReverseStep"),
-    "06-evaluation.ipynb": (
-        "e1346b5d", "res.Prior+sum+res.Decoder()", "res.Prior+sum",  # the total without L_0
-        "the mean of the per-digit bounds equals L_T + Σ L_{t−1} + L_0"),
-    "07-fewer-steps-and-guidance.ipynb": (
-        "a7c1e005", "prevAlphaBar = sched.AlphaBar[t]", "prevAlphaBar = sched.AlphaBar[t-1]",  # off by one: ᾱ of the step before t_k
-        "β'_k by hand equals the library's Respace"),
-    "08-inside-the-noise-predictor.ipynb": (
-        "b8a00006", "ours := timeEmbedding(t, dim)", "ours := timeEmbedding(graph.AddScalar(t, 1), dim)",  # t off by one
-        "our embedding equals ddpm.TimestepEmbedding"),
-    "09-scores-and-langevin.ipynb": (
-        "c9a00007", "x[0] + beta*(s[0]+x[0]/2)", "x[0] + beta*s[0]",  # the expansion without the x_t/2 drift
-        "halving β divides the error of the expansion by 4"),
-}
+MUTANTS = NOTEBOOKS / "mutants.json"
+MUTANT_ENV = "COURSE_MUTANT"  # course.MutantEnv
 
 
-def mutant_notebook(path, cell_id, original, mutated):
-    """The notebook's declaration cells, then the check cell as written, then mutated."""
+def edited(cell, pairs, what):
+    """cell's source with each (old, new) of pairs replaced; old must occur exactly once."""
+    source = cell.source
+    for old, new in pairs:
+        if source.count(old) != 1:
+            raise ValueError(f"cell {cell.get('id')}: {what} text {old!r} occurs {source.count(old)} times, want once")
+        source = source.replace(old, new)
+    return source
+
+
+def mutant_notebook(path, mutants):
+    """The notebook's declaration cells, then each mutant: its shrunk cell as written first when it has a
+    Shrink (once per cell and Shrink), then the mutant. A mutant whose Replace is in a declaration cell
+    ("In") runs that cell's mutated declarations together with the check cell, and the declarations as
+    written are run again after it. Returns the notebook and, per mutant, the indices of its cells."""
     nb = nbformat.read(path, as_version=4)
     cells = [c for c in nb.cells if c.cell_type == "code"]
-    target = next((c for c in cells if c.get("id") == cell_id), None)
-    if target is None:
-        raise ValueError(f"{path.name}: no code cell with id {cell_id}")
-    if target.source.count(original) != 1:
-        raise ValueError(f"{path.name}, cell {cell_id}: {original!r} occurs {target.source.count(original)} times, want once")
-    wrong = copy.deepcopy(target)
-    wrong.source = target.source.replace(original, mutated)
-    wrong.id = cell_id + "-mutant"
-    nb.cells = [c for c in cells if not c.source.lstrip().startswith("%%")] + [target, wrong]
-    return nb
+    by_id = {c.get("id"): c for c in cells}
+
+    def cell(cell_id, m):
+        if cell_id not in by_id:
+            raise ValueError(f"{path.name}: no code cell with id {cell_id} (mutant for {m['Claim']!r})")
+        return by_id[cell_id]
+
+    runs = [c for c in cells if not c.source.lstrip().startswith("%%")]
+    slots, written_at = [], {}
+    for k, m in enumerate(mutants):
+        target = cell(m["Cell"], m)
+        written = copy.deepcopy(target)
+        written.source = edited(target, m.get("Shrink", []), "Shrink")
+        written.id = f"{m['Cell']}-written-{k}"
+        wrong = copy.deepcopy(written)
+        slot = {}
+        if m.get("Shrink"):
+            key = (m["Cell"], written.source)
+            if key not in written_at:
+                written_at[key] = len(runs)
+                runs.append(written)
+            slot["written"] = written_at[key]
+        if m.get("In", m["Cell"]) == m["Cell"]:
+            wrong.source = edited(written, m["Replace"], "Replace")
+        else:
+            declarations = cell(m["In"], m)
+            wrong.source = edited(declarations, m["Replace"], "Replace") + "\n\n" + written.source
+        wrong.id = f"{m['Cell']}-mutant-{k}"
+        slot["wrong"] = len(runs)
+        runs.append(wrong)
+        if m.get("In", m["Cell"]) != m["Cell"]:
+            restore = copy.deepcopy(by_id[m["In"]])
+            restore.id = f"{m['In']}-restored-{k}"
+            runs.append(restore)
+        slots.append(slot)
+    nb.cells = runs
+    return nb, slots
 
 
-def check(path):
-    """Returns what is wrong with path's mutant, or None."""
-    cell_id, original, mutated, claim = MUTANTS[path.name]
-    nb = mutant_notebook(path, cell_id, original, mutated)
+def stdout_lines(cell):
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stdout").splitlines()
+
+
+def owner(line, mutants):
+    """The mutant whose claim is the longest part of a ✓ line (as course.Check picks the mistake to print)."""
+    matching = [m for m in mutants if m["Claim"] in line]
+    return max(matching, key=lambda m: len(m["Claim"])) if matching else None
+
+
+def check(path, mutants, everything):
+    """Returns what is wrong with path's mutants (a list of strings). everything: all of the notebook's
+    mutants, which share out its ✓ lines."""
+    executed = BUILD / path.name
+    if not executed.exists():
+        return [f"{executed.relative_to(ROOT)} is missing: run scripts/notebooks.py check first"]
+    as_run = {c.get("id"): stdout_lines(c) for c in nbformat.read(executed, as_version=4).cells if c.cell_type == "code"}
+    nb, slots = mutant_notebook(path, mutants)
     log_path = BUILD / "mutants" / (path.stem + ".kernel.log")
     elapsed = run_cells(nb, path.parent, log_path)
     nbformat.write(nb, BUILD / "mutants" / path.name)
-    as_written, wrong = nb.cells[-2], nb.cells[-1]
-    print(f"  {path.name}: {elapsed:.1f} s", flush=True)
-    if why := cell_failure(as_written):
-        return f"{path.name}, cell {cell_id} as written failed (kernel log {log_path.relative_to(ROOT)}):\n{why}"
-    why = cell_failure(wrong)
-    if why is None:
-        return f"{path.name}, cell {cell_id}: with {original!r} → {mutated!r} every check still passed"
-    if not any(line.startswith("panic: CHECK FAILED: ") and claim in line for line in why.splitlines()):
-        return f"{path.name}, cell {cell_id}: the mutant failed, but not on {claim!r}:\n{why}"
-    return None
+    print(f"  {path.name}: {len(mutants)} mutants, {elapsed:.0f} s", flush=True)
+    problems = []
+    for m, slot in zip(mutants, slots):
+        where = f"{path.name}, cell {m['Cell']}, mutant for {m['Claim']!r} ({m['Wrong']})"
+        written = as_run.get(m["Cell"], [])
+        if "written" in slot:
+            cell = nb.cells[slot["written"]]
+            written = stdout_lines(cell)
+            if (why := cell_failure(cell)) or any(line.startswith("CHECK FAILED: ") for line in written):
+                problems.append(f"{where}: the shrunk cell as written failed (kernel log {log_path.relative_to(ROOT)}):\n"
+                                + (why or "\n".join(written)))
+                continue
+        # The checks this mutant answers for: the ✓ lines of its cell whose claim is its own.
+        keys = [line[2:line.index(m["Claim"]) + len(m["Claim"])] for line in written
+                if line.startswith("✓ ") and owner(line, everything) is m]
+        if not keys:
+            problems.append(f"{where}: no ✓ line of the cell as run has this claim")
+            continue
+        wrong = nb.cells[slot["wrong"]]
+        failed = [line for line in stdout_lines(wrong) if line.startswith("CHECK FAILED: ")]
+        survivors = [key for key in keys if not any(line.startswith("CHECK FAILED: " + key) for line in failed)]
+        if survivors:
+            why = cell_failure(wrong)
+            problems.append(f"{where}: these checks still passed:\n  " + "\n  ".join(survivors)
+                            + (f"\n(the cell failed: {why})" if why else ""))
+    return problems
 
 
 def main():
-    paths = [Path(n).resolve() for n in sys.argv[1:]] or [NOTEBOOKS / name for name in MUTANTS]
-    missing = sorted({p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")} - set(MUTANTS))
-    if missing:
-        sys.exit(f"notebooks without a mutant in {Path(__file__).name}: {', '.join(missing)}")
-    problems = []
+    registry = json.loads(MUTANTS.read_text())
+    os.environ[MUTANT_ENV] = "1"  # the kernels inherit it: a failed check prints and the cell goes on
+    args, only = sys.argv[1:], ""
+    if args[:1] == ["-k"]:
+        only, args = args[1], args[2:]
+    paths = [Path(n).resolve() for n in args] or sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    problems, total = [], 0
     for path in paths:
-        if path.name not in MUTANTS:
-            sys.exit(f"{path.name}: no mutant in {Path(__file__).name}")
+        everything = registry.get(path.name, [])
+        mutants = [m for m in everything if only in m["Claim"]]
+        if not mutants:
+            continue
         print(f"mutating {path.relative_to(ROOT)} ...", flush=True)
         try:
-            if problem := check(path):
-                problems.append(problem)
+            problems += check(path, mutants, everything)
         except ValueError as e:
             problems.append(str(e))
+        total += len(mutants)
+    unknown = sorted(set(registry) - {p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")})
+    problems += [f"{MUTANTS.name}: no notebook {name}" for name in unknown]
     if problems:
-        print("\nMutant failures:\n\n" + "\n\n".join(problems), file=sys.stderr)
+        print(f"\n{len(problems)} mutant failure(s):\n\n" + "\n\n".join(problems), file=sys.stderr)
         sys.exit(1)
-    print(f"{len(paths)} mutant(s) caught: each notebook's check fails on a wrong number")
+    print(f"{total} mutants caught: every check fails on the wrong implementation it names")
 
 
 if __name__ == "__main__":
