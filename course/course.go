@@ -89,7 +89,7 @@ func Demonstrate(statement string, holds bool, detailFormat string, args ...any)
 		}
 		panic(fmt.Sprintf("DEMONSTRATION FAILED: %s (%s)", statement, detail))
 	}
-	fmt.Printf("≡ %s (%s; holds by construction: a demonstration, not a test)\n", statement, detail)
+	fmt.Printf("≡ %s (%s; a demonstration, not a test: no mistake in the code under study could make it fail)\n", statement, detail)
 }
 
 // Near checks |got − want| ≤ tol.

@@ -20,7 +20,7 @@ const MutantEnv = "COURSE_MUTANT"
 // Mutant is one entry of MutantsFile.
 type Mutant struct {
 	Cell  string // the id of the notebook cell that makes the check
-	Claim string // part of the check's claim: the mutant must fail a check whose claim contains it
+	Claim string // part of a check's claim: the mutant must fail every check whose claim contains it (longest match)
 	// Wrong says what the mutant gets wrong, as the end of "it would fail if …".
 	Wrong   string
 	Replace [][2]string // text of the cell as written → text of the mutant, each occurring once

@@ -13,8 +13,8 @@ the longest match, as course.Check picks it) to fail: at every t of a loop, not 
 For each notebook one kernel runs the declaration cells, then every mutant of that notebook. A mutant
 with "Shrink" (fewer samples or steps, to keep make test short) runs its shrunk cell as written first,
 which must pass. A mutant with "In" puts its mistake into that declaration cell (a function the check
-cell calls) instead of the check cell. A replacement whose text is not in the cell exactly once is an error, so editing a
-notebook cannot silently turn a mutant into a no-op.
+cell calls) instead of the check cell. A replacement whose text is not in the cell exactly once is an
+error, so editing a notebook cannot silently turn a mutant into a no-op.
 
     check_mutants.py [-k TEXT] [NOTEBOOK ...]     (default: every notebook; -k: only the mutants whose
                                                  claim contains TEXT)
