@@ -68,11 +68,8 @@ func imageHTML(png []byte, alt string) string {
 func Check(claim string, holds bool, detailFormat string, args ...any) {
 	detail := fmt.Sprintf(detailFormat, args...)
 	if !holds {
-		if os.Getenv(MutantEnv) != "" {
-			fmt.Printf("CHECK FAILED: %s (%s)\n", claim, detail)
-			return
-		}
-		panic(fmt.Sprintf("CHECK FAILED: %s (%s)", claim, detail))
+		failed("CHECK FAILED", claim, detail)
+		return
 	}
 	fmt.Printf("✓ %s (%s) — would fail if %s\n", claim, detail, catches(claim))
 }
@@ -83,13 +80,20 @@ func Check(claim string, holds bool, detailFormat string, args ...any) {
 func Demonstrate(statement string, holds bool, detailFormat string, args ...any) {
 	detail := fmt.Sprintf(detailFormat, args...)
 	if !holds {
-		if os.Getenv(MutantEnv) != "" { // a mutant may break it too: go on to its checks
-			fmt.Printf("DEMONSTRATION FAILED: %s (%s)\n", statement, detail)
-			return
-		}
-		panic(fmt.Sprintf("DEMONSTRATION FAILED: %s (%s)", statement, detail))
+		failed("DEMONSTRATION FAILED", statement, detail) // under a mutant it may fail too: go on to its checks
+		return
 	}
 	fmt.Printf("≡ %s (%s; a demonstration, not a test: no mistake in the code under study could make it fail)\n", statement, detail)
+}
+
+// failed panics with "<kind>: <statement> (<detail>)", failing the cell; under scripts/check_mutants.py
+// (MutantEnv set) it prints that line instead, and the cell goes on.
+func failed(kind, statement, detail string) {
+	if os.Getenv(MutantEnv) != "" {
+		fmt.Printf("%s: %s (%s)\n", kind, statement, detail)
+		return
+	}
+	panic(fmt.Sprintf("%s: %s (%s)", kind, statement, detail))
 }
 
 // Near checks |got − want| ≤ tol.

@@ -71,16 +71,16 @@ def mutant_notebook(path, mutants):
                 written_at[key] = len(runs)
                 runs.append(written)
             slot["written"] = written_at[key]
-        if m.get("In", m["Cell"]) == m["Cell"]:
+        declarations = cell(m["In"], m) if m.get("In", m["Cell"]) != m["Cell"] else None
+        if declarations is None:
             wrong.source = edited(written, m["Replace"], "Replace")
         else:
-            declarations = cell(m["In"], m)
             wrong.source = edited(declarations, m["Replace"], "Replace") + "\n\n" + written.source
         wrong.id = f"{m['Cell']}-mutant-{k}"
         slot["wrong"] = len(runs)
         runs.append(wrong)
-        if m.get("In", m["Cell"]) != m["Cell"]:
-            restore = copy.deepcopy(by_id[m["In"]])
+        if declarations is not None:
+            restore = copy.deepcopy(declarations)
             restore.id = f"{m['In']}-restored-{k}"
             runs.append(restore)
         slots.append(slot)
