@@ -44,7 +44,7 @@ INDEX = re.compile(r"[_^](\{[^{}]*\}|\\?\w)")  # subscripts and superscripts: x_
 SHAPE = re.compile(r"\d+\s*×\s*\d+")
 REFERENCE = re.compile(r"(?i)(§|\b(notebooks?|figures?|fig\.|tables?|eqs?\.|equations?|algorithms?|§|exercises?|"
                        r"sections?|chapters?|issue|notebooks \d+(, \d+)* and|\d+ and|\d+ to|\d+–))\s*\(?$")
-CITATION = re.compile(r"\b(Table|Figure|Fig\.|§|Eq\.|Algorithm|Appendix)\s*[\dA-Z]")
+CITATION = re.compile(r"(\b(Table|Figure|Fig\.|Eq\.|Algorithm|Appendix)|§)\s*[\dA-Z]")  # no \b before §: not a word character
 YEAR = re.compile(r"^(19|20)\d\d$")
 LIST_ITEM = re.compile(r"(?m)^(\s*#+\s*|\s*)\d+\.\s")
 SPELLED = re.compile(r"(?i)\b(one|two|three|four|five|six|seven|eight|nine|ten|a few|several|a hundred|"
@@ -152,6 +152,8 @@ SELF_TEST = [  # (text, the code's literals, whether a typed number must be foun
     ("FID first improves and then worsens: 3.95 at w = 0.", set(), True),
     ("1 000 samples per weight", {2000.0}, True),
     ("The bound is 3.70 bits/dim (Ho et al. 2020, Table 2).", set(), False),
+    ("with λ = 0.001 (Nichol and Dhariwal 2021, §3.1)", set(), False),
+    ("with λ = 0.001 (our §3.1)", set(), True),
     ("The bound is 3.70 bits/dim, close to the paper.", set(), True),
     ("trained for two hours", set(), True),
     ("$\\tilde\\beta_2/\\beta_2 = 0.455$", set(), True),

@@ -51,8 +51,26 @@ def notebook_paths(names):
     return sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 
 
+def special_command_lines(cell):
+    """GoNB reads a line that starts with % as one of its special commands (%% opens a cell's main), even
+    inside a Go string: the line is dropped from the program and GoNB prints "unknown or not implemented"
+    without failing the cell. Returns such lines other than one %% and GoNB's own commands."""
+    lines = [l for l in cell.source.splitlines() if l.startswith("%")]
+    mains = [l for l in lines if l.strip() == "%%"]
+    if mains:
+        lines.remove(mains[0])
+    return [l for l in lines if l.split()[0] not in GONB_COMMANDS]
+
+
+# GoNB's special commands that a notebook may use on purpose (gonb --help lists them all).
+GONB_COMMANDS = {"%main", "%args", "%test", "%env", "%goflags", "%with_inputs", "%with_password", "%track",
+                 "%untrack", "%goworkfix", "%reset", "%cd"}
+
+
 def cell_failure(cell):
     """Returns a description of why an executed code cell failed, or None."""
+    if special := special_command_lines(cell):
+        return f"a line starts with % and GoNB takes it for a special command (reflow the text): {special[0][:80]!r}"
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             return f"{out.get('ename', '')}: {out.get('evalue', '')}"
