@@ -211,6 +211,10 @@ func Accuracy(probs []float32, labels []uint8) float64 {
 	return float64(correct) / float64(len(labels))
 }
 
+// ConfidentThreshold is the probability above which `ddpm eval` counts a sample as classified with
+// confidence: its "confident fraction" is Confident(probs, classes, ConfidentThreshold).
+const ConfidentThreshold = 0.9
+
 // Confident returns the fraction of rows of probs ([N, classes] flat) whose most probable class has
 // probability ≥ threshold (how many images read clearly as one digit), and how many rows have each
 // class as the most probable.

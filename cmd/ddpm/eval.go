@@ -582,9 +582,9 @@ func scoreSamples(clf *quality.Classifier, clfPath string, mnist *data.MNIST, sa
 	}
 	o.ClassifierScore, _ = quality.ClassifierScore(probs, clf.Spec.Config.Classes)
 	o.TestScore, _ = quality.ClassifierScore(testProbs, clf.Spec.Config.Classes)
-	o.Confident, o.ClassCounts = quality.Confident(probs, clf.Spec.Config.Classes, 0.9)
+	o.Confident, o.ClassCounts = quality.Confident(probs, clf.Spec.Config.Classes, quality.ConfidentThreshold)
 	o.ConfidentStdErr = math.Sqrt(o.Confident * (1 - o.Confident) / float64(n))
-	o.TestConfident, _ = quality.Confident(testProbs, clf.Spec.Config.Classes, 0.9)
+	o.TestConfident, _ = quality.Confident(testProbs, clf.Spec.Config.Classes, quality.ConfidentThreshold)
 	// Real digits of the same number, from the training set, give the floor of the metric.
 	var real []float32
 	for _, i := range referenceDigits(n, mnist.Train.N, seed) {
