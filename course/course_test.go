@@ -44,6 +44,25 @@ func TestTableReadsColumnsByName(t *testing.T) {
 	tab.Float(0, "minutes")
 }
 
+func TestReadJSONFollowsThePathAndChecksTheType(t *testing.T) {
+	path := t.TempDir() + "/eval.json"
+	if err := os.WriteFile(path, []byte(`{"clip": true, "nll": {"bits_per_dim": 1.9, "images": 500}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := ReadJSONNumber(path, "nll", "images"); got != 500 {
+		t.Errorf("nll.images = %g, want 500", got)
+	}
+	if !ReadJSONBool(path, "clip") {
+		t.Errorf("clip = false, want true")
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "is not true or false") {
+			t.Errorf("a number read as a bool: recovered %v, want a panic saying so", r)
+		}
+	}()
+	ReadJSONBool(path, "nll", "images")
+}
+
 func TestCountGroupsDigits(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1 000", 40000: "40 000", 280177: "280 177", 1234567: "1 234 567", -60000: "-60 000"} {
 		if got := Count(n); got != want {

@@ -119,6 +119,24 @@ func Parameters(tr *ddpm.Trained) int {
 // ReadJSONNumber is the number at path (object keys, outermost first) in a JSON file of the repository,
 // such as a report of `ddpm eval`; it panics when the file or the number is missing.
 func ReadJSONNumber(file string, path ...string) float64 {
+	x, ok := readJSON(file, path).(float64)
+	if !ok {
+		panic(fmt.Sprintf("%s: %v is not a number", file, path))
+	}
+	return x
+}
+
+// ReadJSONBool is ReadJSONNumber for a true or false, such as eval.json's "clip".
+func ReadJSONBool(file string, path ...string) bool {
+	b, ok := readJSON(file, path).(bool)
+	if !ok {
+		panic(fmt.Sprintf("%s: %v is not true or false", file, path))
+	}
+	return b
+}
+
+// readJSON returns the value at path (keys of nested objects) in the JSON file.
+func readJSON(file string, path []string) any {
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		panic(err)
@@ -136,11 +154,7 @@ func ReadJSONNumber(file string, path ...string) float64 {
 			panic(fmt.Sprintf("%s: no %q in %v", file, key, path))
 		}
 	}
-	x, ok := v.(float64)
-	if !ok {
-		panic(fmt.Sprintf("%s: %v is not a number", file, path))
-	}
-	return x
+	return v
 }
 
 // Count writes n with a space between groups of three digits, as the text writes numbers: 40 000.
