@@ -36,39 +36,40 @@ const (
 // convolutions, the skip and the time projection), and per self-attention six of r²·c and two of
 // r⁴ (the scores and their softmax).
 func unetActivations(cfg UNetConfig) float64 {
-	res := func(r, c int) float64 { return 10 * float64(r*r*c) }
-	attn := func(r, c int) float64 { return 6*float64(r*r*c) + 2*float64(r*r*r*r) }
-	r, ch := cfg.ImageSize, cfg.BaseChannels
-	total := float64(r * r * ch) // conv_in
+	// In float64 throughout, and per level rather than per block, so that absurd sizes give an absurd
+	// estimate at once instead of an overflow or a loop of 2⁶³ blocks.
+	res := func(r, c float64) float64 { return 10 * r * r * c }
+	attn := func(r, c float64) float64 { return 6*r*r*c + 2*r*r*r*r }
+	attnAt := func(r float64) bool { return slices.Contains(cfg.AttnResolutions, int(r)) }
+	blocks := float64(cfg.NumResBlocks)
+	r, ch := float64(cfg.ImageSize), float64(cfg.BaseChannels)
+	total := r * r * ch // conv_in
 	for level, mult := range cfg.ChannelMult {
-		c := ch * mult
-		for range cfg.NumResBlocks {
-			total += res(r, c)
-			if slices.Contains(cfg.AttnResolutions, r) {
-				total += attn(r, c)
-			}
+		c := ch * float64(mult)
+		total += blocks * res(r, c)
+		if attnAt(r) {
+			total += blocks * attn(r, c)
 		}
 		if level != len(cfg.ChannelMult)-1 {
-			r /= 2
-			total += float64(r * r * c)
+			r = float64(int(r) / 2)
+			total += r * r * c
 		}
 	}
-	midC := ch * cfg.ChannelMult[len(cfg.ChannelMult)-1]
+	midC := ch * float64(cfg.ChannelMult[len(cfg.ChannelMult)-1])
 	total += 2*res(r, midC) + attn(r, midC)
 	for level := len(cfg.ChannelMult) - 1; level >= 0; level-- {
-		c := ch * cfg.ChannelMult[level]
-		for range cfg.NumResBlocks + 1 {
-			total += res(r, 2*c) // the concatenated skip doubles the input
-			if slices.Contains(cfg.AttnResolutions, r) {
-				total += attn(r, c)
-			}
+		c := ch * float64(cfg.ChannelMult[level])
+		total += (blocks + 1) * res(r, 2*c) // the concatenated skip doubles the input
+		if attnAt(r) {
+			total += (blocks + 1) * attn(r, c)
 		}
 		if level != 0 {
 			r *= 2
-			total += 2 * float64(r*r*c)
+			total += 2 * r * r * c
 		}
 	}
-	return total + 3*float64(cfg.ImageSize*cfg.ImageSize*ch) // norm_out, SiLU, conv_out
+	size := float64(cfg.ImageSize)
+	return total + 3*size*size*ch // norm_out, SiLU, conv_out
 }
 
 // activations counts the values of one example's forward pass for the run's model.
@@ -77,7 +78,7 @@ func (r *RunSpec) activations() float64 {
 	case r.UNet != nil:
 		return unetActivations(*r.UNet)
 	case r.MLP != nil:
-		return float64(4 * r.MLP.Layers * r.MLP.Hidden)
+		return 4 * float64(r.MLP.Layers) * float64(r.MLP.Hidden)
 	}
 	return 0
 }

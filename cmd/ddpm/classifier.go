@@ -3,19 +3,21 @@ package main
 import (
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
 // runClassifier trains the MNIST classifier whose features the classifier-FID compares.
+// maxClassifierEpochs bounds --epochs, far above what the classifier needs (3), so that counting its
+// steps cannot overflow.
+const maxClassifierEpochs = 10000
+
 func runClassifier(args []string) error {
 	fs := flag.NewFlagSet("classifier", flag.ContinueOnError)
 	out := fs.String("out", "models/mnist-classifier.ddpm", "output checkpoint")
@@ -36,14 +38,18 @@ func runClassifier(args []string) error {
 	if !(*minAcc >= 0 && *minAcc <= 1) {
 		return fmt.Errorf("--min-accuracy %g: want a test accuracy in [0, 1]", *minAcc)
 	}
-	if *epochs < 1 || *batch < 1 {
-		return fmt.Errorf("--epochs %d --batch %d: both must be at least 1", *epochs, *batch)
-	}
-	if !(*lr > 0) || math.IsInf(*lr, 1) {
-		return fmt.Errorf("--lr %g: the learning rate must be finite and > 0", *lr)
-	}
-	mnist, err := data.LoadMNIST(*dataDir)
+	mnist, err := loadMNIST(*dataDir)
 	if err != nil {
+		return err
+	}
+	if err := checkFlags(
+		flagCheck{*epochs >= 1 && *epochs <= maxClassifierEpochs, "epochs", *epochs, fmt.Sprintf("want 1 to %d passes over the data", maxClassifierEpochs)},
+		flagCheck{*batch >= 1 && *batch <= mnist.Train.N, "batch", *batch, fmt.Sprintf("want 1 to %d digits, the training set's size", mnist.Train.N)},
+		flagCheck{learningRateOK(*lr), "lr", *lr, "the learning rate must be in (0, 1]"},
+	); err != nil {
+		return err
+	}
+	if err := flagsChecked(fs); err != nil {
 		return err
 	}
 	backend, err := ddpm.NewBackend()

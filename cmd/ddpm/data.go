@@ -6,6 +6,7 @@ import (
 
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // datasetNames lists what --dataset accepts.
@@ -24,9 +25,37 @@ type loadedData struct {
 // mnistClasses names MNIST's labels.
 var mnistClasses = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
 
+// checkRegularFile refuses, naming the flag, a path that is not a regular file this process can open
+// (missing, a folder, a FIFO...), before any work that needs it.
+func checkRegularFile(flagName, path string) error {
+	f, err := safefile.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", flagName, path, err)
+	}
+	return f.Close()
+}
+
 // loadDataset reads --dataset from --data (a folder; MNIST defaults to the GoMNIST module). With
 // labelled, it also reads the class labels (a folder then holds one subfolder per class), or says
 // that the data set has none.
+// loadMNIST is data.LoadMNIST with the flag that names its folder in its errors.
+func loadMNIST(dir string) (*data.MNIST, error) {
+	m, err := data.LoadMNIST(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--data %q: %w", dir, err)
+	}
+	return m, nil
+}
+
+// loadTrained is ddpm.LoadTrained with the flag that names the checkpoint in its errors.
+func loadTrained(path string) (*ddpm.Trained, error) {
+	tr, err := ddpm.LoadTrained(path)
+	if err != nil {
+		return nil, fmt.Errorf("--ckpt %q: %w", path, err)
+	}
+	return tr, nil
+}
+
 func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, seed uint64) (*loadedData, error) {
 	images := func(im *data.Images) *loadedData {
 		return &loadedData{Name: name, Values: im.Scaled(0, im.N), Dims: []int{im.Height, im.Width, im.Channels}}
@@ -42,7 +71,7 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 	}
 	switch {
 	case name == "mnist":
-		m, err := data.LoadMNIST(dir)
+		m, err := loadMNIST(dir)
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +82,7 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 		}
 		train, labels, _, _, err := data.LoadCIFAR10(dir)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--data %q: %w", dir, err)
 		}
 		return withLabels(images(train), labels, data.CIFAR10Classes), nil
 	case name == "folder":
@@ -66,7 +95,7 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 		if labelled {
 			im, labels, classes, err := data.LoadClassFolders(dir, opts)
 			if err != nil {
-				return nil, fmt.Errorf("--class-cond: %w", err)
+				return nil, fmt.Errorf("--class-cond --data %q: %w", dir, err)
 			}
 			d := images(im)
 			d.Labels, d.Classes = labels, classes
@@ -74,12 +103,16 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 		}
 		im, err := data.LoadImageFolder(dir, opts)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--data %q: %w", dir, err)
 		}
 		return images(im), nil
 	case slices.Contains(data.Toy2DNames, name):
 		if labelled {
 			return nil, fmt.Errorf("--class-cond: the 2-D toy set %s has no class labels (mnist, cifar10 and folder have)", name)
+		}
+		// The points, made in float64 and copied to float32, with room to spare.
+		if err := ddpm.CheckMemory(fmt.Sprintf("--toy-n %d", toyN), 64*float64(toyN)); err != nil {
+			return nil, err
 		}
 		points, err := data.Toy2D(name, toyN, seed)
 		if err != nil {

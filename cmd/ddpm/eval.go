@@ -100,12 +100,12 @@ func runEval(args []string) error {
 		return err
 	}
 	if *samplesPath != "" {
-		return evalSamples(*samplesPath, *clfPath, *dataDir, *seed, *out)
+		return evalSamples(fs, *samplesPath, *clfPath, *dataDir, *seed, *out)
 	}
 	if *nllN < 0 || *fidN < 0 || (*nllN == 0 && *fidN == 0) {
 		return fmt.Errorf("--nll %d --fid %d: nothing to evaluate", *nllN, *fidN)
 	}
-	tr, err := ddpm.LoadTrained(*ckpt)
+	tr, err := loadTrained(*ckpt)
 	if err != nil {
 		return err
 	}
@@ -130,12 +130,30 @@ func runEval(args []string) error {
 	}
 	trained := *tr
 	trained.Schedule = sched // the respaced schedule, when --steps asks for one
-	mnist, err := data.LoadMNIST(*dataDir)
+	mnist, err := loadMNIST(*dataDir)
 	if err != nil {
 		return err
 	}
 	if want := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}; fmt.Sprint(want) != fmt.Sprint(tr.Spec.Dims) {
 		return fmt.Errorf("checkpoint %s models images %v, MNIST has %v", tr.Path, tr.Spec.Dims, want)
+	}
+	if err := checkFlags(
+		flagCheck{*nllN <= mnist.Test.N, "nll", *nllN, fmt.Sprintf("the MNIST test set has %d images", mnist.Test.N)},
+		flagCheck{*fidN <= mnist.Train.N, "fid", *fidN, fmt.Sprintf("at most %d samples: the FID compares them with as many training digits", mnist.Train.N)},
+		flagCheck{*nllN == 0 || *nllBatch >= 1, "nll-batch", *nllBatch, "need at least 1 image per evaluation"},
+		flagCheck{*fidN == 0 || *fidBatch >= 1, "fid-batch", *fidBatch, "need at least 1 sample per batch"},
+		flagCheck{*work != "", "work", `""`, "name the folder for progress"},
+		flagCheck{*out != "", "out", `""`, "name the folder for the report"},
+	); err != nil {
+		return err
+	}
+	if *fidN > 0 {
+		if err := checkRegularFile("--classifier", *clfPath); err != nil {
+			return err
+		}
+	}
+	if err := flagsChecked(fs); err != nil {
+		return err
 	}
 	lock, err := ddpm.LockDir(*work, "--work")
 	if err != nil {
@@ -178,9 +196,6 @@ func runEval(args []string) error {
 		return fmt.Errorf("checkpoint %s is conditioned on %d classes, not MNIST's 10 digits", tr.Path, tr.Spec.NumClasses())
 	}
 	if *nllN > 0 {
-		if *nllN > mnist.Test.N {
-			return fmt.Errorf("--nll %d: the MNIST test set has %d images", *nllN, mnist.Test.N)
-		}
 		if report.NLL, err = evalBound(backend, &trained, sum, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
 			return err
 		}
@@ -204,8 +219,8 @@ type samplesReport struct {
 }
 
 // evalSamples scores samples made by any tool with the same classifier metrics as a model's.
-func evalSamples(path, clfPath, dataDir string, seed uint64, out string) error {
-	mnist, err := data.LoadMNIST(dataDir)
+func evalSamples(fs *flag.FlagSet, path, clfPath, dataDir string, seed uint64, out string) error {
+	mnist, err := loadMNIST(dataDir)
 	if err != nil {
 		return err
 	}
@@ -229,6 +244,9 @@ func evalSamples(path, clfPath, dataDir string, seed uint64, out string) error {
 	}
 	sum, err := fileSHA256(path)
 	if err != nil {
+		return err
+	}
+	if err := flagsChecked(fs); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {

@@ -23,7 +23,7 @@ func runExport(args []string) error {
 	}
 	path, err := ddpm.ResolveCheckpoint(*ckpt)
 	if err != nil {
-		return err
+		return fmt.Errorf("--ckpt %q: %w", *ckpt, err)
 	}
 	if err := ddpm.CheckOutput("--out", *out, path); err != nil {
 		return err
@@ -32,6 +32,9 @@ func runExport(args []string) error {
 	var spec ddpm.RunSpec
 	step, err := ddpm.LoadCheckpoint(path, ctx, &spec)
 	if err != nil {
+		return err
+	}
+	if err := flagsChecked(fs); err != nil {
 		return err
 	}
 	if err := ddpm.ExportEMAWeights(*out, ctx, step, &spec); err != nil {

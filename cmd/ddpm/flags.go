@@ -57,3 +57,6 @@ func checkFlags(checks ...flagCheck) error {
 	}
 	return nil
 }
+
+// learningRateOK reports whether lr is a learning rate Adam can use: in (0, 1] (NaN is not).
+func learningRateOK(lr float64) bool { return lr > 0 && lr <= 1 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/viz"
 )
@@ -32,10 +31,14 @@ func runInterpolate(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *pairs < 1 || *lambdas < 2 {
-		return fmt.Errorf("--pairs %d --lambdas %d: need at least 1 pair and 2 values of λ", *pairs, *lambdas)
+	if err := checkFlags(
+		flagCheck{*pairs >= 1, "pairs", *pairs, "need at least 1 pair"},
+		flagCheck{*lambdas >= 2, "lambdas", *lambdas, "need at least 2 values of λ, 0 and 1"},
+		flagCheck{len(steps) > 0, "t", `""`, "name at least one diffusion step"},
+	); err != nil {
+		return err
 	}
-	tr, err := ddpm.LoadTrained(*ckpt)
+	tr, err := loadTrained(*ckpt)
 	if err != nil {
 		return err
 	}
@@ -50,12 +53,33 @@ func runInterpolate(args []string) error {
 			return fmt.Errorf("--t: %w", err)
 		}
 	}
-	mnist, err := data.LoadMNIST(*dataDir)
+	mnist, err := loadMNIST(*dataDir)
 	if err != nil {
 		return err
 	}
-	if 2**pairs > mnist.Test.N {
-		return fmt.Errorf("--pairs %d: the test set has %d digits", *pairs, mnist.Test.N)
+	if *pairs > mnist.Test.N/2 {
+		return fmt.Errorf("--pairs %d: the test set has %d digits, %d pairs", *pairs, mnist.Test.N, mnist.Test.N/2)
+	}
+	if *ddimSteps != "" {
+		if _, err := ddpm.ParseSteps(*ddimSteps, tr.Schedule.T); err != nil {
+			return fmt.Errorf("--ddim: %w", err)
+		}
+	}
+	// The decoded images of every block and the figure, as float32, beside sampling --pairs at once.
+	blocks := float64(len(steps))
+	if *ddimSteps != "" {
+		blocks++
+	}
+	perImage := 1.0
+	for _, d := range tr.Spec.Dims {
+		perImage *= float64(d)
+	}
+	figure := 3 * 4 * perImage * blocks * float64(*pairs) * (float64(*lambdas) + 2) // float32 pixels, three copies
+	if err := ddpm.CheckMemory(fmt.Sprintf("--pairs %d --lambdas %d", *pairs, *lambdas), tr.Spec.SampleMemory(*pairs)+figure); err != nil {
+		return err
+	}
+	if err := flagsChecked(fs); err != nil {
+		return err
 	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {

@@ -35,14 +35,19 @@ func runSample(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *n < 1 {
-		return fmt.Errorf("--n %d: need at least one sample", *n)
+	if err := checkFlags(
+		flagCheck{*n >= 1, "n", *n, "need at least one sample"},
+		flagCheck{*cols >= 0, "cols", *cols, "images per row must be >= 0 (0: about square)"},
+		flagCheck{*progressN >= 1, "progressive-n", *progressN, "the figure needs at least one row"},
+		flagCheck{*progressive == "" || len(at) > 0, "progressive-t", `""`, "name the time steps that --progressive shows"},
+	); err != nil {
+		return err
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if ext != ".png" && ext != ".npy" && ext != ".npz" {
 		return fmt.Errorf("--out %q: want a .png, or %s", *out, data.SampleArrayFormats)
 	}
-	tr, err := ddpm.LoadTrained(*ckpt)
+	tr, err := loadTrained(*ckpt)
 	if err != nil {
 		return err
 	}
@@ -65,15 +70,26 @@ func runSample(args []string) error {
 			return err
 		}
 	}
+	sched, cfg, err := sf.build(tr)
+	if err != nil {
+		return err
+	}
+	for _, t := range at {
+		if err := tr.Schedule.CheckStep(t); err != nil && *progressive != "" {
+			return fmt.Errorf("--progressive-t: %w", err)
+		}
+	}
+	if *cols > *n {
+		return fmt.Errorf("--cols %d: more images per row than the %d samples", *cols, *n)
+	}
+	if err := flagsChecked(fs); err != nil {
+		return err
+	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {
 		return err
 	}
 	defer backend.Finalize()
-	sched, cfg, err := sf.build(tr)
-	if err != nil {
-		return err
-	}
 	if err := sf.setDevices(backend, &cfg, batchFlag{"--n", *n}); err != nil {
 		return err
 	}
@@ -86,9 +102,6 @@ func runSample(args []string) error {
 	recordAt := map[int]int{} // model time step → sampler step
 	if *progressive != "" {
 		for _, t := range at {
-			if err := tr.Schedule.CheckStep(t); err != nil {
-				return fmt.Errorf("--progressive-t: %w", err)
-			}
 			k := nearestStep(sampler, t)
 			recordAt[t] = k
 			record = append(record, k)

@@ -84,8 +84,11 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 		}
 		cfg.Guidance = 0
 	}
-	if !(cfg.Guidance >= 0) {
-		return nil, cfg, fmt.Errorf("--guidance %g: the guidance weight must be >= 0 (0: none)", cfg.Guidance)
+	if !(cfg.Guidance >= 0) || cfg.Guidance > math.MaxFloat32 {
+		return nil, cfg, fmt.Errorf("--guidance %g: the guidance weight must be >= 0 (0: none) and within float32's range", cfg.Guidance)
+	}
+	if *f.devices < 0 {
+		return nil, cfg, fmt.Errorf("--devices %d: the number of devices must be >= 0 (0: the backend's default)", *f.devices)
 	}
 	switch *f.method {
 	case "ancestral", "ddim":
@@ -174,6 +177,11 @@ const defaultGuidance = 0.5
 // resolveVariance makes learned variances the default of --variance for a model that has them, and
 // refuses --variance learned for one that does not.
 func resolveVariance(fs *flag.FlagSet, variance *string, tr *ddpm.Trained) error {
+	switch *variance {
+	case ddpm.VarianceBeta, ddpm.VariancePosterior, ddpm.VarianceLearned:
+	default:
+		return fmt.Errorf("--variance %q: valid variances are %s, %s and %s", *variance, ddpm.VarianceBeta, ddpm.VariancePosterior, ddpm.VarianceLearned)
+	}
 	learns := tr.Spec.LearnsSigma()
 	if learns && !isSet(fs, "variance") {
 		*variance = ddpm.VarianceLearned

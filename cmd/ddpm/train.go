@@ -69,14 +69,21 @@ func runTrain(args []string) error {
 		flagCheck{*batch >= 1, "batch", *batch, "need at least 1 example per step"},
 		flagCheck{*T >= 1, "T", *T, "need at least 1 diffusion step"},
 		flagCheck{*toyN >= 1, "toy-n", *toyN, "need at least 1 point"},
-		flagCheck{*lr > 0 && !math.IsInf(*lr, 0), "lr", *lr, "the learning rate must be positive"},
+		flagCheck{*resize >= 0, "resize", *resize, "the side to resize to must be >= 1 (0: no resizing)"},
+		flagCheck{learningRateOK(*lr), "lr", *lr, "the learning rate must be in (0, 1]"},
 		flagCheck{*warmup >= 0, "warmup", *warmup, "warm-up steps must be >= 0"},
-		flagCheck{*clip >= 0, "clip", *clip, "the clipping norm must be >= 0 (0: off)"},
+		flagCheck{*clip >= 0 && !math.IsInf(*clip, 0), "clip", *clip, "the clipping norm must be finite and >= 0 (0: off)"},
 		flagCheck{*ema >= 0 && *ema < 1, "ema", *ema, "the EMA decay must be in [0, 1) (0: off)"},
+		flagCheck{*ckptDir != "", "ckpt", `""`, "name the checkpoint folder"},
 		flagCheck{*ckptEvery > 0, "ckpt-every", *ckptEvery, "the time between checkpoints must be positive"},
 		flagCheck{*sampleEvery >= 0, "sample-every", *sampleEvery, "steps between sample grids must be >= 0 (0: off)"},
 		flagCheck{*pUncond >= 0 && *pUncond <= 1, "p-uncond", *pUncond, "the probability of dropping a label must be in [0, 1]"},
 		flagCheck{*devices >= 0, "devices", *devices, "the number of devices must be >= 0 (0: the backend's default)"},
+		flagCheck{*ch >= 1, "ch", *ch, "the U-Net needs at least 1 base channel"},
+		flagCheck{*resBlocks >= 1, "res-blocks", *resBlocks, "need at least 1 residual block per resolution"},
+		flagCheck{*dropout >= 0 && *dropout < 1, "dropout", *dropout, "the dropout probability must be in [0, 1)"},
+		flagCheck{*groups >= 1, "groups", *groups, "GroupNorm needs at least 1 group"},
+		flagCheck{*mlpHidden >= 1, "mlp-hidden", *mlpHidden, "the MLP needs a width of at least 1"},
 	); err != nil {
 		return err
 	}
@@ -94,6 +101,7 @@ func runTrain(args []string) error {
 	if *classCond {
 		spec.ClassNames, spec.PUncond = d.Classes, *pUncond
 	}
+	modelFlags := fmt.Sprintf("--mlp-hidden %d", *mlpHidden)
 	if len(d.Dims) == 1 {
 		m := ddpm.DefaultMLPConfig()
 		m.Dim, m.Hidden, m.LearnSigma = d.Dims[0], *mlpHidden, *learnSigma
@@ -104,49 +112,43 @@ func runTrain(args []string) error {
 		if d.Dims[0] != d.Dims[1] {
 			return fmt.Errorf("images of %dx%d: the U-Net needs square images (use --resize)", d.Dims[0], d.Dims[1])
 		}
+		modelFlags = fmt.Sprintf("--ch %d --ch-mult %v --res-blocks %d --attn %v", *ch, mult.String(), *resBlocks, attn.String())
+		if err := u.Validate(); err != nil {
+			return fmt.Errorf("%s on images of %v: %w", modelFlags, d.Dims, err)
+		}
 		spec.Model, spec.UNet = ddpm.ModelUNet, &u
 	}
 	if len(d.Dims) != 3 {
 		*sampleEvery = 0 // sample grids are for images; plot 2-D samples with `ddpm sample`
 	}
-	if err := ddpm.CheckMemory(fmt.Sprintf("training with --batch %d --T %d (%s on %v)", *batch, *T, spec.Model, d.Dims), spec.TrainMemory()); err != nil {
-		return err
-	}
-	// One run per folder; taking the lock also proves the folder writable before training starts.
-	lock, err := ddpm.LockDir(*ckptDir, "--ckpt")
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
-	resuming, err := checkResumable(*ckptDir, &spec)
-	if err != nil {
+	if err := ddpm.CheckMemory(fmt.Sprintf("training with --batch %d --T %d %s (%s on %v)", *batch, *T, modelFlags, spec.Model, d.Dims), spec.TrainMemory()); err != nil {
 		return err
 	}
 	sched, err := spec.BuildSchedule()
 	if err != nil {
 		return fmt.Errorf("--schedule %s --T %d: %w", *schedule, *T, err)
 	}
-	if !resuming && sched.AlphaBar[sched.T] > ddpm.MaxPriorAlphaBar {
-		return fmt.Errorf("--schedule %s --T %d: ᾱ_T = %.3g, so x_T keeps √ᾱ_T = %.2f of the data and is far from the N(0, I) that "+
-			"sampling starts from (want ᾱ_T ≤ %g); use --schedule %s or cosine, or more steps",
-			*schedule, *T, sched.AlphaBar[sched.T], math.Sqrt(sched.AlphaBar[sched.T]), ddpm.MaxPriorAlphaBar, ddpm.ScheduleLinearScaled)
-	}
 	model, err := spec.BuildModel()
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", modelFlags, err)
 	}
 	cond, err := spec.BuildConditional()
 	if err != nil {
 		return err
 	}
-	ds, err := ddpm.NewArrayDataset(d.Name, d.Values, d.Dims, *batch, *seed)
+	// Read only, before the lock, so that a flag at odds with the folder is refused before anything
+	// is written; checked again under the lock.
+	resuming, err := checkResumable(*ckptDir, &spec)
 	if err != nil {
 		return err
 	}
-	if d.Labels != nil {
-		if err := ds.SetLabels(d.Labels, numClasses); err != nil {
-			return err
-		}
+	if !resuming && sched.AlphaBar[sched.T] > ddpm.MaxPriorAlphaBar {
+		return fmt.Errorf("--schedule %s --T %d: ᾱ_T = %.3g, so x_T keeps √ᾱ_T = %.2f of the data and is far from the N(0, I) that "+
+			"sampling starts from (want ᾱ_T ≤ %g); use --schedule %s or cosine, or more steps",
+			*schedule, *T, sched.AlphaBar[sched.T], math.Sqrt(sched.AlphaBar[sched.T]), ddpm.MaxPriorAlphaBar, ddpm.ScheduleLinearScaled)
+	}
+	if err := flagsChecked(fs); err != nil {
+		return err
 	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {
@@ -161,6 +163,24 @@ func runTrain(args []string) error {
 	}
 	if err := ddpm.CheckShardable("--batch", *batch, *devices); err != nil {
 		return err
+	}
+	// One run per folder; taking the lock also proves the folder writable before training starts.
+	lock, err := ddpm.LockDir(*ckptDir, "--ckpt")
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if _, err := checkResumable(*ckptDir, &spec); err != nil {
+		return err
+	}
+	ds, err := ddpm.NewArrayDataset(d.Name, d.Values, d.Dims, *batch, *seed)
+	if err != nil {
+		return err
+	}
+	if d.Labels != nil {
+		if err := ds.SetLabels(d.Labels, numClasses); err != nil {
+			return err
+		}
 	}
 
 	// Ctrl-C finishes the current step, saves a checkpoint and exits; a second one kills.

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hostileValues are tried on every flag of every command (issue 32): zero and negative, not-a-number
+// and the infinities, the largest float64 and one past it, the largest int, nothing, junk, and a value
+// that float64 holds but float32 does not.
+var hostileValues = []string{"0", "-1", "NaN", "+Inf", "-Inf", "1e308", "1e400", "9223372036854775807", "", "junk", "3.5e38"}
+
+// errFlagsAccepted stops a command where flagsChecked is called: every flag passed its checks.
+var errFlagsAccepted = errors.New("flags accepted")
+
+// flagCase is a command with arguments that pass every check, and the flags tried against them.
+type flagCase struct {
+	command string
+	run     func([]string) error
+	base    []string
+	flags   []string // the flags tried with this base; nil: every flag not tried with another base
+	// accepted lists, by flag, the hostile values that are valid settings, not mistakes (a seed of 0,
+	// a switch set to false by 0). Any other value must be refused, naming its flag.
+	accepted map[string][]string
+	// outputs are the flags that name a file or folder to write: any name is valid but the empty one.
+	outputs []string
+}
+
+// Every flag of every command, set to each hostile value on top of arguments that are otherwise valid,
+// is either refused with an error that names the flag, or accepted because the value is a valid setting;
+// none panics, hangs, writes anything, or passes a value it cannot use to the work behind the checks.
+func TestHostileFlagValues(t *testing.T) {
+	work, images := t.TempDir(), t.TempDir()
+	writeTinyImages(t, images)
+	out := func(name string) string { return filepath.Join(work, name) }
+	seeds := []string{"0", "9223372036854775807"}
+	// The largest int passes the flag checks of --devices and is refused once the backend says how many
+	// devices it has, before anything is written (TestTrainOnDevices).
+	devices := []string{"0", "9223372036854775807"}
+	// Counts of steps, not sizes: the largest int trains until stopped (and resumes), never allocates.
+	steps := []string{"9223372036854775807"}
+	cases := []flagCase{
+		{command: "train", run: runTrain, base: []string{"--dataset", "moons", "--toy-n", "64", "--steps", "5", "--ckpt", out("moons")},
+			flags: []string{"dataset", "toy-n", "mlp-hidden", "learn-sigma", "schedule", "T", "steps", "batch", "lr", "warmup", "clip", "ema",
+				"seed", "ckpt", "ckpt-every", "devices", "progress"},
+			// A clipping norm beyond any gradient's never clips: valid, if useless.
+			accepted: map[string][]string{"seed": seeds, "learn-sigma": {"0"}, "progress": {"0"}, "clip": {"0", "1e308", "9223372036854775807", "3.5e38"},
+				"ema": {"0"}, "warmup": {"0", steps[0]}, "devices": devices, "steps": steps},
+			outputs: []string{"ckpt"}},
+		{command: "train", run: runTrain, base: []string{"--dataset", "folder", "--data", images, "--steps", "5", "--ckpt", out("images")},
+			// GroupNorm takes at most the channels it has as groups: more is valid.
+			accepted: map[string][]string{"gray": {"0"}, "class-cond": {"0"}, "resize": {"0"}, "sample-every": {"0", steps[0]}, "dropout": {"0"},
+				"attn": {""}, "groups": {"9223372036854775807"}, "p-uncond": {"0"}}},
+		{command: "sample", run: runSample, base: []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", out("s.png"), "--progressive", out("p.png")},
+			accepted: map[string][]string{"seed": seeds, "clip": {"0"}, "eta": {"0"}, "cols": {"0"}, "devices": devices, "class": {""},
+				"steps": {""}, "guidance": {"0"}, "churn": {"0"}, "progressive-n": {"9223372036854775807"}, "progressive": {""}},
+			outputs: []string{"progressive"}},
+		{command: "sample", run: runSample, base: []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--out", out("c.png"), "--class", "7"},
+			flags:    []string{"class", "guidance"},
+			accepted: map[string][]string{"class": {"0", ""}, "guidance": {"0", "9223372036854775807"}}},
+		{command: "eval", run: runEval, base: []string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "20", "--fid", "20", "--work", out("w"), "--out", out("o"),
+			"--classifier", "../../models/mnist-classifier.ddpm"},
+			accepted: map[string][]string{"seed": seeds, "clip": {"0"}, "eta": {"0"}, "devices": devices, "steps": {""}, "guidance": {"0"},
+				"churn": {"0"}, "nll": {"0"}, "fid": {"0"}, "samples": {""}, "data": {""}},
+			outputs: []string{"work", "out"}},
+		{command: "interpolate", run: runInterpolate, base: []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", out("i.png")},
+			accepted: map[string][]string{"seed": seeds, "ddim": {""}, "data": {""}},
+			outputs:  []string{"out"}},
+		{command: "classifier", run: runClassifier, base: []string{"--out", out("clf.ddpm")},
+			accepted: map[string][]string{"seed": seeds, "min-accuracy": {"0"}, "progress": {"0"}, "data": {""}},
+			outputs:  []string{"out"}},
+		{command: "export", run: runExport, base: []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", out("e.ddpm")},
+			outputs: []string{"out"}},
+	}
+	defer func(saved func(*flag.FlagSet) error) { flagsChecked = saved }(flagsChecked)
+	var captured *flag.FlagSet
+	flagsChecked = func(fs *flag.FlagSet) error { captured = fs; return errFlagsAccepted }
+
+	tried := map[string]bool{} // command/flag
+	for _, c := range cases {
+		for _, name := range c.flags {
+			tried[c.command+"/"+name] = true
+		}
+	}
+	start, total, flags := time.Now(), 0, map[string]bool{}
+	for _, c := range cases {
+		captured = nil
+		if err, _ := runCase(c.run, c.base); !errors.Is(err, errFlagsAccepted) || captured == nil {
+			t.Fatalf("ddpm %s %s: %v, want the base arguments accepted", c.command, strings.Join(c.base, " "), err)
+		}
+		var names []string
+		captured.VisitAll(func(f *flag.Flag) {
+			if (c.flags == nil && !tried[c.command+"/"+f.Name]) || slices.Contains(c.flags, f.Name) {
+				names = append(names, f.Name)
+			}
+		})
+		for _, name := range names {
+			flags[c.command+"/"+name] = true
+			for _, v := range hostileValues {
+				total++
+				args := append(slices.Clone(c.base), "--"+name+"="+v)
+				before := listFiles(t, work)
+				err, trouble := runCase(c.run, args)
+				what := fmt.Sprintf("ddpm %s --%s=%q", c.command, name, v)
+				switch {
+				case trouble != "":
+					t.Errorf("%s: %s", what, trouble)
+				case errors.Is(err, errFlagsAccepted):
+					if !slices.Contains(c.accepted[name], v) && !(slices.Contains(c.outputs, name) && v != "") {
+						t.Errorf("%s: accepted; want a refusal naming --%s", what, name)
+					}
+				case err == nil:
+					t.Errorf("%s: finished without reaching the flag checks' end", what)
+				case !namesFlag(err.Error(), name):
+					t.Errorf("%s: refused with %q, which does not name --%s", what, err, name)
+				}
+				if after := listFiles(t, work); !slices.Equal(before, after) {
+					t.Errorf("%s: wrote %v", what, difference(after, before))
+					for _, f := range difference(after, before) {
+						os.RemoveAll(filepath.Join(work, f))
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d hostile values tried on %d flags in %s", total, len(flags), time.Since(start).Round(time.Millisecond))
+}
+
+// runCase runs a command, turning a panic or a run of more than a minute into trouble.
+func runCase(run func([]string) error, args []string) (err error, trouble string) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				trouble = fmt.Sprintf("panic: %v", r)
+			}
+		}()
+		err = run(args)
+	}()
+	select {
+	case <-done:
+		return err, trouble
+	case <-time.After(time.Minute):
+		return nil, "still running after a minute"
+	}
+}
+
+// namesFlag reports whether msg names the flag: --name or -name (Go's flag package), as a whole word.
+func namesFlag(msg, name string) bool {
+	return regexp.MustCompile(`(^|[^\w-])--?` + regexp.QuoteMeta(name) + `($|[^\w-])`).MatchString(msg)
+}
+
+// listFiles is every path under dir, relative and sorted.
+func listFiles(t *testing.T, dir string) []string {
+	var paths []string
+	err := filepath.Walk(dir, func(path string, _ os.FileInfo, err error) error {
+		if err == nil && path != dir {
+			rel, _ := filepath.Rel(dir, path)
+			paths = append(paths, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+// difference is the elements of a that are not in b.
+func difference(a, b []string) []string {
+	var d []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			d = append(d, x)
+		}
+	}
+	return d
+}
+
+// writeTinyImages writes four 28×28 grey PNGs (MNIST's size, which the default U-Net expects) into dir: an image folder that loads in milliseconds.
+func writeTinyImages(t *testing.T, dir string) {
+	for i := range 4 {
+		img := image.NewGray(image.Rect(0, 0, 28, 28))
+		for p := range img.Pix {
+			img.Pix[p] = uint8(16*i + p)
+		}
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%d.png", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+}
