@@ -295,7 +295,7 @@ func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context
 // is exactly their product times the dtype's size (computed without overflow).
 func (cv checkpointVar) shape() (shapes.Shape, error) {
 	dtype, err := dtypes.DTypeString(cv.DType)
-	if err != nil || dtype.Size() <= 0 {
+	if err != nil || dtype == dtypes.InvalidDType || !hasGoType(dtype) || dtype.Size() <= 0 {
 		return shapes.Shape{}, fmt.Errorf("unknown dtype %q", cv.DType)
 	}
 	if cv.Scope == "" || cv.Name == "" || !strings.HasPrefix(cv.Scope, "/") {
@@ -303,7 +303,7 @@ func (cv checkpointVar) shape() (shapes.Shape, error) {
 	}
 	n := int64(dtype.Size())
 	for _, d := range cv.Dims {
-		if d < 0 || (d > 0 && n > math.MaxInt32/int64(d)) {
+		if d < 1 || n > math.MaxInt32/int64(d) { // no variable of a model is empty
 			return shapes.Shape{}, fmt.Errorf("implausible shape %v", cv.Dims)
 		}
 		n *= int64(d)
@@ -312,6 +312,16 @@ func (cv checkpointVar) shape() (shapes.Shape, error) {
 		return shapes.Shape{}, fmt.Errorf("length %d does not match shape %v of %s (%d bytes)", cv.Length, cv.Dims, cv.DType, n)
 	}
 	return shapes.Make(dtype, cv.Dims...), nil
+}
+
+// hasGoType reports whether tensors of dtype can be made on the host (GoMLX panics on those it cannot).
+func hasGoType(dtype dtypes.DType) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return dtype.GoType() != nil
 }
 
 func (h *checkpointHeader) decodeMeta(name string, meta any) error {
@@ -365,6 +375,14 @@ func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, e
 func ExportEMAWeights(path string, ctx *context.Context, step int64, meta any) error {
 	keep := func(v *context.Variable) bool { return strings.HasPrefix(v.Scope(), EMAScope+"/") }
 	saveAs := func(v *context.Variable) (string, bool) { return strings.TrimPrefix(v.Scope(), EMAScope), true }
+	found := false
+	for v := range ctx.IterVariables() {
+		found = found || keep(v)
+	}
+	if !found { // an exported file, or a run trained with --ema 0: the export would hold no weights
+		return fmt.Errorf("writing %s: the checkpoint has no EMA weights to export (it is already an export, or was trained with --ema 0, "+
+			"whose checkpoint can be sampled from as it is)", path)
+	}
 	return writeCheckpoint(path, ctx, step, meta, keep, saveAs)
 }
 

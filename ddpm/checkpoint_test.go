@@ -181,3 +181,21 @@ func TestRemoveStaleTemporaries(t *testing.T) {
 		t.Errorf("left in the folder: %v, want only %v", left, keep)
 	}
 }
+
+// A header that declares an empty variable or a dtype without host values is refused before any
+// tensor is made (both panicked inside GoMLX, issue 32's second probe).
+func TestCheckpointHeaderRefusesEmptyVariablesAndHostlessDTypes(t *testing.T) {
+	for _, cv := range []checkpointVar{
+		{Scope: "/m", Name: "w", DType: "Float32", Dims: []int{0}, Length: 0},
+		{Scope: "/m", Name: "w", DType: "Float32", Dims: []int{3, 0, 2}, Length: 0},
+		{Scope: "/m", Name: "w", DType: "InvalidDType", Dims: []int{1}, Length: 1},
+	} {
+		if _, err := cv.shape(); err == nil {
+			t.Errorf("variable %+v: accepted, want a refusal", cv)
+		}
+	}
+	ok := checkpointVar{Scope: "/m", Name: "w", DType: "Float32", Dims: []int{2, 3}, Length: 24}
+	if _, err := ok.shape(); err != nil {
+		t.Errorf("a 2×3 float32 variable: %v", err)
+	}
+}

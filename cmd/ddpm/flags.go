@@ -60,3 +60,17 @@ func checkFlags(checks ...flagCheck) error {
 
 // learningRateOK reports whether lr is a learning rate Adam can use: in (0, 1] (NaN is not).
 func learningRateOK(lr float64) bool { return lr > 0 && lr <= 1 }
+
+// parseFlags parses args into fs and refuses anything left over: Go's flag package stops at the first
+// word that is not a flag and leaves every flag after it unset, so `ddpm train oops --steps 5` would
+// otherwise run with the defaults.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%q is not a flag, and nothing after it was read: %s takes only flags (--name value); "+
+			"see ddpm %s -h", fs.Arg(0), fs.Name(), fs.Name())
+	}
+	return nil
+}

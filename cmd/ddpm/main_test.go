@@ -33,6 +33,11 @@ func TestTrainSampleExportToy(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPNG(t, out)
+	// Figure 6 is for images: on 2-D points it panicked (issue 32's second probe).
+	err := runSample([]string{"--ckpt", ckpt, "--n", "4", "--out", out, "--progressive", filepath.Join(dir, "p.png")})
+	if err == nil || !strings.Contains(err.Error(), "--progressive") {
+		t.Errorf("--progressive on a 2-D model: error %v, want a refusal naming --progressive", err)
+	}
 	exported := filepath.Join(dir, "moons-ema.ddpm")
 	if err := runExport([]string{"--ckpt", ckpt, "--out", exported}); err != nil {
 		t.Fatal(err)
@@ -47,7 +52,7 @@ func TestTrainSampleExportToy(t *testing.T) {
 	}
 
 	// Resuming a folder with another model is refused, naming the folder.
-	err := runTrain([]string{"--dataset", "8gaussians", "--toy-n", "512", "--T", "50", "--ckpt", ckpt, "--steps", "40", "--progress=false"})
+	err = runTrain([]string{"--dataset", "8gaussians", "--toy-n", "512", "--T", "50", "--ckpt", ckpt, "--steps", "40", "--progress=false"})
 	if err == nil || !strings.Contains(err.Error(), ckpt) {
 		t.Errorf("training 8gaussians into the moons folder: error %v", err)
 	}
@@ -217,6 +222,41 @@ func TestTrainOnDevices(t *testing.T) {
 	} {
 		if err := runTrain(append(append(train, "--steps", "30"), c.args...)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("train %v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// Exporting a file that has no EMA weights (an export, here a shipped model) is refused and writes
+// nothing; it wrote a model without weights and exited 0 (issue 32's second probe).
+func TestExportRefusesACheckpointWithoutEMA(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "again.ddpm")
+	err := runExport([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", out})
+	if err == nil || !strings.Contains(err.Error(), "no EMA weights") {
+		t.Errorf("exporting an export: error %v, want a refusal saying it has no EMA weights", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s was written", out)
+	}
+}
+
+// A word that is not a flag stops Go's flag parsing, silently turning every flag after it off;
+// it is refused by name (issue 32's second probe: `train oops --dataset moons` trained MNIST).
+func TestStrayArgumentsAreRefused(t *testing.T) {
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+	}{
+		{runTrain, []string{"oops", "--dataset", "moons"}},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "mysamples.png"}},
+		{runEval, []string{"oops", "--fid", "4", "--nll", "0"}},
+		{runExport, []string{"--ckpt", "x", "y"}},
+		{runInterpolate, []string{"oops"}},
+		{runClassifier, []string{"oops"}},
+		{runInfo, []string{"oops"}},
+	} {
+		err := c.run(c.args)
+		if err == nil || !strings.Contains(err.Error(), "not a flag") {
+			t.Errorf("%v: error %v, want a refusal of the stray word", c.args, err)
 		}
 	}
 }

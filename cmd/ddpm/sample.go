@@ -32,7 +32,7 @@ func runSample(args []string) error {
 	var at intList = []int{1000, 900, 800, 700, 600, 500, 400, 300, 200, 100, 50, 1}
 	fs.Var(&at, "progressive-t", "time steps shown by --progressive, comma-separated")
 	progressN := fs.Int("progressive-n", 8, "rows (samples) in the --progressive figure")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := checkFlags(
@@ -50,6 +50,9 @@ func runSample(args []string) error {
 	tr, err := loadTrained(*ckpt)
 	if err != nil {
 		return err
+	}
+	if *progressive != "" && len(tr.Spec.Dims) != 3 {
+		return fmt.Errorf("--progressive %s: %s models points of %v, not images; Figure 6 is a grid of images", *progressive, tr.Path, tr.Spec.Dims)
 	}
 	// Bounded before anything of that size is made (--class all checks its n × classes itself).
 	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {

@@ -60,7 +60,7 @@ func runTrain(args []string) error {
 	devices := fs.Int("devices", 0, "split every batch over N devices of the backend (data parallelism; --batch must be a multiple of N); "+
 		"0: every device of a GPU backend, 1 on the XLA CPU plugin, whose devices share the same cores")
 	progress := fs.Bool("progress", true, "show a progress bar")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 
