@@ -63,6 +63,14 @@ func CheckOutput(what, path string, inputs ...string) error {
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", what, path, err)
 	}
+	// A temporary file made and removed where the output will go shows, before any work, that the
+	// folder exists and can be written (not /proc, /sys, a read-only or missing folder).
+	probe, err := os.CreateTemp(filepath.Dir(target), tempPattern(filepath.Base(target)))
+	if err != nil {
+		return fmt.Errorf("%s %q: its folder cannot be written: %w", what, path, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
 	out, err := os.Stat(target)
 	if err != nil {
 		return nil // a new file: it cannot be an input

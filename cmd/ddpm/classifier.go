@@ -31,6 +31,9 @@ func runClassifier(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkExtension("--out", *out, ".ddpm"); err != nil {
+		return err
+	}
 	if err := ddpm.CheckOutput("--out", *out); err != nil {
 		return err
 	}

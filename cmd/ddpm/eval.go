@@ -207,7 +207,10 @@ func runEval(args []string) error {
 	}
 	reportPath := filepath.Join(*out, "eval.json")
 	keepEarlierResults(reportPath, &report, tr.Schedule.T)
-	raw, _ := json.MarshalIndent(report, "", "  ")
+	raw, err := json.MarshalIndent(report, "", "  ")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", reportPath, err)
+	}
 	return writeFile(reportPath, append(raw, '\n'))
 }
 
@@ -375,9 +378,17 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cf
 		if err != nil {
 			return nil, err
 		}
+		if !finite(res.Total) {
+			// Saved, it would be a progress file that no later run can read (JSON has no NaN).
+			return nil, fmt.Errorf("the bound of test images %d–%d is %g: the model in %s outputs values that are not finite "+
+				"(its weights, or a diverged training run); nothing was saved", i0, i1, res.Total, tr.Path)
+		}
 		state.Sums.Add(res)
 		state.Seconds += time.Since(batchStart).Seconds()
-		raw, _ := json.Marshal(state)
+		raw, err := json.Marshal(state)
+		if err != nil {
+			return nil, fmt.Errorf("saving the bound's progress: %w", err)
+		}
 		if err := writeFile(statePath, raw); err != nil {
 			return nil, err
 		}
@@ -635,3 +646,6 @@ func scoreSamples(clf *quality.Classifier, clfPath string, mnist *data.MNIST, sa
 	}
 	return o, nil
 }
+
+// finite reports whether x is a number (not NaN, not ±Inf).
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -71,6 +72,15 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%q is not a flag, and nothing after it was read: %s takes only flags (--name value); "+
 			"see ddpm %s -h", fs.Arg(0), fs.Name(), fs.Name())
+	}
+	return nil
+}
+
+// checkExtension refuses an output whose name does not end in ext (in any case): a PNG written over a
+// file named model.ddpm, or a model over x.png, destroys a file of another kind without a word.
+func checkExtension(flagName, path, ext string) error {
+	if !strings.EqualFold(filepath.Ext(path), ext) {
+		return fmt.Errorf("%s %q: this output is written as a %s file; give a name ending in %s", flagName, path, strings.TrimPrefix(ext, "."), ext)
 	}
 	return nil
 }

@@ -42,6 +42,9 @@ func runInterpolate(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkExtension("--out", *out, ".png"); err != nil {
+		return err
+	}
 	if err := ddpm.CheckOutput("--out", *out, tr.Path); err != nil {
 		return err
 	}

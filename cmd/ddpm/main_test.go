@@ -260,3 +260,38 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// An output is refused before any work when its name is of another kind (a PNG written over a model
+// file, or a model over x.png), when the figure would replace the samples, or when its folder cannot
+// be written (issue 32's second probe: each was found only after sampling or training, or not at all).
+func TestOutputsOfAnotherKindOrPlaceAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "copy.ddpm")
+	raw, err := os.ReadFile("../../models/mnist-ema.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(model, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	same := filepath.Join(dir, "same.png")
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		flag string
+	}{
+		{runInterpolate, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", model}, "--out"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "s.png"), "--progressive", model}, "--progressive"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", same, "--progressive", same}, "--progressive"},
+		{runClassifier, []string{"--out", filepath.Join(dir, "clf.png")}, "--out"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "missing", "s.png")}, "--out"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", "/proc/self/s.png"}, "--out"},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.flag) {
+			t.Errorf("%v: error %v, want a refusal naming %s", c.args, err, c.flag)
+		}
+	}
+	if after, _ := os.ReadFile(model); string(after) != string(raw) {
+		t.Errorf("the model copy was changed")
+	}
+}

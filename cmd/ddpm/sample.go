@@ -69,6 +69,12 @@ func runSample(args []string) error {
 		return err
 	}
 	if *progressive != "" {
+		if err := checkExtension("--progressive", *progressive, ".png"); err != nil {
+			return err
+		}
+		if filepath.Clean(*progressive) == filepath.Clean(*out) {
+			return fmt.Errorf("--progressive %s is also --out: the figure would replace the samples", *progressive)
+		}
 		if err := ddpm.CheckOutput("--progressive", *progressive, tr.Path, *out); err != nil {
 			return err
 		}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+// A model whose weights are NaN gives a bound that is not a number: eval says so, and saves no
+// progress file (JSON cannot hold NaN: it wrote 0 bytes, and every later run failed on the empty
+// file; issue 32's second probe).
+func TestEvalRefusesAModelThatOutputsNaN(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.New()
+	var spec ddpm.RunSpec
+	step, err := ddpm.LoadCheckpoint("../../models/mnist-ema.ddpm", ctx, &spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range ctx.IterVariables() {
+		value := tensors.FromShape(v.Shape())
+		tensors.MustMutableFlatData[float32](value, func(flat []float32) {
+			for i := range flat {
+				flat[i] = float32(math.NaN())
+			}
+		})
+		if err := v.SetValue(value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	model := filepath.Join(dir, "nan.ddpm")
+	if err := ddpm.WriteCheckpoint(model, ctx, step, &spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	args := []string{"--ckpt", model, "--nll", "2", "--nll-batch", "2", "--fid", "0", "--steps", "10", "--work", work, "--out", filepath.Join(dir, "out")}
+	for run := range 2 { // the second run meets what the first left
+		if err := runEval(args); err == nil || !strings.Contains(err.Error(), "not finite") {
+			t.Errorf("run %d: error %v, want one saying the model's outputs are not finite", run+1, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(work, "nll-progress.json")); err == nil {
+		t.Errorf("a progress file was saved")
+	}
+}
