@@ -13,11 +13,11 @@ import (
 	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
-// runClassifier trains the MNIST classifier whose features the classifier-FID compares.
 // maxClassifierEpochs bounds --epochs, far above what the classifier needs (3), so that counting its
 // steps cannot overflow.
 const maxClassifierEpochs = 10000
 
+// runClassifier trains the MNIST classifier whose features the classifier-FID compares.
 func runClassifier(args []string) error {
 	fs := flag.NewFlagSet("classifier", flag.ContinueOnError)
 	out := fs.String("out", "models/mnist-classifier.ddpm", "output checkpoint")

@@ -35,9 +35,6 @@ func checkRegularFile(flagName, path string) error {
 	return f.Close()
 }
 
-// loadDataset reads --dataset from --data (a folder; MNIST defaults to the GoMNIST module). With
-// labelled, it also reads the class labels (a folder then holds one subfolder per class), or says
-// that the data set has none.
 // loadMNIST is data.LoadMNIST with the flag that names its folder in its errors.
 func loadMNIST(dir string) (*data.MNIST, error) {
 	m, err := data.LoadMNIST(dir)
@@ -56,6 +53,9 @@ func loadTrained(path string) (*ddpm.Trained, error) {
 	return tr, nil
 }
 
+// loadDataset reads --dataset from --data (a folder; MNIST defaults to the GoMNIST module). With
+// labelled, it also reads the class labels (a folder then holds one subfolder per class), or says
+// that the data set has none.
 func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, seed uint64) (*loadedData, error) {
 	images := func(im *data.Images) *loadedData {
 		return &loadedData{Name: name, Values: im.Scaled(0, im.N), Dims: []int{im.Height, im.Width, im.Channels}}

@@ -83,9 +83,11 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range at {
-		if err := tr.Schedule.CheckStep(t); err != nil && *progressive != "" {
-			return fmt.Errorf("--progressive-t: %w", err)
+	if *progressive != "" {
+		for _, t := range at {
+			if err := tr.Schedule.CheckStep(t); err != nil {
+				return fmt.Errorf("--progressive-t: %w", err)
+			}
 		}
 	}
 	if *cols > *n {

@@ -50,10 +50,7 @@ type batchFlag struct {
 // setDevices puts --devices into cfg (0: the backend's default, ddpm.DefaultDevices) and checks that
 // each batch splits evenly over them; errors name the flag.
 func (f *samplerFlags) setDevices(backend backends.Backend, cfg *ddpm.SamplerConfig, batches ...batchFlag) error {
-	if *f.devices < 0 {
-		return fmt.Errorf("--devices %d: the number of devices must be >= 0 (0: the backend's default)", *f.devices)
-	}
-	cfg.Devices = *f.devices
+	cfg.Devices = *f.devices // its sign was checked by build, before any work
 	if cfg.Devices == 0 {
 		cfg.Devices = ddpm.DefaultDevices(backend)
 	}
