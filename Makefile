@@ -1,8 +1,11 @@
 # The project's commands. `make course` and `make test` set up whatever is missing first.
 #   make setup   .venv (Jupyter, XLA CPU PJRT plugin), bin/ (gonb, goimports, gopls), the GoNB kernel
-#   make test    go vet, go test on the XLA CPU backend, every notebook executed headless, the kernel
-#                started through jupyter_client, and docs/ opened offline in headless Chromium
-#   make course  every notebook executed and rendered into docs/ (HTML, figures embedded)
+#   make test    go vet, go test on the XLA CPU backend, every notebook executed headless and its
+#                mutants (skipped when every input is unchanged since they passed; FRESH=1 runs them),
+#                the kernel started through jupyter_client, and docs/ opened offline in headless
+#                Chromium; the time of each part at the end (scripts/run_tests.py)
+#   make course  every notebook executed and rendered into docs/ (HTML, figures embedded), and the
+#                measurement pages docs/*.md rendered beside them
 #   make lab     JupyterLab on notebooks/ with the project's GoNB kernel (as root too; no news fetched)
 #   make bench   the training and denoising steps of two U-Nets: images/s and compile time
 #   make bench-torch  the same side by side with the PyTorch twin (bench/), in its own .venv-torch
@@ -20,33 +23,24 @@ setup:
 	@bash scripts/setup.sh
 
 test: setup
-	go vet ./...
-	$(MAKE) --no-print-directory gotest notebooks kernel pages
+	$(PY) scripts/run_tests.py
 
+# The same parts one by one (scripts/run_tests.py names them all).
 gotest:
-	go test -count=1 -timeout 30m ./...
+	$(PY) scripts/run_tests.py gotest
 
-# No number typed into a notebook's prose that the code computes (the rule's own self-test first); every
-# notebook executed; then every check's mutant (notebooks/mutants.json: the mistake it names, put into its
-# cell) must fail on that check.
 notebooks:
-	$(PY) scripts/check_prose.py --self-test
-	$(PY) scripts/check_prose.py
-	$(PY) scripts/notebooks.py check
-	$(PY) scripts/check_mutants.py
+	$(PY) scripts/run_tests.py prose prose-notebooks skip-key notebooks mutants
 
-# The GoNB kernel started as JupyterLab starts it (jupyter_client), running a cell that imports ddpm;
-# then `make lab`'s server started as this user, a notebook opened through its REST API.
 kernel:
-	$(PY) scripts/check_kernel.py
-	$(PY) scripts/check_lab.py
+	$(PY) scripts/run_tests.py kernel lab
 
-# Every page of docs/ opened offline in headless Chromium: figures loaded, math rendered.
 pages:
-	$(PY) scripts/check_pages.py
+	$(PY) scripts/run_tests.py page-sources pages
 
 course: setup
 	$(PY) scripts/notebooks.py render
+	$(PY) scripts/pages.py render
 
 lab: setup
 	@bash scripts/lab.sh

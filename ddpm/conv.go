@@ -20,7 +20,7 @@ import (
 // packs dy's C' values per patch, and the result comes out flipped in space, which a Reverse undoes.
 // Alone, that about halves ∂W of 16→8, 24→8 and 48→16 channels at 28×28, while for C' ≥ C it is
 // slower than GoMLX's (16→16: 1.2–1.5×), hence the condition (BenchmarkConvolutions, directions dW
-// and dW-swapped); in the whole training step it saves 0–4% (BenchmarkKernelGrad, README).
+// and dW-swapped); in the whole training step it saves 0–4% (BenchmarkKernelGrad, docs/speed.md).
 func convolve(x, kernel *Node, stride int) *Node {
 	k := kernel.Shape().Dim(0)
 	if x.Rank() != 4 || kernel.Rank() != 4 || kernel.Shape().Dim(1) != k || k%2 != 1 || kernel.Shape().Dim(2) != x.Shape().Dim(3) {

@@ -52,7 +52,7 @@ func NewShardedDataset(backend backends.Backend, ds *ArrayDataset, numDevices in
 
 // DefaultDevices is how many devices training uses unless told: every device of an accelerator
 // backend (a GPU plugin exposes each GPU as one), and 1 on the XLA CPU plugin, whose devices
-// (4 here) share the same cores, so that splitting a batch over them only adds work (README,
+// (4 here) share the same cores, so that splitting a batch over them only adds work (docs/devices.md,
 // "Several devices": 0.85× on 2 and 0.77× on 4 for the MNIST training step).
 func DefaultDevices(backend backends.Backend) int {
 	if strings.Contains(strings.ToLower(backend.Description()), "cpu") {

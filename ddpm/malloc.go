@@ -16,7 +16,7 @@ import (
 // that large with fresh mmap calls, so every step faults in and zeroes every 4 KiB page again: a
 // profile of the MNIST training step (perf, 2 cores) spent 18% of its time in the kernel's page-fault
 // handler. With huge pages that falls to a few percent and the step is 10–40% faster (noisy
-// measurements side by side; see README). glibc reads GLIBC_TUNABLES only when a process starts, so
+// measurements side by side; see docs/speed.md). glibc reads GLIBC_TUNABLES only when a process starts, so
 // it must be in the environment before the program runs: the Makefile and the GoNB kernel set it,
 // and the command line and this package's tests re-execute themselves with it (ReexecWithMallocTunables).
 const MallocTunables = "glibc.malloc.hugetlb=1"

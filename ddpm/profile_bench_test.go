@@ -18,7 +18,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
 
-// The profile of the MNIST training step that README's speed section quotes: where the time goes by
+// The profile of the MNIST training step that docs/speed.md quotes: where the time goes by
 // phase (BenchmarkTrainStepSplit), by block type (BenchmarkParts) and, for the convolutions that
 // dominate it, by direction and shape (BenchmarkConvolutions). Each reports ms per call, the first
 // (compiling) call excluded.

@@ -43,7 +43,7 @@ func PaperCIFAR10Config() UNetConfig {
 // (models/mnist-ema.ddpm): the paper's architecture scaled down to three levels (28, 14, 7) of 16, 32
 // and 32 channels, with attention at 7×7 and 4 GroupNorm groups (4 and 8 channels per group, as the
 // paper's 32 groups of 128 and 256 channels). 280,177 parameters. It was chosen by sample quality per
-// training minute on two CPU cores against MNISTSmallConfig (README, "Quality per training minute"):
+// training minute on two CPU cores against MNISTSmallConfig (docs/models.md, "Quality per training minute"):
 // the wider network is better at every budget measured. Dropout is off: its random numbers cost
 // 15–35% of a step on XLA CPU, and no candidate with dropout was measured.
 func MNISTConfig() UNetConfig {

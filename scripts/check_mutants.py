@@ -16,6 +16,9 @@ which must pass. A mutant with "In" puts its mistake into that declaration cell 
 cell calls) instead of the check cell. A replacement whose text is not in the cell exactly once is an
 error, so editing a notebook cannot silently turn a mutant into a no-op.
 
+A notebook whose every input (its mutants included) is unchanged since its mutants last all failed is not
+run again (scripts/passed.py; FRESH=1 runs it).
+
     check_mutants.py [-k TEXT] [NOTEBOOK ...]     (default: every notebook; -k: only the mutants whose
                                                  claim contains TEXT)
 """
@@ -23,10 +26,12 @@ import copy
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import nbformat
-from notebooks import BUILD, NOTEBOOKS, ROOT, cell_failure, run_cells  # scripts/, beside this file
+import passed  # scripts/, beside this file
+from notebooks import BUILD, NOTEBOOKS, ROOT, cell_failure, execute, run_cells
 
 MUTANTS = NOTEBOOKS / "mutants.json"
 MUTANT_ENV = "COURSE_MUTANT"  # course.MutantEnv
@@ -102,8 +107,13 @@ def check(path, mutants, everything):
     """Returns what is wrong with path's mutants (a list of strings). everything: all of the notebook's
     mutants, which share out its ✓ lines."""
     executed = BUILD / path.name
-    if not executed.exists():
-        return [f"{executed.relative_to(ROOT)} is missing: run scripts/notebooks.py check first"]
+    key_file = BUILD / (path.stem + ".key")
+    current = key_file.exists() and executed.exists() and key_file.read_text() == passed.key(path)
+    if not current:  # notebooks.py check found it unchanged since it passed, or ran it on other inputs
+        print(f"  {path.name}: executing it first, for the ✓ lines each cell prints", flush=True)
+        _, _, failures = execute(path)
+        if failures:
+            return failures
     as_run = {c.get("id"): stdout_lines(c) for c in nbformat.read(executed, as_version=4).cells if c.cell_type == "code"}
     nb, slots = mutant_notebook(path, mutants)
     log_path = BUILD / "mutants" / (path.stem + ".kernel.log")
@@ -150,12 +160,20 @@ def main():
         mutants = [m for m in everything if only in m["Claim"]]
         if not mutants:
             continue
-        print(f"mutating {path.relative_to(ROOT)} ...", flush=True)
-        try:
-            problems += check(path, mutants, everything)
-        except ValueError as e:
-            problems.append(str(e))
         total += len(mutants)
+        key = passed.key(path, mutants=everything)
+        if not only and (entry := passed.passed(path, "mutants", key)):
+            print(passed.skipped(path, "mutants", entry), flush=True)
+            continue
+        print(f"mutating {path.relative_to(ROOT)} ...", flush=True)
+        start = time.monotonic()
+        try:
+            found = check(path, mutants, everything)
+        except ValueError as e:
+            found = [str(e)]
+        problems += found
+        if not found and not only:
+            passed.record(path, "mutants", key, time.monotonic() - start)
     unknown = sorted(set(registry) - {p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")})
     problems += [f"{MUTANTS.name}: no notebook {name}" for name in unknown]
     if problems:

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Executes the course notebooks headless with the GoNB kernel and renders them.
 
-    notebooks.py check  [NOTEBOOK ...]   execute; fail on any cell error or failed check
+    notebooks.py check  [NOTEBOOK ...]   execute; fail on any cell error or failed check (a notebook whose
+                                         every input is unchanged since it passed is not run again:
+                                         scripts/passed.py; FRESH=1 runs it)
     notebooks.py render [NOTEBOOK ...]   execute, then write docs/<name>.html and docs/index.html
     notebooks.py index                   rewrite docs/index.html only (run times from docs/course.json)
 
@@ -21,7 +23,9 @@ import time
 from pathlib import Path
 
 import nbformat
-from check_pages import external_references  # scripts/, beside this file
+import pages  # scripts/, beside this file
+import passed
+from check_pages import external_references
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert.filters.markdown_mistune import markdown2html_mistune  # keeps $…$ TeX for MathJax
@@ -105,6 +109,12 @@ def execute(path):
                 failures.append(f"{path.name}, cell {i + 1}:\n  " + "\n  ".join(cell.source.splitlines()[:6])
                                 + f"\n  -> {why}\n  (kernel log: {log_path.relative_to(ROOT)})")
     nbformat.write(nb, BUILD / path.name)
+    # What it ran on (scripts/passed.py), so that check_mutants.py uses this copy only for the same inputs.
+    key_file = BUILD / (path.stem + ".key")
+    if failures:
+        key_file.unlink(missing_ok=True)
+    else:
+        key_file.write_text(passed.key(path))
     return nb, elapsed, failures
 
 
@@ -178,6 +188,10 @@ def render_index(entries):
         f'<li><a href="{html.escape(stem)}.html">{html.escape(m["title"])}</a>'
         f'{markdown2html_mistune(m["summary"])}<p class="meta">Runs in {m["seconds"]:.0f} s on 2 CPU cores.</p></li>'
         for stem, m in meta.items())
+    # The measurement and reference pages (scripts/pages.py), each with its conclusion.
+    reference = "\n".join(
+        f'<li><a href="{html.escape(p.stem)}.html">{html.escape(title)}</a>{markdown2html_mistune(conclusion)}</li>'
+        for p in pages.sources() for title, conclusion in [pages.title_and_conclusion(p.read_text(encoding="utf-8"))])
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Denoising Diffusion Probabilistic Models in Go: the course</title>
 {MATHJAX_CONFIG}<script src="{MATHJAX_URL}" id="MathJax-script"></script>
@@ -187,9 +201,16 @@ li{{margin-bottom:1.2em}} .meta{{color:#666;font-size:90%;margin:0}} p{{margin:.
 <p>A course that walks through Ho, Jain and Abbeel (2020) as executable GoNB notebooks, built on the
 <code>ddpm</code> Go package and GoMLX (XLA). Each page is a notebook executed end to end, with its
 figures embedded: it reads offline.</p>
+<h2>The course</h2>
 <ol>
 {items}
-</ol></body></html>
+</ol>
+<h2>Measurements and reference</h2>
+<p>What the library and the command line do, how well and how fast, each page opening with its current
+conclusion and the command that reproduces it.</p>
+<ul>
+{reference}
+</ul></body></html>
 """
     write_atomic(DOCS / "index.html", page)
 
@@ -210,6 +231,10 @@ def main():
     if args.mode == "render":
         install_mathjax()
     for path in paths:
+        key = passed.key(path)
+        if args.mode == "check" and (entry := passed.passed(path, "executed", key)):
+            print(passed.skipped(path, "executed", entry), flush=True)
+            continue
         print(f"executing {path.relative_to(ROOT)} ...", flush=True)
         try:
             nb, elapsed, failures = execute(path)
@@ -221,6 +246,8 @@ def main():
             continue
         print(f"  {path.name}: {elapsed:.1f} s, {'FAILED' if failures else 'ok'}", flush=True)
         all_failures.extend(failures)
+        if not failures:
+            passed.record(path, "executed", key, elapsed)
         if args.mode == "render" and not failures:
             render(nb, path)
             title, summary = title_and_summary(nb)

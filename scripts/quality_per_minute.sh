@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 N=${N:-1000}
 STEPS=${STEPS:-100}
 OUT=${OUT:-runs/quality}
-# The defaults are the measurements in README (ch 16 is now the command line's default U-Net).
+# The defaults are the measurements of docs/models.md (ch 16 is now the command line's default U-Net).
 CANDIDATES=${CANDIDATES:-"ch8|--ch 8 --groups 2|2000 4000 8000 16000
 ch16|--ch 16 --groups 4|1000 2000 4000 6000 8000 12000 16000 20000 24000 28000 32000 36000 40000"}
 mkdir -p "$OUT" build

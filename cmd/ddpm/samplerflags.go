@@ -109,7 +109,7 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 			return nil, cfg, fmt.Errorf("--steps: %w", err)
 		}
 		// On few steps σ² = β'_k (each β' carrying many original steps of noise) leaves visible noise
-		// and a much worse FID than β̃'_k (README, "Fewer steps"): posterior is the default there.
+		// and a much worse FID than β̃'_k (docs/commands.md, "Fewer steps"): posterior is the default there.
 		if !isSet(f.fs, "variance") && cfg.Variance != ddpm.VarianceLearned {
 			cfg.Variance = ddpm.VariancePosterior
 		}
@@ -168,7 +168,7 @@ func describeSampler(sched *ddpm.Schedule, cfg ddpm.SamplerConfig) string {
 // defaultGuidance is --guidance's default: the smallest weight of the measured sweep at which the
 // shipped conditional MNIST model draws every digit asked for at least 95% of the time (98.8% overall,
 // at a classifier-FID of 8.8 against 3.9 unguided; w = 0.25 reaches 97.6% overall but 93.5% for the
-// 9s). README, "Class-conditional models".
+// 9s). docs/guidance.md.
 const defaultGuidance = 0.5
 
 // resolveVariance makes learned variances the default of --variance for a model that has them, and
