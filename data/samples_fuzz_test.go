@@ -34,7 +34,7 @@ func zipOf(members map[string][]byte) []byte {
 
 // The samples readers never panic, hang or allocate what a header claims beyond the file: each input
 // is read as .npy and, inside an archive, as .npz; a result must be a whole number of 2×3 images in
-// [−1, 1]. Seeds: valid files and the malformed ones issue 32 found (a header cut off, header lengths
+// [−1, 1]. Seeds: valid files (keys in any order, big-endian, labels of any width) and the malformed ones issue 32 found (a header cut off, header lengths
 // of 65 535 and 0xFFFFFFF0 in a tiny file, 10^12 images claimed, an archive member that is text).
 func FuzzLoadSamples(f *testing.F) {
 	valid := npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2, 3), }", []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255})
@@ -47,6 +47,9 @@ func FuzzLoadSamples(f *testing.F) {
 	f.Add(npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2, 3), }", []byte{1, 2}))    // short body
 	f.Add(npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2, 3, }", nil))              // bad dictionary
 	f.Add(zipOf(map[string][]byte{"a.txt": []byte("hello")}))
+	f.Add(npyBytes("{'shape': (1, 2, 3), 'descr': '>f4', 'fortran_order': False}", make([]byte, 24))) // keys reordered, big-endian
+	f.Add(npyBytes(`{"descr": "|u1", "fortran_order": False, "shape": (2L, 2L, 3L), }`, make([]byte, 12)))  // Python 2's sizes
+	f.Add(zipOf(map[string][]byte{"arr_0.npy": valid, "arr_1.npy": npyBytes("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", make([]byte, 8))}))
 	f.Add(zipOf(map[string][]byte{"arr_0.npy": valid, "arr_1.npy": npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", make([]byte, 16))}))
 	dir := f.TempDir()
 	npy, npz := filepath.Join(dir, "f.npy"), filepath.Join(dir, "f.npz")
@@ -64,7 +67,7 @@ func FuzzLoadSamples(f *testing.F) {
 					t.Fatalf("%s: value %g outside [−1, 1]", path, v)
 				}
 			}
-			LoadSampleLabels(path, n) //nolint:errcheck // must not panic
+			LoadSampleLabels(path, n, 10) //nolint:errcheck // must not panic
 		}
 		if err := os.WriteFile(npy, content, 0o644); err != nil {
 			t.Fatal(err)

@@ -150,7 +150,7 @@ func TestEncodeSamplesRoundTrip(t *testing.T) {
 		if err != nil || m != n || !slices.Equal(got, want) {
 			t.Errorf("%s: read back %v (%d samples, %v), want %v", path, got, m, err, want)
 		}
-		gotLabels, err := LoadSampleLabels(path, n)
+		gotLabels, err := LoadSampleLabels(path, n, 10)
 		if err != nil || !slices.Equal(gotLabels, c.labels) {
 			t.Errorf("%s: labels %v %v, want %v", path, gotLabels, err, c.labels)
 		}

@@ -21,12 +21,16 @@ const (
 	EnvPlugin = "DDPM_PJRT_PLUGIN"
 )
 
-// SetupCommand is the command that installs the project's XLA CPU plugin; errors point to it.
+// SetupCommand is the command that installs the XLA CPU plugin inside a clone of the project (with
+// the notebooks' Python). Errors name it there, and UserSetupCommand elsewhere: see SetupHint.
 const SetupCommand = "make setup"
 
-// pluginGlob is where `make setup` installs the OpenXLA CPU PJRT plugin (PyPI package
-// xla-cpu-pjrt), relative to the project's root.
-var pluginGlob = filepath.Join(".venv", "lib", "python3*", "site-packages", "xla_plugins", "xla_cpu_pjrt", "xla_cpu_pjrt.so")
+// venvPluginGlob is where pip installs the OpenXLA CPU PJRT plugin (PyPI package xla-cpu-pjrt) in a
+// Python virtual environment, relative to the environment's folder.
+var venvPluginGlob = filepath.Join("lib", "python3*", "site-packages", "xla_plugins", "xla_cpu_pjrt", "xla_cpu_pjrt.so")
+
+// pluginGlob is where `make setup` installs the plugin, relative to the project's root.
+var pluginGlob = filepath.Join(".venv", venvPluginGlob)
 
 // BackendChoice is the backend configuration that NewBackend uses and where it came from.
 type BackendChoice struct {
@@ -42,9 +46,35 @@ type BackendChoice struct {
 //  2. $DDPM_PJRT_PLUGIN when set (a plugin file for the XLA backend);
 //  3. the plugin that `make setup` installed in the project's .venv, searched from the current
 //     directory upwards and from this package's source directory upwards;
-//  4. GoMLX's XLA backend with its "cpu" plugin, searched in $PJRT_PLUGIN_LIBRARY_PATH and the
-//     standard places. GoMLX's auto-install (a download from GitHub) is always turned off.
+//  4. the plugin that `ddpm setup` installed in the user's cache folder (UserVenvDir), used only
+//     once that setup has finished (its stamp file names the pinned PluginVersion);
+//  5. GoMLX's XLA backend with its "cpu" plugin, searched in $PJRT_PLUGIN_LIBRARY_PATH and the
+//     standard places. GoMLX's auto-install (a download from GitHub) is always turned off. Its
+//     Source, and NewBackend's error when it fails, name the one command that installs a plugin
+//     (SetupHint): `make setup` inside a clone of the project, `ddpm setup` elsewhere.
 func ChooseBackend() (BackendChoice, error) {
+	return chooseBackend(defaultPlaces())
+}
+
+// pluginPlaces is where chooseBackend looks for plugins; tests replace them with folders of fakes.
+type pluginPlaces struct {
+	wd      string // the working directory: searched upwards for a project .venv, and for a clone
+	source  string // this package's source folder (empty when unknown): searched upwards too
+	userDir string // UserDir (empty when the user has no cache folder)
+}
+
+func defaultPlaces() pluginPlaces {
+	var p pluginPlaces
+	p.wd, _ = os.Getwd()
+	// A binary built with -trimpath knows its source only as a module path, not a folder on disk.
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		p.source = filepath.Dir(file)
+	}
+	p.userDir, _ = UserDir()
+	return p
+}
+
+func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 	if cfg := os.Getenv(EnvBackend); cfg != "" {
 		return BackendChoice{Config: cfg, Source: "$" + EnvBackend}, nil
 	}
@@ -58,10 +88,17 @@ func ChooseBackend() (BackendChoice, error) {
 		}
 		return BackendChoice{Config: xlaConfig(abs), Source: "$" + EnvPlugin}, nil
 	}
-	if p, ok := findProjectPlugin(); ok {
+	if p, ok := findProjectPlugin(places.wd, places.source); ok {
 		return BackendChoice{Config: xlaConfig(p), Source: "project plugin installed by `" + SetupCommand + "`"}, nil
 	}
-	return BackendChoice{Config: "xla:cpu", Source: "GoMLX's default plugin search (no project plugin found: run `" + SetupCommand + "`)"}, nil
+	if places.userDir != "" {
+		venv := filepath.Join(places.userDir, userVenv)
+		if p, ok := userPlugin(venv); ok {
+			return BackendChoice{Config: xlaConfig(p), Source: "plugin installed by `" + UserSetupCommand + "` in " + venv}, nil
+		}
+	}
+	return BackendChoice{Config: "xla:cpu", Source: "GoMLX's default plugin search (neither a project .venv nor the user's cache " +
+		"holds a plugin: run `" + setupHint(places.wd) + "`)"}, nil
 }
 
 // xlaConfig is the backend configuration for a PJRT plugin given by path. CPU plugins share host
@@ -99,12 +136,12 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 	xla.EnableAutoInstall(false)
 	defer func() { // GoMLX panics on an unknown backend name.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("backend %q (from %s): %v; run `%s` to install the XLA CPU plugin", choice.Config, choice.Source, r, SetupCommand)
+			err = fmt.Errorf("backend %q (from %s): %v; run `%s` to install the XLA CPU plugin", choice.Config, choice.Source, r, SetupHint())
 		}
 	}()
 	b, err = backends.NewWithConfig(choice.Config)
 	if err != nil {
-		return nil, fmt.Errorf("backend %q (from %s) could not be loaded: %w; run `%s` to install the XLA CPU plugin", choice.Config, choice.Source, err, SetupCommand)
+		return nil, fmt.Errorf("backend %q (from %s) could not be loaded: %w; run `%s` to install the XLA CPU plugin", choice.Config, choice.Source, err, SetupHint())
 	}
 	return b, nil
 }
@@ -112,20 +149,14 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 // findProjectPlugin looks for the plugin installed by `make setup`, from the working directory
 // upwards (a checkout of this project, or a notebook inside it), then from this source file's
 // directory upwards (a program built from the checkout but run elsewhere).
-func findProjectPlugin() (string, bool) {
-	var starts []string
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	if _, file, _, ok := runtime.Caller(0); ok {
-		starts = append(starts, filepath.Dir(file))
-	}
+func findProjectPlugin(starts ...string) (string, bool) {
 	for _, dir := range starts {
+		if dir == "" {
+			continue
+		}
 		for {
-			matches, _ := filepath.Glob(filepath.Join(dir, pluginGlob))
-			if len(matches) > 0 {
-				sort.Strings(matches)
-				return matches[len(matches)-1], true
+			if p, ok := newestMatch(filepath.Join(dir, pluginGlob)); ok {
+				return p, true
 			}
 			parent := filepath.Dir(dir)
 			if parent == dir {
@@ -135,4 +166,14 @@ func findProjectPlugin() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// newestMatch is the last file matching glob in name order, if any (a venv holds one python3.x).
+func newestMatch(glob string) (string, bool) {
+	matches, _ := filepath.Glob(glob)
+	if len(matches) == 0 {
+		return "", false
+	}
+	sort.Strings(matches)
+	return matches[len(matches)-1], true
 }

@@ -38,6 +38,9 @@ func checkRegularFile(flagName, path string) error {
 // loadMNIST is data.LoadMNIST with the flag that names its folder in its errors.
 func loadMNIST(dir string) (*data.MNIST, error) {
 	m, err := data.LoadMNIST(dir)
+	if err != nil && dir == "" { // the GoMNIST module, found through the go command
+		return nil, fmt.Errorf("%w; or give --data, a folder with them", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("--data %q: %w", dir, err)
 	}

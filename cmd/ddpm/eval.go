@@ -100,10 +100,14 @@ func runEval(args []string) error {
 		return err
 	}
 	if *samplesPath != "" {
-		return evalSamples(fs, *samplesPath, *clfPath, *dataDir, *seed, *out)
+		return evalSamples(fs, *samplesPath, *dataDir, *seed, *out)
 	}
 	if *nllN < 0 || *fidN < 0 || (*nllN == 0 && *fidN == 0) {
 		return fmt.Errorf("--nll %d --fid %d: nothing to evaluate", *nllN, *fidN)
+	}
+	var err error
+	if *ckpt, err = shippedModel(fs, "ckpt"); err != nil {
+		return err
 	}
 	tr, err := loadTrained(*ckpt)
 	if err != nil {
@@ -148,6 +152,9 @@ func runEval(args []string) error {
 		return err
 	}
 	if *fidN > 0 {
+		if *clfPath, err = shippedModel(fs, "classifier"); err != nil {
+			return err
+		}
 		if err := checkRegularFile("--classifier", *clfPath); err != nil {
 			return err
 		}
@@ -222,7 +229,7 @@ type samplesReport struct {
 }
 
 // evalSamples scores samples made by any tool with the same classifier metrics as a model's.
-func evalSamples(fs *flag.FlagSet, path, clfPath, dataDir string, seed uint64, out string) error {
+func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string) error {
 	mnist, err := loadMNIST(dataDir)
 	if err != nil {
 		return err
@@ -236,16 +243,15 @@ func evalSamples(fs *flag.FlagSet, path, clfPath, dataDir string, seed uint64, o
 	}
 	// Labels beside the images (an .npz of improved-diffusion's layout, as ddpm sample writes for a
 	// class-conditional model): how often each sample is the digit it was asked for.
-	requested, err := data.LoadSampleLabels(path, n)
+	requested, err := data.LoadSampleLabels(path, n, 10) // MNIST's digits
 	if err != nil {
 		return fmt.Errorf("--samples: %w", err)
 	}
-	for i, c := range requested {
-		if c < 0 || c > 9 {
-			return fmt.Errorf("--samples %s:arr_1: label %d of sample %d is not one of MNIST's digits 0..9", path, c, i)
-		}
-	}
 	sum, err := fileSHA256(path)
+	if err != nil {
+		return err
+	}
+	clfPath, err := shippedModel(fs, "classifier")
 	if err != nil {
 		return err
 	}

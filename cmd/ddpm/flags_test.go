@@ -81,7 +81,12 @@ func TestHostileFlagValues(t *testing.T) {
 			outputs:  []string{"out"}},
 		{command: "export", run: runExport, base: []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", out("e.ddpm")},
 			outputs: []string{"out"}},
+		// No flags: the default python3 is looked for only when a plugin is to be installed; an explicit
+		// --python is looked for at once. The user's cache is a folder of the test's (checked below).
+		{command: "setup", run: runSetup},
 	}
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
 	defer func(saved func(*flag.FlagSet) error) { flagsChecked = saved }(flagsChecked)
 	var captured *flag.FlagSet
 	flagsChecked = func(fs *flag.FlagSet) error { captured = fs; return errFlagsAccepted }
@@ -132,6 +137,9 @@ func TestHostileFlagValues(t *testing.T) {
 				}
 			}
 		}
+	}
+	if wrote := listFiles(t, cache); len(wrote) > 0 {
+		t.Errorf("the commands wrote into the user's cache (ddpm setup's folder): %v", wrote)
 	}
 	t.Logf("%d hostile values tried on %d flags in %s", total, len(flags), time.Since(start).Round(time.Millisecond))
 }

@@ -38,6 +38,10 @@ func runInterpolate(args []string) error {
 	); err != nil {
 		return err
 	}
+	var err error
+	if *ckpt, err = shippedModel(fs, "ckpt"); err != nil {
+		return err
+	}
 	tr, err := loadTrained(*ckpt)
 	if err != nil {
 		return err

@@ -292,7 +292,7 @@ func brief(r evalReport) string {
 // requested"), and no flag's placeholder is taken from backquoted text in its usage (eval's
 // -classifier showed "ddpm classifier" as its value name).
 func TestHelpExitsZero(t *testing.T) {
-	for _, command := range []string{"train", "sample", "eval", "interpolate", "classifier", "export", "info"} {
+	for _, command := range []string{"train", "sample", "eval", "interpolate", "classifier", "export", "info", "setup"} {
 		out, err := ddpmCommand(command, "--help").CombinedOutput()
 		if err != nil {
 			t.Errorf("ddpm %s --help: %v\n%s", command, err, out)

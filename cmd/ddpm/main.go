@@ -7,6 +7,10 @@
 //	ddpm classifier   train the MNIST classifier that the classifier-FID uses
 //	ddpm export       write the EMA weights of a checkpoint as a small weights-only file
 //	ddpm info         which backend (XLA PJRT plugin) runs the graphs, and where it was found
+//	ddpm setup        install the XLA CPU plugin and the shipped models in the user's cache folder
+//
+// Installed with `go install github.com/learn-ddpm/ddpm-go/cmd/ddpm@latest`, the binary has no plugin
+// to run on: `ddpm setup` installs one (with Python's venv and pip) and the models, once.
 package main
 
 import (
@@ -28,6 +32,8 @@ commands:
   classifier   train the MNIST classifier whose features the classifier-FID compares
   export       write the EMA weights of a checkpoint as a small weights-only file
   info         print the backend (XLA PJRT plugin) that runs the graphs and where it was found
+  setup        install the XLA CPU plugin and the shipped models in the user's cache folder
+               (outside a clone of the project; run it once after go install)
 `
 
 func main() {
@@ -54,6 +60,8 @@ func main() {
 		err = runExport(args)
 	case "info":
 		err = runInfo(args)
+	case "setup":
+		err = runSetup(args)
 	case "help", "-h", "-help", "--help":
 		fmt.Print(usage)
 		return

@@ -253,6 +253,8 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 		{runInterpolate, []string{"oops"}},
 		{runClassifier, []string{"oops"}},
 		{runInfo, []string{"oops"}},
+		{runSetup, []string{"oops"}},
+		{runSetup, []string{"--python", "python3", "oops"}},
 	} {
 		err := c.run(c.args)
 		if err == nil || !strings.Contains(err.Error(), "not a flag") {

@@ -47,6 +47,9 @@ func runSample(args []string) error {
 	if ext != ".png" && ext != ".npy" && ext != ".npz" {
 		return fmt.Errorf("--out %q: want a .png, or %s", *out, data.SampleArrayFormats)
 	}
+	if err := checkDefaultCheckpoint(fs); err != nil {
+		return err
+	}
 	tr, err := loadTrained(*ckpt)
 	if err != nil {
 		return err

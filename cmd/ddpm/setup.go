@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
+	"github.com/learn-ddpm/ddpm-go/models"
+)
+
+// runSetup installs what a binary from `go install` lacks, in the user's cache folder (ddpm.UserDir):
+// the shipped models, and the XLA CPU plugin (PyPI's xla-cpu-pjrt at the pinned ddpm.PluginVersion)
+// in a Python virtual environment, where ChooseBackend finds it. Run again, it only says where they are.
+func runSetup(args []string) error {
+	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
+	python := fs.String("python", "python3", "Python 3 interpreter that makes the virtual environment: a name in $PATH or a path")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	// An explicit interpreter is checked now; the default only when a plugin is to be installed, so
+	// that a finished setup needs no Python.
+	if isSet(fs, "python") {
+		if _, err := findPython(*python); err != nil {
+			return err
+		}
+	}
+	dir, err := ddpm.UserDir()
+	if err != nil {
+		return err
+	}
+	if err := flagsChecked(fs); err != nil {
+		return err
+	}
+	lock, err := ddpm.LockDir(dir, "ddpm setup's folder") // two setups at once would build one venv twice
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+
+	modelsDir, _ := ddpm.UserModelsDir()
+	written, err := installModels(modelsDir)
+	if err != nil {
+		return err
+	}
+	if len(written) == 0 {
+		fmt.Printf("models: %s (already there: %s)\n", modelsDir, strings.Join(models.Names(), ", "))
+	} else {
+		fmt.Printf("models: %s (written now: %s)\n", modelsDir, strings.Join(written, ", "))
+	}
+	if plugin, ok := ddpm.UserPlugin(); ok {
+		fmt.Printf("plugin: %s (%s %s, already installed)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
+	} else {
+		venv, _ := ddpm.UserVenvDir()
+		if plugin, err = installPlugin(venv, *python); err != nil {
+			return err
+		}
+		fmt.Printf("plugin: %s (%s %s, installed now)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
+	}
+	fmt.Printf("next:   ddpm sample --ckpt %s --n 16 --out samples.png\n", shellQuote(filepath.Join(modelsDir, "mnist-ema.ddpm")))
+	fmt.Printf("        (ddpm info shows the plugin in use; eval and interpolate find these models by default)\n")
+	return nil
+}
+
+// installModels writes each shipped model into dir whole (ddpm.WriteFileAtomic), unless the file
+// there already holds its bytes, and returns the names written.
+func installModels(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("models folder: %w", err)
+	}
+	var written []string
+	for _, name := range models.Names() {
+		want, err := models.Read(name)
+		if err != nil {
+			return written, err
+		}
+		path := filepath.Join(dir, name)
+		if f, err := safefile.Open(path); err == nil {
+			have, err := io.ReadAll(f)
+			f.Close()
+			if err == nil && bytes.Equal(have, want) {
+				continue
+			}
+		}
+		if err := ddpm.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(want); return err }); err != nil {
+			return written, err
+		}
+		written = append(written, name)
+	}
+	return written, nil
+}
+
+// installPlugin makes the virtual environment venv with python and pip-installs the pinned plugin
+// into it, then stamps it finished (ddpm.WriteSetupStamp). A venv without the stamp, from a setup
+// that was interrupted or failed, is removed first: it is never trusted, nor built upon.
+func installPlugin(venv, python string) (string, error) {
+	if !(runtime.GOOS == "linux" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64")) {
+		return "", fmt.Errorf("%s %s is built for Linux on x86-64 and arm64 only, not %s/%s: set $%s to a PJRT plugin file, "+
+			"or $%s=go (GoMLX's pure-Go backend, much slower)", ddpm.PluginPackage, ddpm.PluginVersion, runtime.GOOS, runtime.GOARCH, ddpm.EnvPlugin, ddpm.EnvBackend)
+	}
+	exe, err := findPython(python)
+	if err != nil {
+		return "", err
+	}
+	if err := checkPython(python, exe); err != nil {
+		return "", err
+	}
+	if _, err := os.Lstat(venv); err == nil {
+		fmt.Printf("plugin: removing %s: an earlier setup left it unfinished, or for another version\n", venv)
+		if err := os.RemoveAll(venv); err != nil {
+			return "", fmt.Errorf("removing the unfinished %s: %w", venv, err)
+		}
+	}
+	fmt.Printf("plugin: making the virtual environment %s with %s\n", venv, exe)
+	if out, err := exec.Command(exe, "-m", "venv", venv).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("`%s -m venv %s` failed (%v):\n%s%s", exe, venv, err, lastLines(out, 20), venvHint(out))
+	}
+	pin := ddpm.PluginPackage + "==" + ddpm.PluginVersion
+	fmt.Printf("plugin: pip install %s (a download of some 60 MB)\n", pin)
+	var out bytes.Buffer
+	pip := exec.Command(filepath.Join(venv, "bin", "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", pin)
+	pip.Stdout = io.MultiWriter(os.Stdout, &out)
+	pip.Stderr = io.MultiWriter(os.Stderr, &out)
+	if err := pip.Run(); err != nil {
+		return "", fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s\n(the unfinished %s is not used; run `%s` again once the cause is fixed)",
+			pin, venv, err, lastLines(out.Bytes(), 20), venv, ddpm.UserSetupCommand)
+	}
+	plugin, ok := ddpm.VenvPlugin(venv)
+	if !ok {
+		return "", fmt.Errorf("pip installed %s in %s but left no plugin file xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so in its site-packages", pin, venv)
+	}
+	if err := ddpm.WriteSetupStamp(venv); err != nil {
+		return "", err
+	}
+	return plugin, nil
+}
+
+// findPython is the interpreter's file: python as a path, or looked up in $PATH.
+func findPython(python string) (string, error) {
+	if python == "" {
+		return "", fmt.Errorf(`--python "": name a Python 3 interpreter, e.g. python3`)
+	}
+	exe, err := exec.LookPath(python)
+	if err != nil {
+		return "", fmt.Errorf("--python %s: not found (%v): %s needs Python 3 with its venv module; install it "+
+			"(Debian and Ubuntu: apt install python3 python3-venv), or name one with --python", shellQuote(python), err, ddpm.UserSetupCommand)
+	}
+	return exe, nil
+}
+
+// pythonCheck exits with a message when the interpreter cannot make a virtual environment with pip:
+// Python 2 or older than 3.8, or the venv and ensurepip modules missing (Debian's python3 comes
+// without them, in the python3-venv package).
+const pythonCheck = `import sys
+if sys.version_info < (3, 8):
+    sys.exit("Python %d.%d: too old, need Python 3.8 or newer" % sys.version_info[:2])
+try:
+    import venv, ensurepip
+except ImportError as e:
+    sys.exit("missing module: %s" % e)
+`
+
+func checkPython(python, exe string) error {
+	out, err := exec.Command(exe, "-c", pythonCheck).CombinedOutput()
+	if err == nil {
+		return nil
+	}
+	msg := strings.TrimSpace(string(lastLines(out, 5)))
+	if strings.Contains(msg, "missing module") {
+		return fmt.Errorf("--python %s (%s): the venv module is missing (%s): on Debian and Ubuntu install python3-venv "+
+			"(apt install python3-venv), elsewhere use a Python 3 with venv and ensurepip, named with --python", shellQuote(python), exe, msg)
+	}
+	return fmt.Errorf("--python %s (%s) cannot make a virtual environment: %s (%v)", shellQuote(python), exe, msg, err)
+}
+
+// venvHint adds the package to install when `python -m venv` failed for want of ensurepip (Debian).
+func venvHint(out []byte) string {
+	if bytes.Contains(out, []byte("ensurepip")) {
+		return "\nthe venv module is incomplete: on Debian and Ubuntu install python3-venv (apt install python3-venv)"
+	}
+	return ""
+}
+
+// lastLines is the last n lines of out, for an error message.
+func lastLines(out []byte, n int) []byte {
+	lines := bytes.Split(bytes.TrimRight(out, "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return bytes.Join(lines, []byte("\n"))
+}
+
+// shellQuote is s as a shell word, so that a printed command can be pasted whatever the path.
+func shellQuote(s string) string {
+	if s != "" && regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`).MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

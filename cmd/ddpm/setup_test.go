@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/models"
+)
+
+// The issue's user: `go install …/cmd/ddpm@latest`, then ddpm run anywhere. The binary is built as
+// `go install` builds it, knowing nothing of this checkout (-trimpath: without it, ChooseBackend's
+// search from its source folder finds the checkout's .venv), and run from a folder outside the
+// repository with a fresh $HOME and none of the variables that choose a plugin. The real pip cache
+// is kept (PIP_CACHE_DIR), so that the 65 MB wheel is downloaded once, not on every run.
+func TestSetupOutsideAClone(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the XLA CPU plugin on PyPI is built for Linux only")
+	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Fatalf("python3 is needed (ddpm setup makes a virtual environment with it): %v", err)
+	}
+	tmp, home, work := t.TempDir(), t.TempDir(), t.TempDir()
+	bin := filepath.Join(tmp, "ddpm")
+	start := time.Now()
+	if out, err := exec.Command("go", "build", "-trimpath", "-o", bin, "./").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	env := outsideEnv(t, home)
+	run := func(args ...string) (string, error, time.Duration) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Dir, cmd.Env = work, env
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		took := time.Since(start)
+		t.Logf("ddpm %s: %v in %s", strings.Join(args, " "), err, took.Round(time.Millisecond))
+		return string(out), err, took
+	}
+	cache := filepath.Join(home, ".cache", "ddpm-go")
+	model := filepath.Join(cache, "models", "mnist-ema.ddpm")
+	venv := filepath.Join(cache, "venv")
+
+	// (a) Before setup: the first command a user tries, and sampling a model, say `ddpm setup`.
+	out, err, _ := run("sample")
+	if err == nil || !strings.Contains(out, "ddpm setup") || !strings.Contains(out, model) {
+		t.Errorf("ddpm sample before setup: %v, want an error naming `ddpm setup` and %s:\n%s", err, model, out)
+	}
+	repoModel, _ := filepath.Abs("../../models/mnist-ema.ddpm")
+	out, err, _ = run("sample", "--ckpt", repoModel, "--n", "2", "--steps", "10", "--out", "x.png")
+	if err == nil || !strings.Contains(out, "run `ddpm setup`") || strings.Contains(out, "make setup") {
+		t.Fatalf("ddpm sample without a plugin: %v, want an error naming `ddpm setup` alone:\n%s", err, out)
+	}
+
+	// (b) Setup installs the plugin and the models, and says what to run next.
+	out, err, _ = run("setup")
+	if err != nil {
+		t.Fatalf("ddpm setup: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "installed now") || !strings.Contains(out, "next:   ddpm sample --ckpt "+model+" --n 16 --out samples.png") {
+		t.Errorf("ddpm setup printed no plugin installed now, or not the next command:\n%s", out)
+	}
+	stamp := filepath.Join(venv, ddpm.SetupStamp)
+	if _, err := os.Stat(stamp); err != nil {
+		t.Errorf("no stamp after setup: %v", err)
+	}
+
+	// (c) info names the plugin in the user's cache.
+	out, err, _ = run("info")
+	if err != nil || !strings.Contains(out, "installed by `ddpm setup` in "+venv) || !strings.Contains(out, "config:    xla:"+venv) {
+		t.Errorf("ddpm info after setup: %v, want the plugin of %s:\n%s", err, venv, out)
+	}
+
+	// (d) The next command works.
+	if out, err, _ := run("sample", "--ckpt", model, "--n", "2", "--steps", "10", "--out", "x.png"); err != nil {
+		t.Errorf("ddpm sample after setup: %v\n%s", err, out)
+	} else {
+		checkPNG(t, filepath.Join(work, "x.png"))
+	}
+	// A default that names models/… finds the cache's copy; MNIST comes from the Go module cache.
+	if out, err, _ := run("interpolate", "--pairs", "1", "--lambdas", "2", "--t", "10", "--out", "i.png"); err != nil {
+		t.Errorf("ddpm interpolate with the default --ckpt, outside a clone: %v\n%s", err, out)
+	} else {
+		checkPNG(t, filepath.Join(work, "i.png"))
+	}
+
+	// (e) A second setup finds everything in place and changes nothing.
+	before := modTimes(t, stamp, filepath.Join(venv, "pyvenv.cfg"), model)
+	out, err, took := run("setup")
+	if err != nil || !strings.Contains(out, "already installed") || !strings.Contains(out, "already there") {
+		t.Errorf("second ddpm setup: %v, want it to find the plugin and models in place:\n%s", err, out)
+	}
+	if after := modTimes(t, stamp, filepath.Join(venv, "pyvenv.cfg"), model); !slices.Equal(before, after) {
+		t.Errorf("second ddpm setup rewrote the stamp, the venv or a model (modification times %v, then %v)", before, after)
+	}
+	if took > 10*time.Second {
+		t.Errorf("second ddpm setup took %s, want a quick no-op", took)
+	}
+}
+
+// outsideEnv is this process's environment for a user whose $HOME is home: no variable that chooses a
+// plugin or the cache folder, with the Go and pip settings of the real user kept (the go command finds
+// the GoMNIST module in the real module cache, pip its cached wheel).
+func outsideEnv(t *testing.T, home string) []string {
+	t.Helper()
+	raw, err := exec.Command("go", "env", "-json", "GOPATH", "GOMODCACHE", "GOCACHE", "GOENV").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	var goEnv map[string]string
+	if err := json.Unmarshal(raw, &goEnv); err != nil {
+		t.Fatal(err)
+	}
+	pipCache := os.Getenv("PIP_CACHE_DIR")
+	if pipCache == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pipCache = filepath.Join(cache, "pip") // pip's default on Linux
+	}
+	drop := []string{"HOME", "XDG_CACHE_HOME", ddpm.EnvBackend, ddpm.EnvPlugin, "PJRT_PLUGIN_LIBRARY_PATH", "DDPM_MNIST_DIR",
+		"PIP_CACHE_DIR", "GOPATH", "GOMODCACHE", "GOCACHE", "GOENV", envRunMain}
+	var env []string
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); !slices.Contains(drop, name) {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME="+home, "PIP_CACHE_DIR="+pipCache)
+	for name, value := range goEnv {
+		env = append(env, name+"="+value)
+	}
+	return env
+}
+
+// modTimes are the files' modification times.
+func modTimes(t *testing.T, paths ...string) []time.Time {
+	t.Helper()
+	times := make([]time.Time, len(paths))
+	for i, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		times[i] = info.ModTime()
+	}
+	return times
+}
+
+// A setup that fails, at any step, leaves nothing that ChooseBackend trusts, and the next one starts
+// the venv afresh; the errors say what is missing. Fake interpreters (shell scripts) play python3:
+// nothing is downloaded.
+func TestSetupFailuresAndRetries(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("setup installs the plugin on Linux only")
+	}
+	cache, fakes := t.TempDir(), t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	venv := filepath.Join(cache, "ddpm-go", "venv")
+	fake := func(name, script string) string {
+		p := filepath.Join(fakes, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	wantError := func(what string, err error, parts ...string) {
+		t.Helper()
+		for _, part := range parts {
+			if err == nil || !strings.Contains(err.Error(), part) {
+				t.Errorf("%s: error %v, want one containing %q", what, err, part)
+			}
+		}
+		if p, ok := ddpm.UserPlugin(); ok {
+			t.Errorf("%s: the plugin %s is trusted after a failed setup", what, p)
+		}
+	}
+
+	// No python3: named, with how to get one; the models are written all the same.
+	path, empty := os.Getenv("PATH"), t.TempDir()
+	t.Setenv("PATH", empty)
+	wantError("no python3", runSetup(nil), "--python python3: not found", "python3-venv")
+	t.Setenv("PATH", path) // the fakes below are shell scripts
+	modelsDir := filepath.Join(cache, "ddpm-go", "models")
+	for _, name := range models.Names() {
+		want, _ := models.Read(name)
+		if got, err := os.ReadFile(filepath.Join(modelsDir, name)); err != nil || string(got) != string(want) {
+			t.Errorf("model %s not written to %s (%v)", name, modelsDir, err)
+		}
+	}
+
+	// Debian's python3 without python3-venv.
+	debian := fake("debian-python3", `echo "missing module: No module named 'ensurepip'" >&2; exit 1`)
+	wantError("no venv module", runSetup([]string{"--python", debian}), "--python", "the venv module is missing", "apt install python3-venv")
+
+	// pip fails (no network, no wheel for this platform): its output is in the error.
+	venvMaker := `[ "$1" = -c ] && exit 0
+mkdir -p "$3/bin" && printf '#!/bin/sh\n%s\n' "$FAKE_PIP" > "$3/bin/python" && chmod +x "$3/bin/python"
+`
+	t.Setenv("FAKE_PIP", `echo "ERROR: No matching distribution found for xla-cpu-pjrt==0.0.1" >&2; exit 1`)
+	failing := fake("python3-pip-fails", venvMaker)
+	wantError("pip fails", runSetup([]string{"--python", failing}), "pip install xla-cpu-pjrt==0.0.1", "No matching distribution found")
+
+	// Interrupted after pip, before the stamp: the plugin file is there, and not trusted.
+	soDir := filepath.Join(venv, "lib", "python3.11", "site-packages", "xla_plugins", "xla_cpu_pjrt")
+	if err := os.MkdirAll(soDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(soDir, "xla_cpu_pjrt.so"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	leftover := filepath.Join(venv, "left-by-the-interrupted-setup")
+	if err := os.WriteFile(leftover, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantError("interrupted before the stamp", nil)
+
+	// The next setup replaces the unfinished venv rather than building on it, and stamps it.
+	t.Setenv("FAKE_PIP", `d=$(dirname "$0")/../lib/python3.11/site-packages/xla_plugins/xla_cpu_pjrt; mkdir -p "$d" && : > "$d/xla_cpu_pjrt.so"`)
+	working := fake("python3-works", venvMaker)
+	if err := runSetup([]string{"--python", working}); err != nil {
+		t.Fatalf("setup with a working python: %v", err)
+	}
+	if p, ok := ddpm.UserPlugin(); !ok || !strings.HasPrefix(p, venv) {
+		t.Errorf("after setup: UserPlugin() = %q, %v; want the plugin in %s", p, ok, venv)
+	}
+	if _, err := os.Stat(leftover); err == nil {
+		t.Errorf("setup built on the unfinished venv (%s is still there)", leftover)
+	}
+	// Once finished, setup needs no Python at all.
+	t.Setenv("PATH", empty)
+	if err := runSetup(nil); err != nil {
+		t.Errorf("second setup, python3 not in $PATH: %v", err)
+	}
+}
+
+// A default that names a shipped model (models/…) is read from the working directory when it is
+// there, else from the copy in the user's cache; an explicit value is never redirected; with neither,
+// the error names both files and `ddpm setup`.
+func TestSetupModelsServeTheDefaults(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Chdir(t.TempDir())
+	cached := filepath.Join(cache, "ddpm-go", "models", "mnist-ema.ddpm")
+	resolve := func(args ...string) (string, error) {
+		fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+		fs.String("ckpt", "models/mnist-ema.ddpm", "")
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return shippedModel(fs, "ckpt")
+	}
+	if _, err := resolve(); err == nil || !strings.Contains(err.Error(), "models/mnist-ema.ddpm") ||
+		!strings.Contains(err.Error(), cached) || !strings.Contains(err.Error(), "ddpm setup") || !strings.Contains(err.Error(), "--ckpt") {
+		t.Errorf("neither file: error %v, want one naming --ckpt, both files and `ddpm setup`", err)
+	}
+	// The commands say so before any work.
+	if err := runInterpolate(nil); err == nil || !strings.Contains(err.Error(), cached) {
+		t.Errorf("interpolate with neither file: error %v, want one naming %s", err, cached)
+	}
+	if _, err := installModels(filepath.Dir(cached)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := resolve(); got != cached || err != nil {
+		t.Errorf("only the cache's copy: %q, %v; want %s", got, err, cached)
+	}
+	if got, _ := resolve("--ckpt", "models/mnist-ema.ddpm"); got != "models/mnist-ema.ddpm" {
+		t.Errorf("explicit --ckpt models/mnist-ema.ddpm: redirected to %q", got)
+	}
+	if err := os.MkdirAll("models", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("models/mnist-ema.ddpm", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := resolve(); got != "models/mnist-ema.ddpm" {
+		t.Errorf("the default in the working directory: %q, want it read there", got)
+	}
+	// And the classifier's default, through eval (stopped where its flags are all checked).
+	defer func(saved func(*flag.FlagSet) error) { flagsChecked = saved }(flagsChecked)
+	var clf string
+	flagsChecked = func(fs *flag.FlagSet) error { clf = fs.Lookup("classifier").Value.String(); return errFlagsAccepted }
+	if err := runEval([]string{"--ckpt", cached, "--nll", "0", "--fid", "10", "--work", "w", "--out", "o"}); err != errFlagsAccepted {
+		t.Fatalf("eval with the classifier in the cache: %v", err)
+	}
+	if want := filepath.Join(cache, "ddpm-go", "models", "mnist-classifier.ddpm"); clf != want {
+		t.Errorf("eval's default --classifier read %q, want the cache's %s", clf, want)
+	}
+}

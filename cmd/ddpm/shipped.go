@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+// shippedModel resolves a flag whose default names a shipped model (models/…, from a clone's root):
+// the default is read where it is when it exists from the working directory, else from the copy that
+// `ddpm setup` wrote into the user's cache (ddpm.UserModelsDir), so that the defaults work outside a
+// clone too. A value given on the command line is never redirected. When neither file exists, the
+// error names both and the command that writes the second.
+func shippedModel(flags *flag.FlagSet, name string) (string, error) {
+	value := flags.Lookup(name).Value.String()
+	if isSet(flags, name) {
+		return value, nil
+	}
+	if _, err := os.Stat(value); !errors.Is(err, fs.ErrNotExist) {
+		return value, nil // there, or unreadable: its reader names the trouble
+	}
+	dir, err := ddpm.UserModelsDir()
+	if err != nil {
+		return "", fmt.Errorf("--%s: the default %s is not in the working directory, and %w", name, value, err)
+	}
+	cached := filepath.Join(dir, filepath.Base(value))
+	if _, err := os.Stat(cached); err == nil {
+		return cached, nil
+	}
+	return "", fmt.Errorf("--%s: the default %s is in neither the working directory nor the user's cache (%s): "+
+		"run `%s` to write the shipped models there, or give --%s", name, value, cached, ddpm.UserSetupCommand, name)
+}
+
+// checkDefaultCheckpoint refuses a default --ckpt folder (where `ddpm train` writes) that does not
+// exist, with the way to a shipped model instead: the first command a new user tries is `ddpm sample`.
+func checkDefaultCheckpoint(flags *flag.FlagSet) error {
+	value := flags.Lookup("ckpt").Value.String()
+	if isSet(flags, "ckpt") {
+		return nil
+	}
+	if _, err := os.Stat(value); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	model := filepath.Join("models", "mnist-ema.ddpm") // in a clone of the project
+	if _, err := os.Stat(model); err != nil {
+		model = "<cache>/ddpm-go/models/mnist-ema.ddpm"
+		if dir, err := ddpm.UserModelsDir(); err == nil {
+			model = filepath.Join(dir, "mnist-ema.ddpm")
+		}
+	}
+	hint := ""
+	if _, err := os.Stat(model); err != nil {
+		hint = fmt.Sprintf(" (run `%s` first to write it there)", ddpm.UserSetupCommand)
+	}
+	return fmt.Errorf("--ckpt %s (the default, where `ddpm train` writes) does not exist: train a model, "+
+		"or use a shipped one: --ckpt %s%s", value, shellQuote(model), hint)
+}

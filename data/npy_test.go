@@ -1,0 +1,136 @@
+package data
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// storedZip is an archive whose members are stored uncompressed, so that a byte of a member can be
+// flipped in place.
+func storedZip(t *testing.T, members map[string][]byte) []byte {
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range members {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(members[name]) //nolint:errcheck
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// The reader takes what NumPy's format allows, not only what NumPy happens to write: the header's keys
+// in any order, double quotes, Python 2's "3L", big-endian data; labels of any integer width.
+func TestNPYReaderAcceptsWhatTheFormatAllows(t *testing.T) {
+	dir := t.TempDir()
+	pixels := []byte{0, 51, 102, 153, 204, 255}
+	want := make([]float32, len(pixels))
+	for i, p := range pixels {
+		want[i] = float32(p)/127.5 - 1
+	}
+	bigEndian := make([]byte, 0, 24)
+	for _, p := range pixels {
+		bigEndian = binary.BigEndian.AppendUint32(bigEndian, math.Float32bits(float32(p)/255))
+	}
+	cases := map[string][]byte{
+		"reordered.npy": npyBytes("{'shape': (1, 2, 3), 'fortran_order': False, 'descr': '|u1'}", pixels),
+		"quotes.npy":    npyBytes(`{"descr": "|u1", "fortran_order": False, "shape": (1L, 2L, 3L), }`, pixels),
+		"big.npy":       npyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1, 2, 3), }", bigEndian),
+	}
+	for name, content := range cases {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, n, err := LoadSamples(path, 2, 3)
+		if err != nil || n != 1 {
+			t.Fatalf("%s: %v (%d images)", name, err, n)
+		}
+		for i := range want {
+			if d := got[i] - want[i]; d > 1e-6 || d < -1e-6 {
+				t.Fatalf("%s: value %d is %g, want %g", name, i, got[i], want[i])
+			}
+		}
+	}
+	images := npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2, 3), }", make([]byte, 18))
+	labelsOf := map[string][]byte{
+		"<i4": binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, 7), 0), 9),
+		"|u1": {7, 0, 9},
+		">i2": {0, 7, 0, 0, 0, 9},
+		"<u8": binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint64(nil, 7), 0), 9),
+	}
+	for descr, body := range labelsOf {
+		path := filepath.Join(dir, "labels.npz")
+		arr1 := npyBytes("{'descr': '"+descr+"', 'fortran_order': False, 'shape': (3,), }", body)
+		if err := os.WriteFile(path, storedZip(t, map[string][]byte{"arr_0.npy": images, "arr_1.npy": arr1}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := LoadSampleLabels(path, 3, 10)
+		if err != nil || !slices.Equal(got, []int{7, 0, 9}) {
+			t.Errorf("labels as %s: %v, %v; want [7 0 9]", descr, got, err)
+		}
+	}
+}
+
+// What the format does not allow, or the project cannot use, is refused with the file and the reason:
+// a corrupt archive member (its CRC-32), data after the array, a header with another key, labels that
+// are not integers or not classes.
+func TestNPYReaderRefusesCorruptOrUnusableFiles(t *testing.T) {
+	dir := t.TempDir()
+	pixels := []byte{0, 51, 102, 153, 204, 255}
+	arr := npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 3), }", pixels)
+	images3 := npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2, 3), }", make([]byte, 18))
+	corrupt := storedZip(t, map[string][]byte{"arr_0.npy": arr})
+	at := bytes.Index(corrupt, arr) + len(arr) - 1 // the member's last pixel, stored as is
+	corrupt[at] ^= 0x40
+	labels := func(descr string, body []byte) []byte {
+		return storedZip(t, map[string][]byte{"arr_0.npy": images3,
+			"arr_1.npy": npyBytes("{'descr': '"+descr+"', 'fortran_order': False, 'shape': (3,), }", body)})
+	}
+	cases := []struct {
+		name    string
+		content []byte
+		labels  bool // the error comes from LoadSampleLabels
+		want    string
+	}{
+		{"corrupt.npz", corrupt, false, "CRC-32"},
+		{"trailing.npy", append(slices.Clone(arr), 1, 2), false, "2 bytes follow"},
+		{"short.npy", arr[:len(arr)-2], false, "ends after 4 of the 6 bytes"},
+		{"extra-key.npy", npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 3), 'x': 'y'}", pixels), false, "keys [descr fortran_order shape x]"},
+		{"float-labels.npz", labels("<f4", make([]byte, 12)), true, `dtype "<f4"`},
+		{"label-12.npz", labels("|u1", []byte{1, 12, 3}), true, "label 1 is 12, want a class in 0..9"},
+		{"label-neg.npz", labels("|i1", []byte{1, 2, 0xff}), true, "label 2 is -1"},
+	}
+	for _, c := range cases {
+		path := filepath.Join(dir, c.name)
+		if err := os.WriteFile(path, c.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if c.labels {
+			_, err = LoadSampleLabels(path, 3, 10)
+		} else {
+			_, _, err = LoadSamples(path, 2, 3)
+		}
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming the file and %q", c.name, err, c.want)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package ddpm
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/mod/modfile"
+)
+
+// What `ddpm setup` installs for a user without a clone of the project (a binary from `go install`):
+// the XLA CPU plugin in a Python virtual environment, and the shipped models, both in UserDir.
+const (
+	// UserSetupCommand installs the plugin and the shipped models into UserDir.
+	UserSetupCommand = "ddpm setup"
+	// PluginPackage is the PyPI package of the OpenXLA CPU PJRT plugin, and PluginVersion its
+	// version: the pin of the project's requirements.txt, which a test keeps equal (a binary
+	// installed with `go install` cannot read that file).
+	PluginPackage = "xla-cpu-pjrt"
+	PluginVersion = "0.0.1"
+	// SetupStamp is written in the virtual environment once the plugin is installed and found:
+	// a folder without it (an interrupted setup) is never used, and the next setup replaces it.
+	SetupStamp = "ddpm-setup.json"
+
+	userDirName = "ddpm-go"
+	userVenv    = "venv"
+	userModels  = "models"
+	modulePath  = "github.com/learn-ddpm/ddpm-go"
+)
+
+// UserDir is the folder `ddpm setup` installs into: ddpm-go in the user's cache folder
+// (os.UserCacheDir: $XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS).
+func UserDir() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache folder for `%s` to install into: %w", UserSetupCommand, err)
+	}
+	return filepath.Join(cache, userDirName), nil
+}
+
+// UserVenvDir is the Python virtual environment that `ddpm setup` installs the plugin into.
+func UserVenvDir() (string, error) {
+	dir, err := UserDir()
+	return filepath.Join(dir, userVenv), err
+}
+
+// UserModelsDir is the folder that `ddpm setup` writes the shipped models into.
+func UserModelsDir() (string, error) {
+	dir, err := UserDir()
+	return filepath.Join(dir, userModels), err
+}
+
+// VenvPlugin is the plugin file that pip installed in the virtual environment venv, if any.
+func VenvPlugin(venv string) (string, bool) {
+	return newestMatch(filepath.Join(venv, venvPluginGlob))
+}
+
+// setupStamp is the content of SetupStamp.
+type setupStamp struct {
+	Package string `json:"package"`
+	Version string `json:"version"`
+}
+
+// WriteSetupStamp marks venv as finished: the plugin at PluginVersion is installed in it. It is
+// written whole (WriteFileAtomic) and only after the plugin file was found.
+func WriteSetupStamp(venv string) error {
+	if _, ok := VenvPlugin(venv); !ok {
+		return fmt.Errorf("no plugin file %s in %s", venvPluginGlob, venv)
+	}
+	raw, err := json.Marshal(setupStamp{Package: PluginPackage, Version: PluginVersion})
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(venv, SetupStamp), func(w io.Writer) error {
+		_, err := w.Write(append(raw, '\n'))
+		return err
+	})
+}
+
+// UserPlugin is the plugin that `ddpm setup` installed in UserVenvDir, when that setup finished.
+func UserPlugin() (string, bool) {
+	venv, err := UserVenvDir()
+	if err != nil {
+		return "", false
+	}
+	return userPlugin(venv)
+}
+
+// userPlugin is venv's plugin when its stamp says the setup finished with this binary's pinned
+// version: a half-made venv, or one of another pin (a binary upgraded since), is not used.
+func userPlugin(venv string) (string, bool) {
+	raw, err := os.ReadFile(filepath.Join(venv, SetupStamp))
+	if err != nil {
+		return "", false
+	}
+	var stamp setupStamp
+	if json.Unmarshal(raw, &stamp) != nil || stamp.Package != PluginPackage || stamp.Version != PluginVersion {
+		return "", false
+	}
+	return VenvPlugin(venv)
+}
+
+// SetupHint is the one command that installs a plugin for whoever reads the message: SetupCommand
+// (`make setup`) inside a clone of this project, UserSetupCommand (`ddpm setup`) elsewhere.
+func SetupHint() string {
+	wd, _ := os.Getwd()
+	return setupHint(wd)
+}
+
+func setupHint(wd string) string {
+	if _, ok := findClone(wd); ok {
+		return SetupCommand
+	}
+	return UserSetupCommand
+}
+
+// findClone is the root of the clone of this project that holds dir (its go.mod declares this
+// module, with the Makefile beside it), searched from dir upwards.
+func findClone(dir string) (string, bool) {
+	for dir != "" {
+		if raw, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && modfile.ModulePath(raw) == modulePath {
+			if _, err := os.Stat(filepath.Join(dir, "Makefile")); err == nil {
+				return dir, true
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "", false
+}

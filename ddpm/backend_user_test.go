@@ -1,0 +1,157 @@
+package ddpm
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// The binary cannot read requirements.txt, so the pin is also a constant: the two must not drift
+// (`make setup` and `ddpm setup` would install different plugins).
+func TestPluginPinMatchesRequirements(t *testing.T) {
+	f, err := os.Open("../requirements.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var pins []string
+	for s := bufio.NewScanner(f); s.Scan(); {
+		name, version, ok := strings.Cut(strings.TrimSpace(s.Text()), "==")
+		if ok && strings.EqualFold(strings.ReplaceAll(name, "_", "-"), PluginPackage) {
+			pins = append(pins, strings.TrimSpace(version))
+		}
+	}
+	if len(pins) != 1 || pins[0] != PluginVersion {
+		t.Errorf("requirements.txt pins %s at %v; ddpm.PluginVersion is %q: make them one version", PluginPackage, pins, PluginVersion)
+	}
+}
+
+// fakePlugin writes an empty plugin file where pip puts it in the virtual environment venv.
+func fakePlugin(t *testing.T, venv string) string {
+	t.Helper()
+	p := filepath.Join(venv, "lib", "python3.11", "site-packages", "xla_plugins", "xla_cpu_pjrt", "xla_cpu_pjrt.so")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fakeClone makes dir look like the root of a clone of this project.
+func fakeClone(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module "+modulePath+"\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Makefile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ChooseBackend's order, on fake plugin files (nothing is loaded): the variables, the project's .venv
+// (from the working directory or the source folder), the user cache's venv once its setup finished
+// with this pin, and last GoMLX's own search with the one command to run.
+func TestChooseBackendOrder(t *testing.T) {
+	t.Setenv(EnvBackend, "")
+	t.Setenv(EnvPlugin, "")
+	clone, outside, user := t.TempDir(), t.TempDir(), t.TempDir()
+	fakeClone(t, clone)
+	wd := filepath.Join(clone, "notebooks", "sub")
+	if err := os.MkdirAll(wd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	venv := filepath.Join(user, userVenv)
+	pick := func(what string, places pluginPlaces) BackendChoice {
+		t.Helper()
+		choice, err := chooseBackend(places)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return choice
+	}
+	wantDefault := func(what string, places pluginPlaces, command, not string) {
+		t.Helper()
+		choice := pick(what, places)
+		if choice.Config != "xla:cpu" || !strings.Contains(choice.Source, "run `"+command+"`") || strings.Contains(choice.Source, not) {
+			t.Errorf("%s: %+v, want GoMLX's search (xla:cpu) saying run `%s`, and not %s", what, choice, command, not)
+		}
+	}
+
+	// Nothing installed: the command for where the user is.
+	wantDefault("nothing, outside a clone", pluginPlaces{wd: outside, userDir: user}, UserSetupCommand, SetupCommand)
+	wantDefault("nothing, inside a clone", pluginPlaces{wd: wd, userDir: user}, SetupCommand, UserSetupCommand)
+
+	// An interrupted setup: the plugin file is there, the stamp is not.
+	userSo := fakePlugin(t, venv)
+	wantDefault("user venv without its stamp", pluginPlaces{wd: outside, userDir: user}, UserSetupCommand, SetupCommand)
+	// A setup made with another pin (the binary was upgraded since).
+	if err := os.WriteFile(filepath.Join(venv, SetupStamp), []byte(`{"package":"xla-cpu-pjrt","version":"0.0.0.dev0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantDefault("user venv stamped with another version", pluginPlaces{wd: outside, userDir: user}, UserSetupCommand, SetupCommand)
+
+	if err := WriteSetupStamp(venv); err != nil {
+		t.Fatal(err)
+	}
+	choice := pick("finished user setup", pluginPlaces{wd: outside, userDir: user})
+	if choice.Config != xlaConfig(userSo) || !strings.Contains(choice.Source, "installed by `ddpm setup`") || !strings.Contains(choice.Source, venv) {
+		t.Errorf("finished user setup: %+v, want %s from the venv installed by `ddpm setup`", choice, userSo)
+	}
+
+	// The project's plugin comes first, found from the working directory or from the source folder.
+	projectSo := fakePlugin(t, filepath.Join(clone, ".venv"))
+	for _, places := range []pluginPlaces{{wd: wd, userDir: user}, {wd: outside, source: filepath.Join(clone, "ddpm"), userDir: user}} {
+		if choice := pick("project and user plugins", places); choice.Config != xlaConfig(projectSo) || !strings.Contains(choice.Source, SetupCommand) {
+			t.Errorf("project and user plugins, %+v: %+v, want the project's %s", places, choice, projectSo)
+		}
+	}
+
+	// The variables come before any of them.
+	named := filepath.Join(outside, "xla_cuda_plugin.so")
+	if err := os.WriteFile(named, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvPlugin, named)
+	if choice := pick("$"+EnvPlugin, pluginPlaces{wd: wd, userDir: user}); choice.Config != "xla:"+named {
+		t.Errorf("$%s set: %+v, want its plugin first", EnvPlugin, choice)
+	}
+	t.Setenv(EnvBackend, "go")
+	if choice := pick("$"+EnvBackend, pluginPlaces{wd: wd, userDir: user}); choice.Config != "go" {
+		t.Errorf("$%s set: %+v, want it first", EnvBackend, choice)
+	}
+}
+
+// Outside a clone, the error of a missing plugin names `ddpm setup` (and not `make setup`, which
+// needs the clone's Makefile); TestMissingPluginIsNotDownloaded checks `make setup` inside one.
+func TestMissingPluginOutsideACloneNamesDdpmSetup(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", t.TempDir())
+	_, err := newBackendWithConfig(BackendChoice{Config: "xla:cpu", Source: "test"})
+	if err == nil || !strings.Contains(err.Error(), "run `"+UserSetupCommand+"`") || strings.Contains(err.Error(), SetupCommand) {
+		t.Errorf("no plugin, outside a clone: error %v, want one naming `%s` alone", err, UserSetupCommand)
+	}
+}
+
+// The user's folder follows os.UserCacheDir: $XDG_CACHE_HOME, else ~/.cache.
+func TestUserDirFollowsTheCacheFolder(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("os.UserCacheDir is ~/Library/Caches on macOS")
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CACHE_HOME", "")
+	if dir, err := UserDir(); err != nil || dir != filepath.Join(home, ".cache", "ddpm-go") {
+		t.Errorf("UserDir() = %q, %v; want ~/.cache/ddpm-go", dir, err)
+	}
+	xdg := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", xdg)
+	if venv, err := UserVenvDir(); err != nil || venv != filepath.Join(xdg, "ddpm-go", "venv") {
+		t.Errorf("UserVenvDir() = %q, %v; want $XDG_CACHE_HOME/ddpm-go/venv", venv, err)
+	}
+}
