@@ -47,8 +47,8 @@ func FuzzLoadSamples(f *testing.F) {
 	f.Add(npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2, 3), }", []byte{1, 2}))    // short body
 	f.Add(npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2, 3, }", nil))              // bad dictionary
 	f.Add(zipOf(map[string][]byte{"a.txt": []byte("hello")}))
-	f.Add(npyBytes("{'shape': (1, 2, 3), 'descr': '>f4', 'fortran_order': False}", make([]byte, 24))) // keys reordered, big-endian
-	f.Add(npyBytes(`{"descr": "|u1", "fortran_order": False, "shape": (2L, 2L, 3L), }`, make([]byte, 12)))  // Python 2's sizes
+	f.Add(npyBytes("{'shape': (1, 2, 3), 'descr': '>f4', 'fortran_order': False}", make([]byte, 24)))      // keys reordered, big-endian
+	f.Add(npyBytes(`{"descr": "|u1", "fortran_order": False, "shape": (2L, 2L, 3L), }`, make([]byte, 12))) // Python 2's sizes
 	f.Add(zipOf(map[string][]byte{"arr_0.npy": valid, "arr_1.npy": npyBytes("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", make([]byte, 8))}))
 	f.Add(zipOf(map[string][]byte{"arr_0.npy": valid, "arr_1.npy": npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", make([]byte, 16))}))
 	dir := f.TempDir()
