@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -109,6 +110,18 @@ func RemoveStaleTemporaries(dir string) error {
 	return nil
 }
 
+// CheckpointStep is the step in a training checkpoint's file name, ckpt-<step>.ddpm; ok is false for
+// any other name (ckpt-abc.ddpm is not a checkpoint).
+func CheckpointStep(name string) (step uint64, ok bool) {
+	digits := strings.TrimSuffix(strings.TrimPrefix(name, checkpointPrefix), checkpointSuffix)
+	if len(digits)+len(checkpointPrefix)+len(checkpointSuffix) != len(name) || digits == "" ||
+		strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	step, err := strconv.ParseUint(digits, 10, 64)
+	return step, err == nil
+}
+
 // ListCheckpoints returns the checkpoint files in dir, oldest first (by step).
 func ListCheckpoints(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
@@ -118,13 +131,27 @@ func ListCheckpoints(dir string) ([]string, error) {
 		}
 		return nil, fmt.Errorf("checkpoint directory %s: %w", dir, err)
 	}
-	var paths []string
+	type found struct {
+		path string
+		step uint64
+	}
+	var all []found
 	for _, e := range entries {
-		if name := e.Name(); strings.HasPrefix(name, checkpointPrefix) && strings.HasSuffix(name, checkpointSuffix) {
-			paths = append(paths, filepath.Join(dir, name))
+		// In the order of their steps: an unpadded ckpt-5.ddpm comes before ckpt-000000020.ddpm.
+		if step, ok := CheckpointStep(e.Name()); ok {
+			all = append(all, found{filepath.Join(dir, e.Name()), step})
 		}
 	}
-	sort.Strings(paths) // zero-padded steps sort in order
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].step != all[j].step {
+			return all[i].step < all[j].step
+		}
+		return all[i].path < all[j].path
+	})
+	paths := make([]string, len(all))
+	for i, f := range all {
+		paths[i] = f.path
+	}
 	return paths, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -197,5 +198,32 @@ func TestCheckpointHeaderRefusesEmptyVariablesAndHostlessDTypes(t *testing.T) {
 	ok := checkpointVar{Scope: "/m", Name: "w", DType: "Float32", Dims: []int{2, 3}, Length: 24}
 	if _, err := ok.shape(); err != nil {
 		t.Errorf("a 2×3 float32 variable: %v", err)
+	}
+}
+
+// The newest checkpoint is the one with the largest step, read from ckpt-<step>.ddpm: not the last name
+// in sorted order (an unpadded ckpt-5.ddpm sorted after ckpt-000000020.ddpm, and ckpt-abc.ddpm after
+// both), and a file merely named like a checkpoint is not one.
+func TestLatestCheckpointIsTheLargestStep(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"ckpt-000000020.ddpm", "ckpt-5.ddpm", "ckpt-abc.ddpm", "ckpt-100.ddpm", "ckpt-.ddpm",
+		"ckpt-7.ddpm.tmp", "model.ddpm", "ckpt-99999999999999999999999.ddpm"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := ListCheckpoints(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range all {
+		names = append(names, filepath.Base(p))
+	}
+	if want := []string{"ckpt-5.ddpm", "ckpt-000000020.ddpm", "ckpt-100.ddpm"}; !slices.Equal(names, want) {
+		t.Errorf("ListCheckpoints: %v, want %v", names, want)
+	}
+	if latest, err := LatestCheckpoint(dir); err != nil || filepath.Base(latest) != "ckpt-100.ddpm" {
+		t.Errorf("LatestCheckpoint: %s, %v; want ckpt-100.ddpm", latest, err)
 	}
 }

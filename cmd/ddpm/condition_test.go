@@ -154,3 +154,32 @@ func gridShape(t *testing.T, path string, side int) (rows, cols int) {
 	b := img.Bounds()
 	return (b.Dy() - gridGap) / (2*side + gridGap), (b.Dx() - gridGap) / (2*side + gridGap)
 }
+
+// A file where the sample grids go (<ckpt>/samples) is refused before training, naming --ckpt and the
+// way out; it failed only at the first grid, after the steps before it (issue 32's second probe).
+func TestTrainRefusesAFileWhereTheGridsGo(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "images")
+	os.MkdirAll(data, 0o755)
+	for i := range 4 {
+		f, err := os.Create(filepath.Join(data, string(rune('a'+i))+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, image.NewGray(image.Rect(0, 0, 8, 8)))
+		f.Close()
+	}
+	ckpt := filepath.Join(dir, "run")
+	os.MkdirAll(ckpt, 0o755)
+	if err := os.WriteFile(filepath.Join(ckpt, "samples"), []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := runTrain([]string{"--ch", "4", "--ch-mult", "1,1", "--attn", "", "--groups", "1", "--batch", "4", "--progress=false",
+		"--dataset", "folder", "--data", data, "--gray", "--steps", "4", "--sample-every", "2", "--ckpt", ckpt})
+	if err == nil || !strings.Contains(err.Error(), "--ckpt") || !strings.Contains(err.Error(), "--sample-every 0") {
+		t.Errorf("train with a file at <ckpt>/samples: error %v, want a refusal naming --ckpt and --sample-every 0", err)
+	}
+	if latest, _ := ddpm.LatestCheckpoint(ckpt); latest != "" {
+		t.Errorf("a checkpoint was written (%s): the refusal came after training", latest)
+	}
+}

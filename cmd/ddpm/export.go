@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -20,6 +21,10 @@ func runExport(args []string) error {
 	}
 	if *out == "" {
 		return fmt.Errorf("--out is required")
+	}
+	if _, ok := ddpm.CheckpointStep(filepath.Base(*out)); ok {
+		return fmt.Errorf("--out %s: a training checkpoint's name (ckpt-<step>.ddpm); `ddpm train` would resume from "+
+			"this weights-only file and fail: choose another name", *out)
 	}
 	path, err := ddpm.ResolveCheckpoint(*ckpt)
 	if err != nil {

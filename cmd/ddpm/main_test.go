@@ -239,6 +239,19 @@ func TestExportRefusesACheckpointWithoutEMA(t *testing.T) {
 	}
 }
 
+// An export named like a training checkpoint (ckpt-<step>.ddpm) is refused before any work: dropped
+// into a run's folder, it was the newest checkpoint that `ddpm train` resumed from, and failed on.
+func TestExportRefusesACheckpointName(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "ckpt-000099999.ddpm")
+	err := runExport([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", out})
+	if err == nil || !strings.Contains(err.Error(), "--out") || !strings.Contains(err.Error(), "training checkpoint's name") {
+		t.Errorf("export --out %s: error %v, want a refusal naming --out and the checkpoint name", out, err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s was written", out)
+	}
+}
+
 // A word that is not a flag stops Go's flag parsing, silently turning every flag after it off;
 // it is refused by name (issue 32's second probe: `train oops --dataset moons` trained MNIST).
 func TestStrayArgumentsAreRefused(t *testing.T) {

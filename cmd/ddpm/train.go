@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -172,6 +173,13 @@ func runTrain(args []string) error {
 	defer lock.Unlock()
 	if _, err := checkResumable(*ckptDir, &spec); err != nil {
 		return err
+	}
+	if *sampleEvery > 0 { // the grids' folder, made now: a file in its place failed only at the first grid
+		grids := filepath.Join(*ckptDir, "samples")
+		if err := os.MkdirAll(grids, 0o755); err != nil {
+			return fmt.Errorf("--ckpt %s: the folder for the sample grids written every --sample-every steps: %w "+
+				"(move it away, or pass --sample-every 0)", *ckptDir, err)
+		}
 	}
 	ds, err := ddpm.NewArrayDataset(d.Name, d.Values, d.Dims, *batch, *seed)
 	if err != nil {
