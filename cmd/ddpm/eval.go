@@ -100,6 +100,11 @@ func runEval(args []string) error {
 		return err
 	}
 	if *samplesPath != "" {
+		if err := unusedFlags(fs, "with --samples, which scores the samples given (made by any tool), not a model",
+			"ckpt", "nll", "nll-batch", "fid", "fid-batch", "work", "variance", "clip", "sampler", "steps", "eta", "churn",
+			"guidance", "devices"); err != nil {
+			return err
+		}
 		return evalSamples(fs, *samplesPath, *dataDir, *seed, *out)
 	}
 	if *nllN < 0 || *fidN < 0 || (*nllN == 0 && *fidN == 0) {
@@ -338,6 +343,28 @@ type boundProgress struct {
 	Seconds float64        `json:"seconds"` // time spent on the images so far, over all runs
 }
 
+// checkBoundProgress checks saved sums before they are used: an edited or foreign progress file must
+// give an error, not a panic or a wrong bound.
+func checkBoundProgress(s ddpm.BoundSums, T, testImages int) error {
+	if s.N == 0 && s.Terms == nil && s.MSE == nil && s.PerImage == nil {
+		return nil
+	}
+	if s.N < 1 || s.N > testImages || len(s.PerImage) != s.N {
+		return fmt.Errorf("it claims %d images with %d per-image bounds (want as many, at most the %d test images)", s.N, len(s.PerImage), testImages)
+	}
+	if len(s.Terms) != T+1 || len(s.MSE) != T+1 {
+		return fmt.Errorf("it holds %d terms and %d distortions, want %d each (t = 0…%d)", len(s.Terms), len(s.MSE), T+1, T)
+	}
+	for _, vs := range [][]float64{{s.Prior}, s.Terms, s.MSE, s.PerImage} {
+		for _, v := range vs {
+			if !finite(v) {
+				return fmt.Errorf("it holds the value %g", v)
+			}
+		}
+	}
+	return nil
+}
+
 func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string) (*nllOut, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("--nll-batch %d: need at least 1", batch)
@@ -365,12 +392,20 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cf
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
+	T := tr.Schedule.T
+	if err := checkBoundProgress(state.Sums, T, mnist.Test.N); err != nil {
+		return nil, fmt.Errorf("%s: %w; remove it (or use another --work) to start the bound afresh", statePath, err)
+	}
+	if state.Sums.N > n {
+		// Its sums cannot be split: reporting them would be a bound on more images than asked for.
+		return nil, fmt.Errorf("--nll %d: %s already holds the bound of the first %d test images; ask for --nll %d (or more, to "+
+			"extend it), or use another --work to evaluate %d afresh", n, statePath, state.Sums.N, state.Sums.N, n)
+	}
 	state.Desc = desc
 	if state.Sums.N > 0 {
 		fmt.Fprintf(os.Stderr, "bound: resuming after %d images (%s)\n", state.Sums.N, statePath)
 	}
 	start := time.Now()
-	T := tr.Schedule.T
 	for i0 := state.Sums.N; i0 < n; i0 += batch {
 		i1 := min(i0+batch, n)
 		batchStart := time.Now()

@@ -125,6 +125,33 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	if after := readProgress(); after.Sums.N != 6 || after.Seconds != before.Seconds {
 		t.Errorf("the copied checkpoint redid the bound: %d images in %v s, before %d in %v s", after.Sums.N, after.Seconds, before.Sums.N, before.Seconds)
 	}
+	// Fewer images than the progress holds is refused with both numbers (it reported the bound of all 6
+	// as if of 2), and an edited progress file is named, not trusted (it could panic).
+	bound := append(base, "--nll-batch", "2", "--fid", "0")
+	if err := runEval(append(bound, "--nll", "2")); err == nil || !strings.Contains(err.Error(), "--nll 2") ||
+		!strings.Contains(err.Error(), "first 6 test images") {
+		t.Errorf("--nll 2 after 6: error %v, want a refusal naming --nll 2 and the 6 images held", err)
+	}
+	progressPath := filepath.Join(work, "nll-progress.json")
+	for _, edit := range []func(p *boundProgress){
+		func(p *boundProgress) { p.Sums.PerImage = p.Sums.PerImage[:3] },
+		func(p *boundProgress) { p.Sums.Terms = p.Sums.Terms[:5] },
+		func(p *boundProgress) { p.Sums.N = -4 },
+	} {
+		p := readProgress()
+		edit(&p)
+		raw, _ := json.Marshal(p)
+		if err := os.WriteFile(progressPath, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := runEval(append(bound, "--nll", "8")); err == nil || !strings.Contains(err.Error(), progressPath) ||
+			!strings.Contains(err.Error(), "start the bound afresh") {
+			t.Errorf("an edited progress file: error %v, want one naming it and how to start afresh", err)
+		}
+		p.Sums = before.Sums // restored for the next edit
+		raw, _ = json.Marshal(p)
+		os.WriteFile(progressPath, raw, 0o644) //nolint:errcheck
+	}
 }
 
 // eval with fewer steps: the bound of a respaced ancestral sampler, the FID of DDIM in its own sample

@@ -41,6 +41,17 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
+// unusedFlags refuses, by name, a flag that was given but does nothing in this run (why says why): a
+// flag silently ignored lets a user believe that a run did what it did not.
+func unusedFlags(fs *flag.FlagSet, why string, names ...string) error {
+	for _, name := range names {
+		if isSet(fs, name) {
+			return fmt.Errorf("--%s has no effect %s", name, why)
+		}
+	}
+	return nil
+}
+
 // flagCheck is one condition on a flag's value, with what the flag needs when it fails.
 type flagCheck struct {
 	ok    bool

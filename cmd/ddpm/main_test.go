@@ -310,3 +310,37 @@ func TestOutputsOfAnotherKindOrPlaceAreRefused(t *testing.T) {
 		t.Errorf("the model copy was changed")
 	}
 }
+
+// A flag that a run would ignore is refused by name before any work (issue 32's second probe: --guidance
+// without --class, eval --samples with a model's flags and train --dataset mnist --resize were silently
+// dropped, so the user believed the run did what it did not).
+func TestIgnoredFlagsAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.png")
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		flag string
+	}{
+		{runTrain, []string{"--dataset", "mnist", "--resize", "14", "--ckpt", dir}, "--resize"},
+		{runTrain, []string{"--dataset", "cifar10", "--gray", "--ckpt", dir}, "--gray"},
+		{runTrain, []string{"--dataset", "mnist", "--toy-n", "100", "--ckpt", dir}, "--toy-n"},
+		{runTrain, []string{"--dataset", "moons", "--ch", "8", "--ckpt", dir}, "--ch"},
+		{runTrain, []string{"--dataset", "moons", "--p-uncond", "0.2", "--ckpt", dir}, "--p-uncond"},
+		{runEval, []string{"--samples", "x.npy", "--nll", "5", "--out", dir}, "--nll"},
+		{runEval, []string{"--samples", "x.npy", "--steps", "50", "--out", dir}, "--steps"},
+		{runSample, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--guidance", "1", "--out", out}, "--guidance"},
+	} {
+		err := c.run(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.flag+" has no effect") {
+			t.Errorf("%v: error %v, want a refusal saying %s has no effect", c.args, err, c.flag)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("refused runs wrote %d file(s) in %s", len(entries), dir)
+	}
+	// The same flags where they apply are accepted (here up to an error that comes later).
+	if err := runSample([]string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--class", "3", "--guidance", "1", "--n", "0", "--out", out}); err == nil || strings.Contains(err.Error(), "has no effect") {
+		t.Errorf("--guidance with --class: error %v, want only the --n refusal", err)
+	}
+}

@@ -65,6 +65,12 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
+	if labels == nil && tr.Spec.NumClasses() > 0 {
+		// Without a class a conditional model draws with ∅ (no class): there is nothing to guide towards.
+		if err := unusedFlags(fs, "without --class: a class-conditional model then draws with no class, unguided", "guidance"); err != nil {
+			return err
+		}
+	}
 	if ext == ".npy" && labels != nil {
 		return fmt.Errorf("--out %s: an .npy file holds one array; write a class-conditional model's samples and their labels to an .npz", *out)
 	}

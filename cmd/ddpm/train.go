@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
@@ -86,6 +88,9 @@ func runTrain(args []string) error {
 		flagCheck{*groups >= 1, "groups", *groups, "GroupNorm needs at least 1 group"},
 		flagCheck{*mlpHidden >= 1, "mlp-hidden", *mlpHidden, "the MLP needs a width of at least 1"},
 	); err != nil {
+		return err
+	}
+	if err := unusedTrainFlags(fs, *dataset); err != nil {
 		return err
 	}
 	if !isSet(fs, "schedule") && *T != ddpm.PaperT {
@@ -332,4 +337,28 @@ func orNone(v string) string {
 		return "(none)"
 	}
 	return v
+}
+
+// unusedTrainFlags refuses flags that the data set would ignore: --resize and --gray apply to a folder of
+// images, --toy-n and --mlp-hidden to the 2-D toy sets, the U-Net's flags to images, --p-uncond to
+// --class-cond.
+func unusedTrainFlags(fs *flag.FlagSet, dataset string) error {
+	toy := slices.Contains(data.Toy2DNames, dataset)
+	if dataset != "folder" {
+		if err := unusedFlags(fs, "with --dataset "+dataset+": only a folder of images is resized or made grey", "resize", "gray"); err != nil {
+			return err
+		}
+	}
+	if !toy {
+		if err := unusedFlags(fs, "with --dataset "+dataset+": it applies to the 2-D toy sets "+strings.Join(data.Toy2DNames, ", "), "toy-n", "mlp-hidden"); err != nil {
+			return err
+		}
+	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+", which an MLP models (the U-Net's flags are for images)",
+		"ch", "ch-mult", "res-blocks", "attn", "dropout", "groups"); err != nil {
+		return err
+	}
+	if !isSet(fs, "class-cond") {
+		return unusedFlags(fs, "without --class-cond", "p-uncond")
+	}
+	return nil
 }
