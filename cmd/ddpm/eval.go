@@ -153,6 +153,8 @@ func runEval(args []string) error {
 		flagCheck{*fidN == 0 || *fidBatch >= 1, "fid-batch", *fidBatch, "need at least 1 sample per batch"},
 		flagCheck{*work != "", "work", `""`, "name the folder for progress"},
 		flagCheck{*out != "", "out", `""`, "name the folder for the report"},
+		flagCheck{*fidN == 0 || *fidN >= tr.Spec.NumClasses(), "fid", *fidN, fmt.Sprintf(
+			"a class-conditional model's samples ask for each of its %d classes in turn, so at least %d are needed", tr.Spec.NumClasses(), tr.Spec.NumClasses())},
 	); err != nil {
 		return err
 	}
@@ -162,6 +164,14 @@ func runEval(args []string) error {
 		}
 		if err := checkRegularFile("--classifier", *clfPath); err != nil {
 			return err
+		}
+		// Its kind, read before any folder is made (loading it needs the backend).
+		var clf quality.ClassifierSpec
+		if _, err := ddpm.ReadCheckpointMeta(*clfPath, &clf); err != nil {
+			return fmt.Errorf("--classifier: %w", err)
+		}
+		if clf.Kind != quality.ClassifierKind {
+			return fmt.Errorf("--classifier %s is not a classifier checkpoint (kind %q, want %q; `ddpm classifier` makes one)", *clfPath, clf.Kind, quality.ClassifierKind)
 		}
 	}
 	if err := flagsChecked(fs); err != nil {

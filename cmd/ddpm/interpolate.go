@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -45,6 +46,9 @@ func runInterpolate(args []string) error {
 	tr, err := loadTrained(*ckpt)
 	if err != nil {
 		return err
+	}
+	if !slices.Equal(tr.Spec.Dims, []int{28, 28, 1}) { // it interpolates MNIST test digits
+		return fmt.Errorf("--ckpt %s models data of shape %v (%s); interpolate mixes MNIST test digits, 28×28×1", tr.Path, tr.Spec.Dims, tr.Spec.Dataset)
 	}
 	if err := checkExtension("--out", *out, ".png"); err != nil {
 		return err

@@ -344,3 +344,78 @@ func TestIgnoredFlagsAreRefused(t *testing.T) {
 		t.Errorf("--guidance with --class: error %v, want only the --n refusal", err)
 	}
 }
+
+// What training cannot resume is refused by name before any step, and a run already at --steps trains
+// nothing (issue 32's third probe: --ema 0 on resume left the EMA that sample and export read frozen,
+// exit 0; an export or a classifier copied in as the newest checkpoint failed inside GoMLX or with a
+// garbled message; --steps below the checkpoint's step reported NaN statistics).
+func TestTrainRefusesWhatItCannotResume(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "moons")
+	train := func(ckpt string, extra ...string) error {
+		return runTrain(append([]string{"--dataset", "moons", "--toy-n", "256", "--T", "50", "--batch", "32", "--ckpt", ckpt,
+			"--progress=false", "--sample-every", "0"}, extra...))
+	}
+	if err := train(run, "--steps", "3"); err != nil {
+		t.Fatal(err)
+	}
+	first := mustLatest(t, run)
+	if err := train(run, "--steps", "5", "--ema", "0"); err == nil || !strings.Contains(err.Error(), "--ema 0") {
+		t.Errorf("resuming with --ema 0: error %v, want a refusal naming --ema 0", err)
+	}
+	if err := train(run, "--steps", "2"); err != nil {
+		t.Errorf("--steps 2 on a run at step 3: %v, want nothing to train and no error", err)
+	}
+	if latest := mustLatest(t, run); latest != first {
+		t.Errorf("--steps at or below the checkpoint's step wrote %s", latest)
+	}
+	exported := filepath.Join(dir, "export.ddpm")
+	if err := runExport([]string{"--ckpt", run, "--out", exported}); err != nil {
+		t.Fatal(err)
+	}
+	clf, err := os.ReadFile("../../models/mnist-classifier.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt3, _ := os.ReadFile(first)
+	exp, _ := os.ReadFile(exported)
+	for _, c := range []struct {
+		name, file string
+		content    []byte
+		want       string
+	}{
+		{"export", "ckpt-000000003.ddpm", exp, "weights only"},
+		{"classifier", "ckpt-000000001.ddpm", clf, "not a checkpoint of `ddpm train`"},
+		{"renamed", "ckpt-000000001.ddpm", ckpt3, "named for step 1 but holds step 3"},
+	} {
+		folder := filepath.Join(dir, c.name)
+		os.MkdirAll(folder, 0o755)
+		if err := os.WriteFile(filepath.Join(folder, c.file), c.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := train(folder, "--steps", "5"); err == nil || !strings.Contains(err.Error(), "--ckpt") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("resuming a folder whose newest file is a %s: error %v, want one naming --ckpt and %q", c.name, err, c.want)
+		}
+	}
+	// interpolate mixes MNIST digits: a 2-D model is refused naming --ckpt and the shapes.
+	if err := runInterpolate([]string{"--ckpt", run, "--out", filepath.Join(dir, "i.png")}); err == nil ||
+		!strings.Contains(err.Error(), "--ckpt") || !strings.Contains(err.Error(), "28×28×1") {
+		t.Errorf("interpolate with a 2-D model: error %v", err)
+	}
+	// eval refuses its own flags before it makes --work or --out.
+	work, out := filepath.Join(dir, "work"), filepath.Join(dir, "out")
+	for _, args := range [][]string{
+		{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--nll", "0", "--fid", "4"},
+		{"--classifier", "../../models/mnist-ema.ddpm", "--nll", "0", "--fid", "2"},
+	} {
+		if err := runEval(append(args, "--work", work, "--out", out)); err == nil {
+			t.Errorf("eval %v: no error", args)
+		}
+		for _, d := range []string{work, out} {
+			if _, err := os.Stat(d); err == nil {
+				t.Errorf("eval %v made %s before refusing", args, d)
+				os.RemoveAll(d)
+			}
+		}
+	}
+}

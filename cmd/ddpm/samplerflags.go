@@ -133,9 +133,13 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 		return nil, cfg, fmt.Errorf("--churn %g: S_churn must be finite and >= 0 (0: deterministic)", cfg.Churn)
 	}
 	if *f.steps != "" {
+		most := tr.Schedule.T // DPM-Solver++ steps between distinct time steps: at most T−1
+		if *f.method == ddpm.SolverDPMPP2M {
+			most = tr.Schedule.T - 1
+		}
 		k, err := strconv.Atoi(strings.TrimSpace(*f.steps))
-		if err != nil || k < 1 || k > tr.Schedule.T {
-			return nil, cfg, fmt.Errorf("--steps %q: --sampler %s takes a number of steps K in 1..%d (it chooses its own noise levels)", *f.steps, *f.method, tr.Schedule.T)
+		if err != nil || k < 1 || k > most {
+			return nil, cfg, fmt.Errorf("--steps %q: --sampler %s takes a number of steps K in 1..%d (it chooses its own noise levels)", *f.steps, *f.method, most)
 		}
 		cfg.Steps = k
 	}

@@ -174,6 +174,9 @@ func checkPython(python, exe string) error {
 		return nil
 	}
 	msg := strings.TrimSpace(string(lastLines(out, 5)))
+	if msg == "" {
+		msg = "it printed nothing"
+	}
 	if strings.Contains(msg, "missing module") {
 		return fmt.Errorf("--python %s (%s): the venv module is missing (%s): on Debian and Ubuntu install python3-venv "+
 			"(apt install python3-venv), elsewhere use a Python 3 with venv and ensurepip, named with --python", shellQuote(python), exe, msg)

@@ -144,9 +144,13 @@ func runTrain(args []string) error {
 	}
 	// Read only, before the lock, so that a flag at odds with the folder is refused before anything
 	// is written; checked again under the lock.
-	resuming, err := checkResumable(*ckptDir, &spec)
+	resumeStep, resuming, err := checkResumable(*ckptDir, &spec, false)
 	if err != nil {
 		return err
+	}
+	if resuming && resumeStep >= int64(*steps) {
+		fmt.Printf("--ckpt %s is at step %d already, --steps %d: nothing to train (raise --steps to train on)\n", *ckptDir, resumeStep, *steps)
+		return nil
 	}
 	if !resuming && sched.AlphaBar[sched.T] > ddpm.MaxPriorAlphaBar {
 		return fmt.Errorf("--schedule %s --T %d: ᾱ_T = %.3g, so x_T keeps √ᾱ_T = %.2f of the data and is far from the N(0, I) that "+
@@ -176,7 +180,7 @@ func runTrain(args []string) error {
 		return err
 	}
 	defer lock.Unlock()
-	if _, err := checkResumable(*ckptDir, &spec); err != nil {
+	if _, _, err := checkResumable(*ckptDir, &spec, true); err != nil {
 		return err
 	}
 	if *sampleEvery > 0 { // the grids' folder, made now: a file in its place failed only at the first grid
@@ -247,25 +251,35 @@ func runTrain(args []string) error {
 
 // checkResumable refuses to resume a checkpoint folder written for another model, data set or
 // schedule, naming every setting that differs with both values; it warns when the recipe (batch,
-// seed, optimizer, label dropout) differs, as the run then goes on with the new one. It reports whether the folder
-// holds a checkpoint to resume from.
-func checkResumable(dir string, spec *ddpm.RunSpec) (resuming bool, err error) {
+// seed, optimizer, label dropout) differs, as the run then goes on with the new one. It returns the step
+// of the checkpoint to resume from, if the folder holds one; with report, it says so (and warns).
+func checkResumable(dir string, spec *ddpm.RunSpec, report bool) (step int64, resuming bool, err error) {
 	latest, err := ddpm.LatestCheckpoint(dir)
 	if err != nil || latest == "" {
-		return false, err
+		return 0, false, err
 	}
 	var saved ddpm.RunSpec
-	step, err := ddpm.ReadCheckpointMeta(latest, &saved)
+	step, err = ddpm.ReadCheckpointMeta(latest, &saved)
 	if err != nil {
-		return false, err
+		return 0, false, err
+	}
+	if err := checkTrainingCheckpoint(latest, step, saved); err != nil {
+		return 0, false, fmt.Errorf("--ckpt %s: %w; move it away, or use another folder to start afresh", dir, err)
 	}
 	savedFields, err := flatJSON(saved)
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	newFields, err := flatJSON(*spec)
 	if err != nil {
-		return false, err
+		return 0, false, err
+	}
+	// The EMA cannot be turned off or on in the middle of a run: off, its average would stay that of the
+	// checkpoint, which sample and export read, while the weights train on (issue 32's third probe).
+	if was, now := savedFields["optimizer.EMADecay"], newFields["optimizer.EMADecay"]; was != now && (was == "0" || now == "0") {
+		return 0, false, fmt.Errorf("--ema %s: the checkpoint in %s was trained with an EMA decay of %s; resuming with the EMA "+
+			"turned off or on would leave the average that sample and export read stale: resume with --ema %s, or start afresh "+
+			"in another folder", now, dir, was, was)
 	}
 	var model, recipe []string
 	for _, key := range sortedUnion(savedFields, newFields) {
@@ -281,15 +295,40 @@ func checkResumable(dir string, spec *ddpm.RunSpec) (resuming bool, err error) {
 		}
 	}
 	if len(model) > 0 {
-		return false, fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s): %s; "+
+		return 0, false, fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s): %s; "+
 			"use another folder to start afresh, or the same settings to resume", dir, step, saved.Model, saved.Dataset, strings.Join(model, "; "))
 	}
-	if len(recipe) > 0 {
-		fmt.Fprintf(os.Stderr, "warning: resuming with another recipe than the checkpoint's (%s); training goes on with the new values\n",
-			strings.Join(recipe, "; "))
+	if report { // once, from the check made under the lock
+		if len(recipe) > 0 {
+			fmt.Fprintf(os.Stderr, "warning: resuming with another recipe than the checkpoint's (%s); training goes on with the new values\n",
+				strings.Join(recipe, "; "))
+		}
+		fmt.Printf("resuming from %s (step %d)\n", latest, step)
 	}
-	fmt.Printf("resuming from %s (step %d)\n", latest, step)
-	return true, nil
+	return step, true, nil
+}
+
+// checkTrainingCheckpoint refuses, as the newest checkpoint of a run, a file that training cannot
+// resume: one without a run description (a classifier), one whose name and header disagree on the step
+// (a file copied in under a checkpoint's name), and a weights-only export (no training state).
+func checkTrainingCheckpoint(path string, step int64, saved ddpm.RunSpec) error {
+	if saved.Model == "" {
+		return fmt.Errorf("%s is not a checkpoint of `ddpm train` (it has no run description: a classifier, or another program's file)", path)
+	}
+	if named, ok := ddpm.CheckpointStep(filepath.Base(path)); ok && named != uint64(step) {
+		return fmt.Errorf("%s is named for step %d but holds step %d: a file copied or renamed into the folder", path, named, step)
+	}
+	ctx := context.New()
+	if _, err := ddpm.LoadCheckpoint(path, ctx, &saved); err != nil {
+		return err
+	}
+	for v := range ctx.IterVariables() {
+		if v.Scope() == "/trainer" { // the training loop's state: Train resumes from it
+			return nil
+		}
+	}
+	return fmt.Errorf("%s holds weights only (made by `ddpm export`, or a shipped model): training cannot resume from it; "+
+		"sample from it as it is", path)
 }
 
 // flatJSON encodes v as JSON and flattens it to dotted keys (unet.base_channels) with JSON values.
