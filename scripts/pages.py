@@ -22,13 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 README = ROOT / "README.md"
 README_MAX_LINES = 250
-MATHJAX_URL = "mathjax/tex-svg-full.js"
-# The same MathJax configuration as the notebooks' pages (scripts/notebooks.py), inlined here so that
-# this script imports no Jupyter client.
-MATHJAX_CONFIG = """<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']],
-  displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], processEscapes: true, processEnvironments: true},
-  svg: {fontCache: 'global'}, options: {enableMenu: false}};</script>
-"""
 STYLE = """<style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.5}
 table{border-collapse:collapse;margin:1em 0} th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto} code{font-size:92%} img{max-width:100%}
@@ -56,7 +49,9 @@ def has_tex(md):
 
 
 def render(path):
-    """The HTML of one page."""
+    """The HTML of one page, with the notebooks' pages' MathJax (notebooks.py imports this module, so it
+    is imported here, once both are loaded)."""
+    from notebooks import MATHJAX_CONFIG, MATHJAX_URL
     md = path.read_text(encoding="utf-8")
     title, _ = title_and_conclusion(md)
     body = markdown2html_mistune(md)
@@ -108,12 +103,6 @@ def readme_problems():
     return out
 
 
-def write_atomic(path, text):
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def main():
     if len(sys.argv) != 2 or sys.argv[1] not in ("render", "check"):
         sys.exit(__doc__)
@@ -122,9 +111,9 @@ def main():
     if sys.argv[1] == "render":
         if problems:
             sys.exit("\n".join(problems))
-        for page in pages:
-            write_atomic(html_path(page), render(page))
         import notebooks  # scripts/, beside this file: the index lists the notebooks and these pages
+        for page in pages:
+            notebooks.write_atomic(html_path(page), render(page))
         notebooks.render_index([])
         print(f"rendered {len(pages)} page(s) and the index into {DOCS.relative_to(ROOT)}/")
         return

@@ -201,9 +201,12 @@ func lastLines(out []byte, n int) []byte {
 	return bytes.Join(lines, []byte("\n"))
 }
 
+// shellWord matches what a shell takes as one word without quotes.
+var shellWord = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
+
 // shellQuote is s as a shell word, so that a printed command can be pasted whatever the path.
 func shellQuote(s string) string {
-	if s != "" && regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`).MatchString(s) {
+	if s != "" && shellWord.MatchString(s) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
