@@ -73,7 +73,7 @@ func TestReadIDXErrorsNameFileAndOffset(t *testing.T) {
 		{"truncated pixels", "cut.idx", good[:16+10], []string{"cut.idx", "truncated at offset 26", "image 2 of 3"}},
 		{"truncated gzip", "cut.idx.gz", gzipped(good)[:30], []string{"cut.idx.gz", "offset"}},
 		{"truncated header", "short.idx", good[:6], []string{"short.idx", "offset 6", "IDX header"}},
-		{"labels given as images", "labels.idx", idxBytes([]int{5}, make([]byte, 5)), []string{"labels.idx", "magic number 0x00000801"}},
+		{"labels given as images", "labels.idx", idxBytes([]int{5}, make([]byte, 5)), []string{"labels.idx", "an IDX file of rank 1, want rank 3"}},
 		{"absurd dimension", "huge.idx", idxBytes([]int{1 << 30, 1 << 10, 1 << 10}, nil), []string{"huge.idx", "offset 8"}},
 	}
 	for _, c := range cases {

@@ -287,21 +287,30 @@ func (p *literal) value() (any, error) {
 
 // openNPY opens an .npy file that is a regular file and reads its header.
 func openNPY(path string) (*npyArray, func() error, error) {
-	f, err := safefile.Open(path)
+	f, size, err := openSized(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	h, start, err := readNPYHeader(f, info.Size())
+	h, start, err := readNPYHeader(f, size)
 	if err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("not a NumPy array: %w", err)
 	}
-	return &npyArray{npyHeader: h, name: path, r: f, left: info.Size() - start}, f.Close, nil
+	return &npyArray{npyHeader: h, name: path, r: f, left: size - start}, f.Close, nil
+}
+
+// openSized opens a regular file (safefile.Open refuses anything else) and returns its size.
+func openSized(path string) (*os.File, int64, error) {
+	f, err := safefile.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, info.Size(), nil
 }
 
 // npzArchive is an .npz: a zip of .npy members, opened only when it is a regular file (a FIFO would be
@@ -314,16 +323,11 @@ type npzArchive struct {
 }
 
 func openNPZ(path string) (*npzArchive, error) {
-	f, err := safefile.Open(path)
+	f, size, err := openSized(path)
 	if err != nil {
 		return nil, err
 	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	z, err := zip.NewReader(f, info.Size())
+	z, err := zip.NewReader(f, size)
 	if err != nil {
 		f.Close()
 		return nil, err

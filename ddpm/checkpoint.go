@@ -234,16 +234,32 @@ func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, ke
 // ReadCheckpointMeta decodes only the description saved with a checkpoint into meta, and returns the
 // step.
 func ReadCheckpointMeta(path string, meta any) (int64, error) {
+	step, _, err := ReadCheckpointWeights(path, meta)
+	return step, err
+}
+
+// ReadCheckpointWeights reads only a checkpoint's header: its step, its description (into meta) and
+// the variables it holds with their shapes (the weights, and for a training checkpoint the EMA, the
+// optimizer's moments and the loop's state), without their values.
+func ReadCheckpointWeights(path string, meta any) (int64, Weights, error) {
 	f, err := safefile.Open(path)
 	if err != nil {
-		return 0, fmt.Errorf("checkpoint: %w", err)
+		return 0, nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	defer f.Close()
 	header, _, err := readCheckpointHeader(path, bufio.NewReader(f))
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return header.Step, header.decodeMeta(path, meta)
+	w := Weights{}
+	for _, cv := range header.Variables {
+		shape, err := cv.shape()
+		if err != nil {
+			return 0, nil, fmt.Errorf("checkpoint %s: header: variable %s/%s: %w", path, cv.Scope, cv.Name, err)
+		}
+		w[context.JoinScope(cv.Scope, cv.Name)] = shape
+	}
+	return header.Step, w, header.decodeMeta(path, meta)
 }
 
 // LoadCheckpoint reads every variable of the checkpoint into ctx (creating or overwriting them) and
@@ -393,6 +409,9 @@ func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, e
 	var header checkpointHeader
 	if err := json.Unmarshal(raw, &header); err != nil {
 		return nil, 0, fmt.Errorf("checkpoint %s: header does not decode: %w", path, err)
+	}
+	if header.Step < 0 {
+		return nil, 0, fmt.Errorf("checkpoint %s: header: step %d is negative", path, header.Step)
 	}
 	return &header, offset, nil
 }

@@ -227,3 +227,20 @@ func TestLatestCheckpointIsTheLargestStep(t *testing.T) {
 		t.Errorf("LatestCheckpoint: %s, %v; want ckpt-100.ddpm", latest, err)
 	}
 }
+
+// A header whose step is negative (written with valid CRCs) is refused by every reader: training would
+// count from it and the file name could not say it (issue 32's third probe).
+func TestCheckpointRefusesANegativeStep(t *testing.T) {
+	ctx := context.New()
+	ctx.In("a").VariableWithValue("w", []float32{1, 2, 3})
+	path := filepath.Join(t.TempDir(), "negative.ddpm")
+	if err := WriteCheckpoint(path, ctx, -7, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "step -7 is negative") {
+		t.Errorf("LoadCheckpoint: %v, want a refusal of step -7", err)
+	}
+	if _, _, err := ReadCheckpointWeights(path, nil); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("ReadCheckpointWeights: %v, want a refusal naming the file", err)
+	}
+}

@@ -379,7 +379,7 @@ func TestConditionalCheckpointKeepsClasses(t *testing.T) {
 			t.Errorf("class %q: label %d (%v), want %d", class, got, err, want)
 		}
 	}
-	for _, bad := range []string{"triangle", "3", "-1"} {
+	for _, bad := range []string{"triangle", "3", "-1", "01", "+1", " 1"} {
 		if _, err := tr.Spec.ClassLabel(bad); err == nil {
 			t.Errorf("class %q accepted", bad)
 		}

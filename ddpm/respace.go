@@ -86,7 +86,15 @@ func (s *Schedule) ModelTime(t *Node) *Node {
 func ParseSteps(spec string, T int) ([]int, error) {
 	spec = strings.TrimSpace(spec)
 	bad := func(why string) error {
-		return fmt.Errorf("sampling steps %q: %s (use K for K evenly spaced steps, ddimK, or an increasing list like 1,10,100,%d)", spec, why, T)
+		example := []string{}
+		for _, t := range []int{1, 10, 100} {
+			if t < T {
+				example = append(example, strconv.Itoa(t))
+			}
+		}
+		example = append(example, strconv.Itoa(T))
+		return fmt.Errorf("sampling steps %q: %s (use K for K evenly spaced steps, ddimK, or an increasing list like %s)",
+			spec, why, strings.Join(example, ","))
 	}
 	switch {
 	case spec == "":

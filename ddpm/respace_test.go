@@ -34,6 +34,12 @@ func TestParseSteps(t *testing.T) {
 			t.Errorf("ParseSteps(%q, 1000): error %v, want one that names %q", spec, err, spec)
 		}
 	}
+	// The example list in the error is one that T allows: increasing, ending at T.
+	for T, example := range map[int]string{2: "list like 1,2)", 50: "list like 1,10,50)", 1000: "list like 1,10,100,1000)"} {
+		if _, err := ParseSteps("fast", T); err == nil || !strings.Contains(err.Error(), example) {
+			t.Errorf("ParseSteps(\"fast\", %d): error %v, want one ending %q", T, err, example)
+		}
+	}
 }
 
 // A respaced schedule keeps ᾱ at the kept steps (so q(x_{t_k} | x_0) is unchanged), maps k to t_k for

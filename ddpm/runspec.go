@@ -68,7 +68,8 @@ func (r *RunSpec) ClassLabel(class string) (int, error) {
 	if i := slices.Index(r.ClassNames, class); i >= 0 {
 		return i, nil
 	}
-	if i, err := strconv.Atoi(class); err == nil && i >= 0 && i < k {
+	// Only a label's own spelling: "07" or "+7" may be a typing slip, and a class may be named "07".
+	if i, err := strconv.Atoi(class); err == nil && i >= 0 && i < k && strconv.Itoa(i) == class {
 		return i, nil
 	}
 	names := r.ClassNames
@@ -183,11 +184,45 @@ func LoadTrained(path string) (*Trained, error) {
 	if tr.Cond, err = tr.Spec.BuildConditional(); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	if n := len(tr.Spec.ClassNames); n != 0 && n != tr.Spec.NumClasses() {
-		return nil, fmt.Errorf("checkpoint %s: %d class names for a model of %d classes", path, n, tr.Spec.NumClasses())
+	if err := tr.Spec.CheckClassNames(); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	if tr.Ctx, err = EMAContext(ctx); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
+	want, err := tr.Spec.ExpectedWeights()
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if err := want.CheckWeights(ContextWeights(tr.Ctx)); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
 	return tr, nil
+}
+
+// ClassAll is the word that asks a conditional sampler for every class in turn; no class may be named
+// so.
+const ClassAll = "all"
+
+// CheckClassNames requires one name per class, each used once, none empty or ClassAll. (A class may be
+// named by another's number: `--class` looks names up first.)
+func (r *RunSpec) CheckClassNames() error {
+	names := r.ClassNames
+	if len(names) == 0 {
+		return nil
+	}
+	if len(names) != r.NumClasses() {
+		return fmt.Errorf("%d class names for a model of %d classes", len(names), r.NumClasses())
+	}
+	for i, name := range names {
+		switch j := slices.Index(names, name); {
+		case name == "":
+			return fmt.Errorf("class %d has an empty name", i)
+		case name == ClassAll:
+			return fmt.Errorf("class %d is named %q, the word that asks for every class", i, name)
+		case j != i:
+			return fmt.Errorf("class name %q is given to both label %d and label %d", name, j, i)
+		}
+	}
+	return nil
 }

@@ -105,6 +105,13 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			if _, err := LoadCheckpoint(latest, ctx, nil); err != nil {
 				return nil, fmt.Errorf("resuming: %w", err)
 			}
+			want, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims)
+			if err != nil {
+				return nil, err
+			}
+			if err := want.CheckWeights(ContextWeights(ctx)); err != nil {
+				return nil, fmt.Errorf("resuming from %s: %w", latest, err)
+			}
 			res.Checkpoint = latest
 		}
 	}

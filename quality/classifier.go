@@ -7,6 +7,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/layers"
@@ -34,6 +36,20 @@ type ClassifierConfig struct {
 // DefaultClassifierConfig reaches about 99% test accuracy on MNIST in 3 epochs.
 func DefaultClassifierConfig() ClassifierConfig {
 	return ClassifierConfig{Channels: [2]int{16, 32}, Features: 128, Classes: 10}
+}
+
+// Validate checks the architecture and the images it reads (a header edited by hand must be refused
+// before anything is built from it).
+func (c ClassifierConfig) Validate(imageDims []int) error {
+	if len(imageDims) != 3 || imageDims[0] < 4 || imageDims[1] < 4 || imageDims[2] < 1 ||
+		imageDims[0] > 4096 || imageDims[1] > 4096 || imageDims[2] > 4 {
+		return fmt.Errorf("images of shape %v: want height and width in 4..4096 and 1..4 channels", imageDims)
+	}
+	if c.Channels[0] < 1 || c.Channels[1] < 1 || c.Features < 1 || c.Classes < 2 ||
+		max(c.Channels[0], c.Channels[1], c.Features, c.Classes) > 1<<16 {
+		return fmt.Errorf("architecture %+v: want channels, features in 1..65536 and 2..65536 classes", c)
+	}
+	return nil
 }
 
 // ClassifierSpec is the description stored in a classifier checkpoint.
@@ -157,15 +173,42 @@ func NewClassifier(backend backends.Backend, ctx *context.Context, spec Classifi
 	return &Classifier{Spec: spec, exec: exec}, nil
 }
 
-// LoadClassifier reads a classifier checkpoint written by SaveClassifier.
-func LoadClassifier(backend backends.Backend, path string) (*Classifier, error) {
-	ctx := context.New()
+// ReadClassifierSpec reads the description of a classifier checkpoint from its header alone (no
+// backend, no weights loaded), and checks that it is a classifier's and that the weights it lists are
+// those of the network it describes.
+func ReadClassifierSpec(path string) (ClassifierSpec, error) {
 	var spec ClassifierSpec
-	if _, err := ddpm.LoadCheckpoint(path, ctx, &spec); err != nil {
-		return nil, err
+	_, have, err := ddpm.ReadCheckpointWeights(path, &spec)
+	if err != nil {
+		return spec, err
 	}
 	if spec.Kind != ClassifierKind {
-		return nil, fmt.Errorf("%s is not a classifier checkpoint (kind %q, want %q)", path, spec.Kind, ClassifierKind)
+		return spec, fmt.Errorf("%s is not a classifier checkpoint (kind %q, want %q; `ddpm classifier` makes one)", path, spec.Kind, ClassifierKind)
+	}
+	if err := spec.Config.Validate(spec.ImageDims); err != nil {
+		return spec, fmt.Errorf("classifier %s: %w", path, err)
+	}
+	want, err := ddpm.GraphWeights(func(ctx *context.Context, g *Graph) {
+		spec.Config.Logits(ctx, Parameter(g, "x", shapes.Make(dtypes.Float32, append([]int{1}, spec.ImageDims...)...)))
+	})
+	if err == nil {
+		err = want.CheckWeights(have)
+	}
+	if err != nil {
+		return spec, fmt.Errorf("classifier %s: %w", path, err)
+	}
+	return spec, nil
+}
+
+// LoadClassifier reads a classifier checkpoint written by SaveClassifier.
+func LoadClassifier(backend backends.Backend, path string) (*Classifier, error) {
+	spec, err := ReadClassifierSpec(path)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.New()
+	if _, err := ddpm.LoadCheckpoint(path, ctx, &spec); err != nil {
+		return nil, err
 	}
 	return NewClassifier(backend, ctx, spec)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -112,5 +113,45 @@ func TestClassifierLearnsMNIST(t *testing.T) {
 	}
 	if _, err := LoadClassifier(backend, other); err == nil {
 		t.Errorf("a checkpoint without the classifier kind was accepted")
+	}
+}
+
+// ReadClassifierSpec, from the header alone, accepts the shipped classifier and refuses, naming the
+// file, one whose description was edited to disagree with its weights or to an unbuildable shape, and
+// a diffusion model (issue 32: eval checked only the kind, and loading failed inside GoMLX).
+func TestReadClassifierSpecRefusesEditedDescriptions(t *testing.T) {
+	shipped := filepath.Join("..", "models", "mnist-classifier.ddpm")
+	if _, err := ReadClassifierSpec(shipped); err != nil {
+		t.Fatalf("the shipped classifier: %v", err)
+	}
+	if _, err := ReadClassifierSpec(filepath.Join("..", "models", "mnist-ema.ddpm")); err == nil || !strings.Contains(err.Error(), "not a classifier") {
+		t.Errorf("a diffusion model: %v, want a refusal", err)
+	}
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		edit func(s *ClassifierSpec)
+		want string
+	}{
+		"features":   {func(s *ClassifierSpec) { s.Config.Features = 64 }, "has shape"},
+		"classes":    {func(s *ClassifierSpec) { s.Config.Classes = 11 }, "has shape"},
+		"channels":   {func(s *ClassifierSpec) { s.Config.Channels[0] = 8 }, "has shape"},
+		"image size": {func(s *ClassifierSpec) { s.ImageDims = []int{32, 32, 1} }, "has shape"},
+		"no classes": {func(s *ClassifierSpec) { s.Config.Classes = 0 }, "2..65536 classes"},
+		"rank 2":     {func(s *ClassifierSpec) { s.ImageDims = []int{28, 28} }, "images of shape [28 28]"},
+		"huge":       {func(s *ClassifierSpec) { s.ImageDims = []int{1 << 30, 1 << 30, 1} }, "4..4096"},
+	} {
+		ctx := context.New()
+		var spec ClassifierSpec
+		if _, err := ddpm.LoadCheckpoint(shipped, ctx, &spec); err != nil {
+			t.Fatal(err)
+		}
+		c.edit(&spec)
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".ddpm")
+		if err := ddpm.WriteCheckpoint(path, ctx, 0, spec, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadClassifierSpec(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s edited: error %v, want one naming the file and %q", name, err, c.want)
+		}
 	}
 }

@@ -154,17 +154,18 @@ def main():
     if args[:1] == ["-k"]:
         only, args = args[1], args[2:]
     paths = [Path(n).resolve() for n in args] or sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
-    problems, total = [], 0
+    problems, ran, skipped = [], 0, 0
     for path in paths:
         everything = registry.get(path.name, [])
         mutants = [m for m in everything if only in m["Claim"]]
         if not mutants:
             continue
-        total += len(mutants)
         key = passed.key(path, mutants=everything)
         if not only and (entry := passed.passed(path, "mutants", key)):
             print(passed.skipped(path, "mutants", entry), flush=True)
+            skipped += len(mutants)
             continue
+        ran += len(mutants)
         print(f"mutating {path.relative_to(ROOT)} ...", flush=True)
         start = time.monotonic()
         try:
@@ -179,7 +180,8 @@ def main():
     if problems:
         print(f"\n{len(problems)} mutant failure(s):\n\n" + "\n\n".join(problems), file=sys.stderr)
         sys.exit(1)
-    print(f"{total} mutants caught: every check fails on the wrong implementation it names")
+    caught = f"{ran} mutants caught: every check fails on the wrong implementation it names" if ran else "no mutant run"
+    print(caught + (f"; {skipped} not run again: they passed with these very inputs" if skipped else ""))
 
 
 if __name__ == "__main__":

@@ -165,13 +165,9 @@ func runEval(args []string) error {
 		if err := checkRegularFile("--classifier", *clfPath); err != nil {
 			return err
 		}
-		// Its kind, read before any folder is made (loading it needs the backend).
-		var clf quality.ClassifierSpec
-		if _, err := ddpm.ReadCheckpointMeta(*clfPath, &clf); err != nil {
+		// Its kind and weights, read from the header before any folder is made (loading it needs the backend).
+		if _, err := quality.ReadClassifierSpec(*clfPath); err != nil {
 			return fmt.Errorf("--classifier: %w", err)
-		}
-		if clf.Kind != quality.ClassifierKind {
-			return fmt.Errorf("--classifier %s is not a classifier checkpoint (kind %q, want %q; `ddpm classifier` makes one)", *clfPath, clf.Kind, quality.ClassifierKind)
 		}
 	}
 	if err := flagsChecked(fs); err != nil {

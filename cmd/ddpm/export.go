@@ -39,6 +39,16 @@ func runExport(args []string) error {
 	if err != nil {
 		return err
 	}
+	if spec.Model == "" {
+		return fmt.Errorf("--ckpt %s is not a checkpoint of `ddpm train` (it has no run description: a classifier, or another program's file)", path)
+	}
+	want, err := spec.ExpectedWeights()
+	if err == nil {
+		err = want.CheckWeights(ddpm.ContextWeights(ctx))
+	}
+	if err != nil {
+		return fmt.Errorf("--ckpt %s: %w", path, err)
+	}
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}

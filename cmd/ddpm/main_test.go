@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
@@ -327,6 +328,7 @@ func TestIgnoredFlagsAreRefused(t *testing.T) {
 		{runTrain, []string{"--dataset", "mnist", "--toy-n", "100", "--ckpt", dir}, "--toy-n"},
 		{runTrain, []string{"--dataset", "moons", "--ch", "8", "--ckpt", dir}, "--ch"},
 		{runTrain, []string{"--dataset", "moons", "--p-uncond", "0.2", "--ckpt", dir}, "--p-uncond"},
+		{runTrain, []string{"--class-cond=false", "--p-uncond", "0.2", "--ckpt", dir}, "--p-uncond"},
 		{runEval, []string{"--samples", "x.npy", "--nll", "5", "--out", dir}, "--nll"},
 		{runEval, []string{"--samples", "x.npy", "--steps", "50", "--out", dir}, "--steps"},
 		{runSample, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--guidance", "1", "--out", out}, "--guidance"},
@@ -379,6 +381,18 @@ func TestTrainRefusesWhatItCannotResume(t *testing.T) {
 	}
 	ckpt3, _ := os.ReadFile(first)
 	exp, _ := os.ReadFile(exported)
+	// The description edited to another width, written back with valid CRCs.
+	ctx := context.New()
+	var spec ddpm.RunSpec
+	if _, err := ddpm.LoadCheckpoint(first, ctx, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec.MLP.Hidden /= 2
+	editedPath := filepath.Join(dir, "edited.ddpm")
+	if err := ddpm.WriteCheckpoint(editedPath, ctx, 3, &spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	edited, _ := os.ReadFile(editedPath)
 	for _, c := range []struct {
 		name, file string
 		content    []byte
@@ -387,6 +401,7 @@ func TestTrainRefusesWhatItCannotResume(t *testing.T) {
 		{"export", "ckpt-000000003.ddpm", exp, "weights only"},
 		{"classifier", "ckpt-000000001.ddpm", clf, "not a checkpoint of `ddpm train`"},
 		{"renamed", "ckpt-000000001.ddpm", ckpt3, "named for step 1 but holds step 3"},
+		{"edited", "ckpt-000000003.ddpm", edited, "not those of the network"},
 	} {
 		folder := filepath.Join(dir, c.name)
 		os.MkdirAll(folder, 0o755)

@@ -182,7 +182,7 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int
 		return nil, nil
 	case k == 0:
 		return nil, fmt.Errorf("--class %s: %s is not class-conditional (it was trained without --class-cond)", class, tr.Path)
-	case class == "all":
+	case class == ddpm.ClassAll:
 		if !nSet {
 			*n = 8
 		}

@@ -249,7 +249,7 @@ mkdir -p "$3/bin" && printf '#!/bin/sh\n%s\n' "$FAKE_PIP" > "$3/bin/python" && c
 
 // A default that names a shipped model (models/…) is read from the working directory when it is
 // there, else from the copy in the user's cache; an explicit value is never redirected; with neither,
-// the error names both files and `ddpm setup`.
+// or with a damaged copy, the error names the files and `ddpm setup`.
 func TestSetupModelsServeTheDefaults(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", cache)
@@ -279,6 +279,20 @@ func TestSetupModelsServeTheDefaults(t *testing.T) {
 	}
 	if got, _ := resolve("--ckpt", "models/mnist-ema.ddpm"); got != "models/mnist-ema.ddpm" {
 		t.Errorf("explicit --ckpt models/mnist-ema.ddpm: redirected to %q", got)
+	}
+	// A damaged copy (here truncated) is named with the command that rewrites it.
+	whole, err := os.ReadFile(cached)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cached, whole[:len(whole)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resolve(); err == nil || !strings.Contains(err.Error(), cached) || !strings.Contains(err.Error(), "ddpm setup") {
+		t.Errorf("a truncated copy in the cache: error %v, want one naming it and `ddpm setup`", err)
+	}
+	if err := os.WriteFile(cached, whole, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.MkdirAll("models", 0o755); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/models"
 )
 
 // shippedModel resolves a flag whose default names a shipped model (models/…, from a clone's root):
@@ -29,7 +31,13 @@ func shippedModel(flags *flag.FlagSet, name string) (string, error) {
 		return "", fmt.Errorf("--%s: the default %s is not in the working directory, and %w", name, value, err)
 	}
 	cached := filepath.Join(dir, filepath.Base(value))
-	if _, err := os.Stat(cached); err == nil {
+	if got, err := os.ReadFile(cached); err == nil {
+		// The copy must be the model this binary ships: a damaged or older one is named with the fix.
+		if want, err := models.Read(filepath.Base(value)); err == nil && !bytes.Equal(got, want) {
+			return "", fmt.Errorf("--%s: the default %s is read from the user's cache, whose copy %s is not the model this ddpm "+
+				"ships (damaged, or written by another version): run `%s` to rewrite it, or give --%s", name, value, cached,
+				ddpm.UserSetupCommand, name)
+		}
 		return cached, nil
 	}
 	return "", fmt.Errorf("--%s: the default %s is in neither the working directory nor the user's cache (%s): "+

@@ -142,6 +142,9 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := spec.CheckClassNames(); err != nil {
+		return fmt.Errorf("--class-cond --data %q: %w", *dataDir, err)
+	}
 	// Read only, before the lock, so that a flag at odds with the folder is refused before anything
 	// is written; checked again under the lock.
 	resumeStep, resuming, err := checkResumable(*ckptDir, &spec, false)
@@ -259,11 +262,11 @@ func checkResumable(dir string, spec *ddpm.RunSpec, report bool) (step int64, re
 		return 0, false, err
 	}
 	var saved ddpm.RunSpec
-	step, err = ddpm.ReadCheckpointMeta(latest, &saved)
+	step, have, err := ddpm.ReadCheckpointWeights(latest, &saved)
 	if err != nil {
 		return 0, false, err
 	}
-	if err := checkTrainingCheckpoint(latest, step, saved); err != nil {
+	if err := checkTrainingCheckpoint(latest, step, saved, have); err != nil {
 		return 0, false, fmt.Errorf("--ckpt %s: %w; move it away, or use another folder to start afresh", dir, err)
 	}
 	savedFields, err := flatJSON(saved)
@@ -310,20 +313,24 @@ func checkResumable(dir string, spec *ddpm.RunSpec, report bool) (step int64, re
 
 // checkTrainingCheckpoint refuses, as the newest checkpoint of a run, a file that training cannot
 // resume: one without a run description (a classifier), one whose name and header disagree on the step
-// (a file copied in under a checkpoint's name), and a weights-only export (no training state).
-func checkTrainingCheckpoint(path string, step int64, saved ddpm.RunSpec) error {
+// (a file copied in under a checkpoint's name), one whose weights are not those of the network its
+// description builds, and a weights-only export (no training state). It reads the header only.
+func checkTrainingCheckpoint(path string, step int64, saved ddpm.RunSpec, have ddpm.Weights) error {
 	if saved.Model == "" {
 		return fmt.Errorf("%s is not a checkpoint of `ddpm train` (it has no run description: a classifier, or another program's file)", path)
 	}
 	if named, ok := ddpm.CheckpointStep(filepath.Base(path)); ok && named != uint64(step) {
 		return fmt.Errorf("%s is named for step %d but holds step %d: a file copied or renamed into the folder", path, named, step)
 	}
-	ctx := context.New()
-	if _, err := ddpm.LoadCheckpoint(path, ctx, &saved); err != nil {
-		return err
+	want, err := saved.ExpectedWeights()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	for v := range ctx.IterVariables() {
-		if v.Scope() == "/trainer" { // the training loop's state: Train resumes from it
+	if err := want.CheckWeights(have); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for name := range have {
+		if strings.HasPrefix(name, "/trainer/") { // the training loop's state: Train resumes from it
 			return nil
 		}
 	}
@@ -396,7 +403,7 @@ func unusedTrainFlags(fs *flag.FlagSet, dataset string) error {
 		"ch", "ch-mult", "res-blocks", "attn", "dropout", "groups"); err != nil {
 		return err
 	}
-	if !isSet(fs, "class-cond") {
+	if fs.Lookup("class-cond").Value.String() != "true" { // not given, or --class-cond=false
 		return unusedFlags(fs, "without --class-cond", "p-uncond")
 	}
 	return nil
