@@ -42,12 +42,20 @@ func (im *Images) Scaled(i0, i1 int) []float32 {
 
 // ReadIDXImages reads an IDX file of unsigned-byte images (rank 3, [N, rows, cols]), compressed with
 // gzip or not. Errors name the file and the byte offset where the data stopped making sense.
-func ReadIDXImages(path string) (*Images, error) {
+func ReadIDXImages(path string) (*Images, error) { return readIDXImages(path, 0) }
+
+// readIDXImages is ReadIDXImages that refuses, from the header, images of more than maxBytes pixels in
+// all (when maxBytes > 0).
+func readIDXImages(path string, maxBytes float64) (*Images, error) {
 	var im *Images
 	err := readIDX(path, func(r *offsetReader) error {
 		dims, err := readIDXHeader(r, idxMagicImages, 3)
 		if err != nil {
 			return err
+		}
+		if need := float64(dims[0]) * float64(dims[1]) * float64(dims[2]); maxBytes > 0 && need > maxBytes {
+			return fmt.Errorf("%d images of %d×%d are %.2f GiB of pixels, more than the %.2f GiB that memory allows for them",
+				dims[0], dims[1], dims[2], need/(1<<30), maxBytes/(1<<30))
 		}
 		im = &Images{N: dims[0], Height: dims[1], Width: dims[2], Channels: 1}
 		im.Pixels, err = r.readGrowing(im.N*im.Size(), "pixels of image %d of %d", func(n int) []any { return []any{n/im.Size() + 1, im.N} })

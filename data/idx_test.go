@@ -133,3 +133,26 @@ func TestReadIDXHugeHeaderAllocatesLittle(t *testing.T) {
 		t.Errorf("reading a 116-byte file allocated %d MiB", allocated>>20)
 	}
 }
+
+// Images in MNIST's format may be far more than MNIST's (18 MB of gzip held 2.7 million, and training
+// took 17 GB): LoadMNISTWithin refuses, from the header and before reading a pixel, files of more than
+// its limit, naming the file and both sizes (issue 32's fourth probe).
+func TestLoadMNISTWithinRefusesFromTheHeader(t *testing.T) {
+	dir := t.TempDir()
+	// Only the header: the refusal must come before the pixels are read (there are none).
+	files := map[string][]byte{
+		MNISTTrainImages: gzipped(idxBytes([]int{2_500_000, 28, 28}, nil)),
+		MNISTTrainLabels: gzipped(idxBytes([]int{3}, make([]byte, 3))),
+		MNISTTestImages:  gzipped(idxBytes([]int{3, 28, 28}, make([]byte, 3*28*28))),
+		MNISTTestLabels:  gzipped(idxBytes([]int{3}, make([]byte, 3))),
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := LoadMNISTWithin(dir, 1<<30)
+	if err == nil || !strings.Contains(err.Error(), MNISTTrainImages) || !strings.Contains(err.Error(), "2500000 images of 28×28 are 1.83 GiB") {
+		t.Errorf("2.5 million images within 1 GiB: error %v, want a refusal naming the file and the sizes", err)
+	}
+}

@@ -95,7 +95,12 @@ func goEnv(name string) (string, error) {
 }
 
 // LoadMNIST reads the four MNIST files from dir ("" finds them with MNISTDir).
-func LoadMNIST(dir string) (*MNIST, error) {
+func LoadMNIST(dir string) (*MNIST, error) { return LoadMNISTWithin(dir, 0) }
+
+// LoadMNISTWithin is LoadMNIST that refuses, from their headers and before reading them, image files
+// of more than maxBytes pixels each (when maxBytes > 0): files in MNIST's format may hold far more
+// images than MNIST, and gzip packs millions of them into a few megabytes.
+func LoadMNISTWithin(dir string, maxBytes float64) (*MNIST, error) {
 	if dir == "" {
 		var err error
 		if dir, err = MNISTDir(); err != nil {
@@ -104,13 +109,13 @@ func LoadMNIST(dir string) (*MNIST, error) {
 	}
 	m := &MNIST{Dir: dir}
 	var err error
-	if m.Train, err = ReadIDXImages(filepath.Join(dir, MNISTTrainImages)); err != nil {
+	if m.Train, err = readIDXImages(filepath.Join(dir, MNISTTrainImages), maxBytes); err != nil {
 		return nil, err
 	}
 	if m.TrainLabels, err = ReadIDXLabels(filepath.Join(dir, MNISTTrainLabels)); err != nil {
 		return nil, err
 	}
-	if m.Test, err = ReadIDXImages(filepath.Join(dir, MNISTTestImages)); err != nil {
+	if m.Test, err = readIDXImages(filepath.Join(dir, MNISTTestImages), maxBytes); err != nil {
 		return nil, err
 	}
 	if m.TestLabels, err = ReadIDXLabels(filepath.Join(dir, MNISTTestLabels)); err != nil {

@@ -134,14 +134,18 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 	// Never download a plugin (GoMLX would fetch one from GitHub when none is found): the project
 	// installs its own from PyPI, and a missing one is an error that says how.
 	xla.EnableAutoInstall(false)
+	hint := fmt.Sprintf("run `%s` to install the XLA CPU plugin", SetupHint())
+	if choice.Source == "$"+EnvBackend { // the user's own choice: installing the plugin would not change it
+		hint = fmt.Sprintf("set $%s to a backend that GoMLX has (e.g. xla:cpu), or unset it to use the project's plugin", EnvBackend)
+	}
 	defer func() { // GoMLX panics on an unknown backend name.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("backend %q (from %s): %v; run `%s` to install the XLA CPU plugin", choice.Config, choice.Source, r, SetupHint())
+			err = fmt.Errorf("backend %q (from %s): %v; %s", choice.Config, choice.Source, r, hint)
 		}
 	}()
 	b, err = backends.NewWithConfig(choice.Config)
 	if err != nil {
-		return nil, fmt.Errorf("backend %q (from %s) could not be loaded: %w; run `%s` to install the XLA CPU plugin", choice.Config, choice.Source, err, SetupHint())
+		return nil, fmt.Errorf("backend %q (from %s) could not be loaded: %w; %s", choice.Config, choice.Source, err, hint)
 	}
 	return b, nil
 }

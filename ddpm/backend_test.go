@@ -63,3 +63,12 @@ func TestMissingPluginIsNotDownloaded(t *testing.T) {
 		t.Errorf("a plugin folder was created in $HOME: auto-install ran")
 	}
 }
+
+// A backend that $GOMLX_BACKEND names and GoMLX does not have is blamed on the variable, with the way
+// out; the setup command would not help (fourth probe: the message ended with `make setup`).
+func TestUnknownBackendVariableNamesTheVariable(t *testing.T) {
+	_, err := newBackendWithConfig(BackendChoice{Config: "junk", Source: "$" + EnvBackend})
+	if err == nil || !strings.Contains(err.Error(), "set $"+EnvBackend) || strings.Contains(err.Error(), SetupCommand) {
+		t.Errorf("$%s=junk: error %v, want one that names the variable and not %q", EnvBackend, err, SetupCommand)
+	}
+}

@@ -16,6 +16,9 @@ import (
 // its work folder) for as long as it runs.
 const LockFileName = ".ddpm.lock"
 
+// createTemp is os.CreateTemp; a test replaces it to act out a folder that root could write.
+var createTemp = os.CreateTemp
+
 // ErrLocked is wrapped by LockDir's error when another process holds the folder.
 var ErrLocked = errors.New("folder in use by another process")
 
@@ -89,6 +92,16 @@ func LockDir(dir, what string) (*DirLock, error) {
 	_, err = f.WriteAt([]byte(stamp), 0)
 	if err == nil {
 		err = f.Truncate(int64(len(stamp)))
+	}
+	if err == nil {
+		// The lock file may be an earlier run's, writable where the folder is not (chmod 555): a
+		// temporary file made and removed shows now, not at the first save, that checkpoints can be
+		// written there.
+		var probe *os.File
+		if probe, err = createTemp(filepath.Dir(path), tempPattern(LockFileName)); err == nil {
+			probe.Close()
+			err = os.Remove(probe.Name())
+		}
 	}
 	if err != nil {
 		f.Close()

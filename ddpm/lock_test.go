@@ -97,3 +97,30 @@ func TestLockDirRefusesALinkOrFIFOAsItsLockFile(t *testing.T) {
 		t.Errorf("a FIFO as the lock file: error %v, want a refusal naming it", err)
 	}
 }
+
+// A folder that holds an earlier run's lock file but can no longer be written (chmod 555) is refused
+// when the lock is taken, not at the first save after all the work (issue 32's fourth probe: the lock
+// file itself stayed writable). As root, whom permissions do not stop, the refusal of the folder is
+// acted out by the temporary file's creation failing as it would.
+func TestLockDirRefusesAFolderItCannotWrite(t *testing.T) {
+	dir := t.TempDir()
+	lock, err := LockDir(dir, "checkpoint folder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock.Unlock()
+	if os.Geteuid() == 0 {
+		defer func(saved func(string, string) (*os.File, error)) { createTemp = saved }(createTemp)
+		createTemp = func(d, pattern string) (*os.File, error) {
+			return nil, &os.PathError{Op: "open", Path: filepath.Join(d, pattern), Err: syscall.EACCES}
+		}
+	} else {
+		if err := os.Chmod(dir, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(dir, 0o755) //nolint:errcheck
+	}
+	if _, err := LockDir(dir, "checkpoint folder"); err == nil || !strings.Contains(err.Error(), dir+" is not writable") {
+		t.Errorf("a folder that cannot be written, with a lock file from an earlier run: error %v, want one saying it is not writable", err)
+	}
+}

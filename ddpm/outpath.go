@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
@@ -65,7 +66,7 @@ func CheckOutput(what, path string, inputs ...string) error {
 	}
 	// A temporary file made and removed where the output will go shows, before any work, that the
 	// folder exists and can be written (not /proc, /sys, a read-only or missing folder).
-	probe, err := os.CreateTemp(filepath.Dir(target), tempPattern(filepath.Base(target)))
+	probe, err := os.CreateTemp(rawDir(target), tempPattern(filepath.Base(target)))
 	if err != nil {
 		return fmt.Errorf("%s %q: its folder cannot be written: %w", what, path, err)
 	}
@@ -81,6 +82,19 @@ func CheckOutput(what, path string, inputs ...string) error {
 		}
 	}
 	return nil
+}
+
+// rawDir is the folder part of path as the kernel resolves it: "missing/.." must exist as written
+// (filepath.Dir would clean it away, and the check pass where the write then fails).
+func rawDir(path string) string {
+	i := strings.LastIndex(path, string(filepath.Separator))
+	switch {
+	case i < 0:
+		return "."
+	case i == 0:
+		return string(filepath.Separator)
+	}
+	return path[:i]
 }
 
 // tempPattern is the pattern of WriteFileAtomic's temporary file for a file named base:

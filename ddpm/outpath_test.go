@@ -99,6 +99,25 @@ func TestCheckOutputRefusesInputs(t *testing.T) {
 	if err := CheckOutput("--out", "/dev/null"); err == nil || !strings.Contains(err.Error(), "device") {
 		t.Errorf("/dev/null: error %v", err)
 	}
+	// Through a folder that does not exist and back out: the kernel needs the folder, so the check
+	// must refuse it (the cleaned path passed, and the write failed after the work; fourth probe).
+	if err := CheckOutput("--out", filepath.Join(dir, "missing")+"/../new.png"); err == nil || !strings.Contains(err.Error(), "cannot be written") {
+		t.Errorf("--out through a missing folder: error %v, want a refusal", err)
+	}
+}
+
+// A replaced file keeps its permissions: a private 0600 output stays private (it became 0644).
+func TestWriteFileAtomicKeepsTheMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "private.png")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("mode after a rewrite: %v (%v), want 0600", info.Mode().Perm(), err)
+	}
 }
 
 // A checkpoint that is a FIFO is refused at once (it used to block the command forever); one of a

@@ -37,6 +37,10 @@ type RunSpec struct {
 	// PUncond is the probability with which training replaced a label by "no label".
 	ClassNames []string `json:"class_names,omitempty"`
 	PUncond    float64  `json:"p_uncond,omitempty"`
+
+	// DataSHA256 fingerprints the training examples (and labels), so that a run resumed on other data
+	// says so; empty in checkpoints written before it was recorded.
+	DataSHA256 string `json:"data_sha256,omitempty"`
 }
 
 // BuildSchedule returns the run's noise schedule.

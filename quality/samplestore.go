@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
+	"syscall"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // SampleStore is an append-only file of generated 8-bit images, so that a long generation (10 000
@@ -30,7 +34,14 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 		return nil, err
 	}
 	header = append(header, '\n')
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// Only a regular file: a FIFO or device there would take the header and never give it back, and a
+	// link to nothing would be created through.
+	if info, err := os.Lstat(path); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("sample store %s is a symbolic link to a missing file: remove it", path)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +50,10 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 	if err != nil {
 		f.Close()
 		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("sample store %s is %s, not a regular file: remove it", path, safefile.Kind(info.Mode()))
 	}
 	if info.Size() == 0 {
 		if _, err := f.Write(header); err != nil {
@@ -67,6 +82,26 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 		return nil, err
 	}
 	return s, nil
+}
+
+// Truncate keeps the first n images and drops the rest (a batch to be made again).
+func (s *SampleStore) Truncate(n int) error {
+	if n < 0 || n > s.count {
+		return fmt.Errorf("sample store %s holds %d images, cannot keep %d", s.Path, s.count, n)
+	}
+	info, err := s.f.Stat()
+	if err != nil {
+		return err
+	}
+	end := info.Size() - int64(s.count-n)*int64(s.ImageSize)
+	if err := s.f.Truncate(end); err != nil {
+		return fmt.Errorf("sample store %s: %w", s.Path, err)
+	}
+	if _, err := s.f.Seek(end, io.SeekStart); err != nil {
+		return fmt.Errorf("sample store %s: %w", s.Path, err)
+	}
+	s.count = n
+	return s.f.Sync()
 }
 
 // Len is the number of images stored.

@@ -27,7 +27,8 @@ import (
 // evalReport is what `ddpm eval` writes to <out>/eval.json.
 type evalReport struct {
 	Checkpoint       string  `json:"checkpoint"`
-	CheckpointSHA256 string  `json:"checkpoint_sha256,omitempty"` // ties the numbers to the file
+	CheckpointSHA256 string  `json:"checkpoint_sha256,omitempty"`  // ties the numbers to the file
+	TestSHA256       string  `json:"test_images_sha256,omitempty"` // and to the test set they were measured on
 	Step             int64   `json:"step"`
 	Variance         string  `json:"variance"`
 	Clip             bool    `json:"clip"`
@@ -129,6 +130,16 @@ func runEval(args []string) error {
 		return fmt.Errorf("--nll %d with --sampler %s: DDIM and the ODE solvers are not Gaussian reverse processes with a variational bound; "+
 			"use --nll 0, or the ancestral sampler (with --steps for the bound of a respaced one)", *nllN, *sf.method)
 	}
+	if *nllN == 0 {
+		if err := unusedFlags(fs, "without a bound to compute (--nll 0, or a sampler that has none)", "nll-batch"); err != nil {
+			return err
+		}
+	}
+	if *fidN == 0 {
+		if err := unusedFlags(fs, "with --fid 0 (no samples are made or scored)", "fid-batch"); err != nil {
+			return err
+		}
+	}
 	for _, b := range []struct {
 		flag string
 		n    int
@@ -184,6 +195,29 @@ func runEval(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", *out, err)
 	}
+	// Every file eval writes, checked before the work: a FIFO, device or dangling link there is refused
+	// now, not after hours of sampling.
+	for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
+		if err := ddpm.CheckOutput("--out", filepath.Join(*out, name)); err != nil {
+			return err
+		}
+	}
+	if err := ddpm.CheckOutput("--work", filepath.Join(*work, boundProgressFile)); err != nil {
+		return err
+	}
+	sum, err := fileSHA256(tr.Path)
+	if err != nil {
+		return err
+	}
+	var store *quality.SampleStore
+	var requested []int
+	if *fidN > 0 { // opened now, so that a store of other settings is refused before the bound
+		if store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, *fidBatch, *seed, *work); err != nil {
+			return err
+		}
+		defer store.Close()
+	}
+	testSHA := imagesSHA256(mnist.Test)
 	backend, err := ddpm.NewBackend()
 	if err != nil {
 		return err
@@ -201,11 +235,7 @@ func runEval(args []string) error {
 	if err := sf.setDevices(backend, &cfg, batches...); err != nil {
 		return err
 	}
-	sum, err := fileSHA256(tr.Path)
-	if err != nil {
-		return err
-	}
-	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
+	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
 		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance}
 	if cfg.Solver != "" {
 		report.Steps = cfg.Steps
@@ -214,16 +244,16 @@ func runEval(args []string) error {
 		return fmt.Errorf("checkpoint %s is conditioned on %d classes, not MNIST's 10 digits", tr.Path, tr.Spec.NumClasses())
 	}
 	if *nllN > 0 {
-		if report.NLL, err = evalBound(backend, &trained, sum, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
+		if report.NLL, err = evalBound(backend, &trained, sum, testSHA, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
 			return err
 		}
 	}
 	if *fidN > 0 {
-		if report.FID, err = evalFID(backend, &trained, sum, cfg, mnist, *fidN, *fidBatch, *seed, *clfPath, *work, *out); err != nil {
+		if report.FID, err = evalFID(backend, &trained, cfg, mnist, store, requested, *fidN, *fidBatch, *seed, *clfPath, *out); err != nil {
 			return err
 		}
 	}
-	reportPath := filepath.Join(*out, "eval.json")
+	reportPath := filepath.Join(*out, reportFile)
 	keepEarlierResults(reportPath, &report, tr.Schedule.T)
 	raw, err := json.MarshalIndent(report, "", "  ")
 	if err != nil {
@@ -287,7 +317,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return err
 	}
 	raw, _ := json.MarshalIndent(samplesReport{Samples: path, SamplesSHA256: sum, FID: o}, "", "  ")
-	return writeFile(filepath.Join(out, "eval.json"), append(raw, '\n'))
+	return writeFile(filepath.Join(out, reportFile), append(raw, '\n'))
 }
 
 // fileSHA256 is the hex SHA-256 of a file, or, for a folder, of its files' names and contents in order.
@@ -318,7 +348,7 @@ func fileSHA256(path string) (string, error) {
 // from an earlier report of the same model and sampler settings, so that `--nll 0` or `--fid 0` does
 // not erase what an earlier run measured.
 func keepEarlierResults(path string, report *evalReport, T int) {
-	raw, err := os.ReadFile(path)
+	raw, err := readSmallFile(path)
 	if err != nil {
 		return
 	}
@@ -331,7 +361,7 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 	}
 	if earlier.Checkpoint != report.Checkpoint || earlier.Step != report.Step ||
 		earlier.Variance != report.Variance || earlier.Clip != report.Clip || earlier.Sampler != report.Sampler ||
-		earlier.Steps != report.Steps || earlier.Eta != report.Eta {
+		earlier.Steps != report.Steps || earlier.Eta != report.Eta || (earlier.TestSHA256 != "" && earlier.TestSHA256 != report.TestSHA256) {
 		return
 	}
 	if report.NLL == nil {
@@ -340,6 +370,40 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 	if report.FID == nil {
 		report.FID = earlier.FID
 	}
+}
+
+// boundProgressFile is the bound's progress in --work.
+const boundProgressFile = "nll-progress.json"
+
+// Files that eval writes into --out: the report, the bound's tables and Figure 5, the FID's grid.
+const (
+	reportFile         = "eval.json"
+	perImageFile       = "nll-per-image.csv"
+	termsFile          = "nll-terms.csv"
+	fig5Rate           = "fig5-rate.png"
+	fig5Distortion     = "fig5-distortion.png"
+	fig5RateDistortion = "fig5-rate-distortion.png"
+	fidGridFile        = "fid-samples.png"
+)
+
+// evalOutputs lists the files that eval writes into --out.
+func evalOutputs(bound, fid bool) []string {
+	names := []string{reportFile}
+	if bound {
+		names = append(names, perImageFile, termsFile, fig5Rate, fig5Distortion, fig5RateDistortion)
+	}
+	if fid {
+		names = append(names, fidGridFile)
+	}
+	return names
+}
+
+// imagesSHA256 is the hex SHA-256 of a set of images' shape and pixels.
+func imagesSHA256(im *data.Images) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d %d %d %d\n", im.N, im.Height, im.Width, im.Channels)
+	h.Write(im.Pixels)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // boundProgress is the bound's state saved after each batch of images.
@@ -371,7 +435,7 @@ func checkBoundProgress(s ddpm.BoundSums, T, testImages int) error {
 	return nil
 }
 
-func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string) (*nllOut, error) {
+func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA string, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string) (*nllOut, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("--nll-batch %d: need at least 1", batch)
 	}
@@ -381,13 +445,15 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cf
 	}
 	// Progress is tied to the weights (their SHA-256), not to the file's name: a checkpoint copied
 	// elsewhere, as into models/ when it is shipped, resumes its evaluation.
-	desc := fmt.Sprintf("sha256 %s step %d variance %s clip %v seed %d batch %d", weightsSHA, tr.Step, cfg.Variance, cfg.ClipX0, seed, batch)
+	// The test images too: sums over another --data set must not be continued as if over these.
+	desc := fmt.Sprintf("sha256 %s step %d variance %s clip %v seed %d batch %d test images sha256 %s", weightsSHA, tr.Step, cfg.Variance,
+		cfg.ClipX0, seed, batch, testSHA)
 	if tr.Schedule.ModelSteps != nil {
 		desc += fmt.Sprintf(" steps %v", tr.Schedule.ModelSteps[1:])
 	}
-	statePath := filepath.Join(work, "nll-progress.json")
+	statePath := filepath.Join(work, boundProgressFile)
 	var state boundProgress
-	if raw, err := os.ReadFile(statePath); err == nil {
+	if raw, err := readSmallFile(statePath); err == nil {
 		if err := json.Unmarshal(raw, &state); err != nil {
 			return nil, fmt.Errorf("%s: %w (remove it to start the bound afresh)", statePath, err)
 		}
@@ -396,7 +462,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cf
 			state = boundProgress{}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+		return nil, fmt.Errorf("--work: %w", err)
 	}
 	T := tr.Schedule.T
 	if err := checkBoundProgress(state.Sums, T, mnist.Test.N); err != nil {
@@ -464,7 +530,7 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 	for i, bits := range res.PerImage {
 		fmt.Fprintf(&perImage, "%d,%.6g\n", i, bits)
 	}
-	if err := writeFile(filepath.Join(out, "nll-per-image.csv"), []byte(perImage.String())); err != nil {
+	if err := writeFile(filepath.Join(out, perImageFile), []byte(perImage.String())); err != nil {
 		return err
 	}
 	T := len(res.Terms) - 1
@@ -474,7 +540,7 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 	for t := 1; t <= T; t++ {
 		fmt.Fprintf(&csv, "%d,%.6g,%.6g,%.6g\n", t, res.Terms[t], rate[t], dist[t])
 	}
-	if err := writeFile(filepath.Join(out, "nll-terms.csv"), []byte(csv.String())); err != nil {
+	if err := writeFile(filepath.Join(out, termsFile), []byte(csv.String())); err != nil {
 		return err
 	}
 	steps, rates, dists := make([]float64, T), make([]float64, T), make([]float64, T)
@@ -483,11 +549,11 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 		steps[i], rates[i], dists[i] = float64(T-t), rate[t], dist[t]
 	}
 	plots := map[string]viz.Plot{
-		"fig5-rate.png": {Title: "Rate", XLabel: "reverse process steps (T − t)", YLabel: "rate (bits/dim)",
+		fig5Rate: {Title: "Rate", XLabel: "reverse process steps (T − t)", YLabel: "rate (bits/dim)",
 			Series: []viz.Series{{X: steps, Y: rates}}},
-		"fig5-distortion.png": {Title: "Distortion", XLabel: "reverse process steps (T − t)", YLabel: "distortion (RMSE, 0–255)",
+		fig5Distortion: {Title: "Distortion", XLabel: "reverse process steps (T − t)", YLabel: "distortion (RMSE, 0–255)",
 			Series: []viz.Series{{X: steps, Y: dists}}},
-		"fig5-rate-distortion.png": {Title: "Rate–distortion", XLabel: "rate (bits/dim)", YLabel: "distortion (RMSE, 0–255)",
+		fig5RateDistortion: {Title: "Rate–distortion", XLabel: "rate (bits/dim)", YLabel: "distortion (RMSE, 0–255)",
 			Series: []viz.Series{{X: rates, Y: dists}}},
 	}
 	for name, p := range plots {
@@ -506,22 +572,12 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 // fidResamples is the number of bootstrap resamples behind the FID's standard error.
 const fidResamples = 100
 
-func evalFID(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, clfPath, work, out string) (*fidOut, error) {
-	if batch < 1 {
-		return nil, fmt.Errorf("--fid-batch %d: need at least 1", batch)
-	}
-	if n < 2 || n > mnist.Train.N {
-		return nil, fmt.Errorf("--fid %d: need between 2 and %d samples (compared with as many training digits)", n, mnist.Train.N)
-	}
-	clf, err := quality.LoadClassifier(backend, clfPath)
-	if err != nil {
-		return nil, fmt.Errorf("--classifier: %w (train one with `go run ./cmd/ddpm classifier`)", err)
-	}
-	sampler, err := tr.NewSampler(backend, tr.Schedule, cfg)
-	if err != nil {
-		return nil, err
-	}
-	size := mnist.Test.Size()
+// openFIDStore opens the store of the FID's samples in work, named and described by the sampler's
+// settings (each sampler resumes on its own), and returns the class each sample asks for (nil for an
+// unconditional model). A store grows batch by batch, each batch from its own seed: a batch cut off (a
+// crash between its writes, or the last batch of a smaller --fid) is made again whole, not continued,
+// so that a resumed store holds exactly what an uninterrupted run makes.
+func openFIDStore(tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, size, n, batch int, seed uint64, work string) (*quality.SampleStore, []int, error) {
 	desc := map[string]any{"checkpoint_sha256": weightsSHA, "step": tr.Step, "variance": cfg.Variance, "clip": cfg.ClipX0, "seed": seed, "batch": batch, "dims": tr.Spec.Dims}
 	name := fmt.Sprintf("fid-samples-seed%d.u8", seed)
 	// Any other sampler than the paper's (T steps, σ² = β, x̂_0 clipped) has its own store next to it,
@@ -548,7 +604,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cfg 
 	var requested []int
 	if tr.Cond != nil {
 		if n < 10 {
-			return nil, fmt.Errorf("--fid %d: a class-conditional model's samples ask for each digit in turn, so at least 10 are needed", n)
+			return nil, nil, fmt.Errorf("--fid %d: a class-conditional model's samples ask for each digit in turn, so at least 10 are needed", n)
 		}
 		desc["guidance"], desc["labels"] = cfg.Guidance, "i mod 10"
 		name = strings.TrimSuffix(name, ".u8") + fmt.Sprintf("-w%g.u8", cfg.Guidance)
@@ -559,9 +615,33 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, weightsSHA string, cfg 
 	}
 	store, err := quality.OpenSampleStore(filepath.Join(work, name), size, desc)
 	if err != nil {
+		return nil, nil, fmt.Errorf("--work: %w", err)
+	}
+	if cut := store.Len() % batch; store.Len() < n && cut != 0 {
+		if err := store.Truncate(store.Len() - cut); err != nil {
+			store.Close()
+			return nil, nil, err
+		}
+	}
+	return store, requested, nil
+}
+
+func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, store *quality.SampleStore, requested []int,
+	n, batch int, seed uint64, clfPath, out string) (*fidOut, error) {
+	if batch < 1 {
+		return nil, fmt.Errorf("--fid-batch %d: need at least 1", batch)
+	}
+	if n < 2 || n > mnist.Train.N {
+		return nil, fmt.Errorf("--fid %d: need between 2 and %d samples (compared with as many training digits)", n, mnist.Train.N)
+	}
+	clf, err := quality.LoadClassifier(backend, clfPath)
+	if err != nil {
+		return nil, fmt.Errorf("--classifier: %w (train one with `go run ./cmd/ddpm classifier`)", err)
+	}
+	sampler, err := tr.NewSampler(backend, tr.Schedule, cfg)
+	if err != nil {
 		return nil, err
 	}
-	defer store.Close()
 	if store.Len() > 0 {
 		fmt.Fprintf(os.Stderr, "samples: resuming with %d already made (%s)\n", store.Len(), store.Path)
 	}
@@ -630,7 +710,7 @@ func percentages(fractions []float64) string {
 // With requested (the class each sample was asked for), it also measures how often it was drawn.
 func scoreSamples(clf *quality.Classifier, clfPath string, mnist *data.MNIST, samples []float32, n int, seed uint64, out string, requested []int) (*fidOut, error) {
 	dims := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}
-	if err := ddpm.WriteImageGridPNG(filepath.Join(out, "fid-samples.png"), samples[:min(64, n)*mnist.Test.Size()], min(64, n), dims, 0); err != nil {
+	if err := ddpm.WriteImageGridPNG(filepath.Join(out, fidGridFile), samples[:min(64, n)*mnist.Test.Size()], min(64, n), dims, 0); err != nil {
 		return nil, err
 	}
 	o := &fidOut{Samples: n, Classifier: clfPath, TestAccuracy: clf.Spec.TestAccuracy}

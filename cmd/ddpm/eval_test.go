@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,7 +13,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"codeberg.org/sbinet/npyio/npy"
 	"github.com/learn-ddpm/ddpm-go/data"
@@ -36,6 +41,15 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	}
 	if err := runEval(append(base, "--nll", "4", "--nll-batch", "2", "--fid", "3", "--fid-batch", "3")); err != nil {
 		t.Fatal(err)
+	}
+	// evalOutputs, which eval checks before any work, names every file it writes into --out.
+	var written []string
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		written = append(written, e.Name())
+	}
+	if want := slices.Sorted(slices.Values(evalOutputs(true, true))); !slices.Equal(written, want) {
+		t.Errorf("eval wrote %v into --out; evalOutputs lists %v", written, want)
 	}
 	progress := readProgress()
 	if progress.Sums.N != 4 || len(progress.Sums.PerImage) != 4 {
@@ -383,5 +397,129 @@ func TestSolverSamplesRoundTrip(t *testing.T) {
 	err := runEval([]string{"--ckpt", model, "--classifier", classifier, "--work", evalDir, "--out", evalDir, "--nll", "2", "--fid", "0", "--sampler", "dpm++2m"})
 	if err == nil || !strings.Contains(err.Error(), "--sampler dpm++2m") {
 		t.Errorf("a bound for DPM-Solver++: error %v", err)
+	}
+}
+
+// Files planted in --work or --out (a FIFO, a device, a link to nothing) are refused by name before
+// any work, where they hung eval, filled its memory or failed it after the bound; a sample store cut
+// off in the middle of a batch resumes to exactly what an uninterrupted run stores (it duplicated a
+// batch, and the FID came out 455 for 397); and the bound's progress over one test set is not
+// continued over another --data (it mixed the two; issue 32's fourth probe).
+func TestEvalRefusesPlantedFilesAndResumesExactly(t *testing.T) {
+	const model, classifier = "../../models/mnist-ch8-ema.ddpm", "../../models/mnist-classifier.ddpm"
+	dir := t.TempDir()
+	args := func(work, out string, extra ...string) []string {
+		return append([]string{"--ckpt", model, "--classifier", classifier, "--work", work, "--out", out, "--steps", "3"}, extra...)
+	}
+	fid := []string{"--nll", "0", "--fid", "8", "--fid-batch", "4"}
+	nll := func(n string) []string { return []string{"--nll", n, "--nll-batch", "2"} }
+	clean := filepath.Join(dir, "clean")
+	if err := runEval(args(clean, clean, fid...)); err != nil {
+		t.Fatal(err)
+	}
+	stores, _ := filepath.Glob(filepath.Join(clean, "fid-samples-*.u8"))
+	if len(stores) != 1 {
+		t.Fatalf("the clean run left %d sample stores: %v", len(stores), stores)
+	}
+	whole, err := os.ReadFile(stores[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := bytes.IndexByte(whole, '\n') + 1
+	cut := filepath.Join(dir, "cut")
+	os.MkdirAll(cut, 0o755)
+	cutStore := filepath.Join(cut, filepath.Base(stores[0]))
+	if err := os.WriteFile(cutStore, whole[:header+3*28*28+100], 0o644); err != nil { // 3 images and part of a 4th
+		t.Fatal(err)
+	}
+	if err := runEval(args(cut, cut, fid...)); err != nil {
+		t.Fatal(err)
+	}
+	if resumed, _ := os.ReadFile(cutStore); !bytes.Equal(resumed, whole) {
+		t.Errorf("a store cut in its first batch resumed to %d bytes unlike the uninterrupted run's %d", len(resumed), len(whole))
+	}
+	// Planted files, each refused by name before the bound (which would take a while here: --nll 2).
+	devZero := func(p string) error { return os.Symlink("/dev/zero", p) }
+	fifo := func(p string) error { return syscall.Mkfifo(p, 0o644) }
+	dangling := func(p string) error { return os.Symlink(filepath.Join(dir, "nothing"), p) }
+	for i, c := range []struct {
+		where, name string
+		plant       func(string) error
+		want        string
+	}{
+		{"work", "nll-progress.json", fifo, "FIFO"},
+		{"work", "nll-progress.json", devZero, "device"},
+		{"work", "nll-progress.json", dangling, "missing"},
+		{"out", "eval.json", fifo, "FIFO"},
+		{"out", "nll-terms.csv", fifo, "FIFO"},
+		{"out", "fid-samples.png", devZero, "device"},
+		{"work", filepath.Base(stores[0]), fifo, "FIFO"},
+		{"work", filepath.Base(stores[0]), devZero, "device"},
+		{"work", filepath.Base(stores[0]), dangling, "missing"},
+	} {
+		work, out := filepath.Join(dir, fmt.Sprint("w", i)), filepath.Join(dir, fmt.Sprint("o", i))
+		os.MkdirAll(work, 0o755)
+		os.MkdirAll(out, 0o755)
+		planted := filepath.Join(map[string]string{"work": work, "out": out}[c.where], c.name)
+		if err := c.plant(planted); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		err := runEval(args(work, out, append(nll("2"), "--fid", "8", "--fid-batch", "4")...))
+		if err == nil || !strings.Contains(err.Error(), planted) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s planted at %s: error %v, want one naming it and %q", c.want, planted, err, c.want)
+		}
+		if _, serr := os.Stat(filepath.Join(work, boundProgressFile)); serr == nil && c.name != boundProgressFile {
+			t.Errorf("%s planted at %s: the bound ran before the refusal (%s)", c.want, planted, time.Since(start))
+		}
+	}
+	// The bound over inverted test digits (another --data) does not continue the sums over MNIST's.
+	mnist, err := data.LoadMNIST("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alt := filepath.Join(dir, "inverted")
+	os.MkdirAll(alt, 0o755)
+	src, err := data.MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{data.MNISTTrainImages, data.MNISTTrainLabels, data.MNISTTestLabels} {
+		if err := os.Symlink(filepath.Join(src, name), filepath.Join(alt, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var idx bytes.Buffer
+	binary.Write(&idx, binary.BigEndian, []uint32{0x0803, uint32(mnist.Test.N), 28, 28}) //nolint:errcheck
+	for _, p := range mnist.Test.Pixels {
+		idx.WriteByte(255 - p)
+	}
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(idx.Bytes()) //nolint:errcheck
+	w.Close()
+	if err := os.WriteFile(filepath.Join(alt, data.MNISTTestImages), gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bound := filepath.Join(dir, "bound")
+	if err := runEval(args(bound, bound, append(nll("2"), "--fid", "0")...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval(args(bound, bound, append(nll("4"), "--fid", "0", "--data", alt)...)); err != nil {
+		t.Fatal(err)
+	}
+	var mixed, fresh evalReport
+	if raw, err := os.ReadFile(filepath.Join(bound, "eval.json")); err != nil || json.Unmarshal(raw, &mixed) != nil {
+		t.Fatal(err)
+	}
+	freshDir := filepath.Join(dir, "fresh")
+	if err := runEval(args(freshDir, freshDir, append(nll("4"), "--fid", "0", "--data", alt)...)); err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := os.ReadFile(filepath.Join(freshDir, "eval.json")); err != nil || json.Unmarshal(raw, &fresh) != nil {
+		t.Fatal(err)
+	}
+	if mixed.NLL.BitsPerDim != fresh.NLL.BitsPerDim {
+		t.Errorf("the bound on inverted digits after 2 MNIST ones: %g bits/dim, on inverted digits alone %g", mixed.NLL.BitsPerDim, fresh.NLL.BitsPerDim)
 	}
 }

@@ -81,10 +81,29 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
+		// A switch takes its value only after "=": `--clip false` sets --clip and leaves "false" over.
+		if stray := len(args) - fs.NArg(); stray > 0 {
+			if name := strings.TrimLeft(args[stray-1], "-"); isBoolFlag(fs, name) {
+				if _, err := strconv.ParseBool(fs.Arg(0)); err == nil {
+					return fmt.Errorf("%q is not a flag: --%s is a switch, which takes its value after \"=\": write --%s=%s",
+						fs.Arg(0), name, name, fs.Arg(0))
+				}
+			}
+		}
 		return fmt.Errorf("%q is not a flag, and nothing after it was read: %s takes only flags (--name value); "+
 			"see ddpm %s -h", fs.Arg(0), fs.Name(), fs.Name())
 	}
 	return nil
+}
+
+// isBoolFlag reports whether fs has a flag name that is a switch (a bool, given without a value).
+func isBoolFlag(fs *flag.FlagSet, name string) bool {
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // checkExtension refuses an output whose name does not end in ext (in any case): a PNG written over a

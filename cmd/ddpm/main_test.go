@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,6 +66,21 @@ func TestTrainSampleExportToy(t *testing.T) {
 	}
 	if err := runTrain(append(train, "--steps", "32", "--lr", "5e-4")); err != nil {
 		t.Errorf("resuming with another --lr: %v", err)
+	}
+	// Other training data (here more points) resumes, fine-tuning being a use, but says so; the same
+	// data says nothing (fourth probe: a folder swapped for another was trained on without a word).
+	for i, c := range []struct {
+		toyN string
+		warn bool
+	}{{"512", false}, {"600", true}} {
+		var err error
+		stderr := captureStderr(t, func() {
+			err = runTrain([]string{"--dataset", "moons", "--toy-n", c.toyN, "--T", "50", "--ckpt", ckpt, "--steps", fmt.Sprint(33 + i),
+				"--progress=false", "--sample-every", "0"})
+		})
+		if warned := strings.Contains(stderr, "the training data: another --data, or its files changed"); err != nil || warned != c.warn {
+			t.Errorf("resuming with --toy-n %s: error %v, warned %v (want %v):\n%s", c.toyN, err, warned, c.warn, stderr)
+		}
 	}
 	for _, c := range []struct{ args []string }{{[]string{"--steps", "-5"}}, {[]string{"--batch", "0"}}, {[]string{"--ema", "1"}}, {[]string{"--lr", "0"}}} {
 		err := runTrain(append([]string{"--dataset", "moons", "--ckpt", filepath.Join(dir, "bad")}, c.args...))
@@ -275,6 +292,10 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 			t.Errorf("%v: error %v, want a refusal of the stray word", c.args, err)
 		}
 	}
+	// A switch's value after a space is the stray word: the refusal shows the form that works.
+	if err := runSample([]string{"--clip", "false", "--ckpt", "../../models/mnist-ema.ddpm"}); err == nil || !strings.Contains(err.Error(), "write --clip=false") {
+		t.Errorf("--clip false: error %v, want one that says to write --clip=false", err)
+	}
 }
 
 // An output is refused before any work when its name is of another kind (a PNG written over a model
@@ -332,6 +353,12 @@ func TestIgnoredFlagsAreRefused(t *testing.T) {
 		{runEval, []string{"--samples", "x.npy", "--nll", "5", "--out", dir}, "--nll"},
 		{runEval, []string{"--samples", "x.npy", "--steps", "50", "--out", dir}, "--steps"},
 		{runSample, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--guidance", "1", "--out", out}, "--guidance"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--progressive-n", "3", "--out", out}, "--progressive-n"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--progressive-t", "5,1", "--out", out}, "--progressive-t"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--cols", "4", "--out", filepath.Join(dir, "x.npy")}, "--cols"},
+		{runSample, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--class", "all", "--cols", "4", "--out", out}, "--cols"},
+		{runEval, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "4", "--fid", "0", "--fid-batch", "8", "--work", dir, "--out", dir}, "--fid-batch"},
+		{runEval, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "0", "--fid", "4", "--nll-batch", "8", "--work", dir, "--out", dir}, "--nll-batch"},
 	} {
 		err := c.run(c.args)
 		if err == nil || !strings.Contains(err.Error(), c.flag+" has no effect") {
@@ -433,4 +460,23 @@ func TestTrainRefusesWhatItCannotResume(t *testing.T) {
 			}
 		}
 	}
+}
+
+// captureStderr returns what f writes to os.Stderr.
+func captureStderr(t *testing.T, f func()) string {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	done := make(chan string)
+	go func() {
+		raw, _ := io.ReadAll(r)
+		done <- string(raw)
+	}()
+	defer func() { os.Stderr = saved }()
+	f()
+	w.Close()
+	return <-done
 }

@@ -47,6 +47,21 @@ func runSample(args []string) error {
 	if ext != ".png" && ext != ".npy" && ext != ".npz" {
 		return fmt.Errorf("--out %q: want a .png, or %s", *out, data.SampleArrayFormats)
 	}
+	if *progressive == "" {
+		if err := unusedFlags(fs, "without --progressive", "progressive-t", "progressive-n"); err != nil {
+			return err
+		}
+	}
+	if ext != ".png" {
+		if err := unusedFlags(fs, "with --out "+*out+": an array has no grid", "cols"); err != nil {
+			return err
+		}
+	}
+	if *class == ddpm.ClassAll {
+		if err := unusedFlags(fs, "with --class all: the grid has one row per class, --n images each", "cols"); err != nil {
+			return err
+		}
+	}
 	if err := checkDefaultCheckpoint(fs); err != nil {
 		return err
 	}
@@ -56,6 +71,12 @@ func runSample(args []string) error {
 	}
 	if *progressive != "" && len(tr.Spec.Dims) != 3 {
 		return fmt.Errorf("--progressive %s: %s models points of %v, not images; Figure 6 is a grid of images", *progressive, tr.Path, tr.Spec.Dims)
+	}
+	if len(tr.Spec.Dims) != 3 {
+		if err := unusedFlags(fs, fmt.Sprintf("with %s, which models points of %v: they are drawn as a scatter plot, not a grid", tr.Path, tr.Spec.Dims),
+			"cols"); err != nil {
+			return err
+		}
 	}
 	// Bounded before anything of that size is made (--class all checks its n × classes itself).
 	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {

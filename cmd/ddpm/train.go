@@ -107,6 +107,7 @@ func runTrain(args []string) error {
 	if *classCond {
 		spec.ClassNames, spec.PUncond = d.Classes, *pUncond
 	}
+	spec.DataSHA256 = d.sha256()
 	modelFlags := fmt.Sprintf("--mlp-hidden %d", *mlpHidden)
 	if len(d.Dims) == 1 {
 		m := ddpm.DefaultMLPConfig()
@@ -203,17 +204,24 @@ func runTrain(args []string) error {
 		}
 	}
 
-	// Ctrl-C finishes the current step, saves a checkpoint and exits; a second one kills.
+	// Ctrl-C finishes the current step, saves a checkpoint and exits; a second one kills. A signal within
+	// a second of the first is the same one delivered twice (GNU timeout signals the process and then its
+	// group), not the user's second request.
 	var interrupted atomic.Bool
 	var stoppedBy atomic.Value // the signal that asked to stop
-	signals := make(chan os.Signal, 2)
+	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		stoppedBy.Store(<-signals)
+		first := time.Now()
 		interrupted.Store(true)
 		fmt.Fprintln(os.Stderr, "\ninterrupted: saving a checkpoint after this step (interrupt again to kill)")
-		<-signals
-		os.Exit(130)
+		for sig := range signals {
+			if time.Since(first) > time.Second {
+				s, _ := sig.(syscall.Signal)
+				os.Exit(128 + int(s))
+			}
+		}
 	}()
 	defer signal.Stop(signals)
 
@@ -239,8 +247,16 @@ func runTrain(args []string) error {
 		OnSamples: func(step int, path string) { fmt.Printf("\nstep %d: samples in %s\n", step, path) },
 	})
 	if res != nil {
-		fmt.Printf("\nsteps %d → %d in %s (%.2f steps/s), last loss %.4f, checkpoint %s\n", res.StartStep, res.Step,
-			res.Duration.Round(time.Second), float64(res.Step-res.StartStep)/res.Duration.Seconds(), res.LastLoss, res.Checkpoint)
+		// After a failed save the last checkpoint written is an earlier one, or none: say which.
+		saved := "checkpoint " + res.Checkpoint
+		if err != nil && !errors.Is(err, ddpm.ErrStopped) {
+			saved = "last checkpoint written " + res.Checkpoint
+		}
+		if res.Checkpoint == "" {
+			saved = "no checkpoint written"
+		}
+		fmt.Printf("\nsteps %d → %d in %s (%.2f steps/s), last loss %.4f, %s\n", res.StartStep, res.Step,
+			res.Duration.Round(time.Second), float64(res.Step-res.StartStep)/res.Duration.Seconds(), res.LastLoss, saved)
 	}
 	if errors.Is(err, ddpm.ErrStopped) {
 		// Stopped before the last step: saved, but not finished, so the exit status says so (128 + the
@@ -288,6 +304,14 @@ func checkResumable(dir string, spec *ddpm.RunSpec, report bool) (step int64, re
 	for _, key := range sortedUnion(savedFields, newFields) {
 		was, now := savedFields[key], newFields[key]
 		if was == now || key == "steps" {
+			continue
+		}
+		if key == "data_sha256" { // fine-tuning on other data is a use, not a mistake: said, not refused
+			if was != "" {
+				short := func(sum string) string { return strings.Trim(sum, `"`)[:min(12, len(strings.Trim(sum, `"`)))] + "…" }
+				recipe = append(recipe, fmt.Sprintf("the training data: another --data, or its files changed (SHA-256 %s in the "+
+					"checkpoint, %s now)", short(was), short(now)))
+			}
 			continue
 		}
 		diff := fmt.Sprintf("%s: %s in the checkpoint, %s now", key, orNone(was), orNone(now))
