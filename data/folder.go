@@ -27,6 +27,9 @@ type FolderOptions struct {
 	// of other sizes is refused from the headers, before any image is decoded, by a caller that has no
 	// resize flag to offer (eval --samples).
 	Width, Height int
+	// Check, when not nil, is given the shape of one image ([height, width, channels]) as the headers
+	// and the options make it, before any image is decoded: a caller refuses there what it cannot use.
+	Check func(dims []int) error
 }
 
 // maxFolderImagePixels bounds an image's width×height as its header states it: a small corrupt or
@@ -103,6 +106,11 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 	if need := float64(out.N) * float64(out.Height) * float64(out.Width) * float64(out.Channels); opts.MaxBytes > 0 && need > opts.MaxBytes {
 		return nil, fmt.Errorf("image folder %s: %d images of %dx%dx%d take %.1f GiB decoded, more than the %.1f GiB allowed (the memory available); "+
 			"use fewer images or a smaller resize size (flag --resize)", dir, out.N, out.Width, out.Height, out.Channels, need/(1<<30), opts.MaxBytes/(1<<30))
+	}
+	if opts.Check != nil {
+		if err := opts.Check([]int{out.Height, out.Width, out.Channels}); err != nil {
+			return nil, err
+		}
 	}
 	out.Pixels = make([]uint8, out.N*out.Size())
 	canvas := image.NewRGBA(image.Rect(0, 0, width, height))

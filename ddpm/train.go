@@ -53,6 +53,10 @@ type TrainConfig struct {
 // ErrStopped is returned by Train when TrainConfig.Stop asked it to stop (a checkpoint was saved).
 var ErrStopped = errors.New("training stopped on request")
 
+// ErrSampleGrid is wrapped by Train's error when a sample grid could not be written (training stops,
+// with a checkpoint of that step saved).
+var ErrSampleGrid = errors.New("writing the sample grid")
+
 // TrainResult reports what Train did.
 type TrainResult struct {
 	StartStep, Step int           // global steps at the start (non-zero when resumed) and at the end
@@ -171,7 +175,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	lastSave := time.Now()
 	stopped := false
 	var grids trainingGrids
-	loop.OnStep("ddpm", 0, func(loop *train.Loop, metrics []*tensors.Tensor) error {
+	var hookErr error // the hook's own error, which GoMLX's loop wraps in its internals
+	loop.OnStep("ddpm", 0, func(loop *train.Loop, metrics []*tensors.Tensor) (err error) {
+		defer func() { hookErr = err }()
 		step := int(optimizers.GetGlobalStep(ctx))
 		loss := tensors.ToScalar[float32](metrics[0])
 		res.LastLoss, res.Step = float64(loss), step
@@ -188,7 +194,12 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		}
 		if cfg.SampleEvery > 0 && cfg.CheckpointDir != "" && step%cfg.SampleEvery == 0 {
 			if err := grids.write(backend, ctx, sched, model, ds.NumClasses(), step, cfg); err != nil {
-				return err
+				// The grid is an optional output: the training is saved first, so that nothing is lost.
+				if serr := save(step); serr != nil {
+					return fmt.Errorf("writing the sample grid of step %d: %w; and saving the checkpoint: %w", step, err, serr)
+				}
+				return fmt.Errorf("%w of step %d: %w; training stopped with the checkpoint of that step saved (%s)",
+					ErrSampleGrid, step, err, res.Checkpoint)
 			}
 		}
 		if cfg.Stop != nil && cfg.Stop() {
@@ -206,6 +217,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	_, err = loop.RunToGlobalStep(source, cfg.Steps)
 	res.Duration = time.Since(start)
 	if err != nil && !stopped {
+		if hookErr != nil {
+			err = hookErr
+		}
 		return res, err
 	}
 	if err := save(res.Step); err != nil {

@@ -250,3 +250,30 @@ func TestTrainingGridsUseTheCurrentEMAWeights(t *testing.T) {
 		t.Errorf("the grids of steps 15 and 30 are identical: the second did not use the updated weights")
 	}
 }
+
+// A sample grid that cannot be written (its folder replaced by a file mid-run) stops training with a
+// checkpoint of that very step saved and an error that says so, in the project's words rather than
+// GoMLX's loop internals (issue 32's fifth probe: the steps since the last save were lost).
+func TestAFailedGridSavesTheTrainingFirst(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 20)
+	ds, err := NewArrayDataset("four images", tinyImages(4, 1), []int{8, 8, 1}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := quickTrainConfig(30, dir)
+	cfg.CheckpointEvery = time.Hour // only the final save, or the one the failure makes
+	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 5, 4, []int{8, 8, 1}
+	cfg.OnSamples = func(int, string) { // the folder of the grids becomes a file
+		samples := filepath.Join(dir, "samples")
+		os.RemoveAll(samples)
+		os.WriteFile(samples, []byte("in the way"), 0o644) //nolint:errcheck
+	}
+	_, err = Train(backend, context.New(), sched, UNetModel(tinyUNet()), ds, cfg)
+	if !errors.Is(err, ErrSampleGrid) || !strings.Contains(err.Error(), "of step 10") || strings.Contains(err.Error(), "LoopStep") {
+		t.Errorf("a grid that cannot be written: error %v, want ErrSampleGrid at step 10 without GoMLX's loop internals", err)
+	}
+	if latest, _ := LatestCheckpoint(dir); filepath.Base(latest) != "ckpt-000000010.ddpm" {
+		t.Errorf("newest checkpoint after the failed grid: %q, want that of step 10", latest)
+	}
+}

@@ -55,6 +55,19 @@ func TestClassConditionalCommandLine(t *testing.T) {
 		t.Errorf("resuming with --p-uncond 0.2: %v", err)
 	}
 
+	// eval measures MNIST models: a 3-class one is refused by --ckpt before any folder is made (it was
+	// refused by --fid at first, then only after making --work and --out; fifth probe).
+	work, evalOut := filepath.Join(dir, "eval-work"), filepath.Join(dir, "eval-out")
+	if err := runEval([]string{"--ckpt", ckpt, "--nll", "0", "--fid", "4", "--fid-batch", "4", "--work", work, "--out", evalOut}); err == nil ||
+		!strings.Contains(err.Error(), "--ckpt") || !strings.Contains(err.Error(), "3 classes, not MNIST's 10") {
+		t.Errorf("eval of a 3-class model: error %v, want one naming --ckpt and its 3 classes", err)
+	}
+	for _, d := range []string{work, evalOut} {
+		if _, err := os.Stat(d); err == nil {
+			t.Errorf("eval of a 3-class model made %s before refusing", d)
+		}
+	}
+
 	out := filepath.Join(dir, "s.png")
 	for _, args := range [][]string{{"--class", "dot"}, {"--class", "2", "--guidance", "0"}, {"--class", "all", "--n", "2"},
 		{"--class", "ring", "--sampler", "ddim", "--steps", "10"}, {}} {
@@ -124,7 +137,10 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	c := report.FID.Conditional
 	mean := 0.0
 	for _, a := range c.PerClass {
-		mean += a / 10
+		if a == nil {
+			t.Fatalf("a digit asked for twice has no accuracy: %v", c.PerClass)
+		}
+		mean += *a / 10
 	}
 	if !(c.Accuracy >= 0 && c.Accuracy <= 1) || math.Abs(mean-c.Accuracy) > 1e-9 {
 		t.Errorf("conditional accuracy %g, the mean of the per-class ones %g: want equal (2 samples per digit), in [0, 1]", c.Accuracy, mean)

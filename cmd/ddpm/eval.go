@@ -38,6 +38,7 @@ type evalReport struct {
 	Eta              float64 `json:"eta"`
 	Churn            float64 `json:"churn,omitempty"`    // S_churn of the euler and heun samplers
 	Guidance         float64 `json:"guidance,omitempty"` // classifier-free guidance w of a class-conditional model's samples
+	Seed             *uint64 `json:"seed,omitempty"`     // of x_T and every z (absent in reports written before it was)
 	NLL              *nllOut `json:"nll,omitempty"`
 	FID              *fidOut `json:"fid,omitempty"`
 }
@@ -77,9 +78,9 @@ type fidOut struct {
 // conditionalOut is how often the classifier's most probable class is the digit asked for, overall
 // (with its binomial standard error) and per digit.
 type conditionalOut struct {
-	Accuracy       float64   `json:"accuracy"`
-	AccuracyStdErr float64   `json:"accuracy_stderr"`
-	PerClass       []float64 `json:"per_class_accuracy"`
+	Accuracy       float64    `json:"accuracy"`
+	AccuracyStdErr float64    `json:"accuracy_stderr"`
+	PerClass       []*float64 `json:"per_class_accuracy"` // null for a digit no sample asked for
 }
 
 func runEval(args []string) error {
@@ -119,6 +120,9 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
+	if tr.Cond != nil && tr.Spec.NumClasses() != 10 { // its samples are scored as MNIST digits
+		return fmt.Errorf("--ckpt %s is conditioned on %d classes, not MNIST's 10 digits: eval measures MNIST models", tr.Path, tr.Spec.NumClasses())
+	}
 	sched, cfg, err := sf.build(tr)
 	if err != nil {
 		return err
@@ -136,7 +140,7 @@ func runEval(args []string) error {
 		}
 	}
 	if *fidN == 0 {
-		if err := unusedFlags(fs, "with --fid 0 (no samples are made or scored)", "fid-batch"); err != nil {
+		if err := unusedFlags(fs, "with --fid 0 (no samples are made or scored)", "fid-batch", "guidance"); err != nil {
 			return err
 		}
 	}
@@ -236,12 +240,9 @@ func runEval(args []string) error {
 		return err
 	}
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
-		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance}
+		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance, Seed: seed}
 	if cfg.Solver != "" {
 		report.Steps = cfg.Steps
-	}
-	if tr.Cond != nil && tr.Spec.NumClasses() != 10 {
-		return fmt.Errorf("checkpoint %s is conditioned on %d classes, not MNIST's 10 digits", tr.Path, tr.Spec.NumClasses())
 	}
 	if *nllN > 0 {
 		if report.NLL, err = evalBound(backend, &trained, sum, testSHA, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
@@ -316,7 +317,10 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
-	raw, _ := json.MarshalIndent(samplesReport{Samples: path, SamplesSHA256: sum, FID: o}, "", "  ")
+	raw, err := json.MarshalIndent(samplesReport{Samples: path, SamplesSHA256: sum, FID: o}, "", "  ")
+	if err != nil { // nothing is written: the report there stays as it was
+		return fmt.Errorf("writing %s: %w", filepath.Join(out, reportFile), err)
+	}
 	return writeFile(filepath.Join(out, reportFile), append(raw, '\n'))
 }
 
@@ -345,8 +349,10 @@ func fileSHA256(path string) (string, error) {
 }
 
 // keepEarlierResults copies into report the section (bound or FID) that this run did not compute
-// from an earlier report of the same model and sampler settings, so that `--nll 0` or `--fid 0` does
-// not erase what an earlier run measured.
+// from an earlier report of the same model, test set and sampler settings, so that `--nll 0` or
+// `--fid 0` does not erase what an earlier run measured. A section of other settings is not kept (it
+// would be reported as this model's), and the run says so. Fields that older reports lack are not
+// compared.
 func keepEarlierResults(path string, report *evalReport, T int) {
 	raw, err := readSmallFile(path)
 	if err != nil {
@@ -359,9 +365,29 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 	if earlier.Sampler == "" && earlier.Steps == 0 { // a report from before other samplers: the paper's
 		earlier.Sampler, earlier.Steps = "ancestral", T
 	}
-	if earlier.Checkpoint != report.Checkpoint || earlier.Step != report.Step ||
-		earlier.Variance != report.Variance || earlier.Clip != report.Clip || earlier.Sampler != report.Sampler ||
-		earlier.Steps != report.Steps || earlier.Eta != report.Eta || (earlier.TestSHA256 != "" && earlier.TestSHA256 != report.TestSHA256) {
+	var differ []string
+	for _, c := range []struct {
+		what         string
+		known, equal bool
+	}{
+		{"checkpoint", true, earlier.Checkpoint == report.Checkpoint && earlier.Step == report.Step},
+		{"weights", earlier.CheckpointSHA256 != "", earlier.CheckpointSHA256 == report.CheckpointSHA256},
+		{"test images", earlier.TestSHA256 != "", earlier.TestSHA256 == report.TestSHA256},
+		{"sampler", true, earlier.Variance == report.Variance && earlier.Clip == report.Clip && earlier.Sampler == report.Sampler &&
+			earlier.Steps == report.Steps && earlier.Eta == report.Eta && earlier.Churn == report.Churn},
+		{"guidance", true, earlier.Guidance == report.Guidance},
+		{"seed", earlier.Seed != nil, earlier.Seed == nil || report.Seed == nil || *earlier.Seed == *report.Seed},
+	} {
+		if c.known && !c.equal {
+			differ = append(differ, c.what)
+		}
+	}
+	if len(differ) > 0 {
+		for name, dropped := range map[string]bool{"bound": report.NLL == nil && earlier.NLL != nil, "FID": report.FID == nil && earlier.FID != nil} {
+			if dropped {
+				fmt.Fprintf(os.Stderr, "%s: its %s is not kept in the new report: it was measured with another %s\n", path, name, strings.Join(differ, ", "))
+			}
+		}
 		return
 	}
 	if report.NLL == nil {
@@ -695,13 +721,28 @@ func referenceDigits(n, total int, seed uint64) []int {
 	return rand.New(rand.NewPCG(seed, 0x7ea1)).Perm(total)[:n]
 }
 
-// percentages formats fractions as percentages with one decimal.
-func percentages(fractions []float64) string {
+// percentages formats fractions as percentages with one decimal ("–" for none).
+func percentages(fractions []*float64) string {
 	parts := make([]string, len(fractions))
 	for i, f := range fractions {
-		parts[i] = fmt.Sprintf("%.1f", 100*f)
+		parts[i] = "–"
+		if f != nil {
+			parts[i] = fmt.Sprintf("%.1f", 100**f)
+		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// asked keeps the accuracies of the classes that were asked for: the others are NaN, which JSON
+// cannot hold (the report came out empty), and become null.
+func asked(perClass []float64) []*float64 {
+	out := make([]*float64, len(perClass))
+	for i, a := range perClass {
+		if !math.IsNaN(a) {
+			out[i] = &a
+		}
+	}
+	return out
 }
 
 // scoreSamples computes the classifier-FID (with its standard error), the classifier score, the
@@ -763,9 +804,11 @@ func scoreSamples(clf *quality.Classifier, clfPath string, mnist *data.MNIST, sa
 		100*o.Confident, 100*o.ConfidentStdErr, 100*o.TestConfident, o.ClassCounts)
 	if requested != nil {
 		c := &conditionalOut{}
-		if c.Accuracy, c.PerClass, err = quality.ConditionalAccuracy(probs, clf.Spec.Config.Classes, requested); err != nil {
+		accuracy, perClass, err := quality.ConditionalAccuracy(probs, clf.Spec.Config.Classes, requested)
+		if err != nil {
 			return nil, err
 		}
+		c.Accuracy, c.PerClass = accuracy, asked(perClass)
 		c.AccuracyStdErr = math.Sqrt(c.Accuracy * (1 - c.Accuracy) / float64(n))
 		o.Conditional = c
 		fmt.Printf("classified as the digit asked for: %.1f%% ± %.1f%%; per digit 0..9: %s\n", 100*c.Accuracy,

@@ -257,6 +257,35 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 	if ddim.FID != nil {
 		t.Errorf("DDIM took the ancestral sampler's FID: %+v", ddim.FID)
 	}
+	// A report of today's fields keeps its FID only for the same weights, guidance and seed (fifth probe:
+	// a FID of other weights at the same path, and one of another guidance, were kept as this run's).
+	one, two := uint64(1), uint64(2)
+	measured := evalReport{Checkpoint: "m.ddpm", CheckpointSHA256: "aa", TestSHA256: "tt", Step: 3, Variance: "beta", Clip: true,
+		Sampler: "ancestral", Steps: 1000, Guidance: 0.5, Seed: &one, FID: &fidOut{Samples: 10, ClassifierFID: 7}}
+	raw, _ := json.Marshal(measured)
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what string
+		edit func(r *evalReport)
+		keep bool
+	}{
+		{"the same settings", func(r *evalReport) {}, true},
+		{"other weights", func(r *evalReport) { r.CheckpointSHA256 = "bb" }, false},
+		{"another guidance", func(r *evalReport) { r.Guidance = 4 }, false},
+		{"another seed", func(r *evalReport) { r.Seed = &two }, false},
+		{"another test set", func(r *evalReport) { r.TestSHA256 = "uu" }, false},
+		{"another churn", func(r *evalReport) { r.Churn = 1 }, false},
+	} {
+		r := measured
+		r.FID = nil
+		c.edit(&r)
+		keepEarlierResults(path, &r, 1000)
+		if (r.FID != nil) != c.keep {
+			t.Errorf("%s: FID kept %v, want %v", c.what, r.FID != nil, c.keep)
+		}
+	}
 }
 
 // eval --samples scores images made elsewhere with the same metrics as a model's: the 300 training
@@ -521,5 +550,32 @@ func TestEvalRefusesPlantedFilesAndResumesExactly(t *testing.T) {
 	}
 	if mixed.NLL.BitsPerDim != fresh.NLL.BitsPerDim {
 		t.Errorf("the bound on inverted digits after 2 MNIST ones: %g bits/dim, on inverted digits alone %g", mixed.NLL.BitsPerDim, fresh.NLL.BitsPerDim)
+	}
+}
+
+// Samples of one digit (`sample --class 3 --out x.npz`, then `eval --samples x.npz`): the digits no
+// sample asked for have no accuracy, written as null; the report was a lone newline, exit 0, since
+// JSON has no NaN and the error was dropped (issue 32's fifth probe).
+func TestEvalSamplesOfOneClass(t *testing.T) {
+	dir := t.TempDir()
+	samples := filepath.Join(dir, "threes.npz")
+	if err := runSample([]string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--class", "3", "--n", "4", "--steps", "3", "--out", samples}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval([]string{"--samples", samples, "--classifier", "../../models/mnist-classifier.ddpm", "--out", dir}); err != nil {
+		t.Fatal(err)
+	}
+	var report samplesReport
+	if raw, err := os.ReadFile(filepath.Join(dir, "eval.json")); err != nil || json.Unmarshal(raw, &report) != nil {
+		t.Fatalf("eval.json does not decode (%v):\n%s", err, raw)
+	}
+	c := report.FID.Conditional
+	if c == nil || len(c.PerClass) != 10 {
+		t.Fatalf("conditional accuracy %+v: want 10 per-class entries", c)
+	}
+	for digit, a := range c.PerClass {
+		if (a != nil) != (digit == 3) {
+			t.Errorf("digit %d: accuracy %v; want a number for 3 only, null for the digits never asked for", digit, a)
+		}
 	}
 }

@@ -358,6 +358,7 @@ func TestIgnoredFlagsAreRefused(t *testing.T) {
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--cols", "4", "--out", filepath.Join(dir, "x.npy")}, "--cols"},
 		{runSample, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--class", "all", "--cols", "4", "--out", out}, "--cols"},
 		{runEval, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "4", "--fid", "0", "--fid-batch", "8", "--work", dir, "--out", dir}, "--fid-batch"},
+		{runEval, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--nll", "4", "--fid", "0", "--guidance", "3", "--work", dir, "--out", dir}, "--guidance"},
 		{runEval, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "0", "--fid", "4", "--nll-batch", "8", "--work", dir, "--out", dir}, "--nll-batch"},
 	} {
 		err := c.run(c.args)

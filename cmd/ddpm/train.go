@@ -97,39 +97,52 @@ func runTrain(args []string) error {
 		*schedule = ddpm.ScheduleLinearScaled // the paper's β with fewer steps would leave x_T far from N(0, I)
 	}
 
-	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed)
+	// The network for examples of shape dims, checked (square images, a U-Net that fits them, memory):
+	// run on a folder's header sizes before any image is decoded, and again on the data loaded.
+	network := func(spec *ddpm.RunSpec, dims []int, numClasses int) (modelFlags string, err error) {
+		if len(dims) == 1 {
+			m := ddpm.DefaultMLPConfig()
+			m.Dim, m.Hidden, m.LearnSigma = dims[0], *mlpHidden, *learnSigma
+			spec.Model, spec.MLP = ddpm.ModelMLP, &m
+			modelFlags = fmt.Sprintf("--mlp-hidden %d", *mlpHidden)
+		} else {
+			u := ddpm.UNetConfig{ImageSize: dims[0], Channels: dims[2], BaseChannels: *ch, ChannelMult: mult, NumResBlocks: *resBlocks,
+				AttnResolutions: attn, Dropout: *dropout, MaxGroups: *groups, LearnSigma: *learnSigma, NumClasses: numClasses}
+			if dims[0] != dims[1] {
+				return "", fmt.Errorf("images of %dx%d: the U-Net needs square images (use --resize)", dims[0], dims[1])
+			}
+			modelFlags = fmt.Sprintf("--ch %d --ch-mult %v --res-blocks %d --attn %v", *ch, mult.String(), *resBlocks, attn.String())
+			if err := u.Validate(); err != nil {
+				return "", fmt.Errorf("%s on images of %v: %w", modelFlags, dims, err)
+			}
+			spec.Model, spec.UNet = ddpm.ModelUNet, &u
+		}
+		spec.Dims = dims
+		return modelFlags, ddpm.CheckMemory(fmt.Sprintf("training with --batch %d --T %d %s (%s on %v)", *batch, *T, modelFlags, spec.Model, dims),
+			spec.TrainMemory())
+	}
+	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, BatchSize: *batch, Steps: *steps, Seed: *seed,
+		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
+	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int) error {
+		probe := spec
+		_, err := network(&probe, dims, 0)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, Dataset: d.Name, Dims: d.Dims, BatchSize: *batch, Steps: *steps, Seed: *seed,
-		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
+	spec.Dataset = d.Name
 	numClasses := len(d.Classes)
 	if *classCond {
 		spec.ClassNames, spec.PUncond = d.Classes, *pUncond
 	}
 	spec.DataSHA256 = d.sha256()
-	modelFlags := fmt.Sprintf("--mlp-hidden %d", *mlpHidden)
-	if len(d.Dims) == 1 {
-		m := ddpm.DefaultMLPConfig()
-		m.Dim, m.Hidden, m.LearnSigma = d.Dims[0], *mlpHidden, *learnSigma
-		spec.Model, spec.MLP = ddpm.ModelMLP, &m
-	} else {
-		u := ddpm.UNetConfig{ImageSize: d.Dims[0], Channels: d.Dims[2], BaseChannels: *ch, ChannelMult: mult, NumResBlocks: *resBlocks,
-			AttnResolutions: attn, Dropout: *dropout, MaxGroups: *groups, LearnSigma: *learnSigma, NumClasses: numClasses}
-		if d.Dims[0] != d.Dims[1] {
-			return fmt.Errorf("images of %dx%d: the U-Net needs square images (use --resize)", d.Dims[0], d.Dims[1])
-		}
-		modelFlags = fmt.Sprintf("--ch %d --ch-mult %v --res-blocks %d --attn %v", *ch, mult.String(), *resBlocks, attn.String())
-		if err := u.Validate(); err != nil {
-			return fmt.Errorf("%s on images of %v: %w", modelFlags, d.Dims, err)
-		}
-		spec.Model, spec.UNet = ddpm.ModelUNet, &u
+	modelFlags, err := network(&spec, d.Dims, numClasses)
+	if err != nil {
+		return err
 	}
 	if len(d.Dims) != 3 {
 		*sampleEvery = 0 // sample grids are for images; plot 2-D samples with `ddpm sample`
-	}
-	if err := ddpm.CheckMemory(fmt.Sprintf("training with --batch %d --T %d %s (%s on %v)", *batch, *T, modelFlags, spec.Model, d.Dims), spec.TrainMemory()); err != nil {
-		return err
 	}
 	sched, err := spec.BuildSchedule()
 	if err != nil {
@@ -257,6 +270,9 @@ func runTrain(args []string) error {
 		}
 		fmt.Printf("\nsteps %d → %d in %s (%.2f steps/s), last loss %.4f, %s\n", res.StartStep, res.Step,
 			res.Duration.Round(time.Second), float64(res.Step-res.StartStep)/res.Duration.Seconds(), res.LastLoss, saved)
+	}
+	if errors.Is(err, ddpm.ErrSampleGrid) {
+		return fmt.Errorf("--sample-every %d: %w; run again to resume (with --sample-every 0 to go on without grids)", *sampleEvery, err)
 	}
 	if errors.Is(err, ddpm.ErrStopped) {
 		// Stopped before the last step: saved, but not finished, so the exit status says so (128 + the
