@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,6 +17,29 @@ import (
 // maxClassifierEpochs bounds --epochs, far above what the classifier needs (3), so that counting its
 // steps cannot overflow.
 const maxClassifierEpochs = 10000
+
+// minClassifierTest is the fewest test digits on which the classifier's accuracy is measured: with 1 000
+// its standard error is at most 1.6 points.
+const minClassifierTest = 1000
+
+// checkClassifierOutput refuses an --out that training would resume from (a checkpoint's name) or that
+// holds something other than a classifier (a model): replacing a classifier is the command's job,
+// destroying a model is not.
+func checkClassifierOutput(out string) error {
+	if _, ok := ddpm.CheckpointStep(filepath.Base(out)); ok {
+		return fmt.Errorf("--out %s: a training checkpoint's name (ckpt-<step>.ddpm); `ddpm train` would take the classifier for one: "+
+			"choose another name", out)
+	}
+	if _, err := os.Stat(out); err != nil {
+		return nil // a new file
+	}
+	var spec quality.ClassifierSpec
+	if _, err := ddpm.ReadCheckpointMeta(out, &spec); err != nil || spec.Kind != quality.ClassifierKind {
+		return fmt.Errorf("--out %s holds something other than a classifier (a model, or another file): it is not replaced; "+
+			"choose another name, or remove it first", out)
+	}
+	return nil
+}
 
 // runClassifier trains the MNIST classifier whose features the classifier-FID compares.
 func runClassifier(args []string) error {
@@ -37,6 +61,9 @@ func runClassifier(args []string) error {
 	if err := ddpm.CheckOutput("--out", *out); err != nil {
 		return err
 	}
+	if err := checkClassifierOutput(*out); err != nil {
+		return err
+	}
 	// Every flag is checked before the minutes of training: a NaN gate would let any classifier through.
 	if !(*minAcc >= 0 && *minAcc <= 1) {
 		return fmt.Errorf("--min-accuracy %g: want a test accuracy in [0, 1]", *minAcc)
@@ -44,6 +71,10 @@ func runClassifier(args []string) error {
 	mnist, err := loadMNIST(*dataDir)
 	if err != nil {
 		return err
+	}
+	if mnist.Test.N < minClassifierTest {
+		return fmt.Errorf("--data %q: its test set has %d digits; the classifier's accuracy, which gates it (--min-accuracy), "+
+			"needs at least %d to be measured (one digit gave 100%%)", *dataDir, mnist.Test.N, minClassifierTest)
 	}
 	if err := checkFlags(
 		flagCheck{*epochs >= 1 && *epochs <= maxClassifierEpochs, "epochs", *epochs, fmt.Sprintf("want 1 to %d passes over the data", maxClassifierEpochs)},
@@ -82,7 +113,8 @@ func runClassifier(args []string) error {
 	spec.TestAccuracy = quality.Accuracy(probs, mnist.TestLabels)
 	fmt.Printf("test accuracy %.4f on %d digits, trained in %s\n", spec.TestAccuracy, mnist.Test.N, time.Since(start).Round(time.Second))
 	if spec.TestAccuracy < *minAcc {
-		return fmt.Errorf("test accuracy %.4f is below --min-accuracy %.4f: not written (train longer with --epochs)", spec.TestAccuracy, *minAcc)
+		return fmt.Errorf("test accuracy %.4f is below --min-accuracy %.4f: not written (train longer with --epochs, or, if it is near "+
+			"chance (0.1), the training diverged: a lower --lr)", spec.TestAccuracy, *minAcc)
 	}
 	if err := quality.SaveClassifier(*out, ctx, spec); err != nil {
 		return err

@@ -164,6 +164,9 @@ func runEval(args []string) error {
 	if err := checkFlags(
 		flagCheck{*nllN <= mnist.Test.N, "nll", *nllN, fmt.Sprintf("the MNIST test set has %d images", mnist.Test.N)},
 		flagCheck{*fidN <= mnist.Train.N, "fid", *fidN, fmt.Sprintf("at most %d samples: the FID compares them with as many training digits", mnist.Train.N)},
+		flagCheck{*fidN == 0 || *fidN >= 2, "fid", *fidN, "the FID fits a Gaussian to the samples' features: at least 2 are needed"},
+		flagCheck{*fidN == 0 || mnist.Test.N >= 2, "fid", *fidN, fmt.Sprintf("the FID fits a Gaussian to the test digits' features, and "+
+			"the test set of --data has %d: at least 2 are needed", mnist.Test.N)},
 		flagCheck{*nllN == 0 || *nllBatch >= 1, "nll-batch", *nllBatch, "need at least 1 image per evaluation"},
 		flagCheck{*fidN == 0 || *fidBatch >= 1, "fid-batch", *fidBatch, "need at least 1 sample per batch"},
 		flagCheck{*work != "", "work", `""`, "name the folder for progress"},
@@ -180,9 +183,10 @@ func runEval(args []string) error {
 		if err := checkRegularFile("--classifier", *clfPath); err != nil {
 			return err
 		}
-		// Its kind and weights, read from the header before any folder is made (loading it needs the backend).
-		if _, err := quality.ReadClassifierSpec(*clfPath); err != nil {
-			return fmt.Errorf("--classifier: %w", err)
+		// Its kind, weights and accuracy, read from the header before any folder is made (loading it needs
+		// the backend).
+		if err := checkClassifier(*clfPath); err != nil {
+			return err
 		}
 	}
 	if err := flagsChecked(fs); err != nil {
@@ -230,11 +234,11 @@ func runEval(args []string) error {
 	var batches []batchFlag // every batch size the evaluation will split over the devices
 	if *fidN > 0 && *fidBatch > 0 {
 		batches = append(batches, batchFlag{"--fid-batch", min(*fidBatch, *fidN)},
-			batchFlag{fmt.Sprintf("--fid %d in batches of %d leaves a last batch of", *fidN, *fidBatch), *fidN % *fidBatch})
+			batchFlag{fmt.Sprintf("--fid %d in batches of %d: its last batch of", *fidN, *fidBatch), *fidN % *fidBatch})
 	}
 	if *nllN > 0 && *nllBatch > 0 {
 		batches = append(batches, batchFlag{"--nll-batch", min(*nllBatch, *nllN)},
-			batchFlag{fmt.Sprintf("--nll %d in batches of %d leaves a last batch of", *nllN, *nllBatch), *nllN % *nllBatch})
+			batchFlag{fmt.Sprintf("--nll %d in batches of %d: its last batch of", *nllN, *nllBatch), *nllN % *nllBatch})
 	}
 	if err := sf.setDevices(backend, &cfg, batches...); err != nil {
 		return err
@@ -272,6 +276,13 @@ type samplesReport struct {
 
 // evalSamples scores samples made by any tool with the same classifier metrics as a model's.
 func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string) error {
+	clfPath, err := shippedModel(fs, "classifier")
+	if err != nil {
+		return err
+	}
+	if err := checkClassifier(clfPath); err != nil {
+		return err
+	}
 	mnist, err := loadMNIST(dataDir)
 	if err != nil {
 		return err
@@ -283,6 +294,9 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if n < 2 || n > mnist.Train.N {
 		return fmt.Errorf("--samples %s: %d images; need between 2 and %d (compared with as many training digits)", path, n, mnist.Train.N)
 	}
+	if mnist.Test.N < 2 {
+		return fmt.Errorf("--data %q: the FID fits a Gaussian to the test digits' features, and the test set has %d: at least 2 are needed", dataDir, mnist.Test.N)
+	}
 	// Labels beside the images (an .npz of improved-diffusion's layout, as ddpm sample writes for a
 	// class-conditional model): how often each sample is the digit it was asked for.
 	requested, err := data.LoadSampleLabels(path, n, 10) // MNIST's digits
@@ -290,10 +304,6 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return fmt.Errorf("--samples: %w", err)
 	}
 	sum, err := fileSHA256(path)
-	if err != nil {
-		return err
-	}
-	clfPath, err := shippedModel(fs, "classifier")
 	if err != nil {
 		return err
 	}
@@ -322,6 +332,26 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return fmt.Errorf("writing %s: %w", filepath.Join(out, reportFile), err)
 	}
 	return writeFile(filepath.Join(out, reportFile), append(raw, '\n'))
+}
+
+// minClassifierAccuracy is the lowest test accuracy of a classifier whose features eval trusts: a
+// collapsed one (12%, from a diverged training) maps every image to the same features and scored a
+// perfect FID of 0 (sixth probe).
+const minClassifierAccuracy = 0.9
+
+// checkClassifier reads a classifier's header (kind, weights) and refuses one whose recorded test
+// accuracy is too low for its features to mean anything.
+func checkClassifier(path string) error {
+	spec, err := quality.ReadClassifierSpec(path)
+	if err != nil {
+		return fmt.Errorf("--classifier: %w", err)
+	}
+	if !(spec.TestAccuracy >= minClassifierAccuracy) {
+		return fmt.Errorf("--classifier %s classified %.1f%% of its test digits right (want at least %.0f%%): its features do not tell "+
+			"digits apart, so a FID through them means nothing; use the shipped one, or train another with `ddpm classifier`",
+			path, 100*spec.TestAccuracy, 100*minClassifierAccuracy)
+	}
+	return nil
 }
 
 // fileSHA256 is the hex SHA-256 of a file, or, for a folder, of its files' names and contents in order.

@@ -18,7 +18,10 @@ import (
 	"time"
 
 	"codeberg.org/sbinet/npyio/npy"
+	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/data"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
 // The shipped model and classifier, evaluated on a handful of images: the bound resumes after an
@@ -108,6 +111,9 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	if err := runEval([]string{"--ckpt", model, "--nll", "0", "--fid", "2", "--classifier", model, "--work", work, "--out", out}); err == nil ||
 		!strings.Contains(err.Error(), "--classifier") {
 		t.Errorf("a diffusion model given as --classifier: error %v", err)
+	}
+	if err := runInterpolate([]string{"--ckpt", model, "--t", "500,500", "--out", fig8}); err == nil || !strings.Contains(err.Error(), "--t 500,500") {
+		t.Errorf("interpolate --t 500,500: error %v, want a refusal of the repeated step", err)
 	}
 	if err := runInterpolate([]string{"--ckpt", model, "--t", "2000", "--out", fig8}); err == nil || !strings.Contains(err.Error(), "--t") {
 		t.Errorf("--t 2000: error %v", err)
@@ -338,7 +344,7 @@ func TestEvalSamplesFromAnotherTool(t *testing.T) {
 	f, _ = os.Create(bad)
 	npy.Write(f, [][]float32{{0, 300}}) //nolint:errcheck
 	f.Close()
-	if err := runEval([]string{"--samples", bad, "--out", dir}); err == nil || !strings.Contains(err.Error(), bad) {
+	if err := runEval([]string{"--samples", bad, "--classifier", "../../models/mnist-classifier.ddpm", "--out", dir}); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("a 1×2 array: error %v, want one naming the file", err)
 	}
 }
@@ -577,5 +583,60 @@ func TestEvalSamplesOfOneClass(t *testing.T) {
 		if (a != nil) != (digit == 3) {
 			t.Errorf("digit %d: accuracy %v; want a number for 3 only, null for the digits never asked for", digit, a)
 		}
+	}
+}
+
+// eval refuses, before any work, a classifier whose recorded accuracy says its features mean nothing
+// (a collapsed one gave a perfect FID of 0) and a --data whose test set is too small to fit the FID's
+// Gaussian (found only after the bound and all the sampling; issue 32's sixth probe).
+func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
+	const model, shipped = "../../models/mnist-ch8-ema.ddpm", "../../models/mnist-classifier.ddpm"
+	dir := t.TempDir()
+	ctx := context.New()
+	var spec quality.ClassifierSpec
+	if _, err := ddpm.LoadCheckpoint(shipped, ctx, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec.TestAccuracy = 0.12
+	collapsed := filepath.Join(dir, "collapsed.ddpm")
+	if err := quality.SaveClassifier(collapsed, ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	for _, args := range [][]string{
+		{"--ckpt", model, "--nll", "0", "--fid", "8", "--classifier", collapsed, "--work", work, "--out", work},
+		{"--samples", "../../models/mnist-ema.ddpm", "--classifier", collapsed, "--out", work},
+	} {
+		if err := runEval(args); err == nil || !strings.Contains(err.Error(), "--classifier "+collapsed+" classified 12.0%") {
+			t.Errorf("eval %v: error %v, want a refusal of the classifier naming its accuracy", args, err)
+		}
+	}
+	// A copy of MNIST whose test set is one image.
+	src, err := data.MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := filepath.Join(dir, "one")
+	os.MkdirAll(one, 0o755)
+	for _, name := range []string{data.MNISTTrainImages, data.MNISTTrainLabels} {
+		if err := os.Symlink(filepath.Join(src, name), filepath.Join(one, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, b := range map[string][]byte{
+		data.MNISTTestImages: append([]byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28}, make([]byte, 28*28)...),
+		data.MNISTTestLabels: {0, 0, 8, 1, 0, 0, 0, 1, 7},
+	} {
+		if err := os.WriteFile(filepath.Join(one, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = runEval([]string{"--ckpt", model, "--steps", "3", "--nll", "1", "--nll-batch", "1", "--fid", "8", "--fid-batch", "4", "--data", one,
+		"--work", work, "--out", work})
+	if err == nil || !strings.Contains(err.Error(), "--fid 8") || !strings.Contains(err.Error(), "has 1: at least 2") {
+		t.Errorf("a test set of one image: error %v, want a refusal naming --fid and the test set's size", err)
+	}
+	if _, err := os.Stat(work); err == nil {
+		t.Errorf("eval made %s before refusing", work)
 	}
 }

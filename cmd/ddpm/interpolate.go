@@ -36,6 +36,8 @@ func runInterpolate(args []string) error {
 		flagCheck{*pairs >= 1, "pairs", *pairs, "need at least 1 pair"},
 		flagCheck{*lambdas >= 2, "lambdas", *lambdas, "need at least 2 values of λ, 0 and 1"},
 		flagCheck{len(steps) > 0, "t", `""`, "name at least one diffusion step"},
+		flagCheck{len(slices.Compact(slices.Sorted(slices.Values(steps)))) == len(steps), "t", steps.String(),
+			"each step once: a repeated one draws the same block again"},
 	); err != nil {
 		return err
 	}

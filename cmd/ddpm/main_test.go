@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,8 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
@@ -440,6 +444,23 @@ func TestTrainRefusesWhatItCannotResume(t *testing.T) {
 			t.Errorf("resuming a folder whose newest file is a %s: error %v, want one naming --ckpt and %q", c.name, err, c.want)
 		}
 	}
+	// A folder named like an old checkpoint beside the newest: training would fail when it prunes it.
+	pruned := filepath.Join(dir, "pruned")
+	os.MkdirAll(filepath.Join(pruned, "ckpt-1.ddpm", "x"), 0o755)
+	if err := os.WriteFile(filepath.Join(pruned, "ckpt-000000003.ddpm"), ckpt3, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := train(pruned, "--steps", "5"); err == nil || !strings.Contains(err.Error(), "ckpt-1.ddpm is named like a checkpoint but is a folder") {
+		t.Errorf("a folder named like a checkpoint: error %v, want a refusal naming it", err)
+	}
+	os.RemoveAll(filepath.Join(pruned, "ckpt-1.ddpm"))
+	huge := "ckpt-18446744073709551616.ddpm" // 2^64: ignored, and the run started afresh beside it
+	if err := os.WriteFile(filepath.Join(pruned, huge), ckpt3, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := train(pruned, "--steps", "5"); err == nil || !strings.Contains(err.Error(), huge) {
+		t.Errorf("a checkpoint named for step 2^64: error %v, want a refusal naming it", err)
+	}
 	// interpolate mixes MNIST digits: a 2-D model is refused naming --ckpt and the shapes.
 	if err := runInterpolate([]string{"--ckpt", run, "--out", filepath.Join(dir, "i.png")}); err == nil ||
 		!strings.Contains(err.Error(), "--ckpt") || !strings.Contains(err.Error(), "28×28×1") {
@@ -480,4 +501,54 @@ func captureStderr(t *testing.T, f func()) string {
 	f()
 	w.Close()
 	return <-done
+}
+
+// classifier --out never replaces a model or a training checkpoint (it did, exit 0: a run's newest
+// checkpoint became a classifier), and a test set too small to measure the accuracy that gates the
+// classifier is refused before training (one test digit gave 100%; issue 32's sixth probe).
+func TestClassifierRefusesWhatItWouldDestroyOrCouldNotMeasure(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.ddpm")
+	raw, err := os.ReadFile("../../models/mnist-ch8-ema.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(model, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{model, filepath.Join(dir, "ckpt-000000030.ddpm")} {
+		if err := runClassifier([]string{"--out", out}); err == nil || !strings.Contains(err.Error(), "--out "+out) {
+			t.Errorf("classifier --out %s: error %v, want a refusal naming it", out, err)
+		}
+	}
+	if after, _ := os.ReadFile(model); !bytes.Equal(after, raw) {
+		t.Errorf("the model given as --out was changed")
+	}
+	// A copy of MNIST with 20 test digits.
+	src, err := data.MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := filepath.Join(dir, "small")
+	os.MkdirAll(small, 0o755)
+	for _, name := range []string{data.MNISTTrainImages, data.MNISTTrainLabels} {
+		if err := os.Symlink(filepath.Join(src, name), filepath.Join(small, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeIDX := func(name string, dims []uint32, payload []byte) {
+		var b bytes.Buffer
+		binary.Write(&b, binary.BigEndian, append([]uint32{0x0800 | uint32(len(dims))}, dims...)) //nolint:errcheck
+		b.Write(payload)
+		if err := os.WriteFile(filepath.Join(small, name), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeIDX(data.MNISTTestImages, []uint32{20, 28, 28}, make([]byte, 20*28*28))
+	writeIDX(data.MNISTTestLabels, []uint32{20}, make([]byte, 20))
+	start := time.Now()
+	if err := runClassifier([]string{"--data", small, "--out", filepath.Join(dir, "clf.ddpm")}); err == nil ||
+		!strings.Contains(err.Error(), "20 digits") || time.Since(start) > 30*time.Second {
+		t.Errorf("a test set of 20 digits: error %v after %s, want a refusal before training", err, time.Since(start))
+	}
 }

@@ -131,6 +131,15 @@ func runSample(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
+	if *class == ddpm.ClassAll { // --n is then per class: say which per-class counts split evenly
+		if err := sf.setDevices(backend, &cfg); err != nil {
+			return err
+		}
+		if k := tr.Spec.NumClasses(); *n%cfg.Devices != 0 {
+			return fmt.Errorf("--class all --n %d: %d classes × %d = %d samples cannot be split evenly over %d devices: use --n %d, or a multiple of it",
+				*n/k, k, *n/k, *n, cfg.Devices, cfg.Devices/gcd(k, cfg.Devices))
+		}
+	}
 	if err := sf.setDevices(backend, &cfg, batchFlag{"--n", *n}); err != nil {
 		return err
 	}
@@ -290,4 +299,12 @@ func writeFile(path string, content []byte) error {
 		}
 	}
 	return ddpm.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(content); return err })
+}
+
+// gcd is the greatest common divisor of two positive numbers.
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

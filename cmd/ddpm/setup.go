@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
@@ -120,8 +122,19 @@ func installPlugin(venv, python string) (string, error) {
 		}
 	}
 	fmt.Printf("plugin: making the virtual environment %s with %s\n", venv, exe)
-	if out, err := exec.Command(exe, "-m", "venv", venv).CombinedOutput(); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), venvTimeout)
+	defer cancel()
+	mkVenv := exec.CommandContext(ctx, exe, "-m", "venv", venv)
+	mkVenv.WaitDelay = time.Second
+	if out, err := mkVenv.CombinedOutput(); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("no answer in %s", venvTimeout)
+		}
 		return "", fmt.Errorf("`%s -m venv %s` failed (%v):\n%s%s", exe, venv, err, lastLines(out, 20), venvHint(out))
+	}
+	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
+		return "", fmt.Errorf("`%s -m venv %s` made no interpreter %s: is --python %s a Python 3?", exe, venv,
+			filepath.Join(venv, "bin", "python"), shellQuote(python))
 	}
 	pin := ddpm.PluginPackage + "==" + ddpm.PluginVersion
 	fmt.Printf("plugin: pip install %s (a download of some 60 MB)\n", pin)
@@ -166,12 +179,36 @@ try:
     import venv, ensurepip
 except ImportError as e:
     sys.exit("missing module: %s" % e)
+print("` + pythonOK + `")
 `
 
+// pythonOK is what pythonCheck prints when it passes: a program that exits 0 without running it (not a
+// Python) is not taken for one.
+const pythonOK = "ddpm: python can make a venv"
+
+// pythonTimeout and venvTimeout bound the interpreter's check and the making of the virtual
+// environment (seconds, normally): an interpreter that hangs must not hold the setup forever. Tests
+// shorten them.
+var (
+	pythonTimeout = 30 * time.Second
+	venvTimeout   = 5 * time.Minute
+)
+
 func checkPython(python, exe string) error {
-	out, err := exec.Command(exe, "-c", pythonCheck).CombinedOutput()
-	if err == nil {
+	ctx, cancel := context.WithTimeout(context.Background(), pythonTimeout)
+	defer cancel()
+	check := exec.CommandContext(ctx, exe, "-c", pythonCheck)
+	check.WaitDelay = time.Second // a child that keeps the output open must not outlive the limit either
+	out, err := check.CombinedOutput()
+	if ctx.Err() != nil {
+		return fmt.Errorf("--python %s (%s) did not answer in %s: name a Python 3 interpreter with --python", shellQuote(python), exe, pythonTimeout)
+	}
+	if err == nil && bytes.Contains(out, []byte(pythonOK)) {
 		return nil
+	}
+	if err == nil {
+		return fmt.Errorf("--python %s (%s) is not a Python 3 interpreter: it did not run the check (it printed %q)", shellQuote(python), exe,
+			strings.TrimSpace(string(lastLines(out, 3))))
 	}
 	msg := strings.TrimSpace(string(lastLines(out, 5)))
 	if msg == "" {

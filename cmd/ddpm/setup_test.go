@@ -206,8 +206,24 @@ func TestSetupFailuresAndRetries(t *testing.T) {
 	debian := fake("debian-python3", `echo "missing module: No module named 'ensurepip'" >&2; exit 1`)
 	wantError("no venv module", runSetup([]string{"--python", debian}), "--python", "the venv module is missing", "apt install python3-venv")
 
+	// Not a Python (exits 0 and prints junk), and one that hangs: each named, the second within the
+	// check's time limit (both got further before, the second forever; sixth probe).
+	junk := fake("junk-python3", `echo hello; exit 0`)
+	wantError("a junk python", runSetup([]string{"--python", junk}), "--python", "is not a Python 3 interpreter", "hello")
+	hanging := fake("hanging-python3", `sleep 100`) // a child of the shell, holding its output open
+	defer func(saved time.Duration) { pythonTimeout = saved }(pythonTimeout)
+	pythonTimeout = time.Second
+	start := time.Now()
+	wantError("a hanging python", runSetup([]string{"--python", hanging}), "--python", "did not answer in 1s")
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("a hanging python held setup for %s", took)
+	}
+	// A venv step that makes no interpreter (a fake that passes the check and does nothing).
+	noVenv := fake("python3-no-venv", `[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }; exit 0`)
+	wantError("a venv without an interpreter", runSetup([]string{"--python", noVenv}), "made no interpreter")
+
 	// pip fails (no network, no wheel for this platform): its output is in the error.
-	venvMaker := `[ "$1" = -c ] && exit 0
+	venvMaker := `[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
 mkdir -p "$3/bin" && printf '#!/bin/sh\n%s\n' "$FAKE_PIP" > "$3/bin/python" && chmod +x "$3/bin/python"
 `
 	t.Setenv("FAKE_PIP", `echo "ERROR: No matching distribution found for xla-cpu-pjrt==0.0.1" >&2; exit 1`)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 func runTrain(args []string) error {
@@ -217,13 +219,15 @@ func runTrain(args []string) error {
 		}
 	}
 
-	// Ctrl-C finishes the current step, saves a checkpoint and exits; a second one kills. A signal within
+	// Ctrl-C (or SIGTERM, SIGHUP, SIGPIPE) finishes the current step, saves a checkpoint and exits; a second one kills. A signal within
 	// a second of the first is the same one delivered twice (GNU timeout signals the process and then its
 	// group), not the user's second request.
 	var interrupted atomic.Bool
 	var stoppedBy atomic.Value // the signal that asked to stop
 	signals := make(chan os.Signal, 4)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	// A hang-up (a closed terminal, a dropped ssh) and a broken pipe (`ddpm train | head`) stop the run
+	// as Ctrl-C does; by default they would kill it without saving.
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	go func() {
 		stoppedBy.Store(<-signals)
 		first := time.Now()
@@ -289,6 +293,19 @@ func runTrain(args []string) error {
 // seed, optimizer, label dropout) differs, as the run then goes on with the new one. It returns the step
 // of the checkpoint to resume from, if the folder holds one; with report, it says so (and warns).
 func checkResumable(dir string, spec *ddpm.RunSpec, report bool) (step int64, resuming bool, err error) {
+	// Anything named like a checkpoint must be one: training removes old checkpoints as it goes, and a
+	// folder or link of that name failed it minutes in (sixth probe).
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		_, ok := ddpm.CheckpointStep(e.Name())
+		switch {
+		case ok && !e.Type().IsRegular():
+			return 0, false, fmt.Errorf("--ckpt %s: %s is named like a checkpoint but is %s: training would fail when it removes "+
+				"old checkpoints; move it away", dir, e.Name(), safefile.Kind(e.Type()))
+		case !ok && checkpointLike.MatchString(e.Name()): // a step past 2^64−1: no run gets there
+			return 0, false, fmt.Errorf("--ckpt %s: %s is named like a checkpoint of a step no run reaches; move it away", dir, e.Name())
+		}
+	}
 	latest, err := ddpm.LatestCheckpoint(dir)
 	if err != nil || latest == "" {
 		return 0, false, err
@@ -350,6 +367,9 @@ func checkResumable(dir string, spec *ddpm.RunSpec, report bool) (step int64, re
 	}
 	return step, true, nil
 }
+
+// checkpointLike matches the names of training checkpoints, ckpt-<digits>.ddpm, whatever the number.
+var checkpointLike = regexp.MustCompile(`^ckpt-[0-9]+\.ddpm$`)
 
 // checkTrainingCheckpoint refuses, as the newest checkpoint of a run, a file that training cannot
 // resume: one without a run description (a classifier), one whose name and header disagree on the step
