@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // idxBytes encodes an IDX file of unsigned bytes with the given dimensions.
@@ -154,5 +155,23 @@ func TestLoadMNISTWithinRefusesFromTheHeader(t *testing.T) {
 	_, err := LoadMNISTWithin(dir, 1<<30)
 	if err == nil || !strings.Contains(err.Error(), MNISTTrainImages) || !strings.Contains(err.Error(), "2500000 images of 28×28 are 1.83 GiB") {
 		t.Errorf("2.5 million images within 1 GiB: error %v, want a refusal naming the file and the sizes", err)
+	}
+}
+
+// A go command that hangs does not hang MNISTDir (every command that reads MNIST by default): it is
+// given a time limit and named (issue 32's sixth probe).
+func TestMNISTDirDoesNotWaitForAHangingGoCommand(t *testing.T) {
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte("#!/bin/sh\nsleep 100\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":/usr/bin:/bin")
+	t.Setenv(EnvMNISTDir, "")
+	defer func(e, d time.Duration) { goEnvTimeout, goDownloadTimeout = e, d }(goEnvTimeout, goDownloadTimeout)
+	goEnvTimeout, goDownloadTimeout = time.Second, time.Second
+	start := time.Now()
+	_, err := MNISTDir()
+	if err == nil || !strings.Contains(err.Error(), "did not answer in 1s") || time.Since(start) > 20*time.Second {
+		t.Errorf("a hanging go command: error %v after %s, want one saying it did not answer", err, time.Since(start))
 	}
 }

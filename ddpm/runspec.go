@@ -177,7 +177,7 @@ func LoadTrained(path string) (*Trained, error) {
 	}
 	tr.Step = step
 	if tr.Spec.Model == "" {
-		return nil, fmt.Errorf("checkpoint %s has no run description: it was not written by ddpm-go's training", path)
+		return nil, fmt.Errorf("checkpoint %s is not a model of `ddpm train` (it has no run description: a classifier, or another program's file)", path)
 	}
 	if tr.Schedule, err = tr.Spec.BuildSchedule(); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)

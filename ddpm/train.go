@@ -167,7 +167,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil
 		}
 		path, err := ckpt.Save(ctx, int64(step), cfg.Meta)
-		if err == nil {
+		if path != "" { // written, even when removing an older one then failed
 			res.Checkpoint = path
 		}
 		return err

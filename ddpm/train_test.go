@@ -277,3 +277,26 @@ func TestAFailedGridSavesTheTrainingFirst(t *testing.T) {
 		t.Errorf("newest checkpoint after the failed grid: %q, want that of step 10", latest)
 	}
 }
+
+// When removing an old checkpoint fails after a new one was written, the result names the new one,
+// which exists (it named the previous one; issue 32's sixth probe).
+func TestAFailedPruneReportsTheCheckpointWritten(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 20)
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, quickTrainConfig(2, dir)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "ckpt-000000001.ddpm", "x"), 0o755); err != nil { // cannot be removed
+		t.Fatal(err)
+	}
+	cfg := quickTrainConfig(4, dir)
+	cfg.KeepCheckpoints = 1
+	res, err := Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, cfg)
+	if err == nil || res == nil || filepath.Base(res.Checkpoint) != "ckpt-000000004.ddpm" {
+		t.Errorf("a prune that fails: error %v, checkpoint %v; want an error and ckpt-000000004.ddpm", err, res)
+	}
+}
