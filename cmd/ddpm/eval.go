@@ -684,12 +684,6 @@ func openFIDStore(tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, s
 
 func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, store *quality.SampleStore, requested []int,
 	n, batch int, seed uint64, clfPath, out string) (*fidOut, error) {
-	if batch < 1 {
-		return nil, fmt.Errorf("--fid-batch %d: need at least 1", batch)
-	}
-	if n < 2 || n > mnist.Train.N {
-		return nil, fmt.Errorf("--fid %d: need between 2 and %d samples (compared with as many training digits)", n, mnist.Train.N)
-	}
 	clf, err := quality.LoadClassifier(backend, clfPath)
 	if err != nil {
 		return nil, fmt.Errorf("--classifier: %w (train one with `go run ./cmd/ddpm classifier`)", err)

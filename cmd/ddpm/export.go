@@ -40,7 +40,7 @@ func runExport(args []string) error {
 		return err
 	}
 	if spec.Model == "" {
-		return fmt.Errorf("--ckpt %s is not a checkpoint of `ddpm train` (it has no run description: a classifier, or another program's file)", path)
+		return fmt.Errorf("--ckpt %w", notTrainCheckpoint(path))
 	}
 	want, err := spec.ExpectedWeights()
 	if err == nil {

@@ -131,16 +131,14 @@ func runSample(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
-	if *class == ddpm.ClassAll { // --n is then per class: say which per-class counts split evenly
-		if err := sf.setDevices(backend, &cfg); err != nil {
-			return err
-		}
-		if k := tr.Spec.NumClasses(); *n%cfg.Devices != 0 {
-			return fmt.Errorf("--class all --n %d: %d classes × %d = %d samples cannot be split evenly over %d devices: use --n %d, or a multiple of it",
-				*n/k, k, *n/k, *n, cfg.Devices, cfg.Devices/gcd(k, cfg.Devices))
-		}
+	if err := sf.setDevices(backend, &cfg); err != nil {
+		return err
 	}
-	if err := sf.setDevices(backend, &cfg, batchFlag{"--n", *n}); err != nil {
+	if k := tr.Spec.NumClasses(); *class == ddpm.ClassAll && *n%cfg.Devices != 0 { // --n is then per class: say which split evenly
+		return fmt.Errorf("--class all --n %d: %d classes × %d = %d samples cannot be split evenly over %d devices: use --n %d, or a multiple of it",
+			*n/k, k, *n/k, *n, cfg.Devices, cfg.Devices/gcd(k, cfg.Devices))
+	}
+	if err := ddpm.CheckShardable("--n", *n, cfg.Devices); err != nil {
 		return err
 	}
 	sampler, err := tr.NewSampler(backend, sched, cfg)
