@@ -177,7 +177,7 @@ func LoadTrained(path string) (*Trained, error) {
 	}
 	tr.Step = step
 	if tr.Spec.Model == "" {
-		return nil, fmt.Errorf("checkpoint %s is not a model of `ddpm train` (it has no run description: a classifier, or another program's file)", path)
+		return nil, NotTrainCheckpoint(path)
 	}
 	if tr.Schedule, err = tr.Spec.BuildSchedule(); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
@@ -194,11 +194,7 @@ func LoadTrained(path string) (*Trained, error) {
 	if tr.Ctx, err = EMAContext(ctx); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	want, err := tr.Spec.ExpectedWeights()
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if err := want.CheckWeights(ContextWeights(tr.Ctx)); err != nil {
+	if err := tr.Spec.CheckWeights(ContextWeights(tr.Ctx)); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return tr, nil

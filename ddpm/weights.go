@@ -64,17 +64,28 @@ func ContextWeights(ctx *context.Context) Weights {
 	return w
 }
 
-// ExpectedWeights lists the weights of the network that the run's description builds.
-func (r *RunSpec) ExpectedWeights() (Weights, error) {
+// CheckWeights refuses weights (have: a file's, or a context's) that are not those of the network
+// that the run's description builds; see Weights.CheckWeights.
+func (r *RunSpec) CheckWeights(have Weights) error {
 	model, err := r.BuildModel()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	cond, err := r.BuildConditional()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return NetworkWeights(model, cond, r.Dims)
+	want, err := NetworkWeights(model, cond, r.Dims)
+	if err != nil {
+		return err
+	}
+	return want.CheckWeights(have)
+}
+
+// NotTrainCheckpoint is the error for a file without a run description where a checkpoint of
+// `ddpm train` is expected.
+func NotTrainCheckpoint(path string) error {
+	return fmt.Errorf("%s is not a checkpoint of `ddpm train` (it has no run description: a classifier, or another program's file)", path)
 }
 
 // CheckWeights compares the weights that a file or context holds (have) with those that the network

@@ -61,6 +61,15 @@ func TestLoadTrainedRefusesADescriptionAtOddsWithItsWeights(t *testing.T) {
 	}
 }
 
+// TestLoadTrainedRefusesAClassifier: the shipped classifier is a checkpoint without a run
+// description; sampling from it is refused by name (it failed building an empty model, sixth probe).
+func TestLoadTrainedRefusesAClassifier(t *testing.T) {
+	clf := filepath.Join("..", "models", "mnist-classifier.ddpm")
+	if _, err := LoadTrained(clf); err == nil || !strings.Contains(err.Error(), clf+" is not a checkpoint of `ddpm train`") {
+		t.Errorf("LoadTrained(%s): error %v, want it named as not a checkpoint of ddpm train", clf, err)
+	}
+}
+
 // TestCheckWeightsNamesEachDifference drives CheckWeights with small sets: a missing weight, one of
 // another shape, an extra one under the network's scope and one under the EMA's copy are each named;
 // variables of other scopes (the optimizer's, the training loop's) are not the network's business.

@@ -180,9 +180,6 @@ func runEval(args []string) error {
 		if *clfPath, err = shippedModel(fs, "classifier"); err != nil {
 			return err
 		}
-		if err := checkRegularFile("--classifier", *clfPath); err != nil {
-			return err
-		}
 		// Its kind, weights and accuracy, read from the header before any folder is made (loading it needs
 		// the backend).
 		if err := checkClassifier(*clfPath); err != nil {

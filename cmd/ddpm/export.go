@@ -40,13 +40,9 @@ func runExport(args []string) error {
 		return err
 	}
 	if spec.Model == "" {
-		return fmt.Errorf("--ckpt %w", notTrainCheckpoint(path))
+		return fmt.Errorf("--ckpt %w", ddpm.NotTrainCheckpoint(path))
 	}
-	want, err := spec.ExpectedWeights()
-	if err == nil {
-		err = want.CheckWeights(ddpm.ContextWeights(ctx))
-	}
-	if err != nil {
+	if err := spec.CheckWeights(ddpm.ContextWeights(ctx)); err != nil {
 		return fmt.Errorf("--ckpt %s: %w", path, err)
 	}
 	if err := flagsChecked(fs); err != nil {

@@ -368,12 +368,6 @@ func checkResumable(dir string, spec *ddpm.RunSpec, report bool) (step int64, re
 	return step, true, nil
 }
 
-// notTrainCheckpoint is the error for a file without a run description where a checkpoint of
-// `ddpm train` is expected (train's newest checkpoint, export's --ckpt).
-func notTrainCheckpoint(path string) error {
-	return fmt.Errorf("%s is not a checkpoint of `ddpm train` (it has no run description: a classifier, or another program's file)", path)
-}
-
 // checkpointLike matches the names of training checkpoints, ckpt-<digits>.ddpm, whatever the number.
 var checkpointLike = regexp.MustCompile(`^ckpt-[0-9]+\.ddpm$`)
 
@@ -383,16 +377,12 @@ var checkpointLike = regexp.MustCompile(`^ckpt-[0-9]+\.ddpm$`)
 // description builds, and a weights-only export (no training state). It reads the header only.
 func checkTrainingCheckpoint(path string, step int64, saved ddpm.RunSpec, have ddpm.Weights) error {
 	if saved.Model == "" {
-		return notTrainCheckpoint(path)
+		return ddpm.NotTrainCheckpoint(path)
 	}
 	if named, ok := ddpm.CheckpointStep(filepath.Base(path)); ok && named != uint64(step) {
 		return fmt.Errorf("%s is named for step %d but holds step %d: a file copied or renamed into the folder", path, named, step)
 	}
-	want, err := saved.ExpectedWeights()
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := want.CheckWeights(have); err != nil {
+	if err := saved.CheckWeights(have); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	for name := range have {
