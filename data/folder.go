@@ -1,9 +1,11 @@
 package data
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
+	"io"
 	_ "image/jpeg" // decoders for image.Decode
 	_ "image/png"
 	"os"
@@ -94,6 +96,7 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 	if err != nil {
 		return nil, err
 	}
+	afterHeaders()
 	if opts.Resize > 0 {
 		width, height = opts.Resize, opts.Resize
 	} else if opts.Width > 0 && (width != opts.Width || height != opts.Height) {
@@ -115,7 +118,7 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 	out.Pixels = make([]uint8, out.N*out.Size())
 	canvas := image.NewRGBA(image.Rect(0, 0, width, height))
 	for i, name := range names {
-		img, err := decodeImage(filepath.Join(dir, name))
+		img, err := decodeImage(filepath.Join(dir, name), width, height, opts.Resize > 0)
 		if err != nil {
 			return nil, err
 		}
@@ -210,13 +213,34 @@ func copyPixels(dst, rgba []uint8, gray bool) {
 	}
 }
 
-func decodeImage(path string) (image.Image, error) {
+// afterHeaders runs between the two passes; a test replaces files there, as another program may.
+var afterHeaders = func() {}
+
+// decodeImage decodes one image whose header the first pass read: the header is read again from the
+// same bytes that are decoded, and must still give the size that the first pass found (any size up to
+// maxFolderImagePixels when resizing). A file replaced between the passes (a bigger image would be
+// decoded whole and then cropped; a smaller one would leave the previous image's pixels on the canvas)
+// is refused instead.
+func decodeImage(path string, width, height int, resizing bool) (image.Image, error) {
 	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	img, _, err := image.Decode(f)
+	var head bytes.Buffer // every byte DecodeConfig read, so that Decode reads the very same stream
+	cfg, _, err := image.DecodeConfig(io.TeeReader(f, &head))
+	if err != nil {
+		return nil, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
+	}
+	switch {
+	case resizing && (cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxFolderImagePixels):
+		return nil, fmt.Errorf("image %s: header says %dx%d pixels, want 1 to %d pixels (the file changed while the folder was read)",
+			path, cfg.Width, cfg.Height, maxFolderImagePixels)
+	case !resizing && (cfg.Width != width || cfg.Height != height):
+		return nil, fmt.Errorf("image %s: header says %dx%d pixels, but the folder's images are %dx%d: the file changed while the folder was read",
+			path, cfg.Width, cfg.Height, width, height)
+	}
+	img, _, err := image.Decode(io.MultiReader(&head, f))
 	if err != nil {
 		return nil, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
 	}

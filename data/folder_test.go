@@ -215,6 +215,49 @@ func TestLoadImageFolderErrors(t *testing.T) {
 	}
 }
 
+// TestLoadImageFolderRefusesFilesChangedBetweenThePasses: the first pass reads the headers (sizes,
+// memory), the second decodes. A file replaced in between by a bigger image was decoded whole, past the
+// pixel cap, and cropped; a smaller one left the previous image's pixels on the canvas; both passed
+// silently (seventh probe). Each is now refused by name.
+func TestLoadImageFolderRefusesFilesChangedBetweenThePasses(t *testing.T) {
+	defer func() { afterHeaders = func() {} }()
+	src := t.TempDir()
+	writeImage(t, src, "big.png", uniform(8, 8, color.White))
+	writeImage(t, src, "small.png", uniform(2, 2, color.White))
+	bigPNG, _ := os.ReadFile(filepath.Join(src, "big.png"))
+	huge := append([]byte{}, bigPNG...) // its IHDR made to say 65536×65536, as in TestLoadImageFolderErrors
+	copy(huge[16:24], []byte{0, 1, 0, 0, 0, 1, 0, 0})
+	binary.BigEndian.PutUint32(huge[29:33], crc32.ChecksumIEEE(huge[12:29]))
+	small, _ := os.ReadFile(filepath.Join(src, "small.png"))
+	for _, c := range []struct {
+		name        string
+		replacement []byte
+		resize      int
+		want        string
+	}{
+		{"bigger", bigPNG, 0, "header says 8x8 pixels, but the folder's images are 4x4"},
+		{"smaller", small, 0, "header says 2x2 pixels, but the folder's images are 4x4"},
+		{"huge, resizing", huge, 4, "header says 65536x65536 pixels"},
+	} {
+		dir := t.TempDir()
+		for _, name := range []string{"a.png", "b.png", "c.png"} {
+			writeImage(t, dir, name, uniform(4, 4, color.Black))
+		}
+		afterHeaders = func() { os.WriteFile(filepath.Join(dir, "b.png"), c.replacement, 0o644) }
+		_, err := LoadImageFolder(dir, FolderOptions{Resize: c.resize})
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "b.png")) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming b.png and %q", c.name, err, c.want)
+		}
+	}
+	// Unchanged files load as before through the re-read header.
+	afterHeaders = func() {}
+	dir := t.TempDir()
+	writeImage(t, dir, "a.png", uniform(4, 4, color.White))
+	if im, err := LoadImageFolder(dir, FolderOptions{Gray: true}); err != nil || im.Pixels[0] != 255 {
+		t.Errorf("an unchanged folder: %v", err)
+	}
+}
+
 func TestLoadClassFolders(t *testing.T) {
 	dir := t.TempDir()
 	// Classes in sorted order whatever the creation order; each image's grey level says its class.
