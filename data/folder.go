@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"io"
 	_ "image/jpeg" // decoders for image.Decode
 	_ "image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
