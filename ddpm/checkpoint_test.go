@@ -3,8 +3,10 @@ package ddpm
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/crc32"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -242,5 +244,48 @@ func TestCheckpointRefusesANegativeStep(t *testing.T) {
 	}
 	if _, _, err := ReadCheckpointWeights(path, nil); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("ReadCheckpointWeights: %v, want a refusal naming the file", err)
+	}
+}
+
+// A header is bounded as it is decoded: a list of a million empty variables (3 MB; the probe's 63 MB
+// one took 6.4 GB and 30 s) is refused at the 65 537th entry, a shape of 17 dimensions from its commas,
+// and a header longer than 16 MiB from its length (seventh probe). Each header has a valid CRC.
+func TestCheckpointHeaderIsBoundedBeforeItIsDecoded(t *testing.T) {
+	write := func(name string, header []byte, n uint32) string {
+		out := append([]byte(checkpointMagic), 0, 0, 0, 0)
+		binary.LittleEndian.PutUint32(out[len(checkpointMagic):], n)
+		out = append(out, header...)
+		out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(header))
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	empties := `{"step":1,"variables":[{}` + strings.Repeat(`,{}`, 1<<20) + `]}`
+	rank17 := `{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"Float32","dims":[` + strings.Repeat("1,", 16) + `1],"length":4}]}`
+	for _, c := range []struct {
+		name, header string
+		n            uint32 // the length the file states
+		want         string
+	}{
+		{"empties", empties, uint32(len(empties)), "more than 65536 variables"},
+		{"rank 17", rank17, uint32(len(rank17)), "a shape of more than 16 dimensions"},
+		{"17 MiB", "{}", 17 << 20, "header length 17825792 is not plausible"},
+	} {
+		path := write(c.name, []byte(c.header), c.n)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, _, err := ReadCheckpointWeights(path, nil)
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: error %v, want one naming the file and %q", c.name, err, c.want)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+			t.Errorf("%s: %d MB allocated to refuse a %d-byte header", c.name, alloc>>20, len(c.header))
+		}
+		if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: LoadCheckpoint: %v, want %q", c.name, err, c.want)
+		}
 	}
 }
