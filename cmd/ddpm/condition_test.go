@@ -199,3 +199,27 @@ func TestTrainRefusesAFileWhereTheGridsGo(t *testing.T) {
 		t.Errorf("a checkpoint was written (%s): the refusal came after training", latest)
 	}
 }
+
+// --class all draws k classes × n images at once: its memory is that of k·n images, the start-up and
+// the schedule counted once (they were counted k times: a 300-class model of MNIST's size was said to
+// need 75 GiB for --n 1; seventh probe). A billion per class is still refused.
+func TestClassAllMemoryCountsTheStartOnce(t *testing.T) {
+	tr := &ddpm.Trained{Path: "m.ddpm"}
+	if _, err := ddpm.ReadCheckpointMeta("../../models/mnist-cond-ema.ddpm", &tr.Spec); err != nil {
+		t.Fatal(err)
+	}
+	tr.Spec.UNet.NumClasses = 300
+	for _, c := range []struct {
+		n  int
+		ok bool
+	}{{1, true}, {1000000000, false}} {
+		n, cols := c.n, 0
+		labels, err := classLabels(tr, "all", &n, &cols, true)
+		if c.ok && (err != nil || len(labels) != 300*c.n) {
+			t.Errorf("--class all --n %d of 300 classes: %d labels, %v", c.n, len(labels), err)
+		}
+		if !c.ok && (err == nil || !strings.Contains(err.Error(), "300 classes")) {
+			t.Errorf("--class all --n %d of 300 classes: %v, want a refusal naming the memory", c.n, err)
+		}
+	}
+}

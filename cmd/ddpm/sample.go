@@ -214,8 +214,10 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int
 		if !nSet {
 			*n = 8
 		}
-		// Bounded before the labels are made: n per class times k classes must fit in memory.
-		if err := ddpm.CheckMemory(fmt.Sprintf("--class all --n %d (%d classes)", *n, k), float64(k)*tr.Spec.SampleMemory(*n)); err != nil {
+		// Bounded before the labels are made: n per class times k classes, drawn at once, must fit in
+		// memory (the start-up cost and the schedule counted once: k times refused 90 classes of 8×8).
+		perClass := tr.Spec.SampleMemory(*n) - tr.Spec.SampleMemory(0)
+		if err := ddpm.CheckMemory(fmt.Sprintf("--class all --n %d (%d classes)", *n, k), tr.Spec.SampleMemory(0)+float64(k)*perClass); err != nil {
 			return nil, err
 		}
 		labels := make([]int, 0, k**n)
