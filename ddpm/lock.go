@@ -64,9 +64,16 @@ func LockDir(dir, what string) (*DirLock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s is not writable: %w", what, dir, err)
 	}
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
 		f.Close()
 		return nil, fmt.Errorf("%s %s: its lock file %s is not a regular file; remove it", what, dir, path)
+	}
+	// Nor a hard link: the write would land in the other names' file too (a planted link to a user's
+	// file had it overwritten with the PID, seventh probe).
+	if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+		f.Close()
+		return nil, fmt.Errorf("%s %s: its lock file %s has %d names (a hard link to another file); remove it", what, dir, path, st.Nlink)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder := "another process"
@@ -109,6 +116,24 @@ func LockDir(dir, what string) (*DirLock, error) {
 	}
 	held.files[path], held.count[path] = f, 1
 	return &DirLock{path: path}, nil
+}
+
+// Check says whether the lock still guards its folder: a folder moved or removed while held no longer
+// holds this lock file at its path, and a folder made there again is another run's to take.
+func (l *DirLock) Check() error {
+	held.Lock()
+	f := held.files[l.path]
+	held.Unlock()
+	dir := filepath.Dir(l.path)
+	mine, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("folder %s: its lock file: %w", dir, err)
+	}
+	if now, err := os.Lstat(l.path); err != nil || !os.SameFile(mine, now) {
+		return fmt.Errorf("folder %s was moved or removed while this run held it (its lock file %s is no longer there): "+
+			"the checkpoints written before are where the folder went; resume from there", dir, l.path)
+	}
+	return nil
 }
 
 // Unlock releases this hold of the lock; the last one closes the file, which releases the flock

@@ -89,6 +89,18 @@ func TestLockDirRefusesALinkOrFIFOAsItsLockFile(t *testing.T) {
 	if raw, _ := os.ReadFile(victim); string(raw) != "precious" {
 		t.Errorf("the link's target now holds %q", raw)
 	}
+	// A hard link to the victim (a user's own file; fs.protected_hardlinks stops others') had it
+	// truncated and overwritten with the PID (seventh probe).
+	linkDir := t.TempDir()
+	if err := os.Link(victim, filepath.Join(linkDir, LockFileName)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockDir(linkDir, "--work"); err == nil || !strings.Contains(err.Error(), "has 2 names (a hard link") {
+		t.Errorf("a hard link as the lock file: error %v, want a refusal naming it", err)
+	}
+	if raw, _ := os.ReadFile(victim); string(raw) != "precious" {
+		t.Errorf("the hard link's other name now holds %q", raw)
+	}
 	fifoDir := t.TempDir()
 	if err := syscall.Mkfifo(filepath.Join(fifoDir, LockFileName), 0o644); err != nil {
 		t.Fatal(err)

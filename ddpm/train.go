@@ -92,9 +92,10 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	ckpt := Checkpointer{Dir: cfg.CheckpointDir, Keep: cfg.KeepCheckpoints}
 	res := &TrainResult{LastLoss: math.NaN()}
 
+	var lock *DirLock
 	if cfg.CheckpointDir != "" {
-		lock, err := LockDir(cfg.CheckpointDir, "checkpoint folder")
-		if err != nil {
+		var err error
+		if lock, err = LockDir(cfg.CheckpointDir, "checkpoint folder"); err != nil {
 			return nil, err
 		}
 		defer lock.Unlock()
@@ -165,6 +166,11 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	save := func(step int) error {
 		if cfg.CheckpointDir == "" {
 			return nil
+		}
+		// A folder moved or removed mid-run would be made again, unlocked, by Save: another run could
+		// then take it and both would write there.
+		if err := lock.Check(); err != nil {
+			return fmt.Errorf("step %d not saved: %w", step, err)
 		}
 		path, err := ckpt.Save(ctx, int64(step), cfg.Meta)
 		if path != "" { // written, even when removing an older one then failed

@@ -300,3 +300,31 @@ func TestAFailedPruneReportsTheCheckpointWritten(t *testing.T) {
 		t.Errorf("a prune that fails: error %v, checkpoint %v; want an error and ckpt-000000004.ddpm", err, res)
 	}
 }
+
+// A checkpoint folder moved while training runs is not made again at its old path, unlocked, for the
+// next save: another run could then take it and both would write there (seventh probe: two runs
+// resumed and pruned in one folder). The save is refused, naming the folder.
+func TestTrainStopsWhenItsFolderIsMoved(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 20)
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	moved := dir + "-moved"
+	cfg := quickTrainConfig(4, dir)
+	cfg.OnStep = func(step int, _ float64) {
+		if step == 2 {
+			if err := os.Rename(dir, moved); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	_, err = Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, cfg)
+	if err == nil || !strings.Contains(err.Error(), "step 4 not saved") || !strings.Contains(err.Error(), dir+" was moved or removed") {
+		t.Errorf("a folder moved mid-run: error %v, want the save of step 4 refused, naming %s", err, dir)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s was made again after it was moved: %v", dir, err)
+	}
+}
