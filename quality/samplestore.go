@@ -11,6 +11,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
@@ -40,6 +41,9 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("sample store %s is a symbolic link to a missing file: remove it", path)
 		}
+	}
+	if err := copyApartFromOtherNames(path); err != nil {
+		return nil, fmt.Errorf("sample store %s: %w", path, err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
@@ -82,6 +86,28 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 		return nil, err
 	}
 	return s, nil
+}
+
+// copyApartFromOtherNames replaces a regular file that has other names (hard links: a backup of the
+// work folder made with `cp -al`) by a copy of itself, so that appending to it and cutting it back in
+// place leave the other names' file alone (they changed the backup too, seventh probe).
+func copyApartFromOtherNames(path string) error {
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		return nil // a new store, or one that the checks after opening refuse
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); !ok || st.Nlink < 2 {
+		return nil
+	}
+	src, err := safefile.Open(path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	return ddpm.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := io.Copy(w, src)
+		return err
+	})
 }
 
 // Truncate keeps the first n images and drops the rest (a batch to be made again).

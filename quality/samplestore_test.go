@@ -60,3 +60,38 @@ func TestSampleStoreResumes(t *testing.T) {
 		t.Errorf("a store made with other settings was resumed (err %v)", err)
 	}
 }
+
+// A store that has other names (a backup of the work folder made with `cp -al`) is resumed from a copy
+// of its own: appending and cutting back in place changed the backup too (seventh probe).
+func TestSampleStoreLeavesItsHardLinksAlone(t *testing.T) {
+	dir := t.TempDir()
+	path, backup := filepath.Join(dir, "samples.u8"), filepath.Join(dir, "backup.u8")
+	s, err := OpenSampleStore(path, 3, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append([]float32{0, 0, 0, 1, 1, 1}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := os.Link(path, backup); err != nil {
+		t.Fatal(err)
+	}
+	saved, _ := os.ReadFile(backup)
+	if s, err = OpenSampleStore(path, 3, "d"); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Truncate(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append([]float32{-1, -1, -1, -1, -1, -1}); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := os.ReadFile(backup); string(now) != string(saved) {
+		t.Errorf("the backup changed from %d to %d bytes when the store was resumed", len(saved), len(now))
+	}
+	if s.Len() != 3 {
+		t.Errorf("the store holds %d images, want 3", s.Len())
+	}
+}
