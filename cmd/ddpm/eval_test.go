@@ -631,10 +631,15 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = runEval([]string{"--ckpt", model, "--steps", "3", "--nll", "1", "--nll-batch", "1", "--fid", "8", "--fid-batch", "4", "--data", one,
+	err = runEval([]string{"--ckpt", model, "--steps", "3", "--nll", "0", "--fid", "8", "--fid-batch", "4", "--data", one,
 		"--work", work, "--out", work})
 	if err == nil || !strings.Contains(err.Error(), "--fid 8") || !strings.Contains(err.Error(), "has 1: at least 2") {
 		t.Errorf("a test set of one image: error %v, want a refusal naming --fid and the test set's size", err)
+	}
+	// The bound of one image has no standard error: refused, not computed and then lost (seventh probe).
+	err = runEval([]string{"--ckpt", model, "--steps", "3", "--nll", "1", "--nll-batch", "1", "--fid", "0", "--work", work, "--out", work})
+	if err == nil || !strings.Contains(err.Error(), "--nll 1") || !strings.Contains(err.Error(), "at least 2") {
+		t.Errorf("--nll 1: error %v, want a refusal naming --nll", err)
 	}
 	if _, err := os.Stat(work); err == nil {
 		t.Errorf("eval made %s before refusing", work)
