@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -121,6 +122,19 @@ func installPlugin(venv, python string) (string, error) {
 			return "", fmt.Errorf("removing the unfinished %s: %w", venv, err)
 		}
 	}
+	// A full file system is named now, not as a failure inside ensurepip or pip (a full disk was blamed
+	// on a missing Debian package, seventh probe).
+	if hint := spaceHint(filepath.Dir(venv)); hint != "" {
+		return "", fmt.Errorf("%s; free some space, or set $XDG_CACHE_HOME to a folder on another file system, and run `%s` again",
+			hint, ddpm.UserSetupCommand)
+	}
+	// An unfinished venv is never used; removed at once, it holds no space until the next setup.
+	finished := false
+	defer func() {
+		if !finished {
+			os.RemoveAll(venv)
+		}
+	}()
 	fmt.Printf("plugin: making the virtual environment %s with %s\n", venv, exe)
 	ctx, cancel := context.WithTimeout(context.Background(), venvTimeout)
 	defer cancel()
@@ -130,7 +144,7 @@ func installPlugin(venv, python string) (string, error) {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("no answer in %s", venvTimeout)
 		}
-		return "", fmt.Errorf("`%s -m venv %s` failed (%v):\n%s%s", exe, venv, err, lastLines(out, 20), venvHint(out))
+		return "", fmt.Errorf("`%s -m venv %s` failed (%v):\n%s%s", exe, venv, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))
 	}
 	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
 		return "", fmt.Errorf("`%s -m venv %s` made no interpreter %s: is --python %s a Python 3?", exe, venv,
@@ -143,8 +157,8 @@ func installPlugin(venv, python string) (string, error) {
 	pip.Stdout = io.MultiWriter(os.Stdout, &out)
 	pip.Stderr = io.MultiWriter(os.Stderr, &out)
 	if err := pip.Run(); err != nil {
-		return "", fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s\n(the unfinished %s is not used; run `%s` again once the cause is fixed)",
-			pin, venv, err, lastLines(out.Bytes(), 20), venv, ddpm.UserSetupCommand)
+		return "", fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(the unfinished %s is removed; run `%s` again once the cause is fixed)",
+			pin, venv, err, lastLines(out.Bytes(), 20), prefixed(spaceHint(filepath.Dir(venv))), venv, ddpm.UserSetupCommand)
 	}
 	plugin, ok := ddpm.VenvPlugin(venv)
 	if !ok {
@@ -153,6 +167,7 @@ func installPlugin(venv, python string) (string, error) {
 	if err := ddpm.WriteSetupStamp(venv); err != nil {
 		return "", err
 	}
+	finished = true
 	return plugin, nil
 }
 
@@ -221,12 +236,45 @@ func checkPython(python, exe string) error {
 	return fmt.Errorf("--python %s (%s) cannot make a virtual environment: %s (%v)", shellQuote(python), exe, msg, err)
 }
 
-// venvHint adds the package to install when `python -m venv` failed for want of ensurepip (Debian).
-func venvHint(out []byte) string {
-	if bytes.Contains(out, []byte("ensurepip")) {
+// venvHint says why `python -m venv` failed, where the output or the file system tells: ensurepip
+// missing (Debian's python3 without python3-venv), or no space left.
+func venvHint(out []byte, dir string) string {
+	if hint := spaceHint(dir); hint != "" {
+		return "\n" + hint
+	}
+	if bytes.Contains(out, []byte("ensurepip is not available")) || bytes.Contains(out, []byte("No module named 'ensurepip'")) {
 		return "\nthe venv module is incomplete: on Debian and Ubuntu install python3-venv (apt install python3-venv)"
 	}
 	return ""
+}
+
+// pluginInstallBytes is the space the plugin's venv takes (248 MB of plugin, pip and the wheel
+// unpacked), rounded up.
+const pluginInstallBytes = 400e6
+
+// freeBytes is the space that dir's file system has free for this user; a test replaces it.
+var freeBytes = func(dir string) (float64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return float64(st.Bavail) * float64(st.Bsize), nil
+}
+
+// spaceHint names dir's file system when it has less free than the plugin takes; "" otherwise.
+func spaceHint(dir string) string {
+	if free, err := freeBytes(dir); err == nil && free < pluginInstallBytes {
+		return fmt.Sprintf("the file system of %s has %.0f MB free, and the plugin takes about %.0f MB installed", dir, free/1e6, pluginInstallBytes/1e6)
+	}
+	return ""
+}
+
+// prefixed is s on a line of its own, or nothing.
+func prefixed(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "\n" + s
 }
 
 // lastLines is the last n lines of out, for an error message.

@@ -229,6 +229,32 @@ mkdir -p "$3/bin" && printf '#!/bin/sh\n%s\n' "$FAKE_PIP" > "$3/bin/python" && c
 	t.Setenv("FAKE_PIP", `echo "ERROR: No matching distribution found for xla-cpu-pjrt==0.0.1" >&2; exit 1`)
 	failing := fake("python3-pip-fails", venvMaker)
 	wantError("pip fails", runSetup([]string{"--python", failing}), "pip install xla-cpu-pjrt==0.0.1", "No matching distribution found")
+	if _, err := os.Stat(venv); !os.IsNotExist(err) {
+		t.Errorf("the venv of a failed pip install is left holding space (%v)", err)
+	}
+
+	// A full file system is named before the venv is begun; a venv step that fails inside ensurepip
+	// (as on a full disk, where it was blamed on a missing Debian package) is not blamed on Debian, and
+	// what it made is removed (seventh probe).
+	defer func(saved func(string) (float64, error)) { freeBytes = saved }(freeBytes)
+	freeBytes = func(string) (float64, error) { return 5e6, nil }
+	wantError("a full disk", runSetup([]string{"--python", failing}), "has 5 MB free", "plugin takes about 400 MB")
+	if _, err := os.Stat(venv); !os.IsNotExist(err) {
+		t.Errorf("setup began the venv on a full disk (%v)", err)
+	}
+	freeBytes = func(string) (float64, error) { return 1e12, nil }
+	ensurepipFails := fake("python3-ensurepip-fails", `[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
+mkdir -p "$3/lib" && : > "$3/lib/partial"
+echo "Error: Command '['$3/bin/python3', '-m', 'ensurepip', '--upgrade', '--default-pip']' returned non-zero exit status 1." >&2; exit 1
+`)
+	err := runSetup([]string{"--python", ensurepipFails})
+	wantError("ensurepip fails", err, "returned non-zero exit status 1")
+	if err != nil && strings.Contains(err.Error(), "python3-venv") {
+		t.Errorf("ensurepip fails: blamed on Debian's python3-venv: %v", err)
+	}
+	if _, err := os.Stat(venv); !os.IsNotExist(err) {
+		t.Errorf("the venv of a failed venv step is left holding space (%v)", err)
+	}
 
 	// Interrupted after pip, before the stamp: the plugin file is there, and not trusted.
 	soDir := filepath.Join(venv, "lib", "python3.11", "site-packages", "xla_plugins", "xla_cpu_pjrt")
