@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -382,6 +383,32 @@ func TestConditionalCheckpointKeepsClasses(t *testing.T) {
 	for _, bad := range []string{"triangle", "3", "-1", "01", "+1", " 1"} {
 		if _, err := tr.Spec.ClassLabel(bad); err == nil {
 			t.Errorf("class %q accepted", bad)
+		}
+	}
+}
+
+// Messages about classes stay readable whatever the names: an unknown class lists a dozen names, not
+// 300 long ones (a 76 KB message), and a label whose name is another label's number is described by
+// both (class folders named 1 and 2: `--class 0` drew "1", and the summary said "class 0"; seventh
+// probe).
+func TestClassMessages(t *testing.T) {
+	many := RunSpec{UNet: &UNetConfig{NumClasses: 300}}
+	for i := range 300 {
+		many.ClassNames = append(many.ClassNames, fmt.Sprintf("class-%03d-%s", i, strings.Repeat("x", 240)))
+	}
+	_, err := many.ClassLabel("dog")
+	if err == nil || len(err.Error()) > 4000 || !strings.Contains(err.Error(), "… and 288 more") {
+		t.Errorf("an unknown class among 300: a message of %d bytes: %.200v…", len(fmt.Sprint(err)), err)
+	}
+	folders := RunSpec{UNet: &UNetConfig{NumClasses: 2}, ClassNames: []string{"1", "2"}}
+	mnist := RunSpec{UNet: &UNetConfig{NumClasses: 10}, ClassNames: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}}
+	for _, c := range []struct {
+		spec  RunSpec
+		label int
+		want  string
+	}{{folders, 0, `class "1" (label 0)`}, {folders, 1, `class "2" (label 1)`}, {mnist, 7, "class 7"}, {RunSpec{UNet: &UNetConfig{NumClasses: 3}}, 2, "class 2"}} {
+		if got := c.spec.ClassDescription(c.label); got != c.want {
+			t.Errorf("ClassDescription(%d) of %v: %q, want %q", c.label, c.spec.ClassNames, got, c.want)
 		}
 	}
 }

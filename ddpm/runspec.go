@@ -80,7 +80,22 @@ func (r *RunSpec) ClassLabel(class string) (int, error) {
 	if len(names) == 0 {
 		names = []string{fmt.Sprintf("0..%d", k-1)}
 	}
+	// The first few names only: 300 classes of long names made a 76 KB message (seventh probe).
+	const listed = 12
+	if len(names) > listed {
+		names = append(slices.Clip(names[:listed]), fmt.Sprintf("… and %d more", len(names)-listed))
+	}
 	return 0, fmt.Errorf("class %q is not one of the model's %d classes: %s (or their numbers 0..%d)", class, k, strings.Join(names, ", "), k-1)
+}
+
+// ClassDescription names a label for a message: "class 7" where the label is its own name (MNIST's),
+// `class "cat" (label 3)` otherwise, so that a name that is another label's number (class folders
+// named 1 and 2: "1" is label 0) cannot be mistaken.
+func (r *RunSpec) ClassDescription(label int) string {
+	if label < 0 || label >= len(r.ClassNames) || r.ClassNames[label] == strconv.Itoa(label) {
+		return fmt.Sprintf("class %d", label)
+	}
+	return fmt.Sprintf("class %q (label %d)", r.ClassNames[label], label)
 }
 
 // BuildConditional returns the run's class-conditional noise predictor, or nil for an

@@ -185,7 +185,11 @@ func runSample(args []string) error {
 	}
 	method := describeSampler(sched, cfg)
 	if labels != nil {
-		method += fmt.Sprintf(", class %s, guidance w = %g", *class, cfg.Guidance)
+		drawn := "every class in turn"
+		if *class != ddpm.ClassAll {
+			drawn = tr.Spec.ClassDescription(labels[0])
+		}
+		method += fmt.Sprintf(", %s, guidance w = %g", drawn, cfg.Guidance)
 	}
 	fmt.Printf("%d samples from %s (step %d), %s, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
 		method, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
