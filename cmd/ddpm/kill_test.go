@@ -331,7 +331,7 @@ func stopTraining(t *testing.T, sig syscall.Signal, times int) {
 	dir := t.TempDir()
 	// Steps of a few tens of milliseconds, so that a second signal comes before the run has stopped.
 	c := startDDPM(t, "train", "--dataset", "moons", "--toy-n", "8192", "--T", "50", "--batch", "8192", "--mlp-hidden", "512", "--steps", "1000000",
-		"--ckpt", dir, "--ckpt-every", "100ms", "--progress=false", "--sample-every", "0")
+		"--ckpt", dir, "--ckpt-every", "100ms", "--progress=false")
 	deadline := time.Now().Add(2 * time.Minute)
 	for latest, _ := ddpm.LatestCheckpoint(dir); latest == ""; latest, _ = ddpm.LatestCheckpoint(dir) {
 		if time.Now().After(deadline) {

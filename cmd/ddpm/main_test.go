@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"image/png"
 	"io"
 	"os"
@@ -25,7 +26,7 @@ import (
 func TestTrainSampleExportToy(t *testing.T) {
 	dir := t.TempDir()
 	ckpt := filepath.Join(dir, "moons")
-	train := []string{"--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--ckpt", ckpt, "--progress=false", "--sample-every", "0"}
+	train := []string{"--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--ckpt", ckpt, "--progress=false"}
 	if err := runTrain(append(train, "--steps", "20")); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestTrainSampleExportToy(t *testing.T) {
 		var err error
 		stderr := captureStderr(t, func() {
 			err = runTrain([]string{"--dataset", "moons", "--toy-n", c.toyN, "--T", "50", "--ckpt", ckpt, "--steps", fmt.Sprint(33 + i),
-				"--progress=false", "--sample-every", "0"})
+				"--progress=false"})
 		})
 		if warned := strings.Contains(stderr, "the training data: another --data, or its files changed"); err != nil || warned != c.warn {
 			t.Errorf("resuming with --toy-n %s: error %v, warned %v (want %v):\n%s", c.toyN, err, warned, c.warn, stderr)
@@ -193,7 +194,7 @@ func TestLearnSigmaCommandLine(t *testing.T) {
 	// eval of an image model: the bound with Σ_θ, recorded as such in the report.
 	unet := filepath.Join(dir, "unet")
 	if err := runTrain([]string{"--ch", "4", "--ch-mult", "1,1", "--attn", "", "--groups", "1", "--steps", "2", "--batch", "8",
-		"--learn-sigma", "--ckpt", unet, "--progress=false", "--sample-every", "0"}); err != nil {
+		"--learn-sigma", "--ckpt", unet, "--progress=false"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := runEval([]string{"--ckpt", unet, "--classifier", "../../models/mnist-classifier.ddpm", "--work", dir, "--out", dir,
@@ -214,7 +215,7 @@ func TestLearnSigmaCommandLine(t *testing.T) {
 func TestTrainOnDevices(t *testing.T) {
 	dir := t.TempDir()
 	ckpt := filepath.Join(dir, "moons")
-	train := []string{"--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--ckpt", ckpt, "--progress=false", "--sample-every", "0"}
+	train := []string{"--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--ckpt", ckpt, "--progress=false"}
 	if err := runTrain(append(train, "--steps", "10")); err != nil {
 		t.Fatal(err)
 	}
@@ -353,6 +354,7 @@ func TestIgnoredFlagsAreRefused(t *testing.T) {
 		{runTrain, []string{"--dataset", "mnist", "--toy-n", "100", "--ckpt", dir}, "--toy-n"},
 		{runTrain, []string{"--dataset", "moons", "--ch", "8", "--ckpt", dir}, "--ch"},
 		{runTrain, []string{"--dataset", "moons", "--p-uncond", "0.2", "--ckpt", dir}, "--p-uncond"},
+		{runTrain, []string{"--dataset", "moons", "--sample-every", "100", "--ckpt", dir}, "--sample-every"},
 		{runTrain, []string{"--class-cond=false", "--p-uncond", "0.2", "--ckpt", dir}, "--p-uncond"},
 		{runEval, []string{"--samples", "x.npy", "--nll", "5", "--out", dir}, "--nll"},
 		{runEval, []string{"--samples", "x.npy", "--steps", "50", "--out", dir}, "--steps"},
@@ -388,7 +390,7 @@ func TestTrainRefusesWhatItCannotResume(t *testing.T) {
 	run := filepath.Join(dir, "moons")
 	train := func(ckpt string, extra ...string) error {
 		return runTrain(append([]string{"--dataset", "moons", "--toy-n", "256", "--T", "50", "--batch", "32", "--ckpt", ckpt,
-			"--progress=false", "--sample-every", "0"}, extra...))
+			"--progress=false"}, extra...))
 	}
 	if err := train(run, "--steps", "3"); err != nil {
 		t.Fatal(err)
@@ -550,5 +552,23 @@ func TestClassifierRefusesWhatItWouldDestroyOrCouldNotMeasure(t *testing.T) {
 	if err := runClassifier([]string{"--data", small, "--out", filepath.Join(dir, "clf.ddpm")}); err == nil ||
 		!strings.Contains(err.Error(), "20 digits") || time.Since(start) > 30*time.Second {
 		t.Errorf("a test set of 20 digits: error %v after %s, want a refusal before training", err, time.Since(start))
+	}
+}
+
+// A folder of images that are not square is refused with their width and height in that order, as
+// every other message gives sizes (it said "images of 3x5" for images 5 wide; seventh probe).
+func TestTrainNamesTheSizeOfNonSquareImages(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "wide.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, image.NewGray(image.Rect(0, 0, 5, 3))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	err = runTrain([]string{"--dataset", "folder", "--data", dir, "--steps", "1", "--ckpt", filepath.Join(dir, "ckpt")})
+	if err == nil || !strings.Contains(err.Error(), "images 5 wide and 3 tall") {
+		t.Errorf("a 5×3 image: error %v, want one saying 5 wide and 3 tall", err)
 	}
 }

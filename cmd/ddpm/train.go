@@ -111,7 +111,7 @@ func runTrain(args []string) error {
 			u := ddpm.UNetConfig{ImageSize: dims[0], Channels: dims[2], BaseChannels: *ch, ChannelMult: mult, NumResBlocks: *resBlocks,
 				AttnResolutions: attn, Dropout: *dropout, MaxGroups: *groups, LearnSigma: *learnSigma, NumClasses: numClasses}
 			if dims[0] != dims[1] {
-				return "", fmt.Errorf("images of %dx%d: the U-Net needs square images (use --resize)", dims[0], dims[1])
+				return "", fmt.Errorf("images %d wide and %d tall: the U-Net needs square images (use --resize)", dims[1], dims[0])
 			}
 			modelFlags = fmt.Sprintf("--ch %d --ch-mult %v --res-blocks %d --attn %v", *ch, mult.String(), *resBlocks, attn.String())
 			if err := u.Validate(); err != nil {
@@ -144,7 +144,7 @@ func runTrain(args []string) error {
 		return err
 	}
 	if len(d.Dims) != 3 {
-		*sampleEvery = 0 // sample grids are for images; plot 2-D samples with `ddpm sample`
+		*sampleEvery = 0 // sample grids are for images (unusedTrainFlags refused the flag given)
 	}
 	sched, err := spec.BuildSchedule()
 	if err != nil {
@@ -442,8 +442,8 @@ func orNone(v string) string {
 }
 
 // unusedTrainFlags refuses flags that the data set would ignore: --resize and --gray apply to a folder of
-// images, --toy-n and --mlp-hidden to the 2-D toy sets, the U-Net's flags to images, --p-uncond to
-// --class-cond.
+// images, --toy-n and --mlp-hidden to the 2-D toy sets, the U-Net's flags and --sample-every to images,
+// --p-uncond to --class-cond.
 func unusedTrainFlags(fs *flag.FlagSet, dataset string) error {
 	toy := slices.Contains(data.Toy2DNames, dataset)
 	if dataset != "folder" {
@@ -457,6 +457,9 @@ func unusedTrainFlags(fs *flag.FlagSet, dataset string) error {
 		}
 	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+", which an MLP models (the U-Net's flags are for images)",
 		"ch", "ch-mult", "res-blocks", "attn", "dropout", "groups"); err != nil {
+		return err
+	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+": sample grids are of images; plot its samples with `ddpm sample`",
+		"sample-every"); err != nil {
 		return err
 	}
 	if fs.Lookup("class-cond").Value.String() != "true" { // not given, or --class-cond=false
