@@ -572,3 +572,23 @@ func TestTrainNamesTheSizeOfNonSquareImages(t *testing.T) {
 		t.Errorf("a 5×3 image: error %v, want one saying 5 wide and 3 tall", err)
 	}
 }
+
+// Figure 6 on a respaced sampler: each --progressive-t is shown at the nearest kept step; two that
+// fall on one kept step are refused before sampling (the figure showed step 1000 twice, captioned 1000
+// and 999; seventh probe).
+func TestProgressiveFigureOnFewSteps(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--n", "2", "--steps", "5", "--out", filepath.Join(dir, "s.png")}
+	fig := filepath.Join(dir, "p.png")
+	err := runSample(append(base, "--progressive", fig, "--progressive-t", "1000,999"))
+	if err == nil || !strings.Contains(err.Error(), "--progressive-t 1000 and 999 are both shown at t=1000") {
+		t.Errorf("two time steps on one kept step: error %v, want a refusal naming both", err)
+	}
+	if _, err := os.Stat(fig); !os.IsNotExist(err) {
+		t.Errorf("the refused figure was written (%v)", err)
+	}
+	if err := runSample(append(base, "--progressive", fig, "--progressive-t", "1000,500,1")); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, fig)
+}

@@ -145,14 +145,22 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
-	// --progressive-t names the model's time steps; on fewer steps each is shown at the nearest kept one.
+	// --progressive-t names the model's time steps; on fewer steps each is shown at the nearest kept one,
+	// and captioned with it. Two that fall on one kept step are refused (the figure showed one step
+	// twice under two captions; seventh probe).
 	var record []int
 	recordAt := map[int]int{} // model time step → sampler step
+	var shown []string        // the captions: the time steps shown
 	if *progressive != "" {
 		for _, t := range at {
 			k := nearestStep(sampler, t)
+			if j := slices.Index(record, k); j >= 0 {
+				return fmt.Errorf("--progressive-t %d and %d are both shown at t=%.0f, the nearest of the %d steps kept: name time steps further apart, or more --steps",
+					at[j], t, sampler.StepTime(k), sampler.Steps())
+			}
 			recordAt[t] = k
 			record = append(record, k)
+			shown = append(shown, fmt.Sprintf("t=%.0f", sampler.StepTime(k)))
 		}
 	}
 	start := time.Now()
@@ -194,10 +202,10 @@ func runSample(args []string) error {
 	fmt.Printf("%d samples from %s (step %d), %s, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
 		method, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
 	if *progressive != "" {
-		if err := writeProgressive(*progressive, res, at, min(*progressN, *n), tr.Spec.Dims); err != nil {
+		if err := writeProgressive(*progressive, res, at, shown, min(*progressN, *n), tr.Spec.Dims); err != nil {
 			return err
 		}
-		fmt.Printf("progressive x̂_0 at t=%v: %s\n", []int(at), *progressive)
+		fmt.Printf("progressive x̂_0 at %s: %s\n", strings.Join(shown, ", "), *progressive)
 	}
 	return nil
 }
@@ -252,14 +260,14 @@ func nearestStep(sampler *ddpm.Sampler, t int) int {
 
 // writeProgressive lays out, for each of the first rows samples, x̂_0 at each recorded step
 // followed by the final sample: the paper's Figure 6.
-func writeProgressive(path string, res *ddpm.SampleResult, at []int, rows int, dims []int) error {
+func writeProgressive(path string, res *ddpm.SampleResult, at []int, shown []string, rows int, dims []int) error {
 	size := dims[0] * dims[1] * dims[2]
 	var pixels []float32
 	var captions []string
 	for r := 0; r < rows; r++ {
-		for _, t := range at {
+		for i, t := range at {
 			pixels = append(pixels, res.X0s[t][r*size:(r+1)*size]...)
-			captions = append(captions, fmt.Sprintf("t=%d", t))
+			captions = append(captions, shown[i])
 		}
 		pixels = append(pixels, res.X0[r*size:(r+1)*size]...)
 		captions = append(captions, "x_0")
