@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"os"
 	"path/filepath"
 	"time"
@@ -93,6 +94,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	res := &TrainResult{LastLoss: math.NaN()}
 
 	var lock *DirLock
+	var loaded Weights // a resumed run's variables, checked after its first step (newStateVariables)
 	if cfg.CheckpointDir != "" {
 		var err error
 		if lock, err = LockDir(cfg.CheckpointDir, "checkpoint folder"); err != nil {
@@ -107,8 +109,15 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		if latest != "" {
-			if _, err := LoadCheckpoint(latest, ctx, nil); err != nil {
+			step, err := LoadCheckpoint(latest, ctx, nil)
+			if err != nil {
 				return nil, fmt.Errorf("resuming: %w", err)
+			}
+			if err := checkTrainingState(latest, step, ctx); err != nil {
+				return nil, err
+			}
+			if step > 0 { // a checkpoint of step 0 has no optimizer state yet
+				loaded = ContextWeights(ctx)
 			}
 			want, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims)
 			if err != nil {
@@ -194,6 +203,14 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			}
 			return fmt.Errorf("the loss became %v at step %d: training stopped, weights not saved (last good checkpoint: %s); "+
 				"try a lower learning rate or stronger gradient clipping", loss, step, last)
+		}
+		if loaded != nil {
+			if created := newStateVariables(loaded, ctx); len(created) > 0 {
+				return fmt.Errorf("resuming from %s: it lacks part of the training state (%s), which the first step made afresh: "+
+					"the run would not continue exactly; the file was edited, or written by another program (nothing was saved)",
+					res.Checkpoint, strings.Join(created[:min(len(created), 4)], ", "))
+			}
+			loaded = nil
 		}
 		if cfg.OnStep != nil {
 			cfg.OnStep(step, float64(loss))

@@ -328,3 +328,65 @@ func TestTrainStopsWhenItsFolderIsMoved(t *testing.T) {
 		t.Errorf("%s was made again after it was moved: %v", dir, err)
 	}
 }
+
+// A resumed run's training state must be the one its header describes: the loop's and Adam's steps
+// equal to the header's, and nothing (Adam's moments, the random generator's state) missing for the
+// first step to make afresh. Each edit below, written back with valid CRCs, passed before: a step of
+// −1 000 000 panicked in the data order, 2^62 trained nothing with exit 0, 5 redid steps silently, an
+// Adam step of −5 made the loss NaN, and a missing moment or generator state resumed inexactly, exit 0
+// (eighth probe).
+func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
+	sched := MustNewSchedule(ScheduleLinear, 20)
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	if _, err := Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, quickTrainConfig(3, src)); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := LatestCheckpoint(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setStep := func(scope string, v int64) func(ctx *context.Context) {
+		return func(ctx *context.Context) {
+			ctx.GetVariableByScopeAndName(scope, "global_step").MustSetValue(tensors.FromValue(v))
+		}
+	}
+	for _, c := range []struct {
+		name string
+		edit func(ctx *context.Context)
+		drop string // a variable left out of the file
+		want string
+	}{
+		{"loop step -1000000", setStep("/", -1000000), "", "its training state says step -1000000 (/global_step), its header step 3"},
+		{"loop step 2^62", setStep("/", 1<<62), "", "says step 4611686018427387904"},
+		{"loop step 5", setStep("/", 5), "", "says step 5"},
+		{"Adam's step -5", setStep("/AdamOptimizer", -5), "", "says step -5 (/AdamOptimizer/global_step)"},
+		{"no loop step", nil, "/global_step", "has no /global_step"},
+		{"a moment missing", nil, "/AdamOptimizer/mlp/out/dense/weights_1st_moment", "lacks part of the training state (/AdamOptimizer/mlp/out/dense/weights_1st_moment)"},
+		{"no generator state", nil, "/#rngState", "lacks part of the training state (/#rngState)"},
+	} {
+		ctx := context.New()
+		step, err := LoadCheckpoint(saved, ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.edit != nil {
+			c.edit(ctx)
+		}
+		dir := t.TempDir()
+		keep := func(v *context.Variable) bool { return v.ScopeAndName() != c.drop }
+		if err := writeCheckpoint(Checkpointer{Dir: dir}.CheckpointPath(step), ctx, step, nil, keep, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, quickTrainConfig(6, dir))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+		if latest, _ := LatestCheckpoint(dir); filepath.Base(latest) != "ckpt-000000003.ddpm" {
+			t.Errorf("%s: a checkpoint was written (%s)", c.name, latest)
+		}
+	}
+}
