@@ -336,7 +336,21 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		}
 	}
 	res.X0 = tensors.MustCopyFlatData[float32](x)
+	if err := checkFinite(res.X0); err != nil { // NaN became black pixels, exit 0 (eighth probe)
+		return nil, fmt.Errorf("sample: after %d steps: %w", startT, err)
+	}
 	return res, nil
+}
+
+// checkFinite refuses samples with a NaN or an infinity, which images and the FID would silently show as
+// black pixels: a model whose outputs are not finite is named instead.
+func checkFinite[F float32 | float64](x []F) error {
+	for j, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("the sample holds a non-finite value (%v at %d): the model outputs values that are not finite; nothing is returned", v, j)
+		}
+	}
+	return nil
 }
 
 // step runs one step of the chain, on one device or split over the sampler's devices.

@@ -104,10 +104,8 @@ func (s *Sampler) solve(opts SampleOptions, xT []float32, labels *tensors.Tensor
 	if err := odeSolve(s.Config.Solver, path, s.Config.Churn, x, denoise, normal, hooks); err != nil {
 		return nil, err
 	}
-	for j, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("sample: %s in %d steps gave a non-finite value (%v at %d): nothing is returned", s.Config.Solver, K, v, j)
-		}
+	if err := checkFinite(x); err != nil {
+		return nil, fmt.Errorf("sample: %s in %d steps: %w", s.Config.Solver, K, err)
 	}
 	res.X0 = scaled(x, 1)
 	return res, nil

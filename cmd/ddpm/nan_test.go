@@ -49,4 +49,27 @@ func TestEvalRefusesAModelThatOutputsNaN(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(work, "nll-progress.json")); err == nil {
 		t.Errorf("a progress file was saved")
 	}
+	// Its samples are refused by every sampler, by interpolate and by the FID: the ancestral sampler and
+	// DDIM gave black images and a FID of 1164, exit 0 (eighth probe).
+	out := filepath.Join(dir, "s.png")
+	for _, sampler := range []string{"ancestral", "ddim", "dpm++2m"} {
+		if err := runSample([]string{"--ckpt", model, "--n", "2", "--steps", "3", "--sampler", sampler, "--out", out}); err == nil ||
+			!strings.Contains(err.Error(), "not finite") {
+			t.Errorf("sample --sampler %s: error %v, want one saying the model's outputs are not finite", sampler, err)
+		}
+	}
+	if err := runInterpolate([]string{"--ckpt", model, "--pairs", "1", "--lambdas", "3", "--out", filepath.Join(dir, "i.png")}); err == nil ||
+		!strings.Contains(err.Error(), "not finite") {
+		t.Errorf("interpolate: error %v, want one saying the model's outputs are not finite", err)
+	}
+	fid := []string{"--ckpt", model, "--nll", "0", "--fid", "10", "--fid-batch", "10", "--steps", "3", "--classifier", "../../models/mnist-classifier.ddpm",
+		"--work", work, "--out", filepath.Join(dir, "out")}
+	if err := runEval(fid); err == nil || !strings.Contains(err.Error(), "not finite") {
+		t.Errorf("eval --fid: error %v, want one saying the model's outputs are not finite", err)
+	}
+	for _, name := range []string{out, filepath.Join(dir, "i.png"), filepath.Join(dir, "out", "eval.json")} {
+		if _, err := os.Stat(name); err == nil {
+			t.Errorf("%s was written", name)
+		}
+	}
 }
