@@ -318,12 +318,12 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return err
 	}
 	defer backend.Finalize()
-	clf, err := quality.LoadClassifier(backend, clfPath)
+	clf, err := loadClassifier(backend, clfPath, mnist)
 	if err != nil {
-		return fmt.Errorf("--classifier: %w", err)
+		return err
 	}
 	fmt.Printf("scoring %d samples from %s\n", n, path)
-	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out, requested)
+	o, err := scoreSamples(clf, mnist, samples, n, seed, out, requested)
 	if err != nil {
 		return err
 	}
@@ -352,6 +352,41 @@ func checkClassifier(path string) error {
 			path, 100*spec.TestAccuracy, 100*minClassifierAccuracy)
 	}
 	return nil
+}
+
+// measuredClassifier is a classifier with its features and probabilities on the test digits, which
+// loadClassifier measured.
+type measuredClassifier struct {
+	*quality.Classifier
+	path                    string
+	testFeatures, testProbs []float32
+}
+
+// loadClassifier loads --classifier and measures it on the test digits before any sample is scored:
+// its features must be finite and it must classify minClassifierAccuracy of the digits right, here
+// and now. The accuracy that its file records is checked earlier (checkClassifier), but a file's
+// weights can be edited behind it: weights set to zero, recording 98%, gave a perfect FID of 0, and NaN
+// weights "did not converge" in the matrix square root (eighth probe).
+func loadClassifier(backend backends.Backend, path string, mnist *data.MNIST) (*measuredClassifier, error) {
+	clf, err := quality.LoadClassifier(backend, path)
+	if err != nil {
+		return nil, fmt.Errorf("--classifier: %w (train one with `ddpm classifier`)", err)
+	}
+	features, probs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range features {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("--classifier %s gives features that are not finite (%v at %d) for the test digits: its weights are damaged", path, v, i)
+		}
+	}
+	if acc := quality.Accuracy(probs, mnist.TestLabels); !(acc >= minClassifierAccuracy) {
+		return nil, fmt.Errorf("--classifier %s classifies %.1f%% of the %d test digits right (its file records %.1f%%; want at least %.0f%%): "+
+			"its features do not tell digits apart, so a FID through them means nothing; use the shipped one, or train another with `ddpm classifier`",
+			path, 100*acc, mnist.Test.N, 100*clf.Spec.TestAccuracy, 100*minClassifierAccuracy)
+	}
+	return &measuredClassifier{Classifier: clf, path: path, testFeatures: features, testProbs: probs}, nil
 }
 
 // fileSHA256 is the hex SHA-256 of a file, or, for a folder, of its files' names and contents in order.
@@ -684,9 +719,9 @@ func openFIDStore(tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, s
 
 func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, store *quality.SampleStore, requested []int,
 	n, batch int, seed uint64, clfPath, out string) (*fidOut, error) {
-	clf, err := quality.LoadClassifier(backend, clfPath)
+	clf, err := loadClassifier(backend, clfPath, mnist) // and measured, before any sample is made
 	if err != nil {
-		return nil, fmt.Errorf("--classifier: %w (train one with `go run ./cmd/ddpm classifier`)", err)
+		return nil, err
 	}
 	sampler, err := tr.NewSampler(backend, tr.Schedule, cfg)
 	if err != nil {
@@ -730,7 +765,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	if err != nil {
 		return nil, err
 	}
-	o, err := scoreSamples(clf, clfPath, mnist, samples, n, seed, out, requested)
+	o, err := scoreSamples(clf, mnist, samples, n, seed, out, requested)
 	if err != nil {
 		return nil, err
 	}
@@ -773,16 +808,13 @@ func asked(perClass []float64) []*float64 {
 // confident fraction and the class counts of n samples (flat, [−1, 1]) against the MNIST test set,
 // with the same numbers for n real training digits as the scale, and writes a grid of the first 64.
 // With requested (the class each sample was asked for), it also measures how often it was drawn.
-func scoreSamples(clf *quality.Classifier, clfPath string, mnist *data.MNIST, samples []float32, n int, seed uint64, out string, requested []int) (*fidOut, error) {
+func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []float32, n int, seed uint64, out string, requested []int) (*fidOut, error) {
 	dims := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}
 	if err := ddpm.WriteImageGridPNG(filepath.Join(out, fidGridFile), samples[:min(64, n)*mnist.Test.Size()], min(64, n), dims, 0); err != nil {
 		return nil, err
 	}
-	o := &fidOut{Samples: n, Classifier: clfPath, TestAccuracy: clf.Spec.TestAccuracy}
-	testFeatures, testProbs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500)
-	if err != nil {
-		return nil, err
-	}
+	clf, testFeatures, testProbs := checked.Classifier, checked.testFeatures, checked.testProbs
+	o := &fidOut{Samples: n, Classifier: checked.path, TestAccuracy: clf.Spec.TestAccuracy}
 	test, err := quality.FitGaussian(testFeatures, clf.Spec.Config.Features)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"codeberg.org/sbinet/npyio/npy"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -609,6 +610,53 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 	} {
 		if err := runEval(args); err == nil || !strings.Contains(err.Error(), "--classifier "+collapsed+" classified 12.0%") {
 			t.Errorf("eval %v: error %v, want a refusal of the classifier naming its accuracy", args, err)
+		}
+	}
+	samples := filepath.Join(dir, "s.npy")
+	if err := runSample([]string{"--ckpt", model, "--n", "4", "--steps", "3", "--out", samples}); err != nil {
+		t.Fatal(err)
+	}
+	// Its weights edited behind the accuracy it records (zeroed, or NaN), the classifier is measured on
+	// the test digits before any sample is made: zeroed weights gave a perfect FID of 0, NaN ones a
+	// matrix square root that "did not converge" (eighth probe).
+	for _, c := range []struct {
+		name  string
+		value float32
+		want  string
+	}{{"zeroed", 0, "classifies 9.8% of the 10000 test digits right (its file records 99.0%"}, {"nan", float32(math.NaN()), "gives features that are not finite"}} {
+		ctx := context.New()
+		var spec quality.ClassifierSpec
+		if _, err := ddpm.LoadCheckpoint(shipped, ctx, &spec); err != nil {
+			t.Fatal(err)
+		}
+		for v := range ctx.IterVariables() {
+			value := tensors.FromShape(v.Shape())
+			tensors.MustMutableFlatData[float32](value, func(flat []float32) {
+				for i := range flat {
+					flat[i] = c.value
+				}
+			})
+			if err := v.SetValue(value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		edited := filepath.Join(dir, c.name+".ddpm")
+		if err := quality.SaveClassifier(edited, ctx, spec); err != nil {
+			t.Fatal(err)
+		}
+		fidWork := filepath.Join(dir, "fid-"+c.name)
+		for _, args := range [][]string{
+			{"--ckpt", model, "--nll", "0", "--fid", "8", "--steps", "3", "--classifier", edited, "--work", fidWork, "--out", fidWork},
+			{"--samples", samples, "--classifier", edited, "--out", fidWork},
+		} {
+			if err := runEval(args); err == nil || !strings.Contains(err.Error(), "--classifier "+edited+" ") || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("eval %v: error %v, want a refusal of the classifier saying %q", args, err, c.want)
+			}
+		}
+		if stores, _ := filepath.Glob(filepath.Join(fidWork, "*.u8")); len(stores) > 0 {
+			if info, err := os.Stat(stores[0]); err == nil && info.Size() > 512 { // more than its header
+				t.Errorf("%s: samples were made before the classifier was measured (%s)", c.name, stores[0])
+			}
 		}
 	}
 	// A copy of MNIST whose test set is one image.
