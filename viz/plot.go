@@ -3,6 +3,7 @@ package viz
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"image/color"
 	"strconv"
 
@@ -157,6 +158,15 @@ func (p Plot) PNG() ([]byte, error) {
 			pl.Legend.Add(s.Name, thing)
 		}
 	}
+	for _, a := range []struct {
+		axis *plot.Axis
+		name string
+		log  bool
+	}{{&pl.X, "x", p.LogX}, {&pl.Y, "y", p.LogY}} {
+		if err := widenAxis(a.axis, a.log); err != nil {
+			return nil, fmt.Errorf("plot %q: %s axis: %w", p.Title, a.name, err)
+		}
+	}
 	pl.Legend.Top = !p.LegendBottom
 	w, h := p.Width, p.Height
 	if w == 0 {
@@ -172,4 +182,30 @@ func (p Plot) PNG() ([]byte, error) {
 		return nil, fmt.Errorf("plot %q: %w", p.Title, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// widenAxis gives an axis whose values are all (nearly) equal a range that its ticks can divide. gonum
+// pads such an axis by ±1, which is lost beyond 1e16: its ticks then panicked ("illegal range") on the
+// points of a model that put every sample at 1e16 (eighth probe). A range too wide to draw is an error.
+func widenAxis(a *plot.Axis, log bool) error {
+	lo, hi := a.Min, a.Max
+	if !(lo <= hi) { // no data
+		return nil
+	}
+	if math.IsInf(hi-lo, 0) {
+		return fmt.Errorf("values from %g to %g: a range too wide to draw", lo, hi)
+	}
+	if hi-lo > 1e-9*math.Max(math.Abs(lo), math.Abs(hi)) {
+		return nil
+	}
+	if log {
+		a.Min, a.Max = lo/2, hi*2
+	} else {
+		pad := math.Max(math.Max(math.Abs(lo), math.Abs(hi))/20, 1)
+		a.Min, a.Max = lo-pad, hi+pad
+	}
+	if math.IsInf(a.Min, 0) || math.IsInf(a.Max, 0) {
+		return fmt.Errorf("values of %g: too large to draw", hi)
+	}
+	return nil
 }

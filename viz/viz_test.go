@@ -186,3 +186,24 @@ func TestCSVSeriesGroupsRowsAndNamesBadValues(t *testing.T) {
 		}
 	}
 }
+
+// A series whose points are all equal is drawn at any magnitude: gonum's ±1 padding is lost beyond
+// 1e16, and its ticks panicked ("illegal range") on a toy model's scatter of points at 1e16 (eighth
+// probe). A range too wide to draw is an error, not a panic.
+func TestPlotOfEqualPointsAtAnyMagnitude(t *testing.T) {
+	for _, v := range []float64{0, 1, -3, 1e12, 1e16, -1e20, 1e25, 1e300} {
+		for _, log := range []bool{false, true} {
+			if log && v <= 0 {
+				continue
+			}
+			p := Plot{Title: "samples", LogY: log, Series: []Series{{X: []float64{v, v, v}, Y: []float64{v, v, v}, Scatter: true}}}
+			if _, err := p.PNG(); err != nil {
+				t.Errorf("points at %g (log %v): %v", v, log, err)
+			}
+		}
+	}
+	wide := Plot{Series: []Series{{X: []float64{-1e308, 1e308}, Y: []float64{0, 1}, Scatter: true}}}
+	if _, err := wide.PNG(); err == nil || !strings.Contains(err.Error(), "too wide to draw") {
+		t.Errorf("x from -1e308 to 1e308: error %v, want a refusal", err)
+	}
+}
