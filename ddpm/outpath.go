@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
@@ -81,8 +82,22 @@ func CheckOutput(what, path string, inputs ...string) error {
 			return fmt.Errorf("%s %q is the input %s: writing it would destroy what it is made from; choose another file", what, path, in)
 		}
 	}
+	// In a sticky folder (/tmp) only the owner of a file, or of the folder, may rename over it: another
+	// user's file there failed only at the final rename, after all the work (eighth probe).
+	if dir, err := os.Stat(rawDir(target)); err == nil && dir.Mode()&os.ModeSticky != 0 {
+		uid := uint32(geteuid())
+		fileSt, ok1 := out.Sys().(*syscall.Stat_t)
+		dirSt, ok2 := dir.Sys().(*syscall.Stat_t)
+		if ok1 && ok2 && uid != 0 && fileSt.Uid != uid && dirSt.Uid != uid {
+			return fmt.Errorf("%s %q belongs to another user (uid %d) in a sticky folder, where it cannot be replaced: remove it, or choose another name",
+				what, path, fileSt.Uid)
+		}
+	}
 	return nil
 }
+
+// geteuid is os.Geteuid; a test acts out another user.
+var geteuid = os.Geteuid
 
 // rawDir is the folder part of path as the kernel resolves it: "missing/.." must exist as written
 // (filepath.Dir would clean it away, and the check pass where the write then fails).

@@ -146,3 +146,33 @@ func TestLoadCheckpointRefusesFIFOAndNewerFormat(t *testing.T) {
 		t.Errorf("a format-3 checkpoint: error %v, want one saying it is newer", err)
 	}
 }
+
+// In a sticky folder another user's file cannot be replaced: CheckOutput says so before any work (the
+// write failed at the final rename, after all of it; eighth probe). Acted out as uid 12345 beside
+// root's file; the owner of the file, and of the folder, may replace it.
+func TestCheckOutputRefusesAnotherUsersFileInAStickyFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	theirs := filepath.Join(dir, "eval.json")
+	if err := os.WriteFile(theirs, []byte("{}"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	owner := os.Geteuid()
+	defer func() { geteuid = os.Geteuid }()
+	geteuid = func() int { return 12345 }
+	if err := CheckOutput("--out", theirs); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+		t.Errorf("another user's file in a sticky folder: error %v, want a refusal", err)
+	}
+	if err := CheckOutput("--out", filepath.Join(dir, "new.json")); err != nil {
+		t.Errorf("a new file in a sticky folder: %v", err)
+	}
+	geteuid = func() int { return owner }
+	if err := CheckOutput("--out", theirs); err != nil {
+		t.Errorf("the owner's own file in a sticky folder: %v", err)
+	}
+}

@@ -307,11 +307,21 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
+	// The report's grid written among the samples would be read as one of them the next time (eighth
+	// probe: the rerun found "mixed sizes").
+	if sameFile(out, path) {
+		return fmt.Errorf("--out %s is the --samples folder: the report and its grid would be read as samples the next time; use another folder", out)
+	}
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	for _, name := range []string{reportFile, fidGridFile} { // checked before the scoring, as for --ckpt
+		if err := ddpm.CheckOutput("--out", filepath.Join(out, name), path); err != nil {
+			return err
+		}
 	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {

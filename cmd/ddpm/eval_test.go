@@ -616,6 +616,15 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 	if err := runSample([]string{"--ckpt", model, "--n", "4", "--steps", "3", "--out", samples}); err != nil {
 		t.Fatal(err)
 	}
+	// A folder of samples is not also the report's folder: the grid written there was read as a sample
+	// by the next run (eighth probe).
+	folder := filepath.Join(dir, "folder")
+	os.MkdirAll(folder, 0o755)
+	writeTinyImages(t, folder)
+	if err := runEval([]string{"--samples", folder, "--classifier", shipped, "--out", folder + "/"}); err == nil ||
+		!strings.Contains(err.Error(), "is the --samples folder") {
+		t.Errorf("--out the --samples folder: error %v, want a refusal", err)
+	}
 	// Its weights edited behind the accuracy it records (zeroed, or NaN), the classifier is measured on
 	// the test digits before any sample is made: zeroed weights gave a perfect FID of 0, NaN ones a
 	// matrix square root that "did not converge" (eighth probe).

@@ -591,4 +591,12 @@ func TestProgressiveFigureOnFewSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPNG(t, fig)
+	// --progressive as another name of --out: refused as such (it was called "the input"; eighth probe).
+	link := filepath.Join(dir, "link.png")
+	if err := os.Link(filepath.Join(dir, "s.png"), link); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSample(append(base, "--progressive", link)); err == nil || !strings.Contains(err.Error(), "is also --out") {
+		t.Errorf("--progressive a hard link to --out: error %v, want one saying it is also --out", err)
+	}
 }

@@ -102,10 +102,10 @@ func runSample(args []string) error {
 		if err := checkExtension("--progressive", *progressive, ".png"); err != nil {
 			return err
 		}
-		if filepath.Clean(*progressive) == filepath.Clean(*out) {
-			return fmt.Errorf("--progressive %s is also --out: the figure would replace the samples", *progressive)
+		if sameFile(*progressive, *out) {
+			return fmt.Errorf("--progressive %s is also --out (by name or as another name of one file): the figure would replace the samples", *progressive)
 		}
-		if err := ddpm.CheckOutput("--progressive", *progressive, tr.Path, *out); err != nil {
+		if err := ddpm.CheckOutput("--progressive", *progressive, tr.Path); err != nil {
 			return err
 		}
 	}
@@ -244,6 +244,16 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int
 		return nil, fmt.Errorf("--class: %w", err)
 	}
 	return slices.Repeat([]int{c}, *n), nil
+}
+
+// sameFile says whether two paths name one file or folder: by name, or as names of one existing file.
+func sameFile(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	ia, errA := os.Stat(a)
+	ib, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(ia, ib)
 }
 
 // nearestStep is the sampler's step (of a respaced schedule, or a solver's) whose model time step is
