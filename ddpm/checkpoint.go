@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -522,7 +521,7 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	mode := fs.FileMode(0o644) // a new file's; a replaced file keeps its own (a private 0600 stays private)
+	mode := newFileMode() // a replaced file keeps its own mode (a private 0600 stays private)
 	if info, serr := os.Stat(path); serr == nil {
 		mode = info.Mode().Perm()
 	}

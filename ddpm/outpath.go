@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"unicode/utf8"
@@ -94,6 +95,23 @@ func CheckOutput(what, path string, inputs ...string) error {
 		}
 	}
 	return nil
+}
+
+// newFileMode is the mode of a new file: 0666 less the process's umask, as os.Create gives it (the
+// temporary file is made 0600, and a fixed 0644 ignored a umask of 077: private outputs came out
+// world-readable; eighth probe). The umask is read from /proc (Linux 4.7 and later), else taken as 022.
+func newFileMode() fs.FileMode {
+	umask := uint64(0o022)
+	if raw, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.SplitSeq(string(raw), "\n") {
+			if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+				if u, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+					umask = u
+				}
+			}
+		}
+	}
+	return fs.FileMode(0o666 &^ umask)
 }
 
 // geteuid is os.Geteuid; a test acts out another user.

@@ -118,6 +118,19 @@ func TestWriteFileAtomicKeepsTheMode(t *testing.T) {
 	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("mode after a rewrite: %v (%v), want 0600", info.Mode().Perm(), err)
 	}
+	// A new file's mode follows the umask, as os.Create's does (it was 0644 whatever the umask; eighth
+	// probe).
+	defer syscall.Umask(syscall.Umask(0))
+	for _, c := range []struct{ umask, want int }{{0o077, 0o600}, {0o027, 0o640}, {0o022, 0o644}, {0, 0o666}} {
+		syscall.Umask(c.umask)
+		fresh := filepath.Join(t.TempDir(), "new.png")
+		if err := WriteFileAtomic(fresh, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if info, err := os.Stat(fresh); err != nil || info.Mode().Perm() != os.FileMode(c.want) {
+			t.Errorf("umask %03o: a new file's mode %v (%v), want %v", c.umask, info.Mode().Perm(), err, os.FileMode(c.want))
+		}
+	}
 }
 
 // A checkpoint that is a FIFO is refused at once (it used to block the command forever); one of a
