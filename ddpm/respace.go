@@ -39,6 +39,15 @@ func (s *Schedule) Respace(steps []int) (*Schedule, error) {
 		} else {
 			betas[k] = 1 - s.AlphaBar[t]/s.AlphaBar[prev]
 		}
+		// ᾱ can fall by more than float64 resolves across one jump (a linear schedule at T = 10 000,
+		// unscaled): the β of that step is then 1, which the sampler cannot divide by. Named as such,
+		// not as a bad --steps (eighth probe).
+		if !(betas[k] < 1) {
+			return nil, fmt.Errorf("respacing the %s schedule of T=%d to %d steps: step %d jumps from t=%d to t=%d, across which ᾱ falls "+
+				"from %.3g to %.3g, so its β is 1 to float64 precision: this schedule decays too fast for so few steps; "+
+				"use more steps, or an ODE sampler (dpm++2m), or a schedule that keeps ᾱ_T near 1e-5 (cosine, or linear near T=1000)",
+				s.Name, s.T, len(steps), k+1, prev, t, s.AlphaBar[prev], s.AlphaBar[t])
+		}
 		model[k+1] = s.ModelStep(t)
 		prev = t
 	}

@@ -166,3 +166,25 @@ func TestDDIMEta1IsAncestralWithPosteriorVariance(t *testing.T) {
 		}
 	}
 }
+
+// A schedule whose ᾱ falls by more than float64 resolves across one jump of a respacing (a linear one
+// at T = 10 000 in 5 steps: ᾱ from 2e-25 to 2e-44) is refused with the cause, not as a β out of range that
+// blamed --steps (eighth probe); with enough steps the same schedule respaces.
+func TestRespaceNamesAJumpThatForgetsEverything(t *testing.T) {
+	s := MustNewSchedule(ScheduleLinear, 10000)
+	five, err := ParseSteps("5", 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Respace(five)
+	if err == nil || !strings.Contains(err.Error(), "its β is 1 to float64 precision") || !strings.Contains(err.Error(), "from t=") {
+		t.Errorf("linear T=10000 in 5 steps: error %v, want the jump named", err)
+	}
+	var steps []int
+	for t := 200; t <= 10000; t += 200 {
+		steps = append(steps, t)
+	}
+	if _, err := s.Respace(steps); err != nil {
+		t.Errorf("linear T=10000 in 50 steps: %v", err)
+	}
+}
