@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/default" // Registers the XLA and pure-Go backends.
+	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/backends/xla"
 )
 
@@ -180,4 +181,15 @@ func newestMatch(glob string) (string, bool) {
 	}
 	sort.Strings(matches)
 	return matches[len(matches)-1], true
+}
+
+// CheckTrainingBackend refuses to train on GoMLX's pure-Go backend: it lacks an operation that the
+// gradients use (Reverse, GoMLX v0.26), so the first step failed after start-up with GoMLX's message and
+// a summary of NaN (eighth probe). Sampling and the bound run on it.
+func CheckTrainingBackend(backend backends.Backend) error {
+	if backend.String() == simplego.BackendName {
+		return fmt.Errorf("training needs the XLA backend: GoMLX's pure-Go backend ($%s=%s) lacks an operation that the gradients use "+
+			"(Reverse); unset $%s (the XLA plugin is installed by `%s`)", EnvBackend, os.Getenv(EnvBackend), EnvBackend, UserSetupCommand)
+	}
+	return nil
 }

@@ -91,6 +91,9 @@ func runClassifier(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
+	if err := ddpm.CheckTrainingBackend(backend); err != nil {
+		return err
+	}
 	cfg := quality.DefaultClassifierConfig()
 	dims := []int{mnist.Train.Height, mnist.Train.Width, mnist.Train.Channels}
 	ctx := context.New()

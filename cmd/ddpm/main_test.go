@@ -600,3 +600,26 @@ func TestProgressiveFigureOnFewSteps(t *testing.T) {
 		t.Errorf("--progressive a hard link to --out: error %v, want one saying it is also --out", err)
 	}
 }
+
+// GoMLX's pure-Go backend cannot train (its gradients lack Reverse): train and classifier say so
+// before any step, where the first step failed with GoMLX's message after a summary of NaN (eighth
+// probe).
+func TestTrainingRefusesThePureGoBackend(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(ddpm.EnvBackend, "go")
+	for _, c := range []struct {
+		name string
+		run  func([]string) error
+		args []string
+	}{
+		{"train", runTrain, []string{"--dataset", "moons", "--toy-n", "64", "--steps", "3", "--ckpt", filepath.Join(dir, "ckpt"), "--progress=false"}},
+		{"classifier", runClassifier, []string{"--out", filepath.Join(dir, "clf.ddpm"), "--progress=false"}},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), "training needs the XLA backend") {
+			t.Errorf("%s on the pure-Go backend: error %v, want a refusal naming the backend", c.name, err)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "ckpt")); len(entries) > 1 { // the lock file at most
+		t.Errorf("train wrote %d files before refusing", len(entries))
+	}
+}

@@ -184,6 +184,9 @@ func runTrain(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
+	if err := ddpm.CheckTrainingBackend(backend); err != nil {
+		return err
+	}
 	if *devices == 0 {
 		*devices = ddpm.DefaultDevices(backend)
 	}
