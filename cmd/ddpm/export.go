@@ -26,6 +26,10 @@ func runExport(args []string) error {
 		return fmt.Errorf("--out %s: a training checkpoint's name (ckpt-<step>.ddpm); `ddpm train` would resume from "+
 			"this weights-only file and fail: choose another name", *out)
 	}
+	if _, err := os.Stat(*ckpt); os.IsNotExist(err) && !isSet(fs, "ckpt") { // said as sample says it (ninth probe)
+		return fmt.Errorf("--ckpt %s (the default, where `ddpm train` writes) does not exist: train a model first, or name a training "+
+			"checkpoint with --ckpt (the shipped models are exports already)", *ckpt)
+	}
 	path, err := ddpm.ResolveCheckpoint(*ckpt)
 	if err != nil {
 		return fmt.Errorf("--ckpt %q: %w", *ckpt, err)

@@ -131,7 +131,9 @@ func TestTrainSampleExportToy(t *testing.T) {
 		names string
 	}{
 		{[]string{"--steps", "0"}, "--steps"}, {[]string{"--steps", "51"}, "--steps"}, {[]string{"--steps", "5,2"}, "--steps"},
-		{[]string{"--sampler", "lms"}, "lms"}, {[]string{"--sampler", "dpm++2m", "--steps", "50"}, "--steps"}, {[]string{"--eta", "0.5"}, "--eta"}, {[]string{"--sampler", "ddim", "--eta", "2"}, "--eta"},
+		{[]string{"--sampler", "lms"}, "lms"}, {[]string{"--sampler", "dpm++2m", "--steps", "50"}, "--steps"}, {[]string{"--eta", "0.5"}, "--eta 0.5: η is DDIM's"}, {[]string{"--sampler", "ddim", "--eta", "2"}, "--eta"},
+		// --variance with ddim was silently ignored (ninth probe): refused like --eta without it.
+		{[]string{"--sampler", "ddim", "--variance", "posterior"}, "--variance posterior: --sampler ddim takes its σ from --eta"},
 	} {
 		if err := runSample(append([]string{"--ckpt", ckpt, "--out", out}, c.args...)); err == nil || !strings.Contains(err.Error(), c.names) {
 			t.Errorf("sample %v: error %v, want one naming %s", c.args, err, c.names)
@@ -621,5 +623,14 @@ func TestTrainingRefusesThePureGoBackend(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(dir, "ckpt")); len(entries) > 1 { // the lock file at most
 		t.Errorf("train wrote %d files before refusing", len(entries))
+	}
+}
+
+// export without --ckpt where no run was trained says what to do, as sample does (it printed a raw
+// "stat runs/mnist: no such file or directory"; ninth probe).
+func TestExportWithoutATrainedRun(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := runExport([]string{"--out", "m.ddpm"}); err == nil || !strings.Contains(err.Error(), "(the default, where `ddpm train` writes) does not exist: train a model first") {
+		t.Errorf("export with the default --ckpt missing: error %v", err)
 	}
 }

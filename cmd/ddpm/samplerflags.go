@@ -97,8 +97,20 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 	if isSet(f.fs, "churn") {
 		return nil, cfg, fmt.Errorf("--churn %g: S_churn is for --sampler %s or %s", *f.churn, ddpm.SolverEuler, ddpm.SolverHeun)
 	}
+	// Each flag belongs to one sampler: --variance to the ancestral one (DDIM's σ comes from η, and
+	// --variance with ddim was silently ignored; ninth probe), --eta to DDIM.
+	if cfg.DDIM && isSet(f.fs, "variance") {
+		return nil, cfg, fmt.Errorf("--variance %s: --sampler ddim takes its σ from --eta (η = 1 is the posterior variance), not from --variance", *f.variance)
+	}
+	if !cfg.DDIM && isSet(f.fs, "eta") {
+		return nil, cfg, fmt.Errorf("--eta %g: η is DDIM's (--sampler ddim), not the ancestral sampler's", *f.eta)
+	}
 	if err := cfg.Validate(); err != nil {
-		return nil, cfg, fmt.Errorf("--variance, --eta: %w", err)
+		flag := "--variance"
+		if cfg.DDIM {
+			flag = "--eta"
+		}
+		return nil, cfg, fmt.Errorf("%s: %w", flag, err)
 	}
 	steps, err := ddpm.ParseSteps(*f.steps, sched.T)
 	if err != nil {
