@@ -196,7 +196,7 @@ func (e *BoundEvaluator) Term(x0 *tensors.Tensor, t int, noise *tensors.Tensor) 
 func checkOnGrid(x []float32) error {
 	for i, v := range x {
 		k := (float64(v) + 1) * 127.5
-		if k < -1e-3 || k > 255+1e-3 || math.Abs(k-math.Round(k)) > 1e-3 {
+		if !(k >= -1e-3 && k <= 255+1e-3 && math.Abs(k-math.Round(k)) <= 1e-3) { // NaN too (it passed: ninth probe)
 			return fmt.Errorf("bound: value %d is %g, not on the 8-bit grid of [-1, 1] (k/127.5 - 1)", i, v)
 		}
 	}

@@ -188,3 +188,39 @@ func TestRespaceNamesAJumpThatForgetsEverything(t *testing.T) {
 		t.Errorf("linear T=10000 in 50 steps: %v", err)
 	}
 }
+
+// A trained model samples and is bounded only on its own schedule or a respacing of it: a cosine
+// schedule of T = 10 for the linear T = 1000 model gave noise and a bound of 2.355 bits/dim, no error
+// (ninth probe). Images with a NaN are off the 8-bit grid (it passed, and the bound came out NaN).
+func TestTrainedRefusesAnotherSchedule(t *testing.T) {
+	tr, err := LoadTrained("../models/mnist-ch8-ema.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := SamplerConfig{Variance: VariancePosterior, ClipX0: true}
+	cosine := MustNewSchedule(ScheduleCosine, 10)
+	cosineRespaced, err := MustNewSchedule(ScheduleCosine, 1000).Respace([]int{1, 500, 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sched := range []*Schedule{cosine, cosineRespaced, nil} {
+		if _, err := tr.NewSampler(backend, sched, cfg); err == nil || !strings.Contains(err.Error(), "checkpoint ../models/mnist-ch8-ema.ddpm") {
+			t.Errorf("NewSampler on %v: error %v, want a refusal", sched, err)
+		}
+		if _, err := tr.NewBoundEvaluator(backend, sched, cfg); err == nil {
+			t.Errorf("NewBoundEvaluator on %v: no error", sched)
+		}
+	}
+	own, err := tr.Schedule.Respace([]int{1, 500, 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sched := range []*Schedule{tr.Schedule, own} {
+		if err := tr.CheckSchedule(sched); err != nil {
+			t.Errorf("the model's own schedule %s: %v", sched.Name, err)
+		}
+	}
+	if err := checkOnGrid([]float32{-1, float32(math.NaN())}); err == nil {
+		t.Error("an image with a NaN is on the 8-bit grid")
+	}
+}

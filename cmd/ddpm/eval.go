@@ -545,7 +545,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 	if batch < 1 {
 		return nil, fmt.Errorf("--nll-batch %d: need at least 1", batch)
 	}
-	eval, err := ddpm.NewBoundEvaluator(backend, tr.Ctx, tr.Schedule, tr.Model, cfg)
+	eval, err := tr.NewBoundEvaluator(backend, tr.Schedule, cfg)
 	if err != nil {
 		return nil, err
 	}
