@@ -33,9 +33,12 @@ type ArrayDataset struct {
 func NewArrayDataset(name string, data []float32, exampleDims []int, batchSize int, seed uint64) (*ArrayDataset, error) {
 	size := 1
 	for _, d := range exampleDims {
+		if d < 1 { // two negative sizes made a positive one, and Train panicked (ninth probe)
+			size = 0
+		}
 		size *= d
 	}
-	if size == 0 || len(data)%size != 0 {
+	if len(exampleDims) == 0 || size == 0 || len(data)%size != 0 {
 		return nil, fmt.Errorf("dataset %s: %d values are not a whole number of examples of shape %v", name, len(data), exampleDims)
 	}
 	n := len(data) / size

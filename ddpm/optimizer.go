@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/gomlx/exceptions"
@@ -33,8 +34,8 @@ func PaperOptimizer() OptimizerConfig {
 // Validate names the first bad field.
 func (c OptimizerConfig) Validate() error {
 	switch {
-	case !(c.LearningRate > 0):
-		return fmt.Errorf("learning rate %g: it must be > 0", c.LearningRate)
+	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 1):
+		return fmt.Errorf("learning rate %g: it must be > 0 and finite", c.LearningRate)
 	case c.WarmupSteps < 0:
 		return fmt.Errorf("warm-up steps %d: it must be >= 0", c.WarmupSteps)
 	case c.ClipNorm < 0:

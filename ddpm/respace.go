@@ -145,8 +145,12 @@ func ParseSteps(spec string, T int) ([]int, error) {
 // space_timesteps spaces one section: a float stride (T−1)/(K−1) added up step by step, each sum
 // rounded half to even (Python's round), so that its steps and these agree for every K ≥ 2 (tested
 // over all K at T = 1 000). For K = 1 improved-diffusion keeps its first step, t = 1, a chain that
-// starts from pure noise at a step the model reads as almost clean; this keeps t = T.
+// starts from pure noise at a step the model reads as almost clean; this keeps t = T. Outside
+// 1 ≤ K ≤ T there are no such steps: nil (a negative K panicked, K > T repeated steps; ninth probe).
 func EvenSteps(T, K int) []int {
+	if K < 1 || K > T {
+		return nil
+	}
 	if K == 1 {
 		return []int{T}
 	}

@@ -150,6 +150,9 @@ func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	if cfg.Guidance != 0 {
 		return nil, fmt.Errorf("guidance weight %g: guidance needs a class-conditional model", cfg.Guidance)
 	}
+	if model == nil {
+		return nil, fmt.Errorf("sampler: no model given")
+	}
 	return newSampler(backend, ctx, sched, model, nil, 0, cfg)
 }
 
@@ -166,6 +169,11 @@ func NewConditionalSampler(backend backends.Backend, ctx *context.Context, sched
 func newSampler(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, cond ConditionalModel, numClasses int, cfg SamplerConfig) (*Sampler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	// Missing pieces fail here, not inside the first Sample (a nil schedule was accepted, then
+	// panicked; ninth probe).
+	if backend == nil || ctx == nil || sched == nil {
+		return nil, fmt.Errorf("sampler: the backend, the context and the schedule are all needed (one is nil)")
 	}
 	s := &Sampler{Schedule: sched, Model: model, Config: cfg, cond: cond, numClasses: numClasses, backend: backend, ctx: ctx.Reuse()}
 	// The network (guided, or given the labels, for a conditional model) on the inputs that follow
@@ -250,10 +258,27 @@ type SampleResult struct {
 func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 	size := 1
 	for _, d := range opts.Dims {
+		if d < 1 { // two negative sizes made a positive one, and GoMLX panicked (ninth probe)
+			size = 0
+		}
 		size *= d
 	}
 	if opts.N < 1 || size < 1 {
 		return nil, fmt.Errorf("sample: need N >= 1 samples of a non-empty shape, got N=%d, dims %v", opts.N, opts.Dims)
+	}
+	// Steps out of the chain were silently ignored (ninth probe).
+	for _, rec := range []struct {
+		name  string
+		steps []int
+	}{{"RecordX0At", opts.RecordX0At}, {"RecordXtAt", opts.RecordXtAt}} {
+		for _, k := range rec.steps {
+			if k < 1 || k > s.Steps() {
+				return nil, fmt.Errorf("sample: %s step %d is not one of the sampler's steps 1..%d", rec.name, k, s.Steps())
+			}
+		}
+	}
+	if opts.Start == nil && opts.StartT != 0 {
+		return nil, fmt.Errorf("sample: StartT %d without Start (the values to start from)", opts.StartT)
 	}
 	if err := CheckShardable("sample: N", opts.N, s.split.numDevices()); err != nil {
 		return nil, err

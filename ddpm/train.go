@@ -78,6 +78,15 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	if err != nil {
 		return nil, err
 	}
+	// What the command line checks, the library checks too (each passed silently here; ninth probe).
+	switch {
+	case ds == nil || sched == nil || model == nil:
+		return nil, fmt.Errorf("train: the data set, the schedule and the model are all needed (one is nil)")
+	case cfg.Steps < 0:
+		return nil, fmt.Errorf("train: steps %d: the step to train to must be >= 0", cfg.Steps)
+	case cfg.SampleEvery > 0 && cfg.CheckpointDir == "":
+		return nil, fmt.Errorf("train: sample grids every %d steps are written under CheckpointDir, which is empty", cfg.SampleEvery)
+	}
 	if cfg.CheckpointEvery == 0 {
 		cfg.CheckpointEvery = 5 * time.Minute
 	}

@@ -390,3 +390,66 @@ func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
 		}
 	}
 }
+
+// The library refuses by error what it cannot use, where the ninth probe found panics or silent
+// results: steps outside 1..T, negative example sizes, an infinite learning rate, a nil data set or
+// schedule, a negative step count, grids without a folder, and recording or starting at steps that
+// are not the chain's.
+func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
+	for _, c := range []struct{ T, K int }{{1000, -1}, {1000, 0}, {5, 10}, {0, 5}} {
+		if got := EvenSteps(c.T, c.K); got != nil {
+			t.Errorf("EvenSteps(%d, %d) = %v, want nil", c.T, c.K, got)
+		}
+		if got := DPMSolverSteps(c.T, c.K); got != nil {
+			t.Errorf("DPMSolverSteps(%d, %d) = %v, want nil", c.T, c.K, got)
+		}
+	}
+	if _, err := NewArrayDataset("negative", make([]float32, 8), []int{-2, -1}, 1, 1); err == nil {
+		t.Error("NewArrayDataset with dims {-2, -1}: no error")
+	}
+	if _, err := NewOptimizer(OptimizerConfig{LearningRate: math.Inf(1)}); err == nil {
+		t.Error("NewOptimizer with an infinite learning rate: no error")
+	}
+	sched := MustNewSchedule(ScheduleLinear, 20)
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grids := quickTrainConfig(3, "")
+	grids.SampleEvery = 1
+	for name, run := range map[string]func() (*TrainResult, error){
+		"no data set": func() (*TrainResult, error) {
+			return Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), nil, quickTrainConfig(3, ""))
+		},
+		"no schedule": func() (*TrainResult, error) {
+			return Train(backend, context.New(), nil, MLPModel(DefaultMLPConfig()), ds, quickTrainConfig(3, ""))
+		},
+		"-5 steps": func() (*TrainResult, error) {
+			return Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, quickTrainConfig(-5, ""))
+		},
+		"grids nowhere": func() (*TrainResult, error) {
+			return Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, grids)
+		},
+	} {
+		if _, err := run(); err == nil {
+			t.Errorf("Train with %s: no error", name)
+		}
+	}
+	if _, err := NewSampler(backend, context.New(), nil, MLPModel(DefaultMLPConfig()), SamplerConfig{Variance: VarianceBeta}); err == nil {
+		t.Error("NewSampler without a schedule: no error")
+	}
+	sampler, err := NewSampler(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), SamplerConfig{Variance: VarianceBeta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, opts := range map[string]SampleOptions{
+		"dims {-2, -1}":        {N: 1, Dims: []int{-2, -1}},
+		"RecordX0At 0":         {N: 1, Dims: []int{2}, RecordX0At: []int{0}},
+		"RecordXtAt 21":        {N: 1, Dims: []int{2}, RecordXtAt: []int{21}},
+		"StartT without Start": {N: 1, Dims: []int{2}, StartT: 5},
+	} {
+		if _, err := sampler.Sample(opts); err == nil {
+			t.Errorf("Sample with %s: no error", name)
+		}
+	}
+}

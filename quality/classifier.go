@@ -2,6 +2,7 @@ package quality
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 
@@ -244,6 +245,11 @@ func (c *Classifier) Evaluate(images []float32, batch int) (features, probs []fl
 // Accuracy is the fraction of rows of probs ([N, classes] flat) whose most probable class is the
 // label.
 func Accuracy(probs []float32, labels []uint8) float64 {
+	// No labels, or probabilities that are not whole rows of them: no accuracy (it divided by zero, or
+	// read rows of the wrong width; ninth probe).
+	if len(labels) == 0 || len(probs)%len(labels) != 0 || len(probs) < len(labels) {
+		return math.NaN()
+	}
 	classes := len(probs) / len(labels)
 	correct := 0
 	for i, label := range labels {
@@ -262,6 +268,9 @@ const ConfidentThreshold = 0.9
 // probability ≥ threshold (how many images read clearly as one digit), and how many rows have each
 // class as the most probable.
 func Confident(probs []float32, classes int, threshold float32) (fraction float64, counts []int) {
+	if classes < 1 || len(probs) < classes { // nothing to count (classes 0 divided by zero; ninth probe)
+		return math.NaN(), make([]int, max(classes, 0))
+	}
 	counts = make([]int, classes)
 	n, sure := len(probs)/classes, 0
 	for i := 0; i < n; i++ {

@@ -124,6 +124,9 @@ func symmetricPart(m mat.Matrix, n int) *mat.SymDense {
 //
 // The middle matrix is symmetric PSD, so its square root's trace is Σ √λ over its eigenvalues.
 func FrechetDistance(a, b *Gaussian) (float64, error) {
+	if a == nil || b == nil {
+		return 0, fmt.Errorf("Fréchet distance: a Gaussian is missing")
+	}
 	if len(a.Mean) != len(b.Mean) {
 		return 0, fmt.Errorf("Fréchet distance: feature sizes differ (%d and %d)", len(a.Mean), len(b.Mean))
 	}

@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,5 +94,22 @@ func TestSampleStoreLeavesItsHardLinksAlone(t *testing.T) {
 	}
 	if s.Len() != 3 {
 		t.Errorf("the store holds %d images, want 3", s.Len())
+	}
+}
+
+// Scores of nothing are not numbers, not panics (ninth probe: Accuracy and Confident divided by zero,
+// a mismatched Accuracy read rows of the wrong width, FrechetDistance of nil dereferenced it).
+func TestScoresOfNothing(t *testing.T) {
+	if a := Accuracy(nil, nil); !math.IsNaN(a) {
+		t.Errorf("Accuracy of nothing: %g, want NaN", a)
+	}
+	if a := Accuracy(make([]float32, 20), []uint8{1, 2, 3}); !math.IsNaN(a) {
+		t.Errorf("Accuracy of 20 probabilities for 3 labels: %g, want NaN", a)
+	}
+	if f, _ := Confident([]float32{0.5, 0.5}, 0, 0.9); !math.IsNaN(f) {
+		t.Errorf("Confident with 0 classes: %g, want NaN", f)
+	}
+	if _, err := FrechetDistance(nil, nil); err == nil {
+		t.Error("FrechetDistance(nil, nil): no error")
 	}
 }

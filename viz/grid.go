@@ -36,6 +36,9 @@ const (
 
 // Image draws the grid on a white background.
 func (g Grid) Image() (*image.RGBA, error) {
+	if g.N < 1 || g.Height < 1 || g.Width < 1 { // no image: it divided by zero (ninth probe)
+		return nil, fmt.Errorf("image grid: %d images of %dx%d, want at least one image of at least one pixel", g.N, g.Width, g.Height)
+	}
 	if g.Channels != 1 && g.Channels != 3 {
 		return nil, fmt.Errorf("image grid: %d channels, want 1 or 3", g.Channels)
 	}

@@ -3,8 +3,8 @@ package viz
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"image/color"
+	"math"
 	"strconv"
 
 	"gonum.org/v1/plot"

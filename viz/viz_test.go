@@ -207,3 +207,10 @@ func TestPlotOfEqualPointsAtAnyMagnitude(t *testing.T) {
 		t.Errorf("x from -1e308 to 1e308: error %v, want a refusal", err)
 	}
 }
+
+// A grid of no image is an error (it divided by zero; ninth probe).
+func TestGridOfNoImage(t *testing.T) {
+	if _, err := (Grid{N: 0, Height: 2, Width: 2, Channels: 1}).Image(); err == nil {
+		t.Error("a grid of 0 images: no error")
+	}
+}
