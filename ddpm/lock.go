@@ -37,7 +37,9 @@ var held = struct {
 }{files: map[string]*os.File{}, count: map[string]int{}}
 
 // LockDir takes the folder's lock for this process, creating the folder if needed, so that two
-// runs never write into one folder. The lock is the kernel's (flock) on dir/.ddpm.lock: a process that
+// runs never write into one folder. It excludes other processes only: within one process another hold
+// of the same folder succeeds (the command line locks a folder, then Train locks it again), so two
+// Train calls on one folder at once are the caller's to avoid. The lock is the kernel's (flock) on dir/.ddpm.lock: a process that
 // dies, even by SIGKILL, releases it, and the next run takes it over. The file records the holder's
 // PID and start time for the error message. Creating it also proves at once that the folder is
 // writable, before any long work starts.
