@@ -58,9 +58,9 @@ func (s *Schedule) sigmaTime(sigma float64) float64 {
 // diffusers' "linspace" spacing, K+1 points from 0 to T−1 (its time steps count from 0) rounded half
 // to even, the last (0) left out, so that the final step goes from the lowest of them straight to
 // σ = 0. Unlike EvenSteps they never include t = 1. Returned in increasing order; nil outside
-// 1 ≤ K < T (a negative K panicked; ninth probe).
+// 1 ≤ K ≤ T (a negative K panicked; ninth probe).
 func DPMSolverSteps(T, K int) []int {
-	if K < 1 || K >= T {
+	if K < 1 || K > T {
 		return nil
 	}
 	steps := make([]int, K)
