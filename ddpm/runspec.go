@@ -179,12 +179,20 @@ func (tr *Trained) CheckSchedule(sched *Schedule) error {
 		return fmt.Errorf("checkpoint %s: no schedule given (the model's own is Trained.Schedule)", tr.Path)
 	}
 	own := tr.Schedule
+	if sched == own {
+		return nil
+	}
+	// ᾱ at each model time step that the model's schedule (itself perhaps a respacing) reaches.
+	alphaBar := make(map[int]float64, own.T)
+	for j := 1; j <= own.T; j++ {
+		alphaBar[own.ModelStep(j)] = own.AlphaBar[j]
+	}
 	for k := 1; k <= sched.T; k++ {
 		t := sched.ModelStep(k)
-		if t < 1 || t > own.T || math.Abs(sched.AlphaBar[k]-own.AlphaBar[t]) > 1e-9*math.Max(sched.AlphaBar[k], own.AlphaBar[t]) {
-			want := math.NaN()
-			if t >= 1 && t <= own.T {
-				want = own.AlphaBar[t]
+		want, ok := alphaBar[t]
+		if !ok || math.Abs(sched.AlphaBar[k]-want) > 1e-9*math.Max(sched.AlphaBar[k], want) {
+			if !ok {
+				want = math.NaN()
 			}
 			return fmt.Errorf("checkpoint %s: the schedule %q is neither the model's own (%s, T=%d) nor a respacing of it: its step %d "+
 				"evaluates the model at t=%d with ᾱ = %.6g, where the model was trained with %.6g", tr.Path, sched.Name, own.Name, own.T, k, t,
