@@ -220,6 +220,23 @@ func TestTrainedRefusesAnotherSchedule(t *testing.T) {
 			t.Errorf("the model's own schedule %s: %v", sched.Name, err)
 		}
 	}
+	// A Trained that holds a respacing (as eval's does) accepts it and respacings of the same steps,
+	// and still refuses another schedule (every eval with --steps was refused before this was compared
+	// by model time step).
+	respacedTr := *tr
+	respacedTr.Schedule = own
+	again, err := tr.Schedule.Respace([]int{1, 500, 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sched := range []*Schedule{own, again} {
+		if err := respacedTr.CheckSchedule(sched); err != nil {
+			t.Errorf("a Trained holding %s, given %s: %v", own.Name, sched.Name, err)
+		}
+	}
+	if err := respacedTr.CheckSchedule(cosineRespaced); err == nil {
+		t.Error("a Trained holding a respacing accepted a cosine schedule")
+	}
 	if err := checkOnGrid([]float32{-1, float32(math.NaN())}); err == nil {
 		t.Error("an image with a NaN is on the 8-bit grid")
 	}
