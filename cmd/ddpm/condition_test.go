@@ -214,7 +214,7 @@ func TestClassAllMemoryCountsTheStartOnce(t *testing.T) {
 		ok bool
 	}{{1, true}, {1000000000, false}} {
 		n, cols := c.n, 0
-		labels, err := classLabels(tr, "all", &n, &cols, true)
+		labels, err := classLabels(tr, "all", &n, &cols, true, false)
 		if c.ok && (err != nil || len(labels) != 300*c.n) {
 			t.Errorf("--class all --n %d of 300 classes: %d labels, %v", c.n, len(labels), err)
 		}

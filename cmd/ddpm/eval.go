@@ -150,10 +150,11 @@ func runEval(args []string) error {
 		}
 	}
 	for _, b := range []struct {
-		flag string
-		n    int
-	}{{"--nll-batch", *nllBatch}, {"--fid-batch", *fidBatch}} {
-		if err := ddpm.CheckMemory(fmt.Sprintf("%s %d", b.flag, b.n), tr.Spec.SampleMemory(b.n)); err != nil {
+		flag   string
+		n      int
+		guided bool // the FID's samples of a conditional model ask for each class in turn
+	}{{"--nll-batch", *nllBatch, false}, {"--fid-batch", *fidBatch, tr.Spec.NumClasses() > 0 && *sf.guidance > 0}} {
+		if err := ddpm.CheckMemory(fmt.Sprintf("%s %d", b.flag, b.n), sampleMemory(tr, b.n, 1, b.guided)); err != nil {
 			return err
 		}
 	}

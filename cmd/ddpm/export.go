@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -22,9 +23,19 @@ func runExport(args []string) error {
 	if *out == "" {
 		return fmt.Errorf("--out is required")
 	}
-	if _, ok := ddpm.CheckpointStep(filepath.Base(*out)); ok {
+	if err := checkExtension("--out", *out, ".ddpm"); err != nil { // a .npy or .png replaced by a model (tenth probe)
+		return err
+	}
+	target := *out // the file written: a link's target
+	if t, err := filepath.EvalSymlinks(*out); err == nil {
+		target = t
+	}
+	if checkpointLike.MatchString(filepath.Base(*out)) || checkpointLike.MatchString(filepath.Base(target)) {
 		return fmt.Errorf("--out %s: a training checkpoint's name (ckpt-<step>.ddpm); `ddpm train` would resume from "+
 			"this weights-only file and fail: choose another name", *out)
+	}
+	if err := checkExportTarget(*out, target); err != nil {
+		return err
 	}
 	if _, err := os.Stat(*ckpt); os.IsNotExist(err) && !isSet(fs, "ckpt") { // said as sample says it (ninth probe)
 		return fmt.Errorf("--ckpt %s (the default, where `ddpm train` writes) does not exist: train a model first, or name a training "+
@@ -57,5 +68,29 @@ func runExport(args []string) error {
 	}
 	info, _ := os.Stat(*out)
 	fmt.Printf("exported the EMA weights of %s (step %d) to %s (%.1f MB)\n", path, step, *out, float64(info.Size())/1e6)
+	return nil
+}
+
+// checkExportTarget refuses an --out that exists and is not an earlier export: a training checkpoint
+// (reached through a link, it was replaced by weights only and its run could not resume; tenth probe),
+// a classifier, or another program's file. Replacing an export is what a second export does.
+func checkExportTarget(out, target string) error {
+	info, err := os.Stat(target)
+	if err != nil || !info.Mode().IsRegular() {
+		return nil // new, or refused by kind by CheckOutput
+	}
+	var spec ddpm.RunSpec
+	_, have, err := ddpm.ReadCheckpointWeights(target, &spec)
+	switch {
+	case err != nil:
+		return fmt.Errorf("--out %s holds something other than a model (%v): choose another name", out, err)
+	case spec.Model == "":
+		return fmt.Errorf("--out %s holds a checkpoint of another kind (a classifier, or another program's): choose another name", out)
+	}
+	for name := range have {
+		if strings.HasPrefix(name, "/trainer/") {
+			return fmt.Errorf("--out %s is a training checkpoint (%s): exporting over it would lose its training state; choose another name", out, target)
+		}
+	}
 	return nil
 }

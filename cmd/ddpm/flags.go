@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -111,6 +112,23 @@ func isBoolFlag(fs *flag.FlagSet, name string) bool {
 func checkExtension(flagName, path, ext string) error {
 	if !strings.EqualFold(filepath.Ext(path), ext) {
 		return fmt.Errorf("%s %q: this output is written as a %s file; give a name ending in %s", flagName, path, strings.TrimPrefix(ext, "."), ext)
+	}
+	return checkLinkTarget(flagName, path)
+}
+
+// checkLinkTarget refuses an output that is a symbolic link to a file of another kind (by its
+// extension): the write follows the link, and `sample --out pic.png` linked to a training checkpoint
+// replaced it with a PNG (tenth probe).
+func checkLinkTarget(flagName, path string) error {
+	if info, err := os.Lstat(path); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		return nil
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil // a dangling link: the atomic writer refuses it by name
+	}
+	if !strings.EqualFold(filepath.Ext(target), filepath.Ext(path)) {
+		return fmt.Errorf("%s %q is a link to %s, a file of another kind, which the write would replace: choose another name", flagName, path, target)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -601,6 +602,9 @@ func TestProgressiveFigureOnFewSteps(t *testing.T) {
 	if err := runSample(append(base, "--progressive", link)); err == nil || !strings.Contains(err.Error(), "is also --out") {
 		t.Errorf("--progressive a hard link to --out: error %v, want one saying it is also --out", err)
 	}
+	if err := runSample(append(base, "--progressive", fig, "--progressive-n", "5")); err == nil || !strings.Contains(err.Error(), "--progressive-n 5") {
+		t.Errorf("--progressive-n 5 of 2 samples: error %v, want a refusal", err)
+	}
 }
 
 // GoMLX's pure-Go backend cannot train (its gradients lack Reverse): train and classifier say so
@@ -632,5 +636,66 @@ func TestExportWithoutATrainedRun(t *testing.T) {
 	t.Chdir(t.TempDir())
 	if err := runExport([]string{"--out", "m.ddpm"}); err == nil || !strings.Contains(err.Error(), "(the default, where `ddpm train` writes) does not exist: train a model first") {
 		t.Errorf("export with the default --ckpt missing: error %v", err)
+	}
+}
+
+// Outputs that would replace a file of another kind are refused (tenth probe): export to a name that
+// is not .ddpm, or through a link to a training checkpoint (its training state was lost), sample
+// through a .png link to a checkpoint; and a class-conditional run whose --ckpt is its --data folder
+// (the grids' samples/ became a class). Guided sampling is priced at twice the activations.
+func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run")
+	if err := runTrain([]string{"--dataset", "moons", "--toy-n", "64", "--steps", "3", "--ckpt", run, "--progress=false"}); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := mustLatest(t, run)
+	before, _ := os.ReadFile(ckpt)
+	linkDDPM, linkPNG := filepath.Join(dir, "innocent.ddpm"), filepath.Join(dir, "pic.png")
+	for _, l := range []string{linkDDPM, linkPNG} {
+		if err := os.Symlink(ckpt, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		want string
+	}{
+		{runExport, []string{"--ckpt", run, "--out", filepath.Join(dir, "s.npy")}, "give a name ending in .ddpm"},
+		{runExport, []string{"--ckpt", run, "--out", linkDDPM}, "a training checkpoint's name"},
+		{runSample, []string{"--ckpt", run, "--n", "4", "--out", linkPNG}, "a file of another kind"},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+	if after, _ := os.ReadFile(ckpt); string(after) != string(before) {
+		t.Errorf("the training checkpoint behind the links changed")
+	}
+	// An export over a training checkpoint under another name is refused by its content.
+	copied := filepath.Join(dir, "copy.ddpm")
+	if err := os.WriteFile(copied, before, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runExport([]string{"--ckpt", run, "--out", copied}); err == nil || !strings.Contains(err.Error(), "is a training checkpoint") {
+		t.Errorf("export over a training checkpoint: error %v", err)
+	}
+	cls := filepath.Join(dir, "cls")
+	for _, class := range []string{"a", "b"} {
+		os.MkdirAll(filepath.Join(cls, class), 0o755)
+		writeTinyImages(t, filepath.Join(cls, class))
+	}
+	if err := runTrain([]string{"--dataset", "folder", "--data", cls, "--class-cond", "--ckpt", cls, "--steps", "1"}); err == nil ||
+		!strings.Contains(err.Error(), "is the --data folder") {
+		t.Errorf("--ckpt the class folders' --data: error %v", err)
+	}
+	tr, err := ddpm.LoadTrained("../../models/mnist-cond-ema.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := sampleMemory(tr, 0, 1, false)
+	if plain, guided := sampleMemory(tr, 1000, 1, false)-base, sampleMemory(tr, 1000, 1, true)-base; math.Abs(guided-2*plain) > 1 {
+		t.Errorf("1000 guided samples priced at %.0f bytes beyond the start, unguided %.0f: want twice", guided, plain)
 	}
 }

@@ -47,6 +47,9 @@ func runSample(args []string) error {
 	if ext != ".png" && ext != ".npy" && ext != ".npz" {
 		return fmt.Errorf("--out %q: want a .png, or %s", *out, data.SampleArrayFormats)
 	}
+	if err := checkLinkTarget("--out", *out); err != nil {
+		return err
+	}
 	if *progressive == "" {
 		if err := unusedFlags(fs, "without --progressive", "progressive-t", "progressive-n"); err != nil {
 			return err
@@ -79,10 +82,11 @@ func runSample(args []string) error {
 		}
 	}
 	// Bounded before anything of that size is made (--class all checks its n × classes itself).
-	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), tr.Spec.SampleMemory(*n)); err != nil {
+	guided := *class != "" && tr.Spec.NumClasses() > 0 && *sf.guidance > 0
+	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), sampleMemory(tr, *n, 1, guided)); err != nil {
 		return err
 	}
-	labels, err := classLabels(tr, *class, n, cols, isSet(fs, "n"))
+	labels, err := classLabels(tr, *class, n, cols, isSet(fs, "n"), guided)
 	if err != nil {
 		return err
 	}
@@ -122,6 +126,9 @@ func runSample(args []string) error {
 	}
 	if *cols > *n {
 		return fmt.Errorf("--cols %d: more images per row than the %d samples", *cols, *n)
+	}
+	if isSet(fs, "progressive-n") && *progressN > *n { // it drew --n rows without a word (tenth probe)
+		return fmt.Errorf("--progressive-n %d: more rows than the %d samples drawn (--n)", *progressN, *n)
 	}
 	if err := flagsChecked(fs); err != nil {
 		return err
@@ -212,7 +219,7 @@ func runSample(args []string) error {
 
 // classLabels turns --class into one label per sample: nil for an unconditional model or no class;
 // for all, n becomes the number per class (8 unless --n was given) and the grid one row per class.
-func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int, error) {
+func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet, guided bool) ([]int, error) {
 	k := tr.Spec.NumClasses()
 	switch {
 	case class == "" && k == 0:
@@ -228,8 +235,7 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int
 		}
 		// Bounded before the labels are made: n per class times k classes, drawn at once, must fit in
 		// memory (the start-up cost and the schedule counted once: k times refused 90 classes of 8×8).
-		perClass := tr.Spec.SampleMemory(*n) - tr.Spec.SampleMemory(0)
-		if err := ddpm.CheckMemory(fmt.Sprintf("--class all --n %d (%d classes)", *n, k), tr.Spec.SampleMemory(0)+float64(k)*perClass); err != nil {
+		if err := ddpm.CheckMemory(fmt.Sprintf("--class all --n %d (%d classes)", *n, k), sampleMemory(tr, *n, k, guided)); err != nil {
 			return nil, err
 		}
 		labels := make([]int, 0, k**n)
@@ -244,6 +250,18 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet bool) ([]int
 		return nil, fmt.Errorf("--class: %w", err)
 	}
 	return slices.Repeat([]int{c}, *n), nil
+}
+
+// sampleMemory is the memory of drawing k × n samples at once: the start-up and the schedule once, the
+// images' activations k × n times, twice over with classifier-free guidance, which runs the network
+// with and without the label (the estimate ignored it, and guided runs that it let through asked XLA
+// for twice the machine's memory; tenth probe).
+func sampleMemory(tr *ddpm.Trained, n, k int, guided bool) float64 {
+	perImages := tr.Spec.SampleMemory(n) - tr.Spec.SampleMemory(0)
+	if guided {
+		perImages *= 2
+	}
+	return tr.Spec.SampleMemory(0) + float64(k)*perImages
 }
 
 // sameFile says whether two paths name one file or folder: by name, or as names of one existing file.

@@ -92,6 +92,11 @@ func runTrain(args []string) error {
 	); err != nil {
 		return err
 	}
+	// A class-conditional folder reads each subfolder as a class: the sample grids' <ckpt>/samples
+	// became a class "samples", and the run could never be resumed (tenth probe).
+	if *dataset == "folder" && *classCond && *dataDir != "" && sameFile(*ckptDir, *dataDir) {
+		return fmt.Errorf("--ckpt %s is the --data folder: its samples/ subfolder of grids would be read as a class; keep checkpoints elsewhere", *ckptDir)
+	}
 	if err := unusedTrainFlags(fs, *dataset); err != nil {
 		return err
 	}
