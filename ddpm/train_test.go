@@ -47,6 +47,17 @@ func quickTrainConfig(steps int, dir string) TrainConfig {
 	return TrainConfig{Steps: steps, Seed: 3, CheckpointDir: dir, Optimizer: OptimizerConfig{LearningRate: 1e-3, WarmupSteps: 2, ClipNorm: 1, EMADecay: 0.999}}
 }
 
+// trainPoints trains the default MLP for cfg on eight 2-D points at the origin, T = 20: the cheapest
+// run, for tests of what Train does with its folder.
+func trainPoints(t *testing.T, cfg TrainConfig) (*TrainResult, error) {
+	t.Helper()
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig()), ds, cfg)
+}
+
 func TestOverfitDrivesLossDown(t *testing.T) {
 	sched := MustNewSchedule(ScheduleLinear, 100)
 	ds, err := NewArrayDataset("four images", tinyImages(4, 1), []int{8, 8, 1}, 4, 1)
@@ -281,13 +292,8 @@ func TestAFailedGridSavesTheTrainingFirst(t *testing.T) {
 // When removing an old checkpoint fails after a new one was written, the result names the new one,
 // which exists (it named the previous one; issue 32's sixth probe).
 func TestAFailedPruneReportsTheCheckpointWritten(t *testing.T) {
-	sched := MustNewSchedule(ScheduleLinear, 20)
-	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	if _, err := Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, quickTrainConfig(2, dir)); err != nil {
+	if _, err := trainPoints(t, quickTrainConfig(2, dir)); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "ckpt-000000001.ddpm", "x"), 0o755); err != nil { // cannot be removed
@@ -295,7 +301,7 @@ func TestAFailedPruneReportsTheCheckpointWritten(t *testing.T) {
 	}
 	cfg := quickTrainConfig(4, dir)
 	cfg.KeepCheckpoints = 1
-	res, err := Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, cfg)
+	res, err := trainPoints(t, cfg)
 	if err == nil || res == nil || filepath.Base(res.Checkpoint) != "ckpt-000000004.ddpm" {
 		t.Errorf("a prune that fails: error %v, checkpoint %v; want an error and ckpt-000000004.ddpm", err, res)
 	}
@@ -305,11 +311,6 @@ func TestAFailedPruneReportsTheCheckpointWritten(t *testing.T) {
 // next save: another run could then take it and both would write there (seventh probe: two runs
 // resumed and pruned in one folder). The save is refused, naming the folder.
 func TestTrainStopsWhenItsFolderIsMoved(t *testing.T) {
-	sched := MustNewSchedule(ScheduleLinear, 20)
-	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := filepath.Join(t.TempDir(), "run")
 	moved := dir + "-moved"
 	cfg := quickTrainConfig(4, dir)
@@ -320,7 +321,7 @@ func TestTrainStopsWhenItsFolderIsMoved(t *testing.T) {
 			}
 		}
 	}
-	_, err = Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, cfg)
+	_, err := trainPoints(t, cfg)
 	if err == nil || !strings.Contains(err.Error(), "step 4 not saved") || !strings.Contains(err.Error(), dir+" was moved or removed") {
 		t.Errorf("a folder moved mid-run: error %v, want the save of step 4 refused, naming %s", err, dir)
 	}
@@ -336,13 +337,8 @@ func TestTrainStopsWhenItsFolderIsMoved(t *testing.T) {
 // Adam step of −5 made the loss NaN, and a missing moment or generator state resumed inexactly, exit 0
 // (eighth probe).
 func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
-	sched := MustNewSchedule(ScheduleLinear, 20)
-	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	src := t.TempDir()
-	if _, err := Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, quickTrainConfig(3, src)); err != nil {
+	if _, err := trainPoints(t, quickTrainConfig(3, src)); err != nil {
 		t.Fatal(err)
 	}
 	saved, err := LatestCheckpoint(src)
@@ -381,7 +377,7 @@ func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
 		if err := writeCheckpoint(Checkpointer{Dir: dir}.CheckpointPath(step), ctx, step, nil, keep, nil); err != nil {
 			t.Fatal(err)
 		}
-		_, err = Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, quickTrainConfig(6, dir))
+		_, err = trainPoints(t, quickTrainConfig(6, dir))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 		}

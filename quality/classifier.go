@@ -222,11 +222,18 @@ func SaveClassifier(path string, ctx *context.Context, spec ClassifierSpec) erro
 }
 
 // Evaluate runs the classifier over images ([N, dims...] flat) in batches and returns the
-// features [N, Features] and class probabilities [N, Classes], both flat.
+// features [N, Features] and class probabilities [N, Classes], both flat. Images or outputs that are not
+// finite are an error: a FID or accuracy of them would be NaN, or a number that means nothing.
 func (c *Classifier) Evaluate(images []float32, batch int) (features, probs []float32, err error) {
 	size := product(c.Spec.ImageDims)
 	if size == 0 || len(images)%size != 0 {
 		return nil, nil, fmt.Errorf("classifier: %d values are not whole images of shape %v", len(images), c.Spec.ImageDims)
+	}
+	if batch < 1 { // it looped forever on 0
+		return nil, nil, fmt.Errorf("classifier: batch size %d, want at least 1", batch)
+	}
+	if i := firstNonFinite(images); i >= 0 {
+		return nil, nil, fmt.Errorf("classifier: image %d holds a value that is not finite (%v)", i/size, images[i])
 	}
 	n := len(images) / size
 	for i0 := 0; i0 < n; i0 += batch {
@@ -239,7 +246,26 @@ func (c *Classifier) Evaluate(images []float32, batch int) (features, probs []fl
 		features = append(features, tensors.MustCopyFlatData[float32](out[0])...)
 		probs = append(probs, tensors.MustCopyFlatData[float32](out[1])...)
 	}
+	for _, o := range []struct {
+		name   string
+		values []float32
+	}{{"features", features}, {"probabilities", probs}} {
+		if i := firstNonFinite(o.values); i >= 0 {
+			return nil, nil, fmt.Errorf("classifier: its %s are not finite (%v at %d) for finite images: its weights are damaged",
+				o.name, o.values[i], i)
+		}
+	}
 	return features, probs, nil
+}
+
+// firstNonFinite is the index of the first NaN or ±Inf in x, or −1.
+func firstNonFinite(x []float32) int {
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Accuracy is the fraction of rows of probs ([N, classes] flat) whose most probable class is the

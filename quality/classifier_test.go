@@ -2,10 +2,12 @@ package quality
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -152,6 +154,33 @@ func TestReadClassifierSpecRefusesEditedDescriptions(t *testing.T) {
 		}
 		if _, err := ReadClassifierSpec(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s edited: error %v, want one naming the file and %q", name, err, c.want)
+		}
+	}
+}
+
+// Evaluate refuses a batch size below 1 (0 looped forever) and an image that is not finite (its
+// features were NaN, and a FID of them NaN).
+func TestEvaluateRefusesWhatItCannotScore(t *testing.T) {
+	clf, err := LoadClassifier(backend, "../models/mnist-classifier.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := make([]float32, 2*28*28)
+	images[28*28+5] = float32(math.NaN())
+	for _, c := range []struct {
+		images []float32
+		batch  int
+		want   string
+	}{{images[:28*28], 0, "batch size 0"}, {images, 2, "image 1 holds a value that is not finite"}} {
+		done := make(chan error, 1)
+		go func() { _, _, err := clf.Evaluate(c.images, c.batch); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Evaluate(%d images, batch %d): error %v, want %q", len(c.images)/(28*28), c.batch, err, c.want)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("Evaluate(%d images, batch %d) has not returned in 20 s", len(c.images)/(28*28), c.batch)
 		}
 	}
 }

@@ -198,6 +198,26 @@ func runEval(args []string) error {
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
+	// The devices are checked before --work and --out are touched: a batch that cannot be split over
+	// them was refused after the FID store's header was written.
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer backend.Finalize()
+	var batches []batchFlag // every batch size the evaluation will split over the devices
+	if *fidN > 0 {
+		batches = append(batches, batchesOf("fid", *fidN, "fid-batch", *fidBatch)...)
+	}
+	if *nllN > 0 {
+		batches = append(batches, batchesOf("nll", *nllN, "nll-batch", *nllBatch)...)
+	}
+	if err := sf.setDevices(backend, &cfg, batches...); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil { // before --work is made and locked: --out a file made it
+		return fmt.Errorf("--out %s: %w", *out, err)
+	}
 	lock, err := ddpm.LockDir(*work, "--work")
 	if err != nil {
 		return err
@@ -205,9 +225,6 @@ func runEval(args []string) error {
 	defer lock.Unlock()
 	if err := ddpm.RemoveStaleTemporaries(*work); err != nil {
 		return err
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("--out %s: %w", *out, err)
 	}
 	// Every file eval writes, checked before the work: a FIFO, device or dangling link there is refused
 	// now, not after hours of sampling.
@@ -232,23 +249,6 @@ func runEval(args []string) error {
 		defer store.Close()
 	}
 	testSHA := imagesSHA256(mnist.Test)
-	backend, err := ddpm.NewBackend()
-	if err != nil {
-		return err
-	}
-	defer backend.Finalize()
-	var batches []batchFlag // every batch size the evaluation will split over the devices
-	if *fidN > 0 && *fidBatch > 0 {
-		batches = append(batches, batchFlag{"--fid-batch", min(*fidBatch, *fidN)},
-			batchFlag{fmt.Sprintf("--fid %d in batches of %d: its last batch of", *fidN, *fidBatch), *fidN % *fidBatch})
-	}
-	if *nllN > 0 && *nllBatch > 0 {
-		batches = append(batches, batchFlag{"--nll-batch", min(*nllBatch, *nllN)},
-			batchFlag{fmt.Sprintf("--nll %d in batches of %d: its last batch of", *nllN, *nllBatch), *nllN % *nllBatch})
-	}
-	if err := sf.setDevices(backend, &cfg, batches...); err != nil {
-		return err
-	}
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
 		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance, Seed: seed}
 	if cfg.Solver != "" {
@@ -388,14 +388,9 @@ func loadClassifier(backend backends.Backend, path string, mnist *data.MNIST) (*
 	if err != nil {
 		return nil, fmt.Errorf("--classifier: %w (train one with `ddpm classifier`)", err)
 	}
-	features, probs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500)
+	features, probs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500) // refuses features that are not finite
 	if err != nil {
-		return nil, err
-	}
-	for i, v := range features {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("--classifier %s gives features that are not finite (%v at %d) for the test digits: its weights are damaged", path, v, i)
-		}
+		return nil, fmt.Errorf("--classifier %s on the test digits: %w", path, err)
 	}
 	if acc := quality.Accuracy(probs, mnist.TestLabels); !(acc >= minClassifierAccuracy) {
 		return nil, fmt.Errorf("--classifier %s classifies %.1f%% of the %d test digits right (its file records %.1f%%; want at least %.0f%%): "+

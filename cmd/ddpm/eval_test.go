@@ -128,6 +128,15 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		!strings.Contains(err.Error(), "--nll-batch 3 cannot be split evenly over 2 devices: the nearest that can are 2 and 4") {
 		t.Errorf("--nll-batch 3 on 2 devices: error %v", err)
 	}
+	// A --fid that fits one batch is named by itself (it was named as a --fid-batch 3 never given), and
+	// refused before --work holds a store of its samples (the store's header was written first).
+	if err := runEval(append(base, "--nll", "0", "--fid", "3", "--seed", "7", "--devices", "2")); err == nil ||
+		!strings.Contains(err.Error(), "--fid 3 in one batch of 3 cannot be split evenly over 2 devices") {
+		t.Errorf("--fid 3 on 2 devices: error %v", err)
+	}
+	if stores, _ := filepath.Glob(filepath.Join(work, "*seed7*")); len(stores) > 0 {
+		t.Errorf("a refused --fid on 2 devices left %v in --work", stores)
+	}
 	// Progress belongs to the weights, not the file's name: the same checkpoint copied elsewhere (as
 	// into models/ when it is shipped) resumes both the bound and the samples, redoing neither.
 	before := readProgress()
@@ -632,7 +641,7 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 		name  string
 		value float32
 		want  string
-	}{{"zeroed", 0, "classifies 9.8% of the 10000 test digits right (its file records 99.0%"}, {"nan", float32(math.NaN()), "gives features that are not finite"}} {
+	}{{"zeroed", 0, "classifies 9.8% of the 10000 test digits right (its file records 99.0%"}, {"nan", float32(math.NaN()), "its features are not finite"}} {
 		ctx := context.New()
 		var spec quality.ClassifierSpec
 		if _, err := ddpm.LoadCheckpoint(shipped, ctx, &spec); err != nil {
@@ -700,5 +709,21 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 	}
 	if _, err := os.Stat(work); err == nil {
 		t.Errorf("eval made %s before refusing", work)
+	}
+}
+
+// An --out that cannot be a folder is refused before --work is made and locked (it was made first).
+func TestEvalOutAFileLeavesNoWork(t *testing.T) {
+	dir := t.TempDir()
+	out, work := filepath.Join(dir, "report.json"), filepath.Join(dir, "work")
+	if err := os.WriteFile(out, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := runEval([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "2", "--fid", "0", "--work", work, "--out", out})
+	if err == nil || !strings.Contains(err.Error(), "--out "+out) {
+		t.Errorf("--out a file: error %v, want a refusal naming --out", err)
+	}
+	if _, err := os.Lstat(work); !os.IsNotExist(err) {
+		t.Errorf("--out a file made --work %s (%v)", work, err)
 	}
 }

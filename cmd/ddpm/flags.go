@@ -116,6 +116,16 @@ func checkExtension(flagName, path, ext string) error {
 	return checkLinkTarget(flagName, path)
 }
 
+// sameFile says whether two paths name one file or folder: by name, or as names of one existing file.
+func sameFile(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	ia, errA := os.Stat(a)
+	ib, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(ia, ib)
+}
+
 // checkLinkTarget refuses an output that is a symbolic link to a file of another kind (by its
 // extension): the write follows the link, and `sample --out pic.png` linked to a training checkpoint
 // replaced it with a PNG (tenth probe).

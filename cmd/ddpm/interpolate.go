@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -176,7 +177,14 @@ func runInterpolate(args []string) error {
 	if err := writeFile(*out, png); err != nil {
 		return err
 	}
-	fmt.Printf("Figure 8 (interpolation through x_t): %s\n", *out)
+	blockNames := make([]string, 0, len(steps)+1)
+	for _, t := range steps {
+		blockNames = append(blockNames, fmt.Sprintf("x_t at t=%d", t))
+	}
+	if *ddimSteps != "" { // the summary named x_t alone, with a DDIM block in the figure
+		blockNames = append(blockNames, fmt.Sprintf("DDIM latents (--ddim %s)", *ddimSteps))
+	}
+	fmt.Printf("Figure 8 (interpolation through %s): %s\n", strings.Join(blockNames, ", "), *out)
 	return nil
 }
 

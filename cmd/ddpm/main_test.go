@@ -699,3 +699,25 @@ func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
 		t.Errorf("1000 guided samples priced at %.0f bytes beyond the start, unguided %.0f: want twice", guided, plain)
 	}
 }
+
+// A respacing whose top step keeps much of the image (ddim1 starts at t = 1) is named; the DDIM
+// paper's ddim10 and evenly spaced steps, which end at or near T, are not.
+func TestNoisyStartIsNamed(t *testing.T) {
+	full, err := ddpm.NewSchedule(ddpm.ScheduleLinear, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for spec, named := range map[string]bool{"ddim1": true, "ddim2": true, "1,5,9": true, "ddim10": false, "10": false, "1": false, "2,1000": false} {
+		steps, err := ddpm.ParseSteps(spec, full.T)
+		if err != nil {
+			t.Fatal(err)
+		}
+		respaced, err := full.Respace(steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := noisyStart(full, respaced, spec); (got != "") != named || named && !strings.Contains(got, "--steps "+spec) {
+			t.Errorf("--steps %s: warning %q, want one: %v", spec, got, named)
+		}
+	}
+}

@@ -264,16 +264,6 @@ func sampleMemory(tr *ddpm.Trained, n, k int, guided bool) float64 {
 	return tr.Spec.SampleMemory(0) + float64(k)*perImages
 }
 
-// sameFile says whether two paths name one file or folder: by name, or as names of one existing file.
-func sameFile(a, b string) bool {
-	if filepath.Clean(a) == filepath.Clean(b) {
-		return true
-	}
-	ia, errA := os.Stat(a)
-	ib, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(ia, ib)
-}
-
 // nearestStep is the sampler's step (of a respaced schedule, or a solver's) whose model time step is
 // nearest to t.
 func nearestStep(sampler *ddpm.Sampler, t int) int {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,16 @@ func addSamplerFlags(fs *flag.FlagSet) *samplerFlags {
 type batchFlag struct {
 	name string
 	n    int
+}
+
+// batchesOf lists the batches that n items (--<count>) make in batches of --<batchName>, as each is
+// named when it cannot be split over the devices: a count that fits one batch is named by itself (a
+// --fid 3 was refused as "--fid-batch 3", which the user never gave).
+func batchesOf(count string, n int, batchName string, batch int) []batchFlag {
+	if batch >= n {
+		return []batchFlag{{fmt.Sprintf("--%s %d in one batch of", count, n), n}}
+	}
+	return []batchFlag{{"--" + batchName, batch}, {fmt.Sprintf("--%s %d in batches of %d: its last batch of", count, n, batch), n % batch}}
 }
 
 // setDevices puts --devices into cfg (0: the backend's default, ddpm.DefaultDevices) and checks that
@@ -117,8 +128,12 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 		return nil, cfg, fmt.Errorf("--steps: %w", err)
 	}
 	if len(steps) != sched.T {
+		full := sched
 		if sched, err = sched.Respace(steps); err != nil {
 			return nil, cfg, fmt.Errorf("--steps: %w", err)
+		}
+		if w := noisyStart(full, sched, *f.steps); w != "" {
+			fmt.Fprintln(os.Stderr, "warning: "+w)
 		}
 		// On few steps σ² = β'_k (each β' carrying many original steps of noise) leaves visible noise
 		// and a much worse FID than β̃'_k (docs/commands.md, "Fewer steps"): posterior is the default there.
@@ -127,6 +142,20 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 		}
 	}
 	return sched, cfg, nil
+}
+
+// noisyStart says when a respacing of full starts its chain where x_t still holds much of the image.
+// The chain starts from N(0, I) at its top step, which is q(x_t) only where ᾱ_t is near 0, as train
+// asks of T. "ddimK" (the DDIM paper's spacing) tops out at 1 + (K−1)·⌊T/K⌋: below 0.01 for K = 10 on
+// the linear schedule, but K = 1 started at t = 1 and returned noise, exit 0 without a word.
+func noisyStart(full, respaced *ddpm.Schedule, spec string) string {
+	top := respaced.AlphaBar[respaced.T]
+	if top <= max(ddpm.MaxPriorAlphaBar, full.AlphaBar[full.T]) {
+		return ""
+	}
+	return fmt.Sprintf("--steps %s: the chain starts from pure noise at t=%d, where ᾱ = %.3g keeps %.0f%% of the image's scale "+
+		"(the noise of x_t has forgotten the image only where ᾱ is below %g); the samples will show it. "+
+		"K evenly spaced steps (--steps %d) end at t=%d", spec, respaced.ModelStep(respaced.T), top, 100*math.Sqrt(top), ddpm.MaxPriorAlphaBar, respaced.T, full.T)
 }
 
 // defaultSolverSteps is --steps for the ODE solvers when it is not given.
