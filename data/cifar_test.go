@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // cifarRecord is one CIFAR-10 record whose red, green and blue planes are constant.
@@ -129,5 +130,38 @@ func TestLoadCIFAR10(t *testing.T) {
 	os.Remove(filepath.Join(dir, "test_batch.bin"))
 	if _, _, _, _, err := LoadCIFAR10(dir); err == nil || !strings.Contains(err.Error(), "test_batch.bin is missing") {
 		t.Errorf("missing test batch: error %v does not name test_batch.bin", err)
+	}
+}
+
+// CIFAR-10 is bounded as MNIST is: from the batches' sizes, before any is read, naming them, their
+// sizes and the limit (five sparse batches of 671 081 740 bytes ran training out of memory after 20 s;
+// eleventh probe). Batches within the limit load as before.
+func TestLoadCIFAR10WithinRefusesFromTheSizes(t *testing.T) {
+	dir := t.TempDir()
+	writeCIFAR10(t, dir, 2)
+	if train, _, _, _, err := LoadCIFAR10Within(dir, 1<<20); err != nil || train.N != 10 {
+		t.Fatalf("10 training images within 1 MiB: %v", err)
+	}
+	for _, name := range CIFAR10TrainFiles {
+		if err := os.Truncate(filepath.Join(dir, name), 671081740); err != nil { // sparse: no disk used
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	_, _, _, _, err := LoadCIFAR10Within(dir, 1<<30)
+	for _, want := range []string{dir, "data_batch_1.bin of 671081740 bytes", "data_batch_5.bin of 671081740 bytes", "1091900 images", "3.12 GiB", "1.00 GiB"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("3.4 GB of training batches within 1 GiB: error %v, want one naming %q", err, want)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the refusal took %s: the batches were read first", d)
+	}
+	writeCIFAR10(t, dir, 1)
+	if err := os.Truncate(filepath.Join(dir, CIFAR10TestFile), 3073*400); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, _, err := LoadCIFAR10Within(dir, 3072*100); err == nil || !strings.Contains(err.Error(), "test_batch.bin of 1229200 bytes hold 400 images") {
+		t.Errorf("a test batch of 400 images within 100: error %v, want a refusal naming it", err)
 	}
 }

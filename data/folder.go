@@ -8,6 +8,7 @@ import (
 	_ "image/jpeg" // decoders for image.Decode
 	_ "image/png"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,6 +33,9 @@ type FolderOptions struct {
 	// Check, when not nil, is given the shape of one image ([height, width, channels]) as the headers
 	// and the options make it, before any image is decoded: a caller refuses there what it cannot use.
 	Check func(dims []int) error
+	// sum, when not nil, is given each image file's name, a zero byte and all its bytes, in order, as
+	// the files are decoded: ReadSamples's SHA-256 of exactly what it read.
+	sum io.Writer
 }
 
 // maxFolderImagePixels bounds an image's width×height as its header states it: a small corrupt or
@@ -63,7 +67,13 @@ func LoadClassFolders(dir string, opts FolderOptions) (im *Images, labels []int,
 	}
 	var names []string
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if isClass, err := isClassFolder(dir, e); err != nil || !isClass {
+			if err != nil {
+				return nil, nil, nil, err
+			}
 			continue
 		}
 		inClass, err := listImages(filepath.Join(dir, e.Name()))
@@ -83,6 +93,22 @@ func LoadClassFolders(dir string, opts FolderOptions) (im *Images, labels []int,
 		return nil, nil, nil, err
 	}
 	return im, labels, classes, nil
+}
+
+// isClassFolder says whether entry e of dir is a class: a folder, or a symbolic link to one. Eleventh
+// probe: a class that was a link to a folder was dropped, silently (exit 0, 2 classes of 3), where
+// torchvision's ImageFolder follows it. A link to a file is ignored, as files are; a link to nothing
+// (or a loop) is refused by name: it is most likely a class whose folder moved, and dropping it would
+// shift the labels of the classes after it.
+func isClassFolder(dir string, e fs.DirEntry) (bool, error) {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.IsDir(), nil
+	}
+	info, err := os.Stat(filepath.Join(dir, e.Name()))
+	if err != nil {
+		return false, fmt.Errorf("image folder %s: %q is a link to nothing usable, where a class folder or a file is expected: %w", dir, e.Name(), err)
+	}
+	return info.IsDir(), nil
 }
 
 // loadImages reads the images dir/names[i] into one Images; LoadImageFolder and LoadClassFolders
@@ -118,7 +144,10 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 	out.Pixels = make([]uint8, out.N*out.Size())
 	canvas := image.NewRGBA(image.Rect(0, 0, width, height))
 	for i, name := range names {
-		img, err := decodeImage(filepath.Join(dir, name), width, height, opts.Resize > 0)
+		if opts.sum != nil {
+			io.WriteString(opts.sum, name+"\x00")
+		}
+		img, err := decodeImage(filepath.Join(dir, name), width, height, opts.Resize > 0, opts.sum)
 		if err != nil {
 			return nil, err
 		}
@@ -220,15 +249,19 @@ var afterHeaders = func() {}
 // same bytes that are decoded, and must still give the size that the first pass found (any size up to
 // maxFolderImagePixels when resizing). A file replaced between the passes (a bigger image would be
 // decoded whole and then cropped; a smaller one would leave the previous image's pixels on the canvas)
-// is refused instead.
-func decodeImage(path string, width, height int, resizing bool) (image.Image, error) {
+// is refused instead. When sum is not nil, every byte of the file goes to it, those after the image too.
+func decodeImage(path string, width, height int, resizing bool, sum io.Writer) (image.Image, error) {
 	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	var src io.Reader = f
+	if sum != nil {
+		src = io.TeeReader(f, sum)
+	}
 	var head bytes.Buffer // every byte DecodeConfig read, so that Decode reads the very same stream
-	cfg, _, err := image.DecodeConfig(io.TeeReader(f, &head))
+	cfg, _, err := image.DecodeConfig(io.TeeReader(src, &head))
 	if err != nil {
 		return nil, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
 	}
@@ -240,9 +273,14 @@ func decodeImage(path string, width, height int, resizing bool) (image.Image, er
 		return nil, fmt.Errorf("image %s: header says %dx%d pixels, but the folder's images are %dx%d: the file changed while the folder was read",
 			path, cfg.Width, cfg.Height, width, height)
 	}
-	img, _, err := image.Decode(io.MultiReader(&head, f))
+	img, _, err := image.Decode(io.MultiReader(&head, src))
 	if err != nil {
 		return nil, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
+	}
+	if sum != nil { // the bytes that the decoder did not need are the file's too
+		if _, err := io.Copy(sum, f); err != nil {
+			return nil, fmt.Errorf("image %s: %w", path, err)
+		}
 	}
 	return img, nil
 }

@@ -315,3 +315,34 @@ func TestLoadImageFolderChecksTheShapeBeforeDecoding(t *testing.T) {
 		t.Errorf("check before decoding: error %v, shape seen %v; want the check's own error and [16 16 1]", err, seen)
 	}
 }
+
+// A class that is a symbolic link to a folder is a class, as in torchvision's ImageFolder (it was
+// dropped, exit 0, 2 classes of 3; eleventh probe); a link to a file is ignored as files are; a link to
+// nothing is refused by name.
+func TestLoadClassFoldersFollowsLinksToFolders(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	for class, level := range map[string]uint8{"cat": 50, "zebra": 150} {
+		os.Mkdir(filepath.Join(dir, class), 0o755)
+		writeImage(t, filepath.Join(dir, class), "1.png", uniform(3, 2, color.Gray{Y: level}))
+	}
+	writeImage(t, elsewhere, "1.png", uniform(3, 2, color.Gray{Y: 100}))
+	writeImage(t, elsewhere, "2.png", uniform(3, 2, color.Gray{Y: 101}))
+	for link, target := range map[string]string{"dog": elsewhere, "stray.png": filepath.Join(elsewhere, "1.png")} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	im, labels, classes, err := LoadClassFolders(dir, FolderOptions{Gray: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(classes, ",") != "cat,dog,zebra" || im.N != 4 || fmt.Sprint(labels) != "[0 1 1 2]" || im.Image(2)[0] != 101 {
+		t.Fatalf("classes %v, %d images, labels %v: want [cat dog zebra], 4 images, labels [0 1 1 2] (the link to a folder is class dog)", classes, im.N, labels)
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "moved"), filepath.Join(dir, "eel")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := LoadClassFolders(dir, FolderOptions{Gray: true}); err == nil || !strings.Contains(err.Error(), `"eel" is a link to nothing`) {
+		t.Errorf("a link to nothing among the classes: error %v, want one naming it", err)
+	}
+}

@@ -3,6 +3,7 @@ package data
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -34,10 +35,19 @@ func FuzzReadIDXImages(f *testing.F) {
 			if im.N < 1 || im.Height < 1 || im.Width < 1 || im.Channels != 1 || len(im.Pixels) != im.N*im.Height*im.Width*im.Channels {
 				t.Fatalf("%d pixels for %d images of %dx%dx%d", len(im.Pixels), im.N, im.Height, im.Width, im.Channels)
 			}
+			// LoadMNISTWithin reads the header alone first: it must declare what was read.
+			dims, err := peekIDX(path, func(r *offsetReader) ([]int, error) { return readIDXImagesHeader(r, 0) })
+			if err != nil || dims[0] != im.N || dims[1] != im.Height || dims[2] != im.Width {
+				t.Fatalf("header %v (%v) for %d images of %dx%d", dims, err, im.N, im.Height, im.Width)
+			}
 		}
-		// The labels reader shares the header and body code; the same input exercises it.
+		// The labels reader shares the header and body code; the same input exercises it, and MNIST's
+		// reader of digits.
 		if labels, err := ReadIDXLabels(path); err == nil && len(labels) == 0 {
 			t.Fatal("no labels and no error")
+		}
+		if labels, err := readIDXLabels(path, 1<<20, 9); err == nil && (len(labels) == 0 || slices.Max(labels) > 9) {
+			t.Fatalf("labels %v: want 1 or more, 0..9", labels)
 		}
 	})
 }

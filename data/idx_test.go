@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -173,5 +174,111 @@ func TestMNISTDirDoesNotWaitForAHangingGoCommand(t *testing.T) {
 	_, err := MNISTDir()
 	if err == nil || !strings.Contains(err.Error(), "did not answer in 1s") || time.Since(start) > 20*time.Second {
 		t.Errorf("a hanging go command: error %v after %s, want one saying it did not answer", err, time.Since(start))
+	}
+}
+
+// writeMNISTDir writes the four MNIST files (gzip) into a new folder: training and test images of the
+// given dimensions, pixels all zero, and labels trainLabels and testLabels.
+func writeMNISTDir(t *testing.T, trainDims, testDims []int, trainLabels, testLabels []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	pixels := func(dims []int) []byte { return make([]byte, dims[0]*dims[1]*dims[2]) }
+	for name, content := range map[string][]byte{
+		MNISTTrainImages: idxBytes(trainDims, pixels(trainDims)),
+		MNISTTrainLabels: idxBytes([]int{len(trainLabels)}, trainLabels),
+		MNISTTestImages:  idxBytes(testDims, pixels(testDims)),
+		MNISTTestLabels:  idxBytes([]int{len(testLabels)}, testLabels),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), gzipped(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// digits is n labels 0..9.
+func digits(n int) []byte {
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = byte(i % 10)
+	}
+	return out
+}
+
+// MNIST's labels are digits: a label 200 is refused when its file is read, naming the file, the label's
+// number and offset, and its value (it trained a classifier to a lower accuracy, exit 0; eleventh probe).
+func TestLoadMNISTRefusesLabelsAboveNine(t *testing.T) {
+	labels := digits(20)
+	labels[15] = 200
+	dir := writeMNISTDir(t, []int{20, 28, 28}, []int{10, 28, 28}, labels, digits(10))
+	_, err := LoadMNIST(dir)
+	for _, want := range []string{filepath.Join(dir, MNISTTrainLabels), "label 16 of 20 (offset 23) is 200", "want 0..9"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("a label 200: error %v, want one saying %q", err, want)
+		}
+	}
+	if _, err := ReadIDXLabels(filepath.Join(dir, MNISTTrainLabels)); err != nil {
+		t.Errorf("ReadIDXLabels, for IDX labels of any kind: %v", err)
+	}
+}
+
+// Training and test images of different shapes are refused, naming both files and shapes: the
+// classifier read 16×49 training images as 28×28 (the same 784 values), and test images of 32×32
+// failed only after training (eleventh probe).
+func TestLoadMNISTRefusesTrainingAndTestImagesOfDifferentShapes(t *testing.T) {
+	for _, c := range []struct{ train, test []int }{
+		{[]int{20, 16, 49}, []int{10, 28, 28}},
+		{[]int{20, 32, 32}, []int{10, 28, 28}},
+		{[]int{20, 28, 28}, []int{10, 32, 32}},
+	} {
+		dir := writeMNISTDir(t, c.train, c.test, digits(20), digits(10))
+		_, err := LoadMNISTWithin(dir, 1<<30)
+		want := []string{MNISTTrainImages, fmt.Sprintf("%d×%d", c.train[1], c.train[2]), MNISTTestImages, fmt.Sprintf("%d×%d", c.test[1], c.test[2])}
+		for _, w := range want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("training images %v, test images %v: error %v, want one naming %q", c.train, c.test, err, w)
+			}
+		}
+	}
+}
+
+// The headers of the four files are compared before any data is read: a labels file that claims
+// 2 000 000 000 labels (gzip packs them small) is refused for not matching the images' count, naming
+// both files, without reading its 50 MiB (it took 4.3 GB and 10 s; eleventh probe).
+func TestLoadMNISTComparesTheCountsBeforeReading(t *testing.T) {
+	dir := writeMNISTDir(t, []int{3, 28, 28}, []int{2, 28, 28}, digits(3), digits(2))
+	huge := gzipped(idxBytes([]int{2_000_000_000}, make([]byte, 50<<20)))
+	if err := os.WriteFile(filepath.Join(dir, MNISTTrainLabels), huge, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := LoadMNIST(dir)
+	runtime.ReadMemStats(&after)
+	for _, want := range []string{MNISTTrainImages, "3 images", MNISTTrainLabels, "2000000000 labels"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("2 000 000 000 labels for 3 images: error %v, want one naming %q", err, want)
+		}
+	}
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 16<<20 {
+		t.Errorf("refusing the counts allocated %d MiB: the labels were read first", allocated>>20)
+	}
+	// Within a budget, the labels are bounded by it too, from the header.
+	if _, err := LoadMNISTWithin(dir, 1<<20); err == nil || !strings.Contains(err.Error(), "2000000000 labels are 1.86 GiB") {
+		t.Errorf("2 000 000 000 labels within 1 MiB: error %v, want a refusal naming the size and the limit", err)
+	}
+}
+
+// Data after the images is found at its first byte, not decompressed to the end to be counted (20 GB
+// of zeros in 21 MB of gzip took 28 s; eleventh probe).
+func TestReadIDXStopsAtTheFirstByteAfterTheData(t *testing.T) {
+	raw := append(idxBytes([]int{1, 2, 2}, []byte{1, 2, 3, 4}), make([]byte, 64<<20)...)
+	path := writeFile(t, "long.idx.gz", gzipped(raw))
+	if _, err := ReadIDXImages(path); err == nil || !strings.Contains(err.Error(), "long.idx.gz: data after the images, which end at offset 20") {
+		t.Errorf("64 MiB after the images: error %v, want one saying that data follows them", err)
+	}
+	if _, err := ReadIDXLabels(writeFile(t, "long.idx", append(idxBytes([]int{2}, []byte{1, 2}), 0))); err == nil ||
+		!strings.Contains(err.Error(), "long.idx: data after the labels, which end at offset 10") {
+		t.Errorf("a byte after the labels: error %v, want one saying that data follows them", err)
 	}
 }

@@ -117,8 +117,9 @@ func runGo(timeout time.Duration, args ...string) ([]byte, error) {
 func LoadMNIST(dir string) (*MNIST, error) { return LoadMNISTWithin(dir, 0) }
 
 // LoadMNISTWithin is LoadMNIST that refuses, from their headers and before reading them, image files
-// of more than maxBytes pixels each (when maxBytes > 0): files in MNIST's format may hold far more
-// images than MNIST, and gzip packs millions of them into a few megabytes.
+// of more than maxBytes pixels each and labels files of more than maxBytes labels (when maxBytes > 0):
+// files in MNIST's format may hold far more images than MNIST, and gzip packs millions of them into a
+// few megabytes. Labels must be digits, 0..9.
 func LoadMNISTWithin(dir string, maxBytes float64) (*MNIST, error) {
 	if dir == "" {
 		var err error
@@ -126,23 +127,101 @@ func LoadMNISTWithin(dir string, maxBytes float64) (*MNIST, error) {
 			return nil, err
 		}
 	}
+	// Eleventh probe: every header is read and compared first, so that a labels file claiming
+	// 2 000 000 000 labels (4.3 GB and 10 s), or test images of another shape than the training ones,
+	// is refused before any data is read.
+	headers, err := readMNISTHeaders(dir, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	if err := headers.check(); err != nil {
+		return nil, err
+	}
+	m, err := readMNISTData(dir, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	// The same checks on the data read: a file replaced after its header was read is refused too.
+	if err := m.headers().check(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// mnistHeaders are the dimensions that the four files declare: images [N, rows, cols], labels [N].
+type mnistHeaders struct {
+	dir                                              string
+	trainImages, trainLabels, testImages, testLabels []int
+}
+
+// readMNISTHeaders reads the four files' headers only, refusing more than maxBytes pixels or labels
+// in one file (when maxBytes > 0).
+func readMNISTHeaders(dir string, maxBytes float64) (*mnistHeaders, error) {
+	images := func(r *offsetReader) ([]int, error) { return readIDXImagesHeader(r, maxBytes) }
+	labels := func(r *offsetReader) ([]int, error) { return readIDXLabelsHeader(r, maxBytes) }
+	h := &mnistHeaders{dir: dir}
+	var err error
+	if h.trainImages, err = peekIDX(filepath.Join(dir, MNISTTrainImages), images); err != nil {
+		return nil, err
+	}
+	if h.trainLabels, err = peekIDX(filepath.Join(dir, MNISTTrainLabels), labels); err != nil {
+		return nil, err
+	}
+	if h.testImages, err = peekIDX(filepath.Join(dir, MNISTTestImages), images); err != nil {
+		return nil, err
+	}
+	if h.testLabels, err = peekIDX(filepath.Join(dir, MNISTTestLabels), labels); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// check refuses images and labels of different counts, and training and test images of different
+// shapes: the classifier reads both sets with the training set's shape, so that test images of
+// 32×32 failed only after training, and training images of 16×49 were read as 28×28 (the same 784
+// values, cut into other rows; eleventh probe).
+func (h *mnistHeaders) check() error {
+	for _, set := range []struct {
+		images, labels string
+		n, m           int
+	}{
+		{MNISTTrainImages, MNISTTrainLabels, h.trainImages[0], h.trainLabels[0]},
+		{MNISTTestImages, MNISTTestLabels, h.testImages[0], h.testLabels[0]},
+	} {
+		if set.n != set.m {
+			return fmt.Errorf("MNIST in %s: %s holds %d images and %s %d labels: they must be as many",
+				h.dir, set.images, set.n, set.labels, set.m)
+		}
+	}
+	if train, test := h.trainImages[1:], h.testImages[1:]; train[0] != test[0] || train[1] != test[1] {
+		return fmt.Errorf("MNIST in %s: %s holds images of %d×%d and %s images of %d×%d: the training and test images must have one shape",
+			h.dir, MNISTTrainImages, train[0], train[1], MNISTTestImages, test[0], test[1])
+	}
+	return nil
+}
+
+// readMNISTData reads the four files; labels must be digits.
+func readMNISTData(dir string, maxBytes float64) (*MNIST, error) {
 	m := &MNIST{Dir: dir}
 	var err error
 	if m.Train, err = readIDXImages(filepath.Join(dir, MNISTTrainImages), maxBytes); err != nil {
 		return nil, err
 	}
-	if m.TrainLabels, err = ReadIDXLabels(filepath.Join(dir, MNISTTrainLabels)); err != nil {
+	if m.TrainLabels, err = readIDXLabels(filepath.Join(dir, MNISTTrainLabels), maxBytes, 9); err != nil {
 		return nil, err
 	}
 	if m.Test, err = readIDXImages(filepath.Join(dir, MNISTTestImages), maxBytes); err != nil {
 		return nil, err
 	}
-	if m.TestLabels, err = ReadIDXLabels(filepath.Join(dir, MNISTTestLabels)); err != nil {
+	if m.TestLabels, err = readIDXLabels(filepath.Join(dir, MNISTTestLabels), maxBytes, 9); err != nil {
 		return nil, err
 	}
-	if m.Train.N != len(m.TrainLabels) || m.Test.N != len(m.TestLabels) {
-		return nil, fmt.Errorf("MNIST in %s: %d/%d training images/labels and %d/%d test images/labels do not match",
-			dir, m.Train.N, len(m.TrainLabels), m.Test.N, len(m.TestLabels))
-	}
 	return m, nil
+}
+
+// headers are the dimensions of the data read, as its files' headers declared them.
+func (m *MNIST) headers() *mnistHeaders {
+	return &mnistHeaders{dir: m.Dir,
+		trainImages: []int{m.Train.N, m.Train.Height, m.Train.Width}, trainLabels: []int{len(m.TrainLabels)},
+		testImages: []int{m.Test.N, m.Test.Height, m.Test.Width}, testLabels: []int{len(m.TestLabels)}}
 }

@@ -285,18 +285,13 @@ func (p *literal) value() (any, error) {
 	}
 }
 
-// openNPY opens an .npy file that is a regular file and reads its header.
-func openNPY(path string) (*npyArray, func() error, error) {
-	f, size, err := openSized(path)
-	if err != nil {
-		return nil, nil, err
-	}
+// newNPY reads the header of f, an .npy file of size bytes (name for errors).
+func newNPY(f *os.File, size int64, name string) (*npyArray, error) {
 	h, start, err := readNPYHeader(f, size)
 	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("not a NumPy array: %w", err)
+		return nil, fmt.Errorf("not a NumPy array: %w", err)
 	}
-	return &npyArray{npyHeader: h, name: path, r: f, left: size - start}, f.Close, nil
+	return &npyArray{npyHeader: h, name: name, r: f, left: size - start}, nil
 }
 
 // openSized opens a regular file (safefile.Open refuses anything else) and returns its size.
@@ -327,9 +322,17 @@ func openNPZ(path string) (*npzArchive, error) {
 	if err != nil {
 		return nil, err
 	}
-	z, err := zip.NewReader(f, size)
+	a, err := newNPZ(f, size, path)
 	if err != nil {
 		f.Close()
+	}
+	return a, err
+}
+
+// newNPZ reads the members of f, an .npz archive of size bytes at path; closing it closes f.
+func newNPZ(f *os.File, size int64, path string) (*npzArchive, error) {
+	z, err := zip.NewReader(f, size)
+	if err != nil {
 		return nil, err
 	}
 	a := &npzArchive{path: path, f: f, z: z, members: map[string]*zip.File{}}

@@ -1,12 +1,15 @@
 package data
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
@@ -26,50 +29,151 @@ const SampleFormats = "a NumPy .npy array (or an .npz holding one) of N×H×W, N
 // them as float32 in [−1, 1] as the project's own samples are, with their number. Errors name the
 // file and what was found there (shape, dtype, value range).
 func LoadSamples(path string, height, width int) ([]float32, int, error) {
+	s, err := ReadSamples(path, height, width, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.Values, s.N, nil
+}
+
+// Samples are images that ReadSamples read.
+type Samples struct {
+	Values []float32 // N images of height×width, in [−1, 1]
+	N      int
+	// SHA256 (hex) covers exactly the bytes read: a file's, as sha256sum gives it; a folder's image
+	// files (listImages's), each one's name, a zero byte and its bytes, in name order.
+	SHA256 string
+}
+
+// ReadSamples is LoadSamples that refuses more than maxN images (when maxN > 0), from an array's
+// header or a folder's count of image files, before any data is read (eleventh probe: 171 000 of
+// them took 2.8 GB before being refused), and returns the SHA-256 of the files read.
+func ReadSamples(path string, height, width, maxN int) (*Samples, error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("samples %s: %w", path, err)
+		return nil, fmt.Errorf("samples %s: %w", path, err)
 	}
 	if info.IsDir() {
-		im, err := LoadImageFolder(path, FolderOptions{Gray: true, Width: width, Height: height, MaxBytes: maxSampleBytes})
-		if err != nil {
-			return nil, 0, fmt.Errorf("samples: %w", err)
-		}
-		if im.Height != height || im.Width != width {
-			return nil, 0, fmt.Errorf("samples %s: images of %dx%d, want %dx%d", path, im.Width, im.Height, width, height)
-		}
-		return im.Scaled(0, im.N), im.N, nil
+		return readSampleFolder(path, height, width, maxN)
 	}
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".npy":
-		a, closeFile, err := openNPY(path)
-		if err != nil {
-			return nil, 0, fmt.Errorf("samples %s: %w", path, err)
-		}
-		defer closeFile()
-		return readSampleArray(a, height, width)
-	case ".npz":
-		z, err := openNPZ(path)
-		if err != nil {
-			return nil, 0, fmt.Errorf("samples %s: not a NumPy .npz archive: %w", path, err)
-		}
-		defer z.Close()
-		keys := z.Keys()
-		if isImagesAndLabels(keys) { // improved-diffusion's layout: arr_0 the images, arr_1 their labels
-			keys = []string{"arr_0"}
-		}
-		if len(keys) != 1 {
-			return nil, 0, fmt.Errorf("samples %s: the archive holds %d arrays %v, want exactly one (or arr_0 the images and arr_1 their labels)", path, len(keys), keys)
-		}
-		a, closeMember, err := z.Array(keys[0])
-		if err != nil {
-			return nil, 0, err
-		}
-		defer closeMember()
-		return readSampleArray(a, height, width)
-	default:
-		return nil, 0, fmt.Errorf("samples %s: unknown kind of file %q: want %s", path, ext, SampleFormats)
+	return readSampleFile(path, height, width, maxN)
+}
+
+// maxSampleFileBytes bounds a samples file, or a folder's image files together, which are all hashed:
+// its images take maxSampleBytes at most, and their labels beside them far less.
+const maxSampleFileBytes = 2 * maxSampleBytes
+
+// readSampleFolder reads the PNG and JPEG images of a folder, hashing them as they are decoded.
+func readSampleFolder(path string, height, width, maxN int) (*Samples, error) {
+	names, err := listImages(path)
+	if err != nil {
+		return nil, fmt.Errorf("samples: %w", err)
 	}
+	if maxN > 0 && len(names) > maxN {
+		return nil, fmt.Errorf("samples %s: %d image files, more than the %d read at most", path, len(names), maxN)
+	}
+	if err := checkFolderBytes(path, names); err != nil {
+		return nil, err
+	}
+	sum := sha256.New()
+	im, err := loadImages(path, names, FolderOptions{Gray: true, Width: width, Height: height, MaxBytes: maxSampleBytes, sum: sum})
+	if err != nil {
+		return nil, fmt.Errorf("samples: %w", err)
+	}
+	if im.Height != height || im.Width != width {
+		return nil, fmt.Errorf("samples %s: images of %dx%d, want %dx%d", path, im.Width, im.Height, width, height)
+	}
+	return &Samples{Values: im.Scaled(0, im.N), N: im.N, SHA256: hex.EncodeToString(sum.Sum(nil))}, nil
+}
+
+// checkFolderBytes refuses image files (names in dir) of more than maxSampleFileBytes together: each is
+// hashed to its end, and a 20 GB one took a minute (eleventh probe).
+func checkFolderBytes(dir string, names []string) error {
+	var total int64
+	for _, name := range names {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("samples: %w", err)
+		}
+		total += info.Size()
+	}
+	if total > maxSampleFileBytes {
+		return fmt.Errorf("samples %s: its %d image files take %d bytes, more than the %d GiB of samples read at most",
+			dir, len(names), total, maxSampleFileBytes>>30)
+	}
+	return nil
+}
+
+// readSampleFile reads an .npy file or an .npz archive of one array (or images and labels), and hashes
+// the file through the descriptor that it was read from.
+func readSampleFile(path string, height, width, maxN int) (*Samples, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".npy" && ext != ".npz" {
+		return nil, fmt.Errorf("samples %s: unknown kind of file %q: want %s", path, ext, SampleFormats)
+	}
+	f, size, err := openSized(path)
+	if err != nil {
+		return nil, fmt.Errorf("samples %s: %w", path, err)
+	}
+	defer f.Close()
+	if size > maxSampleFileBytes {
+		return nil, fmt.Errorf("samples %s: %d bytes, more than the %d GiB of a samples file read at most", path, size, maxSampleFileBytes>>30)
+	}
+	a, closeArray, err := sampleArray(f, size, path, ext)
+	if err != nil {
+		return nil, err
+	}
+	defer closeArray()
+	x, n, err := readSampleArray(a, height, width, maxN)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.New()
+	if _, err := io.Copy(sum, io.NewSectionReader(f, 0, size)); err != nil {
+		return nil, fmt.Errorf("samples %s: %w", path, err)
+	}
+	return &Samples{Values: x, N: n, SHA256: hex.EncodeToString(sum.Sum(nil))}, nil
+}
+
+// sampleArray opens the images' array of f, an .npy file or an .npz archive (ext), and reads its header.
+func sampleArray(f *os.File, size int64, path, ext string) (*npyArray, func() error, error) {
+	if ext == ".npy" {
+		a, err := newNPY(f, size, path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("samples %s: %w", path, err)
+		}
+		return a, func() error { return nil }, nil
+	}
+	z, err := newNPZ(f, size, path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("samples %s: not a NumPy .npz archive: %w", path, err)
+	}
+	keys := z.Keys()
+	if isImagesAndLabels(keys) { // improved-diffusion's layout: arr_0 the images, arr_1 their labels
+		keys = []string{"arr_0"}
+	}
+	if len(keys) != 1 {
+		return nil, nil, fmt.Errorf("samples %s: the archive holds %d arrays %s, want exactly one (or arr_0 the images and arr_1 their labels)",
+			path, len(keys), listKeys(keys))
+	}
+	return z.Array(keys[0])
+}
+
+// listKeys names at most a dozen of an archive's members, each cut to 64 characters, for an error.
+// Eleventh probe: 300 members of 65 000-character names made a message of 19.5 MB.
+func listKeys(keys []string) string {
+	const most, longest = 12, 64
+	shown := make([]string, 0, most+1)
+	for _, k := range keys[:min(len(keys), most)] {
+		if r := []rune(k); len(r) > longest {
+			k = string(r[:longest]) + "…"
+		}
+		shown = append(shown, strconv.Quote(k))
+	}
+	if len(keys) > most {
+		shown = append(shown, fmt.Sprintf("and %d more", len(keys)-most))
+	}
+	return "[" + strings.Join(shown, " ") + "]"
 }
 
 // isImagesAndLabels says whether an .npz's arrays are arr_0 and arr_1 (images and labels).
@@ -192,8 +296,9 @@ func EncodeSamples(w io.Writer, ext string, x []float32, n int, dims []int, labe
 	return fmt.Errorf("samples: unknown kind of file %q: want %s", ext, SampleArrayFormats)
 }
 
-// readSampleArray checks an array's header (shape, dtype, C order), reads it and scales it to [−1, 1].
-func readSampleArray(a *npyArray, height, width int) ([]float32, int, error) {
+// readSampleArray checks an array's header (shape, at most maxN images when maxN > 0, dtype, C order),
+// reads it and scales it to [−1, 1].
+func readSampleArray(a *npyArray, height, width, maxN int) ([]float32, int, error) {
 	name, shape := a.name, a.Shape
 	ok := (len(shape) == 3 && shape[1] == height && shape[2] == width) ||
 		(len(shape) == 4 && shape[1] == height && shape[2] == width && shape[3] == 1) ||
@@ -206,6 +311,9 @@ func readSampleArray(a *npyArray, height, width int) ([]float32, int, error) {
 		return nil, 0, fmt.Errorf("samples %s: a Fortran-ordered array; save it in C order (numpy.ascontiguousarray)", name)
 	}
 	n := shape[0]
+	if maxN > 0 && n > maxN {
+		return nil, 0, fmt.Errorf("samples %s: the header declares %d images, more than the %d read at most", name, n, maxN)
+	}
 	kind := fmt.Sprintf("%c%d", a.Kind, a.Size)
 	if kind != "u1" && kind != "f4" && kind != "f8" {
 		return nil, 0, fmt.Errorf("samples %s: dtype %q, want uint8, float32 or float64", name, a.Descr)

@@ -3,7 +3,9 @@ package data
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,12 +57,16 @@ func FuzzLoadSamples(f *testing.F) {
 	npy, npz := filepath.Join(dir, "f.npy"), filepath.Join(dir, "f.npz")
 	f.Fuzz(func(t *testing.T, content []byte) {
 		check := func(path string) {
-			x, n, err := LoadSamples(path, 2, 3)
+			s, err := ReadSamples(path, 2, 3, 4) // LoadSamples is ReadSamples without a maximum
 			if err != nil {
 				return
 			}
-			if n < 1 || len(x) != n*6 {
-				t.Fatalf("%s: %d values for %d images of 2×3", path, len(x), n)
+			x, n := s.Values, s.N
+			if n < 1 || n > 4 || len(x) != n*6 {
+				t.Fatalf("%s: %d values for %d images of 2×3, want 1 to 4", path, len(x), n)
+			}
+			if raw, _ := os.ReadFile(path); s.SHA256 != fmt.Sprintf("%x", sha256.Sum256(raw)) {
+				t.Fatalf("%s: SHA-256 %s, not the file's", path, s.SHA256)
 			}
 			for _, v := range x {
 				if !(v >= -1 && v <= 1) {

@@ -2,6 +2,8 @@ package data
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
@@ -9,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -204,5 +207,106 @@ func TestLoadSamplesRefusesSpecialFilesAndSizes(t *testing.T) {
 	_, _, err := LoadSamples(folder, 28, 28)
 	if err == nil || !strings.Contains(err.Error(), "64x64") || !strings.Contains(err.Error(), "want 28x28") || strings.Contains(err.Error(), "--resize") {
 		t.Errorf("a folder of 64×64 images: error %v, want one naming the size and 28x28, and no --resize", err)
+	}
+}
+
+// ReadSamples refuses more than its maximum of images from the array's header or the folder's count of
+// image files, before any data is read: an .npy of 171 000 float64 images, 1 GiB, was read (2.8 GB)
+// before eval refused it, and a folder of 61 000 PNGs was decoded first (eleventh probe).
+func TestReadSamplesRefusesMoreThanTheMaximumBeforeReading(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "many.npy")
+	header := npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (171000, 28, 28), }", nil)
+	if err := os.WriteFile(path, header, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, int64(len(header))+171000*28*28*8); err != nil { // sparse zeros: valid samples
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadSamples(path, 28, 28, 60000)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "declares 171000 images, more than the 60000") {
+		t.Errorf("171 000 images, at most 60 000: error %v, want a refusal naming the file, the count and the maximum", err)
+	}
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 64<<20 {
+		t.Errorf("refusing 171 000 images allocated %d MiB: they were read first", allocated>>20)
+	}
+	folder := filepath.Join(dir, "pngs")
+	os.Mkdir(folder, 0o755)
+	for i := range 4 {
+		writeImage(t, folder, fmt.Sprintf("%d.png", i), image.NewGray(image.Rect(0, 0, 3, 2)))
+	}
+	if err := os.WriteFile(filepath.Join(folder, "4.png"), []byte("not decoded"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSamples(folder, 2, 3, 4); err == nil || !strings.Contains(err.Error(), folder+": 5 image files, more than the 4") {
+		t.Errorf("5 image files, at most 4: error %v, want a refusal from the count, before any is decoded", err)
+	}
+}
+
+// The samples' SHA-256 covers exactly the files read: a file's bytes, as sha256sum gives them; a
+// folder's image files, name and bytes, in order (bytes after an image's end too). What else the
+// folder holds is neither hashed nor opened: eval hashed it all, and a FIFO there hung it, a link to
+// /dev/zero read forever, a symbolic link loop refused the run and a report in a subfolder changed the
+// sum on every run (eleventh probe). Each call runs under a deadline, so that a regression fails.
+func TestReadSamplesHashesExactlyTheFilesRead(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "pngs")
+	os.MkdirAll(filepath.Join(folder, "report"), 0o755)
+	want := sha256.New()
+	for i := range 3 {
+		name := fmt.Sprintf("%d.png", i)
+		writeImage(t, folder, name, uniform(3, 2, color.Gray{Y: uint8(40 * i)}))
+		if i == 1 { // bytes after the image's end, which the decoder does not read
+			f, _ := os.OpenFile(filepath.Join(folder, name), os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString("trailing") //nolint:errcheck
+			f.Close()
+		}
+		raw, _ := os.ReadFile(filepath.Join(folder, name))
+		want.Write(append([]byte(name+"\x00"), raw...))
+	}
+	writeImage(t, filepath.Join(folder, "report"), "grid.png", uniform(3, 2, color.Gray{Y: 9}))
+	if err := syscall.Mkfifo(filepath.Join(folder, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink("/dev/zero", filepath.Join(folder, "zero")) //nolint:errcheck
+	os.Symlink("loop", filepath.Join(folder, "loop"))      //nolint:errcheck
+	npyPath := filepath.Join(dir, "s.npy")
+	writeNpy(t, npyPath, [][][]uint8{{{1, 2, 3}, {4, 5, 6}}, {{7, 8, 9}, {10, 11, 12}}})
+	raw, _ := os.ReadFile(npyPath)
+	fileSum := sha256.Sum256(raw)
+	for path, sum := range map[string]string{folder: hex.EncodeToString(want.Sum(nil)), npyPath: hex.EncodeToString(fileSum[:])} {
+		done := make(chan *Samples, 1)
+		go func() {
+			s, err := ReadSamples(path, 2, 3, 10)
+			if err != nil {
+				t.Errorf("%s: %v", path, err)
+			}
+			done <- s
+		}()
+		select {
+		case s := <-done:
+			if s != nil && (s.SHA256 != sum || s.N != map[string]int{folder: 3, npyPath: 2}[path]) {
+				t.Errorf("%s: %d samples of SHA-256 %s, want %s", path, s.N, s.SHA256, sum)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: ReadSamples blocked", path)
+		}
+	}
+}
+
+// An archive of many arrays is refused naming at most a dozen, each cut short, and their count: 300
+// members of 65 000-character names made a message of 19.5 MB (eleventh probe).
+func TestLoadSamplesListsAFewOfManyArrays(t *testing.T) {
+	members := map[string][]byte{}
+	for i := range 30 {
+		members[fmt.Sprintf("%02d%s.npy", i, strings.Repeat("x", 2000))] = nil
+	}
+	path := writeFile(t, "many.npz", zipOf(members))
+	_, _, err := LoadSamples(path, 2, 3)
+	if err == nil || !strings.Contains(err.Error(), "30 arrays") || !strings.Contains(err.Error(), "and 18 more") || len(err.Error()) > 2000 {
+		t.Errorf("30 arrays of long names: error of %d bytes (%.300v), want a short one naming their count", len(fmt.Sprint(err)), err)
 	}
 }

@@ -125,6 +125,7 @@ func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundRe
 		batch = 100
 	}
 	n := len(images) / size
+	batch = min(batch, max(n, 1)) // a batch beyond the images is all of them (n + batch overflowed for the largest int)
 	if d := e.split.numDevices(); d > 1 {
 		if err := CheckShardable("bound: images per batch", min(batch, n), d); err != nil {
 			return nil, err

@@ -228,6 +228,14 @@ func TestBoundOfDiscretizedGaussianData(t *testing.T) {
 	}
 	within(t, "bound from two parts", merged.Total, res.Total, 4*res.StdErr)
 	within(t, "prior from two parts", merged.Prior, res.Prior, 1e-3*res.Prior)
+	// A batch size beyond the images is one batch of them: the largest int overflowed the count of
+	// batches, and the bound was made of no batch at all (eleventh probe).
+	huge, err := eval.Evaluate(images, BoundOptions{Dims: []int{1}, BatchSize: math.MaxInt, Seed: 1})
+	if err != nil {
+		t.Errorf("BatchSize MaxInt: %v", err)
+	} else if huge.Total != res.Total {
+		t.Errorf("BatchSize MaxInt: bound %g bits/dim, want %g as in one batch", huge.Total, res.Total)
+	}
 	if _, err := eval.Evaluate([]float32{0.5}, BoundOptions{Dims: []int{1}}); err == nil {
 		t.Errorf("a value off the 8-bit grid was accepted")
 	}

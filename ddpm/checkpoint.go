@@ -79,6 +79,7 @@ func (vs *checkpointVars) UnmarshalJSON(raw []byte) error {
 		return fmt.Errorf("variables: %v, want a list", tok)
 	}
 	list := checkpointVars{}
+	index := map[string]int{} // a name given twice: one of the two was silently left out (eleventh probe)
 	for dec.More() {
 		if len(list) == maxCheckpointVars {
 			return fmt.Errorf("more than %d variables", maxCheckpointVars)
@@ -87,6 +88,11 @@ func (vs *checkpointVars) UnmarshalJSON(raw []byte) error {
 		if err := dec.Decode(&cv); err != nil {
 			return fmt.Errorf("variable %d: %w", len(list), err)
 		}
+		name := context.JoinScope(cv.Scope, cv.Name)
+		if first, ok := index[name]; ok {
+			return fmt.Errorf("variables %d and %d are both %s", first, len(list), name)
+		}
+		index[name] = len(list)
 		list = append(list, cv)
 	}
 	*vs = list
@@ -150,19 +156,42 @@ func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, 
 }
 
 // RemoveStaleTemporaries deletes the temporary files that WriteFileAtomic leaves in dir when its
-// process is killed mid-write (".<name>.tmp-*"). Call it only while holding dir's lock (LockDir):
-// then no other process is writing them.
-func RemoveStaleTemporaries(dir string) error {
-	stale, err := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+// process is killed mid-write: ".<name>.tmp-<digits>" for a name that matches one of the patterns
+// (filepath.Match) of the files the caller writes there. Other files are left alone: every
+// ".*.tmp-*" was removed, a user's ".thesis.tex.tmp-autosave" too (eleventh probe). Call it only
+// while holding dir's lock (LockDir): then no other process is writing them.
+func RemoveStaleTemporaries(dir string, patterns ...string) error {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
-	for _, path := range stale {
-		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !isTemporaryOf(e.Name(), patterns) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("removing a temporary file left by a killed run: %w", err)
 		}
 	}
 	return nil
+}
+
+// isTemporaryOf says whether name is a temporary file of WriteFileAtomic (tempPattern: the random
+// part of os.CreateTemp is decimal digits) for a file matching one of patterns.
+func isTemporaryOf(name string, patterns []string) bool {
+	i := strings.LastIndex(name, ".tmp-")
+	if !strings.HasPrefix(name, ".") || i < 1 {
+		return false
+	}
+	if digits := name[i+len(".tmp-"):]; digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return false
+	}
+	for _, p := range patterns {
+		if ok, _ := filepath.Match(p, name[1:i]); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckpointStep is the step in a training checkpoint's file name, ckpt-<step>.ddpm; ok is false for
@@ -492,7 +521,7 @@ func ExportEMAWeights(path string, ctx *context.Context, step int64, meta any) e
 // files are written: a symbolic link is followed to the regular file it points to (which is replaced,
 // the link kept), and anything else is refused before anything is written (outpath.go).
 func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	target, err := resolveOutput(path)
+	target, err := OutputTarget(path)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -3,6 +3,7 @@ package ddpm
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -166,13 +167,14 @@ func FuzzLoadCheckpoint(f *testing.F) {
 // folder's lock removes it and nothing else.
 func TestRemoveStaleTemporaries(t *testing.T) {
 	dir := t.TempDir()
-	keep := []string{"ckpt-000000010.ddpm", ".ddpm.lock", "notes.tmp"}
+	// Other programs' files that look alike stay (every ".*.tmp-*" was removed; eleventh probe).
+	keep := []string{".ddpm.lock", ".notes.tmp-1", ".report.tmp-2024", ".thesis.tex.tmp-autosave", ".x.json.tmp-12", "ckpt-000000010.ddpm", "notes.tmp"}
 	for _, name := range append([]string{".ckpt-000000020.ddpm.tmp-12345", ".nll-progress.json.tmp-9"}, keep...) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := RemoveStaleTemporaries(dir); err != nil {
+	if err := RemoveStaleTemporaries(dir, "ckpt-*.ddpm", "nll-progress.json"); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -180,7 +182,7 @@ func TestRemoveStaleTemporaries(t *testing.T) {
 	for _, e := range entries {
 		left = append(left, e.Name())
 	}
-	if strings.Join(left, ",") != ".ddpm.lock,ckpt-000000010.ddpm,notes.tmp" {
+	if strings.Join(left, ",") != strings.Join(keep, ",") {
 		t.Errorf("left in the folder: %v, want only %v", left, keep)
 	}
 }
@@ -262,7 +264,14 @@ func TestCheckpointHeaderIsBoundedBeforeItIsDecoded(t *testing.T) {
 		}
 		return path
 	}
-	empties := `{"step":1,"variables":[{}` + strings.Repeat(`,{}`, 1<<20) + `]}`
+	var many strings.Builder // 2^17 variables of distinct names
+	many.WriteString(`{"step":1,"variables":[{"name":"v"}`)
+	for i := range 1 << 17 {
+		fmt.Fprintf(&many, `,{"name":"%x"}`, i)
+	}
+	many.WriteString(`]}`)
+	empties := many.String()
+	twice := `{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"Float32","dims":[1],"length":4},{"scope":"/a","name":"w","dtype":"Float32","dims":[2],"length":8}]}`
 	rank17 := `{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"Float32","dims":[` + strings.Repeat("1,", 16) + `1],"length":4}]}`
 	for _, c := range []struct {
 		name, header string
@@ -272,6 +281,8 @@ func TestCheckpointHeaderIsBoundedBeforeItIsDecoded(t *testing.T) {
 		{"empties", empties, uint32(len(empties)), "more than 65536 variables"},
 		{"rank 17", rank17, uint32(len(rank17)), "a shape of more than 16 dimensions"},
 		{"17 MiB", "{}", 17 << 20, "header length 17825792 is not plausible"},
+		// A name given twice: one of them was silently left out (eleventh probe).
+		{"twice", twice, uint32(len(twice)), "variables 0 and 1 are both /a/w"},
 	} {
 		path := write(c.name, []byte(c.header), c.n)
 		var before, after runtime.MemStats

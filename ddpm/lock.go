@@ -19,12 +19,20 @@ const LockFileName = ".ddpm.lock"
 // createTemp is os.CreateTemp; a test replaces it to act out a folder that root could write.
 var createTemp = os.CreateTemp
 
+// longestWrittenName bounds what the tool writes in a locked folder, temporaries included:
+// checkpoints, eval's stores and progress, and train's samples/step-….png grids.
+const longestWrittenName = 160
+
+// pathMax is Linux's limit on a path, its terminating NUL included.
+const pathMax = 4096
+
 // ErrLocked is wrapped by LockDir's error when another process holds the folder.
 var ErrLocked = errors.New("folder in use by another process")
 
 // DirLock is a held lock on a folder; Unlock releases it.
 type DirLock struct {
-	path string
+	path string // the lock file, as the caller named its folder (every write there uses that name)
+	key  string // its absolute path, which names this process's holds
 }
 
 // held counts this process's holds on each lock file: the command line locks a checkpoint folder
@@ -47,21 +55,27 @@ func LockDir(dir, what string) (*DirLock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
 	}
-	path, err := filepath.Abs(filepath.Join(dir, LockFileName))
+	// Opened by the name the caller gave, as every write there will be: the absolute path of a folder
+	// named relatively in a deep working folder was refused as too long (eleventh probe).
+	path := filepath.Join(dir, LockFileName)
+	key, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
 	}
 	held.Lock()
 	defer held.Unlock()
-	if held.count[path] > 0 {
-		held.count[path]++
-		return &DirLock{path: path}, nil
+	if held.count[key] > 0 {
+		held.count[key]++
+		return &DirLock{path: path, key: key}, nil
 	}
 	// Never through a link, and only a regular file: the lock file is written, and a link planted
 	// there would have the write land on whatever it points to.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 	if errors.Is(err, syscall.ELOOP) {
 		return nil, fmt.Errorf("%s %s: its lock file %s is a symbolic link; remove it", what, dir, path)
+	}
+	if errors.Is(err, syscall.ENAMETOOLONG) {
+		return nil, tooLong(what, dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s is not writable: %w", what, dir, err)
@@ -105,26 +119,38 @@ func LockDir(dir, what string) (*DirLock, error) {
 	if err == nil {
 		// The lock file may be an earlier run's, writable where the folder is not (chmod 555): a
 		// temporary file made and removed shows now, not at the first save, that checkpoints can be
-		// written there.
+		// written there. Its name is as long as the longest the run writes there, so that a path too
+		// long for them is refused now too (the lock's shorter name passed, and a run trained to the
+		// end lost every step at its first save; eleventh probe).
 		var probe *os.File
-		if probe, err = createTemp(filepath.Dir(path), tempPattern(LockFileName)); err == nil {
+		if probe, err = createTemp(dir, tempPattern(strings.Repeat("x", longestWrittenName))); err == nil {
 			probe.Close()
 			err = os.Remove(probe.Name())
 		}
+	}
+	if errors.Is(err, syscall.ENAMETOOLONG) {
+		f.Close()
+		return nil, tooLong(what, dir)
 	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s %s is not writable: %w", what, dir, err)
 	}
-	held.files[path], held.count[path] = f, 1
-	return &DirLock{path: path}, nil
+	held.files[key], held.count[key] = f, 1
+	return &DirLock{path: path, key: key}, nil
+}
+
+// tooLong is LockDir's error for a folder whose path leaves too little room for the names written there.
+func tooLong(what, dir string) error {
+	return fmt.Errorf("%s %s: its path (%d bytes) leaves too little room for the names of the files written there "+
+		"(a path may have %d bytes, and they take up to %d): use a folder with a shorter path", what, dir, len(dir), pathMax-1, longestWrittenName+17)
 }
 
 // Check says whether the lock still guards its folder: a folder moved or removed while held no longer
 // holds this lock file at its path, and a folder made there again is another run's to take.
 func (l *DirLock) Check() error {
 	held.Lock()
-	f := held.files[l.path]
+	f := held.files[l.key]
 	held.Unlock()
 	dir := filepath.Dir(l.path)
 	mine, err := f.Stat()
@@ -146,10 +172,10 @@ func (l *DirLock) Unlock() {
 	}
 	held.Lock()
 	defer held.Unlock()
-	if held.count[l.path]--; held.count[l.path] <= 0 {
-		held.files[l.path].Close()
-		delete(held.files, l.path)
-		delete(held.count, l.path)
+	if held.count[l.key]--; held.count[l.key] <= 0 {
+		held.files[l.key].Close()
+		delete(held.files, l.key)
+		delete(held.count, l.key)
 	}
-	l.path = ""
+	l.path, l.key = "", ""
 }

@@ -136,3 +136,36 @@ func TestLockDirRefusesAFolderItCannotWrite(t *testing.T) {
 		t.Errorf("a folder that cannot be written, with a lock file from an earlier run: error %v, want one saying it is not writable", err)
 	}
 }
+
+// A folder whose path leaves no room for the longest name written there is refused when it is locked
+// (a checkpoint folder of 4 064 bytes passed the lock's shorter probe, and the run lost every step at
+// its first save); a short relative name in a deep working folder is not refused for the length of
+// its absolute path, which no write uses (eleventh probe).
+func TestLockDirChecksThePathLengthOfItsWrites(t *testing.T) {
+	root := t.TempDir()
+	deep := func(n int) string { // a folder whose path has n bytes
+		dir := root
+		for len(dir)+201 < n {
+			dir = filepath.Join(dir, strings.Repeat("d", 200))
+		}
+		dir = filepath.Join(dir, strings.Repeat("e", n-len(dir)-1))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	tooDeep := deep(pathMax - 100)
+	if lock, err := LockDir(tooDeep, "--ckpt"); err == nil || !strings.Contains(err.Error(), "leaves too little room") {
+		lock.Unlock()
+		t.Errorf("LockDir of a %d-byte path: error %v, want a refusal of its length", len(tooDeep), err)
+	}
+	t.Chdir(deep(pathMax - 20))
+	lock, err := LockDir("r", "--ckpt")
+	if err != nil {
+		t.Fatalf("LockDir(r) in a %d-byte working folder: %v", pathMax-20, err)
+	}
+	defer lock.Unlock()
+	if err := lock.Check(); err != nil {
+		t.Error(err)
+	}
+}

@@ -20,7 +20,7 @@ import (
 // WriteFileAtomic, which writes only regular files:
 //   - an existing regular file is replaced whole (a temporary file renamed over it);
 //   - a symbolic link is followed: the regular file it points to is replaced and the link kept; a link
-//     to nothing, or to something other than a regular file, is refused;
+//     to nothing, to something other than a regular file, or to a file of another extension is refused;
 //   - a device, FIFO, socket or folder is refused by name, never opened;
 //   - the temporary file's name stays within the file system's 255-byte limit for any legal name.
 // CheckOutput says the same before any work, and also refuses an empty path and an output that is
@@ -29,9 +29,12 @@ import (
 // nameMax is the longest file name (in bytes) of the usual Linux and macOS file systems.
 const nameMax = 255
 
-// resolveOutput returns the file that writing path replaces: path itself, or the regular file a
-// symbolic link at path points to; an error for anything else.
-func resolveOutput(path string) (string, error) {
+// OutputTarget returns the file that writing path replaces: path itself, or the regular file a
+// symbolic link at path points to, when it is a file of the same kind (by its extension, in any case);
+// an error for anything else. A link to a file of another kind is refused: it was followed, and
+// `sample --out pic.png` or eval's `eval.json` linked to a checkpoint replaced the model (tenth and
+// eleventh probes).
+func OutputTarget(path string) (string, error) {
 	if path == "" {
 		return "", errors.New("the output path is empty")
 	}
@@ -50,6 +53,9 @@ func resolveOutput(path string) (string, error) {
 		if info, err = os.Stat(target); err != nil {
 			return "", err
 		}
+		if info.Mode().IsRegular() && !strings.EqualFold(filepath.Ext(target), filepath.Ext(path)) {
+			return "", fmt.Errorf("a link to %s, a file of another kind, which the write would replace: choose another name", target)
+		}
 		path = target
 	}
 	if !info.Mode().IsRegular() {
@@ -62,7 +68,7 @@ func resolveOutput(path string) (string, error) {
 // by WriteFileAtomic and is none of inputs (compared as files: the same file under another name or
 // through a link is caught). Inputs that do not exist are ignored.
 func CheckOutput(what, path string, inputs ...string) error {
-	target, err := resolveOutput(path)
+	target, err := OutputTarget(path)
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", what, path, err)
 	}
@@ -77,6 +83,9 @@ func CheckOutput(what, path string, inputs ...string) error {
 	out, err := os.Stat(target)
 	if err != nil {
 		return nil // a new file: it cannot be an input
+	}
+	if err := checkReplaceable(target); err != nil {
+		return fmt.Errorf("%s %q: %w", what, path, err)
 	}
 	for _, in := range inputs {
 		if info, err := os.Stat(in); err == nil && os.SameFile(info, out) {

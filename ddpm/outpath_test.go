@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // WriteFileAtomic writes only regular files: it replaces one, follows a link to one (keeping the
@@ -41,6 +43,28 @@ func TestWriteFileAtomicWritesOnlyRegularFiles(t *testing.T) {
 	}
 	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 || read(file) != "three" {
 		t.Errorf("through a link: the link is %v (%v), the target holds %q; want the link kept and the target written", info.Mode(), err, read(file))
+	}
+	// A link to a file of another kind is refused, by every writer (eval's report, train's grids and
+	// setup's models went through links to checkpoints; eleventh probe); the same kind in another case
+	// is followed.
+	upper := filepath.Join(dir, "A.TXT")
+	if err := os.WriteFile(upper, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model, report, upperLink := filepath.Join(dir, "m.ddpm"), filepath.Join(dir, "eval.json"), filepath.Join(dir, "upper.txt")
+	if err := os.WriteFile(model, []byte("weights"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for from, to := range map[string]string{report: model, upperLink: upper} {
+		if err := os.Symlink(to, from); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := write(report, "{}"); err == nil || !strings.Contains(err.Error(), "a file of another kind") || read(model) != "weights" {
+		t.Errorf("writing %s, a link to %s: error %v, and the model holds %q", report, model, err, read(model))
+	}
+	if err := write(upperLink, "y"); err != nil || read(upper) != "y" {
+		t.Errorf("writing upper.txt, a link to A.TXT: %v", err)
 	}
 	dangling := filepath.Join(dir, "dangling.txt")
 	if err := os.Symlink(filepath.Join(dir, "missing"), dangling); err != nil {
@@ -188,4 +212,56 @@ func TestCheckOutputRefusesAnotherUsersFileInAStickyFolder(t *testing.T) {
 	if err := CheckOutput("--out", theirs); err != nil {
 		t.Errorf("the owner's own file in a sticky folder: %v", err)
 	}
+}
+
+// A file that renaming over cannot replace, an immutable one (chattr +i) or a file mounted over its
+// name, is refused before any work (both failed at the final rename, after the sampling; eleventh
+// probe). Setting the flag and mounting need root and a file system that has them: the test says
+// when it cannot try.
+func TestCheckOutputRefusesWhatRenameCannotReplace(t *testing.T) {
+	dir := t.TempDir()
+	immutable, mounted, source := filepath.Join(dir, "imm.png"), filepath.Join(dir, "bm.png"), filepath.Join(dir, "src.png")
+	for _, p := range []string{immutable, mounted, source} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := CheckOutput("--out", immutable); err != nil {
+		t.Fatalf("a plain file: %v", err)
+	}
+	if setImmutable(t, immutable, true) {
+		defer setImmutable(t, immutable, false)
+		if err := CheckOutput("--out", immutable); err == nil || !strings.Contains(err.Error(), "immutable") {
+			t.Errorf("an immutable file: error %v", err)
+		}
+	}
+	if err := syscall.Mount(source, mounted, "", syscall.MS_BIND, ""); err != nil {
+		t.Logf("cannot bind-mount a file here (%v): the mount point is not tried", err)
+		return
+	}
+	defer syscall.Unmount(mounted, 0)
+	if err := CheckOutput("--out", mounted); err == nil || !strings.Contains(err.Error(), "mount point") {
+		t.Errorf("a file mounted over the output: error %v", err)
+	}
+}
+
+// setImmutable sets or clears chattr +i on path, saying whether it could.
+func setImmutable(t *testing.T, path string, on bool) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	flags, err := unix.IoctlGetUint32(int(f.Fd()), unix.FS_IOC_GETFLAGS)
+	if err == nil {
+		flags &^= fsImmutableFL
+		if on {
+			flags |= fsImmutableFL
+		}
+		err = unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags))
+	}
+	if err != nil {
+		t.Logf("cannot set chattr +i here (%v): the immutable file is not tried", err)
+	}
+	return err == nil
 }

@@ -263,7 +263,10 @@ func LoadTrained(path string) (*Trained, error) {
 // so.
 const ClassAll = "all"
 
-// CheckClassNames requires one name per class, each used once, none empty or ClassAll. (A class may be
+// maxClassName is the longest class name: a folder's name, from which `train --class-cond` takes it.
+const maxClassName = 255
+
+// CheckClassNames requires one name per class, each used once, none empty, longer than maxClassName or ClassAll. (A class may be
 // named by another's number: `--class` looks names up first.)
 func (r *RunSpec) CheckClassNames() error {
 	names := r.ClassNames
@@ -277,6 +280,8 @@ func (r *RunSpec) CheckClassNames() error {
 		switch j := slices.Index(names, name); {
 		case name == "":
 			return fmt.Errorf("class %d has an empty name", i)
+		case len(name) > maxClassName: // every message quoted it (10 of 1.5 MB each; eleventh probe)
+			return fmt.Errorf("class %d has a name of %d bytes, more than a folder's name may have (%d)", i, len(name), maxClassName)
 		case name == ClassAll:
 			return fmt.Errorf("class %d is named %q, the word that asks for every class", i, name)
 		case j != i:

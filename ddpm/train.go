@@ -110,7 +110,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		defer lock.Unlock()
-		if err := RemoveStaleTemporaries(cfg.CheckpointDir); err != nil {
+		if err := RemoveStaleTemporaries(cfg.CheckpointDir, checkpointPrefix+"*"+checkpointSuffix); err != nil {
 			return nil, err
 		}
 		latest, err := LatestCheckpoint(cfg.CheckpointDir)

@@ -102,7 +102,8 @@ func (want Weights) CheckWeights(have Weights) error {
 			case !ok:
 				problems = append(problems, fmt.Sprintf("%s%s is missing", prefix, name))
 			case !got.Equal(shape):
-				problems = append(problems, fmt.Sprintf("%s%s has shape %v, the network's is %v", prefix, name, got.Dimensions, shape.Dimensions))
+				// The dtype too: two equal lists of dimensions were printed for an Int32 weight (eleventh probe).
+				problems = append(problems, fmt.Sprintf("%s%s has shape %s, the network's is %s", prefix, name, got, shape))
 			}
 		}
 		roots := map[string]bool{}

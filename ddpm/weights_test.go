@@ -38,6 +38,8 @@ func TestLoadTrainedRefusesADescriptionAtOddsWithItsWeights(t *testing.T) {
 		{"mnist-cond-ema.ddpm", "a class named all", func(r *RunSpec) { r.ClassNames[3] = ClassAll }, `class 3 is named "all"`},
 		{"mnist-cond-ema.ddpm", "two classes of one name", func(r *RunSpec) { r.ClassNames[4] = "1" }, `"1" is given to both label 1 and label 4`},
 		{"mnist-cond-ema.ddpm", "an empty class name", func(r *RunSpec) { r.ClassNames[0] = "" }, "class 0 has an empty name"},
+		// Every message quoted it whole (ten names of 1.5 MB; eleventh probe).
+		{"mnist-cond-ema.ddpm", "a class name longer than a folder's", func(r *RunSpec) { r.ClassNames[3] = strings.Repeat("x", 256) }, "class 3 has a name of 256 bytes"},
 	} {
 		ctx := context.New()
 		var spec RunSpec
@@ -97,7 +99,9 @@ func TestCheckWeightsNamesEachDifference(t *testing.T) {
 	}{
 		{"missing", func(h Weights) { delete(h, name) }, name + " is missing"},
 		{"missing EMA", func(h Weights) { delete(h, EMAScope+name) }, EMAScope + name + " is missing"},
-		{"reshaped", func(h Weights) { h[name] = shapes.Make(dtypes.Float32, 3, 5, 7) }, name + " has shape [3 5 7]"},
+		{"reshaped", func(h Weights) { h[name] = shapes.Make(dtypes.Float32, 3, 5, 7) }, name + " has shape (Float32)[3 5 7]"},
+		// Of another dtype: both shapes were printed as the same dimensions (eleventh probe).
+		{"retyped", func(h Weights) { h[name] = shapes.Make(dtypes.Int32, want[name].Dimensions...) }, name + " has shape (Int32)"},
 		{"extra", func(h Weights) { h[top+"/extra/weights"] = want[name] }, top + "/extra/weights is not a weight"},
 		{"extra EMA", func(h Weights) { h[EMAScope+top+"/extra"] = want[name] }, EMAScope + top + "/extra is not a weight"},
 	} {

@@ -1,7 +1,6 @@
 package quality
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -42,6 +41,15 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 			return nil, fmt.Errorf("sample store %s is a symbolic link to a missing file: remove it", path)
 		}
 	}
+	// A store of other settings is refused before anything is copied: a hard-linked one was first copied
+	// whole (a sparse 1 GB file became 1 GB on disk) and then refused (eleventh probe).
+	if existing, err := safefile.Open(path); err == nil {
+		err = checkStoreHeader(path, existing, header)
+		existing.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := copyApartFromOtherNames(path); err != nil {
 		return nil, fmt.Errorf("sample store %s: %w", path, err)
 	}
@@ -66,11 +74,9 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 		}
 		return s, f.Sync()
 	}
-	existing, err := bufio.NewReader(f).ReadBytes('\n')
-	if err != nil || !bytes.Equal(existing, header) {
+	if err := checkStoreHeader(path, f, header); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("sample store %s was made with other settings (%s); want %s: remove it, or use another folder for this run",
-			path, bytes.TrimSpace(existing), bytes.TrimSpace(header))
+		return nil, err
 	}
 	body := info.Size() - int64(len(header))
 	s.count = int(body / int64(imageSize))
@@ -86,6 +92,31 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 		return nil, err
 	}
 	return s, nil
+}
+
+// maxQuoted is the most of a foreign store's first line that a message quotes.
+const maxQuoted = 200
+
+// checkStoreHeader reads the first len(want) bytes of a store (an empty one passes) and refuses a
+// store whose first line is not want. It reads no more than that: the first line of a foreign file
+// was read whole, and quoted whole (a 512 MB file of zeros took 3.8 GB and gave a 536 MB message;
+// eleventh probe).
+func checkStoreHeader(path string, r io.Reader, want []byte) error {
+	got := make([]byte, len(want))
+	n, err := io.ReadFull(r, got)
+	if n == 0 && err == io.EOF || bytes.Equal(got, want) {
+		return nil
+	}
+	got = got[:n]
+	if i := bytes.IndexByte(got, '\n'); i >= 0 {
+		got = got[:i]
+	}
+	quoted := fmt.Sprintf("%q", got)
+	if len(got) > maxQuoted {
+		quoted = fmt.Sprintf("%q…", got[:maxQuoted])
+	}
+	return fmt.Errorf("sample store %s was made with other settings (its first line: %s); want %s: remove it, or use another folder for this run",
+		path, quoted, bytes.TrimSpace(want))
 }
 
 // copyApartFromOtherNames replaces a regular file that has other names (hard links: a backup of the

@@ -4,7 +4,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -94,6 +96,52 @@ func TestSampleStoreLeavesItsHardLinksAlone(t *testing.T) {
 	}
 	if s.Len() != 3 {
 		t.Errorf("the store holds %d images, want 3", s.Len())
+	}
+}
+
+// A foreign file where a store goes is refused from its first bytes alone: its first line was read
+// whole and quoted whole (a 512 MB file of zeros took 3.8 GB and gave a 536 MB message), and one with
+// other names was copied whole before the refusal (eleventh probe).
+func TestSampleStoreRefusesAForeignFileCheaply(t *testing.T) {
+	dir := t.TempDir()
+	path, other := filepath.Join(dir, "samples.u8"), filepath.Join(dir, "other.u8")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"x":1}` + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(256 << 20); err != nil { // sparse: 256 MiB of zeros after the line
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Link(path, other); err != nil {
+		t.Fatal(err)
+	}
+	zeros := filepath.Join(dir, "zeros.u8")
+	if err := os.WriteFile(zeros, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(zeros, 256<<20); err != nil {
+		t.Fatal(err)
+	}
+	for _, store := range []string{path, zeros} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := OpenSampleStore(store, 3, "d")
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), "made with other settings") || len(err.Error()) > 1000 {
+			t.Errorf("%s: error of %d bytes %.300v, want a short refusal", store, len(err.Error()), err)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+			t.Errorf("%s: refusing it allocated %d bytes", store, grew)
+		}
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil || st.Nlink != 2 || st.Blocks*512 > 1<<20 {
+		t.Errorf("the refused store was copied apart (links %d, %d bytes on disk; %v)", st.Nlink, st.Blocks*512, err)
 	}
 }
 

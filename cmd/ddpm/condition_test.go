@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"image"
 	"image/png"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
@@ -221,5 +223,47 @@ func TestClassAllMemoryCountsTheStartOnce(t *testing.T) {
 		if !c.ok && (err == nil || !strings.Contains(err.Error(), "300 classes")) {
 			t.Errorf("--class all --n %d of 300 classes: %v, want a refusal naming the memory", c.n, err)
 		}
+	}
+}
+
+// A conditional model trained with --p-uncond 0 never saw "no label": it is not guided (the default w
+// guided it with what it never learned), an explicit --guidance and a draw without a class are refused
+// (eleventh probe).
+func TestModelWithoutUnconditionalTraining(t *testing.T) {
+	ctx := context.New()
+	var spec ddpm.RunSpec
+	step, err := ddpm.LoadCheckpoint("../../models/mnist-cond-ema.ddpm", ctx, &spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.PUncond = 0
+	dir := t.TempDir()
+	model := filepath.Join(dir, "p0.ddpm")
+	if err := ddpm.WriteCheckpoint(model, ctx, step, &spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--ckpt", model, "--n", "2", "--steps", "5", "--out", filepath.Join(dir, "s.png")}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--class", "3", "--guidance", "2"}, "--guidance 2: " + model + " was trained with --p-uncond 0"},
+		{nil, "cannot draw without a class"},
+	} {
+		if err := runSample(append(slices.Clone(base), c.args...)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+	tr, err := ddpm.LoadTrained(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
+	sf := addSamplerFlags(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, cfg, err := sf.build(tr); err != nil || cfg.Guidance != 0 {
+		t.Errorf("the default guidance on a model without unconditional training: w = %g (%v), want 0", cfg.Guidance, err)
 	}
 }

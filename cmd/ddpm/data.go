@@ -131,7 +131,10 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 		if dir == "" {
 			return nil, fmt.Errorf("--dataset cifar10 needs --data, the folder with data_batch_1.bin … data_batch_5.bin")
 		}
-		train, labels, _, _, err := data.LoadCIFAR10(dir)
+		// Bounded as MNIST is, from the batches' sizes before any is read (eleventh probe: sparse batches of
+		// 640 MiB each ran training out of memory).
+		limit, _ := ddpm.AvailableMemory()
+		train, labels, _, _, err := data.LoadCIFAR10Within(dir, limit/8)
 		if err != nil {
 			return nil, fmt.Errorf("--data %q: %w", dir, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +35,8 @@ type evalReport struct {
 	Clip             bool    `json:"clip"`
 	Sampler          string  `json:"sampler"`
 	Steps            int     `json:"steps"`
-	NFE              int     `json:"nfe"` // network evaluations per sample (twice that with guidance)
+	TimeSteps        []int   `json:"time_steps,omitempty"` // the model time steps a respaced sampler keeps
+	NFE              int     `json:"nfe"`                  // network evaluations per sample (twice that with guidance)
 	Eta              float64 `json:"eta"`
 	Churn            float64 `json:"churn,omitempty"`    // S_churn of the euler and heun samplers
 	Guidance         float64 `json:"guidance,omitempty"` // classifier-free guidance w of a class-conditional model's samples
@@ -149,12 +151,18 @@ func runEval(args []string) error {
 			return err
 		}
 	}
+	// Each at the batch it runs: a batch larger than its count runs the count (a --fid-batch of 10^6 for
+	// --fid 10 was refused as needing 215 GiB; eleventh probe).
 	for _, b := range []struct {
-		flag   string
-		n      int
-		guided bool // the FID's samples of a conditional model ask for each class in turn
-	}{{"--nll-batch", *nllBatch, false}, {"--fid-batch", *fidBatch, tr.Spec.NumClasses() > 0 && *sf.guidance > 0}} {
-		if err := ddpm.CheckMemory(fmt.Sprintf("%s %d", b.flag, b.n), sampleMemory(tr, b.n, 1, b.guided)); err != nil {
+		count, batch string
+		n, size      int
+		guided       bool // the FID's samples of a conditional model ask for each class in turn
+	}{{"nll", "nll-batch", *nllN, *nllBatch, false}, {"fid", "fid-batch", *fidN, *fidBatch, tr.Spec.NumClasses() > 0 && *sf.guidance > 0}} {
+		what := fmt.Sprintf("--%s %d", b.batch, b.size)
+		if b.size > b.n {
+			what = fmt.Sprintf("--%s %d in one batch", b.count, b.n)
+		}
+		if err := ddpm.CheckMemory(what, sampleMemory(tr, min(b.size, b.n), 1, b.guided)); err != nil {
 			return err
 		}
 	}
@@ -223,13 +231,13 @@ func runEval(args []string) error {
 		return err
 	}
 	defer lock.Unlock()
-	if err := ddpm.RemoveStaleTemporaries(*work); err != nil {
+	if err := ddpm.RemoveStaleTemporaries(*work, fidStorePattern, boundProgressFile); err != nil {
 		return err
 	}
 	// Every file eval writes, checked before the work: a FIFO, device or dangling link there is refused
 	// now, not after hours of sampling.
 	for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
-		if err := ddpm.CheckOutput("--out", filepath.Join(*out, name)); err != nil {
+		if err := ddpm.CheckOutput("--out", filepath.Join(*out, name), tr.Path, *clfPath); err != nil {
 			return err
 		}
 	}
@@ -253,6 +261,8 @@ func runEval(args []string) error {
 		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance, Seed: seed}
 	if cfg.Solver != "" {
 		report.Steps = cfg.Steps
+	} else {
+		report.TimeSteps = keptSteps(sched)
 	}
 	if *nllN > 0 {
 		if report.NLL, err = evalBound(backend, &trained, sum, testSHA, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
@@ -293,10 +303,15 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
-	samples, n, err := data.LoadSamples(path, mnist.Test.Height, mnist.Test.Width)
+	// At most as many samples as training digits, which they are compared with: refused from the array's
+	// header or the folder's count of images, before any is read (eleventh probe: 171 000 of them took
+	// 2.8 GB first). Their SHA-256 covers exactly the files read (eleventh probe: the whole folder was
+	// hashed, and a FIFO there hung eval, a report in a subfolder changed the sum on every run).
+	samples, err := data.ReadSamples(path, mnist.Test.Height, mnist.Test.Width, mnist.Train.N)
 	if err != nil {
 		return fmt.Errorf("--samples: %w", err)
 	}
+	n := samples.N
 	if n < 2 || n > mnist.Train.N {
 		return fmt.Errorf("--samples %s: %d images; need between 2 and %d (compared with as many training digits)", path, n, mnist.Train.N)
 	}
@@ -308,10 +323,6 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	requested, err := data.LoadSampleLabels(path, n, 10) // MNIST's digits
 	if err != nil {
 		return fmt.Errorf("--samples: %w", err)
-	}
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return err
 	}
 	// The report's grid written among the samples would be read as one of them the next time (eighth
 	// probe: the rerun found "mixed sizes").
@@ -339,11 +350,11 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return err
 	}
 	fmt.Printf("scoring %d samples from %s\n", n, path)
-	o, err := scoreSamples(clf, mnist, samples, n, seed, out, requested)
+	o, err := scoreSamples(clf, mnist, samples.Values, n, seed, out, requested)
 	if err != nil {
 		return err
 	}
-	raw, err := json.MarshalIndent(samplesReport{Samples: path, SamplesSHA256: sum, FID: o}, "", "  ")
+	raw, err := json.MarshalIndent(samplesReport{Samples: path, SamplesSHA256: samples.SHA256, FID: o}, "", "  ")
 	if err != nil { // nothing is written: the report there stays as it was
 		return fmt.Errorf("writing %s: %w", filepath.Join(out, reportFile), err)
 	}
@@ -387,6 +398,11 @@ func loadClassifier(backend backends.Backend, path string, mnist *data.MNIST) (*
 	clf, err := quality.LoadClassifier(backend, path)
 	if err != nil {
 		return nil, fmt.Errorf("--classifier: %w (train one with `ddpm classifier`)", err)
+	}
+	// Of the classifier's shape, not only of its number of pixels: 16×49 digits were read as 28×28
+	// (eleventh probe).
+	if want := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}; !slices.Equal(clf.Spec.ImageDims, want) {
+		return nil, fmt.Errorf("--classifier %s classifies images of shape %v, and the test digits of --data are %v", path, clf.Spec.ImageDims, want)
 	}
 	features, probs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500) // refuses features that are not finite
 	if err != nil {
@@ -449,8 +465,10 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 		{"checkpoint", true, earlier.Checkpoint == report.Checkpoint && earlier.Step == report.Step},
 		{"weights", earlier.CheckpointSHA256 != "", earlier.CheckpointSHA256 == report.CheckpointSHA256},
 		{"test images", earlier.TestSHA256 != "", earlier.TestSHA256 == report.TestSHA256},
+		// The kept time steps, not only their number: a bound of --steps 10 was kept beside a FID of
+		// ddim10 (eleventh probe).
 		{"sampler", true, earlier.Variance == report.Variance && earlier.Clip == report.Clip && earlier.Sampler == report.Sampler &&
-			earlier.Steps == report.Steps && earlier.Eta == report.Eta && earlier.Churn == report.Churn},
+			earlier.Steps == report.Steps && slices.Equal(earlier.TimeSteps, report.TimeSteps) && earlier.Eta == report.Eta && earlier.Churn == report.Churn},
 		{"guidance", true, earlier.Guidance == report.Guidance},
 		{"seed", earlier.Seed != nil, earlier.Seed == nil || report.Seed == nil || *earlier.Seed == *report.Seed},
 	} {
@@ -580,8 +598,8 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 		fmt.Fprintf(os.Stderr, "bound: resuming after %d images (%s)\n", state.Sums.N, statePath)
 	}
 	start := time.Now()
-	for i0 := state.Sums.N; i0 < n; i0 += batch {
-		i1 := min(i0+batch, n)
+	for i0 := state.Sums.N; i0 < n; i0 += min(batch, n-i0) { // i0 + batch overflows for the largest int
+		i1 := i0 + min(batch, n-i0)
 		batchStart := time.Now()
 		// Each batch has its own seed, so a resumed evaluation draws the same noise.
 		res, err := eval.Evaluate(mnist.Test.Scaled(i0, i1), ddpm.BoundOptions{Dims: tr.Spec.Dims, BatchSize: batch, Seed: seed<<32 + uint64(i0),
@@ -674,6 +692,18 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 // fidResamples is the number of bootstrap resamples behind the FID's standard error.
 const fidResamples = 100
 
+// keptSteps is the model time steps that a respaced schedule keeps, t_1 < … < t_K, or nil for a
+// model's own schedule.
+func keptSteps(sched *ddpm.Schedule) []int {
+	if sched.ModelSteps == nil {
+		return nil
+	}
+	return sched.ModelSteps[1:]
+}
+
+// fidStorePattern matches the names of openFIDStore's stores in --work.
+const fidStorePattern = "fid-samples-*.u8"
+
 // openFIDStore opens the store of the FID's samples in work, named and described by the sampler's
 // settings (each sampler resumes on its own), and returns the class each sample asks for (nil for an
 // unconditional model). A store grows batch by batch, each batch from its own seed: a batch cut off (a
@@ -699,6 +729,12 @@ func openFIDStore(tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, s
 		}
 		if !cfg.ClipX0 {
 			method += "-noclip"
+		}
+		// Time steps other than --steps K's even ones are named by a hash of them: ddim10's store took
+		// the name of --steps 10's, and was refused, or removed as the refusal said (eleventh probe).
+		if kept := keptSteps(tr.Schedule); kept != nil && !slices.Equal(kept, ddpm.EvenSteps(tr.Spec.T, len(kept))) {
+			sum := sha256.Sum256([]byte(fmt.Sprint(kept)))
+			method += "-t" + hex.EncodeToString(sum[:4])
 		}
 		name = fmt.Sprintf("fid-samples-%s-%dsteps-seed%d.u8", method, steps, seed)
 	}

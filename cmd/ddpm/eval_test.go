@@ -293,6 +293,8 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 		{"another seed", func(r *evalReport) { r.Seed = &two }, false},
 		{"another test set", func(r *evalReport) { r.TestSHA256 = "uu" }, false},
 		{"another churn", func(r *evalReport) { r.Churn = 1 }, false},
+		// The same number of steps kept at other time steps (eleventh probe: --steps 10's bound beside ddim10's FID).
+		{"other time steps", func(r *evalReport) { r.TimeSteps = []int{1, 101, 201} }, false},
 	} {
 		r := measured
 		r.FID = nil
@@ -420,7 +422,8 @@ func TestSolverSamplesRoundTrip(t *testing.T) {
 		{[]string{"--sampler", "heun", "--steps", "ddim10"}, "--steps"},
 		{[]string{"--sampler", "euler", "--variance", "beta"}, "--variance"},
 		{[]string{"--sampler", "dpm++2m", "--eta", "0.5"}, "--eta"},
-		{[]string{"--sampler", "dpm++2m", "--churn", "1"}, "churn"},
+		{[]string{"--sampler", "dpm++2m", "--churn", "1"}, "--churn 1"},
+		{[]string{"--sampler", "dpm++2m", "--churn", "0"}, "--churn 0"}, // as beside ancestral (eleventh probe)
 		{[]string{"--sampler", "ancestral", "--churn", "1"}, "--churn"},
 		{[]string{"--sampler", "heun", "--churn", "-1"}, "churn -1"},
 		{[]string{"--sampler", "lms"}, "--sampler"},
@@ -725,5 +728,35 @@ func TestEvalOutAFileLeavesNoWork(t *testing.T) {
 	}
 	if _, err := os.Lstat(work); !os.IsNotExist(err) {
 		t.Errorf("--out a file made --work %s (%v)", work, err)
+	}
+}
+
+// Two respacings of one length have their own FID stores: ddim10's took the name of --steps 10's, and
+// was refused, or removed as the refusal said (eleventh probe). --steps K keeps the name it had.
+func TestFIDStoresOfTheSameLengthAreApart(t *testing.T) {
+	tr, err := ddpm.LoadTrained("../../models/mnist-ema.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	names := map[string]string{}
+	for _, spec := range []string{"10", "ddim10", "1,101,201,301,401,501,601,701,801,1000"} {
+		steps, err := ddpm.ParseSteps(spec, tr.Schedule.T)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trained := *tr
+		if trained.Schedule, err = tr.Schedule.Respace(steps); err != nil {
+			t.Fatal(err)
+		}
+		store, _, err := openFIDStore(&trained, "aa", ddpm.SamplerConfig{Variance: ddpm.VariancePosterior, ClipX0: true}, 784, 4, 4, 1, work)
+		if err != nil {
+			t.Fatalf("--steps %s: %v", spec, err)
+		}
+		store.Close()
+		names[filepath.Base(store.Path)] = spec
+	}
+	if len(names) != 3 || names["fid-samples-ancestral-posterior-10steps-seed1.u8"] != "10" {
+		t.Errorf("stores %v: want three, --steps 10's named as before", names)
 	}
 }

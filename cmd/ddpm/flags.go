@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
 // intList is a flag holding comma-separated integers, e.g. --ch-mult 1,2,2.
@@ -78,8 +82,24 @@ func learningRateOK(lr float64) bool { return lr > 0 && lr <= 1 }
 // word that is not a flag and leaves every flag after it unset, so `ddpm train oops --steps 5` would
 // otherwise run with the defaults.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	// The usage is printed for -h, not after a bad value (`--clip=2` printed every flag above its
+	// one-line error; eleventh probe): the error says where to find it.
+	var usage bytes.Buffer
+	out := fs.Output()
+	fs.SetOutput(&usage)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		out.Write(usage.Bytes()) //nolint:errcheck // the help, to where the flag set writes it
+	}
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return fmt.Errorf("%w (see ddpm %s -h)", err, fs.Name())
+	}
+	if err != nil {
 		return err
+	}
+	if twice := givenTwice(fs, args[:len(args)-fs.NArg()]); twice != "" {
+		fmt.Fprintf(os.Stderr, "warning: %s given more than once: the last value is used\n", twice)
 	}
 	if fs.NArg() > 0 {
 		// A switch takes its value only after "=": `--clip false` sets --clip and leaves "false" over.
@@ -95,6 +115,41 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			"see ddpm %s -h", fs.Arg(0), fs.Name(), fs.Name())
 	}
 	return nil
+}
+
+// givenTwice names the flags given more than once among the parsed flags, with their values. Go's flag
+// package keeps the last value, as scripts that append to common flags expect, but without a word
+// (`interpolate --t 100 --t 50` drew one block; eleventh probe), so the command says so. It reads the
+// flags as the flag package does: -name or --name, the value after "=" or, but for a switch, in the
+// next word.
+func givenTwice(fs *flag.FlagSet, parsed []string) string {
+	given := map[string][]string{}
+	var order []string
+	for i := 0; i < len(parsed); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(parsed[i], "-"), "-"), "=")
+		if name == "" { // the "--" that ends the flags
+			break
+		}
+		switch {
+		case hasValue:
+		case isBoolFlag(fs, name):
+			value = "true"
+		case i+1 < len(parsed):
+			i++
+			value = parsed[i]
+		}
+		if _, seen := given[name]; !seen {
+			order = append(order, name)
+		}
+		given[name] = append(given[name], value)
+	}
+	var twice []string
+	for _, name := range order {
+		if values := given[name]; len(values) > 1 {
+			twice = append(twice, fmt.Sprintf("--%s (%s)", name, strings.Join(values, ", then ")))
+		}
+	}
+	return strings.Join(twice, " and ")
 }
 
 // isBoolFlag reports whether fs has a flag name that is a switch (a bool, given without a value).
@@ -113,32 +168,61 @@ func checkExtension(flagName, path, ext string) error {
 	if !strings.EqualFold(filepath.Ext(path), ext) {
 		return fmt.Errorf("%s %q: this output is written as a %s file; give a name ending in %s", flagName, path, strings.TrimPrefix(ext, "."), ext)
 	}
-	return checkLinkTarget(flagName, path)
+	return checkOutputTarget(flagName, path)
 }
 
-// sameFile says whether two paths name one file or folder: by name, or as names of one existing file.
+// sameFile says whether two paths name one file or folder: by name, as names of one existing file, or,
+// for files yet to be made, as one name in one folder (the folders compared as files: `--out a.png
+// --progressive $PWD/a.png` wrote the figure over the samples; eleventh probe).
 func sameFile(a, b string) bool {
 	if filepath.Clean(a) == filepath.Clean(b) {
 		return true
 	}
 	ia, errA := os.Stat(a)
 	ib, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(ia, ib)
+	if errA == nil || errB == nil {
+		return errA == nil && errB == nil && os.SameFile(ia, ib)
+	}
+	da, errA := os.Stat(filepath.Dir(a))
+	db, errB := os.Stat(filepath.Dir(b))
+	return errA == nil && errB == nil && os.SameFile(da, db) && filepath.Base(a) == filepath.Base(b)
 }
 
-// checkLinkTarget refuses an output that is a symbolic link to a file of another kind (by its
-// extension): the write follows the link, and `sample --out pic.png` linked to a training checkpoint
-// replaced it with a PNG (tenth probe).
-func checkLinkTarget(flagName, path string) error {
-	if info, err := os.Lstat(path); err != nil || info.Mode()&os.ModeSymlink == 0 {
-		return nil
+// within says whether path is the folder dir or lies in it, at any depth, whether or not path exists
+// yet: each existing folder on its way up is compared with dir as a file (so links and other names
+// of dir count).
+func within(path, dir string) bool {
+	d, err := os.Stat(dir)
+	if err != nil || !d.IsDir() {
+		return false
 	}
-	target, err := filepath.EvalSymlinks(path)
+	p, err := filepath.Abs(path)
 	if err != nil {
-		return nil // a dangling link: the atomic writer refuses it by name
+		return false
 	}
-	if !strings.EqualFold(filepath.Ext(target), filepath.Ext(path)) {
-		return fmt.Errorf("%s %q is a link to %s, a file of another kind, which the write would replace: choose another name", flagName, path, target)
+	if resolved, err := filepath.EvalSymlinks(p); err == nil {
+		p = resolved
+	}
+	for {
+		if info, err := os.Stat(p); err == nil && os.SameFile(info, d) {
+			return true
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return false
+		}
+		p = parent
+	}
+}
+
+// checkOutputTarget refuses, before any work, an output that the write would refuse (ddpm.OutputTarget):
+// a link to nothing, to a file of another kind, or something other than a regular file.
+func checkOutputTarget(flagName, path string) error {
+	if ext := filepath.Ext(path); ext != "" && filepath.Base(path) == ext { // --out .png wrote a hidden file ".png" (eleventh probe)
+		return fmt.Errorf("%s %q: a name that is only its extension; give one before %s", flagName, path, ext)
+	}
+	if _, err := ddpm.OutputTarget(path); err != nil {
+		return fmt.Errorf("%s %q: %w", flagName, path, err)
 	}
 	return nil
 }

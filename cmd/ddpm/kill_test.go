@@ -354,3 +354,28 @@ func stopTraining(t *testing.T, sig syscall.Signal, times int) {
 		t.Errorf("the message does not say that the checkpoint was saved and how to resume:\n%s", out)
 	}
 }
+
+// A closed standard output (`ddpm sample … | true`) does not kill a command between its outputs: the
+// summary line died with SIGPIPE after --out and before --progressive was written (eleventh probe).
+func TestAClosedStdoutDoesNotKillSample(t *testing.T) {
+	dir := t.TempDir()
+	out, fig := filepath.Join(dir, "s.png"), filepath.Join(dir, "p.png")
+	cmd := ddpmCommand("sample", "--ckpt", "models/mnist-ch8-ema.ddpm", "--n", "2", "--steps", "10", "--out", out,
+		"--progressive", fig, "--progressive-t", "1000,1")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // nobody reads: the first line written is a broken pipe
+	cmd.Stdout = w
+	err = cmd.Run()
+	w.Close()
+	if err != nil {
+		t.Errorf("sample with its output closed: %v", err)
+	}
+	for _, p := range []string{out, fig} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("sample with its output closed: %v", err)
+		}
+	}
+}

@@ -18,6 +18,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
@@ -44,6 +46,10 @@ func main() {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
+	// A closed standard output (`ddpm sample | head -1`) must not kill a command between its outputs:
+	// the summary line died with SIGPIPE before --progressive was written (eleventh probe). Writes to it
+	// fail quietly instead; train, which stops and saves on a broken pipe, asks for the signal itself.
+	signal.Ignore(syscall.SIGPIPE)
 	var err error
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "train":

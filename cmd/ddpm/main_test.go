@@ -304,6 +304,26 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 	if err := runSample([]string{"--clip", "false", "--ckpt", "../../models/mnist-ema.ddpm"}); err == nil || !strings.Contains(err.Error(), "write --clip=false") {
 		t.Errorf("--clip false: error %v, want one that says to write --clip=false", err)
 	}
+	// A flag given twice is named with both values (the last one was kept without a word; eleventh probe).
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--t", "100", "-t=50"}, "--t (100, then 50)"},
+		{[]string{"--clip", "--n", "3", "--clip=false", "--n=4"}, "--clip (true, then false) and --n (3, then 4)"},
+		{[]string{"--n", "3", "--", "--n", "4"}, ""},
+	} {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.Int("t", 0, "")
+		fs.Int("n", 0, "")
+		fs.Bool("clip", true, "")
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := givenTwice(fs, c.args[:len(c.args)-fs.NArg()]); got != c.want {
+			t.Errorf("%v: %q, want %q", c.args, got, c.want)
+		}
+	}
 }
 
 // An output is refused before any work when its name is of another kind (a PNG written over a model
@@ -320,6 +340,9 @@ func TestOutputsOfAnotherKindOrPlaceAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	same := filepath.Join(dir, "same.png")
+	if err := os.Symlink(".", filepath.Join(dir, "self")); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		run  func([]string) error
 		args []string
@@ -328,9 +351,13 @@ func TestOutputsOfAnotherKindOrPlaceAreRefused(t *testing.T) {
 		{runInterpolate, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", model}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "s.png"), "--progressive", model}, "--progressive"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", same, "--progressive", same}, "--progressive"},
+		// One new file by two names: through a link to its folder (eleventh probe: the figure replaced the samples).
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", same, "--progressive", filepath.Join(dir, "self", "same.png")}, "--progressive"},
 		{runClassifier, []string{"--out", filepath.Join(dir, "clf.png")}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "missing", "s.png")}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", "/proc/self/s.png"}, "--out"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, ".png")}, "only its extension"},
+		{runExport, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, ".ddpm")}, "only its extension"},
 	} {
 		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.flag) {
 			t.Errorf("%v: error %v, want a refusal naming %s", c.args, err, c.flag)
@@ -594,6 +621,11 @@ func TestProgressiveFigureOnFewSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPNG(t, fig)
+	// The default list, which several of its steps fall on one kept step of, shows each once (it was
+	// refused, naming two time steps the user never gave; eleventh probe).
+	if err := runSample(append(base, "--progressive", fig)); err != nil {
+		t.Errorf("the default --progressive-t on 5 steps: %v", err)
+	}
 	// --progressive as another name of --out: refused as such (it was called "the input"; eighth probe).
 	link := filepath.Join(dir, "link.png")
 	if err := os.Link(filepath.Join(dir, "s.png"), link); err != nil {
@@ -686,9 +718,20 @@ func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
 		os.MkdirAll(filepath.Join(cls, class), 0o755)
 		writeTinyImages(t, filepath.Join(cls, class))
 	}
-	if err := runTrain([]string{"--dataset", "folder", "--data", cls, "--class-cond", "--ckpt", cls, "--steps", "1"}); err == nil ||
-		!strings.Contains(err.Error(), "is the --data folder") {
-		t.Errorf("--ckpt the class folders' --data: error %v", err)
+	// A --ckpt in the class folders (eleventh probe: a class of no images), and a --data that is the
+	// run's own grids, are refused as the folder itself is.
+	for _, ckpt := range []string{cls, filepath.Join(cls, "run"), filepath.Join(cls, "a", "..", "run")} {
+		if err := runTrain([]string{"--dataset", "folder", "--data", cls, "--class-cond", "--ckpt", ckpt, "--steps", "1"}); err == nil ||
+			!strings.Contains(err.Error(), "is in the --data folder") {
+			t.Errorf("--ckpt %s in the class folders' --data: error %v", ckpt, err)
+		}
+	}
+	grids := filepath.Join(dir, "g", "samples")
+	os.MkdirAll(grids, 0o755)
+	writeTinyImages(t, grids)
+	if err := runTrain([]string{"--dataset", "folder", "--data", grids, "--ckpt", filepath.Join(dir, "g"), "--steps", "1"}); err == nil ||
+		!strings.Contains(err.Error(), "where this run writes its sample grids") {
+		t.Errorf("--data the run's own grids: error %v", err)
 	}
 	tr, err := ddpm.LoadTrained("../../models/mnist-cond-ema.ddpm")
 	if err != nil {
@@ -700,9 +743,9 @@ func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
 	}
 }
 
-// A respacing whose top step keeps much of the image (ddim1 starts at t = 1) is named; the DDIM
+// A respacing whose top step keeps much of the image (ddim1 starts at t = 1) is refused; the DDIM
 // paper's ddim10 and evenly spaced steps, which end at or near T, are not.
-func TestNoisyStartIsNamed(t *testing.T) {
+func TestNoisyStartIsRefused(t *testing.T) {
 	full, err := ddpm.NewSchedule(ddpm.ScheduleLinear, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -716,8 +759,8 @@ func TestNoisyStartIsNamed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := noisyStart(full, respaced, spec); (got != "") != named || named && !strings.Contains(got, "--steps "+spec) {
-			t.Errorf("--steps %s: warning %q, want one: %v", spec, got, named)
+		if err := noisyStart(full, respaced, spec); (err != nil) != named || named && !strings.Contains(err.Error(), "--steps "+spec) {
+			t.Errorf("--steps %s: error %v, want one: %v", spec, err, named)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -70,6 +72,11 @@ func checkEstimate(t *testing.T, what string, estimate, peak float64) {
 // --T 1000000000 was killed by the kernel at 24 GB).
 func TestImpossibleSizesAreRefused(t *testing.T) {
 	dir := t.TempDir()
+	steps := make([]string, 1000)
+	for i := range steps {
+		steps[i] = fmt.Sprint(i + 1)
+	}
+	everyStep := strings.Join(steps, ",")
 	for _, c := range []struct {
 		run  func([]string) error
 		args []string
@@ -78,7 +85,9 @@ func TestImpossibleSizesAreRefused(t *testing.T) {
 		{runTrain, []string{"--dataset", "moons", "--T", "1000000000", "--steps", "5", "--ckpt", filepath.Join(dir, "t")}, "--T 1000000000"},
 		{runTrain, []string{"--dataset", "moons", "--batch", "2000000000", "--ckpt", filepath.Join(dir, "b")}, "--batch 2000000000"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--n", "200000000", "--out", filepath.Join(dir, "s.png")}, "--n 200000000"},
-		{runEval, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--fid", "10", "--nll", "0", "--fid-batch", "200000000", "--work", dir, "--out", dir}, "--fid-batch 200000000"},
+		// Every sample's x̂_0 at each of --progressive-t's steps is priced (eleventh probe).
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--n", "20000", "--out", filepath.Join(dir, "s.png"),
+			"--progressive", filepath.Join(dir, "p.png"), "--progressive-t", everyStep}, "recording 1000 steps of them for --progressive"},
 		// A class-conditional model's labels are made only after the size is checked (issue 32: the
 		// largest int panicked in slices.Repeat, --class all ran out of memory).
 		{runSample, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--class", "7", "--n", "9223372036854775807", "--out", filepath.Join(dir, "c.png")}, "--n 9223372036854775807"},
@@ -89,6 +98,17 @@ func TestImpossibleSizesAreRefused(t *testing.T) {
 			t.Errorf("%v: error %v, want a refusal naming %s with the memory needed", c.args, err, c.name)
 		}
 	}
+	// A batch larger than its count runs the count: --fid 10 with --fid-batch 2·10^8 is ten samples'
+	// memory (it was refused as needing 215 GiB; eleventh probe).
+	func() {
+		defer func(saved func(*flag.FlagSet) error) { flagsChecked = saved }(flagsChecked)
+		flagsChecked = func(*flag.FlagSet) error { return errFlagsAccepted }
+		for _, args := range [][]string{{"--fid", "10", "--nll", "0", "--fid-batch", "200000000"}, {"--fid", "0", "--nll", "4", "--nll-batch", "200000000"}} {
+			if err := runEval(append([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--classifier", "../../models/mnist-classifier.ddpm", "--work", dir, "--out", dir}, args...)); !errors.Is(err, errFlagsAccepted) {
+				t.Errorf("eval %v: error %v, want the flags accepted", args, err)
+			}
+		}
+	}()
 	// The classifier's flags are checked before its minutes of training; a NaN gate is no gate.
 	for _, v := range []string{"2", "NaN", "-0.5"} {
 		err := runClassifier([]string{"--min-accuracy", v, "--out", filepath.Join(dir, "clf.ddpm")})

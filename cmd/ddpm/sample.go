@@ -47,7 +47,7 @@ func runSample(args []string) error {
 	if ext != ".png" && ext != ".npy" && ext != ".npz" {
 		return fmt.Errorf("--out %q: want a .png, or %s", *out, data.SampleArrayFormats)
 	}
-	if err := checkLinkTarget("--out", *out); err != nil {
+	if err := checkOutputTarget("--out", *out); err != nil {
 		return err
 	}
 	if *progressive == "" {
@@ -83,7 +83,16 @@ func runSample(args []string) error {
 	}
 	// Bounded before anything of that size is made (--class all checks its n × classes itself).
 	guided := *class != "" && tr.Spec.NumClasses() > 0 && *sf.guidance > 0
-	if err := ddpm.CheckMemory(fmt.Sprintf("sampling --n %d at once", *n), sampleMemory(tr, *n, 1, guided)); err != nil {
+	what, need := fmt.Sprintf("sampling --n %d at once", *n), sampleMemory(tr, *n, 1, guided)
+	if *progressive != "" { // every sample's x̂_0 at each recorded step, float32, held twice (eleventh probe)
+		what += fmt.Sprintf(", recording %d steps of them for --progressive", len(at))
+		size := 1.0
+		for _, d := range tr.Spec.Dims {
+			size *= float64(d)
+		}
+		need += 2 * 4 * float64(*n) * float64(len(at)) * size
+	}
+	if err := ddpm.CheckMemory(what, need); err != nil {
 		return err
 	}
 	labels, err := classLabels(tr, *class, n, cols, isSet(fs, "n"), guided)
@@ -128,7 +137,11 @@ func runSample(args []string) error {
 		return fmt.Errorf("--cols %d: more images per row than the %d samples", *cols, *n)
 	}
 	if isSet(fs, "progressive-n") && *progressN > *n { // it drew --n rows without a word (tenth probe)
-		return fmt.Errorf("--progressive-n %d: more rows than the %d samples drawn (--n)", *progressN, *n)
+		drawn := "--n"
+		if *class == ddpm.ClassAll { // --n is per class (it said "10 samples (--n)" of --n 1; eleventh probe)
+			drawn = fmt.Sprintf("--n %d per class", *n/tr.Spec.NumClasses())
+		}
+		return fmt.Errorf("--progressive-n %d: more rows than the %d samples drawn (%s)", *progressN, *n, drawn)
 	}
 	if err := flagsChecked(fs); err != nil {
 		return err
@@ -152,21 +165,27 @@ func runSample(args []string) error {
 	if err != nil {
 		return err
 	}
-	// --progressive-t names the model's time steps; on fewer steps each is shown at the nearest kept one,
-	// and captioned with it. Two that fall on one kept step are refused (the figure showed one step
-	// twice under two captions; seventh probe).
+	// --progressive-t names the model's time steps, shown along the chain (from T down, whatever the
+	// order given); on fewer steps each is shown at the nearest kept one, and captioned with it. Two
+	// that fall on one kept step are refused (the figure showed one step twice under two captions;
+	// seventh probe), unless they are the default's: then it shows the step once (a solver's 20 steps
+	// refused the default list, which the user never gave; eleventh probe).
 	var record []int
 	recordAt := map[int]int{} // model time step → sampler step
 	var shown []string        // the captions: the time steps shown
+	var kept []int            // the --progressive-t shown, in the figure's order
 	if *progressive != "" {
+		slices.SortFunc(at, func(a, b int) int { return b - a })
 		for _, t := range at {
 			k := nearestStep(sampler, t)
-			if j := slices.Index(record, k); j >= 0 {
+			if j := slices.Index(record, k); j >= 0 && !isSet(fs, "progressive-t") {
+				continue
+			} else if j >= 0 {
 				return fmt.Errorf("--progressive-t %d and %d are both shown at t=%.0f, the nearest of the %d steps kept: name time steps further apart, or more --steps",
 					at[j], t, sampler.StepTime(k), sampler.Steps())
 			}
 			recordAt[t] = k
-			record = append(record, k)
+			record, kept = append(record, k), append(kept, t)
 			shown = append(shown, fmt.Sprintf("t=%.0f", sampler.StepTime(k)))
 		}
 	}
@@ -209,7 +228,7 @@ func runSample(args []string) error {
 	fmt.Printf("%d samples from %s (step %d), %s, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
 		method, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
 	if *progressive != "" {
-		if err := writeProgressive(*progressive, res, at, shown, min(*progressN, *n), tr.Spec.Dims); err != nil {
+		if err := writeProgressive(*progressive, res, kept, shown, min(*progressN, *n), tr.Spec.Dims); err != nil {
 			return err
 		}
 		fmt.Printf("progressive x̂_0 at %s: %s\n", strings.Join(shown, ", "), *progressive)
@@ -224,6 +243,8 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet, guided bool
 	switch {
 	case class == "" && k == 0:
 		return nil, nil
+	case class == "" && tr.Spec.PUncond == 0: // it never saw "no label": its draws without one are noise (eleventh probe)
+		return nil, fmt.Errorf("%s was trained with --p-uncond 0, never without a label, so it cannot draw without a class: name one with --class (one of %d, or all)", tr.Path, k)
 	case class == "":
 		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, k)
 		return nil, nil

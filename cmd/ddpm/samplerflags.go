@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -92,6 +91,14 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 		}
 		cfg.Guidance = 0
 	}
+	// Guidance mixes the prediction with and without the label: a model trained with --p-uncond 0 has
+	// none without it (it was guided by the default w with what it never learned; eleventh probe).
+	if tr.Cond != nil && tr.Spec.PUncond == 0 {
+		if isSet(f.fs, "guidance") && cfg.Guidance != 0 {
+			return nil, cfg, fmt.Errorf("--guidance %g: %s was trained with --p-uncond 0, never without a label, so there is no unconditional prediction to guide with", cfg.Guidance, tr.Path)
+		}
+		cfg.Guidance = 0
+	}
 	if !(cfg.Guidance >= 0) || cfg.Guidance > math.MaxFloat32 {
 		return nil, cfg, fmt.Errorf("--guidance %g: the guidance weight must be >= 0 (0: none) and within float32's range", cfg.Guidance)
 	}
@@ -132,8 +139,8 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 		if sched, err = sched.Respace(steps); err != nil {
 			return nil, cfg, fmt.Errorf("--steps: %w", err)
 		}
-		if w := noisyStart(full, sched, *f.steps); w != "" {
-			fmt.Fprintln(os.Stderr, "warning: "+w)
+		if err := noisyStart(full, sched, *f.steps); err != nil {
+			return nil, cfg, err
 		}
 		// On few steps σ² = β'_k (each β' carrying many original steps of noise) leaves visible noise
 		// and a much worse FID than β̃'_k (docs/commands.md, "Fewer steps"): posterior is the default there.
@@ -144,18 +151,19 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 	return sched, cfg, nil
 }
 
-// noisyStart says when a respacing of full starts its chain where x_t still holds much of the image.
-// The chain starts from N(0, I) at its top step, which is q(x_t) only where ᾱ_t is near 0, as train
-// asks of T. "ddimK" (the DDIM paper's spacing) tops out at 1 + (K−1)·⌊T/K⌋: below 0.01 for K = 10 on
-// the linear schedule, but K = 1 started at t = 1 and returned noise, exit 0 without a word.
-func noisyStart(full, respaced *ddpm.Schedule, spec string) string {
+// noisyStart refuses a respacing of full that starts its chain where x_t still holds much of the
+// image. The chain starts from N(0, I) at its top step, which is q(x_t) only where ᾱ_t is near 0, as
+// train asks of T. "ddimK" (the DDIM paper's spacing) tops out at 1 + (K−1)·⌊T/K⌋: ᾱ is below 0.01 there for K ≥ 4
+// on the linear schedule, but K = 1 started at t = 1 and returned noise, exit 0 (eleventh probe; the
+// "trailing" spacing of Lin et al. 2024, our plain K, ends at T).
+func noisyStart(full, respaced *ddpm.Schedule, spec string) error {
 	top := respaced.AlphaBar[respaced.T]
 	if top <= max(ddpm.MaxPriorAlphaBar, full.AlphaBar[full.T]) {
-		return ""
+		return nil
 	}
-	return fmt.Sprintf("--steps %s: the chain starts from pure noise at t=%d, where ᾱ = %.3g keeps %.0f%% of the image's scale "+
-		"(the noise of x_t has forgotten the image only where ᾱ is below %g); the samples will show it. "+
-		"K evenly spaced steps (--steps %d) end at t=%d", spec, respaced.ModelStep(respaced.T), top, 100*math.Sqrt(top), ddpm.MaxPriorAlphaBar, respaced.T, full.T)
+	return fmt.Errorf("--steps %s: the chain would start from pure noise at t=%d, where ᾱ = %.3g keeps %.0f%% of the image's scale "+
+		"(the noise of x_t has forgotten the image only where ᾱ is at most %g, as train asks of T); "+
+		"K evenly spaced steps end at t=%d: --steps %d", spec, respaced.ModelStep(respaced.T), top, 100*math.Sqrt(top), ddpm.MaxPriorAlphaBar, full.T, respaced.T)
 }
 
 // defaultSolverSteps is --steps for the ODE solvers when it is not given.
@@ -168,6 +176,11 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 	}
 	if isSet(f.fs, "eta") {
 		return nil, cfg, fmt.Errorf("--eta %g: η is DDIM's (--sampler ddim), not %s's", *f.eta, *f.method)
+	}
+	// Named as --churn, and refused at 0 too, as beside the ancestral sampler and DDIM (it was accepted
+	// at 0 and refused under --sampler's name otherwise; eleventh probe).
+	if *f.method == ddpm.SolverDPMPP2M && isSet(f.fs, "churn") {
+		return nil, cfg, fmt.Errorf("--churn %g: S_churn is for --sampler %s or %s; %s is deterministic", *f.churn, ddpm.SolverEuler, ddpm.SolverHeun, ddpm.SolverDPMPP2M)
 	}
 	cfg.Variance, cfg.Solver, cfg.Churn, cfg.Steps = "", *f.method, *f.churn, min(defaultSolverSteps, tr.Schedule.T-1)
 	if !(cfg.Churn >= 0) || math.IsInf(cfg.Churn, 0) {

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
-	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 	"github.com/learn-ddpm/ddpm-go/models"
 )
 
@@ -77,6 +76,9 @@ func runSetup(args []string) error {
 // there already holds its bytes, and returns the names written.
 func installModels(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		if target, lerr := os.Readlink(dir); lerr == nil { // said only "file exists" (eleventh probe)
+			return nil, fmt.Errorf("models folder %s is a symbolic link to %s, which is not a folder: remove it, or make that folder", dir, target)
+		}
 		return nil, fmt.Errorf("models folder: %w", err)
 	}
 	var written []string
@@ -86,12 +88,9 @@ func installModels(dir string) ([]string, error) {
 			return written, err
 		}
 		path := filepath.Join(dir, name)
-		if f, err := safefile.Open(path); err == nil {
-			have, err := io.ReadAll(f)
-			f.Close()
-			if err == nil && bytes.Equal(have, want) {
-				continue
-			}
+		// Compared by size first: a huge file there was read whole.
+		if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && sameContent(path, info.Size(), want) {
+			continue
 		}
 		if err := ddpm.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(want); return err }); err != nil {
 			return written, err

@@ -356,3 +356,29 @@ func TestSetupModelsServeTheDefaults(t *testing.T) {
 		t.Errorf("eval's default --classifier read %q, want the cache's %s", clf, want)
 	}
 }
+
+// A models folder that is a link to nothing is named as such (it said only "file exists"; eleventh
+// probe), and the models go through a link to a folder.
+func TestInstallModelsThroughLinks(t *testing.T) {
+	dir := t.TempDir()
+	dangling := filepath.Join(dir, "models")
+	if err := os.Symlink(filepath.Join(dir, "missing", "x"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := installModels(dangling); err == nil || !strings.Contains(err.Error(), "is a symbolic link to") {
+		t.Errorf("a models folder linked to nothing: error %v", err)
+	}
+	real, linked := filepath.Join(dir, "real"), filepath.Join(dir, "linked")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, linked); err != nil {
+		t.Fatal(err)
+	}
+	if written, err := installModels(linked); err != nil || len(written) == 0 {
+		t.Errorf("models through a link to a folder: %v, wrote %v", err, written)
+	}
+	if written, err := installModels(linked); err != nil || len(written) != 0 {
+		t.Errorf("models already there: %v, wrote %v again", err, written)
+	}
+}

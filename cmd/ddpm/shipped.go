@@ -5,11 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 	"github.com/learn-ddpm/ddpm-go/models"
 )
 
@@ -31,17 +33,39 @@ func shippedModel(flags *flag.FlagSet, name string) (string, error) {
 		return "", fmt.Errorf("--%s: the default %s is not in the working directory, and %w", name, value, err)
 	}
 	cached := filepath.Join(dir, filepath.Base(value))
-	if got, err := os.ReadFile(cached); err == nil {
-		// The copy must be the model this binary ships: a damaged or older one is named with the fix.
-		if want, err := models.Read(filepath.Base(value)); err == nil && !bytes.Equal(got, want) {
-			return "", fmt.Errorf("--%s: the default %s is read from the user's cache, whose copy %s is not the model this ddpm "+
-				"ships (damaged, or written by another version): run `%s` to rewrite it, or give --%s", name, value, cached,
-				ddpm.UserSetupCommand, name)
-		}
-		return cached, nil
+	info, err := os.Stat(cached)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("--%s: the default %s is in neither the working directory nor the user's cache (%s): "+
+			"run `%s` to write the shipped models there, or give --%s", name, value, cached, ddpm.UserSetupCommand, name)
+	case err != nil:
+		return "", fmt.Errorf("--%s: the default %s is read from the user's cache: %w", name, value, err)
+	case !info.Mode().IsRegular(): // a FIFO hung here, and a link to /dev/zero filled the memory (eleventh probe)
+		return "", fmt.Errorf("--%s: the default %s is read from the user's cache, where %s is %s, not a regular file: "+
+			"remove it and run `%s`, or give --%s", name, value, cached, safefile.Kind(info.Mode()), ddpm.UserSetupCommand, name)
 	}
-	return "", fmt.Errorf("--%s: the default %s is in neither the working directory nor the user's cache (%s): "+
-		"run `%s` to write the shipped models there, or give --%s", name, value, cached, ddpm.UserSetupCommand, name)
+	// The copy must be the model this binary ships: a damaged or older one is named with the fix.
+	if want, err := models.Read(filepath.Base(value)); err == nil && !sameContent(cached, info.Size(), want) {
+		return "", fmt.Errorf("--%s: the default %s is read from the user's cache, whose copy %s is not the model this ddpm "+
+			"ships (damaged, or written by another version): run `%s` to rewrite it, or give --%s", name, value, cached,
+			ddpm.UserSetupCommand, name)
+	}
+	return cached, nil
+}
+
+// sameContent says whether the regular file at path, of the given size, holds want: compared by size
+// first, and read no further than want's length.
+func sameContent(path string, size int64, want []byte) bool {
+	if size != int64(len(want)) {
+		return false
+	}
+	f, err := safefile.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	got, err := io.ReadAll(io.LimitReader(f, int64(len(want))+1))
+	return err == nil && bytes.Equal(got, want)
 }
 
 // checkDefaultCheckpoint refuses a default --ckpt folder (where `ddpm train` writes) that does not

@@ -93,9 +93,15 @@ func runTrain(args []string) error {
 		return err
 	}
 	// A class-conditional folder reads each subfolder as a class: the sample grids' <ckpt>/samples
-	// became a class "samples", and the run could never be resumed (tenth probe).
-	if *dataset == "folder" && *classCond && *dataDir != "" && sameFile(*ckptDir, *dataDir) {
-		return fmt.Errorf("--ckpt %s is the --data folder: its samples/ subfolder of grids would be read as a class; keep checkpoints elsewhere", *ckptDir)
+	// became a class "samples" (tenth probe), and a --ckpt inside --data a class of no images
+	// (eleventh). Nor may the data be the grids: the run trained on its own samples.
+	if *dataset == "folder" && *dataDir != "" {
+		if *classCond && within(*ckptDir, *dataDir) {
+			return fmt.Errorf("--ckpt %s is in the --data folder %s, whose subfolders are read as classes: keep checkpoints elsewhere", *ckptDir, *dataDir)
+		}
+		if grids := filepath.Join(*ckptDir, "samples"); within(*dataDir, grids) {
+			return fmt.Errorf("--data %s is in %s, where this run writes its sample grids: it would train on its own samples", *dataDir, grids)
+		}
 	}
 	if err := unusedTrainFlags(fs, *dataset); err != nil {
 		return err

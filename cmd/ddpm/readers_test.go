@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/learn-ddpm/ddpm-go/data"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+// writeIDX writes an IDX file of unsigned bytes (gzip), of the given dimensions and data, as MNIST's.
+func writeIDX(t *testing.T, path string, dims []int, payload []byte) {
+	t.Helper()
+	var raw bytes.Buffer
+	binary.Write(&raw, binary.BigEndian, uint32(0x0800|len(dims))) //nolint:errcheck
+	for _, d := range dims {
+		binary.Write(&raw, binary.BigEndian, uint32(d)) //nolint:errcheck
+	}
+	raw.Write(payload)
+	var packed bytes.Buffer
+	w := gzip.NewWriter(&packed)
+	w.Write(raw.Bytes()) //nolint:errcheck
+	w.Close()
+	if err := os.WriteFile(path, packed.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeMNIST writes a small MNIST --data folder: training and test images of the given dimensions
+// (grey levels that vary), and labels that cycle through the digits, with trainLabels[i] = v for the
+// entries of badLabels.
+func writeMNIST(t *testing.T, dir string, trainDims, testDims []int, badLabels map[int]byte) {
+	t.Helper()
+	os.MkdirAll(dir, 0o755)
+	pixels := func(dims []int) []byte {
+		out := make([]byte, dims[0]*dims[1]*dims[2])
+		for i := range out {
+			out[i] = byte(i * 7)
+		}
+		return out
+	}
+	labels := func(n int) []byte {
+		out := make([]byte, n)
+		for i := range out {
+			out[i] = byte(i % 10)
+		}
+		return out
+	}
+	trainLabels := labels(trainDims[0])
+	for i, v := range badLabels {
+		trainLabels[i] = v
+	}
+	writeIDX(t, filepath.Join(dir, data.MNISTTrainImages), trainDims, pixels(trainDims))
+	writeIDX(t, filepath.Join(dir, data.MNISTTrainLabels), trainDims[:1], trainLabels)
+	writeIDX(t, filepath.Join(dir, data.MNISTTestImages), testDims, pixels(testDims))
+	writeIDX(t, filepath.Join(dir, data.MNISTTestLabels), testDims[:1], labels(testDims[0]))
+}
+
+// An MNIST --data whose labels are not digits, or whose training and test images differ in shape, is
+// refused by every command that reads it, when it is read, naming --data, the file and the value:
+// classifier trained on a label 200 to a lower accuracy (exit 0); eval --samples blamed the shipped
+// classifier; train --class-cond failed after making the checkpoint's lock and samples folder, naming
+// neither; classifier trained on 32×32 images before failing on 28×28 test images (eleventh probe).
+func TestCommandsRefuseAnMNISTTheyCannotUse(t *testing.T) {
+	dir := t.TempDir()
+	badLabel, shapes := filepath.Join(dir, "label200"), filepath.Join(dir, "shapes")
+	writeMNIST(t, badLabel, []int{20, 28, 28}, []int{1000, 28, 28}, map[int]byte{15: 200})
+	writeMNIST(t, shapes, []int{20, 32, 32}, []int{1000, 28, 28}, nil)
+	samples := filepath.Join(dir, "pngs")
+	os.MkdirAll(samples, 0o755)
+	writeTinyImages(t, samples)
+	ckpt := filepath.Join(dir, "ckpt")
+	tiny := []string{"--ch", "4", "--ch-mult", "1,1", "--attn", "", "--groups", "1", "--batch", "4", "--progress=false", "--steps", "2"}
+	for _, c := range []struct {
+		dir  string
+		want []string
+	}{
+		{badLabel, []string{data.MNISTTrainLabels, "label 16 of 20 (offset 23) is 200, want 0..9"}},
+		{shapes, []string{data.MNISTTrainImages + " holds images of 32×32", data.MNISTTestImages + " images of 28×28"}},
+	} {
+		for name, run := range map[string]func() error{
+			"classifier": func() error {
+				return runClassifier([]string{"--data", c.dir, "--epochs", "1", "--batch", "4", "--progress=false", "--out", filepath.Join(dir, "clf.ddpm")})
+			},
+			"train --class-cond": func() error {
+				return runTrain(append(tiny, "--dataset", "mnist", "--data", c.dir, "--class-cond", "--ckpt", ckpt))
+			},
+			"eval --samples": func() error {
+				return runEval([]string{"--samples", samples, "--data", c.dir, "--classifier", "../../models/mnist-classifier.ddpm", "--out", filepath.Join(dir, "out")})
+			},
+		} {
+			err := run()
+			for _, want := range append([]string{"--data \"" + c.dir}, c.want...) {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("%s --data %s: error %v, want one naming %q", name, filepath.Base(c.dir), err, want)
+				}
+			}
+			if _, err := os.Lstat(ckpt); err == nil {
+				t.Errorf("%s --data %s made %s before refusing", name, filepath.Base(c.dir), ckpt)
+				os.RemoveAll(ckpt)
+			}
+		}
+	}
+}
+
+// train --dataset cifar10 is bounded by the memory available as MNIST is, from the batches' sizes
+// before any is read: sparse batches of 640 MiB each made it die "fatal error: out of memory" after 20 s
+// (eleventh probe). The batches here hold together 1.5 times what the bound lets through.
+func TestTrainRefusesCIFARBeyondTheMemory(t *testing.T) {
+	dir := t.TempDir()
+	available, ok := ddpm.AvailableMemory()
+	if !ok {
+		t.Skip("the memory available is unknown here")
+	}
+	records := int64(1.5*available/8/3072/5) + 1
+	for _, name := range append(append([]string{}, data.CIFAR10TrainFiles...), data.CIFAR10TestFile) {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if err := os.Truncate(f.Name(), records*3073); err != nil { // sparse: labels 0 and black pixels
+			t.Fatal(err)
+		}
+	}
+	ckpt := filepath.Join(dir, "ckpt")
+	start := time.Now()
+	err := runTrain([]string{"--dataset", "cifar10", "--data", dir, "--steps", "1", "--progress=false", "--ckpt", ckpt})
+	for _, want := range []string{"--data \"" + dir, fmt.Sprintf("data_batch_1.bin of %d bytes", records*3073), "that memory allows for them"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%d images in the training batches: error %v, want one naming %q", 5*records, err, want)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the refusal took %s: the batches were read first", d)
+	}
+	if _, err := os.Lstat(ckpt); err == nil {
+		t.Errorf("train made %s before refusing", ckpt)
+	}
+}
+
+// eval --samples refuses more samples than the training digits they are compared with from an array's
+// header or a folder's count of images, before any is read or decoded (an .npy of 171 000 images took
+// 2.8 GB first, a folder of 61 000 PNGs was decoded first; eleventh probe). Here --data holds 20
+// training digits; the array's data is cut off and a PNG is corrupt, so that reading first fails
+// otherwise.
+func TestEvalSamplesRefusesMoreThanTheTrainingSetBeforeReading(t *testing.T) {
+	dir := t.TempDir()
+	mnist := filepath.Join(dir, "mnist")
+	writeMNIST(t, mnist, []int{20, 28, 28}, []int{10, 28, 28}, nil)
+	npyPath := filepath.Join(dir, "many.npy")
+	header := "{'descr': '|u1', 'fortran_order': False, 'shape': (21, 28, 28), }"
+	for (10+len(header)+1)%64 != 0 {
+		header += " "
+	}
+	raw := append([]byte("\x93NUMPY\x01\x00"), binary.LittleEndian.AppendUint16(nil, uint16(len(header)+1))...)
+	if err := os.WriteFile(npyPath, append(append(raw, header...), '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(dir, "pngs")
+	os.MkdirAll(folder, 0o755)
+	for i := range 5 {
+		writeTinyImages(t, folder)
+		for k := range 4 {
+			os.Rename(filepath.Join(folder, fmt.Sprintf("%d.png", k)), filepath.Join(folder, fmt.Sprintf("%d-%d.png", i, k)))
+		}
+	}
+	if err := os.WriteFile(filepath.Join(folder, "zz.png"), []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		npyPath: "the header declares 21 images, more than the 20",
+		folder:  "21 image files, more than the 20",
+	} {
+		err := runEval([]string{"--samples", path, "--data", mnist, "--classifier", "../../models/mnist-classifier.ddpm", "--out", filepath.Join(dir, "out")})
+		if err == nil || !strings.Contains(err.Error(), "--samples") || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
+			t.Errorf("--samples %s: error %v, want a refusal naming the file and saying %q", filepath.Base(path), err, want)
+		}
+	}
+}
+
+// The report's samples_sha256 of a folder covers its image files, name and bytes, in order, and
+// nothing else: eval hashed the whole folder, recursively, so that a FIFO there hung it, a link to
+// /dev/zero read forever, a symbolic link loop refused the run and a report in a subfolder (--out
+// pngs/report) changed the sum on every run (eleventh probe). Run under a deadline, so that a
+// regression fails rather than hangs.
+func TestEvalSamplesHashesOnlyTheImagesItReads(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "pngs")
+	out := filepath.Join(folder, "report")
+	os.MkdirAll(out, 0o755)
+	writeTinyImages(t, folder)
+	if err := os.WriteFile(filepath.Join(out, "notes.txt"), []byte("a report of an earlier run"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(folder, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink("/dev/zero", filepath.Join(folder, "zero")) //nolint:errcheck
+	os.Symlink("loop", filepath.Join(folder, "loop"))      //nolint:errcheck
+	want := sha256.New()
+	for i := range 4 {
+		name := fmt.Sprintf("%d.png", i)
+		raw, err := os.ReadFile(filepath.Join(folder, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Write(append([]byte(name+"\x00"), raw...))
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- runEval([]string{"--samples", folder, "--classifier", "../../models/mnist-classifier.ddpm", "--out", out})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("eval --samples of a folder with a FIFO and a link to /dev/zero did not finish in 2 minutes")
+	}
+	var report samplesReport
+	if raw, err := os.ReadFile(filepath.Join(out, reportFile)); err != nil || json.Unmarshal(raw, &report) != nil {
+		t.Fatalf("%s: %v", reportFile, err)
+	}
+	if sum := hex.EncodeToString(want.Sum(nil)); report.SamplesSHA256 != sum || report.FID == nil || report.FID.Samples != 4 {
+		t.Errorf("report of %+v samples of SHA-256 %s, want 4 of %s (the image files' names and bytes)", report.FID, report.SamplesSHA256, sum)
+	}
+}
+
+// The classifier reads images of its own shape, not only of its number of pixels: --data digits of
+// 16×49 (784 pixels, as 28×28) were read as 28×28 and blamed on the classifier (eleventh probe).
+func TestEvalSamplesRefusesDigitsOfAnotherShapeThanTheClassifiers(t *testing.T) {
+	dir := t.TempDir()
+	odd, samples := filepath.Join(dir, "odd"), filepath.Join(dir, "samples")
+	writeMNIST(t, odd, []int{20, 16, 49}, []int{1000, 16, 49}, nil)
+	os.MkdirAll(samples, 0o755)
+	for i := range 4 {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 49, 16))); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(samples, fmt.Sprintf("%d.png", i)), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := runEval([]string{"--samples", samples, "--data", odd, "--classifier", "../../models/mnist-classifier.ddpm", "--out", filepath.Join(dir, "out")})
+	if err == nil || !strings.Contains(err.Error(), "classifies images of shape [28 28 1], and the test digits of --data are [16 49 1]") {
+		t.Errorf("eval --samples of 16×49 digits: error %v, want the shapes named", err)
+	}
+}
