@@ -144,9 +144,6 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 	out.Pixels = make([]uint8, out.N*out.Size())
 	canvas := image.NewRGBA(image.Rect(0, 0, width, height))
 	for i, name := range names {
-		if opts.sum != nil {
-			io.WriteString(opts.sum, name+"\x00")
-		}
 		img, err := decodeImage(filepath.Join(dir, name), width, height, opts.Resize > 0, opts.sum)
 		if err != nil {
 			return nil, err
@@ -198,10 +195,10 @@ func commonSize(dir string, names []string, sameSize, resizable bool) (width, he
 		if err != nil {
 			return 0, 0, err
 		}
-		cfg, _, err := image.DecodeConfig(f)
+		cfg, err := readImageHeader(path, f)
 		f.Close()
 		if err != nil {
-			return 0, 0, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
+			return 0, 0, err
 		}
 		if cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxFolderImagePixels {
 			return 0, 0, fmt.Errorf("image %s: header says %dx%d pixels, want 1 to %d pixels", path, cfg.Width, cfg.Height, maxFolderImagePixels)
@@ -242,6 +239,28 @@ func copyPixels(dst, rgba []uint8, gray bool) {
 	}
 }
 
+// maxImageHeader bounds the bytes an image's header may take before its size is known: the chunks of
+// a PNG before its pixels, the segments of a JPEG before its frame. The header pass kept them all (a
+// 1.8 GB zTXt chunk in a 28×28 PNG took 4.6 GB; twelfth probe).
+const maxImageHeader = 16 << 20
+
+// readImageHeader reads an image's header from r, at most maxImageHeader bytes of it, and refuses any
+// format but PNG and JPEG: Go also decodes GIF and TIFF where their packages are linked in, and a GIF
+// frame smaller than its screen left the previous image's pixels on the canvas (twelfth probe).
+func readImageHeader(path string, r io.Reader) (image.Config, error) {
+	limited := &io.LimitedReader{R: r, N: maxImageHeader}
+	cfg, format, err := image.DecodeConfig(limited)
+	switch {
+	case err != nil && limited.N == 0:
+		return cfg, fmt.Errorf("image %s: more than %d MiB before the image's size (chunks or segments ahead of its header): refused", path, maxImageHeader>>20)
+	case err != nil:
+		return cfg, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
+	case format != "png" && format != "jpeg":
+		return cfg, fmt.Errorf("image %s is a %s image: image folders hold PNG or JPEG images", path, strings.ToUpper(format))
+	}
+	return cfg, nil
+}
+
 // afterHeaders runs between the two passes; a test replaces files there, as another program may.
 var afterHeaders = func() {}
 
@@ -258,12 +277,19 @@ func decodeImage(path string, width, height int, resizing bool, sum io.Writer) (
 	defer f.Close()
 	var src io.Reader = f
 	if sum != nil {
+		// Each file framed by its name and length: without the length, one file's trailing bytes could
+		// hold the next one's name and bytes, and two folders had one sum (twelfth probe).
+		info, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(sum, "%s\x00%d\x00", filepath.Base(path), info.Size())
 		src = io.TeeReader(f, sum)
 	}
 	var head bytes.Buffer // every byte DecodeConfig read, so that Decode reads the very same stream
-	cfg, _, err := image.DecodeConfig(io.TeeReader(src, &head))
+	cfg, err := readImageHeader(path, io.TeeReader(src, &head))
 	if err != nil {
-		return nil, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
+		return nil, err
 	}
 	switch {
 	case resizing && (cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxFolderImagePixels):

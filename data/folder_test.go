@@ -1,16 +1,19 @@
 package data
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -344,5 +347,56 @@ func TestLoadClassFoldersFollowsLinksToFolders(t *testing.T) {
 	}
 	if _, _, _, err := LoadClassFolders(dir, FolderOptions{Gray: true}); err == nil || !strings.Contains(err.Error(), `"eel" is a link to nothing`) {
 		t.Errorf("a link to nothing among the classes: error %v, want one naming it", err)
+	}
+}
+
+// An image folder holds PNG and JPEG images: a GIF (whose frame may be smaller than its screen, which
+// left the previous image's pixels on the canvas) is refused by name, and so is a header of more than
+// maxImageHeader bytes (a 1.8 GB chunk ahead of a 28×28 paletted PNG's pixels took 4.6 GB; twelfth
+// probe).
+func TestImageFolderRefusesOtherFormatsAndHugeHeaders(t *testing.T) {
+	palette := color.Palette{color.Black, color.White}
+	tiny := image.NewPaletted(image.Rect(0, 0, 28, 28), palette)
+	var plain bytes.Buffer
+	if err := png.Encode(&plain, tiny); err != nil {
+		t.Fatal(err)
+	}
+	// A zTXt chunk of maxImageHeader bytes after IHDR (8 bytes of signature, 25 of IHDR).
+	chunk := make([]byte, maxImageHeader)
+	big := append([]byte{}, plain.Bytes()[:33]...)
+	big = binary.BigEndian.AppendUint32(big, uint32(len(chunk)))
+	crc := crc32.NewIEEE()
+	crc.Write([]byte("zTXt"))
+	crc.Write(chunk)
+	big = append(append(append(big, "zTXt"...), chunk...), binary.BigEndian.AppendUint32(nil, crc.Sum32())...)
+	big = append(big, plain.Bytes()[33:]...)
+	var gifBytes bytes.Buffer
+	if err := gif.Encode(&gifBytes, tiny, nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		content []byte
+		want    string
+	}{
+		"huge header": {big, "more than 16 MiB before the image's size"},
+		"gif":         {gifBytes.Bytes(), "is a GIF image"},
+	} {
+		dir := t.TempDir()
+		for i, content := range [][]byte{plain.Bytes(), c.content} {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.png", i)), content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := LoadImageFolder(dir, FolderOptions{Gray: true})
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "1.png") {
+			t.Errorf("%s: error %v, want %q naming the file", name, err, c.want)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 4*maxImageHeader {
+			t.Errorf("%s: refusing it allocated %d MiB", name, grew>>20)
+		}
 	}
 }

@@ -337,7 +337,14 @@ func newNPZ(f *os.File, size int64, path string) (*npzArchive, error) {
 	}
 	a := &npzArchive{path: path, f: f, z: z, members: map[string]*zip.File{}}
 	for _, m := range z.File {
-		a.members[strings.TrimSuffix(m.Name, ".npy")] = m
+		key := strings.TrimSuffix(m.Name, ".npy")
+		// Two members of one key (arr_0.npy twice, or arr_0 and arr_0.npy): the last was read, where
+		// NumPy may read the other (twelfth probe).
+		if other, ok := a.members[key]; ok {
+			f.Close()
+			return nil, fmt.Errorf("members %q and %q are both the array %q: the archive is ambiguous", other.Name, m.Name, key)
+		}
+		a.members[key] = m
 	}
 	return a, nil
 }

@@ -41,9 +41,16 @@ type Samples struct {
 	Values []float32 // N images of height×width, in [−1, 1]
 	N      int
 	// SHA256 (hex) covers exactly the bytes read: a file's, as sha256sum gives it; a folder's image
-	// files (listImages's), each one's name, a zero byte and its bytes, in name order.
+	// files (listImages's), each one's name, a zero byte, its length in decimal, a zero byte and its
+	// bytes, in name order.
 	SHA256 string
 }
+
+// TooManySamples is ReadSamples's error for more images than its maxN; the caller can say why its
+// maximum is what it is.
+type TooManySamples struct{ Max int }
+
+func (e TooManySamples) Error() string { return fmt.Sprintf("more than the %d allowed", e.Max) }
 
 // ReadSamples is LoadSamples that refuses more than maxN images (when maxN > 0), from an array's
 // header or a folder's count of image files, before any data is read (eleventh probe: 171 000 of
@@ -70,7 +77,7 @@ func readSampleFolder(path string, height, width, maxN int) (*Samples, error) {
 		return nil, fmt.Errorf("samples: %w", err)
 	}
 	if maxN > 0 && len(names) > maxN {
-		return nil, fmt.Errorf("samples %s: %d image files, more than the %d read at most", path, len(names), maxN)
+		return nil, fmt.Errorf("samples %s: %d image files: %w", path, len(names), TooManySamples{maxN})
 	}
 	if err := checkFolderBytes(path, names); err != nil {
 		return nil, err
@@ -312,7 +319,7 @@ func readSampleArray(a *npyArray, height, width, maxN int) ([]float32, int, erro
 	}
 	n := shape[0]
 	if maxN > 0 && n > maxN {
-		return nil, 0, fmt.Errorf("samples %s: the header declares %d images, more than the %d read at most", name, n, maxN)
+		return nil, 0, fmt.Errorf("samples %s: the header declares %d images: %w", name, n, TooManySamples{maxN})
 	}
 	kind := fmt.Sprintf("%c%d", a.Kind, a.Size)
 	if kind != "u1" && kind != "f4" && kind != "f8" {

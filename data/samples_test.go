@@ -1,6 +1,7 @@
 package data
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -227,7 +228,7 @@ func TestReadSamplesRefusesMoreThanTheMaximumBeforeReading(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := ReadSamples(path, 28, 28, 60000)
 	runtime.ReadMemStats(&after)
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "declares 171000 images, more than the 60000") {
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "declares 171000 images: more than the 60000 allowed") {
 		t.Errorf("171 000 images, at most 60 000: error %v, want a refusal naming the file, the count and the maximum", err)
 	}
 	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 64<<20 {
@@ -241,7 +242,7 @@ func TestReadSamplesRefusesMoreThanTheMaximumBeforeReading(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(folder, "4.png"), []byte("not decoded"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadSamples(folder, 2, 3, 4); err == nil || !strings.Contains(err.Error(), folder+": 5 image files, more than the 4") {
+	if _, err := ReadSamples(folder, 2, 3, 4); err == nil || !strings.Contains(err.Error(), folder+": 5 image files: more than the 4 allowed") {
 		t.Errorf("5 image files, at most 4: error %v, want a refusal from the count, before any is decoded", err)
 	}
 }
@@ -265,7 +266,7 @@ func TestReadSamplesHashesExactlyTheFilesRead(t *testing.T) {
 			f.Close()
 		}
 		raw, _ := os.ReadFile(filepath.Join(folder, name))
-		want.Write(append([]byte(name+"\x00"), raw...))
+		want.Write(append(fmt.Appendf(nil, "%s\x00%d\x00", name, len(raw)), raw...))
 	}
 	writeImage(t, filepath.Join(folder, "report"), "grid.png", uniform(3, 2, color.Gray{Y: 9}))
 	if err := syscall.Mkfifo(filepath.Join(folder, "fifo"), 0o644); err != nil {
@@ -308,5 +309,57 @@ func TestLoadSamplesListsAFewOfManyArrays(t *testing.T) {
 	_, _, err := LoadSamples(path, 2, 3)
 	if err == nil || !strings.Contains(err.Error(), "30 arrays") || !strings.Contains(err.Error(), "and 18 more") || len(err.Error()) > 2000 {
 		t.Errorf("30 arrays of long names: error of %d bytes (%.300v), want a short one naming their count", len(fmt.Sprint(err)), err)
+	}
+}
+
+// Two folders that hold other images have other sums: without each file's length, a.png holding the
+// bytes of "b.png\x00" and b.png after its own image gave the sum of the folder of a, b and c (twelfth
+// probe).
+func TestSamplesOfTwoFoldersAreToldApart(t *testing.T) {
+	three, two := t.TempDir(), t.TempDir()
+	raw := map[string][]byte{}
+	for i, name := range []string{"a.png", "b.png", "c.png"} {
+		writeImage(t, three, name, uniform(3, 2, color.Gray{Y: uint8(60 * i)}))
+		raw[name], _ = os.ReadFile(filepath.Join(three, name))
+	}
+	merged := append(append(append([]byte{}, raw["a.png"]...), "b.png\x00"...), raw["b.png"]...)
+	if err := os.WriteFile(filepath.Join(two, "a.png"), merged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(two, "c.png"), raw["c.png"], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := ReadSamples(three, 2, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadSamples(two, 2, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.N == b.N || a.SHA256 == b.SHA256 {
+		t.Errorf("folders of %d and %d images: sums %s and %s, want two", a.N, b.N, a.SHA256, b.SHA256)
+	}
+}
+
+// An archive with two members of one array (arr_0 and arr_0.npy, or a name twice) is refused: the last
+// one was read, where NumPy may read the other (twelfth probe).
+func TestNPZOfOneArrayTwiceIsRefused(t *testing.T) {
+	valid := npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2, 3), }", make([]byte, 12))
+	for _, names := range [][2]string{{"arr_0", "arr_0.npy"}, {"arr_0.npy", "arr_0.npy"}} {
+		var buf bytes.Buffer
+		z := zip.NewWriter(&buf)
+		for _, name := range names {
+			w, err := z.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(valid) //nolint:errcheck
+		}
+		z.Close()
+		path := writeFile(t, "twice.npz", buf.Bytes())
+		if _, _, err := LoadSamples(path, 2, 3); err == nil || !strings.Contains(err.Error(), "are both the array") {
+			t.Errorf("members %v: error %v, want a refusal", names, err)
+		}
 	}
 }

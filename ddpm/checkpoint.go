@@ -156,17 +156,18 @@ func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, 
 }
 
 // RemoveStaleTemporaries deletes the temporary files that WriteFileAtomic leaves in dir when its
-// process is killed mid-write: ".<name>.tmp-<digits>" for a name that matches one of the patterns
-// (filepath.Match) of the files the caller writes there. Other files are left alone: every
-// ".*.tmp-*" was removed, a user's ".thesis.tex.tmp-autosave" too (eleventh probe). Call it only
-// while holding dir's lock (LockDir): then no other process is writing them.
-func RemoveStaleTemporaries(dir string, patterns ...string) error {
+// process is killed mid-write: ".<name>.tmp-<digits>" for a name that ours accepts, the files the
+// caller writes there. Other files are left alone: every ".*.tmp-*" was removed, a user's
+// ".thesis.tex.tmp-autosave" too (eleventh probe), and a glob took ".ckpt-notes.ddpm.tmp-2024" for a
+// checkpoint's (twelfth). Call it only while holding dir's lock (LockDir): then no other process is
+// writing them.
+func RemoveStaleTemporaries(dir string, ours func(name string) bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !isTemporaryOf(e.Name(), patterns) {
+		if !e.Type().IsRegular() || !isTemporaryOf(e.Name(), ours) {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
@@ -177,8 +178,8 @@ func RemoveStaleTemporaries(dir string, patterns ...string) error {
 }
 
 // isTemporaryOf says whether name is a temporary file of WriteFileAtomic (tempPattern: the random
-// part of os.CreateTemp is decimal digits) for a file matching one of patterns.
-func isTemporaryOf(name string, patterns []string) bool {
+// part of os.CreateTemp is decimal digits) for a file that ours accepts.
+func isTemporaryOf(name string, ours func(string) bool) bool {
 	i := strings.LastIndex(name, ".tmp-")
 	if !strings.HasPrefix(name, ".") || i < 1 {
 		return false
@@ -186,12 +187,13 @@ func isTemporaryOf(name string, patterns []string) bool {
 	if digits := name[i+len(".tmp-"):]; digits == "" || strings.Trim(digits, "0123456789") != "" {
 		return false
 	}
-	for _, p := range patterns {
-		if ok, _ := filepath.Match(p, name[1:i]); ok {
-			return true
-		}
-	}
-	return false
+	return ours(name[1:i])
+}
+
+// IsCheckpointName says whether name is a training checkpoint's, ckpt-<step>.ddpm.
+func IsCheckpointName(name string) bool {
+	_, ok := CheckpointStep(name)
+	return ok
 }
 
 // CheckpointStep is the step in a training checkpoint's file name, ckpt-<step>.ddpm; ok is false for
@@ -490,6 +492,9 @@ func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, e
 		}
 		offset += 4
 	}
+	if err := checkHeaderStrings(raw); err != nil {
+		return nil, 0, fmt.Errorf("checkpoint %s: header: %w", path, err)
+	}
 	var header checkpointHeader
 	if err := json.Unmarshal(raw, &header); err != nil {
 		return nil, 0, fmt.Errorf("checkpoint %s: header does not decode: %w", path, err)
@@ -498,6 +503,33 @@ func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, e
 		return nil, 0, fmt.Errorf("checkpoint %s: header: step %d is negative", path, header.Step)
 	}
 	return &header, offset, nil
+}
+
+// maxHeaderString bounds every string of a header (names, the run's description), which messages
+// quote: a 15 MB variable name, or a 5 MB dataset name, gave messages of that size (twelfth probe).
+const maxHeaderString = 4096
+
+// checkHeaderStrings refuses a header that holds a string (a key or a value) of more than
+// maxHeaderString bytes as written. It scans the bytes without decoding (a decoder's tokens cost more
+// than the header's bound allows); malformed JSON is left to the decoder.
+func checkHeaderStrings(raw []byte) error {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '"' {
+			continue
+		}
+		j := i + 1
+		for j < len(raw) && raw[j] != '"' {
+			if raw[j] == '\\' {
+				j++ // the escaped byte
+			}
+			j++
+		}
+		if n := min(j, len(raw)) - i - 1; n > maxHeaderString {
+			return fmt.Errorf("a string of %d bytes (%.40q…), more than the %d a name or setting may have", n, raw[i+1:i+41], maxHeaderString)
+		}
+		i = j
+	}
+	return nil
 }
 
 // ExportEMAWeights writes a weights-only checkpoint: the EMA of each trainable weight saved under the
@@ -526,7 +558,7 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	path = target
-	dir := filepath.Dir(path)
+	dir := rawDir(path) // the folder the rename lands in, as the kernel resolves it
 	tmp, err := os.CreateTemp(dir, tempPattern(filepath.Base(path)))
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)

@@ -168,13 +168,13 @@ func FuzzLoadCheckpoint(f *testing.F) {
 func TestRemoveStaleTemporaries(t *testing.T) {
 	dir := t.TempDir()
 	// Other programs' files that look alike stay (every ".*.tmp-*" was removed; eleventh probe).
-	keep := []string{".ddpm.lock", ".notes.tmp-1", ".report.tmp-2024", ".thesis.tex.tmp-autosave", ".x.json.tmp-12", "ckpt-000000010.ddpm", "notes.tmp"}
+	keep := []string{".ckpt-notes.ddpm.tmp-2024", ".ddpm.lock", ".notes.tmp-1", ".report.tmp-2024", ".thesis.tex.tmp-autosave", ".x.json.tmp-12", "ckpt-000000010.ddpm", "notes.tmp"}
 	for _, name := range append([]string{".ckpt-000000020.ddpm.tmp-12345", ".nll-progress.json.tmp-9"}, keep...) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := RemoveStaleTemporaries(dir, "ckpt-*.ddpm", "nll-progress.json"); err != nil {
+	if err := RemoveStaleTemporaries(dir, func(name string) bool { return IsCheckpointName(name) || name == "nll-progress.json" }); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -271,6 +271,7 @@ func TestCheckpointHeaderIsBoundedBeforeItIsDecoded(t *testing.T) {
 	}
 	many.WriteString(`]}`)
 	empties := many.String()
+	longName := `{"step":1,"variables":[{"scope":"/a","name":"` + strings.Repeat("w", 5000) + `","dtype":"Float32","dims":[1],"length":4}]}`
 	twice := `{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"Float32","dims":[1],"length":4},{"scope":"/a","name":"w","dtype":"Float32","dims":[2],"length":8}]}`
 	rank17 := `{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"Float32","dims":[` + strings.Repeat("1,", 16) + `1],"length":4}]}`
 	for _, c := range []struct {
@@ -283,6 +284,8 @@ func TestCheckpointHeaderIsBoundedBeforeItIsDecoded(t *testing.T) {
 		{"17 MiB", "{}", 17 << 20, "header length 17825792 is not plausible"},
 		// A name given twice: one of them was silently left out (eleventh probe).
 		{"twice", twice, uint32(len(twice)), "variables 0 and 1 are both /a/w"},
+		// A string that every message would quote whole (a 15 MB name; twelfth probe).
+		{"long name", longName, uint32(len(longName)), "a string of 5000 bytes"},
 	} {
 		path := write(c.name, []byte(c.header), c.n)
 		var before, after runtime.MemStats

@@ -85,6 +85,11 @@ func LockDir(dir, what string) (*DirLock, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s %s: its lock file %s is not a regular file; remove it", what, dir, path)
 	}
+	// Nor a file mounted over its name: the write landed in the mounted file (twelfth probe).
+	if isMountPoint(path) {
+		f.Close()
+		return nil, fmt.Errorf("%s %s: its lock file %s is a mount point (a file mounted over it); unmount it", what, dir, path)
+	}
 	// Nor a hard link: the write would land in the other names' file too (a planted link to a user's
 	// file had it overwritten with the PID, seventh probe).
 	if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {

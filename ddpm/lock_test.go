@@ -108,6 +108,26 @@ func TestLockDirRefusesALinkOrFIFOAsItsLockFile(t *testing.T) {
 	if _, err := LockDir(fifoDir, "--work"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("a FIFO as the lock file: error %v, want a refusal naming it", err)
 	}
+	// Nor a file mounted over the lock file's name (the PID was written into it; twelfth probe).
+	mountDir, victim := t.TempDir(), filepath.Join(t.TempDir(), "victim.txt")
+	lockPath := filepath.Join(mountDir, LockFileName)
+	for _, p := range []string{victim, lockPath} {
+		if err := os.WriteFile(p, []byte("precious"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mount(victim, lockPath, "", syscall.MS_BIND, ""); err != nil {
+		t.Logf("cannot bind-mount a file here (%v): the mounted lock file is not tried", err)
+		return
+	}
+	defer syscall.Unmount(lockPath, 0)
+	if lock, err := LockDir(mountDir, "--work"); err == nil || !strings.Contains(err.Error(), "is a mount point") {
+		lock.Unlock()
+		t.Errorf("a file mounted over the lock file: error %v, want a refusal", err)
+	}
+	if raw, _ := os.ReadFile(victim); string(raw) != "precious" {
+		t.Errorf("the file mounted over the lock file now holds %q", raw)
+	}
 }
 
 // A folder that holds an earlier run's lock file but can no longer be written (chmod 555) is refused

@@ -79,7 +79,11 @@ func CheckOutput(what, path string, inputs ...string) error {
 		return fmt.Errorf("%s %q: its folder cannot be written: %w", what, path, err)
 	}
 	probe.Close()
-	os.Remove(probe.Name())
+	// A folder where files can be made but not removed nor renamed over (chattr +a) failed at the final
+	// rename, after all the work, and kept a probe per run (twelfth probe).
+	if err := os.Remove(probe.Name()); err != nil {
+		return fmt.Errorf("%s %q: its folder lets files be made but not removed or replaced (append-only?): %w", what, path, err)
+	}
 	out, err := os.Stat(target)
 	if err != nil {
 		return nil // a new file: it cannot be an input
@@ -106,6 +110,26 @@ func CheckOutput(what, path string, inputs ...string) error {
 	return nil
 }
 
+// CheckOwnOutput is CheckOutput for a file that the command names itself in a folder it was given
+// (eval's report, tables, figures and progress; train's sample grids): such a file is never written
+// through a symbolic link, which only someone else put there. A link planted as eval.json replaced the
+// bound's progress, one as a grid or fid-samples.png one of the command's own input images (twelfth
+// probe); a link that the user names as an output is followed, by OutputTarget's rules.
+func CheckOwnOutput(what, path string, inputs ...string) error {
+	if err := notALink(path); err != nil {
+		return fmt.Errorf("%s %q: %w", what, path, err)
+	}
+	return CheckOutput(what, path, inputs...)
+}
+
+// notALink refuses a symbolic link at path.
+func notALink(path string) error {
+	if info, err := os.Lstat(path); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		return errors.New("a symbolic link, where the command writes a file it names itself: remove it")
+	}
+	return nil
+}
+
 // newFileMode is the mode of a new file: 0666 less the process's umask, as os.Create gives it (the
 // temporary file is made 0600, and a fixed 0644 ignored a umask of 077: private outputs came out
 // world-readable; eighth probe). The umask is read from /proc (Linux 4.7 and later), else taken as 022.
@@ -128,7 +152,12 @@ var geteuid = os.Geteuid
 
 // rawDir is the folder part of path as the kernel resolves it: "missing/.." must exist as written
 // (filepath.Dir would clean it away, and the check pass where the write then fails).
-func rawDir(path string) string {
+func rawDir(path string) string { return ParentDir(path) }
+
+// ParentDir is the folder that holds path as the kernel resolves it: path up to its last separator,
+// not cleaned. filepath.Dir cleans "link/../x" to "x"'s folder here, where the kernel follows link
+// first and lands in link's target's parent (twelfth probe: a check and a write in two folders).
+func ParentDir(path string) string {
 	i := strings.LastIndex(path, string(filepath.Separator))
 	switch {
 	case i < 0:

@@ -247,6 +247,11 @@ func TestCheckOutputRefusesWhatRenameCannotReplace(t *testing.T) {
 
 // setImmutable sets or clears chattr +i on path, saying whether it could.
 func setImmutable(t *testing.T, path string, on bool) bool {
+	return setFlag(t, path, fsImmutableFL, on)
+}
+
+// setFlag sets or clears an inode flag (chattr +i, +a) on path, saying whether it could.
+func setFlag(t *testing.T, path string, flag uint32, on bool) bool {
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -254,14 +259,65 @@ func setImmutable(t *testing.T, path string, on bool) bool {
 	defer f.Close()
 	flags, err := unix.IoctlGetUint32(int(f.Fd()), unix.FS_IOC_GETFLAGS)
 	if err == nil {
-		flags &^= fsImmutableFL
+		flags &^= flag
 		if on {
-			flags |= fsImmutableFL
+			flags |= flag
 		}
 		err = unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags))
 	}
 	if err != nil {
-		t.Logf("cannot set chattr +i here (%v): the immutable file is not tried", err)
+		t.Logf("cannot set inode flag %#x here (%v): that case is not tried", flag, err)
 	}
 	return err == nil
+}
+
+// Files a command names itself are never written through a link (eval.json planted as a link to the
+// bound's progress replaced it; twelfth probe); a folder where files can be made but not removed
+// (chattr +a) is refused before the work, and a write through "link/.." lands where the kernel
+// resolves it, as its check found (the temporary went to the cleaned name's folder).
+func TestOwnOutputsAndFoldersAsTheKernelSeesThem(t *testing.T) {
+	dir := t.TempDir()
+	progress := filepath.Join(dir, "nll-progress.json")
+	if err := os.WriteFile(progress, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "eval.json")
+	if err := os.Symlink(progress, report); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckOwnOutput("--out", report); err == nil || !strings.Contains(err.Error(), "a symbolic link") {
+		t.Errorf("an own output planted as a link: error %v", err)
+	}
+	if err := CheckOutput("--out", report); err != nil {
+		t.Errorf("a user's output through a link to a file of its kind: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "x", "y"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "x", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "x", "y"), filepath.Join(dir, "lnk")); err != nil {
+		t.Fatal(err)
+	}
+	through := filepath.Join(dir, "lnk") + "/../sub/s.txt" // x/sub/s.txt; there is no dir/sub
+	if err := CheckOutput("--out", through); err != nil {
+		t.Fatalf("CheckOutput(%s): %v", through, err)
+	}
+	if err := WriteFileAtomic(through, func(w io.Writer) error { _, err := io.WriteString(w, "s"); return err }); err != nil {
+		t.Errorf("writing %s: %v", through, err)
+	}
+	if raw, err := os.ReadFile(filepath.Join(dir, "x", "sub", "s.txt")); err != nil || string(raw) != "s" {
+		t.Errorf("x/sub/s.txt: %q (%v)", raw, err)
+	}
+	appendOnly := filepath.Join(dir, "ao")
+	if err := os.Mkdir(appendOnly, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if setFlag(t, appendOnly, fsAppendFL, true) {
+		defer setFlag(t, appendOnly, fsAppendFL, false)
+		if err := CheckOutput("--out", filepath.Join(appendOnly, "s.png")); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("an append-only folder: error %v", err)
+		}
+	}
 }

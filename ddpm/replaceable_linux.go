@@ -3,7 +3,6 @@ package ddpm
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -24,11 +23,17 @@ func checkReplaceable(path string) error {
 			return errors.New("it is immutable or append-only (chattr +i or +a), so it cannot be replaced: lift that, or choose another name")
 		}
 	}
-	var file, dir unix.Statx_t
-	if unix.Statx(unix.AT_FDCWD, path, 0, unix.STATX_MNT_ID, &file) == nil &&
-		unix.Statx(unix.AT_FDCWD, filepath.Dir(path), 0, unix.STATX_MNT_ID, &dir) == nil &&
-		file.Mask&dir.Mask&unix.STATX_MNT_ID != 0 && file.Mnt_id != dir.Mnt_id {
+	if isMountPoint(path) {
 		return errors.New("it is a mount point (a file mounted over that name), so it cannot be replaced: choose another name")
 	}
 	return nil
+}
+
+// isMountPoint says whether path is mounted over (a file or folder bind-mounted there): its mount is
+// not its folder's. False where the kernel cannot say.
+func isMountPoint(path string) bool {
+	var file, dir unix.Statx_t
+	return unix.Statx(unix.AT_FDCWD, path, 0, unix.STATX_MNT_ID, &file) == nil &&
+		unix.Statx(unix.AT_FDCWD, ParentDir(path), 0, unix.STATX_MNT_ID, &dir) == nil &&
+		file.Mask&dir.Mask&unix.STATX_MNT_ID != 0 && file.Mnt_id != dir.Mnt_id
 }

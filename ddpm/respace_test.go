@@ -237,6 +237,18 @@ func TestTrainedRefusesAnotherSchedule(t *testing.T) {
 	if err := respacedTr.CheckSchedule(cosineRespaced); err == nil {
 		t.Error("a Trained holding a respacing accepted a cosine schedule")
 	}
+	// Respacings of a cosine model, whose ᾱ_T of 2.4e-9 the respacing recomputes less exactly than
+	// 1e-9 relatively, are its own (K = 1, 2, 3, 4, 7 and 1,1000 were refused; twelfth probe).
+	cosineTr := Trained{Path: "cosine.ddpm", Schedule: MustNewSchedule(ScheduleCosine, 1000)}
+	for _, steps := range [][]int{EvenSteps(1000, 1), EvenSteps(1000, 2), EvenSteps(1000, 3), EvenSteps(1000, 4), EvenSteps(1000, 7), {1, 1000}} {
+		respaced, err := cosineTr.Schedule.Respace(steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cosineTr.CheckSchedule(respaced); err != nil {
+			t.Errorf("the cosine model's respacing %v: %v", steps, err)
+		}
+	}
 	if err := checkOnGrid([]float32{-1, float32(math.NaN())}); err == nil {
 		t.Error("an image with a NaN is on the 8-bit grid")
 	}

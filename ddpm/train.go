@@ -110,7 +110,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		defer lock.Unlock()
-		if err := RemoveStaleTemporaries(cfg.CheckpointDir, checkpointPrefix+"*"+checkpointSuffix); err != nil {
+		if err := RemoveStaleTemporaries(cfg.CheckpointDir, IsCheckpointName); err != nil {
 			return nil, err
 		}
 		latest, err := LatestCheckpoint(cfg.CheckpointDir)
@@ -144,8 +144,8 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		}
 		return nil, fmt.Errorf("a class-conditional model needs labelled data: dataset %s has no labels", ds.Name())
 	}
-	if !(cfg.PUncond >= 0 && cfg.PUncond <= 1) {
-		return nil, fmt.Errorf("p_uncond %g: the probability of dropping a label must be in [0, 1]", cfg.PUncond)
+	if !(cfg.PUncond >= 0 && cfg.PUncond < 1) { // at 1 no label is ever seen (twelfth probe)
+		return nil, fmt.Errorf("p_uncond %g: the probability of dropping a label must be in [0, 1): at 1 the model never sees a class", cfg.PUncond)
 	}
 	if res.Checkpoint == "" {
 		ctx.SetParam(context.ParamInitialSeed, int64(cfg.Seed))
@@ -320,6 +320,9 @@ func (tg *trainingGrids) write(backend backends.Backend, ctx *context.Context, s
 		return err
 	}
 	path := filepath.Join(dir, fmt.Sprintf("step-%09d.png", step))
+	if err := notALink(path); err != nil { // a grid's own name (a link there had a training image replaced)
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	if err := WriteImageGridPNG(path, res.X0, cfg.SampleN, cfg.SampleDims, 0); err != nil {
 		return err
 	}

@@ -254,6 +254,17 @@ func TestModelWithoutUnconditionalTraining(t *testing.T) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
 		}
 	}
+	// Nor is its bound, or an interpolation, computed without a label (twelfth probe).
+	if err := runInterpolate([]string{"--ckpt", model, "--out", filepath.Join(dir, "i.png")}); err == nil || !strings.Contains(err.Error(), "--p-uncond 0") {
+		t.Errorf("interpolate: error %v, want a refusal", err)
+	}
+	if err := runEval([]string{"--ckpt", model, "--nll", "2", "--fid", "0", "--work", dir, "--out", dir}); err == nil || !strings.Contains(err.Error(), "--nll 2: the bound") {
+		t.Errorf("eval --nll: error %v, want a refusal", err)
+	}
+	// At --p-uncond 1 it never sees a class (each drew the same images; twelfth probe).
+	if err := runTrain([]string{"--dataset", "moons", "--class-cond", "--p-uncond", "1", "--ckpt", filepath.Join(dir, "p1")}); err == nil || !strings.Contains(err.Error(), "--p-uncond 1") {
+		t.Errorf("train --p-uncond 1: error %v, want a refusal", err)
+	}
 	tr, err := ddpm.LoadTrained(model)
 	if err != nil {
 		t.Fatal(err)

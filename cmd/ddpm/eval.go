@@ -145,6 +145,8 @@ func runEval(args []string) error {
 		if err := unusedFlags(fs, "without a bound to compute (--nll 0, or a sampler that has none)", "nll-batch"); err != nil {
 			return err
 		}
+	} else if err := checkUnlabelled(tr, fmt.Sprintf("--nll %d: the bound is the model's without a label", *nllN)); err != nil {
+		return err
 	}
 	if *fidN == 0 {
 		if err := unusedFlags(fs, "with --fid 0 (no samples are made or scored)", "fid-batch", "guidance"); err != nil {
@@ -199,7 +201,7 @@ func runEval(args []string) error {
 		}
 		// Its kind, weights and accuracy, read from the header before any folder is made (loading it needs
 		// the backend).
-		if err := checkClassifier(*clfPath); err != nil {
+		if err := checkClassifier(*clfPath, mnist.Test); err != nil {
 			return err
 		}
 	}
@@ -226,22 +228,22 @@ func runEval(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil { // before --work is made and locked: --out a file made it
 		return fmt.Errorf("--out %s: %w", *out, err)
 	}
+	// Every file eval writes into --out, checked before the work and before --work is made: a FIFO, a
+	// device or a link there is refused now, not after hours of sampling.
+	for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
+		if err := ddpm.CheckOwnOutput("--out", filepath.Join(*out, name), tr.Path, *clfPath); err != nil {
+			return err
+		}
+	}
 	lock, err := ddpm.LockDir(*work, "--work")
 	if err != nil {
 		return err
 	}
 	defer lock.Unlock()
-	if err := ddpm.RemoveStaleTemporaries(*work, fidStorePattern, boundProgressFile); err != nil {
+	if err := ddpm.RemoveStaleTemporaries(*work, isWorkFile); err != nil {
 		return err
 	}
-	// Every file eval writes, checked before the work: a FIFO, device or dangling link there is refused
-	// now, not after hours of sampling.
-	for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
-		if err := ddpm.CheckOutput("--out", filepath.Join(*out, name), tr.Path, *clfPath); err != nil {
-			return err
-		}
-	}
-	if err := ddpm.CheckOutput("--work", filepath.Join(*work, boundProgressFile)); err != nil {
+	if err := ddpm.CheckOwnOutput("--work", filepath.Join(*work, boundProgressFile)); err != nil {
 		return err
 	}
 	sum, err := fileSHA256(tr.Path)
@@ -296,11 +298,11 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
-	if err := checkClassifier(clfPath); err != nil {
-		return err
-	}
 	mnist, err := loadMNIST(dataDir)
 	if err != nil {
+		return err
+	}
+	if err := checkClassifier(clfPath, mnist.Test); err != nil { // before the samples are read
 		return err
 	}
 	// At most as many samples as training digits, which they are compared with: refused from the array's
@@ -308,6 +310,9 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	// 2.8 GB first). Their SHA-256 covers exactly the files read (eleventh probe: the whole folder was
 	// hashed, and a FIFO there hung eval, a report in a subfolder changed the sum on every run).
 	samples, err := data.ReadSamples(path, mnist.Test.Height, mnist.Test.Width, mnist.Train.N)
+	if errors.As(err, new(data.TooManySamples)) { // the reason for the maximum (twelfth probe)
+		return fmt.Errorf("--samples: %w: the FID compares them with as many training digits, and --data %q has %d", err, dataDir, mnist.Train.N)
+	}
 	if err != nil {
 		return fmt.Errorf("--samples: %w", err)
 	}
@@ -336,7 +341,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
 	for _, name := range []string{reportFile, fidGridFile} { // checked before the scoring, as for --ckpt
-		if err := ddpm.CheckOutput("--out", filepath.Join(out, name), path); err != nil {
+		if err := ddpm.CheckOwnOutput("--out", filepath.Join(out, name), path); err != nil {
 			return err
 		}
 	}
@@ -367,11 +372,17 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 const minClassifierAccuracy = 0.9
 
 // checkClassifier reads a classifier's header (kind, weights) and refuses one whose recorded test
-// accuracy is too low for its features to mean anything.
-func checkClassifier(path string) error {
+// accuracy is too low for its features to mean anything, or that reads images of another shape than
+// the test digits.
+func checkClassifier(path string, test *data.Images) error {
 	spec, err := quality.ReadClassifierSpec(path)
 	if err != nil {
 		return fmt.Errorf("--classifier: %w", err)
+	}
+	// Of the test digits' shape, not only of their number of pixels: 16×49 digits were read as 28×28
+	// (eleventh probe), and found so only after the samples were read (twelfth).
+	if want := []int{test.Height, test.Width, test.Channels}; !slices.Equal(spec.ImageDims, want) {
+		return fmt.Errorf("--classifier %s classifies images of shape %v, and the test digits of --data are %v", path, spec.ImageDims, want)
 	}
 	if !(spec.TestAccuracy >= minClassifierAccuracy) {
 		return fmt.Errorf("--classifier %s classified %.1f%% of its test digits right (want at least %.0f%%): its features do not tell "+
@@ -398,11 +409,6 @@ func loadClassifier(backend backends.Backend, path string, mnist *data.MNIST) (*
 	clf, err := quality.LoadClassifier(backend, path)
 	if err != nil {
 		return nil, fmt.Errorf("--classifier: %w (train one with `ddpm classifier`)", err)
-	}
-	// Of the classifier's shape, not only of its number of pixels: 16×49 digits were read as 28×28
-	// (eleventh probe).
-	if want := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}; !slices.Equal(clf.Spec.ImageDims, want) {
-		return nil, fmt.Errorf("--classifier %s classifies images of shape %v, and the test digits of --data are %v", path, clf.Spec.ImageDims, want)
 	}
 	features, probs, err := clf.Evaluate(mnist.Test.Scaled(0, mnist.Test.N), 500) // refuses features that are not finite
 	if err != nil {
@@ -492,8 +498,44 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 	}
 }
 
-// boundProgressFile is the bound's progress in --work.
+// boundProgressFile is the bound's progress in --work; the progress of other settings waits beside it
+// under progressAside's names.
 const boundProgressFile = "nll-progress.json"
+
+// progressAside is the name under which the bound's progress of the settings desc waits in --work
+// while another's is evaluated.
+func progressAside(desc string) string {
+	sum := sha256.Sum256([]byte(desc))
+	return "nll-progress-" + hex.EncodeToString(sum[:6]) + ".json"
+}
+
+// setProgressAside makes boundProgressFile in work the progress of the settings desc, or absent: a
+// progress of other settings is renamed aside (progressAside), and one of desc waiting aside is
+// renamed back. Another model's or seed's unfinished bound was overwritten, hours of work, when one
+// --work served both (twelfth probe).
+func setProgressAside(work, desc string) error {
+	current := filepath.Join(work, boundProgressFile)
+	if raw, err := readSmallFile(current); err == nil {
+		var other boundProgress
+		if json.Unmarshal(raw, &other) == nil && other.Desc != desc {
+			aside := filepath.Join(work, progressAside(other.Desc))
+			if err := os.Rename(current, aside); err != nil {
+				return fmt.Errorf("--work: %w", err)
+			}
+			fmt.Fprintf(os.Stderr, "%s holds the bound of other settings: kept as %s\n", current, aside)
+		}
+	}
+	if _, err := os.Lstat(current); err == nil {
+		return nil // this run's own, or a file the reader will refuse by name
+	}
+	mine := filepath.Join(work, progressAside(desc))
+	if info, err := os.Lstat(mine); err == nil && info.Mode().IsRegular() {
+		if err := os.Rename(mine, current); err != nil {
+			return fmt.Errorf("--work: %w", err)
+		}
+	}
+	return nil
+}
 
 // Files that eval writes into --out: the report, the bound's tables and Figure 5, the FID's grid.
 const (
@@ -572,14 +614,13 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 		desc += fmt.Sprintf(" steps %v", tr.Schedule.ModelSteps[1:])
 	}
 	statePath := filepath.Join(work, boundProgressFile)
+	if err := setProgressAside(work, desc); err != nil {
+		return nil, err
+	}
 	var state boundProgress
 	if raw, err := readSmallFile(statePath); err == nil {
 		if err := json.Unmarshal(raw, &state); err != nil {
 			return nil, fmt.Errorf("%s: %w (remove it to start the bound afresh)", statePath, err)
-		}
-		if state.Desc != desc {
-			fmt.Fprintf(os.Stderr, "%s was made with other settings (%s): starting afresh\n", statePath, state.Desc)
-			state = boundProgress{}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("--work: %w", err)
@@ -701,8 +742,13 @@ func keptSteps(sched *ddpm.Schedule) []int {
 	return sched.ModelSteps[1:]
 }
 
-// fidStorePattern matches the names of openFIDStore's stores in --work.
-const fidStorePattern = "fid-samples-*.u8"
+// isWorkFile says whether name is one of the files eval writes in --work: the bound's progress (its
+// own, or one set aside), or a FID sample store of openFIDStore.
+func isWorkFile(name string) bool {
+	store, _ := filepath.Match("fid-samples-*.u8", name)
+	aside, _ := filepath.Match("nll-progress-*.json", name)
+	return name == boundProgressFile || store || aside
+}
 
 // openFIDStore opens the store of the FID's samples in work, named and described by the sampler's
 // settings (each sampler resumes on its own), and returns the class each sample asks for (nil for an

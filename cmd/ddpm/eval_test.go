@@ -495,12 +495,13 @@ func TestEvalRefusesPlantedFilesAndResumesExactly(t *testing.T) {
 		plant       func(string) error
 		want        string
 	}{
+		// A link where eval writes a file it names itself is refused as a link (twelfth probe).
 		{"work", "nll-progress.json", fifo, "FIFO"},
-		{"work", "nll-progress.json", devZero, "device"},
-		{"work", "nll-progress.json", dangling, "missing"},
+		{"work", "nll-progress.json", devZero, "a symbolic link"},
+		{"work", "nll-progress.json", dangling, "a symbolic link"},
 		{"out", "eval.json", fifo, "FIFO"},
 		{"out", "nll-terms.csv", fifo, "FIFO"},
-		{"out", "fid-samples.png", devZero, "device"},
+		{"out", "fid-samples.png", devZero, "a symbolic link"},
 		{"work", filepath.Base(stores[0]), fifo, "FIFO"},
 		{"work", filepath.Base(stores[0]), devZero, "device"},
 		{"work", filepath.Base(stores[0]), dangling, "missing"},
@@ -758,5 +759,44 @@ func TestFIDStoresOfTheSameLengthAreApart(t *testing.T) {
 	}
 	if len(names) != 3 || names["fid-samples-ancestral-posterior-10steps-seed1.u8"] != "10" {
 		t.Errorf("stores %v: want three, --steps 10's named as before", names)
+	}
+}
+
+// The bound's progress of other settings in one --work is set aside, not overwritten, and resumed
+// when those settings come back (another model's unfinished bound was started afresh over; twelfth
+// probe).
+func TestBoundProgressOfOtherSettingsIsKept(t *testing.T) {
+	const model = "../../models/mnist-ch8-ema.ddpm"
+	work := t.TempDir()
+	run := func(extra ...string) {
+		t.Helper()
+		if err := runEval(append([]string{"--ckpt", model, "--work", work, "--out", work, "--nll-batch", "2", "--fid", "0"}, extra...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(name string) boundProgress {
+		t.Helper()
+		var p boundProgress
+		if raw, err := os.ReadFile(filepath.Join(work, name)); err != nil || json.Unmarshal(raw, &p) != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return p
+	}
+	run("--nll", "2")
+	first := read(boundProgressFile)
+	run("--nll", "2", "--steps", "10")
+	aside := progressAside(first.Desc)
+	kept := read(aside)
+	if kept.Sums.N != 2 || read(boundProgressFile).Desc == first.Desc {
+		t.Fatalf("after another setting: %s holds %d images, and the progress is of the first settings", aside, kept.Sums.N)
+	}
+	kept.Seconds = 1e6 // marks the file: a resumed bound adds to it
+	raw, _ := json.Marshal(kept)
+	if err := os.WriteFile(filepath.Join(work, aside), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("--nll", "4")
+	if again := read(boundProgressFile); again.Desc != first.Desc || again.Sums.N != 4 || again.Seconds < 1e6 {
+		t.Errorf("back to the first settings: %d images in %g s, want 4 resumed from the 2 set aside", again.Sums.N, again.Seconds)
 	}
 }

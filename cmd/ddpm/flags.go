@@ -172,8 +172,9 @@ func checkExtension(flagName, path, ext string) error {
 }
 
 // sameFile says whether two paths name one file or folder: by name, as names of one existing file, or,
-// for files yet to be made, as one name in one folder (the folders compared as files: `--out a.png
-// --progressive $PWD/a.png` wrote the figure over the samples; eleventh probe).
+// for files yet to be made, as one name in one folder, the folders as the kernel resolves them (`--out
+// a.png --progressive $PWD/a.png`, or lnk/../s.png and x/s.png, wrote the figure over the samples;
+// eleventh and twelfth probes).
 func sameFile(a, b string) bool {
 	if filepath.Clean(a) == filepath.Clean(b) {
 		return true
@@ -183,42 +184,59 @@ func sameFile(a, b string) bool {
 	if errA == nil || errB == nil {
 		return errA == nil && errB == nil && os.SameFile(ia, ib)
 	}
-	da, errA := os.Stat(filepath.Dir(a))
-	db, errB := os.Stat(filepath.Dir(b))
+	da, errA := os.Stat(ddpm.ParentDir(a))
+	db, errB := os.Stat(ddpm.ParentDir(b))
 	return errA == nil && errB == nil && os.SameFile(da, db) && filepath.Base(a) == filepath.Base(b)
 }
 
 // within says whether path is the folder dir or lies in it, at any depth, whether or not path exists
-// yet: each existing folder on its way up is compared with dir as a file (so links and other names
-// of dir count).
+// yet. Each folder on its way up is found as the kernel finds it, by appending "/.." to the nearest
+// one that exists (no absolute path, which can pass the kernel's 4 096 bytes, and no lexical cleaning,
+// which takes "link/.." for the link's folder; twelfth probe), and compared with dir as a file.
 func within(path, dir string) bool {
 	d, err := os.Stat(dir)
 	if err != nil || !d.IsDir() {
 		return false
 	}
-	p, err := filepath.Abs(path)
+	root, err := os.Stat("/")
 	if err != nil {
 		return false
 	}
-	if resolved, err := filepath.EvalSymlinks(p); err == nil {
-		p = resolved
-	}
+	p := path
 	for {
-		if info, err := os.Stat(p); err == nil && os.SameFile(info, d) {
-			return true
+		if info, err := os.Stat(p); err == nil {
+			if !info.IsDir() {
+				p = ddpm.ParentDir(p)
+			}
+			break
 		}
-		parent := filepath.Dir(p)
+		parent := ddpm.ParentDir(p)
 		if parent == p {
 			return false
 		}
 		p = parent
 	}
+	for range 4096 {
+		info, err := os.Stat(p)
+		if err != nil {
+			return false
+		}
+		if os.SameFile(info, d) {
+			return true
+		}
+		if os.SameFile(info, root) {
+			return false
+		}
+		p += "/.."
+	}
+	return false
 }
 
 // checkOutputTarget refuses, before any work, an output that the write would refuse (ddpm.OutputTarget):
 // a link to nothing, to a file of another kind, or something other than a regular file.
 func checkOutputTarget(flagName, path string) error {
-	if ext := filepath.Ext(path); ext != "" && filepath.Base(path) == ext { // --out .png wrote a hidden file ".png" (eleventh probe)
+	// --out .png wrote a hidden file ".png" (eleventh probe), --out ..png one named "..png" (twelfth).
+	if ext := filepath.Ext(path); ext != "" && strings.Trim(strings.TrimSuffix(filepath.Base(path), ext), ".") == "" {
 		return fmt.Errorf("%s %q: a name that is only its extension; give one before %s", flagName, path, ext)
 	}
 	if _, err := ddpm.OutputTarget(path); err != nil {

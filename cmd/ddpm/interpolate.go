@@ -53,6 +53,9 @@ func runInterpolate(args []string) error {
 	if !slices.Equal(tr.Spec.Dims, []int{28, 28, 1}) { // it interpolates MNIST test digits
 		return fmt.Errorf("--ckpt %s models data of shape %v (%s); interpolate mixes MNIST test digits, 28×28×1", tr.Path, tr.Spec.Dims, tr.Spec.Dataset)
 	}
+	if err := checkUnlabelled(tr, "--ckpt: interpolate decodes without a label"); err != nil {
+		return err
+	}
 	if err := checkExtension("--out", *out, ".png"); err != nil {
 		return err
 	}

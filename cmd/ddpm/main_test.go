@@ -343,6 +343,12 @@ func TestOutputsOfAnotherKindOrPlaceAreRefused(t *testing.T) {
 	if err := os.Symlink(".", filepath.Join(dir, "self")); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.MkdirAll(filepath.Join(dir, "x", "y"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "x", "y"), filepath.Join(dir, "lnk")); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		run  func([]string) error
 		args []string
@@ -351,8 +357,11 @@ func TestOutputsOfAnotherKindOrPlaceAreRefused(t *testing.T) {
 		{runInterpolate, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", model}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "s.png"), "--progressive", model}, "--progressive"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", same, "--progressive", same}, "--progressive"},
-		// One new file by two names: through a link to its folder (eleventh probe: the figure replaced the samples).
+		// One new file by two names: through a link to its folder (eleventh probe: the figure replaced the
+		// samples), or through a link's ".." (twelfth: lnk/.. is the folder above x/y, not the link's).
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", same, "--progressive", filepath.Join(dir, "self", "same.png")}, "--progressive"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "lnk") + "/../t.png", "--progressive", filepath.Join(dir, "x", "t.png")}, "--progressive"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "..png")}, "only its extension"},
 		{runClassifier, []string{"--out", filepath.Join(dir, "clf.png")}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "missing", "s.png")}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", "/proc/self/s.png"}, "--out"},
@@ -720,7 +729,11 @@ func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
 	}
 	// A --ckpt in the class folders (eleventh probe: a class of no images), and a --data that is the
 	// run's own grids, are refused as the folder itself is.
-	for _, ckpt := range []string{cls, filepath.Join(cls, "run"), filepath.Join(cls, "a", "..", "run")} {
+	linkToA := filepath.Join(dir, "toA") // toA/.. is cls, as the kernel resolves it (twelfth probe)
+	if err := os.Symlink(filepath.Join(cls, "a"), linkToA); err != nil {
+		t.Fatal(err)
+	}
+	for _, ckpt := range []string{cls, filepath.Join(cls, "run"), filepath.Join(cls, "a", "..", "run"), linkToA + "/../run"} {
 		if err := runTrain([]string{"--dataset", "folder", "--data", cls, "--class-cond", "--ckpt", ckpt, "--steps", "1"}); err == nil ||
 			!strings.Contains(err.Error(), "is in the --data folder") {
 			t.Errorf("--ckpt %s in the class folders' --data: error %v", ckpt, err)
@@ -732,6 +745,17 @@ func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
 	if err := runTrain([]string{"--dataset", "folder", "--data", grids, "--ckpt", filepath.Join(dir, "g"), "--steps", "1"}); err == nil ||
 		!strings.Contains(err.Error(), "where this run writes its sample grids") {
 		t.Errorf("--data the run's own grids: error %v", err)
+	}
+	// A class folder that is a link to the grids (twelfth probe: the run trained on its own samples).
+	linked := filepath.Join(dir, "linked")
+	os.MkdirAll(filepath.Join(linked, "a"), 0o755)
+	writeTinyImages(t, filepath.Join(linked, "a"))
+	if err := os.Symlink(grids, filepath.Join(linked, "b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := runTrain([]string{"--dataset", "folder", "--data", linked, "--class-cond", "--ckpt", filepath.Join(dir, "g"), "--steps", "1"}); err == nil ||
+		!strings.Contains(err.Error(), `its class "b" is`) {
+		t.Errorf("a class folder linked to the run's grids: error %v", err)
 	}
 	tr, err := ddpm.LoadTrained("../../models/mnist-cond-ema.ddpm")
 	if err != nil {
@@ -762,5 +786,30 @@ func TestNoisyStartIsRefused(t *testing.T) {
 		if err := noisyStart(full, respaced, spec); (err != nil) != named || named && !strings.Contains(err.Error(), "--steps "+spec) {
 			t.Errorf("--steps %s: error %v, want one: %v", spec, err, named)
 		}
+	}
+}
+
+// A grid's own name planted as a link is not written through: a link to a training image had it
+// replaced by the grid, and the next run found mixed sizes (twelfth probe). The run stops with its
+// checkpoint saved, as after any failed grid.
+func TestTrainDoesNotWriteAGridThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	images, run := filepath.Join(dir, "images"), filepath.Join(dir, "run")
+	os.MkdirAll(images, 0o755)
+	writeTinyImages(t, images)
+	entries, _ := os.ReadDir(images)
+	victim := filepath.Join(images, entries[0].Name())
+	before, _ := os.ReadFile(victim)
+	os.MkdirAll(filepath.Join(run, "samples"), 0o755)
+	if err := os.Symlink(victim, filepath.Join(run, "samples", "step-000000002.png")); err != nil {
+		t.Fatal(err)
+	}
+	err := runTrain([]string{"--dataset", "folder", "--data", images, "--ckpt", run, "--steps", "2", "--sample-every", "2", "--batch", "4", "--T", "50",
+		"--ch", "4", "--ch-mult", "1", "--attn", "", "--groups", "1", "--res-blocks", "1", "--progress=false"})
+	if err == nil || !strings.Contains(err.Error(), "a symbolic link") {
+		t.Errorf("a grid planted as a link: error %v", err)
+	}
+	if after, _ := os.ReadFile(victim); string(after) != string(before) {
+		t.Errorf("the training image behind the link was replaced")
 	}
 }

@@ -182,8 +182,8 @@ func TestEvalSamplesRefusesMoreThanTheTrainingSetBeforeReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]string{
-		npyPath: "the header declares 21 images, more than the 20",
-		folder:  "21 image files, more than the 20",
+		npyPath: "the header declares 21 images: more than the 20 allowed: the FID compares them with as many training digits",
+		folder:  "21 image files: more than the 20 allowed: the FID compares them with as many training digits",
 	} {
 		err := runEval([]string{"--samples", path, "--data", mnist, "--classifier", "../../models/mnist-classifier.ddpm", "--out", filepath.Join(dir, "out")})
 		if err == nil || !strings.Contains(err.Error(), "--samples") || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
@@ -218,7 +218,7 @@ func TestEvalSamplesHashesOnlyTheImagesItReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want.Write(append([]byte(name+"\x00"), raw...))
+		want.Write(append(fmt.Appendf(nil, "%s\x00%d\x00", name, len(raw)), raw...))
 	}
 	done := make(chan error, 1)
 	go func() {
@@ -257,8 +257,15 @@ func TestEvalSamplesRefusesDigitsOfAnotherShapeThanTheClassifiers(t *testing.T) 
 			t.Fatal(err)
 		}
 	}
-	err := runEval([]string{"--samples", samples, "--data", odd, "--classifier", "../../models/mnist-classifier.ddpm", "--out", filepath.Join(dir, "out")})
-	if err == nil || !strings.Contains(err.Error(), "classifies images of shape [28 28 1], and the test digits of --data are [16 49 1]") {
-		t.Errorf("eval --samples of 16×49 digits: error %v, want the shapes named", err)
+	// Before the samples are read (twelfth probe: 60 000 of them were, and correct ones were blamed).
+	junk := filepath.Join(dir, "junk.npy")
+	if err := os.WriteFile(junk, []byte("not an array"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{samples, junk} {
+		err := runEval([]string{"--samples", s, "--data", odd, "--classifier", "../../models/mnist-classifier.ddpm", "--out", filepath.Join(dir, "out")})
+		if err == nil || !strings.Contains(err.Error(), "classifies images of shape [28 28 1], and the test digits of --data are [16 49 1]") {
+			t.Errorf("eval --samples %s of 16×49 digits: error %v, want the shapes named", filepath.Base(s), err)
+		}
 	}
 }

@@ -243,7 +243,7 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet, guided bool
 	switch {
 	case class == "" && k == 0:
 		return nil, nil
-	case class == "" && tr.Spec.PUncond == 0: // it never saw "no label": its draws without one are noise (eleventh probe)
+	case class == "" && checkUnlabelled(tr, "") != nil: // its draws without a label are noise (eleventh probe)
 		return nil, fmt.Errorf("%s was trained with --p-uncond 0, never without a label, so it cannot draw without a class: name one with --class (one of %d, or all)", tr.Path, k)
 	case class == "":
 		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, k)
@@ -343,12 +343,9 @@ func writeSampleArray(path, ext string, x []float32, n int, dims, labels []int) 
 	return writeFile(path, buf.Bytes())
 }
 
+// writeFile writes content to path whole (ddpm.WriteFileAtomic). Its folder exists: each command shows it with ddpm.CheckOutput before the work (a folder made here
+// from the cleaned name was the wrong one for "link/../sub/x.png"; twelfth probe).
 func writeFile(path string, content []byte) error {
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
 	return ddpm.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(content); return err })
 }
 

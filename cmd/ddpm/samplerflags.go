@@ -151,6 +151,17 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 	return sched, cfg, nil
 }
 
+// checkUnlabelled refuses a class-conditional model trained with --p-uncond 0 where the work needs its
+// prediction without a label (what): it never saw "no label", and the bound, the interpolations and the
+// draws without a class of one such were numbers and images of nothing, exit 0 (eleventh and twelfth
+// probes).
+func checkUnlabelled(tr *ddpm.Trained, what string) error {
+	if tr.Cond != nil && tr.Spec.PUncond == 0 {
+		return fmt.Errorf("%s: %s was trained with --p-uncond 0, never without a label, so it has no prediction without one", what, tr.Path)
+	}
+	return nil
+}
+
 // noisyStart refuses a respacing of full that starts its chain where x_t still holds much of the
 // image. The chain starts from N(0, I) at its top step, which is q(x_t) only where ᾱ_t is near 0, as
 // train asks of T. "ddimK" (the DDIM paper's spacing) tops out at 1 + (K−1)·⌊T/K⌋: ᾱ is below 0.01 there for K ≥ 4

@@ -82,7 +82,8 @@ func runTrain(args []string) error {
 		flagCheck{*ckptDir != "", "ckpt", `""`, "name the checkpoint folder"},
 		flagCheck{*ckptEvery > 0, "ckpt-every", *ckptEvery, "the time between checkpoints must be positive"},
 		flagCheck{*sampleEvery >= 0, "sample-every", *sampleEvery, "steps between sample grids must be >= 0 (0: off)"},
-		flagCheck{*pUncond >= 0 && *pUncond <= 1, "p-uncond", *pUncond, "the probability of dropping a label must be in [0, 1]"},
+		// At 1 every label is dropped: the classes were never seen, and each drew the same images (twelfth probe).
+		flagCheck{*pUncond >= 0 && *pUncond < 1, "p-uncond", *pUncond, "the probability of dropping a label must be in [0, 1): at 1 the model never sees a class"},
 		flagCheck{*devices >= 0, "devices", *devices, "the number of devices must be >= 0 (0: the backend's default)"},
 		flagCheck{*ch >= 1, "ch", *ch, "the U-Net needs at least 1 base channel"},
 		flagCheck{*resBlocks >= 1, "res-blocks", *resBlocks, "need at least 1 residual block per resolution"},
@@ -99,8 +100,17 @@ func runTrain(args []string) error {
 		if *classCond && within(*ckptDir, *dataDir) {
 			return fmt.Errorf("--ckpt %s is in the --data folder %s, whose subfolders are read as classes: keep checkpoints elsewhere", *ckptDir, *dataDir)
 		}
-		if grids := filepath.Join(*ckptDir, "samples"); within(*dataDir, grids) {
+		grids := filepath.Join(*ckptDir, "samples")
+		if within(*dataDir, grids) {
 			return fmt.Errorf("--data %s is in %s, where this run writes its sample grids: it would train on its own samples", *dataDir, grids)
+		}
+		if *classCond { // nor a class folder, which may be a link (twelfth probe: a class of the run's own grids)
+			entries, _ := os.ReadDir(*dataDir)
+			for _, e := range entries {
+				if class := filepath.Join(*dataDir, e.Name()); within(class, grids) {
+					return fmt.Errorf("--data %s: its class %q is %s, where this run writes its sample grids: it would train on its own samples", *dataDir, e.Name(), grids)
+				}
+			}
 		}
 	}
 	if err := unusedTrainFlags(fs, *dataset); err != nil {
