@@ -236,7 +236,7 @@ func TestModelWithoutUnconditionalTraining(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec.PUncond = 0
+	spec.PUncond = 1e-50 // 0 as float32, in which the drop is drawn: never without a label (thirteenth probe)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "p0.ddpm")
 	if err := ddpm.WriteCheckpoint(model, ctx, step, &spec, nil); err != nil {
@@ -262,8 +262,11 @@ func TestModelWithoutUnconditionalTraining(t *testing.T) {
 		t.Errorf("eval --nll: error %v, want a refusal", err)
 	}
 	// At --p-uncond 1 it never sees a class (each drew the same images; twelfth probe).
-	if err := runTrain([]string{"--dataset", "moons", "--class-cond", "--p-uncond", "1", "--ckpt", filepath.Join(dir, "p1")}); err == nil || !strings.Contains(err.Error(), "--p-uncond 1") {
-		t.Errorf("train --p-uncond 1: error %v, want a refusal", err)
+	// Nor values that float32, in which the drop is drawn, makes 1 or 0 (thirteenth probe).
+	for _, p := range []string{"1", "0.99999999", "1e-50"} {
+		if err := runTrain([]string{"--dataset", "moons", "--class-cond", "--p-uncond", p, "--ckpt", filepath.Join(dir, "p1")}); err == nil || !strings.Contains(err.Error(), "--p-uncond "+p) {
+			t.Errorf("train --p-uncond %s: error %v, want a refusal", p, err)
+		}
 	}
 	tr, err := ddpm.LoadTrained(model)
 	if err != nil {

@@ -282,7 +282,7 @@ func runEval(args []string) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", reportPath, err)
 	}
-	return writeFile(reportPath, append(raw, '\n'))
+	return writeOwnFile(reportPath, append(raw, '\n'))
 }
 
 // samplesReport is what `ddpm eval --samples` writes to <out>/eval.json.
@@ -363,7 +363,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil { // nothing is written: the report there stays as it was
 		return fmt.Errorf("writing %s: %w", filepath.Join(out, reportFile), err)
 	}
-	return writeFile(filepath.Join(out, reportFile), append(raw, '\n'))
+	return writeOwnFile(filepath.Join(out, reportFile), append(raw, '\n'))
 }
 
 // minClassifierAccuracy is the lowest test accuracy of a classifier whose features eval trusts: a
@@ -620,7 +620,13 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 	var state boundProgress
 	if raw, err := readSmallFile(statePath); err == nil {
 		if err := json.Unmarshal(raw, &state); err != nil {
-			return nil, fmt.Errorf("%s: %w (remove it to start the bound afresh)", statePath, err)
+			return nil, fmt.Errorf("%s: %.300v (remove it to start the bound afresh)", statePath, err)
+		}
+		// Its settings still decide, whatever its name: a file planted under another's aside name was
+		// resumed as this run's bound, another model's number reported, exit 0 (thirteenth probe).
+		if state.Desc != desc {
+			fmt.Fprintf(os.Stderr, "%s was made with other settings (%.200q): starting afresh\n", statePath, state.Desc)
+			state = boundProgress{}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("--work: %w", err)
@@ -663,7 +669,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 		if err != nil {
 			return nil, fmt.Errorf("saving the bound's progress: %w", err)
 		}
-		if err := writeFile(statePath, raw); err != nil {
+		if err := writeOwnFile(statePath, raw); err != nil {
 			return nil, err
 		}
 	}
@@ -691,7 +697,7 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 	for i, bits := range res.PerImage {
 		fmt.Fprintf(&perImage, "%d,%.6g\n", i, bits)
 	}
-	if err := writeFile(filepath.Join(out, perImageFile), []byte(perImage.String())); err != nil {
+	if err := writeOwnFile(filepath.Join(out, perImageFile), []byte(perImage.String())); err != nil {
 		return err
 	}
 	T := len(res.Terms) - 1
@@ -701,7 +707,7 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 	for t := 1; t <= T; t++ {
 		fmt.Fprintf(&csv, "%d,%.6g,%.6g,%.6g\n", t, res.Terms[t], rate[t], dist[t])
 	}
-	if err := writeFile(filepath.Join(out, termsFile), []byte(csv.String())); err != nil {
+	if err := writeOwnFile(filepath.Join(out, termsFile), []byte(csv.String())); err != nil {
 		return err
 	}
 	steps, rates, dists := make([]float64, T), make([]float64, T), make([]float64, T)
@@ -723,7 +729,7 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFile(filepath.Join(out, name), png); err != nil {
+		if err := writeOwnFile(filepath.Join(out, name), png); err != nil {
 			return err
 		}
 	}
@@ -903,6 +909,9 @@ func asked(perClass []float64) []*float64 {
 // With requested (the class each sample was asked for), it also measures how often it was drawn.
 func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []float32, n int, seed uint64, out string, requested []int) (*fidOut, error) {
 	dims := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}
+	if err := notALink(filepath.Join(out, fidGridFile)); err != nil {
+		return nil, err
+	}
 	if err := ddpm.WriteImageGridPNG(filepath.Join(out, fidGridFile), samples[:min(64, n)*mnist.Test.Size()], min(64, n), dims, 0); err != nil {
 		return nil, err
 	}

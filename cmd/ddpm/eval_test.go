@@ -785,6 +785,7 @@ func TestBoundProgressOfOtherSettingsIsKept(t *testing.T) {
 	run("--nll", "2")
 	first := read(boundProgressFile)
 	run("--nll", "2", "--steps", "10")
+	stepsDesc := read(boundProgressFile).Desc
 	aside := progressAside(first.Desc)
 	kept := read(aside)
 	if kept.Sums.N != 2 || read(boundProgressFile).Desc == first.Desc {
@@ -796,7 +797,39 @@ func TestBoundProgressOfOtherSettingsIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	run("--nll", "4")
-	if again := read(boundProgressFile); again.Desc != first.Desc || again.Sums.N != 4 || again.Seconds < 1e6 {
+	again := read(boundProgressFile)
+	if again.Desc != first.Desc || again.Sums.N != 4 || again.Seconds < 1e6 {
 		t.Errorf("back to the first settings: %d images in %g s, want 4 resumed from the 2 set aside", again.Sums.N, again.Seconds)
+	}
+	// A file of other settings under an aside name is not resumed as this run's (another model's bound
+	// was reported as this one's, exit 0; thirteenth probe): the first settings' file planted as the
+	// --steps 10 one's.
+	stepsAside := progressAside(stepsDesc)
+	planted, _ := json.Marshal(again)
+	if err := os.WriteFile(filepath.Join(work, stepsAside), planted, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("--nll", "2", "--steps", "10")
+	if got := read(boundProgressFile); got.Desc == first.Desc || got.Sums.N != 2 || got.Seconds >= 1e6 {
+		t.Errorf("a planted aside file: the progress holds %d images in %g s of the settings %q, want 2 evaluated afresh", got.Sums.N, got.Seconds, got.Desc)
+	}
+}
+
+// A file eval names itself is not written through a link planted during the run, after the check
+// before the work (the report and tables replaced files elsewhere; thirteenth probe).
+func TestWriteOwnFileRefusesALink(t *testing.T) {
+	dir := t.TempDir()
+	victim, report := filepath.Join(dir, "victim.json"), filepath.Join(dir, "eval.json")
+	if err := os.WriteFile(victim, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, report); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeOwnFile(report, []byte("{}")); err == nil || !strings.Contains(err.Error(), "a symbolic link") {
+		t.Errorf("writing through a planted link: error %v", err)
+	}
+	if raw, _ := os.ReadFile(victim); string(raw) != "precious" {
+		t.Errorf("the link's target now holds %q", raw)
 	}
 }

@@ -93,7 +93,7 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 	}
 	// Guidance mixes the prediction with and without the label: a model trained with --p-uncond 0 has
 	// none without it (it was guided by the default w with what it never learned; eleventh probe).
-	if tr.Cond != nil && tr.Spec.PUncond == 0 {
+	if neverUnlabelled(tr) {
 		if isSet(f.fs, "guidance") && cfg.Guidance != 0 {
 			return nil, cfg, fmt.Errorf("--guidance %g: %s was trained with --p-uncond 0, never without a label, so there is no unconditional prediction to guide with", cfg.Guidance, tr.Path)
 		}
@@ -151,12 +151,17 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 	return sched, cfg, nil
 }
 
+// neverUnlabelled says whether a class-conditional model never trained without a label: --p-uncond 0,
+// or a value that float32, in which training draws the drop, rounds to 0 (1e-50 passed as not 0;
+// thirteenth probe).
+func neverUnlabelled(tr *ddpm.Trained) bool { return tr.Cond != nil && float32(tr.Spec.PUncond) == 0 }
+
 // checkUnlabelled refuses a class-conditional model trained with --p-uncond 0 where the work needs its
 // prediction without a label (what): it never saw "no label", and the bound, the interpolations and the
 // draws without a class of one such were numbers and images of nothing, exit 0 (eleventh and twelfth
 // probes).
 func checkUnlabelled(tr *ddpm.Trained, what string) error {
-	if tr.Cond != nil && tr.Spec.PUncond == 0 {
+	if neverUnlabelled(tr) {
 		return fmt.Errorf("%s: %s was trained with --p-uncond 0, never without a label, so it has no prediction without one", what, tr.Path)
 	}
 	return nil
