@@ -87,11 +87,7 @@ func runInterpolate(args []string) error {
 	if *ddimSteps != "" {
 		blocks++
 	}
-	perImage := 1.0
-	for _, d := range tr.Spec.Dims {
-		perImage *= float64(d)
-	}
-	figure := 3 * 4 * perImage * blocks * float64(*pairs) * (float64(*lambdas) + 2) // float32 pixels, three copies
+	figure := 3 * 4 * valuesPerImage(tr.Spec.Dims) * blocks * float64(*pairs) * (float64(*lambdas) + 2) // float32 pixels, three copies
 	if err := ddpm.CheckMemory(fmt.Sprintf("--pairs %d --lambdas %d", *pairs, *lambdas), tr.Spec.SampleMemory(*pairs)+figure); err != nil {
 		return err
 	}

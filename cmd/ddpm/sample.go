@@ -86,11 +86,7 @@ func runSample(args []string) error {
 	what, need := fmt.Sprintf("sampling --n %d at once", *n), sampleMemory(tr, *n, 1, guided)
 	if *progressive != "" { // every sample's x̂_0 at each recorded step, float32, held twice (eleventh probe)
 		what += fmt.Sprintf(", recording %d steps of them for --progressive", len(at))
-		size := 1.0
-		for _, d := range tr.Spec.Dims {
-			size *= float64(d)
-		}
-		need += 2 * 4 * float64(*n) * float64(len(at)) * size
+		need += 2 * 4 * float64(*n) * float64(len(at)) * valuesPerImage(tr.Spec.Dims)
 	}
 	if err := ddpm.CheckMemory(what, need); err != nil {
 		return err
@@ -243,7 +239,7 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet, guided bool
 	switch {
 	case class == "" && k == 0:
 		return nil, nil
-	case class == "" && checkUnlabelled(tr, "") != nil: // its draws without a label are noise (eleventh probe)
+	case class == "" && neverUnlabelled(tr): // its draws without a label are noise (eleventh probe)
 		return nil, fmt.Errorf("%s was trained with --p-uncond 0, never without a label, so it cannot draw without a class: name one with --class (one of %d, or all)", tr.Path, k)
 	case class == "":
 		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, k)
@@ -271,6 +267,15 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet, guided bool
 		return nil, fmt.Errorf("--class: %w", err)
 	}
 	return slices.Repeat([]int{c}, *n), nil
+}
+
+// valuesPerImage is the number of values in one example of shape dims, as a float for estimates.
+func valuesPerImage(dims []int) float64 {
+	n := 1.0
+	for _, d := range dims {
+		n *= float64(d)
+	}
+	return n
 }
 
 // sampleMemory is the memory of drawing k × n samples at once: the start-up and the schedule once, the
