@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
@@ -122,7 +123,7 @@ func readNPYHeader(r io.Reader, size int64) (npyHeader, int64, error) {
 	}
 	h, err := parseNPYHeader(string(text))
 	if err != nil {
-		return npyHeader{}, 0, fmt.Errorf("header %q: %w", strings.TrimSpace(string(text)), err)
+		return npyHeader{}, 0, fmt.Errorf("header %s: %w", short(strings.TrimSpace(string(text))), err)
 	}
 	return h, start + length, nil
 }
@@ -136,7 +137,7 @@ func parseNPYHeader(text string) (npyHeader, error) {
 		return npyHeader{}, err
 	}
 	if rest := strings.TrimSpace(p.s[p.i:]); rest != "" {
-		return npyHeader{}, fmt.Errorf("text after the dictionary: %q", rest)
+		return npyHeader{}, fmt.Errorf("text after the dictionary: %s", short(rest))
 	}
 	keys := make([]string, 0, len(dict))
 	for k := range dict {
@@ -144,18 +145,18 @@ func parseNPYHeader(text string) (npyHeader, error) {
 	}
 	sort.Strings(keys)
 	if strings.Join(keys, ",") != "descr,fortran_order,shape" {
-		return npyHeader{}, fmt.Errorf("keys %v, want descr, fortran_order and shape", keys)
+		return npyHeader{}, fmt.Errorf("keys %s, want descr, fortran_order and shape", short(keys))
 	}
 	var h npyHeader
 	descr, ok := dict["descr"].(string)
 	if !ok {
-		return npyHeader{}, fmt.Errorf("descr is %v, not a dtype string (structured arrays are not read)", dict["descr"])
+		return npyHeader{}, fmt.Errorf("descr is %s, not a dtype string (structured arrays are not read)", short(dict["descr"]))
 	}
 	if h.Fortran, ok = dict["fortran_order"].(bool); !ok {
-		return npyHeader{}, fmt.Errorf("fortran_order is %v, want True or False", dict["fortran_order"])
+		return npyHeader{}, fmt.Errorf("fortran_order is %s, want True or False", short(dict["fortran_order"]))
 	}
 	if h.Shape, ok = dict["shape"].([]int); !ok {
-		return npyHeader{}, fmt.Errorf("shape is %v, want a tuple of sizes", dict["shape"])
+		return npyHeader{}, fmt.Errorf("shape is %s, want a tuple of sizes", short(dict["shape"]))
 	}
 	h.Descr = descr
 	order, rest := byte('='), descr
@@ -164,13 +165,33 @@ func parseNPYHeader(text string) (npyHeader, error) {
 	}
 	size, err := strconv.Atoi(rest[min(1, len(rest)):])
 	if len(rest) < 2 || err != nil || size < 1 || size > 16 {
-		return npyHeader{}, fmt.Errorf("dtype %q is not a NumPy type string", descr)
+		return npyHeader{}, fmt.Errorf("dtype %s is not a NumPy type string", short(descr))
 	}
 	h.Kind, h.Size, h.Order = rest[0], size, binary.ByteOrder(binary.LittleEndian)
 	if order == '>' {
 		h.Order = binary.BigEndian
 	}
 	return h, nil
+}
+
+// short is v for a message: a string quoted, any other value as %v writes it, cut to its first 60
+// bytes (a 1 MiB header was quoted whole; thirteenth probe).
+func short(v any) string {
+	text, quoted := v.(string)
+	if !quoted {
+		text = fmt.Sprint(v)
+	}
+	cut, more := len(text), ""
+	if cut > 60 {
+		cut, more = 60, fmt.Sprintf("… (%d bytes)", len(text))
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+	}
+	if quoted {
+		return strconv.Quote(text[:cut]) + more
+	}
+	return text[:cut] + more
 }
 
 // literal parses the Python literals of an .npy header: a dict of strings, True/False and tuples of
@@ -206,17 +227,17 @@ func (p *literal) dict() (map[string]any, error) {
 			return nil, err
 		}
 		if _, dup := out[key]; dup {
-			return nil, fmt.Errorf("key %q twice", key)
+			return nil, fmt.Errorf("key %s twice", short(key))
 		}
 		if !p.eat(':') {
-			return nil, fmt.Errorf("no ':' after key %q", key)
+			return nil, fmt.Errorf("no ':' after key %s", short(key))
 		}
 		if out[key], err = p.value(); err != nil {
-			return nil, fmt.Errorf("%s: %w", key, err)
+			return nil, fmt.Errorf("%s: %w", short(key), err)
 		}
 		if !p.eat(',') {
 			if !p.eat('}') {
-				return nil, fmt.Errorf("no ',' or '}' after %q", key)
+				return nil, fmt.Errorf("no ',' or '}' after %s", short(key))
 			}
 			break
 		}
@@ -263,7 +284,7 @@ func (p *literal) value() (any, error) {
 			}
 			d, err := strconv.ParseInt(p.s[j:p.i], 10, 64)
 			if err != nil || d > 1<<40 {
-				return nil, fmt.Errorf("%q is not a size", p.s[j:min(p.i+1, len(p.s))])
+				return nil, fmt.Errorf("%s is not a size", short(p.s[j:min(p.i+1, len(p.s))]))
 			}
 			if p.i < len(p.s) && p.s[p.i] == 'L' { // Python 2 wrote 3L
 				p.i++

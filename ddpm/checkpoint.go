@@ -132,13 +132,14 @@ func (c Checkpointer) CheckpointPath(step int64) string {
 }
 
 // Save writes every variable of ctx and meta (any JSON-encodable value) atomically, then deletes
-// checkpoints beyond the newest Keep. It returns the file written.
+// checkpoints beyond the newest Keep. It returns the file written. The file's name is Save's own, so a
+// symbolic link in its place is refused (WriteOwnFileAtomic).
 func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, error) {
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return "", fmt.Errorf("checkpoint directory %s: %w", c.Dir, err)
 	}
 	path := c.CheckpointPath(step)
-	if err := WriteCheckpoint(path, ctx, step, meta, nil); err != nil {
+	if err := writeCheckpoint(path, ctx, step, meta, nil, nil, true); err != nil {
 		return "", err
 	}
 	if c.Keep > 0 {
@@ -252,13 +253,14 @@ func LatestCheckpoint(dir string) (string, error) {
 
 // WriteCheckpoint writes the variables of ctx selected by keep (nil keeps all) to path, atomically.
 func WriteCheckpoint(path string, ctx *context.Context, step int64, meta any, keep func(v *context.Variable) bool) error {
-	return writeCheckpoint(path, ctx, step, meta, keep, nil)
+	return writeCheckpoint(path, ctx, step, meta, keep, nil, false)
 }
 
 // writeCheckpoint is WriteCheckpoint where saveAs, when not nil, gives the scope and trainable flag
-// a variable is saved with (for exports).
+// a variable is saved with (for exports), and own writes it as a file the command names itself
+// (WriteOwnFileAtomic).
 func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, keep func(v *context.Variable) bool,
-	saveAs func(v *context.Variable) (scope string, trainable bool)) error {
+	saveAs func(v *context.Variable) (scope string, trainable bool), own bool) error {
 	header := checkpointHeader{Step: step}
 	if meta != nil {
 		raw, err := json.Marshal(meta)
@@ -291,7 +293,7 @@ func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, ke
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return writeAtomic(path, own, func(w io.Writer) error {
 		if _, err := io.WriteString(w, checkpointMagic); err != nil {
 			return err
 		}
@@ -492,12 +494,12 @@ func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, e
 		}
 		offset += 4
 	}
-	if err := checkHeaderStrings(raw); err != nil {
+	if err := checkHeaderTokens(raw); err != nil {
 		return nil, 0, fmt.Errorf("checkpoint %s: header: %w", path, err)
 	}
 	var header checkpointHeader
 	if err := json.Unmarshal(raw, &header); err != nil {
-		return nil, 0, fmt.Errorf("checkpoint %s: header does not decode: %w", path, err)
+		return nil, 0, fmt.Errorf("checkpoint %s: header does not decode: %.300v", path, err)
 	}
 	if header.Step < 0 {
 		return nil, 0, fmt.Errorf("checkpoint %s: header: step %d is negative", path, header.Step)
@@ -509,25 +511,39 @@ func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, e
 // quote: a 15 MB variable name, or a 5 MB dataset name, gave messages of that size (twelfth probe).
 const maxHeaderString = 4096
 
-// checkHeaderStrings refuses a header that holds a string (a key or a value) of more than
-// maxHeaderString bytes as written. It scans the bytes without decoding (a decoder's tokens cost more
-// than the header's bound allows); malformed JSON is left to the decoder.
-func checkHeaderStrings(raw []byte) error {
+// maxHeaderNumber bounds every number of a header as written: float64's longest exact decimal is
+// under 30 characters, and a 5-million-digit step was quoted whole by the decoder (thirteenth probe).
+const maxHeaderNumber = 64
+
+// checkHeaderTokens refuses a header that holds a string (a key or a value) of more than
+// maxHeaderString bytes, or a number of more than maxHeaderNumber, as written. It scans the bytes
+// without decoding (a decoder's tokens cost more than the header's bound allows); malformed JSON is
+// left to the decoder.
+func checkHeaderTokens(raw []byte) error {
 	for i := 0; i < len(raw); i++ {
-		if raw[i] != '"' {
-			continue
-		}
-		j := i + 1
-		for j < len(raw) && raw[j] != '"' {
-			if raw[j] == '\\' {
-				j++ // the escaped byte
+		switch c := raw[i]; {
+		case c == '"':
+			j := i + 1
+			for j < len(raw) && raw[j] != '"' {
+				if raw[j] == '\\' {
+					j++ // the escaped byte
+				}
+				j++
 			}
-			j++
+			if n := min(j, len(raw)) - i - 1; n > maxHeaderString {
+				return fmt.Errorf("a string of %d bytes (%.40q…), more than the %d a name or setting may have", n, raw[i+1:i+41], maxHeaderString)
+			}
+			i = j
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i + 1
+			for j < len(raw) && strings.IndexByte("0123456789.eE+-", raw[j]) >= 0 {
+				j++
+			}
+			if n := j - i; n > maxHeaderNumber {
+				return fmt.Errorf("a number of %d characters (%.20s…), more than the %d any value may have", n, raw[i:i+20], maxHeaderNumber)
+			}
+			i = j - 1
 		}
-		if n := min(j, len(raw)) - i - 1; n > maxHeaderString {
-			return fmt.Errorf("a string of %d bytes (%.40q…), more than the %d a name or setting may have", n, raw[i+1:i+41], maxHeaderString)
-		}
-		i = j
 	}
 	return nil
 }
@@ -545,20 +561,38 @@ func ExportEMAWeights(path string, ctx *context.Context, step int64, meta any) e
 		return fmt.Errorf("writing %s: the checkpoint has no EMA weights to export (it is already an export, or was trained with --ema 0, "+
 			"whose checkpoint can be sampled from as it is)", path)
 	}
-	return writeCheckpoint(path, ctx, step, meta, keep, saveAs)
+	return writeCheckpoint(path, ctx, step, meta, keep, saveAs, false)
 }
 
 // WriteFileAtomic writes a file through write into a temporary file in the same folder, syncs it and
 // renames it over path: readers see the old file or the new one, never a partial one. Only regular
 // files are written: a symbolic link is followed to the regular file it points to (which is replaced,
 // the link kept), and anything else is refused before anything is written (outpath.go).
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
+	return writeAtomic(path, false, write)
+}
+
+// WriteOwnFileAtomic is WriteFileAtomic for a file that the command names itself in a folder it was
+// given (a report, a sample grid, a numbered checkpoint): a symbolic link there, which only someone
+// else can have put, is refused rather than followed, and is looked for again as the file is written
+// (a link planted mid-run under the next checkpoint's name had the checkpoint written through it;
+// thirteenth probe).
+func WriteOwnFileAtomic(path string, write func(w io.Writer) error) error {
+	return writeAtomic(path, true, write)
+}
+
+func writeAtomic(path string, own bool, write func(w io.Writer) error) (err error) {
+	if own {
+		if err := notALink(path); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
 	target, err := OutputTarget(path)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	path = target
-	dir := rawDir(path) // the folder the rename lands in, as the kernel resolves it
+	dir := ParentDir(path) // the folder the rename lands in, as the kernel resolves it
 	tmp, err := os.CreateTemp(dir, tempPattern(filepath.Base(path)))
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)

@@ -273,6 +273,8 @@ func TestCheckpointHeaderIsBoundedBeforeItIsDecoded(t *testing.T) {
 	empties := many.String()
 	longName := `{"step":1,"variables":[{"scope":"/a","name":"` + strings.Repeat("w", 5000) + `","dtype":"Float32","dims":[1],"length":4}]}`
 	twice := `{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"Float32","dims":[1],"length":4},{"scope":"/a","name":"w","dtype":"Float32","dims":[2],"length":8}]}`
+	hugeStep := `{"step":` + strings.Repeat("1", 5_000_000) + `,"variables":[]}`
+	hugeMeta := `{"step":1,"meta":{"t":-` + strings.Repeat("9", 65) + `},"variables":[]}`
 	rank17 := `{"step":1,"variables":[{"scope":"/a","name":"w","dtype":"Float32","dims":[` + strings.Repeat("1,", 16) + `1],"length":4}]}`
 	for _, c := range []struct {
 		name, header string
@@ -286,6 +288,10 @@ func TestCheckpointHeaderIsBoundedBeforeItIsDecoded(t *testing.T) {
 		{"twice", twice, uint32(len(twice)), "variables 0 and 1 are both /a/w"},
 		// A string that every message would quote whole (a 15 MB name; twelfth probe).
 		{"long name", longName, uint32(len(longName)), "a string of 5000 bytes"},
+		// A number that the decoder's message quoted whole (5 MB; thirteenth probe), and one just
+		// past the bound in the run's description.
+		{"huge step", hugeStep, uint32(len(hugeStep)), "a number of 5000000 characters"},
+		{"huge setting", hugeMeta, uint32(len(hugeMeta)), "a number of 66 characters"},
 	} {
 		path := write(c.name, []byte(c.header), c.n)
 		var before, after runtime.MemStats

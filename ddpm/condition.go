@@ -25,6 +25,16 @@ import (
 // best value on ImageNet, 0.1 or 0.2; improved-diffusion's and diffusers' examples use 0.1).
 const DefaultPUncond = 0.1
 
+// CheckPUncond requires a probability of dropping the label in [0, 1) as the float32 that training
+// draws against: at 1 the model never sees a class. A checkpoint claiming 1, −1 or 7 loaded and was
+// sampled from as a conditional model (thirteenth probe).
+func CheckPUncond(p float64) error {
+	if !(p >= 0 && float32(p) < 1) {
+		return fmt.Errorf("p_uncond %g: the probability of dropping a label must be in [0, 1) as a float32: at 1 the model never sees a class", p)
+	}
+	return nil
+}
+
 // ConditionalModel is a noise predictor given class labels: y is [batch] int32 with values in
 // 0..K, K meaning ∅; y = nil means ∅ for every example. Its output is that of an EpsModel.
 type ConditionalModel func(ctx *context.Context, xt, t, y *Node) *Node

@@ -11,6 +11,17 @@ import (
 // WriteImageGridPNG writes n images of shape dims ([H, W, C], values in [−1, 1]) as a PNG grid of
 // cols columns (0: about square), atomically.
 func WriteImageGridPNG(path string, pixels []float32, n int, dims []int, cols int) error {
+	return writeImageGrid(path, false, pixels, n, dims, cols)
+}
+
+// WriteOwnImageGridPNG is WriteImageGridPNG for a grid that the command names itself (train's
+// <ckpt>/samples/step-*.png, eval's fid-samples.png): a symbolic link there is refused
+// (WriteOwnFileAtomic).
+func WriteOwnImageGridPNG(path string, pixels []float32, n int, dims []int, cols int) error {
+	return writeImageGrid(path, true, pixels, n, dims, cols)
+}
+
+func writeImageGrid(path string, own bool, pixels []float32, n int, dims []int, cols int) error {
 	if len(dims) != 3 {
 		return fmt.Errorf("image grid %s: samples of shape %v are not images [H, W, C]", path, dims)
 	}
@@ -21,5 +32,5 @@ func WriteImageGridPNG(path string, pixels []float32, n int, dims []int, cols in
 	if err != nil {
 		return fmt.Errorf("image grid %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(png); return err })
+	return writeAtomic(path, own, func(w io.Writer) error { _, err := w.Write(png); return err })
 }

@@ -74,7 +74,7 @@ func CheckOutput(what, path string, inputs ...string) error {
 	}
 	// A temporary file made and removed where the output will go shows, before any work, that the
 	// folder exists and can be written (not /proc, /sys, a read-only or missing folder).
-	probe, err := os.CreateTemp(rawDir(target), tempPattern(filepath.Base(target)))
+	probe, err := os.CreateTemp(ParentDir(target), tempPattern(filepath.Base(target)))
 	if err != nil {
 		return fmt.Errorf("%s %q: its folder cannot be written: %w", what, path, err)
 	}
@@ -98,7 +98,7 @@ func CheckOutput(what, path string, inputs ...string) error {
 	}
 	// In a sticky folder (/tmp) only the owner of a file, or of the folder, may rename over it: another
 	// user's file there failed only at the final rename, after all the work (eighth probe).
-	if dir, err := os.Stat(rawDir(target)); err == nil && dir.Mode()&os.ModeSticky != 0 {
+	if dir, err := os.Stat(ParentDir(target)); err == nil && dir.Mode()&os.ModeSticky != 0 {
 		uid := uint32(geteuid())
 		fileSt, ok1 := out.Sys().(*syscall.Stat_t)
 		dirSt, ok2 := dir.Sys().(*syscall.Stat_t)
@@ -122,10 +122,24 @@ func CheckOwnOutput(what, path string, inputs ...string) error {
 	return CheckOutput(what, path, inputs...)
 }
 
+// GridFolder makes (if needed) and returns ckptDir/samples, where training writes its sample grids.
+// It is the run's own folder: a symbolic link there (or anything but a folder) is refused by name, as
+// one planted in its place had the grids written over another run's (thirteenth probe).
+func GridFolder(ckptDir string) (string, error) {
+	dir := filepath.Join(ckptDir, "samples")
+	if err := notALink(dir); err != nil {
+		return "", fmt.Errorf("the sample grids' folder %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("the sample grids' folder %s: %w", dir, err)
+	}
+	return dir, nil
+}
+
 // notALink refuses a symbolic link at path.
 func notALink(path string) error {
 	if info, err := os.Lstat(path); err == nil && info.Mode()&fs.ModeSymlink != 0 {
-		return errors.New("a symbolic link, where the command writes a file it names itself: remove it")
+		return errors.New("a symbolic link, where the command writes what it names itself: remove it")
 	}
 	return nil
 }
@@ -149,10 +163,6 @@ func newFileMode() fs.FileMode {
 
 // geteuid is os.Geteuid; a test acts out another user.
 var geteuid = os.Geteuid
-
-// rawDir is the folder part of path as the kernel resolves it: "missing/.." must exist as written
-// (filepath.Dir would clean it away, and the check pass where the write then fails).
-func rawDir(path string) string { return ParentDir(path) }
 
 // ParentDir is the folder that holds path as the kernel resolves it: path up to its last separator,
 // not cleaned. filepath.Dir cleans "link/../x" to "x"'s folder here, where the kernel follows link

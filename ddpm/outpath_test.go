@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"github.com/gomlx/gomlx/pkg/ml/context"
 	"io"
 	"os"
 	"path/filepath"
@@ -319,5 +320,44 @@ func TestOwnOutputsAndFoldersAsTheKernelSeesThem(t *testing.T) {
 		if err := CheckOutput("--out", filepath.Join(appendOnly, "s.png")); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("an append-only folder: error %v", err)
 		}
+	}
+}
+
+// Training's own files are not written through links planted during the run: the next checkpoint's
+// name linked to another run's checkpoint had it replaced, and <ckpt>/samples linked to another run's
+// folder had its grids overwritten (thirteenth probe).
+func TestTrainingFilesAreNotWrittenThroughLinks(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	victim := filepath.Join(other, "ckpt-000000001.ddpm")
+	if err := os.WriteFile(victim, []byte("another run's checkpoint"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := Checkpointer{Dir: dir}
+	if err := os.Symlink(victim, c.CheckpointPath(2)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.New()
+	ctx.In("a").VariableWithValue("w", []float32{1})
+	if _, err := c.Save(ctx, 2, nil); err == nil || !strings.Contains(err.Error(), "a symbolic link") {
+		t.Errorf("Save over a planted link: error %v, want a refusal", err)
+	}
+	if raw, _ := os.ReadFile(victim); string(raw) != "another run's checkpoint" {
+		t.Errorf("the link's target was replaced: %q", raw)
+	}
+	if _, err := c.Save(ctx, 3, nil); err != nil { // a name of its own is written
+		t.Errorf("Save: %v", err)
+	}
+	if err := os.Symlink(other, filepath.Join(dir, "samples")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := GridFolder(dir); err == nil || !strings.Contains(err.Error(), "a symbolic link") {
+		t.Errorf("GridFolder with samples linked to another folder: error %v, want a refusal", err)
+	}
+	grid := filepath.Join(other, "step-000000005.png")
+	if err := os.Symlink(victim, grid); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteOwnImageGridPNG(grid, make([]float32, 4), 1, []int{2, 2, 1}, 0); err == nil || !strings.Contains(err.Error(), "a symbolic link") {
+		t.Errorf("a grid over a planted link: error %v, want a refusal", err)
 	}
 }

@@ -258,6 +258,9 @@ func LoadTrained(path string) (*Trained, error) {
 	if err := tr.Spec.CheckClassNames(); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
+	if err := CheckPUncond(tr.Spec.PUncond); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
 	if tr.Ctx, err = EMAContext(ctx); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}

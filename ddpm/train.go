@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -144,8 +143,8 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		}
 		return nil, fmt.Errorf("a class-conditional model needs labelled data: dataset %s has no labels", ds.Name())
 	}
-	if !(cfg.PUncond >= 0 && cfg.PUncond < 1) { // at 1 no label is ever seen (twelfth probe)
-		return nil, fmt.Errorf("p_uncond %g: the probability of dropping a label must be in [0, 1): at 1 the model never sees a class", cfg.PUncond)
+	if err := CheckPUncond(cfg.PUncond); err != nil { // at 1 no label is ever seen (twelfth probe)
+		return nil, err
 	}
 	if res.Checkpoint == "" {
 		ctx.SetParam(context.ParamInitialSeed, int64(cfg.Seed))
@@ -315,15 +314,13 @@ func (tg *trainingGrids) write(backend backends.Backend, ctx *context.Context, s
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(cfg.CheckpointDir, "samples")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := GridFolder(cfg.CheckpointDir)
+	if err != nil {
 		return err
 	}
+	// The grid's own name: a link there had a training image replaced (twelfth probe).
 	path := filepath.Join(dir, fmt.Sprintf("step-%09d.png", step))
-	if err := notALink(path); err != nil { // a grid's own name (a link there had a training image replaced)
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := WriteImageGridPNG(path, res.X0, cfg.SampleN, cfg.SampleDims, 0); err != nil {
+	if err := WriteOwnImageGridPNG(path, res.X0, cfg.SampleN, cfg.SampleDims, 0); err != nil {
 		return err
 	}
 	if cfg.OnSamples != nil {

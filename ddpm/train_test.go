@@ -374,7 +374,7 @@ func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
 		}
 		dir := t.TempDir()
 		keep := func(v *context.Variable) bool { return v.ScopeAndName() != c.drop }
-		if err := writeCheckpoint(Checkpointer{Dir: dir}.CheckpointPath(step), ctx, step, nil, keep, nil); err != nil {
+		if err := writeCheckpoint(Checkpointer{Dir: dir}.CheckpointPath(step), ctx, step, nil, keep, nil, false); err != nil {
 			t.Fatal(err)
 		}
 		_, err = trainPoints(t, quickTrainConfig(6, dir))

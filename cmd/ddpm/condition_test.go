@@ -268,6 +268,21 @@ func TestModelWithoutUnconditionalTraining(t *testing.T) {
 			t.Errorf("train --p-uncond %s: error %v, want a refusal", p, err)
 		}
 	}
+	// Nor does a checkpoint claiming such a p load (1, −1 and 7 were sampled from; thirteenth probe).
+	for _, p := range []float64{1, -1, 7, 0.99999999, math.NaN()} {
+		bad := spec
+		bad.PUncond = p
+		path := filepath.Join(dir, "bad-p.ddpm")
+		if err := ddpm.WriteCheckpoint(path, ctx, step, &bad, nil); err != nil {
+			if math.IsNaN(p) && strings.Contains(err.Error(), "NaN") {
+				continue // JSON has no NaN: such a file cannot be written
+			}
+			t.Fatal(err)
+		}
+		if _, err := ddpm.LoadTrained(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "p_uncond") {
+			t.Errorf("a checkpoint with p_uncond %g: error %v, want a refusal naming the file", p, err)
+		}
+	}
 	tr, err := ddpm.LoadTrained(model)
 	if err != nil {
 		t.Fatal(err)

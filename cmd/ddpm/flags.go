@@ -101,6 +101,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if twice := givenTwice(fs, args[:len(args)-fs.NArg()]); twice != "" {
 		fmt.Fprintf(os.Stderr, "warning: %s given more than once: the last value is used\n", twice)
 	}
+	for _, name := range pathFlags {
+		if f := fs.Lookup(name); f != nil {
+			if v := f.Value.String(); resolveDotDot(v) != v {
+				f.Value.Set(resolveDotDot(v)) //nolint:errcheck // a string flag takes any value
+			}
+		}
+	}
 	if fs.NArg() > 0 {
 		// A switch takes its value only after "=": `--clip false` sets --clip and leaves "false" over.
 		if stray := len(args) - fs.NArg(); stray > 0 {
@@ -115,6 +122,33 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			"see ddpm %s -h", fs.Arg(0), fs.Name(), fs.Name())
 	}
 	return nil
+}
+
+// pathFlags are the flags that name a file or a folder.
+var pathFlags = []string{"ckpt", "classifier", "data", "out", "progressive", "samples", "work"}
+
+// resolveDotDot returns path as the kernel reads it where it holds a ".." element: the part up to its
+// last ".." with its links followed, then the rest. The commands join names to folders with
+// filepath.Join, which cleans "lnk/../ck" to "ck", where the kernel follows lnk first: --ckpt
+// lnk/../ck was checked in one folder and locked in another, a missing one (thirteenth probe). A path
+// whose first part does not exist is left as given, for the command's own check to name.
+func resolveDotDot(path string) string {
+	sep := string(filepath.Separator)
+	parts := strings.Split(path, sep)
+	last := -1
+	for i, e := range parts {
+		if e == ".." {
+			last = i
+		}
+	}
+	if last < 0 {
+		return path
+	}
+	head, err := filepath.EvalSymlinks(strings.Join(parts[:last+1], sep))
+	if err != nil {
+		return path
+	}
+	return filepath.Join(head, strings.Join(parts[last+1:], sep))
 }
 
 // givenTwice names the flags given more than once among the parsed flags, with their values. Go's flag

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"image"
 	"image/png"
 	"os"
@@ -229,5 +230,37 @@ func writeTinyImages(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 		f.Close()
+	}
+}
+
+// A folder given through a link and ".." is the one the kernel reads: `--ckpt lnk/../ck` was checked
+// where lnk's target's parent holds ck, then locked and written at the cleaned "ck", a missing folder
+// (thirteenth probe).
+func TestPathFlagsThroughLinkAndDotDot(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "x", "y"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "x", "y"), filepath.Join(dir, "lnk")); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(dir, "lnk") + "/../ck"
+	if err := runTrain([]string{"--dataset", "moons", "--toy-n", "256", "--T", "50", "--steps", "2", "--ckpt", ckpt, "--progress=false"}); err != nil {
+		t.Fatalf("train --ckpt %s: %v", ckpt, err)
+	}
+	if latest, err := ddpm.LatestCheckpoint(filepath.Join(dir, "x", "ck")); err != nil || latest == "" {
+		t.Errorf("no checkpoint in x/ck, where the kernel reads %s (%v)", ckpt, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ck")); err == nil {
+		t.Errorf("a folder was made at the cleaned name %s", filepath.Join(dir, "ck"))
+	}
+	for path, want := range map[string]string{
+		"a/b":                                "a/b",
+		"missing/../x":                       "missing/../x",
+		filepath.Join(dir, "lnk") + "/../..": filepath.Join(dir),
+	} {
+		if got := resolveDotDot(path); got != want {
+			t.Errorf("resolveDotDot(%s) = %s, want %s", path, got, want)
+		}
 	}
 }

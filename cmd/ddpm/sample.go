@@ -352,18 +352,7 @@ func writeSampleArray(path, ext string, x []float32, n int, dims, labels []int) 
 // run is refused when the file is written (the report and tables went through links planted after
 // ddpm.CheckOwnOutput's check; thirteenth probe).
 func writeOwnFile(path string, content []byte) error {
-	if err := notALink(path); err != nil {
-		return err
-	}
-	return writeFile(path, content)
-}
-
-// notALink refuses a symbolic link at path, where the command writes a file it names itself.
-func notALink(path string) error {
-	if info, err := os.Lstat(path); err == nil && info.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("%s: a symbolic link, where the command writes a file it names itself: remove it", path)
-	}
-	return nil
+	return ddpm.WriteOwnFileAtomic(path, func(w io.Writer) error { _, err := w.Write(content); return err })
 }
 
 // writeFile writes content to path whole (ddpm.WriteFileAtomic). Its folder exists: each command shows it with ddpm.CheckOutput before the work (a folder made here

@@ -177,9 +177,9 @@ func noisyStart(full, respaced *ddpm.Schedule, spec string) error {
 	if top <= max(ddpm.MaxPriorAlphaBar, full.AlphaBar[full.T]) {
 		return nil
 	}
-	return fmt.Errorf("--steps %s: the chain would start from pure noise at t=%d, where ᾱ = %.3g keeps %.0f%% of the image's scale "+
+	return fmt.Errorf("--steps %s: the chain would start from pure noise at t=%d, where ᾱ = %.4g keeps %.1f%% of the image's scale "+
 		"(the noise of x_t has forgotten the image only where ᾱ is at most %g, as train asks of T); "+
-		"K evenly spaced steps end at t=%d: --steps %d", spec, respaced.ModelStep(respaced.T), top, 100*math.Sqrt(top), ddpm.MaxPriorAlphaBar, full.T, respaced.T)
+		"K evenly spaced steps end at t=%d: --steps %d", spec, respaced.ModelStep(respaced.T), top, math.Floor(1000*math.Sqrt(top))/10, ddpm.MaxPriorAlphaBar, full.T, respaced.T)
 }
 
 // defaultSolverSteps is --steps for the ODE solvers when it is not given.

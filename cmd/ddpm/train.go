@@ -229,10 +229,8 @@ func runTrain(args []string) error {
 		return err
 	}
 	if *sampleEvery > 0 { // the grids' folder, made now: a file in its place failed only at the first grid
-		grids := filepath.Join(*ckptDir, "samples")
-		if err := os.MkdirAll(grids, 0o755); err != nil {
-			return fmt.Errorf("--ckpt %s: the folder for the sample grids written every --sample-every steps: %w "+
-				"(move it away, or pass --sample-every 0)", *ckptDir, err)
+		if _, err := ddpm.GridFolder(*ckptDir); err != nil {
+			return fmt.Errorf("--ckpt %s: %w (the grids written every --sample-every steps; move it away, or pass --sample-every 0)", *ckptDir, err)
 		}
 	}
 	ds, err := ddpm.NewArrayDataset(d.Name, d.Values, d.Dims, *batch, *seed)
