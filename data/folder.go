@@ -252,7 +252,7 @@ func readImageHeader(path string, r io.Reader) (image.Config, error) {
 	cfg, format, err := image.DecodeConfig(limited)
 	switch {
 	case err != nil && limited.N == 0:
-		return cfg, fmt.Errorf("image %s: more than %d MiB before the image's size (chunks or segments ahead of its header): refused", path, maxImageHeader>>20)
+		return cfg, fmt.Errorf("image %s: more than %d MiB before the image's size (chunks or segments ahead of its header, or a corrupt file): refused", path, maxImageHeader>>20)
 	case err != nil:
 		return cfg, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
 	case format != "png" && format != "jpeg":

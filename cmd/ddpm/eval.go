@@ -130,6 +130,7 @@ func runEval(args []string) error {
 	if tr.Cond != nil && tr.Spec.NumClasses() != 10 { // its samples are scored as MNIST digits
 		return fmt.Errorf("--ckpt %s is conditioned on %d classes, not MNIST's 10 digits: eval measures MNIST models", tr.Path, tr.Spec.NumClasses())
 	}
+	sf.noChain = *fidN == 0 // the bound samples no chain (--steps ddim2 was refused as a noisy start)
 	sched, cfg, err := sf.build(tr)
 	if err != nil {
 		return err

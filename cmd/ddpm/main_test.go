@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -785,7 +786,18 @@ func TestNoisyStartIsRefused(t *testing.T) {
 		}
 		if err := noisyStart(full, respaced, spec); (err != nil) != named || named && !strings.Contains(err.Error(), "--steps "+spec) {
 			t.Errorf("--steps %s: error %v, want one: %v", spec, err, named)
+		} else if spec == "ddim1" && !strings.Contains(err.Error(), "keeps 99.9% of the image") { // ᾱ_1 = 0.9999 was "100%"
+			t.Errorf("--steps ddim1: %v, want the share kept rounded down", err)
 		}
+	}
+	// The bound alone samples no chain: its respacing is only a looser bound (thirteenth probe).
+	dir := t.TempDir()
+	base := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--steps", "ddim2", "--nll", "2", "--nll-batch", "2", "--work", dir, "--out", dir}
+	if err := runEval(append(slices.Clone(base), "--fid", "0")); err != nil {
+		t.Errorf("eval --nll 2 --fid 0 --steps ddim2: %v", err)
+	}
+	if err := runEval(append(slices.Clone(base), "--fid", "4", "--fid-batch", "4")); err == nil || !strings.Contains(err.Error(), "--steps ddim2") {
+		t.Errorf("eval --fid 4 --steps ddim2: %v, want the noisy start refused", err)
 	}
 }
 

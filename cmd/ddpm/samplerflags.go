@@ -19,6 +19,9 @@ type samplerFlags struct {
 	clip                    *bool
 	eta, guidance, churn    *float64
 	devices                 *int
+	// noChain is set where no chain is sampled (eval's bound alone): a respacing that starts where x_t
+	// still holds the image is then only a looser bound, its prior term large, not noise drawn as samples.
+	noChain bool
 }
 
 func addSamplerFlags(fs *flag.FlagSet) *samplerFlags {
@@ -139,7 +142,7 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 		if sched, err = sched.Respace(steps); err != nil {
 			return nil, cfg, fmt.Errorf("--steps: %w", err)
 		}
-		if err := noisyStart(full, sched, *f.steps); err != nil {
+		if err := noisyStart(full, sched, *f.steps); err != nil && !f.noChain {
 			return nil, cfg, err
 		}
 		// On few steps σ² = β'_k (each β' carrying many original steps of noise) leaves visible noise
