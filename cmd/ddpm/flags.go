@@ -110,6 +110,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		// A switch takes its value only after "=": `--clip false` sets --clip and leaves "false" over.
+		if stray := len(args) - fs.NArg(); stray > 0 && args[stray-1] == "--" { // `sample -- --n 5` blamed --n
+			return fmt.Errorf("\"--\" ends the flags, and %s takes no other arguments: remove it (nothing after it was read)", fs.Name())
+		}
 		if stray := len(args) - fs.NArg(); stray > 0 {
 			if name := strings.TrimLeft(args[stray-1], "-"); isBoolFlag(fs, name) {
 				if _, err := strconv.ParseBool(fs.Arg(0)); err == nil {

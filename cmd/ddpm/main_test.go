@@ -301,6 +301,10 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 			t.Errorf("%v: error %v, want a refusal of the stray word", c.args, err)
 		}
 	}
+	// A "--" ends the flags: the refusal names it, not the flag after it (thirteenth probe).
+	if err := runSample([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--", "--n", "5"}); err == nil || !strings.Contains(err.Error(), `"--" ends the flags`) {
+		t.Errorf("sample -- --n 5: error %v, want a refusal naming \"--\"", err)
+	}
 	// A switch's value after a space is the stray word: the refusal shows the form that works.
 	if err := runSample([]string{"--clip", "false", "--ckpt", "../../models/mnist-ema.ddpm"}); err == nil || !strings.Contains(err.Error(), "write --clip=false") {
 		t.Errorf("--clip false: error %v, want one that says to write --clip=false", err)
