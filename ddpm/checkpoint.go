@@ -387,6 +387,11 @@ func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context
 	if end != size {
 		return 0, fmt.Errorf("checkpoint %s: %d unexpected bytes after the last variable (offset %d)", name, size-end, end)
 	}
+	// A sparse file is as long as it says without holding the bytes: its values are read into memory,
+	// so they must fit there (3 GB of a 300 KB file were; fourteenth probe).
+	if err := CheckMemory(fmt.Sprintf("checkpoint %s: its %d variables", name, len(header.Variables)), float64(end-offset)); err != nil {
+		return 0, err
+	}
 	values := make([]*tensors.Tensor, len(header.Variables))
 	for i, cv := range header.Variables {
 		values[i] = tensors.FromShape(shapesOf[i])

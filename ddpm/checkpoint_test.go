@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -307,5 +308,65 @@ func TestCheckpointHeaderIsBoundedBeforeItIsDecoded(t *testing.T) {
 		if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: LoadCheckpoint: %v, want %q", c.name, err, c.want)
 		}
+	}
+}
+
+// A sparse file is as long as its header says while holding nothing: its variables must fit in the
+// memory available before any is read (3 GB of a 300 KB file were read; fourteenth probe), and
+// LoadTrained refuses variables of no part of a run from the header alone.
+func TestCheckpointValuesMustFitInMemory(t *testing.T) {
+	avail, ok := AvailableMemory()
+	if !ok {
+		t.Skip("no /proc/meminfo: the memory available is not known here")
+	}
+	const each = math.MaxInt32 / 2 // bytes per variable, under shape()'s bound
+	n := int(avail/each) + 2
+	var header strings.Builder
+	header.WriteString(`{"step":1,"variables":[`)
+	for i := range n {
+		if i > 0 {
+			header.WriteString(",")
+		}
+		fmt.Fprintf(&header, `{"scope":"/junk","name":"x%d","dtype":"Uint8","dims":[%d],"length":%d}`, i, each, each)
+	}
+	header.WriteString(`]}`)
+	raw := []byte(header.String())
+	out := append([]byte(checkpointMagic), binary.LittleEndian.AppendUint32(nil, uint32(len(raw)))...)
+	out = append(out, raw...)
+	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(raw))
+	path := filepath.Join(t.TempDir(), "sparse.ddpm")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, int64(len(out))+int64(n)*each); err != nil {
+		t.Skipf("no sparse file here: %v", err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := LoadCheckpoint(path, context.New(), nil)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "of memory") || !strings.Contains(err.Error(), path) {
+		t.Errorf("a sparse checkpoint of %d GB: error %v, want a refusal naming the memory and the file", int64(n)*each>>30, err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+		t.Errorf("%d MB allocated to refuse it", alloc>>20)
+	}
+}
+
+// A shipped model with a variable of no part of a run is refused from its header (fourteenth probe).
+func TestLoadTrainedRefusesForeignVariables(t *testing.T) {
+	ctx := context.New()
+	var spec RunSpec
+	step, err := LoadCheckpoint("../models/mnist-ch8-ema.ddpm", ctx, &spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx.In("junk").VariableWithValue("x0", make([]uint8, 1<<20)).SetTrainable(false)
+	path := filepath.Join(t.TempDir(), "junk.ddpm")
+	if err := WriteCheckpoint(path, ctx, step, &spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadTrained(path); err == nil || !strings.Contains(err.Error(), "/junk/x0, which belongs to no part of a training run") {
+		t.Errorf("LoadTrained with a junk variable: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -51,4 +52,44 @@ func newStateVariables(loaded Weights, ctx *context.Context) []string {
 	}
 	slices.Sort(created)
 	return created
+}
+
+// trainingScopes are the top scopes that a training checkpoint holds beside the network's own: the
+// EMA of the weights, Adam's moments and step, and GoMLX's optimizer and trainer state. The root
+// holds the loop's step and the random generator's state.
+var trainingScopes = []string{EMAScope, context.RootScope + optimizers.AdamDefaultScope, "/optimizers", "/trainer"}
+
+// checkRunScopes refuses a checkpoint (its variables' names, from the header: nothing is read yet)
+// that holds a variable of no part of a run whose network is want: an edited file's 3 GB of junk
+// variables were loaded, sampled from and carried into every later checkpoint (fourteenth probe).
+func checkRunScopes(path string, have, want Weights) error {
+	network := map[string]bool{}
+	for name := range want {
+		network[topScope(name)] = true
+	}
+	for name := range have {
+		top := topScope(name)
+		if !network[top] && !slices.Contains(trainingScopes, top) && strings.Count(name, "/") > 1 {
+			return fmt.Errorf("%s holds %s, which belongs to no part of a training run (the network is under %s): "+
+				"the file was edited, or written by another program", path, name, strings.Join(slices.Sorted(maps.Keys(network)), ", "))
+		}
+	}
+	return nil
+}
+
+// checkTrainable refuses a loaded checkpoint whose network weights are not all trainable, or whose
+// other variables are: an edited flag froze a layer silently on resume, and a file with every weight
+// frozen failed in GoMLX's trainer without a name (fourteenth probe).
+func checkTrainable(path string, ctx *context.Context, want Weights) error {
+	for v := range ctx.IterVariables() {
+		name := v.ScopeAndName()
+		if _, weight := want[name]; weight != v.Trainable {
+			what := "a weight of the network, marked not trainable: training would leave it as it is"
+			if !weight {
+				what = "not a weight of the network, marked trainable: training would change it"
+			}
+			return fmt.Errorf("%s: %s is %s; the file was edited, or written by another program", path, name, what)
+		}
+	}
+	return nil
 }

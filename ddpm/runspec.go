@@ -237,15 +237,31 @@ func LoadTrained(path string) (*Trained, error) {
 		return nil, err
 	}
 	tr := &Trained{Path: path}
+	// The description and the variables' names from the header first, before any value is read.
+	_, have, err := ReadCheckpointWeights(path, &tr.Spec)
+	if err != nil {
+		return nil, err
+	}
+	if tr.Spec.Model == "" {
+		return nil, NotTrainCheckpoint(path)
+	}
+	want, err := tr.Spec.NetworkWeights()
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if err := want.CheckWeights(have); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if err := checkRunScopes(path, have, want); err != nil {
+		return nil, err
+	}
 	ctx := context.New()
+	tr.Spec = RunSpec{}
 	step, err := LoadCheckpoint(path, ctx, &tr.Spec)
 	if err != nil {
 		return nil, err
 	}
 	tr.Step = step
-	if tr.Spec.Model == "" {
-		return nil, NotTrainCheckpoint(path)
-	}
 	if tr.Schedule, err = tr.Spec.BuildSchedule(); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
@@ -264,7 +280,7 @@ func LoadTrained(path string) (*Trained, error) {
 	if tr.Ctx, err = EMAContext(ctx); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	if err := tr.Spec.CheckWeights(ContextWeights(tr.Ctx)); err != nil {
+	if err := want.CheckWeights(ContextWeights(tr.Ctx)); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return tr, nil

@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -238,6 +239,9 @@ type SampleOptions struct {
 	StartT int
 	// Progress, when not nil, is called after each step with the step just taken.
 	Progress func(t int)
+	// Stop, when not nil, is asked after each step: true abandons the chain, and Sample returns
+	// ErrSampleStopped (training's grids, which a Ctrl-C waited for whole; fourteenth probe).
+	Stop func() bool
 	// Labels gives each sample's class for a conditional sampler (NumClasses means "no label");
 	// nil asks for no label for all. An unconditional sampler refuses labels.
 	Labels []int
@@ -246,6 +250,9 @@ type SampleOptions struct {
 	// chain with its very noise, as the parity tests do).
 	Noise func(z []float32)
 }
+
+// ErrSampleStopped is returned by Sample when SampleOptions.Stop asked it to stop.
+var ErrSampleStopped = errors.New("sampling stopped on request")
 
 // SampleResult holds the samples x_0 and what was recorded along the chain, each [N, Dims...] flat.
 type SampleResult struct {
@@ -358,6 +365,9 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		out[1].FinalizeAll()
 		if opts.Progress != nil {
 			opts.Progress(t)
+		}
+		if opts.Stop != nil && opts.Stop() {
+			return nil, ErrSampleStopped
 		}
 	}
 	res.X0 = tensors.MustCopyFlatData[float32](x)

@@ -98,6 +98,9 @@ func (s *Sampler) solve(opts SampleOptions, xT []float32, labels *tensors.Tensor
 			if opts.Progress != nil {
 				opts.Progress(k)
 			}
+			if opts.Stop != nil && opts.Stop() {
+				return ErrSampleStopped
+			}
 			return nil
 		},
 	}

@@ -117,6 +117,21 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		if latest != "" {
+			want, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims)
+			if err != nil {
+				return nil, err
+			}
+			// The header's variables first, before any value is read.
+			_, have, err := ReadCheckpointWeights(latest, nil)
+			if err != nil {
+				return nil, fmt.Errorf("resuming: %w", err)
+			}
+			if err := want.CheckWeights(have); err != nil {
+				return nil, fmt.Errorf("resuming from %s: %w", latest, err)
+			}
+			if err := checkRunScopes(latest, have, want); err != nil {
+				return nil, fmt.Errorf("resuming: %w", err)
+			}
 			step, err := LoadCheckpoint(latest, ctx, nil)
 			if err != nil {
 				return nil, fmt.Errorf("resuming: %w", err)
@@ -124,15 +139,11 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			if err := checkTrainingState(latest, step, ctx); err != nil {
 				return nil, err
 			}
+			if err := checkTrainable(latest, ctx, want); err != nil {
+				return nil, fmt.Errorf("resuming from %w", err)
+			}
 			if step > 0 { // a checkpoint of step 0 has no optimizer state yet
 				loaded = ContextWeights(ctx)
-			}
-			want, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims)
-			if err != nil {
-				return nil, err
-			}
-			if err := want.CheckWeights(ContextWeights(ctx)); err != nil {
-				return nil, fmt.Errorf("resuming from %s: %w", latest, err)
 			}
 			res.Checkpoint = latest
 		}
@@ -224,7 +235,18 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			cfg.OnStep(step, float64(loss))
 		}
 		if cfg.SampleEvery > 0 && cfg.CheckpointDir != "" && step%cfg.SampleEvery == 0 {
-			if err := grids.write(backend, ctx, sched, model, ds.NumClasses(), step, cfg); err != nil {
+			// Asked before the grid, and by the grid after each of its steps: a Ctrl-C waited for a whole
+			// grid, a thousand network evaluations, and for the next one when it came just before (fourteenth probe).
+			if cfg.Stop != nil && cfg.Stop() {
+				stopped = true
+				return ErrStopped
+			}
+			err := grids.write(backend, ctx, sched, model, ds.NumClasses(), step, cfg)
+			if errors.Is(err, ErrSampleStopped) {
+				stopped = true
+				return ErrStopped
+			}
+			if err != nil {
 				// The grid is an optional output: the training is saved first, so that nothing is lost.
 				if serr := save(step); serr != nil {
 					return fmt.Errorf("writing the sample grid of step %d: %w; and saving the checkpoint: %w", step, err, serr)
@@ -303,7 +325,7 @@ func (tg *trainingGrids) write(backend backends.Backend, ctx *context.Context, s
 			}
 		}
 	}
-	opts := SampleOptions{N: cfg.SampleN, Dims: cfg.SampleDims, Seed: cfg.Seed}
+	opts := SampleOptions{N: cfg.SampleN, Dims: cfg.SampleDims, Seed: cfg.Seed, Stop: cfg.Stop}
 	if numClasses > 0 {
 		opts.Labels = make([]int, cfg.SampleN)
 		for i := range opts.Labels {

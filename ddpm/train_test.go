@@ -195,6 +195,26 @@ func TestStopSavesCheckpoint(t *testing.T) {
 	}
 }
 
+// A stop asked for while a sample grid is drawn ends the grid at its next step, and the run is saved
+// at once: a Ctrl-C waited for the whole grid, 17 s on a tiny network (fourteenth probe).
+func TestStopEndsASampleGrid(t *testing.T) {
+	dir := t.TempDir()
+	cfg := quickTrainConfig(100, dir)
+	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 2, 4, []int{2}
+	calls := 0
+	cfg.Stop = func() bool { calls++; return calls == 5 } // step 1, step 2 before its grid, then the grid's t = 20, 19, 18
+	res, err := trainPoints(t, cfg)
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("error %v, want ErrStopped", err)
+	}
+	if res.Step != 2 || filepath.Base(res.Checkpoint) != "ckpt-000000002.ddpm" || calls != 5 {
+		t.Errorf("stopped at step %d with checkpoint %q after %d questions, want step 2, its checkpoint and 5", res.Step, res.Checkpoint, calls)
+	}
+	if grids, _ := filepath.Glob(filepath.Join(dir, "samples", "*.png")); len(grids) != 0 {
+		t.Errorf("the abandoned grid was written: %v", grids)
+	}
+}
+
 func TestClipByGlobalNorm(t *testing.T) {
 	out := MustExecOnceN(backend, func(a, b *Node) []*Node { return ClipByGlobalNorm([]*Node{a, b}, 1) },
 		[]float32{3, 0}, []float32{0, 4}) // global norm 5
@@ -345,6 +365,9 @@ func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	setTrainable := func(scope, name string, on bool) func(ctx *context.Context) {
+		return func(ctx *context.Context) { ctx.GetVariableByScopeAndName(scope, name).SetTrainable(on) }
+	}
 	setStep := func(scope string, v int64) func(ctx *context.Context) {
 		return func(ctx *context.Context) {
 			ctx.GetVariableByScopeAndName(scope, "global_step").MustSetValue(tensors.FromValue(v))
@@ -363,6 +386,12 @@ func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
 		{"no loop step", nil, "/global_step", "has no /global_step"},
 		{"a moment missing", nil, "/AdamOptimizer/mlp/out/dense/weights_1st_moment", "lacks part of the training state (/AdamOptimizer/mlp/out/dense/weights_1st_moment)"},
 		{"no generator state", nil, "/#rngState", "lacks part of the training state (/#rngState)"},
+		// Edited trainable flags froze a layer silently, and junk variables were carried into every
+		// later checkpoint (fourteenth probe).
+		{"a frozen weight", setTrainable("/mlp/out/dense", "weights", false), "", "/mlp/out/dense/weights is a weight of the network, marked not trainable"},
+		{"a trainable moment", setTrainable("/AdamOptimizer/mlp/out/dense", "weights_1st_moment", true), "", "marked trainable"},
+		{"a junk variable", func(ctx *context.Context) { ctx.In("junk").VariableWithValue("x", []float32{1}).SetTrainable(false) }, "",
+			"/junk/x, which belongs to no part of a training run (the network is under /mlp)"},
 	} {
 		ctx := context.New()
 		step, err := LoadCheckpoint(saved, ctx, nil)

@@ -62,6 +62,14 @@ func MNISTSmallConfig() UNetConfig {
 	return c
 }
 
+// Bounds of a U-Net's description, far above any published one (the paper's 256² models have 6 levels of
+// 2 blocks): 65 levels made 1<<64 zero and panicked on a division, and 100 000 blocks per level took
+// minutes and gigabytes to trace before the weights were compared (fourteenth probe).
+const (
+	maxUNetLevels    = 16
+	maxUNetResBlocks = 32
+)
+
 // Validate returns an error naming the first field that cannot build a U-Net, with its value.
 func (c UNetConfig) Validate() error {
 	levels := len(c.ChannelMult)
@@ -74,8 +82,10 @@ func (c UNetConfig) Validate() error {
 		return fmt.Errorf("U-Net BaseChannels=%d: it must be >= 1", c.BaseChannels)
 	case levels == 0:
 		return fmt.Errorf("U-Net ChannelMult is empty: give one multiplier per resolution level")
-	case c.NumResBlocks < 1:
-		return fmt.Errorf("U-Net NumResBlocks=%d: it must be >= 1", c.NumResBlocks)
+	case levels > maxUNetLevels:
+		return fmt.Errorf("U-Net ChannelMult has %d levels: at most %d", levels, maxUNetLevels)
+	case c.NumResBlocks < 1 || c.NumResBlocks > maxUNetResBlocks:
+		return fmt.Errorf("U-Net NumResBlocks=%d: it must be in 1..%d", c.NumResBlocks, maxUNetResBlocks)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fmt.Errorf("U-Net Dropout=%g: it must be in [0, 1)", c.Dropout)
 	case c.MaxGroups < 1:

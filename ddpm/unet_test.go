@@ -413,13 +413,17 @@ func TestUNetConfigValidateNamesTheField(t *testing.T) {
 		"ChannelMult is empty": func(c *UNetConfig) { c.ChannelMult = nil },
 		"ChannelMult[1]=0":     func(c *UNetConfig) { c.ChannelMult = []int{1, 0, 2} },
 		"NumResBlocks=0":       func(c *UNetConfig) { c.NumResBlocks = 0 },
-		"AttnResolutions[1]=5": func(c *UNetConfig) { c.AttnResolutions = []int{7, 5} },
-		"AttnResolutions[0]=3": func(c *UNetConfig) { c.AttnResolutions = []int{3} },
-		"Dropout=1":            func(c *UNetConfig) { c.Dropout = 1 },
-		"Dropout=-0.1":         func(c *UNetConfig) { c.Dropout = -0.1 },
-		"Dropout=NaN":          func(c *UNetConfig) { c.Dropout = math.NaN() },
-		"MaxGroups=0":          func(c *UNetConfig) { c.MaxGroups = 0 },
-		"divisible by 8":       func(c *UNetConfig) { c.ChannelMult = []int{1, 1, 1, 1} }, // 28 = 4·7
+		// 65 levels panicked on 1<<64 = 0; 100 000 blocks took minutes to trace (fourteenth probe).
+		"ChannelMult has 65 levels": func(c *UNetConfig) { c.ChannelMult = slices.Repeat([]int{1}, 65) },
+		"ChannelMult has 64 levels": func(c *UNetConfig) { c.ChannelMult = slices.Repeat([]int{1}, 64) },
+		"NumResBlocks=100000":       func(c *UNetConfig) { c.NumResBlocks = 100000 },
+		"AttnResolutions[1]=5":      func(c *UNetConfig) { c.AttnResolutions = []int{7, 5} },
+		"AttnResolutions[0]=3":      func(c *UNetConfig) { c.AttnResolutions = []int{3} },
+		"Dropout=1":                 func(c *UNetConfig) { c.Dropout = 1 },
+		"Dropout=-0.1":              func(c *UNetConfig) { c.Dropout = -0.1 },
+		"Dropout=NaN":               func(c *UNetConfig) { c.Dropout = math.NaN() },
+		"MaxGroups=0":               func(c *UNetConfig) { c.MaxGroups = 0 },
+		"divisible by 8":            func(c *UNetConfig) { c.ChannelMult = []int{1, 1, 1, 1} }, // 28 = 4·7
 	}
 	for want, mutate := range cases {
 		cfg := MNISTConfig()

@@ -67,19 +67,24 @@ func ContextWeights(ctx *context.Context) Weights {
 // CheckWeights refuses weights (have: a file's, or a context's) that are not those of the network
 // that the run's description builds; see Weights.CheckWeights.
 func (r *RunSpec) CheckWeights(have Weights) error {
-	model, err := r.BuildModel()
-	if err != nil {
-		return err
-	}
-	cond, err := r.BuildConditional()
-	if err != nil {
-		return err
-	}
-	want, err := NetworkWeights(model, cond, r.Dims)
+	want, err := r.NetworkWeights()
 	if err != nil {
 		return err
 	}
 	return want.CheckWeights(have)
+}
+
+// NetworkWeights lists the weights of the network that the run's description builds.
+func (r *RunSpec) NetworkWeights() (Weights, error) {
+	model, err := r.BuildModel()
+	if err != nil {
+		return nil, err
+	}
+	cond, err := r.BuildConditional()
+	if err != nil {
+		return nil, err
+	}
+	return NetworkWeights(model, cond, r.Dims)
 }
 
 // NotTrainCheckpoint is the error for a file without a run description where a checkpoint of

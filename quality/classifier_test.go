@@ -141,6 +141,8 @@ func TestReadClassifierSpecRefusesEditedDescriptions(t *testing.T) {
 		"no classes": {func(s *ClassifierSpec) { s.Config.Classes = 0 }, "2..65536 classes"},
 		"rank 2":     {func(s *ClassifierSpec) { s.ImageDims = []int{28, 28} }, "images of shape [28 28]"},
 		"huge":       {func(s *ClassifierSpec) { s.ImageDims = []int{1 << 30, 1 << 30, 1} }, "4..4096"},
+		// 8192 features ran the FID's bootstrap for hours (fourteenth probe).
+		"many features": {func(s *ClassifierSpec) { s.Config.Features = 8192 }, "features in 1..256"},
 	} {
 		ctx := context.New()
 		var spec ClassifierSpec

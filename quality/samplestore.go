@@ -34,12 +34,14 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 		return nil, err
 	}
 	header = append(header, '\n')
-	// Only a regular file: a FIFO or device there would take the header and never give it back, and a
-	// link to nothing would be created through.
+	// Only a regular file of the store's own: a FIFO or device there would take the header and never
+	// give it back, and a link, which only someone else put there, had the store written into the file
+	// it points to (a user's empty notes, another --work's store; fourteenth probe).
 	if info, err := os.Lstat(path); err == nil && info.Mode()&fs.ModeSymlink != 0 {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("sample store %s is a symbolic link to a missing file: remove it", path)
 		}
+		return nil, fmt.Errorf("sample store %s is a symbolic link, where the command writes what it names itself: remove it", path)
 	}
 	// A store of other settings is refused before anything is copied: a hard-linked one was first copied
 	// whole (a sparse 1 GB file became 1 GB on disk) and then refused (eleventh probe).
@@ -53,7 +55,7 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 	if err := copyApartFromOtherNames(path); err != nil {
 		return nil, fmt.Errorf("sample store %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NONBLOCK, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0o644)
 	if err != nil {
 		return nil, err
 	}

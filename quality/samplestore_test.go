@@ -99,6 +99,28 @@ func TestSampleStoreLeavesItsHardLinksAlone(t *testing.T) {
 	}
 }
 
+// A store is never written through a symbolic link, which only someone else put in --work: a link to
+// an empty file elsewhere (a user's notes) had the store written into it, exit 0 (fourteenth probe).
+func TestSampleStoreRefusesALink(t *testing.T) {
+	dir := t.TempDir()
+	notes, path := filepath.Join(dir, "notes.txt"), filepath.Join(dir, "samples.u8")
+	if err := os.WriteFile(notes, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(notes, path); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := OpenSampleStore(path, 3, "d"); err == nil || !strings.Contains(err.Error(), "a symbolic link") || !strings.Contains(err.Error(), path) {
+		t.Errorf("a store planted as a link to an empty file: error %v, want a refusal naming it", err)
+		if s != nil {
+			s.Close()
+		}
+	}
+	if info, _ := os.Stat(notes); info.Size() != 0 {
+		t.Errorf("the link's target was written: %d bytes", info.Size())
+	}
+}
+
 // A foreign file where a store goes is refused from its first bytes alone: its first line was read
 // whole and quoted whole (a 512 MB file of zeros took 3.8 GB and gave a 536 MB message), and one with
 // other names was copied whole before the refusal (eleventh probe).

@@ -101,6 +101,12 @@ func loadTrained(path string) (*ddpm.Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--ckpt %q: %w", path, err)
 	}
+	// A chain from N(0, I) at T is q(x_T) only where ᾱ_T is near 0, as train asks of a new run: a
+	// checkpoint edited to T = 10 drew pure noise, exit 0 (fourteenth probe).
+	if top := tr.Schedule.AlphaBar[tr.Schedule.T]; top > ddpm.MaxPriorAlphaBar {
+		return nil, fmt.Errorf("--ckpt %q: its %s schedule with T=%d leaves ᾱ_T = %.3g, so x_T keeps %.1f%% of the image's scale, far from the "+
+			"N(0, I) that sampling starts from (train refuses ᾱ_T > %g)", tr.Path, tr.Spec.Schedule, tr.Spec.T, top, math.Floor(1000*math.Sqrt(top))/10, ddpm.MaxPriorAlphaBar)
+	}
 	return tr, nil
 }
 

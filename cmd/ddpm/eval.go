@@ -385,6 +385,11 @@ func checkClassifier(path string, test *data.Images) error {
 	if want := []int{test.Height, test.Width, test.Channels}; !slices.Equal(spec.ImageDims, want) {
 		return fmt.Errorf("--classifier %s classifies images of shape %v, and the test digits of --data are %v", path, spec.ImageDims, want)
 	}
+	// Its classes are the ten digits, which the class counts and the confident fraction are of: one of
+	// 16 384 classes printed and reported 16 384 counts (fourteenth probe).
+	if spec.Config.Classes != 10 {
+		return fmt.Errorf("--classifier %s tells %d classes apart, and eval scores MNIST's 10 digits", path, spec.Config.Classes)
+	}
 	if !(spec.TestAccuracy >= minClassifierAccuracy) {
 		return fmt.Errorf("--classifier %s classified %.1f%% of its test digits right (want at least %.0f%%): its features do not tell "+
 			"digits apart, so a FID through them means nothing; use the shipped one, or train another with `ddpm classifier`",
@@ -588,10 +593,14 @@ func checkBoundProgress(s ddpm.BoundSums, T, testImages int) error {
 	if len(s.Terms) != T+1 || len(s.MSE) != T+1 {
 		return fmt.Errorf("it holds %d terms and %d distortions, want %d each (t = 0…%d)", len(s.Terms), len(s.MSE), T+1, T)
 	}
+	// Finite, and far from overflowing when summed and averaged: 1e308 passed, and the report failed on
+	// +Inf after its tables and figures were written, on every rerun (fourteenth probe). A real term is
+	// at most thousands of bits per image.
+	const most = 1e12
 	for _, vs := range [][]float64{{s.Prior}, s.Terms, s.MSE, s.PerImage} {
 		for _, v := range vs {
-			if !finite(v) {
-				return fmt.Errorf("it holds the value %g", v)
+			if !finite(v) || math.Abs(v) > most {
+				return fmt.Errorf("it holds the value %g (a bound's values are finite and at most %g)", v, most)
 			}
 		}
 	}

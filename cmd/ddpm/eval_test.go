@@ -167,6 +167,9 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		func(p *boundProgress) { p.Sums.PerImage = p.Sums.PerImage[:3] },
 		func(p *boundProgress) { p.Sums.Terms = p.Sums.Terms[:5] },
 		func(p *boundProgress) { p.Sums.N = -4 },
+		// Finite values whose sums overflow: the report failed after its tables (fourteenth probe).
+		func(p *boundProgress) { p.Sums.PerImage[0] = 1e308 },
+		func(p *boundProgress) { p.Sums.Terms[1] = -1e300 },
 	} {
 		p := readProgress()
 		edit(&p)

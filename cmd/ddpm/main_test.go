@@ -794,6 +794,22 @@ func TestNoisyStartIsRefused(t *testing.T) {
 			t.Errorf("--steps ddim1: %v, want the share kept rounded down", err)
 		}
 	}
+	// Nor does a model's own T keep the image at its top step: a checkpoint edited to T = 10 drew noise,
+	// exit 0 (fourteenth probe).
+	ctx := context.New()
+	var spec ddpm.RunSpec
+	step, err := ddpm.LoadCheckpoint("../../models/mnist-ch8-ema.ddpm", ctx, &spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.T = 10
+	short := filepath.Join(t.TempDir(), "t10.ddpm")
+	if err := ddpm.WriteCheckpoint(short, ctx, step, &spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSample([]string{"--ckpt", short, "--n", "1", "--out", short + ".png"}); err == nil || !strings.Contains(err.Error(), "T=10 leaves ᾱ_T") {
+		t.Errorf("sample from a model of T = 10: error %v, want a refusal", err)
+	}
 	// The bound alone samples no chain: its respacing is only a looser bound (thirteenth probe).
 	dir := t.TempDir()
 	base := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--steps", "ddim2", "--nll", "2", "--nll-batch", "2", "--work", dir, "--out", dir}

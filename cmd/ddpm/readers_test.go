@@ -17,8 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
 // writeIDX writes an IDX file of unsigned bytes (gzip), of the given dimensions and data, as MNIST's.
@@ -267,5 +273,42 @@ func TestEvalSamplesRefusesDigitsOfAnotherShapeThanTheClassifiers(t *testing.T) 
 		if err == nil || !strings.Contains(err.Error(), "classifies images of shape [28 28 1], and the test digits of --data are [16 49 1]") {
 			t.Errorf("eval --samples %s of 16×49 digits: error %v, want the shapes named", filepath.Base(s), err)
 		}
+	}
+}
+
+// A classifier of other classes than the ten digits is refused before any sample is read: one of 16 384
+// classes reported 16 384 counts for MNIST samples (fourteenth probe).
+func TestEvalRefusesAClassifierOfOtherClasses(t *testing.T) {
+	shipped := "../../models/mnist-classifier.ddpm"
+	var spec quality.ClassifierSpec
+	ctx := context.New()
+	if _, err := ddpm.LoadCheckpoint(shipped, ctx, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec.Config.Classes = 11
+	want, err := ddpm.GraphWeights(func(c *context.Context, g *graph.Graph) {
+		spec.Config.Logits(c, graph.Parameter(g, "x", shapes.Make(dtypes.Float32, append([]int{1}, spec.ImageDims...)...)))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eleven := context.New()
+	for v := range ctx.IterVariables() {
+		value, err := v.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if shape := want[v.ScopeAndName()]; !shape.Equal(value.Shape()) { // the logits' layer: zeros of 11 classes
+			value = tensors.FromShape(shape)
+		}
+		eleven.InAbsPath(v.Scope()).VariableWithValue(v.Name(), value)
+	}
+	path := filepath.Join(t.TempDir(), "eleven.ddpm")
+	if err := ddpm.WriteCheckpoint(path, eleven, 0, spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	err = runEval([]string{"--samples", "no-such-samples.npy", "--classifier", path, "--out", t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "tells 11 classes apart") {
+		t.Errorf("eval with a classifier of 11 classes: error %v, want a refusal", err)
 	}
 }

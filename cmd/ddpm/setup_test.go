@@ -381,4 +381,38 @@ func TestInstallModelsThroughLinks(t *testing.T) {
 	if written, err := installModels(linked); err != nil || len(written) != 0 {
 		t.Errorf("models already there: %v, wrote %v again", err, written)
 	}
+	// A model's own name linked to a user's checkpoint: setup replaced the checkpoint by the shipped
+	// model, and eval's message did not say that the copy was a link (fourteenth probe).
+	mine := filepath.Join(dir, "ckpt-000000030.ddpm")
+	if err := os.WriteFile(mine, []byte("a training checkpoint"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	own := filepath.Join(real, "mnist-ema.ddpm")
+	if err := os.Remove(own); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(mine, own); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := installModels(real); err == nil || !strings.Contains(err.Error(), "a symbolic link") {
+		t.Errorf("a model's name linked to a checkpoint: error %v, want a refusal", err)
+	}
+	if raw, _ := os.ReadFile(mine); string(raw) != "a training checkpoint" {
+		t.Errorf("the checkpoint behind the link was replaced (%d bytes)", len(raw))
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Chdir(t.TempDir())
+	cacheModels, err := ddpm.UserModelsDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(cacheModels, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(mine, filepath.Join(cacheModels, "mnist-ema.ddpm")); err != nil {
+		t.Fatal(err)
+	}
+	if err := runInterpolate(nil); err == nil || !strings.Contains(err.Error(), "is a link to "+mine) {
+		t.Errorf("the cache's copy linked to a checkpoint: error %v, want the link named", err)
+	}
 }

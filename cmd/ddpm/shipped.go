@@ -46,6 +46,11 @@ func shippedModel(flags *flag.FlagSet, name string) (string, error) {
 	}
 	// The copy must be the model this binary ships: a damaged or older one is named with the fix.
 	if want, err := models.Read(filepath.Base(value)); err == nil && !sameContent(cached, info.Size(), want) {
+		if target, err := os.Readlink(cached); err == nil { // setup would not write through it (fourteenth probe)
+			return "", fmt.Errorf("--%s: the default %s is read from the user's cache, where %s is a link to %s, which is not the model "+
+				"this ddpm ships: give --%s %s to use that file, or remove the link and run `%s`", name, value, cached, target,
+				name, shellQuote(target), ddpm.UserSetupCommand)
+		}
 		return "", fmt.Errorf("--%s: the default %s is read from the user's cache, whose copy %s is not the model this ddpm "+
 			"ships (damaged, or written by another version): run `%s` to rewrite it, or give --%s", name, value, cached,
 			ddpm.UserSetupCommand, name)
