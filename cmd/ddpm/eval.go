@@ -226,6 +226,9 @@ func runEval(args []string) error {
 	if err := sf.setDevices(backend, &cfg, batches...); err != nil {
 		return err
 	}
+	if err := notAWorkFile(*out, *work); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(*out, 0o755); err != nil { // before --work is made and locked: --out a file made it
 		return fmt.Errorf("--out %s: %w", *out, err)
 	}
@@ -355,6 +358,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
+	replacedReport(out, path, samples.SHA256)
 	fmt.Printf("scoring %d samples from %s\n", n, path)
 	o, err := scoreSamples(clf, mnist, samples.Values, n, seed, out, requested)
 	if err != nil {
@@ -494,6 +498,9 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 				fmt.Fprintf(os.Stderr, "%s: its %s is not kept in the new report: it was measured with another %s\n", path, name, strings.Join(differ, ", "))
 			}
 		}
+		if report.NLL == nil {
+			staleBoundFiles(ddpm.ParentDir(path))
+		}
 		return
 	}
 	if report.NLL == nil {
@@ -553,6 +560,46 @@ const (
 	fig5RateDistortion = "fig5-rate-distortion.png"
 	fidGridFile        = "fid-samples.png"
 )
+
+// staleBoundFiles names the bound's tables and figures in out, which a report without this bound
+// leaves as they were: another model's stayed beside the new report unmentioned (fourteenth probe).
+func staleBoundFiles(out string) {
+	var stale []string
+	for _, name := range evalOutputs(true, false)[1:] {
+		if _, err := os.Lstat(filepath.Join(out, name)); err == nil {
+			stale = append(stale, name)
+		}
+	}
+	if len(stale) > 0 {
+		fmt.Fprintf(os.Stderr, "%s: %s are an earlier bound's, not of this report\n", out, strings.Join(stale, ", "))
+	}
+}
+
+// replacedReport says what an earlier report in out that `eval --samples` replaces held: a model's
+// bound and FID went without a word (fourteenth probe).
+func replacedReport(out, samples, sha string) {
+	path := filepath.Join(out, reportFile)
+	raw, err := readSmallFile(path)
+	if err != nil {
+		return
+	}
+	var earlier struct {
+		Checkpoint    string `json:"checkpoint"`
+		Step          int64  `json:"step"`
+		Samples       string `json:"samples"`
+		SamplesSHA256 string `json:"samples_sha256"`
+	}
+	if json.Unmarshal(raw, &earlier) != nil {
+		return
+	}
+	switch {
+	case earlier.Checkpoint != "":
+		fmt.Fprintf(os.Stderr, "%s: the report of --ckpt %.200s (step %d) is replaced by this one of --samples\n", path, earlier.Checkpoint, earlier.Step)
+	case earlier.Samples != "" && earlier.SamplesSHA256 != sha:
+		fmt.Fprintf(os.Stderr, "%s: the report of other samples (%.200s) is replaced by this one of %s\n", path, earlier.Samples, samples)
+	}
+	staleBoundFiles(out)
+}
 
 // evalOutputs lists the files that eval writes into --out.
 func evalOutputs(bound, fid bool) []string {
@@ -756,6 +803,24 @@ func keptSteps(sched *ddpm.Schedule) []int {
 		return nil
 	}
 	return sched.ModelSteps[1:]
+}
+
+// notAWorkFile refuses an --out that is, or lies in, a name of a file that eval writes in --work: the
+// folder was made there, and every later run with that --work was refused for it (fourteenth probe).
+func notAWorkFile(out, work string) error {
+	absOut, err1 := filepath.Abs(out)
+	absWork, err2 := filepath.Abs(work)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	rel, err := filepath.Rel(absWork, absOut)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return nil
+	}
+	if first, _, _ := strings.Cut(rel, string(filepath.Separator)); isWorkFile(first) {
+		return fmt.Errorf("--out %s: %s is the name of a file that eval keeps in --work %s: choose another folder", out, first, work)
+	}
+	return nil
 }
 
 // isWorkFile says whether name is one of the files eval writes in --work: the bound's progress (its

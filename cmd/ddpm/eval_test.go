@@ -836,3 +836,35 @@ func TestWriteOwnFileRefusesALink(t *testing.T) {
 		t.Errorf("the link's target now holds %q", raw)
 	}
 }
+
+// What `eval --samples` replaces in --out is said, and so are the bound's tables and figures that a
+// report without that bound leaves beside it (a model's bound and FID went without a word, and another
+// model's tables stayed; fourteenth probe). An --out among --work's own files is refused before it is
+// made (it was made, and every later run with that --work was refused).
+func TestEvalSaysWhatItReplaces(t *testing.T) {
+	out := t.TempDir()
+	report := `{"checkpoint": "models/mnist-ch8-ema.ddpm", "step": 700}`
+	if err := os.WriteFile(filepath.Join(out, reportFile), []byte(report), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, termsFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	said := captureStderr(t, func() { replacedReport(out, "s.npz", "abc") })
+	for _, want := range []string{"the report of --ckpt models/mnist-ch8-ema.ddpm (step 700) is replaced", termsFile + " are an earlier bound's"} {
+		if !strings.Contains(said, want) {
+			t.Errorf("eval --samples over a model's report said %q, want %q", said, want)
+		}
+	}
+	work := t.TempDir()
+	for out, refused := range map[string]bool{
+		filepath.Join(work, boundProgressFile):                          true,
+		filepath.Join(work, "fid-samples-ancestral-beta-seed1.u8", "x"): true,
+		filepath.Join(work, "o"):                                        false,
+		work:                                                            false,
+	} {
+		if err := notAWorkFile(out, work); (err != nil) != refused {
+			t.Errorf("--out %s beside --work %s: error %v, want a refusal: %v", out, work, err, refused)
+		}
+	}
+}

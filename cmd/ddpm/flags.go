@@ -84,6 +84,9 @@ func learningRateOK(lr float64) bool { return lr > 0 && lr <= 1 }
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	// The usage is printed for -h, not after a bad value (`--clip=2` printed every flag above its
 	// one-line error; eleventh probe): the error says where to find it.
+	if err := notDecimal(fs, args); err != nil {
+		return err
+	}
 	var usage bytes.Buffer
 	out := fs.Output()
 	fs.SetOutput(&usage)
@@ -160,8 +163,51 @@ func resolveDotDot(path string) string {
 // flags as the flag package does: -name or --name, the value after "=" or, but for a switch, in the
 // next word.
 func givenTwice(fs *flag.FlagSet, parsed []string) string {
-	given := map[string][]string{}
-	var order []string
+	order, given := givenFlags(fs, parsed)
+	var twice []string
+	for _, name := range order {
+		if values := given[name]; len(values) > 1 {
+			twice = append(twice, fmt.Sprintf("--%s (%s)", name, strings.Join(values, ", then ")))
+		}
+	}
+	return strings.Join(twice, " and ")
+}
+
+// notDecimal refuses an integer flag written otherwise than in decimal digits. Go's flag package reads
+// integers in any base: `--n 010` drew 8 samples and `--steps 0100` trained 64 steps, exit 0 (zero-padded
+// numbers, as `printf %03d` writes them), `--seed 0b11` was 3, and `--steps 0800` failed with "parse
+// error" (fourteenth probe).
+func notDecimal(fs *flag.FlagSet, args []string) error {
+	order, given := givenFlags(fs, args)
+	for _, name := range order {
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		getter, ok := f.Value.(flag.Getter)
+		if !ok {
+			continue
+		}
+		switch getter.Get().(type) {
+		case int, int64, uint, uint64:
+		default:
+			continue
+		}
+		for _, v := range given[name] {
+			digits := strings.TrimLeft(v, "+-")
+			if digits == "" || strings.Trim(digits, "0123456789") != "" || (len(digits) > 1 && digits[0] == '0') {
+				return fmt.Errorf("--%s %s: write a whole number in decimal digits, without leading zeros (Go would read 010 as octal 8 "+
+					"and 0x10 as 16)", name, v)
+			}
+		}
+	}
+	return nil
+}
+
+// givenFlags reads args as the flag package does, up to the "--" that ends the flags: the names in
+// the order first given, and each one's values.
+func givenFlags(fs *flag.FlagSet, parsed []string) (order []string, given map[string][]string) {
+	given = map[string][]string{}
 	for i := 0; i < len(parsed); i++ {
 		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(parsed[i], "-"), "-"), "=")
 		if name == "" { // the "--" that ends the flags
@@ -180,13 +226,7 @@ func givenTwice(fs *flag.FlagSet, parsed []string) string {
 		}
 		given[name] = append(given[name], value)
 	}
-	var twice []string
-	for _, name := range order {
-		if values := given[name]; len(values) > 1 {
-			twice = append(twice, fmt.Sprintf("--%s (%s)", name, strings.Join(values, ", then ")))
-		}
-	}
-	return strings.Join(twice, " and ")
+	return order, given
 }
 
 // isBoolFlag reports whether fs has a flag name that is a switch (a bool, given without a value).

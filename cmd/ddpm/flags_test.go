@@ -254,6 +254,14 @@ func TestPathFlagsThroughLinkAndDotDot(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "ck")); err == nil {
 		t.Errorf("a folder was made at the cleaned name %s", filepath.Join(dir, "ck"))
 	}
+	// A checkpoint file as train's --ckpt is named at once (fourteenth probe).
+	file := filepath.Join(dir, "x", "ck", "file.ddpm")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runTrain([]string{"--dataset", "moons", "--ckpt", file}); err == nil || !strings.Contains(err.Error(), "--ckpt "+file+" is a file") {
+		t.Errorf("train --ckpt a file: %v", err)
+	}
 	for path, want := range map[string]string{
 		"a/b":                                "a/b",
 		"missing/../x":                       "missing/../x",
@@ -262,5 +270,30 @@ func TestPathFlagsThroughLinkAndDotDot(t *testing.T) {
 		if got := resolveDotDot(path); got != want {
 			t.Errorf("resolveDotDot(%s) = %s, want %s", path, got, want)
 		}
+	}
+}
+
+// Integer flags are read in decimal only: `--n 010` drew 8 samples, `--steps 0100` trained 64 steps and
+// `--seed 0b11` was 3, exit 0 (fourteenth probe).
+func TestIntegerFlagsAreDecimal(t *testing.T) {
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		want string
+	}{
+		{runSample, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--n", "010"}, "--n 010: write a whole number in decimal"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--seed=0b11"}, "--seed 0b11"},
+		{runTrain, []string{"--dataset", "moons", "--steps", "0800"}, "--steps 0800"},
+		{runTrain, []string{"--dataset", "moons", "-T", "0x10"}, "--T 0x10"},
+		{runEval, []string{"--nll", "1_000"}, "--nll 1_000"},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	n := fs.Int("n", 0, "")
+	if err := parseFlags(fs, []string{"--n", "-10"}); err != nil || *n != -10 {
+		t.Errorf("--n -10: %d, %v", *n, err)
 	}
 }

@@ -69,6 +69,11 @@ func runTrain(args []string) error {
 		return err
 	}
 
+	// A folder: a checkpoint file there failed only after the data was loaded, naming neither the flag
+	// nor that train takes a folder (fourteenth probe).
+	if info, err := os.Stat(*ckptDir); err == nil && !info.IsDir() {
+		return fmt.Errorf("--ckpt %s is a file: train writes its checkpoints into a folder (and resumes from the newest there)", *ckptDir)
+	}
 	if err := checkFlags(
 		flagCheck{*steps >= 1, "steps", *steps, "train until a global step >= 1"},
 		flagCheck{*batch >= 1, "batch", *batch, "need at least 1 example per step"},
@@ -306,7 +311,7 @@ func runTrain(args []string) error {
 		// Stopped before the last step: saved, but not finished, so the exit status says so (128 + the
 		// signal, as a shell reports a process killed by it) and `ddpm train && ddpm export` stops here.
 		sig, _ := stoppedBy.Load().(syscall.Signal)
-		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by %v before the last step (--steps %d); the checkpoint is saved: run the same command again to resume",
+		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v) before the last step (--steps %d); the checkpoint is saved: run the same command again to resume",
 			sig, *steps)}
 	}
 	return err
