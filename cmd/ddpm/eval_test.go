@@ -506,7 +506,7 @@ func TestEvalRefusesPlantedFilesAndResumesExactly(t *testing.T) {
 		{"out", "nll-terms.csv", fifo, "FIFO"},
 		{"out", "fid-samples.png", devZero, "a symbolic link"},
 		{"work", filepath.Base(stores[0]), fifo, "FIFO"},
-		{"work", filepath.Base(stores[0]), devZero, "device"},
+		{"work", filepath.Base(stores[0]), devZero, "a symbolic link"}, // any link (fourteenth probe)
 		{"work", filepath.Base(stores[0]), dangling, "missing"},
 	} {
 		work, out := filepath.Join(dir, fmt.Sprint("w", i)), filepath.Join(dir, fmt.Sprint("o", i))
