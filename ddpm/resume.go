@@ -55,9 +55,13 @@ func newStateVariables(loaded Weights, ctx *context.Context) []string {
 }
 
 // trainingScopes are the top scopes that a training checkpoint holds beside the network's own: the
-// EMA of the weights, Adam's moments and step, and GoMLX's optimizer and trainer state. The root
-// holds the loop's step and the random generator's state.
-var trainingScopes = []string{EMAScope, context.RootScope + optimizers.AdamDefaultScope, "/optimizers", "/trainer"}
+// EMA of the weights, Adam's moments and step, and GoMLX's optimizer and trainer state; rootState is
+// what it holds in the root scope, the loop's step and the random generator's state.
+var (
+	trainingScopes = []string{EMAScope, context.RootScope + optimizers.AdamDefaultScope, "/optimizers", "/trainer"}
+	rootState      = []string{context.JoinScope(context.RootScope, optimizers.GlobalStepVariableName),
+		context.JoinScope(context.RootScope, context.RNGStateVariableName)}
+)
 
 // checkRunScopes refuses a checkpoint (its variables' names, from the header: nothing is read yet)
 // that holds a variable of no part of a run whose network is want: an edited file's 3 GB of junk
@@ -69,7 +73,7 @@ func checkRunScopes(path string, have, want Weights) error {
 	}
 	for name := range have {
 		top := topScope(name)
-		if !network[top] && !slices.Contains(trainingScopes, top) && strings.Count(name, "/") > 1 {
+		if !network[top] && !slices.Contains(trainingScopes, top) && !slices.Contains(rootState, name) {
 			return fmt.Errorf("%s holds %s, which belongs to no part of a training run (the network is under %s): "+
 				"the file was edited, or written by another program", path, name, strings.Join(slices.Sorted(maps.Keys(network)), ", "))
 		}

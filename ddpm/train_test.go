@@ -392,6 +392,8 @@ func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
 		{"a trainable moment", setTrainable("/AdamOptimizer/mlp/out/dense", "weights_1st_moment", true), "", "marked trainable"},
 		{"a junk variable", func(ctx *context.Context) { ctx.In("junk").VariableWithValue("x", []float32{1}).SetTrainable(false) }, "",
 			"/junk/x, which belongs to no part of a training run (the network is under /mlp)"},
+		{"a junk root variable", func(ctx *context.Context) { ctx.VariableWithValue("x", []float32{1}).SetTrainable(false) }, "",
+			"/x, which belongs to no part"},
 	} {
 		ctx := context.New()
 		step, err := LoadCheckpoint(saved, ctx, nil)
