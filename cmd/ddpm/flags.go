@@ -82,11 +82,11 @@ func learningRateOK(lr float64) bool { return lr > 0 && lr <= 1 }
 // word that is not a flag and leaves every flag after it unset, so `ddpm train oops --steps 5` would
 // otherwise run with the defaults.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	// The usage is printed for -h, not after a bad value (`--clip=2` printed every flag above its
-	// one-line error; eleventh probe): the error says where to find it.
 	if err := notDecimal(fs, args); err != nil {
 		return err
 	}
+	// The usage is printed for -h, not after a bad value (`--clip=2` printed every flag above its
+	// one-line error; eleventh probe): the error says where to find it.
 	var usage bytes.Buffer
 	out := fs.Output()
 	fs.SetOutput(&usage)
