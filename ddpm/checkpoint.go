@@ -168,7 +168,7 @@ func RemoveStaleTemporaries(dir string, ours func(name string) bool) error {
 		return err
 	}
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !isTemporaryOf(e.Name(), ours) {
+		if !e.Type().IsRegular() || !IsTemporaryOf(e.Name(), ours) {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
@@ -178,9 +178,9 @@ func RemoveStaleTemporaries(dir string, ours func(name string) bool) error {
 	return nil
 }
 
-// isTemporaryOf says whether name is a temporary file of WriteFileAtomic (tempPattern: the random
+// IsTemporaryOf says whether name is a temporary file of WriteFileAtomic (tempPattern: the random
 // part of os.CreateTemp is decimal digits) for a file that ours accepts.
-func isTemporaryOf(name string, ours func(string) bool) bool {
+func IsTemporaryOf(name string, ours func(string) bool) bool {
 	i := strings.LastIndex(name, ".tmp-")
 	if !strings.HasPrefix(name, ".") || i < 1 {
 		return false

@@ -196,7 +196,9 @@ func runEval(args []string) error {
 	); err != nil {
 		return err
 	}
-	if *fidN > 0 {
+	// A --classifier given with --fid 0 is not used (scripts pass it always), but is checked all the
+	// same: a missing file or a model passed without a word (fifteenth probe).
+	if *fidN > 0 || isSet(fs, "classifier") {
 		if *clfPath, err = shippedModel(fs, "classifier"); err != nil {
 			return err
 		}
@@ -227,6 +229,9 @@ func runEval(args []string) error {
 		return err
 	}
 	if err := notAWorkFile(*out, *work); err != nil {
+		return err
+	}
+	if err := inputsAmongWorkFiles(*work, map[string]string{"--ckpt": tr.Path, "--classifier": *clfPath}); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil { // before --work is made and locked: --out a file made it
@@ -470,6 +475,11 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 	if json.Unmarshal(raw, &earlier) != nil {
 		return
 	}
+	var ofSamples samplesReport // one of `eval --samples`, which was said to be of "another checkpoint" (fifteenth probe)
+	if earlier.Checkpoint == "" && json.Unmarshal(raw, &ofSamples) == nil && ofSamples.Samples != "" {
+		fmt.Fprintf(os.Stderr, "%s: the report of --samples %.200s is replaced by this one of --ckpt\n", path, ofSamples.Samples)
+		return
+	}
 	if earlier.Sampler == "" && earlier.Steps == 0 { // a report from before other samplers: the paper's
 		earlier.Sampler, earlier.Steps = "ancestral", T
 	}
@@ -478,8 +488,11 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 		what         string
 		known, equal bool
 	}{
-		{"checkpoint", true, earlier.Checkpoint == report.Checkpoint && earlier.Step == report.Step},
+		// By its path only in a report without the weights' SHA-256, which otherwise decides: the same
+		// model by another path lost its bound (fifteenth probe).
+		{"checkpoint", earlier.CheckpointSHA256 == "", earlier.Checkpoint == report.Checkpoint},
 		{"weights", earlier.CheckpointSHA256 != "", earlier.CheckpointSHA256 == report.CheckpointSHA256},
+		{"step", true, earlier.Step == report.Step},
 		{"test images", earlier.TestSHA256 != "", earlier.TestSHA256 == report.TestSHA256},
 		// The kept time steps, not only their number: a bound of --steps 10 was kept beside a FID of
 		// ddim10 (eleventh probe).
@@ -807,13 +820,9 @@ func keptSteps(sched *ddpm.Schedule) []int {
 
 // notAWorkFile refuses an --out that is, or lies in, a name of a file that eval writes in --work: the
 // folder was made there, and every later run with that --work was refused for it (fourteenth probe).
+// Both are compared as the kernel finds them (through a link to --work, the fifteenth probe did the same).
 func notAWorkFile(out, work string) error {
-	absOut, err1 := filepath.Abs(out)
-	absWork, err2 := filepath.Abs(work)
-	if err1 != nil || err2 != nil {
-		return nil
-	}
-	rel, err := filepath.Rel(absWork, absOut)
+	rel, err := filepath.Rel(kernelPath(work), kernelPath(out))
 	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
 		return nil
 	}
@@ -821,6 +830,47 @@ func notAWorkFile(out, work string) error {
 		return fmt.Errorf("--out %s: %s is the name of a file that eval keeps in --work %s: choose another folder", out, first, work)
 	}
 	return nil
+}
+
+// inputsAmongWorkFiles refuses an input (by flag) that lies in work under the name of a file that eval
+// keeps there, or of its temporary: eval would read it as its progress, set it aside, or remove it as a
+// temporary left by a killed run (a --ckpt named .nll-progress.json.tmp-123 was deleted; fifteenth probe).
+func inputsAmongWorkFiles(work string, inputs map[string]string) error {
+	dir, err := os.Stat(work)
+	if err != nil {
+		return nil // a new folder holds nothing
+	}
+	for flag, path := range inputs {
+		name := filepath.Base(path)
+		if !isWorkFile(name) && !ddpm.IsTemporaryOf(name, isWorkFile) {
+			continue
+		}
+		if parent, err := os.Stat(ddpm.ParentDir(path)); err == nil && os.SameFile(parent, dir) {
+			return fmt.Errorf("%s %s lies in --work %s under the name of a file that eval keeps there, which it would read, set aside "+
+				"or remove: move it, or use another --work", flag, path, work)
+		}
+	}
+	return nil
+}
+
+// kernelPath is path made absolute with the links of its longest existing part followed (path's
+// ".." were resolved when the flags were parsed).
+func kernelPath(path string) string {
+	cur, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	rest := ""
+	for {
+		if resolved, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(resolved, rest)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return filepath.Join(cur, rest)
+		}
+		rest, cur = filepath.Join(filepath.Base(cur), rest), parent
+	}
 }
 
 // isWorkFile says whether name is one of the files eval writes in --work: the bound's progress (its

@@ -291,6 +291,7 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 		keep bool
 	}{
 		{"the same settings", func(r *evalReport) {}, true},
+		{"the same weights by another path", func(r *evalReport) { r.Checkpoint = "/elsewhere/m.ddpm" }, true}, // fifteenth probe
 		{"other weights", func(r *evalReport) { r.CheckpointSHA256 = "bb" }, false},
 		{"another guidance", func(r *evalReport) { r.Guidance = 4 }, false},
 		{"another seed", func(r *evalReport) { r.Seed = &two }, false},
@@ -856,8 +857,21 @@ func TestEvalSaysWhatItReplaces(t *testing.T) {
 			t.Errorf("eval --samples over a model's report said %q, want %q", said, want)
 		}
 	}
+	// And a model's report over one of --samples says so (it said "another checkpoint"; fifteenth probe).
+	if err := os.WriteFile(filepath.Join(out, reportFile), []byte(`{"samples": "s.npz", "samples_sha256": "abc"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	said = captureStderr(t, func() { keepEarlierResults(filepath.Join(out, reportFile), &evalReport{Checkpoint: "m.ddpm"}, 1000) })
+	if !strings.Contains(said, "the report of --samples s.npz is replaced") {
+		t.Errorf("a model's report over one of --samples said %q", said)
+	}
 	work := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link") // --work through a link: the fifteenth probe's way past a comparison of names
+	if err := os.Symlink(work, link); err != nil {
+		t.Fatal(err)
+	}
 	for out, refused := range map[string]bool{
+		filepath.Join(link, boundProgressFile):                          true,
 		filepath.Join(work, boundProgressFile):                          true,
 		filepath.Join(work, "fid-samples-ancestral-beta-seed1.u8", "x"): true,
 		filepath.Join(work, "o"):                                        false,
@@ -865,6 +879,41 @@ func TestEvalSaysWhatItReplaces(t *testing.T) {
 	} {
 		if err := notAWorkFile(out, work); (err != nil) != refused {
 			t.Errorf("--out %s beside --work %s: error %v, want a refusal: %v", out, work, err, refused)
+		}
+	}
+}
+
+// A --classifier given beside --fid 0 is not used, but is checked: a missing file and a diffusion model
+// passed without a word (fifteenth probe).
+func TestEvalChecksAClassifierGivenWithoutFID(t *testing.T) {
+	dir := t.TempDir()
+	for _, clf := range []string{filepath.Join(dir, "missing.ddpm"), "../../models/mnist-ch8-ema.ddpm"} {
+		err := runEval([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "2", "--fid", "0", "--classifier", clf, "--work", dir, "--out", dir})
+		if err == nil || !strings.Contains(err.Error(), clf) {
+			t.Errorf("--fid 0 --classifier %s: error %v, want a refusal naming it", clf, err)
+		}
+	}
+}
+
+// An input in --work under the name of one of eval's files there, or of its temporary, is refused and
+// kept: a --ckpt named .nll-progress.json.tmp-123 was removed as a killed run's temporary (fifteenth probe).
+func TestEvalKeepsInputsNamedLikeItsWorkFiles(t *testing.T) {
+	model, err := os.ReadFile("../../models/mnist-ch8-ema.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{".nll-progress.json.tmp-123", boundProgressFile} {
+		work := t.TempDir()
+		ckpt := filepath.Join(work, name)
+		if err := os.WriteFile(ckpt, model, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := runEval([]string{"--ckpt", ckpt, "--nll", "2", "--fid", "0", "--work", work, "--out", filepath.Join(work, "o")})
+		if err == nil || !strings.Contains(err.Error(), "--ckpt "+ckpt+" lies in --work") {
+			t.Errorf("--ckpt %s in --work: error %v, want a refusal", name, err)
+		}
+		if _, err := os.Stat(ckpt); err != nil {
+			t.Errorf("--ckpt %s in --work was removed: %v", name, err)
 		}
 	}
 }

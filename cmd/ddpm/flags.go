@@ -85,6 +85,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := notDecimal(fs, args); err != nil {
 		return err
 	}
+	if err := swallowedFlag(fs, args); err != nil {
+		return err
+	}
 	// The usage is printed for -h, not after a bad value (`--clip=2` printed every flag above its
 	// one-line error; eleventh probe): the error says where to find it.
 	var usage bytes.Buffer
@@ -200,6 +203,30 @@ func notDecimal(fs *flag.FlagSet, args []string) error {
 					"and 0x10 as 16)", name, v)
 			}
 		}
+	}
+	return nil
+}
+
+// swallowedFlag refuses a flag whose value, the next word, is another of the command's flags: a
+// value forgotten, as in `--progressive --out=x.png`, made that flag the file's name and left the
+// other at its default (the samples replaced samples.png; `train --ckpt --steps=20` trained 40 000
+// steps into a folder "--steps=20"; fifteenth probe). A value that is meant so is written after "=".
+func swallowedFlag(fs *flag.FlagSet, args []string) error {
+	for i := 0; i+1 < len(args); i++ {
+		name, _, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(args[i], "-"), "-"), "=")
+		if name == "" || !strings.HasPrefix(args[i], "-") {
+			break // the "--" that ends the flags, or a stray word: the flag package stops there
+		}
+		if hasValue || isBoolFlag(fs, name) || fs.Lookup(name) == nil {
+			continue
+		}
+		next := args[i+1]
+		other, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(next, "-"), "-"), "=")
+		if strings.HasPrefix(next, "-") && other != "" && fs.Lookup(other) != nil {
+			return fmt.Errorf("--%s takes a value, and the word after it is the flag %s: give --%s its value (write --%s=%s if that is meant)",
+				name, next, name, name, next)
+		}
+		i++ // the value
 	}
 	return nil
 }

@@ -297,3 +297,28 @@ func TestIntegerFlagsAreDecimal(t *testing.T) {
 		t.Errorf("--n -10: %d, %v", *n, err)
 	}
 }
+
+// A flag whose value was forgotten takes the next flag as its value: `--progressive --out=x.png` wrote
+// the figure to a file "--out=x.png" and the samples over samples.png, exit 0 (fifteenth probe). It is
+// refused by name; the value written after "=" is taken as meant.
+func TestAFlagIsNotAnotherFlagsValue(t *testing.T) {
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		want string
+	}{
+		{runSample, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--progressive", "--out=x.png"}, "--progressive takes a value, and the word after it is the flag --out=x.png"},
+		{runTrain, []string{"--dataset", "moons", "--ckpt", "--steps=20"}, "--ckpt takes a value"},
+		{runInterpolate, []string{"--out", "-t", "20"}, "--out takes a value"},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	out := fs.String("out", "", "")
+	n := fs.Int("n", 0, "")
+	if err := parseFlags(fs, []string{"--out=--n.png", "--n", "-3"}); err != nil || *out != "--n.png" || *n != -3 {
+		t.Errorf("--out=--n.png --n -3: %q, %d, %v", *out, *n, err)
+	}
+}

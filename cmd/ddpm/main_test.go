@@ -399,6 +399,7 @@ func TestIgnoredFlagsAreRefused(t *testing.T) {
 		{runTrain, []string{"--dataset", "moons", "--ch", "8", "--ckpt", dir}, "--ch"},
 		{runTrain, []string{"--dataset", "moons", "--p-uncond", "0.2", "--ckpt", dir}, "--p-uncond"},
 		{runTrain, []string{"--dataset", "moons", "--sample-every", "100", "--ckpt", dir}, "--sample-every"},
+		{runTrain, []string{"--dataset", "moons", "--data", "/nonexistent/x", "--ckpt", dir}, "--data"}, // fifteenth probe
 		{runTrain, []string{"--class-cond=false", "--p-uncond", "0.2", "--ckpt", dir}, "--p-uncond"},
 		{runEval, []string{"--samples", "x.npy", "--nll", "5", "--out", dir}, "--nll"},
 		{runEval, []string{"--samples", "x.npy", "--steps", "50", "--out", dir}, "--steps"},

@@ -490,6 +490,9 @@ func unusedTrainFlags(fs *flag.FlagSet, dataset string) error {
 	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+": sample grids are of images; plot its samples with `ddpm sample`",
 		"sample-every"); err != nil {
 		return err
+	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+", which is drawn, not read (a missing folder passed; fifteenth probe)",
+		"data"); err != nil {
+		return err
 	}
 	if fs.Lookup("class-cond").Value.String() != "true" { // not given, or --class-cond=false
 		return unusedFlags(fs, "without --class-cond", "p-uncond")
