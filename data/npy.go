@@ -365,6 +365,12 @@ func newNPZ(f *os.File, size int64, path string) (*npzArchive, error) {
 			f.Close()
 			return nil, fmt.Errorf("members %q and %q are both the array %q: the archive is ambiguous", other.Name, m.Name, key)
 		}
+		// Go's zip reader checks no CRC-32 that is recorded as 0, as a corrupted archive may have it:
+		// its flipped bytes were scored (fifteenth probe). NumPy refuses such a member.
+		if m.CRC32 == 0 && m.UncompressedSize64 > 0 {
+			f.Close()
+			return nil, fmt.Errorf("member %q records a CRC-32 of 0, so its data cannot be checked: the archive is corrupt", m.Name)
+		}
 		a.members[key] = m
 	}
 	return a, nil

@@ -104,12 +104,24 @@ func TestNPYReaderRefusesCorruptOrUnusableFiles(t *testing.T) {
 		return storedZip(t, map[string][]byte{"arr_0.npy": images3,
 			"arr_1.npy": npyBytes("{'descr': '"+descr+"', 'fortran_order': False, 'shape': (3,), }", body)})
 	}
+	var zeroCRC bytes.Buffer // a member whose CRC-32 is recorded as 0, which Go's reader does not check (fifteenth probe)
+	zw := zip.NewWriter(&zeroCRC)
+	if w, err := zw.CreateRaw(&zip.FileHeader{Name: "arr_0.npy", Method: zip.Store, CompressedSize64: uint64(len(arr)),
+		UncompressedSize64: uint64(len(arr))}); err != nil {
+		t.Fatal(err)
+	} else if _, err := w.Write(arr); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name    string
 		content []byte
 		labels  bool // the error comes from LoadSampleLabels
 		want    string
 	}{
+		{"zero-crc.npz", zeroCRC.Bytes(), false, "records a CRC-32 of 0"},
 		{"corrupt.npz", corrupt, false, "CRC-32"},
 		{"trailing.npy", append(slices.Clone(arr), 1, 2), false, "2 bytes follow"},
 		{"short.npy", arr[:len(arr)-2], false, "ends after 4 of the 6 bytes"},

@@ -400,6 +400,11 @@ func TestClassMessages(t *testing.T) {
 	if err == nil || len(err.Error()) > 4000 || !strings.Contains(err.Error(), "… and 288 more") {
 		t.Errorf("an unknown class among 300: a message of %d bytes: %.200v…", len(fmt.Sprint(err)), err)
 	}
+	// A name that would not print as itself is quoted (a newline forged a line of output; fifteenth probe).
+	forged := RunSpec{UNet: &UNetConfig{NumClasses: 2}, ClassNames: []string{"cat", "dog\nddpm sample: wrote 64 samples OK"}}
+	if _, err := forged.ClassLabel("cow"); err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), `"dog\nddpm`) {
+		t.Errorf("a class name with a newline: %q, want it quoted", err)
+	}
 	folders := RunSpec{UNet: &UNetConfig{NumClasses: 2}, ClassNames: []string{"1", "2"}}
 	mnist := RunSpec{UNet: &UNetConfig{NumClasses: 10}, ClassNames: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}}
 	for _, c := range []struct {

@@ -26,6 +26,10 @@ type MLPConfig struct {
 // DefaultMLPConfig suits the 2-D toy sets.
 func DefaultMLPConfig() MLPConfig { return MLPConfig{Dim: 2, Hidden: 128, Layers: 3, TimeEmbed: 32} }
 
+// maxMLPLayers bounds an MLP's depth, far above any toy model's: 3 000 000 layers in an edited
+// checkpoint took 23 GiB and minutes to trace before the weights were compared (fifteenth probe).
+const maxMLPLayers = 64
+
 // Validate names a bad field.
 func (c MLPConfig) Validate() error {
 	switch {
@@ -33,8 +37,8 @@ func (c MLPConfig) Validate() error {
 		return fmt.Errorf("MLP dim %d: it must be >= 1", c.Dim)
 	case c.Hidden < 1:
 		return fmt.Errorf("MLP hidden width %d: it must be >= 1", c.Hidden)
-	case c.Layers < 1:
-		return fmt.Errorf("MLP layers %d: it must be >= 1", c.Layers)
+	case c.Layers < 1 || c.Layers > maxMLPLayers:
+		return fmt.Errorf("MLP layers %d: it must be in 1..%d", c.Layers, maxMLPLayers)
 	case c.TimeEmbed < 2:
 		return fmt.Errorf("MLP time embedding %d: it must be >= 2", c.TimeEmbed)
 	case c.NumClasses < 0:

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
@@ -54,28 +56,44 @@ func newStateVariables(loaded Weights, ctx *context.Context) []string {
 	return created
 }
 
-// trainingScopes are the top scopes that a training checkpoint holds beside the network's own: the
-// EMA of the weights, Adam's moments and step, and GoMLX's optimizer and trainer state; rootState is
-// what it holds in the root scope, the loop's step and the random generator's state.
-var (
-	trainingScopes = []string{EMAScope, context.RootScope + optimizers.AdamDefaultScope, "/optimizers", "/trainer"}
-	rootState      = []string{context.JoinScope(context.RootScope, optimizers.GlobalStepVariableName),
-		context.JoinScope(context.RootScope, context.RNGStateVariableName)}
-)
-
-// checkRunScopes refuses a checkpoint (its variables' names, from the header: nothing is read yet)
-// that holds a variable of no part of a run whose network is want: an edited file's 3 GB of junk
-// variables were loaded, sampled from and carried into every later checkpoint (fourteenth probe).
-func checkRunScopes(path string, have, want Weights) error {
-	network := map[string]bool{}
-	for name := range want {
-		network[topScope(name)] = true
+// runState lists every variable that a checkpoint of a run whose network is want may hold, with its
+// shape: the weights, their EMA, Adam's two moments of each, and the loop's and Adam's steps, the
+// learning rate, the trainer's last step and the random generator's state. A file may hold fewer
+// (an export holds the weights alone; newStateVariables finds a state that is missing).
+func runState(want Weights) Weights {
+	adam := context.RootScope + optimizers.AdamDefaultScope
+	state := Weights{
+		context.JoinScope(context.RootScope, optimizers.GlobalStepVariableName): shapes.Make(dtypes.Int64),
+		context.JoinScope(adam, optimizers.GlobalStepVariableName):              shapes.Make(dtypes.Int64),
+		context.JoinScope(context.RootScope, context.RNGStateVariableName):      graph.RNGStateShape,
+		"/trainer/train_last_global_step":                                       shapes.Make(dtypes.Int64),
+		"/optimizers/learning_rate":                                             shapes.Make(dtypes.Float32),
 	}
-	for name := range have {
-		top := topScope(name)
-		if !network[top] && !slices.Contains(trainingScopes, top) && !slices.Contains(rootState, name) {
-			return fmt.Errorf("%s holds %s, which belongs to no part of a training run (the network is under %s): "+
-				"the file was edited, or written by another program", path, name, strings.Join(slices.Sorted(maps.Keys(network)), ", "))
+	for name, shape := range want {
+		state[name] = shape
+		state[EMAScope+name] = shape
+		state[adam+name+"_1st_moment"] = shape
+		state[adam+name+"_2nd_moment"] = shape
+	}
+	return state
+}
+
+// checkRunState refuses a checkpoint (its variables' names and shapes, from the header: nothing is
+// read yet) that holds a variable of no part of a run whose network is want, or one of another shape.
+// An edited file's 3 GB of junk variables, at the root or under the EMA's or Adam's scope, were loaded,
+// sampled from and carried into every later checkpoint (fourteenth and fifteenth probes), and a
+// generator state or a moment of another shape failed inside GoMLX, naming no file (fifteenth).
+func checkRunState(path string, have, want Weights) error {
+	state := runState(want)
+	for _, name := range slices.Sorted(maps.Keys(have)) {
+		shape, ok := state[name]
+		switch {
+		case !ok:
+			return fmt.Errorf("%s holds %s, which belongs to no part of a training run: the file was edited, or written by another program",
+				path, name)
+		case !shape.Equal(have[name]):
+			return fmt.Errorf("%s holds %s of shape %s, where a training run's is %s: the file was edited, or written by another program",
+				path, name, have[name], shape)
 		}
 	}
 	return nil

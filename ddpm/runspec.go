@@ -77,7 +77,15 @@ func (r *RunSpec) ClassLabel(class string) (int, error) {
 	if i, err := strconv.Atoi(class); err == nil && i >= 0 && i < k && strconv.Itoa(i) == class {
 		return i, nil
 	}
-	names := r.ClassNames
+	var names []string
+	for _, name := range r.ClassNames {
+		// Quoted where a character would not print as itself: a newline in a folder's name forged a line
+		// of output (fifteenth probe).
+		if q := strconv.Quote(name); q[1:len(q)-1] != name {
+			name = q
+		}
+		names = append(names, name)
+	}
 	if len(names) == 0 {
 		names = []string{fmt.Sprintf("0..%d", k-1)}
 	}
@@ -124,6 +132,11 @@ func (r *RunSpec) BuildModel() (EpsModel, error) {
 		if err := r.UNet.Validate(); err != nil {
 			return nil, err
 		}
+		// The examples' shape is the network's: another one, whose weights may coincide, failed inside
+		// GoMLX or was split as learned variances (fifteenth probe).
+		if u := r.UNet; !slices.Equal(r.Dims, []int{u.ImageSize, u.ImageSize, u.Channels}) {
+			return nil, fmt.Errorf("run spec: examples of shape %v, and the U-Net takes %d×%d×%d images", r.Dims, u.ImageSize, u.ImageSize, u.Channels)
+		}
 		return UNetModel(*r.UNet), nil
 	case ModelMLP:
 		if r.MLP == nil {
@@ -131,6 +144,9 @@ func (r *RunSpec) BuildModel() (EpsModel, error) {
 		}
 		if err := r.MLP.Validate(); err != nil {
 			return nil, err
+		}
+		if !slices.Equal(r.Dims, []int{r.MLP.Dim}) {
+			return nil, fmt.Errorf("run spec: examples of shape %v, and the MLP takes points of %d values", r.Dims, r.MLP.Dim)
 		}
 		return MLPModel(*r.MLP), nil
 	default:
@@ -252,7 +268,7 @@ func LoadTrained(path string) (*Trained, error) {
 	if err := want.CheckWeights(have); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	if err := checkRunScopes(path, have, want); err != nil {
+	if err := checkRunState(path, have, want); err != nil {
 		return nil, err
 	}
 	ctx := context.New()

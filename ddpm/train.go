@@ -3,8 +3,10 @@ package ddpm
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,8 +131,16 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			if err := want.CheckWeights(have); err != nil {
 				return nil, fmt.Errorf("resuming from %s: %w", latest, err)
 			}
-			if err := checkRunScopes(latest, have, want); err != nil {
+			if err := checkRunState(latest, have, want); err != nil {
 				return nil, fmt.Errorf("resuming: %w", err)
+			}
+			// An average that this run would not update: a description edited to EMA decay 0, resumed as
+			// it asked, left the EMA that sample reads stale, exit 0 (fifteenth probe).
+			if cfg.Optimizer.EMADecay == 0 && slices.ContainsFunc(slices.Collect(maps.Keys(have)), func(name string) bool {
+				return strings.HasPrefix(name, EMAScope+"/")
+			}) {
+				return nil, fmt.Errorf("resuming from %s: it holds an EMA of the weights, which training without one (EMA decay 0) "+
+					"would leave as it is, while sample and export read it: the file was edited, or the run trained with an EMA", latest)
 			}
 			step, err := LoadCheckpoint(latest, ctx, nil)
 			if err != nil {

@@ -391,9 +391,21 @@ func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
 		{"a frozen weight", setTrainable("/mlp/out/dense", "weights", false), "", "/mlp/out/dense/weights is a weight of the network, marked not trainable"},
 		{"a trainable moment", setTrainable("/AdamOptimizer/mlp/out/dense", "weights_1st_moment", true), "", "marked trainable"},
 		{"a junk variable", func(ctx *context.Context) { ctx.In("junk").VariableWithValue("x", []float32{1}).SetTrainable(false) }, "",
-			"/junk/x, which belongs to no part of a training run (the network is under /mlp)"},
+			"/junk/x, which belongs to no part of a training run"},
 		{"a junk root variable", func(ctx *context.Context) { ctx.VariableWithValue("x", []float32{1}).SetTrainable(false) }, "",
 			"/x, which belongs to no part"},
+		// Under the EMA's and Adam's scopes, and a state of another shape, which failed inside GoMLX
+		// without the file's name (fifteenth probe).
+		{"junk under the EMA", func(ctx *context.Context) {
+			ctx.In("ema").In("junk").VariableWithValue("x", []float32{1}).SetTrainable(false)
+		}, "",
+			"/ema/junk/x, which belongs to no part"},
+		{"junk under Adam", func(ctx *context.Context) {
+			ctx.In("AdamOptimizer").In("junk").VariableWithValue("x", []float32{1}).SetTrainable(false)
+		}, "", "/AdamOptimizer/junk/x, which belongs to no part"},
+		{"a generator state of 4", func(ctx *context.Context) {
+			ctx.GetVariableByScopeAndName("/", "#rngState").MustSetValue(tensors.FromValue([]uint64{1, 2, 3, 4}))
+		}, "", "/#rngState of shape (Uint64)[4], where a training run's is (Uint64)[3]"},
 	} {
 		ctx := context.New()
 		step, err := LoadCheckpoint(saved, ctx, nil)
@@ -478,5 +490,19 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 		if _, err := sampler.Sample(opts); err == nil {
 			t.Errorf("Sample with %s: no error", name)
 		}
+	}
+}
+
+// A run resumed without an EMA from a checkpoint that holds one is refused: the average that sample
+// reads stayed that of the checkpoint, exit 0 (fifteenth probe, through a description edited to EMA 0).
+func TestResumeWithoutTheEMAOfTheCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := trainPoints(t, quickTrainConfig(3, dir)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := quickTrainConfig(6, dir)
+	cfg.Optimizer.EMADecay = 0
+	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "it holds an EMA of the weights") {
+		t.Errorf("resumed without the checkpoint's EMA: error %v, want a refusal", err)
 	}
 }

@@ -282,6 +282,10 @@ func TestModelWithoutUnconditionalTraining(t *testing.T) {
 		if _, err := ddpm.LoadTrained(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "p_uncond") {
 			t.Errorf("a checkpoint with p_uncond %g: error %v, want a refusal naming the file", p, err)
 		}
+		// Nor is it exported (written, exit 0; fifteenth probe).
+		if err := runExport([]string{"--ckpt", path, "--out", filepath.Join(dir, "x.ddpm")}); err == nil || !strings.Contains(err.Error(), "p_uncond") {
+			t.Errorf("export of a checkpoint with p_uncond %g: error %v, want a refusal", p, err)
+		}
 	}
 	tr, err := ddpm.LoadTrained(model)
 	if err != nil {
@@ -294,5 +298,26 @@ func TestModelWithoutUnconditionalTraining(t *testing.T) {
 	}
 	if _, cfg, err := sf.build(tr); err != nil || cfg.Guidance != 0 {
 		t.Errorf("the default guidance on a model without unconditional training: w = %g (%v), want 0", cfg.Guidance, err)
+	}
+}
+
+// eval scores label i as the digit i: a conditional model whose classes are named otherwise is refused
+// (folders "eight" … "zero" had each digit's accuracy reported under another's; fifteenth probe).
+func TestEvalRefusesClassesNamedOtherwise(t *testing.T) {
+	ctx := context.New()
+	var spec ddpm.RunSpec
+	step, err := ddpm.LoadCheckpoint("../../models/mnist-cond-ema.ddpm", ctx, &spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.ClassNames = []string{"eight", "five", "four", "nine", "one", "seven", "six", "three", "two", "zero"}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "words.ddpm")
+	if err := ddpm.WriteCheckpoint(model, ctx, step, &spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	err = runEval([]string{"--ckpt", model, "--nll", "0", "--fid", "10", "--work", dir, "--out", dir})
+	if err == nil || !strings.Contains(err.Error(), `names its label 0 "eight"`) {
+		t.Errorf("eval of classes named by words: error %v, want a refusal", err)
 	}
 }

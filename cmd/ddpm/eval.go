@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,6 +130,14 @@ func runEval(args []string) error {
 	}
 	if tr.Cond != nil && tr.Spec.NumClasses() != 10 { // its samples are scored as MNIST digits
 		return fmt.Errorf("--ckpt %s is conditioned on %d classes, not MNIST's 10 digits: eval measures MNIST models", tr.Path, tr.Spec.NumClasses())
+	}
+	// Label i is scored as digit i: classes named otherwise (folders "eight" … "zero", sorted) had each
+	// digit's accuracy reported under another's (fifteenth probe).
+	for i, name := range tr.Spec.ClassNames {
+		if name != strconv.Itoa(i) {
+			return fmt.Errorf("--ckpt %s names its label %d %q: eval scores label i as the digit i, so its classes must be named 0 to 9 in order",
+				tr.Path, i, name)
+		}
 	}
 	sf.noChain = *fidN == 0 // the bound samples no chain (--steps ddim2 was refused as a noisy start)
 	sched, cfg, err := sf.build(tr)
@@ -261,11 +270,17 @@ func runEval(args []string) error {
 	}
 	var store *quality.SampleStore
 	var requested []int
+	var clf *measuredClassifier
 	if *fidN > 0 { // opened now, so that a store of other settings is refused before the bound
 		if store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, *fidBatch, *seed, *work); err != nil {
 			return err
 		}
 		defer store.Close()
+		// Loaded and measured before the bound too: a corrupt or useless classifier was refused only
+		// after it, hours with the defaults (fifteenth probe).
+		if clf, err = loadClassifier(backend, *clfPath, mnist); err != nil {
+			return err
+		}
 	}
 	testSHA := imagesSHA256(mnist.Test)
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
@@ -281,7 +296,7 @@ func runEval(args []string) error {
 		}
 	}
 	if *fidN > 0 {
-		if report.FID, err = evalFID(backend, &trained, cfg, mnist, store, requested, *fidN, *fidBatch, *seed, *clfPath, *out); err != nil {
+		if report.FID, err = evalFID(backend, &trained, cfg, mnist, store, requested, *fidN, *fidBatch, *seed, clf, *out); err != nil {
 			return err
 		}
 	}
@@ -941,12 +956,10 @@ func openFIDStore(tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, s
 	return store, requested, nil
 }
 
+// evalFID makes (or resumes) n samples in store and scores them with clf, which was loaded and
+// measured before the bound.
 func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig, mnist *data.MNIST, store *quality.SampleStore, requested []int,
-	n, batch int, seed uint64, clfPath, out string) (*fidOut, error) {
-	clf, err := loadClassifier(backend, clfPath, mnist) // and measured, before any sample is made
-	if err != nil {
-		return nil, err
-	}
+	n, batch int, seed uint64, clf *measuredClassifier, out string) (*fidOut, error) {
 	sampler, err := tr.NewSampler(backend, tr.Schedule, cfg)
 	if err != nil {
 		return nil, err

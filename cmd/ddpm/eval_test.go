@@ -917,3 +917,27 @@ func TestEvalKeepsInputsNamedLikeItsWorkFiles(t *testing.T) {
 		}
 	}
 }
+
+// A classifier whose weights are corrupt is refused before the bound: the whole bound ran first, and
+// left its tables without a report (fifteenth probe).
+func TestEvalMeasuresTheClassifierBeforeTheBound(t *testing.T) {
+	raw, err := os.ReadFile("../../models/mnist-classifier.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)-100] ^= 1 // in the last variable's values: the header still reads well
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "clf.ddpm")
+	if err := os.WriteFile(corrupt, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	err = runEval([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "2", "--fid", "4", "--fid-batch", "4", "--steps", "5",
+		"--classifier", corrupt, "--work", dir, "--out", out})
+	if err == nil || !strings.Contains(err.Error(), "CRC-32") {
+		t.Errorf("eval with a corrupt classifier: error %v, want its CRC-32 named", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, termsFile)); err == nil {
+		t.Errorf("the bound ran before the classifier was refused")
+	}
+}

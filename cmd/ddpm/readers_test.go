@@ -274,6 +274,11 @@ func TestEvalSamplesRefusesDigitsOfAnotherShapeThanTheClassifiers(t *testing.T) 
 			t.Errorf("eval --samples %s of 16×49 digits: error %v, want the shapes named", filepath.Base(s), err)
 		}
 	}
+	// Nor does interpolate mix them as 28×28 (fifteenth probe).
+	err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--data", odd, "--out", filepath.Join(dir, "i.png")})
+	if err == nil || !strings.Contains(err.Error(), "its test digits are [16 49 1], and --ckpt ../../models/mnist-ch8-ema.ddpm models [28 28 1]") {
+		t.Errorf("interpolate on 16×49 digits: error %v, want the shapes named", err)
+	}
 }
 
 // A classifier of other classes than the ten digits is refused before any sample is read: one of 16 384

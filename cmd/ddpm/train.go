@@ -292,7 +292,7 @@ func runTrain(args []string) error {
 		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
 		OnSamples: func(step int, path string) { fmt.Printf("\nstep %d: samples in %s\n", step, path) },
 	})
-	if res != nil {
+	if res != nil && res.Step >= res.StartStep { // no step taken: a run that failed at its first (it said "steps 4 → 0", at −2771 steps/s)
 		// After a failed save the last checkpoint written is an earlier one, or none: say which.
 		saved := "checkpoint " + res.Checkpoint
 		if err != nil && !errors.Is(err, ddpm.ErrStopped) {
