@@ -271,16 +271,17 @@ func runEval(args []string) error {
 	var store *quality.SampleStore
 	var requested []int
 	var clf *measuredClassifier
-	if *fidN > 0 { // opened now, so that a store of other settings is refused before the bound
-		if store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, *fidBatch, *seed, *work); err != nil {
-			return err
-		}
-		defer store.Close()
-		// Loaded and measured before the bound too: a corrupt or useless classifier was refused only
+	if *fidN > 0 {
+		// The classifier loaded and measured before the bound: a corrupt or useless one was refused only
 		// after it, hours with the defaults (fifteenth probe).
 		if clf, err = loadClassifier(backend, *clfPath, mnist); err != nil {
 			return err
 		}
+		// The store opened now too, so that one of other settings is refused before the bound.
+		if store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, *fidBatch, *seed, *work); err != nil {
+			return err
+		}
+		defer store.Close()
 	}
 	testSHA := imagesSHA256(mnist.Test)
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,

@@ -258,8 +258,9 @@ func TestKillAnywhereEval(t *testing.T) {
 			return total
 		}
 	}
-	// Resumed evaluations start up longer than a fresh one (they also compile the FID's graphs).
-	whole, killedDir := killPlan{args: args, progress: saved, kills: 10, midway: 2, seed: 2, window: 2}.run(t, dir)
+	// Resumed evaluations start up longer than a fresh one (they also compile the FID's graphs, and
+	// measure the classifier before the bound resumes).
+	whole, killedDir := killPlan{args: args, progress: saved, kills: 10, midway: 2, seed: 2, window: 3}.run(t, dir)
 	read := func(work string) evalReport {
 		raw, err := os.ReadFile(filepath.Join(work, "eval.json"))
 		if err != nil {
