@@ -82,10 +82,10 @@ func learningRateOK(lr float64) bool { return lr > 0 && lr <= 1 }
 // word that is not a flag and leaves every flag after it unset, so `ddpm train oops --steps 5` would
 // otherwise run with the defaults.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := notDecimal(fs, args); err != nil {
+	if err := swallowedFlag(fs, args); err != nil {
 		return err
 	}
-	if err := swallowedFlag(fs, args); err != nil {
+	if err := notDecimal(fs, args); err != nil {
 		return err
 	}
 	// The usage is printed for -h, not after a bad value (`--clip=2` printed every flag above its
