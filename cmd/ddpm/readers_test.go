@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -315,5 +316,62 @@ func TestEvalRefusesAClassifierOfOtherClasses(t *testing.T) {
 	err = runEval([]string{"--samples", "no-such-samples.npy", "--classifier", path, "--out", t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "tells 11 classes apart") {
 		t.Errorf("eval with a classifier of 11 classes: error %v, want a refusal", err)
+	}
+}
+
+// Edited descriptions and weights are refused when the model is loaded, not after the work: a stray
+// "unet" beside an MLP's panicked in the memory estimate, a stray "mlp" with learn_sigma made a U-Net
+// count as learning its variances, a NaN bias sampled for 94 s before the samples were refused, a
+// recorded accuracy of 750% went into the report, and a model of 2-channel images was sampled whole
+// before its grid was refused (sixteenth probe).
+func TestEditedModelsAreRefusedWhenLoaded(t *testing.T) {
+	dir := t.TempDir()
+	edited := func(name, model string, edit func(spec *ddpm.RunSpec, ctx *context.Context)) string {
+		ctx := context.New()
+		var spec ddpm.RunSpec
+		step, err := ddpm.LoadCheckpoint(model, ctx, &spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(&spec, ctx)
+		path := filepath.Join(dir, name)
+		if err := ddpm.WriteCheckpoint(path, ctx, step, &spec, nil); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	ch8 := "../../models/mnist-ch8-ema.ddpm"
+	for _, c := range []struct {
+		path, want string
+	}{
+		{edited("mlp.ddpm", ch8, func(s *ddpm.RunSpec, _ *context.Context) { s.MLP = &ddpm.MLPConfig{LearnSigma: true} }), "a U-Net's and an MLP's configuration"},
+		{edited("nan.ddpm", ch8, func(_ *ddpm.RunSpec, ctx *context.Context) {
+			v := ctx.GetVariableByScopeAndName("/unet/conv_out/conv", "biases")
+			v.MustSetValue(tensors.FromValue([]float32{float32(math.NaN())}))
+		}), "weight /unet/conv_out/conv/biases holds NaN"},
+	} {
+		if err := runSample([]string{"--ckpt", c.path, "--n", "1", "--out", filepath.Join(dir, "x.png")}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("sample --ckpt %s: error %v, want %q", filepath.Base(c.path), err, c.want)
+		}
+	}
+	clf := "../../models/mnist-classifier.ddpm"
+	var spec quality.ClassifierSpec
+	ctx := context.New()
+	if _, err := ddpm.LoadCheckpoint(clf, ctx, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec.TestAccuracy = 7.5
+	boasting := filepath.Join(dir, "clf.ddpm")
+	if err := ddpm.WriteCheckpoint(boasting, ctx, 0, spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval([]string{"--samples", "x.npy", "--classifier", boasting, "--out", dir}); err == nil || !strings.Contains(err.Error(), "records a test accuracy of 7.5") {
+		t.Errorf("a classifier recording 750%%: error %v", err)
+	}
+	if err := drawable([]int{28, 28, 2}); err == nil {
+		t.Errorf("2-channel images: no refusal of a PNG grid")
+	}
+	if err := drawable([]int{3}); err == nil {
+		t.Errorf("3-D points: no refusal of a PNG plot")
 	}
 }

@@ -104,12 +104,20 @@ func runSample(args []string) error {
 	if ext == ".npy" && labels != nil {
 		return fmt.Errorf("--out %s: an .npy file holds one array; write a class-conditional model's samples and their labels to an .npz", *out)
 	}
+	// What a PNG can show, known from the model before the sampling: 3-D points and 2-channel images
+	// were sampled whole, then refused (sixteenth probe).
+	if err := drawable(tr.Spec.Dims); ext == ".png" && err != nil {
+		return fmt.Errorf("--out %s: %w; write the samples to an .npy or .npz", *out, err)
+	}
 	if err := ddpm.CheckOutput("--out", *out, tr.Path); err != nil {
 		return err
 	}
 	if *progressive != "" {
 		if err := checkExtension("--progressive", *progressive, ".png"); err != nil {
 			return err
+		}
+		if err := drawable(tr.Spec.Dims); err != nil {
+			return fmt.Errorf("--progressive %s: %w", *progressive, err)
 		}
 		if sameFile(*progressive, *out) {
 			return fmt.Errorf("--progressive %s is also --out (by name or as another name of one file): the figure would replace the samples", *progressive)
@@ -322,6 +330,18 @@ func writeProgressive(path string, res *ddpm.SampleResult, at []int, shown []str
 		return err
 	}
 	return writeFile(path, png)
+}
+
+// drawable refuses samples of shape dims that a PNG cannot show: a scatter plot is of 2-D points, a
+// grid of images of 1 or 3 channels.
+func drawable(dims []int) error {
+	switch {
+	case len(dims) == 1 && dims[0] != 2:
+		return fmt.Errorf("a plot shows 2-D points, and the model's have %d values", dims[0])
+	case len(dims) == 3 && dims[2] != 1 && dims[2] != 3:
+		return fmt.Errorf("an image grid shows 1 or 3 channels, and the model's images have %d", dims[2])
+	}
+	return nil
 }
 
 func writeScatter(path string, points []float32, dim int) error {
