@@ -745,6 +745,14 @@ func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
 			t.Errorf("--ckpt %s in the class folders' --data: error %v", ckpt, err)
 		}
 	}
+	// A class folder named "all" is refused before its images are decoded (sixteenth probe); its empty
+	// folder would have no images to decode.
+	allCls := filepath.Join(dir, "allcls")
+	os.MkdirAll(filepath.Join(allCls, "all"), 0o755)
+	if err := runTrain([]string{"--dataset", "folder", "--data", allCls, "--class-cond", "--ckpt", filepath.Join(dir, "allrun"), "--steps", "1"}); err == nil ||
+		!strings.Contains(err.Error(), `its class folder "all" is named as the word`) {
+		t.Errorf("a class folder named all: error %v", err)
+	}
 	grids := filepath.Join(dir, "g", "samples")
 	os.MkdirAll(grids, 0o755)
 	writeTinyImages(t, grids)

@@ -114,6 +114,12 @@ func runTrain(args []string) error {
 		if *classCond { // nor a class folder, which may be a link (twelfth probe: a class of the run's own grids)
 			entries, _ := os.ReadDir(*dataDir)
 			for _, e := range entries {
+				// A class named as the word that asks for every class, refused before the images are
+				// decoded (it was after them, seconds for large folders; sixteenth probe).
+				if e.Name() == ddpm.ClassAll && (e.IsDir() || e.Type()&os.ModeSymlink != 0) {
+					return fmt.Errorf("--data %s: its class folder %q is named as the word that asks for every class (sample --class %s): rename it",
+						*dataDir, e.Name(), ddpm.ClassAll)
+				}
 				if class := filepath.Join(*dataDir, e.Name()); within(class, grids) {
 					return fmt.Errorf("--data %s: its class %q is %s, where this run writes its sample grids: it would train on its own samples", *dataDir, e.Name(), grids)
 				}
