@@ -191,12 +191,18 @@ func notDecimal(fs *flag.FlagSet, args []string) error {
 		if !ok {
 			continue
 		}
+		unsigned := false
 		switch getter.Get().(type) {
-		case int, int64, uint, uint64:
+		case int, int64:
+		case uint, uint64:
+			unsigned = true
 		default:
 			continue
 		}
 		for _, v := range given[name] {
+			if unsigned && strings.ContainsAny(v[:min(1, len(v))], "+-") { // "parse error" was all Go said
+				return fmt.Errorf("--%s %s: write a whole number of 0 or more in decimal digits, without a sign", name, v)
+			}
 			digits := strings.TrimLeft(v, "+-")
 			if digits == "" || strings.Trim(digits, "0123456789") != "" || (len(digits) > 1 && digits[0] == '0') {
 				return fmt.Errorf("--%s %s: write a whole number in decimal digits, without leading zeros (Go would read 010 as octal 8 "+
@@ -221,6 +227,9 @@ func swallowedFlag(fs *flag.FlagSet, args []string) error {
 			continue
 		}
 		next := args[i+1]
+		if next == "--" { // taken as the value, while the flags after it were still read (sixteenth probe)
+			return fmt.Errorf("--%s takes a value, and the word after it is \"--\", which ends the flags: give --%s its value", name, name)
+		}
 		other, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(next, "-"), "-"), "=")
 		if strings.HasPrefix(next, "-") && other != "" && fs.Lookup(other) != nil {
 			return fmt.Errorf("--%s takes a value, and the word after it is the flag %s: give --%s its value (write --%s=%s if that is meant)",

@@ -286,6 +286,7 @@ func TestIntegerFlagsAreDecimal(t *testing.T) {
 		{runTrain, []string{"--dataset", "moons", "--steps", "0800"}, "--steps 0800"},
 		{runTrain, []string{"--dataset", "moons", "-T", "0x10"}, "--T 0x10"},
 		{runEval, []string{"--nll", "1_000"}, "--nll 1_000"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--seed=+5"}, "--seed +5: write a whole number of 0 or more"}, // sixteenth probe
 	} {
 		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
@@ -310,6 +311,7 @@ func TestAFlagIsNotAnotherFlagsValue(t *testing.T) {
 		{runSample, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--progressive", "--out=x.png"}, "--progressive takes a value, and the word after it is the flag --out=x.png"},
 		{runTrain, []string{"--dataset", "moons", "--ckpt", "--steps=20"}, "--ckpt takes a value"},
 		{runInterpolate, []string{"--out", "-t", "20"}, "--out takes a value"},
+		{runExport, []string{"--ckpt", "--", "--out=x.ddpm"}, `--ckpt takes a value, and the word after it is "--"`}, // sixteenth probe
 	} {
 		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)

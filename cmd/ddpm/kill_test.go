@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -378,5 +379,38 @@ func TestAClosedStdoutDoesNotKillSample(t *testing.T) {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("sample with its output closed: %v", err)
 		}
+	}
+}
+
+// A run started ignoring a hang-up (nohup) keeps ignoring it, and still stops on SIGTERM: train turned
+// the ignored SIGHUP back on, and `nohup ddpm train … &` stopped at logout (sixteenth probe).
+func TestTrainKeepsAnIgnoredHangUp(t *testing.T) {
+	signal.Ignore(syscall.SIGHUP) // inherited by the child, as nohup leaves it
+	defer signal.Reset(syscall.SIGHUP)
+	dir := t.TempDir()
+	c := startDDPM(t, "train", "--dataset", "moons", "--toy-n", "8192", "--T", "50", "--batch", "8192", "--mlp-hidden", "512", "--steps", "1000000",
+		"--ckpt", dir, "--ckpt-every", "100ms", "--progress=false")
+	deadline := time.Now().Add(2 * time.Minute)
+	for latest, _ := ddpm.LatestCheckpoint(dir); latest == ""; latest, _ = ddpm.LatestCheckpoint(dir) {
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			t.Fatalf("no checkpoint after 2 minutes:\n%s", c.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-c.done:
+		t.Fatalf("a hang-up that the run was started ignoring stopped it: %v\n%s", err, c.out.String())
+	case <-time.After(2 * time.Second):
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var exit *exec.ExitError
+	if err := <-c.done; !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGTERM) {
+		t.Fatalf("after SIGTERM: %v, want exit status %d\n%s", err, 128+int(syscall.SIGTERM), c.out.String())
 	}
 }

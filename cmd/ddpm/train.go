@@ -261,8 +261,12 @@ func runTrain(args []string) error {
 	var stoppedBy atomic.Value // the signal that asked to stop
 	signals := make(chan os.Signal, 4)
 	// A hang-up (a closed terminal, a dropped ssh) and a broken pipe (`ddpm train | head`) stop the run
-	// as Ctrl-C does; by default they would kill it without saving.
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+	// as Ctrl-C does; by default they would kill it without saving. A signal that the process was
+	// started ignoring stays ignored: `nohup ddpm train … &` stopped at logout, and a script's
+	// background run at a Ctrl-C meant for its foreground (sixteenth probe).
+	if sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE); len(sigs) > 0 { // none would relay every signal
+		signal.Notify(signals, sigs...)
+	}
 	go func() {
 		stoppedBy.Store(<-signals)
 		first := time.Now()
@@ -504,4 +508,16 @@ func unusedTrainFlags(fs *flag.FlagSet, dataset string) error {
 		return unusedFlags(fs, "without --class-cond", "p-uncond")
 	}
 	return nil
+}
+
+// notIgnored is the signals among sigs that the process was not started ignoring (nohup ignores
+// SIGHUP; a shell starts a script's background jobs ignoring SIGINT).
+func notIgnored(sigs ...os.Signal) []os.Signal {
+	var out []os.Signal
+	for _, sig := range sigs {
+		if !signal.Ignored(sig) {
+			out = append(out, sig)
+		}
+	}
+	return out
 }
