@@ -118,7 +118,7 @@ func loadTrained(path string) (*ddpm.Trained, error) {
 		}
 		for i, x := range tensors.MustCopyFlatData[float32](value) {
 			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return nil, fmt.Errorf("--ckpt %q: weight %s holds %v (value %d): the model's outputs would not be finite; the file is damaged",
+				return nil, fmt.Errorf("--ckpt %q: weight %s holds %v (value %d), so the model's outputs are not finite: the file is damaged",
 					tr.Path, v.ScopeAndName(), x, i)
 			}
 		}
