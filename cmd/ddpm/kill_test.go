@@ -330,18 +330,7 @@ func TestStoppedTrainingExitsNonZero(t *testing.T) {
 // stopTraining starts a training run, waits for its first checkpoint, sends it sig (times times, 5 ms
 // apart) and checks that it saved, said how to resume and exited with 128 + sig.
 func stopTraining(t *testing.T, sig syscall.Signal, times int) {
-	dir := t.TempDir()
-	// Steps of a few tens of milliseconds, so that a second signal comes before the run has stopped.
-	c := startDDPM(t, "train", "--dataset", "moons", "--toy-n", "8192", "--T", "50", "--batch", "8192", "--mlp-hidden", "512", "--steps", "1000000",
-		"--ckpt", dir, "--ckpt-every", "100ms", "--progress=false")
-	deadline := time.Now().Add(2 * time.Minute)
-	for latest, _ := ddpm.LatestCheckpoint(dir); latest == ""; latest, _ = ddpm.LatestCheckpoint(dir) {
-		if time.Now().After(deadline) {
-			c.cmd.Process.Kill()
-			t.Fatalf("no checkpoint after 2 minutes:\n%s", c.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	c := trainingWithACheckpoint(t)
 	for range times {
 		if err := c.cmd.Process.Signal(sig); err != nil {
 			t.Fatal(err)
@@ -355,6 +344,25 @@ func stopTraining(t *testing.T, sig syscall.Signal, times int) {
 	if out := c.out.String(); !strings.Contains(out, "the checkpoint is saved: run the same command again to resume") {
 		t.Errorf("the message does not say that the checkpoint was saved and how to resume:\n%s", out)
 	}
+}
+
+// trainingWithACheckpoint starts a long training run on a toy set and returns once it has saved its
+// first checkpoint. Its steps take a few tens of milliseconds, so that a second signal comes before
+// the run has stopped.
+func trainingWithACheckpoint(t *testing.T) *child {
+	t.Helper()
+	dir := t.TempDir()
+	c := startDDPM(t, "train", "--dataset", "moons", "--toy-n", "8192", "--T", "50", "--batch", "8192", "--mlp-hidden", "512", "--steps", "1000000",
+		"--ckpt", dir, "--ckpt-every", "100ms", "--progress=false")
+	deadline := time.Now().Add(2 * time.Minute)
+	for latest, _ := ddpm.LatestCheckpoint(dir); latest == ""; latest, _ = ddpm.LatestCheckpoint(dir) {
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			t.Fatalf("no checkpoint after 2 minutes:\n%s", c.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return c
 }
 
 // A closed standard output (`ddpm sample … | true`) does not kill a command between its outputs: the
@@ -387,17 +395,7 @@ func TestAClosedStdoutDoesNotKillSample(t *testing.T) {
 func TestTrainKeepsAnIgnoredHangUp(t *testing.T) {
 	signal.Ignore(syscall.SIGHUP) // inherited by the child, as nohup leaves it
 	defer signal.Reset(syscall.SIGHUP)
-	dir := t.TempDir()
-	c := startDDPM(t, "train", "--dataset", "moons", "--toy-n", "8192", "--T", "50", "--batch", "8192", "--mlp-hidden", "512", "--steps", "1000000",
-		"--ckpt", dir, "--ckpt-every", "100ms", "--progress=false")
-	deadline := time.Now().Add(2 * time.Minute)
-	for latest, _ := ddpm.LatestCheckpoint(dir); latest == ""; latest, _ = ddpm.LatestCheckpoint(dir) {
-		if time.Now().After(deadline) {
-			c.cmd.Process.Kill()
-			t.Fatalf("no checkpoint after 2 minutes:\n%s", c.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	c := trainingWithACheckpoint(t)
 	if err := c.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
