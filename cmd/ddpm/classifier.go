@@ -95,7 +95,7 @@ func runClassifier(args []string) error {
 		return err
 	}
 	cfg := quality.DefaultClassifierConfig()
-	dims := []int{mnist.Train.Height, mnist.Train.Width, mnist.Train.Channels}
+	dims := imageDims(mnist.Train)
 	ctx := context.New()
 	start := time.Now()
 	fmt.Printf("training the MNIST classifier: %d epochs, batch %d, lr %g\n", *epochs, *batch, *lr)

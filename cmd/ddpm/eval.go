@@ -184,7 +184,7 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	if want := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}; fmt.Sprint(want) != fmt.Sprint(tr.Spec.Dims) {
+	if want := imageDims(mnist.Test); !slices.Equal(want, tr.Spec.Dims) {
 		return fmt.Errorf("checkpoint %s models data of shape %v, and eval measures models of MNIST's %v images", tr.Path, tr.Spec.Dims, want)
 	}
 	if err := checkFlags(
@@ -407,7 +407,7 @@ func checkClassifier(path string, test *data.Images) error {
 	}
 	// Of the test digits' shape, not only of their number of pixels: 16×49 digits were read as 28×28
 	// (eleventh probe), and found so only after the samples were read (twelfth).
-	if want := []int{test.Height, test.Width, test.Channels}; !slices.Equal(spec.ImageDims, want) {
+	if want := imageDims(test); !slices.Equal(spec.ImageDims, want) {
 		return fmt.Errorf("--classifier %s classifies images of shape %v, and the test digits of --data are %v", path, spec.ImageDims, want)
 	}
 	// Its classes are the ten digits, which the class counts and the confident fraction are of: one of
@@ -1050,7 +1050,7 @@ func asked(perClass []float64) []*float64 {
 // with the same numbers for n real training digits as the scale, and writes a grid of the first 64.
 // With requested (the class each sample was asked for), it also measures how often it was drawn.
 func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []float32, n int, seed uint64, out string, requested []int) (*fidOut, error) {
-	dims := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}
+	dims := imageDims(mnist.Test)
 	if err := ddpm.WriteOwnImageGridPNG(filepath.Join(out, fidGridFile), samples[:min(64, n)*mnist.Test.Size()], min(64, n), dims, 0); err != nil {
 		return nil, err
 	}

@@ -166,11 +166,18 @@ func resolveDotDot(path string) string {
 // flags as the flag package does: -name or --name, the value after "=" or, but for a switch, in the
 // next word.
 func givenTwice(fs *flag.FlagSet, parsed []string) string {
-	order, given := givenFlags(fs, parsed)
+	var order []string
+	values := map[string][]string{}
+	for _, g := range givenFlags(fs, parsed) {
+		if _, seen := values[g.name]; !seen {
+			order = append(order, g.name)
+		}
+		values[g.name] = append(values[g.name], g.value)
+	}
 	var twice []string
 	for _, name := range order {
-		if values := given[name]; len(values) > 1 {
-			twice = append(twice, fmt.Sprintf("--%s (%s)", name, strings.Join(values, ", then ")))
+		if len(values[name]) > 1 {
+			twice = append(twice, fmt.Sprintf("--%s (%s)", name, strings.Join(values[name], ", then ")))
 		}
 	}
 	return strings.Join(twice, " and ")
@@ -181,13 +188,8 @@ func givenTwice(fs *flag.FlagSet, parsed []string) string {
 // numbers, as `printf %03d` writes them), `--seed 0b11` was 3, and `--steps 0800` failed with "parse
 // error" (fourteenth probe).
 func notDecimal(fs *flag.FlagSet, args []string) error {
-	order, given := givenFlags(fs, args)
-	for _, name := range order {
-		f := fs.Lookup(name)
-		if f == nil {
-			continue
-		}
-		getter, ok := f.Value.(flag.Getter)
+	for _, g := range givenFlags(fs, args) {
+		getter, ok := fs.Lookup(g.name).Value.(flag.Getter)
 		if !ok {
 			continue
 		}
@@ -199,15 +201,13 @@ func notDecimal(fs *flag.FlagSet, args []string) error {
 		default:
 			continue
 		}
-		for _, v := range given[name] {
-			if unsigned && strings.ContainsAny(v[:min(1, len(v))], "+-") { // "parse error" was all Go said
-				return fmt.Errorf("--%s %s: write a whole number of 0 or more in decimal digits, without a sign", name, v)
-			}
-			digits := strings.TrimLeft(v, "+-")
-			if digits == "" || strings.Trim(digits, "0123456789") != "" || (len(digits) > 1 && digits[0] == '0') {
-				return fmt.Errorf("--%s %s: write a whole number in decimal digits, without leading zeros (Go would read 010 as octal 8 "+
-					"and 0x10 as 16)", name, v)
-			}
+		if unsigned && strings.ContainsAny(g.value[:min(1, len(g.value))], "+-") { // "parse error" was all Go said
+			return fmt.Errorf("--%s %s: write a whole number of 0 or more in decimal digits, without a sign", g.name, g.value)
+		}
+		digits := strings.TrimLeft(g.value, "+-")
+		if digits == "" || strings.Trim(digits, "0123456789") != "" || (len(digits) > 1 && digits[0] == '0') {
+			return fmt.Errorf("--%s %s: write a whole number in decimal digits, without leading zeros (Go would read 010 as octal 8 "+
+				"and 0x10 as 16)", g.name, g.value)
 		}
 	}
 	return nil
@@ -218,51 +218,51 @@ func notDecimal(fs *flag.FlagSet, args []string) error {
 // other at its default (the samples replaced samples.png; `train --ckpt --steps=20` trained 40 000
 // steps into a folder "--steps=20"; fifteenth probe). A value that is meant so is written after "=".
 func swallowedFlag(fs *flag.FlagSet, args []string) error {
-	for i := 0; i+1 < len(args); i++ {
-		name, _, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(args[i], "-"), "-"), "=")
-		if name == "" || !strings.HasPrefix(args[i], "-") {
-			break // the "--" that ends the flags, or a stray word: the flag package stops there
-		}
-		if hasValue || isBoolFlag(fs, name) || fs.Lookup(name) == nil {
+	for _, g := range givenFlags(fs, args) {
+		if !g.separate {
 			continue
 		}
-		next := args[i+1]
-		if next == "--" { // taken as the value, while the flags after it were still read (sixteenth probe)
-			return fmt.Errorf("--%s takes a value, and the word after it is \"--\", which ends the flags: give --%s its value", name, name)
+		if g.value == "--" { // taken as the value, while the flags after it were still read (sixteenth probe)
+			return fmt.Errorf("--%s takes a value, and the word after it is \"--\", which ends the flags: give --%s its value", g.name, g.name)
 		}
-		other, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(next, "-"), "-"), "=")
-		if strings.HasPrefix(next, "-") && other != "" && fs.Lookup(other) != nil {
+		other, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(g.value, "-"), "-"), "=")
+		if strings.HasPrefix(g.value, "-") && other != "" && fs.Lookup(other) != nil {
 			return fmt.Errorf("--%s takes a value, and the word after it is the flag %s: give --%s its value (write --%s=%s if that is meant)",
-				name, next, name, name, next)
+				g.name, g.value, g.name, g.name, g.value)
 		}
-		i++ // the value
 	}
 	return nil
 }
 
-// givenFlags reads args as the flag package does, up to the "--" that ends the flags: the names in
-// the order first given, and each one's values.
-func givenFlags(fs *flag.FlagSet, parsed []string) (order []string, given map[string][]string) {
-	given = map[string][]string{}
-	for i := 0; i < len(parsed); i++ {
-		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(parsed[i], "-"), "-"), "=")
-		if name == "" { // the "--" that ends the flags
+// givenFlag is one flag as given: its name and value, and whether the value was the next word.
+type givenFlag struct {
+	name, value string
+	separate    bool
+}
+
+// givenFlags reads args as the flag package does, up to the "--" that ends the flags or the first
+// word that is not a flag: each flag of fs given, in order, with its value.
+func givenFlags(fs *flag.FlagSet, args []string) []givenFlag {
+	var given []givenFlag
+	for i := 0; i < len(args); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(args[i], "-"), "-"), "=")
+		if name == "" || !strings.HasPrefix(args[i], "-") {
 			break
 		}
+		separate := false
 		switch {
 		case hasValue:
 		case isBoolFlag(fs, name):
 			value = "true"
-		case i+1 < len(parsed):
+		case i+1 < len(args):
 			i++
-			value = parsed[i]
+			value, separate = args[i], true
 		}
-		if _, seen := given[name]; !seen {
-			order = append(order, name)
+		if fs.Lookup(name) != nil {
+			given = append(given, givenFlag{name, value, separate})
 		}
-		given[name] = append(given[name], value)
 	}
-	return order, given
+	return given
 }
 
 // isBoolFlag reports whether fs has a flag name that is a switch (a bool, given without a value).

@@ -76,7 +76,7 @@ func runInterpolate(args []string) error {
 	}
 	// Of the model's shape, not only of its number of pixels: 16×49 digits were mixed as 28×28, exit 0
 	// (fifteenth probe).
-	if got := []int{mnist.Test.Height, mnist.Test.Width, mnist.Test.Channels}; !slices.Equal(got, tr.Spec.Dims) {
+	if got := imageDims(mnist.Test); !slices.Equal(got, tr.Spec.Dims) {
 		return fmt.Errorf("--data %q: its test digits are %v, and --ckpt %s models %v", *dataDir, got, tr.Path, tr.Spec.Dims)
 	}
 	if *pairs > mnist.Test.N/2 {

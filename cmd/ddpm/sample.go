@@ -345,8 +345,8 @@ func drawable(dims []int) error {
 }
 
 func writeScatter(path string, points []float32, dim int) error {
-	if dim != 2 {
-		return fmt.Errorf("can only plot 2-D points, these have %d dimensions", dim)
+	if err := drawable([]int{dim}); err != nil {
+		return err
 	}
 	xs, ys := make([]float64, len(points)/2), make([]float64, len(points)/2)
 	for i := range xs {

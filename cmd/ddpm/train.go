@@ -89,7 +89,7 @@ func runTrain(args []string) error {
 		flagCheck{*sampleEvery >= 0, "sample-every", *sampleEvery, "steps between sample grids must be >= 0 (0: off)"},
 		// At 1 every label is dropped: the classes were never seen, and each drew the same images (twelfth probe).
 		// As float32, in which training draws the drop: 0.99999999 is 1 there, and 1e-50 is 0 (thirteenth probe).
-		flagCheck{*pUncond >= 0 && float32(*pUncond) < 1, "p-uncond", *pUncond, "the probability of dropping a label must be in [0, 1) as a float32: at 1 the model never sees a class"},
+		flagCheck{ddpm.CheckPUncond(*pUncond) == nil, "p-uncond", *pUncond, "the probability of dropping a label must be in [0, 1) as a float32: at 1 the model never sees a class"},
 		flagCheck{*pUncond == 0 || float32(*pUncond) > 0, "p-uncond", *pUncond, "below float32's resolution: the label would never be dropped; give 0 for that"},
 		flagCheck{*devices >= 0, "devices", *devices, "the number of devices must be >= 0 (0: the backend's default)"},
 		flagCheck{*ch >= 1, "ch", *ch, "the U-Net needs at least 1 base channel"},
