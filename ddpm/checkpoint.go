@@ -352,8 +352,16 @@ func ReadCheckpointWeights(path string, meta any) (int64, Weights, error) {
 
 // LoadCheckpoint reads every variable of the checkpoint into ctx (creating or overwriting them) and
 // decodes its description into meta (when not nil). It returns the global step. The whole file is
-// checked before ctx is touched: a corrupt checkpoint changes nothing.
+// checked before ctx is touched: a corrupt checkpoint changes nothing, and neither does one holding a
+// value that is not finite.
 func LoadCheckpoint(path string, ctx *context.Context, meta any) (int64, error) {
+	return loadCheckpoint(path, ctx, meta, nil)
+}
+
+// loadCheckpoint is LoadCheckpoint that first hands the header's step and variables (their names and
+// shapes), with meta decoded, to check, and reads no value when it refuses them: one read of the
+// header serves the checks of a file's contents and the load.
+func loadCheckpoint(path string, ctx *context.Context, meta any, check func(step int64, have Weights) error) (int64, error) {
 	f, err := safefile.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("checkpoint: %w", err)
@@ -363,22 +371,24 @@ func LoadCheckpoint(path string, ctx *context.Context, meta any) (int64, error) 
 	if err != nil {
 		return 0, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	return decodeCheckpoint(path, bufio.NewReader(f), info.Size(), ctx, meta)
+	return decodeCheckpoint(path, bufio.NewReader(f), info.Size(), ctx, meta, check)
 }
 
-// decodeCheckpoint is LoadCheckpoint on a reader of size bytes; name is the file named in errors.
-func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context, meta any) (int64, error) {
+// decodeCheckpoint is loadCheckpoint on a reader of size bytes; name is the file named in errors.
+func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context, meta any, check func(step int64, have Weights) error) (int64, error) {
 	header, offset, err := readCheckpointHeader(name, r)
 	if err != nil {
 		return 0, err
 	}
 	// Check the sizes against the file before allocating what a corrupt header might ask for.
 	shapesOf := make([]shapes.Shape, len(header.Variables))
+	have := make(Weights, len(header.Variables))
 	end := offset
 	for i, cv := range header.Variables {
 		if shapesOf[i], err = cv.shape(); err != nil {
 			return 0, fmt.Errorf("checkpoint %s: header: variable %s/%s: %w", name, cv.Scope, cv.Name, err)
 		}
+		have[context.JoinScope(cv.Scope, cv.Name)] = shapesOf[i]
 		end += int64(cv.Length)
 		if end > size {
 			return 0, fmt.Errorf("checkpoint %s: truncated: variable %s/%s ends at offset %d, the file has %d bytes", name, cv.Scope, cv.Name, end, size)
@@ -386,6 +396,14 @@ func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context
 	}
 	if end != size {
 		return 0, fmt.Errorf("checkpoint %s: %d unexpected bytes after the last variable (offset %d)", name, size-end, end)
+	}
+	if err := header.decodeMeta(name, meta); err != nil {
+		return 0, err
+	}
+	if check != nil {
+		if err := check(header.Step, have); err != nil {
+			return 0, err
+		}
 	}
 	// A sparse file is as long as it says without holding the bytes: its values are read into memory,
 	// so they must fit there (3 GB of a 300 KB file were; fourteenth probe).
@@ -405,13 +423,13 @@ func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context
 		}); err != nil {
 			readErr = err
 		}
+		if readErr == nil {
+			readErr = finite(values[i])
+		}
 		if readErr != nil {
 			return 0, fmt.Errorf("checkpoint %s: variable %s/%s: %w", name, cv.Scope, cv.Name, readErr)
 		}
 		offset += int64(cv.Length)
-	}
-	if err := header.decodeMeta(name, meta); err != nil {
-		return 0, err
 	}
 	for i, cv := range header.Variables {
 		scoped := ctx.InAbsPath(cv.Scope).Checked(false)
@@ -425,6 +443,38 @@ func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context
 		scoped.VariableWithValue(cv.Name, values[i]).SetTrainable(cv.Trainable)
 	}
 	return header.Step, nil
+}
+
+// finite refuses a floating-point value that holds a NaN or an infinity. Training never saves one (it
+// stops at a loss that is not finite), so such a file was edited or damaged before its checksums were
+// written: a NaN bias sampled for 94 s before the samples were refused, and a NaN EMA was resumed and
+// carried forward, exit 0 (sixteenth probe).
+func finite(value *tensors.Tensor) error {
+	at, bad := -1, 0.0
+	var err error
+	switch value.DType() {
+	case dtypes.Float32:
+		err = tensors.ConstFlatData(value, func(flat []float32) { at, bad = firstNotFinite(flat) })
+	case dtypes.Float64:
+		err = tensors.ConstFlatData(value, func(flat []float64) { at, bad = firstNotFinite(flat) })
+	}
+	if err != nil {
+		return err
+	}
+	if at >= 0 {
+		return fmt.Errorf("holds %v (value %d): a checkpoint's values are finite; the file was edited, or written by another program", bad, at)
+	}
+	return nil
+}
+
+// firstNotFinite returns the index and value of flat's first NaN or infinity, or −1.
+func firstNotFinite[T float32 | float64](flat []T) (int, float64) {
+	for i, x := range flat {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return i, float64(x)
+		}
+	}
+	return -1, 0
 }
 
 // shape checks a variable's header entry: a known dtype, non-negative dimensions, and a length that
@@ -469,13 +519,31 @@ func (h *checkpointHeader) decodeMeta(name string, meta any) error {
 	return nil
 }
 
+// badMagic says why a file's first bytes are not a checkpoint's magic line. A file cut short in that
+// line, one copied as text (its "\n" became "\r\n") and format 0 were all called "written by a newer
+// version" (sixteenth probe).
+func badMagic(magic []byte) error {
+	const prefix = "DDPM-GO-CHECKPOINT-"
+	v, ok := strings.CutPrefix(string(magic), prefix)
+	version, numberErr := strconv.Atoi(strings.TrimSuffix(v, "\n"))
+	switch {
+	case !ok && !strings.HasPrefix(prefix, string(magic)), len(magic) == 0:
+		return fmt.Errorf("offset 0: not a ddpm-go checkpoint (bad magic line)")
+	case v == "1\r" || v == "2\r":
+		return fmt.Errorf("its first line ends in \"\\r\\n\", where a checkpoint's ends in \"\\n\": the file was copied as text, " +
+			"which changes its bytes; copy it again as binary")
+	case len(magic) < len(checkpointMagic) && strings.HasPrefix(checkpointMagic, string(magic)) || strings.HasPrefix(checkpointMagicV1, string(magic)):
+		return fmt.Errorf("truncated at offset %d, in its first line: the file was cut short", len(magic))
+	case numberErr == nil && version > 2 && strconv.Itoa(version) == strings.TrimSuffix(v, "\n"):
+		return fmt.Errorf("format %d, and this ddpm reads formats 1 and 2: it was written by a newer version; update ddpm-go", version)
+	}
+	return fmt.Errorf("offset 0: its first line names format %q, which ddpm-go never wrote (it writes 1 and 2): the file is damaged", v)
+}
+
 func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, error) {
 	magic := make([]byte, len(checkpointMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || (string(magic) != checkpointMagic && string(magic) != checkpointMagicV1) {
-		if v, ok := strings.CutPrefix(string(magic), "DDPM-GO-CHECKPOINT-"); ok {
-			return nil, 0, fmt.Errorf("checkpoint %s: format %q, and this ddpm reads formats 1 and 2: it was written by a newer version; update ddpm-go", path, strings.TrimSpace(v))
-		}
-		return nil, 0, fmt.Errorf("checkpoint %s: offset 0: not a ddpm-go checkpoint (bad magic line)", path)
+	if n, err := io.ReadFull(r, magic); err != nil || (string(magic) != checkpointMagic && string(magic) != checkpointMagicV1) {
+		return nil, 0, fmt.Errorf("checkpoint %s: %w", path, badMagic(magic[:n]))
 	}
 	var n uint32
 	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
@@ -551,22 +619,6 @@ func checkHeaderTokens(raw []byte) error {
 		}
 	}
 	return nil
-}
-
-// ExportEMAWeights writes a weights-only checkpoint: the EMA of each trainable weight saved under the
-// weight's own name (the file loads as the model itself, small enough to ship), with meta.
-func ExportEMAWeights(path string, ctx *context.Context, step int64, meta any) error {
-	keep := func(v *context.Variable) bool { return strings.HasPrefix(v.Scope(), EMAScope+"/") }
-	saveAs := func(v *context.Variable) (string, bool) { return strings.TrimPrefix(v.Scope(), EMAScope), true }
-	found := false
-	for v := range ctx.IterVariables() {
-		found = found || keep(v)
-	}
-	if !found { // an exported file, or a run trained with --ema 0: the export would hold no weights
-		return fmt.Errorf("writing %s: the checkpoint has no EMA weights to export (it is already an export, or was trained with --ema 0, "+
-			"whose checkpoint can be sampled from as it is)", path)
-	}
-	return writeCheckpoint(path, ctx, step, meta, keep, saveAs, false)
 }
 
 // WriteFileAtomic writes a file through write into a temporary file in the same folder, syncs it and

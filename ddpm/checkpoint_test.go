@@ -143,7 +143,7 @@ func FuzzLoadCheckpoint(f *testing.F) {
 	f.Fuzz(func(t *testing.T, content []byte) {
 		ctx := context.New()
 		var spec RunSpec
-		step, err := decodeCheckpoint("fuzz.ddpm", bytes.NewReader(content), int64(len(content)), ctx, &spec)
+		step, err := decodeCheckpoint("fuzz.ddpm", bytes.NewReader(content), int64(len(content)), ctx, &spec, nil)
 		if err != nil {
 			if !strings.Contains(err.Error(), "fuzz.ddpm") {
 				t.Fatalf("error without the file name: %v", err)

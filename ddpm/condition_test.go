@@ -392,7 +392,7 @@ func TestConditionalCheckpointKeepsClasses(t *testing.T) {
 // both (class folders named 1 and 2: `--class 0` drew "1", and the summary said "class 0"; seventh
 // probe).
 func TestClassMessages(t *testing.T) {
-	many := RunSpec{UNet: &UNetConfig{NumClasses: 300}}
+	many := RunSpec{Model: ModelUNet, UNet: &UNetConfig{NumClasses: 300}}
 	for i := range 300 {
 		many.ClassNames = append(many.ClassNames, fmt.Sprintf("class-%03d-%s", i, strings.Repeat("x", 240)))
 	}
@@ -401,17 +401,17 @@ func TestClassMessages(t *testing.T) {
 		t.Errorf("an unknown class among 300: a message of %d bytes: %.200v…", len(fmt.Sprint(err)), err)
 	}
 	// A name that would not print as itself is quoted (a newline forged a line of output; fifteenth probe).
-	forged := RunSpec{UNet: &UNetConfig{NumClasses: 2}, ClassNames: []string{"cat", "dog\nddpm sample: wrote 64 samples OK"}}
+	forged := RunSpec{Model: ModelUNet, UNet: &UNetConfig{NumClasses: 2}, ClassNames: []string{"cat", "dog\nddpm sample: wrote 64 samples OK"}}
 	if _, err := forged.ClassLabel("cow"); err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), `"dog\nddpm`) {
 		t.Errorf("a class name with a newline: %q, want it quoted", err)
 	}
-	folders := RunSpec{UNet: &UNetConfig{NumClasses: 2}, ClassNames: []string{"1", "2"}}
-	mnist := RunSpec{UNet: &UNetConfig{NumClasses: 10}, ClassNames: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}}
+	folders := RunSpec{Model: ModelUNet, UNet: &UNetConfig{NumClasses: 2}, ClassNames: []string{"1", "2"}}
+	mnist := RunSpec{Model: ModelUNet, UNet: &UNetConfig{NumClasses: 10}, ClassNames: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}}
 	for _, c := range []struct {
 		spec  RunSpec
 		label int
 		want  string
-	}{{folders, 0, `class "1" (label 0)`}, {folders, 1, `class "2" (label 1)`}, {mnist, 7, "class 7"}, {RunSpec{UNet: &UNetConfig{NumClasses: 3}}, 2, "class 2"}} {
+	}{{folders, 0, `class "1" (label 0)`}, {folders, 1, `class "2" (label 1)`}, {mnist, 7, "class 7"}, {RunSpec{Model: ModelUNet, UNet: &UNetConfig{NumClasses: 3}}, 2, "class 2"}} {
 		if got := c.spec.ClassDescription(c.label); got != c.want {
 			t.Errorf("ClassDescription(%d) of %v: %q, want %q", c.label, c.spec.ClassNames, got, c.want)
 		}

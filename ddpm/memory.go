@@ -74,11 +74,11 @@ func unetActivations(cfg UNetConfig) float64 {
 
 // activations counts the values of one example's forward pass for the run's model.
 func (r *RunSpec) activations() float64 {
-	switch {
-	case r.UNet != nil:
-		return unetActivations(*r.UNet)
-	case r.MLP != nil:
-		return 4 * float64(r.MLP.Layers) * float64(r.MLP.Hidden)
+	switch u, m := r.network(); {
+	case u != nil:
+		return unetActivations(*u)
+	case m != nil:
+		return 4 * float64(m.Layers) * float64(m.Hidden)
 	}
 	return 0
 }

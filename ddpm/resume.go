@@ -115,3 +115,51 @@ func checkTrainable(path string, ctx *context.Context, want Weights) error {
 	}
 	return nil
 }
+
+// resumable checks, from its header, that a checkpoint (its variables have) can resume a run whose
+// network is want and whose EMA decay is emaDecay: the network's weights are all there, nothing is
+// outside the run's state, and an EMA is kept only by a run that updates it.
+func resumable(path string, have, want Weights, emaDecay float64) error {
+	if err := want.CheckWeights(have); err != nil {
+		return fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	if err := checkRunState(path, have, want); err != nil {
+		return fmt.Errorf("resuming: %w", err)
+	}
+	// An average that this run would not update: a description edited to EMA decay 0, resumed as it
+	// asked, left the EMA that sample reads stale, exit 0 (fifteenth probe).
+	if emaDecay == 0 && slices.ContainsFunc(slices.Collect(maps.Keys(have)), func(name string) bool {
+		return strings.HasPrefix(name, EMAScope+"/")
+	}) {
+		return fmt.Errorf("resuming from %s: it holds an EMA of the weights, which training without one (EMA decay 0) "+
+			"would leave as it is, while sample and export read it: the file was edited, or the run trained with an EMA", path)
+	}
+	return nil
+}
+
+// checkSecondMoments refuses a loaded checkpoint whose Adam second moments (running means of squared
+// gradients) hold a negative value: Adam divides by their square root, and an edited moment of −1 made
+// the loss NaN at the first step, which was blamed on the learning rate, with the damaged file called
+// the last good checkpoint (sixteenth probe).
+func checkSecondMoments(path string, ctx *context.Context) error {
+	for v := range ctx.IterVariables() {
+		if !strings.HasSuffix(v.Name(), "_2nd_moment") {
+			continue
+		}
+		value, err := v.Value()
+		if err != nil || value.DType() != dtypes.Float32 {
+			continue // the shape was checked against the run's state (checkRunState)
+		}
+		at, bad := -1, float32(0)
+		tensors.MustConstFlatData(value, func(flat []float32) {
+			if at = slices.IndexFunc(flat, func(x float32) bool { return x < 0 }); at >= 0 {
+				bad = flat[at]
+			}
+		})
+		if at >= 0 {
+			return fmt.Errorf("resuming from %s: Adam's second moment %s holds %v (value %d), and a mean of squares is never negative: "+
+				"the file was edited, or written by another program", path, v.ScopeAndName(), bad, at)
+		}
+	}
+	return nil
+}

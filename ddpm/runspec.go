@@ -49,18 +49,38 @@ func (r *RunSpec) BuildSchedule() (*Schedule, error) { return NewSchedule(r.Sche
 
 // LearnsSigma reports whether the run's model learns its variances Σ_θ (and trains on L_hybrid).
 func (r *RunSpec) LearnsSigma() bool {
-	return (r.UNet != nil && r.UNet.LearnSigma) || (r.MLP != nil && r.MLP.LearnSigma)
+	switch u, m := r.network(); {
+	case u != nil:
+		return u.LearnSigma
+	case m != nil:
+		return m.LearnSigma
+	}
+	return false
 }
 
 // NumClasses is the number of classes of a class-conditional model, 0 for an unconditional one.
 func (r *RunSpec) NumClasses() int {
-	switch {
-	case r.UNet != nil:
-		return r.UNet.NumClasses
-	case r.MLP != nil:
-		return r.MLP.NumClasses
+	switch u, m := r.network(); {
+	case u != nil:
+		return u.NumClasses
+	case m != nil:
+		return m.NumClasses
 	}
 	return 0
+}
+
+// network returns the configuration of the run's Model, one of them non-nil (both nil for an
+// unknown model or a missing configuration): settings come from the model the run names, not from
+// whichever configuration a file holds (a stray "mlp" with learn_sigma made a U-Net count as learning
+// its variances; sixteenth probe).
+func (r *RunSpec) network() (*UNetConfig, *MLPConfig) {
+	switch r.Model {
+	case ModelUNet:
+		return r.UNet, nil
+	case ModelMLP:
+		return nil, r.MLP
+	}
+	return nil, nil
 }
 
 // ClassLabel returns the label of a class given by name or by number, or an error naming the valid
@@ -116,8 +136,8 @@ func (r *RunSpec) BuildConditional() (ConditionalModel, error) {
 	if _, err := r.BuildModel(); err != nil { // validates the configuration
 		return nil, err
 	}
-	if r.UNet != nil {
-		return UNetConditionalModel(*r.UNet), nil
+	if u, _ := r.network(); u != nil {
+		return UNetConditionalModel(*u), nil
 	}
 	return MLPConditional(*r.MLP), nil
 }
@@ -128,6 +148,9 @@ func (r *RunSpec) BuildModel() (EpsModel, error) {
 	case ModelUNet:
 		if r.UNet == nil {
 			return nil, fmt.Errorf("run spec: model %q without its configuration", r.Model)
+		}
+		if r.MLP != nil {
+			return nil, errBothNetworks(r.Model)
 		}
 		if err := r.UNet.Validate(); err != nil {
 			return nil, err
@@ -142,6 +165,9 @@ func (r *RunSpec) BuildModel() (EpsModel, error) {
 		if r.MLP == nil {
 			return nil, fmt.Errorf("run spec: model %q without its configuration", r.Model)
 		}
+		if r.UNet != nil {
+			return nil, errBothNetworks(r.Model)
+		}
 		if err := r.MLP.Validate(); err != nil {
 			return nil, err
 		}
@@ -154,6 +180,13 @@ func (r *RunSpec) BuildModel() (EpsModel, error) {
 	}
 }
 
+// errBothNetworks refuses a description holding both networks' configurations: a stray "unet" beside
+// an MLP's panicked in the memory estimate (sixteenth probe).
+func errBothNetworks(model string) error {
+	return fmt.Errorf("run spec: it holds a U-Net's and an MLP's configuration, and its model is the %s: "+
+		"the file was edited, or written by another program", model)
+}
+
 // Trained is a model ready to sample: the run's description, its schedule and model, and a context
 // holding the EMA weights.
 type Trained struct {
@@ -164,6 +197,22 @@ type Trained struct {
 	Model    EpsModel
 	Cond     ConditionalModel // nil for an unconditional model
 	Ctx      *context.Context
+
+	// FromEMA says that Ctx's weights are the checkpoint's EMA: false for an export (which holds the
+	// EMA as its weights) and for a run trained without one.
+	FromEMA bool
+}
+
+// Export writes the model as a weights-only checkpoint: its weights (the EMA of a training
+// checkpoint's) and its description, without the training state. It is about a quarter of a
+// training checkpoint, small enough to ship, and LoadTrained reads it as it reads the checkpoint.
+func (tr *Trained) Export(path string) error {
+	if !tr.FromEMA { // the export would be the file itself, or the raw weights of a run without an EMA
+		return fmt.Errorf("writing %s: %s has no EMA weights to export (it is already an export, or was trained with --ema 0, "+
+			"whose checkpoint can be sampled from as it is)", path, tr.Path)
+	}
+	keepTrainable := func(v *context.Variable) (string, bool) { return v.Scope(), true }
+	return writeCheckpoint(path, tr.Ctx, tr.Step, &tr.Spec, nil, keepTrainable, false)
 }
 
 // NewSampler prepares sampling from the trained model on sched (its own schedule, or a respacing of
@@ -253,45 +302,31 @@ func LoadTrained(path string) (*Trained, error) {
 		return nil, err
 	}
 	tr := &Trained{Path: path}
-	// The description and the variables' names from the header first, before any value is read.
-	_, have, err := ReadCheckpointWeights(path, &tr.Spec)
-	if err != nil {
-		return nil, err
-	}
-	if tr.Spec.Model == "" {
-		return nil, NotTrainCheckpoint(path)
-	}
-	want, err := tr.Spec.NetworkWeights()
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if err := want.CheckWeights(have); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if err := checkRunState(path, have, want); err != nil {
-		return nil, err
-	}
+	// The description, and the variables' names and shapes, from the header: a file they refuse has no
+	// value read.
+	var want Weights
 	ctx := context.New()
-	tr.Spec = RunSpec{}
-	step, err := LoadCheckpoint(path, ctx, &tr.Spec)
+	tr.Step, err = loadCheckpoint(path, ctx, &tr.Spec, func(_ int64, have Weights) error {
+		if tr.Spec.Model == "" {
+			return NotTrainCheckpoint(path)
+		}
+		if err := tr.build(); err != nil {
+			return fmt.Errorf("checkpoint %s: %w", path, err)
+		}
+		var err error
+		if want, err = tr.Spec.NetworkWeights(); err != nil {
+			return fmt.Errorf("checkpoint %s: %w", path, err)
+		}
+		if err := want.CheckWeights(have); err != nil {
+			return fmt.Errorf("checkpoint %s: %w", path, err)
+		}
+		return checkRunState(path, have, want)
+	})
 	if err != nil {
 		return nil, err
 	}
-	tr.Step = step
-	if tr.Schedule, err = tr.Spec.BuildSchedule(); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if tr.Model, err = tr.Spec.BuildModel(); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if tr.Cond, err = tr.Spec.BuildConditional(); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if err := tr.Spec.CheckClassNames(); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if err := CheckPUncond(tr.Spec.PUncond); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	for v := range ctx.IterVariables() {
+		tr.FromEMA = tr.FromEMA || strings.HasPrefix(v.Scope(), EMAScope+"/")
 	}
 	if tr.Ctx, err = EMAContext(ctx); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
@@ -300,6 +335,23 @@ func LoadTrained(path string) (*Trained, error) {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return tr, nil
+}
+
+// build makes the schedule and the model that tr's description gives, and checks the rest of it.
+func (tr *Trained) build() (err error) {
+	if tr.Schedule, err = tr.Spec.BuildSchedule(); err != nil {
+		return err
+	}
+	if tr.Model, err = tr.Spec.BuildModel(); err != nil {
+		return err
+	}
+	if tr.Cond, err = tr.Spec.BuildConditional(); err != nil {
+		return err
+	}
+	if err := tr.Spec.CheckClassNames(); err != nil {
+		return err
+	}
+	return CheckPUncond(tr.Spec.PUncond)
 }
 
 // ClassAll is the word that asks a conditional sampler for every class in turn; no class may be named

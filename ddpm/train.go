@@ -3,10 +3,8 @@ package ddpm
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -123,28 +121,20 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			if err != nil {
 				return nil, err
 			}
-			// The header's variables first, before any value is read.
-			_, have, err := ReadCheckpointWeights(latest, nil)
+			// The header's variables first: a file they refuse has no value read.
+			var refused error // already said with the file's name
+			step, err := loadCheckpoint(latest, ctx, nil, func(_ int64, have Weights) error {
+				refused = resumable(latest, have, want, cfg.Optimizer.EMADecay)
+				return refused
+			})
+			if refused != nil {
+				return nil, refused
+			}
 			if err != nil {
 				return nil, fmt.Errorf("resuming: %w", err)
 			}
-			if err := want.CheckWeights(have); err != nil {
-				return nil, fmt.Errorf("resuming from %s: %w", latest, err)
-			}
-			if err := checkRunState(latest, have, want); err != nil {
-				return nil, fmt.Errorf("resuming: %w", err)
-			}
-			// An average that this run would not update: a description edited to EMA decay 0, resumed as
-			// it asked, left the EMA that sample reads stale, exit 0 (fifteenth probe).
-			if cfg.Optimizer.EMADecay == 0 && slices.ContainsFunc(slices.Collect(maps.Keys(have)), func(name string) bool {
-				return strings.HasPrefix(name, EMAScope+"/")
-			}) {
-				return nil, fmt.Errorf("resuming from %s: it holds an EMA of the weights, which training without one (EMA decay 0) "+
-					"would leave as it is, while sample and export read it: the file was edited, or the run trained with an EMA", latest)
-			}
-			step, err := LoadCheckpoint(latest, ctx, nil)
-			if err != nil {
-				return nil, fmt.Errorf("resuming: %w", err)
+			if err := checkSecondMoments(latest, ctx); err != nil {
+				return nil, err
 			}
 			if err := checkTrainingState(latest, step, ctx); err != nil {
 				return nil, err

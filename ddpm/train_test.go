@@ -403,6 +403,16 @@ func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
 		{"junk under Adam", func(ctx *context.Context) {
 			ctx.In("AdamOptimizer").In("junk").VariableWithValue("x", []float32{1}).SetTrainable(false)
 		}, "", "/AdamOptimizer/junk/x, which belongs to no part"},
+		// Values no run saves: a NaN EMA was resumed, exit 0; a negative second moment made the loss NaN at
+		// once, blamed on the learning rate with the damaged file called the last good one (sixteenth probe).
+		{"a NaN EMA", func(ctx *context.Context) { setFirst(t, ctx, "/ema/mlp/out/dense", "weights", float32(math.NaN())) }, "",
+			"variable /ema/mlp/out/dense/weights: holds NaN (value 0)"},
+		{"an infinite moment", func(ctx *context.Context) {
+			setFirst(t, ctx, "/AdamOptimizer/mlp/out/dense", "weights_1st_moment", float32(math.Inf(1)))
+		}, "", "weights_1st_moment: holds +Inf"},
+		{"a negative second moment", func(ctx *context.Context) {
+			setFirst(t, ctx, "/AdamOptimizer/mlp/out/dense", "weights_2nd_moment", -1)
+		}, "", "Adam's second moment /AdamOptimizer/mlp/out/dense/weights_2nd_moment holds -1 (value 0)"},
 		{"a generator state of 4", func(ctx *context.Context) {
 			ctx.GetVariableByScopeAndName("/", "#rngState").MustSetValue(tensors.FromValue([]uint64{1, 2, 3, 4}))
 		}, "", "/#rngState of shape (Uint64)[4], where a training run's is (Uint64)[3]"},

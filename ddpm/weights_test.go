@@ -150,7 +150,7 @@ func TestTrainRefusesToResumeAnotherNetwork(t *testing.T) {
 // header (twelfth probe). The bound is twenty times what linear time takes on a slow machine.
 func TestCheckClassNamesOfManyClasses(t *testing.T) {
 	const n = 300_000
-	spec := RunSpec{MLP: &MLPConfig{NumClasses: n}, ClassNames: make([]string, n)}
+	spec := RunSpec{Model: ModelMLP, MLP: &MLPConfig{NumClasses: n}, ClassNames: make([]string, n)}
 	for i := range spec.ClassNames {
 		spec.ClassNames[i] = fmt.Sprintf("c%d", i)
 	}

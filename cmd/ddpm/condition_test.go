@@ -56,6 +56,18 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	if err := runTrain(append(resume, "--class-cond", "--p-uncond", "0.2")); err != nil {
 		t.Errorf("resuming with --p-uncond 0.2: %v", err)
 	}
+	// A checkpoint of another run is refused from the images' headers, before they are decoded (6 s for
+	// 60 large images; sixteenth probe): here an image is cut short, so decoding would fail first.
+	cut := filepath.Join(dir, "cut")
+	if err := os.CopyFS(cut, os.DirFS(data)); err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := os.ReadFile(filepath.Join(cut, "ring", "d.png"))
+	os.WriteFile(filepath.Join(cut, "ring", "d.png"), whole[:len(whole)-20], 0o644) //nolint:errcheck
+	if err := runTrain(append(tiny, "--dataset", "folder", "--data", cut, "--gray", "--class-cond", "--ckpt", ckpt, "--steps", "6",
+		"--schedule", "cosine")); err == nil || !strings.Contains(err.Error(), "of another run") || !strings.Contains(err.Error(), "schedule") {
+		t.Errorf("resuming with another schedule from a folder: error %v, want the other run named before the images are decoded", err)
+	}
 
 	// eval measures MNIST models: a 3-class one is refused by --ckpt before any folder is made (it was
 	// refused by --fid at first, then only after making --work and --out; fifth probe).

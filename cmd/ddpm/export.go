@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
@@ -50,23 +49,18 @@ func runExport(args []string) error {
 	}
 	// Every check that sample and eval make of the file: an export of a description that they refuse
 	// (p_uncond 7, an unknown schedule, T = 10, junk variables) was written, exit 0 (fifteenth probe).
-	if _, err := loadTrained(path); err != nil {
-		return err
-	}
-	ctx := context.New()
-	var spec ddpm.RunSpec
-	step, err := ddpm.LoadCheckpoint(path, ctx, &spec)
+	tr, err := loadTrained(path)
 	if err != nil {
 		return err
 	}
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
-	if err := ddpm.ExportEMAWeights(*out, ctx, step, &spec); err != nil {
+	if err := tr.Export(*out); err != nil {
 		return err
 	}
 	info, _ := os.Stat(*out)
-	fmt.Printf("exported the EMA weights of %s (step %d) to %s (%.1f MB)\n", path, step, *out, float64(info.Size())/1e6)
+	fmt.Printf("exported the EMA weights of %s (step %d) to %s (%.1f MB)\n", path, tr.Step, *out, float64(info.Size())/1e6)
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +12,10 @@ import (
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
-// A model whose weights are NaN gives a bound that is not a number: eval says so, and saves no
+// A model whose outputs are not finite gives a bound that is not a number: eval says so, and saves no
 // progress file (JSON cannot hold NaN: it wrote 0 bytes, and every later run failed on the empty
-// file; issue 32's second probe).
+// file; issue 32's second probe). Its weights are finite but huge (3e38), so that its activations
+// overflow: a file of NaN weights is refused when it is read (TestEditedModelsAreRefusedWhenLoaded).
 func TestEvalRefusesAModelThatOutputsNaN(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.New()
@@ -28,7 +28,7 @@ func TestEvalRefusesAModelThatOutputsNaN(t *testing.T) {
 		value := tensors.FromShape(v.Shape())
 		tensors.MustMutableFlatData[float32](value, func(flat []float32) {
 			for i := range flat {
-				flat[i] = float32(math.NaN())
+				flat[i] = 3e38
 			}
 		})
 		if err := v.SetValue(value); err != nil {

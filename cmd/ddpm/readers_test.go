@@ -348,7 +348,7 @@ func TestEditedModelsAreRefusedWhenLoaded(t *testing.T) {
 		{edited("nan.ddpm", ch8, func(_ *ddpm.RunSpec, ctx *context.Context) {
 			v := ctx.GetVariableByScopeAndName("/unet/conv_out/conv", "biases")
 			v.MustSetValue(tensors.FromValue([]float32{float32(math.NaN())}))
-		}), "weight /unet/conv_out/conv/biases holds NaN"},
+		}), "variable /unet/conv_out/conv/biases: holds NaN"},
 	} {
 		if err := runSample([]string{"--ckpt", c.path, "--n", "1", "--out", filepath.Join(dir, "x.png")}); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("sample --ckpt %s: error %v, want %q", filepath.Base(c.path), err, c.want)

@@ -161,7 +161,13 @@ func runTrain(args []string) error {
 		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
 	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int) error {
 		probe := spec
-		_, err := network(&probe, dims, 0)
+		if _, err := network(&probe, dims, 0); err != nil {
+			return err
+		}
+		// A folder of another run's shape is refused before its images are decoded (6 s for 60 large
+		// images; sixteenth probe); what the images decide (classes, fingerprint) is compared after.
+		probe.Dataset = *dataset
+		_, _, err := checkResumable(*ckptDir, &probe, false, true)
 		return err
 	})
 	if err != nil {
@@ -197,7 +203,7 @@ func runTrain(args []string) error {
 	}
 	// Read only, before the lock, so that a flag at odds with the folder is refused before anything
 	// is written; checked again under the lock.
-	resumeStep, resuming, err := checkResumable(*ckptDir, &spec, false)
+	resumeStep, resuming, err := checkResumable(*ckptDir, &spec, false, false)
 	if err != nil {
 		return err
 	}
@@ -236,7 +242,7 @@ func runTrain(args []string) error {
 		return err
 	}
 	defer lock.Unlock()
-	if _, _, err := checkResumable(*ckptDir, &spec, true); err != nil {
+	if _, _, err := checkResumable(*ckptDir, &spec, true, false); err != nil {
 		return err
 	}
 	if *sampleEvery > 0 { // the grids' folder, made now: a file in its place failed only at the first grid
@@ -331,7 +337,10 @@ func runTrain(args []string) error {
 // schedule, naming every setting that differs with both values; it warns when the recipe (batch,
 // seed, optimizer, label dropout) differs, as the run then goes on with the new one. It returns the step
 // of the checkpoint to resume from, if the folder holds one; with report, it says so (and warns).
-func checkResumable(dir string, spec *ddpm.RunSpec, report bool) (step int64, resuming bool, err error) {
+//
+// With beforeData, spec is the run as the flags and the images' shape make it, before the images are
+// read: the fields that the images set (their classes and fingerprint) are not compared.
+func checkResumable(dir string, spec *ddpm.RunSpec, report, beforeData bool) (step int64, resuming bool, err error) {
 	// Anything named like a checkpoint must be one: training removes old checkpoints as it goes, and a
 	// folder or link of that name failed it minutes in (sixth probe).
 	entries, _ := os.ReadDir(dir)
@@ -376,6 +385,9 @@ func checkResumable(dir string, spec *ddpm.RunSpec, report bool) (step int64, re
 	for _, key := range sortedUnion(savedFields, newFields) {
 		was, now := savedFields[key], newFields[key]
 		if was == now || key == "steps" {
+			continue
+		}
+		if beforeData && (key == "data_sha256" || key == "class_names" || key == "p_uncond" || strings.HasSuffix(key, ".num_classes")) {
 			continue
 		}
 		if key == "data_sha256" { // fine-tuning on other data is a use, not a mistake: said, not refused
