@@ -31,8 +31,10 @@ type FolderOptions struct {
 	// resize flag to offer (eval --samples).
 	Width, Height int
 	// Check, when not nil, is given the shape of one image ([height, width, channels]) as the headers
-	// and the options make it, before any image is decoded: a caller refuses there what it cannot use.
-	Check func(dims []int) error
+	// and the options make it, and the class folders' names (LoadClassFolders; nil otherwise), before
+	// any image is decoded: a caller refuses there what it cannot use.
+	Check   func(dims []int, classes []string) error
+	classes []string // LoadClassFolders's, for Check
 	// sum, when not nil, is given each image file's name, a zero byte and all its bytes, in order, as
 	// the files are decoded: ReadSamples's SHA-256 of exactly what it read.
 	sum io.Writer
@@ -89,6 +91,7 @@ func LoadClassFolders(dir string, opts FolderOptions) (im *Images, labels []int,
 	if len(classes) == 0 {
 		return nil, nil, nil, fmt.Errorf("image folder %s has no class subfolders: labelled images go in one subfolder per class (%s/<class>/*.png)", dir, dir)
 	}
+	opts.classes = classes
 	if im, err = loadImages(dir, names, opts); err != nil {
 		return nil, nil, nil, err
 	}
@@ -137,7 +140,7 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 			"use fewer images or a smaller resize size (flag --resize)", dir, out.N, out.Width, out.Height, out.Channels, need/(1<<30), opts.MaxBytes/(1<<30))
 	}
 	if opts.Check != nil {
-		if err := opts.Check([]int{out.Height, out.Width, out.Channels}); err != nil {
+		if err := opts.Check([]int{out.Height, out.Width, out.Channels}, opts.classes); err != nil {
 			return nil, err
 		}
 	}
@@ -169,9 +172,11 @@ func listImages(dir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range entries {
+		// Hidden files are skipped, as hidden class folders are: macOS's "._0.png" metadata beside
+		// samples was refused as a corrupt image (seventeenth probe).
 		switch strings.ToLower(filepath.Ext(e.Name())) {
 		case ".png", ".jpg", ".jpeg":
-			if !e.IsDir() {
+			if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
 				names = append(names, e.Name())
 			}
 		}

@@ -62,6 +62,8 @@ func TestLoadImageFolderPixels(t *testing.T) {
 	writeImage(t, dir, "e.png", uniform(4, 3, color.NRGBA{R: 255, G: 255, B: 255, A: 0})) // transparent
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not an image"), 0o644)
 	os.Mkdir(filepath.Join(dir, "sub.png"), 0o755) // a folder is skipped, whatever its name
+	// A hidden file too: macOS's metadata beside an image was refused as corrupt (seventeenth probe).
+	os.WriteFile(filepath.Join(dir, "._b.png"), []byte("\x00\x05\x16\x07 AppleDouble"), 0o644)
 
 	im, err := LoadImageFolder(dir, FolderOptions{})
 	if err != nil {
@@ -310,12 +312,27 @@ func TestLoadImageFolderChecksTheShapeBeforeDecoding(t *testing.T) {
 	full, _ := os.ReadFile(filepath.Join(dir, "a.png"))
 	os.WriteFile(filepath.Join(dir, "a.png"), full[:len(full)-20], 0o644) //nolint:errcheck
 	var seen []int
-	_, err := LoadImageFolder(dir, FolderOptions{Resize: 16, Gray: true, Check: func(dims []int) error {
+	_, err := LoadImageFolder(dir, FolderOptions{Resize: 16, Gray: true, Check: func(dims []int, _ []string) error {
 		seen = dims
 		return errors.New("not for this network")
 	}})
 	if err == nil || err.Error() != "not for this network" || fmt.Sprint(seen) != "[16 16 1]" {
 		t.Errorf("check before decoding: error %v, shape seen %v; want the check's own error and [16 16 1]", err, seen)
+	}
+	// The class folders' names too, so that a run resumed on other classes is refused before decoding
+	// (seventeenth probe).
+	classes := t.TempDir()
+	for _, class := range []string{"b", "a"} {
+		os.Mkdir(filepath.Join(classes, class), 0o755)                                   //nolint:errcheck
+		os.WriteFile(filepath.Join(classes, class, "x.png"), full[:len(full)-20], 0o644) //nolint:errcheck
+	}
+	var named []string
+	_, _, _, err = LoadClassFolders(classes, FolderOptions{Resize: 16, Gray: true, Check: func(_ []int, classes []string) error {
+		named = classes
+		return errors.New("not these classes")
+	}})
+	if err == nil || err.Error() != "not these classes" || fmt.Sprint(named) != "[a b]" {
+		t.Errorf("class folders' check before decoding: error %v, classes seen %v; want the check's own error and [a b]", err, named)
 	}
 }
 

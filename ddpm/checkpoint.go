@@ -135,7 +135,7 @@ func (c Checkpointer) CheckpointPath(step int64) string {
 // checkpoints beyond the newest Keep. It returns the file written. The file's name is Save's own, so a
 // symbolic link in its place is refused (WriteOwnFileAtomic).
 func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, error) {
-	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+	if err := MakeDir(c.Dir); err != nil {
 		return "", fmt.Errorf("checkpoint directory %s: %w", c.Dir, err)
 	}
 	path := c.CheckpointPath(step)
@@ -355,13 +355,14 @@ func ReadCheckpointWeights(path string, meta any) (int64, Weights, error) {
 // checked before ctx is touched: a corrupt checkpoint changes nothing, and neither does one holding a
 // value that is not finite.
 func LoadCheckpoint(path string, ctx *context.Context, meta any) (int64, error) {
-	return loadCheckpoint(path, ctx, meta, nil)
+	return loadCheckpoint(path, ctx, meta, nil, nil)
 }
 
 // loadCheckpoint is LoadCheckpoint that first hands the header's step and variables (their names and
 // shapes), with meta decoded, to check, and reads no value when it refuses them: one read of the
-// header serves the checks of a file's contents and the load.
-func loadCheckpoint(path string, ctx *context.Context, meta any, check func(step int64, have Weights) error) (int64, error) {
+// header serves the checks of a file's contents and the load. When sum is not nil, it is given every
+// byte read: a loaded file's hash is that of the bytes loaded.
+func loadCheckpoint(path string, ctx *context.Context, meta any, sum io.Writer, check func(h checkpointContents) error) (int64, error) {
 	f, err := safefile.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("checkpoint: %w", err)
@@ -371,24 +372,37 @@ func loadCheckpoint(path string, ctx *context.Context, meta any, check func(step
 	if err != nil {
 		return 0, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	return decodeCheckpoint(path, bufio.NewReader(f), info.Size(), ctx, meta, check)
+	var r io.Reader = io.LimitReader(f, info.Size()) // what the sizes were checked against, and no more
+	if sum != nil {
+		r = io.TeeReader(r, sum)
+	}
+	return decodeCheckpoint(path, bufio.NewReader(r), info.Size(), ctx, meta, check)
+}
+
+// checkpointContents is what a checkpoint's header says of it: its step, and its variables' shapes
+// and trainable flags by name.
+type checkpointContents struct {
+	step      int64
+	have      Weights
+	trainable map[string]bool
 }
 
 // decodeCheckpoint is loadCheckpoint on a reader of size bytes; name is the file named in errors.
-func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context, meta any, check func(step int64, have Weights) error) (int64, error) {
+func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context, meta any, check func(h checkpointContents) error) (int64, error) {
 	header, offset, err := readCheckpointHeader(name, r)
 	if err != nil {
 		return 0, err
 	}
 	// Check the sizes against the file before allocating what a corrupt header might ask for.
 	shapesOf := make([]shapes.Shape, len(header.Variables))
-	have := make(Weights, len(header.Variables))
+	h := checkpointContents{step: header.Step, have: make(Weights, len(header.Variables)), trainable: make(map[string]bool, len(header.Variables))}
 	end := offset
 	for i, cv := range header.Variables {
 		if shapesOf[i], err = cv.shape(); err != nil {
 			return 0, fmt.Errorf("checkpoint %s: header: variable %s/%s: %w", name, cv.Scope, cv.Name, err)
 		}
-		have[context.JoinScope(cv.Scope, cv.Name)] = shapesOf[i]
+		key := context.JoinScope(cv.Scope, cv.Name)
+		h.have[key], h.trainable[key] = shapesOf[i], cv.Trainable
 		end += int64(cv.Length)
 		if end > size {
 			return 0, fmt.Errorf("checkpoint %s: truncated: variable %s/%s ends at offset %d, the file has %d bytes", name, cv.Scope, cv.Name, end, size)
@@ -401,7 +415,7 @@ func decodeCheckpoint(name string, r io.Reader, size int64, ctx *context.Context
 		return 0, err
 	}
 	if check != nil {
-		if err := check(header.Step, have); err != nil {
+		if err := check(h); err != nil {
 			return 0, err
 		}
 	}
@@ -527,12 +541,12 @@ func badMagic(magic []byte) error {
 	v, ok := strings.CutPrefix(string(magic), prefix)
 	version, numberErr := strconv.Atoi(strings.TrimSuffix(v, "\n"))
 	switch {
-	case !ok && !strings.HasPrefix(prefix, string(magic)), len(magic) == 0:
+	case !ok && !strings.HasPrefix(prefix, string(magic)), len(magic) < len(prefix)/2: // "D" is not a cut checkpoint
 		return fmt.Errorf("offset 0: not a ddpm-go checkpoint (bad magic line)")
-	case v == "1\r" || v == "2\r":
+	case strings.TrimSuffix(v, "\n") == "1\r" || strings.TrimSuffix(v, "\n") == "2\r":
 		return fmt.Errorf("its first line ends in \"\\r\\n\", where a checkpoint's ends in \"\\n\": the file was copied as text, " +
 			"which changes its bytes; copy it again as binary")
-	case len(magic) < len(checkpointMagic) && strings.HasPrefix(checkpointMagic, string(magic)) || strings.HasPrefix(checkpointMagicV1, string(magic)):
+	case len(magic) < len(checkpointMagic) && (strings.HasPrefix(checkpointMagic, string(magic)) || strings.HasPrefix(checkpointMagicV1, string(magic))):
 		return fmt.Errorf("truncated at offset %d, in its first line: the file was cut short", len(magic))
 	case numberErr == nil && version > 2 && strconv.Itoa(version) == strings.TrimSuffix(v, "\n"):
 		return fmt.Errorf("format %d, and this ddpm reads formats 1 and 2: it was written by a newer version; update ddpm-go", version)
@@ -543,7 +557,14 @@ func badMagic(magic []byte) error {
 func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, error) {
 	magic := make([]byte, len(checkpointMagic))
 	if n, err := io.ReadFull(r, magic); err != nil || (string(magic) != checkpointMagic && string(magic) != checkpointMagicV1) {
-		return nil, 0, fmt.Errorf("checkpoint %s: %w", path, badMagic(magic[:n]))
+		magic = magic[:n]
+		// The rest of a longer format's line: format 100 was reported as 10 (seventeenth probe).
+		for b := make([]byte, 1); err == nil && bytes.HasPrefix(magic, []byte(checkpointMagic[:19])) && !bytes.ContainsRune(magic, '\n') && len(magic) < 40; {
+			if _, err = io.ReadFull(r, b); err == nil {
+				magic = append(magic, b[0])
+			}
+		}
+		return nil, 0, fmt.Errorf("checkpoint %s: %w", path, badMagic(magic))
 	}
 	var n uint32
 	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {

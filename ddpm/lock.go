@@ -52,7 +52,7 @@ var held = struct {
 // PID and start time for the error message. Creating it also proves at once that the folder is
 // writable, before any long work starts.
 func LockDir(dir, what string) (*DirLock, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := MakeDir(dir); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
 	}
 	// Opened by the name the caller gave, as every write there will be: the absolute path of a folder

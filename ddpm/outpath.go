@@ -130,10 +130,31 @@ func GridFolder(ckptDir string) (string, error) {
 	if err := notALink(dir); err != nil {
 		return "", fmt.Errorf("the sample grids' folder %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := MakeDir(dir); err != nil {
 		return "", fmt.Errorf("the sample grids' folder %s: %w", dir, err)
 	}
 	return dir, nil
+}
+
+// MakeDir is os.MkdirAll(dir, 0o755) that names a symbolic link in the way: a link to nothing, or to a
+// file, at dir or above it made MkdirAll say only "file exists" (seventeenth probe).
+func MakeDir(dir string) error {
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		return nil
+	}
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		if target, lerr := os.Readlink(p); lerr == nil {
+			if info, serr := os.Stat(p); serr != nil {
+				return fmt.Errorf("%s is a symbolic link to %s, which does not exist: make that folder, or remove the link", p, target)
+			} else if !info.IsDir() {
+				return fmt.Errorf("%s is a symbolic link to %s, which is not a folder", p, target)
+			}
+		}
+		if filepath.Dir(p) == p {
+			return err
+		}
+	}
 }
 
 // notALink refuses a symbolic link at path.

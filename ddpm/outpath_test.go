@@ -361,3 +361,32 @@ func TestTrainingFilesAreNotWrittenThroughLinks(t *testing.T) {
 		t.Errorf("a grid over a planted link: error %v, want a refusal", err)
 	}
 }
+
+// A symbolic link in the way of a folder to make is named with its target: a link to nothing, at the
+// folder or above it, or a link to a file, made MkdirAll say only "file exists" (seventeenth probe).
+func TestMakeDirNamesALinkInTheWay(t *testing.T) {
+	dir := t.TempDir()
+	dangling, toFile := filepath.Join(dir, "gone-link"), filepath.Join(dir, "file-link")
+	if err := os.Symlink("gone", dangling); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "f"), nil, 0o644) //nolint:errcheck
+	if err := os.Symlink("f", toFile); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, want string }{
+		{dangling, dangling + " is a symbolic link to gone, which does not exist"},
+		{filepath.Join(dangling, "a", "b"), dangling + " is a symbolic link to gone, which does not exist"},
+		{toFile, toFile + " is a symbolic link to f, which is not a folder"},
+	} {
+		if err := MakeDir(c.path); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("MakeDir(%s): error %v, want %q", c.path, err, c.want)
+		}
+		if _, err := LockDir(c.path, "--work"); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("LockDir(%s): error %v, want %q", c.path, err, c.want)
+		}
+	}
+	if err := MakeDir(filepath.Join(dir, "new", "sub")); err != nil {
+		t.Errorf("MakeDir of a new folder: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -99,13 +100,13 @@ func checkRunState(path string, have, want Weights) error {
 	return nil
 }
 
-// checkTrainable refuses a loaded checkpoint whose network weights are not all trainable, or whose
-// other variables are: an edited flag froze a layer silently on resume, and a file with every weight
-// frozen failed in GoMLX's trainer without a name (fourteenth probe).
-func checkTrainable(path string, ctx *context.Context, want Weights) error {
-	for v := range ctx.IterVariables() {
-		name := v.ScopeAndName()
-		if _, weight := want[name]; weight != v.Trainable {
+// checkTrainable refuses a checkpoint (its header's trainable flags) whose network weights are not all
+// trainable, or whose other variables are: an edited flag froze a layer silently on resume, and a file
+// with every weight frozen failed in GoMLX's trainer without a name (fourteenth probe); sample called
+// a frozen weight missing, and a trainable moment a weight without an EMA (seventeenth).
+func checkTrainable(path string, trainable map[string]bool, want Weights) error {
+	for _, name := range slices.Sorted(maps.Keys(trainable)) {
+		if _, weight := want[name]; weight != trainable[name] {
 			what := "a weight of the network, marked not trainable: training would leave it as it is"
 			if !weight {
 				what = "not a weight of the network, marked trainable: training would change it"
@@ -119,7 +120,8 @@ func checkTrainable(path string, ctx *context.Context, want Weights) error {
 // resumable checks, from its header, that a checkpoint (its variables have) can resume a run whose
 // network is want and whose EMA decay is emaDecay: the network's weights are all there, nothing is
 // outside the run's state, and an EMA is kept only by a run that updates it.
-func resumable(path string, have, want Weights, emaDecay float64) error {
+func resumable(path string, h checkpointContents, want Weights, emaDecay float64) error {
+	have := h.have
 	if err := want.CheckWeights(have); err != nil {
 		return fmt.Errorf("resuming from %s: %w", path, err)
 	}
@@ -134,8 +136,56 @@ func resumable(path string, have, want Weights, emaDecay float64) error {
 		return fmt.Errorf("resuming from %s: it holds an EMA of the weights, which training without one (EMA decay 0) "+
 			"would leave as it is, while sample and export read it: the file was edited, or the run trained with an EMA", path)
 	}
+	if err := checkTrainable(path, h.trainable, want); err != nil {
+		return fmt.Errorf("resuming from %w", err)
+	}
+	// The state that every step after the first keeps: without it the run would not continue exactly.
+	// The first step finds the rest (newStateVariables); this is found before any value is read.
+	if h.step > 0 {
+		var missing []string
+		for name := range runState(want) {
+			kept := strings.HasPrefix(name, context.RootScope+optimizers.AdamDefaultScope+"/") || name == context.JoinScope(context.RootScope, context.RNGStateVariableName) ||
+				(emaDecay > 0 && strings.HasPrefix(name, EMAScope+"/"))
+			if _, ok := have[name]; kept && !ok {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			slices.Sort(missing)
+			return fmt.Errorf("resuming from %s: it lacks part of the training state (%s): the run would not continue exactly; "+
+				"the file was edited, or written by another program", path, strings.Join(missing[:min(len(missing), 4)], ", "))
+		}
+	}
 	return nil
 }
+
+// CheckResume checks, from its header alone, that Train could resume a run whose network has the
+// weights want and whose EMA decay is emaDecay from the checkpoint at path: the checks Train makes
+// before it reads any value (the file's length, the network's weights, nothing outside the run's
+// state, the trainable flags, the state kept by every step). A caller with expensive work before
+// Train (a folder of images to decode) refuses a damaged or foreign checkpoint first: a truncated one
+// was refused after 17 s of decoding (seventeenth probe).
+func CheckResume(path string, want Weights, emaDecay float64) error {
+	var refused error
+	_, err := loadCheckpoint(path, context.New(), nil, nil, func(h checkpointContents) error {
+		if refused = resumable(path, h, want, emaDecay); refused == nil {
+			return errHeaderChecked
+		}
+		return refused
+	})
+	switch {
+	case refused != nil:
+		return refused
+	case errors.Is(err, errHeaderChecked):
+		return nil
+	case err != nil:
+		return fmt.Errorf("resuming: %w", err)
+	}
+	return nil
+}
+
+// errHeaderChecked stops a load after its header's checks.
+var errHeaderChecked = errors.New("header checked")
 
 // checkSecondMoments refuses a loaded checkpoint whose Adam second moments (running means of squared
 // gradients) hold a negative value: Adam divides by their square root, and an edited moment of −1 made

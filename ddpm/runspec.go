@@ -1,9 +1,12 @@
 package ddpm
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -201,6 +204,10 @@ type Trained struct {
 	// FromEMA says that Ctx's weights are the checkpoint's EMA: false for an export (which holds the
 	// EMA as its weights) and for a run trained without one.
 	FromEMA bool
+	// SHA256 is the hex SHA-256 of the bytes that were read: a report filed under it is the model's
+	// even when the file is replaced meanwhile (hashed again, a replaced file's SHA labelled another
+	// model's bound; seventeenth probe).
+	SHA256 string
 }
 
 // Export writes the model as a weights-only checkpoint: its weights (the EMA of a training
@@ -208,8 +215,8 @@ type Trained struct {
 // training checkpoint, small enough to ship, and LoadTrained reads it as it reads the checkpoint.
 func (tr *Trained) Export(path string) error {
 	if !tr.FromEMA { // the export would be the file itself, or the raw weights of a run without an EMA
-		return fmt.Errorf("writing %s: %s has no EMA weights to export (it is already an export, or was trained with --ema 0, "+
-			"whose checkpoint can be sampled from as it is)", path, tr.Path)
+		return fmt.Errorf("%s has no EMA weights to export (it is already an export, or was trained with --ema 0, "+
+			"whose checkpoint can be sampled from as it is): %s not written", tr.Path, path)
 	}
 	keepTrainable := func(v *context.Variable) (string, bool) { return v.Scope(), true }
 	return writeCheckpoint(path, tr.Ctx, tr.Step, &tr.Spec, nil, keepTrainable, false)
@@ -291,6 +298,11 @@ func ResolveCheckpoint(path string) (string, error) {
 	if latest == "" {
 		return "", fmt.Errorf("checkpoint folder %s holds no checkpoint (%s*%s)", path, checkpointPrefix, checkpointSuffix)
 	}
+	// A file, so that the path resolves to itself: export resolved a folder named like the newest
+	// checkpoint a second time, and exported another run's checkpoint from inside it (seventeenth probe).
+	if info, err := os.Stat(latest); err != nil || info.IsDir() {
+		return "", fmt.Errorf("checkpoint folder %s: its newest checkpoint %s is not a file: move it away", path, filepath.Base(latest))
+	}
 	return latest, nil
 }
 
@@ -306,7 +318,8 @@ func LoadTrained(path string) (*Trained, error) {
 	// value read.
 	var want Weights
 	ctx := context.New()
-	tr.Step, err = loadCheckpoint(path, ctx, &tr.Spec, func(_ int64, have Weights) error {
+	sum := sha256.New()
+	tr.Step, err = loadCheckpoint(path, ctx, &tr.Spec, sum, func(h checkpointContents) error {
 		if tr.Spec.Model == "" {
 			return NotTrainCheckpoint(path)
 		}
@@ -317,14 +330,18 @@ func LoadTrained(path string) (*Trained, error) {
 		if want, err = tr.Spec.NetworkWeights(); err != nil {
 			return fmt.Errorf("checkpoint %s: %w", path, err)
 		}
-		if err := want.CheckWeights(have); err != nil {
+		if err := want.CheckWeights(h.have); err != nil {
 			return fmt.Errorf("checkpoint %s: %w", path, err)
 		}
-		return checkRunState(path, have, want)
+		if err := checkRunState(path, h.have, want); err != nil {
+			return err
+		}
+		return checkTrainable(path, h.trainable, want)
 	})
 	if err != nil {
 		return nil, err
 	}
+	tr.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	for v := range ctx.IterVariables() {
 		tr.FromEMA = tr.FromEMA || strings.HasPrefix(v.Scope(), EMAScope+"/")
 	}

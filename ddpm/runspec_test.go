@@ -1,6 +1,8 @@
 package ddpm
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"os"
 	"path/filepath"
@@ -60,6 +62,13 @@ func TestExportIsTheTrainedModel(t *testing.T) {
 	}
 	if !tr.FromEMA {
 		t.Fatal("a training checkpoint: FromEMA false")
+	}
+	raw, err := os.ReadFile(tr.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(raw); tr.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("SHA256 %q, want the file's %x", tr.SHA256, sum)
 	}
 	exported := filepath.Join(t.TempDir(), "points.ddpm")
 	if err := tr.Export(exported); err != nil {
@@ -152,8 +161,11 @@ func TestCheckpointMagicLineSaysWhatIsWrong(t *testing.T) {
 		want    string
 	}{
 		{"empty", nil, "not a ddpm-go checkpoint"},
+		{"one byte", []byte("D"), "not a ddpm-go checkpoint"},
+		{"format 100", append([]byte("DDPM-GO-CHECKPOINT-100\n"), rest...), "format 100, and this ddpm reads formats 1 and 2"},
+		{"copied as text, cut", []byte("DDPM-GO-CHECKPOINT-1\r"), `ends in "\r\n"`},
 		{"text", []byte("hello, world: a text file of some length\n"), "not a ddpm-go checkpoint"},
-		{"cut in the prefix", []byte("DDPM-GO"), "truncated at offset 7, in its first line"},
+		{"cut in the prefix", []byte("DDPM-GO-CH"), "truncated at offset 10, in its first line"},
 		{"cut before the format", []byte("DDPM-GO-CHECKPOINT-"), "truncated at offset 19"},
 		{"cut before the newline", []byte("DDPM-GO-CHECKPOINT-2"), "truncated at offset 20"},
 		{"copied as text", append([]byte("DDPM-GO-CHECKPOINT-2\r\n"), rest...), `ends in "\r\n"`},
@@ -168,5 +180,87 @@ func TestCheckpointMagicLineSaysWhatIsWrong(t *testing.T) {
 		if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 		}
+	}
+}
+
+// A folder resolves to its newest checkpoint only when that is a file: export resolved a folder named
+// like a checkpoint a second time and exported another run's newest checkpoint from inside it, exit 0
+// (seventeenth probe).
+func TestResolveCheckpointGivesAFile(t *testing.T) {
+	run := t.TempDir()
+	if err := os.WriteFile(filepath.Join(run, "ckpt-000000020.ddpm"), smallCheckpoint(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ResolveCheckpoint(run); err != nil || filepath.Base(got) != "ckpt-000000020.ddpm" {
+		t.Fatalf("ResolveCheckpoint of a run: %q, %v", got, err)
+	}
+	inner := filepath.Join(run, "ckpt-000000099.ddpm")
+	if err := os.Mkdir(inner, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(inner, "ckpt-000000005.ddpm"), smallCheckpoint(t), 0o644) //nolint:errcheck
+	if got, err := ResolveCheckpoint(run); err == nil || !strings.Contains(err.Error(), "its newest checkpoint ckpt-000000099.ddpm is not a file") {
+		t.Errorf("ResolveCheckpoint with a folder as the newest checkpoint: %q, %v", got, err)
+	}
+}
+
+// Edited trainable flags are named as such when a model is loaded for sampling: a frozen weight was
+// called missing, and a trainable moment or generator state a weight without an EMA (seventeenth
+// probe). CheckResume finds them too, from the header, with a truncated file and a missing moment.
+func TestEditedCheckpointsAreNamedFromTheHeader(t *testing.T) {
+	saved := trainedPoints(t)
+	want, err := NetworkWeights(MLPModel(DefaultMLPConfig()), nil, []int{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckResume(saved, want, 0.999); err != nil {
+		t.Fatalf("CheckResume of a run's checkpoint: %v", err)
+	}
+	edited := func(edit func(ctx *context.Context), keep func(v *context.Variable) bool) string {
+		ctx := context.New()
+		var spec RunSpec
+		step, err := LoadCheckpoint(saved, ctx, &spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if edit != nil {
+			edit(ctx)
+		}
+		path := filepath.Join(t.TempDir(), "ckpt-000000003.ddpm")
+		if err := WriteCheckpoint(path, ctx, step, &spec, keep); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	trainable := func(scope, name string, on bool) func(ctx *context.Context) {
+		return func(ctx *context.Context) { ctx.GetVariableByScopeAndName(scope, name).SetTrainable(on) }
+	}
+	for _, c := range []struct {
+		name string
+		path string
+		want string
+	}{
+		{"a frozen weight", edited(trainable("/mlp/out/dense", "weights", false), nil), "/mlp/out/dense/weights is a weight of the network, marked not trainable"},
+		{"a trainable moment", edited(trainable("/AdamOptimizer/mlp/out/dense", "weights_1st_moment", true), nil), "weights_1st_moment is not a weight of the network, marked trainable"},
+		{"a trainable generator state", edited(trainable("/", "#rngState", true), nil), "/#rngState is not a weight of the network, marked trainable"},
+	} {
+		if _, err := LoadTrained(c.path); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("LoadTrained of %s: error %v, want %q", c.name, err, c.want)
+		}
+		if err := CheckResume(c.path, want, 0.999); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CheckResume of %s: error %v, want %q", c.name, err, c.want)
+		}
+	}
+	noMoment := edited(nil, func(v *context.Variable) bool {
+		return v.ScopeAndName() != "/AdamOptimizer/mlp/out/dense/biases_2nd_moment"
+	})
+	if err := CheckResume(noMoment, want, 0.999); err == nil || !strings.Contains(err.Error(), "lacks part of the training state (/AdamOptimizer/mlp/out/dense/biases_2nd_moment)") {
+		t.Errorf("CheckResume without a moment: error %v", err)
+	}
+	raw, _ := os.ReadFile(saved)
+	cut := filepath.Join(t.TempDir(), "cut.ddpm")
+	os.WriteFile(cut, raw[:len(raw)-100], 0o644) //nolint:errcheck
+	if err := CheckResume(cut, want, 0.999); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("CheckResume of a truncated file: error %v", err)
 	}
 }

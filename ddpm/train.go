@@ -123,8 +123,8 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			}
 			// The header's variables first: a file they refuse has no value read.
 			var refused error // already said with the file's name
-			step, err := loadCheckpoint(latest, ctx, nil, func(_ int64, have Weights) error {
-				refused = resumable(latest, have, want, cfg.Optimizer.EMADecay)
+			step, err := loadCheckpoint(latest, ctx, nil, nil, func(h checkpointContents) error {
+				refused = resumable(latest, h, want, cfg.Optimizer.EMADecay)
 				return refused
 			})
 			if refused != nil {
@@ -138,9 +138,6 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			}
 			if err := checkTrainingState(latest, step, ctx); err != nil {
 				return nil, err
-			}
-			if err := checkTrainable(latest, ctx, want); err != nil {
-				return nil, fmt.Errorf("resuming from %w", err)
 			}
 			if step > 0 { // a checkpoint of step 0 has no optimizer state yet
 				loaded = ContextWeights(ctx)

@@ -2,8 +2,10 @@ package quality
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -204,6 +206,13 @@ func ReadClassifierSpec(path string) (ClassifierSpec, error) {
 	}
 	if err != nil {
 		return spec, fmt.Errorf("classifier %s: %w", path, err)
+	}
+	// Its weights and nothing else, as SaveClassifier writes it: 4 GB of variables beside them, in a
+	// sparse file, were read whole (seventeenth probe).
+	for _, name := range slices.Sorted(maps.Keys(have)) {
+		if _, ok := want[name]; !ok {
+			return spec, fmt.Errorf("classifier %s holds %s, which is not one of its weights: the file was edited, or written by another program", path, name)
+		}
 	}
 	return spec, nil
 }

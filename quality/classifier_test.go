@@ -158,6 +158,20 @@ func TestReadClassifierSpecRefusesEditedDescriptions(t *testing.T) {
 			t.Errorf("%s edited: error %v, want one naming the file and %q", name, err, c.want)
 		}
 	}
+	// Variables beside the weights are refused from the header: 4 GB of them were read (seventeenth probe).
+	ctx := context.New()
+	var spec ClassifierSpec
+	if _, err := ddpm.LoadCheckpoint(shipped, ctx, &spec); err != nil {
+		t.Fatal(err)
+	}
+	ctx.In("junk").VariableWithValue("x0", make([]float32, 8))
+	junk := filepath.Join(dir, "junk.ddpm")
+	if err := ddpm.WriteCheckpoint(junk, ctx, 0, spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadClassifierSpec(junk); err == nil || !strings.Contains(err.Error(), "holds /junk/x0, which is not one of its weights") {
+		t.Errorf("a classifier with a junk variable: error %v", err)
+	}
 }
 
 // Evaluate refuses a batch size below 1 (0 looped forever) and an image that is not finite (its

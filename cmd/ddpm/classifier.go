@@ -122,7 +122,6 @@ func runClassifier(args []string) error {
 	if err := quality.SaveClassifier(*out, ctx, spec); err != nil {
 		return err
 	}
-	info, _ := os.Stat(*out)
-	fmt.Printf("classifier written to %s (%.1f kB)\n", *out, float64(info.Size())/1e3)
+	fmt.Printf("classifier written to %s%s\n", *out, writtenSize(*out))
 	return nil
 }

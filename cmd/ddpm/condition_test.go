@@ -68,6 +68,29 @@ func TestClassConditionalCommandLine(t *testing.T) {
 		"--schedule", "cosine")); err == nil || !strings.Contains(err.Error(), "of another run") || !strings.Contains(err.Error(), "schedule") {
 		t.Errorf("resuming with another schedule from a folder: error %v, want the other run named before the images are decoded", err)
 	}
+	// So are, from the flags, the folders and the checkpoint's header (seventeenth probe): a run resumed
+	// without --class-cond (the folder of one class holds the image cut short), on other classes, and
+	// from a damaged checkpoint.
+	if err := runTrain(append(tiny, "--dataset", "folder", "--data", filepath.Join(cut, "ring"), "--gray", "--ckpt", ckpt, "--steps", "6")); err == nil ||
+		!strings.Contains(err.Error(), "unet.num_classes: 3 in the checkpoint, (none) now") {
+		t.Errorf("resuming without --class-cond from a folder: error %v, want it named before the images are decoded", err)
+	}
+	renamed := filepath.Join(dir, "renamed")
+	os.CopyFS(renamed, os.DirFS(cut))                                         //nolint:errcheck
+	os.Rename(filepath.Join(renamed, "ring"), filepath.Join(renamed, "star")) //nolint:errcheck
+	if err := runTrain(append(tiny, "--dataset", "folder", "--data", renamed, "--gray", "--class-cond", "--ckpt", ckpt, "--steps", "6")); err == nil ||
+		!strings.Contains(err.Error(), `class_names: ["bar","dot","ring"] in the checkpoint, ["bar","dot","star"] now`) {
+		t.Errorf("resuming on other classes: error %v, want them named before the images are decoded", err)
+	}
+	damaged := filepath.Join(dir, "damaged")
+	os.CopyFS(damaged, os.DirFS(ckpt)) //nolint:errcheck
+	newest := mustLatest(t, damaged)
+	whole, _ = os.ReadFile(newest)
+	os.WriteFile(newest, whole[:len(whole)-1000], 0o644) //nolint:errcheck
+	if err := runTrain(append(tiny, "--dataset", "folder", "--data", cut, "--gray", "--class-cond", "--ckpt", damaged, "--steps", "6")); err == nil ||
+		!strings.Contains(err.Error(), "truncated") || strings.Contains(err.Error(), "--data") {
+		t.Errorf("resuming from a truncated checkpoint: error %v, want it refused by --ckpt before the images are decoded", err)
+	}
 
 	// eval measures MNIST models: a 3-class one is refused by --ckpt before any folder is made (it was
 	// refused by --fid at first, then only after making --work and --out; fifth probe).

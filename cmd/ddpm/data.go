@@ -116,7 +116,7 @@ func imageDims(im *data.Images) []int { return []int{im.Height, im.Width, im.Cha
 // loadDataset reads --dataset from --data (a folder; MNIST defaults to the GoMNIST module). With
 // labelled, it also reads the class labels (a folder then holds one subfolder per class), or says
 // that the data set has none.
-func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, seed uint64, check func(dims []int) error) (*loadedData, error) {
+func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, seed uint64, check func(dims []int, classes []string) error) (*loadedData, error) {
 	images := func(im *data.Images) *loadedData {
 		return &loadedData{Name: name, Values: im.Scaled(0, im.N), Dims: imageDims(im)}
 	}

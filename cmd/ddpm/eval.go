@@ -7,8 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -243,7 +241,7 @@ func runEval(args []string) error {
 	if err := inputsAmongWorkFiles(*work, map[string]string{"--ckpt": tr.Path, "--classifier": *clfPath}); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil { // before --work is made and locked: --out a file made it
+	if err := ddpm.MakeDir(*out); err != nil { // before --work is made and locked: --out a file made it
 		return fmt.Errorf("--out %s: %w", *out, err)
 	}
 	// Every file eval writes into --out, checked before the work and before --work is made: a FIFO, a
@@ -264,17 +262,14 @@ func runEval(args []string) error {
 	if err := ddpm.CheckOwnOutput("--work", filepath.Join(*work, boundProgressFile)); err != nil {
 		return err
 	}
-	sum, err := fileSHA256(tr.Path)
-	if err != nil {
-		return err
-	}
+	sum := tr.SHA256 // of the bytes evaluated, not of the file as it may be now
 	var store *quality.SampleStore
 	var requested []int
 	var clf *measuredClassifier
 	if *fidN > 0 {
 		// The classifier loaded and measured before the bound: a corrupt or useless one was refused only
 		// after it, hours with the defaults (fifteenth probe).
-		if clf, err = loadClassifier(backend, *clfPath, mnist); err != nil {
+		if clf, err = loadClassifier(backend, *clfPath, mnist, *dataDir); err != nil {
 			return err
 		}
 		// The store opened now too, so that one of other settings is refused before the bound.
@@ -362,7 +357,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := ddpm.MakeDir(out); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
 	for _, name := range []string{reportFile, fidGridFile} { // checked before the scoring, as for --ckpt
@@ -375,7 +370,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return err
 	}
 	defer backend.Finalize()
-	clf, err := loadClassifier(backend, clfPath, mnist)
+	clf, err := loadClassifier(backend, clfPath, mnist, dataDir)
 	if err != nil {
 		return err
 	}
@@ -439,7 +434,10 @@ type measuredClassifier struct {
 // and now. The accuracy that its file records is checked earlier (checkClassifier), but a file's
 // weights can be edited behind it: weights set to zero, recording 98%, gave a perfect FID of 0, and NaN
 // weights "did not converge" in the matrix square root (eighth probe).
-func loadClassifier(backend backends.Backend, path string, mnist *data.MNIST) (*measuredClassifier, error) {
+//
+// With dataDir, the test digits are --data's, which may be at fault: labels shifted by one made the
+// shipped classifier's 0% read as its own failure (seventeenth probe).
+func loadClassifier(backend backends.Backend, path string, mnist *data.MNIST, dataDir string) (*measuredClassifier, error) {
 	clf, err := quality.LoadClassifier(backend, path)
 	if err != nil {
 		return nil, fmt.Errorf("--classifier: %w (train one with `ddpm classifier`)", err)
@@ -449,35 +447,19 @@ func loadClassifier(backend backends.Backend, path string, mnist *data.MNIST) (*
 		return nil, fmt.Errorf("--classifier %s on the test digits: %w", path, err)
 	}
 	if acc := quality.Accuracy(probs, mnist.TestLabels); !(acc >= minClassifierAccuracy) {
-		return nil, fmt.Errorf("--classifier %s classifies %.1f%% of the %d test digits right (its file records %.1f%%; want at least %.0f%%): "+
+		testSet := "the"
+		if dataDir != "" {
+			testSet = fmt.Sprintf("--data %q's", dataDir)
+		}
+		err := fmt.Errorf("--classifier %s classifies %.1f%% of %s %d test digits right (its file records %.1f%%; want at least %.0f%%): "+
 			"its features do not tell digits apart, so a FID through them means nothing; use the shipped one, or train another with `ddpm classifier`",
-			path, 100*acc, mnist.Test.N, 100*clf.Spec.TestAccuracy, 100*minClassifierAccuracy)
+			path, 100*acc, testSet, mnist.Test.N, 100*clf.Spec.TestAccuracy, 100*minClassifierAccuracy)
+		if dataDir != "" {
+			err = fmt.Errorf("%w; or --data %q holds other test digits or labels than MNIST's (without --data, the GoMNIST module's are used)", err, dataDir)
+		}
+		return nil, err
 	}
 	return &measuredClassifier{Classifier: clf, path: path, testFeatures: features, testProbs: probs}, nil
-}
-
-// fileSHA256 is the hex SHA-256 of a file, or, for a folder, of its files' names and contents in order.
-func fileSHA256(path string) (string, error) {
-	h := sha256.New()
-	err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if rel, _ := filepath.Rel(path, p); rel != "." { // a folder's files: names too (a file alone: as sha256sum)
-			h.Write([]byte(rel + "\x00"))
-		}
-		_, err = io.Copy(h, f)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("hashing %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // keepEarlierResults copies into report the section (bound or FID) that this run did not compute
@@ -662,7 +644,7 @@ type boundProgress struct {
 
 // checkBoundProgress checks saved sums before they are used: an edited or foreign progress file must
 // give an error, not a panic or a wrong bound.
-func checkBoundProgress(s ddpm.BoundSums, T, testImages int) error {
+func checkBoundProgress(s ddpm.BoundSums, seconds float64, T, testImages int) error {
 	if s.N == 0 && s.Terms == nil && s.MSE == nil && s.PerImage == nil {
 		return nil
 	}
@@ -675,11 +657,14 @@ func checkBoundProgress(s ddpm.BoundSums, T, testImages int) error {
 	// Finite, and far from overflowing when summed and averaged: 1e308 passed, and the report failed on
 	// +Inf after its tables and figures were written, on every rerun (fourteenth probe). A real term is
 	// at most thousands of bits per image.
+	// Not negative either: every term is a KL divergence or a negative log-likelihood of a discrete
+	// pixel, each distortion a squared error; negative ones reported a bound of −8 bits/dim, exit 0, or
+	// a distortion's square root of NaN failed the figures after the tables were replaced (seventeenth probe).
 	const most = 1e12
-	for _, vs := range [][]float64{{s.Prior}, s.Terms, s.MSE, s.PerImage} {
+	for _, vs := range [][]float64{{s.Prior, seconds}, s.Terms, s.MSE, s.PerImage} {
 		for _, v := range vs {
-			if !finite(v) || math.Abs(v) > most {
-				return fmt.Errorf("it holds the value %g (a bound's values are finite and at most %g)", v, most)
+			if !finite(v) || v < 0 || v > most {
+				return fmt.Errorf("it holds the value %g (a bound's values, and its seconds, are finite, not negative and at most %g)", v, most)
 			}
 		}
 	}
@@ -721,7 +706,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 		return nil, fmt.Errorf("--work: %w", err)
 	}
 	T := tr.Schedule.T
-	if err := checkBoundProgress(state.Sums, T, mnist.Test.N); err != nil {
+	if err := checkBoundProgress(state.Sums, state.Seconds, T, mnist.Test.N); err != nil {
 		return nil, fmt.Errorf("%s: %w; remove it (or use another --work) to start the bound afresh", statePath, err)
 	}
 	if state.Sums.N > n {

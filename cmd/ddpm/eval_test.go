@@ -170,6 +170,10 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		// Finite values whose sums overflow: the report failed after its tables (fourteenth probe).
 		func(p *boundProgress) { p.Sums.PerImage[0] = 1e308 },
 		func(p *boundProgress) { p.Sums.Terms[1] = -1e300 },
+		// Negative values: a bound of −8 bits/dim was reported, exit 0 (seventeenth probe).
+		func(p *boundProgress) { p.Sums.PerImage[0] = -7 },
+		func(p *boundProgress) { p.Sums.MSE[2] = -1 },
+		func(p *boundProgress) { p.Seconds = -100 },
 	} {
 		p := readProgress()
 		edit(&p)
@@ -181,7 +185,7 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 			!strings.Contains(err.Error(), "start the bound afresh") {
 			t.Errorf("an edited progress file: error %v, want one naming it and how to start afresh", err)
 		}
-		p.Sums = before.Sums // restored for the next edit
+		p.Sums, p.Seconds = before.Sums, before.Seconds // restored for the next edit
 		raw, _ = json.Marshal(p)
 		os.WriteFile(progressPath, raw, 0o644) //nolint:errcheck
 	}

@@ -59,8 +59,7 @@ func runExport(args []string) error {
 	if err := tr.Export(*out); err != nil {
 		return err
 	}
-	info, _ := os.Stat(*out)
-	fmt.Printf("exported the EMA weights of %s (step %d) to %s (%.1f MB)\n", path, tr.Step, *out, float64(info.Size())/1e6)
+	fmt.Printf("exported the EMA weights of %s (step %d) to %s%s\n", tr.Path, tr.Step, *out, writtenSize(*out))
 	return nil
 }
 
@@ -86,4 +85,17 @@ func checkExportTarget(out, target string) error {
 		}
 	}
 	return nil
+}
+
+// writtenSize is " (12.3 MB)", the size of a file just written, or "" when it is gone already (moved or
+// removed by someone else: that panicked; seventeenth probe).
+func writtenSize(path string) string {
+	info, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	if info.Size() < 1e6 {
+		return fmt.Sprintf(" (%.1f kB)", float64(info.Size())/1e3)
+	}
+	return fmt.Sprintf(" (%.1f MB)", float64(info.Size())/1e6)
 }

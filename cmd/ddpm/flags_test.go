@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -261,6 +262,13 @@ func TestPathFlagsThroughLinkAndDotDot(t *testing.T) {
 	}
 	if err := runTrain([]string{"--dataset", "moons", "--ckpt", file}); err == nil || !strings.Contains(err.Error(), "--ckpt "+file+" is a file") {
 		t.Errorf("train --ckpt a file: %v", err)
+	}
+	fifo := filepath.Join(dir, "x", "ck", "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runTrain([]string{"--dataset", "moons", "--ckpt", fifo}); err == nil || !strings.Contains(err.Error(), "--ckpt "+fifo+" is a FIFO") {
+		t.Errorf("train --ckpt a FIFO: %v", err)
 	}
 	for path, want := range map[string]string{
 		"a/b":                                "a/b",

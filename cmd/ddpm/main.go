@@ -50,8 +50,9 @@ func main() {
 	// the summary line died with SIGPIPE before --progressive was written (eleventh probe). Writes to it
 	// fail quietly instead; train, which stops and saves on a broken pipe, asks for the signal itself.
 	signal.Ignore(syscall.SIGPIPE)
+	cmd, args := helpTopic(os.Args[1], os.Args[2:])
 	var err error
-	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	switch cmd {
 	case "train":
 		err = runTrain(args)
 	case "sample":
@@ -68,7 +69,7 @@ func main() {
 		err = runInfo(args)
 	case "setup":
 		err = runSetup(args)
-	case "help", "-h", "-help", "--help":
+	case "help", "-h", "-help", "--help": // isHelp's words
 		fmt.Print(usage)
 		return
 	default:
@@ -96,3 +97,17 @@ type exitStatus struct {
 
 func (e *exitStatus) Error() string { return e.err.Error() }
 func (e *exitStatus) Unwrap() error { return e.err }
+
+// helpTopic reads `ddpm help train` as `ddpm train -h`, as the go command does (it printed the list of
+// commands; seventeenth probe), and returns any other command line as it is.
+func helpTopic(cmd string, args []string) (string, []string) {
+	if isHelp(cmd) && len(args) == 1 && !isHelp(args[0]) {
+		return args[0], []string{"-h"}
+	}
+	return cmd, args
+}
+
+// isHelp says whether a command-line word asks for help.
+func isHelp(word string) bool {
+	return word == "help" || word == "-h" || word == "-help" || word == "--help"
+}

@@ -121,6 +121,17 @@ func TestCommandsRefuseAnMNISTTheyCannotUse(t *testing.T) {
 			}
 		}
 	}
+	// Test digits that are not MNIST's (here patterns, labelled 0..9 in turn) fail the classifier's
+	// measurement, which names --data: labels shifted by one were blamed on the shipped classifier alone
+	// (seventeenth probe).
+	patterns := filepath.Join(dir, "patterns")
+	writeMNIST(t, patterns, []int{20, 28, 28}, []int{1000, 28, 28}, nil)
+	err := runEval([]string{"--samples", samples, "--data", patterns, "--classifier", "../../models/mnist-classifier.ddpm", "--out", filepath.Join(dir, "out")})
+	for _, want := range []string{"of --data \"" + patterns + "\"'s 1000 test digits", "or --data \"" + patterns + "\" holds other test digits or labels"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("eval --samples on other test digits: error %v, want %q", err, want)
+		}
+	}
 }
 
 // train --dataset cifar10 is bounded by the memory available as MNIST is, from the batches' sizes

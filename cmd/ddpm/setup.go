@@ -75,11 +75,8 @@ func runSetup(args []string) error {
 // installModels writes each shipped model into dir whole (ddpm.WriteFileAtomic), unless the file
 // there already holds its bytes, and returns the names written.
 func installModels(dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		if target, lerr := os.Readlink(dir); lerr == nil { // said only "file exists" (eleventh probe)
-			return nil, fmt.Errorf("models folder %s is a symbolic link to %s, which is not a folder: remove it, or make that folder", dir, target)
-		}
-		return nil, fmt.Errorf("models folder: %w", err)
+	if err := ddpm.MakeDir(dir); err != nil { // a link there said only "file exists" (eleventh and seventeenth probes)
+		return nil, fmt.Errorf("models folder %s: %w", dir, err)
 	}
 	var written []string
 	for _, name := range models.Names() {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -72,7 +73,11 @@ func runTrain(args []string) error {
 	// A folder: a checkpoint file there failed only after the data was loaded, naming neither the flag
 	// nor that train takes a folder (fourteenth probe).
 	if info, err := os.Stat(*ckptDir); err == nil && !info.IsDir() {
-		return fmt.Errorf("--ckpt %s is a file: train writes its checkpoints into a folder (and resumes from the newest there)", *ckptDir)
+		kind := "a file"
+		if !info.Mode().IsRegular() {
+			kind = safefile.Kind(info.Mode().Type()) // a FIFO was called a file (seventeenth probe)
+		}
+		return fmt.Errorf("--ckpt %s is %s: train writes its checkpoints into a folder (and resumes from the newest there)", *ckptDir, kind)
 	}
 	if err := checkFlags(
 		flagCheck{*steps >= 1, "steps", *steps, "train until a global step >= 1"},
@@ -159,17 +164,25 @@ func runTrain(args []string) error {
 	}
 	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, BatchSize: *batch, Steps: *steps, Seed: *seed,
 		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
-	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int) error {
+	var resumeErr error // a --ckpt refusal made while the images were listed, said as it is
+	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int, classes []string) error {
 		probe := spec
-		if _, err := network(&probe, dims, 0); err != nil {
+		if *classCond {
+			probe.ClassNames, probe.PUncond = classes, *pUncond
+		}
+		if _, err := network(&probe, dims, len(probe.ClassNames)); err != nil {
 			return err
 		}
-		// A folder of another run's shape is refused before its images are decoded (6 s for 60 large
-		// images; sixteenth probe); what the images decide (classes, fingerprint) is compared after.
+		// A folder resumed into another run's checkpoint, or a damaged one, is refused before its images
+		// are decoded (6 to 20 s for a few hundred large images; sixteenth and seventeenth probes); the
+		// images' fingerprint is compared after.
 		probe.Dataset = *dataset
-		_, _, err := checkResumable(*ckptDir, &probe, false, true)
-		return err
+		_, _, resumeErr = checkResumable(*ckptDir, &probe, resumeCheck{beforeData: true})
+		return resumeErr
 	})
+	if resumeErr != nil {
+		return resumeErr
+	}
 	if err != nil {
 		return err
 	}
@@ -203,7 +216,7 @@ func runTrain(args []string) error {
 	}
 	// Read only, before the lock, so that a flag at odds with the folder is refused before anything
 	// is written; checked again under the lock.
-	resumeStep, resuming, err := checkResumable(*ckptDir, &spec, false, false)
+	resumeStep, resuming, err := checkResumable(*ckptDir, &spec, resumeCheck{})
 	if err != nil {
 		return err
 	}
@@ -242,7 +255,7 @@ func runTrain(args []string) error {
 		return err
 	}
 	defer lock.Unlock()
-	if _, _, err := checkResumable(*ckptDir, &spec, true, false); err != nil {
+	if _, _, err := checkResumable(*ckptDir, &spec, resumeCheck{report: true}); err != nil {
 		return err
 	}
 	if *sampleEvery > 0 { // the grids' folder, made now: a file in its place failed only at the first grid
@@ -333,14 +346,16 @@ func runTrain(args []string) error {
 	return err
 }
 
+// resumeCheck says how checkResumable compares: with report, it says that the run resumes (and warns
+// of recipe changes); with beforeData, spec is the run as the flags and the images' headers and
+// folders make it, before the images are decoded, and their fingerprint is not compared.
+type resumeCheck struct{ report, beforeData bool }
+
 // checkResumable refuses to resume a checkpoint folder written for another model, data set or
 // schedule, naming every setting that differs with both values; it warns when the recipe (batch,
 // seed, optimizer, label dropout) differs, as the run then goes on with the new one. It returns the step
 // of the checkpoint to resume from, if the folder holds one; with report, it says so (and warns).
-//
-// With beforeData, spec is the run as the flags and the images' shape make it, before the images are
-// read: the fields that the images set (their classes and fingerprint) are not compared.
-func checkResumable(dir string, spec *ddpm.RunSpec, report, beforeData bool) (step int64, resuming bool, err error) {
+func checkResumable(dir string, spec *ddpm.RunSpec, how resumeCheck) (step int64, resuming bool, err error) {
 	// Anything named like a checkpoint must be one: training removes old checkpoints as it goes, and a
 	// folder or link of that name failed it minutes in (sixth probe).
 	entries, _ := os.ReadDir(dir)
@@ -387,11 +402,13 @@ func checkResumable(dir string, spec *ddpm.RunSpec, report, beforeData bool) (st
 		if was == now || key == "steps" {
 			continue
 		}
-		if beforeData && (key == "data_sha256" || key == "class_names" || key == "p_uncond" || strings.HasSuffix(key, ".num_classes")) {
+		if how.beforeData && key == "data_sha256" {
 			continue
 		}
 		if key == "data_sha256" { // fine-tuning on other data is a use, not a mistake: said, not refused
-			if was != "" {
+			if was != "" && slices.Contains(data.Toy2DNames, spec.Dataset) { // --data is refused there (seventeenth probe)
+				recipe = append(recipe, "the training points: the toy set drawn again, from another --seed or --toy-n")
+			} else if was != "" {
 				short := func(sum string) string { return strings.Trim(sum, `"`)[:min(12, len(strings.Trim(sum, `"`)))] + "…" }
 				recipe = append(recipe, fmt.Sprintf("the training data: another --data, or its files changed (SHA-256 %s in the "+
 					"checkpoint, %s now)", short(was), short(now)))
@@ -407,9 +424,20 @@ func checkResumable(dir string, spec *ddpm.RunSpec, report, beforeData bool) (st
 	}
 	if len(model) > 0 {
 		return 0, false, fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s): %s; "+
-			"use another folder to start afresh, or the same settings to resume", dir, step, saved.Model, saved.Dataset, strings.Join(model, "; "))
+			"use another folder to start afresh, or the same settings to resume", dir, step, saved.Model, printable(saved.Dataset), strings.Join(model, "; "))
 	}
-	if report { // once, from the check made under the lock
+	// The weights and the training state, from the header: a damaged or edited checkpoint was refused
+	// only after a folder's images were decoded (seventeenth probe). Under the lock, Train checks them.
+	if !how.report {
+		want, err := spec.NetworkWeights()
+		if err != nil {
+			return 0, false, err
+		}
+		if err := ddpm.CheckResume(latest, want, spec.Optimizer.EMADecay); err != nil {
+			return 0, false, fmt.Errorf("--ckpt %s: %w", dir, err)
+		}
+	}
+	if how.report { // once, from the check made under the lock
 		if len(recipe) > 0 {
 			fmt.Fprintf(os.Stderr, "warning: resuming with another recipe than the checkpoint's (%s); training goes on with the new values\n",
 				strings.Join(recipe, "; "))
@@ -532,4 +560,13 @@ func notIgnored(sigs ...os.Signal) []os.Signal {
 		}
 	}
 	return out
+}
+
+// printable is s, quoted where a character would not print as itself: a data set's name with a newline
+// and an escape sequence, from an edited checkpoint, forged a line of output (seventeenth probe).
+func printable(s string) string {
+	if q := strconv.Quote(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
 }
