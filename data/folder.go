@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -304,7 +305,15 @@ func decodeImage(path string, width, height int, resizing bool, sum io.Writer) (
 		return nil, fmt.Errorf("image %s: header says %dx%d pixels, but the folder's images are %dx%d: the file changed while the folder was read",
 			path, cfg.Width, cfg.Height, width, height)
 	}
-	img, _, err := image.Decode(io.MultiReader(&head, src))
+	stream := io.MultiReader(&head, src)
+	if bytes.HasPrefix(head.Bytes(), []byte{0xff, 0xd8}) { // a JPEG: its scans are bounded (jpegscans.go)
+		stream = &jpegScans{r: stream, limit: jpegScanLimit(cfg.Width, cfg.Height)}
+	}
+	img, _, err := image.Decode(stream)
+	if errors.Is(err, errTooManyScans) {
+		return nil, fmt.Errorf("image %s: a JPEG of %d×%d pixels with %v scans: Go's decoder goes over the whole image for each, "+
+			"which takes minutes; refused (save it as a baseline JPEG or a PNG)", path, cfg.Width, cfg.Height, strings.TrimPrefix(err.Error(), errTooManyScans.Error()+": "))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
 	}

@@ -417,3 +417,43 @@ func TestImageFolderRefusesOtherFormatsAndHugeHeaders(t *testing.T) {
 		}
 	}
 }
+
+// progressiveJPEG is a grey progressive JPEG of w×w pixels made of scans AC scans, each a single
+// end-of-band run over every block: cheap to write, and each scan makes Go's decoder walk the image.
+func progressiveJPEG(w, scans int) []byte {
+	segment := func(marker byte, payload []byte) []byte {
+		return append([]byte{0xff, marker, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}, payload...)
+	}
+	out := []byte{0xff, 0xd8}
+	out = append(out, segment(0xdb, append([]byte{0}, bytes.Repeat([]byte{1}, 64)...))...)                      // one quantization table
+	out = append(out, segment(0xc2, []byte{8, byte(w >> 8), byte(w), byte(w >> 8), byte(w), 1, 1, 0x11, 0})...) // progressive frame, one component
+	out = append(out, segment(0xc4, append(append([]byte{0x10, 1}, make([]byte, 15)...), 0xe0))...)             // AC table: one 1-bit code, EOBRUN of 2^14+
+	// The code (0), then 14 bits of the run's length, 2^14 + 0b10101010101010 blocks (more than w×w/64
+	// for w ≤ 1024), padded with ones: 0 10101010101010 1.
+	scan := append(segment(0xda, []byte{1, 1, 0, 1, 63, 0}), 0b01010101, 0b01010101)
+	for range scans {
+		out = append(out, scan...)
+	}
+	return append(out, 0xff, 0xd9)
+}
+
+// A progressive JPEG's scans are bounded before Go's decoder goes over the image once per scan: a
+// 210 KB file of 2 500 scans at 8192² took 100 s (eighteenth probe). A few scans decode.
+func TestLoadImageFolderBoundsAJPEGsScans(t *testing.T) {
+	for _, c := range []struct {
+		scans int
+		want  string
+	}{{5, ""}, {maxJPEGScans + 1, "with more than 1000 scans"}} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "bomb.jpg"), progressiveJPEG(256, c.scans), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadImageFolder(dir, FolderOptions{Resize: 32})
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%d scans: error %v, want %q", c.scans, err, c.want)
+		}
+	}
+	if got := jpegScanLimit(8192, 8192); got != 32 {
+		t.Errorf("scan limit at 8192²: %d, want 32", got)
+	}
+}

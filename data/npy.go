@@ -354,8 +354,8 @@ func openNPZ(path string) (*npzArchive, error) {
 func newNPZ(f *os.File, size int64, path string) (*npzArchive, error) {
 	// The members are counted from the archive's end record before Go's reader builds an entry for each:
 	// 11 million empty members took 3.7 GB and 13 s before the one-array refusal (seventeenth probe).
-	if n, ok := zipEntries(f, size); ok && n > maxNPZMembers {
-		return nil, fmt.Errorf("it has %d members, and samples are one array (or two: images and labels)", n)
+	if n, ok := zipMembers(f, size, maxNPZMembers); ok && n > maxNPZMembers {
+		return nil, fmt.Errorf("it has more than %d members, and samples are one array (or two: images and labels)", maxNPZMembers)
 	}
 	z, err := zip.NewReader(f, size)
 	if err != nil {
@@ -384,40 +384,76 @@ func newNPZ(f *os.File, size int64, path string) (*npzArchive, error) {
 // maxNPZMembers bounds the members of a samples archive, far above the one or two arrays it may hold.
 const maxNPZMembers = 64
 
-// zipEntries reads the number of members that a zip archive of size bytes records in its end of central
-// directory record (or in its zip64 record), without reading the directory; ok is false when there is
-// no such record, which zip.NewReader then reports.
-func zipEntries(r io.ReaderAt, size int64) (n uint64, ok bool) {
-	const eocdSize, maxComment = 22, 1<<16 - 1
-	tail := make([]byte, min(size, eocdSize+maxComment))
-	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
-		return 0, false
-	}
-	at := -1
-	for i := len(tail) - eocdSize; i >= 0; i-- {
-		if binary.LittleEndian.Uint32(tail[i:]) == 0x06054b50 {
-			at = i
+// zipMembers counts, up to most+1, the entries that archive/zip's reader will build from r (size
+// bytes), without building them: it finds the central directory as that reader does (the end record,
+// the zip64 record when any of the end record's fields says so, and the same base offset) and walks the
+// entries' fixed headers, as far as their signatures go, which is as far as that reader reads; the
+// recorded count is not trusted, since that reader compares only its low 16 bits (eighteenth probe). ok
+// is false where there is no directory to find, which zip.NewReader then reports.
+func zipMembers(r io.ReaderAt, size int64, most int) (n int, ok bool) {
+	const endLen, locatorLen, end64Len, entryLen = 22, 20, 56, 46
+	var tail []byte
+	endAt := int64(-1)
+	for _, span := range []int64{1024, 65 * 1024} { // where the end record and its comment may lie
+		span = min(span, size)
+		tail = make([]byte, span)
+		if _, err := r.ReadAt(tail, size-span); err != nil && err != io.EOF {
+			return 0, false
+		}
+		for i := len(tail) - endLen; i >= 0; i-- {
+			if binary.LittleEndian.Uint32(tail[i:]) == 0x06054b50 {
+				endAt = size - span + int64(i)
+				tail = tail[i:]
+				break
+			}
+		}
+		if endAt >= 0 || span == size {
 			break
 		}
 	}
-	if at < 0 {
+	if endAt < 0 || len(tail) < endLen {
 		return 0, false
 	}
-	n = uint64(binary.LittleEndian.Uint16(tail[at+10:]))
-	if n != 0xffff || at < 20 || binary.LittleEndian.Uint32(tail[at-20:]) != 0x07064b50 {
-		return n, true
+	records := uint64(binary.LittleEndian.Uint16(tail[10:]))
+	dirSize := uint64(binary.LittleEndian.Uint32(tail[12:]))
+	dirOffset := uint64(binary.LittleEndian.Uint32(tail[16:]))
+	if records == 0xffff || dirSize == 0xffff || dirOffset == 0xffffffff { // as Go's reader tests them
+		locator := make([]byte, locatorLen)
+		if endAt >= locatorLen {
+			if _, err := r.ReadAt(locator, endAt-locatorLen); err == nil && binary.LittleEndian.Uint32(locator) == 0x07064b50 &&
+				binary.LittleEndian.Uint32(locator[4:]) == 0 && binary.LittleEndian.Uint32(locator[16:]) == 1 {
+				at := int64(binary.LittleEndian.Uint64(locator[8:]))
+				record := make([]byte, end64Len)
+				if at < 0 || at > size-end64Len {
+					return 0, false
+				}
+				if _, err := r.ReadAt(record, at); err != nil || binary.LittleEndian.Uint32(record) != 0x06064b50 {
+					return 0, false
+				}
+				endAt, dirSize, dirOffset = at, binary.LittleEndian.Uint64(record[40:]), binary.LittleEndian.Uint64(record[48:])
+			}
+		}
 	}
-	// zip64: the locator before the end record gives the offset of the zip64 end record, whose total
-	// count of entries is at its byte 32.
-	record := make([]byte, 40)
-	offset := int64(binary.LittleEndian.Uint64(tail[at-20+8:]))
-	if offset < 0 || offset > size-40 {
+	if dirSize > 1<<62 || dirOffset > 1<<62 {
 		return 0, false
 	}
-	if _, err := r.ReadAt(record, offset); err != nil || binary.LittleEndian.Uint32(record) != 0x06064b50 {
+	base := endAt - int64(dirSize) - int64(dirOffset)
+	if start := base + int64(dirOffset); start < 0 || start >= size {
 		return 0, false
 	}
-	return binary.LittleEndian.Uint64(record[32:]), true
+	entry := make([]byte, entryLen)
+	isEntry := func(at int64) bool {
+		_, err := r.ReadAt(entry, at)
+		return err == nil && binary.LittleEndian.Uint32(entry) == 0x02014b50
+	}
+	if base > 0 && isEntry(int64(dirOffset)) { // Go's reader prefers no base offset where an entry is found there
+		base = 0
+	}
+	for at := base + int64(dirOffset); n <= most && isEntry(at); n++ {
+		at += entryLen + int64(binary.LittleEndian.Uint16(entry[28:])) + int64(binary.LittleEndian.Uint16(entry[30:])) +
+			int64(binary.LittleEndian.Uint16(entry[32:]))
+	}
+	return n, true
 }
 
 func (a *npzArchive) Close() error { return a.f.Close() }

@@ -335,17 +335,29 @@ func ReadCheckpointWeights(path string, meta any) (int64, Weights, error) {
 		return 0, nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	defer f.Close()
-	header, _, err := readCheckpointHeader(path, bufio.NewReader(f))
+	header, offset, err := readCheckpointHeader(path, bufio.NewReader(f))
 	if err != nil {
 		return 0, nil, err
 	}
+	info, err := f.Stat()
+	if err != nil {
+		return 0, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
 	w := Weights{}
+	end := offset
 	for _, cv := range header.Variables {
 		shape, err := cv.shape()
 		if err != nil {
 			return 0, nil, fmt.Errorf("checkpoint %s: header: variable %s/%s: %w", path, cv.Scope, cv.Name, err)
 		}
 		w[context.JoinScope(cv.Scope, cv.Name)] = shape
+		end += int64(cv.Length)
+	}
+	// The file's length too, which costs nothing: a truncated classifier passed the checks made before
+	// any folder is made, and was refused after them (eighteenth probe).
+	if end != info.Size() {
+		return 0, nil, fmt.Errorf("checkpoint %s: its header lists %d bytes of variables, and the file has %d after the header: truncated, or extended",
+			path, end-offset, info.Size()-offset)
 	}
 	return header.Step, w, header.decodeMeta(path, meta)
 }

@@ -137,24 +137,30 @@ func GridFolder(ckptDir string) (string, error) {
 }
 
 // MakeDir is os.MkdirAll(dir, 0o755) that names a symbolic link in the way: a link to nothing, or to a
-// file, at dir or above it made MkdirAll say only "file exists" (seventeenth probe).
+// file, at dir or above it made MkdirAll say only "file exists" (seventeenth probe). dir is read as
+// given, so that a link followed by ".." is found too (eighteenth probe).
 func MakeDir(dir string) error {
 	err := os.MkdirAll(dir, 0o755)
 	if err == nil {
 		return nil
 	}
-	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
-		if target, lerr := os.Readlink(p); lerr == nil {
-			if info, serr := os.Stat(p); serr != nil {
-				return fmt.Errorf("%s is a symbolic link to %s, which does not exist: make that folder, or remove the link", p, target)
-			} else if !info.IsDir() {
-				return fmt.Errorf("%s is a symbolic link to %s, which is not a folder", p, target)
-			}
+	parts := strings.Split(dir, string(filepath.Separator))
+	for i := range parts {
+		p := strings.Join(parts[:i+1], string(filepath.Separator))
+		target, lerr := os.Readlink(p)
+		if p == "" || lerr != nil {
+			continue
 		}
-		if filepath.Dir(p) == p {
-			return err
+		switch info, serr := os.Stat(p); {
+		case errors.Is(serr, syscall.ELOOP):
+			return fmt.Errorf("%s is a symbolic link to %s, which leads back to itself through links: remove it", p, target)
+		case serr != nil:
+			return fmt.Errorf("%s is a symbolic link to %s, which does not exist: make that folder, or remove the link", p, target)
+		case !info.IsDir():
+			return fmt.Errorf("%s is a symbolic link to %s, which is not a folder", p, target)
 		}
 	}
+	return err
 }
 
 // notALink refuses a symbolic link at path.

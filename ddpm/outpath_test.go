@@ -374,10 +374,18 @@ func TestMakeDirNamesALinkInTheWay(t *testing.T) {
 	if err := os.Symlink("f", toFile); err != nil {
 		t.Fatal(err)
 	}
+	loop := filepath.Join(dir, "loop")
+	if err := os.Symlink("loop", loop); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct{ path, want string }{
 		{dangling, dangling + " is a symbolic link to gone, which does not exist"},
 		{filepath.Join(dangling, "a", "b"), dangling + " is a symbolic link to gone, which does not exist"},
 		{toFile, toFile + " is a symbolic link to f, which is not a folder"},
+		// Followed by "..", which a cleaned path dropped (eighteenth probe), and a loop.
+		{dangling + "/../x", dangling + " is a symbolic link to gone, which does not exist"},
+		{toFile + "/../x", toFile + " is a symbolic link to f, which is not a folder"},
+		{loop, loop + " is a symbolic link to loop, which leads back to itself"},
 	} {
 		if err := MakeDir(c.path); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("MakeDir(%s): error %v, want %q", c.path, err, c.want)

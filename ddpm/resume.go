@@ -1,7 +1,6 @@
 package ddpm
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -117,9 +116,10 @@ func checkTrainable(path string, trainable map[string]bool, want Weights) error 
 	return nil
 }
 
-// resumable checks, from its header, that a checkpoint (its variables have) can resume a run whose
-// network is want and whose EMA decay is emaDecay: the network's weights are all there, nothing is
-// outside the run's state, and an EMA is kept only by a run that updates it.
+// resumable checks, from its header h, that a checkpoint can resume a run whose network is want and
+// whose EMA decay is emaDecay: the network's weights are all there, nothing is outside the run's
+// state, an EMA is kept only by a run that updates it, only the weights are trainable, and the state
+// that every step keeps (Adam's, the generator's, the EMA) is there after the first.
 func resumable(path string, h checkpointContents, want Weights, emaDecay float64) error {
 	have := h.have
 	if err := want.CheckWeights(have); err != nil {
@@ -159,33 +159,27 @@ func resumable(path string, h checkpointContents, want Weights, emaDecay float64
 	return nil
 }
 
-// CheckResume checks, from its header alone, that Train could resume a run whose network has the
-// weights want and whose EMA decay is emaDecay from the checkpoint at path: the checks Train makes
-// before it reads any value (the file's length, the network's weights, nothing outside the run's
-// state, the trainable flags, the state kept by every step). A caller with expensive work before
-// Train (a folder of images to decode) refuses a damaged or foreign checkpoint first: a truncated one
-// was refused after 17 s of decoding (seventeenth probe).
+// CheckResume checks that Train could resume a run whose network has the weights want and whose EMA
+// decay is emaDecay from the checkpoint at path, as Train checks it: from the header, the network's
+// weights, nothing outside the run's state, the trainable flags and the state kept by every step; then
+// every value (its checksum, finite, Adam's second moments not negative). A caller with expensive work
+// before Train (a folder of images to decode) refuses a damaged or foreign checkpoint first: truncated,
+// corrupt or edited ones were refused after 15 to 20 s of decoding (seventeenth and eighteenth probes).
 func CheckResume(path string, want Weights, emaDecay float64) error {
 	var refused error
-	_, err := loadCheckpoint(path, context.New(), nil, nil, func(h checkpointContents) error {
-		if refused = resumable(path, h, want, emaDecay); refused == nil {
-			return errHeaderChecked
-		}
+	ctx := context.New()
+	_, err := loadCheckpoint(path, ctx, nil, nil, func(h checkpointContents) error {
+		refused = resumable(path, h, want, emaDecay)
 		return refused
 	})
 	switch {
 	case refused != nil:
 		return refused
-	case errors.Is(err, errHeaderChecked):
-		return nil
 	case err != nil:
 		return fmt.Errorf("resuming: %w", err)
 	}
-	return nil
+	return checkSecondMoments(path, ctx)
 }
-
-// errHeaderChecked stops a load after its header's checks.
-var errHeaderChecked = errors.New("header checked")
 
 // checkSecondMoments refuses a loaded checkpoint whose Adam second moments (running means of squared
 // gradients) hold a negative value: Adam divides by their square root, and an edited moment of −1 made

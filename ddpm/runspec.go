@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -401,6 +402,10 @@ func (r *RunSpec) CheckClassNames() error {
 			return fmt.Errorf("class %d has a name of %d bytes, more than a folder's name may have (%d)", i, len(name), maxClassName)
 		case name == ClassAll:
 			return fmt.Errorf("class %d is named %q, the word that asks for every class", i, name)
+		case !utf8.ValidString(name):
+			// JSON, a checkpoint's description, holds text: two folders' names were saved as one, and the
+			// run could not be sampled from (eighteenth probe).
+			return fmt.Errorf("class %d is named %q, which is not UTF-8 text: a checkpoint's description cannot hold it; rename the folder", i, name)
 		case j != i:
 			return fmt.Errorf("class name %q is given to both label %d and label %d", name, j, i)
 		}

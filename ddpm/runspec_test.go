@@ -263,4 +263,35 @@ func TestEditedCheckpointsAreNamedFromTheHeader(t *testing.T) {
 	if err := CheckResume(cut, want, 0.999); err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("CheckResume of a truncated file: error %v", err)
 	}
+	// Header-only readers compare the file's length with the header's (a truncated classifier passed
+	// eval's early checks), and CheckResume reads the values as Train does (eighteenth probe).
+	if _, _, err := ReadCheckpointWeights(cut, nil); err == nil || !strings.Contains(err.Error(), "truncated, or extended") {
+		t.Errorf("ReadCheckpointWeights of a truncated file: error %v", err)
+	}
+	flipped := filepath.Join(t.TempDir(), "flipped.ddpm")
+	os.WriteFile(flipped, append(raw[:len(raw)-3:len(raw)-3], raw[len(raw)-3]^0xff, raw[len(raw)-2], raw[len(raw)-1]), 0o644) //nolint:errcheck
+	for name, c := range map[string]struct{ path, want string }{
+		"a flipped byte":           {flipped, "CRC-32 mismatch"},
+		"a NaN EMA":                {edited(func(ctx *context.Context) { setFirst(t, ctx, "/ema/mlp/out/dense", "weights", float32(math.NaN())) }, nil), "holds NaN"},
+		"a negative second moment": {edited(func(ctx *context.Context) { setFirst(t, ctx, "/AdamOptimizer/mlp/out/dense", "weights_2nd_moment", -1) }, nil), "holds -1"},
+	} {
+		if err := CheckResume(c.path, want, 0.999); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CheckResume of %s: error %v, want %q", name, err, c.want)
+		}
+	}
+}
+
+// A class name that is not UTF-8 text is refused: JSON replaced its bytes, two folders' names were
+// saved as one, and nothing could sample from the run (eighteenth probe).
+func TestClassNamesAreText(t *testing.T) {
+	u := tinyUNet()
+	u.NumClasses = 2
+	spec := RunSpec{Model: ModelUNet, UNet: &u, ClassNames: []string{"a\xff", "a\xfe"}}
+	if err := spec.CheckClassNames(); err == nil || !strings.Contains(err.Error(), `class 0 is named "a\xff", which is not UTF-8 text`) {
+		t.Errorf("class names a\\xff and a\\xfe: error %v", err)
+	}
+	spec.ClassNames = []string{"é", "日本"}
+	if err := spec.CheckClassNames(); err != nil {
+		t.Errorf("class names é and 日本: %v", err)
+	}
 }

@@ -26,9 +26,10 @@ type SampleStore struct {
 }
 
 // OpenSampleStore opens or creates the store at path for images of imageSize values made as
-// described by desc (any JSON-encodable value). An existing store with another description is an
-// error; a partly written last image (a crash during a write) is dropped.
-func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error) {
+// described by desc (any JSON-encodable value), which never holds more than most images. An existing
+// store with another description, or with more images, is an error; a partly written last image (a
+// crash during a write) is dropped.
+func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, error) {
 	header, err := json.Marshal(desc)
 	if err != nil {
 		return nil, err
@@ -47,6 +48,14 @@ func OpenSampleStore(path string, imageSize int, desc any) (*SampleStore, error)
 	// whole (a sparse 1 GB file became 1 GB on disk) and then refused (eleventh probe).
 	if existing, err := safefile.Open(path); err == nil {
 		err = checkStoreHeader(path, existing, header)
+		if info, serr := existing.Stat(); err == nil && serr == nil && imageSize > 0 {
+			// More images than any run asks for, before they are copied: a hard-linked store with a sparse
+			// tail of 2 GB became 2 GB on disk (eighteenth probe).
+			if n := (info.Size() - int64(len(header))) / int64(imageSize); n > int64(most) {
+				err = fmt.Errorf("sample store %s holds %d images, and a run never makes more than %d: the file was extended; remove it, or use another folder for this run",
+					path, n, most)
+			}
+		}
 		existing.Close()
 		if err != nil {
 			return nil, err

@@ -13,7 +13,7 @@ import (
 func TestSampleStoreResumes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "samples.u8")
 	desc := map[string]any{"ckpt": "a.ddpm", "seed": 1}
-	s, err := OpenSampleStore(path, 3, desc)
+	s, err := OpenSampleStore(path, 3, 100, desc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestSampleStoreResumes(t *testing.T) {
 	f.Write([]byte{7, 7})
 	f.Close()
 
-	s, err = OpenSampleStore(path, 3, desc)
+	s, err = OpenSampleStore(path, 3, 100, desc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestSampleStoreResumes(t *testing.T) {
 		t.Errorf("asking for more images than stored did not fail")
 	}
 
-	_, err = OpenSampleStore(path, 3, map[string]any{"ckpt": "b.ddpm", "seed": 1})
+	_, err = OpenSampleStore(path, 3, 100, map[string]any{"ckpt": "b.ddpm", "seed": 1})
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("a store made with other settings was resumed (err %v)", err)
 	}
@@ -69,7 +69,7 @@ func TestSampleStoreResumes(t *testing.T) {
 func TestSampleStoreLeavesItsHardLinksAlone(t *testing.T) {
 	dir := t.TempDir()
 	path, backup := filepath.Join(dir, "samples.u8"), filepath.Join(dir, "backup.u8")
-	s, err := OpenSampleStore(path, 3, "d")
+	s, err := OpenSampleStore(path, 3, 100, "d")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestSampleStoreLeavesItsHardLinksAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	saved, _ := os.ReadFile(backup)
-	if s, err = OpenSampleStore(path, 3, "d"); err != nil {
+	if s, err = OpenSampleStore(path, 3, 100, "d"); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
@@ -110,7 +110,7 @@ func TestSampleStoreRefusesALink(t *testing.T) {
 	if err := os.Symlink(notes, path); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := OpenSampleStore(path, 3, "d"); err == nil || !strings.Contains(err.Error(), "a symbolic link") || !strings.Contains(err.Error(), path) {
+	if s, err := OpenSampleStore(path, 3, 100, "d"); err == nil || !strings.Contains(err.Error(), "a symbolic link") || !strings.Contains(err.Error(), path) {
 		t.Errorf("a store planted as a link to an empty file: error %v, want a refusal naming it", err)
 		if s != nil {
 			s.Close()
@@ -152,7 +152,7 @@ func TestSampleStoreRefusesAForeignFileCheaply(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		_, err := OpenSampleStore(store, 3, "d")
+		_, err := OpenSampleStore(store, 3, 100, "d")
 		runtime.ReadMemStats(&after)
 		if err == nil || !strings.Contains(err.Error(), "made with other settings") || len(err.Error()) > 1000 {
 			t.Errorf("%s: error of %d bytes %.300v, want a short refusal", store, len(err.Error()), err)
@@ -164,6 +164,19 @@ func TestSampleStoreRefusesAForeignFileCheaply(t *testing.T) {
 	var st syscall.Stat_t
 	if err := syscall.Stat(path, &st); err != nil || st.Nlink != 2 || st.Blocks*512 > 1<<20 {
 		t.Errorf("the refused store was copied apart (links %d, %d bytes on disk; %v)", st.Nlink, st.Blocks*512, err)
+	} // This run's first line, and more images than a run ever makes (a sparse tail): refused before it is
+	// copied apart, where 2 GB of zeros became 2 GB on disk (eighteenth probe).
+	ours := filepath.Join(dir, "ours.u8")
+	if err := os.WriteFile(ours, []byte(`"d"`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Truncate(ours, 256<<20)                     //nolint:errcheck
+	os.Link(ours, filepath.Join(dir, "backup.u8")) //nolint:errcheck
+	if _, err := OpenSampleStore(ours, 3, 100, "d"); err == nil || !strings.Contains(err.Error(), "and a run never makes more than 100") {
+		t.Errorf("a store of %d images where at most 100 are made: error %v", (256<<20)/3, err)
+	}
+	if err := syscall.Stat(ours, &st); err != nil || st.Nlink != 2 || st.Blocks*512 > 1<<20 {
+		t.Errorf("the extended store was copied apart (links %d, %d bytes on disk; %v)", st.Nlink, st.Blocks*512, err)
 	}
 }
 

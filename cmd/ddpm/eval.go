@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 	"github.com/learn-ddpm/ddpm-go/quality"
 	"github.com/learn-ddpm/ddpm-go/viz"
 )
@@ -238,6 +241,9 @@ func runEval(args []string) error {
 	if err := notAWorkFile(*out, *work); err != nil {
 		return err
 	}
+	if err := notAnOutputFile(*work, *out, evalOutputs(true, true)); err != nil {
+		return err
+	}
 	if err := inputsAmongWorkFiles(*work, map[string]string{"--ckpt": tr.Path, "--classifier": *clfPath}); err != nil {
 		return err
 	}
@@ -273,7 +279,7 @@ func runEval(args []string) error {
 			return err
 		}
 		// The store opened now too, so that one of other settings is refused before the bound.
-		if store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, *fidBatch, *seed, *work); err != nil {
+		if store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, mnist.Train.N, *fidBatch, *seed, *work); err != nil {
 			return err
 		}
 		defer store.Close()
@@ -287,7 +293,7 @@ func runEval(args []string) error {
 		report.TimeSteps = keptSteps(sched)
 	}
 	if *nllN > 0 {
-		if report.NLL, err = evalBound(backend, &trained, sum, testSHA, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out); err != nil {
+		if report.NLL, err = evalBound(backend, &trained, sum, testSHA, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out, lock); err != nil {
 			return err
 		}
 	}
@@ -671,7 +677,10 @@ func checkBoundProgress(s ddpm.BoundSums, seconds float64, T, testImages int) er
 	return nil
 }
 
-func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA string, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string) (*nllOut, error) {
+// evalBound computes the bound on n test images in batches, resuming from work's progress. lock is
+// --work's, checked before each save: a folder moved mid-run had the run write into the folder another
+// eval then locked at that path (eighteenth probe).
+func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA string, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string, lock *ddpm.DirLock) (*nllOut, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("--nll-batch %d: need at least 1", batch)
 	}
@@ -709,6 +718,13 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 	if err := checkBoundProgress(state.Sums, state.Seconds, T, mnist.Test.N); err != nil {
 		return nil, fmt.Errorf("%s: %w; remove it (or use another --work) to start the bound afresh", statePath, err)
 	}
+	if state.Sums.N > 0 && state.Sums.N < n && state.Sums.N%batch != 0 {
+		// Each batch draws its noise from its first image's index: a bound whose last batch was cut short
+		// goes on from inside a fresh run's batch, and the two bounds of n images differed (eighteenth probe).
+		return nil, fmt.Errorf("--nll %d: %s holds the bound of the first %d test images, whose last batch was cut short there "+
+			"(--nll-batch %d); extended, the next images would draw other noise than a fresh run's, and the bound would differ from it: "+
+			"ask for --nll %d, or use another --work to evaluate %d afresh", n, statePath, state.Sums.N, batch, state.Sums.N, n)
+	}
 	if state.Sums.N > n {
 		// Its sums cannot be split: reporting them would be a bound on more images than asked for.
 		return nil, fmt.Errorf("--nll %d: %s already holds the bound of the first %d test images; ask for --nll %d (or more, to "+
@@ -742,6 +758,9 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 		raw, err := json.Marshal(state)
 		if err != nil {
 			return nil, fmt.Errorf("saving the bound's progress: %w", err)
+		}
+		if err := lock.Check(); err != nil {
+			return nil, fmt.Errorf("--work: the bound of images %d–%d not saved: %w", i0+1, i1, err)
 		}
 		if err := writeOwnFile(statePath, raw); err != nil {
 			return nil, err
@@ -836,6 +855,20 @@ func notAWorkFile(out, work string) error {
 	return nil
 }
 
+// notAnOutputFile refuses a --work that is, or lies under, one of the files that eval writes into
+// --out: the whole evaluation ran, and then its report could not be written over the folder
+// (eighteenth probe). It mirrors notAWorkFile.
+func notAnOutputFile(work, out string, outputs []string) error {
+	rel, err := filepath.Rel(kernelPath(out), kernelPath(work))
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return nil
+	}
+	if first, _, _ := strings.Cut(rel, string(filepath.Separator)); slices.Contains(outputs, first) {
+		return fmt.Errorf("--work %s: %s is the name of a file that eval writes into --out %s: choose another folder", work, first, out)
+	}
+	return nil
+}
+
 // inputsAmongWorkFiles refuses an input (by flag) that lies in work under the name of a file that eval
 // keeps there, or of its temporary: eval would read it as its progress, set it aside, or remove it as a
 // temporary left by a killed run (a --ckpt named .nll-progress.json.tmp-123 was deleted; fifteenth probe).
@@ -845,13 +878,17 @@ func inputsAmongWorkFiles(work string, inputs map[string]string) error {
 		return nil // a new folder holds nothing
 	}
 	for flag, path := range inputs {
-		name := filepath.Base(path)
-		if !isWorkFile(name) && !ddpm.IsTemporaryOf(name, isWorkFile) {
-			continue
-		}
-		if parent, err := os.Stat(ddpm.ParentDir(path)); err == nil && os.SameFile(parent, dir) {
-			return fmt.Errorf("%s %s lies in --work %s under the name of a file that eval keeps there, which it would read, set aside "+
-				"or remove: move it, or use another --work", flag, path, work)
+		// The file as named and the file it is, through links: a link to a --work temporary had its
+		// target removed as one left by a killed run (eighteenth probe).
+		for _, file := range []string{path, kernelPath(path)} {
+			name := filepath.Base(file)
+			if !isWorkFile(name) && !ddpm.IsTemporaryOf(name, isWorkFile) {
+				continue
+			}
+			if parent, err := os.Stat(ddpm.ParentDir(file)); err == nil && os.SameFile(parent, dir) {
+				return fmt.Errorf("%s %s is the file %s, which lies in --work %s under the name of a file that eval keeps there, which it "+
+					"would read, set aside or remove: move it (and not by removing it: it is your input), or use another --work", flag, path, file, work)
+			}
 		}
 	}
 	return nil
@@ -885,12 +922,51 @@ func isWorkFile(name string) bool {
 	return name == boundProgressFile || store || aside
 }
 
+// setStoreAside makes the store name in work that of desc, or absent, as setProgressAside does for the
+// bound: a store that eval made with other settings (another model's: the name says the sampler, the
+// first line the weights) is renamed aside, and desc's, waiting aside, is renamed back. A second
+// model's FID in one --work was refused, the message saying to remove the first's samples (eighteenth
+// probe).
+func setStoreAside(work, name string, desc map[string]any) error {
+	header, err := json.Marshal(desc)
+	if err != nil {
+		return err
+	}
+	current := filepath.Join(work, name)
+	aside := func(line []byte) string {
+		sum := sha256.Sum256(line)
+		return filepath.Join(work, strings.TrimSuffix(name, ".u8")+"-aside-"+hex.EncodeToString(sum[:6])+".u8")
+	}
+	if f, err := safefile.Open(current); err == nil {
+		first := make([]byte, 4096) // a store's first line is its settings, a few hundred bytes
+		n, _ := io.ReadFull(f, first)
+		f.Close()
+		line, _, complete := bytes.Cut(first[:n], []byte("\n"))
+		var other map[string]any
+		if complete && !bytes.Equal(line, header) && json.Unmarshal(line, &other) == nil && other["checkpoint_sha256"] != nil {
+			if err := os.Rename(current, aside(line)); err != nil {
+				return fmt.Errorf("--work: %w", err)
+			}
+			fmt.Fprintf(os.Stderr, "%s holds the samples of other settings: kept as %s\n", current, aside(line))
+		} // anything else is OpenSampleStore's to refuse by name
+	}
+	if _, err := os.Lstat(current); err == nil {
+		return nil
+	}
+	if info, err := os.Lstat(aside(header)); err == nil && info.Mode().IsRegular() {
+		if err := os.Rename(aside(header), current); err != nil {
+			return fmt.Errorf("--work: %w", err)
+		}
+	}
+	return nil
+}
+
 // openFIDStore opens the store of the FID's samples in work, named and described by the sampler's
 // settings (each sampler resumes on its own), and returns the class each sample asks for (nil for an
 // unconditional model). A store grows batch by batch, each batch from its own seed: a batch cut off (a
 // crash between its writes, or the last batch of a smaller --fid) is made again whole, not continued,
 // so that a resumed store holds exactly what an uninterrupted run makes.
-func openFIDStore(tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, size, n, batch int, seed uint64, work string) (*quality.SampleStore, []int, error) {
+func openFIDStore(tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, size, n, most, batch int, seed uint64, work string) (*quality.SampleStore, []int, error) {
 	desc := map[string]any{"checkpoint_sha256": weightsSHA, "step": tr.Step, "variance": cfg.Variance, "clip": cfg.ClipX0, "seed": seed, "batch": batch, "dims": tr.Spec.Dims}
 	name := fmt.Sprintf("fid-samples-seed%d.u8", seed)
 	// Any other sampler than the paper's (T steps, σ² = β, x̂_0 clipped) has its own store next to it,
@@ -932,7 +1008,10 @@ func openFIDStore(tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, s
 			requested[i] = i % 10
 		}
 	}
-	store, err := quality.OpenSampleStore(filepath.Join(work, name), size, desc)
+	if err := setStoreAside(work, name, desc); err != nil {
+		return nil, nil, err
+	}
+	store, err := quality.OpenSampleStore(filepath.Join(work, name), size, most, desc) // --fid is at most the training digits
 	if err != nil {
 		return nil, nil, fmt.Errorf("--work: %w", err)
 	}
@@ -982,7 +1061,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 		if err != nil {
 			return nil, err
 		}
-		if err := store.Append(res.X0); err != nil {
+		if err := store.Append(res.X0); err != nil { // to the file opened, which goes where its folder goes
 			return nil, err
 		}
 	}

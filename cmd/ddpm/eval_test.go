@@ -759,7 +759,7 @@ func TestFIDStoresOfTheSameLengthAreApart(t *testing.T) {
 		if trained.Schedule, err = tr.Schedule.Respace(steps); err != nil {
 			t.Fatal(err)
 		}
-		store, _, err := openFIDStore(&trained, "aa", ddpm.SamplerConfig{Variance: ddpm.VariancePosterior, ClipX0: true}, 784, 4, 4, 1, work)
+		store, _, err := openFIDStore(&trained, "aa", ddpm.SamplerConfig{Variance: ddpm.VariancePosterior, ClipX0: true}, 784, 4, 60000, 4, 1, work)
 		if err != nil {
 			t.Fatalf("--steps %s: %v", spec, err)
 		}
@@ -886,6 +886,23 @@ func TestEvalSaysWhatItReplaces(t *testing.T) {
 			t.Errorf("--out %s beside --work %s: error %v, want a refusal: %v", out, work, err, refused)
 		}
 	}
+	// And the reverse: a --work among --out's files, where the report could not be written after all the
+	// work (eighteenth probe); refused by runEval before any folder is made.
+	for inside, refused := range map[string]bool{
+		filepath.Join(work, reportFile): true, filepath.Join(link, termsFile, "w"): true, filepath.Join(work, "w"): false, work: false,
+	} {
+		if err := notAnOutputFile(inside, work, evalOutputs(true, true)); (err != nil) != refused {
+			t.Errorf("--work %s beside --out %s: error %v, want a refusal: %v", inside, work, err, refused)
+		}
+	}
+	outDir := filepath.Join(t.TempDir(), "out")
+	err := runEval([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "2", "--fid", "0", "--out", outDir, "--work", filepath.Join(outDir, reportFile)})
+	if err == nil || !strings.Contains(err.Error(), "eval writes into --out") {
+		t.Errorf("--work --out/%s: error %v", reportFile, err)
+	}
+	if _, err := os.Stat(outDir); err == nil {
+		t.Errorf("--work --out/%s: --out was made before the refusal", reportFile)
+	}
 }
 
 // A --classifier given beside --fid 0 is not used, but is checked: a missing file and a diffusion model
@@ -913,12 +930,19 @@ func TestEvalKeepsInputsNamedLikeItsWorkFiles(t *testing.T) {
 		if err := os.WriteFile(ckpt, model, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		err := runEval([]string{"--ckpt", ckpt, "--nll", "2", "--fid", "0", "--work", work, "--out", filepath.Join(work, "o")})
-		if err == nil || !strings.Contains(err.Error(), "--ckpt "+ckpt+" lies in --work") {
-			t.Errorf("--ckpt %s in --work: error %v, want a refusal", name, err)
+		// By its name, and through a link from elsewhere: the link's target was removed (eighteenth probe).
+		link := filepath.Join(t.TempDir(), "model.ddpm")
+		if err := os.Symlink(ckpt, link); err != nil {
+			t.Fatal(err)
 		}
-		if _, err := os.Stat(ckpt); err != nil {
-			t.Errorf("--ckpt %s in --work was removed: %v", name, err)
+		for _, given := range []string{ckpt, link} {
+			err := runEval([]string{"--ckpt", given, "--nll", "2", "--fid", "0", "--work", work, "--out", filepath.Join(work, "o")})
+			if err == nil || !strings.Contains(err.Error(), "--ckpt "+given+" is the file") || !strings.Contains(err.Error(), "which lies in --work") {
+				t.Errorf("--ckpt %s, in --work as %s: error %v, want a refusal", given, name, err)
+			}
+			if _, err := os.Stat(ckpt); err != nil {
+				t.Errorf("--ckpt %s in --work was removed: %v", given, err)
+			}
 		}
 	}
 }
@@ -944,5 +968,100 @@ func TestEvalMeasuresTheClassifierBeforeTheBound(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, termsFile)); err == nil {
 		t.Errorf("the bound ran before the classifier was refused")
+	}
+}
+
+// The bound checks --work's lock before each save: a folder moved mid-run had the run write its
+// progress into the folder another eval then made and locked at that path (eighteenth probe).
+func TestEvalBoundStopsWhenItsWorkIsMoved(t *testing.T) {
+	dir := t.TempDir()
+	work := filepath.Join(dir, "work")
+	lock, err := ddpm.LockDir(work, "--work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Unlock()
+	if err := os.Rename(work, filepath.Join(dir, "moved")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(work, 0o755); err != nil { // another run's, at the old path
+		t.Fatal(err)
+	}
+	tr, err := loadTrained("../../models/mnist-ch8-ema.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnist, err := loadMNIST("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backend.Finalize()
+	cfg := ddpm.SamplerConfig{Variance: ddpm.VarianceBeta, ClipX0: true}
+	_, err = evalBound(backend, tr, tr.SHA256, "test", cfg, mnist, 2, 1, 1, work, filepath.Join(dir, "out"), lock)
+	if err == nil || !strings.Contains(err.Error(), "was moved or removed while this run held it") {
+		t.Errorf("the bound with its --work moved: error %v", err)
+	}
+	if entries, _ := os.ReadDir(work); len(entries) > 0 {
+		t.Errorf("the bound wrote %s into the folder now at its --work's path", entries[0].Name())
+	}
+}
+
+// A bound whose last batch was cut short is not extended: the next images would draw other noise than
+// a fresh run's (each batch's noise comes from its first image's index), and the extended bound of 4
+// images differed from a fresh one (eighteenth probe). Resuming after a kill, on a batch's edge, goes on.
+func TestEvalDoesNotExtendACutBatch(t *testing.T) {
+	work := t.TempDir()
+	args := func(n string) []string {
+		return []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", n, "--nll-batch", "2", "--fid", "0", "--steps", "10", "--work", work, "--out", work}
+	}
+	if err := runEval(args("3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval(args("4")); err == nil || !strings.Contains(err.Error(), "whose last batch was cut short there (--nll-batch 2)") {
+		t.Errorf("--nll 4 after 3 in batches of 2: error %v, want a refusal", err)
+	}
+	fresh := t.TempDir()
+	if err := runEval([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "2", "--nll-batch", "2", "--fid", "0", "--steps", "10", "--work", fresh, "--out", fresh}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "4", "--nll-batch", "2", "--fid", "0", "--steps", "10", "--work", fresh, "--out", fresh}); err != nil {
+		t.Errorf("--nll 4 after 2 in batches of 2: %v", err)
+	}
+}
+
+// The FID's samples of another model in one --work are kept aside, as the bound's are, and taken back
+// when that model comes back: the second model's FID was refused, the message saying to remove the
+// first's samples (eighteenth probe).
+func TestEvalKeepsTheSamplesOfAnotherModel(t *testing.T) {
+	work := t.TempDir()
+	run := func(model string) string {
+		t.Helper()
+		return captureStderr(t, func() {
+			if err := runEval([]string{"--ckpt", model, "--classifier", "../../models/mnist-classifier.ddpm", "--nll", "0", "--fid", "10",
+				"--fid-batch", "10", "--steps", "5", "--work", work, "--out", work}); err != nil {
+				t.Errorf("eval --ckpt %s: %v", model, err)
+			}
+		})
+	}
+	const first, second = "../../models/mnist-ch8-ema.ddpm", "../../models/mnist-ema.ddpm"
+	run(first)
+	stores, _ := filepath.Glob(filepath.Join(work, "fid-samples-*.u8"))
+	if len(stores) != 1 {
+		t.Fatalf("stores after one model: %v", stores)
+	}
+	firstStore, _ := os.Stat(stores[0])
+	if said := run(second); !strings.Contains(said, "holds the samples of other settings: kept as") {
+		t.Errorf("the second model said %q", said)
+	}
+	if aside, _ := filepath.Glob(filepath.Join(work, "fid-samples-*-aside-*.u8")); len(aside) != 1 {
+		t.Errorf("stores set aside: %v", aside)
+	}
+	run(first) // its samples back, not made again (the file itself: made again, it would be another)
+	if again, err := os.Stat(stores[0]); err != nil || !os.SameFile(again, firstStore) {
+		t.Errorf("the first model's store is not the file it made (%v)", err)
 	}
 }
