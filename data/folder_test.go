@@ -420,7 +420,7 @@ func TestImageFolderRefusesOtherFormatsAndHugeHeaders(t *testing.T) {
 
 // progressiveJPEG is a grey progressive JPEG of w×w pixels made of scans AC scans, each a single
 // end-of-band run over every block: cheap to write, and each scan makes Go's decoder walk the image.
-func progressiveJPEG(w, scans int) []byte {
+func progressiveJPEG(w, scans int, junk ...byte) []byte {
 	segment := func(marker byte, payload []byte) []byte {
 		return append([]byte{0xff, marker, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}, payload...)
 	}
@@ -431,6 +431,7 @@ func progressiveJPEG(w, scans int) []byte {
 	// The code (0), then 14 bits of the run's length, 2^14 + 0b10101010101010 blocks (more than w×w/64
 	// for w ≤ 1024), padded with ones: 0 10101010101010 1.
 	scan := append(segment(0xda, []byte{1, 1, 0, 1, 63, 0}), 0b01010101, 0b01010101)
+	out = append(out, junk...) // bytes before a marker, which the decoder skips
 	for range scans {
 		out = append(out, scan...)
 	}
@@ -442,15 +443,21 @@ func progressiveJPEG(w, scans int) []byte {
 func TestLoadImageFolderBoundsAJPEGsScans(t *testing.T) {
 	for _, c := range []struct {
 		scans int
+		junk  []byte
 		want  string
-	}{{5, ""}, {maxJPEGScans + 1, "with more than 1000 scans"}} {
+	}{
+		{5, nil, ""}, {maxJPEGScans + 1, nil, "with more than 1000 scans"},
+		// Junk before the first scan's marker stopped the count (nineteenth probe).
+		{maxJPEGScans + 1, []byte{0}, "with more than 1000 scans"}, {maxJPEGScans + 1, []byte{0xff, 0}, "with more than 1000 scans"},
+		{5, []byte{0, 0xff, 0}, ""},
+	} {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "bomb.jpg"), progressiveJPEG(256, c.scans), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "bomb.jpg"), progressiveJPEG(256, c.scans, c.junk...), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		_, err := LoadImageFolder(dir, FolderOptions{Resize: 32})
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
-			t.Errorf("%d scans: error %v, want %q", c.scans, err, c.want)
+			t.Errorf("%d scans after junk % x: error %v, want %q", c.scans, c.junk, err, c.want)
 		}
 	}
 	if got := jpegScanLimit(8192, 8192); got != 32 {

@@ -77,16 +77,16 @@ func (j *jpegScans) afterSegment() int {
 func (j *jpegScans) next(b byte) error {
 	switch j.state {
 	case wantFF:
-		if b != 0xff {
-			j.state = done // not a structure this reader knows: the decoder reports it
-		} else {
-			j.state = wantCode
+		if b == 0xff { // other bytes before a marker are skipped, as Go's decoder skips them: a junk byte
+			j.state = wantCode // that stopped the count let 2 500 scans through (nineteenth probe)
 		}
 	case wantCode, inDataAfterFF:
 		switch {
 		case b == 0xff: // fill bytes
 		case j.state == inDataAfterFF && (b == 0x00 || b >= 0xd0 && b <= 0xd7):
 			j.state = inData // stuffing, or a restart marker within the scan
+		case b == 0x00: // "\xff\x00" outside a scan: skipped by the decoder as junk
+			j.state = wantFF
 		case b == 0xd8 || b == 0x01 || b >= 0xd0 && b <= 0xd7: // markers without a payload
 			j.state = wantFF
 		case b == 0xd9: // the end of the image

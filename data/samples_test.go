@@ -417,9 +417,17 @@ func TestNPZOfManyMembersIsRefusedBeforeItIsRead(t *testing.T) {
 	binary.LittleEndian.PutUint64(locator[8:], uint64(len(dir)))
 	binary.LittleEndian.PutUint32(locator[16:], 1)
 	sentinel := append(append(append(bytes.Clone(dir), record...), locator...), end(1, uint32(len(dir)), 0xffffffff)...)
+	// A base offset: the directory recorded at 100 lies at 1 100, and at 100 sits one entry that Go's
+	// reader refuses (its local header at 2^32 − 1, no zip64 field); which directory it reads decides
+	// whether 1 or 1 000 entries are built (nineteenth probe).
+	based := make([]byte, 1100)
+	decoy := directory(1)
+	binary.LittleEndian.PutUint32(decoy[42:], 0xffffffff)
+	copy(based[100:], decoy)
+	based = append(append(based, dir...), end(uint16(1000), uint32(len(dir)), 100)...)
 	for name, archive := range map[string][]byte{
 		"65 members": written(maxNPZMembers + 1), "70 000 members, zip64": written(70_000),
-		"an end record saying 1 of 65 537": lowBits, "zip64 through the offset's sentinel": sentinel,
+		"an end record saying 1 of 65 537": lowBits, "zip64 through the offset's sentinel": sentinel, "a base offset behind a decoy": based,
 	} {
 		if n, ok := zipMembers(bytes.NewReader(archive), int64(len(archive)), maxNPZMembers); !ok || n != maxNPZMembers+1 {
 			t.Errorf("%s: zipMembers %d, %v, want %d (counting stops there)", name, n, ok, maxNPZMembers+1)

@@ -77,6 +77,9 @@ func LockDir(dir, what string) (*DirLock, error) {
 	if errors.Is(err, syscall.ENAMETOOLONG) {
 		return nil, tooLong(what, dir)
 	}
+	if errors.Is(err, syscall.EISDIR) { // "not writable" sent users after the folder's permissions (nineteenth probe)
+		return nil, fmt.Errorf("%s %s: its lock file %s is a folder; remove it", what, dir, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s is not writable: %w", what, dir, err)
 	}
@@ -164,7 +167,7 @@ func (l *DirLock) Check() error {
 	}
 	if now, err := os.Lstat(l.path); err != nil || !os.SameFile(mine, now) {
 		return fmt.Errorf("folder %s was moved or removed while this run held it (its lock file %s is no longer there): "+
-			"the checkpoints written before are where the folder went; resume from there", dir, l.path)
+			"what this run saved before is where the folder went; resume from there", dir, l.path)
 	}
 	return nil
 }

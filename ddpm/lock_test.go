@@ -98,6 +98,14 @@ func TestLockDirRefusesALinkOrFIFOAsItsLockFile(t *testing.T) {
 	if _, err := LockDir(linkDir, "--work"); err == nil || !strings.Contains(err.Error(), "has 2 names (a hard link") {
 		t.Errorf("a hard link as the lock file: error %v, want a refusal naming it", err)
 	}
+	// A folder in its place was called "not writable" (nineteenth probe).
+	folderDir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(folderDir, LockFileName), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockDir(folderDir, "--work"); err == nil || !strings.Contains(err.Error(), "is a folder; remove it") {
+		t.Errorf("a folder as the lock file: error %v, want a refusal naming it", err)
+	}
 	if raw, _ := os.ReadFile(victim); string(raw) != "precious" {
 		t.Errorf("the hard link's other name now holds %q", raw)
 	}

@@ -244,6 +244,15 @@ func runEval(args []string) error {
 	if err := notAnOutputFile(*work, *out, evalOutputs(true, true)); err != nil {
 		return err
 	}
+	// Folders whose names other commands read as something else: a training checkpoint (the run's
+	// folder could no longer be sampled or resumed) or the lock file (every later run there was refused
+	// as not writable; nineteenth probe).
+	for flag, dir := range map[string]string{"--out": *out, "--work": *work} {
+		if name := filepath.Base(dir); checkpointLike.MatchString(name) || name == ddpm.LockFileName {
+			return fmt.Errorf("%s %s: a folder named %s would be taken for a %s by train, sample and eval; choose another name",
+				flag, dir, name, map[bool]string{true: "training checkpoint", false: "folder's lock file"}[checkpointLike.MatchString(name)])
+		}
+	}
 	if err := inputsAmongWorkFiles(*work, map[string]string{"--ckpt": tr.Path, "--classifier": *clfPath}); err != nil {
 		return err
 	}
@@ -938,7 +947,9 @@ func setStoreAside(work, name string, desc map[string]any) error {
 		return filepath.Join(work, strings.TrimSuffix(name, ".u8")+"-aside-"+hex.EncodeToString(sum[:6])+".u8")
 	}
 	if f, err := safefile.Open(current); err == nil {
-		first := make([]byte, 4096) // a store's first line is its settings, a few hundred bytes
+		// A store's first line is its settings: a few hundred bytes, and a few per time step kept by
+		// --steps (4 KB for 999 of them were read in part, and the store was not set aside; nineteenth probe).
+		first := make([]byte, 4096+8*len(header))
 		n, _ := io.ReadFull(f, first)
 		f.Close()
 		line, _, complete := bytes.Cut(first[:n], []byte("\n"))
@@ -950,7 +961,9 @@ func setStoreAside(work, name string, desc map[string]any) error {
 			fmt.Fprintf(os.Stderr, "%s holds the samples of other settings: kept as %s\n", current, aside(line))
 		} // anything else is OpenSampleStore's to refuse by name
 	}
-	if _, err := os.Lstat(current); err == nil {
+	// An empty store (its making cut off before its first line) does not hide this run's samples waiting
+	// aside: they were made again (nineteenth probe).
+	if info, err := os.Lstat(current); err == nil && !(info.Mode().IsRegular() && info.Size() == 0) {
 		return nil
 	}
 	if info, err := os.Lstat(aside(header)); err == nil && info.Mode().IsRegular() {

@@ -1065,3 +1065,55 @@ func TestEvalKeepsTheSamplesOfAnotherModel(t *testing.T) {
 		t.Errorf("the first model's store is not the file it made (%v)", err)
 	}
 }
+
+// A store is set aside whatever the length of its first line (4 KB of kept steps were read in part and
+// the store refused), and an empty one does not hide this run's samples waiting aside (they were made
+// again); eval's folders may not be named like a checkpoint or a lock file, which broke the run or the
+// folder they were made in (nineteenth probe).
+func TestEvalStoresAsideAndFolderNames(t *testing.T) {
+	work := t.TempDir()
+	const name = "fid-samples-seed1.u8"
+	steps := make([]int, 1999)
+	for i := range steps {
+		steps[i] = i + 1
+	}
+	theirs := map[string]any{"checkpoint_sha256": "aa", "steps": steps}
+	ours := map[string]any{"checkpoint_sha256": "bb", "steps": steps}
+	line, _ := json.Marshal(theirs)
+	if len(line) < 4096 {
+		t.Fatalf("a first line of %d bytes: want one over 4 KB", len(line))
+	}
+	if err := os.WriteFile(filepath.Join(work, name), append(line, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := setStoreAside(work, name, ours); err != nil {
+		t.Fatal(err)
+	}
+	if aside, _ := filepath.Glob(filepath.Join(work, "fid-samples-seed1-aside-*.u8")); len(aside) != 1 {
+		t.Errorf("a store with a first line of %d bytes: set aside as %v", len(line), aside)
+	}
+	// Ours aside, and an empty file in its place.
+	if err := os.WriteFile(filepath.Join(work, name), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := setStoreAside(work, name, theirs); err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := os.ReadFile(filepath.Join(work, name)); !bytes.HasPrefix(raw, line) {
+		t.Errorf("an empty store hid the one waiting aside: %d bytes now", len(raw))
+	}
+	run := t.TempDir()
+	for _, args := range [][]string{
+		{"--out", filepath.Join(run, "ckpt-000000099.ddpm"), "--work", filepath.Join(run, "w")},
+		{"--work", filepath.Join(run, "ckpt-000000500.ddpm"), "--out", filepath.Join(run, "o")},
+		{"--out", filepath.Join(run, "w", ddpm.LockFileName), "--work", filepath.Join(run, "w")},
+	} {
+		err := runEval(append([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "2", "--fid", "0"}, args...))
+		if err == nil || !strings.Contains(err.Error(), "would be taken for a") {
+			t.Errorf("eval %v: error %v, want a refusal of the name", args, err)
+		}
+	}
+	if entries, _ := os.ReadDir(run); len(entries) > 0 {
+		t.Errorf("refused runs made %s", entries[0].Name())
+	}
+}
