@@ -164,7 +164,8 @@ func runTrain(args []string) error {
 	}
 	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, BatchSize: *batch, Steps: *steps, Seed: *seed,
 		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
-	var resumeErr error // a --ckpt refusal made while the images were listed, said as it is
+	var resumeErr error  // a --ckpt refusal made while the images were listed, said as it is
+	checkedFile := false // the checkpoint read whole then (CheckResume), not to be read again below
 	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int, classes []string) error {
 		probe := spec
 		if *classCond {
@@ -178,6 +179,7 @@ func runTrain(args []string) error {
 		// images' fingerprint is compared after.
 		probe.Dataset = *dataset
 		_, _, resumeErr = checkResumable(*ckptDir, &probe, resumeCheck{beforeData: true})
+		checkedFile = resumeErr == nil
 		return resumeErr
 	})
 	if resumeErr != nil {
@@ -216,7 +218,7 @@ func runTrain(args []string) error {
 	}
 	// Read only, before the lock, so that a flag at odds with the folder is refused before anything
 	// is written; checked again under the lock.
-	resumeStep, resuming, err := checkResumable(*ckptDir, &spec, resumeCheck{})
+	resumeStep, resuming, err := checkResumable(*ckptDir, &spec, resumeCheck{fileChecked: checkedFile})
 	if err != nil {
 		return err
 	}
@@ -348,8 +350,9 @@ func runTrain(args []string) error {
 
 // resumeCheck says how checkResumable compares: with report, it says that the run resumes (and warns
 // of recipe changes); with beforeData, spec is the run as the flags and the images' headers and
-// folders make it, before the images are decoded, and their fingerprint is not compared.
-type resumeCheck struct{ report, beforeData bool }
+// folders make it, before the images are decoded, and their fingerprint is not compared; with
+// fileChecked, the checkpoint's weights and state were checked already (ddpm.CheckResume).
+type resumeCheck struct{ report, beforeData, fileChecked bool }
 
 // checkResumable refuses to resume a checkpoint folder written for another model, data set or
 // schedule, naming every setting that differs with both values; it warns when the recipe (batch,
@@ -428,7 +431,7 @@ func checkResumable(dir string, spec *ddpm.RunSpec, how resumeCheck) (step int64
 	}
 	// The weights and the training state, from the header: a damaged or edited checkpoint was refused
 	// only after a folder's images were decoded (seventeenth probe). Under the lock, Train checks them.
-	if !how.report {
+	if !how.report && !how.fileChecked {
 		want, err := spec.NetworkWeights()
 		if err != nil {
 			return 0, false, err
