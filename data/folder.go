@@ -2,14 +2,17 @@ package data
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	_ "image/jpeg" // decoders for image.Decode
 	_ "image/png"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -202,12 +205,15 @@ func commonSize(dir string, names []string, sameSize, resizable bool) (width, he
 			return 0, 0, err
 		}
 		cfg, err := readImageHeader(path, f)
+		if err == nil && (cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxFolderImagePixels) {
+			err = fmt.Errorf("image %s: header says %dx%d pixels, want 1 to %d pixels", path, cfg.Width, cfg.Height, maxFolderImagePixels)
+		}
+		if err == nil {
+			err = checkImageFileSize(path, f, cfg.Width, cfg.Height)
+		}
 		f.Close()
 		if err != nil {
 			return 0, 0, err
-		}
-		if cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxFolderImagePixels {
-			return 0, 0, fmt.Errorf("image %s: header says %dx%d pixels, want 1 to %d pixels", path, cfg.Width, cfg.Height, maxFolderImagePixels)
 		}
 		s := size{cfg.Width, cfg.Height}
 		if _, ok := firstOf[s]; !ok {
@@ -245,26 +251,85 @@ func copyPixels(dst, rgba []uint8, gray bool) {
 	}
 }
 
-// maxImageHeader bounds the bytes an image's header may take before its size is known: the chunks of
-// a PNG before its pixels, the segments of a JPEG before its frame. The header pass kept them all (a
-// 1.8 GB zTXt chunk in a 28×28 PNG took 4.6 GB; twelfth probe).
+// maxImageHeader bounds the bytes an image's header may take before its size is known: the segments
+// of a JPEG before its frame. The header pass kept them all (a 1.8 GB zTXt chunk in a 28×28 PNG took
+// 4.6 GB; twelfth probe). It is also the room an image file has for metadata (maxImageFileBytes).
 const maxImageHeader = 16 << 20
 
-// readImageHeader reads an image's header from r, at most maxImageHeader bytes of it, and refuses any
-// format but PNG and JPEG: Go also decodes GIF and TIFF where their packages are linked in, and a GIF
-// frame smaller than its screen left the previous image's pixels on the canvas (twelfth probe).
+// maxImageFileBytes bounds the length of the file of a width×height image: its pixels at 16 bytes each
+// (twice 16-bit RGBA, more than any encoder's framing adds to uncompressed pixels) and maxImageHeader
+// of metadata. A 28×28 PNG stretched by sparse chunks to 430 GB was read to its end before training
+// (twentieth probe).
+func maxImageFileBytes(width, height int) int64 {
+	return maxImageHeader + 16*int64(width)*int64(height)
+}
+
+// checkImageFileSize refuses the file of a width×height image whose length is more than
+// maxImageFileBytes allows, from its length alone.
+func checkImageFileSize(path string, f *os.File, width, height int) error {
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("image %s: %w", path, err)
+	}
+	if most := maxImageFileBytes(width, height); info.Size() > most {
+		return fmt.Errorf("image %s: %d bytes, more than a %d×%d image's file holds (%d: 16 bytes a pixel and %d MiB of metadata); "+
+			"junk or a corrupt file: refused", path, info.Size(), width, height, most, maxImageHeader>>20)
+	}
+	return nil
+}
+
+// pngSignature begins every PNG file.
+const pngSignature = "\x89PNG\r\n\x1a\n"
+
+// readImageHeader reads an image's header from r and refuses any format but PNG and JPEG: Go also
+// decodes GIF and TIFF where their packages are linked in, and a GIF frame smaller than its screen left
+// the previous image's pixels on the canvas (twelfth probe). A PNG's size is read from its IHDR chunk,
+// the first: Go's DecodeConfig reads on to IDAT for a paletted image, and refused one with 17 MiB of
+// metadata after its palette that it took in a grey one (twentieth probe). A JPEG's is read by
+// DecodeConfig, from at most maxImageHeader bytes.
 func readImageHeader(path string, r io.Reader) (image.Config, error) {
 	limited := &io.LimitedReader{R: r, N: maxImageHeader}
-	cfg, format, err := image.DecodeConfig(limited)
+	start := make([]byte, len(pngSignature))
+	n, _ := io.ReadFull(limited, start)
+	if n == len(start) && string(start) == pngSignature {
+		return readPNGHeader(path, limited)
+	}
+	cfg, format, err := image.DecodeConfig(io.MultiReader(bytes.NewReader(start[:n]), limited))
 	switch {
 	case err != nil && limited.N == 0:
-		return cfg, fmt.Errorf("image %s: more than %d MiB before the image's size (chunks or segments ahead of its header, or a corrupt file): refused", path, maxImageHeader>>20)
+		return cfg, fmt.Errorf("image %s: more than %d MiB before the image's size (segments ahead of its frame, or a corrupt file): refused", path, maxImageHeader>>20)
 	case err != nil:
 		return cfg, fmt.Errorf("image %s: corrupt or not a PNG/JPEG image: %w", path, err)
 	case format != "png" && format != "jpeg":
 		return cfg, fmt.Errorf("image %s is a %s image: image folders hold PNG or JPEG images", path, strings.ToUpper(format))
 	}
 	return cfg, nil
+}
+
+// readPNGHeader reads the IHDR chunk that follows a PNG's signature, and checks it as Go's decoder
+// will: its length, CRC, a size of 1 to 2³¹−1 pixels a side, and a bit depth that the colour type allows.
+func readPNGHeader(path string, r io.Reader) (image.Config, error) {
+	chunk := make([]byte, 8+13+4) // length, "IHDR", 13 bytes, CRC
+	if _, err := io.ReadFull(r, chunk); err != nil {
+		return image.Config{}, fmt.Errorf("image %s: corrupt PNG: it ends inside its header (IHDR)", path)
+	}
+	if binary.BigEndian.Uint32(chunk) != 13 || string(chunk[4:8]) != "IHDR" {
+		return image.Config{}, fmt.Errorf("image %s: corrupt PNG: its first chunk is not a header (IHDR) of 13 bytes", path)
+	}
+	if crc32.ChecksumIEEE(chunk[4:21]) != binary.BigEndian.Uint32(chunk[21:]) {
+		return image.Config{}, fmt.Errorf("image %s: corrupt PNG: its header's (IHDR's) CRC does not match", path)
+	}
+	width, height := binary.BigEndian.Uint32(chunk[8:]), binary.BigEndian.Uint32(chunk[12:])
+	depth, colour, rest := chunk[16], chunk[17], chunk[18:21]
+	depths := map[byte][]byte{0: {1, 2, 4, 8, 16}, 2: {8, 16}, 3: {1, 2, 4, 8}, 4: {8, 16}, 6: {8, 16}}[colour]
+	switch {
+	case width == 0 || height == 0 || width > math.MaxInt32 || height > math.MaxInt32:
+		return image.Config{}, fmt.Errorf("image %s: corrupt PNG: its header says %dx%d pixels", path, width, height)
+	case !slices.Contains(depths, depth) || rest[0] != 0 || rest[1] != 0 || rest[2] > 1:
+		return image.Config{}, fmt.Errorf("image %s: corrupt PNG: colour type %d, bit depth %d, compression %d, filter %d, interlace %d is not a PNG's",
+			path, colour, depth, rest[0], rest[1], rest[2])
+	}
+	return image.Config{Width: int(width), Height: int(height)}, nil
 }
 
 // afterHeaders runs between the two passes; a test replaces files there, as another program may.
@@ -304,6 +369,9 @@ func decodeImage(path string, width, height int, resizing bool, sum io.Writer) (
 	case !resizing && (cfg.Width != width || cfg.Height != height):
 		return nil, fmt.Errorf("image %s: header says %dx%d pixels, but the folder's images are %dx%d: the file changed while the folder was read",
 			path, cfg.Width, cfg.Height, width, height)
+	}
+	if err := checkImageFileSize(path, f, cfg.Width, cfg.Height); err != nil { // the file may have grown since
+		return nil, err
 	}
 	stream := io.MultiReader(&head, src)
 	if bytes.HasPrefix(head.Bytes(), []byte{0xff, 0xd8}) { // a JPEG: its scans are bounded (jpegscans.go)

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeImage encodes img as PNG, or as JPEG when the name ends in .jpg or .jpeg in any case.
@@ -367,53 +368,112 @@ func TestLoadClassFoldersFollowsLinksToFolders(t *testing.T) {
 	}
 }
 
+// withChunk returns the PNG file p with a chunk of the given type and data inserted after the chunk
+// that ends at byte at (33: after IHDR).
+func withChunk(p []byte, at int, kind string, data []byte) []byte {
+	out := append([]byte{}, p[:at]...)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(data)))
+	crc := crc32.NewIEEE()
+	crc.Write([]byte(kind))
+	crc.Write(data)
+	out = append(append(append(out, kind...), data...), binary.BigEndian.AppendUint32(nil, crc.Sum32())...)
+	return append(out, p[at:]...)
+}
+
+// sparseChunk writes the PNG file p to path with a private chunk of n zeros after IHDR, left sparse:
+// what the decoder reads through, while the file takes a few blocks on disk.
+func sparseChunk(t *testing.T, path string, p []byte, n int64) {
+	t.Helper()
+	crc := crc32.NewIEEE()
+	crc.Write([]byte("prVt"))
+	zeros := make([]byte, 1<<20)
+	for left := n; left > 0; left -= int64(len(zeros)) {
+		crc.Write(zeros[:min(left, int64(len(zeros)))])
+	}
+	head := binary.BigEndian.AppendUint32(append([]byte{}, p[:33]...), uint32(n))
+	tail := append(binary.BigEndian.AppendUint32(nil, crc.Sum32()), p[33:]...)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(append(head, "prVt"...)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(tail, int64(len(head))+4+n); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // An image folder holds PNG and JPEG images: a GIF (whose frame may be smaller than its screen, which
-// left the previous image's pixels on the canvas) is refused by name, and so is a header of more than
-// maxImageHeader bytes (a 1.8 GB chunk ahead of a 28×28 paletted PNG's pixels took 4.6 GB; twelfth
-// probe).
-func TestImageFolderRefusesOtherFormatsAndHugeHeaders(t *testing.T) {
+// left the previous image's pixels on the canvas) is refused by name, and so is a JPEG of more than
+// maxImageHeader bytes before its frame (a 1.8 GB chunk ahead of a 28×28 paletted PNG's pixels took
+// 4.6 GB; twelfth probe), and an image file longer than its pixels and maxImageHeader of metadata
+// could make it, from its length: a sparse one was read to its end, 430 GB (twentieth probe).
+func TestImageFolderRefusesOtherFormatsAndHugeFiles(t *testing.T) {
 	palette := color.Palette{color.Black, color.White}
 	tiny := image.NewPaletted(image.Rect(0, 0, 28, 28), palette)
-	var plain bytes.Buffer
+	var plain, greyPNG, jpg, gifBytes bytes.Buffer
 	if err := png.Encode(&plain, tiny); err != nil {
 		t.Fatal(err)
 	}
-	// A zTXt chunk of maxImageHeader bytes after IHDR (8 bytes of signature, 25 of IHDR).
-	chunk := make([]byte, maxImageHeader)
-	big := append([]byte{}, plain.Bytes()[:33]...)
-	big = binary.BigEndian.AppendUint32(big, uint32(len(chunk)))
-	crc := crc32.NewIEEE()
-	crc.Write([]byte("zTXt"))
-	crc.Write(chunk)
-	big = append(append(append(big, "zTXt"...), chunk...), binary.BigEndian.AppendUint32(nil, crc.Sum32())...)
-	big = append(big, plain.Bytes()[33:]...)
-	var gifBytes bytes.Buffer
+	if err := png.Encode(&greyPNG, image.NewGray(tiny.Rect)); err != nil {
+		t.Fatal(err)
+	}
+	if err := jpeg.Encode(&jpg, tiny, nil); err != nil {
+		t.Fatal(err)
+	}
 	if err := gif.Encode(&gifBytes, tiny, nil); err != nil {
 		t.Fatal(err)
 	}
+	// APP15 segments of 64 KiB after the JPEG's SOI, more than maxImageHeader of them.
+	segments := append([]byte{}, jpg.Bytes()[:2]...)
+	for range maxImageHeader/(1<<16) + 1 {
+		segments = append(append(segments, 0xff, 0xef, 0xff, 0xff), make([]byte, 0xffff-2)...)
+	}
+	segments = append(segments, jpg.Bytes()[2:]...)
 	for name, c := range map[string]struct {
+		file    string
 		content []byte
+		length  int64 // > 0: the file is made this long, sparse
 		want    string
 	}{
-		"huge header": {big, "more than 16 MiB before the image's size"},
-		"gif":         {gifBytes.Bytes(), "is a GIF image"},
+		"huge header":     {"1.jpg", segments, 0, "more than 16 MiB before the image's size"},
+		"gif":             {"1.png", gifBytes.Bytes(), 0, "is a GIF image"},
+		"sparse png":      {"1.png", plain.Bytes(), 1 << 40, "1099511627776 bytes, more than a 28×28 image's file holds (16789760"},
+		"sparse chunk":    {"1.png", nil, 1 << 30, "bytes, more than a 28×28 image's file holds"},
+		"sparse jpeg":     {"1.jpg", jpg.Bytes(), 1 << 30, "bytes, more than a 28×28 image's file holds"},
+		"metadata at end": {"1.png", withChunk(plain.Bytes(), plain.Len()-12, "tEXt", make([]byte, maxImageHeader+28*28*16)), 0, "bytes, more than"},
 	} {
 		dir := t.TempDir()
-		for i, content := range [][]byte{plain.Bytes(), c.content} {
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.png", i)), content, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "0.png"), plain.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, c.file)
+		if err := os.WriteFile(path, c.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if c.content == nil { // a chunk of c.length zeros ahead of the pixels, sparse
+			sparseChunk(t, path, greyPNG.Bytes(), c.length) // grey: DecodeConfig stopped at the palette of a paletted one
+		} else if c.length > 0 {
+			if err := os.Truncate(path, c.length); err != nil {
 				t.Fatal(err)
 			}
 		}
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
+		start := time.Now()
 		_, err := LoadImageFolder(dir, FolderOptions{Gray: true})
 		runtime.ReadMemStats(&after)
-		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "1.png") {
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.file) {
 			t.Errorf("%s: error %v, want %q naming the file", name, err, c.want)
 		}
 		if grew := after.TotalAlloc - before.TotalAlloc; grew > 4*maxImageHeader {
 			t.Errorf("%s: refusing it allocated %d MiB", name, grew>>20)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("%s: refusing it took %s", name, took)
 		}
 	}
 }
@@ -436,6 +496,45 @@ func progressiveJPEG(w, scans int, junk ...byte) []byte {
 		out = append(out, scan...)
 	}
 	return append(out, 0xff, 0xd9)
+}
+
+// Metadata after a paletted PNG's palette counts as it does in a grey PNG: Go's DecodeConfig reads on
+// to IDAT for a paletted image only, and 17 MiB of it were refused there and accepted in the grey one
+// (twentieth probe). Both are loaded alike, to what their pixels' files and 16 MiB of metadata take.
+func TestPNGMetadataCountsAlikeInEveryColourType(t *testing.T) {
+	const side = 512 // room for 4 MiB beyond maxImageHeader
+	grey := image.NewGray(image.Rect(0, 0, side, side))
+	paletted := image.NewPaletted(grey.Rect, color.Palette{color.Black, color.White})
+	for i := range grey.Pix {
+		grey.Pix[i] = uint8(255 * (i % 3 / 2))
+		paletted.Pix[i] = uint8(i % 3 / 2)
+	}
+	for _, c := range []struct {
+		extra int
+		ok    bool
+	}{{maxImageHeader + 2<<20, true}, {maxImageHeader + 5<<20, false}} {
+		for _, img := range []image.Image{grey, paletted} {
+			var b bytes.Buffer
+			if err := png.Encode(&b, img); err != nil {
+				t.Fatal(err)
+			}
+			// After IHDR and the palette: what Go's DecodeConfig reads for a paletted image.
+			at := bytes.Index(b.Bytes(), []byte("IDAT")) - 4
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "x.png"), withChunk(b.Bytes(), at, "iTXt", make([]byte, c.extra)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			im, err := LoadImageFolder(dir, FolderOptions{Gray: true})
+			switch {
+			case c.ok && err != nil:
+				t.Errorf("%T with %d MiB of metadata: %v", img, c.extra>>20, err)
+			case c.ok && (im.Image(0)[0] != 0 || im.Image(0)[2] != 255):
+				t.Errorf("%T with %d MiB of metadata: pixels %v, want 0 0 255", img, c.extra>>20, im.Image(0)[:3])
+			case !c.ok && (err == nil || !strings.Contains(err.Error(), "bytes, more than a 512×512 image's file holds")):
+				t.Errorf("%T with %d MiB of metadata: error %v, want it refused from its length", img, c.extra>>20, err)
+			}
+		}
+	}
 }
 
 // A progressive JPEG's scans are bounded before Go's decoder goes over the image once per scan: a

@@ -197,6 +197,9 @@ func readIDXHeader(r *offsetReader, wantMagic uint32, rank int) ([]int, error) {
 		if magic&^0xff == idxMagicImages&^0xff { // unsigned bytes, another rank: images and labels swapped?
 			return nil, fmt.Errorf("offset 0: an IDX file of rank %d, want rank %d (images are rank 3, labels rank 1)", magic&0xff, rank)
 		}
+		if magic>>16 == 0x1f8b { // read after gzip's own: a gzip file inside
+			return nil, fmt.Errorf("offset 0: gzip's magic number once uncompressed: the file was compressed twice (gunzip it once)")
+		}
 		return nil, fmt.Errorf("offset 0: magic number 0x%08x, want 0x%08x (an IDX file of unsigned bytes, rank %d)", magic, wantMagic, rank)
 	}
 	if err := r.readFull(header[4:], "IDX header", nil); err != nil {

@@ -282,3 +282,37 @@ func TestReadIDXStopsAtTheFirstByteAfterTheData(t *testing.T) {
 		t.Errorf("a byte after the labels: error %v, want one saying that data follows them", err)
 	}
 }
+
+// MNIST's files unpacked (without .gz, as torchvision's raw folder holds them) are read as the packed
+// ones are, and a file compressed twice is said to be: the first were missing files, the second a
+// magic number 0x1f8b08.. (twentieth probe).
+func TestLoadMNISTUnpackedAndTwicePacked(t *testing.T) {
+	dir := writeMNISTDir(t, []int{3, 28, 28}, []int{2, 28, 28}, digits(3), digits(2))
+	for _, name := range []string{MNISTTrainImages, MNISTTestLabels} {
+		packed, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := gzip.NewReader(bytes.NewReader(packed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw bytes.Buffer
+		raw.ReadFrom(r) //nolint:errcheck
+		os.Remove(filepath.Join(dir, name))
+		if err := os.WriteFile(filepath.Join(dir, strings.TrimSuffix(name, ".gz")), raw.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := LoadMNIST(dir)
+	if err != nil || m.Train.N != 3 || len(m.TestLabels) != 2 {
+		t.Fatalf("MNIST with two files unpacked: %v", err)
+	}
+	twice := gzipped(gzipped(idxBytes([]int{3}, digits(3))))
+	if err := os.WriteFile(filepath.Join(dir, MNISTTrainLabels), twice, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadMNIST(dir); err == nil || !strings.Contains(err.Error(), MNISTTrainLabels) || !strings.Contains(err.Error(), "compressed twice") {
+		t.Errorf("labels compressed twice: error %v, want one saying so", err)
+	}
+}

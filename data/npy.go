@@ -52,8 +52,10 @@ type npyArray struct {
 	npyHeader
 	name string // for errors: the path, or path:member
 	r    io.Reader
-	// left is the number of bytes after the header (−1 inside an archive, where the reader finds out).
+	// left is the number of bytes after the header: the file's, or the archive's record of a member's.
 	left int64
+	// member is an .npz member's, whose CRC-32 is checked at its end.
+	member bool
 }
 
 // readData reads the array's data, exactly as many bytes as its header declares, and checks that
@@ -63,7 +65,12 @@ func (a *npyArray) readData(maxBytes int64) ([]byte, error) {
 	if !ok || size > maxBytes {
 		return nil, fmt.Errorf("the header's shape %v of %s needs more than the %d bytes read at most", a.Shape, a.Descr, maxBytes)
 	}
-	if a.left >= 0 && a.left != size {
+	if a.member && a.left != size {
+		// Its record in the archive, which Go's reader holds it to: a wrong one was reported as the
+		// data ending after 0 bytes (twentieth probe).
+		return nil, fmt.Errorf("corrupt: the archive records %d bytes after its header, where the header declares %d bytes of data", a.left, size)
+	}
+	if a.left != size {
 		if a.left < size {
 			return nil, fmt.Errorf("the data ends after %d of the %d bytes its header declares", a.left, size)
 		}
@@ -71,12 +78,15 @@ func (a *npyArray) readData(maxBytes int64) ([]byte, error) {
 	}
 	buf := make([]byte, size)
 	if n, err := io.ReadFull(a.r, buf); err != nil {
-		if errors.Is(err, zip.ErrChecksum) {
+		switch {
+		case errors.Is(err, zip.ErrChecksum):
 			return nil, fmt.Errorf("corrupt: the archive's CRC-32 of it does not match")
+		case a.member:
+			return nil, fmt.Errorf("corrupt: its data could be read for %d of the %d bytes its header declares: %w", n, size, err)
 		}
 		return nil, fmt.Errorf("the data ends after %d of the %d bytes its header declares", n, size)
 	}
-	if a.left < 0 { // an archive member: read to its end, which checks its CRC-32
+	if a.member { // read to its end, which checks its CRC-32
 		extra, err := io.Copy(io.Discard, io.LimitReader(a.r, 1<<20))
 		switch {
 		case errors.Is(err, zip.ErrChecksum):
@@ -164,7 +174,8 @@ func parseNPYHeader(text string) (npyHeader, error) {
 		order, rest = rest[0], rest[1:]
 	}
 	size, err := strconv.Atoi(rest[min(1, len(rest)):])
-	if len(rest) < 2 || err != nil || size < 1 || size > 16 {
+	// The digits as NumPy writes them: Atoi takes "<f+4" and "<f04" too (twentieth probe).
+	if len(rest) < 2 || err != nil || size < 1 || size > 16 || strconv.Itoa(size) != rest[1:] {
 		return npyHeader{}, fmt.Errorf("dtype %s is not a NumPy type string", short(descr))
 	}
 	h.Kind, h.Size, h.Order = rest[0], size, binary.ByteOrder(binary.LittleEndian)
@@ -486,12 +497,13 @@ func (a *npzArchive) Array(key string) (*npyArray, func() error, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("samples %s: member %s cannot be read: %w", a.path, m.Name, err)
 	}
-	h, _, err := readNPYHeader(rc, -1)
+	recorded := int64(min(m.UncompressedSize64, math.MaxInt64))
+	h, start, err := readNPYHeader(rc, recorded)
 	if err != nil {
 		rc.Close()
 		return nil, nil, fmt.Errorf("samples %s: member %s is not a NumPy array (.npy): %w", a.path, m.Name, err)
 	}
-	return &npyArray{npyHeader: h, name: name, r: rc, left: -1}, rc.Close, nil
+	return &npyArray{npyHeader: h, name: name, r: rc, left: recorded - start, member: true}, rc.Close, nil
 }
 
 // floats decodes float data (kind f, 4 or 8 bytes) to float64.

@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -115,6 +117,24 @@ func TestNPYReaderRefusesCorruptOrUnusableFiles(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A member whose recorded length is not its own (its CRC-32 right), which Go's reader holds it to:
+	// reported as the data ending after 0 bytes (twentieth probe); and a member of 100 bytes whose
+	// header claims 376 MB, allocated before the data ran out.
+	recorded := func(member []byte, length int) []byte {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: "arr_0.npy", Method: zip.Store, CRC32: crc32.ChecksumIEEE(member),
+			CompressedSize64: uint64(len(member)), UncompressedSize64: uint64(length)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(member) //nolint:errcheck
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	claim := npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (60000, 2, 3), }", make([]byte, 10))
 	cases := []struct {
 		name    string
 		content []byte
@@ -123,6 +143,11 @@ func TestNPYReaderRefusesCorruptOrUnusableFiles(t *testing.T) {
 	}{
 		{"zero-crc.npz", zeroCRC.Bytes(), false, "records a CRC-32 of 0"},
 		{"corrupt.npz", corrupt, false, "CRC-32"},
+		{"recorded-short.npz", recorded(arr, len(arr)-1), false, "records 5 bytes after its header, where the header declares 6 bytes of data"},
+		{"recorded-long.npz", recorded(arr, len(arr)+1), false, "records 7 bytes after its header, where the header declares 6 bytes of data"},
+		{"claim.npz", recorded(claim, len(claim)), false, "records 10 bytes after its header, where the header declares 2880000 bytes"},
+		{"signed-size.npy", npyBytes("{'descr': '|u+1', 'fortran_order': False, 'shape': (1, 2, 3), }", pixels), false, `"|u+1" is not a NumPy type string`},
+		{"zero-size.npy", npyBytes("{'descr': '|u01', 'fortran_order': False, 'shape': (1, 2, 3), }", pixels), false, `"|u01" is not a NumPy type string`},
 		{"trailing.npy", append(slices.Clone(arr), 1, 2), false, "2 bytes follow"},
 		{"short.npy", arr[:len(arr)-2], false, "ends after 4 of the 6 bytes"},
 		{"extra-key.npy", npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 3), 'x': 'y'}", pixels), false, "keys [descr fortran_order shape x]"},
@@ -138,10 +163,16 @@ func TestNPYReaderRefusesCorruptOrUnusableFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		var err error
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		if c.labels {
 			_, err = LoadSampleLabels(path, 3, 10)
 		} else {
 			_, _, err = LoadSamples(path, 2, 3)
+		}
+		runtime.ReadMemStats(&after)
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+			t.Errorf("%s: refusing it allocated %d MiB", c.name, grew>>20)
 		}
 		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) || len(err.Error()) > 1000 {
 			t.Errorf("%s: error %.2000v, want one naming the file and %q, under 1000 bytes", c.name, err, c.want)

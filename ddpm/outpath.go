@@ -148,7 +148,19 @@ func MakeDir(dir string) error {
 	for i := range parts {
 		p := strings.Join(parts[:i+1], string(filepath.Separator))
 		target, lerr := os.Readlink(p)
-		if p == "" || lerr != nil {
+		if p == "" {
+			continue
+		}
+		if lerr != nil {
+			// Not a link: in the way if it is anything but a folder ("mkdir x: not a directory" was all;
+			// twentieth probe).
+			if info, err := os.Lstat(p); err == nil && !info.IsDir() {
+				kind := "a file"
+				if !info.Mode().IsRegular() {
+					kind = safefile.Kind(info.Mode())
+				}
+				return fmt.Errorf("%s is %s, where a folder is wanted", p, kind)
+			}
 			continue
 		}
 		switch info, serr := os.Stat(p); {

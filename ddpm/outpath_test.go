@@ -386,6 +386,9 @@ func TestMakeDirNamesALinkInTheWay(t *testing.T) {
 		{dangling + "/../x", dangling + " is a symbolic link to gone, which does not exist"},
 		{toFile + "/../x", toFile + " is a symbolic link to f, which is not a folder"},
 		{loop, loop + " is a symbolic link to loop, which leads back to itself"},
+		// A file, which was "mkdir: not a directory" (twentieth probe).
+		{filepath.Join(dir, "f"), filepath.Join(dir, "f") + " is a file, where a folder is wanted"},
+		{filepath.Join(dir, "f", "sub"), filepath.Join(dir, "f") + " is a file, where a folder is wanted"},
 	} {
 		if err := MakeDir(c.path); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("MakeDir(%s): error %v, want %q", c.path, err, c.want)

@@ -89,10 +89,10 @@ func checkRunState(path string, have, want Weights) error {
 		shape, ok := state[name]
 		switch {
 		case !ok:
-			return fmt.Errorf("%s holds %s, which belongs to no part of a training run: the file was edited, or written by another program",
+			return fmt.Errorf("%s: it holds %s, which belongs to no part of a training run: the file was edited, or written by another program",
 				path, name)
 		case !shape.Equal(have[name]):
-			return fmt.Errorf("%s holds %s of shape %s, where a training run's is %s: the file was edited, or written by another program",
+			return fmt.Errorf("%s: it holds %s of shape %s, where a training run's is %s: the file was edited, or written by another program",
 				path, name, have[name], shape)
 		}
 	}
@@ -116,17 +116,27 @@ func checkTrainable(path string, trainable map[string]bool, want Weights) error 
 	return nil
 }
 
+// checkState checks, from its header h, what every reader of a training checkpoint needs: the
+// weights of the network want are all there, nothing is outside a run's state, and only the weights
+// are trainable. Its errors begin with path.
+func checkState(path string, h checkpointContents, want Weights) error {
+	if err := want.CheckWeights(h.have); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := checkRunState(path, h.have, want); err != nil {
+		return err
+	}
+	return checkTrainable(path, h.trainable, want)
+}
+
 // resumable checks, from its header h, that a checkpoint can resume a run whose network is want and
 // whose EMA decay is emaDecay: the network's weights are all there, nothing is outside the run's
 // state, an EMA is kept only by a run that updates it, only the weights are trainable, and the state
 // that every step keeps (Adam's, the generator's, the EMA) is there after the first.
 func resumable(path string, h checkpointContents, want Weights, emaDecay float64) error {
 	have := h.have
-	if err := want.CheckWeights(have); err != nil {
-		return fmt.Errorf("resuming from %s: %w", path, err)
-	}
-	if err := checkRunState(path, have, want); err != nil {
-		return fmt.Errorf("resuming: %w", err)
+	if err := checkState(path, h, want); err != nil {
+		return fmt.Errorf("resuming from %w", err)
 	}
 	// An average that this run would not update: a description edited to EMA decay 0, resumed as it
 	// asked, left the EMA that sample reads stale, exit 0 (fifteenth probe).
@@ -135,9 +145,6 @@ func resumable(path string, h checkpointContents, want Weights, emaDecay float64
 	}) {
 		return fmt.Errorf("resuming from %s: it holds an EMA of the weights, which training without one (EMA decay 0) "+
 			"would leave as it is, while sample and export read it: the file was edited, or the run trained with an EMA", path)
-	}
-	if err := checkTrainable(path, h.trainable, want); err != nil {
-		return fmt.Errorf("resuming from %w", err)
 	}
 	// The state that every step after the first keeps: without it the run would not continue exactly.
 	// The first step finds the rest (newStateVariables); this is found before any value is read.

@@ -87,6 +87,16 @@ func (r *RunSpec) network() (*UNetConfig, *MLPConfig) {
 	return nil, nil
 }
 
+// Printable is s, quoted where a character would not print as itself: a newline in a class folder's
+// name (fifteenth probe), or a newline and an escape sequence in an edited checkpoint's data set name
+// (seventeenth), forged a line of output.
+func Printable(s string) string {
+	if q := strconv.Quote(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
+}
+
 // ClassLabel returns the label of a class given by name or by number, or an error naming the valid
 // ones.
 func (r *RunSpec) ClassLabel(class string) (int, error) {
@@ -103,12 +113,7 @@ func (r *RunSpec) ClassLabel(class string) (int, error) {
 	}
 	var names []string
 	for _, name := range r.ClassNames {
-		// Quoted where a character would not print as itself: a newline in a folder's name forged a line
-		// of output (fifteenth probe).
-		if q := strconv.Quote(name); q[1:len(q)-1] != name {
-			name = q
-		}
-		names = append(names, name)
+		names = append(names, Printable(name))
 	}
 	if len(names) == 0 {
 		names = []string{fmt.Sprintf("0..%d", k-1)}
@@ -331,13 +336,10 @@ func LoadTrained(path string) (*Trained, error) {
 		if want, err = tr.Spec.NetworkWeights(); err != nil {
 			return fmt.Errorf("checkpoint %s: %w", path, err)
 		}
-		if err := want.CheckWeights(h.have); err != nil {
-			return fmt.Errorf("checkpoint %s: %w", path, err)
+		if err := checkState(path, h, want); err != nil {
+			return fmt.Errorf("checkpoint %w", err)
 		}
-		if err := checkRunState(path, h.have, want); err != nil {
-			return err
-		}
-		return checkTrainable(path, h.trainable, want)
+		return nil
 	})
 	if err != nil {
 		return nil, err

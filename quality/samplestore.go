@@ -182,7 +182,7 @@ func (s *SampleStore) Append(images []float32) error {
 	}
 	buf := make([]byte, len(images))
 	for i, v := range images {
-		buf[i] = uint8(math.Round(math.Min(math.Max((float64(v)+1)*127.5, 0), 255)))
+		buf[i] = quantize(v)
 	}
 	if _, err := s.f.Write(buf); err != nil {
 		return fmt.Errorf("sample store %s: %w", s.Path, err)
@@ -210,10 +210,26 @@ func (s *SampleStore) Images(n int) ([]float32, error) {
 	}
 	out := make([]float32, len(buf))
 	for i, b := range buf {
-		out[i] = float32(b)/127.5 - 1
+		out[i] = dequantize(b)
 	}
 	return out, nil
 }
+
+// AsStored returns images (flat, [−1, 1]) as a store gives them back: quantized to 8 bits, so that
+// images made beside a store score as the same images read from one.
+func AsStored(images []float32) []float32 {
+	out := make([]float32, len(images))
+	for i, v := range images {
+		out[i] = dequantize(quantize(v))
+	}
+	return out
+}
+
+func quantize(v float32) uint8 {
+	return uint8(math.Round(math.Min(math.Max((float64(v)+1)*127.5, 0), 255)))
+}
+
+func dequantize(b uint8) float32 { return float32(b)/127.5 - 1 }
 
 // Close closes the file.
 func (s *SampleStore) Close() error { return s.f.Close() }

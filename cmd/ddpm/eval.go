@@ -256,6 +256,10 @@ func runEval(args []string) error {
 	if err := inputsAmongWorkFiles(*work, map[string]string{"--ckpt": tr.Path, "--classifier": *clfPath}); err != nil {
 		return err
 	}
+	// Until the work begins, a refusal leaves no --out made for nothing (one was, beside a --work on a
+	// full disk; twentieth probe).
+	undoOut := missingFolders(*out)
+	refuse := func(err error) error { undoOut(); return err }
 	if err := ddpm.MakeDir(*out); err != nil { // before --work is made and locked: --out a file made it
 		return fmt.Errorf("--out %s: %w", *out, err)
 	}
@@ -263,19 +267,19 @@ func runEval(args []string) error {
 	// device or a link there is refused now, not after hours of sampling.
 	for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
 		if err := ddpm.CheckOwnOutput("--out", filepath.Join(*out, name), tr.Path, *clfPath); err != nil {
-			return err
+			return refuse(err)
 		}
 	}
 	lock, err := ddpm.LockDir(*work, "--work")
 	if err != nil {
-		return err
+		return refuse(err)
 	}
 	defer lock.Unlock()
 	if err := ddpm.RemoveStaleTemporaries(*work, isWorkFile); err != nil {
-		return err
+		return refuse(err)
 	}
 	if err := ddpm.CheckOwnOutput("--work", filepath.Join(*work, boundProgressFile)); err != nil {
-		return err
+		return refuse(err)
 	}
 	sum := tr.SHA256 // of the bytes evaluated, not of the file as it may be now
 	var store *quality.SampleStore
@@ -285,11 +289,11 @@ func runEval(args []string) error {
 		// The classifier loaded and measured before the bound: a corrupt or useless one was refused only
 		// after it, hours with the defaults (fifteenth probe).
 		if clf, err = loadClassifier(backend, *clfPath, mnist, *dataDir); err != nil {
-			return err
+			return refuse(err)
 		}
 		// The store opened now too, so that one of other settings is refused before the bound.
 		if store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, mnist.Train.N, *fidBatch, *seed, *work); err != nil {
-			return err
+			return refuse(err)
 		}
 		defer store.Close()
 	}
@@ -551,28 +555,38 @@ func progressAside(desc string) string {
 	return "nll-progress-" + hex.EncodeToString(sum[:6]) + ".json"
 }
 
-// setProgressAside makes boundProgressFile in work the progress of the settings desc, or absent: a
-// progress of other settings is renamed aside (progressAside), and one of desc waiting aside is
-// renamed back. Another model's or seed's unfinished bound was overwritten, hours of work, when one
+// setProgressAside makes boundProgressFile in work the progress of the settings desc, or absent, as
+// setAside does. Another model's or seed's unfinished bound was overwritten, hours of work, when one
 // --work served both (twelfth probe).
 func setProgressAside(work, desc string) error {
 	current := filepath.Join(work, boundProgressFile)
+	held, ok := "", false
 	if raw, err := readSmallFile(current); err == nil {
 		var other boundProgress
-		if json.Unmarshal(raw, &other) == nil && other.Desc != desc {
-			aside := filepath.Join(work, progressAside(other.Desc))
-			if err := os.Rename(current, aside); err != nil {
-				return fmt.Errorf("--work: %w", err)
-			}
-			fmt.Fprintf(os.Stderr, "%s holds the bound of other settings: kept as %s\n", current, aside)
+		ok = json.Unmarshal(raw, &other) == nil
+		held = other.Desc
+	}
+	asideOf := func(desc string) string { return filepath.Join(work, progressAside(desc)) }
+	return setAside(current, held, ok, desc, asideOf, "the bound")
+}
+
+// setAside makes current the file of the settings mine, or absent: a file of other settings (held,
+// read from it by the caller; ok is false where none could be read) is renamed to asideOf(held), and
+// asideOf(mine), waiting aside, is renamed back. what names the contents in the message. Anything
+// else at current is the reader's to refuse by name, but an empty file (its making cut off before
+// its first line) does not hide this run's file waiting aside: it was made again (nineteenth probe).
+func setAside(current, held string, ok bool, mine string, asideOf func(string) string, what string) error {
+	if ok && held != mine {
+		if err := os.Rename(current, asideOf(held)); err != nil {
+			return fmt.Errorf("--work: %w", err)
 		}
+		fmt.Fprintf(os.Stderr, "%s holds %s of other settings: kept as %s\n", current, what, asideOf(held))
 	}
-	if _, err := os.Lstat(current); err == nil {
-		return nil // this run's own, or a file the reader will refuse by name
+	if info, err := os.Lstat(current); err == nil && !(info.Mode().IsRegular() && info.Size() == 0) {
+		return nil
 	}
-	mine := filepath.Join(work, progressAside(desc))
-	if info, err := os.Lstat(mine); err == nil && info.Mode().IsRegular() {
-		if err := os.Rename(mine, current); err != nil {
+	if info, err := os.Lstat(asideOf(mine)); err == nil && info.Mode().IsRegular() {
+		if err := os.Rename(asideOf(mine), current); err != nil {
 			return fmt.Errorf("--work: %w", err)
 		}
 	}
@@ -931,21 +945,17 @@ func isWorkFile(name string) bool {
 	return name == boundProgressFile || store || aside
 }
 
-// setStoreAside makes the store name in work that of desc, or absent, as setProgressAside does for the
-// bound: a store that eval made with other settings (another model's: the name says the sampler, the
-// first line the weights) is renamed aside, and desc's, waiting aside, is renamed back. A second
-// model's FID in one --work was refused, the message saying to remove the first's samples (eighteenth
-// probe).
+// setStoreAside makes the store name in work that of desc, or absent, as setAside does: a store that
+// eval made with other settings (another model's: the name says the sampler, the first line the
+// weights) is renamed aside, and desc's, waiting aside, is renamed back. A second model's FID in one
+// --work was refused, the message saying to remove the first's samples (eighteenth probe).
 func setStoreAside(work, name string, desc map[string]any) error {
 	header, err := json.Marshal(desc)
 	if err != nil {
 		return err
 	}
 	current := filepath.Join(work, name)
-	aside := func(line []byte) string {
-		sum := sha256.Sum256(line)
-		return filepath.Join(work, strings.TrimSuffix(name, ".u8")+"-aside-"+hex.EncodeToString(sum[:6])+".u8")
-	}
+	held, ok := "", false
 	if f, err := safefile.Open(current); err == nil {
 		// A store's first line is its settings: a few hundred bytes, and a few per time step kept by
 		// --steps (4 KB for 999 of them were read in part, and the store was not set aside; nineteenth probe).
@@ -954,24 +964,13 @@ func setStoreAside(work, name string, desc map[string]any) error {
 		f.Close()
 		line, _, complete := bytes.Cut(first[:n], []byte("\n"))
 		var other map[string]any
-		if complete && !bytes.Equal(line, header) && json.Unmarshal(line, &other) == nil && other["checkpoint_sha256"] != nil {
-			if err := os.Rename(current, aside(line)); err != nil {
-				return fmt.Errorf("--work: %w", err)
-			}
-			fmt.Fprintf(os.Stderr, "%s holds the samples of other settings: kept as %s\n", current, aside(line))
-		} // anything else is OpenSampleStore's to refuse by name
+		held, ok = string(line), complete && json.Unmarshal(line, &other) == nil && other["checkpoint_sha256"] != nil
 	}
-	// An empty store (its making cut off before its first line) does not hide this run's samples waiting
-	// aside: they were made again (nineteenth probe).
-	if info, err := os.Lstat(current); err == nil && !(info.Mode().IsRegular() && info.Size() == 0) {
-		return nil
+	asideOf := func(line string) string {
+		sum := sha256.Sum256([]byte(line))
+		return filepath.Join(work, strings.TrimSuffix(name, ".u8")+"-aside-"+hex.EncodeToString(sum[:6])+".u8")
 	}
-	if info, err := os.Lstat(aside(header)); err == nil && info.Mode().IsRegular() {
-		if err := os.Rename(aside(header), current); err != nil {
-			return fmt.Errorf("--work: %w", err)
-		}
-	}
-	return nil
+	return setAside(current, held, ok, string(header), asideOf, "the samples")
 }
 
 // openFIDStore opens the store of the FID's samples in work, named and described by the sampler's
@@ -1050,12 +1049,11 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	}
 	start := time.Now()
 	made := store.Len()
-	for store.Len() < n {
-		b := store.Len() / batch
-		k := min(batch, n-store.Len())
+	// batchFrom makes the k samples of batch b, from its own seed, that begin at sample i.
+	batchFrom := func(b, i, k int) ([]float32, error) {
 		var labels []int
 		if requested != nil {
-			labels = requested[store.Len() : store.Len()+k]
+			labels = requested[i : i+k]
 		}
 		res, err := sampler.Sample(ddpm.SampleOptions{N: k, Dims: tr.Spec.Dims, Seed: seed<<32 + uint64(b), Labels: labels,
 			Progress: func(t int) {
@@ -1063,31 +1061,54 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 					return
 				}
 				elapsed := time.Since(start)
-				done := float64(store.Len()-made) + float64(k)*float64(sampler.Steps()-t)/float64(sampler.Steps())
+				done := float64(i-made) + float64(k)*float64(sampler.Steps()-t)/float64(sampler.Steps())
 				if done <= 0 {
 					return
 				}
 				left := time.Duration(float64(elapsed) / done * (float64(n-made) - done))
-				fmt.Fprintf(os.Stderr, "\rsamples: %d of %d, batch at t=%4.0f  (%s, about %s left)   ", store.Len(), n, sampler.StepTime(t),
+				fmt.Fprintf(os.Stderr, "\rsamples: %d of %d, batch at t=%4.0f  (%s, about %s left)   ", i, n, sampler.StepTime(t),
 					elapsed.Round(time.Second), left.Round(time.Second))
 			}})
 		if err != nil {
 			return nil, err
 		}
-		if err := store.Append(res.X0); err != nil { // to the file opened, which goes where its folder goes
+		return res.X0, nil
+	}
+	for store.Len() < n {
+		k := min(batch, n-store.Len())
+		x0, err := batchFrom(store.Len()/batch, store.Len(), k)
+		if err != nil {
+			return nil, err
+		}
+		if err := store.Append(x0); err != nil { // to the file opened, which goes where its folder goes
 			return nil, err
 		}
 	}
 	fmt.Fprintln(os.Stderr)
-	samples, err := store.Images(n)
+	// A store of a larger --fid holds whole batches where a fresh run of n ends on a cut one, drawn
+	// from other noise: that batch is made as the fresh run makes it, and not stored (a store of 20
+	// scored --fid 12 at 313 against a fresh run's 325, exit 0: twentieth probe).
+	whole := n
+	if store.Len() > n {
+		whole = n - n%batch
+	}
+	samples, err := store.Images(whole)
 	if err != nil {
 		return nil, err
+	}
+	if whole < n {
+		fmt.Fprintf(os.Stderr, "samples: the last %d made as a run of --fid %d makes them (its last batch is cut short), not read from the store\n", n-whole, n)
+		x0, err := batchFrom(whole/batch, whole, n-whole)
+		if err != nil {
+			return nil, err
+		}
+		samples = append(samples, quality.AsStored(x0)...)
 	}
 	o, err := scoreSamples(clf, mnist, samples, n, seed, out, requested)
 	if err != nil {
 		return nil, err
 	}
-	o.SampleSeconds, o.SamplesMade = time.Since(start).Seconds(), n-min(made, n)
+	o.SampleSeconds, o.SamplesMade = time.Since(start).Seconds(), n-min(made, n)+n-whole
 	return o, nil
 }
 
@@ -1193,3 +1214,25 @@ func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []floa
 
 // finite reports whether x is a number (not NaN, not ±Inf).
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// missingFolders returns a function that removes the folders of path (it and its parents) that do not
+// exist now, deepest first, once they are made, as long as they are still empty.
+func missingFolders(path string) func() {
+	var missing []string
+	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		missing = append(missing, p)
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	return func() {
+		for _, p := range missing {
+			if os.Remove(p) != nil {
+				return
+			}
+		}
+	}
+}

@@ -739,6 +739,22 @@ func TestEvalOutAFileLeavesNoWork(t *testing.T) {
 	if _, err := os.Lstat(work); !os.IsNotExist(err) {
 		t.Errorf("--out a file made --work %s (%v)", work, err)
 	}
+	// And the other way: a --work that cannot be made leaves no --out (a new one was left behind, beside a
+	// --work on a full disk; twentieth probe), while an --out that was there stays.
+	out, work = filepath.Join(dir, "new", "out"), filepath.Join(out, "work")
+	err = runEval([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "2", "--fid", "0", "--work", work, "--out", out})
+	if err == nil || !strings.Contains(err.Error(), "report.json is a file, where a folder is wanted") {
+		t.Errorf("--work under a file: error %v, want a refusal naming the file", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "new")); !os.IsNotExist(err) {
+		t.Errorf("a refused --work left --out's folders behind (%v)", err)
+	}
+	if err = runEval([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "2", "--fid", "0", "--work", work, "--out", dir}); err == nil {
+		t.Errorf("--work under a file: no error")
+	}
+	if _, err := os.Lstat(dir); err != nil {
+		t.Errorf("a refused --work removed --out, which was there before: %v", err)
+	}
 }
 
 // Two respacings of one length have their own FID stores: ddim10's took the name of --steps 10's, and
@@ -1030,6 +1046,34 @@ func TestEvalDoesNotExtendACutBatch(t *testing.T) {
 	}
 	if err := runEval([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "4", "--nll-batch", "2", "--fid", "0", "--steps", "10", "--work", fresh, "--out", fresh}); err != nil {
 		t.Errorf("--nll 4 after 2 in batches of 2: %v", err)
+	}
+}
+
+// --fid 12 in batches of 10 scores what a fresh run scores, whatever the store holds: a store of 20
+// held a whole second batch where a fresh run draws a cut one of 2 from other noise, and scored 313
+// where the fresh run scored 325, exit 0 (twentieth probe).
+func TestEvalFIDOfFewerThanTheStoreHoldsIsAFreshRuns(t *testing.T) {
+	report := func(work, n string) fidOut {
+		t.Helper()
+		if err := runEval([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--classifier", "../../models/mnist-classifier.ddpm", "--nll", "0",
+			"--fid", n, "--fid-batch", "10", "--steps", "10", "--work", work, "--out", work}); err != nil {
+			t.Fatalf("eval --fid %s: %v", n, err)
+		}
+		var r evalReport
+		if raw, err := os.ReadFile(filepath.Join(work, "eval.json")); err != nil || json.Unmarshal(raw, &r) != nil || r.FID == nil {
+			t.Fatalf("eval --fid %s: no report (%v)", n, err)
+		}
+		return *r.FID
+	}
+	fresh, larger := t.TempDir(), t.TempDir()
+	want := report(fresh, "12")
+	report(larger, "20")
+	got := report(larger, "12")
+	if got.ClassifierFID != want.ClassifierFID || !slices.Equal(got.ClassCounts, want.ClassCounts) {
+		t.Errorf("--fid 12 from a store of 20: FID %g, classes %v; a fresh run's: %g, %v", got.ClassifierFID, got.ClassCounts, want.ClassifierFID, want.ClassCounts)
+	}
+	if got.SamplesMade != 2 {
+		t.Errorf("--fid 12 from a store of 20 made %d samples, want the cut batch's 2", got.SamplesMade)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -427,7 +426,7 @@ func checkResumable(dir string, spec *ddpm.RunSpec, how resumeCheck) (step int64
 	}
 	if len(model) > 0 {
 		return 0, false, fmt.Errorf("--ckpt %s holds a checkpoint (step %d) of another run (%s on %s): %s; "+
-			"use another folder to start afresh, or the same settings to resume", dir, step, saved.Model, printable(saved.Dataset), strings.Join(model, "; "))
+			"use another folder to start afresh, or the same settings to resume", dir, step, saved.Model, ddpm.Printable(saved.Dataset), strings.Join(model, "; "))
 	}
 	// The weights and the training state, from the header: a damaged or edited checkpoint was refused
 	// only after a folder's images were decoded (seventeenth probe). Under the lock, Train checks them.
@@ -563,13 +562,4 @@ func notIgnored(sigs ...os.Signal) []os.Signal {
 		}
 	}
 	return out
-}
-
-// printable is s, quoted where a character would not print as itself: a data set's name with a newline
-// and an escape sequence, from an edited checkpoint, forged a line of output (seventeenth probe).
-func printable(s string) string {
-	if q := strconv.Quote(s); q[1:len(q)-1] != s {
-		return q
-	}
-	return s
 }
