@@ -125,7 +125,7 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 		return nil, fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
 	}
 	// First pass over the headers only: it finds corrupt files and mixed sizes without decoding.
-	width, height, err := commonSize(dir, names, opts.Resize == 0, opts.Width == 0)
+	width, height, err := commonSize(dir, names, opts.Resize, opts.Width == 0)
 	if err != nil {
 		return nil, err
 	}
@@ -192,9 +192,11 @@ func listImages(dir string) ([]string, error) {
 	return names, nil
 }
 
-// commonSize reads the header of every image and returns the size of the first. With sameSize, a
-// folder of several sizes is an error that names the first file of each size.
-func commonSize(dir string, names []string, sameSize, resizable bool) (width, height int, err error) {
+// commonSize reads the header of every image and returns the size of the first. Without a resize
+// size, a folder of several sizes is an error that names the first file of each size; with one, an
+// image that the scaler cannot bring to it within maxScaleBytes is.
+func commonSize(dir string, names []string, resize int, resizable bool) (width, height int, err error) {
+	sameSize := resize == 0
 	type size struct{ w, h int }
 	var sizes []size
 	firstOf := map[size]string{}
@@ -210,6 +212,9 @@ func commonSize(dir string, names []string, sameSize, resizable bool) (width, he
 		}
 		if err == nil {
 			err = checkImageFileSize(path, f, cfg.Width, cfg.Height)
+		}
+		if err == nil && resize > 0 {
+			err = checkScaling(path, cfg.Width, cfg.Height, resize)
 		}
 		f.Close()
 		if err != nil {
@@ -274,6 +279,23 @@ func checkImageFileSize(path string, f *os.File, width, height int) error {
 	if most := maxImageFileBytes(width, height); info.Size() > most {
 		return fmt.Errorf("image %s: %d bytes, more than a %d×%d image's file holds (%d: 16 bytes a pixel and %d MiB of metadata); "+
 			"junk or a corrupt file: refused", path, info.Size(), width, height, most, maxImageHeader>>20)
+	}
+	return nil
+}
+
+// maxScaleBytes bounds the memory that scaling one image takes: x/image/draw's kernel scaler keeps the
+// image scaled in width only, its new width × its old height of [4]float64, and weights for each of
+// its columns and rows. A 130 KB PNG of 1×2²⁶ pixels asked it for 60 GB at --resize 28, a fatal
+// out-of-memory (twenty-first probe).
+const maxScaleBytes = 1 << 30
+
+// checkScaling refuses an image of width×height that scaling to resize×resize would take more than
+// maxScaleBytes for.
+func checkScaling(path string, width, height, resize int) error {
+	need := 32*int64(resize)*int64(height) + 32*(int64(width)+int64(height))
+	if need > maxScaleBytes {
+		return fmt.Errorf("image %s: %dx%d pixels, which scaling to %dx%d (flag --resize) takes %.1f GiB for, more than the %d GiB allowed: "+
+			"crop or shrink it first", path, width, height, resize, resize, float64(need)/(1<<30), maxScaleBytes>>30)
 	}
 	return nil
 }
@@ -372,6 +394,11 @@ func decodeImage(path string, width, height int, resizing bool, sum io.Writer) (
 	}
 	if err := checkImageFileSize(path, f, cfg.Width, cfg.Height); err != nil { // the file may have grown since
 		return nil, err
+	}
+	if resizing {
+		if err := checkScaling(path, cfg.Width, cfg.Height, width); err != nil {
+			return nil, err
+		}
 	}
 	stream := io.MultiReader(&head, src)
 	if bytes.HasPrefix(head.Bytes(), []byte{0xff, 0xd8}) { // a JPEG: its scans are bounded (jpegscans.go)

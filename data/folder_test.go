@@ -563,3 +563,32 @@ func TestLoadImageFolderBoundsAJPEGsScans(t *testing.T) {
 		t.Errorf("scan limit at 8192²: %d, want 32", got)
 	}
 }
+
+// An image that the scaler would need more than maxScaleBytes to resize is refused from its header: a
+// 130 KB PNG of 1×2²⁶ pixels asked for 60 GB at --resize 28, a fatal out-of-memory (twenty-first
+// probe). One of the same pixels but not so tall resizes.
+func TestResizeRefusesWhatTheScalerCannotHold(t *testing.T) {
+	for _, c := range []struct {
+		w, h int
+		want string
+	}{
+		{1, 4_000_000, "1x4000000 pixels, which scaling to 28x28 (flag --resize) takes 3.5 GiB for"},
+		{2000, 2000, ""},
+	} {
+		dir := t.TempDir()
+		writeImage(t, dir, "tall.png", image.NewGray(image.Rect(0, 0, c.w, c.h)))
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		im, err := LoadImageFolder(dir, FolderOptions{Resize: 28, Gray: true})
+		runtime.ReadMemStats(&after)
+		switch {
+		case c.want == "" && (err != nil || im.Width != 28):
+			t.Errorf("%dx%d: %v", c.w, c.h, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%dx%d: error %v, want %q", c.w, c.h, err, c.want)
+		case c.want != "" && after.TotalAlloc-before.TotalAlloc > 64<<20:
+			t.Errorf("%dx%d: refusing it allocated %d MiB", c.w, c.h, (after.TotalAlloc-before.TotalAlloc)>>20)
+		}
+	}
+}

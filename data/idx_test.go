@@ -308,6 +308,15 @@ func TestLoadMNISTUnpackedAndTwicePacked(t *testing.T) {
 	if err != nil || m.Train.N != 3 || len(m.TestLabels) != 2 {
 		t.Fatalf("MNIST with two files unpacked: %v", err)
 	}
+	// Both names of one file: which is read would go unsaid (twenty-first probe).
+	both := filepath.Join(dir, MNISTTrainImages)
+	if err := os.Symlink("nothing", both); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadMNIST(dir); err == nil || !strings.Contains(err.Error(), "both "+MNISTTrainImages+" and train-images-idx3-ubyte are there") {
+		t.Errorf("images under both names: error %v, want one naming both", err)
+	}
+	os.Remove(both)
 	twice := gzipped(gzipped(idxBytes([]int{3}, digits(3))))
 	if err := os.WriteFile(filepath.Join(dir, MNISTTrainLabels), twice, 0o644); err != nil {
 		t.Fatal(err)

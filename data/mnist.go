@@ -54,7 +54,7 @@ func MNISTDir() (string, error) {
 			return "", err
 		}
 		dir := filepath.Join(cache, escaped+"@"+version, "data")
-		if _, err := os.Stat(mnistPath(dir, MNISTTrainImages)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, MNISTTrainImages)); err == nil {
 			return dir, nil
 		}
 	}
@@ -162,6 +162,15 @@ type mnistHeaders struct {
 func readMNISTHeaders(dir string, maxBytes float64) (*mnistHeaders, error) {
 	images := func(r *offsetReader) ([]int, error) { return readIDXImagesHeader(r, maxBytes) }
 	labels := func(r *offsetReader) ([]int, error) { return readIDXLabelsHeader(r, maxBytes) }
+	// Both names there: which was read went unsaid, and the other may hold other digits (twenty-first probe).
+	for _, name := range []string{MNISTTrainImages, MNISTTrainLabels, MNISTTestImages, MNISTTestLabels} {
+		_, packed := os.Lstat(filepath.Join(dir, name))
+		_, unpacked := os.Lstat(filepath.Join(dir, strings.TrimSuffix(name, ".gz")))
+		if packed == nil && unpacked == nil {
+			return nil, fmt.Errorf("MNIST in %s: both %s and %s are there, and may hold other digits: keep one of them",
+				dir, name, strings.TrimSuffix(name, ".gz"))
+		}
+	}
 	h := &mnistHeaders{dir: dir}
 	var err error
 	if h.trainImages, err = peekIDX(mnistPath(dir, MNISTTrainImages), images); err != nil {

@@ -44,6 +44,53 @@ var held = struct {
 	count map[string]int
 }{files: map[string]*os.File{}, count: map[string]int{}}
 
+// inUse is the error for a folder whose lock file path another process holds, naming the holder that
+// the file records.
+func inUse(what, dir, path string) error {
+	holder := "another process"
+	if raw, err := os.ReadFile(path); err == nil {
+		if fields := strings.Fields(string(raw)); len(fields) >= 1 {
+			if pid, err := strconv.Atoi(fields[0]); err == nil {
+				holder = fmt.Sprintf("process %d", pid)
+				if len(fields) >= 2 {
+					holder += " (since " + fields[1] + ")"
+				}
+			}
+		}
+	}
+	return fmt.Errorf("%s %s is in use by %s (lock %s): %w; wait for it to finish, stop it, or use another folder",
+		what, dir, holder, path, ErrLocked)
+}
+
+// CheckNotLocked refuses, as LockDir would, a folder whose lock another process holds, and takes
+// nothing and makes nothing: a command checks it before the work that comes before LockDir (a folder of
+// images was decoded, seconds to minutes, before a run in use there was refused; twenty-first probe).
+// Whatever else is wrong with the folder or its lock file is LockDir's to say.
+func CheckNotLocked(dir, what string) error {
+	path := filepath.Join(dir, LockFileName)
+	key, err := filepath.Abs(path)
+	if err != nil {
+		return nil
+	}
+	held.Lock()
+	defer held.Unlock()
+	if held.count[key] > 0 {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close() // which releases a lock taken here
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
+		return inUse(what, dir, path)
+	}
+	return nil
+}
+
 // LockDir takes the folder's lock for this process, creating the folder if needed, so that two
 // runs never write into one folder. It excludes other processes only: within one process another hold
 // of the same folder succeeds (the command line locks a folder, then Train locks it again), so two
@@ -100,21 +147,9 @@ func LockDir(dir, what string) (*DirLock, error) {
 		return nil, fmt.Errorf("%s %s: its lock file %s has %d names (a hard link to another file); remove it", what, dir, path, st.Nlink)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder := "another process"
-		if raw, rerr := os.ReadFile(path); rerr == nil {
-			if fields := strings.Fields(string(raw)); len(fields) >= 1 {
-				if pid, perr := strconv.Atoi(fields[0]); perr == nil {
-					holder = fmt.Sprintf("process %d", pid)
-					if len(fields) >= 2 {
-						holder += " (since " + fields[1] + ")"
-					}
-				}
-			}
-		}
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s %s is in use by %s (lock %s): %w; wait for it to finish, stop it, or use another folder",
-				what, dir, holder, path, ErrLocked)
+			return nil, inUse(what, dir, path)
 		}
 		return nil, fmt.Errorf("%s %s: locking %s: %w", what, dir, path, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -90,6 +91,34 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	if err := runTrain(append(tiny, "--dataset", "folder", "--data", cut, "--gray", "--class-cond", "--ckpt", damaged, "--steps", "6")); err == nil ||
 		!strings.Contains(err.Error(), "truncated") || strings.Contains(err.Error(), "--data") {
 		t.Errorf("resuming from a truncated checkpoint: error %v, want it refused by --ckpt before the images are decoded", err)
+	}
+	// And (twenty-first probe) a new run's schedule, a class name that is not text, a --ckpt in use by
+	// another process, and --devices that cannot split --batch.
+	notText := filepath.Join(dir, "not-text")
+	os.CopyFS(notText, os.DirFS(cut))                                           //nolint:errcheck
+	os.Rename(filepath.Join(notText, "bar"), filepath.Join(notText, "b\xffar")) //nolint:errcheck
+	inUse := filepath.Join(dir, "in-use")
+	os.MkdirAll(inUse, 0o755) //nolint:errcheck
+	holder, err := os.OpenFile(filepath.Join(inUse, ddpm.LockFileName), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil { // as another process's LockDir
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", filepath.Join(dir, "new"), "--schedule", "linear", "--T", "10"}, "ᾱ_T = 0.904"},
+		{[]string{"--data", notText, "--class-cond", "--ckpt", filepath.Join(dir, "new")}, "which is not UTF-8 text"},
+		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", inUse}, "--ckpt " + inUse + " is in use by another process"},
+		{[]string{"--data", cut, "--ckpt", filepath.Join(dir, "new"), "--devices", "3"}, "--batch 4 cannot be split evenly over 3 devices"},
+	} {
+		if err := runTrain(append(append(tiny, "--dataset", "folder", "--gray", "--steps", "6"), c.args...)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("train %v: error %v, want %q before the images are decoded", c.args, err, c.want)
+		}
 	}
 
 	// eval measures MNIST models: a 3-class one is refused by --ckpt before any folder is made (it was

@@ -256,9 +256,10 @@ func runEval(args []string) error {
 	if err := inputsAmongWorkFiles(*work, map[string]string{"--ckpt": tr.Path, "--classifier": *clfPath}); err != nil {
 		return err
 	}
-	// Until the work begins, a refusal leaves no --out made for nothing (one was, beside a --work on a
-	// full disk; twentieth probe).
-	undoOut := missingFolders(*out)
+	// Until the work begins, a refusal leaves no --out or --work made for nothing (one was, beside a
+	// --work on a full disk; twentieth probe), its lock file included (twenty-first).
+	undoOut, _ := missingFolders(*out)
+	undoWork, workIsNew := missingFolders(*work)
 	refuse := func(err error) error { undoOut(); return err }
 	if err := ddpm.MakeDir(*out); err != nil { // before --work is made and locked: --out a file made it
 		return fmt.Errorf("--out %s: %w", *out, err)
@@ -275,6 +276,15 @@ func runEval(args []string) error {
 		return refuse(err)
 	}
 	defer lock.Unlock()
+	refuse = func(err error) error {
+		if workIsNew {
+			lock.Unlock()
+			os.Remove(filepath.Join(*work, ddpm.LockFileName))
+			undoWork()
+		}
+		undoOut()
+		return err
+	}
 	if err := ddpm.RemoveStaleTemporaries(*work, isWorkFile); err != nil {
 		return refuse(err)
 	}
@@ -376,21 +386,25 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
+	undoOut, _ := missingFolders(out) // until the scoring, as for --ckpt
 	if err := ddpm.MakeDir(out); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
 	for _, name := range []string{reportFile, fidGridFile} { // checked before the scoring, as for --ckpt
 		if err := ddpm.CheckOwnOutput("--out", filepath.Join(out, name), path); err != nil {
+			undoOut()
 			return err
 		}
 	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {
+		undoOut()
 		return err
 	}
 	defer backend.Finalize()
 	clf, err := loadClassifier(backend, clfPath, mnist, dataDir)
 	if err != nil {
+		undoOut()
 		return err
 	}
 	replacedReport(out, path, samples.SHA256)
@@ -559,24 +573,32 @@ func progressAside(desc string) string {
 // setAside does. Another model's or seed's unfinished bound was overwritten, hours of work, when one
 // --work served both (twelfth probe).
 func setProgressAside(work, desc string) error {
-	current := filepath.Join(work, boundProgressFile)
-	held, ok := "", false
-	if raw, err := readSmallFile(current); err == nil {
-		var other boundProgress
-		ok = json.Unmarshal(raw, &other) == nil
-		held = other.Desc
+	settings := func(path string) (string, bool) {
+		raw, err := readSmallFile(path)
+		if err != nil {
+			return "", false
+		}
+		// Without settings ({} or null) it is no bound's: the reader refuses it by name. Such files were
+		// kept aside under one name, the second over the first (twenty-first probe).
+		var p boundProgress
+		return p.Desc, json.Unmarshal(raw, &p) == nil && p.Desc != ""
 	}
 	asideOf := func(desc string) string { return filepath.Join(work, progressAside(desc)) }
-	return setAside(current, held, ok, desc, asideOf, "the bound")
+	return setAside(filepath.Join(work, boundProgressFile), desc, settings, asideOf, "the bound")
 }
 
-// setAside makes current the file of the settings mine, or absent: a file of other settings (held,
-// read from it by the caller; ok is false where none could be read) is renamed to asideOf(held), and
-// asideOf(mine), waiting aside, is renamed back. what names the contents in the message. Anything
-// else at current is the reader's to refuse by name, but an empty file (its making cut off before
-// its first line) does not hide this run's file waiting aside: it was made again (nineteenth probe).
-func setAside(current, held string, ok bool, mine string, asideOf func(string) string, what string) error {
-	if ok && held != mine {
+// setAside makes current the file of the settings mine, or absent: a file of other settings is
+// renamed to asideOf(its settings), never over another, and asideOf(mine), waiting aside, is renamed
+// back if its settings are mine. settings reads a file's (ok is false where none can be read); what
+// names the contents in messages. Anything else at current is the reader's to refuse by name, but an
+// empty file (its making cut off before its first line) does not hide this run's file waiting aside:
+// it was made again (nineteenth probe).
+func setAside(current, mine string, settings func(path string) (string, bool), asideOf func(string) string, what string) error {
+	if held, ok := settings(current); ok && held != mine {
+		if _, err := os.Lstat(asideOf(held)); err == nil { // another run's work
+			return fmt.Errorf("--work: %s holds %s of other settings, and %s, where they are kept aside, is taken: move one of them out of the folder",
+				current, what, asideOf(held))
+		}
 		if err := os.Rename(current, asideOf(held)); err != nil {
 			return fmt.Errorf("--work: %w", err)
 		}
@@ -585,7 +607,9 @@ func setAside(current, held string, ok bool, mine string, asideOf func(string) s
 	if info, err := os.Lstat(current); err == nil && !(info.Mode().IsRegular() && info.Size() == 0) {
 		return nil
 	}
-	if info, err := os.Lstat(asideOf(mine)); err == nil && info.Mode().IsRegular() {
+	// A file of other settings under this run's aside name (planted, or renamed by hand) stays where it
+	// is: taken back, it was resumed as this run's, another model's number reported (thirteenth probe).
+	if held, ok := settings(asideOf(mine)); ok && held == mine {
 		if err := os.Rename(asideOf(mine), current); err != nil {
 			return fmt.Errorf("--work: %w", err)
 		}
@@ -728,11 +752,12 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 		if err := json.Unmarshal(raw, &state); err != nil {
 			return nil, fmt.Errorf("%s: %.300v (remove it to start the bound afresh)", statePath, err)
 		}
-		// Its settings still decide, whatever its name: a file planted under another's aside name was
-		// resumed as this run's bound, another model's number reported, exit 0 (thirteenth probe).
+		// Its settings are this run's, or none: setProgressAside set any others aside, and took back only a
+		// file of this run's settings (thirteenth probe). One without settings is no bound's, and was
+		// overwritten (twenty-first probe).
 		if state.Desc != desc {
-			fmt.Fprintf(os.Stderr, "%s was made with other settings (%.200q): starting afresh\n", statePath, state.Desc)
-			state = boundProgress{}
+			return nil, fmt.Errorf("%s holds no settings of a bound made by eval (\"desc\"): "+
+				"remove it (or use another --work) to start the bound afresh", statePath)
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("--work: %w", err)
@@ -954,23 +979,25 @@ func setStoreAside(work, name string, desc map[string]any) error {
 	if err != nil {
 		return err
 	}
-	current := filepath.Join(work, name)
-	held, ok := "", false
-	if f, err := safefile.Open(current); err == nil {
+	settings := func(path string) (string, bool) {
+		f, err := safefile.Open(path)
+		if err != nil {
+			return "", false
+		}
+		defer f.Close()
 		// A store's first line is its settings: a few hundred bytes, and a few per time step kept by
 		// --steps (4 KB for 999 of them were read in part, and the store was not set aside; nineteenth probe).
 		first := make([]byte, 4096+8*len(header))
 		n, _ := io.ReadFull(f, first)
-		f.Close()
 		line, _, complete := bytes.Cut(first[:n], []byte("\n"))
 		var other map[string]any
-		held, ok = string(line), complete && json.Unmarshal(line, &other) == nil && other["checkpoint_sha256"] != nil
+		return string(line), complete && json.Unmarshal(line, &other) == nil && other["checkpoint_sha256"] != nil
 	}
 	asideOf := func(line string) string {
 		sum := sha256.Sum256([]byte(line))
 		return filepath.Join(work, strings.TrimSuffix(name, ".u8")+"-aside-"+hex.EncodeToString(sum[:6])+".u8")
 	}
-	return setAside(current, held, ok, string(header), asideOf, "the samples")
+	return setAside(filepath.Join(work, name), string(header), settings, asideOf, "the samples")
 }
 
 // openFIDStore opens the store of the FID's samples in work, named and described by the sampler's
@@ -1216,23 +1243,24 @@ func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []floa
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // missingFolders returns a function that removes the folders of path (it and its parents) that do not
-// exist now, deepest first, once they are made, as long as they are still empty.
-func missingFolders(path string) func() {
-	var missing []string
+// exist now, deepest first, once they are made, as long as they are still empty; and whether path is
+// one of them.
+func missingFolders(path string) (undo func(), missing bool) {
+	var folders []string
 	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
 		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
 			break
 		}
-		missing = append(missing, p)
+		folders = append(folders, p)
 		if filepath.Dir(p) == p {
 			break
 		}
 	}
 	return func() {
-		for _, p := range missing {
+		for _, p := range folders {
 			if os.Remove(p) != nil {
 				return
 			}
 		}
-	}
+	}, len(folders) > 0
 }

@@ -689,6 +689,11 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 				t.Errorf("%s: samples were made before the classifier was measured (%s)", c.name, stores[0])
 			}
 		}
+		// A --work (and --out) made for the refused run is not left behind with its lock file
+		// (twenty-first probe).
+		if _, err := os.Lstat(fidWork); !os.IsNotExist(err) {
+			t.Errorf("%s: the refused runs left %s behind (%v)", c.name, fidWork, err)
+		}
 	}
 	// A copy of MNIST whose test set is one image.
 	src, err := data.MNISTDir()
@@ -837,6 +842,52 @@ func TestBoundProgressOfOtherSettingsIsKept(t *testing.T) {
 	run("--nll", "2", "--steps", "10")
 	if got := read(boundProgressFile); got.Desc == first.Desc || got.Sums.N != 2 || got.Seconds >= 1e6 {
 		t.Errorf("a planted aside file: the progress holds %d images in %g s of the settings %q, want 2 evaluated afresh", got.Sums.N, got.Seconds, got.Desc)
+	}
+}
+
+// A progress file without settings ({} or one of another program) is no bound's to keep aside: such
+// files were kept under one name, the second over the first (twenty-first probe). Nor is a file kept
+// aside renamed over.
+func TestBoundProgressAsideIsNeverRenamedOver(t *testing.T) {
+	work := t.TempDir()
+	args := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--work", work, "--out", work, "--nll", "2", "--nll-batch", "2", "--fid", "0", "--steps", "10"}
+	current := filepath.Join(work, boundProgressFile)
+	for _, content := range []string{`{"note": "A"}`, `{}`, `null`} {
+		if err := os.WriteFile(current, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := runEval(args); err == nil || !strings.Contains(err.Error(), current) {
+			t.Errorf("a progress file holding %s: error %v, want a refusal naming it", content, err)
+		}
+		if raw, _ := os.ReadFile(current); string(raw) != content {
+			t.Errorf("a progress file holding %s now holds %q", content, raw)
+		}
+	}
+	os.Remove(current)
+	if err := runEval(args); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine boundProgress
+	if err := json.Unmarshal(raw, &mine); err != nil {
+		t.Fatal(err)
+	}
+	aside := filepath.Join(work, progressAside(mine.Desc))
+	if err := os.WriteFile(aside, []byte("another run's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := append(slices.Clone(args[:len(args)-2]), "--steps", "20")
+	if err := runEval(other); err == nil || !strings.Contains(err.Error(), aside+", where they are kept aside, is taken") {
+		t.Errorf("the aside name taken: error %v, want a refusal naming it", err)
+	}
+	if kept, _ := os.ReadFile(aside); string(kept) != "another run's" {
+		t.Errorf("the file kept aside now holds %q", kept)
+	}
+	if again, _ := os.ReadFile(current); !bytes.Equal(again, raw) {
+		t.Errorf("the progress changed")
 	}
 }
 

@@ -104,6 +104,16 @@ func runTrain(args []string) error {
 	); err != nil {
 		return err
 	}
+	// Given, the number of devices is checked against the batch now, not after the data is loaded
+	// (seconds to minutes of decoding a folder; twenty-first probe).
+	if *devices > *batch {
+		return fmt.Errorf("--devices %d: more devices than --batch %d's examples, and each needs at least one", *devices, *batch)
+	}
+	if *devices > 0 {
+		if err := ddpm.CheckShardable("--batch", *batch, *devices); err != nil {
+			return fmt.Errorf("--devices %d: %w", *devices, err)
+		}
+	}
 	// A class-conditional folder reads each subfolder as a class: the sample grids' <ckpt>/samples
 	// became a class "samples" (tenth probe), and a --ckpt inside --data a class of no images
 	// (eleventh). Nor may the data be the grids: the run trained on its own samples.
@@ -163,7 +173,7 @@ func runTrain(args []string) error {
 	}
 	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, BatchSize: *batch, Steps: *steps, Seed: *seed,
 		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
-	var resumeErr error  // a --ckpt refusal made while the images were listed, said as it is
+	var earlyErr error   // a refusal made while the images were listed, said as it is
 	checkedFile := false // the checkpoint read whole then (CheckResume), not to be read again below
 	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int, classes []string) error {
 		probe := spec
@@ -173,16 +183,12 @@ func runTrain(args []string) error {
 		if _, err := network(&probe, dims, len(probe.ClassNames)); err != nil {
 			return err
 		}
-		// A folder resumed into another run's checkpoint, or a damaged one, is refused before its images
-		// are decoded (6 to 20 s for a few hundred large images; sixteenth and seventeenth probes); the
-		// images' fingerprint is compared after.
 		probe.Dataset = *dataset
-		_, _, resumeErr = checkResumable(*ckptDir, &probe, resumeCheck{beforeData: true})
-		checkedFile = resumeErr == nil
-		return resumeErr
+		earlyErr = beforeDecoding(&probe, *ckptDir, *dataDir, &checkedFile)
+		return earlyErr
 	})
-	if resumeErr != nil {
-		return resumeErr
+	if earlyErr != nil {
+		return earlyErr
 	}
 	if err != nil {
 		return err
@@ -225,10 +231,10 @@ func runTrain(args []string) error {
 		fmt.Printf("--ckpt %s is at step %d already, --steps %d: nothing to train (raise --steps to train on)\n", *ckptDir, resumeStep, *steps)
 		return nil
 	}
-	if !resuming && sched.AlphaBar[sched.T] > ddpm.MaxPriorAlphaBar {
-		return fmt.Errorf("--schedule %s --T %d: ᾱ_T = %.3g, so x_T keeps √ᾱ_T = %.2f of the data and is far from the N(0, I) that "+
-			"sampling starts from (want ᾱ_T ≤ %g); use --schedule %s or cosine, or more steps",
-			*schedule, *T, sched.AlphaBar[sched.T], math.Sqrt(sched.AlphaBar[sched.T]), ddpm.MaxPriorAlphaBar, ddpm.ScheduleLinearScaled)
+	if !resuming {
+		if err := checkPrior(sched, *schedule, *T); err != nil {
+			return err
+		}
 	}
 	if err := flagsChecked(fs); err != nil {
 		return err
@@ -352,6 +358,43 @@ func runTrain(args []string) error {
 // folders make it, before the images are decoded, and their fingerprint is not compared; with
 // fileChecked, the checkpoint's weights and state were checked already (ddpm.CheckResume).
 type resumeCheck struct{ report, beforeData, fileChecked bool }
+
+// beforeDecoding checks, for a run described by spec (its dataset, its network and classes as the
+// images' listing and headers give them), what can be said before a folder's images are decoded: a
+// folder resumed into another run's checkpoint, or a damaged one (6 to 20 s for a few hundred large
+// images; sixteenth and seventeenth probes), class names, the schedule of a new run and a --ckpt in
+// use by another run (each came after seconds to minutes of decoding; twenty-first probe). The images'
+// fingerprint is compared after. fileChecked says whether the checkpoint was read whole.
+func beforeDecoding(spec *ddpm.RunSpec, ckptDir, dataDir string, fileChecked *bool) error {
+	_, resuming, err := checkResumable(ckptDir, spec, resumeCheck{beforeData: true})
+	if err != nil {
+		return err
+	}
+	*fileChecked = true
+	if err := spec.CheckClassNames(); err != nil {
+		return fmt.Errorf("--class-cond --data %q: %w", dataDir, err)
+	}
+	if !resuming {
+		sched, err := spec.BuildSchedule()
+		if err != nil {
+			return fmt.Errorf("--schedule %s --T %d: %w", spec.Schedule, spec.T, err)
+		}
+		if err := checkPrior(sched, spec.Schedule, spec.T); err != nil {
+			return err
+		}
+	}
+	return ddpm.CheckNotLocked(ckptDir, "--ckpt")
+}
+
+// checkPrior refuses, for a new run, a schedule whose ᾱ_T leaves x_T far from N(0, I).
+func checkPrior(sched *ddpm.Schedule, schedule string, T int) error {
+	if sched.AlphaBar[sched.T] > ddpm.MaxPriorAlphaBar {
+		return fmt.Errorf("--schedule %s --T %d: ᾱ_T = %.3g, so x_T keeps √ᾱ_T = %.2f of the data and is far from the N(0, I) that "+
+			"sampling starts from (want ᾱ_T ≤ %g); use --schedule %s or cosine, or more steps",
+			schedule, T, sched.AlphaBar[sched.T], math.Sqrt(sched.AlphaBar[sched.T]), ddpm.MaxPriorAlphaBar, ddpm.ScheduleLinearScaled)
+	}
+	return nil
+}
 
 // checkResumable refuses to resume a checkpoint folder written for another model, data set or
 // schedule, naming every setting that differs with both values; it warns when the recipe (batch,
