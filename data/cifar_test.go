@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,31 @@ func TestLoadCIFAR10WithinRefusesFromTheSizes(t *testing.T) {
 	}
 	if _, _, _, _, err := LoadCIFAR10Within(dir, 3072*100); err == nil || !strings.Contains(err.Error(), "test_batch.bin of 1229200 bytes hold 400 images") {
 		t.Errorf("a test batch of 400 images within 100: error %v, want a refusal naming it", err)
+	}
+	// A missing test batch, or one cut inside a record, is refused before the training batches are read
+	// (13 s and 3 GB first; twenty-second probe).
+	for _, name := range CIFAR10TrainFiles {
+		if err := os.Truncate(filepath.Join(dir, name), 3073*100_000); err != nil { // sparse
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		size int64 // of the test batch; −1: none
+		want string
+	}{{-1, "test_batch.bin is missing"}, {3073*2 + 5, "test_batch.bin is 6151 bytes, not whole records of 3073 bytes"}} {
+		os.Remove(filepath.Join(dir, CIFAR10TestFile))
+		if c.size >= 0 {
+			os.WriteFile(filepath.Join(dir, CIFAR10TestFile), make([]byte, c.size), 0o644) //nolint:errcheck
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, _, _, _, err := LoadCIFAR10Within(dir, 1<<40)
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("a test batch of %d bytes: error %v, want %q", c.size, err, c.want)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+			t.Errorf("a test batch of %d bytes: refusing it read the training batches (%d MiB)", c.size, grew>>20)
+		}
 	}
 }

@@ -293,6 +293,12 @@ func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, ke
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
+	// What the reader would refuse is not written: 11 500 class names of 255 bytes made a 17 MB header,
+	// and a run that exited 0 could not be resumed, sampled or exported (twenty-second probe).
+	if len(headerJSON) > maxHeaderBytes || len(header.Variables) > maxCheckpointVars {
+		return fmt.Errorf("checkpoint %s: its header would take %d bytes for %d variables, more than a checkpoint may (%d MiB, %d variables): not written",
+			path, len(headerJSON), len(header.Variables), maxHeaderBytes>>20, maxCheckpointVars)
+	}
 	return writeAtomic(path, own, func(w io.Writer) error {
 		if _, err := io.WriteString(w, checkpointMagic); err != nil {
 			return err
@@ -558,12 +564,24 @@ func badMagic(magic []byte) error {
 	case strings.TrimSuffix(v, "\n") == "1\r" || strings.TrimSuffix(v, "\n") == "2\r":
 		return fmt.Errorf("its first line ends in \"\\r\\n\", where a checkpoint's ends in \"\\n\": the file was copied as text, " +
 			"which changes its bytes; copy it again as binary")
+	case textVersion(v) > 2: // a newer format's, copied as text: it was called damaged (eighteenth probe)
+		return fmt.Errorf("format %d, whose first line ends in \"\\r\\n\": the file was copied as text, which changes its bytes, "+
+			"and written by a newer version; copy it again as binary, and update ddpm-go", textVersion(v))
 	case len(magic) < len(checkpointMagic) && (strings.HasPrefix(checkpointMagic, string(magic)) || strings.HasPrefix(checkpointMagicV1, string(magic))):
 		return fmt.Errorf("truncated at offset %d, in its first line: the file was cut short", len(magic))
 	case numberErr == nil && version > 2 && strconv.Itoa(version) == strings.TrimSuffix(v, "\n"):
 		return fmt.Errorf("format %d, and this ddpm reads formats 1 and 2: it was written by a newer version; update ddpm-go", version)
 	}
 	return fmt.Errorf("offset 0: its first line names format %q, which ddpm-go never wrote (it writes 1 and 2): the file is damaged", v)
+}
+
+// textVersion is the format number of a magic line's tail v that ends in "\r\n", or 0.
+func textVersion(v string) int {
+	digits, ok := strings.CutSuffix(strings.TrimSuffix(v, "\n"), "\r")
+	if version, err := strconv.Atoi(digits); ok && err == nil && strconv.Itoa(version) == digits {
+		return version
+	}
+	return 0
 }
 
 func readCheckpointHeader(path string, r io.Reader) (*checkpointHeader, int64, error) {

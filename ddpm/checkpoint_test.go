@@ -370,3 +370,19 @@ func TestLoadTrainedRefusesForeignVariables(t *testing.T) {
 		t.Errorf("LoadTrained with a junk variable: %v", err)
 	}
 }
+
+// CheckMemory lets a run ask for memoryShare of the memory available, not all of it: at 94%,
+// `sample --n 100000` died of a C++ bad_alloc after a minute, as other programs grew (twenty-second
+// probe).
+func TestCheckMemoryLeavesRoom(t *testing.T) {
+	avail, ok := AvailableMemory()
+	if !ok {
+		t.Skip("the available memory cannot be read here")
+	}
+	if err := CheckMemory("half", avail/2); err != nil {
+		t.Errorf("half the memory available: %v", err)
+	}
+	if err := CheckMemory("nearly all", 0.97*avail); err == nil || !strings.Contains(err.Error(), "of which it may ask for 85%") {
+		t.Errorf("97%% of the memory available: error %v, want a refusal", err)
+	}
+}

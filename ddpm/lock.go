@@ -62,35 +62,6 @@ func inUse(what, dir, path string) error {
 		what, dir, holder, path, ErrLocked)
 }
 
-// CheckNotLocked refuses, as LockDir would, a folder whose lock another process holds, and takes
-// nothing and makes nothing: a command checks it before the work that comes before LockDir (a folder of
-// images was decoded, seconds to minutes, before a run in use there was refused; twenty-first probe).
-// Whatever else is wrong with the folder or its lock file is LockDir's to say.
-func CheckNotLocked(dir, what string) error {
-	path := filepath.Join(dir, LockFileName)
-	key, err := filepath.Abs(path)
-	if err != nil {
-		return nil
-	}
-	held.Lock()
-	defer held.Unlock()
-	if held.count[key] > 0 {
-		return nil
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil
-	}
-	defer f.Close() // which releases a lock taken here
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		return nil
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
-		return inUse(what, dir, path)
-	}
-	return nil
-}
-
 // LockDir takes the folder's lock for this process, creating the folder if needed, so that two
 // runs never write into one folder. It excludes other processes only: within one process another hold
 // of the same folder succeeds (the command line locks a folder, then Train locks it again), so two

@@ -3,6 +3,7 @@ package ddpm
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -412,5 +413,14 @@ func (r *RunSpec) CheckClassNames() error {
 			return fmt.Errorf("class name %q is given to both label %d and label %d", name, j, i)
 		}
 	}
+	// As a checkpoint's header writes them: JSON spells <, >, & and control bytes in 6 bytes each, and
+	// 11 500 names of 255 bytes made a header that no reader takes (twenty-second probe).
+	if raw, err := json.Marshal(names); err != nil || len(raw) > maxClassNameBytes {
+		return fmt.Errorf("%d class names take %d bytes in a checkpoint's description, more than the %d MiB it may give them: use fewer or shorter names",
+			len(names), len(raw), maxClassNameBytes>>20)
+	}
 	return nil
 }
+
+// maxClassNameBytes bounds the class names in a checkpoint's header, half of what a header may take.
+const maxClassNameBytes = maxHeaderBytes / 2

@@ -170,6 +170,8 @@ func TestCheckpointMagicLineSaysWhatIsWrong(t *testing.T) {
 		{"cut before the newline", []byte("DDPM-GO-CHECKPOINT-2"), "truncated at offset 20"},
 		{"copied as text", append([]byte("DDPM-GO-CHECKPOINT-2\r\n"), rest...), `ends in "\r\n"`},
 		{"format 3", append([]byte("DDPM-GO-CHECKPOINT-3\n"), rest...), "format 3, and this ddpm reads formats 1 and 2: it was written by a newer version"},
+		// A newer format copied as text, which was called damaged (eighteenth probe).
+		{"format 3 as text", append([]byte("DDPM-GO-CHECKPOINT-3\r\n"), rest...), `format 3, whose first line ends in "\r\n": the file was copied as text`},
 		{"format 12", append([]byte("DDPM-GO-CHECKPOINT-12\n"), rest...), "format 12, and this ddpm reads formats 1 and 2"},
 		{"format 0", append([]byte("DDPM-GO-CHECKPOINT-0\n"), rest...), `names format "0\n", which ddpm-go never wrote`},
 		{"format x", append([]byte("DDPM-GO-CHECKPOINT-x\n"), rest...), "which ddpm-go never wrote"},

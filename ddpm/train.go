@@ -39,7 +39,7 @@ type TrainConfig struct {
 
 	ProgressBar bool                         // GoMLX's progress bar, with the loss and steps/s
 	OnStep      func(step int, loss float64) // e.g. to record the loss curve
-	Stop        func() bool                  // polled after each step: true saves a checkpoint and returns ErrStopped
+	Stop        func() bool                  // polled before the first step and after each: true saves a checkpoint (after a step) and returns ErrStopped
 	Meta        any                          // description saved in checkpoints (model, schedule, data)
 
 	// Conditional is the class-conditional form of the model, required when the dataset has labels
@@ -263,6 +263,13 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		return nil
 	})
 
+	// Asked during start-up, before the first step: nothing has changed since the checkpoint resumed (or
+	// since nothing), so nothing is saved. A Ctrl-C there compiled the graph and trained a step first,
+	// 8 to 15 s (eighteenth and nineteenth probes).
+	if cfg.Stop != nil && cfg.Stop() {
+		res.Step = res.StartStep
+		return res, ErrStopped
+	}
 	start := time.Now()
 	_, err = loop.RunToGlobalStep(source, cfg.Steps)
 	res.Duration = time.Since(start)

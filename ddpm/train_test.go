@@ -185,13 +185,25 @@ func TestStopSavesCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	cfg := quickTrainConfig(100, dir)
 	calls := 0
-	cfg.Stop = func() bool { calls++; return calls == 4 }
+	cfg.Stop = func() bool { calls++; return calls == 5 } // before the first step, then after steps 1 to 4
 	res, err := Train(backend, context.New(), sched, MLPModel(MLPConfig{Dim: 2, Hidden: 8, Layers: 1, TimeEmbed: 4}), ds, cfg)
 	if !errors.Is(err, ErrStopped) {
 		t.Fatalf("error %v, want ErrStopped", err)
 	}
 	if res.Step != 4 || filepath.Base(res.Checkpoint) != "ckpt-000000004.ddpm" {
 		t.Errorf("stopped at step %d with checkpoint %q, want step 4 and ckpt-000000004.ddpm", res.Step, res.Checkpoint)
+	}
+	// Asked before the first step, it stops there: nothing trained, nothing saved. It compiled and
+	// trained a step first, 8 to 15 s (eighteenth and nineteenth probes).
+	fresh := t.TempDir()
+	cfg = quickTrainConfig(100, fresh)
+	cfg.Stop = func() bool { return true }
+	res, err = Train(backend, context.New(), sched, MLPModel(MLPConfig{Dim: 2, Hidden: 8, Layers: 1, TimeEmbed: 4}), ds, cfg)
+	if !errors.Is(err, ErrStopped) || res.Step != 0 || res.Checkpoint != "" {
+		t.Errorf("stopped before the first step: error %v, step %d, checkpoint %q; want ErrStopped at step 0 and none", err, res.Step, res.Checkpoint)
+	}
+	if written, _ := filepath.Glob(filepath.Join(fresh, "*.ddpm")); len(written) != 0 {
+		t.Errorf("stopped before the first step, it wrote %v", written)
 	}
 }
 
@@ -202,13 +214,13 @@ func TestStopEndsASampleGrid(t *testing.T) {
 	cfg := quickTrainConfig(100, dir)
 	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 2, 4, []int{2}
 	calls := 0
-	cfg.Stop = func() bool { calls++; return calls == 5 } // step 1, step 2 before its grid, then the grid's t = 20, 19, 18
+	cfg.Stop = func() bool { calls++; return calls == 6 } // before step 1, step 1, step 2 before its grid, then the grid's t = 20, 19, 18
 	res, err := trainPoints(t, cfg)
 	if !errors.Is(err, ErrStopped) {
 		t.Fatalf("error %v, want ErrStopped", err)
 	}
-	if res.Step != 2 || filepath.Base(res.Checkpoint) != "ckpt-000000002.ddpm" || calls != 5 {
-		t.Errorf("stopped at step %d with checkpoint %q after %d questions, want step 2, its checkpoint and 5", res.Step, res.Checkpoint, calls)
+	if res.Step != 2 || filepath.Base(res.Checkpoint) != "ckpt-000000002.ddpm" || calls != 6 {
+		t.Errorf("stopped at step %d with checkpoint %q after %d questions, want step 2, its checkpoint and 6", res.Step, res.Checkpoint, calls)
 	}
 	if grids, _ := filepath.Glob(filepath.Join(dir, "samples", "*.png")); len(grids) != 0 {
 		t.Errorf("the abandoned grid was written: %v", grids)

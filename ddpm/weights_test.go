@@ -3,6 +3,7 @@ package ddpm
 import (
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -164,5 +165,23 @@ func TestCheckClassNamesOfManyClasses(t *testing.T) {
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("checking %d class names twice took %s", n, took)
+	}
+	// Names that a checkpoint's header would spell in more bytes than it may hold: 11 500 names of 255
+	// "<" (6 bytes each in JSON) made a 17 MB header that nothing could read, exit 0 (twenty-second probe).
+	const many = 11_500
+	spec = RunSpec{Model: ModelMLP, MLP: &MLPConfig{NumClasses: many}, ClassNames: make([]string, many)}
+	for i := range spec.ClassNames {
+		spec.ClassNames[i] = fmt.Sprintf("%05d", i) + strings.Repeat("<", 250)
+	}
+	if err := spec.CheckClassNames(); err == nil || !strings.Contains(err.Error(), "11500 class names take 17342001 bytes in a checkpoint's description") {
+		t.Errorf("11 500 names of 255 bytes: error %v, want a refusal", err)
+	}
+	// And the writer writes no header that its reader would refuse.
+	path := filepath.Join(t.TempDir(), "big.ddpm")
+	if err := WriteCheckpoint(path, context.New(), 0, spec, nil); err == nil || !strings.Contains(err.Error(), "more than a checkpoint may (16 MiB") {
+		t.Errorf("a checkpoint of a 17 MB header: error %v, want it not written", err)
+	}
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("a checkpoint of a 17 MB header was written (%v)", err)
 	}
 }

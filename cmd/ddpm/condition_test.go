@@ -107,18 +107,41 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil { // as another process's LockDir
 		t.Fatal(err)
 	}
+	gridsAFile := filepath.Join(dir, "grids-a-file")
+	os.MkdirAll(gridsAFile, 0o755)                                 //nolint:errcheck
+	os.WriteFile(filepath.Join(gridsAFile, "samples"), nil, 0o644) //nolint:errcheck
+	// MNIST's files whose headers say 100×120 images, and hold none: refused from the headers, with no
+	// --resize to suggest (twenty-second probe: 46 s and 5.9 GB of reading first).
+	wide := filepath.Join(dir, "wide-mnist")
+	os.MkdirAll(wide, 0o755) //nolint:errcheck
+	for name, header := range map[string][]byte{
+		"train-images-idx3-ubyte.gz": {0, 0, 8, 3, 0, 0, 0, 9, 0, 0, 0, 100, 0, 0, 0, 120}, "train-labels-idx1-ubyte.gz": {0, 0, 8, 1, 0, 0, 0, 9},
+		"t10k-images-idx3-ubyte.gz": {0, 0, 8, 3, 0, 0, 0, 9, 0, 0, 0, 100, 0, 0, 0, 120}, "t10k-labels-idx1-ubyte.gz": {0, 0, 8, 1, 0, 0, 0, 9},
+	} {
+		os.WriteFile(filepath.Join(wide, strings.TrimSuffix(name, ".gz")), header, 0o644) //nolint:errcheck
+	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", filepath.Join(dir, "new"), "--schedule", "linear", "--T", "10"}, "ᾱ_T = 0.904"},
+		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", filepath.Join(dir, "new"), "--devices", "64", "--batch", "64"}, "--devices: 64 devices asked for"},
+		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", gridsAFile, "--sample-every", "2"}, "samples is a file, where a folder is wanted"},
 		{[]string{"--data", notText, "--class-cond", "--ckpt", filepath.Join(dir, "new")}, "which is not UTF-8 text"},
 		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", inUse}, "--ckpt " + inUse + " is in use by another process"},
 		{[]string{"--data", cut, "--ckpt", filepath.Join(dir, "new"), "--devices", "3"}, "--batch 4 cannot be split evenly over 3 devices"},
 	} {
-		if err := runTrain(append(append(tiny, "--dataset", "folder", "--gray", "--steps", "6"), c.args...)); err == nil || !strings.Contains(err.Error(), c.want) {
+		err := runTrain(append(append(tiny, "--dataset", "folder", "--gray", "--steps", "6"), c.args...))
+		if err == nil || !strings.Contains(err.Error()+"\n", c.want) {
 			t.Errorf("train %v: error %v, want %q before the images are decoded", c.args, err, c.want)
 		}
+	}
+	err = runTrain(append(tiny, "--dataset", "mnist", "--data", wide, "--ckpt", filepath.Join(dir, "new")))
+	if want := "images 120 wide and 100 tall: the U-Net needs square images\n"; err == nil || !strings.Contains(err.Error()+"\n", want) {
+		t.Errorf("train on MNIST's files of 100×120 images: error %v, want %q before they are read", err, want)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "new")); !os.IsNotExist(err) {
+		t.Errorf("refused runs left their --ckpt behind (%v)", err)
 	}
 
 	// eval measures MNIST models: a 3-class one is refused by --ckpt before any folder is made (it was

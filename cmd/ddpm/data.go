@@ -86,13 +86,18 @@ func loadMNIST(dir string) (*data.MNIST, error) {
 	// (17.2 GB for 2.1 GB of pixels, measured), so an eighth of the memory available for them.
 	limit, _ := ddpm.AvailableMemory()
 	m, err := data.LoadMNISTWithin(dir, limit/8)
-	if err != nil && dir == "" { // the GoMNIST module, found through the go command
-		return nil, fmt.Errorf("%w; or give --data, a folder with them", err)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("--data %q: %w", dir, err)
+		return nil, mnistError(dir, err)
 	}
 	return m, nil
+}
+
+// mnistError names --data, or what to give, in an error of MNIST's files in dir.
+func mnistError(dir string, err error) error {
+	if dir == "" { // the GoMNIST module, found through the go command
+		return fmt.Errorf("%w; or give --data, a folder with them", err)
+	}
+	return fmt.Errorf("--data %q: %w", dir, err)
 }
 
 // loadTrained is ddpm.LoadTrained with the flag that names the checkpoint in its errors.
@@ -131,6 +136,14 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 	}
 	switch {
 	case name == "mnist":
+		// The shape from the files' headers, checked before the pixels are read.
+		dims, err := data.MNISTShape(dir)
+		if err != nil {
+			return nil, mnistError(dir, err)
+		}
+		if err := check(dims, mnistClasses); err != nil {
+			return nil, err
+		}
 		m, err := loadMNIST(dir)
 		if err != nil {
 			return nil, err
@@ -142,6 +155,9 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 		}
 		// Bounded as MNIST is, from the batches' sizes before any is read (eleventh probe: sparse batches of
 		// 640 MiB each ran training out of memory).
+		if err := check([]int{32, 32, 3}, data.CIFAR10Classes); err != nil { // the format's one shape
+			return nil, err
+		}
 		limit, _ := ddpm.AvailableMemory()
 		train, labels, _, _, err := data.LoadCIFAR10Within(dir, limit/8)
 		if err != nil {
@@ -176,8 +192,12 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 		if labelled {
 			return nil, fmt.Errorf("--class-cond: the 2-D toy set %s has no class labels (mnist, cifar10 and folder have)", name)
 		}
-		// The points, made in float64 and copied to float32, with room to spare.
+		// The points, made in float64 and copied to float32, with room to spare: a flag's check, before
+		// check's, which takes the backend and the lock.
 		if err := ddpm.CheckMemory(fmt.Sprintf("--toy-n %d", toyN), 64*float64(toyN)); err != nil {
+			return nil, err
+		}
+		if err := check([]int{2}, nil); err != nil {
 			return nil, err
 		}
 		points, err := data.Toy2D(name, toyN, seed)

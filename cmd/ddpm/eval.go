@@ -256,34 +256,36 @@ func runEval(args []string) error {
 	if err := inputsAmongWorkFiles(*work, map[string]string{"--ckpt": tr.Path, "--classifier": *clfPath}); err != nil {
 		return err
 	}
-	// Until the work begins, a refusal leaves no --out or --work made for nothing (one was, beside a
-	// --work on a full disk; twentieth probe), its lock file included (twenty-first).
-	undoOut, _ := missingFolders(*out)
-	undoWork, workIsNew := missingFolders(*work)
-	refuse := func(err error) error { undoOut(); return err }
-	if err := ddpm.MakeDir(*out); err != nil { // before --work is made and locked: --out a file made it
-		return fmt.Errorf("--out %s: %w", *out, err)
-	}
-	// Every file eval writes into --out, checked before the work and before --work is made: a FIFO, a
-	// device or a link there is refused now, not after hours of sampling.
-	for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
-		if err := ddpm.CheckOwnOutput("--out", filepath.Join(*out, name), tr.Path, *clfPath); err != nil {
-			return refuse(err)
-		}
-	}
+	// Until the work begins, a refusal leaves no --work or --out made for it (one was, beside a --work on
+	// a full disk; twentieth probe), lock file included (twenty-first), and never one that another run
+	// made at the same time (twenty-second). --work is locked first, so that a second eval there is
+	// refused before it touches --out: one removed the --out of the eval it found there.
+	undoWork, workIsNew, _ := makeFolders(*work) // whatever is wrong with it, LockDir says
 	lock, err := ddpm.LockDir(*work, "--work")
 	if err != nil {
-		return refuse(err)
+		undoWork()
+		return err
 	}
 	defer lock.Unlock()
-	refuse = func(err error) error {
+	undoOut := func() {}
+	refuse := func(err error) error {
+		undoOut()
 		if workIsNew {
 			lock.Unlock()
 			os.Remove(filepath.Join(*work, ddpm.LockFileName))
 			undoWork()
 		}
-		undoOut()
 		return err
+	}
+	if undoOut, _, err = makeFolders(*out); err != nil {
+		return refuse(fmt.Errorf("--out %s: %w", *out, err))
+	}
+	// Every file eval writes into --out, checked before the work: a FIFO, a device or a link there is
+	// refused now, not after hours of sampling.
+	for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
+		if err := ddpm.CheckOwnOutput("--out", filepath.Join(*out, name), tr.Path, *clfPath); err != nil {
+			return refuse(err)
+		}
 	}
 	if err := ddpm.RemoveStaleTemporaries(*work, isWorkFile); err != nil {
 		return refuse(err)
@@ -386,8 +388,8 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
-	undoOut, _ := missingFolders(out) // until the scoring, as for --ckpt
-	if err := ddpm.MakeDir(out); err != nil {
+	undoOut, _, err := makeFolders(out) // removed on a refusal before the scoring, as for --ckpt
+	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
 	for _, name := range []string{reportFile, fidGridFile} { // checked before the scoring, as for --ckpt
@@ -1241,26 +1243,3 @@ func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []floa
 
 // finite reports whether x is a number (not NaN, not ±Inf).
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
-// missingFolders returns a function that removes the folders of path (it and its parents) that do not
-// exist now, deepest first, once they are made, as long as they are still empty; and whether path is
-// one of them.
-func missingFolders(path string) (undo func(), missing bool) {
-	var folders []string
-	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
-		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		folders = append(folders, p)
-		if filepath.Dir(p) == p {
-			break
-		}
-	}
-	return func() {
-		for _, p := range folders {
-			if os.Remove(p) != nil {
-				return
-			}
-		}
-	}, len(folders) > 0
-}

@@ -357,3 +357,32 @@ func checkOutputTarget(flagName, path string) error {
 	}
 	return nil
 }
+
+// makeFolders makes the folder path, and its parents, as ddpm.MakeDir does (whose error it returns),
+// and returns a function that removes the folders that this call made, deepest first, as long as they
+// are still empty; and whether it made path itself. A folder that another process made at the same
+// time is never removed: one was, from under the eval that had made it (twenty-second probe). On an
+// error, what it made is removed at once.
+func makeFolders(path string) (undo func(), made bool, err error) {
+	// Each prefix of the path as given, as MkdirAll reads it (through links and "..").
+	var mine []string
+	for i := 1; i <= len(path); i++ {
+		if i == len(path) || os.IsPathSeparator(path[i]) {
+			if prefix := path[:i]; strings.Trim(prefix, string(os.PathSeparator)) != "" && os.Mkdir(prefix, 0o755) == nil {
+				mine = append(mine, prefix)
+			}
+		}
+	}
+	undo = func() {
+		for i := len(mine) - 1; i >= 0; i-- {
+			if os.Remove(mine[i]) != nil {
+				return
+			}
+		}
+	}
+	if err := ddpm.MakeDir(path); err != nil {
+		undo()
+		return func() {}, false, err
+	}
+	return undo, len(mine) > 0 && filepath.Clean(mine[len(mine)-1]) == filepath.Clean(path), nil
+}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -101,8 +102,10 @@ func (e *exitStatus) Unwrap() error { return e.err }
 // helpTopic reads `ddpm help train` as `ddpm train -h`, as the go command does (it printed the list of
 // commands; seventeenth probe), and returns any other command line as it is.
 func helpTopic(cmd string, args []string) (string, []string) {
-	if isHelp(cmd) && len(args) == 1 && !isHelp(args[0]) {
-		return args[0], []string{"-h"}
+	if isHelp(cmd) && len(args) >= 1 && !isHelp(args[0]) {
+		// Words after the command come before -h, so that its flag parsing refuses them by name: they
+		// were ignored (eighteenth probe).
+		return args[0], append(slices.Clone(args[1:]), "-h")
 	}
 	return cmd, args
 }

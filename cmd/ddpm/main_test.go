@@ -881,9 +881,56 @@ func TestHelpTopic(t *testing.T) {
 		{[]string{"help"}, "help", []string{}},
 		{[]string{"help", "-h"}, "help", []string{"-h"}},
 		{[]string{"train", "help"}, "train", []string{"help"}},
+		{[]string{"help", "train", "extra"}, "train", []string{"extra", "-h"}},
 	} {
 		if cmd, rest := helpTopic(c.args[0], c.args[1:]); cmd != c.cmd || !slices.Equal(rest, c.rest) {
 			t.Errorf("ddpm %v: command %q %v, want %q %v", c.args, cmd, rest, c.cmd, c.rest)
 		}
+	}
+	if err := runTrain([]string{"extra", "-h"}); err == nil || !strings.Contains(err.Error(), `"extra"`) {
+		t.Errorf("ddpm help train extra: error %v, want the stray word named", err)
+	}
+}
+
+// makeFolders undoes only the folders it made itself, and only while they are empty: an eval refused
+// for the lock removed the --out that the eval holding it had just made (twenty-second probe).
+func TestMakeFoldersUndoesOnlyItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a", "b", "c")
+	undo, made, err := makeFolders(path)
+	if err != nil || !made {
+		t.Fatalf("makeFolders(%s): made %v, %v", path, made, err)
+	}
+	undo()
+	if _, err := os.Lstat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
+		t.Errorf("undo left %s/a (%v)", dir, err)
+	}
+	// Made by another process first: never removed, even empty.
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	undo, made, err = makeFolders(path)
+	if err != nil || made {
+		t.Fatalf("makeFolders(%s) of a folder there: made %v, %v", path, made, err)
+	}
+	undo()
+	if _, err := os.Lstat(path); err != nil {
+		t.Errorf("undo removed a folder it did not make: %v", err)
+	}
+	// Made here, then given a file: kept.
+	other := filepath.Join(dir, "x", "y")
+	undo, _, _ = makeFolders(other)
+	os.WriteFile(filepath.Join(other, "report.json"), nil, 0o644) //nolint:errcheck
+	undo()
+	if _, err := os.Lstat(filepath.Join(other, "report.json")); err != nil {
+		t.Errorf("undo removed a folder holding a file: %v", err)
+	}
+	// A file in the way: the error, and nothing made left behind.
+	os.WriteFile(filepath.Join(dir, "f"), nil, 0o644) //nolint:errcheck
+	if _, _, err := makeFolders(filepath.Join(dir, "n", "..", "f", "g")); err == nil || !strings.Contains(err.Error(), "is a file, where a folder is wanted") {
+		t.Errorf("a file in the way: error %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "n")); !os.IsNotExist(err) {
+		t.Errorf("a refused path left %s/n behind (%v)", dir, err)
 	}
 }

@@ -156,7 +156,7 @@ func TestTrainRefusesCIFARBeyondTheMemory(t *testing.T) {
 	}
 	ckpt := filepath.Join(dir, "ckpt")
 	start := time.Now()
-	err := runTrain([]string{"--dataset", "cifar10", "--data", dir, "--steps", "1", "--progress=false", "--ckpt", ckpt})
+	err := runTrain([]string{"--dataset", "cifar10", "--data", dir, "--attn", "16", "--steps", "1", "--progress=false", "--ckpt", ckpt})
 	for _, want := range []string{"--data \"" + dir, fmt.Sprintf("data_batch_1.bin of %d bytes", records*3073), "that memory allows for them"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%d images in the training batches: error %v, want one naming %q", 5*records, err, want)

