@@ -412,3 +412,38 @@ func TestTrainKeepsAnIgnoredHangUp(t *testing.T) {
 		t.Fatalf("after SIGTERM: %v, want exit status %d\n%s", err, 128+int(syscall.SIGTERM), c.out.String())
 	}
 }
+
+// A signal before training (here while MNIST is read, after the lock was taken) stops at once with
+// 128 + the signal, trains and saves nothing, and removes the --ckpt made for the run, whose lock file
+// it would leave: the lock is taken before the data is read (twenty-second probe).
+func TestStopBeforeTrainingLeavesNothing(t *testing.T) {
+	ckpt := filepath.Join(t.TempDir(), "run")
+	c := startDDPM(t, "train", "--ch", "4", "--ch-mult", "1,1", "--attn", "", "--groups", "1", "--batch", "4", "--steps", "2",
+		"--progress=false", "--ckpt", ckpt)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(ckpt, ddpm.LockFileName)); err == nil {
+			break
+		}
+		select {
+		case err := <-c.done:
+			t.Fatalf("it exited before taking the lock: %v\n%s", err, c.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no lock taken in a minute")
+		}
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var exit *exec.ExitError
+	if err := <-c.done; !errors.As(err, &exit) || exit.ExitCode() != 143 {
+		t.Fatalf("after SIGTERM: %v, want exit status 143\n%s", err, c.out.String())
+	}
+	if !strings.Contains(c.out.String(), "before training: nothing was trained or saved") {
+		t.Skipf("the signal came after training began, on this machine:\n%s", c.out.String())
+	}
+	if _, err := os.Lstat(ckpt); !os.IsNotExist(err) {
+		t.Errorf("the --ckpt made for the run is left (%v)", err)
+	}
+}

@@ -183,18 +183,51 @@ func runTrain(args []string) (err error) {
 	// are taken then: refusals of a new run's schedule, class names, --devices, the backend, a --ckpt in
 	// use or not writable, or a file where the grids go came after seconds to minutes of decoding
 	// (twenty-first and twenty-second probes).
+	// Ctrl-C (or SIGTERM, SIGHUP, SIGPIPE) finishes the current step, saves a checkpoint and exits; a second one kills. A signal within
+	// a second of the first is the same one delivered twice (GNU timeout signals the process and then its
+	// group), not the user's second request. Before training starts it stops at once: nothing is trained
+	// or saved, and a --ckpt made for the run is removed (taken before the data is read, its lock was
+	// left there by a Ctrl-C while MNIST loaded).
+	var interrupted, training atomic.Bool
+	var stoppedBy atomic.Value        // the signal that asked to stop
+	var unmake atomic.Pointer[func()] // removes a --ckpt made for this run, until it trains
+	signals := make(chan os.Signal, 4)
+	// A hang-up (a closed terminal, a dropped ssh) and a broken pipe (`ddpm train | head`) stop the run
+	// as Ctrl-C does; by default they would kill it without saving. A signal that the process was
+	// started ignoring stays ignored: `nohup ddpm train … &` stopped at logout, and a script's
+	// background run at a Ctrl-C meant for its foreground (sixteenth probe).
+	if sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE); len(sigs) > 0 { // none would relay every signal
+		signal.Notify(signals, sigs...)
+	}
+	go func() {
+		sig := <-signals
+		if !training.Load() {
+			if f := unmake.Load(); f != nil {
+				(*f)()
+			}
+			s, _ := sig.(syscall.Signal)
+			fmt.Fprintf(os.Stderr, "\nddpm train: stopped by a signal (%v) before training: nothing was trained or saved\n", sig)
+			os.Exit(128 + int(s))
+		}
+		stoppedBy.Store(sig)
+		first := time.Now()
+		interrupted.Store(true)
+		fmt.Fprintln(os.Stderr, "\ninterrupted: saving a checkpoint after this step (interrupt again to kill)")
+		for sig := range signals {
+			if time.Since(first) > time.Second {
+				s, _ := sig.(syscall.Signal)
+				os.Exit(128 + int(s))
+			}
+		}
+	}()
+	defer signal.Stop(signals)
 	var earlyErr error   // a refusal made before the data was read, said as it is
 	checkedFile := false // the checkpoint read whole then (CheckResume), not to be read again below
 	var backend backends.Backend
 	var lock *ddpm.DirLock
-	undoCkpt, ckptIsNew := func() {}, false
-	started := false
 	defer func() { // a run refused before it trained leaves no --ckpt made for it
-		if err != nil && !started && ckptIsNew && lock != nil {
-			lock.Unlock()
-			os.Remove(filepath.Join(*ckptDir, "samples"))
-			os.Remove(filepath.Join(*ckptDir, ddpm.LockFileName))
-			undoCkpt()
+		if f := unmake.Load(); err != nil && !training.Load() && f != nil {
+			(*f)()
 		}
 	}()
 	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int, classes []string) error {
@@ -216,10 +249,20 @@ func runTrain(args []string) (err error) {
 			return earlyErr
 		}
 		// One run per folder; taking the lock also proves the folder writable before training starts.
-		undoCkpt, ckptIsNew, _ = makeFolders(*ckptDir) // whatever is wrong with it, LockDir says
+		undoCkpt, ckptIsNew, _ := makeFolders(*ckptDir) // whatever is wrong with it, LockDir says
 		if lock, earlyErr = ddpm.LockDir(*ckptDir, "--ckpt"); earlyErr != nil {
 			undoCkpt()
 			return earlyErr
+		}
+		if ckptIsNew {
+			held := lock
+			f := func() {
+				held.Unlock()
+				os.Remove(filepath.Join(*ckptDir, "samples"))
+				os.Remove(filepath.Join(*ckptDir, ddpm.LockFileName))
+				undoCkpt()
+			}
+			unmake.Store(&f)
 		}
 		if *sampleEvery > 0 && len(dims) == 3 { // the grids' folder: a file in its place failed only at the first grid
 			if _, err := ddpm.GridFolder(*ckptDir); err != nil {
@@ -297,33 +340,6 @@ func runTrain(args []string) (err error) {
 		}
 	}
 
-	// Ctrl-C (or SIGTERM, SIGHUP, SIGPIPE) finishes the current step, saves a checkpoint and exits; a second one kills. A signal within
-	// a second of the first is the same one delivered twice (GNU timeout signals the process and then its
-	// group), not the user's second request.
-	var interrupted atomic.Bool
-	var stoppedBy atomic.Value // the signal that asked to stop
-	signals := make(chan os.Signal, 4)
-	// A hang-up (a closed terminal, a dropped ssh) and a broken pipe (`ddpm train | head`) stop the run
-	// as Ctrl-C does; by default they would kill it without saving. A signal that the process was
-	// started ignoring stays ignored: `nohup ddpm train … &` stopped at logout, and a script's
-	// background run at a Ctrl-C meant for its foreground (sixteenth probe).
-	if sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE); len(sigs) > 0 { // none would relay every signal
-		signal.Notify(signals, sigs...)
-	}
-	go func() {
-		stoppedBy.Store(<-signals)
-		first := time.Now()
-		interrupted.Store(true)
-		fmt.Fprintln(os.Stderr, "\ninterrupted: saving a checkpoint after this step (interrupt again to kill)")
-		for sig := range signals {
-			if time.Since(first) > time.Second {
-				s, _ := sig.(syscall.Signal)
-				os.Exit(128 + int(s))
-			}
-		}
-	}()
-	defer signal.Stop(signals)
-
 	loss, grid := "L_simple", ddpm.SamplerConfig{Variance: ddpm.VarianceBeta, ClipX0: true}
 	if spec.LearnsSigma() {
 		loss, grid.Variance = "L_hybrid (learned variances)", ddpm.VarianceLearned
@@ -338,7 +354,7 @@ func runTrain(args []string) (err error) {
 	}
 	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s%s\n",
 		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name(), onDevices)
-	started = true
+	training.Store(true)
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
 		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer, Devices: *devices,
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
@@ -366,7 +382,7 @@ func runTrain(args []string) (err error) {
 		// signal, as a shell reports a process killed by it) and `ddpm train && ddpm export` stops here.
 		sig, _ := stoppedBy.Load().(syscall.Signal)
 		if res != nil && res.Step == res.StartStep { // during start-up: nothing trained, nothing saved, nothing left
-			started = false
+			training.Store(false)
 			return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v) before the first step: nothing was trained or saved "+
 				"(run the same command again to train)", sig)}
 		}
