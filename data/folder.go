@@ -35,9 +35,9 @@ type FolderOptions struct {
 	// resize flag to offer (eval --samples).
 	Width, Height int
 	// Check, when not nil, is given the shape of one image ([height, width, channels]) as the headers
-	// and the options make it, and the class folders' names (LoadClassFolders; nil otherwise), before
-	// any image is decoded: a caller refuses there what it cannot use.
-	Check   func(dims []int, classes []string) error
+	// and the options make it, the class folders' names (LoadClassFolders; nil otherwise) and the number
+	// of images, before any image is decoded: a caller refuses there what it cannot use.
+	Check   func(dims []int, classes []string, n int) error
 	classes []string // LoadClassFolders's, for Check
 	// sum, when not nil, is given each image file's name, a zero byte and all its bytes, in order, as
 	// the files are decoded: ReadSamples's SHA-256 of exactly what it read.
@@ -144,7 +144,7 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 			"use fewer images or a smaller resize size (flag --resize)", dir, out.N, out.Width, out.Height, out.Channels, need/(1<<30), opts.MaxBytes/(1<<30))
 	}
 	if opts.Check != nil {
-		if err := opts.Check([]int{out.Height, out.Width, out.Channels}, opts.classes); err != nil {
+		if err := opts.Check([]int{out.Height, out.Width, out.Channels}, opts.classes, out.N); err != nil {
 			return nil, err
 		}
 	}

@@ -313,7 +313,7 @@ func TestLoadImageFolderChecksTheShapeBeforeDecoding(t *testing.T) {
 	full, _ := os.ReadFile(filepath.Join(dir, "a.png"))
 	os.WriteFile(filepath.Join(dir, "a.png"), full[:len(full)-20], 0o644) //nolint:errcheck
 	var seen []int
-	_, err := LoadImageFolder(dir, FolderOptions{Resize: 16, Gray: true, Check: func(dims []int, _ []string) error {
+	_, err := LoadImageFolder(dir, FolderOptions{Resize: 16, Gray: true, Check: func(dims []int, _ []string, _ int) error {
 		seen = dims
 		return errors.New("not for this network")
 	}})
@@ -328,7 +328,7 @@ func TestLoadImageFolderChecksTheShapeBeforeDecoding(t *testing.T) {
 		os.WriteFile(filepath.Join(classes, class, "x.png"), full[:len(full)-20], 0o644) //nolint:errcheck
 	}
 	var named []string
-	_, _, _, err = LoadClassFolders(classes, FolderOptions{Resize: 16, Gray: true, Check: func(_ []int, classes []string) error {
+	_, _, _, err = LoadClassFolders(classes, FolderOptions{Resize: 16, Gray: true, Check: func(_ []int, classes []string, _ int) error {
 		named = classes
 		return errors.New("not these classes")
 	}})

@@ -151,25 +151,24 @@ func LoadMNISTWithin(dir string, maxBytes float64) (*MNIST, error) {
 	return m, nil
 }
 
-// MNISTShape reads the headers of the four MNIST files in dir ("" finds them with MNISTDir), checks
-// them against each other, and returns the shape of one image, [rows, cols, 1]: a caller checks its
-// model on it before the pixels are read (a non-square set was refused after 46 s and 5.9 GB of
-// reading; twenty-second probe).
-func MNISTShape(dir string) ([]int, error) {
+// MNISTSizes reads the headers of the four MNIST files in dir ("" finds them with MNISTDir), checks
+// them against each other, and returns the number of training and test images and the shape of one,
+// [rows, cols, 1]: a caller checks its flags and model on them before the pixels are read (a
+// non-square set was refused after 46 s and 5.9 GB of reading; twenty-second and twenty-third probes).
+func MNISTSizes(dir string) (train, test int, dims []int, err error) {
 	if dir == "" {
-		var err error
 		if dir, err = MNISTDir(); err != nil {
-			return nil, err
+			return 0, 0, nil, err
 		}
 	}
 	h, err := readMNISTHeaders(dir, 0)
 	if err != nil {
-		return nil, err
+		return 0, 0, nil, err
 	}
 	if err := h.check(); err != nil {
-		return nil, err
+		return 0, 0, nil, err
 	}
-	return []int{h.trainImages[1], h.trainImages[2], 1}, nil
+	return h.trainImages[0], h.testImages[0], []int{h.trainImages[1], h.trainImages[2], 1}, nil
 }
 
 // mnistHeaders are the dimensions that the four files declare: images [N, rows, cols], labels [N].

@@ -299,6 +299,11 @@ func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, ke
 		return fmt.Errorf("checkpoint %s: its header would take %d bytes for %d variables, more than a checkpoint may (%d MiB, %d variables): not written",
 			path, len(headerJSON), len(header.Variables), maxHeaderBytes>>20, maxCheckpointVars)
 	}
+	// Nor a string or number longer than the reader takes: a classifier's 4 299-byte command line made a
+	// file that every command refused, exit 0 (twenty-third probe).
+	if err := checkHeaderTokens(headerJSON); err != nil {
+		return fmt.Errorf("checkpoint %s: its header would hold %w: not written", path, err)
+	}
 	return writeAtomic(path, own, func(w io.Writer) error {
 		if _, err := io.WriteString(w, checkpointMagic); err != nil {
 			return err

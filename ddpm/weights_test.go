@@ -184,4 +184,13 @@ func TestCheckClassNamesOfManyClasses(t *testing.T) {
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
 		t.Errorf("a checkpoint of a 17 MB header was written (%v)", err)
 	}
+	// Nor one with a string longer than the reader takes (a classifier's command line of 4 299 bytes;
+	// twenty-third probe).
+	long := map[string]string{"command": strings.Repeat("./", 2200)}
+	if err := WriteCheckpoint(path, context.New(), 0, long, nil); err == nil || !strings.Contains(err.Error(), "a string of 4400 bytes") {
+		t.Errorf("a checkpoint holding a string of 4400 bytes: error %v, want it not written", err)
+	}
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("a checkpoint holding a string of 4400 bytes was written (%v)", err)
+	}
 }

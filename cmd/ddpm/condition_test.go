@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -107,6 +108,14 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil { // as another process's LockDir
 		t.Fatal(err)
 	}
+	many := filepath.Join(dir, "many") // 64 images and the one cut short
+	os.MkdirAll(many, 0o755)           //nolint:errcheck
+	good, _ := os.ReadFile(filepath.Join(cut, "ring", "a.png"))
+	for i := range 64 {
+		os.WriteFile(filepath.Join(many, fmt.Sprintf("%02d.png", i)), good, 0o644) //nolint:errcheck
+	}
+	cutPNG, _ := os.ReadFile(filepath.Join(cut, "ring", "d.png"))
+	os.WriteFile(filepath.Join(many, "zz.png"), cutPNG, 0o644) //nolint:errcheck
 	gridsAFile := filepath.Join(dir, "grids-a-file")
 	os.MkdirAll(gridsAFile, 0o755)                                 //nolint:errcheck
 	os.WriteFile(filepath.Join(gridsAFile, "samples"), nil, 0o644) //nolint:errcheck
@@ -125,8 +134,10 @@ func TestClassConditionalCommandLine(t *testing.T) {
 		want string
 	}{
 		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", filepath.Join(dir, "new"), "--schedule", "linear", "--T", "10"}, "ᾱ_T = 0.904"},
-		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", filepath.Join(dir, "new"), "--devices", "64", "--batch", "64"}, "--devices: 64 devices asked for"},
+		{[]string{"--data", many, "--ckpt", filepath.Join(dir, "new"), "--devices", "64", "--batch", "64"}, "--devices: 64 devices asked for"},
 		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", gridsAFile, "--sample-every", "2"}, "samples is a file, where a folder is wanted"},
+		// A batch of more examples than there are (twenty-third probe).
+		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", filepath.Join(dir, "new"), "--batch", "64"}, "--batch 64: the data set has 4 examples"},
 		{[]string{"--data", notText, "--class-cond", "--ckpt", filepath.Join(dir, "new")}, "which is not UTF-8 text"},
 		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", inUse}, "--ckpt " + inUse + " is in use by another process"},
 		{[]string{"--data", cut, "--ckpt", filepath.Join(dir, "new"), "--devices", "3"}, "--batch 4 cannot be split evenly over 3 devices"},

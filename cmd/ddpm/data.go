@@ -121,7 +121,7 @@ func imageDims(im *data.Images) []int { return []int{im.Height, im.Width, im.Cha
 // loadDataset reads --dataset from --data (a folder; MNIST defaults to the GoMNIST module). With
 // labelled, it also reads the class labels (a folder then holds one subfolder per class), or says
 // that the data set has none.
-func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, seed uint64, check func(dims []int, classes []string) error) (*loadedData, error) {
+func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, seed uint64, check func(dims []int, classes []string, n int) error) (*loadedData, error) {
 	images := func(im *data.Images) *loadedData {
 		return &loadedData{Name: name, Values: im.Scaled(0, im.N), Dims: imageDims(im)}
 	}
@@ -137,11 +137,11 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 	switch {
 	case name == "mnist":
 		// The shape from the files' headers, checked before the pixels are read.
-		dims, err := data.MNISTShape(dir)
+		n, _, dims, err := data.MNISTSizes(dir)
 		if err != nil {
 			return nil, mnistError(dir, err)
 		}
-		if err := check(dims, mnistClasses); err != nil {
+		if err := check(dims, mnistClasses, n); err != nil {
 			return nil, err
 		}
 		m, err := loadMNIST(dir)
@@ -155,7 +155,7 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 		}
 		// Bounded as MNIST is, from the batches' sizes before any is read (eleventh probe: sparse batches of
 		// 640 MiB each ran training out of memory).
-		if err := check([]int{32, 32, 3}, data.CIFAR10Classes); err != nil { // the format's one shape
+		if err := check([]int{32, 32, 3}, data.CIFAR10Classes, -1); err != nil { // the format's one shape; the count is the batches' to say
 			return nil, err
 		}
 		limit, _ := ddpm.AvailableMemory()
@@ -197,7 +197,7 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 		if err := ddpm.CheckMemory(fmt.Sprintf("--toy-n %d", toyN), 64*float64(toyN)); err != nil {
 			return nil, err
 		}
-		if err := check([]int{2}, nil); err != nil {
+		if err := check([]int{2}, nil, toyN); err != nil {
 			return nil, err
 		}
 		points, err := data.Toy2D(name, toyN, seed)

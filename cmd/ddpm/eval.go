@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -181,22 +182,24 @@ func runEval(args []string) error {
 	}
 	trained := *tr
 	trained.Schedule = sched // the respaced schedule, when --steps asks for one
-	mnist, err := loadMNIST(*dataDir)
+	// MNIST's sizes from its files' headers: the refusals below came after reading them whole (2 GB for
+	// 10^6 digits; twenty-third probe).
+	trainN, testN, mnistDims, err := data.MNISTSizes(*dataDir)
 	if err != nil {
-		return err
+		return mnistError(*dataDir, err)
 	}
-	if want := imageDims(mnist.Test); !slices.Equal(want, tr.Spec.Dims) {
-		return fmt.Errorf("checkpoint %s models data of shape %v, and eval measures models of MNIST's %v images", tr.Path, tr.Spec.Dims, want)
+	if !slices.Equal(mnistDims, tr.Spec.Dims) {
+		return fmt.Errorf("checkpoint %s models data of shape %v, and eval measures models of MNIST's %v images", tr.Path, tr.Spec.Dims, mnistDims)
 	}
 	if err := checkFlags(
-		flagCheck{*nllN <= mnist.Test.N, "nll", *nllN, fmt.Sprintf("the MNIST test set has %d images", mnist.Test.N)},
+		flagCheck{*nllN <= testN, "nll", *nllN, fmt.Sprintf("the MNIST test set has %d images", testN)},
 		// One image's bound has no standard error (NaN), which the JSON report cannot hold: the whole
 		// evaluation was done, then not written, on every rerun (seventh probe).
 		flagCheck{*nllN != 1, "nll", *nllN, "the bound is reported with its standard error over the images: at least 2 are needed"},
-		flagCheck{*fidN <= mnist.Train.N, "fid", *fidN, fmt.Sprintf("at most %d samples: the FID compares them with as many training digits", mnist.Train.N)},
+		flagCheck{*fidN <= trainN, "fid", *fidN, fmt.Sprintf("at most %d samples: the FID compares them with as many training digits", trainN)},
 		flagCheck{*fidN == 0 || *fidN >= 2, "fid", *fidN, "the FID fits a Gaussian to the samples' features: at least 2 are needed"},
-		flagCheck{*fidN == 0 || mnist.Test.N >= 2, "fid", *fidN, fmt.Sprintf("the FID fits a Gaussian to the test digits' features, and "+
-			"the test set of --data has %d: at least 2 are needed", mnist.Test.N)},
+		flagCheck{*fidN == 0 || testN >= 2, "fid", *fidN, fmt.Sprintf("the FID fits a Gaussian to the test digits' features, and "+
+			"the test set of --data has %d: at least 2 are needed", testN)},
 		flagCheck{*nllN == 0 || *nllBatch >= 1, "nll-batch", *nllBatch, "need at least 1 image per evaluation"},
 		flagCheck{*fidN == 0 || *fidBatch >= 1, "fid-batch", *fidBatch, "need at least 1 sample per batch"},
 		flagCheck{*work != "", "work", `""`, "name the folder for progress"},
@@ -214,11 +217,15 @@ func runEval(args []string) error {
 		}
 		// Its kind, weights and accuracy, read from the header before any folder is made (loading it needs
 		// the backend).
-		if err := checkClassifier(*clfPath, mnist.Test); err != nil {
+		if err := checkClassifier(*clfPath, mnistDims); err != nil {
 			return err
 		}
 	}
 	if err := flagsChecked(fs); err != nil {
+		return err
+	}
+	mnist, err := loadMNIST(*dataDir)
+	if err != nil {
 		return err
 	}
 	// The devices are checked before --work and --out are touched: a batch that cannot be split over
@@ -260,6 +267,11 @@ func runEval(args []string) error {
 	// a full disk; twentieth probe), lock file included (twenty-first), and never one that another run
 	// made at the same time (twenty-second). --work is locked first, so that a second eval there is
 	// refused before it touches --out: one removed the --out of the eval it found there.
+	// A signal before the work too: it was killed with the folders left, lock file included
+	// (twenty-third probe).
+	var unmake atomic.Pointer[func()]
+	stopEarly := exitEarlyOnSignal(&unmake)
+	defer stopEarly()
 	undoWork, workIsNew, _ := makeFolders(*work) // whatever is wrong with it, LockDir says
 	lock, err := ddpm.LockDir(*work, "--work")
 	if err != nil {
@@ -268,13 +280,17 @@ func runEval(args []string) error {
 	}
 	defer lock.Unlock()
 	undoOut := func() {}
-	refuse := func(err error) error {
+	unmakeAll := func() {
 		undoOut()
 		if workIsNew {
 			lock.Unlock()
 			os.Remove(filepath.Join(*work, ddpm.LockFileName))
 			undoWork()
 		}
+	}
+	unmake.Store(&unmakeAll)
+	refuse := func(err error) error {
+		unmakeAll()
 		return err
 	}
 	if undoOut, _, err = makeFolders(*out); err != nil {
@@ -309,6 +325,7 @@ func runEval(args []string) error {
 		}
 		defer store.Close()
 	}
+	stopEarly() // the work begins: a signal now stops it as it would any program, its progress saved as it goes
 	testSHA := imagesSHA256(mnist.Test)
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
 		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance, Seed: seed}
@@ -349,30 +366,30 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
-	mnist, err := loadMNIST(dataDir)
+	trainN, testN, mnistDims, err := data.MNISTSizes(dataDir) // from the headers: the pixels are read after the samples
 	if err != nil {
-		return err
+		return mnistError(dataDir, err)
 	}
-	if err := checkClassifier(clfPath, mnist.Test); err != nil { // before the samples are read
+	if err := checkClassifier(clfPath, mnistDims); err != nil { // before the samples are read
 		return err
 	}
 	// At most as many samples as training digits, which they are compared with: refused from the array's
 	// header or the folder's count of images, before any is read (eleventh probe: 171 000 of them took
 	// 2.8 GB first). Their SHA-256 covers exactly the files read (eleventh probe: the whole folder was
 	// hashed, and a FIFO there hung eval, a report in a subfolder changed the sum on every run).
-	samples, err := data.ReadSamples(path, mnist.Test.Height, mnist.Test.Width, mnist.Train.N)
+	if testN < 2 {
+		return fmt.Errorf("--data %q: the FID fits a Gaussian to the test digits' features, and the test set has %d: at least 2 are needed", dataDir, testN)
+	}
+	samples, err := data.ReadSamples(path, mnistDims[0], mnistDims[1], trainN)
 	if errors.As(err, new(data.TooManySamples)) { // the reason for the maximum (twelfth probe)
-		return fmt.Errorf("--samples: %w: the FID compares them with as many training digits, and --data %q has %d", err, dataDir, mnist.Train.N)
+		return fmt.Errorf("--samples: %w: the FID compares them with as many training digits, and --data %q has %d", err, dataDir, trainN)
 	}
 	if err != nil {
 		return fmt.Errorf("--samples: %w", err)
 	}
 	n := samples.N
-	if n < 2 { // the most, mnist.Train.N, was ReadSamples' to refuse
-		return fmt.Errorf("--samples %s: %d images; need between 2 and %d (compared with as many training digits)", path, n, mnist.Train.N)
-	}
-	if mnist.Test.N < 2 {
-		return fmt.Errorf("--data %q: the FID fits a Gaussian to the test digits' features, and the test set has %d: at least 2 are needed", dataDir, mnist.Test.N)
+	if n < 2 { // the most, trainN, was ReadSamples' to refuse
+		return fmt.Errorf("--samples %s: %d images; need between 2 and %d (compared with as many training digits)", path, n, trainN)
 	}
 	// Labels beside the images (an .npz of improved-diffusion's layout, as ddpm sample writes for a
 	// class-conditional model): how often each sample is the digit it was asked for.
@@ -388,10 +405,14 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
+	var unmake atomic.Pointer[func()]
+	stopEarly := exitEarlyOnSignal(&unmake) // and on a signal, as for --ckpt
+	defer stopEarly()
 	undoOut, _, err := makeFolders(out) // removed on a refusal before the scoring, as for --ckpt
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
+	unmake.Store(&undoOut)
 	for _, name := range []string{reportFile, fidGridFile} { // checked before the scoring, as for --ckpt
 		if err := ddpm.CheckOwnOutput("--out", filepath.Join(out, name), path); err != nil {
 			undoOut()
@@ -404,11 +425,17 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return err
 	}
 	defer backend.Finalize()
+	mnist, err := loadMNIST(dataDir)
+	if err != nil {
+		undoOut()
+		return err
+	}
 	clf, err := loadClassifier(backend, clfPath, mnist, dataDir)
 	if err != nil {
 		undoOut()
 		return err
 	}
+	stopEarly()
 	replacedReport(out, path, samples.SHA256)
 	fmt.Printf("scoring %d samples from %s\n", n, path)
 	o, err := scoreSamples(clf, mnist, samples.Values, n, seed, out, requested)
@@ -430,15 +457,15 @@ const minClassifierAccuracy = 0.9
 // checkClassifier reads a classifier's header (kind, weights) and refuses one whose recorded test
 // accuracy is too low for its features to mean anything, or that reads images of another shape than
 // the test digits.
-func checkClassifier(path string, test *data.Images) error {
+func checkClassifier(path string, testDims []int) error {
 	spec, err := quality.ReadClassifierSpec(path)
 	if err != nil {
 		return fmt.Errorf("--classifier: %w", err)
 	}
 	// Of the test digits' shape, not only of their number of pixels: 16×49 digits were read as 28×28
 	// (eleventh probe), and found so only after the samples were read (twelfth).
-	if want := imageDims(test); !slices.Equal(spec.ImageDims, want) {
-		return fmt.Errorf("--classifier %s classifies images of shape %v, and the test digits of --data are %v", path, spec.ImageDims, want)
+	if !slices.Equal(spec.ImageDims, testDims) {
+		return fmt.Errorf("--classifier %s classifies images of shape %v, and the test digits of --data are %v", path, spec.ImageDims, testDims)
 	}
 	// Its classes are the ten digits, which the class counts and the confident fraction are of: one of
 	// 16 384 classes printed and reported 16 384 counts (fourteenth probe).

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/viz"
 )
@@ -70,17 +71,19 @@ func runInterpolate(args []string) error {
 			return fmt.Errorf("--t: %w", err)
 		}
 	}
-	mnist, err := loadMNIST(*dataDir)
+	// From MNIST's headers: these refusals came after reading it whole (2 GB for 10^6 digits;
+	// twenty-third probe).
+	_, testN, mnistDims, err := data.MNISTSizes(*dataDir)
 	if err != nil {
-		return err
+		return mnistError(*dataDir, err)
 	}
 	// Of the model's shape, not only of its number of pixels: 16×49 digits were mixed as 28×28, exit 0
 	// (fifteenth probe).
-	if got := imageDims(mnist.Test); !slices.Equal(got, tr.Spec.Dims) {
-		return fmt.Errorf("--data %q: its test digits are %v, and --ckpt %s models %v", *dataDir, got, tr.Path, tr.Spec.Dims)
+	if !slices.Equal(mnistDims, tr.Spec.Dims) {
+		return fmt.Errorf("--data %q: its test digits are %v, and --ckpt %s models %v", *dataDir, mnistDims, tr.Path, tr.Spec.Dims)
 	}
-	if *pairs > mnist.Test.N/2 {
-		return fmt.Errorf("--pairs %d: the test set has %d digits, %d pairs", *pairs, mnist.Test.N, mnist.Test.N/2)
+	if *pairs > testN/2 {
+		return fmt.Errorf("--pairs %d: the test set has %d digits, %d pairs", *pairs, testN, testN/2)
 	}
 	if *ddimSteps != "" {
 		if _, err := ddpm.ParseSteps(*ddimSteps, tr.Schedule.T); err != nil {
@@ -97,6 +100,10 @@ func runInterpolate(args []string) error {
 		return err
 	}
 	if err := flagsChecked(fs); err != nil {
+		return err
+	}
+	mnist, err := loadMNIST(*dataDir)
+	if err != nil {
 		return err
 	}
 	backend, err := ddpm.NewBackend()

@@ -447,3 +447,42 @@ func TestStopBeforeTrainingLeavesNothing(t *testing.T) {
 		t.Errorf("the --ckpt made for the run is left (%v)", err)
 	}
 }
+
+// eval stopped by a signal before its work (here while the classifier is measured, after --work was
+// locked) exits with 128 + the signal and removes the --work and --out it made: they were left, lock
+// file included (twenty-third probe).
+func TestEvalStoppedBeforeItsWorkLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	work, out := filepath.Join(dir, "w", "a"), filepath.Join(dir, "o", "b")
+	c := startDDPM(t, "eval", "--ckpt", "models/mnist-ch8-ema.ddpm", "--classifier", "models/mnist-classifier.ddpm", "--nll", "0",
+		"--fid", "20", "--fid-batch", "10", "--steps", "10", "--work", work, "--out", out)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(work, ddpm.LockFileName)); err == nil {
+			break
+		}
+		select {
+		case err := <-c.done:
+			t.Fatalf("it exited before taking the lock: %v\n%s", err, c.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no lock taken in a minute")
+		}
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := <-c.done
+	if !strings.Contains(c.out.String(), "before the work: nothing was written") {
+		t.Skipf("the signal came after the work began, on this machine (%v):\n%s", err, c.out.String())
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 143 {
+		t.Errorf("after SIGTERM: %v, want exit status 143", err)
+	}
+	for _, made := range []string{filepath.Join(dir, "w"), filepath.Join(dir, "o")} {
+		if _, err := os.Lstat(made); !os.IsNotExist(err) {
+			t.Errorf("%s made for the run is left (%v)", made, err)
+		}
+	}
+}

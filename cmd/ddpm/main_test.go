@@ -934,3 +934,16 @@ func TestMakeFoldersUndoesOnlyItsOwn(t *testing.T) {
 		t.Errorf("a refused path left %s/n behind (%v)", dir, err)
 	}
 }
+
+// A classifier records how it was made, cut short where a checkpoint header could not hold it: a
+// command line of 4 299 bytes made a file that every reader refused (twenty-third probe).
+func TestRecordedCommandFitsAHeader(t *testing.T) {
+	if got := recordedCommand([]string{"--epochs", "1"}); got != "ddpm classifier --epochs 1" {
+		t.Errorf("a short command recorded as %q", got)
+	}
+	long := recordedCommand([]string{"--data", strings.Repeat("./", 2000) + "x", "--out", strings.Repeat("<", 3000)})
+	raw, _ := json.Marshal(long)
+	if len(raw) > 1024 || !strings.Contains(long, "… (7031 bytes in all)") {
+		t.Errorf("a long command recorded as %d bytes of JSON: %.80q…", len(raw), long)
+	}
+}

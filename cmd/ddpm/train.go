@@ -230,7 +230,7 @@ func runTrain(args []string) (err error) {
 			(*f)()
 		}
 	}()
-	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int, classes []string) error {
+	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int, classes []string, n int) error {
 		probe := spec
 		if *classCond {
 			probe.ClassNames, probe.PUncond = classes, *pUncond
@@ -243,6 +243,11 @@ func runTrain(args []string) (err error) {
 			return earlyErr
 		}
 		if earlyErr = flagsChecked(fs); earlyErr != nil {
+			return earlyErr
+		}
+		// A batch of more examples than there are was refused after a folder was decoded (twenty-third probe).
+		if n >= 0 && *batch > n {
+			earlyErr = fmt.Errorf("--batch %d: the data set has %d examples, and a batch takes at most all of them", *batch, n)
 			return earlyErr
 		}
 		if backend, earlyErr = trainingBackend(devices, *batch); earlyErr != nil {
@@ -273,6 +278,10 @@ func runTrain(args []string) (err error) {
 	})
 	if backend != nil {
 		defer backend.Finalize()
+	}
+	if errors.As(earlyErr, new(nothingToTrain)) {
+		fmt.Println(earlyErr)
+		return nil
 	}
 	if earlyErr != nil {
 		return earlyErr
@@ -319,7 +328,7 @@ func runTrain(args []string) (err error) {
 		return err
 	}
 	if resuming && resumeStep >= int64(*steps) {
-		fmt.Printf("--ckpt %s is at step %d already, --steps %d: nothing to train (raise --steps to train on)\n", *ckptDir, resumeStep, *steps)
+		fmt.Println(nothingToTrain{*ckptDir, resumeStep, *steps})
 		return nil
 	}
 	if !resuming {
@@ -404,11 +413,14 @@ type resumeCheck struct{ report, beforeData, fileChecked bool }
 // and seventeenth probes), class names and the schedule of a new run (twenty-first probe). The data's
 // fingerprint is compared after. fileChecked says whether the checkpoint was read whole.
 func beforeData(spec *ddpm.RunSpec, ckptDir, dataDir string, fileChecked *bool) error {
-	_, resuming, err := checkResumable(ckptDir, spec, resumeCheck{beforeData: true})
+	step, resuming, err := checkResumable(ckptDir, spec, resumeCheck{beforeData: true})
 	if err != nil {
 		return err
 	}
 	*fileChecked = true
+	if resuming && step >= int64(spec.Steps) { // said before the data is read, not after (twenty-third probe)
+		return nothingToTrain{ckptDir, step, spec.Steps}
+	}
 	if err := spec.CheckClassNames(); err != nil {
 		return fmt.Errorf("--class-cond --data %q: %w", dataDir, err)
 	}
@@ -420,6 +432,18 @@ func beforeData(spec *ddpm.RunSpec, ckptDir, dataDir string, fileChecked *bool) 
 		return checkPrior(sched, spec.Schedule, spec.T)
 	}
 	return nil
+}
+
+// nothingToTrain says that a run resumed at or past --steps has nothing to do: not an error, but it
+// ends the run where it is found.
+type nothingToTrain struct {
+	dir         string
+	step        int64
+	targetSteps int
+}
+
+func (n nothingToTrain) Error() string {
+	return fmt.Sprintf("--ckpt %s is at step %d already, --steps %d: nothing to train (raise --steps to train on)", n.dir, n.step, n.targetSteps)
 }
 
 // trainingBackend starts the backend that trains, and checks *devices (0: the backend's default,
