@@ -273,22 +273,21 @@ func runEval(args []string) error {
 	stopEarly := exitEarlyOnSignal(&unmake)
 	defer stopEarly()
 	undoWork, workIsNew, _ := makeFolders(*work) // whatever is wrong with it, LockDir says
+	undoOut := func() {}
+	unmakeAll := func() { // before the lock is taken: a signal right after it left the folders
+		undoOut()
+		if workIsNew {
+			os.Remove(filepath.Join(*work, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
+			undoWork()
+		}
+	}
+	unmake.Store(&unmakeAll)
 	lock, err := ddpm.LockDir(*work, "--work")
 	if err != nil {
 		undoWork()
 		return err
 	}
 	defer lock.Unlock()
-	undoOut := func() {}
-	unmakeAll := func() {
-		undoOut()
-		if workIsNew {
-			lock.Unlock()
-			os.Remove(filepath.Join(*work, ddpm.LockFileName))
-			undoWork()
-		}
-	}
-	unmake.Store(&unmakeAll)
 	refuse := func(err error) error {
 		unmakeAll()
 		return err

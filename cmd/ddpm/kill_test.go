@@ -420,19 +420,7 @@ func TestStopBeforeTrainingLeavesNothing(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "run")
 	c := startDDPM(t, "train", "--ch", "4", "--ch-mult", "1,1", "--attn", "", "--groups", "1", "--batch", "4", "--steps", "2",
 		"--progress=false", "--ckpt", ckpt)
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(filepath.Join(ckpt, ddpm.LockFileName)); err == nil {
-			break
-		}
-		select {
-		case err := <-c.done:
-			t.Fatalf("it exited before taking the lock: %v\n%s", err, c.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no lock taken in a minute")
-		}
-	}
+	c.waitForLock(t, ckpt)
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -456,19 +444,7 @@ func TestEvalStoppedBeforeItsWorkLeavesNothing(t *testing.T) {
 	work, out := filepath.Join(dir, "w", "a"), filepath.Join(dir, "o", "b")
 	c := startDDPM(t, "eval", "--ckpt", "models/mnist-ch8-ema.ddpm", "--classifier", "models/mnist-classifier.ddpm", "--nll", "0",
 		"--fid", "20", "--fid-batch", "10", "--steps", "10", "--work", work, "--out", out)
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(filepath.Join(work, ddpm.LockFileName)); err == nil {
-			break
-		}
-		select {
-		case err := <-c.done:
-			t.Fatalf("it exited before taking the lock: %v\n%s", err, c.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no lock taken in a minute")
-		}
-	}
+	c.waitForLock(t, work)
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -483,6 +459,25 @@ func TestEvalStoppedBeforeItsWorkLeavesNothing(t *testing.T) {
 	for _, made := range []string{filepath.Join(dir, "w"), filepath.Join(dir, "o")} {
 		if _, err := os.Lstat(made); !os.IsNotExist(err) {
 			t.Errorf("%s made for the run is left (%v)", made, err)
+		}
+	}
+}
+
+// waitForLock returns once the child has taken the lock of dir, and fails the test if it exits first
+// or takes a minute.
+func (c *child) waitForLock(t *testing.T, dir string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(dir, ddpm.LockFileName)); err == nil {
+			return
+		}
+		select {
+		case err := <-c.done:
+			t.Fatalf("it exited before taking the lock: %v\n%s", err, c.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no lock taken in a minute")
 		}
 	}
 }

@@ -222,9 +222,9 @@ func runTrain(args []string) (err error) {
 	}()
 	defer signal.Stop(signals)
 	var earlyErr error   // a refusal made before the data was read, said as it is
-	checkedFile := false // the checkpoint read whole then (CheckResume), not to be read again below
 	var backend backends.Backend
 	var lock *ddpm.DirLock
+	defer func() { lock.Unlock() }() // the folder's hold in this process, however runTrain returns (Unlock takes nil)
 	defer func() { // a run refused before it trained leaves no --ckpt made for it
 		if f := unmake.Load(); err != nil && !training.Load() && f != nil {
 			(*f)()
@@ -239,7 +239,7 @@ func runTrain(args []string) (err error) {
 			return err
 		}
 		probe.Dataset = *dataset
-		if earlyErr = beforeData(&probe, *ckptDir, *dataDir, &checkedFile); earlyErr != nil {
+		if earlyErr = beforeData(&probe, *ckptDir, *dataDir); earlyErr != nil {
 			return earlyErr
 		}
 		if earlyErr = flagsChecked(fs); earlyErr != nil {
@@ -255,19 +255,17 @@ func runTrain(args []string) (err error) {
 		}
 		// One run per folder; taking the lock also proves the folder writable before training starts.
 		undoCkpt, ckptIsNew, _ := makeFolders(*ckptDir) // whatever is wrong with it, LockDir says
-		if lock, earlyErr = ddpm.LockDir(*ckptDir, "--ckpt"); earlyErr != nil {
-			undoCkpt()
-			return earlyErr
-		}
-		if ckptIsNew {
-			held := lock
+		if ckptIsNew { // before the lock is taken: a signal right after it left the folder
 			f := func() {
-				held.Unlock()
 				os.Remove(filepath.Join(*ckptDir, "samples"))
-				os.Remove(filepath.Join(*ckptDir, ddpm.LockFileName))
+				os.Remove(filepath.Join(*ckptDir, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
 				undoCkpt()
 			}
 			unmake.Store(&f)
+		}
+		if lock, earlyErr = ddpm.LockDir(*ckptDir, "--ckpt"); earlyErr != nil {
+			undoCkpt()
+			return earlyErr
 		}
 		if *sampleEvery > 0 && len(dims) == 3 { // the grids' folder: a file in its place failed only at the first grid
 			if _, err := ddpm.GridFolder(*ckptDir); err != nil {
@@ -292,7 +290,6 @@ func runTrain(args []string) (err error) {
 	if lock == nil || backend == nil {
 		return fmt.Errorf("--dataset %s: the data's shape was not checked before it was read", *dataset) // loadDataset's bug
 	}
-	defer lock.Unlock()
 	spec.Dataset = d.Name
 	numClasses := len(d.Classes)
 	if *classCond {
@@ -318,25 +315,9 @@ func runTrain(args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := spec.CheckClassNames(); err != nil {
-		return fmt.Errorf("--class-cond --data %q: %w", *dataDir, err)
-	}
-	// Read only, before the lock, so that a flag at odds with the folder is refused before anything
-	// is written; checked again under the lock.
-	resumeStep, resuming, err := checkResumable(*ckptDir, &spec, resumeCheck{fileChecked: checkedFile})
-	if err != nil {
-		return err
-	}
-	if resuming && resumeStep >= int64(*steps) {
-		fmt.Println(nothingToTrain{*ckptDir, resumeStep, *steps})
-		return nil
-	}
-	if !resuming {
-		if err := checkPrior(sched, *schedule, *T); err != nil {
-			return err
-		}
-	}
-	if _, _, err := checkResumable(*ckptDir, &spec, resumeCheck{report: true}); err != nil { // under the lock
+	// Class names, the schedule's prior and a run already at --steps were checked before the data was
+	// read (beforeData); the data's fingerprint is compared now, under the lock.
+	if _, _, err := checkResumable(*ckptDir, &spec, resumeCheck{report: true}); err != nil {
 		return err
 	}
 	ds, err := ddpm.NewArrayDataset(d.Name, d.Values, d.Dims, *batch, *seed)
@@ -403,21 +384,21 @@ func runTrain(args []string) (err error) {
 
 // resumeCheck says how checkResumable compares: with report, it says that the run resumes (and warns
 // of recipe changes); with beforeData, spec is the run as the flags and the images' headers and
-// folders make it, before the images are decoded, and their fingerprint is not compared; with
-// fileChecked, the checkpoint's weights and state were checked already (ddpm.CheckResume).
-type resumeCheck struct{ report, beforeData, fileChecked bool }
+// folders make it, before the images are decoded, and their fingerprint is not compared. Without
+// report, the checkpoint's weights and state are read and checked too (ddpm.CheckResume); with it,
+// Train checks them under the lock.
+type resumeCheck struct{ report, beforeData bool }
 
 // beforeData checks, for a run described by spec (its dataset, its network and classes as the data's
 // shape and a folder's listing give them), what can be said before the data is read: a folder resumed
 // into another run's checkpoint, or a damaged one (6 to 20 s for a few hundred large images; sixteenth
 // and seventeenth probes), class names and the schedule of a new run (twenty-first probe). The data's
-// fingerprint is compared after. fileChecked says whether the checkpoint was read whole.
-func beforeData(spec *ddpm.RunSpec, ckptDir, dataDir string, fileChecked *bool) error {
+// fingerprint is compared after.
+func beforeData(spec *ddpm.RunSpec, ckptDir, dataDir string) error {
 	step, resuming, err := checkResumable(ckptDir, spec, resumeCheck{beforeData: true})
 	if err != nil {
 		return err
 	}
-	*fileChecked = true
 	if resuming && step >= int64(spec.Steps) { // said before the data is read, not after (twenty-third probe)
 		return nothingToTrain{ckptDir, step, spec.Steps}
 	}
@@ -558,7 +539,7 @@ func checkResumable(dir string, spec *ddpm.RunSpec, how resumeCheck) (step int64
 	}
 	// The weights and the training state, from the header: a damaged or edited checkpoint was refused
 	// only after a folder's images were decoded (seventeenth probe). Under the lock, Train checks them.
-	if !how.report && !how.fileChecked {
+	if !how.report {
 		want, err := spec.NetworkWeights()
 		if err != nil {
 			return 0, false, err
