@@ -221,11 +221,11 @@ func runTrain(args []string) (err error) {
 		}
 	}()
 	defer signal.Stop(signals)
-	var earlyErr error   // a refusal made before the data was read, said as it is
+	var earlyErr error // a refusal made before the data was read, said as it is
 	var backend backends.Backend
 	var lock *ddpm.DirLock
 	defer func() { lock.Unlock() }() // the folder's hold in this process, however runTrain returns (Unlock takes nil)
-	defer func() { // a run refused before it trained leaves no --ckpt made for it
+	defer func() {                   // a run refused before it trained leaves no --ckpt made for it
 		if f := unmake.Load(); err != nil && !training.Load() && f != nil {
 			(*f)()
 		}
@@ -255,7 +255,7 @@ func runTrain(args []string) (err error) {
 		}
 		// One run per folder; taking the lock also proves the folder writable before training starts.
 		undoCkpt, ckptIsNew, _ := makeFolders(*ckptDir) // whatever is wrong with it, LockDir says
-		if ckptIsNew { // before the lock is taken: a signal right after it left the folder
+		if ckptIsNew {                                  // before the lock is taken: a signal right after it left the folder
 			f := func() {
 				os.Remove(filepath.Join(*ckptDir, "samples"))
 				os.Remove(filepath.Join(*ckptDir, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
