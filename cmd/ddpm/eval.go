@@ -270,29 +270,24 @@ func runEval(args []string) error {
 	// A signal before the work too: it was killed with the folders left, lock file included
 	// (twenty-third probe).
 	var unmake atomic.Pointer[func()]
-	stopEarly := exitEarlyOnSignal(&unmake)
+	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written")
 	defer stopEarly()
-	undoWork, workIsNew, _ := makeFolders(*work) // whatever is wrong with it, LockDir says
-	undoOut := func() {}
-	unmakeAll := func() { // before the lock is taken: a signal right after it left the folders
-		undoOut()
-		if workIsNew {
-			os.Remove(filepath.Join(*work, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
-			undoWork()
-		}
-	}
-	unmake.Store(&unmakeAll)
-	lock, err := ddpm.LockDir(*work, "--work")
+	lock, undoWork, err := lockFolder(*work, "--work", &unmake)
 	if err != nil {
-		undoWork()
 		return err
 	}
 	defer lock.Unlock()
+	undoOut, _, err := makeFolders(*out)
+	unmakeAll := func() {
+		undoOut()
+		undoWork()
+	}
+	unmake.Store(&unmakeAll)
 	refuse := func(err error) error {
 		unmakeAll()
 		return err
 	}
-	if undoOut, _, err = makeFolders(*out); err != nil {
+	if err != nil {
 		return refuse(fmt.Errorf("--out %s: %w", *out, err))
 	}
 	// Every file eval writes into --out, checked before the work: a FIFO, a device or a link there is
@@ -405,7 +400,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return err
 	}
 	var unmake atomic.Pointer[func()]
-	stopEarly := exitEarlyOnSignal(&unmake) // and on a signal, as for --ckpt
+	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written") // and on a signal, as for --ckpt
 	defer stopEarly()
 	undoOut, _, err := makeFolders(out) // removed on a refusal before the scoring, as for --ckpt
 	if err != nil {

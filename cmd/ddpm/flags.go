@@ -6,13 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
@@ -389,39 +385,4 @@ func makeFolders(path string) (undo func(), made bool, err error) {
 		return func() {}, false, err
 	}
 	return undo, len(mine) > 0 && filepath.Clean(mine[len(mine)-1]) == filepath.Clean(path), nil
-}
-
-// exitEarlyOnSignal makes Ctrl-C, SIGTERM and SIGHUP (unless the process was started ignoring them)
-// run *unmake, when set, and exit at once with 128 + the signal, until the returned function is called:
-// a command stopped before its work removes what it made for it. After, a signal acts as it would
-// have: it kills.
-func exitEarlyOnSignal(unmake *atomic.Pointer[func()]) (stop func()) {
-	signals := make(chan os.Signal, 1)
-	sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	if len(sigs) == 0 {
-		return func() {}
-	}
-	signal.Notify(signals, sigs...)
-	var once sync.Once
-	var early sync.Mutex // held while a signal is handled, so that stop waits for the exit
-	go func() {
-		sig, ok := <-signals
-		if !ok {
-			return
-		}
-		early.Lock()
-		if f := unmake.Load(); f != nil {
-			(*f)()
-		}
-		s, _ := sig.(syscall.Signal)
-		fmt.Fprintf(os.Stderr, "\nstopped by a signal (%v) before the work: nothing was written\n", sig)
-		os.Exit(128 + int(s))
-	}()
-	return func() {
-		once.Do(func() {
-			early.Lock() // a signal being handled exits before this returns
-			signal.Stop(signals)
-			close(signals)
-		})
-	}
 }

@@ -390,6 +390,44 @@ func TestAClosedStdoutDoesNotKillSample(t *testing.T) {
 	}
 }
 
+// `ddpm train … | head` stops, saves and exits with 128 + SIGPIPE once head has gone, as on Ctrl-C:
+// main ignores SIGPIPE for every command, which train's handler took for a user's nohup, and the run
+// trained on towards its last step with its output lost.
+func TestTrainStopsOnABrokenPipe(t *testing.T) {
+	dir := t.TempDir()
+	cmd := ddpmCommand("train", "--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--steps", "1000000",
+		"--ckpt", dir, "--ckpt-every", "10s", "--progress") // the progress bar writes as it trains
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if _, err := r.Read(make([]byte, 1)); err != nil { // its first line, "training a …", then head has gone
+		t.Fatal(err)
+	}
+	r.Close()
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("train went on for 2 minutes with its output closed\n%s", stderr.String())
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGPIPE) {
+		t.Fatalf("with its output closed: %v, want exit status %d\n%s", err, 128+int(syscall.SIGPIPE), stderr.String())
+	}
+	if latest, _ := ddpm.LatestCheckpoint(dir); latest == "" {
+		t.Errorf("no checkpoint saved:\n%s", stderr.String())
+	}
+}
+
 // A run started ignoring a hang-up (nohup) keeps ignoring it, and still stops on SIGTERM: train turned
 // the ignored SIGHUP back on, and `nohup ddpm train … &` stopped at logout (sixteenth probe).
 func TestTrainKeepsAnIgnoredHangUp(t *testing.T) {

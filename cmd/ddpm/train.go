@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -183,44 +182,14 @@ func runTrain(args []string) (err error) {
 	// are taken then: refusals of a new run's schedule, class names, --devices, the backend, a --ckpt in
 	// use or not writable, or a file where the grids go came after seconds to minutes of decoding
 	// (twenty-first and twenty-second probes).
-	// Ctrl-C (or SIGTERM, SIGHUP, SIGPIPE) finishes the current step, saves a checkpoint and exits; a second one kills. A signal within
-	// a second of the first is the same one delivered twice (GNU timeout signals the process and then its
-	// group), not the user's second request. Before training starts it stops at once: nothing is trained
-	// or saved, and a --ckpt made for the run is removed (taken before the data is read, its lock was
-	// left there by a Ctrl-C while MNIST loaded).
+	// A signal before training stops at once: nothing is trained or saved, and a --ckpt made for the run
+	// is removed (taken before the data is read, its lock was left there by a Ctrl-C while MNIST loaded).
+	// Once training starts, a signal finishes the current step, saves a checkpoint and exits.
 	var interrupted, training atomic.Bool
 	var stoppedBy atomic.Value        // the signal that asked to stop
 	var unmake atomic.Pointer[func()] // removes a --ckpt made for this run, until it trains
-	signals := make(chan os.Signal, 4)
-	// A hang-up (a closed terminal, a dropped ssh) and a broken pipe (`ddpm train | head`) stop the run
-	// as Ctrl-C does; by default they would kill it without saving. A signal that the process was
-	// started ignoring stays ignored: `nohup ddpm train … &` stopped at logout, and a script's
-	// background run at a Ctrl-C meant for its foreground (sixteenth probe).
-	if sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE); len(sigs) > 0 { // none would relay every signal
-		signal.Notify(signals, sigs...)
-	}
-	go func() {
-		sig := <-signals
-		if !training.Load() {
-			if f := unmake.Load(); f != nil {
-				(*f)()
-			}
-			s, _ := sig.(syscall.Signal)
-			fmt.Fprintf(os.Stderr, "\nddpm train: stopped by a signal (%v) before training: nothing was trained or saved\n", sig)
-			os.Exit(128 + int(s))
-		}
-		stoppedBy.Store(sig)
-		first := time.Now()
-		interrupted.Store(true)
-		fmt.Fprintln(os.Stderr, "\ninterrupted: saving a checkpoint after this step (interrupt again to kill)")
-		for sig := range signals {
-			if time.Since(first) > time.Second {
-				s, _ := sig.(syscall.Signal)
-				os.Exit(128 + int(s))
-			}
-		}
-	}()
-	defer signal.Stop(signals)
+	stopEarly := exitEarlyOnSignal(&unmake, "before training: nothing was trained or saved")
+	defer stopEarly()
 	var earlyErr error // a refusal made before the data was read, said as it is
 	var backend backends.Backend
 	var lock *ddpm.DirLock
@@ -254,17 +223,7 @@ func runTrain(args []string) (err error) {
 			return earlyErr
 		}
 		// One run per folder; taking the lock also proves the folder writable before training starts.
-		undoCkpt, ckptIsNew, _ := makeFolders(*ckptDir) // whatever is wrong with it, LockDir says
-		if ckptIsNew {                                  // before the lock is taken: a signal right after it left the folder
-			f := func() {
-				os.Remove(filepath.Join(*ckptDir, "samples"))
-				os.Remove(filepath.Join(*ckptDir, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
-				undoCkpt()
-			}
-			unmake.Store(&f)
-		}
-		if lock, earlyErr = ddpm.LockDir(*ckptDir, "--ckpt"); earlyErr != nil {
-			undoCkpt()
+		if lock, _, earlyErr = lockFolder(*ckptDir, "--ckpt", &unmake, "samples"); earlyErr != nil {
 			return earlyErr
 		}
 		if *sampleEvery > 0 && len(dims) == 3 { // the grids' folder: a file in its place failed only at the first grid
@@ -345,6 +304,8 @@ func runTrain(args []string) (err error) {
 	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s%s\n",
 		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name(), onDevices)
 	training.Store(true)
+	defer saveOnSignal(&interrupted, &stoppedBy)() // asked for before the early exit lets go, so that no signal falls between
+	stopEarly()
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
 		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer, Devices: *devices,
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
@@ -659,16 +620,4 @@ func unusedTrainFlags(fs *flag.FlagSet, dataset string) error {
 		return unusedFlags(fs, "without --class-cond", "p-uncond")
 	}
 	return nil
-}
-
-// notIgnored is the signals among sigs that the process was not started ignoring (nohup ignores
-// SIGHUP; a shell starts a script's background jobs ignoring SIGINT).
-func notIgnored(sigs ...os.Signal) []os.Signal {
-	var out []os.Signal
-	for _, sig := range sigs {
-		if !signal.Ignored(sig) {
-			out = append(out, sig)
-		}
-	}
-	return out
 }

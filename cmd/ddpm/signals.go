@@ -1,0 +1,127 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+)
+
+// A command that makes folders for its work (train's --ckpt, eval's --work and --out) removes them
+// when it is refused or stopped before the work begins: they were left behind, lock file included
+// (twentieth to twenty-third probes). Once the work has begun, a signal stops it as it would any
+// program (eval's progress is saved as it goes), or, in training, after the step it is in.
+
+// exitEarlyOnSignal makes Ctrl-C, SIGTERM and SIGHUP (unless the process was started ignoring them)
+// run *unmake, when set, say that the command stopped before (what was done), and exit at once with
+// 128 + the signal, until the returned function is called. After, a signal acts as it would have: it
+// kills, unless the command has asked for it again (saveOnSignal).
+func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func()) {
+	signals := make(chan os.Signal, 1)
+	sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	if len(sigs) == 0 {
+		return func() {}
+	}
+	signal.Notify(signals, sigs...)
+	var once sync.Once
+	var early sync.Mutex // held while a signal is handled, so that stop waits for the exit
+	go func() {
+		sig, ok := <-signals
+		if !ok {
+			return
+		}
+		early.Lock()
+		if f := unmake.Load(); f != nil {
+			(*f)()
+		}
+		s, _ := sig.(syscall.Signal)
+		fmt.Fprintf(os.Stderr, "\nstopped by a signal (%v) %s\n", sig, before)
+		os.Exit(128 + int(s))
+	}()
+	return func() {
+		once.Do(func() {
+			early.Lock() // a signal being handled exits before this returns
+			signal.Stop(signals)
+			close(signals)
+		})
+	}
+}
+
+// saveOnSignal makes Ctrl-C, SIGTERM, SIGHUP (those the process was not started ignoring) and a broken
+// pipe (`ddpm train | head`) set *stop, which training polls after each step to save and return, and
+// records the signal in *by; a second signal kills at once with 128 + the signal. A signal within a
+// second of the first is the same one delivered twice (GNU timeout signals the process and then its
+// group), not the user's second request. A hang-up or a broken pipe would otherwise kill the run
+// without saving, and a signal the process was started ignoring stays ignored: `nohup ddpm train … &`
+// stopped at logout, and a script's background run at a Ctrl-C meant for its foreground (sixteenth
+// probe). Call the returned function to let go of the signals.
+func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
+	signals := make(chan os.Signal, 4)
+	// SIGPIPE is asked for whatever main did with it: main ignores it for every command, which
+	// notIgnored cannot tell from a user's nohup, and `ddpm train | head` trained on to the end with
+	// its output lost.
+	signal.Notify(signals, append(notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP), syscall.SIGPIPE)...)
+	go func() {
+		sig, ok := <-signals
+		if !ok {
+			return
+		}
+		by.Store(sig)
+		first := time.Now()
+		stop.Store(true)
+		fmt.Fprintln(os.Stderr, "\ninterrupted: saving a checkpoint after this step (interrupt again to kill)")
+		for sig := range signals {
+			if time.Since(first) > time.Second {
+				s, _ := sig.(syscall.Signal)
+				os.Exit(128 + int(s))
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(signals)
+		close(signals)
+	}
+}
+
+// notIgnored is the signals among sigs that the process was not started ignoring (nohup ignores
+// SIGHUP; a shell starts a script's background jobs ignoring SIGINT).
+func notIgnored(sigs ...os.Signal) []os.Signal {
+	var out []os.Signal
+	for _, sig := range sigs {
+		if !signal.Ignored(sig) {
+			out = append(out, sig)
+		}
+	}
+	return out
+}
+
+// lockFolder takes dir's lock for this run (ddpm.LockDir), making dir and its parents first when they
+// are missing. undo removes what was made for the run, as long as it is empty: dir's subfolders named
+// in made, the lock file, dir and the parents made with it. Until the lock is taken and after it, undo
+// is in *unmake, for a signal: set only after the lock, a signal just after it left the folders.
+func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], made ...string) (lock *ddpm.DirLock, undo func(), err error) {
+	undoMade, isNew, _ := makeFolders(dir) // whatever is wrong with it, LockDir says
+	undo = func() {}
+	if isNew {
+		undo = func() {
+			for _, name := range made {
+				os.Remove(filepath.Join(dir, name))
+			}
+			os.Remove(filepath.Join(dir, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
+			undoMade()
+		}
+	}
+	unmake.Store(&undo)
+	if lock, err = ddpm.LockDir(dir, flag); err != nil {
+		unmake.Store(nil) // the lock file may be another run's, which took the folder in between
+		undoMade()
+		return nil, func() {}, err
+	}
+	return lock, undo, nil
+}
