@@ -120,9 +120,11 @@ func checkLabels(labels []uint8, maxLabel uint8) error {
 }
 
 // peekIDX reads only the header of an IDX file, with header (readIDXImagesHeader or
-// readIDXLabelsHeader), so that the files of a set can be compared before any data is read.
+// readIDXLabelsHeader), so that the files of a set can be compared before any data is read. An
+// unpacked file's length is compared with its header's too: one cut short was found only when its
+// data was read, after a command's other inputs (twenty-fourth probe).
 func peekIDX(path string, header func(r *offsetReader) ([]int, error)) ([]int, error) {
-	r, closeFile, err := openIDX(path)
+	r, size, closeFile, err := openIDX(path)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +133,19 @@ func peekIDX(path string, header func(r *offsetReader) ([]int, error)) ([]int, e
 	if err != nil {
 		return nil, fmt.Errorf("file %s: %w", path, err)
 	}
+	if size >= 0 {
+		values := int64(1) // one byte each, at most maxIDXElements (readIDXHeader)
+		for _, d := range dims {
+			values *= int64(d)
+		}
+		if want := r.offset + values; size != want { // the header's bytes, then the values
+			what := "cut short"
+			if size > want {
+				what = "with data after its values"
+			}
+			return nil, fmt.Errorf("file %s: %d bytes, where its header (dimensions %v) makes it %d: %s", path, size, dims, want, what)
+		}
+	}
 	return dims, nil
 }
 
@@ -138,28 +153,33 @@ func peekIDX(path string, header func(r *offsetReader) ([]int, error)) ([]int, e
 const maxIDXElements = 1 << 31
 
 // openIDX opens an IDX file that is a regular file, through gzip when it starts with gzip's magic
-// number; closeFile closes both.
-func openIDX(path string) (r *offsetReader, closeFile func(), err error) {
+// number; size is the file's length when it is not packed, else -1; closeFile closes both.
+func openIDX(path string) (r *offsetReader, size int64, closeFile func(), err error) {
 	f, err := safefile.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	var src io.Reader = bufio.NewReader(f)
 	if peek, _ := src.(*bufio.Reader).Peek(2); len(peek) == 2 && peek[0] == 0x1f && peek[1] == 0x8b {
 		gz, err := gzip.NewReader(src)
 		if err != nil {
 			f.Close()
-			return nil, nil, fmt.Errorf("file %s: bad gzip header: %w", path, err)
+			return nil, 0, nil, fmt.Errorf("file %s: bad gzip header: %w", path, err)
 		}
-		return &offsetReader{r: gz}, func() { gz.Close(); f.Close() }, nil
+		return &offsetReader{r: gz}, -1, func() { gz.Close(); f.Close() }, nil
 	}
-	return &offsetReader{r: src}, func() { f.Close() }, nil
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, err
+	}
+	return &offsetReader{r: src}, info.Size(), func() { f.Close() }, nil
 }
 
 // readIDX reads the IDX file at path with body, then checks that nothing follows the data (what it
 // holds, "images" or "labels", names it in the error).
 func readIDX(path, what string, body func(r *offsetReader) error) error {
-	r, closeFile, err := openIDX(path)
+	r, _, closeFile, err := openIDX(path)
 	if err != nil {
 		return err
 	}

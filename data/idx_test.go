@@ -308,6 +308,30 @@ func TestLoadMNISTUnpackedAndTwicePacked(t *testing.T) {
 	if err != nil || m.Train.N != 3 || len(m.TestLabels) != 2 {
 		t.Fatalf("MNIST with two files unpacked: %v", err)
 	}
+	// An unpacked file's length is its header's: one cut short, or longer, is refused from the headers,
+	// where it was found when read, after a command's other inputs (twenty-fourth probe).
+	unpacked := filepath.Join(dir, strings.TrimSuffix(MNISTTrainImages, ".gz"))
+	raw, err := os.ReadFile(unpacked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		content []byte
+		want    string
+	}{
+		{raw[:len(raw)-1], "2367 bytes, where its header (dimensions [3 28 28]) makes it 2368: cut short"},
+		{append(raw[:len(raw):len(raw)], 0), "2369 bytes, where its header (dimensions [3 28 28]) makes it 2368: with data after its values"},
+	} {
+		if err := os.WriteFile(unpacked, c.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := MNISTSizes(dir); err == nil || !strings.Contains(err.Error(), unpacked) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%d bytes of images: error %v, want one saying %q", len(c.content), err, c.want)
+		}
+	}
+	if err := os.WriteFile(unpacked, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// Both names of one file: which is read would go unsaid (twenty-first probe).
 	both := filepath.Join(dir, MNISTTrainImages)
 	if err := os.Symlink("nothing", both); err != nil {

@@ -124,23 +124,14 @@ func LoadMNIST(dir string) (*MNIST, error) { return LoadMNISTWithin(dir, 0) }
 // files in MNIST's format may hold far more images than MNIST, and gzip packs millions of them into a
 // few megabytes. Labels must be digits, 0..9.
 func LoadMNISTWithin(dir string, maxBytes float64) (*MNIST, error) {
-	if dir == "" {
-		var err error
-		if dir, err = MNISTDir(); err != nil {
-			return nil, err
-		}
-	}
 	// Eleventh probe: every header is read and compared first, so that a labels file claiming
 	// 2 000 000 000 labels (4.3 GB and 10 s), or test images of another shape than the training ones,
 	// is refused before any data is read.
-	headers, err := readMNISTHeaders(dir, maxBytes)
+	headers, err := checkedMNISTHeaders(dir, maxBytes)
 	if err != nil {
 		return nil, err
 	}
-	if err := headers.check(); err != nil {
-		return nil, err
-	}
-	m, err := readMNISTData(dir, maxBytes)
+	m, err := readMNISTData(headers.dir, maxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -156,19 +147,30 @@ func LoadMNISTWithin(dir string, maxBytes float64) (*MNIST, error) {
 // [rows, cols, 1]: a caller checks its flags and model on them before the pixels are read (a
 // non-square set was refused after 46 s and 5.9 GB of reading; twenty-second and twenty-third probes).
 func MNISTSizes(dir string) (train, test int, dims []int, err error) {
-	if dir == "" {
-		if dir, err = MNISTDir(); err != nil {
-			return 0, 0, nil, err
-		}
-	}
-	h, err := readMNISTHeaders(dir, 0)
+	h, err := checkedMNISTHeaders(dir, 0)
 	if err != nil {
 		return 0, 0, nil, err
 	}
-	if err := h.check(); err != nil {
-		return 0, 0, nil, err
-	}
 	return h.trainImages[0], h.testImages[0], []int{h.trainImages[1], h.trainImages[2], 1}, nil
+}
+
+// checkedMNISTHeaders reads the headers of the four MNIST files in dir ("" finds them with MNISTDir),
+// refusing more than maxBytes in one file (when maxBytes > 0), and checks them against each other.
+func checkedMNISTHeaders(dir string, maxBytes float64) (*mnistHeaders, error) {
+	if dir == "" {
+		var err error
+		if dir, err = MNISTDir(); err != nil {
+			return nil, err
+		}
+	}
+	h, err := readMNISTHeaders(dir, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.check(); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // mnistHeaders are the dimensions that the four files declare: images [N, rows, cols], labels [N].

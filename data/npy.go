@@ -176,7 +176,7 @@ func parseNPYHeader(text string) (npyHeader, error) {
 	size, err := strconv.Atoi(rest[min(1, len(rest)):])
 	// The digits as NumPy writes them: Atoi takes "<f+4" and "<f04" too (twentieth probe).
 	if len(rest) < 2 || err != nil || size < 1 || size > 16 || strconv.Itoa(size) != rest[1:] {
-		return npyHeader{}, fmt.Errorf("dtype %s is not a NumPy type string", short(descr))
+		return npyHeader{}, fmt.Errorf("dtype %s is not a NumPy type string of numbers (a byte order, a kind and a size in bytes, as <f4 or |u1)", short(descr))
 	}
 	h.Kind, h.Size, h.Order = rest[0], size, binary.ByteOrder(binary.LittleEndian)
 	if order == '>' {

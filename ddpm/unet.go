@@ -65,17 +65,20 @@ func MNISTSmallConfig() UNetConfig {
 // Bounds of a U-Net's description, far above any published one (the paper's 256² models have 6 levels of
 // 2 blocks): 65 levels made 1<<64 zero and panicked on a division, and 100 000 blocks per level took
 // minutes and gigabytes to trace before the weights were compared (fourteenth probe).
+// An image side of 2^40, edited into a checkpoint, overflowed the network's sizes and failed inside
+// GoMLX without naming the field (twenty-fourth probe); 65 536 is 64 times the largest published.
 const (
 	maxUNetLevels    = 16
 	maxUNetResBlocks = 32
+	maxUNetImageSize = 1 << 16
 )
 
 // Validate returns an error naming the first field that cannot build a U-Net, with its value.
 func (c UNetConfig) Validate() error {
 	levels := len(c.ChannelMult)
 	switch {
-	case c.ImageSize < 1:
-		return fmt.Errorf("U-Net ImageSize=%d: it must be >= 1", c.ImageSize)
+	case c.ImageSize < 1 || c.ImageSize > maxUNetImageSize:
+		return fmt.Errorf("U-Net ImageSize=%d: it must be in 1..%d", c.ImageSize, maxUNetImageSize)
 	case c.Channels < 1:
 		return fmt.Errorf("U-Net Channels=%d (image channels): it must be >= 1", c.Channels)
 	case c.BaseChannels < 1:

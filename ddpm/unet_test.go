@@ -406,13 +406,15 @@ func TestUNetGradientsBuild(t *testing.T) {
 
 func TestUNetConfigValidateNamesTheField(t *testing.T) {
 	cases := map[string]func(c *UNetConfig){
-		"ImageSize=30":         func(c *UNetConfig) { c.ImageSize = 30 },
-		"ImageSize=0":          func(c *UNetConfig) { c.ImageSize = 0 },
-		"Channels=0":           func(c *UNetConfig) { c.Channels = 0 },
-		"BaseChannels=-8":      func(c *UNetConfig) { c.BaseChannels = -8 },
-		"ChannelMult is empty": func(c *UNetConfig) { c.ChannelMult = nil },
-		"ChannelMult[1]=0":     func(c *UNetConfig) { c.ChannelMult = []int{1, 0, 2} },
-		"NumResBlocks=0":       func(c *UNetConfig) { c.NumResBlocks = 0 },
+		"ImageSize=30": func(c *UNetConfig) { c.ImageSize = 30 },
+		"ImageSize=0":  func(c *UNetConfig) { c.ImageSize = 0 },
+		// 2^40, edited into a checkpoint, failed inside GoMLX (twenty-fourth probe).
+		"ImageSize=1099511627776": func(c *UNetConfig) { c.ImageSize = 1 << 40 },
+		"Channels=0":              func(c *UNetConfig) { c.Channels = 0 },
+		"BaseChannels=-8":         func(c *UNetConfig) { c.BaseChannels = -8 },
+		"ChannelMult is empty":    func(c *UNetConfig) { c.ChannelMult = nil },
+		"ChannelMult[1]=0":        func(c *UNetConfig) { c.ChannelMult = []int{1, 0, 2} },
+		"NumResBlocks=0":          func(c *UNetConfig) { c.NumResBlocks = 0 },
 		// 65 levels panicked on 1<<64 = 0; 100 000 blocks took minutes to trace (fourteenth probe).
 		"ChannelMult has 65 levels": func(c *UNetConfig) { c.ChannelMult = slices.Repeat([]int{1}, 65) },
 		"ChannelMult has 64 levels": func(c *UNetConfig) { c.ChannelMult = slices.Repeat([]int{1}, 64) },

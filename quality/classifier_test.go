@@ -174,6 +174,25 @@ func TestReadClassifierSpecRefusesEditedDescriptions(t *testing.T) {
 	}
 }
 
+// The writer and the trainer refuse, before any work, the images that the reader refuses: 4×4100
+// digits trained a classifier that no reader took, and 3×3 ones failed inside XLA (twenty-fourth probe).
+func TestClassifierOfImagesItsReaderRefuses(t *testing.T) {
+	cfg := DefaultClassifierConfig()
+	path := filepath.Join(t.TempDir(), "c.ddpm")
+	if err := SaveClassifier(path, context.New(), ClassifierSpec{Config: cfg, ImageDims: []int{4, 4100, 1}}); err == nil ||
+		!strings.Contains(err.Error(), "images of shape [4 4100 1]: want height and width in 4..4096") {
+		t.Errorf("saving a classifier of 4×4100 images: error %v", err)
+	}
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("%s was written (%v)", path, err)
+	}
+	images, labels := make([]float32, 4*3*3), []uint8{0, 1, 2, 3}
+	err := TrainClassifier(backend, context.New(), cfg, images, labels, []int{3, 3, 1}, ClassifierTraining{Epochs: 1, BatchSize: 2, LearningRate: 1e-3})
+	if err == nil || !strings.Contains(err.Error(), "images of shape [3 3 1]") {
+		t.Errorf("training on 3×3 images: error %v", err)
+	}
+}
+
 // Evaluate refuses a batch size below 1 (0 looped forever) and an image that is not finite (its
 // features were NaN, and a FID of them NaN).
 func TestEvaluateRefusesWhatItCannotScore(t *testing.T) {

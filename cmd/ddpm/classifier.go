@@ -72,9 +72,13 @@ func runClassifier(args []string) error {
 	}
 	// From MNIST's headers: these refusals came after reading it whole (2 GB for 10^6 digits;
 	// twenty-third probe).
-	trainN, testN, _, err := data.MNISTSizes(*dataDir)
+	trainN, testN, dims, err := data.MNISTSizes(*dataDir)
 	if err != nil {
 		return mnistError(*dataDir, err)
+	}
+	cfg := quality.DefaultClassifierConfig()
+	if err := cfg.Validate(dims); err != nil { // the file's reader's rule, before training (twenty-fourth probe)
+		return fmt.Errorf("--data %q: the classifier cannot read its digits: %w", *dataDir, err)
 	}
 	if testN < minClassifierTest {
 		return fmt.Errorf("--data %q: its test set has %d digits; the classifier's accuracy, which gates it (--min-accuracy), "+
@@ -102,8 +106,7 @@ func runClassifier(args []string) error {
 	if err := ddpm.CheckTrainingBackend(backend); err != nil {
 		return err
 	}
-	cfg := quality.DefaultClassifierConfig()
-	dims := imageDims(mnist.Train)
+	dims = imageDims(mnist.Train) // as read (TrainClassifier checks them again)
 	ctx := context.New()
 	start := time.Now()
 	fmt.Printf("training the MNIST classifier: %d epochs, batch %d, lr %g\n", *epochs, *batch, *lr)

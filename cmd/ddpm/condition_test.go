@@ -119,16 +119,9 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	gridsAFile := filepath.Join(dir, "grids-a-file")
 	os.MkdirAll(gridsAFile, 0o755)                                 //nolint:errcheck
 	os.WriteFile(filepath.Join(gridsAFile, "samples"), nil, 0o644) //nolint:errcheck
-	// MNIST's files whose headers say 100×120 images, and hold none: refused from the headers, with no
-	// --resize to suggest (twenty-second probe: 46 s and 5.9 GB of reading first).
-	wide := filepath.Join(dir, "wide-mnist")
-	os.MkdirAll(wide, 0o755) //nolint:errcheck
-	for name, header := range map[string][]byte{
-		"train-images-idx3-ubyte.gz": {0, 0, 8, 3, 0, 0, 0, 9, 0, 0, 0, 100, 0, 0, 0, 120}, "train-labels-idx1-ubyte.gz": {0, 0, 8, 1, 0, 0, 0, 9},
-		"t10k-images-idx3-ubyte.gz": {0, 0, 8, 3, 0, 0, 0, 9, 0, 0, 0, 100, 0, 0, 0, 120}, "t10k-labels-idx1-ubyte.gz": {0, 0, 8, 1, 0, 0, 0, 9},
-	} {
-		os.WriteFile(filepath.Join(wide, strings.TrimSuffix(name, ".gz")), header, 0o644) //nolint:errcheck
-	}
+	// MNIST's files whose headers say 100×120 images: refused from the headers, with no --resize to
+	// suggest (twenty-second probe: 46 s and 5.9 GB of reading first).
+	wide := mnistOfShape(t, 9, 9, 100, 120)
 	for _, c := range []struct {
 		args []string
 		want string

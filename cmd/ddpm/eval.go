@@ -367,32 +367,12 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err := checkClassifier(clfPath, mnistDims); err != nil { // before the samples are read
 		return err
 	}
-	// At most as many samples as training digits, which they are compared with: refused from the array's
-	// header or the folder's count of images, before any is read (eleventh probe: 171 000 of them took
-	// 2.8 GB first). Their SHA-256 covers exactly the files read (eleventh probe: the whole folder was
-	// hashed, and a FIFO there hung eval, a report in a subfolder changed the sum on every run).
 	if testN < 2 {
 		return fmt.Errorf("--data %q: the FID fits a Gaussian to the test digits' features, and the test set has %d: at least 2 are needed", dataDir, testN)
 	}
-	samples, err := data.ReadSamples(path, mnistDims[0], mnistDims[1], trainN)
-	if errors.As(err, new(data.TooManySamples)) { // the reason for the maximum (twelfth probe)
-		return fmt.Errorf("--samples: %w: the FID compares them with as many training digits, and --data %q has %d", err, dataDir, trainN)
-	}
-	if err != nil {
-		return fmt.Errorf("--samples: %w", err)
-	}
-	n := samples.N
-	if n < 2 { // the most, trainN, was ReadSamples' to refuse
-		return fmt.Errorf("--samples %s: %d images; need between 2 and %d (compared with as many training digits)", path, n, trainN)
-	}
-	// Labels beside the images (an .npz of improved-diffusion's layout, as ddpm sample writes for a
-	// class-conditional model): how often each sample is the digit it was asked for.
-	requested, err := data.LoadSampleLabels(path, n, 10) // MNIST's digits
-	if err != nil {
-		return fmt.Errorf("--samples: %w", err)
-	}
-	// The report's grid written among the samples would be read as one of them the next time (eighth
-	// probe: the rerun found "mixed sizes").
+	// --out checked before the samples are read: its refusals came after seconds of decoding, and
+	// 1 GB (twenty-fourth probe). The report's grid written among the samples would be read as one of
+	// them the next time (eighth probe: the rerun found "mixed sizes").
 	if sameFile(out, path) {
 		return fmt.Errorf("--out %s is the --samples folder: the report and its grid would be read as samples the next time; use another folder", out)
 	}
@@ -407,27 +387,48 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
 	unmake.Store(&undoOut)
+	refuse := func(err error) error {
+		undoOut()
+		return err
+	}
 	for _, name := range []string{reportFile, fidGridFile} { // checked before the scoring, as for --ckpt
 		if err := ddpm.CheckOwnOutput("--out", filepath.Join(out, name), path); err != nil {
-			undoOut()
-			return err
+			return refuse(err)
 		}
+	}
+	// At most as many samples as training digits, which they are compared with: refused from the array's
+	// header or the folder's count of images, before any is read (eleventh probe: 171 000 of them took
+	// 2.8 GB first). Their SHA-256 covers exactly the files read (eleventh probe: the whole folder was
+	// hashed, and a FIFO there hung eval, a report in a subfolder changed the sum on every run).
+	samples, err := data.ReadSamples(path, mnistDims[0], mnistDims[1], trainN)
+	if errors.As(err, new(data.TooManySamples)) { // the reason for the maximum (twelfth probe)
+		return refuse(fmt.Errorf("--samples: %w: the FID compares them with as many training digits, and --data %q has %d", err, dataDir, trainN))
+	}
+	if err != nil {
+		return refuse(fmt.Errorf("--samples: %w", err))
+	}
+	n := samples.N
+	if n < 2 { // the most, trainN, was ReadSamples' to refuse
+		return refuse(fmt.Errorf("--samples %s: %d images; need between 2 and %d (compared with as many training digits)", path, n, trainN))
+	}
+	// Labels beside the images (an .npz of improved-diffusion's layout, as ddpm sample writes for a
+	// class-conditional model): how often each sample is the digit it was asked for.
+	requested, err := data.LoadSampleLabels(path, n, 10) // MNIST's digits
+	if err != nil {
+		return refuse(fmt.Errorf("--samples: %w", err))
 	}
 	backend, err := ddpm.NewBackend()
 	if err != nil {
-		undoOut()
-		return err
+		return refuse(err)
 	}
 	defer backend.Finalize()
 	mnist, err := loadMNIST(dataDir)
 	if err != nil {
-		undoOut()
-		return err
+		return refuse(err)
 	}
 	clf, err := loadClassifier(backend, clfPath, mnist, dataDir)
 	if err != nil {
-		undoOut()
-		return err
+		return refuse(err)
 	}
 	stopEarly()
 	replacedReport(out, path, samples.SHA256)

@@ -646,6 +646,19 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 		!strings.Contains(err.Error(), "is the --samples folder") {
 		t.Errorf("--out the --samples folder: error %v, want a refusal", err)
 	}
+	// --out is checked before the samples are read: its refusals came after seconds of decoding and
+	// 1 GB (twenty-fourth probe). Here the samples are unreadable, and --out is what is refused.
+	junk, aFile := filepath.Join(folder, "junk.png"), filepath.Join(dir, "afile")
+	for _, f := range []string{junk, aFile} {
+		if err := os.WriteFile(f, []byte("not a PNG"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := runEval([]string{"--samples", folder, "--classifier", shipped, "--out", aFile}); err == nil ||
+		!strings.Contains(err.Error(), "--out "+aFile) {
+		t.Errorf("--out a file, beside unreadable samples: error %v, want a refusal of --out", err)
+	}
+	os.Remove(junk)
 	// Its weights edited behind the accuracy it records (zeroed, or huge), the classifier is measured on
 	// the test digits before any sample is made: zeroed weights gave a perfect FID of 0, NaN ones a
 	// matrix square root that "did not converge" (eighth probe). NaN weights are now refused when the

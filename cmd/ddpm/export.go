@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/models"
 )
 
 // runExport writes a weights-only checkpoint: the EMA weights and the run's description, without
@@ -65,11 +66,18 @@ func runExport(args []string) error {
 
 // checkExportTarget refuses an --out that exists and is not an earlier export: a training checkpoint
 // (reached through a link, it was replaced by weights only and its run could not resume; tenth probe),
-// a classifier, or another program's file. Replacing an export is what a second export does.
+// a classifier, or another program's file, nor a shipped model (the copy in the user's cache was
+// replaced, and every command that reads it by default refused it after; twenty-fourth probe).
+// Replacing an export is what a second export does.
 func checkExportTarget(out, target string) error {
 	info, err := os.Stat(target)
 	if err != nil || !info.Mode().IsRegular() {
 		return nil // new, or refused by kind by CheckOutput
+	}
+	for _, name := range models.Names() {
+		if want, err := models.Read(name); err == nil && sameContent(target, info.Size(), want) {
+			return fmt.Errorf("--out %s is the shipped model %s, which the commands read by default: choose another name", out, name)
+		}
 	}
 	var spec ddpm.RunSpec
 	_, have, err := ddpm.ReadCheckpointWeights(target, &spec)

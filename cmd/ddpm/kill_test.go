@@ -428,6 +428,52 @@ func TestTrainStopsOnABrokenPipe(t *testing.T) {
 	}
 }
 
+// Ctrl-C on `ddpm train … | tee log` reaches tee too, and then each of train's own writes raises
+// SIGPIPE: one that came more than a second after the Ctrl-C counted as the user's second request and
+// killed the run in the save that the first had promised (exit 141, a temporary checkpoint left;
+// twenty-fourth probe). Here the Ctrl-C comes as the first step compiles, which takes seconds.
+func TestTrainSavesOnCtrlCWhenItsOutputCloses(t *testing.T) {
+	dir := t.TempDir()
+	cmd := ddpmCommand("train", "--ch", "8", "--ch-mult", "1,2", "--attn", "", "--batch", "8", "--steps", "1000000", "--T", "100",
+		"--ckpt", dir, "--sample-every", "0", "--progress")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if _, err := r.Read(make([]byte, 1)); err != nil { // "training a …": the first step's compile follows
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // tee has gone with the Ctrl-C
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("train went on for 2 minutes after a Ctrl-C\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "before the first step") {
+		t.Skipf("the Ctrl-C came before the first step began, on this machine:\n%s", stderr.String())
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGINT) {
+		t.Fatalf("after a Ctrl-C: %v, want exit status %d\n%s", err, 128+int(syscall.SIGINT), stderr.String())
+	}
+	if latest, _ := ddpm.LatestCheckpoint(dir); latest == "" || !strings.Contains(stderr.String(), "the checkpoint is saved") {
+		t.Errorf("no checkpoint saved (%q):\n%s", latest, stderr.String())
+	}
+}
+
 // A run started ignoring a hang-up (nohup) keeps ignoring it, and still stops on SIGTERM: train turned
 // the ignored SIGHUP back on, and `nohup ddpm train … &` stopped at logout (sixteenth probe).
 func TestTrainKeepsAnIgnoredHangUp(t *testing.T) {

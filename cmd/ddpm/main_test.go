@@ -21,6 +21,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/models"
 )
 
 // The command line end to end on a 2-D toy set and on a tiny image folder: train, resume, sample,
@@ -728,6 +729,22 @@ func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
 	}
 	if err := runExport([]string{"--ckpt", run, "--out", copied}); err == nil || !strings.Contains(err.Error(), "is a training checkpoint") {
 		t.Errorf("export over a training checkpoint: error %v", err)
+	}
+	// Nor a shipped model, as the copy in the user's cache (twenty-fourth probe: replaced, every command
+	// that reads it by default refused it after).
+	shipped, err := models.Read("mnist-ch8-ema.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := filepath.Join(dir, "mnist-ch8-ema.ddpm")
+	if err := os.WriteFile(cached, shipped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runExport([]string{"--ckpt", run, "--out", cached}); err == nil || !strings.Contains(err.Error(), "is the shipped model mnist-ch8-ema.ddpm") {
+		t.Errorf("export over a shipped model: error %v", err)
+	}
+	if after, _ := os.ReadFile(cached); !bytes.Equal(after, shipped) {
+		t.Errorf("the shipped model's copy changed")
 	}
 	cls := filepath.Join(dir, "cls")
 	for _, class := range []string{"a", "b"} {

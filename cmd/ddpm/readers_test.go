@@ -392,20 +392,7 @@ func TestEditedModelsAreRefusedWhenLoaded(t *testing.T) {
 // (twenty-third probe). The files hold headers only, so a refusal made after reading them would be
 // another (the data cut short).
 func TestMNISTCommandsCheckFromTheHeaders(t *testing.T) {
-	headers := func(side byte, test int) string {
-		hi, lo := byte(test>>8), byte(test)
-		dir := t.TempDir()
-		for name, header := range map[string][]byte{
-			data.MNISTTrainImages: {0, 0, 8, 3, 0, 0, 3, 0xe8, 0, 0, 0, side, 0, 0, 0, side}, data.MNISTTrainLabels: {0, 0, 8, 1, 0, 0, 3, 0xe8},
-			data.MNISTTestImages: {0, 0, 8, 3, 0, 0, hi, lo, 0, 0, 0, side, 0, 0, 0, side}, data.MNISTTestLabels: {0, 0, 8, 1, 0, 0, hi, lo},
-		} {
-			if err := os.WriteFile(filepath.Join(dir, strings.TrimSuffix(name, ".gz")), header, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return dir
-	}
-	wide, few := headers(32, 200), headers(28, 20)
+	wide, few := mnistOfShape(t, 1000, 200, 32, 32), mnistOfShape(t, 1000, 20, 28, 28)
 	out := t.TempDir()
 	const model, classifier = "../../models/mnist-ch8-ema.ddpm", "../../models/mnist-classifier.ddpm"
 	work, report, png, clf := filepath.Join(out, "w"), filepath.Join(out, "o"), filepath.Join(out, "x.png"), filepath.Join(out, "c.ddpm")
@@ -420,7 +407,10 @@ func TestMNISTCommandsCheckFromTheHeaders(t *testing.T) {
 		{runInterpolate, []string{"--ckpt", model, "--data", wide, "--out", png}, "its test digits are [32 32 1]"},
 		{runInterpolate, []string{"--ckpt", model, "--data", few, "--pairs", "11", "--out", png}, "--pairs 11: the test set has 20 digits"},
 		{runClassifier, []string{"--data", few, "--out", clf}, "its test set has 20 digits"},
-		{runClassifier, []string{"--data", headers(28, 1000), "--epochs", "0", "--out", clf}, "--epochs"},
+		{runClassifier, []string{"--data", mnistOfShape(t, 1000, 1000, 28, 28), "--epochs", "0", "--out", clf}, "--epochs"},
+		// Digits that the classifier's file could not describe: 3×3 failed inside XLA, 4×4100 trained one
+		// that no reader took (twenty-fourth probe).
+		{runClassifier, []string{"--data", mnistOfShape(t, 1000, 1000, 3, 3), "--out", clf}, "the classifier cannot read its digits: images of shape [3 3 1]: want height and width in 4..4096"},
 	} {
 		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q from the headers", c.args, err, c.want)
@@ -431,4 +421,39 @@ func TestMNISTCommandsCheckFromTheHeaders(t *testing.T) {
 			t.Errorf("a refusal left %s (%v)", made, err)
 		}
 	}
+}
+
+// mnistOfShape writes MNIST's four files, unpacked, into a new folder: trainN and testN images of
+// rows×cols, the images a hole of their header's length (millions cost nothing on disk) and the labels
+// 200, which no reader takes: a refusal that names anything else came from the headers alone.
+func mnistOfShape(t *testing.T, trainN, testN, rows, cols int) string {
+	t.Helper()
+	dir := t.TempDir()
+	u32 := func(v ...int) []byte {
+		var b []byte
+		for _, x := range v {
+			b = binary.BigEndian.AppendUint32(b, uint32(x))
+		}
+		return b
+	}
+	notDigits := func(n int) []byte { return bytes.Repeat([]byte{200}, n) }
+	for _, f := range []struct {
+		name    string
+		content []byte
+		hole    int
+	}{
+		{data.MNISTTrainImages, u32(0x803, trainN, rows, cols), trainN * rows * cols},
+		{data.MNISTTrainLabels, append(u32(0x801, trainN), notDigits(trainN)...), 0},
+		{data.MNISTTestImages, u32(0x803, testN, rows, cols), testN * rows * cols},
+		{data.MNISTTestLabels, append(u32(0x801, testN), notDigits(testN)...), 0},
+	} {
+		path := filepath.Join(dir, strings.TrimSuffix(f.name, ".gz"))
+		if err := os.WriteFile(path, f.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(path, int64(len(f.content)+f.hole)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -55,12 +55,15 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 
 // saveOnSignal makes Ctrl-C, SIGTERM, SIGHUP (those the process was not started ignoring) and a broken
 // pipe (`ddpm train | head`) set *stop, which training polls after each step to save and return, and
-// records the signal in *by; a second signal kills at once with 128 + the signal. A signal within a
-// second of the first is the same one delivered twice (GNU timeout signals the process and then its
-// group), not the user's second request. A hang-up or a broken pipe would otherwise kill the run
-// without saving, and a signal the process was started ignoring stays ignored: `nohup ddpm train … &`
-// stopped at logout, and a script's background run at a Ctrl-C meant for its foreground (sixteenth
-// probe). Call the returned function to let go of the signals.
+// records the signal in *by. A second Ctrl-C, SIGTERM or SIGHUP kills at once with 128 + the signal,
+// unless it comes within a second of the first: that is the same one delivered twice (GNU timeout
+// signals the process and then its group), not the user's second request. A broken pipe is never a
+// second request: once a Ctrl-C has stopped `ddpm train | tee log`, tee is gone too and each of
+// train's own writes raises one (it killed the run during its save, which the first had promised).
+// A hang-up or a broken pipe would otherwise kill the run without saving, and a signal the process
+// was started ignoring stays ignored: `nohup ddpm train … &` stopped at logout, and a script's
+// background run at a Ctrl-C meant for its foreground (sixteenth probe). Call the returned function
+// to let go of the signals.
 func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 	signals := make(chan os.Signal, 4)
 	// SIGPIPE is asked for whatever main did with it: main ignores it for every command, which
@@ -77,8 +80,9 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 		stop.Store(true)
 		fmt.Fprintln(os.Stderr, "\ninterrupted: saving a checkpoint after this step (interrupt again to kill)")
 		for sig := range signals {
-			if time.Since(first) > time.Second {
+			if sig != syscall.SIGPIPE && time.Since(first) > time.Second {
 				s, _ := sig.(syscall.Signal)
+				fmt.Fprintf(os.Stderr, "\nkilled by a second signal (%v), without waiting for the save: the next run resumes from the last checkpoint written\n", sig)
 				os.Exit(128 + int(s))
 			}
 		}
@@ -103,25 +107,31 @@ func notIgnored(sigs ...os.Signal) []os.Signal {
 
 // lockFolder takes dir's lock for this run (ddpm.LockDir), making dir and its parents first when they
 // are missing. undo removes what was made for the run, as long as it is empty: dir's subfolders named
-// in made, the lock file, dir and the parents made with it. Until the lock is taken and after it, undo
-// is in *unmake, for a signal: set only after the lock, a signal just after it left the folders.
+// in made, the lock file, dir and the parents made with it. undo is in *unmake from before the lock is
+// taken, for a signal (set only after it, a signal just after the lock left the folders); until the
+// lock is this run's, it leaves the lock file, which may be another run's that took the folder in
+// between.
 func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], made ...string) (lock *ddpm.DirLock, undo func(), err error) {
 	undoMade, isNew, _ := makeFolders(dir) // whatever is wrong with it, LockDir says
 	undo = func() {}
+	var locked atomic.Bool
 	if isNew {
 		undo = func() {
-			for _, name := range made {
-				os.Remove(filepath.Join(dir, name))
+			if locked.Load() {
+				for _, name := range made {
+					os.Remove(filepath.Join(dir, name))
+				}
+				os.Remove(filepath.Join(dir, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
 			}
-			os.Remove(filepath.Join(dir, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
 			undoMade()
 		}
 	}
 	unmake.Store(&undo)
 	if lock, err = ddpm.LockDir(dir, flag); err != nil {
-		unmake.Store(nil) // the lock file may be another run's, which took the folder in between
+		unmake.Store(nil)
 		undoMade()
 		return nil, func() {}, err
 	}
+	locked.Store(true)
 	return lock, undo, nil
 }
