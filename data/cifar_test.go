@@ -172,23 +172,30 @@ func TestLoadCIFAR10WithinRefusesFromTheSizes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Nor one whose last record's label is not a class (10 s and 3 GB first; twenty-fifth probe).
+	badLabel := make([]byte, 3073*3)
+	badLabel[3073*2] = 200
 	for _, c := range []struct {
-		size int64 // of the test batch; −1: none
-		want string
-	}{{-1, "test_batch.bin is missing"}, {3073*2 + 5, "test_batch.bin is 6151 bytes, not whole records of 3073 bytes"}} {
+		content []byte // of the test batch; nil: none
+		want    string
+	}{
+		{nil, "test_batch.bin is missing"},
+		{make([]byte, 3073*2+5), "test_batch.bin is 6151 bytes, not whole records of 3073 bytes"},
+		{badLabel, "test_batch.bin: record 3 of 3 at offset 6146 has label 200, want 0..9"},
+	} {
 		os.Remove(filepath.Join(dir, CIFAR10TestFile))
-		if c.size >= 0 {
-			os.WriteFile(filepath.Join(dir, CIFAR10TestFile), make([]byte, c.size), 0o644) //nolint:errcheck
+		if c.content != nil {
+			os.WriteFile(filepath.Join(dir, CIFAR10TestFile), c.content, 0o644) //nolint:errcheck
 		}
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		_, _, _, _, err := LoadCIFAR10Within(dir, 1<<40)
 		runtime.ReadMemStats(&after)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("a test batch of %d bytes: error %v, want %q", c.size, err, c.want)
+			t.Errorf("a test batch of %d bytes: error %v, want %q", len(c.content), err, c.want)
 		}
 		if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
-			t.Errorf("a test batch of %d bytes: refusing it read the training batches (%d MiB)", c.size, grew>>20)
+			t.Errorf("a test batch of %d bytes: refusing it read the training batches (%d MiB)", len(c.content), grew>>20)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -325,7 +326,7 @@ func TestLoadMNISTUnpackedAndTwicePacked(t *testing.T) {
 		if err := os.WriteFile(unpacked, c.content, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := MNISTSizes(dir); err == nil || !strings.Contains(err.Error(), unpacked) || !strings.Contains(err.Error(), c.want) {
+		if _, err := ReadMNISTSizes(dir); err == nil || !strings.Contains(err.Error(), unpacked) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%d bytes of images: error %v, want one saying %q", len(c.content), err, c.want)
 		}
 	}
@@ -347,5 +348,48 @@ func TestLoadMNISTUnpackedAndTwicePacked(t *testing.T) {
 	}
 	if _, err := LoadMNIST(dir); err == nil || !strings.Contains(err.Error(), MNISTTrainLabels) || !strings.Contains(err.Error(), "compressed twice") {
 		t.Errorf("labels compressed twice: error %v, want one saying so", err)
+	}
+}
+
+// ReadMNISTSizes reads the labels and checks the image files' lengths before any pixel is read: a
+// label above 9, or a packed file cut short, was found after every image file had been read, or a
+// command's other inputs (twenty-fifth probe). A file packed as two gzip members, whose trailer
+// records the second's length only, is read through and taken.
+func TestReadMNISTSizesChecksLengthsAndLabels(t *testing.T) {
+	dir := writeMNISTDir(t, []int{30, 28, 28}, []int{20, 28, 28}, digits(30), append(digits(19), 3))
+	s, err := ReadMNISTSizes(dir)
+	if err != nil || s.Train != 30 || s.Test != 20 || !slices.Equal(s.Dims, []int{28, 28, 1}) ||
+		!slices.Equal(s.TrainDigits, []int{3, 3, 3, 3, 3, 3, 3, 3, 3, 3}) || !slices.Equal(s.TestDigits, []int{2, 2, 2, 3, 2, 2, 2, 2, 2, 1}) {
+		t.Fatalf("ReadMNISTSizes: %+v, %v", s, err)
+	}
+	pixels := make([]byte, 20*28*28)
+	for i := range pixels {
+		pixels[i] = byte(i * i % 251) // that gzip does not pack into a few bytes
+	}
+	raw := idxBytes([]int{20, 28, 28}, pixels)
+	packed := gzipped(raw)
+	for _, c := range []struct {
+		name, file string
+		content    []byte
+		want       string
+	}{
+		{"a packed file cut short", MNISTTestImages, packed[:len(packed)*3/4], "corrupt or cut short after offset"},
+		{"a packed file with a byte after its values", MNISTTestImages, gzipped(append(raw[:len(raw):len(raw)], 0)), "15697 bytes unpacked, where its header (dimensions [20 28 28]) makes it 15696: with data after its values"},
+		{"a label of 10", MNISTTestLabels, gzipped(idxBytes([]int{20}, append(digits(19), 10))), "label 20 of 20 (offset 27) is 10, want 0..9"},
+		{"two gzip members", MNISTTestImages, append(gzipped(raw[:1000]), gzipped(raw[1000:])...), ""},
+	} {
+		path := filepath.Join(dir, c.file)
+		old, _ := os.ReadFile(path)
+		if err := os.WriteFile(path, c.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := ReadMNISTSizes(dir)
+		if c.want == "" && err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if c.want != "" && (err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: error %v, want one naming the file and %q", c.name, err, c.want)
+		}
+		os.WriteFile(path, old, 0o644) //nolint:errcheck
 	}
 }

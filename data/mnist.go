@@ -142,20 +142,29 @@ func LoadMNISTWithin(dir string, maxBytes float64) (*MNIST, error) {
 	return m, nil
 }
 
-// MNISTSizes reads the headers of the four MNIST files in dir ("" finds them with MNISTDir), checks
-// them against each other, and returns the number of training and test images and the shape of one,
-// [rows, cols, 1]: a caller checks its flags and model on them before the pixels are read (a
-// non-square set was refused after 46 s and 5.9 GB of reading; twenty-second and twenty-third probes).
-func MNISTSizes(dir string) (train, test int, dims []int, err error) {
+// MNISTSizes is what MNIST's four files hold, read without their pixels.
+type MNISTSizes struct {
+	Train, Test             int   // images, as many as labels
+	Dims                    []int // of one image, [rows, cols, 1]
+	TrainDigits, TestDigits []int // how many labels of each digit, 0..9
+}
+
+// ReadMNISTSizes reads the headers of the four MNIST files in dir ("" finds them with MNISTDir) and
+// their labels, and checks them against each other and against the files' lengths: a caller checks
+// its flags and model on them before the pixels are read (a non-square set was refused after 46 s and
+// 5.9 GB of reading; twenty-second to twenty-fifth probes).
+func ReadMNISTSizes(dir string) (*MNISTSizes, error) {
 	h, err := checkedMNISTHeaders(dir, 0)
 	if err != nil {
-		return 0, 0, nil, err
+		return nil, err
 	}
-	return h.trainImages[0], h.testImages[0], []int{h.trainImages[1], h.trainImages[2], 1}, nil
+	return &MNISTSizes{Train: h.trainImages[0], Test: h.testImages[0], Dims: []int{h.trainImages[1], h.trainImages[2], 1},
+		TrainDigits: h.trainDigits, TestDigits: h.testDigits}, nil
 }
 
 // checkedMNISTHeaders reads the headers of the four MNIST files in dir ("" finds them with MNISTDir),
-// refusing more than maxBytes in one file (when maxBytes > 0), and checks them against each other.
+// refusing more than maxBytes in one file (when maxBytes > 0), checks them against each other, and
+// then reads the labels, which must be digits, and counts them.
 func checkedMNISTHeaders(dir string, maxBytes float64) (*mnistHeaders, error) {
 	if dir == "" {
 		var err error
@@ -170,13 +179,28 @@ func checkedMNISTHeaders(dir string, maxBytes float64) (*mnistHeaders, error) {
 	if err := h.check(); err != nil {
 		return nil, err
 	}
+	// Then what the headers say of the files' lengths and labels, before any pixel is read.
+	if err := checkIDXLength(mnistPath(dir, MNISTTrainImages), h.trainImages); err != nil {
+		return nil, err
+	}
+	if err := checkIDXLength(mnistPath(dir, MNISTTestImages), h.testImages); err != nil {
+		return nil, err
+	}
+	if h.trainDigits, err = countIDXLabels(mnistPath(dir, MNISTTrainLabels), 9); err != nil {
+		return nil, err
+	}
+	if h.testDigits, err = countIDXLabels(mnistPath(dir, MNISTTestLabels), 9); err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 
-// mnistHeaders are the dimensions that the four files declare: images [N, rows, cols], labels [N].
+// mnistHeaders are the dimensions that the four files declare, images [N, rows, cols] and labels
+// [N], and, when the labels were read, how many of each digit they hold.
 type mnistHeaders struct {
 	dir                                              string
 	trainImages, trainLabels, testImages, testLabels []int
+	trainDigits, testDigits                          []int
 }
 
 // readMNISTHeaders reads the four files' headers only, refusing more than maxBytes pixels or labels

@@ -188,6 +188,35 @@ func isImagesAndLabels(keys []string) bool {
 	return len(keys) == 2 && slices.Contains(keys, "arr_0") && slices.Contains(keys, "arr_1")
 }
 
+// CheckSampleLabels checks the class labels of an .npz of improved-diffusion's layout (arr_1, beside the
+// images in arr_0) as LoadSampleLabels does, against the count in the images' header, before the images
+// are read: labels of another count, or a label of 12, were refused after the images, 1 GB for a file
+// of 366 KB (twenty-fifth probe). A file without labels, or images of more than maxN or of a shape that
+// ReadSamples refuses, are left to it.
+func CheckSampleLabels(path string, maxN, classes int) error {
+	if strings.ToLower(filepath.Ext(path)) != ".npz" {
+		return nil
+	}
+	z, err := openNPZ(path)
+	if err != nil {
+		return nil // ReadSamples says what is wrong
+	}
+	defer z.Close()
+	if !isImagesAndLabels(z.Keys()) {
+		return nil
+	}
+	a, closeMember, err := z.Array("arr_0")
+	if err != nil {
+		return nil
+	}
+	closeMember()
+	if len(a.Shape) < 3 || a.Shape[0] < 1 || (maxN > 0 && a.Shape[0] > maxN) {
+		return nil
+	}
+	_, err = LoadSampleLabels(path, a.Shape[0], classes)
+	return err
+}
+
 // LoadSampleLabels returns the class labels of n samples in an .npz of improved-diffusion's layout
 // (arr_1, integers of any width beside the images in arr_0), or nil when the file has none. A label
 // outside 0..classes−1 is an error that names it.

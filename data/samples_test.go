@@ -441,3 +441,45 @@ func TestNPZOfManyMembersIsRefusedBeforeItIsRead(t *testing.T) {
 		t.Errorf("two members: zipMembers %d, %v", n, ok)
 	}
 }
+
+// CheckSampleLabels checks an .npz's labels against its images' header without reading the images:
+// labels of another count, or a label of 12, were refused after the images were read, 1 GB for a file
+// of 366 KB (twenty-fifth probe). Here the images' data is missing, which reading them would refuse.
+func TestCheckSampleLabelsBeforeTheImages(t *testing.T) {
+	dir := t.TempDir()
+	images := npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 28, 28), }", nil)
+	labels := func(shape string, values ...int64) []byte {
+		var body []byte
+		for _, v := range values {
+			body = binary.LittleEndian.AppendUint64(body, uint64(v))
+		}
+		return npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': ("+shape+"), }", body)
+	}
+	digits := make([]int64, 1000)
+	for i := range digits {
+		digits[i] = int64(i % 10)
+	}
+	twelve := slices.Clone(digits)
+	twelve[999] = 12
+	for _, c := range []struct {
+		name   string
+		labels []byte
+		want   string
+	}{
+		{"five labels", labels("5,", 0, 1, 2, 3, 4), "labels of shape [5] for 1000 images, want [1000]"},
+		{"a label of 12", labels("1000,", twelve...), "label 999 is 12, want a class in 0..9"},
+		{"good labels", labels("1000,", digits...), ""},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".npz")
+		if err := os.WriteFile(path, zipOf(map[string][]byte{"arr_0.npy": images, "arr_1.npy": c.labels}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := CheckSampleLabels(path, 60000, 10)
+		if (c.want == "" && err != nil) || (c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want))) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+		if _, err := ReadSamples(path, 28, 28, 60000); err == nil {
+			t.Errorf("%s: images without their data were read", c.name)
+		}
+	}
+}

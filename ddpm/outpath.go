@@ -75,6 +75,9 @@ func CheckOutput(what, path string, inputs ...string) error {
 	// A temporary file made and removed where the output will go shows, before any work, that the
 	// folder exists and can be written (not /proc, /sys, a read-only or missing folder).
 	probe, err := os.CreateTemp(ParentDir(target), tempPattern(filepath.Base(target)))
+	if errors.Is(err, fs.ErrNotExist) { // the probe's name said nothing to the user (twenty-fifth probe)
+		return fmt.Errorf("%s %q: its folder %s does not exist: make it first", what, path, ParentDir(target))
+	}
 	if err != nil {
 		return fmt.Errorf("%s %q: its folder cannot be written: %w", what, path, err)
 	}

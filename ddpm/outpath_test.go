@@ -126,8 +126,13 @@ func TestCheckOutputRefusesInputs(t *testing.T) {
 	}
 	// Through a folder that does not exist and back out: the kernel needs the folder, so the check
 	// must refuse it (the cleaned path passed, and the write failed after the work; fourth probe).
-	if err := CheckOutput("--out", filepath.Join(dir, "missing")+"/../new.png"); err == nil || !strings.Contains(err.Error(), "cannot be written") {
+	if err := CheckOutput("--out", filepath.Join(dir, "missing")+"/../new.png"); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("--out through a missing folder: error %v, want a refusal", err)
+	}
+	// A missing folder is named as such: the message quoted the probe's temporary name (twenty-fifth probe).
+	if err := CheckOutput("--out", filepath.Join(dir, "new", "x.png")); err == nil ||
+		!strings.Contains(err.Error(), "its folder "+filepath.Join(dir, "new")+" does not exist") {
+		t.Errorf("--out in a missing folder: error %v, want one naming the folder", err)
 	}
 }
 

@@ -72,17 +72,26 @@ func runClassifier(args []string) error {
 	}
 	// From MNIST's headers: these refusals came after reading it whole (2 GB for 10^6 digits;
 	// twenty-third probe).
-	trainN, testN, dims, err := data.MNISTSizes(*dataDir)
+	sizes, err := data.ReadMNISTSizes(*dataDir)
 	if err != nil {
 		return mnistError(*dataDir, err)
 	}
+	trainN, testN, dims := sizes.Train, sizes.Test, sizes.Dims
 	cfg := quality.DefaultClassifierConfig()
 	if err := cfg.Validate(dims); err != nil { // the file's reader's rule, before training (twenty-fourth probe)
-		return fmt.Errorf("--data %q: the classifier cannot read its digits: %w", *dataDir, err)
+		return fmt.Errorf("%s: the classifier cannot read its digits: %w", mnistSource(*dataDir), err)
 	}
 	if testN < minClassifierTest {
-		return fmt.Errorf("--data %q: its test set has %d digits; the classifier's accuracy, which gates it (--min-accuracy), "+
-			"needs at least %d to be measured (one digit gave 100%%)", *dataDir, testN, minClassifierTest)
+		return fmt.Errorf("%s: its test set has %d digits; the classifier's accuracy, which gates it (--min-accuracy), "+
+			"needs at least %d to be measured (one digit gave 100%%)", mnistSource(*dataDir), testN, minClassifierTest)
+	}
+	for _, set := range []struct {
+		name   string
+		counts []int
+	}{{"training", sizes.TrainDigits}, {"test", sizes.TestDigits}} {
+		if err := checkEveryDigit(*dataDir, set.name, set.counts); err != nil {
+			return err
+		}
 	}
 	if err := checkFlags(
 		flagCheck{*epochs >= 1 && *epochs <= maxClassifierEpochs, "epochs", *epochs, fmt.Sprintf("want 1 to %d passes over the data", maxClassifierEpochs)},
@@ -92,6 +101,11 @@ func runClassifier(args []string) error {
 		return err
 	}
 	if err := flagsChecked(fs); err != nil {
+		return err
+	}
+	// Digits of 512² ran the machine out of memory after training (twenty-fifth probe).
+	if err := ddpm.CheckMemory(fmt.Sprintf("classifier --batch %d on --data %q (%d and %d digits of %d×%d)", *batch, *dataDir, trainN, testN, dims[0], dims[1]),
+		cfg.TrainingMemory(dims, trainN, testN, *batch)); err != nil {
 		return err
 	}
 	mnist, err := loadMNIST(*dataDir)
@@ -147,4 +161,23 @@ func recordedCommand(args []string) string {
 	}
 	// 150 characters take at most 900 bytes in JSON (\uXXXX for a control character).
 	return fmt.Sprintf("%s… (%d bytes in all)", string([]rune(command)[:150]), len(command))
+}
+
+// checkEveryDigit refuses a set of MNIST's digits (their labels' counts) that holds too few of one
+// digit for a classifier of the ten to be trained or measured on it: a test set of one digit measured
+// a classifier at 100%, which eval then took to score samples (twenty-fifth probe). Each digit needs a
+// twentieth of its share; MNIST's rarest has nine tenths of it.
+func checkEveryDigit(dataDir, set string, counts []int) error {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	least := (n + 199) / 200
+	for digit, c := range counts {
+		if c < least {
+			return fmt.Errorf("%s: its %s set holds %d images of the digit %d among %d, and a classifier of the ten digits "+
+				"needs at least %d of each (a twentieth of a tenth) to be trained or measured", mnistSource(dataDir), set, c, digit, n, least)
+		}
+	}
+	return nil
 }

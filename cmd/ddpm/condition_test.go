@@ -121,7 +121,7 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	os.WriteFile(filepath.Join(gridsAFile, "samples"), nil, 0o644) //nolint:errcheck
 	// MNIST's files whose headers say 100×120 images: refused from the headers, with no --resize to
 	// suggest (twenty-second probe: 46 s and 5.9 GB of reading first).
-	wide := mnistOfShape(t, 9, 9, 100, 120)
+	wide := mnistOfShape(t, 150_000, 9, 100, 120, 10) // 1.8 GB of pixels, a hole
 	for _, c := range []struct {
 		args []string
 		want string

@@ -93,6 +93,15 @@ func loadMNIST(dir string) (*data.MNIST, error) {
 }
 
 // mnistError names --data, or what to give, in an error of MNIST's files in dir.
+// mnistSource names the MNIST files read, for messages: --data "dir", or the GoMNIST module's when
+// --data was not given (it was quoted as --data "").
+func mnistSource(dir string) string {
+	if dir == "" {
+		return "MNIST (the GoMNIST module's files)"
+	}
+	return fmt.Sprintf("--data %q", dir)
+}
+
 func mnistError(dir string, err error) error {
 	if dir == "" { // the GoMNIST module, found through the go command
 		return fmt.Errorf("%w; or give --data, a folder with them", err)
@@ -137,11 +146,11 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 	switch {
 	case name == "mnist":
 		// The shape from the files' headers, checked before the pixels are read.
-		n, _, dims, err := data.MNISTSizes(dir)
+		sizes, err := data.ReadMNISTSizes(dir)
 		if err != nil {
 			return nil, mnistError(dir, err)
 		}
-		if err := check(dims, mnistClasses, n); err != nil {
+		if err := check(sizes.Dims, mnistClasses, sizes.Train); err != nil {
 			return nil, err
 		}
 		m, err := loadMNIST(dir)

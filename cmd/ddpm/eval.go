@@ -56,6 +56,7 @@ type nllOut struct {
 	Decoder     float64 `json:"L_0"`
 	Transitions float64 `json:"sum_L_t"` // Σ_{t=2..T} L_{t−1}
 	Seconds     float64 `json:"seconds"` // evaluation time summed over every run that added images (resumed ones too)
+	Batch       int     `json:"batch"`   // --nll-batch: the noise is drawn per batch, so another is another draw
 }
 
 type fidOut struct {
@@ -71,7 +72,8 @@ type fidOut struct {
 	// Recognisable digits: the fraction that the classifier puts in one class with probability ≥ 0.9.
 	Confident     float64 `json:"confident_fraction"`
 	TestConfident float64 `json:"test_confident_fraction"`
-	ClassCounts   []int   `json:"class_counts"` // samples per most probable class
+	ClassCounts   []int   `json:"class_counts"`    // samples per most probable class
+	Batch         int     `json:"batch,omitempty"` // --fid-batch: each batch's noise is drawn from its own seed, so another is other samples
 	Classifier    string  `json:"classifier"`
 	TestAccuracy  float64 `json:"classifier_test_accuracy"`
 	SampleSeconds float64 `json:"sample_seconds_this_run"`
@@ -184,10 +186,11 @@ func runEval(args []string) error {
 	trained.Schedule = sched // the respaced schedule, when --steps asks for one
 	// MNIST's sizes from its files' headers: the refusals below came after reading them whole (2 GB for
 	// 10^6 digits; twenty-third probe).
-	trainN, testN, mnistDims, err := data.MNISTSizes(*dataDir)
+	sizes, err := data.ReadMNISTSizes(*dataDir)
 	if err != nil {
 		return mnistError(*dataDir, err)
 	}
+	trainN, testN, mnistDims := sizes.Train, sizes.Test, sizes.Dims
 	if !slices.Equal(mnistDims, tr.Spec.Dims) {
 		return fmt.Errorf("checkpoint %s models data of shape %v, and eval measures models of MNIST's %v images", tr.Path, tr.Spec.Dims, mnistDims)
 	}
@@ -218,6 +221,9 @@ func runEval(args []string) error {
 		// Its kind, weights and accuracy, read from the header before any folder is made (loading it needs
 		// the backend).
 		if err := checkClassifier(*clfPath, mnistDims); err != nil {
+			return err
+		}
+		if err := checkEveryDigit(*dataDir, "test", sizes.TestDigits); err != nil { // where the classifier is measured
 			return err
 		}
 	}
@@ -277,12 +283,14 @@ func runEval(args []string) error {
 		return err
 	}
 	defer lock.Unlock()
+	making.Lock() // a signal now waits for unmakeAll
 	undoOut, _, err := makeFolders(*out)
 	unmakeAll := func() {
 		undoOut()
 		undoWork()
 	}
 	unmake.Store(&unmakeAll)
+	making.Unlock()
 	refuse := func(err error) error {
 		unmakeAll()
 		return err
@@ -360,15 +368,19 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
-	trainN, testN, mnistDims, err := data.MNISTSizes(dataDir) // from the headers: the pixels are read after the samples
+	sizes, err := data.ReadMNISTSizes(dataDir) // from the headers and labels: the pixels are read after the samples
 	if err != nil {
 		return mnistError(dataDir, err)
 	}
+	trainN, testN, mnistDims := sizes.Train, sizes.Test, sizes.Dims
 	if err := checkClassifier(clfPath, mnistDims); err != nil { // before the samples are read
 		return err
 	}
+	if err := checkEveryDigit(dataDir, "test", sizes.TestDigits); err != nil { // where the classifier is measured
+		return err
+	}
 	if testN < 2 {
-		return fmt.Errorf("--data %q: the FID fits a Gaussian to the test digits' features, and the test set has %d: at least 2 are needed", dataDir, testN)
+		return fmt.Errorf("%s: the FID fits a Gaussian to the test digits' features, and the test set has %d: at least 2 are needed", mnistSource(dataDir), testN)
 	}
 	// --out checked before the samples are read: its refusals came after seconds of decoding, and
 	// 1 GB (twenty-fourth probe). The report's grid written among the samples would be read as one of
@@ -382,11 +394,13 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	var unmake atomic.Pointer[func()]
 	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written") // and on a signal, as for --ckpt
 	defer stopEarly()
+	making.Lock()                       // a signal now waits for undoOut
 	undoOut, _, err := makeFolders(out) // removed on a refusal before the scoring, as for --ckpt
+	unmake.Store(&undoOut)
+	making.Unlock()
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
-	unmake.Store(&undoOut)
 	refuse := func(err error) error {
 		undoOut()
 		return err
@@ -400,9 +414,12 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	// header or the folder's count of images, before any is read (eleventh probe: 171 000 of them took
 	// 2.8 GB first). Their SHA-256 covers exactly the files read (eleventh probe: the whole folder was
 	// hashed, and a FIFO there hung eval, a report in a subfolder changed the sum on every run).
+	if err := data.CheckSampleLabels(path, trainN, 10); err != nil { // small, and checked before the images
+		return refuse(fmt.Errorf("--samples: %w", err))
+	}
 	samples, err := data.ReadSamples(path, mnistDims[0], mnistDims[1], trainN)
 	if errors.As(err, new(data.TooManySamples)) { // the reason for the maximum (twelfth probe)
-		return refuse(fmt.Errorf("--samples: %w: the FID compares them with as many training digits, and --data %q has %d", err, dataDir, trainN))
+		return refuse(fmt.Errorf("--samples: %w: the FID compares them with as many training digits, and %s has %d", err, mnistSource(dataDir), trainN))
 	}
 	if err != nil {
 		return refuse(fmt.Errorf("--samples: %w", err))
@@ -845,7 +862,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 		sum += res.Terms[t]
 	}
 	o := &nllOut{Images: res.N, BitsPerDim: res.Total, StdErr: res.StdErr, Prior: res.Prior, Decoder: res.Decoder(), Transitions: sum,
-		Seconds: state.Seconds}
+		Seconds: state.Seconds, Batch: batch}
 	fmt.Printf("NLL bound on %d MNIST test images: %.4f ± %.4f bits/dim (L_T %.2g, Σ L_{t-1} %.4f, L_0 %.4f)\n",
 		res.N, res.Total, res.StdErr, res.Prior, sum, res.Decoder())
 	if err := writeBoundFiles(res, out); err != nil {
@@ -1160,6 +1177,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 		return nil, err
 	}
 	o.SampleSeconds, o.SamplesMade = time.Since(start).Seconds(), n-min(made, n)+n-whole
+	o.Batch = batch // the report could not tell runs of other batches apart (twenty-fifth probe)
 	return o, nil
 }
 

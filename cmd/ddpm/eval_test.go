@@ -773,6 +773,25 @@ func TestEvalOutAFileLeavesNoWork(t *testing.T) {
 	if _, err := os.Lstat(dir); err != nil {
 		t.Errorf("a refused --work removed --out, which was there before: %v", err)
 	}
+	// A --work that was there keeps what it held, and gets no lock file from a refused run (it was left;
+	// twenty-fifth probe).
+	kept, fifoOut := filepath.Join(dir, "kept"), filepath.Join(dir, "fifo-out")
+	for _, d := range []string{kept, fifoOut} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(kept, "notes.txt"), []byte("mine"), 0o644)             //nolint:errcheck
+	if err := syscall.Mkfifo(filepath.Join(fifoOut, reportFile), 0o644); err != nil { // refused after the lock
+		t.Fatal(err)
+	}
+	if err = runEval([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "2", "--fid", "0", "--work", kept, "--out", fifoOut}); err == nil ||
+		!strings.Contains(err.Error(), "FIFO") {
+		t.Errorf("--out holding a FIFO as its report: error %v", err)
+	}
+	if entries, _ := os.ReadDir(kept); len(entries) != 1 || entries[0].Name() != "notes.txt" {
+		t.Errorf("a refused run left %v in a --work that held notes.txt", entries)
+	}
 }
 
 // Two respacings of one length have their own FID stores: ddim10's took the name of --steps 10's, and

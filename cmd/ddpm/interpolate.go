@@ -73,21 +73,31 @@ func runInterpolate(args []string) error {
 	}
 	// From MNIST's headers: these refusals came after reading it whole (2 GB for 10^6 digits;
 	// twenty-third probe).
-	_, testN, mnistDims, err := data.MNISTSizes(*dataDir)
+	sizes, err := data.ReadMNISTSizes(*dataDir)
 	if err != nil {
 		return mnistError(*dataDir, err)
 	}
+	testN, mnistDims := sizes.Test, sizes.Dims
 	// Of the model's shape, not only of its number of pixels: 16×49 digits were mixed as 28×28, exit 0
 	// (fifteenth probe).
 	if !slices.Equal(mnistDims, tr.Spec.Dims) {
-		return fmt.Errorf("--data %q: its test digits are %v, and --ckpt %s models %v", *dataDir, mnistDims, tr.Path, tr.Spec.Dims)
+		return fmt.Errorf("%s: its test digits are %v, and --ckpt %s models %v", mnistSource(*dataDir), mnistDims, tr.Path, tr.Spec.Dims)
 	}
 	if *pairs > testN/2 {
 		return fmt.Errorf("--pairs %d: the test set has %d digits, %d pairs", *pairs, testN, testN/2)
 	}
-	if *ddimSteps != "" {
-		if _, err := ddpm.ParseSteps(*ddimSteps, tr.Schedule.T); err != nil {
+	if *ddimSteps != "" { // encoded to a latent x_T that is noise: a respacing that stops short of it is refused as sample refuses it
+		steps, err := ddpm.ParseSteps(*ddimSteps, tr.Schedule.T)
+		if err != nil {
 			return fmt.Errorf("--ddim: %w", err)
+		}
+		sched, err := tr.Schedule.Respace(steps)
+		if err != nil {
+			return fmt.Errorf("--ddim: %w", err)
+		}
+		// --ddim 1,2,3 made a cross-fade of the digits, captioned as DDIM latents (twenty-fifth probe).
+		if err := noisyStart(tr.Schedule, sched, "--ddim", *ddimSteps); err != nil {
+			return err
 		}
 	}
 	// The decoded images of every block and the figure, as float32, beside sampling --pairs at once.

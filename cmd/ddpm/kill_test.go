@@ -426,6 +426,31 @@ func TestTrainStopsOnABrokenPipe(t *testing.T) {
 	if latest, _ := ddpm.LatestCheckpoint(dir); latest == "" {
 		t.Errorf("no checkpoint saved:\n%s", stderr.String())
 	}
+	// Without the progress bar, the first line is the one that finds the pipe closed: `ddpm train
+	// --progress=false | true` trained to the end, then said it was saving after an interruption, exit 0
+	// (twenty-fifth probe).
+	cmd = ddpmCommand("train", "--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--steps", "1000000",
+		"--ckpt", t.TempDir(), "--progress=false")
+	if r, w, err = os.Pipe(); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	stderr.Reset()
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("train --progress=false went on for 2 minutes with its output closed\n%s", stderr.String())
+	}
+	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGPIPE) {
+		t.Errorf("--progress=false with its output closed: %v, want exit status %d\n%s", err, 128+int(syscall.SIGPIPE), stderr.String())
+	}
 }
 
 // Ctrl-C on `ddpm train … | tee log` reaches tee too, and then each of train's own writes raises
@@ -517,6 +542,25 @@ func TestStopBeforeTrainingLeavesNothing(t *testing.T) {
 	}
 	if _, err := os.Lstat(ckpt); !os.IsNotExist(err) {
 		t.Errorf("the --ckpt made for the run is left (%v)", err)
+	}
+	// A --ckpt that was there keeps what it held, and gets no lock file or samples/ (they were left;
+	// twenty-fifth probe).
+	if err := os.MkdirAll(ckpt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(ckpt, "notes.txt"), []byte("mine"), 0o644) //nolint:errcheck
+	c = startDDPM(t, "train", "--ch", "4", "--ch-mult", "1,1", "--attn", "", "--groups", "1", "--batch", "4", "--steps", "2",
+		"--progress=false", "--ckpt", ckpt)
+	c.waitForLock(t, ckpt)
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-c.done
+	if !strings.Contains(c.out.String(), "before training: nothing was trained or saved") {
+		t.Skipf("the signal came after training began, on this machine:\n%s", c.out.String())
+	}
+	if entries, _ := os.ReadDir(ckpt); len(entries) != 1 {
+		t.Errorf("it left %v in a --ckpt that held notes.txt", entries)
 	}
 }
 

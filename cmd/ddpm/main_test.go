@@ -815,11 +815,23 @@ func TestNoisyStartIsRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := noisyStart(full, respaced, spec); (err != nil) != named || named && !strings.Contains(err.Error(), "--steps "+spec) {
+		if err := noisyStart(full, respaced, "--steps", spec); (err != nil) != named || named && !strings.Contains(err.Error(), "--steps "+spec) {
 			t.Errorf("--steps %s: error %v, want one: %v", spec, err, named)
 		} else if spec == "ddim1" && !strings.Contains(err.Error(), "keeps 99.9% of the image") { // ᾱ_1 = 0.9999 was "100%"
 			t.Errorf("--steps ddim1: %v, want the share kept rounded down", err)
 		}
+	}
+	// Nor does interpolate encode to a latent at such a step: --ddim 1,2,3 made a cross-fade of the digits,
+	// captioned as DDIM latents, exit 0 (twenty-fifth probe).
+	png := filepath.Join(t.TempDir(), "i.png")
+	for _, ddim := range []string{"1,2,3", "ddim2"} {
+		if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "3", "--t", "5",
+			"--ddim", ddim, "--out", png}); err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": the chain would start from pure noise") {
+			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it", ddim, err)
+		}
+	}
+	if _, err := os.Lstat(png); !os.IsNotExist(err) {
+		t.Errorf("a refused interpolate wrote %s (%v)", png, err)
 	}
 	// Nor does a model's own T keep the image at its top step: a checkpoint edited to T = 10 drew noise,
 	// exit 0 (fourteenth probe).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
 // The memory estimates that guard train, sample and eval against the out-of-memory killer are within
@@ -42,6 +43,15 @@ func TestMemoryEstimatesMatchPeakUse(t *testing.T) {
 		spec := ddpm.RunSpec{Model: ddpm.ModelUNet, UNet: &mnist, T: ddpm.PaperT, Dims: []int{28, 28, 1}}
 		got := peak("sample", "--ckpt", "models/mnist-ema.ddpm", "--n", fmt.Sprint(n), "--steps", "2", "--out", filepath.Join(dir, "s.png"))
 		checkEstimate(t, fmt.Sprintf("sample --n %d", n), spec.SampleMemory(n), got)
+	}
+	// The classifier on larger digits: 500 test digits of 512×512 at once ran the machine out of memory
+	// (twenty-fifth probe); its passes now take at most 1 GiB.
+	for _, side := range []int{64, 160} {
+		digits := mnistOfShape(t, 200, 1000, side, side, 10)
+		got := peak("classifier", "--data", digits, "--epochs", "1", "--batch", "8", "--min-accuracy", "0", "--progress=false",
+			"--out", filepath.Join(dir, fmt.Sprint("c", side, ".ddpm")))
+		checkEstimate(t, fmt.Sprintf("classifier on %d² digits", side),
+			quality.DefaultClassifierConfig().TrainingMemory([]int{side, side, 1}, 200, 1000, 8), got)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -387,15 +388,17 @@ func TestEditedModelsAreRefusedWhenLoaded(t *testing.T) {
 	}
 }
 
-// eval, interpolate and classifier check their flags and the model against MNIST's files' headers
-// before reading them: each refusal here came after 2 to 7 s and 2 GB of reading 10^6 digits
-// (twenty-third probe). The files hold headers only, so a refusal made after reading them would be
-// another (the data cut short).
+// eval, interpolate and classifier check their flags and the model against MNIST's files' headers and
+// labels before reading the images: each refusal here came after 2 to 7 s and 2 GB of reading 10^6
+// digits (twenty-third probe). The files hold 10^6 training digits, and each refusal must come with
+// far less allocated than reading them takes.
 func TestMNISTCommandsCheckFromTheHeaders(t *testing.T) {
-	wide, few := mnistOfShape(t, 1000, 200, 32, 32), mnistOfShape(t, 1000, 20, 28, 28)
+	const million = 1_000_000
+	wide, few := mnistOfShape(t, million, 200, 32, 32, 10), mnistOfShape(t, million, 20, 28, 28, 10)
 	out := t.TempDir()
 	const model, classifier = "../../models/mnist-ch8-ema.ddpm", "../../models/mnist-classifier.ddpm"
 	work, report, png, clf := filepath.Join(out, "w"), filepath.Join(out, "o"), filepath.Join(out, "x.png"), filepath.Join(out, "c.ddpm")
+	oneDigit := mnistOfShape(t, million, 1000, 28, 28, 1)
 	for _, c := range []struct {
 		run  func([]string) error
 		args []string
@@ -407,13 +410,24 @@ func TestMNISTCommandsCheckFromTheHeaders(t *testing.T) {
 		{runInterpolate, []string{"--ckpt", model, "--data", wide, "--out", png}, "its test digits are [32 32 1]"},
 		{runInterpolate, []string{"--ckpt", model, "--data", few, "--pairs", "11", "--out", png}, "--pairs 11: the test set has 20 digits"},
 		{runClassifier, []string{"--data", few, "--out", clf}, "its test set has 20 digits"},
-		{runClassifier, []string{"--data", mnistOfShape(t, 1000, 1000, 28, 28), "--epochs", "0", "--out", clf}, "--epochs"},
+		{runClassifier, []string{"--data", mnistOfShape(t, million, 1000, 28, 28, 10), "--epochs", "0", "--out", clf}, "--epochs"},
 		// Digits that the classifier's file could not describe: 3×3 failed inside XLA, 4×4100 trained one
 		// that no reader took (twenty-fourth probe).
-		{runClassifier, []string{"--data", mnistOfShape(t, 1000, 1000, 3, 3), "--out", clf}, "the classifier cannot read its digits: images of shape [3 3 1]: want height and width in 4..4096"},
+		{runClassifier, []string{"--data", mnistOfShape(t, 100_000, 1000, 4, 4100, 10), "--out", clf}, "the classifier cannot read its digits: images of shape [4 4100 1]: want height and width in 4..4096"},
+		// One digit only: a classifier measured 100% on it, and eval took it (twenty-fifth probe).
+		{runClassifier, []string{"--data", oneDigit, "--out", clf}, "its training set holds 0 images of the digit 1 among 1000000"},
+		{runEval, []string{"--ckpt", model, "--data", oneDigit, "--nll", "0", "--fid", "10", "--work", work, "--out", report}, "its test set holds 0 images of the digit 1 among 1000"},
+		{runEval, []string{"--samples", out, "--data", oneDigit, "--out", report}, "its test set holds 0 images of the digit 1 among 1000"},
 	} {
-		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		err := c.run(c.args)
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q from the headers", c.args, err, c.want)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 256<<20 {
+			t.Errorf("%v: %d MiB allocated before the refusal: the images were read", c.args, grew>>20)
 		}
 	}
 	for _, made := range []string{work, report, png, clf} {
@@ -424,9 +438,9 @@ func TestMNISTCommandsCheckFromTheHeaders(t *testing.T) {
 }
 
 // mnistOfShape writes MNIST's four files, unpacked, into a new folder: trainN and testN images of
-// rows×cols, the images a hole of their header's length (millions cost nothing on disk) and the labels
-// 200, which no reader takes: a refusal that names anything else came from the headers alone.
-func mnistOfShape(t *testing.T, trainN, testN, rows, cols int) string {
+// rows×cols, all 0 (a hole of the header's length: millions cost nothing on disk), labelled i mod
+// digits.
+func mnistOfShape(t *testing.T, trainN, testN, rows, cols, digits int) string {
 	t.Helper()
 	dir := t.TempDir()
 	u32 := func(v ...int) []byte {
@@ -436,16 +450,22 @@ func mnistOfShape(t *testing.T, trainN, testN, rows, cols int) string {
 		}
 		return b
 	}
-	notDigits := func(n int) []byte { return bytes.Repeat([]byte{200}, n) }
+	labels := func(n int) []byte {
+		out := make([]byte, n)
+		for i := range out {
+			out[i] = byte(i % digits)
+		}
+		return out
+	}
 	for _, f := range []struct {
 		name    string
 		content []byte
 		hole    int
 	}{
 		{data.MNISTTrainImages, u32(0x803, trainN, rows, cols), trainN * rows * cols},
-		{data.MNISTTrainLabels, append(u32(0x801, trainN), notDigits(trainN)...), 0},
+		{data.MNISTTrainLabels, append(u32(0x801, trainN), labels(trainN)...), 0},
 		{data.MNISTTestImages, u32(0x803, testN, rows, cols), testN * rows * cols},
-		{data.MNISTTestLabels, append(u32(0x801, testN), notDigits(testN)...), 0},
+		{data.MNISTTestLabels, append(u32(0x801, testN), labels(testN)...), 0},
 	} {
 		path := filepath.Join(dir, strings.TrimSuffix(f.name, ".gz"))
 		if err := os.WriteFile(path, f.content, 0o644); err != nil {

@@ -142,7 +142,7 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 		if sched, err = sched.Respace(steps); err != nil {
 			return nil, cfg, fmt.Errorf("--steps: %w", err)
 		}
-		if err := noisyStart(full, sched, *f.steps); err != nil && !f.noChain {
+		if err := noisyStart(full, sched, "--steps", *f.steps); err != nil && !f.noChain {
 			return nil, cfg, err
 		}
 		// On few steps σ² = β'_k (each β' carrying many original steps of noise) leaves visible noise
@@ -175,14 +175,14 @@ func checkUnlabelled(tr *ddpm.Trained, what string) error {
 // train asks of T. "ddimK" (the DDIM paper's spacing) tops out at 1 + (K−1)·⌊T/K⌋: ᾱ is below 0.01 there for K ≥ 4
 // on the linear schedule, but K = 1 started at t = 1 and returned noise, exit 0 (eleventh probe; the
 // "trailing" spacing of Lin et al. 2024, our plain K, ends at T).
-func noisyStart(full, respaced *ddpm.Schedule, spec string) error {
+func noisyStart(full, respaced *ddpm.Schedule, flag, spec string) error {
 	top := respaced.AlphaBar[respaced.T]
 	if top <= max(ddpm.MaxPriorAlphaBar, full.AlphaBar[full.T]) {
 		return nil
 	}
-	return fmt.Errorf("--steps %s: the chain would start from pure noise at t=%d, where ᾱ = %.4g keeps %.1f%% of the image's scale "+
+	return fmt.Errorf("%s %s: the chain would start from pure noise at t=%d, where ᾱ = %.4g keeps %.1f%% of the image's scale "+
 		"(the noise of x_t has forgotten the image only where ᾱ is at most %g, as train asks of T); "+
-		"K evenly spaced steps end at t=%d: --steps %d", spec, respaced.ModelStep(respaced.T), top, math.Floor(1000*math.Sqrt(top))/10, ddpm.MaxPriorAlphaBar, full.T, respaced.T)
+		"K evenly spaced steps end at t=%d: %s %d", flag, spec, respaced.ModelStep(respaced.T), top, math.Floor(1000*math.Sqrt(top))/10, ddpm.MaxPriorAlphaBar, full.T, flag, respaced.T)
 }
 
 // defaultSolverSteps is --steps for the ODE solvers when it is not given.

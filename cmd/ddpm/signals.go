@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -37,6 +39,7 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 			return
 		}
 		early.Lock()
+		making.Lock() // what is being made gets its undo first; never unlocked: the process exits
 		if f := unmake.Load(); f != nil {
 			(*f)()
 		}
@@ -52,6 +55,11 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 		})
 	}
 }
+
+// making is held while a command makes what a signal before its work is to remove, until the undo
+// for it is set: a signal waits for it, and finds everything that was made in the undo (a signal
+// between the mkdir and the lock left the folders, or the lock file in them; twenty-fifth probe).
+var making sync.Mutex
 
 // saveOnSignal makes Ctrl-C, SIGTERM, SIGHUP (those the process was not started ignoring) and a broken
 // pipe (`ddpm train | head`) set *stop, which training polls after each step to save and return, and
@@ -89,6 +97,7 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 	}()
 	return func() {
 		signal.Stop(signals)
+		signal.Ignore(syscall.SIGPIPE) // as main has it for every command: Stop made it kill again
 		close(signals)
 	}
 }
@@ -106,32 +115,38 @@ func notIgnored(sigs ...os.Signal) []os.Signal {
 }
 
 // lockFolder takes dir's lock for this run (ddpm.LockDir), making dir and its parents first when they
-// are missing. undo removes what was made for the run, as long as it is empty: dir's subfolders named
-// in made, the lock file, dir and the parents made with it. undo is in *unmake from before the lock is
-// taken, for a signal (set only after it, a signal just after the lock left the folders); until the
-// lock is this run's, it leaves the lock file, which may be another run's that took the folder in
-// between.
+// are missing. undo removes what the run added, as long as it is empty: the subfolders of dir named in
+// made that were not there, the lock file when it was not there, and the folders that were made. It is
+// in *unmake once the lock is taken, for a signal, which waits for it (making). A folder that was
+// there got its lock file, and an empty samples/, left by a refused run (twenty-fifth probe).
 func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], made ...string) (lock *ddpm.DirLock, undo func(), err error) {
-	undoMade, isNew, _ := makeFolders(dir) // whatever is wrong with it, LockDir says
-	undo = func() {}
-	var locked atomic.Bool
-	if isNew {
-		undo = func() {
-			if locked.Load() {
-				for _, name := range made {
-					os.Remove(filepath.Join(dir, name))
-				}
-				os.Remove(filepath.Join(dir, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
-			}
-			undoMade()
+	making.Lock()
+	defer making.Unlock()
+	isNew := func(name string) bool {
+		_, err := os.Lstat(filepath.Join(dir, name))
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	lockIsNew := isNew(ddpm.LockFileName)
+	var added []string
+	for _, name := range made {
+		if isNew(name) {
+			added = append(added, name)
 		}
 	}
-	unmake.Store(&undo)
+	undoMade, _, _ := makeFolders(dir) // whatever is wrong with it, LockDir says
 	if lock, err = ddpm.LockDir(dir, flag); err != nil {
-		unmake.Store(nil)
 		undoMade()
 		return nil, func() {}, err
 	}
-	locked.Store(true)
+	undo = func() {
+		for _, name := range added {
+			os.Remove(filepath.Join(dir, name))
+		}
+		if lockIsNew {
+			os.Remove(filepath.Join(dir, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
+		}
+		undoMade()
+	}
+	unmake.Store(&undo)
 	return lock, undo, nil
 }

@@ -303,11 +303,14 @@ func runTrain(args []string) (err error) {
 	if *devices > 1 {
 		onDevices = fmt.Sprintf(", each batch split over %d devices", *devices)
 	}
+	training.Store(true)
+	releaseSignals := saveOnSignal(&interrupted, &stoppedBy) // asked for before the early exit lets go, so that no signal falls between
+	defer func() { releaseSignals() }()
+	stopEarly()
+	// The first line written, once a broken pipe stops the run: with --progress=false, `ddpm train | true`
+	// trained to the end, and then said that it was saving after an interruption (twenty-fifth probe).
 	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s%s\n",
 		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name(), onDevices)
-	training.Store(true)
-	defer saveOnSignal(&interrupted, &stoppedBy)() // asked for before the early exit lets go, so that no signal falls between
-	stopEarly()
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
 		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer, Devices: *devices,
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
@@ -315,6 +318,8 @@ func runTrain(args []string) (err error) {
 		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
 		OnSamples: func(step int, path string) { fmt.Printf("\nstep %d: samples in %s\n", step, path) },
 	})
+	releaseSignals() // training is over: the summary's broken pipe is ignored, as every command ignores it
+	releaseSignals = func() {}
 	if res != nil && res.Step > res.StartStep { // no step taken: a run that failed at its first (it said "steps 4 → 0", at −2771 steps/s), or stopped before it
 		// After a failed save the last checkpoint written is an earlier one, or none: say which.
 		saved := "checkpoint " + res.Checkpoint
