@@ -154,6 +154,9 @@ func checkCIFARSizes(dir string, names []string, maxBytes float64) error {
 				"(the binary version, cifar-10-binary.tar.gz)", dir, name)
 		}
 		if err == nil && info.Mode().IsRegular() {
+			if info.Size() == 0 { // whole records too, and found empty when read, after the batches before it (twenty-sixth probe)
+				return fmt.Errorf("CIFAR-10 in %s: %s is empty, want records of %d bytes", dir, name, cifarRecordSize)
+			}
 			if info.Size()%cifarRecordSize != 0 {
 				return fmt.Errorf("CIFAR-10 in %s: %s is %d bytes, not whole records of %d bytes (a label and 32×32×3 pixels): cut short, or not a batch of CIFAR-10's binary version",
 					dir, name, info.Size(), cifarRecordSize)

@@ -182,6 +182,7 @@ func TestLoadCIFAR10WithinRefusesFromTheSizes(t *testing.T) {
 		{nil, "test_batch.bin is missing"},
 		{make([]byte, 3073*2+5), "test_batch.bin is 6151 bytes, not whole records of 3073 bytes"},
 		{badLabel, "test_batch.bin: record 3 of 3 at offset 6146 has label 200, want 0..9"},
+		{[]byte{}, "test_batch.bin is empty"}, // twenty-sixth probe
 	} {
 		os.Remove(filepath.Join(dir, CIFAR10TestFile))
 		if c.content != nil {

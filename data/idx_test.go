@@ -377,6 +377,8 @@ func TestReadMNISTSizesChecksLengthsAndLabels(t *testing.T) {
 		{"a packed file with a byte after its values", MNISTTestImages, gzipped(append(raw[:len(raw):len(raw)], 0)), "15697 bytes unpacked, where its header (dimensions [20 28 28]) makes it 15696: with data after its values"},
 		{"a label of 10", MNISTTestLabels, gzipped(idxBytes([]int{20}, append(digits(19), 10))), "label 20 of 20 (offset 27) is 10, want 0..9"},
 		{"two gzip members", MNISTTestImages, append(gzipped(raw[:1000]), gzipped(raw[1000:])...), ""},
+		// Two members of the whole file: the trailer records the second's length, the header's (twenty-sixth probe).
+		{"the file packed twice over", MNISTTestImages, append(gzipped(raw), gzipped(raw)...), "31392 bytes unpacked, where its header (dimensions [20 28 28]) makes it 15696: with data after its values"},
 	} {
 		path := filepath.Join(dir, c.file)
 		old, _ := os.ReadFile(path)

@@ -143,6 +143,8 @@ func TestReadClassifierSpecRefusesEditedDescriptions(t *testing.T) {
 		"huge":       {func(s *ClassifierSpec) { s.ImageDims = []int{1 << 30, 1 << 30, 1} }, "4..4096"},
 		// 8192 features ran the FID's bootstrap for hours (fourteenth probe).
 		"many features": {func(s *ClassifierSpec) { s.Config.Features = 8192 }, "features in 1..256"},
+		// 512 channels scored the test digits for minutes before the accuracy refused it (twenty-sixth probe).
+		"many channels": {func(s *ClassifierSpec) { s.Config.Channels = [2]int{512, 512} }, "channels in 1..64"},
 	} {
 		ctx := context.New()
 		var spec ClassifierSpec

@@ -126,19 +126,31 @@ func installPlugin(venv, python string) (string, error) {
 		return "", fmt.Errorf("%s; free some space, or set $XDG_CACHE_HOME to a folder on another file system, and run `%s` again",
 			hint, ddpm.UserSetupCommand)
 	}
-	// An unfinished venv is never used; removed at once, it holds no space until the next setup.
+	// An unfinished venv is never used; removed at once, it holds no space until the next setup. Its
+	// makers run in a process group of their own, killed whole on a signal or a time limit: a stopped
+	// setup left python, ensurepip and pip writing 276 MB into the cache after it exited (twenty-sixth
+	// probe).
+	stopped, stopCtx, release := cancelOnSignal()
+	defer release()
 	finished := false
 	defer func() {
 		if !finished {
 			os.RemoveAll(venv)
 		}
 	}()
+	stoppedErr := func() error {
+		sig, _ := stopped().(syscall.Signal)
+		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v): the unfinished %s is removed; run `%s` again",
+			stopped(), venv, ddpm.UserSetupCommand)}
+	}
 	fmt.Printf("plugin: making the virtual environment %s with %s\n", venv, exe)
-	ctx, cancel := context.WithTimeout(context.Background(), venvTimeout)
+	ctx, cancel := context.WithTimeout(stopCtx, venvTimeout)
 	defer cancel()
-	mkVenv := exec.CommandContext(ctx, exe, "-m", "venv", venv)
-	mkVenv.WaitDelay = time.Second
+	mkVenv := groupCommand(ctx, exe, "-m", "venv", venv)
 	if out, err := mkVenv.CombinedOutput(); err != nil {
+		if stopped() != nil {
+			return "", stoppedErr()
+		}
 		if ctx.Err() != nil {
 			err = fmt.Errorf("no answer in %s", venvTimeout)
 		}
@@ -151,10 +163,13 @@ func installPlugin(venv, python string) (string, error) {
 	pin := ddpm.PluginPackage + "==" + ddpm.PluginVersion
 	fmt.Printf("plugin: pip install %s (a download of some 60 MB)\n", pin)
 	var out bytes.Buffer
-	pip := exec.Command(filepath.Join(venv, "bin", "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", pin)
+	pip := groupCommand(stopCtx, filepath.Join(venv, "bin", "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", pin)
 	pip.Stdout = io.MultiWriter(os.Stdout, &out)
 	pip.Stderr = io.MultiWriter(os.Stderr, &out)
 	if err := pip.Run(); err != nil {
+		if stopped() != nil {
+			return "", stoppedErr()
+		}
 		return "", fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(the unfinished %s is removed; run `%s` again once the cause is fixed)",
 			pin, venv, err, lastLines(out.Bytes(), 20), prefixed(spaceHint(filepath.Dir(venv))), venv, ddpm.UserSetupCommand)
 	}
@@ -162,11 +177,25 @@ func installPlugin(venv, python string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("pip installed %s in %s but left no plugin file xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so in its site-packages", pin, venv)
 	}
+	if stopped() != nil { // a signal after pip: the venv is not stamped, so not trusted
+		return "", stoppedErr()
+	}
 	if err := ddpm.WriteSetupStamp(venv); err != nil {
 		return "", err
 	}
 	finished = true
 	return plugin, nil
+}
+
+// groupCommand is exec.CommandContext run in a process group of its own, which the context's end
+// kills whole: the children it starts (venv's ensurepip, pip's builds) went on after a time limit or
+// a signal had stopped it.
+func groupCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second // a child that keeps the output open must not outlive it either
+	return cmd
 }
 
 // findPython is the interpreter's file: python as a path, or looked up in $PATH.

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -414,5 +418,66 @@ func TestInstallModelsThroughLinks(t *testing.T) {
 	}
 	if err := runInterpolate(nil); err == nil || !strings.Contains(err.Error(), "is a link to "+mine) {
 		t.Errorf("the cache's copy linked to a checkpoint: error %v, want the link named", err)
+	}
+}
+
+// A signal stops setup's children too, and the unfinished venv is removed: they ran in setup's
+// process group unseen, and after a SIGTERM python, ensurepip and pip went on writing 276 MB into the
+// cache after setup had exited (twenty-sixth probe). Here the venv step starts a child that would
+// write into the venv 30 s later, and setup is stopped meanwhile.
+func TestSetupStoppedStopsItsChildren(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("setup installs the plugin on Linux only")
+	}
+	cache, fakes := t.TempDir(), t.TempDir()
+	venv := filepath.Join(cache, "ddpm-go", "venv")
+	pidFile := filepath.Join(fakes, "child.pid")
+	python := filepath.Join(fakes, "python3-slow-venv")
+	script := `#!/bin/sh
+[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
+mkdir -p "$3/lib"
+(sleep 30; : > "$3/lib/late") &
+echo $! > ` + pidFile + `
+wait
+`
+	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: ddpmCommand("setup", "--python", python), done: make(chan error, 1)}
+	c.cmd.Env = append(c.cmd.Env, "XDG_CACHE_HOME="+cache)
+	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.done <- c.cmd.Wait() }()
+	var pid int
+	for deadline := time.Now().Add(time.Minute); pid == 0; time.Sleep(10 * time.Millisecond) {
+		if raw, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(raw), "\n") {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(raw)))
+		}
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			t.Fatalf("the venv step did not start in a minute:\n%s", c.out.String())
+		}
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var exit *exec.ExitError
+	if err := <-c.done; !errors.As(err, &exit) || exit.ExitCode() != 143 || !strings.Contains(c.out.String(), "stopped by a signal") {
+		t.Errorf("setup after SIGTERM: %v, want exit status 143 and a word on the venv\n%s", err, c.out.String())
+	}
+	alive := func() bool { // a zombie, killed and not yet reaped, counts as gone
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		return err == nil && !strings.Contains(string(raw), ") Z ")
+	}
+	for deadline := time.Now().Add(5 * time.Second); alive() && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	}
+	if alive() {
+		syscall.Kill(pid, syscall.SIGKILL) //nolint:errcheck
+		t.Errorf("the venv step's child %d outlived setup", pid)
+	}
+	if _, err := os.Lstat(venv); !os.IsNotExist(err) {
+		t.Errorf("the unfinished venv is left (%v)", err)
 	}
 }

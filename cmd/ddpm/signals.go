@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -99,6 +100,34 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 		signal.Stop(signals)
 		signal.Ignore(syscall.SIGPIPE) // as main has it for every command: Stop made it kill again
 		close(signals)
+	}
+}
+
+// cancelOnSignal returns a context that Ctrl-C, SIGTERM or SIGHUP (those the process was not started
+// ignoring) cancels, and the signal that did (nil until one does): for a command whose work is in
+// child processes of their own group (groupCommand), which a terminal's Ctrl-C does not reach. Call
+// release to let go of the signals.
+func cancelOnSignal() (stopped func() os.Signal, ctx context.Context, release func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 1)
+	var by atomic.Value
+	if sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP); len(sigs) > 0 {
+		signal.Notify(signals, sigs...)
+	}
+	go func() {
+		if sig, ok := <-signals; ok {
+			by.Store(sig)
+			cancel()
+		}
+	}()
+	stopped = func() os.Signal {
+		sig, _ := by.Load().(os.Signal)
+		return sig
+	}
+	return stopped, ctx, func() {
+		signal.Stop(signals)
+		close(signals)
+		cancel()
 	}
 }
 
