@@ -390,66 +390,74 @@ func TestAClosedStdoutDoesNotKillSample(t *testing.T) {
 	}
 }
 
-// `ddpm train … | head` stops, saves and exits with 128 + SIGPIPE once head has gone, as on Ctrl-C:
-// main ignores SIGPIPE for every command, which train's handler took for a user's nohup, and the run
-// trained on towards its last step with its output lost.
-func TestTrainStopsOnABrokenPipe(t *testing.T) {
-	dir := t.TempDir()
-	cmd := ddpmCommand("train", "--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--steps", "1000000",
-		"--ckpt", dir, "--ckpt-every", "10s", "--progress") // the progress bar writes as it trains
+// piped is `ddpm train …` started with its standard output into a pipe, whose read end r is the
+// test's to read and close, and its standard error kept.
+type piped struct {
+	cmd    *exec.Cmd
+	r      *os.File
+	stderr bytes.Buffer
+	done   chan error
+}
+
+func startPiped(t *testing.T, args ...string) *piped {
+	t.Helper()
+	p := &piped{cmd: ddpmCommand(args...), done: make(chan error, 1)}
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = w, &stderr
-	if err := cmd.Start(); err != nil {
+	p.r = r
+	p.cmd.Stdout, p.cmd.Stderr = w, &p.stderr
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	if _, err := r.Read(make([]byte, 1)); err != nil { // its first line, "training a …", then head has gone
+	go func() { p.done <- p.cmd.Wait() }()
+	return p
+}
+
+// exitCode waits at most 2 minutes for the run to end (else it fails the test, saying after what) and
+// returns its exit status.
+func (p *piped) exitCode(t *testing.T, after string) int {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatal(err)
+		}
+		return p.cmd.ProcessState.ExitCode()
+	case <-time.After(2 * time.Minute):
+		p.cmd.Process.Kill()
+		t.Fatalf("train went on for 2 minutes %s\n%s", after, p.stderr.String())
+		return 0
+	}
+}
+
+// `ddpm train … | head` stops, saves and exits with 128 + SIGPIPE once head has gone, as on Ctrl-C:
+// main ignores SIGPIPE for every command, which train's handler took for a user's nohup, and the run
+// trained on towards its last step with its output lost.
+func TestTrainStopsOnABrokenPipe(t *testing.T) {
+	toy := []string{"train", "--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--steps", "1000000"}
+	dir := t.TempDir()
+	p := startPiped(t, append(toy, "--ckpt", dir, "--ckpt-every", "10s", "--progress")...) // the progress bar writes as it trains
+	if _, err := p.r.Read(make([]byte, 1)); err != nil {                                   // its first line, "training a …", then head has gone
 		t.Fatal(err)
 	}
-	r.Close()
-	select {
-	case err = <-done:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("train went on for 2 minutes with its output closed\n%s", stderr.String())
-	}
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGPIPE) {
-		t.Fatalf("with its output closed: %v, want exit status %d\n%s", err, 128+int(syscall.SIGPIPE), stderr.String())
+	p.r.Close()
+	if code := p.exitCode(t, "with its output closed"); code != 128+int(syscall.SIGPIPE) {
+		t.Fatalf("with its output closed: exit status %d, want %d\n%s", code, 128+int(syscall.SIGPIPE), p.stderr.String())
 	}
 	if latest, _ := ddpm.LatestCheckpoint(dir); latest == "" {
-		t.Errorf("no checkpoint saved:\n%s", stderr.String())
+		t.Errorf("no checkpoint saved:\n%s", p.stderr.String())
 	}
 	// Without the progress bar, the first line is the one that finds the pipe closed: `ddpm train
 	// --progress=false | true` trained to the end, then said it was saving after an interruption, exit 0
 	// (twenty-fifth probe).
-	cmd = ddpmCommand("train", "--dataset", "moons", "--toy-n", "512", "--T", "50", "--batch", "64", "--steps", "1000000",
-		"--ckpt", t.TempDir(), "--progress=false")
-	if r, w, err = os.Pipe(); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	stderr.Reset()
-	cmd.Stdout, cmd.Stderr = w, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("train --progress=false went on for 2 minutes with its output closed\n%s", stderr.String())
-	}
-	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGPIPE) {
-		t.Errorf("--progress=false with its output closed: %v, want exit status %d\n%s", err, 128+int(syscall.SIGPIPE), stderr.String())
+	p = startPiped(t, append(toy, "--ckpt", t.TempDir(), "--progress=false")...)
+	p.r.Close()
+	if code := p.exitCode(t, "with --progress=false and its output closed"); code != 128+int(syscall.SIGPIPE) {
+		t.Errorf("--progress=false with its output closed: exit status %d, want %d\n%s", code, 128+int(syscall.SIGPIPE), p.stderr.String())
 	}
 }
 
@@ -459,43 +467,25 @@ func TestTrainStopsOnABrokenPipe(t *testing.T) {
 // twenty-fourth probe). Here the Ctrl-C comes as the first step compiles, which takes seconds.
 func TestTrainSavesOnCtrlCWhenItsOutputCloses(t *testing.T) {
 	dir := t.TempDir()
-	cmd := ddpmCommand("train", "--ch", "8", "--ch-mult", "1,2", "--attn", "", "--batch", "8", "--steps", "1000000", "--T", "100",
+	p := startPiped(t, "train", "--ch", "8", "--ch-mult", "1,2", "--attn", "", "--batch", "8", "--steps", "1000000", "--T", "100",
 		"--ckpt", dir, "--sample-every", "0", "--progress")
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = w, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	if _, err := r.Read(make([]byte, 1)); err != nil { // "training a …": the first step's compile follows
+	if _, err := p.r.Read(make([]byte, 1)); err != nil { // "training a …": the first step's compile follows
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	r.Close() // tee has gone with the Ctrl-C
-	select {
-	case err = <-done:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("train went on for 2 minutes after a Ctrl-C\n%s", stderr.String())
+	p.r.Close() // tee has gone with the Ctrl-C
+	code := p.exitCode(t, "after a Ctrl-C")
+	if strings.Contains(p.stderr.String(), "before the first step") {
+		t.Skipf("the Ctrl-C came before the first step began, on this machine:\n%s", p.stderr.String())
 	}
-	if strings.Contains(stderr.String(), "before the first step") {
-		t.Skipf("the Ctrl-C came before the first step began, on this machine:\n%s", stderr.String())
+	if code != 128+int(syscall.SIGINT) {
+		t.Fatalf("after a Ctrl-C: exit status %d, want %d\n%s", code, 128+int(syscall.SIGINT), p.stderr.String())
 	}
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGINT) {
-		t.Fatalf("after a Ctrl-C: %v, want exit status %d\n%s", err, 128+int(syscall.SIGINT), stderr.String())
-	}
-	if latest, _ := ddpm.LatestCheckpoint(dir); latest == "" || !strings.Contains(stderr.String(), "the checkpoint is saved") {
-		t.Errorf("no checkpoint saved (%q):\n%s", latest, stderr.String())
+	if latest, _ := ddpm.LatestCheckpoint(dir); latest == "" || !strings.Contains(p.stderr.String(), "the checkpoint is saved") {
+		t.Errorf("no checkpoint saved (%q):\n%s", latest, p.stderr.String())
 	}
 }
 
