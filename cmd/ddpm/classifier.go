@@ -104,7 +104,7 @@ func runClassifier(args []string) error {
 		return err
 	}
 	// Digits of 512² ran the machine out of memory after training (twenty-fifth probe).
-	if err := ddpm.CheckMemory(fmt.Sprintf("classifier --batch %d on --data %q (%d and %d digits of %d×%d)", *batch, *dataDir, trainN, testN, dims[0], dims[1]),
+	if err := ddpm.CheckMemory(fmt.Sprintf("classifier --batch %d on %s (%d and %d digits of %d×%d)", *batch, mnistSource(*dataDir), trainN, testN, dims[0], dims[1]),
 		cfg.TrainingMemory(dims, trainN, testN, *batch)); err != nil {
 		return err
 	}

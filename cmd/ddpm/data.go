@@ -92,7 +92,6 @@ func loadMNIST(dir string) (*data.MNIST, error) {
 	return m, nil
 }
 
-// mnistError names --data, or what to give, in an error of MNIST's files in dir.
 // mnistSource names the MNIST files read, for messages: --data "dir", or the GoMNIST module's when
 // --data was not given (it was quoted as --data "").
 func mnistSource(dir string) string {
@@ -102,6 +101,7 @@ func mnistSource(dir string) string {
 	return fmt.Sprintf("--data %q", dir)
 }
 
+// mnistError names --data, or what to give, in an error of MNIST's files in dir.
 func mnistError(dir string, err error) error {
 	if dir == "" { // the GoMNIST module, found through the go command
 		return fmt.Errorf("%w; or give --data, a folder with them", err)

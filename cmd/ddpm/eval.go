@@ -283,14 +283,7 @@ func runEval(args []string) error {
 		return err
 	}
 	defer lock.Unlock()
-	making.Lock() // a signal now waits for unmakeAll
-	undoOut, _, err := makeFolders(*out)
-	unmakeAll := func() {
-		undoOut()
-		undoWork()
-	}
-	unmake.Store(&unmakeAll)
-	making.Unlock()
+	unmakeAll, err := makeFoldersUndone(*out, &unmake, undoWork)
 	refuse := func(err error) error {
 		unmakeAll()
 		return err
@@ -394,10 +387,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	var unmake atomic.Pointer[func()]
 	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written") // and on a signal, as for --ckpt
 	defer stopEarly()
-	making.Lock()                       // a signal now waits for undoOut
-	undoOut, _, err := makeFolders(out) // removed on a refusal before the scoring, as for --ckpt
-	unmake.Store(&undoOut)
-	making.Unlock()
+	undoOut, err := makeFoldersUndone(out, &unmake, func() {}) // removed on a refusal before the scoring, as for --ckpt
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}

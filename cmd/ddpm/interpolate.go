@@ -86,17 +86,17 @@ func runInterpolate(args []string) error {
 	if *pairs > testN/2 {
 		return fmt.Errorf("--pairs %d: the test set has %d digits, %d pairs", *pairs, testN, testN/2)
 	}
+	var ddimSched *ddpm.Schedule
 	if *ddimSteps != "" { // encoded to a latent x_T that is noise: a respacing that stops short of it is refused as sample refuses it
 		steps, err := ddpm.ParseSteps(*ddimSteps, tr.Schedule.T)
 		if err != nil {
 			return fmt.Errorf("--ddim: %w", err)
 		}
-		sched, err := tr.Schedule.Respace(steps)
-		if err != nil {
+		if ddimSched, err = tr.Schedule.Respace(steps); err != nil {
 			return fmt.Errorf("--ddim: %w", err)
 		}
 		// --ddim 1,2,3 made a cross-fade of the digits, captioned as DDIM latents (twenty-fifth probe).
-		if err := noisyStart(tr.Schedule, sched, "--ddim", *ddimSteps); err != nil {
+		if err := noisyStart(tr.Schedule, ddimSched, "--ddim", *ddimSteps); err != nil {
 			return err
 		}
 	}
@@ -182,7 +182,7 @@ func runInterpolate(args []string) error {
 		fmt.Printf("interpolated %d pairs at t=%d (%s)\n", *pairs, t, time.Since(start).Round(time.Second))
 	}
 	if *ddimSteps != "" {
-		decoded, err := interpolateDDIM(backend, tr, *ddimSteps, image, *pairs, *lambdas)
+		decoded, err := interpolateDDIM(backend, tr, ddimSched, image, *pairs, *lambdas)
 		if err != nil {
 			return err
 		}
@@ -209,19 +209,12 @@ func runInterpolate(args []string) error {
 	return nil
 }
 
-// interpolateDDIM encodes the 2·pairs source digits (image(i)) to DDIM latents x_T (η = 0, the given steps), mixes each
-// pair by spherical interpolation, slerp(x, y; λ) = (sin((1−λ)θ) x + sin(λθ) y)/sin θ with θ the angle
-// between them (a straight line between two latents of similar norm passes through smaller norms), and
-// decodes every mixture deterministically. It returns the decoded images by λ.
-func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, stepsSpec string, image func(i int) []float32, pairs, lambdas int) ([][]float32, error) {
-	steps, err := ddpm.ParseSteps(stepsSpec, tr.Schedule.T)
-	if err != nil {
-		return nil, fmt.Errorf("--ddim: %w", err)
-	}
-	sched, err := tr.Schedule.Respace(steps)
-	if err != nil {
-		return nil, fmt.Errorf("--ddim: %w", err)
-	}
+// interpolateDDIM encodes the 2·pairs source digits (image(i)) to DDIM latents x_T (η = 0, in the steps of
+// sched, a respacing of tr's), mixes each pair by spherical interpolation, slerp(x, y; λ) = (sin((1−λ)θ)
+// x + sin(λθ) y)/sin θ with θ the angle between them (a straight line between two latents of similar
+// norm passes through smaller norms), and decodes every mixture deterministically. It returns the
+// decoded images by λ.
+func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, sched *ddpm.Schedule, image func(i int) []float32, pairs, lambdas int) ([][]float32, error) {
 	sampler, err := ddpm.NewSampler(backend, tr.Ctx, sched, tr.Model, ddpm.SamplerConfig{Variance: ddpm.VarianceBeta, DDIM: true})
 	if err != nil {
 		return nil, err

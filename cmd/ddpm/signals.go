@@ -179,3 +179,17 @@ func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], made ...string
 	unmake.Store(&undo)
 	return lock, undo, nil
 }
+
+// makeFoldersUndone makes path as makeFolders does, and sets *unmake, under making, to undo it and
+// then run before (the undo of what the command made earlier), which it returns too.
+func makeFoldersUndone(path string, unmake *atomic.Pointer[func()], before func()) (undo func(), err error) {
+	making.Lock()
+	defer making.Unlock()
+	undoPath, _, err := makeFolders(path)
+	undo = func() {
+		undoPath()
+		before()
+	}
+	unmake.Store(&undo)
+	return undo, err
+}
