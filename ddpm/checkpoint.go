@@ -710,6 +710,8 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
+	addInFlight(tmp.Name())
+	defer doneInFlight(tmp.Name())
 	defer func() {
 		if err != nil {
 			tmp.Close()

@@ -163,6 +163,44 @@ func TestWriteFileAtomicKeepsTheMode(t *testing.T) {
 	}
 }
 
+// A signal's handler removes the temporary file of a write in progress before the process ends, and
+// the write fails without making its file: a Ctrl-C in sample's final write left its temporary for
+// good (twenty-seventh probe). A finished write is not touched.
+func TestRemoveTemporariesInFlight(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.npy")
+	writing, removed := make(chan bool), make(chan bool)
+	done := make(chan error, 1)
+	go func() {
+		done <- WriteFileAtomic(path, func(w io.Writer) error {
+			writing <- true
+			<-removed
+			_, err := io.WriteString(w, "samples")
+			return err
+		})
+	}()
+	<-writing
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || !IsTemporaryOf(entries[0].Name(), func(n string) bool { return n == "x.npy" }) {
+		t.Fatalf("during the write the folder holds %v, want its temporary file", entries)
+	}
+	RemoveTemporariesInFlight()
+	close(removed)
+	if err := <-done; err == nil {
+		t.Errorf("a write whose temporary was removed succeeded")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("after the removal the folder holds %s", entries[0].Name())
+	}
+	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, "kept"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	RemoveTemporariesInFlight()
+	if raw, err := os.ReadFile(path); err != nil || string(raw) != "kept" {
+		t.Errorf("a finished write after the removal: %q, %v", raw, err)
+	}
+}
+
 // A checkpoint that is a FIFO is refused at once (it used to block the command forever); one of a
 // newer format is named as such, not as "not a ddpm-go checkpoint".
 func TestLoadCheckpointRefusesFIFOAndNewerFormat(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -112,6 +113,13 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if err := RemoveStaleTemporaries(cfg.CheckpointDir, IsCheckpointName); err != nil {
 			return nil, err
 		}
+		// And those of its sample grids, in its own folder (not one a link leads to; GridFolder refuses
+		// that): one was left for good (twenty-seventh probe).
+		if grids := filepath.Join(cfg.CheckpointDir, "samples"); isFolder(grids) {
+			if err := RemoveStaleTemporaries(grids, isGridName); err != nil {
+				return nil, err
+			}
+		}
 		latest, err := LatestCheckpoint(cfg.CheckpointDir)
 		if err != nil {
 			return nil, err
@@ -165,6 +173,18 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	if res.StartStep >= cfg.Steps {
 		res.Step = res.StartStep
 		return res, nil
+	}
+	if cfg.CheckpointDir != "" {
+		// Room for the next checkpoint (written whole before any older one is removed) before any training.
+		need := 0.0
+		if info, err := os.Stat(res.Checkpoint); res.Checkpoint != "" && err == nil {
+			need = float64(info.Size())
+		} else if w, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims); err == nil {
+			need = checkpointBytes(w)
+		}
+		if err := CheckRoom("checkpoint folder "+cfg.CheckpointDir, cfg.CheckpointDir, need); err != nil {
+			return nil, err
+		}
 	}
 
 	var source train.Dataset = ds
@@ -345,7 +365,7 @@ func (tg *trainingGrids) write(backend backends.Backend, ctx *context.Context, s
 		return err
 	}
 	// The grid's own name: a link there had a training image replaced (twelfth probe).
-	path := filepath.Join(dir, fmt.Sprintf("step-%09d.png", step))
+	path := filepath.Join(dir, gridName(step))
 	if err := WriteOwnImageGridPNG(path, res.X0, cfg.SampleN, cfg.SampleDims, 0); err != nil {
 		return err
 	}
@@ -353,4 +373,20 @@ func (tg *trainingGrids) write(backend backends.Backend, ctx *context.Context, s
 		cfg.OnSamples(step, path)
 	}
 	return nil
+}
+
+// gridName is the file name of the sample grid drawn at step.
+func gridName(step int) string { return fmt.Sprintf("step-%09d.png", step) }
+
+// isGridName says whether name is a sample grid's, step-<digits>.png.
+func isGridName(name string) bool {
+	digits, ok := strings.CutPrefix(name, "step-")
+	digits, png := strings.CutSuffix(digits, ".png")
+	return ok && png && digits != "" && strings.Trim(digits, "0123456789") == ""
+}
+
+// isFolder says whether path is a folder itself, not a link to one.
+func isFolder(path string) bool {
+	info, err := os.Lstat(path)
+	return err == nil && info.IsDir()
 }

@@ -227,6 +227,90 @@ func TestStopEndsASampleGrid(t *testing.T) {
 	}
 }
 
+// Stopped in the last step's grid, the run has trained and saved every step: its result says so, for
+// the command to tell it apart from a stop before the last step (it said "before the last step", and
+// the rerun had nothing to train; twenty-seventh probe).
+func TestStopInTheLastStepsGrid(t *testing.T) {
+	dir := t.TempDir()
+	cfg := quickTrainConfig(2, dir)
+	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 2, 4, []int{2}
+	calls := 0
+	cfg.Stop = func() bool { calls++; return calls == 5 } // before step 1, step 1, step 2 before its grid, then the grid's t = 20, 19
+	res, err := trainPoints(t, cfg)
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("error %v, want ErrStopped", err)
+	}
+	if res.Step != cfg.Steps || filepath.Base(res.Checkpoint) != "ckpt-000000002.ddpm" {
+		t.Errorf("stopped in the last grid at step %d with checkpoint %q, want step %d and its checkpoint", res.Step, res.Checkpoint, cfg.Steps)
+	}
+}
+
+// A run removes what a killed run's grid left in its samples/ folder (it stayed for good; twenty-seventh
+// probe), and nothing else there.
+func TestTrainRemovesKilledGridWrites(t *testing.T) {
+	dir := t.TempDir()
+	grids := filepath.Join(dir, "samples")
+	if err := os.Mkdir(grids, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	left, mine := filepath.Join(grids, ".step-000000010.png.tmp-1466024913"), filepath.Join(grids, ".step-best.png.tmp-1")
+	for _, f := range []string{left, mine} {
+		if err := os.WriteFile(f, []byte("part"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := trainPoints(t, quickTrainConfig(1, dir)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(left); !os.IsNotExist(err) {
+		t.Errorf("training left %s (%v)", left, err)
+	}
+	if _, err := os.Lstat(mine); err != nil {
+		t.Errorf("training removed %s, not a grid's: %v", mine, err)
+	}
+}
+
+// Train refuses a checkpoint folder whose file system cannot hold the next checkpoint before it trains
+// a step: a full disk was found at the first save, with the training since the start lost
+// (twenty-seventh probe). The estimate of a checkpoint's size holds: each weight four times as float32
+// (weights, EMA, Adam's two moments), and a header of kilobytes.
+func TestTrainChecksTheRoomForACheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	res, err := trainPoints(t, quickTrainConfig(1, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(res.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NetworkWeights(MLPModel(DefaultMLPConfig()), nil, []int{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := 0
+	for _, s := range w {
+		values += s.Size()
+	}
+	if size := float64(info.Size()); values < 20000 || size < 16*float64(values) || size > 16*float64(values)+64<<10 || checkpointBytes(w) < size {
+		t.Errorf("a checkpoint of %d weights takes %.0f bytes; estimated %.0f", values, size, checkpointBytes(w))
+	}
+	defer func(f func(string) (float64, error)) { FreeSpace = f }(FreeSpace)
+	for _, c := range []struct {
+		dir  string
+		free float64
+	}{{t.TempDir(), checkpointBytes(w) - 1}, {dir, float64(info.Size()) - 1}} { // a new run, and one that resumes
+		FreeSpace = func(string) (float64, error) { return c.free, nil }
+		_, err := trainPoints(t, quickTrainConfig(2, c.dir))
+		if err == nil || !strings.Contains(err.Error(), "checkpoint folder "+c.dir+": its file system has") {
+			t.Errorf("%.0f bytes free: error %v", c.free, err)
+		}
+		if latest, _ := LatestCheckpoint(c.dir); latest != "" && latest != res.Checkpoint {
+			t.Errorf("%.0f bytes free: %s was written", c.free, latest)
+		}
+	}
+}
+
 func TestClipByGlobalNorm(t *testing.T) {
 	out := MustExecOnceN(backend, func(a, b *Node) []*Node { return ClipByGlobalNorm([]*Node{a, b}, 1) },
 		[]float32{3, 0}, []float32{0, 4}) // global norm 5

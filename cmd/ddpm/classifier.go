@@ -108,7 +108,7 @@ func runClassifier(args []string) error {
 		cfg.TrainingMemory(dims, trainN, testN, *batch)); err != nil {
 		return err
 	}
-	mnist, err := loadMNIST(*dataDir)
+	mnist, err := loadMNIST(*dataDir, sizes)
 	if err != nil {
 		return err
 	}

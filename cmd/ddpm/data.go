@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 
 	"github.com/learn-ddpm/ddpm-go/data"
@@ -80,8 +81,10 @@ func readSmallFile(path string) ([]byte, error) {
 	return raw, nil
 }
 
-// loadMNIST is data.LoadMNIST with the flag that names its folder in its errors.
-func loadMNIST(dir string) (*data.MNIST, error) {
+// loadMNIST is data.LoadMNIST with the flag that names its folder in its errors. The files read must
+// be those whose sizes were checked: files replaced between the two reads panicked on a slice of the
+// --nll or --pairs checked against the old count (twenty-seventh probe).
+func loadMNIST(dir string, checked *data.MNISTSizes) (*data.MNIST, error) {
 	// The pixels, their float32 copy and the batches: about 8 bytes per pixel at the peak of training
 	// (17.2 GB for 2.1 GB of pixels, measured), so an eighth of the memory available for them.
 	limit, _ := ddpm.AvailableMemory()
@@ -89,28 +92,57 @@ func loadMNIST(dir string) (*data.MNIST, error) {
 	if err != nil {
 		return nil, mnistError(dir, err)
 	}
+	read := data.MNISTSizes{Train: m.Train.N, Test: m.Test.N, Dims: imageDims(m.Train),
+		TrainDigits: digitCounts(m.TrainLabels), TestDigits: digitCounts(m.TestLabels)}
+	if read.Train != checked.Train || read.Test != checked.Test || !slices.Equal(read.Dims, checked.Dims) ||
+		!slices.Equal(read.TrainDigits, checked.TrainDigits) || !slices.Equal(read.TestDigits, checked.TestDigits) {
+		return nil, fmt.Errorf("%s changed while it was read: its headers and labels gave %s, the files read hold %s; run again once they are no longer being written",
+			mnistSource(dir), describeMNIST(checked), describeMNIST(&read))
+	}
 	return m, nil
 }
 
-// mnistSource names the MNIST files read, for messages: --data "dir", or the GoMNIST module's when
-// --data was not given (it was quoted as --data "").
-func mnistSource(dir string) string {
-	if dir == "" {
-		return "MNIST (the GoMNIST module's files)"
-	}
-	return fmt.Sprintf("--data %q", dir)
+// describeMNIST says what MNIST's files hold, for messages.
+func describeMNIST(s *data.MNISTSizes) string {
+	return fmt.Sprintf("%d training and %d test digits of %v (of each digit: %v and %v)", s.Train, s.Test, s.Dims, s.TrainDigits, s.TestDigits)
 }
 
-// mnistError names --data, or what to give, in an error of MNIST's files in dir.
+// digitCounts counts MNIST's labels of each digit, 0..9.
+func digitCounts(labels []uint8) []int {
+	counts := make([]int, len(mnistClasses))
+	for _, c := range labels {
+		if int(c) < len(counts) { // the reader refuses any other
+			counts[c]++
+		}
+	}
+	return counts
+}
+
+// mnistSource names the MNIST files read, for messages: --data "dir", $DDPM_MNIST_DIR where --data
+// was not given and it is set, or the GoMNIST module's files.
+func mnistSource(dir string) string {
+	switch env := os.Getenv(data.EnvMNISTDir); {
+	case dir != "":
+		return fmt.Sprintf("--data %q", dir)
+	case env != "":
+		return fmt.Sprintf("$%s %q", data.EnvMNISTDir, env)
+	}
+	return "MNIST (the GoMNIST module's files)"
+}
+
+// mnistError names --data, $DDPM_MNIST_DIR or what to give, in an error of MNIST's files in dir.
 func mnistError(dir string, err error) error {
-	if dir == "" { // the GoMNIST module, found through the go command
+	if dir == "" && os.Getenv(data.EnvMNISTDir) == "" { // the GoMNIST module, found through the go command
 		return fmt.Errorf("%w; or give --data, a folder with them", err)
 	}
-	return fmt.Errorf("--data %q: %w", dir, err)
+	return fmt.Errorf("%s: %w", mnistSource(dir), err)
 }
 
 // loadTrained is ddpm.LoadTrained with the flag that names the checkpoint in its errors.
 func loadTrained(path string) (*ddpm.Trained, error) {
+	if path == "" { // it said `checkpoint : stat : no such file or directory` (twenty-seventh probe)
+		return nil, fmt.Errorf(`--ckpt "": name a checkpoint file, or a training run's folder for its newest`)
+	}
 	tr, err := ddpm.LoadTrained(path)
 	if err != nil {
 		return nil, fmt.Errorf("--ckpt %q: %w", path, err)
@@ -153,7 +185,7 @@ func loadDataset(name, dir string, resize int, gray, labelled bool, toyN int, se
 		if err := check(sizes.Dims, mnistClasses, sizes.Train); err != nil {
 			return nil, err
 		}
-		m, err := loadMNIST(dir)
+		m, err := loadMNIST(dir, sizes)
 		if err != nil {
 			return nil, err
 		}

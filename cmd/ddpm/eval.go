@@ -230,7 +230,7 @@ func runEval(args []string) error {
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
-	mnist, err := loadMNIST(*dataDir)
+	mnist, err := loadMNIST(*dataDir, sizes)
 	if err != nil {
 		return err
 	}
@@ -278,18 +278,26 @@ func runEval(args []string) error {
 	var unmake atomic.Pointer[func()]
 	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written")
 	defer stopEarly()
-	lock, undoWork, err := lockFolder(*work, "--work", &unmake)
+	lock, undoWork, err := lockFolder(*work, "--work", &unmake, nil)
 	if err != nil {
 		return err
 	}
 	defer lock.Unlock()
-	unmakeAll, err := makeFoldersUndone(*out, &unmake, undoWork)
+	// --out is locked too, unless it is --work: a second eval wrote its report there beside the first's
+	// (twenty-seventh probe).
+	unmakeAll := undoWork
+	if !sameFile(*out, *work) {
+		outLock, undoOut, err := lockFolder(*out, "--out", &unmake, undoWork)
+		if err != nil {
+			undoWork()
+			return err
+		}
+		defer outLock.Unlock()
+		unmakeAll = undoOut
+	}
 	refuse := func(err error) error {
 		unmakeAll()
 		return err
-	}
-	if err != nil {
-		return refuse(fmt.Errorf("--out %s: %w", *out, err))
 	}
 	// Every file eval writes into --out, checked before the work: a FIFO, a device or a link there is
 	// refused now, not after hours of sampling.
@@ -301,10 +309,22 @@ func runEval(args []string) error {
 	if err := ddpm.RemoveStaleTemporaries(*work, isWorkFile); err != nil {
 		return refuse(err)
 	}
+	// A killed run's temporaries of the report, tables and figures (one was left for good beside the
+	// next run's report; twenty-seventh probe).
+	if err := ddpm.RemoveStaleTemporaries(*out, isEvalOutput); err != nil {
+		return refuse(err)
+	}
 	if err := ddpm.CheckOwnOutput("--work", filepath.Join(*work, boundProgressFile)); err != nil {
 		return refuse(err)
 	}
 	sum := tr.SHA256 // of the bytes evaluated, not of the file as it may be now
+	testSHA := imagesSHA256(mnist.Test)
+	var bound *boundProgress
+	if *nllN > 0 {
+		if bound, err = openBoundProgress(&trained, sum, testSHA, cfg, mnist.Test.N, *nllN, *nllBatch, *seed, *work); err != nil {
+			return refuse(err)
+		}
+	}
 	var store *quality.SampleStore
 	var requested []int
 	var clf *measuredClassifier
@@ -321,7 +341,7 @@ func runEval(args []string) error {
 		defer store.Close()
 	}
 	stopEarly() // the work begins: a signal now stops it as it would any program, its progress saved as it goes
-	testSHA := imagesSHA256(mnist.Test)
+	defer removeTemporariesOnSignal()()
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
 		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance, Seed: seed}
 	if cfg.Solver != "" {
@@ -330,7 +350,7 @@ func runEval(args []string) error {
 		report.TimeSteps = keptSteps(sched)
 	}
 	if *nllN > 0 {
-		if report.NLL, err = evalBound(backend, &trained, sum, testSHA, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out, lock); err != nil {
+		if report.NLL, err = evalBound(backend, &trained, bound, cfg, mnist, *nllN, *nllBatch, *seed, *work, *out, lock); err != nil {
 			return err
 		}
 	}
@@ -387,10 +407,13 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	var unmake atomic.Pointer[func()]
 	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written") // and on a signal, as for --ckpt
 	defer stopEarly()
-	undoOut, err := makeFoldersUndone(out, &unmake, func() {}) // removed on a refusal before the scoring, as for --ckpt
+	// Locked as a model's eval locks it: one of each wrote into one --out at once (twenty-seventh probe).
+	// Removed on a refusal before the scoring, as for --ckpt.
+	lock, undoOut, err := lockFolder(out, "--out", &unmake, nil)
 	if err != nil {
-		return fmt.Errorf("--out %s: %w", out, err)
+		return err
 	}
+	defer lock.Unlock()
 	refuse := func(err error) error {
 		undoOut()
 		return err
@@ -399,6 +422,9 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		if err := ddpm.CheckOwnOutput("--out", filepath.Join(out, name), path); err != nil {
 			return refuse(err)
 		}
+	}
+	if err := ddpm.RemoveStaleTemporaries(out, isEvalOutput); err != nil {
+		return refuse(err)
 	}
 	// At most as many samples as training digits, which they are compared with: refused from the array's
 	// header or the folder's count of images, before any is read (eleventh probe: 171 000 of them took
@@ -429,7 +455,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return refuse(err)
 	}
 	defer backend.Finalize()
-	mnist, err := loadMNIST(dataDir)
+	mnist, err := loadMNIST(dataDir, sizes)
 	if err != nil {
 		return refuse(err)
 	}
@@ -438,6 +464,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return refuse(err)
 	}
 	stopEarly()
+	defer removeTemporariesOnSignal()()
 	replacedReport(out, path, samples.SHA256)
 	fmt.Printf("scoring %d samples from %s\n", n, path)
 	o, err := scoreSamples(clf, mnist, samples.Values, n, seed, out, requested)
@@ -755,16 +782,13 @@ func checkBoundProgress(s ddpm.BoundSums, seconds float64, T, testImages int) er
 	return nil
 }
 
-// evalBound computes the bound on n test images in batches, resuming from work's progress. lock is
-// --work's, checked before each save: a folder moved mid-run had the run write into the folder another
-// eval then locked at that path (eighteenth probe).
-func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA string, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string, lock *ddpm.DirLock) (*nllOut, error) {
+// openBoundProgress reads the bound's progress in work for these settings, and checks that it can go
+// on to n images: before the work begins, so that its refusal leaves nothing made for the run (a
+// progress file cut short left --out's folders and the lock file; twenty-seventh probe). A file of
+// other settings is set aside.
+func openBoundProgress(tr *ddpm.Trained, weightsSHA, testSHA string, cfg ddpm.SamplerConfig, testN, n, batch int, seed uint64, work string) (*boundProgress, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("--nll-batch %d: need at least 1", batch)
-	}
-	eval, err := tr.NewBoundEvaluator(backend, tr.Schedule, cfg)
-	if err != nil {
-		return nil, err
 	}
 	// Progress is tied to the weights (their SHA-256), not to the file's name: a checkpoint copied
 	// elsewhere, as into models/ when it is shipped, resumes its evaluation.
@@ -793,8 +817,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("--work: %w", err)
 	}
-	T := tr.Schedule.T
-	if err := checkBoundProgress(state.Sums, state.Seconds, T, mnist.Test.N); err != nil {
+	if err := checkBoundProgress(state.Sums, state.Seconds, tr.Schedule.T, testN); err != nil {
 		return nil, fmt.Errorf("%s: %w; remove it (or use another --work) to start the bound afresh", statePath, err)
 	}
 	if state.Sums.N > 0 && state.Sums.N < n && state.Sums.N%batch != 0 {
@@ -810,6 +833,20 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, weightsSHA, testSHA s
 			"extend it), or use another --work to evaluate %d afresh", n, statePath, state.Sums.N, state.Sums.N, n)
 	}
 	state.Desc = desc
+	return &state, nil
+}
+
+// evalBound computes the bound on n test images in batches, going on from state, the progress
+// openBoundProgress read from work. lock is
+// --work's, checked before each save: a folder moved mid-run had the run write into the folder another
+// eval then locked at that path (eighteenth probe).
+func evalBound(backend backends.Backend, tr *ddpm.Trained, state *boundProgress, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string, lock *ddpm.DirLock) (*nllOut, error) {
+	eval, err := tr.NewBoundEvaluator(backend, tr.Schedule, cfg)
+	if err != nil {
+		return nil, err
+	}
+	statePath := filepath.Join(work, boundProgressFile)
+	T := tr.Schedule.T
 	if state.Sums.N > 0 {
 		fmt.Fprintf(os.Stderr, "bound: resuming after %d images (%s)\n", state.Sums.N, statePath)
 	}
@@ -992,6 +1029,9 @@ func kernelPath(path string) string {
 		rest, cur = filepath.Join(filepath.Base(cur), rest), parent
 	}
 }
+
+// isEvalOutput says whether name is one of the files eval writes in --out.
+func isEvalOutput(name string) bool { return slices.Contains(evalOutputs(true, true), name) }
 
 // isWorkFile says whether name is one of the files eval writes in --work: the bound's progress (its
 // own, or one set aside), or a FID sample store of openFIDStore.

@@ -46,11 +46,14 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 	if err := runEval(append(base, "--nll", "4", "--nll-batch", "2", "--fid", "3", "--fid-batch", "3")); err != nil {
 		t.Fatal(err)
 	}
-	// evalOutputs, which eval checks before any work, names every file it writes into --out.
+	// evalOutputs, which eval checks before any work, names every file it writes into --out, beside
+	// the lock it takes there.
 	var written []string
 	entries, _ := os.ReadDir(out)
 	for _, e := range entries {
-		written = append(written, e.Name())
+		if e.Name() != ddpm.LockFileName {
+			written = append(written, e.Name())
+		}
 	}
 	if want := slices.Sorted(slices.Values(evalOutputs(true, true))); !slices.Equal(written, want) {
 		t.Errorf("eval wrote %v into --out; evalOutputs lists %v", written, want)
@@ -792,6 +795,72 @@ func TestEvalOutAFileLeavesNoWork(t *testing.T) {
 	if entries, _ := os.ReadDir(kept); len(entries) != 1 || entries[0].Name() != "notes.txt" {
 		t.Errorf("a refused run left %v in a --work that held notes.txt", entries)
 	}
+	// The bound's progress file is read before the work too: one cut short was refused after the run had
+	// made --out's folders and locked --work, and both were left (twenty-seventh probe).
+	if err := os.WriteFile(filepath.Join(kept, boundProgressFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nested := filepath.Join(dir, "newout", "a", "b")
+	if err = runEval([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "2", "--fid", "0", "--steps", "10", "--work", kept, "--out", nested}); err == nil ||
+		!strings.Contains(err.Error(), boundProgressFile+": unexpected end of JSON input") {
+		t.Errorf("a progress file cut short: error %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "newout")); !os.IsNotExist(err) {
+		t.Errorf("a refused progress file left --out's folders (%v)", err)
+	}
+	if _, err := os.Lstat(filepath.Join(kept, ddpm.LockFileName)); !os.IsNotExist(err) {
+		t.Errorf("a refused progress file left the lock file in --work (%v)", err)
+	}
+}
+
+// eval locks --out as it locks --work, unless they are one folder: a second eval, or an eval --samples,
+// wrote its report into the --out of one that was running (twenty-seventh probe). It removes what a
+// killed run's writes of its report, tables and figures left there (they stayed for good beside the
+// next report), and nothing else.
+func TestEvalLocksOutAndRemovesKilledWrites(t *testing.T) {
+	dir := t.TempDir()
+	out, work, samples := filepath.Join(dir, "out"), filepath.Join(dir, "work"), filepath.Join(dir, "samples")
+	for _, d := range []string{out, samples} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeTinyImages(t, samples)
+	holder, err := os.OpenFile(filepath.Join(out, ddpm.LockFileName), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil { // as another process's LockDir
+		t.Fatal(err)
+	}
+	model := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "2", "--fid", "0", "--steps", "10", "--work", work, "--out", out}
+	for _, args := range [][]string{model, {"--samples", samples, "--out", out}} {
+		if err := runEval(args); err == nil || !strings.Contains(err.Error(), "--out "+out+" is in use by another process") {
+			t.Errorf("eval %v into an --out in use: error %v", args, err)
+		}
+	}
+	if _, err := os.Lstat(work); !os.IsNotExist(err) {
+		t.Errorf("the refusal left --work (%v)", err)
+	}
+	holder.Close()
+	left := []string{".eval.json.tmp-4174360834", ".nll-terms.csv.tmp-12", ".fid-samples.png.tmp-3"}
+	mine := ".eval.json.tmp-autosave"
+	for _, name := range append(left, mine) {
+		if err := os.WriteFile(filepath.Join(out, name), []byte("part"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := runEval(model); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range left {
+		if _, err := os.Lstat(filepath.Join(out, name)); !os.IsNotExist(err) {
+			t.Errorf("eval left %s in --out (%v)", name, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(out, mine)); err != nil {
+		t.Errorf("eval removed %s, not one of its files: %v", mine, err)
+	}
 }
 
 // Two respacings of one length have their own FID stores: ddim10's took the name of --steps 10's, and
@@ -1090,7 +1159,11 @@ func TestEvalBoundStopsWhenItsWorkIsMoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mnist, err := loadMNIST("")
+	sizes, err := data.ReadMNISTSizes("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnist, err := loadMNIST("", sizes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1100,7 +1173,11 @@ func TestEvalBoundStopsWhenItsWorkIsMoved(t *testing.T) {
 	}
 	defer backend.Finalize()
 	cfg := ddpm.SamplerConfig{Variance: ddpm.VarianceBeta, ClipX0: true}
-	_, err = evalBound(backend, tr, tr.SHA256, "test", cfg, mnist, 2, 1, 1, work, filepath.Join(dir, "out"), lock)
+	state, err := openBoundProgress(tr, tr.SHA256, "test", cfg, mnist.Test.N, 2, 1, 1, work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = evalBound(backend, tr, state, cfg, mnist, 2, 1, 1, work, filepath.Join(dir, "out"), lock)
 	if err == nil || !strings.Contains(err.Error(), "was moved or removed while this run held it") {
 		t.Errorf("the bound with its --work moved: error %v", err)
 	}

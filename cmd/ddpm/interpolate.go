@@ -112,7 +112,7 @@ func runInterpolate(args []string) error {
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
-	mnist, err := loadMNIST(*dataDir)
+	mnist, err := loadMNIST(*dataDir, sizes)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func runInterpolate(args []string) error {
 			decoded[l] = res.X0
 		}
 		addRows(fmt.Sprintf("t=%d", t), decoded)
-		fmt.Printf("interpolated %d pairs at t=%d (%s)\n", *pairs, t, time.Since(start).Round(time.Second))
+		fmt.Printf("interpolated %d %s at t=%d (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), t, time.Since(start).Round(time.Second))
 	}
 	if *ddimSteps != "" {
 		decoded, err := interpolateDDIM(backend, tr, ddimSched, image, *pairs, *lambdas)
@@ -187,7 +187,7 @@ func runInterpolate(args []string) error {
 			return err
 		}
 		addRows("DDIM", decoded)
-		fmt.Printf("interpolated %d pairs through DDIM latents, %s steps (%s)\n", *pairs, *ddimSteps, time.Since(start).Round(time.Second))
+		fmt.Printf("interpolated %d %s through DDIM latents, %s steps (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, time.Since(start).Round(time.Second))
 	}
 	dims := tr.Spec.Dims
 	png, err := viz.Grid{Pixels: pixels, N: len(captions), Height: dims[0], Width: dims[1], Channels: dims[2],
@@ -262,4 +262,12 @@ func slerp(x, y []float32, lambda float64) []float32 {
 		out[i] = float32(a*float64(x[i]) + b*float64(y[i]))
 	}
 	return out
+}
+
+// plural is one for n = 1, many otherwise.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -327,6 +327,86 @@ func TestStoppedTrainingExitsNonZero(t *testing.T) {
 	}
 }
 
+// A signal after the last step, or in its sample grid, says that every step is trained and saved: it
+// said "stopped before the last step … run the same command again to resume", and the rerun had
+// nothing to train (twenty-seventh probe). A run of 2 steps saves step 1 (--ckpt-every 1ms), then
+// trains step 2 and draws its grid, 1 000 steps of the chain; the signal comes in one or the other.
+func TestStopAfterTheLastStep(t *testing.T) {
+	dir, images := t.TempDir(), t.TempDir()
+	writeTinyImages(t, images)
+	c := startDDPM(t, "train", "--dataset", "folder", "--data", images, "--batch", "4", "--ch", "8", "--ch-mult", "1", "--attn=",
+		"--T", "1000", "--steps", "2", "--sample-every", "2", "--ckpt", dir, "--ckpt-every", "1ms", "--progress=false")
+	deadline := time.Now().Add(2 * time.Minute)
+	for latest, _ := ddpm.LatestCheckpoint(dir); filepath.Base(latest) != "ckpt-000000001.ddpm"; latest, _ = ddpm.LatestCheckpoint(dir) {
+		select {
+		case err := <-c.done:
+			t.Fatalf("the run ended (%v) before its checkpoint of step 1 was seen:\n%s", err, c.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			t.Fatalf("no checkpoint of step 1 after 2 minutes:\n%s", c.out.String())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if err := c.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var exit *exec.ExitError
+	if err := <-c.done; !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("after a Ctrl-C: %v, want exit status 130\n%s", err, c.out.String())
+	}
+	last := filepath.Join(dir, "ckpt-000000002.ddpm")
+	if out := c.out.String(); !strings.Contains(out, "after the last step (--steps 2), which is trained and saved in "+last) {
+		t.Errorf("the message does not say that the last step is trained and saved in %s:\n%s", last, out)
+	}
+	if latest, err := ddpm.LatestCheckpoint(dir); latest != last {
+		t.Errorf("the newest checkpoint is %q (%v), want %s", latest, err, last)
+	}
+}
+
+// A Ctrl-C in a command's final write removes its temporary file before the signal ends the process
+// as it would have: sample's `.s.npy.tmp-N` was left for good, since no run locks sample's --out to
+// clean it (twenty-seventh probe; export, interpolate, classifier, setup's models and eval's report are
+// written the same way). The signal is sent the moment the temporary appears.
+func TestASignalInAFinalWriteLeavesNoTemporary(t *testing.T) {
+	caught := 0
+	for try := 0; try < 5 && caught < 2; try++ {
+		dir := t.TempDir()
+		c := startDDPM(t, "sample", "--ckpt", "models/mnist-ch8-ema.ddpm", "--n", "2048", "--sampler", "ddim", "--steps", "2",
+			"--out", filepath.Join(dir, "s.npy"))
+		var err error
+		for sent, ended := false, false; !ended; {
+			select {
+			case err = <-c.done:
+				ended = true
+				continue
+			default:
+			}
+			if entries, _ := os.ReadDir(dir); !sent && len(entries) > 0 && strings.Contains(entries[0].Name(), ".tmp-") {
+				c.cmd.Process.Signal(os.Interrupt) //nolint:errcheck
+				sent = true
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			if status, ok := exit.Sys().(syscall.WaitStatus); ok && status.Signaled() && status.Signal() == syscall.SIGINT {
+				caught++ // ended by the signal, as it would have been
+			} else {
+				t.Errorf("after a Ctrl-C in its write: %v, want the process ended by SIGINT\n%s", err, c.out.String())
+			}
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 && entries[0].Name() != "s.npy" {
+			t.Errorf("a Ctrl-C in the write left %s", entries[0].Name())
+		}
+	}
+	t.Logf("%d runs ended by a Ctrl-C in their write", caught)
+	if caught == 0 {
+		t.Errorf("no Ctrl-C came during a write in 5 runs: the test shows nothing")
+	}
+}
+
 // stopTraining starts a training run, waits for its first checkpoint, sends it sig (times times, 5 ms
 // apart) and checks that it saved, said how to resume and exited with 128 + sig.
 func stopTraining(t *testing.T, sig syscall.Signal, times int) {

@@ -57,14 +57,18 @@ func main() {
 	case "train":
 		err = runTrain(args)
 	case "sample":
+		defer removeTemporariesOnSignal()()
 		err = runSample(args)
 	case "eval":
 		err = runEval(args)
 	case "interpolate":
+		defer removeTemporariesOnSignal()()
 		err = runInterpolate(args)
 	case "classifier":
+		defer removeTemporariesOnSignal()()
 		err = runClassifier(args)
 	case "export":
+		defer removeTemporariesOnSignal()()
 		err = runExport(args)
 	case "info":
 		err = runInfo(args)

@@ -976,3 +976,29 @@ func TestRecordedCommandFitsAHeader(t *testing.T) {
 		t.Errorf("a long command recorded as %d bytes of JSON: %.80q…", len(raw), long)
 	}
 }
+
+// sample checks that --out's file system has room for the samples before drawing them: a full disk was
+// found after all the sampling (twenty-seventh probe). The bound holds for what is written.
+func TestSampleChecksTheRoomForItsSamples(t *testing.T) {
+	defer func(f func(string) (float64, error)) { ddpm.FreeSpace = f }(ddpm.FreeSpace)
+	const n = 4
+	dims := []int{28, 28, 1}
+	for _, name := range []string{"s.npy", "s.png"} {
+		out := filepath.Join(t.TempDir(), name)
+		args := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--n", fmt.Sprint(n), "--sampler", "ddim", "--steps", "2", "--out", out}
+		ddpm.FreeSpace = func(string) (float64, error) { return samplesBytes(dims, n, false) - 1, nil }
+		if err := runSample(args); err == nil || !strings.Contains(err.Error(), "--out "+out+": its file system has") {
+			t.Errorf("%s on a file system without room: error %v", name, err)
+		}
+		if _, err := os.Lstat(out); !os.IsNotExist(err) {
+			t.Errorf("%s was written without room (%v)", name, err)
+		}
+		ddpm.FreeSpace = func(string) (float64, error) { return samplesBytes(dims, n, false), nil }
+		if err := runSample(args); err != nil {
+			t.Fatal(err)
+		}
+		if info, err := os.Stat(out); err != nil || float64(info.Size()) > samplesBytes(dims, n, false) {
+			t.Errorf("%s takes more than the %.0f bytes it was given room for: %v", name, samplesBytes(dims, n, false), err)
+		}
+	}
+}

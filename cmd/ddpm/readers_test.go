@@ -477,3 +477,45 @@ func mnistOfShape(t *testing.T, trainN, testN, rows, cols, digits int) string {
 	}
 	return dir
 }
+
+// MNIST's files are those whose sizes were checked: replaced between the reading of their headers
+// (against which --nll and --pairs are checked) and of their pixels, eval's bound sliced past the new
+// test set and panicked, and so did interpolate's pairs; the same bytes under a 16×49 header gave a
+// bound, exit 0 (twenty-seventh probe).
+func TestLoadMNISTRefusesFilesChangedSinceTheirSizes(t *testing.T) {
+	before := mnistOfShape(t, 1000, 200, 28, 28, 10)
+	sizes, err := data.ReadMNISTSizes(before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadMNIST(before, sizes); err != nil {
+		t.Fatalf("the files whose sizes were read: %v", err)
+	}
+	for what, after := range map[string]string{
+		"a smaller test set":      mnistOfShape(t, 1000, 100, 28, 28, 10),
+		"the same bytes as 16×49": mnistOfShape(t, 1000, 200, 16, 49, 10),
+		"one digit only":          mnistOfShape(t, 1000, 200, 28, 28, 1),
+	} {
+		_, err := loadMNIST(after, sizes)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("--data %q changed while it was read", after)) {
+			t.Errorf("%s in place of the files checked: error %v", what, err)
+		}
+	}
+}
+
+// Where --data is not given, $DDPM_MNIST_DIR names the files in messages: they blamed the GoMNIST
+// module's files, or said to give --data (twenty-seventh probe).
+func TestMessagesNameDDPMMNISTDir(t *testing.T) {
+	few := mnistOfShape(t, 1000, 20, 28, 28, 10)
+	t.Setenv(data.EnvMNISTDir, few)
+	err := runClassifier([]string{"--out", filepath.Join(t.TempDir(), "c.ddpm")})
+	if want := fmt.Sprintf("$%s %q: its test set has 20 digits", data.EnvMNISTDir, few); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("classifier on $%s: error %v, want %q", data.EnvMNISTDir, err, want)
+	}
+	missing := filepath.Join(few, "nothing")
+	t.Setenv(data.EnvMNISTDir, missing)
+	err = runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--out", filepath.Join(t.TempDir(), "x.png")})
+	if want := fmt.Sprintf("$%s %q: ", data.EnvMNISTDir, missing); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("interpolate on a missing $%s: error %v, want it to begin %q", data.EnvMNISTDir, err, want)
+	}
+}

@@ -112,6 +112,11 @@ func runSample(args []string) error {
 	if err := ddpm.CheckOutput("--out", *out, tr.Path); err != nil {
 		return err
 	}
+	// Room for the samples before they are drawn: a full disk was found after all the sampling
+	// (twenty-seventh probe).
+	if err := ddpm.CheckRoom("--out "+*out, ddpm.ParentDir(*out), samplesBytes(tr.Spec.Dims, *n, labels != nil)); err != nil {
+		return err
+	}
 	if *progressive != "" {
 		if err := checkExtension("--progressive", *progressive, ".png"); err != nil {
 			return err
@@ -284,6 +289,20 @@ func valuesPerImage(dims []int) float64 {
 		n *= float64(d)
 	}
 	return n
+}
+
+// samplesBytes bounds the size of n samples written to a file: a byte per pixel, as .npy and .npz
+// hold images and a PNG before its compression, or four per value of points; eight per label; and a
+// header's kilobytes.
+func samplesBytes(dims []int, n int, labelled bool) float64 {
+	perSample := valuesPerImage(dims)
+	if len(dims) != 3 {
+		perSample *= 4
+	}
+	if labelled {
+		perSample += 8
+	}
+	return float64(n)*perSample + 4<<10
 }
 
 // sampleMemory is the memory of drawing k × n samples at once: the start-up and the schedule once, the

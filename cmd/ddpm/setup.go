@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -49,7 +50,9 @@ func runSetup(args []string) error {
 	defer lock.Unlock()
 
 	modelsDir, _ := ddpm.UserModelsDir()
+	release := removeTemporariesOnSignal()
 	written, err := installModels(modelsDir)
+	release() // installPlugin stops its own children on a signal
 	if err != nil {
 		return err
 	}
@@ -76,6 +79,10 @@ func runSetup(args []string) error {
 // there already holds its bytes, and returns the names written.
 func installModels(dir string) ([]string, error) {
 	if err := ddpm.MakeDir(dir); err != nil { // a link there said only "file exists" (eleventh and seventeenth probes)
+		return nil, fmt.Errorf("models folder %s: %w", dir, err)
+	}
+	// What a setup killed in its write left (setup's lock is held; twenty-seventh probe).
+	if err := ddpm.RemoveStaleTemporaries(dir, func(name string) bool { return slices.Contains(models.Names(), name) }); err != nil {
 		return nil, fmt.Errorf("models folder %s: %w", dir, err)
 	}
 	var written []string

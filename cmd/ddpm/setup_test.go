@@ -481,3 +481,24 @@ wait
 		t.Errorf("the unfinished venv is left (%v)", err)
 	}
 }
+
+// setup removes what a setup killed in its write of a model left (it stayed for good, beside the model
+// that the next setup wrote; twenty-seventh probe), and nothing else of the folder's.
+func TestInstallModelsRemovesKilledWrites(t *testing.T) {
+	dir := t.TempDir()
+	left, mine := filepath.Join(dir, ".mnist-ch8-ema.ddpm.tmp-1466024913"), filepath.Join(dir, ".notes.ddpm.tmp-1")
+	for _, f := range []string{left, mine} {
+		if err := os.WriteFile(f, []byte("part"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := installModels(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(left); !os.IsNotExist(err) {
+		t.Errorf("setup left %s (%v)", left, err)
+	}
+	if _, err := os.Lstat(mine); err != nil {
+		t.Errorf("setup removed %s, not a model's: %v", mine, err)
+	}
+}

@@ -92,6 +92,7 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 			if sig != syscall.SIGPIPE && time.Since(first) > time.Second {
 				s, _ := sig.(syscall.Signal)
 				fmt.Fprintf(os.Stderr, "\nkilled by a second signal (%v), without waiting for the save: the next run resumes from the last checkpoint written\n", sig)
+				ddpm.RemoveTemporariesInFlight()
 				os.Exit(128 + int(s))
 			}
 		}
@@ -99,6 +100,36 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 	return func() {
 		signal.Stop(signals)
 		signal.Ignore(syscall.SIGPIPE) // as main has it for every command: Stop made it kill again
+		close(signals)
+	}
+}
+
+// removeTemporariesOnSignal makes Ctrl-C, SIGTERM and SIGHUP (those the process was not started
+// ignoring) remove the temporary file of any write in progress before they end the process, by the
+// same signal, as they would have: one in the final write of sample, export, interpolate or eval left
+// `.name.tmp-N` in a folder that no later run cleans (twenty-seventh probe). Call the returned
+// function to let go of the signals.
+func removeTemporariesOnSignal() (release func()) {
+	sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	if len(sigs) == 0 {
+		return func() {}
+	}
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, sigs...)
+	go func() {
+		sig, ok := <-signals
+		if !ok {
+			return
+		}
+		ddpm.RemoveTemporariesInFlight()
+		s, _ := sig.(syscall.Signal)
+		signal.Reset(sig)
+		syscall.Kill(os.Getpid(), s) //nolint:errcheck // the default action ends the process here
+		time.Sleep(time.Second)
+		os.Exit(128 + int(s))
+	}()
+	return func() {
+		signal.Stop(signals)
 		close(signals)
 	}
 }
@@ -145,10 +176,14 @@ func notIgnored(sigs ...os.Signal) []os.Signal {
 
 // lockFolder takes dir's lock for this run (ddpm.LockDir), making dir and its parents first when they
 // are missing. undo removes what the run added, as long as it is empty: the subfolders of dir named in
-// made that were not there, the lock file when it was not there, and the folders that were made. It is
-// in *unmake once the lock is taken, for a signal, which waits for it (making). A folder that was
-// there got its lock file, and an empty samples/, left by a refused run (twenty-fifth probe).
-func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], made ...string) (lock *ddpm.DirLock, undo func(), err error) {
+// made that were not there, the lock file when it was not there, and the folders that were made; then
+// it runs earlier (nil, or the undo of what the run made before). It is in *unmake once the lock is
+// taken, for a signal, which waits for it (making). A folder that was there got its lock file, and an
+// empty samples/, left by a refused run (twenty-fifth probe).
+func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], earlier func(), made ...string) (lock *ddpm.DirLock, undo func(), err error) {
+	if earlier == nil {
+		earlier = func() {}
+	}
 	making.Lock()
 	defer making.Unlock()
 	isNew := func(name string) bool {
@@ -175,21 +210,8 @@ func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], made ...string
 			os.Remove(filepath.Join(dir, ddpm.LockFileName)) // the lock itself goes with the process, or at Unlock
 		}
 		undoMade()
+		earlier()
 	}
 	unmake.Store(&undo)
 	return lock, undo, nil
-}
-
-// makeFoldersUndone makes path as makeFolders does, and sets *unmake, under making, to undo it and
-// then run before (the undo of what the command made earlier), which it returns too.
-func makeFoldersUndone(path string, unmake *atomic.Pointer[func()], before func()) (undo func(), err error) {
-	making.Lock()
-	defer making.Unlock()
-	undoPath, _, err := makeFolders(path)
-	undo = func() {
-		undoPath()
-		before()
-	}
-	unmake.Store(&undo)
-	return undo, err
 }

@@ -224,7 +224,7 @@ func runTrain(args []string) (err error) {
 			return earlyErr
 		}
 		// One run per folder; taking the lock also proves the folder writable before training starts.
-		if lock, _, earlyErr = lockFolder(*ckptDir, "--ckpt", &unmake, "samples"); earlyErr != nil {
+		if lock, _, earlyErr = lockFolder(*ckptDir, "--ckpt", &unmake, nil, "samples"); earlyErr != nil {
 			return earlyErr
 		}
 		if *sampleEvery > 0 && len(dims) == 3 { // the grids' folder: a file in its place failed only at the first grid
@@ -341,13 +341,24 @@ func runTrain(args []string) (err error) {
 		sig, _ := stoppedBy.Load().(syscall.Signal)
 		if res != nil && res.Step == res.StartStep { // during start-up: nothing trained, nothing saved, nothing left
 			training.Store(false)
-			return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v) before the first step: nothing was trained or saved "+
-				"(run the same command again to train)", sig)}
 		}
-		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v) before the last step (--steps %d); the checkpoint is saved: run the same command again to resume",
-			sig, *steps)}
+		return &exitStatus{code: 128 + int(sig), err: stoppedBySignal(sig, res, *steps)}
 	}
 	return err
+}
+
+// stoppedBySignal says where a signal stopped a run of --steps steps, and what is saved.
+func stoppedBySignal(sig syscall.Signal, res *ddpm.TrainResult, steps int) error {
+	switch {
+	case res != nil && res.Step == res.StartStep:
+		return fmt.Errorf("stopped by a signal (%v) before the first step: nothing was trained or saved (run the same command again to train)", sig)
+	case res != nil && res.Step >= steps:
+		// In the last step's sample grid, or just after the step: "before the last step" was said, and a
+		// rerun had nothing to train (twenty-seventh probe).
+		return fmt.Errorf("stopped by a signal (%v) after the last step (--steps %d), which is trained and saved in %s; only its sample grid "+
+			"was not drawn (ddpm sample --ckpt %s draws samples of it)", sig, steps, res.Checkpoint, shellQuote(res.Checkpoint))
+	}
+	return fmt.Errorf("stopped by a signal (%v) before the last step (--steps %d); the checkpoint is saved: run the same command again to resume", sig, steps)
 }
 
 // resumeCheck says how checkResumable compares: with report, it says that the run resumes (and warns
