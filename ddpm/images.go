@@ -25,12 +25,23 @@ func writeImageGrid(path string, own bool, pixels []float32, n int, dims []int, 
 	if len(dims) != 3 {
 		return fmt.Errorf("image grid %s: samples of shape %v are not images [H, W, C]", path, dims)
 	}
-	if cols <= 0 {
-		cols = int(math.Ceil(math.Sqrt(float64(n))))
-	}
-	png, err := viz.Grid{Pixels: pixels, N: n, Height: dims[0], Width: dims[1], Channels: dims[2], Cols: cols, Scale: 2}.PNG()
+	png, err := imageGrid(pixels, n, dims, cols).PNG()
 	if err != nil {
 		return fmt.Errorf("image grid %s: %w", path, err)
 	}
 	return writeAtomic(path, own, func(w io.Writer) error { _, err := w.Write(png); return err })
+}
+
+// imageGrid lays n images of shape dims out in cols columns (0: about square), at twice their size.
+func imageGrid(pixels []float32, n int, dims []int, cols int) viz.Grid {
+	if cols <= 0 {
+		cols = int(math.Ceil(math.Sqrt(float64(n))))
+	}
+	return viz.Grid{Pixels: pixels, N: n, Height: dims[0], Width: dims[1], Channels: dims[2], Cols: cols, Scale: 2}
+}
+
+// ImageGridPNGBound bounds the bytes of WriteImageGridPNG's file of n images of shape dims [H, W, C]
+// in cols columns, before they are drawn.
+func ImageGridPNGBound(n int, dims []int, cols int) float64 {
+	return viz.PNGBound(imageGrid(nil, n, dims, cols).Size())
 }

@@ -126,12 +126,18 @@ func CheckOwnOutput(what, path string, inputs ...string) error {
 }
 
 // GridFolder makes (if needed) and returns ckptDir/samples, where training writes its sample grids.
-// It is the run's own folder: a symbolic link there (or anything but a folder) is refused by name, as
-// one planted in its place had the grids written over another run's (thirteenth probe).
+// It is the run's own folder: a symbolic link or a mount point there (or anything but a folder) is
+// refused by name, as one planted in its place had the grids written over another run's (thirteenth
+// probe).
 func GridFolder(ckptDir string) (string, error) {
 	dir := filepath.Join(ckptDir, "samples")
 	if err := notALink(dir); err != nil {
 		return "", fmt.Errorf("the sample grids' folder %s: %w", dir, err)
+	}
+	// Nor another folder mounted there: another run's grids were overwritten through a bind mount
+	// (twenty-eighth probe).
+	if isMountPoint(dir) {
+		return "", fmt.Errorf("the sample grids' folder %s is a mount point (another folder mounted there): unmount it", dir)
 	}
 	if err := MakeDir(dir); err != nil {
 		return "", fmt.Errorf("the sample grids' folder %s: %w", dir, err)

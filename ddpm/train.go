@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -113,8 +114,8 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if err := RemoveStaleTemporaries(cfg.CheckpointDir, IsCheckpointName); err != nil {
 			return nil, err
 		}
-		// And those of its sample grids, in its own folder (not one a link leads to; GridFolder refuses
-		// that): one was left for good (twenty-seventh probe).
+		// And those of its sample grids, in its own folder (not one that a link leads to or that is
+		// mounted there; GridFolder refuses those): one was left for good (twenty-seventh probe).
 		if grids := filepath.Join(cfg.CheckpointDir, "samples"); isFolder(grids) {
 			if err := RemoveStaleTemporaries(grids, isGridName); err != nil {
 				return nil, err
@@ -180,7 +181,8 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if info, err := os.Stat(res.Checkpoint); res.Checkpoint != "" && err == nil {
 			need = float64(info.Size())
 		} else if w, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims); err == nil {
-			need = checkpointBytes(w)
+			meta, _ := json.Marshal(cfg.Meta)
+			need = checkpointBytes(w, meta)
 		}
 		if err := CheckRoom("checkpoint folder "+cfg.CheckpointDir, cfg.CheckpointDir, need); err != nil {
 			return nil, err
@@ -385,8 +387,8 @@ func isGridName(name string) bool {
 	return ok && png && digits != "" && strings.Trim(digits, "0123456789") == ""
 }
 
-// isFolder says whether path is a folder itself, not a link to one.
+// isFolder says whether path is a folder itself, not a link to one nor one mounted there.
 func isFolder(path string) bool {
 	info, err := os.Lstat(path)
-	return err == nil && info.IsDir()
+	return err == nil && info.IsDir() && !isMountPoint(path)
 }

@@ -93,6 +93,14 @@ func (c ClassifierConfig) weightBytes(dims []int) float64 {
 	return 4 * (convs + flat*float64(c.Features) + float64(c.Features*c.Classes))
 }
 
+// FileBytes bounds the size of the file that SaveClassifier writes for images of shape dims: the
+// weights, their biases, and a header of kilobytes. A command checks its output's room with it
+// before the minutes of training (twenty-eighth probe).
+func (c ClassifierConfig) FileBytes(dims []int) float64 {
+	biases := 4 * float64(2*c.Channels[0]+2*c.Channels[1]+c.Features+c.Classes)
+	return c.weightBytes(dims) + biases + 64<<10
+}
+
 // evalBatch is the batch that Evaluate runs when asked for batch: at most as many images as take
 // maxPassBytes.
 func (c ClassifierConfig) evalBatch(dims []int, batch int) int {

@@ -221,3 +221,38 @@ func TestEvaluateRefusesWhatItCannotScore(t *testing.T) {
 		}
 	}
 }
+
+// FileBytes bounds the classifier's file, within 64 KiB: the shipped one's, and one of another shape
+// (a bound counted from the weights alone would not hold; twenty-eighth probe: a full disk was found
+// after minutes of training).
+func TestClassifierFileBytes(t *testing.T) {
+	path := "../models/mnist-classifier.ddpm"
+	spec, err := ReadClassifierSpec(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, bound := float64(info.Size()), spec.Config.FileBytes(spec.ImageDims)
+	if bound < size || bound > size+64<<10 {
+		t.Errorf("the shipped classifier takes %.0f bytes; bounded by %.0f", size, bound)
+	}
+	dims := []int{32, 24, 1}
+	cfg := DefaultClassifierConfig()
+	ctx := context.New()
+	if err := TrainClassifier(backend, ctx, cfg, make([]float32, 4*32*24), []uint8{0, 1, 2, 3}, dims, ClassifierTraining{Epochs: 1, BatchSize: 4, LearningRate: 1e-3, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "c.ddpm")
+	if err := SaveClassifier(other, ctx, ClassifierSpec{Config: cfg, ImageDims: dims}); err != nil {
+		t.Fatal(err)
+	}
+	if info, err = os.Stat(other); err != nil {
+		t.Fatal(err)
+	}
+	if size, bound := float64(info.Size()), cfg.FileBytes(dims); bound < size || bound > size+64<<10 {
+		t.Errorf("a classifier of %v digits takes %.0f bytes; bounded by %.0f", dims, size, bound)
+	}
+}

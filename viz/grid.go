@@ -48,16 +48,9 @@ func (g Grid) Image() (*image.RGBA, error) {
 	if len(g.Captions) != 0 && len(g.Captions) != g.N {
 		return nil, fmt.Errorf("image grid: %d captions for %d images", len(g.Captions), g.N)
 	}
-	cols, scale := g.Cols, max(g.Scale, 1)
-	if cols <= 0 || cols > g.N {
-		cols = g.N
-	}
-	rows := (g.N + cols - 1) / cols
-	cellW, cellH := g.Width*scale, g.Height*scale
-	if len(g.Captions) > 0 {
-		cellH += captionSpace
-	}
-	out := image.NewRGBA(image.Rect(0, 0, cols*cellW+(cols+1)*gridGap, rows*cellH+(rows+1)*gridGap))
+	cols, scale, cellW, cellH := g.layout()
+	w, h := g.Size()
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
 	size := g.Height * g.Width * g.Channels
 	for i := 0; i < g.N; i++ {
@@ -82,6 +75,26 @@ func (g Grid) Image() (*image.RGBA, error) {
 		}
 	}
 	return out, nil
+}
+
+// layout is the grid's columns, its scale and the size of a cell in pixels.
+func (g Grid) layout() (cols, scale, cellW, cellH int) {
+	cols, scale = g.Cols, max(g.Scale, 1)
+	if cols <= 0 || cols > g.N {
+		cols = g.N
+	}
+	cellW, cellH = g.Width*scale, g.Height*scale
+	if len(g.Captions) > 0 {
+		cellH += captionSpace
+	}
+	return cols, scale, cellW, cellH
+}
+
+// Size is the grid's width and height in pixels (its Pixels are not needed).
+func (g Grid) Size() (w, h int) {
+	cols, _, cellW, cellH := g.layout()
+	rows := (g.N + cols - 1) / max(cols, 1)
+	return cols*cellW + (cols+1)*gridGap, rows*cellH + (rows+1)*gridGap
 }
 
 // PNG encodes the grid.

@@ -168,20 +168,35 @@ func (p Plot) PNG() ([]byte, error) {
 		}
 	}
 	pl.Legend.Top = !p.LegendBottom
-	w, h := p.Width, p.Height
-	if w == 0 {
-		w = 480
-	}
-	if h == 0 {
-		h = 300
-	}
-	canvas := vgimg.NewWith(vgimg.UseWH(vg.Points(w), vg.Points(h)), vgimg.UseDPI(144))
+	w, h := p.points()
+	canvas := vgimg.NewWith(vgimg.UseWH(vg.Points(w), vg.Points(h)), vgimg.UseDPI(plotDPI))
 	pl.Draw(draw.New(canvas))
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: canvas}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("plot %q: %w", p.Title, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// plotDPI renders a plot at twice its size in points (72 to the inch).
+const plotDPI = 144
+
+// points is the plot's width and height in points, with the defaults.
+func (p Plot) points() (w, h float64) {
+	w, h = p.Width, p.Height
+	if w == 0 {
+		w = 480
+	}
+	if h == 0 {
+		h = 300
+	}
+	return w, h
+}
+
+// Size is the plot's width and height in pixels, as PNG renders it.
+func (p Plot) Size() (w, h int) {
+	pw, ph := p.points()
+	return int(math.Ceil(pw * plotDPI / 72)), int(math.Ceil(ph * plotDPI / 72))
 }
 
 // widenAxis gives an axis whose values are all (nearly) equal a range that its ticks can divide. gonum

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/models"
 	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
@@ -31,6 +33,17 @@ func checkClassifierOutput(out string) error {
 	if _, ok := ddpm.CheckpointStep(filepath.Base(out)); ok {
 		return fmt.Errorf("--out %s: a training checkpoint's name (ckpt-<step>.ddpm); `ddpm train` would take the classifier for one: "+
 			"choose another name", out)
+	}
+	// Nor setup's copy of a shipped model, which eval reads by default: it was replaced, exit 0, and every
+	// eval refused it after (twenty-eighth probe). A clone's own models/ is the project's to rewrite.
+	target := out // as the write lands, through a link
+	if t, err := ddpm.OutputTarget(out); err == nil {
+		target = t
+	}
+	if dir, err := ddpm.UserModelsDir(); err == nil && slices.Contains(models.Names(), filepath.Base(target)) &&
+		sameFile(ddpm.ParentDir(target), dir) {
+		return fmt.Errorf("--out %s is the copy of the shipped model %s that `%s` wrote, which the commands read by default: choose another name",
+			out, filepath.Base(target), ddpm.UserSetupCommand)
 	}
 	if _, err := os.Stat(out); err != nil {
 		return nil // a new file
@@ -106,6 +119,10 @@ func runClassifier(args []string) error {
 	// Digits of 512² ran the machine out of memory after training (twenty-fifth probe).
 	if err := ddpm.CheckMemory(fmt.Sprintf("classifier --batch %d on %s (%d and %d digits of %d×%d)", *batch, mnistSource(*dataDir), trainN, testN, dims[0], dims[1]),
 		cfg.TrainingMemory(dims, trainN, testN, *batch)); err != nil {
+		return err
+	}
+	// Room for the file before the minutes of training (twenty-eighth probe: a full disk was found after).
+	if err := checkRoom(plannedOutput{"--out", *out, cfg.FileBytes(dims)}); err != nil {
 		return err
 	}
 	mnist, err := loadMNIST(*dataDir, sizes)

@@ -560,11 +560,16 @@ func loadClassifier(backend backends.Backend, path string, mnist *data.MNIST, da
 // compared.
 func keepEarlierResults(path string, report *evalReport, T int) {
 	raw, err := readSmallFile(path)
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
 		return
 	}
+	// Said, not dropped without a word (twenty-eighth probe).
 	var earlier evalReport
-	if json.Unmarshal(raw, &earlier) != nil {
+	if err == nil {
+		err = json.Unmarshal(raw, &earlier)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s is not a report that eval can read (%.200v): nothing of it is kept, and this run's replaces it\n", path, err)
 		return
 	}
 	var ofSamples samplesReport // one of `eval --samples`, which was said to be of "another checkpoint" (fifteenth probe)
@@ -608,12 +613,80 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 		}
 		return
 	}
-	if report.NLL == nil {
-		report.NLL = earlier.NLL
+	// Only values that a bound or a FID can have: -1e300 and -3 samples were kept, exit 0 (twenty-eighth probe).
+	if report.NLL == nil && earlier.NLL != nil {
+		if err := earlier.NLL.check(); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: its bound is not kept in the new report: %v\n", path, err)
+			staleBoundFiles(ddpm.ParentDir(path))
+		} else {
+			report.NLL = earlier.NLL
+		}
 	}
-	if report.FID == nil {
-		report.FID = earlier.FID
+	if report.FID == nil && earlier.FID != nil {
+		if err := earlier.FID.check(); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: its FID is not kept in the new report: %v\n", path, err)
+		} else {
+			report.FID = earlier.FID
+		}
 	}
+}
+
+// mostInReport bounds the values of a report's sections, as checkBoundProgress bounds the progress.
+const mostInReport = 1e12
+
+// check refuses a bound that no evaluation reports: values that are not finite, negative or beyond
+// mostInReport, or fewer than the 2 images it needs.
+func (o *nllOut) check() error {
+	if o.Images < 2 || o.Batch < 0 {
+		return fmt.Errorf("it holds %d images in batches of %d (a bound is of at least 2)", o.Images, o.Batch)
+	}
+	for _, v := range []float64{o.BitsPerDim, o.StdErr, o.Prior, o.Decoder, o.Transitions, o.Seconds} {
+		if !finite(v) || v < 0 || v > mostInReport {
+			return fmt.Errorf("it holds the value %g (a bound's values are finite, not negative and at most %g)", v, mostInReport)
+		}
+	}
+	return nil
+}
+
+// check refuses a FID section that no evaluation reports: counts of samples that disagree, values
+// that are not finite, negative (a Fréchet distance may round below 0 by a hair) or beyond
+// mostInReport, fractions outside [0, 1].
+func (o *fidOut) check() error {
+	counted := 0
+	for _, c := range o.ClassCounts {
+		if c < 0 {
+			return fmt.Errorf("it holds a class count of %d", c)
+		}
+		counted += c
+	}
+	if o.Samples < 2 || (len(o.ClassCounts) > 0 && counted != o.Samples) || o.Batch < 0 || o.SamplesMade < 0 { // (older reports have no counts)
+		return fmt.Errorf("it holds %d samples, %d counted by class, in batches of %d (a FID is of at least 2)", o.Samples, counted, o.Batch)
+	}
+	for _, v := range []float64{o.ClassifierFID, o.TrainVsTestFID} {
+		if !finite(v) || v < -1e-6 || v > mostInReport {
+			return fmt.Errorf("it holds the Fréchet distance %g (finite, not negative and at most %g)", v, mostInReport)
+		}
+	}
+	for _, v := range []float64{o.ClassifierFIDStdErr, o.ConfidentStdErr, o.ClassifierScore, o.TestScore, o.SampleSeconds} {
+		if !finite(v) || v < 0 || v > mostInReport {
+			return fmt.Errorf("it holds the value %g (finite, not negative and at most %g)", v, mostInReport)
+		}
+	}
+	fractions := []float64{o.Confident, o.TestConfident, o.TestAccuracy}
+	if o.Conditional != nil {
+		fractions = append(fractions, o.Conditional.Accuracy, o.Conditional.AccuracyStdErr)
+		for _, a := range o.Conditional.PerClass {
+			if a != nil {
+				fractions = append(fractions, *a)
+			}
+		}
+	}
+	for _, v := range fractions {
+		if !(v >= 0 && v <= 1) {
+			return fmt.Errorf("it holds the fraction %g (a fraction is in [0, 1])", v)
+		}
+	}
+	return nil
 }
 
 // boundProgressFile is the bound's progress in --work; the progress of other settings waits beside it

@@ -315,6 +315,47 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 			t.Errorf("%s: FID kept %v, want %v", c.what, r.FID != nil, c.keep)
 		}
 	}
+	// Only values that a bound or a FID can have are kept: -1e300 and -3 samples were, exit 0; and a
+	// report that cannot be read is said to be replaced (twenty-eighth probe).
+	bound := nllOut{Images: 20, BitsPerDim: 2.1, StdErr: 0.1, Prior: 2.7e-5, Decoder: 0.9, Transitions: 1.2, Seconds: 30, Batch: 10}
+	for _, c := range []struct {
+		what string
+		edit func(r *evalReport)
+	}{
+		{"a FID of -1e300", func(r *evalReport) { r.FID.ClassifierFID = -1e300 }},
+		{"-3 samples", func(r *evalReport) { r.FID.Samples = -3 }},
+		{"class counts of other samples", func(r *evalReport) { r.FID.ClassCounts = []int{1, 2, 3, 0, 0, 0, 0, 0, 0, 0} }},
+		{"a confident fraction of 2", func(r *evalReport) { r.FID.Confident = 2 }},
+		{"a bound of -1 seconds", func(r *evalReport) { r.NLL.Seconds = -1 }},
+		{"a bound of 1 image", func(r *evalReport) { r.NLL.Images = 1 }},
+	} {
+		earlier := measured
+		fid, nll := *measured.FID, bound
+		earlier.FID, earlier.NLL = &fid, &nll
+		c.edit(&earlier)
+		raw, _ := json.Marshal(earlier)
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := measured
+		r.FID = nil
+		keepEarlierResults(path, &r, 1000)
+		if r.FID != nil && r.NLL != nil {
+			t.Errorf("%s: both sections kept", c.what)
+		}
+		if r.FID == nil && r.NLL == nil {
+			t.Errorf("%s: the section without it was dropped too", c.what)
+		}
+	}
+	if err := os.WriteFile(path, raw[:len(raw)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := measured
+	r.FID = nil
+	keepEarlierResults(path, &r, 1000) // says so on stderr; nothing to keep
+	if r.FID != nil {
+		t.Errorf("a report cut short gave a FID")
+	}
 }
 
 // eval --samples scores images made elsewhere with the same metrics as a model's: the 300 training

@@ -12,7 +12,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
-	"github.com/learn-ddpm/ddpm-go/viz"
 )
 
 // runInterpolate makes the paper's Figure 8: two test digits are encoded to x_t and x'_t with the
@@ -109,6 +108,11 @@ func runInterpolate(args []string) error {
 	if err := ddpm.CheckMemory(fmt.Sprintf("--pairs %d --lambdas %d", *pairs, *lambdas), tr.Spec.SampleMemory(*pairs)+figure); err != nil {
 		return err
 	}
+	// Room for the figure before the sampling, as sample checks (twenty-eighth probe).
+	cols := *lambdas + 2 // each pair's two sources around its decoded mixtures
+	if err := checkRoom(plannedOutput{"--out", *out, captionedGridBytes(int(blocks)*(*pairs)*cols, cols, tr.Spec.Dims)}); err != nil {
+		return err
+	}
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
@@ -135,7 +139,6 @@ func runInterpolate(args []string) error {
 	}
 
 	start := time.Now()
-	cols := *lambdas + 2
 	var pixels []float32
 	var captions []string
 	// addRows lays out one block: each pair's two sources around its decoded mixtures, by λ. The
@@ -190,8 +193,7 @@ func runInterpolate(args []string) error {
 		fmt.Printf("interpolated %d %s through DDIM latents, %s steps (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, time.Since(start).Round(time.Second))
 	}
 	dims := tr.Spec.Dims
-	png, err := viz.Grid{Pixels: pixels, N: len(captions), Height: dims[0], Width: dims[1], Channels: dims[2],
-		Cols: cols, Scale: 2, Captions: captions}.PNG()
+	png, err := captionedGrid(pixels, captions, cols, dims).PNG()
 	if err != nil {
 		return err
 	}

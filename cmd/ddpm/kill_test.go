@@ -679,3 +679,37 @@ func (c *child) waitForLock(t *testing.T, dir string) {
 		}
 	}
 }
+
+// A signal after all the work, the last step's grid written, changes nothing: the run is complete and
+// exits 0 saying so (it said "interrupted: saving…" and exited 0 without a word, or exited 130 saying
+// that the grid it had written was not drawn; twenty-eighth probe). Stopped before the last step, or
+// before the last grid, it exits with 128 + the signal.
+func TestAfterTrainingTellsACompleteRun(t *testing.T) {
+	done := &ddpm.TrainResult{StartStep: 0, Step: 10, Checkpoint: "run/ckpt-000000010.ddpm"}
+	early := &ddpm.TrainResult{StartStep: 0, Step: 4, Checkpoint: "run/ckpt-000000004.ddpm"}
+	for _, c := range []struct {
+		what              string
+		err               error
+		res               *ddpm.TrainResult
+		sig               syscall.Signal
+		sampleEvery, grid int
+		code              int // 0: no error
+		want              string
+	}{
+		{"a signal in the last grid's write", ddpm.ErrStopped, done, syscall.SIGINT, 10, 10, 0, ""},
+		{"a signal after the last poll", nil, done, syscall.SIGTERM, 10, 10, 0, ""},
+		{"a signal after the last step, no grid due", ddpm.ErrStopped, done, syscall.SIGINT, 3, 9, 0, ""},
+		{"a signal in the last grid's sampling", ddpm.ErrStopped, done, syscall.SIGINT, 10, 0, 130, "only its sample grid was not drawn"},
+		{"a signal before the last step", ddpm.ErrStopped, early, syscall.SIGTERM, 10, 0, 143, "before the last step (--steps 10)"},
+		{"no signal", nil, done, 0, 10, 10, 0, ""},
+	} {
+		err := afterTraining(c.err, c.res, c.sig, 10, c.sampleEvery, c.grid)
+		var status *exitStatus
+		switch {
+		case c.code == 0 && err != nil:
+			t.Errorf("%s: %v, want a complete run", c.what, err)
+		case c.code != 0 && (!errors.As(err, &status) || status.code != c.code || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want exit %d saying %q", c.what, err, c.code, c.want)
+		}
+	}
+}

@@ -573,6 +573,30 @@ func TestClassifierRefusesWhatItWouldDestroyOrCouldNotMeasure(t *testing.T) {
 	if after, _ := os.ReadFile(model); !bytes.Equal(after, raw) {
 		t.Errorf("the model given as --out was changed")
 	}
+	// setup's copy of the shipped classifier, which eval reads by default: it was replaced, exit 0, and
+	// every eval refused it after (twenty-eighth probe); directly, and through a link.
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	cacheModels, err := ddpm.UserModelsDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := installModels(cacheModels); err != nil {
+		t.Fatal(err)
+	}
+	shipped := filepath.Join(cacheModels, "mnist-classifier.ddpm")
+	before, _ := os.ReadFile(shipped)
+	link := filepath.Join(dir, "link-to-shipped.ddpm")
+	if err := os.Symlink(shipped, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{shipped, link} {
+		if err := runClassifier([]string{"--out", out}); err == nil || !strings.Contains(err.Error(), "--out "+out+" is the copy of the shipped model mnist-classifier.ddpm") {
+			t.Errorf("classifier --out %s: error %v, want a refusal naming the shipped model's copy", out, err)
+		}
+	}
+	if after, _ := os.ReadFile(shipped); !bytes.Equal(after, before) {
+		t.Errorf("the shipped classifier's copy was changed")
+	}
 	// A copy of MNIST with 20 test digits.
 	src, err := data.MNISTDir()
 	if err != nil {
@@ -977,28 +1001,164 @@ func TestRecordedCommandFitsAHeader(t *testing.T) {
 	}
 }
 
-// sample checks that --out's file system has room for the samples before drawing them: a full disk was
-// found after all the sampling (twenty-seventh probe). The bound holds for what is written.
+// sample checks that its outputs' file systems have room for them before drawing the samples: a full
+// disk was found after all the sampling (twenty-seventh probe); a PNG's bound counted its pixels
+// alone, --progressive was not counted, and a link's own folder was looked at rather than its target's
+// (twenty-eighth probe). The bounds hold for what is written.
 func TestSampleChecksTheRoomForItsSamples(t *testing.T) {
 	defer func(f func(string) (float64, error)) { ddpm.FreeSpace = f }(ddpm.FreeSpace)
 	const n = 4
 	dims := []int{28, 28, 1}
-	for _, name := range []string{"s.npy", "s.png"} {
-		out := filepath.Join(t.TempDir(), name)
-		args := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--n", fmt.Sprint(n), "--sampler", "ddim", "--steps", "2", "--out", out}
-		ddpm.FreeSpace = func(string) (float64, error) { return samplesBytes(dims, n, false) - 1, nil }
-		if err := runSample(args); err == nil || !strings.Contains(err.Error(), "--out "+out+": its file system has") {
-			t.Errorf("%s on a file system without room: error %v", name, err)
+	base := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--n", fmt.Sprint(n), "--sampler", "ddim", "--steps", "2"}
+	dir, full := t.TempDir(), t.TempDir()
+	npy, png, progressive := filepath.Join(dir, "s.npy"), filepath.Join(dir, "s.png"), filepath.Join(dir, "p.png")
+	link, target := filepath.Join(dir, "link.npy"), filepath.Join(full, "target.npy")
+	if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args    []string
+		outputs map[string]float64 // each file and its bound
+		free    string             // the folder whose file system is short of room
+		want    string
+	}{
+		{[]string{"--out", npy}, map[string]float64{npy: samplesBytes(dims, n, 0, ".npy", false)}, dir, "--out " + npy + ": its file system has"},
+		{[]string{"--out", png}, map[string]float64{png: ddpm.ImageGridPNGBound(n, dims, 0)}, dir, "--out " + png + ": its file system has"},
+		{[]string{"--out", npy, "--progressive", progressive, "--progressive-t", "1000,1"},
+			map[string]float64{npy: samplesBytes(dims, n, 0, ".npy", false), progressive: progressiveBytes(n, 2, dims)}, dir,
+			"--out " + npy + " and --progressive " + progressive + ": its file system has"},
+		{[]string{"--out", link}, map[string]float64{target: samplesBytes(dims, n, 0, ".npy", false)}, full, "--out " + link + ": its file system has"},
+	} {
+		need := 0.0
+		for _, b := range c.outputs {
+			need += b
 		}
-		if _, err := os.Lstat(out); !os.IsNotExist(err) {
-			t.Errorf("%s was written without room (%v)", name, err)
+		room := func(short float64) func(string) (float64, error) {
+			return func(d string) (float64, error) {
+				if d == c.free {
+					return need - short, nil
+				}
+				return 1 << 40, nil
+			}
 		}
-		ddpm.FreeSpace = func(string) (float64, error) { return samplesBytes(dims, n, false), nil }
+		args := append(slices.Clone(base), c.args...)
+		ddpm.FreeSpace = room(1)
+		if err := runSample(args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v, one byte short: error %v, want %q", c.args, err, c.want)
+		}
+		for f := range c.outputs {
+			if raw, err := os.ReadFile(f); !os.IsNotExist(err) && string(raw) != "old" {
+				t.Errorf("%v: %s was written without room (%v)", c.args, f, err)
+			}
+		}
+		ddpm.FreeSpace = room(0)
 		if err := runSample(args); err != nil {
 			t.Fatal(err)
 		}
-		if info, err := os.Stat(out); err != nil || float64(info.Size()) > samplesBytes(dims, n, false) {
-			t.Errorf("%s takes more than the %.0f bytes it was given room for: %v", name, samplesBytes(dims, n, false), err)
+		for f, bound := range c.outputs {
+			if info, err := os.Stat(f); err != nil || float64(info.Size()) > bound {
+				t.Errorf("%v: %s takes more than the %.0f bytes it was given room for (%v)", c.args, f, bound, err)
+			}
+			os.Remove(f)
 		}
+	}
+}
+
+// train checks that --ckpt's file system can hold the next checkpoint before the data is read, and a
+// refusal leaves nothing made for the run: it came at the first save, with the training since the
+// start lost (twenty-seventh probe), then after the data, leaving the folder, its lock file and
+// samples/ (twenty-eighth probe). A new run's bound holds for a U-Net's checkpoint, within 32 KiB; a
+// resumed run needs the newest checkpoint's size.
+func TestTrainChecksTheRoomBeforeTheData(t *testing.T) {
+	defer func(f func(string) (float64, error)) { ddpm.FreeSpace = f }(ddpm.FreeSpace)
+	images, dir := t.TempDir(), t.TempDir()
+	writeTinyImages(t, images)
+	ckpt, there := filepath.Join(dir, "new", "run"), filepath.Join(dir, "there")
+	if err := os.Mkdir(there, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	train := func(ckpt string, steps int) error { // with grids, refused: they are not drawn
+		return runTrain([]string{"--dataset", "folder", "--data", images, "--batch", "4", "--ch", "8", "--ch-mult", "1", "--attn=",
+			"--sample-every", fmt.Sprint(steps), "--steps", fmt.Sprint(steps), "--ckpt", ckpt, "--progress=false"})
+	}
+	ddpm.FreeSpace = func(string) (float64, error) { return 1000, nil }
+	for _, c := range []string{ckpt, there} {
+		if err := train(c, 1); err == nil || !strings.Contains(err.Error(), "--ckpt "+c+": its file system has 1000 B free") {
+			t.Errorf("--ckpt %s without room: error %v", c, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "new")); !os.IsNotExist(err) {
+		t.Errorf("a refusal for room left the --ckpt made for it (%v)", err)
+	}
+	if entries, _ := os.ReadDir(there); len(entries) != 0 {
+		t.Errorf("a refusal for room left %s in a --ckpt that was there", entries[0].Name())
+	}
+	ddpm.FreeSpace = func(string) (float64, error) { return 1 << 40, nil }
+	if err := runTrain([]string{"--dataset", "folder", "--data", images, "--batch", "4", "--ch", "8", "--ch-mult", "1", "--attn=",
+		"--sample-every", "0", "--steps", "1", "--ckpt", there, "--progress=false"}); err != nil {
+		t.Fatal(err)
+	}
+	latest, err := ddpm.LatestCheckpoint(there)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := ddpm.LoadTrained(latest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(latest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := float64(info.Size())
+	estimate, err := tr.Spec.CheckpointBytes()
+	if err != nil || estimate < size || estimate > size+32<<10 {
+		t.Errorf("a U-Net's checkpoint takes %.0f bytes; estimated %.0f (%v)", size, estimate, err)
+	}
+	t.Logf("a U-Net's checkpoint takes %.0f bytes; estimated %.0f", size, estimate)
+	ddpm.FreeSpace = func(string) (float64, error) { return size - 1, nil }
+	if err := train(there, 2); err == nil || !strings.Contains(err.Error(), "--ckpt "+there+": its file system has") {
+		t.Errorf("a resumed run without room for its next checkpoint: error %v", err)
+	}
+	if now, _ := ddpm.LatestCheckpoint(there); now != latest {
+		t.Errorf("a resumed run without room wrote %s", now)
+	}
+}
+
+// classifier and interpolate check that --out's file system has room for what they write before
+// their work, as sample does: a full disk was found after minutes of training (twenty-eighth probe).
+// interpolate's bound holds for its figure.
+func TestClassifierAndInterpolateCheckTheRoom(t *testing.T) {
+	defer func(f func(string) (float64, error)) { ddpm.FreeSpace = f }(ddpm.FreeSpace)
+	dir := t.TempDir()
+	clf, fig := filepath.Join(dir, "c.ddpm"), filepath.Join(dir, "fig8.png")
+	interpolate := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "3", "--t", "50", "--out", fig}
+	ddpm.FreeSpace = func(string) (float64, error) { return 1000, nil }
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		out  string
+	}{{runClassifier, []string{"--out", clf}, clf}, {runInterpolate, interpolate, fig}} {
+		start := time.Now()
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), "--out "+c.out+": its file system has 1000 B free") {
+			t.Errorf("%v without room: error %v", c.args, err)
+		}
+		if took := time.Since(start); took > 20*time.Second {
+			t.Errorf("%v without room: refused after %s", c.args, took)
+		}
+		if _, err := os.Lstat(c.out); !os.IsNotExist(err) {
+			t.Errorf("%s was written without room (%v)", c.out, err)
+		}
+	}
+	ddpm.FreeSpace = func(string) (float64, error) { return 1 << 40, nil }
+	if err := runInterpolate(interpolate); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(fig)
+	if bound := captionedGridBytes(1*5, 5, []int{28, 28, 1}); err != nil || float64(info.Size()) > bound {
+		t.Errorf("Figure 8 takes more than its bound %.0f: %v", bound, err)
 	}
 }

@@ -112,11 +112,6 @@ func runSample(args []string) error {
 	if err := ddpm.CheckOutput("--out", *out, tr.Path); err != nil {
 		return err
 	}
-	// Room for the samples before they are drawn: a full disk was found after all the sampling
-	// (twenty-seventh probe).
-	if err := ddpm.CheckRoom("--out "+*out, ddpm.ParentDir(*out), samplesBytes(tr.Spec.Dims, *n, labels != nil)); err != nil {
-		return err
-	}
 	if *progressive != "" {
 		if err := checkExtension("--progressive", *progressive, ".png"); err != nil {
 			return err
@@ -197,6 +192,14 @@ func runSample(args []string) error {
 			record, kept = append(record, k), append(kept, t)
 			shown = append(shown, fmt.Sprintf("t=%.0f", sampler.StepTime(k)))
 		}
+	}
+	// Room for what is written, before the sampling (twenty-seventh and twenty-eighth probes).
+	outputs := []plannedOutput{{"--out", *out, samplesBytes(tr.Spec.Dims, *n, *cols, ext, labels != nil)}}
+	if *progressive != "" {
+		outputs = append(outputs, plannedOutput{"--progressive", *progressive, progressiveBytes(min(*progressN, *n), len(kept), tr.Spec.Dims)})
+	}
+	if err := checkRoom(outputs...); err != nil {
+		return err
 	}
 	start := time.Now()
 	res, err := sampler.Sample(ddpm.SampleOptions{N: *n, Dims: tr.Spec.Dims, Seed: *seed, RecordX0At: record, Labels: labels,
@@ -291,10 +294,16 @@ func valuesPerImage(dims []int) float64 {
 	return n
 }
 
-// samplesBytes bounds the size of n samples written to a file: a byte per pixel, as .npy and .npz
-// hold images and a PNG before its compression, or four per value of points; eight per label; and a
-// header's kilobytes.
-func samplesBytes(dims []int, n int, labelled bool) float64 {
+// samplesBytes bounds the size of the file of n samples in ext: a PNG's as the image it draws (a grid
+// of cols columns, or the scatter plot), an array's a byte per pixel of images or four per value of
+// points, eight per label, and a header's kilobytes.
+func samplesBytes(dims []int, n, cols int, ext string, labelled bool) float64 {
+	switch {
+	case ext == ".png" && len(dims) == 3:
+		return ddpm.ImageGridPNGBound(n, dims, cols)
+	case ext == ".png":
+		return viz.PNGBound(scatterPlot(nil).Size())
+	}
 	perSample := valuesPerImage(dims)
 	if len(dims) != 3 {
 		perSample *= 4
@@ -343,12 +352,27 @@ func writeProgressive(path string, res *ddpm.SampleResult, at []int, shown []str
 		pixels = append(pixels, res.X0[r*size:(r+1)*size]...)
 		captions = append(captions, "x_0")
 	}
-	png, err := viz.Grid{Pixels: pixels, N: len(captions), Height: dims[0], Width: dims[1], Channels: dims[2],
-		Cols: len(at) + 1, Scale: 2, Captions: captions}.PNG()
+	png, err := captionedGrid(pixels, captions, len(at)+1, dims).PNG()
 	if err != nil {
 		return err
 	}
 	return writeFile(path, png)
+}
+
+// captionedGrid lays out images of shape dims with their captions in cols columns, at twice their
+// size: Figure 6 (a row per sample, its x̂_0 at each step shown and then x_0) and Figure 8.
+func captionedGrid(pixels []float32, captions []string, cols int, dims []int) viz.Grid {
+	return viz.Grid{Pixels: pixels, N: len(captions), Height: dims[0], Width: dims[1], Channels: dims[2], Cols: cols, Scale: 2, Captions: captions}
+}
+
+// progressiveBytes bounds the bytes of Figure 6 of rows samples at shown steps, before they are drawn.
+func progressiveBytes(rows, shown int, dims []int) float64 {
+	return captionedGridBytes(rows*(shown+1), shown+1, dims)
+}
+
+// captionedGridBytes bounds the bytes of the PNG of a captioned grid of n images, before they are made.
+func captionedGridBytes(n, cols int, dims []int) float64 {
+	return viz.PNGBound(captionedGrid(nil, make([]string, n), cols, dims).Size())
 }
 
 // drawable refuses samples of shape dims that a PNG cannot show: a scatter plot is of 2-D points, a
@@ -371,7 +395,7 @@ func writeScatter(path string, points []float32, dim int) error {
 	for i := range xs {
 		xs[i], ys[i] = float64(points[2*i]), float64(points[2*i+1])
 	}
-	png, err := viz.Plot{Title: "samples", Width: 400, Height: 400, Series: []viz.Series{{X: xs, Y: ys, Scatter: true}}}.PNG()
+	png, err := scatterPlot([]viz.Series{{X: xs, Y: ys, Scatter: true}}).PNG()
 	if err != nil {
 		return err
 	}
@@ -406,4 +430,9 @@ func gcd(a, b int) int {
 		a, b = b, a%b
 	}
 	return a
+}
+
+// scatterPlot is the plot of a 2-D model's samples.
+func scatterPlot(series []viz.Series) viz.Plot {
+	return viz.Plot{Title: "samples", Width: 400, Height: 400, Series: series}
 }

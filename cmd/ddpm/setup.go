@@ -81,7 +81,14 @@ func installModels(dir string) ([]string, error) {
 	if err := ddpm.MakeDir(dir); err != nil { // a link there said only "file exists" (eleventh and seventeenth probes)
 		return nil, fmt.Errorf("models folder %s: %w", dir, err)
 	}
-	// What a setup killed in its write left (setup's lock is held; twenty-seventh probe).
+	// Locked itself: setup's lock is on its own cache folder, and two setups of other caches whose
+	// models/ were links to one folder removed each other's temporaries as a killed write's (twenty-eighth probe).
+	lock, err := ddpm.LockDir(dir, "models folder")
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	// What a setup killed in its write left (twenty-seventh probe).
 	if err := ddpm.RemoveStaleTemporaries(dir, func(name string) bool { return slices.Contains(models.Names(), name) }); err != nil {
 		return nil, fmt.Errorf("models folder %s: %w", dir, err)
 	}

@@ -483,7 +483,9 @@ wait
 }
 
 // setup removes what a setup killed in its write of a model left (it stayed for good, beside the model
-// that the next setup wrote; twenty-seventh probe), and nothing else of the folder's.
+// that the next setup wrote; twenty-seventh probe), and nothing else of the folder's; it holds the
+// models folder's own lock (two setups of other caches linked to one models folder removed each
+// other's temporaries in flight; twenty-eighth probe).
 func TestInstallModelsRemovesKilledWrites(t *testing.T) {
 	dir := t.TempDir()
 	left, mine := filepath.Join(dir, ".mnist-ch8-ema.ddpm.tmp-1466024913"), filepath.Join(dir, ".notes.ddpm.tmp-1")
@@ -492,6 +494,21 @@ func TestInstallModelsRemovesKilledWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Another setup's folder (through a link from its cache): its temporaries are its own, in flight.
+	holder, err := os.OpenFile(filepath.Join(dir, ddpm.LockFileName), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil { // as another process's LockDir
+		t.Fatal(err)
+	}
+	if _, err := installModels(dir); err == nil || !strings.Contains(err.Error(), "is in use by another process") {
+		t.Errorf("a models folder in use: error %v", err)
+	}
+	if _, err := os.Lstat(left); err != nil {
+		t.Errorf("setup removed %s in a models folder that another setup holds: %v", left, err)
+	}
+	holder.Close()
 	if _, err := installModels(dir); err != nil {
 		t.Fatal(err)
 	}

@@ -230,8 +230,10 @@ func runTrain(args []string) (err error) {
 		if *sampleEvery > 0 && len(dims) == 3 { // the grids' folder: a file in its place failed only at the first grid
 			if _, err := ddpm.GridFolder(*ckptDir); err != nil {
 				earlyErr = fmt.Errorf("--ckpt %s: %w (the grids written every --sample-every steps; move it away, or pass --sample-every 0)", *ckptDir, err)
+				return earlyErr
 			}
 		}
+		earlyErr = checkCheckpointRoom(&probe, *ckptDir)
 		return earlyErr
 	})
 	if backend != nil {
@@ -304,6 +306,7 @@ func runTrain(args []string) (err error) {
 		onDevices = fmt.Sprintf(", each batch split over %d devices", *devices)
 	}
 	training.Store(true)
+	lastGrid := 0                                            // the step of the last sample grid written
 	releaseSignals := saveOnSignal(&interrupted, &stoppedBy) // asked for before the early exit lets go, so that no signal falls between
 	defer func() { releaseSignals() }()
 	stopEarly()
@@ -316,7 +319,7 @@ func runTrain(args []string) (err error) {
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
 		SampleEvery: *sampleEvery, SampleN: 16, SampleDims: d.Dims, GridSampler: grid,
 		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
-		OnSamples: func(step int, path string) { fmt.Printf("\nstep %d: samples in %s\n", step, path) },
+		OnSamples: func(step int, path string) { lastGrid = step; fmt.Printf("\nstep %d: samples in %s\n", step, path) },
 	})
 	releaseSignals() // training is over: the summary's broken pipe is ignored, as every command ignores it
 	releaseSignals = func() {}
@@ -335,16 +338,50 @@ func runTrain(args []string) (err error) {
 	if errors.Is(err, ddpm.ErrSampleGrid) {
 		return fmt.Errorf("--sample-every %d: %w; run again to resume (with --sample-every 0 to go on without grids)", *sampleEvery, err)
 	}
-	if errors.Is(err, ddpm.ErrStopped) {
-		// Stopped before the last step: saved, but not finished, so the exit status says so (128 + the
-		// signal, as a shell reports a process killed by it) and `ddpm train && ddpm export` stops here.
-		sig, _ := stoppedBy.Load().(syscall.Signal)
-		if res != nil && res.Step == res.StartStep { // during start-up: nothing trained, nothing saved, nothing left
-			training.Store(false)
-		}
-		return &exitStatus{code: 128 + int(sig), err: stoppedBySignal(sig, res, *steps)}
+	if res != nil && res.Step == res.StartStep && errors.Is(err, ddpm.ErrStopped) { // during start-up: nothing trained, nothing saved, nothing left
+		training.Store(false)
+	}
+	sig, _ := stoppedBy.Load().(syscall.Signal)
+	return afterTraining(err, res, sig, *steps, *sampleEvery, lastGrid)
+}
+
+// afterTraining is the outcome of a run of steps that Train ended with err, where sig is the signal that
+// asked it to stop (0: none) and lastGrid the step of the last sample grid written. Stopped before
+// the end, the run is saved but not finished, so the exit status says so (128 + the signal, as a
+// shell reports a process killed by it) and `ddpm train && ddpm export` stops there. A signal after
+// all the work, the last step's grid included, changes nothing: it said "interrupted: saving…" and
+// exited 0 without a word, or 130 saying the grid was not drawn when it was (twenty-eighth probe).
+func afterTraining(err error, res *ddpm.TrainResult, sig syscall.Signal, steps, sampleEvery, lastGrid int) error {
+	finished := res != nil && res.Step >= steps && (sampleEvery == 0 || steps%sampleEvery != 0 || lastGrid == steps)
+	switch {
+	case sig != 0 && finished && (err == nil || errors.Is(err, ddpm.ErrStopped)):
+		fmt.Fprintf(os.Stderr, "the signal (%v) came after the last step: the run is complete, every step trained and saved in %s\n", sig, res.Checkpoint)
+		return nil
+	case errors.Is(err, ddpm.ErrStopped):
+		return &exitStatus{code: 128 + int(sig), err: stoppedBySignal(sig, res, steps)}
 	}
 	return err
+}
+
+// checkCheckpointRoom refuses a --ckpt whose file system cannot hold the run's next checkpoint (the
+// size of the newest, or a new run's bound), before the data is read: a full disk was found at the
+// first save, with the training since the start lost (twenty-seventh probe), and the refusal that
+// Train makes came after the data was read (twenty-eighth).
+func checkCheckpointRoom(spec *ddpm.RunSpec, dir string) error {
+	var need float64
+	if latest, _ := ddpm.LatestCheckpoint(dir); latest != "" {
+		info, err := os.Stat(latest)
+		if err != nil {
+			return nil // Train names it
+		}
+		need = float64(info.Size())
+	} else {
+		var err error
+		if need, err = spec.CheckpointBytes(); err != nil {
+			return nil // the network's own checks name what is wrong with it
+		}
+	}
+	return ddpm.CheckRoom("--ckpt "+dir, dir, need)
 }
 
 // stoppedBySignal says where a signal stopped a run of --steps steps, and what is saved.
