@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
-	"github.com/learn-ddpm/ddpm-go/models"
 	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
@@ -36,14 +34,9 @@ func checkClassifierOutput(out string) error {
 	}
 	// Nor setup's copy of a shipped model, which eval reads by default: it was replaced, exit 0, and every
 	// eval refused it after (twenty-eighth probe). A clone's own models/ is the project's to rewrite.
-	target := out // as the write lands, through a link
-	if t, err := ddpm.OutputTarget(out); err == nil {
-		target = t
-	}
-	if dir, err := ddpm.UserModelsDir(); err == nil && slices.Contains(models.Names(), filepath.Base(target)) &&
-		sameFile(ddpm.ParentDir(target), dir) {
-		return fmt.Errorf("--out %s is the copy of the shipped model %s that `%s` wrote, which the commands read by default: choose another name",
-			out, filepath.Base(target), ddpm.UserSetupCommand)
+	if isSetupModel(out) {
+		return fmt.Errorf("--out %s is where `%s` writes the shipped model %s, which the commands read by default: choose another name",
+			out, ddpm.UserSetupCommand, filepath.Base(kernelPath(out)))
 	}
 	if _, err := os.Stat(out); err != nil {
 		return nil // a new file

@@ -266,8 +266,13 @@ func runEval(args []string) error {
 				flag, dir, name, map[bool]string{true: "training checkpoint", false: "folder's lock file"}[checkpointLike.MatchString(name)])
 		}
 	}
-	if err := inputsAmongWorkFiles(*work, map[string]string{"--ckpt": tr.Path, "--classifier": *clfPath}); err != nil {
-		return err
+	for _, own := range []struct {
+		flag, dir string
+		ours      func(string) bool
+	}{{"--work", *work, isWorkFile}, {"--out", *out, isEvalOutput}} {
+		if err := inputsAmongOwnFiles(own.flag, own.dir, own.ours, map[string]string{"--ckpt": tr.Path, "--classifier": *clfPath}); err != nil {
+			return err
+		}
 	}
 	// Until the work begins, a refusal leaves no --work or --out made for it (one was, beside a --work on
 	// a full disk; twentieth probe), lock file included (twenty-first), and never one that another run
@@ -360,7 +365,7 @@ func runEval(args []string) error {
 		}
 	}
 	reportPath := filepath.Join(*out, reportFile)
-	keepEarlierResults(reportPath, &report, tr.Schedule.T)
+	keepEarlierResults(reportPath, &report, tr.Schedule.T, mnist.Test.N, tr.Spec.NumClasses() > 0)
 	raw, err := json.MarshalIndent(report, "", "  ")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", reportPath, err)
@@ -402,6 +407,9 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return fmt.Errorf("--out %s is the --samples folder: the report and its grid would be read as samples the next time; use another folder", out)
 	}
 	if err := flagsChecked(fs); err != nil {
+		return err
+	}
+	if err := inputsAmongOwnFiles("--out", out, isEvalOutput, map[string]string{"--samples": path, "--classifier": clfPath}); err != nil {
 		return err
 	}
 	var unmake atomic.Pointer[func()]
@@ -558,7 +566,7 @@ func loadClassifier(backend backends.Backend, path string, mnist *data.MNIST, da
 // `--fid 0` does not erase what an earlier run measured. A section of other settings is not kept (it
 // would be reported as this model's), and the run says so. Fields that older reports lack are not
 // compared.
-func keepEarlierResults(path string, report *evalReport, T int) {
+func keepEarlierResults(path string, report *evalReport, T, testImages int, conditional bool) {
 	raw, err := readSmallFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return
@@ -615,7 +623,7 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 	}
 	// Only values that a bound or a FID can have: -1e300 and -3 samples were kept, exit 0 (twenty-eighth probe).
 	if report.NLL == nil && earlier.NLL != nil {
-		if err := earlier.NLL.check(); err != nil {
+		if err := earlier.NLL.check(testImages); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: its bound is not kept in the new report: %v\n", path, err)
 			staleBoundFiles(ddpm.ParentDir(path))
 		} else {
@@ -623,7 +631,7 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 		}
 	}
 	if report.FID == nil && earlier.FID != nil {
-		if err := earlier.FID.check(); err != nil {
+		if err := earlier.FID.check(conditional); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: its FID is not kept in the new report: %v\n", path, err)
 		} else {
 			report.FID = earlier.FID
@@ -634,11 +642,11 @@ func keepEarlierResults(path string, report *evalReport, T int) {
 // mostInReport bounds the values of a report's sections, as checkBoundProgress bounds the progress.
 const mostInReport = 1e12
 
-// check refuses a bound that no evaluation reports: values that are not finite, negative or beyond
-// mostInReport, or fewer than the 2 images it needs.
-func (o *nllOut) check() error {
-	if o.Images < 2 || o.Batch < 0 {
-		return fmt.Errorf("it holds %d images in batches of %d (a bound is of at least 2)", o.Images, o.Batch)
+// check refuses a bound that no evaluation of a test set of testImages reports: values that are not
+// finite, negative or beyond mostInReport, or other than the 2 to testImages images it can be of.
+func (o *nllOut) check(testImages int) error {
+	if o.Images < 2 || o.Images > testImages || o.Batch < 0 {
+		return fmt.Errorf("it holds %d images in batches of %d (a bound is of 2 to the test set's %d)", o.Images, o.Batch, testImages)
 	}
 	for _, v := range []float64{o.BitsPerDim, o.StdErr, o.Prior, o.Decoder, o.Transitions, o.Seconds} {
 		if !finite(v) || v < 0 || v > mostInReport {
@@ -648,10 +656,25 @@ func (o *nllOut) check() error {
 	return nil
 }
 
-// check refuses a FID section that no evaluation reports: counts of samples that disagree, values
-// that are not finite, negative (a Fréchet distance may round below 0 by a hair) or beyond
-// mostInReport, fractions outside [0, 1].
-func (o *fidOut) check() error {
+// check refuses a FID section that no evaluation of a model (conditional or not) reports: counts of
+// samples that disagree or are not of MNIST's 10 digits, values that are not finite, negative (a
+// Fréchet distance may round below 0 by a hair) or beyond mostInReport, a classifier score beyond the
+// number of classes, fractions outside [0, 1], a conditional section of an unconditional model. Older
+// reports lack some of these (zero).
+func (o *fidOut) check(conditional bool) error {
+	const classes = 10 // MNIST's digits
+	if len(o.ClassCounts) != 0 && len(o.ClassCounts) != classes {
+		return fmt.Errorf("it holds %d class counts (MNIST has %d digits)", len(o.ClassCounts), classes)
+	}
+	for _, score := range []float64{o.ClassifierScore, o.TestScore} { // exp of a mean KL divergence to the marginal: 1 to the classes
+		if score != 0 && !(score >= 1-1e-9 && score <= classes+1e-9) {
+			return fmt.Errorf("it holds the classifier score %g (between 1 and the %d classes)", score, classes)
+		}
+	}
+	if o.Conditional != nil && (!conditional || len(o.Conditional.PerClass) != classes) {
+		return fmt.Errorf("it holds a class-conditional section of %d digits, for a model that is %s", len(o.Conditional.PerClass),
+			map[bool]string{true: "class-conditional on MNIST's 10", false: "not class-conditional"}[conditional])
+	}
 	counted := 0
 	for _, c := range o.ClassCounts {
 		if c < 0 {
@@ -661,6 +684,9 @@ func (o *fidOut) check() error {
 	}
 	if o.Samples < 2 || (len(o.ClassCounts) > 0 && counted != o.Samples) || o.Batch < 0 || o.SamplesMade < 0 { // (older reports have no counts)
 		return fmt.Errorf("it holds %d samples, %d counted by class, in batches of %d (a FID is of at least 2)", o.Samples, counted, o.Batch)
+	}
+	if o.SamplesMade > o.Samples {
+		return fmt.Errorf("it holds %d samples made by its run, of %d", o.SamplesMade, o.Samples)
 	}
 	for _, v := range []float64{o.ClassifierFID, o.TrainVsTestFID} {
 		if !finite(v) || v < -1e-6 || v > mostInReport {
@@ -1058,25 +1084,28 @@ func notAnOutputFile(work, out string, outputs []string) error {
 	return nil
 }
 
-// inputsAmongWorkFiles refuses an input (by flag) that lies in work under the name of a file that eval
-// keeps there, or of its temporary: eval would read it as its progress, set it aside, or remove it as a
-// temporary left by a killed run (a --ckpt named .nll-progress.json.tmp-123 was deleted; fifteenth probe).
-func inputsAmongWorkFiles(work string, inputs map[string]string) error {
-	dir, err := os.Stat(work)
+// inputsAmongOwnFiles refuses an input lying in dir (the folder flag names) under the name of a file
+// that eval keeps or writes there (ours), or of its temporary: it would be read, set aside, replaced
+// or removed as a killed run's temporary. A --ckpt named .nll-progress.json.tmp-123 in --work was
+// removed (fifteenth probe), and a --ckpt, --classifier or --samples named .eval.json.tmp-7 in --out,
+// once eval cleaned it too (twenty-ninth probe).
+func inputsAmongOwnFiles(flag, dir string, ours func(string) bool, inputs map[string]string) error {
+	info, err := os.Stat(dir)
 	if err != nil {
 		return nil // a new folder holds nothing
 	}
-	for flag, path := range inputs {
+	for input, path := range inputs {
 		// The file as named and the file it is, through links: a link to a --work temporary had its
 		// target removed as one left by a killed run (eighteenth probe).
 		for _, file := range []string{path, kernelPath(path)} {
 			name := filepath.Base(file)
-			if !isWorkFile(name) && !ddpm.IsTemporaryOf(name, isWorkFile) {
+			if !ours(name) && !ddpm.IsTemporaryOf(name, ours) {
 				continue
 			}
-			if parent, err := os.Stat(ddpm.ParentDir(file)); err == nil && os.SameFile(parent, dir) {
-				return fmt.Errorf("%s %s is the file %s, which lies in --work %s under the name of a file that eval keeps there, which it "+
-					"would read, set aside or remove: move it (and not by removing it: it is your input), or use another --work", flag, path, file, work)
+			if parent, err := os.Stat(ddpm.ParentDir(file)); err == nil && os.SameFile(parent, info) {
+				return fmt.Errorf("%s %s is the file %s, which lies in %s %s under the name of a file that eval keeps or writes there "+
+					"(or of its temporary), which it would read, set aside, replace or remove: move it (and not by removing it: it is "+
+					"your input), or use another %s", input, path, file, flag, dir, flag)
 			}
 		}
 	}

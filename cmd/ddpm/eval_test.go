@@ -274,12 +274,12 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	paper := evalReport{Checkpoint: "m.ddpm", Step: 3, Variance: "beta", Clip: true, Sampler: "ancestral", Steps: 1000}
-	keepEarlierResults(path, &paper, 1000)
+	keepEarlierResults(path, &paper, 1000, 10000, false)
 	if paper.FID == nil || paper.FID.ClassifierFID != 34.9 {
 		t.Errorf("the paper's sampler lost the older report's FID: %+v", paper.FID)
 	}
 	ddim := evalReport{Checkpoint: "m.ddpm", Step: 3, Variance: "beta", Clip: true, Sampler: "ddim", Steps: 1000}
-	keepEarlierResults(path, &ddim, 1000)
+	keepEarlierResults(path, &ddim, 1000, 10000, false)
 	if ddim.FID != nil {
 		t.Errorf("DDIM took the ancestral sampler's FID: %+v", ddim.FID)
 	}
@@ -310,7 +310,7 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 		r := measured
 		r.FID = nil
 		c.edit(&r)
-		keepEarlierResults(path, &r, 1000)
+		keepEarlierResults(path, &r, 1000, 10000, false)
 		if (r.FID != nil) != c.keep {
 			t.Errorf("%s: FID kept %v, want %v", c.what, r.FID != nil, c.keep)
 		}
@@ -328,6 +328,14 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 		{"a confident fraction of 2", func(r *evalReport) { r.FID.Confident = 2 }},
 		{"a bound of -1 seconds", func(r *evalReport) { r.NLL.Seconds = -1 }},
 		{"a bound of 1 image", func(r *evalReport) { r.NLL.Images = 1 }},
+		// Values past what any run reports (twenty-ninth probe): all were kept, exit 0.
+		{"a bound of more images than the test set's", func(r *evalReport) { r.NLL.Images = 1e15 }},
+		{"5000 class counts", func(r *evalReport) { r.FID.ClassCounts = make([]int, 5000); r.FID.ClassCounts[0] = 10 }},
+		{"a classifier score of 1e12", func(r *evalReport) { r.FID.ClassifierScore = 1e12 }},
+		{"more samples made than there are", func(r *evalReport) { r.FID.SamplesMade = 1e9 }},
+		{"a conditional section of an unconditional model", func(r *evalReport) {
+			r.FID.Conditional = &conditionalOut{Accuracy: 0.5, PerClass: make([]*float64, 10)}
+		}},
 	} {
 		earlier := measured
 		fid, nll := *measured.FID, bound
@@ -339,7 +347,7 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 		}
 		r := measured
 		r.FID = nil
-		keepEarlierResults(path, &r, 1000)
+		keepEarlierResults(path, &r, 1000, 10000, false)
 		if r.FID != nil && r.NLL != nil {
 			t.Errorf("%s: both sections kept", c.what)
 		}
@@ -352,7 +360,7 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 	}
 	r := measured
 	r.FID = nil
-	keepEarlierResults(path, &r, 1000) // says so on stderr; nothing to keep
+	keepEarlierResults(path, &r, 1000, 10000, false) // says so on stderr; nothing to keep
 	if r.FID != nil {
 		t.Errorf("a report cut short gave a FID")
 	}
@@ -1075,7 +1083,7 @@ func TestEvalSaysWhatItReplaces(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, reportFile), []byte(`{"samples": "s.npz", "samples_sha256": "abc"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	said = captureStderr(t, func() { keepEarlierResults(filepath.Join(out, reportFile), &evalReport{Checkpoint: "m.ddpm"}, 1000) })
+	said = captureStderr(t, func() { keepEarlierResults(filepath.Join(out, reportFile), &evalReport{Checkpoint: "m.ddpm"}, 1000, 10000, false) })
 	if !strings.Contains(said, "the report of --samples s.npz is replaced") {
 		t.Errorf("a model's report over one of --samples said %q", said)
 	}
@@ -1153,6 +1161,48 @@ func TestEvalKeepsInputsNamedLikeItsWorkFiles(t *testing.T) {
 				t.Errorf("--ckpt %s in --work was removed: %v", given, err)
 			}
 		}
+	}
+	// So in --out, under the name of a temporary of its report, tables or figures: eval removed a --ckpt,
+	// a --classifier or the --samples named so, as a killed run's, once it cleaned --out (twenty-ninth probe).
+	clf, err := os.ReadFile("../../models/mnist-classifier.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, samples := t.TempDir(), t.TempDir()
+	writeTinyImages(t, samples)
+	for _, c := range []struct {
+		name    string
+		content []byte
+		args    func(input string) []string
+		flag    string
+	}{
+		{".eval.json.tmp-7", model, func(in string) []string {
+			return []string{"--ckpt", in, "--nll", "2", "--fid", "0", "--work", t.TempDir(), "--out", out}
+		}, "--ckpt"},
+		{".nll-terms.csv.tmp-5", model, func(in string) []string { return []string{"--ckpt", in, "--nll", "2", "--fid", "0", "--work", out, "--out", out} }, "--ckpt"},
+		{".fid-samples.png.tmp-3", clf, func(in string) []string {
+			return []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--classifier", in, "--nll", "0", "--fid", "4", "--work", t.TempDir(), "--out", out}
+		}, "--classifier"},
+		{".eval.json.tmp-12", clf, func(in string) []string { return []string{"--samples", samples, "--classifier", in, "--out", out} }, "--classifier"},
+	} {
+		input := filepath.Join(out, c.name)
+		if err := os.WriteFile(input, c.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(t.TempDir(), "input.ddpm")
+		if err := os.Symlink(input, link); err != nil {
+			t.Fatal(err)
+		}
+		for _, given := range []string{input, link} {
+			err := runEval(c.args(given))
+			if err == nil || !strings.Contains(err.Error(), c.flag+" "+given+" is the file") || !strings.Contains(err.Error(), "which lies in --") {
+				t.Errorf("%s %s, in --out as %s: error %v, want a refusal", c.flag, given, c.name, err)
+			}
+			if _, err := os.Stat(input); err != nil {
+				t.Errorf("%s %s in --out was removed: %v", c.flag, given, err)
+			}
+		}
+		os.Remove(input)
 	}
 }
 

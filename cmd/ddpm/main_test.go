@@ -590,7 +590,7 @@ func TestClassifierRefusesWhatItWouldDestroyOrCouldNotMeasure(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, out := range []string{shipped, link} {
-		if err := runClassifier([]string{"--out", out}); err == nil || !strings.Contains(err.Error(), "--out "+out+" is the copy of the shipped model mnist-classifier.ddpm") {
+		if err := runClassifier([]string{"--out", out}); err == nil || !strings.Contains(err.Error(), "--out "+out+" is where `ddpm setup` writes the shipped model mnist-classifier.ddpm") {
 			t.Errorf("classifier --out %s: error %v, want a refusal naming the shipped model's copy", out, err)
 		}
 	}
@@ -769,6 +769,19 @@ func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(cached); !bytes.Equal(after, shipped) {
 		t.Errorf("the shipped model's copy changed")
+	}
+	// Nor where setup writes one, though the copy be missing there (twenty-ninth probe: setup then
+	// replaced the export without a word), as the kernel finds the folder.
+	setupDir := filepath.Join(dir, "cache", "ddpm-go", "models")
+	os.MkdirAll(setupDir, 0o755)                          //nolint:errcheck
+	os.Symlink(setupDir, filepath.Join(dir, "to-models")) //nolint:errcheck
+	for _, out := range []string{filepath.Join(setupDir, "mnist-ch8-ema.ddpm"), filepath.Join(dir, "to-models", "mnist-ema.ddpm")} {
+		if err := runExport([]string{"--ckpt", run, "--out", out}); err == nil || !strings.Contains(err.Error(), "is where `ddpm setup` writes the shipped model") {
+			t.Errorf("export --out %s: error %v", out, err)
+		}
+		if _, err := os.Lstat(out); !os.IsNotExist(err) {
+			t.Errorf("export wrote %s (%v)", out, err)
+		}
 	}
 	cls := filepath.Join(dir, "cls")
 	for _, class := range []string{"a", "b"} {
@@ -1071,7 +1084,7 @@ func TestSampleChecksTheRoomForItsSamples(t *testing.T) {
 // refusal leaves nothing made for the run: it came at the first save, with the training since the
 // start lost (twenty-seventh probe), then after the data, leaving the folder, its lock file and
 // samples/ (twenty-eighth probe). A new run's bound holds for a U-Net's checkpoint, within 32 KiB; a
-// resumed run needs the newest checkpoint's size.
+// resumed run needs the newest checkpoint's size, and the grid's where one is due.
 func TestTrainChecksTheRoomBeforeTheData(t *testing.T) {
 	defer func(f func(string) (float64, error)) { ddpm.FreeSpace = f }(ddpm.FreeSpace)
 	images, dir := t.TempDir(), t.TempDir()
@@ -1119,9 +1132,12 @@ func TestTrainChecksTheRoomBeforeTheData(t *testing.T) {
 		t.Errorf("a U-Net's checkpoint takes %.0f bytes; estimated %.0f (%v)", size, estimate, err)
 	}
 	t.Logf("a U-Net's checkpoint takes %.0f bytes; estimated %.0f", size, estimate)
-	ddpm.FreeSpace = func(string) (float64, error) { return size - 1, nil }
+	// With a grid due, room for it too: written before the checkpoint, it took the room that the
+	// checkpoint had been found, and the training was lost (twenty-ninth probe).
+	grid := ddpm.ImageGridPNGBound(trainingGridSamples, []int{28, 28, 3}, 0)
+	ddpm.FreeSpace = func(string) (float64, error) { return size + grid - 1, nil }
 	if err := train(there, 2); err == nil || !strings.Contains(err.Error(), "--ckpt "+there+": its file system has") {
-		t.Errorf("a resumed run without room for its next checkpoint: error %v", err)
+		t.Errorf("a resumed run without room for its next checkpoint and grid: error %v", err)
 	}
 	if now, _ := ddpm.LatestCheckpoint(there); now != latest {
 		t.Errorf("a resumed run without room wrote %s", now)
@@ -1160,5 +1176,40 @@ func TestClassifierAndInterpolateCheckTheRoom(t *testing.T) {
 	info, err := os.Stat(fig)
 	if bound := captionedGridBytes(1*5, 5, []int{28, 28, 1}); err != nil || float64(info.Size()) > bound {
 		t.Errorf("Figure 8 takes more than its bound %.0f: %v", bound, err)
+	}
+}
+
+// isSetupModel knows setup's models folder by the end of its path, as ddpm.UserModelsDir makes it,
+// wherever the cache is: classifier replaced setup's copy of the shipped classifier under a relative
+// $XDG_CACHE_HOME, where the user's cache cannot be found (twenty-ninth probe).
+func TestIsSetupModel(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	cache, err := ddpm.UserModelsDir()
+	if err != nil || !strings.HasSuffix(cache, string(filepath.Separator)+setupModelsFolder) {
+		t.Fatalf("setup's models folder is %s (%v), which does not end in %s", cache, err, setupModelsFolder)
+	}
+	elsewhere := filepath.Join(dir, "other", "ddpm-go", "models")
+	for path, want := range map[string]bool{
+		filepath.Join(cache, "mnist-classifier.ddpm"):   true,
+		filepath.Join(elsewhere, "mnist-ema.ddpm"):      true,
+		filepath.Join(cache, "my-classifier.ddpm"):      false, // not a shipped model's name
+		filepath.Join(dir, "models", "mnist-ema.ddpm"):  false, // a clone's models/ is the project's
+		filepath.Join(dir, "ddpm-go", "mnist-ema.ddpm"): false,
+	} {
+		if got := isSetupModel(path); got != want {
+			t.Errorf("isSetupModel(%s) = %v, want %v", path, got, want)
+		}
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CACHE_HOME", "cache") // relative: Go's os.UserCacheDir refuses it
+	t.Chdir(dir)
+	if !isSetupModel(filepath.Join("other", "ddpm-go", "models", "mnist-classifier.ddpm")) {
+		t.Errorf("under a relative $XDG_CACHE_HOME, a folder ddpm-go/models was not taken for setup's")
+	}
+	if err := runClassifier([]string{"--out", filepath.Join(cache, "mnist-classifier.ddpm")}); err == nil || !strings.Contains(err.Error(), "is where `ddpm setup` writes") {
+		t.Errorf("classifier into setup's folder under a relative $XDG_CACHE_HOME: error %v", err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
@@ -97,3 +99,28 @@ func checkDefaultCheckpoint(flags *flag.FlagSet) error {
 	return fmt.Errorf("--ckpt %s (the default, where `ddpm train` writes) does not exist: train a model, "+
 		"or use a shipped one: --ckpt %s%s", value, shellQuote(model), hint)
 }
+
+// setupModelsFolder is the end of the path of the folder that `ddpm setup` writes the shipped models
+// into, <cache>/ddpm-go/models (ddpm.UserModelsDir; TestIsSetupModel holds the two alike).
+var setupModelsFolder = filepath.Join("ddpm-go", "models")
+
+// isSetupModel says whether path, where its write lands, is a shipped model's name in a folder of
+// setup's: the user's cache's, or any <…>/ddpm-go/models, since the cache cannot always be found (a
+// relative $XDG_CACHE_HOME, no $HOME) and another environment's may be meant. Such a file is setup's:
+// classifier and export replaced it, exit 0, and every command that reads it by default refused it, or
+// setup then replaced the export without a word (twenty-eighth and twenty-ninth probes).
+func isSetupModel(path string) bool {
+	target := path
+	if t, err := ddpm.OutputTarget(path); err == nil {
+		target = t
+	}
+	if !slices.Contains(models.Names(), filepath.Base(target)) {
+		return false
+	}
+	dir := kernelPath(ddpm.ParentDir(target))
+	if cache, err := ddpm.UserModelsDir(); err == nil && sameFile(dir, cache) {
+		return true
+	}
+	return strings.HasSuffix(dir, string(filepath.Separator)+setupModelsFolder)
+}
+

@@ -233,7 +233,11 @@ func runTrain(args []string) (err error) {
 				return earlyErr
 			}
 		}
-		earlyErr = checkCheckpointRoom(&probe, *ckptDir)
+		grid := 0.0 // the grid of a step is written before its checkpoint, on the same file system
+		if *sampleEvery > 0 && len(dims) == 3 {
+			grid = ddpm.ImageGridPNGBound(trainingGridSamples, dims, 0)
+		}
+		earlyErr = checkCheckpointRoom(&probe, *ckptDir, grid)
 		return earlyErr
 	})
 	if backend != nil {
@@ -317,7 +321,7 @@ func runTrain(args []string) (err error) {
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
 		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer, Devices: *devices,
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
-		SampleEvery: *sampleEvery, SampleN: 16, SampleDims: d.Dims, GridSampler: grid,
+		SampleEvery: *sampleEvery, SampleN: trainingGridSamples, SampleDims: d.Dims, GridSampler: grid,
 		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
 		OnSamples: func(step int, path string) { lastGrid = step; fmt.Printf("\nstep %d: samples in %s\n", step, path) },
 	})
@@ -355,7 +359,7 @@ func afterTraining(err error, res *ddpm.TrainResult, sig syscall.Signal, steps, 
 	finished := res != nil && res.Step >= steps && (sampleEvery == 0 || steps%sampleEvery != 0 || lastGrid == steps)
 	switch {
 	case sig != 0 && finished && (err == nil || errors.Is(err, ddpm.ErrStopped)):
-		fmt.Fprintf(os.Stderr, "the signal (%v) came after the last step: the run is complete, every step trained and saved in %s\n", sig, res.Checkpoint)
+		fmt.Fprintf(os.Stderr, "the signal (%v) came too late to stop the run: it is complete, every step trained and saved in %s\n", sig, res.Checkpoint)
 		return nil
 	case errors.Is(err, ddpm.ErrStopped):
 		return &exitStatus{code: 128 + int(sig), err: stoppedBySignal(sig, res, steps)}
@@ -363,11 +367,15 @@ func afterTraining(err error, res *ddpm.TrainResult, sig syscall.Signal, steps, 
 	return err
 }
 
+// trainingGridSamples is the number of samples in each of training's grids.
+const trainingGridSamples = 16
+
 // checkCheckpointRoom refuses a --ckpt whose file system cannot hold the run's next checkpoint (the
-// size of the newest, or a new run's bound), before the data is read: a full disk was found at the
-// first save, with the training since the start lost (twenty-seventh probe), and the refusal that
-// Train makes came after the data was read (twenty-eighth).
-func checkCheckpointRoom(spec *ddpm.RunSpec, dir string) error {
+// size of the newest, or a new run's bound) and grid (of grid bytes at most), before the data is read:
+// a full disk was found at the first save, with the training since the start lost (twenty-seventh
+// probe); the refusal that Train makes came after the data was read (twenty-eighth); and the grid,
+// written first, took the room that the checkpoint had been found (twenty-ninth).
+func checkCheckpointRoom(spec *ddpm.RunSpec, dir string, grid float64) error {
 	var need float64
 	if latest, _ := ddpm.LatestCheckpoint(dir); latest != "" {
 		info, err := os.Stat(latest)
@@ -381,7 +389,7 @@ func checkCheckpointRoom(spec *ddpm.RunSpec, dir string) error {
 			return nil // the network's own checks name what is wrong with it
 		}
 	}
-	return ddpm.CheckRoom("--ckpt "+dir, dir, need)
+	return ddpm.CheckRoom("--ckpt "+dir, dir, need+grid)
 }
 
 // stoppedBySignal says where a signal stopped a run of --steps steps, and what is saved.
