@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"fmt"
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -84,8 +85,12 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 		if err != nil {
 			return BackendChoice{}, fmt.Errorf("$%s=%q: %w", EnvPlugin, p, err)
 		}
-		if _, err := os.Stat(abs); err != nil {
+		info, err := os.Stat(abs)
+		if err != nil {
 			return BackendChoice{}, fmt.Errorf("$%s=%q: plugin file not found: %w", EnvPlugin, p, err)
+		}
+		if !info.Mode().IsRegular() { // a FIFO hung every command in dlopen (thirtieth probe)
+			return BackendChoice{}, fmt.Errorf("$%s=%q is %s, not a plugin file: set it to the plugin's file, or unset it", EnvPlugin, p, safefile.Kind(info.Mode()))
 		}
 		return BackendChoice{Config: xlaConfig(abs), Source: "$" + EnvPlugin}, nil
 	}
@@ -136,8 +141,11 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 	// installs its own from PyPI, and a missing one is an error that says how.
 	xla.EnableAutoInstall(false)
 	hint := fmt.Sprintf("run `%s` to install the XLA CPU plugin", SetupHint())
-	if choice.Source == "$"+EnvBackend { // the user's own choice: installing the plugin would not change it
+	switch choice.Source { // the user's own choices: installing the plugin would not change them
+	case "$" + EnvBackend:
 		hint = fmt.Sprintf("set $%s to a backend that GoMLX has (e.g. xla:cpu), or unset it to use the project's plugin", EnvBackend)
+	case "$" + EnvPlugin:
+		hint = fmt.Sprintf("set $%s to a PJRT plugin file, or unset it to use the one that `%s` installs", EnvPlugin, SetupHint())
 	}
 	defer func() { // GoMLX panics on an unknown backend name.
 		if r := recover(); r != nil {
@@ -151,23 +159,22 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 	return b, nil
 }
 
-// findProjectPlugin looks for the plugin installed by `make setup`, from the working directory
-// upwards (a checkout of this project, or a notebook inside it), then from this source file's
-// directory upwards (a program built from the checkout but run elsewhere).
+// findProjectPlugin looks for the plugin installed by `make setup` in the .venv of the clone of this
+// project that holds the working directory (a checkout, or a notebook inside it), then of the one
+// that holds this source file (a program built from the checkout but run elsewhere). Only a clone's
+// own .venv, and only a regular file: every .venv from the working directory up to / was tried, so
+// a file planted in /tmp/.venv was loaded by anyone who ran ddpm under /tmp, and a FIFO there hung
+// every command (thirtieth probe).
 func findProjectPlugin(starts ...string) (string, bool) {
 	for _, dir := range starts {
-		if dir == "" {
+		clone, ok := findClone(dir)
+		if !ok {
 			continue
 		}
-		for {
-			if p, ok := newestMatch(filepath.Join(dir, pluginGlob)); ok {
+		if p, ok := newestMatch(filepath.Join(clone, pluginGlob)); ok {
+			if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
 				return p, true
 			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
 		}
 	}
 	return "", false

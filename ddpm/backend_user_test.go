@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -109,6 +110,33 @@ func TestChooseBackendOrder(t *testing.T) {
 		if choice := pick("project and user plugins", places); choice.Config != xlaConfig(projectSo) || !strings.Contains(choice.Source, SetupCommand) {
 			t.Errorf("project and user plugins, %+v: %+v, want the project's %s", places, choice, projectSo)
 		}
+	}
+
+	// Only a clone's own .venv, and only a regular file: every .venv up to / was tried, so one planted in
+	// /tmp/.venv was loaded by anyone under /tmp, and a FIFO there hung every command (thirtieth probe).
+	planted := t.TempDir()
+	fakePlugin(t, filepath.Join(planted, ".venv"))
+	below := filepath.Join(planted, "someone", "else")
+	if err := os.MkdirAll(below, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if choice := pick("a .venv above, not a clone's", pluginPlaces{wd: below, userDir: user}); choice.Config == xlaConfig(filepath.Join(planted, ".venv")) ||
+		!strings.Contains(choice.Source, "installed by `ddpm setup`") {
+		t.Errorf("a .venv above the working directory, in no clone: %+v, want the user's plugin", choice)
+	}
+	fifoClone := t.TempDir()
+	fakeClone(t, fifoClone)
+	fifo := fakePlugin(t, filepath.Join(fifoClone, ".venv"))
+	os.Remove(fifo)
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if choice := pick("a FIFO as the clone's plugin", pluginPlaces{wd: fifoClone, userDir: user}); choice.Config == xlaConfig(fifo) {
+		t.Errorf("a FIFO as the clone's plugin was chosen: %+v", choice)
+	}
+	t.Setenv(EnvPlugin, fifo)
+	if _, err := chooseBackend(pluginPlaces{wd: outside, userDir: user}); err == nil || !strings.Contains(err.Error(), "is a FIFO, not a plugin file") {
+		t.Errorf("$%s naming a FIFO: error %v", EnvPlugin, err)
 	}
 
 	// The variables come before any of them.

@@ -293,7 +293,14 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		return res, ErrStopped
 	}
 	start := time.Now()
-	_, err = loop.RunToGlobalStep(source, cfg.Steps)
+	// In runs of at most maxLoopSteps: GoMLX's loop keeps a duration for each step it is asked for,
+	// allocated up front, and --steps 4·10⁹ died of a fatal out-of-memory (thirtieth probe).
+	var runErr error
+	for at := res.StartStep; at < cfg.Steps && runErr == nil && !stopped; {
+		at += min(maxLoopSteps, cfg.Steps-at) // (at + maxLoopSteps overflows near the largest int)
+		_, runErr = loop.RunToGlobalStep(source, at)
+	}
+	err = runErr
 	res.Duration = time.Since(start)
 	if err != nil && !stopped {
 		if hookErr != nil {
@@ -309,6 +316,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	return res, nil
 }
+
+// maxLoopSteps bounds the steps asked of GoMLX's training loop at once (it allocates 8 bytes for each).
+var maxLoopSteps = 1 << 20
 
 // trainingGrids writes the sample grids of a training run. Its sampler is compiled once, on the first
 // grid, for a context of the EMA weights; later grids copy the current averages into that context

@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -340,6 +341,34 @@ func TestGridFolderRefusesAMount(t *testing.T) {
 	}
 	if _, err := os.Lstat(inFlight); err != nil {
 		t.Errorf("training removed the mounted folder's %s: %v", inFlight, err)
+	}
+}
+
+// Train asks GoMLX's loop for at most maxLoopSteps steps at a time, which allocates for each: --steps
+// 4·10⁹ died of a fatal out-of-memory, the largest int of a makeslice panic (thirtieth probe). A run
+// in pieces ends bit for bit where one in a single piece does.
+func TestTrainAsksTheLoopForBoundedRuns(t *testing.T) {
+	whole, pieces := t.TempDir(), t.TempDir()
+	if _, err := trainPoints(t, quickTrainConfig(5, whole)); err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { maxLoopSteps = n }(maxLoopSteps)
+	maxLoopSteps = 2
+	if _, err := trainPoints(t, quickTrainConfig(5, pieces)); err != nil {
+		t.Fatal(err)
+	}
+	a, errA := os.ReadFile(filepath.Join(whole, "ckpt-000000005.ddpm"))
+	b, errB := os.ReadFile(filepath.Join(pieces, "ckpt-000000005.ddpm"))
+	if errA != nil || errB != nil || !bytes.Equal(a, b) {
+		t.Errorf("5 steps in pieces of 2 differ from 5 at once (%v, %v)", errA, errB)
+	}
+	maxLoopSteps = 1 << 20
+	cfg := quickTrainConfig(math.MaxInt, t.TempDir())
+	polls := 0
+	cfg.Stop = func() bool { polls++; return polls == 4 }
+	res, err := trainPoints(t, cfg)
+	if !errors.Is(err, ErrStopped) || res.Step != 3 {
+		t.Errorf("--steps of the largest int, stopped after 3: step %v, error %v", res, err)
 	}
 }
 

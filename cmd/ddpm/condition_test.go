@@ -412,3 +412,25 @@ func TestEvalRefusesClassesNamedOtherwise(t *testing.T) {
 		t.Errorf("eval of classes named by words: error %v, want a refusal", err)
 	}
 }
+
+// eval refuses a model of another shape by its shape before its class names: a class-conditional
+// CIFAR-10-shaped model was told to rename its classes 0 to 9 (thirtieth probe).
+func TestEvalRefusesAnotherShapeBeforeItsClasses(t *testing.T) {
+	dir := t.TempDir()
+	classes := filepath.Join(dir, "classes")
+	for _, name := range []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"} {
+		if err := os.MkdirAll(filepath.Join(classes, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeTinyImages(t, filepath.Join(classes, name))
+	}
+	run := filepath.Join(dir, "run")
+	if err := runTrain([]string{"--dataset", "folder", "--data", classes, "--class-cond", "--resize", "32", "--batch", "4", "--ch", "8",
+		"--ch-mult", "1", "--attn=", "--steps", "1", "--sample-every", "0", "--ckpt", run, "--progress=false"}); err != nil {
+		t.Fatal(err)
+	}
+	err := runEval([]string{"--ckpt", run, "--nll", "0", "--fid", "10", "--work", filepath.Join(dir, "w"), "--out", filepath.Join(dir, "o")})
+	if err == nil || !strings.Contains(err.Error(), "models data of shape [32 32 3], and eval measures models of MNIST's [28 28 1] images") {
+		t.Errorf("eval of a CIFAR-shaped conditional model: error %v, want its shape named", err)
+	}
+}

@@ -132,17 +132,6 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	if tr.Cond != nil && tr.Spec.NumClasses() != 10 { // its samples are scored as MNIST digits
-		return fmt.Errorf("--ckpt %s is conditioned on %d classes, not MNIST's 10 digits: eval measures MNIST models", tr.Path, tr.Spec.NumClasses())
-	}
-	// Label i is scored as digit i: classes named otherwise (folders "eight" … "zero", sorted) had each
-	// digit's accuracy reported under another's (fifteenth probe).
-	for i, name := range tr.Spec.ClassNames {
-		if name != strconv.Itoa(i) {
-			return fmt.Errorf("--ckpt %s names its label %d %q: eval scores label i as the digit i, so its classes must be named 0 to 9 in order",
-				tr.Path, i, name)
-		}
-	}
 	sf.noChain = *fidN == 0 // the bound samples no chain (--steps ddim2 was refused as a noisy start)
 	sched, cfg, err := sf.build(tr)
 	if err != nil {
@@ -193,6 +182,18 @@ func runEval(args []string) error {
 	trainN, testN, mnistDims := sizes.Train, sizes.Test, sizes.Dims
 	if !slices.Equal(mnistDims, tr.Spec.Dims) {
 		return fmt.Errorf("checkpoint %s models data of shape %v, and eval measures models of MNIST's %v images", tr.Path, tr.Spec.Dims, mnistDims)
+	}
+	// Its classes after its shape: a CIFAR-10 model was told to rename its classes (thirtieth probe).
+	if tr.Cond != nil && tr.Spec.NumClasses() != 10 { // its samples are scored as MNIST digits
+		return fmt.Errorf("--ckpt %s is conditioned on %d classes, not MNIST's 10 digits: eval measures MNIST models", tr.Path, tr.Spec.NumClasses())
+	}
+	// Label i is scored as digit i: classes named otherwise (folders "eight" … "zero", sorted) had each
+	// digit's accuracy reported under another's (fifteenth probe).
+	for i, name := range tr.Spec.ClassNames {
+		if name != strconv.Itoa(i) {
+			return fmt.Errorf("--ckpt %s names its label %d %q: eval scores label i as the digit i, so its classes must be named 0 to 9 in order",
+				tr.Path, i, name)
+		}
 	}
 	if err := checkFlags(
 		flagCheck{*nllN <= testN, "nll", *nllN, fmt.Sprintf("the MNIST test set has %d images", testN)},
@@ -991,15 +992,17 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, state *boundProgress,
 		Seconds: state.Seconds, Batch: batch}
 	fmt.Printf("NLL bound on %d MNIST test images: %.4f ± %.4f bits/dim (L_T %.2g, Σ L_{t-1} %.4f, L_0 %.4f)\n",
 		res.N, res.Total, res.StdErr, res.Prior, sum, res.Decoder())
-	if err := writeBoundFiles(res, out); err != nil {
+	if err := writeBoundFiles(res, tr.Schedule.ModelSteps, out); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
 // writeBoundFiles writes the per-t terms and the per-image bounds as CSV, and the paper's Figure 5
-// (rate and distortion along the reverse process, and distortion against rate).
-func writeBoundFiles(res *ddpm.BoundResult, out string) error {
+// (rate and distortion along the reverse process, and distortion against rate). modelSteps maps a
+// respaced schedule's steps to the model's time steps (nil: not respaced), in which t and T − t are
+// told: they were the respaced steps' indices, 1 to 5 for time steps 1 to 50 (thirtieth probe).
+func writeBoundFiles(res *ddpm.BoundResult, modelSteps []int, out string) error {
 	var perImage strings.Builder
 	perImage.WriteString("test_index,bits_per_dim\n")
 	for i, bits := range res.PerImage {
@@ -1008,20 +1011,25 @@ func writeBoundFiles(res *ddpm.BoundResult, out string) error {
 	if err := writeOwnFile(filepath.Join(out, perImageFile), []byte(perImage.String())); err != nil {
 		return err
 	}
-	T := len(res.Terms) - 1
+	K := len(res.Terms) - 1 // the steps of the chain the bound was taken over
+	modelStep := func(k int) int { return k }
+	if modelSteps != nil {
+		modelStep = func(k int) int { return modelSteps[k] }
+	}
+	T := modelStep(K)
 	rate, dist := res.Rate(), res.DistortionRMSE()
 	var csv strings.Builder
 	csv.WriteString("t,term_bits_per_dim,rate_bits_per_dim,distortion_rmse\n")
-	for t := 1; t <= T; t++ {
-		fmt.Fprintf(&csv, "%d,%.6g,%.6g,%.6g\n", t, res.Terms[t], rate[t], dist[t])
+	for k := 1; k <= K; k++ {
+		fmt.Fprintf(&csv, "%d,%.6g,%.6g,%.6g\n", modelStep(k), res.Terms[k], rate[k], dist[k])
 	}
 	if err := writeOwnFile(filepath.Join(out, termsFile), []byte(csv.String())); err != nil {
 		return err
 	}
-	steps, rates, dists := make([]float64, T), make([]float64, T), make([]float64, T)
+	steps, rates, dists := make([]float64, K), make([]float64, K), make([]float64, K)
 	for i := range steps {
-		t := T - i // reverse-process steps taken: T − t
-		steps[i], rates[i], dists[i] = float64(T-t), rate[t], dist[t]
+		k := K - i // reverse-process steps taken: T − t
+		steps[i], rates[i], dists[i] = float64(T-modelStep(k)), rate[k], dist[k]
 	}
 	plots := map[string]viz.Plot{
 		fig5Rate: {Title: "Rate", XLabel: "reverse process steps (T − t)", YLabel: "rate (bits/dim)",

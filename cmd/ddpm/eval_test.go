@@ -210,6 +210,21 @@ func TestEvalFewerSteps(t *testing.T) {
 	if first.Variance != "posterior" || first.Steps != 10 || first.NLL == nil {
 		t.Errorf("report of the respaced bound: %+v; want 10 steps and, without --variance, σ² = β̃ (posterior)", first)
 	}
+	// Its terms are told by the model's time steps, those the report keeps: they were the respaced
+	// steps' indices, 1 to 10 (thirtieth probe).
+	terms, err := os.ReadFile(filepath.Join(dir, termsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var told []int
+	for _, line := range strings.Split(strings.TrimSpace(string(terms)), "\n")[1:] {
+		var step int
+		fmt.Sscanf(line, "%d,", &step) //nolint:errcheck
+		told = append(told, step)
+	}
+	if len(first.TimeSteps) != 10 || !slices.Equal(told, first.TimeSteps) || first.TimeSteps[9] != 1000 {
+		t.Errorf("%s tells the terms at t = %v; the report keeps the time steps %v", termsFile, told, first.TimeSteps)
+	}
 	if err := runEval(append(base, "--nll", "0", "--fid", "3", "--fid-batch", "3", "--sampler", "ddim", "--steps", "10")); err != nil {
 		t.Fatal(err)
 	}

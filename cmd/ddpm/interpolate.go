@@ -23,7 +23,7 @@ func runInterpolate(args []string) error {
 	pairs := fs.Int("pairs", 4, "pairs of MNIST test digits (rows of the figure)")
 	lambdas := fs.Int("lambdas", 9, "values of λ from 0 to 1 (columns between the two sources)")
 	var steps intList = []int{500}
-	fs.Var(&steps, "t", "diffusion steps to interpolate at, comma-separated: one block of rows each, its first image captioned t=… (the paper: 500)")
+	fs.Var(&steps, "t", "diffusion steps to interpolate at, comma-separated: one block of rows each, its first image captioned t=… (the paper: 500 of T = 1000; the default is scaled to the model's T)")
 	seed := fs.Uint64("seed", 1, "random seed: which digits, and the noise")
 	variance := fs.String("variance", ddpm.VarianceBeta, "σ_t²: beta (β_t), posterior (β̃_t) or learned (Σ_θ; the default for a model trained with --learn-sigma)")
 	ddimSteps := fs.String("ddim", "", "also interpolate DDIM latents: encode with DDIM (η = 0) in these steps (as sample --steps, e.g. 100), "+
@@ -49,6 +49,9 @@ func runInterpolate(args []string) error {
 	tr, err := loadTrained(*ckpt)
 	if err != nil {
 		return err
+	}
+	if !isSet(fs, "t") { // the paper's t = 500 of T = 1000, halfway along any chain
+		steps = scaledSteps(steps, tr.Spec.T)
 	}
 	if !slices.Equal(tr.Spec.Dims, []int{28, 28, 1}) { // it interpolates MNIST test digits
 		return fmt.Errorf("--ckpt %s models data of shape %v (%s); interpolate mixes MNIST test digits, 28×28×1", tr.Path, tr.Spec.Dims, tr.Spec.Dataset)

@@ -1213,3 +1213,33 @@ func TestIsSetupModel(t *testing.T) {
 		t.Errorf("classifier into setup's folder under a relative $XDG_CACHE_HOME: error %v", err)
 	}
 }
+
+// The defaults of --progressive-t and interpolate's --t, written for the paper's T = 1000, are taken
+// at the same places along a model's own chain: for T = 100 they were refused under flags never given,
+// and for T = 2000 Figure 6 showed only the chain's second half (thirtieth probe).
+func TestStepDefaultsFollowTheModelsT(t *testing.T) {
+	defaults := []int{1000, 900, 800, 700, 600, 500, 400, 300, 200, 100, 50, 1}
+	for T, want := range map[int][]int{
+		1000: defaults,
+		100:  {100, 90, 80, 70, 60, 50, 40, 30, 20, 10, 5, 1},
+		2000: {2000, 1800, 1600, 1400, 1200, 1000, 800, 600, 400, 200, 100, 2},
+		10:   {10, 9, 8, 7, 6, 5, 4, 3, 2, 1},
+	} {
+		if got := scaledSteps(defaults, T); !slices.Equal(got, want) {
+			t.Errorf("T = %d: %v, want %v", T, got, want)
+		}
+	}
+	images, dir := t.TempDir(), t.TempDir()
+	writeTinyImages(t, images)
+	run := filepath.Join(dir, "run")
+	if err := runTrain([]string{"--dataset", "folder", "--data", images, "--gray", "--T", "100", "--batch", "4", "--ch", "8", "--ch-mult", "1",
+		"--attn=", "--steps", "1", "--sample-every", "0", "--ckpt", run, "--progress=false"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSample([]string{"--ckpt", run, "--n", "2", "--out", filepath.Join(dir, "s.png"), "--progressive", filepath.Join(dir, "p.png")}); err != nil {
+		t.Errorf("sample --progressive of a model of T = 100, by default: %v", err)
+	}
+	if err := runInterpolate([]string{"--ckpt", run, "--pairs", "1", "--lambdas", "3", "--out", filepath.Join(dir, "i.png")}); err != nil {
+		t.Errorf("interpolate a model of T = 100, by default: %v", err)
+	}
+}

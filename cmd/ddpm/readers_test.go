@@ -519,3 +519,20 @@ func TestMessagesNameDDPMMNISTDir(t *testing.T) {
 		t.Errorf("interpolate on a missing $%s: error %v, want it to begin %q", data.EnvMNISTDir, err, want)
 	}
 }
+
+// A classifier written below eval's 90% gate (--min-accuracy lower) is said to be one that eval
+// refuses: it was written at 80.7%, exit 0, and refused only there (thirtieth probe).
+func TestClassifierBelowEvalsGateIsSaidSo(t *testing.T) {
+	blank := mnistOfShape(t, 2000, 1000, 28, 28, 10) // all zero: a tenth of the digits right
+	out := filepath.Join(t.TempDir(), "c.ddpm")
+	var err error
+	said := captureStderr(t, func() {
+		err = runClassifier([]string{"--data", blank, "--epochs", "1", "--min-accuracy", "0", "--out", out, "--progress=false"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(said, "eval measures with a classifier of at least 90% test accuracy, and refuses this one") {
+		t.Errorf("a classifier below eval's gate was written without a word:\n%s", said)
+	}
+}

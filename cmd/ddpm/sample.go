@@ -30,7 +30,7 @@ func runSample(args []string) error {
 	cols := fs.Int("cols", 0, "images per row of the grid (0: about square)")
 	progressive := fs.String("progressive", "", "also write the progressive x̂_0 predictions (the paper's Figure 6) to this PNG")
 	var at intList = []int{1000, 900, 800, 700, 600, 500, 400, 300, 200, 100, 50, 1}
-	fs.Var(&at, "progressive-t", "time steps shown by --progressive, comma-separated")
+	fs.Var(&at, "progressive-t", "time steps shown by --progressive, comma-separated (the default's, for T = 1000, are scaled to the model's T)")
 	progressN := fs.Int("progressive-n", 8, "rows (samples) in the --progressive figure")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -71,6 +71,9 @@ func runSample(args []string) error {
 	tr, err := loadTrained(*ckpt)
 	if err != nil {
 		return err
+	}
+	if !isSet(fs, "progressive-t") {
+		at = scaledSteps(at, tr.Spec.T)
 	}
 	if *progressive != "" && len(tr.Spec.Dims) != 3 {
 		return fmt.Errorf("--progressive %s: %s models points of %v, not images; Figure 6 is a grid of images", *progressive, tr.Path, tr.Spec.Dims)
@@ -436,3 +439,17 @@ func gcd(a, b int) int {
 func scatterPlot(series []viz.Series) viz.Plot {
 	return viz.Plot{Title: "samples", Width: 400, Height: 400, Series: series}
 }
+
+// scaledSteps is time steps given for the paper's T = 1000 (a flag's default) at the same places along
+// a chain of T steps: the defaults were refused for a model of T = 100, under a flag never given, and
+// showed only the second half of a chain of T = 2000 (thirtieth probe).
+func scaledSteps(steps []int, T int) []int {
+	out := make([]int, 0, len(steps))
+	for _, t := range steps {
+		if s := max(1, int(math.Round(float64(t)*float64(T)/ddpm.PaperT))); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
