@@ -132,6 +132,9 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
+	if tr.Cond != nil && tr.Spec.NumClasses() != 10 { // its samples are scored as MNIST digits
+		return fmt.Errorf("--ckpt %s is conditioned on %d classes, not MNIST's 10 digits: eval measures MNIST models", tr.Path, tr.Spec.NumClasses())
+	}
 	sf.noChain = *fidN == 0 // the bound samples no chain (--steps ddim2 was refused as a noisy start)
 	sched, cfg, err := sf.build(tr)
 	if err != nil {
@@ -183,10 +186,7 @@ func runEval(args []string) error {
 	if !slices.Equal(mnistDims, tr.Spec.Dims) {
 		return fmt.Errorf("checkpoint %s models data of shape %v, and eval measures models of MNIST's %v images", tr.Path, tr.Spec.Dims, mnistDims)
 	}
-	// Its classes after its shape: a CIFAR-10 model was told to rename its classes (thirtieth probe).
-	if tr.Cond != nil && tr.Spec.NumClasses() != 10 { // its samples are scored as MNIST digits
-		return fmt.Errorf("--ckpt %s is conditioned on %d classes, not MNIST's 10 digits: eval measures MNIST models", tr.Path, tr.Spec.NumClasses())
-	}
+	// Its class names after its shape: a CIFAR-10 model was told to rename its classes (thirtieth probe).
 	// Label i is scored as digit i: classes named otherwise (folders "eight" … "zero", sorted) had each
 	// digit's accuracy reported under another's (fifteenth probe).
 	for i, name := range tr.Spec.ClassNames {

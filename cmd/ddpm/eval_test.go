@@ -1098,7 +1098,9 @@ func TestEvalSaysWhatItReplaces(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, reportFile), []byte(`{"samples": "s.npz", "samples_sha256": "abc"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	said = captureStderr(t, func() { keepEarlierResults(filepath.Join(out, reportFile), &evalReport{Checkpoint: "m.ddpm"}, 1000, 10000, false) })
+	said = captureStderr(t, func() {
+		keepEarlierResults(filepath.Join(out, reportFile), &evalReport{Checkpoint: "m.ddpm"}, 1000, 10000, false)
+	})
 	if !strings.Contains(said, "the report of --samples s.npz is replaced") {
 		t.Errorf("a model's report over one of --samples said %q", said)
 	}
@@ -1194,7 +1196,9 @@ func TestEvalKeepsInputsNamedLikeItsWorkFiles(t *testing.T) {
 		{".eval.json.tmp-7", model, func(in string) []string {
 			return []string{"--ckpt", in, "--nll", "2", "--fid", "0", "--work", t.TempDir(), "--out", out}
 		}, "--ckpt"},
-		{".nll-terms.csv.tmp-5", model, func(in string) []string { return []string{"--ckpt", in, "--nll", "2", "--fid", "0", "--work", out, "--out", out} }, "--ckpt"},
+		{".nll-terms.csv.tmp-5", model, func(in string) []string {
+			return []string{"--ckpt", in, "--nll", "2", "--fid", "0", "--work", out, "--out", out}
+		}, "--ckpt"},
 		{".fid-samples.png.tmp-3", clf, func(in string) []string {
 			return []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--classifier", in, "--nll", "0", "--fid", "4", "--work", t.TempDir(), "--out", out}
 		}, "--classifier"},

@@ -452,4 +452,3 @@ func scaledSteps(steps []int, T int) []int {
 	}
 	return out
 }
-

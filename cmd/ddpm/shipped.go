@@ -123,4 +123,3 @@ func isSetupModel(path string) bool {
 	}
 	return strings.HasSuffix(dir, string(filepath.Separator)+setupModelsFolder)
 }
-
