@@ -183,7 +183,8 @@ func givenTwice(fs *flag.FlagSet, parsed []string) string {
 	return strings.Join(twice, " and ")
 }
 
-// notDecimal refuses an integer flag written otherwise than in decimal digits. Go's flag package reads
+// notDecimal refuses an integer flag written otherwise than in decimal digits, and a real number
+// written with underscores or in hexadecimal. Go's flag package reads
 // integers in any base: `--n 010` drew 8 samples and `--steps 0100` trained 64 steps, exit 0 (zero-padded
 // numbers, as `printf %03d` writes them), `--seed 0b11` was 3, and `--steps 0800` failed with "parse
 // error" (fourteenth probe).
@@ -198,6 +199,11 @@ func notDecimal(fs *flag.FlagSet, args []string) error {
 		case int, int64:
 		case uint, uint64:
 			unsigned = true
+		case float64: // Go reads 0_1 as 1 and 0x1p-3 as 0.125: `--lr 0_1` trained at 1 (thirtieth probe)
+			if strings.Contains(g.value, "_") || strings.Contains(strings.ToLower(g.value), "0x") {
+				return fmt.Errorf("--%s %s: write a number in decimal, without underscores (Go would read 0_1 as 1, and 0x1p-3 as 0.125)", g.name, g.value)
+			}
+			continue
 		default:
 			continue
 		}

@@ -282,7 +282,7 @@ func TestPathFlagsThroughLinkAndDotDot(t *testing.T) {
 }
 
 // Integer flags are read in decimal only: `--n 010` drew 8 samples, `--steps 0100` trained 64 steps and
-// `--seed 0b11` was 3, exit 0 (fourteenth probe).
+// `--seed 0b11` was 3, exit 0 (fourteenth probe); real numbers without underscores or hexadecimal.
 func TestIntegerFlagsAreDecimal(t *testing.T) {
 	for _, c := range []struct {
 		run  func([]string) error
@@ -295,6 +295,9 @@ func TestIntegerFlagsAreDecimal(t *testing.T) {
 		{runTrain, []string{"--dataset", "moons", "-T", "0x10"}, "--T 0x10"},
 		{runEval, []string{"--nll", "1_000"}, "--nll 1_000"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--seed=+5"}, "--seed +5: write a whole number of 0 or more"}, // sixteenth probe
+		// Real numbers too: `--lr 0_1` trained at 1 (thirtieth probe).
+		{runTrain, []string{"--dataset", "moons", "--lr", "0_1"}, "--lr 0_1: write a number in decimal"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--eta=0x1p-3"}, "--eta 0x1p-3: write a number in decimal"},
 	} {
 		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
