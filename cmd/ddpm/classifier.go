@@ -34,9 +34,8 @@ func checkClassifierOutput(out string) error {
 	}
 	// Nor setup's copy of a shipped model, which eval reads by default: it was replaced, exit 0, and every
 	// eval refused it after (twenty-eighth probe). A clone's own models/ is the project's to rewrite.
-	if isSetupModel(out) {
-		return fmt.Errorf("--out %s is where `%s` writes the shipped model %s, which the commands read by default: choose another name",
-			out, ddpm.UserSetupCommand, filepath.Base(kernelPath(out)))
+	if err := notSetupModel(out); err != nil {
+		return err
 	}
 	if _, err := os.Stat(out); err != nil {
 		return nil // a new file

@@ -34,9 +34,8 @@ func runExport(args []string) error {
 		return fmt.Errorf("--out %s: a training checkpoint's name (ckpt-<step>.ddpm); `ddpm train` would resume from "+
 			"this weights-only file and fail: choose another name", *out)
 	}
-	if isSetupModel(*out) { // missing or damaged there, and setup replaced the export after (twenty-ninth probe)
-		return fmt.Errorf("--out %s is where `%s` writes the shipped model %s, which the commands read by default: choose another name",
-			*out, ddpm.UserSetupCommand, filepath.Base(target))
+	if err := notSetupModel(*out); err != nil { // missing or damaged there, and setup replaced the export after (twenty-ninth probe)
+		return err
 	}
 	if err := checkExportTarget(*out, target); err != nil {
 		return err

@@ -293,18 +293,9 @@ func venvHint(out []byte, dir string) string {
 // unpacked), rounded up.
 const pluginInstallBytes = 400e6
 
-// freeBytes is the space that dir's file system has free for this user; a test replaces it.
-var freeBytes = func(dir string) (float64, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, err
-	}
-	return float64(st.Bavail) * float64(st.Bsize), nil
-}
-
 // spaceHint names dir's file system when it has less free than the plugin takes; "" otherwise.
 func spaceHint(dir string) string {
-	if free, err := freeBytes(dir); err == nil && free < pluginInstallBytes {
+	if free, err := ddpm.FreeSpace(dir); err == nil && free < pluginInstallBytes {
 		return fmt.Sprintf("the file system of %s has %.0f MB free, and the plugin takes about %.0f MB installed", dir, free/1e6, pluginInstallBytes/1e6)
 	}
 	return ""

@@ -240,13 +240,13 @@ mkdir -p "$3/bin" && printf '#!/bin/sh\n%s\n' "$FAKE_PIP" > "$3/bin/python" && c
 	// A full file system is named before the venv is begun; a venv step that fails inside ensurepip
 	// (as on a full disk, where it was blamed on a missing Debian package) is not blamed on Debian, and
 	// what it made is removed (seventh probe).
-	defer func(saved func(string) (float64, error)) { freeBytes = saved }(freeBytes)
-	freeBytes = func(string) (float64, error) { return 5e6, nil }
+	defer func(saved func(string) (float64, error)) { ddpm.FreeSpace = saved }(ddpm.FreeSpace)
+	ddpm.FreeSpace = func(string) (float64, error) { return 5e6, nil }
 	wantError("a full disk", runSetup([]string{"--python", failing}), "has 5 MB free", "plugin takes about 400 MB")
 	if _, err := os.Stat(venv); !os.IsNotExist(err) {
 		t.Errorf("setup began the venv on a full disk (%v)", err)
 	}
-	freeBytes = func(string) (float64, error) { return 1e12, nil }
+	ddpm.FreeSpace = func(string) (float64, error) { return 1e12, nil }
 	ensurepipFails := fake("python3-ensurepip-fails", `[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
 mkdir -p "$3/lib" && : > "$3/lib/partial"
 echo "Error: Command '['$3/bin/python3', '-m', 'ensurepip', '--upgrade', '--default-pip']' returned non-zero exit status 1." >&2; exit 1

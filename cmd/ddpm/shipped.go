@@ -104,6 +104,15 @@ func checkDefaultCheckpoint(flags *flag.FlagSet) error {
 // into, <cache>/ddpm-go/models (ddpm.UserModelsDir; TestIsSetupModel holds the two alike).
 var setupModelsFolder = filepath.Join("ddpm-go", "models")
 
+// notSetupModel refuses an --out where `ddpm setup` writes a shipped model (isSetupModel).
+func notSetupModel(out string) error {
+	if !isSetupModel(out) {
+		return nil
+	}
+	return fmt.Errorf("--out %s is where `%s` writes the shipped model %s, which the commands read by default: choose another name",
+		out, ddpm.UserSetupCommand, filepath.Base(kernelPath(out)))
+}
+
 // isSetupModel says whether path, where its write lands, is a shipped model's name in a folder of
 // setup's: the user's cache's, or any <…>/ddpm-go/models, since the cache cannot always be found (a
 // relative $XDG_CACHE_HOME, no $HOME) and another environment's may be meant. Such a file is setup's:
