@@ -2,7 +2,6 @@ package ddpm
 
 import (
 	"fmt"
-	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +12,8 @@ import (
 	_ "github.com/gomlx/gomlx/backends/default" // Registers the XLA and pure-Go backends.
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/backends/xla"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // Environment variables that choose the backend, in order of precedence.

@@ -3,6 +3,7 @@ package ddpm
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"syscall"
 )
 
@@ -75,4 +76,36 @@ func (r *RunSpec) CheckpointBytes() (float64, error) {
 		return 0, err
 	}
 	return checkpointBytes(w, meta), nil
+}
+
+// CheckTrainingRoom refuses a training run whose checkpoint folder dir (named what) cannot hold what
+// the run writes there before its next save: the checkpoint, as large as latest (the newest one) or,
+// for a run that has none, newRun's bound; and gridBytes of the sample grid, which is written first
+// and took the room that the checkpoint had been found (twenty-ninth probe). The command checks before
+// reading its data, Train again for library callers; the bound takes milliseconds, even for the
+// paper's CIFAR-10 network.
+func CheckTrainingRoom(what, dir, latest string, gridBytes float64, newRun func() (float64, error)) error {
+	var need float64
+	if latest != "" {
+		info, err := os.Stat(latest)
+		if err != nil {
+			return nil // the reading of the checkpoint names it
+		}
+		need = float64(info.Size())
+	} else {
+		var err error
+		if need, err = newRun(); err != nil {
+			return nil // the network's own checks name what is wrong with it
+		}
+	}
+	return CheckRoom(what, dir, need+gridBytes)
+}
+
+// TrainingGridBytes bounds a sample grid of n images of shape dims written every sampleEvery steps
+// (0: none; nor for points, which have no grid).
+func TrainingGridBytes(sampleEvery, n int, dims []int) float64 {
+	if sampleEvery <= 0 || len(dims) != 3 {
+		return 0
+	}
+	return ImageGridPNGBound(n, dims, 0)
 }

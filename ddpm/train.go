@@ -177,14 +177,16 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	if cfg.CheckpointDir != "" {
 		// Room for the next checkpoint (written whole before any older one is removed) before any training.
-		need := 0.0
-		if info, err := os.Stat(res.Checkpoint); res.Checkpoint != "" && err == nil {
-			need = float64(info.Size())
-		} else if w, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims); err == nil {
-			meta, _ := json.Marshal(cfg.Meta)
-			need = checkpointBytes(w, meta)
+		newRun := func() (float64, error) {
+			w, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims)
+			if err != nil {
+				return 0, err
+			}
+			meta, err := json.Marshal(cfg.Meta)
+			return checkpointBytes(w, meta), err
 		}
-		if err := CheckRoom("checkpoint folder "+cfg.CheckpointDir, cfg.CheckpointDir, need); err != nil {
+		grid := TrainingGridBytes(cfg.SampleEvery, cfg.SampleN, cfg.SampleDims)
+		if err := CheckTrainingRoom("checkpoint folder "+cfg.CheckpointDir, cfg.CheckpointDir, res.Checkpoint, grid, newRun); err != nil {
 			return nil, err
 		}
 	}

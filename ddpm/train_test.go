@@ -317,6 +317,45 @@ func TestTrainChecksTheRoomForACheckpoint(t *testing.T) {
 	}
 }
 
+// Train counts the sample grid, written before the checkpoint of its step, in the room it checks: the
+// grid took the room that the checkpoint had been found (twenty-ninth probe, where the command alone
+// counted it).
+func TestTrainCountsTheGridInItsRoom(t *testing.T) {
+	ds, err := NewArrayDataset("four images", tinyImages(4, 1), []int{8, 8, 1}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := UNetModel(tinyUNet())
+	w, err := NetworkWeights(model, nil, []int{8, 8, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := quickTrainConfig(1, dir)
+	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 1, 4, []int{8, 8, 1}
+	checkpoint, grid := checkpointBytes(w, []byte("null")), TrainingGridBytes(1, 4, []int{8, 8, 1})
+	if grid != ImageGridPNGBound(4, []int{8, 8, 1}, 0) || grid <= 0 {
+		t.Fatalf("the grid's bound is %.0f bytes, want ImageGridPNGBound's", grid)
+	}
+	defer func(f func(string) (float64, error)) { FreeSpace = f }(FreeSpace)
+	FreeSpace = func(string) (float64, error) { return checkpoint + grid/2, nil }
+	_, err = Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), model, ds, cfg)
+	if err == nil || !strings.Contains(err.Error(), "checkpoint folder "+dir+": its file system has") {
+		t.Errorf("room for the checkpoint and half the grid: error %v, want a refusal", err)
+	}
+	if written, _ := filepath.Glob(filepath.Join(dir, "*.ddpm")); len(written) != 0 {
+		t.Errorf("refused, it wrote %v", written)
+	}
+	for _, none := range []struct {
+		every int
+		dims  []int
+	}{{0, []int{8, 8, 1}}, {5, []int{2}}} { // no grids; points, which have none
+		if b := TrainingGridBytes(none.every, 4, none.dims); b != 0 {
+			t.Errorf("grids every %d steps of shape %v: %.0f bytes, want none", none.every, none.dims, b)
+		}
+	}
+}
+
 // Another run's grid folder bind-mounted at samples/ is refused, and its files are not taken for this
 // run's killed writes: its grids were overwritten through the mount (twenty-eighth probe).
 func TestGridFolderRefusesAMount(t *testing.T) {

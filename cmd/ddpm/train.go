@@ -233,11 +233,10 @@ func runTrain(args []string) (err error) {
 				return earlyErr
 			}
 		}
-		grid := 0.0 // the grid of a step is written before its checkpoint, on the same file system
-		if *sampleEvery > 0 && len(dims) == 3 {
-			grid = ddpm.ImageGridPNGBound(trainingGridSamples, dims, 0)
-		}
-		earlyErr = checkCheckpointRoom(&probe, *ckptDir, grid)
+		// Before the data is read: Train's own check came after it (twenty-eighth probe).
+		latest, _ := ddpm.LatestCheckpoint(*ckptDir)
+		grid := ddpm.TrainingGridBytes(*sampleEvery, trainingGridSamples, dims)
+		earlyErr = ddpm.CheckTrainingRoom("--ckpt "+*ckptDir, *ckptDir, latest, grid, probe.CheckpointBytes)
 		return earlyErr
 	})
 	if backend != nil {
@@ -369,28 +368,6 @@ func afterTraining(err error, res *ddpm.TrainResult, sig syscall.Signal, steps, 
 
 // trainingGridSamples is the number of samples in each of training's grids.
 const trainingGridSamples = 16
-
-// checkCheckpointRoom refuses a --ckpt whose file system cannot hold the run's next checkpoint (the
-// size of the newest, or a new run's bound) and grid (of grid bytes at most), before the data is read:
-// a full disk was found at the first save, with the training since the start lost (twenty-seventh
-// probe); the refusal that Train makes came after the data was read (twenty-eighth); and the grid,
-// written first, took the room that the checkpoint had been found (twenty-ninth).
-func checkCheckpointRoom(spec *ddpm.RunSpec, dir string, grid float64) error {
-	var need float64
-	if latest, _ := ddpm.LatestCheckpoint(dir); latest != "" {
-		info, err := os.Stat(latest)
-		if err != nil {
-			return nil // Train names it
-		}
-		need = float64(info.Size())
-	} else {
-		var err error
-		if need, err = spec.CheckpointBytes(); err != nil {
-			return nil // the network's own checks name what is wrong with it
-		}
-	}
-	return ddpm.CheckRoom("--ckpt "+dir, dir, need+grid)
-}
 
 // stoppedBySignal says where a signal stopped a run of --steps steps, and what is saved.
 func stoppedBySignal(sig syscall.Signal, res *ddpm.TrainResult, steps int) error {
