@@ -132,7 +132,7 @@ func runClassifier(args []string) error {
 	dims = imageDims(mnist.Train) // as read (TrainClassifier checks them again)
 	ctx := context.New()
 	start := time.Now()
-	fmt.Printf("training the MNIST classifier: %d epochs, batch %d, lr %g\n", *epochs, *batch, *lr)
+	fmt.Printf("training the MNIST classifier: %d %s, batch %d, lr %g\n", *epochs, plural(*epochs, "epoch", "epochs"), *batch, *lr)
 	err = quality.TrainClassifier(backend, ctx, cfg, mnist.Train.Scaled(0, mnist.Train.N), mnist.TrainLabels, dims,
 		quality.ClassifierTraining{Epochs: *epochs, BatchSize: *batch, LearningRate: *lr, Seed: *seed, ProgressBar: *progress})
 	if err != nil {

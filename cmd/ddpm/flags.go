@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
@@ -183,8 +184,8 @@ func givenTwice(fs *flag.FlagSet, parsed []string) string {
 	return strings.Join(twice, " and ")
 }
 
-// notDecimal refuses an integer flag written otherwise than in decimal digits, and a real number
-// written with underscores or in hexadecimal. Go's flag package reads
+// notDecimal refuses an integer flag written otherwise than in decimal digits, a real number
+// written with underscores or in hexadecimal, and a duration without its unit. Go's flag package reads
 // integers in any base: `--n 010` drew 8 samples and `--steps 0100` trained 64 steps, exit 0 (zero-padded
 // numbers, as `printf %03d` writes them), `--seed 0b11` was 3, and `--steps 0800` failed with "parse
 // error" (fourteenth probe).
@@ -199,6 +200,11 @@ func notDecimal(fs *flag.FlagSet, args []string) error {
 		case int, int64:
 		case uint, uint64:
 			unsigned = true
+		case time.Duration: // `--ckpt-every 5` got Go's "parse error" alone (twenty-seventh probe's nit)
+			if _, err := time.ParseDuration(g.value); err != nil {
+				return fmt.Errorf("--%s %s: write a duration with its unit, such as 90s, 2m or 1h30m", g.name, g.value)
+			}
+			continue
 		case float64: // Go reads 0_1 as 1 and 0x1p-3 as 0.125: `--lr 0_1` trained at 1 (thirtieth probe)
 			if strings.Contains(g.value, "_") || strings.Contains(strings.ToLower(g.value), "0x") {
 				return fmt.Errorf("--%s %s: write a number in decimal, without underscores (Go would read 0_1 as 1, and 0x1p-3 as 0.125)", g.name, g.value)

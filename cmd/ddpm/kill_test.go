@@ -424,6 +424,10 @@ func stopTraining(t *testing.T, sig syscall.Signal, times int) {
 	if out := c.out.String(); !strings.Contains(out, "the checkpoint is saved: run the same command again to resume") {
 		t.Errorf("the message does not say that the checkpoint was saved and how to resume:\n%s", out)
 	}
+	// It names the signal: a SIGTERM was "interrupted … (interrupt again to kill)" (twenty-seventh probe's nit).
+	if want := signalName(sig) + ": saving a checkpoint after this step"; !strings.Contains(c.out.String(), want) {
+		t.Errorf("the message does not say %q:\n%s", want, c.out.String())
+	}
 }
 
 // trainingWithACheckpoint starts a long training run on a toy set and returns once it has saved its
@@ -659,6 +663,49 @@ func TestEvalStoppedBeforeItsWorkLeavesNothing(t *testing.T) {
 			t.Errorf("%s made for the run is left (%v)", made, err)
 		}
 	}
+}
+
+// eval stopped by a signal in its work ends by that signal, as any program (a shell reads 128 + the
+// signal), and says where its work is kept and how to resume: it said nothing (twenty-seventh probe's nit).
+func TestEvalStoppedInItsWorkSaysHowToResume(t *testing.T) {
+	work := t.TempDir()
+	c := startDDPM(t, "eval", "--ckpt", "models/mnist-ch8-ema.ddpm", "--nll", "400", "--nll-batch", "4", "--fid", "0", "--steps", "20",
+		"--work", work, "--out", work)
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(work, boundProgressFile)); err == nil {
+			break
+		}
+		select {
+		case err := <-c.done:
+			t.Fatalf("it exited before saving its first batch: %v\n%s", err, c.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			t.Fatal("no batch of the bound saved in 2 minutes")
+		}
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := <-c.done
+	if status, ok := exitStatusOf(err); !ok || !status.Signaled() || status.Signal() != syscall.SIGTERM {
+		t.Fatalf("after SIGTERM: %v, want the process ended by it\n%s", err, c.out.String())
+	}
+	want := "terminated (SIGTERM): the work done so far is kept in --work " + work + ": run the same command again to resume"
+	if !strings.Contains(c.out.String(), want) {
+		t.Errorf("the output does not say %q:\n%s", want, c.out.String())
+	}
+}
+
+// exitStatusOf is the wait status of a child's exit error.
+func exitStatusOf(err error) (syscall.WaitStatus, bool) {
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return 0, false
+	}
+	status, ok := exit.Sys().(syscall.WaitStatus)
+	return status, ok
 }
 
 // waitForLock returns once the child has taken the lock of dir, and fails the test if it exits first

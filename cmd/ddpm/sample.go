@@ -240,8 +240,12 @@ func runSample(args []string) error {
 		}
 		method += fmt.Sprintf(", %s, guidance w = %g", drawn, cfg.Guidance)
 	}
-	fmt.Printf("%d samples from %s (step %d), %s, in %s (%.1f images/s): %s\n", *n, tr.Path, tr.Step,
-		method, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), *out)
+	unit := "images" // points of a 2-D set are not images (twenty-seventh probe's nit)
+	if len(tr.Spec.Dims) != 3 {
+		unit = "points"
+	}
+	fmt.Printf("%d %s from %s (step %d), %s, in %s (%.1f %s/s): %s\n", *n, plural(*n, "sample", "samples"), tr.Path, tr.Step,
+		method, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), unit, *out)
 	if *progressive != "" {
 		if err := writeProgressive(*progressive, res, kept, shown, min(*progressN, *n), tr.Spec.Dims); err != nil {
 			return err

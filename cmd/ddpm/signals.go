@@ -87,7 +87,7 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 		by.Store(sig)
 		first := time.Now()
 		stop.Store(true)
-		fmt.Fprintln(os.Stderr, "\ninterrupted: saving a checkpoint after this step (interrupt again to kill)")
+		fmt.Fprintf(os.Stderr, "\n%s: saving a checkpoint after this step (signal again to kill)\n", signalName(sig))
 		for sig := range signals {
 			if sig != syscall.SIGPIPE && time.Since(first) > time.Second {
 				s, _ := sig.(syscall.Signal)
@@ -107,9 +107,10 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 // removeTemporariesOnSignal makes Ctrl-C, SIGTERM and SIGHUP (those the process was not started
 // ignoring) remove the temporary file of any write in progress before they end the process, by the
 // same signal, as they would have: one in the final write of sample, export, interpolate or eval left
-// `.name.tmp-N` in a folder that no later run cleans (twenty-seventh probe). Call the returned
+// `.name.tmp-N` in a folder that no later run cleans (twenty-seventh probe). A note, if any, is said
+// first (eval's, how to resume: it said nothing; twenty-seventh probe's nit). Call the returned
 // function to let go of the signals.
-func removeTemporariesOnSignal() (release func()) {
+func removeTemporariesOnSignal(note string) (release func()) {
 	sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	if len(sigs) == 0 {
 		return func() {}
@@ -122,6 +123,9 @@ func removeTemporariesOnSignal() (release func()) {
 			return
 		}
 		ddpm.RemoveTemporariesInFlight()
+		if note != "" {
+			fmt.Fprintf(os.Stderr, "\n%s: %s\n", signalName(sig), note)
+		}
 		s, _ := sig.(syscall.Signal)
 		signal.Reset(sig)
 		syscall.Kill(os.Getpid(), s) //nolint:errcheck // the default action ends the process here
@@ -214,4 +218,19 @@ func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], earlier func()
 	}
 	unmake.Store(&undo)
 	return lock, undo, nil
+}
+
+// signalName says what the signal was: a SIGTERM was called "interrupted" (twenty-seventh probe's nit).
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "interrupted (Ctrl-C)"
+	case syscall.SIGTERM:
+		return "terminated (SIGTERM)"
+	case syscall.SIGHUP:
+		return "hung up (SIGHUP)"
+	case syscall.SIGPIPE:
+		return "output closed (broken pipe)"
+	}
+	return sig.String()
 }
