@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -181,14 +182,32 @@ func findProjectPlugin(starts ...string) (string, bool) {
 	return "", false
 }
 
-// newestMatch is the last file matching glob in name order, if any (a venv holds one python3.x).
+// newestMatch is the file matching glob under the newest Python, if any (a venv usually holds one
+// python3.x): by name, python3.9 came after python3.11 (twenty-seventh probe's nit).
 func newestMatch(glob string) (string, bool) {
 	matches, _ := filepath.Glob(glob)
 	if len(matches) == 0 {
 		return "", false
 	}
-	sort.Strings(matches)
+	sort.Slice(matches, func(i, j int) bool {
+		if a, b := pythonMinor(matches[i]), pythonMinor(matches[j]); a != b {
+			return a < b
+		}
+		return matches[i] < matches[j]
+	})
 	return matches[len(matches)-1], true
+}
+
+// pythonMinor is x of the path's python3.x folder, or -1.
+func pythonMinor(path string) int {
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		if minor, ok := strings.CutPrefix(part, "python3."); ok {
+			if x, err := strconv.Atoi(minor); err == nil {
+				return x
+			}
+		}
+	}
+	return -1
 }
 
 // CheckTrainingBackend refuses to train on GoMLX's pure-Go backend: it lacks an operation that the

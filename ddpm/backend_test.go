@@ -72,3 +72,21 @@ func TestUnknownBackendVariableNamesTheVariable(t *testing.T) {
 		t.Errorf("$%s=junk: error %v, want one that names the variable and not %q", EnvBackend, err, SetupCommand)
 	}
 }
+
+// A venv holding two Pythons gives the newer one's plugin: by name, python3.9 came after python3.11.
+func TestNewestMatchOrdersPythonsByVersion(t *testing.T) {
+	venv := t.TempDir()
+	for _, python := range []string{"python3.9", "python3.11", "python3.10"} {
+		p := filepath.Join(venv, "lib", python, "plugin.so")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, ok := newestMatch(filepath.Join(venv, "lib", "python3*", "plugin.so"))
+	if want := filepath.Join(venv, "lib", "python3.11", "plugin.so"); !ok || got != want {
+		t.Errorf("newest match %q (%v), want %s", got, ok, want)
+	}
+}
