@@ -444,3 +444,20 @@ func TestMakeDirNamesALinkInTheWay(t *testing.T) {
 		t.Errorf("MakeDir of a new folder: %v", err)
 	}
 }
+
+// An output in a working directory removed since the command started in it says so: it said "its
+// folder . does not exist: make it first".
+func TestCheckOutputInARemovedWorkingDirectory(t *testing.T) {
+	gone := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(gone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(gone)
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	err := CheckOutput("--out", "s.png")
+	if err == nil || !strings.Contains(err.Error(), `--out "s.png": the working directory no longer exists`) {
+		t.Errorf("error %v, want the working directory named as gone", err)
+	}
+}
