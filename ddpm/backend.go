@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -80,6 +81,14 @@ func defaultPlaces() pluginPlaces {
 
 func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 	if cfg := os.Getenv(EnvBackend); cfg != "" {
+		// A plugin named by its path is checked as $DDPM_PJRT_PLUGIN's is: a FIFO hung in dlopen
+		// (thirty-first probe's nit). GoMLX reads the path up to the first comma.
+		if name, plugin, ok := strings.Cut(cfg, ":"); ok && name == "xla" {
+			plugin, _, _ = strings.Cut(plugin, ",")
+			if info, err := os.Stat(plugin); filepath.IsAbs(plugin) && err == nil && !info.Mode().IsRegular() {
+				return BackendChoice{}, fmt.Errorf("$%s=%q: %s is %s, not a plugin file", EnvBackend, cfg, plugin, safefile.Kind(info.Mode()))
+			}
+		}
 		return BackendChoice{Config: cfg, Source: "$" + EnvBackend}, nil
 	}
 	if p := os.Getenv(EnvPlugin); p != "" {
@@ -94,19 +103,41 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 		if !info.Mode().IsRegular() { // a FIFO hung every command in dlopen (thirtieth probe)
 			return BackendChoice{}, fmt.Errorf("$%s=%q is %s, not a plugin file: set it to the plugin's file, or unset it", EnvPlugin, p, safefile.Kind(info.Mode()))
 		}
+		if err := PluginPathError(abs); err != nil {
+			return BackendChoice{}, fmt.Errorf("$%s=%q: %w: link the plugin from a path without one", EnvPlugin, p, err)
+		}
 		return BackendChoice{Config: xlaConfig(abs), Source: "$" + EnvPlugin}, nil
 	}
 	if p, ok := findProjectPlugin(places.wd, places.source); ok {
+		if err := PluginPathError(p); err != nil {
+			return BackendChoice{}, fmt.Errorf("the project's plugin %s: %w: move the clone to a path without one, or set $%s to a link to the plugin from such a path",
+				p, err, EnvPlugin)
+		}
 		return BackendChoice{Config: xlaConfig(p), Source: "project plugin installed by `" + SetupCommand + "`"}, nil
 	}
 	if places.userDir != "" {
 		venv := filepath.Join(places.userDir, userVenv)
 		if p, ok := userPlugin(venv); ok {
+			if err := PluginPathError(p); err != nil {
+				return BackendChoice{}, fmt.Errorf("the plugin installed by `%s`, %s: %w: set $XDG_CACHE_HOME to a folder without one and run `%s` again",
+					UserSetupCommand, p, err, UserSetupCommand)
+			}
 			return BackendChoice{Config: xlaConfig(p), Source: "plugin installed by `" + UserSetupCommand + "` in " + venv}, nil
 		}
 	}
 	return BackendChoice{Config: "xla:cpu", Source: "GoMLX's default plugin search (neither a project .venv nor the user's cache " +
 		"holds a plugin: run `" + setupHint(places.wd) + "`)"}, nil
+}
+
+// PluginPathError refuses a plugin's path holding a comma: GoMLX reads its backend setting up to the
+// first comma as the plugin's path, the rest as options, so the file checked was not the one opened (a
+// FIFO named by the part before the comma hung every command, and a text file there was loaded;
+// thirty-first probe).
+func PluginPathError(path string) error {
+	if strings.Contains(path, ",") {
+		return errors.New("its path holds a comma, and GoMLX reads a plugin's path only up to its first comma")
+	}
+	return nil
 }
 
 // xlaConfig is the backend configuration for a PJRT plugin given by path. CPU plugins share host

@@ -183,3 +183,44 @@ func TestUserDirFollowsTheCacheFolder(t *testing.T) {
 		t.Errorf("UserVenvDir() = %q, %v; want $XDG_CACHE_HOME/ddpm-go/venv", venv, err)
 	}
 }
+
+// A plugin whose path holds a comma is refused by name wherever it is found: GoMLX reads a backend
+// setting's path up to its first comma, so the file checked was not the one opened (a FIFO named by the
+// part before the comma hung every command; thirty-first probe). $GOMLX_BACKEND naming a FIFO is
+// refused too, as $DDPM_PJRT_PLUGIN's is.
+func TestPluginPathsWithACommaAreRefused(t *testing.T) {
+	t.Setenv(EnvBackend, "")
+	t.Setenv(EnvPlugin, "")
+	root := t.TempDir()
+	fifo := filepath.Join(root, "a")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	clone, user := filepath.Join(root, "a,b"), filepath.Join(root, "c,d")
+	if err := os.MkdirAll(clone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fakeClone(t, clone)
+	projectSo := fakePlugin(t, filepath.Join(clone, ".venv"))
+	venv := filepath.Join(user, userVenv)
+	userSo := fakePlugin(t, venv)
+	if err := WriteSetupStamp(venv); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(what string, places pluginPlaces, want string) {
+		t.Helper()
+		if choice, err := chooseBackend(places); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %+v, error %v; want %q", what, choice, err, want)
+		}
+	}
+	comma := "its path holds a comma"
+	refused("the project's plugin", pluginPlaces{wd: clone}, "the project's plugin "+projectSo+": "+comma)
+	refused("the user's plugin", pluginPlaces{wd: root, userDir: user}, "the plugin installed by `ddpm setup`, "+userSo+": "+comma)
+	t.Setenv(EnvPlugin, projectSo)
+	refused("$DDPM_PJRT_PLUGIN", pluginPlaces{wd: root}, "$"+EnvPlugin+"=\""+projectSo+"\": "+comma)
+	t.Setenv(EnvBackend, "xla:"+fifo+",shared_buffers")
+	refused("$GOMLX_BACKEND", pluginPlaces{wd: root}, fifo+" is a FIFO, not a plugin file")
+	if err := PluginPathError("/a/b/xla_cpu_pjrt.so"); err != nil {
+		t.Errorf("a path without a comma: %v", err)
+	}
+}

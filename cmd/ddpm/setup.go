@@ -40,6 +40,11 @@ func runSetup(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Before any work: it said "installed now", and every command then failed to load the plugin
+	// (thirty-first probe).
+	if err := ddpm.PluginPathError(dir); err != nil {
+		return fmt.Errorf("ddpm setup's folder %s: %w, so a plugin installed there could not be loaded: set $XDG_CACHE_HOME to a folder without one", dir, err)
+	}
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}

@@ -519,3 +519,18 @@ func TestInstallModelsRemovesKilledWrites(t *testing.T) {
 		t.Errorf("setup removed %s, not a model's: %v", mine, err)
 	}
 }
+
+// setup refuses a cache folder whose path holds a comma before it writes anything: it said "installed
+// now", and every command then failed to load the plugin, which GoMLX reads only up to the comma
+// (thirty-first probe).
+func TestSetupRefusesACommaInItsFolder(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "c,ache")
+	t.Setenv("XDG_CACHE_HOME", cache)
+	err := runSetup(nil)
+	if want := "ddpm setup's folder " + filepath.Join(cache, "ddpm-go") + ": its path holds a comma"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	if _, err := os.Lstat(cache); !os.IsNotExist(err) {
+		t.Errorf("refused, it made %s (%v)", cache, err)
+	}
+}
