@@ -3,6 +3,7 @@ package ddpm
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -88,7 +89,14 @@ func LockDir(dir, what string) (*DirLock, error) {
 	}
 	// Never through a link, and only a regular file: the lock file is written, and a link planted
 	// there would have the write land on whatever it points to.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	// Made exclusively where it is new, so that a refusal below removes only a lock file of its own: an
+	// empty one was left, with the folder made for it, when a full disk refused the stamp (thirty-first probe).
+	created := true
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		created = false
+		f, err = os.OpenFile(path, os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	}
 	if errors.Is(err, syscall.ELOOP) {
 		return nil, fmt.Errorf("%s %s: its lock file %s is a symbolic link; remove it", what, dir, path)
 	}
@@ -101,28 +109,33 @@ func LockDir(dir, what string) (*DirLock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s is not writable: %w", what, dir, err)
 	}
+	// fail closes the lock file and removes it if this call made it.
+	fail := func(err error) (*DirLock, error) {
+		f.Close()
+		if created {
+			os.Remove(path)
+		}
+		return nil, err
+	}
 	info, err := f.Stat()
 	if err != nil || !info.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s %s: its lock file %s is not a regular file; remove it", what, dir, path)
+		return fail(fmt.Errorf("%s %s: its lock file %s is not a regular file; remove it", what, dir, path))
 	}
 	// Nor a file mounted over its name: the write landed in the mounted file (twelfth probe).
 	if isMountPoint(path) {
-		f.Close()
-		return nil, fmt.Errorf("%s %s: its lock file %s is a mount point (a file mounted over it); unmount it", what, dir, path)
+		return fail(fmt.Errorf("%s %s: its lock file %s is a mount point (a file mounted over it); unmount it", what, dir, path))
 	}
 	// Nor a hard link: the write would land in the other names' file too (a planted link to a user's
 	// file had it overwritten with the PID, seventh probe).
 	if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
-		f.Close()
-		return nil, fmt.Errorf("%s %s: its lock file %s has %d names (a hard link to another file); remove it", what, dir, path, st.Nlink)
+		return fail(fmt.Errorf("%s %s: its lock file %s has %d names (a hard link to another file); remove it", what, dir, path, st.Nlink))
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, syscall.EWOULDBLOCK) { // another run's, even if this call made the file
+			f.Close()
 			return nil, inUse(what, dir, path)
 		}
-		return nil, fmt.Errorf("%s %s: locking %s: %w", what, dir, path, err)
+		return fail(fmt.Errorf("%s %s: locking %s: %w", what, dir, path, err))
 	}
 	// The holder's identity, for the message another process will print.
 	stamp := fmt.Sprintf("%d %s\n", os.Getpid(), time.Now().UTC().Format(time.RFC3339))
@@ -143,12 +156,10 @@ func LockDir(dir, what string) (*DirLock, error) {
 		}
 	}
 	if errors.Is(err, syscall.ENAMETOOLONG) {
-		f.Close()
-		return nil, tooLong(what, dir)
+		return fail(tooLong(what, dir))
 	}
 	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s %s is not writable: %w", what, dir, err)
+		return fail(fmt.Errorf("%s %s is not writable: %w", what, dir, err))
 	}
 	held.files[key], held.count[key] = f, 1
 	return &DirLock{path: path, key: key}, nil

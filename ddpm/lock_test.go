@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/learn-ddpm/ddpm-go/internal/fulldisk"
 )
 
 // TestLockHelperProcess is not a test: TestLockDir runs the test binary with this test selected and
@@ -195,5 +197,31 @@ func TestLockDirChecksThePathLengthOfItsWrites(t *testing.T) {
 	defer lock.Unlock()
 	if err := lock.Check(); err != nil {
 		t.Error(err)
+	}
+}
+
+// A lock refused by a full disk leaves no lock file of its own: an empty one was left, and with it the
+// folder made for the run (thirty-first probe). One that was there stays.
+func TestLockDirOnAFullDiskLeavesNoLockFile(t *testing.T) {
+	full := fulldisk.Mount(t)
+	fresh, earlier := filepath.Join(full, "fresh"), filepath.Join(full, "earlier")
+	for _, dir := range []string{fresh, earlier} {
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(earlier, LockFileName), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{fresh, earlier} {
+		if _, err := LockDir(dir, "--ckpt"); err == nil || !strings.Contains(err.Error(), "no space left on device") {
+			t.Errorf("%s on a full disk: error %v, want a refusal", dir, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(fresh, LockFileName)); !os.IsNotExist(err) {
+		t.Errorf("a refused lock left its lock file (%v)", err)
+	}
+	if _, err := os.Lstat(filepath.Join(earlier, LockFileName)); err != nil {
+		t.Errorf("a refused lock removed an earlier lock file: %v", err)
 	}
 }

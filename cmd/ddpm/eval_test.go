@@ -22,6 +22,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/fulldisk"
 	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
@@ -1429,5 +1430,46 @@ func TestEvalStoresAsideAndFolderNames(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(run); len(entries) > 0 {
 		t.Errorf("refused runs made %s", entries[0].Name())
+	}
+}
+
+// A run refused by a full disk at its lock leaves nothing: the folders made for it stayed, each with an
+// empty lock file (thirty-first probe).
+func TestAFullDiskAtTheLockLeavesNothing(t *testing.T) {
+	full := fulldisk.Mount(t)
+	samples := filepath.Join(t.TempDir(), "s.npy")
+	f, err := os.Create(samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digits := make([][][]uint8, 20)
+	for i := range digits {
+		digits[i] = make([][]uint8, 28)
+		for y := range digits[i] {
+			digits[i][y] = make([]uint8, 28)
+		}
+	}
+	if err := npy.Write(f, digits); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+	}{
+		{runTrain, []string{"--dataset", "moons", "--steps", "3", "--ckpt", filepath.Join(full, "tr", "a")}},
+		{runEval, []string{"--samples", samples, "--classifier", "../../models/mnist-classifier.ddpm", "--out", filepath.Join(full, "es")}},
+		{runEval, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--fid", "20", "--nll", "0", "--steps", "2",
+			"--work", filepath.Join(full, "w"), "--out", filepath.Join(full, "eo")}},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), "no space left on device") {
+			t.Errorf("%v on a full disk: error %v, want a refusal", c.args, err)
+		}
+		if left, _ := os.ReadDir(full); len(left) != 1 {
+			t.Errorf("%v on a full disk left %v", c.args, left)
+			for _, e := range left[1:] {
+				os.RemoveAll(filepath.Join(full, e.Name()))
+			}
+		}
 	}
 }
