@@ -114,7 +114,7 @@ func runClassifier(args []string) error {
 		return err
 	}
 	// Room for the file before the minutes of training (twenty-eighth probe: a full disk was found after).
-	if err := checkRoom(plannedOutput{"--out", *out, cfg.FileBytes(dims)}); err != nil {
+	if err := checkRoom(plannedOutput{flag: "--out", path: *out, bytes: cfg.FileBytes(dims)}); err != nil {
 		return err
 	}
 	mnist, err := loadMNIST(*dataDir, sizes)

@@ -346,6 +346,21 @@ func runEval(args []string) error {
 		}
 		defer store.Close()
 	}
+	// Room for every write, before the work (thirty-first probe: a full disk was found after the bound).
+	desc, stored, imageSize := "", 0, 0
+	if bound != nil {
+		desc = bound.Desc
+	}
+	if store != nil {
+		stored, imageSize = store.Len(), store.ImageSize
+	}
+	if err := checkRoom(evalRoom(*out, *work, *nllN, trained.Schedule.T, desc, *fidN, stored, imageSize, tr.Spec.Dims)...); err != nil {
+		if store != nil && store.Len() == 0 { // made now, or holding no sample: nothing is lost, and --work can go
+			store.Close()
+			os.Remove(store.Path)
+		}
+		return refuse(err)
+	}
 	stopEarly() // the work begins: a signal now stops it as it would any program, its progress saved as it goes
 	defer removeTemporariesOnSignal(fmt.Sprintf("the work done so far is kept in --work %s: run the same command again to resume", *work))()
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
@@ -452,6 +467,10 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	n := samples.N
 	if n < 2 { // the most, trainN, was ReadSamples' to refuse
 		return refuse(fmt.Errorf("--samples %s: %d images; need between 2 and %d (compared with as many training digits)", path, n, trainN))
+	}
+	// Room for the report and grid before the scoring (thirty-first probe: it was found after it).
+	if err := checkRoom(evalRoom(out, "", 0, 0, "", n, n, 0, mnistDims)...); err != nil {
+		return refuse(err)
 	}
 	// Labels beside the images (an .npz of improved-diffusion's layout, as ddpm sample writes for a
 	// class-conditional model): how often each sample is the digit it was asked for.
@@ -1040,7 +1059,7 @@ func writeBoundFiles(res *ddpm.BoundResult, modelSteps []int, out string) error 
 			Series: []viz.Series{{X: rates, Y: dists}}},
 	}
 	for name, p := range plots {
-		p.Width, p.Height = 320, 240
+		p.Width, p.Height = fig5Width, fig5Height
 		png, err := p.PNG()
 		if err != nil {
 			return err
@@ -1051,6 +1070,9 @@ func writeBoundFiles(res *ddpm.BoundResult, modelSteps []int, out string) error 
 	}
 	return nil
 }
+
+// fig5Width and fig5Height are the size of each of Figure 5's plots, in pixels.
+const fig5Width, fig5Height = 320, 240
 
 // fidResamples is the number of bootstrap resamples behind the FID's standard error.
 const fidResamples = 100

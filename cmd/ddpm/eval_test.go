@@ -1473,3 +1473,53 @@ func TestAFullDiskAtTheLockLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// eval checks that --out and --work have room for everything it writes before its work, and a refusal
+// leaves nothing made for it: a full disk was found at the writes, after the whole bound or scoring
+// (thirty-first probe). The bounds hold for what is written.
+func TestEvalChecksTheRoomBeforeItsWork(t *testing.T) {
+	defer func(f func(string) (float64, error)) { ddpm.FreeSpace = f }(ddpm.FreeSpace)
+	const nllN, fidN, K = 8, 20, 2
+	dir := t.TempDir()
+	work, out := filepath.Join(dir, "w"), filepath.Join(dir, "o")
+	args := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--classifier", "../../models/mnist-classifier.ddpm",
+		"--nll", fmt.Sprint(nllN), "--nll-batch", "4", "--fid", fmt.Sprint(fidN), "--fid-batch", "10", "--steps", fmt.Sprint(K),
+		"--work", work, "--out", out}
+	need := 0.0 // both on one file system, where their sum is needed
+	for _, p := range evalRoom(out, work, nllN, K, "", fidN, 0, 28*28, []int{28, 28, 1}) {
+		need += p.bytes
+	}
+	ddpm.FreeSpace = func(string) (float64, error) { return need - 1, nil }
+	if err := runEval(args); err == nil || !strings.Contains(err.Error(), "--out "+out+" and --work "+work+": its file system has") {
+		t.Errorf("one byte short: error %v, want a refusal naming --out %s and --work %s", err, out, work)
+	}
+	for _, made := range []string{out, work} {
+		if _, err := os.Lstat(made); !os.IsNotExist(err) {
+			t.Errorf("one byte short: %s was left (%v)", made, err)
+		}
+	}
+	ddpm.FreeSpace = func(string) (float64, error) { return 1 << 40, nil }
+	if err := runEval(args); err != nil {
+		t.Fatal(err)
+	}
+	var progress boundProgress
+	if raw, err := os.ReadFile(filepath.Join(work, boundProgressFile)); err != nil || json.Unmarshal(raw, &progress) != nil {
+		t.Fatalf("the bound's progress: %v", err)
+	}
+	stores, _ := filepath.Glob(filepath.Join(work, "fid-samples-*.u8"))
+	if len(stores) != 1 {
+		t.Fatalf("sample stores in --work: %v", stores)
+	}
+	for _, p := range evalRoom(out, work, nllN, K, progress.Desc, fidN, 0, 28*28, []int{28, 28, 1}) {
+		path := p.path
+		if strings.HasSuffix(path, ".u8") {
+			path = stores[0] // its name holds a hash of its settings; the bound leaves out its header line
+			if raw, err := os.ReadFile(path); err == nil {
+				p.bytes += float64(bytes.IndexByte(raw, '\n') + 1)
+			}
+		}
+		if info, err := os.Stat(path); err != nil || float64(info.Size()) > p.bytes {
+			t.Errorf("%s takes more than the %.0f bytes it was given room for (%v)", path, p.bytes, err)
+		}
+	}
+}

@@ -113,7 +113,7 @@ func runInterpolate(args []string) error {
 	}
 	// Room for the figure before the sampling, as sample checks (twenty-eighth probe).
 	cols := *lambdas + 2 // each pair's two sources around its decoded mixtures
-	if err := checkRoom(plannedOutput{"--out", *out, captionedGridBytes(int(blocks)*(*pairs)*cols, cols, tr.Spec.Dims)}); err != nil {
+	if err := checkRoom(plannedOutput{flag: "--out", path: *out, bytes: captionedGridBytes(int(blocks)*(*pairs)*cols, cols, tr.Spec.Dims)}); err != nil {
 		return err
 	}
 	if err := flagsChecked(fs); err != nil {

@@ -197,9 +197,9 @@ func runSample(args []string) error {
 		}
 	}
 	// Room for what is written, before the sampling (twenty-seventh and twenty-eighth probes).
-	outputs := []plannedOutput{{"--out", *out, samplesBytes(tr.Spec.Dims, *n, *cols, ext, labels != nil)}}
+	outputs := []plannedOutput{{flag: "--out", path: *out, bytes: samplesBytes(tr.Spec.Dims, *n, *cols, ext, labels != nil)}}
 	if *progressive != "" {
-		outputs = append(outputs, plannedOutput{"--progressive", *progressive, progressiveBytes(min(*progressN, *n), len(kept), tr.Spec.Dims)})
+		outputs = append(outputs, plannedOutput{flag: "--progressive", path: *progressive, bytes: progressiveBytes(min(*progressN, *n), len(kept), tr.Spec.Dims)})
 	}
 	if err := checkRoom(outputs...); err != nil {
 		return err
