@@ -1437,22 +1437,7 @@ func TestEvalStoresAsideAndFolderNames(t *testing.T) {
 // empty lock file (thirty-first probe).
 func TestAFullDiskAtTheLockLeavesNothing(t *testing.T) {
 	full := fulldisk.Mount(t)
-	samples := filepath.Join(t.TempDir(), "s.npy")
-	f, err := os.Create(samples)
-	if err != nil {
-		t.Fatal(err)
-	}
-	digits := make([][][]uint8, 20)
-	for i := range digits {
-		digits[i] = make([][]uint8, 28)
-		for y := range digits[i] {
-			digits[i][y] = make([]uint8, 28)
-		}
-	}
-	if err := npy.Write(f, digits); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	samples := blankDigits(t, 20)
 	for _, c := range []struct {
 		run  func([]string) error
 		args []string
@@ -1498,6 +1483,16 @@ func TestEvalChecksTheRoomBeforeItsWork(t *testing.T) {
 			t.Errorf("one byte short: %s was left (%v)", made, err)
 		}
 	}
+	// Samples made elsewhere: the report and the grid, before the scoring.
+	samples, scored := blankDigits(t, fidN), filepath.Join(dir, "s")
+	ddpm.FreeSpace = func(string) (float64, error) { return evalReportBytes + ddpm.ImageGridPNGBound(fidN, []int{28, 28, 1}, 0) - 1, nil }
+	err := runEval([]string{"--samples", samples, "--classifier", "../../models/mnist-classifier.ddpm", "--out", scored})
+	if err == nil || !strings.Contains(err.Error(), "--out "+scored+": its file system has") {
+		t.Errorf("--samples, one byte short: error %v, want a refusal naming --out %s", err, scored)
+	}
+	if _, err := os.Lstat(scored); !os.IsNotExist(err) {
+		t.Errorf("--samples, one byte short: %s was left (%v)", scored, err)
+	}
 	ddpm.FreeSpace = func(string) (float64, error) { return 1 << 40, nil }
 	if err := runEval(args); err != nil {
 		t.Fatal(err)
@@ -1522,4 +1517,26 @@ func TestEvalChecksTheRoomBeforeItsWork(t *testing.T) {
 			t.Errorf("%s takes more than the %.0f bytes it was given room for (%v)", path, p.bytes, err)
 		}
 	}
+}
+
+// blankDigits writes n black 28×28 images as .npy samples, and returns the file.
+func blankDigits(t *testing.T, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.npy")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	digits := make([][][]uint8, n)
+	for i := range digits {
+		digits[i] = make([][]uint8, 28)
+		for y := range digits[i] {
+			digits[i][y] = make([]uint8, 28)
+		}
+	}
+	if err := npy.Write(f, digits); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
