@@ -395,3 +395,25 @@ func TestReadMNISTSizesChecksLengthsAndLabels(t *testing.T) {
 		os.WriteFile(path, old, 0o644) //nolint:errcheck
 	}
 }
+
+// MNIST is found from a working directory that was removed: the go command failed there ("cannot
+// determine current directory"), and the module was said to be missing from the cache (thirty-first
+// probe).
+func TestMNISTDirFromARemovedWorkingDirectory(t *testing.T) {
+	t.Setenv(EnvMNISTDir, "")
+	want, err := MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(gone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(gone)
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := MNISTDir(); err != nil || got != want {
+		t.Errorf("from a removed working directory: %q, %v; want %s", got, err, want)
+	}
+}

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -109,9 +110,19 @@ func runGo(timeout time.Duration, args ...string) ([]byte, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.WaitDelay = time.Second
+	// The go command fails in a working directory that was removed ("cannot determine current
+	// directory"), and the module was said to be missing from the cache (thirty-first probe): it is
+	// run in the temporary folder then, which these commands do not depend on.
+	if _, err := os.Getwd(); err != nil {
+		cmd.Dir = os.TempDir()
+	}
 	out, err := cmd.Output()
-	if ctx.Err() != nil {
+	var exit *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
 		err = fmt.Errorf("`go %s` did not answer in %s", strings.Join(args, " "), timeout)
+	case errors.As(err, &exit) && len(bytes.TrimSpace(exit.Stderr)) > 0: // what went wrong, which was dropped
+		err = fmt.Errorf("%w: %.300s", err, bytes.TrimSpace(exit.Stderr))
 	}
 	return out, err
 }
