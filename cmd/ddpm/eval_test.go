@@ -1485,7 +1485,9 @@ func TestEvalChecksTheRoomBeforeItsWork(t *testing.T) {
 	}
 	// Samples made elsewhere: the report and the grid, before the scoring.
 	samples, scored := blankDigits(t, fidN), filepath.Join(dir, "s")
-	ddpm.FreeSpace = func(string) (float64, error) { return evalReportBytes + ddpm.ImageGridPNGBound(fidN, []int{28, 28, 1}, 0) - 1, nil }
+	ddpm.FreeSpace = func(string) (float64, error) {
+		return evalReportBytes + ddpm.ImageGridPNGBound(fidN, []int{28, 28, 1}, 0) - 1, nil
+	}
 	err := runEval([]string{"--samples", samples, "--classifier", "../../models/mnist-classifier.ddpm", "--out", scored})
 	if err == nil || !strings.Contains(err.Error(), "--out "+scored+": its file system has") {
 		t.Errorf("--samples, one byte short: error %v, want a refusal naming --out %s", err, scored)

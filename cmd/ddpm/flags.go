@@ -238,6 +238,12 @@ func swallowedFlag(fs *flag.FlagSet, args []string) error {
 			return fmt.Errorf("--%s takes a value, and the word after it is \"--\", which ends the flags: give --%s its value", g.name, g.name)
 		}
 		other, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(g.value, "-"), "-"), "=")
+		// -h and -help ask for the help, and are no flag of the set: `train --ckpt --help` trained into
+		// a folder "--help", and eval made folders "-h" and "-help" (thirty-first probe).
+		if strings.HasPrefix(g.value, "-") && (other == "h" || other == "help") {
+			return fmt.Errorf("--%s takes a value, and the word after it is %s, which asks for the help: give --%s its value, "+
+				"or run ddpm %s -h (write --%s=%s if that is meant)", g.name, g.value, g.name, fs.Name(), g.name, g.value)
+		}
 		if strings.HasPrefix(g.value, "-") && other != "" && fs.Lookup(other) != nil {
 			return fmt.Errorf("--%s takes a value, and the word after it is the flag %s: give --%s its value (write --%s=%s if that is meant)",
 				g.name, g.value, g.name, g.name, g.value)

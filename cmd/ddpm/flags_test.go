@@ -324,6 +324,9 @@ func TestAFlagIsNotAnotherFlagsValue(t *testing.T) {
 		{runTrain, []string{"--dataset", "moons", "--ckpt", "--steps=20"}, "--ckpt takes a value"},
 		{runInterpolate, []string{"--out", "-t", "20"}, "--out takes a value"},
 		{runExport, []string{"--ckpt", "--", "--out=x.ddpm"}, `--ckpt takes a value, and the word after it is "--"`}, // sixteenth probe
+		// The help's own words, which are no flag of the set: a folder "--help" was trained into (thirty-first probe).
+		{runTrain, []string{"--dataset", "moons", "--steps", "5", "--ckpt", "--help"}, "--ckpt takes a value, and the word after it is --help, which asks for the help"},
+		{runEval, []string{"--nll", "2", "--fid", "0", "--work", "-h"}, "--work takes a value, and the word after it is -h"},
 	} {
 		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
@@ -334,5 +337,21 @@ func TestAFlagIsNotAnotherFlagsValue(t *testing.T) {
 	n := fs.Int("n", 0, "")
 	if err := parseFlags(fs, []string{"--out=--n.png", "--n", "-3"}); err != nil || *out != "--n.png" || *n != -3 {
 		t.Errorf("--out=--n.png --n -3: %q, %d, %v", *out, *n, err)
+	}
+}
+
+// interpolate draws at most 101 values of λ, each captioned to two decimals: --lambdas 100000 passed
+// every check and sampled for hours towards a figure 2.8 million pixels wide (thirty-first probe).
+func TestInterpolateBoundsItsLambdas(t *testing.T) {
+	defer func(saved func(*flag.FlagSet) error) { flagsChecked = saved }(flagsChecked)
+	flagsChecked = func(*flag.FlagSet) error { return errFlagsAccepted }
+	base := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--out", filepath.Join(t.TempDir(), "i.png")}
+	if err := runInterpolate(append(slices.Clone(base), "--lambdas", "101")); !errors.Is(err, errFlagsAccepted) {
+		t.Errorf("--lambdas 101: %v, want it accepted", err)
+	}
+	for _, v := range []string{"102", "100000"} {
+		if err := runInterpolate(append(slices.Clone(base), "--lambdas", v)); err == nil || !strings.Contains(err.Error(), "--lambdas "+v+": at most 101") {
+			t.Errorf("--lambdas %s: error %v, want a refusal naming the most", v, err)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,8 @@ func runInterpolate(args []string) error {
 	if err := checkFlags(
 		flagCheck{*pairs >= 1, "pairs", *pairs, "need at least 1 pair"},
 		flagCheck{*lambdas >= 2, "lambdas", *lambdas, "need at least 2 values of λ, 0 and 1"},
+		// 100 000 sampled for hours towards a figure 2.8 million pixels wide (thirty-first probe).
+		flagCheck{*lambdas <= maxLambdas, "lambdas", *lambdas, fmt.Sprintf("at most %d: each λ is captioned to two decimals, 0.00 to 1.00", maxLambdas)},
 		flagCheck{len(steps) > 0, "t", `""`, "name at least one diffusion step"},
 		flagCheck{len(slices.Compact(slices.Sorted(slices.Values(steps)))) == len(steps), "t", steps.String(),
 			"each step once: a repeated one draws the same block again"},
@@ -183,7 +186,10 @@ func runInterpolate(args []string) error {
 				return err
 			}
 			decoded[l] = res.X0
+			// Each λ is a chain of t steps: a long block said nothing until its end (thirty-first probe).
+			fmt.Fprintf(os.Stderr, "\rt=%d: λ %d of %d decoded (%s)  ", t, l+1, *lambdas, time.Since(start).Round(time.Second))
 		}
+		fmt.Fprintln(os.Stderr)
 		addRows(fmt.Sprintf("t=%d", t), decoded)
 		fmt.Printf("interpolated %d %s at t=%d (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), t, time.Since(start).Round(time.Second))
 	}
@@ -268,6 +274,9 @@ func slerp(x, y []float32, lambda float64) []float32 {
 	}
 	return out
 }
+
+// maxLambdas is the most values of λ that interpolate draws: 0.00 to 1.00 by 0.01.
+const maxLambdas = 101
 
 // plural is one for n = 1, many otherwise.
 func plural(n int, one, many string) string {
