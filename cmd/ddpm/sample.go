@@ -103,6 +103,8 @@ func runSample(args []string) error {
 		if err := unusedFlags(fs, "without --class: a class-conditional model then draws with no class, unguided", "guidance"); err != nil {
 			return err
 		}
+		// Said once nothing refuses it: it came before the refusal of --guidance (thirty-first probe's nit).
+		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, tr.Spec.NumClasses())
 	}
 	if ext == ".npy" && labels != nil {
 		return fmt.Errorf("--out %s: an .npy file holds one array; write a class-conditional model's samples and their labels to an .npz", *out)
@@ -265,7 +267,6 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet, guided bool
 	case class == "" && neverUnlabelled(tr): // its draws without a label are noise (eleventh probe)
 		return nil, fmt.Errorf("%s was trained with --p-uncond 0, never without a label, so it cannot draw without a class: name one with --class (one of %d, or all)", tr.Path, k)
 	case class == "":
-		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, k)
 		return nil, nil
 	case k == 0:
 		return nil, fmt.Errorf("--class %s: %s is not class-conditional (it was trained without --class-cond)", class, tr.Path)

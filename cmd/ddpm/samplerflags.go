@@ -227,19 +227,20 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 
 // describeSampler names the sampler of cfg on sched for messages.
 func describeSampler(sched *ddpm.Schedule, cfg ddpm.SamplerConfig) string {
+	steps := func(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "step", "steps")) } // "1 steps" (thirty-first probe's nit)
 	switch {
 	case cfg.Solver == ddpm.SolverDPMPP2M:
-		return fmt.Sprintf("DPM-Solver++(2M), %d steps", cfg.Steps)
+		return "DPM-Solver++(2M), " + steps(cfg.Steps)
 	case cfg.Solver != "":
-		s := fmt.Sprintf("%s sampler on Karras σ's, %d steps (%d network evaluations)", cfg.Solver, cfg.Steps, ddpm.NFE(sched, cfg))
+		s := fmt.Sprintf("%s sampler on Karras σ's, %s (%d network evaluations)", cfg.Solver, steps(cfg.Steps), ddpm.NFE(sched, cfg))
 		if cfg.Churn > 0 {
 			s += fmt.Sprintf(", S_churn %g", cfg.Churn)
 		}
 		return s
 	case cfg.DDIM:
-		return fmt.Sprintf("DDIM sampler (η = %g), %d steps", cfg.Eta, sched.T)
+		return fmt.Sprintf("DDIM sampler (η = %g), %s", cfg.Eta, steps(sched.T))
 	}
-	return fmt.Sprintf("ancestral sampler (σ² %s), %d steps", cfg.Variance, sched.T)
+	return fmt.Sprintf("ancestral sampler (σ² %s), %s", cfg.Variance, steps(sched.T))
 }
 
 // defaultGuidance is --guidance's default: the smallest weight of the measured sweep at which the
