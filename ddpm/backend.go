@@ -193,19 +193,24 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 }
 
 // findProjectPlugin looks for the plugin installed by `make setup` in the .venv of the clone of this
-// project that holds the working directory (a checkout, or a notebook inside it), then of the one
+// project that holds the working directory wd (a checkout, or a notebook inside it), then of the one
 // that holds this source file (a program built from the checkout but run elsewhere). Only a clone's
 // own .venv, and only a regular file: every .venv from the working directory up to / was tried, so
 // a file planted in /tmp/.venv was loaded by anyone who ran ddpm under /tmp, and a FIFO there hung
-// every command (thirtieth probe).
-func findProjectPlugin(starts ...string) (string, bool) {
-	for _, dir := range starts {
-		clone, ok := findClone(dir)
+// every command (thirtieth probe). A clone found from the working directory, and its plugin, must
+// belong to the user (or root), as git trusts a repository: a go.mod, Makefile and .venv planted in
+// /tmp made a clone (thirty-second probe). The source's clone is the one the program was built from.
+func findProjectPlugin(wd, source string) (string, bool) {
+	for _, start := range []struct {
+		dir     string
+		trusted bool
+	}{{wd, false}, {source, true}} {
+		clone, ok := findClone(start.dir, start.trusted)
 		if !ok {
 			continue
 		}
 		if p, ok := newestMatch(filepath.Join(clone, pluginGlob)); ok {
-			if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() && (start.trusted || ownedByUser(info)) {
 				return p, true
 			}
 		}

@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/mod/modfile"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // What `ddpm setup` installs for a user without a clone of the project (a binary from `go install`):
@@ -91,7 +94,12 @@ func UserPlugin() (string, bool) {
 // userPlugin is venv's plugin when its stamp says the setup finished with this binary's pinned
 // version: a half-made venv, or one of another pin (a binary upgraded since), is not used.
 func userPlugin(venv string) (string, bool) {
-	raw, err := os.ReadFile(filepath.Join(venv, SetupStamp))
+	f, err := safefile.Open(filepath.Join(venv, SetupStamp)) // a FIFO there would hang (thirty-second probe's nit)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, 1<<16))
 	if err != nil {
 		return "", false
 	}
@@ -110,20 +118,21 @@ func SetupHint() string {
 }
 
 func setupHint(wd string) string {
-	if _, ok := findClone(wd); ok {
+	if _, ok := findClone(wd, false); ok {
 		return SetupCommand
 	}
 	return UserSetupCommand
 }
 
 // findClone is the root of the clone of this project that holds dir (its go.mod declares this
-// module, with the Makefile beside it), searched from dir upwards.
-func findClone(dir string) (string, bool) {
+// module, with the Makefile beside it), searched from dir upwards. Unless trusted, the folder and its
+// go.mod must belong to the user or root (ownedByUser). go.mod is read only as a regular file of at
+// most maxGoModBytes: a FIFO named go.mod above the working directory hung every command, and a link
+// to /dev/zero ran it out of memory (thirty-second probe).
+func findClone(dir string, trusted bool) (string, bool) {
 	for dir != "" {
-		if raw, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && modfile.ModulePath(raw) == modulePath {
-			if _, err := os.Stat(filepath.Join(dir, "Makefile")); err == nil {
-				return dir, true
-			}
+		if isClone(dir, trusted) {
+			return dir, true
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -132,4 +141,35 @@ func findClone(dir string) (string, bool) {
 		dir = parent
 	}
 	return "", false
+}
+
+// isClone says whether dir is the root of a clone of this project (see findClone).
+func isClone(dir string, trusted bool) bool {
+	if info, err := os.Stat(dir); err != nil || !(trusted || ownedByUser(info)) {
+		return false
+	}
+	f, err := safefile.Open(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || info.Size() > maxGoModBytes || !(trusted || ownedByUser(info)) {
+		return false
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, maxGoModBytes))
+	if err != nil || modfile.ModulePath(raw) != modulePath {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(dir, "Makefile"))
+	return err == nil
+}
+
+// maxGoModBytes bounds the go.mod read to recognise a clone: this project's is 4 KB.
+const maxGoModBytes = 1 << 20
+
+// ownedByUser says whether a file belongs to the user running this program, or to root.
+func ownedByUser(info os.FileInfo) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && (int(st.Uid) == os.Getuid() || st.Uid == 0)
 }

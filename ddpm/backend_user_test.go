@@ -2,12 +2,14 @@ package ddpm
 
 import (
 	"bufio"
+	"bytes"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // The binary cannot read requirements.txt, so the pin is also a constant: the two must not drift
@@ -222,5 +224,67 @@ func TestPluginPathsWithACommaAreRefused(t *testing.T) {
 	refused("$GOMLX_BACKEND", pluginPlaces{wd: root}, fifo+" is a FIFO, not a plugin file")
 	if err := PluginPathError("/a/b/xla_cpu_pjrt.so"); err != nil {
 		t.Errorf("a path without a comma: %v", err)
+	}
+}
+
+// A clone is recognised only from a regular go.mod of at most a megabyte, and one found from the
+// working directory only when it belongs to the user (or root): a FIFO named go.mod above the working
+// directory hung every command, a link to /dev/zero ran it out of memory, and a go.mod, Makefile and
+// .venv planted in /tmp had their plugin loaded by whoever ran ddpm under /tmp (thirty-second probe).
+// The clone that the program was built from is trusted whoever owns it.
+func TestFindCloneReadsOnlyTheUsersRegularGoMod(t *testing.T) {
+	root := t.TempDir()
+	below := filepath.Join(root, "a", "b")
+	if err := os.MkdirAll(below, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "Makefile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	goMod := filepath.Join(root, "go.mod")
+	if err := syscall.Mkfifo(goMod, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan bool, 1)
+	go func() { _, ok := findClone(below, false); found <- ok }()
+	select {
+	case ok := <-found:
+		if ok {
+			t.Error("a FIFO named go.mod made a clone")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a FIFO named go.mod above the working directory hung findClone")
+	}
+	os.Remove(goMod)
+	if err := os.Symlink("/dev/zero", goMod); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := findClone(below, false); ok {
+		t.Error("a link to /dev/zero named go.mod made a clone")
+	}
+	os.Remove(goMod)
+	big := append([]byte("module "+modulePath+"\n\n//"), bytes.Repeat([]byte("x"), maxGoModBytes)...)
+	if err := os.WriteFile(goMod, big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := findClone(below, false); ok {
+		t.Error("a go.mod of more than a megabyte made a clone")
+	}
+	fakeClone(t, root)
+	projectSo := fakePlugin(t, filepath.Join(root, ".venv"))
+	if clone, ok := findClone(below, false); !ok || clone != root {
+		t.Fatalf("the user's own clone: %q, %v; want %s", clone, ok, root)
+	}
+	if os.Getuid() != 0 {
+		t.Skip("changing a folder's owner needs root")
+	}
+	if err := os.Chown(root, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := findProjectPlugin(below, ""); ok {
+		t.Errorf("another user's clone above the working directory: its plugin %s was taken", p)
+	}
+	if p, ok := findProjectPlugin("", filepath.Join(root, "ddpm")); !ok || p != projectSo {
+		t.Errorf("the clone the program was built from, another user's: %q, %v; want %s", p, ok, projectSo)
 	}
 }
