@@ -225,6 +225,11 @@ func (tr *Trained) Export(path string) error {
 		return fmt.Errorf("%s has no EMA weights to export (it is already an export, or was trained with --ema 0, "+
 			"whose checkpoint can be sampled from as it is): %s not written", tr.Path, path)
 	}
+	// Never over the file it was read from, by any name: the library replaced a training checkpoint
+	// by its export, and its training state was lost (thirty-second probe; the command refused it).
+	if err := CheckOutput("export", path, tr.Path); err != nil {
+		return err
+	}
 	keepTrainable := func(v *context.Variable) (string, bool) { return v.Scope(), true }
 	return writeCheckpoint(path, tr.Ctx, tr.Step, &tr.Spec, nil, keepTrainable, false)
 }

@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
@@ -93,6 +94,20 @@ func TestExportIsTheTrainedModel(t *testing.T) {
 	}
 	if err := back.Export(filepath.Join(t.TempDir(), "again.ddpm")); err == nil || !strings.Contains(err.Error(), "no EMA weights to export") {
 		t.Errorf("an export of an export: error %v", err)
+	}
+	// Never over its input, by its name or a link: the training checkpoint was replaced by its export
+	// (thirty-second probe).
+	link := filepath.Join(t.TempDir(), "link.ddpm")
+	if err := os.Symlink(tr.Path, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{tr.Path, link} {
+		if err := tr.Export(out); err == nil || !strings.Contains(err.Error(), "is the input "+tr.Path) {
+			t.Errorf("an export over its input, as %s: error %v", out, err)
+		}
+	}
+	if after, err := os.ReadFile(tr.Path); err != nil || !bytes.Equal(after, raw) {
+		t.Errorf("the training checkpoint changed (%v)", err)
 	}
 }
 
