@@ -124,6 +124,14 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 	if opts.Resize < 0 {
 		return nil, fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
 	}
+	// A resize is bounded as a header's size is: 2²⁰ asked a 6.6 TB block of two 4×4 images, where no
+	// MaxBytes was given (thirty-second probe).
+	if float64(opts.Resize)*float64(opts.Resize) > maxFolderImagePixels {
+		return nil, fmt.Errorf("image folder %s: resize size %d: at most %d×%d pixels", dir, opts.Resize, 8192, 8192)
+	}
+	if opts.Width < 0 || opts.Height < 0 || math.IsNaN(opts.MaxBytes) || opts.MaxBytes < 0 {
+		return nil, fmt.Errorf("image folder %s: width %d, height %d and MaxBytes %g must not be negative", dir, opts.Width, opts.Height, opts.MaxBytes)
+	}
 	// First pass over the headers only: it finds corrupt files and mixed sizes without decoding.
 	width, height, err := commonSize(dir, names, opts.Resize, opts.Width == 0)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -150,6 +151,14 @@ func TestLoadImageFolderSizes(t *testing.T) {
 	_, err = LoadImageFolder(dir, FolderOptions{Resize: 1000, MaxBytes: 1e6})
 	if err == nil || !strings.Contains(err.Error(), "5 images of 1000x1000x3") || !strings.Contains(err.Error(), "--resize") {
 		t.Errorf("resize 1000 with 1 MB allowed: error %v", err)
+	}
+	// Without MaxBytes too, a resize is bounded as a header's size is: 2²⁰ asked a 6.6 TB block, a
+	// fatal out-of-memory (thirty-second probe).
+	if _, err = LoadImageFolder(dir, FolderOptions{Resize: 1 << 20}); err == nil || !strings.Contains(err.Error(), "resize size 1048576: at most 8192×8192") {
+		t.Errorf("resize 2²⁰ without MaxBytes: error %v", err)
+	}
+	if _, err = LoadImageFolder(dir, FolderOptions{Resize: 4, MaxBytes: math.NaN()}); err == nil {
+		t.Error("MaxBytes NaN: no error")
 	}
 	for _, side := range []int{4, 16} { // shrinking and enlarging
 		im, err := LoadImageFolder(dir, FolderOptions{Resize: side, Gray: true})

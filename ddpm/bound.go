@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -27,6 +28,12 @@ type BoundEvaluator struct {
 func NewBoundEvaluator(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, cfg SamplerConfig) (*BoundEvaluator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if backend == nil || ctx == nil || model == nil {
+		return nil, errors.New("bound: the backend, the context and the model are all needed (one is nil)")
+	}
+	if err := sched.Check(); err != nil { // a zero Schedule panicked in Evaluate (thirty-second probe)
+		return nil, fmt.Errorf("bound: %w", err)
 	}
 	e := &BoundEvaluator{Schedule: sched, Config: cfg}
 	term, err := context.NewExec(backend, ctx.Reuse(), func(ctx *context.Context, x0, t, noise *Node) (*Node, *Node) {

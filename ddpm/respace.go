@@ -23,6 +23,9 @@ import (
 // Where no step is skipped (t_k = t_{k−1} + 1) β'_k is s's β_{t_k} itself, so respacing with all T
 // steps gives s's tables exactly.
 func (s *Schedule) Respace(steps []int) (*Schedule, error) {
+	if err := s.Check(); err != nil {
+		return nil, fmt.Errorf("respacing: %w", err)
+	}
 	if len(steps) == 0 {
 		return nil, fmt.Errorf("respacing the %s schedule: no steps given", s.Name)
 	}
@@ -93,6 +96,11 @@ func (s *Schedule) ModelTime(t *Node) *Node {
 //
 // "" or "T" (e.g. "1000") are all the steps. The result is increasing and in 1..T.
 func ParseSteps(spec string, T int) ([]int, error) {
+	// T as a schedule would have it: ParseSteps("", 2⁴⁰) ran out of memory, and T = 0 gave no steps
+	// and no error (thirty-second probe).
+	if err := checkT(T); err != nil {
+		return nil, fmt.Errorf("sampling steps %q: %w", spec, err)
+	}
 	spec = strings.TrimSpace(spec)
 	bad := func(why string) error {
 		example := []string{}

@@ -176,6 +176,9 @@ func newSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	if backend == nil || ctx == nil || sched == nil {
 		return nil, fmt.Errorf("sampler: the backend, the context and the schedule are all needed (one is nil)")
 	}
+	if err := sched.Check(); err != nil {
+		return nil, fmt.Errorf("sampler: %w", err)
+	}
 	s := &Sampler{Schedule: sched, Model: model, Config: cfg, cond: cond, numClasses: numClasses, backend: backend, ctx: ctx.Reuse()}
 	// The network (guided, or given the labels, for a conditional model) on the inputs that follow
 	// x_t and t: z for the chain's steps, then the labels.
@@ -251,6 +254,10 @@ type SampleOptions struct {
 	Noise func(z []float32)
 }
 
+// sampleHostCopies bounds the arrays of N samples that Sample holds on the host at once, besides those
+// it records: the start, the noise of a step, the result and their copies to and from the device.
+const sampleHostCopies = 6
+
 // ErrSampleStopped is returned by Sample when SampleOptions.Stop asked it to stop.
 var ErrSampleStopped = errors.New("sampling stopped on request")
 
@@ -263,15 +270,25 @@ type SampleResult struct {
 
 // Sample draws x_T ~ N(0, I) (or starts from opts.Start) and runs the reverse chain down to x_0.
 func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
+	whole := opts.N >= 1
+	values := float64(opts.N)
+	for _, d := range opts.Dims {
+		whole = whole && d >= 1 // two negative sizes made a positive one, and GoMLX panicked (ninth probe)
+		values *= float64(d)
+	}
+	if !whole {
+		return nil, fmt.Errorf("sample: need N >= 1 samples of a non-empty shape, got N=%d, dims %v", opts.N, opts.Dims)
+	}
+	// The chain's arrays on the host (x_t, its noise, the prediction and what is recorded), bounded
+	// before any is made, in floating point, where the product of the sizes overflowed an int: a Go
+	// fatal out-of-memory, which no caller can recover from, or a panic (thirty-second probe).
+	recorded := float64(len(opts.RecordX0At) + len(opts.RecordXtAt))
+	if err := CheckMemory(fmt.Sprintf("sample: N=%d samples of shape %v", opts.N, opts.Dims), 4*values*(sampleHostCopies+recorded)); err != nil {
+		return nil, err
+	}
 	size := 1
 	for _, d := range opts.Dims {
-		if d < 1 { // two negative sizes made a positive one, and GoMLX panicked (ninth probe)
-			size = 0
-		}
 		size *= d
-	}
-	if opts.N < 1 || size < 1 {
-		return nil, fmt.Errorf("sample: need N >= 1 samples of a non-empty shape, got N=%d, dims %v", opts.N, opts.Dims)
 	}
 	// Steps out of the chain were silently ignored (ninth probe).
 	for _, rec := range []struct {

@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -155,6 +156,12 @@ func ScheduleFromBetas(name string, betas []float64) (*Schedule, error) {
 		if !(b > 0 && b < 1) {
 			return nil, fmt.Errorf("beta_%d = %g: every beta must be in the open interval (0, 1)", i+1, b)
 		}
+		// α = 1 − β rounds to 1 below float64's resolution, and ᾱ does not fall: its tables divided by
+		// 1 − ᾱ = 0, Inf and NaN without an error (thirty-second probe).
+		if 1-b == 1 {
+			return nil, fmt.Errorf("beta_%d = %g: 1 − β rounds to 1 in float64, so nothing is noised at that step; every beta must be at least %g",
+				i+1, b, minBeta)
+		}
 	}
 	s := &Schedule{Name: name, T: T}
 	s.Beta = append([]float64{0}, betas...)
@@ -196,7 +203,53 @@ func ScheduleFromBetas(name string, betas []float64) (*Schedule, error) {
 		}
 		s.PosteriorLogVarClip[t] = math.Log(v)
 	}
+	for t := 1; t <= T; t++ {
+		if math.IsInf(1/s.AlphaBar[t], 1) { // x̂_0 = x_t/√ᾱ_t − √(1/ᾱ_t − 1) ε is then Inf
+			return nil, fmt.Errorf("%s schedule of T=%d: ᾱ_t falls out of float64's range at t=%d (%g), where x_0 cannot be told from x_t: use fewer steps or smaller betas",
+				name, T, t, s.AlphaBar[t])
+		}
+	}
+	if err := s.Check(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// minBeta is the least β that 1 − β tells from 1 in float64.
+const minBeta = 0x1p-53
+
+// Check refuses a schedule that cannot be sampled from or bounded: none, T < 1, tables of another
+// length than T + 1, or a value at t = 1..T that is not finite. A zero Schedule sampled pure noise
+// without an error, and panicked in the bound (thirty-second probe): the samplers, the bound and
+// training check their schedule with it.
+func (s *Schedule) Check() error {
+	if s == nil {
+		return errors.New("no schedule given (nil)")
+	}
+	if s.T < 1 {
+		return fmt.Errorf("schedule %q of T=%d: a schedule has at least one step (NewSchedule makes one)", s.Name, s.T)
+	}
+	for _, tbl := range []struct {
+		name   string
+		values []float64
+	}{{"Beta", s.Beta}, {"Alpha", s.Alpha}, {"AlphaBar", s.AlphaBar}, {"AlphaBarPrev", s.AlphaBarPrev},
+		{"SqrtAlphaBar", s.SqrtAlphaBar}, {"SqrtOneMinusAlphaBar", s.SqrtOneMinusAlphaBar}, {"SqrtRecipAlpha", s.SqrtRecipAlpha},
+		{"SqrtRecipAlphaBar", s.SqrtRecipAlphaBar}, {"SqrtRecipAlphaBarM1", s.SqrtRecipAlphaBarM1}, {"EpsCoef", s.EpsCoef},
+		{"PosteriorVariance", s.PosteriorVariance}, {"PosteriorLogVarClip", s.PosteriorLogVarClip},
+		{"PosteriorMeanCoefX0", s.PosteriorMeanCoefX0}, {"PosteriorMeanCoefXt", s.PosteriorMeanCoefXt}, {"LogBeta", s.LogBeta}} {
+		if len(tbl.values) != s.T+1 {
+			return fmt.Errorf("schedule %q of T=%d: its %s table has %d values, want T + 1 (NewSchedule makes a whole schedule)", s.Name, s.T, tbl.name, len(tbl.values))
+		}
+		for t := 1; t <= s.T; t++ {
+			if v := tbl.values[t]; math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("schedule %q: %s at t=%d is %g, not a finite number", s.Name, tbl.name, t, v)
+			}
+		}
+	}
+	if s.ModelSteps != nil && len(s.ModelSteps) != s.T+1 {
+		return fmt.Errorf("schedule %q of T=%d: %d model steps, want T + 1", s.Name, s.T, len(s.ModelSteps))
+	}
+	return nil
 }
 
 // SNR returns the signal-to-noise ratio of q(x_t | x_0), ᾱ_t/(1−ᾱ_t), for t = 1..T (index t−1).
@@ -213,6 +266,9 @@ func Steps(table []float64) []float64 { return slices.Clone(table[1:]) }
 
 // CheckStep returns an error unless 1 ≤ t ≤ T.
 func (s *Schedule) CheckStep(t int) error {
+	if s == nil {
+		return errors.New("no schedule given (nil)")
+	}
 	if t < 1 || t > s.T {
 		return fmt.Errorf("time step t=%d is outside 1..%d of the %s schedule", t, s.T, s.Name)
 	}

@@ -58,9 +58,10 @@ func (s *Schedule) sigmaTime(sigma float64) float64 {
 // diffusers' "linspace" spacing, K+1 points from 0 to T−1 (its time steps count from 0) rounded half
 // to even, the last (0) left out, so that the final step goes from the lowest of them straight to
 // σ = 0. Unlike EvenSteps they never include t = 1. Returned in increasing order; nil outside
-// 1 ≤ K ≤ T (a negative K panicked; ninth probe).
+// 1 ≤ K < T (a negative K panicked, ninth probe; at K = T the T + 1 points over T − 1 repeated a step,
+// thirty-second probe).
 func DPMSolverSteps(T, K int) []int {
-	if K < 1 || K > T {
+	if K < 1 || K >= T {
 		return nil
 	}
 	steps := make([]int, K)
@@ -83,8 +84,12 @@ func (s *Schedule) dpmSolverPath(K int) *odePath {
 }
 
 // KarrasSigmas are Karras et al.'s K noise levels (their Eq. 5), from σ_max = σ_T to σ_min = σ_1 of
-// s, evenly spaced in σ^{1/ρ} with ρ = 7, so that the steps crowd where σ is small, followed by 0.
+// s, evenly spaced in σ^{1/ρ} with ρ = 7, so that the steps crowd where σ is small, followed by 0;
+// nil outside 1 ≤ K ≤ T (a negative K panicked, and 2⁴⁰ ran out of memory; thirty-second probe).
 func (s *Schedule) KarrasSigmas(K int) []float64 {
+	if s.Check() != nil || K < 1 || K > s.T {
+		return nil
+	}
 	maxInv, minInv := math.Pow(s.sigmaAt(s.T), 1/KarrasRho), math.Pow(s.sigmaAt(1), 1/KarrasRho)
 	sigmas := make([]float64, K+1)
 	for i := range K {
@@ -132,6 +137,9 @@ func (s *Schedule) odePathFor(solver string, K int) (*odePath, error) {
 func (s *Schedule) CheckSolver(cfg SamplerConfig) error {
 	if cfg.Solver == "" {
 		return nil
+	}
+	if err := s.Check(); err != nil {
+		return err
 	}
 	_, err := s.odePathFor(cfg.Solver, cfg.Steps)
 	return err

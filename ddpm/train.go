@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,12 +82,28 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	// What the command line checks, the library checks too (each passed silently here; ninth probe).
 	switch {
-	case ds == nil || sched == nil || model == nil:
-		return nil, fmt.Errorf("train: the data set, the schedule and the model are all needed (one is nil)")
+	case backend == nil || ctx == nil || ds == nil || sched == nil || model == nil:
+		return nil, fmt.Errorf("train: the backend, the context, the data set, the schedule and the model are all needed (one is nil)")
+	case ds.n == 0: // a zero ArrayDataset divided by zero (thirty-second probe)
+		return nil, fmt.Errorf("train: data set %q holds no examples (NewArrayDataset makes one)", ds.name)
+	case ds.BatchSize < 1 || ds.BatchSize > ds.n:
+		return nil, fmt.Errorf("train: data set %q: batch size %d must be between 1 and the number of examples, %d", ds.name, ds.BatchSize, ds.n)
 	case cfg.Steps < 0:
 		return nil, fmt.Errorf("train: steps %d: the step to train to must be >= 0", cfg.Steps)
 	case cfg.SampleEvery > 0 && cfg.CheckpointDir == "":
 		return nil, fmt.Errorf("train: sample grids every %d steps are written under CheckpointDir, which is empty", cfg.SampleEvery)
+	case cfg.CheckpointEvery < 0 || cfg.KeepCheckpoints < 0 || cfg.SampleEvery < 0 || cfg.SampleN < 0:
+		return nil, fmt.Errorf("train: CheckpointEvery %v, KeepCheckpoints %d, SampleEvery %d and SampleN %d must not be negative",
+			cfg.CheckpointEvery, cfg.KeepCheckpoints, cfg.SampleEvery, cfg.SampleN)
+	}
+	if err := sched.Check(); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	// What the first save and the first grid would refuse, refused before the first step: a description
+	// that JSON cannot hold failed the first save, and every step since the start was lost; a grid
+	// sampler, count or shape that cannot be drawn stopped the run at its first grid (thirty-second probe).
+	if _, err := json.Marshal(cfg.Meta); err != nil {
+		return nil, fmt.Errorf("train: the description saved in checkpoints (Meta) cannot be written as JSON: %w", err)
 	}
 	if cfg.CheckpointEvery == 0 {
 		cfg.CheckpointEvery = 5 * time.Minute
@@ -99,6 +116,21 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	if cfg.GridSampler.Variance == "" {
 		cfg.GridSampler = SamplerConfig{Variance: VarianceBeta, ClipX0: true}
+	}
+	if cfg.SampleEvery > 0 {
+		if cfg.SampleDims == nil {
+			cfg.SampleDims = ds.exampleDims
+		}
+		if !slices.Equal(cfg.SampleDims, ds.exampleDims) || len(cfg.SampleDims) != 3 {
+			return nil, fmt.Errorf("train: sample grids of shape %v: they are images of the data set's shape, %v ([height, width, channels])",
+				cfg.SampleDims, ds.exampleDims)
+		}
+		if err := cfg.GridSampler.Validate(); err != nil {
+			return nil, fmt.Errorf("train: the grids' sampler: %w", err)
+		}
+		if err := sched.CheckSolver(cfg.GridSampler); err != nil {
+			return nil, fmt.Errorf("train: the grids' sampler: %w", err)
+		}
 	}
 	ckpt := Checkpointer{Dir: cfg.CheckpointDir, Keep: cfg.KeepCheckpoints}
 	res := &TrainResult{LastLoss: math.NaN()}

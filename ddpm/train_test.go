@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -58,6 +59,17 @@ func trainPoints(t *testing.T, cfg TrainConfig) (*TrainResult, error) {
 		t.Fatal(err)
 	}
 	return Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig()), ds, cfg)
+}
+
+// trainTinyImages trains the tiny U-Net for cfg on four 8×8 images, T = 20: the cheapest run that draws
+// sample grids.
+func trainTinyImages(t *testing.T, cfg TrainConfig) (*TrainResult, error) {
+	t.Helper()
+	ds, err := NewArrayDataset("four images", tinyImages(4, 1), []int{8, 8, 1}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), UNetModel(tinyUNet()), ds, cfg)
 }
 
 func TestOverfitDrivesLossDown(t *testing.T) {
@@ -214,10 +226,10 @@ func TestStopSavesCheckpoint(t *testing.T) {
 func TestStopEndsASampleGrid(t *testing.T) {
 	dir := t.TempDir()
 	cfg := quickTrainConfig(100, dir)
-	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 2, 4, []int{2}
+	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 2, 4, []int{8, 8, 1}
 	calls := 0
 	cfg.Stop = func() bool { calls++; return calls == 6 } // before step 1, step 1, step 2 before its grid, then the grid's t = 20, 19, 18
-	res, err := trainPoints(t, cfg)
+	res, err := trainTinyImages(t, cfg)
 	if !errors.Is(err, ErrStopped) {
 		t.Fatalf("error %v, want ErrStopped", err)
 	}
@@ -235,10 +247,10 @@ func TestStopEndsASampleGrid(t *testing.T) {
 func TestStopInTheLastStepsGrid(t *testing.T) {
 	dir := t.TempDir()
 	cfg := quickTrainConfig(2, dir)
-	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 2, 4, []int{2}
+	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 2, 4, []int{8, 8, 1}
 	calls := 0
 	cfg.Stop = func() bool { calls++; return calls == 5 } // before step 1, step 1, step 2 before its grid, then the grid's t = 20, 19
-	res, err := trainPoints(t, cfg)
+	res, err := trainTinyImages(t, cfg)
 	if !errors.Is(err, ErrStopped) {
 		t.Fatalf("error %v, want ErrStopped", err)
 	}
@@ -710,5 +722,95 @@ func TestResumeWithoutTheEMAOfTheCheckpoint(t *testing.T) {
 	cfg.Optimizer.EMADecay = 0
 	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "it holds an EMA of the weights") {
 		t.Errorf("resumed without the checkpoint's EMA: error %v, want a refusal", err)
+	}
+}
+
+// The library refuses, before any work, what it could only fail at later or silently (thirty-second
+// probe): a zero Schedule sampled pure noise and panicked in the bound; betas below float64's resolution
+// next to 1 built tables of Inf; Sample ran out of memory fatally on huge sizes; DPMSolverSteps repeated
+// a step at K = T; and Train trained every step before a description that JSON cannot hold failed the
+// first save, or before a grid that could not be drawn stopped it.
+func TestLibraryRefusesBeforeItsWork(t *testing.T) {
+	model := MLPModel(DefaultMLPConfig())
+	zero := &Schedule{}
+	if _, err := NewSampler(backend, context.New(), zero, model, SamplerConfig{Variance: VarianceBeta}); err == nil || !strings.Contains(err.Error(), "at least one step") {
+		t.Errorf("NewSampler on a zero Schedule: error %v, want a refusal", err)
+	}
+	if _, err := NewBoundEvaluator(backend, context.New(), zero, model, SamplerConfig{Variance: VarianceBeta}); err == nil {
+		t.Error("NewBoundEvaluator on a zero Schedule: no error")
+	}
+	var none *Schedule
+	if err := none.CheckStep(1); err == nil {
+		t.Error("CheckStep of a nil schedule: no error")
+	}
+	for _, c := range []struct {
+		build func() (*Schedule, error)
+		want  string
+	}{
+		{func() (*Schedule, error) { return LinearSchedule(10, 1e-17, 0.5) }, "1 − β rounds to 1"},
+		{func() (*Schedule, error) { return ScheduleFromBetas("tiny", []float64{1e-320, 0.1}) }, "1 − β rounds to 1"},
+		{func() (*Schedule, error) { return NewSchedule(ScheduleLinear, 100000) }, "ᾱ_t falls out of float64's range"},
+	} {
+		if s, err := c.build(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("a schedule that is not finite: %v, error %v; want %q", s != nil, err, c.want)
+		}
+	}
+	sched := MustNewSchedule(ScheduleLinear, 20)
+	if got := DPMSolverSteps(10, 10); got != nil {
+		t.Errorf("DPMSolverSteps(10, 10) = %v, want nil (K + 1 points over T − 1 repeat a step)", got)
+	}
+	if got := DPMSolverSteps(10, 9); len(got) != 9 || !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != 9 {
+		t.Errorf("DPMSolverSteps(10, 9) = %v, want 9 increasing steps", got)
+	}
+	for _, K := range []int{-2, 0, 21, 1 << 40} {
+		if got := sched.KarrasSigmas(K); got != nil {
+			t.Errorf("KarrasSigmas(%d) has %d values, want nil", K, len(got))
+		}
+	}
+	if _, err := ParseSteps("", 1<<40); err == nil || !strings.Contains(err.Error(), "memory") {
+		t.Errorf("ParseSteps at T = 2⁴⁰: error %v, want a refusal naming the memory", err)
+	}
+	if _, err := ParseSteps("", 0); err == nil {
+		t.Error("ParseSteps at T = 0: no error")
+	}
+	sampler, err := NewSampler(backend, context.New(), sched, model, SamplerConfig{Variance: VarianceBeta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []SampleOptions{{N: 1 << 40, Dims: []int{2}}, {N: 1 << 31, Dims: []int{1 << 31, 4}}, {N: 1 << 62, Dims: []int{4}}} {
+		if _, err := sampler.Sample(opts); err == nil || !strings.Contains(err.Error(), "of memory") {
+			t.Errorf("Sample of N=%d, dims %v: error %v, want a refusal naming the memory", opts.N, opts.Dims, err)
+		}
+	}
+
+	images, err := NewArrayDataset("four images", tinyImages(4, 1), []int{8, 8, 1}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unet := UNetModel(tinyUNet())
+	for name, c := range map[string]struct {
+		ctx  *context.Context
+		ds   *ArrayDataset
+		edit func(*TrainConfig)
+	}{
+		"a nil context":        {nil, images, func(*TrainConfig) {}},
+		"a zero data set":      {context.New(), &ArrayDataset{}, func(*TrainConfig) {}},
+		"NaN in the Meta":      {context.New(), images, func(c *TrainConfig) { c.Meta = map[string]float64{"x": math.NaN()} }},
+		"grids of other dims":  {context.New(), images, func(c *TrainConfig) { c.SampleEvery, c.SampleDims = 1, []int{4, 4, 1} }},
+		"a grid sampler of zz": {context.New(), images, func(c *TrainConfig) { c.SampleEvery, c.GridSampler = 1, SamplerConfig{Variance: "zz"} }},
+		"SampleN −1":           {context.New(), images, func(c *TrainConfig) { c.SampleEvery, c.SampleN = 1, -1 }},
+		"KeepCheckpoints −1":   {context.New(), images, func(c *TrainConfig) { c.KeepCheckpoints = -1 }},
+	} {
+		dir := t.TempDir()
+		cfg := quickTrainConfig(3, dir)
+		c.edit(&cfg)
+		steps := 0
+		cfg.OnStep = func(int, float64) { steps++ }
+		if _, err := Train(backend, c.ctx, sched, unet, c.ds, cfg); err == nil || steps > 0 {
+			t.Errorf("Train with %s: error %v after %d steps, want a refusal before the first", name, err, steps)
+		}
+		if written, _ := filepath.Glob(filepath.Join(dir, "*")); len(written) != 0 {
+			t.Errorf("Train with %s wrote %v", name, written)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -233,6 +234,14 @@ type Classifier struct {
 
 // NewClassifier compiles the classifier with the weights in ctx.
 func NewClassifier(backend backends.Backend, ctx *context.Context, spec ClassifierSpec) (*Classifier, error) {
+	// What it cannot use is refused here: a zero spec, or negative image sizes, gave a classifier whose
+	// probabilities were empty, without an error, and a nil context panicked (thirty-second probe).
+	if backend == nil || ctx == nil {
+		return nil, errors.New("classifier: the backend and the context are both needed (one is nil)")
+	}
+	if err := spec.Config.Validate(spec.ImageDims); err != nil {
+		return nil, fmt.Errorf("classifier: %w", err)
+	}
 	exec, err := context.NewExec(backend, ctx.Reuse(), func(ctx *context.Context, x *Node) (*Node, *Node) {
 		ctx.SetTraining(x.Graph(), false)
 		logits, features := spec.Config.Logits(ctx, x)

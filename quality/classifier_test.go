@@ -256,3 +256,23 @@ func TestClassifierFileBytes(t *testing.T) {
 		t.Errorf("a classifier of %v digits takes %.0f bytes; bounded by %.0f", dims, size, bound)
 	}
 }
+
+// NewClassifier refuses a spec it cannot use and a nil context: a zero spec, or negative image sizes,
+// gave a classifier whose probabilities were empty, without an error, and a nil context panicked
+// (thirty-second probe).
+func TestNewClassifierRefusesWhatItCannotUse(t *testing.T) {
+	clf, err := LoadClassifier(backend, "../models/mnist-classifier.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	negative := clf.Spec
+	negative.ImageDims = []int{-28, 28, 1}
+	for name, c := range map[string]struct {
+		ctx  *context.Context
+		spec ClassifierSpec
+	}{"a zero spec": {context.New(), ClassifierSpec{}}, "images of −28 rows": {context.New(), negative}, "a nil context": {nil, clf.Spec}} {
+		if _, err := NewClassifier(backend, c.ctx, c.spec); err == nil {
+			t.Errorf("NewClassifier with %s: no error", name)
+		}
+	}
+}

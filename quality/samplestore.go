@@ -22,14 +22,19 @@ type SampleStore struct {
 	Path      string
 	ImageSize int // values per image
 	count     int
+	most      int
 	f         *os.File
 }
 
 // OpenSampleStore opens or creates the store at path for images of imageSize values made as
-// described by desc (any JSON-encodable value), which never holds more than most images. An existing
+// described by desc (any JSON-encodable value), which never holds more than most images (Append
+// refuses more). An existing
 // store with another description, or with more images, is an error; a partly written last image (a
 // crash during a write) is dropped.
 func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, error) {
+	if imageSize < 1 || most < 0 {
+		return nil, fmt.Errorf("sample store %s: images of %d values, at most %d of them: want at least 1 value, and no negative count", path, imageSize, most)
+	}
 	header, err := json.Marshal(desc)
 	if err != nil {
 		return nil, err
@@ -68,7 +73,7 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 	if err != nil {
 		return nil, err
 	}
-	s := &SampleStore{Path: path, ImageSize: imageSize, f: f}
+	s := &SampleStore{Path: path, ImageSize: imageSize, most: most, f: f}
 	info, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -180,6 +185,16 @@ func (s *SampleStore) Append(images []float32) error {
 	if len(images)%s.ImageSize != 0 {
 		return fmt.Errorf("sample store %s: %d values are not whole images of %d", s.Path, len(images), s.ImageSize)
 	}
+	// Never past its most, which a store then read back was refused for (thirty-second probe), nor a
+	// value that is no number, which would be stored as an image of something (the classifier refuses them).
+	if n := len(images) / s.ImageSize; n > s.most-s.count {
+		return fmt.Errorf("sample store %s holds %d images of at most %d: %d more do not fit", s.Path, s.count, s.most, n)
+	}
+	for i, v := range images {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("sample store %s: value %d of the images to store is %g, not a finite number", s.Path, i, v)
+		}
+	}
 	buf := make([]byte, len(images))
 	for i, v := range images {
 		buf[i] = quantize(v)
@@ -196,7 +211,7 @@ func (s *SampleStore) Append(images []float32) error {
 
 // Images returns the first n stored images scaled to [−1, 1].
 func (s *SampleStore) Images(n int) ([]float32, error) {
-	if n > s.count {
+	if n < 0 || n > s.count { // -1 panicked (thirty-second probe)
 		return nil, fmt.Errorf("sample store %s holds %d images, %d asked", s.Path, s.count, n)
 	}
 	info, err := s.f.Stat()

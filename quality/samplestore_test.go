@@ -196,3 +196,37 @@ func TestScoresOfNothing(t *testing.T) {
 		t.Error("FrechetDistance(nil, nil): no error")
 	}
 }
+
+// A store never takes more than its most, which it was then refused for when read back, nor a value
+// that is no number; Images(−1) is an error, not a panic (thirty-second probe).
+func TestSampleStoreKeepsItsBounds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "samples.u8")
+	if _, err := OpenSampleStore(path, 0, 3, "d"); err == nil {
+		t.Error("a store of images of 0 values: no error")
+	}
+	s, err := OpenSampleStore(path, 4, 3, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Append(make([]float32, 8)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(make([]float32, 8)); err == nil || !strings.Contains(err.Error(), "holds 2 images of at most 3: 2 more do not fit") {
+		t.Errorf("2 images more than its most of 3: error %v", err)
+	}
+	if err := s.Append([]float32{0, float32(math.NaN()), 0, 0}); err == nil || !strings.Contains(err.Error(), "not a finite number") {
+		t.Errorf("a NaN value: error %v", err)
+	}
+	if _, err := s.Images(-1); err == nil {
+		t.Error("Images(-1): no error")
+	}
+	if err := s.Append(make([]float32, 4)); err != nil || s.Len() != 3 {
+		t.Errorf("the third image: %v, %d stored", err, s.Len())
+	}
+	if again, err := OpenSampleStore(path, 4, 3, "d"); err != nil || again.Len() != 3 {
+		t.Errorf("read back: %v", err)
+	} else {
+		again.Close()
+	}
+}
