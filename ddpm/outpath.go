@@ -76,8 +76,12 @@ func CheckOutput(what, path string, inputs ...string) error {
 	// folder exists and can be written (not /proc, /sys, a read-only or missing folder).
 	probe, err := os.CreateTemp(ParentDir(target), tempPattern(filepath.Base(target)))
 	if errors.Is(err, fs.ErrNotExist) { // the probe's name said nothing to the user (twenty-fifth probe)
-		if ParentDir(target) == "." { // "its folder . does not exist" (twenty-seventh probe's nit)
+		dir := ParentDir(target)
+		if _, werr := os.Getwd(); dir == "." && werr != nil { // "its folder . does not exist" (twenty-seventh probe's nit)
 			return fmt.Errorf("%s %q: the working directory no longer exists (removed since the command started in it): cd to a folder that does", what, path)
+		}
+		if info, serr := os.Stat(dir); serr == nil && info.IsDir() { // /proc: "make it first" (thirty-second probe)
+			return fmt.Errorf("%s %q: files cannot be made in its folder %s (a file system of the kernel's, such as /proc?): choose another folder", what, path, dir)
 		}
 		return fmt.Errorf("%s %q: its folder %s does not exist: make it first", what, path, ParentDir(target))
 	}

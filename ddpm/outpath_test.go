@@ -461,3 +461,15 @@ func TestCheckOutputInARemovedWorkingDirectory(t *testing.T) {
 		t.Errorf("error %v, want the working directory named as gone", err)
 	}
 }
+
+// An output in /proc is said to be where files cannot be made, not in a folder to make first
+// (thirty-second probe).
+func TestCheckOutputInProc(t *testing.T) {
+	if _, err := os.Stat("/proc/self"); err != nil {
+		t.Skip("no /proc here")
+	}
+	err := CheckOutput("--out", "/proc/y.png")
+	if err == nil || !strings.Contains(err.Error(), "files cannot be made in its folder /proc") || strings.Contains(err.Error(), "make it first") {
+		t.Errorf("error %v, want /proc named as a folder where files cannot be made", err)
+	}
+}

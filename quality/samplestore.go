@@ -23,6 +23,7 @@ type SampleStore struct {
 	ImageSize int // values per image
 	count     int
 	most      int
+	headerLen int64
 	f         *os.File
 }
 
@@ -73,7 +74,7 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 	if err != nil {
 		return nil, err
 	}
-	s := &SampleStore{Path: path, ImageSize: imageSize, most: most, f: f}
+	s := &SampleStore{Path: path, ImageSize: imageSize, most: most, headerLen: int64(len(header)), f: f}
 	info, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -179,6 +180,16 @@ func (s *SampleStore) Truncate(n int) error {
 
 // Len is the number of images stored.
 func (s *SampleStore) Len() int { return s.count }
+
+// OnDisk is the number of whole images in the file as it is now, which another goroutine may read
+// while images are appended (what a signal's message says was kept).
+func (s *SampleStore) OnDisk() int {
+	info, err := s.f.Stat()
+	if err != nil || info.Size() < s.headerLen {
+		return 0
+	}
+	return int((info.Size() - s.headerLen) / int64(s.ImageSize))
+}
 
 // Append quantizes images (flat, values in [−1, 1]) to 8 bits, writes and syncs them.
 func (s *SampleStore) Append(images []float32) error {

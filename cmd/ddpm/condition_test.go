@@ -434,3 +434,27 @@ func TestEvalRefusesAnotherShapeBeforeItsClasses(t *testing.T) {
 		t.Errorf("eval of a CIFAR-shaped conditional model: error %v, want its shape named", err)
 	}
 }
+
+// sample's note that a class-conditional model draws without a class comes only once nothing refuses
+// the run: it came before the refusals of --guidance, --out, --progressive and --steps (thirty-first
+// and thirty-second probes).
+func TestConditionalNoteComesAfterTheRefusals(t *testing.T) {
+	const note = "is class-conditional: drawing without a class"
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"--out", filepath.Join(dir, "missing", "x.png")},
+		{"--out", filepath.Join(dir, "y.png"), "--progressive", filepath.Join(dir, "y.png")},
+		{"--out", filepath.Join(dir, "y.png"), "--sampler", "ddim", "--steps", "ddim1"},
+		{"--out", filepath.Join(dir, "y.png"), "--guidance", "2"},
+	} {
+		out, err := ddpmCommand(append([]string{"sample", "--ckpt", "models/mnist-cond-ema.ddpm"}, args...)...).CombinedOutput()
+		if err == nil || strings.Contains(string(out), note) {
+			t.Errorf("sample %v: %v, said:\n%s\nwant a refusal without the note", args, err, out)
+		}
+	}
+	out, err := ddpmCommand("sample", "--ckpt", "models/mnist-cond-ema.ddpm", "--n", "1", "--sampler", "ddim", "--steps", "2",
+		"--out", filepath.Join(dir, "z.png")).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), note) {
+		t.Errorf("a draw without a class: %v, said:\n%s\nwant the note", err, out)
+	}
+}

@@ -362,7 +362,15 @@ func runEval(args []string) error {
 		return refuse(err)
 	}
 	stopEarly() // the work begins: a signal now stops it as it would any program, its progress saved as it goes
-	defer removeTemporariesOnSignal(fmt.Sprintf("the work done so far is kept in --work %s: run the same command again to resume", *work))()
+	// What a signal leaves, as --work holds it: it said the work was kept when no batch had been
+	// (thirty-second probe).
+	defer removeTemporariesOnSignal(func() string {
+		_, err := os.Stat(filepath.Join(*work, boundProgressFile))
+		if !(bound != nil && err == nil) && !(store != nil && store.OnDisk() > 0) {
+			return "stopped before its first batch was saved: nothing is kept, and a run of the same command starts afresh"
+		}
+		return fmt.Sprintf("the work done so far is kept in --work %s: run the same command again to resume", *work)
+	})()
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
 		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance, Seed: seed}
 	if cfg.Solver != "" {
@@ -492,7 +500,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return refuse(err)
 	}
 	stopEarly()
-	defer removeTemporariesOnSignal("")()
+	defer removeTemporariesOnSignal(nil)()
 	replacedReport(out, path, samples.SHA256)
 	fmt.Printf("scoring %d samples from %s\n", n, path)
 	o, err := scoreSamples(clf, mnist, samples.Values, n, seed, out, requested)

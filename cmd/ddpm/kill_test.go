@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,8 +45,26 @@ func ddpmCommand(args ...string) *exec.Cmd {
 // child is `ddpm ...` started in the background, its output kept; done receives Wait's error.
 type child struct {
 	cmd  *exec.Cmd
-	out  bytes.Buffer
+	out  lockedBuffer
 	done chan error
+}
+
+// lockedBuffer is a buffer that a child's output may be written to while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startDDPM(t *testing.T, args ...string) *child {
@@ -698,6 +717,32 @@ func TestEvalStoppedInItsWorkSaysHowToResume(t *testing.T) {
 	}
 	want := "terminated (SIGTERM): the work done so far is kept in --work " + work + ": run the same command again to resume"
 	if !strings.Contains(c.out.String(), want) {
+		t.Errorf("the output does not say %q:\n%s", want, c.out.String())
+	}
+
+	// Stopped in its first batch, it says that nothing is kept: it said the work was (thirty-second probe).
+	fresh := t.TempDir()
+	c = startDDPM(t, "eval", "--ckpt", "models/mnist-ch8-ema.ddpm", "--nll", "8", "--nll-batch", "8", "--fid", "0",
+		"--work", fresh, "--out", fresh)
+	for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(c.out.String(), "bound: images 1–8 of 8"); time.Sleep(5 * time.Millisecond) {
+		select {
+		case err := <-c.done:
+			t.Fatalf("it exited before its first batch was under way: %v\n%s", err, c.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			t.Fatal("the first batch of the bound not under way in 2 minutes")
+		}
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-c.done
+	if _, err := os.Stat(filepath.Join(fresh, boundProgressFile)); err == nil {
+		t.Skipf("the batch of 1 000 steps was saved before the signal came, on this machine:\n%s", c.out.String())
+	}
+	if want := "terminated (SIGTERM): stopped before its first batch was saved: nothing is kept"; !strings.Contains(c.out.String(), want) {
 		t.Errorf("the output does not say %q:\n%s", want, c.out.String())
 	}
 }

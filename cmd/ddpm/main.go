@@ -57,18 +57,18 @@ func main() {
 	case "train":
 		err = runTrain(args)
 	case "sample":
-		defer removeTemporariesOnSignal("")()
+		defer removeTemporariesOnSignal(nil)()
 		err = runSample(args)
 	case "eval":
 		err = runEval(args)
 	case "interpolate":
-		defer removeTemporariesOnSignal("")()
+		defer removeTemporariesOnSignal(nil)()
 		err = runInterpolate(args)
 	case "classifier":
-		defer removeTemporariesOnSignal("")()
+		defer removeTemporariesOnSignal(nil)()
 		err = runClassifier(args)
 	case "export":
-		defer removeTemporariesOnSignal("")()
+		defer removeTemporariesOnSignal(nil)()
 		err = runExport(args)
 	case "info":
 		err = runInfo(args)

@@ -103,8 +103,6 @@ func runSample(args []string) error {
 		if err := unusedFlags(fs, "without --class: a class-conditional model then draws with no class, unguided", "guidance"); err != nil {
 			return err
 		}
-		// Said once nothing refuses it: it came before the refusal of --guidance (thirty-first probe's nit).
-		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, tr.Spec.NumClasses())
 	}
 	if ext == ".npy" && labels != nil {
 		return fmt.Errorf("--out %s: an .npy file holds one array; write a class-conditional model's samples and their labels to an .npz", *out)
@@ -205,6 +203,11 @@ func runSample(args []string) error {
 	}
 	if err := checkRoom(outputs...); err != nil {
 		return err
+	}
+	// Said once nothing refuses the run: it came before the refusals of --guidance (thirty-first
+	// probe's nit), then of --out, --progressive and --steps (thirty-second).
+	if labels == nil && tr.Spec.NumClasses() > 0 {
+		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, tr.Spec.NumClasses())
 	}
 	start := time.Now()
 	res, err := sampler.Sample(ddpm.SampleOptions{N: *n, Dims: tr.Spec.Dims, Seed: *seed, RecordX0At: record, Labels: labels,

@@ -55,7 +55,7 @@ func runSetup(args []string) error {
 	defer lock.Unlock()
 
 	modelsDir, _ := ddpm.UserModelsDir()
-	release := removeTemporariesOnSignal("")
+	release := removeTemporariesOnSignal(nil)
 	written, err := installModels(modelsDir)
 	release() // installPlugin stops its own children on a signal
 	if err != nil {

@@ -107,10 +107,10 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 // removeTemporariesOnSignal makes Ctrl-C, SIGTERM and SIGHUP (those the process was not started
 // ignoring) remove the temporary file of any write in progress before they end the process, by the
 // same signal, as they would have: one in the final write of sample, export, interpolate or eval left
-// `.name.tmp-N` in a folder that no later run cleans (twenty-seventh probe). A note, if any, is said
-// first (eval's, how to resume: it said nothing; twenty-seventh probe's nit). Call the returned
-// function to let go of the signals.
-func removeTemporariesOnSignal(note string) (release func()) {
+// `.name.tmp-N` in a folder that no later run cleans (twenty-seventh probe). A note, if note is not
+// nil, is said first (eval's, on what it kept and how to resume: it said nothing; twenty-seventh
+// probe's nit). Call the returned function to let go of the signals.
+func removeTemporariesOnSignal(note func() string) (release func()) {
 	sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	if len(sigs) == 0 {
 		return func() {}
@@ -123,8 +123,8 @@ func removeTemporariesOnSignal(note string) (release func()) {
 			return
 		}
 		ddpm.RemoveTemporariesInFlight()
-		if note != "" {
-			fmt.Fprintf(os.Stderr, "\n%s: %s\n", signalName(sig), note)
+		if note != nil {
+			fmt.Fprintf(os.Stderr, "\n%s: %s\n", signalName(sig), note())
 		}
 		s, _ := sig.(syscall.Signal)
 		signal.Reset(sig)
