@@ -453,19 +453,19 @@ func TestSolverSamplesRoundTrip(t *testing.T) {
 	}
 	evalDir := filepath.Join(dir, "eval")
 	if err := runEval([]string{"--ckpt", model, "--classifier", classifier, "--work", evalDir, "--out", evalDir,
-		"--nll", "0", "--fid", "20", "--fid-batch", "20", "--sampler", "heun", "--steps", "3"}); err != nil {
+		"--nll", "0", "--fid", "20", "--fid-batch", "20", "--sampler", "heun", "--steps", "4"}); err != nil {
 		t.Fatal(err)
 	}
 	var report evalReport
 	readReport(filepath.Join(evalDir, "eval.json"), &report)
-	if report.Sampler != "heun" || report.Steps != 3 || report.NFE != 5 || report.FID == nil {
-		t.Fatalf("report %+v: want heun, 3 steps, 5 network evaluations", report)
+	if report.Sampler != "heun" || report.Steps != 4 || report.NFE != 7 || report.FID == nil {
+		t.Fatalf("report %+v: want heun, 4 steps, 7 network evaluations", report)
 	}
-	if _, err := os.Stat(filepath.Join(evalDir, "fid-samples-heun-3steps-seed1.u8")); err != nil {
+	if _, err := os.Stat(filepath.Join(evalDir, "fid-samples-heun-4steps-seed1.u8")); err != nil {
 		t.Errorf("heun's samples are not in their own store: %v", err)
 	}
 	npzPath := filepath.Join(dir, "heun.npz")
-	if err := runSample([]string{"--ckpt", model, "--n", "20", "--seed", fmt.Sprint(uint64(1) << 32), "--sampler", "heun", "--steps", "3", "--out", npzPath}); err != nil {
+	if err := runSample([]string{"--ckpt", model, "--n", "20", "--seed", fmt.Sprint(uint64(1) << 32), "--sampler", "heun", "--steps", "4", "--out", npzPath}); err != nil {
 		t.Fatal(err)
 	}
 	scored := filepath.Join(dir, "scored")
@@ -1541,4 +1541,23 @@ func blankDigits(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// Heun at 2 or 3 steps is said to diverge: its samples were noise, exit 0, without a word (thirty-second
+// probe); from 4 steps on nothing is said.
+func TestHeunOnFewStepsIsSaidToDiverge(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		steps string
+		warns bool
+	}{{"2", true}, {"3", true}, {"4", false}} {
+		out, err := ddpmCommand("sample", "--ckpt", "models/mnist-ch8-ema.ddpm", "--n", "1", "--sampler", "heun", "--steps", c.steps,
+			"--out", filepath.Join(dir, "h"+c.steps+".png")).CombinedOutput()
+		if err != nil {
+			t.Fatalf("heun at %s steps: %v\n%s", c.steps, err, out)
+		}
+		if warned := strings.Contains(string(out), "warning: --sampler heun at "+c.steps+" steps diverges"); warned != c.warns {
+			t.Errorf("heun at %s steps: warned %v, want %v:\n%s", c.steps, warned, c.warns, out)
+		}
+	}
 }
