@@ -977,7 +977,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, state *boundProgress,
 	if state.Sums.N > 0 {
 		fmt.Fprintf(os.Stderr, "bound: resuming after %d images (%s)\n", state.Sums.N, statePath)
 	}
-	start := time.Now()
+	start, progress := time.Now(), newProgressLine()
 	for i0 := state.Sums.N; i0 < n; i0 += min(batch, n-i0) { // i0 + batch overflows for the largest int
 		i1 := i0 + min(batch, n-i0)
 		batchStart := time.Now()
@@ -985,7 +985,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, state *boundProgress,
 		res, err := eval.Evaluate(mnist.Test.Scaled(i0, i1), ddpm.BoundOptions{Dims: tr.Spec.Dims, BatchSize: batch, Seed: seed<<32 + uint64(i0),
 			Progress: func(done, _ int) {
 				if done%50 == 0 {
-					fmt.Fprintf(os.Stderr, "\rbound: images %d–%d of %d, t=%4d  (%s)", i0+1, i1, n, done, time.Since(start).Round(time.Second))
+					progress.show("bound: images %d–%d of %d, t=%4d  (%s)", i0+1, i1, n, done, time.Since(start).Round(time.Second))
 				}
 			}})
 		if err != nil {
@@ -1009,7 +1009,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, state *boundProgress,
 			return nil, err
 		}
 	}
-	fmt.Fprintln(os.Stderr)
+	progress.end()
 	res := state.Sums.Result()
 	sum := 0.0
 	for t := 2; t <= T; t++ {
@@ -1285,7 +1285,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 	if store.Len() > 0 {
 		fmt.Fprintf(os.Stderr, "samples: resuming with %d already made (%s)\n", store.Len(), store.Path)
 	}
-	start := time.Now()
+	start, progress := time.Now(), newProgressLine()
 	made := store.Len()
 	// batchFrom makes the k samples of batch b, from its own seed, that begin at sample i.
 	batchFrom := func(b, i, k int) ([]float32, error) {
@@ -1304,7 +1304,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 					return
 				}
 				left := time.Duration(float64(elapsed) / done * (float64(n-made) - done))
-				fmt.Fprintf(os.Stderr, "\rsamples: %d of %d, batch at t=%4.0f  (%s, about %s left)   ", i, n, sampler.StepTime(t),
+				progress.show("samples: %d of %d, batch at t=%4.0f  (%s, about %s left)   ", i, n, sampler.StepTime(t),
 					elapsed.Round(time.Second), left.Round(time.Second))
 			}})
 		if err != nil {
@@ -1322,7 +1322,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 			return nil, err
 		}
 	}
-	fmt.Fprintln(os.Stderr)
+	progress.end()
 	// A store of a larger --fid holds whole batches where a fresh run of n ends on a cut one, drawn
 	// from other noise: that batch is made as the fresh run makes it, and not stored (a store of 20
 	// scored --fid 12 at 313 against a fresh run's 325, exit 0: twentieth probe).

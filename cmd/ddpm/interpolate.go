@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -144,7 +143,7 @@ func runInterpolate(args []string) error {
 		noise[i] = float32(rng.NormFloat64())
 	}
 
-	start := time.Now()
+	start, progress := time.Now(), newProgressLine()
 	var pixels []float32
 	var captions []string
 	// addRows lays out one block: each pair's two sources around its decoded mixtures, by λ. The
@@ -187,9 +186,9 @@ func runInterpolate(args []string) error {
 			}
 			decoded[l] = res.X0
 			// Each λ is a chain of t steps: a long block said nothing until its end (thirty-first probe).
-			fmt.Fprintf(os.Stderr, "\rt=%d: λ %d of %d decoded (%s)  ", t, l+1, *lambdas, time.Since(start).Round(time.Second))
+			progress.show("t=%d: λ %d of %d decoded (%s)  ", t, l+1, *lambdas, time.Since(start).Round(time.Second))
 		}
-		fmt.Fprintln(os.Stderr)
+		progress.end()
 		addRows(fmt.Sprintf("t=%d", t), decoded)
 		fmt.Printf("interpolated %d %s at t=%d (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), t, time.Since(start).Round(time.Second))
 	}

@@ -809,3 +809,21 @@ func TestAfterTrainingTellsACompleteRun(t *testing.T) {
 		}
 	}
 }
+
+// Progress written to a file or a pipe is lines, not one line of carriage returns (a log of `2> log`
+// was one line; thirty-first probe's nit), and at most one each ten seconds.
+func TestProgressInALogIsLines(t *testing.T) {
+	start := time.Now()
+	out, err := ddpmCommand("sample", "--ckpt", "models/mnist-ch8-ema.ddpm", "--n", "1", "--steps", "100",
+		"--out", filepath.Join(t.TempDir(), "s.png")).CombinedOutput()
+	most := 1 + int(time.Since(start)/progressLogEvery)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "\r") || !strings.Contains(string(out), "sampling: t=") {
+		t.Errorf("progress written to a pipe:\n%q", out)
+	}
+	if n := strings.Count(string(out), "sampling: t="); n > most {
+		t.Errorf("%d lines of progress, want at most %d:\n%s", n, most, out)
+	}
+}

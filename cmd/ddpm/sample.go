@@ -209,14 +209,14 @@ func runSample(args []string) error {
 	if labels == nil && tr.Spec.NumClasses() > 0 {
 		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, tr.Spec.NumClasses())
 	}
-	start := time.Now()
+	start, progress := time.Now(), newProgressLine()
 	res, err := sampler.Sample(ddpm.SampleOptions{N: *n, Dims: tr.Spec.Dims, Seed: *seed, RecordX0At: record, Labels: labels,
 		Progress: func(k int) {
 			if k%50 == 0 || k == 1 || sampler.Steps() < 100 {
-				fmt.Fprintf(os.Stderr, "\rsampling: t=%4.0f  (%s)", sampler.StepTime(k), time.Since(start).Round(time.Second))
+				progress.show("sampling: t=%4.0f  (%s)", sampler.StepTime(k), time.Since(start).Round(time.Second))
 			}
 		}})
-	fmt.Fprintln(os.Stderr)
+	progress.end()
 	if err != nil {
 		return err
 	}
