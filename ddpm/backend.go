@@ -193,24 +193,25 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 }
 
 // findProjectPlugin looks for the plugin installed by `make setup` in the .venv of the clone of this
-// project that holds the working directory wd (a checkout, or a notebook inside it), then of the one
-// that holds this source file (a program built from the checkout but run elsewhere). Only a clone's
+// project that holds the working directory wd (a checkout, or a notebook inside it), then of the clone
+// whose ddpm/ folder is source (a program built from the checkout but run elsewhere). Only a clone's
 // own .venv, and only a regular file: every .venv from the working directory up to / was tried, so
 // a file planted in /tmp/.venv was loaded by anyone who ran ddpm under /tmp, and a FIFO there hung
-// every command (thirtieth probe). A clone found from the working directory, and its plugin, must
-// belong to the user (or root), as git trusts a repository: a go.mod, Makefile and .venv planted in
-// /tmp made a clone (thirty-second probe). The source's clone is the one the program was built from.
+// every command (thirtieth probe). And only where no other user can change what is loaded
+// (securePath): a go.mod, Makefile and .venv planted in /tmp made a clone (thirty-second probe); then
+// a link to a root's go.mod there, a plugin link swapped while it was checked, and another user's files
+// at the path of a build checkout that was gone had their plugin loaded by root (thirty-third probe).
 func findProjectPlugin(wd, source string) (string, bool) {
-	for _, start := range []struct {
-		dir     string
-		trusted bool
-	}{{wd, false}, {source, true}} {
-		clone, ok := findClone(start.dir, start.trusted)
-		if !ok {
-			continue
-		}
-		if p, ok := newestMatch(filepath.Join(clone, pluginGlob)); ok {
-			if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() && (start.trusted || ownedByUser(info)) {
+	var clones []string
+	if clone, ok := findClone(wd); ok {
+		clones = append(clones, clone)
+	}
+	if source != "" && isClone(filepath.Dir(source)) { // the build's own root, not a folder above it
+		clones = append(clones, filepath.Dir(source))
+	}
+	for _, clone := range clones {
+		if p, ok := newestMatch(filepath.Join(clone, pluginGlob)); ok && securePath(p) == nil {
+			if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
 				return p, true
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -107,7 +108,11 @@ func userPlugin(venv string) (string, bool) {
 	if json.Unmarshal(raw, &stamp) != nil || stamp.Package != PluginPackage || stamp.Version != PluginVersion {
 		return "", false
 	}
-	return VenvPlugin(venv)
+	p, ok := VenvPlugin(venv)
+	if !ok || securePath(p) != nil { // as a project's plugin (findProjectPlugin)
+		return "", false
+	}
+	return p, true
 }
 
 // SetupHint is the one command that installs a plugin for whoever reads the message: SetupCommand
@@ -118,20 +123,17 @@ func SetupHint() string {
 }
 
 func setupHint(wd string) string {
-	if _, ok := findClone(wd, false); ok {
+	if _, ok := findClone(wd); ok {
 		return SetupCommand
 	}
 	return UserSetupCommand
 }
 
 // findClone is the root of the clone of this project that holds dir (its go.mod declares this
-// module, with the Makefile beside it), searched from dir upwards. Unless trusted, the folder and its
-// go.mod must belong to the user or root (ownedByUser). go.mod is read only as a regular file of at
-// most maxGoModBytes: a FIFO named go.mod above the working directory hung every command, and a link
-// to /dev/zero ran it out of memory (thirty-second probe).
-func findClone(dir string, trusted bool) (string, bool) {
+// module, with the Makefile beside it), searched from dir upwards.
+func findClone(dir string) (string, bool) {
 	for dir != "" {
-		if isClone(dir, trusted) {
+		if isClone(dir) {
 			return dir, true
 		}
 		parent := filepath.Dir(dir)
@@ -143,18 +145,22 @@ func findClone(dir string, trusted bool) (string, bool) {
 	return "", false
 }
 
-// isClone says whether dir is the root of a clone of this project (see findClone).
-func isClone(dir string, trusted bool) bool {
-	if info, err := os.Stat(dir); err != nil || !(trusted || ownedByUser(info)) {
+// isClone says whether dir is the root of a clone of this project. Its go.mod is read only as a
+// regular file of at most maxGoModBytes, and only where no other user can change it (securePath): a
+// FIFO named go.mod above the working directory hung every command, a link to /dev/zero ran it out of
+// memory (thirty-second probe), and a link in /tmp to a root's go.mod made /tmp a clone (thirty-third).
+func isClone(dir string) bool {
+	goMod := filepath.Join(dir, "go.mod")
+	if securePath(goMod) != nil {
 		return false
 	}
-	f, err := safefile.Open(filepath.Join(dir, "go.mod"))
+	f, err := safefile.Open(goMod)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
 	info, err := f.Stat()
-	if err != nil || info.Size() > maxGoModBytes || !(trusted || ownedByUser(info)) {
+	if err != nil || info.Size() > maxGoModBytes {
 		return false
 	}
 	raw, err := io.ReadAll(io.LimitReader(f, maxGoModBytes))
@@ -168,8 +174,44 @@ func isClone(dir string, trusted bool) bool {
 // maxGoModBytes bounds the go.mod read to recognise a clone: this project's is 4 KB.
 const maxGoModBytes = 1 << 20
 
-// ownedByUser says whether a file belongs to the user running this program, or to root.
-func ownedByUser(info os.FileInfo) bool {
-	st, ok := info.Sys().(*syscall.Stat_t)
-	return ok && (int(st.Uid) == os.Getuid() || st.Uid == 0)
+// securePath refuses a file that another user could change or replace, as the file to be loaded into
+// this process or to say where it is: it, every folder above it and every link on the way must belong
+// to the user or to root, and none of the folders may be writable by others than the user and the
+// user's own group, unless it is sticky (/tmp), where others cannot replace what they do not own. It
+// looks at the path as given (its links) and at the path they lead to.
+func securePath(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return err
+	}
+	for _, p := range []string{abs, real} {
+		for at, file := p, true; ; at, file = filepath.Dir(at), false {
+			info, err := os.Lstat(at)
+			if err != nil {
+				return err
+			}
+			st, ok := info.Sys().(*syscall.Stat_t)
+			if !ok {
+				return fmt.Errorf("%s: its owner cannot be read", at)
+			}
+			if int(st.Uid) != os.Getuid() && st.Uid != 0 {
+				return fmt.Errorf("%s belongs to another user (uid %d)", at, st.Uid)
+			}
+			others := info.Mode().Perm() & 0o002
+			if int(st.Gid) != os.Getgid() {
+				others |= info.Mode().Perm() & 0o020
+			}
+			if info.Mode()&fs.ModeSymlink == 0 && others != 0 && (file || info.Mode()&fs.ModeSticky == 0) {
+				return fmt.Errorf("%s can be changed by other users (mode %v)", at, info.Mode())
+			}
+			if at == filepath.Dir(at) {
+				break
+			}
+		}
+	}
+	return nil
 }

@@ -227,12 +227,13 @@ func TestPluginPathsWithACommaAreRefused(t *testing.T) {
 	}
 }
 
-// A clone is recognised only from a regular go.mod of at most a megabyte, and one found from the
-// working directory only when it belongs to the user (or root): a FIFO named go.mod above the working
-// directory hung every command, a link to /dev/zero ran it out of memory, and a go.mod, Makefile and
-// .venv planted in /tmp had their plugin loaded by whoever ran ddpm under /tmp (thirty-second probe).
-// The clone that the program was built from is trusted whoever owns it.
-func TestFindCloneReadsOnlyTheUsersRegularGoMod(t *testing.T) {
+// A clone is recognised only from a regular go.mod of at most a megabyte, and its plugin loaded only
+// where no other user can change it: a FIFO named go.mod above the working directory hung every
+// command, a link to /dev/zero ran it out of memory, and a go.mod, Makefile and .venv planted in /tmp
+// had their plugin loaded by whoever ran ddpm under /tmp (thirty-second probe); then a link in /tmp to
+// root's go.mod, and another user's files at the path of a build checkout that was gone, had their
+// plugin loaded by root (thirty-third probe).
+func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 	root := t.TempDir()
 	below := filepath.Join(root, "a", "b")
 	if err := os.MkdirAll(below, 0o755); err != nil {
@@ -246,7 +247,7 @@ func TestFindCloneReadsOnlyTheUsersRegularGoMod(t *testing.T) {
 		t.Fatal(err)
 	}
 	found := make(chan bool, 1)
-	go func() { _, ok := findClone(below, false); found <- ok }()
+	go func() { _, ok := findClone(below); found <- ok }()
 	select {
 	case ok := <-found:
 		if ok {
@@ -259,7 +260,7 @@ func TestFindCloneReadsOnlyTheUsersRegularGoMod(t *testing.T) {
 	if err := os.Symlink("/dev/zero", goMod); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := findClone(below, false); ok {
+	if _, ok := findClone(below); ok {
 		t.Error("a link to /dev/zero named go.mod made a clone")
 	}
 	os.Remove(goMod)
@@ -267,24 +268,53 @@ func TestFindCloneReadsOnlyTheUsersRegularGoMod(t *testing.T) {
 	if err := os.WriteFile(goMod, big, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := findClone(below, false); ok {
+	if _, ok := findClone(below); ok {
 		t.Error("a go.mod of more than a megabyte made a clone")
 	}
 	fakeClone(t, root)
 	projectSo := fakePlugin(t, filepath.Join(root, ".venv"))
-	if clone, ok := findClone(below, false); !ok || clone != root {
+	if clone, ok := findClone(below); !ok || clone != root {
 		t.Fatalf("the user's own clone: %q, %v; want %s", clone, ok, root)
+	}
+	if p, ok := findProjectPlugin(below, filepath.Join(root, "ddpm")); !ok || p != projectSo {
+		t.Fatalf("the user's own plugin: %q, %v; want %s", p, ok, projectSo)
+	}
+	// A folder on the way that anyone may write, unless sticky (/tmp is).
+	venvLib := filepath.Join(root, ".venv", "lib")
+	if err := os.Chmod(venvLib, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := findProjectPlugin(below, filepath.Join(root, "ddpm")); ok {
+		t.Errorf("a plugin below a folder anyone may write: %s was taken", p)
+	}
+	if err := os.Chmod(venvLib, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := findProjectPlugin(below, ""); !ok {
+		t.Error("a plugin below a sticky folder of the user's: refused")
+	}
+	os.Chmod(venvLib, 0o755)
+	// A clone in a folder anyone may write, through a link to a go.mod of root's: only the folder is
+	// the planter's.
+	open := t.TempDir()
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "go.mod"), filepath.Join(open, "go.mod")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(open, "Makefile"), nil, 0o644)
+	if clone, ok := findClone(open); ok {
+		t.Errorf("a folder anyone may write, with a link to a clone's go.mod, was taken for a clone: %s", clone)
 	}
 	if os.Getuid() != 0 {
 		t.Skip("changing a folder's owner needs root")
 	}
+	// Another user's clone, found from the working directory or at the build's path: refused both ways.
 	if err := os.Chown(root, 4242, 4242); err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := findProjectPlugin(below, ""); ok {
-		t.Errorf("another user's clone above the working directory: its plugin %s was taken", p)
-	}
-	if p, ok := findProjectPlugin("", filepath.Join(root, "ddpm")); !ok || p != projectSo {
-		t.Errorf("the clone the program was built from, another user's: %q, %v; want %s", p, ok, projectSo)
+	if p, ok := findProjectPlugin(below, filepath.Join(root, "ddpm")); ok {
+		t.Errorf("another user's clone: its plugin %s was taken", p)
 	}
 }
