@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -131,6 +133,9 @@ func (c Checkpointer) CheckpointPath(step int64) string {
 	return filepath.Join(c.Dir, fmt.Sprintf("%s%09d%s", checkpointPrefix, step, checkpointSuffix))
 }
 
+// removeCheckpoint removes an old checkpoint; a test replaces it to remove one meanwhile.
+var removeCheckpoint = os.Remove
+
 // Save writes every variable of ctx and meta (any JSON-encodable value) atomically, then deletes
 // checkpoints beyond the newest Keep. It returns the file written. The file's name is Save's own, so a
 // symbolic link in its place is refused (WriteOwnFileAtomic).
@@ -148,7 +153,9 @@ func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, 
 			return path, err
 		}
 		for i := 0; i < len(all)-c.Keep; i++ {
-			if err := os.Remove(all[i]); err != nil {
+			// One removed meanwhile (by hand, or a script that archives them) is pruned: it stopped the
+			// run (thirty-third probe).
+			if err := removeCheckpoint(all[i]); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return path, fmt.Errorf("removing old checkpoint: %w", err)
 			}
 		}

@@ -535,6 +535,23 @@ func TestAFailedPruneReportsTheCheckpointWritten(t *testing.T) {
 	}
 }
 
+// An old checkpoint removed by someone else between the listing and the prune is pruned, and training
+// goes on: it stopped the run (thirty-third probe, with a script that archived old checkpoints).
+func TestAPruneOfACheckpointAlreadyGoneGoesOn(t *testing.T) {
+	defer func(f func(string) error) { removeCheckpoint = f }(removeCheckpoint)
+	removeCheckpoint = func(path string) error {
+		os.Remove(path) // another process's, just before
+		return os.Remove(path)
+	}
+	dir := t.TempDir()
+	cfg := quickTrainConfig(6, dir)
+	cfg.KeepCheckpoints, cfg.CheckpointEvery = 1, time.Nanosecond
+	res, err := trainPoints(t, cfg)
+	if err != nil || res.Step != 6 || filepath.Base(res.Checkpoint) != "ckpt-000000006.ddpm" {
+		t.Errorf("old checkpoints gone before their prune: error %v, result %+v; want step 6 trained and saved", err, res)
+	}
+}
+
 // A checkpoint folder moved while training runs is not made again at its old path, unlocked, for the
 // next save: another run could then take it and both would write there (seventh probe: two runs
 // resumed and pruned in one folder). The save is refused, naming the folder.
