@@ -185,6 +185,12 @@ func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundRe
 // Term evaluates the bound's term at step t for a batch of images x0 [n, Dims...], with x_t drawn
 // from q(x_t | x_0) with the given noise: bits/dim and the mean squared error of x̂_0, per image.
 func (e *BoundEvaluator) Term(x0 *tensors.Tensor, t int, noise *tensors.Tensor) (bits, mse []float32, _ error) {
+	if err := e.Schedule.CheckStep(t); err != nil { // numbers, or NaN, with no error (thirty-third probe)
+		return nil, nil, fmt.Errorf("bound: %w", err)
+	}
+	if x0 == nil || noise == nil || x0.Shape().Rank() < 1 {
+		return nil, nil, errors.New("bound: x0 and noise are needed, as a batch")
+	}
 	in := []*tensors.Tensor{x0, StepTensor(x0.Shape().Dimensions[0], t), noise}
 	var out []*tensors.Tensor
 	var err error

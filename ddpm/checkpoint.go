@@ -268,6 +268,14 @@ func WriteCheckpoint(path string, ctx *context.Context, step int64, meta any, ke
 // (WriteOwnFileAtomic).
 func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, keep func(v *context.Variable) bool,
 	saveAs func(v *context.Variable) (scope string, trainable bool), own bool) error {
+	// What its readers refuse is not written: a step of −5 was, and every reader refused the file
+	// (thirty-third probe); a nil context panicked.
+	if ctx == nil {
+		return fmt.Errorf("checkpoint %s: no context given (nil)", path)
+	}
+	if step < 0 {
+		return fmt.Errorf("checkpoint %s: step %d is negative, which its readers refuse", path, step)
+	}
 	header := checkpointHeader{Step: step}
 	if meta != nil {
 		raw, err := json.Marshal(meta)
@@ -702,6 +710,9 @@ func WriteOwnFileAtomic(path string, write func(w io.Writer) error) error {
 }
 
 func writeAtomic(path string, own bool, write func(w io.Writer) error) (err error) {
+	if write == nil { // it left its temporary file (thirty-third probe)
+		return fmt.Errorf("writing %s: no writer given (nil)", path)
+	}
 	if own {
 		if err := notALink(path); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
@@ -719,14 +730,19 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	}
 	addInFlight(tmp.Name())
 	defer doneInFlight(tmp.Name())
+	// Removed on an error, and on a panic in write, which goes on after (a notebook's kernel recovers
+	// from a cell's panic, and the temporary stayed; thirty-third probe).
+	done := false
 	defer func() {
-		if err != nil {
+		if err != nil || !done {
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
 	}()
 	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err = write(bw); err != nil {
+	err = write(bw)
+	done = true
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = bw.Flush(); err != nil {

@@ -59,10 +59,18 @@ func (s *Schedule) ddimPrediction(xt, t, eps *Node, clipX0 bool) (x0Hat, epsOut 
 func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 	size := 1
 	for _, d := range dims {
+		if d < 1 { // two negative sizes made a positive one, and GoMLX panicked (thirty-third probe)
+			return nil, fmt.Errorf("encode: examples of shape %v: every size must be at least 1", dims)
+		}
 		size *= d
 	}
 	if n < 1 || size < 1 || len(x0) != n*size {
 		return nil, fmt.Errorf("encode: %d values for %d examples of shape %v", len(x0), n, dims)
+	}
+	for i, v := range x0 { // a NaN gave latents of NaN, with no error (thirty-third probe)
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("encode: value %d of x0 is %g, not a finite number", i, v)
+		}
 	}
 	sched := s.Schedule
 	if s.encode == nil {

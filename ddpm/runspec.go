@@ -230,6 +230,11 @@ func (tr *Trained) Export(path string) error {
 	if err := CheckOutput("export", path, tr.Path); err != nil {
 		return err
 	}
+	// Nor under a training checkpoint's name, which train would take for its newest and refuse (the
+	// command refused it, the library wrote it; thirty-third probe).
+	if IsCheckpointName(filepath.Base(path)) {
+		return fmt.Errorf("export %q: a training checkpoint's name (ckpt-<step>.ddpm), which train would take for a run's newest: choose another name", path)
+	}
 	keepTrainable := func(v *context.Variable) (string, bool) { return v.Scope(), true }
 	return writeCheckpoint(path, tr.Ctx, tr.Step, &tr.Spec, nil, keepTrainable, false)
 }
@@ -261,6 +266,9 @@ func (tr *Trained) NewBoundEvaluator(backend backends.Backend, sched *Schedule, 
 func (tr *Trained) CheckSchedule(sched *Schedule) error {
 	if sched == nil {
 		return fmt.Errorf("checkpoint %s: no schedule given (the model's own is Trained.Schedule)", tr.Path)
+	}
+	if err := sched.Check(); err != nil { // a hand-made one panicked here, and a zero one passed (thirty-third probe)
+		return fmt.Errorf("checkpoint %s: %w", tr.Path, err)
 	}
 	own := tr.Schedule
 	if sched == own {

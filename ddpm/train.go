@@ -102,8 +102,28 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	// What the first save and the first grid would refuse, refused before the first step: a description
 	// that JSON cannot hold failed the first save, and every step since the start was lost; a grid
 	// sampler, count or shape that cannot be drawn stopped the run at its first grid (thirty-second probe).
-	if _, err := json.Marshal(cfg.Meta); err != nil {
+	raw, err := json.Marshal(cfg.Meta)
+	if err != nil {
 		return nil, fmt.Errorf("train: the description saved in checkpoints (Meta) cannot be written as JSON: %w", err)
+	}
+	if err := checkHeaderTokens(raw); err != nil { // a string of 5 000 bytes failed the first save (thirty-third probe)
+		return nil, fmt.Errorf("train: the description saved in checkpoints (Meta) holds %w", err)
+	}
+	// A context that holds another model's variables trained, and saved checkpoints that no run could
+	// resume (thirty-third probe): it may hold this run's variables only (a run continued in-process).
+	want, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims)
+	if err != nil {
+		return nil, err
+	}
+	state := runState(want)
+	for v := range ctx.IterVariables() {
+		if strings.HasPrefix(v.Scope(), metricsScope) {
+			continue
+		}
+		if shape, ok := state[v.ScopeAndName()]; !ok || !shape.Equal(v.Shape()) {
+			return nil, fmt.Errorf("train: the context holds %s (%s), which is no part of this model's training run: "+
+				"train in a fresh context (context.New()), or in one of this model's", v.ScopeAndName(), v.Shape())
+		}
 	}
 	if cfg.CheckpointEvery == 0 {
 		cfg.CheckpointEvery = 5 * time.Minute

@@ -1,0 +1,112 @@
+package ddpm
+
+import (
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// What the thirty-third probe found through the exported API, refused before any work: a hand-made
+// schedule panicked in the Trained methods; edited but finite tables sampled garbage with no error;
+// Term took steps outside the chain; Encode panicked on negative sizes and gave NaN latents; Train
+// trained every step before a description too long for a header, or a context of another model's,
+// failed or spoiled its checkpoints; Export wrote a checkpoint's name; WriteCheckpoint wrote a negative
+// step its readers refuse; and a panic in WriteFileAtomic's writer left its temporary file.
+func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
+	tr, err := LoadTrained(trainedPoints(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, sched := range map[string]*Schedule{"T only": {T: 5}, "betas only": {Name: "hand", T: 20, Beta: make([]float64, 21)}, "zero": {}} {
+		if _, err := tr.NewSampler(backend, sched, SamplerConfig{DDIM: true}); err == nil {
+			t.Errorf("Trained.NewSampler on a schedule of %s: no error", name)
+		}
+		if err := tr.CheckSchedule(sched); err == nil {
+			t.Errorf("Trained.CheckSchedule of a schedule of %s: no error", name)
+		}
+	}
+	edited, err := tr.Schedule.Respace(EvenSteps(tr.Schedule.T, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited.SqrtOneMinusAlphaBar[3] = -edited.SqrtOneMinusAlphaBar[3]
+	if err := edited.Check(); err == nil || !strings.Contains(err.Error(), "SqrtOneMinusAlphaBar at t=3") {
+		t.Errorf("a schedule with an edited table: error %v, want it named", err)
+	}
+	if _, err := tr.NewSampler(backend, edited, SamplerConfig{DDIM: true}); err == nil {
+		t.Error("Trained.NewSampler on an edited schedule: no error")
+	}
+
+	bound, err := tr.NewBoundEvaluator(backend, tr.Schedule, SamplerConfig{Variance: VarianceBeta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0 := tensors.FromFlatDataAndDimensions([]float32{1, -1, 1, 1}, 2, 2)
+	for _, step := range []int{0, -7, tr.Schedule.T + 1, 1 << 40} {
+		if _, _, err := bound.Term(x0, step, x0); err == nil {
+			t.Errorf("Term at t=%d: no error", step)
+		}
+	}
+	sampler, err := tr.NewSampler(backend, tr.Schedule, SamplerConfig{DDIM: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sampler.Encode(make([]float32, 1), 1, []int{-1, -1}); err == nil {
+		t.Error("Encode of shape {-1, -1}: no error")
+	}
+	if _, err := sampler.Encode([]float32{0, float32(math.NaN())}, 1, []int{2}); err == nil || !strings.Contains(err.Error(), "not a finite number") {
+		t.Errorf("Encode of a NaN: error %v", err)
+	}
+
+	dir := t.TempDir()
+	if err := tr.Export(filepath.Join(dir, "ckpt-999999999.ddpm")); err == nil || !strings.Contains(err.Error(), "a training checkpoint's name") {
+		t.Errorf("Export under a checkpoint's name: error %v", err)
+	}
+	if err := WriteCheckpoint(filepath.Join(dir, "neg.ddpm"), context.New(), -5, map[string]any{"x": 1}, nil); err == nil {
+		t.Error("WriteCheckpoint of step −5: no error")
+	}
+	if err := WriteCheckpoint(filepath.Join(dir, "nil.ddpm"), nil, 1, nil, nil); err == nil {
+		t.Error("WriteCheckpoint of a nil context: no error")
+	}
+	func() {
+		defer func() { recover() }() //nolint:errcheck // the writer's panic goes on, as it would have
+		WriteFileAtomic(filepath.Join(dir, "panic.txt"), func(io.Writer) error { panic("boom") }) //nolint:errcheck
+	}()
+	if err := WriteFileAtomic(filepath.Join(dir, "nil.txt"), nil); err == nil {
+		t.Error("WriteFileAtomic without a writer: no error")
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left in the folder: %v", left)
+	}
+
+	for name, c := range map[string]struct {
+		ctx  *context.Context
+		meta any
+	}{
+		"a description with a 5 000-byte string": {context.New(), map[string]string{"x": strings.Repeat("y", 5000)}},
+		"another model's context":                {tr.Ctx, nil},
+	} {
+		folder := t.TempDir()
+		cfg := quickTrainConfig(3, folder)
+		cfg.Meta = c.meta
+		steps := 0
+		cfg.OnStep = func(int, float64) { steps++ }
+		ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mlp := DefaultMLPConfig()
+		mlp.Hidden = 32 // not the trained model's width
+		_, err = Train(backend, c.ctx, MustNewSchedule(ScheduleLinear, 20), MLPModel(mlp), ds, cfg)
+		if err == nil || steps > 0 || errors.Is(err, ErrStopped) {
+			t.Errorf("Train with %s: error %v after %d steps, want a refusal before the first", name, err, steps)
+		}
+	}
+}
