@@ -41,6 +41,9 @@ func (c Chain) PNG() ([]byte, error) {
 	}
 	w := vg.Length(chainGap*(len(c.Nodes)-1) + 4*chainRadius)
 	h := vg.Length(6 * chainRadius)
+	if err := checkPixels("chain diagram", float64(w)*2, float64(h)*2); err != nil { // at 144 DPI
+		return nil, err
+	}
 	canvas := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(144))
 	dc := draw.New(canvas)
 	dc.SetColor(color.White)

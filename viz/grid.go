@@ -42,14 +42,21 @@ func (g Grid) Image() (*image.RGBA, error) {
 	if g.Channels != 1 && g.Channels != 3 {
 		return nil, fmt.Errorf("image grid: %d channels, want 1 or 3", g.Channels)
 	}
-	if want := g.N * g.Height * g.Width * g.Channels; len(g.Pixels) != want {
-		return nil, fmt.Errorf("image grid: %d values for %d images of %dx%dx%d (want %d)", len(g.Pixels), g.N, g.Height, g.Width, g.Channels, want)
+	// Counted in floating point: sizes whose product overflowed an int matched no pixels (thirty-third probe).
+	if want := float64(g.N) * float64(g.Height) * float64(g.Width) * float64(g.Channels); float64(len(g.Pixels)) != want {
+		return nil, fmt.Errorf("image grid: %d values for %d images of %dx%dx%d (want %.0f)", len(g.Pixels), g.N, g.Height, g.Width, g.Channels, want)
+	}
+	if g.Scale > maxGridScale {
+		return nil, fmt.Errorf("image grid: scale %d, at most %d", g.Scale, maxGridScale)
 	}
 	if len(g.Captions) != 0 && len(g.Captions) != g.N {
 		return nil, fmt.Errorf("image grid: %d captions for %d images", len(g.Captions), g.N)
 	}
 	cols, scale, cellW, cellH := g.layout()
 	w, h := g.Size()
+	if err := checkPixels("image grid", float64(w), float64(h)); err != nil {
+		return nil, err
+	}
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
 	size := g.Height * g.Width * g.Channels
@@ -76,6 +83,9 @@ func (g Grid) Image() (*image.RGBA, error) {
 	}
 	return out, nil
 }
+
+// maxGridScale is the most a grid enlarges its images.
+const maxGridScale = 1024
 
 // layout is the grid's columns, its scale and the size of a cell in pixels.
 func (g Grid) layout() (cols, scale, cellW, cellH int) {

@@ -123,6 +123,9 @@ func (p Plot) AltText() string { return p.Alt }
 
 // PNG renders the plot at twice its size in points, for sharp figures on screens.
 func (p Plot) PNG() ([]byte, error) {
+	if w, h := p.points(); !(w > 0 && h > 0) || checkPixels("plot", w*plotDPI/72, h*plotDPI/72) != nil {
+		return nil, fmt.Errorf("plot %q: %w", p.Title, checkPixels("a size", w*plotDPI/72, h*plotDPI/72))
+	}
 	pl := plot.New()
 	pl.Title.Text = p.Title
 	pl.X.Label.Text = p.XLabel
@@ -215,6 +218,9 @@ func widenAxis(a *plot.Axis, log bool) error {
 	}
 	if log {
 		a.Min, a.Max = lo/2, hi*2
+		if !(a.Min > 0) { // half the least positive float64 is 0, which a log scale panicked on (thirty-third probe)
+			a.Min = lo
+		}
 	} else {
 		pad := math.Max(math.Max(math.Abs(lo), math.Abs(hi))/20, 1)
 		a.Min, a.Max = lo-pad, hi+pad

@@ -1,5 +1,7 @@
 package viz
 
+import "fmt"
+
 // PNGBound is the most bytes that Go's PNG encoder writes for an image of w×h pixels of at most four
 // 8-bit channels, whatever they hold: the raw rows (a filter byte each), deflate's stored blocks where
 // nothing compresses (5 bytes per 65 535), the chunks' framing (12 bytes per IDAT chunk of at least
@@ -9,4 +11,18 @@ package viz
 func PNGBound(w, h int) float64 {
 	raw := float64(h) * float64(1+4*w)
 	return raw*(1+5.0/65535+12.0/4096) + 1024
+}
+
+// MaxPixels bounds a figure's pixels, 2²⁸ (a gigabyte as RGBA): a grid of scale 2²⁰, a plot of 10⁷
+// points a side and a chain of 2 million nodes were a fatal out-of-memory or a panic, which no caller
+// can recover from (thirty-third probe).
+const MaxPixels = 1 << 28
+
+// checkPixels refuses a figure of w×h pixels, what it is, that cannot be drawn: not positive, not a
+// number, or more than MaxPixels.
+func checkPixels(what string, w, h float64) error {
+	if !(w >= 1 && h >= 1) || w*h > MaxPixels {
+		return fmt.Errorf("%s of %.0f×%.0f pixels: want at least 1×1 and at most %d pixels in all", what, w, h, MaxPixels)
+	}
+	return nil
 }

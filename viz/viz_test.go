@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -212,5 +213,34 @@ func TestPlotOfEqualPointsAtAnyMagnitude(t *testing.T) {
 func TestGridOfNoImage(t *testing.T) {
 	if _, err := (Grid{N: 0, Height: 2, Width: 2, Channels: 1}).Image(); err == nil {
 		t.Error("a grid of 0 images: no error")
+	}
+}
+
+// Figures too large to draw are refused before anything is allocated: a grid of scale 2²⁰, sizes whose
+// product overflowed an int, plots of 10⁷ points a side or of no size, and a chain of 2 million nodes
+// were a fatal out-of-memory or a panic; a log axis of values at float64's least panicked
+// (thirty-third probe).
+func TestFiguresTooLargeAreRefused(t *testing.T) {
+	for name, g := range map[string]Grid{
+		"scale 2²⁰":        {Pixels: make([]float32, 4), N: 1, Height: 2, Width: 2, Channels: 1, Scale: 1 << 20},
+		"scale 1024":       {Pixels: make([]float32, 4*28*28), N: 4, Height: 28, Width: 28, Channels: 1, Scale: 1024},
+		"an int overflown": {N: 1 << 32, Height: 1 << 32, Width: 1, Channels: 1},
+	} {
+		if _, err := g.PNG(); err == nil {
+			t.Errorf("a grid of %s: no error", name)
+		}
+	}
+	for name, p := range map[string]Plot{"10⁷ points a side": {Width: 1e7, Height: 1e7}, "−100": {Width: -100, Height: -100},
+		"NaN": {Width: math.NaN(), Height: math.Inf(1)}} {
+		if _, err := p.PNG(); err == nil {
+			t.Errorf("a plot of %s: no error", name)
+		}
+	}
+	if _, err := (Chain{Nodes: make([]string, 2e6)}).PNG(); err == nil {
+		t.Error("a chain of 2 million nodes: no error")
+	}
+	tiny := Plot{LogY: true, Series: []Series{{X: []float64{1, 2}, Y: []float64{5e-324, 5e-324}}}}
+	if _, err := tiny.PNG(); err != nil {
+		t.Errorf("a log axis at float64's least: %v", err)
 	}
 }
