@@ -271,15 +271,24 @@ const SampleArrayFormats = ".npy (the images) or .npz (arr_0 the images, arr_1 t
 // points (dims D) as float32 of shape N×D. ext is ".npy" (the array alone) or ".npz" (arr_0, and
 // arr_1 the labels as int64 when labels is not nil).
 func EncodeSamples(w io.Writer, ext string, x []float32, n int, dims []int, labels []int) error {
-	size := 1
+	// Counted in floating point, each size at least 1: negative sizes panicked, and sizes whose product
+	// overflowed an int matched no values and ran out of memory (thirty-third probe).
+	want, whole := float64(n), true
 	for _, d := range dims {
-		size *= d
+		whole = whole && d >= 1
+		want *= float64(d)
 	}
-	if n < 1 || len(x) != n*size || (len(dims) != 1 && len(dims) != 3) {
+	if n < 1 || !whole || float64(len(x)) != want || (len(dims) != 1 && len(dims) != 3) {
 		return fmt.Errorf("samples: %d values for %d samples of shape %v", len(x), n, dims)
 	}
+	size := len(x) / n
 	if labels != nil && len(labels) != n {
 		return fmt.Errorf("samples: %d labels for %d samples", len(labels), n)
+	}
+	for i, c := range labels { // its reader refused the file written (thirty-third probe)
+		if c < 0 {
+			return fmt.Errorf("samples: label %d is %d, not a class", i, c)
+		}
 	}
 	var arr any
 	if len(dims) == 1 {

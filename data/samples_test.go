@@ -483,3 +483,28 @@ func TestCheckSampleLabelsBeforeTheImages(t *testing.T) {
 		}
 	}
 }
+
+// EncodeSamples refuses what it cannot write, or what its readers refuse: negative sizes panicked,
+// sizes whose product overflowed an int ran out of memory, and a label of −7 was written into a file
+// that LoadSampleLabels refused (thirty-third probe).
+func TestEncodeSamplesRefusesWhatItCannotWrite(t *testing.T) {
+	for name, c := range map[string]struct {
+		x      []float32
+		n      int
+		dims   []int
+		labels []int
+	}{
+		"negative sizes":   {make([]float32, 1), 1, []int{-1, -1, 1}, nil},
+		"an int overflown": {nil, 1, []int{1 << 32, 1 << 32, 1}, nil},
+		"a negative label": {make([]float32, 4), 1, []int{2, 2, 1}, []int{-7}},
+	} {
+		if err := EncodeSamples(io.Discard, ".npz", c.x, c.n, c.dims, c.labels); err == nil {
+			t.Errorf("EncodeSamples of %s: no error", name)
+		}
+	}
+	for _, n := range []int{1 << 62, MaxToyPoints + 1} {
+		if _, err := Toy2D("moons", n, 0); err == nil {
+			t.Errorf("Toy2D of %d points: no error", n)
+		}
+	}
+}

@@ -12,14 +12,17 @@ import (
 // model learn a distribution.
 var Toy2DNames = []string{"swissroll", "moons", "8gaussians"}
 
+// MaxToyPoints bounds a toy data set: 2²⁷ points take a gigabyte.
+const MaxToyPoints = 1 << 27
+
 // Toy2D draws n points of a 2-D toy data set as a flat [n, 2] slice, scaled to about [−1, 1].
 // The same seed gives the same points.
 func Toy2D(name string, n int, seed uint64) ([]float32, error) {
 	if !slices.Contains(Toy2DNames, name) {
 		return nil, fmt.Errorf("unknown toy data set %q: valid names are %s", name, strings.Join(Toy2DNames, ", "))
 	}
-	if n < 1 {
-		return nil, fmt.Errorf("toy data set %q: n=%d points, want at least 1", name, n)
+	if n < 1 || n > MaxToyPoints { // 3·10⁹ was a fatal out-of-memory, and 2⁶² a panic (thirty-third probe)
+		return nil, fmt.Errorf("toy data set %q: n=%d points, want 1 to %d", name, n, MaxToyPoints)
 	}
 	// PCG from math/rand/v2 is seeded explicitly, so a seed gives the same points on every machine;
 	// the second word only picks a stream.

@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 )
 
+// maxResamples bounds the bootstrap: eval takes 100, and each resample fits a Gaussian again.
+const maxResamples = 100000
+
 // FrechetStdErr estimates the standard error of the Fréchet distance between the Gaussian fitted to
 // features ([n, dim] flat) and ref, from the sampling of those n vectors alone (ref, fitted to the
 // whole test set, is held fixed): the standard deviation of the distance over `resamples` bootstrap
@@ -13,8 +16,8 @@ import (
 // would move with another n from the same model; the FID's bias with n (it falls as n grows) is
 // another matter, which is why FIDs are only compared at equal n.
 func FrechetStdErr(features []float32, dim int, ref *Gaussian, resamples int, seed uint64) (float64, error) {
-	if resamples < 2 {
-		return 0, fmt.Errorf("Fréchet standard error: need at least 2 resamples, got %d", resamples)
+	if resamples < 2 || resamples > maxResamples { // 2⁴⁰ ran on for good (thirty-third probe)
+		return 0, fmt.Errorf("Fréchet standard error: %d resamples, want 2 to %d", resamples, maxResamples)
 	}
 	if dim < 1 || len(features)%dim != 0 {
 		return 0, fmt.Errorf("Fréchet standard error: %d values are not vectors of length %d", len(features), dim)

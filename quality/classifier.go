@@ -404,6 +404,9 @@ func Confident(probs []float32, classes int, threshold float32) (fraction float6
 // sample (a class-conditional model's samples), overall and for each requested class (NaN for a
 // class never requested). probs is [n, classes] flat and requested has n labels in 0..classes−1.
 func ConditionalAccuracy(probs []float32, classes int, requested []int) (overall float64, perClass []float64, err error) {
+	if classes < 1 { // it divided by zero (thirty-third probe)
+		return 0, nil, fmt.Errorf("conditional accuracy: %d classes, want at least 1", classes)
+	}
 	n := len(probs) / classes
 	if len(requested) != n || n == 0 {
 		return 0, nil, fmt.Errorf("conditional accuracy: %d requested classes for %d samples", len(requested), n)

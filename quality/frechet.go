@@ -9,6 +9,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
 // Gaussian is the mean and covariance of a set of feature vectors.
@@ -23,6 +25,11 @@ type Gaussian struct {
 func FitGaussian(features []float32, dim int) (*Gaussian, error) {
 	if dim < 1 || len(features)%dim != 0 || len(features)/dim < 2 {
 		return nil, fmt.Errorf("fit Gaussian: need at least 2 vectors of length %d, got %d values", dim, len(features))
+	}
+	// Its covariance, and the Fréchet distance's copies of it, before they are made: 10⁵ features asked
+	// 80 GB, a fatal out-of-memory (thirty-third probe).
+	if err := ddpm.CheckMemory(fmt.Sprintf("fit Gaussian: a covariance of %d features", dim), 4*8*float64(dim)*float64(dim)); err != nil {
+		return nil, err
 	}
 	n := len(features) / dim
 	mean := make([]float64, dim)

@@ -230,3 +230,20 @@ func TestSampleStoreKeepsItsBounds(t *testing.T) {
 		again.Close()
 	}
 }
+
+// Counts that divided by zero, asked 80 GB, or ran on for good are refused (thirty-third probe).
+func TestScoresRefuseImpossibleCounts(t *testing.T) {
+	if _, _, err := ConditionalAccuracy([]float32{0.5, 0.5}, 0, []int{0}); err == nil {
+		t.Error("ConditionalAccuracy of 0 classes: no error")
+	}
+	if _, err := FitGaussian(make([]float32, 200000), 100000); err == nil || !strings.Contains(err.Error(), "memory") {
+		t.Errorf("FitGaussian of 10⁵ features: error %v, want a refusal naming the memory", err)
+	}
+	g, err := FitGaussian([]float32{0, 1, 1, 0, 2, 2}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FrechetStdErr([]float32{0, 1, 1, 0, 2, 2}, 2, g, 1<<40, 1); err == nil {
+		t.Error("FrechetStdErr of 2⁴⁰ resamples: no error")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"image"
 	"image/png"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
 // hostileValues are tried on every flag of every command (issue 32): zero and negative, not-a-number
