@@ -76,7 +76,7 @@ func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
 		t.Error("WriteCheckpoint of a nil context: no error")
 	}
 	func() {
-		defer func() { recover() }() //nolint:errcheck // the writer's panic goes on, as it would have
+		defer func() { recover() }()                                                              //nolint:errcheck // the writer's panic goes on, as it would have
 		WriteFileAtomic(filepath.Join(dir, "panic.txt"), func(io.Writer) error { panic("boom") }) //nolint:errcheck
 	}()
 	if err := WriteFileAtomic(filepath.Join(dir, "nil.txt"), nil); err == nil {
