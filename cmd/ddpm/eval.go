@@ -363,10 +363,15 @@ func runEval(args []string) error {
 	}
 	stopEarly() // the work begins: a signal now stops it as it would any program, its progress saved as it goes
 	// What a signal leaves, as --work holds it: it said the work was kept when no batch had been
-	// (thirty-second probe).
+	// (thirty-second probe). With none saved, what was made for the run goes, as on a refusal: the
+	// folders, lock files and an empty store were left (thirty-third probe).
 	defer removeTemporariesOnSignal(func() string {
 		_, err := os.Stat(filepath.Join(*work, boundProgressFile))
 		if !(bound != nil && err == nil) && !(store != nil && store.OnDisk() > 0) {
+			if store != nil {
+				os.Remove(store.Path)
+			}
+			unmakeAll()
 			return "stopped before its first batch was saved: nothing is kept, and a run of the same command starts afresh"
 		}
 		return fmt.Sprintf("the work done so far is kept in --work %s: run the same command again to resume", *work)

@@ -721,9 +721,10 @@ func TestEvalStoppedInItsWorkSaysHowToResume(t *testing.T) {
 	}
 
 	// Stopped in its first batch, it says that nothing is kept: it said the work was (thirty-second probe).
-	fresh := t.TempDir()
+	made := filepath.Join(t.TempDir(), "eval")
+	fresh := filepath.Join(made, "w")
 	c = startDDPM(t, "eval", "--ckpt", "models/mnist-ch8-ema.ddpm", "--nll", "8", "--nll-batch", "8", "--fid", "0",
-		"--work", fresh, "--out", fresh)
+		"--work", fresh, "--out", filepath.Join(made, "o"))
 	for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(c.out.String(), "bound: images 1–8 of 8"); time.Sleep(5 * time.Millisecond) {
 		select {
 		case err := <-c.done:
@@ -744,6 +745,10 @@ func TestEvalStoppedInItsWorkSaysHowToResume(t *testing.T) {
 	}
 	if want := "terminated (SIGTERM): stopped before its first batch was saved: nothing is kept"; !strings.Contains(c.out.String(), want) {
 		t.Errorf("the output does not say %q:\n%s", want, c.out.String())
+	}
+	// Nor anything made for it: its folders and lock files were left (thirty-third probe).
+	if _, err := os.Lstat(made); !os.IsNotExist(err) {
+		t.Errorf("%s made for the run is left (%v)", made, err)
 	}
 }
 
