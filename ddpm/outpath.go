@@ -188,6 +188,16 @@ func MakeDir(dir string) error {
 			return fmt.Errorf("%s is a symbolic link to %s, which is not a folder", p, target)
 		}
 	}
+	// mkdir in /proc says "no such file or directory" of a folder that exists (thirty-third probe).
+	var perr *fs.PathError
+	if errors.As(err, &perr) && errors.Is(err, fs.ErrNotExist) {
+		if _, werr := os.Getwd(); werr != nil && !filepath.IsAbs(perr.Path) {
+			return fmt.Errorf("the working directory no longer exists (removed since the command started in it): cd to a folder that does")
+		}
+		if info, serr := os.Stat(filepath.Dir(perr.Path)); serr == nil && info.IsDir() {
+			return fmt.Errorf("folders cannot be made in %s (a file system of the kernel's, such as /proc?): choose another folder", filepath.Dir(perr.Path))
+		}
+	}
 	return err
 }
 

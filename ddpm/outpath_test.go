@@ -473,3 +473,14 @@ func TestCheckOutputInProc(t *testing.T) {
 		t.Errorf("error %v, want /proc named as a folder where files cannot be made", err)
 	}
 }
+
+// A folder in /proc is said to be where folders cannot be made, not one whose parent is missing
+// (thirty-third probe).
+func TestMakeDirInProc(t *testing.T) {
+	if _, err := os.Stat("/proc/self"); err != nil {
+		t.Skip("no /proc here")
+	}
+	if err := MakeDir("/proc/x"); err == nil || !strings.Contains(err.Error(), "folders cannot be made in /proc") {
+		t.Errorf("MakeDir(/proc/x): error %v, want /proc named", err)
+	}
+}
