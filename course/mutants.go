@@ -3,9 +3,10 @@ package course
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // MutantsFile lists, for every check of the notebooks, the wrong implementation it catches: a mutant,
@@ -31,7 +32,7 @@ type Mutant struct {
 }
 
 var mutants = sync.OnceValues(func() (map[string][]Mutant, error) {
-	raw, err := os.ReadFile(MutantsFile)
+	raw, err := safefile.ReadFile(MutantsFile, maxReadBytes)
 	if err != nil {
 		return nil, err
 	}

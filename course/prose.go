@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // Markdown shows a paragraph of the text whose numbers the cell computed or read from the repository:
@@ -31,7 +31,7 @@ type Table struct {
 
 // ReadCSV reads a CSV file with a header line; it panics on an error, which fails the cell.
 func ReadCSV(path string) *Table {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		panic(err)
 	}
@@ -137,7 +137,7 @@ func ReadJSONBool(file string, path ...string) bool {
 
 // readJSON returns the value at path (keys of nested objects) in the JSON file.
 func readJSON(file string, path []string) any {
-	raw, err := os.ReadFile(file)
+	raw, err := safefile.ReadFile(file, maxReadBytes)
 	if err != nil {
 		panic(err)
 	}

@@ -5,6 +5,7 @@ package safefile
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -44,4 +45,22 @@ func Kind(m fs.FileMode) string {
 		return "a device"
 	}
 	return "not a regular file"
+}
+
+// ReadFile reads path whole if it is a regular file of at most max bytes: a FIFO would block the
+// reader forever, and a link to /dev/zero feed it without end.
+func ReadFile(path string, max int64) ([]byte, error) {
+	f, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if info.Size() > max {
+		return nil, fmt.Errorf("%s holds %d bytes, more than the %d it may have", path, info.Size(), max)
+	}
+	return io.ReadAll(io.LimitReader(f, max))
 }
