@@ -108,7 +108,17 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 		}
 		return BackendChoice{Config: xlaConfig(abs), Source: "$" + EnvPlugin}, nil
 	}
-	if p, ok := findProjectPlugin(places.wd, places.source); ok {
+	p, refused := findProjectPlugin(places.wd, places.source)
+	if refused != nil && places.userDir != "" { // another's clone holds the working directory: the user's own plugin
+		if user, _ := userPlugin(filepath.Join(places.userDir, userVenv)); user != "" {
+			p, refused = "", nil
+		}
+	}
+	if refused != nil { // it said there was none, and to run make setup (thirty-fourth probe)
+		return BackendChoice{}, fmt.Errorf("the project's plugin is not loaded: %w, and could have been changed by another user: "+
+			"make its folders yours and not writable by others, or set $%s", refused, EnvPlugin)
+	}
+	if p != "" {
 		if err := PluginPathError(p); err != nil {
 			return BackendChoice{}, fmt.Errorf("the project's plugin %s: %w: move the clone to a path without one, or set $%s to a link to the plugin from such a path",
 				p, err, EnvPlugin)
@@ -117,7 +127,12 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 	}
 	if places.userDir != "" {
 		venv := filepath.Join(places.userDir, userVenv)
-		if p, ok := userPlugin(venv); ok {
+		p, refused := userPlugin(venv)
+		if refused != nil {
+			return BackendChoice{}, fmt.Errorf("the plugin installed by `%s` in %s is not loaded: %w, and could have been changed by another user: "+
+				"set $XDG_CACHE_HOME to a folder only you can write and run `%s` again", UserSetupCommand, venv, refused, UserSetupCommand)
+		}
+		if p != "" {
 			if err := PluginPathError(p); err != nil {
 				return BackendChoice{}, fmt.Errorf("the plugin installed by `%s`, %s: %w: set $XDG_CACHE_HOME to a folder without one and run `%s` again",
 					UserSetupCommand, p, err, UserSetupCommand)
@@ -201,7 +216,8 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 // (securePath): a go.mod, Makefile and .venv planted in /tmp made a clone (thirty-second probe); then
 // a link to a root's go.mod there, a plugin link swapped while it was checked, and another user's files
 // at the path of a build checkout that was gone had their plugin loaded by root (thirty-third probe).
-func findProjectPlugin(wd, source string) (string, bool) {
+// The path returned is the plugin's own, links resolved; refused says why one found was not taken.
+func findProjectPlugin(wd, source string) (path string, refused error) {
 	var clones []string
 	if clone, ok := findClone(wd); ok {
 		clones = append(clones, clone)
@@ -210,13 +226,20 @@ func findProjectPlugin(wd, source string) (string, bool) {
 		clones = append(clones, filepath.Dir(source))
 	}
 	for _, clone := range clones {
-		if p, ok := newestMatch(filepath.Join(clone, pluginGlob)); ok && securePath(p) == nil {
-			if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
-				return p, true
-			}
+		p, ok := newestMatch(filepath.Join(clone, pluginGlob))
+		if !ok {
+			continue
+		}
+		real, err := securePath(p)
+		if err != nil {
+			refused = err
+			continue
+		}
+		if info, err := os.Stat(real); err == nil && info.Mode().IsRegular() {
+			return real, nil
 		}
 	}
-	return "", false
+	return "", refused
 }
 
 // newestMatch is the file matching glob under the newest Python, if any (a venv usually holds one

@@ -89,30 +89,37 @@ func UserPlugin() (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return userPlugin(venv)
+	p, refused := userPlugin(venv)
+	return p, p != "" && refused == nil
 }
 
 // userPlugin is venv's plugin when its stamp says the setup finished with this binary's pinned
-// version: a half-made venv, or one of another pin (a binary upgraded since), is not used.
-func userPlugin(venv string) (string, bool) {
+// version: a half-made venv, or one of another pin (a binary upgraded since), is not used. The path
+// returned is the file's own, links resolved, and only where no other user can change it
+// (securePath); refused says why one that is there is not.
+func userPlugin(venv string) (path string, refused error) {
 	f, err := safefile.Open(filepath.Join(venv, SetupStamp)) // a FIFO there would hang (thirty-second probe's nit)
 	if err != nil {
-		return "", false
+		return "", nil
 	}
 	defer f.Close()
 	raw, err := io.ReadAll(io.LimitReader(f, 1<<16))
 	if err != nil {
-		return "", false
+		return "", nil
 	}
 	var stamp setupStamp
 	if json.Unmarshal(raw, &stamp) != nil || stamp.Package != PluginPackage || stamp.Version != PluginVersion {
-		return "", false
+		return "", nil
 	}
 	p, ok := VenvPlugin(venv)
-	if !ok || securePath(p) != nil { // as a project's plugin (findProjectPlugin)
-		return "", false
+	if !ok {
+		return "", nil
 	}
-	return p, true
+	real, err := securePath(p)
+	if err != nil {
+		return "", err
+	}
+	return real, nil
 }
 
 // SetupHint is the one command that installs a plugin for whoever reads the message: SetupCommand
@@ -150,8 +157,8 @@ func findClone(dir string) (string, bool) {
 // FIFO named go.mod above the working directory hung every command, a link to /dev/zero ran it out of
 // memory (thirty-second probe), and a link in /tmp to a root's go.mod made /tmp a clone (thirty-third).
 func isClone(dir string) bool {
-	goMod := filepath.Join(dir, "go.mod")
-	if securePath(goMod) != nil {
+	goMod, err := securePath(filepath.Join(dir, "go.mod"))
+	if err != nil {
 		return false
 	}
 	f, err := safefile.Open(goMod)
@@ -174,44 +181,70 @@ func isClone(dir string) bool {
 // maxGoModBytes bounds the go.mod read to recognise a clone: this project's is 4 KB.
 const maxGoModBytes = 1 << 20
 
-// securePath refuses a file that another user could change or replace, as the file to be loaded into
-// this process or to say where it is: it, every folder above it and every link on the way must belong
-// to the user or to root, and none of the folders may be writable by others than the user and the
-// user's own group, unless it is sticky (/tmp), where others cannot replace what they do not own. It
-// looks at the path as given (its links) and at the path they lead to.
-func securePath(path string) error {
-	abs, err := filepath.Abs(path)
+// securePath returns the file that path leads to, its links resolved, where no other user can change
+// it or what leads to it, to be loaded into this process or to say where it is: it, every folder above
+// it and every link on the way must belong to the user or to root, and none of the folders may be
+// writable by others than the user and the user's own group, unless it is sticky (/tmp), where others
+// cannot replace what they do not own. It looks at the path as given and at the one its links lead
+// to, which the caller then uses: a link met only inside a chain of links was on neither, and was
+// swapped between the check and the load (thirty-fourth probe).
+func securePath(path string) (string, error) { return securePathOf(path, true) }
+
+// CheckSecureFolder refuses a folder (or, where it does not exist yet, the nearest folder above it)
+// where a plugin installed would not be loaded, since another user could change it (securePath):
+// `ddpm setup` said "installed now" into a group-writable cache, and every command then ignored the
+// plugin and said to run setup again (thirty-fourth probe).
+func CheckSecureFolder(dir string) error {
+	at, err := filepath.Abs(dir)
 	if err != nil {
 		return err
+	}
+	for {
+		if _, err := os.Lstat(at); err == nil {
+			_, err := securePathOf(at, false)
+			return err
+		}
+		if at == filepath.Dir(at) {
+			return nil
+		}
+		at = filepath.Dir(at)
+	}
+}
+
+// securePathOf is securePath, where path is a folder unless file: a sticky folder is then allowed too.
+func securePathOf(path string, file bool) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return err
+		return "", err
 	}
 	for _, p := range []string{abs, real} {
-		for at, file := p, true; ; at, file = filepath.Dir(at), false {
+		for at, file := p, file; ; at, file = filepath.Dir(at), false {
 			info, err := os.Lstat(at)
 			if err != nil {
-				return err
+				return "", err
 			}
 			st, ok := info.Sys().(*syscall.Stat_t)
 			if !ok {
-				return fmt.Errorf("%s: its owner cannot be read", at)
+				return "", fmt.Errorf("%s: its owner cannot be read", at)
 			}
 			if int(st.Uid) != os.Getuid() && st.Uid != 0 {
-				return fmt.Errorf("%s belongs to another user (uid %d)", at, st.Uid)
+				return "", fmt.Errorf("%s belongs to another user (uid %d)", at, st.Uid)
 			}
 			others := info.Mode().Perm() & 0o002
 			if int(st.Gid) != os.Getgid() {
 				others |= info.Mode().Perm() & 0o020
 			}
 			if info.Mode()&fs.ModeSymlink == 0 && others != 0 && (file || info.Mode()&fs.ModeSticky == 0) {
-				return fmt.Errorf("%s can be changed by other users (mode %v)", at, info.Mode())
+				return "", fmt.Errorf("%s can be changed by other users (mode %v)", at, info.Mode())
 			}
 			if at == filepath.Dir(at) {
 				break
 			}
 		}
 	}
-	return nil
+	return real, nil
 }

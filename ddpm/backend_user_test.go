@@ -276,24 +276,41 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 	if clone, ok := findClone(below); !ok || clone != root {
 		t.Fatalf("the user's own clone: %q, %v; want %s", clone, ok, root)
 	}
-	if p, ok := findProjectPlugin(below, filepath.Join(root, "ddpm")); !ok || p != projectSo {
-		t.Fatalf("the user's own plugin: %q, %v; want %s", p, ok, projectSo)
+	if p, refused := findProjectPlugin(below, filepath.Join(root, "ddpm")); refused != nil || p != projectSo {
+		t.Fatalf("the user's own plugin: %q, %v; want %s", p, refused, projectSo)
 	}
 	// A folder on the way that anyone may write, unless sticky (/tmp is).
 	venvLib := filepath.Join(root, ".venv", "lib")
 	if err := os.Chmod(venvLib, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := findProjectPlugin(below, filepath.Join(root, "ddpm")); ok {
-		t.Errorf("a plugin below a folder anyone may write: %s was taken", p)
+	if p, refused := findProjectPlugin(below, filepath.Join(root, "ddpm")); p != "" || refused == nil {
+		t.Errorf("a plugin below a folder anyone may write: %q was taken (%v)", p, refused)
+	}
+	// Said, not taken for no plugin at all: it said to run make setup (thirty-fourth probe).
+	if _, err := chooseBackend(pluginPlaces{wd: below}); err == nil || !strings.Contains(err.Error(), "the project's plugin is not loaded") {
+		t.Errorf("a plugin below a folder anyone may write: chooseBackend said %v", err)
 	}
 	if err := os.Chmod(venvLib, os.ModeSticky|0o777); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := findProjectPlugin(below, ""); !ok {
-		t.Error("a plugin below a sticky folder of the user's: refused")
+	if p, refused := findProjectPlugin(below, ""); p == "" {
+		t.Errorf("a plugin below a sticky folder of the user's: refused (%v)", refused)
 	}
 	os.Chmod(venvLib, 0o755)
+	// The plugin is loaded by its own path, links resolved: a link met only inside a chain of links was
+	// swapped between the check and the load (thirty-fourth probe).
+	elsewhere := t.TempDir()
+	if err := os.Rename(filepath.Join(root, ".venv"), filepath.Join(elsewhere, "venv")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "venv"), filepath.Join(root, ".venv")); err != nil {
+		t.Fatal(err)
+	}
+	real := filepath.Join(elsewhere, "venv", strings.TrimPrefix(projectSo, filepath.Join(root, ".venv")))
+	if p, refused := findProjectPlugin(below, ""); p != real {
+		t.Errorf("a plugin through a linked .venv: %q (%v), want its own path %s", p, refused, real)
+	}
 	// A clone in a folder anyone may write, through a link to a go.mod of root's: only the folder is
 	// the planter's.
 	open := t.TempDir()
@@ -314,7 +331,7 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 	if err := os.Chown(root, 4242, 4242); err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := findProjectPlugin(below, filepath.Join(root, "ddpm")); ok {
+	if p, _ := findProjectPlugin(below, filepath.Join(root, "ddpm")); p != "" {
 		t.Errorf("another user's clone: its plugin %s was taken", p)
 	}
 }

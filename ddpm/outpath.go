@@ -80,8 +80,8 @@ func CheckOutput(what, path string, inputs ...string) error {
 		if _, werr := os.Getwd(); dir == "." && werr != nil { // "its folder . does not exist" (twenty-seventh probe's nit)
 			return fmt.Errorf("%s %q: the working directory no longer exists (removed since the command started in it): cd to a folder that does", what, path)
 		}
-		if info, serr := os.Stat(dir); serr == nil && info.IsDir() { // /proc: "make it first" (thirty-second probe)
-			return fmt.Errorf("%s %q: files cannot be made in its folder %s (a file system of the kernel's, such as /proc?): choose another folder", what, path, dir)
+		if fsys, ok := onKernelFS(dir); ok { // /proc: "make it first", of a folder none can make (thirty-second and -fourth probes)
+			return fmt.Errorf("%s %q: files cannot be made in %s, a file system of the kernel's (%s): choose another folder", what, path, dir, fsys)
 		}
 		return fmt.Errorf("%s %q: its folder %s does not exist: make it first", what, path, ParentDir(target))
 	}
@@ -194,8 +194,8 @@ func MakeDir(dir string) error {
 		if _, werr := os.Getwd(); werr != nil && !filepath.IsAbs(perr.Path) {
 			return fmt.Errorf("the working directory no longer exists (removed since the command started in it): cd to a folder that does")
 		}
-		if info, serr := os.Stat(filepath.Dir(perr.Path)); serr == nil && info.IsDir() {
-			return fmt.Errorf("folders cannot be made in %s (a file system of the kernel's, such as /proc?): choose another folder", filepath.Dir(perr.Path))
+		if fsys, ok := onKernelFS(filepath.Dir(perr.Path)); ok {
+			return fmt.Errorf("folders cannot be made in %s, a file system of the kernel's (%s): choose another folder", filepath.Dir(perr.Path), fsys)
 		}
 	}
 	return err
@@ -256,4 +256,24 @@ func tempPattern(base string) string {
 	}
 	sum := sha256.Sum256([]byte(base))
 	return "." + base[:cut] + "-" + hex.EncodeToString(sum[:8]) + ".tmp-*"
+}
+
+// onKernelFS says whether the nearest existing folder at or above dir is on a file system of the
+// kernel's, /proc's or /sys's, where nothing can be made, and which.
+func onKernelFS(dir string) (string, bool) {
+	for at := dir; ; at = filepath.Dir(at) {
+		var st syscall.Statfs_t
+		if syscall.Statfs(at, &st) == nil {
+			switch st.Type {
+			case 0x9fa0: // PROC_SUPER_MAGIC
+				return "proc", true
+			case 0x62656572: // SYSFS_MAGIC
+				return "sysfs", true
+			}
+			return "", false
+		}
+		if at == filepath.Dir(at) {
+			return "", false
+		}
+	}
 }

@@ -468,9 +468,11 @@ func TestCheckOutputInProc(t *testing.T) {
 	if _, err := os.Stat("/proc/self"); err != nil {
 		t.Skip("no /proc here")
 	}
-	err := CheckOutput("--out", "/proc/y.png")
-	if err == nil || !strings.Contains(err.Error(), "files cannot be made in its folder /proc") || strings.Contains(err.Error(), "make it first") {
-		t.Errorf("error %v, want /proc named as a folder where files cannot be made", err)
+	for _, out := range []string{"/proc/y.png", "/proc/zz/y.png", "/proc/self/zz/y.png"} { // a missing folder there too (thirty-fourth probe)
+		err := CheckOutput("--out", out)
+		if err == nil || !strings.Contains(err.Error(), "a file system of the kernel's (proc)") || strings.Contains(err.Error(), "make it first") {
+			t.Errorf("%s: error %v, want /proc named as a file system where files cannot be made", out, err)
+		}
 	}
 }
 
@@ -480,7 +482,7 @@ func TestMakeDirInProc(t *testing.T) {
 	if _, err := os.Stat("/proc/self"); err != nil {
 		t.Skip("no /proc here")
 	}
-	if err := MakeDir("/proc/x"); err == nil || !strings.Contains(err.Error(), "folders cannot be made in /proc") {
+	if err := MakeDir("/proc/x"); err == nil || !strings.Contains(err.Error(), "folders cannot be made in /proc, a file system of the kernel's (proc)") {
 		t.Errorf("MakeDir(/proc/x): error %v, want /proc named", err)
 	}
 }

@@ -45,6 +45,12 @@ func runSetup(args []string) error {
 	if err := ddpm.PluginPathError(dir); err != nil {
 		return fmt.Errorf("ddpm setup's folder %s: %w, so a plugin installed there could not be loaded: set $XDG_CACHE_HOME to a folder without one", dir, err)
 	}
+	// A plugin installed where another user could change it would never be loaded: it said "installed
+	// now", and every command then said to run setup again (thirty-fourth probe).
+	if err := ddpm.CheckSecureFolder(dir); err != nil {
+		return fmt.Errorf("ddpm setup's folder %s: %w, so the plugin installed there would not be loaded: "+
+			"set $XDG_CACHE_HOME to a folder that only you can write", dir, err)
+	}
 	// Python's venv refuses such a folder, after the models were written (thirty-second probe's nit).
 	if strings.Contains(dir, string(os.PathListSeparator)) {
 		return fmt.Errorf("ddpm setup's folder %s: its path holds %q, which Python's venv refuses (it separates $PATH's folders): set $XDG_CACHE_HOME to a folder without one",

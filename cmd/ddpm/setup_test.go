@@ -537,3 +537,27 @@ func TestSetupRefusesACommaInItsFolder(t *testing.T) {
 		}
 	}
 }
+
+// setup refuses, before its work, a cache folder that other users can write: the plugin installed there
+// is never loaded, and it said "installed now", each time it was run (thirty-fourth probe).
+func TestSetupRefusesAFolderOthersCanWrite(t *testing.T) {
+	shared := t.TempDir()
+	if err := os.Chmod(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CACHE_HOME", shared)
+	err := runSetup(nil)
+	if want := "ddpm setup's folder " + filepath.Join(shared, "ddpm-go") + ": " + shared + " can be changed by other users"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	if left, _ := os.ReadDir(shared); len(left) != 0 {
+		t.Errorf("refused, it made %v", left)
+	}
+	// A sticky folder, as /tmp, is not: others cannot replace what it holds of the user's.
+	if err := os.Chmod(shared, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := ddpm.CheckSecureFolder(filepath.Join(shared, "ddpm-go")); err != nil {
+		t.Errorf("a sticky folder: %v", err)
+	}
+}
