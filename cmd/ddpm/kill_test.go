@@ -831,4 +831,13 @@ func TestProgressInALogIsLines(t *testing.T) {
 	if n := strings.Count(string(out), "sampling: t="); n > most {
 		t.Errorf("%d lines of progress, want at most %d:\n%s", n, most, out)
 	}
+	// Nor GoMLX's bar, whose escape codes train wrote into logs at kilobytes a second (thirty-fourth probe).
+	out, err = ddpmCommand("train", "--dataset", "moons", "--toy-n", "64", "--T", "50", "--batch", "8", "--steps", "50",
+		"--ckpt", t.TempDir()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "\x1b[") || !strings.Contains(string(out), "train: step 1 of 50") {
+		t.Errorf("train's progress written to a pipe:\n%q", out)
+	}
 }

@@ -64,7 +64,7 @@ func runTrain(args []string) (err error) {
 	sampleEvery := fs.Int("sample-every", 500, "steps between sample grids written to <ckpt>/samples (0: off)")
 	devices := fs.Int("devices", 0, "split every batch over N devices of the backend (data parallelism; --batch must be a multiple of N); "+
 		"0: every device of a GPU backend, 1 on the XLA CPU plugin, whose devices share the same cores")
-	progress := fs.Bool("progress", true, "show a progress bar")
+	progress := fs.Bool("progress", true, "show progress: GoMLX's bar on a terminal, a line every 10 s elsewhere")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -317,11 +317,20 @@ func runTrain(args []string) (err error) {
 	// trained to the end, and then said that it was saving after an interruption (twenty-fifth probe).
 	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s%s\n",
 		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name(), onDevices)
+	// GoMLX's bar on a terminal; elsewhere (a log file, a pipe) lines, as the other commands write them:
+	// the bar's escape codes filled logs at kilobytes a second (thirty-fourth probe).
+	bar, onStep := *progress && isTerminal(os.Stdout), func(int, float64) {}
+	if *progress && !bar {
+		start, line := time.Now(), newProgressLineTo(os.Stdout)
+		onStep = func(step int, loss float64) {
+			line.show("train: step %d of %d, loss %.4g (%s)", step, *steps, loss, time.Since(start).Round(time.Second))
+		}
+	}
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
 		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer, Devices: *devices,
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
 		SampleEvery: *sampleEvery, SampleN: trainingGridSamples, SampleDims: d.Dims, GridSampler: grid,
-		ProgressBar: *progress, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
+		ProgressBar: bar, OnStep: onStep, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
 		OnSamples: func(step int, path string) { lastGrid = step; fmt.Printf("\nstep %d: samples in %s\n", step, path) },
 	})
 	releaseSignals() // training is over: the summary's broken pipe is ignored, as every command ignores it
