@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -345,6 +346,20 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	if cfg.Stop != nil && cfg.Stop() {
 		res.Step = res.StartStep
 		return res, ErrStopped
+	}
+	// A run resumed at a step whose grid is due and was not drawn (a signal came in it, or just before,
+	// and that step's checkpoint was saved) draws it first: it was lost for good (thirty-fourth probe).
+	if step := res.StartStep; step > 0 && cfg.SampleEvery > 0 && step%cfg.SampleEvery == 0 {
+		if _, err := os.Lstat(filepath.Join(cfg.CheckpointDir, "samples", gridName(step))); errors.Is(err, fs.ErrNotExist) {
+			err := grids.write(backend, ctx, sched, model, ds.NumClasses(), step, cfg)
+			if errors.Is(err, ErrSampleStopped) {
+				res.Step = step
+				return res, ErrStopped
+			}
+			if err != nil {
+				return res, fmt.Errorf("%w of step %d, not drawn before the run stopped: %w", ErrSampleGrid, step, err)
+			}
+		}
 	}
 	start := time.Now()
 	// In runs of at most maxLoopSteps: GoMLX's loop keeps a duration for each step it is asked for,

@@ -241,6 +241,37 @@ func TestStopEndsASampleGrid(t *testing.T) {
 	}
 }
 
+// A run stopped in a grid before its last step draws that grid when it resumes: the resumed run went
+// on from the saved step, and the grid of that step was lost for good (thirty-fourth probe).
+func TestAResumedRunDrawsTheGridItWasStoppedIn(t *testing.T) {
+	dir := t.TempDir()
+	cfg := quickTrainConfig(4, dir)
+	cfg.SampleEvery, cfg.SampleN, cfg.SampleDims = 2, 4, []int{8, 8, 1}
+	calls := 0
+	cfg.Stop = func() bool { calls++; return calls == 5 } // before step 1, step 1, step 2 before its grid, then the grid's t = 20, 19
+	if _, err := trainTinyImages(t, cfg); !errors.Is(err, ErrStopped) {
+		t.Fatalf("error %v, want ErrStopped", err)
+	}
+	grid := func(step int) string { return filepath.Join(dir, "samples", gridName(step)) }
+	if _, err := os.Stat(grid(2)); err == nil {
+		t.Fatal("the grid stopped in was written")
+	}
+	cfg.Stop = nil
+	var drawn []int
+	cfg.OnSamples = func(step int, _ string) { drawn = append(drawn, step) }
+	if _, err := trainTinyImages(t, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(drawn, []int{2, 4}) {
+		t.Errorf("grids drawn on resuming: %v, want steps 2 and 4", drawn)
+	}
+	for _, step := range []int{2, 4} {
+		if _, err := os.Stat(grid(step)); err != nil {
+			t.Errorf("the grid of step %d: %v", step, err)
+		}
+	}
+}
+
 // Stopped in the last step's grid, the run has trained and saved every step: its result says so, for
 // the command to tell it apart from a stop before the last step (it said "before the last step", and
 // the rerun had nothing to train; twenty-seventh probe).
