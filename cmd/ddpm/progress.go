@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -47,7 +48,7 @@ func (p *progressLine) show(format string, args ...any) {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintf(p.out, format+"\n", args...)
+	fmt.Fprintln(p.out, strings.TrimRight(fmt.Sprintf(format, args...), " ")) // without the padding that overwrites a terminal's line
 }
 
 // end ends the terminal's line of progress, if one was shown.

@@ -40,7 +40,7 @@ func addSamplerFlags(fs *flag.FlagSet) *samplerFlags {
 		churn: fs.Float64("churn", 0, "Karras et al.'s S_churn >= 0 for --sampler euler or heun: fresh noise raises each step's σ by up to 41% first; 0: deterministic"),
 		guidance: fs.Float64("guidance", defaultGuidance, "classifier-free guidance weight w >= 0 for a class-conditional model: "+
 			"ε̃ = (1+w)·ε(x_t, t, class) − w·ε(x_t, t, no class); 0: plain conditional sampling"),
-		devices: fs.Int("devices", 0, "split every batch (of samples, and of test images for the bound) over N devices of the backend, "+
+		devices: fs.Int("devices", 0, "split every batch (of samples; for eval's bound, of test images) over N devices of the backend, "+
 			"with the same results to float32 rounding (an 8-bit pixel of a stored sample may differ by 1); 0: every device of a GPU backend, 1 on the XLA CPU plugin, whose devices share the same cores"),
 	}
 }
