@@ -44,6 +44,9 @@ type FolderOptions struct {
 	sum io.Writer
 }
 
+// MaxResize is the largest side an image folder is resized to: maxFolderImagePixels as a square.
+const MaxResize = 8192
+
 // maxFolderImagePixels bounds an image's width×height as its header states it: a small corrupt or
 // hostile file can announce a size that the decoder would allocate before reading any pixel.
 const maxFolderImagePixels = 1 << 26 // 8192×8192
@@ -126,8 +129,8 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 	}
 	// A resize is bounded as a header's size is: 2²⁰ asked a 6.6 TB block of two 4×4 images, where no
 	// MaxBytes was given (thirty-second probe).
-	if float64(opts.Resize)*float64(opts.Resize) > maxFolderImagePixels {
-		return nil, fmt.Errorf("image folder %s: resize size %d: at most %d×%d pixels", dir, opts.Resize, 8192, 8192)
+	if opts.Resize > MaxResize {
+		return nil, fmt.Errorf("image folder %s: resize size %d: at most %d×%d pixels", dir, opts.Resize, MaxResize, MaxResize)
 	}
 	if opts.Width < 0 || opts.Height < 0 || math.IsNaN(opts.MaxBytes) || opts.MaxBytes < 0 {
 		return nil, fmt.Errorf("image folder %s: width %d, height %d and MaxBytes %g must not be negative", dir, opts.Width, opts.Height, opts.MaxBytes)

@@ -239,7 +239,21 @@ func TestCheckpointRefusesANegativeStep(t *testing.T) {
 	ctx := context.New()
 	ctx.In("a").VariableWithValue("w", []float32{1, 2, 3})
 	path := filepath.Join(t.TempDir(), "negative.ddpm")
-	if err := WriteCheckpoint(path, ctx, -7, nil, nil); err != nil {
+	// WriteCheckpoint refuses a negative step (thirty-third probe): the header of step 7 is edited,
+	// its length and CRC written again.
+	if err := WriteCheckpoint(path, ctx, 7, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := len(checkpointMagic)
+	n := int(binary.LittleEndian.Uint32(raw[at:]))
+	header := bytes.Replace(raw[at+4:at+4+n], []byte(`"step":7`), []byte(`"step":-7`), 1)
+	edited := binary.LittleEndian.AppendUint32(append([]byte(nil), raw[:at]...), uint32(len(header)))
+	edited = binary.LittleEndian.AppendUint32(append(edited, header...), crc32.ChecksumIEEE(header))
+	if err := os.WriteFile(path, append(edited, raw[at+4+n+4:]...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "step -7 is negative") {

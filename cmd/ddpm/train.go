@@ -84,6 +84,7 @@ func runTrain(args []string) (err error) {
 		flagCheck{*T >= 1, "T", *T, "need at least 1 diffusion step"},
 		flagCheck{*toyN >= 1, "toy-n", *toyN, "need at least 1 point"},
 		flagCheck{*resize >= 0, "resize", *resize, "the side to resize to must be >= 1 (0: no resizing)"},
+		flagCheck{*resize <= data.MaxResize, "resize", *resize, fmt.Sprintf("the side to resize to is at most %d", data.MaxResize)},
 		flagCheck{learningRateOK(*lr), "lr", *lr, "the learning rate must be in (0, 1]"},
 		flagCheck{*warmup >= 0, "warmup", *warmup, "warm-up steps must be >= 0"},
 		flagCheck{*clip >= 0 && !math.IsInf(*clip, 0), "clip", *clip, "the clipping norm must be finite and >= 0 (0: off)"},
