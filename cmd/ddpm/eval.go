@@ -505,7 +505,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return refuse(err)
 	}
 	stopEarly()
-	defer removeTemporariesOnSignal(nil)()
+	defer removeTemporariesOnSignal(stoppedWhole)()
 	replacedReport(out, path, samples.SHA256)
 	fmt.Printf("scoring %d samples from %s\n", n, path)
 	o, err := scoreSamples(clf, mnist, samples.Values, n, seed, out, requested)

@@ -415,7 +415,10 @@ func TestASignalInAFinalWriteLeavesNoTemporary(t *testing.T) {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
 			if status, ok := exit.Sys().(syscall.WaitStatus); ok && status.Signaled() && status.Signal() == syscall.SIGINT {
-				caught++ // ended by the signal, as it would have been
+				caught++ // ended by the signal, as it would have been, and saying so (it was silent; thirty-fourth probe's nit)
+				if want := "interrupted (Ctrl-C): stopped; each of its files is written whole or not at all"; !strings.Contains(c.out.String(), want) {
+					t.Errorf("after a Ctrl-C in its write, it does not say %q:\n%s", want, c.out.String())
+				}
 			} else {
 				t.Errorf("after a Ctrl-C in its write: %v, want the process ended by SIGINT\n%s", err, c.out.String())
 			}

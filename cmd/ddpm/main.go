@@ -57,18 +57,18 @@ func main() {
 	case "train":
 		err = runTrain(args)
 	case "sample":
-		defer removeTemporariesOnSignal(nil)()
+		defer removeTemporariesOnSignal(stoppedWhole)()
 		err = runSample(args)
 	case "eval":
 		err = runEval(args)
 	case "interpolate":
-		defer removeTemporariesOnSignal(nil)()
+		defer removeTemporariesOnSignal(stoppedWhole)()
 		err = runInterpolate(args)
 	case "classifier":
-		defer removeTemporariesOnSignal(nil)()
+		defer removeTemporariesOnSignal(stoppedWhole)()
 		err = runClassifier(args)
 	case "export":
-		defer removeTemporariesOnSignal(nil)()
+		defer removeTemporariesOnSignal(stoppedWhole)()
 		err = runExport(args)
 	case "info":
 		err = runInfo(args)

@@ -124,7 +124,11 @@ func removeTemporariesOnSignal(note func() string) (release func()) {
 		}
 		ddpm.RemoveTemporariesInFlight()
 		if note != nil {
-			fmt.Fprintf(os.Stderr, "\n%s: %s\n", signalName(sig), note())
+			newline := "" // to end a terminal's line of progress; a log's lines are whole (thirty-fourth probe's nit)
+			if isTerminal(os.Stderr) {
+				newline = "\n"
+			}
+			fmt.Fprintf(os.Stderr, "%s%s: %s\n", newline, signalName(sig), note())
 		}
 		s, _ := sig.(syscall.Signal)
 		signal.Reset(sig)
@@ -233,4 +237,10 @@ func signalName(sig os.Signal) string {
 		return "output closed (broken pipe)"
 	}
 	return sig.String()
+}
+
+// stoppedWhole is the note of a command whose every output is written whole or not at all: sample,
+// interpolate, classifier and export exited 143 without a word (thirty-fourth probe's nit).
+func stoppedWhole() string {
+	return "stopped; each of its files is written whole or not at all"
 }
