@@ -1084,7 +1084,7 @@ func writeBoundFiles(res *ddpm.BoundResult, modelSteps []int, out string) error 
 	return nil
 }
 
-// fig5Width and fig5Height are the size of each of Figure 5's plots, in pixels.
+// fig5Width and fig5Height are the size of each of Figure 5's plots, in points.
 const fig5Width, fig5Height = 320, 240
 
 // fidResamples is the number of bootstrap resamples behind the FID's standard error.

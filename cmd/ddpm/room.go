@@ -87,7 +87,7 @@ const jsonNumberBytes = 25
 func evalRoom(out, work string, nllN, K int, progressDesc string, fidN, stored, imageSize int, dims []int) []plannedOutput {
 	planned := []plannedOutput{inFolder("--out", out, reportFile, evalReportBytes)}
 	if nllN > 0 {
-		figure := viz.PNGBound(fig5Width, fig5Height)
+		figure := viz.PNGBound(viz.Plot{Width: fig5Width, Height: fig5Height}.Size()) // in pixels, twice its points
 		planned = append(planned,
 			inFolder("--out", out, perImageFile, float64(nllN+1)*32), // "12345,-1.23456e+300\n"
 			inFolder("--out", out, termsFile, float64(K+1)*80),
