@@ -176,7 +176,7 @@ func installPlugin(venv, python string) (string, error) {
 	fmt.Printf("plugin: making the virtual environment %s with %s\n", venv, exe)
 	ctx, cancel := context.WithTimeout(stopCtx, venvTimeout)
 	defer cancel()
-	mkVenv := groupCommand(ctx, exe, "-m", "venv", venv)
+	mkVenv := groupCommand(ctx, exe, "-I", "-m", "venv", venv)
 	if out, err := mkVenv.CombinedOutput(); err != nil {
 		if stopped() != nil {
 			return "", stoppedErr()
@@ -193,7 +193,7 @@ func installPlugin(venv, python string) (string, error) {
 	pin := ddpm.PluginPackage + "==" + ddpm.PluginVersion
 	fmt.Printf("plugin: pip install %s (a download of some 60 MB)\n", pin)
 	var out bytes.Buffer
-	pip := groupCommand(stopCtx, filepath.Join(venv, "bin", "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", pin)
+	pip := groupCommand(stopCtx, filepath.Join(venv, "bin", "python"), "-I", "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", pin)
 	pip.Stdout = io.MultiWriter(os.Stdout, &out)
 	pip.Stderr = io.MultiWriter(os.Stderr, &out)
 	if err := pip.Run(); err != nil {
@@ -222,6 +222,7 @@ func installPlugin(venv, python string) (string, error) {
 // a signal had stopped it.
 func groupCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = "/" // with Python's -I: no module is imported from the working directory (below)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second // a child that keeps the output open must not outlive it either
@@ -269,7 +270,10 @@ var (
 func checkPython(python, exe string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), pythonTimeout)
 	defer cancel()
-	check := exec.CommandContext(ctx, exe, "-c", pythonCheck)
+	// Isolated (-I), from /: Python put the working directory first on its path, and a venv.py or
+	// pip.py there, another user's in /tmp, was imported by setup (thirty-fifth probe).
+	check := exec.CommandContext(ctx, exe, "-I", "-c", pythonCheck)
+	check.Dir = "/"
 	check.WaitDelay = time.Second // a child that keeps the output open must not outlive the limit either
 	out, err := check.CombinedOutput()
 	if ctx.Err() != nil {

@@ -176,7 +176,8 @@ func TestSetupFailuresAndRetries(t *testing.T) {
 	venv := filepath.Join(cache, "ddpm-go", "venv")
 	fake := func(name, script string) string {
 		p := filepath.Join(fakes, name)
-		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+script), 0o755); err != nil {
+		// Every interpreter is run isolated (-I), which the fakes take off before they read their arguments.
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n[ \"$1\" = -I ] && shift\n"+script), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		return p
@@ -225,6 +226,18 @@ func TestSetupFailuresAndRetries(t *testing.T) {
 	// A venv step that makes no interpreter (a fake that passes the check and does nothing).
 	noVenv := fake("python3-no-venv", `[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }; exit 0`)
 	wantError("a venv without an interpreter", runSetup([]string{"--python", noVenv}), "made no interpreter")
+	// Run isolated, from /: a venv.py in the working directory, another user's in /tmp, was imported by
+	// the check and by `-m venv` (thirty-fifth probe).
+	argsFile := filepath.Join(fakes, "args")
+	recording := filepath.Join(fakes, "python3-recording")
+	if err := os.WriteFile(recording, []byte("#!/bin/sh\necho \"$PWD $*\" >> "+argsFile+"\n[ \"$1\" = -I ] && shift\n"+
+		`[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }; exit 0`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runSetup([]string{"--python", recording}) //nolint:errcheck // it makes no venv; only its arguments are looked at
+	if raw, err := os.ReadFile(argsFile); err != nil || !strings.HasPrefix(string(raw), "/ -I -c ") || !strings.Contains(string(raw), "\n/ -I -m venv ") {
+		t.Errorf("the interpreter was run as:\n%s(%v), want isolated (-I) from /, for the check and -m venv", raw, err)
+	}
 
 	// pip fails (no network, no wheel for this platform): its output is in the error.
 	venvMaker := `[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
@@ -434,6 +447,7 @@ func TestSetupStoppedStopsItsChildren(t *testing.T) {
 	pidFile := filepath.Join(fakes, "child.pid")
 	python := filepath.Join(fakes, "python3-slow-venv")
 	script := `#!/bin/sh
+[ "$1" = -I ] && shift
 [ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
 mkdir -p "$3/lib"
 (sleep 30; : > "$3/lib/late") &
