@@ -32,8 +32,16 @@ func runSetup(args []string) error {
 	// An explicit interpreter is checked now; the default only when a plugin is to be installed, so
 	// that a finished setup needs no Python.
 	if isSet(fs, "python") {
-		if _, err := findPython(*python); err != nil {
+		exe, err := findPython(*python)
+		if err != nil {
 			return err
+		}
+		// And run, where it is to install the plugin: a pyenv shim of a version not installed was found,
+		// the models were written, and then it failed (thirty-fourth probe's nit).
+		if _, installed := ddpm.UserPlugin(); !installed {
+			if err := checkPython(*python, exe); err != nil {
+				return err
+			}
 		}
 	}
 	dir, err := ddpm.UserDir()

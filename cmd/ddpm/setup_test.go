@@ -575,3 +575,21 @@ func TestSetupRefusesAFolderOthersCanWrite(t *testing.T) {
 		t.Errorf("a sticky folder: %v", err)
 	}
 }
+
+// An explicit --python that cannot make a venv is refused before the models are written: a pyenv shim
+// of a version not installed was found, the models were written, and then it failed (thirty-fourth
+// probe's nit).
+func TestSetupChecksAnExplicitPythonFirst(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	shim := filepath.Join(t.TempDir(), "python3.12")
+	if err := os.WriteFile(shim, []byte("#!/bin/sh\necho \"pyenv: python3.12: command not found\" >&2; exit 127\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup([]string{"--python", shim}); err == nil || !strings.Contains(err.Error(), "--python") {
+		t.Errorf("a shim that runs no Python: error %v, want a refusal naming --python", err)
+	}
+	if _, err := os.Lstat(filepath.Join(cache, "ddpm-go", "models")); !os.IsNotExist(err) {
+		t.Errorf("refused, it wrote the models first (%v)", err)
+	}
+}
