@@ -301,8 +301,18 @@ func runEval(args []string) error {
 		defer outLock.Unlock()
 		unmakeAll = undoOut
 	}
-	refuse := func(err error) error {
+	// What was made for the run goes on a refusal, and on a signal before any batch is saved: the
+	// folders, lock files and a store that holds no sample (thirty-first and thirty-third probes).
+	var store *quality.SampleStore
+	unmakeRun := func() {
+		if store != nil && store.OnDisk() == 0 { // made now, or holding no sample: nothing is lost
+			store.Close()
+			os.Remove(store.Path)
+		}
 		unmakeAll()
+	}
+	refuse := func(err error) error {
+		unmakeRun()
 		return err
 	}
 	// Every file eval writes into --out, checked before the work: a FIFO, a device or a link there is
@@ -331,7 +341,6 @@ func runEval(args []string) error {
 			return refuse(err)
 		}
 	}
-	var store *quality.SampleStore
 	var requested []int
 	var clf *measuredClassifier
 	if *fidN > 0 {
@@ -355,10 +364,6 @@ func runEval(args []string) error {
 		stored, imageSize = store.Len(), store.ImageSize
 	}
 	if err := checkRoom(evalRoom(*out, *work, *nllN, trained.Schedule.T, desc, *fidN, stored, imageSize, tr.Spec.Dims)...); err != nil {
-		if store != nil && store.Len() == 0 { // made now, or holding no sample: nothing is lost, and --work can go
-			store.Close()
-			os.Remove(store.Path)
-		}
 		return refuse(err)
 	}
 	stopEarly() // the work begins: a signal now stops it as it would any program, its progress saved as it goes
@@ -368,10 +373,7 @@ func runEval(args []string) error {
 	defer removeTemporariesOnSignal(func() string {
 		_, err := os.Stat(filepath.Join(*work, boundProgressFile))
 		if !(bound != nil && err == nil) && !(store != nil && store.OnDisk() > 0) {
-			if store != nil {
-				os.Remove(store.Path)
-			}
-			unmakeAll()
+			unmakeRun()
 			return "stopped before its first batch was saved: nothing is kept, and a run of the same command starts afresh"
 		}
 		return fmt.Sprintf("the work done so far is kept in --work %s: run the same command again to resume", *work)

@@ -31,6 +31,7 @@ func runSetup(args []string) error {
 	}
 	// An explicit interpreter is checked now; the default only when a plugin is to be installed, so
 	// that a finished setup needs no Python.
+	checkedExe := "" // the interpreter found and run through its check here, if it was
 	if isSet(fs, "python") {
 		exe, err := findPython(*python)
 		if err != nil {
@@ -42,6 +43,7 @@ func runSetup(args []string) error {
 			if err := checkPython(*python, exe); err != nil {
 				return err
 			}
+			checkedExe = exe
 		}
 	}
 	dir, err := ddpm.UserDir()
@@ -89,7 +91,7 @@ func runSetup(args []string) error {
 		fmt.Printf("plugin: %s (%s %s, already installed)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
 	} else {
 		venv, _ := ddpm.UserVenvDir()
-		if plugin, err = installPlugin(venv, *python); err != nil {
+		if plugin, err = installPlugin(venv, *python, checkedExe); err != nil {
 			return err
 		}
 		fmt.Printf("plugin: %s (%s %s, installed now)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
@@ -139,18 +141,22 @@ func installModels(dir string) ([]string, error) {
 
 // installPlugin makes the virtual environment venv with python and pip-installs the pinned plugin
 // into it, then stamps it finished (ddpm.WriteSetupStamp). A venv without the stamp, from a setup
-// that was interrupted or failed, is removed first: it is never trusted, nor built upon.
-func installPlugin(venv, python string) (string, error) {
+// that was interrupted or failed, is removed first: it is never trusted, nor built upon. checkedExe,
+// when not "", is python's interpreter, already run through its check.
+func installPlugin(venv, python, checkedExe string) (string, error) {
 	if !(runtime.GOOS == "linux" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64")) {
 		return "", fmt.Errorf("%s %s is built for Linux on x86-64 and arm64 only, not %s/%s: set $%s to a PJRT plugin file, "+
 			"or $%s=go (GoMLX's pure-Go backend, much slower)", ddpm.PluginPackage, ddpm.PluginVersion, runtime.GOOS, runtime.GOARCH, ddpm.EnvPlugin, ddpm.EnvBackend)
 	}
-	exe, err := findPython(python)
-	if err != nil {
-		return "", err
-	}
-	if err := checkPython(python, exe); err != nil {
-		return "", err
+	exe := checkedExe
+	if exe == "" {
+		var err error
+		if exe, err = findPython(python); err != nil {
+			return "", err
+		}
+		if err := checkPython(python, exe); err != nil {
+			return "", err
+		}
 	}
 	if _, err := os.Lstat(venv); err == nil {
 		fmt.Printf("plugin: removing %s: an earlier setup left it unfinished, or for another version\n", venv)
