@@ -899,7 +899,8 @@ func TestEvalLocksOutAndRemovesKilledWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	model := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "2", "--fid", "0", "--steps", "10", "--work", work, "--out", out}
-	for _, args := range [][]string{model, {"--samples", samples, "--out", out}} {
+	// The shipped classifier named: a fresh machine's cache holds none (the default looks there).
+	for _, args := range [][]string{model, {"--samples", samples, "--classifier", "../../models/mnist-classifier.ddpm", "--out", out}} {
 		if err := runEval(args); err == nil || !strings.Contains(err.Error(), "--out "+out+" is in use by another process") {
 			t.Errorf("eval %v into an --out in use: error %v", args, err)
 		}
@@ -1444,7 +1445,7 @@ func TestAFullDiskAtTheLockLeavesNothing(t *testing.T) {
 	}{
 		{runTrain, []string{"--dataset", "moons", "--steps", "3", "--ckpt", filepath.Join(full, "tr", "a")}},
 		{runEval, []string{"--samples", samples, "--classifier", "../../models/mnist-classifier.ddpm", "--out", filepath.Join(full, "es")}},
-		{runEval, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--fid", "20", "--nll", "0", "--steps", "2",
+		{runEval, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--classifier", "../../models/mnist-classifier.ddpm", "--fid", "20", "--nll", "0", "--steps", "2",
 			"--work", filepath.Join(full, "w"), "--out", filepath.Join(full, "eo")}},
 	} {
 		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), "no space left on device") {

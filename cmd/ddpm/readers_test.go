@@ -416,8 +416,8 @@ func TestMNISTCommandsCheckFromTheHeaders(t *testing.T) {
 		{runClassifier, []string{"--data", mnistOfShape(t, 100_000, 1000, 4, 4100, 10), "--out", clf}, "the classifier cannot read its digits: images of shape [4 4100 1]: want height and width in 4..4096"},
 		// One digit only: a classifier measured 100% on it, and eval took it (twenty-fifth probe).
 		{runClassifier, []string{"--data", oneDigit, "--out", clf}, "its training set holds 0 images of the digit 1 among 1000000"},
-		{runEval, []string{"--ckpt", model, "--data", oneDigit, "--nll", "0", "--fid", "10", "--work", work, "--out", report}, "its test set holds 0 images of the digit 1 among 1000"},
-		{runEval, []string{"--samples", out, "--data", oneDigit, "--out", report}, "its test set holds 0 images of the digit 1 among 1000"},
+		{runEval, []string{"--ckpt", model, "--classifier", "../../models/mnist-classifier.ddpm", "--data", oneDigit, "--nll", "0", "--fid", "10", "--work", work, "--out", report}, "its test set holds 0 images of the digit 1 among 1000"},
+		{runEval, []string{"--samples", out, "--classifier", "../../models/mnist-classifier.ddpm", "--data", oneDigit, "--out", report}, "its test set holds 0 images of the digit 1 among 1000"},
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
