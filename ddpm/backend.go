@@ -3,6 +3,7 @@ package ddpm
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -53,19 +54,24 @@ type BackendChoice struct {
 //     directory upwards and from this package's source directory upwards;
 //  4. the plugin that `ddpm setup` installed in the user's cache folder (UserVenvDir), used only
 //     once that setup has finished (its stamp file names the pinned PluginVersion);
-//  5. GoMLX's XLA backend with its "cpu" plugin, searched in $PJRT_PLUGIN_LIBRARY_PATH and the
-//     standard places. GoMLX's auto-install (a download from GitHub) is always turned off. Its
-//     Source, and NewBackend's error when it fails, name the one command that installs a plugin
-//     (SetupHint): `make setup` inside a clone of the project, `ddpm setup` elsewhere.
+//  5. a CPU plugin that GoMLX's installer put in its folders (goxlaDirs), loaded by its path.
+//
+// 3 to 5 are taken only where no other user can change them (securePath). With none of them, the
+// error names the one command that installs a plugin (SetupHint): `make setup` inside a clone of the
+// project, `ddpm setup` elsewhere; or, where one was passed over, why. GoMLX's own search and its
+// auto-install (a download from GitHub) are never the fallback ($GOMLX_BACKEND=xla:cpu asks for the
+// search; the download is always turned off).
 func ChooseBackend() (BackendChoice, error) {
 	return chooseBackend(defaultPlaces())
 }
 
 // pluginPlaces is where chooseBackend looks for plugins; tests replace them with folders of fakes.
 type pluginPlaces struct {
-	wd      string // the working directory: searched upwards for a project .venv, and for a clone
-	source  string // this package's source folder (empty when unknown): searched upwards too
-	userDir string // UserDir (empty when the user has no cache folder)
+	wd         string   // the working directory: searched upwards for a project .venv, and for a clone
+	source     string   // this package's source folder (empty when unknown): searched upwards too
+	userDir    string   // UserDir (empty when the user has no cache folder)
+	userDirErr error    // why UserDir is empty
+	goxla      []string // the folders GoMLX installs its plugins in (goxlaDirs)
 }
 
 func defaultPlaces() pluginPlaces {
@@ -75,7 +81,8 @@ func defaultPlaces() pluginPlaces {
 	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
 		p.source = filepath.Dir(file)
 	}
-	p.userDir, _ = UserDir()
+	p.userDir, p.userDirErr = UserDir()
+	p.goxla = goxlaDirs()
 	return p
 }
 
@@ -83,7 +90,7 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 	if cfg := os.Getenv(EnvBackend); cfg != "" {
 		// A plugin named by its path is checked as $DDPM_PJRT_PLUGIN's is: a FIFO hung in dlopen
 		// (thirty-first probe's nit). GoMLX reads the path up to the first comma.
-		if name, plugin, ok := strings.Cut(cfg, ":"); ok && name == "xla" {
+		if name, plugin, ok := strings.Cut(cfg, ":"); ok && xlaBackendNames[name] {
 			plugin, _, _ = strings.Cut(plugin, ",")
 			if info, err := os.Stat(plugin); filepath.IsAbs(plugin) && err == nil && !info.Mode().IsRegular() {
 				return BackendChoice{}, fmt.Errorf("$%s=%q: %s is %s, not a plugin file", EnvBackend, cfg, plugin, safefile.Kind(info.Mode()))
@@ -108,16 +115,10 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 		}
 		return BackendChoice{Config: xlaConfig(abs), Source: "$" + EnvPlugin}, nil
 	}
+	// A plugin found where another user could change it is passed over, and said only when no other is
+	// found: the refusals are the error then.
+	var refusals []error
 	p, refused := findProjectPlugin(places.wd, places.source)
-	if refused != nil && places.userDir != "" { // another's clone holds the working directory: the user's own plugin
-		if user, _ := userPlugin(filepath.Join(places.userDir, userVenv)); user != "" {
-			p, refused = "", nil
-		}
-	}
-	if refused != nil { // it said there was none, and to run make setup (thirty-fourth probe)
-		return BackendChoice{}, fmt.Errorf("the project's plugin is not loaded: %w, and could have been changed by another user: "+
-			"make its folders yours and not writable by others, or set $%s", refused, EnvPlugin)
-	}
 	if p != "" {
 		if err := PluginPathError(p); err != nil {
 			return BackendChoice{}, fmt.Errorf("the project's plugin %s: %w: move the clone to a path without one, or set $%s to a link to the plugin from such a path",
@@ -125,13 +126,10 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 		}
 		return BackendChoice{Config: xlaConfig(p), Source: "project plugin installed by `" + SetupCommand + "`"}, nil
 	}
+	refusals = append(refusals, refused)
 	if places.userDir != "" {
 		venv := filepath.Join(places.userDir, userVenv)
 		p, refused := userPlugin(venv)
-		if refused != nil {
-			return BackendChoice{}, fmt.Errorf("the plugin installed by `%s` in %s is not loaded: %w, and could have been changed by another user: "+
-				"set $XDG_CACHE_HOME to a folder only you can write and run `%s` again", UserSetupCommand, venv, refused, UserSetupCommand)
-		}
 		if p != "" {
 			if err := PluginPathError(p); err != nil {
 				return BackendChoice{}, fmt.Errorf("the plugin installed by `%s`, %s: %w: set $XDG_CACHE_HOME to a folder without one and run `%s` again",
@@ -139,9 +137,90 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 			}
 			return BackendChoice{Config: xlaConfig(p), Source: "plugin installed by `" + UserSetupCommand + "` in " + venv}, nil
 		}
+		refusals = append(refusals, refused)
 	}
-	return BackendChoice{Config: "xla:cpu", Source: "GoMLX's default plugin search (neither a project .venv nor the user's cache " +
-		"holds a plugin: run `" + setupHint(places.wd) + "`)"}, nil
+	p, refused = goxlaPlugin(places.goxla)
+	if p != "" {
+		if err := PluginPathError(p); err != nil {
+			return BackendChoice{}, fmt.Errorf("GoMLX's CPU plugin %s: %w: set $%s to a link to it from a path without one", p, err, EnvPlugin)
+		}
+		return BackendChoice{Config: xlaConfig(p), Source: "GoMLX's CPU plugin in " + filepath.Dir(p)}, nil
+	}
+	refusals = append(refusals, refused)
+	return BackendChoice{}, noPluginError(places, errors.Join(refusals...))
+}
+
+// noPluginError says that no plugin can be loaded, and what to do. GoMLX's own search is never the
+// fallback: it loads every pjrt_*plugin*.so under $HOME/.local/lib/go-xla, $LD_LIBRARY_PATH and
+// ld.so.conf's folders, whoever owns them, so root with another user's $HOME (sudo -E) loaded that
+// user's library, and a FIFO there hung every command (thirty-fifth probe). $GOMLX_BACKEND=xla:cpu
+// still asks for that search by name.
+func noPluginError(places pluginPlaces, refused error) error {
+	if refused != nil {
+		return fmt.Errorf("no XLA plugin is loaded: %s; a plugin is loaded only from folders that are yours (or root's) and that no other user can write: "+
+			"fix what is named, or set $%s to a plugin file", strings.ReplaceAll(refused.Error(), "\n", "; "), EnvPlugin)
+	}
+	hint := setupHint(places.wd)
+	if hint == UserSetupCommand && places.userDirErr != nil { // a relative $XDG_CACHE_HOME: setup refuses it (thirty-fifth probe's nit)
+		return fmt.Errorf("no XLA plugin is installed, and %v: set $XDG_CACHE_HOME to an absolute folder and run `%s`, or set $%s to a PJRT plugin file",
+			places.userDirErr, UserSetupCommand, EnvPlugin)
+	}
+	return fmt.Errorf("no XLA plugin is installed: run `%s` to install the XLA CPU plugin, or set $%s to a PJRT plugin file", hint, EnvPlugin)
+}
+
+// xlaBackendNames are the names GoMLX registers its XLA backend under: a FIFO named after any of them
+// hung every command (thirty-fifth probe's nit: only xla: was checked).
+var xlaBackendNames = map[string]bool{"xla": true, "stablehlo": true, "hlo": true, "shlo": true}
+
+// goxlaPluginNames are the names a CPU plugin has in GoMLX's folders: the search of xla:cpu takes these.
+var goxlaPluginNames = []string{"pjrt_c_api_cpu_plugin.so", "pjrt_plugin_cpu.so", "pjrt-plugin-cpu.so"}
+
+// goxlaDirs are the folders that GoMLX's installer puts its plugins in, $HOME/.local/lib/go-xla and
+// /usr/local/lib/go-xla, or those that $PJRT_PLUGIN_LIBRARY_PATH lists in their place, as GoMLX does.
+// Not the system's library folders, which GoMLX searches too: a plugin is installed into these.
+func goxlaDirs() []string {
+	if list, ok := os.LookupEnv("PJRT_PLUGIN_LIBRARY_PATH"); ok {
+		var dirs []string
+		for _, dir := range filepath.SplitList(list) {
+			if filepath.IsAbs(dir) {
+				dirs = append(dirs, dir)
+			}
+		}
+		return dirs
+	}
+	var dirs []string
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, ".local", "lib", "go-xla"))
+	}
+	return append(dirs, "/usr/local/lib/go-xla")
+}
+
+// goxlaPlugin is the CPU plugin in the first of dirs that holds one where no other user can change it
+// (securePath), by its own path; refused says why one found was not taken.
+func goxlaPlugin(dirs []string) (path string, refused error) {
+	for _, dir := range dirs {
+		for _, name := range goxlaPluginNames {
+			p := filepath.Join(dir, name)
+			if _, err := os.Lstat(p); err != nil {
+				continue
+			}
+			real, err := securePath(p)
+			if err == nil {
+				var info os.FileInfo
+				if info, err = os.Stat(real); err == nil && !info.Mode().IsRegular() {
+					err = fmt.Errorf("%s is %s", real, safefile.Kind(info.Mode()))
+				}
+			}
+			if err != nil {
+				if refused == nil {
+					refused = fmt.Errorf("GoMLX's CPU plugin %s is not used: %w", p, err)
+				}
+				continue
+			}
+			return real, nil
+		}
+	}
+	return "", refused
 }
 
 // PluginPathError refuses a plugin's path holding a comma: GoMLX reads its backend setting up to the
@@ -219,15 +298,25 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 // The path returned is the plugin's own, links resolved; refused says why one found was not taken.
 func findProjectPlugin(wd, source string) (path string, refused error) {
 	var clones []string
-	if clone, ok := findClone(wd); ok {
+	clone, refused := findClone(wd)
+	if clone != "" {
 		clones = append(clones, clone)
 	}
-	if source != "" && isClone(filepath.Dir(source)) { // the build's own root, not a folder above it
-		clones = append(clones, filepath.Dir(source))
+	if source != "" { // the build's own root, not a folder above it
+		ok, err := isClone(filepath.Dir(source))
+		if ok {
+			clones = append(clones, filepath.Dir(source))
+		} else if refused == nil {
+			refused = err
+		}
 	}
 	for _, clone := range clones {
 		p, ok := newestMatch(filepath.Join(clone, pluginGlob))
 		if !ok {
+			// A .venv that cannot be read (a loop of links) is said, not taken for none (thirty-fifth probe's nit).
+			if _, err := os.Stat(filepath.Join(clone, ".venv")); err != nil && !errors.Is(err, fs.ErrNotExist) && refused == nil {
+				refused = fmt.Errorf("the clone's .venv cannot be read: %w", err)
+			}
 			continue
 		}
 		real, err := securePath(p)

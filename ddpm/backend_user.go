@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"golang.org/x/mod/modfile"
 
@@ -96,14 +94,17 @@ func UserPlugin() (string, bool) {
 // userPlugin is venv's plugin when its stamp says the setup finished with this binary's pinned
 // version: a half-made venv, or one of another pin (a binary upgraded since), is not used. The path
 // returned is the file's own, links resolved, and only where no other user can change it
-// (securePath); refused says why one that is there is not.
+// (securePath); refused says why one that is there is not. The stamp is read only from a folder that
+// passed that check.
 func userPlugin(venv string) (path string, refused error) {
-	f, err := safefile.Open(filepath.Join(venv, SetupStamp)) // a FIFO there would hang (thirty-second probe's nit)
-	if err != nil {
+	stampPath := filepath.Join(venv, SetupStamp)
+	if _, err := os.Lstat(stampPath); err != nil {
 		return "", nil
 	}
-	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, 1<<16))
+	if _, err := securePathOf(venv, false); err != nil {
+		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w", UserSetupCommand, venv, err)
+	}
+	raw, err := safefile.ReadFile(stampPath, 1<<16) // a FIFO there would hang (thirty-second probe's nit)
 	if err != nil {
 		return "", nil
 	}
@@ -117,7 +118,7 @@ func userPlugin(venv string) (path string, refused error) {
 	}
 	real, err := securePath(p)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w", UserSetupCommand, venv, err)
 	}
 	return real, nil
 }
@@ -130,18 +131,22 @@ func SetupHint() string {
 }
 
 func setupHint(wd string) string {
-	if _, ok := findClone(wd); ok {
+	if clone, _ := findClone(wd); clone != "" {
 		return SetupCommand
 	}
 	return UserSetupCommand
 }
 
-// findClone is the root of the clone of this project that holds dir (its go.mod declares this
-// module, with the Makefile beside it), searched from dir upwards.
-func findClone(dir string) (string, bool) {
+// findClone is the root of the clone of this project that holds dir, searched from dir upwards, where
+// no other user can change it (isClone); refused says why a clone met on the way was not taken.
+func findClone(dir string) (root string, refused error) {
 	for dir != "" {
-		if isClone(dir) {
-			return dir, true
+		ok, err := isClone(dir)
+		if ok {
+			return dir, nil
+		}
+		if refused == nil {
+			refused = err
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -149,102 +154,30 @@ func findClone(dir string) (string, bool) {
 		}
 		dir = parent
 	}
-	return "", false
+	return "", refused
 }
 
-// isClone says whether dir is the root of a clone of this project. Its go.mod is read only as a
-// regular file of at most maxGoModBytes, and only where no other user can change it (securePath): a
+// isClone says whether dir is the root of a clone of this project: its go.mod declares this module,
+// with the Makefile beside it. The go.mod is read only as a regular file of at most maxGoModBytes: a
 // FIFO named go.mod above the working directory hung every command, a link to /dev/zero ran it out of
-// memory (thirty-second probe), and a link in /tmp to a root's go.mod made /tmp a clone (thirty-third).
-func isClone(dir string) bool {
-	goMod, err := securePath(filepath.Join(dir, "go.mod"))
-	if err != nil {
-		return false
-	}
-	f, err := safefile.Open(goMod)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || info.Size() > maxGoModBytes {
-		return false
-	}
-	raw, err := io.ReadAll(io.LimitReader(f, maxGoModBytes))
+// memory (thirty-second probe). A clone is taken only where no other user can change it (securePath):
+// a link in /tmp to a root's go.mod made /tmp a clone (thirty-third probe); refused then says why, as
+// a clone whose root others could write was skipped in silence, and the message said that no plugin
+// was installed (thirty-fifth probe).
+func isClone(dir string) (ok bool, refused error) {
+	goMod := filepath.Join(dir, "go.mod")
+	raw, err := safefile.ReadFile(goMod, maxGoModBytes)
 	if err != nil || modfile.ModulePath(raw) != modulePath {
-		return false
+		return false, nil
 	}
-	_, err = os.Stat(filepath.Join(dir, "Makefile"))
-	return err == nil
+	if _, err := os.Stat(filepath.Join(dir, "Makefile")); err != nil {
+		return false, nil
+	}
+	if _, err := securePath(goMod); err != nil {
+		return false, fmt.Errorf("the clone of the project at %s is not used: %w", dir, err)
+	}
+	return true, nil
 }
 
 // maxGoModBytes bounds the go.mod read to recognise a clone: this project's is 4 KB.
 const maxGoModBytes = 1 << 20
-
-// securePath returns the file that path leads to, its links resolved, where no other user can change
-// it or what leads to it, to be loaded into this process or to say where it is: it, every folder above
-// it and every link on the way must belong to the user or to root, and none of the folders may be
-// writable by others than the user and the user's own group, unless it is sticky (/tmp), where others
-// cannot replace what they do not own. It looks at the path as given and at the one its links lead
-// to, which the caller then uses: a link met only inside a chain of links was on neither, and was
-// swapped between the check and the load (thirty-fourth probe).
-func securePath(path string) (string, error) { return securePathOf(path, true) }
-
-// CheckSecureFolder refuses a folder (or, where it does not exist yet, the nearest folder above it)
-// where a plugin installed would not be loaded, since another user could change it (securePath):
-// `ddpm setup` said "installed now" into a group-writable cache, and every command then ignored the
-// plugin and said to run setup again (thirty-fourth probe).
-func CheckSecureFolder(dir string) error {
-	at, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	for {
-		if _, err := os.Lstat(at); err == nil {
-			_, err := securePathOf(at, false)
-			return err
-		}
-		if at == filepath.Dir(at) {
-			return nil
-		}
-		at = filepath.Dir(at)
-	}
-}
-
-// securePathOf is securePath, where path is a folder unless file: a sticky folder is then allowed too.
-func securePathOf(path string, file bool) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return "", err
-	}
-	for _, p := range []string{abs, real} {
-		for at, file := p, file; ; at, file = filepath.Dir(at), false {
-			info, err := os.Lstat(at)
-			if err != nil {
-				return "", err
-			}
-			st, ok := info.Sys().(*syscall.Stat_t)
-			if !ok {
-				return "", fmt.Errorf("%s: its owner cannot be read", at)
-			}
-			if int(st.Uid) != os.Getuid() && st.Uid != 0 {
-				return "", fmt.Errorf("%s belongs to another user (uid %d)", at, st.Uid)
-			}
-			others := info.Mode().Perm() & 0o002
-			if int(st.Gid) != os.Getgid() {
-				others |= info.Mode().Perm() & 0o020
-			}
-			if info.Mode()&fs.ModeSymlink == 0 && others != 0 && (file || info.Mode()&fs.ModeSticky == 0) {
-				return "", fmt.Errorf("%s can be changed by other users (mode %v)", at, info.Mode())
-			}
-			if at == filepath.Dir(at) {
-				break
-			}
-		}
-	}
-	return real, nil
-}

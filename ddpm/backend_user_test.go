@@ -3,6 +3,7 @@ package ddpm
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -58,7 +59,8 @@ func fakeClone(t *testing.T, dir string) {
 
 // ChooseBackend's order, on fake plugin files (nothing is loaded): the variables, the project's .venv
 // (from the working directory or the source folder), the user cache's venv once its setup finished
-// with this pin, and last GoMLX's own search with the one command to run.
+// with this pin, then a CPU plugin in GoMLX's folders, and with none of them an error with the one
+// command to run: never GoMLX's own search, which loads whatever it finds (thirty-fifth probe).
 func TestChooseBackendOrder(t *testing.T) {
 	t.Setenv(EnvBackend, "")
 	t.Setenv(EnvPlugin, "")
@@ -79,15 +81,22 @@ func TestChooseBackendOrder(t *testing.T) {
 	}
 	wantDefault := func(what string, places pluginPlaces, command, not string) {
 		t.Helper()
-		choice := pick(what, places)
-		if choice.Config != "xla:cpu" || !strings.Contains(choice.Source, "run `"+command+"`") || strings.Contains(choice.Source, not) {
-			t.Errorf("%s: %+v, want GoMLX's search (xla:cpu) saying run `%s`, and not %s", what, choice, command, not)
+		choice, err := chooseBackend(places)
+		if err == nil || !strings.Contains(err.Error(), "no XLA plugin is installed: run `"+command+"`") || strings.Contains(err.Error(), not) {
+			t.Errorf("%s: %+v, %v; want an error saying run `%s`, and not %s", what, choice, err, command, not)
 		}
 	}
 
 	// Nothing installed: the command for where the user is.
 	wantDefault("nothing, outside a clone", pluginPlaces{wd: outside, userDir: user}, UserSetupCommand, SetupCommand)
 	wantDefault("nothing, inside a clone", pluginPlaces{wd: wd, userDir: user}, SetupCommand, UserSetupCommand)
+
+	// A cache folder that setup cannot use (a relative $XDG_CACHE_HOME): not "run ddpm setup" alone,
+	// which then refused it (thirty-fifth probe's nit).
+	if _, err := chooseBackend(pluginPlaces{wd: outside, userDirErr: errors.New("path in $XDG_CACHE_HOME is relative")}); err == nil ||
+		!strings.Contains(err.Error(), "path in $XDG_CACHE_HOME is relative: set $XDG_CACHE_HOME to an absolute folder and run `ddpm setup`") {
+		t.Errorf("no cache folder: %v", err)
+	}
 
 	// An interrupted setup: the plugin file is there, the stamp is not.
 	userSo := fakePlugin(t, venv)
@@ -98,8 +107,24 @@ func TestChooseBackendOrder(t *testing.T) {
 	}
 	wantDefault("user venv stamped with another version", pluginPlaces{wd: outside, userDir: user}, UserSetupCommand, SetupCommand)
 
+	// A CPU plugin in GoMLX's folders comes after the user's, and is loaded by its path.
+	goxla := filepath.Join(t.TempDir(), "go-xla")
+	if err := os.MkdirAll(goxla, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	goxlaSo := filepath.Join(goxla, "pjrt_c_api_cpu_plugin.so")
+	if err := os.WriteFile(goxlaSo, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if choice := pick("GoMLX's folder", pluginPlaces{wd: outside, userDir: user, goxla: []string{outside, goxla}}); choice.Config != xlaConfig(goxlaSo) {
+		t.Errorf("a CPU plugin in GoMLX's folder: %+v, want %s", choice, xlaConfig(goxlaSo))
+	}
+
 	if err := WriteSetupStamp(venv); err != nil {
 		t.Fatal(err)
+	}
+	if choice := pick("user and GoMLX's plugins", pluginPlaces{wd: outside, userDir: user, goxla: []string{goxla}}); choice.Config != xlaConfig(userSo) {
+		t.Errorf("a finished user setup and GoMLX's plugin: %+v, want the user's %s", choice, userSo)
 	}
 	choice := pick("finished user setup", pluginPlaces{wd: outside, userDir: user})
 	if choice.Config != xlaConfig(userSo) || !strings.Contains(choice.Source, "installed by `ddpm setup`") || !strings.Contains(choice.Source, venv) {
@@ -220,8 +245,10 @@ func TestPluginPathsWithACommaAreRefused(t *testing.T) {
 	refused("the user's plugin", pluginPlaces{wd: root, userDir: user}, "the plugin installed by `ddpm setup`, "+userSo+": "+comma)
 	t.Setenv(EnvPlugin, projectSo)
 	refused("$DDPM_PJRT_PLUGIN", pluginPlaces{wd: root}, "$"+EnvPlugin+"=\""+projectSo+"\": "+comma)
-	t.Setenv(EnvBackend, "xla:"+fifo+",shared_buffers")
-	refused("$GOMLX_BACKEND", pluginPlaces{wd: root}, fifo+" is a FIFO, not a plugin file")
+	for _, name := range []string{"xla", "stablehlo", "hlo", "shlo"} { // GoMLX's names of one backend
+		t.Setenv(EnvBackend, name+":"+fifo+",shared_buffers")
+		refused("$GOMLX_BACKEND="+name+":…", pluginPlaces{wd: root}, fifo+" is a FIFO, not a plugin file")
+	}
 	if err := PluginPathError("/a/b/xla_cpu_pjrt.so"); err != nil {
 		t.Errorf("a path without a comma: %v", err)
 	}
@@ -247,7 +274,7 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	found := make(chan bool, 1)
-	go func() { _, ok := findClone(below); found <- ok }()
+	go func() { clone, _ := findClone(below); found <- clone != "" }()
 	select {
 	case ok := <-found:
 		if ok {
@@ -260,7 +287,7 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 	if err := os.Symlink("/dev/zero", goMod); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := findClone(below); ok {
+	if clone, _ := findClone(below); clone != "" {
 		t.Error("a link to /dev/zero named go.mod made a clone")
 	}
 	os.Remove(goMod)
@@ -268,13 +295,13 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 	if err := os.WriteFile(goMod, big, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := findClone(below); ok {
+	if clone, _ := findClone(below); clone != "" {
 		t.Error("a go.mod of more than a megabyte made a clone")
 	}
 	fakeClone(t, root)
 	projectSo := fakePlugin(t, filepath.Join(root, ".venv"))
-	if clone, ok := findClone(below); !ok || clone != root {
-		t.Fatalf("the user's own clone: %q, %v; want %s", clone, ok, root)
+	if clone, refused := findClone(below); clone != root {
+		t.Fatalf("the user's own clone: %q, %v; want %s", clone, refused, root)
 	}
 	if p, refused := findProjectPlugin(below, filepath.Join(root, "ddpm")); refused != nil || p != projectSo {
 		t.Fatalf("the user's own plugin: %q, %v; want %s", p, refused, projectSo)
@@ -288,7 +315,8 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 		t.Errorf("a plugin below a folder anyone may write: %q was taken (%v)", p, refused)
 	}
 	// Said, not taken for no plugin at all: it said to run make setup (thirty-fourth probe).
-	if _, err := chooseBackend(pluginPlaces{wd: below}); err == nil || !strings.Contains(err.Error(), "the project's plugin is not loaded") {
+	if _, err := chooseBackend(pluginPlaces{wd: below}); err == nil || !strings.Contains(err.Error(), "no XLA plugin is loaded: ") ||
+		!strings.Contains(err.Error(), venvLib+" can be changed by other users (mode 0777: anyone may write)") {
 		t.Errorf("a plugin below a folder anyone may write: chooseBackend said %v", err)
 	}
 	if err := os.Chmod(venvLib, os.ModeSticky|0o777); err != nil {
@@ -298,6 +326,20 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 		t.Errorf("a plugin below a sticky folder of the user's: refused (%v)", refused)
 	}
 	os.Chmod(venvLib, 0o755)
+	// A .venv that is a loop of links is said, not taken for none (it said to run make setup).
+	if err := os.Rename(filepath.Join(root, ".venv"), filepath.Join(root, "venv.kept")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(".venv", filepath.Join(root, ".venv")); err != nil {
+		t.Fatal(err)
+	}
+	if _, refused := findProjectPlugin(below, ""); refused == nil || !strings.Contains(refused.Error(), "the clone's .venv cannot be read") {
+		t.Errorf("a .venv linked to itself: %v", refused)
+	}
+	os.Remove(filepath.Join(root, ".venv"))
+	if err := os.Rename(filepath.Join(root, "venv.kept"), filepath.Join(root, ".venv")); err != nil {
+		t.Fatal(err)
+	}
 	// The plugin is loaded by its own path, links resolved: a link met only inside a chain of links was
 	// swapped between the check and the load (thirty-fourth probe).
 	elsewhere := t.TempDir()
@@ -321,8 +363,8 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(open, "Makefile"), nil, 0o644)
-	if clone, ok := findClone(open); ok {
-		t.Errorf("a folder anyone may write, with a link to a clone's go.mod, was taken for a clone: %s", clone)
+	if clone, refused := findClone(open); clone != "" || refused == nil || !strings.Contains(refused.Error(), "the clone of the project at "+open+" is not used") {
+		t.Errorf("a folder anyone may write, with a link to a clone's go.mod: taken for a clone %q, or not said (%v)", clone, refused)
 	}
 	if os.Getuid() != 0 {
 		t.Skip("changing a folder's owner needs root")

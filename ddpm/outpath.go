@@ -64,6 +64,10 @@ func OutputTarget(path string) (string, error) {
 	return path, nil
 }
 
+// errWorkingDirGone is said of a relative path in a working directory that was removed: "its folder .
+// does not exist" said nothing (twenty-seventh probe's nit).
+var errWorkingDirGone = errors.New("the working directory no longer exists (removed since the command started in it): cd to a folder that does")
+
 // CheckOutput returns an error naming what (a flag, e.g. "--out") and path unless path can be written
 // by WriteFileAtomic and is none of inputs (compared as files: the same file under another name or
 // through a link is caught). Inputs that do not exist are ignored.
@@ -78,7 +82,7 @@ func CheckOutput(what, path string, inputs ...string) error {
 	if errors.Is(err, fs.ErrNotExist) { // the probe's name said nothing to the user (twenty-fifth probe)
 		dir := ParentDir(target)
 		if _, werr := os.Getwd(); dir == "." && werr != nil { // "its folder . does not exist" (twenty-seventh probe's nit)
-			return fmt.Errorf("%s %q: the working directory no longer exists (removed since the command started in it): cd to a folder that does", what, path)
+			return fmt.Errorf("%s %q: %w", what, path, errWorkingDirGone)
 		}
 		if fsys, ok := onKernelFS(dir); ok { // /proc: "make it first", of a folder none can make (thirty-second and -fourth probes)
 			return fmt.Errorf("%s %q: files cannot be made in %s, a file system of the kernel's (%s): choose another folder", what, path, dir, fsys)
@@ -192,7 +196,7 @@ func MakeDir(dir string) error {
 	var perr *fs.PathError
 	if errors.As(err, &perr) && errors.Is(err, fs.ErrNotExist) {
 		if _, werr := os.Getwd(); werr != nil && !filepath.IsAbs(perr.Path) {
-			return fmt.Errorf("the working directory no longer exists (removed since the command started in it): cd to a folder that does")
+			return errWorkingDirGone
 		}
 		if fsys, ok := onKernelFS(filepath.Dir(perr.Path)); ok {
 			return fmt.Errorf("folders cannot be made in %s, a file system of the kernel's (%s): choose another folder", filepath.Dir(perr.Path), fsys)

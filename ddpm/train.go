@@ -179,10 +179,6 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		if latest != "" {
-			want, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims)
-			if err != nil {
-				return nil, err
-			}
 			// The header's variables first: a file they refuse has no value read.
 			var refused error // already said with the file's name
 			step, err := loadCheckpoint(latest, ctx, nil, nil, func(h checkpointContents) error {
@@ -230,14 +226,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	if cfg.CheckpointDir != "" {
 		// Room for the next checkpoint (written whole before any older one is removed) before any training.
-		newRun := func() (float64, error) {
-			w, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims)
-			if err != nil {
-				return 0, err
-			}
-			meta, err := json.Marshal(cfg.Meta)
-			return checkpointBytes(w, meta), err
-		}
+		newRun := func() (float64, error) { return checkpointBytes(want, raw), nil }
 		grid := TrainingGridBytes(cfg.SampleEvery, cfg.SampleN, cfg.SampleDims)
 		if err := CheckTrainingRoom("checkpoint folder "+cfg.CheckpointDir, cfg.CheckpointDir, res.Checkpoint, grid, newRun); err != nil {
 			return nil, err
