@@ -15,8 +15,6 @@ import (
 	_ "github.com/gomlx/gomlx/backends/default" // Registers the XLA and pure-Go backends.
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/backends/xla"
-
-	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // Environment variables that choose the backend, in order of precedence.
@@ -92,8 +90,10 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 		// (thirty-first probe's nit). GoMLX reads the path up to the first comma.
 		if name, plugin, ok := strings.Cut(cfg, ":"); ok && xlaBackendNames[name] {
 			plugin, _, _ = strings.Cut(plugin, ",")
-			if info, err := os.Stat(plugin); filepath.IsAbs(plugin) && err == nil && !info.Mode().IsRegular() {
-				return BackendChoice{}, fmt.Errorf("$%s=%q: %s is %s, not a plugin file", EnvBackend, cfg, plugin, safefile.Kind(info.Mode()))
+			if _, err := os.Stat(plugin); filepath.IsAbs(plugin) && err == nil {
+				if err := pluginFileError(plugin); err != nil {
+					return BackendChoice{}, fmt.Errorf("$%s=%q: %w", EnvBackend, cfg, err)
+				}
 			}
 		}
 		return BackendChoice{Config: cfg, Source: "$" + EnvBackend}, nil
@@ -103,12 +103,11 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 		if err != nil {
 			return BackendChoice{}, fmt.Errorf("$%s=%q: %w", EnvPlugin, p, err)
 		}
-		info, err := os.Stat(abs)
-		if err != nil {
+		if _, err := os.Stat(abs); err != nil {
 			return BackendChoice{}, fmt.Errorf("$%s=%q: plugin file not found: %w", EnvPlugin, p, err)
 		}
-		if !info.Mode().IsRegular() { // a FIFO hung every command in dlopen (thirtieth probe)
-			return BackendChoice{}, fmt.Errorf("$%s=%q is %s, not a plugin file: set it to the plugin's file, or unset it", EnvPlugin, p, safefile.Kind(info.Mode()))
+		if err := pluginFileError(abs); err != nil {
+			return BackendChoice{}, fmt.Errorf("$%s=%q: %w: set it to the plugin's file, or unset it", EnvPlugin, p, err)
 		}
 		if err := PluginPathError(abs); err != nil {
 			return BackendChoice{}, fmt.Errorf("$%s=%q: %w: link the plugin from a path without one", EnvPlugin, p, err)
@@ -139,12 +138,13 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 		}
 		refusals = append(refusals, refused)
 	}
-	p, refused = goxlaPlugin(places.goxla)
+	p, found, refused := goxlaPlugin(places.goxla)
 	if p != "" {
 		if err := PluginPathError(p); err != nil {
 			return BackendChoice{}, fmt.Errorf("GoMLX's CPU plugin %s: %w: set $%s to a link to it from a path without one", p, err, EnvPlugin)
 		}
-		return BackendChoice{Config: xlaConfig(p), Source: "GoMLX's CPU plugin in " + filepath.Dir(p)}, nil
+		// A CPU plugin by the name found, whatever the name of the file it links to.
+		return BackendChoice{Config: "xla:" + p + ",shared_buffers", Source: "GoMLX's CPU plugin " + found}, nil
 	}
 	refusals = append(refusals, refused)
 	return BackendChoice{}, noPluginError(places, errors.Join(refusals...))
@@ -156,11 +156,14 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 // user's library, and a FIFO there hung every command (thirty-fifth probe). $GOMLX_BACKEND=xla:cpu
 // still asks for that search by name.
 func noPluginError(places pluginPlaces, refused error) error {
-	if refused != nil {
-		return fmt.Errorf("no XLA plugin is loaded: %s; a plugin is loaded only from folders that are yours (or root's) and that no other user can write: "+
-			"fix what is named, or set $%s to a plugin file", strings.ReplaceAll(refused.Error(), "\n", "; "), EnvPlugin)
-	}
 	hint := setupHint(places.wd)
+	if refused != nil {
+		// Not "fix what is named": made unwritable one at a time, as told, the folders held a plugin that
+		// another user had already replaced; and a clone of another user's is not the user's to fix (thirty-sixth probe).
+		return fmt.Errorf("no XLA plugin is loaded: %s. A plugin is loaded only from files and folders that are yours (or root's) and that no other user can write; "+
+			"what another user could write may have been changed already, so do not only change its modes: install your own with `%s` "+
+			"(into folders only you can write), or set $%s to a plugin file you trust", strings.ReplaceAll(refused.Error(), "\n", "; "), hint, EnvPlugin)
+	}
 	if hint == UserSetupCommand && places.userDirErr != nil { // a relative $XDG_CACHE_HOME: setup refuses it (thirty-fifth probe's nit)
 		return fmt.Errorf("no XLA plugin is installed, and %v: set $XDG_CACHE_HOME to an absolute folder and run `%s`, or set $%s to a PJRT plugin file",
 			places.userDirErr, UserSetupCommand, EnvPlugin)
@@ -196,8 +199,8 @@ func goxlaDirs() []string {
 }
 
 // goxlaPlugin is the CPU plugin in the first of dirs that holds one where no other user can change it
-// (securePath), by its own path; refused says why one found was not taken.
-func goxlaPlugin(dirs []string) (path string, refused error) {
+// (securePath), by its own path, and the name it was found by; refused says why one found was not taken.
+func goxlaPlugin(dirs []string) (path, found string, refused error) {
 	for _, dir := range dirs {
 		for _, name := range goxlaPluginNames {
 			p := filepath.Join(dir, name)
@@ -205,22 +208,16 @@ func goxlaPlugin(dirs []string) (path string, refused error) {
 				continue
 			}
 			real, err := securePath(p)
-			if err == nil {
-				var info os.FileInfo
-				if info, err = os.Stat(real); err == nil && !info.Mode().IsRegular() {
-					err = fmt.Errorf("%s is %s", real, safefile.Kind(info.Mode()))
-				}
-			}
 			if err != nil {
 				if refused == nil {
 					refused = fmt.Errorf("GoMLX's CPU plugin %s is not used: %w", p, err)
 				}
 				continue
 			}
-			return real, nil
+			return real, p, nil
 		}
 	}
-	return "", refused
+	return "", "", refused
 }
 
 // PluginPathError refuses a plugin's path holding a comma: GoMLX reads its backend setting up to the
@@ -321,12 +318,10 @@ func findProjectPlugin(wd, source string) (path string, refused error) {
 		}
 		real, err := securePath(p)
 		if err != nil {
-			refused = err
+			refused = fmt.Errorf("the project's plugin %s is not used: %w", p, err)
 			continue
 		}
-		if info, err := os.Stat(real); err == nil && info.Mode().IsRegular() {
-			return real, nil
-		}
+		return real, nil
 	}
 	return "", refused
 }

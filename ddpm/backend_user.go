@@ -81,14 +81,15 @@ func WriteSetupStamp(venv string) error {
 	})
 }
 
-// UserPlugin is the plugin that `ddpm setup` installed in UserVenvDir, when that setup finished.
-func UserPlugin() (string, bool) {
+// UserPlugin is the plugin that `ddpm setup` installed in UserVenvDir, when that setup finished and
+// no other user can change it (its path, links resolved); refused says why the one there is not
+// used. Neither: none is installed.
+func UserPlugin() (path string, refused error) {
 	venv, err := UserVenvDir()
 	if err != nil {
-		return "", false
+		return "", nil
 	}
-	p, refused := userPlugin(venv)
-	return p, p != "" && refused == nil
+	return userPlugin(venv)
 }
 
 // userPlugin is venv's plugin when its stamp says the setup finished with this binary's pinned

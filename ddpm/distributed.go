@@ -79,10 +79,10 @@ func CheckShardable(what string, n, numDevices int) error {
 		return nil
 	}
 	below, above := n/numDevices*numDevices, (n/numDevices+1)*numDevices
-	if below == 0 {
-		return fmt.Errorf("%s %d cannot be split evenly over %d devices: the smallest that can is %d", what, n, numDevices, above)
+	if below == 0 { // "the smallest that can is 4" left the reader asking the smallest what (thirty-sixth probe's nit)
+		return fmt.Errorf("%s %d cannot be split evenly over %d devices: it must be a multiple of %d", what, n, numDevices, numDevices)
 	}
-	return fmt.Errorf("%s %d cannot be split evenly over %d devices: the nearest that can are %d and %d", what, n, numDevices, below, above)
+	return fmt.Errorf("%s %d cannot be split evenly over %d devices: the nearest multiples of %d are %d and %d", what, n, numDevices, numDevices, below, above)
 }
 
 // Strategy implements train.DistributedDataset: XLA's automatic sharding.

@@ -127,7 +127,7 @@ func TestShardedDatasetRefusesBadSplits(t *testing.T) {
 		devices int
 		want    string
 	}{
-		{4, "batch size 6 cannot be split evenly over 4 devices: the nearest that can are 4 and 8"},
+		{4, "batch size 6 cannot be split evenly over 4 devices: the nearest multiples of 4 are 4 and 8"},
 		{backend.NumDevices() + 1, fmt.Sprintf("%d devices asked for, but the backend", backend.NumDevices()+1)},
 		{0, "0 devices: want at least 1"},
 	} {
@@ -135,7 +135,7 @@ func TestShardedDatasetRefusesBadSplits(t *testing.T) {
 			t.Errorf("%d devices: error %v, want %q", c.devices, err, c.want)
 		}
 	}
-	if err := CheckShardable("samples", 3, 4); err == nil || !strings.Contains(err.Error(), "the smallest that can is 4") {
+	if err := CheckShardable("samples", 3, 4); err == nil || !strings.Contains(err.Error(), "it must be a multiple of 4") {
 		t.Errorf("3 over 4 devices: error %v", err)
 	}
 }
@@ -254,7 +254,7 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Sample(SampleOptions{N: 6, Dims: []int{8, 8, 1}}); err == nil || !strings.Contains(err.Error(), "N 6 cannot be split evenly over 4 devices: the nearest that can are 4 and 8") {
+	if _, err := s.Sample(SampleOptions{N: 6, Dims: []int{8, 8, 1}}); err == nil || !strings.Contains(err.Error(), "N 6 cannot be split evenly over 4 devices: the nearest multiples of 4 are 4 and 8") {
 		t.Errorf("6 samples on 4 devices: error %v", err)
 	}
 	e, err := NewBoundEvaluator(backend, weightsFor(4), sched, model, SamplerConfig{Variance: VarianceBeta, Devices: 4})

@@ -145,8 +145,9 @@ type Sampler struct {
 	split      *batchSplit   // the devices a batch is split over (Config.Devices), nil for one
 }
 
-// NewSampler prepares sampling (Algorithm 2, or DDIM if cfg.DDIM) with model's weights in ctx (for a trained U-Net, call
-// UseEMAWeights first, as the paper samples with the EMA weights).
+// NewSampler prepares sampling (Algorithm 2, or DDIM if cfg.DDIM) with model's weights in ctx. For a
+// trained U-Net, sample with the EMA weights, as the paper does: LoadTrained's context holds them, and
+// EMAContext gives them from a training context.
 func NewSampler(backend backends.Backend, ctx *context.Context, sched *Schedule, model EpsModel, cfg SamplerConfig) (*Sampler, error) {
 	if cfg.Guidance != 0 {
 		return nil, fmt.Errorf("guidance weight %g: guidance needs a class-conditional model", cfg.Guidance)
@@ -358,6 +359,14 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 			return nil, fmt.Errorf("sample: start step: %w", err)
 		}
 		startT = opts.StartT
+		// A step above the start is never reached: it was dropped without a word (thirty-sixth probe's nit).
+		for name, steps := range map[string][]int{"RecordX0At": opts.RecordX0At, "RecordXtAt": opts.RecordXtAt} {
+			for _, t := range steps {
+				if t > startT {
+					return nil, fmt.Errorf("sample: %s step %d comes before the chain's start at step StartT=%d, so is never reached", name, t, startT)
+				}
+			}
+		}
 		x = tensors.FromFlatDataAndDimensions(slices.Clone(opts.Start), dims...)
 	} else {
 		x = tensors.FromFlatDataAndDimensions(normal(), dims...)

@@ -752,6 +752,9 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 		"RecordX0At 0":         {N: 1, Dims: []int{2}, RecordX0At: []int{0}},
 		"RecordXtAt 21":        {N: 1, Dims: []int{2}, RecordXtAt: []int{21}},
 		"StartT without Start": {N: 1, Dims: []int{2}, StartT: 5},
+		// Above the start: never reached (thirty-sixth probe's nit).
+		"RecordXtAt above StartT": {N: 1, Dims: []int{2}, Start: []float32{0, 0}, StartT: 3, RecordXtAt: []int{5, 3}},
+		"RecordX0At above StartT": {N: 1, Dims: []int{2}, Start: []float32{0, 0}, StartT: 3, RecordX0At: []int{4}},
 	} {
 		if _, err := sampler.Sample(opts); err == nil {
 			t.Errorf("Sample with %s: no error", name)

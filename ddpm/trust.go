@@ -13,21 +13,25 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // securePath returns the file that path leads to, its links resolved, where no other user can change
-// it or what leads to it, to be loaded into this process or to say where it is: it, every folder above
-// it and every link on the way must belong to the user or to root, and none of the folders may be
-// writable by another user (writableByOthers), unless it is sticky (/tmp), where others cannot replace
-// what they do not own. It looks at the path as given and at the one its links lead to, which the
-// caller then uses: a link met only inside a chain of links was on neither, and was swapped between
-// the check and the load (thirty-fourth probe).
+// it or what leads to it, to be loaded into this process or to say where it is (securePathOf). The
+// caller uses the path returned: a link met only inside a chain of links was swapped between the check
+// and the load (thirty-fourth probe).
 func securePath(path string) (string, error) { return securePathOf(path, true) }
 
+// CheckSecureFile is securePath for the command line: the file that path leads to, where no other
+// user can change it.
+func CheckSecureFile(path string) (string, error) { return securePath(path) }
+
 // CheckSecureFolder refuses a folder (or, where it does not exist yet, the nearest folder above it)
-// where a plugin installed would not be loaded, since another user could change it (securePath):
-// `ddpm setup` said "installed now" into a group-writable cache, and every command then ignored the
-// plugin and said to run setup again (thirty-fourth probe).
+// where a plugin installed would not be loaded, since another user could change it (securePath), or
+// whose default ACL would let another user write what is made in it: `ddpm setup` said "installed
+// now" into a group-writable cache, and every command then ignored the plugin and said to run setup
+// again (thirty-fourth probe); a default ACL gave another user the venv it made (thirty-sixth).
 func CheckSecureFolder(dir string) error {
 	at, err := filepath.Abs(dir)
 	if err != nil {
@@ -35,8 +39,14 @@ func CheckSecureFolder(dir string) error {
 	}
 	for {
 		if _, err := os.Lstat(at); err == nil {
-			_, err := securePathOf(at, false)
-			return err
+			real, err := securePathOf(at, false)
+			if err != nil {
+				return err
+			}
+			if who := aclWriter(real, aclDefault, -1); who != "" {
+				return fmt.Errorf("%s can be changed by other users (its default ACL lets %s write what is made in it)", real, who)
+			}
+			return nil
 		}
 		if at == filepath.Dir(at) {
 			return nil
@@ -45,56 +55,149 @@ func CheckSecureFolder(dir string) error {
 	}
 }
 
-// securePathOf is securePath, where path is a folder unless file: a sticky folder is then allowed too.
+// maxLinks bounds the links followed in one path, as the kernel's 40.
+const maxLinks = 40
+
+// securePathOf resolves path one name at a time, as the kernel does, and checks everything it passes:
+// every folder it enters and every link it reads must belong to the user or to root, and no folder
+// may be writable by another user (writableByOthers) unless it is sticky (/tmp), where others cannot
+// replace what they do not own; nor may the file it ends at, where path is a file (file), which must
+// be a regular file outside /proc and /sys. A link of another user's inside a chain of links chose
+// what root loaded, and /proc/kmsg, a regular file, hung it (thirty-sixth probe).
 func securePathOf(path string, file bool) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
 	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
+	at := "/"
+	if err := checkTrusted(at, true); err != nil {
 		return "", err
 	}
-	for _, p := range []string{abs, real} {
-		for at, file := p, file; ; at, file = filepath.Dir(at), false {
-			info, err := os.Lstat(at)
+	todo, links := names(abs), 0
+	for len(todo) > 0 {
+		name := todo[0]
+		todo = todo[1:]
+		if name == ".." {
+			at = filepath.Dir(at) // at holds no link: its parent is the one entered before
+			continue
+		}
+		next := filepath.Join(at, name)
+		info, err := os.Lstat(next)
+		if err != nil {
+			return "", err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			if links++; links > maxLinks {
+				return "", fmt.Errorf("%s: more than %d links on the way", path, maxLinks)
+			}
+			if err := checkOwner(next, info); err != nil {
+				return "", err
+			}
+			target, err := os.Readlink(next)
 			if err != nil {
 				return "", err
 			}
-			st, ok := info.Sys().(*syscall.Stat_t)
-			if !ok {
-				return "", fmt.Errorf("%s: its owner cannot be read", at)
+			if filepath.IsAbs(target) {
+				at = "/"
 			}
-			if int(st.Uid) != os.Getuid() && st.Uid != 0 {
-				return "", fmt.Errorf("%s belongs to another user (uid %d)", at, st.Uid)
-			}
-			if info.Mode()&fs.ModeSymlink == 0 && (file || info.Mode()&fs.ModeSticky == 0) {
-				if why := writableByOthers(at, info.Mode(), int(st.Gid)); why != "" {
-					return "", fmt.Errorf("%s can be changed by other users (%s)", at, why)
-				}
-			}
-			if at == filepath.Dir(at) {
-				break
-			}
+			todo = append(names(target), todo...)
+			continue
+		}
+		if err := checkTrusted(next, len(todo) > 0 || !file); err != nil {
+			return "", err
+		}
+		at = next
+	}
+	if file {
+		if err := pluginFileError(at); err != nil {
+			return "", err
 		}
 	}
-	return real, nil
+	return at, nil
+}
+
+// pluginFileError refuses what dlopen would hang on or read without end: anything but a regular file
+// (a FIFO hung every command; thirtieth probe), and a file of /proc or /sys (/proc/kmsg, a regular
+// file, hung it; thirty-sixth probe).
+func pluginFileError(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s is %s, not a plugin file", path, safefile.Kind(info.Mode()))
+	}
+	if fsys, ok := onKernelFS(path); ok {
+		return fmt.Errorf("%s is a file of the kernel's (%s), not a plugin file", path, fsys)
+	}
+	return nil
+}
+
+// names are the names of a path, without the empty ones and ".".
+func names(path string) []string {
+	var out []string
+	for _, name := range strings.Split(path, "/") {
+		if name != "" && name != "." {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// checkOwner refuses what belongs to a user other than this one and root.
+func checkOwner(path string, info fs.FileInfo) error {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("%s: its owner cannot be read", path)
+	}
+	if int(st.Uid) != os.Getuid() && st.Uid != 0 {
+		return fmt.Errorf("%s belongs to another user (uid %d)", path, st.Uid)
+	}
+	return nil
+}
+
+// checkTrusted refuses path, not a link, unless it belongs to the user or root and no other user can
+// write it; a sticky folder may be writable by others where folder says path is passed through, not
+// loaded.
+func checkTrusted(path string, folder bool) error {
+	info, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if err := checkOwner(path, info); err != nil {
+		return err
+	}
+	if folder && info.IsDir() && info.Mode()&fs.ModeSticky != 0 {
+		return nil
+	}
+	if why := writableByOthers(path, info.Mode(), int(info.Sys().(*syscall.Stat_t).Gid)); why != "" {
+		return fmt.Errorf("%s can be changed by other users (%s)", path, why)
+	}
+	return nil
 }
 
 // writableByOthers says why a file or folder of mode m and group gid can be written by a user other
-// than this one, or "" when it cannot: its mode lets anyone write; or its group, unless that group is
-// this user's private group (privateGroup: on Debian and Ubuntu each user has one, and a umask of 002
+// than this one, or "" when it cannot: its mode lets anyone write; or its group may, unless that group
+// is this user's private group (ownGroup: on Debian and Ubuntu each user has one, and a umask of 002
 // makes every folder group-writable); or its POSIX access ACL names another user or group that may
-// write (the group bits of a file with an ACL are only the ACL's mask; thirty-fifth probe).
+// write. With an ACL, the group bits of the mode are its mask, and the group's own entry says what the
+// group may do (thirty-fifth and thirty-sixth probes).
 func writableByOthers(path string, m fs.FileMode, gid int) string {
-	switch {
-	case m.Perm()&0o002 != 0:
+	if m.Perm()&0o002 != 0 {
 		return "mode " + unixMode(m) + ": anyone may write"
-	case m.Perm()&0o020 != 0 && !ownGroup(gid):
-		return "mode " + unixMode(m) + ": " + groupName(gid) + " may write, a group other users share"
 	}
-	if entry := aclWriter(path); entry != "" {
-		return "its ACL lets " + entry + " write"
+	acl, err := readACL(path, aclAccess)
+	if err != nil {
+		return "its ACL cannot be read: " + err.Error()
+	}
+	if acl != nil {
+		if who := aclWriterOf(acl, os.Getuid(), gid, ownGroup); who != "" {
+			return "its ACL lets " + who + " write"
+		}
+		return ""
+	}
+	if m.Perm()&0o020 != 0 && !ownGroup(gid) {
+		return "mode " + unixMode(m) + ": " + groupName(gid) + " may write, and it is not yours alone"
 	}
 	return ""
 }
@@ -131,21 +234,31 @@ var privateGroupOnce = sync.OnceValue(func() bool {
 	if err != nil {
 		return false
 	}
-	return privateGroup(passwd, group, os.Getuid(), os.Getgid())
+	nsswitch, _ := os.ReadFile("/etc/nsswitch.conf") // none: glibc reads the files
+	return privateGroup(passwd, group, nsswitch, os.Getuid(), os.Getgid())
 })
 
 // privateGroup says whether gid is a group of uid alone, from the account files: no other account has
-// it as its primary group (passwd) and it lists no other member (group). A group the files do not
-// name (an account from a directory service) is not known to be private.
-func privateGroup(passwd, group []byte, uid, gid int) bool {
-	name := ""
-	for _, f := range colonLines(passwd, 7) {
-		u, errU := strconv.Atoi(f[2])
-		g, errG := strconv.Atoi(f[3])
-		if errU != nil || errG != nil {
-			continue
+// it as its primary group (passwd) and it lists no other member (group). It says no where it cannot
+// be sure: accounts from a directory service (nsswitch names a source other than the files), a line
+// it cannot read (glibc reads lines of 6 or 8 fields, and ids with spaces, that were skipped, so that
+// another account of the group went unseen; thirty-sixth probe), or a group the files do not name.
+func privateGroup(passwd, group, nsswitch []byte, uid, gid int) bool {
+	for _, db := range []string{"passwd", "group"} {
+		if !filesOnly(nsswitch, db) {
+			return false
 		}
+	}
+	name := ""
+	for _, f := range accountLines(passwd) {
+		if len(f) < 4 || strings.HasPrefix(f[0], "+") || strings.HasPrefix(f[0], "-") { // NIS's compat entries
+			return false
+		}
+		u, errU := strconv.Atoi(strings.TrimSpace(f[2]))
+		g, errG := strconv.Atoi(strings.TrimSpace(f[3]))
 		switch {
+		case errU != nil || errG != nil:
+			return false
 		case u == uid:
 			name = f[0]
 		case g == gid:
@@ -153,68 +266,121 @@ func privateGroup(passwd, group []byte, uid, gid int) bool {
 		}
 	}
 	named := false
-	for _, f := range colonLines(group, 4) {
-		if g, err := strconv.Atoi(f[2]); err != nil || g != gid {
+	for _, f := range accountLines(group) {
+		if len(f) < 3 || strings.HasPrefix(f[0], "+") || strings.HasPrefix(f[0], "-") {
+			return false
+		}
+		g, err := strconv.Atoi(strings.TrimSpace(f[2]))
+		if err != nil {
+			return false
+		}
+		if g != gid {
 			continue
 		}
 		named = true
-		for _, member := range strings.Split(f[3], ",") {
-			if member = strings.TrimSpace(member); member != "" && member != name {
-				return false
+		if len(f) > 3 {
+			for _, member := range strings.Split(strings.Join(f[3:], ":"), ",") {
+				if member = strings.TrimSpace(member); member != "" && member != name {
+					return false
+				}
 			}
 		}
 	}
 	return named && name != ""
 }
 
-// colonLines splits the lines of an account file into their n colon-separated fields; comments and
-// lines of another count are left out.
-func colonLines(raw []byte, n int) [][]string {
+// filesOnly says whether nsswitch.conf reads the database db from the local files alone (files,
+// compat, systemd's own accounts), as it does when it does not name db.
+func filesOnly(nsswitch []byte, db string) bool {
+	for _, line := range strings.Split(string(nsswitch), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		key, sources, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(key) != db {
+			continue
+		}
+		for _, source := range strings.Fields(sources) {
+			switch {
+			case strings.HasPrefix(source, "["): // an action, [NOTFOUND=return]
+			case source == "files" || source == "compat" || source == "systemd" || source == "db":
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// accountLines splits the lines of an account file into their colon-separated fields; comments and
+// empty lines are left out.
+func accountLines(raw []byte) [][]string {
 	var lines [][]string
 	s := bufio.NewScanner(bytes.NewReader(raw))
+	s.Buffer(nil, 1<<20)
 	for s.Scan() {
-		if line := s.Text(); !strings.HasPrefix(line, "#") {
-			if f := strings.Split(line, ":"); len(f) == n {
-				lines = append(lines, f)
-			}
+		if line := s.Text(); strings.TrimSpace(line) != "" && !strings.HasPrefix(line, "#") {
+			lines = append(lines, strings.Split(line, ":"))
 		}
 	}
 	return lines
 }
 
-// groupName is how a message names a group: "group 100".
-func groupName(gid int) string { return "group " + strconv.Itoa(gid) }
+// groupName is how a message names a group: "group users (gid 100)".
+func groupName(gid int) string {
+	if raw, err := os.ReadFile("/etc/group"); err == nil {
+		for _, f := range accountLines(raw) {
+			if len(f) >= 3 && strings.TrimSpace(f[2]) == strconv.Itoa(gid) {
+				return fmt.Sprintf("group %s (gid %d)", f[0], gid)
+			}
+		}
+	}
+	return fmt.Sprintf("group %d", gid)
+}
 
-// POSIX ACL entries as Linux stores them in the system.posix_acl_access attribute (acl_ea.h).
+// POSIX ACLs as Linux stores them in extended attributes (acl_ea.h).
 const (
-	aclUser  = 0x02
-	aclGroup = 0x08
-	aclMask  = 0x10
-	aclWrite = 0x02
+	aclAccess   = "system.posix_acl_access"
+	aclDefault  = "system.posix_acl_default"
+	aclUser     = 0x02
+	aclGroupObj = 0x04
+	aclGroup    = 0x08
+	aclMask     = 0x10
+	aclWrite    = 0x02
 )
 
-// aclWriter names the first entry of path's POSIX access ACL that lets a user other than this one
-// write, or "" when none does (or it has no ACL). A named user is another user unless it is this
-// one; a named group unless it is this user's private group. The mask bounds both.
-func aclWriter(path string) string {
+// readACL is path's ACL attr (aclAccess or aclDefault), nil when it has none.
+func readACL(path, attr string) ([]byte, error) {
 	buf := make([]byte, 1024)
-	n, err := syscall.Getxattr(path, "system.posix_acl_access", buf)
+	n, err := syscall.Getxattr(path, attr, buf)
 	if errors.Is(err, syscall.ERANGE) {
 		buf = make([]byte, 1<<16)
-		n, err = syscall.Getxattr(path, "system.posix_acl_access", buf)
+		n, err = syscall.Getxattr(path, attr, buf)
+	}
+	if errors.Is(err, syscall.ENODATA) || errors.Is(err, syscall.ENOTSUP) {
+		return nil, nil
 	}
 	if err != nil {
-		if errors.Is(err, syscall.ENODATA) || errors.Is(err, syscall.ENOTSUP) {
-			return ""
-		}
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// aclWriter names the first entry of path's ACL attr that lets a user other than this one write, or
+// "" when none does (or it has none); gid is path's group, whose entry is the group's (-1: none).
+func aclWriter(path, attr string, gid int) string {
+	acl, err := readACL(path, attr)
+	if err != nil {
 		return "whom it cannot say (" + err.Error() + ")"
 	}
-	return aclWriterOf(buf[:n], os.Getuid(), ownGroup)
+	if acl == nil {
+		return ""
+	}
+	return aclWriterOf(acl, os.Getuid(), gid, ownGroup)
 }
 
 // aclWriterOf is aclWriter on the attribute's bytes: a version, then entries of a tag, permissions and
-// an id.
-func aclWriterOf(acl []byte, uid int, own func(gid int) bool) string {
+// an id. A named user is another user unless it is this one; a named group, or the file's own, another
+// unless it is this user's private group. The mask bounds them all.
+func aclWriterOf(acl []byte, uid, gid int, own func(gid int) bool) string {
 	if len(acl) < 4 || (len(acl)-4)%8 != 0 {
 		return "whom it cannot say (an ACL of " + strconv.Itoa(len(acl)) + " bytes)"
 	}
@@ -235,6 +401,8 @@ func aclWriterOf(acl []byte, uid int, own func(gid int) bool) string {
 			return "user " + strconv.Itoa(int(id))
 		case tag == aclGroup && !own(int(id)):
 			return groupName(int(id))
+		case tag == aclGroupObj && gid >= 0 && !own(gid):
+			return groupName(gid)
 		}
 	}
 	return ""

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,23 +13,32 @@ import (
 
 // A group is the user's own only when no other account shares it: a group-writable plugin folder was
 // trusted whenever its group was the user's primary one, and a shared primary group (users) let every
-// member replace the plugin (thirty-fifth probe).
+// member replace the plugin (thirty-fifth probe). Lines that glibc reads and this did not (6 or 8
+// fields, an id with a space) hid another account of the group (thirty-sixth probe): where it cannot
+// be sure, the group is not private.
 func TestPrivateGroupIsNoOneElses(t *testing.T) {
-	const passwd = "root:x:0:0:root:/root:/bin/bash\n# a comment\nann:x:1000:1000::/home/ann:/bin/sh\n"
+	const passwd = "root:x:0:0:root:/root:/bin/bash\n# a comment\n\nann:x:1000:1000::/home/ann:/bin/sh\n"
+	const group = "root:x:0:\nann:x:1000:\n"
 	for _, c := range []struct {
-		what          string
-		passwd, group string
-		gid           int
-		want          bool
+		what                    string
+		passwd, group, nsswitch string
+		want                    bool
 	}{
-		{"a user private group", passwd, "root:x:0:\nann:x:1000:\n", 1000, true},
-		{"listing the user alone", passwd, "ann:x:1000:ann\n", 1000, true},
-		{"listing another member", passwd, "ann:x:1000:ann,bob\n", 1000, false},
-		{"another account's primary group", passwd + "bob:x:1001:1000::/home/bob:/bin/sh\n", "ann:x:1000:\n", 1000, false},
-		{"a group the files do not name", passwd, "root:x:0:\n", 1000, false},
-		{"a user the files do not name", "root:x:0:0:root:/root:/bin/bash\n", "ann:x:1000:\n", 1000, false},
+		{"a user private group", passwd, group, "", true},
+		{"listing the user alone", passwd, "ann:x:1000:ann\n", "", true},
+		{"listing another member", passwd, "ann:x:1000:ann,bob\n", "", false},
+		{"another account's primary group", passwd + "bob:x:1001:1000::/home/bob:/bin/sh\n", group, "", false},
+		{"another account's, in 6 fields", passwd + "eve:x:1005:1000::/nonexistent\n", group, "", false},
+		{"another account's, in 8 fields", passwd + "eve:x:1005:1000::/nonexistent:/bin/sh:junk\n", group, "", false},
+		{"another account's, with a space", passwd + "eve:x:1005: 1000::/nonexistent:/bin/sh\n", group, "", false},
+		{"a line it cannot read", passwd + "eve:x:1005\n", group, "", false},
+		{"NIS's compat entries", passwd + "+::::::\n", group, "", false},
+		{"a group the files do not name", passwd, "root:x:0:\n", "", false},
+		{"a user the files do not name", "root:x:0:0:root:/root:/bin/bash\n", group, "", false},
+		{"accounts from the files and systemd", passwd, group, "passwd: files systemd\ngroup: compat [NOTFOUND=return] files # local\n", true},
+		{"accounts from a directory service", passwd, group, "passwd: files sss\ngroup: files sss\n", false},
 	} {
-		if got := privateGroup([]byte(c.passwd), []byte(c.group), 1000, c.gid); got != c.want {
+		if got := privateGroup([]byte(c.passwd), []byte(c.group), []byte(c.nsswitch), 1000, 1000); got != c.want {
 			t.Errorf("%s: privateGroup = %v, want %v", c.what, got, c.want)
 		}
 	}
@@ -50,33 +58,40 @@ func acl(entries ...[3]uint32) []byte {
 // A POSIX ACL that names another user or group with write is writable by others; its mask bounds the
 // named entries; the user's own entries and private group do not count.
 func TestACLWritersAreOthers(t *testing.T) {
-	const userObj, groupObj, other, rwx, rx = 0x01, 0x04, 0x20, 7, 5
+	const userObj, other, rwx, rx = 0x01, 0x20, 7, 5
 	own := func(gid int) bool { return gid == 1000 }
-	base := [][3]uint32{{userObj, rwx, 0}, {groupObj, rx, 0}, {other, rx, 0}}
+	base := [][3]uint32{{userObj, rwx, 0}, {other, rx, 0}}
 	for _, c := range []struct {
 		what  string
+		gid   int
 		extra [][3]uint32
 		want  string
 	}{
-		{"no named entry", nil, ""},
-		{"another user may write", [][3]uint32{{aclUser, rwx, 4242}, {aclMask, rwx, 0}}, "user 4242"},
-		{"another user, masked", [][3]uint32{{aclUser, rwx, 4242}, {aclMask, rx, 0}}, ""},
-		{"another user may only read", [][3]uint32{{aclUser, rx, 4242}, {aclMask, rwx, 0}}, ""},
-		{"the user by name", [][3]uint32{{aclUser, rwx, 1000}, {aclMask, rwx, 0}}, ""},
-		{"another group may write", [][3]uint32{{aclGroup, rwx, 100}, {aclMask, rwx, 0}}, "group 100"},
-		{"the private group by name", [][3]uint32{{aclGroup, rwx, 1000}, {aclMask, rwx, 0}}, ""},
+		{"no named entry", 100, [][3]uint32{{aclGroupObj, rx, 0}}, ""},
+		{"another user may write", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 4242}, {aclMask, rwx, 0}}, "user 4242"},
+		{"another user, masked", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 4242}, {aclMask, rx, 0}}, ""},
+		{"another user may only read", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rx, 4242}, {aclMask, rwx, 0}}, ""},
+		{"the user by name", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 1000}, {aclMask, rwx, 0}}, ""},
+		{"another group may write", 1000, [][3]uint32{{aclGroupObj, rx, 0}, {aclGroup, rwx, 100}, {aclMask, rwx, 0}}, "100"},
+		{"the private group by name", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclGroup, rwx, 1000}, {aclMask, rwx, 0}}, ""},
+		{"the file's shared group may write", 100, [][3]uint32{{aclGroupObj, rwx, 0}, {aclMask, rwx, 0}}, "100"},
+		{"the file's private group may write", 1000, [][3]uint32{{aclGroupObj, rwx, 0}, {aclMask, rwx, 0}}, ""},
+		{"a default ACL, no file's group", -1, [][3]uint32{{aclGroupObj, rwx, 0}, {aclMask, rwx, 0}}, ""},
 	} {
-		if got := aclWriterOf(acl(append(base, c.extra...)...), 1000, own); got != c.want {
+		got := aclWriterOf(acl(append(base, c.extra...)...), 1000, c.gid, own)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) { // a group is named as /etc/group names it
 			t.Errorf("%s: aclWriterOf = %q, want %q", c.what, got, c.want)
 		}
 	}
-	if got := aclWriterOf([]byte{2, 0, 0}, 1000, own); !strings.Contains(got, "cannot say") {
+	if got := aclWriterOf([]byte{2, 0, 0}, 1000, 100, own); !strings.Contains(got, "cannot say") {
 		t.Errorf("a cut ACL: %q, want it taken as writable", got)
 	}
 }
 
 // A folder writable by the user's group is trusted only where that group is private, and a POSIX ACL
-// that lets another user write is refused, on real folders.
+// that lets another user write is refused, on real folders; with an ACL, its group entry, not the mode's
+// group bits (its mask), says what the group may do (thirty-sixth probe: an ACL naming the user alone
+// was blamed on the group). A default ACL makes a folder refused for setup.
 func TestSecurePathRefusesWhatOthersCanWrite(t *testing.T) {
 	dir := t.TempDir()
 	plugin := filepath.Join(dir, "lib", "plugin.so")
@@ -99,31 +114,91 @@ func TestSecurePathRefusesWhatOthersCanWrite(t *testing.T) {
 		t.Errorf("a folder writable by the user's private group: %v", err)
 	}
 	ownGroup = func(int) bool { return false }
-	want := lib + " can be changed by other users (mode 2775: group " + strconv.Itoa(os.Getgid()) + " may write, a group other users share)"
+	want := lib + " can be changed by other users (mode 2775: " + groupName(os.Getgid()) + " may write, and it is not yours alone)"
 	if _, err := securePath(plugin); err == nil || err.Error() != want {
 		t.Errorf("a folder writable by a shared group: %v, want %q", err, want)
 	}
-	ownGroup = func(int) bool { return true }
 	if err := os.Chmod(lib, 0o755); err != nil {
 		t.Fatal(err)
 	}
 
-	// An ACL that lets user 4242 write, with the mask that setfacl gives (the group bits show it).
-	raw := acl([3]uint32{0x01, 7, 0}, [3]uint32{aclUser, 7, 4242}, [3]uint32{0x04, 5, 0}, [3]uint32{aclMask, 7, 0}, [3]uint32{0x20, 5, 0})
-	if err := syscall.Setxattr(lib, "system.posix_acl_access", raw, 0); err != nil {
-		if errors.Is(err, syscall.ENOTSUP) {
-			t.Skipf("%s has no POSIX ACLs: %v", lib, err)
+	setACL := func(attr string, entries ...[3]uint32) {
+		t.Helper()
+		if err := syscall.Setxattr(lib, attr, acl(entries...), 0); err != nil {
+			if errors.Is(err, syscall.ENOTSUP) {
+				t.Skipf("%s has no POSIX ACLs: %v", lib, err)
+			}
+			t.Fatal(err)
 		}
-		t.Fatal(err)
 	}
+	const userObj, other = 0x01, 0x20
+	// An ACL that lets user 4242 write, with the mask that setfacl gives (the group bits show it).
+	setACL(aclAccess, [3]uint32{userObj, 7, 0}, [3]uint32{aclUser, 7, 4242}, [3]uint32{aclGroupObj, 5, 0}, [3]uint32{aclMask, 7, 0}, [3]uint32{other, 5, 0})
 	if _, err := securePath(plugin); err == nil || !strings.Contains(err.Error(), lib+" can be changed by other users (its ACL lets user 4242 write)") {
 		t.Errorf("a folder whose ACL lets another user write: %v", err)
 	}
-	if err := syscall.Removexattr(lib, "system.posix_acl_access"); err != nil {
+	// One that names the user alone: the group bits (the mask) say rwx, the group's entry r-x.
+	setACL(aclAccess, [3]uint32{userObj, 7, 0}, [3]uint32{aclUser, 7, uint32(os.Getuid())}, [3]uint32{aclGroupObj, 5, 0}, [3]uint32{aclMask, 7, 0}, [3]uint32{other, 5, 0})
+	if _, err := securePath(plugin); err != nil {
+		t.Errorf("a folder whose ACL names the user alone, of a shared group: %v", err)
+	}
+	if err := syscall.Removexattr(lib, aclAccess); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(lib, 0o755); err != nil { // the ACL's mask was left as the group bits
 		t.Fatal(err)
 	}
 	if _, err := securePath(plugin); err != nil {
 		t.Errorf("the folder without its ACL: %v", err)
+	}
+	// A default ACL: what setup would make in the folder, another user could write.
+	setACL(aclDefault, [3]uint32{userObj, 7, 0}, [3]uint32{aclUser, 7, 4242}, [3]uint32{aclGroupObj, 5, 0}, [3]uint32{aclMask, 7, 0}, [3]uint32{other, 5, 0})
+	if err := CheckSecureFolder(filepath.Join(lib, "ddpm-go")); err == nil || !strings.Contains(err.Error(), "its default ACL lets user 4242 write what is made in it") {
+		t.Errorf("a folder whose default ACL lets another user write: %v", err)
+	}
+	if _, err := securePath(plugin); err != nil {
+		t.Errorf("a default ACL is no matter for what is there: %v", err)
+	}
+}
+
+// What dlopen would hang on is never a plugin: a FIFO in the user's venv (it was taken, and hung
+// every command) and a file of /proc, by any of the ways a plugin is chosen (/proc/kmsg hung them;
+// thirty-sixth probe).
+func TestAPluginIsARegularFileOfADisk(t *testing.T) {
+	t.Setenv(EnvBackend, "")
+	t.Setenv(EnvPlugin, "")
+	user := t.TempDir()
+	venv := filepath.Join(user, userVenv)
+	so := fakePlugin(t, venv)
+	if err := WriteSetupStamp(venv); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(so)
+	if err := syscall.Mkfifo(so, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p, refused := userPlugin(venv); p != "" || refused == nil || !strings.Contains(refused.Error(), so+" is a FIFO, not a plugin file") {
+		t.Errorf("a FIFO as the user's plugin: %q, %v", p, refused)
+	}
+	proc := "/proc/self/status" // a regular file, as /proc/kmsg is
+	if info, err := os.Stat(proc); err != nil || !info.Mode().IsRegular() {
+		t.Skipf("%s: %v", proc, err)
+	}
+	goxla := t.TempDir()
+	if err := os.Symlink(proc, filepath.Join(goxla, "pjrt_c_api_cpu_plugin.so")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chooseBackend(pluginPlaces{wd: t.TempDir(), goxla: []string{goxla}}); err == nil || !strings.Contains(err.Error(), "is a file of the kernel's (proc)") {
+		t.Errorf("a link to a file of /proc in GoMLX's folder: %v", err)
+	}
+	t.Setenv(EnvPlugin, proc)
+	if _, err := chooseBackend(pluginPlaces{}); err == nil || !strings.Contains(err.Error(), "is a file of the kernel's (proc)") {
+		t.Errorf("$%s naming a file of /proc: %v", EnvPlugin, err)
+	}
+	t.Setenv(EnvPlugin, "")
+	t.Setenv(EnvBackend, "xla:"+proc)
+	if _, err := chooseBackend(pluginPlaces{}); err == nil || !strings.Contains(err.Error(), "is a file of the kernel's (proc)") {
+		t.Errorf("$%s naming a file of /proc: %v", EnvBackend, err)
 	}
 }
 
@@ -171,7 +246,7 @@ func TestGoMLXFoldersAreSearchedSafely(t *testing.T) {
 	if err := os.WriteFile(fifo, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if choice, err := chooseBackend(places); err != nil || choice.Config != xlaConfig(fifo) || !strings.Contains(choice.Source, "GoMLX's CPU plugin in "+goxla) {
+	if choice, err := chooseBackend(places); err != nil || choice.Config != xlaConfig(fifo) || choice.Source != "GoMLX's CPU plugin "+fifo {
 		t.Errorf("the user's own plugin in GoMLX's folder: %+v, %v", choice, err)
 	}
 
@@ -184,6 +259,46 @@ func TestGoMLXFoldersAreSearchedSafely(t *testing.T) {
 	}
 	if choice, err := chooseBackend(places); err == nil || !strings.Contains(err.Error(), filepath.Join(home, ".local")+" belongs to another user (uid 4242)") {
 		t.Errorf("another user's plugin in GoMLX's folder: %+v, %v", choice, err)
+	}
+	if err := os.Chown(filepath.Join(home, ".local"), 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	// A link of another user's inside a chain of links, all of whose ends are the user's: that user
+	// chose what root loaded (thirty-sixth probe).
+	theirs, mine := t.TempDir(), t.TempDir()
+	if err := os.Chown(theirs, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	real := filepath.Join(mine, "real.so")
+	if err := os.WriteFile(real, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	middle := filepath.Join(theirs, "cur")
+	if err := os.Symlink(real, middle); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(middle, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(fifo)
+	if err := os.Symlink(middle, fifo); err != nil {
+		t.Fatal(err)
+	}
+	if choice, err := chooseBackend(places); err == nil || !strings.Contains(err.Error(), theirs+" belongs to another user (uid 4242)") ||
+		!strings.Contains(err.Error(), "install your own with `"+UserSetupCommand+"`") {
+		t.Errorf("a link of another user's inside a chain: %+v, %v", choice, err)
+	}
+	if err := os.Chown(theirs, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chooseBackend(places); err == nil || !strings.Contains(err.Error(), middle+" belongs to another user (uid 4242)") {
+		t.Errorf("a link of another user's inside a chain, in a folder of the user's: %v", err)
+	}
+	if err := os.Lchown(middle, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if choice, err := chooseBackend(places); err != nil || choice.Config != "xla:"+real+",shared_buffers" {
+		t.Errorf("a chain of the user's links: %+v, %v; want %s by its own path, a CPU plugin", choice, err, real)
 	}
 	// A clone whose root another group may write (2775).
 	clone := t.TempDir()

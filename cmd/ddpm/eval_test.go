@@ -129,7 +129,7 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		t.Fatalf("resuming the bound on 2 devices: %v", err)
 	}
 	if err := runEval(append(base, "--nll", "6", "--nll-batch", "3", "--fid", "0", "--devices", "2")); err == nil ||
-		!strings.Contains(err.Error(), "--nll-batch 3 cannot be split evenly over 2 devices: the nearest that can are 2 and 4") {
+		!strings.Contains(err.Error(), "--nll-batch 3 cannot be split evenly over 2 devices: the nearest multiples of 2 are 2 and 4") {
 		t.Errorf("--nll-batch 3 on 2 devices: error %v", err)
 	}
 	// A --fid that fits one batch is named by itself (it was named as a --fid-batch 3 never given), and

@@ -238,14 +238,14 @@ func TestTrainOnDevices(t *testing.T) {
 	}
 	checkPNG(t, out)
 	if err := runSample([]string{"--ckpt", ckpt, "--n", "201", "--devices", "4", "--out", out}); err == nil ||
-		!strings.Contains(err.Error(), "--n 201 cannot be split evenly over 4 devices: the nearest that can are 200 and 204") {
+		!strings.Contains(err.Error(), "--n 201 cannot be split evenly over 4 devices: the nearest multiples of 4 are 200 and 204") {
 		t.Errorf("201 samples on 4 devices: error %v", err)
 	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"--devices", "3"}, "--batch 64 cannot be split evenly over 3 devices: the nearest that can are 63 and 66"},
+		{[]string{"--devices", "3"}, "--batch 64 cannot be split evenly over 3 devices: the nearest multiples of 3 are 63 and 66"},
 		{[]string{"--devices", "64"}, "--devices: 64 devices asked for"},
 		{[]string{"--devices", "-1"}, "--devices -1"},
 	} {
@@ -534,19 +534,25 @@ func TestTrainRefusesWhatItCannotResume(t *testing.T) {
 }
 
 // captureStderr returns what f writes to os.Stderr.
-func captureStderr(t *testing.T, f func()) string {
+func captureStderr(t *testing.T, f func()) string { return capture(t, &os.Stderr, f) }
+
+// captureStdout returns what f writes to os.Stdout.
+func captureStdout(t *testing.T, f func()) string { return capture(t, &os.Stdout, f) }
+
+// capture returns what f writes to *file.
+func capture(t *testing.T, file **os.File, f func()) string {
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved := os.Stderr
-	os.Stderr = w
+	saved := *file
+	*file = w
 	done := make(chan string)
 	go func() {
 		raw, _ := io.ReadAll(r)
 		done <- string(raw)
 	}()
-	defer func() { os.Stderr = saved }()
+	defer func() { *file = saved }()
 	f()
 	w.Close()
 	return <-done

@@ -23,7 +23,7 @@ func runSample(args []string) error {
 	n := fs.Int("n", 64, "number of samples (with --class all: per class, default 8)")
 	class := fs.String("class", "", "class-conditional model: the class to draw, by name or number (e.g. 7, or cat), or all for a grid with one row per class; "+
 		"empty: no class (the model's unconditional samples)")
-	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same samples")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed and --n give the same samples (another --n draws other noise)")
 	sf := addSamplerFlags(fs)
 	out := fs.String("out", "samples.png", "output: a PNG (an image grid, or a scatter plot of 2-D points), or the samples as a NumPy array, "+
 		data.SampleArrayFormats+": images in improved-diffusion's layout N×H×W×C uint8, which eval --samples reads back; 2-D points as float32 N×2")
@@ -239,7 +239,8 @@ func runSample(args []string) error {
 	}
 	method := describeSampler(sched, cfg)
 	if labels != nil {
-		drawn := "every class in turn"
+		// A row of each class in turn: "every class in turn" read as labels 0, 1, 2, … (thirty-sixth probe's nit).
+		drawn := fmt.Sprintf("every class, %d of each in a row of its own", *cols)
 		if *class != ddpm.ClassAll {
 			drawn = tr.Spec.ClassDescription(labels[0])
 		}

@@ -242,7 +242,14 @@ func describeSampler(sched *ddpm.Schedule, cfg ddpm.SamplerConfig) string {
 	case cfg.Solver == ddpm.SolverDPMPP2M:
 		return "DPM-Solver++(2M), " + steps(cfg.Steps)
 	case cfg.Solver != "":
-		s := fmt.Sprintf("%s sampler on Karras σ's, %s (%d network evaluations)", cfg.Solver, steps(cfg.Steps), ddpm.NFE(sched, cfg))
+		// "1 network evaluations" (thirty-sixth probe's nit); with guidance, each step evaluates the
+		// network with and without the label.
+		nfe := ddpm.NFE(sched, cfg)
+		evaluations := fmt.Sprintf("%d %s", nfe, plural(nfe, "network evaluation", "network evaluations"))
+		if cfg.Guidance != 0 {
+			evaluations = fmt.Sprintf("%d network evaluations, twice %d with guidance", 2*nfe, nfe)
+		}
+		s := fmt.Sprintf("%s sampler on Karras σ's, %s (%s)", cfg.Solver, steps(cfg.Steps), evaluations)
 		if cfg.Churn > 0 {
 			s += fmt.Sprintf(", S_churn %g", cfg.Churn)
 		}

@@ -29,6 +29,10 @@ func runSetup(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// What setup and its children make is writable by the user alone, whatever the user's umask: with
+	// umask 002 and a group shared with others, another member replaced venv/bin/python while setup ran,
+	// and setup ran it (thirty-sixth probe).
+	defer syscall.Umask(syscall.Umask(0o022))
 	// An explicit interpreter is checked now; the default only when a plugin is to be installed, so
 	// that a finished setup needs no Python.
 	checkedExe := "" // the interpreter found and run through its check here, if it was
@@ -39,7 +43,7 @@ func runSetup(args []string) error {
 		}
 		// And run, where it is to install the plugin: a pyenv shim of a version not installed was found,
 		// the models were written, and then it failed (thirty-fourth probe's nit).
-		if _, installed := ddpm.UserPlugin(); !installed {
+		if installed, _ := ddpm.UserPlugin(); installed == "" {
 			if err := checkPython(*python, exe); err != nil {
 				return err
 			}
@@ -74,6 +78,10 @@ func runSetup(args []string) error {
 		return err
 	}
 	defer lock.Unlock()
+	// Again, now that the folder is there: another user could have made it, in a sticky folder, since.
+	if err := ddpm.CheckSecureFolder(dir); err != nil {
+		return fmt.Errorf("ddpm setup's folder %s: %w: set $XDG_CACHE_HOME to a folder that only you can write", dir, err)
+	}
 
 	modelsDir, _ := ddpm.UserModelsDir()
 	release := removeTemporariesOnSignal(nil)
@@ -87,11 +95,11 @@ func runSetup(args []string) error {
 	} else {
 		fmt.Printf("models: %s (written now: %s)\n", modelsDir, strings.Join(written, ", "))
 	}
-	if plugin, ok := ddpm.UserPlugin(); ok {
+	if plugin, refused := ddpm.UserPlugin(); plugin != "" {
 		fmt.Printf("plugin: %s (%s %s, already installed)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
 	} else {
 		venv, _ := ddpm.UserVenvDir()
-		if plugin, err = installPlugin(venv, *python, checkedExe); err != nil {
+		if plugin, err = installPlugin(venv, *python, checkedExe, refused); err != nil {
 			return err
 		}
 		fmt.Printf("plugin: %s (%s %s, installed now)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
@@ -141,9 +149,10 @@ func installModels(dir string) ([]string, error) {
 
 // installPlugin makes the virtual environment venv with python and pip-installs the pinned plugin
 // into it, then stamps it finished (ddpm.WriteSetupStamp). A venv without the stamp, from a setup
-// that was interrupted or failed, is removed first: it is never trusted, nor built upon. checkedExe,
-// when not "", is python's interpreter, already run through its check.
-func installPlugin(venv, python, checkedExe string) (string, error) {
+// that was interrupted or failed, or that another user could have changed (refused says why), is
+// removed first: it is never trusted, nor built upon. checkedExe, when not "", is python's
+// interpreter, already run through its check.
+func installPlugin(venv, python, checkedExe string, refused error) (string, error) {
 	if !(runtime.GOOS == "linux" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64")) {
 		return "", fmt.Errorf("%s %s is built for Linux on x86-64 and arm64 only, not %s/%s: set $%s to a PJRT plugin file, "+
 			"or $%s=go (GoMLX's pure-Go backend, much slower)", ddpm.PluginPackage, ddpm.PluginVersion, runtime.GOOS, runtime.GOARCH, ddpm.EnvPlugin, ddpm.EnvBackend)
@@ -159,7 +168,11 @@ func installPlugin(venv, python, checkedExe string) (string, error) {
 		}
 	}
 	if _, err := os.Lstat(venv); err == nil {
-		fmt.Printf("plugin: removing %s: an earlier setup left it unfinished, or for another version\n", venv)
+		why := "an earlier setup left it unfinished, or for another version"
+		if refused != nil { // it said "unfinished" of a venv others could write (thirty-sixth probe)
+			why = refused.Error()
+		}
+		fmt.Printf("plugin: removing %s: %s\n", venv, why)
 		if err := os.RemoveAll(venv); err != nil {
 			return "", fmt.Errorf("removing the unfinished %s: %w", venv, err)
 		}
@@ -204,6 +217,10 @@ func installPlugin(venv, python, checkedExe string) (string, error) {
 		return "", fmt.Errorf("`%s -m venv %s` made no interpreter %s: is --python %s a Python 3?", exe, venv,
 			filepath.Join(venv, "bin", "python"), shellQuote(python))
 	}
+	// Nothing of the venv's is run before it is seen to be the user's alone.
+	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
+		return "", fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
+	}
 	pin := ddpm.PluginPackage + "==" + ddpm.PluginVersion
 	fmt.Printf("plugin: pip install %s (a download of some 60 MB)\n", pin)
 	var out bytes.Buffer
@@ -223,6 +240,12 @@ func installPlugin(venv, python, checkedExe string) (string, error) {
 	}
 	if stopped() != nil { // a signal after pip: the venv is not stamped, so not trusted
 		return "", stoppedErr()
+	}
+	// Stamped only where it will be loaded: it said "installed now" of a plugin that every command then
+	// passed over (thirty-sixth probe).
+	plugin, err := ddpm.CheckSecureFile(plugin)
+	if err != nil {
+		return "", fmt.Errorf("the plugin pip installed would not be loaded: %w (the unfinished %s is removed)", err, venv)
 	}
 	if err := ddpm.WriteSetupStamp(venv); err != nil {
 		return "", err

@@ -189,7 +189,7 @@ func TestSetupFailuresAndRetries(t *testing.T) {
 				t.Errorf("%s: error %v, want one containing %q", what, err, part)
 			}
 		}
-		if p, ok := ddpm.UserPlugin(); ok {
+		if p, _ := ddpm.UserPlugin(); p != "" {
 			t.Errorf("%s: the plugin %s is trusted after a failed setup", what, p)
 		}
 	}
@@ -293,8 +293,8 @@ echo "Error: Command '['$3/bin/python3', '-m', 'ensurepip', '--upgrade', '--defa
 	if err := runSetup([]string{"--python", working}); err != nil {
 		t.Fatalf("setup with a working python: %v", err)
 	}
-	if p, ok := ddpm.UserPlugin(); !ok || !strings.HasPrefix(p, venv) {
-		t.Errorf("after setup: UserPlugin() = %q, %v; want the plugin in %s", p, ok, venv)
+	if p, refused := ddpm.UserPlugin(); !strings.HasPrefix(p, venv) {
+		t.Errorf("after setup: UserPlugin() = %q, %v; want the plugin in %s", p, refused, venv)
 	}
 	if _, err := os.Stat(leftover); err == nil {
 		t.Errorf("setup built on the unfinished venv (%s is still there)", leftover)
@@ -573,6 +573,69 @@ func TestSetupRefusesAFolderOthersCanWrite(t *testing.T) {
 	}
 	if err := ddpm.CheckSecureFolder(filepath.Join(shared, "ddpm-go")); err != nil {
 		t.Errorf("a sticky folder: %v", err)
+	}
+}
+
+// What setup makes, only the user can write, whatever the umask: with umask 002 and a group shared with
+// others, another member replaced venv/bin/python while setup ran, and setup ran it; and a venv that
+// others could change is said to be, removed and made again (it said "unfinished"); a default ACL that
+// lets another user write is refused before any work (thirty-sixth probe).
+func TestSetupMakesWhatOnlyTheUserCanWrite(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("setup installs the plugin on Linux only")
+	}
+	cache, fakes := t.TempDir(), t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	venv := filepath.Join(cache, "ddpm-go", "venv")
+	python := filepath.Join(fakes, "python3")
+	script := `#!/bin/sh
+[ "$1" = -I ] && shift
+[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
+mkdir -p "$3/bin" && printf '#!/bin/sh\nd=$(dirname "$0")/../lib/python3.11/site-packages/xla_plugins/xla_cpu_pjrt; mkdir -p "$d" && : > "$d/xla_cpu_pjrt.so"\n' > "$3/bin/python" && chmod +x "$3/bin/python"
+`
+	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Umask(syscall.Umask(0o002))
+	if err := runSetup([]string{"--python", python}); err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	filepath.WalkDir(venv, func(path string, d os.DirEntry, err error) error {
+		if info, err := os.Lstat(path); err == nil && info.Mode()&os.ModeSymlink == 0 && info.Mode().Perm()&0o022 != 0 {
+			t.Errorf("setup under umask 002 made %s with mode %v: others of its group may write it", path, info.Mode())
+		}
+		return nil
+	})
+	if p, refused := ddpm.UserPlugin(); p == "" {
+		t.Fatalf("after setup under umask 002: no plugin (%v)", refused)
+	}
+
+	// A venv that others could have changed: said, removed and made again.
+	sitePackages := filepath.Join(venv, "lib", "python3.11", "site-packages")
+	if err := os.Chmod(sitePackages, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	out := captureStdout(t, func() { err = runSetup([]string{"--python", python}) })
+	if err != nil || !strings.Contains(out, "removing "+venv+": the plugin installed by `ddpm setup` in "+venv+" is not used: "+sitePackages+" can be changed by other users") {
+		t.Errorf("setup over a venv others could change: %v, printed:\n%s", err, out)
+	}
+	if p, refused := ddpm.UserPlugin(); p == "" {
+		t.Errorf("after setup made the venv again: no plugin (%v)", refused)
+	}
+
+	// A cache whose default ACL lets user 4242 write what is made in it.
+	shared := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", shared)
+	defaultACL := []byte{2, 0, 0, 0, 1, 0, 7, 0, 0, 0, 0, 0, 2, 0, 7, 0, 0x92, 0x10, 0, 0, 4, 0, 5, 0, 0, 0, 0, 0, 0x10, 0, 7, 0, 0, 0, 0, 0, 0x20, 0, 5, 0, 0, 0, 0, 0}
+	if err := syscall.Setxattr(shared, "system.posix_acl_default", defaultACL, 0); err != nil {
+		t.Skipf("no POSIX ACLs on %s: %v", shared, err)
+	}
+	if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "its default ACL lets user 4242 write") {
+		t.Errorf("setup into a folder whose default ACL lets another user write: %v", err)
+	}
+	if left, _ := os.ReadDir(shared); len(left) != 0 {
+		t.Errorf("refused, it made %v", left)
 	}
 }
 
