@@ -161,7 +161,7 @@ func noPluginError(places pluginPlaces, refused error) error {
 		// Not "fix what is named": made unwritable one at a time, as told, the folders held a plugin that
 		// another user had already replaced; and a clone of another user's is not the user's to fix (thirty-sixth probe).
 		return fmt.Errorf("no XLA plugin is loaded: %s. A plugin is loaded only from files and folders that are yours (or root's) and that no other user can write; "+
-			"what another user could write may have been changed already, so do not only change its modes: install your own with `%s` "+
+			"what another user could write may have been changed already, so do not only change its modes. Or install your own with `%s` "+
 			"(into folders only you can write), or set $%s to a plugin file you trust", strings.ReplaceAll(refused.Error(), "\n", "; "), hint, EnvPlugin)
 	}
 	if hint == UserSetupCommand && places.userDirErr != nil { // a relative $XDG_CACHE_HOME: setup refuses it (thirty-fifth probe's nit)
@@ -210,7 +210,7 @@ func goxlaPlugin(dirs []string) (path, found string, refused error) {
 			real, err := securePath(p)
 			if err != nil {
 				if refused == nil {
-					refused = fmt.Errorf("GoMLX's CPU plugin %s is not used: %w", p, err)
+					refused = fmt.Errorf("GoMLX's CPU plugin %s is not used: %w: install it afresh, into a folder only you can write", p, err)
 				}
 				continue
 			}
@@ -312,13 +312,15 @@ func findProjectPlugin(wd, source string) (path string, refused error) {
 		if !ok {
 			// A .venv that cannot be read (a loop of links) is said, not taken for none (thirty-fifth probe's nit).
 			if _, err := os.Stat(filepath.Join(clone, ".venv")); err != nil && !errors.Is(err, fs.ErrNotExist) && refused == nil {
-				refused = fmt.Errorf("the clone's .venv cannot be read: %w", err)
+				refused = fmt.Errorf("the clone's .venv cannot be read: %w: remove %s and run `%s` there", err, filepath.Join(clone, ".venv"), SetupCommand)
 			}
 			continue
 		}
 		real, err := securePath(p)
 		if err != nil {
-			refused = fmt.Errorf("the project's plugin %s is not used: %w", p, err)
+			// `make setup` alone keeps a .venv that is there (thirty-seventh probe).
+			refused = fmt.Errorf("the project's plugin %s is not used: %w: remove %s and run `%s` there to install it afresh",
+				p, err, filepath.Join(clone, ".venv"), SetupCommand)
 			continue
 		}
 		return real, nil

@@ -32,6 +32,14 @@ const (
 	modulePath  = "github.com/learn-ddpm/ddpm-go"
 )
 
+// PluginHashes are the SHA-256 digests of PluginVersion's wheels on PyPI (x86-64 and arm64 Linux):
+// `ddpm setup` installs only a file of one of them, whatever index, cache or configuration pip reads
+// (root's setup with another user's $HOME installed that user's wheel; thirty-seventh probe).
+var PluginHashes = []string{
+	"55837b6b7b47daa717f2d9a5a03563ea0ceaa338d06a81a1e2d3f060d960decc", // manylinux_2_27_x86_64
+	"8f613be6e891858f40d64f9799319502fff42689661944fc18a6ffd8210b30c9", // manylinux_2_27_aarch64
+}
+
 // UserDir is the folder `ddpm setup` installs into: ddpm-go in the user's cache folder
 // (os.UserCacheDir: $XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS).
 func UserDir() (string, error) {
@@ -103,7 +111,7 @@ func userPlugin(venv string) (path string, refused error) {
 		return "", nil
 	}
 	if _, err := securePathOf(venv, false); err != nil {
-		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w", UserSetupCommand, venv, err)
+		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w: `%s` installs it afresh", UserSetupCommand, venv, err, UserSetupCommand)
 	}
 	raw, err := safefile.ReadFile(stampPath, 1<<16) // a FIFO there would hang (thirty-second probe's nit)
 	if err != nil {
@@ -119,7 +127,7 @@ func userPlugin(venv string) (path string, refused error) {
 	}
 	real, err := securePath(p)
 	if err != nil {
-		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w", UserSetupCommand, venv, err)
+		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w: `%s` installs it afresh", UserSetupCommand, venv, err, UserSetupCommand)
 	}
 	return real, nil
 }
@@ -167,6 +175,9 @@ func findClone(dir string) (root string, refused error) {
 // was installed (thirty-fifth probe).
 func isClone(dir string) (ok bool, refused error) {
 	goMod := filepath.Join(dir, "go.mod")
+	if _, kernel := onKernelFS(goMod); kernel { // a link to /proc/kmsg: a read takes the kernel's messages (thirty-seventh probe's nit)
+		return false, nil
+	}
 	raw, err := safefile.ReadFile(goMod, maxGoModBytes)
 	if err != nil || modfile.ModulePath(raw) != modulePath {
 		return false, nil

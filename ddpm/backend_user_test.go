@@ -162,7 +162,7 @@ func TestChooseBackendOrder(t *testing.T) {
 		t.Errorf("a FIFO as the clone's plugin was chosen: %+v", choice)
 	}
 	t.Setenv(EnvPlugin, fifo)
-	if _, err := chooseBackend(pluginPlaces{wd: outside, userDir: user}); err == nil || !strings.Contains(err.Error(), "is a FIFO, not a plugin file") {
+	if _, err := chooseBackend(pluginPlaces{wd: outside, userDir: user}); err == nil || !strings.Contains(err.Error(), "is a FIFO, not a regular file") {
 		t.Errorf("$%s naming a FIFO: error %v", EnvPlugin, err)
 	}
 
@@ -247,7 +247,7 @@ func TestPluginPathsWithACommaAreRefused(t *testing.T) {
 	refused("$DDPM_PJRT_PLUGIN", pluginPlaces{wd: root}, "$"+EnvPlugin+"=\""+projectSo+"\": "+comma)
 	for _, name := range []string{"xla", "stablehlo", "hlo", "shlo"} { // GoMLX's names of one backend
 		t.Setenv(EnvBackend, name+":"+fifo+",shared_buffers")
-		refused("$GOMLX_BACKEND="+name+":…", pluginPlaces{wd: root}, fifo+" is a FIFO, not a plugin file")
+		refused("$GOMLX_BACKEND="+name+":…", pluginPlaces{wd: root}, fifo+" is a FIFO, not a regular file")
 	}
 	if err := PluginPathError("/a/b/xla_cpu_pjrt.so"); err != nil {
 		t.Errorf("a path without a comma: %v", err)
@@ -316,7 +316,7 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 	}
 	// Said, not taken for no plugin at all: it said to run make setup (thirty-fourth probe).
 	if _, err := chooseBackend(pluginPlaces{wd: below}); err == nil || !strings.Contains(err.Error(), "no XLA plugin is loaded: ") ||
-		!strings.Contains(err.Error(), venvLib+" can be changed by other users (mode 0777: anyone may write)") {
+		!strings.Contains(err.Error(), venvLib+" can be changed by other users (mode 0777: anyone may write): remove "+filepath.Join(root, ".venv")+" and run `make setup` there") {
 		t.Errorf("a plugin below a folder anyone may write: chooseBackend said %v", err)
 	}
 	if err := os.Chmod(venvLib, os.ModeSticky|0o777); err != nil {

@@ -263,21 +263,36 @@ func tempPattern(base string) string {
 }
 
 // onKernelFS says whether the nearest existing folder at or above dir is on a file system of the
-// kernel's, /proc's or /sys's, where nothing can be made, and which.
+// kernel's (kernelFileSystems), where nothing can be made and whose files are no data, and which.
 func onKernelFS(dir string) (string, bool) {
 	for at := dir; ; at = filepath.Dir(at) {
 		var st syscall.Statfs_t
 		if syscall.Statfs(at, &st) == nil {
-			switch st.Type {
-			case 0x9fa0: // PROC_SUPER_MAGIC
-				return "proc", true
-			case 0x62656572: // SYSFS_MAGIC
-				return "sysfs", true
-			}
-			return "", false
+			name, ok := kernelFileSystems[int64(st.Type)]
+			return name, ok
 		}
 		if at == filepath.Dir(at) {
 			return "", false
 		}
 	}
+}
+
+// kernelFileSystems are the file systems of the kernel's, by their magic numbers (linux/magic.h):
+// /proc and /sys, and those mounted below /sys, whose regular files (/sys/kernel/tracing/trace_pipe)
+// block a reader as a FIFO does (thirty-seventh probe).
+var kernelFileSystems = map[int64]string{
+	0x9fa0:     "proc",
+	0x62656572: "sysfs",
+	0x74726163: "tracefs",
+	0x64626720: "debugfs",
+	0x73636673: "securityfs",
+	0x62656570: "configfs",
+	0x27e0eb:   "cgroup",
+	0x63677270: "cgroup2",
+	0xcafe4a11: "bpf",
+	0x6165676c: "pstore",
+	0xde5e81e4: "efivarfs",
+	0x65735543: "fusectl",
+	0x42494e4d: "binfmt_misc",
+	0xf97cff8c: "selinuxfs",
 }

@@ -1,8 +1,6 @@
 package ddpm
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
@@ -125,10 +122,10 @@ func pluginFileError(path string) error {
 		return err
 	}
 	if !info.Mode().IsRegular() {
-		return fmt.Errorf("%s is %s, not a plugin file", path, safefile.Kind(info.Mode()))
+		return fmt.Errorf("%s is %s, not a regular file", path, safefile.Kind(info.Mode()))
 	}
 	if fsys, ok := onKernelFS(path); ok {
-		return fmt.Errorf("%s is a file of the kernel's (%s), not a plugin file", path, fsys)
+		return fmt.Errorf("%s is a file of the kernel's (%s), not one of a disk", path, fsys)
 	}
 	return nil
 }
@@ -178,7 +175,7 @@ func checkTrusted(path string, folder bool) error {
 
 // writableByOthers says why a file or folder of mode m and group gid can be written by a user other
 // than this one, or "" when it cannot: its mode lets anyone write; or its group may, unless that group
-// is this user's private group (ownGroup: on Debian and Ubuntu each user has one, and a umask of 002
+// is this user's private group (notYoursAlone: on Debian and Ubuntu each user has one, and a umask of 002
 // makes every folder group-writable); or its POSIX access ACL names another user or group that may
 // write. With an ACL, the group bits of the mode are its mask, and the group's own entry says what the
 // group may do (thirty-fifth and thirty-sixth probes).
@@ -196,8 +193,10 @@ func writableByOthers(path string, m fs.FileMode, gid int) string {
 		}
 		return ""
 	}
-	if m.Perm()&0o020 != 0 && !ownGroup(gid) {
-		return "mode " + unixMode(m) + ": " + groupName(gid) + " may write, and it is not yours alone"
+	if m.Perm()&0o020 != 0 {
+		if why := notYoursAlone(gid); why != "" {
+			return "mode " + unixMode(m) + ": " + groupName(gid) + " may write, and it is not known to be yours alone: " + why
+		}
 	}
 	return ""
 }
@@ -216,124 +215,6 @@ func unixMode(m fs.FileMode) string {
 		bits |= 0o1000
 	}
 	return fmt.Sprintf("%04o", bits)
-}
-
-// ownGroup says whether gid is this user's private group: a group-writable plugin folder was trusted
-// whenever its group was the user's primary one, and a shared primary group (users) let every member
-// replace the plugin (thirty-fifth probe). Tests replace it.
-var ownGroup = func(gid int) bool {
-	return gid == os.Getgid() && privateGroupOnce()
-}
-
-var privateGroupOnce = sync.OnceValue(func() bool {
-	passwd, err := os.ReadFile("/etc/passwd")
-	if err != nil {
-		return false
-	}
-	group, err := os.ReadFile("/etc/group")
-	if err != nil {
-		return false
-	}
-	nsswitch, _ := os.ReadFile("/etc/nsswitch.conf") // none: glibc reads the files
-	return privateGroup(passwd, group, nsswitch, os.Getuid(), os.Getgid())
-})
-
-// privateGroup says whether gid is a group of uid alone, from the account files: no other account has
-// it as its primary group (passwd) and it lists no other member (group). It says no where it cannot
-// be sure: accounts from a directory service (nsswitch names a source other than the files), a line
-// it cannot read (glibc reads lines of 6 or 8 fields, and ids with spaces, that were skipped, so that
-// another account of the group went unseen; thirty-sixth probe), or a group the files do not name.
-func privateGroup(passwd, group, nsswitch []byte, uid, gid int) bool {
-	for _, db := range []string{"passwd", "group"} {
-		if !filesOnly(nsswitch, db) {
-			return false
-		}
-	}
-	name := ""
-	for _, f := range accountLines(passwd) {
-		if len(f) < 4 || strings.HasPrefix(f[0], "+") || strings.HasPrefix(f[0], "-") { // NIS's compat entries
-			return false
-		}
-		u, errU := strconv.Atoi(strings.TrimSpace(f[2]))
-		g, errG := strconv.Atoi(strings.TrimSpace(f[3]))
-		switch {
-		case errU != nil || errG != nil:
-			return false
-		case u == uid:
-			name = f[0]
-		case g == gid:
-			return false // another account's primary group
-		}
-	}
-	named := false
-	for _, f := range accountLines(group) {
-		if len(f) < 3 || strings.HasPrefix(f[0], "+") || strings.HasPrefix(f[0], "-") {
-			return false
-		}
-		g, err := strconv.Atoi(strings.TrimSpace(f[2]))
-		if err != nil {
-			return false
-		}
-		if g != gid {
-			continue
-		}
-		named = true
-		if len(f) > 3 {
-			for _, member := range strings.Split(strings.Join(f[3:], ":"), ",") {
-				if member = strings.TrimSpace(member); member != "" && member != name {
-					return false
-				}
-			}
-		}
-	}
-	return named && name != ""
-}
-
-// filesOnly says whether nsswitch.conf reads the database db from the local files alone (files,
-// compat, systemd's own accounts), as it does when it does not name db.
-func filesOnly(nsswitch []byte, db string) bool {
-	for _, line := range strings.Split(string(nsswitch), "\n") {
-		line, _, _ = strings.Cut(line, "#")
-		key, sources, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(key) != db {
-			continue
-		}
-		for _, source := range strings.Fields(sources) {
-			switch {
-			case strings.HasPrefix(source, "["): // an action, [NOTFOUND=return]
-			case source == "files" || source == "compat" || source == "systemd" || source == "db":
-			default:
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// accountLines splits the lines of an account file into their colon-separated fields; comments and
-// empty lines are left out.
-func accountLines(raw []byte) [][]string {
-	var lines [][]string
-	s := bufio.NewScanner(bytes.NewReader(raw))
-	s.Buffer(nil, 1<<20)
-	for s.Scan() {
-		if line := s.Text(); strings.TrimSpace(line) != "" && !strings.HasPrefix(line, "#") {
-			lines = append(lines, strings.Split(line, ":"))
-		}
-	}
-	return lines
-}
-
-// groupName is how a message names a group: "group users (gid 100)".
-func groupName(gid int) string {
-	if raw, err := os.ReadFile("/etc/group"); err == nil {
-		for _, f := range accountLines(raw) {
-			if len(f) >= 3 && strings.TrimSpace(f[2]) == strconv.Itoa(gid) {
-				return fmt.Sprintf("group %s (gid %d)", f[0], gid)
-			}
-		}
-	}
-	return fmt.Sprintf("group %d", gid)
 }
 
 // POSIX ACLs as Linux stores them in extended attributes (acl_ea.h).

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -20,26 +21,33 @@ func TestPrivateGroupIsNoOneElses(t *testing.T) {
 	const passwd = "root:x:0:0:root:/root:/bin/bash\n# a comment\n\nann:x:1000:1000::/home/ann:/bin/sh\n"
 	const group = "root:x:0:\nann:x:1000:\n"
 	for _, c := range []struct {
-		what                    string
-		passwd, group, nsswitch string
-		want                    bool
+		what  string
+		files accountFiles
+		want  string // "" for private
 	}{
-		{"a user private group", passwd, group, "", true},
-		{"listing the user alone", passwd, "ann:x:1000:ann\n", "", true},
-		{"listing another member", passwd, "ann:x:1000:ann,bob\n", "", false},
-		{"another account's primary group", passwd + "bob:x:1001:1000::/home/bob:/bin/sh\n", group, "", false},
-		{"another account's, in 6 fields", passwd + "eve:x:1005:1000::/nonexistent\n", group, "", false},
-		{"another account's, in 8 fields", passwd + "eve:x:1005:1000::/nonexistent:/bin/sh:junk\n", group, "", false},
-		{"another account's, with a space", passwd + "eve:x:1005: 1000::/nonexistent:/bin/sh\n", group, "", false},
-		{"a line it cannot read", passwd + "eve:x:1005\n", group, "", false},
-		{"NIS's compat entries", passwd + "+::::::\n", group, "", false},
-		{"a group the files do not name", passwd, "root:x:0:\n", "", false},
-		{"a user the files do not name", "root:x:0:0:root:/root:/bin/bash\n", group, "", false},
-		{"accounts from the files and systemd", passwd, group, "passwd: files systemd\ngroup: compat [NOTFOUND=return] files # local\n", true},
-		{"accounts from a directory service", passwd, group, "passwd: files sss\ngroup: files sss\n", false},
+		{"a user private group", accountFiles{passwd: []byte(passwd), group: []byte(group)}, ""},
+		{"listing the user alone", accountFiles{passwd: []byte(passwd), group: []byte("ann:x:1000:ann\n")}, ""},
+		{"listing another member", accountFiles{passwd: []byte(passwd), group: []byte("ann:x:1000:ann,bob\n")}, "/etc/group lists bob in it"},
+		{"another account's primary group", accountFiles{passwd: []byte(passwd + "bob:x:1001:1000::/home/bob:/bin/sh\n"), group: []byte(group)}, "bob has it as primary group"},
+		{"another account's, in 6 fields", accountFiles{passwd: []byte(passwd + "eve:x:1005:1000::/nonexistent\n"), group: []byte(group)}, "eve has it"},
+		{"another account's, in 8 fields", accountFiles{passwd: []byte(passwd + "eve:x:1005:1000::/nonexistent:/bin/sh:junk\n"), group: []byte(group)}, "eve has it"},
+		{"another account's, with a space", accountFiles{passwd: []byte(passwd + "eve:x:1005: 1000::/nonexistent:/bin/sh\n"), group: []byte(group)}, "eve has it"},
+		{"a line it cannot read", accountFiles{passwd: []byte(passwd + "eve:x:1005\n"), group: []byte(group)}, `a line of /etc/passwd cannot be read ("eve:x:1005")`},
+		{"NIS's compat entries", accountFiles{passwd: []byte(passwd + "+::::::\n"), group: []byte(group)}, "cannot be read"},
+		{"a group the files do not name", accountFiles{passwd: []byte(passwd), group: []byte("root:x:0:\n")}, "/etc/group does not name it"},
+		{"a user the files do not name", accountFiles{passwd: []byte("root:x:0:0:root:/root:/bin/bash\n"), group: []byte(group)}, "/etc/passwd does not name you"},
+		{"accounts from the files and systemd", accountFiles{passwd: []byte(passwd), group: []byte(group),
+			nsswitch: []byte("passwd: files systemd\ngroup: compat [NOTFOUND=return] files # local\n")}, ""},
+		{"accounts from a directory service", accountFiles{passwd: []byte(passwd), group: []byte(group), nsswitch: []byte("passwd: files sss\ngroup: files sss\n")},
+			"accounts come from sss too (/etc/nsswitch.conf)"},
+		// newgrp takes members, administrators and a password from gshadow (thirty-seventh probe).
+		{"gshadow, locked, the user alone", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:!::ann\n")}, ""},
+		{"gshadow lists another member", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:!::bob\n")}, "/etc/gshadow lists bob in it"},
+		{"gshadow names another administrator", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:!:bob:\n")}, "/etc/gshadow lists bob in it"},
+		{"gshadow holds a password", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:$6$salt$hash::\n")}, "it has a password in /etc/gshadow"},
 	} {
-		if got := privateGroup([]byte(c.passwd), []byte(c.group), []byte(c.nsswitch), 1000, 1000); got != c.want {
-			t.Errorf("%s: privateGroup = %v, want %v", c.what, got, c.want)
+		if got := notPrivate(c.files, 1000, 1000); (got == "") != (c.want == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: notPrivate = %q, want %q", c.what, got, c.want)
 		}
 	}
 }
@@ -108,13 +116,13 @@ func TestSecurePathRefusesWhatOthersCanWrite(t *testing.T) {
 	if err := os.Chmod(lib, os.ModeSetgid|0o775); err != nil {
 		t.Fatal(err)
 	}
-	defer func(f func(int) bool) { ownGroup = f }(ownGroup)
-	ownGroup = func(int) bool { return true }
+	defer func(f func(int) string) { notYoursAlone = f }(notYoursAlone)
+	notYoursAlone = func(int) string { return "" }
 	if _, err := securePath(plugin); err != nil {
 		t.Errorf("a folder writable by the user's private group: %v", err)
 	}
-	ownGroup = func(int) bool { return false }
-	want := lib + " can be changed by other users (mode 2775: " + groupName(os.Getgid()) + " may write, and it is not yours alone)"
+	notYoursAlone = func(int) string { return "bob has it as primary group" }
+	want := lib + " can be changed by other users (mode 2775: " + groupName(os.Getgid()) + " may write, and it is not known to be yours alone: bob has it as primary group)"
 	if _, err := securePath(plugin); err == nil || err.Error() != want {
 		t.Errorf("a folder writable by a shared group: %v, want %q", err, want)
 	}
@@ -177,7 +185,7 @@ func TestAPluginIsARegularFileOfADisk(t *testing.T) {
 	if err := syscall.Mkfifo(so, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if p, refused := userPlugin(venv); p != "" || refused == nil || !strings.Contains(refused.Error(), so+" is a FIFO, not a plugin file") {
+	if p, refused := userPlugin(venv); p != "" || refused == nil || !strings.Contains(refused.Error(), so+" is a FIFO, not a regular file") {
 		t.Errorf("a FIFO as the user's plugin: %q, %v", p, refused)
 	}
 	proc := "/proc/self/status" // a regular file, as /proc/kmsg is
@@ -199,6 +207,38 @@ func TestAPluginIsARegularFileOfADisk(t *testing.T) {
 	t.Setenv(EnvBackend, "xla:"+proc)
 	if _, err := chooseBackend(pluginPlaces{}); err == nil || !strings.Contains(err.Error(), "is a file of the kernel's (proc)") {
 		t.Errorf("$%s naming a file of /proc: %v", EnvBackend, err)
+	}
+}
+
+// A regular file of a kernel file system mounted below /sys (tracefs's trace_pipe) blocked dlopen
+// as a FIFO does (thirty-seventh probe): refused, on a tracefs mounted in a mount namespace of its own.
+func TestAPluginIsNotAFileOfTheKernels(t *testing.T) {
+	if dir := os.Getenv("DDPM_TEST_TRACEFS"); dir != "" { // the child, in its own mount namespace
+		if err := syscall.Mount("none", dir, "tracefs", 0, ""); err != nil {
+			t.Skipf("tracefs cannot be mounted: %v", err)
+		}
+		defer syscall.Unmount(dir, 0)
+		pipe := filepath.Join(dir, "trace_pipe")
+		if info, err := os.Stat(pipe); err != nil || !info.Mode().IsRegular() {
+			t.Skipf("%s: %v", pipe, err)
+		}
+		if err := pluginFileError(pipe); err == nil || !strings.Contains(err.Error(), "is a file of the kernel's (tracefs)") {
+			t.Errorf("trace_pipe of a tracefs: %v", err)
+		}
+		return
+	}
+	unshare, err := exec.LookPath("unshare")
+	if os.Getuid() != 0 || err != nil {
+		t.Skip("a mount namespace needs root and unshare")
+	}
+	cmd := exec.Command(unshare, "-m", os.Args[0], "-test.run=^TestAPluginIsNotAFileOfTheKernels$", "-test.v")
+	cmd.Env = append(os.Environ(), "DDPM_TEST_TRACEFS="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestAPluginIsNotAFileOfTheKernels") {
+		if strings.Contains(string(out), "--- SKIP") {
+			t.Skipf("in a mount namespace of its own:\n%s", out)
+		}
+		t.Errorf("in a mount namespace of its own: %v\n%s", err, out)
 	}
 }
 

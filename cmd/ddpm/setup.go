@@ -63,12 +63,18 @@ func runSetup(args []string) error {
 	// now", and every command then said to run setup again (thirty-fourth probe).
 	if err := ddpm.CheckSecureFolder(dir); err != nil {
 		return fmt.Errorf("ddpm setup's folder %s: %w, so the plugin installed there would not be loaded: "+
-			"set $XDG_CACHE_HOME to a folder that only you can write", dir, err)
+			"make the folder named writable by you alone (chmod go-w), or set $XDG_CACHE_HOME to a folder that only you can write", dir, err)
 	}
 	// Python's venv refuses such a folder, after the models were written (thirty-second probe's nit).
 	if strings.Contains(dir, string(os.PathListSeparator)) {
 		return fmt.Errorf("ddpm setup's folder %s: its path holds %q, which Python's venv refuses (it separates $PATH's folders): set $XDG_CACHE_HOME to a folder without one",
 			dir, os.PathListSeparator)
+	}
+	if installed, _ := ddpm.UserPlugin(); installed == "" {
+		venv, _ := ddpm.UserVenvDir()
+		if err := checkPipConfig(venv); err != nil {
+			return err
+		}
 	}
 	if err := flagsChecked(fs); err != nil {
 		return err
@@ -221,10 +227,20 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
 		return "", fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
 	}
+	// The wheel is taken only by its digest, whatever index, cache or configuration pip reads.
 	pin := ddpm.PluginPackage + "==" + ddpm.PluginVersion
-	fmt.Printf("plugin: pip install %s (a download of some 60 MB)\n", pin)
+	requirements := filepath.Join(venv, "ddpm-requirements.txt")
+	line := pin
+	for _, h := range ddpm.PluginHashes {
+		line += " --hash=sha256:" + h
+	}
+	if err := os.WriteFile(requirements, []byte(line+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	fmt.Printf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)\n", pin)
 	var out bytes.Buffer
-	pip := groupCommand(stopCtx, filepath.Join(venv, "bin", "python"), "-I", "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", pin)
+	pip := groupCommand(stopCtx, filepath.Join(venv, "bin", "python"), "-I", "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
+		"--require-hashes", "--no-deps", "-r", requirements)
 	pip.Stdout = io.MultiWriter(os.Stdout, &out)
 	pip.Stderr = io.MultiWriter(os.Stderr, &out)
 	if err := pip.Run(); err != nil {
@@ -254,6 +270,46 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	return plugin, nil
 }
 
+// checkPipConfig refuses a configuration file that pip would read and another user could change: root's
+// setup with another user's $HOME read that user's pip.conf, whose index served that user's wheel (and
+// whose log option would have had root write where it named; thirty-seventh probe). The files are
+// pip's own list: $PIP_CONFIG_FILE, the site's, the user's and the venv's.
+func checkPipConfig(venv string) error {
+	if file := os.Getenv("PIP_CONFIG_FILE"); file == os.DevNull {
+		return nil // pip reads no configuration file then
+	}
+	var files []string
+	if file := os.Getenv("PIP_CONFIG_FILE"); file != "" {
+		files = append(files, file)
+	}
+	dirs := os.Getenv("XDG_CONFIG_DIRS")
+	if dirs == "" {
+		dirs = "/etc/xdg"
+	}
+	for _, dir := range filepath.SplitList(dirs) {
+		files = append(files, filepath.Join(dir, "pip", "pip.conf"))
+	}
+	files = append(files, "/etc/pip.conf")
+	if home := os.Getenv("HOME"); home != "" {
+		config := os.Getenv("XDG_CONFIG_HOME")
+		if config == "" {
+			config = filepath.Join(home, ".config")
+		}
+		files = append(files, filepath.Join(home, ".pip", "pip.conf"), filepath.Join(config, "pip", "pip.conf"))
+	}
+	files = append(files, filepath.Join(venv, "pip.conf"))
+	for _, file := range files {
+		if _, err := os.Lstat(file); err != nil {
+			continue
+		}
+		if _, err := ddpm.CheckSecureFile(file); err != nil {
+			return fmt.Errorf("pip would read its configuration from %s: %w: make it yours and writable by you alone, "+
+				"or set $PIP_CONFIG_FILE=%s to install with no configuration file", file, err, os.DevNull)
+		}
+	}
+	return nil
+}
+
 // groupCommand is exec.CommandContext run in a process group of its own, which the context's end
 // kills whole: the children it starts (venv's ensurepip, pip's builds) went on after a time limit or
 // a signal had stopped it.
@@ -275,6 +331,11 @@ func findPython(python string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("--python %s: not found (%v): %s needs Python 3 with its venv module; install it "+
 			"(Debian and Ubuntu: apt install python3 python3-venv), or name one with --python", shellQuote(python), err, ddpm.UserSetupCommand)
+	}
+	// Run only where no other user can change it: another user's interpreter ran, as the user, for the
+	// check, the venv and ensurepip, before the venv's link to it was refused (thirty-seventh probe).
+	if _, err := ddpm.CheckSecureFile(exe); err != nil {
+		return "", fmt.Errorf("--python %s (%s) is not run: %w: name an interpreter of yours or root's with --python", shellQuote(python), exe, err)
 	}
 	return exe, nil
 }

@@ -639,6 +639,90 @@ mkdir -p "$3/bin" && printf '#!/bin/sh\nd=$(dirname "$0")/../lib/python3.11/site
 	}
 }
 
+// setup runs no interpreter and reads no pip configuration that another user could change, and pip
+// installs the plugin only by its digest: another user's --python ran as the user before it was
+// refused, and root's setup with another user's $HOME read that user's pip.conf, whose index served
+// that user's wheel (thirty-seventh probe).
+func TestSetupRunsAndReadsOnlyWhatIsTheUsers(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("setup installs the plugin on Linux only")
+	}
+	cache, fakes, home := t.TempDir(), t.TempDir(), t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("PIP_CONFIG_FILE", "")
+	ran := filepath.Join(fakes, "ran")
+	python := filepath.Join(fakes, "python3")
+	// The venv's python records pip's arguments and the requirements file it is given.
+	script := `#!/bin/sh
+echo "$@" >> ` + ran + `
+[ "$1" = -I ] && shift
+[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
+mkdir -p "$3/bin" && cat > "$3/bin/python" <<'END'
+#!/bin/sh
+echo "pip $@" >> ` + ran + `
+for a; do [ "$prev" = -r ] && cat "$a" >> ` + ran + `; prev=$a; done
+d=$(dirname "$0")/../lib/python3.11/site-packages/xla_plugins/xla_cpu_pjrt; mkdir -p "$d" && : > "$d/xla_cpu_pjrt.so"
+END
+chmod +x "$3/bin/python"
+`
+	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup([]string{"--python", python}); err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	log, _ := os.ReadFile(ran)
+	for _, want := range append([]string{"--require-hashes --no-deps -r", ddpm.PluginPackage + "==" + ddpm.PluginVersion}, ddpm.PluginHashes...) {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("pip was not run with %q:\n%s", want, log)
+		}
+	}
+	if os.Getuid() != 0 {
+		t.Skip("files of another user's need root")
+	}
+	os.RemoveAll(filepath.Join(cache, "ddpm-go"))
+	os.Remove(ran)
+
+	// A pip.conf of another user's, where pip would read it.
+	conf := filepath.Join(home, ".config", "pip", "pip.conf")
+	if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte("[global]\nindex-url = http://127.0.0.1:1/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(conf, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	err := runSetup([]string{"--python", python})
+	if err == nil || !strings.Contains(err.Error(), "pip would read its configuration from "+conf+": "+conf+" belongs to another user (uid 4242)") {
+		t.Errorf("a pip.conf of another user's: %v", err)
+	}
+	t.Setenv("PIP_CONFIG_FILE", os.DevNull) // pip reads none then, and neither does setup
+	if err := runSetup([]string{"--python", python}); err != nil {
+		t.Errorf("a pip.conf of another user's, with $PIP_CONFIG_FILE=%s: %v", os.DevNull, err)
+	}
+	os.RemoveAll(filepath.Join(cache, "ddpm-go"))
+	os.Remove(ran)
+
+	// An interpreter of another user's: refused before it is run, and before any work.
+	if err := os.Chown(python, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	err = runSetup([]string{"--python", python})
+	if err == nil || !strings.Contains(err.Error(), "--python "+python+" ("+python+") is not run: "+python+" belongs to another user (uid 4242)") {
+		t.Errorf("another user's interpreter: %v", err)
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Errorf("another user's interpreter was run")
+	}
+	if _, err := os.Lstat(filepath.Join(cache, "ddpm-go", "models")); err == nil {
+		t.Errorf("refused, it wrote the models first")
+	}
+}
+
 // An explicit --python that cannot make a venv is refused before the models are written: a pyenv shim
 // of a version not installed was found, the models were written, and then it failed (thirty-fourth
 // probe's nit).
