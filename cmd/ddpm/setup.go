@@ -72,7 +72,7 @@ func runSetup(args []string) error {
 	}
 	if installed, _ := ddpm.UserPlugin(); installed == "" {
 		venv, _ := ddpm.UserVenvDir()
-		if err := checkPipConfig(venv); err != nil {
+		if err := checkPipReads(venv); err != nil {
 			return err
 		}
 	}
@@ -209,7 +209,10 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	fmt.Printf("plugin: making the virtual environment %s with %s\n", venv, exe)
 	ctx, cancel := context.WithTimeout(stopCtx, venvTimeout)
 	defer cancel()
-	mkVenv := groupCommand(ctx, exe, "-I", "-m", "venv", venv)
+	// Without site (-S): the .pth files and sitecustomize of the interpreter's site-packages, another
+	// user's in a group-writable /usr/local (Debian's staff), ran as the user (thirty-eighth probe).
+	// Without pip: venv runs ensurepip without -I (gh-98251), which runs below, isolated.
+	mkVenv := groupCommand(ctx, exe, "-I", "-S", "-m", "venv", "--without-pip", venv)
 	if out, err := mkVenv.CombinedOutput(); err != nil {
 		if stopped() != nil {
 			return "", stoppedErr()
@@ -227,6 +230,16 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
 		return "", fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
 	}
+	ensurepip := groupCommand(ctx, filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip")
+	if out, err := ensurepip.CombinedOutput(); err != nil {
+		if stopped() != nil {
+			return "", stoppedErr()
+		}
+		if ctx.Err() != nil {
+			err = fmt.Errorf("no answer in %s", venvTimeout)
+		}
+		return "", fmt.Errorf("`%s -m ensurepip` in %s failed (%v):\n%s%s", exe, venv, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))
+	}
 	// The wheel is taken only by its digest, whatever index, cache or configuration pip reads.
 	pin := ddpm.PluginPackage + "==" + ddpm.PluginVersion
 	requirements := filepath.Join(venv, "ddpm-requirements.txt")
@@ -239,13 +252,21 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	}
 	fmt.Printf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)\n", pin)
 	var out bytes.Buffer
-	pip := groupCommand(stopCtx, filepath.Join(venv, "bin", "python"), "-I", "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
-		"--require-hashes", "--no-deps", "-r", requirements)
+	pipCtx, cancelPip := context.WithTimeout(stopCtx, pipTimeout)
+	defer cancelPip()
+	args := []string{"-I", "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"}
+	if os.Getenv("PIP_CACHE_DIR") == "" { // pip's own cache may be in a folder others can write (checkPipReads)
+		args = append(args, "--no-cache-dir")
+	}
+	pip := groupCommand(pipCtx, filepath.Join(venv, "bin", "python"), append(args, "--require-hashes", "--no-deps", "-r", requirements)...)
 	pip.Stdout = io.MultiWriter(os.Stdout, &out)
 	pip.Stderr = io.MultiWriter(os.Stderr, &out)
 	if err := pip.Run(); err != nil {
 		if stopped() != nil {
 			return "", stoppedErr()
+		}
+		if pipCtx.Err() != nil {
+			err = fmt.Errorf("no end in %s", pipTimeout)
 		}
 		return "", fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(the unfinished %s is removed; run `%s` again once the cause is fixed)",
 			pin, venv, err, lastLines(out.Bytes(), 20), prefixed(spaceHint(filepath.Dir(venv))), venv, ddpm.UserSetupCommand)
@@ -270,52 +291,13 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	return plugin, nil
 }
 
-// checkPipConfig refuses a configuration file that pip would read and another user could change: root's
-// setup with another user's $HOME read that user's pip.conf, whose index served that user's wheel (and
-// whose log option would have had root write where it named; thirty-seventh probe). The files are
-// pip's own list: $PIP_CONFIG_FILE, the site's, the user's and the venv's.
-func checkPipConfig(venv string) error {
-	if file := os.Getenv("PIP_CONFIG_FILE"); file == os.DevNull {
-		return nil // pip reads no configuration file then
-	}
-	var files []string
-	if file := os.Getenv("PIP_CONFIG_FILE"); file != "" {
-		files = append(files, file)
-	}
-	dirs := os.Getenv("XDG_CONFIG_DIRS")
-	if dirs == "" {
-		dirs = "/etc/xdg"
-	}
-	for _, dir := range filepath.SplitList(dirs) {
-		files = append(files, filepath.Join(dir, "pip", "pip.conf"))
-	}
-	files = append(files, "/etc/pip.conf")
-	if home := os.Getenv("HOME"); home != "" {
-		config := os.Getenv("XDG_CONFIG_HOME")
-		if config == "" {
-			config = filepath.Join(home, ".config")
-		}
-		files = append(files, filepath.Join(home, ".pip", "pip.conf"), filepath.Join(config, "pip", "pip.conf"))
-	}
-	files = append(files, filepath.Join(venv, "pip.conf"))
-	for _, file := range files {
-		if _, err := os.Lstat(file); err != nil {
-			continue
-		}
-		if _, err := ddpm.CheckSecureFile(file); err != nil {
-			return fmt.Errorf("pip would read its configuration from %s: %w: make it yours and writable by you alone, "+
-				"or set $PIP_CONFIG_FILE=%s to install with no configuration file", file, err, os.DevNull)
-		}
-	}
-	return nil
-}
-
 // groupCommand is exec.CommandContext run in a process group of its own, which the context's end
 // kills whole: the children it starts (venv's ensurepip, pip's builds) went on after a time limit or
 // a signal had stopped it.
 func groupCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = "/" // with Python's -I: no module is imported from the working directory (below)
+	cmd.Env = childEnv()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second // a child that keeps the output open must not outlive it either
@@ -342,8 +324,9 @@ func findPython(python string) (string, error) {
 
 // pythonCheck exits with a message when the interpreter cannot make a virtual environment with pip:
 // Python 2 or older than 3.8, or the venv and ensurepip modules missing (Debian's python3 comes
-// without them, in the python3-venv package).
-const pythonCheck = `import sys
+// without them, in the python3-venv package). Where it can, it prints pythonOK, then its interpreter's
+// file and its standard library's folder, which setup then checks.
+const pythonCheck = `import sys, os
 if sys.version_info < (3, 8):
     sys.exit("Python %d.%d: too old, need Python 3.8 or newer" % sys.version_info[:2])
 try:
@@ -351,36 +334,45 @@ try:
 except ImportError as e:
     sys.exit("missing module: %s" % e)
 print("` + pythonOK + `")
+print(sys.executable)
+print(os.path.dirname(os.__file__))
 `
 
 // pythonOK is what pythonCheck prints when it passes: a program that exits 0 without running it (not a
 // Python) is not taken for one.
 const pythonOK = "ddpm: python can make a venv"
 
-// pythonTimeout and venvTimeout bound the interpreter's check and the making of the virtual
-// environment (seconds, normally): an interpreter that hangs must not hold the setup forever. Tests
-// shorten them.
+// pythonTimeout, venvTimeout and pipTimeout bound the interpreter's check, the making of the virtual
+// environment (seconds, normally) and pip's download and install (a minute at most, normally): an
+// interpreter that hangs, or a pip that waits on a FIFO in its cache or for a ~/.netrc (thirty-eighth
+// probe), must not hold the setup forever. Tests shorten them.
 var (
 	pythonTimeout = 30 * time.Second
 	venvTimeout   = 5 * time.Minute
+	pipTimeout    = 30 * time.Minute
 )
 
+// checkPython runs the interpreter exe (named python on the command line) through pythonCheck, then
+// checks what it says it runs: its file and its standard library (checkStandardLibrary).
 func checkPython(python, exe string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), pythonTimeout)
 	defer cancel()
 	// Isolated (-I), from /: Python put the working directory first on its path, and a venv.py or
-	// pip.py there, another user's in /tmp, was imported by setup (thirty-fifth probe).
-	check := exec.CommandContext(ctx, exe, "-I", "-c", pythonCheck)
+	// pip.py there, another user's in /tmp, was imported by setup (thirty-fifth probe). Without site
+	// (-S): another user's .pth in the interpreter's site-packages ran (thirty-eighth probe).
+	check := exec.CommandContext(ctx, exe, "-I", "-S", "-c", pythonCheck)
 	check.Dir = "/"
+	check.Env = childEnv()
 	check.WaitDelay = time.Second // a child that keeps the output open must not outlive the limit either
 	out, err := check.CombinedOutput()
 	if ctx.Err() != nil {
 		return fmt.Errorf("--python %s (%s) did not answer in %s: name a Python 3 interpreter with --python", shellQuote(python), exe, pythonTimeout)
 	}
-	if err == nil && bytes.Contains(out, []byte(pythonOK)) {
-		return nil
-	}
 	if err == nil {
+		_, said, ok := strings.Cut(string(out), pythonOK+"\n")
+		if lines := strings.Split(strings.TrimSpace(said), "\n"); ok && len(lines) == 2 {
+			return checkStandardLibrary(python, lines[0], lines[1])
+		}
 		return fmt.Errorf("--python %s (%s) is not a Python 3 interpreter: it did not run the check (it printed %q)", shellQuote(python), exe,
 			strings.TrimSpace(string(lastLines(out, 3))))
 	}

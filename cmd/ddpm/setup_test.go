@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -164,6 +165,13 @@ func modTimes(t *testing.T, paths ...string) []time.Time {
 	return times
 }
 
+// fakePreamble starts the shell scripts that play Python: it takes off -I, -S and venv's --without-pip.
+const fakePreamble = `#!/bin/sh
+[ "$1" = -I ] && shift
+[ "$1" = -S ] && shift
+[ "$1 $2 $3" = "-m venv --without-pip" ] && set -- "$1" "$2" "$4"
+`
+
 // A setup that fails, at any step, leaves nothing that ChooseBackend trusts, and the next one starts
 // the venv afresh; the errors say what is missing. Fake interpreters (shell scripts) play python3:
 // nothing is downloaded.
@@ -176,8 +184,9 @@ func TestSetupFailuresAndRetries(t *testing.T) {
 	venv := filepath.Join(cache, "ddpm-go", "venv")
 	fake := func(name, script string) string {
 		p := filepath.Join(fakes, name)
-		// Every interpreter is run isolated (-I), which the fakes take off before they read their arguments.
-		if err := os.WriteFile(p, []byte("#!/bin/sh\n[ \"$1\" = -I ] && shift\n"+script), 0o755); err != nil {
+		// Every interpreter is run isolated (-I), and the base one without site (-S) and its venv without
+		// pip, which the fakes take off before they read their arguments.
+		if err := os.WriteFile(p, []byte(fakePreamble+script), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		return p
@@ -224,24 +233,24 @@ func TestSetupFailuresAndRetries(t *testing.T) {
 		t.Errorf("a hanging python held setup for %s", took)
 	}
 	// A venv step that makes no interpreter (a fake that passes the check and does nothing).
-	noVenv := fake("python3-no-venv", `[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }; exit 0`)
+	noVenv := fake("python3-no-venv", `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }; exit 0`)
 	wantError("a venv without an interpreter", runSetup([]string{"--python", noVenv}), "made no interpreter")
 	// Run isolated, from /: a venv.py in the working directory, another user's in /tmp, was imported by
 	// the check and by `-m venv` (thirty-fifth probe).
 	argsFile := filepath.Join(fakes, "args")
 	recording := filepath.Join(fakes, "python3-recording")
-	if err := os.WriteFile(recording, []byte("#!/bin/sh\necho \"$PWD $*\" >> "+argsFile+"\n[ \"$1\" = -I ] && shift\n"+
-		`[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }; exit 0`), 0o755); err != nil {
+	if err := os.WriteFile(recording, []byte("#!/bin/sh\necho \"$PWD $*\" >> "+argsFile+"\n"+strings.TrimPrefix(fakePreamble, "#!/bin/sh\n")+
+		`[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }; exit 0`), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	runSetup([]string{"--python", recording}) //nolint:errcheck // it makes no venv; only its arguments are looked at
-	if raw, err := os.ReadFile(argsFile); err != nil || !strings.HasPrefix(string(raw), "/ -I -c ") || !strings.Contains(string(raw), "\n/ -I -m venv ") {
-		t.Errorf("the interpreter was run as:\n%s(%v), want isolated (-I) from /, for the check and -m venv", raw, err)
+	if raw, err := os.ReadFile(argsFile); err != nil || !strings.HasPrefix(string(raw), "/ -I -S -c ") || !strings.Contains(string(raw), "\n/ -I -S -m venv --without-pip ") {
+		t.Errorf("the interpreter was run as:\n%s(%v), want isolated (-I), without site (-S), from /, for the check and -m venv", raw, err)
 	}
 
 	// pip fails (no network, no wheel for this platform): its output is in the error.
-	venvMaker := `[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
-mkdir -p "$3/bin" && printf '#!/bin/sh\n%s\n' "$FAKE_PIP" > "$3/bin/python" && chmod +x "$3/bin/python"
+	venvMaker := `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
+mkdir -p "$3/bin" && printf '#!/bin/sh\ncase "$*" in *ensurepip*) exit 0;; esac\n%s\n' "$FAKE_PIP" > "$3/bin/python" && chmod +x "$3/bin/python"
 `
 	t.Setenv("FAKE_PIP", `echo "ERROR: No matching distribution found for xla-cpu-pjrt==0.0.1" >&2; exit 1`)
 	failing := fake("python3-pip-fails", venvMaker)
@@ -260,7 +269,7 @@ mkdir -p "$3/bin" && printf '#!/bin/sh\n%s\n' "$FAKE_PIP" > "$3/bin/python" && c
 		t.Errorf("setup began the venv on a full disk (%v)", err)
 	}
 	ddpm.FreeSpace = func(string) (float64, error) { return 1e12, nil }
-	ensurepipFails := fake("python3-ensurepip-fails", `[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
+	ensurepipFails := fake("python3-ensurepip-fails", `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
 mkdir -p "$3/lib" && : > "$3/lib/partial"
 echo "Error: Command '['$3/bin/python3', '-m', 'ensurepip', '--upgrade', '--default-pip']' returned non-zero exit status 1." >&2; exit 1
 `)
@@ -448,7 +457,9 @@ func TestSetupStoppedStopsItsChildren(t *testing.T) {
 	python := filepath.Join(fakes, "python3-slow-venv")
 	script := `#!/bin/sh
 [ "$1" = -I ] && shift
-[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
+[ "$1" = -S ] && shift
+[ "$1 $2 $3" = "-m venv --without-pip" ] && set -- "$1" "$2" "$4"
+[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
 mkdir -p "$3/lib"
 (sleep 30; : > "$3/lib/late") &
 echo $! > ` + pidFile + `
@@ -590,7 +601,9 @@ func TestSetupMakesWhatOnlyTheUserCanWrite(t *testing.T) {
 	python := filepath.Join(fakes, "python3")
 	script := `#!/bin/sh
 [ "$1" = -I ] && shift
-[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
+[ "$1" = -S ] && shift
+[ "$1 $2 $3" = "-m venv --without-pip" ] && set -- "$1" "$2" "$4"
+[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
 mkdir -p "$3/bin" && printf '#!/bin/sh\nd=$(dirname "$0")/../lib/python3.11/site-packages/xla_plugins/xla_cpu_pjrt; mkdir -p "$d" && : > "$d/xla_cpu_pjrt.so"\n' > "$3/bin/python" && chmod +x "$3/bin/python"
 `
 	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
@@ -652,13 +665,18 @@ func TestSetupRunsAndReadsOnlyWhatIsTheUsers(t *testing.T) {
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", "")
 	t.Setenv("PIP_CONFIG_FILE", "")
+	t.Setenv("PIP_CACHE_DIR", "")
+	t.Setenv("PYTHONPYCACHEPREFIX", t.TempDir()) // ignored under -I, not by the ensurepip venv ran
 	ran := filepath.Join(fakes, "ran")
 	python := filepath.Join(fakes, "python3")
-	// The venv's python records pip's arguments and the requirements file it is given.
+	// The pythons record their arguments and PYTHON* variables, the venv's the requirements file pip is given.
 	script := `#!/bin/sh
 echo "$@" >> ` + ran + `
+env | grep ^PYTHON >> ` + ran + `
 [ "$1" = -I ] && shift
-[ "$1" = -c ] && { echo "ddpm: python can make a venv"; exit 0; }
+[ "$1" = -S ] && shift
+[ "$1 $2 $3" = "-m venv --without-pip" ] && set -- "$1" "$2" "$4"
+[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
 mkdir -p "$3/bin" && cat > "$3/bin/python" <<'END'
 #!/bin/sh
 echo "pip $@" >> ` + ran + `
@@ -674,11 +692,65 @@ chmod +x "$3/bin/python"
 		t.Fatalf("setup: %v", err)
 	}
 	log, _ := os.ReadFile(ran)
-	for _, want := range append([]string{"--require-hashes --no-deps -r", ddpm.PluginPackage + "==" + ddpm.PluginVersion}, ddpm.PluginHashes...) {
+	for _, want := range append([]string{"-I -S -c", "-I -S -m venv --without-pip", "pip -I -m ensurepip --default-pip",
+		"--no-cache-dir --require-hashes --no-deps -r", ddpm.PluginPackage + "==" + ddpm.PluginVersion}, ddpm.PluginHashes...) {
 		if !strings.Contains(string(log), want) {
-			t.Errorf("pip was not run with %q:\n%s", want, log)
+			t.Errorf("setup's pythons were not run with %q:\n%s", want, log)
 		}
 	}
+	if strings.Contains(string(log), "PYTHONPYCACHEPREFIX") {
+		t.Errorf("setup's pythons were given $PYTHONPYCACHEPREFIX:\n%s", log)
+	}
+	// Without $HOME, pip reads the password database's home: the children are given it.
+	t.Setenv("HOME", "")
+	os.Unsetenv("HOME")
+	if u, err := user.Current(); err == nil && !slices.Contains(childEnv(), "HOME="+u.HomeDir) {
+		t.Errorf("with $HOME unset, setup's children are not given the home of %s, %s", u.Username, u.HomeDir)
+	}
+	t.Setenv("HOME", home)
+
+	// The standard library the interpreter names is checked, every file of it.
+	stdlib := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(stdlib, "encodings"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(stdlib, "encodings", "utf_8.py")
+	if err := os.WriteFile(planted, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(planted, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	named := filepath.Join(fakes, "python3-named-stdlib")
+	if err := os.WriteFile(named, []byte(strings.Replace(script, `"${0%/*}"`, `"`+stdlib+`"`, 1)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(cache, "ddpm-go"))
+	if err := runSetup([]string{"--python", named}); err == nil || !strings.Contains(err.Error(), "its standard library "+stdlib+": "+planted+" can be changed by other users") {
+		t.Errorf("a standard library others can write: %v", err)
+	}
+	// A pip cache named that others can write (in a sticky /tmp, another user's FIFO hung pip).
+	open := t.TempDir()
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PIP_CACHE_DIR", open)
+	if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "$PIP_CACHE_DIR="+open+": "+open+" can be changed by other users") {
+		t.Errorf("a pip cache others can write: %v", err)
+	}
+	t.Setenv("PIP_CACHE_DIR", "")
+	// pip that does not end is stopped at its time limit.
+	defer func(saved time.Duration) { pipTimeout = saved }(pipTimeout)
+	pipTimeout = time.Second
+	hanging := filepath.Join(fakes, "python3-pip-hangs")
+	if err := os.WriteFile(hanging, []byte(strings.Replace(script, `echo "pip $@" >> `, `case "$*" in *ensurepip*) ;; *) sleep 100;; esac; echo "pip $@" >> `, 1)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := runSetup([]string{"--python", hanging}); err == nil || !strings.Contains(err.Error(), "no end in 1s") || time.Since(start) > 20*time.Second {
+		t.Errorf("a pip that hangs: %v after %s", err, time.Since(start))
+	}
+	pipTimeout = 30 * time.Minute
 	if os.Getuid() != 0 {
 		t.Skip("files of another user's need root")
 	}
@@ -705,6 +777,20 @@ chmod +x "$3/bin/python"
 		t.Errorf("a pip.conf of another user's, with $PIP_CONFIG_FILE=%s: %v", os.DevNull, err)
 	}
 	os.RemoveAll(filepath.Join(cache, "ddpm-go"))
+	os.Remove(ran)
+
+	// A ~/.netrc of another user's: pip reads its credentials (a FIFO there hung it).
+	netrc := filepath.Join(home, ".netrc")
+	if err := syscall.Mkfifo(netrc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(netrc, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "pip would read credentials from "+netrc+": "+netrc+" belongs to another user (uid 4242)") {
+		t.Errorf("a ~/.netrc of another user's: %v", err)
+	}
+	os.Remove(netrc)
 	os.Remove(ran)
 
 	// An interpreter of another user's: refused before it is run, and before any work.
