@@ -51,8 +51,8 @@ func runSetup(args []string) error {
 		}
 	}
 	dir, err := ddpm.UserDir()
-	if err != nil {
-		return err
+	if err != nil { // $HOME unset: the message named no fix (thirty-ninth probe's nit)
+		return fmt.Errorf("%w: set $XDG_CACHE_HOME (or $HOME) to a folder of yours", err)
 	}
 	// Before any work: it said "installed now", and every command then failed to load the plugin
 	// (thirty-first probe).
@@ -206,6 +206,18 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v): the unfinished %s is removed; run `%s` again",
 			stopped(), venv, ddpm.UserSetupCommand)}
 	}
+	// The children's temporary files in a folder of setup's own (childEnv), removed with the venv's
+	// makers; one that a killed setup left is removed now (setup holds its folder's lock).
+	olds, _ := filepath.Glob(filepath.Join(filepath.Dir(venv), ".tmp-*"))
+	for _, old := range olds {
+		os.RemoveAll(old)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(venv), ".tmp-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	env := childEnv(tmp)
 	fmt.Printf("plugin: making the virtual environment %s with %s\n", venv, exe)
 	ctx, cancel := context.WithTimeout(stopCtx, venvTimeout)
 	defer cancel()
@@ -213,6 +225,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	// user's in a group-writable /usr/local (Debian's staff), ran as the user (thirty-eighth probe).
 	// Without pip: venv runs ensurepip without -I (gh-98251), which runs below, isolated.
 	mkVenv := groupCommand(ctx, exe, "-I", "-S", "-m", "venv", "--without-pip", venv)
+	mkVenv.Env = env
 	if out, err := mkVenv.CombinedOutput(); err != nil {
 		if stopped() != nil {
 			return "", stoppedErr()
@@ -231,6 +244,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		return "", fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
 	}
 	ensurepip := groupCommand(ctx, filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip")
+	ensurepip.Env = env
 	if out, err := ensurepip.CombinedOutput(); err != nil {
 		if stopped() != nil {
 			return "", stoppedErr()
@@ -259,6 +273,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		args = append(args, "--no-cache-dir")
 	}
 	pip := groupCommand(pipCtx, filepath.Join(venv, "bin", "python"), append(args, "--require-hashes", "--no-deps", "-r", requirements)...)
+	pip.Env = env
 	pip.Stdout = io.MultiWriter(os.Stdout, &out)
 	pip.Stderr = io.MultiWriter(os.Stderr, &out)
 	if err := pip.Run(); err != nil {
@@ -280,8 +295,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	}
 	// Stamped only where it will be loaded: it said "installed now" of a plugin that every command then
 	// passed over (thirty-sixth probe).
-	plugin, err := ddpm.CheckSecureFile(plugin)
-	if err != nil {
+	if plugin, err = ddpm.CheckSecureFile(plugin); err != nil {
 		return "", fmt.Errorf("the plugin pip installed would not be loaded: %w (the unfinished %s is removed)", err, venv)
 	}
 	if err := ddpm.WriteSetupStamp(venv); err != nil {
@@ -297,7 +311,6 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 func groupCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = "/" // with Python's -I: no module is imported from the working directory (below)
-	cmd.Env = childEnv()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second // a child that keeps the output open must not outlive it either
@@ -324,9 +337,8 @@ func findPython(python string) (string, error) {
 
 // pythonCheck exits with a message when the interpreter cannot make a virtual environment with pip:
 // Python 2 or older than 3.8, or the venv and ensurepip modules missing (Debian's python3 comes
-// without them, in the python3-venv package). Where it can, it prints pythonOK, then its interpreter's
-// file and its standard library's folder, which setup then checks.
-const pythonCheck = `import sys, os
+// without them, in the python3-venv package).
+const pythonCheck = `import sys
 if sys.version_info < (3, 8):
     sys.exit("Python %d.%d: too old, need Python 3.8 or newer" % sys.version_info[:2])
 try:
@@ -334,8 +346,6 @@ try:
 except ImportError as e:
     sys.exit("missing module: %s" % e)
 print("` + pythonOK + `")
-print(sys.executable)
-print(os.path.dirname(os.__file__))
 `
 
 // pythonOK is what pythonCheck prints when it passes: a program that exits 0 without running it (not a
@@ -352,8 +362,7 @@ var (
 	pipTimeout    = 30 * time.Minute
 )
 
-// checkPython runs the interpreter exe (named python on the command line) through pythonCheck, then
-// checks what it says it runs: its file and its standard library (checkStandardLibrary).
+// checkPython runs the interpreter exe (named python on the command line) through pythonCheck.
 func checkPython(python, exe string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), pythonTimeout)
 	defer cancel()
@@ -362,17 +371,16 @@ func checkPython(python, exe string) error {
 	// (-S): another user's .pth in the interpreter's site-packages ran (thirty-eighth probe).
 	check := exec.CommandContext(ctx, exe, "-I", "-S", "-c", pythonCheck)
 	check.Dir = "/"
-	check.Env = childEnv()
+	check.Env = childEnv("")
 	check.WaitDelay = time.Second // a child that keeps the output open must not outlive the limit either
 	out, err := check.CombinedOutput()
 	if ctx.Err() != nil {
 		return fmt.Errorf("--python %s (%s) did not answer in %s: name a Python 3 interpreter with --python", shellQuote(python), exe, pythonTimeout)
 	}
+	if err == nil && bytes.Contains(out, []byte(pythonOK)) {
+		return nil
+	}
 	if err == nil {
-		_, said, ok := strings.Cut(string(out), pythonOK+"\n")
-		if lines := strings.Split(strings.TrimSpace(said), "\n"); ok && len(lines) == 2 {
-			return checkStandardLibrary(python, lines[0], lines[1])
-		}
 		return fmt.Errorf("--python %s (%s) is not a Python 3 interpreter: it did not run the check (it printed %q)", shellQuote(python), exe,
 			strings.TrimSpace(string(lastLines(out, 3))))
 	}

@@ -672,7 +672,7 @@ func TestSetupRunsAndReadsOnlyWhatIsTheUsers(t *testing.T) {
 	// The pythons record their arguments and PYTHON* variables, the venv's the requirements file pip is given.
 	script := `#!/bin/sh
 echo "$@" >> ` + ran + `
-env | grep ^PYTHON >> ` + ran + `
+env | grep '^PYTHON\|^TMPDIR' >> ` + ran + `
 [ "$1" = -I ] && shift
 [ "$1" = -S ] && shift
 [ "$1 $2 $3" = "-m venv --without-pip" ] && set -- "$1" "$2" "$4"
@@ -701,34 +701,23 @@ chmod +x "$3/bin/python"
 	if strings.Contains(string(log), "PYTHONPYCACHEPREFIX") {
 		t.Errorf("setup's pythons were given $PYTHONPYCACHEPREFIX:\n%s", log)
 	}
+	// Their temporary files in a folder of setup's own, removed after (in a $TMPDIR others could write,
+	// another user swapped the pip wheel that ensurepip unpacked; thirty-ninth probe).
+	if !strings.Contains(string(log), "TMPDIR="+filepath.Join(cache, "ddpm-go", ".tmp-")) {
+		t.Errorf("setup's venv was not made with a $TMPDIR of its own:\n%s", log)
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, "ddpm-go", ".tmp-*")); len(left) != 0 {
+		t.Errorf("setup left its temporary folder %v", left)
+	}
 	// Without $HOME, pip reads the password database's home: the children are given it.
 	t.Setenv("HOME", "")
 	os.Unsetenv("HOME")
-	if u, err := user.Current(); err == nil && !slices.Contains(childEnv(), "HOME="+u.HomeDir) {
+	if u, err := user.Current(); err == nil && !slices.Contains(childEnv(""), "HOME="+u.HomeDir) {
 		t.Errorf("with $HOME unset, setup's children are not given the home of %s, %s", u.Username, u.HomeDir)
 	}
 	t.Setenv("HOME", home)
 
-	// The standard library the interpreter names is checked, every file of it.
-	stdlib := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(stdlib, "encodings"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	planted := filepath.Join(stdlib, "encodings", "utf_8.py")
-	if err := os.WriteFile(planted, nil, 0o666); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(planted, 0o666); err != nil {
-		t.Fatal(err)
-	}
-	named := filepath.Join(fakes, "python3-named-stdlib")
-	if err := os.WriteFile(named, []byte(strings.Replace(script, `"${0%/*}"`, `"`+stdlib+`"`, 1)), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	os.RemoveAll(filepath.Join(cache, "ddpm-go"))
-	if err := runSetup([]string{"--python", named}); err == nil || !strings.Contains(err.Error(), "its standard library "+stdlib+": "+planted+" can be changed by other users") {
-		t.Errorf("a standard library others can write: %v", err)
-	}
 	// A pip cache named that others can write (in a sticky /tmp, another user's FIFO hung pip).
 	open := t.TempDir()
 	if err := os.Chmod(open, 0o777); err != nil {
@@ -776,7 +765,33 @@ chmod +x "$3/bin/python"
 	if err := runSetup([]string{"--python", python}); err != nil {
 		t.Errorf("a pip.conf of another user's, with $PIP_CONFIG_FILE=%s: %v", os.DevNull, err)
 	}
+	t.Setenv("PIP_CONFIG_FILE", "")
+	os.Remove(conf)
 	os.RemoveAll(filepath.Join(cache, "ddpm-go"))
+	os.Remove(ran)
+
+	// No pip.conf yet, in a $HOME of another user's, who could make one while setup runs (thirty-ninth
+	// probe); and one reached through a ~ in $XDG_CONFIG_DIRS, which pip expands.
+	theirs := t.TempDir()
+	if err := os.Chown(theirs, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOME", theirs)
+	if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "pip would read its configuration from "+theirs+"/.pip/pip.conf: "+theirs+" belongs to another user (uid 4242)") {
+		t.Errorf("a $HOME of another user's: %v", err)
+	}
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_DIRS", "~/x")
+	if err := os.MkdirAll(filepath.Join(home, "x", "pip"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(home, "x"), 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "pip would read its configuration from "+home+"/x/pip/pip.conf") {
+		t.Errorf("a ~ in $XDG_CONFIG_DIRS: %v", err)
+	}
+	t.Setenv("XDG_CONFIG_DIRS", "")
 	os.Remove(ran)
 
 	// A ~/.netrc of another user's: pip reads its credentials (a FIFO there hung it).

@@ -11,9 +11,12 @@ import (
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
 
-// What `ddpm setup` runs and what its children read must be no other user's to change: the rule by
-// which a plugin is loaded (ddpm.CheckSecureFile), applied to the interpreter, its standard library,
-// and the files pip reads.
+// What `ddpm setup` chooses to run and what its children read must be no other user's to change: the
+// rule by which a plugin is loaded (ddpm.CheckSecureFile), applied to the interpreter it finds or is
+// given, the venv's, the files pip reads and the folders its children write. The Python installation
+// itself (its standard library, libraries and bundled wheels) is trusted as running that Python oneself
+// trusts it: whoever can write it owns every Python run from it, and no check setup could run would
+// make it safe (the thirty-ninth probe replaced each in turn with bind mounts).
 
 // homeDir is the home that setup's children use: $HOME, or, where it is unset, the password
 // database's, where pip found a pip.conf that setup had not checked (thirty-eighth probe).
@@ -27,20 +30,46 @@ func homeDir() string {
 	return ""
 }
 
-// childEnv is the environment of setup's children: the user's, with $HOME set to homeDir, and without
-// the PYTHON* variables, which Python's -I ignores but the ensurepip that venv runs did not.
-func childEnv() []string {
+// childEnv is the environment of setup's children: the user's, with $HOME set to homeDir, without the
+// PYTHON* variables, which Python's -I ignores but the ensurepip that venv runs did not, and with
+// $TMPDIR set to tmp where it is given (a folder of setup's own): in a $TMPDIR others could write,
+// another user swapped the pip wheel that ensurepip unpacked there (thirty-ninth probe).
+func childEnv(tmp string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if name != "HOME" && !strings.HasPrefix(name, "PYTHON") {
+		if name != "HOME" && !strings.HasPrefix(name, "PYTHON") && (tmp == "" || name != "TMPDIR") {
 			env = append(env, kv)
 		}
 	}
 	if home := homeDir(); home != "" {
 		env = append(env, "HOME="+home)
 	}
+	if tmp != "" {
+		env = append(env, "TMPDIR="+tmp)
+	}
 	return env
+}
+
+// expandUser is path as Python's os.path.expanduser reads it, which pip applies to $XDG_CONFIG_DIRS and
+// requests to $NETRC: a ~ of another user's home was read unchecked (thirty-ninth probe).
+func expandUser(path, home string) string {
+	if !strings.HasPrefix(path, "~") {
+		return path
+	}
+	name, rest, _ := strings.Cut(path[1:], "/")
+	dir := home
+	if name != "" {
+		u, err := user.Lookup(name)
+		if err != nil {
+			return path
+		}
+		dir = u.HomeDir
+	}
+	if dir == "" {
+		return path
+	}
+	return filepath.Join(dir, rest)
 }
 
 // fromRoot is path as setup's children, which run in /, read it.
@@ -72,7 +101,7 @@ func checkPipReads(venv string) error {
 			dirs = "/etc/xdg"
 		}
 		for _, dir := range filepath.SplitList(dirs) {
-			configs = append(configs, filepath.Join(fromRoot(dir), "pip", "pip.conf"))
+			configs = append(configs, filepath.Join(fromRoot(expandUser(dir, home)), "pip", "pip.conf"))
 		}
 		configs = append(configs, "/etc/pip.conf")
 		if home != "" {
@@ -86,11 +115,12 @@ func checkPipReads(venv string) error {
 	}
 	for _, file := range configs {
 		if err := checkRead(file); err != nil {
-			return fmt.Errorf("pip would read its configuration from %s: %w: have its owner make it writable by them alone, or set $PIP_CONFIG_FILE=%s "+
-				"to install with no configuration file ($PIP_INDEX_URL, $PIP_PROXY and $PIP_CERT set what one would)", file, err, os.DevNull)
+			return fmt.Errorf("pip would read its configuration from %s: %w: set $PIP_CONFIG_FILE=%s to install with no configuration file "+
+				"($PIP_INDEX_URL, $PIP_PROXY and $PIP_CERT set what one would), or have the file, and the folders above it, made writable by you or root alone",
+				file, err, os.DevNull)
 		}
 	}
-	netrcs := []string{fromRoot(os.Getenv("NETRC"))}
+	netrcs := []string{fromRoot(expandUser(os.Getenv("NETRC"), home))}
 	if os.Getenv("NETRC") == "" {
 		netrcs = nil
 		if home != "" {
@@ -110,45 +140,29 @@ func checkPipReads(venv string) error {
 	return nil
 }
 
-// checkRead refuses file, where it exists, unless no other user can change it.
+// checkRead refuses file unless no other user can change it; or, where it does not exist, make it: a
+// pip.conf made by another user in their $HOME while root's setup ran was read (thirty-ninth probe).
+// Its nearest folder must then be writable by no other user, sticky or not.
 func checkRead(file string) error {
-	if _, err := os.Lstat(file); err != nil {
-		return nil
-	}
-	_, err := ddpm.CheckSecureFile(file)
-	return err
-}
-
-// checkStandardLibrary refuses an interpreter (exe, named python on the command line) whose file or
-// standard library (stdlib: every file and folder below it but its site-packages, which setup's
-// Pythons do not read) another user could change: the interpreter's file alone was checked, and
-// Python ran the code around it (thirty-eighth probe).
-func checkStandardLibrary(python, exe, stdlib string) error {
-	refuse := func(what string, err error) error {
-		return fmt.Errorf("--python %s is not run: %s: %w: name an interpreter whose installation only you or root can change, with --python",
-			shellQuote(python), what, err)
-	}
-	if !filepath.IsAbs(exe) || !filepath.IsAbs(stdlib) {
-		return refuse("it does not say where it is", fmt.Errorf("interpreter %q, standard library %q", exe, stdlib))
-	}
-	if _, err := ddpm.CheckSecureFile(exe); err != nil {
-		return refuse("its interpreter "+exe, err)
-	}
-	err := filepath.WalkDir(stdlib, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && path != stdlib && (d.Name() == "site-packages" || d.Name() == "dist-packages") {
-			return fs.SkipDir
-		}
-		if info, err := os.Stat(path); err == nil && info.IsDir() {
-			return ddpm.CheckSecureFolder(path)
-		}
-		_, err = ddpm.CheckSecureFile(path)
+	if _, err := os.Lstat(file); err == nil {
+		_, err := ddpm.CheckSecureFile(file)
 		return err
-	})
-	if err != nil {
-		return refuse("its standard library "+stdlib, err)
 	}
-	return nil
+	at := filepath.Dir(file)
+	for {
+		info, err := os.Stat(at)
+		if err == nil {
+			if err := ddpm.CheckSecureFolder(at); err != nil {
+				return err
+			}
+			if info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o002 != 0 {
+				return fmt.Errorf("%s is not there, and anyone may make it in %s", file, at)
+			}
+			return nil
+		}
+		if at == filepath.Dir(at) {
+			return nil
+		}
+		at = filepath.Dir(at)
+	}
 }
