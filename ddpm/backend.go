@@ -267,7 +267,8 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 	hint := fmt.Sprintf("run `%s` to install the XLA CPU plugin", SetupHint())
 	switch choice.Source { // the user's own choices: installing the plugin would not change them
 	case "$" + EnvBackend:
-		hint = fmt.Sprintf("set $%s to a backend that GoMLX has (e.g. xla:cpu), or unset it to use the project's plugin", EnvBackend)
+		// Not "e.g. xla:cpu": that asks for GoMLX's own search, which loads a plugin whoever owns it.
+		hint = fmt.Sprintf("set $%s to a backend that GoMLX has (e.g. xla:/abs/path/to/plugin.so, or go), or unset it to use the project's plugin", EnvBackend)
 	case "$" + EnvPlugin:
 		hint = fmt.Sprintf("set $%s to a PJRT plugin file, or unset it to use the one that `%s` installs", EnvPlugin, SetupHint())
 	}

@@ -40,6 +40,16 @@ func imageGrid(pixels []float32, n int, dims []int, cols int) viz.Grid {
 	return viz.Grid{Pixels: pixels, N: n, Height: dims[0], Width: dims[1], Channels: dims[2], Cols: cols, Scale: 2}
 }
 
+// CheckImageGrid refuses a grid of n images of shape dims [H, W, C] in cols columns that
+// WriteImageGridPNG would refuse (viz.MaxPixels), naming it what, before the images are made.
+func CheckImageGrid(what string, n int, dims []int, cols int) error {
+	if len(dims) != 3 {
+		return nil
+	}
+	w, h := imageGrid(nil, n, dims, cols).Size()
+	return viz.CheckFigure(what, w, h)
+}
+
 // ImageGridPNGBound bounds the bytes of WriteImageGridPNG's file of n images of shape dims [H, W, C]
 // in cols columns, before they are drawn; 0 for other dims, of which no grid is drawn (they panicked;
 // thirty-third probe).

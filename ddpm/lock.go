@@ -174,6 +174,9 @@ func tooLong(what, dir string) error {
 // Check says whether the lock still guards its folder: a folder moved or removed while held no longer
 // holds this lock file at its path, and a folder made there again is another run's to take.
 func (l *DirLock) Check() error {
+	if l == nil || l.path == "" { // a nil lock panicked, and one released named folder "." (thirty-ninth probe's nit)
+		return errors.New("the folder's lock is not held (nil, or released by Unlock)")
+	}
 	held.Lock()
 	f := held.files[l.key]
 	held.Unlock()

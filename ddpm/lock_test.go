@@ -67,6 +67,13 @@ func TestLockDir(t *testing.T) {
 	}
 	second.Unlock()
 	first.Unlock()
+	// Checked once released, or nil: said, not a panic nor a folder "." (thirty-ninth probe's nit).
+	var none *DirLock
+	for _, l := range []*DirLock{first, none} {
+		if err := l.Check(); err == nil || !strings.Contains(err.Error(), "not held") {
+			t.Errorf("Check of a lock not held: %v", err)
+		}
+	}
 	if _, err := LockDir("/proc/no-such-folder", "checkpoint folder"); err == nil || !strings.Contains(err.Error(), "/proc/no-such-folder") {
 		t.Errorf("an unwritable folder: error %v, want one naming it", err)
 	}

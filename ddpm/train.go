@@ -152,6 +152,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if err := sched.CheckSolver(cfg.GridSampler); err != nil {
 			return nil, fmt.Errorf("train: the grids' sampler: %w", err)
 		}
+		if err := CheckImageGrid(fmt.Sprintf("train: a sample grid of SampleN=%d images", cfg.SampleN), cfg.SampleN, cfg.SampleDims, 0); err != nil {
+			return nil, err
+		}
 	}
 	ckpt := Checkpointer{Dir: cfg.CheckpointDir, Keep: cfg.KeepCheckpoints}
 	res := &TrainResult{LastLoss: math.NaN()}

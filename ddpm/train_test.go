@@ -865,3 +865,18 @@ func TestLibraryRefusesBeforeItsWork(t *testing.T) {
 		}
 	}
 }
+
+// A grid the drawing would refuse (more than viz.MaxPixels) is refused before the images are made: a
+// figure of the sort was refused after minutes of sampling (thirty-ninth probe).
+func TestCheckImageGridBeforeTheImages(t *testing.T) {
+	mnist := []int{28, 28, 1}
+	if err := CheckImageGrid("a grid", 16, mnist, 0); err != nil {
+		t.Errorf("16 MNIST images: %v", err)
+	}
+	if err := CheckImageGrid("a grid", 1<<20, mnist, 0); err == nil || !strings.Contains(err.Error(), "a grid of") || !strings.Contains(err.Error(), "pixels") {
+		t.Errorf("2^20 MNIST images: %v, want a refusal naming the grid and its pixels", err)
+	}
+	if err := CheckImageGrid("points", 1<<30, []int{2}, 0); err != nil {
+		t.Errorf("points have no grid: %v", err)
+	}
+}

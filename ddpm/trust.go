@@ -278,7 +278,7 @@ func aclWriterOf(acl []byte, uid, gid int, own func(gid int) bool) string {
 			continue
 		}
 		switch {
-		case tag == aclUser && int(id) != uid:
+		case tag == aclUser && int(id) != uid && id != 0: // root may write anything anyway
 			return "user " + strconv.Itoa(int(id))
 		case tag == aclGroup && !own(int(id)):
 			return groupName(int(id))

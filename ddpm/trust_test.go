@@ -80,6 +80,7 @@ func TestACLWritersAreOthers(t *testing.T) {
 		{"another user, masked", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 4242}, {aclMask, rx, 0}}, ""},
 		{"another user may only read", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rx, 4242}, {aclMask, rwx, 0}}, ""},
 		{"the user by name", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 1000}, {aclMask, rwx, 0}}, ""},
+		{"root by name", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 0}, {aclMask, rwx, 0}}, ""}, // who may write anything anyway
 		{"another group may write", 1000, [][3]uint32{{aclGroupObj, rx, 0}, {aclGroup, rwx, 100}, {aclMask, rwx, 0}}, "100"},
 		{"the private group by name", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclGroup, rwx, 1000}, {aclMask, rwx, 0}}, ""},
 		{"the file's shared group may write", 100, [][3]uint32{{aclGroupObj, rwx, 0}, {aclMask, rwx, 0}}, "100"},

@@ -13,6 +13,11 @@ func PNGBound(w, h int) float64 {
 	return raw*(1+5.0/65535+12.0/4096) + 1024
 }
 
+// CheckFigure refuses a figure (named what) of w×h pixels that the drawing would refuse, before the work
+// it shows is done: interpolate and sample --progressive sampled for minutes before their figure was
+// refused (thirty-ninth probe).
+func CheckFigure(what string, w, h int) error { return checkPixels(what, float64(w), float64(h)) }
+
 // MaxPixels bounds a figure's pixels, 2²⁸ (a gigabyte as RGBA): a grid of scale 2²⁰, a plot of 10⁷
 // points a side and a chain of 2 million nodes were a fatal out-of-memory or a panic, which no caller
 // can recover from (thirty-third probe).

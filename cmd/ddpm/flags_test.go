@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -354,5 +355,40 @@ func TestInterpolateBoundsItsLambdas(t *testing.T) {
 		if err := runInterpolate(append(slices.Clone(base), "--lambdas", v)); err == nil || !strings.Contains(err.Error(), "--lambdas "+v+": at most 101") {
 			t.Errorf("--lambdas %s: error %v, want a refusal naming the most", v, err)
 		}
+	}
+}
+
+// A figure the drawing refuses (more than viz.MaxPixels) is refused from the flags, before the
+// sampling: interpolate and sample --progressive sampled for minutes first (thirty-ninth probe).
+func TestFiguresTooLargeAreRefusedBeforeTheSampling(t *testing.T) {
+	defer func(saved func(*flag.FlagSet) error) { flagsChecked = saved }(flagsChecked)
+	flagsChecked = func(*flag.FlagSet) error { return errFlagsAccepted }
+	dir := t.TempDir()
+	ckpt := "../../models/mnist-ch8-ema.ddpm"
+	interpolate := []string{"--ckpt", ckpt, "--lambdas", "101", "--t", "1", "--out", filepath.Join(dir, "i.png")}
+	if err := runInterpolate(append(slices.Clone(interpolate), "--pairs", "10")); !errors.Is(err, errFlagsAccepted) {
+		t.Errorf("interpolate --pairs 10 --lambdas 101: %v, want it accepted", err)
+	}
+	if err := runInterpolate(append(slices.Clone(interpolate), "--pairs", "900")); err == nil || !strings.Contains(err.Error(), "900 pairs (--pairs) of 103 images") ||
+		!strings.Contains(err.Error(), "pixels") {
+		t.Errorf("interpolate --pairs 900 --lambdas 101: %v, want a refusal naming the flags and the pixels", err)
+	}
+	steps := make([]string, 100)
+	for i := range steps {
+		steps[i] = strconv.Itoa(i + 1)
+	}
+	// sample's steps are known once its sampler is made, after the flags: refused before the sampling.
+	flagsChecked = func(*flag.FlagSet) error { return nil }
+	out := filepath.Join(dir, "s.npy")
+	sample := []string{"--ckpt", ckpt, "--progressive", filepath.Join(dir, "p.png"), "--progressive-t", strings.Join(steps, ","), "--out", out}
+	start := time.Now()
+	if err := runSample(append(slices.Clone(sample), "--n", "700", "--progressive-n", "700")); err == nil || !strings.Contains(err.Error(), "700 samples (--progressive-n) at 100 steps (--progressive-t)") {
+		t.Errorf("sample --progressive-n 700 at 100 steps: %v, want a refusal naming the flags", err)
+	}
+	if took := time.Since(start); took > time.Minute {
+		t.Errorf("sample --progressive-n 700 at 100 steps was refused after %s", took)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("refused, sample wrote %s", out)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/learn-ddpm/ddpm-go/data"
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/viz"
 )
 
 // runInterpolate makes the paper's Figure 8: two test digits are encoded to x_t and x'_t with the
@@ -113,8 +114,14 @@ func runInterpolate(args []string) error {
 	if err := ddpm.CheckMemory(fmt.Sprintf("--pairs %d --lambdas %d", *pairs, *lambdas), tr.Spec.SampleMemory(*pairs)+figure); err != nil {
 		return err
 	}
-	// Room for the figure before the sampling, as sample checks (twenty-eighth probe).
+	// The figure's size and room before the sampling, as sample checks (twenty-eighth probe): one the
+	// drawing refuses was refused after minutes of sampling (thirty-ninth probe).
 	cols := *lambdas + 2 // each pair's two sources around its decoded mixtures
+	w, h := captionedGridSize(int(blocks)*(*pairs)*cols, cols, tr.Spec.Dims)
+	if err := viz.CheckFigure(fmt.Sprintf("--out %s: %d pairs (--pairs) of %d images (--lambdas and the two sources) in %.0f blocks (--t, --ddim)",
+		*out, *pairs, cols, blocks), w, h); err != nil {
+		return err
+	}
 	if err := checkRoom(plannedOutput{flag: "--out", path: *out, bytes: captionedGridBytes(int(blocks)*(*pairs)*cols, cols, tr.Spec.Dims)}); err != nil {
 		return err
 	}

@@ -187,13 +187,29 @@ func runSample(args []string) error {
 			k := nearestStep(sampler, t)
 			if j := slices.Index(record, k); j >= 0 && !isSet(fs, "progressive-t") {
 				continue
+			} else if j >= 0 && kept[j] == t { // it said "both shown at t=445" of one value given twice (thirty-sixth probe's nit)
+				return fmt.Errorf("--progressive-t %d is given twice", t)
 			} else if j >= 0 {
 				return fmt.Errorf("--progressive-t %d and %d are both shown at t=%.0f, the nearest of the %d steps kept: name time steps further apart, or more --steps",
-					at[j], t, sampler.StepTime(k), sampler.Steps())
+					kept[j], t, sampler.StepTime(k), sampler.Steps())
 			}
 			recordAt[t] = k
 			record, kept = append(record, k), append(kept, t)
 			shown = append(shown, fmt.Sprintf("t=%.0f", sampler.StepTime(k)))
+		}
+	}
+	// Figures the drawing would refuse (viz.MaxPixels), refused before the sampling: they were refused
+	// after it, minutes later (thirty-ninth probe).
+	if ext == ".png" {
+		if err := ddpm.CheckImageGrid(fmt.Sprintf("--out %s: a grid of %d samples", *out, *n), *n, tr.Spec.Dims, *cols); err != nil {
+			return err
+		}
+	}
+	if *progressive != "" {
+		rows := min(*progressN, *n)
+		w, h := captionedGridSize(rows*(len(kept)+1), len(kept)+1, tr.Spec.Dims)
+		if err := viz.CheckFigure(fmt.Sprintf("--progressive %s: %d samples (--progressive-n) at %d steps (--progressive-t)", *progressive, rows, len(kept)), w, h); err != nil {
+			return err
 		}
 	}
 	// Room for what is written, before the sampling (twenty-seventh and twenty-eighth probes).
@@ -384,7 +400,12 @@ func progressiveBytes(rows, shown int, dims []int) float64 {
 
 // captionedGridBytes bounds the bytes of the PNG of a captioned grid of n images, before they are made.
 func captionedGridBytes(n, cols int, dims []int) float64 {
-	return viz.PNGBound(captionedGrid(nil, make([]string, n), cols, dims).Size())
+	return viz.PNGBound(captionedGridSize(n, cols, dims))
+}
+
+// captionedGridSize is the size in pixels of a captioned grid of n images, before they are made.
+func captionedGridSize(n, cols int, dims []int) (w, h int) {
+	return captionedGrid(nil, make([]string, n), cols, dims).Size()
 }
 
 // drawable refuses samples of shape dims that a PNG cannot show: a scatter plot is of 2-D points, a
