@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/gif"
+	"math"
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -25,6 +26,10 @@ type Animation struct {
 	Alt    string // what the animation shows, in words, for readers who cannot see it
 }
 
+// maxAnimationPixels bounds the pixels of all an animation's frames together: 2²⁵, some 15 s to draw
+// (the course's are thousands of times smaller).
+const maxAnimationPixels = 1 << 25
+
 // grey is the palette of the frames: the digits are grey, and so are the captions of viz.Grid.
 var grey = func() color.Palette {
 	p := make(color.Palette, 256)
@@ -38,6 +43,20 @@ var grey = func() color.Palette {
 func (a Animation) GIF() ([]byte, error) {
 	if len(a.Frames) == 0 {
 		return nil, fmt.Errorf("animation without frames")
+	}
+	// Bounded before any frame is drawn: every frame is kept, and one of viz.MaxPixels took two minutes
+	// to put on the palette; forty would have run out of memory (fortieth probe). A GIF's delay is a
+	// 16-bit count of hundredths (70 000 was written as 4 464).
+	total := 0.0
+	for _, frame := range a.Frames {
+		w, h := frame.Size()
+		total += float64(w) * float64(h)
+	}
+	if total > maxAnimationPixels {
+		return nil, fmt.Errorf("animation of %d frames and %.0f pixels in all: at most %d", len(a.Frames), total, maxAnimationPixels)
+	}
+	if a.Delay < 0 || a.Hold < 0 || a.Delay*max(a.Hold, 1) > math.MaxUint16 {
+		return nil, fmt.Errorf("animation: Delay %d and Hold %d: want Delay ≥ 0, Hold ≥ 0, and Delay × Hold at most %d hundredths of a second", a.Delay, a.Hold, math.MaxUint16)
 	}
 	anim := &gif.GIF{}
 	var bounds image.Rectangle

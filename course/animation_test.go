@@ -54,3 +54,20 @@ func TestAnimationWithoutDescriptionFails(t *testing.T) {
 	}()
 	Play(Animation{Frames: []viz.Grid{Digits(make([]float32, 784), 1, nil, "x")}})
 }
+
+// An animation is bounded before any frame is drawn: one frame of viz.MaxPixels took two minutes, and
+// forty would have run out of memory; a delay past a GIF's 16 bits was written modulo 65 536 (fortieth
+// probe).
+func TestAnimationRefusesWhatItCannotDraw(t *testing.T) {
+	big := viz.Grid{Pixels: make([]float32, 16*16), N: 1, Height: 16, Width: 16, Channels: 1, Cols: 1, Scale: 1000}
+	if _, err := (Animation{Frames: []viz.Grid{big}, Alt: "x"}).GIF(); err == nil || !strings.Contains(err.Error(), "pixels in all") {
+		t.Errorf("a frame of 2^28 pixels: %v, want a refusal naming the pixels", err)
+	}
+	small := Digits(make([]float32, 784), 1, nil, "x")
+	for _, a := range []Animation{{Delay: 70000}, {Delay: -1}, {Delay: 5, Hold: -2}, {Delay: 1000, Hold: 100}} {
+		a.Frames, a.Alt = []viz.Grid{small}, "x"
+		if _, err := a.GIF(); err == nil || !strings.Contains(err.Error(), "Delay") {
+			t.Errorf("Delay %d, Hold %d: %v, want a refusal", a.Delay, a.Hold, err)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/learn-ddpm/ddpm-go/viz"
 )
 
 func TestImageHTMLEscapesTheDescription(t *testing.T) {
@@ -42,6 +44,36 @@ func TestTableReadsColumnsByName(t *testing.T) {
 		}
 	}()
 	tab.Float(0, "minutes")
+}
+
+// A table larger than viz.MaxCSVBytes is refused before it is read (a sparse file of 512 MB took
+// 2.5 GB; fortieth probe), and a value that is not a number is quoted by its start.
+func TestReadCSVIsBounded(t *testing.T) {
+	path := t.TempDir() + "/big.csv"
+	if err := os.WriteFile(path, []byte("x,y\n1,"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, viz.MaxCSVBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "more than the") {
+				t.Errorf("a table of %d bytes: recovered %v, want a panic naming its size", viz.MaxCSVBytes+1, r)
+			}
+		}()
+		ReadCSV(path)
+	}()
+	long := t.TempDir() + "/long.csv"
+	if err := os.WriteFile(long, []byte("x,y\n1,"+strings.Repeat("x", 1<<20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if r := recover(); r == nil || len(fmt.Sprint(r)) > 500 || !strings.Contains(fmt.Sprint(r), "is not a number") {
+			t.Errorf("a value of a megabyte: a panic of %d bytes, want its start", len(fmt.Sprint(r)))
+		}
+	}()
+	ReadCSV(long).Float(0, "y")
 }
 
 func TestReadJSONFollowsThePathAndChecksTheType(t *testing.T) {

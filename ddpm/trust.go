@@ -40,8 +40,14 @@ func CheckSecureFolder(dir string) error {
 			if err != nil {
 				return err
 			}
-			if who := aclWriter(real, aclDefault, -1); who != "" {
-				return fmt.Errorf("%s can be changed by other users (its default ACL lets %s write what is made in it)", real, who)
+			// The group of what is made there: the folder's where it is setgid, the user's otherwise; the
+			// default ACL's group entry is that group's (it was left out; fortieth probe).
+			gid := os.Getegid()
+			if info, err := os.Stat(real); err == nil && info.Mode()&fs.ModeSetgid != 0 {
+				gid = int(info.Sys().(*syscall.Stat_t).Gid)
+			}
+			if who := aclWriter(real, aclDefault, gid); who != "" {
+				return fmt.Errorf("%s can be changed by other users (its default ACL lets %s write what is made in it: remove it with setfacl -k)", real, who)
 			}
 			return nil
 		}
@@ -62,9 +68,16 @@ const maxLinks = 40
 // be a regular file outside /proc and /sys. A link of another user's inside a chain of links chose
 // what root loaded, and /proc/kmsg, a regular file, hung it (thirty-sixth probe).
 func securePathOf(path string, file bool) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
+	// Made absolute without filepath.Clean, which took "a/l/.." for "a" before the link l was followed:
+	// the kernel follows l first, and another user's interpreter ran in place of the one checked
+	// (fortieth probe). names resolves each ".." after the links before it.
+	abs := path
+	if !filepath.IsAbs(path) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		abs = wd + "/" + path
 	}
 	at := "/"
 	if err := checkTrusted(at, true); err != nil {

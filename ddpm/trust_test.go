@@ -168,6 +168,46 @@ func TestSecurePathRefusesWhatOthersCanWrite(t *testing.T) {
 	if _, err := securePath(plugin); err != nil {
 		t.Errorf("a default ACL is no matter for what is there: %v", err)
 	}
+	// One whose group entry lets the group of what is made there write, where that group is not the
+	// user's alone (it was left out; fortieth probe).
+	notYoursAlone = func(int) string { return "bob has it as primary group" }
+	setACL(aclDefault, [3]uint32{userObj, 7, 0}, [3]uint32{aclGroupObj, 7, 0}, [3]uint32{aclMask, 7, 0}, [3]uint32{other, 5, 0})
+	if err := CheckSecureFolder(filepath.Join(lib, "ddpm-go")); err == nil || !strings.Contains(err.Error(), "its default ACL lets group") {
+		t.Errorf("a folder whose default ACL lets a shared group write: %v", err)
+	}
+	notYoursAlone = func(int) string { return "" }
+	if err := CheckSecureFolder(filepath.Join(lib, "ddpm-go")); err != nil {
+		t.Errorf("a folder whose default ACL lets the user's private group write: %v", err)
+	}
+}
+
+// A path is resolved as the kernel resolves it: a ".." after a link goes up from where the link leads,
+// not from the link (filepath.Abs took "l/.." for the folder of l, and another user's interpreter ran in
+// place of the one checked; fortieth probe).
+func TestSecurePathResolvesDotDotAfterLinks(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{"real/inner"} {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := filepath.Join(root, "real", "x.so")
+	if err := os.WriteFile(want, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "x.so"), nil, 0o644); err != nil { // where a lexical ".." leads
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "real", "inner"), filepath.Join(root, "l")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := securePath(filepath.Join(root, "l") + "/../x.so"); err != nil || got != want {
+		t.Errorf("l/../x.so: %q, %v; want %s, as the kernel opens it", got, err, want)
+	}
+	t.Chdir(root)
+	if got, err := securePath("l/../x.so"); err != nil || got != want {
+		t.Errorf("relative l/../x.so: %q, %v; want %s", got, err, want)
+	}
 }
 
 // What dlopen would hang on is never a plugin: a FIFO in the user's venv (it was taken, and hung

@@ -1,6 +1,7 @@
 package viz
 
 import (
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"strconv"
@@ -8,17 +9,30 @@ import (
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
+// MaxCSVBytes bounds a table that CSVSeries reads: the course's are kilobytes.
+const MaxCSVBytes = 64 << 20
+
+// QuoteStart quotes at most the first 60 bytes of a value, for a message: a field of 512 MB, quoted
+// whole, made a message of 2 GB (fortieth probe).
+func QuoteStart(v string) string {
+	if len(v) <= 60 {
+		return strconv.Quote(v)
+	}
+	return strconv.Quote(v[:60]) + fmt.Sprintf("… (%d bytes)", len(v))
+}
+
 // CSVSeries reads the columns x and y of a CSV file with a header (as the measurement scripts write
 // them) as lines: one Series per value of the column group, named by it, in order of first
 // appearance; with group "" every row goes to one unnamed Series. Errors name the file, and the line
 // and column of a value that is not a number.
 func CSVSeries(path, x, y, group string) ([]Series, error) {
-	f, err := safefile.Open(path) // a FIFO hung the reader (thirty-third probe's nit)
+	// A regular file (a FIFO hung the reader; thirty-third probe's nit) of bounded size: a sparse 512 MB
+	// file ran the reader out of memory (fortieth probe).
+	raw, err := safefile.ReadFile(path, MaxCSVBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -40,7 +54,7 @@ func CSVSeries(path, x, y, group string) ([]Series, error) {
 		xv, err1 := strconv.ParseFloat(row[col[x]], 64)
 		yv, err2 := strconv.ParseFloat(row[col[y]], 64)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("%s line %d: %s %q and %s %q must be numbers", path, line+2, x, row[col[x]], y, row[col[y]])
+			return nil, fmt.Errorf("%s line %d: %s %s and %s %s must be numbers", path, line+2, x, QuoteStart(row[col[x]]), y, QuoteStart(row[col[y]]))
 		}
 		name := ""
 		if group != "" {

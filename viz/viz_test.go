@@ -2,6 +2,7 @@ package viz
 
 import (
 	"bytes"
+	"fmt"
 	"image/color"
 	"image/png"
 	"math"
@@ -181,10 +182,34 @@ func TestCSVSeriesGroupsRowsAndNamesBadValues(t *testing.T) {
 		{good, "K", `no column "K"`},
 		{write("bad.csv", "steps,fid\n10,50\n20,n/a\n"), "steps", `bad.csv line 3: steps "20" and fid "n/a" must be numbers`},
 		{write("empty.csv", "steps,fid\n"), "steps", "no rows under the header"},
+		// A long field is quoted by its start only (a 512 MB one made a 2 GB message; fortieth probe).
+		{write("long.csv", "steps,fid\n10,"+strings.Repeat("x", 1<<20)+"\n"), "steps", `must be numbers`},
 	} {
 		if _, err := CSVSeries(c.path, c.x, "fid", ""); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s with x %q: error %v, want %q", c.path, c.x, err, c.want)
 		}
+	}
+}
+
+// A table larger than MaxCSVBytes is refused before it is read: a sparse file of 512 MB, 4 KB on disk,
+// ran the reader out of memory (fortieth probe); and a long field is quoted by its start.
+func TestCSVSeriesRefusesWhatItCannotHold(t *testing.T) {
+	path := t.TempDir() + "/big.csv"
+	if err := os.WriteFile(path, []byte("x,y\n1,"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, MaxCSVBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CSVSeries(path, "x", "y", ""); err == nil || !strings.Contains(err.Error(), "more than the") {
+		t.Errorf("a table of %d bytes: %v, want a refusal naming its size", MaxCSVBytes+1, err)
+	}
+	long := t.TempDir() + "/long.csv"
+	if err := os.WriteFile(long, []byte("x,y\n1,"+strings.Repeat("x", 1<<20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CSVSeries(long, "x", "y", ""); err == nil || len(err.Error()) > 500 || !strings.Contains(err.Error(), "(1048576 bytes)") {
+		t.Errorf("a field of a megabyte: a message of %d bytes, want its start and size", len(fmt.Sprint(err)))
 	}
 }
 

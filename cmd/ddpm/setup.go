@@ -329,10 +329,13 @@ func findPython(python string) (string, error) {
 	}
 	// Run only where no other user can change it: another user's interpreter ran, as the user, for the
 	// check, the venv and ensurepip, before the venv's link to it was refused (thirty-seventh probe).
-	if _, err := ddpm.CheckSecureFile(exe); err != nil {
+	// And the file checked is the one run, by its resolved path: "l/../python3" was checked as the kernel
+	// does not read it, and another user's ran (fortieth probe).
+	real, err := ddpm.CheckSecureFile(exe)
+	if err != nil {
 		return "", fmt.Errorf("--python %s (%s) is not run: %w: name an interpreter of yours or root's with --python", shellQuote(python), exe, err)
 	}
-	return exe, nil
+	return real, nil
 }
 
 // pythonCheck exits with a message when the interpreter cannot make a virtual environment with pip:

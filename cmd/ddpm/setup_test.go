@@ -794,6 +794,32 @@ chmod +x "$3/bin/python"
 	t.Setenv("XDG_CONFIG_DIRS", "")
 	os.Remove(ran)
 
+	// The interpreter is run by the path it was checked by, resolved as the kernel does: "l/../python3"
+	// was checked as if l were not a link, and another user's ran (fortieth probe).
+	if err := os.MkdirAll(filepath.Join(fakes, "sub", "inner"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fakes, "sub", "python3"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(fakes, "sub", "inner"), filepath.Join(fakes, "l")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findPython(filepath.Join(fakes, "l") + "/../python3"); err != nil || got != filepath.Join(fakes, "sub", "python3") {
+		t.Errorf("--python l/../python3: %q, %v; want %s, the file the kernel opens", got, err, filepath.Join(fakes, "sub", "python3"))
+	}
+
+	// Paths that pip could read as another file than setup would check (fortieth probe).
+	for _, v := range [][2]string{{"XDG_CONFIG_HOME", home + "/x "}, {"PIP_CACHE_DIR", "~nosuchuser/c"}, {"NETRC", home + "/l/../n"}, {"PIP_CONFIG_FILE", "pip.conf"},
+		{"XDG_CONFIG_DIRS", "/etc/xdg:" + home + "/./x"}} {
+		t.Setenv(v[0], v[1])
+		if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "$"+v[0]+"=") || !strings.Contains(err.Error(), "pip may read another file") {
+			t.Errorf("$%s=%q: %v, want a refusal naming it", v[0], v[1], err)
+		}
+		t.Setenv(v[0], "")
+	}
+	os.Remove(ran)
+
 	// A ~/.netrc of another user's: pip reads its credentials (a FIFO there hung it).
 	netrc := filepath.Join(home, ".netrc")
 	if err := syscall.Mkfifo(netrc, 0o600); err != nil {

@@ -89,6 +89,9 @@ func fromRoot(path string) string {
 // site's, the user's and the venv's.
 func checkPipReads(venv string) error {
 	home := homeDir()
+	if err := checkPathVars(home); err != nil {
+		return err
+	}
 	var configs []string
 	if file := os.Getenv("PIP_CONFIG_FILE"); file == os.DevNull {
 		configs = nil // pip reads no configuration file then
@@ -96,8 +99,8 @@ func checkPipReads(venv string) error {
 		if file != "" {
 			configs = append(configs, fromRoot(file))
 		}
-		dirs := strings.TrimSpace(os.Getenv("XDG_CONFIG_DIRS"))
-		if dirs == "" {
+		dirs := os.Getenv("XDG_CONFIG_DIRS") // blank: pip's default; otherwise as it is (pip does not trim it)
+		if strings.TrimSpace(dirs) == "" {
 			dirs = "/etc/xdg"
 		}
 		for _, dir := range filepath.SplitList(dirs) {
@@ -105,8 +108,8 @@ func checkPipReads(venv string) error {
 		}
 		configs = append(configs, "/etc/pip.conf")
 		if home != "" {
-			config := strings.TrimSpace(os.Getenv("XDG_CONFIG_HOME"))
-			if config == "" {
+			config := os.Getenv("XDG_CONFIG_HOME")
+			if strings.TrimSpace(config) == "" {
 				config = filepath.Join(home, ".config")
 			}
 			configs = append(configs, filepath.Join(home, ".pip", "pip.conf"), filepath.Join(fromRoot(config), "pip", "pip.conf"))
@@ -133,8 +136,40 @@ func checkPipReads(venv string) error {
 		}
 	}
 	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" {
-		if err := ddpm.CheckSecureFolder(fromRoot(cache)); err != nil {
+		if err := ddpm.CheckSecureFolder(fromRoot(expandUser(cache, home))); err != nil {
 			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup then runs pip without a cache)", cache, err)
+		}
+	}
+	return nil
+}
+
+// pathVars are the variables that name a path pip reads: each must be as setup checks it.
+var pathVars = []string{"PIP_CONFIG_FILE", "PIP_CACHE_DIR", "NETRC", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS"}
+
+// checkPathVars refuses a path in pathVars that pip and setup could read as different files: one that is
+// not absolute (once ~ is expanded), or holds "." or "..", or a space at an end. Such values led setup to
+// check one file and pip to read another: a trailing space (pip does not trim), a ~ (pip expands it in
+// $PIP_CACHE_DIR too), a ".." after a link (fortieth probe).
+func checkPathVars(home string) error {
+	for _, name := range pathVars {
+		value := os.Getenv(name)
+		if value == "" || (name == "PIP_CONFIG_FILE" && value == os.DevNull) {
+			continue
+		}
+		for _, path := range filepath.SplitList(value) {
+			if name != "XDG_CONFIG_DIRS" {
+				path = value
+			}
+			full := expandUser(path, home)
+			if len(full) > 1 {
+				full = strings.TrimSuffix(full, "/")
+			}
+			if path != strings.TrimSpace(path) || !filepath.IsAbs(full) || filepath.Clean(full) != full {
+				return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without . or .. and without spaces at its ends", name, value)
+			}
+			if name != "XDG_CONFIG_DIRS" {
+				break
+			}
 		}
 	}
 	return nil
