@@ -264,6 +264,13 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 	// Never download a plugin (GoMLX would fetch one from GitHub when none is found): the project
 	// installs its own from PyPI, and a missing one is an error that says how.
 	xla.EnableAutoInstall(false)
+	// go-xla takes a plugin for CUDA by the words in its path, and then, unless these checks are off,
+	// warns to install JAX or sets $XLA_FLAGS to a folder in one of its authors' homes
+	// (/home/janpf/.local/lib/go-xla/nvidia), where XLA would look for ptxas: another account's on a
+	// machine that has one (forty-first probe). Off, unless the user asks for them.
+	if _, set := os.LookupEnv("GOPJRT_CUDA_CHECKS"); !set {
+		os.Setenv("GOPJRT_CUDA_CHECKS", "0")
+	}
 	hint := fmt.Sprintf("run `%s` to install the XLA CPU plugin", SetupHint())
 	switch choice.Source { // the user's own choices: installing the plugin would not change them
 	case "$" + EnvBackend:

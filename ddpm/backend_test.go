@@ -90,3 +90,19 @@ func TestNewestMatchOrdersPythonsByVersion(t *testing.T) {
 		t.Errorf("newest match %q (%v), want %s", got, ok, want)
 	}
 }
+
+// go-xla's CUDA checks, which take a CPU plugin for CUDA by the words of its path and set $XLA_FLAGS to
+// a folder in another account's home, are off unless the user asks for them (forty-first probe).
+func TestCUDAChecksAreOffUnlessAsked(t *testing.T) {
+	t.Setenv("GOPJRT_CUDA_CHECKS", "")
+	os.Unsetenv("GOPJRT_CUDA_CHECKS")
+	for _, want := range []string{"0", "1"} {
+		if b, err := newBackendWithConfig(BackendChoice{Config: "go", Source: "test"}); err == nil {
+			b.Finalize()
+		}
+		if got := os.Getenv("GOPJRT_CUDA_CHECKS"); got != want {
+			t.Errorf("GOPJRT_CUDA_CHECKS = %q after a backend was made, want %s", got, want)
+		}
+		t.Setenv("GOPJRT_CUDA_CHECKS", "1") // the user's choice is kept
+	}
+}
