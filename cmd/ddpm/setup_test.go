@@ -811,14 +811,39 @@ chmod +x "$3/bin/python"
 
 	// Paths that pip could read as another file than setup would check (fortieth probe).
 	for _, v := range [][2]string{{"XDG_CONFIG_HOME", home + "/x "}, {"PIP_CACHE_DIR", "~nosuchuser/c"}, {"NETRC", home + "/l/../n"}, {"PIP_CONFIG_FILE", "pip.conf"},
-		{"XDG_CONFIG_DIRS", "/etc/xdg:" + home + "/./x"}} {
+		{"XDG_CONFIG_DIRS", "/etc/xdg:" + home + "/./x"}, {"HOME", "relative/home"}, {"PIP_CACHE_DIR", "/proc/self/cwd"}} {
 		t.Setenv(v[0], v[1])
 		if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "$"+v[0]+"=") || !strings.Contains(err.Error(), "pip may read another file") {
 			t.Errorf("$%s=%q: %v, want a refusal naming it", v[0], v[1], err)
 		}
 		t.Setenv(v[0], "")
 	}
+	t.Setenv("HOME", home)
 	os.Remove(ran)
+
+	// A link to what is not there, where pip would look: another user made its target while setup ran
+	// (forty-first probe).
+	if err := os.Symlink(filepath.Join(t.TempDir(), "gone", "pipdir"), filepath.Join(home, ".pip")); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), filepath.Join(home, ".pip")+" is a link to what is not there") {
+		t.Errorf("a dangling link where pip looks for its configuration: %v", err)
+	}
+	os.Remove(filepath.Join(home, ".pip"))
+	os.Remove(ran)
+
+	// $PATH's folders that another user could write are not given to the children (pip runs lsb_release
+	// from $PATH; forty-first probe).
+	open2 := t.TempDir()
+	if err := os.Chmod(open2, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	path := os.Getenv("PATH")
+	t.Setenv("PATH", open2+":/usr/bin:relative/bin")
+	if env := childEnv(""); !slices.Contains(env, "PATH=/usr/bin") {
+		t.Errorf("the children's PATH is not /usr/bin alone: %v", env)
+	}
+	t.Setenv("PATH", path)
 
 	// A ~/.netrc of another user's: pip reads its credentials (a FIFO there hung it).
 	netrc := filepath.Join(home, ".netrc")

@@ -31,17 +31,20 @@ func homeDir() string {
 }
 
 // childEnv is the environment of setup's children: the user's, with $HOME set to homeDir, without the
-// PYTHON* variables, which Python's -I ignores but the ensurepip that venv runs did not, and with
-// $TMPDIR set to tmp where it is given (a folder of setup's own): in a $TMPDIR others could write,
-// another user swapped the pip wheel that ensurepip unpacked there (thirty-ninth probe).
+// PYTHON* variables, which Python's -I ignores but the ensurepip that venv runs did not, with $PATH's
+// folders that another user could write left out (pip runs lsb_release from $PATH, and another user's
+// in a group-writable folder before /usr/bin ran as root; forty-first probe), and with $TMPDIR set to
+// tmp where it is given (a folder of setup's own): in a $TMPDIR others could write, another user
+// swapped the pip wheel that ensurepip unpacked there (thirty-ninth probe).
 func childEnv(tmp string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if name != "HOME" && !strings.HasPrefix(name, "PYTHON") && (tmp == "" || name != "TMPDIR") {
+		if name != "HOME" && name != "PATH" && !strings.HasPrefix(name, "PYTHON") && (tmp == "" || name != "TMPDIR") {
 			env = append(env, kv)
 		}
 	}
+	env = append(env, "PATH="+trustedPath(os.Getenv("PATH")))
 	if home := homeDir(); home != "" {
 		env = append(env, "HOME="+home)
 	}
@@ -49,6 +52,17 @@ func childEnv(tmp string) []string {
 		env = append(env, "TMPDIR="+tmp)
 	}
 	return env
+}
+
+// trustedPath is $PATH without the folders that another user could write (or that are not absolute).
+func trustedPath(path string) string {
+	var kept []string
+	for _, dir := range filepath.SplitList(path) {
+		if filepath.IsAbs(dir) && ddpm.CheckSecureFolder(dir) == nil {
+			kept = append(kept, dir)
+		}
+	}
+	return strings.Join(kept, string(os.PathListSeparator))
 }
 
 // expandUser is path as Python's os.path.expanduser reads it, which pip applies to $XDG_CONFIG_DIRS and
@@ -144,12 +158,13 @@ func checkPipReads(venv string) error {
 }
 
 // pathVars are the variables that name a path pip reads: each must be as setup checks it.
-var pathVars = []string{"PIP_CONFIG_FILE", "PIP_CACHE_DIR", "NETRC", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS"}
+var pathVars = []string{"HOME", "XDG_CACHE_HOME", "PIP_CONFIG_FILE", "PIP_CACHE_DIR", "NETRC", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS"}
 
 // checkPathVars refuses a path in pathVars that pip and setup could read as different files: one that is
-// not absolute (once ~ is expanded), or holds "." or "..", or a space at an end. Such values led setup to
-// check one file and pip to read another: a trailing space (pip does not trim), a ~ (pip expands it in
-// $PIP_CACHE_DIR too), a ".." after a link (fortieth probe).
+// not absolute (once ~ is expanded), or holds "." or "..", or a space at an end, or lies in /proc (whose
+// /proc/self is another folder to each process). Such values led setup to check one file and pip to read
+// another: a trailing space (pip does not trim), a ~ (pip expands it in $PIP_CACHE_DIR too), a ".." after
+// a link (fortieth probe), a relative or ".." $HOME, /proc/self/cwd (forty-first probe).
 func checkPathVars(home string) error {
 	for _, name := range pathVars {
 		value := os.Getenv(name)
@@ -164,7 +179,8 @@ func checkPathVars(home string) error {
 			if len(full) > 1 {
 				full = strings.TrimSuffix(full, "/")
 			}
-			if path != strings.TrimSpace(path) || !filepath.IsAbs(full) || filepath.Clean(full) != full {
+			if path != strings.TrimSpace(path) || !filepath.IsAbs(full) || filepath.Clean(full) != full ||
+				full == "/proc" || strings.HasPrefix(full, "/proc/") || strings.HasPrefix(full, "/dev/fd") {
 				return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without . or .. and without spaces at its ends", name, value)
 			}
 			if name != "XDG_CONFIG_DIRS" {
@@ -185,6 +201,13 @@ func checkRead(file string) error {
 	}
 	at := filepath.Dir(file)
 	for {
+		if _, err := os.Lstat(at); err == nil {
+			// A link to what is not there: its target, in a folder anyone may make it in, was made while
+			// setup ran (forty-first probe).
+			if _, err := os.Stat(at); err != nil {
+				return fmt.Errorf("%s is a link to what is not there, which another user could make", at)
+			}
+		}
 		info, err := os.Stat(at)
 		if err == nil {
 			if err := ddpm.CheckSecureFolder(at); err != nil {
