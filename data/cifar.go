@@ -32,6 +32,10 @@ var (
 // cifarBatchesDir is the folder the binary archive unpacks to, tried when dir itself has no batches.
 const cifarBatchesDir = "cifar-10-batches-bin"
 
+// MaxCIFARRecords bounds the records of one batch file that ReadCIFAR10Batch reads: 2¹⁸, 805 MB of
+// pixels (CIFAR-10's batches hold 10 000).
+const MaxCIFARRecords = 1 << 18
+
 // ReadCIFAR10Batch reads one binary batch into NHWC images (3 channels) and labels 0..9. Errors name
 // the file, the record (counted from 1, as the IDX reader counts images) and its byte offset.
 func ReadCIFAR10Batch(path string) (*Images, []uint8, error) {
@@ -55,6 +59,12 @@ func ReadCIFAR10Batch(path string) (*Images, []uint8, error) {
 		n := size / cifarRecordSize
 		return nil, nil, fmt.Errorf("file %s: record %d at offset %d is incomplete (%d of %d bytes): truncated or not a CIFAR-10 batch",
 			path, n+1, n*cifarRecordSize, size%cifarRecordSize, cifarRecordSize)
+	}
+	// Bounded before the allocation: a sparse file of 123 GB was a fatal out-of-memory in makeslice
+	// (forty-first probe). A CIFAR-10 batch holds 10 000 records.
+	if size/cifarRecordSize > MaxCIFARRecords {
+		return nil, nil, fmt.Errorf("file %s: %d records (%d bytes), more than the %d a batch may hold (CIFAR-10's hold 10 000)",
+			path, size/cifarRecordSize, size, MaxCIFARRecords)
 	}
 	n := int(size / cifarRecordSize)
 	im := &Images{N: n, Height: cifarSide, Width: cifarSide, Channels: 3, Pixels: make([]uint8, n*cifarPixels)}

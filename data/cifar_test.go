@@ -200,3 +200,24 @@ func TestLoadCIFAR10WithinRefusesFromTheSizes(t *testing.T) {
 		}
 	}
 }
+
+// A batch of more records than MaxCIFARRecords is refused from its size, before any allocation: a
+// sparse file of 123 GB was a fatal out-of-memory in makeslice (forty-first probe), through
+// ReadCIFAR10Batch and LoadCIFAR10 alike.
+func TestReadCIFAR10BatchIsBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data_batch_1.bin")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(cifarRecordSize * 40_000_000); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, _, err := ReadCIFAR10Batch(path); err == nil || !strings.Contains(err.Error(), "more than the") {
+		t.Errorf("a batch of 40 000 000 records: %v, want a refusal from its size", err)
+	}
+	if _, _, _, _, err := LoadCIFAR10(filepath.Dir(path)); err == nil {
+		t.Error("LoadCIFAR10 of a batch of 40 000 000 records: no error")
+	}
+}
