@@ -1395,7 +1395,8 @@ func asked(perClass []float64) []*float64 {
 // With requested (the class each sample was asked for), it also measures how often it was drawn.
 func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []float32, n int, seed uint64, out string, requested []int) (*fidOut, error) {
 	dims := imageDims(mnist.Test)
-	if err := ddpm.WriteOwnImageGridPNG(filepath.Join(out, fidGridFile), samples[:min(64, n)*mnist.Test.Size()], min(64, n), dims, 0); err != nil {
+	grid := filepath.Join(out, fidGridFile)
+	if err := recordWrite(grid, ddpm.WriteOwnImageGridPNG(grid, samples[:min(64, n)*mnist.Test.Size()], min(64, n), dims, 0)); err != nil {
 		return nil, err
 	}
 	clf, testFeatures, testProbs := checked.Classifier, checked.testFeatures, checked.testProbs

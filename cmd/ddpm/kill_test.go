@@ -844,3 +844,28 @@ func TestProgressInALogIsLines(t *testing.T) {
 		t.Errorf("train's progress written to a pipe:\n%q", out)
 	}
 }
+
+// The note of a stop names the files the run wrote: stopped between two outputs, sample left a new
+// --out beside an earlier run's --progressive, and eval a new grid beside an earlier report, and the
+// note did not say which (forty-first probe).
+func TestAStopSaysWhatItWrote(t *testing.T) {
+	written.Lock()
+	saved := written.paths
+	written.paths = nil
+	written.Unlock()
+	defer func() { written.Lock(); written.paths = saved; written.Unlock() }()
+	if note := stoppedWhole(); !strings.Contains(note, "it wrote none") {
+		t.Errorf("before any output: %q", note)
+	}
+	dir := t.TempDir()
+	out, progressive := filepath.Join(dir, "so.png"), filepath.Join(dir, "sp.png")
+	if err := writeFile(out, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFile(filepath.Join(dir, "missing", "sp.png"), []byte("x")); err == nil {
+		t.Fatal("a write into a missing folder succeeded")
+	}
+	if note := stoppedWhole(); !strings.Contains(note, "it wrote "+out+" (any other there is an earlier run's)") || strings.Contains(note, progressive) {
+		t.Errorf("after --out alone: %q, want it to name %s alone", note, out)
+	}
+}

@@ -248,7 +248,7 @@ func runSample(args []string) error {
 	case len(tr.Spec.Dims) == 1:
 		err = writeScatter(*out, res.X0, tr.Spec.Dims[0])
 	default:
-		err = ddpm.WriteImageGridPNG(*out, res.X0, *n, tr.Spec.Dims, *cols)
+		err = recordWrite(*out, ddpm.WriteImageGridPNG(*out, res.X0, *n, tr.Spec.Dims, *cols))
 	}
 	if err != nil {
 		return err
@@ -448,13 +448,21 @@ func writeSampleArray(path, ext string, x []float32, n int, dims, labels []int) 
 // run is refused when the file is written (the report and tables went through links planted after
 // ddpm.CheckOwnOutput's check; thirteenth probe).
 func writeOwnFile(path string, content []byte) error {
-	return ddpm.WriteOwnFileAtomic(path, func(w io.Writer) error { _, err := w.Write(content); return err })
+	return recordWrite(path, ddpm.WriteOwnFileAtomic(path, func(w io.Writer) error { _, err := w.Write(content); return err }))
+}
+
+// recordWrite records path as written (wrote) where err is nil, and returns err.
+func recordWrite(path string, err error) error {
+	if err == nil {
+		wrote(path)
+	}
+	return err
 }
 
 // writeFile writes content to path whole (ddpm.WriteFileAtomic). Its folder exists: each command shows it with ddpm.CheckOutput before the work (a folder made here
 // from the cleaned name was the wrong one for "link/../sub/x.png"; twelfth probe).
 func writeFile(path string, content []byte) error {
-	return ddpm.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(content); return err })
+	return recordWrite(path, ddpm.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(content); return err }))
 }
 
 // gcd is the greatest common divisor of two positive numbers.

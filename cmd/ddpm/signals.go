@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -240,7 +242,30 @@ func signalName(sig os.Signal) string {
 }
 
 // stoppedWhole is the note of a command whose every output is written whole or not at all: sample,
-// interpolate, classifier and export exited 143 without a word (thirty-fourth probe's nit).
+// interpolate, classifier and export exited 143 without a word (thirty-fourth probe's nit). It names
+// the files this run wrote: stopped between two outputs, a run left one new beside an earlier run's
+// other (a grid beside an older report), and the note did not say which (forty-first probe).
 func stoppedWhole() string {
-	return "stopped; each of its files is written whole or not at all"
+	note := "stopped; each of its files is written whole or not at all"
+	written.Lock()
+	defer written.Unlock()
+	if len(written.paths) == 0 {
+		return note + "; it wrote none (any there are an earlier run's)"
+	}
+	return note + "; it wrote " + strings.Join(written.paths, ", ") + " (any other there is an earlier run's)"
+}
+
+// written is what this run has written whole, in order (wrote).
+var written struct {
+	sync.Mutex
+	paths []string
+}
+
+// wrote records that this run wrote path whole, for the note of a stop.
+func wrote(path string) {
+	written.Lock()
+	defer written.Unlock()
+	if !slices.Contains(written.paths, path) {
+		written.paths = append(written.paths, path)
+	}
 }
