@@ -224,16 +224,23 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	// Without site (-S): the .pth files and sitecustomize of the interpreter's site-packages, another
 	// user's in a group-writable /usr/local (Debian's staff), ran as the user (thirty-eighth probe).
 	// Without pip: venv runs ensurepip without -I (gh-98251), which runs below, isolated.
-	mkVenv := groupCommand(ctx, exe, "-I", "-S", "-m", "venv", "--without-pip", venv)
-	mkVenv.Env = env
-	if out, err := mkVenv.CombinedOutput(); err != nil {
-		if stopped() != nil {
-			return "", stoppedErr()
-		}
-		if ctx.Err() != nil {
+	// step runs one of the venv's makers, its failure said as what (the command, for the message).
+	step := func(what, name string, args ...string) error {
+		cmd := groupCommand(ctx, name, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		switch {
+		case err == nil:
+			return nil
+		case stopped() != nil:
+			return stoppedErr()
+		case ctx.Err() != nil:
 			err = fmt.Errorf("no answer in %s", venvTimeout)
 		}
-		return "", fmt.Errorf("`%s -m venv %s` failed (%v):\n%s%s", exe, venv, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))
+		return fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))
+	}
+	if err := step(fmt.Sprintf("%s -m venv %s", exe, venv), exe, "-I", "-S", "-m", "venv", "--without-pip", venv); err != nil {
+		return "", err
 	}
 	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
 		return "", fmt.Errorf("`%s -m venv %s` made no interpreter %s: is --python %s a Python 3?", exe, venv,
@@ -243,16 +250,8 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
 		return "", fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
 	}
-	ensurepip := groupCommand(ctx, filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip")
-	ensurepip.Env = env
-	if out, err := ensurepip.CombinedOutput(); err != nil {
-		if stopped() != nil {
-			return "", stoppedErr()
-		}
-		if ctx.Err() != nil {
-			err = fmt.Errorf("no answer in %s", venvTimeout)
-		}
-		return "", fmt.Errorf("`%s -m ensurepip` in %s failed (%v):\n%s%s", exe, venv, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))
+	if err := step(fmt.Sprintf("%s -m ensurepip", filepath.Join(venv, "bin", "python")), filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip"); err != nil {
+		return "", err
 	}
 	// The wheel is taken only by its digest, whatever index, cache or configuration pip reads.
 	pin := ddpm.PluginPackage + "==" + ddpm.PluginVersion

@@ -455,11 +455,7 @@ func TestSetupStoppedStopsItsChildren(t *testing.T) {
 	venv := filepath.Join(cache, "ddpm-go", "venv")
 	pidFile := filepath.Join(fakes, "child.pid")
 	python := filepath.Join(fakes, "python3-slow-venv")
-	script := `#!/bin/sh
-[ "$1" = -I ] && shift
-[ "$1" = -S ] && shift
-[ "$1 $2 $3" = "-m venv --without-pip" ] && set -- "$1" "$2" "$4"
-[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
+	script := fakePreamble + `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
 mkdir -p "$3/lib"
 (sleep 30; : > "$3/lib/late") &
 echo $! > ` + pidFile + `
@@ -599,11 +595,7 @@ func TestSetupMakesWhatOnlyTheUserCanWrite(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", cache)
 	venv := filepath.Join(cache, "ddpm-go", "venv")
 	python := filepath.Join(fakes, "python3")
-	script := `#!/bin/sh
-[ "$1" = -I ] && shift
-[ "$1" = -S ] && shift
-[ "$1 $2 $3" = "-m venv --without-pip" ] && set -- "$1" "$2" "$4"
-[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
+	script := fakePreamble + `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
 mkdir -p "$3/bin" && printf '#!/bin/sh\nd=$(dirname "$0")/../lib/python3.11/site-packages/xla_plugins/xla_cpu_pjrt; mkdir -p "$d" && : > "$d/xla_cpu_pjrt.so"\n' > "$3/bin/python" && chmod +x "$3/bin/python"
 `
 	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
