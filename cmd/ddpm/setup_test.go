@@ -831,11 +831,29 @@ chmod +x "$3/bin/python"
 		t.Fatal(err)
 	}
 	path := os.Getenv("PATH")
-	t.Setenv("PATH", open2+":/usr/bin:relative/bin")
-	if env := childEnv(""); !slices.Contains(env, "PATH=/usr/bin") {
-		t.Errorf("the children's PATH is not /usr/bin alone: %v", env)
+	sticky := t.TempDir() // others may add a name to a sticky folder, or make one not there yet in it (forty-second probe)
+	if err := os.Chmod(sticky, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", open2+":"+sticky+":"+filepath.Join(sticky, "notyet")+":/usr/bin:relative/bin")
+	t.Setenv("SSLKEYLOGFILE", filepath.Join(sticky, "keys")) // urllib3 appends TLS keys there
+	env := childEnv("")
+	if !slices.Contains(env, "PATH=/usr/bin") || slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "SSLKEYLOGFILE=") }) {
+		t.Errorf("the children's PATH is not /usr/bin alone, or they are given $SSLKEYLOGFILE: %v", env)
 	}
 	t.Setenv("PATH", path)
+	t.Setenv("SSLKEYLOGFILE", "")
+	// A pip cache and OpenSSL's configuration of places others can add to (a FIFO there hung pip, and a
+	// configuration of another user's loaded their provider as root; forty-second probe).
+	os.RemoveAll(filepath.Join(cache, "ddpm-go"))
+	for _, v := range [][2]string{{"PIP_CACHE_DIR", sticky}, {"OPENSSL_CONF", filepath.Join(open2, "openssl.cnf")}, {"SSL_CERT_DIR", sticky}} {
+		t.Setenv(v[0], v[1])
+		if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), v[1]) {
+			t.Errorf("$%s=%s: %v, want a refusal naming it", v[0], v[1], err)
+		}
+		t.Setenv(v[0], "")
+	}
+	os.Remove(ran)
 
 	// A ~/.netrc of another user's: pip reads its credentials (a FIFO there hung it).
 	netrc := filepath.Join(home, ".netrc")

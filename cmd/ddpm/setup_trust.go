@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -40,7 +41,8 @@ func childEnv(tmp string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if name != "HOME" && name != "PATH" && !strings.HasPrefix(name, "PYTHON") && (tmp == "" || name != "TMPDIR") {
+		// SSLKEYLOGFILE: urllib3 appends TLS keys there, even under -I (forty-second probe's nit).
+		if name != "HOME" && name != "PATH" && name != "SSLKEYLOGFILE" && !strings.HasPrefix(name, "PYTHON") && (tmp == "" || name != "TMPDIR") {
 			env = append(env, kv)
 		}
 	}
@@ -54,15 +56,41 @@ func childEnv(tmp string) []string {
 	return env
 }
 
-// trustedPath is $PATH without the folders that another user could write (or that are not absolute).
+// trustedPath is $PATH without the folders that another user could write or make (or that are not
+// absolute): a sticky /tmp, or a folder not there yet below it, let another user's lsb_release run as
+// root (forty-second probe).
 func trustedPath(path string) string {
 	var kept []string
 	for _, dir := range filepath.SplitList(path) {
-		if filepath.IsAbs(dir) && ddpm.CheckSecureFolder(dir) == nil {
+		if filepath.IsAbs(dir) && checkOwnFolder(dir) == nil {
 			kept = append(kept, dir)
 		}
 	}
 	return strings.Join(kept, string(os.PathListSeparator))
+}
+
+// checkOwnFolder refuses a folder where files are looked up by name unless no other user can write it,
+// sticky or not (in a sticky folder, others cannot replace a name but can add one;
+// ddpm.CheckSecureFolder allows a sticky folder, as it should on the way to a plugin), or, where it is
+// not there, make it (checkRead).
+func checkOwnFolder(dir string) error {
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return checkRead(dir)
+	}
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	if err := ddpm.CheckSecureFolder(dir); err != nil {
+		return err
+	}
+	if info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%s is a sticky folder that others may add files to", dir)
+	}
+	return nil
 }
 
 // expandUser is path as Python's os.path.expanduser reads it, which pip applies to $XDG_CONFIG_DIRS and
@@ -144,13 +172,29 @@ func checkPipReads(venv string) error {
 			netrcs = []string{filepath.Join(home, ".netrc"), filepath.Join(home, "_netrc")}
 		}
 	}
+	// What OpenSSL and requests read: a configuration of another user's loaded their provider as root,
+	// and a FIFO as a bundle would hang pip (forty-second probe).
+	for _, name := range []string{"OPENSSL_CONF", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"} {
+		if file := os.Getenv(name); file != "" {
+			if err := checkRead(file); err != nil {
+				return fmt.Errorf("$%s=%s: %w: name a file that only you or root can write, or unset it", name, file, err)
+			}
+		}
+	}
+	for _, name := range []string{"OPENSSL_MODULES", "OPENSSL_ENGINES", "SSL_CERT_DIR"} {
+		if dir := os.Getenv(name); dir != "" {
+			if err := checkOwnFolder(dir); err != nil {
+				return fmt.Errorf("$%s=%s: %w: name a folder that only you or root can write, or unset it", name, dir, err)
+			}
+		}
+	}
 	for _, file := range netrcs {
 		if err := checkRead(file); err != nil {
 			return fmt.Errorf("pip would read credentials from %s: %w: make it yours and writable by you alone, or set $NETRC to a file that is", file, err)
 		}
 	}
-	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" {
-		if err := ddpm.CheckSecureFolder(fromRoot(expandUser(cache, home))); err != nil {
+	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" { // there, and no one else's to add to (forty-second probe)
+		if err := checkOwnFolder(fromRoot(expandUser(cache, home))); err != nil {
 			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup then runs pip without a cache)", cache, err)
 		}
 	}
@@ -158,7 +202,8 @@ func checkPipReads(venv string) error {
 }
 
 // pathVars are the variables that name a path pip reads: each must be as setup checks it.
-var pathVars = []string{"HOME", "XDG_CACHE_HOME", "PIP_CONFIG_FILE", "PIP_CACHE_DIR", "NETRC", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS"}
+var pathVars = []string{"HOME", "XDG_CACHE_HOME", "PIP_CONFIG_FILE", "PIP_CACHE_DIR", "NETRC", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS",
+	"OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
 
 // checkPathVars refuses a path in pathVars that pip and setup could read as different files: one that is
 // not absolute (once ~ is expanded), or holds "." or "..", or a space at an end, or lies in /proc (whose
