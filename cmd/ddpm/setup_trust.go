@@ -114,14 +114,6 @@ func expandUser(path, home string) string {
 	return filepath.Join(dir, rest)
 }
 
-// fromRoot is path as setup's children, which run in /, read it.
-func fromRoot(path string) string {
-	if filepath.IsAbs(path) {
-		return path
-	}
-	return filepath.Join("/", path)
-}
-
 // checkPipReads refuses a file that pip would read and another user could change: its configuration
 // (root's setup with another user's $HOME read that user's pip.conf, whose index served that user's
 // wheel, and whose log option would have had root write where it named; thirty-seventh probe), the
@@ -131,7 +123,7 @@ func fromRoot(path string) string {
 // site's, the user's and the venv's.
 func checkPipReads(venv string) error {
 	home := homeDir()
-	if err := checkPathVars(home); err != nil {
+	if err := checkPathVars(home); err != nil { // the paths below are absolute from here on
 		return err
 	}
 	var configs []string
@@ -139,14 +131,14 @@ func checkPipReads(venv string) error {
 		configs = nil // pip reads no configuration file then
 	} else {
 		if file != "" {
-			configs = append(configs, fromRoot(file))
+			configs = append(configs, file)
 		}
 		dirs := os.Getenv("XDG_CONFIG_DIRS") // blank: pip's default; otherwise as it is (pip does not trim it)
 		if strings.TrimSpace(dirs) == "" {
 			dirs = "/etc/xdg"
 		}
 		for _, dir := range filepath.SplitList(dirs) {
-			configs = append(configs, filepath.Join(fromRoot(expandUser(dir, home)), "pip", "pip.conf"))
+			configs = append(configs, filepath.Join(expandUser(dir, home), "pip", "pip.conf"))
 		}
 		configs = append(configs, "/etc/pip.conf")
 		if home != "" {
@@ -154,7 +146,7 @@ func checkPipReads(venv string) error {
 			if strings.TrimSpace(config) == "" {
 				config = filepath.Join(home, ".config")
 			}
-			configs = append(configs, filepath.Join(home, ".pip", "pip.conf"), filepath.Join(fromRoot(config), "pip", "pip.conf"))
+			configs = append(configs, filepath.Join(home, ".pip", "pip.conf"), filepath.Join(config, "pip", "pip.conf"))
 		}
 		configs = append(configs, filepath.Join(venv, "pip.conf"))
 	}
@@ -165,7 +157,7 @@ func checkPipReads(venv string) error {
 				file, err, os.DevNull)
 		}
 	}
-	netrcs := []string{fromRoot(expandUser(os.Getenv("NETRC"), home))}
+	netrcs := []string{expandUser(os.Getenv("NETRC"), home)}
 	if os.Getenv("NETRC") == "" {
 		netrcs = nil
 		if home != "" {
@@ -194,7 +186,7 @@ func checkPipReads(venv string) error {
 		}
 	}
 	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" { // there, and no one else's to add to (forty-second probe)
-		if err := checkOwnFolder(fromRoot(expandUser(cache, home))); err != nil {
+		if err := checkOwnFolder(expandUser(cache, home)); err != nil {
 			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup then runs pip without a cache)", cache, err)
 		}
 	}
@@ -216,10 +208,11 @@ func checkPathVars(home string) error {
 		if value == "" || (name == "PIP_CONFIG_FILE" && value == os.DevNull) {
 			continue
 		}
-		for _, path := range filepath.SplitList(value) {
-			if name != "XDG_CONFIG_DIRS" {
-				path = value
-			}
+		paths := []string{value}
+		if name == "XDG_CONFIG_DIRS" {
+			paths = filepath.SplitList(value)
+		}
+		for _, path := range paths {
 			full := expandUser(path, home)
 			if len(full) > 1 {
 				full = strings.TrimSuffix(full, "/")
@@ -227,9 +220,6 @@ func checkPathVars(home string) error {
 			if path != strings.TrimSpace(path) || !filepath.IsAbs(full) || filepath.Clean(full) != full ||
 				full == "/proc" || strings.HasPrefix(full, "/proc/") || strings.HasPrefix(full, "/dev/fd") {
 				return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without . or .. and without spaces at its ends", name, value)
-			}
-			if name != "XDG_CONFIG_DIRS" {
-				break
 			}
 		}
 	}
