@@ -58,6 +58,9 @@ const maxListedSizes = 5
 // case), sorted by file name so that the order is the same on every machine. Transparent pixels
 // are composed over black. Errors name the file.
 func LoadImageFolder(dir string, opts FolderOptions) (*Images, error) {
+	if err := checkOptions(dir, opts); err != nil {
+		return nil, err
+	}
 	names, err := listImages(dir)
 	if err != nil {
 		return nil, err
@@ -70,6 +73,9 @@ func LoadImageFolder(dir string, opts FolderOptions) (*Images, error) {
 // subfolders in sorted order (label i is classes[i]); images are read as LoadImageFolder reads
 // them, class by class. Files directly in dir are ignored.
 func LoadClassFolders(dir string, opts FolderOptions) (im *Images, labels []int, classes []string, err error) {
+	if err := checkOptions(dir, opts); err != nil {
+		return nil, nil, nil, err
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("image folder: %w", err)
@@ -123,18 +129,24 @@ func isClassFolder(dir string, e fs.DirEntry) (bool, error) {
 
 // loadImages reads the images dir/names[i] into one Images; LoadImageFolder and LoadClassFolders
 // share it, and its checks of opts.
-func loadImages(dir string, names []string, opts FolderOptions) (*Images, error) {
+// checkOptions refuses options that cannot be met, before the folder is read: an empty folder with a
+// negative size was answered "no .png" (fortieth probe's nit).
+func checkOptions(dir string, opts FolderOptions) error {
 	if opts.Resize < 0 {
-		return nil, fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
+		return fmt.Errorf("image folder %s: resize size %d, want > 0, or 0 to keep the images' size", dir, opts.Resize)
 	}
 	// A resize is bounded as a header's size is: 2²⁰ asked a 6.6 TB block of two 4×4 images, where no
 	// MaxBytes was given (thirty-second probe).
 	if opts.Resize > MaxResize {
-		return nil, fmt.Errorf("image folder %s: resize size %d: at most %d×%d pixels", dir, opts.Resize, MaxResize, MaxResize)
+		return fmt.Errorf("image folder %s: resize size %d: at most %d×%d pixels", dir, opts.Resize, MaxResize, MaxResize)
 	}
 	if opts.Width < 0 || opts.Height < 0 || math.IsNaN(opts.MaxBytes) || opts.MaxBytes < 0 {
-		return nil, fmt.Errorf("image folder %s: width %d, height %d and MaxBytes %g must not be negative", dir, opts.Width, opts.Height, opts.MaxBytes)
+		return fmt.Errorf("image folder %s: width %d, height %d and MaxBytes %g must not be negative", dir, opts.Width, opts.Height, opts.MaxBytes)
 	}
+	return nil
+}
+
+func loadImages(dir string, names []string, opts FolderOptions) (*Images, error) {
 	// First pass over the headers only: it finds corrupt files and mixed sizes without decoding.
 	width, height, err := commonSize(dir, names, opts.Resize, opts.Width == 0)
 	if err != nil {

@@ -228,6 +228,15 @@ func TestLoadImageFolderErrors(t *testing.T) {
 	if _, err := LoadImageFolder(dir, FolderOptions{Resize: -1}); err == nil {
 		t.Error("negative resize: no error")
 	}
+	// Options that cannot be met are named before the folder is read (an empty folder said "no .png").
+	for _, opts := range []FolderOptions{{Resize: -1}, {Width: -3}, {MaxBytes: math.NaN()}} {
+		if _, err := LoadImageFolder(empty, opts); err == nil || strings.Contains(err.Error(), "no .png") {
+			t.Errorf("LoadImageFolder(empty folder, %+v): %v", opts, err)
+		}
+		if _, _, _, err := LoadClassFolders(empty, opts); err == nil || !strings.Contains(err.Error(), "must not be negative") && !strings.Contains(err.Error(), "resize size -1") {
+			t.Errorf("LoadClassFolders(empty folder, %+v): %v", opts, err)
+		}
+	}
 }
 
 // TestLoadImageFolderRefusesFilesChangedBetweenThePasses: the first pass reads the headers (sizes,

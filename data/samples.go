@@ -194,6 +194,9 @@ func isImagesAndLabels(keys []string) bool {
 // of 366 KB (twenty-fifth probe). A file without labels, or images of more than maxN or of a shape that
 // ReadSamples refuses, are left to it.
 func CheckSampleLabels(path string, maxN, classes int) error {
+	if classes < 1 {
+		return fmt.Errorf("samples %s: labels in %d classes asked: want at least one class", path, classes)
+	}
 	if strings.ToLower(filepath.Ext(path)) != ".npz" {
 		return nil
 	}
@@ -221,6 +224,9 @@ func CheckSampleLabels(path string, maxN, classes int) error {
 // (arr_1, integers of any width beside the images in arr_0), or nil when the file has none. A label
 // outside 0..classes−1 is an error that names it.
 func LoadSampleLabels(path string, n, classes int) ([]int, error) {
+	if classes < 1 || n < 0 { // a label "in 0..-1" was the message
+		return nil, fmt.Errorf("samples %s: labels of %d samples in %d classes asked: want n ≥ 0 and at least one class", path, n, classes)
+	}
 	if strings.ToLower(filepath.Ext(path)) != ".npz" {
 		return nil, nil
 	}

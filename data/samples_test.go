@@ -159,6 +159,13 @@ func TestEncodeSamplesRoundTrip(t *testing.T) {
 		if err != nil || !slices.Equal(gotLabels, c.labels) {
 			t.Errorf("%s: labels %v %v, want %v", path, gotLabels, err, c.labels)
 		}
+		// No classes to check against is the caller's error, named as such (it said "want a class in 0..-1").
+		if _, err := LoadSampleLabels(path, n, 0); err == nil || !strings.Contains(err.Error(), "at least one class") {
+			t.Errorf("%s: labels in 0 classes: %v", path, err)
+		}
+		if err := CheckSampleLabels(path, n, -1); err == nil || !strings.Contains(err.Error(), "at least one class") {
+			t.Errorf("%s: labels checked in -1 classes: %v", path, err)
+		}
 	}
 	if err := EncodeSamples(io.Discard, ".npy", x, n, []int{h, w, 1}, labels); err == nil || !strings.Contains(err.Error(), ".npz") {
 		t.Errorf("labels in an .npy: error %v, want one pointing to .npz", err)

@@ -25,6 +25,16 @@ var notYoursAlone = func(gid int) string {
 func ownGroup(gid int) bool { return notYoursAlone(gid) == "" }
 
 var privateGroupOnce = sync.OnceValue(func() string {
+	files, err := readAccountFiles()
+	if err != nil {
+		return err.Error()
+	}
+	return notPrivate(files, os.Getuid(), os.Getgid())
+})
+
+// readAccountFiles reads the account files once, for the private-group test and for the names of
+// groups in its messages.
+var readAccountFiles = sync.OnceValues(func() (accountFiles, error) {
 	var files accountFiles
 	for _, f := range []struct {
 		path string
@@ -32,13 +42,13 @@ var privateGroupOnce = sync.OnceValue(func() string {
 	}{{"/etc/passwd", &files.passwd}, {"/etc/group", &files.group}} {
 		raw, err := os.ReadFile(f.path)
 		if err != nil {
-			return err.Error()
+			return files, err
 		}
 		*f.raw = raw
 	}
 	files.gshadow, _ = os.ReadFile("/etc/gshadow")        // root's alone to read: nil for the others
 	files.nsswitch, _ = os.ReadFile("/etc/nsswitch.conf") // none: glibc reads the files
-	return notPrivate(files, os.Getuid(), os.Getgid())
+	return files, nil
 })
 
 // accountFiles are the files that say who is in a group.
@@ -171,8 +181,8 @@ func accountLines(raw []byte) [][]string {
 
 // groupName is how a message names a group: "group users (gid 100)".
 func groupName(gid int) string {
-	if raw, err := os.ReadFile("/etc/group"); err == nil {
-		for _, f := range accountLines(raw) {
+	if files, err := readAccountFiles(); err == nil {
+		for _, f := range accountLines(files.group) {
 			if len(f) >= 3 && strings.TrimSpace(f[2]) == strconv.Itoa(gid) {
 				return fmt.Sprintf("group %s (gid %d)", f[0], gid)
 			}

@@ -30,29 +30,44 @@ func CheckSecureFile(path string) (string, error) { return securePath(path) }
 // now" into a group-writable cache, and every command then ignored the plugin and said to run setup
 // again (thirty-fourth probe); a default ACL gave another user the venv it made (thirty-sixth).
 func CheckSecureFolder(dir string) error {
-	at, err := filepath.Abs(dir)
+	at, err := NearestFolder(dir)
 	if err != nil {
 		return err
 	}
+	real, err := securePathOf(at, false)
+	if err != nil {
+		return err
+	}
+	// The group of what is made there: the folder's where it is setgid, the user's otherwise; the
+	// default ACL's group entry is that group's (it was left out; fortieth probe).
+	gid := os.Getegid()
+	if info, err := os.Stat(real); err == nil && info.Mode()&fs.ModeSetgid != 0 {
+		gid = int(info.Sys().(*syscall.Stat_t).Gid)
+	}
+	if who := aclWriter(real, aclDefault, gid); who != "" {
+		return fmt.Errorf("%s can be changed by other users (its default ACL lets %s write what is made in it: remove it with setfacl -k)", real, who)
+	}
+	return nil
+}
+
+// NearestFolder is dir made absolute where it exists, or else the nearest folder above it that does,
+// where what is made in dir would be made. A link there to what is not there is refused: its target,
+// in a folder anyone may make it in, was made by another user while `ddpm setup` ran (forty-first
+// probe).
+func NearestFolder(dir string) (string, error) {
+	at, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
 	for {
 		if _, err := os.Lstat(at); err == nil {
-			real, err := securePathOf(at, false)
-			if err != nil {
-				return err
+			if _, err := os.Stat(at); err != nil {
+				return "", fmt.Errorf("%s is a link to what is not there, which another user could make", at)
 			}
-			// The group of what is made there: the folder's where it is setgid, the user's otherwise; the
-			// default ACL's group entry is that group's (it was left out; fortieth probe).
-			gid := os.Getegid()
-			if info, err := os.Stat(real); err == nil && info.Mode()&fs.ModeSetgid != 0 {
-				gid = int(info.Sys().(*syscall.Stat_t).Gid)
-			}
-			if who := aclWriter(real, aclDefault, gid); who != "" {
-				return fmt.Errorf("%s can be changed by other users (its default ACL lets %s write what is made in it: remove it with setfacl -k)", real, who)
-			}
-			return nil
+			return at, nil
 		}
 		if at == filepath.Dir(at) {
-			return nil
+			return at, nil
 		}
 		at = filepath.Dir(at)
 	}
@@ -80,7 +95,11 @@ func securePathOf(path string, file bool) (string, error) {
 		abs = wd + "/" + path
 	}
 	at := "/"
-	if err := checkTrusted(at, true); err != nil {
+	root, err := os.Lstat(at)
+	if err != nil {
+		return "", err
+	}
+	if err := checkTrusted(at, root, true); err != nil {
 		return "", err
 	}
 	todo, links := names(abs), 0
@@ -113,7 +132,7 @@ func securePathOf(path string, file bool) (string, error) {
 			todo = append(names(target), todo...)
 			continue
 		}
-		if err := checkTrusted(next, len(todo) > 0 || !file); err != nil {
+		if err := checkTrusted(next, info, len(todo) > 0 || !file); err != nil {
 			return "", err
 		}
 		at = next
@@ -166,14 +185,10 @@ func checkOwner(path string, info fs.FileInfo) error {
 	return nil
 }
 
-// checkTrusted refuses path, not a link, unless it belongs to the user or root and no other user can
-// write it; a sticky folder may be writable by others where folder says path is passed through, not
-// loaded.
-func checkTrusted(path string, folder bool) error {
-	info, err := os.Lstat(path)
-	if err != nil {
-		return err
-	}
+// checkTrusted refuses path, not a link, whose Lstat is info, unless it belongs to the user or root
+// and no other user can write it; a sticky folder may be writable by others where folder says path is
+// passed through, not loaded.
+func checkTrusted(path string, info fs.FileInfo, folder bool) error {
 	if err := checkOwner(path, info); err != nil {
 		return err
 	}

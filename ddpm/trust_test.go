@@ -396,3 +396,21 @@ func TestGoMLXFoldersAreSearchedSafely(t *testing.T) {
 		t.Errorf("a clone another group may write: %v, want %q", err, want)
 	}
 }
+
+// What is made in a folder not there yet is made in the nearest folder above it that is; a link to
+// what is not there is refused, since its target could be made by another user first (forty-first probe).
+func TestNearestFolder(t *testing.T) {
+	dir := t.TempDir()
+	if at, err := NearestFolder(filepath.Join(dir, "a", "b")); err != nil || at != dir {
+		t.Errorf("NearestFolder of a path not there = %q, %v; want %q", at, err, dir)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, "l")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NearestFolder(filepath.Join(dir, "l", "b")); err == nil || !strings.Contains(err.Error(), "l is a link to what is not there") {
+		t.Errorf("NearestFolder through a dangling link: %v", err)
+	}
+	if err := CheckSecureFolder(filepath.Join(dir, "l", "b")); err == nil || !strings.Contains(err.Error(), "l is a link to what is not there") {
+		t.Errorf("CheckSecureFolder through a dangling link: %v", err)
+	}
+}

@@ -72,4 +72,8 @@ func TestPNGBoundHoldsForNoise(t *testing.T) {
 			t.Errorf("%d×%d of noise: %d bytes, bound %.0f", size[0], size[1], buf.Len(), bound)
 		}
 	}
+	// Sizes no drawing takes still get a bound that grows with them (4w overflowed int).
+	if bound := PNGBound(1<<62, 2); bound < 1<<65 {
+		t.Errorf("PNGBound(2⁶², 2) = %g, want more than 2⁶⁵", bound)
+	}
 }

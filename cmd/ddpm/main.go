@@ -20,7 +20,9 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
@@ -78,20 +80,41 @@ func main() {
 		fmt.Print(usage)
 		return
 	default:
-		fmt.Fprintf(os.Stderr, "ddpm: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(os.Stderr, "ddpm: unknown command %s\n\n%s", shortened(strconv.Quote(cmd)), usage)
 		os.Exit(2)
 	}
 	if errors.Is(err, flag.ErrHelp) { // -h: the flag set has printed the usage
 		return
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ddpm %s: %v\n", os.Args[1], err)
+		fmt.Fprintf(os.Stderr, "ddpm %s: %s\n", os.Args[1], shortened(err.Error()))
 		var status *exitStatus
 		if errors.As(err, &status) {
 			os.Exit(status.code)
 		}
 		os.Exit(1)
 	}
+}
+
+// maxMessage bounds a message printed: a value quoted back whole made one of 80 KB for an 80 KB --n
+// (fortieth probe's nit).
+const maxMessage = 8 << 10
+
+// shortened is message, or, where it is longer than maxMessage, its start and its end (where the
+// advice is) with what lies between left out and counted.
+func shortened(message string) string {
+	if len(message) <= maxMessage {
+		return message
+	}
+	head, tail := maxMessage/2, maxMessage/4
+	for head > 0 && !utf8.RuneStart(message[head]) {
+		head--
+	}
+	start := len(message) - tail
+	for start < len(message) && !utf8.RuneStart(message[start]) {
+		start++
+	}
+	return fmt.Sprintf("%s … (%d bytes left out) … %s", message[:head], start-head, message[start:])
 }
 
 // exitStatus is an error that exits with its own status rather than 1.

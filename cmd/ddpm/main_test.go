@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/learn-ddpm/ddpm-go/data"
@@ -1247,5 +1248,29 @@ func TestStepDefaultsFollowTheModelsT(t *testing.T) {
 	}
 	if err := runInterpolate([]string{"--ckpt", run, "--pairs", "1", "--lambdas", "3", "--out", filepath.Join(dir, "i.png")}); err != nil {
 		t.Errorf("interpolate a model of T = 100, by default: %v", err)
+	}
+}
+
+// A message quoting a long value back keeps its start and its advice at the end, and stays short: an
+// 80 KB --n made an 80 KB message (fortieth probe's nit).
+func TestLongMessagesAreShortened(t *testing.T) {
+	if got := shortened("--n x: write a whole number"); got != "--n x: write a whole number" {
+		t.Errorf("a short message was changed: %q", got)
+	}
+	value := strings.Repeat("é", 40000) // two bytes each: a cut must not split one
+	long := "--n x" + value + ": write a whole number." // a cut at either end would split one
+	got := shortened(long)
+	if len(got) > maxMessage+64 || !strings.HasPrefix(got, "--n xéé") || !strings.HasSuffix(got, "éé: write a whole number.") ||
+		!strings.Contains(got, "bytes left out") || !utf8.ValidString(got) {
+		t.Errorf("shortened(%d bytes) = %d bytes, start %q, end %q, valid UTF-8 %v", len(long), len(got), got[:20], got[len(got)-30:], utf8.ValidString(got))
+	}
+	var left int
+	head, rest, _ := strings.Cut(got, " … (")
+	if _, err := fmt.Sscanf(rest, "%d bytes left out) … ", &left); err != nil {
+		t.Fatalf("no count of what is left out: %v", err)
+	}
+	_, tail, _ := strings.Cut(rest, "left out) … ")
+	if len(head)+left+len(tail) != len(long) || long[:len(head)] != head || long[len(long)-len(tail):] != tail {
+		t.Errorf("start %d + left out %d + end %d bytes != %d, or the parts are not the message's", len(head), left, len(tail), len(long))
 	}
 }

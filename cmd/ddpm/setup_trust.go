@@ -234,28 +234,15 @@ func checkRead(file string) error {
 		_, err := ddpm.CheckSecureFile(file)
 		return err
 	}
-	at := filepath.Dir(file)
-	for {
-		if _, err := os.Lstat(at); err == nil {
-			// A link to what is not there: its target, in a folder anyone may make it in, was made while
-			// setup ran (forty-first probe).
-			if _, err := os.Stat(at); err != nil {
-				return fmt.Errorf("%s is a link to what is not there, which another user could make", at)
-			}
-		}
-		info, err := os.Stat(at)
-		if err == nil {
-			if err := ddpm.CheckSecureFolder(at); err != nil {
-				return err
-			}
-			if info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o002 != 0 {
-				return fmt.Errorf("%s is not there, and anyone may make it in %s", file, at)
-			}
-			return nil
-		}
-		if at == filepath.Dir(at) {
-			return nil
-		}
-		at = filepath.Dir(at)
+	at, err := ddpm.NearestFolder(filepath.Dir(file))
+	if err != nil {
+		return err
 	}
+	if err := ddpm.CheckSecureFolder(at); err != nil {
+		return err
+	}
+	if info, err := os.Stat(at); err == nil && info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o002 != 0 {
+		return fmt.Errorf("%s is not there, and anyone may make it in %s", file, at)
+	}
+	return nil
 }
