@@ -55,7 +55,9 @@ func (a Animation) GIF() ([]byte, error) {
 	if total > maxAnimationPixels {
 		return nil, fmt.Errorf("animation of %d frames and %.0f pixels in all: at most %d", len(a.Frames), total, maxAnimationPixels)
 	}
-	if a.Delay < 0 || a.Hold < 0 || a.Delay*max(a.Hold, 1) > math.MaxUint16 {
+	// The product in floats: Delay 100 × Hold MaxInt wrapped to a negative number, and 0 was written
+	// (forty-third probe).
+	if a.Delay < 0 || a.Hold < 0 || float64(a.Delay)*float64(max(a.Hold, 1)) > math.MaxUint16 {
 		return nil, fmt.Errorf("animation: Delay %d and Hold %d: want Delay ≥ 0, Hold ≥ 0, and Delay × Hold at most %d hundredths of a second", a.Delay, a.Hold, math.MaxUint16)
 	}
 	anim := &gif.GIF{}

@@ -3,6 +3,7 @@ package course
 import (
 	"bytes"
 	"image/gif"
+	"math"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func TestAnimationRefusesWhatItCannotDraw(t *testing.T) {
 		t.Errorf("a frame of 2^28 pixels: %v, want a refusal naming the pixels", err)
 	}
 	small := Digits(make([]float32, 784), 1, nil, "x")
-	for _, a := range []Animation{{Delay: 70000}, {Delay: -1}, {Delay: 5, Hold: -2}, {Delay: 1000, Hold: 100}} {
+	for _, a := range []Animation{{Delay: 70000}, {Delay: -1}, {Delay: 5, Hold: -2}, {Delay: 1000, Hold: 100}, {Delay: 100, Hold: math.MaxInt}, {Delay: 3, Hold: 3074457345618258603}} {
 		a.Frames, a.Alt = []viz.Grid{small}, "x"
 		if _, err := a.GIF(); err == nil || !strings.Contains(err.Error(), "Delay") {
 			t.Errorf("Delay %d, Hold %d: %v, want a refusal", a.Delay, a.Hold, err)

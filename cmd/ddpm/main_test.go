@@ -1257,7 +1257,7 @@ func TestLongMessagesAreShortened(t *testing.T) {
 	if got := shortened("--n x: write a whole number"); got != "--n x: write a whole number" {
 		t.Errorf("a short message was changed: %q", got)
 	}
-	value := strings.Repeat("é", 40000) // two bytes each: a cut must not split one
+	value := strings.Repeat("é", 40000)                 // two bytes each: a cut must not split one
 	long := "--n x" + value + ": write a whole number." // a cut at either end would split one
 	got := shortened(long)
 	if len(got) > maxMessage+64 || !strings.HasPrefix(got, "--n xéé") || !strings.HasSuffix(got, "éé: write a whole number.") ||

@@ -377,7 +377,8 @@ func checkPython(python, exe string) error {
 	check.WaitDelay = time.Second // a child that keeps the output open must not outlive the limit either
 	out, err := check.CombinedOutput()
 	if ctx.Err() != nil {
-		return fmt.Errorf("--python %s (%s) did not answer in %s: name a Python 3 interpreter with --python", shellQuote(python), exe, pythonTimeout)
+		return fmt.Errorf("--python %s (%s) did not answer in %s: it hangs at its start, or on a file it reads there (a FIFO); "+
+			"name a Python 3 interpreter that answers with --python", shellQuote(python), exe, pythonTimeout)
 	}
 	if err == nil && bytes.Contains(out, []byte(pythonOK)) {
 		return nil

@@ -812,6 +812,27 @@ chmod +x "$3/bin/python"
 	}
 	t.Setenv("HOME", home)
 	os.Remove(ran)
+	// An empty entry of $XDG_CONFIG_DIRS ("/etc/xdg:" is common) is pip's working directory, /, not
+	// setup's: a pip.conf of another user's in setup's is no matter, and the entry is no error (it was
+	// refused as "not absolute"; forty-third probe's nit).
+	wd, _ := os.Getwd()
+	elsewhere := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(elsewhere, "pip"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(elsewhere, "pip", "pip.conf"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(filepath.Join(elsewhere, "pip", "pip.conf"), 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(elsewhere)
+	t.Setenv("XDG_CONFIG_DIRS", "/etc/xdg:")
+	if err := checkPipReads(filepath.Join(cache, "ddpm-go", "venv")); err != nil {
+		t.Errorf("$XDG_CONFIG_DIRS=/etc/xdg: with another user's pip/pip.conf in setup's working directory: %v", err)
+	}
+	t.Setenv("XDG_CONFIG_DIRS", "")
+	t.Chdir(wd)
 
 	// A link to what is not there, where pip would look: another user made its target while setup ran
 	// (forty-first probe).
@@ -900,5 +921,41 @@ func TestSetupChecksAnExplicitPythonFirst(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(cache, "ddpm-go", "models")); !os.IsNotExist(err) {
 		t.Errorf("refused, it wrote the models first (%v)", err)
+	}
+}
+
+// Setup's Pythons are given none of the variables by which glibc reads or loads files of its own accord:
+// another user's gconv module named by $GCONV_PATH ran as root in each of them, and a FIFO as $TZ or
+// as $GCONV_PATH's gconv-modules hung the interpreter's check (forty-third probe).
+func TestSetupChildrenGetNoFilesForLibc(t *testing.T) {
+	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		t.Fatalf("python3 is needed: %v", err)
+	}
+	python := strings.TrimSpace(string(out))
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "zone"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "gconv-modules"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range [][2]string{{"TZ", filepath.Join(dir, "zone")}, {"GCONV_PATH", dir}, {"LOCPATH", dir}, {"LC_ALL", dir + "/xx_XX.UTF-8"},
+		{"NLSPATH", dir + "/%N"}, {"HOSTALIASES", filepath.Join(dir, "hosts")}, {"TZDIR", dir}, {"LANG", "C.UTF-8"}} {
+		t.Setenv(v[0], v[1])
+	}
+	env := childEnv("")
+	for _, kv := range env {
+		if name, value, _ := strings.Cut(kv, "="); strings.Contains(value, dir) {
+			t.Errorf("the children are given $%s=%s", name, value)
+		}
+	}
+	if !slices.Contains(env, "LANG=C.UTF-8") {
+		t.Errorf("a locale named, not a path, was left out: %v", env)
+	}
+	defer func(d time.Duration) { pythonTimeout = d }(pythonTimeout)
+	pythonTimeout = 10 * time.Second
+	if err := checkPython(python, python); err != nil {
+		t.Errorf("the interpreter's check with a FIFO as $TZ and in $GCONV_PATH: %v", err)
 	}
 }

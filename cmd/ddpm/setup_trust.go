@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -40,9 +41,10 @@ func homeDir() string {
 func childEnv(tmp string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
+		name, value, _ := strings.Cut(kv, "=")
 		// SSLKEYLOGFILE: urllib3 appends TLS keys there, even under -I (forty-second probe's nit).
-		if name != "HOME" && name != "PATH" && name != "SSLKEYLOGFILE" && !strings.HasPrefix(name, "PYTHON") && (tmp == "" || name != "TMPDIR") {
+		if name != "HOME" && name != "PATH" && name != "SSLKEYLOGFILE" && !strings.HasPrefix(name, "PYTHON") && (tmp == "" || name != "TMPDIR") &&
+			!libcReads(name, value) {
 			env = append(env, kv)
 		}
 	}
@@ -54,6 +56,24 @@ func childEnv(tmp string) []string {
 		env = append(env, "TMPDIR="+tmp)
 	}
 	return env
+}
+
+// libcSecureDrop are the variables naming files that glibc reads or loads of its own accord, which it
+// ignores in a setuid program, and which setup's children do not need: another user's gconv module
+// named by $GCONV_PATH ran as root in every Python that setup started, and a FIFO as $TZ or in $LOCPATH
+// hung them (forty-third probe). The dynamic loader's LD_* variables are left as they are: they
+// applied to ddpm itself, linked by the same loader, before any of its code ran.
+var libcSecureDrop = []string{"GCONV_PATH", "GETCONF_DIR", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH",
+	"NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TZ", "TZDIR"}
+
+// libcReads says whether the variable name=value leads glibc to read a file that the variable names,
+// as libcSecureDrop's do, and a locale named by a path (LANG=/some/folder), which glibc reads from
+// there rather than from the system's locales.
+func libcReads(name, value string) bool {
+	if slices.Contains(libcSecureDrop, name) {
+		return true
+	}
+	return (name == "LANG" || name == "LANGUAGE" || strings.HasPrefix(name, "LC_")) && strings.Contains(value, "/")
 }
 
 // trustedPath is $PATH without the folders that another user could write or make (or that are not
@@ -138,6 +158,9 @@ func checkPipReads(venv string) error {
 			dirs = "/etc/xdg"
 		}
 		for _, dir := range filepath.SplitList(dirs) {
+			if dir == "" { // "/etc/xdg:" is common: pip reads pip/pip.conf of its working directory, /
+				dir = "/"
+			}
 			configs = append(configs, filepath.Join(expandUser(dir, home), "pip", "pip.conf"))
 		}
 		configs = append(configs, "/etc/pip.conf")
@@ -213,6 +236,9 @@ func checkPathVars(home string) error {
 			paths = filepath.SplitList(value)
 		}
 		for _, path := range paths {
+			if path == "" && name == "XDG_CONFIG_DIRS" {
+				continue // checkPipReads reads it as pip does
+			}
 			full := expandUser(path, home)
 			if len(full) > 1 {
 				full = strings.TrimSuffix(full, "/")
