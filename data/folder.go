@@ -141,7 +141,10 @@ func checkOptions(dir string, opts FolderOptions) error {
 		return fmt.Errorf("image folder %s: resize size %d: at most %d×%d pixels", dir, opts.Resize, MaxResize, MaxResize)
 	}
 	if opts.Width < 0 || opts.Height < 0 || math.IsNaN(opts.MaxBytes) || opts.MaxBytes < 0 {
-		return fmt.Errorf("image folder %s: width %d, height %d and MaxBytes %g must not be negative", dir, opts.Width, opts.Height, opts.MaxBytes)
+		return fmt.Errorf("image folder %s: width %d, height %d and MaxBytes %g must be numbers, not negative", dir, opts.Width, opts.Height, opts.MaxBytes)
+	}
+	if (opts.Width > 0) != (opts.Height > 0) { // a width alone wanted "8x0" (forty-third probe's nit)
+		return fmt.Errorf("image folder %s: width %d and height %d: give both, or neither", dir, opts.Width, opts.Height)
 	}
 	return nil
 }
@@ -163,8 +166,8 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 		out.Channels = 1
 	}
 	if need := float64(out.N) * float64(out.Height) * float64(out.Width) * float64(out.Channels); opts.MaxBytes > 0 && need > opts.MaxBytes {
-		return nil, fmt.Errorf("image folder %s: %d images of %dx%dx%d take %.1f GiB decoded, more than the %.1f GiB allowed (the memory available); "+
-			"use fewer images or a smaller resize size (flag --resize)", dir, out.N, out.Width, out.Height, out.Channels, need/(1<<30), opts.MaxBytes/(1<<30))
+		return nil, fmt.Errorf("image folder %s: %d images of %dx%dx%d take %s decoded, more than the %s allowed (the memory available); "+
+			"use fewer images or a smaller resize size (flag --resize)", dir, out.N, out.Width, out.Height, out.Channels, byteSize(need), byteSize(opts.MaxBytes))
 	}
 	if opts.Check != nil {
 		if err := opts.Check([]int{out.Height, out.Width, out.Channels}, opts.classes, out.N); err != nil {
@@ -441,4 +444,16 @@ func decodeImage(path string, width, height int, resizing bool, sum io.Writer) (
 		}
 	}
 	return img, nil
+}
+
+// byteSize writes a count of bytes in GiB, MiB or bytes, whichever is the largest below it: a limit of 1 byte
+// was "0.0 GiB" (forty-third probe's nit).
+func byteSize(b float64) string {
+	switch {
+	case b < 1<<20:
+		return fmt.Sprintf("%.0f bytes", b)
+	case b < 1<<30:
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", b/(1<<30))
 }

@@ -228,12 +228,18 @@ func TestLoadImageFolderErrors(t *testing.T) {
 	if _, err := LoadImageFolder(dir, FolderOptions{Resize: -1}); err == nil {
 		t.Error("negative resize: no error")
 	}
+	small := t.TempDir()
+	writeImage(t, small, "a.png", uniform(4, 4, color.White))
+	if _, err := LoadImageFolder(small, FolderOptions{MaxBytes: 1}); err == nil || !strings.Contains(err.Error(), "take 48 bytes decoded, more than the 1 bytes allowed") {
+		t.Errorf("a limit of 1 byte: %v", err)
+	}
 	// Options that cannot be met are named before the folder is read (an empty folder said "no .png").
-	for _, opts := range []FolderOptions{{Resize: -1}, {Width: -3}, {MaxBytes: math.NaN()}} {
+	for _, opts := range []FolderOptions{{Resize: -1}, {Width: -3}, {MaxBytes: math.NaN()}, {Width: 8}} {
 		if _, err := LoadImageFolder(empty, opts); err == nil || strings.Contains(err.Error(), "no .png") {
 			t.Errorf("LoadImageFolder(empty folder, %+v): %v", opts, err)
 		}
-		if _, _, _, err := LoadClassFolders(empty, opts); err == nil || !strings.Contains(err.Error(), "must not be negative") && !strings.Contains(err.Error(), "resize size -1") {
+		if _, _, _, err := LoadClassFolders(empty, opts); err == nil || !strings.Contains(err.Error(), "not negative") && !strings.Contains(err.Error(), "resize size -1") &&
+			!strings.Contains(err.Error(), "give both") {
 			t.Errorf("LoadClassFolders(empty folder, %+v): %v", opts, err)
 		}
 	}

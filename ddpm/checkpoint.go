@@ -140,6 +140,9 @@ var removeCheckpoint = os.Remove
 // checkpoints beyond the newest Keep. It returns the file written. The file's name is Save's own, so a
 // symbolic link in its place is refused (WriteOwnFileAtomic).
 func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, error) {
+	if step < 0 { // refused before the folder is made: it was left behind, empty (forty-third probe's nit)
+		return "", fmt.Errorf("checkpoint of step %d: a step is 0 or more", step)
+	}
 	if err := MakeDir(c.Dir); err != nil {
 		return "", fmt.Errorf("checkpoint directory %s: %w", c.Dir, err)
 	}

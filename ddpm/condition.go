@@ -97,6 +97,9 @@ func labelEmbedding(ctx *context.Context, g *Graph, y *Node, batch, numClasses, 
 // CheckLabels returns an error naming the first label outside 0..numClasses (numClasses is ∅) and
 // the valid ones.
 func CheckLabels(labels []int, numClasses int) error {
+	if numClasses < 1 { // "valid labels are 0..-2" (forty-third probe's nit)
+		return fmt.Errorf("class labels checked against %d classes: a class-conditional model has at least 1", numClasses)
+	}
 	for i, c := range labels {
 		if c < 0 || c > numClasses {
 			return fmt.Errorf("class label %d (sample %d) is out of range: valid labels are 0..%d, and %d for no label", c, i, numClasses-1, numClasses)

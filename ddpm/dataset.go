@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -31,14 +32,15 @@ type ArrayDataset struct {
 
 // NewArrayDataset wraps data, a row-major [n, exampleDims...] array.
 func NewArrayDataset(name string, data []float32, exampleDims []int, batchSize int, seed uint64) (*ArrayDataset, error) {
-	size := 1
+	size, sizeF := 1, 1.0
 	for _, d := range exampleDims {
 		if d < 1 { // two negative sizes made a positive one, and Train panicked (ninth probe)
 			size = 0
 		}
-		size *= d
+		size, sizeF = size*d, sizeF*float64(d)
 	}
-	if len(exampleDims) == 0 || size == 0 || len(data)%size != 0 {
+	// In floats too: a product that overflowed could divide the data evenly.
+	if len(exampleDims) == 0 || size == 0 || sizeF > float64(len(data)) || len(data)%size != 0 {
 		return nil, fmt.Errorf("dataset %s: %d values are not a whole number of examples of shape %v", name, len(data), exampleDims)
 	}
 	n := len(data) / size
@@ -54,8 +56,10 @@ func (d *ArrayDataset) SetLabels(labels []int, numClasses int) error {
 	if len(labels) != d.n {
 		return fmt.Errorf("dataset %s: %d labels for %d examples", d.name, len(labels), d.n)
 	}
-	if numClasses < 1 {
-		return fmt.Errorf("dataset %s: %d classes, want at least 1", d.name, numClasses)
+	// Labels, and the "no label" that follows them (DropLabels), are int32s: more classes wrapped around
+	// (forty-third probe's nit).
+	if numClasses < 1 || numClasses >= math.MaxInt32 {
+		return fmt.Errorf("dataset %s: %d classes, want 1 to %d", d.name, numClasses, math.MaxInt32-1)
 	}
 	d.labels = make([]int32, d.n)
 	for i, c := range labels {
@@ -87,8 +91,24 @@ func (d *ArrayDataset) Reset() { d.step = 0 }
 // SeekStep makes the next batch the one of the given (0-based) step.
 func (d *ArrayDataset) SeekStep(step int64) { d.step = step }
 
-// Batch returns the batch of the given step as a [BatchSize, exampleDims...] slice.
+// check refuses a step before the first, and a BatchSize changed to one that NewArrayDataset refuses:
+// a negative step panicked in Batch and Yield (forty-third probe).
+func (d *ArrayDataset) check(step int64) error {
+	if step < 0 {
+		return fmt.Errorf("dataset %s: step %d, want 0 or more", d.name, step)
+	}
+	if d.BatchSize < 1 || d.BatchSize > d.n {
+		return fmt.Errorf("dataset %s: batch size %d must be between 1 and the number of examples, %d", d.name, d.BatchSize, d.n)
+	}
+	return nil
+}
+
+// Batch returns the batch of the given step as a [BatchSize, exampleDims...] slice; nil for a step
+// or a BatchSize that Yield refuses.
 func (d *ArrayDataset) Batch(step int64) []float32 {
+	if d.check(step) != nil {
+		return nil
+	}
 	out := make([]float32, d.BatchSize*d.size)
 	for j, k := range d.batchIndices(step) {
 		copy(out[j*d.size:(j+1)*d.size], d.data[k*d.size:(k+1)*d.size])
@@ -96,9 +116,10 @@ func (d *ArrayDataset) Batch(step int64) []float32 {
 	return out
 }
 
-// BatchLabels returns the labels of the batch of the given step (nil without labels).
+// BatchLabels returns the labels of the batch of the given step (nil without labels, and where Batch
+// is nil).
 func (d *ArrayDataset) BatchLabels(step int64) []int32 {
-	if d.labels == nil {
+	if d.labels == nil || d.check(step) != nil {
 		return nil
 	}
 	out := make([]int32, d.BatchSize)
@@ -121,6 +142,9 @@ func (d *ArrayDataset) batchIndices(step int64) []int {
 
 // Yield implements train.Dataset. It never ends: the training loop decides the number of steps.
 func (d *ArrayDataset) Yield() (spec any, inputs []*tensors.Tensor, labels []*tensors.Tensor, err error) {
+	if err := d.check(d.step); err != nil {
+		return nil, nil, nil, err
+	}
 	batch, y := d.Batch(d.step), d.BatchLabels(d.step)
 	d.step++
 	dims := append([]int{d.BatchSize}, d.exampleDims...)

@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -37,6 +38,9 @@ var _ train.DistributedDataset = (*ShardedDataset)(nil)
 // NewShardedDataset splits ds's batches over the first numDevices devices of backend. The batch
 // size must be a multiple of numDevices: the error names the nearest valid sizes.
 func NewShardedDataset(backend backends.Backend, ds *ArrayDataset, numDevices int) (*ShardedDataset, error) {
+	if ds == nil {
+		return nil, errors.New("no data set given (nil)")
+	}
 	if err := CheckDevices(backend, numDevices); err != nil {
 		return nil, err
 	}
@@ -66,6 +70,9 @@ func CheckDevices(backend backends.Backend, numDevices int) error {
 	if numDevices < 1 {
 		return fmt.Errorf("%d devices: want at least 1", numDevices)
 	}
+	if backend == nil { // it panicked (forty-third probe)
+		return errors.New("no backend given (nil)")
+	}
 	if have := backend.NumDevices(); numDevices > have {
 		return fmt.Errorf("%d devices asked for, but the backend (%s) has %d", numDevices, backend.Name(), have)
 	}
@@ -73,8 +80,11 @@ func CheckDevices(backend backends.Backend, numDevices int) error {
 }
 
 // CheckShardable returns an error, naming what (e.g. "batch size") and the nearest valid values,
-// unless n splits evenly over numDevices.
+// unless n splits evenly over numDevices (≥ 1).
 func CheckShardable(what string, n, numDevices int) error {
+	if numDevices < 1 { // it divided by zero (forty-third probe)
+		return fmt.Errorf("%s %d over %d devices: want at least 1 device", what, n, numDevices)
+	}
 	if n%numDevices == 0 {
 		return nil
 	}

@@ -138,6 +138,16 @@ func TestShardedDatasetRefusesBadSplits(t *testing.T) {
 	if err := CheckShardable("samples", 3, 4); err == nil || !strings.Contains(err.Error(), "it must be a multiple of 4") {
 		t.Errorf("3 over 4 devices: error %v", err)
 	}
+	// What panicked (forty-third probe): no device, no data set, no backend.
+	if err := CheckShardable("samples", 4, 0); err == nil || !strings.Contains(err.Error(), "want at least 1 device") {
+		t.Errorf("4 over 0 devices: error %v", err)
+	}
+	if _, err := NewShardedDataset(backend, nil, 1); err == nil || !strings.Contains(err.Error(), "no data set") {
+		t.Errorf("a nil data set: error %v", err)
+	}
+	if err := CheckDevices(nil, 1); err == nil || !strings.Contains(err.Error(), "no backend") {
+		t.Errorf("a nil backend: error %v", err)
+	}
 }
 
 // trainedTinyUNet trains the tiny U-Net for a few steps (to have weights that are not the zero-output

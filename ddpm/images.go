@@ -41,20 +41,20 @@ func imageGrid(pixels []float32, n int, dims []int, cols int) viz.Grid {
 }
 
 // CheckImageGrid refuses a grid of n images of shape dims [H, W, C] in cols columns that
-// WriteImageGridPNG would refuse (viz.MaxPixels), naming it what, before the images are made.
+// WriteImageGridPNG would refuse (not images, not 1 or 3 channels, more than viz.MaxPixels), naming it
+// what, before the images are made: it let pass what the writer then refused (forty-third probe).
 func CheckImageGrid(what string, n int, dims []int, cols int) error {
 	if len(dims) != 3 {
-		return nil
+		return fmt.Errorf("%s: samples of shape %v are not images [H, W, C]", what, dims)
 	}
-	w, h := imageGrid(nil, n, dims, cols).Size()
-	return viz.CheckFigure(what, w, h)
+	return imageGrid(nil, n, dims, cols).CheckAs(what)
 }
 
 // ImageGridPNGBound bounds the bytes of WriteImageGridPNG's file of n images of shape dims [H, W, C]
-// in cols columns, before they are drawn; 0 for other dims, of which no grid is drawn (they panicked;
-// thirty-third probe).
+// in cols columns, before they are drawn; 0 for a grid that CheckImageGrid refuses, which is never
+// drawn (other dims panicked, thirty-third probe; a huge n gave a negative bound, forty-third).
 func ImageGridPNGBound(n int, dims []int, cols int) float64 {
-	if len(dims) != 3 {
+	if CheckImageGrid("", n, dims, cols) != nil {
 		return 0
 	}
 	return viz.PNGBound(imageGrid(nil, n, dims, cols).Size())

@@ -3,6 +3,7 @@ package ddpm
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -74,6 +75,16 @@ func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
 	}
 	if err := WriteCheckpoint(filepath.Join(dir, "nil.ddpm"), nil, 1, nil, nil); err == nil {
 		t.Error("WriteCheckpoint of a nil context: no error")
+	}
+	// Refused before its folder is made, which was left behind (forty-third probe's nit).
+	if _, err := (Checkpointer{Dir: filepath.Join(dir, "run")}).Save(context.New(), -1, nil); err == nil {
+		t.Error("Checkpointer.Save of step −1: no error")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "run")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Checkpointer.Save of step −1 made its folder (%v)", err)
+	}
+	if err := CheckLabels([]int{1}, -1); err == nil || !strings.Contains(err.Error(), "-1 classes") {
+		t.Errorf("CheckLabels against −1 classes: %v", err)
 	}
 	func() {
 		// The writer's panic goes on, as it would have; its temporary must not stay.

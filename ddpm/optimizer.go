@@ -38,9 +38,9 @@ func (c OptimizerConfig) Validate() error {
 		return fmt.Errorf("learning rate %g: it must be > 0 and finite", c.LearningRate)
 	case c.WarmupSteps < 0:
 		return fmt.Errorf("warm-up steps %d: it must be >= 0", c.WarmupSteps)
-	case c.ClipNorm < 0:
-		return fmt.Errorf("gradient clipping norm %g: it must be >= 0 (0 disables it)", c.ClipNorm)
-	case c.EMADecay < 0 || c.EMADecay >= 1:
+	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 1): // NaN trained with no clipping (forty-third probe)
+		return fmt.Errorf("gradient clipping norm %g: it must be >= 0 and finite (0 disables it)", c.ClipNorm)
+	case !(c.EMADecay >= 0 && c.EMADecay < 1):
 		return fmt.Errorf("EMA decay %g: it must be in [0, 1) (0 disables it)", c.EMADecay)
 	}
 	return nil

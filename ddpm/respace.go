@@ -154,9 +154,10 @@ func ParseSteps(spec string, T int) ([]int, error) {
 // rounded half to even (Python's round), so that its steps and these agree for every K ≥ 2 (tested
 // over all K at T = 1 000). For K = 1 improved-diffusion keeps its first step, t = 1, a chain that
 // starts from pure noise at a step the model reads as almost clean; this keeps t = T. Outside
-// 1 ≤ K ≤ T there are no such steps: nil (a negative K panicked, K > T repeated steps; ninth probe).
+// 1 ≤ K ≤ T there are no such steps: nil (a negative K panicked, K > T repeated steps; ninth probe);
+// nor beyond what stepsFit allows.
 func EvenSteps(T, K int) []int {
-	if K < 1 || K > T {
+	if K < 1 || K > T || !stepsFit(T, K) {
 		return nil
 	}
 	if K == 1 {
@@ -170,3 +171,8 @@ func EvenSteps(T, K int) []int {
 	}
 	return steps
 }
+
+// stepsFit says whether K steps of 1..T can be listed: T at most math.MaxInt32 (no schedule of more
+// steps can be held, and T = MaxInt gave negative steps; forty-third probe), and K of them in the
+// memory available.
+func stepsFit(T, K int) bool { return T <= math.MaxInt32 && CheckMemory("", 8*float64(K)) == nil }

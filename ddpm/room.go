@@ -102,7 +102,7 @@ func CheckTrainingRoom(what, dir, latest string, gridBytes float64, newRun func(
 }
 
 // TrainingGridBytes bounds a sample grid of n images of shape dims written every sampleEvery steps
-// (0: none; nor for points, which have no grid).
+// (0: none; nor for points, which have no grid, nor for a grid that Train refuses, CheckImageGrid).
 func TrainingGridBytes(sampleEvery, n int, dims []int) float64 {
 	if sampleEvery <= 0 || len(dims) != 3 {
 		return 0

@@ -59,9 +59,9 @@ func (s *Schedule) sigmaTime(sigma float64) float64 {
 // to even, the last (0) left out, so that the final step goes from the lowest of them straight to
 // σ = 0. Unlike EvenSteps they never include t = 1. Returned in increasing order; nil outside
 // 1 ≤ K < T (a negative K panicked, ninth probe; at K = T the T + 1 points over T − 1 repeated a step,
-// thirty-second probe).
+// thirty-second probe), or beyond what stepsFit allows.
 func DPMSolverSteps(T, K int) []int {
-	if K < 1 || K >= T {
+	if K < 1 || K >= T || !stepsFit(T, K) {
 		return nil
 	}
 	steps := make([]int, K)

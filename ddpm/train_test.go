@@ -701,7 +701,7 @@ func TestTrainRefusesAnEditedTrainingState(t *testing.T) {
 // schedule, a negative step count, grids without a folder, and recording or starting at steps that
 // are not the chain's.
 func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
-	for _, c := range []struct{ T, K int }{{1000, -1}, {1000, 0}, {5, 10}, {0, 5}} {
+	for _, c := range []struct{ T, K int }{{1000, -1}, {1000, 0}, {5, 10}, {0, 5}, {math.MaxInt, 2}, {math.MaxInt, 3}} { // MaxInt gave negative steps (forty-third probe)
 		if got := EvenSteps(c.T, c.K); got != nil {
 			t.Errorf("EvenSteps(%d, %d) = %v, want nil", c.T, c.K, got)
 		}
@@ -714,6 +714,34 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 	}
 	if _, err := NewOptimizer(OptimizerConfig{LearningRate: math.Inf(1)}); err == nil {
 		t.Error("NewOptimizer with an infinite learning rate: no error")
+	}
+	// NaN passed as no clipping and as an EMA decay (forty-third probe).
+	for name, c := range map[string]OptimizerConfig{"ClipNorm NaN": {LearningRate: 1e-3, ClipNorm: math.NaN()}, "ClipNorm +Inf": {LearningRate: 1e-3, ClipNorm: math.Inf(1)},
+		"EMADecay NaN": {LearningRate: 1e-3, EMADecay: math.NaN()}} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("OptimizerConfig with %s: no error", name)
+		}
+	}
+	// A step before the first panicked in Batch and Yield; a BatchSize changed after NewArrayDataset
+	// divided by zero; more classes than an int32 label holds wrapped (forty-third probe).
+	steps, err := NewArrayDataset("steps", make([]float32, 8), []int{2}, 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := steps.Batch(-3); b != nil {
+		t.Errorf("Batch(-3) = %v, want nil", b)
+	}
+	steps.SeekStep(-1)
+	if _, _, _, err := steps.Yield(); err == nil || !strings.Contains(err.Error(), "step -1") {
+		t.Errorf("Yield at step -1: %v", err)
+	}
+	steps.SeekStep(0)
+	steps.BatchSize = 0
+	if _, _, _, err := steps.Yield(); err == nil || !strings.Contains(err.Error(), "batch size 0") {
+		t.Errorf("Yield with BatchSize 0: %v", err)
+	}
+	if err := steps.SetLabels(make([]int, 4), math.MaxInt); err == nil {
+		t.Error("SetLabels in MaxInt classes: no error")
 	}
 	sched := MustNewSchedule(ScheduleLinear, 20)
 	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
@@ -734,6 +762,17 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 		},
 		"grids nowhere": func() (*TrainResult, error) {
 			return Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, grids)
+		},
+		// Taken silently for one device and for no dropping (forty-third probe's nits).
+		"-1 devices": func() (*TrainResult, error) {
+			cfg := quickTrainConfig(3, "")
+			cfg.Devices = -1
+			return Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, cfg)
+		},
+		"PUncond without a conditional model": func() (*TrainResult, error) {
+			cfg := quickTrainConfig(3, "")
+			cfg.PUncond = 0.5
+			return Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, cfg)
 		},
 	} {
 		if _, err := run(); err == nil {
@@ -876,7 +915,25 @@ func TestCheckImageGridBeforeTheImages(t *testing.T) {
 	if err := CheckImageGrid("a grid", 1<<20, mnist, 0); err == nil || !strings.Contains(err.Error(), "a grid of") || !strings.Contains(err.Error(), "pixels") {
 		t.Errorf("2^20 MNIST images: %v, want a refusal naming the grid and its pixels", err)
 	}
-	if err := CheckImageGrid("points", 1<<30, []int{2}, 0); err != nil {
-		t.Errorf("points have no grid: %v", err)
+	// What the writer refuses besides its size (they were let pass; forty-third probe).
+	for _, c := range []struct {
+		n    int
+		dims []int
+		cols int
+		want string
+	}{{4, []int{28, 28, 2}, 0, "2 channels"}, {1, []int{5}, 0, "not images"}, {1, nil, 0, "not images"}, {0, mnist, 0, "want at least one image"},
+		{math.MaxInt, mnist, 0, "pixels"}} {
+		err := CheckImageGrid("a grid", c.n, c.dims, c.cols)
+		if err == nil || !strings.Contains(err.Error(), "a grid") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CheckImageGrid(%d, %v, cols %d): %v, want a refusal saying %q", c.n, c.dims, c.cols, err, c.want)
+		}
+		if pixels := make([]float32, max(0, min(c.n, 4))*784); err == nil {
+			continue
+		} else if werr := WriteImageGridPNG(filepath.Join(t.TempDir(), "g.png"), pixels, c.n, c.dims, c.cols); werr == nil {
+			t.Errorf("WriteImageGridPNG writes what CheckImageGrid refuses (%v)", err)
+		}
+		if b := ImageGridPNGBound(c.n, c.dims, c.cols); b != 0 {
+			t.Errorf("ImageGridPNGBound(%d, %v, %d) = %g, want 0 for a grid never drawn", c.n, c.dims, c.cols, b)
+		}
 	}
 }

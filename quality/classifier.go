@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -17,10 +16,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
-	"github.com/gomlx/gomlx/pkg/ml/train"
-	"github.com/gomlx/gomlx/pkg/ml/train/losses"
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
-	"github.com/gomlx/gomlx/ui/commandline"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
@@ -42,8 +37,6 @@ func DefaultClassifierConfig() ClassifierConfig {
 	return ClassifierConfig{Channels: [2]int{16, 32}, Features: 128, Classes: 10}
 }
 
-// Validate checks the architecture and the images it reads (a header edited by hand must be refused
-// before anything is built from it).
 // MaxFeatures bounds the classifier's feature layer, whose Gaussians the FID compares: the Fréchet
 // distance's square root of a d×d matrix and its bootstrap grow as d³ (on 10 000 samples, 2 cores:
 // 7 s at the shipped 128, 32 s at 256, 3.4 min at 512; an edited classifier of 8192 features ran for
@@ -56,7 +49,8 @@ const MaxFeatures = 256
 // shipped classifier's widest.
 const MaxChannels = 64
 
-// Validate refuses an architecture that cannot classify images of imageDims, or that costs too much.
+// Validate refuses an architecture that cannot classify images of imageDims, or that costs too much (a
+// header edited by hand must be refused before anything is built from it).
 func (c ClassifierConfig) Validate(imageDims []int) error {
 	if len(imageDims) != 3 || imageDims[0] < 4 || imageDims[1] < 4 || imageDims[2] < 1 ||
 		imageDims[0] > 4096 || imageDims[1] > 4096 || imageDims[2] > 4 {
@@ -96,8 +90,12 @@ func (c ClassifierConfig) weightBytes(dims []int) float64 {
 
 // FileBytes bounds the size of the file that SaveClassifier writes for images of shape dims: the
 // weights, their biases, and a header of kilobytes. A command checks its output's room with it
-// before the minutes of training (twenty-eighth probe).
+// before the minutes of training (twenty-eighth probe). It is +Inf for dims or an architecture that
+// Validate refuses, which no room holds (nil dims panicked; forty-third probe).
 func (c ClassifierConfig) FileBytes(dims []int) float64 {
+	if c.Validate(dims) != nil {
+		return math.Inf(1)
+	}
 	biases := 4 * float64(2*c.Channels[0]+2*c.Channels[1]+c.Features+c.Classes)
 	return c.weightBytes(dims) + biases + 64<<10
 }
@@ -111,8 +109,13 @@ func (c ClassifierConfig) evalBatch(dims []int, batch int) int {
 // TrainingMemory estimates the peak memory, in bytes, of training the classifier on n images of dims
 // in batches of batch and then scoring test images: all of them as float32, the weights with their
 // gradients and Adam's two moments, and the larger of a training step's activations (three passes'
-// worth, forward and backward) and an Evaluate batch's.
+// worth, forward and backward) and an Evaluate batch's. It is +Inf, which every memory check refuses,
+// for what TrainClassifier refuses: dims or an architecture that Validate refuses, negative counts, a
+// batch below 1 (nil dims panicked, and −5 images gave a positive estimate; forty-third probe).
 func (c ClassifierConfig) TrainingMemory(dims []int, n, test, batch int) float64 {
+	if c.Validate(dims) != nil || n < 0 || test < 0 || batch < 1 {
+		return math.Inf(1)
+	}
 	pixels := float64(dims[0]) * float64(dims[1]) * float64(dims[2])
 	step := 3 * c.passBytes(dims) * float64(batch)
 	pass := c.passBytes(dims) * float64(c.evalBatch(dims, 500))
@@ -147,83 +150,6 @@ func (c ClassifierConfig) Logits(ctx *context.Context, x *Node) (logits, feature
 	features = activations.Relu(ddpm.Dense(ctx.In("features"), h, c.Features))
 	logits = ddpm.Dense(ctx.In("logits"), features, c.Classes)
 	return logits, features
-}
-
-// ClassifierTraining are the options of TrainClassifier.
-type ClassifierTraining struct {
-	Epochs       int
-	BatchSize    int
-	LearningRate float64
-	Seed         uint64
-	ProgressBar  bool
-}
-
-// labelledDataset yields shuffled batches of images and labels, one epoch's permutation at a time.
-type labelledDataset struct {
-	images      []float32
-	labels      []uint8
-	dims        []int
-	size, batch int
-	step        int
-	perm        []int
-	seed        uint64
-}
-
-func (d *labelledDataset) Name() string { return "mnist-labelled" }
-func (d *labelledDataset) Reset()       { d.step = 0 }
-
-func (d *labelledDataset) Yield() (spec any, inputs []*tensors.Tensor, labels []*tensors.Tensor, err error) {
-	n := len(d.labels)
-	perEpoch := n / d.batch
-	epoch, i := d.step/perEpoch, d.step%perEpoch
-	if i == 0 || d.perm == nil {
-		d.perm = rand.New(rand.NewPCG(d.seed, uint64(epoch))).Perm(n) // #nosec G404 -- shuffling
-	}
-	d.step++
-	x := make([]float32, d.batch*d.size)
-	y := make([]int32, d.batch)
-	for j := 0; j < d.batch; j++ {
-		k := d.perm[i*d.batch+j]
-		copy(x[j*d.size:(j+1)*d.size], d.images[k*d.size:(k+1)*d.size])
-		y[j] = int32(d.labels[k])
-	}
-	dims := append([]int{d.batch}, d.dims...)
-	return nil, []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, dims...)},
-		[]*tensors.Tensor{tensors.FromFlatDataAndDimensions(y, d.batch, 1)}, nil
-}
-
-// TrainClassifier trains the classifier's weights in ctx on images ([N, dims...] flat, in [−1, 1])
-// with their labels, by Adam on the cross-entropy.
-func TrainClassifier(backend backends.Backend, ctx *context.Context, cfg ClassifierConfig, images []float32, labels []uint8, dims []int, opts ClassifierTraining) error {
-	// The reader's rule, before any step: 4100-pixel-wide digits trained a classifier that no reader
-	// took, and 3×3 ones failed inside XLA (twenty-fourth probe).
-	if err := cfg.Validate(dims); err != nil {
-		return fmt.Errorf("classifier: %w", err)
-	}
-	size := product(dims)
-	if size == 0 || len(images) != len(labels)*size {
-		return fmt.Errorf("classifier: %d values for %d labels of images %v", len(images), len(labels), dims)
-	}
-	if opts.BatchSize < 1 || len(labels) < opts.BatchSize || opts.Epochs < 1 {
-		return fmt.Errorf("classifier: need epochs ≥ 1 and a batch size (%d) between 1 and the number of images (%d)", opts.BatchSize, len(labels))
-	}
-	ctx.SetParam(context.ParamInitialSeed, int64(opts.Seed))
-	if err := ctx.SetRNGStateFromSeed(int64(opts.Seed)); err != nil {
-		return err
-	}
-	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
-		logits, _ := cfg.Logits(ctx, inputs[0])
-		return []*Node{logits}
-	}
-	opt := optimizers.Adam().LearningRate(opts.LearningRate).Done()
-	trainer := train.NewTrainer(backend, ctx, modelFn, losses.SparseCategoricalCrossEntropyLogits, opt, nil, nil)
-	loop := train.NewLoop(trainer)
-	if opts.ProgressBar {
-		commandline.AttachProgressBar(loop)
-	}
-	ds := &labelledDataset{images: images, labels: labels, dims: dims, size: size, batch: opts.BatchSize, seed: opts.Seed}
-	_, err := loop.RunSteps(ds, opts.Epochs*(len(labels)/opts.BatchSize))
-	return err
 }
 
 // Classifier is a trained classifier ready to compute features and class probabilities.
@@ -265,8 +191,23 @@ func ReadClassifierSpec(path string) (ClassifierSpec, error) {
 	if spec.Kind != ClassifierKind {
 		return spec, fmt.Errorf("%s is not a classifier checkpoint (kind %q, want %q; `ddpm classifier` makes one)", path, spec.Kind, ClassifierKind)
 	}
-	if err := spec.Config.Validate(spec.ImageDims); err != nil {
+	if err := checkSpec(spec, have); err != nil {
 		return spec, fmt.Errorf("classifier %s: %w", path, err)
+	}
+	return spec, nil
+}
+
+// checkSpec refuses a description, with the weights that come with it (have: a file's or a context's
+// names and shapes), that is not a classifier's: ReadClassifierSpec runs it on a file's header, and
+// SaveClassifier on what it is about to write, so that no file is written that its reader refuses
+// (forty-third probe: an accuracy of 5, and 28×28 weights described as 14×14, were written).
+func checkSpec(spec ClassifierSpec, have ddpm.Weights) error {
+	if err := spec.Config.Validate(spec.ImageDims); err != nil {
+		return err
+	}
+	// eval reported 750% as recorded (sixteenth probe), and then blamed an edit for what SaveClassifier wrote.
+	if !(spec.TestAccuracy >= 0 && spec.TestAccuracy <= 1) {
+		return fmt.Errorf("its description records a test accuracy of %g, want a fraction in 0..1", spec.TestAccuracy)
 	}
 	want, err := ddpm.GraphWeights(func(ctx *context.Context, g *Graph) {
 		spec.Config.Logits(ctx, Parameter(g, "x", shapes.Make(dtypes.Float32, append([]int{1}, spec.ImageDims...)...)))
@@ -275,16 +216,16 @@ func ReadClassifierSpec(path string) (ClassifierSpec, error) {
 		err = want.CheckWeights(have)
 	}
 	if err != nil {
-		return spec, fmt.Errorf("classifier %s: %w", path, err)
+		return err
 	}
-	// Its weights and nothing else, as SaveClassifier writes it: 4 GB of variables beside them, in a
-	// sparse file, were read whole (seventeenth probe).
+	// Its weights and nothing else: 4 GB of variables beside them, in a sparse file, were read whole
+	// (seventeenth probe).
 	for _, name := range slices.Sorted(maps.Keys(have)) {
 		if _, ok := want[name]; !ok {
-			return spec, fmt.Errorf("classifier %s holds %s, which is not one of its weights: the file was edited, or written by another program", path, name)
+			return fmt.Errorf("it holds %s, which is not one of its weights: edited, or written by another program", name)
 		}
 	}
-	return spec, nil
+	return nil
 }
 
 // LoadClassifier reads a classifier checkpoint written by SaveClassifier.
@@ -300,13 +241,46 @@ func LoadClassifier(backend backends.Backend, path string) (*Classifier, error) 
 	return NewClassifier(backend, ctx, spec)
 }
 
-// SaveClassifier writes the classifier's weights (not the optimizer's state) with its description.
+// SaveClassifier writes the classifier's weights (not the optimizer's state) with its description. It
+// writes nothing that LoadClassifier refuses: the description and the weights' shapes are checked as
+// ReadClassifierSpec checks them, and the weights' values are finite, as the loader wants them.
 func SaveClassifier(path string, ctx *context.Context, spec ClassifierSpec) error {
 	spec.Kind = ClassifierKind
-	if err := spec.Config.Validate(spec.ImageDims); err != nil { // a file that ReadClassifierSpec refuses
-		return fmt.Errorf("classifier %s: %w", path, err)
+	if ctx == nil {
+		return fmt.Errorf("classifier %s: no context given (nil)", path)
 	}
-	keep := func(v *context.Variable) bool { return strings.HasPrefix(v.Scope(), "/"+ClassifierScope) }
+	keep := func(v *context.Variable) bool {
+		return v.Scope() == "/"+ClassifierScope || strings.HasPrefix(v.Scope(), "/"+ClassifierScope+"/")
+	}
+	have := ddpm.Weights{}
+	for v := range ctx.IterVariables() {
+		if keep(v) {
+			have[v.ScopeAndName()] = v.Shape()
+		}
+	}
+	if err := checkSpec(spec, have); err != nil {
+		return fmt.Errorf("classifier %s: not written, as its readers would refuse it: %w", path, err)
+	}
+	for v := range ctx.IterVariables() { // all Float32, as checkSpec found
+		if !keep(v) {
+			continue
+		}
+		at, bad := -1, float32(0)
+		value, err := v.Value()
+		if err == nil {
+			err = tensors.ConstFlatData(value, func(flat []float32) {
+				if at = firstNonFinite(flat); at >= 0 {
+					bad = flat[at]
+				}
+			})
+		}
+		if err == nil && at >= 0 {
+			err = fmt.Errorf("weight %s holds %v (value %d), and its readers take only finite values", v.ScopeAndName(), bad, at)
+		}
+		if err != nil {
+			return fmt.Errorf("classifier %s: not written: %w", path, err)
+		}
+	}
 	return ddpm.WriteCheckpoint(path, ctx, 0, spec, keep)
 }
 

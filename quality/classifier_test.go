@@ -145,6 +145,8 @@ func TestReadClassifierSpecRefusesEditedDescriptions(t *testing.T) {
 		"many features": {func(s *ClassifierSpec) { s.Config.Features = 8192 }, "features in 1..256"},
 		// 512 channels scored the test digits for minutes before the accuracy refused it (twenty-sixth probe).
 		"many channels": {func(s *ClassifierSpec) { s.Config.Channels = [2]int{512, 512} }, "channels in 1..64"},
+		// Refused on read as on write, where one of 5 was written (forty-third probe).
+		"accuracy": {func(s *ClassifierSpec) { s.TestAccuracy = 5 }, "records a test accuracy of 5, want a fraction in 0..1"},
 	} {
 		ctx := context.New()
 		var spec ClassifierSpec

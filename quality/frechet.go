@@ -7,6 +7,7 @@ package quality
 import (
 	"fmt"
 	"math"
+	"reflect"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -54,8 +55,19 @@ func FitGaussian(features []float32, dim int) (*Gaussian, error) {
 
 // SqrtPSD returns the symmetric square root of a symmetric positive semi-definite matrix through
 // its eigen-decomposition A = V diag(λ) Vᵀ: √A = V diag(√λ) Vᵀ. Eigenvalues that rounding made
-// slightly negative are taken as 0.
-func SqrtPSD(a mat.Symmetric) (*mat.SymDense, error) {
+// slightly negative are taken as 0. A nil or empty matrix is an error (nil panicked; forty-third probe).
+func SqrtPSD(a mat.Symmetric) (root *mat.SymDense, err error) {
+	if a == nil || reflect.ValueOf(a).Kind() == reflect.Pointer && reflect.ValueOf(a).IsNil() {
+		return nil, fmt.Errorf("matrix square root: no matrix (nil)")
+	}
+	if a.SymmetricDim() == 0 {
+		return nil, fmt.Errorf("matrix square root: no matrix (0×0)")
+	}
+	defer func() { // as in eigenvaluesPSD: a panic inside gonum is an error of this computation
+		if r := recover(); r != nil {
+			root, err = nil, fmt.Errorf("matrix square root: the eigen-decomposition failed: %v", r)
+		}
+	}()
 	var eig mat.EigenSym
 	if !eig.Factorize(a, true) {
 		return nil, fmt.Errorf("matrix square root: the eigen-decomposition did not converge")
@@ -131,8 +143,11 @@ func symmetricPart(m mat.Matrix, n int) *mat.SymDense {
 //
 // The middle matrix is symmetric PSD, so its square root's trace is Σ √λ over its eigenvalues.
 func FrechetDistance(a, b *Gaussian) (float64, error) {
-	if a == nil || b == nil {
-		return 0, fmt.Errorf("Fréchet distance: a Gaussian is missing")
+	if err := a.check("first"); err != nil {
+		return 0, err
+	}
+	if err := b.check("second"); err != nil {
+		return 0, err
 	}
 	if len(a.Mean) != len(b.Mean) {
 		return 0, fmt.Errorf("Fréchet distance: feature sizes differ (%d and %d)", len(a.Mean), len(b.Mean))
@@ -158,6 +173,36 @@ func FrechetDistance(a, b *Gaussian) (float64, error) {
 		traceRoot += math.Sqrt(math.Max(lambda, 0))
 	}
 	return d + mat.Trace(a.Cov) + mat.Trace(b.Cov) - 2*traceRoot, nil
+}
+
+// check refuses a Gaussian that FrechetDistance cannot use: a zero Gaussian, or a mean without its
+// covariance, panicked (forty-third probe).
+func (g *Gaussian) check(which string) error {
+	switch {
+	case g == nil:
+		return fmt.Errorf("Fréchet distance: the %s Gaussian is missing", which)
+	case len(g.Mean) == 0:
+		return fmt.Errorf("Fréchet distance: the %s Gaussian has no mean", which)
+	case g.Cov == nil:
+		return fmt.Errorf("Fréchet distance: the %s Gaussian has no covariance", which)
+	case g.Cov.SymmetricDim() != len(g.Mean):
+		n := g.Cov.SymmetricDim()
+		return fmt.Errorf("Fréchet distance: the %s Gaussian's covariance is %d×%d, want %d×%d (its mean's size)", which, n, n, len(g.Mean), len(g.Mean))
+	}
+	// Nor a value that is not finite, whose distance was a NaN without an error.
+	for i, v := range g.Mean {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("Fréchet distance: the %s Gaussian's mean holds %v (at %d)", which, v, i)
+		}
+	}
+	for i := range g.Mean {
+		for j := i; j < len(g.Mean); j++ {
+			if v := g.Cov.At(i, j); math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("Fréchet distance: the %s Gaussian's covariance holds %v (at %d, %d)", which, v, i, j)
+			}
+		}
+	}
+	return nil
 }
 
 // ClassifierScore is the analogue of the Inception Score with this project's classifier:

@@ -3,6 +3,7 @@ package quality
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -209,4 +210,45 @@ func TestEigenvaluesOfATinyBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	near(t, "distance of a Gaussian to itself", d, 0, 1e-6)
+}
+
+// FrechetDistance refuses a Gaussian whose mean and covariance disagree in size or are not finite, and
+// SqrtPSD a matrix that is missing or empty (forty-third probe: a zero Gaussian, a mean without a
+// covariance and SqrtPSD(nil) panicked; a NaN gave a distance of NaN).
+func TestFrechetDistanceOfMalformedGaussians(t *testing.T) {
+	ok := gaussian([]float64{0, 1}, []float64{1, 0, 0, 1})
+	for name, c := range map[string]struct {
+		a, b *Gaussian
+		want string
+	}{
+		"zero Gaussians":         {&Gaussian{}, &Gaussian{}, "first Gaussian has no mean"},
+		"a mean, no covariance":  {ok, &Gaussian{Mean: []float64{0, 1}}, "second Gaussian has no covariance"},
+		"a 3×3 covariance for 2": {&Gaussian{Mean: []float64{0, 1}, Cov: mat.NewSymDense(3, nil)}, ok, "first Gaussian's covariance is 3×3, want 2×2"},
+		"a covariance, no mean":  {ok, &Gaussian{Cov: mat.NewSymDense(2, nil)}, "second Gaussian has no mean"},
+		"a NaN mean":             {gaussian([]float64{0, math.NaN()}, []float64{1, 0, 0, 1}), ok, "first Gaussian's mean holds NaN (at 1)"},
+		"an infinite covariance": {ok, gaussian([]float64{0, 1}, []float64{1, 0, 0, math.Inf(1)}), "second Gaussian's covariance holds +Inf (at 1, 1)"},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: panicked: %v", name, r)
+				}
+			}()
+			if _, err := FrechetDistance(c.a, c.b); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: error %v, want %q", name, err, c.want)
+			}
+		}()
+	}
+	for name, m := range map[string]mat.Symmetric{"nil": nil, "a nil *SymDense": (*mat.SymDense)(nil), "an empty SymDense": &mat.SymDense{}} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("SqrtPSD(%s): panicked: %v", name, r)
+				}
+			}()
+			if _, err := SqrtPSD(m); err == nil || !strings.Contains(err.Error(), "no matrix") {
+				t.Errorf("SqrtPSD(%s): error %v, want %q", name, err, "no matrix")
+			}
+		}()
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"math"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -34,29 +35,43 @@ const (
 	captionSpace = 16
 )
 
-// Image draws the grid on a white background.
-func (g Grid) Image() (*image.RGBA, error) {
+// Check refuses a grid that Image would refuse for its shape, its scale or its captions (all but its
+// Pixels), so that a caller can refuse it before the images are made.
+func (g Grid) Check() error { return g.CheckAs("image grid") }
+
+// CheckAs is Check with the grid named what in its messages.
+func (g Grid) CheckAs(what string) error {
 	if g.N < 1 || g.Height < 1 || g.Width < 1 { // no image: it divided by zero (ninth probe)
-		return nil, fmt.Errorf("image grid: %d images of %dx%d, want at least one image of at least one pixel", g.N, g.Width, g.Height)
+		return fmt.Errorf("%s: %d images of %dx%d, want at least one image of at least one pixel", what, g.N, g.Width, g.Height)
 	}
 	if g.Channels != 1 && g.Channels != 3 {
-		return nil, fmt.Errorf("image grid: %d channels, want 1 or 3", g.Channels)
+		return fmt.Errorf("%s: %d channels, want 1 or 3", what, g.Channels)
+	}
+	// A negative scale was taken for 1, and negative columns for one row (forty-third probe's nit).
+	if g.Scale < 0 || g.Scale > maxGridScale {
+		return fmt.Errorf("%s: scale %d, want 0 (for 1) to %d", what, g.Scale, maxGridScale)
+	}
+	if g.Cols < 0 {
+		return fmt.Errorf("%s: %d columns, want 0 (one row) or more", what, g.Cols)
+	}
+	if len(g.Captions) != 0 && len(g.Captions) != g.N {
+		return fmt.Errorf("%s: %d captions for %d images", what, len(g.Captions), g.N)
+	}
+	w, h := g.size()
+	return checkPixels(what, w, h)
+}
+
+// Image draws the grid on a white background.
+func (g Grid) Image() (*image.RGBA, error) {
+	if err := g.Check(); err != nil {
+		return nil, err
 	}
 	// Counted in floating point: sizes whose product overflowed an int matched no pixels (thirty-third probe).
 	if want := float64(g.N) * float64(g.Height) * float64(g.Width) * float64(g.Channels); float64(len(g.Pixels)) != want {
 		return nil, fmt.Errorf("image grid: %d values for %d images of %dx%dx%d (want %.0f)", len(g.Pixels), g.N, g.Height, g.Width, g.Channels, want)
 	}
-	if g.Scale > maxGridScale {
-		return nil, fmt.Errorf("image grid: scale %d, at most %d", g.Scale, maxGridScale)
-	}
-	if len(g.Captions) != 0 && len(g.Captions) != g.N {
-		return nil, fmt.Errorf("image grid: %d captions for %d images", len(g.Captions), g.N)
-	}
 	cols, scale, cellW, cellH := g.layout()
 	w, h := g.Size()
-	if err := checkPixels("image grid", float64(w), float64(h)); err != nil {
-		return nil, err
-	}
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
 	size := g.Height * g.Width * g.Channels
@@ -100,10 +115,28 @@ func (g Grid) layout() (cols, scale, cellW, cellH int) {
 	return cols, scale, cellW, cellH
 }
 
-// Size is the grid's width and height in pixels (its Pixels are not needed).
+// Size is the grid's width and height in pixels (its Pixels are not needed), each at most
+// math.MaxInt32 (where it would be more, no grid of the size is drawn: Check refuses it).
 func (g Grid) Size() (w, h int) {
-	cols, _, cellW, cellH := g.layout()
-	rows := (g.N + cols - 1) / max(cols, 1)
+	fw, fh := g.size()
+	return int(min(fw, math.MaxInt32)), int(min(fh, math.MaxInt32))
+}
+
+// size is Size counted in floating point, 0 for no image: the products overflowed an int, and a grid
+// of a huge N was said to be −2 pixels wide (forty-third probe's nit).
+func (g Grid) size() (w, h float64) {
+	if g.N < 1 {
+		return 0, 0
+	}
+	cols, scale := float64(g.Cols), float64(max(g.Scale, 1))
+	if cols <= 0 || cols > float64(g.N) {
+		cols = float64(g.N)
+	}
+	cellW, cellH := float64(max(g.Width, 0))*scale, float64(max(g.Height, 0))*scale
+	if len(g.Captions) > 0 {
+		cellH += captionSpace
+	}
+	rows := math.Ceil(float64(g.N) / cols)
 	return cols*cellW + (cols+1)*gridGap, rows*cellH + (rows+1)*gridGap
 }
 

@@ -234,10 +234,25 @@ func TestPlotOfEqualPointsAtAnyMagnitude(t *testing.T) {
 	}
 }
 
-// A grid of no image is an error (it divided by zero; ninth probe).
+// A grid of no image is an error (it divided by zero; ninth probe), and so are a negative scale or
+// number of columns, which were taken for 1 and for one row; a huge grid's Size is not negative
+// (forty-third probe's nits). Check refuses what Image refuses, without the pixels.
 func TestGridOfNoImage(t *testing.T) {
-	if _, err := (Grid{N: 0, Height: 2, Width: 2, Channels: 1}).Image(); err == nil {
-		t.Error("a grid of 0 images: no error")
+	for name, g := range map[string]Grid{"0 images": {N: 0, Height: 2, Width: 2, Channels: 1}, "scale −3": {N: 1, Height: 2, Width: 2, Channels: 1, Scale: -3},
+		"columns −1": {N: 1, Height: 2, Width: 2, Channels: 1, Cols: -1}} {
+		if _, err := g.Image(); err == nil {
+			t.Errorf("a grid of %s: no error", name)
+		}
+		if err := g.Check(); err == nil {
+			t.Errorf("a grid of %s: Check lets it pass", name)
+		}
+	}
+	huge := Grid{N: math.MaxInt, Height: 28, Width: 28, Channels: 1, Cols: 8, Scale: 2}
+	if w, h := huge.Size(); w <= 0 || h <= 0 {
+		t.Errorf("a grid of MaxInt images is %d×%d pixels", w, h)
+	}
+	if err := huge.Check(); err == nil || !strings.Contains(err.Error(), "pixels") {
+		t.Errorf("a grid of MaxInt images: %v", err)
 	}
 }
 

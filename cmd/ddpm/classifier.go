@@ -16,9 +16,8 @@ import (
 	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
-// maxClassifierEpochs bounds --epochs, far above what the classifier needs (3), so that counting its
-// steps cannot overflow.
-const maxClassifierEpochs = 10000
+// maxClassifierEpochs bounds --epochs, far above what the classifier needs (3): the library's bound.
+const maxClassifierEpochs = quality.MaxClassifierEpochs
 
 // minClassifierTest is the fewest test digits on which the classifier's accuracy is measured: with 1 000
 // its standard error is at most 1.6 points.

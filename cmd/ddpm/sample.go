@@ -200,7 +200,7 @@ func runSample(args []string) error {
 	}
 	// Figures the drawing would refuse (viz.MaxPixels), refused before the sampling: they were refused
 	// after it, minutes later (thirty-ninth probe).
-	if ext == ".png" {
+	if ext == ".png" && len(tr.Spec.Dims) == 3 { // points are drawn as a scatter plot
 		if err := ddpm.CheckImageGrid(fmt.Sprintf("--out %s: a grid of %d samples", *out, *n), *n, tr.Spec.Dims, *cols); err != nil {
 			return err
 		}
