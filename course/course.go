@@ -132,7 +132,11 @@ func MNIST() *data.MNIST {
 }
 
 // GaussianNoise draws n independent N(0, 1) values from rng, as float32.
+// Nil for n < 1 (a negative n panicked).
 func GaussianNoise(rng *rand.Rand, n int) []float32 {
+	if n < 1 {
+		return nil
+	}
 	z := make([]float32, n)
 	for i := range z {
 		z[i] = float32(rng.NormFloat64())

@@ -121,3 +121,10 @@ func TestCheckNamesItsMutantAndRefusesAClaimWithoutOne(t *testing.T) {
 	}()
 	Check("the mean is 0", true, "")
 }
+
+// No noise is nil, not a panic (a negative count panicked; forty-third probe's nit).
+func TestGaussianNoiseOfNothing(t *testing.T) {
+	if z := GaussianNoise(nil, -1); z != nil {
+		t.Errorf("GaussianNoise(nil, -1) = %v", z)
+	}
+}

@@ -3,6 +3,7 @@ package data
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -277,6 +278,9 @@ const SampleArrayFormats = ".npy (the images) or .npz (arr_0 the images, arr_1 t
 // points (dims D) as float32 of shape N×D. ext is ".npy" (the array alone) or ".npz" (arr_0, and
 // arr_1 the labels as int64 when labels is not nil).
 func EncodeSamples(w io.Writer, ext string, x []float32, n int, dims []int, labels []int) error {
+	if w == nil { // it panicked (forty-third probe's nit)
+		return errors.New("samples: no writer given (nil)")
+	}
 	// Counted in floating point, each size at least 1: negative sizes panicked, and sizes whose product
 	// overflowed an int matched no values and ran out of memory (thirty-third probe).
 	want, whole := float64(n), true

@@ -167,6 +167,9 @@ func TestEncodeSamplesRoundTrip(t *testing.T) {
 			t.Errorf("%s: labels checked in -1 classes: %v", path, err)
 		}
 	}
+	if err := EncodeSamples(nil, ".npy", x, n, []int{h, w, 1}, nil); err == nil || !strings.Contains(err.Error(), "no writer") { // it panicked
+		t.Errorf("a nil writer: %v", err)
+	}
 	if err := EncodeSamples(io.Discard, ".npy", x, n, []int{h, w, 1}, labels); err == nil || !strings.Contains(err.Error(), ".npz") {
 		t.Errorf("labels in an .npy: error %v, want one pointing to .npz", err)
 	}

@@ -88,11 +88,19 @@ type BoundResult struct {
 }
 
 // Decoder is L_0 = −log p_θ(x_0 | x_1) in bits/dim.
-func (r *BoundResult) Decoder() float64 { return r.Terms[1] }
+func (r *BoundResult) Decoder() float64 {
+	if len(r.Terms) < 2 { // a BoundResult that Evaluate did not make (it panicked; forty-third probe's nit)
+		return math.NaN()
+	}
+	return r.Terms[1]
+}
 
 // Rate returns, for each t, the bits/dim sent by the time x_t is known in the paper's
 // progressive coding (section 4.3): L_T + Σ_{s=t+1..T} L_{s−1}. Rate[0] is the whole bound.
 func (r *BoundResult) Rate() []float64 {
+	if len(r.Terms) < 1 {
+		return nil
+	}
 	T := len(r.Terms) - 1
 	rate := make([]float64, T+1)
 	sum := r.Prior

@@ -396,6 +396,9 @@ func ReadCheckpointWeights(path string, meta any) (int64, Weights, error) {
 // checked before ctx is touched: a corrupt checkpoint changes nothing, and neither does one holding a
 // value that is not finite.
 func LoadCheckpoint(path string, ctx *context.Context, meta any) (int64, error) {
+	if ctx == nil { // it panicked (forty-third probe's nit)
+		return 0, fmt.Errorf("checkpoint %s: no context given (nil) to load it into", path)
+	}
 	return loadCheckpoint(path, ctx, meta, nil, nil)
 }
 

@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -161,6 +162,9 @@ func emaContext(ctx *context.Context, v *context.Variable) *context.Context {
 // EMA (e.g. loaded from a weights-only export, which already holds the averages) is copied as is;
 // one where only some weights have an EMA is an error.
 func EMAContext(ctx *context.Context) (*context.Context, error) {
+	if ctx == nil { // it panicked (forty-third probe's nit)
+		return nil, errors.New("EMA weights: no context given (nil)")
+	}
 	out := context.New()
 	var missing []string
 	found := 0

@@ -274,6 +274,12 @@ func TestEditedCheckpointsAreNamedFromTheHeader(t *testing.T) {
 	if err := CheckResume(noMoment, want, 0.999); err == nil || !strings.Contains(err.Error(), "lacks part of the training state (/AdamOptimizer/mlp/out/dense/biases_2nd_moment)") {
 		t.Errorf("CheckResume without a moment: error %v", err)
 	}
+	// The network's weights alone, as an export holds them: said so, not blamed on an edit (forty-third
+	// probe's nit).
+	weightsOnly := edited(nil, func(v *context.Variable) bool { _, ok := want[v.ScopeAndName()]; return ok })
+	if err := CheckResume(weightsOnly, want, 0.999); err == nil || !strings.Contains(err.Error(), "holds weights only") {
+		t.Errorf("CheckResume of weights alone: error %v", err)
+	}
 	raw, _ := os.ReadFile(saved)
 	cut := filepath.Join(t.TempDir(), "cut.ddpm")
 	os.WriteFile(cut, raw[:len(raw)-100], 0o644) //nolint:errcheck

@@ -292,8 +292,14 @@ func (s *Schedule) SNR() []float64 {
 	return snr
 }
 
-// Steps returns the values of table at t = 1..T, dropping the t = 0 boundary: handy for plots.
-func Steps(table []float64) []float64 { return slices.Clone(table[1:]) }
+// Steps returns the values of table at t = 1..T, dropping the t = 0 boundary: handy for plots; nil for
+// a table without it (an empty one panicked; forty-third probe's nit).
+func Steps(table []float64) []float64 {
+	if len(table) < 1 {
+		return nil
+	}
+	return slices.Clone(table[1:])
+}
 
 // CheckStep returns an error unless 1 ≤ t ≤ T.
 func (s *Schedule) CheckStep(t int) error {

@@ -134,7 +134,11 @@ func (s *Sampler) Steps() int {
 
 // StepTime is the model's time step at which step k evaluates the network: fractional between two
 // trained steps for the Karras σ's of Euler and Heun.
+// NaN for a k outside 1..Steps() (it panicked; forty-third probe's nit).
 func (s *Sampler) StepTime(k int) float64 {
+	if k < 1 || k > s.Steps() {
+		return math.NaN()
+	}
 	if s.path != nil {
 		return s.path.time[len(s.path.time)-k]
 	}

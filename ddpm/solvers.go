@@ -147,12 +147,16 @@ func (s *Schedule) CheckSolver(cfg SamplerConfig) error {
 
 // NFE is the number of network evaluations (per sample, and twice that with guidance, which
 // evaluates the network with and without the label) that a sampler with cfg takes on sched.
+// 0 where sched is needed and not given.
 func NFE(sched *Schedule, cfg SamplerConfig) int {
 	if cfg.Solver == SolverHeun {
 		return 2*cfg.Steps - 1 // no correction on the last step, to σ = 0
 	}
 	if cfg.Solver != "" {
 		return cfg.Steps
+	}
+	if sched == nil { // it panicked (forty-third probe's nit)
+		return 0
 	}
 	return sched.T
 }

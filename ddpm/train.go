@@ -49,7 +49,8 @@ type TrainConfig struct {
 	// Conditional is the class-conditional form of the model, required when the dataset has labels
 	// (ArrayDataset.SetLabels): each label is replaced by "no label" with probability PUncond and
 	// the loss is that of Conditional.Given(labels). The sample grids then show the classes in turn,
-	// with GridSampler.Guidance.
+	// with GridSampler.Guidance. Without Conditional, PUncond is not used (the command line passes its
+	// default to every run).
 	Conditional ConditionalModel
 	PUncond     float64
 }
@@ -96,11 +97,8 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	case cfg.CheckpointEvery < 0 || cfg.KeepCheckpoints < 0 || cfg.SampleEvery < 0 || cfg.SampleN < 0:
 		return nil, fmt.Errorf("train: CheckpointEvery %v, KeepCheckpoints %d, SampleEvery %d and SampleN %d must not be negative",
 			cfg.CheckpointEvery, cfg.KeepCheckpoints, cfg.SampleEvery, cfg.SampleN)
-	// Each was taken silently, for one device and for no dropping (forty-third probe's nits).
-	case cfg.Devices < 0:
+	case cfg.Devices < 0: // taken silently for one device (forty-third probe's nit)
 		return nil, fmt.Errorf("train: Devices %d: want 0 or 1 (one device) or more", cfg.Devices)
-	case cfg.PUncond != 0 && cfg.Conditional == nil:
-		return nil, fmt.Errorf("train: PUncond %g drops the labels of a class-conditional model, and the model is not one (Conditional is nil)", cfg.PUncond)
 	}
 	if err := sched.Check(); err != nil {
 		return nil, fmt.Errorf("train: %w", err)

@@ -763,15 +763,10 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 		"grids nowhere": func() (*TrainResult, error) {
 			return Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, grids)
 		},
-		// Taken silently for one device and for no dropping (forty-third probe's nits).
+		// Taken silently for one device (forty-third probe's nit).
 		"-1 devices": func() (*TrainResult, error) {
 			cfg := quickTrainConfig(3, "")
 			cfg.Devices = -1
-			return Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, cfg)
-		},
-		"PUncond without a conditional model": func() (*TrainResult, error) {
-			cfg := quickTrainConfig(3, "")
-			cfg.PUncond = 0.5
 			return Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), ds, cfg)
 		},
 	} {
@@ -798,6 +793,28 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 		if _, err := sampler.Sample(opts); err == nil {
 			t.Errorf("Sample with %s: no error", name)
 		}
+	}
+	// Helpers that panicked on what they were not made for (forty-third probe's nits).
+	for _, k := range []int{-1, 0, 21} {
+		if got := sampler.StepTime(k); !math.IsNaN(got) {
+			t.Errorf("StepTime(%d) of 20 steps = %g, want NaN", k, got)
+		}
+	}
+	if _, err := EMAContext(nil); err == nil {
+		t.Error("EMAContext(nil): no error")
+	}
+	if _, err := LoadCheckpoint(filepath.Join(t.TempDir(), "x.ddpm"), nil, nil); err == nil || !strings.Contains(err.Error(), "no context") {
+		t.Errorf("LoadCheckpoint into a nil context: %v", err)
+	}
+	if got := NFE(nil, SamplerConfig{}); got != 0 {
+		t.Errorf("NFE without a schedule = %d, want 0", got)
+	}
+	if got := Steps(nil); got != nil {
+		t.Errorf("Steps(nil) = %v", got)
+	}
+	var zero BoundResult
+	if d, r := zero.Decoder(), zero.Rate(); !math.IsNaN(d) || r != nil {
+		t.Errorf("a zero BoundResult: Decoder %g, Rate %v; want NaN and nil", d, r)
 	}
 }
 

@@ -427,6 +427,10 @@ func TestIgnoredFlagsAreRefused(t *testing.T) {
 	if err := runSample([]string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--class", "3", "--guidance", "1", "--n", "0", "--out", out}); err == nil || strings.Contains(err.Error(), "has no effect") {
 		t.Errorf("--guidance with --class: error %v, want only the --n refusal", err)
 	}
+	// Off, as it is for points, is no conflict (forty-third probe's nit).
+	if err := runTrain([]string{"--dataset", "moons", "--sample-every", "0", "--batch", "0", "--ckpt", dir}); err == nil || strings.Contains(err.Error(), "has no effect") {
+		t.Errorf("--sample-every 0 with moons: error %v, want only the --batch refusal", err)
+	}
 }
 
 // What training cannot resume is refused by name before any step, and a run already at --steps trains

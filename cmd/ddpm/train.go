@@ -586,10 +586,8 @@ func checkTrainingCheckpoint(path string, step int64, saved ddpm.RunSpec, have d
 	if err := saved.CheckWeights(have); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	for name := range have {
-		if strings.HasPrefix(name, "/trainer/") { // the training loop's state: Train resumes from it
-			return nil
-		}
+	if !ddpm.WeightsOnly(have) { // the training loop's state: Train resumes from it
+		return nil
 	}
 	return fmt.Errorf("%s holds weights only (made by `ddpm export`, or a shipped model): training cannot resume from it; "+
 		"sample from it as it is", path)
@@ -659,12 +657,13 @@ func unusedTrainFlags(fs *flag.FlagSet, dataset string) error {
 	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+", which an MLP models (the U-Net's flags are for images)",
 		"ch", "ch-mult", "res-blocks", "attn", "dropout", "groups"); err != nil {
 		return err
-	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+": sample grids are of images; plot its samples with `ddpm sample`",
-		"sample-every"); err != nil {
-		return err
 	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+", which is drawn, not read (a missing folder passed; fifteenth probe)",
 		"data"); err != nil {
 		return err
+	} else if fs.Lookup("sample-every").Value.String() != "0" { // off, as it is for points, is no conflict (forty-third probe's nit)
+		if err := unusedFlags(fs, "with the 2-D toy set "+dataset+": sample grids are of images; plot its samples with `ddpm sample`", "sample-every"); err != nil {
+			return err
+		}
 	}
 	if fs.Lookup("class-cond").Value.String() != "true" { // not given, or --class-cond=false
 		return unusedFlags(fs, "without --class-cond", "p-uncond")
