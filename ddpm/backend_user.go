@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -111,7 +112,7 @@ func userPlugin(venv string) (path string, refused error) {
 		return "", nil
 	}
 	if _, err := securePathOf(venv, false); err != nil {
-		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w: `%s` installs it afresh", UserSetupCommand, venv, err, UserSetupCommand)
+		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w: %s", UserSetupCommand, venv, err, afresh(err))
 	}
 	raw, err := safefile.ReadFile(stampPath, 1<<16) // a FIFO there would hang (thirty-second probe's nit)
 	if err != nil {
@@ -127,9 +128,19 @@ func userPlugin(venv string) (path string, refused error) {
 	}
 	real, err := securePath(p)
 	if err != nil {
-		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w: `%s` installs it afresh", UserSetupCommand, venv, err, UserSetupCommand)
+		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w: %s", UserSetupCommand, venv, err, afresh(err))
 	}
 	return real, nil
+}
+
+// afresh is the advice for a setup's plugin refused for err: `ddpm setup` installs it afresh, in a
+// folder of the user's own where one on the way belongs to another user (setup refuses to install
+// there; forty-fourth probe's nit).
+func afresh(err error) string {
+	if errors.Is(err, ErrOtherUser) {
+		return fmt.Sprintf("set $XDG_CACHE_HOME to a folder of yours, where `%s` installs it afresh", UserSetupCommand)
+	}
+	return fmt.Sprintf("`%s` installs it afresh", UserSetupCommand)
 }
 
 // SetupHint is the one command that installs a plugin for whoever reads the message: SetupCommand

@@ -173,6 +173,11 @@ func names(path string) []string {
 	return out
 }
 
+// ErrOtherUser is wrapped by the refusals of what belongs to another user, which no change of mode by
+// this one can mend: the advice is then to use a folder of one's own (forty-fourth probe's nit: setup
+// said chmod go-w for another user's $HOME).
+var ErrOtherUser = errors.New("belongs to another user")
+
 // checkOwner refuses what belongs to a user other than this one and root.
 func checkOwner(path string, info fs.FileInfo) error {
 	st, ok := info.Sys().(*syscall.Stat_t)
@@ -180,7 +185,7 @@ func checkOwner(path string, info fs.FileInfo) error {
 		return fmt.Errorf("%s: its owner cannot be read", path)
 	}
 	if int(st.Uid) != os.Getuid() && st.Uid != 0 {
-		return fmt.Errorf("%s belongs to another user (uid %d)", path, st.Uid)
+		return fmt.Errorf("%s %w (uid %d)", path, ErrOtherUser, st.Uid)
 	}
 	return nil
 }

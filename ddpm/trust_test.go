@@ -226,8 +226,20 @@ func TestAPluginIsARegularFileOfADisk(t *testing.T) {
 	if err := syscall.Mkfifo(so, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if p, refused := userPlugin(venv); p != "" || refused == nil || !strings.Contains(refused.Error(), so+" is a FIFO, not a regular file") {
+	if p, refused := userPlugin(venv); p != "" || refused == nil || !strings.Contains(refused.Error(), so+" is a FIFO, not a regular file") ||
+		!strings.Contains(refused.Error(), "installs it afresh") {
 		t.Errorf("a FIFO as the user's plugin: %q, %v", p, refused)
+	}
+	// In a folder of another user's, setup would not install it afresh: said so (forty-fourth probe's nit).
+	if err := os.Lchown(user, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	if p, refused := userPlugin(venv); p != "" || refused == nil || !strings.Contains(refused.Error(), "belongs to another user") ||
+		!strings.Contains(refused.Error(), "set $XDG_CACHE_HOME to a folder of yours") {
+		t.Errorf("the user's plugin in another user's folder: %q, %v", p, refused)
+	}
+	if err := os.Lchown(user, os.Getuid(), os.Getgid()); err != nil {
+		t.Fatal(err)
 	}
 	proc := "/proc/self/status" // a regular file, as /proc/kmsg is
 	if info, err := os.Stat(proc); err != nil || !info.Mode().IsRegular() {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -62,8 +63,11 @@ func runSetup(args []string) error {
 	// A plugin installed where another user could change it would never be loaded: it said "installed
 	// now", and every command then said to run setup again (thirty-fourth probe).
 	if err := ddpm.CheckSecureFolder(dir); err != nil {
-		return fmt.Errorf("ddpm setup's folder %s: %w, so the plugin installed there would not be loaded: "+
-			"make the folder named writable by you alone (chmod go-w), or set $XDG_CACHE_HOME to a folder that only you can write", dir, err)
+		fix := "make the folder named writable by you alone (chmod go-w), or set $XDG_CACHE_HOME to a folder that only you can write"
+		if errors.Is(err, ddpm.ErrOtherUser) { // no chmod of the user's mends it
+			fix = "set $XDG_CACHE_HOME to a folder of yours that only you can write"
+		}
+		return fmt.Errorf("ddpm setup's folder %s: %w, so the plugin installed there would not be loaded: %s", dir, err, fix)
 	}
 	// Python's venv refuses such a folder, after the models were written (thirty-second probe's nit).
 	if strings.Contains(dir, string(os.PathListSeparator)) {
@@ -306,11 +310,12 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 
 // groupCommand is exec.CommandContext run in a process group of its own, which the context's end
 // kills whole: the children it starts (venv's ensurepip, pip's builds) went on after a time limit or
-// a signal had stopped it.
+// a signal had stopped it. The kernel kills it when setup dies without a word (kill -9): pip went on
+// writing the venv that the next setup had removed (forty-fourth probe's nit).
 func groupCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = "/" // with Python's -I: no module is imported from the working directory (below)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second // a child that keeps the output open must not outlive it either
 	return cmd

@@ -252,6 +252,8 @@ func TestSetupFailuresAndRetries(t *testing.T) {
 	venvMaker := `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
 mkdir -p "$3/bin" && printf '#!/bin/sh\ncase "$*" in *ensurepip*) exit 0;; esac\n%s\n' "$FAKE_PIP" > "$3/bin/python" && chmod +x "$3/bin/python"
 `
+	defer func(vars []string) { childVars = vars }(childVars)
+	childVars = append(slices.Clone(childVars), "FAKE_PIP") // what the fake venv's pip does, given to the fakes
 	t.Setenv("FAKE_PIP", `echo "ERROR: No matching distribution found for xla-cpu-pjrt==0.0.1" >&2; exit 1`)
 	failing := fake("python3-pip-fails", venvMaker)
 	wantError("pip fails", runSetup([]string{"--python", failing}), "pip install xla-cpu-pjrt==0.0.1", "No matching distribution found")
@@ -503,6 +505,52 @@ wait
 	}
 }
 
+// A setup killed without a word (kill -9) takes its Python with it: pip went on writing the venv that
+// the next setup had removed (forty-fourth probe's nit).
+func TestSetupKilledTakesItsChildWithIt(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("setup installs the plugin on Linux only")
+	}
+	cache, fakes := t.TempDir(), t.TempDir()
+	pidFile, late := filepath.Join(fakes, "venv.pid"), filepath.Join(fakes, "late")
+	python := filepath.Join(fakes, "python3-slow-venv")
+	script := fakePreamble + `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
+echo $$ > ` + pidFile + `
+sleep 20
+: > ` + late + `
+`
+	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := ddpmCommand("setup", "--python", python)
+	cmd.Env = append(cmd.Env, "XDG_CACHE_HOME="+cache)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	for deadline := time.Now().Add(time.Minute); pid == 0; time.Sleep(10 * time.Millisecond) {
+		if raw, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(raw), "\n") {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(raw)))
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the venv step did not start in a minute")
+		}
+	}
+	cmd.Process.Kill() //nolint:errcheck // SIGKILL: setup can do nothing
+	cmd.Wait()         //nolint:errcheck
+	alive := func() bool {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		return err == nil && !strings.Contains(string(raw), ") Z ")
+	}
+	for deadline := time.Now().Add(5 * time.Second); alive() && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	}
+	if alive() {
+		syscall.Kill(pid, syscall.SIGKILL) //nolint:errcheck
+		t.Errorf("the venv step %d outlived a setup killed with SIGKILL", pid)
+	}
+}
+
 // setup removes what a setup killed in its write of a model left (it stayed for good, beside the model
 // that the next setup wrote; twenty-seventh probe), and nothing else of the folder's; it holds the
 // models folder's own lock (two setups of other caches linked to one models folder removed each
@@ -568,11 +616,27 @@ func TestSetupRefusesAFolderOthersCanWrite(t *testing.T) {
 	}
 	t.Setenv("XDG_CACHE_HOME", shared)
 	err := runSetup(nil)
-	if want := "ddpm setup's folder " + filepath.Join(shared, "ddpm-go") + ": " + shared + " can be changed by other users"; err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("error %v, want %q", err, want)
+	if want := "ddpm setup's folder " + filepath.Join(shared, "ddpm-go") + ": " + shared + " can be changed by other users"; err == nil || !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), "chmod go-w") {
+		t.Errorf("error %v, want %q and the chmod that mends it", err, want)
 	}
 	if left, _ := os.ReadDir(shared); len(left) != 0 {
 		t.Errorf("refused, it made %v", left)
+	}
+	// Another user's folder (root with another user's $HOME): no chmod of the user's mends it, and setup
+	// and info say to use a folder of one's own (forty-fourth probe's nit).
+	if err := os.Chmod(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(shared, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	err = runSetup(nil)
+	if err == nil || !strings.Contains(err.Error(), "belongs to another user") || strings.Contains(err.Error(), "chmod") || !strings.Contains(err.Error(), "a folder of yours") {
+		t.Errorf("another user's cache folder: %v, want a refusal saying to use a folder of one's own", err)
+	}
+	if err := os.Lchown(shared, os.Getuid(), os.Getgid()); err != nil {
+		t.Fatal(err)
 	}
 	// A sticky folder, as /tmp, is not: others cannot replace what it holds of the user's.
 	if err := os.Chmod(shared, os.ModeSticky|0o777); err != nil {
@@ -859,8 +923,9 @@ chmod +x "$3/bin/python"
 	t.Setenv("PATH", open2+":"+sticky+":"+filepath.Join(sticky, "notyet")+":/usr/bin:relative/bin")
 	t.Setenv("SSLKEYLOGFILE", filepath.Join(sticky, "keys")) // urllib3 appends TLS keys there
 	env := childEnv("")
-	if !slices.Contains(env, "PATH=/usr/bin") || slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "SSLKEYLOGFILE=") }) {
-		t.Errorf("the children's PATH is not /usr/bin alone, or they are given $SSLKEYLOGFILE: %v", env)
+	if !slices.Contains(env, "PATH="+systemPath()) || strings.Contains(systemPath(), open2) || strings.Contains(systemPath(), sticky) ||
+		slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "SSLKEYLOGFILE=") }) {
+		t.Errorf("the children's PATH is not the system's folders, or they are given $SSLKEYLOGFILE: %v", env)
 	}
 	t.Setenv("PATH", path)
 	t.Setenv("SSLKEYLOGFILE", "")
@@ -924,10 +989,12 @@ func TestSetupChecksAnExplicitPythonFirst(t *testing.T) {
 	}
 }
 
-// Setup's Pythons are given none of the variables by which glibc reads or loads files of its own accord:
-// another user's gconv module named by $GCONV_PATH ran as root in each of them, and a FIFO as $TZ or
-// as $GCONV_PATH's gconv-modules hung the interpreter's check (forty-third probe).
-func TestSetupChildrenGetNoFilesForLibc(t *testing.T) {
+// Setup's children are given the variables they need, not the user's less those known to steer them:
+// another user's gconv module named by $GCONV_PATH ran as root in each of them, and a FIFO as $TZ or as
+// $GCONV_PATH's gconv-modules hung the interpreter's check (forty-third probe);
+// $_PYTHON_SYSCONFIGDATA_NAME=antigravity ran $BROWSER, $RUSTUP_TOOLCHAIN chose the rustc pip runs, and
+// $BASH_ENV and $PYENV_VERSION ran another user's code through pyenv's shim (forty-fourth probe).
+func TestSetupChildrenGetOnlyWhatTheyNeed(t *testing.T) {
 	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
 	if err != nil {
 		t.Fatalf("python3 is needed: %v", err)
@@ -941,17 +1008,22 @@ func TestSetupChildrenGetNoFilesForLibc(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range [][2]string{{"TZ", filepath.Join(dir, "zone")}, {"GCONV_PATH", dir}, {"LOCPATH", dir}, {"LC_ALL", dir + "/xx_XX.UTF-8"},
-		{"NLSPATH", dir + "/%N"}, {"HOSTALIASES", filepath.Join(dir, "hosts")}, {"TZDIR", dir}, {"LANG", "C.UTF-8"}} {
+		{"NLSPATH", dir + "/%N"}, {"HOSTALIASES", filepath.Join(dir, "hosts")}, {"TZDIR", dir}, {"_PYTHON_SYSCONFIGDATA_NAME", "antigravity"},
+		{"BROWSER", dir + "/br"}, {"RUSTUP_TOOLCHAIN", dir}, {"CARGO_HOME", dir}, {"BASH_ENV", dir + "/evil.sh"}, {"ENV", dir + "/evil.sh"},
+		{"PYENV_VERSION", "../../.." + dir}, {"PYENV_HOOK_PATH", dir}, {"BASH_FUNC_x%%", "() { :; }"},
+		{"LANG", "C.UTF-8"}, {"PIP_INDEX_URL", "https://pypi.org/simple"}, {"https_proxy", "http://proxy:3128"}} {
 		t.Setenv(v[0], v[1])
 	}
 	env := childEnv("")
 	for _, kv := range env {
-		if name, value, _ := strings.Cut(kv, "="); strings.Contains(value, dir) {
+		if name, value, _ := strings.Cut(kv, "="); strings.Contains(value, dir) || name == "_PYTHON_SYSCONFIGDATA_NAME" || strings.HasPrefix(name, "BASH_FUNC") {
 			t.Errorf("the children are given $%s=%s", name, value)
 		}
 	}
-	if !slices.Contains(env, "LANG=C.UTF-8") {
-		t.Errorf("a locale named, not a path, was left out: %v", env)
+	for _, want := range []string{"LANG=C.UTF-8", "PIP_INDEX_URL=https://pypi.org/simple", "https_proxy=http://proxy:3128"} {
+		if !slices.Contains(env, want) {
+			t.Errorf("the children are not given %s: %v", want, env)
+		}
 	}
 	defer func(d time.Duration) { pythonTimeout = d }(pythonTimeout)
 	pythonTimeout = 10 * time.Second

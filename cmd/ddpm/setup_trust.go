@@ -32,23 +32,24 @@ func homeDir() string {
 	return ""
 }
 
-// childEnv is the environment of setup's children: the user's, with $HOME set to homeDir, without the
-// PYTHON* variables, which Python's -I ignores but the ensurepip that venv runs did not, with $PATH's
-// folders that another user could write left out (pip runs lsb_release from $PATH, and another user's
-// in a group-writable folder before /usr/bin ran as root; forty-first probe), and with $TMPDIR set to
-// tmp where it is given (a folder of setup's own): in a $TMPDIR others could write, another user
-// swapped the pip wheel that ensurepip unpacked there (thirty-ninth probe).
+// childEnv is the environment of setup's children, made of what they need rather than the user's less
+// what is known to steer them: each round of probes found another variable read by a program that
+// Python, pip or a launcher runs ($GCONV_PATH loaded another user's module into every Python, a FIFO
+// as $TZ hung them, forty-third probe; $_PYTHON_SYSCONFIGDATA_NAME imported a module of the standard
+// library that ran $BROWSER, $RUSTUP_TOOLCHAIN chose the rustc that pip asks its version of, and
+// $BASH_ENV and $PYENV_VERSION ran another user's code through pyenv's shim, forty-fourth probe). They
+// get the variables childVars names, pip's PIP_* (the user's configuration of it), the locale by
+// name, $HOME as homeDir, $PATH of the system's folders (systemPath), and $TMPDIR set to tmp where it
+// is given (a folder of setup's own: in a $TMPDIR others could write, another user swapped the wheel
+// that ensurepip unpacked; thirty-ninth probe).
 func childEnv(tmp string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		name, value, _ := strings.Cut(kv, "=")
-		// SSLKEYLOGFILE: urllib3 appends TLS keys there, even under -I (forty-second probe's nit).
-		if name != "HOME" && name != "PATH" && name != "SSLKEYLOGFILE" && !strings.HasPrefix(name, "PYTHON") && (tmp == "" || name != "TMPDIR") &&
-			!libcReads(name, value) {
+		if name, value, _ := strings.Cut(kv, "="); childVar(name, value) {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "PATH="+trustedPath(os.Getenv("PATH")))
+	env = append(env, "PATH="+systemPath())
 	if home := homeDir(); home != "" {
 		env = append(env, "HOME="+home)
 	}
@@ -58,31 +59,36 @@ func childEnv(tmp string) []string {
 	return env
 }
 
-// libcSecureDrop are the variables naming files that glibc reads or loads of its own accord, which it
-// ignores in a setuid program, and which setup's children do not need: another user's gconv module
-// named by $GCONV_PATH ran as root in every Python that setup started, and a FIFO as $TZ or in $LOCPATH
-// hung them (forty-third probe). The dynamic loader's LD_* variables are left as they are: they
-// applied to ddpm itself, linked by the same loader, before any of its code ran.
-var libcSecureDrop = []string{"GCONV_PATH", "GETCONF_DIR", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH",
-	"NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TZ", "TZDIR"}
+// childVars are the user's variables that setup's children are given as they are: the proxies pip
+// goes through, the files and folders pip and OpenSSL read (each held to the rules of checkPipReads),
+// the libraries a Python built elsewhere may need to start (as ddpm itself did, by the same loader),
+// and the terminal's kind. Tests add their own.
+var childVars = []string{"http_proxy", "https_proxy", "no_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+	"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "NETRC", "OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "LD_LIBRARY_PATH", "TERM", "NO_COLOR"}
 
-// libcReads says whether the variable name=value leads glibc to read a file that the variable names,
-// as libcSecureDrop's do, and a locale named by a path (LANG=/some/folder), which glibc reads from
-// there rather than from the system's locales.
-func libcReads(name, value string) bool {
-	if slices.Contains(libcSecureDrop, name) {
+// childVar says whether setup's children are given the user's variable name=value (childEnv): one of
+// childVars, pip's own (PIP_*), or the locale, by name only (glibc reads a locale named by a path,
+// LANG=/some/folder, from that folder rather than from the system's locales).
+func childVar(name, value string) bool {
+	switch {
+	case slices.Contains(childVars, name), strings.HasPrefix(name, "PIP_"):
 		return true
+	case name == "LANG" || name == "LANGUAGE" || strings.HasPrefix(name, "LC_"):
+		return !strings.Contains(value, "/")
 	}
-	return (name == "LANG" || name == "LANGUAGE" || strings.HasPrefix(name, "LC_")) && strings.Contains(value, "/")
+	return false
 }
 
-// trustedPath is $PATH without the folders that another user could write or make (or that are not
-// absolute): a sticky /tmp, or a folder not there yet below it, let another user's lsb_release run as
-// root (forty-second probe).
-func trustedPath(path string) string {
+// systemPath is the children's $PATH: the system's folders, those of them that no other user can
+// write or make. The user's $PATH led them to other users' programs (pip runs lsb_release, and another
+// user's in a group-writable folder ran as root, forty-first probe; a sticky /tmp in it, forty-second),
+// and to root's own rustup, which ran the toolchain another user's $RUSTUP_TOOLCHAIN named (forty-fourth).
+// Nothing setup needs is looked up there: the interpreter is run by its path, and pip and ensurepip by it.
+func systemPath() string {
 	var kept []string
-	for _, dir := range filepath.SplitList(path) {
-		if filepath.IsAbs(dir) && checkOwnFolder(dir) == nil {
+	for _, dir := range []string{"/usr/bin", "/bin"} {
+		if checkOwnFolder(dir) == nil {
 			kept = append(kept, dir)
 		}
 	}
@@ -245,7 +251,7 @@ func checkPathVars(home string) error {
 			}
 			if path != strings.TrimSpace(path) || !filepath.IsAbs(full) || filepath.Clean(full) != full ||
 				full == "/proc" || strings.HasPrefix(full, "/proc/") || strings.HasPrefix(full, "/dev/fd") {
-				return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without . or .. and without spaces at its ends", name, value)
+				return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without ., .., // or spaces at its ends", name, value)
 			}
 		}
 	}
