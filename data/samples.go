@@ -333,8 +333,10 @@ func EncodeSamples(w io.Writer, ext string, x []float32, n int, dims []int, labe
 		}
 		return npy.Write(w, arr)
 	case ".npz":
+		// Members named as NumPy's savez names them: "arr_0" alone was read by np.load, but not by tools
+		// that open "arr_0.npy" in the archive (forty-fourth probe).
 		z := npz.NewWriter(w)
-		if err := z.Write("arr_0", arr); err != nil {
+		if err := z.Write("arr_0.npy", arr); err != nil {
 			return err
 		}
 		if labels != nil {
@@ -342,7 +344,7 @@ func EncodeSamples(w io.Writer, ext string, x []float32, n int, dims []int, labe
 			for i, c := range labels {
 				y[i] = int64(c)
 			}
-			if err := z.Write("arr_1", y); err != nil {
+			if err := z.Write("arr_1.npy", y); err != nil {
 				return err
 			}
 		}

@@ -159,6 +159,21 @@ func TestEncodeSamplesRoundTrip(t *testing.T) {
 		if err != nil || !slices.Equal(gotLabels, c.labels) {
 			t.Errorf("%s: labels %v %v, want %v", path, gotLabels, err, c.labels)
 		}
+		// The members as NumPy's savez names them (forty-fourth probe: "arr_0" without ".npy").
+		if c.ext == ".npz" {
+			z, err := zip.OpenReader(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, m := range z.File {
+				names = append(names, m.Name)
+			}
+			z.Close()
+			if want := []string{"arr_0.npy", "arr_1.npy"}[:1+min(len(c.labels), 1)]; !slices.Equal(names, want) {
+				t.Errorf("%s holds %v, want %v", path, names, want)
+			}
+		}
 		// No classes to check against is the caller's error, named as such (it said "want a class in 0..-1").
 		if _, err := LoadSampleLabels(path, n, 0); err == nil || !strings.Contains(err.Error(), "at least one class") {
 			t.Errorf("%s: labels in 0 classes: %v", path, err)

@@ -67,6 +67,9 @@ func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 	if n < 1 || size < 1 || len(x0) != n*size {
 		return nil, fmt.Errorf("encode: %d values for %d examples of shape %v", len(x0), n, dims)
 	}
+	if err := s.checkDims("encode", dims); err != nil {
+		return nil, err
+	}
 	for i, v := range x0 { // a NaN gave latents of NaN, with no error (thirty-third probe)
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("encode: value %d of x0 is %g, not a finite number", i, v)

@@ -59,6 +59,16 @@ func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Examples of another shape than the model's are named so: the MLP failed inside GoMLX on a
+	// variable's shape (forty-fourth probe).
+	for _, dims := range [][]int{{3}, nil, {2, 1}} {
+		if _, err := sampler.Sample(SampleOptions{N: 2, Dims: dims}); err == nil || !strings.Contains(err.Error(), "the model's are [2]") && dims != nil {
+			t.Errorf("Sample of shape %v from a model of [2]: %v", dims, err)
+		}
+	}
+	if _, err := sampler.Encode(make([]float32, 6), 2, []int{3}); err == nil || !strings.Contains(err.Error(), "the model's are [2]") {
+		t.Errorf("Encode of shape [3] for a model of [2]: %v", err)
+	}
 	if _, err := sampler.Encode(make([]float32, 1), 1, []int{-1, -1}); err == nil {
 		t.Error("Encode of shape {-1, -1}: no error")
 	}

@@ -16,17 +16,32 @@ var FreeSpace = func(dir string) (float64, error) {
 	return float64(st.Bavail) * float64(st.Bsize), nil
 }
 
-// CheckRoom refuses work whose output, about need bytes, the file system of the folder dir cannot hold
-// now, naming what (e.g. "--ckpt runs/x") and both sizes: a full disk was found only at the first
-// save, and the training since the start was lost (twenty-seventh probe). Space can still run out
-// later, when the write names the file; where the free space cannot be read it says nothing.
-func CheckRoom(what, dir string, need float64) error {
-	free, err := FreeSpace(dir)
-	if err != nil || need <= free {
-		return nil
+// FreeFiles is how many more files dir's file system can make (its free inodes), where it says: some
+// (btrfs) report none and make files while they have room. A test replaces it.
+var FreeFiles = func(dir string) (free float64, known bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil || st.Files == 0 {
+		return 0, false
 	}
-	return fmt.Errorf("%s: its file system has %s free, and this run writes about %s there: free some space, or write elsewhere",
-		what, size(free), size(need))
+	return float64(st.Ffree), true
+}
+
+// CheckRoom refuses work whose output, about need bytes in files new files (a temporary counted for
+// each, which its rename makes the file), the file system of the folder dir cannot hold now, naming what
+// (e.g. "--ckpt runs/x") and both sizes: a full disk was found only at the first save, and the training
+// since the start was lost (twenty-seventh probe); a file system out of files was found after the work,
+// with bytes to spare (forty-fourth probe). Space can still run out later, when the write names the
+// file; where the free space cannot be read it says nothing.
+func CheckRoom(what, dir string, need float64, files int) error {
+	if free, err := FreeSpace(dir); err == nil && need > free {
+		return fmt.Errorf("%s: its file system has %s free, and this run writes about %s there: free some space, or write elsewhere",
+			what, size(free), size(need))
+	}
+	if left, ok := FreeFiles(dir); ok && float64(files) > left {
+		return fmt.Errorf("%s: its file system can make %.0f more files (inodes), and this run makes up to %d there: remove some files, or write elsewhere",
+			what, left, files)
+	}
+	return nil
 }
 
 // size says a size in the unit that shows it: "48.0 KiB free" read as "0.0 MiB", as none (twenty-eighth
@@ -98,7 +113,11 @@ func CheckTrainingRoom(what, dir, latest string, gridBytes float64, newRun func(
 			return nil // the network's own checks name what is wrong with it
 		}
 	}
-	return CheckRoom(what, dir, need+gridBytes)
+	files := 2 // the checkpoint, while the one before it is kept, and the lock
+	if gridBytes > 0 {
+		files += 2 // the grid, and the folder of grids
+	}
+	return CheckRoom(what, dir, need+gridBytes, files)
 }
 
 // TrainingGridBytes bounds a sample grid of n images of shape dims written every sampleEvery steps

@@ -245,10 +245,17 @@ func (tr *Trained) NewSampler(backend backends.Backend, sched *Schedule, cfg Sam
 	if err := tr.CheckSchedule(sched); err != nil {
 		return nil, err
 	}
+	var s *Sampler
+	var err error
 	if tr.Cond != nil {
-		return NewConditionalSampler(backend, tr.Ctx, sched, tr.Cond, tr.Spec.NumClasses(), cfg)
+		s, err = NewConditionalSampler(backend, tr.Ctx, sched, tr.Cond, tr.Spec.NumClasses(), cfg)
+	} else {
+		s, err = NewSampler(backend, tr.Ctx, sched, tr.Model, cfg)
 	}
-	return NewSampler(backend, tr.Ctx, sched, tr.Model, cfg)
+	if err == nil {
+		s.dims = slices.Clone(tr.Spec.Dims)
+	}
+	return s, err
 }
 
 // NewBoundEvaluator is NewBoundEvaluator for the trained model, on sched (its own schedule, or a

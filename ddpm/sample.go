@@ -143,6 +143,16 @@ type Sampler struct {
 	encode     *context.Exec // DDIM inversion, compiled on first use (ddim.go)
 	path       *odePath      // the noise levels of an ODE solver (solvers.go), nil for the others
 	split      *batchSplit   // the devices a batch is split over (Config.Devices), nil for one
+	dims       []int         // the shape of the model's samples where it is known (Trained.NewSampler), or nil
+}
+
+// checkDims refuses samples of another shape than the model's, where it is known: an MLP given [3] for
+// its [2] failed inside GoMLX, on a variable's shape (forty-fourth probe).
+func (s *Sampler) checkDims(what string, dims []int) error {
+	if s.dims != nil && !slices.Equal(dims, s.dims) {
+		return fmt.Errorf("%s: examples of shape %v, and the model's are %v", what, dims, s.dims)
+	}
+	return nil
 }
 
 // NewSampler prepares sampling (Algorithm 2, or DDIM if cfg.DDIM) with model's weights in ctx. For a
@@ -279,6 +289,9 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 	}
 	if !whole {
 		return nil, fmt.Errorf("sample: need N >= 1 samples of a non-empty shape, got N=%d, dims %v", opts.N, opts.Dims)
+	}
+	if err := s.checkDims("sample", opts.Dims); err != nil {
+		return nil, err
 	}
 	// The chain's arrays on the host (x_t, its noise, the prediction and what is recorded), bounded
 	// before any is made, in floating point, where the product of the sizes overflowed an int: a Go

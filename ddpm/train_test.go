@@ -358,6 +358,18 @@ func TestTrainChecksTheRoomForACheckpoint(t *testing.T) {
 			t.Errorf("%.0f bytes free: %s was written", c.free, latest)
 		}
 	}
+	// Bytes to spare and no file to make them in: found at the first save that needed a second
+	// checkpoint, with the training since lost (forty-fourth probe).
+	FreeSpace = func(string) (float64, error) { return 1 << 40, nil }
+	defer func(f func(string) (float64, bool)) { FreeFiles = f }(FreeFiles)
+	FreeFiles = func(string) (float64, bool) { return 1, true }
+	if _, err := trainPoints(t, quickTrainConfig(2, t.TempDir())); err == nil || !strings.Contains(err.Error(), "can make 1 more files (inodes)") {
+		t.Errorf("one file free: error %v, want a refusal", err)
+	}
+	FreeFiles = func(string) (float64, bool) { return 0, false } // btrfs: not said
+	if _, err := trainPoints(t, quickTrainConfig(2, t.TempDir())); err != nil {
+		t.Errorf("files left not said: %v", err)
+	}
 }
 
 // Train counts the sample grid, written before the checkpoint of its step, in the room it checks: the

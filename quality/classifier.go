@@ -332,12 +332,24 @@ func firstNonFinite(x []float32) int {
 	return -1
 }
 
+// notProbability is the index of the first value of probs that is not a probability (NaN, or outside
+// [0, 1]), or −1: a row of NaN was counted as class 0, and a negative value gave a score of NaN with no
+// error (forty-fourth probe).
+func notProbability(probs []float32) int {
+	for i, p := range probs {
+		if !(p >= 0 && p <= 1) {
+			return i
+		}
+	}
+	return -1
+}
+
 // Accuracy is the fraction of rows of probs ([N, classes] flat) whose most probable class is the
-// label.
+// label; NaN where there is none to count, or probs holds a value that is no probability.
 func Accuracy(probs []float32, labels []uint8) float64 {
 	// No labels, or probabilities that are not whole rows of them: no accuracy (it divided by zero, or
 	// read rows of the wrong width; ninth probe).
-	if len(labels) == 0 || len(probs)%len(labels) != 0 || len(probs) < len(labels) {
+	if len(labels) == 0 || len(probs)%len(labels) != 0 || len(probs) < len(labels) || notProbability(probs) >= 0 {
 		return math.NaN()
 	}
 	classes := len(probs) / len(labels)
@@ -356,9 +368,11 @@ const ConfidentThreshold = 0.9
 
 // Confident returns the fraction of rows of probs ([N, classes] flat) whose most probable class has
 // probability ≥ threshold (how many images read clearly as one digit), and how many rows have each
-// class as the most probable.
+// class as the most probable. The fraction is NaN where there is nothing to count, or probs is not whole
+// rows of probabilities (a partial last row was dropped, and a row of NaN counted as class 0;
+// forty-fourth probe).
 func Confident(probs []float32, classes int, threshold float32) (fraction float64, counts []int) {
-	if classes < 1 || len(probs) < classes { // nothing to count (classes 0 divided by zero; ninth probe)
+	if classes < 1 || len(probs) < classes || len(probs)%classes != 0 || notProbability(probs) >= 0 { // classes 0 divided by zero (ninth probe)
 		return math.NaN(), make([]int, max(classes, 0))
 	}
 	counts = make([]int, classes)
@@ -382,8 +396,11 @@ func ConditionalAccuracy(probs []float32, classes int, requested []int) (overall
 		return 0, nil, fmt.Errorf("conditional accuracy: %d classes, want at least 1", classes)
 	}
 	n := len(probs) / classes
-	if len(requested) != n || n == 0 {
-		return 0, nil, fmt.Errorf("conditional accuracy: %d requested classes for %d samples", len(requested), n)
+	if len(requested) != n || n == 0 || len(probs)%classes != 0 {
+		return 0, nil, fmt.Errorf("conditional accuracy: %d requested classes for %d values in rows of %d", len(requested), len(probs), classes)
+	}
+	if i := notProbability(probs); i >= 0 {
+		return 0, nil, fmt.Errorf("conditional accuracy: value %d is %v, not a probability", i, probs[i])
 	}
 	hits, asked := make([]int, classes), make([]int, classes)
 	total := 0

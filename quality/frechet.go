@@ -27,6 +27,9 @@ func FitGaussian(features []float32, dim int) (*Gaussian, error) {
 	if dim < 1 || len(features)%dim != 0 || len(features)/dim < 2 {
 		return nil, fmt.Errorf("fit Gaussian: need at least 2 vectors of length %d, got %d values", dim, len(features))
 	}
+	if i := firstNonFinite(features); i >= 0 { // it fitted a Gaussian of NaN with no error (forty-fourth probe)
+		return nil, fmt.Errorf("fit Gaussian: value %d (vector %d) is %v", i, i/dim, features[i])
+	}
 	// Its covariance, and the Fréchet distance's copies of it, before they are made: 10⁵ features asked
 	// 80 GB, a fatal out-of-memory (thirty-third probe).
 	if err := ddpm.CheckMemory(fmt.Sprintf("fit Gaussian: a covariance of %d features", dim), 4*8*float64(dim)*float64(dim)); err != nil {
@@ -212,6 +215,9 @@ func (g *Gaussian) check(which string) error {
 func ClassifierScore(probs []float32, classes int) (float64, error) {
 	if classes < 1 || len(probs) == 0 || len(probs)%classes != 0 {
 		return 0, fmt.Errorf("classifier score: %d values are not rows of %d class probabilities", len(probs), classes)
+	}
+	if i := notProbability(probs); i >= 0 { // a NaN scored 1, and −1 NaN, with no error (forty-fourth probe)
+		return 0, fmt.Errorf("classifier score: value %d is %v, not a probability", i, probs[i])
 	}
 	n := len(probs) / classes
 	marginal := make([]float64, classes)

@@ -195,6 +195,30 @@ func TestScoresOfNothing(t *testing.T) {
 	if _, err := FrechetDistance(nil, nil); err == nil {
 		t.Error("FrechetDistance(nil, nil): no error")
 	}
+	// What is no probability, or not whole rows of them (forty-fourth probe: a row of NaN was class 0, a
+	// partial row was dropped, a NaN scored 1 and −1 NaN, and a NaN feature fitted a Gaussian).
+	nan := float32(math.NaN())
+	if a := Accuracy([]float32{nan, 1, 0, 1}, []uint8{0, 1}); !math.IsNaN(a) {
+		t.Errorf("Accuracy with a NaN probability: %g, want NaN", a)
+	}
+	for _, probs := range [][]float32{{nan, nan, 0.1, 0.9}, {0.1, 0.9, 0.5}} {
+		if f, _ := Confident(probs, 2, 0.9); !math.IsNaN(f) {
+			t.Errorf("Confident(%v, 2 classes): %g, want NaN", probs, f)
+		}
+	}
+	for _, probs := range [][]float32{{nan, 1}, {-1, 2, 0.5, 0.5}} {
+		if _, err := ClassifierScore(probs, 2); err == nil || !strings.Contains(err.Error(), "not a probability") {
+			t.Errorf("ClassifierScore(%v): %v", probs, err)
+		}
+	}
+	if _, _, err := ConditionalAccuracy([]float32{nan, 1}, 2, []int{0}); err == nil {
+		t.Error("ConditionalAccuracy with a NaN probability: no error")
+	}
+	for _, v := range []float32{nan, float32(math.Inf(1))} {
+		if _, err := FitGaussian([]float32{1, v, 3, 4}, 1); err == nil {
+			t.Errorf("FitGaussian of a %v: no error", v)
+		}
+	}
 }
 
 // A store never takes more than its most, which it was then refused for when read back, nor a value

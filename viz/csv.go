@@ -33,7 +33,9 @@ func CSVSeries(path, x, y, group string) ([]Series, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	// A byte-order mark, as spreadsheets write one, is no part of the first column's name (it was, unseen
+	// in the message that the column was missing; forty-fourth probe's nit).
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\uFEFF")))).ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -42,6 +44,9 @@ func CSVSeries(path, x, y, group string) ([]Series, error) {
 	}
 	col := map[string]int{}
 	for i, name := range rows[0] {
+		if _, twice := col[name]; twice { // the last of them was read, without a word
+			return nil, fmt.Errorf("%s: the header names column %s twice", path, QuoteStart(name))
+		}
 		col[name] = i
 	}
 	for _, need := range []string{x, y, group} {

@@ -178,12 +178,18 @@ func TestCSVSeriesGroupsRowsAndNamesBadValues(t *testing.T) {
 	if one, err := CSVSeries(good, "steps", "fid", ""); err != nil || len(one) != 1 || len(one[0].X) != 3 || one[0].Name != "" {
 		t.Errorf("without a group: %+v, %v; want one unnamed series of 3 points", one, err)
 	}
+	// A spreadsheet's byte-order mark is not part of the first column's name (forty-fourth probe's nit).
+	if bom, err := CSVSeries(write("bom.csv", "\uFEFFsampler,steps,fid\nA,10,50\n"), "steps", "fid", "sampler"); err != nil || len(bom) != 1 || bom[0].Name != "A" {
+		t.Errorf("a header after a byte-order mark: %+v, %v", bom, err)
+	}
 	for _, c := range []struct{ path, x, want string }{
 		{good, "K", `no column "K"`},
 		{write("bad.csv", "steps,fid\n10,50\n20,n/a\n"), "steps", `bad.csv line 3: steps "20" and fid "n/a" must be numbers`},
 		{write("empty.csv", "steps,fid\n"), "steps", "no rows under the header"},
 		// A long field is quoted by its start only (a 512 MB one made a 2 GB message; fortieth probe).
 		{write("long.csv", "steps,fid\n10,"+strings.Repeat("x", 1<<20)+"\n"), "steps", `must be numbers`},
+		// A column named twice: the last was read, without a word (forty-fourth probe's nit).
+		{write("twice.csv", "steps,fid,fid\n10,50,60\n"), "steps", `names column "fid" twice`},
 	} {
 		if _, err := CSVSeries(c.path, c.x, "fid", ""); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s with x %q: error %v, want %q", c.path, c.x, err, c.want)

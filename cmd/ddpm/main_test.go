@@ -1031,6 +1031,8 @@ func TestRecordedCommandFitsAHeader(t *testing.T) {
 // (twenty-eighth probe). The bounds hold for what is written.
 func TestSampleChecksTheRoomForItsSamples(t *testing.T) {
 	defer func(f func(string) (float64, error)) { ddpm.FreeSpace = f }(ddpm.FreeSpace)
+	freeFiles := ddpm.FreeFiles
+	defer func() { ddpm.FreeFiles = freeFiles }()
 	const n = 4
 	dims := []int{28, 28, 1}
 	base := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--n", fmt.Sprint(n), "--sampler", "ddim", "--steps", "2"}
@@ -1079,6 +1081,18 @@ func TestSampleChecksTheRoomForItsSamples(t *testing.T) {
 			}
 		}
 		ddpm.FreeSpace = room(0)
+		// Room for the bytes, not the files (forty-fourth probe: --progressive was lost after the sampling).
+		files := func(d string) (float64, bool) {
+			if d == c.free {
+				return float64(len(c.outputs)), true // one short: a lock or a temporary besides
+			}
+			return 1 << 20, true
+		}
+		ddpm.FreeFiles = files
+		if err := runSample(args); err == nil || !strings.Contains(err.Error(), "more files (inodes)") {
+			t.Errorf("%v, one file short: error %v, want a refusal", c.args, err)
+		}
+		ddpm.FreeFiles = freeFiles
 		if err := runSample(args); err != nil {
 			t.Fatal(err)
 		}

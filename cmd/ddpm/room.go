@@ -34,6 +34,7 @@ func checkRoom(outputs ...plannedOutput) error {
 		dir   string
 		names []string
 		bytes float64
+		files int
 	}
 	var order []uint64
 	byDevice := map[uint64]*fileSystem{}
@@ -62,10 +63,12 @@ func checkRoom(outputs ...plannedOutput) error {
 			f.names = append(f.names, name)
 		}
 		f.bytes += o.bytes
+		f.files++
 	}
 	for _, dev := range order {
 		f := byDevice[dev]
-		if err := ddpm.CheckRoom(strings.Join(f.names, " and "), f.dir, f.bytes); err != nil {
+		// One more file than the outputs: a lock, or the temporary of an output that is there already.
+		if err := ddpm.CheckRoom(strings.Join(f.names, " and "), f.dir, f.bytes, f.files+1); err != nil {
 			return err
 		}
 	}
