@@ -34,23 +34,6 @@ func runSetup(args []string) error {
 	// umask 002 and a group shared with others, another member replaced venv/bin/python while setup ran,
 	// and setup ran it (thirty-sixth probe).
 	defer syscall.Umask(syscall.Umask(0o022))
-	// An explicit interpreter is checked now; the default only when a plugin is to be installed, so
-	// that a finished setup needs no Python.
-	checkedExe := "" // the interpreter found and run through its check here, if it was
-	if isSet(fs, "python") {
-		exe, err := findPython(*python)
-		if err != nil {
-			return err
-		}
-		// And run, where it is to install the plugin: a pyenv shim of a version not installed was found,
-		// the models were written, and then it failed (thirty-fourth probe's nit).
-		if installed, _ := ddpm.UserPlugin(); installed == "" {
-			if err := checkPython(*python, exe); err != nil {
-				return err
-			}
-			checkedExe = exe
-		}
-	}
 	dir, err := ddpm.UserDir()
 	if err != nil { // $HOME unset: the message named no fix (thirty-ninth probe's nit)
 		return fmt.Errorf("%w: set $XDG_CACHE_HOME (or $HOME) to a folder of yours", err)
@@ -78,6 +61,31 @@ func runSetup(args []string) error {
 		venv, _ := ddpm.UserVenvDir()
 		if err := checkPipReads(venv); err != nil {
 			return err
+		}
+	}
+	// A folder the user cannot make or write, refused before any interpreter is run (with another
+	// user's $HOME, "mkdir /root/.cache: permission denied" came after --python had run, with no fix;
+	// forty-fifth probe's nit).
+	if at, err := ddpm.NearestFolder(dir); err != nil {
+		return fmt.Errorf("ddpm setup's folder %s: %w: set $XDG_CACHE_HOME to a folder of yours", dir, err)
+	} else if err := syscall.Access(at, 0o3); err != nil { // W_OK|X_OK
+		return fmt.Errorf("ddpm setup's folder %s cannot be made or written: %s is not writable by you (%v): set $XDG_CACHE_HOME to a folder of yours", dir, at, err)
+	}
+	// An explicit interpreter is checked now, once the folder is seen to be usable; the default only when
+	// a plugin is to be installed, so that a finished setup needs no Python.
+	checkedExe := "" // the interpreter found and run through its check here, if it was
+	if isSet(fs, "python") {
+		exe, err := findPython(*python)
+		if err != nil {
+			return err
+		}
+		// And run, where it is to install the plugin: a pyenv shim of a version not installed was found,
+		// the models were written, and then it failed (thirty-fourth probe's nit).
+		if installed, _ := ddpm.UserPlugin(); installed == "" {
+			if err := checkPython(*python, exe); err != nil {
+				return err
+			}
+			checkedExe = exe
 		}
 	}
 	if err := flagsChecked(fs); err != nil {
@@ -229,7 +237,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	// user's in a group-writable /usr/local (Debian's staff), ran as the user (thirty-eighth probe).
 	// Without pip: venv runs ensurepip without -I (gh-98251), which runs below, isolated.
 	// step runs one of the venv's makers, its failure said as what (the command, for the message).
-	step := func(what, name string, args ...string) error {
+	step := func(what string, env []string, name string, args ...string) error {
 		cmd := groupCommand(ctx, name, args...)
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()
@@ -243,7 +251,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		}
 		return fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))
 	}
-	if err := step(fmt.Sprintf("%s -m venv %s", exe, venv), exe, "-I", "-S", "-m", "venv", "--without-pip", venv); err != nil {
+	if err := step(fmt.Sprintf("%s -m venv %s", exe, venv), env, exe, "-I", "-S", "-m", "venv", "--without-pip", venv); err != nil {
 		return "", err
 	}
 	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
@@ -254,7 +262,16 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
 		return "", fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
 	}
-	if err := step(fmt.Sprintf("%s -m ensurepip", filepath.Join(venv, "bin", "python")), filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip"); err != nil {
+	// The venv's interpreter, ensurepip and pip need no program of $PATH, and pip runs what it finds
+	// there: lsb_release, on Ubuntu a script of the system's Python, which runs the .pth files of
+	// another Python's /usr/local (Debian's staff-writable site folder; forty-fifth probe), and rustc.
+	// They get an empty folder of setup's own as $PATH.
+	nothing := filepath.Join(tmp, "path")
+	if err := os.Mkdir(nothing, 0o700); err != nil {
+		return "", err
+	}
+	env = withPath(env, nothing)
+	if err := step(fmt.Sprintf("%s -m ensurepip", filepath.Join(venv, "bin", "python")), env, filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip"); err != nil {
 		return "", err
 	}
 	// The wheel is taken only by its digest, whatever index, cache or configuration pip reads.

@@ -250,7 +250,7 @@ func TestSetupFailuresAndRetries(t *testing.T) {
 
 	// pip fails (no network, no wheel for this platform): its output is in the error.
 	venvMaker := `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
-mkdir -p "$3/bin" && printf '#!/bin/sh\ncase "$*" in *ensurepip*) exit 0;; esac\n%s\n' "$FAKE_PIP" > "$3/bin/python" && chmod +x "$3/bin/python"
+mkdir -p "$3/bin" && printf '#!/bin/sh\nPATH=/usr/bin:/bin # setup gives the venv none\ncase "$*" in *ensurepip*) exit 0;; esac\n%s\n' "$FAKE_PIP" > "$3/bin/python" && chmod +x "$3/bin/python"
 `
 	defer func(vars []string) { childVars = vars }(childVars)
 	childVars = append(slices.Clone(childVars), "FAKE_PIP") // what the fake venv's pip does, given to the fakes
@@ -660,7 +660,7 @@ func TestSetupMakesWhatOnlyTheUserCanWrite(t *testing.T) {
 	venv := filepath.Join(cache, "ddpm-go", "venv")
 	python := filepath.Join(fakes, "python3")
 	script := fakePreamble + `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
-mkdir -p "$3/bin" && printf '#!/bin/sh\nd=$(dirname "$0")/../lib/python3.11/site-packages/xla_plugins/xla_cpu_pjrt; mkdir -p "$d" && : > "$d/xla_cpu_pjrt.so"\n' > "$3/bin/python" && chmod +x "$3/bin/python"
+mkdir -p "$3/bin" && printf '#!/bin/sh\nPATH=/usr/bin:/bin # setup gives the venv none\nd=$(dirname "$0")/../lib/python3.11/site-packages/xla_plugins/xla_cpu_pjrt; mkdir -p "$d" && : > "$d/xla_cpu_pjrt.so"\n' > "$3/bin/python" && chmod +x "$3/bin/python"
 `
 	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
@@ -736,6 +736,8 @@ env | grep '^PYTHON\|^TMPDIR' >> ` + ran + `
 mkdir -p "$3/bin" && cat > "$3/bin/python" <<'END'
 #!/bin/sh
 echo "pip $@" >> ` + ran + `
+echo "venv PATH=$PATH" >> ` + ran + `
+PATH=/usr/bin:/bin
 for a; do [ "$prev" = -r ] && cat "$a" >> ` + ran + `; prev=$a; done
 d=$(dirname "$0")/../lib/python3.11/site-packages/xla_plugins/xla_cpu_pjrt; mkdir -p "$d" && : > "$d/xla_cpu_pjrt.so"
 END
@@ -765,6 +767,18 @@ chmod +x "$3/bin/python"
 	if left, _ := filepath.Glob(filepath.Join(cache, "ddpm-go", ".tmp-*")); len(left) != 0 {
 		t.Errorf("setup left its temporary folder %v", left)
 	}
+	// The venv's runs (ensurepip, pip) get no program by $PATH: pip runs lsb_release, on Ubuntu a script
+	// of the system's Python, which ran another user's .pth of /usr/local (forty-fifth probe).
+	for _, line := range strings.Split(string(log), "\n") {
+		if path, ok := strings.CutPrefix(line, "venv PATH="); ok {
+			if entries, err := os.ReadDir(path); err == nil && len(entries) > 0 || !strings.HasPrefix(path, filepath.Join(cache, "ddpm-go", ".tmp-")) {
+				t.Errorf("the venv's python was given $PATH=%s (%d programs), want an empty folder of setup's own", path, len(entries))
+			}
+		}
+	}
+	if !strings.Contains(string(log), "venv PATH=") {
+		t.Errorf("the venv's python did not record its $PATH:\n%s", log)
+	}
 	// Without $HOME, pip reads the password database's home: the children are given it.
 	t.Setenv("HOME", "")
 	os.Unsetenv("HOME")
@@ -788,7 +802,7 @@ chmod +x "$3/bin/python"
 	defer func(saved time.Duration) { pipTimeout = saved }(pipTimeout)
 	pipTimeout = time.Second
 	hanging := filepath.Join(fakes, "python3-pip-hangs")
-	if err := os.WriteFile(hanging, []byte(strings.Replace(script, `echo "pip $@" >> `, `case "$*" in *ensurepip*) ;; *) sleep 100;; esac; echo "pip $@" >> `, 1)), 0o755); err != nil {
+	if err := os.WriteFile(hanging, []byte(strings.Replace(script, `echo "pip $@" >> `, `case "$*" in *ensurepip*) ;; *) /bin/sleep 100;; esac; echo "pip $@" >> `, 1)), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -932,7 +946,7 @@ chmod +x "$3/bin/python"
 	// A pip cache and OpenSSL's configuration of places others can add to (a FIFO there hung pip, and a
 	// configuration of another user's loaded their provider as root; forty-second probe).
 	os.RemoveAll(filepath.Join(cache, "ddpm-go"))
-	for _, v := range [][2]string{{"PIP_CACHE_DIR", sticky}, {"OPENSSL_CONF", filepath.Join(open2, "openssl.cnf")}, {"SSL_CERT_DIR", sticky}} {
+	for _, v := range [][2]string{{"PIP_CACHE_DIR", sticky}, {"OPENSSL_CONF", filepath.Join(open2, "openssl.cnf")}, {"SSL_CERT_DIR", sticky}, {"PIP_CERT", filepath.Join(open2, "ca.pem")}} {
 		t.Setenv(v[0], v[1])
 		if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), v[1]) {
 			t.Errorf("$%s=%s: %v, want a refusal naming it", v[0], v[1], err)
@@ -1029,5 +1043,49 @@ func TestSetupChildrenGetOnlyWhatTheyNeed(t *testing.T) {
 	pythonTimeout = 10 * time.Second
 	if err := checkPython(python, python); err != nil {
 		t.Errorf("the interpreter's check with a FIFO as $TZ and in $GCONV_PATH: %v", err)
+	}
+}
+
+// A folder the user cannot make is refused, with the fix, before any interpreter is run: with another
+// user's $HOME, "mkdir /root/.cache: permission denied" came after --python had run (forty-fifth
+// probe's nit). Run as nobody, with root's private home.
+func TestSetupRefusesAFolderItCannotMakeBeforeRunningPython(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("running as another user needs root")
+	}
+	dir, err := os.MkdirTemp("", "ddpm-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	marks := filepath.Join(dir, "marks")
+	if err := os.Mkdir(marks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil || os.Chmod(marks, 0o777) != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, python := filepath.Join(dir, "ddpm.test"), filepath.Join(dir, "python3")
+	if err := os.WriteFile(bin, raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(python, []byte("#!/bin/sh\n: > "+filepath.Join(marks, "ran")+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir() // root's, 0700
+	cmd := exec.Command(bin, "setup", "--python", python)
+	cmd.Env = []string{envRunMain + "=1", ddpm.EnvNoReexec + "=1", "HOME=" + home, "PATH=/usr/bin:/bin", "GOMLX_NO_AUTO_INSTALL=1"}
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is not writable by you") || !strings.Contains(string(out), "set $XDG_CACHE_HOME to a folder of yours") {
+		t.Errorf("setup as nobody with root's $HOME: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(marks, "ran")); err == nil {
+		t.Error("the interpreter was run before the folder was refused")
 	}
 }

@@ -59,6 +59,12 @@ func childEnv(tmp string) []string {
 	return env
 }
 
+// withPath is env with $PATH set to path.
+func withPath(env []string, path string) []string {
+	out := slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "PATH=") })
+	return append(out, "PATH="+path)
+}
+
 // childVars are the user's variables that setup's children are given as they are: the proxies pip
 // goes through, the files and folders pip and OpenSSL read (each held to the rules of checkPipReads),
 // the libraries a Python built elsewhere may need to start (as ddpm itself did, by the same loader),
@@ -195,7 +201,8 @@ func checkPipReads(venv string) error {
 	}
 	// What OpenSSL and requests read: a configuration of another user's loaded their provider as root,
 	// and a FIFO as a bundle would hang pip (forty-second probe).
-	for _, name := range []string{"OPENSSL_CONF", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"} {
+	// pip's own certificate files too, read in place of requests' (forty-fifth probe's nit).
+	for _, name := range []string{"OPENSSL_CONF", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PIP_CERT", "PIP_CLIENT_CERT"} {
 		if file := os.Getenv(name); file != "" {
 			if err := checkRead(file); err != nil {
 				return fmt.Errorf("$%s=%s: %w: name a file that only you or root can write, or unset it", name, file, err)
@@ -224,7 +231,8 @@ func checkPipReads(venv string) error {
 
 // pathVars are the variables that name a path pip reads: each must be as setup checks it.
 var pathVars = []string{"HOME", "XDG_CACHE_HOME", "PIP_CONFIG_FILE", "PIP_CACHE_DIR", "NETRC", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS",
-	"OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
+	"OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+	"PIP_CERT", "PIP_CLIENT_CERT"}
 
 // checkPathVars refuses a path in pathVars that pip and setup could read as different files: one that is
 // not absolute (once ~ is expanded), or holds "." or "..", or a space at an end, or lies in /proc (whose
