@@ -291,6 +291,11 @@ func EncodeSamples(w io.Writer, ext string, x []float32, n int, dims []int, labe
 	if n < 1 || !whole || float64(len(x)) != want || (len(dims) != 1 && len(dims) != 3) {
 		return fmt.Errorf("samples: %d values for %d samples of shape %v", len(x), n, dims)
 	}
+	for i, v := range x { // a NaN was written as black, with no error (forty-fifth probe's nit)
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("samples: value %d (sample %d) is %v, not a number a file can hold", i, i/(len(x)/n), v)
+		}
+	}
 	size := len(x) / n
 	if labels != nil && len(labels) != n {
 		return fmt.Errorf("samples: %d labels for %d samples", len(labels), n)

@@ -185,6 +185,11 @@ func TestEncodeSamplesRoundTrip(t *testing.T) {
 	if err := EncodeSamples(nil, ".npy", x, n, []int{h, w, 1}, nil); err == nil || !strings.Contains(err.Error(), "no writer") { // it panicked
 		t.Errorf("a nil writer: %v", err)
 	}
+	bad := slices.Clone(x)
+	bad[1] = float32(math.NaN())
+	if err := EncodeSamples(io.Discard, ".npy", bad, n, []int{h, w, 1}, nil); err == nil || !strings.Contains(err.Error(), "value 1 (sample 0) is NaN") { // written as black
+		t.Errorf("a NaN value: %v", err)
+	}
 	if err := EncodeSamples(io.Discard, ".npy", x, n, []int{h, w, 1}, labels); err == nil || !strings.Contains(err.Error(), ".npz") {
 		t.Errorf("labels in an .npy: error %v, want one pointing to .npz", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
@@ -21,6 +22,7 @@ type BoundEvaluator struct {
 	term     *context.Exec
 	prior    *Exec
 	split    *batchSplit // the devices a batch is split over (Config.Devices), nil for one
+	dims     []int       // the shape of the model's images where it is known (Trained.NewBoundEvaluator), or nil
 }
 
 // NewBoundEvaluator prepares the graphs with model's weights in ctx (the EMA weights of a trained
@@ -67,7 +69,7 @@ func NewBoundEvaluator(backend backends.Backend, ctx *context.Context, sched *Sc
 // BoundOptions control one call of Evaluate.
 type BoundOptions struct {
 	Dims      []int  // shape of one image, e.g. {28, 28, 1}
-	BatchSize int    // images per model evaluation (default 100)
+	BatchSize int    // images per model evaluation (0: 100)
 	Seed      uint64 // the noise of every x_t is drawn from this seed
 	// Progress, when not nil, is called after each model evaluation with the evaluations done and
 	// the total (images/batch × T).
@@ -127,10 +129,21 @@ func (r *BoundResult) DistortionRMSE() []float64 {
 func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundResult, error) {
 	size := 1
 	for _, d := range opts.Dims {
+		if d < 1 { // two negative sizes made a positive one
+			size = 0
+		}
 		size *= d
 	}
 	if size < 1 || len(images) == 0 || len(images)%size != 0 {
 		return nil, fmt.Errorf("bound: %d values do not hold whole images of shape %v", len(images), opts.Dims)
+	}
+	// Another shape than the model's failed inside the network, after its graph was built, and a negative
+	// batch was taken for the default (forty-fifth probe's nits).
+	if e.dims != nil && !slices.Equal(opts.Dims, e.dims) {
+		return nil, fmt.Errorf("bound: images of shape %v, and the model's are %v", opts.Dims, e.dims)
+	}
+	if opts.BatchSize < 0 {
+		return nil, fmt.Errorf("bound: batch size %d, want 0 (for 100) or more", opts.BatchSize)
 	}
 	if err := checkOnGrid(images); err != nil {
 		return nil, err

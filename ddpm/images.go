@@ -9,7 +9,7 @@ import (
 )
 
 // WriteImageGridPNG writes n images of shape dims ([H, W, C], values in [−1, 1]) as a PNG grid of
-// cols columns (0: about square), atomically.
+// cols columns (0 or less: about square), atomically.
 func WriteImageGridPNG(path string, pixels []float32, n int, dims []int, cols int) error {
 	return writeImageGrid(path, false, pixels, n, dims, cols)
 }
@@ -32,7 +32,7 @@ func writeImageGrid(path string, own bool, pixels []float32, n int, dims []int, 
 	return writeAtomic(path, own, func(w io.Writer) error { _, err := w.Write(png); return err })
 }
 
-// imageGrid lays n images of shape dims out in cols columns (0: about square), at twice their size.
+// imageGrid lays n images of shape dims out in cols columns (0 or less: about square), at twice their size.
 func imageGrid(pixels []float32, n int, dims []int, cols int) viz.Grid {
 	if cols <= 0 {
 		cols = int(math.Ceil(math.Sqrt(float64(n))))

@@ -49,6 +49,12 @@ func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Images of another shape than the model's, or a negative batch (forty-fifth probe's nits).
+	for name, opts := range map[string]BoundOptions{"shape [4]": {Dims: []int{4}}, "shape {-2, -1}": {Dims: []int{-2, -1}}, "batch -1": {Dims: []int{2}, BatchSize: -1}} {
+		if _, err := bound.Evaluate([]float32{1, -1, 1, 1}, opts); err == nil {
+			t.Errorf("Evaluate with %s: no error", name)
+		}
+	}
 	x0 := tensors.FromFlatDataAndDimensions([]float32{1, -1, 1, 1}, 2, 2)
 	for _, step := range []int{0, -7, tr.Schedule.T + 1, 1 << 40} {
 		if _, _, err := bound.Term(x0, step, x0); err == nil {

@@ -264,7 +264,11 @@ func (tr *Trained) NewBoundEvaluator(backend backends.Backend, sched *Schedule, 
 	if err := tr.CheckSchedule(sched); err != nil {
 		return nil, err
 	}
-	return NewBoundEvaluator(backend, tr.Ctx, sched, tr.Model, cfg)
+	e, err := NewBoundEvaluator(backend, tr.Ctx, sched, tr.Model, cfg)
+	if err == nil {
+		e.dims = slices.Clone(tr.Spec.Dims)
+	}
+	return e, err
 }
 
 // CheckSchedule refuses a schedule that is neither the model's own nor a respacing of it: the network

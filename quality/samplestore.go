@@ -29,18 +29,17 @@ type SampleStore struct {
 
 // OpenSampleStore opens or creates the store at path for images of imageSize values made as
 // described by desc (any JSON-encodable value), which never holds more than most images (Append
-// refuses more). An existing
-// store with another description, or with more images, is an error; a partly written last image (a
-// crash during a write) is dropped.
+// refuses more). An existing store of another image size or description, or with more images, is an
+// error; so is one that another SampleStore holds open (each takes the file's lock); a partly written
+// last image (a crash during a write) is dropped.
 func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, error) {
 	if imageSize < 1 || most < 0 {
 		return nil, fmt.Errorf("sample store %s: images of %d values, at most %d of them: want at least 1 value, and no negative count", path, imageSize, most)
 	}
-	header, err := json.Marshal(desc)
+	header, legacy, err := storeHeaders(imageSize, desc)
 	if err != nil {
 		return nil, err
 	}
-	header = append(header, '\n')
 	// Only a regular file of the store's own: a FIFO or device there would take the header and never
 	// give it back, and a link, which only someone else put there, had the store written into the file
 	// it points to (a user's empty notes, another --work's store; fourteenth probe).
@@ -53,11 +52,12 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 	// A store of other settings is refused before anything is copied: a hard-linked one was first copied
 	// whole (a sparse 1 GB file became 1 GB on disk) and then refused (eleventh probe).
 	if existing, err := safefile.Open(path); err == nil {
-		err = checkStoreHeader(path, existing, header)
+		var first []byte
+		first, err = checkStoreHeader(path, existing, header, legacy)
 		if info, serr := existing.Stat(); err == nil && serr == nil && imageSize > 0 {
 			// More images than any run asks for, before they are copied: a hard-linked store with a sparse
 			// tail of 2 GB became 2 GB on disk (eighteenth probe).
-			if n := (info.Size() - int64(len(header))) / int64(imageSize); n > int64(most) {
+			if n := (info.Size() - int64(len(first))) / int64(imageSize); n > int64(most) {
 				err = fmt.Errorf("sample store %s holds %d images, and a run never makes more than %d: the file was extended; remove it, or use another folder for this run",
 					path, n, most)
 			}
@@ -74,7 +74,6 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 	if err != nil {
 		return nil, err
 	}
-	s := &SampleStore{Path: path, ImageSize: imageSize, most: most, headerLen: int64(len(header)), f: f}
 	info, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -84,20 +83,28 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 		f.Close()
 		return nil, fmt.Errorf("sample store %s is %s, not a regular file: remove it", path, safefile.Kind(info.Mode()))
 	}
+	// One writer at a time: two stores open on one file wrote over each other's images, each Append
+	// returning nil (forty-fifth probe). The lock goes with the file's descriptor, at Close.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sample store %s is open in another store, in this process or another (%v): close that one first", path, err)
+	}
 	if info.Size() == 0 {
 		if _, err := f.Write(header); err != nil {
 			f.Close()
 			return nil, err
 		}
-		return s, f.Sync()
+		return &SampleStore{Path: path, ImageSize: imageSize, most: most, headerLen: int64(len(header)), f: f}, f.Sync()
 	}
-	if err := checkStoreHeader(path, f, header); err != nil {
+	first, err := checkStoreHeader(path, f, header, legacy)
+	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	body := info.Size() - int64(len(header))
+	s := &SampleStore{Path: path, ImageSize: imageSize, most: most, headerLen: int64(len(first)), f: f}
+	body := info.Size() - s.headerLen
 	s.count = int(body / int64(imageSize))
-	whole := int64(len(header)) + int64(s.count)*int64(imageSize)
+	whole := s.headerLen + int64(s.count)*int64(imageSize)
 	if whole != info.Size() {
 		if err := f.Truncate(whole); err != nil {
 			f.Close()
@@ -114,16 +121,52 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 // maxQuoted is the most of a foreign store's first line that a message quotes.
 const maxQuoted = 200
 
-// checkStoreHeader reads the first len(want) bytes of a store (an empty one passes) and refuses a
-// store whose first line is not want. It reads no more than that: the first line of a foreign file
-// was read whole, and quoted whole (a 512 MB file of zeros took 3.8 GB and gave a 536 MB message;
-// eleventh probe).
-func checkStoreHeader(path string, r io.Reader, want []byte) error {
-	got := make([]byte, len(want))
-	n, err := io.ReadFull(r, got)
-	if n == 0 && err == io.EOF || bytes.Equal(got, want) {
-		return nil
+// StoreHeader is the first line of a store of images of imageSize values described by desc, and that
+// of a store made before the size was written (the description alone), which is still read as the same.
+func StoreHeader(imageSize int, desc any) (line, legacy string, err error) {
+	header, old, err := storeHeaders(imageSize, desc)
+	return string(bytes.TrimSuffix(header, []byte("\n"))), string(bytes.TrimSuffix(old, []byte("\n"))), err
+}
+
+// storeHeaders are a store's first line, its image size and the caller's description, and the first
+// line of a store made before the size was written, the description alone, which is still read: a
+// store reopened for images of another size with the same description was taken, its images cut
+// anew, and its file cut back to whole images of the new size (forty-fifth probe).
+func storeHeaders(imageSize int, desc any) (header, legacy []byte, err error) {
+	d, err := json.Marshal(desc)
+	if err != nil {
+		return nil, nil, err
 	}
+	h, err := json.Marshal(struct {
+		ImageSize   int             `json:"image_size"`
+		Description json.RawMessage `json:"description"`
+	}{imageSize, d})
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(h, '\n'), append(d, '\n'), nil
+}
+
+// checkStoreHeader reads the first bytes of a store, as many as the longest of wants, and returns the
+// one of wants that the store begins with (the first of them for an empty store), or refuses it. It
+// reads no more than that: the first line of a foreign file was read whole, and quoted whole (a 512 MB
+// file of zeros took 3.8 GB and gave a 536 MB message; eleventh probe).
+func checkStoreHeader(path string, r io.Reader, wants ...[]byte) ([]byte, error) {
+	most := 0
+	for _, w := range wants {
+		most = max(most, len(w))
+	}
+	got := make([]byte, most)
+	n, err := io.ReadFull(r, got)
+	if n == 0 && err == io.EOF {
+		return wants[0], nil
+	}
+	for _, w := range wants {
+		if n >= len(w) && bytes.Equal(got[:len(w)], w) {
+			return w, nil
+		}
+	}
+	want := wants[0]
 	got = got[:n]
 	if i := bytes.IndexByte(got, '\n'); i >= 0 {
 		got = got[:i]
@@ -132,7 +175,7 @@ func checkStoreHeader(path string, r io.Reader, want []byte) error {
 	if len(got) > maxQuoted {
 		quoted = fmt.Sprintf("%q…", got[:maxQuoted])
 	}
-	return fmt.Errorf("sample store %s was made with other settings (its first line: %s); want %s: remove it, or use another folder for this run",
+	return nil, fmt.Errorf("sample store %s was made with other settings (its first line: %s); want %s: remove it, or use another folder for this run",
 		path, quoted, bytes.TrimSpace(want))
 }
 

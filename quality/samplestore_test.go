@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -232,7 +233,6 @@ func TestSampleStoreKeepsItsBounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	if err := s.Append(make([]float32, 8)); err != nil {
 		t.Fatal(err)
 	}
@@ -248,10 +248,35 @@ func TestSampleStoreKeepsItsBounds(t *testing.T) {
 	if err := s.Append(make([]float32, 4)); err != nil || s.Len() != 3 {
 		t.Errorf("the third image: %v, %d stored", err, s.Len())
 	}
+	// A second store on the file while the first is open: they wrote over each other's images
+	// (forty-fifth probe).
+	if _, err := OpenSampleStore(path, 4, 3, "d"); err == nil || !strings.Contains(err.Error(), "is open in another store") {
+		t.Errorf("a second store on an open one: %v", err)
+	}
+	s.Close()
 	if again, err := OpenSampleStore(path, 4, 3, "d"); err != nil || again.Len() != 3 {
 		t.Errorf("read back: %v", err)
 	} else {
 		again.Close()
+	}
+	// Reopened for images of another size with the same description: it was taken, and its file cut
+	// back to whole images of the new size (forty-fifth probe).
+	before, _ := os.ReadFile(path)
+	if _, err := OpenSampleStore(path, 5, 100, "d"); err == nil || !strings.Contains(err.Error(), "other settings") {
+		t.Errorf("reopened for images of 5 values, made for 4: %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Errorf("the refused reopen changed the file: %d bytes, were %d", len(after), len(before))
+	}
+	// A store made before the image size was written, its description alone on its first line, is read.
+	legacy := filepath.Join(t.TempDir(), "legacy.u8")
+	if err := os.WriteFile(legacy, append([]byte("\"d\"\n"), 1, 2, 3, 4, 5, 6, 7, 8, 9), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if old, err := OpenSampleStore(legacy, 4, 3, "d"); err != nil || old.Len() != 2 {
+		t.Errorf("a store of the former header: %v", err)
+	} else {
+		old.Close()
 	}
 }
 

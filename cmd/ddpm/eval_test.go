@@ -1402,7 +1402,7 @@ func TestEvalStoresAsideAndFolderNames(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, name), append(line, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := setStoreAside(work, name, ours); err != nil {
+	if err := setStoreAside(work, name, 4, ours); err != nil {
 		t.Fatal(err)
 	}
 	if aside, _ := filepath.Glob(filepath.Join(work, "fid-samples-seed1-aside-*.u8")); len(aside) != 1 {
@@ -1412,11 +1412,35 @@ func TestEvalStoresAsideAndFolderNames(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, name), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := setStoreAside(work, name, theirs); err != nil {
+	if err := setStoreAside(work, name, 4, theirs); err != nil {
 		t.Fatal(err)
 	}
 	if raw, _ := os.ReadFile(filepath.Join(work, name)); !bytes.HasPrefix(raw, line) {
 		t.Errorf("an empty store hid the one waiting aside: %d bytes now", len(raw))
+	}
+	// A store of this run's settings made before its first line held the image size (forty-fifth
+	// probe) is this run's: not set aside where it is, and taken back from aside.
+	legacy := t.TempDir()
+	oursLine, _ := json.Marshal(ours)
+	if err := os.WriteFile(filepath.Join(legacy, name), append(append(oursLine, '\n'), 1, 2, 3, 4), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := setStoreAside(legacy, name, 4, ours); err != nil {
+		t.Fatal(err)
+	}
+	if aside, _ := filepath.Glob(filepath.Join(legacy, "*-aside-*")); len(aside) != 0 {
+		t.Errorf("a store of this run's settings in the former header was set aside: %v", aside)
+	}
+	sum := sha256.Sum256(oursLine)
+	formerAside := filepath.Join(legacy, "fid-samples-seed1-aside-"+hex.EncodeToString(sum[:6])+".u8")
+	if err := os.Rename(filepath.Join(legacy, name), formerAside); err != nil {
+		t.Fatal(err)
+	}
+	if err := setStoreAside(legacy, name, 4, ours); err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := os.ReadFile(filepath.Join(legacy, name)); !bytes.HasPrefix(raw, oursLine) {
+		t.Errorf("this run's store, set aside under its former header, was not taken back: %d bytes", len(raw))
 	}
 	run := t.TempDir()
 	for _, args := range [][]string{
