@@ -91,6 +91,9 @@ func runSetup(args []string) error {
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
+	if err := makeOwnFolders(dir); err != nil {
+		return fmt.Errorf("ddpm setup's folder %s: %w: set $XDG_CACHE_HOME to a folder of yours", dir, err)
+	}
 	lock, err := ddpm.LockDir(dir, "ddpm setup's folder") // two setups at once would build one venv twice
 	if err != nil {
 		return err

@@ -1089,3 +1089,43 @@ func TestSetupRefusesAFolderItCannotMakeBeforeRunningPython(t *testing.T) {
 		t.Error("the interpreter was run before the folder was refused")
 	}
 }
+
+// setup makes its folders one name at a time, each checked: between its first check and its lock,
+// another user made a folder on the way in a sticky /tmp and linked it elsewhere, and the lock's MkdirAll
+// followed the link, root making folders and its lock file where that user chose (forty-sixth probe).
+// Here the other user's folder and link are planted as they were when the lock came.
+func TestSetupMakesItsFoldersOneNameAtATime(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("another user's folder needs root")
+	}
+	sticky, chosen := t.TempDir(), t.TempDir()
+	if err := os.Chmod(sticky, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	theirs := filepath.Join(sticky, "rc")
+	if err := os.Mkdir(theirs, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(chosen, filepath.Join(theirs, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(theirs, "cache"), theirs} {
+		if err := os.Lchown(p, 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := makeOwnFolders(filepath.Join(theirs, "cache", "ddpm-go")); err == nil {
+		t.Error("folders made through another user's folder and link: no error")
+	}
+	if entries, _ := os.ReadDir(chosen); len(entries) != 0 {
+		t.Errorf("setup made %s in the folder the other user chose", entries[0].Name())
+	}
+	// Where no one else has made anything, the folders are made.
+	mine := filepath.Join(sticky, "mine")
+	if err := makeOwnFolders(filepath.Join(mine, "ddpm-go")); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Lstat(filepath.Join(mine, "ddpm-go")); err != nil || !info.IsDir() {
+		t.Errorf("the folders were not made: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
@@ -183,7 +184,12 @@ func checkPipReads(venv string) error {
 			}
 			configs = append(configs, filepath.Join(home, ".pip", "pip.conf"), filepath.Join(config, "pip", "pip.conf"))
 		}
-		configs = append(configs, filepath.Join(venv, "pip.conf"))
+		// The venv's, where it is there: one setup makes is made in folders of its own (makeOwnFolders),
+		// and refusing it "as anyone may make it" in a sticky /tmp sent the user to $PIP_CONFIG_FILE
+		// (forty-sixth probe's nit).
+		if _, err := os.Lstat(venv); err == nil {
+			configs = append(configs, filepath.Join(venv, "pip.conf"))
+		}
 	}
 	for _, file := range configs {
 		if err := checkRead(file); err != nil {
@@ -283,6 +289,44 @@ func checkRead(file string) error {
 	}
 	if info, err := os.Stat(at); err == nil && info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o002 != 0 {
 		return fmt.Errorf("%s is not there, and anyone may make it in %s", file, at)
+	}
+	return nil
+}
+
+// makeOwnFolders makes the folders of dir that are not there, one name at a time, each seen to be a
+// folder of the user's once made, after checking the nearest one that is there: between setup's first
+// check and its lock, another user made a folder on the way in a sticky /tmp and linked it elsewhere,
+// and the lock's MkdirAll followed the link, so that root made folders and its lock file where that
+// user chose (forty-sixth probe). os.Mkdir follows no link at the name it makes.
+func makeOwnFolders(dir string) error {
+	var missing []string
+	at := filepath.Clean(dir)
+	for {
+		if _, err := os.Lstat(at); err == nil {
+			break
+		}
+		missing = append(missing, at)
+		parent := filepath.Dir(at)
+		if parent == at {
+			break
+		}
+		at = parent
+	}
+	if err := ddpm.CheckSecureFolder(at); err != nil {
+		return err
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		p := missing[i]
+		if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		info, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); !info.IsDir() || !ok || int(st.Uid) != os.Geteuid() {
+			return fmt.Errorf("%s was made by another user, or is no folder, while setup ran", p)
+		}
 	}
 	return nil
 }
