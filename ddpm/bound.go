@@ -263,8 +263,16 @@ type BoundSums struct {
 	PerImage []float64 `json:"per_image"`
 }
 
-// Add adds the result of evaluating more images.
-func (s *BoundSums) Add(r *BoundResult) {
+// Add adds the result of evaluating more images, of the same chain as those added before: results of
+// another T were mixed, a term averaged over images that had none, and a longer one panicked; PerImage
+// of another length than N was taken (forty-sixth probe).
+func (s *BoundSums) Add(r *BoundResult) error {
+	switch {
+	case r == nil || r.N < 1 || len(r.PerImage) != r.N || len(r.MSE) != len(r.Terms) || len(r.Terms) < 2:
+		return errors.New("bound sums: a result that Evaluate did not make (no images, or tables of other lengths)")
+	case s.Terms != nil && len(r.Terms) != len(s.Terms):
+		return fmt.Errorf("bound sums: a result over %d steps added to sums over %d", len(r.Terms)-1, len(s.Terms)-1)
+	}
 	if s.Terms == nil {
 		s.Terms, s.MSE = make([]float64, len(r.Terms)), make([]float64, len(r.MSE))
 	}
@@ -276,6 +284,7 @@ func (s *BoundSums) Add(r *BoundResult) {
 		s.MSE[t] += w * r.MSE[t]
 	}
 	s.PerImage = append(s.PerImage, r.PerImage...)
+	return nil
 }
 
 // Result returns the bound over all the images added.

@@ -220,7 +220,18 @@ func TestBoundOfDiscretizedGaussianData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sums.Add(r)
+		if err := sums.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A result of another chain, or one not made by Evaluate, is refused (forty-sixth probe: a T = 2
+	// result was averaged into T = 4 sums, and a longer one would have panicked).
+	short := &BoundResult{N: 1, Terms: make([]float64, 3), MSE: make([]float64, 3), PerImage: []float64{1}}
+	for name, r := range map[string]*BoundResult{"of T = 2": short, "of PerImage 1 for N = 5": {N: 5, Terms: make([]float64, len(res.Terms)), MSE: make([]float64, len(res.Terms)), PerImage: []float64{1}},
+		"nil": nil, "zero": {}} {
+		if err := sums.Add(r); err == nil {
+			t.Errorf("BoundSums.Add of a result %s: no error", name)
+		}
 	}
 	merged := sums.Result()
 	if merged.N != n || len(merged.PerImage) != n {

@@ -156,6 +156,11 @@ func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, 
 			return path, err
 		}
 		for i := 0; i < len(all)-c.Keep; i++ {
+			// Never the one just written: a save below a newer step, or beside an unpadded name of its own
+			// step, pruned it and returned its path with no error (forty-sixth probe).
+			if filepath.Base(all[i]) == filepath.Base(path) {
+				continue
+			}
 			// One removed meanwhile (by hand, or a script that archives them) is pruned: it stopped the
 			// run (thirty-third probe).
 			if err := removeCheckpoint(all[i]); err != nil && !errors.Is(err, fs.ErrNotExist) {

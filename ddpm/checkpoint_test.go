@@ -399,4 +399,34 @@ func TestCheckMemoryLeavesRoom(t *testing.T) {
 	if err := CheckMemory("nearly all", 0.97*avail); err == nil || !strings.Contains(err.Error(), "of which it may ask for 85%") {
 		t.Errorf("97%% of the memory available: error %v, want a refusal", err)
 	}
+	// Under an address-space limit (ulimit -v), which XLA's and Go's reservations take 3 GiB of: a run
+	// that fitted the memory aborted in C++'s bad_alloc (forty-sixth probe).
+	defer func(f func() (float64, bool)) { AddressSpaceLimit = f }(AddressSpaceLimit)
+	AddressSpaceLimit = func() (float64, bool) { return 3.5 * (1 << 30), true }
+	if err := CheckMemory("0.7 GiB", 0.7*(1<<30)); err == nil || !strings.Contains(err.Error(), "address-space limit (ulimit -v) is 3.5 GiB") {
+		t.Errorf("0.7 GiB under a limit of 3.5 GiB of address space: %v", err)
+	}
+	if err := CheckMemory("0.1 GiB", 0.1*(1<<30)); err != nil {
+		t.Errorf("0.1 GiB under a limit of 3.5 GiB of address space: %v", err)
+	}
+}
+
+// A file the file-size limit (ulimit -f) would stop in its write is refused before the work: train
+// trained every step and lost them at its first save (forty-sixth probe).
+func TestCheckFileSize(t *testing.T) {
+	defer func(f func() (float64, bool)) { FileSizeLimit = f }(FileSizeLimit)
+	FileSizeLimit = func() (float64, bool) { return 500 << 10, true }
+	if err := CheckFileSize("--ckpt x", 612<<10); err == nil || !strings.Contains(err.Error(), "file-size limit (ulimit -f) is 500.0 KiB") {
+		t.Errorf("612 KiB under a limit of 500 KiB: %v", err)
+	}
+	if err := CheckTrainingRoom("--ckpt x", t.TempDir(), "", 0, func() (float64, error) { return 612 << 10, nil }); err == nil {
+		t.Error("a training run whose checkpoint is over the file-size limit: no error")
+	}
+	if err := CheckFileSize("--ckpt x", 400<<10); err != nil {
+		t.Errorf("400 KiB under a limit of 500 KiB: %v", err)
+	}
+	FileSizeLimit = func() (float64, bool) { return 0, false }
+	if err := CheckFileSize("--ckpt x", 1<<40); err != nil {
+		t.Errorf("no limit: %v", err)
+	}
 }

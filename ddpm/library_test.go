@@ -99,6 +99,19 @@ func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "run")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Checkpointer.Save of step −1 made its folder (%v)", err)
 	}
+	// Keep never prunes the file just written: saved below a newer step it was, and its path returned
+	// with no error (forty-sixth probe).
+	kept := Checkpointer{Dir: filepath.Join(t.TempDir(), "kept"), Keep: 1}
+	ctx := context.New()
+	ctx.VariableWithValue("w", []float32{1, 2, 3})
+	if _, err := kept.Save(ctx, 100, nil); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := kept.Save(ctx, 5, nil); err != nil {
+		t.Fatal(err)
+	} else if _, err := os.Stat(p); err != nil {
+		t.Errorf("Checkpointer.Save below a newer step with Keep 1 pruned what it wrote: %v", err)
+	}
 	if err := CheckLabels([]int{1}, -1); err == nil || !strings.Contains(err.Error(), "-1 classes") {
 		t.Errorf("CheckLabels against −1 classes: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Memory estimates, checked before a run allocates, so that an absurd size (T = 10⁹, a batch of a
@@ -132,12 +133,32 @@ func readNumber(path string) (float64, error) {
 // (what: e.g. "--batch 100000 --T 1000") and both numbers. Where the available memory cannot be read
 // it says nothing.
 func CheckMemory(what string, need float64) error {
+	// The address-space limit (ulimit -v) too: under it, a run that fitted the memory aborted in C++'s
+	// bad_alloc after its first steps (forty-sixth probe).
+	if limit, ok := AddressSpaceLimit(); ok && need+addressSpaceReserve > limit {
+		return fmt.Errorf("%s needs about %s of memory (estimated), and the address-space limit (ulimit -v) is %s, of which XLA and Go "+
+			"reserve about %s beyond what they use: raise it (ulimit -v unlimited), or bound the memory with a cgroup instead", what, gib(need), gib(limit), gib(addressSpaceReserve))
+	}
 	avail, ok := AvailableMemory()
 	if !ok || need <= memoryShare*avail {
 		return nil
 	}
 	return fmt.Errorf("%s needs about %s of memory (estimated), and this machine has %s available, of which it may ask for %.0f%%: ask for less",
 		what, gib(need), gib(avail), 100*memoryShare)
+}
+
+// addressSpaceReserve is the address space a run takes beyond the memory it uses: the XLA plugin's and
+// Go's reservations (the peak virtual size of `ddpm sample --n 1` is 2.6 GB, of --n 256 3.1 GB).
+const addressSpaceReserve = 3 << 30
+
+// AddressSpaceLimit is the most address space the process may take (ulimit -v), where there is a limit;
+// a test replaces it.
+var AddressSpaceLimit = func() (float64, bool) {
+	var r syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_AS, &r) != nil || r.Cur == ^uint64(0) {
+		return 0, false
+	}
+	return float64(r.Cur), true
 }
 
 // memoryShare is the part of the available memory that CheckMemory lets one run ask for: the rest is

@@ -44,6 +44,27 @@ func CheckRoom(what, dir string, need float64, files int) error {
 	return nil
 }
 
+// FileSizeLimit is the most bytes a file of this process may hold (ulimit -f), where there is a limit;
+// a test replaces it.
+var FileSizeLimit = func() (float64, bool) {
+	var r syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_FSIZE, &r) != nil || r.Cur == ^uint64(0) {
+		return 0, false
+	}
+	return float64(r.Cur), true
+}
+
+// CheckFileSize refuses, before the work, a file of about bytes that the file-size limit would stop in
+// its write: train trained every step and lost them at its first save, and sample, eval and classifier
+// failed after their work (forty-sixth probe).
+func CheckFileSize(what string, bytes float64) error {
+	if limit, ok := FileSizeLimit(); ok && bytes > limit {
+		return fmt.Errorf("%s: this run writes a file of about %s, and the file-size limit (ulimit -f) is %s: raise it, or write less",
+			what, size(bytes), size(limit))
+	}
+	return nil
+}
+
 // size says a size in the unit that shows it: "48.0 KiB free" read as "0.0 MiB", as none (twenty-eighth
 // probe).
 func size(bytes float64) string {
@@ -116,6 +137,9 @@ func CheckTrainingRoom(what, dir, latest string, gridBytes float64, newRun func(
 	files := 2 // the checkpoint, while the one before it is kept, and the lock
 	if gridBytes > 0 {
 		files += 2 // the grid, and the folder of grids
+	}
+	if err := CheckFileSize(what, max(need, gridBytes)); err != nil {
+		return err
 	}
 	return CheckRoom(what, dir, need+gridBytes, files)
 }

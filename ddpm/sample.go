@@ -341,9 +341,17 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		labels = tensors.FromFlatDataAndDimensions(y, opts.N)
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
+	// Noise that is no number is named as such: the whole chain ran, and the model was blamed
+	// (forty-sixth probe).
+	var noiseErr error
 	fill := func(z []float32) {
 		if opts.Noise != nil {
 			opts.Noise(z)
+			for i, v := range z {
+				if noiseErr == nil && (math.IsNaN(float64(v)) || math.IsInf(float64(v), 0)) {
+					noiseErr = fmt.Errorf("sample: the noise that opts.Noise gave holds %v (at %d)", v, i)
+				}
+			}
 			return
 		}
 		for i := range z {
@@ -359,7 +367,11 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		if opts.Start != nil {
 			return nil, fmt.Errorf("sample: the %s sampler starts from x_T only (a start at step %d is for ancestral sampling and DDIM)", s.Config.Solver, opts.StartT)
 		}
-		return s.solve(opts, normal(), labels, fill)
+		res, err := s.solve(opts, normal(), labels, fill)
+		if noiseErr != nil {
+			return nil, noiseErr
+		}
+		return res, err
 	}
 	dims := append([]int{opts.N}, opts.Dims...)
 	startT := s.Schedule.T
@@ -367,6 +379,11 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 	if opts.Start != nil {
 		if len(opts.Start) != opts.N*size {
 			return nil, fmt.Errorf("sample: the start has %d values, want %d", len(opts.Start), opts.N*size)
+		}
+		for i, v := range opts.Start { // the whole chain ran, and the model was blamed (forty-sixth probe)
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("sample: the start (Start) holds %v at %d", v, i)
+			}
 		}
 		if err := s.Schedule.CheckStep(opts.StartT); err != nil {
 			return nil, fmt.Errorf("sample: start step: %w", err)
@@ -390,6 +407,9 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 			res.Xts[t] = tensors.MustCopyFlatData[float32](x)
 		}
 		in := []*tensors.Tensor{x, StepTensor(opts.N, t), tensors.FromFlatDataAndDimensions(normal(), dims...)}
+		if noiseErr != nil {
+			return nil, noiseErr
+		}
 		if labels != nil {
 			in = append(in, labels)
 		}
@@ -410,6 +430,9 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		}
 	}
 	res.X0 = tensors.MustCopyFlatData[float32](x)
+	if noiseErr != nil {
+		return nil, noiseErr
+	}
 	if err := checkFinite(res.X0); err != nil { // NaN became black pixels, exit 0 (eighth probe)
 		return nil, fmt.Errorf("sample: after %d steps: %w", startT, err)
 	}

@@ -724,6 +724,9 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 	if _, err := NewArrayDataset("negative", make([]float32, 8), []int{-2, -1}, 1, 1); err == nil {
 		t.Error("NewArrayDataset with dims {-2, -1}: no error")
 	}
+	if _, err := NewArrayDataset("nan", []float32{0, 1, float32(math.NaN()), 0}, []int{2}, 1, 1); err == nil || !strings.Contains(err.Error(), "value 2 (example 1) is NaN") {
+		t.Errorf("NewArrayDataset of a NaN: %v", err) // trained until the loss was NaN (forty-sixth probe)
+	}
 	if _, err := NewOptimizer(OptimizerConfig{LearningRate: math.Inf(1)}); err == nil {
 		t.Error("NewOptimizer with an infinite learning rate: no error")
 	}
@@ -805,6 +808,14 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 		if _, err := sampler.Sample(opts); err == nil {
 			t.Errorf("Sample with %s: no error", name)
 		}
+	}
+	// A start or noise that is no number is named, not the model (forty-sixth probe).
+	nan := float32(math.NaN())
+	if _, err := sampler.Sample(SampleOptions{N: 1, Dims: []int{2}, Start: []float32{nan, 0}, StartT: 3}); err == nil || !strings.Contains(err.Error(), "the start (Start) holds NaN") {
+		t.Errorf("Sample from a NaN start: %v", err)
+	}
+	if _, err := sampler.Sample(SampleOptions{N: 1, Dims: []int{2}, Noise: func(z []float32) { z[0] = nan }}); err == nil || !strings.Contains(err.Error(), "opts.Noise gave holds NaN") {
+		t.Errorf("Sample with NaN noise: %v", err)
 	}
 	// Helpers that panicked on what they were not made for (forty-third probe's nits).
 	for _, k := range []int{-1, 0, 21} {

@@ -58,13 +58,23 @@ func FitGaussian(features []float32, dim int) (*Gaussian, error) {
 
 // SqrtPSD returns the symmetric square root of a symmetric positive semi-definite matrix through
 // its eigen-decomposition A = V diag(λ) Vᵀ: √A = V diag(√λ) Vᵀ. Eigenvalues that rounding made
-// slightly negative are taken as 0. A nil or empty matrix is an error (nil panicked; forty-third probe).
+// slightly negative are taken as 0. A nil or empty matrix is an error (nil panicked; forty-third probe),
+// and so are a value that is not finite and an eigenvalue further below 0 than rounding makes (more than
+// 1e-8 of the largest): −5·I had the root 0, and a covariance of NaN a root of NaN (forty-sixth probe).
 func SqrtPSD(a mat.Symmetric) (root *mat.SymDense, err error) {
 	if a == nil || reflect.ValueOf(a).Kind() == reflect.Pointer && reflect.ValueOf(a).IsNil() {
 		return nil, fmt.Errorf("matrix square root: no matrix (nil)")
 	}
-	if a.SymmetricDim() == 0 {
+	n := a.SymmetricDim()
+	if n == 0 {
 		return nil, fmt.Errorf("matrix square root: no matrix (0×0)")
+	}
+	for i := range n {
+		for j := i; j < n; j++ {
+			if v := a.At(i, j); math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("matrix square root: the matrix holds %v (at %d, %d)", v, i, j)
+			}
+		}
 	}
 	defer func() { // as in eigenvaluesPSD: a panic inside gonum is an error of this computation
 		if r := recover(); r != nil {
@@ -76,9 +86,17 @@ func SqrtPSD(a mat.Symmetric) (root *mat.SymDense, err error) {
 		return nil, fmt.Errorf("matrix square root: the eigen-decomposition did not converge")
 	}
 	values := eig.Values(nil)
+	largest := 0.0
+	for _, lambda := range values {
+		largest = math.Max(largest, math.Abs(lambda))
+	}
+	for _, lambda := range values {
+		if lambda < -1e-8*largest {
+			return nil, fmt.Errorf("matrix square root: the matrix has the eigenvalue %g: it is not positive semi-definite, as a covariance is", lambda)
+		}
+	}
 	var vectors mat.Dense
 	eig.VectorsTo(&vectors)
-	n := len(values)
 	scaled := mat.NewDense(n, n, nil)
 	for j, lambda := range values {
 		s := math.Sqrt(math.Max(lambda, 0))
@@ -199,6 +217,11 @@ func (g *Gaussian) check(which string) error {
 		}
 	}
 	for i := range g.Mean {
+		// A variance below 0 is no covariance's: −5·I as the second gave a distance of 20.125 (forty-sixth
+		// probe); the first's square root refuses any that is not positive semi-definite (SqrtPSD).
+		if v := g.Cov.At(i, i); v < 0 {
+			return fmt.Errorf("Fréchet distance: the %s Gaussian's covariance has the variance %v (at %d), below 0", which, v, i)
+		}
 		for j := i; j < len(g.Mean); j++ {
 			if v := g.Cov.At(i, j); math.IsNaN(v) || math.IsInf(v, 0) {
 				return fmt.Errorf("Fréchet distance: the %s Gaussian's covariance holds %v (at %d, %d)", which, v, i, j)

@@ -227,6 +227,9 @@ func TestFrechetDistanceOfMalformedGaussians(t *testing.T) {
 		"a covariance, no mean":  {ok, &Gaussian{Cov: mat.NewSymDense(2, nil)}, "second Gaussian has no mean"},
 		"a NaN mean":             {gaussian([]float64{0, math.NaN()}, []float64{1, 0, 0, 1}), ok, "first Gaussian's mean holds NaN (at 1)"},
 		"an infinite covariance": {ok, gaussian([]float64{0, 1}, []float64{1, 0, 0, math.Inf(1)}), "second Gaussian's covariance holds +Inf (at 1, 1)"},
+		// No covariance's (forty-sixth probe: −5·I as the second gave 20.125, and as the first a root of 0).
+		"−5·I as the second": {ok, gaussian([]float64{0, 0}, []float64{-5, 0, 0, -5}), "variance -5 (at 0), below 0"},
+		"not semi-definite":  {gaussian([]float64{0, 0}, []float64{1, 3, 3, 1}), ok, "eigenvalue -2: it is not positive semi-definite"},
 	} {
 		func() {
 			defer func() {

@@ -103,6 +103,12 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 	}
 	s := &SampleStore{Path: path, ImageSize: imageSize, most: most, headerLen: int64(len(first)), f: f}
 	body := info.Size() - s.headerLen
+	// A store of the former first line says nothing of its image size: one that is not whole images of
+	// this size is refused, not cut to them (the forty-fifth probe's case, come back through it; forty-sixth).
+	if bytes.Equal(first, legacy) && body%int64(imageSize) != 0 {
+		f.Close()
+		return nil, fmt.Errorf("sample store %s, of a former kind that records no image size, does not hold whole images of %d values: remove it, or use another folder for this run", path, imageSize)
+	}
 	s.count = int(body / int64(imageSize))
 	whole := s.headerLen + int64(s.count)*int64(imageSize)
 	if whole != info.Size() {
@@ -254,13 +260,27 @@ func (s *SampleStore) Append(images []float32) error {
 		buf[i] = quantize(v)
 	}
 	if _, err := s.f.Write(buf); err != nil {
-		return fmt.Errorf("sample store %s: %w", s.Path, err)
+		return s.cutBack(err)
 	}
 	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("sample store %s: %w", s.Path, err)
+		return s.cutBack(err)
 	}
 	s.count += len(images) / s.ImageSize
 	return nil
+}
+
+// cutBack returns the error of a failed Append once the store is cut back to its last whole image: a
+// write cut short by a full disk left its part in the file, the next Appends went on after it, and
+// every image read back was shifted by it, with no error (forty-sixth probe).
+func (s *SampleStore) cutBack(err error) error {
+	whole := s.headerLen + int64(s.count)*int64(s.ImageSize)
+	if terr := s.f.Truncate(whole); terr != nil {
+		return fmt.Errorf("sample store %s: %w (and it could not be cut back to its %d whole images: %v; remove it)", s.Path, err, s.count, terr)
+	}
+	if _, serr := s.f.Seek(whole, io.SeekStart); serr != nil {
+		return fmt.Errorf("sample store %s: %w (%v)", s.Path, err, serr)
+	}
+	return fmt.Errorf("sample store %s: %w (its %d whole images are kept)", s.Path, err, s.count)
 }
 
 // Images returns the first n stored images scaled to [−1, 1].
@@ -268,13 +288,8 @@ func (s *SampleStore) Images(n int) ([]float32, error) {
 	if n < 0 || n > s.count { // -1 panicked (thirty-second probe)
 		return nil, fmt.Errorf("sample store %s holds %d images, %d asked", s.Path, s.count, n)
 	}
-	info, err := s.f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	start := info.Size() - int64(s.count*s.ImageSize)
 	buf := make([]byte, n*s.ImageSize)
-	if _, err := s.f.ReadAt(buf, start); err != nil {
+	if _, err := s.f.ReadAt(buf, s.headerLen); err != nil { // after the header: a part written after the images shifted them
 		return nil, fmt.Errorf("sample store %s: %w", s.Path, err)
 	}
 	out := make([]float32, len(buf))

@@ -2,10 +2,12 @@ package quality
 
 import (
 	"bytes"
+	"github.com/learn-ddpm/ddpm-go/internal/fulldisk"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -270,13 +272,22 @@ func TestSampleStoreKeepsItsBounds(t *testing.T) {
 	}
 	// A store made before the image size was written, its description alone on its first line, is read.
 	legacy := filepath.Join(t.TempDir(), "legacy.u8")
-	if err := os.WriteFile(legacy, append([]byte("\"d\"\n"), 1, 2, 3, 4, 5, 6, 7, 8, 9), 0o644); err != nil {
+	if err := os.WriteFile(legacy, append([]byte("\"d\"\n"), 1, 2, 3, 4, 5, 6, 7, 8), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if old, err := OpenSampleStore(legacy, 4, 3, "d"); err != nil || old.Len() != 2 {
 		t.Errorf("a store of the former header: %v", err)
 	} else {
 		old.Close()
+	}
+	// One that is not whole images of the size asked says nothing of its own: refused, not cut to them
+	// (forty-sixth probe).
+	before, _ = os.ReadFile(legacy)
+	if _, err := OpenSampleStore(legacy, 3, 3, "d"); err == nil || !strings.Contains(err.Error(), "does not hold whole images of 3 values") {
+		t.Errorf("a store of the former header opened for images of 3 values: %v", err)
+	}
+	if after, _ := os.ReadFile(legacy); !bytes.Equal(before, after) {
+		t.Errorf("the refused reopen changed the file: %d bytes, were %d", len(after), len(before))
 	}
 }
 
@@ -294,5 +305,59 @@ func TestScoresRefuseImpossibleCounts(t *testing.T) {
 	}
 	if _, err := FrechetStdErr([]float32{0, 1, 1, 0, 2, 2}, 2, g, 1<<40, 1); err == nil {
 		t.Error("FrechetStdErr of 2⁴⁰ resamples: no error")
+	}
+}
+
+// A failed Append leaves the store at its last whole image: a write cut short by a full disk left its
+// part in the file, later Appends went on after it, and every image read back was shifted by it, with
+// no error (forty-sixth probe).
+func TestSampleStoreAfterAFailedAppend(t *testing.T) {
+	dir := fulldisk.Mount(t)
+	fill := filepath.Join(dir, "fill")
+	info, err := os.Stat(fill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(fill, info.Size()-4096); err != nil { // one page free
+		t.Fatal(err)
+	}
+	s, err := OpenSampleStore(filepath.Join(dir, "s.u8"), 1000, 10, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	image := func(i int) []float32 {
+		x := make([]float32, 1000)
+		for j := range x {
+			x[j] = float32(i)/4 - 0.5
+		}
+		return x
+	}
+	failed := -1
+	for i := 0; i < 5 && failed < 0; i++ {
+		if err := s.Append(image(i)); err != nil {
+			failed = i
+		}
+	}
+	if failed < 0 {
+		t.Fatal("no Append failed on a full disk")
+	}
+	if err := os.Remove(fill); err != nil {
+		t.Fatal(err)
+	}
+	for i := failed; i < failed+2; i++ {
+		if err := s.Append(image(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Images(s.Len())
+	if err != nil || s.Len() != failed+2 {
+		t.Fatalf("%d images read back (%v), want %d", s.Len(), err, failed+2)
+	}
+	for i := 0; i < s.Len(); i++ {
+		want := AsStored(image(i))
+		if !slices.Equal(got[i*1000:(i+1)*1000], want) {
+			t.Errorf("image %d reads %v…, want %v…", i, got[i*1000:i*1000+3], want[:3])
+		}
 	}
 }

@@ -1001,7 +1001,9 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, state *boundProgress,
 			return nil, fmt.Errorf("the bound of test images %d–%d is %g: the model in %s outputs values that are not finite "+
 				"(its weights, or a diverged training run); nothing was saved", i0+1, i1, res.Total, tr.Path)
 		}
-		state.Sums.Add(res)
+		if err := state.Sums.Add(res); err != nil {
+			return nil, err
+		}
 		state.Seconds += time.Since(batchStart).Seconds()
 		raw, err := json.Marshal(state)
 		if err != nil {

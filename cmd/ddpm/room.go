@@ -39,6 +39,9 @@ func checkRoom(outputs ...plannedOutput) error {
 	var order []uint64
 	byDevice := map[uint64]*fileSystem{}
 	for _, o := range outputs {
+		if err := ddpm.CheckFileSize(fmt.Sprintf("%s %s", o.flag, o.path), o.bytes); err != nil {
+			return err
+		}
 		target, err := ddpm.OutputTarget(o.path)
 		if err != nil {
 			continue // CheckOutput has named it
