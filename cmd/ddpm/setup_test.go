@@ -473,16 +473,7 @@ wait
 		t.Fatal(err)
 	}
 	go func() { c.done <- c.cmd.Wait() }()
-	var pid int
-	for deadline := time.Now().Add(time.Minute); pid == 0; time.Sleep(10 * time.Millisecond) {
-		if raw, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(raw), "\n") {
-			pid, _ = strconv.Atoi(strings.TrimSpace(string(raw)))
-		}
-		if time.Now().After(deadline) {
-			c.cmd.Process.Kill()
-			t.Fatalf("the venv step did not start in a minute:\n%s", c.out.String())
-		}
-	}
+	pid := waitForPID(t, pidFile, c.cmd)
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -490,14 +481,7 @@ wait
 	if err := <-c.done; !errors.As(err, &exit) || exit.ExitCode() != 143 || !strings.Contains(c.out.String(), "stopped by a signal") {
 		t.Errorf("setup after SIGTERM: %v, want exit status 143 and a word on the venv\n%s", err, c.out.String())
 	}
-	alive := func() bool { // a zombie, killed and not yet reaped, counts as gone
-		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		return err == nil && !strings.Contains(string(raw), ") Z ")
-	}
-	for deadline := time.Now().Add(5 * time.Second); alive() && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-	}
-	if alive() {
-		syscall.Kill(pid, syscall.SIGKILL) //nolint:errcheck
+	if outlives(pid) {
 		t.Errorf("the venv step's child %d outlived setup", pid)
 	}
 	if _, err := os.Lstat(venv); !os.IsNotExist(err) {
@@ -527,18 +511,34 @@ sleep 20
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var pid int
-	for deadline := time.Now().Add(time.Minute); pid == 0; time.Sleep(10 * time.Millisecond) {
+	pid := waitForPID(t, pidFile, cmd)
+	cmd.Process.Kill() //nolint:errcheck // SIGKILL: setup can do nothing
+	cmd.Wait()         //nolint:errcheck
+	if outlives(pid) {
+		t.Errorf("the venv step %d outlived a setup killed with SIGKILL", pid)
+	}
+}
+
+// waitForPID waits a minute at most for a fake interpreter that cmd started to write its process id
+// to pidFile, and returns it.
+func waitForPID(t *testing.T, pidFile string, cmd *exec.Cmd) int {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
 		if raw, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(raw), "\n") {
-			pid, _ = strconv.Atoi(strings.TrimSpace(string(raw)))
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(raw))); err == nil {
+				return pid
+			}
 		}
 		if time.Now().After(deadline) {
-			cmd.Process.Kill()
+			cmd.Process.Kill() //nolint:errcheck
 			t.Fatal("the venv step did not start in a minute")
 		}
 	}
-	cmd.Process.Kill() //nolint:errcheck // SIGKILL: setup can do nothing
-	cmd.Wait()         //nolint:errcheck
+}
+
+// outlives says whether process pid is still running 5 s on (a zombie, killed and not yet reaped, counts
+// as gone), and kills it if it is.
+func outlives(pid int) bool {
 	alive := func() bool {
 		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		return err == nil && !strings.Contains(string(raw), ") Z ")
@@ -547,8 +547,9 @@ sleep 20
 	}
 	if alive() {
 		syscall.Kill(pid, syscall.SIGKILL) //nolint:errcheck
-		t.Errorf("the venv step %d outlived a setup killed with SIGKILL", pid)
+		return true
 	}
+	return false
 }
 
 // setup removes what a setup killed in its write of a model left (it stayed for good, beside the model
