@@ -316,13 +316,18 @@ func runEval(args []string) error {
 		unmakeRun()
 		return err
 	}
+	unmake.Store(&unmakeRun) // a signal before the work removes the store made for it too
 	// Every file eval writes into --out, checked before the work: a FIFO, a device or a link there is
-	// refused now, not after hours of sampling.
+	// refused now, not after hours of sampling. Each check makes and removes a file in the folder: a
+	// signal waits for it (one in between left the file, and with it the folders made for the run).
+	making.Lock()
 	for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
 		if err := ddpm.CheckOwnOutput("--out", filepath.Join(*out, name), tr.Path, *clfPath); err != nil {
+			making.Unlock()
 			return refuse(err)
 		}
 	}
+	making.Unlock()
 	if err := ddpm.RemoveStaleTemporaries(*work, isWorkFile); err != nil {
 		return refuse(err)
 	}
@@ -331,7 +336,10 @@ func runEval(args []string) error {
 	if err := ddpm.RemoveStaleTemporaries(*out, isEvalOutput); err != nil {
 		return refuse(err)
 	}
-	if err := ddpm.CheckOwnOutput("--work", filepath.Join(*work, boundProgressFile)); err != nil {
+	making.Lock()
+	err = ddpm.CheckOwnOutput("--work", filepath.Join(*work, boundProgressFile))
+	making.Unlock()
+	if err != nil {
 		return refuse(err)
 	}
 	sum := tr.SHA256 // of the bytes evaluated, not of the file as it may be now
@@ -350,8 +358,12 @@ func runEval(args []string) error {
 		if clf, err = loadClassifier(backend, *clfPath, mnist, *dataDir); err != nil {
 			return refuse(err)
 		}
-		// The store opened now too, so that one of other settings is refused before the bound.
-		if store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, mnist.Train.N, *fidBatch, *seed, *work); err != nil {
+		// The store opened now too, so that one of other settings is refused before the bound; a signal
+		// waits until it is known, to remove it if it is new.
+		making.Lock()
+		store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, mnist.Train.N, *fidBatch, *seed, *work)
+		making.Unlock()
+		if err != nil {
 			return refuse(err)
 		}
 		defer store.Close()
