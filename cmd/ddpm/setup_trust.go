@@ -299,24 +299,24 @@ func checkRead(file string) error {
 // and the lock's MkdirAll followed the link, so that root made folders and its lock file where that
 // user chose (forty-sixth probe). os.Mkdir follows no link at the name it makes.
 func makeOwnFolders(dir string) error {
-	var missing []string
-	at := filepath.Clean(dir)
-	for {
-		if _, err := os.Lstat(at); err == nil {
-			break
-		}
-		missing = append(missing, at)
-		parent := filepath.Dir(at)
-		if parent == at {
-			break
-		}
-		at = parent
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	at, err := ddpm.NearestFolder(abs)
+	if err != nil {
+		return err
 	}
 	if err := ddpm.CheckSecureFolder(at); err != nil {
 		return err
 	}
-	for i := len(missing) - 1; i >= 0; i-- {
-		p := missing[i]
+	rest, err := filepath.Rel(at, abs)
+	if err != nil || rest == "." {
+		return err
+	}
+	p := at
+	for _, name := range strings.Split(rest, string(filepath.Separator)) {
+		p = filepath.Join(p, name)
 		if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
