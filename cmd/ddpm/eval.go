@@ -320,14 +320,16 @@ func runEval(args []string) error {
 	// Every file eval writes into --out, checked before the work: a FIFO, a device or a link there is
 	// refused now, not after hours of sampling. Each check makes and removes a file in the folder: a
 	// signal waits for it (one in between left the file, and with it the folders made for the run).
-	making.Lock()
-	for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
-		if err := ddpm.CheckOwnOutput("--out", filepath.Join(*out, name), tr.Path, *clfPath); err != nil {
-			making.Unlock()
-			return refuse(err)
+	if err := whileMaking(func() error {
+		for _, name := range evalOutputs(*nllN > 0, *fidN > 0) {
+			if err := ddpm.CheckOwnOutput("--out", filepath.Join(*out, name), tr.Path, *clfPath); err != nil {
+				return err
+			}
 		}
+		return nil
+	}); err != nil {
+		return refuse(err)
 	}
-	making.Unlock()
 	if err := ddpm.RemoveStaleTemporaries(*work, isWorkFile); err != nil {
 		return refuse(err)
 	}
@@ -336,10 +338,7 @@ func runEval(args []string) error {
 	if err := ddpm.RemoveStaleTemporaries(*out, isEvalOutput); err != nil {
 		return refuse(err)
 	}
-	making.Lock()
-	err = ddpm.CheckOwnOutput("--work", filepath.Join(*work, boundProgressFile))
-	making.Unlock()
-	if err != nil {
+	if err := whileMaking(func() error { return ddpm.CheckOwnOutput("--work", filepath.Join(*work, boundProgressFile)) }); err != nil {
 		return refuse(err)
 	}
 	sum := tr.SHA256 // of the bytes evaluated, not of the file as it may be now
@@ -360,10 +359,10 @@ func runEval(args []string) error {
 		}
 		// The store opened now too, so that one of other settings is refused before the bound; a signal
 		// waits until it is known, to remove it if it is new.
-		making.Lock()
-		store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, mnist.Train.N, *fidBatch, *seed, *work)
-		making.Unlock()
-		if err != nil {
+		if err := whileMaking(func() (err error) {
+			store, requested, err = openFIDStore(&trained, sum, cfg, mnist.Test.Size(), *fidN, mnist.Train.N, *fidBatch, *seed, *work)
+			return err
+		}); err != nil {
 			return refuse(err)
 		}
 		defer store.Close()

@@ -64,6 +64,13 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 // between the mkdir and the lock left the folders, or the lock file in them; twenty-fifth probe).
 var making sync.Mutex
 
+// whileMaking runs f holding making, for work that a signal's undo must not come in the middle of.
+func whileMaking(f func() error) error {
+	making.Lock()
+	defer making.Unlock()
+	return f()
+}
+
 // saveOnSignal makes Ctrl-C, SIGTERM, SIGHUP (those the process was not started ignoring) and a broken
 // pipe (`ddpm train | head`) set *stop, which training polls after each step to save and return, and
 // records the signal in *by. A second Ctrl-C, SIGTERM or SIGHUP kills at once with 128 + the signal,
