@@ -530,16 +530,6 @@ func finite(value *tensors.Tensor) error {
 	return nil
 }
 
-// firstNotFinite returns the index and value of flat's first NaN or infinity, or −1.
-func firstNotFinite[T float32 | float64](flat []T) (int, float64) {
-	for i, x := range flat {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return i, float64(x)
-		}
-	}
-	return -1, 0
-}
-
 // shape checks a variable's header entry: a known dtype, non-negative dimensions, and a length that
 // is exactly their product times the dtype's size (computed without overflow).
 func (cv checkpointVar) shape() (shapes.Shape, error) {

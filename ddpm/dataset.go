@@ -43,10 +43,9 @@ func NewArrayDataset(name string, data []float32, exampleDims []int, batchSize i
 	if len(exampleDims) == 0 || size == 0 || sizeF > float64(len(data)) || len(data)%size != 0 {
 		return nil, fmt.Errorf("dataset %s: %d values are not a whole number of examples of shape %v", name, len(data), exampleDims)
 	}
-	for i, v := range data { // a NaN trained until the loss was NaN, and the learning rate was blamed (forty-sixth probe)
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("dataset %s: value %d (example %d) is %v", name, i, i/size, v)
-		}
+	// A NaN trained until the loss was NaN, and the learning rate was blamed (forty-sixth probe).
+	if i, v := firstNotFinite(data); i >= 0 {
+		return nil, fmt.Errorf("dataset %s: value %d (example %d) is %v", name, i, i/size, v)
 	}
 	n := len(data) / size
 	if batchSize < 1 || batchSize > n {

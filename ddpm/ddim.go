@@ -70,10 +70,8 @@ func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 	if err := s.checkDims("encode", dims); err != nil {
 		return nil, err
 	}
-	for i, v := range x0 { // a NaN gave latents of NaN, with no error (thirty-third probe)
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("encode: value %d of x0 is %g, not a finite number", i, v)
-		}
+	if i, v := firstNotFinite(x0); i >= 0 { // a NaN gave latents of NaN, with no error (thirty-third probe)
+		return nil, fmt.Errorf("encode: value %d of x0 is %g, not a finite number", i, v)
 	}
 	sched := s.Schedule
 	if s.encode == nil {

@@ -347,10 +347,8 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 	fill := func(z []float32) {
 		if opts.Noise != nil {
 			opts.Noise(z)
-			for i, v := range z {
-				if noiseErr == nil && (math.IsNaN(float64(v)) || math.IsInf(float64(v), 0)) {
-					noiseErr = fmt.Errorf("sample: the noise that opts.Noise gave holds %v (at %d)", v, i)
-				}
+			if i, v := firstNotFinite(z); i >= 0 && noiseErr == nil {
+				noiseErr = fmt.Errorf("sample: the noise that opts.Noise gave holds %v (at %d)", v, i)
 			}
 			return
 		}
@@ -380,10 +378,8 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		if len(opts.Start) != opts.N*size {
 			return nil, fmt.Errorf("sample: the start has %d values, want %d", len(opts.Start), opts.N*size)
 		}
-		for i, v := range opts.Start { // the whole chain ran, and the model was blamed (forty-sixth probe)
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("sample: the start (Start) holds %v at %d", v, i)
-			}
+		if i, v := firstNotFinite(opts.Start); i >= 0 { // the whole chain ran, and the model was blamed (forty-sixth probe)
+			return nil, fmt.Errorf("sample: the start (Start) holds %v at %d", v, i)
 		}
 		if err := s.Schedule.CheckStep(opts.StartT); err != nil {
 			return nil, fmt.Errorf("sample: start step: %w", err)
@@ -437,17 +433,6 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		return nil, fmt.Errorf("sample: after %d steps: %w", startT, err)
 	}
 	return res, nil
-}
-
-// checkFinite refuses samples with a NaN or an infinity, which images and the FID would silently show as
-// black pixels: a model whose outputs are not finite is named instead.
-func checkFinite[F float32 | float64](x []F) error {
-	for j, v := range x {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("the sample holds a non-finite value (%v at %d): the model outputs values that are not finite; nothing is returned", v, j)
-		}
-	}
-	return nil
 }
 
 // step runs one step of the chain, on one device or split over the sampler's devices.
