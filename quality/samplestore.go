@@ -127,11 +127,23 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 // maxQuoted is the most of a foreign store's first line that a message quotes.
 const maxQuoted = 200
 
-// StoreHeader is the first line of a store of images of imageSize values described by desc, and that
-// of a store made before the size was written (the description alone), which is still read as the same.
-func StoreHeader(imageSize int, desc any) (line, legacy string, err error) {
-	header, old, err := storeHeaders(imageSize, desc)
-	return string(bytes.TrimSuffix(header, []byte("\n"))), string(bytes.TrimSuffix(old, []byte("\n"))), err
+// StoreDescription returns the description in a store's first line (without its newline), of either
+// form that OpenSampleStore reads: the image size and the description, or the description alone (a
+// store made before the size was written, whose imageSize is 0). The description is the bytes written,
+// which are those of json.Marshal(desc): a caller compares it with its own to know a store of its
+// settings, whatever the form (forty-fifth probe; the form had been a special case in eval).
+func StoreDescription(line []byte) (desc json.RawMessage, imageSize int, err error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(line, &members); err != nil {
+		return nil, 0, fmt.Errorf("a sample store's first line is a JSON object: %w", err)
+	}
+	if size, ok := members["image_size"]; ok && len(members) == 2 && members["description"] != nil {
+		if err := json.Unmarshal(size, &imageSize); err != nil || imageSize < 1 {
+			return nil, 0, fmt.Errorf("a sample store's image size is %s: want a whole number above 0", size)
+		}
+		return members["description"], imageSize, nil
+	}
+	return json.RawMessage(line), 0, nil
 }
 
 // storeHeaders are a store's first line, its image size and the caller's description, and the first

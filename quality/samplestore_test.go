@@ -2,7 +2,7 @@ package quality
 
 import (
 	"bytes"
-	"github.com/learn-ddpm/ddpm-go/internal/fulldisk"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/learn-ddpm/ddpm-go/internal/fulldisk"
 )
 
 func TestSampleStoreResumes(t *testing.T) {
@@ -358,6 +360,31 @@ func TestSampleStoreAfterAFailedAppend(t *testing.T) {
 		want := AsStored(image(i))
 		if !slices.Equal(got[i*1000:(i+1)*1000], want) {
 			t.Errorf("image %d reads %v…, want %v…", i, got[i*1000:i*1000+3], want[:3])
+		}
+	}
+}
+
+// A store's description is read from either form of its first line, as the bytes that json.Marshal
+// gives for it, so that eval knows its own store in both; a size that is no count is refused.
+func TestStoreDescription(t *testing.T) {
+	desc := map[string]any{"checkpoint_sha256": "bb", "dims": []int{28, 28, 1}}
+	want, _ := json.Marshal(desc)
+	header, legacy, err := storeHeaders(784, desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		line []byte
+		size int
+	}{{bytes.TrimSuffix(header, []byte("\n")), 784}, {bytes.TrimSuffix(legacy, []byte("\n")), 0}} {
+		got, size, err := StoreDescription(c.line)
+		if err != nil || !bytes.Equal(got, want) || size != c.size {
+			t.Errorf("StoreDescription(%s) = %s, %d, %v; want %s, %d", c.line, got, size, err, want, c.size)
+		}
+	}
+	for _, line := range []string{`{"image_size":0,"description":{}}`, `{"image_size":-3,"description":{}}`, `{"image_size":"x","description":{}}`, `not json`, `[1]`} {
+		if _, _, err := StoreDescription([]byte(line)); err == nil {
+			t.Errorf("StoreDescription(%s): no error", line)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -1203,8 +1202,10 @@ func isWorkFile(name string) bool {
 // eval made with other settings (another model's: the name says the sampler, the first line the
 // weights) is renamed aside, and desc's, waiting aside, is renamed back. A second model's FID in one
 // --work was refused, the message saying to remove the first's samples (eighteenth probe).
-func setStoreAside(work, name string, size int, desc map[string]any) error {
-	header, legacy, err := quality.StoreHeader(size, desc)
+func setStoreAside(work, name string, desc map[string]any) error {
+	// The settings are the description, which both forms of a store's first line hold: a store made
+	// before the line held the image size is this run's if its description is (the size is in "dims").
+	mine, err := json.Marshal(desc)
 	if err != nil {
 		return err
 	}
@@ -1216,34 +1217,20 @@ func setStoreAside(work, name string, size int, desc map[string]any) error {
 		defer f.Close()
 		// A store's first line is its settings: a few hundred bytes, and a few per time step kept by
 		// --steps (4 KB for 999 of them were read in part, and the store was not set aside; nineteenth probe).
-		first := make([]byte, 4096+8*len(header))
+		first := make([]byte, 4096+8*len(mine))
 		n, _ := io.ReadFull(f, first)
 		line, _, complete := bytes.Cut(first[:n], []byte("\n"))
-		if string(line) == legacy { // a store of these settings, made before its first line held the image size
-			return header, complete
-		}
+		held, _, err := quality.StoreDescription(line)
 		var other struct {
-			Checkpoint  any `json:"checkpoint_sha256"`
-			Description struct {
-				Checkpoint any `json:"checkpoint_sha256"`
-			} `json:"description"`
+			Checkpoint any `json:"checkpoint_sha256"`
 		}
-		return string(line), complete && json.Unmarshal(line, &other) == nil && (other.Checkpoint != nil || other.Description.Checkpoint != nil)
+		return string(held), complete && err == nil && json.Unmarshal(held, &other) == nil && other.Checkpoint != nil
 	}
-	asideOf := func(line string) string {
-		sum := sha256.Sum256([]byte(line))
+	asideOf := func(desc string) string {
+		sum := sha256.Sum256([]byte(desc))
 		return filepath.Join(work, strings.TrimSuffix(name, ".u8")+"-aside-"+hex.EncodeToString(sum[:6])+".u8")
 	}
-	// This run's store, set aside by a run before its first line held the image size, is named by that
-	// line: it is renamed for this one, so that it is taken back.
-	if _, err := os.Lstat(asideOf(header)); errors.Is(err, fs.ErrNotExist) {
-		if held, ok := settings(asideOf(legacy)); ok && held == header {
-			if err := os.Rename(asideOf(legacy), asideOf(header)); err != nil {
-				return fmt.Errorf("--work: %w", err)
-			}
-		}
-	}
-	return setAside(filepath.Join(work, name), header, settings, asideOf, "the samples")
+	return setAside(filepath.Join(work, name), string(mine), settings, asideOf, "the samples")
 }
 
 // openFIDStore opens the store of the FID's samples in work, named and described by the sampler's
@@ -1293,7 +1280,7 @@ func openFIDStore(tr *ddpm.Trained, weightsSHA string, cfg ddpm.SamplerConfig, s
 			requested[i] = i % 10
 		}
 	}
-	if err := setStoreAside(work, name, size, desc); err != nil {
+	if err := setStoreAside(work, name, desc); err != nil {
 		return nil, nil, err
 	}
 	store, err := quality.OpenSampleStore(filepath.Join(work, name), size, most, desc) // --fid is at most the training digits

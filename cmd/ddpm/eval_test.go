@@ -1402,7 +1402,7 @@ func TestEvalStoresAsideAndFolderNames(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, name), append(line, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := setStoreAside(work, name, 4, ours); err != nil {
+	if err := setStoreAside(work, name, ours); err != nil {
 		t.Fatal(err)
 	}
 	if aside, _ := filepath.Glob(filepath.Join(work, "fid-samples-seed1-aside-*.u8")); len(aside) != 1 {
@@ -1412,7 +1412,7 @@ func TestEvalStoresAsideAndFolderNames(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, name), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := setStoreAside(work, name, 4, theirs); err != nil {
+	if err := setStoreAside(work, name, theirs); err != nil {
 		t.Fatal(err)
 	}
 	if raw, _ := os.ReadFile(filepath.Join(work, name)); !bytes.HasPrefix(raw, line) {
@@ -1425,7 +1425,7 @@ func TestEvalStoresAsideAndFolderNames(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(legacy, name), append(append(oursLine, '\n'), 1, 2, 3, 4), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := setStoreAside(legacy, name, 4, ours); err != nil {
+	if err := setStoreAside(legacy, name, ours); err != nil {
 		t.Fatal(err)
 	}
 	if aside, _ := filepath.Glob(filepath.Join(legacy, "*-aside-*")); len(aside) != 0 {
@@ -1436,7 +1436,7 @@ func TestEvalStoresAsideAndFolderNames(t *testing.T) {
 	if err := os.Rename(filepath.Join(legacy, name), formerAside); err != nil {
 		t.Fatal(err)
 	}
-	if err := setStoreAside(legacy, name, 4, ours); err != nil {
+	if err := setStoreAside(legacy, name, ours); err != nil {
 		t.Fatal(err)
 	}
 	if raw, _ := os.ReadFile(filepath.Join(legacy, name)); !bytes.HasPrefix(raw, oursLine) {
