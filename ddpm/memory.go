@@ -89,8 +89,9 @@ func (r *RunSpec) TrainMemory() float64 {
 	return trainBaseBytes + scheduleBytesPerStep*float64(r.T) + trainBytesPerActivation*r.activations()*float64(r.BatchSize)
 }
 
-// SampleMemory estimates the peak memory of sampling n examples at once, in bytes.
+// SampleMemory estimates the peak memory of sampling n examples at once, in bytes (n < 0 counts as 0).
 func (r *RunSpec) SampleMemory(n int) float64 {
+	n = max(n, 0)
 	size := 1
 	for _, d := range r.Dims {
 		size *= d

@@ -28,6 +28,9 @@ func TestRunSpecSettingsComeFromItsModel(t *testing.T) {
 	if got, want := points.SampleMemory(1), (&RunSpec{Model: ModelMLP, MLP: &mlp, T: 20, Dims: []int{2}}).SampleMemory(1); got != want {
 		t.Errorf("an MLP beside a stray U-Net: SampleMemory %g, want the MLP's %g", got, want)
 	}
+	if less, none := points.SampleMemory(-1000), points.SampleMemory(0); less != none {
+		t.Errorf("SampleMemory(−1000) = %g, want that of no sample, %g", less, none)
+	}
 	u := tinyUNet()
 	images := RunSpec{Model: ModelUNet, UNet: &u, MLP: &MLPConfig{LearnSigma: true, NumClasses: 3}, Schedule: ScheduleLinear, T: 20, Dims: []int{8, 8, 1}}
 	if images.LearnsSigma() || images.NumClasses() != 0 {

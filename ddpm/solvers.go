@@ -150,7 +150,7 @@ func (s *Schedule) CheckSolver(cfg SamplerConfig) error {
 // 0 where sched is needed and not given.
 func NFE(sched *Schedule, cfg SamplerConfig) int {
 	if cfg.Solver == SolverHeun {
-		return 2*cfg.Steps - 1 // no correction on the last step, to σ = 0
+		return max(2*cfg.Steps-1, 0) // no correction on the last step, to σ = 0 (0 steps gave −1)
 	}
 	if cfg.Solver != "" {
 		return cfg.Steps

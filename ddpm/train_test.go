@@ -832,6 +832,9 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 	if got := NFE(nil, SamplerConfig{}); got != 0 {
 		t.Errorf("NFE without a schedule = %d, want 0", got)
 	}
+	if got := NFE(nil, SamplerConfig{Solver: SolverHeun}); got != 0 {
+		t.Errorf("NFE of Heun with no steps = %d, want 0", got)
+	}
 	if got := Steps(nil); got != nil {
 		t.Errorf("Steps(nil) = %v", got)
 	}

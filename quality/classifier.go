@@ -370,9 +370,9 @@ const ConfidentThreshold = 0.9
 // probability ≥ threshold (how many images read clearly as one digit), and how many rows have each
 // class as the most probable. The fraction is NaN where there is nothing to count, or probs is not whole
 // rows of probabilities (a partial last row was dropped, and a row of NaN counted as class 0;
-// forty-fourth probe).
+// forty-fourth probe), or the threshold is NaN (which counted no row).
 func Confident(probs []float32, classes int, threshold float32) (fraction float64, counts []int) {
-	if classes < 1 || len(probs) < classes || len(probs)%classes != 0 || notProbability(probs) >= 0 { // classes 0 divided by zero (ninth probe)
+	if classes < 1 || threshold != threshold || len(probs) < classes || len(probs)%classes != 0 || notProbability(probs) >= 0 { // classes 0 divided by zero (ninth probe)
 		return math.NaN(), make([]int, max(classes, 0))
 	}
 	counts = make([]int, classes)

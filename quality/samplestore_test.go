@@ -197,6 +197,9 @@ func TestScoresOfNothing(t *testing.T) {
 	if f, _ := Confident([]float32{0.5, 0.5}, 0, 0.9); !math.IsNaN(f) {
 		t.Errorf("Confident with 0 classes: %g, want NaN", f)
 	}
+	if f, _ := Confident([]float32{0.5, 0.5}, 2, float32(math.NaN())); !math.IsNaN(f) {
+		t.Errorf("Confident with a NaN threshold: %g, want NaN", f)
+	}
 	if _, err := FrechetDistance(nil, nil); err == nil {
 		t.Error("FrechetDistance(nil, nil): no error")
 	}

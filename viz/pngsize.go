@@ -9,6 +9,7 @@ import "fmt"
 // image (a scatter plot of 5 000 points, estimated by its points, was refused after the sampling;
 // twenty-eighth probe).
 func PNGBound(w, h int) float64 {
+	w, h = max(w, 0), max(h, 0)            // no image has fewer than no pixels (a negative size gave a bound below the header's)
 	raw := float64(h) * (1 + 4*float64(w)) // in floats: 4*w overflowed int for w ≥ 2⁶¹
 	return raw*(1+5.0/65535+12.0/4096) + 1024
 }

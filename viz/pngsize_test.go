@@ -76,4 +76,7 @@ func TestPNGBoundHoldsForNoise(t *testing.T) {
 	if bound := PNGBound(1<<62, 2); bound < 1<<65 {
 		t.Errorf("PNGBound(2⁶², 2) = %g, want more than 2⁶⁵", bound)
 	}
+	if bound := PNGBound(-5, 3); bound < 1024 {
+		t.Errorf("PNGBound(−5, 3) = %g, want at least the header's 1024", bound)
+	}
 }
