@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"golang.org/x/image/draw"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
@@ -104,11 +105,28 @@ func LoadClassFolders(dir string, opts FolderOptions) (im *Images, labels []int,
 	if len(classes) == 0 {
 		return nil, nil, nil, fmt.Errorf("image folder %s has no class subfolders: labelled images go in one subfolder per class (%s/<class>/*.png)", dir, dir)
 	}
+	if err := checkDistinctClasses(dir, classes); err != nil {
+		return nil, nil, nil, err
+	}
 	opts.classes = classes
 	if im, err = loadImages(dir, names, opts); err != nil {
 		return nil, nil, nil, err
 	}
 	return im, labels, classes, nil
+}
+
+// checkDistinctClasses refuses two class folders whose names are one name written in two Unicode
+// forms (é as one code point, or as e and a combining accent, as macOS writes it): they print alike,
+// and were two classes, the images of one name split between two labels (forty-third probe's nit).
+func checkDistinctClasses(dir string, classes []string) error {
+	seen := map[string]string{}
+	for _, c := range classes {
+		if other, ok := seen[norm.NFC.String(c)]; ok {
+			return fmt.Errorf("image folder %s: the class folders %+q and %+q are one name in two Unicode forms: merge them into one folder", dir, other, c)
+		}
+		seen[norm.NFC.String(c)] = c
+	}
+	return nil
 }
 
 // isClassFolder says whether entry e of dir is a class: a folder, or a symbolic link to one. Eleventh

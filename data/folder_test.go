@@ -392,6 +392,20 @@ func TestLoadClassFoldersFollowsLinksToFolders(t *testing.T) {
 	}
 }
 
+// Two class folders named alike in two Unicode forms (café as NFC, and with a combining accent as
+// macOS writes it) are refused, naming both: they were two classes that print the same.
+func TestLoadClassFoldersOfOneNameInTwoForms(t *testing.T) {
+	dir := t.TempDir()
+	for _, class := range []string{"caf\u00e9", "cafe\u0301"} {
+		os.Mkdir(filepath.Join(dir, class), 0o755)
+		writeImage(t, filepath.Join(dir, class), "1.png", uniform(3, 2, color.Gray{Y: 9}))
+	}
+	_, _, classes, err := LoadClassFolders(dir, FolderOptions{Gray: true})
+	if err == nil || !strings.Contains(err.Error(), `"caf\u00e9"`) || !strings.Contains(err.Error(), `"cafe\u0301"`) {
+		t.Errorf("café in two forms: classes %q, error %v; want a refusal naming both", classes, err)
+	}
+}
+
 // withChunk returns the PNG file p with a chunk of the given type and data inserted after the chunk
 // that ends at byte at (33: after IHDR).
 func withChunk(p []byte, at int, kind string, data []byte) []byte {
