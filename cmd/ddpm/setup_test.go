@@ -175,11 +175,74 @@ const fakePreamble = `#!/bin/sh
 // A setup that fails, at any step, leaves nothing that ChooseBackend trusts, and the next one starts
 // the venv afresh; the errors say what is missing. Fake interpreters (shell scripts) play python3:
 // nothing is downloaded.
+// An interpreter is not run where other users may add files beside it or above it, up to its
+// installation, sticky or not: Python reads pyvenv.cfg, <name>._pth and its library there before its
+// arguments, and root's interpreter copied into a sticky folder ran another user's encodings package,
+// as root, in setup's check (forty-seventh probe). One in its installation's own bin is run.
+func TestSetupRefusesAnInterpreterWhereOthersMayAddFiles(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ran := filepath.Join(t.TempDir(), "ran")
+	script := "#!/bin/sh\n: > " + ran + "\nexit 1\n"
+	sticky := filepath.Join(t.TempDir(), "sticky")
+	inside := filepath.Join(sticky, "py") // variant: the interpreter's own folder is root's, the one above it sticky
+	if err := os.MkdirAll(inside, 0o755); err != nil || os.Chmod(sticky, 0o777|os.ModeSticky) != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{sticky, inside} {
+		python := filepath.Join(dir, "python3")
+		if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		err := runSetup([]string{"--python", python})
+		if err == nil || !strings.Contains(err.Error(), "--python "+python) || !strings.Contains(err.Error(), "other users may add files to "+sticky) {
+			t.Errorf("an interpreter in %s: error %v, want a refusal naming the sticky folder", dir, err)
+		}
+		if _, err := os.Stat(ran); err == nil {
+			t.Fatalf("the interpreter in %s ran", dir)
+		}
+	}
+	// The same interpreter beside its installation's library is run: Python stops looking there.
+	for _, sub := range []string{"lib/python3.11/lib-dynload", "bin"} {
+		if err := os.MkdirAll(filepath.Join(inside, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(inside, "lib/python3.11/os.py"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	python := filepath.Join(inside, "bin", "python3")
+	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findPython(python); err != nil || got != python {
+		t.Errorf("an interpreter in its installation's bin: %q, %v; want it found", got, err)
+	}
+}
+
+// fakeBin is a folder for fake interpreters laid out as an installation's bin, beside
+// lib/python3.11 with os.py and lib-dynload, where setup's walk up from an interpreter stops: the
+// folders above a test's temporary folder include a sticky /tmp, which setup refuses on the way.
+func fakeBin(t *testing.T) string {
+	root := t.TempDir()
+	lib := filepath.Join(root, "lib", "python3.11")
+	if err := os.MkdirAll(filepath.Join(lib, "lib-dynload"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(lib, "os.py"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(root, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 func TestSetupFailuresAndRetries(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("setup installs the plugin on Linux only")
 	}
-	cache, fakes := t.TempDir(), t.TempDir()
+	cache, fakes := t.TempDir(), fakeBin(t)
 	t.Setenv("XDG_CACHE_HOME", cache)
 	venv := filepath.Join(cache, "ddpm-go", "venv")
 	fake := func(name, script string) string {
@@ -453,7 +516,7 @@ func TestSetupStoppedStopsItsChildren(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("setup installs the plugin on Linux only")
 	}
-	cache, fakes := t.TempDir(), t.TempDir()
+	cache, fakes := t.TempDir(), fakeBin(t)
 	venv := filepath.Join(cache, "ddpm-go", "venv")
 	pidFile := filepath.Join(fakes, "child.pid")
 	python := filepath.Join(fakes, "python3-slow-venv")
@@ -495,7 +558,7 @@ func TestSetupKilledTakesItsChildWithIt(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("setup installs the plugin on Linux only")
 	}
-	cache, fakes := t.TempDir(), t.TempDir()
+	cache, fakes := t.TempDir(), fakeBin(t)
 	pidFile, late := filepath.Join(fakes, "venv.pid"), filepath.Join(fakes, "late")
 	python := filepath.Join(fakes, "python3-slow-venv")
 	script := fakePreamble + `[ "$1" = -c ] && { printf 'ddpm: python can make a venv\n%s\n%s\n' "$0" "${0%/*}"; exit 0; }
@@ -656,7 +719,7 @@ func TestSetupMakesWhatOnlyTheUserCanWrite(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("setup installs the plugin on Linux only")
 	}
-	cache, fakes := t.TempDir(), t.TempDir()
+	cache, fakes := t.TempDir(), fakeBin(t)
 	t.Setenv("XDG_CACHE_HOME", cache)
 	venv := filepath.Join(cache, "ddpm-go", "venv")
 	python := filepath.Join(fakes, "python3")
@@ -717,7 +780,7 @@ func TestSetupRunsAndReadsOnlyWhatIsTheUsers(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("setup installs the plugin on Linux only")
 	}
-	cache, fakes, home := t.TempDir(), t.TempDir(), t.TempDir()
+	cache, fakes, home := t.TempDir(), fakeBin(t), t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", cache)
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", "")
