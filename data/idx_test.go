@@ -161,6 +161,51 @@ func TestLoadMNISTWithinRefusesFromTheHeader(t *testing.T) {
 	}
 }
 
+// The go command is not run with another user's settings: root with their $HOME (or
+// $XDG_CONFIG_HOME, or $GOENV) ran their programs through their go and git settings (forty-seventh
+// probe). The refusal names the variable, before the go command runs.
+func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to give a folder to another user")
+	}
+	bin, ran := t.TempDir(), filepath.Join(t.TempDir(), "ran")
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte("#!/bin/sh\n: > "+ran+"\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":/usr/bin:/bin")
+	t.Setenv(EnvMNISTDir, "")
+	theirs := t.TempDir()
+	if err := os.Chown(theirs, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	mine := t.TempDir()
+	for _, c := range []struct{ home, config, goenv, want string }{
+		{theirs, "", "", "$HOME (" + theirs + ") belongs to another user (uid 4242)"},
+		{mine, theirs, "", "$XDG_CONFIG_HOME (" + theirs + ") belongs to another user"},
+		{mine, "", theirs, "$GOENV (" + theirs + ") belongs to another user"},
+	} {
+		t.Setenv("HOME", c.home)
+		t.Setenv("XDG_CONFIG_HOME", c.config)
+		t.Setenv("GOENV", c.goenv)
+		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "sudo -H") {
+			t.Errorf("HOME=%s XDG_CONFIG_HOME=%s GOENV=%s: error %v, want one containing %q", c.home, c.config, c.goenv, err, c.want)
+		}
+		if _, err := os.Stat(ran); err == nil {
+			t.Fatalf("HOME=%s XDG_CONFIG_HOME=%s GOENV=%s: the go command ran", c.home, c.config, c.goenv)
+		}
+	}
+	// One's own settings: the go command runs (and fails here, a fake).
+	t.Setenv("HOME", mine)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("GOENV", "")
+	if _, err := MNISTDir(); err == nil {
+		t.Error("a fake go command that fails: no error")
+	}
+	if _, err := os.Stat(ran); err != nil {
+		t.Error("with one's own settings, the go command did not run")
+	}
+}
+
 // A go command that hangs does not hang MNISTDir (every command that reads MNIST by default): it is
 // given a time limit and named (issue 32's sixth probe).
 func TestMNISTDirDoesNotWaitForAHangingGoCommand(t *testing.T) {

