@@ -48,7 +48,12 @@ func (a Animation) GIF() ([]byte, error) {
 	// to put on the palette; forty would have run out of memory (fortieth probe). A GIF's delay is a
 	// 16-bit count of hundredths (70 000 was written as 4 464).
 	total := 0.0
-	for _, frame := range a.Frames {
+	for i, frame := range a.Frames {
+		// Grey frames only: the palette is grey, and a red frame came out grey, without a word
+		// (forty-seventh sweep).
+		if frame.Channels > 1 {
+			return nil, fmt.Errorf("animation frame %d has %d channels: an animation's frames are grey (1 channel)", i, frame.Channels)
+		}
 		w, h := frame.Size()
 		total += float64(w) * float64(h)
 	}

@@ -7,6 +7,7 @@
 package course
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"html"
@@ -44,11 +45,21 @@ func Show(fig Figure) {
 // maxReadBytes bounds a file that the course reads whole: a figure, a table, a record.
 const maxReadBytes = 256 << 20
 
+// pngSignature begins every PNG file.
+const pngSignature = "\x89PNG\r\n\x1a\n"
+
+// MaxNoise bounds GaussianNoise's n: 2³⁰ float32 values, 4 GiB.
+const MaxNoise = 1 << 30
+
 // ShowFile displays a PNG file (a figure made by the command line) with its description alt.
 func ShowFile(path, alt string) {
 	png, err := safefile.ReadFile(path, maxReadBytes) // a FIFO hung the cell (thirty-third probe's nit)
 	if err != nil {
 		panic(fmt.Sprintf("figure: %v", err))
+	}
+	// An empty or foreign file was shown as a broken image, and the cell passed (forty-seventh sweep).
+	if !bytes.HasPrefix(png, []byte(pngSignature)) {
+		panic(fmt.Sprintf("figure: %s is not a PNG file", path))
 	}
 	showPNG(png, alt)
 }
@@ -132,10 +143,14 @@ func MNIST() *data.MNIST {
 }
 
 // GaussianNoise draws n independent N(0, 1) values from rng, as float32.
-// Nil for n < 1 (a negative n panicked).
+// Nil for n < 1 (a negative n panicked); more than MaxNoise panics, naming n, before any memory is
+// taken (2⁴⁰ was a fatal out-of-memory, which no cell recovers from).
 func GaussianNoise(rng *rand.Rand, n int) []float32 {
 	if n < 1 {
 		return nil
+	}
+	if n > MaxNoise {
+		panic(fmt.Sprintf("GaussianNoise: %d values, at most %d (4 GiB)", n, MaxNoise))
 	}
 	z := make([]float32, n)
 	for i := range z {

@@ -119,7 +119,7 @@ func (c ClassifierConfig) TrainingMemory(dims []int, n, test, batch int) float64
 	pixels := float64(dims[0]) * float64(dims[1]) * float64(dims[2])
 	step := 3 * c.passBytes(dims) * float64(batch)
 	pass := c.passBytes(dims) * float64(c.evalBatch(dims, 500))
-	return classifierBaseBytes + 4*pixels*float64(n+test) + 4*c.weightBytes(dims) + max(step, pass)
+	return classifierBaseBytes + 4*pixels*(float64(n)+float64(test)) + 4*c.weightBytes(dims) + max(step, pass) // n+test wrapped to a negative size
 }
 
 // ClassifierSpec is the description stored in a classifier checkpoint.
@@ -345,7 +345,8 @@ func notProbability(probs []float32) int {
 }
 
 // Accuracy is the fraction of rows of probs ([N, classes] flat) whose most probable class is the
-// label; NaN where there is none to count, or probs holds a value that is no probability.
+// label; NaN where there is none to count, probs holds a value that is no probability, or a label is
+// no class of the rows.
 func Accuracy(probs []float32, labels []uint8) float64 {
 	// No labels, or probabilities that are not whole rows of them: no accuracy (it divided by zero, or
 	// read rows of the wrong width; ninth probe).
@@ -353,6 +354,9 @@ func Accuracy(probs []float32, labels []uint8) float64 {
 		return math.NaN()
 	}
 	classes := len(probs) / len(labels)
+	if int(slices.Max(labels)) >= classes { // a label of no class was counted as a miss
+		return math.NaN()
+	}
 	correct := 0
 	for i, label := range labels {
 		if mostProbable(probs[i*classes:(i+1)*classes]) == int(label) {
@@ -370,10 +374,11 @@ const ConfidentThreshold = 0.9
 // probability ≥ threshold (how many images read clearly as one digit), and how many rows have each
 // class as the most probable. The fraction is NaN where there is nothing to count, or probs is not whole
 // rows of probabilities (a partial last row was dropped, and a row of NaN counted as class 0;
-// forty-fourth probe), or the threshold is NaN (which counted no row).
+// forty-fourth probe), or the threshold is NaN (which counted no row); the counts are nil then (they
+// were made for any number of classes first: MaxInt panicked, 2⁴⁰ ran out of memory).
 func Confident(probs []float32, classes int, threshold float32) (fraction float64, counts []int) {
 	if classes < 1 || threshold != threshold || len(probs) < classes || len(probs)%classes != 0 || notProbability(probs) >= 0 { // classes 0 divided by zero (ninth probe)
-		return math.NaN(), make([]int, max(classes, 0))
+		return math.NaN(), nil
 	}
 	counts = make([]int, classes)
 	n, sure := len(probs)/classes, 0

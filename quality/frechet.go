@@ -106,7 +106,15 @@ func SqrtPSD(a mat.Symmetric) (root *mat.SymDense, err error) {
 	}
 	var full mat.Dense
 	full.Mul(scaled, vectors.T())
-	return symmetricPart(&full, n), nil
+	root = symmetricPart(&full, n)
+	for i := range n {
+		for j := i; j < n; j++ {
+			if v := root.At(i, j); math.IsNaN(v) || math.IsInf(v, 0) { // 1e308 entries gave a root of +Inf, and no error
+				return nil, fmt.Errorf("matrix square root: the root overflows float64 (%v at %d, %d)", v, i, j)
+			}
+		}
+	}
+	return root, nil
 }
 
 // eigenvaluesPSD returns the eigenvalues of a symmetric positive semi-definite matrix. It factorizes
@@ -193,7 +201,11 @@ func FrechetDistance(a, b *Gaussian) (float64, error) {
 	for _, lambda := range values {
 		traceRoot += math.Sqrt(math.Max(lambda, 0))
 	}
-	return d + mat.Trace(a.Cov) + mat.Trace(b.Cov) - 2*traceRoot, nil
+	dist := d + mat.Trace(a.Cov) + mat.Trace(b.Cov) - 2*traceRoot
+	if math.IsNaN(dist) || math.IsInf(dist, 0) { // finite but huge Gaussians gave NaN or +Inf, and no error
+		return 0, fmt.Errorf("Fréchet distance: the Gaussians' values are too large for float64 (the distance is %v)", dist)
+	}
+	return dist, nil
 }
 
 // check refuses a Gaussian that FrechetDistance cannot use: a zero Gaussian, or a mean without its

@@ -49,8 +49,9 @@ func CSVSeries(path, x, y, group string) ([]Series, error) {
 		}
 		col[name] = i
 	}
-	for _, need := range []string{x, y, group} {
-		if _, ok := col[need]; need != "" && !ok {
+	for i, need := range []string{x, y, group} {
+		// Only the group may be "" (none): an x or y of "" read the first column (forty-seventh sweep).
+		if _, ok := col[need]; !ok && (need != "" || i < 2) {
 			return nil, fmt.Errorf("%s: no column %q in the header %v", path, need, rows[0])
 		}
 	}

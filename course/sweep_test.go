@@ -1,0 +1,275 @@
+package course
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/learn-ddpm/ddpm-go/internal/sweep"
+	"github.com/learn-ddpm/ddpm-go/viz"
+)
+
+// sweepCase is one call with hostile arguments (sweep.Call runs it).
+type sweepCase struct {
+	name  string
+	check func() error
+}
+
+// TestHostileArguments calls every exported function and method of the package with arguments out of
+// its range and files that are not what it reads: each must answer with an error, its documented
+// result, or (the notebook helpers that fail a cell) a panic naming what is wrong, at once.
+// Check, Near and Demonstrate are left out: failing is their job. So are MNIST, which takes no
+// argument, Parameters and TrainingMinutes, which take a loaded model, and Markdown, Play and Show
+// beyond their refusals, which display nothing outside a notebook.
+func TestHostileArguments(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	missing := filepath.Join(dir, "missing")
+	empty := write("empty", "")
+	csvGood := write("good.csv", "name,value\na,1\nb,x\n")
+	pngStart := write("start.png", "\x89PNG\r\n\x1a\n")
+	csvJunk := write("junk.csv", strings.Repeat("ju\"nk\x00\xff,", 50)+"\n"+strings.Repeat("\xfe\"\n", 20))
+	csvCut := write("cut.csv", "name,value\n\"a,1\n")
+	csvHeader := write("header.csv", "name,value\n")
+	big := write("big", "{\"x\": 1,")
+	if err := os.Truncate(big, 32<<20); err != nil {
+		t.Fatal(err)
+	}
+	jsonGood := write("good.json", `{"a": {"b": 2.5, "c": true, "d": "text"}, "n": null}`)
+	jsonCut := write("cut.json", `{"a": {"b": 2.`)
+	jsonJunk := write("junk.json", "\x00\xff junk {")
+	digit := make([]float32, 784)
+
+	ok := func(err error) error {
+		if err != nil {
+			return fmt.Errorf("error %v, want none", err)
+		}
+		return nil
+	}
+	frame := func(n int) viz.Grid { return Digits(make([]float32, n*784), 0, nil, "frame") }
+
+	cases := []sweepCase{
+		// GaussianNoise.
+		{"GaussianNoise n=0 with a nil source", func() error {
+			if z := GaussianNoise(nil, 0); z != nil {
+				return fmt.Errorf("got %d values, want nil", len(z))
+			}
+			return nil
+		}},
+		{"GaussianNoise n=-1", func() error {
+			if z := GaussianNoise(rand.New(rand.NewPCG(1, 2)), -1); z != nil {
+				return fmt.Errorf("got %d values, want nil", len(z))
+			}
+			return nil
+		}},
+		{"GaussianNoise n=MinInt", func() error {
+			if z := GaussianNoise(rand.New(rand.NewPCG(1, 2)), math.MinInt); z != nil {
+				return fmt.Errorf("got %d values, want nil", len(z))
+			}
+			return nil
+		}},
+
+		// Count.
+		{"Count MinInt64", func() error {
+			if s := Count(int64(math.MinInt64)); s != "-9 223 372 036 854 775 808" {
+				return fmt.Errorf("Count(MinInt64) = %q", s)
+			}
+			return nil
+		}},
+		{"Count MaxInt", func() error {
+			if s := Count(math.MaxInt); s != "9 223 372 036 854 775 807" {
+				return fmt.Errorf("Count(MaxInt) = %q", s)
+			}
+			return nil
+		}},
+		{"Count -999 and -1000", func() error {
+			if a, b := Count(-999), Count(-1000); a != "-999" || b != "-1 000" {
+				return fmt.Errorf("Count(-999), Count(-1000) = %q, %q", a, b)
+			}
+			return nil
+		}},
+		{"Count 0", func() error {
+			if s := Count(0); s != "0" {
+				return fmt.Errorf("Count(0) = %q", s)
+			}
+			return nil
+		}},
+
+		// Digits.
+		{"Digits of nothing", func() error { _, err := Digits(nil, 0, nil, "none").PNG(); return sweep.WantErr(err, "0 images") }},
+		{"Digits of a partial digit", func() error {
+			_, err := Digits(digit[:783], 1, nil, "part").PNG()
+			return sweep.WantErr(err, "0 images")
+		}},
+		{"Digits of a digit and a value", func() error {
+			_, err := Digits(append(append([]float32{}, digit...), 0), 1, nil, "more").PNG()
+			return sweep.WantErr(err, "785 values")
+		}},
+		{"Digits cols -1", func() error { _, err := Digits(digit, -1, nil, "x").PNG(); return sweep.WantErr(err, "-1 columns") }},
+		{"Digits captions of another count", func() error {
+			_, err := Digits(digit, 1, []string{"a", "b"}, "x").PNG()
+			return sweep.WantErr(err, "2 captions for 1 images")
+		}},
+		{"Digits NaN", func() error {
+			d := append([]float32{}, digit...)
+			d[0] = float32(math.NaN())
+			_, err := Digits(d, 1, nil, "x").PNG()
+			return ok(err) // drawn black, as viz.Grid draws it
+		}},
+
+		// Animation.
+		{"Animation of no frame", func() error { _, err := Animation{}.GIF(); return sweep.WantErr(err, "without frames") }},
+		{"Animation of empty frames", func() error {
+			_, err := Animation{Frames: []viz.Grid{}}.GIF()
+			return sweep.WantErr(err, "without frames")
+		}},
+		{"Animation Delay -1", func() error {
+			_, err := Animation{Frames: []viz.Grid{frame(1)}, Delay: -1}.GIF()
+			return sweep.WantErr(err, "Delay -1")
+		}},
+		{"Animation Hold -1", func() error {
+			_, err := Animation{Frames: []viz.Grid{frame(1)}, Hold: -1}.GIF()
+			return sweep.WantErr(err, "Hold -1")
+		}},
+		{"Animation Delay MaxInt", func() error {
+			_, err := Animation{Frames: []viz.Grid{frame(1)}, Delay: math.MaxInt}.GIF()
+			return sweep.WantErr(err, "Delay")
+		}},
+		{"Animation Delay × Hold overflowing int", func() error {
+			_, err := Animation{Frames: []viz.Grid{frame(1)}, Delay: 1 << 32, Hold: 1 << 32}.GIF()
+			return sweep.WantErr(err, "Delay × Hold")
+		}},
+		{"Animation Delay MinInt", func() error {
+			_, err := Animation{Frames: []viz.Grid{frame(1)}, Delay: math.MinInt, Hold: math.MinInt}.GIF()
+			return sweep.WantErr(err, "Delay")
+		}},
+		{"Animation frame of no image", func() error {
+			_, err := Animation{Frames: []viz.Grid{frame(1), {}}}.GIF()
+			return sweep.WantErr(err, "frame 1")
+		}},
+		{"Animation frames of other sizes", func() error {
+			_, err := Animation{Frames: []viz.Grid{frame(1), frame(2)}}.GIF()
+			return sweep.WantErr(err, "same size")
+		}},
+		{"Animation frame of MaxInt images", func() error {
+			g := frame(1)
+			g.N = math.MaxInt
+			_, err := Animation{Frames: []viz.Grid{g}}.GIF()
+			return sweep.WantErr(err, "at most")
+		}},
+		{"Animation of 100 000 frames", func() error {
+			_, err := Animation{Frames: make([]viz.Grid, 1e5)}.GIF()
+			return sweep.WantErr(err, "frame 0")
+		}},
+		{"Animation Play without a description", func() error {
+			return sweep.WantPanic(func() { Play(Animation{Frames: []viz.Grid{frame(1)}}) }, "without a description")
+		}},
+		{"Animation Play of no frame", func() error { return sweep.WantPanic(func() { Play(Animation{Alt: "x"}) }, "without frames") }},
+
+		// Show and ShowFile (they panic, by design, to fail the cell).
+		{"Show a figure that cannot be drawn", func() error { return sweep.WantPanic(func() { Show(viz.Grid{Alt: "x"}) }, "0 images") }},
+		{"Show without a description", func() error {
+			return sweep.WantPanic(func() { Show(Digits(digit, 1, nil, "")) }, "without a description")
+		}},
+		{"ShowFile empty path", func() error { return sweep.WantPanic(func() { ShowFile("", "x") }, "no such file") }},
+		{"ShowFile missing", func() error { return sweep.WantPanic(func() { ShowFile(missing, "x") }, "missing") }},
+		{"ShowFile FIFO", func() error { return sweep.WantPanic(func() { ShowFile(fifo, "x") }, "FIFO") }},
+		{"ShowFile folder", func() error { return sweep.WantPanic(func() { ShowFile(dir, "x") }, "folder") }},
+		{"ShowFile without a description", func() error { return sweep.WantPanic(func() { ShowFile(pngStart, " ") }, "without a description") }},
+		{"ShowFile of an empty file", func() error { return sweep.WantPanic(func() { ShowFile(empty, "x") }, "not a PNG") }},
+		{"ShowFile of a CSV", func() error { return sweep.WantPanic(func() { ShowFile(csvGood, "x") }, "not a PNG") }},
+		{"GaussianNoise n=MaxInt", func() error {
+			return sweep.WantPanic(func() { GaussianNoise(rand.New(rand.NewPCG(1, 2)), math.MaxInt) }, "at most")
+		}},
+		{"GaussianNoise n=2^40", func() error {
+			return sweep.WantPanic(func() { GaussianNoise(rand.New(rand.NewPCG(1, 2)), 1<<40) }, "at most")
+		}},
+		{"Animation of a colour frame", func() error {
+			g := frame(1)
+			g.Pixels, g.Channels = make([]float32, 784*3), 3
+			_, err := Animation{Frames: []viz.Grid{g}}.GIF()
+			return sweep.WantErr(err, "3 channels")
+		}},
+
+		// ReadCSV and Table.
+		{"ReadCSV empty path", func() error { return sweep.WantPanic(func() { ReadCSV("") }, "no such file") }},
+		{"ReadCSV missing", func() error { return sweep.WantPanic(func() { ReadCSV(missing) }, "missing") }},
+		{"ReadCSV FIFO", func() error { return sweep.WantPanic(func() { ReadCSV(fifo) }, "FIFO") }},
+		{"ReadCSV folder", func() error { return sweep.WantPanic(func() { ReadCSV(dir) }, "folder") }},
+		{"ReadCSV empty", func() error { return sweep.WantPanic(func() { ReadCSV(empty) }, "no rows") }},
+		{"ReadCSV header only", func() error { return sweep.WantPanic(func() { ReadCSV(csvHeader) }, "no rows") }},
+		{"ReadCSV junk", func() error { return sweep.WantPanic(func() { ReadCSV(csvJunk) }, "junk.csv") }},
+		{"ReadCSV truncated", func() error { return sweep.WantPanic(func() { ReadCSV(csvCut) }, "cut.csv") }},
+		{"ReadCSV too big", func() error { return sweep.WantPanic(func() { ReadCSV(big) }, "more than") }},
+		{"Table missing column", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood).Column("values") }, `no column "values"`)
+		}},
+		{"Table empty column name", func() error { return sweep.WantPanic(func() { ReadCSV(csvGood).String(0, "") }, `no column ""`) }},
+		{"Table value not a number", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood).Column("value") }, `"x" is not a number`)
+		}},
+		{"Table Row of no such value", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "c") }, `no row with name = "c"`)
+		}},
+		{"Table Row of a missing column", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("names", "a") }, `no column "names"`)
+		}},
+		{"Table row -1", func() error { return sweep.WantPanic(func() { ReadCSV(csvGood).Float(-1, "value") }, "no row -1") }},
+		{"Table row MaxInt", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood).String(math.MaxInt, "name") }, "2 rows")
+		}},
+
+		// ReadJSONNumber and ReadJSONBool.
+		{"ReadJSONNumber empty path", func() error { return sweep.WantPanic(func() { ReadJSONNumber("", "a") }, "no such file") }},
+		{"ReadJSONNumber missing", func() error { return sweep.WantPanic(func() { ReadJSONNumber(missing, "a") }, "missing") }},
+		{"ReadJSONNumber FIFO", func() error { return sweep.WantPanic(func() { ReadJSONNumber(fifo, "a") }, "FIFO") }},
+		{"ReadJSONNumber folder", func() error { return sweep.WantPanic(func() { ReadJSONNumber(dir, "a") }, "folder") }},
+		{"ReadJSONNumber empty", func() error { return sweep.WantPanic(func() { ReadJSONNumber(empty, "a") }, "empty") }},
+		{"ReadJSONNumber junk", func() error { return sweep.WantPanic(func() { ReadJSONNumber(jsonJunk, "a") }, "junk.json") }},
+		{"ReadJSONNumber truncated", func() error { return sweep.WantPanic(func() { ReadJSONNumber(jsonCut, "a", "b") }, "cut.json") }},
+		{"ReadJSONNumber too big", func() error { return sweep.WantPanic(func() { ReadJSONNumber(big, "x") }, "more than") }},
+		{"ReadJSONNumber no path is the object", func() error { return sweep.WantPanic(func() { ReadJSONNumber(jsonGood) }, "is not a number") }},
+		{"ReadJSONNumber missing key", func() error { return sweep.WantPanic(func() { ReadJSONNumber(jsonGood, "a", "z") }, `no "z"`) }},
+		{"ReadJSONNumber empty key", func() error { return sweep.WantPanic(func() { ReadJSONNumber(jsonGood, "") }, `no ""`) }},
+		{"ReadJSONNumber through a number", func() error {
+			return sweep.WantPanic(func() { ReadJSONNumber(jsonGood, "a", "b", "c") }, "not an object")
+		}},
+		{"ReadJSONNumber of a string", func() error { return sweep.WantPanic(func() { ReadJSONNumber(jsonGood, "a", "d") }, "is not a number") }},
+		{"ReadJSONNumber of null", func() error { return sweep.WantPanic(func() { ReadJSONNumber(jsonGood, "n") }, "is not a number") }},
+		{"ReadJSONNumber valid", func() error {
+			if v := ReadJSONNumber(jsonGood, "a", "b"); v != 2.5 {
+				return fmt.Errorf("got %g, want 2.5", v)
+			}
+			return nil
+		}},
+		{"ReadJSONBool of a number", func() error { return sweep.WantPanic(func() { ReadJSONBool(jsonGood, "a", "b") }, "not true or false") }},
+		{"ReadJSONBool FIFO", func() error { return sweep.WantPanic(func() { ReadJSONBool(fifo, "a") }, "FIFO") }},
+		{"ReadJSONBool valid", func() error {
+			if !ReadJSONBool(jsonGood, "a", "c") {
+				return fmt.Errorf("got false, want true")
+			}
+			return nil
+		}},
+
+		// LoadModel, once.
+		{"LoadModel of no such model", func() error { return sweep.WantPanic(func() { LoadModel("no-such-model.ckpt") }, "no-such-model") }},
+	}
+	for _, c := range cases {
+		sweep.Call(t, c.name, c.check)
+	}
+}
