@@ -45,6 +45,8 @@ func TestPrivateGroupIsNoOneElses(t *testing.T) {
 		{"gshadow lists another member", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:!::bob\n")}, "/etc/gshadow lists bob in it"},
 		{"gshadow names another administrator", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:!:bob:\n")}, "/etc/gshadow lists bob in it"},
 		{"gshadow holds a password", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:$6$salt$hash::\n")}, "it has a password in /etc/gshadow"},
+		{"gshadow of the group's other name", accountFiles{passwd: []byte(passwd), group: []byte(group + "ann2:x:1000:\n"), gshadow: []byte("ann:!::\nann2:!::bob\n")}, "/etc/gshadow lists bob in it"},
+		{"gshadow of the group's first name", accountFiles{passwd: []byte(passwd), group: []byte(group + "ann2:x:1000:\n"), gshadow: []byte("ann:!::bob\nann2:!::\n")}, "/etc/gshadow lists bob in it"},
 	} {
 		if got := notPrivate(c.files, 1000, 1000); (got == "") != (c.want == "") || !strings.Contains(got, c.want) {
 			t.Errorf("%s: notPrivate = %q, want %q", c.what, got, c.want)
