@@ -42,6 +42,8 @@ func TestHostileArguments(t *testing.T) {
 	missing := filepath.Join(dir, "missing")
 	empty := write("empty", "")
 	csvGood := write("good.csv", "name,value\na,1\nb,x\n")
+	csvTwice := write("twice.csv", "a,b,a\n1,2,3\n")
+	csvBOM := write("bom.csv", "\uFEFFa,b\n1,2\n")
 	pngStart := write("start.png", "\x89PNG\r\n\x1a\n")
 	csvJunk := write("junk.csv", strings.Repeat("ju\"nk\x00\xff,", 50)+"\n"+strings.Repeat("\xfe\"\n", 20))
 	csvCut := write("cut.csv", "name,value\n\"a,1\n")
@@ -216,6 +218,13 @@ func TestHostileArguments(t *testing.T) {
 		{"ReadCSV junk", func() error { return sweep.WantPanic(func() { ReadCSV(csvJunk) }, "junk.csv") }},
 		{"ReadCSV truncated", func() error { return sweep.WantPanic(func() { ReadCSV(csvCut) }, "cut.csv") }},
 		{"ReadCSV too big", func() error { return sweep.WantPanic(func() { ReadCSV(big) }, "more than") }},
+		{"Table of a column named twice", func() error { return sweep.WantPanic(func() { ReadCSV(csvTwice) }, `column "a" twice`) }},
+		{"Table after a byte-order mark", func() error {
+			if v := ReadCSV(csvBOM).Float(0, "a"); v != 1 {
+				return fmt.Errorf("column a = %v, want 1", v)
+			}
+			return nil
+		}},
 		{"Table missing column", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvGood).Column("values") }, `no column "values"`)
 		}},

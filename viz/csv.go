@@ -22,32 +22,42 @@ func QuoteStart(v string) string {
 	return strconv.Quote(v[:60]) + fmt.Sprintf("… (%d bytes)", len(v))
 }
 
+// ReadCSV reads a CSV file with a header and at least one row under it: rows[0] is the header, and
+// col the index of each column by name. A header that names a column twice is refused.
+func ReadCSV(path string) (rows [][]string, col map[string]int, err error) {
+	// A regular file (a FIFO hung the reader; thirty-third probe's nit) of bounded size: a sparse 512 MB
+	// file ran the reader out of memory (fortieth probe).
+	raw, err := safefile.ReadFile(path, MaxCSVBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A byte-order mark, as spreadsheets write one, is no part of the first column's name (it was, unseen
+	// in the message that the column was missing; forty-fourth probe's nit).
+	rows, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(rows) < 2 {
+		return nil, nil, fmt.Errorf("%s: no rows under the header", path)
+	}
+	col = map[string]int{}
+	for i, name := range rows[0] {
+		if _, twice := col[name]; twice { // the last of them was read, without a word
+			return nil, nil, fmt.Errorf("%s: the header names column %s twice", path, QuoteStart(name))
+		}
+		col[name] = i
+	}
+	return rows, col, nil
+}
+
 // CSVSeries reads the columns x and y of a CSV file with a header (as the measurement scripts write
 // them) as lines: one Series per value of the column group, named by it, in order of first
 // appearance; with group "" every row goes to one unnamed Series. Errors name the file, and the line
 // and column of a value that is not a number.
 func CSVSeries(path, x, y, group string) ([]Series, error) {
-	// A regular file (a FIFO hung the reader; thirty-third probe's nit) of bounded size: a sparse 512 MB
-	// file ran the reader out of memory (fortieth probe).
-	raw, err := safefile.ReadFile(path, MaxCSVBytes)
+	rows, col, err := ReadCSV(path)
 	if err != nil {
 		return nil, err
-	}
-	// A byte-order mark, as spreadsheets write one, is no part of the first column's name (it was, unseen
-	// in the message that the column was missing; forty-fourth probe's nit).
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\uFEFF")))).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(rows) < 2 {
-		return nil, fmt.Errorf("%s: no rows under the header", path)
-	}
-	col := map[string]int{}
-	for i, name := range rows[0] {
-		if _, twice := col[name]; twice { // the last of them was read, without a word
-			return nil, fmt.Errorf("%s: the header names column %s twice", path, QuoteStart(name))
-		}
-		col[name] = i
 	}
 	for i, need := range []string{x, y, group} {
 		// Only the group may be "" (none): an x or y of "" read the first column (forty-seventh sweep).

@@ -209,6 +209,14 @@ func TestHostileArguments(t *testing.T) {
 		{"Plot Width NaN", func() error { _, err := Plot{Width: nan, Height: 100}.PNG(); return sweep.WantErr(err, "pixels") }},
 		{"Plot Height NaN", func() error { _, err := Plot{Height: nan}.PNG(); return sweep.WantErr(err, "pixels") }},
 		{"Plot Width -1", func() error { _, err := Plot{Width: -1}.PNG(); return sweep.WantErr(err, "pixels") }},
+		{"Plot of no points on log axes", func() error {
+			for _, p := range []Plot{{LogY: true}, {LogX: true}, {LogY: true, Series: []Series{{Name: "a"}}}, {LogX: true, Series: []Series{{Arrows: true}}}} {
+				if _, err := p.PNG(); err != nil {
+					return fmt.Errorf("%+v: %v, want an empty figure, as a linear axis draws", p, err)
+				}
+			}
+			return nil
+		}},
 		{"Plot Width +Inf", func() error { _, err := Plot{Width: inf}.PNG(); return sweep.WantErr(err, "pixels") }},
 		{"Plot Height -Inf", func() error { _, err := Plot{Height: math.Inf(-1)}.PNG(); return sweep.WantErr(err, "pixels") }},
 		{"Plot Width 1e308", func() error { _, err := Plot{Width: 1e308, Height: 1e308}.PNG(); return sweep.WantErr(err, "at most") }},
