@@ -2,7 +2,6 @@ package data
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -38,24 +37,6 @@ func sweepFIFO(t *testing.T, path string) string {
 		t.Skipf("no FIFO here: %v", err)
 	}
 	return path
-}
-
-func sweepIDX(dims []int, payload []byte) []byte {
-	var buf bytes.Buffer
-	binary.Write(&buf, binary.BigEndian, uint32(0x0800|len(dims)))
-	for _, d := range dims {
-		binary.Write(&buf, binary.BigEndian, uint32(d))
-	}
-	buf.Write(payload)
-	return buf.Bytes()
-}
-
-func sweepGzip(b []byte) []byte {
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
 }
 
 func sweepCIFARRecord(label byte) []byte {
@@ -174,25 +155,25 @@ func TestHostileArguments(t *testing.T) {
 	sweepWrite(t, filepath.Join(flatClasses, "a.png"), pngOK)
 
 	// IDX files.
-	idxImages := sweepIDX([]int{2, 3, 4}, make([]byte, 24))
-	idxLabels := sweepIDX([]int{3}, []byte{1, 2, 3})
+	idxImages := idxBytes([]int{2, 3, 4}, make([]byte, 24))
+	idxLabels := idxBytes([]int{3}, []byte{1, 2, 3})
 	idxImagesCut := sweepWrite(t, filepath.Join(dir, "cut-images.idx"), idxImages[:len(idxImages)-5])
-	idxImagesGzCut := sweepWrite(t, filepath.Join(dir, "cut-images.idx.gz"), sweepGzip(idxImages)[:20])
+	idxImagesGzCut := sweepWrite(t, filepath.Join(dir, "cut-images.idx.gz"), gzipped(idxImages)[:20])
 	idxLabelsCut := sweepWrite(t, filepath.Join(dir, "cut-labels.idx"), idxLabels[:len(idxLabels)-1])
-	idxHuge := sweepWrite(t, filepath.Join(dir, "huge.idx"), sweepIDX([]int{1 << 30, 1 << 30, 1 << 30}, make([]byte, 10)))
-	idxHugeGz := sweepWrite(t, filepath.Join(dir, "huge.idx.gz"), sweepGzip(sweepIDX([]int{1 << 30, 1 << 30, 1 << 30}, make([]byte, 10))))
-	idxHugeLabels := sweepWrite(t, filepath.Join(dir, "hugelabels.idx"), sweepIDX([]int{math.MaxUint32}, make([]byte, 10)))
-	idxZero := sweepWrite(t, filepath.Join(dir, "zero.idx"), sweepIDX([]int{0, 0, 0}, nil))
+	idxHuge := sweepWrite(t, filepath.Join(dir, "huge.idx"), idxBytes([]int{1 << 30, 1 << 30, 1 << 30}, make([]byte, 10)))
+	idxHugeGz := sweepWrite(t, filepath.Join(dir, "huge.idx.gz"), gzipped(idxBytes([]int{1 << 30, 1 << 30, 1 << 30}, make([]byte, 10))))
+	idxHugeLabels := sweepWrite(t, filepath.Join(dir, "hugelabels.idx"), idxBytes([]int{math.MaxUint32}, make([]byte, 10)))
+	idxZero := sweepWrite(t, filepath.Join(dir, "zero.idx"), idxBytes([]int{0, 0, 0}, nil))
 	idxWrongRank := sweepWrite(t, filepath.Join(dir, "rank.idx"), idxLabels)
 
 	// MNIST folders.
 	mnistDir := func(name string, mod func(files map[string][]byte)) string {
 		d := filepath.Join(dir, name)
 		files := map[string][]byte{
-			MNISTTrainImages: sweepGzip(sweepIDX([]int{3, 4, 4}, make([]byte, 48))),
-			MNISTTrainLabels: sweepGzip(sweepIDX([]int{3}, []byte{1, 2, 3})),
-			MNISTTestImages:  sweepGzip(sweepIDX([]int{2, 4, 4}, make([]byte, 32))),
-			MNISTTestLabels:  sweepGzip(sweepIDX([]int{2}, []byte{4, 5})),
+			MNISTTrainImages: gzipped(idxBytes([]int{3, 4, 4}, make([]byte, 48))),
+			MNISTTrainLabels: gzipped(idxBytes([]int{3}, []byte{1, 2, 3})),
+			MNISTTestImages:  gzipped(idxBytes([]int{2, 4, 4}, make([]byte, 32))),
+			MNISTTestLabels:  gzipped(idxBytes([]int{2}, []byte{4, 5})),
 		}
 		if mod != nil {
 			mod(files)
@@ -211,10 +192,10 @@ func TestHostileArguments(t *testing.T) {
 	mnistJunk := mnistDir("mnistjunk", func(f map[string][]byte) { f[MNISTTrainImages] = []byte("junk junk junk junk") })
 	mnistCut := mnistDir("mnistcut", func(f map[string][]byte) { f[MNISTTrainImages] = f[MNISTTrainImages][:30] })
 	mnistEmpty := mnistDir("mnistempty", func(f map[string][]byte) { f[MNISTTrainLabels] = []byte{} })
-	mnistBadLabel := mnistDir("mnistlabel", func(f map[string][]byte) { f[MNISTTrainLabels] = sweepGzip(sweepIDX([]int{3}, []byte{1, 200, 3})) })
-	mnistMismatch := mnistDir("mnistcount", func(f map[string][]byte) { f[MNISTTrainLabels] = sweepGzip(sweepIDX([]int{2}, []byte{1, 2})) })
+	mnistBadLabel := mnistDir("mnistlabel", func(f map[string][]byte) { f[MNISTTrainLabels] = gzipped(idxBytes([]int{3}, []byte{1, 200, 3})) })
+	mnistMismatch := mnistDir("mnistcount", func(f map[string][]byte) { f[MNISTTrainLabels] = gzipped(idxBytes([]int{2}, []byte{1, 2})) })
 	mnistHuge := mnistDir("mnisthuge", func(f map[string][]byte) {
-		f[MNISTTrainImages] = sweepGzip(sweepIDX([]int{1 << 30, 1 << 15, 1 << 15}, make([]byte, 100)))
+		f[MNISTTrainImages] = gzipped(idxBytes([]int{1 << 30, 1 << 15, 1 << 15}, make([]byte, 100)))
 	})
 
 	// CIFAR-10 folders.
@@ -372,13 +353,22 @@ func TestHostileArguments(t *testing.T) {
 		{"LoadSamples folder of a cut PNG", func() error { _, _, err := LoadSamples(cutFolder, 5, 6); return sweep.WantErr(err, "a.png") }},
 		{"LoadSamples folder of another size", func() error { _, _, err := LoadSamples(goodFolder, 6, 5); return sweep.WantErr(err, "want 5x6") }},
 		{"LoadSamples height 0", func() error { _, _, err := LoadSamples(npyPath, 0, 0); return sweep.WantErr(err, "0×0 pixels asked") }},
-		{"LoadSamples negative size", func() error { _, _, err := LoadSamples(npyPath, -6, -5); return sweep.WantErr(err, "-6×-5 pixels asked") }},
+		{"LoadSamples negative size", func() error {
+			_, _, err := LoadSamples(npyPath, -6, -5)
+			return sweep.WantErr(err, "-6×-5 pixels asked")
+		}},
 		{"LoadSamples size MaxInt", func() error {
 			_, _, err := LoadSamples(npzPath, math.MaxInt, math.MaxInt)
 			return sweep.WantErr(err, "shape")
 		}},
-		{"LoadSamples folder height 0", func() error { _, _, err := LoadSamples(goodFolder, 0, 0); return sweep.WantErr(err, "0×0 pixels asked") }},
-		{"LoadSamples folder height -1", func() error { _, _, err := LoadSamples(goodFolder, -1, -1); return sweep.WantErr(err, "-1×-1 pixels asked") }},
+		{"LoadSamples folder height 0", func() error {
+			_, _, err := LoadSamples(goodFolder, 0, 0)
+			return sweep.WantErr(err, "0×0 pixels asked")
+		}},
+		{"LoadSamples folder height -1", func() error {
+			_, _, err := LoadSamples(goodFolder, -1, -1)
+			return sweep.WantErr(err, "-1×-1 pixels asked")
+		}},
 		{"LoadSamples folder height 1<<40", func() error {
 			_, _, err := LoadSamples(goodFolder, 1<<40, 1<<40)
 			return sweep.WantErr(err, "want 1099511627776x1099511627776")
