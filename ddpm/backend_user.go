@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // What `ddpm setup` installs for a user without a clone of the project (a binary from `go install`):
@@ -111,7 +112,7 @@ func userPlugin(venv string) (path string, refused error) {
 	if _, err := os.Lstat(stampPath); err != nil {
 		return "", nil
 	}
-	if _, err := securePathOf(venv, false); err != nil {
+	if _, err := trust.SecurePath(venv, false); err != nil {
 		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w: %s", UserSetupCommand, venv, err, afresh(err))
 	}
 	raw, err := safefile.ReadFile(stampPath, 1<<16) // a FIFO there would hang (thirty-second probe's nit)
@@ -186,7 +187,7 @@ func findClone(dir string) (root string, refused error) {
 // was installed (thirty-fifth probe).
 func isClone(dir string) (ok bool, refused error) {
 	goMod := filepath.Join(dir, "go.mod")
-	if _, kernel := onKernelFS(goMod); kernel { // a link to /proc/kmsg: a read takes the kernel's messages (thirty-seventh probe's nit)
+	if _, kernel := trust.OnKernelFS(goMod); kernel { // a link to /proc/kmsg: a read takes the kernel's messages (thirty-seventh probe's nit)
 		return false, nil
 	}
 	raw, err := safefile.ReadFile(goMod, maxGoModBytes)

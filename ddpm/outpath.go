@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // What the tool writes and what it refuses to write over. Every file it writes goes through
@@ -84,7 +85,7 @@ func CheckOutput(what, path string, inputs ...string) error {
 		if _, werr := os.Getwd(); dir == "." && werr != nil { // "its folder . does not exist" (twenty-seventh probe's nit)
 			return fmt.Errorf("%s %q: %w", what, path, errWorkingDirGone)
 		}
-		if fsys, ok := onKernelFS(dir); ok { // /proc: "make it first", of a folder none can make (thirty-second and -fourth probes)
+		if fsys, ok := trust.OnKernelFS(dir); ok { // /proc: "make it first", of a folder none can make (thirty-second and -fourth probes)
 			return fmt.Errorf("%s %q: files cannot be made in %s, a file system of the kernel's (%s): choose another folder", what, path, dir, fsys)
 		}
 		return fmt.Errorf("%s %q: its folder %s does not exist: make it first", what, path, ParentDir(target))
@@ -198,7 +199,7 @@ func MakeDir(dir string) error {
 		if _, werr := os.Getwd(); werr != nil && !filepath.IsAbs(perr.Path) {
 			return errWorkingDirGone
 		}
-		if fsys, ok := onKernelFS(filepath.Dir(perr.Path)); ok {
+		if fsys, ok := trust.OnKernelFS(filepath.Dir(perr.Path)); ok {
 			return fmt.Errorf("folders cannot be made in %s, a file system of the kernel's (%s): choose another folder", filepath.Dir(perr.Path), fsys)
 		}
 	}
@@ -260,39 +261,4 @@ func tempPattern(base string) string {
 	}
 	sum := sha256.Sum256([]byte(base))
 	return "." + base[:cut] + "-" + hex.EncodeToString(sum[:8]) + ".tmp-*"
-}
-
-// onKernelFS says whether the nearest existing folder at or above dir is on a file system of the
-// kernel's (kernelFileSystems), where nothing can be made and whose files are no data, and which.
-func onKernelFS(dir string) (string, bool) {
-	for at := dir; ; at = filepath.Dir(at) {
-		var st syscall.Statfs_t
-		if syscall.Statfs(at, &st) == nil {
-			name, ok := kernelFileSystems[int64(st.Type)]
-			return name, ok
-		}
-		if at == filepath.Dir(at) {
-			return "", false
-		}
-	}
-}
-
-// kernelFileSystems are the file systems of the kernel's, by their magic numbers (linux/magic.h):
-// /proc and /sys, and those mounted below /sys, whose regular files (/sys/kernel/tracing/trace_pipe)
-// block a reader as a FIFO does (thirty-seventh probe).
-var kernelFileSystems = map[int64]string{
-	0x9fa0:     "proc",
-	0x62656572: "sysfs",
-	0x74726163: "tracefs",
-	0x64626720: "debugfs",
-	0x73636673: "securityfs",
-	0x62656570: "configfs",
-	0x27e0eb:   "cgroup",
-	0x63677270: "cgroup2",
-	0xcafe4a11: "bpf",
-	0x6165676c: "pstore",
-	0xde5e81e4: "efivarfs",
-	0x65735543: "fusectl",
-	0x42494e4d: "binfmt_misc",
-	0xf97cff8c: "selinuxfs",
 }

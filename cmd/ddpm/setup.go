@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 	"github.com/learn-ddpm/ddpm-go/models"
 )
 
@@ -365,41 +366,24 @@ func findPython(python string) (string, error) {
 	return real, nil
 }
 
-// checkInterpreterFolders refuses an interpreter whose folder, or a folder above it up to its
-// installation (the first that holds lib/python3.X with os.py and lib-dynload), other users may add
-// files to, sticky or not. Python looks there before it reads its arguments, whatever -I and -S say:
-// pyvenv.cfg beside itself and one folder up, <name>._pth beside itself, and its library and extension
-// modules in each folder upwards. Root's interpreter copied into a sticky /tmp ran another user's
-// encodings package, as root, in setup's check (forty-seventh probe).
+// checkInterpreterFolders refuses an interpreter where other users may add files beside it or in any
+// folder above it, up to /, sticky or not. Python looks there before it reads its arguments, whatever -I
+// and -S say: pyvenv.cfg beside itself and one folder up, <name>._pth beside itself, and in each folder
+// upwards lib/python3XY.zip, which it takes for its standard library before its own, and its library's
+// landmarks. Root's interpreter copied into a sticky /tmp ran another user's encodings package, as root,
+// in setup's check (forty-seventh probe), and so did an installation of its own in /tmp/py311, through
+// /tmp/lib/python311.zip (forty-eighth).
 func checkInterpreterFolders(exe string) error {
-	found := false
-	for dir, up := filepath.Dir(exe), 0; ; dir, up = filepath.Dir(dir), up+1 {
-		if err := checkOwnFolder(dir); err != nil {
+	for dir := filepath.Dir(exe); ; dir = filepath.Dir(dir) {
+		if err := trust.CheckOwnFolder(dir); err != nil {
 			return fmt.Errorf("%w: Python reads its settings and library from the folders beside and above itself, "+
-				"up to its installation, and other users may add files to %s; use an interpreter installed where only you or root can write "+
-				"(the system's python3, or one of your own)", err, dir)
+				"and other users may add files to %s; use an interpreter installed where only you or root can write "+
+				"(the system's python3, or one of your own outside shared folders such as /tmp)", err, dir)
 		}
-		found = found || hasStdlib(dir)
-		if (found && up >= 1) || filepath.Dir(dir) == dir { // pyvenv.cfg is looked for one folder up, always
+		if dir == filepath.Dir(dir) {
 			return nil
 		}
 	}
-}
-
-// hasStdlib says whether prefix is a Python installation's: lib/python3.X (or lib64's) holds os.py and
-// lib-dynload, the landmarks at which Python stops looking for its library and its extension modules.
-func hasStdlib(prefix string) bool {
-	for _, lib := range []string{"lib", "lib64"} {
-		dirs, _ := filepath.Glob(filepath.Join(prefix, lib, "python3*"))
-		for _, d := range dirs {
-			_, osErr := os.Stat(filepath.Join(d, "os.py"))
-			dyn, dynErr := os.Stat(filepath.Join(d, "lib-dynload"))
-			if osErr == nil && dynErr == nil && dyn.IsDir() {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // pythonCheck exits with a message when the interpreter cannot make a virtual environment with pip:

@@ -201,7 +201,9 @@ func TestSetupRefusesAnInterpreterWhereOthersMayAddFiles(t *testing.T) {
 			t.Fatalf("the interpreter in %s ran", dir)
 		}
 	}
-	// The same interpreter beside its installation's library is run: Python stops looking there.
+	// Nor an installation of its own, whole, below such a folder: Python takes lib/python3XY.zip in
+	// any folder above it for its standard library (forty-eighth probe: /tmp/py311's interpreter ran
+	// another user's /tmp/lib/python311.zip).
 	for _, sub := range []string{"lib/python3.11/lib-dynload", "bin"} {
 		if err := os.MkdirAll(filepath.Join(inside, sub), 0o755); err != nil {
 			t.Fatal(err)
@@ -214,26 +216,42 @@ func TestSetupRefusesAnInterpreterWhereOthersMayAddFiles(t *testing.T) {
 	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := findPython(python); err == nil || !strings.Contains(err.Error(), "other users may add files to "+sticky) {
+		t.Errorf("an installation below a sticky folder: error %v, want a refusal naming it", err)
+	}
+	// One where no folder up to / is another's is found.
+	python = filepath.Join(fakeBin(t), "python3")
+	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if got, err := findPython(python); err != nil || got != python {
-		t.Errorf("an interpreter in its installation's bin: %q, %v; want it found", got, err)
+		t.Errorf("an interpreter where no folder is another's: %q, %v; want it found", got, err)
 	}
 }
 
-// fakeBin is a folder for fake interpreters laid out as an installation's bin, beside
-// lib/python3.11 with os.py and lib-dynload, where setup's walk up from an interpreter stops: the
-// folders above a test's temporary folder include a sticky /tmp, which setup refuses on the way.
+// fakeBin is a folder for fake interpreters where setup runs one: no folder from it up to / is one
+// that other users may add files to. A test's temporary folder is in a sticky /tmp, which setup
+// refuses on the way; this one is in the clone's .test-tmp (ignored by git), and the test is skipped
+// where the clone itself lies in such a folder.
 func fakeBin(t *testing.T) string {
-	root := t.TempDir()
-	lib := filepath.Join(root, "lib", "python3.11")
-	if err := os.MkdirAll(filepath.Join(lib, "lib-dynload"), 0o755); err != nil {
+	t.Helper()
+	base, err := filepath.Abs("../../.test-tmp")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(lib, "os.py"), nil, 0o644); err != nil {
+	if err := os.MkdirAll(base, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(root, "bin")
-	if err := os.Mkdir(bin, 0o755); err != nil {
+	bin, err := os.MkdirTemp(base, "fakes-")
+	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(bin) })
+	if err := os.Chmod(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkInterpreterFolders(filepath.Join(bin, "python3")); err != nil {
+		t.Skipf("fake interpreters cannot be run from this clone: %v", err)
 	}
 	return bin
 }
@@ -1055,11 +1073,11 @@ chmod +x "$3/bin/python"
 func TestSetupChecksAnExplicitPythonFirst(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", cache)
-	shim := filepath.Join(t.TempDir(), "python3.12")
+	shim := filepath.Join(fakeBin(t), "python3.12")
 	if err := os.WriteFile(shim, []byte("#!/bin/sh\necho \"pyenv: python3.12: command not found\" >&2; exit 127\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := runSetup([]string{"--python", shim}); err == nil || !strings.Contains(err.Error(), "--python") {
+	if err := runSetup([]string{"--python", shim}); err == nil || !strings.Contains(err.Error(), "--python") || !strings.Contains(err.Error(), "command not found") {
 		t.Errorf("a shim that runs no Python: error %v, want a refusal naming --python", err)
 	}
 	if _, err := os.Lstat(filepath.Join(cache, "ddpm-go", "models")); !os.IsNotExist(err) {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // What `ddpm setup` chooses to run and what its children read must be no other user's to change: the
@@ -95,35 +96,11 @@ func childVar(name, value string) bool {
 func systemPath() string {
 	var kept []string
 	for _, dir := range []string{"/usr/bin", "/bin"} {
-		if checkOwnFolder(dir) == nil {
+		if trust.CheckOwnFolder(dir) == nil {
 			kept = append(kept, dir)
 		}
 	}
 	return strings.Join(kept, string(os.PathListSeparator))
-}
-
-// checkOwnFolder refuses a folder where files are looked up by name unless no other user can write it,
-// sticky or not (in a sticky folder, others cannot replace a name but can add one;
-// ddpm.CheckSecureFolder allows a sticky folder, as it should on the way to a plugin), or, where it is
-// not there, make it (checkRead).
-func checkOwnFolder(dir string) error {
-	info, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return checkRead(dir)
-	}
-	if err != nil {
-		return err
-	}
-	if !info.IsDir() {
-		return fmt.Errorf("%s is not a folder", dir)
-	}
-	if err := ddpm.CheckSecureFolder(dir); err != nil {
-		return err
-	}
-	if info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("%s is a sticky folder that others may add files to", dir)
-	}
-	return nil
 }
 
 // expandUser is path as Python's os.path.expanduser reads it, which pip applies to $XDG_CONFIG_DIRS and
@@ -192,7 +169,7 @@ func checkPipReads(venv string) error {
 		}
 	}
 	for _, file := range configs {
-		if err := checkRead(file); err != nil {
+		if err := trust.CheckRead(file); err != nil {
 			return fmt.Errorf("pip would read its configuration from %s: %w: set $PIP_CONFIG_FILE=%s to install with no configuration file "+
 				"($PIP_INDEX_URL, $PIP_PROXY and $PIP_CERT set what one would), or have the file, and the folders above it, made writable by you or root alone",
 				file, err, os.DevNull)
@@ -210,25 +187,25 @@ func checkPipReads(venv string) error {
 	// pip's own certificate files too, read in place of requests' (forty-fifth probe's nit).
 	for _, name := range []string{"OPENSSL_CONF", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PIP_CERT", "PIP_CLIENT_CERT"} {
 		if file := os.Getenv(name); file != "" {
-			if err := checkRead(file); err != nil {
+			if err := trust.CheckRead(file); err != nil {
 				return fmt.Errorf("$%s=%s: %w: name a file that only you or root can write, or unset it", name, file, err)
 			}
 		}
 	}
 	for _, name := range []string{"OPENSSL_MODULES", "OPENSSL_ENGINES", "SSL_CERT_DIR"} {
 		if dir := os.Getenv(name); dir != "" {
-			if err := checkOwnFolder(dir); err != nil {
+			if err := trust.CheckOwnFolder(dir); err != nil {
 				return fmt.Errorf("$%s=%s: %w: name a folder that only you or root can write, or unset it", name, dir, err)
 			}
 		}
 	}
 	for _, file := range netrcs {
-		if err := checkRead(file); err != nil {
+		if err := trust.CheckRead(file); err != nil {
 			return fmt.Errorf("pip would read credentials from %s: %w: make it yours and writable by you alone, or set $NETRC to a file that is", file, err)
 		}
 	}
 	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" { // there, and no one else's to add to (forty-second probe)
-		if err := checkOwnFolder(expandUser(cache, home)); err != nil {
+		if err := trust.CheckOwnFolder(expandUser(cache, home)); err != nil {
 			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup then runs pip without a cache)", cache, err)
 		}
 	}
@@ -268,27 +245,6 @@ func checkPathVars(home string) error {
 				return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without ., .., // or spaces at its ends", name, value)
 			}
 		}
-	}
-	return nil
-}
-
-// checkRead refuses file unless no other user can change it; or, where it does not exist, make it: a
-// pip.conf made by another user in their $HOME while root's setup ran was read (thirty-ninth probe).
-// Its nearest folder must then be writable by no other user, sticky or not.
-func checkRead(file string) error {
-	if _, err := os.Lstat(file); err == nil {
-		_, err := ddpm.CheckSecureFile(file)
-		return err
-	}
-	at, err := ddpm.NearestFolder(filepath.Dir(file))
-	if err != nil {
-		return err
-	}
-	if err := ddpm.CheckSecureFolder(at); err != nil {
-		return err
-	}
-	if info, err := os.Stat(at); err == nil && info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o002 != 0 {
-		return fmt.Errorf("%s is not there, and anyone may make it in %s", file, at)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package ddpm
+package trust
 
 import (
 	"bufio"

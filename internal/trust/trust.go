@@ -1,0 +1,401 @@
+// Package trust says whether a file or folder can be changed by a user other than this one and root:
+// what ddpm loads (a plugin), runs (an interpreter, the go command) or reads as settings must not be.
+package trust
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
+)
+
+// SecureFile returns the file that path leads to, its links resolved, where no other user can change
+// it or what leads to it, to be loaded into this process or to say where it is (SecurePath). The
+// caller uses the path returned: a link met only inside a chain of links was swapped between the check
+// and the load (thirty-fourth probe).
+func SecureFile(path string) (string, error) { return SecurePath(path, true) }
+
+// CheckSecureFolder refuses a folder (or, where it does not exist yet, the nearest folder above it)
+// where a plugin installed would not be loaded, since another user could change it (SecureFile), or
+// whose default ACL would let another user write what is made in it: `ddpm setup` said "installed
+// now" into a group-writable cache, and every command then ignored the plugin and said to run setup
+// again (thirty-fourth probe); a default ACL gave another user the venv it made (thirty-sixth).
+func CheckSecureFolder(dir string) error {
+	at, err := NearestFolder(dir)
+	if err != nil {
+		return err
+	}
+	real, err := SecurePath(at, false)
+	if err != nil {
+		return err
+	}
+	// The group of what is made there: the folder's where it is setgid, the user's otherwise; the
+	// default ACL's group entry is that group's (it was left out; fortieth probe).
+	gid := os.Getegid()
+	if info, err := os.Stat(real); err == nil && info.Mode()&fs.ModeSetgid != 0 {
+		gid = int(info.Sys().(*syscall.Stat_t).Gid)
+	}
+	if who := aclWriter(real, aclDefault, gid); who != "" {
+		return fmt.Errorf("%s can be changed by other users (its default ACL lets %s write what is made in it: remove it with setfacl -k)", real, who)
+	}
+	return nil
+}
+
+// NearestFolder is dir made absolute where it exists, or else the nearest folder above it that does,
+// where what is made in dir would be made. A link there to what is not there is refused: its target,
+// in a folder anyone may make it in, was made by another user while `ddpm setup` ran (forty-first
+// probe).
+func NearestFolder(dir string) (string, error) {
+	at, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Lstat(at); err == nil {
+			if _, err := os.Stat(at); err != nil {
+				return "", fmt.Errorf("%s is a link to what is not there, which another user could make", at)
+			}
+			return at, nil
+		}
+		if at == filepath.Dir(at) {
+			return at, nil
+		}
+		at = filepath.Dir(at)
+	}
+}
+
+// maxLinks bounds the links followed in one path, as the kernel's 40.
+const maxLinks = 40
+
+// SecurePath resolves path one name at a time, as the kernel does, and checks everything it passes:
+// every folder it enters and every link it reads must belong to the user or to root, and no folder
+// may be writable by another user (writableByOthers) unless it is sticky (/tmp), where others cannot
+// replace what they do not own; nor may the file it ends at, where path is a file (file), which must
+// be a regular file outside /proc and /sys. A link of another user's inside a chain of links chose
+// what root loaded, and /proc/kmsg, a regular file, hung it (thirty-sixth probe).
+func SecurePath(path string, file bool) (string, error) {
+	// Made absolute without filepath.Clean, which took "a/l/.." for "a" before the link l was followed:
+	// the kernel follows l first, and another user's interpreter ran in place of the one checked
+	// (fortieth probe). names resolves each ".." after the links before it.
+	abs := path
+	if !filepath.IsAbs(path) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		abs = wd + "/" + path
+	}
+	at := "/"
+	root, err := os.Lstat(at)
+	if err != nil {
+		return "", err
+	}
+	if err := checkTrusted(at, root, true); err != nil {
+		return "", err
+	}
+	todo, links := names(abs), 0
+	for len(todo) > 0 {
+		name := todo[0]
+		todo = todo[1:]
+		if name == ".." {
+			at = filepath.Dir(at) // at holds no link: its parent is the one entered before
+			continue
+		}
+		next := filepath.Join(at, name)
+		info, err := os.Lstat(next)
+		if err != nil {
+			return "", err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			if links++; links > maxLinks {
+				return "", fmt.Errorf("%s: more than %d links on the way", path, maxLinks)
+			}
+			if err := checkOwner(next, info); err != nil {
+				return "", err
+			}
+			target, err := os.Readlink(next)
+			if err != nil {
+				return "", err
+			}
+			if filepath.IsAbs(target) {
+				at = "/"
+			}
+			todo = append(names(target), todo...)
+			continue
+		}
+		if err := checkTrusted(next, info, len(todo) > 0 || !file); err != nil {
+			return "", err
+		}
+		at = next
+	}
+	if file {
+		if err := CheckDiskFile(at); err != nil {
+			return "", err
+		}
+	}
+	return at, nil
+}
+
+// names are the names of a path, without the empty ones and ".".
+func names(path string) []string {
+	var out []string
+	for _, name := range strings.Split(path, "/") {
+		if name != "" && name != "." {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// ErrOtherUser is wrapped by the refusals of what belongs to another user, which no change of mode by
+// this one can mend: the advice is then to use a folder of one's own (forty-fourth probe's nit: setup
+// said chmod go-w for another user's $HOME).
+var ErrOtherUser = errors.New("belongs to another user")
+
+// checkOwner refuses what belongs to a user other than this one and root.
+func checkOwner(path string, info fs.FileInfo) error {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("%s: its owner cannot be read", path)
+	}
+	if int(st.Uid) != os.Getuid() && st.Uid != 0 {
+		return fmt.Errorf("%s %w (uid %d)", path, ErrOtherUser, st.Uid)
+	}
+	return nil
+}
+
+// checkTrusted refuses path, not a link, whose Lstat is info, unless it belongs to the user or root
+// and no other user can write it; a sticky folder may be writable by others where folder says path is
+// passed through, not loaded.
+func checkTrusted(path string, info fs.FileInfo, folder bool) error {
+	if err := checkOwner(path, info); err != nil {
+		return err
+	}
+	if folder && info.IsDir() && info.Mode()&fs.ModeSticky != 0 {
+		return nil
+	}
+	if why := writableByOthers(path, info.Mode(), int(info.Sys().(*syscall.Stat_t).Gid)); why != "" {
+		return fmt.Errorf("%s can be changed by other users (%s)", path, why)
+	}
+	return nil
+}
+
+// writableByOthers says why a file or folder of mode m and group gid can be written by a user other
+// than this one, or "" when it cannot: its mode lets anyone write; or its group may, unless that group
+// is this user's private group (notYoursAlone: on Debian and Ubuntu each user has one, and a umask of 002
+// makes every folder group-writable); or its POSIX access ACL names another user or group that may
+// write. With an ACL, the group bits of the mode are its mask, and the group's own entry says what the
+// group may do (thirty-fifth and thirty-sixth probes).
+func writableByOthers(path string, m fs.FileMode, gid int) string {
+	if m.Perm()&0o002 != 0 {
+		return "mode " + unixMode(m) + ": anyone may write"
+	}
+	acl, err := readACL(path, aclAccess)
+	if err != nil {
+		return "its ACL cannot be read: " + err.Error()
+	}
+	if acl != nil {
+		if who := aclWriterOf(acl, os.Getuid(), gid, ownGroup); who != "" {
+			return "its ACL lets " + who + " write"
+		}
+		return ""
+	}
+	if m.Perm()&0o020 != 0 {
+		if why := notYoursAlone(gid); why != "" {
+			return "mode " + unixMode(m) + ": " + groupName(gid) + " may write, and it is not known to be yours alone: " + why
+		}
+	}
+	return ""
+}
+
+// unixMode writes a mode as chmod takes it (2775), with the setuid, setgid and sticky bits: Go's
+// String wrote a setgid folder as dgrwxrwxr-x (thirty-fifth probe's nit).
+func unixMode(m fs.FileMode) string {
+	bits := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		bits |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		bits |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		bits |= 0o1000
+	}
+	return fmt.Sprintf("%04o", bits)
+}
+
+// POSIX ACLs as Linux stores them in extended attributes (acl_ea.h).
+const (
+	aclAccess   = "system.posix_acl_access"
+	aclDefault  = "system.posix_acl_default"
+	aclUser     = 0x02
+	aclGroupObj = 0x04
+	aclGroup    = 0x08
+	aclMask     = 0x10
+	aclWrite    = 0x02
+)
+
+// readACL is path's ACL attr (aclAccess or aclDefault), nil when it has none.
+func readACL(path, attr string) ([]byte, error) {
+	buf := make([]byte, 1024)
+	n, err := syscall.Getxattr(path, attr, buf)
+	if errors.Is(err, syscall.ERANGE) {
+		buf = make([]byte, 1<<16)
+		n, err = syscall.Getxattr(path, attr, buf)
+	}
+	if errors.Is(err, syscall.ENODATA) || errors.Is(err, syscall.ENOTSUP) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// aclWriter names the first entry of path's ACL attr that lets a user other than this one write, or
+// "" when none does (or it has none); gid is path's group, whose entry is the group's (-1: none).
+func aclWriter(path, attr string, gid int) string {
+	acl, err := readACL(path, attr)
+	if err != nil {
+		return "whom it cannot say (" + err.Error() + ")"
+	}
+	if acl == nil {
+		return ""
+	}
+	return aclWriterOf(acl, os.Getuid(), gid, ownGroup)
+}
+
+// aclWriterOf is aclWriter on the attribute's bytes: a version, then entries of a tag, permissions and
+// an id. A named user is another user unless it is this one; a named group, or the file's own, another
+// unless it is this user's private group. The mask bounds them all.
+func aclWriterOf(acl []byte, uid, gid int, own func(gid int) bool) string {
+	if len(acl) < 4 || (len(acl)-4)%8 != 0 {
+		return "whom it cannot say (an ACL of " + strconv.Itoa(len(acl)) + " bytes)"
+	}
+	entries := acl[4:]
+	mask := uint16(0o7)
+	for i := 0; i < len(entries); i += 8 {
+		if binary.LittleEndian.Uint16(entries[i:]) == aclMask {
+			mask = binary.LittleEndian.Uint16(entries[i+2:])
+		}
+	}
+	for i := 0; i < len(entries); i += 8 {
+		tag, perm, id := binary.LittleEndian.Uint16(entries[i:]), binary.LittleEndian.Uint16(entries[i+2:]), binary.LittleEndian.Uint32(entries[i+4:])
+		if perm&mask&aclWrite == 0 {
+			continue
+		}
+		switch {
+		case tag == aclUser && int(id) != uid && id != 0: // root may write anything anyway
+			return "user " + strconv.Itoa(int(id))
+		case tag == aclGroup && !own(int(id)):
+			return groupName(int(id))
+		case tag == aclGroupObj && gid >= 0 && !own(gid):
+			return groupName(gid)
+		}
+	}
+	return ""
+}
+
+// CheckOwnFolder refuses a folder where files are looked up by name unless no other user can write it,
+// sticky or not (in a sticky folder, others cannot replace a name but can add one;
+// CheckSecureFolder allows a sticky folder, as it should on the way to a plugin), or, where it is
+// not there, make it (CheckRead).
+func CheckOwnFolder(dir string) error {
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return CheckRead(dir)
+	}
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	if err := CheckSecureFolder(dir); err != nil {
+		return err
+	}
+	if info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%s is a sticky folder that others may add files to", dir)
+	}
+	return nil
+}
+
+// CheckRead refuses file unless no other user can change it; or, where it does not exist, make it: a
+// pip.conf made by another user in their $HOME while root's setup ran was read (thirty-ninth probe).
+// Its nearest folder must then be writable by no other user, sticky or not.
+func CheckRead(file string) error {
+	if _, err := os.Lstat(file); err == nil {
+		_, err := SecureFile(file)
+		return err
+	}
+	at, err := NearestFolder(filepath.Dir(file))
+	if err != nil {
+		return err
+	}
+	if err := CheckSecureFolder(at); err != nil {
+		return err
+	}
+	if info, err := os.Stat(at); err == nil && info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o002 != 0 {
+		return fmt.Errorf("%s is not there, and anyone may make it in %s", file, at)
+	}
+	return nil
+}
+
+// CheckDiskFile refuses what a reader (dlopen, an interpreter) would hang on or read without end: anything but a regular file
+// (a FIFO hung every command; thirtieth probe), and a file of /proc or /sys (/proc/kmsg, a regular
+// file, hung it; thirty-sixth probe).
+func CheckDiskFile(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s is %s, not a regular file", path, safefile.Kind(info.Mode()))
+	}
+	if fsys, ok := OnKernelFS(path); ok {
+		return fmt.Errorf("%s is a file of the kernel's (%s), not one of a disk", path, fsys)
+	}
+	return nil
+}
+
+// OnKernelFS says whether the nearest existing folder at or above dir is on a file system of the
+// kernel's (kernelFileSystems), where nothing can be made and whose files are no data, and which.
+func OnKernelFS(dir string) (string, bool) {
+	for at := dir; ; at = filepath.Dir(at) {
+		var st syscall.Statfs_t
+		if syscall.Statfs(at, &st) == nil {
+			name, ok := kernelFileSystems[int64(st.Type)]
+			return name, ok
+		}
+		if at == filepath.Dir(at) {
+			return "", false
+		}
+	}
+}
+
+// kernelFileSystems are the file systems of the kernel's, by their magic numbers (linux/magic.h):
+// /proc and /sys, and those mounted below /sys, whose regular files (/sys/kernel/tracing/trace_pipe)
+// block a reader as a FIFO does (thirty-seventh probe).
+var kernelFileSystems = map[int64]string{
+	0x9fa0:     "proc",
+	0x62656572: "sysfs",
+	0x74726163: "tracefs",
+	0x64626720: "debugfs",
+	0x73636673: "securityfs",
+	0x62656570: "configfs",
+	0x27e0eb:   "cgroup",
+	0x63677270: "cgroup2",
+	0xcafe4a11: "bpf",
+	0x6165676c: "pstore",
+	0xde5e81e4: "efivarfs",
+	0x65735543: "fusectl",
+	0x42494e4d: "binfmt_misc",
+	0xf97cff8c: "selinuxfs",
+}

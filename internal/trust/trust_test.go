@@ -1,0 +1,229 @@
+package trust
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A group is the user's own only when no other account shares it: a group-writable plugin folder was
+// trusted whenever its group was the user's primary one, and a shared primary group (users) let every
+// member replace the plugin (thirty-fifth probe). Lines that glibc reads and this did not (6 or 8
+// fields, an id with a space) hid another account of the group (thirty-sixth probe): where it cannot
+// be sure, the group is not private.
+func TestPrivateGroupIsNoOneElses(t *testing.T) {
+	const passwd = "root:x:0:0:root:/root:/bin/bash\n# a comment\n\nann:x:1000:1000::/home/ann:/bin/sh\n"
+	const group = "root:x:0:\nann:x:1000:\n"
+	for _, c := range []struct {
+		what  string
+		files accountFiles
+		want  string // "" for private
+	}{
+		{"a user private group", accountFiles{passwd: []byte(passwd), group: []byte(group)}, ""},
+		{"listing the user alone", accountFiles{passwd: []byte(passwd), group: []byte("ann:x:1000:ann\n")}, ""},
+		{"listing another member", accountFiles{passwd: []byte(passwd), group: []byte("ann:x:1000:ann,bob\n")}, "/etc/group lists bob in it"},
+		{"another account's primary group", accountFiles{passwd: []byte(passwd + "bob:x:1001:1000::/home/bob:/bin/sh\n"), group: []byte(group)}, "bob has it as primary group"},
+		{"another account's, in 6 fields", accountFiles{passwd: []byte(passwd + "eve:x:1005:1000::/nonexistent\n"), group: []byte(group)}, "eve has it"},
+		{"another account's, in 8 fields", accountFiles{passwd: []byte(passwd + "eve:x:1005:1000::/nonexistent:/bin/sh:junk\n"), group: []byte(group)}, "eve has it"},
+		{"another account's, with a space", accountFiles{passwd: []byte(passwd + "eve:x:1005: 1000::/nonexistent:/bin/sh\n"), group: []byte(group)}, "eve has it"},
+		{"a line it cannot read", accountFiles{passwd: []byte(passwd + "eve:x:1005\n"), group: []byte(group)}, `a line of /etc/passwd cannot be read ("eve:x:1005")`},
+		{"NIS's compat entries", accountFiles{passwd: []byte(passwd + "+::::::\n"), group: []byte(group)}, "cannot be read"},
+		{"a group the files do not name", accountFiles{passwd: []byte(passwd), group: []byte("root:x:0:\n")}, "/etc/group does not name it"},
+		{"a user the files do not name", accountFiles{passwd: []byte("root:x:0:0:root:/root:/bin/bash\n"), group: []byte(group)}, "/etc/passwd does not name you"},
+		{"accounts from the files and systemd", accountFiles{passwd: []byte(passwd), group: []byte(group),
+			nsswitch: []byte("passwd: files systemd\ngroup: compat [NOTFOUND=return] files # local\n")}, ""},
+		{"accounts from a directory service", accountFiles{passwd: []byte(passwd), group: []byte(group), nsswitch: []byte("passwd: files sss\ngroup: files sss\n")},
+			"accounts come from sss too (/etc/nsswitch.conf)"},
+		// newgrp takes members, administrators and a password from gshadow (thirty-seventh probe).
+		{"gshadow, locked, the user alone", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:!::ann\n")}, ""},
+		{"gshadow lists another member", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:!::bob\n")}, "/etc/gshadow lists bob in it"},
+		{"gshadow names another administrator", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:!:bob:\n")}, "/etc/gshadow lists bob in it"},
+		{"gshadow holds a password", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:$6$salt$hash::\n")}, "it has a password in /etc/gshadow"},
+		{"gshadow of the group's other name", accountFiles{passwd: []byte(passwd), group: []byte(group + "ann2:x:1000:\n"), gshadow: []byte("ann:!::\nann2:!::bob\n")}, "/etc/gshadow lists bob in it"},
+		{"gshadow of the group's first name", accountFiles{passwd: []byte(passwd), group: []byte(group + "ann2:x:1000:\n"), gshadow: []byte("ann:!::bob\nann2:!::\n")}, "/etc/gshadow lists bob in it"},
+	} {
+		if got := notPrivate(c.files, 1000, 1000); (got == "") != (c.want == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: notPrivate = %q, want %q", c.what, got, c.want)
+		}
+	}
+}
+
+// acl is a system.posix_acl_access attribute of the given (tag, permissions, id) entries.
+func acl(entries ...[3]uint32) []byte {
+	raw := binary.LittleEndian.AppendUint32(nil, 2)
+	for _, e := range entries {
+		raw = binary.LittleEndian.AppendUint16(raw, uint16(e[0]))
+		raw = binary.LittleEndian.AppendUint16(raw, uint16(e[1]))
+		raw = binary.LittleEndian.AppendUint32(raw, e[2])
+	}
+	return raw
+}
+
+// A POSIX ACL that names another user or group with write is writable by others; its mask bounds the
+// named entries; the user's own entries and private group do not count.
+func TestACLWritersAreOthers(t *testing.T) {
+	const userObj, other, rwx, rx = 0x01, 0x20, 7, 5
+	own := func(gid int) bool { return gid == 1000 }
+	base := [][3]uint32{{userObj, rwx, 0}, {other, rx, 0}}
+	for _, c := range []struct {
+		what  string
+		gid   int
+		extra [][3]uint32
+		want  string
+	}{
+		{"no named entry", 100, [][3]uint32{{aclGroupObj, rx, 0}}, ""},
+		{"another user may write", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 4242}, {aclMask, rwx, 0}}, "user 4242"},
+		{"another user, masked", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 4242}, {aclMask, rx, 0}}, ""},
+		{"another user may only read", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rx, 4242}, {aclMask, rwx, 0}}, ""},
+		{"the user by name", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 1000}, {aclMask, rwx, 0}}, ""},
+		{"root by name", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclUser, rwx, 0}, {aclMask, rwx, 0}}, ""}, // who may write anything anyway
+		{"another group may write", 1000, [][3]uint32{{aclGroupObj, rx, 0}, {aclGroup, rwx, 100}, {aclMask, rwx, 0}}, "100"},
+		{"the private group by name", 100, [][3]uint32{{aclGroupObj, rx, 0}, {aclGroup, rwx, 1000}, {aclMask, rwx, 0}}, ""},
+		{"the file's shared group may write", 100, [][3]uint32{{aclGroupObj, rwx, 0}, {aclMask, rwx, 0}}, "100"},
+		{"the file's private group may write", 1000, [][3]uint32{{aclGroupObj, rwx, 0}, {aclMask, rwx, 0}}, ""},
+		{"a default ACL, no file's group", -1, [][3]uint32{{aclGroupObj, rwx, 0}, {aclMask, rwx, 0}}, ""},
+	} {
+		got := aclWriterOf(acl(append(base, c.extra...)...), 1000, c.gid, own)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) { // a group is named as /etc/group names it
+			t.Errorf("%s: aclWriterOf = %q, want %q", c.what, got, c.want)
+		}
+	}
+	if got := aclWriterOf([]byte{2, 0, 0}, 1000, 100, own); !strings.Contains(got, "cannot say") {
+		t.Errorf("a cut ACL: %q, want it taken as writable", got)
+	}
+}
+
+// A folder writable by the user's group is trusted only where that group is private, and a POSIX ACL
+// that lets another user write is refused, on real folders; with an ACL, its group entry, not the mode's
+// group bits (its mask), says what the group may do (thirty-sixth probe: an ACL naming the user alone
+// was blamed on the group). A default ACL makes a folder refused for setup.
+func TestSecurePathRefusesWhatOthersCanWrite(t *testing.T) {
+	dir := t.TempDir()
+	plugin := filepath.Join(dir, "lib", "plugin.so")
+	if err := os.MkdirAll(filepath.Dir(plugin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plugin, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Dir(plugin)
+	if err := os.Chown(lib, -1, os.Getgid()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(lib, os.ModeSetgid|0o775); err != nil {
+		t.Fatal(err)
+	}
+	defer func(f func(int) string) { notYoursAlone = f }(notYoursAlone)
+	notYoursAlone = func(int) string { return "" }
+	if _, err := SecureFile(plugin); err != nil {
+		t.Errorf("a folder writable by the user's private group: %v", err)
+	}
+	notYoursAlone = func(int) string { return "bob has it as primary group" }
+	want := lib + " can be changed by other users (mode 2775: " + groupName(os.Getgid()) + " may write, and it is not known to be yours alone: bob has it as primary group)"
+	if _, err := SecureFile(plugin); err == nil || err.Error() != want {
+		t.Errorf("a folder writable by a shared group: %v, want %q", err, want)
+	}
+	if err := os.Chmod(lib, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	setACL := func(attr string, entries ...[3]uint32) {
+		t.Helper()
+		if err := syscall.Setxattr(lib, attr, acl(entries...), 0); err != nil {
+			if errors.Is(err, syscall.ENOTSUP) {
+				t.Skipf("%s has no POSIX ACLs: %v", lib, err)
+			}
+			t.Fatal(err)
+		}
+	}
+	const userObj, other = 0x01, 0x20
+	// An ACL that lets user 4242 write, with the mask that setfacl gives (the group bits show it).
+	setACL(aclAccess, [3]uint32{userObj, 7, 0}, [3]uint32{aclUser, 7, 4242}, [3]uint32{aclGroupObj, 5, 0}, [3]uint32{aclMask, 7, 0}, [3]uint32{other, 5, 0})
+	if _, err := SecureFile(plugin); err == nil || !strings.Contains(err.Error(), lib+" can be changed by other users (its ACL lets user 4242 write)") {
+		t.Errorf("a folder whose ACL lets another user write: %v", err)
+	}
+	// One that names the user alone: the group bits (the mask) say rwx, the group's entry r-x.
+	setACL(aclAccess, [3]uint32{userObj, 7, 0}, [3]uint32{aclUser, 7, uint32(os.Getuid())}, [3]uint32{aclGroupObj, 5, 0}, [3]uint32{aclMask, 7, 0}, [3]uint32{other, 5, 0})
+	if _, err := SecureFile(plugin); err != nil {
+		t.Errorf("a folder whose ACL names the user alone, of a shared group: %v", err)
+	}
+	if err := syscall.Removexattr(lib, aclAccess); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(lib, 0o755); err != nil { // the ACL's mask was left as the group bits
+		t.Fatal(err)
+	}
+	if _, err := SecureFile(plugin); err != nil {
+		t.Errorf("the folder without its ACL: %v", err)
+	}
+	// A default ACL: what setup would make in the folder, another user could write.
+	setACL(aclDefault, [3]uint32{userObj, 7, 0}, [3]uint32{aclUser, 7, 4242}, [3]uint32{aclGroupObj, 5, 0}, [3]uint32{aclMask, 7, 0}, [3]uint32{other, 5, 0})
+	if err := CheckSecureFolder(filepath.Join(lib, "ddpm-go")); err == nil || !strings.Contains(err.Error(), "its default ACL lets user 4242 write what is made in it") {
+		t.Errorf("a folder whose default ACL lets another user write: %v", err)
+	}
+	if _, err := SecureFile(plugin); err != nil {
+		t.Errorf("a default ACL is no matter for what is there: %v", err)
+	}
+	// One whose group entry lets the group of what is made there write, where that group is not the
+	// user's alone (it was left out; fortieth probe).
+	notYoursAlone = func(int) string { return "bob has it as primary group" }
+	setACL(aclDefault, [3]uint32{userObj, 7, 0}, [3]uint32{aclGroupObj, 7, 0}, [3]uint32{aclMask, 7, 0}, [3]uint32{other, 5, 0})
+	if err := CheckSecureFolder(filepath.Join(lib, "ddpm-go")); err == nil || !strings.Contains(err.Error(), "its default ACL lets group") {
+		t.Errorf("a folder whose default ACL lets a shared group write: %v", err)
+	}
+	notYoursAlone = func(int) string { return "" }
+	if err := CheckSecureFolder(filepath.Join(lib, "ddpm-go")); err != nil {
+		t.Errorf("a folder whose default ACL lets the user's private group write: %v", err)
+	}
+}
+
+// A path is resolved as the kernel resolves it: a ".." after a link goes up from where the link leads,
+// not from the link (filepath.Abs took "l/.." for the folder of l, and another user's interpreter ran in
+// place of the one checked; fortieth probe).
+func TestSecurePathResolvesDotDotAfterLinks(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{"real/inner"} {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := filepath.Join(root, "real", "x.so")
+	if err := os.WriteFile(want, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "x.so"), nil, 0o644); err != nil { // where a lexical ".." leads
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "real", "inner"), filepath.Join(root, "l")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := SecureFile(filepath.Join(root, "l") + "/../x.so"); err != nil || got != want {
+		t.Errorf("l/../x.so: %q, %v; want %s, as the kernel opens it", got, err, want)
+	}
+	t.Chdir(root)
+	if got, err := SecureFile("l/../x.so"); err != nil || got != want {
+		t.Errorf("relative l/../x.so: %q, %v; want %s", got, err, want)
+	}
+}
+
+// What is made in a folder not there yet is made in the nearest folder above it that is; a link to
+// what is not there is refused, since its target could be made by another user first (forty-first probe).
+func TestNearestFolder(t *testing.T) {
+	dir := t.TempDir()
+	if at, err := NearestFolder(filepath.Join(dir, "a", "b")); err != nil || at != dir {
+		t.Errorf("NearestFolder of a path not there = %q, %v; want %q", at, err, dir)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, "l")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NearestFolder(filepath.Join(dir, "l", "b")); err == nil || !strings.Contains(err.Error(), "l is a link to what is not there") {
+		t.Errorf("NearestFolder through a dangling link: %v", err)
+	}
+	if err := CheckSecureFolder(filepath.Join(dir, "l", "b")); err == nil || !strings.Contains(err.Error(), "l is a link to what is not there") {
+		t.Errorf("CheckSecureFolder through a dangling link: %v", err)
+	}
+}
