@@ -31,6 +31,12 @@ func NewBoundEvaluator(backend backends.Backend, ctx *context.Context, sched *Sc
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// The bound is the ancestral chain's, of σ_t² = cfg.Variance: DDIM and the ODE solvers have no
+	// such terms, and were given those of σ² = β_t without a word (forty-eighth sweep).
+	if cfg.DDIM || cfg.Solver != "" {
+		return nil, fmt.Errorf("bound: the bound is the ancestral chain's, with a variance (%q, %q or %q); DDIM and the ODE solvers have none",
+			VarianceBeta, VariancePosterior, VarianceLearned)
+	}
 	if backend == nil || ctx == nil || model == nil {
 		return nil, errors.New("bound: the backend, the context and the model are all needed (one is nil)")
 	}

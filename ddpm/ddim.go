@@ -64,7 +64,7 @@ func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 		}
 		size *= d
 	}
-	if n < 1 || size < 1 || len(x0) != n*size {
+	if n < 1 || size < 1 || float64(len(x0)) != float64(n)*float64(size) { // in floats: 2⁶⁰·784 wrapped to 0 (forty-eighth sweep)
 		return nil, fmt.Errorf("encode: %d values for %d examples of shape %v", len(x0), n, dims)
 	}
 	if err := s.checkDims("encode", dims); err != nil {

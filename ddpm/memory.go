@@ -92,12 +92,12 @@ func (r *RunSpec) TrainMemory() float64 {
 // SampleMemory estimates the peak memory of sampling n examples at once, in bytes (n < 0 counts as 0).
 func (r *RunSpec) SampleMemory(n int) float64 {
 	n = max(n, 0)
-	size := 1
+	size := 1.0 // in floats, and no size below 0: 2³²×2³² wrapped to 0, and a negative size gave a negative estimate (forty-eighth sweep)
 	for _, d := range r.Dims {
-		size *= d
+		size *= float64(max(d, 0))
 	}
 	// x_t, the noise, and the host copies of the result, beside the network's activations.
-	return sampleBaseBytes + scheduleBytesPerStep*float64(r.T) + float64(n)*(sampleBytesPerActivation*r.activations()+16*float64(size))
+	return sampleBaseBytes + scheduleBytesPerStep*float64(r.T) + float64(n)*(sampleBytesPerActivation*r.activations()+16*size)
 }
 
 // AvailableMemory is the memory this process may still use, in bytes: the kernel's MemAvailable,

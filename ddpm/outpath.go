@@ -142,6 +142,9 @@ func CheckOwnOutput(what, path string, inputs ...string) error {
 // refused by name, as one planted in its place had the grids written over another run's (thirteenth
 // probe).
 func GridFolder(ckptDir string) (string, error) {
+	if ckptDir == "" { // "" made ./samples in the working directory (forty-eighth sweep)
+		return "", fmt.Errorf("the sample grids' folder: no checkpoint folder given")
+	}
 	dir := filepath.Join(ckptDir, "samples")
 	if err := notALink(dir); err != nil {
 		return "", fmt.Errorf("the sample grids' folder %s: %w", dir, err)

@@ -190,6 +190,9 @@ func WeightsOnly(have Weights) bool {
 // before Train (a folder of images to decode) refuses a damaged or foreign checkpoint first: truncated,
 // corrupt or edited ones were refused after 15 to 20 s of decoding (seventeenth and eighteenth probes).
 func CheckResume(path string, want Weights, emaDecay float64) error {
+	if !(emaDecay >= 0 && emaDecay < 1) { // as Train refuses it (a NaN passed here; forty-eighth sweep)
+		return fmt.Errorf("EMA decay %g: it must be in [0, 1) (0 disables it)", emaDecay)
+	}
 	var refused error
 	ctx := context.New()
 	_, err := loadCheckpoint(path, ctx, nil, nil, func(h checkpointContents) error {

@@ -33,6 +33,9 @@ var FreeFiles = func(dir string) (free float64, known bool) {
 // with bytes to spare (forty-fourth probe). Space can still run out later, when the write names the
 // file; where the free space cannot be read it says nothing.
 func CheckRoom(what, dir string, need float64, files int) error {
+	if !(need >= 0) { // a NaN passed every check (forty-eighth sweep)
+		return fmt.Errorf("%s: this run's size %v is no number of bytes", what, need)
+	}
 	if free, err := FreeSpace(dir); err == nil && need > free {
 		return fmt.Errorf("%s: its file system has %s free, and this run writes about %s there: free some space, or write elsewhere",
 			what, size(free), size(need))
@@ -58,6 +61,9 @@ var FileSizeLimit = func() (float64, bool) {
 // its write: train trained every step and lost them at its first save, and sample, eval and classifier
 // failed after their work (forty-sixth probe).
 func CheckFileSize(what string, bytes float64) error {
+	if !(bytes >= 0) {
+		return fmt.Errorf("%s: this run's file size %v is no number of bytes", what, bytes)
+	}
 	if limit, ok := FileSizeLimit(); ok && bytes > limit {
 		return fmt.Errorf("%s: this run writes a file of about %s, and the file-size limit (ulimit -f) is %s: raise it, or write less",
 			what, size(bytes), size(limit))
@@ -84,13 +90,17 @@ func size(bytes float64) string {
 // which lists each of those variables by name. A flat megabyte for the header refused a 2-D run whose
 // 600 KB checkpoint fitted (twenty-eighth probe).
 func checkpointBytes(w Weights, meta []byte) float64 {
-	values, names := 0, 0
+	values, names := 0.0, 0 // in floats: a network of 2³¹ base channels wrapped to a negative size (forty-eighth sweep)
 	for name, s := range w {
-		values += s.Size()
+		v := 1.0
+		for _, d := range s.Dimensions {
+			v *= float64(d)
+		}
+		values += v
 		names += len(name)
 	}
 	perVariable := 4 * (float64(names) + checkpointVarBytes*float64(len(w))) // the name, with its scope; shape, CRC, length
-	return 16*float64(values) + perVariable + float64(len(meta)) + checkpointHeaderBytes
+	return 16*values + perVariable + float64(len(meta)) + checkpointHeaderBytes
 }
 
 // checkpointVarBytes bounds a variable's entry in a checkpoint's header beside its name: its scope,

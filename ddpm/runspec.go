@@ -245,6 +245,9 @@ func (tr *Trained) NewSampler(backend backends.Backend, sched *Schedule, cfg Sam
 	if err := tr.CheckSchedule(sched); err != nil {
 		return nil, err
 	}
+	if err := tr.checkVariance(cfg); err != nil {
+		return nil, err
+	}
 	var s *Sampler
 	var err error
 	if tr.Cond != nil {
@@ -264,11 +267,24 @@ func (tr *Trained) NewBoundEvaluator(backend backends.Backend, sched *Schedule, 
 	if err := tr.CheckSchedule(sched); err != nil {
 		return nil, err
 	}
+	if err := tr.checkVariance(cfg); err != nil {
+		return nil, err
+	}
 	e, err := NewBoundEvaluator(backend, tr.Ctx, sched, tr.Model, cfg)
 	if err == nil {
 		e.dims = slices.Clone(tr.Spec.Dims)
 	}
 	return e, err
+}
+
+// checkVariance refuses the learned variance for a model that learns none, before anything is compiled:
+// it was refused at the first step of the chain, or of the bound (forty-eighth sweep).
+func (tr *Trained) checkVariance(cfg SamplerConfig) error {
+	if cfg.Variance == VarianceLearned && !tr.Spec.LearnsSigma() {
+		return fmt.Errorf("checkpoint %s: variance %q needs a model that learns its variances, and this one does not (use %q or %q)",
+			tr.Path, VarianceLearned, VarianceBeta, VariancePosterior)
+	}
+	return nil
 }
 
 // CheckSchedule refuses a schedule that is neither the model's own nor a respacing of it: the network

@@ -133,8 +133,8 @@ func CosineSchedule(T int, s, maxBeta float64) (*Schedule, error) {
 	if err := checkT(T); err != nil {
 		return nil, err
 	}
-	if !(s > 0) {
-		return nil, fmt.Errorf("cosine schedule offset s=%g: it must be > 0", s)
+	if !(s > 0) || math.IsInf(s, 1) { // +Inf was refused as "beta_1 = NaN" (forty-eighth sweep)
+		return nil, fmt.Errorf("cosine schedule offset s=%g: it must be > 0 and finite", s)
 	}
 	if !(maxBeta > 0 && maxBeta < 1) {
 		return nil, fmt.Errorf("cosine schedule max beta %g: it must be in (0, 1)", maxBeta)
@@ -284,7 +284,11 @@ func (s *Schedule) checkTables() error {
 }
 
 // SNR returns the signal-to-noise ratio of q(x_t | x_0), ᾱ_t/(1−ᾱ_t), for t = 1..T (index t−1).
+// Nil for a schedule that Check refuses (an incomplete one panicked; forty-eighth sweep).
 func (s *Schedule) SNR() []float64 {
+	if s.Check() != nil {
+		return nil
+	}
 	snr := make([]float64, s.T)
 	for t := 1; t <= s.T; t++ {
 		snr[t-1] = s.AlphaBar[t] / (1 - s.AlphaBar[t])

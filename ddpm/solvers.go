@@ -153,7 +153,7 @@ func NFE(sched *Schedule, cfg SamplerConfig) int {
 		return max(2*cfg.Steps-1, 0) // no correction on the last step, to σ = 0 (0 steps gave −1)
 	}
 	if cfg.Solver != "" {
-		return cfg.Steps
+		return max(cfg.Steps, 0)
 	}
 	if sched == nil { // it panicked (forty-third probe's nit)
 		return 0

@@ -23,6 +23,11 @@ type Weights map[string]shapes.Shape
 // builds it for one example). cond, when not nil, is the class-conditional form of the network and is
 // built instead of model.
 func NetworkWeights(model EpsModel, cond ConditionalModel, dims []int) (Weights, error) {
+	for _, d := range dims { // [0] listed a network's weights for examples of no value (forty-eighth sweep)
+		if d < 1 {
+			return nil, fmt.Errorf("network weights: examples of shape %v: every size must be at least 1", dims)
+		}
+	}
 	return GraphWeights(func(ctx *context.Context, g *Graph) {
 		xt := Parameter(g, "x_t", shapes.Make(dtypes.Float32, append([]int{1}, dims...)...))
 		t := Parameter(g, "t", shapes.Make(dtypes.Int32, 1))
