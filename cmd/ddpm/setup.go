@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -195,6 +196,9 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 			why = refused.Error()
 		}
 		fmt.Printf("plugin: removing %s: %s\n", venv, why)
+		if err := stopLeftovers(venv); err != nil {
+			return "", err
+		}
 		if err := os.RemoveAll(venv); err != nil {
 			return "", fmt.Errorf("removing the unfinished %s: %w", venv, err)
 		}
@@ -340,6 +344,45 @@ func groupCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second // a child that keeps the output open must not outlive it either
 	return cmd
+}
+
+// stopLeftovers kills the processes of this user that run the venv's interpreter, and waits for them to
+// end: a setup killed by SIGKILL takes its child with it (Pdeathsig), but not the child's own children,
+// and ensurepip's pip went on writing the venv, so that the next setup failed to remove it ("directory not
+// empty"; forty-eighth probe). No one but setup runs an unfinished venv's interpreter.
+func stopLeftovers(venv string) error {
+	leftovers := func() []int {
+		entries, _ := os.ReadDir("/proc")
+		var pids []int
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || pid == os.Getpid() {
+				continue
+			}
+			info, err := os.Stat(filepath.Join("/proc", e.Name()))
+			if err != nil || int(info.Sys().(*syscall.Stat_t).Uid) != os.Geteuid() {
+				continue
+			}
+			cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+			if argv0, _, _ := bytes.Cut(cmdline, []byte{0}); err == nil && strings.HasPrefix(string(argv0), venv+"/") {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		pids := leftovers()
+		if len(pids) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("processes %v, left running by a setup that was killed, still run %s's interpreter and do not end: end them, and run `%s` again",
+				pids, venv, ddpm.UserSetupCommand)
+		}
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL) //nolint:errcheck // one gone already is what is wanted
+		}
+	}
 }
 
 // findPython is the interpreter's file: python as a path, or looked up in $PATH.

@@ -229,6 +229,47 @@ func TestSetupRefusesAnInterpreterWhereOthersMayAddFiles(t *testing.T) {
 	}
 }
 
+// A setup killed by SIGKILL leaves its child's children running the venv's interpreter (ensurepip's
+// pip went on writing it, and the next setup failed to remove it: "directory not empty"; forty-eighth
+// probe): the next setup ends them first.
+func TestSetupEndsWhatAKilledSetupLeftRunning(t *testing.T) {
+	venv := filepath.Join(t.TempDir(), "venv")
+	if err := os.MkdirAll(filepath.Join(venv, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep here")
+	}
+	python := filepath.Join(venv, "bin", "python") // a venv's interpreter is a link to the base one
+	if err := os.Symlink(sleep, python); err != nil {
+		t.Fatal(err)
+	}
+	orphan := exec.Command(python, "100")
+	if err := orphan.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- orphan.Wait() }()
+	bystander := exec.Command(sleep, "100") // the same program, not the venv's: left alone
+	if err := bystander.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer bystander.Process.Kill() //nolint:errcheck
+	if err := stopLeftovers(venv); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		orphan.Process.Kill() //nolint:errcheck
+		t.Fatal("the process running the venv's interpreter was not ended")
+	}
+	if err := bystander.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("a process not of the venv was ended too: %v", err)
+	}
+}
+
 // fakeBin is a folder for fake interpreters where setup runs one: no folder from it up to / is one
 // that other users may add files to. A test's temporary folder is in a sticky /tmp, which setup
 // refuses on the way; this one is in the clone's .test-tmp (ignored by git), and the test is skipped
