@@ -40,6 +40,9 @@ func runExport(args []string) error {
 	if err := checkExportTarget(*out, target); err != nil {
 		return err
 	}
+	if *ckpt == "" { // it said `checkpoint : stat : no such file or directory` (forty-eighth probe's nit)
+		return fmt.Errorf(`--ckpt "": name a training checkpoint, or a training run's folder for its newest`)
+	}
 	if _, err := os.Stat(*ckpt); os.IsNotExist(err) && !isSet(fs, "ckpt") { // said as sample says it (ninth probe)
 		return fmt.Errorf("--ckpt %s (the default, where `ddpm train` writes) does not exist: train a model first, or name a training "+
 			"checkpoint with --ckpt (the shipped models are exports already)", *ckpt)

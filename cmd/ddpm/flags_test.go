@@ -392,3 +392,22 @@ func TestFiguresTooLargeAreRefusedBeforeTheSampling(t *testing.T) {
 		t.Errorf("refused, sample wrote %s", out)
 	}
 }
+
+// A file flag given as "" is named as such: export and eval's --classifier said `checkpoint : stat :
+// no such file or directory` (forty-eighth probe's nits).
+func TestEmptyFileFlagsAreNamed(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		want string
+	}{
+		{runExport, []string{"--ckpt=", "--out", filepath.Join(dir, "x.ddpm")}, `--ckpt "": name a training checkpoint`},
+		{runEval, []string{"--classifier=", "--samples", dir, "--out", filepath.Join(dir, "o")}, `--classifier "": name a file`},
+		{runEval, []string{"--ckpt=", "--nll", "2", "--fid", "0", "--out", filepath.Join(dir, "o")}, `--ckpt "": name a file`},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one containing %q", c.args, err, c.want)
+		}
+	}
+}

@@ -25,6 +25,9 @@ import (
 func shippedModel(flags *flag.FlagSet, name string) (string, error) {
 	value := flags.Lookup(name).Value.String()
 	if isSet(flags, name) {
+		if value == "" { // it said `checkpoint: open : no such file or directory` (forty-eighth probe's nit)
+			return "", fmt.Errorf(`--%s "": name a file, or leave the flag out for its default, %s`, name, flags.Lookup(name).DefValue)
+		}
 		return value, nil
 	}
 	if _, err := os.Stat(value); !errors.Is(err, fs.ErrNotExist) {
