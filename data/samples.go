@@ -402,7 +402,8 @@ func readSampleArray(a *npyArray, height, width, maxN int) ([]float32, int, erro
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, v := range values {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, 0, fmt.Errorf("samples %s: value %d is %v", name, i, v)
+			// Which image, and where in it: "value 0" read as a value of 0 (forty-eighth probe's nit).
+			return nil, 0, fmt.Errorf("samples %s: image %d holds %v (at pixel %d, element %d of the array)", name, i/(height*width), v, i%(height*width), i)
 		}
 		lo, hi = min(lo, v), max(hi, v)
 	}

@@ -352,6 +352,13 @@ func TestHostileArguments(t *testing.T) {
 		{"LoadSamples folder of an empty PNG", func() error { _, _, err := LoadSamples(emptyPNGFolder, 5, 6); return sweep.WantErr(err, "a.png") }},
 		{"LoadSamples folder of a cut PNG", func() error { _, _, err := LoadSamples(cutFolder, 5, 6); return sweep.WantErr(err, "a.png") }},
 		{"LoadSamples folder of another size", func() error { _, _, err := LoadSamples(goodFolder, 6, 5); return sweep.WantErr(err, "want 5x6") }},
+		{"LoadSamples of a NaN in the second image", func() error {
+			body := make([]byte, 8*4)
+			binary.LittleEndian.PutUint32(body[5*4:], math.Float32bits(float32(math.NaN())))
+			nanNpy := sweepWrite(t, filepath.Join(dir, "nan.npy"), sweepNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 2), }", body))
+			_, _, err := LoadSamples(nanNpy, 2, 2)
+			return sweep.WantErr(err, "image 1 holds NaN (at pixel 1, element 5 of the array)")
+		}},
 		{"LoadSamples height 0", func() error { _, _, err := LoadSamples(npyPath, 0, 0); return sweep.WantErr(err, "0×0 pixels asked") }},
 		{"LoadSamples negative size", func() error {
 			_, _, err := LoadSamples(npyPath, -6, -5)
