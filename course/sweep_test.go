@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/learn-ddpm/ddpm-go/internal/sweep"
@@ -28,17 +27,8 @@ type sweepCase struct {
 // beyond their refusals, which display nothing outside a notebook.
 func TestHostileArguments(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skipf("no FIFO here: %v", err)
-	}
+	write := func(name, content string) string { return sweep.Write(t, filepath.Join(dir, name), []byte(content)) }
+	fifo := sweep.FIFO(t, filepath.Join(dir, "fifo"))
 	missing := filepath.Join(dir, "missing")
 	empty := write("empty", "")
 	csvGood := write("good.csv", "name,value\na,1\nb,x\n")

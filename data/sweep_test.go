@@ -11,33 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/learn-ddpm/ddpm-go/internal/sweep"
 )
-
-func sweepWrite(t *testing.T, path string, content []byte) string {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, content, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func sweepFIFO(t *testing.T, path string) string {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(path, 0o644); err != nil {
-		t.Skipf("no FIFO here: %v", err)
-	}
-	return path
-}
 
 func sweepCIFARRecord(label byte) []byte {
 	return append([]byte{label}, bytes.Repeat([]byte{7}, 3072)...)
@@ -83,9 +60,9 @@ type sweepCase struct {
 func TestHostileArguments(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing")
-	fifo := sweepFIFO(t, filepath.Join(dir, "fifo"))
-	empty := sweepWrite(t, filepath.Join(dir, "empty"), nil)
-	junk := sweepWrite(t, filepath.Join(dir, "junk"), bytes.Repeat([]byte("junk\x00\xff"), 200))
+	fifo := sweep.FIFO(t, filepath.Join(dir, "fifo"))
+	empty := sweep.Write(t, filepath.Join(dir, "empty"), nil)
+	junk := sweep.Write(t, filepath.Join(dir, "junk"), bytes.Repeat([]byte("junk\x00\xff"), 200))
 
 	// Valid files the package writes, and cut ones.
 	four := make([]float32, 4*6*5)
@@ -99,26 +76,26 @@ func TestHostileArguments(t *testing.T) {
 	if err := EncodeSamples(&npzBuf, ".npz", four, 4, []int{6, 5, 1}, []int{0, 1, 2, 3}); err != nil {
 		t.Fatal(err)
 	}
-	npyPath := sweepWrite(t, filepath.Join(dir, "s.npy"), npyBuf.Bytes())
-	npzPath := sweepWrite(t, filepath.Join(dir, "s.npz"), npzBuf.Bytes())
-	npyCut := sweepWrite(t, filepath.Join(dir, "cut.npy"), npyBuf.Bytes()[:npyBuf.Len()-20])
-	npzCut := sweepWrite(t, filepath.Join(dir, "cut.npz"), npzBuf.Bytes()[:npzBuf.Len()/2])
-	npyEmpty := sweepWrite(t, filepath.Join(dir, "empty.npy"), nil)
-	npzEmpty := sweepWrite(t, filepath.Join(dir, "empty.npz"), nil)
-	npyJunk := sweepWrite(t, filepath.Join(dir, "junk.npy"), bytes.Repeat([]byte{0x93, 'N', 0xff}, 100))
-	npzJunk := sweepWrite(t, filepath.Join(dir, "junk.npz"), bytes.Repeat([]byte("PK\x03\x04"), 100))
-	npyFIFO := sweepFIFO(t, filepath.Join(dir, "fifo.npy"))
-	npzFIFO := sweepFIFO(t, filepath.Join(dir, "fifo.npz"))
+	npyPath := sweep.Write(t, filepath.Join(dir, "s.npy"), npyBuf.Bytes())
+	npzPath := sweep.Write(t, filepath.Join(dir, "s.npz"), npzBuf.Bytes())
+	npyCut := sweep.Write(t, filepath.Join(dir, "cut.npy"), npyBuf.Bytes()[:npyBuf.Len()-20])
+	npzCut := sweep.Write(t, filepath.Join(dir, "cut.npz"), npzBuf.Bytes()[:npzBuf.Len()/2])
+	npyEmpty := sweep.Write(t, filepath.Join(dir, "empty.npy"), nil)
+	npzEmpty := sweep.Write(t, filepath.Join(dir, "empty.npz"), nil)
+	npyJunk := sweep.Write(t, filepath.Join(dir, "junk.npy"), bytes.Repeat([]byte{0x93, 'N', 0xff}, 100))
+	npzJunk := sweep.Write(t, filepath.Join(dir, "junk.npz"), bytes.Repeat([]byte("PK\x03\x04"), 100))
+	npyFIFO := sweep.FIFO(t, filepath.Join(dir, "fifo.npy"))
+	npzFIFO := sweep.FIFO(t, filepath.Join(dir, "fifo.npz"))
 	npyDir := filepath.Join(dir, "folder.npy")
 	if err := os.Mkdir(npyDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	// A header whose shape does not fit in memory, with 16 bytes of data.
-	npyHuge := sweepWrite(t, filepath.Join(dir, "huge.npy"),
+	npyHuge := sweep.Write(t, filepath.Join(dir, "huge.npy"),
 		sweepNpy("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1099511627776, 1099511627776), }", make([]byte, 16)))
-	npyOverflow := sweepWrite(t, filepath.Join(dir, "overflow.npy"), // 2³² × 2³² wraps to 0 as an int
+	npyOverflow := sweep.Write(t, filepath.Join(dir, "overflow.npy"), // 2³² × 2³² wraps to 0 as an int
 		sweepNpy("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 4294967296, 4294967296), }", make([]byte, 16)))
-	npyNegative := sweepWrite(t, filepath.Join(dir, "negative.npy"),
+	npyNegative := sweep.Write(t, filepath.Join(dir, "negative.npy"),
 		sweepNpy("{'descr': '|u1', 'fortran_order': False, 'shape': (-1, 6, 5), }", make([]byte, 16)))
 
 	// Image folders.
@@ -126,45 +103,45 @@ func TestHostileArguments(t *testing.T) {
 	os.Mkdir(emptyFolder, 0o755)
 	pngOK := sweepPNG(t, 6, 5)
 	fifoFolder := filepath.Join(dir, "fifofolder")
-	sweepWrite(t, filepath.Join(fifoFolder, "a.png"), pngOK)
-	sweepFIFO(t, filepath.Join(fifoFolder, "b.png"))
+	sweep.Write(t, filepath.Join(fifoFolder, "a.png"), pngOK)
+	sweep.FIFO(t, filepath.Join(fifoFolder, "b.png"))
 	dirFolder := filepath.Join(dir, "dirfolder")
-	sweepWrite(t, filepath.Join(dirFolder, "a.png"), pngOK)
+	sweep.Write(t, filepath.Join(dirFolder, "a.png"), pngOK)
 	os.Mkdir(filepath.Join(dirFolder, "b.png"), 0o755)
 	junkFolder := filepath.Join(dir, "junkfolder")
-	sweepWrite(t, filepath.Join(junkFolder, "a.png"), bytes.Repeat([]byte{0xff, 0}, 50))
+	sweep.Write(t, filepath.Join(junkFolder, "a.png"), bytes.Repeat([]byte{0xff, 0}, 50))
 	emptyPNGFolder := filepath.Join(dir, "emptypngfolder")
-	sweepWrite(t, filepath.Join(emptyPNGFolder, "a.png"), nil)
+	sweep.Write(t, filepath.Join(emptyPNGFolder, "a.png"), nil)
 	cutFolder := filepath.Join(dir, "cutfolder")
-	sweepWrite(t, filepath.Join(cutFolder, "a.png"), pngOK[:len(pngOK)-20])
+	sweep.Write(t, filepath.Join(cutFolder, "a.png"), pngOK[:len(pngOK)-20])
 	goodFolder := filepath.Join(dir, "goodfolder")
-	sweepWrite(t, filepath.Join(goodFolder, "a.png"), pngOK)
-	sweepWrite(t, filepath.Join(goodFolder, "b.png"), pngOK)
+	sweep.Write(t, filepath.Join(goodFolder, "a.png"), pngOK)
+	sweep.Write(t, filepath.Join(goodFolder, "b.png"), pngOK)
 	classFolder := filepath.Join(dir, "classes")
-	sweepWrite(t, filepath.Join(classFolder, "cat", "a.png"), pngOK)
-	sweepFIFO(t, filepath.Join(classFolder, "dog", "b.png"))
+	sweep.Write(t, filepath.Join(classFolder, "cat", "a.png"), pngOK)
+	sweep.FIFO(t, filepath.Join(classFolder, "dog", "b.png"))
 	devFolder := filepath.Join(dir, "devfolder") // an image that is a link to /dev/zero
-	sweepWrite(t, filepath.Join(devFolder, "a.png"), pngOK)
+	sweep.Write(t, filepath.Join(devFolder, "a.png"), pngOK)
 	os.Symlink("/dev/zero", filepath.Join(devFolder, "b.png"))
 	loop := filepath.Join(dir, "loop")
 	os.Symlink(loop, loop)
 	loopClasses := filepath.Join(dir, "loopclasses")
-	sweepWrite(t, filepath.Join(loopClasses, "cat", "a.png"), pngOK)
+	sweep.Write(t, filepath.Join(loopClasses, "cat", "a.png"), pngOK)
 	os.Symlink(filepath.Join(loopClasses, "dog"), filepath.Join(loopClasses, "dog"))
 	flatClasses := filepath.Join(dir, "flatclasses") // images but no class folders
-	sweepWrite(t, filepath.Join(flatClasses, "a.png"), pngOK)
+	sweep.Write(t, filepath.Join(flatClasses, "a.png"), pngOK)
 
 	// IDX files.
 	idxImages := idxBytes([]int{2, 3, 4}, make([]byte, 24))
 	idxLabels := idxBytes([]int{3}, []byte{1, 2, 3})
-	idxImagesCut := sweepWrite(t, filepath.Join(dir, "cut-images.idx"), idxImages[:len(idxImages)-5])
-	idxImagesGzCut := sweepWrite(t, filepath.Join(dir, "cut-images.idx.gz"), gzipped(idxImages)[:20])
-	idxLabelsCut := sweepWrite(t, filepath.Join(dir, "cut-labels.idx"), idxLabels[:len(idxLabels)-1])
-	idxHuge := sweepWrite(t, filepath.Join(dir, "huge.idx"), idxBytes([]int{1 << 30, 1 << 30, 1 << 30}, make([]byte, 10)))
-	idxHugeGz := sweepWrite(t, filepath.Join(dir, "huge.idx.gz"), gzipped(idxBytes([]int{1 << 30, 1 << 30, 1 << 30}, make([]byte, 10))))
-	idxHugeLabels := sweepWrite(t, filepath.Join(dir, "hugelabels.idx"), idxBytes([]int{math.MaxUint32}, make([]byte, 10)))
-	idxZero := sweepWrite(t, filepath.Join(dir, "zero.idx"), idxBytes([]int{0, 0, 0}, nil))
-	idxWrongRank := sweepWrite(t, filepath.Join(dir, "rank.idx"), idxLabels)
+	idxImagesCut := sweep.Write(t, filepath.Join(dir, "cut-images.idx"), idxImages[:len(idxImages)-5])
+	idxImagesGzCut := sweep.Write(t, filepath.Join(dir, "cut-images.idx.gz"), gzipped(idxImages)[:20])
+	idxLabelsCut := sweep.Write(t, filepath.Join(dir, "cut-labels.idx"), idxLabels[:len(idxLabels)-1])
+	idxHuge := sweep.Write(t, filepath.Join(dir, "huge.idx"), idxBytes([]int{1 << 30, 1 << 30, 1 << 30}, make([]byte, 10)))
+	idxHugeGz := sweep.Write(t, filepath.Join(dir, "huge.idx.gz"), gzipped(idxBytes([]int{1 << 30, 1 << 30, 1 << 30}, make([]byte, 10))))
+	idxHugeLabels := sweep.Write(t, filepath.Join(dir, "hugelabels.idx"), idxBytes([]int{math.MaxUint32}, make([]byte, 10)))
+	idxZero := sweep.Write(t, filepath.Join(dir, "zero.idx"), idxBytes([]int{0, 0, 0}, nil))
+	idxWrongRank := sweep.Write(t, filepath.Join(dir, "rank.idx"), idxLabels)
 
 	// MNIST folders.
 	mnistDir := func(name string, mod func(files map[string][]byte)) string {
@@ -180,10 +157,10 @@ func TestHostileArguments(t *testing.T) {
 		}
 		for n, content := range files {
 			if content == nil {
-				sweepFIFO(t, filepath.Join(d, n))
+				sweep.FIFO(t, filepath.Join(d, n))
 				continue
 			}
-			sweepWrite(t, filepath.Join(d, n), content)
+			sweep.Write(t, filepath.Join(d, n), content)
 		}
 		return d
 	}
@@ -210,10 +187,10 @@ func TestHostileArguments(t *testing.T) {
 		}
 		for n, content := range files {
 			if content == nil {
-				sweepFIFO(t, filepath.Join(d, n))
+				sweep.FIFO(t, filepath.Join(d, n))
 				continue
 			}
-			sweepWrite(t, filepath.Join(d, n), content)
+			sweep.Write(t, filepath.Join(d, n), content)
 		}
 		return d
 	}
@@ -223,11 +200,11 @@ func TestHostileArguments(t *testing.T) {
 	cifarEmpty := cifarDir("cifarempty", func(f map[string][]byte) { f[CIFAR10TrainFiles[0]] = []byte{} })
 	cifarLabel := cifarDir("cifarlabel", func(f map[string][]byte) { f[CIFAR10TestFile] = sweepCIFARRecord(10) })
 	cifarMissing := cifarDir("cifarmissing", func(f map[string][]byte) { delete(f, CIFAR10TrainFiles[4]) })
-	cifarBatch := sweepWrite(t, filepath.Join(dir, "batch.bin"), append(sweepCIFARRecord(1), sweepCIFARRecord(9)...))
-	cifarBatchCut := sweepWrite(t, filepath.Join(dir, "batchcut.bin"), append(sweepCIFARRecord(1), sweepCIFARRecord(9)...)[:4000])
-	cifarBatchLabel := sweepWrite(t, filepath.Join(dir, "batchlabel.bin"), sweepCIFARRecord(255))
+	cifarBatch := sweep.Write(t, filepath.Join(dir, "batch.bin"), append(sweepCIFARRecord(1), sweepCIFARRecord(9)...))
+	cifarBatchCut := sweep.Write(t, filepath.Join(dir, "batchcut.bin"), append(sweepCIFARRecord(1), sweepCIFARRecord(9)...)[:4000])
+	cifarBatchLabel := sweep.Write(t, filepath.Join(dir, "batchlabel.bin"), sweepCIFARRecord(255))
 	cifarBatchSparse := filepath.Join(dir, "batchsparse.bin")
-	sweepWrite(t, cifarBatchSparse, sweepCIFARRecord(1))
+	sweep.Write(t, cifarBatchSparse, sweepCIFARRecord(1))
 	if err := os.Truncate(cifarBatchSparse, 3073*(MaxCIFARRecords+1)); err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +332,7 @@ func TestHostileArguments(t *testing.T) {
 		{"LoadSamples of a NaN in the second image", func() error {
 			body := make([]byte, 8*4)
 			binary.LittleEndian.PutUint32(body[5*4:], math.Float32bits(float32(math.NaN())))
-			nanNpy := sweepWrite(t, filepath.Join(dir, "nan.npy"), sweepNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 2), }", body))
+			nanNpy := sweep.Write(t, filepath.Join(dir, "nan.npy"), sweepNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 2), }", body))
 			_, _, err := LoadSamples(nanNpy, 2, 2)
 			return sweep.WantErr(err, "image 1 holds NaN (at pixel 1, element 5 of the array)")
 		}},

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -22,13 +21,6 @@ import (
 type sweepCase struct {
 	name  string
 	check func() error
-}
-
-func sweepNaN(v float64) error {
-	if !math.IsNaN(v) {
-		return fmt.Errorf("got %v, want NaN", v)
-	}
-	return nil
 }
 
 func sweepNilInts(s []int) error {
@@ -52,19 +44,6 @@ func sweepFalse(what string, b bool) error {
 	return nil
 }
 
-// sweepCut copies the file at src to dst, cut to n bytes.
-func sweepCut(t *testing.T, src, dst string, n int) string {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b[:n], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 // TestHostileArguments calls every exported function and method of the package with arguments out of
 // its range, files that are not what it reads, and sizes that would not fit in memory: each must answer
 // with an error (or its documented NaN, nil or zero), at once, without a panic. By design and left
@@ -80,22 +59,13 @@ func TestHostileArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fifo := filepath.Join(dir, "fifo.ddpm")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skipf("no FIFO here: %v", err)
-	}
-	write := func(name string, content []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, content, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	fifo := sweep.FIFO(t, filepath.Join(dir, "fifo.ddpm"))
+	write := func(name string, content []byte) string { return sweep.Write(t, filepath.Join(dir, name), content) }
 	missing := filepath.Join(dir, "missing.ddpm")
 	empty := write("empty.ddpm", nil)
 	junk := write("junk.ddpm", bytes.Repeat([]byte("junk\x00\xff"), 300))
-	cutHeader := sweepCut(t, shipped, filepath.Join(dir, "cut-header.ddpm"), 100)
-	cutWeights := sweepCut(t, shipped, filepath.Join(dir, "cut-weights.ddpm"), int(info.Size()/2))
+	cutHeader := sweep.Cut(t, shipped, filepath.Join(dir, "cut-header.ddpm"), 100)
+	cutWeights := sweep.Cut(t, shipped, filepath.Join(dir, "cut-weights.ddpm"), int(info.Size()/2))
 	folder := filepath.Join(dir, "folder.ddpm")
 	if err := os.Mkdir(folder, 0o755); err != nil {
 		t.Fatal(err)
@@ -172,7 +142,7 @@ func TestHostileArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cutCkpt := sweepCut(t, ckpt, filepath.Join(dir, "cut-ckpt.ddpm"), int(ckptInfo.Size()-10))
+	cutCkpt := sweep.Cut(t, ckpt, filepath.Join(dir, "cut-ckpt.ddpm"), int(ckptInfo.Size()-10))
 	dims := []int{28, 28, 1}
 	image := make([]float32, 28*28)
 	sched := MustNewSchedule(ScheduleLinear, 20)
@@ -1428,11 +1398,11 @@ func TestHostileArguments(t *testing.T) {
 		{"Sample conditional label MaxInt", func() error {
 			return sweep.WantErr(sample(condSampler, SampleOptions{N: 1, Dims: dims, Labels: []int{math.MaxInt}}), "out of range")
 		}},
-		{"Sampler.StepTime 0", func() error { return sweepNaN(sampler.StepTime(0)) }},
-		{"Sampler.StepTime -1", func() error { return sweepNaN(sampler.StepTime(-1)) }},
-		{"Sampler.StepTime Steps+1", func() error { return sweepNaN(sampler.StepTime(sampler.Steps() + 1)) }},
-		{"Sampler.StepTime MaxInt", func() error { return sweepNaN(sampler.StepTime(math.MaxInt)) }},
-		{"Sampler.StepTime MinInt", func() error { return sweepNaN(sampler.StepTime(math.MinInt)) }},
+		{"Sampler.StepTime 0", func() error { return sweep.NaN(sampler.StepTime(0)) }},
+		{"Sampler.StepTime -1", func() error { return sweep.NaN(sampler.StepTime(-1)) }},
+		{"Sampler.StepTime Steps+1", func() error { return sweep.NaN(sampler.StepTime(sampler.Steps() + 1)) }},
+		{"Sampler.StepTime MaxInt", func() error { return sweep.NaN(sampler.StepTime(math.MaxInt)) }},
+		{"Sampler.StepTime MinInt", func() error { return sweep.NaN(sampler.StepTime(math.MinInt)) }},
 		{"Sample of a solver from a start", func() error {
 			return sweep.WantErr(sample(solver, SampleOptions{N: 1, Dims: dims, Start: image, StartT: 3}), "starts from x_T only")
 		}},
@@ -1440,8 +1410,8 @@ func TestHostileArguments(t *testing.T) {
 			return sweep.WantErr(sample(solver, SampleOptions{N: 1, Dims: dims, RecordX0At: []int{6}}), "1..5")
 		}},
 		{"Sample of a solver N 0", func() error { return sweep.WantErr(sample(solver, SampleOptions{Dims: dims}), "N=0") }},
-		{"Sampler.StepTime of a solver 0", func() error { return sweepNaN(solver.StepTime(0)) }},
-		{"Sampler.StepTime of a solver 6 of 5", func() error { return sweepNaN(solver.StepTime(6)) }},
+		{"Sampler.StepTime of a solver 0", func() error { return sweep.NaN(solver.StepTime(0)) }},
+		{"Sampler.StepTime of a solver 6 of 5", func() error { return sweep.NaN(solver.StepTime(6)) }},
 		{"Sampler.NumClasses of an unconditional model", func() error {
 			if n := sampler.NumClasses(); n != 0 {
 				return fmt.Errorf("got %d, want 0", n)
@@ -1504,7 +1474,7 @@ func TestHostileArguments(t *testing.T) {
 		{"Term t -1", func() error { _, _, err := bound.Term(x0, -1, x0); return sweep.WantErr(err, "t=-1") }},
 		{"Term t T+1", func() error { _, _, err := bound.Term(x0, tr.Schedule.T+1, x0); return sweep.WantErr(err, "t=") }},
 		{"Term t MaxInt", func() error { _, _, err := bound.Term(x0, math.MaxInt, x0); return sweep.WantErr(err, "t=") }},
-		{"BoundResult.Decoder of an empty result", func() error { return sweepNaN((&BoundResult{}).Decoder()) }},
+		{"BoundResult.Decoder of an empty result", func() error { return sweep.NaN((&BoundResult{}).Decoder()) }},
 		{"BoundResult.Rate of an empty result", func() error { return sweepNilFloats((&BoundResult{}).Rate()) }},
 		{"BoundResult.DistortionRMSE of an empty result", func() error {
 			if d := (&BoundResult{}).DistortionRMSE(); len(d) != 0 {

@@ -24,34 +24,11 @@ func nilCounts(c []int) error {
 	return nil
 }
 
-func sweepNaN(v float64) error {
-	if !math.IsNaN(v) {
-		return fmt.Errorf("got %v, want NaN", v)
-	}
-	return nil
-}
-
 func sweepInf(v float64) error {
 	if !math.IsInf(v, 1) {
 		return fmt.Errorf("got %v, want +Inf", v)
 	}
 	return nil
-}
-
-// sweepCopy copies the file at src to dst, cut to n bytes when n ≥ 0.
-func sweepCopy(t *testing.T, src, dst string, n int) string {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n >= 0 {
-		b = b[:n]
-	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // sweepCase is one call with hostile arguments (sweep.Call runs it).
@@ -71,22 +48,13 @@ func TestHostileArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fifo := filepath.Join(dir, "fifo.ddpm")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skipf("no FIFO here: %v", err)
-	}
-	write := func(name string, content []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, content, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	fifo := sweep.FIFO(t, filepath.Join(dir, "fifo.ddpm"))
+	write := func(name string, content []byte) string { return sweep.Write(t, filepath.Join(dir, name), content) }
 	missing := filepath.Join(dir, "missing.ddpm")
 	empty := write("empty.ddpm", nil)
 	junk := write("junk.ddpm", bytes.Repeat([]byte("junk\x00\xff"), 300))
-	cutHeader := sweepCopy(t, shipped, filepath.Join(dir, "cut-header.ddpm"), 100)
-	cutWeights := sweepCopy(t, shipped, filepath.Join(dir, "cut-weights.ddpm"), int(info.Size()/2))
+	cutHeader := sweep.Cut(t, shipped, filepath.Join(dir, "cut-header.ddpm"), 100)
+	cutWeights := sweep.Cut(t, shipped, filepath.Join(dir, "cut-weights.ddpm"), int(info.Size()/2))
 	diffusion := filepath.Join("..", "models", "mnist-ch8-ema.ddpm")
 
 	var spec ClassifierSpec
@@ -149,19 +117,19 @@ func TestHostileArguments(t *testing.T) {
 	unit := gauss([]float64{0, 0}, 1, 0, 0, 1)
 	cases := []sweepCase{
 		// Accuracy.
-		{"Accuracy of nothing", func() error { return sweepNaN(Accuracy(nil, nil)) }},
-		{"Accuracy of no label", func() error { return sweepNaN(Accuracy([]float32{1, 0}, []uint8{})) }},
-		{"Accuracy of a partial row", func() error { return sweepNaN(Accuracy([]float32{1, 0, 1}, []uint8{0, 0})) }},
-		{"Accuracy of more labels than values", func() error { return sweepNaN(Accuracy([]float32{1}, []uint8{0, 0})) }},
-		{"Accuracy of NaN", func() error { return sweepNaN(Accuracy([]float32{nan32, 1}, []uint8{1})) }},
-		{"Accuracy of +Inf", func() error { return sweepNaN(Accuracy([]float32{float32(inf), 0}, []uint8{0})) }},
-		{"Accuracy of 1.5", func() error { return sweepNaN(Accuracy([]float32{1.5, 0}, []uint8{0})) }},
-		{"Accuracy of -0.5", func() error { return sweepNaN(Accuracy([]float32{-0.5, 1}, []uint8{1})) }},
-		{"Accuracy of a label of no class", func() error { return sweepNaN(Accuracy([]float32{0.2, 0.8}, []uint8{5})) }},
-		{"Confident of MaxInt classes", func() error { f, c := Confident(nil, math.MaxInt, 0.9); return errors.Join(sweepNaN(f), nilCounts(c)) }},
+		{"Accuracy of nothing", func() error { return sweep.NaN(Accuracy(nil, nil)) }},
+		{"Accuracy of no label", func() error { return sweep.NaN(Accuracy([]float32{1, 0}, []uint8{})) }},
+		{"Accuracy of a partial row", func() error { return sweep.NaN(Accuracy([]float32{1, 0, 1}, []uint8{0, 0})) }},
+		{"Accuracy of more labels than values", func() error { return sweep.NaN(Accuracy([]float32{1}, []uint8{0, 0})) }},
+		{"Accuracy of NaN", func() error { return sweep.NaN(Accuracy([]float32{nan32, 1}, []uint8{1})) }},
+		{"Accuracy of +Inf", func() error { return sweep.NaN(Accuracy([]float32{float32(inf), 0}, []uint8{0})) }},
+		{"Accuracy of 1.5", func() error { return sweep.NaN(Accuracy([]float32{1.5, 0}, []uint8{0})) }},
+		{"Accuracy of -0.5", func() error { return sweep.NaN(Accuracy([]float32{-0.5, 1}, []uint8{1})) }},
+		{"Accuracy of a label of no class", func() error { return sweep.NaN(Accuracy([]float32{0.2, 0.8}, []uint8{5})) }},
+		{"Confident of MaxInt classes", func() error { f, c := Confident(nil, math.MaxInt, 0.9); return errors.Join(sweep.NaN(f), nilCounts(c)) }},
 		{"Confident of 2^40 classes", func() error {
 			f, c := Confident([]float32{1}, 1<<40, 0.9)
-			return errors.Join(sweepNaN(f), nilCounts(c))
+			return errors.Join(sweep.NaN(f), nilCounts(c))
 		}},
 		{"TrainingMemory of MaxInt + 1 images", func() error {
 			if m := DefaultClassifierConfig().TrainingMemory([]int{28, 28, 1}, math.MaxInt, 1, 1); !(m > 1e18) {
@@ -183,26 +151,26 @@ func TestHostileArguments(t *testing.T) {
 		}},
 
 		// Confident.
-		{"Confident of nothing", func() error { f, _ := Confident(nil, 10, 0.9); return sweepNaN(f) }},
+		{"Confident of nothing", func() error { f, _ := Confident(nil, 10, 0.9); return sweep.NaN(f) }},
 		{"Confident of 0 classes", func() error {
 			f, c := Confident([]float32{1}, 0, 0.9)
 			if len(c) != 0 {
 				return fmt.Errorf("counts %v, want none", c)
 			}
-			return sweepNaN(f)
+			return sweep.NaN(f)
 		}},
 		{"Confident of -1 classes", func() error {
 			f, c := Confident([]float32{1}, -1, 0.9)
 			if len(c) != 0 {
 				return fmt.Errorf("counts %v, want none", c)
 			}
-			return sweepNaN(f)
+			return sweep.NaN(f)
 		}},
-		{"Confident of MinInt classes", func() error { f, _ := Confident([]float32{1}, math.MinInt, 0.9); return sweepNaN(f) }},
-		{"Confident of a partial row", func() error { f, _ := Confident([]float32{1, 0, 1}, 2, 0.9); return sweepNaN(f) }},
-		{"Confident threshold NaN", func() error { f, _ := Confident([]float32{1, 0}, 2, nan32); return sweepNaN(f) }},
-		{"Confident of NaN", func() error { f, _ := Confident([]float32{nan32, 0}, 2, 0.9); return sweepNaN(f) }},
-		{"Confident of 2", func() error { f, _ := Confident([]float32{2, 0}, 2, 0.9); return sweepNaN(f) }},
+		{"Confident of MinInt classes", func() error { f, _ := Confident([]float32{1}, math.MinInt, 0.9); return sweep.NaN(f) }},
+		{"Confident of a partial row", func() error { f, _ := Confident([]float32{1, 0, 1}, 2, 0.9); return sweep.NaN(f) }},
+		{"Confident threshold NaN", func() error { f, _ := Confident([]float32{1, 0}, 2, nan32); return sweep.NaN(f) }},
+		{"Confident of NaN", func() error { f, _ := Confident([]float32{nan32, 0}, 2, 0.9); return sweep.NaN(f) }},
+		{"Confident of 2", func() error { f, _ := Confident([]float32{2, 0}, 2, 0.9); return sweep.NaN(f) }},
 		{"Confident threshold +Inf counts none", func() error {
 			f, c := Confident([]float32{1, 0}, 2, float32(inf))
 			if f != 0 || len(c) != 2 || c[0] != 1 {

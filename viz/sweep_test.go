@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/learn-ddpm/ddpm-go/internal/sweep"
@@ -23,17 +22,8 @@ type sweepCase struct {
 // with an error (or its documented result), at once, without a panic.
 func TestHostileArguments(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	fifo := filepath.Join(dir, "fifo.csv")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skipf("no FIFO here: %v", err)
-	}
+	write := func(name, content string) string { return sweep.Write(t, filepath.Join(dir, name), []byte(content)) }
+	fifo := sweep.FIFO(t, filepath.Join(dir, "fifo.csv"))
 	valid := "step,loss,run\n1,0.5,a\n2,0.25,a\n1,0.7,\"b, c\"\n"
 	good := write("good.csv", valid)
 	empty := write("empty.csv", "")

@@ -5,8 +5,12 @@ package sweep
 
 import (
 	"fmt"
+	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -68,5 +72,48 @@ func WantPanic(f func(), word string) (err error) {
 		}
 	}()
 	f()
+	return nil
+}
+
+// Write writes content to path, making its folder, and returns path.
+func Write(t *testing.T, path string, content []byte) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// FIFO makes a FIFO at path (a reader that opened it would wait for a writer for good) and returns
+// path; the test is skipped where none can be made.
+func FIFO(t *testing.T, path string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	return path
+}
+
+// Cut writes the first n bytes of the file src to dst (a file cut short) and returns dst.
+func Cut(t *testing.T, src, dst string, n int) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Write(t, dst, b[:n])
+}
+
+// NaN is nil when v is NaN, else what it is.
+func NaN(v float64) error {
+	if !math.IsNaN(v) {
+		return fmt.Errorf("got %v, want NaN", v)
+	}
 	return nil
 }
