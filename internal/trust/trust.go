@@ -321,15 +321,37 @@ func CheckOwnFolder(dir string) error {
 	if err := CheckSecureFolder(dir); err != nil {
 		return err
 	}
-	if info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("%s is a sticky folder that others may add files to", dir)
+	if why := othersMayAdd(dir, info); why != "" {
+		return fmt.Errorf("%s is a sticky folder that others may add files to (%s)", dir, why)
 	}
 	return nil
 }
 
+// othersMayAdd says why users other than this one may add a file to dir, a sticky folder whose Stat
+// is info (in a sticky folder they cannot replace what is not theirs, but may add), or "" when none
+// may: as writableByOthers says of its mode and ACL (a group that is the user's alone may write; a
+// shared group or an ACL's entry let its members add a pip.conf or a go env file that root read;
+// forty-ninth probe), unless the folder's file system is mounted read-only, where no one can (NixOS's
+// /nix/store, 1775 root:nixbld and read-only, was refused as "others may add files").
+func othersMayAdd(dir string, info fs.FileInfo) string {
+	if info.Mode()&fs.ModeSticky == 0 {
+		return "" // SecurePath has refused any other user's writing
+	}
+	var st syscall.Statfs_t
+	if syscall.Statfs(dir, &st) == nil && st.Flags&stReadOnly != 0 {
+		return ""
+	}
+	return writableByOthers(dir, info.Mode(), int(info.Sys().(*syscall.Stat_t).Gid))
+}
+
+// stReadOnly is ST_RDONLY of statfs's flags: a file system mounted read-only.
+const stReadOnly = 1
+
 // CheckRead refuses file unless no other user can change it; or, where it does not exist, make it: a
 // pip.conf made by another user in their $HOME while root's setup ran was read (thirty-ninth probe).
-// Its nearest folder must then be writable by no other user, sticky or not.
+// Its nearest folder must then be writable by no other user, sticky or not (othersMayAdd: a sticky
+// folder that a shared group may write passed, and a member made the go env file that root's go
+// command read; forty-ninth probe).
 func CheckRead(file string) error {
 	if _, err := os.Lstat(file); err == nil {
 		_, err := SecureFile(file)
@@ -342,8 +364,12 @@ func CheckRead(file string) error {
 	if err := CheckSecureFolder(at); err != nil {
 		return err
 	}
-	if info, err := os.Stat(at); err == nil && info.Mode()&fs.ModeSticky != 0 && info.Mode().Perm()&0o002 != 0 {
-		return fmt.Errorf("%s is not there, and anyone may make it in %s", file, at)
+	info, err := os.Stat(at)
+	if err != nil {
+		return err
+	}
+	if why := othersMayAdd(at, info); why != "" {
+		return fmt.Errorf("%s is not there, and others may make it in %s (%s)", file, at, why)
 	}
 	return nil
 }

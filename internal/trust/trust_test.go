@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -225,5 +226,78 @@ func TestNearestFolder(t *testing.T) {
 	}
 	if err := CheckSecureFolder(filepath.Join(dir, "l", "b")); err == nil || !strings.Contains(err.Error(), "l is a link to what is not there") {
 		t.Errorf("CheckSecureFolder through a dangling link: %v", err)
+	}
+}
+
+// A sticky folder is one others may add files to where its group may write and is not the user's
+// alone, or an ACL's entry may (a shared group's member made a pip.conf and a go env file that root
+// read, where only "anyone may write" was refused; forty-ninth probe), unless its file system is
+// mounted read-only (NixOS's /nix/store, 1775 and read-only, was refused); CheckOwnFolder and CheckRead
+// of a file not there say the same.
+func TestStickyFoldersOthersMayAddTo(t *testing.T) {
+	if dir := os.Getenv("DDPM_TEST_READONLY"); dir != "" { // the child, in its own mount namespace
+		if err := syscall.Mount(dir, dir, "", syscall.MS_BIND, ""); err != nil {
+			t.Skipf("no bind mount: %v", err)
+		}
+		defer syscall.Unmount(dir, 0)
+		if err := syscall.Mount("", dir, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+			t.Skipf("no read-only remount: %v", err)
+		}
+		defer func(f func(int) string) { notYoursAlone = f }(notYoursAlone)
+		notYoursAlone = func(int) string { return "bob has it as primary group" }
+		if err := CheckOwnFolder(dir); err != nil {
+			t.Errorf("a group-writable sticky folder, read-only: %v", err)
+		}
+		return
+	}
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to make folders of a shared group")
+	}
+	shared := t.TempDir()
+	if err := os.Chmod(shared, os.ModeSticky|0o770); err != nil {
+		t.Fatal(err)
+	}
+	defer func(f func(int) string) { notYoursAlone = f }(notYoursAlone)
+	notYoursAlone = func(int) string { return "bob has it as primary group" }
+	if err := CheckOwnFolder(shared); err == nil || !strings.Contains(err.Error(), "is a sticky folder that others may add files to") {
+		t.Errorf("a sticky folder of a shared group: %v", err)
+	}
+	if err := CheckRead(filepath.Join(shared, "pip", "pip.conf")); err == nil || !strings.Contains(err.Error(), "others may make it in "+shared) {
+		t.Errorf("a file not there in a sticky folder of a shared group: %v", err)
+	}
+	notYoursAlone = func(int) string { return "" } // the user's private group: no one else's to add to
+	if err := CheckOwnFolder(shared); err != nil {
+		t.Errorf("a sticky folder of the user's private group: %v", err)
+	}
+	if err := CheckRead(filepath.Join(shared, "pip.conf")); err != nil {
+		t.Errorf("a file not there in a sticky folder of the user's private group: %v", err)
+	}
+	// An ACL's writer: the mask (the group bits) lets a named user write.
+	const userObj, user, groupObj, mask, other, rwx, rx = 0x01, 0x02, 0x04, 0x10, 0x20, 7, 5
+	withACL := t.TempDir()
+	if err := os.Chmod(withACL, os.ModeSticky|0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Setxattr(withACL, "system.posix_acl_access", acl([3]uint32{userObj, rwx, 0}, [3]uint32{user, rwx, 4242},
+		[3]uint32{groupObj, rx, 0}, [3]uint32{mask, rwx, 0}, [3]uint32{other, rx, 0}), 0); err != nil {
+		t.Skipf("no ACLs here: %v", err)
+	}
+	if err := CheckRead(filepath.Join(withACL, "netrc")); err == nil || !strings.Contains(err.Error(), "its ACL lets user 4242 write") {
+		t.Errorf("a file not there in a sticky folder an ACL lets another user write: %v", err)
+	}
+	// Read-only: in a mount namespace of its own.
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare for a read-only mount")
+	}
+	notYoursAlone = func(int) string { return "bob has it as primary group" }
+	cmd := exec.Command(unshare, "-m", os.Args[0], "-test.run=^TestStickyFoldersOthersMayAddTo$", "-test.v")
+	cmd.Env = append(os.Environ(), "DDPM_TEST_READONLY="+shared)
+	out, err := cmd.CombinedOutput()
+	if strings.Contains(string(out), "--- SKIP") {
+		t.Skipf("in a mount namespace of its own:\n%s", out)
+	}
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestStickyFoldersOthersMayAddTo") {
+		t.Errorf("in a mount namespace of its own: %v\n%s", err, out)
 	}
 }
