@@ -230,6 +230,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	for _, c := range []struct{ cache, tmp, want string }{
 		{"", "", "names no module cache"},
 		{"relative", "", `module cache "relative" is not an absolute path`},
+		{mine + " ", "", `module cache "` + mine + ` " begins or ends with a space`},
 		{mine, "/nonexistent", "in /nonexistent ($TMPDIR)"},
 	} {
 		t.Setenv("FAKE_GOMODCACHE", c.cache)

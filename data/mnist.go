@@ -64,6 +64,8 @@ func MNISTDir() (string, error) {
 		return "", fmt.Errorf("MNIST: the go command names no module cache (neither $GOMODCACHE, $GOPATH nor $HOME is set); set one, or %s", mnistHint(version))
 	case !filepath.IsAbs(cache):
 		return "", fmt.Errorf("MNIST: the Go module cache %q is not an absolute path (the go command refuses it): set $GOMODCACHE to one; %s", cache, mnistHint(version))
+	case cache != strings.TrimSpace(cache): // the go command keeps the space, and "/tmp/c " was checked as "/tmp/c" (forty-ninth probe)
+		return "", fmt.Errorf("MNIST: the Go module cache %q begins or ends with a space: set $GOMODCACHE to a path without; %s", cache, mnistHint(version))
 	}
 	// Read from, or downloaded into, only where no other user can change it (forty-eighth probe).
 	if err := trust.CheckOwnFolder(cache); err != nil {
@@ -170,7 +172,7 @@ var goEnvTimeout, goDownloadTimeout = 30 * time.Second, 5 * time.Minute
 
 func goEnv(goCmd, name string) (string, error) {
 	out, err := runGo(goCmd, goEnvTimeout, "env", name)
-	return strings.TrimSpace(string(out)), err
+	return strings.TrimSuffix(string(out), "\n"), err // only the line's end: a space is part of the value
 }
 
 // runGo runs the go command goCmd with args and returns its standard output, or an error after timeout.
