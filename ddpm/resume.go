@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -231,6 +232,105 @@ func checkSecondMoments(path string, ctx *context.Context) error {
 			return fmt.Errorf("resuming from %s: Adam's second moment %s holds %v (value %d), and a mean of squares is never negative: "+
 				"the file was edited, or written by another program", path, v.ScopeAndName(), bad, at)
 		}
+	}
+	return nil
+}
+
+// RunDifferences lists the settings of two run descriptions that differ, each as "key: a in the
+// checkpoint, b now": model holds those that make another network, schedule or data set, which a run
+// cannot resume with; recipe those of the training itself that it may (the batch, the seed, p_uncond,
+// the optimizer's settings). The step count is left out (a resumed run may train longer), and so is the
+// data's digest, whose meaning the caller knows (other data is fine-tuning; a toy set drawn anew).
+func RunDifferences(saved, now *RunSpec) (model, recipe []string, err error) {
+	was, err := flatJSON(saved)
+	if err != nil {
+		return nil, nil, err
+	}
+	is, err := flatJSON(now)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := make([]string, 0, len(was)+len(is))
+	for k := range was {
+		keys = append(keys, k)
+	}
+	for k := range is {
+		if _, ok := was[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	orNone := func(v string) string {
+		if v == "" {
+			return "(none)"
+		}
+		return v
+	}
+	for _, key := range keys {
+		if was[key] == is[key] || key == "steps" || key == "data_sha256" {
+			continue
+		}
+		diff := fmt.Sprintf("%s: %s in the checkpoint, %s now", key, orNone(was[key]), orNone(is[key]))
+		if key == "batch_size" || key == "seed" || key == "p_uncond" || strings.HasPrefix(key, "optimizer.") {
+			recipe = append(recipe, diff)
+		} else {
+			model = append(model, diff)
+		}
+	}
+	return model, recipe, nil
+}
+
+// flatJSON is v's JSON as one value per dotted key ("unet.BaseChannels": "32").
+func flatJSON(v any) (map[string]string, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var tree map[string]any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var walk func(prefix string, node any)
+	walk = func(prefix string, node any) {
+		if m, ok := node.(map[string]any); ok {
+			for k, child := range m {
+				walk(prefix+k+".", child)
+			}
+			return
+		}
+		value, _ := json.Marshal(node)
+		out[strings.TrimSuffix(prefix, ".")] = string(value)
+	}
+	walk("", tree)
+	return out, nil
+}
+
+// sameRun refuses to resume from the checkpoint at latest a run described by meta (a RunSpec) that is
+// another run than the checkpoint's: the command line refused it, and Train went on, its later
+// checkpoints describing with T = 80 weights trained under T = 50 (forty-ninth probe). A description of
+// another type, or a checkpoint without one, is the caller's to compare.
+func sameRun(latest string, meta any) error {
+	now, ok := meta.(*RunSpec)
+	if !ok {
+		if spec, isSpec := meta.(RunSpec); isSpec {
+			now, ok = &spec, true
+		}
+	}
+	if !ok || now == nil {
+		return nil
+	}
+	var saved RunSpec
+	if _, err := ReadCheckpointMeta(latest, &saved); err != nil || saved.Model == "" {
+		return nil // the reading below names a damaged file; no description, nothing to compare
+	}
+	model, _, err := RunDifferences(&saved, now)
+	if err != nil {
+		return err
+	}
+	if len(model) > 0 {
+		return fmt.Errorf("resuming from %s: it is a checkpoint of another run (%s): %s; use another folder to start afresh, or the same description to resume",
+			latest, saved.Model, strings.Join(model, "; "))
 	}
 	return nil
 }

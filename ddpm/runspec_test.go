@@ -321,3 +321,30 @@ func TestClassNamesAreText(t *testing.T) {
 		t.Errorf("class names é and 日本: %v", err)
 	}
 }
+
+// Train refuses to resume a run described as another (here T = 30, the checkpoint's T = 20) before any
+// step: the command line refused it, and Train went on, its later checkpoints describing with the new T
+// weights trained under the old (forty-ninth probe). The recipe (the seed, the batch, the optimizer) may
+// change on resume.
+func TestTrainResumesOnlyItsOwnRun(t *testing.T) {
+	latest := trainedPoints(t)
+	dir := filepath.Dir(latest)
+	mlp := DefaultMLPConfig()
+	spec := RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 30, Dims: []int{2}, BatchSize: 4, Steps: 6}
+	cfg := quickTrainConfig(6, dir)
+	cfg.Meta = &spec
+	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "T: 20 in the checkpoint, 30 now") {
+		t.Errorf("resumed as a run of T = 30: error %v, want a refusal naming T", err)
+	}
+	if got, _ := LatestCheckpoint(dir); got != latest {
+		t.Errorf("refused, it saved %s", got)
+	}
+	spec.T, spec.Seed, spec.BatchSize = 20, 7, 8
+	if res, err := trainPoints(t, cfg); err != nil || res.StartStep != 3 {
+		t.Errorf("resumed with another seed and batch: %v, want it resumed from step 3", err)
+	}
+	model, recipe, err := RunDifferences(&RunSpec{Model: ModelMLP, T: 20, Seed: 1}, &RunSpec{Model: ModelUNet, T: 20, Seed: 2, Steps: 9})
+	if err != nil || len(model) != 1 || !strings.HasPrefix(model[0], `model: "mlp" in the checkpoint, "unet" now`) || len(recipe) != 1 || !strings.HasPrefix(recipe[0], "seed: 1") {
+		t.Errorf("RunDifferences: model %q, recipe %q, %v", model, recipe, err)
+	}
+}

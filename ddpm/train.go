@@ -185,6 +185,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		if latest != "" {
+			if err := sameRun(latest, cfg.Meta); err != nil {
+				return nil, err
+			}
 			// The header's variables first: a file they refuse has no value read.
 			var refused error // already said with the file's name
 			step, err := loadCheckpoint(latest, ctx, nil, nil, func(h checkpointContents) error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -503,45 +501,25 @@ func checkResumable(dir string, spec *ddpm.RunSpec, how resumeCheck) (step int64
 	if err := checkTrainingCheckpoint(latest, step, saved, have); err != nil {
 		return 0, false, fmt.Errorf("--ckpt %s: %w; move it away, or use another folder to start afresh", dir, err)
 	}
-	savedFields, err := flatJSON(saved)
-	if err != nil {
-		return 0, false, err
-	}
-	newFields, err := flatJSON(*spec)
-	if err != nil {
-		return 0, false, err
-	}
 	// The EMA cannot be turned off or on in the middle of a run: off, its average would stay that of the
 	// checkpoint, which sample and export read, while the weights train on (issue 32's third probe).
-	if was, now := savedFields["optimizer.EMADecay"], newFields["optimizer.EMADecay"]; was != now && (was == "0" || now == "0") {
-		return 0, false, fmt.Errorf("--ema %s: the checkpoint in %s was trained with an EMA decay of %s; resuming with the EMA "+
-			"turned off or on would leave the average that sample and export read stale: resume with --ema %s, or start afresh "+
+	if was, now := saved.Optimizer.EMADecay, spec.Optimizer.EMADecay; was != now && (was == 0 || now == 0) {
+		return 0, false, fmt.Errorf("--ema %g: the checkpoint in %s was trained with an EMA decay of %g; resuming with the EMA "+
+			"turned off or on would leave the average that sample and export read stale: resume with --ema %g, or start afresh "+
 			"in another folder", now, dir, was, was)
 	}
-	var model, recipe []string
-	for _, key := range sortedUnion(savedFields, newFields) {
-		was, now := savedFields[key], newFields[key]
-		if was == now || key == "steps" {
-			continue
-		}
-		if how.beforeData && key == "data_sha256" {
-			continue
-		}
-		if key == "data_sha256" { // fine-tuning on other data is a use, not a mistake: said, not refused
-			if was != "" && slices.Contains(data.Toy2DNames, spec.Dataset) { // --data is refused there (seventeenth probe)
-				recipe = append(recipe, "the training points: the toy set drawn again, from another --seed or --toy-n")
-			} else if was != "" {
-				short := func(sum string) string { return strings.Trim(sum, `"`)[:min(12, len(strings.Trim(sum, `"`)))] + "…" }
-				recipe = append(recipe, fmt.Sprintf("the training data: another --data, or its files changed (SHA-256 %s in the "+
-					"checkpoint, %s now)", short(was), short(now)))
-			}
-			continue
-		}
-		diff := fmt.Sprintf("%s: %s in the checkpoint, %s now", key, orNone(was), orNone(now))
-		if key == "batch_size" || key == "seed" || key == "p_uncond" || strings.HasPrefix(key, "optimizer.") {
-			recipe = append(recipe, diff)
+	model, recipe, err := ddpm.RunDifferences(&saved, spec)
+	if err != nil {
+		return 0, false, err
+	}
+	// Fine-tuning on other data is a use, not a mistake: said, not refused.
+	if was, now := saved.DataSHA256, spec.DataSHA256; was != now && was != "" && !how.beforeData {
+		if slices.Contains(data.Toy2DNames, spec.Dataset) { // --data is refused there (seventeenth probe)
+			recipe = append(recipe, "the training points: the toy set drawn again, from another --seed or --toy-n")
 		} else {
-			model = append(model, diff)
+			short := func(sum string) string { return sum[:min(12, len(sum))] + "…" }
+			recipe = append(recipe, fmt.Sprintf("the training data: another --data, or its files changed (SHA-256 %s in the "+
+				"checkpoint, %s now)", short(was), short(now)))
 		}
 	}
 	if len(model) > 0 {
@@ -591,53 +569,6 @@ func checkTrainingCheckpoint(path string, step int64, saved ddpm.RunSpec, have d
 	}
 	return fmt.Errorf("%s holds weights only (made by `ddpm export`, or a shipped model): training cannot resume from it; "+
 		"sample from it as it is", path)
-}
-
-// flatJSON encodes v as JSON and flattens it to dotted keys (unet.base_channels) with JSON values.
-func flatJSON(v any) (map[string]string, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var tree map[string]any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	var walk func(prefix string, node any)
-	walk = func(prefix string, node any) {
-		if m, ok := node.(map[string]any); ok {
-			for k, child := range m {
-				walk(prefix+k+".", child)
-			}
-			return
-		}
-		value, _ := json.Marshal(node)
-		out[strings.TrimSuffix(prefix, ".")] = string(value)
-	}
-	walk("", tree)
-	return out, nil
-}
-
-func sortedUnion(a, b map[string]string) []string {
-	keys := make([]string, 0, len(a)+len(b))
-	for k := range a {
-		keys = append(keys, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func orNone(v string) string {
-	if v == "" {
-		return "(none)"
-	}
-	return v
 }
 
 // unusedTrainFlags refuses flags that the data set would ignore: --resize and --gray apply to a folder of
