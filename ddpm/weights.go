@@ -143,8 +143,10 @@ func (want Weights) CheckWeights(have Weights) error {
 		more = fmt.Sprintf("; and %d more", len(problems)-shown)
 		problems = problems[:shown]
 	}
-	return fmt.Errorf("its weights are not those of the network its description builds (the description was edited, or the "+
-		"file was written by another program): %s%s", strings.Join(problems, "; "), more)
+	// The network is the caller's (Train's) or the description's: the first was blamed on an edit of a
+	// description that a library run did not have (forty-ninth probe's nit).
+	return fmt.Errorf("its weights are not those of the network it is read for (the network was changed since it was saved, its "+
+		"description edited, or the file written by another program): %s%s", strings.Join(problems, "; "), more)
 }
 
 // topScope is the first element of a variable's absolute scope: "/unet" for "/unet/temb/…/weights".
