@@ -137,7 +137,7 @@ func runEval(args []string) error {
 	}
 	// A model of other digit-sized images is measured as asked, but said to be (it was scored against
 	// MNIST without a word; forty-eighth probe's nit).
-	if tr.Spec.Dataset != "mnist" && tr.Spec.Dataset != "" {
+	if tr.Spec.Dataset != "mnist" && tr.Spec.Dataset != "" && slices.Equal(tr.Spec.Dims, []int{28, 28, 1}) { // others are refused below
 		fmt.Fprintf(os.Stderr, "note: --ckpt %s was trained on %s; eval measures it against MNIST's test digits\n", tr.Path, ddpm.Printable(tr.Spec.Dataset))
 	}
 	sf.noChain = *fidN == 0 // the bound samples no chain (--steps ddim2 was refused as a noisy start)
