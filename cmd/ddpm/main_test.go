@@ -498,6 +498,20 @@ func TestTrainRefusesWhatItCannotResume(t *testing.T) {
 			t.Errorf("resuming a folder whose newest file is a %s: error %v, want one naming --ckpt and %q", c.name, err, c.want)
 		}
 	}
+	// A damaged newest checkpoint: the refusal says how to resume from the one before it (forty-ninth
+	// probe's nit).
+	damaged := filepath.Join(dir, "damaged")
+	os.MkdirAll(damaged, 0o755)
+	flipped := append([]byte{}, ckpt3...)
+	flipped[len(flipped)-5] ^= 0xff
+	for name, content := range map[string][]byte{"ckpt-000000001.ddpm": ckpt3, "ckpt-000000003.ddpm": flipped} {
+		if err := os.WriteFile(filepath.Join(damaged, name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := train(damaged, "--steps", "5"); err == nil || !strings.Contains(err.Error(), "to resume from the checkpoint before it, ckpt-000000001.ddpm, move ckpt-000000003.ddpm out of the folder") {
+		t.Errorf("a damaged newest checkpoint: error %v, want the way to the one before it", err)
+	}
 	// A folder named like an old checkpoint beside the newest: training would fail when it prunes it.
 	pruned := filepath.Join(dir, "pruned")
 	os.MkdirAll(filepath.Join(pruned, "ckpt-1.ddpm", "x"), 0o755)

@@ -496,7 +496,7 @@ func checkResumable(dir string, spec *ddpm.RunSpec, how resumeCheck) (step int64
 	var saved ddpm.RunSpec
 	step, have, err := ddpm.ReadCheckpointWeights(latest, &saved)
 	if err != nil {
-		return 0, false, err
+		return 0, false, fmt.Errorf("%w%s", err, olderCheckpoint(latest))
 	}
 	if err := checkTrainingCheckpoint(latest, step, saved, have); err != nil {
 		return 0, false, fmt.Errorf("--ckpt %s: %w; move it away, or use another folder to start afresh", dir, err)
@@ -534,7 +534,7 @@ func checkResumable(dir string, spec *ddpm.RunSpec, how resumeCheck) (step int64
 			return 0, false, err
 		}
 		if err := ddpm.CheckResume(latest, want, spec.Optimizer.EMADecay); err != nil {
-			return 0, false, fmt.Errorf("--ckpt %s: %w", dir, err)
+			return 0, false, fmt.Errorf("--ckpt %s: %w%s", dir, err, olderCheckpoint(latest))
 		}
 	}
 	if how.report { // once, from the check made under the lock
@@ -569,6 +569,17 @@ func checkTrainingCheckpoint(path string, step int64, saved ddpm.RunSpec, have d
 	}
 	return fmt.Errorf("%s holds weights only (made by `ddpm export`, or a shipped model): training cannot resume from it; "+
 		"sample from it as it is", path)
+}
+
+// olderCheckpoint says how a run whose newest checkpoint, latest, cannot be resumed from goes on from
+// the one before it, where there is one: the refusal of a damaged file said nothing of the checkpoints
+// kept beside it (forty-ninth probe's nit).
+func olderCheckpoint(latest string) string {
+	all, err := ddpm.ListCheckpoints(filepath.Dir(latest))
+	if err != nil || len(all) < 2 || all[len(all)-1] != latest {
+		return ""
+	}
+	return fmt.Sprintf(" (to resume from the checkpoint before it, %s, move %s out of the folder)", filepath.Base(all[len(all)-2]), filepath.Base(latest))
 }
 
 // unusedTrainFlags refuses flags that the data set would ignore: --resize and --gray apply to a folder of
