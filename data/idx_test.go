@@ -214,6 +214,53 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		}
 		t.Setenv("PATH", bin+":/usr/bin:/bin")
 	}
+	// What else the go command and git read, and where it runs (fiftieth probe): git's configuration of
+	// another user's in one's $HOME, a FIFO as $NETRC, $GOROOT/go.env of another user's, a $TMPDIR of
+	// another user's, and another user's folders below one's own module cache.
+	t.Setenv("HOME", mine)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("GOENV", "")
+	t.Setenv("FAKE_GOMODCACHE", mine) // a cache of one's own: only the cause tried is refused
+	gitconfig := filepath.Join(mine, ".gitconfig")
+	fifo := filepath.Join(t.TempDir(), "netrc")
+	goroot := t.TempDir()
+	for _, f := range []string{gitconfig, filepath.Join(goroot, "go.env")} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil || os.Chown(f, 4242, 4242) != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ env, value, want string }{
+		{"HOME", mine, "git's configuration (" + gitconfig + "), and " + gitconfig + " belongs to another user"},
+		{"NETRC", fifo, "$NETRC (" + fifo + "), and " + fifo + " is a FIFO"},
+		{"GOROOT", goroot, "$GOROOT/go.env (" + filepath.Join(goroot, "go.env") + ")"},
+		{"TMPDIR", theirs, "a temporary folder for the go command, in " + theirs + " ($TMPDIR)"},
+	} {
+		t.Setenv(c.env, c.value)
+		if c.env != "HOME" {
+			os.Remove(gitconfig)
+		}
+		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("$%s=%s: error %v, want one containing %q", c.env, c.value, err, c.want)
+		}
+		if _, err := os.Stat(ran); err == nil {
+			t.Fatalf("$%s=%s: the go command ran to download", c.env, c.value)
+		}
+		t.Setenv(c.env, "")
+	}
+	t.Setenv("HOME", mine)
+	cacheOfMine := t.TempDir()
+	petar := filepath.Join(cacheOfMine, "github.com", "petar")
+	data := filepath.Join(petar, "!go!m!n!i!s!t@"+mnistModuleVersion(), "data")
+	if err := os.MkdirAll(data, 0o755); err != nil || os.WriteFile(filepath.Join(data, MNISTTrainImages), nil, 0o644) != nil || os.Chown(petar, 4242, 4242) != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FAKE_GOMODCACHE", cacheOfMine)
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "is not read: "+petar+" belongs to another user") {
+		t.Errorf("another user's folder below one's module cache: error %v, want a refusal naming it", err)
+	}
 	// One's own settings: the go command runs, and why it failed is said (-json says it on the standard
 	// output), not only that it did (forty-eighth probe).
 	t.Setenv("HOME", mine)

