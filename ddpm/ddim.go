@@ -70,6 +70,9 @@ func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 	if err := s.checkDims("encode", dims); err != nil {
 		return nil, err
 	}
+	if s.neverUnlabelled { // the inversion runs the model without a label
+		return nil, fmt.Errorf("encode: the model was trained with p_uncond 0 and never saw \"no label\", which the inversion runs it with")
+	}
 	if i, v := firstNotFinite(x0); i >= 0 { // a NaN gave latents of NaN, with no error (thirty-third probe)
 		return nil, fmt.Errorf("encode: value %d of x0 is %g, not a finite number", i, v)
 	}

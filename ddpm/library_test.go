@@ -151,3 +151,30 @@ func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
 		}
 	}
 }
+
+// A conditional model trained with p_uncond 0 never saw "no label": the library refuses guidance, a draw
+// without labels, the inversion and the bound, which all use it, as the command line does (fiftieth
+// probe: they ran, on an untrained embedding row).
+func TestNeverUnlabelledModelsAreNotRunWithoutALabel(t *testing.T) {
+	tr, err := LoadTrained(filepath.Join("..", "models", "mnist-cond-ema.ddpm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Spec.PUncond = 0
+	if _, err := tr.NewSampler(backend, tr.Schedule, SamplerConfig{DDIM: true, Guidance: 1}); err == nil || !strings.Contains(err.Error(), "p_uncond 0") {
+		t.Errorf("guidance: %v", err)
+	}
+	if _, err := tr.NewBoundEvaluator(backend, tr.Schedule, SamplerConfig{Variance: VarianceBeta}); err == nil || !strings.Contains(err.Error(), "p_uncond 0") {
+		t.Errorf("the bound: %v", err)
+	}
+	s, err := tr.NewSampler(backend, tr.Schedule, SamplerConfig{DDIM: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sample(SampleOptions{N: 1, Dims: []int{28, 28, 1}}); err == nil || !strings.Contains(err.Error(), "cannot draw without a class") {
+		t.Errorf("a draw without labels: %v", err)
+	}
+	if _, err := s.Encode(make([]float32, 784), 1, []int{28, 28, 1}); err == nil || !strings.Contains(err.Error(), "p_uncond 0") {
+		t.Errorf("the inversion: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package ddpm
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"maps"
 	"slices"
 	"strings"
@@ -331,6 +332,43 @@ func sameRun(latest string, meta any) error {
 	if len(model) > 0 {
 		return fmt.Errorf("resuming from %s: it is a checkpoint of another run (%s): %s; use another folder to start afresh, or the same description to resume",
 			latest, saved.Model, strings.Join(model, "; "))
+	}
+	return nil
+}
+
+// describesRun refuses a RunSpec description (Meta) that does not describe the run Train was given:
+// another network (its weights), another shape of examples, another schedule, or a respaced one,
+// which no description rebuilds. A description of another type is the caller's own.
+func describesRun(meta any, sched *Schedule, want Weights, dims []int) error {
+	spec, ok := meta.(*RunSpec)
+	if !ok {
+		if value, isSpec := meta.(RunSpec); isSpec {
+			spec, ok = &value, true
+		}
+	}
+	if !ok || spec == nil {
+		return nil
+	}
+	if !slices.Equal(spec.Dims, dims) {
+		return fmt.Errorf("train: the description (Meta) says examples of shape %v, and the data's are %v", spec.Dims, dims)
+	}
+	if sched.ModelSteps != nil {
+		return fmt.Errorf("train: a respaced schedule (%d of its model's steps): the description (Meta) rebuilds whole schedules only; train on the schedule itself", sched.T)
+	}
+	built, err := spec.BuildSchedule()
+	if err != nil {
+		return fmt.Errorf("train: the description (Meta): %w", err)
+	}
+	if built.T != sched.T || !slices.EqualFunc(built.Beta, sched.Beta, func(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(a)) }) {
+		return fmt.Errorf("train: the description (Meta) says the schedule %s of T = %d, and the one given is %s of T = %d",
+			spec.Schedule, spec.T, sched.Name, sched.T)
+	}
+	described, err := spec.NetworkWeights()
+	if err != nil {
+		return fmt.Errorf("train: the description (Meta): %w", err)
+	}
+	if err := described.CheckWeights(want); err != nil {
+		return fmt.Errorf("train: the description (Meta) builds another network than the one given: %w", err)
 	}
 	return nil
 }

@@ -248,6 +248,10 @@ func (tr *Trained) NewSampler(backend backends.Backend, sched *Schedule, cfg Sam
 	if err := tr.checkVariance(cfg); err != nil {
 		return nil, err
 	}
+	if tr.neverUnlabelled() && cfg.Guidance > 0 {
+		return nil, fmt.Errorf("checkpoint %s: guidance %g: the model was trained with p_uncond 0 and never saw \"no label\", which guidance subtracts",
+			tr.Path, cfg.Guidance)
+	}
 	var s *Sampler
 	var err error
 	if tr.Cond != nil {
@@ -257,9 +261,15 @@ func (tr *Trained) NewSampler(backend backends.Backend, sched *Schedule, cfg Sam
 	}
 	if err == nil {
 		s.dims = slices.Clone(tr.Spec.Dims)
+		s.neverUnlabelled = tr.neverUnlabelled()
 	}
 	return s, err
 }
+
+// neverUnlabelled says whether the model is conditional and was trained with p_uncond 0: its "no label"
+// was never trained, and what it makes of it means nothing (the command line refused it; the library
+// sampled and bounded with it; fiftieth probe).
+func (tr *Trained) neverUnlabelled() bool { return tr.Cond != nil && float32(tr.Spec.PUncond) == 0 }
 
 // NewBoundEvaluator is NewBoundEvaluator for the trained model, on sched (its own schedule, or a
 // respacing of it).
@@ -269,6 +279,9 @@ func (tr *Trained) NewBoundEvaluator(backend backends.Backend, sched *Schedule, 
 	}
 	if err := tr.checkVariance(cfg); err != nil {
 		return nil, err
+	}
+	if tr.neverUnlabelled() { // the bound is of the model given "no label"
+		return nil, fmt.Errorf("checkpoint %s: the bound is the model's without a label, which it never saw (trained with p_uncond 0)", tr.Path)
 	}
 	e, err := NewBoundEvaluator(backend, tr.Ctx, sched, tr.Model, cfg)
 	if err == nil {

@@ -333,7 +333,12 @@ func TestTrainResumesOnlyItsOwnRun(t *testing.T) {
 	spec := RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 30, Dims: []int{2}, BatchSize: 4, Steps: 6}
 	cfg := quickTrainConfig(6, dir)
 	cfg.Meta = &spec
-	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "T: 20 in the checkpoint, 30 now") {
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 30), MLPModel(mlp), ds, cfg); err == nil ||
+		!strings.Contains(err.Error(), "T: 20 in the checkpoint, 30 now") {
 		t.Errorf("resumed as a run of T = 30: error %v, want a refusal naming T", err)
 	}
 	if got, _ := LatestCheckpoint(dir); got != latest {
@@ -346,5 +351,86 @@ func TestTrainResumesOnlyItsOwnRun(t *testing.T) {
 	model, recipe, err := RunDifferences(&RunSpec{Model: ModelMLP, T: 20, Seed: 1}, &RunSpec{Model: ModelUNet, T: 20, Seed: 2, Steps: 9})
 	if err != nil || len(model) != 1 || !strings.HasPrefix(model[0], `model: "mlp" in the checkpoint, "unet" now`) || len(recipe) != 1 || !strings.HasPrefix(recipe[0], "seed: 1") {
 		t.Errorf("RunDifferences: model %q, recipe %q, %v", model, recipe, err)
+	}
+}
+
+// Train refuses, before any step, a description (Meta, a RunSpec) of another run than the one it is
+// given (fiftieth probe: a spec of T = 1000 was saved for a run of T = 50 and sampled with T = 1000; a
+// respaced schedule was described as whole; another network's made a run no LoadTrained could read), a
+// grid sampler that the first grid would refuse (the run stopped there), and a newest checkpoint named
+// for another step than it holds (each run resumed from it, and lost its training since).
+func TestTrainRefusesWhatItsDescriptionDoesNotSay(t *testing.T) {
+	mlp := DefaultMLPConfig()
+	spec := func(mod func(r *RunSpec)) *RunSpec {
+		m := mlp
+		r := &RunSpec{Model: ModelMLP, MLP: &m, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: 3}
+		if mod != nil {
+			mod(r)
+		}
+		return r
+	}
+	for name, c := range map[string]struct {
+		meta *RunSpec
+		want string
+	}{
+		"T":        {spec(func(r *RunSpec) { r.T = 1000 }), "the schedule linear of T = 1000, and the one given is linear of T = 20"},
+		"schedule": {spec(func(r *RunSpec) { r.Schedule = ScheduleCosine }), "the schedule cosine of T = 20"},
+		"network":  {spec(func(r *RunSpec) { r.MLP.Hidden *= 2 }), "builds another network than the one given"},
+		"dims":     {spec(func(r *RunSpec) { r.Dims = []int{3} }), "examples of shape [3], and the data's are [2]"},
+	} {
+		cfg := quickTrainConfig(3, t.TempDir())
+		cfg.Meta = c.meta
+		if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", name, err, c.want)
+		}
+		if got, _ := LatestCheckpoint(cfg.CheckpointDir); got != "" {
+			t.Errorf("%s: refused, it saved %s", name, got)
+		}
+	}
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	respaced, err := MustNewSchedule(ScheduleLinear, 20).Respace(EvenSteps(20, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := quickTrainConfig(3, t.TempDir())
+	cfg.Meta = spec(nil)
+	if _, err := Train(backend, context.New(), respaced, MLPModel(mlp), ds, cfg); err == nil || !strings.Contains(err.Error(), "a respaced schedule") {
+		t.Errorf("a respaced schedule described as whole: %v", err)
+	}
+	images, err := NewArrayDataset("four images", tinyImages(4, 1), []int{8, 8, 1}, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		grid SamplerConfig
+		want string
+	}{
+		"devices that do not split":  {SamplerConfig{Variance: VarianceBeta, Devices: 3}, "split"},
+		"guidance, no condition":     {SamplerConfig{Variance: VarianceBeta, Guidance: 1}, "guidance 1 needs a class-conditional model"},
+		"devices the backend lacks": {SamplerConfig{Variance: VarianceBeta, Devices: 1 << 20}, "1048576"},
+	} {
+		cfg := quickTrainConfig(6, t.TempDir())
+		cfg.SampleEvery, cfg.SampleN, cfg.GridSampler = 3, 4, c.grid
+		if _, err := Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), UNetModel(tinyUNet()), images, cfg); err == nil ||
+			!strings.Contains(err.Error(), c.want) {
+			t.Errorf("a grid sampler with %s: error %v, want one containing %q", name, err, c.want)
+		}
+		if got, _ := LatestCheckpoint(cfg.CheckpointDir); got != "" {
+			t.Errorf("a grid sampler with %s: refused after training to %s", name, got)
+		}
+	}
+	// A newest checkpoint named for another step.
+	latest := trainedPoints(t)
+	dir := filepath.Dir(latest)
+	if err := os.Rename(latest, filepath.Join(dir, "ckpt-000000099.ddpm")); err != nil {
+		t.Fatal(err)
+	}
+	cfg = quickTrainConfig(6, dir)
+	cfg.Meta = spec(nil)
+	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "named for step 99 but holds step 3") {
+		t.Errorf("a checkpoint named for step 99 holding step 3: %v", err)
 	}
 }

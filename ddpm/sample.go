@@ -144,6 +144,9 @@ type Sampler struct {
 	path       *odePath      // the noise levels of an ODE solver (solvers.go), nil for the others
 	split      *batchSplit   // the devices a batch is split over (Config.Devices), nil for one
 	dims       []int         // the shape of the model's samples where it is known (Trained.NewSampler), or nil
+	// neverUnlabelled is set for a conditional model trained with p_uncond 0 (Trained.NewSampler): it
+	// draws only with labels.
+	neverUnlabelled bool
 }
 
 // checkDims refuses samples of another shape than the model's, where it is known: an MLP given [3] for
@@ -325,6 +328,8 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 	switch {
 	case s.cond == nil && opts.Labels != nil:
 		return nil, fmt.Errorf("sample: class labels given to an unconditional model")
+	case s.cond != nil && opts.Labels == nil && s.neverUnlabelled:
+		return nil, fmt.Errorf("sample: the model was trained with p_uncond 0 and never saw \"no label\": it cannot draw without a class (give Labels)")
 	case s.cond != nil && opts.Labels == nil:
 		labels = tensors.FromFlatDataAndDimensions(slices.Repeat([]int32{int32(s.numClasses)}, opts.N), opts.N)
 	case s.cond != nil:

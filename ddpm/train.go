@@ -158,6 +158,15 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if err := CheckImageGrid(fmt.Sprintf("train: a sample grid of SampleN=%d images", cfg.SampleN), cfg.SampleN, cfg.SampleDims, 0); err != nil {
 			return nil, err
 		}
+		// And what the grid's sampler would refuse at the first grid (fiftieth probe: the run stopped there).
+		if err := checkGridSampler(backend, cfg); err != nil {
+			return nil, fmt.Errorf("train: the grids' sampler: %w", err)
+		}
+	}
+	// A description that is not of this run (fiftieth probe: a RunSpec of T = 1000 saved for a run of
+	// T = 50 was loaded and sampled with T = 1000, without a word).
+	if err := describesRun(cfg.Meta, sched, want, ds.exampleDims); err != nil {
+		return nil, err
 	}
 	ckpt := Checkpointer{Dir: cfg.CheckpointDir, Keep: cfg.KeepCheckpoints}
 	res := &TrainResult{LastLoss: math.NaN()}
@@ -199,6 +208,12 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			}
 			if err != nil {
 				return nil, fmt.Errorf("resuming: %w", err)
+			}
+			// The newest by name must be of that step: a copy named for step 99 was resumed from on every
+			// run, each run's training since it lost (fiftieth probe; the command line refused it).
+			if named, _ := CheckpointStep(filepath.Base(latest)); named != uint64(step) {
+				return nil, fmt.Errorf("resuming from %s: it is named for step %d but holds step %d: a file copied or renamed into the folder; move it away",
+					latest, named, step)
 			}
 			if err := checkSecondMoments(latest, ctx); err != nil {
 				return nil, err
@@ -468,4 +483,26 @@ func isGridName(name string) bool {
 func isFolder(path string) bool {
 	info, err := os.Lstat(path)
 	return err == nil && info.IsDir() && !isMountPoint(path)
+}
+
+// checkGridSampler refuses a grid sampler that the first grid would refuse: devices the backend does not
+// have or that do not split SampleN, guidance without a conditional model, and the learned variance of a
+// model described as learning none.
+func checkGridSampler(backend backends.Backend, cfg TrainConfig) error {
+	g := cfg.GridSampler
+	if g.Devices > 1 {
+		if err := CheckDevices(backend, g.Devices); err != nil {
+			return err
+		}
+		if err := CheckShardable(fmt.Sprintf("a grid of SampleN=%d images", cfg.SampleN), cfg.SampleN, g.Devices); err != nil {
+			return err
+		}
+	}
+	if g.Guidance > 0 && cfg.Conditional == nil {
+		return fmt.Errorf("guidance %g needs a class-conditional model", g.Guidance)
+	}
+	if spec, ok := cfg.Meta.(*RunSpec); ok && spec != nil && g.Variance == VarianceLearned && !spec.LearnsSigma() {
+		return fmt.Errorf("variance %q needs a model that learns its variances, and the description (Meta) says it does not", VarianceLearned)
+	}
+	return nil
 }
