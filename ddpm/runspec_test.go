@@ -408,8 +408,8 @@ func TestTrainRefusesWhatItsDescriptionDoesNotSay(t *testing.T) {
 		grid SamplerConfig
 		want string
 	}{
-		"devices that do not split":  {SamplerConfig{Variance: VarianceBeta, Devices: 3}, "split"},
-		"guidance, no condition":     {SamplerConfig{Variance: VarianceBeta, Guidance: 1}, "guidance 1 needs a class-conditional model"},
+		"devices that do not split": {SamplerConfig{Variance: VarianceBeta, Devices: 3}, "split"},
+		"guidance, no condition":    {SamplerConfig{Variance: VarianceBeta, Guidance: 1}, "guidance 1 needs a class-conditional model"},
 		"devices the backend lacks": {SamplerConfig{Variance: VarianceBeta, Devices: 1 << 20}, "1048576"},
 	} {
 		cfg := quickTrainConfig(6, t.TempDir())
