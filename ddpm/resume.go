@@ -3,8 +3,8 @@ package ddpm
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -312,13 +312,8 @@ func flatJSON(v any) (map[string]string, error) {
 // checkpoints describing with T = 80 weights trained under T = 50 (forty-ninth probe). A description of
 // another type, or a checkpoint without one, is the caller's to compare.
 func sameRun(latest string, meta any) error {
-	now, ok := meta.(*RunSpec)
-	if !ok {
-		if spec, isSpec := meta.(RunSpec); isSpec {
-			now, ok = &spec, true
-		}
-	}
-	if !ok || now == nil {
+	now := runSpecOf(meta)
+	if now == nil {
 		return nil
 	}
 	var saved RunSpec
@@ -340,13 +335,8 @@ func sameRun(latest string, meta any) error {
 // another network (its weights), another shape of examples, another schedule, or a respaced one,
 // which no description rebuilds. A description of another type is the caller's own.
 func describesRun(meta any, sched *Schedule, want Weights, dims []int) error {
-	spec, ok := meta.(*RunSpec)
-	if !ok {
-		if value, isSpec := meta.(RunSpec); isSpec {
-			spec, ok = &value, true
-		}
-	}
-	if !ok || spec == nil {
+	spec := runSpecOf(meta)
+	if spec == nil {
 		return nil
 	}
 	if !slices.Equal(spec.Dims, dims) {
@@ -369,6 +359,18 @@ func describesRun(meta any, sched *Schedule, want Weights, dims []int) error {
 	}
 	if err := described.CheckWeights(want); err != nil {
 		return fmt.Errorf("train: the description (Meta) builds another network than the one given: %w", err)
+	}
+	return nil
+}
+
+// runSpecOf is Train's description meta as a RunSpec (given as one or as a pointer to one), or nil for a
+// description of another type, which Train does not read.
+func runSpecOf(meta any) *RunSpec {
+	switch spec := meta.(type) {
+	case *RunSpec:
+		return spec
+	case RunSpec:
+		return &spec
 	}
 	return nil
 }

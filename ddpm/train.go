@@ -501,7 +501,7 @@ func checkGridSampler(backend backends.Backend, cfg TrainConfig) error {
 	if g.Guidance > 0 && cfg.Conditional == nil {
 		return fmt.Errorf("guidance %g needs a class-conditional model", g.Guidance)
 	}
-	if spec, ok := cfg.Meta.(*RunSpec); ok && spec != nil && g.Variance == VarianceLearned && !spec.LearnsSigma() {
+	if spec := runSpecOf(cfg.Meta); spec != nil && g.Variance == VarianceLearned && !spec.LearnsSigma() {
 		return fmt.Errorf("variance %q needs a model that learns its variances, and the description (Meta) says it does not", VarianceLearned)
 	}
 	return nil
