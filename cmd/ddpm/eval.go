@@ -135,11 +135,6 @@ func runEval(args []string) error {
 	if tr.Cond != nil && tr.Spec.NumClasses() != 10 { // its samples are scored as MNIST digits
 		return fmt.Errorf("--ckpt %s is conditioned on %d classes, not MNIST's 10 digits: eval measures MNIST models", tr.Path, tr.Spec.NumClasses())
 	}
-	// A model of other digit-sized images is measured as asked, but said to be (it was scored against
-	// MNIST without a word; forty-eighth probe's nit).
-	if tr.Spec.Dataset != "mnist" && tr.Spec.Dataset != "" && slices.Equal(tr.Spec.Dims, []int{28, 28, 1}) { // others are refused below
-		fmt.Fprintf(os.Stderr, "note: --ckpt %s was trained on %s; eval measures it against MNIST's test digits\n", tr.Path, ddpm.Printable(tr.Spec.Dataset))
-	}
 	sf.noChain = *fidN == 0 // the bound samples no chain (--steps ddim2 was refused as a noisy start)
 	sched, cfg, err := sf.build(tr)
 	if err != nil {
@@ -190,6 +185,11 @@ func runEval(args []string) error {
 	trainN, testN, mnistDims := sizes.Train, sizes.Test, sizes.Dims
 	if !slices.Equal(mnistDims, tr.Spec.Dims) {
 		return fmt.Errorf("checkpoint %s models data of shape %v, and eval measures models of MNIST's %v images", tr.Path, tr.Spec.Dims, mnistDims)
+	}
+	// A model of other images of MNIST's shape is measured as asked, but said to be (it was scored
+	// against MNIST without a word; forty-eighth probe's nit).
+	if tr.Spec.Dataset != "mnist" && tr.Spec.Dataset != "" {
+		fmt.Fprintf(os.Stderr, "note: --ckpt %s was trained on %s; eval measures it against MNIST's test digits\n", tr.Path, ddpm.Printable(tr.Spec.Dataset))
 	}
 	// Its class names after its shape: a CIFAR-10 model was told to rename its classes (thirtieth probe).
 	// Label i is scored as digit i: classes named otherwise (folders "eight" … "zero", sorted) had each
