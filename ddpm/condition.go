@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gomlx/exceptions"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -92,6 +93,30 @@ func labelEmbedding(ctx *context.Context, g *Graph, y *Node, batch, numClasses, 
 	}
 	table := ctx.In("label_emb").WithInitializer(initializers.Zero).VariableWithShape("embeddings", shapes.Make(dtypes.Float32, numClasses+1, dim)).ValueGraph(g)
 	return Gather(table, ExpandAxes(ConvertDType(y, dtypes.Int32), -1))
+}
+
+// labelTable is the name of a conditional model's table of label embeddings (labelEmbedding).
+const labelTable = "/label_emb/embeddings"
+
+// labelClasses returns the number of classes K of the label table in w (K+1 rows, the last for ∅), or
+// 0 where w holds none (an unconditional network, or a context whose network is not built yet).
+func (w Weights) labelClasses() int {
+	for name, shape := range w {
+		if strings.HasSuffix(name, labelTable) && shape.Rank() == 2 {
+			return shape.Dimensions[0] - 1
+		}
+	}
+	return 0
+}
+
+// checkClasses refuses a class count that is not that of the label table in w: a sampler told 2
+// classes for a model of 3 drew class 2 for ∅, and told 5 it made label 4 ∅; a dataset of 2 classes
+// trained ∅'s row as class 2 (fiftieth probe). what says whose count it is.
+func (w Weights) checkClasses(what string, numClasses int) error {
+	if k := w.labelClasses(); k > 0 && k != numClasses {
+		return fmt.Errorf("%s %d classes, and the model's label table has %d rows: %d classes and one for no label", what, numClasses, k+1, k)
+	}
+	return nil
 }
 
 // CheckLabels returns an error naming the first label outside 0..numClasses (numClasses is ∅) and

@@ -178,3 +178,57 @@ func TestNeverUnlabelledModelsAreNotRunWithoutALabel(t *testing.T) {
 		t.Errorf("the inversion: %v", err)
 	}
 }
+
+// A class count that is not the label table's is refused: a sampler told 2 classes for a model of 3
+// drew class 2 for "no label", and a dataset of 2 classes trained "no label"'s row as class 2 (fiftieth
+// probe). The table is checked where it is loaded and where the graph makes it.
+func TestClassCountsAgreeWithTheLabelTable(t *testing.T) {
+	tr, err := LoadTrained(filepath.Join("..", "models", "mnist-cond-ema.ddpm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{9, 11} {
+		if _, err := NewConditionalSampler(backend, tr.Ctx, tr.Schedule, tr.Cond, k, SamplerConfig{DDIM: true}); err == nil || !strings.Contains(err.Error(), "11 rows: 10 classes") {
+			t.Errorf("a sampler of %d classes for a model of 10: %v", k, err)
+		}
+	}
+	if _, err := NewConditionalSampler(backend, tr.Ctx, tr.Schedule, tr.Cond, 10, SamplerConfig{DDIM: true}); err != nil {
+		t.Errorf("a sampler of the model's 10 classes: %v", err)
+	}
+
+	mlp := DefaultMLPConfig()
+	mlp.NumClasses = 3
+	sched := MustNewSchedule(ScheduleLinear, 20)
+	labelled := func(classes int) *ArrayDataset {
+		ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ds.SetLabels([]int{0, 1, 0, 1, 0, 1, 0, 1}, classes); err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	cfg := quickTrainConfig(1, "")
+	cfg.Conditional, cfg.PUncond = MLPConditional(mlp), 0.1
+	trained := context.New()
+	if _, err := Train(backend, trained, sched, MLPModel(mlp), labelled(3), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewConditionalSampler(backend, trained, sched, MLPConditional(mlp), 2, SamplerConfig{DDIM: true}); err == nil || !strings.Contains(err.Error(), "4 rows: 3 classes") {
+		t.Errorf("a sampler of 2 classes for a model of 3 trained in the same program: %v", err)
+	}
+	cfg.CheckpointDir = t.TempDir()
+	if _, err := Train(backend, context.New(), sched, MLPModel(mlp), labelled(2), cfg); err == nil || !strings.Contains(err.Error(), "labels of 2 classes") {
+		t.Errorf("training a model of 3 classes on labels of 2: %v", err)
+	}
+	// A description of another p_uncond: whether the model may be drawn from unlabelled follows from it.
+	cfg.Meta = RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: 3, PUncond: 0.1}
+	cfg.PUncond = 0
+	if _, err := Train(backend, context.New(), sched, MLPModel(mlp), labelled(3), cfg); err == nil || !strings.Contains(err.Error(), "p_uncond 0.1, and the run's is 0") {
+		t.Errorf("a description of p_uncond 0.1 for a run of 0: %v", err)
+	}
+	if got, _ := LatestCheckpoint(cfg.CheckpointDir); got != "" {
+		t.Errorf("refused, it saved %s", got)
+	}
+}

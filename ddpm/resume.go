@@ -333,11 +333,15 @@ func sameRun(latest string, meta any) error {
 
 // describesRun refuses a RunSpec description (Meta) that does not describe the run Train was given:
 // another network (its weights), another shape of examples, another schedule, or a respaced one,
-// which no description rebuilds. A description of another type is the caller's own.
-func describesRun(meta any, sched *Schedule, want Weights, dims []int) error {
-	spec := runSpecOf(meta)
+// which no description rebuilds, or another p_uncond. A description of another type is the caller's own.
+func describesRun(cfg TrainConfig, sched *Schedule, want Weights, dims []int) error {
+	spec := runSpecOf(cfg.Meta)
 	if spec == nil {
 		return nil
+	}
+	// p_uncond decides whether the model may be drawn from without a label (Trained.neverUnlabelled).
+	if cfg.Conditional != nil && float32(spec.PUncond) != float32(cfg.PUncond) {
+		return fmt.Errorf("train: the description (Meta) says p_uncond %g, and the run's is %g", spec.PUncond, cfg.PUncond)
 	}
 	if !slices.Equal(spec.Dims, dims) {
 		return fmt.Errorf("train: the description (Meta) says examples of shape %v, and the data's are %v", spec.Dims, dims)

@@ -411,6 +411,8 @@ func TestTrainRefusesWhatItsDescriptionDoesNotSay(t *testing.T) {
 		"devices that do not split": {SamplerConfig{Variance: VarianceBeta, Devices: 3}, "split"},
 		"guidance, no condition":    {SamplerConfig{Variance: VarianceBeta, Guidance: 1}, "guidance 1 needs a class-conditional model"},
 		"devices the backend lacks": {SamplerConfig{Variance: VarianceBeta, Devices: 1 << 20}, "1048576"},
+		// Checked only where Meta was a RunSpec (fiftieth probe); here Meta is nil.
+		"a learned variance": {SamplerConfig{Variance: VarianceLearned}, "learns its variances"},
 	} {
 		cfg := quickTrainConfig(6, t.TempDir())
 		cfg.SampleEvery, cfg.SampleN, cfg.GridSampler = 3, 4, c.grid

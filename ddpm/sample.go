@@ -193,6 +193,11 @@ func newSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	if err := sched.Check(); err != nil {
 		return nil, fmt.Errorf("sampler: %w", err)
 	}
+	if cond != nil { // the sampler reuses ctx's variables: the label table is there already
+		if err := ContextWeights(ctx).checkClasses("conditional sampler of", numClasses); err != nil {
+			return nil, err
+		}
+	}
 	s := &Sampler{Schedule: sched, Model: model, Config: cfg, cond: cond, numClasses: numClasses, backend: backend, ctx: ctx.Reuse()}
 	// The network (guided, or given the labels, for a conditional model) on the inputs that follow
 	// x_t and t: z for the chain's steps, then the labels.

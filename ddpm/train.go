@@ -24,7 +24,7 @@ import (
 // TrainConfig configures Train.
 type TrainConfig struct {
 	Steps     int    // train until the global step reaches Steps
-	Seed      uint64 // initial weights, t, ε, dropout and the data order all follow from it
+	Seed      uint64 // initial weights, t, ε, dropout and the data order of a new run all follow from it (a resumed or continued run goes on with its own)
 	Optimizer OptimizerConfig
 
 	CheckpointDir   string        // "" disables checkpoints (and resuming)
@@ -44,7 +44,10 @@ type TrainConfig struct {
 	ProgressBar bool                         // GoMLX's progress bar, with the loss and steps/s
 	OnStep      func(step int, loss float64) // e.g. to record the loss curve
 	Stop        func() bool                  // polled before the first step and after each: true saves a checkpoint (after a step) and returns ErrStopped
-	Meta        any                          // description saved in checkpoints (model, schedule, data)
+	// Meta is the description saved in checkpoints. A RunSpec (or *RunSpec) is also checked against
+	// the run (network, shape, schedule, p_uncond) and, on resuming, against the checkpoint's; a value
+	// of another type is saved as it is.
+	Meta any
 
 	// Conditional is the class-conditional form of the model, required when the dataset has labels
 	// (ArrayDataset.SetLabels): each label is replaced by "no label" with probability PUncond and
@@ -115,9 +118,14 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	// A context that holds another model's variables trained, and saved checkpoints that no run could
 	// resume (thirty-third probe): it may hold this run's variables only (a run continued in-process).
-	want, err := NetworkWeights(model, cfg.Conditional, ds.exampleDims)
+	want, learnsSigma, err := networkWeights(model, cfg.Conditional, ds.exampleDims)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Conditional != nil && ds.NumClasses() > 0 {
+		if err := want.checkClasses("dataset "+ds.Name()+" has labels of", ds.NumClasses()); err != nil {
+			return nil, err
+		}
 	}
 	state := runState(want)
 	for v := range ctx.IterVariables() {
@@ -159,13 +167,13 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		// And what the grid's sampler would refuse at the first grid (fiftieth probe: the run stopped there).
-		if err := checkGridSampler(backend, cfg); err != nil {
+		if err := checkGridSampler(backend, cfg, learnsSigma); err != nil {
 			return nil, fmt.Errorf("train: the grids' sampler: %w", err)
 		}
 	}
 	// A description that is not of this run (fiftieth probe: a RunSpec of T = 1000 saved for a run of
 	// T = 50 was loaded and sampled with T = 1000, without a word).
-	if err := describesRun(cfg.Meta, sched, want, ds.exampleDims); err != nil {
+	if err := describesRun(cfg, sched, want, ds.exampleDims); err != nil {
 		return nil, err
 	}
 	ckpt := Checkpointer{Dir: cfg.CheckpointDir, Keep: cfg.KeepCheckpoints}
@@ -236,7 +244,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	if err := CheckPUncond(cfg.PUncond); err != nil { // at 1 no label is ever seen (twelfth probe)
 		return nil, err
 	}
-	if res.Checkpoint == "" {
+	// A new run's generator starts from Seed; a resumed one's is the checkpoint's, and a run continued
+	// in-process goes on with its own (reset from Seed, it drew its first steps' t and ε again; fiftieth probe).
+	if res.Checkpoint == "" && optimizers.GetGlobalStep(ctx) == 0 {
 		ctx.SetParam(context.ParamInitialSeed, int64(cfg.Seed))
 		if err := ctx.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
 			return nil, err
@@ -487,8 +497,8 @@ func isFolder(path string) bool {
 
 // checkGridSampler refuses a grid sampler that the first grid would refuse: devices the backend does not
 // have or that do not split SampleN, guidance without a conditional model, and the learned variance of a
-// model described as learning none.
-func checkGridSampler(backend backends.Backend, cfg TrainConfig) error {
+// model that learns none (learnsSigma, from the network's output).
+func checkGridSampler(backend backends.Backend, cfg TrainConfig, learnsSigma bool) error {
 	g := cfg.GridSampler
 	if g.Devices > 1 {
 		if err := CheckDevices(backend, g.Devices); err != nil {
@@ -501,8 +511,8 @@ func checkGridSampler(backend backends.Backend, cfg TrainConfig) error {
 	if g.Guidance > 0 && cfg.Conditional == nil {
 		return fmt.Errorf("guidance %g needs a class-conditional model", g.Guidance)
 	}
-	if spec := runSpecOf(cfg.Meta); spec != nil && g.Variance == VarianceLearned && !spec.LearnsSigma() {
-		return fmt.Errorf("variance %q needs a model that learns its variances, and the description (Meta) says it does not", VarianceLearned)
+	if g.Variance == VarianceLearned && !learnsSigma { // checked only where Meta was a RunSpec (fiftieth probe)
+		return fmt.Errorf("variance %q needs a model that learns its variances, and this one does not (its output has x_t's shape)", VarianceLearned)
 	}
 	return nil
 }

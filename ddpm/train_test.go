@@ -138,18 +138,33 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	if res.StartStep != 3 || res.Step != 7 {
 		t.Fatalf("resumed run went from step %d to %d, want 3 to 7", res.StartStep, res.Step)
 	}
-	a, b := variableValues(t, whole), variableValues(t, resumed)
+	sameValues(t, "resumed", variableValues(t, whole), variableValues(t, resumed))
+
+	// Continued in the same context, with no checkpoints: its generator goes on, where it was reset
+	// from Seed and drew the first steps' t and ε again (fiftieth probe).
+	continued := context.New()
+	for _, steps := range []int{3, 7} {
+		if _, err := Train(backend, continued, sched, model, newDS(), quickTrainConfig(steps, "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameValues(t, "continued in-process", variableValues(t, whole), variableValues(t, continued))
+}
+
+// sameValues fails unless b holds a's variables with a's values (to float32 rounding).
+func sameValues(t *testing.T, what string, a, b map[string][]float32) {
+	t.Helper()
 	if len(a) != len(b) || len(a) < 10 {
-		t.Fatalf("%d variables after the whole run, %d after resuming", len(a), len(b))
+		t.Fatalf("%d variables after the whole run, %d %s", len(a), len(b), what)
 	}
 	for name, va := range a {
 		vb, ok := b[name]
 		if !ok {
-			t.Fatalf("variable %s missing after resuming", name)
+			t.Fatalf("variable %s missing, %s", name, what)
 		}
 		for i := range va {
 			if math.Abs(float64(va[i]-vb[i])) > 1e-5*(1+math.Abs(float64(va[i]))) {
-				t.Fatalf("variable %s[%d]: %g uninterrupted, %g resumed", name, i, va[i], vb[i])
+				t.Fatalf("variable %s[%d]: %g uninterrupted, %g %s", name, i, va[i], vb[i], what)
 			}
 		}
 	}

@@ -23,20 +23,31 @@ type Weights map[string]shapes.Shape
 // builds it for one example). cond, when not nil, is the class-conditional form of the network and is
 // built instead of model.
 func NetworkWeights(model EpsModel, cond ConditionalModel, dims []int) (Weights, error) {
+	w, _, err := networkWeights(model, cond, dims)
+	return w, err
+}
+
+// networkWeights is NetworkWeights, and whether the network learns its variances (its output has
+// twice the channels of x_t; learnsigma.go).
+func networkWeights(model EpsModel, cond ConditionalModel, dims []int) (w Weights, learnsSigma bool, err error) {
 	for _, d := range dims { // [0] listed a network's weights for examples of no value (forty-eighth sweep)
 		if d < 1 {
-			return nil, fmt.Errorf("network weights: examples of shape %v: every size must be at least 1", dims)
+			return nil, false, fmt.Errorf("network weights: examples of shape %v: every size must be at least 1", dims)
 		}
 	}
-	return GraphWeights(func(ctx *context.Context, g *Graph) {
+	w, err = GraphWeights(func(ctx *context.Context, g *Graph) {
 		xt := Parameter(g, "x_t", shapes.Make(dtypes.Float32, append([]int{1}, dims...)...))
 		t := Parameter(g, "t", shapes.Make(dtypes.Int32, 1))
+		var out *Node
 		if cond != nil {
-			cond(ctx, xt, t, Parameter(g, "y", shapes.Make(dtypes.Int32, 1)))
+			out = cond(ctx, xt, t, Parameter(g, "y", shapes.Make(dtypes.Int32, 1)))
 		} else {
-			model(ctx, xt, t)
+			out = model(ctx, xt, t)
 		}
+		_, v := splitOutput(out, xt)
+		learnsSigma = v != nil
 	})
+	return w, learnsSigma, err
 }
 
 // GraphWeights lists the variables that build creates: the graph is built once on GoMLX's pure-Go
