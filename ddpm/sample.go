@@ -267,9 +267,9 @@ type SampleOptions struct {
 	// Labels gives each sample's class for a conditional sampler (NumClasses means "no label");
 	// nil asks for no label for all. An unconditional sampler refuses labels.
 	Labels []int
-	// Noise, when not nil, replaces the draws from Seed: it fills z with N(0, 1) values, first x_T,
-	// then each step's noise in the order the chain uses it (to follow another implementation's
-	// chain with its very noise, as the parity tests do).
+	// Noise, when not nil, replaces the draws from Seed: it fills z with N(0, 1) values, first x_T
+	// (not asked for when Start gives the chain's start), then each step's noise in the order the chain
+	// uses it (to follow another implementation's chain with its very noise, as the parity tests do).
 	Noise func(z []float32)
 }
 

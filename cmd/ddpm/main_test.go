@@ -683,8 +683,14 @@ func TestProgressiveFigureOnFewSteps(t *testing.T) {
 	if _, err := os.Stat(fig); !os.IsNotExist(err) {
 		t.Errorf("the refused figure was written (%v)", err)
 	}
-	if err := runSample(append(base, "--progressive", fig, "--progressive-t", "1000,500,1")); err != nil {
-		t.Fatal(err)
+	// Each one given that is shown at another step is said so, not in the caption only (fiftieth probe's nit).
+	var err2 error
+	said := captureStderr(t, func() { err2 = runSample(append(base, "--progressive", fig, "--progressive-t", "1000,500,1")) })
+	if err2 != nil {
+		t.Fatal(err2)
+	}
+	if !strings.Contains(said, "--progressive-t 500 is shown at t=") || strings.Contains(said, "--progressive-t 1000 is shown") {
+		t.Errorf("the notes on the steps shown: %q", said)
 	}
 	checkPNG(t, fig)
 	// The default list, which several of its steps fall on one kept step of, shows each once (it was

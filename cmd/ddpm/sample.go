@@ -181,6 +181,7 @@ func runSample(args []string) error {
 	recordAt := map[int]int{} // model time step → sampler step
 	var shown []string        // the captions: the time steps shown
 	var kept []int            // the --progressive-t shown, in the figure's order
+	var moved []string        // notes on the --progressive-t given that are shown at another step
 	if *progressive != "" {
 		slices.SortFunc(at, func(a, b int) int { return b - a })
 		for _, t := range at {
@@ -196,6 +197,9 @@ func runSample(args []string) error {
 			recordAt[t] = k
 			record, kept = append(record, k), append(kept, t)
 			shown = append(shown, fmt.Sprintf("t=%.0f", sampler.StepTime(k)))
+			if at := sampler.StepTime(k); isSet(fs, "progressive-t") && math.Abs(at-float64(t)) >= 0.5 { // said in the caption only (fiftieth probe's nit)
+				moved = append(moved, fmt.Sprintf("--progressive-t %d is shown at t=%.0f, the nearest of the %d steps kept", t, at, sampler.Steps()))
+			}
 		}
 	}
 	// Figures the drawing would refuse (viz.MaxPixels), refused before the sampling: they were refused
@@ -224,6 +228,9 @@ func runSample(args []string) error {
 	// probe's nit), then of --out, --progressive and --steps (thirty-second).
 	if labels == nil && tr.Spec.NumClasses() > 0 {
 		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, tr.Spec.NumClasses())
+	}
+	for _, note := range moved {
+		fmt.Fprintln(os.Stderr, note)
 	}
 	start, progress := time.Now(), newProgressLine()
 	res, err := sampler.Sample(ddpm.SampleOptions{N: *n, Dims: tr.Spec.Dims, Seed: *seed, RecordX0At: record, Labels: labels,
