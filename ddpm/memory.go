@@ -154,13 +154,7 @@ const addressSpaceReserve = 3 << 30
 
 // AddressSpaceLimit is the most address space the process may take (ulimit -v), where there is a limit;
 // a test replaces it.
-var AddressSpaceLimit = func() (float64, bool) {
-	var r syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_AS, &r) != nil || r.Cur == ^uint64(0) {
-		return 0, false
-	}
-	return float64(r.Cur), true
-}
+var AddressSpaceLimit = func() (float64, bool) { return softLimit(syscall.RLIMIT_AS) }
 
 // memoryShare is the part of the available memory that CheckMemory lets one run ask for: the rest is
 // room for the other programs, which may grow meanwhile, and for the estimate's error. Asking for 94%

@@ -49,9 +49,12 @@ func CheckRoom(what, dir string, need float64, files int) error {
 
 // FileSizeLimit is the most bytes a file of this process may hold (ulimit -f), where there is a limit;
 // a test replaces it.
-var FileSizeLimit = func() (float64, bool) {
+var FileSizeLimit = func() (float64, bool) { return softLimit(syscall.RLIMIT_FSIZE) }
+
+// softLimit is the process's soft limit of resource (syscall.RLIMIT_*), where there is one.
+func softLimit(resource int) (float64, bool) {
 	var r syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_FSIZE, &r) != nil || r.Cur == ^uint64(0) {
+	if syscall.Getrlimit(resource, &r) != nil || r.Cur == ^uint64(0) {
 		return 0, false
 	}
 	return float64(r.Cur), true

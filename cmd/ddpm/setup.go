@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/procgroup"
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
 	"github.com/learn-ddpm/ddpm-go/models"
 )
@@ -333,16 +334,12 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	return plugin, nil
 }
 
-// groupCommand is exec.CommandContext run in a process group of its own, which the context's end
-// kills whole: the children it starts (venv's ensurepip, pip's builds) went on after a time limit or
-// a signal had stopped it. The kernel kills it when setup dies without a word (kill -9): pip went on
-// writing the venv that the next setup had removed (forty-fourth probe's nit).
+// groupCommand is a command in a process group of its own (procgroup), which the context's end kills
+// whole: the children it starts (venv's ensurepip, pip's builds) went on after a time limit or a signal
+// had stopped it, and pip went on writing the venv after a kill -9 of setup (forty-fourth probe's nit).
 func groupCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := procgroup.Command(ctx, name, args...)
 	cmd.Dir = "/" // with Python's -I: no module is imported from the working directory (below)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second // a child that keeps the output open must not outlive it either
 	return cmd
 }
 
