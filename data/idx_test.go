@@ -170,9 +170,13 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to give a folder to another user")
 	}
-	bin, ran := t.TempDir(), filepath.Join(t.TempDir(), "ran")
-	// A go command that names the module cache it is given, and marks any other run.
-	fakeGo := "#!/bin/sh\ncase \"$1\" in env) echo \"$FAKE_GOMODCACHE\";; *) : > " + ran + "; echo '{\"Error\": \"the proxy said no\"}'; exit 1;; esac\n"
+	bin, ran, envOf := t.TempDir(), filepath.Join(t.TempDir(), "ran"), filepath.Join(t.TempDir(), "env")
+	// A go command that names the module cache and GOPATH it is given, writes its environment down,
+	// and marks any other run.
+	fakeGo := "#!/bin/sh\ncase \"$1\" in env) env > " + envOf + "; printf '{\"GOMODCACHE\": \"%s\", \"GOPATH\": \"%s\"}\\n' \"$FAKE_GOMODCACHE\" \"$FAKE_GOPATH\";; " +
+		"*) : > " + ran + "; echo '{\"Error\": \"the proxy said no\"}'; exit 1;; esac\n"
+	defer func(vars []string) { goVars = vars }(goVars)
+	goVars = append(slices.Clone(goVars), "FAKE_GOMODCACHE", "FAKE_GOPATH")
 	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(fakeGo), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +198,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	for _, c := range []struct{ home, config, goenv, path, cache, want string }{
 		{theirs, "", "", "", "", "$HOME (" + theirs + "), and " + theirs + " belongs to another user (uid 4242)"},
 		{sticky, "", "", "", "", "$HOME (" + sticky + "), and " + sticky + " is a sticky folder that others may add files to"},
-		{mine, theirs, "", "", "", "$XDG_CONFIG_HOME (" + theirs + "), and " + theirs + " belongs to another user"},
+		{mine, theirs, "", "", "", "$GOENV (" + filepath.Join(theirs, "go", "env") + "), and " + theirs + " belongs to another user"},
 		{mine, "", filepath.Join(theirs, "env"), "", "", "$GOENV (" + filepath.Join(theirs, "env") + "), and " + theirs + " belongs to another user"},
 		{mine, "", "", theirBin + ":/usr/bin:/bin", "", "the go command " + filepath.Join(theirBin, "go") + " is not run"},
 		{mine, "", "", "", theirs, "the Go module cache " + theirs + " (go env GOMODCACHE): " + theirs + " belongs to another user"},
@@ -261,17 +265,62 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "is not read: "+petar+" belongs to another user") {
 		t.Errorf("another user's folder below one's module cache: error %v, want a refusal naming it", err)
 	}
+	// The fifty-first probe: paths that are not absolute (checked from here, read by the go command from
+	// its own folder), what else it writes (its checksum database's state in another user's $GOPATH, their
+	// download folder below one's own cache), and its certificates.
+	theirDownload := t.TempDir()
+	petar = filepath.Join(theirDownload, "cache", "download", "github.com", "petar")
+	if err := os.MkdirAll(petar, 0o755); err != nil || os.Chown(petar, 4242, 4242) != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ env, value, want string }{
+		{"GOENV", "../env", `$GOENV="../env": the go command runs in a folder of its own`},
+		{"HOME", "..", `$HOME=".."`},
+		{"GOROOT", "goroot", `$GOROOT="goroot"`},
+		{"SSL_CERT_FILE", fifo, "$SSL_CERT_FILE (" + fifo + "), and " + fifo + " is a FIFO"},
+		{"FAKE_GOPATH", theirs, "download it into " + filepath.Join(theirs, "pkg", "sumdb") + ": " + theirs + " belongs to another user"},
+		{"FAKE_GOMODCACHE", theirDownload, "download it into " + filepath.Join(petar, "!go!m!n!i!s!t", "@v") + ": " + petar + " belongs to another user"},
+	} {
+		t.Setenv(c.env, c.value)
+		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("$%s=%s: error %v, want one containing %q", c.env, c.value, err, c.want)
+		}
+		if _, err := os.Stat(ran); err == nil {
+			t.Fatalf("$%s=%s: the go command ran to download", c.env, c.value)
+		}
+		t.Setenv(c.env, "")
+		t.Setenv("HOME", mine)
+		t.Setenv("FAKE_GOMODCACHE", mine)
+	}
 	// One's own settings: the go command runs, and why it failed is said (-json says it on the standard
-	// output), not only that it did (forty-eighth probe).
+	// output), not only that it did (forty-eighth probe). It gets the variables it needs, not git's
+	// GIT_* or $BASH_ENV (another user's ran as root through them), its own configuration folder (its
+	// telemetry), and $GOROOT (a GOROOT in the env file chose another go.env; fifty-first probe).
 	t.Setenv("HOME", mine)
 	t.Setenv("XDG_CONFIG_HOME", "")
 	t.Setenv("GOENV", "")
 	t.Setenv("FAKE_GOMODCACHE", mine)
+	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(theirs, "gitconfig"))
+	t.Setenv("BASH_ENV", filepath.Join(theirs, "bashenv"))
 	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "the proxy said no") {
 		t.Errorf("a download that fails: error %v, want the go command's reason", err)
 	}
 	if _, err := os.Stat(ran); err != nil {
 		t.Error("with one's own settings, the go command did not run")
+	}
+	env, err := os.ReadFile(envOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"GOROOT=" + filepath.Dir(bin), "GOENV=" + filepath.Join(mine, ".config", "go", "env"), "HOME=" + mine} {
+		if !strings.Contains(string(env), want+"\n") {
+			t.Errorf("the go command's environment lacks %s:\n%s", want, env)
+		}
+	}
+	for _, not := range []string{"GIT_CONFIG_GLOBAL", "BASH_ENV", "XDG_CONFIG_HOME=" + mine} {
+		if strings.Contains(string(env), not) {
+			t.Errorf("the go command's environment holds %s:\n%s", not, env)
+		}
 	}
 	// What keeps the go command from saying where the cache is, is said, not that MNIST is not in it.
 	for _, c := range []struct{ cache, tmp, want string }{

