@@ -147,10 +147,7 @@ var splits = struct {
 }{byDevices: map[int]*batchSplit{}}
 
 // splitOver is the split over the first numDevices (≥ 1) devices of backend: a one-axis mesh.
-//
-// The variables of a context that has run on one mesh stay on it: to use the same weights on
-// another number of devices, load them into a new context (LoadTrained, EMAContext), as a resumed
-// run does.
+// The variables of a context that has run on one mesh stay on it until adopt moves them.
 func splitOver(backend backends.Backend, numDevices int) (*batchSplit, error) {
 	if err := CheckDevices(backend, numDevices); err != nil {
 		return nil, err
@@ -186,8 +183,39 @@ func (b *batchSplit) prepare(exec *context.Exec, numInputs, numOutputs int) *con
 		WithDeviceAssignment(b.devices)
 }
 
+// adopt replicates over b's mesh the variables of ctx that a graph on another mesh left there: a
+// context sampled from on 2 devices failed on 4, in GoMLX, with "mesh {batch: 2} was not registered"
+// (fifty-first probe). Each such variable's value is merged onto the host and replicated anew when
+// next used; those of b's mesh, or of no mesh, are left as they are.
+func (b *batchSplit) adopt(ctx *context.Context) error {
+	for v := range ctx.IterVariables() {
+		spec := v.ShardingSpec()
+		if spec == nil || spec.Mesh == b.spec.Mesh {
+			continue
+		}
+		merged, err := v.Value()
+		if err != nil {
+			return err
+		}
+		host, err := merged.LocalClone() // SetValue frees the value it replaces
+		if err != nil {
+			return err
+		}
+		if err := v.SetValue(host); err != nil {
+			return err
+		}
+		if err := v.SetShardingSpec(distributed.NewReplicatedShardingSpec(b.spec.Mesh)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // run executes exec (prepared) on the inputs split over the devices and returns the outputs merged.
 func (b *batchSplit) run(exec *context.Exec, inputs []*tensors.Tensor) ([]*tensors.Tensor, error) {
+	if err := b.adopt(exec.Context()); err != nil {
+		return nil, err
+	}
 	args := make([]any, len(inputs))
 	for i, t := range inputs {
 		sharded, err := distributed.ShardTensor(b.spec, t)

@@ -88,6 +88,19 @@ func TestShardedTrainingEqualsOneDevice(t *testing.T) {
 		losses, ctx := shardedRun(t, model, newDS, devices, 20, "")
 		compareRuns(t, fmt.Sprintf("MLP, 1 against %d devices", devices), one, losses, ctxOne, ctx)
 	}
+	// Continued in-process on another number of devices: 2 to step 10, then 4 to 20 (it failed inside
+	// GoMLX, the context's variables on the mesh of 2; fifty-first probe).
+	ctx := context.New()
+	var losses []float64
+	for _, run := range []struct{ devices, steps int }{{2, 10}, {4, 20}} {
+		cfg := quickTrainConfig(run.steps, "")
+		cfg.Devices = run.devices
+		cfg.OnStep = func(_ int, loss float64) { losses = append(losses, loss) }
+		if _, err := Train(backend, ctx, MustNewSchedule(ScheduleLinear, 100), model, newDS(), cfg); err != nil {
+			t.Fatalf("%d devices to step %d: %v", run.devices, run.steps, err)
+		}
+	}
+	compareRuns(t, "MLP, 1 device against 2 then 4 in one context", one, losses, ctxOne, ctx)
 }
 
 func TestShardedUNetTrainingEqualsOneDevice(t *testing.T) {
@@ -184,19 +197,13 @@ func maxAbsDiff(a, b []float32) float64 {
 func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 	needDevices(t, 4)
 	model, trained, sched := trainedTinyUNet(t)
-	// The weights of a context that ran on one mesh stay on it: each number of devices gets its own
-	// copy of the EMA weights (sampler and bound share it).
-	weights := map[int]*context.Context{}
-	weightsFor := func(devices int) *context.Context {
-		if weights[devices] == nil {
-			ema, err := EMAContext(trained)
-			if err != nil {
-				t.Fatal(err)
-			}
-			weights[devices] = ema
-		}
-		return weights[devices]
+	// One context of EMA weights for every number of devices, in turn and back (2 then 4 failed inside
+	// GoMLX, its variables left on the mesh of 2; fifty-first probe).
+	ema, err := EMAContext(trained)
+	if err != nil {
+		t.Fatal(err)
 	}
+	weightsFor := func(int) *context.Context { return ema }
 	const n = 8
 	sampleWith := func(devices int, cfg SamplerConfig) *SampleResult {
 		cfg.Devices = devices
@@ -237,7 +244,7 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 	if spread := maxAbsDiff(one.X0[:64], one.X0[64:128]); spread < 0.1 {
 		t.Fatalf("two samples differ by only %.3g: the test could not tell a wrong split", spread)
 	}
-	for _, devices := range []int{2, 4} {
+	for _, devices := range []int{2, 4, 2, 1, 4} {
 		res := sample(devices)
 		if d := maxAbsDiff(one.X0, res.X0); d > 1e-4 {
 			t.Errorf("%d devices: samples differ from one device's by %.3g", devices, d)

@@ -272,6 +272,14 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if source, err = NewShardedDataset(backend, ds, cfg.Devices); err != nil {
 			return nil, err
 		}
+		// A context that trained or sampled on another number of devices (continued in-process).
+		split, err := splitOver(backend, cfg.Devices)
+		if err == nil {
+			err = split.adopt(ctx)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 
 	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
