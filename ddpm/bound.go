@@ -37,6 +37,9 @@ func NewBoundEvaluator(backend backends.Backend, ctx *context.Context, sched *Sc
 		return nil, fmt.Errorf("bound: the bound is the ancestral chain's, with a variance (%q, %q or %q); DDIM and the ODE solvers have none",
 			VarianceBeta, VariancePosterior, VarianceLearned)
 	}
+	if cfg.Guidance != 0 { // taken, and left unused (fifty-first probe)
+		return nil, fmt.Errorf("bound: guidance %g: the bound is of the model given no label, unguided", cfg.Guidance)
+	}
 	if backend == nil || ctx == nil || model == nil {
 		return nil, errors.New("bound: the backend, the context and the model are all needed (one is nil)")
 	}

@@ -351,8 +351,8 @@ func TestConditionalCheckpointKeepsClasses(t *testing.T) {
 	u := tinyUNet()
 	u.NumClasses = 3
 	spec := RunSpec{Model: ModelUNet, UNet: &u, Schedule: ScheduleLinear, T: 100, Dataset: "shapes", Dims: []int{8, 8, 1},
-		ClassNames: []string{"circle", "square", "star"}, PUncond: 0.1}
-	ds, err := NewArrayDataset("shapes", tinyImages(6, 4), []int{8, 8, 1}, 3, 1)
+		ClassNames: []string{"circle", "square", "star"}, PUncond: 0.1, BatchSize: 3, Seed: 3, Optimizer: quickTrainConfig(0, "").Optimizer}
+	ds, err := NewArrayDataset("shapes", tinyImages(6, 4), []int{8, 8, 1}, 3, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,10 @@ func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
 			t.Errorf("Evaluate with %s: no error", name)
 		}
 	}
+	// Guidance, which the bound has no use for, is refused (it was taken and left unused; fifty-first probe).
+	if _, err := tr.NewBoundEvaluator(backend, tr.Schedule, SamplerConfig{Variance: VarianceBeta, Guidance: 2}); err == nil || !strings.Contains(err.Error(), "guidance 2") {
+		t.Errorf("a bound with guidance 2: %v", err)
+	}
 	x0 := tensors.FromFlatDataAndDimensions([]float32{1, -1, 1, 1}, 2, 2)
 	for _, step := range []int{0, -7, tr.Schedule.T + 1, 1 << 40} {
 		if _, _, err := bound.Term(x0, step, x0); err == nil {
@@ -174,6 +178,10 @@ func TestNeverUnlabelledModelsAreNotRunWithoutALabel(t *testing.T) {
 	if _, err := s.Sample(SampleOptions{N: 1, Dims: []int{28, 28, 1}}); err == nil || !strings.Contains(err.Error(), "cannot draw without a class") {
 		t.Errorf("a draw without labels: %v", err)
 	}
+	// Nor with "no label" given as a label (fifty-first probe).
+	if _, err := s.Sample(SampleOptions{N: 2, Dims: []int{28, 28, 1}, Labels: []int{3, 10}}); err == nil || !strings.Contains(err.Error(), "label 10 (sample 1) is \"no label\"") {
+		t.Errorf("a draw with the label of \"no label\": %v", err)
+	}
 	if _, err := s.Encode(make([]float32, 784), 1, []int{28, 28, 1}); err == nil || !strings.Contains(err.Error(), "p_uncond 0") {
 		t.Errorf("the inversion: %v", err)
 	}
@@ -200,7 +208,7 @@ func TestClassCountsAgreeWithTheLabelTable(t *testing.T) {
 	mlp.NumClasses = 3
 	sched := MustNewSchedule(ScheduleLinear, 20)
 	labelled := func(classes int) *ArrayDataset {
-		ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+		ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +231,7 @@ func TestClassCountsAgreeWithTheLabelTable(t *testing.T) {
 		t.Errorf("training a model of 3 classes on labels of 2: %v", err)
 	}
 	// A description of another p_uncond: whether the model may be drawn from unlabelled follows from it.
-	cfg.Meta = RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: 3, PUncond: 0.1}
+	cfg.Meta = RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: 3, PUncond: 0.1, Seed: cfg.Seed, Optimizer: cfg.Optimizer}
 	cfg.PUncond = 0
 	if _, err := Train(backend, context.New(), sched, MLPModel(mlp), labelled(3), cfg); err == nil || !strings.Contains(err.Error(), "p_uncond 0.1, and the run's is 0") {
 		t.Errorf("a description of p_uncond 0.1 for a run of 0: %v", err)

@@ -333,38 +333,76 @@ func sameRun(latest string, meta any) error {
 
 // describesRun refuses a RunSpec description (Meta) that does not describe the run Train was given:
 // another network (its weights), another shape of examples, another schedule, or a respaced one,
-// which no description rebuilds, or another p_uncond. A description of another type is the caller's own.
-func describesRun(cfg TrainConfig, sched *Schedule, want Weights, dims []int) error {
+// which no description rebuilds, another p_uncond, or another recipe (optimizer, batch, seed). whose
+// names the description. A description of another type is the caller's own.
+func describesRun(cfg TrainConfig, sched *Schedule, want Weights, ds *ArrayDataset, whose string) error {
 	spec := runSpecOf(cfg.Meta)
 	if spec == nil {
 		return nil
 	}
 	// p_uncond decides whether the model may be drawn from without a label (Trained.neverUnlabelled).
 	if cfg.Conditional != nil && float32(spec.PUncond) != float32(cfg.PUncond) {
-		return fmt.Errorf("train: the description (Meta) says p_uncond %g, and the run's is %g", spec.PUncond, cfg.PUncond)
+		return fmt.Errorf("train: %s says p_uncond %g, and the run's is %g", whose, spec.PUncond, cfg.PUncond)
 	}
-	if !slices.Equal(spec.Dims, dims) {
-		return fmt.Errorf("train: the description (Meta) says examples of shape %v, and the data's are %v", spec.Dims, dims)
+	// The recipe that resuming compares: an EMA decay of 0 described for a run with one made a run
+	// that the command line could resume with neither (fifty-first probe).
+	if spec.Optimizer != cfg.Optimizer {
+		return fmt.Errorf("train: %s says the optimizer %+v, and the run's is %+v", whose, spec.Optimizer, cfg.Optimizer)
+	}
+	if spec.BatchSize != ds.BatchSize {
+		return fmt.Errorf("train: %s says batches of %d, and the data set's are of %d", whose, spec.BatchSize, ds.BatchSize)
+	}
+	// One seed for the weights, t, ε and the data order, as the command line takes it: the data
+	// order follows the data set's (fifty-first probe).
+	if spec.Seed != cfg.Seed || ds.Seed != cfg.Seed {
+		return fmt.Errorf("train: %s says seed %d, the run's is %d and its data set's %d: a description records one seed for the weights, t, ε and the data order",
+			whose, spec.Seed, cfg.Seed, ds.Seed)
+	}
+	if !slices.Equal(spec.Dims, ds.exampleDims) {
+		return fmt.Errorf("train: %s says examples of shape %v, and the data's are %v", whose, spec.Dims, ds.exampleDims)
 	}
 	if sched.ModelSteps != nil {
-		return fmt.Errorf("train: a respaced schedule (%d of its model's steps): the description (Meta) rebuilds whole schedules only; train on the schedule itself", sched.T)
+		return fmt.Errorf("train: a respaced schedule (%d of its model's steps): %s rebuilds whole schedules only; train on the schedule itself", sched.T, whose)
 	}
 	built, err := spec.BuildSchedule()
 	if err != nil {
-		return fmt.Errorf("train: the description (Meta): %w", err)
+		return fmt.Errorf("train: %s: %w", whose, err)
 	}
 	if built.T != sched.T || !slices.EqualFunc(built.Beta, sched.Beta, func(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(a)) }) {
-		return fmt.Errorf("train: the description (Meta) says the schedule %s of T = %d, and the one given is %s of T = %d",
-			spec.Schedule, spec.T, sched.Name, sched.T)
+		return fmt.Errorf("train: %s says the schedule %s of T = %d, and the one given is %s of T = %d",
+			whose, spec.Schedule, spec.T, sched.Name, sched.T)
 	}
 	described, err := spec.NetworkWeights()
 	if err != nil {
-		return fmt.Errorf("train: the description (Meta): %w", err)
+		return fmt.Errorf("train: %s: %w", whose, err)
 	}
 	if err := described.CheckWeights(want); err != nil {
-		return fmt.Errorf("train: the description (Meta) builds another network than the one given: %w", err)
+		return fmt.Errorf("train: %s builds another network than the one given: %w", whose, err)
 	}
 	return nil
+}
+
+// carriedDescription is the description of the checkpoint at latest carried forward to a run resumed
+// from it with no description (Meta nil), with this run's recipe: the run resumed without one wrote
+// checkpoints that no LoadTrained could read, and trained under another schedule unchecked (fifty-first
+// probe). It is nil where the checkpoint holds no RunSpec; a description of another type is refused
+// where it does.
+func carriedDescription(latest string, cfg TrainConfig, ds *ArrayDataset) (*RunSpec, error) {
+	var saved RunSpec
+	if _, err := ReadCheckpointMeta(latest, &saved); err != nil || saved.Model == "" {
+		return nil, nil // the reading after names a damaged file
+	}
+	switch {
+	case runSpecOf(cfg.Meta) != nil:
+		return nil, nil // compared by sameRun
+	case cfg.Meta != nil:
+		return nil, fmt.Errorf("resuming from %s: it describes its run with a RunSpec, and Meta is a %T: give its RunSpec, or none to carry it forward", latest, cfg.Meta)
+	}
+	saved.Optimizer, saved.BatchSize, saved.Seed, saved.Steps = cfg.Optimizer, ds.BatchSize, cfg.Seed, cfg.Steps
+	if saved.NumClasses() > 0 {
+		saved.PUncond = cfg.PUncond
+	}
+	return &saved, nil
 }
 
 // runSpecOf is Train's description meta as a RunSpec (given as one or as a pointer to one), or nil for a

@@ -49,7 +49,7 @@ func trainedPoints(t *testing.T) string {
 	t.Helper()
 	mlp := DefaultMLPConfig()
 	cfg := quickTrainConfig(3, t.TempDir())
-	cfg.Meta = RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: 3}
+	cfg.Meta = RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: 3, Seed: cfg.Seed, Optimizer: cfg.Optimizer}
 	res, err := trainPoints(t, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -330,10 +330,10 @@ func TestTrainResumesOnlyItsOwnRun(t *testing.T) {
 	latest := trainedPoints(t)
 	dir := filepath.Dir(latest)
 	mlp := DefaultMLPConfig()
-	spec := RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 30, Dims: []int{2}, BatchSize: 4, Steps: 6}
 	cfg := quickTrainConfig(6, dir)
+	spec := RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 30, Dims: []int{2}, BatchSize: 4, Steps: 6, Seed: cfg.Seed, Optimizer: cfg.Optimizer}
 	cfg.Meta = &spec
-	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, cfg.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,12 @@ func TestTrainResumesOnlyItsOwnRun(t *testing.T) {
 		t.Errorf("refused, it saved %s", got)
 	}
 	spec.T, spec.Seed, spec.BatchSize = 20, 7, 8
-	if res, err := trainPoints(t, cfg); err != nil || res.StartStep != 3 {
+	cfg.Seed = 7
+	eights, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 8, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), MLPModel(mlp), eights, cfg); err != nil || res.StartStep != 3 {
 		t.Errorf("resumed with another seed and batch: %v, want it resumed from step 3", err)
 	}
 	model, recipe, err := RunDifferences(&RunSpec{Model: ModelMLP, T: 20, Seed: 1}, &RunSpec{Model: ModelUNet, T: 20, Seed: 2, Steps: 9})
@@ -363,7 +368,7 @@ func TestTrainRefusesWhatItsDescriptionDoesNotSay(t *testing.T) {
 	mlp := DefaultMLPConfig()
 	spec := func(mod func(r *RunSpec)) *RunSpec {
 		m := mlp
-		r := &RunSpec{Model: ModelMLP, MLP: &m, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: 3}
+		r := &RunSpec{Model: ModelMLP, MLP: &m, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: 3, Seed: 3, Optimizer: quickTrainConfig(0, "").Optimizer}
 		if mod != nil {
 			mod(r)
 		}
@@ -377,6 +382,10 @@ func TestTrainRefusesWhatItsDescriptionDoesNotSay(t *testing.T) {
 		"schedule": {spec(func(r *RunSpec) { r.Schedule = ScheduleCosine }), "the schedule cosine of T = 20"},
 		"network":  {spec(func(r *RunSpec) { r.MLP.Hidden *= 2 }), "builds another network than the one given"},
 		"dims":     {spec(func(r *RunSpec) { r.Dims = []int{3} }), "examples of shape [3], and the data's are [2]"},
+		// The recipe (fifty-first probe: an EMA decay of 0 described for a run with one).
+		"EMA decay": {spec(func(r *RunSpec) { r.Optimizer.EMADecay = 0 }), "says the optimizer"},
+		"batch":     {spec(func(r *RunSpec) { r.BatchSize = 8 }), "says batches of 8, and the data set's are of 4"},
+		"seed":      {spec(func(r *RunSpec) { r.Seed = 5 }), "says seed 5, the run's is 3"},
 	} {
 		cfg := quickTrainConfig(3, t.TempDir())
 		cfg.Meta = c.meta
@@ -387,7 +396,7 @@ func TestTrainRefusesWhatItsDescriptionDoesNotSay(t *testing.T) {
 			t.Errorf("%s: refused, it saved %s", name, got)
 		}
 	}
-	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,5 +443,41 @@ func TestTrainRefusesWhatItsDescriptionDoesNotSay(t *testing.T) {
 	cfg.Meta = spec(nil)
 	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "named for step 99 but holds step 3") {
 		t.Errorf("a checkpoint named for step 99 holding step 3: %v", err)
+	}
+}
+
+// A run resumed with no description (Meta nil) from a checkpoint that holds one carries it forward,
+// with this run's recipe, and is checked against it: it trained a run of T = 30 under a cosine schedule
+// of T = 100, and its checkpoints, without a description, could be loaded by no command (fifty-first
+// probe). A description of another type is refused.
+func TestTrainCarriesTheCheckpointsDescription(t *testing.T) {
+	latest := trainedPoints(t)
+	dir := filepath.Dir(latest)
+	cfg := quickTrainConfig(6, dir)
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(backend, context.New(), MustNewSchedule(ScheduleCosine, 100), MLPModel(DefaultMLPConfig()), ds, cfg); err == nil ||
+		!strings.Contains(err.Error(), "(Meta, not given, is carried forward) says the schedule linear of T = 20") {
+		t.Errorf("resumed under another schedule with no description: %v", err)
+	}
+	cfg.Meta = map[string]string{"note": "x"}
+	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "Meta is a map[string]string") {
+		t.Errorf("resumed with a description of another type: %v", err)
+	}
+	if got, _ := LatestCheckpoint(dir); got != latest {
+		t.Errorf("refused, it saved %s", got)
+	}
+	cfg.Meta = nil
+	if res, err := trainPoints(t, cfg); err != nil || res.StartStep != 3 || res.Step != 6 {
+		t.Fatalf("resumed with no description: %+v, %v", res, err)
+	}
+	tr, err := LoadTrained(dir)
+	if err != nil {
+		t.Fatalf("the checkpoint of a run resumed with no description: %v", err)
+	}
+	if tr.Step != 6 || tr.Spec.T != 20 || tr.Spec.Steps != 6 {
+		t.Errorf("the description carried forward: step %d, T %d, steps %d", tr.Step, tr.Spec.T, tr.Spec.Steps)
 	}
 }

@@ -344,6 +344,10 @@ func (s *Sampler) Sample(opts SampleOptions) (*SampleResult, error) {
 		if err := CheckLabels(opts.Labels, s.numClasses); err != nil {
 			return nil, fmt.Errorf("sample: %w", err)
 		}
+		// "No label" given as a label, as nil asks for it (fifty-first probe).
+		if i := slices.Index(opts.Labels, s.numClasses); i >= 0 && s.neverUnlabelled {
+			return nil, fmt.Errorf("sample: label %d (sample %d) is \"no label\", which the model, trained with p_uncond 0, never saw: give a class", s.numClasses, i)
+		}
 		y := make([]int32, opts.N)
 		for i, c := range opts.Labels {
 			y[i] = int32(c)

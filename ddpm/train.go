@@ -24,7 +24,7 @@ import (
 // TrainConfig configures Train.
 type TrainConfig struct {
 	Steps     int    // train until the global step reaches Steps
-	Seed      uint64 // initial weights, t, ε, dropout and the data order of a new run all follow from it (a resumed or continued run goes on with its own)
+	Seed      uint64 // a new run's initial weights, t, ε and dropout follow from it (a resumed or continued run goes on with its own); the data order follows the data set's Seed
 	Optimizer OptimizerConfig
 
 	CheckpointDir   string        // "" disables checkpoints (and resuming)
@@ -137,6 +137,23 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 				"train in a fresh context (context.New()), or in one of this model's", v.ScopeAndName(), v.Shape())
 		}
 	}
+	// A run continued in-process keeps its EMA as one resumed from a file does (resumable): with EMA
+	// decay 0 the average that EMAContext reads stayed that of the earlier steps, and one begun midway
+	// is no uninterrupted run's (fifty-first probe).
+	if step := optimizers.GetGlobalStep(ctx); step > 0 {
+		hasEMA := false
+		for v := range ctx.IterVariables() {
+			hasEMA = hasEMA || strings.HasPrefix(v.Scope(), EMAScope+"/")
+		}
+		switch {
+		case hasEMA && cfg.Optimizer.EMADecay == 0:
+			return nil, fmt.Errorf("train: the context has trained %d steps with an EMA of the weights, which training with EMA decay 0 would leave as it is, "+
+				"while EMAContext and the checkpoints' samples read it: go on with its decay, or train in a fresh context", step)
+		case !hasEMA && cfg.Optimizer.EMADecay > 0:
+			return nil, fmt.Errorf("train: the context has trained %d steps without an EMA, and EMA decay %g would begin one midway, as no uninterrupted run does: "+
+				"go on with EMA decay 0, or train in a fresh context", step, cfg.Optimizer.EMADecay)
+		}
+	}
 	if cfg.CheckpointEvery == 0 {
 		cfg.CheckpointEvery = 5 * time.Minute
 	}
@@ -173,7 +190,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	// A description that is not of this run (fiftieth probe: a RunSpec of T = 1000 saved for a run of
 	// T = 50 was loaded and sampled with T = 1000, without a word).
-	if err := describesRun(cfg, sched, want, ds.exampleDims); err != nil {
+	if err := describesRun(cfg, sched, want, ds, "the description (Meta)"); err != nil {
 		return nil, err
 	}
 	ckpt := Checkpointer{Dir: cfg.CheckpointDir, Keep: cfg.KeepCheckpoints}
@@ -204,6 +221,19 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if latest != "" {
 			if err := sameRun(latest, cfg.Meta); err != nil {
 				return nil, err
+			}
+			carried, err := carriedDescription(latest, cfg, ds)
+			if err != nil {
+				return nil, err
+			}
+			if carried != nil {
+				cfg.Meta = carried
+				if err := describesRun(cfg, sched, want, ds, "the description of "+latest+" (Meta, not given, is carried forward)"); err != nil {
+					return nil, err
+				}
+				if raw, err = json.Marshal(cfg.Meta); err != nil {
+					return nil, err
+				}
 			}
 			// The header's variables first: a file they refuse has no value read.
 			var refused error // already said with the file's name

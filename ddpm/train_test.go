@@ -54,7 +54,7 @@ func quickTrainConfig(steps int, dir string) TrainConfig {
 // run, for tests of what Train does with its folder.
 func trainPoints(t *testing.T, cfg TrainConfig) (*TrainResult, error) {
 	t.Helper()
-	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 1)
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, cfg.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -870,6 +870,22 @@ func TestResumeWithoutTheEMAOfTheCheckpoint(t *testing.T) {
 	cfg.Optimizer.EMADecay = 0
 	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "it holds an EMA of the weights") {
 		t.Errorf("resumed without the checkpoint's EMA: error %v, want a refusal", err)
+	}
+	// And continued in-process, either way (fifty-first probe: the average stayed step 3's).
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, decays := range [][2]float64{{0.999, 0}, {0, 0.999}} {
+		ctx := context.New()
+		first, then := quickTrainConfig(3, ""), quickTrainConfig(6, "")
+		first.Optimizer.EMADecay, then.Optimizer.EMADecay = decays[0], decays[1]
+		if _, err := Train(backend, ctx, MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig()), ds, first); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Train(backend, ctx, MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig()), ds, then); err == nil || !strings.Contains(err.Error(), "the context has trained 3 steps") {
+			t.Errorf("EMA decay %g, then %g in the same context: %v", decays[0], decays[1], err)
+		}
 	}
 }
 

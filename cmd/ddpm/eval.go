@@ -158,6 +158,7 @@ func runEval(args []string) error {
 		if err := unusedFlags(fs, "with --fid 0 (no samples are made or scored)", "fid-batch", "guidance"); err != nil {
 			return err
 		}
+		cfg.Guidance = 0 // a conditional model's default, which eval.json recorded for a bound that used none (fifty-first probe's nit)
 	}
 	// Each at the batch it runs: a batch larger than its count runs the count (a --fid-batch of 10^6 for
 	// --fid 10 was refused as needing 215 GiB; eleventh probe).
@@ -988,6 +989,7 @@ func openBoundProgress(tr *ddpm.Trained, weightsSHA, testSHA string, cfg ddpm.Sa
 // --work's, checked before each save: a folder moved mid-run had the run write into the folder another
 // eval then locked at that path (eighteenth probe).
 func evalBound(backend backends.Backend, tr *ddpm.Trained, state *boundProgress, cfg ddpm.SamplerConfig, mnist *data.MNIST, n, batch int, seed uint64, work, out string, lock *ddpm.DirLock) (*nllOut, error) {
+	cfg.Guidance = 0 // the bound is of the model given no label, unguided; the FID's samples are guided
 	eval, err := tr.NewBoundEvaluator(backend, tr.Schedule, cfg)
 	if err != nil {
 		return nil, err

@@ -1312,3 +1312,44 @@ func TestLongMessagesAreShortened(t *testing.T) {
 		t.Errorf("start %d + left out %d + end %d bytes != %d, or the parts are not the message's", len(head), left, len(tail), len(long))
 	}
 }
+
+// A run that the library trained with a schedule whose ᾱ_T train refuses for a new run (linear, T = 100:
+// 0.364) is refused on resuming too: it was resumed, and sample, export and eval refused its checkpoints
+// (fifty-first probe).
+func TestTrainRefusesToResumeAPriorItRefuses(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	points, err := data.Toy2D("moons", 64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mlp := ddpm.DefaultMLPConfig()
+	spec := ddpm.RunSpec{Model: ddpm.ModelMLP, MLP: &mlp, Schedule: ddpm.ScheduleLinear, T: 100, Dataset: "moons", Dims: []int{2}, BatchSize: 32, Steps: 1, Seed: 3,
+		Optimizer: ddpm.OptimizerConfig{LearningRate: 1e-3, WarmupSteps: 2, ClipNorm: 1, EMADecay: 0.9}}
+	sched, err := spec.BuildSchedule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := spec.BuildModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := ddpm.NewArrayDataset("moons", points, []int{2}, 32, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend, err := ddpm.NewBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backend.Finalize()
+	if _, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{Steps: 1, Seed: 3, Optimizer: spec.Optimizer, CheckpointDir: dir, Meta: spec}); err != nil {
+		t.Fatal(err)
+	}
+	err = runTrain([]string{"--dataset", "moons", "--schedule", "linear", "--T", "100", "--ckpt", dir, "--steps", "2", "--batch", "32", "--seed", "3", "--progress=false"})
+	if err == nil || !strings.Contains(err.Error(), "resuming --ckpt "+dir+": --schedule linear --T 100: ᾱ_T = 0.364") {
+		t.Errorf("resuming a run of ᾱ_T = 0.364: %v", err)
+	}
+	if latest, _ := ddpm.LatestCheckpoint(dir); filepath.Base(latest) != "ckpt-000000001.ddpm" {
+		t.Errorf("refused, it trained to %s", latest)
+	}
+}

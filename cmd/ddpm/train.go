@@ -190,7 +190,7 @@ func runTrain(args []string) (err error) {
 	stopEarly := exitEarlyOnSignal(&unmake, "before training: nothing was trained or saved")
 	defer stopEarly()
 	var earlyErr error       // a refusal made before the data was read, said as it is
-	var sched *ddpm.Schedule // a new run's, built before the data is read (9 s at T = 3·10⁷, once)
+	var sched *ddpm.Schedule // the run.s, built before the data is read (9 s at T = 3·10⁷, once)
 	var backend backends.Backend
 	var lock *ddpm.DirLock
 	defer func() { lock.Unlock() }() // the folder's hold in this process, however runTrain returns (Unlock takes nil)
@@ -267,7 +267,7 @@ func runTrain(args []string) (err error) {
 	if len(d.Dims) != 3 {
 		*sampleEvery = 0 // sample grids are for images (unusedTrainFlags refused the flag given)
 	}
-	if sched == nil { // resumed: the checkpoint's, built now
+	if sched == nil { // not built before the data was read
 		if sched, err = spec.BuildSchedule(); err != nil {
 			return fmt.Errorf("--schedule %s --T %d: %w", *schedule, *T, err)
 		}
@@ -402,7 +402,7 @@ type resumeCheck struct{ report, beforeData bool }
 // shape and a folder's listing give them), what can be said before the data is read: a folder resumed
 // into another run's checkpoint, or a damaged one (6 to 20 s for a few hundred large images; sixteenth
 // and seventeenth probes), class names and the schedule of a new run (twenty-first probe). The data's
-// fingerprint is compared after. A new run's schedule is returned, for the run to use.
+// fingerprint is compared after. The run's schedule is returned, for it to use.
 func beforeData(spec *ddpm.RunSpec, ckptDir, dataDir string) (*ddpm.Schedule, error) {
 	step, resuming, err := checkResumable(ckptDir, spec, resumeCheck{beforeData: true})
 	if err != nil {
@@ -414,12 +414,16 @@ func beforeData(spec *ddpm.RunSpec, ckptDir, dataDir string) (*ddpm.Schedule, er
 	if err := spec.CheckClassNames(); err != nil {
 		return nil, fmt.Errorf("--class-cond --data %q: %w", dataDir, err)
 	}
-	if resuming {
-		return nil, nil
-	}
 	sched, err := spec.BuildSchedule()
 	if err != nil {
 		return nil, fmt.Errorf("--schedule %s --T %d: %w", spec.Schedule, spec.T, err)
+	}
+	if resuming {
+		// A run the library trained with such a schedule was resumed, and sample, export and eval refused
+		// its checkpoints (fifty-first probe).
+		if err := checkPrior(sched, spec.Schedule, spec.T); err != nil {
+			return nil, fmt.Errorf("resuming --ckpt %s: %w (sample, export and eval refuse its checkpoints)", ckptDir, err)
+		}
 	}
 	return sched, checkPrior(sched, spec.Schedule, spec.T)
 }
