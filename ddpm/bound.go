@@ -168,8 +168,8 @@ func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundRe
 			return nil, err
 		}
 		if last := n % batch; n > batch && last != 0 {
-			if err := CheckShardable(fmt.Sprintf("bound: %d images in batches of %d leave a last batch of", n, batch), last, d); err != nil {
-				return nil, err
+			if err := CheckShardable("a last batch of", last, d); err != nil {
+				return nil, fmt.Errorf("bound: %d images in batches of %d: %w", n, batch, err)
 			}
 		}
 	}

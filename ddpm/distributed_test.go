@@ -278,7 +278,7 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Evaluate(images[:6*64], BoundOptions{Dims: []int{8, 8, 1}, BatchSize: 4}); err == nil || !strings.Contains(err.Error(), "leave a last batch of 2 cannot be split") {
+	if _, err := e.Evaluate(images[:6*64], BoundOptions{Dims: []int{8, 8, 1}, BatchSize: 4}); err == nil || !strings.Contains(err.Error(), "6 images in batches of 4: a last batch of 2 cannot be split evenly over 4 devices") {
 		t.Errorf("6 images in batches of 4 on 4 devices: error %v", err)
 	}
 }

@@ -444,6 +444,13 @@ func TestTrainRefusesWhatItsDescriptionDoesNotSay(t *testing.T) {
 	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "named for step 99 but holds step 3") {
 		t.Errorf("a checkpoint named for step 99 holding step 3: %v", err)
 	}
+	// Grids of points, which are no images, are said so (fifty-first probe's nit: "grids of shape [2]:
+	// they are images of the data set's shape, [2]").
+	cfg = quickTrainConfig(3, t.TempDir())
+	cfg.SampleEvery = 1
+	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "are images, and the data set's examples are of shape [2]") {
+		t.Errorf("grids of 2-D points: %v", err)
+	}
 }
 
 // A run resumed with no description (Meta nil) from a checkpoint that holds one carries it forward,

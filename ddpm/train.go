@@ -70,7 +70,7 @@ type TrainResult struct {
 	StartStep, Step int           // global steps at the start (non-zero when resumed) and at the end
 	Checkpoint      string        // last checkpoint written ("" if none)
 	Duration        time.Duration // wall time of this run
-	LastLoss        float64
+	LastLoss        float64       // the loss of the last step taken, NaN where none was (a run already at Steps)
 }
 
 // Train runs Algorithm 1 on ds with GoMLX's train.Trainer and train.Loop: L_simple (L_hybrid for a
@@ -169,6 +169,10 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	if cfg.SampleEvery > 0 {
 		if cfg.SampleDims == nil {
 			cfg.SampleDims = ds.exampleDims
+		}
+		if len(ds.exampleDims) != 3 { // said as "grids of shape [2]: they are images of shape [2]" (fifty-first probe's nit)
+			return nil, fmt.Errorf("train: sample grids (SampleEvery %d) are images, and the data set's examples are of shape %v, no image's "+
+				"([height, width, channels]): set SampleEvery to 0", cfg.SampleEvery, ds.exampleDims)
 		}
 		if !slices.Equal(cfg.SampleDims, ds.exampleDims) || len(cfg.SampleDims) != 3 {
 			return nil, fmt.Errorf("train: sample grids of shape %v: they are images of the data set's shape, %v ([height, width, channels])",

@@ -205,7 +205,9 @@ func FrechetDistance(a, b *Gaussian) (float64, error) {
 	if math.IsNaN(dist) || math.IsInf(dist, 0) { // finite but huge Gaussians gave NaN or +Inf, and no error
 		return 0, fmt.Errorf("Fréchet distance: the Gaussians' values are too large for float64 (the distance is %v)", dist)
 	}
-	return dist, nil
+	// A distance is never negative: rounding left −1.3e-7 for a Gaussian and itself whose covariance
+	// is singular (fifty-first probe's nit).
+	return math.Max(dist, 0), nil
 }
 
 // check refuses a Gaussian that FrechetDistance cannot use: a zero Gaussian, or a mean without its

@@ -894,7 +894,7 @@ func TestNoisyStartIsRefused(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "i.png")
 	for _, ddim := range []string{"1,2,3", "ddim2"} {
 		if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "3", "--t", "5",
-			"--ddim", ddim, "--out", png}); err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": the chain would start from pure noise") {
+			"--ddim", ddim, "--out", png}); err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": the images would be encoded to latents at t=") {
 			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it", ddim, err)
 		}
 	}

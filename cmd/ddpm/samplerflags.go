@@ -181,9 +181,13 @@ func noisyStart(full, respaced *ddpm.Schedule, flag, spec string) error {
 	if top <= max(ddpm.MaxPriorAlphaBar, full.AlphaBar[full.T]) {
 		return nil
 	}
-	return fmt.Errorf("%s %s: the chain would start from pure noise at t=%d, where ᾱ = %.4g keeps %.1f%% of the image's scale "+
+	start := "the chain would start from pure noise"
+	if flag == "--ddim" { // interpolate's chain starts from the images' latents (fifty-first probe's nit)
+		start = "the images would be encoded to latents"
+	}
+	return fmt.Errorf("%s %s: %s at t=%d, where ᾱ = %.4g keeps %.1f%% of the image's scale "+
 		"(the noise of x_t has forgotten the image only where ᾱ is at most %g, as train asks of T); "+
-		"K evenly spaced steps end at t=%d: %s %d", flag, spec, respaced.ModelStep(respaced.T), top, math.Floor(1000*math.Sqrt(top))/10, ddpm.MaxPriorAlphaBar, full.T, flag, respaced.T)
+		"K evenly spaced steps end at t=%d: %s %d", flag, spec, start, respaced.ModelStep(respaced.T), top, math.Floor(1000*math.Sqrt(top))/10, ddpm.MaxPriorAlphaBar, full.T, flag, respaced.T)
 }
 
 // defaultSolverSteps is --steps for the ODE solvers when it is not given.
