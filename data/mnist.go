@@ -86,8 +86,9 @@ func MNISTDir() (string, error) {
 	// own, another user's download folder had their zip taken as MNIST and their links written through,
 	// and a $GOPATH of theirs had root write its checksum database's state where they linked it
 	// (fifty-first probe).
+	// (cache/vcs holds the clones of GOPROXY=direct.)
 	writes := []string{filepath.Join(cache, "cache", "download", escaped, "@v"), filepath.Join(cache, "cache", "download", "sumdb"),
-		filepath.Dir(dir)}
+		filepath.Join(cache, "cache", "vcs"), filepath.Dir(dir)}
 	if gopath := filepath.SplitList(where.GOPATH); len(gopath) > 0 && filepath.IsAbs(gopath[0]) {
 		writes = append(writes, filepath.Join(gopath[0], "pkg", "sumdb"))
 	}
