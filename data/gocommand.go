@@ -171,10 +171,18 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 		return nil, err
 	}
 	cmd.Dir = dir
-	// A configuration folder of its own, which it writes its telemetry in: in the user's, another user's
-	// link there made root write where they chose, and a telemetry mode "on" started an uploader that
-	// outlived this process (fifty-first probe). Its settings are read from $GOENV's file.
-	cmd.Env = append(slices.Clone(g.env), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	// A configuration folder of its own, with telemetry off: in the user's, another user's link there
+	// made root write its counters where they chose, and a telemetry mode "on" started an uploader that
+	// outlived this process (fifty-first probe); left on, its crash monitor, in a session of its own,
+	// wrote its counters into this folder after it was removed. Its settings are read from $GOENV's file.
+	config := filepath.Join(dir, "config")
+	if err := os.MkdirAll(filepath.Join(config, "go", "telemetry"), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(config, "go", "telemetry", "mode"), []byte("off\n"), 0o600); err != nil {
+		return nil, err
+	}
+	cmd.Env = append(slices.Clone(g.env), "XDG_CONFIG_HOME="+config)
 	out, err := cmd.Output()
 	var exit *exec.ExitError
 	switch {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -625,5 +626,26 @@ func TestMNISTDirIsNotSteeredByTheWorkingDirectorysGoMod(t *testing.T) {
 		if took := time.Since(start); took > 15*time.Second {
 			t.Errorf("from %s: %s", dir, took)
 		}
+	}
+}
+
+// The go command that finds MNIST leaves nothing in $TMPDIR: its telemetry's crash monitor, in a
+// session of its own, wrote its counters into the go command's folder after it was removed, and a
+// folder was left at each run (fifty-first probe's rerun). Run with the real go command.
+func TestMNISTDirLeavesNothingInTMPDIR(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command in $PATH")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Setenv(EnvMNISTDir, "")
+	for range 3 {
+		if _, err := MNISTDir(); err != nil {
+			t.Skipf("MNIST is not found here: %v", err)
+		}
+	}
+	time.Sleep(2 * time.Second) // the monitor wrote within a second
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in $TMPDIR: %v", left)
 	}
 }
