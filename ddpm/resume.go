@@ -261,8 +261,11 @@ func RunDifferences(saved, now *RunSpec) (model, recipe []string, err error) {
 		}
 	}
 	slices.Sort(keys)
-	orNone := func(v string) string {
-		if v == "" {
+	orNone := func(key, v string) string {
+		switch {
+		case v == "" && key == "p_uncond": // omitted when 0: "(none)" read as no dropout set (fifty-second probe's nit)
+			return "0"
+		case v == "":
 			return "(none)"
 		}
 		return v
@@ -271,7 +274,7 @@ func RunDifferences(saved, now *RunSpec) (model, recipe []string, err error) {
 		if was[key] == is[key] || key == "steps" || key == "data_sha256" {
 			continue
 		}
-		diff := fmt.Sprintf("%s: %s in the checkpoint, %s now", key, orNone(was[key]), orNone(is[key]))
+		diff := fmt.Sprintf("%s: %s in the checkpoint, %s now", key, orNone(key, was[key]), orNone(key, is[key]))
 		if key == "batch_size" || key == "seed" || key == "p_uncond" || strings.HasPrefix(key, "optimizer.") {
 			recipe = append(recipe, diff)
 		} else {
@@ -312,7 +315,7 @@ func flatJSON(v any) (map[string]string, error) {
 // checkpoints describing with T = 80 weights trained under T = 50 (forty-ninth probe). A description of
 // another type, or a checkpoint without one, is the caller's to compare.
 func sameRun(latest string, meta any) error {
-	now := runSpecOf(meta)
+	now, _ := runSpecOf(meta) // Train refused one that is not a RunSpec (describesRun)
 	if now == nil {
 		return nil
 	}
@@ -336,9 +339,9 @@ func sameRun(latest string, meta any) error {
 // which no description rebuilds, another p_uncond, or another recipe (optimizer, batch, seed). whose
 // names the description. A description of another type is the caller's own.
 func describesRun(cfg TrainConfig, sched *Schedule, want Weights, ds *ArrayDataset, whose string) error {
-	spec := runSpecOf(cfg.Meta)
-	if spec == nil {
-		return nil
+	spec, err := runSpecOf(cfg.Meta)
+	if spec == nil || err != nil {
+		return err
 	}
 	// p_uncond decides whether the model may be drawn from without a label (Trained.neverUnlabelled).
 	if cfg.Conditional != nil && float32(spec.PUncond) != float32(cfg.PUncond) {
@@ -393,7 +396,7 @@ func carriedDescription(latest string, cfg TrainConfig, ds *ArrayDataset) (*RunS
 		return nil, nil // the reading after names a damaged file
 	}
 	switch {
-	case runSpecOf(cfg.Meta) != nil:
+	case describedAsRun(cfg.Meta):
 		return nil, nil // compared by sameRun
 	case cfg.Meta != nil:
 		return nil, fmt.Errorf("resuming from %s: it describes its run with a RunSpec, and Meta is a %T: give its RunSpec, or none to carry it forward", latest, cfg.Meta)
@@ -405,14 +408,30 @@ func carriedDescription(latest string, cfg TrainConfig, ds *ArrayDataset) (*RunS
 	return &saved, nil
 }
 
-// runSpecOf is Train's description meta as a RunSpec (given as one or as a pointer to one), or nil for a
-// description of another type, which Train does not read.
-func runSpecOf(meta any) *RunSpec {
-	switch spec := meta.(type) {
-	case *RunSpec:
-		return spec
-	case RunSpec:
-		return &spec
+// describedAsRun says whether meta is a RunSpec as runSpecOf reads it.
+func describedAsRun(meta any) bool {
+	spec, _ := runSpecOf(meta)
+	return spec != nil
+}
+
+// runSpecOf is Train's description meta as its readers take it (LoadTrained, a resumed run): a RunSpec
+// wherever its JSON names a model, whatever its Go type (a type of the caller's that embedded a RunSpec
+// was saved unchecked, and LoadTrained sampled its run with another T; fifty-second probe), and nil where
+// it names none. The error is for JSON that names a model and is no RunSpec, which no reader could read.
+func runSpecOf(meta any) (*RunSpec, error) {
+	raw, err := json.Marshal(meta)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	var named struct {
+		Model json.RawMessage `json:"model"`
+	}
+	if json.Unmarshal(raw, &named) != nil || named.Model == nil || string(named.Model) == `""` || string(named.Model) == "null" {
+		return nil, nil
+	}
+	var spec RunSpec
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, fmt.Errorf("train: the description (Meta) names a model (%s), as a RunSpec does, and is not one: %w", named.Model, err)
+	}
+	return &spec, nil
 }

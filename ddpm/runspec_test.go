@@ -466,7 +466,7 @@ func TestTrainCarriesTheCheckpointsDescription(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := Train(backend, context.New(), MustNewSchedule(ScheduleCosine, 100), MLPModel(DefaultMLPConfig()), ds, cfg); err == nil ||
-		!strings.Contains(err.Error(), "(Meta, not given, is carried forward) says the schedule linear of T = 20") {
+		!strings.Contains(err.Error(), "carried forward (Meta nil) with this run's recipe, says the schedule linear of T = 20") {
 		t.Errorf("resumed under another schedule with no description: %v", err)
 	}
 	cfg.Meta = map[string]string{"note": "x"}
@@ -486,5 +486,81 @@ func TestTrainCarriesTheCheckpointsDescription(t *testing.T) {
 	}
 	if tr.Step != 6 || tr.Spec.T != 20 || tr.Spec.Steps != 6 {
 		t.Errorf("the description carried forward: step %d, T %d, steps %d", tr.Step, tr.Spec.T, tr.Spec.Steps)
+	}
+}
+
+// A description is a RunSpec wherever its JSON names a model, as LoadTrained and a resumed run read it:
+// a type of the caller's embedding a RunSpec was saved unchecked (LoadTrained sampled its run of T = 20
+// with T = 1000), and a run so described could not be resumed with the same description (fifty-second
+// probe). JSON that names a model and is no RunSpec is refused.
+func TestTrainReadsItsDescriptionAsItsReadersDo(t *testing.T) {
+	type described struct {
+		RunSpec
+		Note string `json:"note"`
+	}
+	mlp := DefaultMLPConfig()
+	cfg := quickTrainConfig(3, t.TempDir())
+	spec := RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 1000, Dims: []int{2}, BatchSize: 4, Steps: 3, Seed: cfg.Seed, Optimizer: cfg.Optimizer}
+	cfg.Meta = described{spec, "T = 1000, trained with 20"}
+	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "says the schedule linear of T = 1000, and the one given is linear of T = 20") {
+		t.Errorf("a description of T = 1000 in a type of the caller's: %v", err)
+	}
+	cfg.Meta = map[string]any{"model": 5}
+	if _, err := trainPoints(t, cfg); err == nil || !strings.Contains(err.Error(), "names a model (5), as a RunSpec does, and is not one") {
+		t.Errorf("a description naming model 5: %v", err)
+	}
+	if got, _ := LatestCheckpoint(cfg.CheckpointDir); got != "" {
+		t.Errorf("refused, it saved %s", got)
+	}
+	spec.T = 20
+	cfg.Meta = described{spec, "right"}
+	if _, err := trainPoints(t, cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Steps = 6
+	if res, err := trainPoints(t, cfg); err != nil || res.StartStep != 3 {
+		t.Errorf("resumed with the same description: %+v, %v", res, err)
+	}
+}
+
+// Train fine-tunes the weights a context holds at step 0 (LoadTrained's): GoMLX refused them at the first
+// step as variables that exist already, and left a folder holding a lock file. It does not replace a
+// context's own training by a checkpoint of another step in CheckpointDir: run B's 20 steps were thrown
+// away for run A's checkpoint of step 12 (fifty-second probe).
+func TestTrainFineTunesAndKeepsAContextsTraining(t *testing.T) {
+	latest := trainedPoints(t)
+	tr, err := LoadTrained(latest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := variableValues(t, tr.Ctx)
+	cfg := quickTrainConfig(2, filepath.Join(t.TempDir(), "fine-tuned"))
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Train(backend, tr.Ctx, tr.Schedule, tr.Model, ds, cfg); err != nil || res.StartStep != 0 || res.Step != 2 {
+		t.Fatalf("fine-tuning LoadTrained's weights: %+v, %v", res, err)
+	}
+	// Two steps of Adam at a learning rate of 1e-3 move each weight by about 2e-3: a run from new
+	// weights would be off by their whole size.
+	after := variableValues(t, tr.Ctx)
+	for name, w := range before {
+		for i := range w {
+			if d := math.Abs(float64(after[name][i] - w[i])); d > 0.01 {
+				t.Fatalf("%s[%d] moved by %g in two steps: not fine-tuned from the weights given", name, i, d)
+			}
+		}
+	}
+
+	ahead := context.New()
+	cfg = quickTrainConfig(5, "")
+	if _, err := Train(backend, ahead, MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig()), ds, cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg = quickTrainConfig(8, filepath.Dir(latest))
+	if _, err := Train(backend, ahead, MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig()), ds, cfg); err == nil ||
+		!strings.Contains(err.Error(), "the context has trained to step 5, and "+latest+" is of step 3") {
+		t.Errorf("a context of step 5 given a folder of step 3: %v", err)
 	}
 }

@@ -223,6 +223,15 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		if latest != "" {
+			// A context that has trained is not replaced by the folder's checkpoint of another step: run
+			// B's 20 steps in-process were thrown away for run A's checkpoint of step 12, without a word
+			// (fifty-second probe).
+			if have := optimizers.GetGlobalStep(ctx); have > 0 {
+				if named, _ := CheckpointStep(filepath.Base(latest)); int64(named) != have {
+					return nil, fmt.Errorf("train: the context has trained to step %d, and %s is of step %d: resuming from it would replace the context's training; "+
+						"go on in the context without CheckpointDir or with an empty one, or resume in a fresh context (context.New())", have, latest, named)
+				}
+			}
 			if err := sameRun(latest, cfg.Meta); err != nil {
 				return nil, err
 			}
@@ -232,7 +241,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			}
 			if carried != nil {
 				cfg.Meta = carried
-				if err := describesRun(cfg, sched, want, ds, "the description of "+latest+" (Meta, not given, is carried forward)"); err != nil {
+				if err := describesRun(cfg, sched, want, ds, "the description of "+latest+", carried forward (Meta nil) with this run's recipe,"); err != nil {
 					return nil, err
 				}
 				if raw, err = json.Marshal(cfg.Meta); err != nil {
@@ -324,6 +333,12 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		return []*Node{sched.SimpleLoss(ctx, m, inputs[0])}
 	}
 	lossFn := func(_, predictions []*Node) *Node { return predictions[0] }
+	// Weights given in the context at step 0 (LoadTrained's, an export's) are fine-tuned: GoMLX's first
+	// graph refused them as variables that already exist (fifty-second probe); past step 0 its loop
+	// reuses them itself.
+	if res.StartStep == 0 && len(ContextWeights(ctx)) > 0 {
+		ctx = ctx.Checked(false)
+	}
 	trainer := train.NewTrainer(backend, ctx, modelFn, lossFn, opt, nil, nil)
 	loop := train.NewLoop(trainer)
 	if cfg.ProgressBar {
