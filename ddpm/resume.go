@@ -42,6 +42,21 @@ func checkTrainingState(path string, step int64, ctx *context.Context) error {
 	return nil
 }
 
+// trainedSteps is the global step of ctx, 0 where it has none: read without making the variable, as
+// optimizers.GetGlobalStep does, which then stood for a checkpoint's missing one (fifty-second probe's
+// rerun: a file without /global_step was said to hold step 0).
+func trainedSteps(ctx *context.Context) int64 {
+	v := ctx.GetVariableByScopeAndName(context.RootScope, optimizers.GlobalStepVariableName)
+	if v == nil {
+		return 0
+	}
+	value, err := v.Value()
+	if err != nil || !value.Shape().IsScalar() || value.DType() != dtypes.Int64 {
+		return 0
+	}
+	return tensors.ToScalar[int64](value)
+}
+
 // newStateVariables lists the variables that the first step of a resumed run created, beyond those its
 // checkpoint held (loaded): Adam's moments or the random generator's state missing from the file are
 // made afresh, and the run would no longer continue exactly (eighth probe). The metrics, which are not

@@ -140,7 +140,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	// A run continued in-process keeps its EMA as one resumed from a file does (resumable): with EMA
 	// decay 0 the average that EMAContext reads stayed that of the earlier steps, and one begun midway
 	// is no uninterrupted run's (fifty-first probe).
-	if step := optimizers.GetGlobalStep(ctx); step > 0 {
+	if step := trainedSteps(ctx); step > 0 {
 		hasEMA := false
 		for v := range ctx.IterVariables() {
 			hasEMA = hasEMA || strings.HasPrefix(v.Scope(), EMAScope+"/")
@@ -226,7 +226,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			// A context that has trained is not replaced by the folder's checkpoint of another step: run
 			// B's 20 steps in-process were thrown away for run A's checkpoint of step 12, without a word
 			// (fifty-second probe).
-			if have := optimizers.GetGlobalStep(ctx); have > 0 {
+			if have := trainedSteps(ctx); have > 0 {
 				if named, _ := CheckpointStep(filepath.Base(latest)); int64(named) != have {
 					return nil, fmt.Errorf("train: the context has trained to step %d, and %s is of step %d: resuming from it would replace the context's training; "+
 						"go on in the context without CheckpointDir or with an empty one, or resume in a fresh context (context.New())", have, latest, named)
@@ -289,7 +289,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	// A new run's generator starts from Seed; a resumed one's is the checkpoint's, and a run continued
 	// in-process goes on with its own (reset from Seed, it drew its first steps' t and ε again; fiftieth probe).
-	if res.Checkpoint == "" && optimizers.GetGlobalStep(ctx) == 0 {
+	if res.Checkpoint == "" && trainedSteps(ctx) == 0 {
 		ctx.SetParam(context.ParamInitialSeed, int64(cfg.Seed))
 		if err := ctx.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
 			return nil, err
