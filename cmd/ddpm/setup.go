@@ -35,8 +35,11 @@ func runSetup(args []string) error {
 	}
 	// What setup and its children make is writable by the user alone, whatever the user's umask: with
 	// umask 002 and a group shared with others, another member replaced venv/bin/python while setup ran,
-	// and setup ran it (thirty-sixth probe).
-	defer syscall.Umask(syscall.Umask(0o022))
+	// and setup ran it (thirty-sixth probe). A stricter umask is kept (077 was widened to 022; fifty-third
+	// probe's nit).
+	umask := syscall.Umask(0o077)
+	syscall.Umask(umask | 0o022)
+	defer syscall.Umask(umask)
 	dir, err := ddpm.UserDir()
 	if err != nil { // $HOME unset: the message named no fix (thirty-ninth probe's nit)
 		return fmt.Errorf("%w: set $XDG_CACHE_HOME (or $HOME) to a folder of yours", err)
