@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,9 +11,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/learn-ddpm/ddpm-go/internal/inflight"
 	"github.com/learn-ddpm/ddpm-go/internal/procgroup"
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
@@ -50,6 +53,7 @@ var goPaths = []string{"HOME", "GOENV", "GOROOT", "GOPATH", "GOMODCACHE", "NETRC
 type goRead struct {
 	name, path string
 	file       bool
+	fix        string // what to do where it is refused; "" for the usual (run as oneself)
 }
 
 // goCommand is the go command to run, and the environment it runs in (less its configuration folder,
@@ -98,26 +102,44 @@ func findGoCommand() (*goCommand, error) {
 	if goenv == "" {
 		goenv = "off"
 	}
-	reads := []goRead{{"$HOME", home, false}, {"$GOENV", goenv, true}, {"$NETRC", os.Getenv("NETRC"), true},
-		{"$SSL_CERT_FILE", os.Getenv("SSL_CERT_FILE"), true}}
+	envFile := goRead{"$GOENV", goenv, true, ""}
+	if os.Getenv("GOENV") == "" { // said as "$GOENV", which was not set, with the advice of sudo -H, which keeps $XDG_CONFIG_HOME (fifty-third probe)
+		envFile = goRead{"its env file ($XDG_CONFIG_HOME/go/env; $GOENV is unset)", goenv, true,
+			"set $GOENV to a file of your own, or to off, or unset $XDG_CONFIG_HOME"}
+		if os.Getenv("XDG_CONFIG_HOME") == "" {
+			envFile.name, envFile.fix = "its env file ($HOME/.config/go/env; $GOENV is unset)", ""
+		}
+	}
+	reads := []goRead{{"$HOME", home, false, ""}, envFile, {"$NETRC", os.Getenv("NETRC"), true, ""},
+		{"$SSL_CERT_FILE", os.Getenv("SSL_CERT_FILE"), true, ""}}
 	if os.Getenv("NETRC") == "" && home != "" {
-		reads = append(reads, goRead{"$NETRC", filepath.Join(home, ".netrc"), true})
+		reads = append(reads, goRead{"$NETRC", filepath.Join(home, ".netrc"), true, ""})
 	}
 	if home != "" { // git, with GOPROXY=direct: a .gitconfig of another user's ran their core.sshCommand
-		reads = append(reads, goRead{"git's configuration", filepath.Join(home, ".gitconfig"), true})
+		reads = append(reads, goRead{"git's configuration", filepath.Join(home, ".gitconfig"), true, ""})
 	}
 	for _, dir := range filepath.SplitList(os.Getenv("SSL_CERT_DIR")) {
-		reads = append(reads, goRead{"$SSL_CERT_DIR", dir, false})
+		reads = append(reads, goRead{"$SSL_CERT_DIR", dir, false, ""})
 	}
 	if err := checkReads(reads); err != nil {
 		return nil, err
+	}
+	// The settings the env file gives that matter before the go command runs: a GOROOT there (or in
+	// $GOROOT) is checked before the first run, which reads its go.env (a FIFO of another user's there
+	// held every command for 30 s, blamed on the go command; fifty-third probe), and a -modcacherw in its
+	// GOFLAGS is kept (it was dropped: the GOFLAGS given below wins over the file's).
+	fileRoot, fileFlags := envFileSettings(goenv)
+	if root := cmp.Or(os.Getenv("GOROOT"), fileRoot); root != "" {
+		if err := checkRootReads(root); err != nil {
+			return nil, err
+		}
 	}
 	// The programs it may run (git) are found in its own folder and the system's, not in the user's
 	// $PATH, where a folder of another user's would choose them (forty-eighth probe). The toolchain is
 	// the one installed, and no go.work or GOFLAGS of the user's applies but -modcacherw (a cache the
 	// user keeps writable).
 	flags := "-mod=mod"
-	if slices.Contains(strings.Fields(os.Getenv("GOFLAGS")), "-modcacherw") {
+	if slices.ContainsFunc(strings.Fields(cmp.Or(os.Getenv("GOFLAGS"), fileFlags)), func(f string) bool { return f == "-modcacherw" || f == "-modcacherw=true" }) {
 		flags += " -modcacherw"
 	}
 	env := []string{"PATH=" + filepath.Dir(real) + ":/usr/bin:/bin", "GOENV=" + goenv, "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=" + flags}
@@ -127,6 +149,28 @@ func findGoCommand() (*goCommand, error) {
 		}
 	}
 	return &goCommand{path: real, env: env}, nil
+}
+
+// envFileSettings reads GOROOT and GOFLAGS from the go env file at path (checked already), as the go
+// command reads it: NAME=VALUE lines; "" where it is off, not there or does not say.
+func envFileSettings(path string) (goroot, goflags string) {
+	if path == "off" {
+		return "", ""
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", ""
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		name, value, _ := strings.Cut(strings.TrimSpace(line), "=")
+		switch name {
+		case "GOROOT":
+			goroot = value
+		case "GOFLAGS":
+			goflags = value
+		}
+	}
+	return goroot, goflags
 }
 
 // checkReads refuses what the go command reads where another user could change it.
@@ -139,9 +183,10 @@ func checkReads(reads []goRead) error {
 		if v.file {
 			check = trust.CheckRead
 		}
+		fix := cmp.Or(v.fix, "run as yourself with your own $HOME (sudo -H)")
 		if err := check(v.path); err != nil {
 			return fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, would read %s (%s), "+
-				"and %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", v.name, v.path, err, EnvMNISTDir)
+				"and %w; %s, or set $%s to a folder with the MNIST files", v.name, v.path, err, fix, EnvMNISTDir)
 		}
 	}
 	return nil
@@ -152,15 +197,24 @@ func checkReads(reads []goRead) error {
 // go.env, whose GOAUTH ran as root (fifty-first probe), and one guessed from the command's path was
 // wrong for a wrapper script or a snap's go, which then had no proxy (fifty-second probe).
 func (g *goCommand) checkRoot(root string) error {
-	if !filepath.IsAbs(root) {
-		return fmt.Errorf("MNIST: the go command names GOROOT %q, no absolute path; set $GOROOT to its installation, or $%s to a folder with the MNIST files", root, EnvMNISTDir)
-	}
-	if err := checkReads([]goRead{{"its GOROOT", root, false}, {"$GOROOT/go.env", filepath.Join(root, "go.env"), true}}); err != nil {
+	if err := checkRootReads(root); err != nil {
 		return err
 	}
 	g.env = append(g.env, "GOROOT="+root) // the last of a name is the one the command gets
 	return nil
 }
+
+// checkRootReads refuses a GOROOT, and its go.env, that another user could change.
+func checkRootReads(root string) error {
+	if !filepath.IsAbs(root) {
+		return fmt.Errorf("MNIST: the go command's GOROOT %q is no absolute path; set $GOROOT to its installation, or $%s to a folder with the MNIST files", root, EnvMNISTDir)
+	}
+	fix := "unset $GOROOT and the GOROOT of the go env file, or name an installation of your own or root's"
+	return checkReads([]goRead{{"its GOROOT", root, false, fix}, {"$GOROOT/go.env", filepath.Join(root, "go.env"), true, fix}})
+}
+
+// umaskMu keeps two runs from setting the process's umask at once (one would restore the other's).
+var umaskMu sync.Mutex
 
 // run runs the go command with args and returns its standard output, or an error after timeout.
 func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
@@ -189,7 +243,10 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder you can write", os.TempDir(), err)
 	}
-	defer os.RemoveAll(dir)
+	// Removed when the run is over, or by a signal's handler that ends the process (the deferred removal
+	// never ran: a SIGTERM left it in $TMPDIR; fifty-third probe's nit).
+	inflight.Add(dir)
+	defer func() { os.RemoveAll(dir); inflight.Done(dir) }()
 	mod, err := os.OpenFile(filepath.Join(dir, "go.mod"), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, err
@@ -218,11 +275,13 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// What it makes, no group or other user may write: under umask 002 and a shared primary group, the
 	// module cache it made was refused by the check after (fifty-second probe). The umask is the
-	// process's: set for the fork only.
-	umask := syscall.Umask(0o022)
+	// process's: set for the fork only, never looser than the user's meanwhile (077 first), one run at a time.
+	umaskMu.Lock()
+	umask := syscall.Umask(0o077)
 	syscall.Umask(umask | 0o022)
 	err = cmd.Start()
 	syscall.Umask(umask)
+	umaskMu.Unlock()
 	if err == nil {
 		err = cmd.Wait()
 	}

@@ -172,10 +172,10 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		t.Skip("needs root, to give a folder to another user")
 	}
 	bin, ran, envOf := t.TempDir(), filepath.Join(t.TempDir(), "ran"), filepath.Join(t.TempDir(), "env")
-	made, root := filepath.Join(t.TempDir(), "made"), t.TempDir()
+	made, root, asked := filepath.Join(t.TempDir(), "made"), t.TempDir(), filepath.Join(t.TempDir(), "asked")
 	// A go command that names the module cache, GOPATH and GOROOT it is given (root where none is),
 	// writes its environment down, makes a folder, and marks any other run than go env.
-	fakeGo := "#!/bin/sh\ncase \"$1\" in env) printf '{\"GOMODCACHE\": \"%s\", \"GOPATH\": \"%s\", \"GOROOT\": \"%s\"}\\n' \"$FAKE_GOMODCACHE\" \"$FAKE_GOPATH\" \"${GOROOT:-" + root + "}\";; " +
+	fakeGo := "#!/bin/sh\ncase \"$1\" in env) : > " + asked + "; printf '{\"GOMODCACHE\": \"%s\", \"GOPATH\": \"%s\", \"GOROOT\": \"%s\"}\\n' \"$FAKE_GOMODCACHE\" \"$FAKE_GOPATH\" \"${GOROOT:-" + root + "}\";; " +
 		"*) : > " + ran + "; env > " + envOf + "; mkdir -p " + made + "; echo '{\"Error\": \"the proxy said no\"}'; exit 1;; esac\n"
 	defer func(vars []string) { goVars = vars }(goVars)
 	goVars = append(slices.Clone(goVars), "FAKE_GOMODCACHE", "FAKE_GOPATH")
@@ -200,7 +200,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	for _, c := range []struct{ home, config, goenv, path, cache, want string }{
 		{theirs, "", "", "", "", "$HOME (" + theirs + "), and " + theirs + " belongs to another user (uid 4242)"},
 		{sticky, "", "", "", "", "$HOME (" + sticky + "), and " + sticky + " is a sticky folder that others may add files to"},
-		{mine, theirs, "", "", "", "$GOENV (" + filepath.Join(theirs, "go", "env") + "), and " + theirs + " belongs to another user"},
+		{mine, theirs, "", "", "", "its env file ($XDG_CONFIG_HOME/go/env; $GOENV is unset) (" + filepath.Join(theirs, "go", "env") + "), and " + theirs + " belongs to another user"},
 		{mine, "", filepath.Join(theirs, "env"), "", "", "$GOENV (" + filepath.Join(theirs, "env") + "), and " + theirs + " belongs to another user"},
 		{mine, "", "", theirBin + ":/usr/bin:/bin", "", "the go command " + filepath.Join(theirBin, "go") + " is not run"},
 		{mine, "", "", "", theirs, "the Go module cache " + theirs + " (go env GOMODCACHE): " + theirs + " belongs to another user"},
@@ -241,18 +241,24 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	for _, c := range []struct{ env, value, want string }{
 		{"HOME", mine, "git's configuration (" + gitconfig + "), and " + gitconfig + " belongs to another user"},
 		{"NETRC", fifo, "$NETRC (" + fifo + "), and " + fifo + " is a FIFO"},
-		{"GOROOT", goroot, "$GOROOT/go.env (" + filepath.Join(goroot, "go.env") + ")"},
+		{"GOROOT", goroot, "$GOROOT/go.env (" + filepath.Join(goroot, "go.env") + "), and " + filepath.Join(goroot, "go.env") + " belongs to another user (uid 4242); unset $GOROOT"},
 		{"TMPDIR", theirs, "a temporary folder for the go command, in " + theirs + " ($TMPDIR)"},
 	} {
 		t.Setenv(c.env, c.value)
 		if c.env != "HOME" {
 			os.Remove(gitconfig)
 		}
+		os.Remove(asked)
 		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("$%s=%s: error %v, want one containing %q", c.env, c.value, err, c.want)
 		}
 		if _, err := os.Stat(ran); err == nil {
 			t.Fatalf("$%s=%s: the go command ran to download", c.env, c.value)
+		}
+		// Another user's GOROOT is refused before the go command runs at all: its first run read their
+		// go.env, and a FIFO there held every command for 30 s (fifty-third probe).
+		if _, err := os.Stat(asked); err == nil && c.env == "GOROOT" {
+			t.Errorf("$GOROOT of another user's go.env: the go command ran before it was refused")
 		}
 		t.Setenv(c.env, "")
 	}
@@ -296,6 +302,22 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		t.Setenv("HOME", mine)
 		t.Setenv("FAKE_GOMODCACHE", mine)
 	}
+	// A GOROOT that the env file names is checked before the first run too, and a -modcacherw in its
+	// GOFLAGS is kept (it was dropped: the GOFLAGS given wins over the file's; fifty-third probe).
+	envFile := filepath.Join(mine, ".config", "go", "env")
+	if err := os.MkdirAll(filepath.Dir(envFile), 0o755); err != nil || os.WriteFile(envFile, []byte("GOROOT="+theirs+"\n"), 0o644) != nil {
+		t.Fatal(err)
+	}
+	os.Remove(asked)
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "its GOROOT ("+theirs+")") {
+		t.Errorf("the env file's GOROOT of another user's: %v", err)
+	}
+	if _, err := os.Stat(asked); err == nil {
+		t.Errorf("the env file's GOROOT of another user's: the go command ran before it was refused")
+	}
+	if err := os.WriteFile(envFile, []byte("GOFLAGS=-modcacherw\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// One's own settings: the go command runs, and why it failed is said (-json says it on the standard
 	// output), not only that it did (forty-eighth probe). It gets the variables it needs, not git's
 	// GIT_* or $BASH_ENV (another user's ran as root through them), its own configuration folder (its
@@ -322,7 +344,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"GOROOT=" + root, "GOENV=" + filepath.Join(mine, ".config", "go", "env"), "HOME=" + mine} {
+	for _, want := range []string{"GOROOT=" + root, "GOENV=" + envFile, "HOME=" + mine, "GOFLAGS=-mod=mod -modcacherw"} {
 		if !strings.Contains(string(env), want+"\n") {
 			t.Errorf("the go command's environment lacks %s:\n%s", want, env)
 		}

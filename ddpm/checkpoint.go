@@ -22,6 +22,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
+	"github.com/learn-ddpm/ddpm-go/internal/inflight"
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
@@ -729,8 +730,8 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	addInFlight(tmp.Name())
-	defer doneInFlight(tmp.Name())
+	inflight.Add(tmp.Name())
+	defer inflight.Done(tmp.Name())
 	// Removed on an error, and on a panic in write, which goes on after (a notebook's kernel recovers
 	// from a cell's panic, and the temporary stayed; thirty-third probe).
 	done := false

@@ -1,0 +1,34 @@
+package inflight
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// What is in flight is removed, files and folders whole; what is done is left.
+func TestRemoveAllRemovesWhatIsInFlight(t *testing.T) {
+	dir := t.TempDir()
+	file, folder, done := filepath.Join(dir, "f.tmp"), filepath.Join(dir, "ddpm-go-1"), filepath.Join(dir, "kept")
+	for _, p := range []string{file, done} {
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(folder, "config"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{file, folder, done} {
+		Add(p)
+	}
+	Done(done)
+	RemoveAll()
+	for _, p := range []string{file, folder} {
+		if _, err := os.Lstat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is left (%v)", p, err)
+		}
+	}
+	if _, err := os.Stat(done); err != nil {
+		t.Errorf("%s, done, was removed: %v", done, err)
+	}
+}
