@@ -158,3 +158,12 @@ func (d *ArrayDataset) Yield() (spec any, inputs []*tensors.Tensor, labels []*te
 	}
 	return nil, inputs, nil, nil
 }
+
+// sha256 is the digest of the examples and their labels, as RunSpec.DataSHA256 records it (DataSHA256).
+func (d *ArrayDataset) sha256() string {
+	labels := make([]int, len(d.labels))
+	for i, l := range d.labels {
+		labels[i] = int(l)
+	}
+	return DataSHA256(d.data, d.exampleDims, labels)
+}

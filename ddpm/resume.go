@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -40,6 +41,52 @@ func checkTrainingState(path string, step int64, ctx *context.Context) error {
 		}
 	}
 	return nil
+}
+
+// holdsCheckpoint refuses a context whose variables are not those of the checkpoint at latest, with
+// their values: resuming from it would replace them.
+func holdsCheckpoint(ctx *context.Context, latest string) error {
+	saved := context.New()
+	step, err := LoadCheckpoint(latest, saved, nil)
+	if err != nil {
+		return fmt.Errorf("resuming: %w", err)
+	}
+	refuse := fmt.Errorf("train: the context holds weights or training of its own (step %d), and %s (step %d) holds another state: resuming from it would replace the context's; "+
+		"go on in the context without CheckpointDir or with an empty folder, or resume in a fresh context (context.New())", trainedSteps(ctx), latest, step)
+	have := ContextWeights(ctx)
+	for name := range have {
+		if strings.HasPrefix(name, metricsScope) {
+			delete(have, name)
+		}
+	}
+	if len(have) != len(ContextWeights(saved)) {
+		return refuse
+	}
+	for v := range saved.IterVariables() {
+		mine := ctx.GetVariableByScopeAndName(v.Scope(), v.Name())
+		if mine == nil || !sameValue(mine, v) {
+			return refuse
+		}
+	}
+	return nil
+}
+
+// sameValue says whether two variables hold the same values, bit for bit.
+func sameValue(a, b *context.Variable) bool {
+	va, err := a.Value()
+	if err != nil {
+		return false
+	}
+	vb, err := b.Value()
+	if err != nil || !va.Shape().Equal(vb.Shape()) {
+		return false
+	}
+	var x []byte
+	if va.ConstBytes(func(data []byte) { x = slices.Clone(data) }) != nil {
+		return false
+	}
+	same := false
+	return vb.ConstBytes(func(data []byte) { same = bytes.Equal(x, data) }) == nil && same
 }
 
 // trainedSteps is the global step of ctx, 0 where it has none: read without making the variable, as
@@ -358,6 +405,20 @@ func describesRun(cfg TrainConfig, sched *Schedule, want Weights, ds *ArrayDatas
 	if spec == nil || err != nil {
 		return err
 	}
+	// What LoadTrained refuses of a description, refused before the run: class names that are not one
+	// per class, a p_uncond of 1 or more (each run's checkpoints could not be loaded; fifty-third probe).
+	if err := spec.CheckClassNames(); err != nil {
+		return fmt.Errorf("train: %s: %w", whose, err)
+	}
+	if err := CheckPUncond(spec.PUncond); err != nil {
+		return fmt.Errorf("train: %s: %w", whose, err)
+	}
+	// Classes for a run that trains none: LoadTrained made it a conditional model whose class rows were
+	// never trained, and guided it (fifty-third probe).
+	if (spec.NumClasses() > 0) != (cfg.Conditional != nil) {
+		return fmt.Errorf("train: %s says a model of %d classes, and the run is %s", whose, spec.NumClasses(),
+			map[bool]string{true: "class-conditional (Conditional)", false: "not class-conditional (no Conditional)"}[cfg.Conditional != nil])
+	}
 	// p_uncond decides whether the model may be drawn from without a label (Trained.neverUnlabelled).
 	if cfg.Conditional != nil && float32(spec.PUncond) != float32(cfg.PUncond) {
 		return fmt.Errorf("train: %s says p_uncond %g, and the run's is %g", whose, spec.PUncond, cfg.PUncond)
@@ -417,6 +478,9 @@ func carriedDescription(latest string, cfg TrainConfig, ds *ArrayDataset) (*RunS
 		return nil, fmt.Errorf("resuming from %s: it describes its run with a RunSpec, and Meta is a %T: give its RunSpec, or none to carry it forward", latest, cfg.Meta)
 	}
 	saved.Optimizer, saved.BatchSize, saved.Seed, saved.Steps = cfg.Optimizer, ds.BatchSize, cfg.Seed, cfg.Steps
+	// The data this run trains on: the checkpoint's digest was kept for other data, and the command line
+	// resumed the run without its warning (fifty-third probe).
+	saved.DataSHA256 = ds.sha256()
 	if saved.NumClasses() > 0 {
 		saved.PUncond = cfg.PUncond
 	}

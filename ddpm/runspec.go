@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -47,6 +48,25 @@ type RunSpec struct {
 	// DataSHA256 fingerprints the training examples (and labels), so that a run resumed on other data
 	// says so; empty in checkpoints written before it was recorded.
 	DataSHA256 string `json:"data_sha256,omitempty"`
+}
+
+// DataSHA256 fingerprints training examples (values, flat, of the shape dims) and their labels (nil
+// for none), as RunSpec.DataSHA256 records them.
+func DataSHA256(values []float32, dims []int, labels []int) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%v %d\n", dims, len(values))
+	buf := make([]byte, 0, 1<<16) // in pieces: a copy of the whole set would double its memory
+	for i, v := range values {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		if len(buf) == cap(buf) || i == len(values)-1 {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	for _, l := range labels {
+		h.Write(binary.LittleEndian.AppendUint32(buf[:0], uint32(l)))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // BuildSchedule returns the run's noise schedule.
@@ -234,6 +254,18 @@ func (tr *Trained) Export(path string) error {
 	// command refused it, the library wrote it; thirty-third probe).
 	if IsCheckpointName(filepath.Base(path)) {
 		return fmt.Errorf("export %q: a training checkpoint's name (ckpt-<step>.ddpm), which train would take for a run's newest: choose another name", path)
+	}
+	// Its context holds the weights read, unless it was trained since: the export then held Adam's state
+	// and the generator, marked as weights, which no reader took, and the step read (fifty-third probe).
+	want, err := tr.Spec.NetworkWeights()
+	if err != nil {
+		return err
+	}
+	for name := range ContextWeights(tr.Ctx) {
+		if _, ok := want[name]; !ok {
+			return fmt.Errorf("export %s: the context of %s holds %s, no weight of the network: it was trained after it was loaded; export the newest checkpoint of that training",
+				path, tr.Path, name)
+		}
 	}
 	keepTrainable := func(v *context.Variable) (string, bool) { return v.Scope(), true }
 	return writeCheckpoint(path, tr.Ctx, tr.Step, &tr.Spec, nil, keepTrainable, false)

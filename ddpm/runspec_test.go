@@ -487,6 +487,11 @@ func TestTrainCarriesTheCheckpointsDescription(t *testing.T) {
 	if tr.Step != 6 || tr.Spec.T != 20 || tr.Spec.Steps != 6 {
 		t.Errorf("the description carried forward: step %d, T %d, steps %d", tr.Step, tr.Spec.T, tr.Spec.Steps)
 	}
+	// With the digest of the data it trained on, which the command line compares on resuming (the
+	// checkpoint's was kept for other data; fifty-third probe).
+	if want := DataSHA256(make([]float32, 2*8), []int{2}, nil); tr.Spec.DataSHA256 != want {
+		t.Errorf("the description carried forward has the data digest %q, want %q", tr.Spec.DataSHA256, want)
+	}
 }
 
 // A description is a RunSpec wherever its JSON names a model, as LoadTrained and a resumed run read it:
@@ -560,7 +565,97 @@ func TestTrainFineTunesAndKeepsAContextsTraining(t *testing.T) {
 	}
 	cfg = quickTrainConfig(8, filepath.Dir(latest))
 	if _, err := Train(backend, ahead, MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig()), ds, cfg); err == nil ||
-		!strings.Contains(err.Error(), "the context has trained to step 5, and "+latest+" is of step 3") {
+		!strings.Contains(err.Error(), "holds weights or training of its own (step 5), and "+latest+" (step 3) holds another state") {
 		t.Errorf("a context of step 5 given a folder of step 3: %v", err)
+	}
+}
+
+// A context that holds weights or training is not replaced by the folder's checkpoint unless it holds
+// that very state: run A's 5 steps in-process gave way to run B's checkpoint of the same step, and
+// weights given to fine-tune to another run's (fifty-third probe). A run that saved its state and goes
+// on in the same context and folder resumes as before.
+func TestTrainKeepsWhatTheContextHolds(t *testing.T) {
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, model := MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig())
+	same, dir := context.New(), t.TempDir()
+	for _, steps := range []int{3, 6} {
+		if res, err := Train(backend, same, sched, model, ds, quickTrainConfig(steps, dir)); err != nil || res.Step != steps {
+			t.Fatalf("going on in the same context and folder to step %d: %+v, %v", steps, res, err)
+		}
+	}
+	other, seed4 := context.New(), quickTrainConfig(6, "") // run A, 6 steps in-process from another seed, against the folder's run of 6 steps
+	seed4.Seed = 4
+	if _, err := Train(backend, other, sched, model, ds, seed4); err != nil {
+		t.Fatal(err)
+	}
+	want := "holds weights or training of its own (step 6), and " + filepath.Join(dir, "ckpt-000000006.ddpm") + " (step 6) holds another state"
+	if _, err := Train(backend, other, sched, model, ds, quickTrainConfig(8, dir)); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("another run's context of the same step: %v", err)
+	}
+	tr, err := LoadTrained(trainedPoints(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(backend, tr.Ctx, sched, model, ds, quickTrainConfig(8, dir)); err == nil || !strings.Contains(err.Error(), "holds weights or training of its own (step 0)") {
+		t.Errorf("weights to fine-tune, given a folder of another run: %v", err)
+	}
+	if got, _ := LatestCheckpoint(dir); filepath.Base(got) != "ckpt-000000006.ddpm" {
+		t.Errorf("refused, the folder's newest is %s", got)
+	}
+	// An export of weights trained after loading: it held Adam's state marked as weights, which no
+	// reader took (fifty-third probe).
+	if _, err := Train(backend, tr.Ctx, tr.Schedule, tr.Model, ds, quickTrainConfig(2, "")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Export(filepath.Join(t.TempDir(), "export.ddpm")); err == nil || !strings.Contains(err.Error(), "it was trained after it was loaded") {
+		t.Errorf("an export of weights trained after loading: %v", err)
+	}
+}
+
+// What LoadTrained refuses of a description, and classes for a run that trains none, are refused before
+// the run: each run's checkpoints could not be loaded, or loaded a conditional model whose classes were
+// never trained (fifty-third probe).
+func TestTrainRefusesADescriptionItsReadersRefuse(t *testing.T) {
+	cond := DefaultMLPConfig()
+	cond.NumClasses = 3
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labelled, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 3)
+	if err != nil || labelled.SetLabels([]int{0, 1, 2, 0, 1, 2, 0, 1}, 3) != nil {
+		t.Fatal(err)
+	}
+	base := quickTrainConfig(3, "")
+	spec := func(mlp MLPConfig, names []string, pUncond float64) RunSpec {
+		return RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: 3, Seed: base.Seed,
+			Optimizer: base.Optimizer, ClassNames: names, PUncond: pUncond}
+	}
+	for name, c := range map[string]struct {
+		meta RunSpec
+		cond bool
+		want string
+	}{
+		"two names for three classes": {spec(cond, []string{"a", "b"}, 0.1), true, "2 class names for a model of 3 classes"},
+		"a name given twice":          {spec(cond, []string{"a", "a", "b"}, 0.1), true, `class name "a" is given to both label 0 and label 1`},
+		"p_uncond 1":                  {spec(DefaultMLPConfig(), nil, 1), false, "p_uncond 1"},
+		"classes, trained without":    {spec(cond, []string{"a", "b", "c"}, 0.1), false, "says a model of 3 classes, and the run is not class-conditional"},
+	} {
+		cfg, data, model := base, ds, MLPModel(DefaultMLPConfig())
+		cfg.Meta = c.meta
+		if c.cond {
+			cfg.Conditional, cfg.PUncond, data, model = MLPConditional(cond), 0.1, labelled, MLPModel(cond)
+		}
+		if _, err := Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), model, data, cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error containing %q", name, err, c.want)
+		}
+	}
+	// And without a description: a network with classes trained without labels learns "no label" alone.
+	if _, err := Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), MLPModel(cond), ds, base); err == nil ||
+		!strings.Contains(err.Error(), "the network has a table of 3 class labels, and the run gives no Conditional model") {
+		t.Errorf("a network of 3 classes trained without labels: %v", err)
 	}
 }

@@ -390,6 +390,12 @@ func TestHostileArguments(t *testing.T) {
 		{"KarrasSigmas K > T", func() error { return sweepNilFloats(sched.KarrasSigmas(21)) }},
 		{"KarrasSigmas K 2^40", func() error { return sweepNilFloats(sched.KarrasSigmas(1 << 40)) }},
 		{"KarrasSigmas of a zero schedule", func() error { return sweepNilFloats((&Schedule{}).KarrasSigmas(1)) }},
+		{"DataSHA256 of nothing, and of labels without values", func() error {
+			if a, b := DataSHA256(nil, nil, nil), DataSHA256(nil, []int{-1}, []int{-5, 1 << 40}); len(a) != 64 || len(b) != 64 || a == b {
+				return fmt.Errorf("digests %q and %q", a, b)
+			}
+			return nil
+		}},
 		{"NFE without a schedule", func() error {
 			if n := NFE(nil, SamplerConfig{DDIM: true}); n != 0 {
 				return fmt.Errorf("got %d, want 0", n)

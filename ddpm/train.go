@@ -109,6 +109,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	// What the first save and the first grid would refuse, refused before the first step: a description
 	// that JSON cannot hold failed the first save, and every step since the start was lost; a grid
 	// sampler, count or shape that cannot be drawn stopped the run at its first grid (thirty-second probe).
+	if spec, ok := cfg.Meta.(*RunSpec); ok && spec == nil { // no description, as nil is ("Meta is a *ddpm.RunSpec"; fifty-third probe's nit)
+		cfg.Meta = nil
+	}
 	raw, err := json.Marshal(cfg.Meta)
 	if err != nil {
 		return nil, fmt.Errorf("train: the description saved in checkpoints (Meta) cannot be written as JSON: %w", err)
@@ -126,6 +129,12 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if err := want.checkClasses("dataset "+ds.Name()+" has labels of", ds.NumClasses()); err != nil {
 			return nil, err
 		}
+	}
+	// A network with a table of class labels trained without them learns "no label"'s row alone (the
+	// reverse, labels for a network without the table, is refused below; fifty-third probe).
+	if k := want.labelClasses(); k > 0 && cfg.Conditional == nil {
+		return nil, fmt.Errorf("train: the network has a table of %d class labels, and the run gives no Conditional model: "+
+			"give its ConditionalModel (and labelled data), or a network without classes", k)
 	}
 	state := runState(want)
 	for v := range ctx.IterVariables() {
@@ -223,13 +232,13 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			return nil, err
 		}
 		if latest != "" {
-			// A context that has trained is not replaced by the folder's checkpoint of another step: run
-			// B's 20 steps in-process were thrown away for run A's checkpoint of step 12, without a word
-			// (fifty-second probe).
-			if have := trainedSteps(ctx); have > 0 {
-				if named, _ := CheckpointStep(filepath.Base(latest)); int64(named) != have {
-					return nil, fmt.Errorf("train: the context has trained to step %d, and %s is of step %d: resuming from it would replace the context's training; "+
-						"go on in the context without CheckpointDir or with an empty one, or resume in a fresh context (context.New())", have, latest, named)
+			// A context that holds weights or training is not replaced by the folder's checkpoint, unless it
+			// is that very state (a run that saved it and goes on): run B's 20 steps in-process were thrown
+			// away for run A's checkpoint of step 12 (fifty-second probe), and so were weights given to
+			// fine-tune, and a run of the same step (fifty-third).
+			if len(ContextWeights(ctx)) > 0 {
+				if err := holdsCheckpoint(ctx, latest); err != nil {
+					return nil, err
 				}
 			}
 			if err := sameRun(latest, cfg.Meta); err != nil {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
@@ -29,22 +26,7 @@ type loadedData struct {
 }
 
 // sha256 fingerprints the examples, their shape and their labels (RunSpec.DataSHA256).
-func (d *loadedData) sha256() string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%v %d\n", d.Dims, len(d.Values))
-	buf := make([]byte, 0, 1<<16) // in pieces: a copy of the whole set would double its memory
-	for i, v := range d.Values {
-		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-		if len(buf) == cap(buf) || i == len(d.Values)-1 {
-			h.Write(buf)
-			buf = buf[:0]
-		}
-	}
-	for _, l := range d.Labels {
-		h.Write(binary.LittleEndian.AppendUint32(buf[:0], uint32(l)))
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
+func (d *loadedData) sha256() string { return ddpm.DataSHA256(d.Values, d.Dims, d.Labels) }
 
 // mnistClasses names MNIST's labels.
 var mnistClasses = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
