@@ -44,9 +44,11 @@ type TrainConfig struct {
 	ProgressBar bool                         // GoMLX's progress bar, with the loss and steps/s
 	OnStep      func(step int, loss float64) // e.g. to record the loss curve
 	Stop        func() bool                  // polled before the first step and after each: true saves a checkpoint (after a step) and returns ErrStopped
-	// Meta is the description saved in checkpoints. A RunSpec (or *RunSpec) is also checked against
-	// the run (network, shape, schedule, p_uncond) and, on resuming, against the checkpoint's; a value
-	// of another type is saved as it is.
+	// Meta is the description saved in checkpoints. One whose JSON names a model (a RunSpec, or a type
+	// of the caller's embedding one) is read as a RunSpec by LoadTrained and by a resumed run, and is
+	// checked against this run (network, shape, schedule, classes, p_uncond, optimizer, batch, seed)
+	// and, on resuming, against the checkpoint's. Nil on resuming carries the checkpoint's forward, with
+	// this run's recipe. Any other value is saved as it is.
 	Meta any
 
 	// Conditional is the class-conditional form of the model, required when the dataset has labels
@@ -77,6 +79,11 @@ type TrainResult struct {
 // model that learns its variances), Adam with warm-up and clipping, and an EMA of the weights. When
 // cfg.CheckpointDir holds a checkpoint, training resumes from the newest one and continues exactly as
 // an uninterrupted run would. Train holds the folder's lock (LockDir) while it runs.
+//
+// ctx is a new context (context.New()), one that this run trained (it goes on where it is, exactly),
+// or one holding the network's weights alone (LoadTrained's), which are fine-tuned from step 0. A
+// context that holds weights or training resumes from the folder's checkpoint only where that holds its
+// very state.
 //
 // A non-finite loss stops training with an error; no checkpoint is written after it, so the last
 // good one is kept.
