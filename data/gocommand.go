@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -128,8 +129,13 @@ func findGoCommand() (*goCommand, error) {
 	// $GOROOT) is checked before the first run, which reads its go.env (a FIFO of another user's there
 	// held every command for 30 s, blamed on the go command; fifty-third probe), and a -modcacherw in its
 	// GOFLAGS is kept (it was dropped: the GOFLAGS given below wins over the file's).
+	// Both where set: the go command takes the file's GOROOT for its go.env and reports $GOROOT (another
+	// user's go.env, named by the file while $GOROOT was root's, ran its GOAUTH as root; fifty-fourth probe).
 	fileRoot, fileFlags := envFileSettings(goenv)
-	if root := cmp.Or(os.Getenv("GOROOT"), fileRoot); root != "" {
+	for _, root := range []string{os.Getenv("GOROOT"), fileRoot} {
+		if root == "" {
+			continue
+		}
 		if err := checkRootReads(root); err != nil {
 			return nil, err
 		}
@@ -139,7 +145,7 @@ func findGoCommand() (*goCommand, error) {
 	// the one installed, and no go.work or GOFLAGS of the user's applies but -modcacherw (a cache the
 	// user keeps writable).
 	flags := "-mod=mod"
-	if slices.ContainsFunc(strings.Fields(cmp.Or(os.Getenv("GOFLAGS"), fileFlags)), func(f string) bool { return f == "-modcacherw" || f == "-modcacherw=true" }) {
+	if slices.ContainsFunc(strings.Fields(cmp.Or(os.Getenv("GOFLAGS"), fileFlags)), modCacheRW) {
 		flags += " -modcacherw"
 	}
 	env := []string{"PATH=" + filepath.Dir(real) + ":/usr/bin:/bin", "GOENV=" + goenv, "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=" + flags}
@@ -151,8 +157,11 @@ func findGoCommand() (*goCommand, error) {
 	return &goCommand{path: real, env: env}, nil
 }
 
-// envFileSettings reads GOROOT and GOFLAGS from the go env file at path (checked already), as the go
-// command reads it: NAME=VALUE lines; "" where it is off, not there or does not say.
+// envFileSettings reads GOROOT and GOFLAGS from the go env file at path (checked already) exactly as
+// the go command reads it: lines split at "\n" only, a line taken only where it begins with A to Z,
+// the value kept as written (a space or a CR at its end is part of it), the last line of a name winning.
+// A line read otherwise than the go command does had one GOROOT checked and another read (fifty-fourth
+// probe). "" where the file is off, not there or does not say.
 func envFileSettings(path string) (goroot, goflags string) {
 	if path == "off" {
 		return "", ""
@@ -162,15 +171,25 @@ func envFileSettings(path string) (goroot, goflags string) {
 		return "", ""
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		name, value, _ := strings.Cut(strings.TrimSpace(line), "=")
-		switch name {
-		case "GOROOT":
+		if line == "" || line[0] < 'A' || line[0] > 'Z' {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		switch {
+		case ok && name == "GOROOT":
 			goroot = value
-		case "GOFLAGS":
+		case ok && name == "GOFLAGS":
 			goflags = value
 		}
 	}
 	return goroot, goflags
+}
+
+// modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.
+func modCacheRW(flag string) bool {
+	name, value, set := strings.Cut(flag, "=")
+	on, err := strconv.ParseBool(value)
+	return (name == "-modcacherw" || name == "--modcacherw") && (!set || err == nil && on)
 }
 
 // checkReads refuses what the go command reads where another user could change it.
@@ -283,7 +302,10 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	syscall.Umask(umask)
 	umaskMu.Unlock()
 	if err == nil {
+		// Its group, killed whole by a signal's handler (RemoveAll): its children outlived it.
+		inflight.AddGroup(cmd.Process.Pid)
 		err = cmd.Wait()
+		inflight.DoneGroup(cmd.Process.Pid)
 	}
 	var exit *exec.ExitError
 	switch {

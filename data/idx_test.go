@@ -315,7 +315,29 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	if _, err := os.Stat(asked); err == nil {
 		t.Errorf("the env file's GOROOT of another user's: the go command ran before it was refused")
 	}
-	if err := os.WriteFile(envFile, []byte("GOFLAGS=-modcacherw\n"), 0o644); err != nil {
+	// The env file read as the go command reads it (fifty-fourth probe): a GOROOT with a space at its end
+	// names another folder than the one without, here one others may make in a sticky folder; a line
+	// that does not begin with a capital is not read; and the file's GOROOT is checked where $GOROOT is
+	// set too (the go command takes the file's for its go.env).
+	if err := os.Mkdir(filepath.Join(sticky, "root"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ file, goroot, want string }{
+		{"GOROOT=" + filepath.Join(sticky, "root") + " \n", "", "its GOROOT (" + filepath.Join(sticky, "root") + " )"},
+		{"GOROOT=" + theirs + "\n", root, "its GOROOT (" + theirs + ")"},
+		{" GOROOT=" + theirs + "\n", "", "the proxy said no"},
+	} {
+		if err := os.WriteFile(envFile, []byte(c.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("GOROOT", c.goroot)
+		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("an env file of %q, $GOROOT %q: %v, want an error containing %q", c.file, c.goroot, err, c.want)
+		}
+		os.Remove(ran)
+	}
+	t.Setenv("GOROOT", "")
+	if err := os.WriteFile(envFile, []byte("GOFLAGS=-modcacherw=1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// One's own settings: the go command runs, and why it failed is said (-json says it on the standard
@@ -688,5 +710,15 @@ func TestMNISTDirLeavesNothingInTMPDIR(t *testing.T) {
 	time.Sleep(2 * time.Second) // the monitor wrote within a second
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("left in $TMPDIR: %v", left)
+	}
+}
+
+// The go command's spellings of -modcacherw are kept, others not (fifty-fourth probe's nit).
+func TestModCacheRWSpellings(t *testing.T) {
+	for flag, want := range map[string]bool{"-modcacherw": true, "--modcacherw": true, "-modcacherw=1": true, "-modcacherw=true": true,
+		"-modcacherw=false": false, "-modcacherw=x": false, "-mod=mod": false, "modcacherw": false} {
+		if got := modCacheRW(flag); got != want {
+			t.Errorf("modCacheRW(%q) = %v, want %v", flag, got, want)
+		}
 	}
 }

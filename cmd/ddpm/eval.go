@@ -179,7 +179,9 @@ func runEval(args []string) error {
 	trained.Schedule = sched // the respaced schedule, when --steps asks for one
 	// MNIST's sizes from its files' headers: the refusals below came after reading them whole (2 GB for
 	// 10^6 digits; twenty-third probe).
+	release := removeTemporariesOnSignal(nil) // the go command that finds MNIST, stopped by a signal, left its folder (fifty-fourth probe)
 	sizes, err := data.ReadMNISTSizes(*dataDir)
+	release()
 	if err != nil {
 		return mnistError(*dataDir, err)
 	}
@@ -237,7 +239,9 @@ func runEval(args []string) error {
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
+	release = removeTemporariesOnSignal(nil) // as for its sizes
 	mnist, err := loadMNIST(*dataDir, sizes)
+	release()
 	if err != nil {
 		return err
 	}
@@ -434,7 +438,9 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
+	release := removeTemporariesOnSignal(nil) // as above: the go command that finds MNIST, and its folder
 	sizes, err := data.ReadMNISTSizes(dataDir) // from the headers and labels: the pixels are read after the samples
+	release()
 	if err != nil {
 		return mnistError(dataDir, err)
 	}

@@ -43,6 +43,8 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 		}
 		early.Lock()
 		making.Lock() // what is being made gets its undo first; never unlocked: the process exits
+		// The go command finding MNIST, and its folder, go too (they were left; fifty-fourth probe).
+		ddpm.RemoveTemporariesInFlight()
 		if f := unmake.Load(); f != nil {
 			(*f)()
 		}

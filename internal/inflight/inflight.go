@@ -1,18 +1,36 @@
-// Package inflight holds the temporary files and folders of the work in progress, so that a signal
-// that ends the process can remove them first: a Ctrl-C in the final write of sample, export or eval
-// left `.name.tmp-N` in a folder that no later run cleans (twenty-seventh probe), and a SIGTERM while
-// the go command fetched MNIST left its `ddpm-go-*` folder in $TMPDIR (fifty-third probe).
+// Package inflight holds the temporary files and folders of the work in progress, and the process
+// groups of the children running, so that a signal that ends the process can end and remove them first:
+// a Ctrl-C in the final write of sample, export or eval left `.name.tmp-N` in a folder that no later run
+// cleans (twenty-seventh probe); a SIGTERM while the go command fetched MNIST left its `ddpm-go-*` folder
+// in $TMPDIR (fifty-third probe), and its GOAUTH helper running (fifty-fourth).
 package inflight
 
 import (
 	"os"
 	"sync"
+	"syscall"
 )
 
 var inFlight = struct {
 	sync.Mutex
-	paths map[string]bool
-}{paths: map[string]bool{}}
+	paths  map[string]bool
+	groups map[int]bool
+}{paths: map[string]bool{}, groups: map[int]bool{}}
+
+// AddGroup registers the process group of a child that is running (its leader's pid, from its Start
+// until its Wait returns), to be killed whole by RemoveAll.
+func AddGroup(pgid int) {
+	inFlight.Lock()
+	inFlight.groups[pgid] = true
+	inFlight.Unlock()
+}
+
+// DoneGroup forgets a group registered with AddGroup: its leader has been waited for.
+func DoneGroup(pgid int) {
+	inFlight.Lock()
+	delete(inFlight.groups, pgid)
+	inFlight.Unlock()
+}
 
 // Add registers path, a temporary file or folder, until Done.
 func Add(path string) {
@@ -28,11 +46,15 @@ func Done(path string) {
 	inFlight.Unlock()
 }
 
-// RemoveAll removes the temporaries of the work in progress, which then fails: for a signal handler,
-// just before the process exits.
+// RemoveAll kills the children's process groups and removes the temporaries of the work in progress,
+// which then fails: for a signal handler, just before the process exits.
 func RemoveAll() {
 	inFlight.Lock()
 	defer inFlight.Unlock()
+	for pgid := range inFlight.groups { // first, so that none makes more while its files are removed
+		syscall.Kill(-pgid, syscall.SIGKILL) //nolint:errcheck // one that has ended already is gone
+		delete(inFlight.groups, pgid)
+	}
 	for path := range inFlight.paths {
 		os.RemoveAll(path)
 		delete(inFlight.paths, path)
