@@ -438,7 +438,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
-	release := removeTemporariesOnSignal(nil) // as above: the go command that finds MNIST, and its folder
+	release := removeTemporariesOnSignal(nil)  // as above: the go command that finds MNIST, and its folder
 	sizes, err := data.ReadMNISTSizes(dataDir) // from the headers and labels: the pixels are read after the samples
 	release()
 	if err != nil {
