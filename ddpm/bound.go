@@ -79,7 +79,7 @@ func NewBoundEvaluator(backend backends.Backend, ctx *context.Context, sched *Sc
 type BoundOptions struct {
 	Dims      []int  // shape of one image, e.g. {28, 28, 1}
 	BatchSize int    // images per model evaluation (0: 100)
-	Seed      uint64 // the noise of every x_t is drawn from this seed
+	Seed      uint64 // the noise of every x_t is drawn from this seed, batch by batch: another BatchSize draws other noise (a bound within its error)
 	// Progress, when not nil, is called after each model evaluation with the evaluations done and
 	// the total (images/batch × T).
 	Progress func(done, total int)

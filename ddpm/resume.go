@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"os"
 	"slices"
 	"strings"
 
@@ -52,7 +53,7 @@ func holdsCheckpoint(ctx *context.Context, latest string) error {
 		return fmt.Errorf("resuming: %w", err)
 	}
 	refuse := fmt.Errorf("train: the context holds weights or training of its own (step %d), and %s (step %d) holds another state: resuming from it would replace the context's; "+
-		"go on in the context without CheckpointDir or with an empty folder, or resume in a fresh context (context.New())", trainedSteps(ctx), latest, step)
+		"go on in the context without CheckpointDir or with an empty folder (its state is saved there at once), or resume in a fresh context (context.New())", trainedSteps(ctx), latest, step)
 	have := ContextWeights(ctx)
 	for name := range have {
 		if strings.HasPrefix(name, metricsScope) {
@@ -69,6 +70,28 @@ func holdsCheckpoint(ctx *context.Context, latest string) error {
 		}
 	}
 	return nil
+}
+
+// checkpointParam is the context's record of the checkpoint that Train last saved its state to, or
+// resumed it from, in this process: a context holding it goes on from there (continuesFrom).
+const checkpointParam = "ddpm_checkpoint"
+
+// continuesFrom says whether ctx's run saved its state to the checkpoint at latest, or resumed from it,
+// and has not been given another since: it is that checkpoint's state, or its continuation.
+func continuesFrom(ctx *context.Context, latest string) bool {
+	value, _ := ctx.InAbsPath(context.RootScope).GetParam(checkpointParam)
+	saved, _ := value.(string)
+	if saved == "" {
+		return false
+	}
+	a, errA := os.Stat(saved)
+	b, errB := os.Stat(latest)
+	return errA == nil && errB == nil && os.SameFile(a, b)
+}
+
+// setContinuesFrom records in ctx the checkpoint that holds its state (continuesFrom).
+func setContinuesFrom(ctx *context.Context, path string) {
+	ctx.InAbsPath(context.RootScope).SetParam(checkpointParam, path)
 }
 
 // sameValue says whether two variables hold the same values, bit for bit.

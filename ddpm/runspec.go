@@ -255,26 +255,39 @@ func (tr *Trained) Export(path string) error {
 	if IsCheckpointName(filepath.Base(path)) {
 		return fmt.Errorf("export %q: a training checkpoint's name (ckpt-<step>.ddpm), which train would take for a run's newest: choose another name", path)
 	}
-	// Its context holds the weights read, unless it was trained since: the export then held Adam's state
-	// and the generator, marked as weights, which no reader took, and the step read (fifty-third probe).
+	if err := tr.checkWeightsOnly("export " + path); err != nil {
+		return err
+	}
+	keepTrainable := func(v *context.Variable) (string, bool) { return v.Scope(), true }
+	return writeCheckpoint(path, tr.Ctx, tr.Step, &tr.Spec, nil, keepTrainable, false)
+}
+
+// checkWeightsOnly refuses a Trained whose context holds more than the network's weights: it was
+// trained after it was loaded (fine-tuned), and holds the raw weights, Adam's state and an EMA of its
+// own. Its export held them all, marked as weights, which no reader took (fifty-third probe), and its
+// sampler and bound used the raw weights where a Trained stands for the EMA's, under the step read
+// (fifty-fourth).
+func (tr *Trained) checkWeightsOnly(what string) error {
 	want, err := tr.Spec.NetworkWeights()
 	if err != nil {
 		return err
 	}
 	for name := range ContextWeights(tr.Ctx) {
 		if _, ok := want[name]; !ok {
-			return fmt.Errorf("export %s: the context of %s holds %s, no weight of the network: it was trained after it was loaded; export the newest checkpoint of that training",
-				path, tr.Path, name)
+			return fmt.Errorf("%s: the context of %s holds %s, no weight of the network: it was trained after it was loaded; "+
+				"use the newest checkpoint of that training (LoadTrained of its folder)", what, tr.Path, name)
 		}
 	}
-	keepTrainable := func(v *context.Variable) (string, bool) { return v.Scope(), true }
-	return writeCheckpoint(path, tr.Ctx, tr.Step, &tr.Spec, nil, keepTrainable, false)
+	return nil
 }
 
 // NewSampler prepares sampling from the trained model on sched (its own schedule, or a respacing of
 // it): a conditional sampler for a class-conditional model.
 func (tr *Trained) NewSampler(backend backends.Backend, sched *Schedule, cfg SamplerConfig) (*Sampler, error) {
 	if err := tr.CheckSchedule(sched); err != nil {
+		return nil, err
+	}
+	if err := tr.checkWeightsOnly("sampler"); err != nil {
 		return nil, err
 	}
 	if err := tr.checkVariance(cfg); err != nil {
@@ -307,6 +320,9 @@ func (tr *Trained) neverUnlabelled() bool { return tr.Cond != nil && float32(tr.
 // respacing of it).
 func (tr *Trained) NewBoundEvaluator(backend backends.Backend, sched *Schedule, cfg SamplerConfig) (*BoundEvaluator, error) {
 	if err := tr.CheckSchedule(sched); err != nil {
+		return nil, err
+	}
+	if err := tr.checkWeightsOnly("bound"); err != nil {
 		return nil, err
 	}
 	if err := tr.checkVariance(cfg); err != nil {

@@ -613,6 +613,56 @@ func TestTrainKeepsWhatTheContextHolds(t *testing.T) {
 	if err := tr.Export(filepath.Join(t.TempDir(), "export.ddpm")); err == nil || !strings.Contains(err.Error(), "it was trained after it was loaded") {
 		t.Errorf("an export of weights trained after loading: %v", err)
 	}
+	// Nor are they sampled or bounded as the Trained's (EMA) weights: the raw ones were (fifty-fourth probe).
+	if _, err := tr.NewSampler(backend, tr.Schedule, SamplerConfig{DDIM: true}); err == nil || !strings.Contains(err.Error(), "it was trained after it was loaded") {
+		t.Errorf("a sampler of weights trained after loading: %v", err)
+	}
+	if _, err := tr.NewBoundEvaluator(backend, tr.Schedule, SamplerConfig{Variance: VarianceBeta}); err == nil || !strings.Contains(err.Error(), "it was trained after it was loaded") {
+		t.Errorf("a bound of weights trained after loading: %v", err)
+	}
+}
+
+// A run whose save failed goes on in the same context and folder once the cause is gone: the retry was
+// refused as a context of another state, and the advice given, an empty folder, saved nothing for a
+// context already at Steps and returned no error (fifty-fourth probe).
+func TestTrainGoesOnAfterAFailedSave(t *testing.T) {
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, model := MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig())
+	ctx, dir := context.New(), t.TempDir()
+	if _, err := Train(backend, ctx, sched, model, ds, quickTrainConfig(3, dir)); err != nil {
+		t.Fatal(err)
+	}
+	blocked := filepath.Join(dir, "ckpt-000000006.ddpm")
+	cfg := quickTrainConfig(6, dir)
+	cfg.OnStep = func(step int, _ float64) {
+		if step == 6 {
+			_ = os.Mkdir(blocked, 0o755) // the final save finds a folder in its place
+		}
+	}
+	if _, err := Train(backend, ctx, sched, model, ds, cfg); err == nil {
+		t.Fatal("a final save onto a folder: no error")
+	}
+	if err := os.Remove(blocked); err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnStep = nil
+	if res, err := Train(backend, ctx, sched, model, ds, cfg); err != nil || res.Checkpoint != blocked {
+		t.Fatalf("the retry in the same folder: %+v, %v", res, err)
+	}
+	if step, err := LoadCheckpoint(blocked, context.New(), nil); err != nil || step != 6 {
+		t.Errorf("the checkpoint of the retry: step %d, %v", step, err)
+	}
+	// A context trained in memory to Steps, given a new folder, has its state written there.
+	mem, fresh := context.New(), t.TempDir()
+	if _, err := Train(backend, mem, sched, model, ds, quickTrainConfig(4, "")); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Train(backend, mem, sched, model, ds, quickTrainConfig(4, fresh)); err != nil || filepath.Base(res.Checkpoint) != "ckpt-000000004.ddpm" {
+		t.Errorf("a context at Steps given a new folder: %+v, %v", res, err)
+	}
 }
 
 // What LoadTrained refuses of a description, and classes for a run that trains none, are refused before

@@ -217,7 +217,8 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	res := &TrainResult{LastLoss: math.NaN()}
 
 	var lock *DirLock
-	var loaded Weights // a resumed run's variables, checked after its first step (newStateVariables)
+	var loaded Weights  // a resumed run's variables, checked after its first step (newStateVariables)
+	stateSaved := false // the folder's newest checkpoint holds the context's state
 	if cfg.CheckpointDir != "" {
 		var err error
 		if lock, err = LockDir(cfg.CheckpointDir, "checkpoint folder"); err != nil {
@@ -238,12 +239,16 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if err != nil {
 			return nil, err
 		}
+		// A context that this run saved to (or resumed from) the folder's newest checkpoint goes on where
+		// it is, even ahead of it: after a failed save, the retry in the same folder was refused
+		// (fifty-fourth probe).
+		continues := latest != "" && continuesFrom(ctx, latest)
 		if latest != "" {
-			// A context that holds weights or training is not replaced by the folder's checkpoint, unless it
-			// is that very state (a run that saved it and goes on): run B's 20 steps in-process were thrown
-			// away for run A's checkpoint of step 12 (fifty-second probe), and so were weights given to
-			// fine-tune, and a run of the same step (fifty-third).
-			if len(ContextWeights(ctx)) > 0 {
+			// Any other context that holds weights or training is not replaced by the folder's checkpoint,
+			// unless it is that very state: run B's 20 steps in-process were thrown away for run A's
+			// checkpoint of step 12 (fifty-second probe), and so were weights given to fine-tune, and a run
+			// of the same step (fifty-third).
+			if len(ContextWeights(ctx)) > 0 && !continues {
 				if err := holdsCheckpoint(ctx, latest); err != nil {
 					return nil, err
 				}
@@ -264,6 +269,12 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 					return nil, err
 				}
 			}
+		}
+		if latest != "" && continues {
+			named, _ := CheckpointStep(filepath.Base(latest))
+			stateSaved = uint64(trainedSteps(ctx)) == named
+		}
+		if latest != "" && !continues {
 			// The header's variables first: a file they refuse has no value read.
 			var refused error // already said with the file's name
 			step, err := loadCheckpoint(latest, ctx, nil, nil, func(h checkpointContents) error {
@@ -291,7 +302,8 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 			if step > 0 { // a checkpoint of step 0 has no optimizer state yet
 				loaded = ContextWeights(ctx)
 			}
-			res.Checkpoint = latest
+			res.Checkpoint, stateSaved = latest, true
+			setContinuesFrom(ctx, latest)
 		}
 	}
 	if (ds.NumClasses() > 0) != (cfg.Conditional != nil) {
@@ -315,6 +327,16 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	ds.SeekStep(int64(res.StartStep))
 	if res.StartStep >= cfg.Steps {
 		res.Step = res.StartStep
+		// A context trained to Steps, given a folder that lacks its state, has it written: it returned
+		// with nothing saved, and the training lived only in memory (fifty-fourth probe).
+		if cfg.CheckpointDir != "" && res.StartStep > 0 && !stateSaved {
+			path, err := ckpt.Save(ctx, int64(res.StartStep), cfg.Meta)
+			if path != "" {
+				res.Checkpoint = path
+				setContinuesFrom(ctx, path)
+			}
+			return res, err
+		}
 		return res, nil
 	}
 	if cfg.CheckpointDir != "" {
@@ -373,6 +395,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		path, err := ckpt.Save(ctx, int64(step), cfg.Meta)
 		if path != "" { // written, even when removing an older one then failed
 			res.Checkpoint = path
+			setContinuesFrom(ctx, path)
 		}
 		return err
 	}
