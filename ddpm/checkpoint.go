@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -750,21 +751,35 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	if err = bw.Flush(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
+	// A replaced file of this user's keeps its own mode (a private 0600 stays private); one of another
+	// user's gave its mode, 0777, to what root wrote (fifty-fifth probe). Set through the open file, not
+	// by name: in a folder others may write, another user put a link to a file of root's in the
+	// temporary's place, and the chmod by name made that file 0777.
+	mode := newFileMode()
+	if info, serr := os.Stat(path); serr == nil && info.Sys().(*syscall.Stat_t).Uid == uint32(os.Geteuid()) {
+		mode = info.Mode().Perm()
+	}
+	if err = tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
 	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	written, err := tmp.Stat()
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	mode := newFileMode() // a replaced file keeps its own mode (a private 0600 stays private)
-	if info, serr := os.Stat(path); serr == nil {
-		mode = info.Mode().Perm()
-	}
-	if err = os.Chmod(tmp.Name(), mode); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	// What the rename put in place must be the file written: another user's link, put in the temporary's
+	// place, was renamed over the output (fifty-fifth probe).
+	if now, serr := os.Lstat(path); serr != nil || !os.SameFile(now, written) {
+		return fmt.Errorf("writing %s: another file took the place of its temporary %s before the rename (another user may write %s): "+
+			"write into a folder of your own", path, tmp.Name(), dir)
 	}
 	if d, derr := os.Open(dir); derr == nil { // make the rename durable
 		d.Sync()

@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -484,5 +485,49 @@ func TestMakeDirInProc(t *testing.T) {
 	}
 	if err := MakeDir("/proc/x"); err == nil || !strings.Contains(err.Error(), "folders cannot be made in /proc, a file system of the kernel's (proc)") {
 		t.Errorf("MakeDir(/proc/x): error %v, want /proc named", err)
+	}
+}
+
+// In a folder that another user may write, a link put in the temporary file's place does not have
+// its target's mode changed, and is not taken for the output; nor does a replaced file of another
+// user's give its mode to what is written (fifty-fifth probe: root's 0600 file was made 0777).
+func TestWriteFileAtomicFollowsNoLinkPutInItsPlace(t *testing.T) {
+	dir, victim := t.TempDir(), filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("root's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "x.png")
+	err := WriteFileAtomic(out, func(w io.Writer) error {
+		tmps, _ := filepath.Glob(filepath.Join(dir, ".x.png.tmp-*"))
+		if len(tmps) != 1 {
+			return fmt.Errorf("temporaries %v", tmps)
+		}
+		if err := os.Rename(tmps[0], filepath.Join(dir, "stolen")); err != nil {
+			return err
+		}
+		if err := os.Symlink(victim, tmps[0]); err != nil {
+			return err
+		}
+		_, err := w.Write([]byte("samples"))
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "another file took the place of its temporary") {
+		t.Errorf("a link put in the temporary's place: %v", err)
+	}
+	if info, err := os.Stat(victim); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the link's target has mode %v (%v), want 0600 as it was", info.Mode(), err)
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	theirs := filepath.Join(dir, "theirs.png")
+	if err := os.WriteFile(theirs, nil, 0o777); err != nil || os.Chmod(theirs, 0o777) != nil || os.Chown(theirs, 4242, 4242) != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(theirs, func(w io.Writer) error { _, err := w.Write([]byte("x")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(theirs); err != nil || info.Mode().Perm()&0o022 != 0 {
+		t.Errorf("a file of another user's, mode 0777, replaced: mode %v (%v)", info.Mode(), err)
 	}
 }
