@@ -303,6 +303,11 @@ func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, ke
 		if err != nil {
 			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.ScopeAndName(), err)
 		}
+		// Nor values that are no numbers, which its readers refuse: a context left with NaN weights by a
+		// failed step was saved over the last good checkpoint (fifty-fifth probe).
+		if err := finite(value); err != nil {
+			return fmt.Errorf("checkpoint %s: variable %s holds a value that is not finite: nothing is written", path, v.ScopeAndName())
+		}
 		scope, trainable := v.Scope(), v.Trainable
 		if saveAs != nil {
 			scope, trainable = saveAs(v)
@@ -413,7 +418,14 @@ func LoadCheckpoint(path string, ctx *context.Context, meta any) (int64, error) 
 // shapes), with meta decoded, to check, and reads no value when it refuses them: one read of the
 // header serves the checks of a file's contents and the load. When sum is not nil, it is given every
 // byte read: a loaded file's hash is that of the bytes loaded.
-func loadCheckpoint(path string, ctx *context.Context, meta any, sum io.Writer, check func(h checkpointContents) error) (int64, error) {
+func loadCheckpoint(path string, ctx *context.Context, meta any, sum io.Writer, check func(h checkpointContents) error) (step int64, err error) {
+	// The context holds another state now, whichever checkpoint Train recorded for it (a hand
+	// LoadCheckpoint of another run was continued in the first run's folder; fifty-fifth probe).
+	defer func() {
+		if ctx != nil {
+			setContinuesFrom(ctx, "")
+		}
+	}()
 	f, err := safefile.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("checkpoint: %w", err)

@@ -1,8 +1,8 @@
 package ddpm
 
 import (
-	"github.com/gomlx/gomlx/pkg/ml/context"
 	"fmt"
+	"github.com/gomlx/gomlx/pkg/ml/context"
 	"io"
 	"os"
 	"path/filepath"

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -72,26 +73,44 @@ func holdsCheckpoint(ctx *context.Context, latest string) error {
 	return nil
 }
 
-// checkpointParam is the context's record of the checkpoint that Train last saved its state to, or
-// resumed it from, in this process: a context holding it goes on from there (continuesFrom).
+// checkpointParam is the context's record of the checkpoint file that Train last saved its state to,
+// or resumed it from, in this process: a context holding it goes on from there (continuesFrom). The
+// file is recorded by identity, not by name: a file saved over it by hand was taken for it, and the
+// same file in a folder renamed was not (fifty-fifth probe).
 const checkpointParam = "ddpm_checkpoint"
 
-// continuesFrom says whether ctx's run saved its state to the checkpoint at latest, or resumed from it,
-// and has not been given another since: it is that checkpoint's state, or its continuation.
+// fileID is a file's identity on its file system.
+type fileID struct{ dev, ino uint64 }
+
+// continuesFrom says whether ctx's run saved its state to the checkpoint file at latest, or resumed
+// from it, and has not been given another since (LoadCheckpoint forgets it): it is that checkpoint's
+// state, or its continuation.
 func continuesFrom(ctx *context.Context, latest string) bool {
 	value, _ := ctx.InAbsPath(context.RootScope).GetParam(checkpointParam)
-	saved, _ := value.(string)
-	if saved == "" {
-		return false
-	}
-	a, errA := os.Stat(saved)
-	b, errB := os.Stat(latest)
-	return errA == nil && errB == nil && os.SameFile(a, b)
+	saved, ok := value.(fileID)
+	now, err := identity(latest)
+	return ok && err == nil && now == saved
 }
 
-// setContinuesFrom records in ctx the checkpoint that holds its state (continuesFrom).
+// setContinuesFrom records in ctx the checkpoint file at path as the one holding its state
+// (continuesFrom); "" forgets it.
 func setContinuesFrom(ctx *context.Context, path string) {
-	ctx.InAbsPath(context.RootScope).SetParam(checkpointParam, path)
+	id, err := identity(path)
+	if path == "" || err != nil {
+		ctx.InAbsPath(context.RootScope).SetParam(checkpointParam, nil)
+		return
+	}
+	ctx.InAbsPath(context.RootScope).SetParam(checkpointParam, id)
+}
+
+// identity is the identity of the file at path.
+func identity(path string) (fileID, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fileID{}, err
+	}
+	st := info.Sys().(*syscall.Stat_t)
+	return fileID{uint64(st.Dev), st.Ino}, nil
 }
 
 // sameValue says whether two variables hold the same values, bit for bit.

@@ -709,3 +709,83 @@ func TestTrainRefusesADescriptionItsReadersRefuse(t *testing.T) {
 		t.Errorf("a network of 3 classes trained without labels: %v", err)
 	}
 }
+
+// The checkpoint a context continues is the file it saved or resumed, by identity: a folder renamed
+// goes on, a file saved over it by hand or a hand LoadCheckpoint of another run does not (both were
+// continued in the first run's folder; fifty-fifth probe). A context left with NaN weights by a failed
+// step is refused, and is never saved: it went on from them at each retry, and a retry with fewer Steps
+// saved them over the last good checkpoint.
+func TestTrainContinuesOnlyTheFileItSaved(t *testing.T) {
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, model := MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig())
+	run := func(ctx *context.Context, steps int, dir string, seed uint64) (*TrainResult, error) {
+		cfg := quickTrainConfig(steps, dir)
+		cfg.Seed = seed
+		d := *ds
+		d.Seed = seed
+		return Train(backend, ctx, sched, model, &d, cfg)
+	}
+	a, b, base := context.New(), context.New(), t.TempDir()
+	f, g := filepath.Join(base, "f"), filepath.Join(base, "g")
+	for _, c := range []struct {
+		ctx  *context.Context
+		dir  string
+		seed uint64
+	}{{a, f, 3}, {b, g, 4}} {
+		if _, err := run(c.ctx, 3, c.dir, c.seed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved := filepath.Join(base, "f-moved")
+	if err := os.Rename(f, moved); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := run(a, 6, moved, 3); err != nil || res.StartStep != 3 || res.Step != 6 {
+		t.Errorf("going on in its folder, renamed: %+v, %v", res, err)
+	}
+	other := "holds another state"
+	if _, err := (Checkpointer{Dir: moved, Keep: 3}).Save(b, 6, nil); err != nil { // run B's state over A's newest
+		t.Fatal(err)
+	}
+	if _, err := run(a, 9, moved, 3); err == nil || !strings.Contains(err.Error(), other) {
+		t.Errorf("its newest checkpoint saved over by another run's: %v", err)
+	}
+	c := context.New()
+	if _, err := run(c, 3, filepath.Join(base, "h"), 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadCheckpoint(filepath.Join(g, "ckpt-000000003.ddpm"), c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(c, 6, filepath.Join(base, "h"), 3); err == nil || !strings.Contains(err.Error(), other) {
+		t.Errorf("another run's checkpoint loaded by hand, then its own folder: %v", err)
+	}
+
+	// A step whose loss is not finite leaves the context so: refused, and never saved.
+	poisoned, dir := context.New(), t.TempDir()
+	if _, err := run(poisoned, 3, dir, 3); err != nil {
+		t.Fatal(err)
+	}
+	for v := range poisoned.IterVariables() {
+		if v.Trainable {
+			value := tensors.FromShape(v.Shape())
+			tensors.MutableFlatData(value, func(flat []float32) { flat[0] = float32(math.NaN()) })
+			if err := v.SetValue(value); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if _, err := run(poisoned, 2, dir, 3); err == nil || !strings.Contains(err.Error(), "holds a value that is not finite") {
+		t.Errorf("a context of NaN weights: %v", err)
+	}
+	if _, err := (Checkpointer{Dir: dir, Keep: 1}).Save(poisoned, 4, nil); err == nil || !strings.Contains(err.Error(), "not finite: nothing is written") {
+		t.Errorf("a save of NaN weights: %v", err)
+	}
+	if got, _ := LatestCheckpoint(dir); filepath.Base(got) != "ckpt-000000003.ddpm" {
+		t.Errorf("after the refusals, the newest checkpoint is %s", got)
+	}
+}

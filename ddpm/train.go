@@ -78,7 +78,8 @@ type TrainResult struct {
 // Train runs Algorithm 1 on ds with GoMLX's train.Trainer and train.Loop: L_simple (L_hybrid for a
 // model that learns its variances), Adam with warm-up and clipping, and an EMA of the weights. When
 // cfg.CheckpointDir holds a checkpoint, training resumes from the newest one and continues exactly as
-// an uninterrupted run would. Train holds the folder's lock (LockDir) while it runs.
+// an uninterrupted run would. Train holds the folder's lock (LockDir) while it runs; two runs in one
+// process on one folder are the caller's to keep apart (LockDir's lock is the process's).
 //
 // ctx is a new context (context.New()), one that this run trained (it goes on where it is, exactly),
 // or one holding the network's weights alone (LoadTrained's), which are fine-tuned from step 0. A
@@ -151,6 +152,14 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if shape, ok := state[v.ScopeAndName()]; !ok || !shape.Equal(v.Shape()) {
 			return nil, fmt.Errorf("train: the context holds %s (%s), which is no part of this model's training run: "+
 				"train in a fresh context (context.New()), or in one of this model's", v.ScopeAndName(), v.Shape())
+		}
+	}
+	// A context left with values that are no numbers by a step whose loss was not finite: it went on
+	// from them at every retry, and its state was saved over the last good checkpoint (fifty-fifth probe).
+	for v := range ctx.IterVariables() {
+		if value, err := v.Value(); err == nil && !strings.HasPrefix(v.Scope(), metricsScope) && finite(value) != nil {
+			return nil, fmt.Errorf("train: the context's %s holds a value that is not finite (a step whose loss was not finite leaves it so): "+
+				"resume in a fresh context (context.New()) from the folder's newest checkpoint", v.ScopeAndName())
 		}
 	}
 	// A run continued in-process keeps its EMA as one resumed from a file does (resumable): with EMA
@@ -273,6 +282,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		if latest != "" && continues {
 			named, _ := CheckpointStep(filepath.Base(latest))
 			stateSaved = uint64(trainedSteps(ctx)) == named
+			res.Checkpoint = latest // the run's newest, named as the last good one if a step fails
 		}
 		if latest != "" && !continues {
 			// The header's variables first: a file they refuse has no value read.

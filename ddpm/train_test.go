@@ -170,8 +170,8 @@ func sameValues(t *testing.T, what string, a, b map[string][]float32) {
 	}
 }
 
-// poisonModel is an MLP whose output is multiplied by a non-trainable variable: setting it to NaN
-// makes the next loss NaN.
+// poisonModel is an MLP whose output is multiplied by a non-trainable variable: setting it to 3e30 makes
+// the next loss overflow float32 (a NaN there could no longer be saved in the checkpoint of its step).
 func poisonModel() EpsModel {
 	mlp := MLPModel(MLPConfig{Dim: 2, Hidden: 8, Layers: 1, TimeEmbed: 4})
 	return func(ctx *context.Context, xt, t *Node) *Node {
@@ -193,14 +193,14 @@ func TestNaNLossStopsAndKeepsLastGoodCheckpoint(t *testing.T) {
 	cfg.OnStep = func(step int, _ float64) {
 		if step == 2 {
 			v := ctx.GetVariableByScopeAndName("/poison", "factor")
-			if err := v.SetValue(tensors.FromScalar(float32(math.NaN()))); err != nil {
+			if err := v.SetValue(tensors.FromScalar(float32(3e30))); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	_, err = Train(backend, ctx, sched, poisonModel(), ds, cfg)
-	if err == nil || !strings.Contains(err.Error(), "NaN at step 3") || !strings.Contains(err.Error(), "ckpt-000000002") {
-		t.Fatalf("error %v, want one that says the loss became NaN at step 3 and names the last good checkpoint", err)
+	if err == nil || !strings.Contains(err.Error(), "at step 3") || !strings.Contains(err.Error(), "ckpt-000000002") {
+		t.Fatalf("error %v, want one that says the loss became no number at step 3 and names the last good checkpoint", err)
 	}
 	latest, _ := LatestCheckpoint(dir)
 	if filepath.Base(latest) != "ckpt-000000002.ddpm" {

@@ -359,8 +359,10 @@ func stopLeftovers(venv string) error {
 			if err != nil || pid == os.Getpid() {
 				continue
 			}
-			info, err := os.Stat(filepath.Join("/proc", e.Name()))
-			if err != nil || int(info.Sys().(*syscall.Stat_t).Uid) != os.Geteuid() {
+			// This user's by every uid, the real one first: another user's setuid program (su) run under
+			// the venv interpreter's name has a /proc entry of root's, and root's setup killed it, then
+			// failed, blaming a killed setup (fifty-fifth probe).
+			if !allUIDs(filepath.Join("/proc", e.Name(), "status"), os.Getuid()) {
 				continue
 			}
 			cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
@@ -383,6 +385,22 @@ func stopLeftovers(venv string) error {
 			syscall.Kill(pid, syscall.SIGKILL) //nolint:errcheck // one gone already is what is wanted
 		}
 	}
+}
+
+// allUIDs says whether the real, effective, saved and file-system uids of a process (its
+// /proc/PID/status) are all uid.
+func allUIDs(status string, uid int) bool {
+	raw, err := os.ReadFile(status)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Uid:"); ok {
+			ids := strings.Fields(rest)
+			return len(ids) == 4 && !slices.ContainsFunc(ids, func(id string) bool { return id != strconv.Itoa(uid) })
+		}
+	}
+	return false
 }
 
 // findPython is the interpreter's file: python as a path, or looked up in $PATH.

@@ -1252,3 +1252,19 @@ func TestSetupMakesItsFoldersOneNameAtATime(t *testing.T) {
 		t.Errorf("the folders were not made: %v", err)
 	}
 }
+
+// A process is setup's leftover only where every uid is the user's: another user's setuid program
+// (su) run under the venv interpreter's name has a /proc entry of root's, and root's setup killed it,
+// then failed (fifty-fifth probe).
+func TestSetupLeftoversAreTheUsersByEveryUID(t *testing.T) {
+	if !allUIDs("/proc/self/status", os.Getuid()) {
+		t.Errorf("this process is not its own user's by every uid")
+	}
+	status := filepath.Join(t.TempDir(), "status")
+	if err := os.WriteFile(status, []byte("Name:\tsu\nUid:\t4242\t0\t0\t0\nGid:\t4242\t4242\t4242\t4242\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if allUIDs(status, 0) {
+		t.Errorf("a setuid-root process of user 4242 was taken for root's")
+	}
+}
