@@ -145,6 +145,16 @@ func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, 
 	if step < 0 { // refused before the folder is made: it was left behind, empty (forty-third probe's nit)
 		return "", fmt.Errorf("checkpoint of step %d: a step is 0 or more", step)
 	}
+	// Nor values that are no numbers, which its readers refuse: a context left with NaN weights by a
+	// failed step was saved over the last good checkpoint (fifty-fifth probe). WriteCheckpoint writes
+	// them, as it is given them.
+	if ctx != nil {
+		for v := range ctx.IterVariables() {
+			if value, err := v.Value(); err == nil && !strings.HasPrefix(v.Scope(), metricsScope) && finite(value) != nil {
+				return "", fmt.Errorf("checkpoint of step %d: variable %s holds a value that is not finite: nothing is written", step, v.ScopeAndName())
+			}
+		}
+	}
 	if err := MakeDir(c.Dir); err != nil {
 		return "", fmt.Errorf("checkpoint directory %s: %w", c.Dir, err)
 	}
@@ -302,11 +312,6 @@ func writeCheckpoint(path string, ctx *context.Context, step int64, meta any, ke
 		value, err := v.Value()
 		if err != nil {
 			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.ScopeAndName(), err)
-		}
-		// Nor values that are no numbers, which its readers refuse: a context left with NaN weights by a
-		// failed step was saved over the last good checkpoint (fifty-fifth probe).
-		if err := finite(value); err != nil {
-			return fmt.Errorf("checkpoint %s: variable %s holds a value that is not finite: nothing is written", path, v.ScopeAndName())
 		}
 		scope, trainable := v.Scope(), v.Trainable
 		if saveAs != nil {
