@@ -69,60 +69,15 @@ type goCommand struct {
 // configuration folder's), git's configuration in $HOME, $NETRC and the certificates, held to the rules
 // of internal/trust. Its GOROOT is checked once it names it (checkRoot).
 func findGoCommand() (*goCommand, error) {
-	hint := fmt.Sprintf("run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", EnvMNISTDir)
-	found, err := exec.LookPath("go")
+	real, err := trustedGo()
 	if err != nil {
-		return nil, fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, is not in $PATH (%v): install Go, or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
+		return nil, err
 	}
-	real, err := trust.SecureFile(found)
-	if err == nil {
-		err = trust.CheckOwnFolder(filepath.Dir(real))
+	if err := checkGoPaths(); err != nil {
+		return nil, err
 	}
-	if err == nil && strings.ContainsRune(filepath.Dir(real), os.PathListSeparator) { // it would split the $PATH it is given (fifty-second probe's nit)
-		err = fmt.Errorf("its folder's name holds %q, which would split the $PATH it is given", os.PathListSeparator)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("MNIST: the go command %s is not run: %w; %s", found, err, hint)
-	}
-	for _, name := range goPaths {
-		for _, path := range filepath.SplitList(os.Getenv(name)) {
-			dots := slices.ContainsFunc(strings.Split(path, "/"), func(name string) bool { return name == "." || name == ".." })
-			if path != "" && !(name == "GOENV" && path == "off") && (!filepath.IsAbs(path) || dots) {
-				return nil, fmt.Errorf("MNIST: $%s=%q: the go command runs in a folder of its own, where a path that is not absolute, or holds . or .., names another file than the one checked here: give an absolute path without them, or unset it",
-					name, os.Getenv(name))
-			}
-		}
-	}
-	home := os.Getenv("HOME")
-	// The env file the go command reads: $GOENV, or go/env in the user's configuration folder, which the
-	// go command finds as os.UserConfigDir does (none for a relative $XDG_CONFIG_HOME).
-	goenv := os.Getenv("GOENV")
-	if config, err := os.UserConfigDir(); goenv == "" && err == nil {
-		goenv = filepath.Join(config, "go", "env")
-	}
-	if goenv == "" {
-		goenv = "off"
-	}
-	envFile := goRead{"$GOENV", goenv, true, ""}
-	if os.Getenv("GOENV") == "" { // said as "$GOENV", which was not set, with the advice of sudo -H, which keeps $XDG_CONFIG_HOME (fifty-third probe)
-		envFile = goRead{"its env file ($XDG_CONFIG_HOME/go/env; $GOENV is unset)", goenv, true,
-			"set $GOENV to a file of your own, or to off, or unset $XDG_CONFIG_HOME"}
-		if os.Getenv("XDG_CONFIG_HOME") == "" {
-			envFile.name, envFile.fix = "its env file ($HOME/.config/go/env; $GOENV is unset)", ""
-		}
-	}
-	reads := []goRead{{"$HOME", home, false, ""}, envFile, {"$NETRC", os.Getenv("NETRC"), true, ""},
-		{"$SSL_CERT_FILE", os.Getenv("SSL_CERT_FILE"), true, ""}}
-	if os.Getenv("NETRC") == "" && home != "" {
-		reads = append(reads, goRead{"$NETRC", filepath.Join(home, ".netrc"), true, ""})
-	}
-	if home != "" { // git, with GOPROXY=direct: a .gitconfig of another user's ran their core.sshCommand
-		reads = append(reads, goRead{"git's configuration", filepath.Join(home, ".gitconfig"), true, ""})
-	}
-	for _, dir := range filepath.SplitList(os.Getenv("SSL_CERT_DIR")) {
-		reads = append(reads, goRead{"$SSL_CERT_DIR", dir, false, ""})
-	}
-	if err := checkReads(reads); err != nil {
+	goenv, envFile := goEnvFile()
+	if err := checkReads(userReads(envFile)); err != nil {
 		return nil, err
 	}
 	// The settings the env file gives that matter before the go command runs: a GOROOT there (or in
@@ -155,6 +110,81 @@ func findGoCommand() (*goCommand, error) {
 		}
 	}
 	return &goCommand{path: real, env: env}, nil
+}
+
+// trustedGo is the go command found in $PATH, its links resolved, once it and its folder are checked.
+func trustedGo() (string, error) {
+	hint := fmt.Sprintf("run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", EnvMNISTDir)
+	found, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, is not in $PATH (%v): install Go, or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
+	}
+	real, err := trust.SecureFile(found)
+	if err == nil {
+		err = trust.CheckOwnFolder(filepath.Dir(real))
+	}
+	if err == nil && strings.ContainsRune(filepath.Dir(real), os.PathListSeparator) { // it would split the $PATH it is given (fifty-second probe's nit)
+		err = fmt.Errorf("its folder's name holds %q, which would split the $PATH it is given", os.PathListSeparator)
+	}
+	if err != nil {
+		return "", fmt.Errorf("MNIST: the go command %s is not run: %w; %s", found, err, hint)
+	}
+	return real, nil
+}
+
+// checkGoPaths refuses a path variable the go command is given that is not absolute or holds . or ..:
+// it runs in a folder of its own, where such a path names another file than the one checked here.
+func checkGoPaths() error {
+	for _, name := range goPaths {
+		for _, path := range filepath.SplitList(os.Getenv(name)) {
+			dots := slices.ContainsFunc(strings.Split(path, "/"), func(name string) bool { return name == "." || name == ".." })
+			if path != "" && !(name == "GOENV" && path == "off") && (!filepath.IsAbs(path) || dots) {
+				return fmt.Errorf("MNIST: $%s=%q: the go command runs in a folder of its own, where a path that is not absolute, or holds . or .., names another file than the one checked here: give an absolute path without them, or unset it",
+					name, os.Getenv(name))
+			}
+		}
+	}
+	return nil
+}
+
+// goEnvFile is the env file the go command reads, and how a refusal names it: $GOENV, or go/env in the
+// user's configuration folder, which the go command finds as os.UserConfigDir does (none for a
+// relative $XDG_CONFIG_HOME), or "off".
+func goEnvFile() (string, goRead) {
+	goenv := os.Getenv("GOENV")
+	if config, err := os.UserConfigDir(); goenv == "" && err == nil {
+		goenv = filepath.Join(config, "go", "env")
+	}
+	if goenv == "" {
+		goenv = "off"
+	}
+	envFile := goRead{"$GOENV", goenv, true, ""}
+	if os.Getenv("GOENV") == "" { // said as "$GOENV", which was not set, with the advice of sudo -H, which keeps $XDG_CONFIG_HOME (fifty-third probe)
+		envFile = goRead{"its env file ($XDG_CONFIG_HOME/go/env; $GOENV is unset)", goenv, true,
+			"set $GOENV to a file of your own, or to off, or unset $XDG_CONFIG_HOME"}
+		if os.Getenv("XDG_CONFIG_HOME") == "" {
+			envFile.name, envFile.fix = "its env file ($HOME/.config/go/env; $GOENV is unset)", ""
+		}
+	}
+	return goenv, envFile
+}
+
+// userReads are the files and folders of the user's that the go command (and git, which it may run)
+// reads: each is checked before the first run.
+func userReads(envFile goRead) []goRead {
+	home := os.Getenv("HOME")
+	reads := []goRead{{"$HOME", home, false, ""}, envFile, {"$NETRC", os.Getenv("NETRC"), true, ""},
+		{"$SSL_CERT_FILE", os.Getenv("SSL_CERT_FILE"), true, ""}}
+	if os.Getenv("NETRC") == "" && home != "" {
+		reads = append(reads, goRead{"$NETRC", filepath.Join(home, ".netrc"), true, ""})
+	}
+	if home != "" { // git, with GOPROXY=direct: a .gitconfig of another user's ran their core.sshCommand
+		reads = append(reads, goRead{"git's configuration", filepath.Join(home, ".gitconfig"), true, ""})
+	}
+	for _, dir := range filepath.SplitList(os.Getenv("SSL_CERT_DIR")) {
+		reads = append(reads, goRead{"$SSL_CERT_DIR", dir, false, ""})
+	}
+	return reads
 }
 
 // envFileSettings reads GOROOT and GOFLAGS from the go env file at path (checked already) exactly as

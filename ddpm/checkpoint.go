@@ -148,12 +148,8 @@ func (c Checkpointer) Save(ctx *context.Context, step int64, meta any) (string, 
 	// Nor values that are no numbers, which its readers refuse: a context left with NaN weights by a
 	// failed step was saved over the last good checkpoint (fifty-fifth probe). WriteCheckpoint writes
 	// them, as it is given them.
-	if ctx != nil {
-		for v := range ctx.IterVariables() {
-			if value, err := v.Value(); err == nil && !strings.HasPrefix(v.Scope(), metricsScope) && finite(value) != nil {
-				return "", fmt.Errorf("checkpoint of step %d: variable %s holds a value that is not finite: nothing is written", step, v.ScopeAndName())
-			}
-		}
+	if name := firstNonFiniteVariable(ctx); name != "" {
+		return "", fmt.Errorf("checkpoint of step %d: variable %s holds a value that is not finite: nothing is written", step, name)
 	}
 	if err := MakeDir(c.Dir); err != nil {
 		return "", fmt.Errorf("checkpoint directory %s: %w", c.Dir, err)

@@ -513,8 +513,8 @@ func carriedDescription(latest string, cfg TrainConfig, ds *ArrayDataset) (*RunS
 	if _, err := ReadCheckpointMeta(latest, &saved); err != nil || saved.Model == "" {
 		return nil, nil // the reading after names a damaged file
 	}
-	switch {
-	case describedAsRun(cfg.Meta):
+	switch spec, _ := runSpecOf(cfg.Meta); {
+	case spec != nil:
 		return nil, nil // compared by sameRun
 	case cfg.Meta != nil:
 		return nil, fmt.Errorf("resuming from %s: it describes its run with a RunSpec, and Meta is a %T: give its RunSpec, or none to carry it forward", latest, cfg.Meta)
@@ -527,12 +527,6 @@ func carriedDescription(latest string, cfg TrainConfig, ds *ArrayDataset) (*RunS
 		saved.PUncond = cfg.PUncond
 	}
 	return &saved, nil
-}
-
-// describedAsRun says whether meta is a RunSpec as runSpecOf reads it.
-func describedAsRun(meta any) bool {
-	spec, _ := runSpecOf(meta)
-	return spec != nil
 }
 
 // runSpecOf is Train's description meta as its readers take it (LoadTrained, a resumed run): a RunSpec

@@ -156,11 +156,9 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	}
 	// A context left with values that are no numbers by a step whose loss was not finite: it went on
 	// from them at every retry, and its state was saved over the last good checkpoint (fifty-fifth probe).
-	for v := range ctx.IterVariables() {
-		if value, err := v.Value(); err == nil && !strings.HasPrefix(v.Scope(), metricsScope) && finite(value) != nil {
-			return nil, fmt.Errorf("train: the context's %s holds a value that is not finite (a step whose loss was not finite leaves it so): "+
-				"resume in a fresh context (context.New()) from the folder's newest checkpoint", v.ScopeAndName())
-		}
+	if name := firstNonFiniteVariable(ctx); name != "" {
+		return nil, fmt.Errorf("train: the context's %s holds a value that is not finite (a step whose loss was not finite leaves it so): "+
+			"resume in a fresh context (context.New()) from the folder's newest checkpoint", name)
 	}
 	// A run continued in-process keeps its EMA as one resumed from a file does (resumable): with EMA
 	// decay 0 the average that EMAContext reads stayed that of the earlier steps, and one begun midway
