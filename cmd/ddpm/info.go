@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 )
@@ -22,17 +23,23 @@ func runInfo(args []string) error {
 		return err
 	}
 	defer backend.Finalize()
-	fmt.Printf("backend:   %s\nchosen by: %s\nconfig:    %s\n", backend.Description(), choice.Source, choice.Config)
+	// Its report is its result: written whole at the end, and a failed write is an error (`ddpm info >
+	// /dev/full` exited 0 with nothing written).
+	var report strings.Builder
+	fmt.Fprintf(&report, "backend:   %s\nchosen by: %s\nconfig:    %s\n", backend.Description(), choice.Source, choice.Config)
 	tunables := os.Getenv("GLIBC_TUNABLES")
 	if tunables == "" {
 		tunables = "(unset: glibc's malloc without huge pages, XLA's CPU steps slower; see ddpm.MallocTunables)"
 	}
-	fmt.Printf("malloc:    GLIBC_TUNABLES=%s\n", tunables)
+	fmt.Fprintf(&report, "malloc:    GLIBC_TUNABLES=%s\n", tunables)
 	flags := os.Getenv("XLA_FLAGS")
 	if flags == "" {
 		flags = "(unset: XLA's defaults)"
 	}
-	fmt.Printf("xla:       XLA_FLAGS=%s\n", flags)
-	fmt.Printf("devices:   %d; --devices 0 (the default) uses %d\n", backend.NumDevices(), ddpm.DefaultDevices(backend))
+	fmt.Fprintf(&report, "xla:       XLA_FLAGS=%s\n", flags)
+	fmt.Fprintf(&report, "devices:   %d; --devices 0 (the default) uses %d\n", backend.NumDevices(), ddpm.DefaultDevices(backend))
+	if _, err := os.Stdout.WriteString(report.String()); err != nil {
+		return fmt.Errorf("standard output: %w", err)
+	}
 	return nil
 }

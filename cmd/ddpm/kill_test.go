@@ -869,3 +869,22 @@ func TestAStopSaysWhatItWrote(t *testing.T) {
 		t.Errorf("after --out alone: %q, want it to name %s alone", note, out)
 	}
 }
+
+// `ddpm info`'s report is its result: where it cannot be written (a full disk) the command fails, naming
+// standard output; it exited 0 with nothing written.
+func TestInfoFailsWhereItsReportCannotBeWritten(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full here: %v", err)
+	}
+	defer full.Close()
+	cmd := ddpmCommand("info")
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = full, &stderr
+	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "standard output") {
+		t.Errorf("ddpm info > /dev/full: %v, want a failure naming standard output; stderr:\n%s", err, stderr.String())
+	}
+	if out, err := ddpmCommand("info").Output(); err != nil || !strings.Contains(string(out), "backend:") {
+		t.Errorf("ddpm info: %v\n%s", err, out)
+	}
+}
