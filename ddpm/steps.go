@@ -19,7 +19,7 @@ func StepsTensor(ts ...int) *tensors.Tensor {
 	for i, t := range ts {
 		out[i] = step32(t)
 	}
-	return tensors.FromValue(out)
+	return tensors.FromFlatDataAndDimensions(out, len(ts)) // [0] for no steps: FromValue panicked on an empty slice
 }
 
 // step32 is t as an int32, or a panic naming it: 2³² + 5 was step 5, without a word (forty-eighth sweep).

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
@@ -1291,6 +1292,12 @@ func TestHostileArguments(t *testing.T) {
 			return sweep.WantPanic(func() { StepTensor(1, 1<<40+7) }, "1099511627783")
 		}},
 		{"StepsTensor of a step beyond int32", func() error { return sweep.WantPanic(func() { StepsTensor(1<<32 + 5) }, "4294967301") }},
+		{"StepsTensor of no steps", func() error {
+			if got := StepsTensor().Shape(); got.Rank() != 1 || got.Dimensions[0] != 0 || got.DType != dtypes.Int32 {
+				return fmt.Errorf("StepsTensor() has shape %s, want (Int32)[0]", got)
+			}
+			return nil
+		}},
 		{"CheckRoom NaN", func() error { return sweep.WantErr(CheckRoom("--ckpt x", dir, nan, 1), "--ckpt x", "NaN") }},
 		{"CheckFileSize NaN", func() error { return sweep.WantErr(CheckFileSize("--ckpt x", nan), "--ckpt x", "NaN") }},
 		{"CheckTrainingRoom of a new run of NaN bytes", func() error {
