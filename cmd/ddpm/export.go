@@ -54,6 +54,13 @@ func runExport(args []string) error {
 	if err := ddpm.CheckOutput("--out", *out, path); err != nil {
 		return err
 	}
+	// The export is a part of the checkpoint read (its EMA weights), so never larger: a full disk was
+	// found only by the write (a nit of earlier probes).
+	if info, err := os.Stat(path); err == nil {
+		if err := checkRoom(plannedOutput{flag: "--out", path: *out, bytes: float64(info.Size())}); err != nil {
+			return err
+		}
+	}
 	// Every check that sample and eval make of the file: an export of a description that they refuse
 	// (p_uncond 7, an unknown schedule, T = 10, junk variables) was written, exit 0 (fifteenth probe).
 	tr, err := loadTrained(path)

@@ -51,6 +51,14 @@ func TestTrainSampleExportToy(t *testing.T) {
 		t.Errorf("--progressive on a 2-D model: error %v, want a refusal naming --progressive", err)
 	}
 	exported := filepath.Join(dir, "moons-ema.ddpm")
+	// Without room for it, the export is refused by name, and nothing is written.
+	freeSpace := ddpm.FreeSpace
+	ddpm.FreeSpace = func(string) (float64, error) { return 100, nil }
+	err = runExport([]string{"--ckpt", ckpt, "--out", exported})
+	ddpm.FreeSpace = freeSpace
+	if _, statErr := os.Stat(exported); err == nil || !strings.Contains(err.Error(), "--out "+exported+": its file system has") || statErr == nil {
+		t.Errorf("export to a full file system: error %v, written: %v; want a refusal naming --out, nothing written", err, statErr == nil)
+	}
 	if err := runExport([]string{"--ckpt", ckpt, "--out", exported}); err != nil {
 		t.Fatal(err)
 	}
