@@ -15,6 +15,8 @@ import (
 	_ "github.com/gomlx/gomlx/backends/default" // Registers the XLA and pure-Go backends.
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/backends/xla"
+
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // Environment variables that choose the backend, in order of precedence.
@@ -284,6 +286,9 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 			err = fmt.Errorf("backend %q (from %s): %v; %s", choice.Config, choice.Source, r, hint)
 		}
 	}()
+	if err := checkXLAFlagPaths(os.Getenv("XLA_FLAGS")); err != nil {
+		return nil, err
+	}
 	b, err = backends.NewWithConfig(choice.Config)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q (from %s) could not be loaded: %w; %s", choice.Config, choice.Source, err, hint)
@@ -373,4 +378,45 @@ func CheckTrainingBackend(backend backends.Backend) error {
 			"(Reverse); unset $%s (the XLA plugin is installed by `%s`)", EnvBackend, os.Getenv(EnvBackend), EnvBackend, UserSetupCommand)
 	}
 	return nil
+}
+
+// checkXLAFlagPaths refuses a file or folder named in $XLA_FLAGS (XLA's dumps, its caches, the CUDA
+// folder it runs ptxas from, the profiles and results it loads) that another user could change or add
+// to: XLA writes and reads there as this user, by names fixed from run to run, and a link of another
+// user's in a dump folder of theirs had root write a dump over a file of root's (fifty-sixth probe).
+func checkXLAFlagPaths(flags string) error {
+	for _, word := range strings.Fields(flags) {
+		name, value, ok := strings.Cut(strings.TrimLeft(word, "-"), "=")
+		value = strings.Trim(value, `"'`)
+		if !ok || !xlaPathFlag(name) || value == "" || value == "-" || value == "sponge" { // sponge, -: not a path (XLA's own names)
+			continue
+		}
+		for _, path := range strings.Split(value, ",") { // the *_file flags take lists
+			var err error
+			if info, serr := os.Stat(path); serr == nil && !info.IsDir() {
+				if err = trust.CheckRead(path); err == nil {
+					err = trust.CheckOwnFolder(filepath.Dir(path))
+				}
+			} else {
+				err = trust.CheckOwnFolder(path)
+			}
+			if err != nil {
+				return fmt.Errorf("$XLA_FLAGS: --%s=%s: XLA writes or reads files there under names fixed from run to run, and %w: "+
+					"name a folder of your own (make it first: one that another user could make is refused too), or leave the flag out",
+					name, value, err)
+			}
+		}
+	}
+	return nil
+}
+
+// xlaPathFlag says whether an XLA flag (xla_dump_to, xla_gpu_cuda_data_dir, xla_gpu_kernel_cache_file,
+// xla_gpu_load_autotune_results_from, …) takes a file or folder, by its name's ending.
+func xlaPathFlag(name string) bool {
+	for _, end := range []string{"_to", "_dir", "_file", "_files", "_from", "_path", "_filename", "_directory"} {
+		if strings.HasSuffix(name, end) {
+			return true
+		}
+	}
+	return false
 }

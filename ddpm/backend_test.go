@@ -106,3 +106,58 @@ func TestCUDAChecksAreOffUnlessAsked(t *testing.T) {
 		t.Setenv("GOPJRT_CUDA_CHECKS", "1") // the user's choice is kept
 	}
 }
+
+// A file or folder that $XLA_FLAGS names (a dump folder above all) must be one that no other user can
+// change or add to: XLA writes there by names fixed from run to run, and another user's link in a dump
+// folder of theirs had root write a dump over a file of root's (fifty-sixth probe).
+func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
+	dir := t.TempDir()
+	own := filepath.Join(dir, "dumps")
+	shared := filepath.Join(dir, "shared")
+	sticky := filepath.Join(dir, "sticky")
+	for _, d := range []string{own, shared, sticky} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if os.Chmod(shared, 0o777) != nil || os.Chmod(sticky, os.ModeSticky|0o777) != nil {
+		t.Fatal("chmod")
+	}
+	profile := filepath.Join(shared, "profile.pb")
+	if err := os.WriteFile(profile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		flags, refused string // "" where the flags are taken
+	}{
+		{"", ""},
+		{"--xla_cpu_enable_fast_math=false --xla_dump_to=" + own, ""},
+		{"--xla_dump_to=-", ""},
+		{"--xla_dump_to=" + filepath.Join(own, "new"), ""},
+		{"--xla_dump_to=" + shared, "anyone may write"},
+		{"--xla_dump_to=" + sticky, "others may add"},
+		{"--xla_dump_to=" + filepath.Join(sticky, "dumps"), "others may make it"},
+		{"--xla_gpu_cuda_data_dir=" + shared, "anyone may write"},
+		{"--xla_gpu_pgle_profile_file_or_directory_path=" + profile, "anyone may write"},
+		{`--xla_dump_to="` + shared + `"`, "anyone may write"},
+	} {
+		err := checkXLAFlagPaths(c.flags)
+		switch {
+		case c.refused == "" && err != nil:
+			t.Errorf("XLA_FLAGS=%q: %v, want it taken", c.flags, err)
+		case c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused) || !strings.Contains(err.Error(), "$XLA_FLAGS")):
+			t.Errorf("XLA_FLAGS=%q: %v, want a refusal naming $XLA_FLAGS and %q", c.flags, err, c.refused)
+		}
+	}
+	// Before any plugin is loaded.
+	t.Setenv("XLA_FLAGS", "--xla_dump_to="+shared)
+	if b, err := NewBackend(); err == nil || !strings.Contains(err.Error(), "--xla_dump_to") {
+		if b != nil {
+			b.Finalize()
+		}
+		t.Errorf("NewBackend with a dump folder anyone may write: %v, want a refusal", err)
+	}
+	if entries, _ := os.ReadDir(shared); len(entries) != 1 {
+		t.Errorf("something was dumped into the refused folder: %d entries", len(entries))
+	}
+}

@@ -407,12 +407,23 @@ func ReadCheckpointWeights(path string, meta any) (int64, Weights, error) {
 // LoadCheckpoint reads every variable of the checkpoint into ctx (creating or overwriting them) and
 // decodes its description into meta (when not nil). It returns the global step. The whole file is
 // checked before ctx is touched: a corrupt checkpoint changes nothing, and neither does one holding a
-// value that is not finite.
+// value that is not finite. A context holding a variable that the checkpoint lacks is refused: an
+// export loaded into a trained context left that run's EMA, Adam's moments and step beside the
+// export's weights, and EMAContext sampled the old run's model (fifty-sixth probe).
 func LoadCheckpoint(path string, ctx *context.Context, meta any) (int64, error) {
 	if ctx == nil { // it panicked (forty-third probe's nit)
 		return 0, fmt.Errorf("checkpoint %s: no context given (nil) to load it into", path)
 	}
-	return loadCheckpoint(path, ctx, meta, nil, nil)
+	return loadCheckpoint(path, ctx, meta, nil, func(h checkpointContents) error {
+		for v := range ctx.IterVariables() {
+			if _, ok := h.have[v.ScopeAndName()]; !ok && !strings.HasPrefix(v.Scope(), metricsScope) {
+				return fmt.Errorf("checkpoint %s: the context holds %s, which the checkpoint does not: loading it would leave a state "+
+					"of two runs (its weights beside another run's EMA or optimizer state); load it into a fresh context (context.New())",
+					path, v.ScopeAndName())
+			}
+		}
+		return nil
+	})
 }
 
 // loadCheckpoint is LoadCheckpoint that first hands the header's step and variables (their names and

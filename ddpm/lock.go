@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // LockFileName is the lock that a training run holds in its checkpoint folder (and an evaluation in
@@ -71,8 +73,18 @@ func inUse(what, dir, path string) error {
 // PID and start time for the error message. Creating it also proves at once that the folder is
 // writable, before any long work starts.
 func LockDir(dir, what string) (*DirLock, error) {
+	// A folder whose files are read back as the run's own state (checkpoints, eval's stores) is the
+	// user's, and no other user may add to it: another user's folder in /tmp, made before the run, gave
+	// train their checkpoint to resume from and eval their samples to score (fifty-sixth probe). Checked
+	// on the way before it is made (nothing is made in a folder of theirs) and as it is after.
+	if _, err := trust.WritePath(dir); err != nil {
+		return nil, fmt.Errorf("%s %s: %w: use a folder of your own", what, dir, err)
+	}
 	if err := MakeDir(dir); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
+	}
+	if err := trust.CheckOwnFolder(dir); err != nil {
+		return nil, fmt.Errorf("%s %s: %w: its files would be read back as this run's own; use a folder of your own", what, dir, err)
 	}
 	// Opened by the name the caller gave, as every write there will be: the absolute path of a folder
 	// named relatively in a deep working folder was refused as too long (eleventh probe).

@@ -23,6 +23,8 @@ import (
 //   - a symbolic link is followed: the regular file it points to is replaced and the link kept; a link
 //     to nothing, to something other than a regular file, or to a file of another extension is refused;
 //   - a device, FIFO, socket or folder is refused by name, never opened;
+//   - nothing is written by a way that another user could steer: through a link of theirs, or into a
+//     folder they own or may write (not sticky), on the way or at its end;
 //   - the temporary file's name stays within the file system's 255-byte limit for any legal name.
 // CheckOutput says the same before any work, and also refuses an empty path and an output that is
 // one of the command's own inputs (as the same file, whatever its name).
@@ -34,13 +36,17 @@ const nameMax = 255
 // symbolic link at path points to, when it is a file of the same kind (by its extension, in any case);
 // an error for anything else. A link to a file of another kind is refused: it was followed, and
 // `sample --out pic.png` or eval's `eval.json` linked to a checkpoint replaced the model (tenth and
-// eleventh probes).
+// eleventh probes). Nor is a path written that another user could steer (safeWayTo).
 func OutputTarget(path string) (string, error) {
 	if path == "" {
 		return "", errors.New("the output path is empty")
 	}
+	original := path
 	info, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if err := safeWayTo(path); err != nil {
+			return "", err
+		}
 		return path, nil
 	}
 	if err != nil {
@@ -62,7 +68,19 @@ func OutputTarget(path string) (string, error) {
 	if !info.Mode().IsRegular() {
 		return "", fmt.Errorf("%s is %s, not a regular file: only regular files are written", path, safefile.Kind(info.Mode()))
 	}
+	if err := safeWayTo(original); err != nil {
+		return "", err
+	}
 	return path, nil
+}
+
+// safeWayTo refuses a path to be written that another user could steer (trust.WritePath): a link of
+// theirs on the way, or a folder they own or may write, not sticky.
+func safeWayTo(path string) error {
+	if _, err := trust.WritePath(path); err != nil {
+		return fmt.Errorf("the way to it is not safe to write through: %w; write into a folder of your own", err)
+	}
+	return nil
 }
 
 // errWorkingDirGone is said of a relative path in a working directory that was removed: "its folder .

@@ -151,10 +151,13 @@ func TestWriteFileAtomicKeepsTheMode(t *testing.T) {
 	}
 	// A new file's mode follows the umask, as os.Create's does (it was 0644 whatever the umask; eighth
 	// probe).
+	// The folder is made first: one made under umask 0 is a folder anyone may write, where nothing is
+	// written (TestNothingIsWrittenByAWayAnotherUserCouldSteer).
+	base := t.TempDir()
 	defer syscall.Umask(syscall.Umask(0))
-	for _, c := range []struct{ umask, want int }{{0o077, 0o600}, {0o027, 0o640}, {0o022, 0o644}, {0, 0o666}} {
+	for i, c := range []struct{ umask, want int }{{0o077, 0o600}, {0o027, 0o640}, {0o022, 0o644}, {0, 0o666}} {
 		syscall.Umask(c.umask)
-		fresh := filepath.Join(t.TempDir(), "new.png")
+		fresh := filepath.Join(base, fmt.Sprintf("new%d.png", i))
 		if err := WriteFileAtomic(fresh, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
 			t.Fatal(err)
 		}
@@ -529,5 +532,122 @@ func TestWriteFileAtomicFollowsNoLinkPutInItsPlace(t *testing.T) {
 	}
 	if info, err := os.Stat(theirs); err != nil || info.Mode().Perm()&0o022 != 0 {
 		t.Errorf("a file of another user's, mode 0777, replaced: mode %v (%v)", info.Mode(), err)
+	}
+}
+
+// Nothing is written by a way that another user could steer (fifty-sixth probe): a link of theirs at
+// the output's name in a sticky folder (/tmp) had root write its samples over a file of root's in a
+// private folder; a folder anyone may write, not sticky, lets them swap what the write lands in. Links
+// and folders of the user's own are followed and written as before.
+func TestNothingIsWrittenByAWayAnotherUserCouldSteer(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path string) error {
+		return WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write([]byte("samples")); return err })
+	}
+	shared := filepath.Join(dir, "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(shared, "x.npy"), filepath.Join(shared, "new", "x.npy")} {
+		if err := CheckOutput("--out", path); err == nil || !strings.Contains(err.Error(), "anyone may write") || !strings.Contains(err.Error(), "--out") {
+			t.Errorf("--out %s in a folder anyone may write: %v, want a refusal", path, err)
+		}
+		if err := write(path); err == nil {
+			t.Errorf("%s written in a folder anyone may write", path)
+		}
+	}
+	// One's own folder, and one's own link in a sticky folder, are written as before.
+	sticky := filepath.Join(dir, "sticky")
+	if err := os.Mkdir(sticky, 0o755); err != nil || os.Chmod(sticky, os.ModeSticky|0o777) != nil {
+		t.Fatal(err)
+	}
+	private := filepath.Join(dir, "private")
+	if err := os.Mkdir(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	precious := filepath.Join(private, "precious.npy")
+	if err := os.WriteFile(precious, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(sticky, "samples.npy")
+	if err := os.Symlink(precious, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(link); err != nil {
+		t.Fatalf("one's own link in a sticky folder: %v", err)
+	}
+	if raw, _ := os.ReadFile(precious); string(raw) != "samples" {
+		t.Errorf("one's own link was not followed: %q", raw)
+	}
+	if os.Geteuid() != 0 {
+		t.Log("not root: links and folders of another user's are not made here")
+		return
+	}
+	// The same link, another user's: refused, and the file it points to is kept.
+	if err := os.WriteFile(precious, []byte("precious"), 0o600); err != nil || os.Lchown(link, 4242, 4242) != nil {
+		t.Fatal(err)
+	}
+	if err := CheckOutput("--out", link); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+		t.Errorf("another user's link at --out: %v, want a refusal", err)
+	}
+	if err := write(link); err == nil {
+		t.Errorf("written through another user's link")
+	}
+	if raw, _ := os.ReadFile(precious); string(raw) != "precious" {
+		t.Errorf("the file behind another user's link was replaced: %q", raw)
+	}
+	// A folder of theirs, not writable by others by its mode: they may still swap what is in it.
+	theirs := filepath.Join(sticky, "theirs")
+	if err := os.Mkdir(theirs, 0o755); err != nil || os.Chown(theirs, 4242, 4242) != nil {
+		t.Fatal(err)
+	}
+	if err := CheckOutput("--out", filepath.Join(theirs, "x.png")); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+		t.Errorf("--out in another user's folder: %v, want a refusal", err)
+	}
+}
+
+// A folder whose files are read back as a run's own (train's --ckpt, eval's --work) must be the user's,
+// with no other user able to add to it: another user's folder in /tmp gave train their checkpoint to
+// resume from, and a folder of theirs above the run's let them swap the run's folder between a save and
+// the removal of old checkpoints, which then removed root's (fifty-sixth probe).
+func TestLockDirTakesOnlyAFolderOfTheUsersOwn(t *testing.T) {
+	dir := t.TempDir()
+	sticky := filepath.Join(dir, "sticky")
+	if err := os.Mkdir(sticky, 0o755); err != nil || os.Chmod(sticky, os.ModeSticky|0o777) != nil {
+		t.Fatal(err)
+	}
+	// Made by the run in a sticky folder: its own.
+	lock, err := LockDir(filepath.Join(sticky, "run"), "--ckpt")
+	if err != nil {
+		t.Fatalf("a new folder in a sticky folder: %v", err)
+	}
+	lock.Unlock()
+	// The sticky folder itself: others may add a checkpoint to it.
+	if _, err := LockDir(sticky, "--ckpt"); err == nil || !strings.Contains(err.Error(), "others may add") {
+		t.Errorf("a sticky folder anyone may write as --ckpt: %v, want a refusal", err)
+	}
+	shared := filepath.Join(dir, "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockDir(filepath.Join(shared, "run"), "--ckpt"); err == nil || !strings.Contains(err.Error(), "use a folder of your own") {
+		t.Errorf("a run in a folder anyone may write: %v, want a refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(shared, "run")); err == nil {
+		t.Errorf("the refused run's folder was made")
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	theirs := filepath.Join(sticky, "theirs")
+	if err := os.Mkdir(theirs, 0o755); err != nil || os.WriteFile(filepath.Join(theirs, "ckpt-000000200.ddpm"), []byte("x"), 0o644) != nil ||
+		os.Chown(theirs, 4242, 4242) != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockDir(theirs, "--ckpt"); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+		t.Errorf("another user's folder as --ckpt: %v, want a refusal", err)
+	}
+	if _, err := os.Lstat(filepath.Join(theirs, LockFileName)); err == nil {
+		t.Errorf("a lock file was made in another user's folder")
 	}
 }

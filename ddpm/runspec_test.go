@@ -789,3 +789,41 @@ func TestTrainContinuesOnlyTheFileItSaved(t *testing.T) {
 		t.Errorf("after the refusals, the newest checkpoint is %s", got)
 	}
 }
+
+// An export (weights only) loaded into a context that a run trained is refused, the context left as it
+// was: it left that run's EMA, Adam's moments and step beside the export's weights, and EMAContext
+// sampled the old run's model while Train went on from the mix (fifty-sixth probe). A fresh context
+// takes it, and a trained context takes a checkpoint of its own run's variables.
+func TestLoadCheckpointRefusesToMixTwoStates(t *testing.T) {
+	base := t.TempDir()
+	cfg := quickTrainConfig(3, filepath.Join(base, "a"))
+	ctx := context.New()
+	ds, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(backend, ctx, MustNewSchedule(ScheduleLinear, 20), MLPModel(DefaultMLPConfig()), ds, cfg); err != nil {
+		t.Fatal(err)
+	}
+	ema, err := EMAContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	export := filepath.Join(base, "export.ddpm")
+	if err := WriteCheckpoint(export, ema, 300, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := ContextWeights(ctx)
+	if _, err := LoadCheckpoint(export, ctx, nil); err == nil || !strings.Contains(err.Error(), "load it into a fresh context") {
+		t.Errorf("an export loaded into a trained context: %v, want a refusal", err)
+	}
+	if after := ContextWeights(ctx); len(after) != len(before) || trainedSteps(ctx) != 3 {
+		t.Errorf("the refused load changed the context: %d variables (was %d), step %d", len(after), len(before), trainedSteps(ctx))
+	}
+	if step, err := LoadCheckpoint(export, context.New(), nil); err != nil || step != 300 {
+		t.Errorf("the export into a fresh context: step %d, %v", step, err)
+	}
+	if step, err := LoadCheckpoint(filepath.Join(base, "a", "ckpt-000000003.ddpm"), ctx, nil); err != nil || step != 3 {
+		t.Errorf("its own run's checkpoint into the trained context: step %d, %v", step, err)
+	}
+}

@@ -1361,3 +1361,46 @@ func TestTrainRefusesToResumeAPriorItRefuses(t *testing.T) {
 		t.Errorf("refused, it trained to %s", latest)
 	}
 }
+
+// A flag's default found in the working directory is read only where no other user could have put it
+// there: run in /tmp, `ddpm sample` read the runs/mnist that another user had made, and eval their
+// models/ (fifty-sixth probe). Named on the command line, the same file is read.
+func TestDefaultsInTheWorkingDirectoryAreTheUsersOwn(t *testing.T) {
+	shipped, err := filepath.Abs("../../models/mnist-ch8-ema.ddpm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"runs/mnist/ckpt-000000010.ddpm", "models/mnist-ema.ddpm"} {
+		path := filepath.Join(shared, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil || os.WriteFile(path, raw, 0o644) != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(shared)
+	out := filepath.Join(t.TempDir(), "x.png")
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		flag string
+	}{
+		{runSample, []string{"--n", "1", "--steps", "2", "--out", out}, "--ckpt: the default runs/mnist"},
+		{runExport, []string{"--out", filepath.Join(t.TempDir(), "e.ddpm")}, "--ckpt: the default runs/mnist"},
+		{runInterpolate, []string{"--pairs", "1", "--lambdas", "2", "--t", "2", "--out", out}, "--ckpt: the default models/mnist-ema.ddpm"},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.flag) || !strings.Contains(err.Error(), "anyone may write") {
+			t.Errorf("%v from a folder anyone may write: %v, want a refusal of the default (%q)", c.args, err, c.flag)
+		}
+	}
+	if err := runSample([]string{"--ckpt", "runs/mnist", "--n", "1", "--steps", "2", "--out", out}); err != nil {
+		t.Errorf("--ckpt runs/mnist named: %v", err)
+	}
+	checkPNG(t, out)
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 	"github.com/learn-ddpm/ddpm-go/models"
 )
 
@@ -31,7 +32,7 @@ func shippedModel(flags *flag.FlagSet, name string) (string, error) {
 		return value, nil
 	}
 	if _, err := os.Stat(value); !errors.Is(err, fs.ErrNotExist) {
-		return value, nil // there, or unreadable: its reader names the trouble
+		return value, trustedDefault(flags, name) // there, or unreadable: its reader names the trouble
 	}
 	dir, err := ddpm.UserModelsDir()
 	if err != nil {
@@ -78,6 +79,27 @@ func sameContent(path string, size int64, want []byte) bool {
 	return err == nil && bytes.Equal(got, want)
 }
 
+// trustedDefault refuses a flag's default, found by its relative name in the working directory,
+// where another user could have put it: run in /tmp, `ddpm sample` read the runs/mnist that another
+// user made there, and eval their models/ (fifty-sixth probe). A file the user names is read as named.
+func trustedDefault(flags *flag.FlagSet, name string) error {
+	value := flags.Lookup(name).Value.String()
+	if isSet(flags, name) {
+		return nil
+	}
+	var err error
+	if info, serr := os.Stat(value); serr == nil && info.IsDir() {
+		err = trust.CheckOwnFolder(value) // its newest checkpoint is read: no other user may add one
+	} else if serr == nil {
+		_, err = trust.SecureFile(value)
+	}
+	if err != nil {
+		return fmt.Errorf("--%s: the default %s, found in the working directory, is not read: %w; give --%s %s to read it anyway, or run elsewhere",
+			name, value, err, name, shellQuote(value))
+	}
+	return nil
+}
+
 // checkDefaultCheckpoint refuses a default --ckpt folder (where `ddpm train` writes) that does not
 // exist, with the way to a shipped model instead: the first command a new user tries is `ddpm sample`.
 func checkDefaultCheckpoint(flags *flag.FlagSet) error {
@@ -86,7 +108,7 @@ func checkDefaultCheckpoint(flags *flag.FlagSet) error {
 		return nil
 	}
 	if _, err := os.Stat(value); !errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return trustedDefault(flags, "ckpt")
 	}
 	model := filepath.Join("models", "mnist-ema.ddpm") // in a clone of the project
 	if _, err := os.Stat(model); err != nil {

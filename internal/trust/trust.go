@@ -81,6 +81,46 @@ const maxLinks = 40
 // be a regular file outside /proc and /sys. A link of another user's inside a chain of links chose
 // what root loaded, and /proc/kmsg, a regular file, hung it (thirty-sixth probe).
 func SecurePath(path string, file bool) (string, error) {
+	last := lastFolder
+	if file {
+		last = lastFile
+	}
+	return resolve(path, last)
+}
+
+// WritePath is SecurePath for a file that is to be written (replaced whole, or made): every folder on
+// the way and every link met, the last name's included, must be the user's or root's, and no folder
+// writable by another user unless it is sticky; the file itself is not looked at (it is replaced), and
+// what is not there yet (folders included) is the writer's to make. A link that another user put at
+// `--out` in /tmp had root write its samples over a file of root's in a private folder, and a run's
+// folder in a folder of theirs was swapped for a link to another of root's between a save and the
+// removal of old checkpoints (fifty-sixth probe).
+// A path that cannot be resolved (a loop of links, a file where a folder should be, a working folder
+// removed) is not refused here: the write fails on it, and its writer names why.
+func WritePath(path string) (string, error) {
+	resolved, err := resolve(path, lastWritten)
+	var r refusal
+	if err != nil && !errors.As(err, &r) {
+		return path, nil
+	}
+	return resolved, err
+}
+
+// refusal is resolve's error for what another user could change, as against a path that cannot be
+// resolved.
+type refusal struct{ error }
+
+func (r refusal) Unwrap() error { return r.error }
+
+// What resolve asks of the last name of a path.
+const (
+	lastFile    = iota // a regular file of a disk, no other user's, that no other user may write
+	lastFolder         // a folder of the user's or root's that no other user may write, unless sticky
+	lastWritten        // anything, or nothing: it is replaced or made
+)
+
+func resolve(path string, last int) (string, error) {
+	file := last == lastFile
 	// Made absolute without filepath.Clean, which took "a/l/.." for "a" before the link l was followed:
 	// the kernel follows l first, and another user's interpreter ran in place of the one checked
 	// (fortieth probe). names resolves each ".." after the links before it.
@@ -98,7 +138,7 @@ func SecurePath(path string, file bool) (string, error) {
 		return "", err
 	}
 	if err := checkTrusted(at, root, true); err != nil {
-		return "", err
+		return "", refusal{err}
 	}
 	todo, links := names(abs), 0
 	for len(todo) > 0 {
@@ -110,6 +150,9 @@ func SecurePath(path string, file bool) (string, error) {
 		}
 		next := filepath.Join(at, name)
 		info, err := os.Lstat(next)
+		if last == lastWritten && errors.Is(err, fs.ErrNotExist) {
+			return filepath.Join(append([]string{next}, todo...)...), nil // made by the writer, in a folder checked
+		}
 		if err != nil {
 			return "", err
 		}
@@ -118,7 +161,7 @@ func SecurePath(path string, file bool) (string, error) {
 				return "", fmt.Errorf("%s: more than %d links on the way", path, maxLinks)
 			}
 			if err := checkOwner(next, info); err != nil {
-				return "", err
+				return "", refusal{err}
 			}
 			target, err := os.Readlink(next)
 			if err != nil {
@@ -130,8 +173,11 @@ func SecurePath(path string, file bool) (string, error) {
 			todo = append(names(target), todo...)
 			continue
 		}
+		if last == lastWritten && len(todo) == 0 {
+			return next, nil
+		}
 		if err := checkTrusted(next, info, len(todo) > 0 || !file); err != nil {
-			return "", err
+			return "", refusal{err}
 		}
 		at = next
 	}
