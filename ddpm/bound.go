@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
@@ -193,7 +195,7 @@ func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundRe
 			for i := range noise {
 				noise[i] = float32(rng.NormFloat64())
 			}
-			bits, mse, err := e.Term(x0, t, tensors.FromFlatDataAndDimensions(noise, dims...))
+			bits, mse, err := e.term1(x0, t, tensors.FromFlatDataAndDimensions(noise, dims...))
 			if err != nil {
 				return nil, err
 			}
@@ -213,8 +215,37 @@ func (e *BoundEvaluator) Evaluate(images []float32, opts BoundOptions) (*BoundRe
 }
 
 // Term evaluates the bound's term at step t for a batch of images x0 [n, Dims...], with x_t drawn
-// from q(x_t | x_0) with the given noise: bits/dim and the mean squared error of x̂_0, per image.
+// from q(x_t | x_0) with the given noise: bits/dim and the mean squared error of x̂_0, per image. x0
+// is 8-bit data scaled to [−1, 1], as Evaluate's, and noise is finite and of x0's shape: one scalar
+// was taken as every image's noise, a NaN gave a NaN term, and data off the grid a number, all without
+// an error (fifty-sixth probe).
 func (e *BoundEvaluator) Term(x0 *tensors.Tensor, t int, noise *tensors.Tensor) (bits, mse []float32, _ error) {
+	if err := e.Schedule.CheckStep(t); err != nil {
+		return nil, nil, fmt.Errorf("bound: %w", err)
+	}
+	if x0 == nil || noise == nil || x0.Shape().Rank() < 1 {
+		return nil, nil, errors.New("bound: x0 and noise are needed, as a batch")
+	}
+	if x0.DType() != dtypes.Float32 || !noise.Shape().Equal(x0.Shape()) {
+		return nil, nil, fmt.Errorf("bound: x0 %s and noise %s: both float32, of one shape", x0.Shape(), noise.Shape())
+	}
+	var bad error
+	err := tensors.ConstFlatData(x0, func(flat []float32) { bad = checkOnGrid(flat) })
+	if err == nil && bad == nil {
+		err = tensors.ConstFlatData(noise, func(flat []float32) {
+			if i, v := firstNotFinite(flat); i >= 0 {
+				bad = fmt.Errorf("bound: the noise holds %v (at %d)", v, i)
+			}
+		})
+	}
+	if err = cmp.Or(err, bad); err != nil {
+		return nil, nil, err
+	}
+	return e.term1(x0, t, noise)
+}
+
+// term1 is Term on inputs already checked (Evaluate's).
+func (e *BoundEvaluator) term1(x0 *tensors.Tensor, t int, noise *tensors.Tensor) (bits, mse []float32, _ error) {
 	if err := e.Schedule.CheckStep(t); err != nil { // numbers, or NaN, with no error (thirty-third probe)
 		return nil, nil, fmt.Errorf("bound: %w", err)
 	}

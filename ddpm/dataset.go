@@ -86,8 +86,14 @@ func (d *ArrayDataset) Name() string { return d.name }
 // Len is the number of examples.
 func (d *ArrayDataset) Len() int { return d.n }
 
-// StepsPerEpoch is the number of batches in one pass over the data.
-func (d *ArrayDataset) StepsPerEpoch() int { return d.n / d.BatchSize }
+// StepsPerEpoch is the number of batches in one pass over the data: 0 for a BatchSize below 1, which
+// Yield refuses (it divided by zero, or gave a negative count; fifty-sixth probe).
+func (d *ArrayDataset) StepsPerEpoch() int {
+	if d.BatchSize < 1 {
+		return 0
+	}
+	return d.n / d.BatchSize
+}
 
 // Reset implements train.Dataset: back to the first batch.
 func (d *ArrayDataset) Reset() { d.step = 0 }

@@ -1292,6 +1292,19 @@ func TestHostileArguments(t *testing.T) {
 			return sweep.WantPanic(func() { StepTensor(1, 1<<40+7) }, "1099511627783")
 		}},
 		{"StepsTensor of a step beyond int32", func() error { return sweep.WantPanic(func() { StepsTensor(1<<32 + 5) }, "4294967301") }},
+		{"StepsPerEpoch of BatchSize 0 and -2", func() error {
+			ds, err := NewArrayDataset("x", []float32{0, 1, 2, 3}, []int{1}, 2, 1)
+			if err != nil {
+				return err
+			}
+			for _, b := range []int{0, -2} {
+				ds.BatchSize = b
+				if got := ds.StepsPerEpoch(); got != 0 {
+					return fmt.Errorf("BatchSize %d: %d steps per epoch, want 0", b, got)
+				}
+			}
+			return nil
+		}},
 		{"StepsTensor of no steps", func() error {
 			if got := StepsTensor().Shape(); got.Rank() != 1 || got.Dimensions[0] != 0 || got.DType != dtypes.Int32 {
 				return fmt.Errorf("StepsTensor() has shape %s, want (Int32)[0]", got)
@@ -1487,6 +1500,26 @@ func TestHostileArguments(t *testing.T) {
 		{"Term t -1", func() error { _, _, err := bound.Term(x0, -1, x0); return sweep.WantErr(err, "t=-1") }},
 		{"Term t T+1", func() error { _, _, err := bound.Term(x0, tr.Schedule.T+1, x0); return sweep.WantErr(err, "t=") }},
 		{"Term t MaxInt", func() error { _, _, err := bound.Term(x0, math.MaxInt, x0); return sweep.WantErr(err, "t=") }},
+		// Nor noise of another shape (a scalar was every image's), noise that is not finite, or data off
+		// the 8-bit grid, which Evaluate refuses (fifty-sixth probe).
+		{"Term of scalar noise", func() error {
+			_, _, err := bound.Term(x0, 1, tensors.FromScalar(float32(0.1)))
+			return sweep.WantErr(err, "of one shape")
+		}},
+		{"Term of NaN noise", func() error {
+			grid, noise := make([]float32, x0.Shape().Size()), make([]float32, x0.Shape().Size())
+			for i := range grid {
+				grid[i] = -1
+			}
+			noise[1] = float32(math.NaN())
+			dims := x0.Shape().Dimensions
+			_, _, err := bound.Term(tensors.FromFlatDataAndDimensions(grid, dims...), 1, tensors.FromFlatDataAndDimensions(noise, dims...))
+			return sweep.WantErr(err, "noise holds NaN (at 1)")
+		}},
+		{"Term of data off the grid", func() error {
+			_, _, err := bound.Term(x0, 1, tensors.FromShape(x0.Shape()))
+			return sweep.WantErr(err, "not on the 8-bit grid")
+		}},
 		{"BoundResult.Decoder of an empty result", func() error { return sweep.NaN((&BoundResult{}).Decoder()) }},
 		{"BoundResult.Rate of an empty result", func() error { return sweepNilFloats((&BoundResult{}).Rate()) }},
 		{"BoundResult.DistortionRMSE of an empty result", func() error {

@@ -332,16 +332,27 @@ func firstNonFinite(x []float32) int {
 	return -1
 }
 
-// notProbability is the index of the first value of probs that is not a probability (NaN, or outside
-// [0, 1]), or −1: a row of NaN was counted as class 0, and a negative value gave a score of NaN with no
-// error (forty-fourth probe).
-func notProbability(probs []float32) int {
+// notDistributions says why probs ([n, classes] flat, whole rows) are not rows of class probabilities,
+// or "": a value that is not a probability (NaN, or outside [0, 1]: a row of NaN was counted as class
+// 0, and a negative value gave a score of NaN with no error; forty-fourth probe), or a row that does
+// not sum to 1 (rows of 0s and of 1s both scored 1; fifty-sixth probe). A softmax in float32 sums to 1
+// within about 1e-6 per class; 1e-3 leaves room for rounding in files written elsewhere.
+func notDistributions(probs []float32, classes int) string {
 	for i, p := range probs {
 		if !(p >= 0 && p <= 1) {
-			return i
+			return fmt.Sprintf("value %d is %v, not a probability", i, p)
 		}
 	}
-	return -1
+	for r := 0; r+classes <= len(probs); r += classes {
+		sum := 0.0
+		for _, p := range probs[r : r+classes] {
+			sum += float64(p)
+		}
+		if math.Abs(sum-1) > 1e-3 {
+			return fmt.Sprintf("row %d sums to %.6g, not 1: no class probabilities", r/classes, sum)
+		}
+	}
+	return ""
 }
 
 // Accuracy is the fraction of rows of probs ([N, classes] flat) whose most probable class is the
@@ -350,7 +361,7 @@ func notProbability(probs []float32) int {
 func Accuracy(probs []float32, labels []uint8) float64 {
 	// No labels, or probabilities that are not whole rows of them: no accuracy (it divided by zero, or
 	// read rows of the wrong width; ninth probe).
-	if len(labels) == 0 || len(probs)%len(labels) != 0 || len(probs) < len(labels) || notProbability(probs) >= 0 {
+	if len(labels) == 0 || len(probs)%len(labels) != 0 || len(probs) < len(labels) || notDistributions(probs, len(probs)/len(labels)) != "" {
 		return math.NaN()
 	}
 	classes := len(probs) / len(labels)
@@ -377,7 +388,7 @@ const ConfidentThreshold = 0.9
 // forty-fourth probe), or the threshold is NaN (which counted no row); the counts are nil then (they
 // were made for any number of classes first: MaxInt panicked, 2⁴⁰ ran out of memory).
 func Confident(probs []float32, classes int, threshold float32) (fraction float64, counts []int) {
-	if classes < 1 || threshold != threshold || len(probs) < classes || len(probs)%classes != 0 || notProbability(probs) >= 0 { // classes 0 divided by zero (ninth probe)
+	if classes < 1 || threshold != threshold || len(probs) < classes || len(probs)%classes != 0 || notDistributions(probs, classes) != "" { // classes 0 divided by zero (ninth probe)
 		return math.NaN(), nil
 	}
 	counts = make([]int, classes)
@@ -404,8 +415,8 @@ func ConditionalAccuracy(probs []float32, classes int, requested []int) (overall
 	if len(requested) != n || n == 0 || len(probs)%classes != 0 {
 		return 0, nil, fmt.Errorf("conditional accuracy: %d requested classes for %d values in rows of %d", len(requested), len(probs), classes)
 	}
-	if i := notProbability(probs); i >= 0 {
-		return 0, nil, fmt.Errorf("conditional accuracy: value %d is %v, not a probability", i, probs[i])
+	if why := notDistributions(probs, classes); why != "" {
+		return 0, nil, fmt.Errorf("conditional accuracy: %s", why)
 	}
 	hits, asked := make([]int, classes), make([]int, classes)
 	total := 0

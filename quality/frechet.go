@@ -188,7 +188,12 @@ func FrechetDistance(a, b *Gaussian) (float64, error) {
 	}
 	rootA, err := SqrtPSD(a.Cov)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("Fréchet distance: the first Gaussian's covariance: %w", err)
+	}
+	// The second's must be a covariance too, though only the first's root is taken: [[1 2] [2 1]]
+	// (eigenvalues 3 and −1) as the second gave 0.536, and as the first was refused (fifty-sixth probe).
+	if _, err := SqrtPSD(b.Cov); err != nil {
+		return 0, fmt.Errorf("Fréchet distance: the second Gaussian's covariance: %w", err)
 	}
 	var tmp, middle mat.Dense
 	tmp.Mul(rootA, b.Cov)
@@ -253,8 +258,8 @@ func ClassifierScore(probs []float32, classes int) (float64, error) {
 	if classes < 1 || len(probs) == 0 || len(probs)%classes != 0 {
 		return 0, fmt.Errorf("classifier score: %d values are not rows of %d class probabilities", len(probs), classes)
 	}
-	if i := notProbability(probs); i >= 0 { // a NaN scored 1, and −1 NaN, with no error (forty-fourth probe)
-		return 0, fmt.Errorf("classifier score: value %d is %v, not a probability", i, probs[i])
+	if why := notDistributions(probs, classes); why != "" { // a NaN scored 1, and −1 NaN, with no error (forty-fourth probe)
+		return 0, fmt.Errorf("classifier score: %s", why)
 	}
 	n := len(probs) / classes
 	marginal := make([]float64, classes)

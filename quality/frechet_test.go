@@ -230,6 +230,8 @@ func TestFrechetDistanceOfMalformedGaussians(t *testing.T) {
 		// No covariance's (forty-sixth probe: −5·I as the second gave 20.125, and as the first a root of 0).
 		"−5·I as the second": {ok, gaussian([]float64{0, 0}, []float64{-5, 0, 0, -5}), "variance -5 (at 0), below 0"},
 		"not semi-definite":  {gaussian([]float64{0, 0}, []float64{1, 3, 3, 1}), ok, "eigenvalue -2: it is not positive semi-definite"},
+		// Nor as the second, whose diagonal alone was checked: [[1 2] [2 1]] gave 0.536 (fifty-sixth probe).
+		"not semi-definite as the second": {ok, gaussian([]float64{0, 0}, []float64{1, 2, 2, 1}), "second Gaussian's covariance: matrix square root: the matrix has the eigenvalue -1"},
 	} {
 		func() {
 			defer func() {
@@ -265,5 +267,31 @@ func TestFrechetDistanceIsNeverNegative(t *testing.T) {
 	}
 	if d, err := FrechetDistance(g, g); err != nil || d < 0 {
 		t.Errorf("a Gaussian of singular covariance against itself: %g, %v", d, err)
+	}
+}
+
+// Rows that are not class probabilities are refused (or give NaN), not scored: rows of 0s and of 1s
+// both scored 1, and counted as accurate (fifty-sixth probe). A softmax's rounding is taken.
+func TestScoresRefuseRowsThatAreNoDistributions(t *testing.T) {
+	for name, probs := range map[string][]float32{"rows of 0": {0, 0, 0, 0}, "rows of 1": {1, 1, 1, 1}, "a row of 0.4 and 0.4": {1, 0, 0.4, 0.4}} {
+		if _, err := ClassifierScore(probs, 2); err == nil || !strings.Contains(err.Error(), "not 1") {
+			t.Errorf("ClassifierScore of %s: %v, want a refusal", name, err)
+		}
+		if a := Accuracy(probs, []uint8{0, 0}); !math.IsNaN(a) {
+			t.Errorf("Accuracy of %s: %v, want NaN", name, a)
+		}
+		if f, _ := Confident(probs, 2, ConfidentThreshold); !math.IsNaN(f) {
+			t.Errorf("Confident of %s: %v, want NaN", name, f)
+		}
+		if _, _, err := ConditionalAccuracy(probs, 2, []int{0, 0}); err == nil || !strings.Contains(err.Error(), "not 1") {
+			t.Errorf("ConditionalAccuracy of %s: %v, want a refusal", name, err)
+		}
+	}
+	rounded := []float32{0.3333333, 0.3333333, 0.3333333, 1, 0, 0}
+	if s, err := ClassifierScore(rounded, 3); err != nil || !(s > 1) {
+		t.Errorf("ClassifierScore of a softmax's rounded rows: %v, %v", s, err)
+	}
+	if a := Accuracy(rounded, []uint8{0, 0}); a != 1 {
+		t.Errorf("Accuracy of a softmax's rounded rows: %v, want 1", a)
 	}
 }
