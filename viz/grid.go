@@ -16,7 +16,7 @@ import (
 
 // Grid lays out images in rows and columns, each optionally captioned underneath.
 //
-// Pixels are float32 in [−1, 1] (the models' range; values outside are clipped), row-major
+// Pixels are float32 in [−1, 1] (the models' range; values outside are clipped; NaN is refused), row-major
 // [N, Height, Width, Channels] with 1 (grey) or 3 (RGB) channels.
 type Grid struct {
 	Pixels                     []float32
@@ -69,6 +69,13 @@ func (g Grid) Image() (*image.RGBA, error) {
 	// Counted in floating point: sizes whose product overflowed an int matched no pixels (thirty-third probe).
 	if want := float64(g.N) * float64(g.Height) * float64(g.Width) * float64(g.Channels); float64(len(g.Pixels)) != want {
 		return nil, fmt.Errorf("image grid: %d values for %d images of %dx%dx%d (want %.0f)", len(g.Pixels), g.N, g.Height, g.Width, g.Channels, want)
+	}
+	// A NaN has no shade: it was drawn black, as −1, where the samplers and the scores refuse it
+	// (fifty-sixth probe's nit). Infinities are values outside [−1, 1], clipped.
+	for i, v := range g.Pixels {
+		if v != v {
+			return nil, fmt.Errorf("image grid: pixel value %d (of image %d) is NaN, which has no shade", i, i/(g.Height*g.Width*g.Channels))
+		}
 	}
 	cols, scale, cellW, cellH := g.layout()
 	w, h := g.Size()

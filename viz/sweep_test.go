@@ -110,6 +110,14 @@ func TestHostileArguments(t *testing.T) {
 		{"Grid zero Check", func() error { return sweep.WantErr(Grid{}.Check(), "0 images") }},
 		{"Grid zero Image", func() error { _, err := Grid{}.Image(); return sweep.WantErr(err, "0 images") }},
 		{"Grid zero PNG", func() error { _, err := Grid{}.PNG(); return sweep.WantErr(err, "0 images") }},
+		{"Grid of a NaN pixel", func() error {
+			_, err := Grid{Pixels: []float32{0, float32(math.NaN()), 0, 0}, N: 2, Height: 1, Width: 2, Channels: 1}.PNG()
+			return sweep.WantErr(err, "pixel value 1 (of image 0) is NaN")
+		}},
+		{"Grid of infinities, clipped", func() error {
+			_, err := Grid{Pixels: []float32{float32(math.Inf(1)), float32(math.Inf(-1))}, N: 1, Height: 1, Width: 2, Channels: 1}.PNG()
+			return err
+		}},
 		{"Grid zero Size", func() error {
 			if w, h := (Grid{}).Size(); w != 0 || h != 0 {
 				return fmt.Errorf("Size %d×%d, want 0×0", w, h)
