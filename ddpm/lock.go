@@ -84,7 +84,7 @@ func LockDir(dir, what string) (*DirLock, error) {
 		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
 	}
 	if err := trust.CheckOwnFolder(dir); err != nil {
-		return nil, fmt.Errorf("%s %s: %w: its files would be read back as this run's own; use a folder of your own", what, dir, err)
+		return nil, fmt.Errorf("%s %s: %w: a run's folder is one that no other user can add to (what is there is taken as the run's own); use a folder of your own", what, dir, err)
 	}
 	// Opened by the name the caller gave, as every write there will be: the absolute path of a folder
 	// named relatively in a deep working folder was refused as too long (eleventh probe).
