@@ -100,6 +100,68 @@ func (r *RunSpec) SampleMemory(n int) float64 {
 	return sampleBaseBytes + scheduleBytesPerStep*float64(r.T) + float64(n)*(sampleBytesPerActivation*r.activations()+16*size)
 }
 
+// sampleBlockBytesPerActivation is the size, per activation value of one example, of the one block
+// of temporaries that XLA's CPU backend allocates for a sampling step: its buffers are laid out in a
+// single allocation whose pages are touched only in part, so it exceeds the resident peak
+// (sampleBytesPerActivation) about fourfold. Measured: 1.1 bytes for the MNIST U-Net (sample --n 21000
+// asked the kernel for one block of 28.45 GB) and 1.4 for its ch-8 twin (the peak virtual size grew by
+// 0.87 MB per image).
+const sampleBlockBytesPerActivation = 1.4
+
+// SampleBlock estimates the largest single allocation of sampling n examples at once, in bytes: one
+// that the kernel refuses made XLA abort in C++'s bad_alloc after a minute of work, where the memory
+// available passed (fifty-sixth probe). CheckAddressSpace takes it.
+func (r *RunSpec) SampleBlock(n int) float64 {
+	return float64(max(n, 0)) * sampleBlockBytesPerActivation * r.activations()
+}
+
+// CheckAddressSpace refuses work whose largest single allocation, block bytes, the kernel would not
+// grant: beyond the address-space limit (ulimit -v) with the reservations of XLA and Go, or beyond
+// what the kernel's overcommit policy grants one allocation (LargestAllocation).
+func CheckAddressSpace(what string, block float64) error {
+	if limit, ok := AddressSpaceLimit(); ok && block+addressSpaceReserve > limit {
+		return fmt.Errorf("%s asks XLA for a block of about %s (estimated), and the address-space limit (ulimit -v) is %s, of which XLA and Go "+
+			"reserve about %s beyond it: ask for less, or raise the limit (ulimit -v unlimited)", what, gib(block), gib(limit), gib(addressSpaceReserve))
+	}
+	if most, why, ok := LargestAllocation(); ok && block > most {
+		return fmt.Errorf("%s asks XLA for a block of about %s (estimated), and the kernel grants no allocation above %s here (%s): ask for less",
+			what, gib(block), gib(most), why)
+	}
+	return nil
+}
+
+// LargestAllocation is the largest single allocation the kernel grants now, by its overcommit policy
+// (/proc/sys/vm/overcommit_memory): under the heuristic (0), none above the memory and swap; under
+// strict accounting (2), none above what is left of the commit limit; ok is false where there is no
+// such bound (1) or it cannot be read. A test replaces it.
+var LargestAllocation = func() (bytes float64, why string, ok bool) {
+	mode, err := os.ReadFile("/proc/sys/vm/overcommit_memory")
+	if err != nil {
+		return 0, "", false
+	}
+	info := map[string]float64{}
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if fields := strings.Fields(sc.Text()); len(fields) >= 2 {
+				if kb, err := strconv.ParseFloat(fields[1], 64); err == nil {
+					info[strings.TrimSuffix(fields[0], ":")] = kb * 1024
+				}
+			}
+		}
+		f.Close()
+	}
+	total, hasTotal := info["MemTotal"]
+	limit, hasLimit := info["CommitLimit"]
+	switch strings.TrimSpace(string(mode)) {
+	case "0":
+		return total + info["SwapTotal"], "the memory and swap, under the kernel's heuristic overcommit", hasTotal
+	case "2":
+		return limit - info["Committed_AS"], "what is left of the commit limit, under strict overcommit", hasLimit
+	}
+	return 0, "", false
+}
+
 // AvailableMemory is the memory this process may still use, in bytes: the kernel's MemAvailable,
 // or less where a cgroup (a container) limits the process. ok is false where neither can be read.
 func AvailableMemory() (bytes float64, ok bool) {

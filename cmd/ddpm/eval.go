@@ -171,7 +171,7 @@ func runEval(args []string) error {
 		if b.size > b.n {
 			what = fmt.Sprintf("--%s %d in one batch", b.count, b.n)
 		}
-		if err := ddpm.CheckMemory(what, sampleMemory(tr, min(b.size, b.n), 1, b.guided)); err != nil {
+		if err := checkSampling(what, tr, min(b.size, b.n), 1, b.guided, 0); err != nil {
 			return err
 		}
 	}

@@ -111,7 +111,11 @@ func runInterpolate(args []string) error {
 		blocks++
 	}
 	figure := 3 * 4 * valuesPerImage(tr.Spec.Dims) * blocks * float64(*pairs) * (float64(*lambdas) + 2) // float32 pixels, three copies
-	if err := ddpm.CheckMemory(fmt.Sprintf("--pairs %d --lambdas %d", *pairs, *lambdas), tr.Spec.SampleMemory(*pairs)+figure); err != nil {
+	atOnce := *pairs
+	if *ddimSteps != "" { // both images of each pair are encoded at once
+		atOnce *= 2
+	}
+	if err := checkSampling(fmt.Sprintf("--pairs %d --lambdas %d", *pairs, *lambdas), tr, atOnce, 1, false, figure); err != nil {
 		return err
 	}
 	// The figure's size and room before the sampling, as sample checks (twenty-eighth probe): one the

@@ -26,11 +26,17 @@ func TestMemoryEstimatesMatchPeakUse(t *testing.T) {
 	mnist := ddpm.MNISTConfig()
 	// The child's own high-water mark (VmHWM), polled while it runs: the rusage of a child started
 	// with vfork also counts the parent's peak, which in a long test binary is larger.
+	// Its peak virtual size (VmPeak) too, whose growth with --n is XLA's block of temporaries.
+	var virtual float64
 	peak := func(args ...string) float64 {
 		c := startDDPM(t, args...)
 		status := fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid)
 		highest := 0.0
-		c.waitPolling(t, 5*time.Millisecond, func() { highest = max(highest, vmHWM(status)) })
+		virtual = 0
+		c.waitPolling(t, 5*time.Millisecond, func() {
+			highest = max(highest, vmStatus(status, "VmHWM:"))
+			virtual = max(virtual, vmStatus(status, "VmPeak:"))
+		})
 		return highest
 	}
 	for _, batch := range []int{32, 256} {
@@ -39,10 +45,18 @@ func TestMemoryEstimatesMatchPeakUse(t *testing.T) {
 			"--ckpt", filepath.Join(dir, fmt.Sprint("train", batch)))
 		checkEstimate(t, fmt.Sprintf("train --batch %d", batch), spec.TrainMemory(), got)
 	}
+	spec := ddpm.RunSpec{Model: ddpm.ModelUNet, UNet: &mnist, T: ddpm.PaperT, Dims: []int{28, 28, 1}}
+	var virtualAt []float64
 	for _, n := range []int{64, 2048} {
-		spec := ddpm.RunSpec{Model: ddpm.ModelUNet, UNet: &mnist, T: ddpm.PaperT, Dims: []int{28, 28, 1}}
 		got := peak("sample", "--ckpt", "models/mnist-ema.ddpm", "--n", fmt.Sprint(n), "--steps", "2", "--out", filepath.Join(dir, "s.png"))
 		checkEstimate(t, fmt.Sprintf("sample --n %d", n), spec.SampleMemory(n), got)
+		virtualAt = append(virtualAt, virtual)
+	}
+	// XLA's block grows with --n as SampleBlock says, never more: a block the estimate let through and
+	// the kernel refused aborted `sample --n 21000` after a minute (fifty-sixth probe).
+	checkEstimate(t, "sample's block of temporaries, from --n 64 to 2048", spec.SampleBlock(2048)-spec.SampleBlock(64), virtualAt[1]-virtualAt[0])
+	if grown := virtualAt[1] - virtualAt[0]; spec.SampleBlock(2048)-spec.SampleBlock(64) < grown {
+		t.Errorf("the peak virtual size grew by %.0f MiB from --n 64 to 2048, more than SampleBlock's estimate", grown/(1<<20))
 	}
 	// The classifier on larger digits: 500 test digits of 512×512 at once ran the machine out of memory
 	// (twenty-fifth probe); its passes now take at most 1 GiB.
@@ -55,14 +69,15 @@ func TestMemoryEstimatesMatchPeakUse(t *testing.T) {
 	}
 }
 
-// vmHWM reads a process's peak resident set size from its /proc status file, in bytes (0 when gone).
-func vmHWM(status string) float64 {
+// vmStatus reads a size from a process's /proc status file (key "VmHWM:", its peak resident set size,
+// or "VmPeak:", its peak virtual size), in bytes (0 when gone).
+func vmStatus(status, key string) float64 {
 	raw, err := os.ReadFile(status)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if fields := strings.Fields(line); len(fields) >= 2 && fields[0] == "VmHWM:" {
+		if fields := strings.Fields(line); len(fields) >= 2 && fields[0] == key {
 			kb, _ := strconv.ParseFloat(fields[1], 64)
 			return kb * 1024
 		}
@@ -125,5 +140,48 @@ func TestImpossibleSizesAreRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "--min-accuracy "+v) {
 			t.Errorf("classifier --min-accuracy %s: error %v, want a refusal naming it", v, err)
 		}
+	}
+}
+
+// A run whose block of XLA temporaries the kernel would not grant is refused from its flags: `sample
+// --n 21000` fitted the memory available and aborted in C++'s bad_alloc after a minute, since the
+// kernel grants no single allocation above the memory and swap; `eval --fid-batch 30000` likewise, and
+// under `ulimit -v` the block, not the resident estimate, is what must fit (fifty-sixth probe). The
+// kernel's bound is replaced here, so that the refusals come at small sizes.
+func TestSamplingBlocksTheKernelWouldRefuseAreRefused(t *testing.T) {
+	defer func(f func() (float64, string, bool)) { ddpm.LargestAllocation = f }(ddpm.LargestAllocation)
+	ddpm.LargestAllocation = func() (float64, string, bool) { return 1 << 30, "the memory and swap, under the kernel's heuristic overcommit", true }
+	dir := t.TempDir()
+	ema := "../../models/mnist-ema.ddpm" // 1.6 GiB of block for 1000 images
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		name string
+	}{
+		{runSample, []string{"--ckpt", ema, "--n", "1000", "--out", filepath.Join(dir, "s.png")}, "sampling --n 1000 at once"},
+		{runSample, []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--class", "all", "--n", "300", "--out", filepath.Join(dir, "c.png")}, "--class all --n 300"},
+		{runEval, []string{"--ckpt", ema, "--classifier", "../../models/mnist-classifier.ddpm", "--fid", "1000", "--fid-batch", "1000", "--nll", "0",
+			"--work", filepath.Join(dir, "w"), "--out", filepath.Join(dir, "o")}, "--fid-batch 1000"},
+		{runInterpolate, []string{"--ckpt", ema, "--pairs", "500", "--ddim", "10", "--out", filepath.Join(dir, "i.png")}, "--pairs 500"},
+	} {
+		err := c.run(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), "grants no allocation above 1.0 GiB") {
+			t.Errorf("%v: error %v, want a refusal naming %s and the kernel's bound", c.args, err, c.name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "w")); err == nil {
+		t.Errorf("the refused eval made its --work")
+	}
+	// Under ulimit -v, the block with XLA's and Go's reservations.
+	ddpm.LargestAllocation = func() (float64, string, bool) { return 0, "", false }
+	defer func(f func() (float64, bool)) { ddpm.AddressSpaceLimit = f }(ddpm.AddressSpaceLimit)
+	ddpm.AddressSpaceLimit = func() (float64, bool) { return 4 << 30, true }
+	if err := runSample([]string{"--ckpt", ema, "--n", "1000", "--out", filepath.Join(dir, "s.png")}); err == nil || !strings.Contains(err.Error(), "ulimit -v") {
+		t.Errorf("sample --n 1000 under ulimit -v 4 GiB: %v, want a refusal naming the limit", err)
+	}
+	// What fits is drawn.
+	ddpm.AddressSpaceLimit = func() (float64, bool) { return 0, false }
+	if err := runSample([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--n", "2", "--steps", "2", "--out", filepath.Join(dir, "s.png")}); err != nil {
+		t.Errorf("sample --n 2: %v", err)
 	}
 }

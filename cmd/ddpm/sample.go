@@ -86,12 +86,12 @@ func runSample(args []string) error {
 	}
 	// Bounded before anything of that size is made (--class all checks its n × classes itself).
 	guided := *class != "" && tr.Spec.NumClasses() > 0 && *sf.guidance > 0
-	what, need := fmt.Sprintf("sampling --n %d at once", *n), sampleMemory(tr, *n, 1, guided)
+	what, recorded := fmt.Sprintf("sampling --n %d at once", *n), 0.0
 	if *progressive != "" { // every sample's x̂_0 at each recorded step, float32, held twice (eleventh probe)
 		what += fmt.Sprintf(", recording %d steps of them for --progressive", len(at))
-		need += 2 * 4 * float64(*n) * float64(len(at)) * valuesPerImage(tr.Spec.Dims)
+		recorded = 2 * 4 * float64(*n) * float64(len(at)) * valuesPerImage(tr.Spec.Dims)
 	}
-	if err := ddpm.CheckMemory(what, need); err != nil {
+	if err := checkSampling(what, tr, *n, 1, guided, recorded); err != nil {
 		return err
 	}
 	labels, err := classLabels(tr, *class, n, cols, isSet(fs, "n"), guided)
@@ -303,7 +303,7 @@ func classLabels(tr *ddpm.Trained, class string, n, cols *int, nSet, guided bool
 		}
 		// Bounded before the labels are made: n per class times k classes, drawn at once, must fit in
 		// memory (the start-up cost and the schedule counted once: k times refused 90 classes of 8×8).
-		if err := ddpm.CheckMemory(fmt.Sprintf("--class all --n %d (%d classes)", *n, k), sampleMemory(tr, *n, k, guided)); err != nil {
+		if err := checkSampling(fmt.Sprintf("--class all --n %d (%d classes)", *n, k), tr, *n, k, guided, 0); err != nil {
 			return nil, err
 		}
 		labels := make([]int, 0, k**n)
@@ -359,6 +359,21 @@ func sampleMemory(tr *ddpm.Trained, n, k int, guided bool) float64 {
 		perImages *= 2
 	}
 	return tr.Spec.SampleMemory(0) + float64(k)*perImages
+}
+
+// checkSampling refuses drawing k × n samples at once, with extra bytes besides, where the memory
+// available cannot hold them (sampleMemory) or the kernel would not grant XLA's block of temporaries
+// for them (ddpm.RunSpec.SampleBlock: `sample --n 21000` passed the first and aborted in C++ after a
+// minute, as did `eval --fid-batch 30000`; fifty-sixth probe).
+func checkSampling(what string, tr *ddpm.Trained, n, k int, guided bool, extra float64) error {
+	if err := ddpm.CheckMemory(what, sampleMemory(tr, n, k, guided)+extra); err != nil {
+		return err
+	}
+	block := float64(k) * tr.Spec.SampleBlock(n)
+	if guided { // the network runs on each image with and without its label
+		block *= 2
+	}
+	return ddpm.CheckAddressSpace(what, block)
 }
 
 // nearestStep is the sampler's step (of a respaced schedule, or a solver's) whose model time step is
