@@ -150,7 +150,9 @@ func TestImpossibleSizesAreRefused(t *testing.T) {
 // kernel's bound is replaced here, so that the refusals come at small sizes.
 func TestSamplingBlocksTheKernelWouldRefuseAreRefused(t *testing.T) {
 	defer func(f func() (float64, string, bool)) { ddpm.LargestAllocation = f }(ddpm.LargestAllocation)
-	ddpm.LargestAllocation = func() (float64, string, bool) { return 1 << 30, "the memory and swap, under the kernel's heuristic overcommit", true }
+	ddpm.LargestAllocation = func() (float64, string, bool) {
+		return 1 << 30, "the memory and swap, under the kernel's heuristic overcommit", true
+	}
 	dir := t.TempDir()
 	ema := "../../models/mnist-ema.ddpm" // 1.6 GiB of block for 1000 images
 	for _, c := range []struct {
