@@ -35,8 +35,8 @@ func PaperOptimizer() OptimizerConfig {
 // Validate names the first bad field.
 func (c OptimizerConfig) Validate() error {
 	switch {
-	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 1):
-		return fmt.Errorf("learning rate %g: it must be > 0 and finite", c.LearningRate)
+	case !(c.LearningRate >= 0x1p-126) || math.IsInf(c.LearningRate, 1): // 1e-50 is 0 as a float32: nothing trained (fifty-sixth probe)
+		return fmt.Errorf("learning rate %g: it must be finite and at least 1.2e-38, float32's least normal number (below it, as a float32, no step moves a weight)", c.LearningRate)
 	case c.WarmupSteps < 0:
 		return fmt.Errorf("warm-up steps %d: it must be >= 0", c.WarmupSteps)
 	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 1): // NaN trained with no clipping (forty-third probe)

@@ -89,8 +89,8 @@ func (c UNetConfig) Validate() error {
 		return fmt.Errorf("U-Net ChannelMult has %d levels: at most %d", levels, maxUNetLevels)
 	case c.NumResBlocks < 1 || c.NumResBlocks > maxUNetResBlocks:
 		return fmt.Errorf("U-Net NumResBlocks=%d: it must be in 1..%d", c.NumResBlocks, maxUNetResBlocks)
-	case !(c.Dropout >= 0 && c.Dropout < 1):
-		return fmt.Errorf("U-Net Dropout=%g: it must be in [0, 1)", c.Dropout)
+	case !(c.Dropout >= 0 && float32(c.Dropout) < 1): // 0.99999998 is 1 as the graph's float32: every value dropped, and a NaN loss (fifty-sixth probe)
+		return fmt.Errorf("U-Net Dropout=%g: it must be in [0, 1) as a float32", c.Dropout)
 	case c.MaxGroups < 1:
 		return fmt.Errorf("U-Net MaxGroups=%d (GroupNorm groups): it must be >= 1", c.MaxGroups)
 	case c.NumClasses < 0:

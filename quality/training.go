@@ -90,8 +90,8 @@ func checkTraining(backend backends.Backend, ctx *context.Context, cfg Classifie
 	}
 	// Refused here, not met inside training: −1 and 0 trained and returned nil, and NaN or +Inf failed
 	// as GoMLX's "batch loss is NaN" (forty-third probe).
-	if !(opts.LearningRate > 0) || math.IsInf(opts.LearningRate, 1) {
-		return fmt.Errorf("classifier: LearningRate %g, want a finite rate above 0", opts.LearningRate)
+	if !(opts.LearningRate >= 0x1p-126) || math.IsInf(opts.LearningRate, 1) { // 1e-50 is 0 as a float32 (fifty-sixth probe)
+		return fmt.Errorf("classifier: LearningRate %g, want a finite rate of at least 1.2e-38, float32's least normal number", opts.LearningRate)
 	}
 	// A label of 200 for 10 classes trained without an error (forty-third probe; data.LoadMNIST refuses
 	// it in a file, and this is the library's door).

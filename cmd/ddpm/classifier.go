@@ -100,7 +100,7 @@ func runClassifier(args []string) error {
 	if err := checkFlags(
 		flagCheck{*epochs >= 1 && *epochs <= maxClassifierEpochs, "epochs", *epochs, fmt.Sprintf("want 1 to %d passes over the data", maxClassifierEpochs)},
 		flagCheck{*batch >= 1 && *batch <= trainN, "batch", *batch, fmt.Sprintf("want 1 to %d digits, the training set's size", trainN)},
-		flagCheck{learningRateOK(*lr), "lr", *lr, "the learning rate must be in (0, 1]"},
+		flagCheck{learningRateOK(*lr), "lr", *lr, learningRateRange},
 	); err != nil {
 		return err
 	}

@@ -77,7 +77,12 @@ func checkFlags(checks ...flagCheck) error {
 }
 
 // learningRateOK reports whether lr is a learning rate Adam can use: in (0, 1] (NaN is not).
-func learningRateOK(lr float64) bool { return lr > 0 && lr <= 1 }
+// learningRateOK: at most 1, and a float32 as the graphs take it no smaller than the least normal
+// float32: `--lr 1e-50` is 0 as a float32, and trained nothing, exit 0 (fifty-sixth probe).
+func learningRateOK(lr float64) bool { return lr >= 0x1p-126 && lr <= 1 }
+
+// learningRateRange is learningRateOK's range, as the refusals say it.
+const learningRateRange = "the learning rate must be in (0, 1], and at least 1.2e-38, float32's least normal number (below it, as a float32, no step moves a weight)"
 
 // parseFlags parses args into fs and refuses anything left over: Go's flag package stops at the first
 // word that is not a flag and leaves every flag after it unset, so `ddpm train oops --steps 5` would

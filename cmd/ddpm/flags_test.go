@@ -411,3 +411,43 @@ func TestEmptyFileFlagsAreNamed(t *testing.T) {
 		}
 	}
 }
+
+// A value that passes its float64 range but is 0 or 1 as the float32 that the graphs take is refused
+// by its flag: --dropout 0.99999998 dropped every value and ended in a NaN loss blamed on the learning
+// rate, --lr 1e-50 trained nothing and exited 0, and the classifier's said to lower it (fifty-sixth
+// probe). The library refuses the same values.
+func TestValuesThatFloat32RoundsAwayAreRefused(t *testing.T) {
+	work, images := t.TempDir(), t.TempDir()
+	writeTinyImages(t, images)
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		flag string
+	}{
+		{runTrain, []string{"--dataset", "folder", "--data", images, "--steps", "5", "--ckpt", filepath.Join(work, "d"), "--dropout", "0.99999998"}, "--dropout 0.99999998"},
+		{runTrain, []string{"--dataset", "moons", "--steps", "5", "--ckpt", filepath.Join(work, "l"), "--lr", "1e-50"}, "--lr 1e-50"},
+		{runClassifier, []string{"--out", filepath.Join(work, "c.ddpm"), "--lr", "1e-50"}, "--lr 1e-50"},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.flag) || !strings.Contains(err.Error(), "float32") {
+			t.Errorf("%v: %v, want a refusal naming %s and float32", c.args, err, c.flag)
+		}
+	}
+	if entries, _ := os.ReadDir(work); len(entries) != 0 {
+		t.Errorf("refused runs left %d files in their folder", len(entries))
+	}
+	unet := ddpm.MNISTConfig()
+	unet.Dropout = 0.99999998
+	if err := unet.Validate(); err == nil || !strings.Contains(err.Error(), "float32") {
+		t.Errorf("UNetConfig.Validate of Dropout 0.99999998: %v", err)
+	}
+	if err := (ddpm.OptimizerConfig{LearningRate: 1e-50}).Validate(); err == nil || !strings.Contains(err.Error(), "float32") {
+		t.Errorf("OptimizerConfig.Validate of LearningRate 1e-50: %v", err)
+	}
+	// Near the edges, valid.
+	defer func(saved func(*flag.FlagSet) error) { flagsChecked = saved }(flagsChecked)
+	flagsChecked = func(*flag.FlagSet) error { return errFlagsAccepted }
+	args := []string{"--dataset", "folder", "--data", images, "--steps", "5", "--ckpt", filepath.Join(work, "ok"), "--dropout", "0.9999999", "--lr", "1e-30"}
+	if err := runTrain(args); !errors.Is(err, errFlagsAccepted) {
+		t.Errorf("%v: %v, want the flags accepted", args, err)
+	}
+}

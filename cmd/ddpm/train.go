@@ -83,7 +83,7 @@ func runTrain(args []string) (err error) {
 		flagCheck{*toyN >= 1, "toy-n", *toyN, "need at least 1 point"},
 		flagCheck{*resize >= 0, "resize", *resize, "the side to resize to must be >= 1 (0: no resizing)"},
 		flagCheck{*resize <= data.MaxResize, "resize", *resize, fmt.Sprintf("the side to resize to is at most %d", data.MaxResize)},
-		flagCheck{learningRateOK(*lr), "lr", *lr, "the learning rate must be in (0, 1]"},
+		flagCheck{learningRateOK(*lr), "lr", *lr, learningRateRange},
 		flagCheck{*warmup >= 0, "warmup", *warmup, "warm-up steps must be >= 0"},
 		flagCheck{*clip >= 0 && !math.IsInf(*clip, 0), "clip", *clip, "the clipping norm must be finite and >= 0 (0: off)"},
 		flagCheck{*ema >= 0 && *ema < 1, "ema", *ema, "the EMA decay must be in [0, 1) (0: off)"},
@@ -97,7 +97,7 @@ func runTrain(args []string) (err error) {
 		flagCheck{*devices >= 0, "devices", *devices, "the number of devices must be >= 0 (0: the backend's default)"},
 		flagCheck{*ch >= 1, "ch", *ch, "the U-Net needs at least 1 base channel"},
 		flagCheck{*resBlocks >= 1, "res-blocks", *resBlocks, "need at least 1 residual block per resolution"},
-		flagCheck{*dropout >= 0 && *dropout < 1, "dropout", *dropout, "the dropout probability must be in [0, 1)"},
+		flagCheck{*dropout >= 0 && float32(*dropout) < 1, "dropout", *dropout, "the dropout probability must be in [0, 1) as a float32 (0.99999998 is 1 as one: every value dropped)"},
 		flagCheck{*groups >= 1, "groups", *groups, "GroupNorm needs at least 1 group"},
 		flagCheck{*mlpHidden >= 1, "mlp-hidden", *mlpHidden, "the MLP needs a width of at least 1"},
 	); err != nil {
