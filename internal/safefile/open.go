@@ -11,9 +11,14 @@ import (
 	"syscall"
 )
 
-// Open opens path for reading if it is a regular file (a symbolic link is followed). It opens
-// without blocking, so that a FIFO is refused rather than waited on.
+// Open opens path for reading if it is a regular file (a symbolic link is followed). What is not is
+// refused from its Stat, never opened: opening a FIFO released the process blocked writing into it, and
+// opening a device has effects of its own (a serial line's reset, a tape's rewind; fifty-sixth probe).
+// It opens without blocking, and checks again what it opened, in case the name changed in between.
 func Open(path string) (*os.File, error) {
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a regular file", path, Kind(info.Mode()))
+	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
