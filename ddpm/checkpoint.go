@@ -266,12 +266,25 @@ func ListCheckpoints(dir string) ([]string, error) {
 }
 
 // LatestCheckpoint returns the newest checkpoint in dir, or "" if there is none.
+// Two files of the newest step (ckpt-3.ddpm beside ckpt-000000003.ddpm) are refused, naming both:
+// the one last in name order was taken without a word, a copy put there by hand over the run's own
+// (fifty-sixth probe).
 func LatestCheckpoint(dir string) (string, error) {
 	all, err := ListCheckpoints(dir)
 	if err != nil || len(all) == 0 {
 		return "", err
 	}
-	return all[len(all)-1], nil
+	latest := all[len(all)-1]
+	if len(all) >= 2 {
+		other := all[len(all)-2]
+		a, _ := CheckpointStep(filepath.Base(latest))
+		b, _ := CheckpointStep(filepath.Base(other))
+		if a == b {
+			return "", fmt.Errorf("checkpoint folder %s holds two checkpoints of step %d, %s and %s: remove the one that is not the run's",
+				dir, a, filepath.Base(other), filepath.Base(latest))
+		}
+	}
+	return latest, nil
 }
 
 // WriteCheckpoint writes the variables of ctx selected by keep (nil keeps all) to path, atomically.

@@ -231,6 +231,20 @@ func TestLatestCheckpointIsTheLargestStep(t *testing.T) {
 	if latest, err := LatestCheckpoint(dir); err != nil || filepath.Base(latest) != "ckpt-100.ddpm" {
 		t.Errorf("LatestCheckpoint: %s, %v; want ckpt-100.ddpm", latest, err)
 	}
+	// Two of the newest step, however written, are refused by name: a copy put there by hand was taken
+	// over the run's own (fifty-sixth probe). Two of an older step are the prune's.
+	if err := os.WriteFile(filepath.Join(dir, "ckpt-000000100.ddpm"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LatestCheckpoint(dir); err == nil || !strings.Contains(err.Error(), "two checkpoints of step 100, ckpt-000000100.ddpm and ckpt-100.ddpm") {
+		t.Errorf("LatestCheckpoint of two files of step 100: %v, want a refusal naming both", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ckpt-000000005.ddpm"), nil, 0o644); err != nil || os.Remove(filepath.Join(dir, "ckpt-100.ddpm")) != nil {
+		t.Fatal(err)
+	}
+	if latest, err := LatestCheckpoint(dir); err != nil || filepath.Base(latest) != "ckpt-000000100.ddpm" {
+		t.Errorf("LatestCheckpoint with two files of an older step: %s, %v", latest, err)
+	}
 }
 
 // A header whose step is negative (written with valid CRCs) is refused by every reader: training would
