@@ -576,8 +576,12 @@ func (cv checkpointVar) shape() (shapes.Shape, error) {
 	if err != nil || dtype == dtypes.InvalidDType || !hasGoType(dtype) || dtype.Size() <= 0 {
 		return shapes.Shape{}, fmt.Errorf("unknown dtype %q", cv.DType)
 	}
-	if cv.Scope == "" || cv.Name == "" || !strings.HasPrefix(cv.Scope, "/") {
-		return shapes.Shape{}, fmt.Errorf("bad scope or name")
+	// A scope of /-separated names, as GoMLX writes one: an edited "/unet/temb/dense_0/dense/", or a name
+	// "dense/weights", joined to the names checked, and was loaded under another scope, where sampling
+	// failed inside GoMLX without naming the file (fifty-sixth probe).
+	canonical := cv.Scope == "/" || (!strings.HasSuffix(cv.Scope, "/") && !strings.Contains(cv.Scope, "//"))
+	if cv.Scope == "" || cv.Name == "" || !strings.HasPrefix(cv.Scope, "/") || !canonical || strings.Contains(cv.Name, "/") {
+		return shapes.Shape{}, fmt.Errorf("bad scope or name (scope %q, name %q)", cv.Scope, cv.Name)
 	}
 	n := int64(dtype.Size())
 	for _, d := range cv.Dims {

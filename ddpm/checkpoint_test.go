@@ -444,3 +444,40 @@ func TestCheckFileSize(t *testing.T) {
 		t.Errorf("no limit: %v", err)
 	}
 }
+
+// A variable's scope is /-separated names as GoMLX writes it, and its name holds no "/": an edited
+// scope "/unet/temb/dense_0/dense/", or the name "dense/weights" under "/unet/temb/dense_0", joined
+// to the names the checks compare and was loaded under another scope, where sampling failed inside
+// GoMLX without naming the file (fifty-sixth probe). The file is refused by name as it is read.
+func TestCheckpointScopesAreAsGoMLXWritesThem(t *testing.T) {
+	ctx := context.New()
+	ctx.In("m").In("dense").VariableWithValue("weights", []float32{1, 2, 3})
+	path := filepath.Join(t.TempDir(), "edited.ddpm")
+	for _, edit := range []struct{ from, to string }{
+		{`"scope":"/m/dense"`, `"scope":"/m/dense/"`},
+		{`"scope":"/m/dense","name":"weights"`, `"scope":"/m","name":"dense/weights"`},
+		{`"scope":"/m/dense"`, `"scope":"/m//dense"`},
+	} {
+		if err := WriteCheckpoint(path, ctx, 7, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := len(checkpointMagic)
+		n := int(binary.LittleEndian.Uint32(raw[at:]))
+		header := bytes.Replace(raw[at+4:at+4+n], []byte(edit.from), []byte(edit.to), 1)
+		if bytes.Equal(header, raw[at+4:at+4+n]) {
+			t.Fatalf("the header holds no %s: %s", edit.from, raw[at+4:at+4+n])
+		}
+		edited := binary.LittleEndian.AppendUint32(append([]byte(nil), raw[:at]...), uint32(len(header)))
+		edited = binary.LittleEndian.AppendUint32(append(edited, header...), crc32.ChecksumIEEE(header))
+		if err := os.WriteFile(path, append(edited, raw[at+4+n+4:]...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "bad scope or name") {
+			t.Errorf("%s edited to %s: %v, want a refusal naming the file", edit.from, edit.to, err)
+		}
+	}
+}
