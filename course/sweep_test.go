@@ -47,12 +47,6 @@ func TestHostileArguments(t *testing.T) {
 	jsonJunk := write("junk.json", "\x00\xff junk {")
 	digit := make([]float32, 784)
 
-	ok := func(err error) error {
-		if err != nil {
-			return fmt.Errorf("error %v, want none", err)
-		}
-		return nil
-	}
 	frame := func(n int) viz.Grid { return Digits(make([]float32, n*784), 0, nil, "frame") }
 
 	cases := []sweepCase{
