@@ -481,3 +481,50 @@ func TestCheckpointScopesAreAsGoMLXWritesThem(t *testing.T) {
 		}
 	}
 }
+
+// The memory available is bounded by every memory cgroup of the process, as /proc/self/cgroup names
+// them: v1's (memory.limit_in_bytes, at the process's path or an ancestor's), v2's at the root of
+// /sys/fs/cgroup or of a hybrid unified/. Only v2's root was read: a v1 limit of 1000 MiB let a run
+// of 1.5 GiB through to the kernel's SIGKILL (fifty-sixth probe). The inactive page cache is room.
+func TestAvailableMemoryReadsEveryCgroupLimit(t *testing.T) {
+	defer func(fs, self string) { cgroupFS, selfCgroup = fs, self }(cgroupFS, selfCgroup)
+	write := func(path, content string) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil || os.WriteFile(path, []byte(content), 0o644) != nil {
+			t.Fatal(err)
+		}
+	}
+	const mib = 1 << 20
+	for _, c := range []struct {
+		name, self string
+		files      map[string]string
+		want       float64 // the room, in MiB
+	}{
+		{"v1, a limit at an ancestor", "4:memory:/jobs/p\n0::/\n", map[string]string{
+			"memory/jobs/memory.limit_in_bytes": fmt.Sprint(1000 * mib), "memory/jobs/memory.usage_in_bytes": fmt.Sprint(300 * mib),
+			"memory/jobs/memory.stat":             fmt.Sprintf("cache 1\ntotal_inactive_file %d\n", 100*mib),
+			"memory/jobs/p/memory.limit_in_bytes": "9223372036854771712", "memory/jobs/p/memory.usage_in_bytes": fmt.Sprint(200 * mib),
+		}, 800},
+		{"v2 in a hybrid's unified/", "0::/user/job\n", map[string]string{
+			"unified/user/job/memory.max": fmt.Sprint(512 * mib), "unified/user/job/memory.current": fmt.Sprint(12 * mib),
+			"unified/user/memory.max": "max", "unified/user/memory.current": fmt.Sprint(50 * mib),
+		}, 500},
+		{"v2 at the root, no limit", "0::/\n", map[string]string{"memory.max": "max", "memory.current": "1000"}, -1},
+	} {
+		root := t.TempDir()
+		for name, content := range c.files {
+			write(filepath.Join(root, name), content)
+		}
+		write(filepath.Join(root, "self"), c.self)
+		cgroupFS, selfCgroup = root, filepath.Join(root, "self")
+		room, found := cgroupRoom()
+		switch {
+		case c.want < 0 && found && !math.IsInf(room, 1):
+			t.Errorf("%s: room %.0f MiB, want no limit", c.name, room/mib)
+		case c.want >= 0 && (!found || room != c.want*mib):
+			t.Errorf("%s: room %.0f MiB (found %v), want %.0f", c.name, room/mib, found, c.want)
+		}
+		if avail, ok := AvailableMemory(); c.want >= 0 && (!ok || avail > c.want*mib) {
+			t.Errorf("%s: AvailableMemory %.0f MiB, want at most the cgroup's %.0f", c.name, avail/mib, c.want)
+		}
+	}
+}
