@@ -272,7 +272,7 @@ func CheckMemory(what string, need float64) error {
 	if !ok || need <= memoryShare*avail {
 		return nil
 	}
-	return fmt.Errorf("%s needs about %s of memory (estimated), and this machine has %s available, of which it may ask for %.0f%%: ask for less",
+	return fmt.Errorf("%s needs about %s of memory (estimated), and %s is available to it (the machine's, or what its cgroup's limit leaves), of which it may ask for %.0f%%: ask for less",
 		what, gib(need), gib(avail), 100*memoryShare)
 }
 
