@@ -104,7 +104,10 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if errors.Is(err, flag.ErrHelp) {
 		// Asked for, the help is the output, as `ddpm help` prints it: `ddpm help sample | grep steps`
 		// found nothing on standard error (thirty-first probe's nit).
-		os.Stdout.Write(usage.Bytes()) //nolint:errcheck // nothing to do if it cannot be written
+		// It is the command's result: a failed write is an error (`--help > /dev/full` exited 0).
+		if _, werr := os.Stdout.Write(usage.Bytes()); werr != nil {
+			return fmt.Errorf("standard output: %w", werr)
+		}
 	}
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		return fmt.Errorf("%w (see ddpm %s -h)", err, fs.Name())

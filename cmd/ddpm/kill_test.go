@@ -887,4 +887,12 @@ func TestInfoFailsWhereItsReportCannotBeWritten(t *testing.T) {
 	if out, err := ddpmCommand("info").Output(); err != nil || !strings.Contains(string(out), "backend:") {
 		t.Errorf("ddpm info: %v\n%s", err, out)
 	}
+	// Nor help, whose text is its result.
+	for _, args := range [][]string{{"sample", "--help"}, {"help"}} {
+		cmd := ddpmCommand(args...)
+		cmd.Stdout = full
+		if err := cmd.Run(); err == nil {
+			t.Errorf("ddpm %v > /dev/full: exit 0, want a failure", args)
+		}
+	}
 }

@@ -77,7 +77,10 @@ func main() {
 	case "setup":
 		err = runSetup(args)
 	case "help", "-h", "-help", "--help": // isHelp's words
-		fmt.Print(usage)
+		if _, err := fmt.Print(usage); err != nil { // the list is the result (`ddpm help > /dev/full` exited 0)
+			fmt.Fprintf(os.Stderr, "ddpm: standard output: %v\n", err)
+			os.Exit(1)
+		}
 		return
 	default:
 		fmt.Fprintf(os.Stderr, "ddpm: unknown command %s\n\n%s", shortened(strconv.Quote(cmd)), usage)
