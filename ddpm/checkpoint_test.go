@@ -258,18 +258,7 @@ func TestCheckpointRefusesANegativeStep(t *testing.T) {
 	if err := WriteCheckpoint(path, ctx, 7, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := len(checkpointMagic)
-	n := int(binary.LittleEndian.Uint32(raw[at:]))
-	header := bytes.Replace(raw[at+4:at+4+n], []byte(`"step":7`), []byte(`"step":-7`), 1)
-	edited := binary.LittleEndian.AppendUint32(append([]byte(nil), raw[:at]...), uint32(len(header)))
-	edited = binary.LittleEndian.AppendUint32(append(edited, header...), crc32.ChecksumIEEE(header))
-	if err := os.WriteFile(path, append(edited, raw[at+4+n+4:]...), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editHeader(t, path, `"step":7`, `"step":-7`)
 	if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), "step -7 is negative") {
 		t.Errorf("LoadCheckpoint: %v, want a refusal of step -7", err)
 	}
@@ -461,21 +450,7 @@ func TestCheckpointScopesAreAsGoMLXWritesThem(t *testing.T) {
 		if err := WriteCheckpoint(path, ctx, 7, nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		at := len(checkpointMagic)
-		n := int(binary.LittleEndian.Uint32(raw[at:]))
-		header := bytes.Replace(raw[at+4:at+4+n], []byte(edit.from), []byte(edit.to), 1)
-		if bytes.Equal(header, raw[at+4:at+4+n]) {
-			t.Fatalf("the header holds no %s: %s", edit.from, raw[at+4:at+4+n])
-		}
-		edited := binary.LittleEndian.AppendUint32(append([]byte(nil), raw[:at]...), uint32(len(header)))
-		edited = binary.LittleEndian.AppendUint32(append(edited, header...), crc32.ChecksumIEEE(header))
-		if err := os.WriteFile(path, append(edited, raw[at+4+n+4:]...), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		editHeader(t, path, edit.from, edit.to)
 		if _, err := LoadCheckpoint(path, context.New(), nil); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "bad scope or name") {
 			t.Errorf("%s edited to %s: %v, want a refusal naming the file", edit.from, edit.to, err)
 		}
@@ -526,5 +501,26 @@ func TestAvailableMemoryReadsEveryCgroupLimit(t *testing.T) {
 		if avail, ok := AvailableMemory(); c.want >= 0 && (!ok || avail > c.want*mib) {
 			t.Errorf("%s: AvailableMemory %.0f MiB, want at most the cgroup's %.0f", c.name, avail/mib, c.want)
 		}
+	}
+}
+
+// editHeader replaces from by to in the JSON header of the checkpoint at path, and writes the header's
+// length and CRC again, as an editor who knows the format would.
+func editHeader(t *testing.T, path, from, to string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := len(checkpointMagic)
+	n := int(binary.LittleEndian.Uint32(raw[at:]))
+	header := bytes.Replace(raw[at+4:at+4+n], []byte(from), []byte(to), 1)
+	if bytes.Equal(header, raw[at+4:at+4+n]) {
+		t.Fatalf("the header holds no %s: %s", from, raw[at+4:at+4+n])
+	}
+	edited := binary.LittleEndian.AppendUint32(append([]byte(nil), raw[:at]...), uint32(len(header)))
+	edited = binary.LittleEndian.AppendUint32(append(edited, header...), crc32.ChecksumIEEE(header))
+	if err := os.WriteFile(path, append(edited, raw[at+4+n+4:]...), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
