@@ -306,10 +306,19 @@ type BoundSums struct {
 // Add adds the result of evaluating more images, of the same chain as those added before: results of
 // another T were mixed, a term averaged over images that had none, and a longer one panicked; PerImage
 // of another length than N was taken (forty-sixth probe).
+//
+// The sums themselves are checked first, as read back from JSON to resume: sums of another length than
+// their PerImage panicked, and a count that was not PerImage's gave a Result whose Total was not its
+// Prior plus its Terms (fifty-sixth probe).
 func (s *BoundSums) Add(r *BoundResult) error {
+	if err := s.Check(); err != nil {
+		return err
+	}
 	switch {
 	case r == nil || r.N < 1 || len(r.PerImage) != r.N || len(r.MSE) != len(r.Terms) || len(r.Terms) < 2:
 		return errors.New("bound sums: a result that Evaluate did not make (no images, or tables of other lengths)")
+	case !sumsAgree(sumOf(r.PerImage), float64(r.N)*r.Prior, r.Terms, float64(r.N)):
+		return fmt.Errorf("bound sums: a result whose per-image bits are not its Prior plus its Terms (Total %g)", r.Total)
 	case s.Terms != nil && len(r.Terms) != len(s.Terms):
 		return fmt.Errorf("bound sums: a result over %d steps added to sums over %d", len(r.Terms)-1, len(s.Terms)-1)
 	}
@@ -325,6 +334,42 @@ func (s *BoundSums) Add(r *BoundResult) error {
 	}
 	s.PerImage = append(s.PerImage, r.PerImage...)
 	return nil
+}
+
+// Check refuses sums that no Add made: a count that is not PerImage's, tables of two lengths, or a
+// total of PerImage that is not the Prior's and the Terms' (each image's bits are its prior and terms).
+func (s *BoundSums) Check() error {
+	switch {
+	case s == nil:
+		return errors.New("bound sums: none (nil)")
+	case s.N < 0 || len(s.PerImage) != s.N:
+		return fmt.Errorf("bound sums: a count of %d images and %d per-image values", s.N, len(s.PerImage))
+	case len(s.MSE) != len(s.Terms) || (s.N > 0 && len(s.Terms) < 2) || (s.N == 0 && (len(s.Terms) != 0 || s.Prior != 0)):
+		return fmt.Errorf("bound sums: %d term sums and %d MSE sums for %d images", len(s.Terms), len(s.MSE), s.N)
+	}
+	if total := sumOf(s.PerImage); !sumsAgree(total, s.Prior, s.Terms, 1) {
+		return fmt.Errorf("bound sums: the per-image bits sum to %g, and the prior and the terms to another number: they were not made by Add", total)
+	}
+	return nil
+}
+
+// sumOf is the sum of xs.
+func sumOf(xs []float64) float64 {
+	total := 0.0
+	for _, x := range xs {
+		total += x
+	}
+	return total
+}
+
+// sumsAgree says whether total equals prior + w·Σ terms, to rounding.
+func sumsAgree(total, prior float64, terms []float64, w float64) bool {
+	sum, scale := prior, math.Abs(prior)+math.Abs(total)
+	for _, t := range terms {
+		sum += w * t
+		scale += math.Abs(w * t)
+	}
+	return math.Abs(total-sum) <= 1e-6*scale+1e-9 // also false for a NaN
 }
 
 // Result returns the bound over all the images added.

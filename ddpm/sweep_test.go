@@ -1537,10 +1537,24 @@ func TestHostileArguments(t *testing.T) {
 		}},
 		{"BoundSums.Add of another T", func() error {
 			s := &BoundSums{}
-			if err := s.Add(&BoundResult{N: 1, PerImage: []float64{1}, Terms: make([]float64, 3), MSE: make([]float64, 3)}); err != nil {
+			if err := s.Add(&BoundResult{N: 1, Total: 1, PerImage: []float64{1}, Terms: []float64{0, 1, 0}, MSE: make([]float64, 3)}); err != nil {
 				return err
 			}
-			return sweep.WantErr(s.Add(&BoundResult{N: 1, PerImage: []float64{1}, Terms: make([]float64, 5), MSE: make([]float64, 5)}), "over 4 steps")
+			return sweep.WantErr(s.Add(&BoundResult{N: 1, Total: 1, PerImage: []float64{1}, Terms: []float64{0, 1, 0, 0, 0}, MSE: make([]float64, 5)}), "over 4 steps")
+		}},
+		// Sums read back from JSON are checked before they are added to: PerImage shorter than the tables
+		// panicked, and a count that was not PerImage's made a Result whose Total was not its Prior plus its
+		// Terms (fifty-sixth probe). Nor is a result whose bits are not its prior's and terms' added.
+		{"BoundSums.Add to sums of no per-image values", func() error {
+			s := &BoundSums{N: 1, Prior: 1, Terms: []float64{0, 1, 1}, MSE: []float64{0}, PerImage: []float64{3}}
+			return sweep.WantErr(s.Add(&BoundResult{N: 1, Total: 3, Prior: 1, Terms: []float64{0, 1, 1}, MSE: []float64{0, .1, .2}, PerImage: []float64{3}}), "3 term sums and 1 MSE sums")
+		}},
+		{"BoundSums.Add to sums of another count", func() error {
+			s := &BoundSums{N: 5, Prior: 1, Terms: []float64{0, 1, 1}, MSE: []float64{0, .1, .2}, PerImage: []float64{3}}
+			return sweep.WantErr(s.Add(&BoundResult{N: 1, Total: 3, Prior: 1, Terms: []float64{0, 1, 1}, MSE: []float64{0, .1, .2}, PerImage: []float64{3}}), "a count of 5 images and 1 per-image values")
+		}},
+		{"BoundSums.Add of bits that are not the prior's and the terms'", func() error {
+			return sweep.WantErr((&BoundSums{}).Add(&BoundResult{N: 1, Total: 7, Prior: 1, Terms: []float64{0, 1, 1}, MSE: make([]float64, 3), PerImage: []float64{7}}), "not its Prior plus its Terms")
 		}},
 
 		// Training, refused before its first step.
