@@ -1,8 +1,10 @@
 package quality
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +51,11 @@ func TestFrechetStdErrMatchesRepeatedDraws(t *testing.T) {
 	}
 	if _, err := FrechetStdErr(draw(), dim, ref, 1, 0); err == nil {
 		t.Error("one resample: no error")
+	}
+	// A NaN is named where the caller has it, not where a resample put it (fifty-sixth probe).
+	f := draw()
+	f[3] = float32(math.NaN())
+	if _, err := FrechetStdErr(f, dim, ref, 10, 1); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("value 3 (vector %d) is NaN", 3/dim)) {
+		t.Errorf("a NaN at value 3: %v", err)
 	}
 }
