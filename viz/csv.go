@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
@@ -25,29 +26,45 @@ func QuoteStart(v string) string {
 // ReadCSV reads a CSV file with a header and at least one row under it: rows[0] is the header, and
 // col the index of each column by name. A header that names a column twice is refused.
 func ReadCSV(path string) (rows [][]string, col map[string]int, err error) {
+	rows, col, _, err = readCSV(path)
+	return rows, col, err
+}
+
+// readCSV is ReadCSV that also gives the file's line number of each row, where it begins: blank lines
+// and quoted fields over several lines are not rows, so a row's index is not its line (a bad value on
+// line 5 was said to be on line 4; fifty-sixth probe).
+func readCSV(path string) (rows [][]string, col map[string]int, lines []int, err error) {
 	// A regular file (a FIFO hung the reader; thirty-third probe's nit) of bounded size: a sparse 512 MB
 	// file ran the reader out of memory (fortieth probe).
 	raw, err := safefile.ReadFile(path, MaxCSVBytes)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// A byte-order mark, as spreadsheets write one, is no part of the first column's name (it was, unseen
 	// in the message that the column was missing; forty-fourth probe's nit).
-	rows, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\uFEFF")))).ReadAll()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\uFEFF"))))
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		line, _ := r.FieldPos(0)
+		rows, lines = append(rows, row), append(lines, line)
 	}
 	if len(rows) < 2 {
-		return nil, nil, fmt.Errorf("%s: no rows under the header", path)
+		return nil, nil, nil, fmt.Errorf("%s: no rows under the header", path)
 	}
 	col = map[string]int{}
 	for i, name := range rows[0] {
 		if _, twice := col[name]; twice { // the last of them was read, without a word
-			return nil, nil, fmt.Errorf("%s: the header names column %s twice", path, QuoteStart(name))
+			return nil, nil, nil, fmt.Errorf("%s: the header names column %s twice", path, QuoteStart(name))
 		}
 		col[name] = i
 	}
-	return rows, col, nil
+	return rows, col, lines, nil
 }
 
 // CSVSeries reads the columns x and y of a CSV file with a header (as the measurement scripts write
@@ -55,7 +72,7 @@ func ReadCSV(path string) (rows [][]string, col map[string]int, err error) {
 // appearance; with group "" every row goes to one unnamed Series. Errors name the file, and the line
 // and column of a value that is not a number.
 func CSVSeries(path, x, y, group string) ([]Series, error) {
-	rows, col, err := ReadCSV(path)
+	rows, col, lines, err := readCSV(path)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +88,7 @@ func CSVSeries(path, x, y, group string) ([]Series, error) {
 		xv, err1 := strconv.ParseFloat(row[col[x]], 64)
 		yv, err2 := strconv.ParseFloat(row[col[y]], 64)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("%s line %d: %s %s and %s %s must be numbers", path, line+2, x, QuoteStart(row[col[x]]), y, QuoteStart(row[col[y]]))
+			return nil, fmt.Errorf("%s line %d: %s %s and %s %s must be numbers", path, lines[line+1], x, QuoteStart(row[col[x]]), y, QuoteStart(row[col[y]]))
 		}
 		name := ""
 		if group != "" {

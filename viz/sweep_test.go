@@ -335,6 +335,11 @@ func TestHostileArguments(t *testing.T) {
 		{"CSVSeries empty path", func() error { _, err := CSVSeries("", "step", "loss", ""); return sweep.WantErr(err, "no such file") }},
 		{"CSVSeries x of \"\"", func() error { _, err := CSVSeries(good, "", "loss", ""); return sweep.WantErr(err, `no column ""`) }},
 		{"CSVSeries y of \"\"", func() error { _, err := CSVSeries(good, "step", "", ""); return sweep.WantErr(err, `no column ""`) }},
+		// The line of a bad value is the file's, blank lines and quoted line breaks counted (fifty-sixth probe: line 4 for 5).
+		{"CSVSeries line of a bad value", func() error {
+			_, err := CSVSeries(write("blank.csv", "x,y,note\n1,2,\"a\nb\"\n\n3,4,c\n5,oops,d\n"), "x", "y", "")
+			return sweep.WantErr(err, "blank.csv line 6: x")
+		}},
 		{"CSVSeries missing", func() error {
 			_, err := CSVSeries(missing, "step", "loss", "")
 			return sweep.WantErr(err, "missing.csv")
