@@ -103,6 +103,31 @@ def owner(line, mutants):
     return max(matching, key=lambda m: len(m["Claim"])) if matching else None
 
 
+def borrowed(as_run, everything, name):
+    """The ✓ lines (of each cell as run, by cell id) whose mutant is another cell's: course.Check finds
+    the mutant by its claim alone, so a check whose words contained another cell's claim got that
+    mutant's ✓, and no mutant ever ran against it (fifty-sixth probe)."""
+    problems = []
+    for cell_id, lines in as_run.items():
+        for line in lines:
+            if not line.startswith("✓ "):
+                continue
+            if (m := owner(line, everything)) is None:  # course.Check found one in another notebook's list
+                problems.append(f"{name}, cell {cell_id}: {line!r} has no mutant of this notebook: give it one of its own cell")
+            elif m["Cell"] != cell_id:
+                problems.append(f"{name}, cell {cell_id}: {line!r} borrows the mutant of cell {m['Cell']} "
+                                f"({m['Claim']!r}): give it a mutant of its own cell")
+    return problems
+
+
+# borrowed's own check: a ✓ of cell b whose words hold cell a's claim is named, and one whose claim
+# is no mutant's of the notebook; a ✓ of its own cell's mutant is not.
+assert borrowed({"a": ["✓ x is y — would fail if"], "b": ["✓ also x is y here", "✓ z — would fail if"]},
+                [{"Cell": "a", "Claim": "x is y"}], "t") == [
+    "t, cell b: '✓ also x is y here' borrows the mutant of cell a ('x is y'): give it a mutant of its own cell",
+    "t, cell b: '✓ z — would fail if' has no mutant of this notebook: give it one of its own cell"]
+
+
 def check(path, mutants, everything):
     """Returns what is wrong with path's mutants (a list of strings). everything: all of the notebook's
     mutants, which share out its ✓ lines."""
@@ -115,6 +140,8 @@ def check(path, mutants, everything):
         if failures:
             return failures
     as_run = {c.get("id"): stdout_lines(c) for c in nbformat.read(executed, as_version=4).cells if c.cell_type == "code"}
+    if lent := borrowed(as_run, everything, path.name):
+        return lent
     nb, slots = mutant_notebook(path, mutants)
     log_path = BUILD / "mutants" / (path.stem + ".kernel.log")
     elapsed = run_cells(nb, path.parent, log_path)
