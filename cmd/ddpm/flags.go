@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -393,17 +394,27 @@ func checkOutputTarget(flagName, path string) error {
 // error, what it made is removed at once.
 func makeFolders(path string) (undo func(), made bool, err error) {
 	// Each prefix of the path as given, as MkdirAll reads it (through links and "..").
-	var mine []string
+	// Each is undone only while the name still leads to the folder made, and only as an empty folder
+	// (rmdir, never unlink): another user who swapped a link on the way had the undo of a refused run
+	// remove a file of root's by that name (fifty-seventh probe).
+	type folder struct {
+		path string
+		info os.FileInfo
+	}
+	var mine []folder
 	for i := 1; i <= len(path); i++ {
 		if i == len(path) || os.IsPathSeparator(path[i]) {
 			if prefix := path[:i]; strings.Trim(prefix, string(os.PathSeparator)) != "" && os.Mkdir(prefix, 0o755) == nil {
-				mine = append(mine, prefix)
+				if info, err := os.Lstat(prefix); err == nil && info.IsDir() {
+					mine = append(mine, folder{prefix, info})
+				}
 			}
 		}
 	}
 	undo = func() {
 		for i := len(mine) - 1; i >= 0; i-- {
-			if os.Remove(mine[i]) != nil {
+			now, err := os.Lstat(mine[i].path)
+			if err != nil || !os.SameFile(now, mine[i].info) || syscall.Rmdir(mine[i].path) != nil {
 				return
 			}
 		}
@@ -412,5 +423,5 @@ func makeFolders(path string) (undo func(), made bool, err error) {
 		undo()
 		return func() {}, false, err
 	}
-	return undo, len(mine) > 0 && filepath.Clean(mine[len(mine)-1]) == filepath.Clean(path), nil
+	return undo, len(mine) > 0 && filepath.Clean(mine[len(mine)-1].path) == filepath.Clean(path), nil
 }

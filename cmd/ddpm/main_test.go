@@ -1038,6 +1038,22 @@ func TestMakeFoldersUndoesOnlyItsOwn(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(dir, "n")); !os.IsNotExist(err) {
 		t.Errorf("a refused path left %s/n behind (%v)", dir, err)
 	}
+	// A folder made, then its name swapped for a link to a file's folder of the same name (another
+	// user's race): the undo removes nothing through the link, and never a file (fifty-seventh probe:
+	// root's file of that name was removed).
+	swapped := filepath.Join(dir, "s", "eval")
+	undo, _, _ = makeFolders(swapped)
+	private := filepath.Join(dir, "private")
+	if err := os.MkdirAll(filepath.Join(private, "eval"), 0o700); err != nil || os.WriteFile(filepath.Join(private, "keep"), []byte("x"), 0o600) != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "s"), filepath.Join(dir, "s-moved")); err != nil || os.Symlink(private, filepath.Join(dir, "s")) != nil {
+		t.Fatal(err)
+	}
+	undo()
+	if _, err := os.Stat(filepath.Join(private, "eval")); err != nil {
+		t.Errorf("the undo removed %s/eval through a link swapped in: %v", private, err)
+	}
 }
 
 // A classifier records how it was made, cut short where a checkpoint header could not hold it: a
