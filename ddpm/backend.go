@@ -384,14 +384,32 @@ func CheckTrainingBackend(backend backends.Backend) error {
 // folder it runs ptxas from, the profiles and results it loads) that another user could change or add
 // to: XLA writes and reads there as this user, by names fixed from run to run, and a link of another
 // user's in a dump folder of theirs had root write a dump over a file of root's (fifty-sixth probe).
+//
+// What XLA would read otherwise than this check is refused (fifty-seventh probe): a $XLA_FLAGS that is
+// not a list of flags names a file of them, which XLA reads; quotes let a value hold a space, which
+// this check split; a comma was read here as a list and by XLA as one name; and "sponge" or
+// "test_undeclared_outputs_dir" dump into $TEST_UNDECLARED_OUTPUTS_DIR, which is checked then.
 func checkXLAFlagPaths(flags string) error {
+	if trimmed := strings.TrimSpace(flags); trimmed != "" && !strings.HasPrefix(trimmed, "-") {
+		return fmt.Errorf("$XLA_FLAGS=%q names a file of flags, which XLA reads and ddpm does not check: give the flags themselves", flags)
+	}
+	if strings.ContainsAny(flags, `"'`) {
+		return fmt.Errorf("$XLA_FLAGS=%q holds quotes, which XLA reads otherwise than ddpm's check of its paths: write the flags without them", flags)
+	}
 	for _, word := range strings.Fields(flags) {
 		name, value, ok := strings.Cut(strings.TrimLeft(word, "-"), "=")
-		value = strings.Trim(value, `"'`)
-		if !ok || !xlaPathFlag(name) || value == "" || value == "-" || value == "sponge" { // sponge, -: not a path (XLA's own names)
+		if !ok || !xlaPathFlag(name) || value == "" || value == "-" { // -: standard output
 			continue
 		}
-		for _, path := range strings.Split(value, ",") { // the *_file flags take lists
+		if value == "sponge" || value == "test_undeclared_outputs_dir" { // XLA's names for Bazel's test output folder
+			if value = os.Getenv("TEST_UNDECLARED_OUTPUTS_DIR"); value == "" {
+				continue
+			}
+		}
+		if strings.Contains(value, ",") {
+			return fmt.Errorf("$XLA_FLAGS: --%s=%s: a comma in a path, which XLA may read as one name or as a list: name a folder without one", name, value)
+		}
+		for _, path := range []string{value} {
 			var err error
 			if info, serr := os.Stat(path); serr == nil && !info.IsDir() {
 				if err = trust.CheckRead(path); err == nil {

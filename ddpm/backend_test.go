@@ -123,6 +123,11 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 	if os.Chmod(shared, 0o777) != nil || os.Chmod(sticky, os.ModeSticky|0o777) != nil {
 		t.Fatal("chmod")
 	}
+	t.Setenv("TEST_UNDECLARED_OUTPUTS_DIR", shared)
+	flagFile := filepath.Join(own, "flags")
+	if err := os.WriteFile(flagFile, []byte("--xla_dump_to="+shared), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	profile := filepath.Join(shared, "profile.pb")
 	if err := os.WriteFile(profile, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -139,7 +144,15 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 		{"--xla_dump_to=" + filepath.Join(sticky, "dumps"), "others may make it"},
 		{"--xla_gpu_cuda_data_dir=" + shared, "anyone may write"},
 		{"--xla_gpu_pgle_profile_file_or_directory_path=" + profile, "anyone may write"},
-		{`--xla_dump_to="` + shared + `"`, "anyone may write"},
+		// What XLA reads otherwise than a split at spaces and commas (fifty-seventh probe): a file of flags,
+		// quotes (a space kept inside them), a comma, and Bazel's output folder under XLA's names for it.
+		{`--xla_dump_to="` + shared + `"`, "holds quotes"},
+		{`--xla_dump_to="` + own + ` x"`, "holds quotes"},
+		{flagFile, "names a file of flags"},
+		{"  " + flagFile, "names a file of flags"},
+		{"--xla_dump_to=" + own + ",x", "a comma in a path"},
+		{"--xla_dump_to=sponge", "anyone may write"},
+		{"--xla_dump_to=test_undeclared_outputs_dir", "anyone may write"},
 	} {
 		err := checkXLAFlagPaths(c.flags)
 		switch {
