@@ -409,20 +409,18 @@ func checkXLAFlagPaths(flags string) error {
 		if strings.Contains(value, ",") {
 			return fmt.Errorf("$XLA_FLAGS: --%s=%s: a comma in a path, which XLA may read as one name or as a list: name a folder without one", name, value)
 		}
-		for _, path := range []string{value} {
-			var err error
-			if info, serr := os.Stat(path); serr == nil && !info.IsDir() {
-				if err = trust.CheckRead(path); err == nil {
-					err = trust.CheckOwnFolder(filepath.Dir(path))
-				}
-			} else {
-				err = trust.CheckOwnFolder(path)
+		var err error
+		if info, serr := os.Stat(value); serr == nil && !info.IsDir() {
+			if err = trust.CheckRead(value); err == nil {
+				err = trust.CheckOwnFolder(filepath.Dir(value))
 			}
-			if err != nil {
-				return fmt.Errorf("$XLA_FLAGS: --%s=%s: XLA writes or reads files there under names fixed from run to run, and %w: "+
-					"name a folder of your own (make it first: one that another user could make is refused too), or leave the flag out",
-					name, value, err)
-			}
+		} else {
+			err = trust.CheckOwnFolder(value)
+		}
+		if err != nil {
+			return fmt.Errorf("$XLA_FLAGS: --%s=%s: XLA writes or reads files there under names fixed from run to run, and %w: "+
+				"name a folder of your own (make it first: one that another user could make is refused too), or leave the flag out",
+				name, value, err)
 		}
 	}
 	return nil
