@@ -345,6 +345,24 @@ func TestConditionalTrainingRefusesMismatches(t *testing.T) {
 	}
 }
 
+// Grids guided for a model trained with PUncond 0, which never learned the unconditional prediction that
+// guidance mixes in, are refused, as its sampler refuses (fifty-seventh probe: the command line's grids
+// were guided).
+func TestGridsOfAModelWithoutUnconditionalTrainingAreNotGuided(t *testing.T) {
+	u := tinyUNet()
+	u.NumClasses = 2
+	ds, err := NewArrayDataset("shapes", tinyImages(4, 4), []int{8, 8, 1}, 2, 3)
+	if err != nil || ds.SetLabels([]int{0, 1, 0, 1}, 2) != nil {
+		t.Fatal(err)
+	}
+	guided := quickTrainConfig(2, t.TempDir())
+	guided.Conditional, guided.PUncond = UNetConditionalModel(u), 0
+	guided.GridSampler.Guidance, guided.SampleEvery, guided.SampleN = 0.5, 1, 2
+	if _, err := Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), UNetModel(u), ds, guided); err == nil || !strings.Contains(err.Error(), "PUncond > 0") {
+		t.Errorf("grids guided for a model of PUncond 0: %v, want a refusal", err)
+	}
+}
+
 // TestConditionalCheckpointKeepsClasses saves a conditional U-Net's run and loads it for sampling:
 // the class names, the label embedding and the conditional model come back.
 func TestConditionalCheckpointKeepsClasses(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ type TrainConfig struct {
 	SampleEvery int           // steps between sample grids written to CheckpointDir/samples/; 0 disables
 	SampleN     int           // images per grid (default 16)
 	SampleDims  []int         // shape of one sample, e.g. {28, 28, 1}
-	GridSampler SamplerConfig // the grids' sampler; the zero value means σ² = β_t with clipping
+	GridSampler SamplerConfig // the grids' sampler; the zero value means σ² = β_t with clipping, an empty Variance σ² = β_t
 	OnSamples   func(step int, pngPath string)
 
 	// Devices > 1 splits every batch over that many devices of the backend (data parallelism, see
@@ -186,8 +187,13 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	if cfg.SampleN == 0 {
 		cfg.SampleN = 16
 	}
-	if cfg.GridSampler.Variance == "" {
+	// The zero value is σ² = β_t with clipping; a config that says only its guidance (or devices) keeps
+	// them, with σ² = β_t: it was replaced whole, and the guidance asked for dropped (fifty-seventh probe).
+	switch {
+	case reflect.ValueOf(cfg.GridSampler).IsZero():
 		cfg.GridSampler = SamplerConfig{Variance: VarianceBeta, ClipX0: true}
+	case cfg.GridSampler.Variance == "":
+		cfg.GridSampler.Variance = VarianceBeta
 	}
 	if cfg.SampleEvery > 0 {
 		if cfg.SampleDims == nil {
@@ -614,6 +620,11 @@ func checkGridSampler(backend backends.Backend, cfg TrainConfig, learnsSigma boo
 	}
 	if g.Guidance > 0 && cfg.Conditional == nil {
 		return fmt.Errorf("guidance %g needs a class-conditional model", g.Guidance)
+	}
+	// Nor one trained without "no label" (p_uncond 0), whose unconditional prediction it never learned:
+	// the command line's grids were guided by it, where its sample refuses (fifty-seventh probe).
+	if g.Guidance > 0 && float32(cfg.PUncond) == 0 {
+		return fmt.Errorf("guidance %g of the sample grids needs a model trained without a label at times (PUncond > 0); this one has PUncond %g", g.Guidance, cfg.PUncond)
 	}
 	if g.Variance == VarianceLearned && !learnsSigma { // checked only where Meta was a RunSpec (fiftieth probe)
 		return fmt.Errorf("variance %q needs a model that learns its variances, and this one does not (its output has x_t's shape)", VarianceLearned)

@@ -301,7 +301,9 @@ func runTrain(args []string) (err error) {
 	}
 	if cond != nil {
 		loss += fmt.Sprintf(", conditioned on %d classes (label dropped with p = %g)", numClasses, *pUncond)
-		grid.Guidance = defaultGuidance
+		if float32(*pUncond) > 0 { // no unconditional prediction to guide with otherwise, as sample says
+			grid.Guidance = defaultGuidance
+		}
 	}
 	onDevices := ""
 	if *devices > 1 {
