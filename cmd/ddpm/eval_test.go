@@ -421,6 +421,11 @@ func TestEvalSamplesFromAnotherTool(t *testing.T) {
 	if report.FID == nil || report.FID.Samples != n || report.SamplesSHA256 != hex.EncodeToString(sum[:]) {
 		t.Fatalf("report %+v: want %d samples and the file's SHA-256", report, n)
 	}
+	// The seed that drew its reference digits and resamples is recorded: two reports of one file
+	// differed with nothing to say why (fifty-seventh probe).
+	if written, _ := os.ReadFile(filepath.Join(dir, "eval.json")); !strings.Contains(string(written), `"seed": 1,`) {
+		t.Errorf("eval.json of --samples records no seed")
+	}
 	if d := report.FID.ClassifierFID - report.FID.TrainVsTestFID; d > 1e-9 || d < -1e-9 {
 		t.Errorf("the FID of %d training digits through --samples is %g, the report's own for the same digits %g",
 			n, report.FID.ClassifierFID, report.FID.TrainVsTestFID)
