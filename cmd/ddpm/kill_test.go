@@ -896,3 +896,13 @@ func TestInfoFailsWhereItsReportCannotBeWritten(t *testing.T) {
 		}
 	}
 }
+
+// An error that names a file holding control characters writes them as escapes: an image named with
+// an escape sequence in a data folder cleared the terminal and printed in red (fifty-seventh probe).
+func TestErrorsWriteControlCharactersAsEscapes(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "\x1b[2J\x1b[31mEVIL\x07.ddpm")
+	out, err := ddpmCommand("sample", "--ckpt", name, "--out", filepath.Join(t.TempDir(), "x.png")).CombinedOutput()
+	if err == nil || strings.ContainsAny(string(out), "\x1b\x07") || !strings.Contains(string(out), `\x1b[2J\x1b[31mEVIL\a.ddpm`) {
+		t.Errorf("an error naming %q: %v\n%q", name, err, out)
+	}
+}

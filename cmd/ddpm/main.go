@@ -21,7 +21,9 @@ import (
 	"os/signal"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -90,7 +92,7 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ddpm %s: %s\n", os.Args[1], shortened(err.Error()))
+		fmt.Fprintf(os.Stderr, "ddpm %s: %s\n", os.Args[1], terminalSafe(shortened(err.Error())))
 		var status *exitStatus
 		if errors.As(err, &status) {
 			os.Exit(status.code)
@@ -118,6 +120,22 @@ func shortened(message string) string {
 		start++
 	}
 	return fmt.Sprintf("%s … (%d bytes left out) … %s", message[:head], start-head, message[start:])
+}
+
+// terminalSafe writes the control characters of a message (but its line breaks and tabs) as Go escapes:
+// a file name from a data folder holding an escape sequence cleared the terminal when an error named it
+// (fifty-seventh probe).
+func terminalSafe(message string) string {
+	var b strings.Builder
+	for _, r := range message {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // exitStatus is an error that exits with its own status rather than 1.
