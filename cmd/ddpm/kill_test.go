@@ -906,3 +906,18 @@ func TestErrorsWriteControlCharactersAsEscapes(t *testing.T) {
 		t.Errorf("an error naming %q: %v\n%q", name, err, out)
 	}
 }
+
+// A fresh run in a folder holding an earlier run's sample grids says that it writes over those of the
+// same steps and leaves the rest: the grids of two runs were mixed without a word (fifty-seventh probe).
+func TestAFreshRunSaysItWritesBesideAnEarlierRunsGrids(t *testing.T) {
+	images, ckpt := t.TempDir(), filepath.Join(t.TempDir(), "run")
+	writeTinyImages(t, images)
+	if err := os.MkdirAll(filepath.Join(ckpt, "samples"), 0o755); err != nil || os.WriteFile(filepath.Join(ckpt, "samples", "step-000000014.png"), nil, 0o644) != nil {
+		t.Fatal(err)
+	}
+	out, err := ddpmCommand("train", "--dataset", "folder", "--data", images, "--ch", "4", "--ch-mult", "1", "--attn=", "--groups", "2", "--T", "50",
+		"--batch", "2", "--steps", "1", "--sample-every", "1", "--progress=false", "--ckpt", ckpt).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "holds 1 sample grids of an earlier run") {
+		t.Errorf("a fresh run beside an earlier run's grids: %v\n%s", err, out)
+	}
+}

@@ -234,6 +234,12 @@ func runTrain(args []string) (err error) {
 		}
 		// Before the data is read: Train's own check came after it (twenty-eighth probe).
 		latest, _ := ddpm.LatestCheckpoint(*ckptDir)
+		// A fresh run beside an earlier run's grids writes its own over those of the same steps and
+		// leaves the rest: said, as eval says it of an earlier bound's tables (fifty-seventh probe).
+		if old, _ := filepath.Glob(filepath.Join(*ckptDir, "samples", "step-*.png")); latest == "" && *sampleEvery > 0 && len(old) > 0 {
+			fmt.Fprintf(os.Stderr, "note: %s holds %d sample grids of an earlier run; this run writes its own over those of the same steps "+
+				"and leaves the others: move them away to keep them apart\n", filepath.Join(*ckptDir, "samples"), len(old))
+		}
 		grid := ddpm.TrainingGridBytes(*sampleEvery, trainingGridSamples, dims)
 		earlyErr = ddpm.CheckTrainingRoom("--ckpt "+*ckptDir, *ckptDir, latest, grid, probe.CheckpointBytes)
 		return earlyErr
