@@ -141,18 +141,7 @@ var LargestAllocation = func() (bytes float64, why string, ok bool) {
 	if err != nil {
 		return 0, "", false
 	}
-	info := map[string]float64{}
-	if f, err := os.Open("/proc/meminfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if fields := strings.Fields(sc.Text()); len(fields) >= 2 {
-				if kb, err := strconv.ParseFloat(fields[1], 64); err == nil {
-					info[strings.TrimSuffix(fields[0], ":")] = kb * 1024
-				}
-			}
-		}
-		f.Close()
-	}
+	info := meminfo()
 	total, hasTotal := info["MemTotal"]
 	limit, hasLimit := info["CommitLimit"]
 	switch strings.TrimSpace(string(mode)) {
@@ -167,21 +156,30 @@ var LargestAllocation = func() (bytes float64, why string, ok bool) {
 // AvailableMemory is the memory this process may still use, in bytes: the kernel's MemAvailable,
 // or less where a cgroup (a container) limits the process. ok is false where neither can be read.
 func AvailableMemory() (bytes float64, ok bool) {
-	if f, err := os.Open("/proc/meminfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if fields := strings.Fields(sc.Text()); len(fields) >= 2 && fields[0] == "MemAvailable:" {
-				if kb, err := strconv.ParseFloat(fields[1], 64); err == nil {
-					bytes, ok = kb*1024, true
-				}
-			}
-		}
-		f.Close()
-	}
+	bytes, ok = meminfo()["MemAvailable"]
 	if room, found := cgroupRoom(); found && (!ok || room < bytes) {
 		bytes, ok = room, true
 	}
 	return bytes, ok
+}
+
+// meminfo is /proc/meminfo's sizes by name ("MemAvailable", …), in bytes; empty where it cannot be read.
+func meminfo() map[string]float64 {
+	info := map[string]float64{}
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return info
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fields := strings.Fields(sc.Text()); len(fields) >= 2 {
+			if kb, err := strconv.ParseFloat(fields[1], 64); err == nil {
+				info[strings.TrimSuffix(fields[0], ":")] = kb * 1024
+			}
+		}
+	}
+	return info
 }
 
 // The cgroup file systems and the process's own cgroups; a test replaces them.
