@@ -154,7 +154,7 @@ func TestSamplingBlocksTheKernelWouldRefuseAreRefused(t *testing.T) {
 		return 1 << 30, "the memory and swap, under the kernel's heuristic overcommit", true
 	}
 	dir := t.TempDir()
-	ema := "../../models/mnist-ema.ddpm" // 1.8 GiB of block for 1000 images
+	ema := "../../models/mnist-ema.ddpm" // 2.1 GiB of block for 1000 images
 	for _, c := range []struct {
 		run  func([]string) error
 		args []string
