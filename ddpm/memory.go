@@ -102,14 +102,17 @@ func (r *RunSpec) SampleMemory(n int) float64 {
 	return sampleBaseBytes + scheduleBytesPerStep*float64(r.T) + float64(n)*(sampleBytesPerActivation*r.activations()+16*size)
 }
 
-// sampleBlockBytesPerActivation is the size, per activation value of one example, of the one block
-// of temporaries that XLA's CPU backend allocates for a sampling step: its buffers are laid out in a
-// single allocation whose pages are touched only in part, so it exceeds the resident peak
-// (sampleBytesPerActivation) about fourfold. Measured: 1.1 bytes for the MNIST U-Net (sample --n 21000
-// asked the kernel for one block of 28.45 GB), and the peak virtual size grew by 1.42 to 1.50 bytes from
-// 64 to 2 048 images, from run to run (TestMemoryEstimatesMatchPeakUse), and by 1.4 for its ch-8 twin;
-// 1.8 bounds them all with room for that spread.
-const sampleBlockBytesPerActivation = 1.8
+// XLA's CPU backend lays a sampling step's temporaries out in one allocation whose pages are touched
+// only in part, so the address space a run takes exceeds its resident peak (sampleBytesPerActivation)
+// about fourfold. Per activation value of one example: sampleBlockBytesPerActivation bounds that one
+// allocation (1.1 bytes measured for the MNIST U-Net: sample --n 21000 asked the kernel for a block of
+// 28.45 GB), and sampleAddressBytesPerActivation the growth of the whole address space (1.42 to 1.50
+// bytes from 64 to 2 048 images, from run to run, TestMemoryEstimatesMatchPeakUse; 1.4 for the ch-8
+// twin), each with room for the spread.
+const (
+	sampleBlockBytesPerActivation   = 1.2
+	sampleAddressBytesPerActivation = 1.8
+)
 
 // SampleBlock estimates the largest single allocation of sampling n examples at once, in bytes: one
 // that the kernel refuses made XLA abort in C++'s bad_alloc after a minute of work, where the memory
@@ -118,13 +121,19 @@ func (r *RunSpec) SampleBlock(n int) float64 {
 	return float64(max(n, 0)) * sampleBlockBytesPerActivation * r.activations()
 }
 
-// CheckAddressSpace refuses work whose largest single allocation, block bytes, the kernel would not
-// grant: beyond the address-space limit (ulimit -v) with the reservations of XLA and Go, or beyond
-// what the kernel's overcommit policy grants one allocation (LargestAllocation).
-func CheckAddressSpace(what string, block float64) error {
-	if limit, ok := AddressSpaceLimit(); ok && block+addressSpaceReserve > limit {
-		return fmt.Errorf("%s asks XLA for a block of about %s (estimated), and the address-space limit (ulimit -v) is %s, of which XLA and Go "+
-			"reserve about %s beyond it: ask for less, or raise the limit (ulimit -v unlimited)", what, gib(block), gib(limit), gib(addressSpaceReserve))
+// SampleAddressSpace estimates the address space that sampling n examples at once takes beyond the
+// start-up's, in bytes, which ulimit -v bounds. CheckAddressSpace takes it.
+func (r *RunSpec) SampleAddressSpace(n int) float64 {
+	return float64(max(n, 0)) * sampleAddressBytesPerActivation * r.activations()
+}
+
+// CheckAddressSpace refuses work whose largest single allocation (block bytes) the kernel would not
+// grant by its overcommit policy (LargestAllocation), or whose address space (space bytes), with the
+// reservations of XLA and Go, passes the address-space limit (ulimit -v).
+func CheckAddressSpace(what string, block, space float64) error {
+	if limit, ok := AddressSpaceLimit(); ok && space+addressSpaceReserve > limit {
+		return fmt.Errorf("%s takes about %s of address space (estimated), and the address-space limit (ulimit -v) is %s, of which XLA and Go "+
+			"reserve about %s beyond it: ask for less, or raise the limit (ulimit -v unlimited)", what, gib(space), gib(limit), gib(addressSpaceReserve))
 	}
 	if most, why, ok := LargestAllocation(); ok && block > most {
 		return fmt.Errorf("%s asks XLA for a block of about %s (estimated), and the kernel grants no allocation above %s here (%s): ask for less",

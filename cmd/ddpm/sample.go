@@ -369,11 +369,11 @@ func checkSampling(what string, tr *ddpm.Trained, n, k int, guided bool, extra f
 	if err := ddpm.CheckMemory(what, sampleMemory(tr, n, k, guided)+extra); err != nil {
 		return err
 	}
-	block := float64(k) * tr.Spec.SampleBlock(n)
+	times := float64(k)
 	if guided { // the network runs on each image with and without its label
-		block *= 2
+		times *= 2
 	}
-	return ddpm.CheckAddressSpace(what, block)
+	return ddpm.CheckAddressSpace(what, times*tr.Spec.SampleBlock(n), times*tr.Spec.SampleAddressSpace(n))
 }
 
 // nearestStep is the sampler's step (of a respaced schedule, or a solver's) whose model time step is
