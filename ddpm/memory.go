@@ -131,6 +131,9 @@ func (r *RunSpec) SampleAddressSpace(n int) float64 {
 // grant by its overcommit policy (LargestAllocation), or whose address space (space bytes), with the
 // reservations of XLA and Go, passes the address-space limit (ulimit -v).
 func CheckAddressSpace(what string, block, space float64) error {
+	if !(block >= 0 && space >= 0) { // a NaN passes every comparison below
+		return fmt.Errorf("%s: a block of %v bytes and an address space of %v bytes are no sizes", what, block, space)
+	}
 	if limit, ok := AddressSpaceLimit(); ok && space+addressSpaceReserve > limit {
 		return fmt.Errorf("%s takes about %s of address space (estimated), and the address-space limit (ulimit -v) is %s, of which XLA and Go "+
 			"reserve about %s beyond it: ask for less, or raise the limit (ulimit -v unlimited)", what, gib(space), gib(limit), gib(addressSpaceReserve))

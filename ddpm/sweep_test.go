@@ -1311,6 +1311,16 @@ func TestHostileArguments(t *testing.T) {
 			}
 			return nil
 		}},
+		{"CheckAddressSpace NaN", func() error { return sweep.WantErr(CheckAddressSpace("--n x", nan, 1), "--n x", "NaN") }},
+		{"CheckAddressSpace -Inf", func() error { return sweep.WantErr(CheckAddressSpace("--n x", 1, -inf), "--n x", "-Inf") }},
+		{"SampleBlock and SampleAddressSpace of n -5", func() error {
+			spec := RunSpec{Model: ModelMLP, MLP: &MLPConfig{Layers: 2, Hidden: 8}, T: 10, Dims: []int{2}}
+			if b, s := spec.SampleBlock(-5), spec.SampleAddressSpace(-5); b != 0 || s != 0 {
+				return fmt.Errorf("a block of %v and an address space of %v for n = -5, want 0", b, s)
+			}
+			return nil
+		}},
+		{"BoundSums.Check of nil", func() error { return sweep.WantErr((*BoundSums)(nil).Check(), "nil") }},
 		{"CheckRoom NaN", func() error { return sweep.WantErr(CheckRoom("--ckpt x", dir, nan, 1), "--ckpt x", "NaN") }},
 		{"CheckFileSize NaN", func() error { return sweep.WantErr(CheckFileSize("--ckpt x", nan), "--ckpt x", "NaN") }},
 		{"CheckTrainingRoom of a new run of NaN bytes", func() error {
