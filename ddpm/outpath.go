@@ -180,8 +180,13 @@ func GridFolder(ckptDir string) (string, error) {
 
 // MakeDir is os.MkdirAll(dir, 0o755) that names a symbolic link in the way: a link to nothing, or to a
 // file, at dir or above it made MkdirAll say only "file exists" (seventeenth probe). dir is read as
-// given, so that a link followed by ".." is found too (eighteenth probe).
+// given, so that a link followed by ".." is found too (eighteenth probe). Nothing is made on a way that
+// another user could steer (trust.WritePath): a run's folder made in a folder of theirs was theirs to
+// fill or swap (fifty-sixth probe).
 func MakeDir(dir string) error {
+	if _, err := trust.WritePath(dir); err != nil {
+		return fmt.Errorf("%w: use a folder of your own", err)
+	}
 	err := os.MkdirAll(dir, 0o755)
 	if err == nil {
 		return nil

@@ -651,3 +651,22 @@ func TestLockDirTakesOnlyAFolderOfTheUsersOwn(t *testing.T) {
 		t.Errorf("a lock file was made in another user's folder")
 	}
 }
+
+// MakeDir makes nothing on a way another user could steer: the sample grids' folder (and any other)
+// was made in a folder anyone may write, where they could swap it for a link between its making and
+// the writes (the check that LockDir had, MakeDir has now for every caller).
+func TestMakeDirMakesNothingOnAWayAnotherUserCouldSteer(t *testing.T) {
+	shared := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal(err)
+	}
+	if err := MakeDir(filepath.Join(shared, "grids", "deep")); err == nil || !strings.Contains(err.Error(), "use a folder of your own") {
+		t.Errorf("a folder made in a folder anyone may write: %v, want a refusal", err)
+	}
+	if _, err := os.Lstat(filepath.Join(shared, "grids")); err == nil {
+		t.Errorf("the refused folder was made")
+	}
+	if err := MakeDir(filepath.Join(t.TempDir(), "mine", "deep")); err != nil {
+		t.Errorf("a folder of the user's own: %v", err)
+	}
+}

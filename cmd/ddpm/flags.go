@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // intList is a flag holding comma-separated integers, e.g. --ch-mult 1,2,2.
@@ -393,6 +394,9 @@ func checkOutputTarget(flagName, path string) error {
 // time is never removed: one was, from under the eval that had made it (twenty-second probe). On an
 // error, what it made is removed at once.
 func makeFolders(path string) (undo func(), made bool, err error) {
+	if _, err := trust.WritePath(path); err != nil { // before anything is made, as ddpm.MakeDir (which says why)
+		return func() {}, false, fmt.Errorf("%w: use a folder of your own", err)
+	}
 	// Each prefix of the path as given, as MkdirAll reads it (through links and "..").
 	// Each is undone only while the name still leads to the folder made, and only as an empty folder
 	// (rmdir, never unlink): another user who swapped a link on the way had the undo of a refused run

@@ -1054,6 +1054,18 @@ func TestMakeFoldersUndoesOnlyItsOwn(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(private, "eval")); err != nil {
 		t.Errorf("the undo removed %s/eval through a link swapped in: %v", private, err)
 	}
+	// Nothing is made in a folder that another user could add to or swap (ddpm.MakeDir's rule, checked
+	// before makeFolders makes its first folder).
+	shared := filepath.Join(dir, "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := makeFolders(filepath.Join(shared, "run", "eval")); err == nil || !strings.Contains(err.Error(), "use a folder of your own") {
+		t.Errorf("folders in a folder anyone may write: error %v, want a refusal", err)
+	}
+	if _, err := os.Lstat(filepath.Join(shared, "run")); err == nil {
+		t.Errorf("makeFolders made a folder in a folder anyone may write")
+	}
 }
 
 // A classifier records how it was made, cut short where a checkpoint header could not hold it: a
