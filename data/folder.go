@@ -64,9 +64,29 @@ func LoadImageFolder(dir string, opts FolderOptions) (*Images, error) {
 	}
 	names, err := listImages(dir)
 	if err != nil {
-		return nil, err
+		return nil, classFoldersHint(dir, err)
 	}
 	return loadImages(dir, names, opts)
+}
+
+// classFoldersHint adds to the error of a folder without images that its subfolders are read as
+// classes by LoadClassFolders: said without it, a folder of class folders looked empty (fifty-seventh
+// probe's nit).
+func classFoldersHint(dir string, err error) error {
+	entries, rerr := os.ReadDir(dir)
+	if rerr != nil {
+		return err
+	}
+	folders := 0
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			folders++
+		}
+	}
+	if folders == 0 {
+		return err
+	}
+	return fmt.Errorf("%w, but %d folders: a folder of one folder of images per class is read by LoadClassFolders (train --class-cond)", err, folders)
 }
 
 // LoadClassFolders reads a labelled image folder in the ImageFolder convention (torchvision's):

@@ -222,6 +222,16 @@ func TestLoadImageFolderErrors(t *testing.T) {
 	if _, err := LoadImageFolder(empty, FolderOptions{}); err == nil || !strings.Contains(err.Error(), empty) || !strings.Contains(err.Error(), "no .png") {
 		t.Errorf("no images: error %v does not name the folder", err)
 	}
+	if _, err := LoadImageFolder(empty, FolderOptions{}); err == nil || strings.Contains(err.Error(), "LoadClassFolders") {
+		t.Errorf("no images and no folders: error %v, want no hint of classes", err)
+	}
+	// A folder of class folders: the error says how such a folder is read.
+	classes := t.TempDir()
+	os.Mkdir(filepath.Join(classes, "cats"), 0o755)
+	os.Mkdir(filepath.Join(classes, "dogs"), 0o755)
+	if _, err := LoadImageFolder(classes, FolderOptions{}); err == nil || !strings.Contains(err.Error(), "2 folders") || !strings.Contains(err.Error(), "train --class-cond") {
+		t.Errorf("a folder of class folders: error %v, want the hint of LoadClassFolders", err)
+	}
 	if _, err := LoadImageFolder(filepath.Join(empty, "absent"), FolderOptions{}); err == nil || !strings.Contains(err.Error(), "absent") {
 		t.Errorf("missing folder: error %v", err)
 	}

@@ -214,7 +214,8 @@ func notDecimal(fs *flag.FlagSet, args []string) error {
 			unsigned = true
 		case time.Duration: // `--ckpt-every 5` got Go's "parse error" alone (twenty-seventh probe's nit)
 			if _, err := time.ParseDuration(g.value); err != nil {
-				return fmt.Errorf("--%s %s: write a duration with its unit, such as 90s, 2m or 1h30m", g.name, g.value)
+				// "1e-9s" has its unit, and Go reads no exponent (fifty-seventh probe's nit).
+				return fmt.Errorf("--%s %s: write a duration as a decimal number with its unit, without an exponent, such as 90s, 2m, 1.5h or 1h30m", g.name, g.value)
 			}
 			continue
 		case float64: // Go reads 0_1 as 1 and 0x1p-3 as 0.125: `--lr 0_1` trained at 1 (thirtieth probe)
