@@ -301,7 +301,7 @@ func TestIntegerFlagsAreDecimal(t *testing.T) {
 		{runTrain, []string{"--dataset", "moons", "--lr", "0_1"}, "--lr 0_1: write a number in decimal"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--eta=0x1p-3"}, "--eta 0x1p-3: write a number in decimal"},
 		{runTrain, []string{"--dataset", "moons", "--ckpt-every", "5"}, "--ckpt-every 5: write a duration as a decimal number with its unit"}, // Go said "parse error"
-		{runTrain, []string{"--dataset", "moons", "--ckpt-every", "1e-9s"}, "without an exponent"}, // it has its unit
+		{runTrain, []string{"--dataset", "moons", "--ckpt-every", "1e-9s"}, "without an exponent"},                                            // it has its unit
 	} {
 		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
