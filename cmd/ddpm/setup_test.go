@@ -486,6 +486,17 @@ func TestSetupModelsServeTheDefaults(t *testing.T) {
 	if err := os.WriteFile(cached, whole, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A cache that another user could change is not read: the copy, checked, was swapped for theirs
+	// before it was read again (fifty-eighth probe).
+	if err := os.Chmod(filepath.Dir(cached), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resolve(); err == nil || !strings.Contains(err.Error(), cached) || !strings.Contains(err.Error(), "XDG_CACHE_HOME") {
+		t.Errorf("the shipped model in a cache folder anyone may write: error %v, want a refusal", err)
+	}
+	if err := os.Chmod(filepath.Dir(cached), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll("models", 0o755); err != nil {
 		t.Fatal(err)
 	}

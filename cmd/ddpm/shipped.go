@@ -50,6 +50,13 @@ func shippedModel(flags *flag.FlagSet, name string) (string, error) {
 		return "", fmt.Errorf("--%s: the default %s is read from the user's cache, where %s is %s, not a regular file: "+
 			"remove it and run `%s`, or give --%s", name, value, cached, safefile.Kind(info.Mode()), ddpm.UserSetupCommand, name)
 	}
+	// The copy and its way are the user's or root's, as setup requires of the cache it writes: checked
+	// here and read again by name later, a copy in a cache of another user's (root run with their
+	// $XDG_CACHE_HOME) was swapped in between for their model (fifty-eighth probe).
+	if _, err := trust.SecureFile(cached); err != nil {
+		return "", fmt.Errorf("--%s: the default %s is read from the user's cache, where %s is not read: %w; "+
+			"set $XDG_CACHE_HOME to a folder of yours and run `%s`, or give --%s", name, value, cached, err, ddpm.UserSetupCommand, name)
+	}
 	// The copy must be the model this binary ships: a damaged or older one is named with the fix.
 	if want, err := models.Read(filepath.Base(value)); err == nil && !sameContent(cached, info.Size(), want) {
 		if target, err := os.Readlink(cached); err == nil { // setup would not write through it (fourteenth probe)
