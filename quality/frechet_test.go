@@ -295,3 +295,27 @@ func TestScoresRefuseRowsThatAreNoDistributions(t *testing.T) {
 		t.Errorf("Accuracy of a softmax's rounded rows: %v, want 1", a)
 	}
 }
+
+// Two Gaussians of one rank-deficient covariance, whose means differ by 0.1 in one coordinate, are
+// 0.01 apart (the trace terms cancel): the zero eigenvalues, computed as rounding crumbs, added their
+// square roots to the trace of the root and the distance came out as 0 (fifty-eighth probe). The
+// tolerance is far below the 0.01 that was lost, and far above float64's rounding of the traces.
+func TestFrechetDistanceOfRankDeficientCovariances(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range []struct{ d, rank int }{{128, 20}, {128, 100}, {256, 128}} {
+		a := mat.NewDense(c.d, c.rank, nil)
+		for i := range c.d {
+			for j := range c.rank {
+				a.Set(i, j, 10*rng.NormFloat64())
+			}
+		}
+		cov := mat.NewSymDense(c.d, nil)
+		cov.SymOuterK(1, a)
+		m1, m2 := make([]float64, c.d), make([]float64, c.d)
+		m2[0] = 0.1
+		got, err := FrechetDistance(&Gaussian{Mean: m1, Cov: cov}, &Gaussian{Mean: m2, Cov: cov})
+		if err != nil || math.Abs(got-0.01) > 1e-6 {
+			t.Errorf("d=%d, rank %d, means 0.1 apart: distance %v, %v; want 0.01 (±1e-6)", c.d, c.rank, got, err)
+		}
+	}
+}
