@@ -43,10 +43,9 @@ func runExport(args []string) error {
 	if *ckpt == "" { // it said `checkpoint : stat : no such file or directory` (forty-eighth probe's nit)
 		return fmt.Errorf(`--ckpt "": name a training checkpoint, or a training run's folder for its newest`)
 	}
-	if err := trustedDefault(fs, "ckpt"); err != nil {
+	if here, err := defaultHere(fs, "ckpt"); err != nil {
 		return err
-	}
-	if _, err := os.Stat(*ckpt); os.IsNotExist(err) && !isSet(fs, "ckpt") { // said as sample says it (ninth probe)
+	} else if !here { // said as sample says it (ninth probe)
 		return fmt.Errorf("--ckpt %s (the default, where `ddpm train` writes) does not exist: train a model first, or name a training "+
 			"checkpoint with --ckpt (the shipped models are exports already)", *ckpt)
 	}

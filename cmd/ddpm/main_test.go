@@ -1431,4 +1431,23 @@ func TestDefaultsInTheWorkingDirectoryAreTheUsersOwn(t *testing.T) {
 		t.Errorf("--ckpt runs/mnist named: %v", err)
 	}
 	checkPNG(t, out)
+	// A default whose look fails ("runs" a file: not a directory) is refused, not left unchecked: another
+	// user who made it fail the look swapped their folder in before the read (fifty-eighth probe).
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("runs", nil, 0o644); err != nil || os.WriteFile("models", nil, 0o644) != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		flag string
+	}{
+		{runSample, []string{"--n", "1", "--steps", "2", "--out", out}, "--ckpt: the default runs/mnist"},
+		{runExport, []string{"--out", filepath.Join(t.TempDir(), "e.ddpm")}, "--ckpt: the default runs/mnist"},
+		{runInterpolate, []string{"--pairs", "1", "--lambdas", "2", "--t", "2", "--out", out}, "--ckpt: the default models/mnist-ema.ddpm"},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.flag) || !strings.Contains(err.Error(), "cannot be read from the working directory") {
+			t.Errorf("%v where the default's look fails: %v, want a refusal of the default (%q)", c.args, err, c.flag)
+		}
+	}
 }

@@ -31,8 +31,8 @@ func shippedModel(flags *flag.FlagSet, name string) (string, error) {
 		}
 		return value, nil
 	}
-	if _, err := os.Stat(value); !errors.Is(err, fs.ErrNotExist) {
-		return value, trustedDefault(flags, name) // there, or unreadable: its reader names the trouble
+	if here, err := defaultHere(flags, name); here || err != nil {
+		return value, err
 	}
 	dir, err := ddpm.UserModelsDir()
 	if err != nil {
@@ -86,36 +86,41 @@ func sameContent(path string, size int64, want []byte) bool {
 	return err == nil && bytes.Equal(got, want)
 }
 
-// trustedDefault refuses a flag's default, found by its relative name in the working directory,
-// where another user could have put it: run in /tmp, `ddpm sample` read the runs/mnist that another
-// user made there, and eval their models/ (fifty-sixth probe). A file the user names is read as named.
-func trustedDefault(flags *flag.FlagSet, name string) error {
+// defaultHere says whether a flag's default, by its relative name, is in the working directory, and
+// refuses one there that another user could have put or could change: run in /tmp, `ddpm sample` read
+// the runs/mnist that another user made there, and eval their models/ (fifty-sixth probe). It looks once:
+// where it says no, the caller never reads that name. Looked at twice, a name that another user made
+// fail the second look ("runs" a file: "not a directory") went unchecked, and they swapped their
+// folder in before it was read (fifty-eighth probe). A file the user names is read as named.
+func defaultHere(flags *flag.FlagSet, name string) (bool, error) {
 	value := flags.Lookup(name).Value.String()
 	if isSet(flags, name) {
-		return nil
+		return true, nil
 	}
-	var err error
-	if info, serr := os.Stat(value); serr == nil && info.IsDir() {
+	info, err := os.Stat(value)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil: // not a directory, a loop of links, no permission: nothing to read by default
+		return false, fmt.Errorf("--%s: the default %s cannot be read from the working directory: %w; give --%s, or run elsewhere", name, value, err, name)
+	case info.IsDir():
 		err = trust.CheckOwnFolder(value) // its newest checkpoint is read: no other user may add one
-	} else if serr == nil {
+	default:
 		_, err = trust.SecureFile(value)
 	}
 	if err != nil {
-		return fmt.Errorf("--%s: the default %s, found in the working directory, is not read: %w; give --%s %s to read it anyway, or run elsewhere",
+		return true, fmt.Errorf("--%s: the default %s, found in the working directory, is not read: %w; give --%s %s to read it anyway, or run elsewhere",
 			name, value, err, name, shellQuote(value))
 	}
-	return nil
+	return true, nil
 }
 
 // checkDefaultCheckpoint refuses a default --ckpt folder (where `ddpm train` writes) that does not
 // exist, with the way to a shipped model instead: the first command a new user tries is `ddpm sample`.
 func checkDefaultCheckpoint(flags *flag.FlagSet) error {
 	value := flags.Lookup("ckpt").Value.String()
-	if isSet(flags, "ckpt") {
-		return nil
-	}
-	if _, err := os.Stat(value); !errors.Is(err, fs.ErrNotExist) {
-		return trustedDefault(flags, "ckpt")
+	if here, err := defaultHere(flags, "ckpt"); here || err != nil {
+		return err
 	}
 	model := filepath.Join("models", "mnist-ema.ddpm") // in a clone of the project
 	if _, err := os.Stat(model); err != nil {
