@@ -1,6 +1,8 @@
 package ddpm
 
 import (
+	"math"
+
 	"github.com/gomlx/exceptions"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code.
 )
@@ -12,7 +14,10 @@ import (
 // schedule's tables and broadcast over the remaining axes of x.
 
 // Coef gathers table[t] for each example and reshapes it to [batch, 1, ..., 1] so that it
-// broadcasts against like (shape [batch, ...]). The result has like's dtype.
+// broadcasts against like (shape [batch, ...]). The result has like's dtype. A step outside the table
+// (t < 0, or t > T for a schedule's tables) gives NaN: XLA's gather clamps an index to the nearest end,
+// and t = 5000 drew x_t with ᾱ_T's coefficients, t = −3 with t = 0's, without an error (fifty-eighth
+// probe); a NaN is named by every check of a result's finiteness.
 func Coef(table []float64, t, like *Node) *Node {
 	g := like.Graph()
 	if t.Rank() != 1 || t.Shape().Dimensions[0] != like.Shape().Dimensions[0] {
@@ -22,6 +27,8 @@ func Coef(table []float64, t, like *Node) *Node {
 		exceptions.Panicf("ddpm: t must be an integer tensor (time steps 1..T), got %s", t.DType())
 	}
 	values := Gather(ConstAsDType(g, like.DType(), table), ExpandAxes(t, -1)) // [batch]
+	outside := LogicalOr(LessThan(t, ConstAs(t, 0)), GreaterThan(t, ConstAs(t, len(table)-1)))
+	values = Where(outside, ConstAs(values, math.NaN()), values)
 	dims := make([]int, like.Rank())
 	for i := range dims {
 		dims[i] = 1

@@ -142,3 +142,21 @@ func columnMoments(data []float32, dim, j int) (mean, variance float64) {
 	}
 	return mean, variance / float64(n-1)
 }
+
+// A step outside 1..T (or the boundary 0) gives NaN, not the nearest end's coefficients: XLA's gather
+// clamps its index, and QSample at t = 5000 drew x_t as at t = T, at t = −3 as at t = 0, without an
+// error (fifty-eighth probe).
+func TestCoefOutsideTheTableIsNaN(t *testing.T) {
+	s := MustNewSchedule(ScheduleLinear, PaperT)
+	x0, noise := []float32{0.5}, []float32{1}
+	for _, c := range []struct {
+		t   int
+		nan bool
+	}{{0, false}, {1, false}, {PaperT, false}, {PaperT + 1, true}, {5000, true}, {-3, true}, {-1, true}} {
+		out := MustExecOnce(backend, s.QSample, x0, StepTensor(1, c.t), noise)
+		got := tensors.MustCopyFlatData[float32](out)[0]
+		if isNaN := math.IsNaN(float64(got)); isNaN != c.nan {
+			t.Errorf("QSample at t = %d: %v, want NaN %v", c.t, got, c.nan)
+		}
+	}
+}

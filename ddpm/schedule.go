@@ -118,8 +118,12 @@ func LinearSchedule(T int, betaStart, betaEnd float64) (*Schedule, error) {
 }
 
 // CosineAlphaBar is the closed form of the cosine schedule: ᾱ(t) = f(t)/f(0) with
-// f(t) = cos²(π/2 · (t/T + s)/(1 + s)).
+// f(t) = cos²(π/2 · (t/T + s)/(1 + s)), for 0 ≤ t ≤ T and an offset s ≥ 0; outside them it is NaN
+// (a t beyond T wrapped round the cosine: ᾱ(5) of T = 2 was 0.519; fifty-eighth probe's nit).
 func CosineAlphaBar(t, T int, s float64) float64 {
+	if T < 1 || t < 0 || t > T || !(s >= 0) || math.IsInf(s, 1) {
+		return math.NaN()
+	}
 	f := func(t int) float64 {
 		c := math.Cos(math.Pi / 2 * (float64(t)/float64(T) + s) / (1 + s))
 		return c * c

@@ -144,3 +144,19 @@ func TestLinearScaledSchedule(t *testing.T) {
 		t.Errorf("linear-scaled with T = 20 (β_T = 1): error %v", err)
 	}
 }
+
+// CosineAlphaBar is NaN outside its domain: t beyond T wrapped round the cosine (ᾱ(5) of T = 2 was
+// 0.519), and T = 0 divided by zero (fifty-eighth probe's nit).
+func TestCosineAlphaBarOutsideItsDomain(t *testing.T) {
+	for _, c := range []struct {
+		t, T int
+		s    float64
+	}{{5, 2, 0.008}, {-1, 10, 0.008}, {0, 0, 0.008}, {1, 10, -1}, {1, 10, math.NaN()}, {1, 10, math.Inf(1)}} {
+		if got := CosineAlphaBar(c.t, c.T, c.s); !math.IsNaN(got) {
+			t.Errorf("CosineAlphaBar(%d, %d, %v) = %v, want NaN", c.t, c.T, c.s, got)
+		}
+	}
+	if got := CosineAlphaBar(0, 10, 0.008); got != 1 {
+		t.Errorf("CosineAlphaBar(0, 10, 0.008) = %v, want 1", got)
+	}
+}
