@@ -178,18 +178,65 @@ func GridFolder(ckptDir string) (string, error) {
 	return dir, nil
 }
 
-// MakeDir is os.MkdirAll(dir, 0o755) that names a symbolic link in the way: a link to nothing, or to a
-// file, at dir or above it made MkdirAll say only "file exists" (seventeenth probe). dir is read as
-// given, so that a link followed by ".." is found too (eighteenth probe). Nothing is made on a way that
-// another user could steer (trust.WritePath): a run's folder made in a folder of theirs was theirs to
-// fill or swap (fifty-sixth probe).
+// MakeDir is os.MkdirAll(dir, 0o755) that makes nothing on a way another user could steer, and names
+// a symbolic link in the way: MakeFolders, less the undo.
 func MakeDir(dir string) error {
-	if _, err := trust.WritePath(dir); err != nil {
-		return fmt.Errorf("%w: use a folder of your own", err)
+	_, _, err := MakeFolders(dir)
+	return err
+}
+
+// MakeFolders makes the folder dir and the missing folders above it (mode 0755, less the umask), and
+// returns a function that removes the folders that this call made, deepest first, while they are
+// empty and their names still lead to them, and whether it made dir itself. A folder that another
+// process made at the same time is never removed: one was, from under the eval that had made it
+// (twenty-second probe); nor is one reached through a link swapped in since (fifty-seventh probe). On
+// an error, what it made is removed at once.
+//
+// Nothing is made on a way that another user could steer (trust.MakeFolders): a run's folder made in a
+// folder of theirs was theirs to fill or swap (fifty-sixth probe), and a link they planted after the
+// check was followed (fifty-eighth). A link to nothing, or to a file, at dir or above it is named: it
+// said only "file exists" (seventeenth probe); dir is read as given, so that a link followed by ".."
+// is found too (eighteenth probe).
+func MakeFolders(dir string) (undo func(), made bool, err error) {
+	names, err := trust.MakeFolders(dir)
+	type folder struct {
+		path string
+		info os.FileInfo
 	}
-	err := os.MkdirAll(dir, 0o755)
-	if err == nil {
-		return nil
+	var mine []folder
+	for _, name := range names {
+		if info, err := os.Lstat(name); err == nil && info.IsDir() {
+			mine = append(mine, folder{name, info})
+		}
+	}
+	undo = func() {
+		for i := len(mine) - 1; i >= 0; i-- {
+			now, err := os.Lstat(mine[i].path)
+			if err != nil || !os.SameFile(now, mine[i].info) || syscall.Rmdir(mine[i].path) != nil {
+				return
+			}
+		}
+	}
+	if errors.Is(err, trust.ErrUnresolved) {
+		err = os.MkdirAll(dir, 0o755) // it fails where the way does: its error is named below
+	}
+	if err != nil {
+		undo()
+		return func() {}, false, explainMakeDir(dir, err)
+	}
+	if len(mine) > 0 {
+		last, serr := os.Stat(dir)
+		made = serr == nil && os.SameFile(last, mine[len(mine)-1].info)
+	}
+	return undo, made, nil
+}
+
+// explainMakeDir names what stands in the way of making dir where err, a mkdir's, says only "file
+// exists", "not a directory" or "no such file or directory".
+func explainMakeDir(dir string, err error) error {
+	var pathErr *fs.PathError
+	if !errors.As(err, &pathErr) || trust.IsRefusal(err) {
+		return err // trust's own words
 	}
 	parts := strings.Split(dir, string(filepath.Separator))
 	for i := range parts {

@@ -670,3 +670,73 @@ func TestMakeDirMakesNothingOnAWayAnotherUserCouldSteer(t *testing.T) {
 		t.Errorf("a folder of the user's own: %v", err)
 	}
 }
+
+// MakeFolders undoes only the folders it made itself, and only while they are empty: an eval refused
+// for the lock removed the --out that the eval holding it had just made (twenty-second probe).
+func TestMakeFoldersUndoesOnlyItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a", "b", "c")
+	undo, made, err := MakeFolders(path)
+	if err != nil || !made {
+		t.Fatalf("MakeFolders(%s): made %v, %v", path, made, err)
+	}
+	undo()
+	if _, err := os.Lstat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
+		t.Errorf("undo left %s/a (%v)", dir, err)
+	}
+	// Made by another process first: never removed, even empty.
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	undo, made, err = MakeFolders(path)
+	if err != nil || made {
+		t.Fatalf("MakeFolders(%s) of a folder there: made %v, %v", path, made, err)
+	}
+	undo()
+	if _, err := os.Lstat(path); err != nil {
+		t.Errorf("undo removed a folder it did not make: %v", err)
+	}
+	// Made here, then given a file: kept.
+	other := filepath.Join(dir, "x", "y")
+	undo, _, _ = MakeFolders(other)
+	os.WriteFile(filepath.Join(other, "report.json"), nil, 0o644) //nolint:errcheck
+	undo()
+	if _, err := os.Lstat(filepath.Join(other, "report.json")); err != nil {
+		t.Errorf("undo removed a folder holding a file: %v", err)
+	}
+	// A file in the way: the error, and nothing made left behind.
+	os.WriteFile(filepath.Join(dir, "f"), nil, 0o644) //nolint:errcheck
+	if _, _, err := MakeFolders(filepath.Join(dir, "n", "..", "f", "g")); err == nil || !strings.Contains(err.Error(), "is a file, where a folder is wanted") {
+		t.Errorf("a file in the way: error %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "n")); !os.IsNotExist(err) {
+		t.Errorf("a refused path left %s/n behind (%v)", dir, err)
+	}
+	// A folder made, then its name swapped for a link to a file's folder of the same name (another
+	// user's race): the undo removes nothing through the link, and never a file (fifty-seventh probe:
+	// root's file of that name was removed).
+	swapped := filepath.Join(dir, "s", "eval")
+	undo, _, _ = MakeFolders(swapped)
+	private := filepath.Join(dir, "private")
+	if err := os.MkdirAll(filepath.Join(private, "eval"), 0o700); err != nil || os.WriteFile(filepath.Join(private, "keep"), []byte("x"), 0o600) != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "s"), filepath.Join(dir, "s-moved")); err != nil || os.Symlink(private, filepath.Join(dir, "s")) != nil {
+		t.Fatal(err)
+	}
+	undo()
+	if _, err := os.Stat(filepath.Join(private, "eval")); err != nil {
+		t.Errorf("the undo removed %s/eval through a link swapped in: %v", private, err)
+	}
+	// Nothing is made in a folder that another user could add to or swap (checked before MakeFolders makes its first folder).
+	shared := filepath.Join(dir, "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := MakeFolders(filepath.Join(shared, "run", "eval")); err == nil || !strings.Contains(err.Error(), "use a folder of your own") {
+		t.Errorf("folders in a folder anyone may write: error %v, want a refusal", err)
+	}
+	if _, err := os.Lstat(filepath.Join(shared, "run")); err == nil {
+		t.Errorf("MakeFolders made a folder in a folder anyone may write")
+	}
+}

@@ -319,3 +319,64 @@ func TestFrechetDistanceOfRankDeficientCovariances(t *testing.T) {
 		}
 	}
 }
+
+// The classifier's features of 1 000 identical images are identical but for the last bit of 12 of
+// them in 2 images (a batch's position changes the rounding), and 92 of the 128 are 0: their covariance
+// is rank one, of entries of 1e-17. gonum's decomposition of it gave a "root" of 2.6e44, the distance to
+// the test digits' Gaussian came out hugely negative and was clamped to 0, a perfect score for a
+// collapsed generator (fifty-eighth probe). The distance of such a set to N(0, I) is ‖μ‖² + d, up to
+// the vanishing trace of its covariance.
+func TestFrechetDistanceOfIdenticalFeatures(t *testing.T) {
+	const n, dim = 1000, 128
+	// The probe's features (the shipped classifier's of 1 000 images of the value 1): the 36 that fire,
+	// as images 0–498, 500–998 have them, and as images 499 and 999 have them.
+	fired := []struct {
+		j           int
+		usual, last float32
+	}{
+		{1, 0x1.96beecp-4, 0x1.96bee8p-4}, {3, 0x1.0faeb4p-1, 0x1.0faeb6p-1}, {7, 0x1.d883e6p-1, 0x1.d883e6p-1},
+		{9, 0x1.1ce618p-2, 0x1.1ce618p-2}, {14, 0x1.ac1a94p-5, 0x1.ac1a96p-5}, {16, 0x1.4813a4p-8, 0x1.4813b2p-8},
+		{21, 0x1.a98076p-1, 0x1.a98076p-1}, {22, 0x1.0fdbecp+0, 0x1.0fdbecp+0}, {31, 0x1.e98a44p-5, 0x1.e98a42p-5},
+		{41, 0x1.9fbf62p-5, 0x1.9fbf5ap-5}, {42, 0x1.1c25d8p-1, 0x1.1c25d8p-1}, {44, 0x1.1ce63cp-1, 0x1.1ce63cp-1},
+		{50, 0x1.047e4cp-3, 0x1.047e50p-3}, {55, 0x1.b03f1ep-2, 0x1.b03f1ep-2}, {58, 0x1.74b61ap-1, 0x1.74b61ap-1},
+		{59, 0x1.fa4a92p-2, 0x1.fa4a92p-2}, {67, 0x1.b82748p-1, 0x1.b82748p-1}, {70, 0x1.45b696p-2, 0x1.45b696p-2},
+		{74, 0x1.0927ecp-1, 0x1.0927e8p-1}, {76, 0x1.3164d2p+0, 0x1.3164d2p+0}, {79, 0x1.4ebb14p-1, 0x1.4ebb14p-1},
+		{83, 0x1.304c88p-3, 0x1.304c8ap-3}, {85, 0x1.ae82bap-2, 0x1.ae82b8p-2}, {91, 0x1.51a428p-2, 0x1.51a428p-2},
+		{92, 0x1.a14a20p-5, 0x1.a14a22p-5}, {93, 0x1.78a012p-1, 0x1.78a012p-1},
+		{103, 0x1.688982p-3, 0x1.688982p-3}, {104, 0x1.5f8dacp-2, 0x1.5f8dacp-2},
+		{106, 0x1.a4d8ccp-3, 0x1.a4d8cap-3}, {108, 0x1.1ecb1ap-2, 0x1.1ecb1ap-2},
+		{109, 0x1.32222ep+0, 0x1.32222ep+0}, {111, 0x1.312e2ap-2, 0x1.312e2ap-2},
+		{113, 0x1.69ee68p-3, 0x1.69ee68p-3}, {117, 0x1.bea288p-4, 0x1.bea288p-4},
+		{121, 0x1.f5a406p-2, 0x1.f5a406p-2}, {122, 0x1.63e2eep-1, 0x1.63e2eep-1},
+	}
+	features := make([]float32, n*dim)
+	for i := range n {
+		for _, f := range fired {
+			features[i*dim+f.j] = f.usual
+			if i == 499 || i == 999 {
+				features[i*dim+f.j] = f.last
+			}
+		}
+	}
+	a, err := FitGaussian(features, dim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity := mat.NewSymDense(dim, nil)
+	want := float64(dim)
+	for j := range dim {
+		identity.SetSym(j, j, 1)
+		want += a.Mean[j] * a.Mean[j]
+	}
+	b := &Gaussian{Mean: make([]float64, dim), Cov: identity}
+	for _, order := range [][2]*Gaussian{{a, b}, {b, a}} {
+		got, err := FrechetDistance(order[0], order[1])
+		if err != nil || math.Abs(got-want) > 1e-6*want {
+			t.Errorf("identical features against N(0, I): distance %v, %v; want %v", got, err, want)
+		}
+	}
+	root, err := SqrtPSD(a.Cov)
+	if err != nil || mat.Max(root) > 1e-6 || mat.Min(root) < -1e-6 {
+		t.Errorf("the root of a covariance of rounding crumbs: %v, entries in [%g, %g]; want entries near 0", err, mat.Min(root), mat.Max(root))
+	}
+}

@@ -9,11 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
-	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // intList is a flag holding comma-separated integers, e.g. --ch-mult 1,2,2.
@@ -389,44 +387,3 @@ func checkOutputTarget(flagName, path string) error {
 	return nil
 }
 
-// makeFolders makes the folder path, and its parents, as ddpm.MakeDir does (whose error it returns),
-// and returns a function that removes the folders that this call made, deepest first, as long as they
-// are still empty; and whether it made path itself. A folder that another process made at the same
-// time is never removed: one was, from under the eval that had made it (twenty-second probe). On an
-// error, what it made is removed at once.
-func makeFolders(path string) (undo func(), made bool, err error) {
-	if _, err := trust.WritePath(path); err != nil { // before anything is made, as ddpm.MakeDir (which says why)
-		return func() {}, false, fmt.Errorf("%w: use a folder of your own", err)
-	}
-	// Each prefix of the path as given, as MkdirAll reads it (through links and "..").
-	// Each is undone only while the name still leads to the folder made, and only as an empty folder
-	// (rmdir, never unlink): another user who swapped a link on the way had the undo of a refused run
-	// remove a file of root's by that name (fifty-seventh probe).
-	type folder struct {
-		path string
-		info os.FileInfo
-	}
-	var mine []folder
-	for i := 1; i <= len(path); i++ {
-		if i == len(path) || os.IsPathSeparator(path[i]) {
-			if prefix := path[:i]; strings.Trim(prefix, string(os.PathSeparator)) != "" && os.Mkdir(prefix, 0o755) == nil {
-				if info, err := os.Lstat(prefix); err == nil && info.IsDir() {
-					mine = append(mine, folder{prefix, info})
-				}
-			}
-		}
-	}
-	undo = func() {
-		for i := len(mine) - 1; i >= 0; i-- {
-			now, err := os.Lstat(mine[i].path)
-			if err != nil || !os.SameFile(now, mine[i].info) || syscall.Rmdir(mine[i].path) != nil {
-				return
-			}
-		}
-	}
-	if err := ddpm.MakeDir(path); err != nil {
-		undo()
-		return func() {}, false, err
-	}
-	return undo, len(mine) > 0 && filepath.Clean(mine[len(mine)-1].path) == filepath.Clean(path), nil
-}

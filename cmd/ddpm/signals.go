@@ -216,7 +216,7 @@ func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], earlier func()
 			added = append(added, name)
 		}
 	}
-	undoMade, _, _ := makeFolders(dir) // whatever is wrong with it, LockDir says
+	undoMade, _, _ := ddpm.MakeFolders(dir) // whatever is wrong with it, LockDir says
 	if lock, err = ddpm.LockDir(dir, flag); err != nil {
 		undoMade()
 		return nil, func() {}, err

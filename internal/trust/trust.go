@@ -120,6 +120,16 @@ const (
 )
 
 func resolve(path string, last int) (string, error) {
+	at, rest, err := resolveWay(path, last)
+	if err != nil || len(rest) == 0 {
+		return at, err
+	}
+	return filepath.Join(append([]string{at}, rest...)...), nil
+}
+
+// resolveWay is resolve that returns, where last is lastWritten, the deepest name on the way that
+// exists (resolved, without links) and the names after it apart: those do not exist yet.
+func resolveWay(path string, last int) (at string, rest []string, err error) {
 	file := last == lastFile
 	// Made absolute without filepath.Clean, which took "a/l/.." for "a" before the link l was followed:
 	// the kernel follows l first, and another user's interpreter ran in place of the one checked
@@ -128,17 +138,17 @@ func resolve(path string, last int) (string, error) {
 	if !filepath.IsAbs(path) {
 		wd, err := os.Getwd()
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		abs = wd + "/" + path
 	}
-	at := "/"
+	at = "/"
 	root, err := os.Lstat(at)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := checkTrusted(at, root, true); err != nil {
-		return "", refusal{err}
+		return "", nil, refusal{err}
 	}
 	todo, links := names(abs), 0
 	for len(todo) > 0 {
@@ -151,21 +161,21 @@ func resolve(path string, last int) (string, error) {
 		next := filepath.Join(at, name)
 		info, err := os.Lstat(next)
 		if last == lastWritten && errors.Is(err, fs.ErrNotExist) {
-			return filepath.Join(append([]string{next}, todo...)...), nil // made by the writer, in a folder checked
+			return at, append([]string{name}, todo...), nil // made by the writer, in a folder checked
 		}
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if info.Mode()&fs.ModeSymlink != 0 {
 			if links++; links > maxLinks {
-				return "", fmt.Errorf("%s: more than %d links on the way", path, maxLinks)
+				return "", nil, fmt.Errorf("%s: more than %d links on the way", path, maxLinks)
 			}
 			if err := checkOwner(next, info); err != nil {
-				return "", refusal{err}
+				return "", nil, refusal{err}
 			}
 			target, err := os.Readlink(next)
 			if err != nil {
-				return "", err
+				return "", nil, err
 			}
 			if filepath.IsAbs(target) {
 				at = "/"
@@ -174,19 +184,19 @@ func resolve(path string, last int) (string, error) {
 			continue
 		}
 		if last == lastWritten && len(todo) == 0 {
-			return next, nil
+			return next, nil, nil
 		}
 		if err := checkTrusted(next, info, len(todo) > 0 || !file); err != nil {
-			return "", refusal{err}
+			return "", nil, refusal{err}
 		}
 		at = next
 	}
 	if file {
 		if err := CheckDiskFile(at); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
-	return at, nil
+	return at, nil, nil
 }
 
 // names are the names of a path, without the empty ones and ".".
