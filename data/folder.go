@@ -43,6 +43,9 @@ type FolderOptions struct {
 	// sum, when not nil, is given each image file's name, a zero byte and all its bytes, in order, as
 	// the files are decoded: ReadSamples's SHA-256 of exactly what it read.
 	sum io.Writer
+	// opaque refuses an image with a pixel that is not opaque (ReadSamples's): composed over black, a
+	// grey-and-alpha sample of alpha 0 read as black, where PIL keeps its grey (fifty-eighth probe).
+	opaque bool
 }
 
 // MaxResize is the largest side an image folder is resized to: maxFolderImagePixels as a square.
@@ -218,6 +221,10 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 		img, err := decodeImage(filepath.Join(dir, name), width, height, opts.Resize > 0, opts.sum)
 		if err != nil {
 			return nil, err
+		}
+		if o, ok := img.(interface{ Opaque() bool }); opts.opaque && (!ok || !o.Opaque()) {
+			return nil, fmt.Errorf("image %s has pixels that are not opaque (an alpha channel below its maximum): a sample's grey there is "+
+				"ambiguous (composed over black, or kept as PIL keeps it); save the samples without transparency", filepath.Join(dir, name))
 		}
 		// Drawing into an RGBA canvas converts any colour model (JPEG's YCbCr, paletted, 16-bit PNG)
 		// to premultiplied 8-bit RGB, which is the image composed over black.

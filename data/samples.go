@@ -87,7 +87,7 @@ func readSampleFolder(path string, height, width, maxN int) (*Samples, error) {
 		return nil, err
 	}
 	sum := sha256.New()
-	im, err := loadImages(path, names, FolderOptions{Gray: true, Width: width, Height: height, MaxBytes: maxSampleBytes, sum: sum})
+	im, err := loadImages(path, names, FolderOptions{Gray: true, Width: width, Height: height, MaxBytes: maxSampleBytes, sum: sum, opaque: true})
 	if err != nil {
 		return nil, fmt.Errorf("samples: %w", err)
 	}

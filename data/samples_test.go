@@ -538,3 +538,25 @@ func TestEncodeSamplesRefusesWhatItCannotWrite(t *testing.T) {
 		}
 	}
 }
+
+// Samples with transparent pixels are refused by name: a grey-and-alpha PNG of alpha 0 was composed
+// over black and read as a black image, where PIL (and the tools whose samples are scored) keep its
+// grey (fifty-eighth probe). An alpha channel that is opaque everywhere is read as the grey it holds.
+func TestReadSamplesRefusesTransparentImages(t *testing.T) {
+	for _, c := range []struct {
+		alpha uint8
+		ok    bool
+	}{{0, false}, {128, false}, {255, true}} {
+		folder := t.TempDir()
+		for i := range 2 {
+			writeImage(t, folder, fmt.Sprintf("%d.png", i), uniform(3, 2, color.NRGBA{R: 200, G: 200, B: 200, A: c.alpha}))
+		}
+		s, err := ReadSamples(folder, 2, 3, 10)
+		switch {
+		case c.ok && (err != nil || s.Values[0] < 0.5):
+			t.Errorf("opaque grey-and-alpha samples: %v, first value %v; want the grey 200", err, s)
+		case !c.ok && (err == nil || !strings.Contains(err.Error(), "0.png has pixels that are not opaque")):
+			t.Errorf("samples of alpha %d: %v; want a refusal naming 0.png", c.alpha, err)
+		}
+	}
+}

@@ -46,6 +46,11 @@ type SamplerConfig struct {
 	Devices int
 }
 
+// MaxGuidance bounds the guidance weight w: from 2^24 on, float32 rounds 1 + w to w, the guided
+// (1+w) ε_c − w ε_u loses ε_c, and beyond ~1e37 it overflows; clipping x̂_0 hid both, and w = 3e38 drew
+// images of black and white only, exit 0 (fifty-eighth probe).
+const MaxGuidance float64 = 1 << 24
+
 // Validate names a bad option.
 func (c SamplerConfig) Validate() error {
 	if err := c.validateSolver(); err != nil {
@@ -65,8 +70,8 @@ func (c SamplerConfig) Validate() error {
 	if c.Devices < 0 {
 		return fmt.Errorf("%d devices: want 0 or more (0 and 1: one device)", c.Devices)
 	}
-	if !(c.Guidance >= 0) || math.IsInf(c.Guidance, 1) {
-		return fmt.Errorf("guidance weight %g: it must be finite and >= 0 (0: no guidance)", c.Guidance)
+	if !(c.Guidance >= 0) || c.Guidance >= MaxGuidance {
+		return fmt.Errorf("guidance weight %g: it must be >= 0 (0: no guidance) and below %g, where float32 rounds 1 + w to w", c.Guidance, MaxGuidance)
 	}
 	return nil
 }

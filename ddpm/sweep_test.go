@@ -1034,6 +1034,10 @@ func TestHostileArguments(t *testing.T) {
 		{"MakeDir of a FIFO", func() error { return sweep.WantErr(MakeDir(fifo), "is a FIFO") }},
 		{"MakeDir below a file", func() error { return sweep.WantErr(MakeDir(filepath.Join(junk, "x"))) }},
 		{"MakeDir of a link to nothing", func() error { return sweep.WantErr(MakeDir(dangling), "link") }},
+		{"MakeFolders of a file", func() error { _, _, err := MakeFolders(junk); return sweep.WantErr(err, "is a file") }},
+		{"MakeFolders below a file", func() error { _, _, err := MakeFolders(filepath.Join(junk, "x")); return sweep.WantErr(err) }},
+		{"MakeFolders of a link to nothing", func() error { _, _, err := MakeFolders(dangling); return sweep.WantErr(err, "link") }},
+		{"MakeFolders of no name", func() error { _, _, err := MakeFolders(""); return sweep.WantErr(err) }},
 		{"WriteFileAtomic of no name", func() error { return sweep.WantErr(WriteFileAtomic("", func(io.Writer) error { return nil })) }},
 		{"WriteFileAtomic into a folder", func() error {
 			return sweep.WantErr(WriteFileAtomic(folder, func(io.Writer) error { return nil }), "is a folder")
@@ -1229,6 +1233,9 @@ func TestHostileArguments(t *testing.T) {
 		{"Trained.NewSampler of a NaN eta", func() error {
 			_, err := tr.NewSampler(backend, tr.Schedule, SamplerConfig{DDIM: true, Eta: nan})
 			return sweep.WantErr(err, "eta NaN")
+		}},
+		{"SamplerConfig of a guidance weight float32 cannot add 1 to", func() error {
+			return sweep.WantErr(SamplerConfig{Variance: VarianceBeta, Guidance: MaxGuidance}.Validate(), "guidance weight", "1 + w")
 		}},
 		{"Trained.NewSampler of guidance on an unconditional model", func() error {
 			_, err := tr.NewSampler(backend, tr.Schedule, SamplerConfig{DDIM: true, Guidance: 1})

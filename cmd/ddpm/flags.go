@@ -386,4 +386,3 @@ func checkOutputTarget(flagName, path string) error {
 	}
 	return nil
 }
-

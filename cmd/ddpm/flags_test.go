@@ -70,8 +70,9 @@ func TestHostileFlagValues(t *testing.T) {
 				"steps": {""}, "guidance": {"0"}, "churn": {"0"}, "progressive-n": {"9223372036854775807"}, "progressive": {""}},
 			outputs: []string{"progressive"}},
 		{command: "sample", run: runSample, base: []string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--out", out("c.png"), "--class", "7"},
+			// A weight of 2^24 or more is refused: float32 rounds 1 + w to w (fifty-eighth probe: 3e38 ran).
 			flags:    []string{"class", "guidance"},
-			accepted: map[string][]string{"class": {"0", ""}, "guidance": {"0", "9223372036854775807"}}},
+			accepted: map[string][]string{"class": {"0", ""}, "guidance": {"0"}}},
 		{command: "eval", run: runEval, base: []string{"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "20", "--fid", "20", "--work", out("w"), "--out", out("o"),
 			"--classifier", "../../models/mnist-classifier.ddpm"},
 			// eval's seed is shifted 32 bits per batch: the largest is refused (it drew what 2^32 less draws).

@@ -85,7 +85,8 @@ func (f *samplerFlags) setDevices(backend backends.Backend, cfg *ddpm.SamplerCon
 // for the trained model tr; errors name the flag.
 func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConfig, error) {
 	sched := tr.Schedule
-	cfg := ddpm.SamplerConfig{Variance: *f.variance, ClipX0: *f.clip, DDIM: *f.method == "ddim", Eta: *f.eta, Guidance: *f.guidance}
+	// + 0 makes −0 the 0 it means: "guidance w = -0" was printed (fifty-eighth probe's nit).
+	cfg := ddpm.SamplerConfig{Variance: *f.variance, ClipX0: *f.clip, DDIM: *f.method == "ddim", Eta: *f.eta, Guidance: *f.guidance + 0}
 	if err := resolveVariance(f.fs, &cfg.Variance, tr); err != nil {
 		return nil, cfg, err
 	}
@@ -103,8 +104,8 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 		}
 		cfg.Guidance = 0
 	}
-	if !(cfg.Guidance >= 0) || cfg.Guidance > math.MaxFloat32 {
-		return nil, cfg, fmt.Errorf("--guidance %g: the guidance weight must be >= 0 (0: none) and within float32's range", cfg.Guidance)
+	if !(cfg.Guidance >= 0) || cfg.Guidance >= ddpm.MaxGuidance {
+		return nil, cfg, fmt.Errorf("--guidance %g: the guidance weight must be >= 0 (0: none) and below %g, where float32 rounds 1 + w to w and the conditional prediction drops out", cfg.Guidance, ddpm.MaxGuidance)
 	}
 	if *f.devices < 0 {
 		return nil, cfg, fmt.Errorf("--devices %d: the number of devices must be >= 0 (0: the backend's default)", *f.devices)

@@ -120,7 +120,7 @@ const (
 )
 
 func resolve(path string, last int) (string, error) {
-	at, rest, err := resolveWay(path, last)
+	at, rest, _, err := resolveWay(path, last)
 	if err != nil || len(rest) == 0 {
 		return at, err
 	}
@@ -128,8 +128,9 @@ func resolve(path string, last int) (string, error) {
 }
 
 // resolveWay is resolve that returns, where last is lastWritten, the deepest name on the way that
-// exists (resolved, without links) and the names after it apart: those do not exist yet.
-func resolveWay(path string, last int) (at string, rest []string, err error) {
+// exists (resolved, without links) and the names after it apart: those do not exist yet; viaLink says
+// whether the first of them is a link's target's (a link to what is not there).
+func resolveWay(path string, last int) (at string, rest []string, viaLink bool, err error) {
 	file := last == lastFile
 	// Made absolute without filepath.Clean, which took "a/l/.." for "a" before the link l was followed:
 	// the kernel follows l first, and another user's interpreter ran in place of the one checked
@@ -138,21 +139,26 @@ func resolveWay(path string, last int) (at string, rest []string, err error) {
 	if !filepath.IsAbs(path) {
 		wd, err := os.Getwd()
 		if err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		abs = wd + "/" + path
 	}
 	at = "/"
 	root, err := os.Lstat(at)
 	if err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
 	if err := checkTrusted(at, root, true); err != nil {
-		return "", nil, refusal{err}
+		return "", nil, false, refusal{err}
 	}
 	todo, links := names(abs), 0
+	own := len(todo) // how many of todo's names, at its end, are path's own rather than a link's target's
 	for len(todo) > 0 {
 		name := todo[0]
+		fromLink := len(todo) > own
+		if !fromLink {
+			own--
+		}
 		todo = todo[1:]
 		if name == ".." {
 			at = filepath.Dir(at) // at holds no link: its parent is the one entered before
@@ -161,21 +167,21 @@ func resolveWay(path string, last int) (at string, rest []string, err error) {
 		next := filepath.Join(at, name)
 		info, err := os.Lstat(next)
 		if last == lastWritten && errors.Is(err, fs.ErrNotExist) {
-			return at, append([]string{name}, todo...), nil // made by the writer, in a folder checked
+			return at, append([]string{name}, todo...), fromLink, nil // made by the writer, in a folder checked
 		}
 		if err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		if info.Mode()&fs.ModeSymlink != 0 {
 			if links++; links > maxLinks {
-				return "", nil, fmt.Errorf("%s: more than %d links on the way", path, maxLinks)
+				return "", nil, false, fmt.Errorf("%s: more than %d links on the way", path, maxLinks)
 			}
 			if err := checkOwner(next, info); err != nil {
-				return "", nil, refusal{err}
+				return "", nil, false, refusal{err}
 			}
 			target, err := os.Readlink(next)
 			if err != nil {
-				return "", nil, err
+				return "", nil, false, err
 			}
 			if filepath.IsAbs(target) {
 				at = "/"
@@ -184,19 +190,22 @@ func resolveWay(path string, last int) (at string, rest []string, err error) {
 			continue
 		}
 		if last == lastWritten && len(todo) == 0 {
-			return next, nil, nil
+			return next, nil, false, nil
+		}
+		if len(todo) > 0 && !info.IsDir() { // as the kernel refuses it: "f/../x" went on from f's folder
+			return "", nil, false, &fs.PathError{Op: "resolve", Path: next, Err: syscall.ENOTDIR}
 		}
 		if err := checkTrusted(next, info, len(todo) > 0 || !file); err != nil {
-			return "", nil, refusal{err}
+			return "", nil, false, refusal{err}
 		}
 		at = next
 	}
 	if file {
 		if err := CheckDiskFile(at); err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 	}
-	return at, nil, nil
+	return at, nil, false, nil
 }
 
 // names are the names of a path, without the empty ones and ".".

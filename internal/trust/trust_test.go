@@ -309,3 +309,29 @@ func TestStickyFoldersOthersMayAddTo(t *testing.T) {
 		t.Errorf("in a mount namespace of its own: %v\n%s", err, out)
 	}
 }
+
+// A link planted on the way after the check is never followed: one put in a sticky /tmp had root make a
+// run's folders inside a folder of root's that another user chose, and remove them by name
+// (fifty-eighth probe).
+func TestMakeFoldersFollowsNoLinkPlantedAfterTheCheck(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.Mkdir(victim, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer func(saved func()) { checked = saved }(checked)
+	checked = func() { os.Symlink(victim, filepath.Join(dir, "newrun")) } //nolint:errcheck
+	made, err := MakeFolders(filepath.Join(dir, "newrun", "sub", "run"))
+	if err == nil || !strings.Contains(err.Error(), "became a symbolic link") || len(made) != 0 {
+		t.Errorf("a link planted after the check: made %v, error %v; want a refusal", made, err)
+	}
+	if entries, _ := os.ReadDir(victim); len(entries) != 0 {
+		t.Errorf("folders were made through the planted link: %v", entries)
+	}
+	// Without the race, every folder is made, in order, by its resolved name.
+	checked = func() {}
+	made, err = MakeFolders(filepath.Join(dir, "a", "b"))
+	if err != nil || len(made) != 2 || made[1] != filepath.Join(dir, "a", "b") {
+		t.Errorf("MakeFolders(a/b): %v, %v", made, err)
+	}
+}

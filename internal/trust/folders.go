@@ -1,0 +1,98 @@
+package trust
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
+)
+
+// ErrUnresolved is wrapped by MakeFolders' error where the way to the folder cannot be resolved (a
+// loop of links, a file where a folder should be, no permission to look): there is nothing it could
+// make, and its caller's own attempt names why.
+var ErrUnresolved = errors.New("the way cannot be resolved")
+
+// MakeFolders makes the folder path and the missing folders above it, on a way that WritePath
+// accepts, and returns the folders it made, in order, by their resolved names. Each is made by that
+// name in a folder checked or made here, and looked at after, never through a link: a link planted
+// in a sticky /tmp after the check had root make a run's folders inside a folder of root's that
+// another user chose, and remove them by name (fifty-eighth probe). A name that another process made
+// meanwhile is taken only as a folder of the user's or root's that no other user may write. Where it
+// fails, the folders it made are returned with the error, for the caller to remove.
+func MakeFolders(path string) (made []string, err error) {
+	if path == "" { // os.MkdirAll's error: "" would resolve to the working folder
+		return nil, &fs.PathError{Op: "mkdir", Path: path, Err: syscall.ENOENT}
+	}
+	at, rest, viaLink, err := resolveWay(path, lastWritten)
+	var r refusal
+	switch {
+	case errors.As(err, &r):
+		return nil, fmt.Errorf("%w: use a folder of your own", err)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w: %w", path, ErrUnresolved, err)
+	case viaLink: // a link to what is not there: never made through (the caller's attempt names the link)
+		return nil, fmt.Errorf("%s: %w: a link on the way leads to nothing", path, ErrUnresolved)
+	}
+	checked()
+	if len(rest) == 0 { // there already: a folder, or something else in its place
+		if info, err := os.Lstat(at); err != nil || !info.IsDir() {
+			return nil, fmt.Errorf("%s: %w: not a folder", path, ErrUnresolved)
+		}
+		return nil, nil
+	}
+	for _, name := range rest {
+		if name == ".." { // after a folder made here, or checked: its parent is the one entered before
+			at = filepath.Dir(at)
+			continue
+		}
+		next := filepath.Join(at, name)
+		merr := os.Mkdir(next, 0o755)
+		if merr != nil && !errors.Is(merr, fs.ErrExist) {
+			return made, merr
+		}
+		info, err := os.Lstat(next)
+		switch {
+		case err != nil:
+			return made, err
+		case info.Mode()&fs.ModeSymlink != 0: // not there when the way was checked
+			return made, refusal{fmt.Errorf("%s became a symbolic link while its folders were made (another process put it there): use a folder of your own", next)}
+		case merr == nil:
+			made = append(made, next)
+		case !info.IsDir():
+			return made, notAFolder(next, info)
+		default: // made meanwhile by another process: a folder that no other user may change, or refused
+			if err := checkTrusted(next, info, true); err != nil {
+				return made, refusal{fmt.Errorf("%w: use a folder of your own", err)}
+			}
+		}
+		at = next
+	}
+	return made, nil
+}
+
+// checked runs between MakeFolders' check of the way and its first folder made: a test plants a link
+// there, as another user's race did.
+var checked = func() {}
+
+// notAFolder refuses what is at path, whose Lstat is info, unless it is a folder.
+func notAFolder(path string, info fs.FileInfo) error {
+	if info.IsDir() {
+		return nil
+	}
+	kind := "a file"
+	if !info.Mode().IsRegular() {
+		kind = safefile.Kind(info.Mode())
+	}
+	return fmt.Errorf("%s is %s, where a folder is wanted", path, kind)
+}
+
+// IsRefusal says whether err refuses a way that another user could change, as against a way that is
+// the user's but wrong.
+func IsRefusal(err error) bool {
+	var r refusal
+	return errors.As(err, &r)
+}
