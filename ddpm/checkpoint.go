@@ -795,10 +795,11 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	// A replaced file of this user's keeps its own mode (a private 0600 stays private); one of another
 	// user's gave its mode, 0777, to what root wrote (fifty-fifth probe). Set through the open file, not
 	// by name: in a folder others may write, another user put a link to a file of root's in the
-	// temporary's place, and the chmod by name made that file 0777.
+	// temporary's place, and the chmod by name made that file 0777. Never one the group or others may
+	// write (newFileMode says why).
 	mode := newFileMode()
 	if info, serr := os.Stat(path); serr == nil && info.Sys().(*syscall.Stat_t).Uid == uint32(os.Geteuid()) {
-		mode = info.Mode().Perm()
+		mode = info.Mode().Perm() &^ 0o022
 	}
 	if err = tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)

@@ -36,6 +36,18 @@ func (s *Schedule) DDIMStep(xt, t, out, z *Node, eta float64, clipX0 bool) (xPre
 	return xPrev, x0Hat
 }
 
+// kind names the sampler c configures, for a message.
+func (c SamplerConfig) kind() string {
+	switch {
+	case c.Solver != "":
+		return "the ODE solver " + c.Solver
+	case c.DDIM:
+		return fmt.Sprintf("DDIM with η = %g", c.Eta)
+	default:
+		return fmt.Sprintf("ancestral sampling with σ² of %q", c.Variance)
+	}
+}
+
 // ddimPrediction is DDIM's x̂_0 and ε from the model's ε_θ at (x_t, t): x̂_0 = (x_t − √(1−ᾱ_t) ε_θ)/√ᾱ_t,
 // and with clipping x̂_0 clipped to [−1, 1] and ε recomputed from it, so that the two stay consistent.
 func (s *Schedule) ddimPrediction(xt, t, eps *Node, clipX0 bool) (x0Hat, epsOut *Node) {
@@ -55,7 +67,9 @@ func (s *Schedule) ddimPrediction(xt, t, eps *Node, clipX0 bool) (x0Hat, epsOut 
 //
 // with the noise predicted at the current point (the approximation that makes the ODE invertible
 // step by step); the data is taken as x at the first kept step, as improved-diffusion does. x0 holds
-// n examples of shape dims, flat; the result has the same layout.
+// n examples of shape dims, flat; the result has the same layout. The sampler must be that deterministic
+// one: latents encoded on an ancestral sampler, DDIM of η > 0 or a solver were returned without a word,
+// and regenerated other examples, or were refused as a start (fifty-ninth probe).
 func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 	size := 1
 	for _, d := range dims {
@@ -72,6 +86,9 @@ func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 	}
 	if s.neverUnlabelled { // the inversion runs the model without a label
 		return nil, fmt.Errorf("encode: the model was trained with p_uncond 0 and never saw \"no label\", which the inversion runs it with")
+	}
+	if !s.Config.DDIM || s.Config.Eta != 0 || s.Config.Solver != "" {
+		return nil, fmt.Errorf("encode: the latents are those of DDIM with η = 0 (SamplerConfig{DDIM: true}), which regenerates the examples from them; this sampler is %s", s.Config.kind())
 	}
 	if i, v := firstNotFinite(x0); i >= 0 { // a NaN gave latents of NaN, with no error (thirty-third probe)
 		return nil, fmt.Errorf("encode: value %d of x0 is %g, not a finite number", i, v)

@@ -85,6 +85,20 @@ func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
 	if _, err := sampler.Encode([]float32{0, float32(math.NaN())}, 1, []int{2}); err == nil || !strings.Contains(err.Error(), "not a finite number") {
 		t.Errorf("Encode of a NaN: error %v", err)
 	}
+	// Latents are DDIM's of η = 0: on any other sampler they were returned, and regenerated other
+	// examples (ancestral, η = 1) or were refused as a start (the solvers; fifty-ninth probe).
+	for _, cfg := range []SamplerConfig{{Variance: VarianceBeta}, {DDIM: true, Eta: 1}, {Solver: SolverEuler, Steps: 4}, {Solver: SolverDPMPP2M, Steps: 4}} {
+		other, err := tr.NewSampler(backend, tr.Schedule, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.Encode([]float32{0.5, -0.5}, 1, []int{2}); err == nil || !strings.Contains(err.Error(), "DDIM with η = 0") {
+			t.Errorf("Encode on the sampler %+v: error %v, want a refusal", cfg, err)
+		}
+	}
+	if _, err := sampler.Encode([]float32{0.5, -0.5}, 1, []int{2}); err != nil {
+		t.Errorf("Encode on DDIM with η = 0: %v", err)
+	}
 
 	dir := t.TempDir()
 	if err := tr.Export(filepath.Join(dir, "ckpt-999999999.ddpm")); err == nil || !strings.Contains(err.Error(), "a training checkpoint's name") {

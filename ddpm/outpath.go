@@ -199,6 +199,7 @@ func MakeDir(dir string) error {
 // is found too (eighteenth probe).
 func MakeFolders(dir string) (undo func(), made bool, err error) {
 	names, err := trust.MakeFolders(dir)
+	wayChecked()
 	type folder struct {
 		path string
 		info os.FileInfo
@@ -217,9 +218,9 @@ func MakeFolders(dir string) (undo func(), made bool, err error) {
 			}
 		}
 	}
-	if errors.Is(err, trust.ErrUnresolved) {
-		err = os.MkdirAll(dir, 0o755) // it fails where the way does: its error is named below
-	}
+	// A way that cannot be resolved is not made by name either: between the look that found another
+	// user's file on it and a MkdirAll, they swapped the file for a link, and root made a folder in a
+	// private folder of root's that they chose (fifty-ninth probe). explainMakeDir names what is wrong.
 	if err != nil {
 		undo()
 		return func() {}, false, explainMakeDir(dir, err)
@@ -231,11 +232,14 @@ func MakeFolders(dir string) (undo func(), made bool, err error) {
 	return undo, made, nil
 }
 
+// wayChecked runs once trust.MakeFolders has looked at the way: a test swaps a name there, as another
+// user's race did.
+var wayChecked = func() {}
+
 // explainMakeDir names what stands in the way of making dir where err, a mkdir's, says only "file
 // exists", "not a directory" or "no such file or directory".
 func explainMakeDir(dir string, err error) error {
-	var pathErr *fs.PathError
-	if !errors.As(err, &pathErr) || trust.IsRefusal(err) {
+	if trust.IsRefusal(err) {
 		return err // trust's own words
 	}
 	parts := strings.Split(dir, string(filepath.Separator))
@@ -267,13 +271,15 @@ func explainMakeDir(dir string, err error) error {
 		}
 	}
 	// mkdir in /proc says "no such file or directory" of a folder that exists (thirty-third probe).
-	var perr *fs.PathError
-	if errors.As(err, &perr) && errors.Is(err, fs.ErrNotExist) {
-		if _, werr := os.Getwd(); werr != nil && !filepath.IsAbs(perr.Path) {
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, werr := os.Getwd(); werr != nil && !filepath.IsAbs(dir) {
 			return errWorkingDirGone
 		}
-		if fsys, ok := trust.OnKernelFS(filepath.Dir(perr.Path)); ok {
-			return fmt.Errorf("folders cannot be made in %s, a file system of the kernel's (%s): choose another folder", filepath.Dir(perr.Path), fsys)
+		var perr *fs.PathError
+		if errors.As(err, &perr) {
+			if fsys, ok := trust.OnKernelFS(filepath.Dir(perr.Path)); ok {
+				return fmt.Errorf("folders cannot be made in %s, a file system of the kernel's (%s): choose another folder", filepath.Dir(perr.Path), fsys)
+			}
 		}
 	}
 	return err
@@ -289,7 +295,9 @@ func notALink(path string) error {
 
 // newFileMode is the mode of a new file: 0666 less the process's umask, as os.Create gives it (the
 // temporary file is made 0600, and a fixed 0644 ignored a umask of 077: private outputs came out
-// world-readable; eighth probe). The umask is read from /proc (Linux 4.7 and later), else taken as 022.
+// world-readable; eighth probe), and never writable by the group or others: a run's files are read back
+// as its own, and under a umask of 000 another user rewrote a checkpoint of 0666 that train then resumed
+// (fifty-ninth probe). The umask is read from /proc (Linux 4.7 and later), else taken as 022.
 func newFileMode() fs.FileMode {
 	umask := uint64(0o022)
 	if raw, err := os.ReadFile("/proc/self/status"); err == nil {
@@ -301,7 +309,7 @@ func newFileMode() fs.FileMode {
 			}
 		}
 	}
-	return fs.FileMode(0o666 &^ umask)
+	return fs.FileMode(0o644 &^ umask)
 }
 
 // geteuid is os.Geteuid; a test acts out another user.

@@ -150,12 +150,13 @@ func TestWriteFileAtomicKeepsTheMode(t *testing.T) {
 		t.Errorf("mode after a rewrite: %v (%v), want 0600", info.Mode().Perm(), err)
 	}
 	// A new file's mode follows the umask, as os.Create's does (it was 0644 whatever the umask; eighth
-	// probe).
+	// probe), but never lets the group or others write: under umask 000 another user rewrote a checkpoint
+	// of 0666 that train resumed (fifty-ninth probe).
 	// The folder is made first: one made under umask 0 is a folder anyone may write, where nothing is
 	// written (TestNothingIsWrittenByAWayAnotherUserCouldSteer).
 	base := t.TempDir()
 	defer syscall.Umask(syscall.Umask(0))
-	for i, c := range []struct{ umask, want int }{{0o077, 0o600}, {0o027, 0o640}, {0o022, 0o644}, {0, 0o666}} {
+	for i, c := range []struct{ umask, want int }{{0o077, 0o600}, {0o027, 0o640}, {0o022, 0o644}, {0o002, 0o644}, {0, 0o644}} {
 		syscall.Umask(c.umask)
 		fresh := filepath.Join(base, fmt.Sprintf("new%d.png", i))
 		if err := WriteFileAtomic(fresh, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
@@ -738,5 +739,32 @@ func TestMakeFoldersUndoesOnlyItsOwn(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(shared, "run")); err == nil {
 		t.Errorf("MakeFolders made a folder in a folder anyone may write")
+	}
+}
+
+// A way that cannot be resolved makes nothing: MakeFolders fell back to os.MkdirAll by the name, and
+// another user who swapped their file on the way for a link between the look and the MkdirAll had root
+// make a folder in a private folder of root's that they chose (fifty-ninth probe).
+func TestMakeFoldersMakesNothingOnAWayItCannotResolve(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "x")
+	if err := os.WriteFile(file, []byte("hi"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	private := filepath.Join(dir, "private")
+	if err := os.Mkdir(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// The swap, done where MkdirAll would run: after the look, before any folder is made.
+	defer func(saved func()) { wayChecked = saved }(wayChecked)
+	wayChecked = func() {
+		os.Remove(file)           //nolint:errcheck
+		os.Symlink(private, file) //nolint:errcheck
+	}
+	if _, _, err := MakeFolders(filepath.Join(file, "run")); err == nil {
+		t.Errorf("a folder under a file: no error")
+	}
+	if entries, _ := os.ReadDir(private); len(entries) != 0 {
+		t.Errorf("a folder was made through the link swapped in: %v", entries)
 	}
 }
