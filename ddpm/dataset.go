@@ -24,6 +24,10 @@ type ArrayDataset struct {
 	numClasses  int
 	BatchSize   int
 	Seed        uint64
+	// HFlip mirrors each image of a batch left to right with probability 1/2, drawn from (Seed, step),
+	// so that a resumed run sees the batches an uninterrupted one does: the paper's augmentation for
+	// CIFAR-10 ("random horizontal flips during training"). Only for images, [H, W, C].
+	HFlip bool
 
 	step      int64
 	perm      []int
@@ -110,6 +114,9 @@ func (d *ArrayDataset) check(step int64) error {
 	if d.BatchSize < 1 || d.BatchSize > d.n {
 		return fmt.Errorf("dataset %s: batch size %d must be between 1 and the number of examples, %d", d.name, d.BatchSize, d.n)
 	}
+	if d.HFlip && len(d.exampleDims) != 3 {
+		return fmt.Errorf("dataset %s: examples of shape %v are no images [H, W, C] to mirror (HFlip)", d.name, d.exampleDims)
+	}
 	return nil
 }
 
@@ -123,7 +130,30 @@ func (d *ArrayDataset) Batch(step int64) []float32 {
 	for j, k := range d.batchIndices(step) {
 		copy(out[j*d.size:(j+1)*d.size], d.data[k*d.size:(k+1)*d.size])
 	}
+	if d.HFlip {
+		flips := rand.New(rand.NewPCG(d.Seed^hflipStream, uint64(step)))
+		for j := range d.BatchSize {
+			if flips.IntN(2) == 1 {
+				mirror(out[j*d.size:(j+1)*d.size], d.exampleDims[1], d.exampleDims[2])
+			}
+		}
+	}
 	return out
+}
+
+// hflipStream keeps the flips' random stream apart from the data order's, drawn from the same seed.
+const hflipStream = 0x68666c6970 // "hflip"
+
+// mirror reverses each row of an image [H, W, C] of width w and c channels, in place.
+func mirror(image []float32, w, c int) {
+	for row := 0; row < len(image); row += w * c {
+		for x := range w / 2 {
+			a, b := row+x*c, row+(w-1-x)*c
+			for ch := range c {
+				image[a+ch], image[b+ch] = image[b+ch], image[a+ch]
+			}
+		}
+	}
 }
 
 // BatchLabels returns the labels of the batch of the given step (nil without labels, and where Batch

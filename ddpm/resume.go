@@ -379,7 +379,7 @@ func RunDifferences(saved, now *RunSpec) (model, recipe []string, err error) {
 			continue
 		}
 		diff := fmt.Sprintf("%s: %s in the checkpoint, %s now", key, orNone(key, was[key]), orNone(key, is[key]))
-		if key == "batch_size" || key == "seed" || key == "p_uncond" || strings.HasPrefix(key, "optimizer.") {
+		if key == "batch_size" || key == "seed" || key == "p_uncond" || key == "hflip" || strings.HasPrefix(key, "optimizer.") {
 			recipe = append(recipe, diff)
 		} else {
 			model = append(model, diff)
@@ -472,6 +472,9 @@ func describesRun(cfg TrainConfig, sched *Schedule, want Weights, ds *ArrayDatas
 	}
 	if spec.BatchSize != ds.BatchSize {
 		return fmt.Errorf("train: %s says batches of %d, and the data set's are of %d", whose, spec.BatchSize, ds.BatchSize)
+	}
+	if spec.HFlip != ds.HFlip {
+		return fmt.Errorf("train: %s says hflip %v, and the data set's is %v", whose, spec.HFlip, ds.HFlip)
 	}
 	// One seed for the weights, t, ε and the data order, as the command line takes it: the data
 	// order follows the data set's (fifty-first probe).

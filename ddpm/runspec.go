@@ -45,6 +45,9 @@ type RunSpec struct {
 	ClassNames []string `json:"class_names,omitempty"`
 	PUncond    float64  `json:"p_uncond,omitempty"`
 
+	// HFlip: the training images were mirrored left to right with probability 1/2 (ArrayDataset.HFlip).
+	HFlip bool `json:"hflip,omitempty"`
+
 	// DataSHA256 fingerprints the training examples (and labels), so that a run resumed on other data
 	// says so; empty in checkpoints written before it was recorded.
 	DataSHA256 string `json:"data_sha256,omitempty"`

@@ -63,7 +63,7 @@ func TestHostileFlagValues(t *testing.T) {
 			outputs: []string{"ckpt"}},
 		{command: "train", run: runTrain, base: []string{"--dataset", "folder", "--data", images, "--steps", "5", "--ckpt", out("images")},
 			// GroupNorm takes at most the channels it has as groups: more is valid.
-			accepted: map[string][]string{"gray": {"0"}, "class-cond": {"0"}, "resize": {"0"}, "sample-every": {"0", steps[0]}, "dropout": {"0"},
+			accepted: map[string][]string{"gray": {"0"}, "class-cond": {"0"}, "hflip": {"0"}, "resize": {"0"}, "sample-every": {"0", steps[0]}, "dropout": {"0"},
 				"attn": {""}, "groups": {"9223372036854775807"}, "p-uncond": {"0"}}},
 		{command: "sample", run: runSample, base: []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", out("s.png"), "--progressive", out("p.png")},
 			accepted: map[string][]string{"seed": seeds, "clip": {"0"}, "eta": {"0"}, "cols": {"0"}, "devices": devices, "class": {""},

@@ -408,6 +408,7 @@ func TestIgnoredFlagsAreRefused(t *testing.T) {
 		{runTrain, []string{"--dataset", "cifar10", "--gray", "--ckpt", dir}, "--gray"},
 		{runTrain, []string{"--dataset", "mnist", "--toy-n", "100", "--ckpt", dir}, "--toy-n"},
 		{runTrain, []string{"--dataset", "moons", "--ch", "8", "--ckpt", dir}, "--ch"},
+		{runTrain, []string{"--dataset", "moons", "--hflip", "--ckpt", dir}, "--hflip"}, // points are no images to mirror
 		{runTrain, []string{"--dataset", "moons", "--p-uncond", "0.2", "--ckpt", dir}, "--p-uncond"},
 		{runTrain, []string{"--dataset", "moons", "--sample-every", "100", "--ckpt", dir}, "--sample-every"},
 		{runTrain, []string{"--dataset", "moons", "--data", "/nonexistent/x", "--ckpt", dir}, "--data"}, // fifteenth probe

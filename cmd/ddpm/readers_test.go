@@ -11,6 +11,7 @@ import (
 	"image"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -534,5 +535,47 @@ func TestClassifierBelowEvalsGateIsSaidSo(t *testing.T) {
 	}
 	if !strings.Contains(said, "eval measures with a classifier of at least 90% test accuracy, and refuses this one") {
 		t.Errorf("a classifier below eval's gate was written without a word:\n%s", said)
+	}
+}
+
+// train --dataset cifar10 mirrors the images as the paper did ("random horizontal flips during
+// training for CIFAR10"), and records it: it did not (fifty-ninth probe). --hflip=false turns it off,
+// and a resume that changes it says so, as it says a changed seed.
+func TestTrainFlipsCIFARByDefault(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, name := range append(append([]string{}, data.CIFAR10TrainFiles...), data.CIFAR10TestFile) {
+		record := make([]byte, 4*3073) // 4 images of each batch: a label byte and 3×32×32 pixels
+		for i := range record {
+			record[i] = byte(rng.IntN(256))
+		}
+		for i := 0; i < len(record); i += 3073 {
+			record[i] = byte(rng.IntN(10))
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), record, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"--dataset", "cifar10", "--data", dir, "--ch", "8", "--ch-mult", "1", "--attn=", "--batch", "4", "--T", "50",
+		"--sample-every", "0", "--progress=false"}
+	for _, c := range []struct {
+		flags []string
+		want  bool
+	}{{nil, true}, {[]string{"--hflip=false"}, false}} {
+		ckpt := filepath.Join(dir, fmt.Sprintf("run-%v", c.want))
+		if err := runTrain(append(append([]string{"--steps", "1", "--ckpt", ckpt}, args...), c.flags...)); err != nil {
+			t.Fatal(err)
+		}
+		tr, err := ddpm.LoadTrained(filepath.Join(ckpt, "ckpt-000000001.ddpm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Spec.HFlip != c.want {
+			t.Errorf("train --dataset cifar10 %v: hflip %v recorded, want %v", c.flags, tr.Spec.HFlip, c.want)
+		}
+	}
+	model, recipe, err := ddpm.RunDifferences(&ddpm.RunSpec{HFlip: true}, &ddpm.RunSpec{})
+	if err != nil || len(model) != 0 || len(recipe) != 1 || !strings.Contains(recipe[0], "hflip") {
+		t.Errorf("a resume without the flips: model %v, recipe %v, %v; want hflip among the recipe's changes", model, recipe, err)
 	}
 }

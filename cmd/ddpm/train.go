@@ -28,6 +28,8 @@ func runTrain(args []string) (err error) {
 	resize := fs.Int("resize", 0, "folder data set: resize every image to N×N (0: all images must have one size)")
 	gray := fs.Bool("gray", false, "folder data set: convert images to one grey channel")
 	toyN := fs.Int("toy-n", 20000, "2-D toy data sets: number of points")
+	hflip := fs.Bool("hflip", false, "mirror each training image left to right with probability 1/2 (the paper's augmentation for CIFAR-10, "+
+		"and the default with --dataset cifar10)")
 
 	unet := ddpm.MNISTConfig()
 	ch := fs.Int("ch", unet.BaseChannels, "U-Net base channels")
@@ -174,7 +176,10 @@ func runTrain(args []string) (err error) {
 		return modelFlags, ddpm.CheckMemory(fmt.Sprintf("training with --batch %d --T %d %s (%s on %v)", *batch, *T, modelFlags, spec.Model, dims),
 			spec.TrainMemory())
 	}
-	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, BatchSize: *batch, Steps: *steps, Seed: *seed,
+	if *dataset == "cifar10" && !isSet(fs, "hflip") { // the paper's CIFAR-10 runs flipped (Ho et al. 2020, appendix B)
+		*hflip = true
+	}
+	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, BatchSize: *batch, Steps: *steps, Seed: *seed, HFlip: *hflip,
 		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
 	// Everything that can be said from the flags, the data's shape (a folder's headers, MNIST's, or a
 	// data set's own) and --ckpt is said before the data is read, and the backend and the folder's lock
@@ -295,6 +300,7 @@ func runTrain(args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	ds.HFlip = *hflip
 	if d.Labels != nil {
 		if err := ds.SetLabels(d.Labels, numClasses); err != nil {
 			return err
@@ -609,7 +615,7 @@ func unusedTrainFlags(fs *flag.FlagSet, dataset string) error {
 			return err
 		}
 	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+", which an MLP models (the U-Net's flags are for images)",
-		"ch", "ch-mult", "res-blocks", "attn", "dropout", "groups"); err != nil {
+		"ch", "ch-mult", "res-blocks", "attn", "dropout", "groups", "hflip"); err != nil {
 		return err
 	} else if err := unusedFlags(fs, "with the 2-D toy set "+dataset+", which is drawn, not read (a missing folder passed; fifteenth probe)",
 		"data"); err != nil {
