@@ -523,6 +523,7 @@ func carriedDescription(latest string, cfg TrainConfig, ds *ArrayDataset) (*RunS
 		return nil, fmt.Errorf("resuming from %s: it describes its run with a RunSpec, and Meta is a %T: give its RunSpec, or none to carry it forward", latest, cfg.Meta)
 	}
 	saved.Optimizer, saved.BatchSize, saved.Seed, saved.Steps = cfg.Optimizer, ds.BatchSize, cfg.Seed, cfg.Steps
+	saved.HFlip = ds.HFlip
 	// The data this run trains on: the checkpoint's digest was kept for other data, and the command line
 	// resumed the run without its warning (fifty-third probe).
 	saved.DataSHA256 = ds.sha256()
