@@ -265,6 +265,12 @@ func checkRootReads(root string) error {
 // umaskMu keeps two runs from setting the process's umask at once (one would restore the other's).
 var umaskMu sync.Mutex
 
+// tmpdirError is the go command's failure for want of a temporary folder in $TMPDIR: no advice about the
+// module cache helps there.
+type tmpdirError struct{ error }
+
+func (e tmpdirError) Unwrap() error { return e.error }
+
 // run runs the go command with args and returns its standard output, or an error after timeout.
 func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -283,14 +289,19 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	// One that exists: one under a sticky /tmp that did not was made by another user between the
 	// check and MkdirTemp, and root wrote through their link (fifty-second probe).
 	if info, err := os.Stat(os.TempDir()); err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): it is no folder that exists: set $TMPDIR to a folder of your own", os.TempDir())
+		return nil, tmpdirError{fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): it is no folder that exists: set $TMPDIR to a folder of your own", os.TempDir())}
 	}
 	if err := trust.CheckSecureFolder(os.TempDir()); err != nil {
-		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder of your own", os.TempDir(), err)
+		return nil, tmpdirError{fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder of your own", os.TempDir(), err)}
 	}
 	dir, err := os.MkdirTemp("", "ddpm-go-")
 	if err != nil {
-		return nil, fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder you can write", os.TempDir(), err)
+		return nil, tmpdirError{fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder you can write", os.TempDir(), err)}
+	}
+	// Its files' writes fail where $TMPDIR is full: said so, not as the module cache's trouble (a full
+	// $TMPDIR was answered with `go mod download`; fifty-ninth probe).
+	scratch := func(err error) error {
+		return tmpdirError{fmt.Errorf("the go command's temporary folder %s, in $TMPDIR: %w: free some space there, or set $TMPDIR to another folder", dir, err)}
 	}
 	// Removed when the run is over, or by a signal's handler that ends the process (the deferred removal
 	// never ran: a SIGTERM left it in $TMPDIR; fifty-third probe's nit).
@@ -298,14 +309,14 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	defer func() { os.RemoveAll(dir); inflight.Done(dir) }()
 	mod, err := os.OpenFile(filepath.Join(dir, "go.mod"), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return nil, err
+		return nil, scratch(err)
 	}
 	_, err = mod.WriteString("module ddpm-go-mnist\n\ngo 1.21\n")
 	if cerr := mod.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return nil, err
+		return nil, scratch(err)
 	}
 	cmd.Dir = dir
 	// A configuration folder of its own, with telemetry off: in the user's, another user's link there
@@ -314,10 +325,10 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	// wrote its counters into this folder after it was removed. Its settings are read from $GOENV's file.
 	config := filepath.Join(dir, "config")
 	if err := os.MkdirAll(filepath.Join(config, "go", "telemetry"), 0o700); err != nil {
-		return nil, err
+		return nil, scratch(err)
 	}
 	if err := os.WriteFile(filepath.Join(config, "go", "telemetry", "mode"), []byte("off\n"), 0o600); err != nil {
-		return nil, err
+		return nil, scratch(err)
 	}
 	cmd.Env = append(slices.Clone(g.env), "XDG_CONFIG_HOME="+config)
 	var stdout, stderr bytes.Buffer

@@ -302,6 +302,21 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		t.Setenv("HOME", mine)
 		t.Setenv("FAKE_GOMODCACHE", mine)
 	}
+	// A full $TMPDIR is named as the trouble, not answered with `go mod download` (fifty-ninth probe).
+	if full := t.TempDir(); syscall.Mount("tmpfs", full, "tmpfs", 0, "size=64k") == nil {
+		defer syscall.Unmount(full, syscall.MNT_DETACH) //nolint:errcheck
+		fill, err := os.Create(filepath.Join(full, "fill"))
+		for err == nil {
+			_, err = fill.Write(make([]byte, 4096))
+		}
+		fill.Close()
+		t.Setenv("TMPDIR", full)
+		_, err = MNISTDir()
+		if err == nil || !strings.Contains(err.Error(), "in $TMPDIR") || !strings.Contains(err.Error(), "free some space") || strings.Contains(err.Error(), "go mod download") {
+			t.Errorf("a full $TMPDIR: error %v, want one naming $TMPDIR and no `go mod download`", err)
+		}
+		t.Setenv("TMPDIR", "")
+	}
 	// A GOROOT that the env file names is checked before the first run too, and a -modcacherw in its
 	// GOFLAGS is kept (it was dropped: the GOFLAGS given wins over the file's; fifty-third probe).
 	envFile := filepath.Join(mine, ".config", "go", "env")

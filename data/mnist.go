@@ -57,6 +57,9 @@ func MNISTDir() (string, error) {
 	if err == nil {
 		err = json.Unmarshal(out, &where)
 	}
+	if te := (tmpdirError{}); errors.As(err, &te) {
+		return "", fmt.Errorf("MNIST: the go command is run to find it: %w", err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("MNIST: the go command could not say where the Go module cache is (%v); %s", err, mnistHint(version))
 	}

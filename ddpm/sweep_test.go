@@ -616,6 +616,13 @@ func TestHostileArguments(t *testing.T) {
 			_, err := mlpSpec(func(r *RunSpec) { r.Dims = []int{-1} }).NetworkWeights()
 			return sweep.WantErr(err)
 		}},
+		{"RunSpec ExportBytes of an unknown model", func() error {
+			b, err := mlpSpec(func(r *RunSpec) { r.Model = "gan" }).ExportBytes()
+			if b != 0 {
+				return fmt.Errorf("%g bytes with %v", b, err)
+			}
+			return sweep.WantErr(err, "gan")
+		}},
 		{"RunSpec CheckpointBytes of an unknown model", func() error {
 			b, err := mlpSpec(func(r *RunSpec) { r.Model = "gan" }).CheckpointBytes()
 			if b != 0 {

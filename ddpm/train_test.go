@@ -1011,3 +1011,24 @@ func TestCheckImageGridBeforeTheImages(t *testing.T) {
 		}
 	}
 }
+
+// The estimate of an export's size holds for the shipped exports: each weight once (its EMA), and a
+// header of kilobytes. The command line bounded an export by its whole checkpoint, four times as large,
+// and refused an export of 313 kB to a file system of 800 KiB free (fifty-ninth probe).
+func TestExportBytesBoundTheExport(t *testing.T) {
+	for _, name := range []string{"mnist-ema.ddpm", "mnist-ch8-ema.ddpm", "mnist-cond-ema.ddpm", "mnist-learned-sigma-ema.ddpm"} {
+		path := filepath.Join("..", "models", name)
+		tr, err := LoadTrained(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		estimate, err := tr.Spec.ExportBytes()
+		if size := float64(info.Size()); err != nil || estimate < size || estimate > size+32<<10 {
+			t.Errorf("%s: an export of %.0f bytes; estimated %.0f (%v)", name, size, estimate, err)
+		}
+	}
+}

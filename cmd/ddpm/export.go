@@ -56,12 +56,18 @@ func runExport(args []string) error {
 	if err := ddpm.CheckOutput("--out", *out, path); err != nil {
 		return err
 	}
-	// The export is a part of the checkpoint read (its EMA weights), so never larger: a full disk was
-	// found only by the write (a nit of earlier probes).
-	if info, err := os.Stat(path); err == nil {
-		if err := checkRoom(plannedOutput{flag: "--out", path: *out, bytes: float64(info.Size())}); err != nil {
-			return err
-		}
+	// The export is the checkpoint's EMA weights, bounded from its description (a full disk was found
+	// only by the write; a nit of earlier probes), else by the checkpoint's size, of which it is a part.
+	need := 0.0
+	var spec ddpm.RunSpec
+	if _, err := ddpm.ReadCheckpointMeta(path, &spec); err == nil && spec.Model != "" {
+		need, _ = spec.ExportBytes()
+	}
+	if info, err := os.Stat(path); err == nil && (need <= 0 || need > float64(info.Size())) {
+		need = float64(info.Size())
+	}
+	if err := checkRoom(plannedOutput{flag: "--out", path: *out, bytes: need}); err != nil {
+		return err
 	}
 	// Every check that sample and eval make of the file: an export of a description that they refuse
 	// (p_uncond 7, an unknown schedule, T = 10, junk variables) was written, exit 0 (fifteenth probe).

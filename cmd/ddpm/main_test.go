@@ -290,6 +290,40 @@ func TestExportRefusesACheckpointName(t *testing.T) {
 	}
 }
 
+// export needs the room for the export, the checkpoint's EMA weights, not for the whole checkpoint: it
+// refused an export of 313 kB to a file system of 800 KiB free, saying it needed 1.2 MiB (fifty-ninth
+// probe). With room for the export and less than the checkpoint it writes; with less, it refuses.
+func TestExportNeedsTheRoomOfTheExport(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "run")
+	if err := runTrain([]string{"--dataset", "moons", "--toy-n", "64", "--steps", "1", "--progress=false", "--ckpt", ckpt}); err != nil {
+		t.Fatal(err)
+	}
+	latest, err := ddpm.LatestCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(latest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(f func(string) (float64, error)) { ddpm.FreeSpace = f }(ddpm.FreeSpace)
+	out := filepath.Join(dir, "export.ddpm")
+	ddpm.FreeSpace = func(string) (float64, error) { return float64(info.Size()) / 2, nil }
+	if err := runExport([]string{"--ckpt", ckpt, "--out", out}); err != nil {
+		t.Errorf("an export with half its checkpoint's size free: %v", err)
+	}
+	written, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(out)
+	ddpm.FreeSpace = func(string) (float64, error) { return float64(written.Size()) / 2, nil }
+	if err := runExport([]string{"--ckpt", ckpt, "--out", out}); err == nil || !strings.Contains(err.Error(), "--out") {
+		t.Errorf("an export with half its size free: %v, want a refusal naming --out", err)
+	}
+}
+
 // A word that is not a flag stops Go's flag parsing, silently turning every flag after it off;
 // it is refused by name (issue 32's second probe: `train oops --dataset moons` trained MNIST).
 func TestStrayArgumentsAreRefused(t *testing.T) {
