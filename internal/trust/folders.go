@@ -12,8 +12,8 @@ import (
 )
 
 // ErrUnresolved is wrapped by MakeFolders' error where the way to the folder cannot be resolved (a
-// loop of links, a file where a folder should be, no permission to look): there is nothing it could
-// make, and its caller's own attempt names why.
+// loop of links, a link to nothing, a file where a folder should be, no permission to look): nothing is
+// made, by any name, and its caller names what stands in the way.
 var ErrUnresolved = errors.New("the way cannot be resolved")
 
 // MakeFolders makes the folder path and the missing folders above it, on a way that WritePath
@@ -34,7 +34,7 @@ func MakeFolders(path string) (made []string, err error) {
 		return nil, fmt.Errorf("%w: use a folder of your own", err)
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w: %w", path, ErrUnresolved, err)
-	case viaLink: // a link to what is not there: never made through (the caller's attempt names the link)
+	case viaLink: // a link to what is not there: never made through
 		return nil, fmt.Errorf("%s: %w: a link on the way leads to nothing", path, ErrUnresolved)
 	}
 	checked()
