@@ -356,7 +356,7 @@ func notDistributions(probs []float32, classes int) string {
 }
 
 // Accuracy is the fraction of rows of probs ([N, classes] flat) whose most probable class is the
-// label; NaN where there is none to count, probs holds a value that is no probability, or a label is
+// label (a row whose largest probability two classes share hits none); NaN where there is none to count, probs holds a value that is no probability, or a label is
 // no class of the rows.
 func Accuracy(probs []float32, labels []uint8) float64 {
 	// No labels, or probabilities that are not whole rows of them: no accuracy (it divided by zero, or
@@ -377,7 +377,7 @@ func Accuracy(probs []float32, labels []uint8) float64 {
 	return float64(correct) / float64(len(labels))
 }
 
-// ConfidentThreshold is the probability above which `ddpm eval` counts a sample as classified with
+// ConfidentThreshold is the probability at or above which `ddpm eval` counts a sample as classified with
 // confidence: its "confident fraction" is Confident(probs, classes, ConfidentThreshold).
 const ConfidentThreshold = 0.9
 
@@ -385,10 +385,11 @@ const ConfidentThreshold = 0.9
 // probability ≥ threshold (how many images read clearly as one digit), and how many rows have each
 // class as the most probable. The fraction is NaN where there is nothing to count, or probs is not whole
 // rows of probabilities (a partial last row was dropped, and a row of NaN counted as class 0;
-// forty-fourth probe), or the threshold is NaN (which counted no row); the counts are nil then (they
-// were made for any number of classes first: MaxInt panicked, 2⁴⁰ ran out of memory).
+// forty-fourth probe), or the threshold is no probability (NaN counted no row, and 5 or −1 gave 0 or 1;
+// sixtieth probe); the counts are nil then (they were made for any number of classes first: MaxInt
+// panicked, 2⁴⁰ ran out of memory). A row whose largest probability two classes share is no class's.
 func Confident(probs []float32, classes int, threshold float32) (fraction float64, counts []int) {
-	if classes < 1 || threshold != threshold || len(probs) < classes || len(probs)%classes != 0 || notDistributions(probs, classes) != "" { // classes 0 divided by zero (ninth probe)
+	if classes < 1 || !(threshold >= 0 && threshold <= 1) || len(probs) < classes || len(probs)%classes != 0 || notDistributions(probs, classes) != "" { // classes 0 divided by zero (ninth probe)
 		return math.NaN(), nil
 	}
 	counts = make([]int, classes)
@@ -396,6 +397,9 @@ func Confident(probs []float32, classes int, threshold float32) (fraction float6
 	for i := 0; i < n; i++ {
 		row := probs[i*classes : (i+1)*classes]
 		best := mostProbable(row)
+		if best < 0 {
+			continue
+		}
 		counts[best]++
 		if row[best] >= threshold {
 			sure++
@@ -437,13 +441,21 @@ func ConditionalAccuracy(probs []float32, classes int, requested []int) (overall
 	return float64(total) / float64(n), perClass, nil
 }
 
-// mostProbable is the index of the largest probability of a row.
+// mostProbable is the index of the largest probability of a row, or −1 where two classes share it: a
+// tie is no class's, so a classifier that knows nothing (rows of equal probabilities) hits no label,
+// where the first class won every tie and its accuracy was the share of label 0 (sixtieth probe).
 func mostProbable(row []float32) int {
-	best := 0
+	best, tied := 0, false
 	for c, p := range row {
-		if p > row[best] {
-			best = c
+		switch {
+		case p > row[best]:
+			best, tied = c, false
+		case p == row[best] && c != best:
+			tied = true
 		}
+	}
+	if tied {
+		return -1
 	}
 	return best
 }

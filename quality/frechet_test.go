@@ -3,6 +3,7 @@ package quality
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -291,8 +292,8 @@ func TestScoresRefuseRowsThatAreNoDistributions(t *testing.T) {
 	if s, err := ClassifierScore(rounded, 3); err != nil || !(s > 1) {
 		t.Errorf("ClassifierScore of a softmax's rounded rows: %v, %v", s, err)
 	}
-	if a := Accuracy(rounded, []uint8{0, 0}); a != 1 {
-		t.Errorf("Accuracy of a softmax's rounded rows: %v, want 1", a)
+	if a := Accuracy(rounded, []uint8{0, 0}); a != 0.5 { // the first row, a three-way tie, is no class's
+		t.Errorf("Accuracy of a softmax's rounded rows: %v, want 0.5", a)
 	}
 }
 
@@ -378,5 +379,27 @@ func TestFrechetDistanceOfIdenticalFeatures(t *testing.T) {
 	root, err := SqrtPSD(a.Cov)
 	if err != nil || mat.Max(root) > 1e-6 || mat.Min(root) < -1e-6 {
 		t.Errorf("the root of a covariance of rounding crumbs: %v, entries in [%g, %g]; want entries near 0", err, mat.Min(root), mat.Max(root))
+	}
+}
+
+// A row whose largest probability two classes share is no class's: the first class won every tie, so a
+// classifier of uniform rows scored the share of label 0 as its accuracy (sixtieth probe). A threshold
+// that is no probability gives no confident fraction (5 and −1 gave 0 and 1).
+func TestTiesAndThresholdsThatAreNoProbability(t *testing.T) {
+	uniform := []float32{0.5, 0.5, 0.5, 0.5, 0.2, 0.8}
+	if got := Accuracy(uniform, []uint8{0, 0, 1}); got != 1.0/3 {
+		t.Errorf("accuracy of two tied rows and one right: %v, want 1/3", got)
+	}
+	if overall, _, err := ConditionalAccuracy(uniform, 2, []int{0, 0, 1}); err != nil || overall != 1.0/3 {
+		t.Errorf("conditional accuracy of two tied rows and one right: %v, %v; want 1/3", overall, err)
+	}
+	fraction, counts := Confident(uniform, 2, 0.5)
+	if fraction != 1.0/3 || !slices.Equal(counts, []int{0, 1}) {
+		t.Errorf("Confident of two tied rows: %v, %v; want 1/3 and counts [0 1]", fraction, counts)
+	}
+	for _, threshold := range []float32{5, -1, float32(math.Inf(1)), float32(math.NaN())} {
+		if fraction, counts := Confident(uniform, 2, threshold); !math.IsNaN(fraction) || counts != nil {
+			t.Errorf("Confident at the threshold %v: %v, %v; want NaN and no counts", threshold, fraction, counts)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
@@ -24,8 +23,8 @@ var ErrUnresolved = errors.New("the way cannot be resolved")
 // meanwhile is taken only as a folder of the user's or root's that no other user may write. Where it
 // fails, the folders it made are returned with the error, for the caller to remove.
 func MakeFolders(path string) (made []string, err error) {
-	if path == "" { // os.MkdirAll's error: "" would resolve to the working folder
-		return nil, &fs.PathError{Op: "mkdir", Path: path, Err: syscall.ENOENT}
+	if path == "" { // "" would resolve to the working folder; os.MkdirAll said "mkdir : no such file or directory"
+		return nil, errors.New(`an empty path ("") names no folder`)
 	}
 	at, rest, viaLink, err := resolveWay(path, lastWritten)
 	var r refusal
