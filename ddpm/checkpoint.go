@@ -767,8 +767,17 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	path = target
+	outputChecked()
 	dir := ParentDir(path) // the folder the rename lands in, as the kernel resolves it
-	tmp, err := os.CreateTemp(dir, tempPattern(filepath.Base(path)))
+	base := filepath.Base(path)
+	// Every step after goes through the folder opened and checked, never by its name again.
+	folder, err := openWriteFolder(dir, base)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer folder.Close()
+	dirfd := int(folder.Fd())
+	tmp, tmpName, err := createTempAt(folder, dir, tempPattern(base))
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -780,7 +789,7 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	defer func() {
 		if err != nil || !done {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			syscall.Unlinkat(dirfd, tmpName) //nolint:errcheck
 		}
 	}()
 	bw := bufio.NewWriterSize(tmp, 1<<20)
@@ -814,18 +823,15 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if err = syscall.Renameat(dirfd, tmpName, dirfd, base); err != nil {
+		return fmt.Errorf("writing %s: %w", path, &os.LinkError{Op: "rename", Old: tmp.Name(), New: path, Err: err})
 	}
 	// What the rename put in place must be the file written: another user's link, put in the temporary's
 	// place, was renamed over the output (fifty-fifth probe).
-	if now, serr := os.Lstat(path); serr != nil || !os.SameFile(now, written) {
+	if !sameFileAt(dirfd, base, written) {
 		return fmt.Errorf("writing %s: another file took the place of its temporary %s before the rename (another user may write %s): "+
 			"write into a folder of your own", path, tmp.Name(), dir)
 	}
-	if d, derr := os.Open(dir); derr == nil { // make the rename durable
-		d.Sync()
-		d.Close()
-	}
+	folder.Sync() //nolint:errcheck // makes the rename durable
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,6 +82,74 @@ func safeWayTo(path string) error {
 		return fmt.Errorf("the way to it is not safe to write through: %w; write into a folder of your own", err)
 	}
 	return nil
+}
+
+// outputChecked runs between a write's check of its output and the opening of its folder: a test swaps
+// a name there, as another user's race did.
+var outputChecked = func() {}
+
+// openWriteFolder opens the folder dir that a write of the file base lands in, once the way to it is one
+// that trust.WritePath accepts and leads to the folder opened; the write's every later step (its
+// temporary file, the rename, the look after) goes through the open folder, never by name: by name, a
+// folder missing at the check, then another user's link to a private folder of root's, had the output
+// made in that folder (sixtieth probe).
+func openWriteFolder(dir, base string) (*os.File, error) {
+	folder, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	opened, err := folder.Stat()
+	if err == nil && !opened.IsDir() {
+		err = fmt.Errorf("%s is no folder", dir)
+	}
+	if err == nil {
+		var resolved string
+		if resolved, err = trust.WritePath(dir + "/" + base); err != nil { // not filepath.Join, which takes "l/.." for "" before l is followed
+			err = fmt.Errorf("the way to it is not safe to write through: %w; write into a folder of your own", err)
+		} else if now, serr := os.Stat(filepath.Dir(resolved)); serr != nil || !os.SameFile(now, opened) {
+			err = fmt.Errorf("its folder %s was replaced while it was opened (by another process): write into a folder of your own", dir)
+		}
+	}
+	if err != nil {
+		folder.Close()
+		return nil, err
+	}
+	return folder, nil
+}
+
+// createTempAt makes a new file, of a name from pattern (its "*" a random number, as os.CreateTemp
+// makes it), in the open folder, whose name is dir; it returns the file, named in dir, and its name.
+func createTempAt(folder *os.File, dir, pattern string) (*os.File, string, error) {
+	prefix, suffix, _ := strings.Cut(pattern, "*")
+	for range 10000 {
+		name := prefix + strconv.FormatUint(uint64(rand.Uint32()), 10) + suffix
+		fd, err := syscall.Openat(int(folder.Fd()), name, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+		if errors.Is(err, syscall.EEXIST) {
+			continue
+		}
+		if err != nil {
+			return nil, "", &fs.PathError{Op: "open", Path: filepath.Join(dir, name), Err: err}
+		}
+		return os.NewFile(uintptr(fd), filepath.Join(dir, name)), name, nil
+	}
+	return nil, "", fmt.Errorf("no new temporary name for %s in %s", pattern, dir)
+}
+
+// oPath is Linux's O_PATH: a descriptor of the name alone, opened whatever its mode (a file of mode
+// 000, under a umask of 777, cannot be opened for reading by its owner).
+const oPath = 0x200000
+
+// sameFileAt says whether the name base in the open folder of descriptor dirfd is, without following a
+// link, the file of info.
+func sameFileAt(dirfd int, base string, info fs.FileInfo) bool {
+	fd, err := syscall.Openat(dirfd, base, oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0) // the name itself, whatever its mode
+	if err != nil {
+		return false
+	}
+	f := os.NewFile(uintptr(fd), base)
+	defer f.Close()
+	now, err := f.Stat()
+	return err == nil && os.SameFile(now, info)
 }
 
 // errWorkingDirGone is said of a relative path in a working directory that was removed: "its folder .

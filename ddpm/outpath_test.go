@@ -768,3 +768,35 @@ func TestMakeFoldersMakesNothingOnAWayItCannotResolve(t *testing.T) {
 		t.Errorf("a folder was made through the link swapped in: %v", entries)
 	}
 }
+
+// A write goes, after its check, only through the folder it opened and found on a way the check accepts:
+// a folder missing at the check in a sticky /tmp, then another user's link there to a private folder of
+// root's, had root's output made in that folder (sixtieth probe).
+func TestWriteLandsOnlyInTheFolderChecked(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the other user's link needs root to make")
+	}
+	dir := t.TempDir()
+	sticky := filepath.Join(dir, "tmp")
+	private := filepath.Join(dir, "private")
+	if err := os.Mkdir(sticky, 0o755); err != nil || os.Chmod(sticky, os.ModeSticky|0o777) != nil || os.Mkdir(private, 0o700) != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(sticky, "f")
+	defer func(saved func()) { outputChecked = saved }(outputChecked)
+	for _, swap := range []func(){
+		func() { os.Symlink(private, f); os.Lchown(f, 4242, 4242) }, //nolint:errcheck // their link, put there after the check
+		func() { os.Mkdir(f, 0o777); os.Chown(f, 4242, 4242) },      //nolint:errcheck // their folder
+	} {
+		os.RemoveAll(f)
+		outputChecked = swap
+		err := WriteFileAtomic(filepath.Join(f, "s.png"), func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err })
+		if err == nil {
+			t.Errorf("a write whose folder was swapped after the check: no error")
+		}
+		if entries, _ := os.ReadDir(private); len(entries) != 0 {
+			t.Errorf("the write landed in the private folder: %v", entries)
+		}
+		os.RemoveAll(f)
+	}
+}
