@@ -1591,3 +1591,40 @@ func TestHeunOnFewStepsIsSaidToDiverge(t *testing.T) {
 		}
 	}
 }
+
+// sample does not clip a 2-D toy model's x̂_0 to [-1, 1] unless told to: that is the images' range, the
+// toy sets reach beyond it, and a moons model's samples piled on the square's edges (sixtieth probe). A
+// model trained one step predicts points far out; clipped, every final point is x̂_0 within [-1, 1].
+func TestToySamplesAreNotClippedByDefault(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "moons")
+	if err := runTrain([]string{"--dataset", "moons", "--toy-n", "64", "--steps", "1", "--progress=false", "--ckpt", ckpt}); err != nil {
+		t.Fatal(err)
+	}
+	largest := func(args ...string) float64 {
+		out := filepath.Join(dir, "s.npy")
+		if err := runSample(append([]string{"--ckpt", ckpt, "--n", "256", "--steps", "20", "--out", out}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var points []float32
+		if err := npy.Read(f, &points); err != nil {
+			t.Fatal(err)
+		}
+		m := 0.0
+		for _, v := range points {
+			m = max(m, math.Abs(float64(v)))
+		}
+		return m
+	}
+	if m := largest(); m <= 1 {
+		t.Errorf("a 2-D model's samples by default: all within [-1, 1] (largest %v), as clipped", m)
+	}
+	if m := largest("--clip"); m > 1 {
+		t.Errorf("a 2-D model's samples with --clip: %v beyond 1", m)
+	}
+}

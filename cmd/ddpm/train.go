@@ -207,7 +207,7 @@ func runTrain(args []string) (err error) {
 	d, err := loadDataset(*dataset, *dataDir, *resize, *gray, *classCond, *toyN, *seed, func(dims []int, classes []string, n int) error {
 		probe := spec
 		if *classCond {
-			probe.ClassNames, probe.PUncond = classes, *pUncond
+			probe.ClassNames, probe.PUncond = classes, *pUncond+0 // −0 was printed as "p = -0" (sixtieth probe's nit)
 		}
 		if _, err := network(&probe, dims, len(probe.ClassNames)); err != nil {
 			return err
@@ -268,7 +268,7 @@ func runTrain(args []string) (err error) {
 	spec.Dataset = d.Name
 	numClasses := len(d.Classes)
 	if *classCond {
-		spec.ClassNames, spec.PUncond = d.Classes, *pUncond
+		spec.ClassNames, spec.PUncond = d.Classes, *pUncond+0
 	}
 	spec.DataSHA256 = d.sha256()
 	modelFlags, err := network(&spec, d.Dims, numClasses)
