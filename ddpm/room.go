@@ -121,22 +121,15 @@ const checkpointVarBytes = 160
 const checkpointHeaderBytes = 16 << 10
 
 // CheckpointBytes bounds the size of a checkpoint of a training run with this description.
-func (r *RunSpec) CheckpointBytes() (float64, error) {
-	w, err := r.NetworkWeights()
-	if err != nil {
-		return 0, err
-	}
-	meta, err := json.Marshal(r)
-	if err != nil {
-		return 0, err
-	}
-	return checkpointBytes(w, meta), nil
-}
+func (r *RunSpec) CheckpointBytes() (float64, error) { return r.fileBytes(4) }
 
 // ExportBytes bounds the size of an export of a run with this description: its EMA weights alone, a
 // quarter of its checkpoint's values (the checkpoint's size refused an export of 313 kB to a file system
 // of 800 KiB free, saying it needed 1.2 MiB; fifty-ninth probe).
-func (r *RunSpec) ExportBytes() (float64, error) {
+func (r *RunSpec) ExportBytes() (float64, error) { return r.fileBytes(1) }
+
+// fileBytes bounds a file of this description's network holding copies values per weight.
+func (r *RunSpec) fileBytes(copies float64) (float64, error) {
 	w, err := r.NetworkWeights()
 	if err != nil {
 		return 0, err
@@ -145,7 +138,7 @@ func (r *RunSpec) ExportBytes() (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return weightsFileBytes(w, meta, 1), nil
+	return weightsFileBytes(w, meta, copies), nil
 }
 
 // CheckTrainingRoom refuses a training run whose checkpoint folder dir (named what) cannot hold what

@@ -1378,19 +1378,23 @@ func TestDefaultsInTheWorkingDirectoryAreTheUsersOwn(t *testing.T) {
 	}
 	t.Chdir(shared)
 	out := filepath.Join(t.TempDir(), "x.png")
-	for _, c := range []struct {
-		run  func([]string) error
-		args []string
-		flag string
-	}{
-		{runSample, []string{"--n", "1", "--steps", "2", "--out", out}, "--ckpt: the default runs/mnist"},
-		{runExport, []string{"--out", filepath.Join(t.TempDir(), "e.ddpm")}, "--ckpt: the default runs/mnist"},
-		{runInterpolate, []string{"--pairs", "1", "--lambdas", "2", "--t", "2", "--out", out}, "--ckpt: the default models/mnist-ema.ddpm"},
-	} {
-		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.flag) || !strings.Contains(err.Error(), "anyone may write") {
-			t.Errorf("%v from a folder anyone may write: %v, want a refusal of the default (%q)", c.args, err, c.flag)
+	// Each command refuses its default, and says why.
+	refuseDefaults := func(where, why string) {
+		for _, c := range []struct {
+			run  func([]string) error
+			args []string
+			flag string
+		}{
+			{runSample, []string{"--n", "1", "--steps", "2", "--out", out}, "--ckpt: the default runs/mnist"},
+			{runExport, []string{"--out", filepath.Join(t.TempDir(), "e.ddpm")}, "--ckpt: the default runs/mnist"},
+			{runInterpolate, []string{"--pairs", "1", "--lambdas", "2", "--t", "2", "--out", out}, "--ckpt: the default models/mnist-ema.ddpm"},
+		} {
+			if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.flag) || !strings.Contains(err.Error(), why) {
+				t.Errorf("%v %s: %v, want a refusal of the default (%q)", c.args, where, err, c.flag)
+			}
 		}
 	}
+	refuseDefaults("from a folder anyone may write", "anyone may write")
 	if err := runSample([]string{"--ckpt", "runs/mnist", "--n", "1", "--steps", "2", "--out", out}); err != nil {
 		t.Errorf("--ckpt runs/mnist named: %v", err)
 	}
@@ -1401,17 +1405,5 @@ func TestDefaultsInTheWorkingDirectoryAreTheUsersOwn(t *testing.T) {
 	if err := os.WriteFile("runs", nil, 0o644); err != nil || os.WriteFile("models", nil, 0o644) != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		run  func([]string) error
-		args []string
-		flag string
-	}{
-		{runSample, []string{"--n", "1", "--steps", "2", "--out", out}, "--ckpt: the default runs/mnist"},
-		{runExport, []string{"--out", filepath.Join(t.TempDir(), "e.ddpm")}, "--ckpt: the default runs/mnist"},
-		{runInterpolate, []string{"--pairs", "1", "--lambdas", "2", "--t", "2", "--out", out}, "--ckpt: the default models/mnist-ema.ddpm"},
-	} {
-		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.flag) || !strings.Contains(err.Error(), "cannot be read from the working directory") {
-			t.Errorf("%v where the default's look fails: %v, want a refusal of the default (%q)", c.args, err, c.flag)
-		}
-	}
+	refuseDefaults("where the default's look fails", "cannot be read from the working directory")
 }
