@@ -771,7 +771,7 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	dir := ParentDir(path) // the folder the rename lands in, as the kernel resolves it
 	base := filepath.Base(path)
 	// Every step after goes through the folder opened and checked, never by its name again.
-	folder, err := openWriteFolder(dir, base)
+	folder, err := openWriteFolder(dir)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -84,16 +84,17 @@ func safeWayTo(path string) error {
 	return nil
 }
 
-// outputChecked runs between a write's check of its output and the opening of its folder: a test swaps
-// a name there, as another user's race did.
+// outputChecked runs between the check of an output (a write's, or CheckOutput's) and the opening of its
+// folder: a test swaps a name there, as another user's race did.
 var outputChecked = func() {}
 
-// openWriteFolder opens the folder dir that a write of the file base lands in, once the way to it is one
-// that trust.WritePath accepts and leads to the folder opened; the write's every later step (its
+// openWriteFolder opens the folder dir that a write lands in, once its way resolves, every name of it
+// there and checked (trust.SecurePath), to the folder opened; the write's every later step (its
 // temporary file, the rename, the look after) goes through the open folder, never by name: by name, a
 // folder missing at the check, then another user's link to a private folder of root's, had the output
-// made in that folder (sixtieth probe).
-func openWriteFolder(dir, base string) (*os.File, error) {
+// made in that folder (sixtieth probe). A way with a name missing is refused, not taken as the writer's
+// to make: the sixty-first probe had the link missing at the check and back at the look that compared.
+func openWriteFolder(dir string) (*os.File, error) {
 	folder, err := os.Open(dir)
 	if err != nil {
 		return nil, err
@@ -104,9 +105,9 @@ func openWriteFolder(dir, base string) (*os.File, error) {
 	}
 	if err == nil {
 		var resolved string
-		if resolved, err = trust.WritePath(dir + "/" + base); err != nil { // not filepath.Join, which takes "l/.." for "" before l is followed
-			err = fmt.Errorf("the way to it is not safe to write through: %w; write into a folder of your own", err)
-		} else if now, serr := os.Stat(filepath.Dir(resolved)); serr != nil || !os.SameFile(now, opened) {
+		if resolved, err = trust.SecurePath(dir, false); err != nil {
+			err = fmt.Errorf("the way to its folder %s is not safe to write through: %w; write into a folder of your own", dir, err)
+		} else if now, serr := os.Stat(resolved); serr != nil || !os.SameFile(now, opened) {
 			err = fmt.Errorf("its folder %s was replaced while it was opened (by another process): write into a folder of your own", dir)
 		}
 	}
@@ -165,8 +166,27 @@ func CheckOutput(what, path string, inputs ...string) error {
 		return fmt.Errorf("%s %q: %w", what, path, err)
 	}
 	// A temporary file made and removed where the output will go shows, before any work, that the
-	// folder exists and can be written (not /proc, /sys, a read-only or missing folder).
-	probe, err := os.CreateTemp(ParentDir(target), tempPattern(filepath.Base(target)))
+	// folder exists and can be written (not /proc, /sys, a read-only or missing folder). Made and removed
+	// through the folder opened and checked, as the write will be: by name, another user's link in its
+	// place had the probe made in a private folder of root's, and left there (sixty-first probe).
+	outputChecked()
+	probeDir := ParentDir(target)
+	folder, err := openWriteFolder(probeDir)
+	if err == nil {
+		var probe *os.File
+		var name string
+		if probe, name, err = createTempAt(folder, probeDir, tempPattern(filepath.Base(target))); err == nil {
+			probe.Close()
+			// A folder where files can be made but not removed nor renamed over (chattr +a) failed at the
+			// final rename, after all the work, and kept a probe per run (twelfth probe).
+			if rerr := syscall.Unlinkat(int(folder.Fd()), name); rerr != nil {
+				folder.Close()
+				return fmt.Errorf("%s %q: its folder lets files be made but not removed or replaced (append-only?): %w", what, path,
+					&fs.PathError{Op: "remove", Path: probe.Name(), Err: rerr})
+			}
+		}
+		folder.Close()
+	}
 	if errors.Is(err, fs.ErrNotExist) { // the probe's name said nothing to the user (twenty-fifth probe)
 		dir := ParentDir(target)
 		if _, werr := os.Getwd(); dir == "." && werr != nil { // "its folder . does not exist" (twenty-seventh probe's nit)
@@ -179,12 +199,6 @@ func CheckOutput(what, path string, inputs ...string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("%s %q: its folder cannot be written: %w", what, path, err)
-	}
-	probe.Close()
-	// A folder where files can be made but not removed nor renamed over (chattr +a) failed at the final
-	// rename, after all the work, and kept a probe per run (twelfth probe).
-	if err := os.Remove(probe.Name()); err != nil {
-		return fmt.Errorf("%s %q: its folder lets files be made but not removed or replaced (append-only?): %w", what, path, err)
 	}
 	out, err := os.Stat(target)
 	if err != nil {

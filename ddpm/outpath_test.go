@@ -797,6 +797,15 @@ func TestWriteLandsOnlyInTheFolderChecked(t *testing.T) {
 		if entries, _ := os.ReadDir(private); len(entries) != 0 {
 			t.Errorf("the write landed in the private folder: %v", entries)
 		}
+		// CheckOutput's probe file likewise: made through the link, it was left in the private folder
+		// (sixty-first probe).
+		os.RemoveAll(f)
+		if err := CheckOutput("--out", filepath.Join(f, "s.png")); err == nil {
+			t.Errorf("CheckOutput of a folder swapped after the check: no error")
+		}
+		if entries, _ := os.ReadDir(private); len(entries) != 0 {
+			t.Errorf("CheckOutput's probe landed in the private folder: %v", entries)
+		}
 		os.RemoveAll(f)
 	}
 }

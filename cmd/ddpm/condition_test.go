@@ -458,3 +458,31 @@ func TestConditionalNoteComesAfterTheRefusals(t *testing.T) {
 		t.Errorf("a draw without a class: %v, said:\n%s\nwant the note", err, out)
 	}
 }
+
+// A class-conditional model sampled without --class draws with ∅, unguided: the default w ran the
+// network on a doubled batch of ∅ and said "with guidance" (sixty-first probe). eval's nfe counts both
+// halves of a guided batch, as sample's message does.
+func TestUnguidedDrawsAreNotGuided(t *testing.T) {
+	dir := t.TempDir()
+	out := captureStdout(t, func() {
+		if err := runSample([]string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--sampler", "euler", "--steps", "2", "--n", "2",
+			"--out", filepath.Join(dir, "u.npy")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if strings.Contains(out, "guidance") || !strings.Contains(out, "2 network evaluations") {
+		t.Errorf("sample without --class: %q, want 2 network evaluations and no guidance", out)
+	}
+	if err := runEval([]string{"--ckpt", "../../models/mnist-cond-ema.ddpm", "--classifier", "../../models/mnist-classifier.ddpm", "--nll", "0",
+		"--fid", "20", "--sampler", "euler", "--steps", "2", "--guidance", "2", "--work", filepath.Join(dir, "w"), "--out", filepath.Join(dir, "o")}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "o", "eval.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report struct{ NFE int }
+	if err := json.Unmarshal(raw, &report); err != nil || report.NFE != 4 {
+		t.Errorf("eval of 2 guided euler steps: nfe %d (%v), want 4", report.NFE, err)
+	}
+}

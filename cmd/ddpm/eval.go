@@ -39,7 +39,7 @@ type evalReport struct {
 	Sampler          string  `json:"sampler"`
 	Steps            int     `json:"steps"`
 	TimeSteps        []int   `json:"time_steps,omitempty"` // the model time steps a respaced sampler keeps
-	NFE              int     `json:"nfe"`                  // network evaluations per sample (twice that with guidance)
+	NFE              int     `json:"nfe"`                  // network evaluations per sample (with guidance, both halves of the batch counted)
 	Eta              float64 `json:"eta"`
 	Churn            float64 `json:"churn,omitempty"`    // S_churn of the euler and heun samplers
 	Guidance         float64 `json:"guidance,omitempty"` // classifier-free guidance w of a class-conditional model's samples
@@ -403,6 +403,9 @@ func runEval(args []string) error {
 	})()
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
 		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance, Seed: seed}
+	if cfg.Guidance > 0 && *fidN > 0 { // each step of the samples evaluates the network with and without the label, as sample says (sixty-first probe)
+		report.NFE *= 2
+	}
 	if cfg.Solver != "" {
 		report.Steps = cfg.Steps
 	} else {

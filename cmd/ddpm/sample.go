@@ -168,6 +168,9 @@ func runSample(args []string) error {
 	if err := ddpm.CheckShardable("--n", *n, cfg.Devices); err != nil {
 		return err
 	}
+	if labels == nil { // drawn with ∅, unguided: the default w ran the network twice on ∅ and said "with guidance" (sixty-first probe)
+		cfg.Guidance = 0
+	}
 	sampler, err := tr.NewSampler(backend, sched, cfg)
 	if err != nil {
 		return err
