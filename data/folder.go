@@ -82,7 +82,8 @@ func classFoldersHint(dir string, err error) error {
 	}
 	folders := 0
 	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+		// What LoadClassFolders would take as a class: a link to a folder counts there, so here too.
+		if isClass, _ := isClassFolder(dir, e); isClass && !strings.HasPrefix(e.Name(), ".") {
 			folders++
 		}
 	}

@@ -808,7 +808,7 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	// write (newFileMode says why).
 	mode := newFileMode()
 	if info, serr := os.Stat(path); serr == nil && info.Sys().(*syscall.Stat_t).Uid == uint32(os.Geteuid()) {
-		mode = info.Mode().Perm() &^ 0o022
+		mode = info.Mode().Perm() &^ groupOrOthersWrite
 	}
 	if err = tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)

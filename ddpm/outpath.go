@@ -376,6 +376,9 @@ func notALink(path string) error {
 	return nil
 }
 
+// groupOrOthersWrite are the permission bits that no file the tool writes has (newFileMode says why).
+const groupOrOthersWrite fs.FileMode = 0o022
+
 // newFileMode is the mode of a new file: 0666 less the process's umask, as os.Create gives it (the
 // temporary file is made 0600, and a fixed 0644 ignored a umask of 077: private outputs came out
 // world-readable; eighth probe), and never writable by the group or others: a run's files are read back
@@ -392,7 +395,7 @@ func newFileMode() fs.FileMode {
 			}
 		}
 	}
-	return fs.FileMode(0o644 &^ umask)
+	return fs.FileMode(0o666&^umask) &^ groupOrOthersWrite
 }
 
 // geteuid is os.Geteuid; a test acts out another user.

@@ -76,43 +76,16 @@ func SqrtPSD(a mat.Symmetric) (root *mat.SymDense, err error) {
 			}
 		}
 	}
-	defer func() { // as in eigenvaluesPSD: a panic inside gonum is an error of this computation
-		if r := recover(); r != nil {
-			root, err = nil, fmt.Errorf("matrix square root: the eigen-decomposition failed: %v", r)
-		}
-	}()
-	// Factorized as eigenvaluesPSD factorizes, scaled to entries of order 1 and shifted by δI: the
-	// covariance of 1 000 identical images (entries of ±1e-17, rounding's) had a "root" of 2.6e44
-	// from gonum, and its distance to any Gaussian was 0 (fifty-eighth probe). Neither changes the
-	// eigenvectors; the eigenvalues are shifted and scaled back.
-	entry := 0.0
-	for i := range n {
-		for j := i; j < n; j++ {
-			entry = math.Max(entry, math.Abs(a.At(i, j)))
-		}
+	values, eig, entry, err := factorizePSD(a, true)
+	if err != nil {
+		return nil, fmt.Errorf("matrix square root: %w", err)
 	}
-	if entry == 0 {
+	if eig == nil { // the zero matrix
 		return mat.NewSymDense(n, nil), nil
 	}
-	_, exp := math.Frexp(entry)
-	scale := math.Ldexp(1, exp-1) // a power of two, finite for any finite entry: scaling by it is exact
-	const delta = 1e-9
-	shifted := mat.NewSymDense(n, nil)
-	for i := range n {
-		for j := i; j < n; j++ {
-			shifted.SetSym(i, j, a.At(i, j)/scale)
-		}
-		shifted.SetSym(i, i, shifted.At(i, i)+delta)
-	}
-	var eig mat.EigenSym
-	if !eig.Factorize(shifted, true) {
-		return nil, fmt.Errorf("matrix square root: the eigen-decomposition did not converge")
-	}
-	values := eig.Values(nil)
 	largest := 0.0
-	for i, lambda := range values {
-		values[i] = (lambda - delta) * scale
-		largest = math.Max(largest, math.Abs(values[i]))
+	for _, lambda := range values {
+		largest = math.Max(largest, math.Abs(lambda))
 	}
 	for _, lambda := range values {
 		if lambda < -1e-8*largest {
@@ -152,42 +125,55 @@ func SqrtPSD(a mat.Symmetric) (root *mat.SymDense, err error) {
 	return root, nil
 }
 
-// eigenvaluesPSD returns the eigenvalues of a symmetric positive semi-definite matrix. It factorizes
-// M + δI and subtracts δ (δ = 1e-9 of the largest entry): features that never fire (all-zero
-// columns) give M decoupled blocks of rounding crumbs, and gonum's Dsterf (v0.16, v0.17) panics on a block
-// below ~1e-122 (it rescales it with a wrong stride: "lapack: insufficient length of a"); the shift
-// keeps every block far above that, and removing it afterwards is exact up to rounding.
-func eigenvaluesPSD(m *mat.SymDense) (values []float64, err error) {
+// eigenvaluesPSD returns the eigenvalues of a symmetric positive semi-definite matrix.
+func eigenvaluesPSD(m *mat.SymDense) ([]float64, error) {
+	values, _, _, err := factorizePSD(m, false)
+	return values, err
+}
+
+// factorizePSD returns the eigenvalues of a symmetric matrix, with its decomposition where vectors is
+// set (nil for the zero matrix), and its largest entry. It factorizes M/s + δI, s a power of two near the
+// largest entry (exact) and δ = 1e-9, then shifts and scales the eigenvalues back; neither changes the
+// eigenvectors. The scaling: the covariance of 1 000 identical images (entries of ±1e-17, rounding's) had a
+// "root" of 2.6e44 from gonum, and its distance to any Gaussian was 0 (fifty-eighth probe). The shift:
+// features that never fire (all-zero columns) give M decoupled blocks of rounding crumbs, and gonum's
+// Dsterf (v0.16, v0.17) panics on a block below ~1e-122 (it rescales it with a wrong stride: "lapack:
+// insufficient length of a"); δ keeps every block far above that. A panic inside gonum is an error of
+// this computation, not of the program.
+func factorizePSD(m mat.Symmetric, vectors bool) (values []float64, eig *mat.EigenSym, entry float64, err error) {
 	n := m.SymmetricDim()
-	largest := 0.0
 	for i := range n {
 		for j := i; j < n; j++ {
-			largest = math.Max(largest, math.Abs(m.At(i, j)))
+			entry = math.Max(entry, math.Abs(m.At(i, j)))
 		}
 	}
-	if largest == 0 {
-		return make([]float64, n), nil
+	if entry == 0 {
+		return make([]float64, n), nil, 0, nil
 	}
-	delta := 1e-9 * largest
+	_, exp := math.Frexp(entry)
+	scale := math.Ldexp(1, exp-1) // a power of two, finite for any finite entry: scaling by it is exact
+	const delta = 1e-9
 	shifted := mat.NewSymDense(n, nil)
-	shifted.CopySym(m)
 	for i := range n {
-		shifted.SetSym(i, i, m.At(i, i)+delta)
+		for j := i; j < n; j++ {
+			shifted.SetSym(i, j, m.At(i, j)/scale)
+		}
+		shifted.SetSym(i, i, shifted.At(i, i)+delta)
 	}
-	defer func() { // a panic inside gonum is an error of this computation, not of the program
+	defer func() {
 		if r := recover(); r != nil {
-			values, err = nil, fmt.Errorf("the eigen-decomposition failed: %v", r)
+			values, eig, err = nil, nil, fmt.Errorf("the eigen-decomposition failed: %v", r)
 		}
 	}()
-	var eig mat.EigenSym
-	if !eig.Factorize(shifted, false) {
-		return nil, fmt.Errorf("the eigen-decomposition did not converge")
+	eig = new(mat.EigenSym)
+	if !eig.Factorize(shifted, vectors) {
+		return nil, nil, entry, fmt.Errorf("the eigen-decomposition did not converge")
 	}
 	values = eig.Values(nil)
 	for i := range values {
-		values[i] -= delta
+		values[i] = (values[i] - delta) * scale
 	}
-	return values, nil
+	return values, eig, entry, nil
 }
 
 // aboveRounding is the eigenvalue lambda of an n×n symmetric matrix whose largest is largest, or 0
