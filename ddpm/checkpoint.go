@@ -805,9 +805,9 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	// user's gave its mode, 0777, to what root wrote (fifty-fifth probe). Set through the open file, not
 	// by name: in a folder others may write, another user put a link to a file of root's in the
 	// temporary's place, and the chmod by name made that file 0777. Never one the group or others may
-	// write (newFileMode says why).
+	// write (newFileMode says why). The file replaced is looked at in the folder opened, as the rest.
 	mode := newFileMode()
-	if info, serr := os.Stat(path); serr == nil && info.Sys().(*syscall.Stat_t).Uid == uint32(os.Geteuid()) {
+	if info, serr := lstatAt(dirfd, base); serr == nil && info.Mode().IsRegular() && info.Sys().(*syscall.Stat_t).Uid == uint32(os.Geteuid()) {
 		mode = info.Mode().Perm() &^ groupOrOthersWrite
 	}
 	if err = tmp.Chmod(mode); err != nil {

@@ -143,14 +143,19 @@ const oPath = 0x200000
 // sameFileAt says whether the name base in the open folder of descriptor dirfd is, without following a
 // link, the file of info.
 func sameFileAt(dirfd int, base string, info fs.FileInfo) bool {
-	fd, err := syscall.Openat(dirfd, base, oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0) // the name itself, whatever its mode
+	now, err := lstatAt(dirfd, base)
+	return err == nil && os.SameFile(now, info)
+}
+
+// lstatAt describes the name base in the folder dirfd, a link as itself, whatever its mode.
+func lstatAt(dirfd int, base string) (fs.FileInfo, error) {
+	fd, err := syscall.Openat(dirfd, base, oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return false
+		return nil, err
 	}
 	f := os.NewFile(uintptr(fd), base)
 	defer f.Close()
-	now, err := f.Stat()
-	return err == nil && os.SameFile(now, info)
+	return f.Stat()
 }
 
 // errWorkingDirGone is said of a relative path in a working directory that was removed: "its folder .
