@@ -279,15 +279,18 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	// (fiftieth probe).
 	cmd := procgroup.Command(ctx, g.path, args...)
 	cmd.Args[0] = "go" // its name, which a dispatcher (a snap's /snap/bin/go links to snap) runs by
-	// Run in a folder of its own, beside a go.mod of its own, never the working directory's: the go
-	// command failed in a working directory that was removed (thirty-first probe), followed a go.mod
-	// there asking for a newer Go into a toolchain download, and waited on one that was a FIFO
-	// (thirty-ninth probe); a go.mod above a temporary folder would steer it the same way.
-	// In a $TMPDIR no other user can change (a sticky one is fine): in one of another user's, they
-	// renamed the folder and put back one whose go.mod linked to a file of root's, which was overwritten
-	// (fiftieth probe). The go.mod is made, never opened through a link.
-	// One that exists: one under a sticky /tmp that did not was made by another user between the
-	// check and MkdirTemp, and root wrote through their link (fifty-second probe).
+	// Run from /, never the working directory: the go command failed in a working directory that was
+	// removed (thirty-first probe), followed a go.mod there asking for a newer Go into a toolchain
+	// download, and waited on one that was a FIFO (thirty-ninth probe). Nor from a folder in $TMPDIR,
+	// beside a go.mod of its own, as it was: a version manager's shim in place of go (asdf, goenv, mise)
+	// looks for its version files from the working folder up, and another user may put one in a sticky
+	// /tmp that names a go of theirs (sixty-second probe). Outside a module, `go env` and `go mod download
+	// module@version` need none.
+	// Its configuration (below) is in a folder of its own in a $TMPDIR no other user can change (a sticky
+	// one is fine): in one of another user's, they renamed the folder and put back one whose go.mod linked
+	// to a file of root's, which was overwritten (fiftieth probe). It must exist: one under a sticky /tmp
+	// that did not was made by another user between the check and MkdirTemp, and root wrote through their
+	// link (fifty-second probe).
 	if info, err := os.Stat(os.TempDir()); err != nil || !info.IsDir() {
 		return nil, tmpdirError{fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): it is no folder that exists: set $TMPDIR to a folder of your own", os.TempDir())}
 	}
@@ -307,18 +310,7 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	// never ran: a SIGTERM left it in $TMPDIR; fifty-third probe's nit).
 	inflight.Add(dir)
 	defer func() { os.RemoveAll(dir); inflight.Done(dir) }()
-	mod, err := os.OpenFile(filepath.Join(dir, "go.mod"), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return nil, scratch(err)
-	}
-	_, err = mod.WriteString("module ddpm-go-mnist\n\ngo 1.21\n")
-	if cerr := mod.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, scratch(err)
-	}
-	cmd.Dir = dir
+	cmd.Dir = "/"
 	// A configuration folder of its own, with telemetry off: in the user's, another user's link there
 	// made root write its counters where they chose, and a telemetry mode "on" started an uploader that
 	// outlived this process (fifty-first probe); left on, its crash monitor, in a session of its own,

@@ -707,6 +707,32 @@ func TestMNISTDirIsNotSteeredByTheWorkingDirectorysGoMod(t *testing.T) {
 	}
 }
 
+// The go command runs from /, not from a folder in $TMPDIR: a version manager's shim in place of go
+// (asdf, goenv, mise) looks for its version files from the working folder up, and another user may put
+// a .tool-versions naming a go of theirs in a sticky /tmp (sixty-second probe).
+func TestMNISTDirRunsTheGoCommandFromTheRoot(t *testing.T) {
+	bin, wd := t.TempDir(), filepath.Join(t.TempDir(), "wd")
+	fakeGo := "#!/bin/sh\npwd -P >> " + wd + "\necho '{\"Error\": \"the proxy said no\"}'; exit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(fakeGo), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":/usr/bin:/bin")
+	t.Setenv(EnvMNISTDir, "")
+	t.Chdir(t.TempDir())
+	if _, err := MNISTDir(); err == nil {
+		t.Fatal("a go command that fails: no error")
+	}
+	raw, err := os.ReadFile(wd)
+	if err != nil {
+		t.Fatalf("the go command did not run: %v", err)
+	}
+	for _, line := range strings.Fields(string(raw)) {
+		if line != "/" {
+			t.Errorf("the go command ran in %s, want /", line)
+		}
+	}
+}
+
 // The go command that finds MNIST leaves nothing in $TMPDIR: its telemetry's crash monitor, in a
 // session of its own, wrote its counters into the go command's folder after it was removed, and a
 // folder was left at each run (fifty-first probe's rerun). Run with the real go command.
