@@ -76,7 +76,7 @@ func SqrtPSD(a mat.Symmetric) (root *mat.SymDense, err error) {
 			}
 		}
 	}
-	values, eig, entry, err := factorizePSD(a, true)
+	values, eig, entry, err := factorizePSD(a)
 	if err != nil {
 		return nil, fmt.Errorf("matrix square root: %w", err)
 	}
@@ -125,14 +125,8 @@ func SqrtPSD(a mat.Symmetric) (root *mat.SymDense, err error) {
 	return root, nil
 }
 
-// eigenvaluesPSD returns the eigenvalues of a symmetric positive semi-definite matrix.
-func eigenvaluesPSD(m *mat.SymDense) ([]float64, error) {
-	values, _, _, err := factorizePSD(m, false)
-	return values, err
-}
-
-// factorizePSD returns the eigenvalues of a symmetric matrix, with its decomposition where vectors is
-// set (nil for the zero matrix), and its largest entry. It factorizes M/s + δI, s a power of two near the
+// factorizePSD returns the eigenvalues of a symmetric matrix, its decomposition (nil for the zero
+// matrix), and its largest entry. It factorizes M/s + δI, s a power of two near the
 // largest entry (exact) and δ = 1e-9, then shifts and scales the eigenvalues back; neither changes the
 // eigenvectors. The scaling: the covariance of 1 000 identical images (entries of ±1e-17, rounding's) had a
 // "root" of 2.6e44 from gonum, and its distance to any Gaussian was 0 (fifty-eighth probe). The shift:
@@ -140,7 +134,7 @@ func eigenvaluesPSD(m *mat.SymDense) ([]float64, error) {
 // Dsterf (v0.16, v0.17) panics on a block below ~1e-122 (it rescales it with a wrong stride: "lapack:
 // insufficient length of a"); δ keeps every block far above that. A panic inside gonum is an error of
 // this computation, not of the program.
-func factorizePSD(m mat.Symmetric, vectors bool) (values []float64, eig *mat.EigenSym, entry float64, err error) {
+func factorizePSD(m mat.Symmetric) (values []float64, eig *mat.EigenSym, entry float64, err error) {
 	n := m.SymmetricDim()
 	for i := range n {
 		for j := i; j < n; j++ {
@@ -166,7 +160,7 @@ func factorizePSD(m mat.Symmetric, vectors bool) (values []float64, eig *mat.Eig
 		}
 	}()
 	eig = new(mat.EigenSym)
-	if !eig.Factorize(shifted, vectors) {
+	if !eig.Factorize(shifted, true) {
 		return nil, nil, entry, fmt.Errorf("the eigen-decomposition did not converge")
 	}
 	values = eig.Values(nil)
@@ -179,7 +173,7 @@ func factorizePSD(m mat.Symmetric, vectors bool) (values []float64, eig *mat.Eig
 // aboveRounding is the eigenvalue lambda of an n×n symmetric matrix whose largest is largest, or 0
 // where it is within the decomposition's rounding, n·ε·largest (LAPACK's backward error; numpy's
 // matrix_rank takes the same): the zero eigenvalues of a rank-deficient covariance came out as crumbs
-// of ε·largest whose square roots, √(ε·largest) each, summed into the trace of the root. Two Gaussians
+// of ε·largest whose square roots, √(ε·largest) each, made the root's rank full. Two Gaussians
 // of one rank-20 covariance in 128 dimensions whose means differ by 0.1 had the distance 0, not
 // 0.01 (fifty-eighth probe).
 func aboveRounding(lambda, largest float64, n int) float64 {
@@ -204,7 +198,7 @@ func symmetricPart(m mat.Matrix, n int) *mat.SymDense {
 //
 //	‖μ₁ − μ₂‖² + Tr(Σ₁) + Tr(Σ₂) − 2 Tr((Σ₁^½ Σ₂ Σ₁^½)^½)
 //
-// The middle matrix is symmetric PSD, so its square root's trace is Σ √λ over its eigenvalues.
+// The last trace is the sum of the singular values of Σ₂^½ Σ₁^½ (traceOfRoot).
 func FrechetDistance(a, b *Gaussian) (float64, error) {
 	if err := a.check("first"); err != nil {
 		return 0, err
@@ -226,23 +220,13 @@ func FrechetDistance(a, b *Gaussian) (float64, error) {
 	}
 	// The second's must be a covariance too, though only the first's root is taken: [[1 2] [2 1]]
 	// (eigenvalues 3 and −1) as the second gave 0.536, and as the first was refused (fifty-sixth probe).
-	if _, err := SqrtPSD(b.Cov); err != nil {
+	rootB, err := SqrtPSD(b.Cov)
+	if err != nil {
 		return 0, fmt.Errorf("Fréchet distance: the second Gaussian's covariance: %w", err)
 	}
-	var tmp, middle mat.Dense
-	tmp.Mul(rootA, b.Cov)
-	middle.Mul(&tmp, rootA)
-	values, err := eigenvaluesPSD(symmetricPart(&middle, len(a.Mean)))
+	traceRoot, err := traceOfRoot(rootA, rootB)
 	if err != nil {
 		return 0, fmt.Errorf("Fréchet distance: %w", err)
-	}
-	largest := 0.0
-	for _, lambda := range values {
-		largest = math.Max(largest, lambda)
-	}
-	traceRoot := 0.0
-	for _, lambda := range values {
-		traceRoot += math.Sqrt(aboveRounding(lambda, largest, len(values)))
 	}
 	dist := d + mat.Trace(a.Cov) + mat.Trace(b.Cov) - 2*traceRoot
 	if math.IsNaN(dist) || math.IsInf(dist, 0) { // finite but huge Gaussians gave NaN or +Inf, and no error
@@ -255,6 +239,30 @@ func FrechetDistance(a, b *Gaussian) (float64, error) {
 		return 0, fmt.Errorf("Fréchet distance: it came out as %g, below 0 by more than rounding (the traces sum to %g): the covariances' square root is inaccurate", dist, scale)
 	}
 	return math.Max(dist, 0), nil
+}
+
+// traceOfRoot is Tr((Σ₁^½ Σ₂ Σ₁^½)^½) from the two roots: the sum of the singular values of
+// A = Σ₂^½ Σ₁^½, since Σ₁^½ Σ₂ Σ₁^½ = AᵀA. A singular value comes out within ε·σ_max, where the middle
+// matrix's eigenvalue came out within ε·λ_max = ε·σ_max², its root within √ε·σ_max: the eigenvalues
+// of rounding's size had to be zeroed below n·ε·λ_max, and that threshold dropped true ones where
+// the scales differ: diag(1e8, 1) against diag(1e8, 4) lost the eigenvalue 4 of diag(1e16, 4), and the
+// distance came out 5, not 1 (sixty-second probe). A panic inside gonum is an error of this computation.
+func traceOfRoot(rootA, rootB *mat.SymDense) (trace float64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			trace, err = 0, fmt.Errorf("the singular value decomposition failed: %v", r)
+		}
+	}()
+	var product mat.Dense
+	product.Mul(rootB, rootA)
+	var svd mat.SVD
+	if !svd.Factorize(&product, mat.SVDNone) {
+		return 0, fmt.Errorf("the singular value decomposition did not converge")
+	}
+	for _, sigma := range svd.Values(nil) {
+		trace += sigma
+	}
+	return trace, nil
 }
 
 // check refuses a Gaussian that FrechetDistance cannot use: a zero Gaussian, or a mean without its

@@ -193,11 +193,11 @@ func TestAccuracyAndConfident(t *testing.T) {
 }
 
 // A block of crumbs (entries near 1e-130, as features that almost never fire leave) made gonum's
-// EigenSym panic ("lapack: insufficient length of a") and killed a whole evaluation; eigenvaluesPSD
+// EigenSym panic ("lapack: insufficient length of a") and killed a whole evaluation; factorizePSD
 // returns the eigenvalues, the crumbs' included, and FrechetDistance works on such a covariance.
 func TestEigenvaluesOfATinyBlock(t *testing.T) {
 	m := mat.NewSymDense(4, []float64{1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1e-130, 1e-130, 0, 0, 1e-130, 3e-130})
-	values, err := eigenvaluesPSD(m)
+	values, _, _, err := factorizePSD(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,6 +317,42 @@ func TestFrechetDistanceOfRankDeficientCovariances(t *testing.T) {
 		got, err := FrechetDistance(&Gaussian{Mean: m1, Cov: cov}, &Gaussian{Mean: m2, Cov: cov})
 		if err != nil || math.Abs(got-0.01) > 1e-6 {
 			t.Errorf("d=%d, rank %d, means 0.1 apart: distance %v, %v; want 0.01 (±1e-6)", c.d, c.rank, got, err)
+		}
+	}
+}
+
+// Covariances whose scales differ by many orders: diagonal ones commute, so the distance is
+// ‖μ₁ − μ₂‖² + Σ (√a_i − √b_i)². The middle matrix Σ₁^½ Σ₂ Σ₁^½ of diag(1e8, 1) and diag(1e8, 4) is
+// diag(1e16, 4), and zeroing its eigenvalues within rounding of the largest (2·ε·1e16 ≈ 4.4) dropped the
+// 4: the distance came out 5, not 1 (sixty-second probe). Rotated by one orthogonal Q, the same
+// covariances no longer show their diagonal to the decomposition, and the distance is unchanged. The
+// tolerance is float64's rounding of traces of 2e8.
+func TestFrechetDistanceOfCovariancesOfDifferentScales(t *testing.T) {
+	c, s := math.Cos(0.3), math.Sin(0.3)
+	q := mat.NewDense(2, 2, []float64{c, -s, s, c})
+	rotated := func(diag []float64) *mat.SymDense {
+		var m mat.Dense
+		m.Mul(q, mat.NewDiagDense(2, diag))
+		m.Mul(&m, q.T())
+		return symmetricPart(&m, 2)
+	}
+	for _, k := range []struct{ a, b []float64 }{
+		{[]float64{1e8, 1}, []float64{1e8, 4}},
+		{[]float64{1e6, 0.01}, []float64{1e6, 0.04}},
+		{[]float64{100, 1e-6}, []float64{100, 4e-6}},
+	} {
+		want := 0.0
+		for i := range k.a {
+			want += (math.Sqrt(k.a[i]) - math.Sqrt(k.b[i])) * (math.Sqrt(k.a[i]) - math.Sqrt(k.b[i]))
+		}
+		for name, cov := range map[string]func([]float64) *mat.SymDense{
+			"diagonal": func(d []float64) *mat.SymDense { return mat.NewSymDense(2, []float64{d[0], 0, 0, d[1]}) },
+			"rotated":  rotated,
+		} {
+			got, err := FrechetDistance(&Gaussian{Mean: []float64{0, 0}, Cov: cov(k.a)}, &Gaussian{Mean: []float64{0, 0}, Cov: cov(k.b)})
+			if err != nil || math.Abs(got-want) > 1e-13*(k.a[0]+k.b[0])+1e-12 {
+				t.Errorf("%s diag%v against diag%v: distance %v, %v; want %g", name, k.a, k.b, got, err, want)
+			}
 		}
 	}
 }
