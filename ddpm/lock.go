@@ -72,7 +72,15 @@ func inUse(what, dir, path string) error {
 // dies, even by SIGKILL, releases it, and the next run takes it over. The file records the holder's
 // PID and start time for the error message. Creating it also proves at once that the folder is
 // writable, before any long work starts.
-func LockDir(dir, what string) (*DirLock, error) {
+func LockDir(dir, what string) (*DirLock, error) { return lockDir(dir, what, false) }
+
+// LockRunDir is LockDir for a run's folder, whose files are read back as the run's own (checkpoints,
+// the bound's progress, eval's sample stores, the lock file): everything in it, at any depth, must be
+// the user's or root's and writable by no other user (trust.CheckOwnTree), checked before the lock
+// file is opened.
+func LockRunDir(dir, what string) (*DirLock, error) { return lockDir(dir, what, true) }
+
+func lockDir(dir, what string, run bool) (*DirLock, error) {
 	// A folder whose files are read back as the run's own state (checkpoints, eval's stores) is the
 	// user's, and no other user may add to it: another user's folder in /tmp, made before the run, gave
 	// train their checkpoint to resume from and eval their samples to score (fifty-sixth probe). Checked
@@ -82,6 +90,11 @@ func LockDir(dir, what string) (*DirLock, error) {
 	}
 	if err := trust.CheckOwnFolder(dir); err != nil {
 		return nil, fmt.Errorf("%s %s: %w: a run's folder is one that no other user can add to (what is there is taken as the run's own); use a folder of your own", what, dir, err)
+	}
+	if run {
+		if err := trust.CheckOwnTree(dir); err != nil {
+			return nil, fmt.Errorf("%s %s: %w: what is in a run's folder is taken as the run's own; remove it, or make it yours (chown) and writable by you alone (chmod go-w)", what, dir, err)
+		}
 	}
 	// Opened by the name the caller gave, as every write there will be: the absolute path of a folder
 	// named relatively in a deep working folder was refused as too long (eleventh probe).

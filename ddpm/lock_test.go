@@ -232,3 +232,85 @@ func TestLockDirOnAFullDiskLeavesNoLockFile(t *testing.T) {
 		t.Errorf("a refused lock removed an earlier lock file: %v", err)
 	}
 }
+
+// A run's folder holds only what the user or root owns and no other user may write, at any depth,
+// before its lock file is read: a checkpoint of another user's there was resumed, a bound's progress
+// of 0666 rewritten by them was reported, and their lock file's "in use by process 1" was believed
+// (sixty-second probe). LockDir (setup's folders) does not look inside.
+func TestLockRunDirRefusesWhatAnotherUserCouldHaveWritten(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to give a file to another user")
+	}
+	for _, c := range []struct {
+		name string
+		plant func(dir string) error
+		want  string
+	}{
+		{"a checkpoint of another user's", func(dir string) error {
+			p := filepath.Join(dir, "ckpt-000000030.ddpm")
+			return errors.Join(os.WriteFile(p, []byte("theirs"), 0o644), os.Chown(p, 4242, 4242))
+		}, "ckpt-000000030.ddpm belongs to another user (uid 4242)"},
+		{"a bound's progress anyone may write", func(dir string) error {
+			p := filepath.Join(dir, "nll-progress.json")
+			return errors.Join(os.WriteFile(p, []byte("{}"), 0o644), os.Chmod(p, 0o666))
+		}, "nll-progress.json can be changed by other users"},
+		{"a lock file of another user's", func(dir string) error {
+			p := filepath.Join(dir, LockFileName)
+			return errors.Join(os.WriteFile(p, []byte("1 2001-01-01T00:00:00Z\n"), 0o644), os.Chown(p, 4242, 4242))
+		}, LockFileName + " belongs to another user"},
+		{"a samples folder of another user's", func(dir string) error {
+			p := filepath.Join(dir, "samples")
+			return errors.Join(os.Mkdir(p, 0o755), os.Chown(p, 4242, 4242))
+		}, "samples belongs to another user"},
+		{"a link to another user's file", func(dir string) error {
+			theirs := filepath.Join(t.TempDir(), "theirs.ddpm")
+			return errors.Join(os.WriteFile(theirs, []byte("theirs"), 0o644), os.Chown(theirs, 4242, 4242),
+				os.Symlink(theirs, filepath.Join(dir, "ckpt-000000040.ddpm")))
+		}, "belongs to another user"},
+		{"a link to nothing", func(dir string) error {
+			return os.Symlink(filepath.Join(t.TempDir(), "absent"), filepath.Join(dir, "ckpt-000000050.ddpm"))
+		}, "is a link to what is not there"},
+	} {
+		dir := filepath.Join(t.TempDir(), "run")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.plant(dir); err != nil {
+			t.Fatal(err)
+		}
+		lock, err := LockRunDir(dir, "checkpoint folder")
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "taken as the run's own") {
+			t.Errorf("%s: error %v, want one naming %q", c.name, err, c.want)
+		}
+		if err == nil {
+			lock.Unlock()
+		}
+		if c.name == "a bound's progress anyone may write" { // setup's folders are not looked into
+			if lock, err := LockDir(dir, "ddpm setup's folder"); err != nil {
+				t.Errorf("LockDir of a folder holding %s: %v", c.name, err)
+			} else {
+				lock.Unlock()
+			}
+		}
+	}
+	// What a run wrote itself passes: its checkpoints, grids, lock file, a link to a file of its own.
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.MkdirAll(filepath.Join(dir, "samples"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ckpt-000000010.ddpm", "samples/step-000000005.png"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("ckpt-000000010.ddpm", filepath.Join(dir, "latest.ddpm")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second finds the lock file the first made
+		lock, err := LockRunDir(dir, "checkpoint folder")
+		if err != nil {
+			t.Fatalf("a run's own folder: %v", err)
+		}
+		lock.Unlock()
+	}
+}

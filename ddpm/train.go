@@ -234,7 +234,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 	stateSaved := false // the folder's newest checkpoint holds the context's state
 	if cfg.CheckpointDir != "" {
 		var err error
-		if lock, err = LockDir(cfg.CheckpointDir, "checkpoint folder"); err != nil {
+		if lock, err = LockRunDir(cfg.CheckpointDir, "checkpoint folder"); err != nil {
 			return nil, err
 		}
 		defer lock.Unlock()

@@ -296,7 +296,7 @@ func runEval(args []string) error {
 	var unmake atomic.Pointer[func()]
 	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written")
 	defer stopEarly()
-	lock, undoWork, err := lockFolder(*work, "--work", &unmake, nil)
+	lock, undoWork, err := lockFolder(*work, "--work", true, &unmake, nil)
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func runEval(args []string) error {
 	// (twenty-seventh probe).
 	unmakeAll := undoWork
 	if !sameFile(*out, *work) {
-		outLock, undoOut, err := lockFolder(*out, "--out", &unmake, undoWork)
+		outLock, undoOut, err := lockFolder(*out, "--out", false, &unmake, undoWork)
 		if err != nil {
 			undoWork()
 			return err
@@ -479,7 +479,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	defer stopEarly()
 	// Locked as a model's eval locks it: one of each wrote into one --out at once (twenty-seventh probe).
 	// Removed on a refusal before the scoring, as for --ckpt.
-	lock, undoOut, err := lockFolder(out, "--out", &unmake, nil)
+	lock, undoOut, err := lockFolder(out, "--out", false, &unmake, nil)
 	if err != nil {
 		return err
 	}

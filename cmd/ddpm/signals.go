@@ -197,9 +197,10 @@ func notIgnored(sigs ...os.Signal) []os.Signal {
 // are missing. undo removes what the run added, as long as it is empty: the subfolders of dir named in
 // made that were not there, the lock file when it was not there, and the folders that were made; then
 // it runs earlier (nil, or the undo of what the run made before). It is in *unmake once the lock is
-// taken, for a signal, which waits for it (making). A folder that was there got its lock file, and an
+// taken, for a signal, which waits for it (making). A run's folder (run), whose files are read back as
+// the run's own, is locked by ddpm.LockRunDir. A folder that was there got its lock file, and an
 // empty samples/, left by a refused run (twenty-fifth probe).
-func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], earlier func(), made ...string) (lock *ddpm.DirLock, undo func(), err error) {
+func lockFolder(dir, flag string, run bool, unmake *atomic.Pointer[func()], earlier func(), made ...string) (lock *ddpm.DirLock, undo func(), err error) {
 	if earlier == nil {
 		earlier = func() {}
 	}
@@ -217,7 +218,11 @@ func lockFolder(dir, flag string, unmake *atomic.Pointer[func()], earlier func()
 		}
 	}
 	undoMade, _, _ := ddpm.MakeFolders(dir) // whatever is wrong with it, LockDir says
-	if lock, err = ddpm.LockDir(dir, flag); err != nil {
+	lockDir := ddpm.LockDir
+	if run {
+		lockDir = ddpm.LockRunDir
+	}
+	if lock, err = lockDir(dir, flag); err != nil {
 		undoMade()
 		return nil, func() {}, err
 	}

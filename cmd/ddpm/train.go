@@ -228,7 +228,7 @@ func runTrain(args []string) (err error) {
 			return earlyErr
 		}
 		// One run per folder; taking the lock also proves the folder writable before training starts.
-		if lock, _, earlyErr = lockFolder(*ckptDir, "--ckpt", &unmake, nil, "samples"); earlyErr != nil {
+		if lock, _, earlyErr = lockFolder(*ckptDir, "--ckpt", true, &unmake, nil, "samples"); earlyErr != nil {
 			return earlyErr
 		}
 		if *sampleEvery > 0 && len(dims) == 3 { // the grids' folder: a file in its place failed only at the first grid

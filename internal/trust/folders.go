@@ -89,6 +89,43 @@ func notAFolder(path string, info fs.FileInfo) error {
 	return fmt.Errorf("%s is %s, where a folder is wanted", path, kind)
 }
 
+// CheckOwnTree refuses a folder that holds, at any depth, what another user owns or may write, or a
+// link that leads where SecurePath refuses or to nothing: what is in a run's folder is read back as the
+// run's own, and a checkpoint of another user's in root's own run folder (copied in with cp -a, left 0666
+// by a umask of 000, a folder chowned without -R) was resumed, their bound's progress reported, their
+// lock file's "in use" believed (sixty-second probe). The folder itself is its caller's to check
+// (CheckOwnFolder). What is removed while it is walked (an old checkpoint) is passed over.
+func CheckOwnTree(dir string) error {
+	return filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err == nil {
+			var info fs.FileInfo
+			if info, err = e.Info(); err == nil {
+				err = checkTreeEntry(path, info)
+			}
+		}
+		if errors.Is(err, fs.ErrNotExist) && path != dir {
+			return nil
+		}
+		return err
+	})
+}
+
+// checkTreeEntry is CheckOwnTree's check of path, whose Lstat is info.
+func checkTreeEntry(path string, info fs.FileInfo) error {
+	if info.Mode()&fs.ModeSymlink == 0 {
+		return checkTrusted(path, info, false)
+	}
+	if err := checkOwner(path, info); err != nil {
+		return err
+	}
+	target, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s is a link to what is not there, which another user could make", path)
+	}
+	_, err = SecurePath(path, !target.IsDir())
+	return err
+}
+
 // IsRefusal says whether err refuses a way that another user could change, as against a way that is
 // the user's but wrong.
 func IsRefusal(err error) bool {
