@@ -242,7 +242,7 @@ func TestLockRunDirRefusesWhatAnotherUserCouldHaveWritten(t *testing.T) {
 		t.Skip("needs root, to give a file to another user")
 	}
 	for _, c := range []struct {
-		name string
+		name  string
 		plant func(dir string) error
 		want  string
 	}{
