@@ -398,15 +398,16 @@ func CheckOwnFolder(dir string) error {
 // shared group or an ACL's entry let its members add a pip.conf or a go env file that root read;
 // forty-ninth probe), unless the folder's file system is mounted read-only here (readOnlyCounts), where
 // no one can through this path (NixOS's /nix/store, 1775 root:nixbld and read-only, was refused as
-// "others may add files"). A file that is not there yet is not vouched for so: the same folder may be
-// writable through another mount, where another user made the go env file that root's go read after
-// the check (fifty-second probe).
+// "others may add files") and no writable mount here shows the same folder (writableElsewhere). A
+// file that is not there yet is not vouched for so: the same folder may be writable through another
+// mount, where another user made the go env file that root's go read after the check (fifty-second
+// probe).
 func othersMayAdd(dir string, info fs.FileInfo, readOnlyCounts bool) string {
 	if info.Mode()&fs.ModeSticky == 0 {
 		return "" // SecurePath has refused any other user's writing
 	}
 	var st syscall.Statfs_t
-	if readOnlyCounts && syscall.Statfs(dir, &st) == nil && st.Flags&stReadOnly != 0 {
+	if readOnlyCounts && syscall.Statfs(dir, &st) == nil && st.Flags&stReadOnly != 0 && !writableElsewhere(dir) {
 		return ""
 	}
 	return writableByOthers(dir, info.Mode(), int(info.Sys().(*syscall.Stat_t).Gid))

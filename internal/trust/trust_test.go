@@ -236,6 +236,22 @@ func TestNearestFolder(t *testing.T) {
 // of a file not there say the same.
 func TestStickyFoldersOthersMayAddTo(t *testing.T) {
 	if dir := os.Getenv("DDPM_TEST_READONLY"); dir != "" { // the child, in its own mount namespace
+		defer func(f func(int) string) { notYoursAlone = f }(notYoursAlone)
+		notYoursAlone = func(int) string { return "bob has it as primary group" }
+		// A read-only view of the folder, elsewhere, while the folder itself stays writable: others add
+		// through the folder what is read through the view (sixty-second probe: another user's
+		// pyvenv.cfg and library, beside a Python run from the view).
+		view := os.Getenv("DDPM_TEST_VIEW")
+		if err := syscall.Mount(dir, view, "", syscall.MS_BIND, ""); err != nil {
+			t.Skipf("no bind mount: %v", err)
+		}
+		defer syscall.Unmount(view, 0)
+		if err := syscall.Mount("", view, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+			t.Skipf("no read-only remount: %v", err)
+		}
+		if err := CheckOwnFolder(view); err == nil || !strings.Contains(err.Error(), "is a sticky folder that others may add files to") {
+			t.Errorf("a read-only view of a group-writable sticky folder that is writable here: %v", err)
+		}
 		if err := syscall.Mount(dir, dir, "", syscall.MS_BIND, ""); err != nil {
 			t.Skipf("no bind mount: %v", err)
 		}
@@ -243,10 +259,11 @@ func TestStickyFoldersOthersMayAddTo(t *testing.T) {
 		if err := syscall.Mount("", dir, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
 			t.Skipf("no read-only remount: %v", err)
 		}
-		defer func(f func(int) string) { notYoursAlone = f }(notYoursAlone)
-		notYoursAlone = func(int) string { return "bob has it as primary group" }
 		if err := CheckOwnFolder(dir); err != nil {
 			t.Errorf("a group-writable sticky folder, read-only: %v", err)
+		}
+		if err := CheckOwnFolder(view); err != nil { // its writable view is covered now
+			t.Errorf("a read-only view of a group-writable sticky folder bound read-only over itself: %v", err)
 		}
 		// A file not there yet is not vouched for by the read-only view: the folder may be written
 		// through another mount (fifty-second probe: another user's go env file, read by root's go).
@@ -300,7 +317,7 @@ func TestStickyFoldersOthersMayAddTo(t *testing.T) {
 	}
 	notYoursAlone = func(int) string { return "bob has it as primary group" }
 	cmd := exec.Command(unshare, "-m", os.Args[0], "-test.run=^TestStickyFoldersOthersMayAddTo$", "-test.v")
-	cmd.Env = append(os.Environ(), "DDPM_TEST_READONLY="+shared)
+	cmd.Env = append(os.Environ(), "DDPM_TEST_READONLY="+shared, "DDPM_TEST_VIEW="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if strings.Contains(string(out), "--- SKIP") {
 		t.Skipf("in a mount namespace of its own:\n%s", out)

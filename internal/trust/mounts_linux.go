@@ -1,0 +1,111 @@
+package trust
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// writableElsewhere says whether the folder dir, on a mount that is read-only here, is shown by a
+// writable mount of this namespace too, or whether that cannot be told: a read-only bind of a sticky
+// folder that others may write passed as one no one can add to, and another user added, through the
+// writable view, the pyvenv.cfg and the library that root's setup ran Python with (sixty-second probe).
+// A writable view that another mount covers does not count: NixOS binds /nix/store read-only over
+// itself, and the root file system's view of it is hidden under that bind.
+func writableElsewhere(dir string) bool {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return true
+	}
+	raw, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return true
+	}
+	var here unix.Statx_t
+	if unix.Statx(unix.AT_FDCWD, real, 0, unix.STATX_MNT_ID, &here) != nil || here.Mask&unix.STATX_MNT_ID == 0 {
+		return true
+	}
+	mounts := parseMountinfo(raw)
+	at, ok := mounts[here.Mnt_id]
+	if !ok {
+		return true
+	}
+	rel, err := filepath.Rel(at.point, real)
+	if err != nil {
+		return true
+	}
+	subtree := filepath.Join(at.root, rel) // dir within its file system
+	for id, m := range mounts {
+		if id == here.Mnt_id || m.device != at.device || !m.writable {
+			continue
+		}
+		inside, err := filepath.Rel(m.root, subtree)
+		if err != nil || inside == ".." || strings.HasPrefix(inside, "../") {
+			continue // m shows another part of the file system
+		}
+		// Where m shows dir, unless a mount there or above it covers m.
+		var there unix.Statx_t
+		view := filepath.Join(m.point, inside)
+		if unix.Statx(unix.AT_FDCWD, view, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_MNT_ID, &there) == nil &&
+			there.Mask&unix.STATX_MNT_ID != 0 && there.Mnt_id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// mount is a line of /proc/self/mountinfo: the file system's device, the folder of it mounted (root),
+// where, and whether it may be written through this mount (the mount's options and the file system's).
+type mount struct {
+	device, root, point string
+	writable            bool
+}
+
+// parseMountinfo reads /proc/self/mountinfo (proc(5)) into its mounts by mount ID.
+func parseMountinfo(raw []byte) map[uint64]mount {
+	mounts := map[uint64]mount{}
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		fields := strings.Fields(line)
+		sep := -1
+		for i, f := range fields {
+			if f == "-" && i >= 6 {
+				sep = i
+				break
+			}
+		}
+		if sep < 0 || len(fields) < sep+4 {
+			continue
+		}
+		id, err := strconv.ParseUint(fields[0], 10, 64)
+		if err != nil {
+			continue
+		}
+		rw := func(options string) bool { return strings.Split(options, ",")[0] == "rw" }
+		mounts[id] = mount{
+			device:   fields[2],
+			root:     unescapeMountinfo(fields[3]),
+			point:    unescapeMountinfo(fields[4]),
+			writable: rw(fields[5]) && rw(fields[sep+3]),
+		}
+	}
+	return mounts
+}
+
+// unescapeMountinfo undoes mountinfo's octal escapes of a space, tab, newline and backslash (\040…).
+func unescapeMountinfo(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
