@@ -162,7 +162,9 @@ func (g Grid) PNG() ([]byte, error) {
 
 // toByte maps [−1, 1] to 0..255, clipping.
 func toByte(v float32) uint8 {
-	f := (v + 1) * 127.5
+	// In float64, as the sample store quantizes: in float32, 704 values next to the half-levels rounded
+	// the other way (−0.494117647 to 65, stored as 64; sixty-second probe's nit).
+	f := (float64(v) + 1) * 127.5
 	switch {
 	case !(f > 0): // Also NaN.
 		return 0

@@ -290,3 +290,23 @@ func TestFiguresTooLargeAreRefused(t *testing.T) {
 		t.Errorf("a log axis at float64's least: %v", err)
 	}
 }
+
+// A grid's pixel is the byte the sample store keeps for the same value, (v+1)·127.5 rounded in float64:
+// in float32, values next to the half-levels rounded the other way (sixty-second probe's nit).
+func TestGridBytesRoundAsTheStore(t *testing.T) {
+	for _, c := range []struct {
+		v    float32
+		want uint8
+	}{{-0.494117647, 64}, {-1, 0}, {1, 255}, {0, 128}, {-2, 0}, {2, 255}} {
+		if got := toByte(c.v); got != c.want {
+			t.Errorf("toByte(%v) = %d, want %d ((v+1)·127.5 = %.9f in float64)", c.v, got, c.want, (float64(c.v)+1)*127.5)
+		}
+	}
+	for i := 0; i <= 1<<16; i++ { // every 2^-15 of [−1, 1], against the store's rounding
+		v := float32(i)/(1<<15) - 1
+		want := uint8(math.Round(math.Min(math.Max((float64(v)+1)*127.5, 0), 255)))
+		if got := toByte(v); got != want {
+			t.Fatalf("toByte(%v) = %d, the store's byte %d", v, got, want)
+		}
+	}
+}
