@@ -44,8 +44,8 @@ func PaperCIFAR10Config() UNetConfig {
 // and 32 channels, with attention at 7×7 and 4 GroupNorm groups (4 and 8 channels per group, as the
 // paper's 32 groups of 128 and 256 channels). 280,177 parameters. It was chosen by sample quality per
 // training minute on two CPU cores against MNISTSmallConfig (docs/models.md, "Quality per training minute"):
-// the wider network is better at every budget measured. Dropout is off: its random numbers cost
-// 15–35% of a step on XLA CPU, and no candidate with dropout was measured.
+// the wider network is better at every budget measured. Dropout is off: no candidate with dropout was
+// measured for quality (its cost in time is small; docs/speed.md, "U-Net variants").
 func MNISTConfig() UNetConfig {
 	return UNetConfig{ImageSize: 28, Channels: 1, BaseChannels: 16, ChannelMult: []int{1, 2, 2}, NumResBlocks: 1,
 		AttnResolutions: []int{7}, Dropout: 0, MaxGroups: 4}
