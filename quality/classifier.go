@@ -117,7 +117,10 @@ func (c ClassifierConfig) TrainingMemory(dims []int, n, test, batch int) float64
 		return math.Inf(1)
 	}
 	pixels := float64(dims[0]) * float64(dims[1]) * float64(dims[2])
-	step := 3 * c.passBytes(dims) * float64(batch)
+	// A training step's block of temporaries is about 6.5 passes' activations per image, measured: the
+	// peak grew by 651 kB per digit of 28×28 from --batch 2 000 to 8 000 (3 passes, as it was, let
+	// --batch 60 000 through to XLA's refusal of a 36.6 GiB block; sixty-second probe).
+	step := 7 * c.passBytes(dims) * float64(batch)
 	pass := c.passBytes(dims) * float64(c.evalBatch(dims, 500))
 	return classifierBaseBytes + 4*pixels*(float64(n)+float64(test)) + 4*c.weightBytes(dims) + max(step, pass) // n+test wrapped to a negative size
 }

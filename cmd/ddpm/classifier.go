@@ -107,9 +107,14 @@ func runClassifier(args []string) error {
 	if err := flagsChecked(fs); err != nil {
 		return err
 	}
-	// Digits of 512² ran the machine out of memory after training (twenty-fifth probe).
-	if err := ddpm.CheckMemory(fmt.Sprintf("classifier --batch %d on %s (%d and %d digits of %d×%d)", *batch, mnistSource(*dataDir), trainN, testN, dims[0], dims[1]),
-		cfg.TrainingMemory(dims, trainN, testN, *batch)); err != nil {
+	// Digits of 512² ran the machine out of memory after training (twenty-fifth probe). The step's
+	// block of temporaries is most of it, and one allocation: bounded as sample's is (CheckAddressSpace).
+	what := fmt.Sprintf("classifier --batch %d on %s (%d and %d digits of %d×%d)", *batch, mnistSource(*dataDir), trainN, testN, dims[0], dims[1])
+	memory := cfg.TrainingMemory(dims, trainN, testN, *batch)
+	if err := ddpm.CheckMemory(what, memory); err != nil {
+		return err
+	}
+	if err := ddpm.CheckAddressSpace(what, memory, memory); err != nil {
 		return err
 	}
 	// Room for the file before the minutes of training (twenty-eighth probe: a full disk was found after).

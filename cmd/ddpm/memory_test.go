@@ -60,6 +60,22 @@ func TestMemoryEstimatesMatchPeakUse(t *testing.T) {
 	if grown := virtualAt[1] - virtualAt[0]; space < grown || spec.SampleBlock(2048)-spec.SampleBlock(64) > grown {
 		t.Errorf("the peak virtual size grew by %.0f MiB from --n 64 to 2048: want it between SampleBlock's and SampleAddressSpace's estimates", grown/(1<<20))
 	}
+	// The classifier's training step grows with --batch as TrainingMemory says, or more slowly: 3 passes'
+	// activations per digit, where the step takes 6.5, let --batch 60 000 through to XLA's refusal of a
+	// 36.6 GiB block (sixty-second probe).
+	clf := quality.DefaultClassifierConfig()
+	digits := mnistOfShape(t, 5000, 1000, 28, 28, 10)
+	var peakAt []float64
+	for _, batch := range []int{1000, 5000} {
+		peakAt = append(peakAt, peak("classifier", "--data", digits, "--epochs", "1", "--batch", fmt.Sprint(batch), "--min-accuracy", "0",
+			"--progress=false", "--out", filepath.Join(dir, fmt.Sprint("b", batch, ".ddpm"))))
+	}
+	grown, estimated := peakAt[1]-peakAt[0], clf.TrainingMemory([]int{28, 28, 1}, 5000, 1000, 5000)-clf.TrainingMemory([]int{28, 28, 1}, 5000, 1000, 1000)
+	t.Logf("classifier from --batch 1000 to 5000: estimated +%.0f MiB, peak +%.0f MiB", estimated/(1<<20), grown/(1<<20))
+	if !(estimated >= grown && estimated < 1.5*grown) {
+		t.Errorf("classifier from --batch 1000 to 5000: the peak grew by %.0f MiB, the estimate by %.0f MiB: want the estimate's growth at least the peak's, and within 1.5 times it",
+			grown/(1<<20), estimated/(1<<20))
+	}
 	// The classifier on larger digits: 500 test digits of 512×512 at once ran the machine out of memory
 	// (twenty-fifth probe); its passes now take at most 1 GiB.
 	for _, side := range []int{64, 160} {
