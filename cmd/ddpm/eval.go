@@ -465,7 +465,9 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	// --out checked before the samples are read: its refusals came after seconds of decoding, and
 	// 1 GB (twenty-fourth probe). The report's grid written among the samples would be read as one of
 	// them the next time (eighth probe: the rerun found "mixed sizes").
-	if sameFile(out, path) {
+	// A file of samples as --out is a file where a folder is wanted, said so below ("is the --samples
+	// folder" was said of a .npy; sixty-second probe).
+	if info, err := os.Stat(path); err == nil && info.IsDir() && sameFile(out, path) {
 		return fmt.Errorf("--out %s is the --samples folder: the report and its grid would be read as samples the next time; use another folder", out)
 	}
 	if err := flagsChecked(fs); err != nil {

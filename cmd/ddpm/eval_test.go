@@ -719,6 +719,12 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 		!strings.Contains(err.Error(), "is the --samples folder") {
 		t.Errorf("--out the --samples folder: error %v, want a refusal", err)
 	}
+	// A file of samples as --out is a file, where a folder is wanted: "the --samples folder" was said of
+	// it (sixty-second probe).
+	if err := runEval([]string{"--samples", samples, "--classifier", shipped, "--out", samples}); err == nil ||
+		!strings.Contains(err.Error(), "is a file, where a folder is wanted") {
+		t.Errorf("--out the --samples file: error %v, want it called a file", err)
+	}
 	// --out is checked before the samples are read: its refusals came after seconds of decoding and
 	// 1 GB (twenty-fourth probe). Here the samples are unreadable, and --out is what is refused.
 	junk, aFile := filepath.Join(folder, "junk.png"), filepath.Join(dir, "afile")
