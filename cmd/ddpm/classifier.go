@@ -136,7 +136,7 @@ func runClassifier(args []string) error {
 	dims = imageDims(mnist.Train) // as read (TrainClassifier checks them again)
 	ctx := context.New()
 	start := time.Now()
-	fmt.Printf("training the MNIST classifier: %d %s, batch %d, lr %g\n", *epochs, plural(*epochs, "epoch", "epochs"), *batch, *lr)
+	printf("training the MNIST classifier: %d %s, batch %d, lr %g\n", *epochs, plural(*epochs, "epoch", "epochs"), *batch, *lr)
 	err = quality.TrainClassifier(backend, ctx, cfg, mnist.Train.Scaled(0, mnist.Train.N), mnist.TrainLabels, dims,
 		quality.ClassifierTraining{Epochs: *epochs, BatchSize: *batch, LearningRate: *lr, Seed: *seed, ProgressBar: *progress && isTerminal(os.Stdout)})
 	if err != nil {
@@ -152,7 +152,7 @@ func runClassifier(args []string) error {
 		return err
 	}
 	spec.TestAccuracy = quality.Accuracy(probs, mnist.TestLabels)
-	fmt.Printf("test accuracy %.4f on %d digits, trained in %s\n", spec.TestAccuracy, mnist.Test.N, time.Since(start).Round(time.Second))
+	printf("test accuracy %.4f on %d digits, trained in %s\n", spec.TestAccuracy, mnist.Test.N, time.Since(start).Round(time.Second))
 	if spec.TestAccuracy < *minAcc {
 		return fmt.Errorf("test accuracy %.4f is below --min-accuracy %.4f: not written (train longer with --epochs, or, if it is near "+
 			"chance (0.1), the training diverged: a lower --lr)", spec.TestAccuracy, *minAcc)
@@ -160,10 +160,10 @@ func runClassifier(args []string) error {
 	if err := quality.SaveClassifier(*out, ctx, spec); err != nil {
 		return err
 	}
-	fmt.Printf("classifier written to %s%s\n", *out, writtenSize(*out))
+	printf("classifier written to %s%s\n", *out, writtenSize(*out))
 	// Said, not left for eval to refuse (thirtieth probe: written at 80.7%, exit 0, and refused there).
 	if spec.TestAccuracy < minClassifierAccuracy {
-		fmt.Fprintf(os.Stderr, "note: eval measures with a classifier of at least %.0f%% test accuracy, and refuses this one (%.1f%%); "+
+		eprintf("note: eval measures with a classifier of at least %.0f%% test accuracy, and refuses this one (%.1f%%); "+
 			"train it longer (--epochs) for eval's use\n", 100*minClassifierAccuracy, 100*spec.TestAccuracy)
 	}
 	return nil

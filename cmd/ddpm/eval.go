@@ -194,7 +194,7 @@ func runEval(args []string) error {
 	// A model of other images of MNIST's shape is measured as asked, but said to be (it was scored
 	// against MNIST without a word; forty-eighth probe's nit).
 	if tr.Spec.Dataset != "mnist" && tr.Spec.Dataset != "" {
-		fmt.Fprintf(os.Stderr, "note: --ckpt %s was trained on %s; eval measures it against MNIST's test digits\n", tr.Path, ddpm.Printable(tr.Spec.Dataset))
+		eprintf("note: --ckpt %s was trained on %s; eval measures it against MNIST's test digits\n", tr.Path, ddpm.Printable(tr.Spec.Dataset))
 	}
 	// Its class names after its shape: a CIFAR-10 model was told to rename its classes (thirtieth probe).
 	// Label i is scored as digit i: classes named otherwise (folders "eight" … "zero", sorted) had each
@@ -542,7 +542,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	stopEarly()
 	defer removeTemporariesOnSignal(stoppedWhole)()
 	replacedReport(out, path, samples.SHA256)
-	fmt.Printf("scoring %d samples from %s\n", n, path)
+	printf("scoring %d samples from %s\n", n, path)
 	o, err := scoreSamples(clf, mnist, samples.Values, n, seed, out, requested)
 	if err != nil {
 		return err
@@ -642,12 +642,12 @@ func keepEarlierResults(path string, report *evalReport, T, testImages int, cond
 		err = json.Unmarshal(raw, &earlier)
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s is not a report that eval can read (%.200v): nothing of it is kept, and this run's replaces it\n", path, err)
+		eprintf("%s is not a report that eval can read (%.200v): nothing of it is kept, and this run's replaces it\n", path, err)
 		return
 	}
 	var ofSamples samplesReport // one of `eval --samples`, which was said to be of "another checkpoint" (fifteenth probe)
 	if earlier.Checkpoint == "" && json.Unmarshal(raw, &ofSamples) == nil && ofSamples.Samples != "" {
-		fmt.Fprintf(os.Stderr, "%s: the report of --samples %.200s is replaced by this one of --ckpt\n", path, ofSamples.Samples)
+		eprintf("%s: the report of --samples %.200s is replaced by this one of --ckpt\n", path, ofSamples.Samples)
 		return
 	}
 	if earlier.Sampler == "" && earlier.Steps == 0 { // a report from before other samplers: the paper's
@@ -678,7 +678,7 @@ func keepEarlierResults(path string, report *evalReport, T, testImages int, cond
 	if len(differ) > 0 {
 		for name, dropped := range map[string]bool{"bound": report.NLL == nil && earlier.NLL != nil, "FID": report.FID == nil && earlier.FID != nil} {
 			if dropped {
-				fmt.Fprintf(os.Stderr, "%s: its %s is not kept in the new report: it was measured with another %s\n", path, name, strings.Join(differ, ", "))
+				eprintf("%s: its %s is not kept in the new report: it was measured with another %s\n", path, name, strings.Join(differ, ", "))
 			}
 		}
 		if report.NLL == nil {
@@ -689,7 +689,7 @@ func keepEarlierResults(path string, report *evalReport, T, testImages int, cond
 	// Only values that a bound or a FID can have: -1e300 and -3 samples were kept, exit 0 (twenty-eighth probe).
 	if report.NLL == nil && earlier.NLL != nil {
 		if err := earlier.NLL.check(testImages); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: its bound is not kept in the new report: %v\n", path, err)
+			eprintf("%s: its bound is not kept in the new report: %v\n", path, err)
 			staleBoundFiles(ddpm.ParentDir(path))
 		} else {
 			report.NLL = earlier.NLL
@@ -697,7 +697,7 @@ func keepEarlierResults(path string, report *evalReport, T, testImages int, cond
 	}
 	if report.FID == nil && earlier.FID != nil {
 		if err := earlier.FID.check(conditional); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: its FID is not kept in the new report: %v\n", path, err)
+			eprintf("%s: its FID is not kept in the new report: %v\n", path, err)
 		} else {
 			report.FID = earlier.FID
 		}
@@ -824,7 +824,7 @@ func setAside(current, mine string, settings func(path string) (string, bool), a
 		if err := os.Rename(current, asideOf(held)); err != nil {
 			return fmt.Errorf("--work: %w", err)
 		}
-		fmt.Fprintf(os.Stderr, "%s holds %s of other settings: kept as %s\n", current, what, asideOf(held))
+		eprintf("%s holds %s of other settings: kept as %s\n", current, what, asideOf(held))
 	}
 	if info, err := os.Lstat(current); err == nil && !(info.Mode().IsRegular() && info.Size() == 0) {
 		return nil
@@ -860,7 +860,7 @@ func staleBoundFiles(out string) {
 		}
 	}
 	if len(stale) > 0 {
-		fmt.Fprintf(os.Stderr, "%s: %s are an earlier bound's, not of this report\n", out, strings.Join(stale, ", "))
+		eprintf("%s: %s are an earlier bound's, not of this report\n", out, strings.Join(stale, ", "))
 	}
 }
 
@@ -883,9 +883,9 @@ func replacedReport(out, samples, sha string) {
 	}
 	switch {
 	case earlier.Checkpoint != "":
-		fmt.Fprintf(os.Stderr, "%s: the report of --ckpt %.200s (step %d) is replaced by this one of --samples\n", path, earlier.Checkpoint, earlier.Step)
+		eprintf("%s: the report of --ckpt %.200s (step %d) is replaced by this one of --samples\n", path, earlier.Checkpoint, earlier.Step)
 	case earlier.Samples != "" && earlier.SamplesSHA256 != sha:
-		fmt.Fprintf(os.Stderr, "%s: the report of other samples (%.200s) is replaced by this one of %s\n", path, earlier.Samples, samples)
+		eprintf("%s: the report of other samples (%.200s) is replaced by this one of %s\n", path, earlier.Samples, samples)
 	}
 	staleBoundFiles(out)
 }
@@ -1013,7 +1013,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, state *boundProgress,
 	statePath := filepath.Join(work, boundProgressFile)
 	T := tr.Schedule.T
 	if state.Sums.N > 0 {
-		fmt.Fprintf(os.Stderr, "bound: resuming after %d images (%s)\n", state.Sums.N, statePath)
+		eprintf("bound: resuming after %d images (%s)\n", state.Sums.N, statePath)
 	}
 	start, progress := time.Now(), newProgressLine()
 	for i0 := state.Sums.N; i0 < n; i0 += min(batch, n-i0) { // i0 + batch overflows for the largest int
@@ -1061,7 +1061,7 @@ func evalBound(backend backends.Backend, tr *ddpm.Trained, state *boundProgress,
 	if o.Unconditional { // said in the report only (sixtieth probe's nit)
 		of = ", of the model given no label"
 	}
-	fmt.Printf("NLL bound on %d MNIST test images%s: %.4f ± %.4f bits/dim (L_T %.2g, Σ L_{t-1} %.4f, L_0 %.4f)\n",
+	printf("NLL bound on %d MNIST test images%s: %.4f ± %.4f bits/dim (L_T %.2g, Σ L_{t-1} %.4f, L_0 %.4f)\n",
 		res.N, of, res.Total, res.StdErr, res.Prior, sum, res.Decoder())
 	if err := writeBoundFiles(res, tr.Schedule.ModelSteps, out); err != nil {
 		return nil, err
@@ -1332,7 +1332,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 		return nil, err
 	}
 	if store.Len() > 0 {
-		fmt.Fprintf(os.Stderr, "samples: resuming with %d already made (%s)\n", store.Len(), store.Path)
+		eprintf("samples: resuming with %d already made (%s)\n", store.Len(), store.Path)
 	}
 	start, progress := time.Now(), newProgressLine()
 	made := store.Len()
@@ -1384,7 +1384,7 @@ func evalFID(backend backends.Backend, tr *ddpm.Trained, cfg ddpm.SamplerConfig,
 		return nil, err
 	}
 	if whole < n {
-		fmt.Fprintf(os.Stderr, "samples: the last %d made as a run of --fid %d makes them (its last batch is cut short), not read from the store\n", n-whole, n)
+		eprintf("samples: the last %d made as a run of --fid %d makes them (its last batch is cut short), not read from the store\n", n-whole, n)
 		x0, err := batchFrom(whole/batch, whole, n-whole)
 		if err != nil {
 			return nil, err
@@ -1482,9 +1482,9 @@ func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []floa
 	if o.TrainVsTestFID, err = quality.FrechetDistance(realDigits, test); err != nil {
 		return nil, err
 	}
-	fmt.Printf("classifier-FID of %d samples vs the MNIST test set: %.3f ± %.3f (%d training digits: %.3f); classifier score %.3f (test digits: %.3f)\n",
+	printf("classifier-FID of %d samples vs the MNIST test set: %.3f ± %.3f (%d training digits: %.3f); classifier score %.3f (test digits: %.3f)\n",
 		n, o.ClassifierFID, o.ClassifierFIDStdErr, n, o.TrainVsTestFID, o.ClassifierScore, o.TestScore)
-	fmt.Printf("classified with probability ≥ 0.9: %.1f%% ± %.1f%% of the samples (test digits: %.1f%%); samples per class %v\n",
+	printf("classified with probability ≥ 0.9: %.1f%% ± %.1f%% of the samples (test digits: %.1f%%); samples per class %v\n",
 		100*o.Confident, 100*o.ConfidentStdErr, 100*o.TestConfident, o.ClassCounts)
 	if requested != nil {
 		c := &conditionalOut{}
@@ -1495,7 +1495,7 @@ func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []floa
 		c.Accuracy, c.PerClass = accuracy, asked(perClass)
 		c.AccuracyStdErr = math.Sqrt(c.Accuracy * (1 - c.Accuracy) / float64(n))
 		o.Conditional = c
-		fmt.Printf("classified as the digit asked for: %.1f%% ± %.1f%%; per digit 0..9: %s\n", 100*c.Accuracy,
+		printf("classified as the digit asked for: %.1f%% ± %.1f%%; per digit 0..9: %s\n", 100*c.Accuracy,
 			100*c.AccuracyStdErr, percentages(c.PerClass))
 	}
 	return o, nil

@@ -81,7 +81,7 @@ func runExport(args []string) error {
 	if err := tr.Export(*out); err != nil {
 		return err
 	}
-	fmt.Printf("exported the EMA weights of %s (step %d) to %s%s\n", tr.Path, tr.Step, *out, writtenSize(*out))
+	printf("exported the EMA weights of %s (step %d) to %s%s\n", tr.Path, tr.Step, *out, writtenSize(*out))
 	return nil
 }
 

@@ -116,7 +116,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if twice := givenTwice(fs, args[:len(args)-fs.NArg()]); twice != "" {
-		fmt.Fprintf(os.Stderr, "warning: %s given more than once: the last value is used\n", shortened(twice))
+		eprintf("warning: %s given more than once: the last value is used\n", shortened(twice))
 	}
 	for _, name := range pathFlags {
 		if f := fs.Lookup(name); f != nil {

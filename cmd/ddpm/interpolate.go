@@ -201,7 +201,7 @@ func runInterpolate(args []string) error {
 		}
 		progress.end()
 		addRows(fmt.Sprintf("t=%d", t), decoded)
-		fmt.Printf("interpolated %d %s at t=%d (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), t, time.Since(start).Round(time.Second))
+		printf("interpolated %d %s at t=%d (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), t, time.Since(start).Round(time.Second))
 	}
 	if *ddimSteps != "" {
 		decoded, err := interpolateDDIM(backend, tr, ddimSched, image, *pairs, *lambdas)
@@ -209,7 +209,7 @@ func runInterpolate(args []string) error {
 			return err
 		}
 		addRows("DDIM", decoded)
-		fmt.Printf("interpolated %d %s through DDIM latents, %s steps (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, time.Since(start).Round(time.Second))
+		printf("interpolated %d %s through DDIM latents, %s steps (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, time.Since(start).Round(time.Second))
 	}
 	dims := tr.Spec.Dims
 	png, err := captionedGrid(pixels, captions, cols, dims).PNG()
@@ -226,7 +226,7 @@ func runInterpolate(args []string) error {
 	if *ddimSteps != "" { // the summary named x_t alone, with a DDIM block in the figure
 		blockNames = append(blockNames, fmt.Sprintf("DDIM latents (--ddim %s)", *ddimSteps))
 	}
-	fmt.Printf("Figure 8 (interpolation through %s): %s\n", strings.Join(blockNames, ", "), *out)
+	printf("Figure 8 (interpolation through %s): %s\n", strings.Join(blockNames, ", "), *out)
 	return nil
 }
 

@@ -905,6 +905,13 @@ func TestErrorsWriteControlCharactersAsEscapes(t *testing.T) {
 	if err == nil || strings.ContainsAny(string(out), "\x1b\x07") || !strings.Contains(string(out), `\x1b[2J\x1b[31mEVIL\a.ddpm`) {
 		t.Errorf("an error naming %q: %v\n%q", name, err, out)
 	}
+	// And the lines of a run that succeeds: the summary named --out raw, and set the terminal's title
+	// (sixty-second probe).
+	written := filepath.Join(t.TempDir(), "\x1b]0;pwned\x07\x1b[31mred.png")
+	out, err = ddpmCommand("sample", "--ckpt", "models/mnist-ch8-ema.ddpm", "--n", "2", "--steps", "2", "--out", written).CombinedOutput()
+	if err != nil || strings.ContainsAny(string(out), "\x1b\x07") || !strings.Contains(string(out), `\x1b]0;pwned\a\x1b[31mred.png`) {
+		t.Errorf("a sample written to %q: %v\n%q", written, err, out)
+	}
 }
 
 // A fresh run in a folder holding an earlier run's sample grids says that it writes over those of the

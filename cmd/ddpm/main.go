@@ -138,6 +138,31 @@ func terminalSafe(message string) string {
 	return b.String()
 }
 
+// printf is fmt.Printf, and eprintf its twin on standard error, with every string and error argument
+// terminalSafe: a file name holding an escape sequence set the terminal's title when a summary line
+// named it, where errors escaped it already (sixty-second probe).
+func printf(format string, args ...any) (int, error) { return fmt.Printf(format, safeArgs(args)...) }
+
+func eprintf(format string, args ...any) (int, error) {
+	return fmt.Fprintf(os.Stderr, format, safeArgs(args)...)
+}
+
+// safeArgs is args with each string and error written as terminalSafe's.
+func safeArgs(args []any) []any {
+	safe := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			safe[i] = terminalSafe(v)
+		case error:
+			safe[i] = terminalSafe(v.Error())
+		default:
+			safe[i] = a
+		}
+	}
+	return safe
+}
+
 // exitStatus is an error that exits with its own status rather than 1.
 type exitStatus struct {
 	code int

@@ -40,7 +40,7 @@ func isTerminal(f *os.File) bool {
 // show writes the progress, format and args as for fmt.Printf, without a newline.
 func (p *progressLine) show(format string, args ...any) {
 	if p.terminal {
-		fmt.Fprintf(p.out, "\r"+format, args...)
+		fmt.Fprintf(p.out, "\r"+format, safeArgs(args)...)
 		p.shown = true
 		return
 	}
@@ -48,7 +48,7 @@ func (p *progressLine) show(format string, args ...any) {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintln(p.out, strings.TrimRight(fmt.Sprintf(format, args...), " ")) // without the padding that overwrites a terminal's line
+	fmt.Fprintln(p.out, strings.TrimRight(fmt.Sprintf(format, safeArgs(args)...), " ")) // without the padding that overwrites a terminal's line
 }
 
 // end ends the terminal's line of progress, if one was shown.

@@ -230,7 +230,7 @@ func runSample(args []string) error {
 	// Said once nothing refuses the run: it came before the refusals of --guidance (thirty-first
 	// probe's nit), then of --out, --progressive and --steps (thirty-second).
 	if labels == nil && tr.Spec.NumClasses() > 0 {
-		fmt.Fprintf(os.Stderr, "%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, tr.Spec.NumClasses())
+		eprintf("%s is class-conditional: drawing without a class (--class names one of %d, or all)\n", tr.Path, tr.Spec.NumClasses())
 	}
 	for _, note := range moved {
 		fmt.Fprintln(os.Stderr, note)
@@ -276,13 +276,13 @@ func runSample(args []string) error {
 	if len(tr.Spec.Dims) != 3 {
 		unit = "points"
 	}
-	fmt.Printf("%d %s from %s (step %d), %s, in %s (%.1f %s/s): %s\n", *n, plural(*n, "sample", "samples"), tr.Path, tr.Step,
+	printf("%d %s from %s (step %d), %s, in %s (%.1f %s/s): %s\n", *n, plural(*n, "sample", "samples"), tr.Path, tr.Step,
 		method, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds(), unit, *out)
 	if *progressive != "" {
 		if err := writeProgressive(*progressive, res, kept, shown, min(*progressN, *n), tr.Spec.Dims); err != nil {
 			return err
 		}
-		fmt.Printf("progressive x̂_0 at %s: %s\n", strings.Join(shown, ", "), *progressive)
+		printf("progressive x̂_0 at %s: %s\n", strings.Join(shown, ", "), *progressive)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -235,7 +234,7 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 	// (from 4 steps on, 7 to 12%), and docs/sampling.md measures a classifier-FID of 501 at 3 steps.
 	// It is said, not refused: that divergence is the measurement's point (thirty-second probe).
 	if *f.method == ddpm.SolverHeun && (cfg.Steps == 2 || cfg.Steps == 3) {
-		fmt.Fprintf(os.Stderr, "warning: --sampler heun at %d steps diverges on a learned model (its last correction amplifies the model's error "+
+		eprintf("warning: --sampler heun at %d steps diverges on a learned model (its last correction amplifies the model's error "+
 			"at the smallest noise level hundreds of times; docs/sampling.md): use 4 steps or more, or euler or dpm++2m\n", cfg.Steps)
 	}
 	if err := cfg.Validate(); err != nil {

@@ -118,21 +118,21 @@ func runSetup(args []string) error {
 		return err
 	}
 	if len(written) == 0 {
-		fmt.Printf("models: %s (already there: %s)\n", modelsDir, strings.Join(models.Names(), ", "))
+		printf("models: %s (already there: %s)\n", modelsDir, strings.Join(models.Names(), ", "))
 	} else {
-		fmt.Printf("models: %s (written now: %s)\n", modelsDir, strings.Join(written, ", "))
+		printf("models: %s (written now: %s)\n", modelsDir, strings.Join(written, ", "))
 	}
 	if plugin, refused := ddpm.UserPlugin(); plugin != "" {
-		fmt.Printf("plugin: %s (%s %s, already installed)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
+		printf("plugin: %s (%s %s, already installed)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
 	} else {
 		venv, _ := ddpm.UserVenvDir()
 		if plugin, err = installPlugin(venv, *python, checkedExe, refused); err != nil {
 			return err
 		}
-		fmt.Printf("plugin: %s (%s %s, installed now)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
+		printf("plugin: %s (%s %s, installed now)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
 	}
-	fmt.Printf("next:   ddpm sample --ckpt %s --n 16 --out samples.png\n", shellQuote(filepath.Join(modelsDir, "mnist-ema.ddpm")))
-	fmt.Printf("        (ddpm info shows the plugin in use; eval and interpolate find these models by default)\n")
+	printf("next:   ddpm sample --ckpt %s --n 16 --out samples.png\n", shellQuote(filepath.Join(modelsDir, "mnist-ema.ddpm")))
+	printf("        (ddpm info shows the plugin in use; eval and interpolate find these models by default)\n")
 	return nil
 }
 
@@ -199,7 +199,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		if refused != nil { // it said "unfinished" of a venv others could write (thirty-sixth probe)
 			why = refused.Error()
 		}
-		fmt.Printf("plugin: removing %s: %s\n", venv, why)
+		printf("plugin: removing %s: %s\n", venv, why)
 		if err := stopLeftovers(venv); err != nil {
 			return "", err
 		}
@@ -242,7 +242,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	}
 	defer os.RemoveAll(tmp)
 	env := childEnv(tmp)
-	fmt.Printf("plugin: making the virtual environment %s with %s\n", venv, exe)
+	printf("plugin: making the virtual environment %s with %s\n", venv, exe)
 	ctx, cancel := context.WithTimeout(stopCtx, venvTimeout)
 	defer cancel()
 	// Without site (-S): the .pth files and sitecustomize of the interpreter's site-packages, another
@@ -296,7 +296,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	if err := os.WriteFile(requirements, []byte(line+"\n"), 0o644); err != nil {
 		return "", err
 	}
-	fmt.Printf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)\n", pin)
+	printf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)\n", pin)
 	var out bytes.Buffer
 	pipCtx, cancelPip := context.WithTimeout(stopCtx, pipTimeout)
 	defer cancelPip()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/signal"
@@ -49,7 +48,7 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 			(*f)()
 		}
 		s, _ := sig.(syscall.Signal)
-		fmt.Fprintf(os.Stderr, "\nstopped by a signal (%v) %s\n", sig, before)
+		eprintf("\nstopped by a signal (%v) %s\n", sig, before)
 		os.Exit(128 + int(s))
 	}()
 	return func() {
@@ -98,11 +97,11 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 		by.Store(sig)
 		first := time.Now()
 		stop.Store(true)
-		fmt.Fprintf(os.Stderr, "\n%s: saving a checkpoint after this step (signal again to kill)\n", signalName(sig))
+		eprintf("\n%s: saving a checkpoint after this step (signal again to kill)\n", signalName(sig))
 		for sig := range signals {
 			if sig != syscall.SIGPIPE && time.Since(first) > time.Second {
 				s, _ := sig.(syscall.Signal)
-				fmt.Fprintf(os.Stderr, "\nkilled by a second signal (%v), without waiting for the save: the next run resumes from the last checkpoint written\n", sig)
+				eprintf("\nkilled by a second signal (%v), without waiting for the save: the next run resumes from the last checkpoint written\n", sig)
 				ddpm.RemoveTemporariesInFlight()
 				os.Exit(128 + int(s))
 			}
@@ -139,7 +138,7 @@ func removeTemporariesOnSignal(note func() string) (release func()) {
 			if isTerminal(os.Stderr) {
 				newline = "\n"
 			}
-			fmt.Fprintf(os.Stderr, "%s%s: %s\n", newline, signalName(sig), note())
+			eprintf("%s%s: %s\n", newline, signalName(sig), note())
 		}
 		s, _ := sig.(syscall.Signal)
 		signal.Reset(sig)

@@ -242,7 +242,7 @@ func runTrain(args []string) (err error) {
 		// A fresh run beside an earlier run's grids writes its own over those of the same steps and
 		// leaves the rest: said, as eval says it of an earlier bound's tables (fifty-seventh probe).
 		if old, _ := filepath.Glob(filepath.Join(*ckptDir, "samples", "step-*.png")); latest == "" && *sampleEvery > 0 && len(old) > 0 {
-			fmt.Fprintf(os.Stderr, "note: %s holds %d sample grids of an earlier run; this run writes its own over those of the same steps "+
+			eprintf("note: %s holds %d sample grids of an earlier run; this run writes its own over those of the same steps "+
 				"and leaves the others: move them away to keep them apart\n", filepath.Join(*ckptDir, "samples"), len(old))
 		}
 		grid := ddpm.TrainingGridBytes(*sampleEvery, trainingGridSamples, dims)
@@ -328,7 +328,7 @@ func runTrain(args []string) (err error) {
 	stopEarly()
 	// The first line written, once a broken pipe stops the run: with --progress=false, `ddpm train | true`
 	// trained to the end, and then said that it was saving after an interruption (twenty-fifth probe).
-	fmt.Printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s%s\n",
+	printf("training a %s on %s (%d examples of %v) with %s, %s schedule T=%d, batch %d, to step %d; backend %s%s\n",
 		spec.Model, d.Name, ds.Len(), d.Dims, loss, *schedule, *T, *batch, *steps, backend.Name(), onDevices)
 	// GoMLX's bar on a terminal; elsewhere (a log file, a pipe) lines, as the other commands write them:
 	// the bar's escape codes filled logs at kilobytes a second (thirty-fourth probe).
@@ -344,7 +344,7 @@ func runTrain(args []string) (err error) {
 		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
 		SampleEvery: *sampleEvery, SampleN: trainingGridSamples, SampleDims: d.Dims, GridSampler: grid,
 		ProgressBar: bar, OnStep: onStep, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
-		OnSamples: func(step int, path string) { lastGrid = step; fmt.Printf("\nstep %d: samples in %s\n", step, path) },
+		OnSamples: func(step int, path string) { lastGrid = step; printf("\nstep %d: samples in %s\n", step, path) },
 	})
 	releaseSignals() // training is over: the summary's broken pipe is ignored, as every command ignores it
 	releaseSignals = func() {}
@@ -357,7 +357,7 @@ func runTrain(args []string) (err error) {
 		if res.Checkpoint == "" {
 			saved = "no checkpoint written"
 		}
-		fmt.Printf("\nsteps %d → %d in %s (%.2f steps/s), last loss %.4f, %s\n", res.StartStep, res.Step,
+		printf("\nsteps %d → %d in %s (%.2f steps/s), last loss %.4f, %s\n", res.StartStep, res.Step,
 			res.Duration.Round(time.Second), float64(res.Step-res.StartStep)/res.Duration.Seconds(), res.LastLoss, saved)
 	}
 	if errors.Is(err, ddpm.ErrSampleGrid) {
@@ -380,7 +380,7 @@ func afterTraining(err error, res *ddpm.TrainResult, sig syscall.Signal, steps, 
 	finished := res != nil && res.Step >= steps && (sampleEvery == 0 || steps%sampleEvery != 0 || lastGrid == steps)
 	switch {
 	case sig != 0 && finished && (err == nil || errors.Is(err, ddpm.ErrStopped)):
-		fmt.Fprintf(os.Stderr, "the signal (%v) came too late to stop the run: it is complete, every step trained and saved in %s\n", sig, res.Checkpoint)
+		eprintf("the signal (%v) came too late to stop the run: it is complete, every step trained and saved in %s\n", sig, res.Checkpoint)
 		return nil
 	case errors.Is(err, ddpm.ErrStopped):
 		return &exitStatus{code: 128 + int(sig), err: stoppedBySignal(sig, res, steps)}
@@ -557,10 +557,10 @@ func checkResumable(dir string, spec *ddpm.RunSpec, how resumeCheck) (step int64
 	}
 	if how.report { // once, from the check made under the lock
 		if len(recipe) > 0 {
-			fmt.Fprintf(os.Stderr, "warning: resuming with another recipe than the checkpoint's (%s); training goes on with the new values\n",
+			eprintf("warning: resuming with another recipe than the checkpoint's (%s); training goes on with the new values\n",
 				strings.Join(recipe, "; "))
 		}
-		fmt.Printf("resuming from %s (step %d)\n", latest, step)
+		printf("resuming from %s (step %d)\n", latest, step)
 	}
 	return step, true, nil
 }
