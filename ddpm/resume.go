@@ -369,6 +369,8 @@ func RunDifferences(saved, now *RunSpec) (model, recipe []string, err error) {
 		switch {
 		case v == "" && key == "p_uncond": // omitted when 0: "(none)" read as no dropout set (fifty-second probe's nit)
 			return "0"
+		case v == "" && key == "hflip": // omitted when false (sixty-second probe's nit)
+			return "false"
 		case v == "":
 			return "(none)"
 		}

@@ -114,6 +114,9 @@ func (c UNetConfig) Validate() error {
 }
 
 // resolutions lists the spatial size of each level: ImageSize, ImageSize/2, ...
+// Resolutions are the sides of the U-Net's feature maps, level by level: ImageSize halved at each.
+func (c UNetConfig) Resolutions() []int { return c.resolutions() }
+
 func (c UNetConfig) resolutions() []int {
 	res := make([]int, len(c.ChannelMult))
 	for i := range res {

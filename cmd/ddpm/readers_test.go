@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -575,7 +576,21 @@ func TestTrainFlipsCIFARByDefault(t *testing.T) {
 		}
 	}
 	model, recipe, err := ddpm.RunDifferences(&ddpm.RunSpec{HFlip: true}, &ddpm.RunSpec{})
-	if err != nil || len(model) != 0 || len(recipe) != 1 || !strings.Contains(recipe[0], "hflip") {
-		t.Errorf("a resume without the flips: model %v, recipe %v, %v; want hflip among the recipe's changes", model, recipe, err)
+	if err != nil || len(model) != 0 || len(recipe) != 1 || !strings.Contains(recipe[0], "hflip") || !strings.Contains(recipe[0], "false") {
+		t.Errorf("a resume without the flips: model %v, recipe %v, %v; want hflip among the recipe's changes, false now", model, recipe, err)
+	}
+	// Without --attn, the U-Net attends at 16×16 on CIFAR-10's 32×32, as the paper's (MNIST's 7, the
+	// default, is never reached there: the default recipe refused CIFAR-10; sixty-second probe), and at 7
+	// on MNIST's 28×28.
+	ckpt := filepath.Join(dir, "run-attn")
+	if err := runTrain([]string{"--steps", "1", "--ckpt", ckpt, "--dataset", "cifar10", "--data", dir, "--ch", "8", "--ch-mult", "1,2",
+		"--batch", "4", "--T", "50", "--sample-every", "0", "--progress=false"}); err != nil {
+		t.Fatalf("train --dataset cifar10 without --attn: %v", err)
+	}
+	if tr, err := ddpm.LoadTrained(filepath.Join(ckpt, "ckpt-000000001.ddpm")); err != nil || !slices.Equal(tr.Spec.UNet.AttnResolutions, []int{16}) {
+		t.Errorf("train --dataset cifar10 without --attn: %v; want attention at 16", err)
+	}
+	if got := defaultAttention(ddpm.MNISTConfig().Resolutions()); !slices.Equal(got, intList{7}) {
+		t.Errorf("MNIST's default attention: %v, want [7]", got)
 	}
 }
