@@ -269,7 +269,7 @@ func TestLockRunDirRefusesWhatAnotherUserCouldHaveWritten(t *testing.T) {
 		}, "belongs to another user"},
 		{"a link to nothing", func(dir string) error {
 			return os.Symlink(filepath.Join(t.TempDir(), "absent"), filepath.Join(dir, "ckpt-000000050.ddpm"))
-		}, "is a link to what is not there"},
+		}, "which is missing, and another user could make it"},
 	} {
 		dir := filepath.Join(t.TempDir(), "run")
 		if err := os.Mkdir(dir, 0o755); err != nil {

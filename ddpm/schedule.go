@@ -102,9 +102,9 @@ func LinearSchedule(T int, betaStart, betaEnd float64) (*Schedule, error) {
 	if err := checkT(T); err != nil {
 		return nil, err
 	}
-	// Checked whatever T: at T = 1 beta_end is not used, and NaN or 7 passed without a word (sixty-second
-	// probe's nit).
-	if !(betaEnd > 0 && betaEnd < 1) {
+	// At T = 1 beta_end is not used, and NaN or 7 passed without a word (sixty-second probe's nit); at
+	// larger T the betas' check names the β_t it makes.
+	if T == 1 && !(betaEnd > 0 && betaEnd < 1) {
 		return nil, fmt.Errorf("linear schedule with beta_start=%g, beta_end=%g: beta_end must be in the open interval (0, 1)", betaStart, betaEnd)
 	}
 	betas := make([]float64, T)

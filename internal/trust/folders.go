@@ -118,12 +118,15 @@ func checkTreeEntry(path string, info fs.FileInfo) error {
 	if err := checkOwner(path, info); err != nil {
 		return err
 	}
+	to, _ := os.Readlink(path)
 	target, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("%s is a link to what is not there, which another user could make", path)
+		return fmt.Errorf("%s is a symbolic link to %s, which is missing, and another user could make it", path, to)
 	}
-	_, err = SecurePath(path, !target.IsDir())
-	return err
+	if _, err := SecurePath(path, !target.IsDir()); err != nil {
+		return fmt.Errorf("%s is a symbolic link to %s: %w", path, to, err)
+	}
+	return nil
 }
 
 // IsRefusal says whether err refuses a way that another user could change, as against a way that is
