@@ -45,7 +45,8 @@ var held = struct {
 	sync.Mutex
 	files map[string]*os.File
 	count map[string]int
-}{files: map[string]*os.File{}, count: map[string]int{}}
+	run   map[string]bool // the folder's tree was checked (LockRunDir)
+}{files: map[string]*os.File{}, count: map[string]int{}, run: map[string]bool{}}
 
 // inUse is the error for a folder whose lock file path another process holds, naming the holder that
 // the file records.
@@ -81,6 +82,26 @@ func LockDir(dir, what string) (*DirLock, error) { return lockDir(dir, what, fal
 func LockRunDir(dir, what string) (*DirLock, error) { return lockDir(dir, what, true) }
 
 func lockDir(dir, what string, run bool) (*DirLock, error) {
+	// Opened by the name the caller gave, as every write there will be: the absolute path of a folder
+	// named relatively in a deep working folder was refused as too long (eleventh probe).
+	path := filepath.Join(dir, LockFileName)
+	key, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
+	}
+	held.Lock()
+	defer held.Unlock()
+	// Held already by this process (the command line, then Train): checked then, and not walked again.
+	if held.count[key] > 0 {
+		if run && !held.run[key] {
+			if err := checkRunTree(dir, what); err != nil {
+				return nil, err
+			}
+			held.run[key] = true
+		}
+		held.count[key]++
+		return &DirLock{path: path, key: key}, nil
+	}
 	// A folder whose files are read back as the run's own state (checkpoints, eval's stores) is the
 	// user's, and no other user may add to it: another user's folder in /tmp, made before the run, gave
 	// train their checkpoint to resume from and eval their samples to score (fifty-sixth probe). Checked
@@ -92,22 +113,9 @@ func lockDir(dir, what string, run bool) (*DirLock, error) {
 		return nil, fmt.Errorf("%s %s: %w: a run's folder is one that no other user can add to (what is there is taken as the run's own); use a folder of your own", what, dir, err)
 	}
 	if run {
-		if err := trust.CheckOwnTree(dir); err != nil {
-			return nil, fmt.Errorf("%s %s: %w: what is in a run's folder is taken as the run's own; remove it, or make it yours (chown) and writable by you alone (chmod go-w)", what, dir, err)
+		if err := checkRunTree(dir, what); err != nil {
+			return nil, err
 		}
-	}
-	// Opened by the name the caller gave, as every write there will be: the absolute path of a folder
-	// named relatively in a deep working folder was refused as too long (eleventh probe).
-	path := filepath.Join(dir, LockFileName)
-	key, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
-	}
-	held.Lock()
-	defer held.Unlock()
-	if held.count[key] > 0 {
-		held.count[key]++
-		return &DirLock{path: path, key: key}, nil
 	}
 	// Never through a link, and only a regular file: the lock file is written, and a link planted
 	// there would have the write land on whatever it points to.
@@ -183,8 +191,16 @@ func lockDir(dir, what string, run bool) (*DirLock, error) {
 	if err != nil {
 		return fail(fmt.Errorf("%s %s is not writable: %w", what, dir, err))
 	}
-	held.files[key], held.count[key] = f, 1
+	held.files[key], held.count[key], held.run[key] = f, 1, run
 	return &DirLock{path: path, key: key}, nil
+}
+
+// checkRunTree is LockRunDir's check of what the folder holds (trust.CheckOwnTree).
+func checkRunTree(dir, what string) error {
+	if err := trust.CheckOwnTree(dir); err != nil {
+		return fmt.Errorf("%s %s: %w: what is in a run's folder is taken as the run's own; remove it, or make it yours (chown) and writable by you alone (chmod go-w)", what, dir, err)
+	}
+	return nil
 }
 
 // tooLong is LockDir's error for a folder whose path leaves too little room for the names written there.
@@ -226,6 +242,7 @@ func (l *DirLock) Unlock() {
 		held.files[l.key].Close()
 		delete(held.files, l.key)
 		delete(held.count, l.key)
+		delete(held.run, l.key)
 	}
 	l.path, l.key = "", ""
 }

@@ -314,3 +314,40 @@ func TestLockRunDirRefusesWhatAnotherUserCouldHaveWritten(t *testing.T) {
 		lock.Unlock()
 	}
 }
+
+// A folder this process holds already (the command line's LockRunDir, then Train's) is not walked
+// again: its tree was checked at the first hold. A first hold by LockDir, which does not look into the
+// folder, is checked when LockRunDir holds it again.
+func TestLockRunDirWalksTheTreeOnceAHold(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	writable := func() {
+		p := filepath.Join(dir, "nll-progress.json")
+		if err := errors.Join(os.WriteFile(p, []byte("{}"), 0o644), os.Chmod(p, 0o666)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := LockRunDir(dir, "checkpoint folder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writable() // a walk now would refuse the folder
+	again, err := LockRunDir(dir, "checkpoint folder")
+	if err != nil {
+		t.Errorf("a second hold walked the tree again: %v", err)
+	} else {
+		again.Unlock()
+	}
+	first.Unlock()
+
+	plain, err := LockDir(dir, "folder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Unlock()
+	if run, err := LockRunDir(dir, "checkpoint folder"); err == nil || !strings.Contains(err.Error(), "can be changed by other users") {
+		t.Errorf("LockRunDir after LockDir: error %v, want the tree's check", err)
+		if err == nil {
+			run.Unlock()
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // The inode flags of chattr +i and +a (linux/fs.h), which x/sys does not name.
@@ -32,8 +34,7 @@ func checkReplaceable(path string) error {
 // isMountPoint says whether path is mounted over (a file or folder bind-mounted there): its mount is
 // not its folder's. False where the kernel cannot say.
 func isMountPoint(path string) bool {
-	var file, dir unix.Statx_t
-	return unix.Statx(unix.AT_FDCWD, path, 0, unix.STATX_MNT_ID, &file) == nil &&
-		unix.Statx(unix.AT_FDCWD, ParentDir(path), 0, unix.STATX_MNT_ID, &dir) == nil &&
-		file.Mask&dir.Mask&unix.STATX_MNT_ID != 0 && file.Mnt_id != dir.Mnt_id
+	file, ok := trust.MountID(path, true)
+	dir, okDir := trust.MountID(ParentDir(path), true)
+	return ok && okDir && file != dir
 }

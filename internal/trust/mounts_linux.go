@@ -24,12 +24,12 @@ func writableElsewhere(dir string) bool {
 	if err != nil {
 		return true
 	}
-	var here unix.Statx_t
-	if unix.Statx(unix.AT_FDCWD, real, 0, unix.STATX_MNT_ID, &here) != nil || here.Mask&unix.STATX_MNT_ID == 0 {
+	here, ok := MountID(real, true)
+	if !ok {
 		return true
 	}
 	mounts := parseMountinfo(raw)
-	at, ok := mounts[here.Mnt_id]
+	at, ok := mounts[here]
 	if !ok {
 		return true
 	}
@@ -39,7 +39,7 @@ func writableElsewhere(dir string) bool {
 	}
 	subtree := filepath.Join(at.root, rel) // dir within its file system
 	for id, m := range mounts {
-		if id == here.Mnt_id || m.device != at.device || !m.writable {
+		if id == here || m.device != at.device || !m.writable {
 			continue
 		}
 		inside, err := filepath.Rel(m.root, subtree)
@@ -47,14 +47,26 @@ func writableElsewhere(dir string) bool {
 			continue // m shows another part of the file system
 		}
 		// Where m shows dir, unless a mount there or above it covers m.
-		var there unix.Statx_t
-		view := filepath.Join(m.point, inside)
-		if unix.Statx(unix.AT_FDCWD, view, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_MNT_ID, &there) == nil &&
-			there.Mask&unix.STATX_MNT_ID != 0 && there.Mnt_id == id {
+		if there, ok := MountID(filepath.Join(m.point, inside), false); ok && there == id {
 			return true
 		}
 	}
 	return false
+}
+
+// MountID is the ID of the mount that path is on (statx's STATX_MNT_ID, as /proc/self/mountinfo
+// numbers mounts), of a link's target where follow is set, else of the link itself; false where the
+// kernel cannot say.
+func MountID(path string, follow bool) (uint64, bool) {
+	flags := 0
+	if !follow {
+		flags = unix.AT_SYMLINK_NOFOLLOW
+	}
+	var st unix.Statx_t
+	if unix.Statx(unix.AT_FDCWD, path, flags, unix.STATX_MNT_ID, &st) != nil || st.Mask&unix.STATX_MNT_ID == 0 {
+		return 0, false
+	}
+	return st.Mnt_id, true
 }
 
 // mount is a line of /proc/self/mountinfo: the file system's device, the folder of it mounted (root),
