@@ -117,7 +117,7 @@ func ParseSteps(spec string, T int) ([]int, error) {
 	case spec == "":
 		return EvenSteps(T, T), nil
 	case strings.HasPrefix(spec, "ddim"):
-		k, err := strconv.Atoi(spec[len("ddim"):])
+		k, err := atoiDigits(spec[len("ddim"):])
 		if err != nil || k < 1 || k > T {
 			return nil, bad(fmt.Sprintf("ddimK needs a number of steps K in 1..%d", T))
 		}
@@ -130,7 +130,7 @@ func ParseSteps(spec string, T int) ([]int, error) {
 	case strings.Contains(spec, ","):
 		var steps []int
 		for _, f := range strings.Split(spec, ",") {
-			t, err := strconv.Atoi(strings.TrimSpace(f))
+			t, err := atoiDigits(strings.TrimSpace(f))
 			if err != nil {
 				return nil, bad(fmt.Sprintf("%q is not a time step", f))
 			}
@@ -141,12 +141,21 @@ func ParseSteps(spec string, T int) ([]int, error) {
 		}
 		return steps, nil
 	default:
-		k, err := strconv.Atoi(spec)
+		k, err := atoiDigits(spec)
 		if err != nil || k < 1 || k > T {
 			return nil, bad(fmt.Sprintf("K must be a number of steps in 1..%d", T))
 		}
 		return EvenSteps(T, k), nil
 	}
+}
+
+// atoiDigits is strconv.Atoi of decimal digits only: Atoi's sign took "+5" as 5 steps, and "-3" was
+// refused as out of range rather than as a number of steps (sixty-second probe's nit).
+func atoiDigits(s string) (int, error) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, fmt.Errorf("%q is not a number of steps", s)
+	}
+	return strconv.Atoi(s)
 }
 
 // EvenSteps is K steps from 1 to T, both included where K ≥ 2, spaced as improved-diffusion's

@@ -29,7 +29,7 @@ func TestParseSteps(t *testing.T) {
 			t.Errorf("ParseSteps(%q, %d) = %v, %v; want %v", c.spec, c.T, got, err, c.want)
 		}
 	}
-	for _, spec := range []string{"0", "1001", "ddim0", "ddimx", "10,5", "0,5", "5,1001", "a,b", "fast"} {
+	for _, spec := range []string{"0", "1001", "ddim0", "ddimx", "10,5", "0,5", "5,1001", "a,b", "fast", "+5", "ddim+4", "1,+10", "-3", "5 5"} {
 		if _, err := ParseSteps(spec, 1000); err == nil || !strings.Contains(err.Error(), spec) {
 			t.Errorf("ParseSteps(%q, 1000): error %v, want one that names %q", spec, err, spec)
 		}

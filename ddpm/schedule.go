@@ -152,7 +152,11 @@ func CosineSchedule(T int, s, maxBeta float64) (*Schedule, error) {
 	for t := 1; t <= T; t++ {
 		betas[t-1] = min(1-CosineAlphaBar(t, T, s)/CosineAlphaBar(t-1, T, s), maxBeta)
 	}
-	return ScheduleFromBetas(ScheduleCosine, betas)
+	sched, err := ScheduleFromBetas(ScheduleCosine, betas)
+	if err != nil { // the betas follow from s: s = 1e300 was blamed on β_1 alone (sixty-second probe's nit)
+		return nil, fmt.Errorf("cosine schedule offset s=%g: %w", s, err)
+	}
+	return sched, nil
 }
 
 // ScheduleFromBetas builds a schedule from β_1..β_T; each must lie in the open interval (0, 1).

@@ -94,6 +94,7 @@ func TestBadConfigurationsNameTheValue(t *testing.T) {
 		{"beta negative", func() (*Schedule, error) { return ScheduleFromBetas("x", []float64{0.1, -0.2}) }, "beta_2 = -0.2"},
 		{"beta NaN", func() (*Schedule, error) { return ScheduleFromBetas("x", []float64{math.NaN()}) }, "beta_1 = NaN"},
 		{"cosine cap", func() (*Schedule, error) { return CosineSchedule(10, 0.008, 1) }, "max beta 1"},
+		{"cosine offset huge", func() (*Schedule, error) { return CosineSchedule(10, 1e300, 0.999) }, "offset s=1e+300"},
 	}
 	for _, c := range cases {
 		s, err := c.build()

@@ -150,7 +150,9 @@ func (s *Schedule) CheckSolver(cfg SamplerConfig) error {
 // 0 where sched is needed and not given.
 func NFE(sched *Schedule, cfg SamplerConfig) int {
 	if cfg.Solver == SolverHeun {
-		return max(2*cfg.Steps-1, 0) // no correction on the last step, to σ = 0 (0 steps gave −1)
+		// No correction on the last step, to σ = 0 (0 steps gave −1); MaxInt steps, which no sampler
+		// takes, wrapped to a negative count (sixty-second probe's nit): it saturates.
+		return max(2*min(cfg.Steps, math.MaxInt/2)-1, 0)
 	}
 	if cfg.Solver != "" {
 		return max(cfg.Steps, 0)

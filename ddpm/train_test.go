@@ -850,6 +850,9 @@ func TestLibraryRefusesWhatItCannotUse(t *testing.T) {
 	if got := NFE(nil, SamplerConfig{Solver: SolverHeun}); got != 0 {
 		t.Errorf("NFE of Heun with no steps = %d, want 0", got)
 	}
+	if got := NFE(nil, SamplerConfig{Solver: SolverHeun, Steps: math.MaxInt}); got < math.MaxInt/2 {
+		t.Errorf("NFE of Heun with MaxInt steps = %d, want a saturated count", got)
+	}
 	if got := Steps(nil); got != nil {
 		t.Errorf("Steps(nil) = %v", got)
 	}
