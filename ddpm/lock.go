@@ -109,13 +109,12 @@ func lockDir(dir, what string, run bool) (*DirLock, error) {
 	if err := MakeDir(dir); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
 	}
-	if err := trust.CheckOwnFolder(dir); err != nil {
-		return nil, fmt.Errorf("%s %s: %w: a run's folder is one that no other user can add to (what is there is taken as the run's own); use a folder of your own", what, dir, err)
-	}
+	check := checkOwnFolder
 	if run {
-		if err := checkRunTree(dir, what); err != nil {
-			return nil, err
-		}
+		check = CheckRunDir
+	}
+	if err := check(dir, what); err != nil {
+		return nil, err
 	}
 	// Never through a link, and only a regular file: the lock file is written, and a link planted
 	// there would have the write land on whatever it points to.
@@ -193,6 +192,25 @@ func lockDir(dir, what string, run bool) (*DirLock, error) {
 	}
 	held.files[key], held.count[key], held.run[key] = f, 1, run
 	return &DirLock{path: path, key: key}, nil
+}
+
+// CheckRunDir is LockRunDir's check without the lock, for a run's folder whose files are read before
+// it is locked (train reads the newest checkpoint's header before the data, and the lock after; sample
+// reads the default folder's newest checkpoint): the folder is one that no other user can add to, and
+// everything in it is the user's or root's and writable by no other user.
+func CheckRunDir(dir, what string) error {
+	if err := checkOwnFolder(dir, what); err != nil {
+		return err
+	}
+	return checkRunTree(dir, what)
+}
+
+// checkOwnFolder is LockDir's check of the folder itself (trust.CheckOwnFolder).
+func checkOwnFolder(dir, what string) error {
+	if err := trust.CheckOwnFolder(dir); err != nil {
+		return fmt.Errorf("%s %s: %w: a run's folder is one that no other user can add to (what is there is taken as the run's own); use a folder of your own", what, dir, err)
+	}
+	return nil
 }
 
 // checkRunTree is LockRunDir's check of what the folder holds (trust.CheckOwnTree).

@@ -351,3 +351,27 @@ func TestLockRunDirWalksTheTreeOnceAHold(t *testing.T) {
 		}
 	}
 }
+
+// A run's folder named through a link is looked into: the walk began at the link, which it does not
+// follow, and passed a checkpoint that anyone may write in the folder it leads to (sixty-third probe).
+func TestLockRunDirLooksThroughALinkToTheFolder(t *testing.T) {
+	real := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(real, "ckpt-000000010.ddpm")
+	if err := errors.Join(os.WriteFile(p, []byte("theirs"), 0o644), os.Chmod(p, 0o666)); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "latest-run")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := LockRunDir(link, "checkpoint folder")
+	if err == nil || !strings.Contains(err.Error(), "ckpt-000000010.ddpm can be changed by other users") {
+		t.Errorf("a run folder named through a link: error %v, want its 0666 checkpoint refused", err)
+	}
+	if err == nil {
+		lock.Unlock()
+	}
+}

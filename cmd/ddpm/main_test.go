@@ -541,6 +541,17 @@ func TestTrainRefusesWhatItCannotResume(t *testing.T) {
 			t.Errorf("resuming a folder whose newest file is a %s: error %v, want one naming --ckpt and %q", c.name, err, c.want)
 		}
 	}
+	// A checkpoint anyone may write is refused as such before it is read: its contents were blamed
+	// ("named for step 1 but holds step 3"), and the lock said whose it was only after (sixty-third probe).
+	theirs := filepath.Join(dir, "theirs")
+	os.MkdirAll(theirs, 0o755)
+	if p := filepath.Join(theirs, "ckpt-000000001.ddpm"); os.WriteFile(p, ckpt3, 0o644) != nil || os.Chmod(p, 0o666) != nil {
+		t.Fatal("planting a checkpoint")
+	}
+	if err := train(theirs, "--steps", "5"); err == nil || !strings.Contains(err.Error(), "ckpt-000000001.ddpm can be changed by other users") ||
+		strings.Contains(err.Error(), "named for step") {
+		t.Errorf("a checkpoint anyone may write: error %v, want it refused as such before it is read", err)
+	}
 	// A damaged newest checkpoint: the refusal says how to resume from the one before it (forty-ninth
 	// probe's nit).
 	damaged := filepath.Join(dir, "damaged")
@@ -1399,6 +1410,17 @@ func TestDefaultsInTheWorkingDirectoryAreTheUsersOwn(t *testing.T) {
 		t.Errorf("--ckpt runs/mnist named: %v", err)
 	}
 	checkPNG(t, out)
+	// In a folder of the user's own, a default whose files another user may change is refused too:
+	// sample and export read a 0666 checkpoint in runs/mnist, where train refused it (sixty-third probe).
+	own := filepath.Join(t.TempDir(), "own")
+	for _, name := range []string{"runs/mnist/ckpt-000000010.ddpm", "models/mnist-ema.ddpm"} {
+		path := filepath.Join(own, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil || os.WriteFile(path, raw, 0o644) != nil || os.Chmod(path, 0o666) != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(own)
+	refuseDefaults("holding a file anyone may write", "anyone may write")
 	// A default whose look fails ("runs" a file: not a directory) is refused, not left unchecked: another
 	// user who made it fail the look swapped their folder in before the read (fifty-eighth probe).
 	t.Chdir(t.TempDir())

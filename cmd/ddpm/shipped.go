@@ -104,7 +104,12 @@ func defaultHere(flags *flag.FlagSet, name string) (bool, error) {
 	case err != nil: // not a directory, a loop of links, no permission: nothing to read by default
 		return false, fmt.Errorf("--%s: the default %s cannot be read from the working directory: %w; give --%s, or run elsewhere", name, value, err, name)
 	case info.IsDir():
-		err = trust.CheckOwnFolder(value) // its newest checkpoint is read: no other user may add one
+		// Its newest checkpoint is read: no other user may add one, nor own or change what is there
+		// (a checkpoint of theirs, or one anyone may write, in root's runs/mnist was sampled and
+		// exported, where train refused it; sixty-third probe).
+		if err = trust.CheckOwnFolder(value); err == nil {
+			err = trust.CheckOwnTree(value)
+		}
 	default:
 		_, err = trust.SecureFile(value)
 	}

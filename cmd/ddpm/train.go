@@ -515,6 +515,14 @@ func checkResumable(dir string, spec *ddpm.RunSpec, how resumeCheck) (step int64
 	if err != nil || latest == "" {
 		return 0, false, err
 	}
+	// Looked at before it is read, as the lock looks at it after: another user's checkpoint was read,
+	// and its contents blamed ("named for step 100 but holds step 40000"), before the lock said whose it
+	// was (sixty-third probe).
+	if how.beforeData {
+		if err := ddpm.CheckRunDir(dir, "--ckpt"); err != nil {
+			return 0, false, err
+		}
+	}
 	var saved ddpm.RunSpec
 	step, have, err := ddpm.ReadCheckpointWeights(latest, &saved)
 	if err != nil {

@@ -94,16 +94,24 @@ func notAFolder(path string, info fs.FileInfo) error {
 // run's own, and a checkpoint of another user's in root's own run folder (copied in with cp -a, left 0666
 // by a umask of 000, a folder chowned without -R) was resumed, their bound's progress reported, their
 // lock file's "in use" believed (sixty-second probe). The folder itself is its caller's to check
-// (CheckOwnFolder). What is removed while it is walked (an old checkpoint) is passed over.
+// (CheckOwnFolder). What is removed while it is walked (an old checkpoint) is passed over. A folder
+// named through a link is walked where the link leads: the walk began at the link, which WalkDir does
+// not follow, and looked at nothing in the folder (sixty-third probe).
 func CheckOwnTree(dir string) error {
-	return filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+	root := dir
+	if info, err := os.Lstat(dir); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		if root, err = filepath.EvalSymlinks(dir); err != nil {
+			return err
+		}
+	}
+	return filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
 		if err == nil {
 			var info fs.FileInfo
 			if info, err = e.Info(); err == nil {
 				err = checkTreeEntry(path, info)
 			}
 		}
-		if errors.Is(err, fs.ErrNotExist) && path != dir {
+		if errors.Is(err, fs.ErrNotExist) && path != root {
 			return nil
 		}
 		return err
