@@ -326,6 +326,19 @@ func TestCheckpointHeaderIsBoundedBeforeItIsDecoded(t *testing.T) {
 			t.Errorf("%s: LoadCheckpoint: %v, want %q", c.name, err, c.want)
 		}
 	}
+	// A header length within the bound in a file that holds far less: the bound's 16 MiB were allocated
+	// before the file was read (sixty-third probe); what is read grows with what is there.
+	path := write("short", []byte("{}"), 16<<20)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _, err := ReadCheckpointWeights(path, nil)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "truncated in the header") {
+		t.Errorf("a 16 MiB header length in a file of %d bytes: error %v, want it called truncated", len(checkpointMagic)+10, err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("a 16 MiB header length in a file of %d bytes: %d kB allocated to refuse it", len(checkpointMagic)+10, alloc>>10)
+	}
 }
 
 // A sparse file is as long as its header says while holding nothing: its variables must fit in the

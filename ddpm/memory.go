@@ -16,22 +16,22 @@ import (
 // million) is refused with the numbers instead of ending in the kernel's out-of-memory killer. They
 // are deliberately simple: the activations of the network per example, the schedule's tables per
 // step, and a fixed start-up cost, with factors measured on the XLA CPU backend as the peak RSS of
-// `ddpm train` and `ddpm sample` for the MNIST U-Net (and a ch-32 one, whose training peak per
-// example is 2.0 bytes per counted activation against 2.3 for MNIST). cmd/ddpm's
-// TestMemoryEstimatesMatchPeakUse holds them within a factor of two of the real peak, which is what
-// refusing the impossible needs.
+// `ddpm train` and `ddpm sample` for the MNIST U-Net, and set at or above it: CheckMemory's 85% share
+// is room for the other programs and the estimates' noise, not for an estimate below the peak (they
+// were up to 20% below it, sixty-third probe). cmd/ddpm's TestMemoryEstimatesMatchPeakUse holds each
+// between 1/1.1 and 2 times the real peak.
 
 const (
 	// bytes of peak memory per activation value of one example's forward pass: a training step keeps
 	// the forward's values for the backward and XLA's temporaries beside them; sampling does not.
-	trainBytesPerActivation  = 2.5
+	trainBytesPerActivation  = 3.0 // 2.97 from batch 32 to 256
 	sampleBytesPerActivation = 0.35
 	// scheduleBytesPerStep: about 20 float64 tables on the host and their float32 copies as graph
 	// constants, several times over (one graph per sampler, loss and bound).
 	scheduleBytesPerStep = 400
 	// the runtime and the compiled graphs before any of the above, with the data set for training.
-	trainBaseBytes  = 1 << 30
-	sampleBaseBytes = 256 << 20
+	trainBaseBytes  = 1152 << 20
+	sampleBaseBytes = 320 << 20
 )
 
 // unetActivations counts the values one example produces in a forward pass of the U-Net, walking

@@ -68,7 +68,7 @@ func (c ClassifierConfig) Validate(imageDims []int) error {
 // about two of the first block's full-size activations per image (XLA frees the rest as it goes);
 // training keeps them all for the backward pass; Adam keeps three copies of the weights beside them.
 const (
-	classifierBaseBytes = 384 << 20 // the runtime and the compiled graphs
+	classifierBaseBytes = 512 << 20 // the runtime and the compiled graphs
 	// maxPassBytes bounds one Evaluate batch's activations: 500 MNIST digits take 50 MB, and 500 of
 	// 512×512 took more than 8 GB, the machine's memory (twenty-fifth probe).
 	maxPassBytes = 1 << 30
@@ -108,8 +108,8 @@ func (c ClassifierConfig) evalBatch(dims []int, batch int) int {
 
 // TrainingMemory estimates the peak memory, in bytes, of training the classifier on n images of dims
 // in batches of batch and then scoring test images: all of them as float32, the weights with their
-// gradients and Adam's two moments, and the larger of a training step's activations (three passes'
-// worth, forward and backward) and an Evaluate batch's. It is +Inf, which every memory check refuses,
+// gradients and Adam's two moments, and the larger of a training step's activations (seven passes'
+// worth, forward and backward) and an Evaluate batch's (one and a half). It is +Inf, which every memory check refuses,
 // for what TrainClassifier refuses: dims or an architecture that Validate refuses, negative counts, a
 // batch below 1 (nil dims panicked, and −5 images gave a positive estimate; forty-third probe).
 func (c ClassifierConfig) TrainingMemory(dims []int, n, test, batch int) float64 {
@@ -121,7 +121,9 @@ func (c ClassifierConfig) TrainingMemory(dims []int, n, test, batch int) float64
 	// peak grew by 651 kB per digit of 28×28 from --batch 2 000 to 8 000 (3 passes, as it was, let
 	// --batch 60 000 through to XLA's refusal of a 36.6 GiB block; sixty-second probe).
 	step := 7 * c.passBytes(dims) * float64(batch)
-	pass := c.passBytes(dims) * float64(c.evalBatch(dims, 500))
+	// An Evaluate batch peaks at about 1.5 times its passBytes: 1 GiB of them on 160² digits added 1.6 GiB
+	// (the estimate was 1.4 times below the peak; sixty-third probe).
+	pass := 1.5 * c.passBytes(dims) * float64(c.evalBatch(dims, 500))
 	return classifierBaseBytes + 4*pixels*(float64(n)+float64(test)) + 4*c.weightBytes(dims) + max(step, pass) // n+test wrapped to a negative size
 }
 

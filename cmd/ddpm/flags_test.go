@@ -122,7 +122,7 @@ func TestHostileFlagValues(t *testing.T) {
 			for _, v := range hostileValues {
 				total++
 				args := withFlag(c.base, name, v)
-				before := listFiles(t, work)
+				before, here := listFiles(t, work), listFiles(t, ".")
 				err, trouble := runCase(c.run, args)
 				what := fmt.Sprintf("ddpm %s --%s=%q", c.command, name, v)
 				switch {
@@ -141,6 +141,14 @@ func TestHostileFlagValues(t *testing.T) {
 					t.Errorf("%s: wrote %v", what, difference(after, before))
 					for _, f := range difference(after, before) {
 						os.RemoveAll(filepath.Join(work, f))
+					}
+				}
+				// Nor in the working folder, where a hostile value given to an output flag ("junk",
+				// "NaN") would be made (sixty-third probe: only the run's folders were looked at).
+				if after := listFiles(t, "."); !slices.Equal(here, after) {
+					t.Errorf("%s: wrote %v in the working folder", what, difference(after, here))
+					for _, f := range difference(after, here) {
+						os.RemoveAll(f)
 					}
 				}
 			}

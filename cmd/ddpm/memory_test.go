@@ -15,9 +15,10 @@ import (
 	"github.com/learn-ddpm/ddpm-go/quality"
 )
 
-// The memory estimates that guard train, sample and eval against the out-of-memory killer are within
-// a factor of two of the peak that the commands really reach (their children's maximum RSS), for
-// training and for sampling at two sizes each.
+// The memory estimates that guard train, sample and eval against the out-of-memory killer are at or
+// above the peak that the commands really reach (their children's maximum RSS), less 10% for its noise
+// from run to run, and within twice it, for training and for sampling at two sizes each: CheckMemory's
+// 85% share covers the noise, not an estimate below the peak (up to 1.4 times below; sixty-third probe).
 func TestMemoryEstimatesMatchPeakUse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the command line four times")
@@ -106,8 +107,8 @@ func vmStatus(status, key string) float64 {
 func checkEstimate(t *testing.T, what string, estimate, peak float64) {
 	t.Helper()
 	t.Logf("%s: estimated %.0f MiB, peak %.0f MiB", what, estimate/(1<<20), peak/(1<<20))
-	if !(estimate > peak/2 && estimate < 2*peak) {
-		t.Errorf("%s: the estimate %.0f MiB is not within a factor of 2 of the peak %.0f MiB", what, estimate/(1<<20), peak/(1<<20))
+	if !(estimate >= peak/1.1 && estimate < 2*peak) {
+		t.Errorf("%s: the estimate %.0f MiB is not between 1/1.1 and 2 times the peak %.0f MiB", what, estimate/(1<<20), peak/(1<<20))
 	}
 }
 
