@@ -387,6 +387,12 @@ func newNPZ(f *os.File, size int64, path string) (*npzArchive, error) {
 			f.Close()
 			return nil, fmt.Errorf("member %q records a CRC-32 of 0, so its data cannot be checked: the archive is corrupt", m.Name)
 		}
+		// An encrypted member (general-purpose flag bit 0), which NumPy refuses: Go's reader reads its
+		// bytes as they are (sixty-third probe).
+		if m.Flags&0x1 != 0 {
+			f.Close()
+			return nil, fmt.Errorf("member %q is encrypted (its zip flags say so), and samples are read without a password: save the arrays without encryption", m.Name)
+		}
 		a.members[key] = m
 	}
 	return a, nil

@@ -120,11 +120,11 @@ func TestNPYReaderRefusesCorruptOrUnusableFiles(t *testing.T) {
 	// A member whose recorded length is not its own (its CRC-32 right), which Go's reader holds it to:
 	// reported as the data ending after 0 bytes (twentieth probe); and a member of 100 bytes whose
 	// header claims 376 MB, allocated before the data ran out.
-	recorded := func(member []byte, length int) []byte {
+	recorded := func(member []byte, length int, flags uint16) []byte {
 		var b bytes.Buffer
 		zw := zip.NewWriter(&b)
 		w, err := zw.CreateRaw(&zip.FileHeader{Name: "arr_0.npy", Method: zip.Store, CRC32: crc32.ChecksumIEEE(member),
-			CompressedSize64: uint64(len(member)), UncompressedSize64: uint64(length)})
+			CompressedSize64: uint64(len(member)), UncompressedSize64: uint64(length), Flags: flags})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,9 +143,11 @@ func TestNPYReaderRefusesCorruptOrUnusableFiles(t *testing.T) {
 	}{
 		{"zero-crc.npz", zeroCRC.Bytes(), false, "records a CRC-32 of 0"},
 		{"corrupt.npz", corrupt, false, "CRC-32"},
-		{"recorded-short.npz", recorded(arr, len(arr)-1), false, "records 5 bytes after its header, where the header declares 6 bytes of data"},
-		{"recorded-long.npz", recorded(arr, len(arr)+1), false, "records 7 bytes after its header, where the header declares 6 bytes of data"},
-		{"claim.npz", recorded(claim, len(claim)), false, "records 10 bytes after its header, where the header declares 2880000 bytes"},
+		// A member flagged as encrypted, which NumPy refuses (sixty-third probe: it was scored).
+		{"encrypted.npz", recorded(arr, len(arr), 0x1), false, `member "arr_0.npy" is encrypted`},
+		{"recorded-short.npz", recorded(arr, len(arr)-1, 0), false, "records 5 bytes after its header, where the header declares 6 bytes of data"},
+		{"recorded-long.npz", recorded(arr, len(arr)+1, 0), false, "records 7 bytes after its header, where the header declares 6 bytes of data"},
+		{"claim.npz", recorded(claim, len(claim), 0), false, "records 10 bytes after its header, where the header declares 2880000 bytes"},
 		{"signed-size.npy", npyBytes("{'descr': '|u+1', 'fortran_order': False, 'shape': (1, 2, 3), }", pixels), false, `"|u+1" is not a NumPy type string`},
 		{"zero-size.npy", npyBytes("{'descr': '|u01', 'fortran_order': False, 'shape': (1, 2, 3), }", pixels), false, `"|u01" is not a NumPy type string`},
 		{"trailing.npy", append(slices.Clone(arr), 1, 2), false, "2 bytes follow"},

@@ -15,6 +15,8 @@ import (
 
 	"codeberg.org/sbinet/npyio/npy"
 	"codeberg.org/sbinet/npyio/npz"
+
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
 
 // maxSampleBytes bounds a folder of samples once decoded: 60 000 images of 28×28 (the most eval
@@ -102,9 +104,10 @@ func readSampleFolder(path string, height, width, maxN int) (*Samples, error) {
 func checkFolderBytes(dir string, names []string) error {
 	var total int64
 	for _, name := range names {
-		info, err := os.Stat(filepath.Join(dir, name))
+		path := filepath.Join(dir, name)
+		info, err := os.Stat(path)
 		if err != nil {
-			return fmt.Errorf("samples: %w", err)
+			return fmt.Errorf("samples: %w", safefile.DanglingLink(path, err))
 		}
 		total += info.Size()
 	}

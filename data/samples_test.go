@@ -240,6 +240,23 @@ func TestLoadSamplesRefusesSpecialFilesAndSizes(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "64x64") || !strings.Contains(err.Error(), "want 28x28") || strings.Contains(err.Error(), "--resize") {
 		t.Errorf("a folder of 64×64 images: error %v, want one naming the size and 28x28, and no --resize", err)
 	}
+	// A link to a missing file is named as a link, in samples and in training data: "stat zz.png: no
+	// such file or directory" sent the user after a file that was there (sixty-third probe).
+	linked := filepath.Join(dir, "linked")
+	if err := os.Mkdir(linked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeImage(t, linked, "a.png", image.NewGray(image.Rect(0, 0, 28, 28)))
+	if err := os.Symlink(filepath.Join(dir, "gone.png"), filepath.Join(linked, "zz.png")); err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(linked, "zz.png") + " is a symbolic link to " + filepath.Join(dir, "gone.png") + ", which is missing"
+	if _, _, err := LoadSamples(linked, 28, 28); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("samples with a link to nothing: error %v, want %q", err, want)
+	}
+	if _, err := LoadImageFolder(linked, FolderOptions{}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("training images with a link to nothing: error %v, want %q", err, want)
+	}
 }
 
 // ReadSamples refuses more than its maximum of images from the array's header or the folder's count of

@@ -381,6 +381,12 @@ func RunDifferences(saved, now *RunSpec) (model, recipe []string, err error) {
 			continue
 		}
 		diff := fmt.Sprintf("%s: %s in the checkpoint, %s now", key, orNone(key, was[key]), orNone(key, is[key]))
+		// Two names of one schedule ("linear-scaled" is "linear" at T = 1 000) are the same run: it was
+		// refused as another run's (sixty-third probe).
+		if key == "schedule" && sameBetas(saved, now) {
+			recipe = append(recipe, diff+fmt.Sprintf(" (the same β_t at T = %d)", now.T))
+			continue
+		}
 		if key == "batch_size" || key == "seed" || key == "p_uncond" || key == "hflip" || strings.HasPrefix(key, "optimizer.") {
 			recipe = append(recipe, diff)
 		} else {
@@ -388,6 +394,16 @@ func RunDifferences(saved, now *RunSpec) (model, recipe []string, err error) {
 		}
 	}
 	return model, recipe, nil
+}
+
+// sameBetas says whether two runs' schedules have the same β_1..β_T.
+func sameBetas(a, b *RunSpec) bool {
+	if a.T != b.T {
+		return false
+	}
+	sa, errA := a.BuildSchedule()
+	sb, errB := b.BuildSchedule()
+	return errA == nil && errB == nil && slices.Equal(sa.Beta, sb.Beta)
 }
 
 // flatJSON is v's JSON as one value per dotted key ("unet.BaseChannels": "32").

@@ -357,6 +357,14 @@ func TestTrainResumesOnlyItsOwnRun(t *testing.T) {
 	if err != nil || len(model) != 1 || !strings.HasPrefix(model[0], `model: "mlp" in the checkpoint, "unet" now`) || len(recipe) != 1 || !strings.HasPrefix(recipe[0], "seed: 1") {
 		t.Errorf("RunDifferences: model %q, recipe %q, %v", model, recipe, err)
 	}
+	// "linear-scaled" at T = 1 000 is "linear" (it was refused as another run; sixty-third probe); at
+	// T = 500 it is another schedule.
+	for T, same := range map[int]bool{PaperT: true, 500: false} {
+		model, recipe, err := RunDifferences(&RunSpec{Schedule: ScheduleLinear, T: T}, &RunSpec{Schedule: ScheduleLinearScaled, T: T})
+		if err != nil || (len(model) == 0) != same || (len(recipe) == 1) != same {
+			t.Errorf("linear, then linear-scaled at T = %d: model %q, recipe %q, %v; want the same run: %v", T, model, recipe, err, same)
+		}
+	}
 }
 
 // Train refuses, before any step, a description (Meta, a RunSpec) of another run than the one it is

@@ -138,6 +138,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 				}
 			}
 		}
+		flags := 0
+		fs.VisitAll(func(*flag.Flag) { flags++ })
+		if flags == 0 { // "see ddpm info -h" listed nothing (sixty-third probe's nit)
+			return fmt.Errorf("%q is not a flag: ddpm %s takes no arguments", fs.Arg(0), fs.Name())
+		}
 		return fmt.Errorf("%q is not a flag, and nothing after it was read: %s takes only flags (--name value); "+
 			"see ddpm %s -h", fs.Arg(0), fs.Name(), fs.Name())
 	}

@@ -209,7 +209,7 @@ func runInterpolate(args []string) error {
 			return err
 		}
 		addRows("DDIM", decoded)
-		printf("interpolated %d %s through DDIM latents, %s steps (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, time.Since(start).Round(time.Second))
+		printf("interpolated %d %s through DDIM latents (--ddim %s) in %s\n", *pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, time.Since(start).Round(time.Second))
 	}
 	dims := tr.Spec.Dims
 	png, err := captionedGrid(pixels, captions, cols, dims).PNG()

@@ -346,6 +346,10 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 			t.Errorf("%v: error %v, want a refusal of the stray word", c.args, err)
 		}
 	}
+	// info has no flags: no "-h" to see them (sixty-third probe's nit).
+	if err := runInfo([]string{"models/mnist-ema.ddpm"}); err == nil || !strings.Contains(err.Error(), "ddpm info takes no arguments") || strings.Contains(err.Error(), "-h") {
+		t.Errorf("info with a word: error %v, want one saying that info takes no arguments", err)
+	}
 	// A "--" ends the flags: the refusal names it, not the flag after it (thirteenth probe).
 	if err := runSample([]string{"--ckpt", "../../models/mnist-ema.ddpm", "--", "--n", "5"}); err == nil || !strings.Contains(err.Error(), `"--" ends the flags`) {
 		t.Errorf("sample -- --n 5: error %v, want a refusal naming \"--\"", err)

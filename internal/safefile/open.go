@@ -4,6 +4,7 @@
 package safefile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,7 +22,7 @@ func Open(path string) (*os.File, error) {
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, DanglingLink(path, err)
 	}
 	info, err := f.Stat()
 	if err != nil {
@@ -33,6 +34,20 @@ func Open(path string) (*os.File, error) {
 		return nil, fmt.Errorf("%s is %s, not a regular file", path, Kind(info.Mode()))
 	}
 	return f, nil
+}
+
+// DanglingLink is err, where it says that path does not exist, said of the link that path is when it is
+// one: "stat q/zz.png: no such file or directory" sent the user after a file that was there, a link
+// to a missing file (sixty-third probe). The result still matches fs.ErrNotExist.
+func DanglingLink(path string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if info, lerr := os.Lstat(path); lerr == nil && info.Mode()&fs.ModeSymlink != 0 {
+		target, _ := os.Readlink(path)
+		return fmt.Errorf("%s is a symbolic link to %s, which is missing: %w", path, target, fs.ErrNotExist)
+	}
+	return err
 }
 
 // Kind names a file mode for messages: "a folder", "a FIFO", ….
