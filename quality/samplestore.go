@@ -312,13 +312,14 @@ func (s *SampleStore) Images(n int) ([]float32, error) {
 }
 
 // AsStored returns images (flat, [−1, 1]) as a store gives them back: quantized to 8 bits, so that
-// images made beside a store score as the same images read from one. A NaN stays NaN, for the scoring
-// to refuse, as a store refuses it: it was made −1, a black pixel (forty-seventh sweep).
+// images made beside a store score as the same images read from one. A value that is not finite (NaN,
+// ±Inf) stays as it is, for the scoring to refuse, as a store refuses it: NaN was made −1, a black
+// pixel (forty-seventh sweep), and ±Inf ±1 (sixty-fourth probe's nit).
 func AsStored(images []float32) []float32 {
 	out := make([]float32, len(images))
 	for i, v := range images {
 		out[i] = dequantize(quantize(v))
-		if v != v {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			out[i] = v
 		}
 	}
