@@ -289,6 +289,9 @@ func newBackendWithConfig(choice BackendChoice) (b backends.Backend, err error) 
 	if err := checkXLAFlagPaths(os.Getenv("XLA_FLAGS")); err != nil {
 		return nil, err
 	}
+	if err := checkPluginEnvironment(); err != nil {
+		return nil, err
+	}
 	b, err = backends.NewWithConfig(choice.Config)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q (from %s) could not be loaded: %w; %s", choice.Config, choice.Source, err, hint)
@@ -421,6 +424,39 @@ func checkXLAFlagPaths(flags string) error {
 			return fmt.Errorf("$XLA_FLAGS: --%s=%s: XLA writes or reads files there under names fixed from run to run, and %w: "+
 				"name a folder of your own (make it first: one that another user could make is refused too), or leave the flag out",
 				name, value, err)
+		}
+	}
+	return nil
+}
+
+// pluginLibraryVars name libraries that the XLA plugin's LLVM loads into the process when it compiles
+// (Intel's JIT profiling API, for VTune).
+var pluginLibraryVars = []string{"INTEL_JIT_PROFILER64", "INTEL_JIT_PROFILER32", "INTEL_LIBITTNOTIFY64", "INTEL_LIBITTNOTIFY32"}
+
+// checkPluginEnvironment refuses what the plugin and go-xla read from the environment beside
+// $XLA_FLAGS that ddpm cannot check, or that names a file another user could change (sixty-fourth
+// probe): $XLA_DEBUG_OPTIONS, go-xla's debug options of every compile, whose xla_dump_to had root
+// write a dump through another user's link over a file of root's; and a library named in
+// pluginLibraryVars, which ran another user's code as root at the first compile. The library checked
+// is the library loaded: the variable is set to the path its links resolve to.
+func checkPluginEnvironment() error {
+	if v := os.Getenv("XLA_DEBUG_OPTIONS"); v != "" {
+		return fmt.Errorf("$XLA_DEBUG_OPTIONS is set: go-xla compiles every graph with those debug options in place of XLA's " +
+			"defaults (with xla_dump_to alone, the first compile fails), and ddpm cannot check the files they name; unset it, " +
+			"and give XLA's flags in $XLA_FLAGS, whose paths ddpm checks")
+	}
+	for _, name := range pluginLibraryVars {
+		v := os.Getenv(name)
+		if v == "" {
+			continue
+		}
+		resolved, err := trust.SecureFile(v)
+		if err != nil {
+			return fmt.Errorf("$%s=%s names a library that the XLA plugin loads into this process when it compiles, and %w: "+
+				"name a library that no other user can change, or unset it", name, v, err)
+		}
+		if err := os.Setenv(name, resolved); err != nil {
+			return fmt.Errorf("$%s: %w", name, err)
 		}
 	}
 	return nil

@@ -174,3 +174,44 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 		t.Errorf("something was dumped into the refused folder: %d entries", len(entries))
 	}
 }
+
+// What the plugin and go-xla read from the environment beside $XLA_FLAGS is checked before the plugin
+// loads (sixty-fourth probe): $XLA_DEBUG_OPTIONS, whose xla_dump_to wrote a dump through another
+// user's link over root's file, is refused; a library that LLVM's JIT profiling loads must be one no
+// other user can change, and the variable is set to the file checked.
+func TestPluginEnvironmentIsChecked(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal("making a folder anyone may write")
+	}
+	theirs, own := filepath.Join(shared, "evil.so"), filepath.Join(dir, "vtune.so")
+	for _, p := range []string{theirs, own} {
+		if err := os.WriteFile(p, []byte("not a library"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(dir, "profiler.so")
+	if err := os.Symlink(own, link); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XLA_DEBUG_OPTIONS", `xla_dump_to: "`+shared+`"`)
+	if b, err := NewBackend(); err == nil || !strings.Contains(err.Error(), "$XLA_DEBUG_OPTIONS") {
+		if b != nil {
+			b.Finalize()
+		}
+		t.Errorf("NewBackend with $XLA_DEBUG_OPTIONS: %v, want a refusal naming it", err)
+	}
+	t.Setenv("XLA_DEBUG_OPTIONS", "")
+	for _, name := range pluginLibraryVars {
+		t.Setenv(name, theirs)
+		if err := checkPluginEnvironment(); err == nil || !strings.Contains(err.Error(), "$"+name) || !strings.Contains(err.Error(), "anyone may write") {
+			t.Errorf("$%s naming a library in a folder anyone may write: %v, want a refusal naming it", name, err)
+		}
+		t.Setenv(name, link)
+		if err := checkPluginEnvironment(); err != nil || os.Getenv(name) != own {
+			t.Errorf("$%s naming one's own library through a link: %v, and the variable is %q, want %q", name, err, os.Getenv(name), own)
+		}
+		t.Setenv(name, "")
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
@@ -48,22 +50,75 @@ var held = struct {
 	run   map[string]bool // the folder's tree was checked (LockRunDir)
 }{files: map[string]*os.File{}, count: map[string]int{}, run: map[string]bool{}}
 
-// inUse is the error for a folder whose lock file path another process holds, naming the holder that
-// the file records.
-func inUse(what, dir, path string) error {
-	holder := "another process"
+// inUse is the error for a folder whose lock file path (open as f) another process holds, naming the
+// holder as the kernel knows it (FlockHolder), and the run that the file records where that is the
+// holder: the file's PID, of a run long gone, was named while another user's process held the lock
+// (sixty-fourth probe).
+func inUse(what, dir, path string, f *os.File) error {
+	recorded, since := 0, ""
 	if raw, err := os.ReadFile(path); err == nil {
 		if fields := strings.Fields(string(raw)); len(fields) >= 1 {
 			if pid, err := strconv.Atoi(fields[0]); err == nil {
-				holder = fmt.Sprintf("process %d", pid)
+				recorded = pid
 				if len(fields) >= 2 {
-					holder += " (since " + fields[1] + ")"
+					since = " (since " + fields[1] + ")"
 				}
 			}
 		}
 	}
+	holder := "another process"
+	switch pid, uid, ok := FlockHolder(f); {
+	case ok && pid == os.Getpid(): // not through LockDir, whose holds nest: another open file of the lock
+		holder = "this process, through another open file of its lock"
+	case ok && pid == recorded:
+		holder = fmt.Sprintf("process %d%s", pid, since)
+	case ok && uid != os.Getuid():
+		holder = fmt.Sprintf("process %d of another user (uid %d)", pid, uid)
+	case ok:
+		holder = fmt.Sprintf("process %d", pid)
+	case recorded > 0:
+		holder = fmt.Sprintf("process %d%s", recorded, since)
+	}
 	return fmt.Errorf("%s %s is in use by %s (lock %s): %w; wait for it to finish, stop it, or use another folder",
 		what, dir, holder, path, ErrLocked)
+}
+
+// FlockHolder is the process that holds a flock on the file open as f, and its real user, as the
+// kernel's /proc/locks lists them; ok is false where that cannot be told.
+func FlockHolder(f *os.File) (pid, uid int, ok bool) {
+	info, err := f.Stat()
+	if err != nil {
+		return 0, 0, false
+	}
+	st, isStat := info.Sys().(*syscall.Stat_t)
+	raw, err := os.ReadFile("/proc/locks")
+	if !isStat || err != nil {
+		return 0, 0, false
+	}
+	// "1: FLOCK  ADVISORY  WRITE 17204 fe:00:10166513 0 EOF": the holder, then the device (major:minor,
+	// in hex) and the inode.
+	device := fmt.Sprintf("%02x:%02x:%d", unix.Major(uint64(st.Dev)), unix.Minor(uint64(st.Dev)), st.Ino)
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 6 || fields[1] != "FLOCK" || fields[5] != device {
+			continue
+		}
+		if pid, err = strconv.Atoi(fields[4]); err != nil {
+			return 0, 0, false
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return 0, 0, false
+		}
+		for l := range strings.SplitSeq(string(status), "\n") {
+			if kv := strings.Fields(l); len(kv) >= 2 && kv[0] == "Uid:" {
+				uid, err = strconv.Atoi(kv[1])
+				return pid, uid, err == nil
+			}
+		}
+		return 0, 0, false
+	}
+	return 0, 0, false
 }
 
 // LockDir takes the folder's lock for this process, creating the folder if needed, so that two
@@ -121,7 +176,9 @@ func lockDir(dir, what string, run bool) (*DirLock, error) {
 	// Made exclusively where it is new, so that a refusal below removes only a lock file of its own: an
 	// empty one was left, with the folder made for it, when a full disk refused the stamp (thirty-first probe).
 	created := true
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	// Readable by its user alone: flock needs only a read-only open, and another user who could open it
+	// held root's runs off (sixty-fourth probe); an earlier run's lock file is made so below.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		created = false
 		f, err = os.OpenFile(path, os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
@@ -159,10 +216,16 @@ func lockDir(dir, what string, run bool) (*DirLock, error) {
 	if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
 		return fail(fmt.Errorf("%s %s: its lock file %s has %d names (a hard link to another file); remove it", what, dir, path, st.Nlink))
 	}
+	// An earlier run's lock file, made readable by others (0644 before the sixty-fourth probe), is made
+	// the user's alone: a process that opens it later cannot hold the lock.
+	if info.Mode().Perm()&0o077 != 0 {
+		f.Chmod(0o600) //nolint:errcheck // another user's lock file is refused by the folder's checks
+	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		if errors.Is(err, syscall.EWOULDBLOCK) { // another run's, even if this call made the file
+			err := inUse(what, dir, path, f)
 			f.Close()
-			return nil, inUse(what, dir, path)
+			return nil, err
 		}
 		return fail(fmt.Errorf("%s %s: locking %s: %w", what, dir, path, err))
 	}

@@ -53,6 +53,19 @@ func TestLockDir(t *testing.T) {
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", helper.Process.Pid)) {
 		t.Fatalf("locking a folder held by process %d: error %v, want ErrLocked naming the folder and the PID", helper.Process.Pid, err)
 	}
+	// The holder as the kernel knows it, not the PID the file records: another user's process holding a
+	// lock file whose PID was a run long gone was named as that run (sixty-fourth probe).
+	lockFile := filepath.Join(dir, LockFileName)
+	if err := os.WriteFile(lockFile, []byte("4242 2001-01-01T00:00:00Z\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = LockDir(dir, "checkpoint folder"); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", helper.Process.Pid)) ||
+		strings.Contains(err.Error(), "4242") {
+		t.Errorf("a lock file that records process 4242, held by process %d: error %v, want the holder named", helper.Process.Pid, err)
+	}
+	if info, err := os.Stat(lockFile); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the lock file: %v, %v; want mode 0600, readable by its user alone", info.Mode(), err)
+	}
 	if err := helper.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

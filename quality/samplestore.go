@@ -70,7 +70,9 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 	if err := copyApartFromOtherNames(path); err != nil {
 		return nil, fmt.Errorf("sample store %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0o644)
+	// Readable by its user alone, as a lock file: flock needs only a read-only open, and another user
+	// who could open the store held root's eval off (sixty-fourth probe).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -83,11 +85,23 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 		f.Close()
 		return nil, fmt.Errorf("sample store %s is %s, not a regular file: remove it", path, safefile.Kind(info.Mode()))
 	}
+	if info.Mode().Perm()&0o077 != 0 { // an earlier run's store, made before it was so
+		f.Chmod(0o600) //nolint:errcheck // another user's store is refused by the folder's checks
+	}
 	// One writer at a time: two stores open on one file wrote over each other's images, each Append
 	// returning nil (forty-fifth probe). The lock goes with the file's descriptor, at Close.
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder := "in this process or another"
+		switch pid, uid, ok := ddpm.FlockHolder(f); {
+		case ok && pid == os.Getpid():
+			holder = "in this process"
+		case ok && uid != os.Getuid():
+			holder = fmt.Sprintf("by process %d of another user (uid %d)", pid, uid)
+		case ok:
+			holder = fmt.Sprintf("by process %d", pid)
+		}
 		f.Close()
-		return nil, fmt.Errorf("sample store %s is open in another store, in this process or another (%v): close that one first", path, err)
+		return nil, fmt.Errorf("sample store %s is open in another store, %s (%v): close that one first", path, holder, err)
 	}
 	if info.Size() == 0 {
 		if _, err := f.Write(header); err != nil {

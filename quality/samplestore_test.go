@@ -257,8 +257,12 @@ func TestSampleStoreKeepsItsBounds(t *testing.T) {
 	}
 	// A second store on the file while the first is open: they wrote over each other's images
 	// (forty-fifth probe).
-	if _, err := OpenSampleStore(path, 4, 3, "d"); err == nil || !strings.Contains(err.Error(), "is open in another store") {
+	if _, err := OpenSampleStore(path, 4, 3, "d"); err == nil || !strings.Contains(err.Error(), "is open in another store, in this process") {
 		t.Errorf("a second store on an open one: %v", err)
+	}
+	// Readable by its user alone: another user who could open it could hold its lock (sixty-fourth probe).
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the store's mode: %v, %v; want 0600", info.Mode(), err)
 	}
 	s.Close()
 	if again, err := OpenSampleStore(path, 4, 3, "d"); err != nil || again.Len() != 3 {

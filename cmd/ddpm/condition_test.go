@@ -132,7 +132,7 @@ func TestClassConditionalCommandLine(t *testing.T) {
 		// A batch of more examples than there are (twenty-third probe).
 		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", filepath.Join(dir, "new"), "--batch", "64"}, "--batch 64: the data set has 4 examples"},
 		{[]string{"--data", notText, "--class-cond", "--ckpt", filepath.Join(dir, "new")}, "which is not UTF-8 text"},
-		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", inUse}, "--ckpt " + inUse + " is in use by another process"},
+		{[]string{"--data", filepath.Join(cut, "ring"), "--ckpt", inUse}, "--ckpt " + inUse + " is in use by this process, through another open file"},
 		{[]string{"--data", cut, "--ckpt", filepath.Join(dir, "new"), "--devices", "3"}, "--batch 4 cannot be split evenly over 3 devices"},
 	} {
 		err := runTrain(append(append(tiny, "--dataset", "folder", "--gray", "--steps", "6"), c.args...))

@@ -305,7 +305,9 @@ func runEval(args []string) error {
 	// (twenty-seventh probe).
 	unmakeAll := undoWork
 	if !sameFile(*out, *work) {
-		outLock, undoOut, err := lockFolder(*out, "--out", false, &unmake, undoWork)
+		// As a run's folder: its report is read back, and a bound or FID of another user's in it was
+		// carried into this run's report (sixty-fourth probe).
+		outLock, undoOut, err := lockFolder(*out, "--out", true, &unmake, undoWork)
 		if err != nil {
 			undoWork()
 			return err
@@ -717,6 +719,10 @@ func (o *nllOut) check(testImages int) error {
 		if !finite(v) || v < 0 || v > mostInReport {
 			return fmt.Errorf("it holds the value %g (a bound's values are finite, not negative and at most %g)", v, mostInReport)
 		}
+	}
+	// The bound is the sum of its parts: an edited total of 0.42 beside parts of 2.26 was kept (sixty-fourth probe).
+	if sum := o.Prior + o.Transitions + o.Decoder; math.Abs(o.BitsPerDim-sum) > 1e-6*max(1, sum) {
+		return fmt.Errorf("its bound, %g bits/dim, is not the sum of its parts, L_T + Σ L_{t−1} + L_0 = %g", o.BitsPerDim, sum)
 	}
 	return nil
 }

@@ -333,7 +333,7 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 	}
 	// Only values that a bound or a FID can have are kept: -1e300 and -3 samples were, exit 0; and a
 	// report that cannot be read is said to be replaced (twenty-eighth probe).
-	bound := nllOut{Images: 20, BitsPerDim: 2.1, StdErr: 0.1, Prior: 2.7e-5, Decoder: 0.9, Transitions: 1.2, Seconds: 30, Batch: 10}
+	bound := nllOut{Images: 20, BitsPerDim: 2.100027, StdErr: 0.1, Prior: 2.7e-5, Decoder: 0.9, Transitions: 1.2, Seconds: 30, Batch: 10}
 	for _, c := range []struct {
 		what string
 		edit func(r *evalReport)
@@ -344,6 +344,8 @@ func TestKeepEarlierResultsOfOlderReports(t *testing.T) {
 		{"a confident fraction of 2", func(r *evalReport) { r.FID.Confident = 2 }},
 		{"a bound of -1 seconds", func(r *evalReport) { r.NLL.Seconds = -1 }},
 		{"a bound of 1 image", func(r *evalReport) { r.NLL.Images = 1 }},
+		// A total edited apart from its parts (sixty-fourth probe: 0.42 beside parts of 2.26 was kept).
+		{"a bound that is not the sum of its parts", func(r *evalReport) { r.NLL.BitsPerDim = 0.42 }},
 		// Values past what any run reports (twenty-ninth probe): all were kept, exit 0.
 		{"a bound of more images than the test set's", func(r *evalReport) { r.NLL.Images = 1e15 }},
 		{"5000 class counts", func(r *evalReport) { r.FID.ClassCounts = make([]int, 5000); r.FID.ClassCounts[0] = 10 }},
@@ -914,7 +916,7 @@ func TestEvalLocksOutAndRemovesKilledWrites(t *testing.T) {
 	model := []string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "2", "--fid", "0", "--steps", "10", "--work", work, "--out", out}
 	// The shipped classifier named: a fresh machine's cache holds none (the default looks there).
 	for _, args := range [][]string{model, {"--samples", samples, "--classifier", "../../models/mnist-classifier.ddpm", "--out", out}} {
-		if err := runEval(args); err == nil || !strings.Contains(err.Error(), "--out "+out+" is in use by another process") {
+		if err := runEval(args); err == nil || !strings.Contains(err.Error(), "--out "+out+" is in use by this process, through another open file") {
 			t.Errorf("eval %v into an --out in use: error %v", args, err)
 		}
 	}
@@ -1634,5 +1636,24 @@ func TestToySamplesAreNotClippedByDefault(t *testing.T) {
 	}
 	if m := largest("--clip"); m > 1 {
 		t.Errorf("a 2-D model's samples with --clip: %v beyond 1", m)
+	}
+}
+
+// eval's --out is a run's folder: its report is read back (a section of it kept), so what is there
+// must be the user's and writable by no other user; a bound of another user's was carried into
+// root's new report, exit 0 (sixty-fourth probe).
+func TestEvalOutIsCheckedAsARunFolder(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(out, reportFile)
+	if err := os.WriteFile(report, []byte("{}"), 0o644); err != nil || os.Chmod(report, 0o666) != nil {
+		t.Fatal("writing the report")
+	}
+	err := runEval([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--nll", "2", "--fid", "0", "--work", filepath.Join(dir, "w"), "--out", out})
+	if err == nil || !strings.Contains(err.Error(), "--out") || !strings.Contains(err.Error(), reportFile+" can be changed by other users") {
+		t.Errorf("eval with a report anyone may write in --out: error %v, want it refused", err)
 	}
 }

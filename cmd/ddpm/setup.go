@@ -160,9 +160,13 @@ func installModels(dir string) ([]string, error) {
 			return written, err
 		}
 		path := filepath.Join(dir, name)
-		// Compared by size first: a huge file there was read whole.
+		// Compared by size first: a huge file there was read whole. Kept only where it is the user's and
+		// no other user may write it, as the commands read it: another user's copy was left as "already
+		// there", and every command refused it and sent the user back to setup (sixty-fourth probe).
 		if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && sameContent(path, info.Size(), want) {
-			continue
+			if _, err := trust.SecureFile(path); err == nil {
+				continue
+			}
 		}
 		// Its own name in its own folder: a link there is refused, not followed (one to a training
 		// checkpoint had it replaced by the shipped model; fourteenth probe).

@@ -542,6 +542,18 @@ func TestInstallModelsThroughLinks(t *testing.T) {
 	if written, err := installModels(linked); err != nil || len(written) != 0 {
 		t.Errorf("models already there: %v, wrote %v again", err, written)
 	}
+	// A copy that another user may write is written anew, not left as "already there" for every command
+	// to refuse (sixty-fourth probe).
+	copied := filepath.Join(real, "mnist-ema.ddpm")
+	if err := os.Chmod(copied, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if written, err := installModels(linked); err != nil || !slices.Equal(written, []string{"mnist-ema.ddpm"}) {
+		t.Errorf("a model anyone may write: %v, wrote %v, want it written anew", err, written)
+	}
+	if info, err := os.Stat(copied); err != nil || info.Mode().Perm()&0o022 != 0 {
+		t.Errorf("the model written anew: %v, %v; want it writable by its user alone", info.Mode(), err)
+	}
 	// A model's own name linked to a user's checkpoint: setup replaced the checkpoint by the shipped
 	// model, and eval's message did not say that the copy was a link (fourteenth probe).
 	mine := filepath.Join(dir, "ckpt-000000030.ddpm")
@@ -705,7 +717,7 @@ func TestInstallModelsRemovesKilledWrites(t *testing.T) {
 	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil { // as another process's LockDir
 		t.Fatal(err)
 	}
-	if _, err := installModels(dir); err == nil || !strings.Contains(err.Error(), "is in use by another process") {
+	if _, err := installModels(dir); err == nil || !strings.Contains(err.Error(), "is in use by this process, through another open file") {
 		t.Errorf("a models folder in use: error %v", err)
 	}
 	if _, err := os.Lstat(left); err != nil {
