@@ -26,7 +26,7 @@ const maxSampleBytes = 1 << 30
 // SampleFormats says what LoadSamples reads, for help texts.
 const SampleFormats = "a NumPy .npy array (or an .npz holding one) of N×H×W, N×H×W×1 or N×1×H×W, " +
 	"uint8 (0..255) or float in [0, 1] or [-1, 1] (float data with no value below 0 is read as [0, 1]), " +
-	"or a folder of H×W PNG/JPEG images (converted to grey)"
+	"or a folder of H×W PNG/JPEG images (opaque; colour converted to grey)"
 
 // LoadSamples reads one-channel images of height×width made by any tool (SampleFormats), and returns
 // them as float32 in [−1, 1] as the project's own samples are, with their number. Errors name the

@@ -35,7 +35,7 @@ const (
 // Every table has T+1 entries and is indexed by the paper's time step t = 1..T. Index 0 holds the
 // boundary t = 0: β_0 = 0, α_0 = ᾱ_0 = 1, so that AlphaBarPrev[t] = AlphaBar[t-1] holds for t ≥ 1.
 type Schedule struct {
-	Name string // "linear", "cosine" or the name given to ScheduleFromBetas.
+	Name string // "linear", "linear-scaled", "cosine" or the name given to ScheduleFromBetas.
 	T    int    // Number of diffusion steps.
 
 	Beta         []float64 // β_t, the variance of q(x_t | x_{t−1}).
@@ -63,7 +63,8 @@ type Schedule struct {
 // NewSchedule returns the named schedule with its published constants and T steps:
 // "linear" (β from 1e-4 to 0.02, Ho et al.), "linear-scaled" (β from 1e-4·1000/T to 0.02·1000/T,
 // improved-diffusion's convention, so that ᾱ_T stays near 0 for any T ≥ 21; the same as "linear" at
-// T = 1000) or "cosine" (s = 0.008, β capped at 0.999, Nichol and Dhariwal).
+// T = 1000) or "cosine" (s = 0.008, β capped at 0.999, Nichol and Dhariwal). The name is read without
+// regard to case or surrounding spaces.
 func NewSchedule(name string, T int) (*Schedule, error) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case ScheduleLinear:

@@ -145,9 +145,9 @@ func (s *Schedule) CheckSolver(cfg SamplerConfig) error {
 	return err
 }
 
-// NFE is the number of network evaluations (per sample, and twice that with guidance, which
-// evaluates the network with and without the label) that a sampler with cfg takes on sched.
-// 0 where sched is needed and not given.
+// NFE is the number of network evaluations per sample that a sampler with cfg takes on sched, as if
+// unguided: with guidance each evaluation runs the network with and without the label, twice this
+// (cfg.Guidance is not counted here; eval's report counts both). 0 where sched is needed and not given.
 func NFE(sched *Schedule, cfg SamplerConfig) int {
 	if cfg.Solver == SolverHeun {
 		// No correction on the last step, to σ = 0 (0 steps gave −1); MaxInt steps, which no sampler

