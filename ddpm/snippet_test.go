@@ -2,6 +2,7 @@ package ddpm
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,7 +47,7 @@ func TestPagesSnippetIsTheExample(t *testing.T) {
 			continue
 		}
 		snippet := strings.Split(strings.TrimSpace(text[start+6:start+6+end]), "\n")
-		code := snippet[slicesIndex(snippet, ")")+1:] // after the imports
+		code := snippet[slices.Index(snippet, ")")+1:] // after the imports
 		for len(code) > 0 && code[0] == "" {
 			code = code[1:]
 		}
@@ -54,13 +55,4 @@ func TestPagesSnippetIsTheExample(t *testing.T) {
 			t.Errorf("%s: its Go snippet is not ExampleSchedule_QSample's body:\n%s\nwant:\n%s", page, strings.Join(code, "\n"), strings.Join(body, "\n"))
 		}
 	}
-}
-
-func slicesIndex(lines []string, want string) int {
-	for i, l := range lines {
-		if l == want {
-			return i
-		}
-	}
-	return -1
 }

@@ -907,9 +907,12 @@ func TestErrorsWriteControlCharactersAsEscapes(t *testing.T) {
 	}
 	// And the lines of a run that succeeds: the summary named --out raw, and set the terminal's title
 	// (sixty-second probe).
-	written := filepath.Join(t.TempDir(), "\x1b]0;pwned\x07\x1b[31mred.png")
+	// A newline in a name is written as \n, not as a line of its own that a log would show as another
+	// line of the run's (sixty-fourth probe).
+	written := filepath.Join(t.TempDir(), "\x1b]0;pwned\x07\x1b[31mred\nfake line.png")
 	out, err = ddpmCommand("sample", "--ckpt", "models/mnist-ch8-ema.ddpm", "--n", "2", "--steps", "2", "--out", written).CombinedOutput()
-	if err != nil || strings.ContainsAny(string(out), "\x1b\x07") || !strings.Contains(string(out), `\x1b]0;pwned\a\x1b[31mred.png`) {
+	if err != nil || strings.ContainsAny(string(out), "\x1b\x07") || !strings.Contains(string(out), `\x1b]0;pwned\a\x1b[31mred\nfake line.png`) ||
+		strings.Contains(string(out), "\nfake line") {
 		t.Errorf("a sample written to %q: %v\n%q", written, err, out)
 	}
 }

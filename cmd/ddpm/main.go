@@ -148,13 +148,18 @@ func eprintf(format string, args ...any) (int, error) {
 	return fmt.Fprintf(os.Stderr, format, safeArgs(args)...)
 }
 
-// safeArgs is args with each string and error written as terminalSafe's.
+// safeArgs is args with each string and error written as terminalSafe's, and a string's newlines and
+// tabs escaped too where it is not whitespace alone: a string argument is a name, whose newline faked a
+// line of the run's in a log (sixty-fourth probe), where an error's lines are its own.
 func safeArgs(args []any) []any {
 	safe := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
 		case string:
 			safe[i] = terminalSafe(v)
+			if strings.TrimSpace(v) != "" {
+				safe[i] = strings.NewReplacer("\n", `\n`, "\t", `\t`).Replace(terminalSafe(v))
+			}
 		case error:
 			safe[i] = terminalSafe(v.Error())
 		default:
