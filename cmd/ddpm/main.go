@@ -93,7 +93,7 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ddpm %s: %s\n", os.Args[1], terminalSafe(shortened(err.Error())))
+		fmt.Fprintf(os.Stderr, "ddpm %s: %s\n", os.Args[1], terminalSafe(shortened(err.Error()), true))
 		var status *exitStatus
 		if errors.As(err, &status) {
 			os.Exit(status.code)
@@ -123,13 +123,13 @@ func shortened(message string) string {
 	return fmt.Sprintf("%s … (%d bytes left out) … %s", message[:head], start-head, message[start:])
 }
 
-// terminalSafe writes the control characters of a message (but its line breaks and tabs) as Go escapes:
-// a file name from a data folder holding an escape sequence cleared the terminal when an error named it
-// (fifty-seventh probe).
-func terminalSafe(message string) string {
+// terminalSafe writes the control characters of a message as Go escapes, but its line breaks and tabs
+// where keepLines: a file name from a data folder holding an escape sequence cleared the terminal when
+// an error named it (fifty-seventh probe).
+func terminalSafe(message string, keepLines bool) string {
 	var b strings.Builder
 	for _, r := range message {
-		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
+		if !(keepLines && (r == '\n' || r == '\t')) && (unicode.IsControl(r) || r == utf8.RuneError) {
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
 			continue
@@ -148,20 +148,17 @@ func eprintf(format string, args ...any) (int, error) {
 	return fmt.Fprintf(os.Stderr, format, safeArgs(args)...)
 }
 
-// safeArgs is args with each string and error written as terminalSafe's, and a string's newlines and
-// tabs escaped too where it is not whitespace alone: a string argument is a name, whose newline faked a
-// line of the run's in a log (sixty-fourth probe), where an error's lines are its own.
+// safeArgs is args with each string and error written as terminalSafe's, a string's newlines and tabs
+// escaped too where it is not whitespace alone: a string argument is a name, whose newline faked a line
+// of the run's in a log (sixty-fourth probe), where an error's lines are its own.
 func safeArgs(args []any) []any {
 	safe := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
 		case string:
-			safe[i] = terminalSafe(v)
-			if strings.TrimSpace(v) != "" {
-				safe[i] = strings.NewReplacer("\n", `\n`, "\t", `\t`).Replace(terminalSafe(v))
-			}
+			safe[i] = terminalSafe(v, strings.TrimSpace(v) == "")
 		case error:
-			safe[i] = terminalSafe(v.Error())
+			safe[i] = terminalSafe(v.Error(), true)
 		default:
 			safe[i] = a
 		}
