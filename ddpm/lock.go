@@ -106,17 +106,12 @@ func FlockHolder(f *os.File) (pid, uid int, ok bool) {
 		if pid, err = strconv.Atoi(fields[4]); err != nil {
 			return 0, 0, false
 		}
-		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-		if err != nil {
+		uids := trust.StatusField(fmt.Sprintf("/proc/%d/status", pid), "Uid")
+		if len(uids) == 0 {
 			return 0, 0, false
 		}
-		for l := range strings.SplitSeq(string(status), "\n") {
-			if kv := strings.Fields(l); len(kv) >= 2 && kv[0] == "Uid:" {
-				uid, err = strconv.Atoi(kv[1])
-				return pid, uid, err == nil
-			}
-		}
-		return 0, 0, false
+		uid, err = strconv.Atoi(uids[0])
+		return pid, uid, err == nil
 	}
 	return 0, 0, false
 }

@@ -391,13 +391,9 @@ const groupOrOthersWrite fs.FileMode = 0o022
 // (fifty-ninth probe). The umask is read from /proc (Linux 4.7 and later), else taken as 022.
 func newFileMode() fs.FileMode {
 	umask := uint64(0o022)
-	if raw, err := os.ReadFile("/proc/self/status"); err == nil {
-		for line := range strings.SplitSeq(string(raw), "\n") {
-			if v, ok := strings.CutPrefix(line, "Umask:"); ok {
-				if u, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
-					umask = u
-				}
-			}
+	if v := trust.StatusField("/proc/self/status", "Umask"); len(v) == 1 {
+		if u, err := strconv.ParseUint(v[0], 8, 32); err == nil {
+			umask = u
 		}
 	}
 	return fs.FileMode(0o666&^umask) &^ groupOrOthersWrite

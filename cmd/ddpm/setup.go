@@ -394,17 +394,8 @@ func stopLeftovers(venv string) error {
 // allUIDs says whether the real, effective, saved and file-system uids of a process (its
 // /proc/PID/status) are all uid.
 func allUIDs(status string, uid int) bool {
-	raw, err := os.ReadFile(status)
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if rest, ok := strings.CutPrefix(line, "Uid:"); ok {
-			ids := strings.Fields(rest)
-			return len(ids) == 4 && !slices.ContainsFunc(ids, func(id string) bool { return id != strconv.Itoa(uid) })
-		}
-	}
-	return false
+	ids := trust.StatusField(status, "Uid")
+	return len(ids) == 4 && !slices.ContainsFunc(ids, func(id string) bool { return id != strconv.Itoa(uid) })
 }
 
 // findPython is the interpreter's file: python as a path, or looked up in $PATH.

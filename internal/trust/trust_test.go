@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -350,5 +352,35 @@ func TestMakeFoldersFollowsNoLinkPlantedAfterTheCheck(t *testing.T) {
 	made, err = MakeFolders(filepath.Join(dir, "a", "b"))
 	if err != nil || len(made) != 2 || made[1] != filepath.Join(dir, "a", "b") {
 		t.Errorf("MakeFolders(a/b): %v, %v", made, err)
+	}
+}
+
+// StatusField reads one field of a /proc/PID/status file: the uid that names a lock's holder, the umask
+// of new files and the uids of setup's leftovers all come from it.
+func TestStatusField(t *testing.T) {
+	status := filepath.Join(t.TempDir(), "status")
+	raw := "Name:\tsu\nUmask:\t0027\nState:\tS (sleeping)\nUid:\t4242\t0\t0\t0\nGid:\t4242\t4242\t4242\t4242\n"
+	if err := os.WriteFile(status, []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		want []string
+	}{
+		{"Uid", []string{"4242", "0", "0", "0"}},
+		{"Umask", []string{"0027"}},
+		{"State", []string{"S", "(sleeping)"}},
+		{"Ui", nil}, // a prefix of a field's name is not the field
+		{"Groups", nil},
+	} {
+		if got := StatusField(status, c.name); !slices.Equal(got, c.want) {
+			t.Errorf("StatusField(%q) = %q, want %q", c.name, got, c.want)
+		}
+	}
+	if got := StatusField(filepath.Join(t.TempDir(), "missing"), "Uid"); got != nil {
+		t.Errorf("a missing status file gave %q", got)
+	}
+	if got := StatusField("/proc/self/status", "Uid"); len(got) != 4 || got[0] != strconv.Itoa(os.Getuid()) {
+		t.Errorf("this process's uids are %q, want four beginning with %d", got, os.Getuid())
 	}
 }
