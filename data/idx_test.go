@@ -763,3 +763,25 @@ func TestModCacheRWSpellings(t *testing.T) {
 		}
 	}
 }
+
+// The module cache's MNIST files are read only where no other user can change them, as their folder
+// is: a file there that anyone may write (or another user's, as a copy of their cache leaves it) was
+// read as MNIST (sixty-fifth probe). A missing file is left to the reader to name.
+func TestModuleCacheMNISTFilesAreTheUsersOwn(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{MNISTTrainImages, MNISTTrainLabels, MNISTTestImages} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := ownData(dir); err != nil || got != dir {
+		t.Errorf("a folder of the user's files, one missing: %q, %v", got, err)
+	}
+	writable := filepath.Join(dir, MNISTTrainLabels)
+	if err := os.WriteFile(writable, []byte("x"), 0o644); err != nil || os.Chmod(writable, 0o666) != nil {
+		t.Fatal("making a file anyone may write")
+	}
+	if _, err := ownData(dir); err == nil || !strings.Contains(err.Error(), "file "+writable+" is not read") {
+		t.Errorf("a file anyone may write: %v, want a refusal naming it", err)
+	}
+}

@@ -122,12 +122,19 @@ func MNISTDir() (string, error) {
 
 // ownData is dir, the module cache's MNIST folder, where no other user can change it or what leads to
 // it from the cache's top: another user's folder below a cache of root's was read as MNIST (fiftieth
-// probe).
+// probe); nor its files: another user's file there, or one anyone may write (as a copy of their cache
+// leaves them), was read as MNIST (sixty-fifth probe). A file that is not there is the reader's to name.
 func ownData(dir string) (string, error) {
 	real, err := trust.SecurePath(dir, false)
 	if err != nil {
 		return "", fmt.Errorf("MNIST: the module cache's folder %s is not read: %w; set $GOMODCACHE to a folder of your own, or $%s to a folder with the MNIST files",
 			dir, err, EnvMNISTDir)
+	}
+	for _, name := range []string{MNISTTrainImages, MNISTTrainLabels, MNISTTestImages, MNISTTestLabels} {
+		if _, err := trust.SecureFile(filepath.Join(real, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("MNIST: the module cache's file %s is not read: %w; remove the module from the cache (go clean -modcache, "+
+				"or that folder) and download it again, or set $%s to a folder with the MNIST files", filepath.Join(dir, name), err, EnvMNISTDir)
+		}
 	}
 	return real, nil
 }

@@ -433,17 +433,29 @@ func checkXLAFlagPaths(flags string) error {
 // (Intel's JIT profiling API, for VTune).
 var pluginLibraryVars = []string{"INTEL_JIT_PROFILER64", "INTEL_JIT_PROFILER32", "INTEL_LIBITTNOTIFY64", "INTEL_LIBITTNOTIFY32"}
 
+// oneDNNWriteVars make the oneDNN library inside the XLA plugin write its JIT code to files whose names
+// it fixes (dnnl_dump_cpu_*.bin in the working folder; /tmp/perf-PID.map; jit-PID.dump under
+// $JITDUMPDIR or ~/.debug), opened without O_NOFOLLOW after an lstat: another user's link, swapped in
+// between, had root write JIT code over a file of root's (sixty-fifth probe). "0" is off.
+var oneDNNWriteVars = []string{"ONEDNN_JIT_DUMP", "DNNL_JIT_DUMP", "ONEDNN_JIT_PROFILE", "DNNL_JIT_PROFILE"}
+
 // checkPluginEnvironment refuses what the plugin and go-xla read from the environment beside
 // $XLA_FLAGS that ddpm cannot check, or that names a file another user could change (sixty-fourth
 // probe): $XLA_DEBUG_OPTIONS, go-xla's debug options of every compile, whose xla_dump_to had root
-// write a dump through another user's link over a file of root's; and a library named in
-// pluginLibraryVars, which ran another user's code as root at the first compile. The library checked
-// is the library loaded: the variable is set to the path its links resolve to.
+// write a dump through another user's link over a file of root's; oneDNNWriteVars; and a library named
+// in pluginLibraryVars, which ran another user's code as root at the first compile. The library
+// checked is the library loaded: the variable is set to the path its links resolve to.
 func checkPluginEnvironment() error {
 	if v := os.Getenv("XLA_DEBUG_OPTIONS"); v != "" {
 		return fmt.Errorf("$XLA_DEBUG_OPTIONS is set: go-xla compiles every graph with those debug options in place of XLA's " +
 			"defaults (with xla_dump_to alone, the first compile fails), and ddpm cannot check the files they name; unset it, " +
 			"and give XLA's flags in $XLA_FLAGS, whose paths ddpm checks")
+	}
+	for _, name := range oneDNNWriteVars {
+		if v := os.Getenv(name); v != "" && v != "0" {
+			return fmt.Errorf("$%s=%s: the XLA plugin's oneDNN would write its JIT code to files whose names it fixes, following a "+
+				"link that another user could put there, and ddpm cannot check them; unset it (or set it to 0)", name, v)
+		}
 	}
 	for _, name := range pluginLibraryVars {
 		v := os.Getenv(name)

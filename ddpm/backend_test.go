@@ -203,6 +203,19 @@ func TestPluginEnvironmentIsChecked(t *testing.T) {
 		t.Errorf("NewBackend with $XLA_DEBUG_OPTIONS: %v, want a refusal naming it", err)
 	}
 	t.Setenv("XLA_DEBUG_OPTIONS", "")
+	for _, name := range oneDNNWriteVars {
+		for _, v := range []string{"1", "2", "6", "yes"} {
+			t.Setenv(name, v)
+			if err := checkPluginEnvironment(); err == nil || !strings.Contains(err.Error(), "$"+name+"="+v) {
+				t.Errorf("$%s=%s (oneDNN's JIT dump or profile): %v, want a refusal naming it", name, v, err)
+			}
+		}
+		t.Setenv(name, "0")
+		if err := checkPluginEnvironment(); err != nil {
+			t.Errorf("$%s=0 (off): %v", name, err)
+		}
+		t.Setenv(name, "")
+	}
 	for _, name := range pluginLibraryVars {
 		t.Setenv(name, theirs)
 		if err := checkPluginEnvironment(); err == nil || !strings.Contains(err.Error(), "$"+name) || !strings.Contains(err.Error(), "anyone may write") {

@@ -80,10 +80,13 @@ func CheckDevices(backend backends.Backend, numDevices int) error {
 }
 
 // CheckShardable returns an error, naming what (e.g. "batch size") and the nearest valid values,
-// unless n splits evenly over numDevices (≥ 1).
+// unless n (≥ 1) splits evenly over numDevices (≥ 1).
 func CheckShardable(what string, n, numDevices int) error {
 	if numDevices < 1 { // it divided by zero (forty-third probe)
 		return fmt.Errorf("%s %d over %d devices: want at least 1 device", what, n, numDevices)
+	}
+	if n < 1 { // −3 over 2 devices named −2 and 0 as "the nearest multiples" (sixty-fifth probe's nit)
+		return fmt.Errorf("%s %d: want at least 1", what, n)
 	}
 	if n%numDevices == 0 {
 		return nil

@@ -98,7 +98,8 @@ func MustNewSchedule(name string, T int) *Schedule {
 	return s
 }
 
-// LinearSchedule has β_t spaced linearly from betaStart (t = 1) to betaEnd (t = T).
+// LinearSchedule has β_t spaced linearly from betaStart (t = 1) to betaEnd (t = T). At T = 1 the one
+// β is betaStart, as NumPy's linspace gives it (betaEnd is not used).
 func LinearSchedule(T int, betaStart, betaEnd float64) (*Schedule, error) {
 	if err := checkT(T); err != nil {
 		return nil, err

@@ -719,6 +719,12 @@ func TestHostileArguments(t *testing.T) {
 		{"CheckShardable 0 devices", func() error { return sweep.WantErr(CheckShardable("batch size", 4, 0), "batch size") }},
 		{"CheckShardable -1 devices", func() error { return sweep.WantErr(CheckShardable("batch size", 4, -1), "batch size") }},
 		{"CheckShardable 3 over 2", func() error { return sweep.WantErr(CheckShardable("batch size", 3, 2), "batch size") }},
+		{"CheckShardable -3 over 2", func() error {
+			return sweep.WantErr(CheckShardable("batch size", -3, 2), "batch size -3: want at least 1")
+		}},
+		{"CheckShardable 0 over 2", func() error {
+			return sweep.WantErr(CheckShardable("batch size", 0, 2), "batch size 0: want at least 1")
+		}},
 		{"CheckShardable MinInt devices", func() error { return sweep.WantErr(CheckShardable("batch size", 4, math.MinInt), "batch size") }},
 		{"CheckDevices 0", func() error { return sweep.WantErr(CheckDevices(backend, 0), "0") }},
 		{"CheckDevices -1", func() error { return sweep.WantErr(CheckDevices(backend, -1), "-1") }},

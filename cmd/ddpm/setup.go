@@ -65,6 +65,9 @@ func runSetup(args []string) error {
 	}
 	if installed, _ := ddpm.UserPlugin(); installed == "" {
 		venv, _ := ddpm.UserVenvDir()
+		if err := checkPipVars(); err != nil {
+			return err
+		}
 		if err := checkPipReads(venv); err != nil {
 			return err
 		}

@@ -1291,3 +1291,37 @@ func TestSetupLeftoversAreTheUsersByEveryUID(t *testing.T) {
 		t.Errorf("a setuid-root process of user 4242 was taken for root's")
 	}
 }
+
+// pip takes every option from a PIP_<OPTION> variable: setup gives it only those of where and how it
+// downloads, and refuses the others by name before any work. $PIP_PYTHON had pip rerun itself under
+// another user's program as root, and $PIP_LOG and $PIP_REPORT had root write through another user's
+// link (sixty-fifth probe).
+func TestSetupGivesPipOnlyItsDownloadVariables(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	for _, name := range []string{"PIP_PYTHON", "PIP_LOG", "PIP_LOG_FILE", "PIP_REPORT", "PIP_TARGET", "PIP_ROOT", "PIP_PREFIX",
+		"PIP_REQUIREMENT", "PIP_EDITABLE", "PIP_SRC", "PIP_USER"} {
+		t.Setenv(name, filepath.Join(dir, "theirs"))
+		if err := runSetup([]string{"--python", filepath.Join(dir, "no-python")}); err == nil || !strings.Contains(err.Error(), "$"+name+" is set") {
+			t.Errorf("$%s: %v, want a refusal naming it", name, err)
+		}
+		if slices.ContainsFunc(childEnv(""), func(kv string) bool { return strings.HasPrefix(kv, name+"=") }) {
+			t.Errorf("the children are given $%s", name)
+		}
+		t.Setenv(name, "")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "cache")); err == nil {
+		t.Errorf("setup made its folder before refusing")
+	}
+	t.Setenv("PIP_INDEX_URL", "https://pypi.org/simple")
+	t.Setenv("PIP_DEFAULT_TIMEOUT", "60")
+	t.Setenv("PIP_FIND_LINKS", "/opt/wheels")
+	if err := checkPipVars(); err != nil {
+		t.Errorf("$PIP_INDEX_URL, $PIP_DEFAULT_TIMEOUT and $PIP_FIND_LINKS: %v", err)
+	}
+	for _, want := range []string{"PIP_INDEX_URL=https://pypi.org/simple", "PIP_DEFAULT_TIMEOUT=60", "PIP_FIND_LINKS=/opt/wheels"} {
+		if !slices.Contains(childEnv(""), want) {
+			t.Errorf("the children are not given %s", want)
+		}
+	}
+}

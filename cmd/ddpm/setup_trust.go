@@ -75,12 +75,37 @@ var childVars = []string{"http_proxy", "https_proxy", "no_proxy", "all_proxy", "
 	"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "NETRC", "OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES",
 	"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "LD_LIBRARY_PATH", "TERM", "NO_COLOR"}
 
+// pipVars are the PIP_* variables that setup's pip is given: where and how it downloads (index, local
+// wheels, proxy, certificates, timeouts, cache, configuration file) and how it talks; what the index or
+// a folder of wheels offers cannot change the wheel, pinned by its digest. pip takes every option of its
+// command line from a PIP_<OPTION> variable, and the others change what it installs, where or with which
+// Python, or have it write files: $PIP_PYTHON had pip rerun itself under another user's program as
+// root, $PIP_LOG and $PIP_REPORT had root write through another user's link (sixty-fifth probe), and
+// $PIP_REQUIREMENT or $PIP_TARGET would install other files, or elsewhere.
+var pipVars = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX", "PIP_FIND_LINKS", "PIP_CONSTRAINT", "PIP_ONLY_BINARY",
+	"PIP_PREFER_BINARY", "PIP_TRUSTED_HOST", "PIP_CERT", "PIP_CLIENT_CERT",
+	"PIP_PROXY", "PIP_TIMEOUT", "PIP_DEFAULT_TIMEOUT", "PIP_RETRIES", "PIP_CACHE_DIR", "PIP_NO_CACHE_DIR", "PIP_CONFIG_FILE",
+	"PIP_KEYRING_PROVIDER", "PIP_USE_FEATURE", "PIP_DISABLE_PIP_VERSION_CHECK", "PIP_NO_INPUT", "PIP_PROGRESS_BAR", "PIP_NO_COLOR",
+	"PIP_VERBOSE", "PIP_QUIET", "PIP_REQUIRE_VIRTUALENV", "PIP_BREAK_SYSTEM_PACKAGES", "PIP_ROOT_USER_ACTION", "PIP_NO_PYTHON_VERSION_WARNING"}
+
+// checkPipVars refuses, by name and before any work, a PIP_* variable set to a value that setup does not
+// give pip (pipVars): left out in silence, it would not do what the user set it for.
+func checkPipVars() error {
+	for _, kv := range os.Environ() {
+		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "PIP_") && value != "" && !slices.Contains(pipVars, name) {
+			return fmt.Errorf("$%s is set: setup gives pip only the variables of where and how it downloads (%s): pip's others change "+
+				"what it installs, where or with which Python, or have it write files; unset it for %s", name, strings.Join(pipVars, ", "), ddpm.UserSetupCommand)
+		}
+	}
+	return nil
+}
+
 // childVar says whether setup's children are given the user's variable name=value (childEnv): one of
-// childVars, pip's own (PIP_*), or the locale, by name only (glibc reads a locale named by a path,
+// childVars or pipVars, or the locale, by name only (glibc reads a locale named by a path,
 // LANG=/some/folder, from that folder rather than from the system's locales).
 func childVar(name, value string) bool {
 	switch {
-	case slices.Contains(childVars, name), strings.HasPrefix(name, "PIP_"):
+	case slices.Contains(childVars, name), slices.Contains(pipVars, name):
 		return true
 	case name == "LANG" || name == "LANGUAGE" || strings.HasPrefix(name, "LC_"):
 		return !strings.Contains(value, "/")
