@@ -178,6 +178,15 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	if rows != 3 || cols != 5 {
 		t.Errorf("--class all --n 5 drew a grid of %d×%d images, want 3 rows (classes) of 5", rows, cols)
 	}
+	// An array has no rows: its summary said "in a row of its own" (sixty-fifth probe's nit).
+	said := captureStdout(t, func() {
+		if err := runSample([]string{"--ckpt", ckpt, "--class", "all", "--n", "2", "--out", filepath.Join(dir, "all.npz"), "--steps", "10"}); err != nil {
+			t.Error(err)
+		}
+	})
+	if !strings.Contains(said, "every class, 2 of each, one class after another") {
+		t.Errorf("--class all into an array: %q", said)
+	}
 	for _, c := range []struct {
 		args  []string
 		names string

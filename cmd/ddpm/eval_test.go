@@ -178,6 +178,8 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		func(p *boundProgress) { p.Sums.PerImage[0] = -7 },
 		func(p *boundProgress) { p.Sums.MSE[2] = -1 },
 		func(p *boundProgress) { p.Seconds = -100 },
+		// A term edited: refused after the next batch's work, without the file's name (sixty-fifth probe).
+		func(p *boundProgress) { p.Sums.Terms[500] += 50 },
 	} {
 		p := readProgress()
 		edit(&p)
@@ -192,6 +194,17 @@ func TestEvalAndInterpolateShippedModel(t *testing.T) {
 		p.Sums, p.Seconds = before.Sums, before.Seconds // restored for the next edit
 		raw, _ = json.Marshal(p)
 		os.WriteFile(progressPath, raw, 0o644) //nolint:errcheck
+	}
+	// And a finished bound's file, edited so: reported, the bound beside parts that summed to more,
+	// exit 0 (sixty-fifth probe).
+	p := readProgress()
+	p.Sums.Terms[500] += 50
+	raw, _ = json.Marshal(p)
+	if err := os.WriteFile(progressPath, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval(append(bound, "--nll", "6")); err == nil || !strings.Contains(err.Error(), progressPath) || !strings.Contains(err.Error(), "bounds sum to") {
+		t.Errorf("a finished progress file whose term was edited: error %v, want one naming it", err)
 	}
 }
 

@@ -915,6 +915,13 @@ func TestErrorsWriteControlCharactersAsEscapes(t *testing.T) {
 		strings.Contains(string(out), "\nfake line") {
 		t.Errorf("a sample written to %q: %v\n%q", written, err, out)
 	}
+	// And in an error, whose lines were kept as its own: the name's newline broke it into lines that
+	// could fake one of the run's (sixty-fifth probe).
+	missing := filepath.Join(t.TempDir(), "n\nl", "missing\n.ddpm")
+	out, err = ddpmCommand("sample", "--ckpt", missing, "--out", filepath.Join(t.TempDir(), "y.png")).CombinedOutput()
+	if err == nil || strings.Count(strings.TrimSuffix(string(out), "\n"), "\n") != 0 || !strings.Contains(string(out), `n\nl/missing\n.ddpm`) {
+		t.Errorf("an error naming %q: %v\n%q", missing, err, out)
+	}
 }
 
 // A fresh run in a folder holding an earlier run's sample grids says that it writes over those of the

@@ -93,7 +93,7 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ddpm %s: %s\n", os.Args[1], terminalSafe(shortened(err.Error()), true))
+		fmt.Fprintf(os.Stderr, "ddpm %s: %s\n", os.Args[1], terminalSafe(shortened(err.Error()), quotesOutput(err)))
 		var status *exitStatus
 		if errors.As(err, &status) {
 			os.Exit(status.code)
@@ -158,12 +158,26 @@ func safeArgs(args []any) []any {
 		case string:
 			safe[i] = terminalSafe(v, strings.TrimSpace(v) == "")
 		case error:
-			safe[i] = terminalSafe(v.Error(), true)
+			safe[i] = terminalSafe(v.Error(), quotesOutput(v))
 		default:
 			safe[i] = a
 		}
 	}
 	return safe
+}
+
+// withOutput is an error that quotes another program's output (pip's last lines), whose line breaks
+// are its own. Every other error is one line, and a line break in it is a name's, written as \n: a
+// name's newline in an error faked a line of the run's in a log (sixty-fifth probe), as it did in a
+// summary.
+type withOutput struct{ error }
+
+func (e withOutput) Unwrap() error { return e.error }
+
+// quotesOutput says whether err keeps its line breaks (withOutput).
+func quotesOutput(err error) bool {
+	var w withOutput
+	return errors.As(err, &w)
 }
 
 // exitStatus is an error that exits with its own status rather than 1.

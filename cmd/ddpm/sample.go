@@ -267,6 +267,9 @@ func runSample(args []string) error {
 	if labels != nil {
 		// A row of each class in turn: "every class in turn" read as labels 0, 1, 2, … (thirty-sixth probe's nit).
 		drawn := fmt.Sprintf("every class, %d of each in a row of its own", *cols)
+		if ext != ".png" { // an array has no rows (sixty-fifth probe's nit)
+			drawn = fmt.Sprintf("every class, %d of each, one class after another", *cols)
+		}
 		if *class != ddpm.ClassAll {
 			drawn = tr.Spec.ClassDescription(labels[0])
 		}

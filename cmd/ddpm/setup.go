@@ -268,7 +268,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		case ctx.Err() != nil:
 			err = fmt.Errorf("no answer in %s", venvTimeout)
 		}
-		return fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))
+		return withOutput{fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))}
 	}
 	if err := step(fmt.Sprintf("%s -m venv %s", exe, venv), env, exe, "-I", "-S", "-m", "venv", "--without-pip", venv); err != nil {
 		return "", err
@@ -322,8 +322,8 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		if pipCtx.Err() != nil {
 			err = fmt.Errorf("no end in %s", pipTimeout)
 		}
-		return "", fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(the unfinished %s is removed; run `%s` again once the cause is fixed)",
-			pin, venv, err, lastLines(out.Bytes(), 20), prefixed(spaceHint(filepath.Dir(venv))), venv, ddpm.UserSetupCommand)
+		return "", withOutput{fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(the unfinished %s is removed; run `%s` again once the cause is fixed)",
+			pin, venv, err, lastLines(out.Bytes(), 20), prefixed(spaceHint(filepath.Dir(venv))), venv, ddpm.UserSetupCommand)}
 	}
 	plugin, ok := ddpm.VenvPlugin(venv)
 	if !ok {
