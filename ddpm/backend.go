@@ -392,6 +392,9 @@ func CheckTrainingBackend(backend backends.Backend) error {
 // not a list of flags names a file of them, which XLA reads; quotes let a value hold a space, which
 // this check split; a comma was read here as a list and by XLA as one name; and "sponge" or
 // "test_undeclared_outputs_dir" dump into $TEST_UNDECLARED_OUTPUTS_DIR, which is checked then.
+// --xla_backend_extra_options is refused: it passes options to the plugin's LLVM, whose
+// -ir-dump-directory had root write IR through another user's link over a file of root's (sixty-sixth
+// probe), and whose other options name files and programs that ddpm cannot check.
 func checkXLAFlagPaths(flags string) error {
 	if trimmed := strings.TrimSpace(flags); trimmed != "" && !strings.HasPrefix(trimmed, "-") {
 		return fmt.Errorf("$XLA_FLAGS=%q names a file of flags, which XLA reads and ddpm does not check: give the flags themselves", flags)
@@ -401,6 +404,10 @@ func checkXLAFlagPaths(flags string) error {
 	}
 	for _, word := range strings.Fields(flags) {
 		name, value, ok := strings.Cut(strings.TrimLeft(word, "-"), "=")
+		if name == "xla_backend_extra_options" && value != "" {
+			return fmt.Errorf("$XLA_FLAGS: --%s=%s passes options to the XLA plugin's LLVM, which write and run files by names ddpm cannot check "+
+				"(-ir-dump-directory, -info-output-file, -view-*): leave the flag out", name, value)
+		}
 		if !ok || !xlaPathFlag(name) || value == "" || value == "-" { // -: standard output
 			continue
 		}

@@ -184,7 +184,9 @@ func findClone(dir string) (root string, refused error) {
 // memory (thirty-second probe). A clone is taken only where no other user can change it (securePath):
 // a link in /tmp to a root's go.mod made /tmp a clone (thirty-third probe); refused then says why, as
 // a clone whose root others could write was skipped in silence, and the message said that no plugin
-// was installed (thirty-fifth probe).
+// was installed (thirty-fifth probe). Nor may others add to its folder: a hard link to root's go.mod in
+// a sticky folder, beside another user's Makefile and .venv, was taken for a clone, and the advice was
+// to run `make setup` there (sixty-sixth probe).
 func isClone(dir string) (ok bool, refused error) {
 	goMod := filepath.Join(dir, "go.mod")
 	if _, kernel := trust.OnKernelFS(goMod); kernel { // a link to /proc/kmsg: a read takes the kernel's messages (thirty-seventh probe's nit)
@@ -198,6 +200,12 @@ func isClone(dir string) (ok bool, refused error) {
 		return false, nil
 	}
 	if _, err := securePath(goMod); err != nil {
+		return false, fmt.Errorf("the clone of the project at %s is not used: %w", dir, err)
+	}
+	if err := trust.CheckOwnFolder(dir); err != nil {
+		return false, fmt.Errorf("the clone of the project at %s is not used: %w", dir, err)
+	}
+	if _, err := securePath(filepath.Join(dir, "Makefile")); err != nil {
 		return false, fmt.Errorf("the clone of the project at %s is not used: %w", dir, err)
 	}
 	return true, nil

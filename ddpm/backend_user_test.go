@@ -366,6 +366,20 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 	if clone, refused := findClone(open); clone != "" || refused == nil || !strings.Contains(refused.Error(), "the clone of the project at "+open+" is not used") {
 		t.Errorf("a folder anyone may write, with a link to a clone's go.mod: taken for a clone %q, or not said (%v)", clone, refused)
 	}
+	// A sticky folder anyone may add to, with a hard link to root's go.mod (where fs.protected_hardlinks
+	// is 0, anyone may make one) beside another user's Makefile: taken for a clone, and the advice was to
+	// run `make setup` there (sixty-sixth probe).
+	sticky := t.TempDir()
+	if err := os.Chmod(sticky, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(filepath.Join(root, "go.mod"), filepath.Join(sticky, "go.mod")); err != nil {
+		t.Fatalf("a hard link to the clone's go.mod: %v", err)
+	}
+	os.WriteFile(filepath.Join(sticky, "Makefile"), nil, 0o644)
+	if clone, refused := findClone(sticky); clone != "" || refused == nil || !strings.Contains(refused.Error(), "the clone of the project at "+sticky+" is not used") {
+		t.Errorf("a sticky folder others may add to, with a hard link to a clone's go.mod: taken for a clone %q, or not said (%v)", clone, refused)
+	}
 	if os.Getuid() != 0 {
 		t.Skip("changing a folder's owner needs root")
 	}

@@ -1325,3 +1325,52 @@ func TestSetupGivesPipOnlyItsDownloadVariables(t *testing.T) {
 		}
 	}
 }
+
+// pip's constraints, folders of wheels and file: indexes are read by pip: each must be a file or
+// folder no other user can change or add to. Another user's constraints file was read, its includes
+// followed, and a FIFO there hung setup; a list in $SSL_CERT_DIR was checked as one path (sixty-sixth
+// probe).
+func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal("making a folder anyone may write")
+	}
+	own := filepath.Join(dir, "own")
+	if err := os.Mkdir(own, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	theirs := filepath.Join(shared, "constraints.txt")
+	mine := filepath.Join(own, "constraints.txt")
+	for _, f := range []string{theirs, mine} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range append(slices.Clone(pipLocations), "SSL_CERT_DIR") {
+		t.Setenv(name, "")
+	}
+	for _, c := range []struct{ name, value, refused string }{
+		{"PIP_CONSTRAINT", theirs, "anyone may write"},
+		{"PIP_CONSTRAINT", mine + " " + theirs, theirs},
+		{"PIP_FIND_LINKS", shared, "anyone may write"},
+		{"PIP_FIND_LINKS", "file://" + shared, "anyone may write"},
+		{"PIP_INDEX_URL", "file://" + shared, "anyone may write"},
+		{"PIP_FIND_LINKS", "wheels", "absolute path"},
+		{"SSL_CERT_DIR", own + ":" + shared, shared},
+		{"PIP_CONSTRAINT", mine, ""},
+		{"PIP_FIND_LINKS", own + " https://example.org/wheels", ""},
+		{"PIP_INDEX_URL", "https://pypi.org/simple", ""},
+		{"SSL_CERT_DIR", own + ":" + own, ""},
+	} {
+		t.Setenv(c.name, c.value)
+		err := checkPipReads(filepath.Join(dir, "venv"))
+		switch {
+		case c.refused == "" && err != nil:
+			t.Errorf("$%s=%s: %v, want it taken", c.name, c.value, err)
+		case c.refused != "" && (err == nil || !strings.Contains(err.Error(), "$"+c.name) || !strings.Contains(err.Error(), c.refused)):
+			t.Errorf("$%s=%s: %v, want a refusal naming it and %q", c.name, c.value, err, c.refused)
+		}
+		t.Setenv(c.name, "")
+	}
+}

@@ -218,11 +218,21 @@ func checkPipReads(venv string) error {
 		}
 	}
 	for _, name := range []string{"OPENSSL_MODULES", "OPENSSL_ENGINES", "SSL_CERT_DIR"} {
-		if dir := os.Getenv(name); dir != "" {
+		dirs := []string{os.Getenv(name)}
+		if name == "SSL_CERT_DIR" { // OpenSSL's list of folders: a list was checked as one path (sixty-sixth probe)
+			dirs = filepath.SplitList(dirs[0])
+		}
+		for _, dir := range dirs {
+			if dir == "" {
+				continue
+			}
 			if err := trust.CheckOwnFolder(dir); err != nil {
-				return fmt.Errorf("$%s=%s: %w: name a folder that only you or root can write, or unset it", name, dir, err)
+				return fmt.Errorf("$%s=%s: %s: %w: name folders that only you or root can write, or unset it", name, os.Getenv(name), dir, err)
 			}
 		}
+	}
+	if err := checkPipLocations(home); err != nil {
+		return err
 	}
 	for _, file := range netrcs {
 		if err := trust.CheckRead(file); err != nil {
@@ -232,6 +242,41 @@ func checkPipReads(venv string) error {
 	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" { // there, and no one else's to add to (forty-second probe)
 		if err := trust.CheckOwnFolder(expandUser(cache, home)); err != nil {
 			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup then runs pip without a cache)", cache, err)
+		}
+	}
+	return nil
+}
+
+// pipLocations are pip's variables that name files or folders it reads, several to a variable
+// (separated by spaces), each a path or a URL: constraints, folders of wheels, and indexes.
+var pipLocations = []string{"PIP_CONSTRAINT", "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"}
+
+// checkPipLocations refuses a local file or folder named in pipLocations that another user could
+// change or add to: pip read another user's constraints file, and followed its includes, and a FIFO
+// there hung setup (sixty-sixth probe). A URL of another scheme than file: is the network's.
+func checkPipLocations(home string) error {
+	for _, name := range pipLocations {
+		for _, location := range strings.Fields(os.Getenv(name)) {
+			path := location
+			if scheme, rest, ok := strings.Cut(location, "://"); ok {
+				if scheme != "file" {
+					continue
+				}
+				path = rest
+			}
+			path = expandUser(path, home)
+			if !filepath.IsAbs(path) || filepath.Clean(path) != strings.TrimSuffix(path, "/") && path != "/" {
+				return fmt.Errorf("$%s: %s: pip may read another file there than setup would check: give an absolute path without . or ..", name, location)
+			}
+			var err error
+			if info, serr := os.Stat(path); serr == nil && info.IsDir() {
+				err = trust.CheckOwnFolder(path)
+			} else {
+				err = trust.CheckRead(path)
+			}
+			if err != nil {
+				return fmt.Errorf("$%s: %s: %w: name files and folders that only you or root can write, or unset it", name, location, err)
+			}
 		}
 	}
 	return nil
