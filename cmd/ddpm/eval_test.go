@@ -525,6 +525,8 @@ func TestSolverSamplesRoundTrip(t *testing.T) {
 		{[]string{"--sampler", "lms"}, "--sampler"},
 		{[]string{"--sampler", "heun", "--out", filepath.Join(dir, "x.jpg")}, "--out"},
 		{[]string{"--class", "3", "--out", filepath.Join(dir, "x.npy")}, ".npz"},
+		// 0 as a float32: the network ran twice a step for w = 0's images, reported as guided (sixty-sixth probe).
+		{[]string{"--class", "3", "--guidance", "1e-320"}, "--guidance 1e-320: below float32's resolution"},
 	} {
 		ckpt := model
 		if slices.Contains(c.args, "--class") {
@@ -541,6 +543,18 @@ func TestSolverSamplesRoundTrip(t *testing.T) {
 	err := runEval([]string{"--ckpt", model, "--classifier", classifier, "--work", evalDir, "--out", evalDir, "--nll", "2", "--fid", "0", "--sampler", "dpm++2m"})
 	if err == nil || !strings.Contains(err.Error(), "--sampler dpm++2m") {
 		t.Errorf("a bound for DPM-Solver++: error %v", err)
+	}
+	// A model of T = 1 has one noise level: the solvers' default of 0 steps was refused as if asked
+	// for, and dpm++2m's --steps 1 as outside "1..0" (sixty-sixth probe).
+	one := filepath.Join(dir, "t1")
+	if err := runTrain([]string{"--dataset", "moons", "--toy-n", "256", "--T", "1", "--schedule", "cosine", "--steps", "2", "--ckpt", one, "--progress=false"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--sampler", "euler"}, {"--sampler", "heun"}, {"--sampler", "dpm++2m", "--steps", "1"}} {
+		err := runSample(append([]string{"--ckpt", one, "--n", "4", "--out", filepath.Join(dir, "t1.npy")}, args...))
+		if err == nil || !strings.Contains(err.Error(), "the ODE solvers need T ≥ 2") {
+			t.Errorf("sample %v of a T = 1 model: %v, want a refusal saying the solvers need T ≥ 2", args, err)
+		}
 	}
 }
 
@@ -724,6 +738,24 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 	samples := filepath.Join(dir, "s.npy")
 	if err := runSample([]string{"--ckpt", model, "--n", "4", "--steps", "3", "--out", samples}); err != nil {
 		t.Fatal(err)
+	}
+	// The report gives the accuracy measured on the test digits it records, not the file's figure: a
+	// classifier of 1 000 test digits carried its 90.1% into a report on 10 000 (sixty-sixth probe).
+	spec.TestAccuracy = 0.95
+	recorded := filepath.Join(dir, "recorded.ddpm")
+	if err := quality.SaveClassifier(recorded, ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	measured := filepath.Join(dir, "measured")
+	if err := runEval([]string{"--samples", samples, "--classifier", recorded, "--out", measured}); err != nil {
+		t.Fatal(err)
+	}
+	var report samplesReport
+	if raw, err := os.ReadFile(filepath.Join(measured, "eval.json")); err != nil || json.Unmarshal(raw, &report) != nil {
+		t.Fatalf("eval.json: %v", err)
+	}
+	if report.FID == nil || !(report.FID.TestAccuracy > 0.98) {
+		t.Errorf("a classifier recording 95%%: the report's classifier_test_accuracy is %+v, want the 99%% measured", report.FID)
 	}
 	// A folder of samples is not also the report's folder: the grid written there was read as a sample
 	// by the next run (eighth probe).

@@ -113,6 +113,11 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 	if !(cfg.Guidance >= 0) || cfg.Guidance >= ddpm.MaxGuidance {
 		return nil, cfg, fmt.Errorf("--guidance %g: the guidance weight must be >= 0 (0: none) and below %g, where float32 rounds 1 + w to w and the conditional prediction drops out", cfg.Guidance, ddpm.MaxGuidance)
 	}
+	// 1e-320 is 0 as a float32, in which the network runs: it was evaluated twice a step, and reported as
+	// guided, for the images of w = 0 (sixty-sixth probe), as --p-uncond 1e-50 was refused.
+	if cfg.Guidance != 0 && float32(cfg.Guidance) == 0 {
+		return nil, cfg, fmt.Errorf("--guidance %g: below float32's resolution, where the network runs: the images would be those of no guidance, at twice the cost; give 0 for none", cfg.Guidance)
+	}
 	if *f.devices < 0 {
 		return nil, cfg, fmt.Errorf("--devices %d: the number of devices must be >= 0 (0: the backend's default)", *f.devices)
 	}
@@ -213,15 +218,20 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 	if *f.method == ddpm.SolverDPMPP2M && isSet(f.fs, "churn") {
 		return nil, cfg, fmt.Errorf("--churn %g: S_churn is for --sampler %s or %s; %s is deterministic", *f.churn, ddpm.SolverEuler, ddpm.SolverHeun, ddpm.SolverDPMPP2M)
 	}
-	cfg.Variance, cfg.Solver, cfg.Churn, cfg.Steps = "", *f.method, *f.churn, min(defaultSolverSteps, tr.Schedule.T-1)
+	// The solvers step between the model's noise levels, of which a model of T = 1 has one: its default
+	// of 0 steps was refused as if asked for (sixty-sixth probe).
+	if tr.Schedule.T < 2 {
+		return nil, cfg, fmt.Errorf("--sampler %s: %s was trained with T = %d, and the ODE solvers need T ≥ 2; use the ancestral sampler", *f.method, tr.Path, tr.Schedule.T)
+	}
+	most := tr.Schedule.T // DPM-Solver++ steps between distinct time steps: at most T−1
+	if *f.method == ddpm.SolverDPMPP2M {
+		most = tr.Schedule.T - 1
+	}
+	cfg.Variance, cfg.Solver, cfg.Churn, cfg.Steps = "", *f.method, *f.churn, min(defaultSolverSteps, most)
 	if !(cfg.Churn >= 0) || math.IsInf(cfg.Churn, 0) {
 		return nil, cfg, fmt.Errorf("--churn %g: S_churn must be finite and >= 0 (0: deterministic)", cfg.Churn)
 	}
 	if *f.steps != "" {
-		most := tr.Schedule.T // DPM-Solver++ steps between distinct time steps: at most T−1
-		if *f.method == ddpm.SolverDPMPP2M {
-			most = tr.Schedule.T - 1
-		}
 		k, err := strconv.Atoi(strings.TrimSpace(*f.steps))
 		if err != nil || k < 1 || k > most {
 			return nil, cfg, fmt.Errorf("--steps %q: --sampler %s takes a number of steps K in 1..%d (it chooses its own noise levels)", *f.steps, *f.method, most)
