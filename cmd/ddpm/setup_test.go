@@ -1357,6 +1357,8 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		{"PIP_FIND_LINKS", "file://" + shared, "anyone may write"},
 		{"PIP_INDEX_URL", "file://" + shared, "anyone may write"},
 		{"PIP_FIND_LINKS", "wheels", "absolute path"},
+		{"PIP_FIND_LINKS", "/proc/self/cwd", "absolute path"}, // another folder to each process, as in the other paths' rule
+		{"SSL_CERT_DIR", own + ":certs", "absolute path"},
 		{"SSL_CERT_DIR", own + ":" + shared, shared},
 		{"PIP_CONSTRAINT", mine, ""},
 		{"PIP_FIND_LINKS", own + " https://example.org/wheels", ""},

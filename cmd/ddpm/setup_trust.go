@@ -264,10 +264,10 @@ func checkPipLocations(home string) error {
 				}
 				path = rest
 			}
-			path = expandUser(path, home)
-			if !filepath.IsAbs(path) || filepath.Clean(path) != strings.TrimSuffix(path, "/") && path != "/" {
-				return fmt.Errorf("$%s: %s: pip may read another file there than setup would check: give an absolute path without . or ..", name, location)
+			if err := checkPathShape(name, os.Getenv(name), path, home); err != nil {
+				return err
 			}
+			path = expandUser(path, home)
 			var err error
 			if info, serr := os.Stat(path); serr == nil && info.IsDir() {
 				err = trust.CheckOwnFolder(path)
@@ -299,22 +299,30 @@ func checkPathVars(home string) error {
 			continue
 		}
 		paths := []string{value}
-		if name == "XDG_CONFIG_DIRS" {
+		if name == "XDG_CONFIG_DIRS" || name == "SSL_CERT_DIR" { // lists of folders
 			paths = filepath.SplitList(value)
 		}
 		for _, path := range paths {
-			if path == "" && name == "XDG_CONFIG_DIRS" {
-				continue // checkPipReads reads it as pip does
+			if path == "" {
+				continue // checkPipReads reads an empty entry of $XDG_CONFIG_DIRS as pip does
 			}
-			full := expandUser(path, home)
-			if len(full) > 1 {
-				full = strings.TrimSuffix(full, "/")
-			}
-			if path != strings.TrimSpace(path) || !filepath.IsAbs(full) || filepath.Clean(full) != full ||
-				full == "/proc" || strings.HasPrefix(full, "/proc/") || strings.HasPrefix(full, "/dev/fd") {
-				return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without ., .., // or spaces at its ends", name, value)
+			if err := checkPathShape(name, value, path, home); err != nil {
+				return err
 			}
 		}
+	}
+	return nil
+}
+
+// checkPathShape refuses path, one of $name=value's, where pip and setup could read different files.
+func checkPathShape(name, value, path, home string) error {
+	full := expandUser(path, home)
+	if len(full) > 1 {
+		full = strings.TrimSuffix(full, "/")
+	}
+	if path != strings.TrimSpace(path) || !filepath.IsAbs(full) || filepath.Clean(full) != full ||
+		full == "/proc" || strings.HasPrefix(full, "/proc/") || strings.HasPrefix(full, "/dev/fd") {
+		return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without ., .., // or spaces at its ends", name, value)
 	}
 	return nil
 }
