@@ -3,6 +3,7 @@ package ddpm
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -56,8 +57,9 @@ var held = struct {
 // (sixty-fourth probe).
 func inUse(what, dir, path string, f *os.File) error {
 	recorded, since := 0, ""
-	if raw, err := os.ReadFile(path); err == nil {
-		if fields := strings.Fields(string(raw)); len(fields) >= 1 {
+	raw := make([]byte, 128) // "PID RFC3339-time\n", from the file held open (its name may be another's by now)
+	if n, err := f.ReadAt(raw, 0); n > 0 && (err == nil || errors.Is(err, io.EOF)) {
+		if fields := strings.Fields(string(raw[:n])); len(fields) >= 1 {
 			if pid, err := strconv.Atoi(fields[0]); err == nil {
 				recorded = pid
 				if len(fields) >= 2 {
@@ -66,21 +68,28 @@ func inUse(what, dir, path string, f *os.File) error {
 			}
 		}
 	}
-	holder := "another process"
-	switch pid, uid, ok := FlockHolder(f); {
-	case ok && pid == os.Getpid(): // not through LockDir, whose holds nest: another open file of the lock
-		holder = "this process, through another open file of its lock"
-	case ok && pid == recorded:
-		holder = fmt.Sprintf("process %d%s", pid, since)
-	case ok && uid != os.Getuid():
-		holder = fmt.Sprintf("process %d of another user (uid %d)", pid, uid)
-	case ok:
-		holder = fmt.Sprintf("process %d", pid)
-	case recorded > 0:
-		holder = fmt.Sprintf("process %d%s", recorded, since)
-	}
 	return fmt.Errorf("%s %s is in use by %s (lock %s): %w; wait for it to finish, stop it, or use another folder",
-		what, dir, holder, path, ErrLocked)
+		what, dir, LockHolder(f, recorded, since), path, ErrLocked)
+}
+
+// LockHolder names the process that holds a flock on the file open as f, as the kernel knows it
+// (FlockHolder): this process (through another open file, as a second flock is refused even there),
+// another user's process, or a PID. recorded and since are the PID and start time that the file
+// records (0 and "" for none), named where that PID is the holder or the kernel cannot tell.
+func LockHolder(f *os.File, recorded int, since string) string {
+	switch pid, uid, ok := FlockHolder(f); {
+	case ok && pid == os.Getpid():
+		return "this process, through another open file"
+	case ok && pid == recorded:
+		return fmt.Sprintf("process %d%s", pid, since)
+	case ok && uid != os.Getuid():
+		return fmt.Sprintf("process %d of another user (uid %d)", pid, uid)
+	case ok:
+		return fmt.Sprintf("process %d", pid)
+	case recorded > 0:
+		return fmt.Sprintf("process %d%s", recorded, since)
+	}
+	return "another process"
 }
 
 // FlockHolder is the process that holds a flock on the file open as f, and its real user, as the

@@ -91,17 +91,9 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 	// One writer at a time: two stores open on one file wrote over each other's images, each Append
 	// returning nil (forty-fifth probe). The lock goes with the file's descriptor, at Close.
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder := "in this process or another"
-		switch pid, uid, ok := ddpm.FlockHolder(f); {
-		case ok && pid == os.Getpid():
-			holder = "in this process"
-		case ok && uid != os.Getuid():
-			holder = fmt.Sprintf("by process %d of another user (uid %d)", pid, uid)
-		case ok:
-			holder = fmt.Sprintf("by process %d", pid)
-		}
+		holder := ddpm.LockHolder(f, 0, "")
 		f.Close()
-		return nil, fmt.Errorf("sample store %s is open in another store, %s (%v): close that one first", path, holder, err)
+		return nil, fmt.Errorf("sample store %s is open in another store, held by %s (%v): close that one first", path, holder, err)
 	}
 	if info.Size() == 0 {
 		if _, err := f.Write(header); err != nil {
