@@ -77,15 +77,17 @@ func inUse(what, dir, path string, f *os.File) error {
 // another user's process, or a PID. recorded and since are the PID and start time that the file
 // records (0 and "" for none), named where that PID is the holder or the kernel cannot tell.
 func LockHolder(f *os.File, recorded int, since string) string {
-	switch pid, uid, ok := FlockHolder(f); {
+	pid, uid, ok := FlockHolder(f)
+	if ok && pid != recorded { // the start time is of the run the file records
+		since = ""
+	}
+	switch {
 	case ok && pid == os.Getpid():
 		return "this process, through another open file"
-	case ok && pid == recorded:
-		return fmt.Sprintf("process %d%s", pid, since)
-	case ok && uid != os.Getuid():
-		return fmt.Sprintf("process %d of another user (uid %d)", pid, uid)
+	case ok && uid != os.Getuid(): // said first, even of the PID the file records
+		return fmt.Sprintf("process %d of another user (uid %d)%s", pid, uid, since)
 	case ok:
-		return fmt.Sprintf("process %d", pid)
+		return fmt.Sprintf("process %d%s", pid, since)
 	case recorded > 0:
 		return fmt.Sprintf("process %d%s", recorded, since)
 	}

@@ -31,6 +31,54 @@ func TestLockHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
+// Another user's process is named as one, even where its PID is the one the lock file records: the
+// file's PID was checked first and the message said "process N (since …)" alone (sixty-seventh probe).
+func TestLockHolderNamesAnotherUsersProcess(t *testing.T) {
+	flock, err := exec.LookPath("flock")
+	if os.Geteuid() != 0 || err != nil {
+		t.Skip("needs root and flock(1), to hold a lock as another user")
+	}
+	dir, err := os.MkdirTemp("", "lockholder-") // t.TempDir's parent is 0700: the other user opens the file in it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, LockFileName)
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	holder := exec.Command(flock, "--shared", path, "sleep", "60")
+	holder.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 4242, Gid: 4242}}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Process.Kill() //nolint:errcheck
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pid := holder.Process.Pid
+	for i := 0; ; i++ { // until flock(1) holds it
+		if got, _, ok := FlockHolder(f); ok && got == pid {
+			break
+		} else if i == 200 {
+			t.Fatalf("flock(1), process %d, does not hold %s after 10 s", pid, path)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	want := fmt.Sprintf("process %d of another user (uid 4242) (since 2001-01-01T00:00:00Z)", pid)
+	if got := LockHolder(f, pid, " (since 2001-01-01T00:00:00Z)"); got != want {
+		t.Errorf("LockHolder of another user's process %d, the PID the file records: %q, want %q", pid, got, want)
+	}
+	if got, want := LockHolder(f, 1, " (since 2001-01-01T00:00:00Z)"), fmt.Sprintf("process %d of another user (uid 4242)", pid); got != want {
+		t.Errorf("LockHolder of another user's process %d, where the file records process 1: %q, want %q (no start time of another run)", pid, got, want)
+	}
+}
+
 // A folder locked by another process is refused with its PID; once that process is killed (SIGKILL,
 // no clean-up), the lock is taken over. Within one process the lock nests.
 func TestLockDir(t *testing.T) {

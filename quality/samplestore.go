@@ -93,7 +93,7 @@ func OpenSampleStore(path string, imageSize, most int, desc any) (*SampleStore, 
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder := ddpm.LockHolder(f, 0, "")
 		f.Close()
-		return nil, fmt.Errorf("sample store %s is open in another store, held by %s (%v): close that one first", path, holder, err)
+		return nil, fmt.Errorf("sample store %s is locked by %s (%v), as by another store open on it: close that one first", path, holder, err)
 	}
 	if info.Size() == 0 {
 		if _, err := f.Write(header); err != nil {

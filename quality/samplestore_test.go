@@ -257,7 +257,7 @@ func TestSampleStoreKeepsItsBounds(t *testing.T) {
 	}
 	// A second store on the file while the first is open: they wrote over each other's images
 	// (forty-fifth probe).
-	if _, err := OpenSampleStore(path, 4, 3, "d"); err == nil || !strings.Contains(err.Error(), "is open in another store, held by this process, through another open file") {
+	if _, err := OpenSampleStore(path, 4, 3, "d"); err == nil || !strings.Contains(err.Error(), "is locked by this process, through another open file") {
 		t.Errorf("a second store on an open one: %v", err)
 	}
 	// Readable by its user alone: another user who could open it could hold its lock (sixty-fourth probe).
