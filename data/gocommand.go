@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,7 +88,14 @@ func findGoCommand() (*goCommand, error) {
 	// GOFLAGS is kept (it was dropped: the GOFLAGS given below wins over the file's).
 	// Both where set: the go command takes the file's GOROOT for its go.env and reports $GOROOT (another
 	// user's go.env, named by the file while $GOROOT was root's, ran its GOAUTH as root; fifty-fourth probe).
-	fileRoot, fileFlags := envFileSettings(goenv)
+	settings := envFileSettings(goenv)
+	fileRoot, fileFlags := settings["GOROOT"], settings["GOFLAGS"]
+	if err := checkAuthAndProxy("$", os.Getenv("GOAUTH"), os.Getenv("GOPROXY")); err != nil {
+		return nil, err
+	}
+	if err := checkAuthAndProxy(goenv+"'s ", settings["GOAUTH"], settings["GOPROXY"]); err != nil {
+		return nil, err
+	}
 	for _, root := range []string{os.Getenv("GOROOT"), fileRoot} {
 		if root == "" {
 			continue
@@ -179,7 +188,8 @@ func userReads(envFile goRead) []goRead {
 		reads = append(reads, goRead{"$NETRC", filepath.Join(home, ".netrc"), true, ""})
 	}
 	if home != "" { // git, with GOPROXY=direct: a .gitconfig of another user's ran their core.sshCommand
-		reads = append(reads, goRead{"git's configuration", filepath.Join(home, ".gitconfig"), true, ""})
+		reads = append(reads, goRead{"git's configuration", filepath.Join(home, ".gitconfig"), true, ""},
+			goRead{"git's configuration", filepath.Join(home, ".config", "git", "config"), true, ""}) // its XDG place ($XDG_CONFIG_HOME is not given)
 	}
 	for _, dir := range filepath.SplitList(os.Getenv("SSL_CERT_DIR")) {
 		reads = append(reads, goRead{"$SSL_CERT_DIR", dir, false, ""})
@@ -187,32 +197,102 @@ func userReads(envFile goRead) []goRead {
 	return reads
 }
 
-// envFileSettings reads GOROOT and GOFLAGS from the go env file at path (checked already) exactly as
-// the go command reads it: lines split at "\n" only, a line taken only where it begins with A to Z,
-// the value kept as written (a space or a CR at its end is part of it), the last line of a name winning.
-// A line read otherwise than the go command does had one GOROOT checked and another read (fifty-fourth
-// probe). "" where the file is off, not there or does not say.
-func envFileSettings(path string) (goroot, goflags string) {
+// envFileSettings reads the settings of the go env file at path (checked already) exactly as the go
+// command reads it: lines split at "\n" only, a line taken only where it begins with A to Z, the value
+// kept as written (a space or a CR at its end is part of it), the last line of a name winning. A line
+// read otherwise than the go command does had one GOROOT checked and another read (fifty-fourth probe).
+// None where the file is off or not there.
+func envFileSettings(path string) map[string]string {
+	settings := map[string]string{}
 	if path == "off" {
-		return "", ""
+		return settings
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return "", ""
+		return settings
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
 		if line == "" || line[0] < 'A' || line[0] > 'Z' {
 			continue
 		}
-		name, value, ok := strings.Cut(line, "=")
-		switch {
-		case ok && name == "GOROOT":
-			goroot = value
-		case ok && name == "GOFLAGS":
-			goflags = value
+		if name, value, ok := strings.Cut(line, "="); ok {
+			settings[name] = value
 		}
 	}
-	return goroot, goflags
+	return settings
+}
+
+// checkAuthAndProxy refuses a GOAUTH or GOPROXY (as where says: "$" or an env file's) that would have
+// the go command run or read what another user could change: GOAUTH ran a program of another user's as
+// root before each request, and a file:// GOPROXY in another user's folder gave root their "MNIST"
+// to train on (with GOSUMDB=off), kept in root's module cache (sixty-seventh probe). GOAUTH's commands
+// (off, netrc, git DIR, or a program and its arguments) are read as the go command splits them; a
+// program named without a slash is looked for in the $PATH it is given, of its own folder and the
+// system's.
+func checkAuthAndProxy(where, auth, proxy string) error {
+	fail := func(name, value string, err error) error {
+		return fmt.Errorf("MNIST: %s%s=%q: %w; unset it for this run, or set $%s to a folder with the MNIST files", where, name, value, err, EnvMNISTDir)
+	}
+	for _, command := range strings.Split(auth, ";") {
+		words := strings.Fields(command)
+		switch {
+		case len(words) == 0 || words[0] == "off" || words[0] == "netrc":
+		case words[0] == "git" && len(words) == 2: // git credential fill, in that folder: its .git/config names helpers it runs
+			if err := checkGitFolder(words[1]); err != nil {
+				return fail("GOAUTH", auth, err)
+			}
+		case strings.Contains(words[0], "/"):
+			if !filepath.IsAbs(words[0]) {
+				return fail("GOAUTH", auth, fmt.Errorf("the program %s is no absolute path, and the go command runs in a folder of its own", words[0]))
+			}
+			if _, err := trust.SecureFile(words[0]); err != nil {
+				return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you: %w", words[0], err))
+			}
+		}
+	}
+	for _, entry := range strings.FieldsFunc(proxy, func(r rune) bool { return r == ',' || r == '|' }) {
+		u, err := url.Parse(strings.TrimSpace(entry))
+		if err != nil || u.Scheme != "file" {
+			continue // the go command refuses what it cannot parse
+		}
+		dir := u.Path
+		if !filepath.IsAbs(dir) {
+			return fail("GOPROXY", proxy, fmt.Errorf("the folder of %s is no absolute path", entry))
+		}
+		err = trust.CheckOwnFolder(dir)
+		if info, serr := os.Stat(dir); err == nil && serr == nil && info.IsDir() {
+			err = trust.CheckOwnTree(dir)
+		}
+		if err != nil {
+			return fail("GOPROXY", proxy, fmt.Errorf("the go command would read the modules in %s: %w", dir, err))
+		}
+	}
+	return nil
+}
+
+// checkGitFolder refuses the folder where GOAUTH's git runs where another user could change it or the
+// repository configuration git reads there.
+func checkGitFolder(dir string) error {
+	if !filepath.IsAbs(dir) {
+		return fmt.Errorf("git's folder %s is no absolute path, and the go command runs in a folder of its own", dir)
+	}
+	if err := trust.CheckOwnFolder(dir); err != nil {
+		return fmt.Errorf("git would run in %s: %w", dir, err)
+	}
+	git := filepath.Join(dir, ".git")
+	info, err := os.Lstat(git)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !info.IsDir(): // a file naming the repository elsewhere, or a link
+		return fmt.Errorf("git would read its repository through %s, which is not a folder", git)
+	}
+	if err := trust.CheckOwnTree(git); err != nil {
+		return fmt.Errorf("git would read its configuration in %s: %w", git, err)
+	}
+	return nil
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.
@@ -259,7 +339,12 @@ func checkRootReads(root string) error {
 		return fmt.Errorf("MNIST: the go command's GOROOT %q is no absolute path; set $GOROOT to its installation, or $%s to a folder with the MNIST files", root, EnvMNISTDir)
 	}
 	fix := "unset $GOROOT and the GOROOT of the go env file, or name an installation of your own or root's"
-	return checkReads([]goRead{{"its GOROOT", root, false, fix}, {"$GOROOT/go.env", filepath.Join(root, "go.env"), true, fix}})
+	goEnv := filepath.Join(root, "go.env")
+	if err := checkReads([]goRead{{"its GOROOT", root, false, fix}, {"$GOROOT/go.env", goEnv, true, fix}}); err != nil {
+		return err
+	}
+	settings := envFileSettings(goEnv)
+	return checkAuthAndProxy(goEnv+"'s ", settings["GOAUTH"], settings["GOPROXY"])
 }
 
 // umaskMu keeps two runs from setting the process's umask at once (one would restore the other's).

