@@ -185,6 +185,17 @@ func runTrain(args []string) (err error) {
 	}
 	spec := ddpm.RunSpec{Schedule: *schedule, T: *T, BatchSize: *batch, Steps: *steps, Seed: *seed, HFlip: *hflip,
 		Optimizer: ddpm.OptimizerConfig{LearningRate: *lr, WarmupSteps: *warmup, ClipNorm: *clip, EMADecay: *ema}}
+	// The schedule is the flags' alone: one refused is said before MNIST is fetched or a folder decoded
+	// (it came after `go mod download`; sixty-seventh probe), and built once (9 s at T = 3·10⁷). A run
+	// resumed is held to it too: one the library trained with such a schedule was resumed, and sample,
+	// export and eval refused its checkpoints (fifty-first probe).
+	sched, err := spec.BuildSchedule()
+	if err != nil {
+		return fmt.Errorf("--schedule %s --T %d: %w", *schedule, *T, err)
+	}
+	if err := checkPrior(sched, *schedule, *T); err != nil {
+		return err
+	}
 	// Everything that can be said from the flags, the data's shape (a folder's headers, MNIST's, or a
 	// data set's own) and --ckpt is said before the data is read, and the backend and the folder's lock
 	// are taken then: refusals of a new run's schedule, class names, --devices, the backend, a --ckpt in
@@ -198,8 +209,7 @@ func runTrain(args []string) (err error) {
 	var unmake atomic.Pointer[func()] // removes a --ckpt made for this run, until it trains
 	stopEarly := exitEarlyOnSignal(&unmake, "before training: nothing was trained or saved")
 	defer stopEarly()
-	var earlyErr error       // a refusal made before the data was read, said as it is
-	var sched *ddpm.Schedule // the run.s, built before the data is read (9 s at T = 3·10⁷, once)
+	var earlyErr error // a refusal made before the data was read, said as it is
 	var backend backends.Backend
 	var lock *ddpm.DirLock
 	defer func() { lock.Unlock() }() // the folder's hold in this process, however runTrain returns (Unlock takes nil)
@@ -217,7 +227,7 @@ func runTrain(args []string) (err error) {
 			return err
 		}
 		probe.Dataset = *dataset
-		if sched, earlyErr = beforeData(&probe, *ckptDir, *dataDir); earlyErr != nil {
+		if earlyErr = beforeData(&probe, *ckptDir, *dataDir); earlyErr != nil {
 			return earlyErr
 		}
 		if earlyErr = flagsChecked(fs); earlyErr != nil {
@@ -281,11 +291,6 @@ func runTrain(args []string) (err error) {
 	}
 	if len(d.Dims) != 3 {
 		*sampleEvery = 0 // sample grids are for images (unusedTrainFlags refused the flag given)
-	}
-	if sched == nil { // not built before the data was read
-		if sched, err = spec.BuildSchedule(); err != nil {
-			return fmt.Errorf("--schedule %s --T %d: %w", *schedule, *T, err)
-		}
 	}
 	model, err := spec.BuildModel()
 	if err != nil {
@@ -419,31 +424,20 @@ type resumeCheck struct{ report, beforeData bool }
 // beforeData checks, for a run described by spec (its dataset, its network and classes as the data's
 // shape and a folder's listing give them), what can be said before the data is read: a folder resumed
 // into another run's checkpoint, or a damaged one (6 to 20 s for a few hundred large images; sixteenth
-// and seventeenth probes), class names and the schedule of a new run (twenty-first probe). The data's
-// fingerprint is compared after. The run's schedule is returned, for it to use.
-func beforeData(spec *ddpm.RunSpec, ckptDir, dataDir string) (*ddpm.Schedule, error) {
+// and seventeenth probes), and class names (twenty-first probe); the schedule was checked before. The
+// data's fingerprint is compared after.
+func beforeData(spec *ddpm.RunSpec, ckptDir, dataDir string) error {
 	step, resuming, err := checkResumable(ckptDir, spec, resumeCheck{beforeData: true})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if resuming && step >= int64(spec.Steps) { // said before the data is read, not after (twenty-third probe)
-		return nil, nothingToTrain{ckptDir, step, spec.Steps}
+		return nothingToTrain{ckptDir, step, spec.Steps}
 	}
 	if err := spec.CheckClassNames(); err != nil {
-		return nil, fmt.Errorf("--class-cond --data %q: %w", dataDir, err)
+		return fmt.Errorf("--class-cond --data %q: %w", dataDir, err)
 	}
-	sched, err := spec.BuildSchedule()
-	if err != nil {
-		return nil, fmt.Errorf("--schedule %s --T %d: %w", spec.Schedule, spec.T, err)
-	}
-	if resuming {
-		// A run the library trained with such a schedule was resumed, and sample, export and eval refused
-		// its checkpoints (fifty-first probe).
-		if err := checkPrior(sched, spec.Schedule, spec.T); err != nil {
-			return nil, fmt.Errorf("resuming --ckpt %s: %w (sample, export and eval refuse its checkpoints)", ckptDir, err)
-		}
-	}
-	return sched, checkPrior(sched, spec.Schedule, spec.T)
+	return nil
 }
 
 // nothingToTrain says that a run resumed at or past --steps has nothing to do: not an error, but it
