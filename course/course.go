@@ -101,6 +101,19 @@ func Demonstrate(statement string, holds bool, detailFormat string, args ...any)
 	fmt.Printf("≡ %s (%s; a demonstration, not a test: no mistake in the code under study could make it fail)\n", statement, detail)
 }
 
+// Observe shows a statement that the text relies on and that holds of this seeded run, not by
+// construction: a network trained in the cell, say. It is no test (no mutant need make it fail, and
+// another seed could), so it is marked "≈"; it panics if it does not hold, since the text would then
+// be wrong. A Demonstrate of such a statement said that no mistake could make it fail (sixty-seventh probe).
+func Observe(statement string, holds bool, detailFormat string, args ...any) {
+	detail := fmt.Sprintf(detailFormat, args...)
+	if !holds {
+		failed("OBSERVATION FAILED", statement, detail)
+		return
+	}
+	fmt.Printf("≈ %s (%s; an observation of this seeded run, which the text relies on, not a test)\n", statement, detail)
+}
+
 // failed panics with "<kind>: <statement> (<detail>)", failing the cell; under scripts/check_mutants.py
 // (MutantEnv set) it prints that line instead, and the cell goes on.
 func failed(kind, statement, detail string) {

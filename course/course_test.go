@@ -128,3 +128,16 @@ func TestGaussianNoiseOfNothing(t *testing.T) {
 		t.Errorf("GaussianNoise(nil, -1) = %v", z)
 	}
 }
+
+// Observe prints its statement marked "≈" when it holds and panics naming it when it does not.
+func TestObserveMarksAndFails(t *testing.T) {
+	t.Setenv(MutantEnv, "")
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "OBSERVATION FAILED: the error is largest at t = 2 (4 > 3)") {
+				t.Errorf("Observe of a statement that does not hold: panic %v, want one naming it", r)
+			}
+		}()
+		Observe("the error is largest at t = 2", false, "%d > %d", 4, 3)
+	}()
+}

@@ -2,9 +2,11 @@ package viz
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -23,6 +25,26 @@ type Series struct {
 	Scatter bool
 	Arrows  bool
 	Marked  bool // a line with a dot on each point (a series of one point shows as its dot)
+}
+
+// SortByX puts the points in the order of X, each Y with its X (stably: equal X keep their order), as a
+// line joins them: a line read from a file in another order zig-zags, and a test of its shape reads the
+// file's order. A series of arrows, whose points go in pairs, or of more X than Y or fewer (which Render
+// refuses) is left as it is.
+func (s *Series) SortByX() {
+	if s.Arrows || len(s.X) != len(s.Y) {
+		return
+	}
+	order := make([]int, len(s.X))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(s.X[a], s.X[b]) })
+	x, y := make([]float64, len(order)), make([]float64, len(order))
+	for i, j := range order {
+		x[i], y[i] = s.X[j], s.Y[j]
+	}
+	s.X, s.Y = x, y
 }
 
 // Plot describes a line plot. Width and Height are in points (1/72 inch); zero means 480×300.

@@ -310,3 +310,17 @@ func TestGridBytesRoundAsTheStore(t *testing.T) {
 		}
 	}
 }
+
+// SortByX orders the points by X with their Y, stably, and leaves arrows and mismatched series alone.
+func TestSeriesSortByX(t *testing.T) {
+	s := Series{X: []float64{1, 0, 0.5, 0}, Y: []float64{10, 20, 30, 40}}
+	s.SortByX()
+	if !slices.Equal(s.X, []float64{0, 0, 0.5, 1}) || !slices.Equal(s.Y, []float64{20, 40, 30, 10}) {
+		t.Errorf("sorted: X %v Y %v, want X [0 0 0.5 1] Y [20 40 30 10]", s.X, s.Y)
+	}
+	arrows := Series{X: []float64{1, 0}, Y: []float64{1, 0}, Arrows: true}
+	arrows.SortByX()
+	if !slices.Equal(arrows.X, []float64{1, 0}) {
+		t.Errorf("arrows were reordered: %v", arrows.X)
+	}
+}
