@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Classifier-free guidance on MNIST: for each guidance weight w, how often the samples asked for a
 # digit are classified as that digit (overall and per digit), the classifier-FID of the same
-# samples against the test set and the confident fraction: the diversity/fidelity trade-off of
-# Ho and Salimans' Figure 1. Sample i asks for digit i mod 10.
+# samples against the test set and the confident fraction: the diversity/fidelity trade-off that
+# Ho and Salimans (2022) show in their Figure 1 (samples) and measure in their Figure 4 and Table 1. Sample i asks for digit i mod 10.
 #   N=1000 MODEL=models/mnist-cond-ema.ddpm STEPS=100 bash scripts/guidance_sweep.sh
 # STEPS is the sampler's --steps (empty: all 1000); each w resumes from its own sample store.
 # Writes runs/guidance/guidance.csv and the plots guidance-accuracy.png and guidance-fid.png.

@@ -148,12 +148,15 @@ func runEval(args []string) error {
 		*nllN = 0 // the bound is the ancestral sampler's: with another, eval scores its samples alone
 		// With --fid 0, nothing is left: it wrote a report of neither, exit 0 (sixty-fourth probe).
 		if *fidN == 0 {
-			return fmt.Errorf("--fid 0 with --sampler %s, which has no bound (--nll is 0 with it): nothing to evaluate", *sf.method)
+			return fmt.Errorf("--fid 0 with --sampler %s, whose bound eval does not compute (--nll is 0 with it): nothing to evaluate", *sf.method)
 		}
 	}
 	if (cfg.DDIM || cfg.Solver != "") && *nllN > 0 {
-		return fmt.Errorf("--nll %d with --sampler %s: DDIM and the ODE solvers are not Gaussian reverse processes with a variational bound; "+
-			"use --nll 0, or the ancestral sampler (with --steps for the bound of a respaced one)", *nllN, *sf.method)
+		// DDIM with η > 0 has a bound (η = 1 is the ancestral sampler with σ² = β̃′); η = 0 and the ODE
+		// solvers are deterministic and have none. The bound computed is the ancestral sampler's.
+		return fmt.Errorf("--nll %d with --sampler %s: eval computes the bound of the ancestral sampler only (DDIM with --eta 0 and the ODE solvers "+
+			"are deterministic and have none; DDIM with --eta 1 is --sampler ancestral --variance posterior); use --nll 0, or the ancestral sampler "+
+			"(with --steps for the bound of a respaced one)", *nllN, *sf.method)
 	}
 	if *nllN == 0 {
 		if err := unusedFlags(fs, "without a bound to compute (--nll 0, or a sampler that has none)", "nll-batch"); err != nil {
