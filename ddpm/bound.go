@@ -348,7 +348,7 @@ func (s *BoundSums) Check() error {
 		return fmt.Errorf("bound sums: %d term sums and %d MSE sums for %d images", len(s.Terms), len(s.MSE), s.N)
 	}
 	if total := sumOf(s.PerImage); !sumsAgree(total, s.Prior, s.Terms, 1) {
-		return fmt.Errorf("bound sums: the %d images' bounds sum to %g bits, and the prior and the terms to %g, where sums of one evaluation have them equal",
+		return fmt.Errorf("bound sums: the %d images' bounds sum to %g bits/dim, and the prior and the terms to %g, where sums of one evaluation have them equal",
 			s.N, total, s.Prior+sumOf(s.Terms))
 	}
 	return nil

@@ -527,6 +527,13 @@ func TestSolverSamplesRoundTrip(t *testing.T) {
 		{[]string{"--class", "3", "--out", filepath.Join(dir, "x.npy")}, ".npz"},
 		// 0 as a float32: the network ran twice a step for w = 0's images, reported as guided (sixty-sixth probe).
 		{[]string{"--class", "3", "--guidance", "1e-320"}, "--guidance 1e-320: below float32's resolution"},
+		// Below float32's resolution next to 1, where the two predictions are mixed, and the noise of η and
+		// churn below the images' (the samples were bit for bit those of 0; sixty-seventh probe).
+		{[]string{"--class", "3", "--guidance", "1e-10"}, "--guidance 1e-10: below float32's resolution next to 1"},
+		{[]string{"--sampler", "ddim", "--steps", "10", "--eta", "1e-50"}, "--eta 1e-50: the noise it adds"},
+		{[]string{"--sampler", "ddim", "--steps", "10", "--eta", "1e-9"}, "--eta 1e-09: the noise it adds"},
+		{[]string{"--sampler", "euler", "--steps", "10", "--churn", "1e-50"}, "--churn 1e-50: over 10 steps"},
+		{[]string{"--sampler", "heun", "--steps", "10", "--churn", "1e-15"}, "--churn 1e-15: over 10 steps"},
 	} {
 		ckpt := model
 		if slices.Contains(c.args, "--class") {

@@ -113,10 +113,12 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 	if !(cfg.Guidance >= 0) || cfg.Guidance >= ddpm.MaxGuidance {
 		return nil, cfg, fmt.Errorf("--guidance %g: the guidance weight must be >= 0 (0: none) and below %g, where float32 rounds 1 + w to w and the conditional prediction drops out", cfg.Guidance, ddpm.MaxGuidance)
 	}
-	// 1e-320 is 0 as a float32, in which the network runs: it was evaluated twice a step, and reported as
-	// guided, for the images of w = 0 (sixty-sixth probe), as --p-uncond 1e-50 was refused.
-	if cfg.Guidance != 0 && float32(cfg.Guidance) == 0 {
-		return nil, cfg, fmt.Errorf("--guidance %g: below float32's resolution, where the network runs: the images would be those of no guidance, at twice the cost; give 0 for none", cfg.Guidance)
+	// The predictions are mixed in float32, where 1 + w is 1 below 2⁻²⁴: 1e-320 (0 as a float32) and 1e-10
+	// evaluated the network twice a step and were reported as guided, for the images of w = 0 (sixty-sixth
+	// and sixty-seventh probes), as --p-uncond 1e-50 was refused.
+	if cfg.Guidance != 0 && float32(1+cfg.Guidance) == 1 {
+		return nil, cfg, fmt.Errorf("--guidance %g: below float32's resolution next to 1, in which the network's two predictions are mixed "+
+			"(1 + w rounds to 1): the images would be those of no guidance, at twice the cost; give 0 for none", cfg.Guidance)
 	}
 	if *f.devices < 0 {
 		return nil, cfg, fmt.Errorf("--devices %d: the number of devices must be >= 0 (0: the backend's default)", *f.devices)
@@ -164,7 +166,32 @@ func (f *samplerFlags) build(tr *ddpm.Trained) (*ddpm.Schedule, ddpm.SamplerConf
 			cfg.Variance = ddpm.VariancePosterior
 		}
 	}
+	if err := checkEtaResolves(sched, cfg.Eta); err != nil {
+		return nil, cfg, err
+	}
 	return sched, cfg, nil
+}
+
+// float32Resolution is float32's resolution next to 1 (2⁻²⁴, half its spacing there): a change below
+// it to a value of order 1, as the images' are, is rounded away.
+const float32Resolution = 0x1p-24
+
+// checkEtaResolves refuses a DDIM η whose noise is rounded away: σ_k = η √β̃′_k is added to values of
+// order 1 in float32, and an η of 1e-50 (0 as a float32) or 1e-9 gave η = 0's images bit for bit,
+// reported as of that η (sixty-seventh probe).
+func checkEtaResolves(sched *ddpm.Schedule, eta float64) error {
+	if eta == 0 {
+		return nil
+	}
+	most := 0.0 // the largest σ_k/η over the chain's steps
+	for _, v := range sched.PosteriorVariance {
+		most = max(most, math.Sqrt(v))
+	}
+	if eta*most < float32Resolution {
+		return fmt.Errorf("--eta %g: the noise it adds, at most %.2g a step, is below float32's resolution next to the images' values (%.2g): "+
+			"the samples would be η = 0's; give 0 for those", eta, eta*most, float32Resolution)
+	}
+	return nil
 }
 
 // neverUnlabelled says whether a class-conditional model never trained without a label: --p-uncond 0,
@@ -246,6 +273,14 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 	if *f.method == ddpm.SolverHeun && (cfg.Steps == 2 || cfg.Steps == 3) {
 		eprintf("warning: --sampler heun at %d steps diverges on a learned model (its last correction amplifies the model's error "+
 			"at the smallest noise level hundreds of times; docs/sampling.md): use 4 steps or more, or euler or dpm++2m\n", cfg.Steps)
+	}
+	// Churn raises σ_i to (1 + γ) σ_i with noise of σ_i √(2γ + γ²), added to values of at least σ_i that
+	// the network reads in float32: a churn of 1e-50 gave the deterministic samples, reported as churned
+	// (sixty-seventh probe).
+	if gamma := min(cfg.Churn/float64(cfg.Steps), math.Sqrt2-1); cfg.Churn != 0 && math.Sqrt(2*gamma+gamma*gamma) < float32Resolution {
+		return nil, cfg, fmt.Errorf("--churn %g: over %d steps it raises each noise level by a factor of 1 + %.2g, whose fresh noise is below float32's "+
+			"resolution next to the values it is added to (%.2g): the samples would be the deterministic ones; give 0 for those",
+			cfg.Churn, cfg.Steps, gamma, float32Resolution)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, cfg, fmt.Errorf("--sampler %s: %w", *f.method, err)

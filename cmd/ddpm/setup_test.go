@@ -1356,6 +1356,11 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		{"PIP_FIND_LINKS", shared, "anyone may write"},
 		{"PIP_FIND_LINKS", "file://" + shared, "anyone may write"},
 		{"PIP_INDEX_URL", "file://" + shared, "anyone may write"},
+		// pip reads the scheme in any case, and unquotes the path (sixty-seventh probe).
+		{"PIP_CONSTRAINT", "FILE://" + theirs, "anyone may write"},
+		{"PIP_FIND_LINKS", "File://" + shared, "anyone may write"},
+		{"PIP_FIND_LINKS", "file://" + own + "/%2E%2E/shared", "absolute path"},
+		{"PIP_CONSTRAINT", "file://" + own + "/constraints%2Etxt", ""},
 		{"PIP_FIND_LINKS", "wheels", "absolute path"},
 		{"PIP_FIND_LINKS", "/proc/self/cwd", "absolute path"}, // another folder to each process, as in the other paths' rule
 		{"SSL_CERT_DIR", own + ":certs", "absolute path"},

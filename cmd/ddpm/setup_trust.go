@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -258,11 +259,18 @@ func checkPipLocations(home string) error {
 	for _, name := range pipLocations {
 		for _, location := range strings.Fields(os.Getenv(name)) {
 			path := location
+			// pip reads a scheme in any case, and unquotes a file URL's path: FILE:/// was passed over as
+			// a network address, and pip read another user's constraints through it (sixty-seventh probe),
+			// and %2E%2E would be checked as a name and read as "..".
 			if scheme, rest, ok := strings.Cut(location, "://"); ok {
-				if scheme != "file" {
+				if !strings.EqualFold(scheme, "file") {
 					continue
 				}
-				path = rest
+				unquoted, err := url.PathUnescape(rest)
+				if err != nil {
+					return fmt.Errorf("$%s: %s: %w: name files and folders that only you or root can write, or unset it", name, location, err)
+				}
+				path = unquoted
 			}
 			if err := checkPathShape(name, os.Getenv(name), path, home); err != nil {
 				return err
