@@ -14,9 +14,13 @@ VENV="$ROOT/.venv"
 export GOMLX_NO_AUTO_INSTALL=1
 step() { printf '\n== %s\n' "$*"; }
 
-command -v go >/dev/null || { echo "setup: the go command is not on PATH (Go 1.26 or newer is needed)" >&2; exit 1; }
+command -v go >/dev/null || { echo "setup: the go command is not on PATH (Go 1.26.8 or newer is needed)" >&2; exit 1; }
 PYTHON=${PYTHON:-python3}
-command -v "$PYTHON" >/dev/null || { echo "setup: $PYTHON is not on PATH (Python 3.10 or newer is needed)" >&2; exit 1; }
+command -v "$PYTHON" >/dev/null || { echo "setup: $PYTHON is not on PATH (Python 3.11.5 or newer is needed)" >&2; exit 1; }
+# requirements.txt's pins need 3.11.5 (soupsieve; ipython, ipykernel and others 3.11): said now, not by pip
+# after the virtualenv is made.
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11, 5))' ||
+  { echo "setup: $PYTHON is Python $("$PYTHON" -c 'import platform; print(platform.python_version())'); requirements.txt needs 3.11.5 or newer (set PYTHON to one)" >&2; exit 1; }
 
 # 1. Python virtualenv: Jupyter and the XLA CPU plugin.
 stamp="$VENV/.requirements.sha256"
