@@ -82,6 +82,11 @@ func findGoCommand() (*goCommand, error) {
 	if err := checkReads(userReads(envFile)); err != nil {
 		return nil, err
 	}
+	for _, config := range gitConfigFiles(os.Getenv("HOME")) {
+		if err := checkGitIncludes(config, os.Getenv("HOME"), 0); err != nil {
+			return nil, err
+		}
+	}
 	// The settings the env file gives that matter before the go command runs: a GOROOT there (or in
 	// $GOROOT) is checked before the first run, which reads its go.env (a FIFO of another user's there
 	// held every command for 30 s, blamed on the go command; fifty-third probe), and a -modcacherw in its
@@ -187,9 +192,9 @@ func userReads(envFile goRead) []goRead {
 	if os.Getenv("NETRC") == "" && home != "" {
 		reads = append(reads, goRead{"$NETRC", filepath.Join(home, ".netrc"), true, ""})
 	}
-	if home != "" { // git, with GOPROXY=direct: a .gitconfig of another user's ran their core.sshCommand
-		reads = append(reads, goRead{"git's configuration", filepath.Join(home, ".gitconfig"), true, ""},
-			goRead{"git's configuration", filepath.Join(home, ".config", "git", "config"), true, ""}) // its XDG place ($XDG_CONFIG_HOME is not given)
+	// git, with GOPROXY=direct: a .gitconfig of another user's ran their core.sshCommand.
+	for _, config := range gitConfigFiles(home) {
+		reads = append(reads, goRead{"git's configuration", config, true, ""})
 	}
 	for _, dir := range filepath.SplitList(os.Getenv("SSL_CERT_DIR")) {
 		reads = append(reads, goRead{"$SSL_CERT_DIR", dir, false, ""})

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/binary"
 	"fmt"
@@ -337,6 +338,30 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		t.Errorf("another user's %s: error %v, want a refusal naming it", xdgGit, err)
 	}
 	os.Remove(xdgGit)
+	// And the files they include, at any depth: root's .gitconfig included another user's, which turned
+	// on ext:: for github.com, and the go command's git ran their command as root (sixty-eighth probe).
+	theirInclude := filepath.Join(theirs, "extra.gitconfig")
+	ownInclude := filepath.Join(mine, "own.gitconfig")
+	if err := os.WriteFile(theirInclude, nil, 0o644); err != nil || os.Chown(theirInclude, 4242, 4242) != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ gitconfig, own, want string }{
+		{"[include]\n\tpath = " + theirInclude + "\n", "", theirInclude + ", which " + gitconfig + " includes"},
+		{"[includeIf \"gitdir:/srv/\"]\n  path = \"" + theirInclude + "\"\n", "", theirInclude + ", which " + gitconfig + " includes"},
+		{"[include]\n\tpath = own.gitconfig\n", "[include] path = " + theirInclude + "\n", theirInclude + ", which " + ownInclude + " includes"},
+		{"[include]\n\tpath = ~/own.gitconfig\n[url \"x\"]\n\tpath = " + theirInclude + "\n", "", ""},
+	} {
+		if err := os.WriteFile(gitconfig, []byte(c.gitconfig), 0o644); err != nil || os.WriteFile(ownInclude, []byte(c.own), 0o644) != nil {
+			t.Fatal(err)
+		}
+		_, err := MNISTDir()
+		if c.want == "" && (err == nil || !strings.Contains(err.Error(), "the proxy said no")) || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("a .gitconfig of %q including %q: error %v, want one containing %q (the fake go's refusal where empty)", c.gitconfig, c.own, err, cmp.Or(c.want, "the proxy said no"))
+		}
+		os.Remove(ran)
+	}
+	os.Remove(gitconfig)
+	os.Remove(ownInclude)
 	// A full $TMPDIR is named as the trouble, not answered with `go mod download` (fifty-ninth probe).
 	if full := t.TempDir(); syscall.Mount("tmpfs", full, "tmpfs", 0, "size=64k") == nil {
 		defer syscall.Unmount(full, syscall.MNT_DETACH) //nolint:errcheck
