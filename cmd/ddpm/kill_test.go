@@ -26,6 +26,7 @@ import (
 const envRunMain = "DDPM_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
+	scriptInterpreters = true // the tests' fake interpreters are shell scripts; TestSetupRefusesAScriptAsPython sets it back
 	if os.Getenv(envRunMain) == "1" {
 		main()
 		os.Exit(0)

@@ -401,12 +401,19 @@ func allUIDs(status string, uid int) bool {
 	return len(ids) == 4 && !slices.ContainsFunc(ids, func(id string) bool { return id != strconv.Itoa(uid) })
 }
 
-// findPython is the interpreter's file: python as a path, or looked up in $PATH.
+// scriptInterpreters lets a script stand for Python: the tests' fake interpreters are shell scripts.
+var scriptInterpreters = false
+
+// findPython is the interpreter's file: python as a path, or looked up in $PATH, where a script (a
+// version manager's shim) is passed over for the next interpreter of that name. A script is no
+// interpreter: it runs other programs and reads other files before any Python starts, and pyenv's shim
+// sourced hook files from fixed folders (/usr/local/etc/pyenv.d, writable by Debian's group staff):
+// another user's ran as root, twice, in setup's check and its venv (sixty-eighth probe).
 func findPython(python string) (string, error) {
 	if python == "" {
 		return "", fmt.Errorf(`--python "": name a Python 3 interpreter, e.g. python3`)
 	}
-	exe, err := exec.LookPath(python)
+	exe, err := lookPython(python)
 	if err != nil {
 		return "", fmt.Errorf("--python %s: not found (%v): %s needs Python 3 with its venv module; install it "+
 			"(Debian and Ubuntu: apt install python3 python3-venv), or name one with --python", shellQuote(python), err, ddpm.UserSetupCommand)
@@ -422,7 +429,55 @@ func findPython(python string) (string, error) {
 	if err := checkInterpreterFolders(real); err != nil {
 		return "", fmt.Errorf("--python %s (%s) is not run: %w", shellQuote(python), real, err)
 	}
+	if isScript(real) && !scriptInterpreters {
+		return "", fmt.Errorf("--python %s (%s) is not run: it is a script, which runs other programs and reads other files before any Python "+
+			"starts (a pyenv shim sources hook files from folders setup cannot check): name the interpreter itself with --python "+
+			"(for pyenv: --python \"$(pyenv which python3)\")", shellQuote(python), real)
+	}
 	return real, nil
+}
+
+// lookPython finds python as exec.LookPath does, but for a name looked up in $PATH it passes over
+// scripts (a shim in ~/.pyenv/shims before /usr/bin) to the next executable of that name; with none,
+// it returns the first script, which findPython refuses by name.
+func lookPython(python string) (string, error) {
+	if strings.Contains(python, "/") || scriptInterpreters {
+		return exec.LookPath(python)
+	}
+	first := ""
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if !filepath.IsAbs(dir) {
+			continue // the working folder's ("" or "."), which exec.LookPath refuses below
+		}
+		exe, err := exec.LookPath(filepath.Join(dir, python))
+		switch {
+		case err != nil:
+		case !isScript(exe):
+			return exe, nil
+		case first == "":
+			first = exe
+		}
+	}
+	if first != "" {
+		return first, nil
+	}
+	return exec.LookPath(python)
+}
+
+// isScript says whether the file is a regular one that begins with "#!", as scripts do (opened without
+// waiting: a FIFO with execute bits passes exec.LookPath).
+func isScript(path string) bool {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return false
+	}
+	head := make([]byte, 2)
+	n, _ := io.ReadFull(f, head)
+	return n == 2 && string(head) == "#!"
 }
 
 // checkInterpreterFolders refuses an interpreter where other users may add files beside it or in any

@@ -1381,3 +1381,85 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		t.Setenv(c.name, "")
 	}
 }
+
+// The options of pip's configuration files are held to the rules of the variables that set them: a
+// pip.conf of root's own that named another user's program as its python, a log through their link,
+// or their constraints file, had root's setup run, write and read them (sixty-eighth probe). Only the
+// sections that pip install reads count.
+func TestSetupHoldsPipConfigurationToTheVariablesRules(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal("making a folder anyone may write")
+	}
+	own := filepath.Join(dir, "own")
+	if err := os.Mkdir(own, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	theirs := filepath.Join(shared, "constraints.txt")
+	if err := os.WriteFile(theirs, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range append(slices.Clone(pipLocations), "SSL_CERT_DIR", "PIP_CERT", "PIP_CLIENT_CERT", "PIP_CACHE_DIR", "XDG_CONFIG_DIRS", "XDG_CONFIG_HOME") {
+		t.Setenv(name, "")
+	}
+	t.Setenv("HOME", own)
+	conf := filepath.Join(own, "pip.conf")
+	t.Setenv("PIP_CONFIG_FILE", conf)
+	for _, c := range []struct{ config, refused string }{
+		{"[global]\npython = /usr/bin/python3\n", "sets python (section [global]; the option of $PIP_PYTHON)"},
+		{"[install]\nlog = " + filepath.Join(own, "pip.log") + "\n", "sets log (section [install]; the option of $PIP_LOG)"},
+		{"[global]\nconstraint = " + theirs + "\n", "sets constraint"},
+		{"[global]\nfind-links =\n    " + own + "\n    " + shared + "\n", shared},
+		{"[global]\nCERT = " + theirs + "\n", "sets cert"},
+		{"[global]\nindex_url = file://" + shared + "\n", "sets index-url"},
+		{"[freeze]\nlog = " + filepath.Join(own, "pip.log") + "\n", ""}, // pip install does not read [freeze]
+		{"[global]\nindex_url = https://pypi.org/simple\ntimeout: 60\n# python = /tmp/py\n; log = /tmp/log\nfind-links = " + own + "\n", ""},
+	} {
+		if err := os.WriteFile(conf, []byte(c.config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := checkPipReads(filepath.Join(dir, "venv"))
+		switch {
+		case c.refused == "" && err != nil:
+			t.Errorf("pip.conf %q: %v, want it taken", c.config, err)
+		case c.refused != "" && (err == nil || !strings.Contains(err.Error(), conf) || !strings.Contains(err.Error(), c.refused)):
+			t.Errorf("pip.conf %q: %v, want a refusal naming the file and %q", c.config, err, c.refused)
+		}
+	}
+}
+
+// A script is no interpreter: pyenv's shim sourced hook files from fixed folders, and another user's
+// ran as root in setup's check and its venv (sixty-eighth probe). Named, it is refused; looked up in
+// $PATH, it is passed over for the next interpreter of its name.
+func TestSetupRefusesAScriptAsPython(t *testing.T) {
+	defer func() { scriptInterpreters = true }()
+	scriptInterpreters = false
+	shims, system := fakeBin(t), fakeBin(t) // folders no other user may add to, as an interpreter's must be
+	shim := filepath.Join(shims, "python3")
+	if err := os.WriteFile(shim, []byte("#!/usr/bin/env bash\nexec pyenv exec python3 \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := findPython(shim); err == nil || !strings.Contains(err.Error(), "it is a script") || !strings.Contains(err.Error(), "pyenv which") {
+		t.Errorf("--python %s, a shim: %v, want a refusal of a script", shim, err)
+	}
+	t.Setenv("PATH", shims)
+	if _, err := findPython("python3"); err == nil || !strings.Contains(err.Error(), "it is a script") {
+		t.Errorf("python3 in $PATH only as a shim: %v, want a refusal of a script", err)
+	}
+	real, err := exec.LookPath("/usr/bin/python3")
+	if err != nil {
+		t.Skip("no /usr/bin/python3 to pass on to")
+	}
+	raw, err := os.ReadFile(real)
+	if err != nil || isScript(real) {
+		t.Skip("/usr/bin/python3 is not an interpreter here")
+	}
+	if err := os.WriteFile(filepath.Join(system, "python3"), raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", shims+":"+system)
+	if got, err := findPython("python3"); err != nil || got != filepath.Join(system, "python3") {
+		t.Errorf("python3 in $PATH as a shim, then an interpreter: %s, %v; want %s", got, err, filepath.Join(system, "python3"))
+	}
+}

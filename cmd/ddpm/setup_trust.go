@@ -201,6 +201,9 @@ func checkPipReads(venv string) error {
 				file, err, os.DevNull)
 		}
 	}
+	if err := checkPipConfigs(configs, home); err != nil {
+		return err
+	}
 	netrcs := []string{expandUser(os.Getenv("NETRC"), home)}
 	if os.Getenv("NETRC") == "" {
 		netrcs = nil
@@ -257,34 +260,43 @@ var pipLocations = []string{"PIP_CONSTRAINT", "PIP_FIND_LINKS", "PIP_INDEX_URL",
 // there hung setup (sixty-sixth probe). A URL of another scheme than file: is the network's.
 func checkPipLocations(home string) error {
 	for _, name := range pipLocations {
-		for _, location := range strings.Fields(os.Getenv(name)) {
-			path := location
-			// pip reads a scheme in any case, and unquotes a file URL's path: FILE:/// was passed over as
-			// a network address, and pip read another user's constraints through it (sixty-seventh probe),
-			// and %2E%2E would be checked as a name and read as "..".
-			if scheme, rest, ok := strings.Cut(location, "://"); ok {
-				if !strings.EqualFold(scheme, "file") {
-					continue
-				}
-				unquoted, err := url.PathUnescape(rest)
-				if err != nil {
-					return fmt.Errorf("$%s: %s: %w: name files and folders that only you or root can write, or unset it", name, location, err)
-				}
-				path = unquoted
+		if err := checkPipLocation(name, os.Getenv(name), home); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPipLocation is checkPipLocations' check of one value of pip's variable name (or of the option
+// of its configuration files that the variable sets).
+func checkPipLocation(name, value, home string) error {
+	for _, location := range strings.Fields(value) {
+		path := location
+		// pip reads a scheme in any case, and unquotes a file URL's path: FILE:/// was passed over as
+		// a network address, and pip read another user's constraints through it (sixty-seventh probe),
+		// and %2E%2E would be checked as a name and read as "..".
+		if scheme, rest, ok := strings.Cut(location, "://"); ok {
+			if !strings.EqualFold(scheme, "file") {
+				continue
 			}
-			if err := checkPathShape(name, os.Getenv(name), path, home); err != nil {
-				return err
-			}
-			path = expandUser(path, home)
-			var err error
-			if info, serr := os.Stat(path); serr == nil && info.IsDir() {
-				err = trust.CheckOwnFolder(path)
-			} else {
-				err = trust.CheckRead(path)
-			}
+			unquoted, err := url.PathUnescape(rest)
 			if err != nil {
 				return fmt.Errorf("$%s: %s: %w: name files and folders that only you or root can write, or unset it", name, location, err)
 			}
+			path = unquoted
+		}
+		if err := checkPathShape(name, value, path, home); err != nil {
+			return err
+		}
+		path = expandUser(path, home)
+		var err error
+		if info, serr := os.Stat(path); serr == nil && info.IsDir() {
+			err = trust.CheckOwnFolder(path)
+		} else {
+			err = trust.CheckRead(path)
+		}
+		if err != nil {
+			return fmt.Errorf("$%s: %s: %w: name files and folders that only you or root can write, or unset it", name, location, err)
 		}
 	}
 	return nil
