@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
@@ -70,7 +71,7 @@ func readCSV(path string) (rows [][]string, col map[string]int, lines []int, err
 // CSVSeries reads the columns x and y of a CSV file with a header (as the measurement scripts write
 // them) as lines: one Series per value of the column group, named by it, in order of first
 // appearance; with group "" every row goes to one unnamed Series. Errors name the file, and the line
-// and column of a value that is not a number.
+// and column of a value that is not a finite number.
 func CSVSeries(path, x, y, group string) ([]Series, error) {
 	rows, col, lines, err := readCSV(path)
 	if err != nil {
@@ -89,6 +90,11 @@ func CSVSeries(path, x, y, group string) ([]Series, error) {
 		yv, err2 := strconv.ParseFloat(row[col[y]], 64)
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("%s line %d: %s %s and %s %s must be numbers", path, lines[line+1], x, QuoteStart(row[col[x]]), y, QuoteStart(row[col[y]]))
+		}
+		// NaN and ±Inf parse as numbers, and the plot refused them later without naming the file
+		// (sixty-eighth probe).
+		if math.IsNaN(xv) || math.IsInf(xv, 0) || math.IsNaN(yv) || math.IsInf(yv, 0) {
+			return nil, fmt.Errorf("%s line %d: %s %s and %s %s must be finite: a plot has no place for NaN or ±Inf", path, lines[line+1], x, QuoteStart(row[col[x]]), y, QuoteStart(row[col[y]]))
 		}
 		name := ""
 		if group != "" {
