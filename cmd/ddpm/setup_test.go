@@ -1331,21 +1331,10 @@ func TestSetupGivesPipOnlyItsDownloadVariables(t *testing.T) {
 // followed, and a FIFO there hung setup; a list in $SSL_CERT_DIR was checked as one path (sixty-sixth
 // probe).
 func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
-	dir := t.TempDir()
-	shared := filepath.Join(dir, "shared")
-	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
-		t.Fatal("making a folder anyone may write")
-	}
-	own := filepath.Join(dir, "own")
-	if err := os.Mkdir(own, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	theirs := filepath.Join(shared, "constraints.txt")
+	dir, shared, own, theirs := pipFolders(t)
 	mine := filepath.Join(own, "constraints.txt")
-	for _, f := range []string{theirs, mine} {
-		if err := os.WriteFile(f, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(mine, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	for _, name := range append(slices.Clone(pipLocations), "SSL_CERT_DIR") {
 		t.Setenv(name, "")
@@ -1382,24 +1371,31 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 	}
 }
 
+// pipFolders makes, in a temporary dir, a folder anyone may write (shared) with an empty constraints
+// file in it (theirs), and a folder of the user's own (own).
+func pipFolders(t *testing.T) (dir, shared, own, theirs string) {
+	t.Helper()
+	dir = t.TempDir()
+	shared, own = filepath.Join(dir, "shared"), filepath.Join(dir, "own")
+	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
+		t.Fatal("making a folder anyone may write")
+	}
+	if err := os.Mkdir(own, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	theirs = filepath.Join(shared, "constraints.txt")
+	if err := os.WriteFile(theirs, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, shared, own, theirs
+}
+
 // The options of pip's configuration files are held to the rules of the variables that set them: a
 // pip.conf of root's own that named another user's program as its python, a log through their link,
 // or their constraints file, had root's setup run, write and read them (sixty-eighth probe). Only the
 // sections that pip install reads count.
 func TestSetupHoldsPipConfigurationToTheVariablesRules(t *testing.T) {
-	dir := t.TempDir()
-	shared := filepath.Join(dir, "shared")
-	if err := os.Mkdir(shared, 0o755); err != nil || os.Chmod(shared, 0o777) != nil {
-		t.Fatal("making a folder anyone may write")
-	}
-	own := filepath.Join(dir, "own")
-	if err := os.Mkdir(own, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	theirs := filepath.Join(shared, "constraints.txt")
-	if err := os.WriteFile(theirs, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir, shared, own, theirs := pipFolders(t)
 	for _, name := range append(slices.Clone(pipLocations), "SSL_CERT_DIR", "PIP_CERT", "PIP_CLIENT_CERT", "PIP_CACHE_DIR", "XDG_CONFIG_DIRS", "XDG_CONFIG_HOME") {
 		t.Setenv(name, "")
 	}
