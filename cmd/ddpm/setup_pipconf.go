@@ -70,14 +70,14 @@ func checkPipConfigs(configs []string, home string) error {
 					where, os.DevNull, ddpm.UserSetupCommand)
 			}
 			var err error
-			switch name {
-			case "PIP_CONSTRAINT", "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL":
+			switch {
+			case slices.Contains(pipLocations, name):
 				err = checkPipLocation(name, s.value, home)
-			case "PIP_CERT", "PIP_CLIENT_CERT":
+			case name == "PIP_CERT" || name == "PIP_CLIENT_CERT":
 				if err = checkPathShape(name, s.value, s.value, home); err == nil {
 					err = trust.CheckRead(expandUser(s.value, home))
 				}
-			case "PIP_CACHE_DIR":
+			case name == "PIP_CACHE_DIR":
 				if err = checkPathShape(name, s.value, s.value, home); err == nil {
 					err = trust.CheckOwnFolder(expandUser(s.value, home))
 				}
