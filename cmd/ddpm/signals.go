@@ -47,6 +47,7 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 		if f := unmake.Load(); f != nil {
 			(*f)()
 		}
+		time.Sleep(slowEarlyExit)
 		s, _ := sig.(syscall.Signal)
 		eprintf("\nstopped by a signal (%v) %s\n", sig, before)
 		os.Exit(128 + int(s))
@@ -59,6 +60,14 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 		})
 	}
 }
+
+// slowEarlyExit holds an early exit between its undo and the exit, and afterTrainLock runs in train
+// just after its folder's lock is taken: the tests' way to open the window in which the main path went
+// on making what the signal's undo had removed (both zero in the command).
+var (
+	slowEarlyExit  time.Duration
+	afterTrainLock = func() {}
+)
 
 // making is held while a command makes what a signal before its work is to remove, until the undo
 // for it is set: a signal waits for it, and finds everything that was made in the undo (a signal

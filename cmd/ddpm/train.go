@@ -245,9 +245,16 @@ func runTrain(args []string) (err error) {
 		if lock, _, earlyErr = lockFolder(*ckptDir, "--ckpt", true, &unmake, nil, "samples"); earlyErr != nil {
 			return earlyErr
 		}
-		if *sampleEvery > 0 && len(dims) == 3 { // the grids' folder: a file in its place failed only at the first grid
-			if _, err := ddpm.GridFolder(*ckptDir); err != nil {
-				earlyErr = fmt.Errorf("--ckpt %s: %w (the grids written every --sample-every steps; move it away, or pass --sample-every 0)", *ckptDir, err)
+		afterTrainLock()
+		// The grids' folder: a file in its place failed only at the first grid. It is made holding
+		// making, so that a signal's undo comes before it or after it and removes it: made while the
+		// undo ran, it was left, or kept the --ckpt made for the run from being removed.
+		if *sampleEvery > 0 && len(dims) == 3 {
+			if earlyErr = whileMaking(func() error {
+				_, err := ddpm.GridFolder(*ckptDir)
+				return err
+			}); earlyErr != nil {
+				earlyErr = fmt.Errorf("--ckpt %s: %w (the grids written every --sample-every steps; move it away, or pass --sample-every 0)", *ckptDir, earlyErr)
 				return earlyErr
 			}
 		}
