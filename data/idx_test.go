@@ -266,7 +266,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	t.Setenv("HOME", mine)
 	cacheOfMine := t.TempDir()
 	petar := filepath.Join(cacheOfMine, "github.com", "petar")
-	data := filepath.Join(petar, "!go!m!n!i!s!t@"+mnistModuleVersion(), "data")
+	data := filepath.Join(petar, "!go!m!n!i!s!t@"+mnistPinnedVersion, "data")
 	if err := os.MkdirAll(data, 0o755); err != nil || os.WriteFile(filepath.Join(data, MNISTTrainImages), nil, 0o644) != nil || os.Chown(petar, 4242, 4242) != nil {
 		t.Fatal(err)
 	}
@@ -843,5 +843,65 @@ func TestModuleCacheMNISTFilesAreTheUsersOwn(t *testing.T) {
 	}
 	if _, err := ownData(dir); err == nil || !strings.Contains(err.Error(), "file "+writable+" is not read") {
 		t.Errorf("a file anyone may write: %v, want a refusal naming it", err)
+	}
+}
+
+// Only GoMNIST's own files are read from the module cache, whatever put them there: with GOSUMDB=off,
+// a proxy of another user's on a loopback port gave root their "MNIST" (64 digits, all sevens), which
+// was downloaded into root's cache and trained on (sixty-ninth probe). The module must hash as go.sum says.
+func TestMNISTDirReadsOnlyGoMNISTsOwnFiles(t *testing.T) {
+	t.Setenv(EnvMNISTDir, "")
+	real, err := MNISTDir()
+	if err != nil {
+		t.Skipf("MNIST is not found here: %v", err)
+	}
+	bin, root, cache, other := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	// A go command that names the cache it is given and "downloads" the module into the folder named.
+	fakeGo := "#!/bin/sh\ncase \"$1\" in env) printf '{\"GOMODCACHE\": \"%s\", \"GOPATH\": \"\", \"GOROOT\": \"" + root + "\"}\\n' \"$FAKE_GOMODCACHE\";; " +
+		"*) printf '{\"Dir\": \"%s\"}\\n' \"$FAKE_DOWNLOAD_DIR\";; esac\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(fakeGo), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer func(vars []string) { goVars = vars }(goVars)
+	goVars = append(slices.Clone(goVars), "FAKE_GOMODCACHE", "FAKE_DOWNLOAD_DIR")
+	t.Setenv("PATH", bin+":/usr/bin:/bin")
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("GOENV", "off")
+	// copyModule copies GoMNIST's module folder to dir, its training labels' last byte changed where tamper.
+	copyModule := func(dir string, tamper bool) string {
+		if err := os.CopyFS(dir, os.DirFS(filepath.Dir(real))); err != nil {
+			t.Fatal(err)
+		}
+		if tamper {
+			labels := filepath.Join(dir, "data", MNISTTrainLabels)
+			b, err := os.ReadFile(labels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[len(b)-1] ^= 1
+			if err := os.WriteFile(labels, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return filepath.Join(dir, "data")
+	}
+	inCache := filepath.Join(cache, "github.com", "petar", "!go!m!n!i!s!t@"+mnistPinnedVersion)
+	t.Setenv("FAKE_GOMODCACHE", cache)
+	if want := copyModule(inCache, false); true {
+		if got, err := MNISTDir(); err != nil || got != want {
+			t.Errorf("GoMNIST's own files in the cache: %q, %v; want %s", got, err, want)
+		}
+	}
+	os.RemoveAll(inCache)
+	copyModule(inCache, true)
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "is not GoMNIST's") || !strings.Contains(err.Error(), inCache) {
+		t.Errorf("other files in the cache under GoMNIST's name: %v, want a refusal naming the folder", err)
+	}
+	os.RemoveAll(inCache)
+	downloaded := filepath.Join(other, "!go!m!n!i!s!t@"+mnistPinnedVersion)
+	copyModule(downloaded, true)
+	t.Setenv("FAKE_DOWNLOAD_DIR", downloaded)
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "is not GoMNIST's") {
+		t.Errorf("other files downloaded under GoMNIST's name: %v, want a refusal", err)
 	}
 }

