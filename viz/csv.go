@@ -31,10 +31,10 @@ func ReadCSV(path string) (rows [][]string, col map[string]int, err error) {
 	return rows, col, err
 }
 
-// readCSV is ReadCSV that also gives the file's line number of each row, where it begins: blank lines
+// readCSV is ReadCSV that also gives the file's line number of each field of each row: blank lines
 // and quoted fields over several lines are not rows, so a row's index is not its line (a bad value on
 // line 5 was said to be on line 4; fifty-sixth probe).
-func readCSV(path string) (rows [][]string, col map[string]int, lines []int, err error) {
+func readCSV(path string) (rows [][]string, col map[string]int, lines [][]int, err error) {
 	// A regular file (a FIFO hung the reader; thirty-third probe's nit) of bounded size: a sparse 512 MB
 	// file ran the reader out of memory (fortieth probe).
 	raw, err := safefile.ReadFile(path, MaxCSVBytes)
@@ -52,8 +52,13 @@ func readCSV(path string) (rows [][]string, col map[string]int, lines []int, err
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		line, _ := r.FieldPos(0)
-		rows, lines = append(rows, row), append(lines, line)
+		// Each field's own line: a quoted field may hold newlines, and the row's first line named
+		// a line without the bad value (sixty-ninth probe's nit).
+		at := make([]int, len(row))
+		for i := range row {
+			at[i], _ = r.FieldPos(i)
+		}
+		rows, lines = append(rows, row), append(lines, at)
 	}
 	if len(rows) < 2 {
 		return nil, nil, nil, fmt.Errorf("%s: no rows under the header", path)
@@ -85,16 +90,21 @@ func CSVSeries(path, x, y, group string) ([]Series, error) {
 	}
 	var series []Series
 	index := map[string]int{}
-	for line, row := range rows[1:] {
+	for r, row := range rows[1:] {
 		xv, err1 := strconv.ParseFloat(row[col[x]], 64)
 		yv, err2 := strconv.ParseFloat(row[col[y]], 64)
+		// The line of the value at fault (x's where both are).
+		line := lines[r+1][col[y]]
+		if err1 != nil || math.IsNaN(xv) || math.IsInf(xv, 0) {
+			line = lines[r+1][col[x]]
+		}
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("%s line %d: %s %s and %s %s must be numbers", path, lines[line+1], x, QuoteStart(row[col[x]]), y, QuoteStart(row[col[y]]))
+			return nil, fmt.Errorf("%s line %d: %s %s and %s %s must be numbers", path, line, x, QuoteStart(row[col[x]]), y, QuoteStart(row[col[y]]))
 		}
 		// NaN and ±Inf parse as numbers, and the plot refused them later without naming the file
 		// (sixty-eighth probe).
 		if math.IsNaN(xv) || math.IsInf(xv, 0) || math.IsNaN(yv) || math.IsInf(yv, 0) {
-			return nil, fmt.Errorf("%s line %d: %s %s and %s %s must be finite: a plot has no place for NaN or ±Inf", path, lines[line+1], x, QuoteStart(row[col[x]]), y, QuoteStart(row[col[y]]))
+			return nil, fmt.Errorf("%s line %d: %s %s and %s %s must be finite: a plot has no place for NaN or ±Inf", path, line, x, QuoteStart(row[col[x]]), y, QuoteStart(row[col[y]]))
 		}
 		name := ""
 		if group != "" {

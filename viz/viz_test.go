@@ -187,6 +187,8 @@ func TestCSVSeriesGroupsRowsAndNamesBadValues(t *testing.T) {
 		{write("bad.csv", "steps,fid\n10,50\n20,n/a\n"), "steps", `bad.csv line 3: steps "20" and fid "n/a" must be numbers`},
 		{write("nan.csv", "steps,fid\n10,50\n20,NaN\n"), "steps", `nan.csv line 3: steps "20" and fid "NaN" must be finite`}, // sixty-eighth probe
 		{write("inf.csv", "steps,fid\ninf,50\n"), "steps", `inf.csv line 2: steps "inf" and fid "50" must be finite`},
+		// The value's own line, where a quoted field before it spans lines (sixty-ninth probe's nit).
+		{write("quoted.csv", "note,steps,fid\n\"multi\nline\nnote\",1,NaN\n"), "steps", `quoted.csv line 4: steps "1" and fid "NaN" must be finite`},
 		{write("empty.csv", "steps,fid\n"), "steps", "no rows under the header"},
 		// A long field is quoted by its start only (a 512 MB one made a 2 GB message; fortieth probe).
 		{write("long.csv", "steps,fid\n10,"+strings.Repeat("x", 1<<20)+"\n"), "steps", `must be numbers`},
