@@ -283,7 +283,7 @@ func TestShardedSamplingAndBoundEqualOneDevice(t *testing.T) {
 	}
 }
 
-// BenchmarkTrainStepDevices: the MNIST default's training step at batch 64 (the command line's) with
+// BenchmarkTrainStepDevices: the small MNIST U-Net's (MNISTSmallConfig, ch 8) training step at batch 64 (the command line's) with
 // the batch split over 1, 2 and 4 devices of the backend. On the XLA CPU plugin the 4 devices share
 // the same cores, so splitting cannot be faster there (docs/devices.md):
 //
