@@ -15,20 +15,17 @@ export GOMLX_NO_AUTO_INSTALL=1
 step() { printf '\n== %s\n' "$*"; }
 
 command -v go >/dev/null || { echo "setup: the go command is not on PATH (Go 1.26.8 or newer is needed)" >&2; exit 1; }
-PYTHON=${PYTHON:-python3}
-command -v "$PYTHON" >/dev/null || { echo "setup: $PYTHON is not on PATH (Python 3.11.5 or newer is needed)" >&2; exit 1; }
-# requirements.txt's pins need 3.11.5 (soupsieve; ipython, ipykernel and others 3.11): said now, not by pip
-# after the virtualenv is made.
-"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11, 5))' ||
-  { echo "setup: $PYTHON is Python $("$PYTHON" -c 'import platform; print(platform.python_version())'); requirements.txt needs 3.11.5 or newer (set PYTHON to one)" >&2; exit 1; }
 
-# 1. Python virtualenv: Jupyter and the XLA CPU plugin.
+# 1. Python virtualenv: Jupyter and the XLA CPU plugin. ddpm makes it, under the rules its own setup
+# keeps (an interpreter that is no script, pip given only its download settings, each file it reads
+# checked, nothing of the working folder), and remakes it whole when requirements.txt changes: run in
+# bash with the whole environment, pip ran another user's program as root through $PIP_PYTHON.
+# PYTHON names the interpreter (default: python3 in $PATH, a pyenv shim passed over).
 stamp="$VENV/.requirements.sha256"
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   step "Python virtualenv in .venv (requirements.txt)"
-  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  go run ./cmd/ddpm setup --venv "$VENV" --requirements "$ROOT/requirements.txt" --requires-python 3.11 ${PYTHON:+--python "$PYTHON"}
   echo "$want" >"$stamp"
 fi
 PLUGIN=$(ls "$VENV"/lib/python3*/site-packages/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so 2>/dev/null | tail -n1 || true)

@@ -29,9 +29,15 @@ import (
 // in a Python virtual environment, where ChooseBackend finds it. Run again, it only says where they are.
 func runSetup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
-	python := fs.String("python", "python3", "Python 3 interpreter that makes the virtual environment: a name in $PATH or a path")
+	python := fs.String("python", "python3", "Python 3 interpreter that makes the virtual environment: a name in $PATH (scripts such as a pyenv shim passed over) or a path")
+	venv := fs.String("venv", "", "make this virtual environment (a clone's .venv; `make setup` runs it) with the packages of --requirements, under setup's rules, instead of the models and plugin in your cache")
+	requirements := fs.String("requirements", "", "with --venv: the pip requirements file whose pinned packages it gets")
+	requiresPython := fs.String("requires-python", "", "with --venv: the oldest Python the requirements take (e.g. 3.11)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if isSet(fs, "venv") || isSet(fs, "requirements") || isSet(fs, "requires-python") {
+		return setupVenv(fs, *venv, *requirements, *requiresPython, *python)
 	}
 	// What setup and its children make is writable by the user alone, whatever the user's umask: with
 	// umask 002 and a group shared with others, another member replaced venv/bin/python while setup ran,
@@ -91,7 +97,7 @@ func runSetup(args []string) error {
 		// And run, where it is to install the plugin: a pyenv shim of a version not installed was found,
 		// the models were written, and then it failed (thirty-fourth probe's nit).
 		if installed, _ := ddpm.UserPlugin(); installed == "" {
-			if err := checkPython(*python, exe); err != nil {
+			if err := checkPython(*python, exe, minPython); err != nil {
 				return err
 			}
 			checkedExe = exe
@@ -197,151 +203,39 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		if exe, err = findPython(python); err != nil {
 			return "", err
 		}
-		if err := checkPython(python, exe); err != nil {
+		if err := checkPython(python, exe, minPython); err != nil {
 			return "", err
 		}
 	}
-	if _, err := os.Lstat(venv); err == nil {
-		why := "an earlier setup left it unfinished, or for another version"
-		if refused != nil { // it said "unfinished" of a venv others could write (thirty-sixth probe)
-			why = refused.Error()
-		}
-		printf("plugin: removing %s: %s\n", venv, why)
-		if err := stopLeftovers(venv); err != nil {
-			return "", err
-		}
-		if err := os.RemoveAll(venv); err != nil {
-			return "", fmt.Errorf("removing the unfinished %s: %w", venv, err)
-		}
-	}
-	// A full file system is named now, not as a failure inside ensurepip or pip (a full disk was blamed
-	// on a missing Debian package, seventh probe).
-	if hint := spaceHint(filepath.Dir(venv)); hint != "" {
-		return "", fmt.Errorf("%s; free some space, or set $XDG_CACHE_HOME to a folder on another file system, and run `%s` again",
-			hint, ddpm.UserSetupCommand)
-	}
-	// An unfinished venv is never used; removed at once, it holds no space until the next setup. Its
-	// makers run in a process group of their own, killed whole on a signal or a time limit: a stopped
-	// setup left python, ensurepip and pip writing 276 MB into the cache after it exited (twenty-sixth
-	// probe).
-	stopped, stopCtx, release := cancelOnSignal()
-	defer release()
-	finished := false
-	defer func() {
-		if !finished {
-			os.RemoveAll(venv)
-		}
-	}()
-	stoppedErr := func() error {
-		sig, _ := stopped().(syscall.Signal)
-		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v): the unfinished %s is removed; run `%s` again",
-			stopped(), venv, ddpm.UserSetupCommand)}
-	}
-	// The children's temporary files in a folder of setup's own (childEnv), removed with the venv's
-	// makers; one that a killed setup left is removed now (setup holds its folder's lock).
-	olds, _ := filepath.Glob(filepath.Join(filepath.Dir(venv), ".tmp-*"))
-	for _, old := range olds {
-		os.RemoveAll(old)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(venv), ".tmp-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	env := childEnv(tmp)
-	printf("plugin: making the virtual environment %s with %s\n", venv, exe)
-	ctx, cancel := context.WithTimeout(stopCtx, venvTimeout)
-	defer cancel()
-	// Without site (-S): the .pth files and sitecustomize of the interpreter's site-packages, another
-	// user's in a group-writable /usr/local (Debian's staff), ran as the user (thirty-eighth probe).
-	// Without pip: venv runs ensurepip without -I (gh-98251), which runs below, isolated.
-	// step runs one of the venv's makers, its failure said as what (the command, for the message).
-	step := func(what string, env []string, name string, args ...string) error {
-		cmd := groupCommand(ctx, name, args...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		switch {
-		case err == nil:
-			return nil
-		case stopped() != nil:
-			return stoppedErr()
-		case ctx.Err() != nil:
-			err = fmt.Errorf("no answer in %s", venvTimeout)
-		}
-		return withOutput{fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))}
-	}
-	if err := step(fmt.Sprintf("%s -m venv %s", exe, venv), env, exe, "-I", "-S", "-m", "venv", "--without-pip", venv); err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
-		return "", fmt.Errorf("`%s -m venv %s` made no interpreter %s: is --python %s a Python 3?", exe, venv,
-			filepath.Join(venv, "bin", "python"), shellQuote(python))
-	}
-	// Nothing of the venv's is run before it is seen to be the user's alone.
-	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
-		return "", fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
-	}
-	// The venv's interpreter, ensurepip and pip need no program of $PATH, and pip runs what it finds
-	// there: lsb_release, on Ubuntu a script of the system's Python, which runs the .pth files of
-	// another Python's /usr/local (Debian's staff-writable site folder; forty-fifth probe), and rustc.
-	// They get an empty folder of setup's own as $PATH.
-	nothing := filepath.Join(tmp, "path")
-	if err := os.Mkdir(nothing, 0o700); err != nil {
-		return "", err
-	}
-	env = withPath(env, nothing)
-	if err := step(fmt.Sprintf("%s -m ensurepip", filepath.Join(venv, "bin", "python")), env, filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip"); err != nil {
-		return "", err
+	why := "an earlier setup left it unfinished, or for another version"
+	if refused != nil { // it said "unfinished" of a venv others could write (thirty-sixth probe)
+		why = refused.Error()
 	}
 	// The wheel is taken only by its digest, whatever index, cache or configuration pip reads.
 	pin := ddpm.PluginPackage + "==" + ddpm.PluginVersion
-	requirements := filepath.Join(venv, "ddpm-requirements.txt")
 	line := pin
 	for _, h := range ddpm.PluginHashes {
 		line += " --hash=sha256:" + h
 	}
-	if err := os.WriteFile(requirements, []byte(line+"\n"), 0o644); err != nil {
-		return "", err
-	}
-	printf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)\n", pin)
-	var out bytes.Buffer
-	pipCtx, cancelPip := context.WithTimeout(stopCtx, pipTimeout)
-	defer cancelPip()
-	args := []string{"-I", "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"}
-	if os.Getenv("PIP_CACHE_DIR") == "" { // pip's own cache may be in a folder others can write (checkPipReads)
-		args = append(args, "--no-cache-dir")
-	}
-	pip := groupCommand(pipCtx, filepath.Join(venv, "bin", "python"), append(args, "--require-hashes", "--no-deps", "-r", requirements)...)
-	pip.Env = env
-	pip.Stdout = io.MultiWriter(os.Stdout, &out)
-	pip.Stderr = io.MultiWriter(os.Stderr, &out)
-	if err := pip.Run(); err != nil {
-		if stopped() != nil {
-			return "", stoppedErr()
+	var plugin string
+	err := makeVenv(venv, exe, python, venvJob{
+		say: "plugin: ", again: ddpm.UserSetupCommand, why: why, killLeftovers: true, tmpPrefix: ".tmp-",
+		requirements: line + "\n", pipArgs: []string{"--require-hashes", "--no-deps"}, what: pin,
+		announce: fmt.Sprintf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)", pin),
+	}, func() error {
+		found, ok := ddpm.VenvPlugin(venv)
+		if !ok {
+			return fmt.Errorf("pip installed %s in %s but left no plugin file xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so in its site-packages", pin, venv)
 		}
-		if pipCtx.Err() != nil {
-			err = fmt.Errorf("no end in %s", pipTimeout)
+		// Stamped only where it will be loaded: it said "installed now" of a plugin that every command
+		// then passed over (thirty-sixth probe).
+		var err error
+		if plugin, err = ddpm.CheckSecureFile(found); err != nil {
+			return fmt.Errorf("the plugin pip installed would not be loaded: %w (the unfinished %s is removed)", err, venv)
 		}
-		return "", withOutput{fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(the unfinished %s is removed; run `%s` again once the cause is fixed)",
-			pin, venv, err, lastLines(out.Bytes(), 20), prefixed(spaceHint(filepath.Dir(venv))), venv, ddpm.UserSetupCommand)}
-	}
-	plugin, ok := ddpm.VenvPlugin(venv)
-	if !ok {
-		return "", fmt.Errorf("pip installed %s in %s but left no plugin file xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so in its site-packages", pin, venv)
-	}
-	if stopped() != nil { // a signal after pip: the venv is not stamped, so not trusted
-		return "", stoppedErr()
-	}
-	// Stamped only where it will be loaded: it said "installed now" of a plugin that every command then
-	// passed over (thirty-sixth probe).
-	if plugin, err = ddpm.CheckSecureFile(plugin); err != nil {
-		return "", fmt.Errorf("the plugin pip installed would not be loaded: %w (the unfinished %s is removed)", err, venv)
-	}
-	if err := ddpm.WriteSetupStamp(venv); err != nil {
-		return "", err
-	}
-	finished = true
-	return plugin, nil
+		return ddpm.WriteSetupStamp(venv)
+	})
+	return plugin, err
 }
 
 // groupCommand is a command in a process group of its own (procgroup), which the context's end kills
@@ -357,41 +251,43 @@ func groupCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
 // end: a setup killed by SIGKILL takes its child with it (Pdeathsig), but not the child's own children,
 // and ensurepip's pip went on writing the venv, so that the next setup failed to remove it ("directory not
 // empty"; forty-eighth probe). No one but setup runs an unfinished venv's interpreter.
-func stopLeftovers(venv string) error {
-	leftovers := func() []int {
-		entries, _ := os.ReadDir("/proc")
-		var pids []int
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || pid == os.Getpid() {
-				continue
-			}
-			// This user's by every uid, the real one first: another user's setuid program (su) run under
-			// the venv interpreter's name has a /proc entry of root's, and root's setup killed it, then
-			// failed, blaming a killed setup (fifty-fifth probe).
-			if !allUIDs(filepath.Join("/proc", e.Name(), "status"), os.Getuid()) {
-				continue
-			}
-			cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if argv0, _, _ := bytes.Cut(cmdline, []byte{0}); err == nil && strings.HasPrefix(string(argv0), venv+"/") {
-				pids = append(pids, pid)
-			}
-		}
-		return pids
-	}
+func stopLeftovers(venv, again string) error {
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		pids := leftovers()
+		pids := venvProcesses(venv)
 		if len(pids) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("processes %v, left running by a setup that was killed, still run %s's interpreter and do not end: end them, and run `%s` again",
-				pids, venv, ddpm.UserSetupCommand)
+				pids, venv, again)
 		}
 		for _, pid := range pids {
 			syscall.Kill(pid, syscall.SIGKILL) //nolint:errcheck // one gone already is what is wanted
 		}
 	}
+}
+
+// venvProcesses are the processes of this user that run venv's interpreter.
+func venvProcesses(venv string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		// This user's by every uid, the real one first: another user's setuid program (su) run under
+		// the venv interpreter's name has a /proc entry of root's, and root's setup killed it, then
+		// failed, blaming a killed setup (fifty-fifth probe).
+		if !allUIDs(filepath.Join("/proc", e.Name(), "status"), os.Getuid()) {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if argv0, _, _ := bytes.Cut(cmdline, []byte{0}); err == nil && strings.HasPrefix(string(argv0), venv+"/") {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // allUIDs says whether the real, effective, saved and file-system uids of a process (its
@@ -501,17 +397,27 @@ func checkInterpreterFolders(exe string) error {
 }
 
 // pythonCheck exits with a message when the interpreter cannot make a virtual environment with pip:
-// Python 2 or older than 3.8, or the venv and ensurepip modules missing (Debian's python3 comes
-// without them, in the python3-venv package).
-const pythonCheck = `import sys
-if sys.version_info < (3, 8):
-    sys.exit("Python %d.%d: too old, need Python 3.8 or newer" % sys.version_info[:2])
+// Python 2 or older than min (3.8 for the plugin), or the venv and ensurepip modules missing (Debian's
+// python3 comes without them, in the python3-venv package).
+func pythonCheck(min [3]int) string {
+	return fmt.Sprintf(`import sys
+if sys.version_info < (%d, %d, %d):
+    sys.exit("Python %%d.%%d.%%d: too old, need Python %s or newer" %% sys.version_info[:3])
 try:
     import venv, ensurepip
 except ImportError as e:
-    sys.exit("missing module: %s" % e)
-print("` + pythonOK + `")
-`
+    sys.exit("missing module: %%s" %% e)
+print("`+pythonOK+`")
+`, min[0], min[1], min[2], pythonVersion(min))
+}
+
+// pythonVersion writes a version as Python's own do: 3.11 for 3.11.0.
+func pythonVersion(v [3]int) string {
+	if v[2] == 0 {
+		return fmt.Sprintf("%d.%d", v[0], v[1])
+	}
+	return fmt.Sprintf("%d.%d.%d", v[0], v[1], v[2])
+}
 
 // pythonOK is what pythonCheck prints when it passes: a program that exits 0 without running it (not a
 // Python) is not taken for one.
@@ -528,13 +434,13 @@ var (
 )
 
 // checkPython runs the interpreter exe (named python on the command line) through pythonCheck.
-func checkPython(python, exe string) error {
+func checkPython(python, exe string, min [3]int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), pythonTimeout)
 	defer cancel()
 	// Isolated (-I), from /: Python put the working directory first on its path, and a venv.py or
 	// pip.py there, another user's in /tmp, was imported by setup (thirty-fifth probe). Without site
 	// (-S): another user's .pth in the interpreter's site-packages ran (thirty-eighth probe).
-	check := exec.CommandContext(ctx, exe, "-I", "-S", "-c", pythonCheck)
+	check := exec.CommandContext(ctx, exe, "-I", "-S", "-c", pythonCheck(min))
 	check.Dir = "/"
 	check.Env = childEnv("")
 	check.WaitDelay = time.Second // a child that keeps the output open must not outlive the limit either

@@ -256,7 +256,7 @@ func TestSetupEndsWhatAKilledSetupLeftRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer bystander.Process.Kill() //nolint:errcheck
-	if err := stopLeftovers(venv); err != nil {
+	if err := stopLeftovers(venv, ddpm.UserSetupCommand); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -1187,7 +1187,7 @@ func TestSetupChildrenGetOnlyWhatTheyNeed(t *testing.T) {
 	}
 	defer func(d time.Duration) { pythonTimeout = d }(pythonTimeout)
 	pythonTimeout = 10 * time.Second
-	if err := checkPython(python, python); err != nil {
+	if err := checkPython(python, python, minPython); err != nil {
 		t.Errorf("the interpreter's check with a FIFO as $TZ and in $GCONV_PATH: %v", err)
 	}
 }
@@ -1457,5 +1457,141 @@ func TestSetupRefusesAScriptAsPython(t *testing.T) {
 	t.Setenv("PATH", shims+":"+system)
 	if got, err := findPython("python3"); err != nil || got != filepath.Join(system, "python3") {
 		t.Errorf("python3 in $PATH as a shim, then an interpreter: %s, %v; want %s", got, err, filepath.Join(system, "python3"))
+	}
+}
+
+// `make setup` makes a clone's .venv through `ddpm setup --venv`, under setup's rules: pip's variables
+// and the files it reads checked, an interpreter that is no script, run isolated from /, the
+// requirements file the user's own, and a folder that is no virtual environment never removed. It ran
+// another user's program as root through $PIP_PYTHON, in bash with the user's whole environment
+// (sixty-ninth probe).
+func TestSetupVenvHoldsAClonesVenvToSetupsRules(t *testing.T) {
+	fakes, clone := fakeBin(t), t.TempDir()
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("PIP_CONFIG_FILE", "")
+	t.Setenv("PIP_CACHE_DIR", "")
+	ran, python := filepath.Join(fakes, "ran"), filepath.Join(fakes, "python3")
+	// The python records its arguments and what pip is given to install; the venv it makes is a script.
+	script := `#!/bin/sh
+echo "$@" >> ` + ran + `
+[ "$1" = -I ] && shift
+[ "$1" = -S ] && shift
+[ "$1 $2 $3" = "-m venv --without-pip" ] && set -- "$1" "$2" "$4"
+[ "$1" = -c ] && { echo 'ddpm: python can make a venv'; exit 0; }
+mkdir -p "$3/bin" && : > "$3/pyvenv.cfg" && cat > "$3/bin/python" <<'END'
+#!/bin/sh
+echo "pip $@" >> ` + ran + `
+PATH=/usr/bin:/bin
+for a; do [ "$prev" = -r ] && cat "$a" >> ` + ran + `; prev=$a; done
+END
+chmod +x "$3/bin/python"
+`
+	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	req, venv := filepath.Join(clone, "requirements.txt"), filepath.Join(clone, ".venv")
+	if err := os.WriteFile(req, []byte("jupyterlab==4.0.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := func(extra ...string) []string {
+		return append([]string{"--venv", venv, "--requirements", req, "--python", python}, extra...)
+	}
+	for _, c := range []struct {
+		args      []string
+		env, want string
+	}{
+		{[]string{"--venv", venv, "--python", python}, "", "--venv and --requirements go together"},
+		{args("--requires-python", "3"), "", `--requires-python "3"`},
+		{args("--requires-python", "2.7"), "", "with Python 3"},
+		{args("--requires-python", "3.x"), "", "no number"},
+		{args(), "PIP_PYTHON", "$PIP_PYTHON is set"},
+		{args(), "PIP_TARGET", "$PIP_TARGET is set"},
+		{[]string{"--venv", venv, "--requirements", filepath.Join(clone, "none.txt")}, "", "--requirements " + filepath.Join(clone, "none.txt") + " is not read"},
+	} {
+		if c.env != "" {
+			t.Setenv(c.env, filepath.Join(clone, "theirs"))
+		}
+		if err := runSetup(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("setup %v with $%s: %v, want an error containing %q", c.args, c.env, err, c.want)
+		}
+		if c.env != "" {
+			t.Setenv(c.env, "")
+		}
+		if _, err := os.Lstat(ran); err == nil {
+			t.Fatalf("setup %v with $%s ran python before refusing", c.args, c.env)
+		}
+		if _, err := os.Lstat(venv); err == nil {
+			t.Fatalf("setup %v with $%s made the venv before refusing", c.args, c.env)
+		}
+	}
+	// A folder that is no virtual environment is refused, and keeps what it holds.
+	notes := filepath.Join(venv, "notes.txt")
+	if err := os.MkdirAll(venv, 0o755); err != nil || os.WriteFile(notes, []byte("mine"), 0o644) != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup(args()); err == nil || !strings.Contains(err.Error(), "no virtual environment") {
+		t.Errorf("--venv of a folder without pyvenv.cfg: %v, want a refusal", err)
+	}
+	if _, err := os.Stat(notes); err != nil {
+		t.Fatalf("--venv of a folder without pyvenv.cfg: its file is gone (%v)", err)
+	}
+	os.RemoveAll(venv)
+	// Made: isolated, without site, pip given the requirements and no hashes of the plugin's.
+	if err := runSetup(args("--requires-python", "3.11")); err != nil {
+		t.Fatalf("setup --venv: %v", err)
+	}
+	log, _ := os.ReadFile(ran)
+	for _, want := range []string{"-I -S -c", "-I -S -m venv --without-pip " + venv, "pip -I -m ensurepip --default-pip", "-r " + req, "jupyterlab==4.0.0"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("setup --venv: %q not in what python ran:\n%s", want, log)
+		}
+	}
+	if strings.Contains(string(log), "--require-hashes") {
+		t.Errorf("setup --venv gave pip the plugin's --require-hashes:\n%s", log)
+	}
+	// Remade: what an older venv held is gone.
+	stale := filepath.Join(venv, "stale")
+	if err := os.WriteFile(stale, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup(args()); err != nil {
+		t.Fatalf("setup --venv again: %v", err)
+	}
+	if _, err := os.Lstat(stale); err == nil {
+		t.Error("setup --venv built upon the venv that was there")
+	}
+	// The oldest Python the requirements take is asked of the interpreter itself.
+	if real, err := exec.LookPath("/usr/bin/python3"); err == nil && !isScript(real) {
+		if err := runSetup([]string{"--venv", venv, "--requirements", req, "--python", real, "--requires-python", "3.99"}); err == nil ||
+			!strings.Contains(err.Error(), "too old, need Python 3.99 or newer") {
+			t.Errorf("--requires-python 3.99 with %s: %v, want a refusal naming the version", real, err)
+		}
+	}
+	// A requirements file another user could change is not read.
+	if os.Geteuid() == 0 {
+		if err := os.Chown(req, 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+		if err := runSetup(args()); err == nil || !strings.Contains(err.Error(), "--requirements "+req+" is not read") {
+			t.Errorf("another user's requirements: %v, want a refusal naming the file", err)
+		}
+	}
+}
+
+// make setup makes the clone's .venv only through `ddpm setup --venv`: no Python, venv or pip of its
+// own, run with the user's whole environment (sixty-ninth probe).
+func TestMakeSetupMakesTheVenvThroughDdpmSetup(t *testing.T) {
+	script, err := os.ReadFile("../../scripts/setup.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), "ddpm setup --venv") {
+		t.Error("scripts/setup.sh does not make the venv with `ddpm setup --venv`")
+	}
+	for _, own := range []string{"-m venv", "-m pip", "$PYTHON\" -c", "$PYTHON -c"} {
+		if strings.Contains(string(script), own) {
+			t.Errorf("scripts/setup.sh runs %q itself", own)
+		}
 	}
 }

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
+)
+
+// venvJob says what a virtual environment is made for (makeVenv): the plugin's in the user's cache, or
+// a clone's .venv (setupVenv).
+type venvJob struct {
+	say           string   // the prefix of its progress lines ("plugin: ")
+	again         string   // the command to run again after a failure
+	why           string   // why a venv already there is removed
+	killLeftovers bool     // kill this user's processes still running the old venv's interpreter, or refuse where they run
+	tmpPrefix     string   // the name of its temporary folder beside the venv (a killed setup's is removed)
+	requirements  string   // what pip installs: lines written to a file in the venv, or
+	requireFile   string   // a requirements file of the user's
+	pipArgs       []string // pip install's options besides
+	what          string   // what pip installs, for messages
+	announce      string   // said before pip runs (one line)
+}
+
+// makeVenv makes the virtual environment venv with the interpreter exe (named python on the command
+// line), with pip, and pip-installs the job's requirements into it; finish then checks and stamps what
+// was installed. A venv already there is removed first: an unfinished one is never built upon. So is
+// the new one where any step fails, finish included, or a signal stops it.
+func makeVenv(venv, exe, python string, job venvJob, finish func() error) error {
+	if _, err := os.Lstat(venv); err == nil {
+		printf("%sremoving %s: %s\n", job.say, venv, job.why)
+		if err := leftoversOf(venv, job); err != nil {
+			return err
+		}
+		if err := os.RemoveAll(venv); err != nil {
+			return fmt.Errorf("removing the unfinished %s: %w", venv, err)
+		}
+	}
+	// A full file system is named now, not as a failure inside ensurepip or pip (a full disk was blamed
+	// on a missing Debian package, seventh probe).
+	if hint := spaceHint(filepath.Dir(venv)); hint != "" {
+		return fmt.Errorf("%s; free some space, or set $XDG_CACHE_HOME to a folder on another file system, and run `%s` again", hint, job.again)
+	}
+	// An unfinished venv is never used; removed at once, it holds no space until the next setup. Its
+	// makers run in a process group of their own, killed whole on a signal or a time limit: a stopped
+	// setup left python, ensurepip and pip writing 276 MB into the cache after it exited (twenty-sixth
+	// probe).
+	stopped, stopCtx, release := cancelOnSignal()
+	defer release()
+	finished := false
+	defer func() {
+		if !finished {
+			os.RemoveAll(venv)
+		}
+	}()
+	stoppedErr := func() error {
+		sig, _ := stopped().(syscall.Signal)
+		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v): the unfinished %s is removed; run `%s` again",
+			stopped(), venv, job.again)}
+	}
+	// The children's temporary files in a folder of setup's own (childEnv), removed with the venv's
+	// makers; one that a killed setup left is removed now.
+	olds, _ := filepath.Glob(filepath.Join(filepath.Dir(venv), job.tmpPrefix+"*"))
+	for _, old := range olds {
+		os.RemoveAll(old)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(venv), job.tmpPrefix)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	env := childEnv(tmp)
+	printf("%smaking the virtual environment %s with %s\n", job.say, venv, exe)
+	ctx, cancel := context.WithTimeout(stopCtx, venvTimeout)
+	defer cancel()
+	// Without site (-S): the .pth files and sitecustomize of the interpreter's site-packages, another
+	// user's in a group-writable /usr/local (Debian's staff), ran as the user (thirty-eighth probe).
+	// Without pip: venv runs ensurepip without -I (gh-98251), which runs below, isolated.
+	// step runs one of the venv's makers, its failure said as what (the command, for the message).
+	step := func(what string, env []string, name string, args ...string) error {
+		cmd := groupCommand(ctx, name, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		switch {
+		case err == nil:
+			return nil
+		case stopped() != nil:
+			return stoppedErr()
+		case ctx.Err() != nil:
+			err = fmt.Errorf("no answer in %s", venvTimeout)
+		}
+		return withOutput{fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))}
+	}
+	if err := step(fmt.Sprintf("%s -m venv %s", exe, venv), env, exe, "-I", "-S", "-m", "venv", "--without-pip", venv); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
+		return fmt.Errorf("`%s -m venv %s` made no interpreter %s: is --python %s a Python 3?", exe, venv,
+			filepath.Join(venv, "bin", "python"), shellQuote(python))
+	}
+	// Nothing of the venv's is run before it is seen to be the user's alone.
+	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
+		return fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
+	}
+	// The venv's interpreter, ensurepip and pip need no program of $PATH, and pip runs what it finds
+	// there: lsb_release, on Ubuntu a script of the system's Python, which runs the .pth files of
+	// another Python's /usr/local (Debian's staff-writable site folder; forty-fifth probe), and rustc.
+	// They get an empty folder of setup's own as $PATH.
+	nothing := filepath.Join(tmp, "path")
+	if err := os.Mkdir(nothing, 0o700); err != nil {
+		return err
+	}
+	env = withPath(env, nothing)
+	if err := step(fmt.Sprintf("%s -m ensurepip", filepath.Join(venv, "bin", "python")), env, filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip"); err != nil {
+		return err
+	}
+	requirements := job.requireFile
+	if job.requirements != "" {
+		requirements = filepath.Join(venv, "ddpm-requirements.txt")
+		if err := os.WriteFile(requirements, []byte(job.requirements), 0o644); err != nil {
+			return err
+		}
+	}
+	printf("%s\n", job.announce)
+	var out bytes.Buffer
+	pipCtx, cancelPip := context.WithTimeout(stopCtx, pipTimeout)
+	defer cancelPip()
+	args := []string{"-I", "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"}
+	if os.Getenv("PIP_CACHE_DIR") == "" { // pip's own cache may be in a folder others can write (checkPipReads)
+		args = append(args, "--no-cache-dir")
+	}
+	args = append(append(args, job.pipArgs...), "-r", requirements)
+	pip := groupCommand(pipCtx, filepath.Join(venv, "bin", "python"), args...)
+	pip.Env = env
+	pip.Stdout = io.MultiWriter(os.Stdout, &out)
+	pip.Stderr = io.MultiWriter(os.Stderr, &out)
+	if err := pip.Run(); err != nil {
+		if stopped() != nil {
+			return stoppedErr()
+		}
+		if pipCtx.Err() != nil {
+			err = fmt.Errorf("no end in %s", pipTimeout)
+		}
+		return withOutput{fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(the unfinished %s is removed; run `%s` again once the cause is fixed)",
+			job.what, venv, err, lastLines(out.Bytes(), 20), prefixed(spaceHint(filepath.Dir(venv))), venv, job.again)}
+	}
+	if stopped() != nil { // a signal after pip: the venv is not finished, so not trusted
+		return stoppedErr()
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	finished = true
+	return nil
+}
+
+// leftoversOf ends, or names, the processes of this user that still run venv's interpreter: a killed
+// setup's are killed (stopLeftovers); in a clone's .venv they may be the user's own JupyterLab, which
+// is not killed: the setup is refused until they end.
+func leftoversOf(venv string, job venvJob) error {
+	if job.killLeftovers {
+		return stopLeftovers(venv, job.again)
+	}
+	if pids := venvProcesses(venv); len(pids) > 0 {
+		return fmt.Errorf("processes %v run %s's interpreter (JupyterLab, a notebook's kernel?), and setup remakes it: end them, and run `%s` again",
+			pids, venv, job.again)
+	}
+	return nil
+}
+
+// setupVenv is `ddpm setup --venv DIR --requirements FILE`: a clone's virtual environment (make
+// setup's .venv, for Jupyter and the course) made under the rules setup holds its own to, rather than
+// with whatever Python, pip variables and configuration the user's environment names: `make setup`,
+// which ddpm advises in a clone, ran another user's program as root through $PIP_PYTHON, and a pyenv
+// shim that a .python-version above the clone steered (sixty-ninth probe). The interpreter is python
+// (scripts passed over, as for the plugin), at least requiresPython ("" for none); the folder, when
+// there, must be a virtual environment, and is remade.
+func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python string) error {
+	if dir == "" || requirements == "" {
+		return fmt.Errorf("--venv and --requirements go together: --venv names the virtual environment to make, --requirements the packages it gets")
+	}
+	min := minPython
+	if requiresPython != "" {
+		var err error
+		if min, err = parsePythonVersion(requiresPython); err != nil {
+			return fmt.Errorf("--requires-python %q: %w", requiresPython, err)
+		}
+	}
+	venv, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("--venv %s: %w", dir, err)
+	}
+	// Removed and remade: only a virtual environment is (a --venv of / or $HOME would go whole).
+	if info, err := os.Lstat(venv); err == nil {
+		if !info.IsDir() {
+			return fmt.Errorf("--venv %s is not a folder: move it away, or name another", dir)
+		}
+		if _, err := os.Lstat(filepath.Join(venv, "pyvenv.cfg")); err != nil {
+			return fmt.Errorf("--venv %s holds no pyvenv.cfg, so it is no virtual environment, and setup removes the one it remakes: move it away, or name another", dir)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("--venv %s: %w", dir, err)
+	}
+	if err := trust.CheckOwnFolder(filepath.Dir(venv)); err != nil {
+		return fmt.Errorf("--venv %s: its folder %s: %w: make it in a folder of yours that no other user can write", dir, filepath.Dir(venv), err)
+	}
+	// The packages are the file's: one that another user could change would choose them.
+	reqs, err := ddpm.CheckSecureFile(requirements)
+	if err != nil {
+		return fmt.Errorf("--requirements %s is not read: %w", requirements, err)
+	}
+	if err := checkPipVars(); err != nil {
+		return err
+	}
+	if err := checkPipReads(venv); err != nil {
+		return err
+	}
+	exe, err := findPython(python)
+	if err != nil {
+		return err
+	}
+	if err := checkPython(python, exe, min); err != nil {
+		return err
+	}
+	if first, err := exec.LookPath(python); err == nil && !strings.Contains(python, "/") && isScript(first) {
+		printf("venv: %s in $PATH is a script (%s), passed over for %s: PYTHON (make setup) or --python names another\n", python, first, exe)
+	}
+	if err := flagsChecked(flags); err != nil {
+		return err
+	}
+	umask := syscall.Umask(0o077) // what the children make is writable by the user alone, as runSetup says
+	syscall.Umask(umask | 0o022)
+	defer syscall.Umask(umask)
+	again := "make setup"
+	return makeVenv(venv, exe, python, venvJob{
+		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: ".ddpm-setup-tmp-",
+		requireFile: reqs, what: "-r " + requirements,
+		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
+	}, func() error {
+		printf("venv: %s (made now, with %s)\n", venv, exe)
+		return nil
+	})
+}
+
+// minPython is the oldest Python that makes the plugin's virtual environment.
+var minPython = [3]int{3, 8, 0}
+
+// parsePythonVersion reads a Python version of two or three numbers ("3.11", "3.11.5").
+func parsePythonVersion(s string) ([3]int, error) {
+	var v [3]int
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return v, fmt.Errorf("write a Python version as 3.11 or 3.11.5")
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || p != strconv.Itoa(n) {
+			return v, fmt.Errorf("write a Python version as 3.11 or 3.11.5 (%q is no number)", p)
+		}
+		v[i] = n
+	}
+	if v[0] != 3 {
+		return v, fmt.Errorf("setup makes virtual environments with Python 3")
+	}
+	return v, nil
+}
