@@ -126,10 +126,20 @@ func findGoCommand() (*goCommand, error) {
 	return &goCommand{path: real, env: env}, nil
 }
 
+// goScripts lets a script stand for the go command: the tests' fake go commands are shell scripts.
+var goScripts = false
+
 // trustedGo is the go command found in $PATH, its links resolved, once it and its folder are checked.
+// A script is passed over for the next go in $PATH, and refused where there is none: a version
+// manager's shim (goenv's, asdf's) reads hook files from fixed folders and version files before any go
+// runs, as pyenv's shim did for Python (sixty-eighth and sixty-ninth probes).
 func trustedGo() (string, error) {
 	hint := fmt.Sprintf("run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", EnvMNISTDir)
-	found, err := exec.LookPath("go")
+	look := trust.LookPastScripts
+	if goScripts {
+		look = exec.LookPath
+	}
+	found, err := look("go")
 	if err != nil {
 		return "", fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, is not in $PATH (%v): install Go, or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
 	}
@@ -139,6 +149,10 @@ func trustedGo() (string, error) {
 	}
 	if err == nil && strings.ContainsRune(filepath.Dir(real), os.PathListSeparator) { // it would split the $PATH it is given (fifty-second probe's nit)
 		err = fmt.Errorf("its folder's name holds %q, which would split the $PATH it is given", os.PathListSeparator)
+	}
+	if err == nil && !goScripts && trust.IsScript(real) {
+		hint = fmt.Sprintf("put the go of an installation first in $PATH (goenv's: \"$(goenv root)/versions/<version>/bin\"), or set $%s to a folder with the MNIST files", EnvMNISTDir)
+		err = fmt.Errorf("it is a script (%s), which runs other programs and reads other files before any go starts (a version manager's shim reads hook and version files)", real)
 	}
 	if err != nil {
 		return "", fmt.Errorf("MNIST: the go command %s is not run: %w; %s", found, err, hint)

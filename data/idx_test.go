@@ -905,3 +905,33 @@ func TestMNISTDirReadsOnlyGoMNISTsOwnFiles(t *testing.T) {
 		t.Errorf("other files downloaded under GoMNIST's name: %v, want a refusal", err)
 	}
 }
+
+// The go command run to find MNIST is no script: a version manager's shim (goenv's, asdf's) reads hook
+// files from fixed folders and version files before any go starts, as pyenv's did for Python (sixty-
+// eighth probe). A shim in $PATH is passed over for the next go; one alone is refused, by name.
+func TestMNISTDirRunsNoScriptAsGo(t *testing.T) {
+	defer func() { goScripts = true }()
+	goScripts = false
+	real, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command in $PATH")
+	}
+	shims := t.TempDir()
+	ran := filepath.Join(t.TempDir(), "ran")
+	if err := os.WriteFile(filepath.Join(shims, "go"), []byte("#!/bin/sh\n: > "+ran+"\nexec goenv exec go \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvMNISTDir, "")
+	t.Setenv("PATH", shims)
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "it is a script") || !strings.Contains(err.Error(), "goenv root") {
+		t.Errorf("go in $PATH only as a shim: %v, want a refusal of a script", err)
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Error("the shim ran")
+	}
+	t.Setenv("PATH", shims+":"+filepath.Dir(real))
+	got, err := trustedGo()
+	if want, _ := filepath.EvalSymlinks(real); err != nil || got != want {
+		t.Errorf("go in $PATH as a shim, then an installation's: %s, %v; want %s", got, err, want)
+	}
+}

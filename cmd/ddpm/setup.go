@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -325,7 +324,7 @@ func findPython(python string) (string, error) {
 	if err := checkInterpreterFolders(real); err != nil {
 		return "", fmt.Errorf("--python %s (%s) is not run: %w", shellQuote(python), real, err)
 	}
-	if isScript(real) && !scriptInterpreters {
+	if trust.IsScript(real) && !scriptInterpreters {
 		return "", fmt.Errorf("--python %s (%s) is not run: it is a script, which runs other programs and reads other files before any Python "+
 			"starts (a pyenv shim sources hook files from folders setup cannot check): name the interpreter itself with --python "+
 			"(for pyenv: --python \"$(pyenv which python3)\")", shellQuote(python), real)
@@ -333,47 +332,13 @@ func findPython(python string) (string, error) {
 	return real, nil
 }
 
-// lookPython finds python as exec.LookPath does, but for a name looked up in $PATH it passes over
-// scripts (a shim in ~/.pyenv/shims before /usr/bin) to the next executable of that name; with none,
-// it returns the first script, which findPython refuses by name.
+// lookPython finds python as trust.LookPastScripts does: a script in $PATH is passed over for the next
+// interpreter of that name (or is the one found where there is none, for findPython to refuse).
 func lookPython(python string) (string, error) {
-	if strings.Contains(python, "/") || scriptInterpreters {
+	if scriptInterpreters {
 		return exec.LookPath(python)
 	}
-	first := ""
-	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
-		if !filepath.IsAbs(dir) {
-			continue // the working folder's ("" or "."), which exec.LookPath refuses below
-		}
-		exe, err := exec.LookPath(filepath.Join(dir, python))
-		switch {
-		case err != nil:
-		case !isScript(exe):
-			return exe, nil
-		case first == "":
-			first = exe
-		}
-	}
-	if first != "" {
-		return first, nil
-	}
-	return exec.LookPath(python)
-}
-
-// isScript says whether the file is a regular one that begins with "#!", as scripts do (opened without
-// waiting: a FIFO with execute bits passes exec.LookPath).
-func isScript(path string) bool {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		return false
-	}
-	head := make([]byte, 2)
-	n, _ := io.ReadFull(f, head)
-	return n == 2 && string(head) == "#!"
+	return trust.LookPastScripts(python)
 }
 
 // checkInterpreterFolders refuses an interpreter where other users may add files beside it or in any

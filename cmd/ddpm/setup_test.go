@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 	"github.com/learn-ddpm/ddpm-go/models"
 )
 
@@ -1448,7 +1449,7 @@ func TestSetupRefusesAScriptAsPython(t *testing.T) {
 		t.Skip("no /usr/bin/python3 to pass on to")
 	}
 	raw, err := os.ReadFile(real)
-	if err != nil || isScript(real) {
+	if err != nil || trust.IsScript(real) {
 		t.Skip("/usr/bin/python3 is not an interpreter here")
 	}
 	if err := os.WriteFile(filepath.Join(system, "python3"), raw, 0o755); err != nil {
@@ -1562,7 +1563,7 @@ chmod +x "$3/bin/python"
 		t.Error("setup --venv built upon the venv that was there")
 	}
 	// The oldest Python the requirements take is asked of the interpreter itself.
-	if real, err := exec.LookPath("/usr/bin/python3"); err == nil && !isScript(real) {
+	if real, err := exec.LookPath("/usr/bin/python3"); err == nil && !trust.IsScript(real) {
 		if err := runSetup([]string{"--venv", venv, "--requirements", req, "--python", real, "--requires-python", "3.99"}); err == nil ||
 			!strings.Contains(err.Error(), "too old, need Python 3.99 or newer") {
 			t.Errorf("--requires-python 3.99 with %s: %v, want a refusal naming the version", real, err)

@@ -234,7 +234,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if err := checkPython(python, exe, min); err != nil {
 		return err
 	}
-	if first, err := exec.LookPath(python); err == nil && !strings.Contains(python, "/") && isScript(first) {
+	if first, err := exec.LookPath(python); err == nil && !strings.Contains(python, "/") && trust.IsScript(first) {
 		printf("venv: %s in $PATH is a script (%s), passed over for %s: PYTHON (make setup) or --python names another\n", python, first, exe)
 	}
 	if err := flagsChecked(flags); err != nil {
