@@ -303,7 +303,7 @@ func runEval(args []string) error {
 	// A signal before the work too: it was killed with the folders left, lock file included
 	// (twenty-third probe).
 	var unmake atomic.Pointer[func()]
-	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written")
+	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written (run the same command again)")
 	defer stopEarly()
 	lock, undoWork, err := lockFolder(*work, "--work", true, &unmake, nil)
 	if err != nil {
@@ -488,7 +488,7 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 		return err
 	}
 	var unmake atomic.Pointer[func()]
-	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written") // and on a signal, as for --ckpt
+	stopEarly := exitEarlyOnSignal(&unmake, "before the work: nothing was written (run the same command again)") // and on a signal, as for --ckpt
 	defer stopEarly()
 	// Locked as a model's eval locks it: one of each wrote into one --out at once (twenty-seventh probe).
 	// Removed on a refusal before the scoring, as for --ckpt.

@@ -204,12 +204,13 @@ func runInterpolate(args []string) error {
 		printf("interpolated %d %s at t=%d (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), t, time.Since(start).Round(time.Second))
 	}
 	if *ddimSteps != "" {
-		decoded, err := interpolateDDIM(backend, tr, ddimSched, image, *pairs, *lambdas)
+		decoded, back, err := interpolateDDIM(backend, tr, ddimSched, *ddimSteps, image, *pairs, *lambdas)
 		if err != nil {
 			return err
 		}
 		addRows("DDIM", decoded)
-		printf("interpolated %d %s through DDIM latents (--ddim %s) in %s\n", *pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, time.Since(start).Round(time.Second))
+		printf("interpolated %d %s through DDIM latents (--ddim %s; the sources come back within an RMS of %.3f) in %s\n",
+			*pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, back, time.Since(start).Round(time.Second))
 	}
 	dims := tr.Spec.Dims
 	png, err := captionedGrid(pixels, captions, cols, dims).PNG()
@@ -234,11 +235,12 @@ func runInterpolate(args []string) error {
 // sched, a respacing of tr's), mixes each pair by spherical interpolation, slerp(x, y; λ) = (sin((1−λ)θ)
 // x + sin(λθ) y)/sin θ with θ the angle between them (a straight line between two latents of similar
 // norm passes through smaller norms), and decodes every mixture deterministically. It returns the
-// decoded images by λ.
-func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, sched *ddpm.Schedule, image func(i int) []float32, pairs, lambdas int) ([][]float32, error) {
+// decoded images by λ and the RMS by which the sources' own decodes (λ = 0 and 1) miss them, or refuses
+// them where the sources do not come back (steps is --ddim, for that).
+func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, sched *ddpm.Schedule, steps string, image func(i int) []float32, pairs, lambdas int) (decoded [][]float32, back float64, err error) {
 	sampler, err := ddpm.NewSampler(backend, tr.Ctx, sched, tr.Model, ddpm.SamplerConfig{Variance: ddpm.VarianceBeta, DDIM: true})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var sources []float32
 	for i := range 2 * pairs {
@@ -247,9 +249,9 @@ func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, sched *ddpm.Sch
 	size := len(sources) / (2 * pairs)
 	latents, err := sampler.Encode(sources, 2*pairs, tr.Spec.Dims)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	decoded := make([][]float32, lambdas)
+	decoded = make([][]float32, lambdas)
 	for l := range decoded {
 		lambda := float64(l) / float64(lambdas-1)
 		mix := make([]float32, 0, pairs*size)
@@ -258,11 +260,31 @@ func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, sched *ddpm.Sch
 		}
 		res, err := sampler.Sample(ddpm.SampleOptions{N: pairs, Dims: tr.Spec.Dims, Start: mix, StartT: sched.T})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		decoded[l] = res.X0
 	}
-	return decoded, nil
+	// λ = 0 and 1 decode the latents of the sources themselves: on few steps DDIM's inversion does not
+	// bring them back (--ddim 1 to 5 drew black squares there, exit 0; sixty-ninth probe), and the block
+	// is then no interpolation of theirs. They must come back far closer to their own than the two
+	// sources of a pair are to each other, as notebook 7 checks.
+	var apart float64 // squared differences: decoded ends against their sources (back), and source against source
+	for p := 0; p < pairs; p++ {
+		x, y := sources[2*p*size:(2*p+1)*size], sources[(2*p+1)*size:(2*p+2)*size]
+		for j := range size {
+			dx, dy := float64(decoded[0][p*size+j]-x[j]), float64(decoded[lambdas-1][p*size+j]-y[j])
+			back += dx*dx + dy*dy
+			d := float64(x[j] - y[j])
+			apart += 2 * d * d // as many terms as back has
+		}
+	}
+	rms := func(sq float64) float64 { return math.Sqrt(sq / float64(2*pairs*size)) }
+	if back > apart/9 && apart > 0 { // an RMS over a third of the sources' own
+		return nil, 0, fmt.Errorf("--ddim %s: DDIM's round trip does not bring the sources back (RMS %.3f from them, against %.3f between the two of a pair): "+
+			"on so few steps the latents are not the digits' encodings, and the figure would be no interpolation of theirs; give more steps (e.g. --ddim 100)",
+			steps, rms(back), rms(apart))
+	}
+	return decoded, rms(back), nil
 }
 
 // slerp is the spherical interpolation between x and y at λ ∈ [0, 1] (linear where they are parallel).

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"unicode"
 	"unicode/utf8"
@@ -100,6 +101,11 @@ func main() {
 		}
 		os.Exit(1)
 	}
+	if failed := stdoutFailed.Load(); failed != nil {
+		fmt.Fprintf(os.Stderr, "ddpm %s: standard output: %s: what it says there was not all written (the files it names are whole)\n",
+			os.Args[1], terminalSafe((*failed).Error(), false))
+		os.Exit(1)
+	}
 }
 
 // maxMessage bounds a message printed: a value quoted back whole made one of 80 KB for an 80 KB --n
@@ -142,7 +148,24 @@ func terminalSafe(message string, keepLines bool) string {
 // printf is fmt.Printf, and eprintf its twin on standard error, with every string and error argument
 // terminalSafe: a file name holding an escape sequence set the terminal's title when a summary line
 // named it, where errors escaped it already (sixty-second probe).
-func printf(format string, args ...any) (int, error) { return fmt.Printf(format, safeArgs(args)...) }
+func printf(format string, args ...any) (int, error) {
+	n, err := fmt.Printf(format, safeArgs(args)...)
+	noteWrite(os.Stdout, err)
+	return n, err
+}
+
+// stdoutFailed holds the first failed write to standard output that was not a closed pipe: the report
+// of sample or eval written to a full disk was lost, and the command exited 0 where info and help,
+// whose report is their result, fail (sixty-ninth probe). A closed pipe (`ddpm sample … | head -1`) is
+// the reader's choice, and is not counted.
+var stdoutFailed atomic.Pointer[error]
+
+// noteWrite records err, a write's to f, where f is standard output (stdoutFailed).
+func noteWrite(f *os.File, err error) {
+	if err != nil && f == os.Stdout && !errors.Is(err, syscall.EPIPE) {
+		stdoutFailed.CompareAndSwap(nil, &err)
+	}
+}
 
 func eprintf(format string, args ...any) (int, error) {
 	return fmt.Fprintf(os.Stderr, format, safeArgs(args)...)

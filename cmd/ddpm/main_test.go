@@ -956,6 +956,15 @@ func TestNoisyStartIsRefused(t *testing.T) {
 			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it", ddim, err)
 		}
 	}
+	// Nor does it draw a DDIM block whose latents do not decode back to the sources: on one or two steps
+	// the inversion fails, and the block (black squares at λ = 0 and 1) was captioned as DDIM latents,
+	// exit 0 (sixty-ninth probe).
+	for _, ddim := range []string{"1", "2"} {
+		if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "2", "--t", "5",
+			"--ddim", ddim, "--out", png}); err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": DDIM's round trip does not bring the sources back") {
+			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it", ddim, err)
+		}
+	}
 	if _, err := os.Lstat(png); !os.IsNotExist(err) {
 		t.Errorf("a refused interpolate wrote %s (%v)", png, err)
 	}

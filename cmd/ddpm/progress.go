@@ -40,7 +40,8 @@ func isTerminal(f *os.File) bool {
 // show writes the progress, format and args as for fmt.Printf, without a newline.
 func (p *progressLine) show(format string, args ...any) {
 	if p.terminal {
-		fmt.Fprintf(p.out, "\r"+format, safeArgs(args)...)
+		_, err := fmt.Fprintf(p.out, "\r"+format, safeArgs(args)...)
+		noteWrite(p.out, err)
 		p.shown = true
 		return
 	}
@@ -48,7 +49,8 @@ func (p *progressLine) show(format string, args ...any) {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintln(p.out, strings.TrimRight(fmt.Sprintf(format, safeArgs(args)...), " ")) // without the padding that overwrites a terminal's line
+	_, err := fmt.Fprintln(p.out, strings.TrimRight(fmt.Sprintf(format, safeArgs(args)...), " ")) // without the padding that overwrites a terminal's line
+	noteWrite(p.out, err)
 }
 
 // end ends the terminal's line of progress, if one was shown.

@@ -187,6 +187,9 @@ func checkEtaResolves(sched *ddpm.Schedule, eta float64) error {
 	for _, v := range sched.PosteriorVariance {
 		most = max(most, math.Sqrt(v))
 	}
+	if most == 0 { // one step, to t = 0, where β̃′ is 0: it was blamed on float32 (sixty-ninth probe's nit)
+		return fmt.Errorf("--eta %g: DDIM adds noise only before its last step, and on this one step there is none (β̃′ = 0), so η has no effect: give 0, or more --steps", eta)
+	}
 	if eta*most < float32Resolution {
 		return fmt.Errorf("--eta %g: the noise it adds, at most %.2g a step, is below float32's resolution next to the images' values (%.2g): "+
 			"the samples would be η = 0's; give 0 for those", eta, eta*most, float32Resolution)

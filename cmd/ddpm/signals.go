@@ -49,7 +49,7 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 		}
 		time.Sleep(slowEarlyExit)
 		s, _ := sig.(syscall.Signal)
-		eprintf("\nstopped by a signal (%v) %s\n", sig, before)
+		eprintf("\nddpm %s: stopped by a signal (%v) %s\n", os.Args[1], sig, before) // as main says an error
 		os.Exit(128 + int(s))
 	}()
 	return func() {

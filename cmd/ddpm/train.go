@@ -207,7 +207,7 @@ func runTrain(args []string) (err error) {
 	var interrupted, training atomic.Bool
 	var stoppedBy atomic.Value        // the signal that asked to stop
 	var unmake atomic.Pointer[func()] // removes a --ckpt made for this run, until it trains
-	stopEarly := exitEarlyOnSignal(&unmake, "before training: nothing was trained or saved")
+	stopEarly := exitEarlyOnSignal(&unmake, "before training began: nothing was trained or saved (run the same command again to train)")
 	defer stopEarly()
 	var earlyErr error // a refusal made before the data was read, said as it is
 	var backend backends.Backend
@@ -274,7 +274,7 @@ func runTrain(args []string) (err error) {
 		defer backend.Finalize()
 	}
 	if errors.As(earlyErr, new(nothingToTrain)) {
-		fmt.Println(earlyErr)
+		printf("%v\n", earlyErr)
 		return nil
 	}
 	if earlyErr != nil {
