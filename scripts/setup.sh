@@ -25,7 +25,8 @@ stamp="$VENV/.requirements.sha256"
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   step "Python virtualenv in .venv (requirements.txt)"
-  go run ./cmd/ddpm setup --venv "$VENV" --requirements "$ROOT/requirements.txt" --requires-python 3.11 ${PYTHON:+--python "$PYTHON"}
+  go build -o bin/ddpm ./cmd/ddpm
+  bin/ddpm setup --venv "$VENV" --requirements "$ROOT/requirements.txt" --requires-python 3.11 ${PYTHON:+--python "$PYTHON"}
   echo "$want" >"$stamp"
 fi
 PLUGIN=$(ls "$VENV"/lib/python3*/site-packages/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so 2>/dev/null | tail -n1 || true)
