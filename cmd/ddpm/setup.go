@@ -219,7 +219,8 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	var plugin string
 	err := makeVenv(venv, exe, python, venvJob{
 		say: "plugin: ", again: ddpm.UserSetupCommand, why: why, killLeftovers: true, tmpPrefix: ".tmp-",
-		requirements: line + "\n", pipArgs: []string{"--require-hashes", "--no-deps"}, what: pin,
+		roomElsewhere: ", or set $XDG_CACHE_HOME to a folder on another file system",
+		requirements:  line + "\n", pipArgs: []string{"--require-hashes", "--no-deps"}, what: pin,
 		announce: fmt.Sprintf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)", pin),
 	}, func() error {
 		found, ok := ddpm.VenvPlugin(venv)

@@ -27,6 +27,7 @@ type venvJob struct {
 	why           string   // why a venv already there is removed
 	killLeftovers bool     // kill this user's processes still running the old venv's interpreter, or refuse where they run
 	tmpPrefix     string   // the name of its temporary folder beside the venv (a killed setup's is removed)
+	roomElsewhere string   // how to make it on another file system, where this one is full ("" for none)
 	requirements  string   // what pip installs: lines written to a file in the venv, or
 	requireFile   string   // a requirements file of the user's
 	pipArgs       []string // pip install's options besides
@@ -51,7 +52,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	// A full file system is named now, not as a failure inside ensurepip or pip (a full disk was blamed
 	// on a missing Debian package, seventh probe).
 	if hint := spaceHint(filepath.Dir(venv)); hint != "" {
-		return fmt.Errorf("%s; free some space, or set $XDG_CACHE_HOME to a folder on another file system, and run `%s` again", hint, job.again)
+		return fmt.Errorf("%s; free some space%s, and run `%s` again", hint, job.roomElsewhere, job.again)
 	}
 	// An unfinished venv is never used; removed at once, it holds no space until the next setup. Its
 	// makers run in a process group of their own, killed whole on a signal or a time limit: a stopped
@@ -191,10 +192,10 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if dir == "" || requirements == "" {
 		return fmt.Errorf("--venv and --requirements go together: --venv names the virtual environment to make, --requirements the packages it gets")
 	}
-	min := minPython
+	oldest := minPython
 	if requiresPython != "" {
 		var err error
-		if min, err = parsePythonVersion(requiresPython); err != nil {
+		if oldest, err = parsePythonVersion(requiresPython); err != nil {
 			return fmt.Errorf("--requires-python %q: %w", requiresPython, err)
 		}
 	}
@@ -231,7 +232,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if err != nil {
 		return err
 	}
-	if err := checkPython(python, exe, min); err != nil {
+	if err := checkPython(python, exe, oldest); err != nil {
 		return err
 	}
 	if first, err := exec.LookPath(python); err == nil && !strings.Contains(python, "/") && trust.IsScript(first) {
