@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/default" // Registers the XLA and pure-Go backends.
@@ -383,6 +385,9 @@ func CheckTrainingBackend(backend backends.Backend) error {
 	return nil
 }
 
+// xlaSpaces are the characters at which XLA splits $XLA_FLAGS (parse_flags_from_env.cc).
+const xlaSpaces = " \t\r\n"
+
 // checkXLAFlagPaths refuses a file or folder named in $XLA_FLAGS (XLA's dumps, its caches, the CUDA
 // folder it runs ptxas from, the profiles and results it loads) that another user could change or add
 // to: XLA writes and reads there as this user, by names fixed from run to run, and a link of another
@@ -396,13 +401,20 @@ func CheckTrainingBackend(backend backends.Backend) error {
 // -ir-dump-directory had root write IR through another user's link over a file of root's (sixty-sixth
 // probe), and whose other options name files and programs that ddpm cannot check.
 func checkXLAFlagPaths(flags string) error {
-	if trimmed := strings.TrimSpace(flags); trimmed != "" && !strings.HasPrefix(trimmed, "-") {
+	// XLA splits the flags at " \t\r\n" alone, and takes them for a file's name where the first other
+	// character is not "-": a \v or a non-breaking space, which Go's TrimSpace and Fields take for spaces,
+	// hid a dump folder of another user's inside a word, or made flags of a file name (sixty-ninth probe).
+	if i := strings.IndexFunc(flags, func(r rune) bool { return !strings.ContainsRune(xlaSpaces, r) && (unicode.IsSpace(r) || unicode.IsControl(r)) }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(flags[i:])
+		return fmt.Errorf("$XLA_FLAGS=%q holds %q, which XLA does not take for a space where ddpm's check would: separate the flags with spaces", flags, r)
+	}
+	if trimmed := strings.TrimLeft(flags, xlaSpaces); trimmed != "" && !strings.HasPrefix(trimmed, "-") {
 		return fmt.Errorf("$XLA_FLAGS=%q names a file of flags, which XLA reads and ddpm does not check: give the flags themselves", flags)
 	}
 	if strings.ContainsAny(flags, `"'`) {
 		return fmt.Errorf("$XLA_FLAGS=%q holds quotes, which XLA reads otherwise than ddpm's check of its paths: write the flags without them", flags)
 	}
-	for _, word := range strings.Fields(flags) {
+	for _, word := range strings.FieldsFunc(flags, func(r rune) bool { return strings.ContainsRune(xlaSpaces, r) }) {
 		name, value, ok := strings.Cut(strings.TrimLeft(word, "-"), "=")
 		if name == "xla_backend_extra_options" && value != "" {
 			return fmt.Errorf("$XLA_FLAGS: --%s=%s passes options to the XLA plugin's LLVM, which write and run files by names ddpm cannot check "+

@@ -157,6 +157,12 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 		{"--xla_backend_extra_options=-print-after-all,-ir-dump-directory=" + own, "passes options to the XLA plugin's LLVM"},
 		{"-xla_backend_extra_options=-view-cfg", "passes options to the XLA plugin's LLVM"},
 		{"--xla_backend_extra_options=", ""},
+		// Other whitespace than XLA's " \t\r\n": a \v hid another user's dump folder inside a word, and a
+		// leading \v or non-breaking space made XLA read the flags from a file of theirs (sixty-ninth probe).
+		{"--xla_dump_to=" + own + "\v/../" + filepath.Base(shared), "which XLA does not take for a space"},
+		{"\v--xla_dump_to=" + own, "which XLA does not take for a space"},
+		{"\u00a0--xla_dump_to=" + own, "which XLA does not take for a space"},
+		{"--xla_cpu_enable_fast_math=false\r\n--xla_dump_to=" + own, ""},
 	} {
 		err := checkXLAFlagPaths(c.flags)
 		switch {
