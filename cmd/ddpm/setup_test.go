@@ -1492,11 +1492,22 @@ chmod +x "$3/bin/python"
 		t.Fatal(err)
 	}
 	req, venv := filepath.Join(clone, "requirements.txt"), filepath.Join(clone, ".venv")
-	if err := os.WriteFile(req, []byte("jupyterlab==4.0.0\n"), 0o644); err != nil {
+	if err := os.WriteFile(req, []byte("# pinned\njupyterlab==4.0.0 \\\n    --hash=sha256:0123abcd\nnotebook[all]==7.1.0 ; python_version < \"3.13\"  # a marker\n\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	args := func(extra ...string) []string {
 		return append([]string{"--venv", venv, "--requirements", req, "--python", python}, extra...)
+	}
+	// reqArgs is args with a requirements file of these lines.
+	reqArgs := func(lines string) []string {
+		f, err := os.CreateTemp(clone, "req-*.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString(lines); err != nil || f.Close() != nil {
+			t.Fatal(err)
+		}
+		return []string{"--venv", venv, "--requirements", f.Name(), "--python", python}
 	}
 	for _, c := range []struct {
 		args      []string
@@ -1509,6 +1520,17 @@ chmod +x "$3/bin/python"
 		{args(), "PIP_PYTHON", "$PIP_PYTHON is set"},
 		{args(), "PIP_TARGET", "$PIP_TARGET is set"},
 		{[]string{"--venv", venv, "--requirements", filepath.Join(clone, "none.txt")}, "", "--requirements " + filepath.Join(clone, "none.txt") + " is not read"},
+		// What a requirements file may make pip read beyond pinned names: another user's file included
+		// with -r ran their build backend as root (sixty-ninth probe).
+		{reqArgs("jupyterlab==4.0.0\n-r " + filepath.Join(clone, "theirs.txt") + "\n"), "", "line 2"},
+		{reqArgs("-c c.txt\n"), "", "takes packages by name and exact version only"},
+		{reqArgs("./pkg\n"), "", "line 1"},
+		{reqArgs("pkg @ file:///srv/pkg\n"), "", "line 1"},
+		{reqArgs("-e /srv/pkg\n"), "", "line 1"},
+		{reqArgs("--find-links /srv/wheels\nx==1\n"), "", "line 1"},
+		{reqArgs("x==1 \\\n  --index-url file:///srv\n"), "", "line 1"},
+		{reqArgs("x==${V}\n"), "", "line 1"},
+		{reqArgs("x>=1\n"), "", "line 1"},
 	} {
 		if c.env != "" {
 			t.Setenv(c.env, filepath.Join(clone, "theirs"))
@@ -1543,7 +1565,7 @@ chmod +x "$3/bin/python"
 		t.Fatalf("setup --venv: %v", err)
 	}
 	log, _ := os.ReadFile(ran)
-	for _, want := range []string{"-I -S -c", "-I -S -m venv --without-pip " + venv, "pip -I -m ensurepip --default-pip", "-r " + req, "jupyterlab==4.0.0"} {
+	for _, want := range []string{"-I -S -c", "-I -S -m venv --without-pip " + venv, "pip -I -m ensurepip --default-pip", "-r " + filepath.Join(venv, "ddpm-requirements.txt"), "jupyterlab==4.0.0"} {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("setup --venv: %q not in what python ran:\n%s", want, log)
 		}
@@ -1567,6 +1589,48 @@ chmod +x "$3/bin/python"
 		if err := runSetup([]string{"--venv", venv, "--requirements", req, "--python", real, "--requires-python", "3.99"}); err == nil ||
 			!strings.Contains(err.Error(), "too old, need Python 3.99 or newer") {
 			t.Errorf("--requires-python 3.99 with %s: %v, want a refusal naming the version", real, err)
+		}
+	}
+	// Refused before the venv there is removed: a path that Python's venv refuses, a requirements file
+	// inside the venv (it went with it), a mount inside it (its files went with it; sixty-ninth probe).
+	colon := filepath.Join(clone, "a:b", ".venv")
+	for _, c := range []struct {
+		args []string
+		keep string
+		want string
+	}{
+		{[]string{"--venv", colon, "--requirements", req, "--python", python}, filepath.Join(colon, "notes.txt"), "which Python's venv refuses"},
+		{[]string{"--venv", venv, "--requirements", filepath.Join(venv, "req.txt"), "--python", python}, filepath.Join(venv, "req.txt"), "is inside --venv"},
+	} {
+		if err := os.MkdirAll(filepath.Dir(c.keep), 0o755); err != nil || os.WriteFile(filepath.Join(filepath.Dir(c.keep), "pyvenv.cfg"), nil, 0o644) != nil ||
+			os.WriteFile(c.keep, []byte("x==1\n"), 0o644) != nil {
+			t.Fatal(err)
+		}
+		if err := runSetup(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("setup %v: %v, want a refusal containing %q", c.args, err, c.want)
+		}
+		if _, err := os.Stat(c.keep); err != nil {
+			t.Errorf("setup %v removed %s", c.args, c.keep)
+		}
+	}
+	if os.Geteuid() == 0 {
+		mounted := filepath.Join(venv, "share")
+		if err := os.MkdirAll(mounted, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if syscall.Mount("tmpfs", mounted, "tmpfs", 0, "size=64k") == nil {
+			keep := filepath.Join(mounted, "data.txt")
+			if err := os.WriteFile(keep, []byte("keep me"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := runSetup(args())
+			if err == nil || !strings.Contains(err.Error(), "holds a mount point ("+mounted+")") {
+				t.Errorf("a venv with a mount inside: %v, want a refusal naming it", err)
+			}
+			if _, err := os.Stat(keep); err != nil {
+				t.Errorf("a venv with a mount inside: the mounted file is gone (%v)", err)
+			}
+			syscall.Unmount(mounted, syscall.MNT_DETACH) //nolint:errcheck
 		}
 	}
 	// A requirements file another user could change is not read.

@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
@@ -28,8 +30,7 @@ type venvJob struct {
 	killLeftovers bool     // kill this user's processes still running the old venv's interpreter, or refuse where they run
 	tmpPrefix     string   // the name of its temporary folder beside the venv (a killed setup's is removed)
 	roomElsewhere string   // how to make it on another file system, where this one is full ("" for none)
-	requirements  string   // what pip installs: lines written to a file in the venv, or
-	requireFile   string   // a requirements file of the user's
+	requirements  string   // what pip installs: the lines of a requirements file, written into the venv for pip
 	pipArgs       []string // pip install's options besides
 	what          string   // what pip installs, for messages
 	announce      string   // said before pip runs (one line)
@@ -41,12 +42,16 @@ type venvJob struct {
 // the new one where any step fails, finish included, or a signal stops it.
 func makeVenv(venv, exe, python string, job venvJob, finish func() error) error {
 	if _, err := os.Lstat(venv); err == nil {
+		// Not into what is mounted inside: its files went with the venv (sixty-ninth probe).
+		if mounts := trust.MountsBelow(venv); len(mounts) > 0 {
+			return fmt.Errorf("%s holds a mount point (%s), whose files removing it would remove: unmount it, and run `%s` again", venv, mounts[0], job.again)
+		}
 		printf("%sremoving %s: %s\n", job.say, venv, job.why)
 		if err := leftoversOf(venv, job); err != nil {
 			return err
 		}
 		if err := os.RemoveAll(venv); err != nil {
-			return fmt.Errorf("removing the unfinished %s: %w", venv, err)
+			return fmt.Errorf("removing %s: %w", venv, err)
 		}
 	}
 	// A full file system is named now, not as a failure inside ensurepip or pip (a full disk was blamed
@@ -127,12 +132,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	if err := step(fmt.Sprintf("%s -m ensurepip", filepath.Join(venv, "bin", "python")), env, filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip"); err != nil {
 		return err
 	}
-	requirements := job.requireFile
-	if job.requirements != "" {
-		requirements = filepath.Join(venv, "ddpm-requirements.txt")
-		if err := os.WriteFile(requirements, []byte(job.requirements), 0o644); err != nil {
-			return err
-		}
+	requirements := filepath.Join(venv, "ddpm-requirements.txt") // what was checked, whatever becomes of the file it came from
+	if err := os.WriteFile(requirements, []byte(job.requirements), 0o644); err != nil {
+		return err
 	}
 	printf("%s\n", job.announce)
 	var out bytes.Buffer
@@ -217,10 +219,22 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if err := trust.CheckOwnFolder(filepath.Dir(venv)); err != nil {
 		return fmt.Errorf("--venv %s: its folder %s: %w: make it in a folder of yours that no other user can write", dir, filepath.Dir(venv), err)
 	}
-	// The packages are the file's: one that another user could change would choose them.
+	// Python's venv refuses it, after the one there was removed (sixty-ninth probe).
+	if strings.ContainsRune(venv, os.PathListSeparator) {
+		return fmt.Errorf("--venv %s: its path holds %q, which Python's venv refuses (it separates $PATH's folders): name a folder without one", dir, os.PathListSeparator)
+	}
+	// The packages are the file's: one that another user could change would choose them. Nor inside
+	// the venv, which is removed first: the file went with it (sixty-ninth probe).
 	reqs, err := ddpm.CheckSecureFile(requirements)
 	if err != nil {
 		return fmt.Errorf("--requirements %s is not read: %w", requirements, err)
+	}
+	if realVenv, err := filepath.EvalSymlinks(venv); err == nil && strings.HasPrefix(reqs, realVenv+"/") {
+		return fmt.Errorf("--requirements %s is inside --venv %s, which setup removes before it installs: keep it elsewhere", requirements, dir)
+	}
+	pins, err := readPins(reqs, requirements)
+	if err != nil {
+		return err
 	}
 	if err := checkPipVars(); err != nil {
 		return err
@@ -244,10 +258,10 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	umask := syscall.Umask(0o077) // what the children make is writable by the user alone, as runSetup says
 	syscall.Umask(umask | 0o022)
 	defer syscall.Umask(umask)
-	again := "make setup"
+	again := "ddpm setup --venv " + shellQuote(dir) + " --requirements " + shellQuote(requirements) // make setup's, when it runs it
 	return makeVenv(venv, exe, python, venvJob{
 		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: ".ddpm-setup-tmp-",
-		requireFile: reqs, what: "-r " + requirements,
+		requirements: pins, what: "-r " + requirements,
 		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
 	}, func() error {
 		printf("venv: %s (made now, with %s)\n", venv, exe)
@@ -276,4 +290,53 @@ func parsePythonVersion(s string) ([3]int, error) {
 		return v, fmt.Errorf("setup makes virtual environments with Python 3")
 	}
 	return v, nil
+}
+
+// maxRequirementsBytes bounds the requirements file setup --venv reads (the project's is 2 KB).
+const maxRequirementsBytes = 1 << 20
+
+// pinLine is a requirement by name and exact version, with extras, and an environment marker after ";".
+var pinLine = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]+\])?==[A-Za-z0-9.+!_-]+\s*(;[A-Za-z0-9_.<>=!~"' ()-]*)?$`)
+
+// hashOption is a requirement's digest, the one option a line may carry.
+var hashOption = regexp.MustCompile(`^--hash=(sha256|sha384|sha512):[0-9a-f]+$`)
+
+// readPins reads the requirements file at real (named name on the command line) and returns its lines,
+// once each is a pinned package by name (name==version, with extras, a marker, --hash digests), a
+// comment or blank. pip follows what else a requirements file may hold, unchecked: another user's
+// file included with -r ran their build backend as root, and -c, -e, paths, URLs, --find-links and
+// --index-url name files, folders and indexes that setup checks where pip's variables and
+// configuration name them (sixty-ninth probe). Indexes and folders of wheels go through those.
+func readPins(real, name string) (string, error) {
+	raw, err := safefile.ReadFile(real, maxRequirementsBytes)
+	if err != nil {
+		return "", fmt.Errorf("--requirements %s: %w", name, err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	for i := 0; i < len(lines); i++ {
+		first, line := i, lines[i]
+		for strings.HasSuffix(line, "\\") && i+1 < len(lines) { // continued on the next, as pip joins them
+			i++
+			line = strings.TrimSuffix(line, "\\") + " " + lines[i]
+		}
+		if c := strings.Index(line, "#"); c == 0 || c > 0 && (line[c-1] == ' ' || line[c-1] == '\t') {
+			line = line[:c]
+		}
+		fields := strings.Fields(line)
+		n := len(fields)
+		for n > 0 && hashOption.MatchString(fields[n-1]) {
+			n--
+		}
+		spec := strings.Join(fields[:n], " ")
+		if spec == "" && n == len(fields) {
+			continue // blank, or a comment
+		}
+		if !pinLine.MatchString(spec) {
+			return "", fmt.Errorf("--requirements %s line %d: %s: setup --venv takes packages by name and exact version only (name==version, "+
+				"with extras, a marker and --hash): includes, paths, URLs and options have pip read files, folders and indexes that setup "+
+				"does not check there; give indexes and folders of wheels through pip's variables or configuration, which it checks",
+				name, first+1, shortened(strconv.Quote(strings.TrimSpace(line))))
+		}
+	}
+	return string(raw), nil
 }

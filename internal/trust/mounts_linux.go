@@ -3,6 +3,7 @@ package trust
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -120,4 +121,26 @@ func unescapeMountinfo(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// MountsBelow lists the mount points inside dir (not dir itself), from /proc/self/mountinfo: a
+// removal of dir's tree goes into them and removes what is mounted there (a bind mount of another folder
+// inside a venv that setup remade had that folder's files deleted; sixty-ninth probe).
+func MountsBelow(dir string) []string {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		real = dir
+	}
+	raw, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	var below []string
+	for _, m := range parseMountinfo(raw) {
+		if strings.HasPrefix(m.point, real+"/") {
+			below = append(below, m.point)
+		}
+	}
+	slices.Sort(below)
+	return below
 }
