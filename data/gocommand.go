@@ -117,7 +117,12 @@ func findGoCommand() (*goCommand, error) {
 	if slices.ContainsFunc(strings.Fields(cmp.Or(os.Getenv("GOFLAGS"), fileFlags)), modCacheRW) {
 		flags += " -modcacherw"
 	}
-	env := []string{"PATH=" + filepath.Dir(real) + ":/usr/bin:/bin", "GOENV=" + goenv, "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=" + flags}
+	// Its git (GOPROXY=direct) reads no configuration of the user's or the system's: git read a .gitconfig
+	// otherwise than the include check below (a byte-order mark, two sections on one line, a value
+	// continued), and ran another user's hooks (core.hooksPath) and included commands as root (seventieth
+	// probe). A git older than 2.32 ignores GIT_CONFIG_GLOBAL, and is left to those checks.
+	env := []string{"PATH=" + filepath.Dir(real) + ":/usr/bin:/bin", "GOENV=" + goenv, "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=" + flags,
+		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1"}
 	for _, name := range goVars {
 		if value, ok := os.LookupEnv(name); ok {
 			env = append(env, name+"="+value)

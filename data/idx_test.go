@@ -441,12 +441,17 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"GOROOT=" + root, "GOENV=" + envFile, "HOME=" + mine, "GOFLAGS=-mod=mod -modcacherw"} {
+	// git reads no configuration of the user's or the system's (GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM): a
+	// .gitconfig that git read otherwise than the include check (a byte-order mark, two sections on a
+	// line, a continued value) included another user's, and a core.hooksPath of theirs ran as root
+	// (seventieth probe).
+	for _, want := range []string{"GOROOT=" + root, "GOENV=" + envFile, "HOME=" + mine, "GOFLAGS=-mod=mod -modcacherw",
+		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1"} {
 		if !strings.Contains(string(env), want+"\n") {
 			t.Errorf("the go command's environment lacks %s:\n%s", want, env)
 		}
 	}
-	for _, not := range []string{"GIT_CONFIG_GLOBAL", "BASH_ENV", "XDG_CONFIG_HOME=" + mine} {
+	for _, not := range []string{"GIT_CONFIG_GLOBAL=" + filepath.Join(theirs, "gitconfig"), "BASH_ENV", "XDG_CONFIG_HOME=" + mine} {
 		if strings.Contains(string(env), not) {
 			t.Errorf("the go command's environment holds %s:\n%s", not, env)
 		}

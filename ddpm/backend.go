@@ -326,7 +326,7 @@ func findProjectPlugin(wd, source string) (path string, refused error) {
 		}
 	}
 	for _, clone := range clones {
-		p, ok := newestMatch(filepath.Join(clone, pluginGlob))
+		p, ok := newestMatch(clone, pluginGlob)
 		if !ok {
 			// A .venv that cannot be read (a loop of links) is said, not taken for none (thirty-fifth probe's nit).
 			if _, err := os.Stat(filepath.Join(clone, ".venv")); err != nil && !errors.Is(err, fs.ErrNotExist) && refused == nil {
@@ -346,10 +346,10 @@ func findProjectPlugin(wd, source string) (path string, refused error) {
 	return "", refused
 }
 
-// newestMatch is the file matching glob under the newest Python, if any (a venv usually holds one
-// python3.x): by name, python3.9 came after python3.11 (twenty-seventh probe's nit).
-func newestMatch(glob string) (string, bool) {
-	matches, _ := filepath.Glob(glob)
+// newestMatch is the file in dir matching pattern (GlobIn) under the newest Python, if any (a venv
+// usually holds one python3.x): by name, python3.9 came after python3.11 (twenty-seventh probe's nit).
+func newestMatch(dir, pattern string) (string, bool) {
+	matches, _ := GlobIn(dir, pattern)
 	if len(matches) == 0 {
 		return "", false
 	}
@@ -502,4 +502,18 @@ func xlaPathFlag(name string) bool {
 		}
 	}
 	return false
+}
+
+// GlobIn is filepath.Glob of pattern in the folder dir, whose own name is taken as written: "[", "*",
+// "?" and "\\" in it were patterns, and a clone at c[1] loaded the plugin of the clone c1, a cache at
+// c[1] the plugin of c1's setup (seventieth probe).
+func GlobIn(dir, pattern string) ([]string, error) {
+	var literal strings.Builder
+	for _, r := range dir {
+		if strings.ContainsRune(`*?[\`, r) {
+			literal.WriteByte('\\')
+		}
+		literal.WriteRune(r)
+	}
+	return filepath.Glob(literal.String() + string(filepath.Separator) + pattern)
 }

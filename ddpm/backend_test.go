@@ -85,9 +85,26 @@ func TestNewestMatchOrdersPythonsByVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, ok := newestMatch(filepath.Join(venv, "lib", "python3*", "plugin.so"))
+	got, ok := newestMatch(venv, filepath.Join("lib", "python3*", "plugin.so"))
 	if want := filepath.Join(venv, "lib", "python3.11", "plugin.so"); !ok || got != want {
 		t.Errorf("newest match %q (%v), want %s", got, ok, want)
+	}
+}
+
+// A folder's own name is no pattern: a clone at c[1] loaded the plugin of the clone c1 beside it, and a
+// cache at c[1] that of c1's setup (seventieth probe).
+func TestGlobInTakesTheFolderAsNamed(t *testing.T) {
+	dir := t.TempDir()
+	for _, folder := range []string{"c1", "c[1]", `c*\?`, "cx"} {
+		if err := os.MkdirAll(filepath.Join(dir, folder), 0o755); err != nil || os.WriteFile(filepath.Join(dir, folder, "plugin.so"), nil, 0o644) != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, folder := range []string{"c[1]", `c*\?`, "c1"} {
+		got, err := GlobIn(filepath.Join(dir, folder), "plug*.so")
+		if want := filepath.Join(dir, folder, "plugin.so"); err != nil || len(got) != 1 || got[0] != want {
+			t.Errorf("GlobIn(%q, plug*.so) = %q, %v; want [%s]", folder, got, err, want)
+		}
 	}
 }
 

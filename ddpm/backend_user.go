@@ -66,7 +66,7 @@ func UserModelsDir() (string, error) {
 
 // VenvPlugin is the plugin file that pip installed in the virtual environment venv, if any.
 func VenvPlugin(venv string) (string, bool) {
-	return newestMatch(filepath.Join(venv, venvPluginGlob))
+	return newestMatch(venv, venvPluginGlob)
 }
 
 // setupStamp is the content of SetupStamp.

@@ -44,7 +44,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	if _, err := os.Lstat(venv); err == nil {
 		// Not into what is mounted inside: its files went with the venv (sixty-ninth probe).
 		if mounts := trust.MountsBelow(venv); len(mounts) > 0 {
-			return fmt.Errorf("%s holds a mount point (%s), whose files removing it would remove: unmount it, and run `%s` again", venv, mounts[0], job.again)
+			return fmt.Errorf("%s is or holds a mount point (%s), whose files removing it would remove: unmount it, and run `%s` again", venv, mounts[0], job.again)
 		}
 		printf("%sremoving %s: %s\n", job.say, venv, job.why)
 		if err := leftoversOf(venv, job); err != nil {
@@ -78,9 +78,13 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	}
 	// The children's temporary files in a folder of setup's own (childEnv), removed with the venv's
 	// makers; one that a killed setup left is removed now.
-	olds, _ := filepath.Glob(filepath.Join(filepath.Dir(venv), job.tmpPrefix+"*"))
-	for _, old := range olds {
-		os.RemoveAll(old)
+	// By name in the venv's own folder: a glob took "[", "*" and "?" in its path as patterns, and removed
+	// another folder's temporaries (seventieth probe).
+	entries, _ := os.ReadDir(filepath.Dir(venv))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), job.tmpPrefix) {
+			os.RemoveAll(filepath.Join(filepath.Dir(venv), e.Name()))
+		}
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(venv), job.tmpPrefix)
 	if err != nil {
@@ -296,7 +300,10 @@ func parsePythonVersion(s string) ([3]int, error) {
 const maxRequirementsBytes = 1 << 20
 
 // pinLine is a requirement by name and exact version, with extras, and an environment marker after ";".
-var pinLine = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]+\])?==[A-Za-z0-9.+!_-]+\s*(;[A-Za-z0-9_.<>=!~"' ()-]*)?$`)
+var pinLine = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]+\])?==[A-Za-z0-9.+!_-]+\s*(;[A-Za-z0-9_.<>=!~"' ()]*)?$`)
+
+// codingDeclaration is what pip takes for a file's encoding in a comment (PEP 263's form, which it reads).
+var codingDeclaration = regexp.MustCompile(`coding[:=]`)
 
 // hashOption is a requirement's digest, the one option a line may carry.
 var hashOption = regexp.MustCompile(`^--hash=(sha256|sha384|sha512):[0-9a-f]+$`)
@@ -312,14 +319,33 @@ func readPins(real, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("--requirements %s: %w", name, err)
 	}
+	// Read as pip reads it, or refused: pip splits lines at \r, \v, \f and others besides \n, decodes
+	// the file by a "coding:" comment (utf-7 turned "+AAo-" into a line break), never continues a comment
+	// line, and strips a byte-order mark; an include hidden by any of these ran another user's build
+	// backend as root (seventieth probe). So: ASCII, lines ended by \n, no coding comment, no comment
+	// continued.
+	for i, b := range raw {
+		if b >= 0x7f || b < 0x20 && b != '\n' && b != '\t' {
+			line := strings.Count(string(raw[:i]), "\n") + 1
+			return "", fmt.Errorf("--requirements %s line %d: byte %#02x: setup --venv reads a requirements file of printable ASCII, lines ended by \\n, "+
+				"as pip would read it whatever its encoding and line ends (a byte-order mark, \\r or another line break, or a non-ASCII character): write it so", name, line, b)
+		}
+	}
 	lines := strings.Split(string(raw), "\n")
 	for i := 0; i < len(lines); i++ {
 		first, line := i, lines[i]
 		for strings.HasSuffix(line, "\\") && i+1 < len(lines) { // continued on the next, as pip joins them
+			if strings.Contains(line, "#") {
+				return "", fmt.Errorf("--requirements %s line %d: a comment that ends in \\, which pip does not continue where a requirement's line would be: "+
+					"end the comment otherwise", name, first+1)
+			}
 			i++
 			line = strings.TrimSuffix(line, "\\") + " " + lines[i]
 		}
 		if c := strings.Index(line, "#"); c == 0 || c > 0 && (line[c-1] == ' ' || line[c-1] == '\t') {
+			if codingDeclaration.MatchString(line[c:]) {
+				return "", fmt.Errorf("--requirements %s line %d: a coding declaration, by which pip would decode the file otherwise than setup reads it: remove it", name, first+1)
+			}
 			line = line[:c]
 		}
 		fields := strings.Fields(line)

@@ -262,7 +262,7 @@ func runTrain(args []string) (err error) {
 		latest, _ := ddpm.LatestCheckpoint(*ckptDir)
 		// A fresh run beside an earlier run's grids writes its own over those of the same steps and
 		// leaves the rest: said, as eval says it of an earlier bound's tables (fifty-seventh probe).
-		if old, _ := filepath.Glob(filepath.Join(*ckptDir, "samples", "step-*.png")); latest == "" && *sampleEvery > 0 && len(old) > 0 {
+		if old, _ := ddpm.GlobIn(filepath.Join(*ckptDir, "samples"), "step-*.png"); latest == "" && *sampleEvery > 0 && len(old) > 0 {
 			eprintf("note: %s holds %d sample grids of an earlier run; this run writes its own over those of the same steps "+
 				"and leaves the others: move them away to keep them apart\n", filepath.Join(*ckptDir, "samples"), len(old))
 		}

@@ -123,9 +123,10 @@ func unescapeMountinfo(s string) string {
 	return b.String()
 }
 
-// MountsBelow lists the mount points inside dir (not dir itself), from /proc/self/mountinfo: a
-// removal of dir's tree goes into them and removes what is mounted there (a bind mount of another folder
-// inside a venv that setup remade had that folder's files deleted; sixty-ninth probe).
+// MountsBelow lists the mount points at dir or inside it, from /proc/self/mountinfo: a removal of dir's
+// tree goes into them and removes what is mounted there (a bind mount of another folder inside a venv
+// that setup remade, or at the venv itself, had that folder's files deleted; sixty-ninth and seventieth
+// probes).
 func MountsBelow(dir string) []string {
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
@@ -137,7 +138,7 @@ func MountsBelow(dir string) []string {
 	}
 	var below []string
 	for _, m := range parseMountinfo(raw) {
-		if strings.HasPrefix(m.point, real+"/") {
+		if m.point == real || strings.HasPrefix(m.point, real+"/") {
 			below = append(below, m.point)
 		}
 	}
