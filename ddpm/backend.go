@@ -404,7 +404,9 @@ func checkXLAFlagPaths(flags string) error {
 	// XLA splits the flags at " \t\r\n" alone, and takes them for a file's name where the first other
 	// character is not "-": a \v or a non-breaking space, which Go's TrimSpace and Fields take for spaces,
 	// hid a dump folder of another user's inside a word, or made flags of a file name (sixty-ninth probe).
-	if i := strings.IndexFunc(flags, func(r rune) bool { return !strings.ContainsRune(xlaSpaces, r) && (unicode.IsSpace(r) || unicode.IsControl(r)) }); i >= 0 {
+	if i := strings.IndexFunc(flags, func(r rune) bool {
+		return !strings.ContainsRune(xlaSpaces, r) && (unicode.IsSpace(r) || unicode.IsControl(r))
+	}); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(flags[i:])
 		return fmt.Errorf("$XLA_FLAGS=%q holds %q, which XLA does not take for a space where ddpm's check would: separate the flags with spaces", flags, r)
 	}
