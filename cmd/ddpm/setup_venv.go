@@ -195,15 +195,22 @@ func leftoversOf(venv string, job venvJob) error {
 // (scripts passed over, as for the plugin), at least requiresPython ("" for none); the folder, when
 // there, must be a virtual environment, and is remade.
 func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python string) error {
-	if dir == "" || requirements == "" {
-		return fmt.Errorf("--venv and --requirements go together: --venv names the virtual environment to make, --requirements the packages it gets")
-	}
 	oldest := minPython
 	if requiresPython != "" {
 		var err error
 		if oldest, err = parsePythonVersion(requiresPython); err != nil {
 			return fmt.Errorf("--requires-python %q: %w", requiresPython, err)
 		}
+	}
+	if dir == "" || requirements == "" {
+		var given []string // named, as every refusal names its flag
+		flags.Visit(func(f *flag.Flag) {
+			if f.Name == "venv" || f.Name == "requirements" || f.Name == "requires-python" {
+				given = append(given, fmt.Sprintf("--%s %s", f.Name, shellQuote(f.Value.String())))
+			}
+		})
+		return fmt.Errorf("%s: --venv and --requirements go together: --venv names the virtual environment to make, --requirements the packages it gets",
+			strings.Join(given, " "))
 	}
 	venv, err := filepath.Abs(dir)
 	if err != nil {
