@@ -1555,6 +1555,22 @@ chmod +x "$3/bin/python"
 			t.Fatalf("setup %v with $%s made the venv before refusing", c.args, c.env)
 		}
 	}
+	// One setup at a time in the venv's folder (as another process's setup holds it).
+	holder, err := os.OpenFile(filepath.Join(clone, ddpm.LockFileName), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup(args()); err == nil || !strings.Contains(err.Error(), "--venv "+venv+"'s folder "+clone+" is in use") {
+		t.Errorf("setup --venv in a folder another setup holds: %v, want a refusal naming it", err)
+	}
+	if log, _ := os.ReadFile(ran); strings.Contains(string(log), "-m venv") {
+		t.Fatalf("setup --venv in a folder another setup holds made a venv:\n%s", log)
+	}
+	holder.Close()
+	os.Remove(ran)
 	// A folder that is no virtual environment is refused, and keeps what it holds.
 	notes := filepath.Join(venv, "notes.txt")
 	if err := os.MkdirAll(venv, 0o755); err != nil || os.WriteFile(notes, []byte("mine"), 0o644) != nil {

@@ -95,7 +95,7 @@ func checkPipVars() error {
 	for _, kv := range os.Environ() {
 		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "PIP_") && value != "" && !slices.Contains(pipVars, name) {
 			return fmt.Errorf("$%s is set: setup gives pip only the variables of where and how it downloads (%s): pip's others change "+
-				"what it installs, where or with which Python, or have it write files; unset it for %s", name, strings.Join(pipVars, ", "), ddpm.UserSetupCommand)
+				"what it installs, where or with which Python, or have it write files; unset it, and run the setup again (%s, or make setup in a clone)", name, strings.Join(pipVars, ", "), ddpm.UserSetupCommand)
 		}
 	}
 	return nil

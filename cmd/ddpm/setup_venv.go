@@ -266,6 +266,13 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if err := flagsChecked(flags); err != nil {
 		return err
 	}
+	// One setup at a time in the venv's folder: two at once remade one venv twice, and each removed the
+	// other's temporary folder beside it (seventieth probe's left item).
+	lock, err := ddpm.LockDir(filepath.Dir(venv), "--venv "+dir+"'s folder")
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	umask := syscall.Umask(0o077) // what the children make is writable by the user alone, as runSetup says
 	syscall.Umask(umask | 0o022)
 	defer syscall.Umask(umask)
