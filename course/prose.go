@@ -3,6 +3,7 @@ package course
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -61,6 +62,11 @@ func (t *Table) Float(i int, col string) float64 {
 	if err != nil {
 		// The value's start only: strconv's error quoted it whole (fortieth probe).
 		panic(fmt.Sprintf("%s row %d, column %q: %s is not a number", t.Path, i+1, col, viz.QuoteStart(t.String(i, col))))
+	}
+	// Nor NaN or ±Inf, which a sentence would print as a result where viz.CSVSeries refuses to plot it
+	// (seventy-first probe).
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		panic(fmt.Sprintf("%s row %d, column %q: %s is not a finite number", t.Path, i+1, col, viz.QuoteStart(t.String(i, col))))
 	}
 	return v
 }

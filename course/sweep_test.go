@@ -34,6 +34,7 @@ func TestHostileArguments(t *testing.T) {
 	csvGood := write("good.csv", "name,value\na,1\nb,x\n")
 	csvTwice := write("twice.csv", "a,b,a\n1,2,3\n")
 	csvBOM := write("bom.csv", "\uFEFFa,b\n1,2\n")
+	csvNotFinite := write("notfinite.csv", "a,b,c\nNaN,+Inf,-inf\n")
 	pngStart := write("start.png", "\x89PNG\r\n\x1a\n")
 	csvJunk := write("junk.csv", strings.Repeat("ju\"nk\x00\xff,", 50)+"\n"+strings.Repeat("\xfe\"\n", 20))
 	csvCut := write("cut.csv", "name,value\n\"a,1\n")
@@ -215,6 +216,16 @@ func TestHostileArguments(t *testing.T) {
 		{"Table empty column name", func() error { return sweep.WantPanic(func() { ReadCSV(csvGood).String(0, "") }, `no column ""`) }},
 		{"Table value not a number", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvGood).Column("value") }, `"x" is not a number`)
+		}},
+		// Read as a result, NaN and ±Inf would be printed in a sentence (seventy-first probe).
+		{"Table NaN", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvNotFinite).Float(0, "a") }, `"NaN" is not a finite number`)
+		}},
+		{"Table +Inf", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvNotFinite).Float(0, "b") }, `"+Inf" is not a finite number`)
+		}},
+		{"Table -inf", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvNotFinite).Column("c") }, `"-inf" is not a finite number`)
 		}},
 		{"Table Row of no such value", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "c") }, `no row with name = "c"`)

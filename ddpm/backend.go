@@ -508,14 +508,17 @@ func xlaPathFlag(name string) bool {
 
 // GlobIn is filepath.Glob of pattern in the folder dir, whose own name is taken as written: "[", "*",
 // "?" and "\\" in it were patterns, and a clone at c[1] loaded the plugin of the clone c1, a cache at
-// c[1] the plugin of c1's setup (seventieth probe).
+// c[1] the plugin of c1's setup (seventieth probe). The folder is spelled as filepath.Join spells it
+// ("" the working folder, "d/" and "d/." as d) and escaped byte by byte: a name that is not UTF-8 was
+// rewritten rune by rune, and nothing in it was found (seventy-first probe).
 func GlobIn(dir, pattern string) ([]string, error) {
+	dir = filepath.Clean(dir) // "." for ""
 	var literal strings.Builder
-	for _, r := range dir {
-		if strings.ContainsRune(`*?[\`, r) {
+	for i := 0; i < len(dir); i++ {
+		if strings.IndexByte(`*?[\`, dir[i]) >= 0 {
 			literal.WriteByte('\\')
 		}
-		literal.WriteRune(r)
+		literal.WriteByte(dir[i])
 	}
 	return filepath.Glob(literal.String() + string(filepath.Separator) + pattern)
 }

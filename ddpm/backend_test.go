@@ -95,16 +95,23 @@ func TestNewestMatchOrdersPythonsByVersion(t *testing.T) {
 // cache at c[1] that of c1's setup (seventieth probe).
 func TestGlobInTakesTheFolderAsNamed(t *testing.T) {
 	dir := t.TempDir()
-	for _, folder := range []string{"c1", "c[1]", `c*\?`, "cx"} {
+	for _, folder := range []string{"c1", "c[1]", `c*\?`, "cx", "caf\xe9"} {
 		if err := os.MkdirAll(filepath.Join(dir, folder), 0o755); err != nil || os.WriteFile(filepath.Join(dir, folder, "plugin.so"), nil, 0o644) != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, folder := range []string{"c[1]", `c*\?`, "c1"} {
-		got, err := GlobIn(filepath.Join(dir, folder), "plug*.so")
+	// As named, and as filepath.Join spells it: with a trailing "/" or "/.", and a name that is not UTF-8
+	// (rewritten rune by rune, it found nothing; seventy-first probe).
+	for _, folder := range []string{"c[1]", `c*\?`, "c1", "c[1]/", "c[1]/.", "caf\xe9", "caf\xe9/"} {
+		got, err := GlobIn(dir+"/"+folder, "plug*.so")
 		if want := filepath.Join(dir, folder, "plugin.so"); err != nil || len(got) != 1 || got[0] != want {
 			t.Errorf("GlobIn(%q, plug*.so) = %q, %v; want [%s]", folder, got, err, want)
 		}
+	}
+	// "" is the working folder, as for filepath.Join (it searched /).
+	t.Chdir(filepath.Join(dir, "c[1]"))
+	if got, err := GlobIn("", "plug*.so"); err != nil || len(got) != 1 || got[0] != "plugin.so" {
+		t.Errorf(`GlobIn("", plug*.so) in a folder holding plugin.so = %q, %v; want [plugin.so]`, got, err)
 	}
 }
 

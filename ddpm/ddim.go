@@ -93,6 +93,11 @@ func (s *Sampler) Encode(x0 []float32, n int, dims []int) ([]float32, error) {
 	if i, v := firstNotFinite(x0); i >= 0 { // a NaN gave latents of NaN, with no error (thirty-third probe)
 		return nil, fmt.Errorf("encode: value %d of x0 is %g, not a finite number", i, v)
 	}
+	// One kept step is both the data's and the latents': the examples came back unchanged as "latents",
+	// with no error (seventy-first probe).
+	if s.Schedule.T < 2 {
+		return nil, fmt.Errorf("encode: the schedule keeps one step (t = %d), which the data is taken at, so no step of the inversion is left: respace it to 2 steps or more", s.Schedule.ModelStep(1))
+	}
 	sched := s.Schedule
 	if s.encode == nil {
 		exec, err := context.NewExec(s.backend, s.ctx, func(ctx *context.Context, x, k *Node) *Node {

@@ -99,6 +99,17 @@ func TestLibraryRefusesWhatItWouldFailAtLater(t *testing.T) {
 	if _, err := sampler.Encode([]float32{0.5, -0.5}, 1, []int{2}); err != nil {
 		t.Errorf("Encode on DDIM with η = 0: %v", err)
 	}
+	// One kept step is the data's and the latents': the examples came back as their own "latents"
+	// (seventy-first probe).
+	one, err := tr.Schedule.Respace(EvenSteps(tr.Schedule.T, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if single, err := tr.NewSampler(backend, one, SamplerConfig{DDIM: true}); err != nil {
+		t.Fatal(err)
+	} else if _, err := single.Encode([]float32{0.5, -0.5}, 1, []int{2}); err == nil || !strings.Contains(err.Error(), "keeps one step") {
+		t.Errorf("Encode on a schedule of one step: error %v, want a refusal", err)
+	}
 
 	dir := t.TempDir()
 	if err := tr.Export(filepath.Join(dir, "ckpt-999999999.ddpm")); err == nil || !strings.Contains(err.Error(), "a training checkpoint's name") {

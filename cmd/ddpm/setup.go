@@ -29,9 +29,9 @@ import (
 func runSetup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	python := fs.String("python", "python3", "Python 3 interpreter that makes the virtual environment: a name in $PATH (scripts such as a pyenv shim passed over) or a path")
-	venv := fs.String("venv", "", "make this virtual environment (a clone's .venv; `make setup` runs it) with the packages of --requirements, under setup's rules, instead of the models and plugin in your cache")
-	requirements := fs.String("requirements", "", "with --venv: the pip requirements file whose pinned packages it gets")
-	requiresPython := fs.String("requires-python", "", "with --venv: the oldest Python the requirements take (e.g. 3.11)")
+	venv := fs.String("venv", "", "make this virtual `folder` (a clone's .venv, as make setup does) with the packages of --requirements, under setup's rules, instead of the models and plugin in your cache")
+	requirements := fs.String("requirements", "", "with --venv: the pip requirements `file` whose pinned packages it gets")
+	requiresPython := fs.String("requires-python", "", "with --venv: the oldest Python `version` the requirements take (e.g. 3.11)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

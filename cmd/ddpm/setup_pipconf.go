@@ -14,40 +14,58 @@ import (
 // (lower case, "-" for "_"), and its value.
 type pipSetting struct{ section, key, value string }
 
-// pipConfigSections are the sections that `pip install` reads (its own and the global one).
-var pipConfigSections = []string{"global", "install"}
+// pipConfigSections are the sections that `pip install` reads (its own and the global one), and
+// configparser's DEFAULT, whose options every section takes.
+var pipConfigSections = []string{"global", "install", "DEFAULT"}
 
-// pipConfigSettings reads a pip configuration file as Python's configparser does, for the sections
-// pip install reads: "[section]" headers, "key = value" or "key: value", a value continued on the
-// indented lines after it, whole-line comments (# or ;).
-func pipConfigSettings(config string) []pipSetting {
+// pipConfigSettings reads a pip configuration file as Python's configparser (RawConfigParser, which
+// pip uses) does, for the sections pip install reads: "[section]" headers and "key = value" or
+// "key: value" lines, indented or not; a line indented deeper than the option before it continues its
+// value; whole-line comments (# or ;). A file read otherwise than configparser reads it had another
+// user's program run as root: an indented option after a header was dropped as a continuation, and a
+// lone "\r", a line end to Python, hid an option within its header's line (seventy-first probe). So
+// what configparser could read otherwise (line ends but "\n", whitespace other than space and tab,
+// characters outside printable ASCII) is refused, with the file named by the caller.
+func pipConfigSettings(config string) ([]pipSetting, error) {
+	for i, b := range []byte(config) {
+		if b >= 0x7f || b < 0x20 && b != '\n' && b != '\t' {
+			return nil, fmt.Errorf("line %d: byte %#02x: setup reads a pip configuration file of printable ASCII with lines ended by \\n, "+
+				"as pip would read it whatever its line ends and encoding", strings.Count(config[:i], "\n")+1, b)
+		}
+	}
 	var settings []pipSetting
 	section, last := "", -1
+	option, indent := false, -1 // configparser's: an option is open, and the indentation of the line that opened it or a header
 	for _, line := range strings.Split(config, "\n") {
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';':
-			continue
-		case line[0] == ' ' || line[0] == '\t': // a continuation of the last value
+		trimmed := strings.Trim(line, " \t")
+		if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' {
+			continue // blank lines and comments neither end a value nor start one
+		}
+		level := len(line) - len(strings.TrimLeft(line, " \t"))
+		if option && level > indent { // a continuation of the open option's value
 			if last >= 0 {
 				settings[last].value += "\n" + trimmed
 			}
 			continue
-		case trimmed[0] == '[':
-			section, _, _ = strings.Cut(trimmed[1:], "]")
-			last = -1
+		}
+		indent, option, last = level, false, -1
+		if header, _, ok := strings.Cut(trimmed[min(1, len(trimmed)):], "]"); trimmed[0] == '[' && ok {
+			section = header // configparser's header runs to the last "]": one that differs holds a "]", no name of pip's
 			continue
 		}
 		i := strings.IndexAny(trimmed, "=:")
-		if i < 0 || !slices.Contains(pipConfigSections, section) {
-			last = -1
+		if i < 0 {
+			continue // configparser's parsing error: pip then reads no configuration at all
+		}
+		option = true
+		if !slices.Contains(pipConfigSections, section) {
 			continue
 		}
-		key := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(trimmed[:i])), "_", "-")
-		settings = append(settings, pipSetting{section, strings.TrimPrefix(key, "--"), strings.TrimSpace(trimmed[i+1:])})
+		key := strings.ReplaceAll(strings.ToLower(strings.Trim(trimmed[:i], " \t")), "_", "-")
+		settings = append(settings, pipSetting{section, strings.TrimPrefix(key, "--"), strings.Trim(trimmed[i+1:], " \t")})
 		last = len(settings) - 1
 	}
-	return settings
+	return settings, nil
 }
 
 // checkPipConfigs holds the options of pip's configuration files (files no other user can change,
@@ -61,7 +79,11 @@ func checkPipConfigs(configs []string, home string) error {
 		if err != nil {
 			continue // not there: checked as a file no other user could make
 		}
-		for _, s := range pipConfigSettings(string(raw)) {
+		settings, err := pipConfigSettings(string(raw))
+		if err != nil {
+			return fmt.Errorf("pip's configuration %s: %w: write it so, or set $PIP_CONFIG_FILE=%s for %s", file, err, os.DevNull, ddpm.UserSetupCommand)
+		}
+		for _, s := range settings {
 			name := "PIP_" + strings.ToUpper(strings.ReplaceAll(s.key, "-", "_"))
 			where := fmt.Sprintf("pip's configuration %s sets %s (section [%s]; the option of $%s)", file, s.key, s.section, name)
 			if !slices.Contains(pipVars, name) || name == "PIP_CONFIG_FILE" {

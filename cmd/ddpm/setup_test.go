@@ -1412,6 +1412,19 @@ func TestSetupHoldsPipConfigurationToTheVariablesRules(t *testing.T) {
 		{"[global]\nindex_url = file://" + shared + "\n", "sets index-url"},
 		{"[freeze]\nlog = " + filepath.Join(own, "pip.log") + "\n", ""}, // pip install does not read [freeze]
 		{"[global]\nindex_url = https://pypi.org/simple\ntimeout: 60\n# python = /tmp/py\n; log = /tmp/log\nfind-links = " + own + "\n", ""},
+		// Read as configparser reads them (each case's reading checked against Python's RawConfigParser): an
+		// indented option after a header, and one behind a lone "\r", ran another user's program as root
+		// (seventy-first probe).
+		{"[global]\n  python = /usr/bin/python3\n", "sets python (section [global]"},
+		{"  [global]\npython = /usr/bin/python3\n", "sets python (section [global]"},
+		{"[other]\nfoo = 1\n[global]\n\tpython = /usr/bin/python3\n", "sets python (section [global]"},
+		{"[global]\n  index-url = https://pypi.org/simple\n python = /usr/bin/python3\n", "sets python (section [global]"},
+		{"[DEFAULT]\npython = /usr/bin/python3\n[global]\ntimeout = 60\n", "sets python (section [DEFAULT]"},
+		{"[global]\rpython = /usr/bin/python3\r", "line 1: byte 0x0d"},
+		{"\ufeff[global]\ntimeout = 60\n", "line 1: byte 0xef"},
+		{"[global]\ntimeout = 60\n\vpython = /usr/bin/python3\n", "line 3: byte 0x0b"},
+		// A deeper indentation continues the value before it, as for configparser: not an option of its own.
+		{"[global]\ntrusted-host = example.org\n\n  # a note\n    python = /usr/bin/python3\n", ""},
 	} {
 		if err := os.WriteFile(conf, []byte(c.config), 0o644); err != nil {
 			t.Fatal(err)
@@ -1641,7 +1654,8 @@ chmod +x "$3/bin/python"
 		if err := os.MkdirAll(mounted, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if syscall.Mount("tmpfs", mounted, "tmpfs", 0, "size=64k") == nil {
+		// Of an empty source, which mountinfo writes as "" between two spaces (seventy-first probe).
+		if syscall.Mount("", mounted, "tmpfs", 0, "size=64k") == nil {
 			keep := filepath.Join(mounted, "data.txt")
 			if err := os.WriteFile(keep, []byte("keep me"), 0o644); err != nil {
 				t.Fatal(err)

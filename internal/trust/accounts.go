@@ -1,8 +1,6 @@
 package trust
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -187,10 +185,11 @@ func otherSource(nsswitch []byte, db string) string {
 // empty lines are left out.
 func accountLines(raw []byte) [][]string {
 	var lines [][]string
-	s := bufio.NewScanner(bytes.NewReader(raw))
-	s.Buffer(nil, 1<<20)
-	for s.Scan() {
-		if line := s.Text(); strings.TrimSpace(line) != "" && !strings.HasPrefix(line, "#") {
+	// Every line, however long, as glibc reads them: a scanner's 1 MiB limit ended the reading at the
+	// first longer line, and a member listed after it was not seen (seventy-first probe). A "\r" before
+	// the "\n" is dropped, as the scanner did: a member's name is read without it, so counted, not missed.
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if line = strings.TrimSuffix(line, "\r"); strings.TrimSpace(line) != "" && !strings.HasPrefix(line, "#") {
 			lines = append(lines, strings.Split(line, ":"))
 		}
 	}

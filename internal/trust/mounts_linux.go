@@ -81,7 +81,10 @@ type mount struct {
 func parseMountinfo(raw []byte) map[uint64]mount {
 	mounts := map[uint64]mount{}
 	for line := range strings.SplitSeq(string(raw), "\n") {
-		fields := strings.Fields(line)
+		// Fields are separated by single spaces (proc(5)): a mount whose source is empty ("- tmpfs  rw")
+		// lost a field to strings.Fields, was skipped, and setup removed a venv's files through it
+		// (seventy-first probe).
+		fields := strings.Split(line, " ")
 		sep := -1
 		for i, f := range fields {
 			if f == "-" && i >= 6 {

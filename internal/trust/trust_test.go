@@ -53,6 +53,11 @@ func TestPrivateGroupIsNoOneElses(t *testing.T) {
 		{"a password in /etc/group, no gshadow", accountFiles{passwd: []byte(passwd), group: []byte("ann:$6$salt$hash:1000:\n")}, "it has a password in /etc/group"},
 		{"a password in /etc/group, gshadow's locked", accountFiles{passwd: []byte(passwd), group: []byte("ann:$6$salt$hash:1000:\n"), gshadow: []byte("ann:!::\n")}, ""},
 		{"gshadow of the group's first name", accountFiles{passwd: []byte(passwd), group: []byte(group + "ann2:x:1000:\n"), gshadow: []byte("ann:!::bob\nann2:!::\n")}, "/etc/gshadow lists bob in it"},
+		// Every line, after one over a megabyte too: the reading stopped there (seventy-first probe).
+		{"gshadow after a long line", accountFiles{passwd: []byte(passwd), group: []byte(group),
+			gshadow: []byte("big:!::" + strings.Repeat("member,", 200_000) + "last\nann:!::bob\n")}, "/etc/gshadow lists bob in it"},
+		{"group after a long line", accountFiles{passwd: []byte(passwd), group: []byte("big:x:1001:" + strings.Repeat("m,", 600_000) + "m\n" + group + "ann:x:1000:bob\n")},
+			"/etc/group lists bob in it"},
 	} {
 		if got := notPrivate(c.files, 1000, 1000); (got == "") != (c.want == "") || !strings.Contains(got, c.want) {
 			t.Errorf("%s: notPrivate = %q, want %q", c.what, got, c.want)
