@@ -227,13 +227,24 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 			return nil, fmt.Errorf("image %s has pixels that are not opaque (an alpha channel below its maximum): a sample's grey there is "+
 				"ambiguous (composed over black, or kept as PIL keeps it); save the samples without transparency", filepath.Join(dir, name))
 		}
-		// Drawing into an RGBA canvas converts any colour model (JPEG's YCbCr, paletted, 16-bit PNG)
-		// to premultiplied 8-bit RGB, which is the image composed over black.
+		// Drawing into an RGBA canvas converts any colour model (JPEG's YCbCr, paletted) to premultiplied
+		// 8-bit RGB, which is the image composed over black. A 16-bit PNG is drawn at 16 bits and rounded to
+		// 8: drawn into RGBA, its values were cut (a·257 + 100 read as a + 1 from a = 156; seventy-first probe).
+		into := draw.Image(canvas)
+		if deep := img.ColorModel(); deep == color.Gray16Model || deep == color.RGBA64Model || deep == color.NRGBA64Model {
+			into = image.NewRGBA64(canvas.Bounds())
+		}
 		if opts.Resize > 0 {
 			// Bilinear, widened when shrinking so that every source pixel counts (no aliasing).
-			draw.BiLinear.Scale(canvas, canvas.Bounds(), img, img.Bounds(), draw.Src, nil)
+			draw.BiLinear.Scale(into, canvas.Bounds(), img, img.Bounds(), draw.Src, nil)
 		} else {
-			draw.Draw(canvas, canvas.Bounds(), img, img.Bounds().Min, draw.Src)
+			draw.Draw(into, canvas.Bounds(), img, img.Bounds().Min, draw.Src)
+		}
+		if deep, ok := into.(*image.RGBA64); ok {
+			for j := range canvas.Pix {
+				v := uint32(deep.Pix[2*j])<<8 | uint32(deep.Pix[2*j+1])
+				canvas.Pix[j] = uint8((v*255 + 65535/2) / 65535)
+			}
 		}
 		copyPixels(out.Image(i), canvas.Pix, opts.Gray)
 	}

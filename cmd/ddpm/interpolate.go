@@ -104,6 +104,10 @@ func runInterpolate(args []string) error {
 		if err := noisyStart(tr.Schedule, ddimSched, "--ddim", *ddimSteps); err != nil {
 			return err
 		}
+		// One step is the data's and the latents' at once (Sampler.Encode refuses it).
+		if ddimSched.T < 2 {
+			return fmt.Errorf("--ddim %s: one step leaves DDIM's inversion nothing to do (the images are taken at that step, and would be their own latents): give more steps (e.g. --ddim 100)", *ddimSteps)
+		}
 	}
 	// The decoded images of every block and the figure, as float32, beside sampling --pairs at once.
 	blocks := float64(len(steps))
@@ -155,6 +159,17 @@ func runInterpolate(args []string) error {
 	}
 
 	start, progress := time.Now(), newProgressLine()
+	// The DDIM block first, whose round trip may be refused: after the x_t blocks, the refusal came after
+	// all their work (seventy-first probe). It is drawn last.
+	var ddimDecoded [][]float32
+	var ddimBack float64
+	if *ddimSteps != "" {
+		if ddimDecoded, ddimBack, err = interpolateDDIM(backend, tr, ddimSched, *ddimSteps, image, *pairs, *lambdas); err != nil {
+			return err
+		}
+		printf("interpolated %d %s through DDIM latents (--ddim %s; the sources come back within an RMS of %.3f) in %s\n",
+			*pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, ddimBack, time.Since(start).Round(time.Second))
+	}
 	var pixels []float32
 	var captions []string
 	// addRows lays out one block: each pair's two sources around its decoded mixtures, by λ. The
@@ -204,13 +219,7 @@ func runInterpolate(args []string) error {
 		printf("interpolated %d %s at t=%d (%s)\n", *pairs, plural(*pairs, "pair", "pairs"), t, time.Since(start).Round(time.Second))
 	}
 	if *ddimSteps != "" {
-		decoded, back, err := interpolateDDIM(backend, tr, ddimSched, *ddimSteps, image, *pairs, *lambdas)
-		if err != nil {
-			return err
-		}
-		addRows("DDIM", decoded)
-		printf("interpolated %d %s through DDIM latents (--ddim %s; the sources come back within an RMS of %.3f) in %s\n",
-			*pairs, plural(*pairs, "pair", "pairs"), *ddimSteps, back, time.Since(start).Round(time.Second))
+		addRows("DDIM", ddimDecoded)
 	}
 	dims := tr.Spec.Dims
 	png, err := captionedGrid(pixels, captions, cols, dims).PNG()
@@ -252,7 +261,7 @@ func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, sched *ddpm.Sch
 		return nil, 0, err
 	}
 	decoded = make([][]float32, lambdas)
-	for l := range decoded {
+	decode := func(l int) error {
 		lambda := float64(l) / float64(lambdas-1)
 		mix := make([]float32, 0, pairs*size)
 		for p := 0; p < pairs; p++ {
@@ -260,29 +269,53 @@ func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, sched *ddpm.Sch
 		}
 		res, err := sampler.Sample(ddpm.SampleOptions{N: pairs, Dims: tr.Spec.Dims, Start: mix, StartT: sched.T})
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		decoded[l] = res.X0
+		return nil
 	}
 	// λ = 0 and 1 decode the latents of the sources themselves: on few steps DDIM's inversion does not
 	// bring them back (--ddim 1 to 5 drew black squares there, exit 0; sixty-ninth probe), and the block
 	// is then no interpolation of theirs. They must come back far closer to their own than the two
-	// sources of a pair are to each other, as notebook 7 checks.
-	var apart float64 // squared differences: decoded ends against their sources (back), and source against source
+	// sources of a pair are to each other, as notebook 7 checks. Decoded and checked first, before the
+	// mixtures (the refusal came after every other λ was decoded; seventy-first probe).
+	if err := decode(0); err != nil {
+		return nil, 0, err
+	}
+	if err := decode(lambdas - 1); err != nil {
+		return nil, 0, err
+	}
+	var apart, spread float64 // squared differences: ends against their sources (back), source against source, and about a source's mean
 	for p := 0; p < pairs; p++ {
 		x, y := sources[2*p*size:(2*p+1)*size], sources[(2*p+1)*size:(2*p+2)*size]
+		var mx, my float64
+		for j := range size {
+			mx, my = mx+float64(x[j])/float64(size), my+float64(y[j])/float64(size)
+		}
 		for j := range size {
 			dx, dy := float64(decoded[0][p*size+j]-x[j]), float64(decoded[lambdas-1][p*size+j]-y[j])
 			back += dx*dx + dy*dy
 			d := float64(x[j] - y[j])
 			apart += 2 * d * d // as many terms as back has
+			spread += (float64(x[j])-mx)*(float64(x[j])-mx) + (float64(y[j])-my)*(float64(y[j])-my)
 		}
 	}
+	// Pairs of one digit twice are held to the digits' own contrast: a round trip of black squares passed
+	// where the distance between the two was 0 (seventy-first probe).
+	reference, between := apart, "between the two of a pair"
+	if apart == 0 {
+		reference, between = spread, "the sources' own spread about their mean, each pair being one digit twice"
+	}
 	rms := func(sq float64) float64 { return math.Sqrt(sq / float64(2*pairs*size)) }
-	if back > apart/9 && apart > 0 { // an RMS over a third of the sources' own
-		return nil, 0, fmt.Errorf("--ddim %s: DDIM's round trip does not bring the sources back (RMS %.3f from them, against %.3f between the two of a pair): "+
+	if back > reference/9 { // an RMS over a third of the reference's
+		return nil, 0, fmt.Errorf("--ddim %s: DDIM's round trip does not bring the sources back (RMS %.3f from them, against %.3f %s): "+
 			"on so few steps the latents are not the digits' encodings, and the figure would be no interpolation of theirs; give more steps (e.g. --ddim 100)",
-			steps, rms(back), rms(apart))
+			steps, rms(back), rms(reference), between)
+	}
+	for l := 1; l < lambdas-1; l++ {
+		if err := decode(l); err != nil {
+			return nil, 0, err
+		}
 	}
 	return decoded, rms(back), nil
 }

@@ -959,11 +959,38 @@ func TestNoisyStartIsRefused(t *testing.T) {
 	// Nor does it draw a DDIM block whose latents do not decode back to the sources: on one or two steps
 	// the inversion fails, and the block (black squares at λ = 0 and 1) was captioned as DDIM latents,
 	// exit 0 (sixty-ninth probe).
-	for _, ddim := range []string{"1", "2"} {
-		if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "2", "--t", "5",
-			"--ddim", ddim, "--out", png}); err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": DDIM's round trip does not bring the sources back") {
+	// Refused before the x_t blocks are drawn, whose work came first (seventy-first probe).
+	if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "2", "--t", "5",
+		"--ddim", "1", "--out", png}); err == nil || !strings.Contains(err.Error(), "--ddim 1: one step leaves DDIM's inversion nothing to do") {
+		t.Errorf("interpolate --ddim 1: error %v, want a refusal naming it", err)
+	}
+	for _, ddim := range []string{"2", "3"} {
+		var err error
+		out := captureStdout(t, func() {
+			err = runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "2", "--t", "5",
+				"--ddim", ddim, "--out", png})
+		})
+		if err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": DDIM's round trip does not bring the sources back") {
 			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it", ddim, err)
 		}
+		if strings.Contains(out, "at t=5") {
+			t.Errorf("interpolate --ddim %s drew its x_t block before refusing:\n%s", ddim, out)
+		}
+	}
+	// Nor where the two of each pair are one digit, whose distance 0 let any round trip pass, black
+	// squares included (seventy-first probe): a test set of one digit, twenty times.
+	same := filepath.Join(t.TempDir(), "same")
+	writeMNIST(t, same, []int{20, 28, 28}, []int{20, 28, 28}, nil)
+	digit := make([]byte, 20*28*28)
+	for i := range digit {
+		if r, c := i%(28*28)/28, i%28; r > 6 && r < 22 && c > 12 && c < 16 { // a "1"
+			digit[i] = 255
+		}
+	}
+	writeIDX(t, filepath.Join(same, data.MNISTTestImages), []int{20, 28, 28}, digit)
+	if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--data", same, "--pairs", "1", "--lambdas", "2", "--t", "5",
+		"--ddim", "2", "--out", png}); err == nil || !strings.Contains(err.Error(), "each pair being one digit twice") {
+		t.Errorf("interpolate --ddim 2 of one digit twice: error %v, want a refusal naming it", err)
 	}
 	if _, err := os.Lstat(png); !os.IsNotExist(err) {
 		t.Errorf("a refused interpolate wrote %s (%v)", png, err)

@@ -1496,6 +1496,7 @@ echo "$@" >> ` + ran + `
 mkdir -p "$3/bin" && : > "$3/pyvenv.cfg" && cat > "$3/bin/python" <<'END'
 #!/bin/sh
 echo "pip $@" >> ` + ran + `
+echo "Collecting what pip prints"
 PATH=/usr/bin:/bin
 for a; do [ "$prev" = -r ] && cat "$a" >> ` + ran + `; prev=$a; done
 END
@@ -1620,6 +1621,40 @@ chmod +x "$3/bin/python"
 	if _, err := os.Lstat(stale); err == nil {
 		t.Error("setup --venv built upon the venv that was there")
 	}
+	// --requires-python is a floor above setup's own, not a replacement of it: 3.0 made a venv with
+	// Python 3.6 (seventy-first probe).
+	os.Remove(ran)
+	if err := runSetup(args("--requires-python", "3.0")); err != nil {
+		t.Fatalf("setup --venv --requires-python 3.0: %v", err)
+	}
+	if log, _ := os.ReadFile(ran); !strings.Contains(string(log), "sys.version_info < (3, 8, 0)") {
+		t.Errorf("setup --venv --requires-python 3.0 asked the interpreter for another floor than 3.8:\n%s", log)
+	}
+	// pip's output is passed on, but a standard output that is full or closed does not stop pip: the
+	// venv was removed, pip blamed (seventy-first probe). A full one is said at the end (stdoutFailed).
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, closed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader.Close()
+	stdout := os.Stdout
+	for _, out := range []*os.File{full, closed} {
+		os.Stdout = out
+		err := runSetup(args())
+		os.Stdout = stdout
+		if _, statErr := os.Stat(filepath.Join(venv, "pyvenv.cfg")); err != nil || statErr != nil {
+			t.Errorf("setup --venv with standard output %s: %v; the venv: %v", out.Name(), err, statErr)
+		}
+		if failed := stdoutFailed.Swap(nil); (failed != nil) != (out == full) {
+			t.Errorf("setup --venv with standard output %s: failed write noted: %v", out.Name(), failed)
+		}
+	}
+	full.Close()
+	closed.Close()
 	// The oldest Python the requirements take is asked of the interpreter itself.
 	if real, err := exec.LookPath("/usr/bin/python3"); err == nil && !trust.IsScript(real) {
 		if err := runSetup([]string{"--venv", venv, "--requirements", req, "--python", real, "--requires-python", "3.99"}); err == nil ||

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -151,8 +152,11 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	args = append(append(args, job.pipArgs...), "-r", requirements)
 	pip := groupCommand(pipCtx, filepath.Join(venv, "bin", "python"), args...)
 	pip.Env = env
-	pip.Stdout = io.MultiWriter(os.Stdout, &out)
-	pip.Stderr = io.MultiWriter(os.Stderr, &out)
+	// pip's lines are passed on to ours, but a failed write there is noted (noteWrite), not passed to pip:
+	// ddpm's standard output closed (`| head -1`) or full stopped pip, and the venv, the old one removed,
+	// was removed with pip blamed (seventy-first probe).
+	pip.Stdout = io.MultiWriter(passOn{os.Stdout}, &out)
+	pip.Stderr = io.MultiWriter(passOn{os.Stderr}, &out)
 	if err := pip.Run(); err != nil {
 		if stopped() != nil {
 			return stoppedErr()
@@ -171,6 +175,16 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	}
 	finished = true
 	return nil
+}
+
+// passOn writes a child's output on to f, noting a failed write (noteWrite) rather than returning it,
+// so that the child is not stopped by what became of ddpm's own output.
+type passOn struct{ f *os.File }
+
+func (w passOn) Write(p []byte) (int, error) {
+	_, err := w.f.Write(p)
+	noteWrite(w.f, err)
+	return len(p), nil
 }
 
 // leftoversOf ends, or names, the processes of this user that still run venv's interpreter: a killed
@@ -200,6 +214,11 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		var err error
 		if oldest, err = parsePythonVersion(requiresPython); err != nil {
 			return fmt.Errorf("--requires-python %q: %w", requiresPython, err)
+		}
+		// A floor, not a replacement of setup's own: --requires-python 3.0 made a venv with Python 3.6,
+		// which setup refuses (seventy-first probe).
+		if slices.Compare(oldest[:], minPython[:]) < 0 {
+			oldest = minPython
 		}
 	}
 	if dir == "" || requirements == "" {
