@@ -2,6 +2,7 @@ package course
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -59,6 +60,9 @@ func (t *Table) String(i int, col string) string {
 // Float is the number in row i and column col.
 func (t *Table) Float(i int, col string) float64 {
 	v, err := strconv.ParseFloat(t.String(i, col), 64)
+	if errors.Is(err, strconv.ErrRange) && math.Abs(v) > 1 { // 1e400, beyond float64: no finite number either
+		v, err = math.Inf(int(math.Copysign(1, v))), nil
+	}
 	if err != nil {
 		// The value's start only: strconv's error quoted it whole (fortieth probe).
 		panic(fmt.Sprintf("%s row %d, column %q: %s is not a number", t.Path, i+1, col, viz.QuoteStart(t.String(i, col))))

@@ -34,7 +34,7 @@ func TestHostileArguments(t *testing.T) {
 	csvGood := write("good.csv", "name,value\na,1\nb,x\n")
 	csvTwice := write("twice.csv", "a,b,a\n1,2,3\n")
 	csvBOM := write("bom.csv", "\uFEFFa,b\n1,2\n")
-	csvNotFinite := write("notfinite.csv", "a,b,c\nNaN,+Inf,-inf\n")
+	csvNotFinite := write("notfinite.csv", "a,b,c,d\nNaN,+Inf,-inf,-1e400\n")
 	pngStart := write("start.png", "\x89PNG\r\n\x1a\n")
 	csvJunk := write("junk.csv", strings.Repeat("ju\"nk\x00\xff,", 50)+"\n"+strings.Repeat("\xfe\"\n", 20))
 	csvCut := write("cut.csv", "name,value\n\"a,1\n")
@@ -226,6 +226,9 @@ func TestHostileArguments(t *testing.T) {
 		}},
 		{"Table -inf", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvNotFinite).Column("c") }, `"-inf" is not a finite number`)
+		}},
+		{"Table -1e400, beyond float64", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvNotFinite).Float(0, "d") }, `"-1e400" is not a finite number`)
 		}},
 		{"Table Row of no such value", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "c") }, `no row with name = "c"`)

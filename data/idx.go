@@ -57,7 +57,10 @@ func readIDXImages(path string, maxBytes float64) (*Images, error) {
 		im.Pixels, err = r.readGrowing(im.N*im.Size(), "pixels of image %d of %d", func(n int) []any { return []any{n/im.Size() + 1, im.N} })
 		return err
 	})
-	return im, err
+	if err != nil { // a half-read file's images were returned beside the error (seventy-second probe)
+		return nil, err
+	}
+	return im, nil
 }
 
 // readIDXImagesHeader reads an images header, [N, rows, cols], refusing more than maxBytes pixels in
@@ -92,7 +95,10 @@ func readIDXLabels(path string, maxBytes float64, maxLabel uint8) ([]uint8, erro
 		}
 		return checkLabels(labels, maxLabel)
 	})
-	return labels, err
+	if err != nil {
+		return nil, err
+	}
+	return labels, nil
 }
 
 // readIDXLabelsHeader reads a labels header, [N], refusing more than maxBytes labels (when maxBytes > 0).

@@ -1506,7 +1506,7 @@ chmod +x "$3/bin/python"
 		t.Fatal(err)
 	}
 	req, venv := filepath.Join(clone, "requirements.txt"), filepath.Join(clone, ".venv")
-	if err := os.WriteFile(req, []byte("# pinned\njupyterlab==4.0.0 \\\n    --hash=sha256:0123abcd\nnotebook[all]==7.1.0 ; python_version < \"3.13\"  # a marker\n\n"), 0o644); err != nil {
+	if err := os.WriteFile(req, []byte("# pinned\njupyterlab==4.0.0 \\\n    --hash=sha256:0123abcd\nnotebook[all]==7.1.0 ; python_version < \"3.13\" --hash=sha256:4567cdef  # a marker\n\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	args := func(extra ...string) []string {
@@ -1536,7 +1536,7 @@ chmod +x "$3/bin/python"
 		{[]string{"--venv", venv, "--requirements", filepath.Join(clone, "none.txt")}, "", "--requirements " + filepath.Join(clone, "none.txt") + " is not read"},
 		// What a requirements file may make pip read beyond pinned names: another user's file included
 		// with -r ran their build backend as root (sixty-ninth probe).
-		{reqArgs("jupyterlab==4.0.0\n-r " + filepath.Join(clone, "theirs.txt") + "\n"), "", "line 2"},
+		{reqArgs("jupyterlab==4.0.0 --hash=sha256:0123\n-r " + filepath.Join(clone, "theirs.txt") + "\n"), "", "line 2"},
 		{reqArgs("-c c.txt\n"), "", "takes packages by name and exact version only"},
 		{reqArgs("./pkg\n"), "", "line 1"},
 		{reqArgs("pkg @ file:///srv/pkg\n"), "", "line 1"},
@@ -1546,7 +1546,11 @@ chmod +x "$3/bin/python"
 		{reqArgs("x==${V}\n"), "", "line 1"},
 		{reqArgs("x>=1\n"), "", "line 1"},
 		// Read otherwise by pip, an include hid from the check (seventieth probe).
-		{reqArgs("six==1.16.0\n# pins \\\n-r /srv/more.txt\n"), "", "line 2: a comment that ends in"},
+		{reqArgs("six==1.16.0 --hash=sha256:0123\n# pins \\\n-r /srv/more.txt\n"), "", "line 2: a comment that ends in"},
+		// A pin without its digest: another user's package server on a local port chose the files, and a
+		// source package's build backend ran as root (seventy-second probe).
+		{reqArgs("six==1.16.0 --hash=sha256:0123\nanyio==4.16.0\n"), "", `line 2: "anyio==4.16.0" has no --hash`},
+		{reqArgs("anyio==4.16.0 ; python_version < \"3.13\"  # no digest\n"), "", "line 1"},
 		{reqArgs("# note\r-r inc.txt\n"), "", "line 1: byte 0x0d"},
 		{reqArgs("six==1.16.0 # x\v-r inc.txt\n"), "", "byte 0x0b"},
 		{reqArgs("\ufeffsix==1.16.0\n"), "", "byte 0xef"},
@@ -1607,8 +1611,8 @@ chmod +x "$3/bin/python"
 			t.Errorf("setup --venv: %q not in what python ran:\n%s", want, log)
 		}
 	}
-	if strings.Contains(string(log), "--require-hashes") {
-		t.Errorf("setup --venv gave pip the plugin's --require-hashes:\n%s", log)
+	if !strings.Contains(string(log), "--require-hashes") || strings.Contains(string(log), "--no-deps") {
+		t.Errorf("setup --venv gave pip other options than --require-hashes alone:\n%s", log)
 	}
 	// Remade: what an older venv held is gone.
 	stale := filepath.Join(venv, "stale")
@@ -1744,5 +1748,29 @@ func TestMakeSetupMakesTheVenvThroughDdpmSetup(t *testing.T) {
 		if strings.Contains(string(script), own) {
 			t.Errorf("scripts/setup.sh runs %q itself", own)
 		}
+	}
+}
+
+// The repository's requirements.txt, which make setup installs with `ddpm setup --venv`, pins every
+// package by its digests (setup --venv refuses it otherwise), and the XLA plugin by the same digests
+// as the plugin of `ddpm setup` (ddpm.PluginHashes): the clone's .venv plugin is loaded before the
+// cache's.
+func TestRequirementsArePinnedByDigest(t *testing.T) {
+	pins, err := readPins("../../requirements.txt", "requirements.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plugin []string
+	for _, line := range strings.Split(strings.ReplaceAll(pins, "\\\n", " "), "\n") {
+		if fields := strings.Fields(line); len(fields) > 0 && fields[0] == ddpm.PluginPackage+"=="+ddpm.PluginVersion {
+			for _, f := range fields[1:] {
+				plugin = append(plugin, strings.TrimPrefix(f, "--hash=sha256:"))
+			}
+		}
+	}
+	slices.Sort(plugin)
+	want := slices.Sorted(slices.Values(ddpm.PluginHashes))
+	if !slices.Equal(plugin, want) {
+		t.Errorf("requirements.txt pins %s==%s by %v, ddpm setup by %v", ddpm.PluginPackage, ddpm.PluginVersion, plugin, want)
 	}
 }

@@ -298,7 +298,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	again := "ddpm setup --venv " + shellQuote(dir) + " --requirements " + shellQuote(requirements) // make setup's, when it runs it
 	return makeVenv(venv, exe, python, venvJob{
 		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: ".ddpm-setup-tmp-",
-		requirements: pins, what: "-r " + requirements,
+		requirements: pins, pipArgs: []string{"--require-hashes"}, what: "-r " + requirements,
 		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
 	}, func() error {
 		printf("venv: %s (made now, with %s)\n", venv, exe)
@@ -342,8 +342,8 @@ var codingDeclaration = regexp.MustCompile(`coding[:=]`)
 var hashOption = regexp.MustCompile(`^--hash=(sha256|sha384|sha512):[0-9a-f]+$`)
 
 // readPins reads the requirements file at real (named name on the command line) and returns its lines,
-// once each is a pinned package by name (name==version, with extras, a marker, --hash digests), a
-// comment or blank. pip follows what else a requirements file may hold, unchecked: another user's
+// once each is a pinned package by name and digest (name==version, with extras, a marker, and one or
+// more --hash digests), a comment or blank. pip follows what else a requirements file may hold, unchecked: another user's
 // file included with -r ran their build backend as root, and -c, -e, paths, URLs, --find-links and
 // --index-url name files, folders and indexes that setup checks where pip's variables and
 // configuration name them (sixty-ninth probe). Indexes and folders of wheels go through those.
@@ -389,6 +389,14 @@ func readPins(real, name string) (string, error) {
 		spec := strings.Join(fields[:n], " ")
 		if spec == "" && n == len(fields) {
 			continue // blank, or a comment
+		}
+		if pinLine.MatchString(spec) && n == len(fields) {
+			// By digest, whatever index answers: another user's package server on a local port gave root's
+			// setup a source package whose build backend ran as root, and a plugin that every command in the
+			// clone then loaded (seventy-second probe).
+			return "", fmt.Errorf("--requirements %s line %d: %s has no --hash: setup --venv installs only packages pinned by their SHA-256 "+
+				"(pip's --require-hashes), whatever index pip is pointed at; add them (scripts/hash_requirements.py, or pip-compile --generate-hashes)",
+				name, first+1, shortened(strconv.Quote(spec)))
 		}
 		if !pinLine.MatchString(spec) {
 			return "", fmt.Errorf("--requirements %s line %d: %s: setup --venv takes packages by name and exact version only (name==version, "+
