@@ -300,17 +300,26 @@ func interpolateDDIM(backend backends.Backend, tr *ddpm.Trained, sched *ddpm.Sch
 			spread += (float64(x[j])-mx)*(float64(x[j])-mx) + (float64(y[j])-my)*(float64(y[j])-my)
 		}
 	}
-	// Pairs of one digit twice are held to the digits' own contrast: a round trip of black squares passed
-	// where the distance between the two was 0 (seventy-first probe).
+	// The scale of a digit: the distance between the two of a pair, or the sources' own contrast where
+	// that is larger (a pair of one digit twice, or nearly, let any round trip pass, black squares
+	// included, or refused one of RMS 0.012 at 200 steps; seventy-first and seventy-second probes), and
+	// an RMS of 0.1 at least (blank sources have neither).
+	terms := float64(2 * pairs * size)
 	reference, between := apart, "between the two of a pair"
-	if apart == 0 {
-		reference, between = spread, "the sources' own spread about their mean, each pair being one digit twice"
+	if spread > reference {
+		reference, between = spread, "the sources' own contrast, the two of a pair being closer than that"
 	}
-	rms := func(sq float64) float64 { return math.Sqrt(sq / float64(2*pairs*size)) }
+	if floor := 0.1 * 0.1 * terms; floor > reference {
+		reference, between = floor, "the least the check takes, the sources being nearly blank"
+	}
+	rms := func(sq float64) float64 { return math.Sqrt(sq / terms) }
 	if back > reference/9 { // an RMS over a third of the reference's
-		return nil, 0, fmt.Errorf("--ddim %s: DDIM's round trip does not bring the sources back (RMS %.3f from them, against %.3f %s): "+
-			"on so few steps the latents are not the digits' encodings, and the figure would be no interpolation of theirs; give more steps (e.g. --ddim 100)",
-			steps, rms(back), rms(reference), between)
+		more := "the inversion on every step of the model does not bring them back either"
+		if sched.T < tr.Schedule.T {
+			more = fmt.Sprintf("on so few steps the latents are not the digits' encodings: give more (e.g. --ddim %d)", min(tr.Schedule.T, max(100, 2*sched.T)))
+		}
+		return nil, 0, fmt.Errorf("--ddim %s: DDIM's round trip does not bring the sources back (RMS %.3f from them, against %.3f, %s), so the figure would be no interpolation of theirs; %s",
+			steps, rms(back), rms(reference), between, more)
 	}
 	for l := 1; l < lambdas-1; l++ {
 		if err := decode(l); err != nil {

@@ -952,8 +952,9 @@ func TestNoisyStartIsRefused(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "i.png")
 	for _, ddim := range []string{"1,2,3", "ddim2"} {
 		if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "3", "--t", "5",
-			"--ddim", ddim, "--out", png}); err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": the images would be encoded to latents at t=") {
-			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it", ddim, err)
+			"--ddim", ddim, "--out", png}); err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": the images would be encoded to latents at t=") ||
+			!strings.HasSuffix(err.Error(), "needs many: --ddim 100") { // it advised --ddim 2, refused in turn (seventy-second probe)
+			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it, advising --ddim 100", ddim, err)
 		}
 	}
 	// Nor does it draw a DDIM block whose latents do not decode back to the sources: on one or two steps
@@ -970,7 +971,7 @@ func TestNoisyStartIsRefused(t *testing.T) {
 			err = runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "2", "--t", "5",
 				"--ddim", ddim, "--out", png})
 		})
-		if err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": DDIM's round trip does not bring the sources back") {
+		if err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": DDIM's round trip does not bring the sources back") || !strings.Contains(err.Error(), "(e.g. --ddim 100)") {
 			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it", ddim, err)
 		}
 		if strings.Contains(out, "at t=5") {
@@ -978,20 +979,36 @@ func TestNoisyStartIsRefused(t *testing.T) {
 		}
 	}
 	// Nor where the two of each pair are one digit, whose distance 0 let any round trip pass, black
-	// squares included (seventy-first probe): a test set of one digit, twenty times.
-	same := filepath.Join(t.TempDir(), "same")
+	// squares included (seventy-first probe), nor nearly one (a round trip of RMS 0.012 was refused as
+	// missing them by more than a third of their distance; seventy-second probe): the digits' own
+	// contrast is the scale then, and an RMS of 0.1 where they are blank. A test set of one digit, every
+	// other copy with a pixel changed; and one of blank digits.
+	same, blank := filepath.Join(t.TempDir(), "same"), filepath.Join(t.TempDir(), "blank")
 	writeMNIST(t, same, []int{20, 28, 28}, []int{20, 28, 28}, nil)
+	writeMNIST(t, blank, []int{20, 28, 28}, []int{20, 28, 28}, nil)
 	digit := make([]byte, 20*28*28)
 	for i := range digit {
 		if r, c := i%(28*28)/28, i%28; r > 6 && r < 22 && c > 12 && c < 16 { // a "1"
 			digit[i] = 255
 		}
+		if i%(2*28*28) == 0 {
+			digit[i] = 64
+		}
 	}
 	writeIDX(t, filepath.Join(same, data.MNISTTestImages), []int{20, 28, 28}, digit)
-	if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--data", same, "--pairs", "1", "--lambdas", "2", "--t", "5",
-		"--ddim", "2", "--out", png}); err == nil || !strings.Contains(err.Error(), "each pair being one digit twice") {
-		t.Errorf("interpolate --ddim 2 of one digit twice: error %v, want a refusal naming it", err)
+	writeIDX(t, filepath.Join(blank, data.MNISTTestImages), []int{20, 28, 28}, make([]byte, 20*28*28))
+	for folder, want := range map[string]string{same: "the sources' own contrast", blank: "the sources being nearly blank"} {
+		if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--data", folder, "--pairs", "1", "--lambdas", "2", "--t", "5",
+			"--ddim", "2", "--out", png}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("interpolate --ddim 2 of %s: error %v, want a refusal naming %q", filepath.Base(folder), err, want)
+		}
 	}
+	// A round trip within a third of the digit's contrast is drawn, whatever the distance between the two.
+	if err := runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--data", same, "--pairs", "1", "--lambdas", "2", "--t", "5",
+		"--ddim", "100", "--out", png}); err != nil {
+		t.Errorf("interpolate --ddim 100 of one digit, nearly twice: %v", err)
+	}
+	os.Remove(png)
 	if _, err := os.Lstat(png); !os.IsNotExist(err) {
 		t.Errorf("a refused interpolate wrote %s (%v)", png, err)
 	}

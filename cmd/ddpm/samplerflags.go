@@ -227,9 +227,13 @@ func noisyStart(full, respaced *ddpm.Schedule, flag, spec string) error {
 	if flag == "--ddim" { // interpolate's chain starts from the images' latents (fifty-first probe's nit)
 		start = "the images would be encoded to latents"
 	}
+	advice := fmt.Sprintf("K evenly spaced steps end at t=%d: %s %d", full.T, flag, respaced.T)
+	if flag == "--ddim" && respaced.T < 100 && full.T >= 100 { // --ddim 1 and 2 were advised, and refused (seventy-second probe)
+		advice = fmt.Sprintf("evenly spaced steps end at t=%d, and DDIM's round trip needs many: %s 100", full.T, flag)
+	}
 	return fmt.Errorf("%s %s: %s at t=%d, where ᾱ = %.4g keeps %.1f%% of the image's scale "+
-		"(the noise of x_t has forgotten the image only where ᾱ is at most %g, as train asks of T); "+
-		"K evenly spaced steps end at t=%d: %s %d", flag, spec, start, respaced.ModelStep(respaced.T), top, math.Floor(1000*math.Sqrt(top))/10, ddpm.MaxPriorAlphaBar, full.T, flag, respaced.T)
+		"(the noise of x_t has forgotten the image only where ᾱ is at most %g, as train asks of T); %s",
+		flag, spec, start, respaced.ModelStep(respaced.T), top, math.Floor(1000*math.Sqrt(top))/10, ddpm.MaxPriorAlphaBar, advice)
 }
 
 // defaultSolverSteps is --steps for the ODE solvers when it is not given.
