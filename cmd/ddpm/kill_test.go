@@ -100,8 +100,8 @@ func (c *child) waitPolling(t *testing.T, every time.Duration, poll func()) {
 }
 
 // killRepeatedly starts the command again and again and SIGKILLs it after a random delay in
-// [minDelay, maxDelay) (seeded), or as soon as it has saved quota more progress than it started
-// with, whichever comes first: the quota keeps the killed runs from finishing the work however fast
+// [minDelay, maxDelay) (seeded; every third kill, half such a delay after the run's first saved
+// progress), or as soon as it has saved quota more progress than it started with, whichever comes first: the quota keeps the killed runs from finishing the work however fast
 // the machine runs at that moment (the delays are drawn from timings taken under other load). It
 // stops after kills kills or when a run finishes by itself; then runs the command once more to the
 // end. It fails the test if a run exits with an error (a killed run's checkpoint or progress must
@@ -114,7 +114,15 @@ func killRepeatedly(t *testing.T, kills int, minDelay, maxDelay time.Duration, q
 	last := progress()
 	for killed < kills {
 		c := startDDPM(t, args...)
-		deadline := time.After(minDelay + time.Duration(rng.Float64()*float64(maxDelay-minDelay)))
+		delay := time.Duration(rng.Float64() * float64(maxDelay-minDelay))
+		deadline := time.After(minDelay + delay)
+		// Every third kill waits for the run's first saved progress and comes a random delay after it:
+		// on a machine loaded more heavily than when the delays were measured, every kill landed in
+		// start-up (12 kills, none after saved progress, beside a course build and five probes).
+		afterProgress := killed%3 == 2
+		if afterProgress {
+			deadline = nil
+		}
 		kill := false
 		for !kill {
 			select {
@@ -126,7 +134,11 @@ func killRepeatedly(t *testing.T, kills int, minDelay, maxDelay time.Duration, q
 			case <-deadline:
 				kill = true
 			case <-time.After(10 * time.Millisecond):
-				kill = progress()-last >= quota
+				saved := progress() - last
+				kill = saved >= quota
+				if afterProgress && deadline == nil && saved > 0 {
+					deadline = time.After(delay / 2)
+				}
 			}
 		}
 		if err := c.cmd.Process.Kill(); err != nil {
