@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import urllib.request
 
 INDEX = "https://pypi.org/simple"
@@ -48,9 +49,21 @@ def digests(project, version):
     return found
 
 def main(path):
+    if os.path.islink(path):
+        sys.exit(f"hash_requirements: {path} is a symbolic link: give the file itself")
     out = []
     with open(path, encoding="ascii") as f:
-        lines = f.read().replace("\\\n", " ").split("\n")  # continued lines joined, as pip joins them
+        raw = f.read()
+    # Continued lines joined as pip joins them; a comment ending in "\\", which pip does not continue,
+    # is refused, as `ddpm setup --venv` refuses it (joined, the pin after it was lost in the comment).
+    lines = []
+    for number, line in enumerate(raw.split("\n"), 1):
+        if lines and lines[-1].endswith("\\"):
+            lines[-1] = lines[-1][:-1] + " " + line
+        else:
+            lines.append(line)
+        if "#" in lines[-1] and lines[-1].endswith("\\"):
+            sys.exit(f"hash_requirements: {path} line {number}: a comment that ends in \\, which pip does not continue: end it otherwise")
     for line in lines:
         spec = re.sub(r"\s--hash=\S+", "", line).strip()
         m = PIN.match(spec)
@@ -62,12 +75,65 @@ def main(path):
         hashes = digests(m.group(1), m.group(3))
         out.append(" \\\n".join([spec] + [f"    --hash=sha256:{h}" for h in hashes]))
     text = "\n".join(out).rstrip("\n") + "\n"
-    with open(path + ".tmp", "w", encoding="ascii") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
+    # A temporary file of its own, made exclusively beside the file (never through a name another user
+    # could have planted), with the file's mode, then renamed over it.
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".requirements-", dir=folder)
+    try:
+        os.fchmod(fd, os.stat(path).st_mode & 0o777)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def self_test():
+    """Checks, without the network (files of comments only), what the script must refuse and how it writes."""
+    with tempfile.TemporaryDirectory() as folder:
+        def refused(text, why, link=False):
+            path = os.path.join(folder, "r.txt")
+            for name in (path, path + "-target"):
+                if os.path.lexists(name):
+                    os.unlink(name)
+            with open(path + "-target" if link else path, "w", encoding="ascii") as f:
+                f.write(text)
+            if link:
+                os.symlink(path + "-target", path)
+            try:
+                main(path)
+            except SystemExit as e:
+                assert why in str(e), f"refused {text!r} with {e}, want {why!r}"
+                return
+            raise AssertionError(f"{text!r} taken, want a refusal naming {why!r}")
+
+        # A comment ending in "\\" is no continuation to pip: joined, the pin after it was lost.
+        refused("# pinned below: see \\\nanyio==4.16.0\n", "line 1: a comment that ends in")
+        refused("anyio>=4\n", "is not a pin by name and exact version")
+        refused("# only comments\n", "is a symbolic link", link=True)
+        # Written through a temporary file of its own: a name planted at the old temporary's is not
+        # written through, and the file keeps its mode (a link there had root overwrite its target).
+        path, planted, victim = (os.path.join(folder, n) for n in ("s.txt", "s.txt.tmp", "victim"))
+        with open(victim, "w", encoding="ascii") as f:
+            f.write("keep")
+        os.symlink(victim, planted)
+        with open(path, "w", encoding="ascii") as f:
+            f.write("# only comments\n")
+        os.chmod(path, 0o640)
+        main(path)
+        assert open(victim, encoding="ascii").read() == "keep", "the planted link's target was written"
+        assert os.stat(path).st_mode & 0o777 == 0o640, f"mode {os.stat(path).st_mode & 0o777:o}, want 640"
+        assert not os.path.islink(path) and open(path, encoding="ascii").read() == "# only comments\n"
+        leftovers = [n for n in os.listdir(folder) if n.startswith(".requirements-")]
+        assert not leftovers, f"temporary files left: {leftovers}"
+    print("hash_requirements.py: self-test passed")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: hash_requirements.py requirements.txt")
-    main(sys.argv[1])
+    if sys.argv[1:] == ["--self-test"]:
+        self_test()
+    elif len(sys.argv) != 2:
+        sys.exit("usage: hash_requirements.py requirements.txt | --self-test")
+    else:
+        main(sys.argv[1])

@@ -19,6 +19,8 @@ PARTS = {
     # No number typed into a notebook's prose that the code computes (the rule's own self-test first).
     "prose": ([PY, "scripts/check_prose.py", "--self-test"], "the prose rule's self-test"),
     "prose-notebooks": ([PY, "scripts/check_prose.py"], "no typed number in the notebooks' prose"),
+    # The maintainer's script that pins requirements.txt by digest: its refusals and its writing.
+    "hashes": ([PY, "scripts/hash_requirements.py", "--self-test"], "the requirements hasher's self-test"),
     # A notebook is skipped only when the key of everything it reads is unchanged: shown on a copy first.
     "skip-key": ([PY, "scripts/passed.py"], "the skip record's key follows every input"),
     "notebooks": ([PY, "scripts/notebooks.py", "check"], "every notebook executed (unless unchanged)"),
