@@ -1506,7 +1506,8 @@ chmod +x "$3/bin/python"
 		t.Fatal(err)
 	}
 	req, venv := filepath.Join(clone, "requirements.txt"), filepath.Join(clone, ".venv")
-	if err := os.WriteFile(req, []byte("# pinned\njupyterlab==4.0.0 \\\n    --hash=sha256:0123abcd\nnotebook[all]==7.1.0 ; python_version < \"3.13\" --hash=sha256:4567cdef  # a marker\n\n"), 0o644); err != nil {
+	h64 := strings.Repeat("0123abcd", 8) // a SHA-256 digest's 64 hex digits
+	if err := os.WriteFile(req, []byte("# pinned\njupyterlab==4.0.0 \\\n    --hash=sha256:"+h64+"\nnotebook[all]==7.1.0 ; python_version < \"3.13\" --hash=sha256:"+h64+"  # a marker\n\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	args := func(extra ...string) []string {
@@ -1536,7 +1537,7 @@ chmod +x "$3/bin/python"
 		{[]string{"--venv", venv, "--requirements", filepath.Join(clone, "none.txt")}, "", "--requirements " + filepath.Join(clone, "none.txt") + " is not read"},
 		// What a requirements file may make pip read beyond pinned names: another user's file included
 		// with -r ran their build backend as root (sixty-ninth probe).
-		{reqArgs("jupyterlab==4.0.0 --hash=sha256:0123\n-r " + filepath.Join(clone, "theirs.txt") + "\n"), "", "line 2"},
+		{reqArgs("jupyterlab==4.0.0 --hash=sha256:" + h64 + "\n-r " + filepath.Join(clone, "theirs.txt") + "\n"), "", "line 2"},
 		{reqArgs("-c c.txt\n"), "", "takes packages by name and exact version only"},
 		{reqArgs("./pkg\n"), "", "line 1"},
 		{reqArgs("pkg @ file:///srv/pkg\n"), "", "line 1"},
@@ -1546,10 +1547,18 @@ chmod +x "$3/bin/python"
 		{reqArgs("x==${V}\n"), "", "line 1"},
 		{reqArgs("x>=1\n"), "", "line 1"},
 		// Read otherwise by pip, an include hid from the check (seventieth probe).
-		{reqArgs("six==1.16.0 --hash=sha256:0123\n# pins \\\n-r /srv/more.txt\n"), "", "line 2: a comment that ends in"},
+		{reqArgs("six==1.16.0 --hash=sha256:" + h64 + "\n# pins \\\n-r /srv/more.txt\n"), "", "line 2: a comment that ends in"},
 		// A pin without its digest: another user's package server on a local port chose the files, and a
 		// source package's build backend ran as root (seventy-second probe).
-		{reqArgs("six==1.16.0 --hash=sha256:0123\nanyio==4.16.0\n"), "", `line 2: "anyio==4.16.0" has no --hash`},
+		{reqArgs("six==1.16.0 --hash=sha256:" + h64 + "\nanyio==4.16.0\n"), "", `line 2: "anyio==4.16.0" has no --hash`},
+		// A digest of another length than its algorithm's, a tab before it (pip parts options at spaces
+		// only) or another form than --hash=algorithm:digest: refused before any work, by what they are
+		// (the venv was made, and pip blamed tampering; seventy-third probe).
+		{reqArgs("six==1.16.0 --hash=sha256:" + h64[:10] + "\n"), "", `"--hash=sha256:0123abcd01": write a digest as --hash=sha256:`},
+		{reqArgs("six==1.16.0 --hash=sha512:" + h64 + "\n"), "", "write a digest as"},
+		{reqArgs("six==1.16.0 --hash sha256:" + h64 + "\n"), "", "write a digest as"},
+		{reqArgs("six==1.16.0 --hash=SHA256:" + h64 + "\n"), "", "write a digest as"},
+		{reqArgs("six==1.16.0\t--hash=sha256:" + h64 + "\n"), "", "line 1: byte 0x09"},
 		{reqArgs("anyio==4.16.0 ; python_version < \"3.13\"  # no digest\n"), "", "line 1"},
 		{reqArgs("# note\r-r inc.txt\n"), "", "line 1: byte 0x0d"},
 		{reqArgs("six==1.16.0 # x\v-r inc.txt\n"), "", "byte 0x0b"},

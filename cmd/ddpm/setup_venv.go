@@ -338,8 +338,9 @@ var pinLine = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]
 // codingDeclaration is what pip takes for a file's encoding in a comment (PEP 263's form, which it reads).
 var codingDeclaration = regexp.MustCompile(`coding[:=]`)
 
-// hashOption is a requirement's digest, the one option a line may carry.
-var hashOption = regexp.MustCompile(`^--hash=(sha256|sha384|sha512):[0-9a-f]+$`)
+// hashOption is a requirement's digest, the one option a line may carry, at its algorithm's length (a
+// digest of 10 digits made the venv, and pip then blamed tampering; seventy-third probe).
+var hashOption = regexp.MustCompile(`^--hash=(sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$`)
 
 // readPins reads the requirements file at real (named name on the command line) and returns its lines,
 // once each is a pinned package by name and digest (name==version, with extras, a marker, and one or
@@ -358,7 +359,7 @@ func readPins(real, name string) (string, error) {
 	// backend as root (seventieth probe). So: ASCII, lines ended by \n, no coding comment, no comment
 	// continued.
 	for i, b := range raw {
-		if b >= 0x7f || b < 0x20 && b != '\n' && b != '\t' {
+		if b >= 0x7f || b < 0x20 && b != '\n' { // a tab too: pip parts a requirement from its options at spaces only
 			line := strings.Count(string(raw[:i]), "\n") + 1
 			return "", fmt.Errorf("--requirements %s line %d: byte %#02x: setup --venv reads a requirements file of printable ASCII, lines ended by \\n, "+
 				"as pip would read it whatever its encoding and line ends (a byte-order mark, \\r or another line break, or a non-ASCII character): write it so", name, line, b)
@@ -386,6 +387,12 @@ func readPins(real, name string) (string, error) {
 		for n > 0 && hashOption.MatchString(fields[n-1]) {
 			n--
 		}
+		for _, f := range fields[:n] {
+			if strings.HasPrefix(f, "--hash") {
+				return "", fmt.Errorf("--requirements %s line %d: %s: write a digest as --hash=sha256: and its 64 lowercase hex digits (sha384: 96, sha512: 128), "+
+					"after the requirement", name, first+1, shortened(strconv.Quote(f)))
+			}
+		}
 		spec := strings.Join(fields[:n], " ")
 		if spec == "" && n == len(fields) {
 			continue // blank, or a comment
@@ -394,7 +401,7 @@ func readPins(real, name string) (string, error) {
 			// By digest, whatever index answers: another user's package server on a local port gave root's
 			// setup a source package whose build backend ran as root, and a plugin that every command in the
 			// clone then loaded (seventy-second probe).
-			return "", fmt.Errorf("--requirements %s line %d: %s has no --hash: setup --venv installs only packages pinned by their SHA-256 "+
+			return "", fmt.Errorf("--requirements %s line %d: %s has no --hash: setup --venv installs only packages pinned by their digests "+
 				"(pip's --require-hashes), whatever index pip is pointed at; add them (scripts/hash_requirements.py, or pip-compile --generate-hashes)",
 				name, first+1, shortened(strconv.Quote(spec)))
 		}
