@@ -49,7 +49,7 @@ func pipConfigSettings(config string) ([]pipSetting, error) {
 			continue
 		}
 		indent, option, last = level, false, -1
-		if header, _, ok := strings.Cut(trimmed[min(1, len(trimmed)):], "]"); trimmed[0] == '[' && ok {
+		if header, _, ok := strings.Cut(trimmed[1:], "]"); trimmed[0] == '[' && ok { // trimmed is not empty here
 			section = header // configparser's header runs to the last "]": one that differs holds a "]", no name of pip's
 			continue
 		}
