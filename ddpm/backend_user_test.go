@@ -23,9 +23,10 @@ func TestPluginPinMatchesRequirements(t *testing.T) {
 	defer f.Close()
 	var pins []string
 	for s := bufio.NewScanner(f); s.Scan(); {
-		name, version, ok := strings.Cut(strings.TrimSpace(s.Text()), "==")
-		if ok && strings.EqualFold(strings.ReplaceAll(name, "_", "-"), PluginPackage) {
-			pins = append(pins, strings.TrimSpace(version))
+		// The version is the word after "==": the pin's line goes on with its digests ("0.0.1 \").
+		name, rest, ok := strings.Cut(strings.TrimSpace(s.Text()), "==")
+		if version := strings.Fields(rest); ok && len(version) > 0 && strings.EqualFold(strings.ReplaceAll(name, "_", "-"), PluginPackage) {
+			pins = append(pins, version[0])
 		}
 	}
 	if len(pins) != 1 || pins[0] != PluginVersion {
