@@ -60,8 +60,8 @@ func (t *Table) String(i int, col string) string {
 // Float is the number in row i and column col.
 func (t *Table) Float(i int, col string) float64 {
 	v, err := strconv.ParseFloat(t.String(i, col), 64)
-	if errors.Is(err, strconv.ErrRange) && math.Abs(v) > 1 { // 1e400, beyond float64: no finite number either
-		v, err = math.Inf(int(math.Copysign(1, v))), nil
+	if errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) { // 1e400: ParseFloat gives ±Inf, refused below as such
+		err = nil
 	}
 	if err != nil {
 		// The value's start only: strconv's error quoted it whole (fortieth probe).

@@ -231,7 +231,7 @@ func loadImages(dir string, names []string, opts FolderOptions) (*Images, error)
 		// 8-bit RGB, which is the image composed over black. A 16-bit PNG is drawn at 16 bits and rounded to
 		// 8: drawn into RGBA, its values were cut (a·257 + 100 read as a + 1 from a = 156; seventy-first probe).
 		into := draw.Image(canvas)
-		if deep := img.ColorModel(); deep == color.Gray16Model || deep == color.RGBA64Model || deep == color.NRGBA64Model {
+		if m := img.ColorModel(); m == color.Gray16Model || m == color.RGBA64Model || m == color.NRGBA64Model {
 			into = image.NewRGBA64(canvas.Bounds())
 		}
 		if opts.Resize > 0 {
