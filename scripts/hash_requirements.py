@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Adds to each pin of a requirements file the SHA-256 digests of every file PyPI serves for that version.
+"""Adds to each pin of a requirements file the SHA-256 digests of every wheel PyPI serves for that version.
 
 `ddpm setup --venv` (make setup) installs only packages pinned by their digest (pip's --require-hashes):
 whatever index pip is pointed at, and whoever answers there, the files must be PyPI's. Run after changing a
@@ -7,9 +7,12 @@ version in requirements.txt:
 
     python3 scripts/hash_requirements.py requirements.txt
 
-Every file of the version is listed (wheels for every platform and the source archive), so that the same
-file serves Linux, macOS and other architectures. The digests come from PyPI's simple index (PEP 691), the
-one the pins name; only the standard library is used.
+Every wheel of the version is listed (for every platform), so that the same file serves Linux, macOS and
+other architectures. Source archives are not: building one runs its build backend, which pip fetches from
+the index without checking any digest (another user's index ran its backend as root; seventy-fourth
+probe), so `ddpm setup --venv` installs wheels only (pip's --only-binary :all:), and a version without a
+wheel is refused here. The digests come from PyPI's simple index (PEP 691), the one the pins name; only
+the standard library is used.
 """
 
 import json
@@ -38,15 +41,19 @@ def file_version(project, filename):
             return version if normalize(name).replace("-", "_") == stem else None
     return None
 
+def wheel_digests(project, version, files):
+    """The SHA-256 digests of the wheels of project at version among files (PEP 691's list), sorted."""
+    found = sorted({f["hashes"]["sha256"] for f in files
+                    if f["filename"].endswith(".whl") and file_version(project, f["filename"]) == version and "sha256" in f["hashes"]})
+    if not found:
+        sys.exit(f"hash_requirements: PyPI serves no wheel of {project} {version}, and `ddpm setup --venv` installs wheels only: pin a version that has one")
+    return found
+
 def digests(project, version):
-    """The SHA-256 digests of every file of project at version on PyPI, sorted."""
+    """The SHA-256 digests of every wheel of project at version on PyPI, sorted."""
     request = urllib.request.Request(f"{INDEX}/{normalize(project)}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     with urllib.request.urlopen(request, timeout=60) as answer:
-        files = json.load(answer)["files"]
-    found = sorted({f["hashes"]["sha256"] for f in files if file_version(project, f["filename"]) == version and "sha256" in f["hashes"]})
-    if not found:
-        sys.exit(f"hash_requirements: PyPI serves no file of {project} {version}")
-    return found
+        return wheel_digests(project, version, json.load(answer)["files"])
 
 def main(path):
     if os.path.islink(path):
@@ -112,6 +119,16 @@ def self_test():
         refused("# pinned below: see \\\nanyio==4.16.0\n", "line 1: a comment that ends in")
         refused("anyio>=4\n", "is not a pin by name and exact version")
         refused("# only comments\n", "is a symbolic link", link=True)
+        # Wheels only: a source archive's digest let pip build it, fetching its build backend unchecked.
+        files = [{"filename": "comm-0.2.3.tar.gz", "hashes": {"sha256": "s" * 64}},
+                 {"filename": "comm-0.2.3-py3-none-any.whl", "hashes": {"sha256": "w" * 64}},
+                 {"filename": "comm-0.2.2-py3-none-any.whl", "hashes": {"sha256": "o" * 64}}]
+        assert wheel_digests("comm", "0.2.3", files) == ["w" * 64], wheel_digests("comm", "0.2.3", files)
+        try:
+            wheel_digests("comm", "0.2.3", files[:1])
+            raise AssertionError("a version with a source archive only was taken")
+        except SystemExit as e:
+            assert "no wheel of comm 0.2.3" in str(e), e
         # Written through a temporary file of its own: a name planted at the old temporary's is not
         # written through, and the file keeps its mode (a link there had root overwrite its target).
         path, planted, victim = (os.path.join(folder, n) for n in ("s.txt", "s.txt.tmp", "victim"))

@@ -30,7 +30,7 @@ func runSetup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	python := fs.String("python", "python3", "Python 3 interpreter that makes the virtual environment: a name in $PATH (scripts such as a pyenv shim passed over) or a path")
 	venv := fs.String("venv", "", "make this virtual `folder` (a clone's .venv, as make setup does) with the packages of --requirements, under setup's rules, instead of the models and plugin in your cache")
-	requirements := fs.String("requirements", "", "with --venv: the pip requirements `file` whose pinned packages it gets")
+	requirements := fs.String("requirements", "", "with --venv: the pip requirements `file` whose packages it gets: each pinned by version and --hash, installed from wheels only")
 	requiresPython := fs.String("requires-python", "", "with --venv: the oldest Python `version` the requirements take (e.g. 3.11)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -220,7 +220,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	err := makeVenv(venv, exe, python, venvJob{
 		say: "plugin: ", again: ddpm.UserSetupCommand, why: why, killLeftovers: true, tmpPrefix: ".tmp-",
 		roomElsewhere: ", or set $XDG_CACHE_HOME to a folder on another file system",
-		requirements:  line + "\n", pipArgs: []string{"--require-hashes", "--no-deps"}, what: pin,
+		requirements:  line + "\n", pipArgs: []string{"--require-hashes", "--only-binary", ":all:", "--no-deps"}, what: pin,
 		announce: fmt.Sprintf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)", pin),
 	}, func() error {
 		found, ok := ddpm.VenvPlugin(venv)

@@ -279,7 +279,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if err := checkPython(python, exe, oldest); err != nil {
 		return err
 	}
-	if first, err := exec.LookPath(python); err == nil && !strings.Contains(python, "/") && trust.IsScript(first) {
+	if first, err := exec.LookPath(python); err == nil && !strings.Contains(python, "/") && trust.IsScript(first) && first != exe {
 		printf("venv: %s in $PATH is a script (%s), passed over for %s: PYTHON (make setup) or --python names another\n", python, first, exe)
 	}
 	if err := flagsChecked(flags); err != nil {
@@ -298,7 +298,9 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	again := "ddpm setup --venv " + shellQuote(dir) + " --requirements " + shellQuote(requirements) // make setup's, when it runs it
 	return makeVenv(venv, exe, python, venvJob{
 		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: ".ddpm-setup-tmp-",
-		requirements: pins, pipArgs: []string{"--require-hashes"}, what: "-r " + requirements,
+		// Wheels only: a pinned source archive is built by a backend that pip fetches from the index
+		// without checking a digest, so another user's index ran its code as root (seventy-fourth probe).
+		requirements: pins, pipArgs: []string{"--require-hashes", "--only-binary", ":all:"}, what: "-r " + requirements,
 		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
 	}, func() error {
 		printf("venv: %s (made now, with %s)\n", venv, exe)
