@@ -35,6 +35,9 @@ func TestTableReadsColumnsByName(t *testing.T) {
 	if got := tab.Float(tab.Row("candidate", "ch16"), "train_minutes"); got != 179.3 {
 		t.Errorf("train_minutes of ch16 = %g, want 179.3", got)
 	}
+	if got := tab.Row("steps", "40000", "candidate", "ch16"); got != 1 { // every pair must hold, not the first alone
+		t.Errorf("Row(steps 40000, candidate ch16) = %d, want 1", got)
+	}
 	if got := tab.Column("steps"); len(got) != 2 || got[0] != 2000 || got[1] != 40000 {
 		t.Errorf("steps = %v, want [2000 40000]", got)
 	}

@@ -84,14 +84,31 @@ func (t *Table) Column(col string) []float64 {
 	return out
 }
 
-// Row is the first row whose column col holds value; it panics when there is none.
-func (t *Table) Row(col, value string) int {
-	for i := range t.rows {
-		if t.String(i, col) == value {
-			return i
-		}
+// Row is the first row whose column col holds value, and each further pair of more (a column, then
+// its value) too, as the file writes them; it panics when there is none: a missing row read as zeros
+// became a measurement in a sentence (seventy-fourth probe).
+func (t *Table) Row(col, value string, more ...string) int {
+	if len(more)%2 != 0 {
+		panic(fmt.Sprintf("%s: Row(%q, %q, %q): a column without its value", t.Path, col, value, more))
 	}
-	panic(fmt.Sprintf("%s: no row with %s = %q", t.Path, col, value))
+	want := append([]string{col, value}, more...)
+	var where []string
+	for k := 0; k < len(want); k += 2 {
+		if _, ok := t.header[want[k]]; !ok { // named as a missing column, not as a missing row
+			panic(fmt.Sprintf("%s: no column %q", t.Path, want[k]))
+		}
+		where = append(where, fmt.Sprintf("%s = %q", want[k], want[k+1]))
+	}
+rows:
+	for i := range t.rows {
+		for k := 0; k < len(want); k += 2 {
+			if t.String(i, want[k]) != want[k+1] {
+				continue rows
+			}
+		}
+		return i
+	}
+	panic(fmt.Sprintf("%s: no row with %s", t.Path, strings.Join(where, " and ")))
 }
 
 // TrainingMinutes is the wall time, in minutes on the project's 2 CPU cores, that tr's training run

@@ -233,6 +233,15 @@ func TestHostileArguments(t *testing.T) {
 		{"Table Row of no such value", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "c") }, `no row with name = "c"`)
 		}},
+		{"Table Row where one pair of two holds", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "a", "value", "x") }, `no row with name = "a" and value = "x"`)
+		}},
+		{"Table Row of a column without its value", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "a", "value") }, "a column without its value")
+		}},
+		{"Table Row of a missing second column", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "a", "values", "1") }, `no column "values"`)
+		}},
 		{"Table Row of a missing column", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("names", "a") }, `no column "names"`)
 		}},

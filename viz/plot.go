@@ -80,19 +80,36 @@ func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// addSeries draws one series in colour: a line, dots (Scatter) or arrows (Arrows), and returns what
-// its legend entry shows.
-// Series past the palette's colours are dashed, so that no two look alike.
-func addSeries(pl *plot.Plot, s Series, xys plotter.XYs, colour color.Color, dashed bool) (plot.Thumbnailer, error) {
+// look is how the i-th series is drawn: the palette's colour, and past the palette dashed lines and
+// square dots, then dotted lines and triangles, so that no two of the first 15 look alike, in their
+// lines, their dots or their legend entries (dashes alone left a one-point series' dots, and its legend's
+// solid line, the same as another's; seventy-fourth probe).
+type look struct {
+	colour color.Color
+	dashes []vg.Length
+	glyph  draw.GlyphDrawer
+}
+
+func lookOf(i int) look {
+	l := look{colour: palette[i%len(palette)], glyph: draw.CircleGlyph{}}
+	switch (i / len(palette)) % 3 {
+	case 1:
+		l.dashes, l.glyph = []vg.Length{vg.Points(5), vg.Points(3)}, draw.BoxGlyph{}
+	case 2:
+		l.dashes, l.glyph = []vg.Length{vg.Points(1.5), vg.Points(2)}, draw.TriangleGlyph{}
+	}
+	return l
+}
+
+// addSeries draws one series in its look: a line, dots (Scatter), both (Marked) or arrows (Arrows),
+// and returns what its legend entry shows.
+func addSeries(pl *plot.Plot, s Series, xys plotter.XYs, lk look) ([]plot.Thumbnailer, error) {
 	line := func(points plotter.XYs, width float64) (*plotter.Line, error) {
 		l, err := plotter.NewLine(points)
 		if err != nil {
 			return nil, err
 		}
-		l.Color, l.Width = colour, vg.Points(width)
-		if dashed {
-			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		}
+		l.Color, l.Width, l.Dashes = lk.colour, vg.Points(width), lk.dashes
 		pl.Add(l)
 		return l, nil
 	}
@@ -101,16 +118,22 @@ func addSeries(pl *plot.Plot, s Series, xys plotter.XYs, colour color.Color, das
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = colour, vg.Points(radius), draw.CircleGlyph{}
+		sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = lk.colour, vg.Points(radius), lk.glyph
 		pl.Add(sc)
 		return sc, nil
+	}
+	one := func(t plot.Thumbnailer, err error) ([]plot.Thumbnailer, error) {
+		if err != nil || t == nil {
+			return nil, err
+		}
+		return []plot.Thumbnailer{t}, nil
 	}
 	switch {
 	case s.Arrows:
 		if len(xys)%2 != 0 {
 			return nil, fmt.Errorf("it draws arrows from pairs of points, but has %d points", len(xys))
 		}
-		var first plot.Thumbnailer
+		var first []plot.Thumbnailer
 		heads := make(plotter.XYs, 0, len(xys)/2)
 		for k := 0; k < len(xys); k += 2 {
 			l, err := line(xys[k:k+2], 1)
@@ -118,7 +141,7 @@ func addSeries(pl *plot.Plot, s Series, xys plotter.XYs, colour color.Color, das
 				return nil, err
 			}
 			if first == nil {
-				first = l
+				first = []plot.Thumbnailer{l}
 			}
 			heads = append(heads, xys[k+1])
 		}
@@ -129,14 +152,19 @@ func addSeries(pl *plot.Plot, s Series, xys plotter.XYs, colour color.Color, das
 		}
 		return first, nil
 	case s.Scatter:
-		return dots(xys, 1)
+		return one(dots(xys, 1))
 	case s.Marked:
-		if _, err := dots(xys, 2); err != nil {
+		sc, err := dots(xys, 2)
+		if err != nil {
 			return nil, err
 		}
-		return line(xys, 1.5)
+		l, err := line(xys, 1.5)
+		if err != nil {
+			return nil, err
+		}
+		return []plot.Thumbnailer{l, sc}, nil
 	default:
-		return line(xys, 1.5)
+		return one(line(xys, 1.5))
 	}
 }
 
@@ -175,12 +203,12 @@ func (p Plot) PNG() ([]byte, error) {
 				return nil, fmt.Errorf("plot %q: series %q has x[%d] = %g, which a log scale cannot show", p.Title, s.Name, j, s.X[j])
 			}
 		}
-		thing, err := addSeries(pl, s, xys, palette[i%len(palette)], i >= len(palette))
+		things, err := addSeries(pl, s, xys, lookOf(i))
 		if err != nil {
 			return nil, fmt.Errorf("plot %q, series %q: %w", p.Title, s.Name, err)
 		}
-		if s.Name != "" && thing != nil { // (an empty arrow series has nothing to show)
-			pl.Legend.Add(s.Name, thing)
+		if s.Name != "" && things != nil { // (an empty arrow series has nothing to show)
+			pl.Legend.Add(s.Name, things...)
 		}
 	}
 	for _, a := range []struct {

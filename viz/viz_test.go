@@ -328,3 +328,21 @@ func TestSeriesSortByX(t *testing.T) {
 		t.Errorf("arrows were reordered: %v", arrows.X)
 	}
 }
+
+// No two of the first 15 series look alike: past the palette's colours a series differs from the one
+// of its colour in its line's dashes and its dots' shape (dashes alone drew a one-point reference's
+// dots, and its legend, as those of the dashed series of its colour; seventy-fourth probe).
+func TestSeriesLooksAreDistinct(t *testing.T) {
+	seen := map[string]int{}
+	for i := range 3 * len(palette) {
+		lk := lookOf(i)
+		key := fmt.Sprintf("%v %v %T", lk.colour, lk.dashes, lk.glyph)
+		if j, ok := seen[key]; ok {
+			t.Errorf("series %d looks like series %d (%s)", i, j, key)
+		}
+		seen[key] = i
+		if i >= len(palette) && fmt.Sprintf("%T", lk.glyph) == fmt.Sprintf("%T", lookOf(i%len(palette)).glyph) {
+			t.Errorf("series %d has the dots of series %d, of the same colour", i, i%len(palette))
+		}
+	}
+}
