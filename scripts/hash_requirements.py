@@ -61,16 +61,21 @@ def main(path):
     out = []
     with open(path, encoding="ascii") as f:
         raw = f.read()
-    # Continued lines joined as pip joins them; a comment ending in "\\", which pip does not continue,
+    # Continued lines joined as pip's join_lines joins them: a line ending in "\\" loses its backslashes
+    # at both ends and is joined to the next with nothing between (a space added here read a pin and a
+    # digest that pip reads as one word as two). A comment ending in "\\", which pip does not continue,
     # is refused, as `ddpm setup --venv` refuses it (joined, the pin after it was lost in the comment).
-    lines = []
+    comment = re.compile(r"(^|\s+)#.*$")
+    lines, continued = [], False
     for number, line in enumerate(raw.split("\n"), 1):
-        if lines and lines[-1].endswith("\\"):
-            lines[-1] = lines[-1][:-1] + " " + line
-        else:
-            lines.append(line)
-        if "#" in lines[-1] and lines[-1].endswith("\\"):
+        if comment.search(line) and line.endswith("\\"):
             sys.exit(f"hash_requirements: {path} line {number}: a comment that ends in \\, which pip does not continue: end it otherwise")
+        part = line.strip("\\") if line.endswith("\\") else (" " + line if comment.search(line) and continued else line)
+        if continued:
+            lines[-1] += part
+        else:
+            lines.append(part)
+        continued = line.endswith("\\")
     for line in lines:
         spec = re.sub(r"\s--hash=\S+", "", line).strip()
         m = PIN.match(spec)
@@ -118,6 +123,8 @@ def self_test():
         # A comment ending in "\\" is no continuation to pip: joined, the pin after it was lost.
         refused("# pinned below: see \\\nanyio==4.16.0\n", "line 1: a comment that ends in")
         refused("anyio>=4\n", "is not a pin by name and exact version")
+        # Joined as pip joins them, with nothing between: a pin and its digest pip reads as one word.
+        refused("anyio==4.16.0\\\n--hash=sha256:" + "0" * 64 + "\n", "is not a pin by name and exact version")
         refused("# only comments\n", "is a symbolic link", link=True)
         # Wheels only: a source archive's digest let pip build it, fetching its build backend unchecked.
         files = [{"filename": "comm-0.2.3.tar.gz", "hashes": {"sha256": "s" * 64}},

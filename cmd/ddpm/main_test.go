@@ -13,7 +13,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -971,8 +973,11 @@ func TestNoisyStartIsRefused(t *testing.T) {
 			err = runInterpolate([]string{"--ckpt", "../../models/mnist-ch8-ema.ddpm", "--pairs", "1", "--lambdas", "2", "--t", "5",
 				"--ddim", ddim, "--out", png})
 		})
-		if err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": DDIM's round trip does not bring the sources back") || !strings.Contains(err.Error(), "(e.g. --ddim 100)") {
-			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it", ddim, err)
+		if err == nil || !strings.Contains(err.Error(), "--ddim "+ddim+": DDIM's round trip does not bring the sources back") || !strings.Contains(err.Error(), "(e.g. --ddim 100)") ||
+			!regexp.MustCompile(`RMS ([0-9.]+) from them, more than ([0-9.]+), a third of`).MatchString(err.Error()) {
+			t.Errorf("interpolate --ddim %s: error %v, want a refusal naming it and its bar", ddim, err)
+		} else if m := regexp.MustCompile(`RMS ([0-9.]+) from them, more than ([0-9.]+),`).FindStringSubmatch(err.Error()); atof(t, m[1]) <= atof(t, m[2]) {
+			t.Errorf("interpolate --ddim %s: the round trip's RMS %s is not above the bar %s it names", ddim, m[1], m[2])
 		}
 		if strings.Contains(out, "at t=5") {
 			t.Errorf("interpolate --ddim %s drew its x_t block before refusing:\n%s", ddim, out)
@@ -1505,4 +1510,14 @@ func TestDefaultsInTheWorkingDirectoryAreTheUsersOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	refuseDefaults("where the default's look fails", "cannot be read from the working directory")
+}
+
+// atof is s as a float64, or the test's failure.
+func atof(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

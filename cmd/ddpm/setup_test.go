@@ -1498,7 +1498,7 @@ mkdir -p "$3/bin" && : > "$3/pyvenv.cfg" && cat > "$3/bin/python" <<'END'
 echo "pip $@" >> ` + ran + `
 echo "Collecting what pip prints"
 PATH=/usr/bin:/bin
-for a; do [ "$prev" = -r ] && cat "$a" >> ` + ran + `; prev=$a; done
+for a; do [ "$prev" = -r ] && { cat "$a" >> ` + ran + `; grep -q '^failme==' "$a" && exit 1; }; prev=$a; done
 END
 chmod +x "$3/bin/python"
 `
@@ -1635,6 +1635,37 @@ chmod +x "$3/bin/python"
 	}
 	if _, err := os.Lstat(stale); err == nil {
 		t.Error("setup --venv built upon the venv that was there")
+	}
+	// The venv there is kept aside until the new one is made, and put back where pip fails: a pin pip
+	// refused removed the working venv (seventy-fourth probe). Also after a killed setup, which left
+	// its unfinished venv and the one before it aside.
+	mine, kept := filepath.Join(venv, "mine"), venv+keptSuffix
+	if err := os.WriteFile(mine, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	failing := reqArgs("failme==1.0 --hash=sha256:" + h64 + "\n")
+	if err := runSetup(failing); err == nil || !strings.Contains(err.Error(), "pip install") {
+		t.Errorf("setup --venv whose pip fails: %v, want pip's failure", err)
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("setup --venv whose pip failed did not put back the venv there before: %v", err)
+	}
+	if err := os.Rename(venv, kept); err != nil || os.MkdirAll(venv, 0o755) != nil || os.WriteFile(filepath.Join(venv, "pyvenv.cfg"), nil, 0o644) != nil {
+		t.Fatal("cannot leave a killed setup's folders")
+	}
+	if err := runSetup(failing); err == nil {
+		t.Error("setup --venv whose pip fails: no error")
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("setup --venv after a killed setup did not put back the venv kept aside: %v", err)
+	}
+	if err := runSetup(args()); err != nil {
+		t.Fatalf("setup --venv: %v", err)
+	}
+	for _, gone := range []string{mine, kept} {
+		if _, err := os.Lstat(gone); err == nil {
+			t.Errorf("setup --venv left %s", gone)
+		}
 	}
 	// --requires-python is a floor above setup's own, not a replacement of it: 3.0 made a venv with
 	// Python 3.6 (seventy-first probe).

@@ -35,26 +35,68 @@ type venvJob struct {
 	pipArgs       []string // pip install's options besides
 	what          string   // what pip installs, for messages
 	announce      string   // said before pip runs (one line)
+	keepOld       bool     // keep the venv there aside until the new one is finished, and put it back where that fails
 }
+
+// keptSuffix names the venv kept aside (venvJob.keepOld) while its successor is made: beside it, so
+// that a rename moves it, and outside the job's temporary names, which a later setup removes.
+const keptSuffix = ".ddpm-kept"
 
 // makeVenv makes the virtual environment venv with the interpreter exe (named python on the command
 // line), with pip, and pip-installs the job's requirements into it; finish then checks and stamps what
-// was installed. A venv already there is removed first: an unfinished one is never built upon. So is
-// the new one where any step fails, finish included, or a signal stops it.
+// was installed. A venv already there is never built upon: it is removed first, or, for a job that
+// keeps it (keepOld), moved aside and removed once the new one is finished. The new one is removed
+// where any step fails, finish included, or a signal stops it, and a venv kept aside is put back: a
+// requirement that pip refused, or a network that failed, removed the working venv (seventy-fourth
+// probe).
 func makeVenv(venv, exe, python string, job venvJob, finish func() error) error {
-	if _, err := os.Lstat(venv); err == nil {
+	kept := "" // the venv there before, kept aside
+	_, err := os.Lstat(venv)
+	_, keptErr := os.Lstat(venv + keptSuffix)
+	switch {
+	case err == nil:
 		// Not into what is mounted inside: its files went with the venv (sixty-ninth probe).
 		if mounts := trust.MountsBelow(venv); len(mounts) > 0 {
 			return fmt.Errorf("%s is or holds a mount point (%s), whose files removing it would remove: unmount it, and run `%s` again", venv, mounts[0], job.again)
 		}
-		printf("%sremoving %s: %s\n", job.say, venv, job.why)
 		if err := leftoversOf(venv, job); err != nil {
 			return err
 		}
-		if err := os.RemoveAll(venv); err != nil {
-			return fmt.Errorf("removing %s: %w", venv, err)
+		switch {
+		case job.keepOld && keptErr == nil:
+			// A setup stopped before it finished (killed) left its unfinished venv and the one before.
+			kept = venv + keptSuffix
+			printf("%sremoving %s, an unfinished setup's (the venv before it is kept at %s)\n", job.say, venv, kept)
+			if err := os.RemoveAll(venv); err != nil {
+				return fmt.Errorf("removing %s: %w", venv, err)
+			}
+		case job.keepOld:
+			kept = venv + keptSuffix
+			printf("%skeeping %s aside as %s until the new one is made: %s\n", job.say, venv, kept, job.why)
+			if err := os.Rename(venv, kept); err != nil {
+				return fmt.Errorf("keeping %s aside: %w", venv, err)
+			}
+		default:
+			printf("%sremoving %s: %s\n", job.say, venv, job.why)
+			if err := os.RemoveAll(venv); err != nil {
+				return fmt.Errorf("removing %s: %w", venv, err)
+			}
 		}
+	case job.keepOld && keptErr == nil:
+		kept = venv + keptSuffix // a killed setup's, which got no further than keeping it aside
 	}
+	finished := false
+	defer func() {
+		switch {
+		case !finished:
+			os.RemoveAll(venv)
+			if kept != "" && os.Rename(kept, venv) == nil {
+				printf("%sthe venv there before is put back at %s\n", job.say, venv)
+			}
+		case kept != "":
+			os.RemoveAll(kept)
+		}
+	}()
 	// A full file system is named now, not as a failure inside ensurepip or pip (a full disk was blamed
 	// on a missing Debian package, seventh probe).
 	if hint := spaceHint(filepath.Dir(venv)); hint != "" {
@@ -66,12 +108,6 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	// probe).
 	stopped, stopCtx, release := cancelOnSignal()
 	defer release()
-	finished := false
-	defer func() {
-		if !finished {
-			os.RemoveAll(venv)
-		}
-	}()
 	stoppedErr := func() error {
 		sig, _ := stopped().(syscall.Signal)
 		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v): the unfinished %s is removed; run `%s` again",
@@ -300,7 +336,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: ".ddpm-setup-tmp-",
 		// Wheels only: a pinned source archive is built by a backend that pip fetches from the index
 		// without checking a digest, so another user's index ran its code as root (seventy-fourth probe).
-		requirements: pins, pipArgs: []string{"--require-hashes", "--only-binary", ":all:"}, what: "-r " + requirements,
+		requirements: pins, pipArgs: []string{"--require-hashes", "--only-binary", ":all:"}, what: "-r " + requirements, keepOld: true,
 		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
 	}, func() error {
 		printf("venv: %s (made now, with %s)\n", venv, exe)
@@ -334,8 +370,18 @@ func parsePythonVersion(s string) ([3]int, error) {
 // maxRequirementsBytes bounds the requirements file setup --venv reads (the project's is 2 KB).
 const maxRequirementsBytes = 1 << 20
 
-// pinLine is a requirement by name and exact version, with extras, and an environment marker after ";".
-var pinLine = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]+\])?==[A-Za-z0-9.+!_-]+\s*(;[A-Za-z0-9_.<>=!~"' ()]*)?$`)
+// pinLine is a requirement by name and exact version, with extras (a list of names), and an environment
+// marker after ";" (checked by checkMarker): extras such as "a, -rfoo" and a marker pip cannot parse
+// passed, and pip refused them after the venv was removed (seventy-fourth probe).
+var pinLine = regexp.MustCompile(`^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\[\s*` + extraName + `(?:\s*,\s*` + extraName + `)*\s*\])?\s*==\s*[A-Za-z0-9.+!_-]+\s*(?:;(.*))?$`)
+
+const extraName = `[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?`
+
+var nameSeparators = regexp.MustCompile(`[-_.]+`)
+
+// pipComment is what pip takes for a comment on a line (its COMMENT_RE): a # at the line's start or
+// after white space, to the end.
+var pipComment = regexp.MustCompile(`(^|\s+)#.*$`)
 
 // codingDeclaration is what pip takes for a file's encoding in a comment (PEP 263's form, which it reads).
 var codingDeclaration = regexp.MustCompile(`coding[:=]`)
@@ -368,15 +414,32 @@ func readPins(real, name string) (string, error) {
 		}
 	}
 	lines := strings.Split(string(raw), "\n")
+	pinned := map[string]int{} // the line of each package pinned without a marker, by its normalized name
 	for i := 0; i < len(lines); i++ {
 		first, line := i, lines[i]
-		for strings.HasSuffix(line, "\\") && i+1 < len(lines) { // continued on the next, as pip joins them
-			if strings.Contains(line, "#") {
-				return "", fmt.Errorf("--requirements %s line %d: a comment that ends in \\, which pip does not continue where a requirement's line would be: "+
-					"end the comment otherwise", name, first+1)
+		if strings.HasSuffix(line, "\\") {
+			// Continued as pip's join_lines continues it: a line ending in \ loses its backslashes at both
+			// ends and is joined to the next with nothing between, up to a line that does not end in \ or
+			// is a comment (joined after a space), or the file's end. Joined with a space here, a pin and
+			// its digest that pip reads as one word passed, and pip refused them after the venv was
+			// removed (seventy-fourth probe).
+			var joined strings.Builder
+			for ; i < len(lines); i++ {
+				l := lines[i]
+				if pipComment.MatchString(l) && strings.HasSuffix(l, "\\") {
+					return "", fmt.Errorf("--requirements %s line %d: a comment that ends in \\, which pip does not continue where a requirement's line would be: "+
+						"end the comment otherwise", name, i+1)
+				}
+				if !strings.HasSuffix(l, "\\") || pipComment.MatchString(l) {
+					if pipComment.MatchString(l) {
+						l = " " + l
+					}
+					joined.WriteString(l)
+					break
+				}
+				joined.WriteString(strings.Trim(l, "\\"))
 			}
-			i++
-			line = strings.TrimSuffix(line, "\\") + " " + lines[i]
+			line = joined.String()
 		}
 		if c := strings.Index(line, "#"); c == 0 || c > 0 && (line[c-1] == ' ' || line[c-1] == '\t') {
 			if codingDeclaration.MatchString(line[c:]) {
@@ -407,12 +470,34 @@ func readPins(real, name string) (string, error) {
 				"(pip's --require-hashes), whatever index pip is pointed at; add them (scripts/hash_requirements.py, or pip-compile --generate-hashes)",
 				name, first+1, shortened(strconv.Quote(spec)))
 		}
-		if !pinLine.MatchString(spec) {
+		m := pinLine.FindStringSubmatch(spec)
+		if m == nil {
 			return "", fmt.Errorf("--requirements %s line %d: %s: setup --venv takes packages by name and exact version only (name==version, "+
 				"with extras, a marker and --hash): includes, paths, URLs and options have pip read files, folders and indexes that setup "+
 				"does not check there; give indexes and folders of wheels through pip's variables or configuration, which it checks",
 				name, first+1, shortened(strconv.Quote(strings.TrimSpace(line))))
 		}
+		// pip parts a line at its first word that starts with "-" (break_args_options): one inside a
+		// marker's string would cut the requirement there.
+		for _, f := range fields[:n] {
+			if strings.HasPrefix(f, "-") {
+				return "", fmt.Errorf("--requirements %s line %d: %s: a word that starts with -, where pip's options would begin, inside the requirement: write it otherwise",
+					name, first+1, shortened(strconv.Quote(f)))
+			}
+		}
+		if strings.Contains(spec, ";") {
+			if err := checkMarker(m[3]); err != nil {
+				return "", fmt.Errorf("--requirements %s line %d: the marker %s: %w", name, first+1, shortened(strconv.Quote(strings.TrimSpace(m[3]))), err)
+			}
+			continue // two pins of one package under markers may be for different Pythons
+		}
+		// Two versions of one package, neither under a marker: pip cannot resolve them, and said so only
+		// after the venv was removed (seventy-fourth probe).
+		key := strings.ToLower(nameSeparators.ReplaceAllString(m[1], "-")) // PEP 503's normalized name
+		if before, ok := pinned[key]; ok {
+			return "", fmt.Errorf("--requirements %s line %d: %s is pinned on line %d too: pin each package once", name, first+1, m[1], before)
+		}
+		pinned[key] = first + 1
 	}
 	return string(raw), nil
 }

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// markerVariables are PEP 508's environment markers' variables.
+var markerVariables = []string{"python_version", "python_full_version", "os_name", "sys_platform", "platform_release",
+	"platform_system", "platform_version", "platform_machine", "platform_python_implementation", "implementation_name",
+	"implementation_version", "extra"}
+
+// markerOperators are PEP 508's comparisons, longest first (as the tokens are read).
+var markerOperators = []string{"===", "<=", "!=", "==", ">=", "~=", "<", ">"}
+
+// checkMarker refuses an environment marker that is not PEP 508's grammar:
+//
+//	or  := and ("or" and)*;  and := expr ("and" expr)*;  expr := value op value | "(" or ")"
+//	value := a variable of markerVariables or a quoted string;  op := a comparison, "in" or "not in"
+//
+// pip parses it only once the venv it installs into was removed: ")(" passed setup's check and pip
+// failed with a traceback (seventy-fourth probe).
+func checkMarker(marker string) error {
+	tokens, err := markerTokens(marker)
+	if err != nil {
+		return err
+	}
+	p := markerParser{tokens: tokens}
+	if err := p.or(); err != nil {
+		return err
+	}
+	if p.i < len(p.tokens) {
+		return fmt.Errorf("%q where the marker should end (PEP 508)", p.tokens[p.i])
+	}
+	return nil
+}
+
+// markerTokens splits a marker into words, quoted strings (quotes kept), operators and parentheses.
+func markerTokens(s string) ([]string, error) {
+	var out []string
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == ' ':
+			i++
+		case c == '(' || c == ')':
+			out, i = append(out, s[i:i+1]), i+1
+		case c == '"' || c == '\'':
+			end := strings.IndexByte(s[i+1:], c)
+			if end < 0 {
+				return nil, fmt.Errorf("a string opened by %c and not closed", c)
+			}
+			out, i = append(out, s[i:i+end+2]), i+end+2
+		case strings.ContainsRune("<>=!~", rune(c)):
+			op := ""
+			for _, o := range markerOperators {
+				if strings.HasPrefix(s[i:], o) {
+					op = o
+					break
+				}
+			}
+			if op == "" {
+				return nil, fmt.Errorf("%q is no comparison of PEP 508", s[i:min(i+3, len(s))])
+			}
+			out, i = append(out, op), i+len(op)
+		default:
+			j := i
+			for j < len(s) && (s[j] == '_' || s[j] == '.' || 'a' <= s[j] && s[j] <= 'z' || 'A' <= s[j] && s[j] <= 'Z' || '0' <= s[j] && s[j] <= '9') {
+				j++
+			}
+			if j == i {
+				return nil, fmt.Errorf("%q is no part of a PEP 508 marker", s[i:i+1])
+			}
+			out, i = append(out, s[i:j]), j
+		}
+	}
+	return out, nil
+}
+
+type markerParser struct {
+	tokens []string
+	i      int
+}
+
+func (p *markerParser) next() string {
+	if p.i < len(p.tokens) {
+		return p.tokens[p.i]
+	}
+	return ""
+}
+
+func (p *markerParser) or() error {
+	for {
+		if err := p.and(); err != nil {
+			return err
+		}
+		if p.next() != "or" {
+			return nil
+		}
+		p.i++
+	}
+}
+
+func (p *markerParser) and() error {
+	for {
+		if err := p.expr(); err != nil {
+			return err
+		}
+		if p.next() != "and" {
+			return nil
+		}
+		p.i++
+	}
+}
+
+func (p *markerParser) expr() error {
+	if p.next() == "(" {
+		p.i++
+		if err := p.or(); err != nil {
+			return err
+		}
+		if p.next() != ")" {
+			return fmt.Errorf("a parenthesis not closed")
+		}
+		p.i++
+		return nil
+	}
+	if err := p.value(); err != nil {
+		return err
+	}
+	switch op := p.next(); {
+	case slices.Contains(markerOperators, op) || op == "in":
+		p.i++
+	case op == "not" && p.i+1 < len(p.tokens) && p.tokens[p.i+1] == "in":
+		p.i += 2
+	default:
+		return fmt.Errorf("%q where a comparison should be (PEP 508: ==, !=, <, <=, >, >=, ~=, ===, in, not in)", op)
+	}
+	return p.value()
+}
+
+func (p *markerParser) value() error {
+	t := p.next()
+	if t == "" {
+		return fmt.Errorf("it ends where a variable or a quoted string should be")
+	}
+	if t[0] == '"' || t[0] == '\'' || slices.Contains(markerVariables, t) {
+		p.i++
+		return nil
+	}
+	return fmt.Errorf("%q is neither a quoted string nor one of PEP 508's variables (%s)", t, strings.Join(markerVariables, ", "))
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// readPins reads a requirements file as pip reads it (each case's reading checked against pip 23's
+// parse_requirements), and refuses before any work what pip would refuse, or read otherwise, after the
+// venv was removed (seventy-fourth probe).
+func TestReadPinsReadsAsPipReads(t *testing.T) {
+	h := strings.Repeat("0123abcd", 8)
+	hash := " --hash=sha256:" + h
+	for _, c := range []struct {
+		text, refused string // refused: "" where the file is taken
+	}{
+		// Continued lines: pip joins them with nothing between, stripping backslashes at both ends of a
+		// continued line. With a space added, these two passed and pip then read one word.
+		{"six==1.16.0 \\\n    --hash=sha256:" + h + "\\\n--hash=sha256:" + h + "\n", "write a digest as"},
+		{"six==1.16.0\\\n--hash=sha256:" + h + "\n", "takes packages by name and exact version only"},
+		{"six==1.16.0 \\\n    --hash=sha256:" + h + "\n", ""},
+		{"six==1.16.0 \\\n\\\\ --hash=sha256:" + h + "\n", "takes packages by name"}, // pip: Invalid requirement
+		{"six==1.16.0" + hash + " \\", ""},                                           // continued to the file's end, as pip takes it
+		{"six==1.16.0 \\\n# note\n--hash=sha256:" + h + "\n", "has no --hash"},
+		// Extras are a list of names; a marker is PEP 508's.
+		{"six[a, b]==1.16.0 ; python_version < \"3.13\" and (os_name == \"posix\" or extra == \"x\")" + hash + "\n", ""},
+		{"six==1.16.0 ; python_version not in \"3.8, 3.9\"" + hash + "\n", ""},
+		{"six[a, -rfoo]==1.16.0" + hash + "\n", "takes packages by name"},
+		{"six==1.16.0 ; )(" + hash + "\n", `the marker ")("`},
+		{"six==1.16.0 ;" + hash + "\n", "the marker"},
+		{"six==1.16.0 ; python_version < \"3.13\" and" + hash + "\n", "the marker"},
+		{"six==1.16.0 ; python_versio < \"3.13\"" + hash + "\n", `"python_versio" is neither`},
+		{"six==1.16.0 ; python_version < \"3.13" + hash + "\n", "not closed"},
+		{"six==1.16.0 ; python_version <> \"3\"" + hash + "\n", `">" is neither`},
+		{"six==1.16.0 ; extra == \"a -b\"" + hash + "\n", "a word that starts with -"},
+		// One package, two versions: pip cannot resolve them; under markers they may be for two Pythons.
+		{"six==1.16.0" + hash + "\nSix==1.17.0" + hash + "\n", "Six is pinned on line 1 too"},
+		{"six==1.16.0 ; python_version < \"3.12\"" + hash + "\nsix==1.17.0 ; python_version >= \"3.12\"" + hash + "\n", ""},
+	} {
+		path := filepath.Join(t.TempDir(), "r.txt")
+		if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := readPins(path, "r.txt")
+		switch {
+		case c.refused == "" && err != nil:
+			t.Errorf("%q refused: %v", c.text, err)
+		case c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)):
+			t.Errorf("%q: %v, want a refusal containing %q", c.text, err, c.refused)
+		}
+	}
+}
