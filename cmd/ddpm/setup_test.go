@@ -1662,6 +1662,17 @@ chmod +x "$3/bin/python"
 	if err := runSetup(args()); err != nil {
 		t.Fatalf("setup --venv: %v", err)
 	}
+	// A file or a link of that name is no venv kept aside: refused, and never put in the venv's place.
+	if err := os.Symlink(t.TempDir(), kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup(failing); err == nil || !strings.Contains(err.Error(), "is no virtual environment that setup kept aside") {
+		t.Errorf("setup --venv beside a link %s: %v, want a refusal naming it", kept, err)
+	}
+	if fi, err := os.Lstat(venv); err != nil || !fi.IsDir() {
+		t.Errorf("setup --venv beside a link %s: the venv %v", kept, err)
+	}
+	os.Remove(kept)
 	for _, gone := range []string{mine, kept} {
 		if _, err := os.Lstat(gone); err == nil {
 			t.Errorf("setup --venv left %s", gone)

@@ -52,7 +52,14 @@ const keptSuffix = ".ddpm-kept"
 func makeVenv(venv, exe, python string, job venvJob, finish func() error) error {
 	kept := "" // the venv there before, kept aside
 	_, err := os.Lstat(venv)
-	_, keptErr := os.Lstat(venv + keptSuffix)
+	keptInfo, keptErr := os.Lstat(venv + keptSuffix)
+	if job.keepOld && keptErr == nil {
+		// Only a folder of a venv is put back: a file or a link there is no venv that setup kept aside.
+		if _, cfgErr := os.Lstat(filepath.Join(venv+keptSuffix, "pyvenv.cfg")); !keptInfo.IsDir() || cfgErr != nil {
+			return fmt.Errorf("%s is there, and is no virtual environment that setup kept aside (its name is setup's for one): remove or rename it, and run `%s` again",
+				venv+keptSuffix, job.again)
+		}
+	}
 	switch {
 	case err == nil:
 		// Not into what is mounted inside: its files went with the venv (sixty-ninth probe).
