@@ -467,6 +467,9 @@ var oneDNNWriteVars = []string{"ONEDNN_JIT_DUMP", "DNNL_JIT_DUMP", "ONEDNN_JIT_P
 // in pluginLibraryVars, which ran another user's code as root at the first compile. The library
 // checked is the library loaded: the variable is set to the path its links resolve to.
 func checkPluginEnvironment() error {
+	if err := CheckLibraryPath(); err != nil {
+		return err
+	}
 	if v := os.Getenv("XLA_DEBUG_OPTIONS"); v != "" {
 		return fmt.Errorf("$XLA_DEBUG_OPTIONS is set: go-xla compiles every graph with those debug options in place of XLA's " +
 			"defaults (with xla_dump_to alone, the first compile fails), and ddpm cannot check the files they name; unset it, " +
@@ -490,6 +493,34 @@ func checkPluginEnvironment() error {
 		}
 		if err := os.Setenv(name, resolved); err != nil {
 			return fmt.Errorf("$%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// CheckLibraryPath refuses a $LD_LIBRARY_PATH whose folders another user could add a library to: the
+// dynamic loader searches them first for every library loaded after the program started, as the XLA
+// plugin's (libstdc++, libm, librt…) and those of setup's Python and pip, which ddpm, started with libc
+// alone, did not need. Another user's folder named there, or an empty element (the working folder,
+// in a sticky /tmp), had root load their librt (seventy-fifth probe). Elements are parted at ':' and
+// ';', as glibc parts them; one with a '$' (the loader's $ORIGIN and others) cannot be checked.
+func CheckLibraryPath() error {
+	list := os.Getenv("LD_LIBRARY_PATH")
+	if list == "" {
+		return nil // unset or empty: the loader searches no folder of it
+	}
+	for _, dir := range strings.Split(strings.ReplaceAll(list, ";", ":"), ":") {
+		if dir == "" {
+			return fmt.Errorf("$LD_LIBRARY_PATH=%s has an empty element, which the dynamic loader takes for the working folder, searched first for the "+
+				"libraries that the XLA plugin and setup's Python load: remove it, or unset $LD_LIBRARY_PATH", list)
+		}
+		if !filepath.IsAbs(dir) || strings.Contains(dir, "$") {
+			return fmt.Errorf("$LD_LIBRARY_PATH=%s: %q is not an absolute folder, and the dynamic loader would search it (from the working folder) for the "+
+				"libraries that the XLA plugin and setup's Python load: remove it, or unset $LD_LIBRARY_PATH", list, dir)
+		}
+		if err := trust.CheckOwnFolder(dir); err != nil {
+			return fmt.Errorf("$LD_LIBRARY_PATH: %s, where the dynamic loader looks first for the libraries that the XLA plugin and setup's Python load, "+
+				"%w: name only folders that no other user can change, or unset $LD_LIBRARY_PATH", dir, err)
 		}
 	}
 	return nil

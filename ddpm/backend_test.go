@@ -261,4 +261,25 @@ func TestPluginEnvironmentIsChecked(t *testing.T) {
 		}
 		t.Setenv(name, "")
 	}
+	// $LD_LIBRARY_PATH's folders are searched first for the plugin's libraries: another user's folder
+	// there, or an empty element (the working folder), had root load their librt (seventy-fifth probe).
+	for _, c := range []struct{ value, want string }{
+		{shared, "$LD_LIBRARY_PATH: " + shared},
+		{dir + ":" + shared, "$LD_LIBRARY_PATH: " + shared},
+		{dir + ";" + shared, "$LD_LIBRARY_PATH: " + shared}, // glibc parts at ';' too
+		{dir + ":", "has an empty element"},
+		{":" + dir, "has an empty element"},
+		{dir + "::" + dir, "has an empty element"},
+		{"lib", `"lib" is not an absolute folder`},
+		{"$ORIGIN/lib", `"$ORIGIN/lib" is not an absolute folder`},
+		{dir, ""},
+		{dir + ":" + dir, ""},
+		{"", ""},
+	} {
+		t.Setenv("LD_LIBRARY_PATH", c.value)
+		err := checkPluginEnvironment()
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("$LD_LIBRARY_PATH=%s: %v, want %q", c.value, err, c.want)
+		}
+	}
 }

@@ -14,10 +14,17 @@ var markerVariables = []string{"python_version", "python_full_version", "os_name
 // markerOperators are PEP 508's comparisons, longest first (as the tokens are read).
 var markerOperators = []string{"===", "<=", "!=", "==", ">=", "~=", "<", ">"}
 
+// markerCompatible is the comparison that pip evaluates only where both sides are versions of two
+// release segments or more: `python_version ~= "3"` passed the grammar and pip failed on it, after
+// the venv was made (seventy-fifth probe). Refused in any marker: the others cover what it says.
+
 // checkMarker refuses an environment marker that is not PEP 508's grammar:
 //
 //	or  := and ("or" and)*;  and := expr ("and" expr)*;  expr := value op value | "(" or ")"
 //	value := a variable of markerVariables or a quoted string;  op := a comparison, "in" or "not in"
+//
+// with one variable and one string in each comparison (pip looks a second string up as a variable:
+// `"a" == "b"` failed in pip), and no "~=" (markerCompatible).
 //
 // pip parses it only once the venv it installs into was removed: ")(" passed setup's check and pip
 // failed with a traceback (seventy-fourth probe).
@@ -125,28 +132,40 @@ func (p *markerParser) expr() error {
 		p.i++
 		return nil
 	}
-	if err := p.value(); err != nil {
+	left, err := p.value()
+	if err != nil {
 		return err
 	}
 	switch op := p.next(); {
+	case op == "~=":
+		return fmt.Errorf("~= (compatible release), which pip evaluates only between versions of two release segments or more: write the bounds with >= and <")
 	case slices.Contains(markerOperators, op) || op == "in":
 		p.i++
 	case op == "not" && p.i+1 < len(p.tokens) && p.tokens[p.i+1] == "in":
 		p.i += 2
 	default:
-		return fmt.Errorf("%q where a comparison should be (PEP 508: ==, !=, <, <=, >, >=, ~=, ===, in, not in)", op)
+		return fmt.Errorf("%q where a comparison should be (PEP 508: ==, !=, <, <=, >, >=, ===, in, not in)", op)
 	}
-	return p.value()
+	right, err := p.value()
+	if err != nil {
+		return err
+	}
+	if left == right {
+		return fmt.Errorf("a comparison of %s: compare one of PEP 508's variables with a quoted string",
+			map[bool]string{true: "two variables", false: "two strings"}[left])
+	}
+	return nil
 }
 
-func (p *markerParser) value() error {
+// value reads a variable (true) or a quoted string (false).
+func (p *markerParser) value() (bool, error) {
 	t := p.next()
 	if t == "" {
-		return fmt.Errorf("it ends where a variable or a quoted string should be")
+		return false, fmt.Errorf("it ends where a variable or a quoted string should be")
 	}
 	if t[0] == '"' || t[0] == '\'' || slices.Contains(markerVariables, t) {
 		p.i++
-		return nil
+		return slices.Contains(markerVariables, t), nil
 	}
-	return fmt.Errorf("%q is neither a quoted string nor one of PEP 508's variables (%s)", t, strings.Join(markerVariables, ", "))
+	return false, fmt.Errorf("%q is neither a quoted string nor one of PEP 508's variables (%s)", t, strings.Join(markerVariables, ", "))
 }

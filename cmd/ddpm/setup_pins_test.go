@@ -35,6 +35,12 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0 ; python_version < \"3.13" + hash + "\n", "not closed"},
 		{"six==1.16.0 ; python_version <> \"3\"" + hash + "\n", `">" is neither`},
 		{"six==1.16.0 ; extra == \"a -b\"" + hash + "\n", "a word that starts with -"},
+		// Grammatical, and still failing in pip's evaluation (seventy-fifth probe).
+		{"six==1.16.0 ; python_version ~= \"3\"" + hash + "\n", "~= (compatible release)"},
+		{"six==1.16.0 ; \"a\" == \"b\"" + hash + "\n", "a comparison of two strings"},
+		{"six==1.16.0 ; python_version in python_version" + hash + "\n", "a comparison of two variables"},
+		{"six==1.16.0 ; \"3.8\" < python_version and(os_name == \"posix\")" + hash + "\n", ""},
+		{"six==1.16.0 ; python_version === \"3.11\"" + hash + "\n", ""},
 		// One package, two versions: pip cannot resolve them; under markers they may be for two Pythons.
 		{"six==1.16.0" + hash + "\nSix==1.17.0" + hash + "\n", "Six is pinned on line 1 too"},
 		{"six==1.16.0 ; python_version < \"3.12\"" + hash + "\nsix==1.17.0 ; python_version >= \"3.12\"" + hash + "\n", ""},

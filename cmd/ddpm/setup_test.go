@@ -1673,6 +1673,20 @@ chmod +x "$3/bin/python"
 		t.Errorf("setup --venv beside a link %s: the venv %v", kept, err)
 	}
 	os.Remove(kept)
+	// What a setup stopped while removing the venv kept aside leaves is under a temporary name, which
+	// the next setup removes (under its own name, the next failing setup put it back half removed;
+	// seventy-fifth probe).
+	if err := os.MkdirAll(filepath.Join(clone, ".ddpm-setup-tmp-1", "old", "lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup(args()); err != nil {
+		t.Fatalf("setup --venv: %v", err)
+	}
+	if entries, _ := os.ReadDir(clone); slices.ContainsFunc(entries, func(e os.DirEntry) bool {
+		return strings.HasPrefix(e.Name(), ".ddpm-setup-tmp-") || strings.HasSuffix(e.Name(), keptSuffix)
+	}) {
+		t.Errorf("setup --venv left a temporary or kept folder in %s: %v", clone, entries)
+	}
 	for _, gone := range []string{mine, kept} {
 		if _, err := os.Lstat(gone); err == nil {
 			t.Errorf("setup --venv left %s", gone)

@@ -158,6 +158,11 @@ func expandUser(path, home string) string {
 // a FIFO that hung it; thirty-eighth probe). The files are pip's own list: $PIP_CONFIG_FILE, the
 // site's, the user's and the venv's.
 func checkPipReads(venv string) error {
+	// The loader of setup's Python and pip searches $LD_LIBRARY_PATH first for what they load after
+	// ddpm started (libssl, libz…; seventy-fifth probe).
+	if err := ddpm.CheckLibraryPath(); err != nil {
+		return err
+	}
 	home := homeDir()
 	if err := checkPathVars(home); err != nil { // the paths below are absolute from here on
 		return err

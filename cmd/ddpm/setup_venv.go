@@ -94,14 +94,11 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	}
 	finished := false
 	defer func() {
-		switch {
-		case !finished:
+		if !finished {
 			os.RemoveAll(venv)
 			if kept != "" && os.Rename(kept, venv) == nil {
 				printf("%sthe venv there before is put back at %s\n", job.say, venv)
 			}
-		case kept != "":
-			os.RemoveAll(kept)
 		}
 	}()
 	// A full file system is named now, not as a failure inside ensurepip or pip (a full disk was blamed
@@ -215,6 +212,22 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	}
 	if err := finish(); err != nil {
 		return err
+	}
+	// The venv kept aside goes under a temporary name of the job's before it is removed (a later setup
+	// removes what is left of it): stopped while removing it under its own name, setup left it half
+	// removed beside the finished venv, and the next setup that failed removed the finished one and put
+	// the half back (seventy-fifth probe).
+	if kept != "" {
+		trash, err := os.MkdirTemp(filepath.Dir(venv), job.tmpPrefix)
+		if err == nil {
+			err = os.Rename(kept, filepath.Join(trash, "old"))
+		}
+		if err != nil {
+			return fmt.Errorf("removing the venv kept aside, %s: %w", kept, err)
+		}
+		finished = true
+		os.RemoveAll(trash) // while a signal is still only noted: the venv is finished
+		return nil
 	}
 	finished = true
 	return nil
