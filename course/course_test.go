@@ -38,6 +38,19 @@ func TestTableReadsColumnsByName(t *testing.T) {
 	if got := tab.Row("steps", "40000", "candidate", "ch16"); got != 1 { // every pair must hold, not the first alone
 		t.Errorf("Row(steps 40000, candidate ch16) = %d, want 1", got)
 	}
+	if got := ReadCSV(path).SortedBy("train_minutes").Column("steps"); len(got) != 2 || got[0] != 2000 || got[1] != 40000 {
+		t.Errorf("steps sorted by train_minutes = %v, want [2000 40000]", got)
+	}
+	back := t.TempDir() + "/b.csv" // the rows in the other order, sorted back
+	if err := os.WriteFile(back, []byte("candidate,steps,train_minutes\nch16,40000,179.30\nch8,2000,4.07\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := ReadCSV(back).SortedBy("steps").Column("train_minutes"); len(got) != 2 || got[0] != 4.07 || got[1] != 179.3 {
+		t.Errorf("train_minutes sorted by steps = %v, want [4.07 179.3]", got)
+	}
+	tab.Distinct("candidate")
+	tab.Positive("steps", "train_minutes")
+	tab.Inside("train_minutes", 0, 180)
 	if got := tab.Column("steps"); len(got) != 2 || got[0] != 2000 || got[1] != 40000 {
 		t.Errorf("steps = %v, want [2000 40000]", got)
 	}

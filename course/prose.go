@@ -1,11 +1,13 @@
 package course
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -109,6 +111,66 @@ rows:
 		return i
 	}
 	panic(fmt.Sprintf("%s: no row with %s", t.Path, strings.Join(where, " and ")))
+}
+
+// SortedBy is the table with its rows in the order of column col's numbers; it panics where two rows
+// hold the same number there (one measurement given twice). Sentences that say "the first step" or "the
+// largest weight measured" took them in the file's order, and a file with two rows swapped read as
+// another curve (seventy-fifth probe).
+func (t *Table) SortedBy(col string) *Table {
+	order := make([]int, t.Len())
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(t.Float(a, col), t.Float(b, col)) })
+	out := &Table{Path: t.Path, header: t.header}
+	for k, i := range order {
+		if k > 0 && t.Float(i, col) == t.Float(order[k-1], col) {
+			panic(fmt.Sprintf("%s rows %d and %d: %s is %s in both; each is one measurement, given once", t.Path, order[k-1]+1, i+1, col, t.String(i, col)))
+		}
+		out.rows = append(out.rows, t.rows[i])
+	}
+	return out
+}
+
+// Distinct panics where two rows hold the same values in all of cols: one measurement given twice,
+// which two cells read as two different values (the first copy and the last; seventy-fifth probe).
+func (t *Table) Distinct(cols ...string) {
+	seen := map[string]int{}
+	for i := range t.Len() {
+		var key []string
+		for _, c := range cols {
+			key = append(key, t.String(i, c))
+		}
+		k := strings.Join(key, "\x00")
+		if j, ok := seen[k]; ok {
+			panic(fmt.Sprintf("%s rows %d and %d: the same %s (%s); each is one measurement, given once", t.Path, j+1, i+1,
+				strings.Join(cols, ", "), strings.Join(key, ", ")))
+		}
+		seen[k] = i
+	}
+}
+
+// Positive panics unless every number in each of cols is above 0 (standard errors): a standard error
+// of 0 made a difference of +Inf or NaN standard errors in a sentence (seventy-fifth probe).
+func (t *Table) Positive(cols ...string) {
+	for _, c := range cols {
+		for i := range t.Len() {
+			if v := t.Float(i, c); !(v > 0) {
+				panic(fmt.Sprintf("%s row %d, column %q: %g; a measured standard error is above 0", t.Path, i+1, c, v))
+			}
+		}
+	}
+}
+
+// Inside panics unless every number in column col lies strictly between lo and hi: a confident
+// fraction of 1 has no binomial standard error, and its differences were "NaN standard errors".
+func (t *Table) Inside(col string, lo, hi float64) {
+	for i := range t.Len() {
+		if v := t.Float(i, col); !(v > lo && v < hi) {
+			panic(fmt.Sprintf("%s row %d, column %q: %g, not strictly between %g and %g, where the sentences compare it in standard errors", t.Path, i+1, col, v, lo, hi))
+		}
+	}
 }
 
 // TrainingMinutes is the wall time, in minutes on the project's 2 CPU cores, that tr's training run

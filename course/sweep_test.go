@@ -32,6 +32,7 @@ func TestHostileArguments(t *testing.T) {
 	missing := filepath.Join(dir, "missing")
 	empty := write("empty", "")
 	csvGood := write("good.csv", "name,value\na,1\nb,x\n")
+	csvRepeated := write("repeated.csv", "w,se,p\n0,1,0.5\n0.5,0,0.5\n0,1,1\n")
 	csvTwice := write("twice.csv", "a,b,a\n1,2,3\n")
 	csvBOM := write("bom.csv", "\uFEFFa,b\n1,2\n")
 	csvNotFinite := write("notfinite.csv", "a,b,c,d\nNaN,+Inf,-inf,-1e400\n")
@@ -232,6 +233,18 @@ func TestHostileArguments(t *testing.T) {
 		}},
 		{"Table Row of no such value", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "c") }, `no row with name = "c"`)
+		}},
+		{"Table SortedBy a repeated value", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvRepeated).SortedBy("w") }, "rows 1 and 3: w is 0 in both")
+		}},
+		{"Table Distinct of a repeated pair", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvRepeated).Distinct("w", "se") }, "rows 1 and 3: the same w, se (0, 1)")
+		}},
+		{"Table Positive of a zero", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvRepeated).Positive("se") }, `row 2, column "se": 0`)
+		}},
+		{"Table Inside of a 1", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvRepeated).Inside("p", 0, 1) }, `row 3, column "p": 1, not strictly between 0 and 1`)
 		}},
 		{"Table Row where one pair of two holds", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "a", "value", "x") }, `no row with name = "a" and value = "x"`)

@@ -90,6 +90,9 @@ type look struct {
 	glyph  draw.GlyphDrawer
 }
 
+// looks is how many series lookOf tells apart.
+var looks = 3 * len(palette)
+
 func lookOf(i int) look {
 	l := look{colour: palette[i%len(palette)], glyph: draw.CircleGlyph{}}
 	switch (i / len(palette)) % 3 {
@@ -190,6 +193,11 @@ func (p Plot) PNG() ([]byte, error) {
 	}
 	pl.Add(plotter.NewGrid())
 	for i, s := range p.Series {
+		// Past 15 looks repeat: a named series there would share another's legend entry (seventy-fifth
+		// probe). Unnamed ones (the paths of many chains) are not told apart by a legend.
+		if i >= looks && s.Name != "" {
+			return nil, fmt.Errorf("plot %q: series %d, %q, would look like series %d: at most %d series with names can be told apart", p.Title, i, s.Name, i%looks, looks)
+		}
 		if len(s.X) != len(s.Y) {
 			return nil, fmt.Errorf("plot %q: series %q has %d x values and %d y values", p.Title, s.Name, len(s.X), len(s.Y))
 		}

@@ -333,8 +333,18 @@ func TestSeriesSortByX(t *testing.T) {
 // of its colour in its line's dashes and its dots' shape (dashes alone drew a one-point reference's
 // dots, and its legend, as those of the dashed series of its colour; seventy-fourth probe).
 func TestSeriesLooksAreDistinct(t *testing.T) {
+	var series []Series
+	for i := range looks + 1 {
+		series = append(series, Series{Name: fmt.Sprint(i), X: []float64{0, 1}, Y: []float64{0, float64(i)}, Marked: true})
+	}
+	if _, err := (Plot{Title: "many", Width: 200, Height: 100, Series: series[:looks]}).PNG(); err != nil {
+		t.Errorf("%d named series: %v", looks, err)
+	}
+	if _, err := (Plot{Title: "many", Width: 200, Height: 100, Series: series}).PNG(); err == nil || !strings.Contains(err.Error(), "would look like series 0") {
+		t.Errorf("%d named series: %v, want a refusal", looks+1, err)
+	}
 	seen := map[string]int{}
-	for i := range 3 * len(palette) {
+	for i := range looks {
 		lk := lookOf(i)
 		key := fmt.Sprintf("%v %v %T", lk.colour, lk.dashes, lk.glyph)
 		if j, ok := seen[key]; ok {
