@@ -470,6 +470,13 @@ func checkPluginEnvironment() error {
 	if err := CheckLibraryPath(); err != nil {
 		return err
 	}
+	// glibc's profiling of the library $LD_PROFILE names, loaded with the plugin, writes (and trusts) a
+	// file at a fixed name in $LD_PROFILE_OUTPUT or the sticky /var/tmp: another user's file there took
+	// root's profile, and its crafted content crashed the plugin's load (seventy-sixth probe).
+	if v := os.Getenv("LD_PROFILE"); v != "" {
+		return fmt.Errorf("$LD_PROFILE=%s: glibc would profile that library into a file of a fixed name in $LD_PROFILE_OUTPUT or /var/tmp, which another "+
+			"user could make first, and read back what is in it; unset $LD_PROFILE", v)
+	}
 	if v := os.Getenv("XLA_DEBUG_OPTIONS"); v != "" {
 		return fmt.Errorf("$XLA_DEBUG_OPTIONS is set: go-xla compiles every graph with those debug options in place of XLA's " +
 			"defaults (with xla_dump_to alone, the first compile fails), and ddpm cannot check the files they name; unset it, " +
@@ -521,6 +528,15 @@ func CheckLibraryPath() error {
 		if err := trust.CheckOwnFolder(dir); err != nil {
 			return fmt.Errorf("$LD_LIBRARY_PATH: %s, where the dynamic loader looks first for the libraries that the XLA plugin and setup's Python load, "+
 				"%w: name only folders that no other user can change, or unset $LD_LIBRARY_PATH", dir, err)
+		}
+		// And what is in it, at any depth: the loader searches its subfolders first (glibc-hwcaps/x86-64-v3,
+		// tls, x86_64…), and one of another user's inside root's folder had root load their librt
+		// (seventy-sixth probe); a library of theirs there is loaded as well.
+		if _, err := os.Stat(dir); err == nil {
+			if err := trust.CheckOwnTree(dir); err != nil {
+				return fmt.Errorf("$LD_LIBRARY_PATH: %s, whose subfolders and files the dynamic loader searches for the libraries that the XLA plugin and "+
+					"setup's Python load, holds what another user can change: %w; name only folders whose whole content is yours or root's, or unset $LD_LIBRARY_PATH", dir, err)
+			}
 		}
 	}
 	return nil

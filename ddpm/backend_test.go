@@ -263,23 +263,37 @@ func TestPluginEnvironmentIsChecked(t *testing.T) {
 	}
 	// $LD_LIBRARY_PATH's folders are searched first for the plugin's libraries: another user's folder
 	// there, or an empty element (the working folder), had root load their librt (seventy-fifth probe).
+	libs, clean := filepath.Join(t.TempDir(), "libs"), t.TempDir()
 	for _, c := range []struct{ value, want string }{
 		{shared, "$LD_LIBRARY_PATH: " + shared},
-		{dir + ":" + shared, "$LD_LIBRARY_PATH: " + shared},
-		{dir + ";" + shared, "$LD_LIBRARY_PATH: " + shared}, // glibc parts at ';' too
-		{dir + ":", "has an empty element"},
-		{":" + dir, "has an empty element"},
-		{dir + "::" + dir, "has an empty element"},
+		{clean + ":" + shared, "$LD_LIBRARY_PATH: " + shared},
+		{clean + ";" + shared, "$LD_LIBRARY_PATH: " + shared}, // glibc parts at ';' too
+		{clean + ":", "has an empty element"},
+		{":" + clean, "has an empty element"},
+		{clean + "::" + clean, "has an empty element"},
 		{"lib", `"lib" is not an absolute folder`},
 		{"$ORIGIN/lib", `"$ORIGIN/lib" is not an absolute folder`},
-		{dir, ""},
-		{dir + ":" + dir, ""},
+		{clean, ""},
+		{clean + ":" + clean, ""},
 		{"", ""},
+		{dir, dir + "/shared can be changed by other users"}, // a folder of one's own, holding one anyone may write
+		{libs, "whose subfolders and files the dynamic loader searches"},
 	} {
+		if c.value == libs { // a folder of one's own, with a subfolder the loader searches that anyone may write
+			if err := os.MkdirAll(filepath.Join(libs, "glibc-hwcaps", "x86-64-v3"), 0o755); err != nil || os.Chmod(filepath.Join(libs, "glibc-hwcaps", "x86-64-v3"), 0o777) != nil {
+				t.Fatal("making a library folder")
+			}
+		}
 		t.Setenv("LD_LIBRARY_PATH", c.value)
 		err := checkPluginEnvironment()
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("$LD_LIBRARY_PATH=%s: %v, want %q", c.value, err, c.want)
 		}
+	}
+	t.Setenv("LD_LIBRARY_PATH", "")
+	// glibc's profile of a library loaded with the plugin, at a fixed name in a sticky folder.
+	t.Setenv("LD_PROFILE", "libstdc++.so.6")
+	if err := checkPluginEnvironment(); err == nil || !strings.Contains(err.Error(), "$LD_PROFILE=libstdc++.so.6") {
+		t.Errorf("$LD_PROFILE set: %v, want a refusal naming it", err)
 	}
 }

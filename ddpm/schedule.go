@@ -117,6 +117,11 @@ func LinearSchedule(T int, betaStart, betaEnd float64) (*Schedule, error) {
 		}
 		betas[i] = betaStart + (betaEnd-betaStart)*float64(i)/float64(T-1)
 	}
+	if T > 1 {
+		// The last exactly beta_end, as NumPy's linspace sets it: computed, it came out an ulp below a
+		// beta_end of 1, which passed the check of (0, 1) (seventy-sixth probe).
+		betas[T-1] = betaEnd
+	}
 	s, err := ScheduleFromBetas(ScheduleLinear, betas)
 	if err != nil {
 		return nil, fmt.Errorf("linear schedule with beta_start=%g, beta_end=%g: %w", betaStart, betaEnd, err)

@@ -248,6 +248,8 @@ func TestHostileArguments(t *testing.T) {
 		{"LinearSchedule start NaN", func() error { _, err := LinearSchedule(10, nan, 0.02); return sweep.WantErr(err, "beta_start=NaN") }},
 		{"LinearSchedule end +Inf", func() error { _, err := LinearSchedule(10, 1e-4, inf); return sweep.WantErr(err, "beta_end=+Inf") }},
 		{"LinearSchedule end 1", func() error { _, err := LinearSchedule(10, 1e-4, 1); return sweep.WantErr(err, "(0, 1)") }},
+		// Computed, the last β of (0.1, 1) over 10 steps came out an ulp below 1 (seventy-sixth probe).
+		{"LinearSchedule end 1 from 0.1", func() error { _, err := LinearSchedule(10, 0.1, 1); return sweep.WantErr(err, "(0, 1)") }},
 		{"LinearSchedule T 1, end NaN", func() error { _, err := LinearSchedule(1, 0.5, nan); return sweep.WantErr(err, "beta_end=NaN") }},
 		{"LinearSchedule T 1, end 7", func() error { _, err := LinearSchedule(1, 0.5, 7); return sweep.WantErr(err, "beta_end=7") }},
 		{"LinearSchedule start 0", func() error { _, err := LinearSchedule(10, 0, 0.02); return sweep.WantErr(err, "beta_1 = 0") }},
