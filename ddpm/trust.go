@@ -16,9 +16,13 @@ func CheckSecureFile(path string) (string, error) { return trust.SecureFile(path
 // ACL would let another user write what is made in it.
 func CheckSecureFolder(dir string) error { return trust.CheckSecureFolder(dir) }
 
-// NearestFolder is dir made absolute where it exists, or else the nearest folder above it that does,
+// NearestFolder is dir resolved where it exists (as the kernel resolves it), or else the nearest folder above it that does,
 // where what is made in dir would be made; a link there to what is not there is refused.
 func NearestFolder(dir string) (string, error) { return trust.NearestFolder(dir) }
+
+// Nearest is NearestFolder with the names below it that are not there yet, in order, dir resolved as
+// the kernel resolves it.
+func Nearest(dir string) (at string, rest []string, err error) { return trust.Nearest(dir) }
 
 // securePath is trust.SecureFile: the plugin, the clone and the stamp are taken only where no other
 // user can change them.

@@ -358,23 +358,15 @@ func checkPathShape(name, value, path, home string) error {
 // and the lock's MkdirAll followed the link, so that root made folders and its lock file where that
 // user chose (forty-sixth probe). os.Mkdir follows no link at the name it makes.
 func makeOwnFolders(dir string) error {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	at, err := ddpm.NearestFolder(abs)
+	at, rest, err := ddpm.Nearest(dir) // as the kernel resolves dir: "a/l/.." is not "a" (seventy-sixth probe)
 	if err != nil {
 		return err
 	}
 	if err := ddpm.CheckSecureFolder(at); err != nil {
 		return err
 	}
-	rest, err := filepath.Rel(at, abs)
-	if err != nil || rest == "." {
-		return err
-	}
 	p := at
-	for _, name := range strings.Split(rest, string(filepath.Separator)) {
+	for _, name := range rest {
 		p = filepath.Join(p, name)
 		if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err

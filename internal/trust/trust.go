@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -48,27 +49,60 @@ func CheckSecureFolder(dir string) error {
 	return nil
 }
 
-// NearestFolder is dir made absolute where it exists, or else the nearest folder above it that does,
-// where what is made in dir would be made. A link there to what is not there is refused: its target,
+// NearestFolder is dir resolved where it exists, or else the nearest folder above it that does, where
+// what is made in dir would be made (Nearest). A link there to what is not there is refused: its target,
 // in a folder anyone may make it in, was made by another user while `ddpm setup` ran (forty-first
 // probe).
 func NearestFolder(dir string) (string, error) {
-	at, err := filepath.Abs(dir)
+	at, _, err := Nearest(dir)
+	return at, err
+}
+
+// Nearest is NearestFolder with the names below it that are not there yet, in order. dir is resolved as
+// the kernel resolves it, each ".." after the links before it: made absolute with filepath.Abs, "a/l/.."
+// was "a", and the folder of another user's that the kernel reaches through root's link l was never
+// looked at, so that $LD_LIBRARY_PATH and $XLA_FLAGS named it past the checks (seventy-sixth probe).
+// What resolve refuses on the way (another user's folder or link) is refused here too.
+func Nearest(dir string) (at string, rest []string, err error) {
+	at, rest, viaLink, err := resolveWay(dir, lastWritten)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	for {
-		if _, err := os.Lstat(at); err == nil {
-			if _, err := os.Stat(at); err != nil {
-				return "", fmt.Errorf("%s is a link to what is not there, which another user could make", at)
+	if viaLink {
+		return "", nil, fmt.Errorf("%s is a link to what is not there, which another user could make", danglingLink(dir))
+	}
+	if slices.Contains(rest, "..") {
+		return "", nil, fmt.Errorf("%s goes up (..) from a folder that is not there", dir)
+	}
+	return at, rest, nil
+}
+
+// rawDir is path less its last name, not cleaned (filepath.Dir cleans: "a/l/../f" was in "a", where the
+// kernel puts it in the folder above l's target; seventy-sixth probe).
+func rawDir(path string) string {
+	switch i := strings.LastIndex(path, "/"); i {
+	case -1:
+		return "."
+	case 0:
+		return "/"
+	default:
+		return path[:i]
+	}
+}
+
+// danglingLink is the first name on dir's way that is a link to what is not there, for a message (dir
+// itself where none is found by name).
+func danglingLink(dir string) string {
+	parts := strings.Split(dir, "/")
+	for i := 1; i <= len(parts); i++ {
+		way := strings.Join(parts[:i], "/")
+		if _, err := os.Lstat(way); way != "" && err == nil {
+			if _, err := os.Stat(way); err != nil {
+				return way
 			}
-			return at, nil
 		}
-		if at == filepath.Dir(at) {
-			return at, nil
-		}
-		at = filepath.Dir(at)
 	}
+	return dir
 }
 
 // maxLinks bounds the links followed in one path, as the kernel's 40.
@@ -429,7 +463,7 @@ func CheckRead(file string) error {
 		_, err := SecureFile(file)
 		return err
 	}
-	at, err := NearestFolder(filepath.Dir(file))
+	at, err := NearestFolder(rawDir(file))
 	if err != nil {
 		return err
 	}

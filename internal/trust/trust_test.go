@@ -239,6 +239,27 @@ func TestNearestFolder(t *testing.T) {
 	if err := CheckSecureFolder(filepath.Join(dir, "l", "b")); err == nil || !strings.Contains(err.Error(), "l is a link to what is not there") {
 		t.Errorf("CheckSecureFolder through a dangling link: %v", err)
 	}
+	// A ".." after a link goes up from where the link leads, as the kernel goes: "via/.." was taken for
+	// the folder of via, and another user's folder, reached through root's link to a folder of root's
+	// inside it, passed as $LD_LIBRARY_PATH (seventy-sixth probe).
+	if os.Getuid() != 0 {
+		t.Skip("a folder of another user's needs root to make")
+	}
+	other := filepath.Join(dir, "other")
+	if err := os.MkdirAll(filepath.Join(other, "mine"), 0o755); err != nil || os.Chown(other, 65534, 65534) != nil {
+		t.Fatal("making another user's folder")
+	}
+	if err := os.Symlink(filepath.Join(other, "mine"), filepath.Join(dir, "via")); err != nil {
+		t.Fatal(err)
+	}
+	for _, check := range []func(string) error{CheckOwnFolder, CheckSecureFolder, func(d string) error { _, err := NearestFolder(d); return err }} {
+		if err := check(filepath.Join(dir, "via") + "/.."); !errors.Is(err, ErrOtherUser) {
+			t.Errorf("via/.., another user's folder: %v, want a refusal naming its owner", err)
+		}
+	}
+	if err := CheckRead(filepath.Join(dir, "via") + "/../lib.so"); !errors.Is(err, ErrOtherUser) {
+		t.Errorf("CheckRead of via/../lib.so, not there, in another user's folder: %v, want a refusal", err)
+	}
 }
 
 // A sticky folder is one others may add files to where its group may write and is not the user's
