@@ -17,6 +17,7 @@ var markerOperators = []string{"===", "<=", "!=", "==", ">=", "~=", "<", ">"}
 // markerCompatible is the comparison that pip evaluates only where both sides are versions of two
 // release segments or more: `python_version ~= "3"` passed the grammar and pip failed on it, after
 // the venv was made (seventy-fifth probe). Refused in any marker: the others cover what it says.
+const markerCompatible = "~="
 
 // checkMarker refuses an environment marker that is not PEP 508's grammar:
 //
@@ -137,7 +138,7 @@ func (p *markerParser) expr() error {
 		return err
 	}
 	switch op := p.next(); {
-	case op == "~=":
+	case op == markerCompatible:
 		return fmt.Errorf("~= (compatible release), which pip evaluates only between versions of two release segments or more: write the bounds with >= and <")
 	case slices.Contains(markerOperators, op) || op == "in":
 		p.i++
