@@ -79,6 +79,9 @@ func findGoCommand() (*goCommand, error) {
 		return nil, err
 	}
 	goenv, envFile := goEnvFile()
+	if trust.PerProcess(goenv) { // from $XDG_CONFIG_HOME, which checkGoPaths does not see
+		return nil, fmt.Errorf("MNIST: the go command would read its env file %s through /proc or /dev/fd, from another working folder than this one: set $XDG_CONFIG_HOME or $GOENV to a path without them", goenv)
+	}
 	if err := checkReads(userReads(envFile)); err != nil {
 		return nil, err
 	}
@@ -171,8 +174,10 @@ func checkGoPaths() error {
 	for _, name := range goPaths {
 		for _, path := range filepath.SplitList(os.Getenv(name)) {
 			dots := slices.ContainsFunc(strings.Split(path, "/"), func(name string) bool { return name == "." || name == ".." })
-			if path != "" && !(name == "GOENV" && path == "off") && (!filepath.IsAbs(path) || dots) {
-				return fmt.Errorf("MNIST: $%s=%q: the go command runs in a folder of its own, where a path that is not absolute, or holds . or .., names another file than the one checked here: give an absolute path without them, or unset it",
+			// Nor through /proc/self/cwd, which the go command, run from /, reads there: another user's
+			// env file under / ran its GOAUTH as root (seventy-seventh probe).
+			if path != "" && !(name == "GOENV" && path == "off") && (!filepath.IsAbs(path) || dots || trust.PerProcess(path)) {
+				return fmt.Errorf("MNIST: $%s=%q: the go command runs in a folder of its own, where a path that is not absolute, or holds . or .., names another file than the one checked here: give an absolute path without them (and not through /proc or /dev/fd), or unset it",
 					name, os.Getenv(name))
 			}
 		}

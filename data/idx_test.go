@@ -284,6 +284,9 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	}
 	for _, c := range []struct{ env, value, want string }{
 		{"GOENV", "../env", `$GOENV="../env": the go command runs in a folder of its own`},
+		// Through /proc/self/cwd: checked from here, read by the go command from / (seventy-seventh probe).
+		{"GOENV", "/proc/self/cwd/tmp/env", `$GOENV="/proc/self/cwd/tmp/env": the go command runs in a folder of its own`},
+		{"HOME", "/dev/fd/3", `$HOME="/dev/fd/3"`},
 		{"HOME", "..", `$HOME=".."`},
 		{"GOROOT", "goroot", `$GOROOT="goroot"`},
 		{"SSL_CERT_FILE", fifo, "$SSL_CERT_FILE (" + fifo + "), and " + fifo + " is a FIFO"},

@@ -436,7 +436,7 @@ func checkXLAFlagPaths(flags string) error {
 		var err error
 		if info, serr := os.Stat(value); serr == nil && !info.IsDir() {
 			if err = trust.CheckRead(value); err == nil {
-				err = trust.CheckOwnFolder(filepath.Dir(value))
+				err = trust.CheckOwnFolder(trust.Parent(value)) // not filepath.Dir, which took "a/l/../f" for a's (seventy-seventh probe)
 			}
 		} else {
 			err = trust.CheckOwnFolder(value)
@@ -520,6 +520,12 @@ func CheckLibraryPath() error {
 		if dir == "" {
 			return fmt.Errorf("$LD_LIBRARY_PATH=%s has an empty element, which the dynamic loader takes for the working folder, searched first for the "+
 				"libraries that the XLA plugin and setup's Python load: remove it, or unset $LD_LIBRARY_PATH", list)
+		}
+		// Through /proc/self/cwd, setup's Python (run from /) loaded another user's libraries past the
+		// check, made from ddpm's own working folder (seventy-seventh probe).
+		if trust.PerProcess(dir) {
+			return fmt.Errorf("$LD_LIBRARY_PATH=%s: %q leads through /proc or /dev/fd, where setup's Python, run from another folder, would reach other "+
+				"folders than the ones checked here: name the folders themselves", list, dir)
 		}
 		if !filepath.IsAbs(dir) || strings.Contains(dir, "$") {
 			return fmt.Errorf("$LD_LIBRARY_PATH=%s: %q is not an absolute folder, and the dynamic loader would search it (from the working folder) for the "+

@@ -148,6 +148,10 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 		t.Fatal("chmod")
 	}
 	t.Setenv("TEST_UNDECLARED_OUTPUTS_DIR", shared)
+	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil || os.Symlink(filepath.Join(dir, "sub"), filepath.Join(own, "tosub")) != nil ||
+		os.WriteFile(filepath.Join(sticky, "profile.pb"), nil, 0o644) != nil {
+		t.Fatal("making a link")
+	}
 	flagFile := filepath.Join(own, "flags")
 	if err := os.WriteFile(flagFile, []byte("--xla_dump_to="+shared), 0o644); err != nil {
 		t.Fatal(err)
@@ -168,6 +172,10 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 		{"--xla_dump_to=" + filepath.Join(sticky, "dumps"), "others may make it"},
 		{"--xla_gpu_cuda_data_dir=" + shared, "anyone may write"},
 		{"--xla_gpu_pgle_profile_file_or_directory_path=" + profile, "anyone may write"},
+		// A file named through link/..: the folder it is in is the one above the link's target, not the
+		// link's (seventy-seventh probe).
+		{"--xla_gpu_pgle_profile_file_or_directory_path=" + filepath.Join(sticky, "profile.pb"), "others may add"},
+		{"--xla_gpu_pgle_profile_file_or_directory_path=" + filepath.Join(own, "tosub") + "/../sticky/profile.pb", "others may add"},
 		// What XLA reads otherwise than a split at spaces and commas (fifty-seventh probe): a file of flags,
 		// quotes (a space kept inside them), a comma, and Bazel's output folder under XLA's names for it.
 		{`--xla_dump_to="` + shared + `"`, "holds quotes"},
@@ -273,6 +281,7 @@ func TestPluginEnvironmentIsChecked(t *testing.T) {
 		{clean + "::" + clean, "has an empty element"},
 		{"lib", `"lib" is not an absolute folder`},
 		{"$ORIGIN/lib", `"$ORIGIN/lib" is not an absolute folder`},
+		{"/proc/self/cwd" + clean, "leads through /proc or /dev/fd"}, // another folder in setup's Python, run from / (seventy-seventh probe)
 		{clean, ""},
 		{clean + ":" + clean, ""},
 		{"", ""},

@@ -1690,6 +1690,20 @@ chmod +x "$3/bin/python"
 	}) {
 		t.Errorf("setup --venv left a temporary or kept folder in %s: %v", clone, entries)
 	}
+	// A --venv named through link/.. is the one the kernel reaches, beside the link's target: made
+	// absolute as text, it was the one beside the link, removed and remade (seventy-seventh probe).
+	if err := os.MkdirAll(filepath.Join(clone, "real", "x"), 0o755); err != nil || os.Symlink(filepath.Join(clone, "real", "x"), filepath.Join(clone, "l")) != nil {
+		t.Fatal("making a link")
+	}
+	if err := runSetup([]string{"--venv", filepath.Join(clone, "l") + "/../v", "--requirements", req, "--python", python}); err != nil {
+		t.Fatalf("setup --venv l/../v: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(clone, "real", "v", "pyvenv.cfg")); err != nil {
+		t.Errorf("setup --venv l/../v did not make the venv beside l's target: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(clone, "v")); err == nil {
+		t.Errorf("setup --venv l/../v made %s, beside the link", filepath.Join(clone, "v"))
+	}
 	for _, gone := range []string{mine, kept} {
 		if _, err := os.Lstat(gone); err == nil {
 			t.Errorf("setup --venv left %s", gone)

@@ -287,10 +287,13 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		return fmt.Errorf("%s: --venv and --requirements go together: --venv names the virtual environment to make, --requirements the packages it gets",
 			strings.Join(given, " "))
 	}
-	venv, err := filepath.Abs(dir)
+	// Resolved as the kernel resolves it: made absolute with filepath.Abs, "a/l/../v" was a's v, removed
+	// and remade, where every later command reaches the v beside l's target (seventy-seventh probe).
+	at, rest, err := ddpm.Nearest(dir)
 	if err != nil {
 		return fmt.Errorf("--venv %s: %w", dir, err)
 	}
+	venv := filepath.Join(append([]string{at}, rest...)...)
 	// Removed and remade: only a virtual environment is (a --venv of / or $HOME would go whole).
 	if info, err := os.Lstat(venv); err == nil {
 		if !info.IsDir() {

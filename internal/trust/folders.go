@@ -98,11 +98,12 @@ func notAFolder(path string, info fs.FileInfo) error {
 // named through a link is walked where the link leads: the walk began at the link, which WalkDir does
 // not follow, and looked at nothing in the folder (sixty-third probe).
 func CheckOwnTree(dir string) error {
-	root := dir
-	if info, err := os.Lstat(dir); err == nil && info.Mode()&fs.ModeSymlink != 0 {
-		if root, err = filepath.EvalSymlinks(dir); err != nil {
-			return err
-		}
+	// Walked where the kernel leads: WalkDir joins the names below the top as text, so that "a/l/../lib"
+	// was looked at from the top as "a/lib" and another user's library folder below it was not (the
+	// loader searched it; seventy-seventh probe). EvalSymlinks takes each ".." after the links before it.
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
 	}
 	return filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
 		if err == nil {

@@ -77,9 +77,9 @@ func Nearest(dir string) (at string, rest []string, err error) {
 	return at, rest, nil
 }
 
-// rawDir is path less its last name, not cleaned (filepath.Dir cleans: "a/l/../f" was in "a", where the
+// Parent is path less its last name, not cleaned (filepath.Dir cleans: "a/l/../f" was in "a", where the
 // kernel puts it in the folder above l's target; seventy-sixth probe).
-func rawDir(path string) string {
+func Parent(path string) string {
 	switch i := strings.LastIndex(path, "/"); i {
 	case -1:
 		return "."
@@ -88,6 +88,19 @@ func rawDir(path string) string {
 	default:
 		return path[:i]
 	}
+}
+
+// PerProcess says whether path leads through /proc or /dev/fd (or /dev/stdin and its kin, links into
+// them), where each process reaches another file: /proc/self/cwd is ddpm's working folder when ddpm
+// checks the path and the child's, /, when the go command or setup's Python reads it, and another
+// user's file under / ran as root (seventy-seventh probe).
+func PerProcess(path string) bool {
+	for _, at := range []string{"/proc", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr"} {
+		if path == at || strings.HasPrefix(path, at+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // danglingLink is the first name on dir's way that is a link to what is not there, for a message (dir
@@ -463,7 +476,7 @@ func CheckRead(file string) error {
 		_, err := SecureFile(file)
 		return err
 	}
-	at, err := NearestFolder(rawDir(file))
+	at, err := NearestFolder(Parent(file))
 	if err != nil {
 		return err
 	}

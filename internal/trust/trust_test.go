@@ -260,6 +260,27 @@ func TestNearestFolder(t *testing.T) {
 	if err := CheckRead(filepath.Join(dir, "via") + "/../lib.so"); !errors.Is(err, ErrOtherUser) {
 		t.Errorf("CheckRead of via/../lib.so, not there, in another user's folder: %v, want a refusal", err)
 	}
+	// A tree named through link/.. is walked where the kernel leads, below its top as well: "a/l/../lib"
+	// was walked as a/lib from its second level, past another user's folder (seventy-seventh probe).
+	tree := filepath.Join(dir, "tree")
+	theirs := filepath.Join(tree, "real", "lib", "glibc-hwcaps", "x86-64-v3")
+	if err := os.MkdirAll(theirs, 0o755); err != nil || os.MkdirAll(filepath.Join(tree, "a", "lib", "glibc-hwcaps"), 0o755) != nil ||
+		os.MkdirAll(filepath.Join(tree, "real", "x"), 0o755) != nil || os.Chown(theirs, 65534, 65534) != nil ||
+		os.Symlink(filepath.Join(tree, "real", "x"), filepath.Join(tree, "a", "l")) != nil {
+		t.Fatal("making the tree")
+	}
+	if err := CheckOwnTree(filepath.Join(tree, "a", "l") + "/../lib"); !errors.Is(err, ErrOtherUser) {
+		t.Errorf("CheckOwnTree of a/l/../lib, holding another user's folder: %v, want a refusal", err)
+	}
+}
+
+func TestPerProcess(t *testing.T) {
+	for path, want := range map[string]bool{"/proc": true, "/proc/self/cwd/tmp": true, "/dev/fd/3": true, "/dev/stdin": true,
+		"/dev/fdx": false, "/procs": false, "/tmp/proc": false, "/dev/null": false} {
+		if got := PerProcess(path); got != want {
+			t.Errorf("PerProcess(%q) = %v, want %v", path, got, want)
+		}
+	}
 }
 
 // A sticky folder is one others may add files to where its group may write and is not the user's
