@@ -287,6 +287,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		// Through /proc/self/cwd: checked from here, read by the go command from / (seventy-seventh probe).
 		{"GOENV", "/proc/self/cwd/tmp/env", `$GOENV="/proc/self/cwd/tmp/env": the go command runs in a folder of its own`},
 		{"HOME", "/dev/fd/3", `$HOME="/dev/fd/3"`},
+		{"GOENV", "//proc/self/cwd/tmp/env", `$GOENV="//proc/self/cwd/tmp/env": the go command runs in a folder of its own`}, // (seventy-eighth probe)
 		{"HOME", "..", `$HOME=".."`},
 		{"GOROOT", "goroot", `$GOROOT="goroot"`},
 		{"SSL_CERT_FILE", fifo, "$SSL_CERT_FILE (" + fifo + "), and " + fifo + " is a FIFO"},

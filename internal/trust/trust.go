@@ -93,10 +93,54 @@ func Parent(path string) string {
 // PerProcess says whether path leads through /proc or /dev/fd (or /dev/stdin and its kin, links into
 // them), where each process reaches another file: /proc/self/cwd is ddpm's working folder when ddpm
 // checks the path and the child's, /, when the go command or setup's Python reads it, and another
-// user's file under / ran as root (seventy-seventh probe).
+// user's file under / ran as root (seventy-seventh probe). The path is walked as the kernel walks it,
+// each link's target included: "//proc", "/./proc" and "/dev/../proc" passed a test of its spelling
+// (seventy-eighth probe), and a link of one's own to /proc/self/cwd would.
 func PerProcess(path string) bool {
+	if !filepath.IsAbs(path) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return true // no way to tell: taken as the worst
+		}
+		path = wd + "/" + path
+	}
+	at, todo, links := "/", names(path), 0
+	for len(todo) > 0 {
+		name := todo[0]
+		todo = todo[1:]
+		if name == ".." {
+			at = filepath.Dir(at)
+			continue
+		}
+		next := filepath.Join(at, name)
+		if procLike(next) {
+			return true
+		}
+		info, err := os.Lstat(next)
+		if err != nil {
+			return false // not there: what is below it is not reached through /proc
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(next)
+			if links++; err != nil || links > maxLinks {
+				return true
+			}
+			if filepath.IsAbs(target) {
+				at = "/"
+			}
+			todo = append(names(target), todo...)
+			continue
+		}
+		at = next
+	}
+	return false
+}
+
+// procLike says whether the clean absolute path p is /proc, /dev/fd or a standard stream's link, or
+// below them.
+func procLike(p string) bool {
 	for _, at := range []string{"/proc", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr"} {
-		if path == at || strings.HasPrefix(path, at+"/") {
+		if p == at || strings.HasPrefix(p, at+"/") {
 			return true
 		}
 	}

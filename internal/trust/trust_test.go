@@ -275,8 +275,15 @@ func TestNearestFolder(t *testing.T) {
 }
 
 func TestPerProcess(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink("/proc/self/cwd", filepath.Join(dir, "cwd")); err != nil || os.Mkdir(filepath.Join(dir, "proc"), 0o755) != nil {
+		t.Fatal(err)
+	}
 	for path, want := range map[string]bool{"/proc": true, "/proc/self/cwd/tmp": true, "/dev/fd/3": true, "/dev/stdin": true,
-		"/dev/fdx": false, "/procs": false, "/tmp/proc": false, "/dev/null": false} {
+		"/dev/fdx": false, "/procs": false, "/tmp/proc": false, "/dev/null": false,
+		// Other spellings of /proc, and a link to it (seventy-eighth probe).
+		"//proc/self/cwd/tmp": true, "/./proc/self": true, "/dev/../proc/self": true, filepath.Join(dir, "cwd", "tmp"): true,
+		filepath.Join(dir, "proc"): false, filepath.Join(dir, "not-there", "..", "x"): false} {
 		if got := PerProcess(path); got != want {
 			t.Errorf("PerProcess(%q) = %v, want %v", path, got, want)
 		}
