@@ -281,7 +281,7 @@ func TestPluginEnvironmentIsChecked(t *testing.T) {
 		{clean + "::" + clean, "has an empty element"},
 		{"lib", `"lib" is not an absolute folder`},
 		{"$ORIGIN/lib", `"$ORIGIN/lib" is not an absolute folder`},
-		{"/proc/self/cwd" + clean, "leads through /proc or /dev/fd"}, // another folder in setup's Python, run from / (seventy-seventh probe)
+		{"/proc/self/cwd" + clean, "leads through /proc or /dev/fd"},  // another folder in setup's Python, run from / (seventy-seventh probe)
 		{"//proc/self/cwd" + clean, "leads through /proc or /dev/fd"}, // and its other spellings (seventy-eighth probe)
 		{"/./proc/self/cwd" + clean, "leads through /proc or /dev/fd"},
 		{clean, ""},
