@@ -50,14 +50,14 @@ const keptSuffix = ".ddpm-kept"
 // requirement that pip refused, or a network that failed, removed the working venv (seventy-fourth
 // probe).
 func makeVenv(venv, exe, python string, job venvJob, finish func() error) error {
-	kept := "" // the venv there before, kept aside
+	kept, keptName := "", venv+keptSuffix // kept: the venv there before, once kept aside
 	_, err := os.Lstat(venv)
-	keptInfo, keptErr := os.Lstat(venv + keptSuffix)
+	keptInfo, keptErr := os.Lstat(keptName)
 	if job.keepOld && keptErr == nil {
 		// Only a folder of a venv is put back: a file or a link there is no venv that setup kept aside.
-		if _, cfgErr := os.Lstat(filepath.Join(venv+keptSuffix, "pyvenv.cfg")); !keptInfo.IsDir() || cfgErr != nil {
+		if _, cfgErr := os.Lstat(filepath.Join(keptName, "pyvenv.cfg")); !keptInfo.IsDir() || cfgErr != nil {
 			return fmt.Errorf("%s is there, and is no virtual environment that setup kept aside (its name is setup's for one): remove or rename it, and run `%s` again",
-				venv+keptSuffix, job.again)
+				keptName, job.again)
 		}
 	}
 	switch {
@@ -72,13 +72,13 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 		switch {
 		case job.keepOld && keptErr == nil:
 			// A setup stopped before it finished (killed) left its unfinished venv and the one before.
-			kept = venv + keptSuffix
+			kept = keptName
 			printf("%sremoving %s, an unfinished setup's (the venv before it is kept at %s)\n", job.say, venv, kept)
 			if err := os.RemoveAll(venv); err != nil {
 				return fmt.Errorf("removing %s: %w", venv, err)
 			}
 		case job.keepOld:
-			kept = venv + keptSuffix
+			kept = keptName
 			printf("%skeeping %s aside as %s until the new one is made: %s\n", job.say, venv, kept, job.why)
 			if err := os.Rename(venv, kept); err != nil {
 				return fmt.Errorf("keeping %s aside: %w", venv, err)
@@ -90,7 +90,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 			}
 		}
 	case job.keepOld && keptErr == nil:
-		kept = venv + keptSuffix // a killed setup's, which got no further than keeping it aside
+		kept = keptName // a killed setup's, which got no further than keeping it aside
 	}
 	finished := false
 	defer func() {
@@ -449,12 +449,13 @@ func readPins(real, name string) (string, error) {
 			var joined strings.Builder
 			for ; i < len(lines); i++ {
 				l := lines[i]
-				if pipComment.MatchString(l) && strings.HasSuffix(l, "\\") {
+				comment, continued := pipComment.MatchString(l), strings.HasSuffix(l, "\\")
+				if comment && continued {
 					return "", fmt.Errorf("--requirements %s line %d: a comment that ends in \\, which pip does not continue where a requirement's line would be: "+
 						"end the comment otherwise", name, i+1)
 				}
-				if !strings.HasSuffix(l, "\\") || pipComment.MatchString(l) {
-					if pipComment.MatchString(l) {
+				if !continued { // (a comment that ends in \ is refused above)
+					if comment {
 						l = " " + l
 					}
 					joined.WriteString(l)
