@@ -168,16 +168,14 @@ func trustedGo() (string, error) {
 	return real, nil
 }
 
-// checkGoPaths refuses a path variable the go command is given that is not absolute or holds . or ..:
-// it runs in a folder of its own, where such a path names another file than the one checked here.
+// checkGoPaths refuses a path variable the go command is given that could name another file for it
+// than for this process: it runs in a folder of its own, and through /proc/self/cwd, from /, it read
+// another user's env file under / and ran its GOAUTH as root (seventy-seventh probe).
 func checkGoPaths() error {
 	for _, name := range goPaths {
 		for _, path := range filepath.SplitList(os.Getenv(name)) {
-			dots := slices.ContainsFunc(strings.Split(path, "/"), func(name string) bool { return name == "." || name == ".." })
-			// Nor through /proc/self/cwd, which the go command, run from /, reads there: another user's
-			// env file under / ran its GOAUTH as root (seventy-seventh probe).
-			if path != "" && !(name == "GOENV" && path == "off") && (!filepath.IsAbs(path) || dots || trust.PerProcess(path)) {
-				return fmt.Errorf("MNIST: $%s=%q: the go command runs in a folder of its own, where a path that is not absolute, or holds . or .., names another file than the one checked here: give an absolute path without them (and not through /proc or /dev/fd), or unset it",
+			if path != "" && !(name == "GOENV" && path == "off") && !trust.OneFileForAll(path) {
+				return fmt.Errorf("MNIST: $%s=%q: the go command runs in a folder of its own, where a path that is not absolute, or holds ., .. or //, names another file than the one checked here: give an absolute path without them (and not through /proc or /dev/fd), or unset it",
 					name, os.Getenv(name))
 			}
 		}

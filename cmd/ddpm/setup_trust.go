@@ -341,12 +341,7 @@ func checkPathVars(home string) error {
 
 // checkPathShape refuses path, one of $name=value's, where pip and setup could read different files.
 func checkPathShape(name, value, path, home string) error {
-	full := expandUser(path, home)
-	if len(full) > 1 {
-		full = strings.TrimSuffix(full, "/")
-	}
-	if path != strings.TrimSpace(path) || !filepath.IsAbs(full) || filepath.Clean(full) != full ||
-		trust.PerProcess(full) {
+	if path != strings.TrimSpace(path) || !trust.OneFileForAll(expandUser(path, home)) {
 		return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without ., .., // or spaces at its ends", name, value)
 	}
 	return nil

@@ -97,22 +97,15 @@ func Parent(path string) string {
 // each link's target included: "//proc", "/./proc" and "/dev/../proc" passed a test of its spelling
 // (seventy-eighth probe), and a link of one's own to /proc/self/cwd would.
 func PerProcess(path string) bool {
-	if !filepath.IsAbs(path) {
-		wd, err := os.Getwd()
-		if err != nil {
-			return true // no way to tell: taken as the worst
-		}
-		path = wd + "/" + path
+	w, err := newWalker(path)
+	if err != nil {
+		return true // no way to tell: taken as the worst
 	}
-	at, todo, links := "/", names(path), 0
-	for len(todo) > 0 {
-		name := todo[0]
-		todo = todo[1:]
-		if name == ".." {
-			at = filepath.Dir(at)
-			continue
+	for {
+		next, _, _, ok := w.next()
+		if !ok {
+			return false
 		}
-		next := filepath.Join(at, name)
 		if procLike(next) {
 			return true
 		}
@@ -121,19 +114,24 @@ func PerProcess(path string) bool {
 			return false // not there: what is below it is not reached through /proc
 		}
 		if info.Mode()&fs.ModeSymlink != 0 {
-			target, err := os.Readlink(next)
-			if links++; err != nil || links > maxLinks {
+			if w.follow(next) != nil {
 				return true
 			}
-			if filepath.IsAbs(target) {
-				at = "/"
-			}
-			todo = append(names(target), todo...)
 			continue
 		}
-		at = next
+		w.enter(next)
 	}
-	return false
+}
+
+// OneFileForAll says whether path names one file for every process that opens it, whatever its
+// working folder and however it reads the text: absolute, without ".", ".." or "//" (a "/" at its end
+// is allowed), and not through /proc or /dev/fd (PerProcess). The go command and pip run in folders of
+// their own, or tidy a path before they open it, and read another file there than the one checked.
+func OneFileForAll(path string) bool {
+	if len(path) > 1 {
+		path = strings.TrimSuffix(path, "/")
+	}
+	return filepath.IsAbs(path) && filepath.Clean(path) == path && !PerProcess(path)
 }
 
 // procLike says whether the clean absolute path p is /proc, /dev/fd or a standard stream's link, or
@@ -223,80 +221,55 @@ func resolve(path string, last int) (string, error) {
 // whether the first of them is a link's target's (a link to what is not there).
 func resolveWay(path string, last int) (at string, rest []string, viaLink bool, err error) {
 	file := last == lastFile
-	// Made absolute without filepath.Clean, which took "a/l/.." for "a" before the link l was followed:
-	// the kernel follows l first, and another user's interpreter ran in place of the one checked
-	// (fortieth probe). names resolves each ".." after the links before it.
-	abs := path
-	if !filepath.IsAbs(path) {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", nil, false, err
-		}
-		abs = wd + "/" + path
-	}
-	at = "/"
-	root, err := os.Lstat(at)
+	w, err := newWalker(path)
 	if err != nil {
 		return "", nil, false, err
 	}
-	if err := checkTrusted(at, root, true); err != nil {
+	root, err := os.Lstat("/")
+	if err != nil {
+		return "", nil, false, err
+	}
+	if err := checkTrusted("/", root, true); err != nil {
 		return "", nil, false, refusal{err}
 	}
-	todo, links := names(abs), 0
-	own := len(todo) // how many of todo's names, at its end, are path's own rather than a link's target's
-	for len(todo) > 0 {
-		name := todo[0]
-		fromLink := len(todo) > own
-		if !fromLink {
-			own--
+	for {
+		next, name, fromLink, ok := w.next()
+		if !ok {
+			break
 		}
-		todo = todo[1:]
-		if name == ".." {
-			at = filepath.Dir(at) // at holds no link: its parent is the one entered before
-			continue
-		}
-		next := filepath.Join(at, name)
 		info, err := os.Lstat(next)
 		if last == lastWritten && errors.Is(err, fs.ErrNotExist) {
-			return at, append([]string{name}, todo...), fromLink, nil // made by the writer, in a folder checked
+			return w.at, append([]string{name}, w.todo...), fromLink, nil // made by the writer, in a folder checked
 		}
 		if err != nil {
 			return "", nil, false, err
 		}
 		if info.Mode()&fs.ModeSymlink != 0 {
-			if links++; links > maxLinks {
-				return "", nil, false, fmt.Errorf("%s: more than %d links on the way", path, maxLinks)
-			}
 			if err := checkOwner(next, info); err != nil {
 				return "", nil, false, refusal{err}
 			}
-			target, err := os.Readlink(next)
-			if err != nil {
+			if err := w.follow(next); err != nil {
 				return "", nil, false, err
 			}
-			if filepath.IsAbs(target) {
-				at = "/"
-			}
-			todo = append(names(target), todo...)
 			continue
 		}
-		if last == lastWritten && len(todo) == 0 {
+		if last == lastWritten && w.last() {
 			return next, nil, false, nil
 		}
-		if len(todo) > 0 && !info.IsDir() { // as the kernel refuses it: "f/../x" went on from f's folder
+		if !w.last() && !info.IsDir() { // as the kernel refuses it: "f/../x" went on from f's folder
 			return "", nil, false, &fs.PathError{Op: "resolve", Path: next, Err: syscall.ENOTDIR}
 		}
-		if err := checkTrusted(next, info, len(todo) > 0 || !file); err != nil {
+		if err := checkTrusted(next, info, !w.last() || !file); err != nil {
 			return "", nil, false, refusal{err}
 		}
-		at = next
+		w.enter(next)
 	}
 	if file {
-		if err := CheckDiskFile(at); err != nil {
+		if err := CheckDiskFile(w.at); err != nil {
 			return "", nil, false, err
 		}
 	}
-	return at, nil, false, nil
+	return w.at, nil, false, nil
 }
 
 // names are the names of a path, without the empty ones and ".".

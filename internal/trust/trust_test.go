@@ -290,6 +290,16 @@ func TestPerProcess(t *testing.T) {
 	}
 }
 
+func TestOneFileForAll(t *testing.T) {
+	for path, want := range map[string]bool{"/": true, "/usr/lib": true, "/usr/lib/": true,
+		"usr/lib": false, "./lib": false, "/usr/./lib": false, "/usr/../lib": false, "/usr//lib": false, "/usr/lib//": false,
+		"/proc/self/cwd/usr": false, "//proc/self": false, "": false} {
+		if got := OneFileForAll(path); got != want {
+			t.Errorf("OneFileForAll(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
+
 // A sticky folder is one others may add files to where its group may write and is not the user's
 // alone, or an ACL's entry may (a shared group's member made a pip.conf and a go env file that root
 // read, where only "anyone may write" was refused; forty-ninth probe), unless its file system is
