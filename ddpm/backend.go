@@ -438,8 +438,10 @@ func checkXLAFlagPaths(flags string) error {
 			if err = trust.CheckRead(value); err == nil {
 				err = trust.CheckOwnFolder(trust.Parent(value)) // not filepath.Dir, which took "a/l/../f" for a's (seventy-seventh probe)
 			}
-		} else {
-			err = trust.CheckOwnFolder(value)
+		} else if err = trust.CheckOwnFolder(value); err == nil && serr == nil {
+			// What it holds too: another user's link under a dump's name had root write over a file of
+			// root's (seventy-ninth probe).
+			err = trust.CheckOwnTree(value)
 		}
 		if err != nil {
 			return fmt.Errorf("$XLA_FLAGS: --%s=%s: XLA writes or reads files there under names fixed from run to run, and %w: "+
@@ -505,6 +507,28 @@ func checkPluginEnvironment() error {
 	return nil
 }
 
+// loaderNameTwice is a variable of the dynamic loader's or glibc's (LD_*, GLIBC_*) that the process's
+// environment holds twice, or "": Go reads each name's first copy and the loader its last, and a
+// second $LD_LIBRARY_PATH, past the check of the first, had root load another user's librt
+// (seventy-ninth probe). /proc/self/environ is the environment as the process was started.
+func loaderNameTwice() string {
+	raw, err := os.ReadFile("/proc/self/environ")
+	if err != nil {
+		return "" // no /proc: nothing to compare
+	}
+	seen := map[string]bool{}
+	for _, entry := range strings.Split(string(raw), "\x00") {
+		name, _, _ := strings.Cut(entry, "=")
+		if strings.HasPrefix(name, "LD_") || strings.HasPrefix(name, "GLIBC_") {
+			if seen[name] {
+				return name
+			}
+			seen[name] = true
+		}
+	}
+	return ""
+}
+
 // CheckLibraryPath refuses a $LD_LIBRARY_PATH whose folders another user could add a library to: the
 // dynamic loader searches them first for every library loaded after the program started, as the XLA
 // plugin's (libstdc++, libm, librt…) and those of setup's Python and pip, which ddpm, started with libc
@@ -512,6 +536,10 @@ func checkPluginEnvironment() error {
 // in a sticky /tmp), had root load their librt (seventy-fifth probe). Elements are parted at ':' and
 // ';', as glibc parts them; one with a '$' (the loader's $ORIGIN and others) cannot be checked.
 func CheckLibraryPath() error {
+	if name := loaderNameTwice(); name != "" {
+		return fmt.Errorf("the environment holds $%s twice: ddpm reads the first and the dynamic loader the last, so the one checked here is not the one "+
+			"used; give it once", name)
+	}
 	list := os.Getenv("LD_LIBRARY_PATH")
 	if list == "" {
 		return nil // unset or empty: the loader searches no folder of it

@@ -1,9 +1,11 @@
 package ddpm
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends/xla"
@@ -204,6 +206,18 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 			t.Errorf("XLA_FLAGS=%q: %v, want a refusal naming $XLA_FLAGS and %q", c.flags, err, c.refused)
 		}
 	}
+	// What the dump folder holds: another user's link under a dump's name had root write over a file of
+	// root's (seventy-ninth probe).
+	if os.Geteuid() == 0 {
+		held := filepath.Join(dir, "held")
+		link := filepath.Join(held, "module_0001.ll")
+		if err := os.Mkdir(held, 0o755); err != nil || os.Symlink(filepath.Join(dir, "victim"), link) != nil || os.Lchown(link, 65534, 65534) != nil {
+			t.Fatal("making another user's link")
+		}
+		if err := checkXLAFlagPaths("--xla_dump_to=" + held); err == nil || !strings.Contains(err.Error(), "module_0001.ll") {
+			t.Errorf("a dump folder holding another user's link: %v, want a refusal naming it", err)
+		}
+	}
 	// Before any plugin is loaded.
 	t.Setenv("XLA_FLAGS", "--xla_dump_to="+shared)
 	if b, err := NewBackend(); err == nil || !strings.Contains(err.Error(), "--xla_dump_to") {
@@ -221,6 +235,36 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 // loads (sixty-fourth probe): $XLA_DEBUG_OPTIONS, whose xla_dump_to wrote a dump through another
 // user's link over root's file, is refused; a library that LLVM's JIT profiling loads must be one no
 // other user can change, and the variable is set to the file checked.
+// A loader's variable given twice in the environment is refused before the plugin loads: Go read the
+// first $LD_LIBRARY_PATH, which was checked, and the loader the second, from which root loaded another
+// user's librt (seventy-ninth probe). os/exec keeps one copy of each name, so this test binary is
+// started again by ForkExec, and its TestMain's loading of the backend must refuse.
+func TestLoaderVariableTwiceIsRefused(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"DDPM_NO_REEXEC=1", "GLIBC_TUNABLES=glibc.malloc.hugetlb=1", "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"LD_LIBRARY_PATH=/usr/lib", "LD_LIBRARY_PATH=" + t.TempDir()}
+	pid, err := syscall.ForkExec(exe, []string{exe, "-test.run=^$"}, &syscall.ProcAttr{Dir: ".", Env: env, Files: []uintptr{0, w.Fd(), w.Fd()}})
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(r)
+	var status syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &status, 0, nil); err != nil || status.ExitStatus() == 0 || !strings.Contains(string(out), "holds $LD_LIBRARY_PATH twice") {
+		t.Errorf("a process whose environment holds $LD_LIBRARY_PATH twice: exit %d (%v), %q; want the backend refused, naming it", status.ExitStatus(), err, out)
+	}
+	if name := loaderNameTwice(); name != "" {
+		t.Errorf("this test's own environment: %s twice, want none", name)
+	}
+}
+
 func TestPluginEnvironmentIsChecked(t *testing.T) {
 	dir := t.TempDir()
 	shared := filepath.Join(dir, "shared")

@@ -1340,8 +1340,26 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 	if err := os.WriteFile(mine, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range append(slices.Clone(pipLocations), "SSL_CERT_DIR") {
+	for _, name := range append(slices.Clone(pipLocations), "SSL_CERT_DIR", "OPENSSL_MODULES", "OPENSSL_CONF") {
 		t.Setenv(name, "")
+	}
+	held, heldRefusal := filepath.Join(dir, "held"), "" // a folder of one's own holding another user's wheel
+	wheel := filepath.Join(held, "probepkg-1.0-py3-none-any.whl")
+	if err := os.Mkdir(held, 0o755); err != nil || os.WriteFile(wheel, nil, 0o644) != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		if err := os.Chown(wheel, 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+		heldRefusal = wheel + " belongs to another user"
+	}
+	includes, loads, plain := filepath.Join(own, "include.cnf"), filepath.Join(own, "module.cnf"), filepath.Join(own, "plain.cnf")
+	for file, text := range map[string]string{includes: "openssl_conf = init\n .include " + shared + "/extra.cnf\n",
+		loads: "[provider_sect]\nevil = evil_sect\n[evil_sect]\nmodule = " + shared + "/evil.so\n", plain: "# .include x\nopenssl_conf = init\n"} {
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, c := range []struct{ name, value, refused string }{
 		{"PIP_CONSTRAINT", theirs, "anyone may write"},
@@ -1362,6 +1380,15 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		{"PIP_FIND_LINKS", own + " https://example.org/wheels", ""},
 		{"PIP_INDEX_URL", "https://pypi.org/simple", ""},
 		{"SSL_CERT_DIR", own + ":" + own, ""},
+		// What the folders hold, and what OpenSSL's configuration has it load (seventy-ninth probe): a
+		// wheel of another user's in root's find-links folder was swapped after pip checked its digest, and
+		// an .include of a file in a sticky folder loaded another user's provider as root.
+		{"PIP_FIND_LINKS", held, heldRefusal},
+		{"PIP_FIND_LINKS", "file://" + held, heldRefusal},
+		{"OPENSSL_MODULES", held, heldRefusal},
+		{"OPENSSL_CONF", includes, "line 2: .include"},
+		{"OPENSSL_CONF", loads, "line 4: module"},
+		{"OPENSSL_CONF", plain, ""},
 	} {
 		t.Setenv(c.name, c.value)
 		err := checkPipReads(filepath.Join(dir, "venv"))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -153,9 +154,9 @@ func expandUser(path, home string) string {
 // checkPipReads refuses a file that pip would read and another user could change: its configuration
 // (root's setup with another user's $HOME read that user's pip.conf, whose index served that user's
 // wheel, and whose log option would have had root write where it named; thirty-seventh probe), the
-// credentials of ~/.netrc (a FIFO there hung pip), and its cache, where $PIP_CACHE_DIR names one
-// (otherwise pip runs with --no-cache-dir: a cache in a sticky /tmp, made first by another user, held
-// a FIFO that hung it; thirty-eighth probe). The files are pip's own list: $PIP_CONFIG_FILE, the
+// credentials of ~/.netrc (a FIFO there hung pip), and its cache, where $PIP_CACHE_DIR names one (a
+// cache in a sticky /tmp, made first by another user, held a FIFO that hung it; thirty-eighth probe),
+// though pip now runs with --no-cache-dir always. The files are pip's own list: $PIP_CONFIG_FILE, the
 // site's, the user's and the venv's.
 func checkPipReads(venv string) error {
 	// The loader of setup's Python and pip searches $LD_LIBRARY_PATH first for what they load after
@@ -226,6 +227,9 @@ func checkPipReads(venv string) error {
 			}
 		}
 	}
+	if err := checkOpenSSLConf(os.Getenv("OPENSSL_CONF")); err != nil {
+		return err
+	}
 	for _, name := range []string{"OPENSSL_MODULES", "OPENSSL_ENGINES", "SSL_CERT_DIR"} {
 		dirs := []string{os.Getenv(name)}
 		if name == "SSL_CERT_DIR" { // OpenSSL's list of folders: a list was checked as one path (sixty-sixth probe)
@@ -235,7 +239,7 @@ func checkPipReads(venv string) error {
 			if dir == "" {
 				continue
 			}
-			if err := trust.CheckOwnFolder(dir); err != nil {
+			if err := checkOwnFolderAndTree(dir); err != nil {
 				return fmt.Errorf("$%s=%s: %s: %w: name folders that only you or root can write, or unset it", name, os.Getenv(name), dir, err)
 			}
 		}
@@ -250,7 +254,46 @@ func checkPipReads(venv string) error {
 	}
 	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" { // there, and no one else's to add to (forty-second probe)
 		if err := trust.CheckOwnFolder(expandUser(cache, home)); err != nil {
-			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup then runs pip without a cache)", cache, err)
+			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup runs pip without a cache)", cache, err)
+		}
+	}
+	return nil
+}
+
+// checkOwnFolderAndTree refuses a folder, where it is there, that another user could change or add
+// to, or that holds, at any depth, what another user owns or may write: pip installed a wheel of
+// theirs from root's find-links folder, swapped in after pip had checked its digest and before it read
+// it again, and OpenSSL loads modules by name from its folders (seventy-ninth probe).
+func checkOwnFolderAndTree(dir string) error {
+	if err := trust.CheckOwnFolder(dir); err != nil {
+		return err
+	}
+	if info, err := os.Stat(dir); err == nil && info.IsDir() {
+		return trust.CheckOwnTree(dir)
+	}
+	return nil
+}
+
+// openSSLLoads matches a line of an OpenSSL configuration that has it read another file or load a
+// library: .include (and include, and .pragma includedir), a provider's module, an engine's
+// dynamic_path or so_path, an engines section.
+var openSSLLoads = regexp.MustCompile(`(?i)^\s*(\.?include|\.pragma|module|dynamic_path|so_path|engines)\b`)
+
+// checkOpenSSLConf refuses a configuration that $OPENSSL_CONF names (file) that would have OpenSSL read
+// other files or load libraries: an .include of a file in a folder another user could add to loaded
+// their provider into setup's Pythons, as root (seventy-ninth probe). Only the file was checked.
+func checkOpenSSLConf(file string) error {
+	if file == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("$OPENSSL_CONF=%s: %w", file, err)
+	}
+	for i, line := range strings.Split(string(raw), "\n") {
+		if m := openSSLLoads.FindString(line); m != "" {
+			return fmt.Errorf("$OPENSSL_CONF=%s line %d: %s: setup does not follow the files and libraries that OpenSSL's configuration loads, which another "+
+				"user could change: unset $OPENSSL_CONF for %s, or name a configuration without them", file, i+1, strings.TrimSpace(m), ddpm.UserSetupCommand)
 		}
 	}
 	return nil
@@ -296,7 +339,7 @@ func checkPipLocation(name, value, home string) error {
 		path = expandUser(path, home)
 		var err error
 		if info, serr := os.Stat(path); serr == nil && info.IsDir() {
-			err = trust.CheckOwnFolder(path)
+			err = checkOwnFolderAndTree(path) // the wheels in it too (seventy-ninth probe)
 		} else {
 			err = trust.CheckRead(path)
 		}

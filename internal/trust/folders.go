@@ -97,19 +97,28 @@ func notAFolder(path string, info fs.FileInfo) error {
 // (CheckOwnFolder). What is removed while it is walked (an old checkpoint) is passed over. A folder
 // named through a link is walked where the link leads: the walk began at the link, which WalkDir does
 // not follow, and looked at nothing in the folder (sixty-third probe).
-func CheckOwnTree(dir string) error {
+func CheckOwnTree(dir string) error { return checkOwnTree(dir, map[string]bool{}) }
+
+// maxTrees bounds the folders CheckOwnTree enters through links, as maxLinks bounds a path's links.
+const maxTrees = 40
+
+// checkOwnTree is CheckOwnTree, seen holding the folders walked already (a link back up is walked once).
+func checkOwnTree(dir string, seen map[string]bool) error {
 	// Walked where the kernel leads: WalkDir joins the names below the top as text, so that "a/l/../lib"
 	// was looked at from the top as "a/lib" and another user's library folder below it was not (the
 	// loader searched it; seventy-seventh probe). EvalSymlinks takes each ".." after the links before it.
 	root, err := filepath.EvalSymlinks(dir)
-	if err != nil {
+	if err != nil || seen[root] {
 		return err
+	}
+	if seen[root] = true; len(seen) > maxTrees {
+		return fmt.Errorf("%s: more than %d folders reached through links", dir, maxTrees)
 	}
 	return filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
 		if err == nil {
 			var info fs.FileInfo
 			if info, err = e.Info(); err == nil {
-				err = checkTreeEntry(path, info)
+				err = checkTreeEntry(path, info, seen)
 			}
 		}
 		if errors.Is(err, fs.ErrNotExist) && path != root {
@@ -119,8 +128,11 @@ func CheckOwnTree(dir string) error {
 	})
 }
 
-// checkTreeEntry is CheckOwnTree's check of path, whose Lstat is info.
-func checkTreeEntry(path string, info fs.FileInfo) error {
+// checkTreeEntry is CheckOwnTree's check of path, whose Lstat is info. A link to a folder is followed
+// as the loader follows it, and its target must be a folder no other user may add to, walked in turn:
+// WalkDir does not follow links, and a link of root's in an $LD_LIBRARY_PATH folder to a sticky folder,
+// or to a folder of root's holding another user's, had root load that user's librt (seventy-ninth probe).
+func checkTreeEntry(path string, info fs.FileInfo, seen map[string]bool) error {
 	if info.Mode()&fs.ModeSymlink == 0 {
 		return checkTrusted(path, info, false)
 	}
@@ -132,7 +144,13 @@ func checkTreeEntry(path string, info fs.FileInfo) error {
 	if err != nil {
 		return fmt.Errorf("%s is a symbolic link to %s, which is missing, and another user could make it", path, to)
 	}
-	if _, err := SecurePath(path, !target.IsDir()); err != nil {
+	real, err := SecurePath(path, !target.IsDir())
+	if err == nil && target.IsDir() {
+		if err = checkTrusted(real, target, false); err == nil {
+			err = checkOwnTree(real, seen)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("%s is a symbolic link to %s: %w", path, to, err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package trust
 import (
 	"encoding/binary"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -271,6 +272,45 @@ func TestNearestFolder(t *testing.T) {
 	}
 	if err := CheckOwnTree(filepath.Join(tree, "a", "l") + "/../lib"); !errors.Is(err, ErrOtherUser) {
 		t.Errorf("CheckOwnTree of a/l/../lib, holding another user's folder: %v, want a refusal", err)
+	}
+}
+
+// A link in a tree to a folder is followed as the loader follows it: to a sticky folder, or to a folder
+// of root's holding another user's, it passed, and root loaded that user's librt (seventy-ninth probe).
+func TestCheckOwnTreeFollowsLinksToFolders(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to make another user's folder")
+	}
+	dir := t.TempDir()
+	mk := func(path string, mode fs.FileMode) {
+		if err := os.MkdirAll(path, 0o755); err != nil || os.Chmod(path, mode) != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(target, name string) {
+		if err := os.Symlink(target, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shared, homes, mine := filepath.Join(dir, "shared"), filepath.Join(dir, "homes"), filepath.Join(dir, "mine")
+	mk(shared, 0o777|fs.ModeSticky)
+	mk(filepath.Join(homes, "x86-64-v4"), 0o755)
+	if err := os.Chown(filepath.Join(homes, "x86-64-v4"), 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	mk(filepath.Join(mine, "x86-64-v4"), 0o755)
+	for name, target := range map[string]string{"to-sticky": shared, "to-theirs": homes} {
+		mk(filepath.Join(dir, name), 0o755)
+		link(target, filepath.Join(dir, name, "glibc-hwcaps"))
+		if err := CheckOwnTree(filepath.Join(dir, name)); err == nil || !strings.Contains(err.Error(), "glibc-hwcaps is a symbolic link") {
+			t.Errorf("a tree whose link leads to %s: %v, want a refusal naming the link", target, err)
+		}
+	}
+	mk(filepath.Join(dir, "to-mine"), 0o755)
+	link(mine, filepath.Join(dir, "to-mine", "glibc-hwcaps"))
+	link(filepath.Join(dir, "to-mine"), filepath.Join(mine, "back")) // a loop, walked once
+	if err := CheckOwnTree(filepath.Join(dir, "to-mine")); err != nil {
+		t.Errorf("a tree whose link leads to a folder of one's own: %v", err)
 	}
 }
 
