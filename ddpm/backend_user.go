@@ -1,12 +1,18 @@
 package ddpm
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 
@@ -131,7 +137,62 @@ func userPlugin(venv string) (path string, refused error) {
 	if err != nil {
 		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w: %s", UserSetupCommand, venv, err, afresh(err))
 	}
+	if err := CheckPluginRecord(real, false); err != nil {
+		return "", fmt.Errorf("the plugin installed by `%s` in %s is not used: %w: `%s` installs it afresh", UserSetupCommand, venv, err, UserSetupCommand)
+	}
 	return real, nil
+}
+
+// CheckPluginRecord refuses a plugin file that is not what pip installed, as pip's RECORD of the wheel
+// beside it lists it: by its size, and with digest by its SHA-256 too (a second for its 250 MB, which
+// `ddpm setup` spends). A file emptied in the cache failed every command, which said to run setup,
+// which found it "already installed" (seventy-ninth probe). Where no RECORD lists it, nothing is known
+// to compare with, and nothing is refused.
+func CheckPluginRecord(plugin string, digest bool) error {
+	sitePackages := filepath.Dir(filepath.Dir(filepath.Dir(plugin))) // …/site-packages/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so
+	record := filepath.Join(sitePackages, strings.ReplaceAll(PluginPackage, "-", "_")+"-"+PluginVersion+".dist-info", "RECORD")
+	raw, err := safefile.ReadFile(record, 1<<20)
+	if err != nil {
+		return nil
+	}
+	rel, _ := filepath.Rel(sitePackages, plugin)
+	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if err != nil {
+		return fmt.Errorf("%s: %w", record, err)
+	}
+	for _, row := range rows {
+		if len(row) != 3 || row[0] != rel {
+			continue
+		}
+		want, hash, ok := strings.Cut(row[1], "=")
+		size, err := strconv.ParseInt(row[2], 10, 64)
+		if !ok || want != "sha256" || err != nil {
+			return fmt.Errorf("%s lists %s as %q, not by its SHA-256 and size", record, rel, strings.Join(row, ","))
+		}
+		info, err := os.Stat(plugin)
+		if err != nil {
+			return err
+		}
+		if info.Size() != size {
+			return fmt.Errorf("%s is %d bytes, where pip installed %d (%s): it was damaged since", plugin, info.Size(), size, record)
+		}
+		if digest {
+			f, err := safefile.Open(plugin)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			h := sha256.New()
+			if _, err := io.Copy(h, f); err != nil {
+				return fmt.Errorf("%s: %w", plugin, err)
+			}
+			if got := base64.RawURLEncoding.EncodeToString(h.Sum(nil)); got != hash {
+				return fmt.Errorf("%s has another SHA-256 than pip installed (%s): it was damaged since", plugin, record)
+			}
+		}
+		return nil
+	}
+	return nil
 }
 
 // afresh is the advice for a setup's plugin refused for err: `ddpm setup` installs it afresh, in a

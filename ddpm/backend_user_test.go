@@ -3,6 +3,8 @@ package ddpm
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -390,5 +392,43 @@ func TestFindCloneReadsOnlyWhatNoOtherUserCanChange(t *testing.T) {
 	}
 	if p, _ := findProjectPlugin(below, filepath.Join(root, "ddpm")); p != "" {
 		t.Errorf("another user's clone: its plugin %s was taken", p)
+	}
+}
+
+// A plugin file that is not what pip installed (emptied, or changed in place) is refused by its size in
+// every command and by its digest in setup, which then installs it afresh: an emptied one failed every
+// command, which said to run setup, which found it "already installed" (seventy-ninth probe).
+func TestCheckPluginRecordFindsADamagedPlugin(t *testing.T) {
+	venv := t.TempDir()
+	p := fakePlugin(t, venv)
+	sitePackages := filepath.Dir(filepath.Dir(filepath.Dir(p)))
+	if err := CheckPluginRecord(p, true); err != nil { // no RECORD: nothing to compare with
+		t.Errorf("a plugin without pip's RECORD: %v, want it taken", err)
+	}
+	info := filepath.Join(sitePackages, "xla_cpu_pjrt-"+PluginVersion+".dist-info")
+	sum := sha256.Sum256([]byte("plugin"))
+	record := "xla_plugins/xla_cpu_pjrt/__init__.py,sha256=x,1\nxla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so,sha256=" +
+		base64.RawURLEncoding.EncodeToString(sum[:]) + ",6\n"
+	if err := os.MkdirAll(info, 0o755); err != nil || os.WriteFile(filepath.Join(info, "RECORD"), []byte(record), 0o644) != nil ||
+		os.WriteFile(p, []byte("plugin"), 0o644) != nil || WriteSetupStamp(venv) != nil {
+		t.Fatal("making the venv")
+	}
+	if err := CheckPluginRecord(p, true); err != nil {
+		t.Errorf("the plugin pip installed: %v, want it taken", err)
+	}
+	if err := os.WriteFile(p, []byte("plugiN"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPluginRecord(p, false); err != nil {
+		t.Errorf("changed in place, checked by size: %v, want it taken (the digest is setup's)", err)
+	}
+	if err := CheckPluginRecord(p, true); err == nil || !strings.Contains(err.Error(), "another SHA-256") {
+		t.Errorf("changed in place, checked by digest: %v, want a refusal", err)
+	}
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := userPlugin(venv); got != "" || err == nil || !strings.Contains(err.Error(), "is 0 bytes, where pip installed 6") {
+		t.Errorf("an emptied plugin: %q, %v; want it refused by its size", got, err)
 	}
 }

@@ -130,7 +130,13 @@ func runSetup(args []string) error {
 	} else {
 		printf("models: %s (written now: %s)\n", modelsDir, strings.Join(written, ", "))
 	}
-	if plugin, refused := ddpm.UserPlugin(); plugin != "" {
+	plugin, refused := ddpm.UserPlugin()
+	if plugin != "" { // by its digest too, which the commands leave to setup (a second's work)
+		if err := ddpm.CheckPluginRecord(plugin, true); err != nil {
+			plugin, refused = "", err
+		}
+	}
+	if plugin != "" {
 		printf("plugin: %s (%s %s, already installed)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
 	} else {
 		venv, _ := ddpm.UserVenvDir()
@@ -267,8 +273,15 @@ func stopLeftovers(venv, again string) error {
 	}
 }
 
-// venvProcesses are the processes of this user that run venv's interpreter.
+// venvProcesses are the processes of this user that run venv's interpreter, however they named it:
+// by its path, relative to their working folder (v/bin/python), or by its name in their $PATH (python,
+// in an activated venv); those two were missed, and setup remade the venv under a running JupyterLab
+// (seventy-ninth probe).
 func venvProcesses(venv string) []int {
+	realVenv, err := filepath.EvalSymlinks(venv)
+	if err != nil {
+		realVenv = venv
+	}
 	entries, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range entries {
@@ -283,11 +296,50 @@ func venvProcesses(venv string) []int {
 			continue
 		}
 		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if argv0, _, _ := bytes.Cut(cmdline, []byte{0}); err == nil && strings.HasPrefix(string(argv0), venv+"/") {
-			pids = append(pids, pid)
+		if argv0, _, _ := bytes.Cut(cmdline, []byte{0}); err == nil && len(argv0) > 0 {
+			if program := programOf(e.Name(), string(argv0)); strings.HasPrefix(program, venv+"/") || programInFolder(program, realVenv) {
+				pids = append(pids, pid)
+			}
 		}
 	}
 	return pids
+}
+
+// programOf is the file that process pid started as argv0: absolute, or from its working folder, or
+// the first of that name in its $PATH (as its shell found it).
+func programOf(pid, argv0 string) string {
+	proc := filepath.Join("/proc", pid)
+	cwd, _ := os.Readlink(filepath.Join(proc, "cwd"))
+	if strings.Contains(argv0, "/") {
+		if filepath.IsAbs(argv0) {
+			return argv0
+		}
+		return filepath.Join(cwd, argv0)
+	}
+	environ, _ := os.ReadFile(filepath.Join(proc, "environ"))
+	for _, kv := range strings.Split(string(environ), "\x00") {
+		if path, ok := strings.CutPrefix(kv, "PATH="); ok {
+			for _, dir := range filepath.SplitList(path) {
+				if !filepath.IsAbs(dir) {
+					dir = filepath.Join(cwd, dir)
+				}
+				if info, err := os.Stat(filepath.Join(dir, argv0)); err == nil && info.Mode().IsRegular() && info.Mode()&0o111 != 0 {
+					return filepath.Join(dir, argv0)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// programInFolder says whether program's folder, its links resolved, is dir or below it (program itself, the
+// venv's link to the system's python, is not followed).
+func programInFolder(program, dir string) bool {
+	if program == "" {
+		return false
+	}
+	at, err := filepath.EvalSymlinks(filepath.Dir(program))
+	return err == nil && (at == dir || strings.HasPrefix(at, dir+"/"))
 }
 
 // allUIDs says whether the real, effective, saved and file-system uids of a process (its

@@ -19,13 +19,18 @@ var markerOperators = []string{"===", "<=", "!=", "==", ">=", "~=", "<", ">"}
 // the venv was made (seventy-fifth probe). Refused in any marker: the others cover what it says.
 const markerCompatible = "~="
 
+// markerArbitrary is arbitrary equality, which pip evaluates only where its string is a valid version
+// specifier: `os_name === "a b"` passed the grammar and pip failed with a traceback (seventy-ninth
+// probe). Refused in any marker: == says the same.
+const markerArbitrary = "==="
+
 // checkMarker refuses an environment marker that is not PEP 508's grammar:
 //
 //	or  := and ("or" and)*;  and := expr ("and" expr)*;  expr := value op value | "(" or ")"
 //	value := a variable of markerVariables or a quoted string;  op := a comparison, "in" or "not in"
 //
 // with one variable and one string in each comparison (pip looks a second string up as a variable:
-// `"a" == "b"` failed in pip), and no "~=" (markerCompatible).
+// `"a" == "b"` failed in pip), and no "~=" or "===" (markerCompatible, markerArbitrary).
 //
 // pip parses it only once the venv it installs into was removed: ")(" passed setup's check and pip
 // failed with a traceback (seventy-fourth probe).
@@ -140,6 +145,8 @@ func (p *markerParser) expr() error {
 	switch op := p.next(); {
 	case op == markerCompatible:
 		return fmt.Errorf("~= (compatible release), which pip evaluates only between versions of two release segments or more: write the bounds with >= and <")
+	case op == markerArbitrary:
+		return fmt.Errorf("=== (arbitrary equality), which pip evaluates only where its string is a version specifier: write ==")
 	case slices.Contains(markerOperators, op) || op == "in":
 		p.i++
 	case op == "not" && p.i+1 < len(p.tokens) && p.tokens[p.i+1] == "in":

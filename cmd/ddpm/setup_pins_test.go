@@ -40,10 +40,19 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0 ; \"a\" == \"b\"" + hash + "\n", "a comparison of two strings"},
 		{"six==1.16.0 ; python_version in python_version" + hash + "\n", "a comparison of two variables"},
 		{"six==1.16.0 ; \"3.8\" < python_version and(os_name == \"posix\")" + hash + "\n", ""},
-		{"six==1.16.0 ; python_version === \"3.11\"" + hash + "\n", ""},
+		{"six==1.16.0 ; python_version === \"3.11\"" + hash + "\n", "=== (arbitrary equality)"},
+		{"six==1.16.0 ; os_name === \"a b\"" + hash + "\n", "=== (arbitrary equality)"}, // pip: UndefinedComparison (seventy-ninth probe)
 		// One package, two versions: pip cannot resolve them; under markers they may be for two Pythons.
 		{"six==1.16.0" + hash + "\nSix==1.17.0" + hash + "\n", "Six is pinned on line 1 too"},
 		{"six==1.16.0 ; python_version < \"3.12\"" + hash + "\nsix==1.17.0 ; python_version >= \"3.12\"" + hash + "\n", ""},
+		// The seventy-ninth probe: one pin without a marker holds wherever the other does; a digest's
+		// line with a comment after it is no comment line, so pip joins it with nothing; no pin at all.
+		{"six==1.16.0" + hash + "\nsix==1.17.0 ; python_version >= \"3\"" + hash + "\n", "six is pinned on line 1 too"},
+		{"six==1.16.0 ; python_version >= \"3\"" + hash + "\nsix==1.17.0" + hash + "\n", "six is pinned on line 1 too"},
+		{"six==1.16.0" + hash + "\\\n--hash=sha256:" + h + " # both wheels\n", "write a digest as"},
+		{"six==1.16.0" + hash + " # a note \\\n--hash=sha256:" + h + "\n", ""}, // pip continues it, and the comment takes the next line
+		{"", "pins no package"},
+		{"# only a comment\n\n", "pins no package"},
 	} {
 		path := filepath.Join(t.TempDir(), "r.txt")
 		if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {

@@ -271,6 +271,43 @@ func TestSetupEndsWhatAKilledSetupLeftRunning(t *testing.T) {
 	}
 }
 
+// A venv's interpreter is found however its process named it: by a path relative to its working
+// folder, or by its name in an activated venv's $PATH; those were missed, and setup remade a venv
+// under a running JupyterLab (seventy-ninth probe).
+func TestVenvProcessesFindsEveryNaming(t *testing.T) {
+	dir := t.TempDir()
+	venv := filepath.Join(dir, "v")
+	if err := os.MkdirAll(filepath.Join(venv, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep here")
+	}
+	python := filepath.Join(venv, "bin", "python")
+	if err := os.Symlink(sleep, python); err != nil {
+		t.Fatal(err)
+	}
+	relative := &exec.Cmd{Path: "v/bin/python", Args: []string{"v/bin/python", "100"}, Dir: dir}
+	activated := &exec.Cmd{Path: python, Args: []string{"python", "100"}, Env: []string{"PATH=" + filepath.Join(venv, "bin") + ":/usr/bin:/bin"}}
+	bystander := &exec.Cmd{Path: sleep, Args: []string{"sleep", "100"}, Env: []string{"PATH=/usr/bin:/bin"}}
+	for _, c := range []*exec.Cmd{relative, activated, bystander} {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer c.Process.Kill() //nolint:errcheck
+	}
+	found := venvProcesses(venv)
+	for name, c := range map[string]*exec.Cmd{"v/bin/python from the venv's folder": relative, "python in an activated venv": activated} {
+		if !slices.Contains(found, c.Process.Pid) {
+			t.Errorf("%s: not found among %v", name, found)
+		}
+	}
+	if slices.Contains(found, bystander.Process.Pid) {
+		t.Errorf("sleep, not the venv's: found among %v", found)
+	}
+}
+
 // fakeBin is a folder for fake interpreters where setup runs one: no folder from it up to / is one
 // that other users may add files to. A test's temporary folder is in a sticky /tmp, which setup
 // refuses on the way; this one is in the clone's .test-tmp (ignored by git), and the test is skipped
@@ -1559,6 +1596,10 @@ chmod +x "$3/bin/python"
 		env, want string
 	}{
 		{[]string{"--venv", venv, "--python", python}, "", "--venv and --requirements go together"},
+		// A venv of the temporary folders' name, removed with them, and a file of no pin, which made an
+		// empty venv in place of the working one (seventy-ninth probe).
+		{[]string{"--venv", filepath.Join(clone, venvTmpPrefix+"env"), "--requirements", req, "--python", python}, "", "is setup's for its temporary folders"},
+		{reqArgs("# nothing pinned\n"), "", "pins no package"},
 		{args("--requires-python", "3"), "", `--requires-python "3"`},
 		{args("--requires-python", "2.7"), "", "with Python 3"},
 		{args("--requires-python", "3.x"), "", "no number"},

@@ -305,6 +305,11 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("--venv %s: %w", dir, err)
 	}
+	// Nor a name that setup takes for a killed run's temporary folder and removes: the venv kept aside
+	// under it went with them, and nothing was put back (seventy-ninth probe).
+	if strings.HasPrefix(filepath.Base(venv), venvTmpPrefix) {
+		return fmt.Errorf("--venv %s: a name that starts with %s is setup's for its temporary folders, which it removes: name another", dir, venvTmpPrefix)
+	}
 	if err := trust.CheckOwnFolder(filepath.Dir(venv)); err != nil {
 		return fmt.Errorf("--venv %s: its folder %s: %w: make it in a folder of yours that no other user can write", dir, filepath.Dir(venv), err)
 	}
@@ -356,7 +361,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	defer syscall.Umask(umask)
 	again := "ddpm setup --venv " + shellQuote(dir) + " --requirements " + shellQuote(requirements) // make setup's, when it runs it
 	return makeVenv(venv, exe, python, venvJob{
-		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: ".ddpm-setup-tmp-",
+		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: venvTmpPrefix,
 		// Wheels only: a pinned source archive is built by a backend that pip fetches from the index
 		// without checking a digest, so another user's index ran its code as root (seventy-fourth probe).
 		requirements: pins, pipArgs: []string{"--require-hashes", "--only-binary", ":all:"}, what: "-r " + requirements, keepOld: true,
@@ -366,6 +371,9 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		return nil
 	})
 }
+
+// venvTmpPrefix starts the names of setup --venv's temporary folders beside the venv.
+const venvTmpPrefix = ".ddpm-setup-tmp-"
 
 // minPython is the oldest Python that makes the plugin's virtual environment.
 var minPython = [3]int{3, 8, 0}
@@ -402,9 +410,11 @@ const extraName = `[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?`
 
 var nameSeparators = regexp.MustCompile(`[-_.]+`)
 
-// pipComment is what pip takes for a comment on a line (its COMMENT_RE): a # at the line's start or
-// after white space, to the end.
-var pipComment = regexp.MustCompile(`(^|\s+)#.*$`)
+// pipCommentLine is a line that pip's join_lines takes for a comment (its COMMENT_RE matched at the
+// line's start): a # after nothing but white space. A # later in the line starts a comment only once
+// the lines are joined: searched for anywhere, a digest's line with a comment after it was joined with
+// a space where pip joins it with nothing (seventy-ninth probe).
+var pipCommentLine = regexp.MustCompile(`^\s*#`)
 
 // codingDeclaration is what pip takes for a file's encoding in a comment (PEP 263's form, which it reads).
 var codingDeclaration = regexp.MustCompile(`coding[:=]`)
@@ -437,7 +447,7 @@ func readPins(real, name string) (string, error) {
 		}
 	}
 	lines := strings.Split(string(raw), "\n")
-	pinned := map[string]int{} // the line of each package pinned without a marker, by its normalized name
+	pinned := map[string]pin{} // each package's first pin, by its normalized name
 	for i := 0; i < len(lines); i++ {
 		first, line := i, lines[i]
 		if strings.HasSuffix(line, "\\") {
@@ -449,7 +459,7 @@ func readPins(real, name string) (string, error) {
 			var joined strings.Builder
 			for ; i < len(lines); i++ {
 				l := lines[i]
-				comment, continued := pipComment.MatchString(l), strings.HasSuffix(l, "\\")
+				comment, continued := pipCommentLine.MatchString(l), strings.HasSuffix(l, "\\")
 				if comment && continued {
 					return "", fmt.Errorf("--requirements %s line %d: a comment that ends in \\, which pip does not continue where a requirement's line would be: "+
 						"end the comment otherwise", name, i+1)
@@ -509,19 +519,33 @@ func readPins(real, name string) (string, error) {
 					name, first+1, shortened(strconv.Quote(f)))
 			}
 		}
-		if strings.Contains(spec, ";") {
+		marked := strings.Contains(spec, ";")
+		if marked {
 			if err := checkMarker(m[3]); err != nil {
 				return "", fmt.Errorf("--requirements %s line %d: the marker %s: %w", name, first+1, shortened(strconv.Quote(strings.TrimSpace(m[3]))), err)
 			}
-			continue // two pins of one package under markers may be for different Pythons
 		}
-		// Two versions of one package, neither under a marker: pip cannot resolve them, and said so only
-		// after the venv was removed (seventy-fourth probe).
+		// A package pinned twice: pip cannot resolve two pins that both hold, and said so only after the
+		// venv was removed (seventy-fourth probe). Two under markers may be for different Pythons; one
+		// without a marker holds wherever the other does (seventy-ninth probe).
 		key := strings.ToLower(nameSeparators.ReplaceAllString(m[1], "-")) // PEP 503's normalized name
-		if before, ok := pinned[key]; ok {
-			return "", fmt.Errorf("--requirements %s line %d: %s is pinned on line %d too: pin each package once", name, first+1, m[1], before)
+		if before, ok := pinned[key]; ok && !(marked && before.marked) {
+			return "", fmt.Errorf("--requirements %s line %d: %s is pinned on line %d too: pin each package once (twice only under markers for different Pythons)",
+				name, first+1, m[1], before.line)
+		} else if !ok {
+			pinned[key] = pin{first + 1, marked}
 		}
-		pinned[key] = first + 1
+	}
+	// No pin at all: an emptied file (a failed pip freeze > requirements.txt) replaced the working venv
+	// by an empty one, and setup said it was made (seventy-ninth probe).
+	if len(pinned) == 0 {
+		return "", fmt.Errorf("--requirements %s pins no package: setup --venv would replace the venv by an empty one; name the project's requirements file", name)
 	}
 	return string(raw), nil
+}
+
+// pin is where readPins met a package first, and whether under a marker.
+type pin struct {
+	line   int
+	marked bool
 }
