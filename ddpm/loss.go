@@ -7,9 +7,12 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// EpsModel is a noise predictor ε_θ(x_t, t): it takes x_t [batch, ...] and time steps t [batch]
-// (int32, 1..T) and returns a tensor shaped like x_t; a model that learns its variances returns
-// twice the channels, ε_θ then v (learnsigma.go). Its variables live in ctx.
+// EpsModel is a noise predictor ε_θ(x_t, t): it takes x_t [batch, ...] and time steps t [batch] and
+// returns a tensor shaped like x_t; a model that learns its variances returns twice the channels, ε_θ
+// then v (learnsigma.go). Its variables live in ctx. t is int32, 1..T, in training, the bound,
+// Algorithm 2 and DDIM; the ODE solvers (SolverDPMPP2M, SolverEuler, SolverHeun) give it float32 t,
+// fractional where a noise level falls between two steps, so a model for them takes either dtype (as
+// TimestepEmbedding does; Coef takes integer steps only).
 type EpsModel func(ctx *context.Context, xt, t *Node) *Node
 
 // UNetModel adapts a U-Net configuration to an EpsModel, with its variables under scope "unet".

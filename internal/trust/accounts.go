@@ -3,6 +3,7 @@ package trust
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +28,34 @@ var privateGroupOnce = sync.OnceValue(func() string {
 	if err != nil {
 		return err.Error()
 	}
-	return notPrivate(files, os.Getuid(), os.Getgid())
+	if why := notPrivate(files, os.Getuid(), os.Getgid()); why != "" {
+		return why
+	}
+	return otherProcessInGroup(os.Getuid(), os.Getgid())
 })
+
+// otherProcessInGroup says which process of another user (neither uid nor root) carries group gid, or
+// "": a container's --group-add 0, or systemd's SupplementaryGroups, gives one the group that the
+// account files keep private, and such a process of another user's put its library into root's 775
+// folder of group 0 (seventy-ninth probe). Processes that /proc hides from this one cannot be seen.
+func otherProcessInGroup(uid, gid int) string {
+	entries, _ := os.ReadDir("/proc")
+	me, g := strconv.Itoa(uid), strconv.Itoa(gid)
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		status := "/proc/" + e.Name() + "/status"
+		uids := StatusField(status, "Uid")
+		if !slices.ContainsFunc(uids, func(id string) bool { return id != me && id != "0" }) {
+			continue
+		}
+		if slices.Contains(StatusField(status, "Gid"), g) || slices.Contains(StatusField(status, "Groups"), g) {
+			return fmt.Sprintf("process %s of uid %s carries it, though the account files do not list it", e.Name(), uids[0])
+		}
+	}
+	return ""
+}
 
 // readAccountFiles reads the account files once, for the private-group test and for the names of
 // groups in its messages.

@@ -3,6 +3,7 @@ package trust
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -311,6 +312,41 @@ func TestCheckOwnTreeFollowsLinksToFolders(t *testing.T) {
 	link(filepath.Join(dir, "to-mine"), filepath.Join(mine, "back")) // a loop, walked once
 	if err := CheckOwnTree(filepath.Join(dir, "to-mine")); err != nil {
 		t.Errorf("a tree whose link leads to a folder of one's own: %v", err)
+	}
+}
+
+// A process of another user's that carries one's private group (a container's --group-add 0) makes it
+// no private group: such a process put its library into root's 775 folder of group 0, and root loaded
+// it (seventy-ninth probe).
+func TestOtherProcessInGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start another user's process")
+	}
+	if why := otherProcessInGroup(os.Getuid(), os.Getgid()); why != "" {
+		t.Skipf("this machine has such a process already: %s", why)
+	}
+	sleep := exec.Command("sleep", "30")
+	sleep.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{uint32(os.Getgid())}}}
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sleep.Process.Kill() //nolint:errcheck
+	if why := otherProcessInGroup(os.Getuid(), os.Getgid()); !strings.Contains(why, fmt.Sprintf("process %d of uid 65534", sleep.Process.Pid)) {
+		t.Errorf("another user's process in group %d: %q, want it named", os.Getgid(), why)
+	}
+}
+
+// A pipe named by its /proc or /dev/fd link is said to be one, not looked up as a file "pipe:[…]"
+// (seventy-ninth probe's nit).
+func TestSecureFileOfAPipeSaysSo(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if _, err := SecureFile(fmt.Sprintf("/proc/self/fd/%d", r.Fd())); err == nil || !strings.Contains(err.Error(), "is pipe:[") {
+		t.Errorf("SecureFile of a pipe: %v, want it called a pipe", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // walker follows a path one name at a time as the kernel does: from / (a relative path from the
@@ -58,6 +59,11 @@ func (w *walker) follow(link string) error {
 	target, err := os.Readlink(link)
 	if err != nil {
 		return err
+	}
+	// A process's open pipe or socket (/dev/fd/63 of a shell's <(…)) reads as "pipe:[56045]", which was
+	// looked up as a name and refused as missing (seventy-ninth probe's nit).
+	if procLike(link) && !filepath.IsAbs(target) && (strings.Contains(target, ":[") || strings.HasPrefix(target, "anon_inode:")) {
+		return fmt.Errorf("%s is %s, not a file", w.path, target)
 	}
 	if filepath.IsAbs(target) {
 		w.at = "/"
