@@ -1377,7 +1377,7 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 	if err := os.WriteFile(mine, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range append(slices.Clone(pipLocations), "SSL_CERT_DIR", "OPENSSL_MODULES", "OPENSSL_CONF") {
+	for _, name := range append(slices.Clone(pipLocations), "SSL_CERT_DIR", "OPENSSL_MODULES", "OPENSSL_CONF", "PIP_CACHE_DIR") {
 		t.Setenv(name, "")
 	}
 	held, heldRefusal := filepath.Join(dir, "held"), "" // a folder of one's own holding another user's wheel
@@ -1423,6 +1423,7 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		{"PIP_FIND_LINKS", held, heldRefusal},
 		{"PIP_FIND_LINKS", "file://" + held, heldRefusal},
 		{"OPENSSL_MODULES", held, heldRefusal},
+		{"PIP_CACHE_DIR", held, heldRefusal}, // pip unpickles its entries
 		{"OPENSSL_CONF", includes, "line 2: .include"},
 		{"OPENSSL_CONF", loads, "line 4: module"},
 		{"OPENSSL_CONF", plain, ""},

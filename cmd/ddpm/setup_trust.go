@@ -154,9 +154,9 @@ func expandUser(path, home string) string {
 // checkPipReads refuses a file that pip would read and another user could change: its configuration
 // (root's setup with another user's $HOME read that user's pip.conf, whose index served that user's
 // wheel, and whose log option would have had root write where it named; thirty-seventh probe), the
-// credentials of ~/.netrc (a FIFO there hung pip), and its cache, where $PIP_CACHE_DIR names one (a
-// cache in a sticky /tmp, made first by another user, held a FIFO that hung it; thirty-eighth probe),
-// though pip now runs with --no-cache-dir always. The files are pip's own list: $PIP_CONFIG_FILE, the
+// credentials of ~/.netrc (a FIFO there hung pip), and its cache, where $PIP_CACHE_DIR names one
+// (otherwise pip runs with --no-cache-dir: a cache in a sticky /tmp, made first by another user, held
+// a FIFO that hung it; thirty-eighth probe). The files are pip's own list: $PIP_CONFIG_FILE, the
 // site's, the user's and the venv's.
 func checkPipReads(venv string) error {
 	// The loader of setup's Python and pip searches $LD_LIBRARY_PATH first for what they load after
@@ -252,9 +252,11 @@ func checkPipReads(venv string) error {
 			return fmt.Errorf("pip would read credentials from %s: %w: make it yours and writable by you alone, or set $NETRC to a file that is", file, err)
 		}
 	}
-	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" { // there, and no one else's to add to (forty-second probe)
-		if err := trust.CheckOwnFolder(expandUser(cache, home)); err != nil {
-			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup runs pip without a cache)", cache, err)
+	// There, no one else's to add to (forty-second probe), and all of it the user's: pip unpickles its
+	// entries, and a subfolder of another user's in root's cache ran their code as root (seventy-ninth).
+	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" {
+		if err := checkOwnFolderAndTree(expandUser(cache, home)); err != nil {
+			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup then runs pip without a cache)", cache, err)
 		}
 	}
 	return nil
@@ -263,7 +265,8 @@ func checkPipReads(venv string) error {
 // checkOwnFolderAndTree refuses a folder, where it is there, that another user could change or add
 // to, or that holds, at any depth, what another user owns or may write: pip installed a wheel of
 // theirs from root's find-links folder, swapped in after pip had checked its digest and before it read
-// it again, and OpenSSL loads modules by name from its folders (seventy-ninth probe).
+// it again, a subfolder of theirs in root's pip cache, whose entries pip unpickles, ran their code, and
+// OpenSSL loads modules by name from its folders (seventy-ninth probe).
 func checkOwnFolderAndTree(dir string) error {
 	if err := trust.CheckOwnFolder(dir); err != nil {
 		return err

