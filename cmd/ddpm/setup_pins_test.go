@@ -52,6 +52,10 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0" + hash + "\\\n--hash=sha256:" + h + " # both wheels\n", "write a digest as"},
 		{"six==1.16.0" + hash + " # a note \\\n--hash=sha256:" + h + "\n", ""}, // pip continues it, and the comment takes the next line
 		{"", "pins no package"},
+		{"six==1.16.0\\\n--hash=sha256:" + h + " #note\n", "takes packages by name"},              // (pip: one word)
+		{"six==1.16.0 ; os_name == \"a#b\" or os_name == \" #\"" + hash + "\n", "has no --hash"},  // pip cuts at " #"
+		{"six==1.16.0 ; os_name not  in \"posix\"" + hash + "\n", "apart by more than one space"}, // pip: InvalidMarker
+		{"six==1.16.0 ; os_name not in \"posix\"" + hash + "\n", ""},
 		{"# only a comment\n\n", "pins no package"},
 	} {
 		path := filepath.Join(t.TempDir(), "r.txt")

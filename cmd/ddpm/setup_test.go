@@ -1599,7 +1599,8 @@ chmod +x "$3/bin/python"
 		{[]string{"--venv", venv, "--python", python}, "", "--venv and --requirements go together"},
 		// A venv of the temporary folders' name, removed with them, and a file of no pin, which made an
 		// empty venv in place of the working one (seventy-ninth probe).
-		{[]string{"--venv", filepath.Join(clone, venvTmpPrefix+"env"), "--requirements", req, "--python", python}, "", "is setup's for its temporary folders"},
+		{[]string{"--venv", filepath.Join(clone, venvTmpPrefix+"123"), "--requirements", req, "--python", python}, "", "is setup's for its temporary folders"},
+		{[]string{"--venv", filepath.Join(clone, strings.Repeat("v", 250)), "--requirements", req, "--python", python}, "", "a name of 260 bytes"},
 		{reqArgs("# nothing pinned\n"), "", "pins no package"},
 		{args("--requires-python", "3"), "", `--requires-python "3"`},
 		{args("--requires-python", "2.7"), "", "with Python 3"},
@@ -1734,6 +1735,41 @@ chmod +x "$3/bin/python"
 	if err := runSetup(args()); err != nil {
 		t.Fatalf("setup --venv: %v", err)
 	}
+	// Stopped twice as it moves the venv aside: the second signal killed it half-way under the default
+	// action, the venv before left under its kept name; and of the names of setup's temporary folders
+	// only os.MkdirTemp's are removed: a user's folder of that prefix went with the requirements file in
+	// it (seventy-ninth probe).
+	own, leftover := filepath.Join(clone, venvTmpPrefix+"notes"), filepath.Join(clone, venvTmpPrefix+"4242")
+	if os.WriteFile(mine, nil, 0o644) != nil || os.Mkdir(own, 0o755) != nil || os.Mkdir(leftover, 0o755) != nil {
+		t.Fatal("making the venv's neighbours")
+	}
+	beforeVenvRemoval = func() {
+		syscall.Kill(os.Getpid(), syscall.SIGTERM) //nolint:errcheck
+		syscall.Kill(os.Getpid(), syscall.SIGTERM) //nolint:errcheck
+		time.Sleep(100 * time.Millisecond)
+	}
+	err = runSetup(args())
+	beforeVenvRemoval = func() {}
+	var status *exitStatus
+	if !errors.As(err, &status) || status.code != 128+int(syscall.SIGTERM) {
+		t.Errorf("setup --venv stopped by SIGTERM twice: %v, want exit status 143", err)
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("setup --venv stopped as it kept the venv aside did not put it back: %v", err)
+	}
+	if _, err := os.Lstat(kept); err == nil {
+		t.Errorf("setup --venv stopped as it kept the venv aside left %s", kept)
+	}
+	if err := runSetup(args()); err != nil {
+		t.Fatalf("setup --venv: %v", err)
+	}
+	if _, err := os.Stat(own); err != nil {
+		t.Errorf("setup --venv removed a folder of the user's named %s…: %v", venvTmpPrefix, err)
+	}
+	if _, err := os.Stat(leftover); err == nil {
+		t.Errorf("setup --venv left a killed setup's temporary folder %s", leftover)
+	}
+	os.RemoveAll(own)
 	// A file or a link of that name is no venv kept aside: refused, and never put in the venv's place.
 	if err := os.Symlink(t.TempDir(), kept); err != nil {
 		t.Fatal(err)

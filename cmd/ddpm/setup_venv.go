@@ -38,6 +38,9 @@ type venvJob struct {
 	keepOld       bool     // keep the venv there aside until the new one is finished, and put it back where that fails
 }
 
+// beforeVenvRemoval runs as makeVenv begins to remove or move what is there: tests stop setup there.
+var beforeVenvRemoval = func() {}
+
 // keptSuffix names the venv kept aside (venvJob.keepOld) while its successor is made: beside it, so
 // that a rename moves it, and outside the job's temporary names, which a later setup removes.
 const keptSuffix = ".ddpm-kept"
@@ -60,6 +63,20 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 				keptName, job.again)
 		}
 	}
+	// Signals are only noted from here until the venv is finished or the one before is put back: under
+	// their default action, a second Ctrl-C in a removal killed setup half-way, leaving the old venv
+	// under its kept name and half of the new one in its place, which the next setup refused
+	// (seventy-ninth probe). The makers below run in a process group of their own, killed whole on a
+	// signal or a time limit: a stopped setup left python, ensurepip and pip writing 276 MB into the
+	// cache after it exited (twenty-sixth probe).
+	stopped, stopCtx, release := cancelOnSignal()
+	defer release() // after the deferred clean-up below
+	stoppedErr := func() error {
+		sig, _ := stopped().(syscall.Signal)
+		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v): the unfinished %s is removed; run `%s` again",
+			stopped(), venv, job.again)}
+	}
+	beforeVenvRemoval()
 	switch {
 	case err == nil:
 		// Not into what is mounted inside: its files went with the venv (sixty-ninth probe).
@@ -106,24 +123,18 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	if hint := spaceHint(filepath.Dir(venv)); hint != "" {
 		return fmt.Errorf("%s; free some space%s, and run `%s` again", hint, job.roomElsewhere, job.again)
 	}
-	// An unfinished venv is never used; removed at once, it holds no space until the next setup. Its
-	// makers run in a process group of their own, killed whole on a signal or a time limit: a stopped
-	// setup left python, ensurepip and pip writing 276 MB into the cache after it exited (twenty-sixth
-	// probe).
-	stopped, stopCtx, release := cancelOnSignal()
-	defer release()
-	stoppedErr := func() error {
-		sig, _ := stopped().(syscall.Signal)
-		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v): the unfinished %s is removed; run `%s` again",
-			stopped(), venv, job.again)}
+	if stopped() != nil { // in a removal above: the venv before is put back
+		return stoppedErr()
 	}
 	// The children's temporary files in a folder of setup's own (childEnv), removed with the venv's
 	// makers; one that a killed setup left is removed now.
 	// By name in the venv's own folder: a glob took "[", "*" and "?" in its path as patterns, and removed
 	// another folder's temporaries (seventieth probe).
+	// Only os.MkdirTemp's names, the prefix and digits: every name of the prefix went, a user's
+	// requirements file in a folder so named with it (seventy-ninth probe).
 	entries, _ := os.ReadDir(filepath.Dir(venv))
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), job.tmpPrefix) {
+		if isJobTemporary(e.Name(), job.tmpPrefix) {
 			os.RemoveAll(filepath.Join(filepath.Dir(venv), e.Name()))
 		}
 	}
@@ -233,6 +244,12 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	return nil
 }
 
+// isJobTemporary says whether name is one of os.MkdirTemp's names for prefix: prefix and digits.
+func isJobTemporary(name, prefix string) bool {
+	rest, ok := strings.CutPrefix(name, prefix)
+	return ok && rest != "" && strings.Trim(rest, "0123456789") == ""
+}
+
 // passOn writes a child's output on to f, noting a failed write (noteWrite) rather than returning it,
 // so that the child is not stopped by what became of ddpm's own output.
 type passOn struct{ f *os.File }
@@ -305,10 +322,15 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("--venv %s: %w", dir, err)
 	}
-	// Nor a name that setup takes for a killed run's temporary folder and removes: the venv kept aside
-	// under it went with them, and nothing was put back (seventy-ninth probe).
-	if strings.HasPrefix(filepath.Base(venv), venvTmpPrefix) {
-		return fmt.Errorf("--venv %s: a name that starts with %s is setup's for its temporary folders, which it removes: name another", dir, venvTmpPrefix)
+	// Nor a name that setup takes for a killed run's temporary folder and removes (seventy-ninth probe).
+	if isJobTemporary(filepath.Base(venv), venvTmpPrefix) {
+		return fmt.Errorf("--venv %s: a name of %s and digits is setup's for its temporary folders, which it removes: name another", dir, venvTmpPrefix)
+	}
+	// Its name and the kept venv's: one of 250 bytes was made, and never remade, its kept name too long
+	// to rename it to (seventy-ninth probe).
+	if n := len(filepath.Base(venv)) + len(keptSuffix); n > maxNameBytes {
+		return fmt.Errorf("--venv %s: setup keeps the venv there aside as %s%s while it makes the new one, a name of %d bytes, past the %d a folder's name may have: name a shorter one",
+			dir, filepath.Base(venv), keptSuffix, n, maxNameBytes)
 	}
 	if err := trust.CheckOwnFolder(filepath.Dir(venv)); err != nil {
 		return fmt.Errorf("--venv %s: its folder %s: %w: make it in a folder of yours that no other user can write", dir, filepath.Dir(venv), err)
@@ -372,6 +394,9 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	})
 }
 
+// maxNameBytes is the longest name of a folder on the usual Linux file systems.
+const maxNameBytes = 255
+
 // venvTmpPrefix starts the names of setup --venv's temporary folders beside the venv.
 const venvTmpPrefix = ".ddpm-setup-tmp-"
 
@@ -415,6 +440,20 @@ var nameSeparators = regexp.MustCompile(`[-_.]+`)
 // the lines are joined: searched for anywhere, a digest's line with a comment after it was joined with
 // a space where pip joins it with nothing (seventy-ninth probe).
 var pipCommentLine = regexp.MustCompile(`^\s*#`)
+
+// notInSpaced is "not in" written with more than one space between, which pip's marker grammar refuses.
+var notInSpaced = regexp.MustCompile(`\bnot {2,}in\b`)
+
+// commentStart is where pip's COMMENT_RE, searched, finds a comment in line: the first # at its start
+// or after white space (tabs are refused before); -1 for none.
+func commentStart(line string) int {
+	for c := 0; c < len(line); c++ {
+		if line[c] == '#' && (c == 0 || line[c-1] == ' ') {
+			return c
+		}
+	}
+	return -1
+}
 
 // codingDeclaration is what pip takes for a file's encoding in a comment (PEP 263's form, which it reads).
 var codingDeclaration = regexp.MustCompile(`coding[:=]`)
@@ -475,7 +514,10 @@ func readPins(real, name string) (string, error) {
 			}
 			line = joined.String()
 		}
-		if c := strings.Index(line, "#"); c == 0 || c > 0 && (line[c-1] == ' ' || line[c-1] == '\t') {
+		// pip's comment starts at the first # after white space (or at the line's start), inside a
+		// marker's quotes too: only the first # was looked at, and a marker with "a#b" before " #" passed
+		// whole where pip cut it (seventy-ninth probe).
+		if c := commentStart(line); c >= 0 {
 			if codingDeclaration.MatchString(line[c:]) {
 				return "", fmt.Errorf("--requirements %s line %d: a coding declaration, by which pip would decode the file otherwise than setup reads it: remove it", name, first+1)
 			}
@@ -521,6 +563,11 @@ func readPins(real, name string) (string, error) {
 		}
 		marked := strings.Contains(spec, ";")
 		if marked {
+			// The marker as written: pip reads "not in" with one space only, and the fields above are
+			// joined with one (seventy-ninth probe).
+			if notInSpaced.MatchString(line) {
+				return "", fmt.Errorf("--requirements %s line %d: \"not\" and \"in\" apart by more than one space, where pip reads \"not in\" with one: write it so", name, first+1)
+			}
 			if err := checkMarker(m[3]); err != nil {
 				return "", fmt.Errorf("--requirements %s line %d: the marker %s: %w", name, first+1, shortened(strconv.Quote(strings.TrimSpace(m[3]))), err)
 			}
