@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -254,7 +255,7 @@ func runSample(args []string) error {
 	elapsed := time.Since(start)
 	switch {
 	case ext != ".png":
-		err = writeSampleArray(*out, ext, res.X0, *n, tr.Spec.Dims, labels)
+		err = writeSampleArray(*out, ext, res.X0, *n, tr.Spec.Dims, digitLabels(tr, labels, *out))
 	case len(tr.Spec.Dims) == 1:
 		err = writeScatter(*out, res.X0, tr.Spec.Dims[0])
 	default:
@@ -461,6 +462,30 @@ func writeScatter(path string, points []float32, dim int) error {
 		return err
 	}
 	return writeFile(path, png)
+}
+
+// digitLabels is labels where tr's classes are the digits 0 to 9, in order, and nil otherwise, said on
+// standard error: eval --samples scores a label i as the digit i, and the labels of classes named
+// "eight" … "zero" were scored as other digits, exit 0 (seventy-ninth probe).
+func digitLabels(tr *ddpm.Trained, labels []int, out string) []int {
+	if labels == nil || classesAreDigits(tr.Spec.ClassNames) {
+		return labels
+	}
+	eprintf("note: %s holds the samples without their labels: %s's classes are not the digits 0 to 9 in order, as eval --samples reads labels\n", out, tr.Path)
+	return nil
+}
+
+// classesAreDigits says whether names are "0" … "9", label i named i.
+func classesAreDigits(names []string) bool {
+	if len(names) != 10 {
+		return false
+	}
+	for i, name := range names {
+		if name != strconv.Itoa(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // writeSampleArray writes the samples (and a conditional model's labels) as a NumPy .npy or .npz.

@@ -265,6 +265,11 @@ func resolveWay(path string, last int) (at string, rest []string, viaLink bool, 
 		w.enter(next)
 	}
 	if file {
+		// "f/" names a folder, which the kernel refuses to open a file as: it was read as f (seventy-
+		// ninth probe's nit).
+		if strings.HasSuffix(path, "/") {
+			return "", nil, false, &fs.PathError{Op: "resolve", Path: path, Err: syscall.ENOTDIR}
+		}
 		if err := CheckDiskFile(w.at); err != nil {
 			return "", nil, false, err
 		}

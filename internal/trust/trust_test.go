@@ -339,6 +339,14 @@ func TestOtherProcessInGroup(t *testing.T) {
 // A pipe named by its /proc or /dev/fd link is said to be one, not looked up as a file "pipe:[…]"
 // (seventy-ninth probe's nit).
 func TestSecureFileOfAPipeSaysSo(t *testing.T) {
+	// And a file named with a "/" after it, which the kernel does not open (seventy-ninth probe's nit).
+	f := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SecureFile(f + "/"); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("SecureFile(%q): %v, want ENOTDIR as the kernel says", f+"/", err)
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
