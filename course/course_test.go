@@ -31,28 +31,32 @@ func TestTableReadsColumnsByName(t *testing.T) {
 	if err := os.WriteFile(path, []byte("candidate,steps,train_minutes\nch8,2000,4.07\nch16,40000,179.30\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tab := ReadCSV(path)
+	tab := ReadCSV(path, "candidate")
 	if got := tab.Float(tab.Row("candidate", "ch16"), "train_minutes"); got != 179.3 {
 		t.Errorf("train_minutes of ch16 = %g, want 179.3", got)
 	}
 	if got := tab.Row("steps", "40000", "candidate", "ch16"); got != 1 { // every pair must hold, not the first alone
 		t.Errorf("Row(steps 40000, candidate ch16) = %d, want 1", got)
 	}
-	if got := ReadCSV(path).SortedBy("train_minutes").Column("steps"); len(got) != 2 || got[0] != 2000 || got[1] != 40000 {
+	if got := tab.Row("steps", "4e4"); got != 1 { // a number matched by its value
+		t.Errorf("Row(steps 4e4) = %d, want 1", got)
+	}
+	if got := ReadCSV(path, "candidate").SortedBy("train_minutes").Column("steps"); len(got) != 2 || got[0] != 2000 || got[1] != 40000 {
 		t.Errorf("steps sorted by train_minutes = %v, want [2000 40000]", got)
 	}
 	back := t.TempDir() + "/b.csv" // the rows in the other order, sorted back
 	if err := os.WriteFile(back, []byte("candidate,steps,train_minutes\nch16,40000,179.30\nch8,2000,4.07\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := ReadCSV(back).SortedBy("steps").Column("train_minutes"); len(got) != 2 || got[0] != 4.07 || got[1] != 179.3 {
+	sorted := ReadCSV(back, "candidate").SortedBy("steps")
+	if got := sorted.Column("train_minutes"); len(got) != 2 || got[0] != 4.07 || got[1] != 179.3 {
 		t.Errorf("train_minutes sorted by steps = %v, want [4.07 179.3]", got)
 	}
-	tab.Distinct("candidate")
+	Paired("steps", sorted, ReadCSV(path, "candidate").SortedBy("steps"))
 	tab.Positive("steps", "train_minutes")
 	tab.Inside("train_minutes", 0, 180)
-	if got := tab.Column("steps"); len(got) != 2 || got[0] != 2000 || got[1] != 40000 {
-		t.Errorf("steps = %v, want [2000 40000]", got)
+	if got := tab.Where("candidate", "ch8").Same("steps"); got != 2000 {
+		t.Errorf("Same(steps) of ch8's row = %g, want 2000", got)
 	}
 	defer func() {
 		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `no column "minutes"`) {
@@ -78,7 +82,7 @@ func TestReadCSVIsBounded(t *testing.T) {
 				t.Errorf("a table of %d bytes: recovered %v, want a panic naming its size", viz.MaxCSVBytes+1, r)
 			}
 		}()
-		ReadCSV(path)
+		ReadCSV(path, "x")
 	}()
 	long := t.TempDir() + "/long.csv"
 	if err := os.WriteFile(long, []byte("x,y\n1,"+strings.Repeat("x", 1<<20)+"\n"), 0o644); err != nil {
@@ -89,7 +93,7 @@ func TestReadCSVIsBounded(t *testing.T) {
 			t.Errorf("a value of a megabyte: a panic of %d bytes, want its start", len(fmt.Sprint(r)))
 		}
 	}()
-	ReadCSV(long).Float(0, "y")
+	ReadCSV(long, "x").Float(0, "y")
 }
 
 func TestReadJSONFollowsThePathAndChecksTheType(t *testing.T) {

@@ -26,22 +26,39 @@ func Markdown(format string, args ...any) {
 	gonbui.DisplayMarkdown(fmt.Sprintf(format, args...))
 }
 
-// Table is a CSV file of the repository (a measurement under docs/), read by column name.
+// Table is a CSV file of the repository (a measurement under docs/), read by column name. Its rows are
+// measurements, each named by its values in the key columns; they are read one by one by those values
+// (Row, Where), or in the order of a column's numbers once sorted (SortedBy), never in the file's order:
+// a file with rows missing, repeated or swapped read as another measurement in the sentences of the
+// seventy-fourth, seventy-fifth and seventy-ninth probes.
 type Table struct {
 	Path   string
 	header map[string]int
 	rows   [][]string
+	lines  []int  // each row's number in the file, from 1 under the header, for messages
+	sorted string // the column the rows are in the order of; "" for the file's order
 }
 
-// ReadCSV reads a CSV file with a header line; it panics on an error, which fails the cell.
-func ReadCSV(path string) *Table {
+// ReadCSV reads a CSV file with a header line whose rows are each one measurement, named by its values
+// in the columns key (a sampler and its number of steps); it panics on an error, which fails the cell,
+// and where two rows hold the same key: one measurement given twice, of which one sentence read the
+// first copy and another the last, or counted both (seventy-fifth and seventy-ninth probes).
+func ReadCSV(path string, key ...string) *Table {
+	if len(key) == 0 {
+		panic(fmt.Sprintf("ReadCSV(%q): name the columns whose values tell its rows apart", path))
+	}
 	// As viz reads them: a column named twice was read from the last, and a byte-order mark made the
 	// first column's name another (forty-seventh probe's nits).
 	rows, col, err := viz.ReadCSV(path)
 	if err != nil {
 		panic(err)
 	}
-	return &Table{Path: filepath.Clean(path), header: col, rows: rows[1:]}
+	t := &Table{Path: filepath.Clean(path), header: col, rows: rows[1:]}
+	for i := range t.rows {
+		t.lines = append(t.lines, i+1)
+	}
+	t.distinct(key)
+	return t
 }
 
 // Len is the number of rows under the header.
@@ -67,18 +84,22 @@ func (t *Table) Float(i int, col string) float64 {
 	}
 	if err != nil {
 		// The value's start only: strconv's error quoted it whole (fortieth probe).
-		panic(fmt.Sprintf("%s row %d, column %q: %s is not a number", t.Path, i+1, col, viz.QuoteStart(t.String(i, col))))
+		panic(fmt.Sprintf("%s row %d, column %q: %s is not a number", t.Path, t.lines[i], col, viz.QuoteStart(t.String(i, col))))
 	}
 	// Nor NaN or ±Inf, which a sentence would print as a result where viz.CSVSeries refuses to plot it
 	// (seventy-first probe).
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		panic(fmt.Sprintf("%s row %d, column %q: %s is not a finite number", t.Path, i+1, col, viz.QuoteStart(t.String(i, col))))
+		panic(fmt.Sprintf("%s row %d, column %q: %s is not a finite number", t.Path, t.lines[i], col, viz.QuoteStart(t.String(i, col))))
 	}
 	return v
 }
 
-// Column is every row's number in column col.
+// Column is every row's number in column col, in the order of the column the table is sorted by; it
+// panics on a table in the file's order.
 func (t *Table) Column(col string) []float64 {
+	if t.sorted == "" {
+		panic(fmt.Sprintf("%s: column %q read in the file's order: sort the rows first (SortedBy), or read each by its key (Row)", t.Path, col))
+	}
 	out := make([]float64, t.Len())
 	for i := range out {
 		out[i] = t.Float(i, col)
@@ -86,31 +107,73 @@ func (t *Table) Column(col string) []float64 {
 	return out
 }
 
-// Row is the first row whose column col holds value, and each further pair of more (a column, then
-// its value) too, as the file writes them; it panics when there is none: a missing row read as zeros
-// became a measurement in a sentence (seventy-fourth probe).
+// Row is the row whose column col holds value, and each further pair of more (a column, then its
+// value) too; it panics when there is none (a missing row read as zeros became a measurement in a
+// sentence; seventy-fourth probe) or more than one. A value is matched as a number where both are
+// numbers ("1" is "1.0"), as text otherwise.
 func (t *Table) Row(col, value string, more ...string) int {
+	rows := t.matching(col, value, more)
+	if len(rows) > 1 {
+		panic(fmt.Sprintf("%s rows %d and %d: both hold %s; say which", t.Path, t.lines[rows[0]], t.lines[rows[1]], t.where(col, value, more)))
+	}
+	return rows[0]
+}
+
+// Where is the table of the rows whose column col holds value, and each further pair of more too, in
+// the order they had; it panics when there is none.
+func (t *Table) Where(col, value string, more ...string) *Table {
+	out := &Table{Path: t.Path, header: t.header, sorted: t.sorted}
+	for _, i := range t.matching(col, value, more) {
+		out.rows, out.lines = append(out.rows, t.rows[i]), append(out.lines, t.lines[i])
+	}
+	return out
+}
+
+// matching are the rows Row and Where look for, at least one.
+func (t *Table) matching(col, value string, more []string) []int {
 	if len(more)%2 != 0 {
 		panic(fmt.Sprintf("%s: Row(%q, %q, %q): a column without its value", t.Path, col, value, more))
 	}
 	want := append([]string{col, value}, more...)
-	var where []string
 	for k := 0; k < len(want); k += 2 {
 		if _, ok := t.header[want[k]]; !ok { // named as a missing column, not as a missing row
 			panic(fmt.Sprintf("%s: no column %q", t.Path, want[k]))
 		}
-		where = append(where, fmt.Sprintf("%s = %q", want[k], want[k+1]))
 	}
+	var found []int
 rows:
 	for i := range t.rows {
 		for k := 0; k < len(want); k += 2 {
-			if t.String(i, want[k]) != want[k+1] {
+			if canonical(t.String(i, want[k])) != canonical(want[k+1]) {
 				continue rows
 			}
 		}
-		return i
+		found = append(found, i)
 	}
-	panic(fmt.Sprintf("%s: no row with %s", t.Path, strings.Join(where, " and ")))
+	if len(found) == 0 {
+		panic(fmt.Sprintf("%s: no row with %s", t.Path, t.where(col, value, more)))
+	}
+	return found
+}
+
+// where says what Row and Where look for.
+func (t *Table) where(col, value string, more []string) string {
+	want := append([]string{col, value}, more...)
+	var where []string
+	for k := 0; k+1 < len(want); k += 2 {
+		where = append(where, fmt.Sprintf("%s = %q", want[k], want[k+1]))
+	}
+	return strings.Join(where, " and ")
+}
+
+// canonical is a value as compared: a finite number by its value ("1.0", "1" and "1e0" alike, -0 as 0),
+// anything else by its text.
+func canonical(s string) string {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return s
+	}
+	return strconv.FormatFloat(v+0, 'g', -1, 64) // v+0: -0 is 0
 }
 
 // SortedBy is the table with its rows in the order of column col's numbers; it panics where two rows
@@ -118,36 +181,87 @@ rows:
 // largest weight measured" took them in the file's order, and a file with two rows swapped read as
 // another curve (seventy-fifth probe).
 func (t *Table) SortedBy(col string) *Table {
-	order := make([]int, t.Len())
+	order, value := make([]int, t.Len()), make([]float64, t.Len())
 	for i := range order {
-		order[i] = i
+		order[i], value[i] = i, t.Float(i, col) // each read, one row's too
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(t.Float(a, col), t.Float(b, col)) })
-	out := &Table{Path: t.Path, header: t.header}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(value[a], value[b]) })
+	out := &Table{Path: t.Path, header: t.header, sorted: col}
 	for k, i := range order {
-		if k > 0 && t.Float(i, col) == t.Float(order[k-1], col) {
-			panic(fmt.Sprintf("%s rows %d and %d: %s is %s in both; each is one measurement, given once", t.Path, order[k-1]+1, i+1, col, t.String(i, col)))
+		if k > 0 && value[i] == value[order[k-1]] {
+			panic(fmt.Sprintf("%s rows %d and %d: %s is %s in both; each is one measurement, given once", t.Path, t.lines[order[k-1]], t.lines[i], col, t.String(i, col)))
 		}
-		out.rows = append(out.rows, t.rows[i])
+		out.rows, out.lines = append(out.rows, t.rows[i]), append(out.lines, t.lines[i])
 	}
 	return out
 }
 
-// Distinct panics where two rows hold the same values in all of cols: one measurement given twice,
-// which two cells read as two different values (the first copy and the last; seventy-fifth probe).
-func (t *Table) Distinct(cols ...string) {
+// distinct panics where two rows hold the same values in all of cols, compared as Row compares them.
+func (t *Table) distinct(cols []string) {
 	seen := map[string]int{}
 	for i := range t.Len() {
 		var key []string
 		for _, c := range cols {
-			key = append(key, t.String(i, c))
+			key = append(key, canonical(t.String(i, c)))
 		}
 		k := strings.Join(key, "\x00")
 		if j, ok := seen[k]; ok {
-			panic(fmt.Sprintf("%s rows %d and %d: the same %s (%s); each is one measurement, given once", t.Path, j+1, i+1,
-				strings.Join(cols, ", "), strings.Join(key, ", ")))
+			var values []string
+			for _, c := range cols {
+				values = append(values, t.String(i, c))
+			}
+			panic(fmt.Sprintf("%s rows %d and %d: the same %s (%s); each is one measurement, given once", t.Path, t.lines[j], t.lines[i],
+				strings.Join(cols, ", "), strings.Join(values, ", ")))
 		}
 		seen[k] = i
+	}
+}
+
+// Same is the number that every row holds in column col (the samples behind each measurement); it
+// panics where two rows differ: row 1's count of samples was taken for every row's, and standard
+// errors computed from it (seventy-ninth probe).
+func (t *Table) Same(col string) float64 {
+	v := t.Float(0, col)
+	for i := range t.Len() {
+		if t.Float(i, col) != v {
+			panic(fmt.Sprintf("%s rows %d and %d: %s is %s and %s, where the text says one for all", t.Path, t.lines[0], t.lines[i], col, t.String(0, col), t.String(i, col)))
+		}
+	}
+	return v
+}
+
+// Every panics unless column col holds each whole number from first to last, once: the terms of a bound
+// at t = 1 … T, one missing of which was summed into another term (seventy-ninth probe).
+func (t *Table) Every(col string, first, last int) {
+	seen := map[int]bool{}
+	for i := range t.Len() {
+		v := t.Float(i, col)
+		if v != math.Trunc(v) || v < float64(first) || v > float64(last) || seen[int(v)] {
+			panic(fmt.Sprintf("%s row %d, column %q: %s, where each whole number from %d to %d is wanted once", t.Path, t.lines[i], col, t.String(i, col), first, last))
+		}
+		seen[int(v)] = true
+	}
+	for n := 0; n <= len(seen) && first+n <= last; n++ { // the first missing number is one of these
+		if !seen[first+n] {
+			panic(fmt.Sprintf("%s: no row with %s = %d (each whole number from %d to %d is wanted once)", t.Path, col, first+n, first, last))
+		}
+	}
+}
+
+// Paired panics unless every table holds the same numbers in column col, row by row (tables sorted by
+// it): their other columns are then the same items' measurements, paired row by row. Per-image bounds
+// were paired by the files' order, and a file in another order changed a verdict (seventy-ninth probe).
+func Paired(col string, tables ...*Table) {
+	for _, u := range tables[1:] {
+		t := tables[0]
+		if t.Len() != u.Len() {
+			panic(fmt.Sprintf("%s has %d rows and %s %d, where they are paired row by row", t.Path, t.Len(), u.Path, u.Len()))
+		}
+		for i := range t.Len() {
+			if t.Float(i, col) != u.Float(i, col) {
+				panic(fmt.Sprintf("%s and %s: %s %s and %s in the same row, where they are paired row by row", t.Path, u.Path, col, t.String(i, col), u.String(i, col)))
+			}
+		}
 	}
 }
 
@@ -157,7 +271,7 @@ func (t *Table) Positive(cols ...string) {
 	for _, c := range cols {
 		for i := range t.Len() {
 			if v := t.Float(i, c); !(v > 0) {
-				panic(fmt.Sprintf("%s row %d, column %q: %g; a measured standard error is above 0", t.Path, i+1, c, v))
+				panic(fmt.Sprintf("%s row %d, column %q: %g; a measured standard error is above 0", t.Path, t.lines[i], c, v))
 			}
 		}
 	}
@@ -168,7 +282,7 @@ func (t *Table) Positive(cols ...string) {
 func (t *Table) Inside(col string, lo, hi float64) {
 	for i := range t.Len() {
 		if v := t.Float(i, col); !(v > lo && v < hi) {
-			panic(fmt.Sprintf("%s row %d, column %q: %g, not strictly between %g and %g, where the sentences compare it in standard errors", t.Path, i+1, col, v, lo, hi))
+			panic(fmt.Sprintf("%s row %d, column %q: %g, not strictly between %g and %g, where the sentences compare it in standard errors", t.Path, t.lines[i], col, v, lo, hi))
 		}
 	}
 }
@@ -177,14 +291,11 @@ func (t *Table) Inside(col string, lo, hi float64) {
 // took to reach tr's step, as scripts/quality_per_minute.sh recorded it in docs/quality/quality.csv
 // (its candidates are named by their base channels: ch8, ch16).
 func TrainingMinutes(tr *ddpm.Trained) float64 {
-	runs := ReadCSV(filepath.Join("..", "docs", "quality", "quality.csv"))
-	candidate := fmt.Sprintf("ch%d", tr.Spec.UNet.BaseChannels)
-	for i := range runs.Len() {
-		if runs.String(i, "candidate") == candidate && int64(runs.Float(i, "steps")) == tr.Step {
-			return runs.Float(i, "train_minutes")
-		}
+	if tr.Spec.UNet == nil {
+		panic(fmt.Sprintf("%s: no U-Net, so no candidate of docs/quality/quality.csv", tr.Path))
 	}
-	panic(fmt.Sprintf("%s: no row for %s at step %d", runs.Path, candidate, tr.Step))
+	runs := ReadCSV(filepath.Join("..", "docs", "quality", "quality.csv"), "candidate", "steps")
+	return runs.Float(runs.Row("candidate", fmt.Sprintf("ch%d", tr.Spec.UNet.BaseChannels), "steps", strconv.FormatInt(tr.Step, 10)), "train_minutes")
 }
 
 // Parameters is the number of trained values in tr's checkpoint.

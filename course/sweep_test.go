@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/internal/sweep"
 	"github.com/learn-ddpm/ddpm-go/viz"
 )
@@ -40,6 +41,8 @@ func TestHostileArguments(t *testing.T) {
 	csvJunk := write("junk.csv", strings.Repeat("ju\"nk\x00\xff,", 50)+"\n"+strings.Repeat("\xfe\"\n", 20))
 	csvCut := write("cut.csv", "name,value\n\"a,1\n")
 	csvHeader := write("header.csv", "name,value\n")
+	csvAlike := write("alike.csv", "k,s,v\n1.0,a,3\n1,b,4\n2.5,b,5\n")
+	csvOther := write("other.csv", "k,s,v\n1,a,3\n1,b,4\n2,b,6\n")
 	big := write("big", "{\"x\": 1,")
 	if err := os.Truncate(big, 32<<20); err != nil {
 		t.Fatal(err)
@@ -195,72 +198,113 @@ func TestHostileArguments(t *testing.T) {
 		}},
 
 		// ReadCSV and Table.
-		{"ReadCSV empty path", func() error { return sweep.WantPanic(func() { ReadCSV("") }, "no such file") }},
-		{"ReadCSV missing", func() error { return sweep.WantPanic(func() { ReadCSV(missing) }, "missing") }},
-		{"ReadCSV FIFO", func() error { return sweep.WantPanic(func() { ReadCSV(fifo) }, "FIFO") }},
-		{"ReadCSV folder", func() error { return sweep.WantPanic(func() { ReadCSV(dir) }, "folder") }},
-		{"ReadCSV empty", func() error { return sweep.WantPanic(func() { ReadCSV(empty) }, "no rows") }},
-		{"ReadCSV header only", func() error { return sweep.WantPanic(func() { ReadCSV(csvHeader) }, "no rows") }},
-		{"ReadCSV junk", func() error { return sweep.WantPanic(func() { ReadCSV(csvJunk) }, "junk.csv") }},
-		{"ReadCSV truncated", func() error { return sweep.WantPanic(func() { ReadCSV(csvCut) }, "cut.csv") }},
-		{"ReadCSV too big", func() error { return sweep.WantPanic(func() { ReadCSV(big) }, "more than") }},
-		{"Table of a column named twice", func() error { return sweep.WantPanic(func() { ReadCSV(csvTwice) }, `column "a" twice`) }},
+		{"ReadCSV empty path", func() error { return sweep.WantPanic(func() { ReadCSV("", "name") }, "no such file") }},
+		{"ReadCSV missing", func() error { return sweep.WantPanic(func() { ReadCSV(missing, "name") }, "missing") }},
+		{"ReadCSV FIFO", func() error { return sweep.WantPanic(func() { ReadCSV(fifo, "name") }, "FIFO") }},
+		{"ReadCSV folder", func() error { return sweep.WantPanic(func() { ReadCSV(dir, "name") }, "folder") }},
+		{"ReadCSV empty", func() error { return sweep.WantPanic(func() { ReadCSV(empty, "name") }, "no rows") }},
+		{"ReadCSV header only", func() error { return sweep.WantPanic(func() { ReadCSV(csvHeader, "name") }, "no rows") }},
+		{"ReadCSV junk", func() error { return sweep.WantPanic(func() { ReadCSV(csvJunk, "name") }, "junk.csv") }},
+		{"ReadCSV truncated", func() error { return sweep.WantPanic(func() { ReadCSV(csvCut, "name") }, "cut.csv") }},
+		{"ReadCSV too big", func() error { return sweep.WantPanic(func() { ReadCSV(big, "name") }, "more than") }},
+		{"Table of a column named twice", func() error { return sweep.WantPanic(func() { ReadCSV(csvTwice, "a") }, `column "a" twice`) }},
 		{"Table after a byte-order mark", func() error {
-			if v := ReadCSV(csvBOM).Float(0, "a"); v != 1 {
+			if v := ReadCSV(csvBOM, "a").Float(0, "a"); v != 1 {
 				return fmt.Errorf("column a = %v, want 1", v)
 			}
 			return nil
 		}},
 		{"Table missing column", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvGood).Column("values") }, `no column "values"`)
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").SortedBy("values") }, `no column "values"`)
 		}},
-		{"Table empty column name", func() error { return sweep.WantPanic(func() { ReadCSV(csvGood).String(0, "") }, `no column ""`) }},
+		{"Table empty column name", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").String(0, "") }, `no column ""`)
+		}},
 		{"Table value not a number", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvGood).Column("value") }, `"x" is not a number`)
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").SortedBy("value") }, `"x" is not a number`)
 		}},
 		// Read as a result, NaN and ±Inf would be printed in a sentence (seventy-first probe).
 		{"Table NaN", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvNotFinite).Float(0, "a") }, `"NaN" is not a finite number`)
+			return sweep.WantPanic(func() { ReadCSV(csvNotFinite, "a").Float(0, "a") }, `"NaN" is not a finite number`)
 		}},
 		{"Table +Inf", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvNotFinite).Float(0, "b") }, `"+Inf" is not a finite number`)
+			return sweep.WantPanic(func() { ReadCSV(csvNotFinite, "a").Float(0, "b") }, `"+Inf" is not a finite number`)
 		}},
 		{"Table -inf", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvNotFinite).Column("c") }, `"-inf" is not a finite number`)
+			return sweep.WantPanic(func() { ReadCSV(csvNotFinite, "a").SortedBy("c") }, `"-inf" is not a finite number`)
 		}},
 		{"Table -1e400, beyond float64", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvNotFinite).Float(0, "d") }, `"-1e400" is not a finite number`)
+			return sweep.WantPanic(func() { ReadCSV(csvNotFinite, "a").Float(0, "d") }, `"-1e400" is not a finite number`)
 		}},
 		{"Table Row of no such value", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "c") }, `no row with name = "c"`)
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").Row("name", "c") }, `no row with name = "c"`)
 		}},
 		{"Table SortedBy a repeated value", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvRepeated).SortedBy("w") }, "rows 1 and 3: w is 0 in both")
+			return sweep.WantPanic(func() { ReadCSV(csvRepeated, "w", "p").SortedBy("w") }, "rows 1 and 3: w is 0 in both")
 		}},
-		{"Table Distinct of a repeated pair", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvRepeated).Distinct("w", "se") }, "rows 1 and 3: the same w, se (0, 1)")
+		{"ReadCSV of a repeated key", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvRepeated, "w", "se") }, "rows 1 and 3: the same w, se (0, 1)")
 		}},
 		{"Table Positive of a zero", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvRepeated).Positive("se") }, `row 2, column "se": 0`)
+			return sweep.WantPanic(func() { ReadCSV(csvRepeated, "w", "p").Positive("se") }, `row 2, column "se": 0`)
 		}},
 		{"Table Inside of a 1", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvRepeated).Inside("p", 0, 1) }, `row 3, column "p": 1, not strictly between 0 and 1`)
+			return sweep.WantPanic(func() { ReadCSV(csvRepeated, "w", "p").Inside("p", 0, 1) }, `row 3, column "p": 1, not strictly between 0 and 1`)
 		}},
 		{"Table Row where one pair of two holds", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "a", "value", "x") }, `no row with name = "a" and value = "x"`)
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").Row("name", "a", "value", "x") }, `no row with name = "a" and value = "x"`)
 		}},
 		{"Table Row of a column without its value", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "a", "value") }, "a column without its value")
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").Row("name", "a", "value") }, "a column without its value")
 		}},
 		{"Table Row of a missing second column", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("name", "a", "values", "1") }, `no column "values"`)
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").Row("name", "a", "values", "1") }, `no column "values"`)
 		}},
 		{"Table Row of a missing column", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvGood).Row("names", "a") }, `no column "names"`)
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").Row("names", "a") }, `no column "names"`)
 		}},
-		{"Table row -1", func() error { return sweep.WantPanic(func() { ReadCSV(csvGood).Float(-1, "value") }, "no row -1") }},
+		// Rows named by their key, read by it or in a column's order, never in the file's (seventy-ninth probe).
+		{"ReadCSV without a key", func() error { return sweep.WantPanic(func() { ReadCSV(csvGood) }, "name the columns") }},
+		{"ReadCSV of one key written two ways", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvAlike, "k") }, "rows 1 and 2: the same k (1)")
+		}},
+		{"Table Column in the file's order", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvAlike, "v").Column("v") }, "read in the file's order")
+		}},
+		{"Table Row of two rows", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvAlike, "v").Row("k", "1") }, "rows 1 and 2: both hold k = \"1\"")
+		}},
+		{"Table Where of no row", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvAlike, "v").Where("s", "c") }, `no row with s = "c"`)
+		}},
+		{"Table Same of two values", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvAlike, "v").Same("v") }, "rows 1 and 2: v is 3 and 4")
+		}},
+		{"Table Every with a gap", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvAlike, "v").Every("v", 2, 5) }, "no row with v = 2")
+		}},
+		{"Table Every beyond its range", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvAlike, "v").Every("v", 3, 4) }, "row 3, column \"v\": 5")
+		}},
+		{"Table Every of a fraction", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvAlike, "v").Where("s", "b").Every("k", 1, 3) }, "row 3, column \"k\": 2.5")
+		}},
+		{"Paired in another order", func() error {
+			a, b := ReadCSV(csvAlike, "v").SortedBy("v"), ReadCSV(csvOther, "v").SortedBy("v")
+			return sweep.WantPanic(func() { Paired("v", a, b) }, "v 5 and 6 in the same row")
+		}},
+		{"Paired of other lengths", func() error {
+			a, b := ReadCSV(csvAlike, "v").SortedBy("v"), ReadCSV(csvAlike, "v").Where("k", "1").SortedBy("v")
+			return sweep.WantPanic(func() { Paired("v", a, b) }, "has 3 rows and")
+		}},
+		{"TrainingMinutes of a model without a U-Net", func() error {
+			return sweep.WantPanic(func() { TrainingMinutes(&ddpm.Trained{Path: "toy.ddpm"}) }, "toy.ddpm: no U-Net")
+		}},
+		{"Table row -1", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").Float(-1, "value") }, "no row -1")
+		}},
 		{"Table row MaxInt", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvGood).String(math.MaxInt, "name") }, "2 rows")
+			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").String(math.MaxInt, "name") }, "2 rows")
 		}},
 
 		// ReadJSONNumber and ReadJSONBool.
