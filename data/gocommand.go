@@ -57,6 +57,7 @@ type goRead struct {
 	name, path string
 	file       bool
 	fix        string // what to do where it is refused; "" for the usual (run as oneself)
+	tree       bool   // a folder whose every file is read (certificates), held to the rules whole
 }
 
 // goCommand is the go command to run, and the environment it runs in (less its configuration folder,
@@ -194,10 +195,10 @@ func goEnvFile() (string, goRead) {
 	if goenv == "" {
 		goenv = "off"
 	}
-	envFile := goRead{"$GOENV", goenv, true, ""}
+	envFile := goRead{name: "$GOENV", path: goenv, file: true}
 	if os.Getenv("GOENV") == "" { // said as "$GOENV", which was not set, with the advice of sudo -H, which keeps $XDG_CONFIG_HOME (fifty-third probe)
-		envFile = goRead{"its env file ($XDG_CONFIG_HOME/go/env; $GOENV is unset)", goenv, true,
-			"set $GOENV to a file of your own, or to off, or unset $XDG_CONFIG_HOME"}
+		envFile = goRead{name: "its env file ($XDG_CONFIG_HOME/go/env; $GOENV is unset)", path: goenv, file: true,
+			fix: "set $GOENV to a file of your own, or to off, or unset $XDG_CONFIG_HOME"}
 		if os.Getenv("XDG_CONFIG_HOME") == "" {
 			envFile.name, envFile.fix = "its env file ($HOME/.config/go/env; $GOENV is unset)", ""
 		}
@@ -209,17 +210,17 @@ func goEnvFile() (string, goRead) {
 // reads: each is checked before the first run.
 func userReads(envFile goRead) []goRead {
 	home := os.Getenv("HOME")
-	reads := []goRead{{"$HOME", home, false, ""}, envFile, {"$NETRC", os.Getenv("NETRC"), true, ""},
-		{"$SSL_CERT_FILE", os.Getenv("SSL_CERT_FILE"), true, ""}}
+	reads := []goRead{{name: "$HOME", path: home}, envFile, {name: "$NETRC", path: os.Getenv("NETRC"), file: true},
+		{name: "$SSL_CERT_FILE", path: os.Getenv("SSL_CERT_FILE"), file: true}}
 	if os.Getenv("NETRC") == "" && home != "" {
-		reads = append(reads, goRead{"$NETRC", filepath.Join(home, ".netrc"), true, ""})
+		reads = append(reads, goRead{name: "$NETRC", path: filepath.Join(home, ".netrc"), file: true})
 	}
 	// git, with GOPROXY=direct: a .gitconfig of another user's ran their core.sshCommand.
 	for _, config := range gitConfigFiles(home) {
-		reads = append(reads, goRead{"git's configuration", config, true, ""})
+		reads = append(reads, goRead{name: "git's configuration", path: config, file: true})
 	}
 	for _, dir := range filepath.SplitList(os.Getenv("SSL_CERT_DIR")) {
-		reads = append(reads, goRead{"$SSL_CERT_DIR", dir, false, ""})
+		reads = append(reads, goRead{name: "$SSL_CERT_DIR", path: dir, tree: true}) // another user's certificate there was read (eightieth probe)
 	}
 	return reads
 }
@@ -310,7 +311,9 @@ func checkGitFolder(dir string) error {
 	info, err := os.Lstat(git)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil
+		// git then reads the folder itself as a bare repository, or searches the folders above it for
+		// one: another user's config file in either ran their credential helper as root (eightieth probe).
+		return fmt.Errorf("git would look for its repository in %s itself or the folders above it, which holds no .git: name a repository's folder", dir)
 	case err != nil:
 		return err
 	case !info.IsDir(): // a file naming the repository elsewhere, or a link
@@ -319,7 +322,7 @@ func checkGitFolder(dir string) error {
 	if err := trust.CheckOwnTree(git); err != nil {
 		return fmt.Errorf("git would read its configuration in %s: %w", git, err)
 	}
-	return nil
+	return checkGitIncludes(filepath.Join(git, "config"), os.Getenv("HOME"), 0) // and what it includes
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.
@@ -340,7 +343,11 @@ func checkReads(reads []goRead) error {
 			check = trust.CheckRead
 		}
 		fix := cmp.Or(v.fix, "run as yourself with your own $HOME (sudo -H)")
-		if err := check(v.path); err != nil {
+		err := check(v.path)
+		if info, serr := os.Stat(v.path); err == nil && v.tree && serr == nil && info.IsDir() {
+			err = trust.CheckOwnTree(v.path)
+		}
+		if err != nil {
 			return fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, would read %s (%s), "+
 				"and %w; %s, or set $%s to a folder with the MNIST files", v.name, v.path, err, fix, EnvMNISTDir)
 		}
@@ -367,7 +374,7 @@ func checkRootReads(root string) error {
 	}
 	fix := "unset $GOROOT and the GOROOT of the go env file, or name an installation of your own or root's"
 	goEnv := filepath.Join(root, "go.env")
-	if err := checkReads([]goRead{{"its GOROOT", root, false, fix}, {"$GOROOT/go.env", goEnv, true, fix}}); err != nil {
+	if err := checkReads([]goRead{{name: "its GOROOT", path: root, fix: fix}, {name: "$GOROOT/go.env", path: goEnv, file: true, fix: fix}}); err != nil {
 		return err
 	}
 	settings := envFileSettings(goEnv)

@@ -277,6 +277,11 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	// The fifty-first probe: paths that are not absolute (checked from here, read by the go command from
 	// its own folder), what else it writes (its checksum database's state in another user's $GOPATH, their
 	// download folder below one's own cache), and its certificates.
+	noRepo, certs := t.TempDir(), t.TempDir()
+	theirCert := filepath.Join(certs, "theirs.pem")
+	if err := os.WriteFile(theirCert, nil, 0o644); err != nil || os.Chown(theirCert, 4242, 4242) != nil {
+		t.Fatal(err)
+	}
 	theirDownload := t.TempDir()
 	petar = filepath.Join(theirDownload, "cache", "download", "github.com", "petar")
 	if err := os.MkdirAll(petar, 0o755); err != nil || os.Chown(petar, 4242, 4242) != nil {
@@ -301,6 +306,10 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 			filepath.Join(theirBin, "go") + " as you: " + theirBin + " belongs to another user"},
 		{"GOAUTH", "bin/auth", "the program bin/auth is no absolute path"},
 		{"GOAUTH", "git " + theirs, "git would run in " + theirs + ": " + theirs + " belongs to another user"},
+		// The eightieth: git reads a folder without .git as a bare repository, or the folders above it, and
+		// the go command reads every certificate in $SSL_CERT_DIR.
+		{"GOAUTH", "git " + noRepo, "git would look for its repository in " + noRepo + " itself or the folders above it"},
+		{"SSL_CERT_DIR", certs, theirCert + " belongs to another user"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
 		{"GOPROXY", "file://" + theirDownload, "the go command would read the modules in " + theirDownload + ": " + petar + " belongs to another user"},
 	} {

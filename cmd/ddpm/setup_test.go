@@ -1403,7 +1403,10 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		{"PIP_CONSTRAINT", mine + " " + theirs, theirs},
 		{"PIP_FIND_LINKS", shared, "anyone may write"},
 		{"PIP_FIND_LINKS", "file://" + shared, "anyone may write"},
-		{"PIP_INDEX_URL", "file://" + shared, "anyone may write"},
+		{"PIP_INDEX_URL", "file://" + shared, "a local index"},
+		{"PIP_EXTRA_INDEX_URL", own, "a local index"}, // its pages link anywhere (eightieth probe)
+		{"PIP_FIND_LINKS", mine, "a file of links"},   // so may a file of links
+		{"PIP_FIND_LINKS", "file://" + mine, "a file of links"},
 		// pip reads the scheme in any case, and unquotes the path (sixty-seventh probe).
 		{"PIP_CONSTRAINT", "FILE://" + theirs, "anyone may write"},
 		{"PIP_FIND_LINKS", "File://" + shared, "anyone may write"},
@@ -1424,9 +1427,10 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		{"PIP_FIND_LINKS", "file://" + held, heldRefusal},
 		{"OPENSSL_MODULES", held, heldRefusal},
 		{"PIP_CACHE_DIR", held, heldRefusal}, // pip unpickles its entries
-		{"OPENSSL_CONF", includes, "line 2: .include"},
-		{"OPENSSL_CONF", loads, "line 4: module"},
-		{"OPENSSL_CONF", plain, ""},
+		{"OPENSSL_CONF", includes, "OpenSSL's configuration can have setup's Python load libraries"},
+		{"OPENSSL_CONF", loads, "OpenSSL's configuration can have setup's Python load libraries"},
+		{"OPENSSL_CONF", plain, "OpenSSL's configuration can have setup's Python load libraries"}, // any: a module line joined by \ passed (eightieth probe)
+		{"OPENSSL_CONF", os.DevNull, ""},
 	} {
 		t.Setenv(c.name, c.value)
 		err := checkPipReads(filepath.Join(dir, "venv"))

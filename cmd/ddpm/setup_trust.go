@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -277,29 +276,17 @@ func checkOwnFolderAndTree(dir string) error {
 	return nil
 }
 
-// openSSLLoads matches a line of an OpenSSL configuration that has it read another file or load a
-// library: .include (and include, and .pragma includedir), a provider's module, an engine's
-// dynamic_path or so_path, an engines section.
-var openSSLLoads = regexp.MustCompile(`(?i)^\s*(\.?include|\.pragma|module|dynamic_path|so_path|engines)\b`)
-
-// checkOpenSSLConf refuses a configuration that $OPENSSL_CONF names (file) that would have OpenSSL read
-// other files or load libraries: an .include of a file in a folder another user could add to loaded
-// their provider into setup's Pythons, as root (seventy-ninth probe). Only the file was checked.
+// checkOpenSSLConf refuses a configuration that $OPENSSL_CONF names (file), other than none
+// (/dev/null): OpenSSL loads libraries through it in more ways than a check of its lines can follow (an
+// .include of a file in a sticky folder, a module line joined from two by a backslash, a provider's
+// identity, an unknown module's path, a path as a section's key), and each loaded another user's
+// library into setup's Pythons, as root (seventy-ninth and eightieth probes).
 func checkOpenSSLConf(file string) error {
-	if file == "" {
+	if file == "" || file == os.DevNull {
 		return nil
 	}
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		return fmt.Errorf("$OPENSSL_CONF=%s: %w", file, err)
-	}
-	for i, line := range strings.Split(string(raw), "\n") {
-		if m := openSSLLoads.FindString(line); m != "" {
-			return fmt.Errorf("$OPENSSL_CONF=%s line %d: %s: setup does not follow the files and libraries that OpenSSL's configuration loads, which another "+
-				"user could change: unset $OPENSSL_CONF for %s, or name a configuration without them", file, i+1, strings.TrimSpace(m), ddpm.UserSetupCommand)
-		}
-	}
-	return nil
+	return fmt.Errorf("$OPENSSL_CONF=%s: OpenSSL's configuration can have setup's Python load libraries and read files that setup cannot follow: "+
+		"unset $OPENSSL_CONF for %s (the system's configuration is read), or set it to %s", file, ddpm.UserSetupCommand, os.DevNull)
 }
 
 // pipLocations are pip's variables that name files or folders it reads, several to a variable
@@ -341,9 +328,20 @@ func checkPipLocation(name, value, home string) error {
 		}
 		path = expandUser(path, home)
 		var err error
-		if info, serr := os.Stat(path); serr == nil && info.IsDir() {
+		info, serr := os.Stat(path)
+		switch {
+		// A local index's pages, and a file of links, name wheels anywhere, which pip opened again after
+		// it had checked their digests: another user's, swapped in between, was installed as root
+		// (eightieth probe). A folder of wheels is walked whole.
+		case name == "PIP_INDEX_URL" || name == "PIP_EXTRA_INDEX_URL":
+			return fmt.Errorf("$%s: %s: a local index, whose pages may link to files anywhere, which setup cannot follow: give its wheels as a folder in $PIP_FIND_LINKS, or an https index", name, location)
+		case name == "PIP_FIND_LINKS" && serr == nil && !info.IsDir():
+			return fmt.Errorf("$%s: %s: a file of links, which may name files anywhere, which setup cannot follow: give a folder of wheels", name, location)
+		case serr == nil && info.IsDir():
 			err = checkOwnFolderAndTree(path) // the wheels in it too (seventy-ninth probe)
-		} else {
+		case name == "PIP_FIND_LINKS":
+			err = trust.CheckOwnFolder(path) // not there: where another user could make it
+		default:
 			err = trust.CheckRead(path)
 		}
 		if err != nil {

@@ -140,6 +140,11 @@ func checkTreeEntry(path string, info fs.FileInfo, seen map[string]bool) error {
 		return err
 	}
 	to, _ := os.Readlink(path)
+	// Nor through /proc or /dev/fd, which each process follows to its own file: setup's Python, run from
+	// /, loaded through root's link to /proc/self/cwd/… another user's libz (eightieth probe).
+	if PerProcess(path) {
+		return fmt.Errorf("%s is a symbolic link to %s, through /proc or /dev/fd, where each process reaches another file", path, to)
+	}
 	target, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("%s is a symbolic link to %s, which is missing, and another user could make it", path, to)

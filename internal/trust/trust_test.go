@@ -307,6 +307,12 @@ func TestCheckOwnTreeFollowsLinksToFolders(t *testing.T) {
 			t.Errorf("a tree whose link leads to %s: %v, want a refusal naming the link", target, err)
 		}
 	}
+	// Nor a link through /proc/self/cwd, which each process follows from its own working folder (eightieth probe).
+	mk(filepath.Join(dir, "to-proc"), 0o755)
+	link("/proc/self/cwd"+mine, filepath.Join(dir, "to-proc", "libz.so.1"))
+	if err := CheckOwnTree(filepath.Join(dir, "to-proc")); err == nil || !strings.Contains(err.Error(), "through /proc or /dev/fd") {
+		t.Errorf("a tree whose link leads through /proc/self/cwd: %v, want a refusal", err)
+	}
 	mk(filepath.Join(dir, "to-mine"), 0o755)
 	link(mine, filepath.Join(dir, "to-mine", "glibc-hwcaps"))
 	link(filepath.Join(dir, "to-mine"), filepath.Join(mine, "back")) // a loop, walked once
