@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,6 +223,12 @@ func lockDir(dir, what string, run bool) (*DirLock, error) {
 	if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
 		return fail(fmt.Errorf("%s %s: its lock file %s has %d names (a hard link to another file); remove it", what, dir, path, st.Nlink))
 	}
+	// Nor a file of the user's own under the lock's name: a model given to eval as w/.ddpm.lock, and a
+	// requirements file to setup, were overwritten by the lock's record (eightieth probe). An earlier
+	// run's lock file holds its record, or nothing.
+	if !created && !isLockRecord(f, info.Size()) {
+		return fail(fmt.Errorf("%s %s: %s is there and holds no lock record of ddpm's (%d bytes): it may be a file of yours, which the lock would overwrite; move it", what, dir, path, info.Size()))
+	}
 	// An earlier run's lock file, made readable by others (0644 before the sixty-fourth probe), is made
 	// the user's alone: a process that opens it later cannot hold the lock.
 	if info.Mode().Perm()&0o077 != 0 {
@@ -261,6 +268,22 @@ func lockDir(dir, what string, run bool) (*DirLock, error) {
 	}
 	held.files[key], held.count[key], held.run[key] = f, 1, run
 	return &DirLock{path: path, key: key}, nil
+}
+
+// lockRecord is what a lock file holds: the holder's PID and the time it took the lock (RFC 3339).
+var lockRecord = regexp.MustCompile(`^[0-9]{1,10} [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\n$`)
+
+// isLockRecord says whether the lock file f, of size bytes, is empty or holds a lock record.
+func isLockRecord(f *os.File, size int64) bool {
+	if size == 0 {
+		return true
+	}
+	if size > 64 {
+		return false
+	}
+	buf := make([]byte, size)
+	n, err := f.ReadAt(buf, 0)
+	return (err == nil || errors.Is(err, io.EOF)) && lockRecord.Match(buf[:n])
 }
 
 // CheckRunDir is LockRunDir's check without the lock, for a run's folder whose files are read before

@@ -143,6 +143,25 @@ func TestLockDir(t *testing.T) {
 // A lock file planted as a link (to a file the lock's write would destroy) or as a FIFO is refused,
 // and the file it points to is left alone (issue 32's second probe).
 func TestLockDirRefusesALinkOrFIFOAsItsLockFile(t *testing.T) {
+	// A file of the user's under the lock's name is no lock file: a model, and a requirements file, were
+	// overwritten by the lock's record (eightieth probe). An earlier run's record, or nothing, is one.
+	for content, taken := range map[string]bool{"DDPM-GO-CHECKPOINT-2 and a model's bytes": false, "six==1.16.0\n": false,
+		"": true, "4242 2026-12-07T14:00:00Z\n": true} {
+		own := t.TempDir()
+		if err := os.WriteFile(filepath.Join(own, LockFileName), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		lock, err := LockDir(own, "--work")
+		if taken != (err == nil) {
+			t.Errorf("a lock file holding %q: %v, want it taken: %v", content, err, taken)
+		}
+		if lock != nil {
+			lock.Unlock()
+		}
+		if raw, _ := os.ReadFile(filepath.Join(own, LockFileName)); !taken && string(raw) != content {
+			t.Errorf("a file of the lock's name holding %q was overwritten with %q", content, raw)
+		}
+	}
 	dir, victim := t.TempDir(), filepath.Join(t.TempDir(), "victim.txt")
 	if err := os.WriteFile(victim, []byte("precious"), 0o644); err != nil {
 		t.Fatal(err)

@@ -195,6 +195,10 @@ func TestClassConditionalCommandLine(t *testing.T) {
 	} else {
 		z.Close()
 	}
+	// So an .npy, one array, holds all that is written (it was refused, sent to an .npz; eightieth probe).
+	if err := runSample([]string{"--ckpt", ckpt, "--class", "all", "--n", "2", "--out", filepath.Join(dir, "all.npy"), "--steps", "10"}); err != nil {
+		t.Errorf("--class all of classes bar, dot, ring into an .npy: %v", err)
+	}
 	for _, c := range []struct {
 		args  []string
 		names string

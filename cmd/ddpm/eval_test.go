@@ -775,6 +775,18 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 		!strings.Contains(err.Error(), "is the --samples folder") {
 		t.Errorf("--out the --samples folder: error %v, want a refusal", err)
 	}
+	// Nor through a link and a folder not there yet: link/new/.. is the samples folder once new is made,
+	// and was passed (eightieth probe).
+	if err := os.Symlink(folder, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := runEval([]string{"--samples", folder, "--classifier", shipped, "--out", filepath.Join(dir, "link") + "/new/.."}); err == nil ||
+		!strings.Contains(err.Error(), "is the --samples folder") {
+		t.Errorf("--out link/new/.., the --samples folder once made: error %v, want a refusal", err)
+	}
+	if _, err := os.Lstat(filepath.Join(folder, "new")); err == nil {
+		t.Errorf("--out link/new/..: the folder new was made in the samples folder")
+	}
 	// A file of samples as --out is a file, where a folder is wanted: "the --samples folder" was said of
 	// it (sixty-second probe).
 	if err := runEval([]string{"--samples", samples, "--classifier", shipped, "--out", samples}); err == nil ||

@@ -105,7 +105,7 @@ func runSample(args []string) error {
 			return err
 		}
 	}
-	if ext == ".npy" && labels != nil {
+	if ext == ".npy" && labels != nil && classesAreDigits(tr.Spec.ClassNames) { // others' labels are not written (digitLabels)
 		return fmt.Errorf("--out %s: an .npy file holds one array; write a class-conditional model's samples and their labels to an .npz", *out)
 	}
 	// What a PNG can show, known from the model before the sampling: 3-D points and 2-channel images

@@ -1596,6 +1596,11 @@ chmod +x "$3/bin/python"
 		}
 		return []string{"--venv", venv, "--requirements", f.Name(), "--python", python}
 	}
+	inTemporary := filepath.Join(clone, venvTmpPrefix+"77", "req.txt")
+	if err := os.MkdirAll(filepath.Dir(inTemporary), 0o755); err != nil || os.WriteFile(inTemporary, []byte("six==1.16.0 --hash=sha256:"+h64+"\n"), 0o644) != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(filepath.Dir(inTemporary))
 	for _, c := range []struct {
 		args      []string
 		env, want string
@@ -1605,6 +1610,11 @@ chmod +x "$3/bin/python"
 		// empty venv in place of the working one (seventy-ninth probe).
 		{[]string{"--venv", filepath.Join(clone, venvTmpPrefix+"123"), "--requirements", req, "--python", python}, "", "is setup's for its temporary folders"},
 		{[]string{"--venv", filepath.Join(clone, strings.Repeat("v", 250)), "--requirements", req, "--python", python}, "", "a name of 260 bytes"},
+		// A venv named as one kept aside, or in a folder named as setup's temporaries, and a requirements
+		// file there: each was removed by a later setup (eightieth probe).
+		{[]string{"--venv", filepath.Join(clone, "mine"+keptSuffix), "--requirements", req, "--python", python}, "", "is setup's for a venv it keeps aside"},
+		{[]string{"--venv", filepath.Join(clone, venvTmpPrefix+"7", "v"), "--requirements", req, "--python", python}, "", "is setup's for its temporary folders"},
+		{[]string{"--venv", venv, "--requirements", inTemporary, "--python", python}, "", "--requirements " + inTemporary + ": " + venvTmpPrefix + "77"},
 		{reqArgs("# nothing pinned\n"), "", "pins no package"},
 		{args("--requires-python", "3"), "", `--requires-python "3"`},
 		{args("--requires-python", "2.7"), "", "with Python 3"},

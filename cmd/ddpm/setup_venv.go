@@ -244,6 +244,17 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	return nil
 }
 
+// setupsOwnName says where path, resolved, passes through a folder named as setup names its temporary
+// folders (which a later setup removes), or "".
+func setupsOwnName(path string) string {
+	for _, name := range strings.Split(path, "/") {
+		if isJobTemporary(name, venvTmpPrefix) {
+			return fmt.Sprintf("%s, a name of %s and digits, is setup's for its temporary folders, which it removes: name another", name, venvTmpPrefix)
+		}
+	}
+	return ""
+}
+
 // isJobTemporary says whether name is one of os.MkdirTemp's names for prefix: prefix and digits.
 func isJobTemporary(name, prefix string) bool {
 	rest, ok := strings.CutPrefix(name, prefix)
@@ -322,9 +333,14 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("--venv %s: %w", dir, err)
 	}
-	// Nor a name that setup takes for a killed run's temporary folder and removes (seventy-ninth probe).
-	if isJobTemporary(filepath.Base(venv), venvTmpPrefix) {
-		return fmt.Errorf("--venv %s: a name of %s and digits is setup's for its temporary folders, which it removes: name another", dir, venvTmpPrefix)
+	// Nor a name that setup takes for a killed run's temporary folder and removes (seventy-ninth probe),
+	// on its way too (a venv made in such a folder went with the next setup's clean-up), nor the name of
+	// a venv setup keeps aside, which it removes once the next one is made (eightieth probe).
+	if where := setupsOwnName(venv); where != "" {
+		return fmt.Errorf("--venv %s: %s", dir, where)
+	}
+	if strings.HasSuffix(filepath.Base(venv), keptSuffix) {
+		return fmt.Errorf("--venv %s: a name that ends in %s is setup's for a venv it keeps aside while it makes the next, and removes once that is made: name another", dir, keptSuffix)
 	}
 	// Its name and the kept venv's: one of 250 bytes was made, and never remade, its kept name too long
 	// to rename it to (seventy-ninth probe).
@@ -347,6 +363,9 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	}
 	if realVenv, err := filepath.EvalSymlinks(venv); err == nil && strings.HasPrefix(reqs, realVenv+"/") {
 		return fmt.Errorf("--requirements %s is inside --venv %s, which setup removes before it installs: keep it elsewhere", requirements, dir)
+	}
+	if where := setupsOwnName(reqs); where != "" { // removed with setup's temporary folders (eightieth probe)
+		return fmt.Errorf("--requirements %s: %s", requirements, where)
 	}
 	pins, err := readPins(reqs, requirements)
 	if err != nil {

@@ -77,6 +77,21 @@ func Nearest(dir string) (at string, rest []string, err error) {
 	return at, rest, nil
 }
 
+// Eventual is the path that path will name once the folders on its way that are not there yet are
+// made (as plain folders, by name): resolved as the kernel resolves it where it exists, and the rest
+// joined, each ".." of it taken from a folder that will be made. "link/new/.." was taken for "link",
+// a folder other than the samples folder it leads to, which eval then wrote into (eightieth probe).
+func Eventual(path string) (string, error) {
+	at, rest, viaLink, err := resolveWay(path, lastWritten)
+	if err != nil {
+		return "", err
+	}
+	if viaLink {
+		return "", fmt.Errorf("%s is a link to what is not there", danglingLink(path))
+	}
+	return filepath.Join(append([]string{at}, rest...)...), nil
+}
+
 // Parent is path less its last name, not cleaned (filepath.Dir cleans: "a/l/../f" was in "a", where the
 // kernel puts it in the folder above l's target; seventy-sixth probe).
 func Parent(path string) string {
@@ -267,7 +282,7 @@ func resolveWay(path string, last int) (at string, rest []string, viaLink bool, 
 	if file {
 		// "f/" names a folder, which the kernel refuses to open a file as: it was read as f (seventy-
 		// ninth probe's nit).
-		if strings.HasSuffix(path, "/") {
+		if strings.HasSuffix(path, "/") || strings.HasSuffix(path, "/.") { // "f/." too (eightieth probe's nit)
 			return "", nil, false, &fs.PathError{Op: "resolve", Path: path, Err: syscall.ENOTDIR}
 		}
 		if err := CheckDiskFile(w.at); err != nil {

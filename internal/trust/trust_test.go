@@ -350,8 +350,10 @@ func TestSecureFileOfAPipeSaysSo(t *testing.T) {
 	if err := os.WriteFile(f, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := SecureFile(f + "/"); !errors.Is(err, syscall.ENOTDIR) {
-		t.Errorf("SecureFile(%q): %v, want ENOTDIR as the kernel says", f+"/", err)
+	for _, path := range []string{f + "/", f + "/."} {
+		if _, err := SecureFile(path); !errors.Is(err, syscall.ENOTDIR) {
+			t.Errorf("SecureFile(%q): %v, want ENOTDIR as the kernel says", path, err)
+		}
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
