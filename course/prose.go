@@ -189,7 +189,8 @@ func (t *Table) SortedBy(col string) *Table {
 	out := &Table{Path: t.Path, header: t.header, sorted: col}
 	for k, i := range order {
 		if k > 0 && value[i] == value[order[k-1]] {
-			panic(fmt.Sprintf("%s rows %d and %d: %s is %s in both; each is one measurement, given once", t.Path, t.lines[order[k-1]], t.lines[i], col, t.String(i, col)))
+			panic(fmt.Sprintf("%s rows %d and %d: %s is %s and %s, one number; each is one measurement, given once", t.Path, t.lines[order[k-1]], t.lines[i], col,
+				t.String(order[k-1], col), t.String(i, col)))
 		}
 		out.rows, out.lines = append(out.rows, t.rows[i]), append(out.lines, t.lines[i])
 	}
@@ -202,9 +203,9 @@ func (t *Table) distinct(cols []string) {
 	for i := range t.Len() {
 		var key []string
 		for _, c := range cols {
-			key = append(key, canonical(t.String(i, c)))
+			key = append(key, strconv.Quote(canonical(t.String(i, c)))) // quoted: any byte may be in a field
 		}
-		k := strings.Join(key, "\x00")
+		k := strings.Join(key, ",")
 		if j, ok := seen[k]; ok {
 			var values []string
 			for _, c := range cols {
@@ -230,6 +231,32 @@ func (t *Table) Same(col string) float64 {
 	return v
 }
 
+// maxCount bounds a count of samples, images or evaluations that a sentence prints (int is 64 bits).
+const maxCount = 1 << 40
+
+// Counts panics unless every number in each of cols is a whole number from 1 to maxCount (samples,
+// images, steps, evaluations): a count of 0 made an infinite standard error and a sentence of "0.0
+// standard errors", a negative one NaN, 1e300 printed as −9 223 372 036 854 775 808, and 100.5
+// evaluations read as 100 took that row's place (eightieth probe).
+func (t *Table) Counts(cols ...string) {
+	for _, c := range cols {
+		for i := range t.Len() {
+			if v := t.Float(i, c); !isCount(v) {
+				panic(fmt.Sprintf("%s row %d, column %q: %s, where a count (a whole number from 1) is wanted", t.Path, t.lines[i], c, t.String(i, c)))
+			}
+		}
+	}
+}
+
+// Count is the count that every row holds in column col (Same, Counts).
+func (t *Table) Count(col string) int {
+	t.Counts(col)
+	return int(t.Same(col))
+}
+
+// isCount says whether v is a whole number from 1 to maxCount.
+func isCount(v float64) bool { return v >= 1 && v <= maxCount && v == math.Trunc(v) }
+
 // Every panics unless column col holds each whole number from first to last, once: the terms of a bound
 // at t = 1 … T, one missing of which was summed into another term (seventy-ninth probe).
 func (t *Table) Every(col string, first, last int) {
@@ -252,6 +279,9 @@ func (t *Table) Every(col string, first, last int) {
 // it): their other columns are then the same items' measurements, paired row by row. Per-image bounds
 // were paired by the files' order, and a file in another order changed a verdict (seventy-ninth probe).
 func Paired(col string, tables ...*Table) {
+	if len(tables) < 2 {
+		panic(fmt.Sprintf("Paired(%q): %d tables, where two or more are paired", col, len(tables)))
+	}
 	for _, u := range tables[1:] {
 		t := tables[0]
 		if t.Len() != u.Len() {
@@ -315,6 +345,17 @@ func ReadJSONNumber(file string, path ...string) float64 {
 		panic(fmt.Sprintf("%s: %v is not a number", file, path))
 	}
 	return x
+}
+
+// ReadJSONCount is ReadJSONNumber of a count: a whole number from 1 (images, samples), refused
+// otherwise (a report of 0 or 1e300 images made sentences of "0" and "−9 223 372 036 854 775 808" test
+// digits; eightieth probe).
+func ReadJSONCount(file string, path ...string) int {
+	x := ReadJSONNumber(file, path...)
+	if !isCount(x) {
+		panic(fmt.Sprintf("%s: %v is %v, where a count (a whole number from 1) is wanted", file, path, x))
+	}
+	return int(x)
 }
 
 // ReadJSONBool is ReadJSONNumber for a true or false, such as eval.json's "clip".

@@ -43,6 +43,9 @@ func TestHostileArguments(t *testing.T) {
 	csvHeader := write("header.csv", "name,value\n")
 	csvAlike := write("alike.csv", "k,s,v\n1.0,a,3\n1,b,4\n2.5,b,5\n")
 	csvOther := write("other.csv", "k,s,v\n1,a,3\n1,b,4\n2,b,6\n")
+	csvCounts := write("counts.csv", "k,good,zero,neg,huge\n1,2000,0,-2000,1e300\n2,2000,0,-2000,1e300\n")
+	csvNUL := write("nul.csv", "k,s\na\x00,b\na,\x00b\n") // two keys alike once joined on a NUL
+	jsonCounts := write("counts.json", `{"good": 10000, "zero": 0, "frac": 10000.9}`)
 	big := write("big", "{\"x\": 1,")
 	if err := os.Truncate(big, 32<<20); err != nil {
 		t.Fatal(err)
@@ -240,7 +243,7 @@ func TestHostileArguments(t *testing.T) {
 			return sweep.WantPanic(func() { ReadCSV(csvGood, "name").Row("name", "c") }, `no row with name = "c"`)
 		}},
 		{"Table SortedBy a repeated value", func() error {
-			return sweep.WantPanic(func() { ReadCSV(csvRepeated, "w", "p").SortedBy("w") }, "rows 1 and 3: w is 0 in both")
+			return sweep.WantPanic(func() { ReadCSV(csvRepeated, "w", "p").SortedBy("w") }, "rows 1 and 3: w is 0 and 0, one number")
 		}},
 		{"ReadCSV of a repeated key", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvRepeated, "w", "se") }, "rows 1 and 3: the same w, se (0, 1)")
@@ -296,6 +299,47 @@ func TestHostileArguments(t *testing.T) {
 		{"Paired of other lengths", func() error {
 			a, b := ReadCSV(csvAlike, "v").SortedBy("v"), ReadCSV(csvAlike, "v").Where("k", "1").SortedBy("v")
 			return sweep.WantPanic(func() { Paired("v", a, b) }, "has 3 rows and")
+		}},
+		{"Paired of one table", func() error {
+			return sweep.WantPanic(func() { Paired("v", ReadCSV(csvAlike, "v")) }, "1 tables, where two or more")
+		}},
+		// Counts: a whole number from 1; 0, a negative, a fraction and 1e300 made NaN, ±Inf or MinInt64 in
+		// sentences (eightieth probe).
+		{"Table Counts of a fraction", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvAlike, "v").Counts("k") }, `row 3, column "k": 2.5, where a count`)
+		}},
+		{"Table Count of zero", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvCounts, "k").Count("zero") }, `column "zero": 0, where a count`)
+		}},
+		{"Table Count of -2000", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvCounts, "k").Count("neg") }, `column "neg": -2000, where a count`)
+		}},
+		{"Table Count of 1e300", func() error {
+			return sweep.WantPanic(func() { ReadCSV(csvCounts, "k").Count("huge") }, `column "huge": 1e300, where a count`)
+		}},
+		{"Table Count", func() error {
+			if n := ReadCSV(csvCounts, "k").Count("good"); n != 2000 {
+				return fmt.Errorf("Count(good) = %d, want 2000", n)
+			}
+			return nil
+		}},
+		{"ReadJSONCount of 0", func() error {
+			return sweep.WantPanic(func() { ReadJSONCount(jsonCounts, "zero") }, "[zero] is 0, where a count")
+		}},
+		{"ReadJSONCount of 10000.9", func() error {
+			return sweep.WantPanic(func() { ReadJSONCount(jsonCounts, "frac") }, "[frac] is 10000.9, where a count")
+		}},
+		{"ReadJSONCount", func() error {
+			if n := ReadJSONCount(jsonCounts, "good"); n != 10000 {
+				return fmt.Errorf("ReadJSONCount(good) = %d, want 10000", n)
+			}
+			return nil
+		}},
+		{"ReadCSV of a key holding a NUL", func() error {
+			if n := ReadCSV(csvNUL, "k", "s").Len(); n != 2 {
+				return fmt.Errorf("%d rows, want 2", n)
+			}
+			return nil
 		}},
 		{"TrainingMinutes of a model without a U-Net", func() error {
 			return sweep.WantPanic(func() { TrainingMinutes(&ddpm.Trained{Path: "toy.ddpm"}) }, "toy.ddpm: no U-Net")

@@ -202,6 +202,15 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		return "", fmt.Errorf("%s %s is built for Linux on x86-64 and arm64 only, not %s/%s: set $%s to a PJRT plugin file, "+
 			"or $%s=go (GoMLX's pure-Go backend, much slower)", ddpm.PluginPackage, ddpm.PluginVersion, runtime.GOOS, runtime.GOARCH, ddpm.EnvPlugin, ddpm.EnvBackend)
 	}
+	// Whatever led here: runSetup checks these before any work only where no plugin is installed, and a
+	// plugin found damaged by its digest afterwards was reinstalled without them, pip's Pythons loading
+	// libraries from a folder anyone could write (eightieth probe).
+	if err := checkPipVars(); err != nil {
+		return "", err
+	}
+	if err := checkPipReads(venv); err != nil {
+		return "", err
+	}
 	exe := checkedExe
 	if exe == "" {
 		var err error
@@ -224,7 +233,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	}
 	var plugin string
 	err := makeVenv(venv, exe, python, venvJob{
-		say: "plugin: ", again: ddpm.UserSetupCommand, why: why, killLeftovers: true, tmpPrefix: ".tmp-",
+		say: "plugin: ", again: ddpm.UserSetupCommand, why: why, killLeftovers: true, tmpPrefix: ".tmp-", knownSize: true,
 		roomElsewhere: ", or set $XDG_CACHE_HOME to a folder on another file system",
 		requirements:  line + "\n", pipArgs: []string{"--require-hashes", "--only-binary", ":all:", "--no-deps"}, what: pin,
 		announce: fmt.Sprintf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)", pin),

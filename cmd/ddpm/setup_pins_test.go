@@ -52,9 +52,10 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0" + hash + "\\\n--hash=sha256:" + h + " # both wheels\n", "write a digest as"},
 		{"six==1.16.0" + hash + " # a note \\\n--hash=sha256:" + h + "\n", ""}, // pip continues it, and the comment takes the next line
 		{"", "pins no package"},
-		{"six==1.16.0\\\n--hash=sha256:" + h + " #note\n", "takes packages by name"},              // (pip: one word)
-		{"six==1.16.0 ; os_name == \"a#b\" or os_name == \" #\"" + hash + "\n", "has no --hash"},  // pip cuts at " #"
-		{"six==1.16.0 ; os_name not  in \"posix\"" + hash + "\n", "apart by more than one space"}, // pip: InvalidMarker
+		{"six==1.16.0 \\\n --hash=sha256:" + h + " \\\nidna==3.7 \\\n --hash=sha256:" + h + "\n", `"idna==3.7" after its digests`}, // a \ into the next pin (eightieth probe's nit)
+		{"six==1.16.0\\\n--hash=sha256:" + h + " #note\n", "takes packages by name"},                                               // (pip: one word)
+		{"six==1.16.0 ; os_name == \"a#b\" or os_name == \" #\"" + hash + "\n", "has no --hash"},                                   // pip cuts at " #"
+		{"six==1.16.0 ; os_name not  in \"posix\"" + hash + "\n", "apart by more than one space"},                                  // pip: InvalidMarker
 		{"six==1.16.0 ; os_name not in \"posix\"" + hash + "\n", ""},
 		{"# only a comment\n\n", "pins no package"},
 	} {
@@ -62,7 +63,7 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := readPins(path, "r.txt")
+		_, _, err := readPins(path, "r.txt")
 		switch {
 		case c.refused == "" && err != nil:
 			t.Errorf("%q refused: %v", c.text, err)

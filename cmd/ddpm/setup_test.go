@@ -308,6 +308,15 @@ func TestVenvProcessesFindsEveryNaming(t *testing.T) {
 	}
 }
 
+// installPlugin holds pip's environment to setup's rules itself: a plugin that passed the commands'
+// check by its size and failed setup's by its digest was reinstalled without them (eightieth probe).
+func TestInstallPluginChecksPipsEnvironment(t *testing.T) {
+	t.Setenv("PIP_TARGET", t.TempDir())
+	if _, err := installPlugin(filepath.Join(t.TempDir(), "venv"), "python3", "", nil); err == nil || !strings.Contains(err.Error(), "$PIP_TARGET") {
+		t.Errorf("installPlugin with $PIP_TARGET set: %v, want it refused", err)
+	}
+}
+
 // fakeBin is a folder for fake interpreters where setup runs one: no folder from it up to / is one
 // that other users may add files to. A test's temporary folder is in a sticky /tmp, which setup
 // refuses on the way; this one is in the clone's .test-tmp (ignored by git), and the test is skipped
@@ -1570,7 +1579,8 @@ mkdir -p "$3/bin" && : > "$3/pyvenv.cfg" && cat > "$3/bin/python" <<'END'
 echo "pip $@" >> ` + ran + `
 echo "Collecting what pip prints"
 PATH=/usr/bin:/bin
-for a; do [ "$prev" = -r ] && { cat "$a" >> ` + ran + `; grep -q '^failme==' "$a" && exit 1; }; prev=$a; done
+for a; do [ "$prev" = -r ] && { cat "$a" >> ` + ran + `; grep -q '^failme==' "$a" && exit 1
+  sed -n 's/^\([A-Za-z0-9._-]*\).*==\([^ ;]*\).*/\1-\2.dist-info/p' "$a" | grep -v '^nomarker-\|^onlymarked-' | while read d; do mkdir -p "$(dirname "$0")/../lib/python3.11/site-packages/$d"; done; }; prev=$a; done
 END
 chmod +x "$3/bin/python"
 `
@@ -1737,8 +1747,32 @@ chmod +x "$3/bin/python"
 	if _, err := os.Stat(mine); err != nil {
 		t.Errorf("setup --venv whose pip failed did not put back the venv there before: %v", err)
 	}
+	// What pip installed is what the file pins: pins all under markers false here made an empty venv in
+	// place of the working one, exit 0 (eightieth probe); the fake pip installs neither of these.
+	for lines, want := range map[string]string{
+		"onlymarked==1.0 ; python_version >= \"3.99\" --hash=sha256:" + h64 + "\n":         "pip installed none of the file's packages",
+		"six==1.16.0 --hash=sha256:" + h64 + "\nnomarker==1.0 --hash=sha256:" + h64 + "\n": "pip did not install nomarker (line 2)",
+	} {
+		if err := runSetup(reqArgs(lines)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("setup --venv of %q: %v, want %q", lines, err, want)
+		}
+		if _, err := os.Stat(mine); err != nil {
+			t.Errorf("setup --venv of %q did not put back the venv there before: %v", lines, err)
+		}
+	}
 	if err := os.Rename(venv, kept); err != nil || os.MkdirAll(venv, 0o755) != nil || os.WriteFile(filepath.Join(venv, "pyvenv.cfg"), nil, 0o644) != nil {
 		t.Fatal("cannot leave a killed setup's folders")
+	}
+	// A venv there without setup's mark of an unfinished one is another, made since: refused, both kept
+	// (the user's was removed and the old one put in its place; eightieth probe).
+	if err := runSetup(failing); err == nil || !strings.Contains(err.Error(), "is not the venv a stopped setup left unfinished") {
+		t.Errorf("setup --venv beside a kept venv, the venv there unmarked: %v, want a refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(venv, "pyvenv.cfg")); err != nil {
+		t.Errorf("setup --venv beside a kept venv removed the unmarked venv there: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	if err := runSetup(failing); err == nil {
 		t.Error("setup --venv whose pip fails: no error")
@@ -1784,6 +1818,22 @@ chmod +x "$3/bin/python"
 		t.Errorf("setup --venv left a killed setup's temporary folder %s", leftover)
 	}
 	os.RemoveAll(own)
+	// A venv with a folder this user cannot change (root's, after a sudo) is refused before any work: it
+	// was remade, then its removal failed, on every run (eightieth probe).
+	locked := filepath.Join(venv, "lib", "roots")
+	if err := os.MkdirAll(locked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writableFolder = func(path string) bool { return path != locked }
+	os.Remove(ran)
+	err = runSetup(args())
+	writableFolder = func(path string) bool { return syscall.Access(path, 0o3) == nil }
+	if err == nil || !strings.Contains(err.Error(), locked+" is not writable by you") {
+		t.Errorf("setup --venv of a venv holding a folder the user cannot change: %v, want a refusal naming it", err)
+	}
+	if log, _ := os.ReadFile(ran); strings.Contains(string(log), "-m venv") {
+		t.Errorf("setup --venv of a venv it cannot remove made a venv first:\n%s", log)
+	}
 	// A file or a link of that name is no venv kept aside: refused, and never put in the venv's place.
 	if err := os.Symlink(t.TempDir(), kept); err != nil {
 		t.Fatal(err)
@@ -1959,7 +2009,7 @@ func TestMakeSetupMakesTheVenvThroughDdpmSetup(t *testing.T) {
 // as the plugin of `ddpm setup` (ddpm.PluginHashes): the clone's .venv plugin is loaded before the
 // cache's.
 func TestRequirementsArePinnedByDigest(t *testing.T) {
-	pins, err := readPins("../../requirements.txt", "requirements.txt")
+	pins, _, err := readPins("../../requirements.txt", "requirements.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

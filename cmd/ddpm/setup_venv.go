@@ -36,7 +36,30 @@ type venvJob struct {
 	what          string   // what pip installs, for messages
 	announce      string   // said before pip runs (one line)
 	keepOld       bool     // keep the venv there aside until the new one is finished, and put it back where that fails
+	knownSize     bool     // it installs the plugin alone, whose size spaceHint knows: refused before any work where it cannot fit
 }
+
+// unremovable is a folder of dir's tree (dir included) that this user cannot change, which removing or
+// moving dir needs, or "".
+func unremovable(dir string) string {
+	at := ""
+	filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error { //nolint:errcheck // what cannot be walked is not removed either
+		if err == nil && e.IsDir() && !writableFolder(path) {
+			at = path
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return at
+}
+
+// writableFolder says whether this user may add and remove names in the folder path (tests replace it:
+// as root, only a read-only file system says no).
+var writableFolder = func(path string) bool { return syscall.Access(path, 0o3) == nil } // W_OK|X_OK
+
+// unfinishedMark is a file in a venv that setup is making, removed once it is finished: a venv
+// beside a kept one is removed as a stopped setup's only where it holds it.
+const unfinishedMark = ".ddpm-unfinished"
 
 // beforeVenvRemoval runs as makeVenv begins to remove or move what is there: tests stop setup there.
 var beforeVenvRemoval = func() {}
@@ -86,9 +109,21 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 		if err := leftoversOf(venv, job); err != nil {
 			return err
 		}
+		// What setup cannot move or remove, refused before any work: a venv of root's (after sudo make
+		// setup) was remade whole, then its removal failed and the new one was thrown away, on every run;
+		// a folder of root's inside it was left for good (eightieth probe).
+		if at := unremovable(venv); at != "" {
+			return fmt.Errorf("%s cannot be moved or removed by you (%s is not writable by you: root's, after a sudo?): remove it as its owner, and run `%s` again", venv, at, job.again)
+		}
 		switch {
 		case job.keepOld && keptErr == nil:
-			// A setup stopped before it finished (killed) left its unfinished venv and the one before.
+			// A setup stopped before it finished (killed) left its unfinished venv and the one before; a
+			// venv there without setup's mark is another, made since (the user's, which was removed, and
+			// the months-old one put in its place; eightieth probe).
+			if _, err := os.Lstat(filepath.Join(venv, unfinishedMark)); err != nil {
+				return fmt.Errorf("%s and %s are both there, and %s is not the venv a stopped setup left unfinished (it may be one made since): "+
+					"remove the one you do not want, and run `%s` again", venv, keptName, venv, job.again)
+			}
 			kept = keptName
 			printf("%sremoving %s, an unfinished setup's (the venv before it is kept at %s)\n", job.say, venv, kept)
 			if err := os.RemoveAll(venv); err != nil {
@@ -120,7 +155,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	}()
 	// A full file system is named now, not as a failure inside ensurepip or pip (a full disk was blamed
 	// on a missing Debian package, seventh probe).
-	if hint := spaceHint(filepath.Dir(venv)); hint != "" {
+	// The plugin's job alone, whose size is known: a venv of a few small packages was refused on a file
+	// system of 100 MB free (eightieth probe's nit); a full one fails in pip, and is named there.
+	if hint := spaceHint(filepath.Dir(venv)); hint != "" && job.knownSize {
 		return fmt.Errorf("%s; free some space%s, and run `%s` again", hint, job.roomElsewhere, job.again)
 	}
 	if stopped() != nil { // in a removal above: the venv before is put back
@@ -172,6 +209,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 		return fmt.Errorf("`%s -m venv %s` made no interpreter %s: is --python %s a Python 3?", exe, venv,
 			filepath.Join(venv, "bin", "python"), shellQuote(python))
 	}
+	if err := os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644); err != nil { // until finished
+		return err
+	}
 	// Nothing of the venv's is run before it is seen to be the user's alone.
 	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
 		return fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
@@ -222,6 +262,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 		return stoppedErr()
 	}
 	if err := finish(); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(venv, unfinishedMark)); err != nil {
 		return err
 	}
 	// The venv kept aside goes under a temporary name of the job's before it is removed (a later setup
@@ -367,7 +410,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if where := setupsOwnName(reqs); where != "" { // removed with setup's temporary folders (eightieth probe)
 		return fmt.Errorf("--requirements %s: %s", requirements, where)
 	}
-	pins, err := readPins(reqs, requirements)
+	pins, packages, err := readPins(reqs, requirements)
 	if err != nil {
 		return err
 	}
@@ -408,6 +451,9 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		requirements: pins, pipArgs: []string{"--require-hashes", "--only-binary", ":all:"}, what: "-r " + requirements, keepOld: true,
 		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
 	}, func() error {
+		if err := checkInstalled(venv, packages); err != nil {
+			return fmt.Errorf("--requirements %s: %w (the unfinished %s is removed)", requirements, err, venv)
+		}
 		printf("venv: %s (made now, with %s)\n", venv, exe)
 		return nil
 	})
@@ -487,10 +533,10 @@ var hashOption = regexp.MustCompile(`^--hash=(sha256:[0-9a-f]{64}|sha384:[0-9a-f
 // file included with -r ran their build backend as root, and -c, -e, paths, URLs, --find-links and
 // --index-url name files, folders and indexes that setup checks where pip's variables and
 // configuration name them (sixty-ninth probe). Indexes and folders of wheels go through those.
-func readPins(real, name string) (string, error) {
+func readPins(real, name string) (string, []pin, error) {
 	raw, err := safefile.ReadFile(real, maxRequirementsBytes)
 	if err != nil {
-		return "", fmt.Errorf("--requirements %s: %w", name, err)
+		return "", nil, fmt.Errorf("--requirements %s: %w", name, err)
 	}
 	// Read as pip reads it, or refused: pip splits lines at \r, \v, \f and others besides \n, decodes
 	// the file by a "coding:" comment (utf-7 turned "+AAo-" into a line break), never continues a comment
@@ -500,12 +546,13 @@ func readPins(real, name string) (string, error) {
 	for i, b := range raw {
 		if b >= 0x7f || b < 0x20 && b != '\n' { // a tab too: pip parts a requirement from its options at spaces only
 			line := strings.Count(string(raw[:i]), "\n") + 1
-			return "", fmt.Errorf("--requirements %s line %d: byte %#02x: setup --venv reads a requirements file of printable ASCII, lines ended by \\n, "+
+			return "", nil, fmt.Errorf("--requirements %s line %d: byte %#02x: setup --venv reads a requirements file of printable ASCII, lines ended by \\n, "+
 				"as pip would read it whatever its encoding and line ends (a byte-order mark, \\r or another line break, or a non-ASCII character): write it so", name, line, b)
 		}
 	}
 	lines := strings.Split(string(raw), "\n")
 	pinned := map[string]pin{} // each package's first pin, by its normalized name
+	var all []pin
 	for i := 0; i < len(lines); i++ {
 		first, line := i, lines[i]
 		if strings.HasSuffix(line, "\\") {
@@ -519,7 +566,7 @@ func readPins(real, name string) (string, error) {
 				l := lines[i]
 				comment, continued := pipCommentLine.MatchString(l), strings.HasSuffix(l, "\\")
 				if comment && continued {
-					return "", fmt.Errorf("--requirements %s line %d: a comment that ends in \\, which pip does not continue where a requirement's line would be: "+
+					return "", nil, fmt.Errorf("--requirements %s line %d: a comment that ends in \\, which pip does not continue where a requirement's line would be: "+
 						"end the comment otherwise", name, i+1)
 				}
 				if !continued { // (a comment that ends in \ is refused above)
@@ -538,7 +585,7 @@ func readPins(real, name string) (string, error) {
 		// whole where pip cut it (seventy-ninth probe).
 		if c := commentStart(line); c >= 0 {
 			if codingDeclaration.MatchString(line[c:]) {
-				return "", fmt.Errorf("--requirements %s line %d: a coding declaration, by which pip would decode the file otherwise than setup reads it: remove it", name, first+1)
+				return "", nil, fmt.Errorf("--requirements %s line %d: a coding declaration, by which pip would decode the file otherwise than setup reads it: remove it", name, first+1)
 			}
 			line = line[:c]
 		}
@@ -547,9 +594,13 @@ func readPins(real, name string) (string, error) {
 		for n > 0 && hashOption.MatchString(fields[n-1]) {
 			n--
 		}
-		for _, f := range fields[:n] {
+		for i, f := range fields[:n] {
+			if hashOption.MatchString(f) { // a digest, then more: pip drops what follows (eightieth probe's nit)
+				return "", nil, fmt.Errorf("--requirements %s line %d: %s after its digests, which pip would not install: does a line ending in \\ run into the next requirement?",
+					name, first+1, shortened(strconv.Quote(strings.Join(fields[i+1:n], " "))))
+			}
 			if strings.HasPrefix(f, "--hash") {
-				return "", fmt.Errorf("--requirements %s line %d: %s: write a digest as --hash=sha256: and its 64 lowercase hex digits (sha384: 96, sha512: 128), "+
+				return "", nil, fmt.Errorf("--requirements %s line %d: %s: write a digest as --hash=sha256: and its 64 lowercase hex digits (sha384: 96, sha512: 128), "+
 					"after the requirement", name, first+1, shortened(strconv.Quote(f)))
 			}
 		}
@@ -561,13 +612,13 @@ func readPins(real, name string) (string, error) {
 			// By digest, whatever index answers: another user's package server on a local port gave root's
 			// setup a source package whose build backend ran as root, and a plugin that every command in the
 			// clone then loaded (seventy-second probe).
-			return "", fmt.Errorf("--requirements %s line %d: %s has no --hash: setup --venv installs only packages pinned by their digests "+
+			return "", nil, fmt.Errorf("--requirements %s line %d: %s has no --hash: setup --venv installs only packages pinned by their digests "+
 				"(pip's --require-hashes), whatever index pip is pointed at; add them (scripts/hash_requirements.py, or pip-compile --generate-hashes)",
 				name, first+1, shortened(strconv.Quote(spec)))
 		}
 		m := pinLine.FindStringSubmatch(spec)
 		if m == nil {
-			return "", fmt.Errorf("--requirements %s line %d: %s: setup --venv takes packages by name and exact version only (name==version, "+
+			return "", nil, fmt.Errorf("--requirements %s line %d: %s: setup --venv takes packages by name and exact version only (name==version, "+
 				"with extras, a marker and --hash): includes, paths, URLs and options have pip read files, folders and indexes that setup "+
 				"does not check there; give indexes and folders of wheels through pip's variables or configuration, which it checks",
 				name, first+1, shortened(strconv.Quote(strings.TrimSpace(line))))
@@ -576,7 +627,7 @@ func readPins(real, name string) (string, error) {
 		// marker's string would cut the requirement there.
 		for _, f := range fields[:n] {
 			if strings.HasPrefix(f, "-") {
-				return "", fmt.Errorf("--requirements %s line %d: %s: a word that starts with -, where pip's options would begin, inside the requirement: write it otherwise",
+				return "", nil, fmt.Errorf("--requirements %s line %d: %s: a word that starts with -, where pip's options would begin, inside the requirement: write it otherwise",
 					name, first+1, shortened(strconv.Quote(f)))
 			}
 		}
@@ -585,10 +636,10 @@ func readPins(real, name string) (string, error) {
 			// The marker as written: pip reads "not in" with one space only, and the fields above are
 			// joined with one (seventy-ninth probe).
 			if notInSpaced.MatchString(line) {
-				return "", fmt.Errorf("--requirements %s line %d: \"not\" and \"in\" apart by more than one space, where pip reads \"not in\" with one: write it so", name, first+1)
+				return "", nil, fmt.Errorf("--requirements %s line %d: \"not\" and \"in\" apart by more than one space, where pip reads \"not in\" with one: write it so", name, first+1)
 			}
 			if err := checkMarker(m[3]); err != nil {
-				return "", fmt.Errorf("--requirements %s line %d: the marker %s: %w", name, first+1, shortened(strconv.Quote(strings.TrimSpace(m[3]))), err)
+				return "", nil, fmt.Errorf("--requirements %s line %d: the marker %s: %w", name, first+1, shortened(strconv.Quote(strings.TrimSpace(m[3]))), err)
 			}
 		}
 		// A package pinned twice: pip cannot resolve two pins that both hold, and said so only after the
@@ -596,22 +647,55 @@ func readPins(real, name string) (string, error) {
 		// without a marker holds wherever the other does (seventy-ninth probe).
 		key := strings.ToLower(nameSeparators.ReplaceAllString(m[1], "-")) // PEP 503's normalized name
 		if before, ok := pinned[key]; ok && !(marked && before.marked) {
-			return "", fmt.Errorf("--requirements %s line %d: %s is pinned on line %d too: pin each package once (twice only under markers for different Pythons)",
+			return "", nil, fmt.Errorf("--requirements %s line %d: %s is pinned on line %d too: pin each package once (twice only under markers for different Pythons)",
 				name, first+1, m[1], before.line)
 		} else if !ok {
-			pinned[key] = pin{first + 1, marked}
+			pinned[key] = pin{first + 1, marked, key}
 		}
+		all = append(all, pin{first + 1, marked, key})
 	}
 	// No pin at all: an emptied file (a failed pip freeze > requirements.txt) replaced the working venv
 	// by an empty one, and setup said it was made (seventy-ninth probe).
 	if len(pinned) == 0 {
-		return "", fmt.Errorf("--requirements %s pins no package: setup --venv would replace the venv by an empty one; name the project's requirements file", name)
+		return "", nil, fmt.Errorf("--requirements %s pins no package: setup --venv would replace the venv by an empty one; name the project's requirements file", name)
 	}
-	return string(raw), nil
+	return string(raw), all, nil
 }
 
-// pin is where readPins met a package first, and whether under a marker.
+// pin is a package of a requirements file: where readPins met it, whether under a marker, and its
+// name as PEP 503 normalizes it.
 type pin struct {
 	line   int
 	marked bool
+	name   string
+}
+
+// checkInstalled refuses a venv where pip did not install every package pinned without a marker, or
+// none of the file's: pins all under markers that do not hold here ("; python_version >= \"3.12\"" on
+// 3.11, or "; extra == …") made an empty venv in place of the working one, exit 0 (eightieth probe).
+func checkInstalled(venv string, pins []pin) error {
+	installed := map[string]bool{}
+	dirs, _ := filepath.Glob(filepath.Join(venv, "lib", "python3*", "site-packages"))
+	for _, dir := range dirs {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if name, ok := strings.CutSuffix(e.Name(), ".dist-info"); ok {
+				name, _, _ = strings.Cut(name, "-") // name-version: neither holds a "-"
+				installed[strings.ToLower(nameSeparators.ReplaceAllString(name, "-"))] = true
+			}
+		}
+	}
+	some := false
+	for _, p := range pins {
+		switch {
+		case installed[p.name]:
+			some = true
+		case !p.marked:
+			return fmt.Errorf("pip did not install %s (line %d), though it said it had finished", p.name, p.line)
+		}
+	}
+	if !some {
+		return fmt.Errorf("pip installed none of the file's packages: every pin's marker is false for this Python")
+	}
+	return nil
 }
