@@ -273,7 +273,14 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 			if !filepath.IsAbs(words[0]) {
 				return fail("GOAUTH", auth, fmt.Errorf("the program %s is no absolute path, and the go command runs in a folder of its own", words[0]))
 			}
-			if _, err := trust.SecureFile(words[0]); err != nil {
+			real, err := trust.SecureFile(words[0])
+			if err == nil {
+				// And its folder, which no other user may add to: a script's interpreter looks there first
+				// for what it imports, and root's script in a sticky folder imported another user's json.py
+				// (eighty-first probe).
+				err = trust.CheckOwnFolder(trust.Parent(real))
+			}
+			if err != nil {
 				return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you: %w", words[0], err))
 			}
 		}
@@ -322,7 +329,20 @@ func checkGitFolder(dir string) error {
 	if err := trust.CheckOwnTree(git); err != nil {
 		return fmt.Errorf("git would read its configuration in %s: %w", git, err)
 	}
-	return checkGitIncludes(filepath.Join(git, "config"), os.Getenv("HOME"), 0) // and what it includes
+	// Nor what the repository names outside it, which git reads as its own: a commondir of another
+	// user's folder, and includes spelled past a reading of them (a byte-order mark, quotes inside the
+	// value, ~user, a value continued by \), ran their credential helper as root (eighty-first probe).
+	if _, err := os.Lstat(filepath.Join(git, "commondir")); err == nil {
+		return fmt.Errorf("git would read its repository's common folder elsewhere, as %s names it: name a repository that holds its own", filepath.Join(git, "commondir"))
+	}
+	config, err := os.ReadFile(filepath.Join(git, "config"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if bytes.Contains(bytes.ToLower(config), []byte("include")) {
+		return fmt.Errorf("git would read other files that %s includes, which ddpm cannot follow as git does: name a repository whose configuration includes none", filepath.Join(git, "config"))
+	}
+	return nil
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.

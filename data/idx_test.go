@@ -277,7 +277,21 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	// The fifty-first probe: paths that are not absolute (checked from here, read by the go command from
 	// its own folder), what else it writes (its checksum database's state in another user's $GOPATH, their
 	// download folder below one's own cache), and its certificates.
-	noRepo, certs := t.TempDir(), t.TempDir()
+	noRepo, certs, includes, common := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	for dir, file := range map[string]string{includes: "config", common: "commondir"} {
+		text := "\ufeff[include]\n\tpath = /elsewhere/a\"tt\"\n" // spelled past the reading of includes
+		if file == "commondir" {
+			text = "/elsewhere/common\n"
+		}
+		if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil || os.WriteFile(filepath.Join(dir, ".git", file), []byte(text), 0o644) != nil {
+			t.Fatal(err)
+		}
+	}
+	stickyBin := t.TempDir()
+	inSticky := filepath.Join(stickyBin, "auth.py")
+	if err := os.WriteFile(inSticky, []byte("#!/usr/bin/python3\n"), 0o755); err != nil || os.Chmod(stickyBin, 0o777|os.ModeSticky) != nil {
+		t.Fatal(err)
+	}
 	theirCert := filepath.Join(certs, "theirs.pem")
 	if err := os.WriteFile(theirCert, nil, 0o644); err != nil || os.Chown(theirCert, 4242, 4242) != nil {
 		t.Fatal(err)
@@ -310,6 +324,11 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		// the go command reads every certificate in $SSL_CERT_DIR.
 		{"GOAUTH", "git " + noRepo, "git would look for its repository in " + noRepo + " itself or the folders above it"},
 		{"SSL_CERT_DIR", certs, theirCert + " belongs to another user"},
+		// The eighty-first: what the repository names outside it (includes, however spelled; a commondir),
+		// and a GOAUTH program in a folder others may add to, whose interpreter imports from there first.
+		{"GOAUTH", "git " + includes, "which ddpm cannot follow as git does"},
+		{"GOAUTH", "git " + common, "common folder elsewhere"},
+		{"GOAUTH", inSticky, "others may add"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
 		{"GOPROXY", "file://" + theirDownload, "the go command would read the modules in " + theirDownload + ": " + petar + " belongs to another user"},
 	} {

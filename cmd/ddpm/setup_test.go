@@ -1400,6 +1400,10 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		}
 		heldRefusal = wheel + " belongs to another user"
 	}
+	paged := filepath.Join(dir, "paged") // a folder of wheels holding a page of links
+	if err := os.Mkdir(paged, 0o755); err != nil || os.WriteFile(filepath.Join(paged, "index.HTML"), nil, 0o644) != nil {
+		t.Fatal(err)
+	}
 	includes, loads, plain := filepath.Join(own, "include.cnf"), filepath.Join(own, "module.cnf"), filepath.Join(own, "plain.cnf")
 	for file, text := range map[string]string{includes: "openssl_conf = init\n .include " + shared + "/extra.cnf\n",
 		loads: "[provider_sect]\nevil = evil_sect\n[evil_sect]\nmodule = " + shared + "/evil.so\n", plain: "# .include x\nopenssl_conf = init\n"} {
@@ -1408,8 +1412,8 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ name, value, refused string }{
-		{"PIP_CONSTRAINT", theirs, "anyone may write"},
-		{"PIP_CONSTRAINT", mine + " " + theirs, theirs},
+		{"PIP_CONSTRAINT", theirs, "a constraints file"},
+		{"PIP_CONSTRAINT", mine + " " + theirs, "a constraints file"},
 		{"PIP_FIND_LINKS", shared, "anyone may write"},
 		{"PIP_FIND_LINKS", "file://" + shared, "anyone may write"},
 		{"PIP_INDEX_URL", "file://" + shared, "a local index"},
@@ -1417,15 +1421,17 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		{"PIP_FIND_LINKS", mine, "a file of links"},   // so may a file of links
 		{"PIP_FIND_LINKS", "file://" + mine, "a file of links"},
 		// pip reads the scheme in any case, and unquotes the path (sixty-seventh probe).
-		{"PIP_CONSTRAINT", "FILE://" + theirs, "anyone may write"},
+		{"PIP_CONSTRAINT", "FILE://" + theirs, "a constraints file"},
 		{"PIP_FIND_LINKS", "File://" + shared, "anyone may write"},
 		{"PIP_FIND_LINKS", "file://" + own + "/%2E%2E/shared", "absolute path"},
-		{"PIP_CONSTRAINT", "file://" + own + "/constraints%2Etxt", ""},
+		{"PIP_CONSTRAINT", "file://" + own + "/constraints%2Etxt", "a constraints file"},
 		{"PIP_FIND_LINKS", "wheels", "absolute path"},
 		{"PIP_FIND_LINKS", "/proc/self/cwd", "absolute path"}, // another folder to each process, as in the other paths' rule
 		{"SSL_CERT_DIR", own + ":certs", "absolute path"},
 		{"SSL_CERT_DIR", own + ":" + shared, shared},
-		{"PIP_CONSTRAINT", mine, ""},
+		{"PIP_CONSTRAINT", mine, "a constraints file"},
+		{"PIP_CONSTRAINT", "https://example.org/c.txt", "a constraints file"}, // any: pip follows its options (eighty-first probe)
+		{"PIP_FIND_LINKS", paged, "a page whose links pip follows"},           // a page in a folder of wheels too
 		{"PIP_FIND_LINKS", own + " https://example.org/wheels", ""},
 		{"PIP_INDEX_URL", "https://pypi.org/simple", ""},
 		{"SSL_CERT_DIR", own + ":" + own, ""},

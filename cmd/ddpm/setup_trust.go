@@ -276,6 +276,17 @@ func checkOwnFolderAndTree(dir string) error {
 	return nil
 }
 
+// htmlIn is an .html or .htm file in the folder dir (pip reads them as pages of links), or "".
+func htmlIn(dir string) string {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if ext := strings.ToLower(filepath.Ext(e.Name())); ext == ".html" || ext == ".htm" {
+			return filepath.Join(dir, e.Name())
+		}
+	}
+	return ""
+}
+
 // checkOpenSSLConf refuses a configuration that $OPENSSL_CONF names (file), other than none
 // (/dev/null): OpenSSL loads libraries through it in more ways than a check of its lines can follow (an
 // .include of a file in a sticky folder, a module line joined from two by a backslash, a provider's
@@ -308,6 +319,13 @@ func checkPipLocations(home string) error {
 // checkPipLocation is checkPipLocations' check of one value of pip's variable name (or of the option
 // of its configuration files that the variable sets).
 func checkPipLocation(name, value, home string) error {
+	// No constraints: pip follows the options and includes inside them (-c, --find-links, --index-url),
+	// which setup does not read, and a constraints file of root's naming another user's folder of wheels
+	// had their swapped wheel installed (eighty-first probe). Every package setup installs is pinned by
+	// version and digest already.
+	if name == "PIP_CONSTRAINT" && strings.TrimSpace(value) != "" {
+		return fmt.Errorf("$%s=%s: a constraints file, whose options and includes pip follows and setup does not: unset it (every package setup installs is pinned by version and digest)", name, value)
+	}
 	for _, location := range strings.Fields(value) {
 		path := location
 		// pip reads a scheme in any case, and unquotes a file URL's path: FILE:/// was passed over as
@@ -339,6 +357,10 @@ func checkPipLocation(name, value, home string) error {
 			return fmt.Errorf("$%s: %s: a file of links, which may name files anywhere, which setup cannot follow: give a folder of wheels", name, location)
 		case serr == nil && info.IsDir():
 			err = checkOwnFolderAndTree(path) // the wheels in it too (seventy-ninth probe)
+			if page := htmlIn(path); err == nil && page != "" && name == "PIP_FIND_LINKS" {
+				// pip reads a page in a folder of wheels as a page of links, to wheels anywhere (eighty-first probe).
+				return fmt.Errorf("$%s: %s holds %s, a page whose links pip follows to files anywhere, which setup cannot follow: keep wheels alone in it", name, location, page)
+			}
 		case name == "PIP_FIND_LINKS":
 			err = trust.CheckOwnFolder(path) // not there: where another user could make it
 		default:
