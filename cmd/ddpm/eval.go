@@ -112,6 +112,9 @@ func runEval(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *samplesPath == "" && isSet(fs, "samples") { // an unset $DIR in a script scored the default model (eighty-first probe)
+		return fmt.Errorf(`--samples "": name an .npy or .npz file of samples, or a folder of their images`)
+	}
 	if *samplesPath != "" {
 		if err := unusedFlags(fs, "with --samples, which scores the samples given (made by any tool), not a model",
 			"ckpt", "nll", "nll-batch", "fid", "fid-batch", "work", "variance", "clip", "sampler", "steps", "eta", "churn",

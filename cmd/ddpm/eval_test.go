@@ -787,6 +787,18 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(folder, "new")); err == nil {
 		t.Errorf("--out link/new/..: the folder new was made in the samples folder")
 	}
+	// Nor through a bind mount's other name, compared as text (eighty-first probe).
+	if bound := filepath.Join(dir, "bound"); os.Mkdir(bound, 0o755) == nil && syscall.Mount(folder, bound, "", syscall.MS_BIND, "") == nil {
+		err := runEval([]string{"--samples", folder, "--classifier", shipped, "--out", bound + "/new/.."})
+		syscall.Unmount(bound, 0) //nolint:errcheck
+		if err == nil || !strings.Contains(err.Error(), "is the --samples folder") {
+			t.Errorf("--out bound/new/.., a bind mount of the --samples folder: error %v, want a refusal", err)
+		}
+	}
+	// --samples "" is no samples (an unset $DIR scored the default model; eighty-first probe).
+	if err := runEval([]string{"--samples=", "--classifier", shipped}); err == nil || !strings.Contains(err.Error(), `--samples ""`) {
+		t.Errorf(`--samples "": error %v, want it refused by name`, err)
+	}
 	// A file of samples as --out is a file, where a folder is wanted: "the --samples folder" was said of
 	// it (sixty-second probe).
 	if err := runEval([]string{"--samples", samples, "--classifier", shipped, "--out", samples}); err == nil ||

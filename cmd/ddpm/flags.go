@@ -335,7 +335,7 @@ func sameFile(a, b string) bool {
 	// One of them not there yet: the same once its folders are made? "link/new/.." is the link's target
 	// then, and was passed as another folder than the samples folder it landed in (eightieth probe).
 	if ea, err := trust.Eventual(a); err == nil {
-		if eb, err := trust.Eventual(b); err == nil && ea == eb {
+		if eb, err := trust.Eventual(b); err == nil && sameEventual(ea, eb) {
 			return true
 		}
 	}
@@ -345,6 +345,27 @@ func sameFile(a, b string) bool {
 	da, errA := os.Stat(ddpm.ParentDir(a))
 	db, errB := os.Stat(ddpm.ParentDir(b))
 	return errA == nil && errB == nil && os.SameFile(da, db) && filepath.Base(a) == filepath.Base(b)
+}
+
+// sameEventual says whether two paths, each as trust.Eventual gives it, will be one: their deepest
+// folders that exist one folder (two names of a bind mount are; compared as text, bs/new/.. passed for
+// the samples folder s that bs mounts; eighty-first probe), and the names below them alike.
+func sameEventual(a, b string) bool {
+	pa, ra := existingPart(a)
+	pb, rb := existingPart(b)
+	ia, errA := os.Stat(pa)
+	ib, errB := os.Stat(pb)
+	return errA == nil && errB == nil && os.SameFile(ia, ib) && ra == rb
+}
+
+// existingPart splits p into its deepest part that exists and the names below it.
+func existingPart(p string) (at, rest string) {
+	for {
+		if _, err := os.Lstat(p); err == nil || p == "/" || p == "." {
+			return p, rest
+		}
+		rest, p = filepath.Join(filepath.Base(p), rest), filepath.Dir(p)
+	}
 }
 
 // within says whether path is the folder dir or lies in it, at any depth, whether or not path exists

@@ -237,7 +237,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		roomElsewhere: ", or set $XDG_CACHE_HOME to a folder on another file system",
 		requirements:  line + "\n", pipArgs: []string{"--require-hashes", "--only-binary", ":all:", "--no-deps"}, what: pin,
 		announce: fmt.Sprintf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)", pin),
-	}, func() error {
+	}, func(map[string]bool) error {
 		found, ok := ddpm.VenvPlugin(venv)
 		if !ok {
 			return fmt.Errorf("pip installed %s in %s but left no plugin file xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so in its site-packages", pin, venv)
@@ -496,8 +496,8 @@ func checkPython(python, exe string, min [3]int) error {
 
 // venvHint says why `python -m venv` failed, where the output or the file system tells: ensurepip
 // missing (Debian's python3 without python3-venv), or no space left.
-func venvHint(out []byte, dir string) string {
-	if hint := spaceHint(dir); hint != "" {
+func venvHint(out []byte, dir string, knownSize bool) string {
+	if hint := spaceHint(dir); hint != "" && knownSize { // the plugin's size: another venv's is not known (eighty-first probe's nit)
 		return "\n" + hint
 	}
 	if bytes.Contains(out, []byte("ensurepip is not available")) || bytes.Contains(out, []byte("No module named 'ensurepip'")) {

@@ -1585,8 +1585,9 @@ mkdir -p "$3/bin" && : > "$3/pyvenv.cfg" && cat > "$3/bin/python" <<'END'
 echo "pip $@" >> ` + ran + `
 echo "Collecting what pip prints"
 PATH=/usr/bin:/bin
+case "$*" in *ensurepip*) mkdir -p "$(dirname "$0")/../lib/python3.11/site-packages/pip-23.0.dist-info";; esac
 for a; do [ "$prev" = -r ] && { cat "$a" >> ` + ran + `; grep -q '^failme==' "$a" && exit 1
-  sed -n 's/^\([A-Za-z0-9._-]*\).*==\([^ ;]*\).*/\1-\2.dist-info/p' "$a" | grep -v '^nomarker-\|^onlymarked-' | while read d; do mkdir -p "$(dirname "$0")/../lib/python3.11/site-packages/$d"; done; }; prev=$a; done
+  sed -n 's/^\([A-Za-z0-9._-]*\).*==\([^ ;]*\).*/\1-\2.dist-info/p' "$a" | grep -v '^nomarker-\|^onlymarked-\|^pip-' | while read d; do mkdir -p "$(dirname "$0")/../lib/python3.11/site-packages/$d"; done; }; prev=$a; done
 END
 chmod +x "$3/bin/python"
 `
@@ -1758,6 +1759,8 @@ chmod +x "$3/bin/python"
 	for lines, want := range map[string]string{
 		"onlymarked==1.0 ; python_version >= \"3.99\" --hash=sha256:" + h64 + "\n":         "pip installed none of the file's packages",
 		"six==1.16.0 --hash=sha256:" + h64 + "\nnomarker==1.0 --hash=sha256:" + h64 + "\n": "pip did not install nomarker (line 2)",
+		// ensurepip's pip is not pip's doing: a pin of it under a false marker counted (eighty-first probe).
+		"pip==23.0 ; python_version < \"3.0\" --hash=sha256:" + h64 + "\n": "pip installed none of the file's packages",
 	} {
 		if err := runSetup(reqArgs(lines)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("setup --venv of %q: %v, want %q", lines, err, want)
@@ -1839,6 +1842,28 @@ chmod +x "$3/bin/python"
 	}
 	if log, _ := os.ReadFile(ran); strings.Contains(string(log), "-m venv") {
 		t.Errorf("setup --venv of a venv it cannot remove made a venv first:\n%s", log)
+	}
+	// Nor in the folder of `ddpm setup`'s plugin, which a plain setup remakes as its own (eighty-first probe).
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(clone, "cache"))
+	userVenv, _ := ddpm.UserVenvDir()
+	if err := runSetup([]string{"--venv", userVenv, "--requirements", req, "--python", python}); err == nil || !strings.Contains(err.Error(), "the folder of `ddpm setup`'s plugin and models") {
+		t.Errorf("setup --venv %s: %v, want a refusal", userVenv, err)
+	}
+	t.Setenv("XDG_CACHE_HOME", "")
+	// A killed setup's unfinished venv, with no kept one beside it, is removed, not kept aside and put
+	// back as the venv there before (eighty-first probe's nit).
+	half := filepath.Join(venv, "half-made")
+	if err := os.WriteFile(half, nil, 0o644); err != nil || os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644) != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup(failing); err == nil {
+		t.Error("setup --venv whose pip fails: no error")
+	}
+	if _, err := os.Lstat(half); err == nil {
+		t.Errorf("setup --venv put a killed setup's unfinished venv back as the venv there before")
+	}
+	if err := runSetup(args()); err != nil {
+		t.Fatalf("setup --venv: %v", err)
 	}
 	// A file or a link of that name is no venv kept aside: refused, and never put in the venv's place.
 	if err := os.Symlink(t.TempDir(), kept); err != nil {

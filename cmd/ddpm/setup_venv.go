@@ -61,6 +61,20 @@ var writableFolder = func(path string) bool { return syscall.Access(path, 0o3) =
 // beside a kept one is removed as a stopped setup's only where it holds it.
 const unfinishedMark = ".ddpm-unfinished"
 
+// venvSpaceHint is spaceHint for a job whose size is known (the plugin's), "" for others.
+func venvSpaceHint(job venvJob, dir string) string {
+	if !job.knownSize {
+		return ""
+	}
+	return spaceHint(dir)
+}
+
+// isUnfinished says whether venv holds setup's mark of a venv it has not finished.
+func isUnfinished(venv string) bool {
+	_, err := os.Lstat(filepath.Join(venv, unfinishedMark))
+	return err == nil
+}
+
 // beforeVenvRemoval runs as makeVenv begins to remove or move what is there: tests stop setup there.
 var beforeVenvRemoval = func() {}
 
@@ -75,7 +89,7 @@ const keptSuffix = ".ddpm-kept"
 // where any step fails, finish included, or a signal stops it, and a venv kept aside is put back: a
 // requirement that pip refused, or a network that failed, removed the working venv (seventy-fourth
 // probe).
-func makeVenv(venv, exe, python string, job venvJob, finish func() error) error {
+func makeVenv(venv, exe, python string, job venvJob, finish func(before map[string]bool) error) error {
 	kept, keptName := "", venv+keptSuffix // kept: the venv there before, once kept aside
 	_, err := os.Lstat(venv)
 	keptInfo, keptErr := os.Lstat(keptName)
@@ -120,12 +134,19 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 			// A setup stopped before it finished (killed) left its unfinished venv and the one before; a
 			// venv there without setup's mark is another, made since (the user's, which was removed, and
 			// the months-old one put in its place; eightieth probe).
-			if _, err := os.Lstat(filepath.Join(venv, unfinishedMark)); err != nil {
+			if !isUnfinished(venv) {
 				return fmt.Errorf("%s and %s are both there, and %s is not the venv a stopped setup left unfinished (it may be one made since): "+
 					"remove the one you do not want, and run `%s` again", venv, keptName, venv, job.again)
 			}
 			kept = keptName
 			printf("%sremoving %s, an unfinished setup's (the venv before it is kept at %s)\n", job.say, venv, kept)
+			if err := os.RemoveAll(venv); err != nil {
+				return fmt.Errorf("removing %s: %w", venv, err)
+			}
+		case job.keepOld && isUnfinished(venv):
+			// A killed setup's, with no venv kept beside it: removed as unfinished, not kept aside and
+			// "put back" as the venv there before (eighty-first probe's nit).
+			printf("%sremoving %s, an unfinished setup's\n", job.say, venv)
 			if err := os.RemoveAll(venv); err != nil {
 				return fmt.Errorf("removing %s: %w", venv, err)
 			}
@@ -157,7 +178,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	// on a missing Debian package, seventh probe).
 	// The plugin's job alone, whose size is known: a venv of a few small packages was refused on a file
 	// system of 100 MB free (eightieth probe's nit); a full one fails in pip, and is named there.
-	if hint := spaceHint(filepath.Dir(venv)); hint != "" && job.knownSize {
+	if hint := venvSpaceHint(job, filepath.Dir(venv)); hint != "" {
 		return fmt.Errorf("%s; free some space%s, and run `%s` again", hint, job.roomElsewhere, job.again)
 	}
 	if stopped() != nil { // in a removal above: the venv before is put back
@@ -200,7 +221,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 		case ctx.Err() != nil:
 			err = fmt.Errorf("no answer in %s", venvTimeout)
 		}
-		return withOutput{fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv)))}
+		return withOutput{fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv), job.knownSize))}
 	}
 	if err := step(fmt.Sprintf("%s -m venv %s", exe, venv), env, exe, "-I", "-S", "-m", "venv", "--without-pip", venv); err != nil {
 		return err
@@ -228,6 +249,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 	if err := step(fmt.Sprintf("%s -m ensurepip", filepath.Join(venv, "bin", "python")), env, filepath.Join(venv, "bin", "python"), "-I", "-m", "ensurepip", "--default-pip"); err != nil {
 		return err
 	}
+	before := distInfos(venv)                                    // what ensurepip installed, which pip did not
 	requirements := filepath.Join(venv, "ddpm-requirements.txt") // what was checked, whatever becomes of the file it came from
 	if err := os.WriteFile(requirements, []byte(job.requirements), 0o644); err != nil {
 		return err
@@ -256,12 +278,12 @@ func makeVenv(venv, exe, python string, job venvJob, finish func() error) error 
 			err = fmt.Errorf("no end in %s", pipTimeout)
 		}
 		return withOutput{fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(the unfinished %s is removed; run `%s` again once the cause is fixed)",
-			job.what, venv, err, lastLines(out.Bytes(), 20), prefixed(spaceHint(filepath.Dir(venv))), venv, job.again)}
+			job.what, venv, err, lastLines(out.Bytes(), 20), prefixed(venvSpaceHint(job, filepath.Dir(venv))), venv, job.again)}
 	}
 	if stopped() != nil { // a signal after pip: the venv is not finished, so not trusted
 		return stoppedErr()
 	}
-	if err := finish(); err != nil {
+	if err := finish(before); err != nil {
 		return err
 	}
 	if err := os.Remove(filepath.Join(venv, unfinishedMark)); err != nil {
@@ -382,6 +404,17 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if where := setupsOwnName(venv); where != "" {
 		return fmt.Errorf("--venv %s: %s", dir, where)
 	}
+	// Nor in the folder of `ddpm setup`'s plugin and models, which a plain setup remakes as its own: the
+	// user's venv there was removed as "unfinished", and the plugin's replaced (eighty-first probe).
+	if user, err := ddpm.UserDir(); err == nil {
+		if u, err := trust.Eventual(user); err == nil {
+			for _, path := range []string{venv, requirements} {
+				if p, err := trust.Eventual(path); err == nil && (p == u || strings.HasPrefix(p, u+"/")) {
+					return fmt.Errorf("%s is in %s, the folder of `%s`'s plugin and models, which it remakes as its own: name another", path, user, ddpm.UserSetupCommand)
+				}
+			}
+		}
+	}
 	if strings.HasSuffix(filepath.Base(venv), keptSuffix) {
 		return fmt.Errorf("--venv %s: a name that ends in %s is setup's for a venv it keeps aside while it makes the next, and removes once that is made: name another", dir, keptSuffix)
 	}
@@ -450,8 +483,8 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		// without checking a digest, so another user's index ran its code as root (seventy-fourth probe).
 		requirements: pins, pipArgs: []string{"--require-hashes", "--only-binary", ":all:"}, what: "-r " + requirements, keepOld: true,
 		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
-	}, func() error {
-		if err := checkInstalled(venv, packages); err != nil {
+	}, func(before map[string]bool) error {
+		if err := checkInstalled(venv, packages, before); err != nil {
 			return fmt.Errorf("--requirements %s: %w (the unfinished %s is removed)", requirements, err, venv)
 		}
 		printf("venv: %s (made now, with %s)\n", venv, exe)
@@ -662,18 +695,8 @@ func readPins(real, name string) (string, []pin, error) {
 	return string(raw), all, nil
 }
 
-// pin is a package of a requirements file: where readPins met it, whether under a marker, and its
-// name as PEP 503 normalizes it.
-type pin struct {
-	line   int
-	marked bool
-	name   string
-}
-
-// checkInstalled refuses a venv where pip did not install every package pinned without a marker, or
-// none of the file's: pins all under markers that do not hold here ("; python_version >= \"3.12\"" on
-// 3.11, or "; extra == …") made an empty venv in place of the working one, exit 0 (eightieth probe).
-func checkInstalled(venv string, pins []pin) error {
+// distInfos are the packages installed in venv, by their dist-info folders, PEP 503's names.
+func distInfos(venv string) map[string]bool {
 	installed := map[string]bool{}
 	dirs, _ := filepath.Glob(filepath.Join(venv, "lib", "python3*", "site-packages"))
 	for _, dir := range dirs {
@@ -685,12 +708,31 @@ func checkInstalled(venv string, pins []pin) error {
 			}
 		}
 	}
+	return installed
+}
+
+// pin is a package of a requirements file: where readPins met it, whether under a marker, and its
+// name as PEP 503 normalizes it.
+type pin struct {
+	line   int
+	marked bool
+	name   string
+}
+
+// checkInstalled refuses a venv where pip did not install every package pinned without a marker, or
+// none of the file's: pins all under markers that do not hold here ("; python_version >= \"3.12\"" on
+// 3.11, or "; extra == …") made an empty venv in place of the working one, exit 0 (eightieth probe).
+//
+// A marked pin counts only where pip installed it, not ensurepip before it (before: its dist-info
+// folders): pins of pip and six under false markers passed, ensurepip's pip counted (eighty-first probe).
+func checkInstalled(venv string, pins []pin, before map[string]bool) error {
+	installed := distInfos(venv)
 	some := false
 	for _, p := range pins {
 		switch {
-		case installed[p.name]:
+		case installed[p.name] && (!p.marked || !before[p.name]):
 			some = true
-		case !p.marked:
+		case !installed[p.name] && !p.marked:
 			return fmt.Errorf("pip did not install %s (line %d), though it said it had finished", p.name, p.line)
 		}
 	}
