@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -211,11 +210,9 @@ func runEval(args []string) error {
 	// Its class names after its shape: a CIFAR-10 model was told to rename its classes (thirtieth probe).
 	// Label i is scored as digit i: classes named otherwise (folders "eight" … "zero", sorted) had each
 	// digit's accuracy reported under another's (fifteenth probe).
-	for i, name := range tr.Spec.ClassNames {
-		if name != strconv.Itoa(i) {
-			return fmt.Errorf("--ckpt %s names its label %d %q: eval scores label i as the digit i, so its classes must be named 0 to 9 in order",
-				tr.Path, i, name)
-		}
+	if i := notDigitName(tr.Spec.ClassNames); i >= 0 {
+		return fmt.Errorf("--ckpt %s names its label %d %q: eval scores label i as the digit i, so its classes must be named 0 to 9 in order",
+			tr.Path, i, tr.Spec.ClassNames[i])
 	}
 	if err := checkFlags(
 		flagCheck{*nllN <= testN, "nll", *nllN, fmt.Sprintf("the MNIST test set has %d images", testN)},

@@ -476,16 +476,16 @@ func digitLabels(tr *ddpm.Trained, labels []int, out string) []int {
 }
 
 // classesAreDigits says whether names are "0" … "9", label i named i.
-func classesAreDigits(names []string) bool {
-	if len(names) != 10 {
-		return false
-	}
+func classesAreDigits(names []string) bool { return len(names) == 10 && notDigitName(names) < 0 }
+
+// notDigitName is the first label i whose class is not named i, or -1: eval scores label i as digit i.
+func notDigitName(names []string) int {
 	for i, name := range names {
 		if name != strconv.Itoa(i) {
-			return false
+			return i
 		}
 	}
-	return true
+	return -1
 }
 
 // writeSampleArray writes the samples (and a conditional model's labels) as a NumPy .npy or .npz.

@@ -287,10 +287,6 @@ func stopLeftovers(venv, again string) error {
 // in an activated venv); those two were missed, and setup remade the venv under a running JupyterLab
 // (seventy-ninth probe).
 func venvProcesses(venv string) []int {
-	realVenv, err := filepath.EvalSymlinks(venv)
-	if err != nil {
-		realVenv = venv
-	}
 	entries, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range entries {
@@ -306,7 +302,7 @@ func venvProcesses(venv string) []int {
 		}
 		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
 		if argv0, _, _ := bytes.Cut(cmdline, []byte{0}); err == nil && len(argv0) > 0 {
-			if program := programOf(e.Name(), string(argv0)); strings.HasPrefix(program, venv+"/") || programInFolder(program, realVenv) {
+			if program := programOf(e.Name(), string(argv0)); strings.HasPrefix(program, venv+"/") || program != "" && within(filepath.Dir(program), venv) {
 				pids = append(pids, pid)
 			}
 		}
@@ -339,16 +335,6 @@ func programOf(pid, argv0 string) string {
 		}
 	}
 	return ""
-}
-
-// programInFolder says whether program's folder, its links resolved, is dir or below it (program itself, the
-// venv's link to the system's python, is not followed).
-func programInFolder(program, dir string) bool {
-	if program == "" {
-		return false
-	}
-	at, err := filepath.EvalSymlinks(filepath.Dir(program))
-	return err == nil && (at == dir || strings.HasPrefix(at, dir+"/"))
 }
 
 // allUIDs says whether the real, effective, saved and file-system uids of a process (its
@@ -496,8 +482,8 @@ func checkPython(python, exe string, min [3]int) error {
 
 // venvHint says why `python -m venv` failed, where the output or the file system tells: ensurepip
 // missing (Debian's python3 without python3-venv), or no space left.
-func venvHint(out []byte, dir string, knownSize bool) string {
-	if hint := spaceHint(dir); hint != "" && knownSize { // the plugin's size: another venv's is not known (eighty-first probe's nit)
+func venvHint(out []byte, dir string, job venvJob) string {
+	if hint := venvSpaceHint(job, dir); hint != "" {
 		return "\n" + hint
 	}
 	if bytes.Contains(out, []byte("ensurepip is not available")) || bytes.Contains(out, []byte("No module named 'ensurepip'")) {

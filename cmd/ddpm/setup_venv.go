@@ -61,7 +61,8 @@ var writableFolder = func(path string) bool { return syscall.Access(path, 0o3) =
 // beside a kept one is removed as a stopped setup's only where it holds it.
 const unfinishedMark = ".ddpm-unfinished"
 
-// venvSpaceHint is spaceHint for a job whose size is known (the plugin's), "" for others.
+// venvSpaceHint is spaceHint for a job whose size is known (the plugin's), "" for others, whose size
+// is not (a venv of one small package was told of the plugin's 400 MB; eighty-first probe's nit).
 func venvSpaceHint(job venvJob, dir string) string {
 	if !job.knownSize {
 		return ""
@@ -221,7 +222,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 		case ctx.Err() != nil:
 			err = fmt.Errorf("no answer in %s", venvTimeout)
 		}
-		return withOutput{fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv), job.knownSize))}
+		return withOutput{fmt.Errorf("`%s` failed (%v):\n%s%s", what, err, lastLines(out, 20), venvHint(out, filepath.Dir(venv), job))}
 	}
 	if err := step(fmt.Sprintf("%s -m venv %s", exe, venv), env, exe, "-I", "-S", "-m", "venv", "--without-pip", venv); err != nil {
 		return err
