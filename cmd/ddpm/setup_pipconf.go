@@ -101,7 +101,7 @@ func checkPipConfigs(configs []string, home string) error {
 				}
 			case name == "PIP_CACHE_DIR":
 				if err = checkPathShape(name, s.value, s.value, home); err == nil {
-					err = checkOwnFolderAndTree(expandUser(s.value, home))
+					err = trust.CheckOwnFolderAndTree(expandUser(s.value, home))
 				}
 			}
 			if err != nil {

@@ -1754,6 +1754,14 @@ chmod +x "$3/bin/python"
 	if _, err := os.Stat(mine); err != nil {
 		t.Errorf("setup --venv whose pip failed did not put back the venv there before: %v", err)
 	}
+	// And a folder made for a venv that is not made goes too, with its lock file (eighty-first probe).
+	newFolder := filepath.Join(clone, "new")
+	if err := runSetup([]string{"--venv", filepath.Join(newFolder, "v"), "--requirements", failing[3], "--python", python}); err == nil {
+		t.Error("setup --venv new/v whose pip fails: no error")
+	}
+	if _, err := os.Lstat(newFolder); err == nil {
+		t.Errorf("setup --venv new/v whose pip failed left %s", newFolder)
+	}
 	// What pip installed is what the file pins: pins all under markers false here made an empty venv in
 	// place of the working one, exit 0 (eightieth probe); the fake pip installs neither of these.
 	for lines, want := range map[string]string{

@@ -238,7 +238,7 @@ func checkPipReads(venv string) error {
 			if dir == "" {
 				continue
 			}
-			if err := checkOwnFolderAndTree(dir); err != nil {
+			if err := trust.CheckOwnFolderAndTree(dir); err != nil {
 				return fmt.Errorf("$%s=%s: %s: %w: name folders that only you or root can write, or unset it", name, os.Getenv(name), dir, err)
 			}
 		}
@@ -254,24 +254,9 @@ func checkPipReads(venv string) error {
 	// There, no one else's to add to (forty-second probe), and all of it the user's: pip unpickles its
 	// entries, and a subfolder of another user's in root's cache ran their code as root (seventy-ninth).
 	if cache := os.Getenv("PIP_CACHE_DIR"); cache != "" {
-		if err := checkOwnFolderAndTree(expandUser(cache, home)); err != nil {
+		if err := trust.CheckOwnFolderAndTree(expandUser(cache, home)); err != nil {
 			return fmt.Errorf("$PIP_CACHE_DIR=%s: %w: name a folder that only you can write, or unset it (setup then runs pip without a cache)", cache, err)
 		}
-	}
-	return nil
-}
-
-// checkOwnFolderAndTree refuses a folder, where it is there, that another user could change or add
-// to, or that holds, at any depth, what another user owns or may write: pip installed a wheel of
-// theirs from root's find-links folder, swapped in after pip had checked its digest and before it read
-// it again, a subfolder of theirs in root's pip cache, whose entries pip unpickles, ran their code, and
-// OpenSSL loads modules by name from its folders (seventy-ninth probe).
-func checkOwnFolderAndTree(dir string) error {
-	if err := trust.CheckOwnFolder(dir); err != nil {
-		return err
-	}
-	if info, err := os.Stat(dir); err == nil && info.IsDir() {
-		return trust.CheckOwnTree(dir)
 	}
 	return nil
 }
@@ -356,7 +341,7 @@ func checkPipLocation(name, value, home string) error {
 		case name == "PIP_FIND_LINKS" && serr == nil && !info.IsDir():
 			return fmt.Errorf("$%s: %s: a file of links, which may name files anywhere, which setup cannot follow: give a folder of wheels", name, location)
 		case serr == nil && info.IsDir():
-			err = checkOwnFolderAndTree(path) // the wheels in it too (seventy-ninth probe)
+			err = trust.CheckOwnFolderAndTree(path) // the wheels in it too (seventy-ninth probe)
 			if page := htmlIn(path); err == nil && page != "" && name == "PIP_FIND_LINKS" {
 				// pip reads a page in a folder of wheels as a page of links, to wheels anywhere (eighty-first probe).
 				return fmt.Errorf("$%s: %s holds %s, a page whose links pip follows to files anywhere, which setup cannot follow: keep wheels alone in it", name, location, page)

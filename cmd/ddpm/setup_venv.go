@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
@@ -469,7 +470,8 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	}
 	// One setup at a time in the venv's folder: two at once remade one venv twice, and each removed the
 	// other's temporary folder beside it (seventieth probe's left item).
-	lock, err := ddpm.LockDir(filepath.Dir(venv), "--venv "+dir+"'s folder")
+	// A folder made for it goes, with its lock file, where no venv is made (eighty-first probe's left item).
+	lock, undoFolder, err := lockFolder(filepath.Dir(venv), "--venv "+dir+"'s folder", false, new(atomic.Pointer[func()]), nil)
 	if err != nil {
 		return err
 	}
@@ -478,7 +480,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	syscall.Umask(umask | 0o022)
 	defer syscall.Umask(umask)
 	again := "ddpm setup --venv " + shellQuote(dir) + " --requirements " + shellQuote(requirements) // make setup's, when it runs it
-	return makeVenv(venv, exe, python, venvJob{
+	err = makeVenv(venv, exe, python, venvJob{
 		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: venvTmpPrefix,
 		// Wheels only: a pinned source archive is built by a backend that pip fetches from the index
 		// without checking a digest, so another user's index ran its code as root (seventy-fourth probe).
@@ -491,6 +493,10 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		printf("venv: %s (made now, with %s)\n", venv, exe)
 		return nil
 	})
+	if err != nil {
+		undoFolder()
+	}
+	return err
 }
 
 // maxNameBytes is the longest name of a folder on the usual Linux file systems.

@@ -107,9 +107,7 @@ func defaultHere(flags *flag.FlagSet, name string) (bool, error) {
 		// Its newest checkpoint is read: no other user may add one, nor own or change what is there
 		// (a checkpoint of theirs, or one anyone may write, in root's runs/mnist was sampled and
 		// exported, where train refused it; sixty-third probe).
-		if err = trust.CheckOwnFolder(value); err == nil {
-			err = trust.CheckOwnTree(value)
-		}
+		err = trust.CheckOwnFolderAndTree(value)
 	default:
 		_, err = trust.SecureFile(value)
 	}

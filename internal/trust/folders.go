@@ -43,11 +43,12 @@ func MakeFolders(path string) (made []string, err error) {
 		}
 		return nil, nil
 	}
-	for _, name := range rest {
+	for i, name := range rest {
 		if name == ".." { // after a folder made here, or checked: its parent is the one entered before
 			at = filepath.Dir(at)
 			continue
 		}
+		afterUp := i > 0 && rest[i-1] == ".." // in a folder that was there: a link may have been too
 		next := filepath.Join(at, name)
 		merr := os.Mkdir(next, 0o755)
 		if merr != nil && !errors.Is(merr, fs.ErrExist) {
@@ -57,6 +58,8 @@ func MakeFolders(path string) (made []string, err error) {
 		switch {
 		case err != nil:
 			return made, err
+		case info.Mode()&fs.ModeSymlink != 0 && afterUp: // the way was checked up to its first name not there
+			return made, refusal{fmt.Errorf("%s is a symbolic link reached by \"..\" after a folder not there yet, and folders are made only on a way checked first: name the way without that \"..\"", next)}
 		case info.Mode()&fs.ModeSymlink != 0: // not there when the way was checked
 			return made, refusal{fmt.Errorf("%s became a symbolic link while its folders were made (another process put it there): use a folder of your own", next)}
 		case merr == nil:
@@ -98,6 +101,20 @@ func notAFolder(path string, info fs.FileInfo) error {
 // named through a link is walked where the link leads: the walk began at the link, which WalkDir does
 // not follow, and looked at nothing in the folder (sixty-third probe).
 func CheckOwnTree(dir string) error { return checkOwnTree(dir, map[string]bool{}) }
+
+// CheckOwnFolderAndTree is CheckOwnFolder and, where dir is a folder there, CheckOwnTree: for a folder
+// whose files a program reads by names it finds there (pip's find-links wheels and cache, the go
+// command's file:// proxy and certificates, OpenSSL's modules, XLA's dump), so that what another user
+// may add, own or change inside is refused as the folder itself is (seventy-ninth probe).
+func CheckOwnFolderAndTree(dir string) error {
+	if err := CheckOwnFolder(dir); err != nil {
+		return err
+	}
+	if info, err := os.Stat(dir); err == nil && info.IsDir() {
+		return CheckOwnTree(dir)
+	}
+	return nil
+}
 
 // maxTrees bounds the folders CheckOwnTree enters through links, as maxLinks bounds a path's links.
 const maxTrees = 40

@@ -508,8 +508,17 @@ func TestMakeFoldersFollowsNoLinkPlantedAfterTheCheck(t *testing.T) {
 	if entries, _ := os.ReadDir(victim); len(entries) != 0 {
 		t.Errorf("folders were made through the planted link: %v", entries)
 	}
-	// Without the race, every folder is made, in order, by its resolved name.
+	// A link that was there, reached by ".." after a folder not there yet, is named so, not called a race
+	// (eighty-first probe).
 	checked = func() {}
+	if err := os.Symlink(victim, filepath.Join(dir, "lnk")); err != nil {
+		t.Fatal(err)
+	}
+	made, err = MakeFolders(filepath.Join(dir, "new") + "/../lnk/x")
+	if err == nil || !strings.Contains(err.Error(), `reached by ".." after a folder not there yet`) || len(made) != 1 {
+		t.Errorf("new/../lnk/x: made %v, error %v; want new made and a refusal naming the \"..\"", made, err)
+	}
+	// Without the race, every folder is made, in order, by its resolved name.
 	made, err = MakeFolders(filepath.Join(dir, "a", "b"))
 	if err != nil || len(made) != 2 || made[1] != filepath.Join(dir, "a", "b") {
 		t.Errorf("MakeFolders(a/b): %v, %v", made, err)
