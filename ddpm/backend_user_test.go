@@ -402,8 +402,12 @@ func TestCheckPluginRecordFindsADamagedPlugin(t *testing.T) {
 	venv := t.TempDir()
 	p := fakePlugin(t, venv)
 	sitePackages := filepath.Dir(filepath.Dir(filepath.Dir(p)))
-	if err := CheckPluginRecord(p, true); err != nil { // no RECORD: nothing to compare with
-		t.Errorf("a plugin without pip's RECORD: %v, want it taken", err)
+	if err := CheckPluginRecord(p, false); err != nil { // no RECORD: nothing to compare with
+		t.Errorf("a plugin without pip's RECORD, in a command: %v, want it taken", err)
+	}
+	// In setup, whose pip wrote the RECORD with it, refused (eighty-second probe).
+	if err := CheckPluginRecord(p, true); err == nil || !strings.Contains(err.Error(), "is not listed in") {
+		t.Errorf("a plugin without pip's RECORD, in setup: %v, want a refusal", err)
 	}
 	info := filepath.Join(sitePackages, "xla_cpu_pjrt-"+PluginVersion+".dist-info")
 	sum := sha256.Sum256([]byte("plugin"))
@@ -430,5 +434,12 @@ func TestCheckPluginRecordFindsADamagedPlugin(t *testing.T) {
 	}
 	if got, err := userPlugin(venv); got != "" || err == nil || !strings.Contains(err.Error(), "is 0 bytes, where pip installed 6") {
 		t.Errorf("an emptied plugin: %q, %v; want it refused by its size", got, err)
+	}
+	// A RECORD whose row of it is gone, in setup (eighty-second probe).
+	if err := os.WriteFile(filepath.Join(info, "RECORD"), []byte("xla_plugins/xla_cpu_pjrt/__init__.py,sha256=x,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPluginRecord(p, true); err == nil || !strings.Contains(err.Error(), "is not listed in") {
+		t.Errorf("a RECORD without the plugin's row, in setup: %v, want a refusal", err)
 	}
 }

@@ -468,7 +468,9 @@ echo "Error: Command '['$3/bin/python3', '-m', 'ensurepip', '--upgrade', '--defa
 	wantError("interrupted before the stamp", nil)
 
 	// The next setup replaces the unfinished venv rather than building on it, and stamps it.
-	t.Setenv("FAKE_PIP", `d=$(dirname "$0")/../lib/python3.11/site-packages/xla_plugins/xla_cpu_pjrt; mkdir -p "$d" && : > "$d/xla_cpu_pjrt.so"`)
+	// As pip installs it: the file, and the RECORD that lists it, which setup holds it to.
+	t.Setenv("FAKE_PIP", `s=$(dirname "$0")/../lib/python3.11/site-packages; d=$s/xla_plugins/xla_cpu_pjrt; r=$s/xla_cpu_pjrt-`+ddpm.PluginVersion+`.dist-info
+mkdir -p "$d" "$r" && : > "$d/xla_cpu_pjrt.so" && echo xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0 > "$r/RECORD"`)
 	working := fake("python3-works", venvMaker)
 	if err := runSetup([]string{"--python", working}); err != nil {
 		t.Fatalf("setup with a working python: %v", err)
