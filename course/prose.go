@@ -167,8 +167,9 @@ func (t *Table) where(col, value string, more []string) string {
 }
 
 // canonical is a value as compared: a finite number by its value ("1.0", "1" and "1e0" alike, -0 as 0),
-// anything else by its text.
+// anything else by its text, less the spaces around it.
 func canonical(s string) string {
+	s = strings.TrimSpace(s) // "x " was another key than "x", and Row read one of the two (eighty-second probe)
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return s
@@ -325,7 +326,11 @@ func TrainingMinutes(tr *ddpm.Trained) float64 {
 		panic(fmt.Sprintf("%s: no U-Net, so no candidate of docs/quality/quality.csv", tr.Path))
 	}
 	runs := ReadCSV(filepath.Join("..", "docs", "quality", "quality.csv"), "candidate", "steps")
-	return runs.Float(runs.Row("candidate", fmt.Sprintf("ch%d", tr.Spec.UNet.BaseChannels), "steps", strconv.FormatInt(tr.Step, 10)), "train_minutes")
+	minutes := runs.Float(runs.Row("candidate", fmt.Sprintf("ch%d", tr.Spec.UNet.BaseChannels), "steps", strconv.FormatInt(tr.Step, 10)), "train_minutes")
+	if !(minutes > 0) { // "trained … in -0 minutes" (eighty-second probe)
+		panic(fmt.Sprintf("%s: ch%d at step %d trained for %v minutes, where a time above 0 is wanted", runs.Path, tr.Spec.UNet.BaseChannels, tr.Step, minutes))
+	}
+	return minutes
 }
 
 // Parameters is the number of trained values in tr's checkpoint.
@@ -365,6 +370,15 @@ func ReadJSONBool(file string, path ...string) bool {
 		panic(fmt.Sprintf("%s: %v is not true or false", file, path))
 	}
 	return b
+}
+
+// ReadJSONString is ReadJSONNumber for a text, such as eval.json's "variance".
+func ReadJSONString(file string, path ...string) string {
+	s, ok := readJSON(file, path).(string)
+	if !ok {
+		panic(fmt.Sprintf("%s: %v is not a text", file, path))
+	}
+	return s
 }
 
 // maxJSONBytes bounds a JSON file that the course reads: decoded into values, one takes some 30 times

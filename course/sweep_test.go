@@ -383,6 +383,22 @@ func TestHostileArguments(t *testing.T) {
 			return nil
 		}},
 
+		{"ReadJSONString of a number", func() error { return sweep.WantPanic(func() { ReadJSONString(jsonGood, "a", "b") }, "is not a text") }},
+		{"ReadJSONString valid", func() error {
+			if v := ReadJSONString(jsonGood, "a", "d"); v != "text" {
+				return fmt.Errorf("got %q, want text", v)
+			}
+			return nil
+		}},
+		// A key spaced otherwise is the same key (eighty-second probe).
+		{"ReadCSV keys alike but for spaces", func() error {
+			return sweep.WantPanic(func() { ReadCSV(write("spaced.csv", "k,v\nx,1\nx ,2\n"), "k") }, "the same k")
+		}},
+		// BoundTerms and BoundPerImage (bound_test.go holds them to a report).
+		{"BoundTerms of no folder", func() error { return sweep.WantPanic(func() { BoundTerms(missing, 1000) }, "missing") }},
+		{"BoundTerms T=0", func() error { return sweep.WantPanic(func() { BoundTerms("../docs/eval", 0) }, "") }},
+		{"BoundPerImage of a FIFO's folder", func() error { return sweep.WantPanic(func() { BoundPerImage(fifo) }, "fifo") }},
+
 		// LoadModel, once.
 		{"LoadModel of no such model", func() error { return sweep.WantPanic(func() { LoadModel("no-such-model.ckpt") }, "no-such-model") }},
 	}

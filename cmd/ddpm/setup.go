@@ -237,7 +237,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 		roomElsewhere: ", or set $XDG_CACHE_HOME to a folder on another file system",
 		requirements:  line + "\n", pipArgs: []string{"--require-hashes", "--only-binary", ":all:", "--no-deps"}, what: pin,
 		announce: fmt.Sprintf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)", pin),
-	}, func(map[string]bool) error {
+	}, func(map[string]string) error {
 		found, ok := ddpm.VenvPlugin(venv)
 		if !ok {
 			return fmt.Errorf("pip installed %s in %s but left no plugin file xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so in its site-packages", pin, venv)

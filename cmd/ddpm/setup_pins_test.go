@@ -58,6 +58,16 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0 ; os_name not  in \"posix\"" + hash + "\n", "apart by more than one space"},                                  // pip: InvalidMarker
 		{"six==1.16.0 ; os_name not in \"posix\"" + hash + "\n", ""},
 		{"# only a comment\n\n", "pins no package"},
+		// The eighty-second: a version pip takes for a file's path, ${NAME} that pip fills in, and a
+		// comment line that ends in \ (pip never continues one).
+		{"six==1.16.0.zip" + hash + "\n", "takes packages by name"},
+		{"six==1.16.0+local.tar.gz" + hash + "\n", "ends as an archive's name"},
+		{"six==1.16.0+cpu" + hash + "\n", ""},
+		{"six==v1.0rc1.post2.dev3" + hash + "\n", ""},
+		{"six==1.16.0foo" + hash + "\n", "takes packages by name"},
+		{"six==1.16.0; os_name == \"${TERM}\"" + hash + "\n", "${…}"},
+		{"# pinned for 3.11 \\\nsix==1.16.0" + hash + "\n", ""},
+		{"six==1.16.0" + hash + "\n# more \\\n-r other.txt\n", "line 3"},
 	} {
 		path := filepath.Join(t.TempDir(), "r.txt")
 		if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
@@ -70,5 +80,22 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		case c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)):
 			t.Errorf("%q: %v, want a refusal containing %q", c.text, err, c.refused)
 		}
+	}
+}
+
+// A marked pin counts where pip installed it, an upgrade of what ensurepip put there included: one of
+// pip at another version than ensurepip's was called "every pin's marker is false" (eighty-second probe).
+func TestCheckInstalledCountsWhatPipChanged(t *testing.T) {
+	venv := t.TempDir()
+	site := filepath.Join(venv, "lib", "python3.11", "site-packages")
+	if err := os.MkdirAll(filepath.Join(site, "pip-24.0.dist-info"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pins := []pin{{line: 1, marked: true, name: "pip"}}
+	if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-23.0.1.dist-info"}); err != nil {
+		t.Errorf("pip upgraded by a marked pin: %v, want it counted", err)
+	}
+	if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-24.0.dist-info"}); err == nil || !strings.Contains(err.Error(), "at that version") {
+		t.Errorf("a marked pin of what ensurepip had put there: %v, want a refusal saying so", err)
 	}
 }

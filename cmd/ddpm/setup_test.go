@@ -1582,6 +1582,7 @@ echo "$@" >> ` + ran + `
 [ "$1" = -S ] && shift
 [ "$1 $2 $3" = "-m venv --without-pip" ] && set -- "$1" "$2" "$4"
 [ "$1" = -c ] && { echo 'ddpm: python can make a venv'; exit 0; }
+[ -e "$3/.ddpm-unfinished" ] && echo "venv made in a marked folder" >> ` + ran + `
 mkdir -p "$3/bin" && : > "$3/pyvenv.cfg" && cat > "$3/bin/python" <<'END'
 #!/bin/sh
 echo "pip $@" >> ` + ran + `
@@ -1653,7 +1654,7 @@ chmod +x "$3/bin/python"
 		{reqArgs("x==${V}\n"), "", "line 1"},
 		{reqArgs("x>=1\n"), "", "line 1"},
 		// Read otherwise by pip, an include hid from the check (seventieth probe).
-		{reqArgs("six==1.16.0 --hash=sha256:" + h64 + "\n# pins \\\n-r /srv/more.txt\n"), "", "line 2: a comment that ends in"},
+		{reqArgs("six==1.16.0 --hash=sha256:" + h64 + "\n# pins \\\n-r /srv/more.txt\n"), "", "line 3"},
 		// A pin without its digest: another user's package server on a local port chose the files, and a
 		// source package's build backend ran as root (seventy-second probe).
 		{reqArgs("six==1.16.0 --hash=sha256:" + h64 + "\nanyio==4.16.0\n"), "", `line 2: "anyio==4.16.0" has no --hash`},
@@ -1859,7 +1860,44 @@ chmod +x "$3/bin/python"
 	if err := runSetup([]string{"--venv", userVenv, "--requirements", req, "--python", python}); err == nil || !strings.Contains(err.Error(), "the folder of `ddpm setup`'s plugin and models") {
 		t.Errorf("setup --venv %s: %v, want a refusal", userVenv, err)
 	}
+	// Nor through a bind mount of it, nor a venv that holds it (eighty-second probe).
+	userDir, _ := ddpm.UserDir()
+	bound := filepath.Join(clone, "bound")
+	if err := os.MkdirAll(userDir, 0o755); err != nil || os.MkdirAll(bound, 0o755) != nil {
+		t.Fatal(err)
+	}
+	if syscall.Mount(userDir, bound, "", syscall.MS_BIND, "") == nil {
+		err := runSetup([]string{"--venv", filepath.Join(bound, "venv"), "--requirements", req, "--python", python})
+		syscall.Unmount(bound, syscall.MNT_DETACH) //nolint:errcheck
+		if err == nil || !strings.Contains(err.Error(), "the folder of `ddpm setup`'s plugin and models") {
+			t.Errorf("setup --venv through a bind mount of %s: %v, want a refusal", userDir, err)
+		}
+	}
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(venv, "cache"))
+	if err := runSetup(args()); err == nil || !strings.Contains(err.Error(), "which setup would remove with it") {
+		t.Errorf("setup --venv of a venv that holds $XDG_CACHE_HOME: %v, want a refusal", err)
+	}
 	t.Setenv("XDG_CACHE_HOME", "")
+	// Its advice to run it again names every flag given (eighty-second probe's nit), here where a file
+	// has the kept venv's name.
+	if err := os.WriteFile(kept, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup(args("--requires-python", "3.9")); err == nil || !strings.Contains(err.Error(), "--python="+python) || !strings.Contains(err.Error(), "--requires-python=3.9") {
+		t.Errorf("setup --venv's advice: %v, want every flag given", err)
+	}
+	os.Remove(kept)
+	// A stopped setup's folder that holds its mark and no pyvenv.cfg yet (marked before Python's venv
+	// runs) is removed as unfinished, not refused as no venv (eighty-second probe).
+	if err := os.RemoveAll(venv); err != nil || os.MkdirAll(filepath.Join(venv, "bin"), 0o755) != nil || os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644) != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup(args()); err != nil {
+		t.Errorf("setup --venv of a stopped setup's folder without pyvenv.cfg: %v", err)
+	}
+	if log, _ := os.ReadFile(ran); !strings.Contains(string(log), "venv made in a marked folder") {
+		t.Errorf("Python's venv ran in a folder without setup's mark:\n%s", log)
+	}
 	// A killed setup's unfinished venv, with no kept one beside it, is removed, not kept aside and put
 	// back as the venv there before (eighty-first probe's nit).
 	half := filepath.Join(venv, "half-made")

@@ -77,6 +77,25 @@ func isUnfinished(venv string) bool {
 	return err == nil
 }
 
+// removeAside removes dir after moving it under a temporary name of the job's (prefix) in its folder,
+// which a later setup removes whatever is left of: removed in place, a killed setup left half a venv
+// without its pyvenv.cfg, which the next refused as no venv (eighty-second probe). What cannot be
+// removed is named (a file made immutable; root may write every folder).
+func removeAside(dir, prefix, say string) error {
+	trash, err := os.MkdirTemp(filepath.Dir(dir), prefix)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(dir, filepath.Join(trash, "old")); err != nil {
+		os.Remove(trash)
+		return err
+	}
+	if err := os.RemoveAll(trash); err != nil {
+		printf("%swhat was %s is left in %s, which setup could not remove (%v): remove it yourself\n", say, dir, trash, err)
+	}
+	return nil
+}
+
 // beforeVenvRemoval runs as makeVenv begins to remove or move what is there: tests stop setup there.
 var beforeVenvRemoval = func() {}
 
@@ -91,7 +110,7 @@ const keptSuffix = ".ddpm-kept"
 // where any step fails, finish included, or a signal stops it, and a venv kept aside is put back: a
 // requirement that pip refused, or a network that failed, removed the working venv (seventy-fourth
 // probe).
-func makeVenv(venv, exe, python string, job venvJob, finish func(before map[string]bool) error) error {
+func makeVenv(venv, exe, python string, job venvJob, finish func(before map[string]string) error) error {
 	kept, keptName := "", venv+keptSuffix // kept: the venv there before, once kept aside
 	_, err := os.Lstat(venv)
 	keptInfo, keptErr := os.Lstat(keptName)
@@ -142,14 +161,14 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 			}
 			kept = keptName
 			printf("%sremoving %s, an unfinished setup's (the venv before it is kept at %s)\n", job.say, venv, kept)
-			if err := os.RemoveAll(venv); err != nil {
+			if err := removeAside(venv, job.tmpPrefix, job.say); err != nil {
 				return fmt.Errorf("removing %s: %w", venv, err)
 			}
 		case job.keepOld && isUnfinished(venv):
 			// A killed setup's, with no venv kept beside it: removed as unfinished, not kept aside and
 			// "put back" as the venv there before (eighty-first probe's nit).
 			printf("%sremoving %s, an unfinished setup's\n", job.say, venv)
-			if err := os.RemoveAll(venv); err != nil {
+			if err := removeAside(venv, job.tmpPrefix, job.say); err != nil {
 				return fmt.Errorf("removing %s: %w", venv, err)
 			}
 		case job.keepOld:
@@ -160,7 +179,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 			}
 		default:
 			printf("%sremoving %s: %s\n", job.say, venv, job.why)
-			if err := os.RemoveAll(venv); err != nil {
+			if err := removeAside(venv, job.tmpPrefix, job.say); err != nil {
 				return fmt.Errorf("removing %s: %w", venv, err)
 			}
 		}
@@ -170,7 +189,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	finished := false
 	defer func() {
 		if !finished {
-			os.RemoveAll(venv)
+			if _, err := os.Lstat(venv); err == nil {
+				removeAside(venv, job.tmpPrefix, job.say) //nolint:errcheck // what is left is in a temporary name, which the next setup removes
+			}
 			if kept != "" && os.Rename(kept, venv) == nil {
 				printf("%sthe venv there before is put back at %s\n", job.say, venv)
 			}
@@ -204,6 +225,14 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	}
 	defer os.RemoveAll(tmp)
 	env := childEnv(tmp)
+	// Marked unfinished before Python's venv writes into it: killed while venv ran, setup left a venv
+	// without its mark, which the next refused, or kept aside and put back as the one before (eighty-second probe).
+	if err := os.Mkdir(venv, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644); err != nil { // until finished
+		return err
+	}
 	printf("%smaking the virtual environment %s with %s\n", job.say, venv, exe)
 	ctx, cancel := context.WithTimeout(stopCtx, venvTimeout)
 	defer cancel()
@@ -231,9 +260,6 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
 		return fmt.Errorf("`%s -m venv %s` made no interpreter %s: is --python %s a Python 3?", exe, venv,
 			filepath.Join(venv, "bin", "python"), shellQuote(python))
-	}
-	if err := os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644); err != nil { // until finished
-		return err
 	}
 	// Nothing of the venv's is run before it is seen to be the user's alone.
 	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
@@ -296,16 +322,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	// removed beside the finished venv, and the next setup that failed removed the finished one and put
 	// the half back (seventy-fifth probe).
 	if kept != "" {
-		trash, err := os.MkdirTemp(filepath.Dir(venv), job.tmpPrefix)
-		if err == nil {
-			err = os.Rename(kept, filepath.Join(trash, "old"))
-		}
-		if err != nil {
+		if err := removeAside(kept, job.tmpPrefix, job.say); err != nil { // while a signal is still only noted
 			return fmt.Errorf("removing the venv kept aside, %s: %w", kept, err)
 		}
-		finished = true
-		os.RemoveAll(trash) // while a signal is still only noted: the venv is finished
-		return nil
 	}
 	finished = true
 	return nil
@@ -394,7 +413,8 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		if !info.IsDir() {
 			return fmt.Errorf("--venv %s is not a folder: move it away, or name another", dir)
 		}
-		if _, err := os.Lstat(filepath.Join(venv, "pyvenv.cfg")); err != nil {
+		// Or a stopped setup's, marked unfinished before Python's venv wrote its pyvenv.cfg (eighty-second probe).
+		if _, err := os.Lstat(filepath.Join(venv, "pyvenv.cfg")); err != nil && !isUnfinished(venv) {
 			return fmt.Errorf("--venv %s holds no pyvenv.cfg, so it is no virtual environment, and setup removes the one it remakes: move it away, or name another", dir)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -408,13 +428,17 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	}
 	// Nor in the folder of `ddpm setup`'s plugin and models, which a plain setup remakes as its own: the
 	// user's venv there was removed as "unfinished", and the plugin's replaced (eighty-first probe).
+	// By the folders' identity too: through a bind mount of it, the plugin's venv was replaced; and nor a
+	// venv that holds it, removed with its models and plugin (eighty-second probe).
 	if user, err := ddpm.UserDir(); err == nil {
-		if u, err := trust.Eventual(user); err == nil {
-			for _, path := range []string{venv, requirements} {
-				if p, err := trust.Eventual(path); err == nil && (p == u || strings.HasPrefix(p, u+"/")) {
-					return fmt.Errorf("%s is in %s, the folder of `%s`'s plugin and models, which it remakes as its own: name another", path, user, ddpm.UserSetupCommand)
-				}
+		u, uerr := trust.Eventual(user)
+		for _, path := range []string{venv, requirements} {
+			if p, err := trust.Eventual(path); uerr == nil && err == nil && (p == u || strings.HasPrefix(p, u+"/")) || within(path, user) {
+				return fmt.Errorf("%s is in %s, the folder of `%s`'s plugin and models, which it remakes as its own: name another", path, user, ddpm.UserSetupCommand)
 			}
+		}
+		if p, err := trust.Eventual(venv); uerr == nil && err == nil && strings.HasPrefix(u, p+"/") || within(user, venv) {
+			return fmt.Errorf("--venv %s holds %s, the folder of `%s`'s plugin and models, which setup would remove with it: name another", dir, user, ddpm.UserSetupCommand)
 		}
 	}
 	if strings.HasSuffix(filepath.Base(venv), keptSuffix) {
@@ -480,13 +504,18 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	syscall.Umask(umask | 0o022)
 	defer syscall.Umask(umask)
 	again := "ddpm setup --venv " + shellQuote(dir) + " --requirements " + shellQuote(requirements) // make setup's, when it runs it
+	flags.Visit(func(f *flag.Flag) { // and every other flag given: without its --python, the advice took another Python (eighty-second probe)
+		if f.Name != "venv" && f.Name != "requirements" {
+			again += " --" + f.Name + "=" + shellQuote(f.Value.String())
+		}
+	})
 	err = makeVenv(venv, exe, python, venvJob{
 		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: venvTmpPrefix,
 		// Wheels only: a pinned source archive is built by a backend that pip fetches from the index
 		// without checking a digest, so another user's index ran its code as root (seventy-fourth probe).
 		requirements: pins, pipArgs: []string{"--require-hashes", "--only-binary", ":all:"}, what: "-r " + requirements, keepOld: true,
 		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
-	}, func(before map[string]bool) error {
+	}, func(before map[string]string) error {
 		if err := checkInstalled(venv, packages, before); err != nil {
 			return fmt.Errorf("--requirements %s: %w (the unfinished %s is removed)", requirements, err, venv)
 		}
@@ -534,7 +563,20 @@ const maxRequirementsBytes = 1 << 20
 // pinLine is a requirement by name and exact version, with extras (a list of names), and an environment
 // marker after ";" (checked by checkMarker): extras such as "a, -rfoo" and a marker pip cannot parse
 // passed, and pip refused them after the venv was removed (seventy-fourth probe).
-var pinLine = regexp.MustCompile(`^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\[\s*` + extraName + `(?:\s*,\s*` + extraName + `)*\s*\])?\s*==\s*[A-Za-z0-9.+!_-]+\s*(?:;(.*))?$`)
+var pinLine = regexp.MustCompile(`^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\[\s*` + extraName + `(?:\s*,\s*` + extraName + `)*\s*\])?\s*==\s*(` + pep440 + `)\s*(?:;(.*))?$`)
+
+// pep440 is a version as PEP 440 writes one (its appendix's forms, any case): anything else that pip
+// took for a version, "1.16.0.zip", made the line a file's path, whose build backend pip ran
+// (eighty-second probe).
+const pep440 = `(?i:v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*` +
+	`(?:[-_.]?(?:alpha|a|beta|b|preview|pre|c|rc)[-_.]?[0-9]*)?` +
+	`(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?` +
+	`(?:[-_.]?dev[-_.]?[0-9]*)?` +
+	`(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?)`
+
+// archiveEnding is a file name's ending by which pip takes a requirement for an archive's path: a
+// local version may end so ("1.0+x.zip").
+var archiveEnding = regexp.MustCompile(`(?i)\.(zip|whl|tar|tgz|tbz|txz|tlz|tar\.(gz|bz2|xz|lz|lzma))$`)
 
 const extraName = `[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?`
 
@@ -595,7 +637,7 @@ func readPins(real, name string) (string, []pin, error) {
 	var all []pin
 	for i := 0; i < len(lines); i++ {
 		first, line := i, lines[i]
-		if strings.HasSuffix(line, "\\") {
+		if strings.HasSuffix(line, "\\") && !pipCommentLine.MatchString(line) { // a comment line is never continued
 			// Continued as pip's join_lines continues it: a line ending in \ loses its backslashes at both
 			// ends and is joined to the next with nothing between, up to a line that does not end in \ or
 			// is a comment (joined after a space), or the file's end. Joined with a space here, a pin and
@@ -605,11 +647,7 @@ func readPins(real, name string) (string, []pin, error) {
 			for ; i < len(lines); i++ {
 				l := lines[i]
 				comment, continued := pipCommentLine.MatchString(l), strings.HasSuffix(l, "\\")
-				if comment && continued {
-					return "", nil, fmt.Errorf("--requirements %s line %d: a comment that ends in \\, which pip does not continue where a requirement's line would be: "+
-						"end the comment otherwise", name, i+1)
-				}
-				if !continued { // (a comment that ends in \ is refused above)
+				if !continued || comment { // a comment line, even one that ends in \, ends it (eighty-second probe's nit)
 					if comment {
 						l = " " + l
 					}
@@ -628,6 +666,12 @@ func readPins(real, name string) (string, []pin, error) {
 				return "", nil, fmt.Errorf("--requirements %s line %d: a coding declaration, by which pip would decode the file otherwise than setup reads it: remove it", name, first+1)
 			}
 			line = line[:c]
+		}
+		// pip fills in ${NAME} from its environment before it parts the line: a value there added a digest
+		// setup never saw, or turned a marker (eighty-second probe).
+		if strings.Contains(line, "${") {
+			return "", nil, fmt.Errorf("--requirements %s line %d: ${…}, which pip fills in from its environment before it reads the line, "+
+				"so that setup would check another line than pip installs from: write the value itself", name, first+1)
 		}
 		fields := strings.Fields(line)
 		n := len(fields)
@@ -657,6 +701,10 @@ func readPins(real, name string) (string, []pin, error) {
 				name, first+1, shortened(strconv.Quote(spec)))
 		}
 		m := pinLine.FindStringSubmatch(spec)
+		if m != nil && archiveEnding.MatchString(m[3]) {
+			return "", nil, fmt.Errorf("--requirements %s line %d: the version %s ends as an archive's name, and pip would take the line for the path of a file to build: "+
+				"pin a version that does not", name, first+1, shortened(strconv.Quote(m[3])))
+		}
 		if m == nil {
 			return "", nil, fmt.Errorf("--requirements %s line %d: %s: setup --venv takes packages by name and exact version only (name==version, "+
 				"with extras, a marker and --hash): includes, paths, URLs and options have pip read files, folders and indexes that setup "+
@@ -678,8 +726,8 @@ func readPins(real, name string) (string, []pin, error) {
 			if notInSpaced.MatchString(line) {
 				return "", nil, fmt.Errorf("--requirements %s line %d: \"not\" and \"in\" apart by more than one space, where pip reads \"not in\" with one: write it so", name, first+1)
 			}
-			if err := checkMarker(m[3]); err != nil {
-				return "", nil, fmt.Errorf("--requirements %s line %d: the marker %s: %w", name, first+1, shortened(strconv.Quote(strings.TrimSpace(m[3]))), err)
+			if err := checkMarker(m[4]); err != nil {
+				return "", nil, fmt.Errorf("--requirements %s line %d: the marker %s: %w", name, first+1, shortened(strconv.Quote(strings.TrimSpace(m[4]))), err)
 			}
 		}
 		// A package pinned twice: pip cannot resolve two pins that both hold, and said so only after the
@@ -702,16 +750,18 @@ func readPins(real, name string) (string, []pin, error) {
 	return string(raw), all, nil
 }
 
-// distInfos are the packages installed in venv, by their dist-info folders, PEP 503's names.
-func distInfos(venv string) map[string]bool {
-	installed := map[string]bool{}
+// distInfos are the packages installed in venv, by their dist-info folders: PEP 503's names, each
+// with its folders' names (its version), sorted.
+func distInfos(venv string) map[string]string {
+	installed := map[string]string{}
 	dirs, _ := filepath.Glob(filepath.Join(venv, "lib", "python3*", "site-packages"))
 	for _, dir := range dirs {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
 			if name, ok := strings.CutSuffix(e.Name(), ".dist-info"); ok {
 				name, _, _ = strings.Cut(name, "-") // name-version: neither holds a "-"
-				installed[strings.ToLower(nameSeparators.ReplaceAllString(name, "-"))] = true
+				key := strings.ToLower(nameSeparators.ReplaceAllString(name, "-"))
+				installed[key] = strings.TrimPrefix(installed[key]+" "+e.Name(), " ") // ReadDir's order: sorted
 			}
 		}
 	}
@@ -730,21 +780,22 @@ type pin struct {
 // none of the file's: pins all under markers that do not hold here ("; python_version >= \"3.12\"" on
 // 3.11, or "; extra == …") made an empty venv in place of the working one, exit 0 (eightieth probe).
 //
-// A marked pin counts only where pip installed it, not ensurepip before it (before: its dist-info
-// folders): pins of pip and six under false markers passed, ensurepip's pip counted (eighty-first probe).
-func checkInstalled(venv string, pins []pin, before map[string]bool) error {
+// A marked pin counts only where pip installed it, not ensurepip before it (before: the dist-info
+// folders then): pins of pip and six under false markers passed, ensurepip's pip counted (eighty-first
+// probe). Compared by version too: pip's upgrade of ensurepip's pip did not count (eighty-second probe).
+func checkInstalled(venv string, pins []pin, before map[string]string) error {
 	installed := distInfos(venv)
 	some := false
 	for _, p := range pins {
 		switch {
-		case installed[p.name] && (!p.marked || !before[p.name]):
+		case installed[p.name] != "" && (!p.marked || installed[p.name] != before[p.name]):
 			some = true
-		case !installed[p.name] && !p.marked:
+		case installed[p.name] == "" && !p.marked:
 			return fmt.Errorf("pip did not install %s (line %d), though it said it had finished", p.name, p.line)
 		}
 	}
 	if !some {
-		return fmt.Errorf("pip installed none of the file's packages: every pin's marker is false for this Python")
+		return fmt.Errorf("pip installed none of the file's packages: every pin's marker is false for this Python, or names a package that ensurepip had put there at that version")
 	}
 	return nil
 }
