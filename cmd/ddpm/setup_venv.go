@@ -504,7 +504,8 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	syscall.Umask(umask | 0o022)
 	defer syscall.Umask(umask)
 	again := "ddpm setup --venv " + shellQuote(dir) + " --requirements " + shellQuote(requirements) // make setup's, when it runs it
-	flags.Visit(func(f *flag.Flag) {                                                                // and every other flag given: without its --python, the advice took another Python (eighty-second probe)
+	// And every other flag given: without its --python, the advice took another Python (eighty-second probe).
+	flags.Visit(func(f *flag.Flag) {
 		if f.Name != "venv" && f.Name != "requirements" {
 			again += " --" + f.Name + "=" + shellQuote(f.Value.String())
 		}
