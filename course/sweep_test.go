@@ -392,7 +392,7 @@ func TestHostileArguments(t *testing.T) {
 		}},
 		// A key spaced otherwise is the same key (eighty-second probe).
 		{"ReadCSV keys alike but for spaces", func() error {
-			return sweep.WantPanic(func() { ReadCSV(write("spaced.csv", "k,v\nx,1\nx ,2\n"), "k") }, "the same k")
+			return sweep.WantPanic(func() { ReadCSV(write("spaced.csv", "k,v\nx,1\nx ,2\n"), "k") }, "has spaces around it")
 		}},
 		// BoundTerms and BoundPerImage (bound_test.go holds them to a report).
 		{"BoundTerms of no folder", func() error { return sweep.WantPanic(func() { BoundTerms(missing, 1000) }, "missing") }},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 )
@@ -57,6 +58,11 @@ func readCSV(path string) (rows [][]string, col map[string]int, lines [][]int, e
 		at := make([]int, len(row))
 		for i := range row {
 			at[i], _ = r.FieldPos(i)
+			// A field with spaces around it was one value to a reader that trims and another to one that
+			// does not: " true" was a key's "true" and not the plot's (eighty-third probe).
+			if strings.TrimSpace(row[i]) != row[i] {
+				return nil, nil, nil, fmt.Errorf("%s line %d: the field %s has spaces around it, which readers take apart or not: write it without", path, at[i], QuoteStart(row[i]))
+			}
 		}
 		rows, lines = append(rows, row), append(lines, at)
 	}

@@ -221,6 +221,14 @@ func TestCSVSeriesRefusesWhatItCannotHold(t *testing.T) {
 	if _, err := CSVSeries(long, "x", "y", ""); err == nil || len(err.Error()) > 500 || !strings.Contains(err.Error(), "(1048576 bytes)") {
 		t.Errorf("a field of a megabyte: a message of %d bytes, want its start and size", len(fmt.Sprint(err)))
 	}
+	// A name with spaces around it, which a reader that trims takes for another series's (eighty-third probe).
+	spaced := t.TempDir() + "/spaced.csv"
+	if err := os.WriteFile(spaced, []byte("x,y,s\n1,2,a\n2,3,a \n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CSVSeries(spaced, "x", "y", "s"); err == nil || !strings.Contains(err.Error(), `line 3: the field "a " has spaces around it`) {
+		t.Errorf("a field with a space after it: %v, want a refusal naming it", err)
+	}
 }
 
 // A series whose points are all equal is drawn at any magnitude: gonum's ±1 padding is lost beyond
