@@ -317,7 +317,7 @@ func (t *Table) Inside(col string, lo, hi float64) {
 	}
 }
 
-// TrainingMinutes is the wall time, in minutes on the project's 2 CPU cores (one or more), that tr's
+// TrainingMinutes is the wall time, in minutes (one or more) on the project's 2 CPU cores, that tr's
 // training run took to reach tr's step, as scripts/quality_per_minute.sh recorded it in docs/quality/quality.csv
 // (its candidates are named by their base channels: ch8, ch16).
 func TrainingMinutes(tr *ddpm.Trained) float64 {
