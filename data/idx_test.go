@@ -277,8 +277,9 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	// The fifty-first probe: paths that are not absolute (checked from here, read by the go command from
 	// its own folder), what else it writes (its checksum database's state in another user's $GOPATH, their
 	// download folder below one's own cache), and its certificates.
-	noRepo, certs, includes, common, includesTheirs := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	noRepo, certs, includes, common, includesTheirs, helperTheirs := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
 	for dir, text := range map[string]string{
+		filepath.Join(helperTheirs, "config"):   "[credential]\n\thelper = " + filepath.Join(theirs, "helper.sh") + "\n",
 		filepath.Join(includes, "config"):       "\ufeff[include]\n\tpath = /elsewhere/a\"tt\"\n", // spelled past the reading of includes
 		filepath.Join(common, "commondir"):      "/elsewhere/common\n",
 		filepath.Join(includesTheirs, "config"): "[core] [include] path = " + filepath.Join(theirs, "extra") + "\n",
@@ -326,7 +327,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"SSL_CERT_DIR", certs, theirCert + " belongs to another user"},
 		// The eighty-first: what the repository names outside it (includes, however spelled; a commondir),
 		// and a GOAUTH program in a folder others may add to, whose interpreter imports from there first.
-		{"GOAUTH", "git " + includes, "ddpm cannot follow its includes as git does"},
+		{"GOAUTH", "git " + includes, "ddpm cannot read it as git does"},
 		{"GOAUTH", "git " + includesTheirs, filepath.Join(theirs, "extra") + ", which " + filepath.Join(includesTheirs, ".git", "config") + " includes, and " + theirs + " belongs to another user"},
 		{"GOAUTH", "git " + common, "common folder elsewhere"},
 		{"GOAUTH", inSticky, "others may add"},
@@ -337,6 +338,11 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"GOAUTH", "git /proc/self/cwd" + noRepo, "git's folder /proc/self/cwd" + noRepo + " is no absolute path without"},
 		{"GOPROXY", "file:///proc/self/cwd" + mine, "leads through /proc or /dev/fd"},
 		{"TMPDIR", "/proc/self/cwd/tmp", `$TMPDIR="/proc/self/cwd/tmp"`},
+		// The eighty-third: white space the go command does not part at, a path spelled as a URL, and a
+		// repository's credential helper of another user's.
+		{"GOAUTH", "sh " + mine + "\v/evil.sh", "a quote, or a character other than printable ASCII"},
+		{"GOAUTH", "sh " + theirs + "/x://y", "no absolute path without"},
+		{"GOAUTH", "git " + helperTheirs, "git would run what " + filepath.Join(helperTheirs, ".git", "config") + " names on line 2, " + filepath.Join(theirs, "helper.sh")},
 		{"FAKE_GOMODCACHE", "/proc/self/cwd" + mine, "(go env GOMODCACHE) is no absolute path without"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
 		{"GOPROXY", "file://" + theirDownload, "the go command would read the modules in " + theirDownload + ": " + petar + " belongs to another user"},

@@ -1435,6 +1435,10 @@ func TestSetupChecksWhatPipReadsFromItsLocations(t *testing.T) {
 		{"PIP_CONSTRAINT", "https://example.org/c.txt", "a constraints file"}, // any: pip follows its options (eighty-first probe)
 		{"PIP_FIND_LINKS", paged, "a page whose links pip follows"},           // a page in a folder of wheels too
 		{"PIP_FIND_LINKS", own + " https://example.org/wheels", ""},
+		// The eighty-third: pip parts a value at \x1f, and drops a file URL's fragment.
+		{"PIP_FIND_LINKS", own + "\x1f" + shared, `'\x1f', a character other than printable ASCII`},
+		{"PIP_EXTRA_INDEX_URL", "https://pypi.org/simple\u00a0file://" + shared, "a character other than printable ASCII"},
+		{"PIP_FIND_LINKS", "file://" + shared + "#x", "a query or a fragment"},
 		{"PIP_INDEX_URL", "https://pypi.org/simple", ""},
 		{"SSL_CERT_DIR", own + ":" + own, ""},
 		// What the folders hold, and what OpenSSL's configuration has it load (seventy-ninth probe): a

@@ -311,6 +311,12 @@ func checkPipLocation(name, value, home string) error {
 	if name == "PIP_CONSTRAINT" && strings.TrimSpace(value) != "" {
 		return fmt.Errorf("$%s=%s: a constraints file, whose options and includes pip follows and setup does not: unset it (every package setup installs is pinned by version and digest)", name, value)
 	}
+	// Parted at spaces, tabs and line ends, as pip and this check both part it: pip also parts a value at
+	// what Python takes for white space (\x1c to \x1f, and others beyond ASCII), and another user's folder
+	// between two of root's, joined by \x1f, was checked as one name not there (eighty-third probe).
+	if i := strings.IndexFunc(value, func(r rune) bool { return r != ' ' && r != '\t' && r != '\n' && (r < 0x20 || r >= 0x7f) }); i >= 0 {
+		return fmt.Errorf("$%s: %q holds %q, a character other than printable ASCII, which pip may read as a space where setup would not: write the value without it", name, value, []rune(value[i:])[0])
+	}
 	for _, location := range strings.Fields(value) {
 		path := location
 		// pip reads a scheme in any case, and unquotes a file URL's path: FILE:/// was passed over as
@@ -319,6 +325,11 @@ func checkPipLocation(name, value, home string) error {
 		if scheme, rest, ok := strings.Cut(location, "://"); ok {
 			if !strings.EqualFold(scheme, "file") {
 				continue
+			}
+			// Its query and fragment, which pip drops from the path it reads: "file:///their/wheels#x" was
+			// checked as a name not there (eighty-third probe).
+			if strings.ContainsAny(rest, "?#") {
+				return fmt.Errorf("$%s: %s: a file URL with a query or a fragment (? or #), which pip drops from the path it reads: write the path alone", name, location)
 			}
 			unquoted, err := url.PathUnescape(rest)
 			if err != nil {
