@@ -153,15 +153,15 @@ func userPlugin(venv string) (path string, refused error) {
 func CheckPluginRecord(plugin string, digest bool) error {
 	sitePackages := filepath.Dir(filepath.Dir(filepath.Dir(plugin))) // …/site-packages/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so
 	record := filepath.Join(sitePackages, strings.ReplaceAll(PluginPackage, "-", "_")+"-"+PluginVersion+".dist-info", "RECORD")
-	unlisted := func() error {
+	unlisted := func(why string) error {
 		if digest {
-			return fmt.Errorf("%s is not listed in %s, which pip wrote as it installed it: it is not known to be what pip installed", plugin, record)
+			return fmt.Errorf("%s: %s, where pip lists what it installed: it is not known to be what pip installed", plugin, why)
 		}
 		return nil
 	}
 	raw, err := safefile.ReadFile(record, 1<<20)
 	if err != nil {
-		return unlisted()
+		return unlisted(fmt.Sprintf("no RECORD of %s %s is there (%v)", PluginPackage, PluginVersion, err))
 	}
 	rel, _ := filepath.Rel(sitePackages, plugin)
 	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
@@ -200,7 +200,7 @@ func CheckPluginRecord(plugin string, digest bool) error {
 		}
 		return nil
 	}
-	return unlisted()
+	return unlisted("not listed in " + record)
 }
 
 // afresh is the advice for a setup's plugin refused for err: `ddpm setup` installs it afresh, in a

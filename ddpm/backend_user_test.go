@@ -406,7 +406,7 @@ func TestCheckPluginRecordFindsADamagedPlugin(t *testing.T) {
 		t.Errorf("a plugin without pip's RECORD, in a command: %v, want it taken", err)
 	}
 	// In setup, whose pip wrote the RECORD with it, refused (eighty-second probe).
-	if err := CheckPluginRecord(p, true); err == nil || !strings.Contains(err.Error(), "is not listed in") {
+	if err := CheckPluginRecord(p, true); err == nil || !strings.Contains(err.Error(), "no RECORD of xla-cpu-pjrt "+PluginVersion+" is there") {
 		t.Errorf("a plugin without pip's RECORD, in setup: %v, want a refusal", err)
 	}
 	info := filepath.Join(sitePackages, "xla_cpu_pjrt-"+PluginVersion+".dist-info")
@@ -439,7 +439,7 @@ func TestCheckPluginRecordFindsADamagedPlugin(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(info, "RECORD"), []byte("xla_plugins/xla_cpu_pjrt/__init__.py,sha256=x,1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckPluginRecord(p, true); err == nil || !strings.Contains(err.Error(), "is not listed in") {
+	if err := CheckPluginRecord(p, true); err == nil || !strings.Contains(err.Error(), "not listed in "+filepath.Join(info, "RECORD")) {
 		t.Errorf("a RECORD without the plugin's row, in setup: %v, want a refusal", err)
 	}
 }

@@ -781,7 +781,7 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := runEval([]string{"--samples", folder, "--classifier", shipped, "--out", filepath.Join(dir, "link") + "/new/.."}); err == nil ||
-		!strings.Contains(err.Error(), "is the --samples folder") {
+		!strings.Contains(err.Error(), `the way up to its last ".."`) { // refused as any ".." after a name not there (eighty-third probe)
 		t.Errorf("--out link/new/.., the --samples folder once made: error %v, want a refusal", err)
 	}
 	if _, err := os.Lstat(filepath.Join(folder, "new")); err == nil {
@@ -791,7 +791,7 @@ func TestEvalRefusesAClassifierOrTestSetItCannotUse(t *testing.T) {
 	if bound := filepath.Join(dir, "bound"); os.Mkdir(bound, 0o755) == nil && syscall.Mount(folder, bound, "", syscall.MS_BIND, "") == nil {
 		err := runEval([]string{"--samples", folder, "--classifier", shipped, "--out", bound + "/new/.."})
 		syscall.Unmount(bound, 0) //nolint:errcheck
-		if err == nil || !strings.Contains(err.Error(), "is the --samples folder") {
+		if err == nil || !strings.Contains(err.Error(), `the way up to its last ".."`) {
 			t.Errorf("--out bound/new/.., a bind mount of the --samples folder: error %v, want a refusal", err)
 		}
 	}

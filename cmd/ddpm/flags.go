@@ -121,8 +121,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	for _, name := range pathFlags {
 		if f := fs.Lookup(name); f != nil {
-			if v := f.Value.String(); resolveDotDot(v) != v {
-				f.Value.Set(resolveDotDot(v)) //nolint:errcheck // a string flag takes any value
+			v := f.Value.String()
+			resolved, err := resolveDotDot(v)
+			if err != nil {
+				return fmt.Errorf("--%s %w", name, err)
+			}
+			if resolved != v {
+				f.Value.Set(resolved) //nolint:errcheck // a string flag takes any value
 			}
 		}
 	}
@@ -157,8 +162,10 @@ var pathFlags = []string{"ckpt", "classifier", "data", "out", "progressive", "sa
 // last ".." with its links followed, then the rest. The commands join names to folders with
 // filepath.Join, which cleans "lnk/../ck" to "ck", where the kernel follows lnk first: --ckpt
 // lnk/../ck was checked in one folder and locked in another, a missing one (thirteenth probe). A path
-// whose first part does not exist is left as given, for the command's own check to name.
-func resolveDotDot(path string) string {
+// whose part up to its last ".." cannot be followed is refused: left as given, "l/new/../../ck" was
+// made where the kernel leads (l's target's new/, then up) and written where filepath.Join tidies it
+// (./ck), and train started afresh beside the run it named (eighty-third probe).
+func resolveDotDot(path string) (string, error) {
 	sep := string(filepath.Separator)
 	parts := strings.Split(path, sep)
 	last := -1
@@ -168,13 +175,15 @@ func resolveDotDot(path string) string {
 		}
 	}
 	if last < 0 {
-		return path
+		return path, nil
 	}
-	head, err := filepath.EvalSymlinks(strings.Join(parts[:last+1], sep))
+	way := strings.Join(parts[:last+1], sep)
+	head, err := filepath.EvalSymlinks(way)
 	if err != nil {
-		return path
+		return "", fmt.Errorf("%s: the way up to its last \"..\", %s, cannot be followed (%w), and folders made for it would lie elsewhere than where it is written: write the path without the \"..\"",
+			path, way, errors.Unwrap(err))
 	}
-	return filepath.Join(head, strings.Join(parts[last+1:], sep))
+	return filepath.Join(head, strings.Join(parts[last+1:], sep)), nil
 }
 
 // givenTwice names the flags given more than once among the parsed flags, with their values. Go's flag

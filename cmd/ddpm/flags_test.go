@@ -283,12 +283,23 @@ func TestPathFlagsThroughLinkAndDotDot(t *testing.T) {
 	}
 	for path, want := range map[string]string{
 		"a/b":                                "a/b",
-		"missing/../x":                       "missing/../x",
+		"missing/../x":                       "", // refused: made where the kernel leads, written where Join tidies (eighty-third probe)
 		filepath.Join(dir, "lnk") + "/../..": filepath.Join(dir),
 	} {
-		if got := resolveDotDot(path); got != want {
-			t.Errorf("resolveDotDot(%s) = %s, want %s", path, got, want)
+		if got, err := resolveDotDot(path); got != want || (want == "") != (err != nil) {
+			t.Errorf("resolveDotDot(%s) = %s, %v; want %q", path, got, err, want)
 		}
+	}
+	// A ".." after a folder not there yet, through a link: refused by name before any work.
+	if err := os.Symlink(filepath.Join(dir, "x"), filepath.Join(dir, "l")); err != nil {
+		t.Fatal(err)
+	}
+	ckpt = filepath.Join(dir, "l") + "/new/../../y"
+	if err := runTrain([]string{"--dataset", "moons", "--ckpt", ckpt}); err == nil || !strings.Contains(err.Error(), "--ckpt "+ckpt+": the way up to its last") {
+		t.Errorf("train --ckpt %s: %v, want a refusal naming it", ckpt, err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "x", "new")); err == nil {
+		t.Errorf("train --ckpt %s made a folder", ckpt)
 	}
 }
 
