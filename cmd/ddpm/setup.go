@@ -140,7 +140,7 @@ func runSetup(args []string) error {
 		printf("plugin: %s (%s %s, already installed)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
 	} else {
 		venv, _ := ddpm.UserVenvDir()
-		if plugin, err = installPlugin(venv, *python, checkedExe, refused); err != nil {
+		if plugin, err = installPlugin(venv, *python, checkedExe, refused, againCommand(fs)); err != nil {
 			return err
 		}
 		printf("plugin: %s (%s %s, installed now)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
@@ -197,7 +197,7 @@ func installModels(dir string) ([]string, error) {
 // that was interrupted or failed, or that another user could have changed (refused says why), is
 // removed first: it is never trusted, nor built upon. checkedExe, when not "", is python's
 // interpreter, already run through its check.
-func installPlugin(venv, python, checkedExe string, refused error) (string, error) {
+func installPlugin(venv, python, checkedExe string, refused error, again string) (string, error) {
 	if !(runtime.GOOS == "linux" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64")) {
 		return "", fmt.Errorf("%s %s is built for Linux on x86-64 and arm64 only, not %s/%s: set $%s to a PJRT plugin file, "+
 			"or $%s=go (GoMLX's pure-Go backend, much slower)", ddpm.PluginPackage, ddpm.PluginVersion, runtime.GOOS, runtime.GOARCH, ddpm.EnvPlugin, ddpm.EnvBackend)
@@ -233,7 +233,7 @@ func installPlugin(venv, python, checkedExe string, refused error) (string, erro
 	}
 	var plugin string
 	err := makeVenv(venv, exe, python, venvJob{
-		say: "plugin: ", again: ddpm.UserSetupCommand, why: why, killLeftovers: true, tmpPrefix: ".tmp-", knownSize: true,
+		say: "plugin: ", again: again, why: why, killLeftovers: true, tmpPrefix: ".tmp-", knownSize: true,
 		roomElsewhere: ", or set $XDG_CACHE_HOME to a folder on another file system",
 		requirements:  line + "\n", pipArgs: []string{"--require-hashes", "--only-binary", ":all:", "--no-deps"}, what: pin,
 		announce: fmt.Sprintf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)", pin),
@@ -523,6 +523,14 @@ func lastLines(out []byte, n int) []byte {
 
 // shellWord matches what a shell takes as one word without quotes.
 var shellWord = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
+
+// againCommand is the setup to run again, as the user gave it: `ddpm setup` and every flag given
+// (advice without --python took another Python; eighty-second and eighty-third probes).
+func againCommand(flags *flag.FlagSet) string {
+	again := ddpm.UserSetupCommand
+	flags.Visit(func(f *flag.Flag) { again += " --" + f.Name + "=" + shellQuote(f.Value.String()) })
+	return again
+}
 
 // shellQuote is s as a shell word, so that a printed command can be pasted whatever the path.
 func shellQuote(s string) string {

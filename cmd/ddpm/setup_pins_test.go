@@ -98,4 +98,18 @@ func TestCheckInstalledCountsWhatPipChanged(t *testing.T) {
 	if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-24.0.dist-info"}); err == nil || !strings.Contains(err.Error(), "at that version") {
 		t.Errorf("a marked pin of what ensurepip had put there: %v, want a refusal saying so", err)
 	}
+	// Unmarked too: pip checks no digest of what is there, and a pin of ensurepip's setuptools with any
+	// digest passed (eighty-third probe).
+	pins[0].marked = false
+	if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-24.0.dist-info"}); err == nil || !strings.Contains(err.Error(), "checking no digest") {
+		t.Errorf("an unmarked pin of what ensurepip had put there: %v, want a refusal saying so", err)
+	}
+	// A venv's name is read literally: "[" in it was a pattern, and nothing was found (eighty-third probe).
+	odd := filepath.Join(t.TempDir(), "w[1]")
+	if err := os.MkdirAll(filepath.Join(odd, "lib", "python3.11", "site-packages", "six-1.16.0.dist-info"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := distInfos(odd); got["six"] != "six-1.16.0.dist-info" {
+		t.Errorf("distInfos(%s) = %v, want six", odd, got)
+	}
 }

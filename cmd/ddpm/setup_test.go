@@ -269,6 +269,23 @@ func TestSetupEndsWhatAKilledSetupLeftRunning(t *testing.T) {
 	if err := bystander.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Errorf("a process not of the venv was ended too: %v", err)
 	}
+	// A finished venv's processes are the user's: named, never killed (the plugin's venv, stamped and
+	// remade for its RECORD, lost the user's process without a word; eighty-third probe).
+	user := exec.Command(python, "100")
+	if err := user.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer user.Process.Kill() //nolint:errcheck
+	if err := os.WriteFile(filepath.Join(venv, ddpm.SetupStamp), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = leftoversOf(venv, venvJob{killLeftovers: true, again: ddpm.UserSetupCommand})
+	if err == nil || !strings.Contains(err.Error(), "JupyterLab") {
+		t.Errorf("a finished venv's process: %v, want it named", err)
+	}
+	if err := user.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("a finished venv's process was ended: %v", err)
+	}
 }
 
 // A venv's interpreter is found however its process named it: by a path relative to its working
@@ -312,7 +329,7 @@ func TestVenvProcessesFindsEveryNaming(t *testing.T) {
 // check by its size and failed setup's by its digest was reinstalled without them (eightieth probe).
 func TestInstallPluginChecksPipsEnvironment(t *testing.T) {
 	t.Setenv("PIP_TARGET", t.TempDir())
-	if _, err := installPlugin(filepath.Join(t.TempDir(), "venv"), "python3", "", nil); err == nil || !strings.Contains(err.Error(), "$PIP_TARGET") {
+	if _, err := installPlugin(filepath.Join(t.TempDir(), "venv"), "python3", "", nil, ddpm.UserSetupCommand); err == nil || !strings.Contains(err.Error(), "$PIP_TARGET") {
 		t.Errorf("installPlugin with $PIP_TARGET set: %v, want it refused", err)
 	}
 }
@@ -1891,6 +1908,36 @@ chmod +x "$3/bin/python"
 		t.Errorf("setup --venv's advice: %v, want every flag given", err)
 	}
 	os.Remove(kept)
+	// The eighty-third: what is mounted inside the venv kept aside, a requirements file inside it (both
+	// went with it), and a line break in the venv's name (a setting of pyvenv.cfg's).
+	if err := os.MkdirAll(filepath.Join(kept, "m"), 0o755); err != nil || os.WriteFile(filepath.Join(kept, "pyvenv.cfg"), nil, 0o644) != nil {
+		t.Fatal(err)
+	}
+	precious := t.TempDir()
+	if err := os.WriteFile(filepath.Join(precious, "thesis.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if syscall.Mount(precious, filepath.Join(kept, "m"), "", syscall.MS_BIND, "") == nil {
+		err := runSetup(args())
+		syscall.Unmount(filepath.Join(kept, "m"), syscall.MNT_DETACH) //nolint:errcheck
+		if err == nil || !strings.Contains(err.Error(), "a venv setup kept aside and removes once the new one is made, is or holds a mount point") {
+			t.Errorf("setup --venv beside a kept venv holding a mount: %v, want a refusal", err)
+		}
+		if _, err := os.Stat(filepath.Join(precious, "thesis.txt")); err != nil {
+			t.Errorf("setup --venv removed a file through a mount in the kept venv: %v", err)
+		}
+	}
+	inKept := filepath.Join(kept, "myreq.txt")
+	if raw, err := os.ReadFile(req); err != nil || os.WriteFile(inKept, raw, 0o644) != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup([]string{"--venv", venv, "--requirements", inKept, "--python", python}); err == nil || !strings.Contains(err.Error(), "is inside "+venv+keptSuffix) {
+		t.Errorf("--requirements inside the kept venv: %v, want a refusal", err)
+	}
+	os.RemoveAll(kept)
+	if err := runSetup([]string{"--venv", filepath.Join(clone, "w\ninclude-system-site-packages = true"), "--requirements", req, "--python", python}); err == nil || !strings.Contains(err.Error(), "a control character") {
+		t.Errorf("--venv with a line break: %v, want a refusal", err)
+	}
 	// A stopped setup's folder that holds its mark and no pyvenv.cfg yet (marked before Python's venv
 	// runs) is removed as unfinished, not refused as no venv (eighty-second probe).
 	if err := os.RemoveAll(venv); err != nil || os.MkdirAll(filepath.Join(venv, "bin"), 0o755) != nil || os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644) != nil {

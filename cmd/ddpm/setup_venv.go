@@ -82,6 +82,10 @@ func isUnfinished(venv string) bool {
 // without its pyvenv.cfg, which the next refused as no venv (eighty-second probe). What cannot be
 // removed is named (a file made immutable; root may write every folder).
 func removeAside(dir, prefix, say string) error {
+	// Never into what is mounted there: its files went with it (sixty-ninth and eighty-third probes).
+	if mounts := trust.MountsBelow(dir); len(mounts) > 0 {
+		return fmt.Errorf("%s is or holds a mount point (%s), whose files removing it would remove: unmount it", dir, mounts[0])
+	}
 	trash, err := os.MkdirTemp(filepath.Dir(dir), prefix)
 	if err != nil {
 		return err
@@ -111,6 +115,11 @@ const keptSuffix = ".ddpm-kept"
 // requirement that pip refused, or a network that failed, removed the working venv (seventy-fourth
 // probe).
 func makeVenv(venv, exe, python string, job venvJob, finish func(before map[string]string) error) error {
+	// Python's venv writes the path into pyvenv.cfg, where a line break in it starts a setting of its own
+	// (include-system-site-packages = true; eighty-third probe).
+	if strings.ContainsFunc(venv, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("%q holds a control character (a line break?), which Python's venv writes into its pyvenv.cfg, where it starts a setting of its own: name a folder without one", venv)
+	}
 	kept, keptName := "", venv+keptSuffix // kept: the venv there before, once kept aside
 	_, err := os.Lstat(venv)
 	keptInfo, keptErr := os.Lstat(keptName)
@@ -119,6 +128,17 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 		if _, cfgErr := os.Lstat(filepath.Join(keptName, "pyvenv.cfg")); !keptInfo.IsDir() || cfgErr != nil {
 			return fmt.Errorf("%s is there, and is no virtual environment that setup kept aside (its name is setup's for one): remove or rename it, and run `%s` again",
 				keptName, job.again)
+		}
+		// It is removed once the new venv is made, as the venv is: held to the same rules first (a mount
+		// inside it lost its files, a process running it lost its interpreter; eighty-third probe).
+		if mounts := trust.MountsBelow(keptName); len(mounts) > 0 {
+			return fmt.Errorf("%s, a venv setup kept aside and removes once the new one is made, is or holds a mount point (%s): unmount it, and run `%s` again", keptName, mounts[0], job.again)
+		}
+		if at := unremovable(keptName); at != "" {
+			return fmt.Errorf("%s, a venv setup kept aside, cannot be removed by you (%s is not writable by you): remove it as its owner, and run `%s` again", keptName, at, job.again)
+		}
+		if pids := venvProcesses(keptName); len(pids) > 0 {
+			return fmt.Errorf("processes %v run %s's interpreter, a venv setup kept aside and removes once the new one is made: end them, and run `%s` again", pids, keptName, job.again)
 		}
 	}
 	// Signals are only noted from here until the venv is finished or the one before is put back: under
@@ -185,6 +205,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 		}
 	case job.keepOld && keptErr == nil:
 		kept = keptName // a killed setup's, which got no further than keeping it aside
+		printf("%s%s is a venv an earlier setup kept aside: it is put back if this one fails, and removed once this one is made\n", job.say, kept)
 	}
 	finished := false
 	defer func() {
@@ -227,10 +248,19 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	env := childEnv(tmp)
 	// Marked unfinished before Python's venv writes into it: killed while venv ran, setup left a venv
 	// without its mark, which the next refused, or kept aside and put back as the one before (eighty-second probe).
-	if err := os.Mkdir(venv, 0o755); err != nil {
+	// Made with its mark under a temporary name, then put in place: a kill between the folder and its
+	// mark left an empty folder that the next setup refused (eighty-third probe).
+	marked, err := os.MkdirTemp(filepath.Dir(venv), job.tmpPrefix)
+	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644); err != nil { // until finished
+	if err := os.Chmod(marked, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(marked, unfinishedMark), nil, 0o644); err != nil { // until finished
+		return err
+	}
+	if err := os.Rename(marked, venv); err != nil {
 		return err
 	}
 	printf("%smaking the virtual environment %s with %s\n", job.say, venv, exe)
@@ -314,20 +344,19 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	if err := finish(before); err != nil {
 		return err
 	}
-	if err := os.Remove(filepath.Join(venv, unfinishedMark)); err != nil {
-		return err
-	}
 	// The venv kept aside goes under a temporary name of the job's before it is removed (a later setup
 	// removes what is left of it): stopped while removing it under its own name, setup left it half
 	// removed beside the finished venv, and the next setup that failed removed the finished one and put
 	// the half back (seventy-fifth probe).
+	// Before the mark goes: killed between the two, setup left a finished venv beside the kept one, which
+	// the next refused as one made since (eighty-third probe); now it leaves a marked venv alone, remade.
 	if kept != "" {
 		if err := removeAside(kept, job.tmpPrefix, job.say); err != nil { // while a signal is still only noted
 			return fmt.Errorf("removing the venv kept aside, %s: %w", kept, err)
 		}
 	}
-	finished = true
-	return nil
+	finished = true // the venv before is gone: a venv left marked is remade by the next setup
+	return os.Remove(filepath.Join(venv, unfinishedMark))
 }
 
 // setupsOwnName says where path, resolved, passes through a folder named as setup names its temporary
@@ -361,14 +390,23 @@ func (w passOn) Write(p []byte) (int, error) {
 // setup's are killed (stopLeftovers); in a clone's .venv they may be the user's own JupyterLab, which
 // is not killed: the setup is refused until they end.
 func leftoversOf(venv string, job venvJob) error {
-	if job.killLeftovers {
+	pids := venvProcesses(venv)
+	// Unfinished: marked, or, for the plugin's venv, not stamped (made before the mark). Only a stopped
+	// setup's children run one; a finished venv's are the user's, which were killed without a word
+	// (eighty-third probe).
+	_, stampErr := os.Lstat(filepath.Join(venv, ddpm.SetupStamp))
+	unfinished := isUnfinished(venv) || job.killLeftovers && stampErr != nil
+	switch {
+	case len(pids) == 0:
+		return nil
+	case unfinished && job.killLeftovers:
 		return stopLeftovers(venv, job.again)
-	}
-	if pids := venvProcesses(venv); len(pids) > 0 {
-		return fmt.Errorf("processes %v run %s's interpreter (JupyterLab, a notebook's kernel?), and setup remakes it: end them, and run `%s` again",
+	case unfinished:
+		return fmt.Errorf("processes %v, left running by a setup that was stopped, still run the unfinished %s's interpreter: wait for them to end, or end them, and run `%s` again",
 			pids, venv, job.again)
 	}
-	return nil
+	return fmt.Errorf("processes %v run %s's interpreter (JupyterLab, a notebook's kernel?), and setup remakes it: end them, and run `%s` again",
+		pids, venv, job.again)
 }
 
 // setupVenv is `ddpm setup --venv DIR --requirements FILE`: a clone's virtual environment (make
@@ -466,6 +504,9 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if realVenv, err := filepath.EvalSymlinks(venv); err == nil && strings.HasPrefix(reqs, realVenv+"/") {
 		return fmt.Errorf("--requirements %s is inside --venv %s, which setup removes before it installs: keep it elsewhere", requirements, dir)
 	}
+	if within(reqs, venv+keptSuffix) { // removed with the venv kept aside (eighty-third probe)
+		return fmt.Errorf("--requirements %s is inside %s%s, a venv setup kept aside and removes once the new one is made: keep it elsewhere", requirements, dir, keptSuffix)
+	}
 	if where := setupsOwnName(reqs); where != "" { // removed with setup's temporary folders (eightieth probe)
 		return fmt.Errorf("--requirements %s: %s", requirements, where)
 	}
@@ -503,13 +544,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	umask := syscall.Umask(0o077) // what the children make is writable by the user alone, as runSetup says
 	syscall.Umask(umask | 0o022)
 	defer syscall.Umask(umask)
-	again := "ddpm setup --venv " + shellQuote(dir) + " --requirements " + shellQuote(requirements) // make setup's, when it runs it
-	// And every other flag given: without its --python, the advice took another Python (eighty-second probe).
-	flags.Visit(func(f *flag.Flag) {
-		if f.Name != "venv" && f.Name != "requirements" {
-			again += " --" + f.Name + "=" + shellQuote(f.Value.String())
-		}
-	})
+	again := againCommand(flags) // make setup's, when it runs it
 	err = makeVenv(venv, exe, python, venvJob{
 		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: venvTmpPrefix,
 		// Wheels only: a pinned source archive is built by a backend that pip fetches from the index
@@ -681,7 +716,7 @@ func readPins(real, name string) (string, []pin, error) {
 		}
 		for i, f := range fields[:n] {
 			if hashOption.MatchString(f) { // a digest, then more: pip drops what follows (eightieth probe's nit)
-				return "", nil, fmt.Errorf("--requirements %s line %d: %s after its digests, which pip would not install: does a line ending in \\ run into the next requirement?",
+				return "", nil, fmt.Errorf("--requirements %s line %d: %s after its digests, which pip reads otherwise than before them: write it before the digests (does a line ending in \\ run into the next requirement?)",
 					name, first+1, shortened(strconv.Quote(strings.Join(fields[i+1:n], " "))))
 			}
 			if strings.HasPrefix(f, "--hash") {
@@ -755,7 +790,13 @@ func readPins(real, name string) (string, []pin, error) {
 // with its folders' names (its version), sorted.
 func distInfos(venv string) map[string]string {
 	installed := map[string]string{}
-	dirs, _ := filepath.Glob(filepath.Join(venv, "lib", "python3*", "site-packages"))
+	var dirs []string // lib/python3*/site-packages, the venv's name read literally (a Glob took "[" in it for a pattern; eighty-third probe)
+	libs, _ := os.ReadDir(filepath.Join(venv, "lib"))
+	for _, lib := range libs {
+		if strings.HasPrefix(lib.Name(), "python3") {
+			dirs = append(dirs, filepath.Join(venv, "lib", lib.Name(), "site-packages"))
+		}
+	}
 	for _, dir := range dirs {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
@@ -789,8 +830,12 @@ func checkInstalled(venv string, pins []pin, before map[string]string) error {
 	some := false
 	for _, p := range pins {
 		switch {
-		case installed[p.name] != "" && (!p.marked || installed[p.name] != before[p.name]):
+		case installed[p.name] != "" && installed[p.name] != before[p.name]:
 			some = true
+		case installed[p.name] != "" && !p.marked:
+			// pip checks no digest of what is there already: a pin of ensurepip's setuptools with any digest
+			// passed (eighty-third probe).
+			return fmt.Errorf("pip took %s (line %d) as ensurepip had put it in the venv, checking no digest: leave it out of the file, or pin another version", p.name, p.line)
 		case installed[p.name] == "" && !p.marked:
 			return fmt.Errorf("pip did not install %s (line %d), though it said it had finished", p.name, p.line)
 		}
