@@ -1927,6 +1927,23 @@ chmod +x "$3/bin/python"
 			t.Errorf("setup --venv removed a file through a mount in the kept venv: %v", err)
 		}
 	}
+	// Nor into a mount inside a temporary folder a killed setup left, which setup sweeps.
+	staleTmp := filepath.Join(clone, venvTmpPrefix+"5", "m")
+	if err := os.MkdirAll(staleTmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if syscall.Mount(precious, staleTmp, "", syscall.MS_BIND, "") == nil {
+		os.RemoveAll(kept)
+		err := runSetup(args())
+		syscall.Unmount(staleTmp, syscall.MNT_DETACH) //nolint:errcheck
+		if _, serr := os.Stat(filepath.Join(precious, "thesis.txt")); err != nil || serr != nil {
+			t.Errorf("setup --venv beside a stale temporary folder holding a mount: %v; the mounted file: %v", err, serr)
+		}
+		if err := os.MkdirAll(filepath.Join(kept, "m"), 0o755); err != nil || os.WriteFile(filepath.Join(kept, "pyvenv.cfg"), nil, 0o644) != nil {
+			t.Fatal(err)
+		}
+	}
+	os.RemoveAll(filepath.Dir(staleTmp))
 	inKept := filepath.Join(kept, "myreq.txt")
 	if raw, err := os.ReadFile(req); err != nil || os.WriteFile(inKept, raw, 0o644) != nil {
 		t.Fatal(err)

@@ -84,6 +84,7 @@ func isUnfinished(venv string) bool {
 func removeAside(dir, prefix, say string) error {
 	// Never into what is mounted there: its files went with it (sixty-ninth and eighty-third probes).
 	if mounts := trust.MountsBelow(dir); len(mounts) > 0 {
+		printf("%s%s is not removed: it is or holds a mount point (%s), whose files would go with it\n", say, dir, mounts[0])
 		return fmt.Errorf("%s is or holds a mount point (%s), whose files removing it would remove: unmount it", dir, mounts[0])
 	}
 	trash, err := os.MkdirTemp(filepath.Dir(dir), prefix)
@@ -237,7 +238,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	entries, _ := os.ReadDir(filepath.Dir(venv))
 	for _, e := range entries {
 		if isJobTemporary(e.Name(), job.tmpPrefix) {
-			os.RemoveAll(filepath.Join(filepath.Dir(venv), e.Name()))
+			removeAside(filepath.Join(filepath.Dir(venv), e.Name()), job.tmpPrefix, job.say) //nolint:errcheck // one holding a mount is left, and named (eighty-third probe)
 		}
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(venv), job.tmpPrefix)
