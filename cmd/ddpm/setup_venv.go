@@ -58,6 +58,20 @@ func unremovable(dir string) string {
 // as root, only a read-only file system says no).
 var writableFolder = func(path string) bool { return syscall.Access(path, 0o3) == nil } // W_OK|X_OK
 
+// checkRemovable refuses, before any work, a folder that setup will remove (dir, said as dir and what)
+// where removing it would reach what is mounted inside (its files went with the venv; sixty-ninth
+// probe), or where setup cannot move or remove it (a venv of root's, after sudo make setup, was remade
+// whole, then its removal failed and the new one was thrown away, on every run; eightieth probe).
+func checkRemovable(dir, what, again string) error {
+	if mounts := trust.MountsBelow(dir); len(mounts) > 0 {
+		return fmt.Errorf("%s%s is or holds a mount point (%s), whose files removing it would remove: unmount it, and run `%s` again", dir, what, mounts[0], again)
+	}
+	if at := unremovable(dir); at != "" {
+		return fmt.Errorf("%s%s cannot be moved or removed by you (%s is not writable by you: root's, after a sudo?): remove it as its owner, and run `%s` again", dir, what, at, again)
+	}
+	return nil
+}
+
 // unfinishedMark is a file in a venv that setup is making, removed once it is finished: a venv
 // beside a kept one is removed as a stopped setup's only where it holds it.
 const unfinishedMark = ".ddpm-unfinished"
@@ -132,11 +146,8 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 		}
 		// It is removed once the new venv is made, as the venv is: held to the same rules first (a mount
 		// inside it lost its files, a process running it lost its interpreter; eighty-third probe).
-		if mounts := trust.MountsBelow(keptName); len(mounts) > 0 {
-			return fmt.Errorf("%s, a venv setup kept aside and removes once the new one is made, is or holds a mount point (%s): unmount it, and run `%s` again", keptName, mounts[0], job.again)
-		}
-		if at := unremovable(keptName); at != "" {
-			return fmt.Errorf("%s, a venv setup kept aside, cannot be removed by you (%s is not writable by you): remove it as its owner, and run `%s` again", keptName, at, job.again)
+		if err := checkRemovable(keptName, ", a venv setup kept aside and removes once the new one is made,", job.again); err != nil {
+			return err
 		}
 		if pids := venvProcesses(keptName); len(pids) > 0 {
 			return fmt.Errorf("processes %v run %s's interpreter, a venv setup kept aside and removes once the new one is made: end them, and run `%s` again", pids, keptName, job.again)
@@ -158,18 +169,11 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	beforeVenvRemoval()
 	switch {
 	case err == nil:
-		// Not into what is mounted inside: its files went with the venv (sixty-ninth probe).
-		if mounts := trust.MountsBelow(venv); len(mounts) > 0 {
-			return fmt.Errorf("%s is or holds a mount point (%s), whose files removing it would remove: unmount it, and run `%s` again", venv, mounts[0], job.again)
+		if err := checkRemovable(venv, "", job.again); err != nil {
+			return err
 		}
 		if err := leftoversOf(venv, job); err != nil {
 			return err
-		}
-		// What setup cannot move or remove, refused before any work: a venv of root's (after sudo make
-		// setup) was remade whole, then its removal failed and the new one was thrown away, on every run;
-		// a folder of root's inside it was left for good (eightieth probe).
-		if at := unremovable(venv); at != "" {
-			return fmt.Errorf("%s cannot be moved or removed by you (%s is not writable by you: root's, after a sudo?): remove it as its owner, and run `%s` again", venv, at, job.again)
 		}
 		switch {
 		case job.keepOld && keptErr == nil:
