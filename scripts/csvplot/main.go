@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/learn-ddpm/ddpm-go/viz"
 )
@@ -66,9 +67,24 @@ func run(in, out, x, y, group string, scale float64, marked bool, plot viz.Plot)
 	if err != nil {
 		return err
 	}
-	tmp := out + ".tmp"
-	if err := os.WriteFile(tmp, png, 0o644); err != nil {
+	// A new file of a name of its own beside out, then renamed over it: at a fixed name, out.tmp, a link
+	// left there had the plot written through it over another file (eighty-fourth probe).
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, out)
+	_, err = f.Write(png)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), out)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
