@@ -295,17 +295,22 @@ func Paired(col string, tables ...*Table) {
 	}
 }
 
-// Positive panics unless every number in each of cols is above 0 (standard errors): a standard error
-// of 0 made a difference of +Inf or NaN standard errors in a sentence (seventy-fifth probe).
+// Positive panics unless every number in each of cols is a standard error that a difference can be
+// divided by, at least minStdErr: one of 0 made a difference of +Inf or NaN standard errors in a
+// sentence (seventy-fifth probe), and one of 1e-320 of +Inf again (eighty-fourth probe).
 func (t *Table) Positive(cols ...string) {
 	for _, c := range cols {
 		for i := range t.Len() {
-			if v := t.Float(i, c); !(v > 0) {
-				panic(fmt.Sprintf("%s row %d, column %q: %g; a measured standard error is above 0", t.Path, t.lines[i], c, v))
+			if v := t.Float(i, c); !(v >= minStdErr) {
+				panic(fmt.Sprintf("%s row %d, column %q: %g; a measured standard error is at least %g", t.Path, t.lines[i], c, v, minStdErr))
 			}
 		}
 	}
 }
+
+// minStdErr is the least standard error Positive takes: far below any the course measures (FID's are
+// tenths), far above where a difference divided by it overflows.
+const minStdErr = 1e-9
 
 // Inside panics unless every number in column col lies strictly between lo and hi: a confident
 // fraction of 1 has no binomial standard error, and its differences were "NaN standard errors".

@@ -248,6 +248,9 @@ func TestHostileArguments(t *testing.T) {
 		{"ReadCSV of a repeated key", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvRepeated, "w", "se") }, "rows 1 and 3: the same w, se (0, 1)")
 		}},
+		{"Table Positive of 1e-320", func() error { // +Inf standard errors in a sentence (eighty-fourth probe)
+			return sweep.WantPanic(func() { ReadCSV(write("tiny.csv", "k,se\na,1e-320\n"), "k").Positive("se") }, "a measured standard error is at least")
+		}},
 		{"Table Positive of a zero", func() error {
 			return sweep.WantPanic(func() { ReadCSV(csvRepeated, "w", "p").Positive("se") }, `row 2, column "se": 0`)
 		}},

@@ -28,28 +28,33 @@ const maxGitIncludeDepth = 10
 // depth of its includes, what another user could change: the files it includes (root's ~/.gitconfig
 // included another user's, which turned on git's ext:: protocol for github.com, and the go command's
 // git ran their command as root; sixty-eighth probe), and the programs it names for git to ask for
-// credentials (a repository's credential.helper of another user's ran as root; eighty-third probe).
-// Both [include] and [includeIf …] are followed, whatever their condition. A file that git could read
-// otherwise than gitEntries does is refused. One rule for every configuration git reads: $HOME's (for
-// a git older than 2.32) and GOAUTH's repository's.
-func checkGitConfig(file, home string, depth int) error {
+// credentials, where programs is set (a repository's credential.helper of another user's ran as root;
+// eighty-third probe). Both [include] and [includeIf …] are followed, whatever their condition. A file
+// that git could read otherwise than gitEntries does is refused. One rule for every configuration git
+// reads: GOAUTH's repository's, whose programs `git credential fill` runs, and $HOME's, which only a git
+// older than 2.32 reads (their programs are left to the user: a helper of one's own, "store --file
+// ~/.creds", would be refused by the rule for programs, and stop MNIST's download).
+func checkGitConfig(file, home string, depth int, programs bool) error {
 	raw, err := os.ReadFile(file)
 	if err != nil || depth > maxGitIncludeDepth {
 		return nil // a file not there includes nothing; git stops at its depth too
+	}
+	if !programs && !strings.Contains(strings.ToLower(string(raw)), "include") {
+		return nil // nothing to follow: a file of $HOME's read otherwise (an alias continued by "\") is no concern
 	}
 	entries, err := gitEntries(string(raw))
 	if err != nil {
 		return fmt.Errorf("git would read %s, %w, and ddpm cannot read it as git does: write it otherwise", file, err)
 	}
 	for _, e := range entries {
-		if !e.including() && !e.program() {
+		if !e.including() && !(programs && e.program()) {
 			continue
 		}
 		value, err := gitValue(e.value)
 		if err != nil {
 			return fmt.Errorf("git would read %s, whose line %d %w, and ddpm cannot read it as git does: write it otherwise", file, e.line, err)
 		}
-		if e.program() {
+		if !e.including() {
 			if err := checkGitProgram(value); err != nil {
 				return fmt.Errorf("git would run what %s names on line %d, %w", file, e.line, err)
 			}
@@ -69,7 +74,7 @@ func checkGitConfig(file, home string, depth int) error {
 		if err := trust.CheckRead(path); err != nil {
 			return fmt.Errorf("git would read %s, which %s includes, and %w", path, file, err)
 		}
-		if err := checkGitConfig(path, home, depth+1); err != nil {
+		if err := checkGitConfig(path, home, depth+1, programs); err != nil {
 			return err
 		}
 	}
@@ -112,8 +117,13 @@ func gitEntries(config string) ([]gitEntry, error) {
 			return nil, fmt.Errorf("whose line %d is continued by \\", n+1)
 		}
 		for strings.HasPrefix(line, "[") { // "[core] [include] path = x" is two headers and a value
-			header, rest, _ := strings.Cut(line[1:], "]")
-			section, line = strings.ToLower(header), strings.Trim(rest, gitSpace)
+			// Only a header of plain names, and a subsection quoted without escapes: a "]" inside the quotes
+			// ended the header here and not in git, which hid a credential helper (eighty-fourth probe).
+			header := gitHeader.FindString(line)
+			if header == "" {
+				return nil, fmt.Errorf("whose line %d starts a section header that ddpm cannot read as git does (a quote or an escape, or a character of neither a name nor a quoted subsection)", n+1)
+			}
+			section, line = strings.ToLower(header[1:len(header)-1]), strings.Trim(line[len(header):], gitSpace)
 		}
 		if line == "" || line[0] == '#' || line[0] == ';' {
 			continue
@@ -123,6 +133,10 @@ func gitEntries(config string) ([]gitEntry, error) {
 	}
 	return entries, nil
 }
+
+// gitHeader is a section header: a name (the old [section.subsection] too), and a subsection in quotes
+// without a quote or an escape in it.
+var gitHeader = regexp.MustCompile(`^\[[A-Za-z0-9.-]+(?:[ \t]+"[^"\\]*")?\]`)
 
 // gitValue is a configuration value written plainly or in one pair of quotes, less a comment after it;
 // an error for any other spelling (escapes, quotes inside), which git reads by rules of its own.
@@ -153,8 +167,8 @@ var urlWord = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 // a path and its arguments, or "!" and a shell's command), where a word of it that names a path leads
 // to what another user could change (checkAuthPath, GOAUTH's own rule).
 func checkGitProgram(command string) error {
-	if !plainText(command) { // parted at spaces and tabs alone, as a shell parts it
-		return fmt.Errorf("%q, which holds a character other than printable ASCII that ddpm cannot part as git's shell does: write it without", command)
+	if !plainText(command) || strings.ContainsAny(strings.TrimPrefix(command, "!"), shellSyntax) { // parted at spaces and tabs alone, as a shell parts it
+		return fmt.Errorf("%q, which holds what a shell reads as more than words (or a character other than printable ASCII), and ddpm cannot follow a shell: write a program and its words", command)
 	}
 	for _, word := range strings.Fields(strings.TrimPrefix(command, "!")) {
 		if strings.Contains(word, "/") && !urlWord.MatchString(word) {
@@ -165,6 +179,11 @@ func checkGitProgram(command string) error {
 	}
 	return nil
 }
+
+// shellSyntax are the characters by which a shell, which git runs its helpers with and which a GOAUTH
+// command may be, reads more than words: "cd /their&&sh evil.sh" ran their script as root, checked as
+// a name not there in root's /home (eighty-fourth probe).
+const shellSyntax = "$&|;<>(){}`*?[]~\\\"'!"
 
 // plainText says whether s holds printable ASCII, spaces and tabs only: a command parted at other white
 // space by one reader and not by another ran another user's script as root, checked as two names of

