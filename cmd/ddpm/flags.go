@@ -180,10 +180,17 @@ func resolveDotDot(path string) (string, error) {
 	way := strings.Join(parts[:last+1], sep)
 	head, err := filepath.EvalSymlinks(way)
 	if err != nil {
-		return "", fmt.Errorf("%s: the way up to its last \"..\", %s, cannot be followed (%w), and folders made for it would lie elsewhere than where it is written: write the path without the \"..\"",
-			path, way, errors.Unwrap(err))
+		return "", fmt.Errorf("%s: the way up to its last \"..\", %s, cannot be followed (%w): write the path without the \"..\", as it will be", path, way, err)
 	}
-	return filepath.Join(head, strings.Join(parts[last+1:], sep)), nil
+	resolved := filepath.Join(head, strings.Join(parts[last+1:], sep))
+	// A "/" or "/." at its end is kept, which the kernel refuses after a file: tidied away, "sub/../b.png/"
+	// was written as b.png (eighty-fourth probe).
+	for _, end := range []string{"/.", "/"} {
+		if strings.HasSuffix(path, end) && !strings.HasSuffix(resolved, end) && last < len(parts)-1 {
+			return resolved + end, nil
+		}
+	}
+	return resolved, nil
 }
 
 // givenTwice names the flags given more than once among the parsed flags, with their values. Go's flag

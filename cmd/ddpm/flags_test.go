@@ -283,7 +283,8 @@ func TestPathFlagsThroughLinkAndDotDot(t *testing.T) {
 	}
 	for path, want := range map[string]string{
 		"a/b":                                "a/b",
-		"missing/../x":                       "", // refused: made where the kernel leads, written where Join tidies (eighty-third probe)
+		"missing/../x":                       "",                                 // refused: made where the kernel leads, written where Join tidies (eighty-third probe)
+		filepath.Join(dir, "lnk") + "/../x/": filepath.Join(dir, "x", "x") + "/", // a "/" at the end kept (eighty-fourth probe)
 		filepath.Join(dir, "lnk") + "/../..": filepath.Join(dir),
 	} {
 		if got, err := resolveDotDot(path); got != want || (want == "") != (err != nil) {

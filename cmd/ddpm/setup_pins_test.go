@@ -91,18 +91,28 @@ func TestCheckInstalledCountsWhatPipChanged(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(site, "pip-24.0.dist-info"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pins := []pin{{line: 1, marked: true, name: "pip"}}
+	pins := []pin{{line: 1, marked: true, name: "pip", version: "24.0"}}
 	if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-23.0.1.dist-info"}); err != nil {
 		t.Errorf("pip upgraded by a marked pin: %v, want it counted", err)
 	}
-	if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-24.0.dist-info"}); err == nil || !strings.Contains(err.Error(), "at that version") {
-		t.Errorf("a marked pin of what ensurepip had put there: %v, want a refusal saying so", err)
+	// A pin at the version ensurepip put there, which pip takes unchecked, marked (eighty-fourth probe) or
+	// not (eighty-third): a pin of ensurepip's setuptools with any digest passed.
+	for _, marked := range []bool{true, false} {
+		pins[0].marked = marked
+		if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-24.0.dist-info"}); err == nil || !strings.Contains(err.Error(), "checking no digest") {
+			t.Errorf("a pin (marked: %v) of what ensurepip had put there: %v, want a refusal saying so", marked, err)
+		}
 	}
-	// Unmarked too: pip checks no digest of what is there, and a pin of ensurepip's setuptools with any
-	// digest passed (eighty-third probe).
+	// Of another version than ensurepip's and left as it was: under a marker, one that is false; without,
+	// pip did not install it.
+	pins[0].version = "25.0"
+	pins[0].marked = true
+	if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-24.0.dist-info"}); err == nil || !strings.Contains(err.Error(), "installed none") {
+		t.Errorf("a pin under a false marker alone: %v, want none installed", err)
+	}
 	pins[0].marked = false
-	if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-24.0.dist-info"}); err == nil || !strings.Contains(err.Error(), "checking no digest") {
-		t.Errorf("an unmarked pin of what ensurepip had put there: %v, want a refusal saying so", err)
+	if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-24.0.dist-info"}); err == nil || !strings.Contains(err.Error(), "pip did not install pip==25.0") {
+		t.Errorf("an unmarked pin pip left as it was: %v, want a refusal", err)
 	}
 	// A venv's name is read literally: "[" in it was a pattern, and nothing was found (eighty-third probe).
 	odd := filepath.Join(t.TempDir(), "w[1]")

@@ -279,6 +279,9 @@ func TestSetupEndsWhatAKilledSetupLeftRunning(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(venv, ddpm.SetupStamp), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	for deadline := time.Now().Add(5 * time.Second); len(venvProcesses(venv)) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond) // seen in /proc once it runs the venv's interpreter
+	}
 	err = leftoversOf(venv, venvJob{killLeftovers: true, again: ddpm.UserSetupCommand})
 	if err == nil || !strings.Contains(err.Error(), "JupyterLab") {
 		t.Errorf("a finished venv's process: %v, want it named", err)
@@ -1754,7 +1757,7 @@ chmod +x "$3/bin/python"
 		t.Errorf("setup --venv gave pip other options than `--require-hashes --only-binary :all:`:\n%s", log)
 	}
 	// Remade: what an older venv held is gone.
-	stale := filepath.Join(venv, "stale")
+	stale := filepath.Join(venv, "lib", "stale")
 	if err := os.WriteFile(stale, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -1767,7 +1770,7 @@ chmod +x "$3/bin/python"
 	// The venv there is kept aside until the new one is made, and put back where pip fails: a pin pip
 	// refused removed the working venv (seventy-fourth probe). Also after a killed setup, which left
 	// its unfinished venv and the one before it aside.
-	mine, kept := filepath.Join(venv, "mine"), venv+keptSuffix
+	mine, kept := filepath.Join(venv, "lib", "mine"), venv+keptSuffix
 	if err := os.WriteFile(mine, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -1791,8 +1794,10 @@ chmod +x "$3/bin/python"
 	for lines, want := range map[string]string{
 		"onlymarked==1.0 ; python_version >= \"3.99\" --hash=sha256:" + h64 + "\n":         "pip installed none of the file's packages",
 		"six==1.16.0 --hash=sha256:" + h64 + "\nnomarker==1.0 --hash=sha256:" + h64 + "\n": "pip did not install nomarker (line 2)",
-		// ensurepip's pip is not pip's doing: a pin of it under a false marker counted (eighty-first probe).
-		"pip==23.0 ; python_version < \"3.0\" --hash=sha256:" + h64 + "\n": "pip installed none of the file's packages",
+		// ensurepip's pip is not pip's doing: a pin of it under a false marker counted (eighty-first probe);
+		// at ensurepip's version, it cannot be told from one pip took unchecked (eighty-fourth).
+		"pip==22.0 ; python_version < \"3.0\" --hash=sha256:" + h64 + "\n": "pip installed none of the file's packages",
+		"pip==23.0 ; python_version < \"3.0\" --hash=sha256:" + h64 + "\n": "pins pip at the version ensurepip put in the venv",
 	} {
 		if err := runSetup(reqArgs(lines)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("setup --venv of %q: %v, want %q", lines, err, want)
@@ -1955,6 +1960,54 @@ chmod +x "$3/bin/python"
 	if err := runSetup([]string{"--venv", filepath.Join(clone, "w\ninclude-system-site-packages = true"), "--requirements", req, "--python", python}); err == nil || !strings.Contains(err.Error(), "a control character") {
 		t.Errorf("--venv with a line break: %v, want a refusal", err)
 	}
+	// The eighty-fourth: a venv that holds what no venv maker puts there (a project folder made a venv,
+	// whose sources went with it), and an interpreter inside the venv, which setup moves before it runs it.
+	if err := runSetup(args()); err != nil {
+		t.Fatalf("setup --venv: %v", err)
+	}
+	sources := filepath.Join(venv, "train.py")
+	if err := os.WriteFile(sources, []byte("print(1)\n"), 0o644); err != nil || os.Mkdir(filepath.Join(venv, ".git"), 0o755) != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup(args()); err == nil || !strings.Contains(err.Error(), `holds ".git", "train.py" besides a virtual environment`) {
+		t.Errorf("setup --venv of a project folder that is a venv: %v, want a refusal naming what it holds", err)
+	}
+	if _, err := os.Stat(sources); err != nil {
+		t.Errorf("setup --venv removed a project's sources: %v", err)
+	}
+	os.Remove(sources)
+	os.Remove(filepath.Join(venv, ".git"))
+	copies := filepath.Join(fakes, "copies") // a --copies venv's, outside the sticky /tmp
+	inside := filepath.Join(copies, "bin", "python3")
+	if raw, err := os.ReadFile(python); err != nil || os.MkdirAll(filepath.Dir(inside), 0o755) != nil || os.WriteFile(inside, raw, 0o755) != nil ||
+		os.WriteFile(filepath.Join(copies, "pyvenv.cfg"), nil, 0o644) != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup([]string{"--venv", copies, "--requirements", req, "--python", inside}); err == nil || !strings.Contains(err.Error(), "inside --venv") {
+		t.Errorf("--python inside --venv: %v, want a refusal", err)
+	}
+	// A folder of the mark's name is no mark (a user's folder went as "an unfinished setup's"), and a
+	// requirements file inside the venv reached through a bind mount is inside it (eighty-fourth probe).
+	notMine := filepath.Join(clone, "notmine")
+	if err := os.MkdirAll(filepath.Join(notMine, unfinishedMark), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := runSetup([]string{"--venv", notMine, "--requirements", req, "--python", python}); err == nil || !strings.Contains(err.Error(), "holds no pyvenv.cfg") {
+		t.Errorf("--venv of a folder holding a folder of the mark's name: %v, want a refusal", err)
+	}
+	boundVenv := filepath.Join(clone, "boundvenv")
+	if err := os.Mkdir(boundVenv, 0o755); err == nil && syscall.Mount(venv, boundVenv, "", syscall.MS_BIND, "") == nil {
+		inVenv := filepath.Join(venv, "lib", "myreq.txt")
+		if raw, err := os.ReadFile(req); err != nil || os.WriteFile(inVenv, raw, 0o644) != nil {
+			t.Fatal(err)
+		}
+		err := runSetup([]string{"--venv", venv, "--requirements", filepath.Join(boundVenv, "lib", "myreq.txt"), "--python", python})
+		syscall.Unmount(boundVenv, syscall.MNT_DETACH) //nolint:errcheck
+		if err == nil || !strings.Contains(err.Error(), "is inside --venv") {
+			t.Errorf("--requirements inside --venv through a bind mount: %v, want a refusal", err)
+		}
+		os.Remove(inVenv)
+	}
 	// A stopped setup's folder that holds its mark and no pyvenv.cfg yet (marked before Python's venv
 	// runs) is removed as unfinished, not refused as no venv (eighty-second probe).
 	if err := os.RemoveAll(venv); err != nil || os.MkdirAll(filepath.Join(venv, "bin"), 0o755) != nil || os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644) != nil {
@@ -1968,7 +2021,7 @@ chmod +x "$3/bin/python"
 	}
 	// A killed setup's unfinished venv, with no kept one beside it, is removed, not kept aside and put
 	// back as the venv there before (eighty-first probe's nit).
-	half := filepath.Join(venv, "half-made")
+	half := filepath.Join(venv, "lib", "half-made")
 	if err := os.WriteFile(half, nil, 0o644); err != nil || os.WriteFile(filepath.Join(venv, unfinishedMark), nil, 0o644) != nil {
 		t.Fatal(err)
 	}
@@ -2074,10 +2127,10 @@ chmod +x "$3/bin/python"
 		keep string
 		want string
 	}{
-		{[]string{"--venv", colon, "--requirements", req, "--python", python}, filepath.Join(colon, "notes.txt"), "which Python's venv refuses"},
-		{[]string{"--venv", venv, "--requirements", filepath.Join(venv, "req.txt"), "--python", python}, filepath.Join(venv, "req.txt"), "is inside --venv"},
+		{[]string{"--venv", colon, "--requirements", req, "--python", python}, filepath.Join(colon, "lib", "notes.txt"), "which Python's venv refuses"},
+		{[]string{"--venv", venv, "--requirements", filepath.Join(venv, "lib", "req.txt"), "--python", python}, filepath.Join(venv, "lib", "req.txt"), "is inside --venv"},
 	} {
-		if err := os.MkdirAll(filepath.Dir(c.keep), 0o755); err != nil || os.WriteFile(filepath.Join(filepath.Dir(c.keep), "pyvenv.cfg"), nil, 0o644) != nil ||
+		if err := os.MkdirAll(filepath.Dir(c.keep), 0o755); err != nil || os.WriteFile(filepath.Join(c.args[1], "pyvenv.cfg"), nil, 0o644) != nil ||
 			os.WriteFile(c.keep, []byte("x==1\n"), 0o644) != nil {
 			t.Fatal(err)
 		}

@@ -58,6 +58,24 @@ func unremovable(dir string) string {
 // as root, only a read-only file system says no).
 var writableFolder = func(path string) bool { return syscall.Access(path, 0o3) == nil } // W_OK|X_OK
 
+// venvNames are the names a virtual environment holds at its top: Python's venv's and pip's (local:
+// Debian's scheme; etc, share, man: what packages install there), setup's own, and make setup's (npm,
+// the requirements' digest).
+var venvNames = []string{"bin", "include", "lib", "lib64", "local", "etc", "share", "man", "pyvenv.cfg", ".gitignore", "pip-selfcheck.json",
+	"ddpm-requirements.txt", unfinishedMark, "npm", ".requirements.sha256"}
+
+// notOfAVenv are the names at venv's top that no maker of a venv puts there, quoted, at most five.
+func notOfAVenv(venv string) []string {
+	entries, _ := os.ReadDir(venv)
+	var others []string
+	for _, e := range entries {
+		if !slices.Contains(venvNames, e.Name()) && len(others) < 5 {
+			others = append(others, strconv.Quote(e.Name()))
+		}
+	}
+	return others
+}
+
 // checkRemovable refuses, before any work, a folder that setup will remove (dir, said as dir and what)
 // where removing it would reach what is mounted inside (its files went with the venv; sixty-ninth
 // probe), or where setup cannot move or remove it (a venv of root's, after sudo make setup, was remade
@@ -85,10 +103,12 @@ func venvSpaceHint(job venvJob, dir string) string {
 	return spaceHint(dir)
 }
 
-// isUnfinished says whether venv holds setup's mark of a venv it has not finished.
+// isUnfinished says whether venv holds setup's mark of a venv it has not finished, as setup writes it:
+// an empty file (a folder of the user's of that name had their folder removed as unfinished;
+// eighty-fourth probe).
 func isUnfinished(venv string) bool {
-	_, err := os.Lstat(filepath.Join(venv, unfinishedMark))
-	return err == nil
+	info, err := os.Lstat(filepath.Join(venv, unfinishedMark))
+	return err == nil && info.Mode().IsRegular() && info.Size() == 0
 }
 
 // removeAside removes dir after moving it under a temporary name of the job's (prefix) in its folder,
@@ -148,6 +168,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 		// inside it lost its files, a process running it lost its interpreter; eighty-third probe).
 		if err := checkRemovable(keptName, ", a venv setup kept aside and removes once the new one is made,", job.again); err != nil {
 			return err
+		}
+		if others := notOfAVenv(keptName); len(others) > 0 {
+			return fmt.Errorf("%s, a venv setup kept aside and removes once the new one is made, holds %s besides a virtual environment: move them out, and run `%s` again", keptName, strings.Join(others, ", "), job.again)
 		}
 		if pids := venvProcesses(keptName); len(pids) > 0 {
 			return fmt.Errorf("processes %v run %s's interpreter, a venv setup kept aside and removes once the new one is made: end them, and run `%s` again", pids, keptName, job.again)
@@ -460,6 +483,11 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		if _, err := os.Lstat(filepath.Join(venv, "pyvenv.cfg")); err != nil && !isUnfinished(venv) {
 			return fmt.Errorf("--venv %s holds no pyvenv.cfg, so it is no virtual environment, and setup removes the one it remakes: move it away, or name another", dir)
 		}
+		// Nor what a venv's makers do not put there: a project folder made a venv (python -m venv .) went
+		// whole, its sources and .git with it (eighty-fourth probe).
+		if others := notOfAVenv(venv); len(others) > 0 {
+			return fmt.Errorf("--venv %s holds %s besides a virtual environment, which setup would remove with it: move them out, or name another folder", dir, strings.Join(others, ", "))
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("--venv %s: %w", dir, err)
 	}
@@ -506,7 +534,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if err != nil {
 		return fmt.Errorf("--requirements %s is not read: %w", requirements, err)
 	}
-	if realVenv, err := filepath.EvalSymlinks(venv); err == nil && strings.HasPrefix(reqs, realVenv+"/") {
+	if realVenv, err := filepath.EvalSymlinks(venv); err == nil && strings.HasPrefix(reqs, realVenv+"/") || within(reqs, venv) { // by identity too: a bind mount (eighty-fourth probe)
 		return fmt.Errorf("--requirements %s is inside --venv %s, which setup removes before it installs: keep it elsewhere", requirements, dir)
 	}
 	if within(reqs, venv+keptSuffix) { // removed with the venv kept aside (eighty-third probe)
@@ -531,6 +559,11 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	}
 	if err := checkPython(python, exe, oldest); err != nil {
 		return err
+	}
+	// Nor an interpreter inside the venv, or the one kept aside, which setup moves before it runs it: a
+	// --copies venv's own was run from where it no longer was (eighty-fourth probe's nit).
+	if within(exe, venv) || within(exe, venv+keptSuffix) {
+		return fmt.Errorf("--python %s is %s, inside --venv %s (or the venv setup keeps aside), which setup moves away before it runs it: name the interpreter the venv was made with", python, exe, dir)
 	}
 	if first, err := exec.LookPath(python); err == nil && !strings.Contains(python, "/") && trust.IsScript(first) && first != exe {
 		printf("venv: %s in $PATH is a script (%s), passed over for %s: PYTHON (make setup) or --python names another\n", python, first, exe)
@@ -779,9 +812,9 @@ func readPins(real, name string) (string, []pin, error) {
 			return "", nil, fmt.Errorf("--requirements %s line %d: %s is pinned on line %d too: pin each package once (twice only under markers for different Pythons)",
 				name, first+1, m[1], before.line)
 		} else if !ok {
-			pinned[key] = pin{first + 1, marked, key}
+			pinned[key] = pin{first + 1, marked, key, m[3]}
 		}
-		all = append(all, pin{first + 1, marked, key})
+		all = append(all, pin{first + 1, marked, key, m[3]})
 	}
 	// No pin at all: an emptied file (a failed pip freeze > requirements.txt) replaced the working venv
 	// by an empty one, and setup said it was made (seventy-ninth probe).
@@ -815,12 +848,22 @@ func distInfos(venv string) map[string]string {
 	return installed
 }
 
+// distVersion is the version of a package's dist-info folder (name-version.dist-info), as distInfos
+// gives it, or "" where there are several.
+func distVersion(folders string) string {
+	if strings.Contains(folders, " ") {
+		return ""
+	}
+	_, version, _ := strings.Cut(strings.TrimSuffix(folders, ".dist-info"), "-")
+	return strings.ToLower(version)
+}
+
 // pin is a package of a requirements file: where readPins met it, whether under a marker, and its
 // name as PEP 503 normalizes it.
 type pin struct {
-	line   int
-	marked bool
-	name   string
+	line          int
+	marked        bool
+	name, version string
 }
 
 // checkInstalled refuses a venv where pip did not install every package pinned without a marker, or
@@ -837,10 +880,12 @@ func checkInstalled(venv string, pins []pin, before map[string]string) error {
 		switch {
 		case installed[p.name] != "" && installed[p.name] != before[p.name]:
 			some = true
-		case installed[p.name] != "" && !p.marked:
+		case installed[p.name] != "" && distVersion(installed[p.name]) == strings.TrimPrefix(strings.ToLower(p.version), "v"):
 			// pip checks no digest of what is there already: a pin of ensurepip's setuptools with any digest
-			// passed (eighty-third probe).
-			return fmt.Errorf("pip took %s (line %d) as ensurepip had put it in the venv, checking no digest: leave it out of the file, or pin another version", p.name, p.line)
+			// passed (eighty-third probe), under a marker too (eighty-fourth).
+			return fmt.Errorf("line %d pins %s at the version ensurepip put in the venv, which pip takes as it is, checking no digest: leave it out of the file, or pin another version", p.line, p.name)
+		case installed[p.name] != "" && !p.marked:
+			return fmt.Errorf("pip did not install %s==%s (line %d), though it said it had finished", p.name, p.version, p.line)
 		case installed[p.name] == "" && !p.marked:
 			return fmt.Errorf("pip did not install %s (line %d), though it said it had finished", p.name, p.line)
 		}
