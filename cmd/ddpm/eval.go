@@ -1161,11 +1161,7 @@ func keptSteps(sched *ddpm.Schedule) []int {
 // folder was made there, and every later run with that --work was refused for it (fourteenth probe).
 // Both are compared as the kernel finds them (through a link to --work, the fifteenth probe did the same).
 func notAWorkFile(out, work string) error {
-	rel, err := filepath.Rel(kernelPath(work), kernelPath(out))
-	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
-		return nil
-	}
-	if first, _, _ := strings.Cut(rel, string(filepath.Separator)); isWorkFile(first) {
+	if first := firstUnder(out, work); isWorkFile(first) {
 		return fmt.Errorf("--out %s: %s is the name of a file that eval keeps in --work %s: choose another folder", out, first, work)
 	}
 	return nil
@@ -1175,14 +1171,31 @@ func notAWorkFile(out, work string) error {
 // --out: the whole evaluation ran, and then its report could not be written over the folder
 // (eighteenth probe). It mirrors notAWorkFile.
 func notAnOutputFile(work, out string, outputs []string) error {
-	rel, err := filepath.Rel(kernelPath(out), kernelPath(work))
-	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
-		return nil
-	}
-	if first, _, _ := strings.Cut(rel, string(filepath.Separator)); slices.Contains(outputs, first) {
+	if first := firstUnder(work, out); first != "" && slices.Contains(outputs, first) {
 		return fmt.Errorf("--work %s: %s is the name of a file that eval writes into --out %s: choose another folder", work, first, out)
 	}
 	return nil
+}
+
+// firstUnder is the name of the first file or folder below dir on path's way, as the kernel leads
+// (kernelPath), or "" where path is not below dir: found by the text of both, or by dir's identity,
+// which a bind mount of dir shares (one named --out bw/nll-progress.json was refused later, under the
+// other flag; eighty-fourth probe).
+func firstUnder(path, dir string) string {
+	if rel, err := filepath.Rel(kernelPath(dir), kernelPath(path)); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		first, _, _ := strings.Cut(rel, string(filepath.Separator))
+		return first
+	}
+	d, err := os.Stat(dir)
+	if err != nil {
+		return ""
+	}
+	for p := kernelPath(path); filepath.Dir(p) != p; p = filepath.Dir(p) {
+		if info, err := os.Stat(filepath.Dir(p)); err == nil && os.SameFile(info, d) {
+			return filepath.Base(p)
+		}
+	}
+	return ""
 }
 
 // inputsAmongOwnFiles refuses an input lying in dir (the folder flag names) under the name of a file

@@ -1215,6 +1215,15 @@ func TestEvalSaysWhatItReplaces(t *testing.T) {
 			t.Errorf("--out %s beside --work %s: error %v, want a refusal: %v", out, work, err, refused)
 		}
 	}
+	// Through a bind mount of --work too (refused later, under the other flag; eighty-fourth probe).
+	if bound := filepath.Join(t.TempDir(), "bound"); os.Mkdir(bound, 0o755) == nil && syscall.Mount(work, bound, "", syscall.MS_BIND, "") == nil {
+		err := notAWorkFile(filepath.Join(bound, boundProgressFile), work)
+		rerr := notAnOutputFile(filepath.Join(bound, reportFile), work, evalOutputs(true, true))
+		syscall.Unmount(bound, syscall.MNT_DETACH) //nolint:errcheck
+		if err == nil || rerr == nil {
+			t.Errorf("--out and --work through a bind mount of the other: %v; %v; want refusals", err, rerr)
+		}
+	}
 	// And the reverse: a --work among --out's files, where the report could not be written after all the
 	// work (eighteenth probe); refused by runEval before any folder is made.
 	for inside, refused := range map[string]bool{
