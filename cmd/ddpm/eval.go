@@ -1186,13 +1186,25 @@ func firstUnder(path, dir string) string {
 		first, _, _ := strings.Cut(rel, string(filepath.Separator))
 		return first
 	}
-	d, err := os.Stat(dir)
+	// dir's deepest folder there, and the names below it not made yet: a folder not made yet is found
+	// through the one above it (eighty-fifth probe's nit).
+	at, rest := existingPart(kernelPath(dir))
+	d, err := os.Stat(at)
 	if err != nil {
 		return ""
 	}
-	for p := kernelPath(path); filepath.Dir(p) != p; p = filepath.Dir(p) {
+	var below []string
+	if rest != "" {
+		below = strings.Split(rest, string(filepath.Separator))
+	}
+	full := kernelPath(path)
+	for p := full; filepath.Dir(p) != p; p = filepath.Dir(p) {
 		if info, err := os.Stat(filepath.Dir(p)); err == nil && os.SameFile(info, d) {
-			return filepath.Base(p)
+			names := strings.Split(strings.TrimPrefix(full, strings.TrimSuffix(filepath.Dir(p), "/")+"/"), string(filepath.Separator))
+			if len(names) > len(below) && slices.Equal(names[:len(below)], below) {
+				return names[len(below)]
+			}
+			return ""
 		}
 	}
 	return ""

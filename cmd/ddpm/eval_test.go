@@ -1223,6 +1223,14 @@ func TestEvalSaysWhatItReplaces(t *testing.T) {
 		if err == nil || rerr == nil {
 			t.Errorf("--out and --work through a bind mount of the other: %v; %v; want refusals", err, rerr)
 		}
+		// And where the folder is not made yet (eighty-fifth probe's nit).
+		if syscall.Mount(work, bound, "", syscall.MS_BIND, "") == nil {
+			err := notAWorkFile(filepath.Join(work, "new", boundProgressFile), filepath.Join(bound, "new"))
+			syscall.Unmount(bound, syscall.MNT_DETACH) //nolint:errcheck
+			if err == nil {
+				t.Errorf("--out W/new/%s with --work bound/new, a folder not made yet: no refusal", boundProgressFile)
+			}
+		}
 	}
 	// And the reverse: a --work among --out's files, where the report could not be written after all the
 	// work (eighteenth probe); refused by runEval before any folder is made.

@@ -134,7 +134,13 @@ func shortened(message string) string {
 // an error named it (fifty-seventh probe).
 func terminalSafe(message string, keepLines bool) string {
 	var b strings.Builder
-	for _, r := range message {
+	for i, r := range message {
+		if r == utf8.RuneError { // a byte that is no UTF-8, as the escape a user can type: QuoteRune gave "�" (eighty-fifth probe's nit)
+			if _, size := utf8.DecodeRuneInString(message[i:]); size == 1 {
+				fmt.Fprintf(&b, `\x%02x`, message[i])
+				continue
+			}
+		}
 		if !(keepLines && (r == '\n' || r == '\t')) && (unicode.IsControl(r) || r == utf8.RuneError) {
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])

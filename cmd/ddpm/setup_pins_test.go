@@ -103,6 +103,16 @@ func TestCheckInstalledCountsWhatPipChanged(t *testing.T) {
 			t.Errorf("a pin (marked: %v) of what ensurepip had put there: %v, want a refusal saying so", marked, err)
 		}
 	}
+	// Spelled otherwise, the same version (eighty-fifth probe).
+	for _, v := range []string{"24.0.0", "0!24.0", "24.00", "V24.0"} {
+		pins[0].version, pins[0].marked = v, true
+		if err := checkInstalled(venv, pins, map[string]string{"pip": "pip-24.0.dist-info"}); err == nil || !strings.Contains(err.Error(), "checking no digest") {
+			t.Errorf("a pin of %s, ensurepip's 24.0 spelled otherwise: %v, want a refusal", v, err)
+		}
+	}
+	if a, b := canonicalVersion("1.10"), canonicalVersion("1.1"); a == b {
+		t.Errorf("1.10 and 1.1 read as one version, %q", a)
+	}
 	// Of another version than ensurepip's and left as it was: under a marker, one that is false; without,
 	// pip did not install it.
 	pins[0].version = "25.0"
@@ -121,5 +131,15 @@ func TestCheckInstalledCountsWhatPipChanged(t *testing.T) {
 	}
 	if got := distInfos(odd); got["six"] != "six-1.16.0.dist-info" {
 		t.Errorf("distInfos(%s) = %v, want six", odd, got)
+	}
+}
+
+// A byte that is no UTF-8 is named by its escape, which a user can type: it was printed as "�"
+// (eighty-fifth probe's nit); control characters are escaped too, and valid text is kept.
+func TestTerminalSafeEscapesWhatItCannotShow(t *testing.T) {
+	for in, want := range map[string]string{"a\xffb": `a\xffb`, "a\x1b[1m": `a\x1b[1m`, "é�": "é�", "a\nb": `a\nb`} {
+		if got := terminalSafe(in, false); got != want {
+			t.Errorf("terminalSafe(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -858,6 +858,30 @@ func distVersion(folders string) string {
 	return strings.ToLower(version)
 }
 
+// canonicalVersion is a PEP 440 version as compared: lower case, without a "v", a 0 epoch, leading
+// zeros or trailing .0 parts of its release: "66.1.1.0", "0!66.1.1" and "66.1.01" are 66.1.1, and were
+// taken for other versions than ensurepip's (eighty-fifth probe).
+func canonicalVersion(v string) string {
+	v = strings.TrimPrefix(strings.ToLower(v), "v")
+	if epoch, rest, ok := strings.Cut(v, "!"); ok && strings.Trim(epoch, "0") == "" {
+		v = rest
+	}
+	end := strings.IndexFunc(v, func(r rune) bool { return r != '.' && (r < '0' || r > '9') })
+	if end < 0 {
+		end = len(v)
+	}
+	release := strings.Split(strings.TrimSuffix(v[:end], "."), ".")
+	for i, part := range release {
+		if n, err := strconv.ParseUint(part, 10, 64); err == nil {
+			release[i] = strconv.FormatUint(n, 10)
+		}
+	}
+	for len(release) > 1 && release[len(release)-1] == "0" {
+		release = release[:len(release)-1]
+	}
+	return strings.Join(release, ".") + v[end:]
+}
+
 // pin is a package of a requirements file: where readPins met it, whether under a marker, and its
 // name as PEP 503 normalizes it.
 type pin struct {
@@ -880,7 +904,7 @@ func checkInstalled(venv string, pins []pin, before map[string]string) error {
 		switch {
 		case installed[p.name] != "" && installed[p.name] != before[p.name]:
 			some = true
-		case installed[p.name] != "" && distVersion(installed[p.name]) == strings.TrimPrefix(strings.ToLower(p.version), "v"):
+		case installed[p.name] != "" && canonicalVersion(distVersion(installed[p.name])) == canonicalVersion(p.version):
 			// pip checks no digest of what is there already: a pin of ensurepip's setuptools with any digest
 			// passed (eighty-third probe), under a marker too (eighty-fourth).
 			return fmt.Errorf("line %d pins %s at the version ensurepip put in the venv, which pip takes as it is, checking no digest: leave it out of the file, or pin another version", p.line, p.name)
