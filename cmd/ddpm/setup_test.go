@@ -1977,6 +1977,12 @@ chmod +x "$3/bin/python"
 	}
 	os.Remove(sources)
 	os.Remove(filepath.Join(venv, ".git"))
+	if err := os.WriteFile(filepath.Join(venv, "CACHEDIR.TAG"), nil, 0o644); err != nil { // uv's and virtualenv's (eighty-fifth probe's nit)
+		t.Fatal(err)
+	}
+	if err := runSetup(args()); err != nil {
+		t.Errorf("setup --venv of a venv holding uv's CACHEDIR.TAG: %v", err)
+	}
 	copies := filepath.Join(fakes, "copies") // a --copies venv's, outside the sticky /tmp
 	inside := filepath.Join(copies, "bin", "python3")
 	if raw, err := os.ReadFile(python); err != nil || os.MkdirAll(filepath.Dir(inside), 0o755) != nil || os.WriteFile(inside, raw, 0o755) != nil ||

@@ -58,10 +58,11 @@ func unremovable(dir string) string {
 // as root, only a read-only file system says no).
 var writableFolder = func(path string) bool { return syscall.Access(path, 0o3) == nil } // W_OK|X_OK
 
-// venvNames are the names a virtual environment holds at its top: Python's venv's and pip's (local:
-// Debian's scheme; etc, share, man: what packages install there), setup's own, and make setup's (npm,
-// the requirements' digest).
-var venvNames = []string{"bin", "include", "lib", "lib64", "local", "etc", "share", "man", "pyvenv.cfg", ".gitignore", "pip-selfcheck.json",
+// venvNames are the names a virtual environment holds at its top: Python's venv's, virtualenv's and
+// uv's (CACHEDIR.TAG: a uv venv was refused; eighty-fifth probe's nit), pip's (local: Debian's scheme;
+// etc, share, man: what packages install there), setup's own, and make setup's (npm, the requirements'
+// digest).
+var venvNames = []string{"bin", "include", "lib", "lib64", "local", "etc", "share", "man", "pyvenv.cfg", ".gitignore", "CACHEDIR.TAG", "pip-selfcheck.json",
 	"ddpm-requirements.txt", unfinishedMark, "npm", ".requirements.sha256"}
 
 // notOfAVenv are the names at venv's top that no maker of a venv puts there, quoted, at most five.
