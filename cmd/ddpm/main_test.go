@@ -418,6 +418,7 @@ func TestOutputsOfAnotherKindOrPlaceAreRefused(t *testing.T) {
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", same, "--progressive", filepath.Join(dir, "self", "same.png")}, "--progressive"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "lnk") + "/../t.png", "--progressive", filepath.Join(dir, "x", "t.png")}, "--progressive"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "..png")}, "only its extension"},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "s.png") + "/"}, `which ends in no "/"`}, // not "want a .png" (eighty-sixth probe's nit)
 		{runClassifier, []string{"--out", filepath.Join(dir, "clf.png")}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "missing", "s.png")}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", "/proc/self/s.png"}, "--out"},

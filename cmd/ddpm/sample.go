@@ -44,6 +44,9 @@ func runSample(args []string) error {
 	); err != nil {
 		return err
 	}
+	if strings.HasSuffix(*out, "/") || strings.HasSuffix(*out, "/.") { // "want a .png" of "s.png/" (eighty-sixth probe's nit)
+		return fmt.Errorf("--out %q: a file's name, which ends in no \"/\" or \"/.\": write it without", *out)
+	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if ext != ".png" && ext != ".npy" && ext != ".npz" {
 		return fmt.Errorf("--out %q: want a .png, or %s", *out, data.SampleArrayFormats)
