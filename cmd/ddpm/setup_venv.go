@@ -535,7 +535,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 	if err != nil {
 		return fmt.Errorf("--requirements %s is not read: %w", requirements, err)
 	}
-	if realVenv, err := filepath.EvalSymlinks(venv); err == nil && strings.HasPrefix(reqs, realVenv+"/") || within(reqs, venv) { // by identity too: a bind mount (eighty-fourth probe)
+	if within(reqs, venv) { // by the folder's identity, which a link and a bind mount share (eighty-fourth probe)
 		return fmt.Errorf("--requirements %s is inside --venv %s, which setup removes before it installs: keep it elsewhere", requirements, dir)
 	}
 	if within(reqs, venv+keptSuffix) { // removed with the venv kept aside (eighty-third probe)
