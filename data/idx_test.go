@@ -347,6 +347,8 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"GOAUTH", "git " + worktreeHelper, "git would run what " + filepath.Join(worktreeHelper, ".git", "config.worktree") + " names on line 2"},
 		{"GOAUTH", "sh -c /usr/bin/env${IFS}-C${IFS}" + theirs + "${IFS}sh${IFS}evil.sh", "what a shell reads as more than words"},
 		{"GOAUTH", "git " + helperTheirs, "git would run what " + filepath.Join(helperTheirs, ".git", "config") + " names on line 2, " + filepath.Join(theirs, "helper.sh")},
+		// A module named by dots, which Python imports from the go command's folder, / (eighty-fifth probe).
+		{"GOAUTH", "python3 -m " + strings.ReplaceAll(strings.TrimPrefix(theirs, "/"), "/", ".") + ".evil", "the go command would run python3 as you, which reads " + theirs},
 		{"FAKE_GOMODCACHE", "/proc/self/cwd" + mine, "(go env GOMODCACHE) is no absolute path without"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
 		{"GOPROXY", "file://" + theirDownload, "the go command would read the modules in " + theirDownload + ": " + petar + " belongs to another user"},
@@ -990,5 +992,24 @@ func TestMNISTDirRunsNoScriptAsGo(t *testing.T) {
 	got, err := trustedGo()
 	if want, _ := filepath.EvalSymlinks(real); err != nil || got != want {
 		t.Errorf("go in $PATH as a shim, then an installation's: %s, %v; want %s", got, err, want)
+	}
+}
+
+// $DDPM_MNIST_DIR with a ".." after a link is the folder the kernel reaches, as --data is: tidied as
+// text, "lnk/../m" was read as ./m (eighty-fifth probe).
+func TestMNISTDirFollowsLinksBeforeDotDot(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "a", "b"), 0o755); err != nil || os.Mkdir(filepath.Join(dir, "a", "m"), 0o755) != nil ||
+		os.Mkdir(filepath.Join(dir, "m"), 0o755) != nil || os.Symlink(filepath.Join(dir, "a", "b"), filepath.Join(dir, "lnk")) != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	t.Setenv(EnvMNISTDir, "lnk/../m")
+	if got, err := MNISTDir(); err != nil || got != filepath.Join(dir, "a", "m") && got != "a/m" {
+		t.Errorf("MNISTDir() = %q, %v; want a/m, where the kernel leads (not ./m)", got, err)
+	}
+	t.Setenv(EnvMNISTDir, "gone/../m")
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "$"+EnvMNISTDir+`="gone/../m" cannot be followed`) {
+		t.Errorf("a way that cannot be followed: %v, want a refusal naming $%s", err, EnvMNISTDir)
 	}
 }

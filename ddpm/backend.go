@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -161,6 +162,9 @@ func chooseBackend(places pluginPlaces) (BackendChoice, error) {
 // still asks for that search by name.
 func noPluginError(places pluginPlaces, refused error) error {
 	hint := setupHint(places.wd)
+	if refused != nil && !trust.IsRefusal(refused) { // damaged, not another user's: the paragraph on owners and modes misled (eighty-fifth probe)
+		return fmt.Errorf("no XLA plugin is loaded: %s", strings.ReplaceAll(refused.Error(), "\n", "; "))
+	}
 	if refused != nil {
 		// Not "fix what is named": made unwritable one at a time, as told, the folders held a plugin that
 		// another user had already replaced; and a clone of another user's is not the user's to fix (thirty-sixth probe).
@@ -433,6 +437,9 @@ func checkXLAFlagPaths(flags string) error {
 		if strings.Contains(value, ",") {
 			return fmt.Errorf("$XLA_FLAGS: --%s=%s: a comma in a path, which XLA may read as one name or as a list: name a folder without one", name, value)
 		}
+		if xlaURL.MatchString(value) {
+			return fmt.Errorf("$XLA_FLAGS: --%s=%s: a URL, which XLA opens where it leads (file:///x as /x) and ddpm would check as a relative name: name a plain path", name, value)
+		}
 		var err error
 		if info, serr := os.Stat(value); serr == nil && !info.IsDir() {
 			if err = trust.CheckRead(value); err == nil {
@@ -451,6 +458,10 @@ func checkXLAFlagPaths(flags string) error {
 	}
 	return nil
 }
+
+// xlaURL is a value that XLA's file system layer reads as a URL (a scheme, then "://"): "file:///their"
+// was checked as the relative name file:/their and written by XLA in /their (eighty-fifth probe).
+var xlaURL = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 
 // pluginLibraryVars name libraries that the XLA plugin's LLVM loads into the process when it compiles
 // (Intel's JIT profiling API, for VTune).

@@ -197,6 +197,9 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 		{"\v--xla_dump_to=" + own, "which XLA does not take for a space"},
 		{"\u00a0--xla_dump_to=" + own, "which XLA does not take for a space"},
 		{"--xla_cpu_enable_fast_math=false\r\n--xla_dump_to=" + own, ""},
+		// A URL, checked as a relative name and opened by XLA where it leads (eighty-fifth probe).
+		{"--xla_dump_to=file://" + shared, "a URL"},
+		{"--xla_gpu_pgle_profile_file_or_directory_path=file://" + profile, "a URL"},
 	} {
 		err := checkXLAFlagPaths(c.flags)
 		switch {

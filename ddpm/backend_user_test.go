@@ -432,8 +432,13 @@ func TestCheckPluginRecordFindsADamagedPlugin(t *testing.T) {
 	if err := os.WriteFile(p, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := userPlugin(venv); got != "" || err == nil || !strings.Contains(err.Error(), "is 0 bytes, where pip installed 6") {
-		t.Errorf("an emptied plugin: %q, %v; want it refused by its size", got, err)
+	got, refused := userPlugin(venv)
+	if got != "" || refused == nil || !strings.Contains(refused.Error(), "is 0 bytes, where pip installed 6") {
+		t.Errorf("an emptied plugin: %q, %v; want it refused by its size", got, refused)
+	}
+	// Damaged, not another user's: the refusal says so, without the paragraph on owners and modes (eighty-fifth probe).
+	if err := noPluginError(pluginPlaces{}, refused); strings.Contains(err.Error(), "another user") || !strings.Contains(err.Error(), "installs it afresh") {
+		t.Errorf("no plugin, the one there damaged: %v; want its damage and setup, not other users", err)
 	}
 	// A RECORD whose row of it is gone, in setup (eighty-second probe).
 	if err := os.WriteFile(filepath.Join(info, "RECORD"), []byte("xla_plugins/xla_cpu_pjrt/__init__.py,sha256=x,1\n"), 0o644); err != nil {

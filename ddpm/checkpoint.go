@@ -783,8 +783,7 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	inflight.Add(tmp.Name())
-	defer inflight.Done(tmp.Name())
+	defer inflight.Done(tmp.Name()) // registered as it was made (createTempAt)
 	// Removed on an error, and on a panic in write, which goes on after (a notebook's kernel recovers
 	// from a cell's panic, and the temporary stayed; thirty-third probe).
 	done := false

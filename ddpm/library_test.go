@@ -264,4 +264,25 @@ func TestClassCountsAgreeWithTheLabelTable(t *testing.T) {
 	if got, _ := LatestCheckpoint(cfg.CheckpointDir); got != "" {
 		t.Errorf("refused, it saved %s", got)
 	}
+	// A run of p_uncond 0 resumed with 0.1, with or without a description: the checkpoint keeps the last
+	// run's p_uncond, and a model trained almost wholly without "no label" was drawn from without a
+	// class (eighty-fifth probe). 0 and more than 0 are not mixed; 0.1 and 0.2 are a change of recipe.
+	cfg.CheckpointDir = t.TempDir()
+	spec := RunSpec{Model: ModelMLP, MLP: &mlp, Schedule: ScheduleLinear, T: 20, Dims: []int{2}, BatchSize: 4, Steps: cfg.Steps, Seed: cfg.Seed, Optimizer: cfg.Optimizer}
+	cfg.Meta = spec
+	if _, err := Train(backend, context.New(), sched, MLPModel(mlp), labelled(3), cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Steps, cfg.PUncond = cfg.Steps+1, 0.1
+	spec.Steps, spec.PUncond = cfg.Steps, 0.1
+	for _, meta := range []any{spec, nil} {
+		cfg.Meta = meta
+		if _, err := Train(backend, context.New(), sched, MLPModel(mlp), labelled(3), cfg); err == nil || !strings.Contains(err.Error(), "0 and more than 0 cannot be mixed") {
+			t.Errorf("a run of p_uncond 0 resumed with 0.1 (description %v): %v, want a refusal", meta != nil, err)
+		}
+	}
+	model, recipe, err := RunDifferences(&RunSpec{MLP: &mlp, PUncond: 0.1}, &RunSpec{MLP: &mlp, PUncond: 0.2})
+	if err != nil || len(model) != 0 || len(recipe) != 1 {
+		t.Errorf("p_uncond 0.1, then 0.2: model %q, recipe %q, %v; want a change of recipe", model, recipe, err)
+	}
 }

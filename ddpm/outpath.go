@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"unicode/utf8"
 
+	"github.com/learn-ddpm/ddpm-go/internal/inflight"
 	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
@@ -120,11 +121,18 @@ func openWriteFolder(dir string) (*os.File, error) {
 
 // createTempAt makes a new file, of a name from pattern (its "*" a random number, as os.CreateTemp
 // makes it), in the open folder, whose name is dir; it returns the file, named in dir, and its name.
+// The file is registered with inflight as it is made, for a signal's handler to remove; the caller says
+// inflight.Done once it is renamed or removed.
 func createTempAt(folder *os.File, dir, pattern string) (*os.File, string, error) {
 	prefix, suffix, _ := strings.Cut(pattern, "*")
 	for range 10000 {
 		name := prefix + strconv.FormatUint(uint64(rand.Uint32()), 10) + suffix
-		fd, err := syscall.Openat(int(folder.Fd()), name, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+		var fd int
+		_, err := inflight.Make(func() (string, error) {
+			var err error
+			fd, err = syscall.Openat(int(folder.Fd()), name, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+			return filepath.Join(dir, name), err
+		})
 		if errors.Is(err, syscall.EEXIST) {
 			continue
 		}
@@ -184,7 +192,9 @@ func CheckOutput(what, path string, inputs ...string) error {
 			probe.Close()
 			// A folder where files can be made but not removed nor renamed over (chattr +a) failed at the
 			// final rename, after all the work, and kept a probe per run (twelfth probe).
-			if rerr := syscall.Unlinkat(int(folder.Fd()), name); rerr != nil {
+			rerr := syscall.Unlinkat(int(folder.Fd()), name)
+			inflight.Done(probe.Name())
+			if rerr != nil {
 				folder.Close()
 				return fmt.Errorf("%s %q: its folder lets files be made but not removed or replaced (append-only?): %w", what, path,
 					&fs.PathError{Op: "remove", Path: probe.Name(), Err: rerr})

@@ -387,6 +387,10 @@ func RunDifferences(saved, now *RunSpec) (model, recipe []string, err error) {
 			recipe = append(recipe, diff+fmt.Sprintf(" (the same β_t at T = %d)", now.T))
 			continue
 		}
+		if key == "p_uncond" && unlabelledChanged(saved, now.PUncond) {
+			model = append(model, diff+" (whether the model learned \"no label\", which sampling without a class and guidance need, is its checkpoint's p_uncond: 0 and more than 0 cannot be mixed in one run)")
+			continue
+		}
 		if key == "batch_size" || key == "seed" || key == "p_uncond" || key == "hflip" || strings.HasPrefix(key, "optimizer.") {
 			recipe = append(recipe, diff)
 		} else {
@@ -394,6 +398,14 @@ func RunDifferences(saved, now *RunSpec) (model, recipe []string, err error) {
 		}
 	}
 	return model, recipe, nil
+}
+
+// unlabelledChanged says whether a conditional run resumed with p_uncond now from saved would change
+// whether it ever trains on "no label": the checkpoint keeps the last run's p_uncond, and a model trained
+// almost wholly with p_uncond 0 and resumed for a few steps with 0.1 was sampled and guided without a
+// label; resumed the other way, what it learned was refused (eighty-fifth probe).
+func unlabelledChanged(saved *RunSpec, now float64) bool {
+	return saved.NumClasses() > 0 && (float32(saved.PUncond) == 0) != (float32(now) == 0)
 }
 
 // sameBetas says whether two runs' schedules have the same β_1..β_T.
@@ -545,6 +557,11 @@ func carriedDescription(latest string, cfg TrainConfig, ds *ArrayDataset) (*RunS
 	// The data this run trains on: the checkpoint's digest was kept for other data, and the command line
 	// resumed the run without its warning (fifty-third probe).
 	saved.DataSHA256 = ds.sha256()
+	if unlabelledChanged(&saved, cfg.PUncond) {
+		return nil, fmt.Errorf("resuming from %s: it was trained with p_uncond %g and this run's is %g: whether the model learned \"no label\" "+
+			"(which sampling without a class and guidance need) is its checkpoint's p_uncond, so 0 and more than 0 cannot be mixed in one run; resume with p_uncond %g, or start afresh",
+			latest, saved.PUncond, cfg.PUncond, saved.PUncond)
+	}
 	if saved.NumClasses() > 0 {
 		saved.PUncond = cfg.PUncond
 	}

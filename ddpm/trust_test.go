@@ -38,6 +38,9 @@ func TestAPluginIsARegularFileOfADisk(t *testing.T) {
 		!strings.Contains(refused.Error(), "set $XDG_CACHE_HOME to a folder of yours") {
 		t.Errorf("the user's plugin in another user's folder: %q, %v", p, refused)
 	}
+	if _, refused := userPlugin(venv); !strings.Contains(noPluginError(pluginPlaces{}, refused).Error(), "do not only change its modes") {
+		t.Errorf("no plugin, the one there in another user's folder: %v; want the paragraph on owners and modes", noPluginError(pluginPlaces{}, refused))
+	}
 	if err := os.Lchown(user, os.Getuid(), os.Getgid()); err != nil {
 		t.Fatal(err)
 	}

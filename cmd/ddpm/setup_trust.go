@@ -320,7 +320,7 @@ func checkPipLocation(name, value, home string) error {
 	// Parted at spaces, tabs and line ends, as pip and this check both part it: pip also parts a value at
 	// what Python takes for white space (\x1c to \x1f, and others beyond ASCII), and another user's folder
 	// between two of root's, joined by \x1f, was checked as one name not there (eighty-third probe).
-	if i := strings.IndexFunc(value, func(r rune) bool { return r != ' ' && r != '\t' && r != '\n' && (r < 0x20 || r >= 0x7f) }); i >= 0 {
+	if i := trust.NotPlain(value, "\t\n"); i >= 0 {
 		return fmt.Errorf("$%s: %q holds %q, a character other than printable ASCII, which pip may read as a space where setup would not: write the value without it", name, value, []rune(value[i:])[0])
 	}
 	for _, location := range strings.Fields(value) {

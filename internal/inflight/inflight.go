@@ -32,6 +32,32 @@ func DoneGroup(pgid int) {
 	inFlight.Unlock()
 }
 
+// StartGroup runs start, which starts a child leading a process group of its own and returns its pid,
+// and registers that group as AddGroup does, in one step for RemoveAll: a signal between the start and
+// the registration left the child running.
+func StartGroup(start func() (int, error)) error {
+	inFlight.Lock()
+	defer inFlight.Unlock()
+	pgid, err := start()
+	if err == nil {
+		inFlight.groups[pgid] = true
+	}
+	return err
+}
+
+// Make runs make, which makes a temporary file or folder and returns its path, and registers that path
+// as Add does, in one step for RemoveAll: a signal between the making and the registration left the
+// temporary (a Ctrl-C in a checkpoint's write, under load).
+func Make(make func() (string, error)) (string, error) {
+	inFlight.Lock()
+	defer inFlight.Unlock()
+	path, err := make()
+	if err == nil {
+		inFlight.paths[path] = true
+	}
+	return path, err
+}
+
 // Add registers path, a temporary file or folder, until Done.
 func Add(path string) {
 	inFlight.Lock()

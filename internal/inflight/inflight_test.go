@@ -47,3 +47,32 @@ func TestRemoveAllKillsTheGroupsInFlight(t *testing.T) {
 	_ = cmd.Wait()
 	sweep.WaitEnded(t, grandchild, "RemoveAll")
 }
+
+// Make registers what it makes, in the same step (a signal between a temporary's making and its
+// registration left it), and nothing where the making failed: a name taken already is another's.
+func TestMakeRegistersWhatItMade(t *testing.T) {
+	dir := t.TempDir()
+	made, taken := filepath.Join(dir, "made.tmp"), filepath.Join(dir, "taken")
+	if err := os.WriteFile(taken, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{made, taken} {
+		got, err := Make(func() (string, error) {
+			f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+			if err == nil {
+				f.Close()
+			}
+			return p, err
+		})
+		if got != p || (err == nil) != (p == made) {
+			t.Errorf("Make(%s) = %q, %v", p, got, err)
+		}
+	}
+	RemoveAll()
+	if _, err := os.Lstat(made); !os.IsNotExist(err) {
+		t.Errorf("%s, made, is left (%v)", made, err)
+	}
+	if _, err := os.Lstat(taken); err != nil {
+		t.Errorf("%s, which Make failed to make, was removed: %v", taken, err)
+	}
+}

@@ -134,6 +134,9 @@ func PerProcess(path string) bool {
 			}
 			continue
 		}
+		if onProcFS(next) { // a procfs mounted elsewhere than /proc, judged by what it is, not its name (eighty-fifth probe)
+			return true
+		}
 		w.enter(next)
 	}
 }
@@ -562,11 +565,21 @@ func OnKernelFS(dir string) (string, bool) {
 	}
 }
 
+// onProcFS says whether path (no link) is on a procfs, wherever it is mounted: /mnt/p/self/cwd is each
+// process's working folder as /proc/self/cwd is.
+func onProcFS(path string) bool {
+	var st syscall.Statfs_t
+	return syscall.Statfs(path, &st) == nil && st.Type == procMagic
+}
+
+// procMagic is procfs's magic number (linux/magic.h).
+const procMagic = 0x9fa0
+
 // kernelFileSystems are the file systems of the kernel's, by their magic numbers (linux/magic.h):
 // /proc and /sys, and those mounted below /sys, whose regular files (/sys/kernel/tracing/trace_pipe)
 // block a reader as a FIFO does (thirty-seventh probe).
 var kernelFileSystems = map[int64]string{
-	0x9fa0:     "proc",
+	procMagic:  "proc",
 	0x62656572: "sysfs",
 	0x74726163: "tracefs",
 	0x64626720: "debugfs",

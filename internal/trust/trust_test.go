@@ -382,6 +382,25 @@ func TestPerProcess(t *testing.T) {
 	}
 }
 
+// A procfs mounted elsewhere than /proc is each process's as /proc is: judged by the file system, not
+// the name (eighty-fifth probe: /mnt/p/self/cwd passed). Mounting one needs root.
+func TestPerProcessProcfsElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	at := filepath.Join(dir, "p")
+	if err := os.Mkdir(at, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("proc", at, "proc", 0, ""); err != nil {
+		t.Skipf("mounting a procfs needs root: %v", err)
+	}
+	defer syscall.Unmount(at, syscall.MNT_DETACH)
+	for path, want := range map[string]bool{at: true, filepath.Join(at, "self", "cwd", "tmp"): true, dir: false} {
+		if got := PerProcess(path); got != want {
+			t.Errorf("PerProcess(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
+
 func TestOneFileForAll(t *testing.T) {
 	for path, want := range map[string]bool{"/": true, "/usr/lib": true, "/usr/lib/": true,
 		"usr/lib": false, "./lib": false, "/usr/./lib": false, "/usr/../lib": false, "/usr//lib": false, "/usr/lib//": false,
