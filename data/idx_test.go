@@ -289,6 +289,11 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	theirFileInRepo := t.TempDir()
+	if err := os.Mkdir(filepath.Join(theirFileInRepo, ".git"), 0o755); err != nil || os.WriteFile(filepath.Join(theirFileInRepo, "h.sh"), nil, 0o644) != nil ||
+		os.Chown(filepath.Join(theirFileInRepo, "h.sh"), 4242, 4242) != nil {
+		t.Fatal(err)
+	}
 	stickyBin := t.TempDir()
 	inSticky := filepath.Join(stickyBin, "auth.py")
 	if err := os.WriteFile(inSticky, []byte("#!/usr/bin/python3\n"), 0o755); err != nil || os.Chmod(stickyBin, 0o777|os.ModeSticky) != nil {
@@ -321,7 +326,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"GOAUTH", "netrc; " + filepath.Join(theirBin, "go") + " --flag", "$GOAUTH=\"netrc; " + filepath.Join(theirBin, "go") + " --flag\": the go command would run " +
 			filepath.Join(theirBin, "go") + " as you: " + theirBin + " belongs to another user"},
 		{"GOAUTH", "bin/auth", "would run bin/auth as you: bin/auth is no absolute path"},
-		{"GOAUTH", "git " + theirs, "git would run in " + theirs + ": " + theirs + " belongs to another user"},
+		{"GOAUTH", "git " + theirs, "git would run in " + theirs + ", where its helpers read files by their names: " + theirs + " belongs to another user"},
 		// The eightieth: git reads a folder without .git as a bare repository, or the folders above it, and
 		// the go command reads every certificate in $SSL_CERT_DIR.
 		{"GOAUTH", "git " + noRepo, "git would look for its repository in " + noRepo + " itself or the folders above it"},
@@ -347,7 +352,9 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"GOAUTH", "git " + worktreeHelper, "git would run what " + filepath.Join(worktreeHelper, ".git", "config.worktree") + " names on line 2"},
 		{"GOAUTH", "sh -c /usr/bin/env${IFS}-C${IFS}" + theirs + "${IFS}sh${IFS}evil.sh", "what a shell reads as more than words"},
 		{"GOAUTH", "git " + helperTheirs, "git would run what " + filepath.Join(helperTheirs, ".git", "config") + " names on line 2, " + filepath.Join(theirs, "helper.sh")},
-		// A module named by dots, which Python imports from the go command's folder, / (eighty-fifth probe).
+		// A file of another user's in git's folder, which a helper reads by a bare name ("!sh h.sh"), and a
+		// module named by dots, which Python imports from the go command's folder, / (eighty-fifth probe).
+		{"GOAUTH", "git " + theirFileInRepo, "git would run in " + theirFileInRepo + ", where its helpers read files by their names: " + filepath.Join(theirFileInRepo, "h.sh") + " belongs to another user"},
 		{"GOAUTH", "python3 -m " + strings.ReplaceAll(strings.TrimPrefix(theirs, "/"), "/", ".") + ".evil", "the go command would run python3 as you, which reads " + theirs},
 		{"FAKE_GOMODCACHE", "/proc/self/cwd" + mine, "(go env GOMODCACHE) is no absolute path without"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
