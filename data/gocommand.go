@@ -357,6 +357,9 @@ func checkBareWords(dir string, args []string) error {
 			if word == "" || strings.Contains(word, "/") { // a path with a slash is checked as one, or refused
 				continue
 			}
+			if word == "." || word == ".." { // the folder itself or the one above, whole: / would be walked whole
+				return fmt.Errorf("which reads %q from %s, where it runs, a folder ddpm does not read whole: name an absolute path", word, dir)
+			}
 			read := []string{filepath.Join(dir, word)}
 			// A module's name, a.b.c: the deepest of its folders that is there (dir/a/b) is read whole.
 			var module string

@@ -355,6 +355,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		// A file of another user's in git's folder, which a helper reads by a bare name ("!sh h.sh"), and a
 		// module named by dots, which Python imports from the go command's folder, / (eighty-fifth probe).
 		{"GOAUTH", "git " + theirFileInRepo, "git would run in " + theirFileInRepo + ", where its helpers read files by their names: " + filepath.Join(theirFileInRepo, "h.sh") + " belongs to another user"},
+		{"GOAUTH", "/usr/bin/env --chdir=..", `the go command would run /usr/bin/env as you, which reads ".." from /`},
 		{"GOAUTH", "python3 -m " + strings.ReplaceAll(strings.TrimPrefix(theirs, "/"), "/", ".") + ".evil", "the go command would run python3 as you, which reads " + theirs},
 		{"FAKE_GOMODCACHE", "/proc/self/cwd" + mine, "(go env GOMODCACHE) is no absolute path without"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
