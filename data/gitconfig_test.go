@@ -67,7 +67,16 @@ func TestCheckGitProgramHoldsItsPaths(t *testing.T) {
 	if err := os.Chown(theirs, 4242, 4242); err != nil {
 		t.Skipf("no other user's folder: %v", err)
 	}
+	// Words ddpm cannot read as the program would: a short option's value joined to it, an option's
+	// value of "..", a list, Perl's "::" (eighty-seventh probe).
+	repo := t.TempDir()
 	for _, c := range []struct{ command, refused string }{
+		{"!/usr/bin/python3 -msub.evil", `"-msub.evil", a word ddpm cannot read`},
+		{"!env --chdir=.. sh h.sh", `"..", a word ddpm cannot read`},
+		{"!env PYTHONPATH=x:sub python3 -m evil", `"PYTHONPATH=x:sub", a word ddpm cannot read`},
+		{"!perl -M sub::evil -e1", `"sub::evil", a word ddpm cannot read`},
+		{"!sh file://" + theirs + "/x", "a file's URL"},
+		{"!python3 -m sub.evil --flag=value -v -- x", ""},
 		{"store", ""},
 		{"/usr/bin/env", ""},
 		{"!gh auth git-credential https://example.org/a", ""},
@@ -79,7 +88,7 @@ func TestCheckGitProgramHoldsItsPaths(t *testing.T) {
 		{"sh /usr\v" + theirs, "other than printable ASCII"},
 		{"/proc/self/cwd/helper", "no absolute path without"},
 	} {
-		err := checkGitProgram(strings.ReplaceAll(c.command, "\\v", "\v"))
+		err := checkGitProgram(strings.ReplaceAll(c.command, "\\v", "\v"), repo)
 		if c.refused == "" && err != nil || c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)) {
 			t.Errorf("%q: %v, want %q", c.command, err, c.refused)
 		}

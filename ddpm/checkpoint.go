@@ -783,14 +783,14 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	defer inflight.Done(tmp.Name()) // registered as it was made (createTempAt)
+	defer inflight.Done(tmp.Name()) // registered as it was made (createTempAt); forgotten as it is renamed or removed (Finish)
 	// Removed on an error, and on a panic in write, which goes on after (a notebook's kernel recovers
 	// from a cell's panic, and the temporary stayed; thirty-third probe).
 	done := false
 	defer func() {
 		if err != nil || !done {
 			tmp.Close()
-			syscall.Unlinkat(dirfd, tmpName) //nolint:errcheck
+			inflight.Finish(tmp.Name(), func() error { return syscall.Unlinkat(dirfd, tmpName) }) //nolint:errcheck
 		}
 	}()
 	bw := bufio.NewWriterSize(tmp, 1<<20)
@@ -824,7 +824,7 @@ func writeAtomic(path string, own bool, write func(w io.Writer) error) (err erro
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err = syscall.Renameat(dirfd, tmpName, dirfd, base); err != nil {
+	if err = inflight.Finish(tmp.Name(), func() error { return syscall.Renameat(dirfd, tmpName, dirfd, base) }); err != nil {
 		return fmt.Errorf("writing %s: %w", path, &os.LinkError{Op: "rename", Old: tmp.Name(), New: path, Err: err})
 	}
 	// What the rename put in place must be the file written: another user's link, put in the temporary's

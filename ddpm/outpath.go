@@ -192,9 +192,9 @@ func CheckOutput(what, path string, inputs ...string) error {
 			probe.Close()
 			// A folder where files can be made but not removed nor renamed over (chattr +a) failed at the
 			// final rename, after all the work, and kept a probe per run (twelfth probe).
-			rerr := syscall.Unlinkat(int(folder.Fd()), name)
-			inflight.Done(probe.Name())
+			rerr := inflight.Finish(probe.Name(), func() error { return syscall.Unlinkat(int(folder.Fd()), name) })
 			if rerr != nil {
+				inflight.Done(probe.Name())
 				folder.Close()
 				return fmt.Errorf("%s %q: its folder lets files be made but not removed or replaced (append-only?): %w", what, path,
 					&fs.PathError{Op: "remove", Path: probe.Name(), Err: rerr})

@@ -557,7 +557,7 @@ func carriedDescription(latest string, cfg TrainConfig, ds *ArrayDataset) (*RunS
 	// The data this run trains on: the checkpoint's digest was kept for other data, and the command line
 	// resumed the run without its warning (fifty-third probe).
 	saved.DataSHA256 = ds.sha256()
-	if unlabelledChanged(&saved, cfg.PUncond) {
+	if cfg.Conditional != nil && unlabelledChanged(&saved, cfg.PUncond) { // a run of no classes is refused as such after (eighty-seventh probe)
 		return nil, fmt.Errorf("resuming from %s: it was trained with p_uncond %g and this run's is %g: whether the model learned \"no label\" "+
 			"(which sampling without a class and guidance need) is its checkpoint's p_uncond, so 0 and more than 0 cannot be mixed in one run; resume with p_uncond %g, or start afresh",
 			latest, saved.PUncond, cfg.PUncond, saved.PUncond)

@@ -177,10 +177,11 @@ func ScheduleFromBetas(name string, betas []float64) (*Schedule, error) {
 			return nil, fmt.Errorf("beta_%d = %g: every beta must be in the open interval (0, 1)", i+1, b)
 		}
 		// α = 1 − β rounds to 1 below float64's resolution, and ᾱ does not fall: its tables divided by
-		// 1 − ᾱ = 0, Inf and NaN without an error (thirty-second probe).
-		if 1-b == 1 {
-			return nil, fmt.Errorf("beta_%d = %g: 1 − β rounds to 1 in float64, so nothing is noised at that step; every beta must be at least %g",
-				i+1, b, minBeta)
+		// 1 − ᾱ = 0, Inf and NaN without an error (thirty-second probe). Just above 2⁻⁵⁴, 1 − β rounds to
+		// 1 − 2⁻⁵³ instead: ᾱ took that β and the tables of β itself the one given, 46% apart (eighty-seventh probe).
+		if b < minBeta {
+			return nil, fmt.Errorf("beta_%d = %g: 1 − β rounds to 1 in float64, or to 1 − %g, so the step's tables would disagree; every beta must be at least %g",
+				i+1, b, minBeta, minBeta)
 		}
 	}
 	s := &Schedule{Name: name, T: T}

@@ -916,6 +916,7 @@ func TestLibraryRefusesBeforeItsWork(t *testing.T) {
 	}{
 		{func() (*Schedule, error) { return LinearSchedule(10, 1e-17, 0.5) }, "1 − β rounds to 1"},
 		{func() (*Schedule, error) { return ScheduleFromBetas("tiny", []float64{1e-320, 0.1}) }, "1 − β rounds to 1"},
+		{func() (*Schedule, error) { return ScheduleFromBetas("tiny", []float64{6e-17, 0.5}) }, "1 − β rounds to 1"}, // 1 − β is 1 − 2⁻⁵³ (eighty-seventh probe)
 		{func() (*Schedule, error) { return NewSchedule(ScheduleLinear, 100000) }, "ᾱ_t falls out of float64's range"},
 	} {
 		if s, err := c.build(); err == nil || !strings.Contains(err.Error(), c.want) {

@@ -58,6 +58,19 @@ func Make(make func() (string, error)) (string, error) {
 	return path, err
 }
 
+// Finish runs finish, which renames or removes path, and forgets path where it did, in one step for
+// RemoveAll: a signal between a removal and Done had the handler remove the name again, which another
+// user may have taken meanwhile in a sticky folder (eighty-seventh probe).
+func Finish(path string, finish func() error) error {
+	inFlight.Lock()
+	defer inFlight.Unlock()
+	err := finish()
+	if err == nil {
+		delete(inFlight.paths, path)
+	}
+	return err
+}
+
 // Add registers path, a temporary file or folder, until Done.
 func Add(path string) {
 	inFlight.Lock()

@@ -76,3 +76,31 @@ func TestMakeRegistersWhatItMade(t *testing.T) {
 		t.Errorf("%s, which Make failed to make, was removed: %v", taken, err)
 	}
 }
+
+// Finish forgets what it renamed or removed in the same step: a name made again after (another user's,
+// in a sticky folder) is not removed by a signal's handler; one whose removal failed stays registered.
+func TestFinishForgetsWhatItRemoved(t *testing.T) {
+	dir := t.TempDir()
+	gone, kept := filepath.Join(dir, "gone.tmp"), filepath.Join(dir, "kept.tmp")
+	for _, p := range []string{gone, kept} {
+		if _, err := Make(func() (string, error) { return p, os.WriteFile(p, nil, 0o600) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Finish(gone, func() error { return os.Remove(gone) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := Finish(kept, func() error { return os.ErrPermission }); err == nil {
+		t.Error("Finish of a failed removal: no error")
+	}
+	if err := os.WriteFile(gone, nil, 0o600); err != nil { // the name taken again
+		t.Fatal(err)
+	}
+	RemoveAll()
+	if _, err := os.Stat(gone); err != nil {
+		t.Errorf("%s, made again after Finish, was removed: %v", gone, err)
+	}
+	if _, err := os.Lstat(kept); !os.IsNotExist(err) {
+		t.Errorf("%s, whose removal failed, is left (%v)", kept, err)
+	}
+}
