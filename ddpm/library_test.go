@@ -281,6 +281,16 @@ func TestClassCountsAgreeWithTheLabelTable(t *testing.T) {
 			t.Errorf("a run of p_uncond 0 resumed with 0.1 (description %v): %v, want a refusal", meta != nil, err)
 		}
 	}
+	// A run of no classes resumed from it is refused for its classes, not for a p_uncond it does not use
+	// (eighty-seventh probe: "resume with p_uncond 0.1" led to the refusal of the classes).
+	plain := quickTrainConfig(cfg.Steps, cfg.CheckpointDir)
+	unlabelled, err := NewArrayDataset("points", make([]float32, 2*8), []int{2}, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(backend, context.New(), sched, MLPModel(DefaultMLPConfig()), unlabelled, plain); err == nil || strings.Contains(err.Error(), "p_uncond") || !strings.Contains(err.Error(), "3 classes") {
+		t.Errorf("a run of no classes resumed from a conditional checkpoint: %v, want its classes refused", err)
+	}
 	model, recipe, err := RunDifferences(&RunSpec{MLP: &mlp, PUncond: 0.1}, &RunSpec{MLP: &mlp, PUncond: 0.2})
 	if err != nil || len(model) != 0 || len(recipe) != 1 {
 		t.Errorf("p_uncond 0.1, then 0.2: model %q, recipe %q, %v; want a change of recipe", model, recipe, err)
