@@ -429,7 +429,9 @@ func checkXLAFlagPaths(flags string) error {
 		if !ok || !xlaPathFlag(name) || value == "" || value == "-" { // -: standard output
 			continue
 		}
-		if value == "sponge" || value == "test_undeclared_outputs_dir" { // XLA's names for Bazel's test output folder
+		// XLA's names for Bazel's test output folder, in any case, as XLA lowercases them: "SPONGE" was
+		// checked as a folder of that name, and XLA dumped into another user's (eighty-seventh probe).
+		if strings.EqualFold(value, "sponge") || strings.EqualFold(value, "test_undeclared_outputs_dir") {
 			if value = os.Getenv("TEST_UNDECLARED_OUTPUTS_DIR"); value == "" {
 				continue
 			}

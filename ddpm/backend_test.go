@@ -187,6 +187,8 @@ func TestXLAFlagPathsAreTheUsersOwn(t *testing.T) {
 		{"--xla_dump_to=" + own + ",x", "a comma in a path"},
 		{"--xla_dump_to=sponge", "anyone may write"},
 		{"--xla_dump_to=test_undeclared_outputs_dir", "anyone may write"},
+		{"--xla_dump_to=SPONGE", "anyone may write"}, // in any case, as XLA reads it (eighty-seventh probe)
+		{"--xla_dump_to=Test_Undeclared_Outputs_Dir", "anyone may write"},
 		// LLVM's options, whose -ir-dump-directory wrote through another user's link (sixty-sixth probe).
 		{"--xla_backend_extra_options=-print-after-all,-ir-dump-directory=" + own, "passes options to the XLA plugin's LLVM"},
 		{"-xla_backend_extra_options=-view-cfg", "passes options to the XLA plugin's LLVM"},

@@ -329,10 +329,22 @@ func isBoolFlag(fs *flag.FlagSet, name string) bool {
 // checkExtension refuses an output whose name does not end in ext (in any case): a PNG written over a
 // file named model.ddpm, or a model over x.png, destroys a file of another kind without a word.
 func checkExtension(flagName, path, ext string) error {
+	if err := checkFileName(flagName, path); err != nil {
+		return err
+	}
 	if !strings.EqualFold(filepath.Ext(path), ext) {
 		return fmt.Errorf("%s %q: this output is written as a %s file; give a name ending in %s", flagName, path, strings.TrimPrefix(ext, "."), ext)
 	}
 	return checkOutputTarget(flagName, path)
+}
+
+// checkFileName refuses an output file's name that ends in "/" or "/.", which names a folder: "want a
+// .png" of "s.png/" misled (eighty-sixth probe's nit, then the other outputs'; eighty-seventh probe).
+func checkFileName(flagName, path string) error {
+	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, "/.") {
+		return fmt.Errorf("%s %q: a file's name, which ends in no \"/\" or \"/.\": write it without", flagName, path)
+	}
+	return nil
 }
 
 // sameFile says whether two paths name one file or folder: by name, as names of one existing file, or,

@@ -44,8 +44,8 @@ func runSample(args []string) error {
 	); err != nil {
 		return err
 	}
-	if strings.HasSuffix(*out, "/") || strings.HasSuffix(*out, "/.") { // "want a .png" of "s.png/" (eighty-sixth probe's nit)
-		return fmt.Errorf("--out %q: a file's name, which ends in no \"/\" or \"/.\": write it without", *out)
+	if err := checkFileName("--out", *out); err != nil {
+		return err
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if ext != ".png" && ext != ".npy" && ext != ".npz" {
