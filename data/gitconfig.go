@@ -28,18 +28,17 @@ const maxGitIncludeDepth = 10
 // depth of its includes, what another user could change: the files it includes (root's ~/.gitconfig
 // included another user's, which turned on git's ext:: protocol for github.com, and the go command's
 // git ran their command as root; sixty-eighth probe), and the programs it names for git to ask for
-// credentials, where runIn names the folder git runs them in (a repository's credential.helper of another user's ran as root;
+// credentials, where programs is set (a repository's credential.helper of another user's ran as root;
 // eighty-third probe). Both [include] and [includeIf …] are followed, whatever their condition. A file
 // that git could read otherwise than gitEntries does is refused. One rule for every configuration git
 // reads: GOAUTH's repository's, whose programs `git credential fill` runs, and $HOME's, which only a git
 // older than 2.32 reads (their programs are left to the user: a helper of one's own, "store --file
 // ~/.creds", would be refused by the rule for programs, and stop MNIST's download).
-func checkGitConfig(file, home string, depth int, runIn string) error {
+func checkGitConfig(file, home string, depth int, programs bool) error {
 	raw, err := os.ReadFile(file)
 	if err != nil || depth > maxGitIncludeDepth {
 		return nil // a file not there includes nothing; git stops at its depth too
 	}
-	programs := runIn != ""
 	if !programs && !strings.Contains(strings.ToLower(string(raw)), "include") {
 		return nil // nothing to follow: a file of $HOME's read otherwise (an alias continued by "\") is no concern
 	}
@@ -56,7 +55,7 @@ func checkGitConfig(file, home string, depth int, runIn string) error {
 			return fmt.Errorf("git would read %s, whose line %d %w, and ddpm cannot read it as git does: write it otherwise", file, e.line, err)
 		}
 		if !e.including() {
-			if err := checkGitProgram(value, runIn); err != nil {
+			if err := checkGitProgram(value); err != nil {
 				return fmt.Errorf("git would run what %s names on line %d, %w", file, e.line, err)
 			}
 			continue
@@ -75,7 +74,7 @@ func checkGitConfig(file, home string, depth int, runIn string) error {
 		if err := trust.CheckRead(path); err != nil {
 			return fmt.Errorf("git would read %s, which %s includes, and %w", path, file, err)
 		}
-		if err := checkGitConfig(path, home, depth+1, runIn); err != nil {
+		if err := checkGitConfig(path, home, depth+1, programs); err != nil {
 			return err
 		}
 	}
@@ -164,24 +163,25 @@ func gitValue(value string) (string, error) {
 // urlWord is a word that is a URL (a scheme, then "://"), not a path.
 var urlWord = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 
-// checkGitProgram refuses a program that git would run in the folder dir, as a configuration names it
-// (a helper's name, a path and its arguments, or "!" and a shell's command), where ddpm cannot read its
-// words as the program would or they lead to what another user could change (GOAUTH's own rules:
-// checkAuthPath for a path, checkProgramWords for the arguments).
-func checkGitProgram(command, dir string) error {
+// checkGitProgram refuses a program that git would run, as a repository's configuration names it, unless
+// it is one of git's own helpers, named as git names them (store, cache: git runs git-credential-NAME
+// from its own folder or the system's), with words checkProgramWords takes. A program of its own ("!" and
+// a command, or a path) is refused as GOAUTH's program is: it runs with the user's $HOME and reads what
+// no check can follow (a helper "!node -r evil" loaded ~/.node_modules/evil as root; eighty-eighth probe).
+// The words of a helper that git runs in the repository's folder read, by a plain name, what is in that
+// folder, which checkGitFolder walks whole.
+func checkGitProgram(command string) error {
 	if !plainText(command) || strings.ContainsAny(strings.TrimPrefix(command, "!"), shellSyntax) { // parted at spaces and tabs alone, as a shell parts it
 		return fmt.Errorf("%q, which holds what a shell reads as more than words (or a character other than printable ASCII), and ddpm cannot follow a shell: write a program and its words", command)
 	}
-	words := strings.Fields(strings.TrimPrefix(command, "!"))
-	if len(words) == 0 {
+	words := strings.Fields(command)
+	switch {
+	case len(words) == 0:
 		return nil
+	case strings.HasPrefix(command, "!") || strings.Contains(words[0], "/"):
+		return fmt.Errorf("%s, a program of its own, which runs with your $HOME and reads files ddpm cannot follow: use one of git's helpers (store, cache) or GOAUTH=netrc", command)
 	}
-	if strings.Contains(words[0], "/") {
-		if err := checkAuthPath(words[0]); err != nil {
-			return fmt.Errorf("%s, which reads %s: %w", command, words[0], err)
-		}
-	}
-	if err := checkProgramWords(dir, words[1:]); err != nil {
+	if err := checkProgramWords(words[1:]); err != nil {
 		return fmt.Errorf("%s, %w", command, err)
 	}
 	return nil

@@ -90,7 +90,7 @@ func findGoCommand() (*goCommand, error) {
 		return nil, err
 	}
 	for _, config := range gitConfigFiles(os.Getenv("HOME")) {
-		if err := checkGitConfig(config, os.Getenv("HOME"), 0, ""); err != nil {
+		if err := checkGitConfig(config, os.Getenv("HOME"), 0, false); err != nil {
 			return nil, fmt.Errorf("MNIST: the go command's %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
 		}
 	}
@@ -259,9 +259,7 @@ func envFileSettings(path string) map[string]string {
 // the go command run or read what another user could change: GOAUTH ran a program of another user's as
 // root before each request, and a file:// GOPROXY in another user's folder gave root their "MNIST"
 // to train on (with GOSUMDB=off), kept in root's module cache (sixty-seventh probe). GOAUTH's commands
-// (off, netrc, git DIR, or a program and its arguments) are read as the go command splits them; a
-// program named without a slash is looked for in the $PATH it is given, of its own folder and the
-// system's.
+// are read as the go command splits them, and only off, netrc and git DIR are taken.
 func checkAuthAndProxy(where, auth, proxy string) error {
 	fail := func(name, value string, err error) error {
 		return fmt.Errorf("MNIST: %s%s=%q: %w; unset it for this run, or set $%s to a folder with the MNIST files", where, name, value, err, EnvMNISTDir)
@@ -281,17 +279,14 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 				return fail("GOAUTH", auth, err)
 			}
 		default:
-			// The program, and each of its words as checkProgramWords reads them: an interpreter's script is
-			// its argument, and "sh their/evil.sh" ran as root (eighty-second probe). A program named without
-			// a slash is the go command's folder's or the system's. It runs in the go command's folder, /.
-			if strings.Contains(words[0], "/") {
-				if err := checkAuthPath(words[0]); err != nil {
-					return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you: %w", words[0], err))
-				}
-			}
-			if err := checkProgramWords("/", words[1:]); err != nil {
-				return fail("GOAUTH", auth, fmt.Errorf("the go command would run %s as you, %w", words[0], err))
-			}
+			// A program of the user's, refused whatever it is: it runs as the user, with their $HOME and
+			// environment, and reads what no check of its words can follow. Seven rounds of probes ran
+			// another user's code as root through one (a script as its argument, a module behind "-m" or
+			// a joined "-mX", a .pth in $HOME/.local, node's ~/.node_modules, bash -l's ~/.profile, git
+			// named by its path with an include and an alias; sixty-seventh to eighty-eighth probes), and
+			// ddpm needs none: MNIST is a public module, and a proxy that asks for a login takes netrc.
+			return fail("GOAUTH", auth, fmt.Errorf("the go command would run the program %s as you, which reads files ddpm cannot follow "+
+				"(an interpreter's modules and start-up files in $HOME, git's includes and aliases): ddpm takes only off, netrc and git DIR", words[0]))
 		}
 	}
 	for _, entry := range strings.FieldsFunc(proxy, func(r rune) bool { return r == ',' || r == '|' }) {
@@ -338,22 +333,21 @@ func checkAuthPath(path string) error {
 	return trust.CheckOwnFolder(trust.Parent(real))
 }
 
-// checkProgramWords refuses the words of a program's arguments, run in the folder dir, that ddpm cannot
-// read as the program would, or that lead to what another user could change. A word is taken only as
-// one of a few plain forms, each checked:
+// checkProgramWords refuses the words of the arguments of a program that git runs in its repository's
+// folder (walked whole by checkGitFolder) that ddpm cannot read as the program would, or that lead to
+// what another user could change. A word is taken only as one of a few plain forms:
 //   - a URL (a file:// URL's path is checked as a path);
 //   - an absolute path (checkAuthPath);
 //   - an option alone: "-", "--", "-x", "--name", or "--name=value" whose value is taken as a word;
-//   - a plain word (letters, digits, "_", ".", "-"; not "." nor ".."), read as a name in dir: a file or
-//     folder there ("tmp"), or a module named by dots ("python3 -m tmp.x.evil" imported
-//     /tmp/x/evil.py; eighty-fifth probe), whose deepest folder there is read whole.
+//   - a plain name (letters, digits, "_", ".", "-"; not "." nor ".."), which the program reads, if at
+//     all, in the folder it runs in.
 //
 // Anything else is refused: a short option's value joined to it ("-mtmp.x.evil", "-Itmp"), a relative
 // path, "::" (Perl's modules), a list (a:b) or an assignment (NAME=value) hid a module or a folder of
 // another user's from the checks of the words, and root ran it (eighty-seventh probe).
-func checkProgramWords(dir string, args []string) error {
+func checkProgramWords(args []string) error {
 	for _, word := range args {
-		if err := checkProgramWord(dir, word); err != nil {
+		if err := checkProgramWord(word); err != nil {
 			return err
 		}
 	}
@@ -367,7 +361,7 @@ var (
 )
 
 // checkProgramWord is checkProgramWords' check of one word.
-func checkProgramWord(dir, word string) error {
+func checkProgramWord(word string) error {
 	switch {
 	case urlWord.MatchString(word):
 		// A file:// URL names a path, checked as one.
@@ -389,40 +383,14 @@ func checkProgramWord(dir, word string) error {
 			if strings.HasPrefix(value, "-") {
 				return fmt.Errorf("which reads %q, an option's value that is an option, which ddpm cannot read as the program would: write it otherwise", word)
 			}
-			return checkProgramWord(dir, value)
+			return checkProgramWord(value)
 		}
 		return nil
 	case plainWord.MatchString(word) && word != "." && word != "..":
-		return checkBareWord(dir, word)
+		return nil
 	}
 	return fmt.Errorf("which reads %q, a word ddpm cannot read as the program would: a word may be a URL, an absolute path, an option alone "+
 		"(-x, --name, --name=value) or a plain name (letters, digits, _ . -): write a short option's value apart (-m x, not -mx), and paths absolute", word)
-}
-
-// checkBareWord refuses a plain word that names, from dir, a file or folder that another user could
-// change, or the deepest folder there of the module it names by dots (a.b.c: dir/a/b, read whole).
-func checkBareWord(dir, word string) error {
-	read := []string{filepath.Join(dir, word)}
-	var module string
-	for at, parts := dir, strings.Split(word, "."); len(parts) > 1 && parts[0] != ""; parts = parts[1:] {
-		at = filepath.Join(at, parts[0])
-		if info, err := os.Stat(at); err != nil || !info.IsDir() {
-			break
-		}
-		module = at
-	}
-	if module != "" {
-		read = append(read, module)
-	}
-	for _, path := range read {
-		if _, err := os.Lstat(path); err != nil {
-			continue // not there, in a folder checked as the user's own (/ is root's): no other user can make it
-		}
-		if err := checkAuthPath(path); err != nil {
-			return fmt.Errorf("which reads %s (%s, from %s, where it runs): %w", path, word, dir, err)
-		}
-	}
-	return nil
 }
 
 // checkGitFolder refuses the folder where GOAUTH's git runs where another user could change it or the
@@ -450,7 +418,7 @@ func checkGitFolder(dir string) error {
 	}
 	// config.worktree too, which git reads where extensions.worktreeConfig is set: a credential helper
 	// of another user's there ran as root (eighty-fourth probe).
-	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, dir); err != nil {
+	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, true); err != nil {
 		return err
 	}
 	// Nor what the repository names outside it, which git reads as its own: a commondir of another
@@ -460,7 +428,7 @@ func checkGitFolder(dir string) error {
 	if _, err := os.Lstat(filepath.Join(git, "commondir")); err == nil {
 		return fmt.Errorf("git would read its repository's common folder elsewhere, as %s names it: name a repository that holds its own", filepath.Join(git, "commondir"))
 	}
-	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, dir)
+	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, true)
 }
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.

@@ -323,9 +323,9 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"TMPDIR", filepath.Join(sticky, "not-yet"), "in " + filepath.Join(sticky, "not-yet") + " ($TMPDIR): it is no folder that exists"},
 		// The sixty-seventh: a program of another user's as GOAUTH ran as root before each request, and a
 		// file:// GOPROXY of theirs gave root their "MNIST"; the folder where GOAUTH's git would run.
-		{"GOAUTH", "netrc; " + filepath.Join(theirBin, "go") + " --flag", "$GOAUTH=\"netrc; " + filepath.Join(theirBin, "go") + " --flag\": the go command would run " +
-			filepath.Join(theirBin, "go") + " as you: " + theirBin + " belongs to another user"},
-		{"GOAUTH", "bin/auth", "would run bin/auth as you: bin/auth is no absolute path"},
+		{"GOAUTH", "netrc; " + filepath.Join(theirBin, "go") + " --flag", "$GOAUTH=\"netrc; " + filepath.Join(theirBin, "go") + " --flag\": " +
+			"the go command would run the program " + filepath.Join(theirBin, "go") + " as you"},
+		{"GOAUTH", "bin/auth", "would run the program bin/auth as you"},
 		{"GOAUTH", "git " + theirs, "git would run in " + theirs + ", where its helpers read files by their names: " + theirs + " belongs to another user"},
 		// The eightieth: git reads a folder without .git as a bare repository, or the folders above it, and
 		// the go command reads every certificate in $SSL_CERT_DIR.
@@ -336,18 +336,18 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"GOAUTH", "git " + includes, "ddpm cannot read it as git does"},
 		{"GOAUTH", "git " + includesTheirs, filepath.Join(theirs, "extra") + ", which " + filepath.Join(includesTheirs, ".git", "config") + " includes, and " + theirs + " belongs to another user"},
 		{"GOAUTH", "git " + common, "common folder elsewhere"},
-		{"GOAUTH", inSticky, "others may add"},
+		{"GOAUTH", inSticky, "would run the program " + inSticky + " as you"},
 		// The eighty-second: a script of another user's as a GOAUTH interpreter's argument, and paths the
 		// go command reads from / that were checked from here, through /proc/self/cwd.
-		{"GOAUTH", "sh " + filepath.Join(theirs, "evil.sh"), "the go command would run sh as you, which reads " + filepath.Join(theirs, "evil.sh") + ": " + theirs + " belongs to another user"},
-		{"GOAUTH", "/proc/self/cwd/bin/true", "/proc/self/cwd/bin/true is no absolute path without"},
+		{"GOAUTH", "sh " + filepath.Join(theirs, "evil.sh"), "the go command would run the program sh as you"},
+		{"GOAUTH", "/proc/self/cwd/bin/true", "the go command would run the program /proc/self/cwd/bin/true as you"},
 		{"GOAUTH", "git /proc/self/cwd" + noRepo, "git's folder /proc/self/cwd" + noRepo + " is no absolute path without"},
 		{"GOPROXY", "file:///proc/self/cwd" + mine, "leads through /proc or /dev/fd"},
 		{"TMPDIR", "/proc/self/cwd/tmp", `$TMPDIR="/proc/self/cwd/tmp"`},
 		// The eighty-third: white space the go command does not part at, a path spelled as a URL, and a
 		// repository's credential helper of another user's.
 		{"GOAUTH", "sh " + mine + "\v/evil.sh", "a quote, what a shell reads as more than words, or a character other than printable ASCII"},
-		{"GOAUTH", "sh " + theirs + "/x://y", "no absolute path without"},
+		{"GOAUTH", "sh " + theirs + "/x://y", "the go command would run the program sh as you"},
 		// The eighty-fourth: config.worktree, and what a shell reads as more than words.
 		{"GOAUTH", "git " + worktreeHelper, "git would run what " + filepath.Join(worktreeHelper, ".git", "config.worktree") + " names on line 2"},
 		{"GOAUTH", "sh -c /usr/bin/env${IFS}-C${IFS}" + theirs + "${IFS}sh${IFS}evil.sh", "what a shell reads as more than words"},
@@ -355,11 +355,13 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		// A file of another user's in git's folder, which a helper reads by a bare name ("!sh h.sh"), and a
 		// module named by dots, which Python imports from the go command's folder, / (eighty-fifth probe).
 		{"GOAUTH", "git " + theirFileInRepo, "git would run in " + theirFileInRepo + ", where its helpers read files by their names: " + filepath.Join(theirFileInRepo, "h.sh") + " belongs to another user"},
-		{"GOAUTH", "/usr/bin/env --chdir=..", `the go command would run /usr/bin/env as you, which reads "..", a word ddpm cannot read as the program would`},
-		// A module or folder behind a joined short option (eighty-seventh probe: -mtmp.….evil ran as root).
-		{"GOAUTH", "/usr/bin/python3 -m" + strings.ReplaceAll(strings.TrimPrefix(theirs, "/"), "/", ".") + ".evil", "a word ddpm cannot read as the program would"},
-		{"GOAUTH", "/usr/bin/python3 --check-hash-based-pycs=" + theirs, "which reads " + theirs + ": " + theirs + " belongs to another user"},
-		{"GOAUTH", "python3 -m " + strings.ReplaceAll(strings.TrimPrefix(theirs, "/"), "/", ".") + ".evil", "the go command would run python3 as you, which reads " + theirs},
+		// Any program, whose reads no check of its words follows: a module behind a joined "-m" (eighty-seventh
+		// probe), node's ~/.node_modules, bash -l's ~/.profile, git named by its path with an alias of
+		// another user's include (eighty-eighth probe).
+		{"GOAUTH", "/usr/bin/python3 -m" + strings.ReplaceAll(strings.TrimPrefix(theirs, "/"), "/", ".") + ".evil", "would run the program /usr/bin/python3 as you"},
+		{"GOAUTH", "node -r evil -p 1", "would run the program node as you"},
+		{"GOAUTH", "/usr/bin/git -C " + mine + " pwn", "would run the program /usr/bin/git as you"},
+		{"GOAUTH", "git -C " + mine, "would run the program git as you"},
 		{"FAKE_GOMODCACHE", "/proc/self/cwd" + mine, "(go env GOMODCACHE) is no absolute path without"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
 		{"GOPROXY", "file://" + theirDownload, "the go command would read the modules in " + theirDownload + ": " + petar + " belongs to another user"},
@@ -375,7 +377,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		t.Setenv("HOME", mine)
 		t.Setenv("FAKE_GOMODCACHE", mine)
 	}
-	// The env file's GOAUTH is checked as $GOAUTH is; a program of root's, and netrc, are run as asked.
+	// The env file's GOAUTH is checked as $GOAUTH is; netrc is run as asked.
 	goEnvFile := filepath.Join(t.TempDir(), "env")
 	if err := os.WriteFile(goEnvFile, []byte("GOAUTH="+filepath.Join(theirBin, "go")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -385,10 +387,10 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		t.Errorf("an env file whose GOAUTH is another user's program: error %v, want a refusal naming the file's GOAUTH", err)
 	}
 	t.Setenv("GOENV", "")
-	t.Setenv("GOAUTH", "netrc;/bin/true")
+	t.Setenv("GOAUTH", "netrc;off")
 	t.Setenv("GOPROXY", "file://"+mine+",direct")
 	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "the proxy said no") {
-		t.Errorf("GOAUTH=netrc;/bin/true GOPROXY=file://%s: error %v, want the go command run (the fake's refusal)", mine, err)
+		t.Errorf("GOAUTH=netrc;off GOPROXY=file://%s: error %v, want the go command run (the fake's refusal)", mine, err)
 	}
 	os.Remove(ran)
 	t.Setenv("GOAUTH", "")
