@@ -431,7 +431,9 @@ func checkXLAFlagPaths(flags string) error {
 		}
 		// XLA's names for Bazel's test output folder, in any case, as XLA lowercases them: "SPONGE" was
 		// checked as a folder of that name, and XLA dumped into another user's (eighty-seventh probe).
-		if strings.EqualFold(value, "sponge") || strings.EqualFold(value, "test_undeclared_outputs_dir") {
+		// ASCII only, as XLA lowers them: Go's EqualFold took "ſponge" (a long s) for "sponge", which XLA
+		// reads as a folder of that name, unchecked (eighty-eighth probe).
+		if lower := asciiLower(value); lower == "sponge" || lower == "test_undeclared_outputs_dir" {
 			if value = os.Getenv("TEST_UNDECLARED_OUTPUTS_DIR"); value == "" {
 				continue
 			}
@@ -459,6 +461,17 @@ func checkXLAFlagPaths(flags string) error {
 		}
 	}
 	return nil
+}
+
+// asciiLower is s with A–Z lowered and every other byte kept, as absl::AsciiStrToLower does.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // xlaURL is a value that XLA's file system layer reads as a URL (a scheme, then "://"): "file:///their"

@@ -357,3 +357,18 @@ func TestPluginEnvironmentIsChecked(t *testing.T) {
 		t.Errorf("$LD_PROFILE set: %v, want a refusal naming it", err)
 	}
 }
+
+// XLA lowers its names for Bazel's output folder in ASCII only: "ſponge" (a long s, which Go's
+// EqualFold folds to s) is a folder of that name to XLA, and is checked as one (eighty-eighth probe:
+// it was passed unchecked, and XLA dumped into a folder anyone could write).
+func TestXLAFlagPathsLongSIsNoS(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "ſponge"), 0o777); err != nil || os.Chmod(filepath.Join(dir, "ſponge"), 0o777) != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	t.Setenv("TEST_UNDECLARED_OUTPUTS_DIR", "")
+	if err := checkXLAFlagPaths("--xla_dump_to=ſponge"); err == nil || !strings.Contains(err.Error(), "anyone may write") {
+		t.Errorf("--xla_dump_to=ſponge, a folder anyone may write: %v, want a refusal", err)
+	}
+}

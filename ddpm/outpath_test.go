@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"errors"
 	"fmt"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/learn-ddpm/ddpm-go/internal/inflight"
 )
 
 // WriteFileAtomic writes only regular files: it replaces one, follows a link to one (keeping the
@@ -190,6 +193,7 @@ func TestRemoveTemporariesInFlight(t *testing.T) {
 		t.Fatalf("during the write the folder holds %v, want its temporary file", entries)
 	}
 	RemoveTemporariesInFlight()
+	t.Cleanup(inflight.Reopen) // RemoveAll closes the registry: the process is ending
 	close(removed)
 	if err := <-done; err == nil {
 		t.Errorf("a write whose temporary was removed succeeded")
@@ -197,6 +201,10 @@ func TestRemoveTemporariesInFlight(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("after the removal the folder holds %s", entries[0].Name())
 	}
+	if err := WriteFileAtomic(path, func(w io.Writer) error { return nil }); !errors.Is(err, inflight.ErrStopping) {
+		t.Errorf("a write after the removal: %v, want it refused (nothing is made while the process ends)", err)
+	}
+	inflight.Reopen()
 	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, "kept"); return err }); err != nil {
 		t.Fatal(err)
 	}

@@ -183,6 +183,11 @@ func resolveDotDot(path string) (string, error) {
 		return "", fmt.Errorf("%s: the way up to its last \"..\", %s, cannot be followed (%w): write the path without the \"..\", as it will be", path, way, err)
 	}
 	resolved := filepath.Join(head, strings.Join(parts[last+1:], sep))
+	// A folder it names by ".." at its end is said so by a "/": "d.png/.." was refused as ".", "want a
+	// .png", where checkFileName names a folder's name as one (eighty-eighth probe's nit).
+	if last == len(parts)-1 && resolved != sep {
+		return resolved + sep, nil
+	}
 	// A "/" or "/." at its end is kept, which the kernel refuses after a file: tidied away, "sub/../b.png/"
 	// was written as b.png (eighty-fourth probe).
 	for _, end := range []string{"/.", "/"} {
@@ -341,8 +346,8 @@ func checkExtension(flagName, path, ext string) error {
 // checkFileName refuses an output file's name that ends in "/" or "/.", which names a folder: "want a
 // .png" of "s.png/" misled (eighty-sixth probe's nit, then the other outputs'; eighty-seventh probe).
 func checkFileName(flagName, path string) error {
-	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, "/.") {
-		return fmt.Errorf("%s %q: a file's name, which ends in no \"/\" or \"/.\": write it without", flagName, path)
+	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, "/.") || path == "." || path == ".." || strings.HasSuffix(path, "/..") {
+		return fmt.Errorf("%s %q: a folder's name (it ends in \"/\", \".\" or \"..\"), where a file's is wanted", flagName, path)
 	}
 	return nil
 }

@@ -285,7 +285,7 @@ func TestPathFlagsThroughLinkAndDotDot(t *testing.T) {
 		"a/b":                                "a/b",
 		"missing/../x":                       "",                                 // refused: made where the kernel leads, written where Join tidies (eighty-third probe)
 		filepath.Join(dir, "lnk") + "/../x/": filepath.Join(dir, "x", "x") + "/", // a "/" at the end kept (eighty-fourth probe)
-		filepath.Join(dir, "lnk") + "/../..": filepath.Join(dir),
+		filepath.Join(dir, "lnk") + "/../..": filepath.Join(dir) + "/",           // a folder's name, said by its "/" (eighty-eighth probe's nit)
 	} {
 		if got, err := resolveDotDot(path); got != want || (want == "") != (err != nil) {
 			t.Errorf("resolveDotDot(%s) = %s, %v; want %q", path, got, err, want)

@@ -349,7 +349,7 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 }
 
-// A training run stopped by SIGTERM (or Ctrl-C, or SIGHUP), even delivered twice at once, saves its checkpoint and
+// A training run stopped by SIGTERM (or Ctrl-C, SIGHUP or Ctrl-\), even delivered twice at once, saves its checkpoint and
 // exits with 128 + the signal, not 0, saying how to resume: `ddpm train && ddpm export` must not go on with an unfinished model.
 func TestStoppedTrainingExitsNonZero(t *testing.T) {
 	for _, c := range []struct {
@@ -361,6 +361,8 @@ func TestStoppedTrainingExitsNonZero(t *testing.T) {
 		{syscall.SIGTERM, 2},
 		// A closed terminal or a dropped ssh: it killed the run without saving (sixth probe).
 		{syscall.SIGHUP, 1},
+		// Ctrl-\: Go's default killed with a dump of the goroutines (eighty-eighth probe, in setup).
+		{syscall.SIGQUIT, 1},
 	} {
 		t.Run(c.sig.String(), func(t *testing.T) { stopTraining(t, c.sig, c.times) })
 	}

@@ -418,12 +418,13 @@ func TestOutputsOfAnotherKindOrPlaceAreRefused(t *testing.T) {
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", same, "--progressive", filepath.Join(dir, "self", "same.png")}, "--progressive"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "lnk") + "/../t.png", "--progressive", filepath.Join(dir, "x", "t.png")}, "--progressive"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "..png")}, "only its extension"},
-		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "s.png") + "/"}, `which ends in no "/"`}, // not "want a .png" (eighty-sixth probe's nit)
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "s.png") + "/"}, `a folder's name`}, // not "want a .png" (eighty-sixth probe's nit)
 		// And of every output named by its extension (eighty-seventh probe).
-		{runExport, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "e.ddpm") + "/"}, `which ends in no "/"`},
-		{runClassifier, []string{"--out", filepath.Join(dir, "k.ddpm") + "/"}, `which ends in no "/"`},
-		{runInterpolate, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "i.png") + "/."}, `which ends in no "/"`},
-		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "s2.png"), "--progressive", filepath.Join(dir, "p.png") + "/"}, `which ends in no "/"`},
+		{runExport, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "e.ddpm") + "/"}, `a folder's name`},
+		{runClassifier, []string{"--out", filepath.Join(dir, "k.ddpm") + "/"}, `a folder's name`},
+		{runInterpolate, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "i.png") + "/."}, `a folder's name`},
+		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "s2.png"), "--progressive", filepath.Join(dir, "p.png") + "/"}, `a folder's name`},
+		{runExport, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "x") + "/.."}, `a folder's name`}, // not "--out \".\"" (eighty-eighth probe's nit)
 		{runClassifier, []string{"--out", filepath.Join(dir, "clf.png")}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", filepath.Join(dir, "missing", "s.png")}, "--out"},
 		{runSample, []string{"--ckpt", "../../models/mnist-ema.ddpm", "--out", "/proc/self/s.png"}, "--out"},

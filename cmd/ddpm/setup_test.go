@@ -1657,6 +1657,7 @@ chmod +x "$3/bin/python"
 		// A venv named as one kept aside, or in a folder named as setup's temporaries, and a requirements
 		// file there: each was removed by a later setup (eightieth probe).
 		{[]string{"--venv", filepath.Join(clone, "mine"+keptSuffix), "--requirements", req, "--python", python}, "", "is setup's for a venv it keeps aside"},
+		{[]string{"--venv", filepath.Join(clone, ddpm.LockFileName), "--requirements", req, "--python", python}, "", "the name of the lock that setup takes"}, // (eighty-eighth probe)
 		{[]string{"--venv", filepath.Join(clone, venvTmpPrefix+"7", "v"), "--requirements", req, "--python", python}, "", "is setup's for its temporary folders"},
 		{[]string{"--venv", venv, "--requirements", inTemporary, "--python", python}, "", "--requirements " + inTemporary + ": " + venvTmpPrefix + "77"},
 		{reqArgs("# nothing pinned\n"), "", "pins no package"},

@@ -513,6 +513,11 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 			return fmt.Errorf("--venv %s holds %s, the folder of `%s`'s plugin and models, which setup would remove with it: name another", dir, user, ddpm.UserSetupCommand)
 		}
 	}
+	// Nor the lock's: setup takes the folder's lock by that name, made the venv in the lock file's place
+	// and removed the lock as the venv kept aside (eighty-eighth probe).
+	if filepath.Base(venv) == ddpm.LockFileName {
+		return fmt.Errorf("--venv %s: %s is the name of the lock that setup takes in the venv's folder: name another", dir, ddpm.LockFileName)
+	}
 	if strings.HasSuffix(filepath.Base(venv), keptSuffix) {
 		return fmt.Errorf("--venv %s: a name that ends in %s is setup's for a venv it keeps aside while it makes the next, and removes once that is made: name another", dir, keptSuffix)
 	}

@@ -22,13 +22,13 @@ import (
 // (twentieth to twenty-third probes). Once the work has begun, a signal stops it as it would any
 // program (eval's progress is saved as it goes), or, in training, after the step it is in.
 
-// exitEarlyOnSignal makes Ctrl-C, SIGTERM and SIGHUP (unless the process was started ignoring them)
+// exitEarlyOnSignal makes Ctrl-C, SIGTERM, SIGHUP and Ctrl-\ (stopSignals, unless the process was started ignoring them)
 // run *unmake, when set, say that the command stopped before (what was done), and exit at once with
 // 128 + the signal, until the returned function is called. After, a signal acts as it would have: it
 // kills, unless the command has asked for it again (saveOnSignal).
 func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func()) {
 	signals := make(chan os.Signal, 1)
-	sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	sigs := notIgnored(stopSignals...)
 	if len(sigs) == 0 {
 		return func() {}
 	}
@@ -81,7 +81,7 @@ func whileMaking(f func() error) error {
 	return f()
 }
 
-// saveOnSignal makes Ctrl-C, SIGTERM, SIGHUP (those the process was not started ignoring) and a broken
+// saveOnSignal makes Ctrl-C, SIGTERM, SIGHUP, Ctrl-\ (stopSignals: those the process was not started ignoring) and a broken
 // pipe (`ddpm train | head`) set *stop, which training polls after each step to save and return, and
 // records the signal in *by. A second Ctrl-C, SIGTERM or SIGHUP kills at once with 128 + the signal,
 // unless it comes within a second of the first: that is the same one delivered twice (GNU timeout
@@ -97,7 +97,7 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 	// SIGPIPE is asked for whatever main did with it: main ignores it for every command, which
 	// notIgnored cannot tell from a user's nohup, and `ddpm train | head` trained on to the end with
 	// its output lost.
-	signal.Notify(signals, append(notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP), syscall.SIGPIPE)...)
+	signal.Notify(signals, append(notIgnored(stopSignals...), syscall.SIGPIPE)...)
 	go func() {
 		sig, ok := <-signals
 		if !ok {
@@ -123,14 +123,14 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 	}
 }
 
-// removeTemporariesOnSignal makes Ctrl-C, SIGTERM and SIGHUP (those the process was not started
+// removeTemporariesOnSignal makes Ctrl-C, SIGTERM, SIGHUP and Ctrl-\ (stopSignals: those the process was not started
 // ignoring) remove the temporary file of any write in progress before they end the process, by the
 // same signal, as they would have: one in the final write of sample, export, interpolate or eval left
 // `.name.tmp-N` in a folder that no later run cleans (twenty-seventh probe). A note, if note is not
 // nil, is said first (eval's, on what it kept and how to resume: it said nothing; twenty-seventh
 // probe's nit). Call the returned function to let go of the signals.
 func removeTemporariesOnSignal(note func() string) (release func()) {
-	sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	sigs := notIgnored(stopSignals...)
 	if len(sigs) == 0 {
 		return func() {}
 	}
@@ -161,7 +161,7 @@ func removeTemporariesOnSignal(note func() string) (release func()) {
 	}
 }
 
-// cancelOnSignal returns a context that Ctrl-C, SIGTERM or SIGHUP (those the process was not started
+// cancelOnSignal returns a context that Ctrl-C, SIGTERM, SIGHUP or Ctrl-\ (stopSignals: those the process was not started
 // ignoring) cancels, and the signal that did (nil until one does): for a command whose work is in
 // child processes of their own group (groupCommand), which a terminal's Ctrl-C does not reach. Call
 // release to let go of the signals.
@@ -169,7 +169,7 @@ func cancelOnSignal() (stopped func() os.Signal, ctx context.Context, release fu
 	ctx, cancel := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 1)
 	var by atomic.Value
-	if sigs := notIgnored(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP); len(sigs) > 0 {
+	if sigs := notIgnored(stopSignals...); len(sigs) > 0 {
 		signal.Notify(signals, sigs...)
 	}
 	go func() {
@@ -188,6 +188,11 @@ func cancelOnSignal() (stopped func() os.Signal, ctx context.Context, release fu
 		cancel()
 	}
 }
+
+// stopSignals are the signals that ask a command to stop, which each command handles (Ctrl-C, SIGTERM,
+// SIGHUP, Ctrl-\): Ctrl-\ (SIGQUIT) in `setup --venv` ended it as a kill would, with Go's dump of its
+// goroutines, the user's venv left under its kept name and no word (eighty-eighth probe).
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // notIgnored is the signals among sigs that the process was not started ignoring (nohup ignores
 // SIGHUP; a shell starts a script's background jobs ignoring SIGINT).
@@ -257,6 +262,8 @@ func signalName(sig os.Signal) string {
 		return "terminated (SIGTERM)"
 	case syscall.SIGHUP:
 		return "hung up (SIGHUP)"
+	case syscall.SIGQUIT:
+		return "quit (Ctrl-\\)"
 	case syscall.SIGPIPE:
 		return "output closed (broken pipe)"
 	}

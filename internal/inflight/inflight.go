@@ -6,6 +6,7 @@
 package inflight
 
 import (
+	"errors"
 	"os"
 	"sync"
 	"syscall"
@@ -15,7 +16,12 @@ var inFlight = struct {
 	sync.Mutex
 	paths  map[string]bool
 	groups map[int]bool
+	closed bool // by RemoveAll: the process is ending
 }{paths: map[string]bool{}, groups: map[int]bool{}}
+
+// ErrStopping is Make's and StartGroup's error once RemoveAll has run: the process is ending, and what
+// it would make or start now, no handler would remove or end.
+var ErrStopping = errors.New("the process is ending (stopped by a signal): nothing more is made")
 
 // AddGroup registers the process group of a child that is running (its leader's pid, from its Start
 // until its Wait returns), to be killed whole by RemoveAll.
@@ -38,6 +44,9 @@ func DoneGroup(pgid int) {
 func StartGroup(start func() (int, error)) error {
 	inFlight.Lock()
 	defer inFlight.Unlock()
+	if inFlight.closed {
+		return ErrStopping
+	}
 	pgid, err := start()
 	if err == nil {
 		inFlight.groups[pgid] = true
@@ -51,6 +60,9 @@ func StartGroup(start func() (int, error)) error {
 func Make(make func() (string, error)) (string, error) {
 	inFlight.Lock()
 	defer inFlight.Unlock()
+	if inFlight.closed {
+		return "", ErrStopping
+	}
 	path, err := make()
 	if err == nil {
 		inFlight.paths[path] = true
@@ -86,10 +98,13 @@ func Done(path string) {
 }
 
 // RemoveAll kills the children's process groups and removes the temporaries of the work in progress,
-// which then fails: for a signal handler, just before the process exits.
+// which then fails: for a signal handler, just before the process exits. After it, Make and StartGroup
+// make and start nothing: the main path went on while the handler said its note, made a new temporary
+// and was killed with it there (eighty-eighth probe).
 func RemoveAll() {
 	inFlight.Lock()
 	defer inFlight.Unlock()
+	inFlight.closed = true
 	for pgid := range inFlight.groups { // first, so that none makes more while its files are removed
 		syscall.Kill(-pgid, syscall.SIGKILL) //nolint:errcheck // one that has ended already is gone
 		delete(inFlight.groups, pgid)
@@ -98,4 +113,11 @@ func RemoveAll() {
 		os.RemoveAll(path)
 		delete(inFlight.paths, path)
 	}
+}
+
+// Reopen lets Make and StartGroup work again after RemoveAll: for tests, which go on in the process.
+func Reopen() {
+	inFlight.Lock()
+	inFlight.closed = false
+	inFlight.Unlock()
 }

@@ -12,6 +12,7 @@ import (
 
 // What is in flight is removed, files and folders whole; what is done is left.
 func TestRemoveAllRemovesWhatIsInFlight(t *testing.T) {
+	t.Cleanup(Reopen)
 	dir := t.TempDir()
 	file, folder, done := filepath.Join(dir, "f.tmp"), filepath.Join(dir, "ddpm-go-1"), filepath.Join(dir, "kept")
 	for _, p := range []string{file, done} {
@@ -40,6 +41,7 @@ func TestRemoveAllRemovesWhatIsInFlight(t *testing.T) {
 // A child's group registered is killed whole, its own children too (a GOAUTH helper of the go command
 // outlived a stopped run; fifty-fourth probe).
 func TestRemoveAllKillsTheGroupsInFlight(t *testing.T) {
+	t.Cleanup(Reopen)
 	cmd := procgroup.Command(context.Background(), "/bin/sh", "-c", sweep.GrandchildScript)
 	grandchild := sweep.Grandchild(t, cmd)
 	AddGroup(cmd.Process.Pid)
@@ -51,6 +53,7 @@ func TestRemoveAllKillsTheGroupsInFlight(t *testing.T) {
 // Make registers what it makes, in the same step (a signal between a temporary's making and its
 // registration left it), and nothing where the making failed: a name taken already is another's.
 func TestMakeRegistersWhatItMade(t *testing.T) {
+	t.Cleanup(Reopen)
 	dir := t.TempDir()
 	made, taken := filepath.Join(dir, "made.tmp"), filepath.Join(dir, "taken")
 	if err := os.WriteFile(taken, nil, 0o600); err != nil {
@@ -80,6 +83,7 @@ func TestMakeRegistersWhatItMade(t *testing.T) {
 // Finish forgets what it renamed or removed in the same step: a name made again after (another user's,
 // in a sticky folder) is not removed by a signal's handler; one whose removal failed stays registered.
 func TestFinishForgetsWhatItRemoved(t *testing.T) {
+	t.Cleanup(Reopen)
 	dir := t.TempDir()
 	gone, kept := filepath.Join(dir, "gone.tmp"), filepath.Join(dir, "kept.tmp")
 	for _, p := range []string{gone, kept} {
@@ -102,5 +106,25 @@ func TestFinishForgetsWhatItRemoved(t *testing.T) {
 	}
 	if _, err := os.Lstat(kept); !os.IsNotExist(err) {
 		t.Errorf("%s, whose removal failed, is left (%v)", kept, err)
+	}
+}
+
+// After RemoveAll, Make makes nothing and StartGroup starts nothing: what the main path would make
+// while the handler ends the process, no handler would remove (eighty-eighth probe: a temporary made
+// then was left, whole).
+func TestNothingIsMadeAfterRemoveAll(t *testing.T) {
+	t.Cleanup(Reopen)
+	RemoveAll()
+	p := filepath.Join(t.TempDir(), "late.tmp")
+	ran := false
+	if _, err := Make(func() (string, error) { ran = true; return p, os.WriteFile(p, nil, 0o600) }); err != ErrStopping || ran {
+		t.Errorf("Make after RemoveAll: %v, made %v; want ErrStopping and nothing made", err, ran)
+	}
+	if err := StartGroup(func() (int, error) { ran = true; return 0, nil }); err != ErrStopping || ran {
+		t.Errorf("StartGroup after RemoveAll: %v, started %v; want ErrStopping and nothing started", err, ran)
+	}
+	Reopen()
+	if _, err := Make(func() (string, error) { return p, os.WriteFile(p, nil, 0o600) }); err != nil {
+		t.Errorf("Make after Reopen: %v", err)
 	}
 }
