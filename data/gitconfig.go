@@ -24,22 +24,18 @@ func gitConfigFiles(home string) []string {
 // maxGitIncludeDepth is git's own limit on nested includes.
 const maxGitIncludeDepth = 10
 
-// checkGitConfig refuses a git configuration file (checked already) that has git read or run, at any
-// depth of its includes, what another user could change: the files it includes (root's ~/.gitconfig
-// included another user's, which turned on git's ext:: protocol for github.com, and the go command's
-// git ran their command as root; sixty-eighth probe), and the programs it names for git to ask for
-// credentials, where programs is set (a repository's credential.helper of another user's ran as root;
-// eighty-third probe). Both [include] and [includeIf …] are followed, whatever their condition. A file
-// that git could read otherwise than gitEntries does is refused. One rule for every configuration git
-// reads: GOAUTH's repository's, whose programs `git credential fill` runs, and $HOME's, which only a git
-// older than 2.32 reads (their programs are left to the user: a helper of one's own, "store --file
-// ~/.creds", would be refused by the rule for programs, and stop MNIST's download).
-func checkGitConfig(file, home string, depth int, programs bool) error {
+// checkGitConfig refuses a git configuration file of $HOME's (checked already) that has git read, at any
+// depth of its includes, what another user could change: root's ~/.gitconfig included another user's,
+// which turned on git's ext:: protocol for github.com, and the go command's git ran their command as
+// root (sixty-eighth probe). Only a git older than 2.32 reads it (GIT_CONFIG_GLOBAL is set for the
+// others). Both [include] and [includeIf …] are followed, whatever their condition. A file that git
+// could read otherwise than gitEntries does is refused.
+func checkGitConfig(file, home string, depth int) error {
 	raw, err := os.ReadFile(file)
 	if err != nil || depth > maxGitIncludeDepth {
 		return nil // a file not there includes nothing; git stops at its depth too
 	}
-	if !programs && !strings.Contains(strings.ToLower(string(raw)), "include") {
+	if !strings.Contains(strings.ToLower(string(raw)), "include") {
 		return nil // nothing to follow: a file of $HOME's read otherwise (an alias continued by "\") is no concern
 	}
 	entries, err := gitEntries(string(raw))
@@ -47,18 +43,12 @@ func checkGitConfig(file, home string, depth int, programs bool) error {
 		return fmt.Errorf("git would read %s, %w, and ddpm cannot read it as git does: write it otherwise", file, err)
 	}
 	for _, e := range entries {
-		if !e.including() && !(programs && e.program()) {
+		if !e.including() {
 			continue
 		}
 		value, err := gitValue(e.value)
 		if err != nil {
 			return fmt.Errorf("git would read %s, whose line %d %w, and ddpm cannot read it as git does: write it otherwise", file, e.line, err)
-		}
-		if !e.including() {
-			if err := checkGitProgram(value); err != nil {
-				return fmt.Errorf("git would run what %s names on line %d, %w", file, e.line, err)
-			}
-			continue
 		}
 		path := value
 		switch {
@@ -74,7 +64,7 @@ func checkGitConfig(file, home string, depth int, programs bool) error {
 		if err := trust.CheckRead(path); err != nil {
 			return fmt.Errorf("git would read %s, which %s includes, and %w", path, file, err)
 		}
-		if err := checkGitConfig(path, home, depth+1, programs); err != nil {
+		if err := checkGitConfig(path, home, depth+1); err != nil {
 			return err
 		}
 	}
@@ -91,12 +81,6 @@ type gitEntry struct {
 // including says whether e names a file git includes: path in any section whose name says include
 // (one read as too many is checked, not missed).
 func (e gitEntry) including() bool { return strings.Contains(e.section, "include") && e.key == "path" }
-
-// program says whether e names a program that git runs for credentials: credential.helper (of any
-// URL's subsection) and core.askPass, or the command of core.sshCommand.
-func (e gitEntry) program() bool {
-	return e.key == "helper" || e.key == "askpass" || e.key == "sshcommand"
-}
 
 // gitSpace is what git takes for white space around a name or a value (its isspace): "\v", "\f" and
 // Unicode's spaces are not, and a path that ended in "\v", trimmed here, was another file to git
@@ -159,40 +143,3 @@ func gitValue(value string) (string, error) {
 	}
 	return value, nil
 }
-
-// urlWord is a word that is a URL (a scheme, then "://"), not a path.
-var urlWord = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
-
-// checkGitProgram refuses a program that git would run, as a repository's configuration names it, unless
-// it is one of git's own helpers, named as git names them (store, cache: git runs git-credential-NAME
-// from its own folder or the system's), with words checkProgramWords takes. A program of its own ("!" and
-// a command, or a path) is refused as GOAUTH's program is: it runs with the user's $HOME and reads what
-// no check can follow (a helper "!node -r evil" loaded ~/.node_modules/evil as root; eighty-eighth probe).
-// The words of a helper that git runs in the repository's folder read, by a plain name, what is in that
-// folder, which checkGitFolder walks whole.
-func checkGitProgram(command string) error {
-	if !plainText(command) || strings.ContainsAny(strings.TrimPrefix(command, "!"), shellSyntax) { // parted at spaces and tabs alone, as a shell parts it
-		return fmt.Errorf("%q, which holds what a shell reads as more than words (or a character other than printable ASCII), and ddpm cannot follow a shell: write a program and its words", command)
-	}
-	words := strings.Fields(command)
-	switch {
-	case len(words) == 0:
-		return nil
-	case strings.HasPrefix(command, "!") || strings.Contains(words[0], "/"):
-		return fmt.Errorf("%s, a program of its own, which runs with your $HOME and reads files ddpm cannot follow: use one of git's helpers (store, cache) or GOAUTH=netrc", command)
-	}
-	if err := checkProgramWords(words[1:]); err != nil {
-		return fmt.Errorf("%s, %w", command, err)
-	}
-	return nil
-}
-
-// shellSyntax are the characters by which a shell, which git runs its helpers with and which a GOAUTH
-// command may be, reads more than words: "cd /their&&sh evil.sh" ran their script as root, checked as
-// a name not there in root's /home (eighty-fourth probe).
-const shellSyntax = "$&|;<>(){}`*?[]~\\\"'!"
-
-// plainText says whether s holds printable ASCII, spaces and tabs only: a command parted at other white
-// space by one reader and not by another ran another user's script as root, checked as two names of
-// root's ("\v"; eighty-third probe).
-func plainText(s string) bool { return trust.NotPlain(s, "\t") < 0 }

