@@ -451,6 +451,29 @@ func TestASignalInAFinalWriteLeavesNoTemporary(t *testing.T) {
 	}
 }
 
+// A Ctrl-\ in a command's work ends it with its note and 131, as the other stop signals end it: raised
+// again under Go's default, it ended with a dump of the goroutines and exit 2 (eighty-ninth probe).
+func TestCtrlBackslashEndsACommandWithItsNote(t *testing.T) {
+	dir := t.TempDir()
+	c := startDDPM(t, "sample", "--ckpt", "models/mnist-ch8-ema.ddpm", "--n", "2048", "--sampler", "ddim", "--steps", "100",
+		"--out", filepath.Join(dir, "s.npy"))
+	time.Sleep(2 * time.Second) // in its work: 100 steps of 2048 samples take far longer
+	if err := c.cmd.Process.Signal(syscall.SIGQUIT); err != nil {
+		t.Fatal(err)
+	}
+	err := <-c.done
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGQUIT) || strings.Contains(c.out.String(), "goroutine ") {
+		t.Errorf("sample stopped by Ctrl-\\: %v, want exit status 131 without a dump of the goroutines\n%.2000s", err, c.out.String())
+	}
+	if want := "quit (Ctrl-\\): stopped"; !strings.Contains(c.out.String(), want) {
+		t.Errorf("sample stopped by Ctrl-\\ does not say %q:\n%.2000s", want, c.out.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("sample stopped by Ctrl-\\ left %s", entries[0].Name())
+	}
+}
+
 // stopTraining starts a training run, waits for its first checkpoint, sends it sig (times times, 5 ms
 // apart) and checks that it saved, said how to resume and exited with 128 + sig.
 func stopTraining(t *testing.T, sig syscall.Signal, times int) {

@@ -50,7 +50,12 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0" + hash + "\nsix==1.17.0 ; python_version >= \"3\"" + hash + "\n", "six is pinned on line 1 too"},
 		{"six==1.16.0 ; python_version >= \"3\"" + hash + "\nsix==1.17.0" + hash + "\n", "six is pinned on line 1 too"},
 		{"six==1.16.0" + hash + "\\\n--hash=sha256:" + h + " # both wheels\n", "write a digest as"},
-		{"six==1.16.0" + hash + " # a note \\\n--hash=sha256:" + h + "\n", ""}, // pip continues it, and the comment takes the next line
+		// A comment that ends in \ takes the next line into it, as pip reads it: a digest or a pin there is
+		// dropped (eighty-ninth probe: the pin's package was never installed, and the venv "made now").
+		{"six==1.16.0" + hash + " # a note \\\n--hash=sha256:" + h + "\n", "so pip reads line 2"},
+		{"six==1.16.0" + hash + "  # pinned for py2 \\\nidna==3.6" + hash + "\n", `so pip reads line 2 ("idna==3.6`},
+		{"six==1.16.0" + hash + " # a note \\\n\n", ""},
+		{"six==1.16.0" + hash + " # a note \\\n# and more\n", ""},
 		{"", "pins no package"},
 		{"six==1.16.0 \\\n --hash=sha256:" + h + " \\\nidna==3.7 \\\n --hash=sha256:" + h + "\n", `"idna==3.7" after its digests`}, // a \ into the next pin (eightieth probe's nit)
 		{"six==1.16.0\\\n--hash=sha256:" + h + " #note\n", "takes packages by name"},                                               // (pip: one word)

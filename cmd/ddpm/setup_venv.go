@@ -183,6 +183,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	// (seventy-ninth probe). The makers below run in a process group of their own, killed whole on a
 	// signal or a time limit: a stopped setup left python, ensurepip and pip writing 276 MB into the
 	// cache after it exited (twenty-sixth probe).
+	handOverSignals()
 	stopped, stopCtx, release := cancelOnSignal()
 	defer release() // after the deferred clean-up below
 	stoppedErr := func() error {
@@ -715,8 +716,10 @@ func readPins(real, name string) (string, []pin, error) {
 	lines := strings.Split(string(raw), "\n")
 	pinned := map[string]pin{} // each package's first pin, by its normalized name
 	var all []pin
+	var starts []int // where each line joined into the current one begins in it
 	for i := 0; i < len(lines); i++ {
 		first, line := i, lines[i]
+		starts = starts[:0]
 		if strings.HasSuffix(line, "\\") && !pipCommentLine.MatchString(line) { // a comment line is never continued
 			// Continued as pip's join_lines continues it: a line ending in \ loses its backslashes at both
 			// ends and is joined to the next with nothing between, up to a line that does not end in \ or
@@ -724,7 +727,9 @@ func readPins(real, name string) (string, []pin, error) {
 			// its digest that pip reads as one word passed, and pip refused them after the venv was
 			// removed (seventy-fourth probe).
 			var joined strings.Builder
+			starts = starts[:0]
 			for ; i < len(lines); i++ {
+				starts = append(starts, joined.Len())
 				l := lines[i]
 				comment, continued := pipCommentLine.MatchString(l), strings.HasSuffix(l, "\\")
 				if !continued || comment { // a comment line, even one that ends in \, ends it (eighty-second probe's nit)
@@ -744,6 +749,14 @@ func readPins(real, name string) (string, []pin, error) {
 		if c := commentStart(line); c >= 0 {
 			if codingDeclaration.MatchString(line[c:]) {
 				return "", nil, fmt.Errorf("--requirements %s line %d: a coding declaration, by which pip would decode the file otherwise than setup reads it: remove it", name, first+1)
+			}
+			// A comment ending in \ runs into the lines after it, which pip reads as part of the comment: a
+			// pin there was dropped, and setup said the venv was made (eighty-ninth probe).
+			for k := 1; i > first && k < len(starts); k++ {
+				if l := lines[first+k]; starts[k] > c && strings.Trim(l, " \t\\") != "" && !pipCommentLine.MatchString(l) {
+					return "", nil, fmt.Errorf("--requirements %s line %d: its comment ends in \\, so pip reads line %d (%s) as part of the comment: end the comment without \\",
+						name, first+1, first+k+1, shortened(strconv.Quote(strings.TrimSpace(l))))
+				}
 			}
 			line = line[:c]
 		}

@@ -150,6 +150,9 @@ func removeTemporariesOnSignal(note func() string) (release func()) {
 			eprintf("%s%s: %s\n", newline, signalName(sig), note())
 		}
 		s, _ := sig.(syscall.Signal)
+		if s == syscall.SIGQUIT { // its default action in Go is a dump of the goroutines and exit 2 (eighty-ninth probe)
+			os.Exit(128 + int(s))
+		}
 		signal.Reset(sig)
 		syscall.Kill(os.Getpid(), s) //nolint:errcheck // the default action ends the process here
 		time.Sleep(time.Second)
@@ -191,7 +194,9 @@ func cancelOnSignal() (stopped func() os.Signal, ctx context.Context, release fu
 
 // stopSignals are the signals that ask a command to stop, which each command handles (Ctrl-C, SIGTERM,
 // SIGHUP, Ctrl-\): Ctrl-\ (SIGQUIT) in `setup --venv` ended it as a kill would, with Go's dump of its
-// goroutines, the user's venv left under its kept name and no word (eighty-eighth probe).
+// goroutines, the user's venv left under its kept name and no word (eighty-eighth probe). Ctrl-\ is
+// handled even where the process was started ignoring it: Go's runtime keeps only SIGHUP's and SIGINT's
+// ignoring, and takes SIGQUIT whatever the parent asked (eighty-ninth probe).
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // notIgnored is the signals among sigs that the process was not started ignoring (nohup ignores
@@ -296,5 +301,26 @@ func wrote(path string) {
 	defer written.Unlock()
 	if !slices.Contains(written.paths, path) {
 		written.paths = append(written.paths, path)
+	}
+}
+
+// earlySetup is setup's handler of the stop signals from its start until a step puts its own in place
+// (handOverSignals): without one, Ctrl-\ during setup's checks ended it with Go's dump of its
+// goroutines (eighty-ninth probe).
+var earlySetup func()
+
+// holdSetupSignals makes the stop signals end setup at once, with "stopped by a signal" and done, until
+// handOverSignals.
+func holdSetupSignals(done string) {
+	handOverSignals()
+	var none atomic.Pointer[func()]
+	earlySetup = exitEarlyOnSignal(&none, done)
+}
+
+// handOverSignals ends holdSetupSignals' handling, for a step's own.
+func handOverSignals() {
+	if earlySetup != nil {
+		earlySetup()
+		earlySetup = nil
 	}
 }
