@@ -31,6 +31,12 @@ func TestMain(m *testing.M) {
 		if os.Getenv(envStopAfterLock) == "1" {
 			stopJustAfterTrainLock()
 		}
+		if os.Getenv(envQuitAtStart) == "1" {
+			atStart = func() {
+				syscall.Kill(os.Getpid(), syscall.SIGQUIT) //nolint:errcheck
+				time.Sleep(time.Second)
+			}
+		}
 		main()
 		os.Exit(0)
 	}
@@ -471,6 +477,23 @@ func TestCtrlBackslashEndsACommandWithItsNote(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 		t.Errorf("sample stopped by Ctrl-\\ left %s", entries[0].Name())
+	}
+}
+
+// envQuitAtStart makes the child send itself Ctrl-\ before its command begins, where no handler of the
+// command's is set yet.
+const envQuitAtStart = "DDPM_TEST_QUIT_AT_START"
+
+// Ctrl-\ where no command's handler takes it (train's, eval's and setup's checks, info) ends the process
+// as SIGTERM's default would, with 131 and no word: Go's default dumped the goroutines and exited 2
+// (ninetieth probe).
+func TestCtrlBackslashBeforeAnyHandlerEndsWith131(t *testing.T) {
+	cmd := ddpmCommand("info")
+	cmd.Env = append(cmd.Env, envQuitAtStart+"=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGQUIT) || strings.Contains(string(out), "goroutine ") {
+		t.Errorf("info stopped by Ctrl-\\ at its start: %v, want exit status 131 without a dump of the goroutines\n%.2000s", err, out)
 	}
 }
 

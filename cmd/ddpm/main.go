@@ -57,6 +57,8 @@ func main() {
 	// the summary line died with SIGPIPE before --progressive was written (eleventh probe). Writes to it
 	// fail quietly instead; train, which stops and saves on a broken pipe, asks for the signal itself.
 	signal.Ignore(syscall.SIGPIPE)
+	quitLikeTerm()
+	atStart()
 	cmd, args := helpTopic(os.Args[1], os.Args[2:])
 	var err error
 	switch cmd {

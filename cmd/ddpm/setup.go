@@ -35,9 +35,6 @@ func runSetup(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	// Until a step handles them itself, the stop signals end setup at once, before it changes anything.
-	holdSetupSignals("before its install began (run the same command again)")
-	defer handOverSignals()
 	if isSet(fs, "venv") || isSet(fs, "requirements") || isSet(fs, "requires-python") {
 		return setupVenv(fs, *venv, *requirements, *requiresPython, *python)
 	}
@@ -122,11 +119,9 @@ func runSetup(args []string) error {
 	}
 
 	modelsDir, _ := ddpm.UserModelsDir()
-	handOverSignals()
 	release := removeTemporariesOnSignal(nil)
 	written, err := installModels(modelsDir)
 	release() // installPlugin stops its own children on a signal
-	holdSetupSignals("after the models were installed, before the plugin's install began (run the same command again)")
 	if err != nil {
 		return err
 	}

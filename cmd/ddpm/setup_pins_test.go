@@ -54,6 +54,8 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		// dropped (eighty-ninth probe: the pin's package was never installed, and the venv "made now").
 		{"six==1.16.0" + hash + " # a note \\\n--hash=sha256:" + h + "\n", "so pip reads line 2"},
 		{"six==1.16.0" + hash + "  # pinned for py2 \\\nidna==3.6" + hash + "\n", `so pip reads line 2 ("idna==3.6`},
+		{"# my pins\nsix==1.16.0 \\\n    --hash=sha256:" + h + "  # six \\\nidna==3.4" + hash + "\n", `line 3: its comment ends in \, so pip reads line 4`}, // the comment's line (ninetieth probe's nit)
+		{"six [a]==1.16.0" + hash + "\n", "extras written right after the name"},
 		{"six==1.16.0" + hash + " # a note \\\n\n", ""},
 		{"six==1.16.0" + hash + " # a note \\\n# and more\n", ""},
 		{"", "pins no package"},

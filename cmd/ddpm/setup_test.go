@@ -1096,7 +1096,10 @@ chmod +x "$3/bin/python"
 
 	// Paths that pip could read as another file than setup would check (fortieth probe).
 	for _, v := range [][2]string{{"XDG_CONFIG_HOME", home + "/x "}, {"PIP_CACHE_DIR", "~nosuchuser/c"}, {"NETRC", home + "/l/../n"}, {"PIP_CONFIG_FILE", "pip.conf"},
-		{"XDG_CONFIG_DIRS", "/etc/xdg:" + home + "/./x"}, {"HOME", "relative/home"}, {"PIP_CACHE_DIR", "/proc/self/cwd"}} {
+		{"XDG_CONFIG_DIRS", "/etc/xdg:" + home + "/./x"}, {"HOME", "relative/home"}, {"PIP_CACHE_DIR", "/proc/self/cwd"},
+		// A ~ joined as text, as pip's expanduser joins it: "~/../xdg" was tidied to beside $HOME, where pip,
+		// through a $HOME that was a link, read another user's pip.conf (ninetieth probe).
+		{"XDG_CONFIG_DIRS", "~/../xdg"}, {"PIP_FIND_LINKS", "~/../wheels"}, {"NETRC", "~/./n"}} {
 		t.Setenv(v[0], v[1])
 		if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "$"+v[0]+"=") || !strings.Contains(err.Error(), "pip may read another file") {
 			t.Errorf("$%s=%q: %v, want a refusal naming it", v[0], v[1], err)

@@ -141,7 +141,7 @@ func expandUser(path, home string) string {
 	if !strings.HasPrefix(path, "~") {
 		return path
 	}
-	name, rest, _ := strings.Cut(path[1:], "/")
+	name, _, _ := strings.Cut(path[1:], "/")
 	dir := home
 	if name != "" {
 		u, err := user.Lookup(name)
@@ -153,7 +153,13 @@ func expandUser(path, home string) string {
 	if dir == "" {
 		return path
 	}
-	return filepath.Join(dir, rest)
+	// Joined as Python's expanduser joins them, as text with nothing tidied: filepath.Join tidied
+	// "~/../xdg" to a folder beside $HOME, where pip, through a $HOME that was a link, read another
+	// user's pip.conf, whose python ran as root (ninetieth probe). The "/" and what follows are kept.
+	if joined := strings.TrimRight(dir, "/") + path[1+len(name):]; joined != "" {
+		return joined
+	}
+	return "/"
 }
 
 // checkPipReads refuses a file that pip would read and another user could change: its configuration

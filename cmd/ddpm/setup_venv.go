@@ -183,7 +183,6 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	// (seventy-ninth probe). The makers below run in a process group of their own, killed whole on a
 	// signal or a time limit: a stopped setup left python, ensurepip and pip writing 276 MB into the
 	// cache after it exited (twenty-sixth probe).
-	handOverSignals()
 	stopped, stopCtx, release := cancelOnSignal()
 	defer release() // after the deferred clean-up below
 	stoppedErr := func() error {
@@ -752,10 +751,14 @@ func readPins(real, name string) (string, []pin, error) {
 			}
 			// A comment ending in \ runs into the lines after it, which pip reads as part of the comment: a
 			// pin there was dropped, and setup said the venv was made (eighty-ninth probe).
+			at := first // the line the comment is on
 			for k := 1; i > first && k < len(starts); k++ {
+				if starts[k] <= c {
+					at = first + k
+				}
 				if l := lines[first+k]; starts[k] > c && strings.Trim(l, " \t\\") != "" && !pipCommentLine.MatchString(l) {
 					return "", nil, fmt.Errorf("--requirements %s line %d: its comment ends in \\, so pip reads line %d (%s) as part of the comment: end the comment without \\",
-						name, first+1, first+k+1, shortened(strconv.Quote(strings.TrimSpace(l))))
+						name, at+1, first+k+1, shortened(strconv.Quote(strings.TrimSpace(l))))
 				}
 			}
 			line = line[:c]
@@ -800,7 +803,7 @@ func readPins(real, name string) (string, []pin, error) {
 		}
 		if m == nil {
 			return "", nil, fmt.Errorf("--requirements %s line %d: %s: setup --venv takes packages by name and exact version only (name==version, "+
-				"with extras, a marker and --hash): includes, paths, URLs and options have pip read files, folders and indexes that setup "+
+				"with extras written right after the name, none empty, a marker and --hash): includes, paths, URLs and options have pip read files, folders and indexes that setup "+
 				"does not check there; give indexes and folders of wheels through pip's variables or configuration, which it checks",
 				name, first+1, shortened(strconv.Quote(strings.TrimSpace(line))))
 		}

@@ -32,7 +32,7 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 	if len(sigs) == 0 {
 		return func() {}
 	}
-	signal.Notify(signals, sigs...)
+	stopNotify := notifyStop(signals, sigs...)
 	var once sync.Once
 	var early sync.Mutex // held while a signal is handled, so that stop waits for the exit
 	go func() {
@@ -55,7 +55,7 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 	return func() {
 		once.Do(func() {
 			early.Lock() // a signal being handled exits before this returns
-			signal.Stop(signals)
+			stopNotify()
 			close(signals)
 		})
 	}
@@ -63,10 +63,12 @@ func exitEarlyOnSignal(unmake *atomic.Pointer[func()], before string) (stop func
 
 // slowEarlyExit holds an early exit between its undo and the exit, and afterTrainLock runs in train
 // just after its folder's lock is taken: the tests' way to open the window in which the main path went
-// on making what the signal's undo had removed (both zero in the command).
+// on making what the signal's undo had removed; atStart runs before the command, with no handler of its
+// own yet (all three nothing in the command).
 var (
 	slowEarlyExit  time.Duration
 	afterTrainLock = func() {}
+	atStart        = func() {}
 )
 
 // making is held while a command makes what a signal before its work is to remove, until the undo
@@ -97,7 +99,7 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 	// SIGPIPE is asked for whatever main did with it: main ignores it for every command, which
 	// notIgnored cannot tell from a user's nohup, and `ddpm train | head` trained on to the end with
 	// its output lost.
-	signal.Notify(signals, append(notIgnored(stopSignals...), syscall.SIGPIPE)...)
+	stopNotify := notifyStop(signals, append(notIgnored(stopSignals...), syscall.SIGPIPE)...)
 	go func() {
 		sig, ok := <-signals
 		if !ok {
@@ -117,7 +119,7 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 		}
 	}()
 	return func() {
-		signal.Stop(signals)
+		stopNotify()
 		signal.Ignore(syscall.SIGPIPE) // as main has it for every command: Stop made it kill again
 		close(signals)
 	}
@@ -135,7 +137,7 @@ func removeTemporariesOnSignal(note func() string) (release func()) {
 		return func() {}
 	}
 	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, sigs...)
+	stopNotify := notifyStop(signals, sigs...)
 	go func() {
 		sig, ok := <-signals
 		if !ok {
@@ -159,7 +161,7 @@ func removeTemporariesOnSignal(note func() string) (release func()) {
 		os.Exit(128 + int(s))
 	}()
 	return func() {
-		signal.Stop(signals)
+		stopNotify()
 		close(signals)
 	}
 }
@@ -172,9 +174,7 @@ func cancelOnSignal() (stopped func() os.Signal, ctx context.Context, release fu
 	ctx, cancel := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 1)
 	var by atomic.Value
-	if sigs := notIgnored(stopSignals...); len(sigs) > 0 {
-		signal.Notify(signals, sigs...)
-	}
+	stopNotify := notifyStop(signals, notIgnored(stopSignals...)...)
 	go func() {
 		if sig, ok := <-signals; ok {
 			by.Store(sig)
@@ -186,7 +186,7 @@ func cancelOnSignal() (stopped func() os.Signal, ctx context.Context, release fu
 		return sig
 	}
 	return stopped, ctx, func() {
-		signal.Stop(signals)
+		stopNotify()
 		close(signals)
 		cancel()
 	}
@@ -304,23 +304,35 @@ func wrote(path string) {
 	}
 }
 
-// earlySetup is setup's handler of the stop signals from its start until a step puts its own in place
-// (handOverSignals): without one, Ctrl-\ during setup's checks ended it with Go's dump of its
-// goroutines (eighty-ninth probe).
-var earlySetup func()
+// handlers counts the commands' handlers of the stop signals now registered: while none is, Ctrl-\ ends
+// the process as SIGTERM's default ends it (quitLikeTerm).
+var handlers atomic.Int32
 
-// holdSetupSignals makes the stop signals end setup at once, with "stopped by a signal" and done, until
-// handOverSignals.
-func holdSetupSignals(done string) {
-	handOverSignals()
-	var none atomic.Pointer[func()]
-	earlySetup = exitEarlyOnSignal(&none, done)
+// notifyStop registers c for sigs, counted among the handlers until the returned function stops it.
+func notifyStop(c chan<- os.Signal, sigs ...os.Signal) (stop func()) {
+	handlers.Add(1)
+	signal.Notify(c, sigs...)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			signal.Stop(c)
+			handlers.Add(-1)
+		})
+	}
 }
 
-// handOverSignals ends holdSetupSignals' handling, for a step's own.
-func handOverSignals() {
-	if earlySetup != nil {
-		earlySetup()
-		earlySetup = nil
-	}
+// quitLikeTerm makes Ctrl-\ end the process at once, without a word and with 128 + SIGQUIT, as SIGTERM's
+// default action ends it with 128 + SIGTERM, wherever no handler of a command's takes it: Go's default
+// for SIGQUIT is a dump of the goroutines and exit 2, which ended train's, eval's and setup's checks and
+// info (eighty-ninth and ninetieth probes).
+func quitLikeTerm() {
+	quit := make(chan os.Signal, 1)
+	signal.Notify(quit, syscall.SIGQUIT)
+	go func() {
+		for range quit {
+			if handlers.Load() == 0 {
+				os.Exit(128 + int(syscall.SIGQUIT))
+			}
+		}
+	}()
 }
