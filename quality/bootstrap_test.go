@@ -59,3 +59,20 @@ func TestFrechetStdErrMatchesRepeatedDraws(t *testing.T) {
 		t.Errorf("a NaN at value 3: %v", err)
 	}
 }
+
+// Far from the reference, the distances are large beside their spread: the standard error is that
+// spread, not what is left of Σd² − R·mean² (0, at a distance of 1e16; ninety-first probe). Against
+// N(1e8, 1), the distance of N(m, s²) is (m − 1e8)² + (s − 1)², so its spread is about 2·1e8 times
+// the standard error of m, 1/√50.
+func TestFrechetStdErrFarFromTheReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := make([]float32, 50)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	se, err := FrechetStdErr(x, 1, gaussian([]float64{1e8}, []float64{1}), 100, 1)
+	want := 2 * 1e8 / math.Sqrt(50)
+	if err != nil || !(se > want/1.5 && se < want*1.5) {
+		t.Errorf("standard error %g, %v; want about %.3g", se, err, want)
+	}
+}
