@@ -1099,9 +1099,11 @@ chmod +x "$3/bin/python"
 		{"XDG_CONFIG_DIRS", "/etc/xdg:" + home + "/./x"}, {"HOME", "relative/home"}, {"PIP_CACHE_DIR", "/proc/self/cwd"},
 		// A ~ joined as text, as pip's expanduser joins it: "~/../xdg" was tidied to beside $HOME, where pip,
 		// through a $HOME that was a link, read another user's pip.conf (ninetieth probe).
-		{"XDG_CONFIG_DIRS", "~/../xdg"}, {"PIP_FIND_LINKS", "~/../wheels"}, {"NETRC", "~/./n"}} {
+		{"XDG_CONFIG_DIRS", "~/../xdg"}, {"PIP_FIND_LINKS", "~/../wheels"}, {"NETRC", "~/./n"},
+		// A ~ where the reader reads the value as written (ninety-first probe).
+		{"XDG_CONFIG_HOME", "~/.config"}, {"SSL_CERT_FILE", "~/ca.pem"}} {
 		t.Setenv(v[0], v[1])
-		if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "$"+v[0]+"=") || !strings.Contains(err.Error(), "pip may read another file") {
+		if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), "$"+v[0]+"=") || !strings.Contains(err.Error(), "pip may read another file") && !strings.Contains(err.Error(), "which its reader does not expand") {
 			t.Errorf("$%s=%q: %v, want a refusal naming it", v[0], v[1], err)
 		}
 		t.Setenv(v[0], "")
@@ -1171,6 +1173,17 @@ chmod +x "$3/bin/python"
 		}
 		t.Setenv(v[0], "")
 	}
+	// pip's certificate opened with ~ expanded, as pip opens it: "~them/ca.pem" was checked as a name
+	// under setup's folder, and pip hung on their FIFO (ninety-first probe).
+	if err := syscall.Mkfifo(filepath.Join(home, "ca.pem"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PIP_CERT", "~/ca.pem")
+	if err := runSetup([]string{"--python", python}); err == nil || !strings.Contains(err.Error(), filepath.Join(home, "ca.pem")+" is a FIFO") {
+		t.Errorf("$PIP_CERT=~/ca.pem, a FIFO: %v, want a refusal naming it", err)
+	}
+	t.Setenv("PIP_CERT", "")
+	os.Remove(filepath.Join(home, "ca.pem"))
 	os.Remove(ran)
 
 	// A ~/.netrc of another user's: pip reads its credentials (a FIFO there hung it).

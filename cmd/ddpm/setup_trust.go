@@ -233,6 +233,9 @@ func checkPipReads(venv string) error {
 	// pip's own certificate files too, read in place of requests' (forty-fifth probe's nit).
 	for _, name := range []string{"OPENSSL_CONF", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PIP_CERT", "PIP_CLIENT_CERT"} {
 		if file := os.Getenv(name); file != "" {
+			if tildeExpanded[name] { // pip opens it with ~ expanded: "~them/ca.pem" was checked as a name under setup's folder (ninety-first probe)
+				file = expandUser(file, home)
+			}
 			if err := trust.CheckRead(file); err != nil {
 				return fmt.Errorf("$%s=%s: %w: name a file that only you or root can write, or unset it", name, file, err)
 			}
@@ -415,11 +418,19 @@ func checkPathVars(home string) error {
 
 // checkPathShape refuses path, one of $name=value's, where pip and setup could read different files.
 func checkPathShape(name, value, path, home string) error {
+	if !tildeExpanded[name] && strings.HasPrefix(path, "~") { // read as written, from / (ninety-first probe)
+		return fmt.Errorf("$%s=%q: a ~, which its reader does not expand (it would read a folder named ~): give the path itself", name, value)
+	}
 	if path != strings.TrimSpace(path) || !trust.OneFileForAll(expandUser(path, home)) {
 		return fmt.Errorf("$%s=%q: pip may read another file there than setup would check: give an absolute path without ., .., // or spaces at its ends", name, value)
 	}
 	return nil
 }
+
+// tildeExpanded are the variables of pathVars whose readers expand a ~ as Python's expanduser does:
+// platformdirs in each of $XDG_CONFIG_DIRS, requests in $NETRC, pip in its options of type path. The
+// others are read as written.
+var tildeExpanded = map[string]bool{"XDG_CONFIG_DIRS": true, "NETRC": true, "PIP_CACHE_DIR": true, "PIP_CERT": true, "PIP_CLIENT_CERT": true}
 
 // makeOwnFolders makes the folders of dir that are not there, one name at a time, each seen to be a
 // folder of the user's once made, after checking the nearest one that is there: between setup's first
