@@ -400,10 +400,11 @@ func runEval(args []string) error {
 	if err := checkRoom(evalRoom(*out, *work, *nllN, trained.Schedule.T, desc, *fidN, stored, imageSize, tr.Spec.Dims)...); err != nil {
 		return refuse(err)
 	}
-	stopEarly() // the work begins: a signal now stops it as it would any program, its progress saved as it goes
+	// The work begins: a signal now stops it as it would any program, its progress saved as it goes.
 	// What a signal leaves, as --work holds it: it said the work was kept when no batch had been
 	// (thirty-second probe). With none saved, what was made for the run goes, as on a refusal: the
-	// folders, lock files and an empty store were left (thirty-third probe).
+	// folders, lock files and an empty store were left (thirty-third probe). Registered before the early
+	// handler lets go, as train's is: a signal between the two found none (ninety-first probe).
 	defer removeTemporariesOnSignal(func() string {
 		_, err := os.Stat(filepath.Join(*work, boundProgressFile))
 		if !(bound != nil && err == nil) && !(store != nil && store.OnDisk() > 0) {
@@ -412,6 +413,7 @@ func runEval(args []string) error {
 		}
 		return fmt.Sprintf("the work done so far is kept in --work %s: run the same command again to resume", *work)
 	})()
+	stopEarly()
 	report := evalReport{Checkpoint: tr.Path, CheckpointSHA256: sum, TestSHA256: testSHA, Step: tr.Step, Variance: cfg.Variance, Clip: cfg.ClipX0,
 		Sampler: *sf.method, Steps: sched.T, NFE: ddpm.NFE(sched, cfg), Eta: cfg.Eta, Churn: cfg.Churn, Guidance: cfg.Guidance, Seed: seed}
 	if cfg.Guidance > 0 && *fidN > 0 { // each step of the samples evaluates the network with and without the label, as sample says (sixty-first probe)
@@ -550,8 +552,8 @@ func evalSamples(fs *flag.FlagSet, path, dataDir string, seed uint64, out string
 	if err != nil {
 		return refuse(err)
 	}
+	defer removeTemporariesOnSignal(stoppedWhole)() // before the early handler lets go (ninety-first probe)
 	stopEarly()
-	defer removeTemporariesOnSignal(stoppedWhole)()
 	replacedReport(out, path, samples.SHA256)
 	printf("scoring %d samples from %s\n", n, path)
 	o, err := scoreSamples(clf, mnist, samples.Values, n, seed, out, requested)

@@ -1067,3 +1067,24 @@ func TestAFreshRunSaysItWritesBesideAnEarlierRunsGrids(t *testing.T) {
 		t.Errorf("a fresh run beside an earlier run's grids: %v\n%s", err, out)
 	}
 }
+
+// Ctrl-\ is handed by quitLikeTerm's one channel to the handler registered, which alone takes it: with
+// the fallback's channel beside the handler's, one that came as the handler was registered reached
+// neither (ninety-first probe).
+func TestCtrlBackslashReachesTheHandlerRegistered(t *testing.T) {
+	quitLikeTerm()
+	c := make(chan os.Signal, 1)
+	stop := notifyStop(c, stopSignals...)
+	defer stop()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGQUIT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case sig := <-c:
+		if sig != syscall.SIGQUIT {
+			t.Errorf("the handler got %v, want SIGQUIT", sig)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("Ctrl-\\ did not reach the handler registered")
+	}
+}

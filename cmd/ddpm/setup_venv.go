@@ -185,10 +185,18 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	// cache after it exited (twenty-sixth probe).
 	stopped, stopCtx, release := cancelOnSignal()
 	defer release() // after the deferred clean-up below
+	// What is removed on a failure, and what is put back: "the unfinished v is removed" after "put back
+	// at v" read as the user's venv gone (ninety-first probe's nit).
+	removed := func() string {
+		if kept != "" {
+			return fmt.Sprintf("the unfinished venv made at %s is removed, and the one there before put back", venv)
+		}
+		return fmt.Sprintf("the unfinished %s is removed", venv)
+	}
 	stoppedErr := func() error {
 		sig, _ := stopped().(syscall.Signal)
-		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v): the unfinished %s is removed; run `%s` again",
-			stopped(), venv, job.again)}
+		return &exitStatus{code: 128 + int(sig), err: fmt.Errorf("stopped by a signal (%v): %s; run `%s` again",
+			stopped(), removed(), job.again)}
 	}
 	beforeVenvRemoval()
 	switch {
@@ -322,7 +330,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	}
 	// Nothing of the venv's is run before it is seen to be the user's alone.
 	if _, err := ddpm.CheckSecureFile(filepath.Join(venv, "bin", "python")); err != nil {
-		return fmt.Errorf("the virtual environment %s is not run: %w (the unfinished %s is removed)", venv, err, venv)
+		return fmt.Errorf("the virtual environment %s is not run: %w (%s)", venv, err, removed())
 	}
 	// The venv's interpreter, ensurepip and pip need no program of $PATH, and pip runs what it finds
 	// there: lsb_release, on Ubuntu a script of the system's Python, which runs the .pth files of
@@ -364,8 +372,8 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 		if pipCtx.Err() != nil {
 			err = fmt.Errorf("no end in %s", pipTimeout)
 		}
-		return withOutput{fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(the unfinished %s is removed; run `%s` again once the cause is fixed)",
-			job.what, venv, err, lastLines(out.Bytes(), 20), prefixed(venvSpaceHint(job, filepath.Dir(venv))), venv, job.again)}
+		return withOutput{fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(%s; run `%s` again once the cause is fixed)",
+			job.what, venv, err, lastLines(out.Bytes(), 20), prefixed(venvSpaceHint(job, filepath.Dir(venv))), removed(), job.again)}
 	}
 	if stopped() != nil { // a signal after pip: the venv is not finished, so not trusted
 		return stoppedErr()

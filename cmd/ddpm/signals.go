@@ -304,35 +304,64 @@ func wrote(path string) {
 	}
 }
 
-// handlers counts the commands' handlers of the stop signals now registered: while none is, Ctrl-\ ends
-// the process as SIGTERM's default ends it (quitLikeTerm).
-var handlers atomic.Int32
+// quitTo holds the commands' handlers of Ctrl-\ now registered (notifyStop): quitLikeTerm's one channel
+// for SIGQUIT hands each to them, or ends the process where there is none. One channel decides, under
+// the lock: with two, a Ctrl-\ that came as a handler was being registered reached neither, and the run
+// went on to its end (ninety-first probe).
+var quitTo struct {
+	sync.Mutex
+	started  bool
+	handlers []chan<- os.Signal
+}
 
-// notifyStop registers c for sigs, counted among the handlers until the returned function stops it.
+// notifyStop registers c for sigs (SIGQUIT through quitLikeTerm's channel, where it runs), until the
+// returned function stops it.
 func notifyStop(c chan<- os.Signal, sigs ...os.Signal) (stop func()) {
-	handlers.Add(1)
+	quitTo.Lock()
+	defer quitTo.Unlock()
+	byQuit := quitTo.started && slices.Contains(sigs, os.Signal(syscall.SIGQUIT))
+	if byQuit {
+		sigs = slices.DeleteFunc(slices.Clone(sigs), func(s os.Signal) bool { return s == syscall.SIGQUIT })
+		quitTo.handlers = append(quitTo.handlers, c)
+	}
 	signal.Notify(c, sigs...)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			quitTo.Lock()
+			defer quitTo.Unlock()
 			signal.Stop(c)
-			handlers.Add(-1)
+			if byQuit {
+				quitTo.handlers = slices.DeleteFunc(quitTo.handlers, func(h chan<- os.Signal) bool { return h == c })
+			}
 		})
 	}
 }
 
-// quitLikeTerm makes Ctrl-\ end the process at once, without a word and with 128 + SIGQUIT, as SIGTERM's
-// default action ends it with 128 + SIGTERM, wherever no handler of a command's takes it: Go's default
-// for SIGQUIT is a dump of the goroutines and exit 2, which ended train's, eval's and setup's checks and
-// info (eighty-ninth and ninetieth probes).
+// quitLikeTerm takes Ctrl-\ for the whole process: handed to the commands' handlers where one is
+// registered, else it ends the process at once, without a word and with 128 + SIGQUIT, as SIGTERM's
+// default action ends it with 128 + SIGTERM. Go's default for SIGQUIT is a dump of the goroutines and
+// exit 2, which ended train's, eval's and setup's checks and info (eighty-ninth and ninetieth probes).
+// Before main (the runtime's and the packages' start, some tens of milliseconds) it is still Go's.
 func quitLikeTerm() {
 	quit := make(chan os.Signal, 1)
+	quitTo.Lock()
+	quitTo.started = true
 	signal.Notify(quit, syscall.SIGQUIT)
+	quitTo.Unlock()
 	go func() {
-		for range quit {
-			if handlers.Load() == 0 {
+		for sig := range quit {
+			quitTo.Lock()
+			if len(quitTo.handlers) == 0 {
 				os.Exit(128 + int(syscall.SIGQUIT))
 			}
+			for _, h := range quitTo.handlers {
+				select {
+				case h <- sig:
+				default: // one already pending there, as signal.Notify drops it
+				}
+			}
+			quitTo.Unlock()
 		}
 	}()
 }
