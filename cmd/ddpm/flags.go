@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +119,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	if twice := givenTwice(fs, args[:len(args)-fs.NArg()]); twice != "" {
 		eprintf("warning: %s given more than once: the last value is used\n", shortened(twice))
+	}
+	// A ~ that no shell expanded (after "=", or quoted) is a folder named ~ to the kernel: setup --venv=~/x
+	// made ./~/x (ninety-second probe's nit).
+	for _, name := range append(slices.Clone(pathFlags), "venv", "requirements", "python") {
+		if f := fs.Lookup(name); f != nil && isSet(fs, name) && strings.HasPrefix(f.Value.String(), "~") {
+			return fmt.Errorf("--%s %s: a ~ that no shell expanded (after \"=\", or quoted), which names a folder called ~: write the path itself ($HOME/…)", name, f.Value.String())
+		}
 	}
 	for _, name := range pathFlags {
 		if f := fs.Lookup(name); f != nil {

@@ -246,7 +246,7 @@ func installPlugin(venv, python, checkedExe string, refused error, again string)
 		// then passed over (thirty-sixth probe).
 		var err error
 		if plugin, err = ddpm.CheckSecureFile(found); err != nil {
-			return fmt.Errorf("the plugin pip installed would not be loaded: %w (the unfinished %s is removed)", err, venv)
+			return fmt.Errorf("the plugin pip installed would not be loaded: %w", err)
 		}
 		return ddpm.WriteSetupStamp(venv)
 	})

@@ -1674,6 +1674,10 @@ chmod +x "$3/bin/python"
 		// file there: each was removed by a later setup (eightieth probe).
 		{[]string{"--venv", filepath.Join(clone, "mine"+keptSuffix), "--requirements", req, "--python", python}, "", "is setup's for a venv it keeps aside"},
 		{[]string{"--venv", filepath.Join(clone, ddpm.LockFileName), "--requirements", req, "--python", python}, "", "the name of the lock that setup takes"}, // (eighty-eighth probe)
+		// Empty values named as empty, and a ~ no shell expanded (ninety-second probe's nits).
+		{[]string{"--venv", venv, "--requirements", "", "--python", python}, "", "--requirements given empty"},
+		{[]string{"--venv", venv, "--requirements", req, "--requires-python", "", "--python", python}, "", "--requires-python given empty"},
+		{[]string{"--venv=~/x", "--requirements", req, "--python", python}, "", "--venv ~/x: a ~ that no shell expanded"},
 		{[]string{"--venv", filepath.Join(clone, venvTmpPrefix+"7", "v"), "--requirements", req, "--python", python}, "", "is setup's for its temporary folders"},
 		{[]string{"--venv", venv, "--requirements", inTemporary, "--python", python}, "", "--requirements " + inTemporary + ": " + venvTmpPrefix + "77"},
 		{reqArgs("# nothing pinned\n"), "", "pins no package"},

@@ -379,7 +379,7 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 		return stoppedErr()
 	}
 	if err := finish(before); err != nil {
-		return err
+		return fmt.Errorf("%w (%s)", err, removed()) // what is removed, and what is put back (ninety-second probe's nit)
 	}
 	// The venv kept aside goes under a temporary name of the job's before it is removed (a later setup
 	// removes what is left of it): stopped while removing it under its own name, setup left it half
@@ -454,6 +454,17 @@ func leftoversOf(venv string, job venvJob) error {
 // (scripts passed over, as for the plugin), at least requiresPython ("" for none); the folder, when
 // there, must be a virtual environment, and is remade.
 func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python string) error {
+	// An empty value given is named as empty: "go together" of two flags given, and an empty
+	// --requires-python taken as none (ninety-second probe's nits).
+	var empty []string
+	flags.Visit(func(f *flag.Flag) {
+		if (f.Name == "venv" || f.Name == "requirements" || f.Name == "requires-python") && f.Value.String() == "" {
+			empty = append(empty, "--"+f.Name)
+		}
+	})
+	if len(empty) > 0 {
+		return fmt.Errorf("%s given empty: give a value, or leave the flag out", strings.Join(empty, " and "))
+	}
 	oldest := minPython
 	if requiresPython != "" {
 		var err error
@@ -605,7 +616,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
 	}, func(before map[string]string) error {
 		if err := checkInstalled(venv, packages, before); err != nil {
-			return fmt.Errorf("--requirements %s: %w (the unfinished %s is removed)", requirements, err, venv)
+			return fmt.Errorf("--requirements %s: %w", requirements, err)
 		}
 		printf("venv: %s (made now, with %s)\n", venv, exe)
 		return nil
