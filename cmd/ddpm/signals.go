@@ -324,7 +324,9 @@ func notifyStop(c chan<- os.Signal, sigs ...os.Signal) (stop func()) {
 		sigs = slices.DeleteFunc(slices.Clone(sigs), func(s os.Signal) bool { return s == syscall.SIGQUIT })
 		quitTo.handlers = append(quitTo.handlers, c)
 	}
-	signal.Notify(c, sigs...)
+	if len(sigs) > 0 { // none would relay every signal
+		signal.Notify(c, sigs...)
+	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
