@@ -745,7 +745,6 @@ func readPins(real, name string) (string, []pin, error) {
 			// its digest that pip reads as one word passed, and pip refused them after the venv was
 			// removed (seventy-fourth probe).
 			var joined strings.Builder
-			starts = starts[:0]
 			for ; i < len(lines); i++ {
 				starts = append(starts, joined.Len())
 				l := lines[i]
