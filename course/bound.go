@@ -11,9 +11,10 @@ import (
 const boundTol = 1e-4
 
 // BoundTerms is the table of a bound's terms that `ddpm eval` wrote in folder (nll-terms.csv: t,
-// term_bits_per_dim, rate_bits_per_dim, …), in the order of t, one row for each t = 1 … T, held to the
-// report beside it (eval.json): the term at t = 1 is its L_0, the later ones sum to its sum_L_t, each
-// row's rate is the terms after it with L_T, and all of them with L_T are its bits_per_dim. It panics
+// term_bits_per_dim, rate_bits_per_dim, …), in the order of t, one row for each t = 1 … T, each term at
+// least 0 and each distortion in 0…255, held to the report beside it (eval.json): the term at t = 1 is
+// its L_0, the later ones sum to its sum_L_t, each row's rate is the terms after it with L_T, and all of
+// them with L_T are its bits_per_dim. It panics
 // otherwise: another model's terms beside a report were read as its own, and terms swapped between t
 // kept their sum (eighty-second probe).
 func BoundTerms(folder string, T int) *Table {
@@ -23,6 +24,16 @@ func BoundTerms(folder string, T int) *Table {
 	l0, sumLt, lT := ReadJSONNumber(report, "nll", "L_0"), ReadJSONNumber(report, "nll", "sum_L_t"), ReadJSONNumber(report, "nll", "L_T")
 	bound := ReadJSONNumber(report, "nll", "bits_per_dim")
 	term, rate := terms.Column("term_bits_per_dim"), terms.Column("rate_bits_per_dim")
+	// Each term is a KL divergence or −log of a probability, and a distortion is an RMSE of pixels in
+	// 0…255: "a distortion of −61.3 of 255" was printed from edited terms (ninety-second probe).
+	for i, d := range terms.Column("distortion_rmse") {
+		if !(term[i] >= 0) || !(d >= 0 && d <= 255) {
+			panic(fmt.Sprintf("%s: at t = %d the term is %g bits/dim and the distortion %g, where a term is at least 0 and a distortion (RMSE of pixels) lies in 0…255", terms.Path, i+1, term[i], d))
+		}
+	}
+	if !(lT >= 0) {
+		panic(fmt.Sprintf("%s: L_T is %g, where a KL divergence is at least 0", report, lT))
+	}
 	after := lT // the terms after row i, with L_T: row i's rate
 	for i := len(term) - 1; i >= 0; i-- {
 		if math.Abs(rate[i]-after) > boundTol {

@@ -46,11 +46,32 @@ func TestBoundFilesAreHeldToTheirReport(t *testing.T) {
 		lines[1], lines[2] = strings.Join(a, ","), strings.Join(b, ",")
 		return strings.Join(lines, "\n")
 	}
+	row := func(t int, column int, value string) func(name, text string) string { // one number of nll-terms.csv
+		return func(name, text string) string {
+			if name != "nll-terms.csv" {
+				return text
+			}
+			lines := strings.Split(text, "\n")
+			cells := strings.Split(lines[t], ",")
+			cells[column] = value
+			lines[t] = strings.Join(cells, ",")
+			return strings.Join(lines, "\n")
+		}
+	}
 	for _, c := range []struct {
 		name string
 		dir  string
 		want string
 	}{
+		{"a distortion below 0", copyOf("../docs/eval", row(5, 3, "-61.3")), "at t = 5 the term is"},
+		{"a distortion above 255", copyOf("../docs/eval", row(5, 3, "255.5")), "lies in 0…255"},
+		{"L_T below 0", copyOf("../docs/eval", func(name, text string) string {
+			if name != "eval.json" {
+				return text
+			}
+			return strings.Replace(text, `"L_T": 0.0000`, `"L_T": -0.0000`, 1)
+		}), "L_T is -2.6"},
+		{"a term below 0", copyOf("../docs/eval", row(7, 1, "-0.001")), "at t = 7 the term is -0.001"},
 		{"another model's terms", copyOf("../docs/learned/hybrid-beta", other), "the term at t = 1 and L_0 are not the report's"},
 		{"terms swapped between t = 1 and 2", copyOf("../docs/eval", swapped), "at t = 1 the rate is"},
 	} {

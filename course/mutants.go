@@ -1,7 +1,6 @@
 package course
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -37,8 +36,8 @@ var mutants = sync.OnceValues(func() (map[string][]Mutant, error) {
 		return nil, err
 	}
 	var m map[string][]Mutant
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", MutantsFile, err)
+	if err := decodeJSON(MutantsFile, raw, &m); err != nil {
+		return nil, err
 	}
 	return m, nil
 })

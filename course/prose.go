@@ -2,7 +2,6 @@ package course
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -388,6 +387,24 @@ func ReadJSONString(file string, path ...string) string {
 	return s
 }
 
+// ReadJSONCounts is ReadJSONNumber of a list of counts, each a whole number from 0, such as eval.json's
+// class_counts (a digit never drawn counts 0).
+func ReadJSONCounts(file string, path ...string) []int {
+	list, ok := readJSON(file, path).([]any)
+	if !ok {
+		panic(fmt.Sprintf("%s: %v is not a list", file, path))
+	}
+	counts := make([]int, len(list))
+	for i, v := range list {
+		x, ok := v.(float64)
+		if !ok || !(x == 0 || isCount(x)) {
+			panic(fmt.Sprintf("%s: %v[%d] is %v, where a count (a whole number from 0) is wanted", file, path, i, v))
+		}
+		counts[i] = int(x)
+	}
+	return counts
+}
+
 // maxJSONBytes bounds a JSON file that the course reads: decoded into values, one takes some 30 times
 // its size in memory (a 32 MiB file took 0.97 GB; forty-first probe), and the course's are kilobytes.
 const maxJSONBytes = 16 << 20
@@ -399,8 +416,8 @@ func readJSON(file string, path []string) any {
 		panic(err)
 	}
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		panic(fmt.Sprintf("%s: %v", file, err))
+	if err := decodeJSON(file, raw, &v); err != nil {
+		panic(err)
 	}
 	for _, key := range path {
 		obj, ok := v.(map[string]any)

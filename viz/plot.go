@@ -192,6 +192,7 @@ func (p Plot) PNG() ([]byte, error) {
 		pl.Y.Tick.Marker = roundedTicks{plot.LogTicks{Prec: -1}}
 	}
 	pl.Add(plotter.NewGrid())
+	points := 0
 	for i, s := range p.Series {
 		// Past 15 looks repeat: a named series there would share another's legend entry (seventy-fifth
 		// probe). Unnamed ones (the paths of many chains) are not told apart by a legend.
@@ -201,6 +202,12 @@ func (p Plot) PNG() ([]byte, error) {
 		if len(s.X) != len(s.Y) {
 			return nil, fmt.Errorf("plot %q: series %q has %d x values and %d y values", p.Title, s.Name, len(s.X), len(s.Y))
 		}
+		// A legend entry for nothing, or a figure of empty axes, says something was measured that was
+		// not (ninety-second probe).
+		if s.Name != "" && len(s.X) == 0 {
+			return nil, fmt.Errorf("plot %q: series %q has no points, and its legend entry would name nothing drawn", p.Title, s.Name)
+		}
+		points += len(s.X)
 		xys := make(plotter.XYs, len(s.X))
 		for j := range s.X {
 			xys[j].X, xys[j].Y = s.X[j], s.Y[j]
@@ -218,6 +225,9 @@ func (p Plot) PNG() ([]byte, error) {
 		if s.Name != "" && things != nil { // (an empty arrow series has nothing to show)
 			pl.Legend.Add(s.Name, things...)
 		}
+	}
+	if points == 0 {
+		return nil, fmt.Errorf("plot %q: no points to draw", p.Title)
 	}
 	for _, a := range []struct {
 		axis *plot.Axis

@@ -364,3 +364,27 @@ func TestSeriesLooksAreDistinct(t *testing.T) {
 		}
 	}
 }
+
+// A named series with no points, and a plot with none at all, are refused: the legend named a line
+// that was not drawn, and empty axes passed for a measurement (ninety-second probe). An unnamed empty
+// series beside others (a chain that stopped at once) draws nothing and is taken.
+func TestPlotOfNothingIsRefused(t *testing.T) {
+	line := Series{Name: "measured", X: []float64{0, 1}, Y: []float64{1, 2}}
+	for _, c := range []struct {
+		name   string
+		series []Series
+		want   string
+	}{
+		{"a named series of no points", []Series{line, {Name: "DDIM"}}, `series "DDIM" has no points`},
+		{"a named arrow series of no points", []Series{line, {Name: "field", Arrows: true}}, `series "field" has no points`},
+		{"no series", nil, "no points to draw"},
+		{"unnamed series of no points", []Series{{}, {Scatter: true}}, "no points to draw"},
+	} {
+		if _, err := (Plot{Title: "p", Width: 200, Height: 100, Series: c.series}).PNG(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error naming %q", c.name, err, c.want)
+		}
+	}
+	if _, err := (Plot{Title: "p", Width: 200, Height: 100, Series: []Series{line, {}}}).PNG(); err != nil {
+		t.Errorf("a named line and an unnamed empty series: %v", err)
+	}
+}
