@@ -126,10 +126,8 @@ func findGoCommand() (*goCommand, error) {
 	// otherwise than the include check below (a byte-order mark, two sections on one line, a value
 	// continued), and ran another user's hooks (core.hooksPath) and included commands as root (seventieth
 	// probe). A git older than 2.32 ignores GIT_CONFIG_GLOBAL, and is left to those checks.
-	// Nor, where GOAUTH or a git helper is Python, its user site in $HOME, whose .pth files it runs at
-	// start: one of another user's in a $HOME of root's ran as root (eighty-seventh probe).
 	env := []string{"PATH=" + filepath.Dir(real) + ":/usr/bin:/bin", "GOENV=" + goenv, "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=" + flags,
-		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1", "PYTHONNOUSERSITE=1"}
+		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1"}
 	for _, name := range goVars {
 		if value, ok := os.LookupEnv(name); ok {
 			env = append(env, name+"="+value)

@@ -492,7 +492,7 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 	// line, a continued value) included another user's, and a core.hooksPath of theirs ran as root
 	// (seventieth probe).
 	for _, want := range []string{"GOROOT=" + root, "GOENV=" + envFile, "HOME=" + mine, "GOFLAGS=-mod=mod -modcacherw",
-		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1", "PYTHONNOUSERSITE=1"} { // no user site of $HOME's for a GOAUTH in Python (eighty-seventh probe)
+		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1"} {
 		if !strings.Contains(string(env), want+"\n") {
 			t.Errorf("the go command's environment lacks %s:\n%s", want, env)
 		}

@@ -23,15 +23,7 @@ var inFlight = struct {
 // it would make or start now, no handler would remove or end.
 var ErrStopping = errors.New("the process is ending (stopped by a signal): nothing more is made")
 
-// AddGroup registers the process group of a child that is running (its leader's pid, from its Start
-// until its Wait returns), to be killed whole by RemoveAll.
-func AddGroup(pgid int) {
-	inFlight.Lock()
-	inFlight.groups[pgid] = true
-	inFlight.Unlock()
-}
-
-// DoneGroup forgets a group registered with AddGroup: its leader has been waited for.
+// DoneGroup forgets a group registered by StartGroup: its leader has been waited for.
 func DoneGroup(pgid int) {
 	inFlight.Lock()
 	delete(inFlight.groups, pgid)
@@ -39,8 +31,8 @@ func DoneGroup(pgid int) {
 }
 
 // StartGroup runs start, which starts a child leading a process group of its own and returns its pid,
-// and registers that group as AddGroup does, in one step for RemoveAll: a signal between the start and
-// the registration left the child running.
+// and registers that group (from its start until its Wait returns, to be killed whole by RemoveAll), in
+// one step: a signal between the start and the registration left the child running.
 func StartGroup(start func() (int, error)) error {
 	inFlight.Lock()
 	defer inFlight.Unlock()
@@ -55,7 +47,7 @@ func StartGroup(start func() (int, error)) error {
 }
 
 // Make runs make, which makes a temporary file or folder and returns its path, and registers that path
-// as Add does, in one step for RemoveAll: a signal between the making and the registration left the
+// until Done or Finish, in one step for RemoveAll: a signal between the making and the registration left the
 // temporary (a Ctrl-C in a checkpoint's write, under load).
 func Make(make func() (string, error)) (string, error) {
 	inFlight.Lock()
@@ -81,13 +73,6 @@ func Finish(path string, finish func() error) error {
 		delete(inFlight.paths, path)
 	}
 	return err
-}
-
-// Add registers path, a temporary file or folder, until Done.
-func Add(path string) {
-	inFlight.Lock()
-	inFlight.paths[path] = true
-	inFlight.Unlock()
 }
 
 // Done forgets path: its work is over (it was renamed into place, or removed).

@@ -24,7 +24,9 @@ func TestRemoveAllRemovesWhatIsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{file, folder, done} {
-		Add(p)
+		if _, err := Make(func() (string, error) { return p, nil }); err != nil {
+			t.Fatal(err)
+		}
 	}
 	Done(done)
 	RemoveAll()
@@ -44,7 +46,9 @@ func TestRemoveAllKillsTheGroupsInFlight(t *testing.T) {
 	t.Cleanup(Reopen)
 	cmd := procgroup.Command(context.Background(), "/bin/sh", "-c", sweep.GrandchildScript)
 	grandchild := sweep.Grandchild(t, cmd)
-	AddGroup(cmd.Process.Pid)
+	if err := StartGroup(func() (int, error) { return cmd.Process.Pid, nil }); err != nil {
+		t.Fatal(err)
+	}
 	RemoveAll()
 	_ = cmd.Wait()
 	sweep.WaitEnded(t, grandchild, "RemoveAll")
