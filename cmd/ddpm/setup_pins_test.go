@@ -19,11 +19,13 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		// Continued lines: pip joins them with nothing between, stripping backslashes at both ends of a
 		// continued line. With a space added, these two passed and pip then read one word.
 		{"six==1.16.0 \\\n    --hash=sha256:" + h + "\\\n--hash=sha256:" + h + "\n", "write a digest as"},
-		{"six==1.16.0\\\n--hash=sha256:" + h + "\n", "takes packages by name and exact version only"},
+		{"six==1.16.0\\\n--hash=sha256:" + h + "\n", "no space before it"},
 		{"six==1.16.0 \\\n    --hash=sha256:" + h + "\n", ""},
 		{"six==1.16.0 \\\n\\\\ --hash=sha256:" + h + "\n", "takes packages by name"}, // pip: Invalid requirement
 		{"six==1.16.0" + hash + " \\", ""},                                           // continued to the file's end, as pip takes it
 		{"six==1.16.0 \\\n# note\n--hash=sha256:" + h + "\n", "has no --hash"},
+		{"six==1.16.0;--hash=sha256:" + h + "\n", "no space before it"},
+		{"six==1.16.0 ; python_version < \"4\"--hash=sha256:" + h + "\n", "no space before it"},
 		// Extras are a list of names; a marker is PEP 508's.
 		{"six[a, b]==1.16.0 ; python_version < \"3.13\" and (os_name == \"posix\" or extra == \"x\")" + hash + "\n", ""},
 		{"six==1.16.0 ; python_version not in \"3.8, 3.9\"" + hash + "\n", ""},
@@ -60,7 +62,7 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0" + hash + " # a note \\\n# and more\n", ""},
 		{"", "pins no package"},
 		{"six==1.16.0 \\\n --hash=sha256:" + h + " \\\nidna==3.7 \\\n --hash=sha256:" + h + "\n", `"idna==3.7" after its digests`}, // a \ into the next pin (eightieth probe's nit)
-		{"six==1.16.0\\\n--hash=sha256:" + h + " #note\n", "takes packages by name"},                                               // (pip: one word)
+		{"six==1.16.0\\\n--hash=sha256:" + h + " #note\n", "no space before it"},                                                   // (pip: one word)
 		{"six==1.16.0 ; os_name == \"a#b\" or os_name == \" #\"" + hash + "\n", "has no --hash"},                                   // pip cuts at " #"
 		{"six==1.16.0 ; os_name not  in \"posix\"" + hash + "\n", "apart by more than one space"},                                  // pip: InvalidMarker
 		{"six==1.16.0 ; os_name not in \"posix\"" + hash + "\n", ""},

@@ -806,6 +806,10 @@ func readPins(real, name string) (string, []pin, error) {
 		if spec == "" && n == len(fields) {
 			continue // blank, or a comment
 		}
+		if strings.Contains(spec, "--hash") { // "six==1.16.0;--hash=…" was said to have no --hash (ninety-second probe's nit)
+			return "", nil, fmt.Errorf("--requirements %s line %d: %s: a --hash with no space before it is, to pip, part of the requirement: write a space before each --hash",
+				name, first+1, shortened(strconv.Quote(spec)))
+		}
 		if pinLine.MatchString(spec) && n == len(fields) {
 			// By digest, whatever index answers: another user's package server on a local port gave root's
 			// setup a source package whose build backend ran as root, and a plugin that every command in the

@@ -69,7 +69,9 @@ func Nearest(dir string) (at string, rest []string, err error) {
 		return "", nil, err
 	}
 	if viaLink {
-		return "", nil, fmt.Errorf("%s is a link to what is not there, which another user could make", danglingLink(dir))
+		// Said as what it is, whoever made it: the link's own, where a folder made at its target could
+		// be another user's ("which another user could make" read as a blame; ninety-second probe).
+		return "", nil, fmt.Errorf("%s is a link to what is not there: make its target, or remove the link (nothing is made through a link to a missing target, which whoever can write there could make first)", danglingLink(dir))
 	}
 	if slices.Contains(rest, "..") {
 		return "", nil, fmt.Errorf("%s goes up (..) from a folder that is not there", dir)
