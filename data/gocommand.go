@@ -110,7 +110,15 @@ func findGoCommand() (*goCommand, error) {
 		if root == "" {
 			continue
 		}
-		if err := checkRootReads(root); err != nil {
+		if err := checkRootReads(root, rootFix); err != nil {
+			return nil, err
+		}
+	}
+	// Where neither names one, the installation it takes from its own path is checked before the first
+	// run too: its go.env, another user's FIFO in a sticky installation folder, held every command for
+	// 30 s, and was read before checkRoot refused the folder (ninety-third probe).
+	if root := impliedRoot(real); os.Getenv("GOROOT") == "" && fileRoot == "" && root != "" {
+		if err := checkRootReads(root, "use a go installed where only you or root can write, or set $GOROOT to such an installation"); err != nil {
 			return nil, err
 		}
 	}
@@ -134,6 +142,19 @@ func findGoCommand() (*goCommand, error) {
 		}
 	}
 	return &goCommand{path: real, env: env}, nil
+}
+
+// impliedRoot is the GOROOT that the go command at real takes where neither $GOROOT nor its env file
+// names one: the folder two or three above it that holds pkg/tool, as cmd/go's findGOROOT looks (real
+// is resolved, as its os.Executable is). "" where none does: it then takes the one built into it, if
+// any, which its first run reports and checkRoot holds to the rules before the next.
+func impliedRoot(real string) string {
+	for _, dir := range []string{filepath.Join(real, "..", ".."), filepath.Join(real, "..", "..", "..")} {
+		if st, err := os.Stat(filepath.Join(dir, "pkg", "tool")); err == nil && st.IsDir() {
+			return dir
+		}
+	}
+	return ""
 }
 
 // goScripts lets a script stand for the go command: the tests' fake go commands are shell scripts.
@@ -344,19 +365,21 @@ func checkReads(reads []goRead) error {
 // go.env, whose GOAUTH ran as root (fifty-first probe), and one guessed from the command's path was
 // wrong for a wrapper script or a snap's go, which then had no proxy (fifty-second probe).
 func (g *goCommand) checkRoot(root string) error {
-	if err := checkRootReads(root); err != nil {
+	if err := checkRootReads(root, rootFix); err != nil {
 		return err
 	}
 	g.env = append(g.env, "GOROOT="+root) // the last of a name is the one the command gets
 	return nil
 }
 
-// checkRootReads refuses a GOROOT, and its go.env, that another user could change.
-func checkRootReads(root string) error {
+// rootFix is the advice for a GOROOT that $GOROOT or the go env file names.
+const rootFix = "unset $GOROOT and the GOROOT of the go env file, or name an installation of your own or root's"
+
+// checkRootReads refuses a GOROOT, and its go.env, that another user could change; fix says what to do.
+func checkRootReads(root, fix string) error {
 	if !trust.OneFileForAll(root) {
 		return fmt.Errorf("MNIST: the go command's GOROOT %q %s; set $GOROOT to its installation, or $%s to a folder with the MNIST files", root, notOneForAll, EnvMNISTDir)
 	}
-	fix := "unset $GOROOT and the GOROOT of the go env file, or name an installation of your own or root's"
 	goEnv := filepath.Join(root, "go.env")
 	if err := checkReads([]goRead{{name: "its GOROOT", path: root, fix: fix}, {name: "$GOROOT/go.env", path: goEnv, file: true, fix: fix}}); err != nil {
 		return err

@@ -263,6 +263,32 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		}
 		t.Setenv(c.env, "")
 	}
+	// Nor the installation it takes from its own path where no GOROOT is named (the folder above bin/
+	// that holds pkg/tool): a sticky one, whose go.env another user made a FIFO, held every command for
+	// 30 s before checkRoot refused it (ninety-third probe); nor one of root's with another user's go.env.
+	for _, sticky := range []bool{true, false} {
+		install := t.TempDir()
+		goEnv := filepath.Join(install, "go.env")
+		if err := os.MkdirAll(filepath.Join(install, "pkg", "tool"), 0o755); err != nil || os.Mkdir(filepath.Join(install, "bin"), 0o755) != nil ||
+			os.WriteFile(filepath.Join(install, "bin", "go"), []byte(fakeGo), 0o755) != nil || syscall.Mkfifo(goEnv, 0o644) != nil || os.Chown(goEnv, 4242, 4242) != nil {
+			t.Fatal("an installation of the go command")
+		}
+		want := "its GOROOT (" + install + "), and " + install + " is a sticky folder"
+		if !sticky {
+			want = "$GOROOT/go.env (" + goEnv + "), and " + goEnv + " belongs to another user"
+		} else if err := os.Chmod(install, 0o777|os.ModeSticky); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", filepath.Join(install, "bin")+":/usr/bin:/bin")
+		os.Remove(asked)
+		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "use a go installed where only you or root can write") {
+			t.Errorf("the go command's own installation (sticky %v) with another user's go.env: error %v, want one containing %q", sticky, err, want)
+		}
+		if _, err := os.Stat(asked); err == nil {
+			t.Errorf("the go command's own installation (sticky %v) with another user's go.env: the go command ran before it was refused", sticky)
+		}
+		t.Setenv("PATH", bin+":/usr/bin:/bin")
+	}
 	t.Setenv("HOME", mine)
 	cacheOfMine := t.TempDir()
 	petar := filepath.Join(cacheOfMine, "github.com", "petar")
