@@ -235,7 +235,7 @@ func installPlugin(venv, python, checkedExe string, refused error, again string)
 	err := makeVenv(venv, exe, python, venvJob{
 		say: "plugin: ", again: again, why: why, killLeftovers: true, tmpPrefix: ".tmp-", knownSize: true,
 		roomElsewhere: ", or set $XDG_CACHE_HOME to a folder on another file system",
-		requirements:  line + "\n", pipArgs: []string{"--require-hashes", "--only-binary", ":all:", "--no-deps"}, what: pin,
+		requirements:  line + "\n", source: "setup's pin of the plugin", pipArgs: []string{"--require-hashes", "--only-binary", ":all:", "--no-deps"}, what: pin,
 		announce: fmt.Sprintf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)", pin),
 	}, func(map[string]string) error {
 		found, ok := ddpm.VenvPlugin(venv)

@@ -31,7 +31,8 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0 ; python_version not in \"3.8, 3.9\"" + hash + "\n", ""},
 		{"six[a, -rfoo]==1.16.0" + hash + "\n", "takes packages by name"},
 		{"six==1.16.0 ; )(" + hash + "\n", `the marker ")("`},
-		{"six==1.16.0 ;" + hash + "\n", "the marker"},
+		{"six==1.16.0 ;" + hash + "\n", "with no marker after it"}, // pip: no marker (ninety-third probe's nit)
+		{"six==1.16.0;  " + hash + "\n", "with no marker after it"},
 		{"six==1.16.0 ; python_version < \"3.13\" and" + hash + "\n", "the marker"},
 		{"six==1.16.0 ; python_versio < \"3.13\"" + hash + "\n", `"python_versio" is neither`},
 		{"six==1.16.0 ; python_version < \"3.13" + hash + "\n", "not closed"},

@@ -33,6 +33,7 @@ type venvJob struct {
 	tmpPrefix     string   // the name of its temporary folder beside the venv (a killed setup's is removed)
 	roomElsewhere string   // how to make it on another file system, where this one is full ("" for none)
 	requirements  string   // what pip installs: the lines of a requirements file, written into the venv for pip
+	source        string   // where those lines came from, line for line, named in pip's messages for the venv's copy
 	pipArgs       []string // pip install's options besides
 	what          string   // what pip installs, for messages
 	announce      string   // said before pip runs (one line)
@@ -372,8 +373,11 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 		if pipCtx.Err() != nil {
 			err = fmt.Errorf("no end in %s", pipTimeout)
 		}
+		// pip names the venv's copy of the lines, which is gone or the old venv's by the time this is read
+		// (a digest pip called tampered with stood right in the file it named; ninety-third probe's nit).
+		last := strings.ReplaceAll(string(lastLines(out.Bytes(), 20)), requirements, job.source)
 		return withOutput{fmt.Errorf("`pip install %s` in %s failed (%v); pip's last lines:\n%s%s\n(%s; run `%s` again once the cause is fixed)",
-			job.what, venv, err, lastLines(out.Bytes(), 20), prefixed(venvSpaceHint(job, filepath.Dir(venv))), removed(), job.again)}
+			job.what, venv, err, last, prefixed(venvSpaceHint(job, filepath.Dir(venv))), removed(), job.again)}
 	}
 	if stopped() != nil { // a signal after pip: the venv is not finished, so not trusted
 		return stoppedErr()
@@ -612,7 +616,7 @@ func setupVenv(flags *flag.FlagSet, dir, requirements, requiresPython, python st
 		say: "venv: ", again: again, why: "it is remade from " + requirements, tmpPrefix: venvTmpPrefix,
 		// Wheels only: a pinned source archive is built by a backend that pip fetches from the index
 		// without checking a digest, so another user's index ran its code as root (seventy-fourth probe).
-		requirements: pins, pipArgs: []string{"--require-hashes", "--only-binary", ":all:"}, what: "-r " + requirements, keepOld: true,
+		requirements: pins, source: requirements, pipArgs: []string{"--require-hashes", "--only-binary", ":all:"}, what: "-r " + requirements, keepOld: true,
 		announce: fmt.Sprintf("venv: pip install -r %s", requirements),
 	}, func(before map[string]string) error {
 		if err := checkInstalled(venv, packages, before); err != nil {
@@ -645,6 +649,9 @@ func parsePythonVersion(s string) ([3]int, error) {
 	}
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
+		if errors.Is(err, strconv.ErrRange) {
+			return v, fmt.Errorf("write a Python version as 3.11 or 3.11.5 (%q is too large a number)", p)
+		}
 		if err != nil || n < 0 || p != strconv.Itoa(n) {
 			return v, fmt.Errorf("write a Python version as 3.11 or 3.11.5 (%q is no number)", p)
 		}
@@ -843,6 +850,11 @@ func readPins(real, name string) (string, []pin, error) {
 			// joined with one (seventy-ninth probe).
 			if notInSpaced.MatchString(line) {
 				return "", nil, fmt.Errorf("--requirements %s line %d: \"not\" and \"in\" apart by more than one space, where pip reads \"not in\" with one: write it so", name, first+1)
+			}
+			// A ; with nothing after it pip reads as no marker; refused by name, not as a broken marker
+			// (ninety-third probe's nit).
+			if strings.TrimSpace(m[4]) == "" {
+				return "", nil, fmt.Errorf("--requirements %s line %d: a \";\" with no marker after it: remove the \";\", or write the marker", name, first+1)
 			}
 			if err := checkMarker(m[4]); err != nil {
 				return "", nil, fmt.Errorf("--requirements %s line %d: the marker %s: %w", name, first+1, shortened(strconv.Quote(strings.TrimSpace(m[4]))), err)
