@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -121,10 +122,14 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		eprintf("warning: %s given more than once: the last value is used\n", shortened(twice))
 	}
 	// A ~ that no shell expanded (after "=", or quoted) is a folder named ~ to the kernel: setup --venv=~/x
-	// made ./~/x (ninety-second probe's nit).
+	// made ./~/x (ninety-second probe's nit). Only where a shell would have expanded it: ~draft.png, with
+	// no user draft, is a file of that name to the shell too (ninety-third probe's nit).
 	for _, name := range append(slices.Clone(pathFlags), "venv", "requirements", "python") {
-		if f := fs.Lookup(name); f != nil && isSet(fs, name) && strings.HasPrefix(f.Value.String(), "~") {
-			return fmt.Errorf("--%s %s: a ~ that no shell expanded (after \"=\", or quoted), which names a folder called ~: write the path itself ($HOME/…)", name, f.Value.String())
+		if f := fs.Lookup(name); f != nil && isSet(fs, name) {
+			if home, ok := unexpandedHome(f.Value.String()); ok {
+				return fmt.Errorf("--%s %s: %s is %s to a shell, but none expanded it here (it came after \"=\", or quoted), and to the kernel it names a folder called %s: write the path itself, or ./%s for a name that begins with ~",
+					name, f.Value.String(), home.tilde, home.means, home.tilde, f.Value.String())
+			}
 		}
 	}
 	for _, name := range pathFlags {
@@ -463,4 +468,23 @@ func checkOutputTarget(flagName, path string) error {
 		return fmt.Errorf("%s %q: %w", flagName, path, err)
 	}
 	return nil
+}
+
+// shellHome is a ~ or ~user at the start of a path, and what a shell expands it to, in words.
+type shellHome struct{ tilde, means string }
+
+// unexpandedHome says whether path begins as a shell expands to a home folder: ~ alone or before a /,
+// or ~user where the user exists (a shell leaves ~nobody-such as it is).
+func unexpandedHome(path string) (shellHome, bool) {
+	if !strings.HasPrefix(path, "~") {
+		return shellHome{}, false
+	}
+	tilde, _, _ := strings.Cut(path, "/")
+	if tilde == "~" {
+		return shellHome{tilde, "your home folder ($HOME)"}, true
+	}
+	if u, err := user.Lookup(tilde[1:]); err == nil {
+		return shellHome{tilde, u.Username + "'s home folder (" + u.HomeDir + ")"}, true
+	}
+	return shellHome{}, false
 }

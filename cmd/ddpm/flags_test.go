@@ -473,3 +473,32 @@ func TestValuesThatFloat32RoundsAwayAreRefused(t *testing.T) {
 		t.Errorf("%v: %v, want the flags accepted", args, err)
 	}
 }
+
+// A ~ that a shell would have expanded but none did is refused in every path flag: ~ alone or before a
+// /, and ~user of a user there (ninety-second probe's nit); a name that only begins with ~, which the
+// shell leaves as it is, is a name (~draft.png was refused as a folder called ~; ninety-third probe's nit).
+func TestUnexpandedHomeIsWhatAShellExpands(t *testing.T) {
+	for path, want := range map[string]bool{"~": true, "~/x.png": true, "~root": true, "~root/x.png": true,
+		"~draft.png": false, "~no-such-user-ddpm/x": false, "a/~/x": false, "./~/x": false, "": false} {
+		if _, got := unexpandedHome(path); got != want {
+			t.Errorf("unexpandedHome(%q) = %v, want %v", path, got, want)
+		}
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out=~/x.png"}, "--out ~/x.png: ~ is your home folder ($HOME) to a shell"},
+		{[]string{"--out=~root/x.png"}, "~root is root's home folder"},
+		{[]string{"--ckpt", "~/run", "--out", filepath.Join(dir, "x.png")}, "--ckpt ~/run: ~ is your home folder"},
+	} {
+		if err := runSample(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("sample %q: %v, want an error containing %q", c.args, err, c.want)
+		}
+	}
+	// ~draft.png is taken as the name it is: the refusal that follows is of the missing checkpoint.
+	if err := runSample([]string{"--ckpt", filepath.Join(dir, "none.ddpm"), "--out", "~draft.png"}); err == nil || strings.Contains(err.Error(), "~draft.png") {
+		t.Errorf("sample --out ~draft.png: %v, want it taken as a name (and the missing checkpoint refused)", err)
+	}
+}
