@@ -211,11 +211,13 @@ func (p Plot) PNG() ([]byte, error) {
 		xys := make(plotter.XYs, len(s.X))
 		for j := range s.X {
 			xys[j].X, xys[j].Y = s.X[j], s.Y[j]
-			if p.LogY && !(s.Y[j] > 0) {
-				return nil, fmt.Errorf("plot %q: series %q has y[%d] = %g, which a log scale cannot show", p.Title, s.Name, j, s.Y[j])
+			// Subnormal values drew an empty figure on a log axis (ninety-fourth probe): its ticks and
+			// lines need a normal float64.
+			if p.LogY && !(s.Y[j] >= minLog) {
+				return nil, fmt.Errorf("plot %q: series %q has y[%d] = %g, which a log scale cannot show (it takes %g or more)", p.Title, s.Name, j, s.Y[j], minLog)
 			}
-			if p.LogX && !(s.X[j] > 0) {
-				return nil, fmt.Errorf("plot %q: series %q has x[%d] = %g, which a log scale cannot show", p.Title, s.Name, j, s.X[j])
+			if p.LogX && !(s.X[j] >= minLog) {
+				return nil, fmt.Errorf("plot %q: series %q has x[%d] = %g, which a log scale cannot show (it takes %g or more)", p.Title, s.Name, j, s.X[j], minLog)
 			}
 		}
 		things, err := addSeries(pl, s, xys, lookOf(i))
@@ -248,6 +250,9 @@ func (p Plot) PNG() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// minLog is the least value a log axis shows: the least normal float64 (2⁻¹⁰²²).
+const minLog = 0x1p-1022
 
 // plotDPI renders a plot at twice its size in points (72 to the inch).
 const plotDPI = 144

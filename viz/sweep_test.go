@@ -292,8 +292,14 @@ func TestHostileArguments(t *testing.T) {
 			_, err := p.PNG()
 			return sweep.WantErr(err, "NaN")
 		}},
-		{"Plot log of the least subnormal", func() error {
-			p := plot(line([]float64{5e-324}, []float64{5e-324}))
+		{"Plot log of the least subnormal", func() error { // refused: it drew an empty figure (ninety-fourth probe)
+			p := plot(line([]float64{1, 2}, []float64{5e-324, 5e-324}))
+			p.LogY = true
+			_, err := p.PNG()
+			return sweep.WantErr(err, "y[0] = 5e-324, which a log scale cannot show")
+		}},
+		{"Plot log of the least normal", func() error {
+			p := plot(line([]float64{0x1p-1022, 1}, []float64{0x1p-1022, 0x1p-1022}))
 			p.LogX, p.LogY = true, true
 			_, err := p.PNG()
 			return ok(err)

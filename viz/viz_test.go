@@ -297,9 +297,9 @@ func TestFiguresTooLargeAreRefused(t *testing.T) {
 	if _, err := (Chain{Nodes: make([]string, 2e6)}).PNG(); err == nil {
 		t.Error("a chain of 2 million nodes: no error")
 	}
-	tiny := Plot{LogY: true, Series: []Series{{X: []float64{1, 2}, Y: []float64{5e-324, 5e-324}}}}
+	tiny := Plot{LogY: true, Series: []Series{{X: []float64{1, 2}, Y: []float64{0x1p-1022, 0x1p-1022}}}}
 	if _, err := tiny.PNG(); err != nil {
-		t.Errorf("a log axis at float64's least: %v", err)
+		t.Errorf("a log axis at float64's least normal: %v", err)
 	}
 }
 
