@@ -48,6 +48,10 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		// One package, two versions: pip cannot resolve them; under markers they may be for two Pythons.
 		{"six==1.16.0" + hash + "\nSix==1.17.0" + hash + "\n", "Six is pinned on line 1 too"},
 		{"six==1.16.0 ; python_version < \"3.12\"" + hash + "\nsix==1.17.0 ; python_version >= \"3.12\"" + hash + "\n", ""},
+		// One version twice under markers that both hold: pip checked a wheel against either line's digests
+		// (ninety-fourth probe); so one version once, whatever the markers.
+		{"six==1.16.0 ; python_version >= \"3\"" + hash + "\nsix==1.16.0 ; python_version >= \"3.5\" --hash=sha512:" + strings.Repeat("a", 128) + "\n", "six==1.16.0 is pinned on line 1 too"},
+		{"six==1.16 ; python_version < \"3.12\"" + hash + "\nSix==1.16.0 ; python_version >= \"3.12\"" + hash + "\n", "Six==1.16.0 is pinned on line 1 too"},
 		// The seventy-ninth probe: one pin without a marker holds wherever the other does; a digest's
 		// line with a comment after it is no comment line, so pip joins it with nothing; no pin at all.
 		{"six==1.16.0" + hash + "\nsix==1.17.0 ; python_version >= \"3\"" + hash + "\n", "six is pinned on line 1 too"},

@@ -739,7 +739,8 @@ func readPins(real, name string) (string, []pin, error) {
 		}
 	}
 	lines := strings.Split(string(raw), "\n")
-	pinned := map[string]pin{} // each package's first pin, by its normalized name
+	pinned := map[string]pin{}   // each package's first pin, by its normalized name
+	versions := map[string]int{} // the line of each version pinned, by normalized name==canonical version
 	var all []pin
 	var starts []int // where each line joined into the current one begins in it
 	for i := 0; i < len(lines); i++ {
@@ -870,6 +871,14 @@ func readPins(real, name string) (string, []pin, error) {
 		} else if !ok {
 			pinned[key] = pin{first + 1, marked, key, m[3]}
 		}
+		// One version twice, under markers that both hold: pip took the two lines' digests as one set,
+		// and a wheel that matched one line's passed with the other's unchecked (ninety-fourth probe).
+		at := key + "==" + canonicalVersion(m[3])
+		if line, ok := versions[at]; ok {
+			return "", nil, fmt.Errorf("--requirements %s line %d: %s==%s is pinned on line %d too: pin each version once, with all its digests on one line (pip takes two lines' digests as one set, and checks a wheel against either)",
+				name, first+1, m[1], m[3], line)
+		}
+		versions[at] = first + 1
 		all = append(all, pin{first + 1, marked, key, m[3]})
 	}
 	// No pin at all: an emptied file (a failed pip freeze > requirements.txt) replaced the working venv
