@@ -220,6 +220,41 @@ func TestSetupRefusesAnInterpreterWhereOthersMayAddFiles(t *testing.T) {
 	if _, err := findPython(python); err == nil || !strings.Contains(err.Error(), "other users may add files to "+sticky) {
 		t.Errorf("an installation below a sticky folder: error %v, want a refusal naming it", err)
 	}
+	// Nor one whose folders are all root's where a folder above holds a lib of another user's, or a
+	// library's zip or folder of theirs in a lib of root's (ninety-fourth probe: root's /srv/py311 ran
+	// another user's /srv/lib/python311.zip).
+	if os.Geteuid() == 0 {
+		base := fakeBin(t)
+		python := filepath.Join(base, "py311", "bin", "python3")
+		if err := os.MkdirAll(filepath.Dir(python), 0o755); err != nil || os.WriteFile(python, []byte(script), 0o755) != nil {
+			t.Fatal(err)
+		}
+		lib := filepath.Join(base, "lib")
+		for _, theirs := range []string{lib, filepath.Join(lib, "python311.zip"), filepath.Join(lib, "python3.11")} {
+			os.RemoveAll(lib)
+			if err := os.Mkdir(lib, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if theirs == filepath.Join(lib, "python3.11") {
+				err = os.Mkdir(theirs, 0o755)
+			} else if theirs != lib {
+				err = os.WriteFile(theirs, nil, 0o644)
+			}
+			if err != nil || os.Chown(theirs, 4242, 4242) != nil {
+				t.Fatal(err)
+			}
+			if _, err := findPython(python); err == nil || !strings.Contains(err.Error(), theirs+" belongs to another user") || !strings.Contains(err.Error(), "lib/python3XY.zip") {
+				t.Errorf("an interpreter below a folder whose %s is another user's: error %v, want a refusal naming it", theirs, err)
+			}
+		}
+		if err := os.Chown(filepath.Join(lib, "python3.11"), 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := findPython(python); err != nil {
+			t.Errorf("an interpreter below a lib of root's: %v, want it found", err)
+		}
+	}
 	// One where no folder up to / is another's is found.
 	python = filepath.Join(fakeBin(t), "python3")
 	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
