@@ -1032,3 +1032,22 @@ func TestMNISTDirFollowsLinksBeforeDotDot(t *testing.T) {
 		t.Errorf("a way that cannot be followed: %v, want a refusal naming $%s", err, EnvMNISTDir)
 	}
 }
+
+// $DDPM_MNIST_DIR beginning with a ~ that no shell expanded is said to be one, where no folder here is
+// called so (it was "no such file" of a path that looked right; ninety-fourth probe's nit); a folder
+// called ~m is taken.
+func TestMNISTDirSaysWhereATildeWasNotExpanded(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv(EnvMNISTDir, "~/mnist")
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "begins with ~, which no shell expanded") {
+		t.Errorf("$%s=~/mnist: %v, want a refusal saying the ~ was not expanded", EnvMNISTDir, err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "~m"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvMNISTDir, "~m")
+	if got, err := MNISTDir(); err != nil || got != "~m" {
+		t.Errorf("$%s=~m, a folder here: %q, %v", EnvMNISTDir, got, err)
+	}
+}

@@ -45,6 +45,13 @@ type MNIST struct {
 // it is missing).
 func MNISTDir() (string, error) {
 	if dir := os.Getenv(EnvMNISTDir); dir != "" {
+		// A ~ that no shell expanded (the value quoted, or set in a file) names a folder called ~: said so,
+		// not "no such file" of a path that looked right (ninety-fourth probe's nit).
+		if first, _, _ := strings.Cut(dir, "/"); strings.HasPrefix(first, "~") {
+			if _, err := os.Lstat(first); err != nil {
+				return "", fmt.Errorf("MNIST: $%s=%q begins with %s, which no shell expanded (the value was quoted, or set in a file) and no folder here is called: write the path itself", EnvMNISTDir, dir, first)
+			}
+		}
 		// Its links followed before a "..", as the kernel does: joined to the files' names as text,
 		// "lnk/../m" was read as ./m (eighty-fifth probe), where --data is resolved.
 		if !slices.Contains(strings.Split(dir, string(filepath.Separator)), "..") {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -473,18 +474,31 @@ func checkOutputTarget(flagName, path string) error {
 // shellHome is a ~ or ~user at the start of a path, and what a shell expands it to, in words.
 type shellHome struct{ tilde, means string }
 
-// unexpandedHome says whether path begins as a shell expands to a home folder: ~ alone or before a /,
-// or ~user where the user exists (a shell leaves ~nobody-such as it is).
+// unexpandedHome says whether path begins as a shell expands to a folder: ~ alone or before a /, ~user
+// where the user exists (a shell leaves ~nobody-such as it is), and bash's ~+, ~- and ~N, ~+N, ~-N (the
+// working folder, the one before, the folder stack's; ~-/run was trained into ./~-/run; ninety-fourth
+// probe's nit).
 func unexpandedHome(path string) (shellHome, bool) {
 	if !strings.HasPrefix(path, "~") {
 		return shellHome{}, false
 	}
 	tilde, _, _ := strings.Cut(path, "/")
-	if tilde == "~" {
+	switch {
+	case tilde == "~":
 		return shellHome{tilde, "your home folder ($HOME)"}, true
+	case tilde == "~+" || tilde == "~0" || tilde == "~+0":
+		return shellHome{tilde, "the working folder ($PWD)"}, true
+	case tilde == "~-" || tilde == "~-0":
+		return shellHome{tilde, "the folder before it ($OLDPWD)"}, true
+	case bashFolder.MatchString(tilde):
+		return shellHome{tilde, "a folder of bash's folder stack (dirs)"}, true
 	}
 	if u, err := user.Lookup(tilde[1:]); err == nil {
 		return shellHome{tilde, u.Username + "'s home folder (" + u.HomeDir + ")"}, true
 	}
 	return shellHome{}, false
 }
+
+// bashFolder is bash's tilde prefixes of folders: ~+ and ~- (the working folder and $OLDPWD) and ~N,
+// ~+N, ~-N of its folder stack.
+var bashFolder = regexp.MustCompile(`^~([+-]|[+-]?[0-9]+)$`)

@@ -479,7 +479,9 @@ func TestValuesThatFloat32RoundsAwayAreRefused(t *testing.T) {
 // shell leaves as it is, is a name (~draft.png was refused as a folder called ~; ninety-third probe's nit).
 func TestUnexpandedHomeIsWhatAShellExpands(t *testing.T) {
 	for path, want := range map[string]bool{"~": true, "~/x.png": true, "~root": true, "~root/x.png": true,
-		"~draft.png": false, "~no-such-user-ddpm/x": false, "a/~/x": false, "./~/x": false, "": false} {
+		"~draft.png": false, "~no-such-user-ddpm/x": false, "a/~/x": false, "./~/x": false, "": false,
+		// bash's (ninety-fourth probe's nit)
+		"~+/a": true, "~-/run": true, "~0": true, "~+0/a": true, "~2/a": true, "~-1": true, "~+x": false, "~--/a": false, "~1a": false} {
 		if _, got := unexpandedHome(path); got != want {
 			t.Errorf("unexpandedHome(%q) = %v, want %v", path, got, want)
 		}
@@ -491,6 +493,7 @@ func TestUnexpandedHomeIsWhatAShellExpands(t *testing.T) {
 	}{
 		{[]string{"--out=~/x.png"}, "--out ~/x.png: ~ is your home folder ($HOME) to a shell"},
 		{[]string{"--out=~root/x.png"}, "~root is root's home folder"},
+		{[]string{"--out=~-/x.png"}, "~- is the folder before it ($OLDPWD) to a shell"},
 		{[]string{"--ckpt", "~/run", "--out", filepath.Join(dir, "x.png")}, "--ckpt ~/run: ~ is your home folder"},
 	} {
 		if err := runSample(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
