@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -388,62 +387,6 @@ func lookPython(python string) (string, error) {
 		return exec.LookPath(python)
 	}
 	return trust.LookPastScripts(python)
-}
-
-// checkInterpreterFolders refuses an interpreter where other users may add files beside it or in any
-// folder above it, up to /, sticky or not. Python looks there before it reads its arguments, whatever -I
-// and -S say: pyvenv.cfg beside itself and one folder up, <name>._pth beside itself, and in each folder
-// upwards lib/python3XY.zip, which it takes for its standard library before its own, and its library's
-// landmarks. Root's interpreter copied into a sticky /tmp ran another user's encodings package, as root,
-// in setup's check (forty-seventh probe), and so did an installation of its own in /tmp/py311, through
-// /tmp/lib/python311.zip (forty-eighth).
-// Each folder's lib, and the zips and folders of a Python's library in it, are held too: a lib of
-// another user's in root's /srv, beside root's /srv/py311, gave root's interpreter their encodings
-// package from /srv/lib/python311.zip (ninety-fourth probe).
-func checkInterpreterFolders(exe string) error {
-	for dir := filepath.Dir(exe); ; dir = filepath.Dir(dir) {
-		if err := trust.CheckOwnFolder(dir); err != nil {
-			return fmt.Errorf("%w: Python reads its settings and library from the folders beside and above itself, "+
-				"and other users may add files to %s; use an interpreter installed where only you or root can write "+
-				"(the system's python3, or one of your own outside shared folders such as /tmp)", err, dir)
-		}
-		if err := checkPythonLib(filepath.Join(dir, "lib")); err != nil {
-			return fmt.Errorf("%w: Python takes lib/python3XY.zip or lib/python3.XY in the folders above itself for its standard library, "+
-				"and other users may change what it would read there; use an interpreter installed where only you or root can write", err)
-		}
-		if dir == filepath.Dir(dir) {
-			return nil
-		}
-	}
-}
-
-// checkPythonLib holds lib, where it is there, and each python3* in it (a library's zip or folder) to
-// the rules of the folder above: only the user or root can change them.
-func checkPythonLib(lib string) error {
-	if _, err := os.Lstat(lib); errors.Is(err, fs.ErrNotExist) {
-		return nil // only the owner of the folder above, checked, can make it
-	}
-	if err := trust.CheckOwnFolder(lib); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(lib)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), "python3") {
-			continue
-		}
-		path := filepath.Join(lib, e.Name())
-		check := trust.CheckRead
-		if info, err := os.Stat(path); err == nil && info.IsDir() {
-			check = trust.CheckOwnFolder
-		}
-		if err := check(path); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // pythonCheck exits with a message when the interpreter cannot make a virtual environment with pip:

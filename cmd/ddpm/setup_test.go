@@ -254,6 +254,33 @@ func TestSetupRefusesAnInterpreterWhereOthersMayAddFiles(t *testing.T) {
 		if _, err := findPython(python); err != nil {
 			t.Errorf("an interpreter below a lib of root's: %v, want it found", err)
 		}
+		// The ninety-fifth probe: the library folder held whole (another user's encodings inside root's
+		// python3.11); a venv of root's whose pyvenv.cfg's home is below a sticky folder, where Python
+		// then looks for its library; and a build tree's marker beside the interpreter.
+		encodings := filepath.Join(lib, "python3.11", "encodings")
+		if err := os.Mkdir(encodings, 0o755); err != nil || os.Chown(encodings, 4242, 4242) != nil {
+			t.Fatal(err)
+		}
+		if _, err := findPython(python); err == nil || !strings.Contains(err.Error(), encodings+" belongs to another user") {
+			t.Errorf("an interpreter whose library holds another user's folder: error %v, want a refusal naming it", err)
+		}
+		os.RemoveAll(encodings)
+		venvPython := filepath.Join(base, "rv", "bin", "python3")
+		if err := os.MkdirAll(filepath.Dir(venvPython), 0o755); err != nil || os.WriteFile(venvPython, []byte(script), 0o755) != nil ||
+			os.WriteFile(filepath.Join(base, "rv", "pyvenv.cfg"), []byte("include-system-site-packages = false\nHome = "+filepath.Join(sticky, "py", "bin")+"\n"), 0o644) != nil {
+			t.Fatal("a venv")
+		}
+		if _, err := findPython(venvPython); err == nil || !strings.Contains(err.Error(), "other users may add files to "+sticky) {
+			t.Errorf("a venv whose home is below a sticky folder: error %v, want a refusal naming it", err)
+		}
+		builddir := filepath.Join(filepath.Dir(python), "pybuilddir.txt")
+		if err := os.WriteFile(builddir, []byte("build/lib.linux-x86_64-3.11\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := findPython(python); err == nil || !strings.Contains(err.Error(), builddir+" is there") {
+			t.Errorf("an interpreter beside pybuilddir.txt: error %v, want a refusal naming it", err)
+		}
+		os.Remove(builddir)
 	}
 	// One where no folder up to / is another's is found.
 	python = filepath.Join(fakeBin(t), "python3")

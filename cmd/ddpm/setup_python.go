@@ -1,0 +1,146 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
+)
+
+// checkInterpreterFolders refuses an interpreter where another user could choose what Python reads
+// before it reads its arguments, whatever -I and -S say (Python's getpath): pyvenv.cfg beside itself or
+// one folder up, and the folder its home names; <name>._pth beside itself; a build tree's markers; and,
+// in each folder upwards from its own (or the venv's home), lib/python3XY.zip, which it takes for its
+// standard library before its own, and lib/python3.X, its library, whose landmarks it looks for there.
+// Root's interpreter copied into a sticky /tmp ran another user's encodings package, as root, in setup's
+// check (forty-seventh probe); so did an installation of its own in /tmp/py311, through
+// /tmp/lib/python311.zip (forty-eighth), one in root's /srv/py311 through another user's /srv/lib
+// (ninety-fourth), a venv of root's whose home was in a sticky folder, a library folder of root's
+// holding another user's encodings, and a copy of root's beside pybuilddir.txt, which took Lib from the
+// folders above (ninety-fifth).
+func checkInterpreterFolders(exe string) error {
+	dir := filepath.Dir(exe)
+	if err := checkNoPythonMarkers(dir, exe); err != nil {
+		return err
+	}
+	if err := checkPythonFoldersUp(dir); err != nil {
+		return err
+	}
+	home, err := venvHome(dir)
+	if err != nil || home == "" {
+		return err
+	}
+	// Python takes a venv's home for its own folder: its library is searched for from there.
+	if !filepath.IsAbs(home) {
+		return fmt.Errorf("the pyvenv.cfg by it names home = %s, not an absolute path, which Python reads from whatever folder it runs in: name the interpreter its venv was made with", home)
+	}
+	if err := checkNoPythonMarkers(home, ""); err != nil {
+		return err
+	}
+	return checkPythonFoldersUp(home)
+}
+
+// checkPythonFoldersUp holds dir and every folder above it to CheckOwnFolder, and the library folders
+// Python looks for in each (checkPythonLib).
+func checkPythonFoldersUp(dir string) error {
+	for ; ; dir = filepath.Dir(dir) {
+		if err := trust.CheckOwnFolder(dir); err != nil {
+			return fmt.Errorf("%w: Python reads its settings and library from the folders beside and above itself, "+
+				"and other users may add files to %s; use an interpreter installed where only you or root can write "+
+				"(the system's python3, or one of your own outside shared folders such as /tmp)", err, dir)
+		}
+		for _, lib := range []string{"lib", "lib64"} { // Python's platlibdir: lib, or lib64 (Fedora's)
+			if err := checkPythonLib(filepath.Join(dir, lib)); err != nil {
+				return fmt.Errorf("%w: Python takes %s/python3XY.zip or %s/python3.X in the folders above itself for its standard library, "+
+					"and other users may change what it would read there; use an interpreter installed where only you or root can write", err, lib, lib)
+			}
+		}
+		if dir == filepath.Dir(dir) {
+			return nil
+		}
+	}
+}
+
+// pythonLibrary names a Python's library folder (python3.11, python3.13t) or zip (python311.zip).
+var pythonLibrary = regexp.MustCompile(`^python3(\.[0-9]+t?|[0-9]+t?\.zip)$`)
+
+// checkPythonLib holds lib, where it is there, to CheckOwnFolder, a library's zip in it to CheckRead,
+// and a library folder in it whole: what Python imports first (encodings) is inside.
+func checkPythonLib(lib string) error {
+	if _, err := os.Lstat(lib); errors.Is(err, fs.ErrNotExist) {
+		return nil // only the owner of the folder above, checked, can make it
+	}
+	if err := trust.CheckOwnFolder(lib); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(lib)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "python3") {
+			continue
+		}
+		path := filepath.Join(lib, e.Name())
+		info, err := os.Stat(path)
+		switch {
+		case err != nil || !info.IsDir():
+			err = trust.CheckRead(path)
+		case pythonLibrary.MatchString(e.Name()):
+			err = trust.CheckOwnFolderAndTree(path)
+		default:
+			err = trust.CheckOwnFolder(path)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkNoPythonMarkers refuses a folder that makes Python read more than its own library: a build
+// tree's markers, with which it takes Lib from the folders above and its extensions from the folder
+// pybuilddir.txt names; and, beside exe (where given), exe._pth, whose lines replace its whole path.
+func checkNoPythonMarkers(dir, exe string) error {
+	markers := []string{filepath.Join(dir, "pybuilddir.txt"), filepath.Join(dir, "Modules", "Setup.local")}
+	if exe != "" {
+		markers = append(markers, exe+"._pth")
+	}
+	for _, m := range markers {
+		if _, err := os.Lstat(m); err == nil {
+			return fmt.Errorf("%s is there, with which Python reads its library from paths setup does not check (a build tree's, or those the file lists): "+
+				"name an installed interpreter", m)
+		}
+	}
+	return nil
+}
+
+// venvHome is the home that pyvenv.cfg names, as Python reads it: the file one folder above dir, or else
+// the one in dir (the first there wins, with or without a home), its first line "home = …" (the key
+// in any case, both sides trimmed); "" where there is none.
+func venvHome(dir string) (string, error) {
+	for _, cfg := range []string{filepath.Join(filepath.Dir(dir), "pyvenv.cfg"), filepath.Join(dir, "pyvenv.cfg")} {
+		if _, err := os.Stat(cfg); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := trust.CheckRead(cfg); err != nil {
+			return "", err
+		}
+		raw, err := os.ReadFile(cfg)
+		if err != nil {
+			return "", fmt.Errorf("%s, which Python reads before its arguments: %w", cfg, err)
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			if key, value, ok := strings.Cut(line, "="); ok && strings.ToLower(strings.TrimSpace(key)) == "home" {
+				return strings.TrimSpace(value), nil
+			}
+		}
+		return "", nil
+	}
+	return "", nil
+}
