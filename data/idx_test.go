@@ -1033,21 +1033,22 @@ func TestMNISTDirFollowsLinksBeforeDotDot(t *testing.T) {
 	}
 }
 
-// $DDPM_MNIST_DIR beginning with a ~ that no shell expanded is said to be one, where no folder here is
-// called so (it was "no such file" of a path that looked right; ninety-fourth probe's nit); a folder
-// called ~m is taken.
+// $DDPM_MNIST_DIR beginning with a ~ that a shell expands, come unexpanded, is said to be one (it was
+// "no such file" of a path that looked right; ninety-fourth probe's nit); ~m, which no shell expands,
+// is a name (ninety-fifth).
 func TestMNISTDirSaysWhereATildeWasNotExpanded(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	t.Setenv(EnvMNISTDir, "~/mnist")
-	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "begins with ~, which no shell expanded") {
-		t.Errorf("$%s=~/mnist: %v, want a refusal saying the ~ was not expanded", EnvMNISTDir, err)
+	for _, v := range []string{"~/mnist", "~root/mnist", "~+/mnist"} {
+		t.Setenv(EnvMNISTDir, v)
+		if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "to a shell, but came here unexpanded") {
+			t.Errorf("$%s=%s: %v, want a refusal saying the ~ was not expanded", EnvMNISTDir, v, err)
+		}
 	}
-	if err := os.Mkdir(filepath.Join(dir, "~m"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(EnvMNISTDir, "~m")
-	if got, err := MNISTDir(); err != nil || got != "~m" {
-		t.Errorf("$%s=~m, a folder here: %q, %v", EnvMNISTDir, got, err)
+	for _, v := range []string{"~m", "~no-such-user-ddpm/m"} {
+		t.Setenv(EnvMNISTDir, v)
+		if got, err := MNISTDir(); err != nil || got != v {
+			t.Errorf("$%s=%s, a name: %q, %v", EnvMNISTDir, v, got, err)
+		}
 	}
 }

@@ -45,12 +45,11 @@ type MNIST struct {
 // it is missing).
 func MNISTDir() (string, error) {
 	if dir := os.Getenv(EnvMNISTDir); dir != "" {
-		// A ~ that no shell expanded (the value quoted, or set in a file) names a folder called ~: said so,
-		// not "no such file" of a path that looked right (ninety-fourth probe's nit).
-		if first, _, _ := strings.Cut(dir, "/"); strings.HasPrefix(first, "~") {
-			if _, err := os.Lstat(first); err != nil {
-				return "", fmt.Errorf("MNIST: $%s=%q begins with %s, which no shell expanded (the value was quoted, or set in a file) and no folder here is called: write the path itself", EnvMNISTDir, dir, first)
-			}
+		// A ~ that a shell expands, come unexpanded (the value quoted, or set in a file), names a folder
+		// called ~: said so, not "no such file" of a path that looked right (ninety-fourth probe's nit);
+		// ~nobody-such is a name, as to a shell (ninety-fifth). The caller names the variable.
+		if tilde, means, ok := trust.UnexpandedTilde(dir); ok {
+			return "", fmt.Errorf("MNIST: %s is %s to a shell, but came here unexpanded (quoted, or set in a file), and to the kernel it names a folder called %s: write the path itself", tilde, means, tilde)
 		}
 		// Its links followed before a "..", as the kernel does: joined to the files' names as text,
 		// "lnk/../m" was read as ./m (eighty-fifth probe), where --data is resolved.

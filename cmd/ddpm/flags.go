@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,14 +120,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if twice := givenTwice(fs, args[:len(args)-fs.NArg()]); twice != "" {
 		eprintf("warning: %s given more than once: the last value is used\n", shortened(twice))
 	}
-	// A ~ that no shell expanded (after "=", or quoted) is a folder named ~ to the kernel: setup --venv=~/x
-	// made ./~/x (ninety-second probe's nit). Only where a shell would have expanded it: ~draft.png, with
-	// no user draft, is a file of that name to the shell too (ninety-third probe's nit).
+	// A ~ that a shell expands to a folder, come unexpanded, names a folder called ~ to the kernel
+	// (trust.UnexpandedTilde); one that no shell expands, ~draft.png, is a name (ninety-third probe's nit).
 	for _, name := range append(slices.Clone(pathFlags), "venv", "requirements", "python") {
 		if f := fs.Lookup(name); f != nil && isSet(fs, name) {
-			if home, ok := unexpandedHome(f.Value.String()); ok {
-				return fmt.Errorf("--%s %s: %s is %s to a shell, but none expanded it here (it came after \"=\", or quoted), and to the kernel it names a folder called %s: write the path itself, or ./%s for a name that begins with ~",
-					name, f.Value.String(), home.tilde, home.means, home.tilde, f.Value.String())
+			if tilde, means, ok := trust.UnexpandedTilde(f.Value.String()); ok {
+				return fmt.Errorf("--%s %s: %s is %s to a shell, but came here unexpanded (quoted, after \"=\", or past a shell that could not), and to the kernel it names a folder called %s: write the path itself, or ./%s for a name that begins with ~",
+					name, f.Value.String(), tilde, means, tilde, f.Value.String())
 			}
 		}
 	}
@@ -470,35 +467,3 @@ func checkOutputTarget(flagName, path string) error {
 	}
 	return nil
 }
-
-// shellHome is a ~ or ~user at the start of a path, and what a shell expands it to, in words.
-type shellHome struct{ tilde, means string }
-
-// unexpandedHome says whether path begins as a shell expands to a folder: ~ alone or before a /, ~user
-// where the user exists (a shell leaves ~nobody-such as it is), and bash's ~+, ~- and ~N, ~+N, ~-N (the
-// working folder, the one before, the folder stack's; ~-/run was trained into ./~-/run; ninety-fourth
-// probe's nit).
-func unexpandedHome(path string) (shellHome, bool) {
-	if !strings.HasPrefix(path, "~") {
-		return shellHome{}, false
-	}
-	tilde, _, _ := strings.Cut(path, "/")
-	switch {
-	case tilde == "~":
-		return shellHome{tilde, "your home folder ($HOME)"}, true
-	case tilde == "~+" || tilde == "~0" || tilde == "~+0":
-		return shellHome{tilde, "the working folder ($PWD)"}, true
-	case tilde == "~-" || tilde == "~-0":
-		return shellHome{tilde, "the folder before it ($OLDPWD)"}, true
-	case bashFolder.MatchString(tilde):
-		return shellHome{tilde, "a folder of bash's folder stack (dirs)"}, true
-	}
-	if u, err := user.Lookup(tilde[1:]); err == nil {
-		return shellHome{tilde, u.Username + "'s home folder (" + u.HomeDir + ")"}, true
-	}
-	return shellHome{}, false
-}
-
-// bashFolder is bash's tilde prefixes of folders: ~+ and ~- (the working folder and $OLDPWD) and ~N,
-// ~+N, ~-N of its folder stack.
-var bashFolder = regexp.MustCompile(`^~([+-]|[+-]?[0-9]+)$`)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
+	"github.com/learn-ddpm/ddpm-go/internal/trust"
 )
 
 // hostileValues are tried on every flag of every command (issue 32): zero and negative, not-a-number
@@ -482,8 +483,8 @@ func TestUnexpandedHomeIsWhatAShellExpands(t *testing.T) {
 		"~draft.png": false, "~no-such-user-ddpm/x": false, "a/~/x": false, "./~/x": false, "": false,
 		// bash's (ninety-fourth probe's nit)
 		"~+/a": true, "~-/run": true, "~0": true, "~+0/a": true, "~2/a": true, "~-1": true, "~+x": false, "~--/a": false, "~1a": false} {
-		if _, got := unexpandedHome(path); got != want {
-			t.Errorf("unexpandedHome(%q) = %v, want %v", path, got, want)
+		if _, _, got := trust.UnexpandedTilde(path); got != want {
+			t.Errorf("UnexpandedTilde(%q) = %v, want %v", path, got, want)
 		}
 	}
 	dir := t.TempDir()
@@ -491,7 +492,7 @@ func TestUnexpandedHomeIsWhatAShellExpands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--out=~/x.png"}, "--out ~/x.png: ~ is your home folder ($HOME) to a shell"},
+		{[]string{"--out=~/x.png"}, "--out ~/x.png: ~ is your home folder ($HOME) to a shell, but came here unexpanded"},
 		{[]string{"--out=~root/x.png"}, "~root is root's home folder"},
 		{[]string{"--out=~-/x.png"}, "~- is the folder before it ($OLDPWD) to a shell"},
 		{[]string{"--ckpt", "~/run", "--out", filepath.Join(dir, "x.png")}, "--ckpt ~/run: ~ is your home folder"},

@@ -127,6 +127,19 @@ func TestCheckInstalledCountsWhatPipChanged(t *testing.T) {
 	if a, b := canonicalVersion("1.10"), canonicalVersion("1.1"); a == b {
 		t.Errorf("1.10 and 1.1 read as one version, %q", a)
 	}
+	// PEP 440's spellings of one version are one (ninety-fifth probe), and other versions stay apart.
+	for _, same := range [][2]string{{"1.0-1", "1.0.post1"}, {"1.0a1", "1.0alpha1"}, {"1.0rc1", "1.0c1"}, {"1.0rc1", "1.0-rc.1"},
+		{"1.0.dev0", "1.0dev"}, {"1.0.post1", "1.0r1"}, {"1.0+ab-1", "1.0+ab.1"}, {"1.0a0", "1.0a"}, {"1.0.post1", "1.0post1"},
+		{"1.0", "1.0.0"}, {"1.0_PRE_2", "1rc2"}, {"1.0+AB.01", "1+ab.1"}, {"0!1.0.rev", "1.post0"}, {"1.0-beta.3.dev", "1b3.dev0"}} {
+		if a, b := canonicalVersion(same[0]), canonicalVersion(same[1]); a != b {
+			t.Errorf("%s and %s, one version, read as %q and %q", same[0], same[1], a, b)
+		}
+	}
+	for _, other := range [][2]string{{"1.0a1", "1.0b1"}, {"1.0.post1", "1.0.dev1"}, {"1.0", "1.0+1"}, {"1!1.0", "1.0"}, {"1.0rc1", "1.0.post1"}, {"1.0+ab1", "1.0+ab.1"}} {
+		if a, b := canonicalVersion(other[0]), canonicalVersion(other[1]); a == b {
+			t.Errorf("%s and %s, two versions, read as one, %q", other[0], other[1], a)
+		}
+	}
 	// Of another version than ensurepip's and left as it was: under a marker, one that is false; without,
 	// pip did not install it.
 	pins[0].version = "25.0"

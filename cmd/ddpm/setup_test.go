@@ -1739,7 +1739,7 @@ chmod +x "$3/bin/python"
 		// Empty values named as empty, and a ~ no shell expanded (ninety-second probe's nits).
 		{[]string{"--venv", venv, "--requirements", "", "--python", python}, "", "--requirements given empty"},
 		{[]string{"--venv", venv, "--requirements", req, "--requires-python", "", "--python", python}, "", "--requires-python given empty"},
-		{[]string{"--venv=~/x", "--requirements", req, "--python", python}, "", "--venv ~/x: ~ is your home folder ($HOME) to a shell, but none expanded it"},
+		{[]string{"--venv=~/x", "--requirements", req, "--python", python}, "", "--venv ~/x: ~ is your home folder ($HOME) to a shell, but came here unexpanded"},
 		{[]string{"--venv", filepath.Join(clone, venvTmpPrefix+"7", "v"), "--requirements", req, "--python", python}, "", "is setup's for its temporary folders"},
 		{[]string{"--venv", venv, "--requirements", inTemporary, "--python", python}, "", "--requirements " + inTemporary + ": " + venvTmpPrefix + "77"},
 		{reqArgs("# nothing pinned\n"), "", "pins no package"},

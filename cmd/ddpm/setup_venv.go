@@ -923,29 +923,67 @@ func distVersion(folders string) string {
 	return strings.ToLower(version)
 }
 
-// canonicalVersion is a PEP 440 version as compared: lower case, without a "v", a 0 epoch, leading
-// zeros or trailing .0 parts of its release: "66.1.1.0", "0!66.1.1" and "66.1.01" are 66.1.1, and were
-// taken for other versions than ensurepip's (eighty-fifth probe).
+// canonicalVersion is a PEP 440 version as compared, in its normal form: lower case, without a "v",
+// a 0 epoch, leading zeros or trailing .0 parts of its release ("66.1.1.0", "0!66.1.1" and "66.1.01"
+// are 66.1.1, and were taken for other versions than ensurepip's; eighty-fifth probe), and its
+// pre-, post- and dev-releases and local label in their one spelling ("1.0-1" and "1.0.post1",
+// "1.0alpha1" and "1.0a1" passed as two versions pinned once each; ninety-fifth probe). What is no
+// PEP 440 version is only lowered.
 func canonicalVersion(v string) string {
-	v = strings.TrimPrefix(strings.ToLower(v), "v")
-	if epoch, rest, ok := strings.Cut(v, "!"); ok && strings.Trim(epoch, "0") == "" {
-		v = rest
+	v = strings.ToLower(strings.TrimSpace(v))
+	m := pep440Parts.FindStringSubmatch(v)
+	if m == nil {
+		return v
 	}
-	end := strings.IndexFunc(v, func(r rune) bool { return r != '.' && (r < '0' || r > '9') })
-	if end < 0 {
-		end = len(v)
-	}
-	release := strings.Split(strings.TrimSuffix(v[:end], "."), ".")
-	for i, part := range release {
-		if n, err := strconv.ParseUint(part, 10, 64); err == nil {
-			release[i] = strconv.FormatUint(n, 10)
+	number := func(s string) string { // a whole number without leading zeros, of any length; "" is 0
+		if s = strings.TrimLeft(s, "0"); s == "" {
+			return "0"
 		}
+		return s
+	}
+	var b strings.Builder
+	if m[1] != "" && number(m[1]) != "0" {
+		b.WriteString(number(m[1]) + "!")
+	}
+	release := strings.Split(m[2], ".")
+	for i := range release {
+		release[i] = number(release[i])
 	}
 	for len(release) > 1 && release[len(release)-1] == "0" {
 		release = release[:len(release)-1]
 	}
-	return strings.Join(release, ".") + v[end:]
+	b.WriteString(strings.Join(release, "."))
+	if m[3] != "" {
+		b.WriteString(map[string]string{"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "rc": "rc", "pre": "rc", "preview": "rc"}[m[3]] + number(m[4]))
+	}
+	switch {
+	case m[5] != "": // 1.0-1, an implicit post-release
+		b.WriteString(".post" + number(m[5]))
+	case m[6] != "":
+		b.WriteString(".post" + number(m[7]))
+	}
+	if m[8] != "" {
+		b.WriteString(".dev" + number(m[9]))
+	}
+	if m[10] != "" {
+		local := strings.FieldsFunc(m[10], func(r rune) bool { return r == '-' || r == '_' || r == '.' })
+		for i, part := range local {
+			if strings.Trim(part, "0123456789") == "" {
+				local[i] = number(part)
+			}
+		}
+		b.WriteString("+" + strings.Join(local, "."))
+	}
+	return b.String()
 }
+
+// pep440Parts is pep440 in lower case with its parts captured: epoch, release, pre-release kind and
+// number, implicit post number, post kind and number, dev and its number, local label.
+var pep440Parts = regexp.MustCompile(`^v?(?:([0-9]+)!)?([0-9]+(?:\.[0-9]+)*)` +
+	`(?:[-_.]?(alpha|a|beta|b|preview|pre|c|rc)[-_.]?([0-9]*))?` +
+	`(?:-([0-9]+)|[-_.]?(post|rev|r)[-_.]?([0-9]*))?` +
+	`(?:[-_.]?(dev)[-_.]?([0-9]*))?` +
+	`(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?$`)
 
 // pin is a package of a requirements file: where readPins met it, whether under a marker, and its
 // name as PEP 503 normalizes it.
