@@ -73,8 +73,9 @@ type fidOut struct {
 	// Recognisable digits: the fraction that the classifier puts in one class with probability ≥ 0.9.
 	Confident     float64 `json:"confident_fraction"`
 	TestConfident float64 `json:"test_confident_fraction"`
-	ClassCounts   []int   `json:"class_counts"`    // samples per most probable class
-	Batch         int     `json:"batch,omitempty"` // --fid-batch: each batch's noise is drawn from its own seed, so another is other samples
+	ClassCounts   []int   `json:"class_counts"`         // samples per most probable class
+	ClassTies     int     `json:"class_ties,omitempty"` // samples whose most probable class is tied, in no count (quality.Confident)
+	Batch         int     `json:"batch,omitempty"`      // --fid-batch: each batch's noise is drawn from its own seed, so another is other samples
 	Classifier    string  `json:"classifier"`
 	TestAccuracy  float64 `json:"classifier_test_accuracy"`
 	SampleSeconds float64 `json:"sample_seconds_this_run"`
@@ -766,8 +767,8 @@ func (o *fidOut) check(conditional bool) error {
 		}
 		counted += c
 	}
-	if o.Samples < 2 || (len(o.ClassCounts) > 0 && counted != o.Samples) || o.Batch < 0 || o.SamplesMade < 0 { // (older reports have no counts)
-		return fmt.Errorf("it holds %d samples, %d counted by class, in batches of %d (a FID is of at least 2)", o.Samples, counted, o.Batch)
+	if o.Samples < 2 || (len(o.ClassCounts) > 0 && counted+o.ClassTies != o.Samples) || o.ClassTies < 0 || o.Batch < 0 || o.SamplesMade < 0 { // (older reports have no counts)
+		return fmt.Errorf("it holds %d samples, %d counted by class and %d tied between classes, in batches of %d (a FID is of at least 2)", o.Samples, counted, o.ClassTies, o.Batch)
 	}
 	if o.SamplesMade > o.Samples {
 		return fmt.Errorf("it holds %d samples made by its run, of %d", o.SamplesMade, o.Samples)
@@ -1512,6 +1513,10 @@ func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []floa
 	o.ClassifierScore, _ = quality.ClassifierScore(probs, clf.Spec.Config.Classes)
 	o.TestScore, _ = quality.ClassifierScore(testProbs, clf.Spec.Config.Classes)
 	o.Confident, o.ClassCounts = quality.Confident(probs, clf.Spec.Config.Classes, quality.ConfidentThreshold)
+	o.ClassTies = n // the counts and the ties are every sample: a report whose counts missed its tied rows was refused by its own check (ninety-sixth probe)
+	for _, c := range o.ClassCounts {
+		o.ClassTies -= c
+	}
 	o.ConfidentStdErr = math.Sqrt(o.Confident * (1 - o.Confident) / float64(n))
 	o.TestConfident, _ = quality.Confident(testProbs, clf.Spec.Config.Classes, quality.ConfidentThreshold)
 	// Real digits of the same number, from the training set, give the floor of the metric.
@@ -1532,8 +1537,12 @@ func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []floa
 	}
 	printf("classifier-FID of %d samples vs the MNIST test set: %.3f ± %.3f (%d training digits: %.3f); classifier score %.3f (test digits: %.3f)\n",
 		n, o.ClassifierFID, o.ClassifierFIDStdErr, n, o.TrainVsTestFID, o.ClassifierScore, o.TestScore)
-	printf("classified with probability ≥ 0.9: %.1f%% ± %.1f%% of the samples (test digits: %.1f%%); samples per class %v\n",
-		100*o.Confident, 100*o.ConfidentStdErr, 100*o.TestConfident, o.ClassCounts)
+	ties := ""
+	if o.ClassTies > 0 {
+		ties = fmt.Sprintf(", and %d tied between classes", o.ClassTies)
+	}
+	printf("classified with probability ≥ 0.9: %.1f%% ± %.1f%% of the samples (test digits: %.1f%%); samples per class %v%s\n",
+		100*o.Confident, 100*o.ConfidentStdErr, 100*o.TestConfident, o.ClassCounts, ties)
 	if requested != nil {
 		c := &conditionalOut{}
 		accuracy, perClass, err := quality.ConditionalAccuracy(probs, clf.Spec.Config.Classes, requested)

@@ -1766,3 +1766,19 @@ func TestEvalWithASamplerWithoutABoundAndNoFID(t *testing.T) {
 		t.Errorf("the refused eval made its --work")
 	}
 }
+
+// A FID section's class counts and its tied rows are every sample, as scoreSamples writes them: a row
+// tied between two classes is in no count (quality.Confident), and a report with one was refused by its
+// own check (ninety-sixth probe); counts that miss samples with no ties to say so are still refused.
+func TestFIDSectionCountsItsTies(t *testing.T) {
+	counts := []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 0}
+	for _, c := range []struct {
+		ties    int
+		wantErr bool
+	}{{1, false}, {0, true}, {2, true}, {-1, true}} {
+		o := &fidOut{Samples: 10, ClassCounts: counts, ClassTies: c.ties}
+		if err := o.check(false); (err != nil) != c.wantErr {
+			t.Errorf("9 counted and %d tied of 10 samples: %v, want an error: %v", c.ties, err, c.wantErr)
+		}
+	}
+}

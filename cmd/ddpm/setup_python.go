@@ -122,11 +122,17 @@ func checkNoPythonMarkers(dir, exe string) error {
 
 // venvHome is the home that pyvenv.cfg names, as Python reads it: the file one folder above dir, or else
 // the one in dir (the first there wins, with or without a home), its first line "home = …" (the key
-// in any case, both sides trimmed); "" where there is none.
+// in any case, both sides trimmed); "" where there is none. A name there at all is held to CheckRead,
+// a link to a missing file too (it was skipped as missing, and another user made its target before
+// Python read it); and the file must be printable ASCII and tabs, which Go trims as Python does (a
+// "\x1chome" line was a home to Python's strip, none to Go's; ninety-sixth probe).
 func venvHome(dir string) (string, error) {
 	for _, cfg := range []string{filepath.Join(filepath.Dir(dir), "pyvenv.cfg"), filepath.Join(dir, "pyvenv.cfg")} {
-		if _, err := os.Stat(cfg); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(cfg); errors.Is(err, fs.ErrNotExist) {
 			continue
+		}
+		if _, err := os.Stat(cfg); errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s, which Python reads before its arguments, is a link to a missing file, which could be made after this check: remove the link, or name another interpreter", cfg)
 		}
 		if err := trust.CheckRead(cfg); err != nil {
 			return "", err
@@ -134,6 +140,10 @@ func venvHome(dir string) (string, error) {
 		raw, err := os.ReadFile(cfg)
 		if err != nil {
 			return "", fmt.Errorf("%s, which Python reads before its arguments: %w", cfg, err)
+		}
+		if i := trust.NotPlain(string(raw), "\t\n"); i >= 0 {
+			return "", fmt.Errorf("%s, which Python reads before its arguments, holds byte %#02x at %d: setup reads a pyvenv.cfg of printable ASCII only, "+
+				"where it trims as Python does: name the interpreter its venv was made with", cfg, raw[i], i)
 		}
 		for _, line := range strings.Split(string(raw), "\n") {
 			if key, value, ok := strings.Cut(line, "="); ok && strings.ToLower(strings.TrimSpace(key)) == "home" {

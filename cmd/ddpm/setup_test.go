@@ -273,6 +273,21 @@ func TestSetupRefusesAnInterpreterWhereOthersMayAddFiles(t *testing.T) {
 		if _, err := findPython(venvPython); err == nil || !strings.Contains(err.Error(), "other users may add files to "+sticky) {
 			t.Errorf("a venv whose home is below a sticky folder: error %v, want a refusal naming it", err)
 		}
+		// The ninety-sixth: a home key that Python's strip reads and Go's TrimSpace did not, and a
+		// pyvenv.cfg that links to a missing file, whose target another user made after the check.
+		cfg := filepath.Join(base, "rv", "pyvenv.cfg")
+		if err := os.WriteFile(cfg, []byte("\x1chome = "+filepath.Join(sticky, "py", "bin")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := findPython(venvPython); err == nil || !strings.Contains(err.Error(), "holds byte 0x1c") {
+			t.Errorf("a pyvenv.cfg whose home key begins with \\x1c: error %v, want a refusal naming the byte", err)
+		}
+		if err := os.Remove(cfg); err != nil || os.Symlink(filepath.Join(sticky, "later.cfg"), cfg) != nil {
+			t.Fatal(err)
+		}
+		if _, err := findPython(venvPython); err == nil || !strings.Contains(err.Error(), cfg) {
+			t.Errorf("a pyvenv.cfg linking to a missing file in a sticky folder: error %v, want a refusal naming it", err)
+		}
 		builddir := filepath.Join(filepath.Dir(python), "pybuilddir.txt")
 		if err := os.WriteFile(builddir, []byte("build/lib.linux-x86_64-3.11\n"), 0o644); err != nil {
 			t.Fatal(err)
