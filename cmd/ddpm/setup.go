@@ -304,10 +304,36 @@ func venvProcesses(venv string) []int {
 		if argv0, _, _ := bytes.Cut(cmdline, []byte{0}); err == nil && len(argv0) > 0 {
 			if program := programOf(e.Name(), string(argv0)); strings.HasPrefix(program, venv+"/") || program != "" && within(filepath.Dir(program), venv) {
 				pids = append(pids, pid)
+				continue
 			}
+		}
+		if mapsVenv(e.Name(), venv) {
+			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// mapsVenv says whether process pid runs a file of venv whatever its argv[0] says: its program (a
+// --copies venv's interpreter), or a library it has mapped (an extension module of the venv's): a
+// server that retitled itself (setproctitle) was not seen by its name (ninety-sixth probe). (A venv's
+// interpreter started as a bare name not in its $PATH takes the base installation's prefix, not the
+// venv, so none of it is the venv's.)
+func mapsVenv(pid, venv string) bool {
+	proc := filepath.Join("/proc", pid)
+	if exe, err := os.Readlink(filepath.Join(proc, "exe")); err == nil && strings.HasPrefix(exe, venv+"/") {
+		return true
+	}
+	maps, err := os.ReadFile(filepath.Join(proc, "maps"))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(maps), "\n") {
+		if fields := strings.Fields(line); len(fields) >= 6 && strings.HasPrefix(fields[5], venv+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // programOf is the file that process pid started as argv0: absolute, or from its working folder, or

@@ -388,14 +388,38 @@ func TestVenvProcessesFindsEveryNaming(t *testing.T) {
 	relative := &exec.Cmd{Path: "v/bin/python", Args: []string{"v/bin/python", "100"}, Dir: dir}
 	activated := &exec.Cmd{Path: python, Args: []string{"python", "100"}, Env: []string{"PATH=" + filepath.Join(venv, "bin") + ":/usr/bin:/bin"}}
 	bystander := &exec.Cmd{Path: sleep, Args: []string{"sleep", "100"}, Env: []string{"PATH=/usr/bin:/bin"}}
-	for _, c := range []*exec.Cmd{relative, activated, bystander} {
+	// Retitled (setproctitle), whatever argv[0] says: a --copies venv's own interpreter, and one with an
+	// extension module of the venv's mapped (ninety-sixth probe).
+	copied := filepath.Join(venv, "bin", "python-copy")
+	raw, err := os.ReadFile(sleep)
+	if err != nil || os.WriteFile(copied, raw, 0o755) != nil {
+		t.Fatal("a copy of sleep")
+	}
+	retitledCopy := &exec.Cmd{Path: copied, Args: []string{"gunicorn: master", "100"}, Env: []string{"PATH=/usr/bin:/bin"}}
+	cmds := []*exec.Cmd{relative, activated, bystander, retitledCopy}
+	var withModule *exec.Cmd
+	if lib, err := filepath.EvalSymlinks("/lib/x86_64-linux-gnu/libm.so.6"); err == nil { // a library to stand for an extension module
+		module := filepath.Join(venv, "lib", "ext.so")
+		raw, err := os.ReadFile(lib)
+		if err != nil || os.MkdirAll(filepath.Dir(module), 0o755) != nil || os.WriteFile(module, raw, 0o755) != nil {
+			t.Fatal("a module")
+		}
+		withModule = &exec.Cmd{Path: sleep, Args: []string{"celery worker", "100"}, Env: []string{"PATH=/usr/bin:/bin", "LD_PRELOAD=" + module}}
+		cmds = append(cmds, withModule)
+	}
+	for _, c := range cmds {
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
 		defer c.Process.Kill() //nolint:errcheck
 	}
+	time.Sleep(100 * time.Millisecond) // the preloaded library mapped
 	found := venvProcesses(venv)
-	for name, c := range map[string]*exec.Cmd{"v/bin/python from the venv's folder": relative, "python in an activated venv": activated} {
+	want := map[string]*exec.Cmd{"v/bin/python from the venv's folder": relative, "python in an activated venv": activated, "a copied interpreter retitled": retitledCopy}
+	if withModule != nil {
+		want["a process with a module of the venv's, retitled"] = withModule
+	}
+	for name, c := range want {
 		if !slices.Contains(found, c.Process.Pid) {
 			t.Errorf("%s: not found among %v", name, found)
 		}
