@@ -67,11 +67,32 @@ var palette = []color.Color{
 }
 
 // roundedTicks labels a marker's ticks with 6 significant digits: log ticks are computed as powers
-// of ten, and 10⁻⁵ in floating point prints as 9.999999999999999e-06.
+// of ten, and 10⁻⁵ in floating point prints as 9.999999999999999e-06. An axis with fewer than two
+// labels in its range has its other ticks labelled, or its ends: gonum's log ticks label powers of ten
+// only, and data within one power of ten drew an axis with no number on it (ninety-seventh probe).
 type roundedTicks struct{ plot.Ticker }
 
 func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 	ticks := r.Ticker.Ticks(lo, hi)
+	labelled := func() int {
+		n := 0
+		for _, t := range ticks {
+			if t.Label != "" && t.Value >= lo && t.Value <= hi {
+				n++
+			}
+		}
+		return n
+	}
+	if labelled() < 2 {
+		for i := range ticks {
+			if ticks[i].Value >= lo && ticks[i].Value <= hi {
+				ticks[i].Label = "?" // written below
+			}
+		}
+	}
+	if labelled() < 2 {
+		ticks = append(ticks, plot.Tick{Value: lo, Label: "?"}, plot.Tick{Value: hi, Label: "?"})
+	}
 	for i := range ticks {
 		if ticks[i].Label != "" {
 			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 6, 64)

@@ -94,6 +94,22 @@ func TestLogTickLabelsAreRounded(t *testing.T) {
 	}
 }
 
+// A log axis within one power of ten still carries two numbers or more: gonum labels powers of ten
+// only, and FIDs from 2.04 to 7.01 drew a y axis with none (ninety-seventh probe).
+func TestLogAxisWithinADecadeIsLabelled(t *testing.T) {
+	for _, r := range [][2]float64{{12, 60}, {2.04, 7.01}, {2.2, 2.9}, {1, 10}, {8e-7, 1.07}} {
+		var in []string
+		for _, tick := range (roundedTicks{plot.LogTicks{Prec: -1}}).Ticks(r[0], r[1]) {
+			if tick.Label != "" && tick.Value >= r[0] && tick.Value <= r[1] {
+				in = append(in, tick.Label)
+			}
+		}
+		if len(in) < 2 {
+			t.Errorf("a log axis from %g to %g is labelled %q: want two numbers or more", r[0], r[1], in)
+		}
+	}
+}
+
 func TestArrowsDrawPairsAndRefuseAnOddCount(t *testing.T) {
 	colourPixels := func(p Plot) int {
 		t.Helper()
