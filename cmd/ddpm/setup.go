@@ -307,33 +307,22 @@ func venvProcesses(venv string) []int {
 				continue
 			}
 		}
-		if mapsVenv(e.Name(), venv) {
+		if runsVenvProgram(e.Name(), venv) {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
 }
 
-// mapsVenv says whether process pid runs a file of venv whatever its argv[0] says: its program (a
-// --copies venv's interpreter), or a library it has mapped (an extension module of the venv's): a
-// server that retitled itself (setproctitle) was not seen by its name (ninety-sixth probe). (A venv's
-// interpreter started as a bare name not in its $PATH takes the base installation's prefix, not the
-// venv, so none of it is the venv's.)
-func mapsVenv(pid, venv string) bool {
-	proc := filepath.Join("/proc", pid)
-	if exe, err := os.Readlink(filepath.Join(proc, "exe")); err == nil && strings.HasPrefix(exe, venv+"/") {
-		return true
-	}
-	maps, err := os.ReadFile(filepath.Join(proc, "maps"))
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(maps), "\n") {
-		if fields := strings.Fields(line); len(fields) >= 6 && strings.HasPrefix(fields[5], venv+"/") {
-			return true
-		}
-	}
-	return false
+// runsVenvProgram says whether process pid's program is a file of venv whatever its argv[0] says: a
+// --copies venv's interpreter, retitled (setproctitle) or started under another name (ninety-sixth
+// probe). Files it has only mapped are not counted: a ddpm command with the venv's plugin loaded was
+// taken for a leftover of setup and killed (ninety-seventh probe); it keeps its mapping when the venv
+// is replaced. (An interpreter of a venv of links started by a bare name not in its $PATH takes the
+// base installation's prefix, so none of it is the venv's.)
+func runsVenvProgram(pid, venv string) bool {
+	exe, err := os.Readlink(filepath.Join("/proc", pid, "exe"))
+	return err == nil && strings.HasPrefix(exe, venv+"/")
 }
 
 // programOf is the file that process pid started as argv0: absolute, or from its working folder, or
