@@ -29,7 +29,7 @@ import (
 func runSetup(args []string) error {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	python := fs.String("python", "python3", "Python 3 interpreter that makes the virtual environment: a name in $PATH (scripts such as a pyenv shim passed over) or a path")
-	venv := fs.String("venv", "", "make this virtual `folder` (a clone's .venv, as make setup does) with the packages of --requirements, under setup's rules, instead of the models and plugin in your cache")
+	venv := fs.String("venv", "", "make a Python virtual environment in `folder` (a clone's .venv, as make setup does) with the packages of --requirements, under setup's rules, instead of the models and plugin in your cache")
 	requirements := fs.String("requirements", "", "with --venv: the pip requirements `file` whose packages it gets: each pinned by version and --hash, installed from wheels only")
 	requiresPython := fs.String("requires-python", "", "with --venv: the oldest Python `version` the requirements take (e.g. 3.11)")
 	if err := parseFlags(fs, args); err != nil {
