@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gomlx/gomlx/backends"
 
@@ -111,6 +112,13 @@ func runEval(args []string) error {
 		"; H×W is MNIST's 28×28")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	// The paths the report records, as JSON can: text that is not UTF-8 was written as U+FFFD, naming a
+	// file that is not there (ninety-seventh probe's nit).
+	for _, name := range []string{"samples", "ckpt", "classifier"} {
+		if v := fs.Lookup(name).Value.String(); !utf8.ValidString(v) {
+			return fmt.Errorf("--%s %q: not UTF-8 text, which eval.json records it as (JSON cannot hold other bytes): rename the file, or give it through a link of a UTF-8 name", name, v)
+		}
 	}
 	if *samplesPath == "" && isSet(fs, "samples") { // an unset $DIR in a script scored the default model (eighty-first probe)
 		return fmt.Errorf(`--samples "": name an .npy or .npz file of samples, or a folder of their images`)

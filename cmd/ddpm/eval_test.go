@@ -1782,3 +1782,13 @@ func TestFIDSectionCountsItsTies(t *testing.T) {
 		}
 	}
 }
+
+// The paths eval.json records are UTF-8 text, or refused before any work: a name that is not was
+// recorded as U+FFFD, a file that is not there (ninety-seventh probe's nit).
+func TestEvalRefusesPathsJSONCannotRecord(t *testing.T) {
+	for _, args := range [][]string{{"--samples", "s\xff.npy"}, {"--ckpt", "m\xff.ddpm", "--fid", "4"}, {"--ckpt", "models/mnist-ema.ddpm", "--classifier", "c\xff.ddpm"}} {
+		if err := runEval(append(args, "--out", t.TempDir())); err == nil || !strings.Contains(err.Error(), "not UTF-8 text") {
+			t.Errorf("eval %q: %v, want a refusal naming the path as not UTF-8", args, err)
+		}
+	}
+}

@@ -97,7 +97,7 @@ func checkExportTarget(out, target string) error {
 	}
 	for _, name := range models.Names() {
 		if want, err := models.Read(name); err == nil && sameContent(target, info.Size(), want) {
-			return fmt.Errorf("--out %s is the shipped model %s, which the commands read by default: choose another name", out, name)
+			return fmt.Errorf("--out %s holds the shipped model %s (a copy, or the file the commands read by default): an export over it would replace it; choose another name", out, name)
 		}
 	}
 	var spec ddpm.RunSpec

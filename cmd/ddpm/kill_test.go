@@ -1088,3 +1088,36 @@ func TestCtrlBackslashReachesTheHandlerRegistered(t *testing.T) {
 		t.Error("Ctrl-\\ did not reach the handler registered")
 	}
 }
+
+// A second signal, a second or more after the first, kills at once and says where the next run starts:
+// before the first checkpoint, afresh (it said "from the last checkpoint written" of none; ninety-seventh
+// probe's nit).
+func TestASecondSignalBeforeAnyCheckpointSaysTheRunStartsAfresh(t *testing.T) {
+	dir := t.TempDir()
+	c := startDDPM(t, "train", "--dataset", "moons", "--toy-n", "8192", "--T", "50", "--batch", "8192", "--mlp-hidden", "2048", "--steps", "1000000",
+		"--ckpt", dir, "--ckpt-every", "1h", "--progress=false")
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(c.out.String(), "training a") {
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			t.Fatalf("train did not start in 2 minutes:\n%s", c.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck
+	time.Sleep(1200 * time.Millisecond)   // more than the second within which a signal counts as the same one
+	c.cmd.Process.Signal(syscall.SIGHUP)  //nolint:errcheck
+	select {
+	case <-c.done:
+	case <-time.After(2 * time.Minute):
+		c.cmd.Process.Kill()
+		t.Fatalf("train went on after two signals:\n%s", c.out.String())
+	}
+	out := c.out.String()
+	if !strings.Contains(out, "killed by a second signal") {
+		t.Skipf("the run saved before the second signal came (a step under 1.2 s here):\n%s", out)
+	}
+	if latest, _ := ddpm.LatestCheckpoint(dir); latest != "" || !strings.Contains(out, "no checkpoint was written, so the next run starts afresh") {
+		t.Errorf("a second signal before any checkpoint (newest %q): want it said that the next run starts afresh:\n%s", latest, out)
+	}
+}

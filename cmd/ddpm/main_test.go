@@ -862,7 +862,7 @@ func TestOutputsThatWouldReplaceAnotherKind(t *testing.T) {
 	if err := os.WriteFile(cached, shipped, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := runExport([]string{"--ckpt", run, "--out", cached}); err == nil || !strings.Contains(err.Error(), "is the shipped model mnist-ch8-ema.ddpm") {
+	if err := runExport([]string{"--ckpt", run, "--out", cached}); err == nil || !strings.Contains(err.Error(), "holds the shipped model mnist-ch8-ema.ddpm") {
 		t.Errorf("export over a shipped model: error %v", err)
 	}
 	if after, _ := os.ReadFile(cached); !bytes.Equal(after, shipped) {

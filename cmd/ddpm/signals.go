@@ -93,8 +93,9 @@ func whileMaking(f func() error) error {
 // A hang-up or a broken pipe would otherwise kill the run without saving, and a signal the process
 // was started ignoring stays ignored: `nohup ddpm train … &` stopped at logout, and a script's
 // background run at a Ctrl-C meant for its foreground (sixteenth probe). Call the returned function
-// to let go of the signals.
-func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
+// to let go of the signals. resumes says, at a second signal, where the next run starts (it said "from
+// the last checkpoint written" where none was; ninety-seventh probe).
+func saveOnSignal(stop *atomic.Bool, by *atomic.Value, resumes func() string) (release func()) {
 	signals := make(chan os.Signal, 4)
 	// SIGPIPE is asked for whatever main did with it: main ignores it for every command, which
 	// notIgnored cannot tell from a user's nohup, and `ddpm train | head` trained on to the end with
@@ -112,7 +113,7 @@ func saveOnSignal(stop *atomic.Bool, by *atomic.Value) (release func()) {
 		for sig := range signals {
 			if sig != syscall.SIGPIPE && time.Since(first) > time.Second {
 				s, _ := sig.(syscall.Signal)
-				eprintf("\nkilled by a second signal (%v), without waiting for the save: the next run resumes from the last checkpoint written\n", sig)
+				eprintf("\nkilled by a second signal (%v), without waiting for the save: %s\n", sig, resumes())
 				ddpm.RemoveTemporariesInFlight()
 				os.Exit(128 + int(s))
 			}

@@ -338,8 +338,14 @@ func runTrain(args []string) (err error) {
 		onDevices = fmt.Sprintf(", each batch split over %d devices", *devices)
 	}
 	training.Store(true)
-	lastGrid := 0                                            // the step of the last sample grid written
-	releaseSignals := saveOnSignal(&interrupted, &stoppedBy) // asked for before the early exit lets go, so that no signal falls between
+	lastGrid := 0 // the step of the last sample grid written
+	resumes := func() string {
+		if last, err := ddpm.LatestCheckpoint(*ckptDir); err == nil && last != "" {
+			return "the next run resumes from " + shortened(last)
+		}
+		return "no checkpoint was written, so the next run starts afresh"
+	}
+	releaseSignals := saveOnSignal(&interrupted, &stoppedBy, resumes) // asked for before the early exit lets go, so that no signal falls between
 	defer func() { releaseSignals() }()
 	stopEarly()
 	// The first line written, once a broken pipe stops the run: with --progress=false, `ddpm train | true`
