@@ -74,14 +74,14 @@ type roundedTicks struct{ plot.Ticker }
 
 func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 	ticks := r.Ticker.Ticks(lo, hi)
-	labelled := func() int {
-		n := 0
+	labelled := func() int { // positions in range with a label (gonum puts a minor tick under each major one)
+		at := map[float64]bool{}
 		for _, t := range ticks {
 			if t.Label != "" && t.Value >= lo && t.Value <= hi {
-				n++
+				at[t.Value] = true
 			}
 		}
-		return n
+		return len(at)
 	}
 	if labelled() < 2 {
 		for i := range ticks {
@@ -93,9 +93,23 @@ func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 	if labelled() < 2 {
 		ticks = append(ticks, plot.Tick{Value: lo, Label: "?"}, plot.Tick{Value: hi, Label: "?"})
 	}
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 6, 64)
+	// With as many digits as tell the labels in range apart: three ticks of 99.99999…100.00001 all read
+	// "100" at 6 (ninety-eighth probe).
+	for digits := 6; digits <= 17; digits++ {
+		seen, distinct := map[string]float64{}, true // each label's position
+		for i := range ticks {
+			if ticks[i].Label != "" {
+				ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', digits, 64)
+				if v, ok := seen[ticks[i].Label]; ok && v != ticks[i].Value {
+					distinct = false
+				}
+				if ticks[i].Value >= lo && ticks[i].Value <= hi {
+					seen[ticks[i].Label] = ticks[i].Value
+				}
+			}
+		}
+		if distinct {
+			break
 		}
 	}
 	return ticks

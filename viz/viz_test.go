@@ -95,7 +95,7 @@ func TestLogTickLabelsAreRounded(t *testing.T) {
 }
 
 // A log axis within one power of ten still carries two numbers or more: gonum labels powers of ten
-// only, and FIDs from 2.04 to 7.01 drew a y axis with none (ninety-seventh probe).
+// only, and FIDs from 2.04 to 7.01 drew a y axis with none (ninety-seventh probe); and no two alike.
 func TestLogAxisWithinADecadeIsLabelled(t *testing.T) {
 	for _, r := range [][2]float64{{12, 60}, {2.04, 7.01}, {2.2, 2.9}, {1, 10}, {8e-7, 1.07}} {
 		var in []string
@@ -106,6 +106,21 @@ func TestLogAxisWithinADecadeIsLabelled(t *testing.T) {
 		}
 		if len(in) < 2 {
 			t.Errorf("a log axis from %g to %g is labelled %q: want two numbers or more", r[0], r[1], in)
+		}
+	}
+	// Labels in range are told apart, with more digits where 6 do not (ninety-eighth probe: "100" three times).
+	for _, r := range [][2]float64{{1000.0001, 1000.0004}, {99.99999, 100.00001}} {
+		at := map[string]float64{}
+		for _, tick := range (roundedTicks{plot.LogTicks{Prec: -1}}).Ticks(r[0], r[1]) {
+			if tick.Label != "" && tick.Value >= r[0] && tick.Value <= r[1] {
+				if v, ok := at[tick.Label]; ok && v != tick.Value {
+					t.Errorf("a log axis from %g to %g labels %g and %g alike, %q", r[0], r[1], v, tick.Value, tick.Label)
+				}
+				at[tick.Label] = tick.Value
+			}
+		}
+		if len(at) < 2 {
+			t.Errorf("a log axis from %g to %g is labelled %v: want two numbers or more", r[0], r[1], at)
 		}
 	}
 }
