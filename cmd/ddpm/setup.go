@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -119,9 +120,14 @@ func runSetup(args []string) error {
 	}
 
 	modelsDir, _ := ddpm.UserModelsDir()
-	release := removeTemporariesOnSignal(nil)
+	// Held through the models and the plugin's check, to installPlugin's own handler, and said: a stop
+	// there ended setup with 143 and no word, the default action after the models were written
+	// (ninety-eighth probe's nit).
+	release := sync.OnceFunc(removeTemporariesOnSignal(func() string {
+		return fmt.Sprintf("stopped before the plugin was installed (the models written are whole); run `%s` again", againCommand(fs))
+	}))
+	defer release()
 	written, err := installModels(modelsDir)
-	release() // installPlugin stops its own children on a signal
 	if err != nil {
 		return err
 	}
@@ -140,7 +146,7 @@ func runSetup(args []string) error {
 		printf("plugin: %s (%s %s, already installed)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
 	} else {
 		venv, _ := ddpm.UserVenvDir()
-		if plugin, err = installPlugin(venv, *python, checkedExe, refused, againCommand(fs)); err != nil {
+		if plugin, err = installPlugin(venv, *python, checkedExe, refused, againCommand(fs), release); err != nil {
 			return err
 		}
 		printf("plugin: %s (%s %s, installed now)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
@@ -197,7 +203,7 @@ func installModels(dir string) ([]string, error) {
 // that was interrupted or failed, or that another user could have changed (refused says why), is
 // removed first: it is never trusted, nor built upon. checkedExe, when not "", is python's
 // interpreter, already run through its check.
-func installPlugin(venv, python, checkedExe string, refused error, again string) (string, error) {
+func installPlugin(venv, python, checkedExe string, refused error, again string, handOver func()) (string, error) {
 	if !(runtime.GOOS == "linux" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64")) {
 		return "", fmt.Errorf("%s %s is built for Linux on x86-64 and arm64 only, not %s/%s: set $%s to a PJRT plugin file, "+
 			"or $%s=go (GoMLX's pure-Go backend, much slower)", ddpm.PluginPackage, ddpm.PluginVersion, runtime.GOOS, runtime.GOARCH, ddpm.EnvPlugin, ddpm.EnvBackend)
@@ -233,7 +239,7 @@ func installPlugin(venv, python, checkedExe string, refused error, again string)
 	}
 	var plugin string
 	err := makeVenv(venv, exe, python, venvJob{
-		say: "plugin: ", again: again, why: why, killLeftovers: true, tmpPrefix: ".tmp-", knownSize: true,
+		say: "plugin: ", again: again, why: why, killLeftovers: true, tmpPrefix: ".tmp-", knownSize: true, handOver: handOver,
 		roomElsewhere: ", or set $XDG_CACHE_HOME to a folder on another file system",
 		requirements:  line + "\n", source: "setup's pin of the plugin", pipArgs: []string{"--require-hashes", "--only-binary", ":all:", "--no-deps"}, what: pin,
 		announce: fmt.Sprintf("plugin: pip install %s (a download of some 60 MB, checked against its SHA-256)", pin),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,5 +169,19 @@ func TestTerminalSafeEscapesWhatItCannotShow(t *testing.T) {
 		if got := terminalSafe(in, false); got != want {
 			t.Errorf("terminalSafe(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// pip's lines are passed on naming the user's requirements file, not the venv's copy, however pip's
+// writes cut them (ninety-eighth probe's nit).
+func TestPipLinesNameTheUsersFile(t *testing.T) {
+	var got bytes.Buffer
+	r := &renamingLines{w: &got, from: "/v/ddpm-requirements.txt", to: "bad.txt"}
+	for _, chunk := range []string{"six (from -r /v/ddpm-requ", "irements.txt (line 1))\nExpected sha256 x\n(from -r /v/ddpm-requirements.txt (line 2))"} {
+		r.Write([]byte(chunk)) //nolint:errcheck
+	}
+	r.flush()
+	if want := "six (from -r bad.txt (line 1))\nExpected sha256 x\n(from -r bad.txt (line 2))"; got.String() != want {
+		t.Errorf("passed on %q, want %q", got.String(), want)
 	}
 }

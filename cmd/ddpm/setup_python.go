@@ -32,8 +32,11 @@ func checkInterpreterFolders(exe string) error {
 		return err
 	}
 	home, err := venvHome(dir)
-	if err != nil || home == "" {
+	if err != nil {
 		return err
+	}
+	if home == "" {
+		return checkPythonLibraryFound(dir)
 	}
 	// Python takes a venv's home for its own folder: its library is searched for from there.
 	if !filepath.IsAbs(home) {
@@ -42,7 +45,74 @@ func checkInterpreterFolders(exe string) error {
 	if err := checkNoPythonMarkers(home, ""); err != nil {
 		return err
 	}
-	return checkPythonFoldersUp(home)
+	if err := checkPythonFoldersUp(home); err != nil {
+		return err
+	}
+	// And its base executable, home/<its name> or home's python3 or python3.X, resolved: Python reads
+	// the ._pth beside it, which replaces its whole path (a link of root's in home to another user's
+	// file, with their ._pth beside it, ran their encodings as root; ninety-eighth probe).
+	bases, _ := filepath.Glob(filepath.Join(home, "python3.[0-9]*"))
+	checked := map[string]bool{} // each resolved folder once: an installation's walk takes a second
+	for _, base := range append([]string{filepath.Join(home, filepath.Base(exe)), filepath.Join(home, "python3")}, bases...) {
+		if err := checkBaseExecutable(base, checked); err != nil {
+			return err
+		}
+	}
+	return checkPythonLibraryFound(home)
+}
+
+// checkBaseExecutable holds a venv's base executable, where it is there, as the interpreter itself is
+// held: no ._pth or build marker beside it once resolved, and its folder and those above it (each folder
+// once, by checked).
+func checkBaseExecutable(base string, checked map[string]bool) error {
+	if _, err := os.Lstat(base); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	real, err := filepath.EvalSymlinks(base)
+	if err != nil {
+		return fmt.Errorf("%s, the base interpreter of the venv by it, cannot be followed: %w", base, err)
+	}
+	if err := checkNoPythonMarkers(filepath.Dir(real), real); err != nil {
+		return err
+	}
+	if checked[filepath.Dir(real)] {
+		return nil
+	}
+	checked[filepath.Dir(real)] = true
+	return checkPythonFoldersUp(filepath.Dir(real))
+}
+
+// checkPythonLibraryFound refuses an interpreter whose library Python would not find by its search from
+// dir (pythonLibraryIn, in dir or a folder above it): it then takes the prefix built into it, which
+// setup does not check, and a relocated build's read another user's folder as root (ninety-eighth
+// probe).
+func checkPythonLibraryFound(dir string) error {
+	for at := dir; !pythonLibraryIn(at); at = filepath.Dir(at) {
+		if at == filepath.Dir(at) {
+			return fmt.Errorf("no Python library (lib/python3.X with os.py and lib-dynload, or lib/python3XY.zip) in %s or a folder above it, "+
+				"so Python would take the one built into it, which setup cannot check: name an installed interpreter", dir)
+		}
+	}
+	return nil
+}
+
+// pythonLibraryIn says whether folder at holds what Python's search takes for its library there: a
+// lib/python3XY.zip, or lib/python3.X with os.py (or os.pyc) and lib-dynload (lib, or lib64).
+func pythonLibraryIn(at string) bool {
+	for _, lib := range []string{"lib", "lib64"} {
+		if zips, _ := filepath.Glob(filepath.Join(at, lib, "python3[0-9]*.zip")); len(zips) > 0 {
+			return true
+		}
+		libraries, _ := filepath.Glob(filepath.Join(at, lib, "python3.[0-9]*"))
+		for _, l := range libraries {
+			_, py := os.Stat(filepath.Join(l, "os.py"))
+			_, pyc := os.Stat(filepath.Join(l, "os.pyc"))
+			if info, err := os.Stat(filepath.Join(l, "lib-dynload")); (py == nil || pyc == nil) && err == nil && info.IsDir() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkPythonFoldersUp holds dir and every folder above it to CheckOwnFolder, and the library folders

@@ -288,6 +288,15 @@ func TestSetupRefusesAnInterpreterWhereOthersMayAddFiles(t *testing.T) {
 		if _, err := findPython(venvPython); err == nil || !strings.Contains(err.Error(), cfg) {
 			t.Errorf("a pyvenv.cfg linking to a missing file in a sticky folder: error %v, want a refusal naming it", err)
 		}
+		// The ninety-eighth: a venv's base executable (home/<its name>), a link of root's to another
+		// user's folder, where Python reads the ._pth beside it.
+		if err := os.WriteFile(cfg, []byte("home = "+filepath.Join(base, "H")+"\n"), 0o644); err != nil || os.MkdirAll(filepath.Join(base, "H"), 0o755) != nil ||
+			os.WriteFile(filepath.Join(sticky, "python3"), nil, 0o755) != nil || os.Symlink(filepath.Join(sticky, "python3"), filepath.Join(base, "H", "python3")) != nil {
+			t.Fatal("a venv whose base executable links into a sticky folder")
+		}
+		if _, err := findPython(venvPython); err == nil || !strings.Contains(err.Error(), "other users may add files to "+sticky) {
+			t.Errorf("a venv whose base executable links into a sticky folder: error %v, want a refusal naming it", err)
+		}
 		builddir := filepath.Join(filepath.Dir(python), "pybuilddir.txt")
 		if err := os.WriteFile(builddir, []byte("build/lib.linux-x86_64-3.11\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -434,7 +443,7 @@ func TestVenvProcessesFindsEveryNaming(t *testing.T) {
 // check by its size and failed setup's by its digest was reinstalled without them (eightieth probe).
 func TestInstallPluginChecksPipsEnvironment(t *testing.T) {
 	t.Setenv("PIP_TARGET", t.TempDir())
-	if _, err := installPlugin(filepath.Join(t.TempDir(), "venv"), "python3", "", nil, ddpm.UserSetupCommand); err == nil || !strings.Contains(err.Error(), "$PIP_TARGET") {
+	if _, err := installPlugin(filepath.Join(t.TempDir(), "venv"), "python3", "", nil, ddpm.UserSetupCommand, nil); err == nil || !strings.Contains(err.Error(), "$PIP_TARGET") {
 		t.Errorf("installPlugin with $PIP_TARGET set: %v, want it refused", err)
 	}
 }
@@ -2357,5 +2366,41 @@ func TestRequirementsArePinnedByDigest(t *testing.T) {
 	want := slices.Sorted(slices.Values(ddpm.PluginHashes))
 	if !slices.Equal(plugin, want) {
 		t.Errorf("requirements.txt pins %s==%s by %v, ddpm setup by %v", ddpm.PluginPackage, ddpm.PluginVersion, plugin, want)
+	}
+}
+
+// Python's search finds its library in a folder, or setup refuses an interpreter where it finds none up
+// to / (it then takes the prefix built into it, unchecked; ninety-eighth probe).
+func TestPythonLibraryIsWhatGetpathFinds(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name  string
+		files []string // below a folder of its own; a folder's name ends in /
+		want  bool
+	}{
+		{"a zip", []string{"z/lib/python312.zip"}, true},
+		{"os.py and lib-dynload", []string{"a/lib/python3.12/os.py", "a/lib/python3.12/lib-dynload/"}, true},
+		{"os.pyc and lib-dynload, in lib64", []string{"b/lib64/python3.13/os.pyc", "b/lib64/python3.13/lib-dynload/"}, true},
+		{"os.py alone", []string{"c/lib/python3.12/os.py"}, false},
+		{"lib-dynload alone", []string{"d/lib/python3.12/lib-dynload/"}, false},
+		{"python3, not python3.X", []string{"e/lib/python3/os.py", "e/lib/python3/lib-dynload/"}, false},
+		{"nothing", []string{"f/"}, false},
+	} {
+		for _, f := range c.files {
+			path := filepath.Join(dir, f)
+			err := os.MkdirAll(filepath.Dir(path), 0o755)
+			if err == nil && strings.HasSuffix(f, "/") {
+				err = os.MkdirAll(path, 0o755)
+			} else if err == nil {
+				err = os.WriteFile(path, nil, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := filepath.Join(dir, strings.SplitN(c.files[0], "/", 2)[0])
+		if got := pythonLibraryIn(at); got != c.want {
+			t.Errorf("%s (%s): %v, want %v", c.name, at, got, c.want)
+		}
 	}
 }

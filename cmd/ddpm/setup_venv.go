@@ -39,6 +39,7 @@ type venvJob struct {
 	announce      string   // said before pip runs (one line)
 	keepOld       bool     // keep the venv there aside until the new one is finished, and put it back where that fails
 	knownSize     bool     // it installs the plugin alone, whose size spaceHint knows: refused before any work where it cannot fit
+	handOver      func()   // called once makeVenv's own signal handler is set: lets go of the caller's (nil: none)
 }
 
 // unremovable is a folder of dir's tree (dir included) that this user cannot change, which removing or
@@ -186,6 +187,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	// cache after it exited (twenty-sixth probe).
 	stopped, stopCtx, release := cancelOnSignal()
 	defer release() // after the deferred clean-up below
+	if job.handOver != nil {
+		job.handOver()
+	}
 	// What is removed on a failure, and what is put back: "the unfinished v is removed" after "put back
 	// at v" read as the user's venv gone (ninety-first probe's nit).
 	removed := func() string {
@@ -364,8 +368,12 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	// pip's lines are passed on to ours, but a failed write there is noted (noteWrite), not passed to pip:
 	// ddpm's standard output closed (`| head -1`) or full stopped pip, and the venv, the old one removed,
 	// was removed with pip blamed (seventy-first probe).
-	pip.Stdout = io.MultiWriter(passOn{os.Stdout}, &out)
-	pip.Stderr = io.MultiWriter(passOn{os.Stderr}, &out)
+	// The lines as they come name the user's file too, as the summary below does (ninety-eighth probe's nit).
+	stdout, stderr := &renamingLines{w: passOn{os.Stdout}, from: requirements, to: job.source}, &renamingLines{w: passOn{os.Stderr}, from: requirements, to: job.source}
+	defer stdout.flush()
+	defer stderr.flush()
+	pip.Stdout = io.MultiWriter(stdout, &out)
+	pip.Stderr = io.MultiWriter(stderr, &out)
 	if err := pip.Run(); err != nil {
 		if stopped() != nil {
 			return stoppedErr()
@@ -419,6 +427,34 @@ func isJobTemporary(name, prefix string) bool {
 
 // passOn writes a child's output on to f, noting a failed write (noteWrite) rather than returning it,
 // so that the child is not stopped by what became of ddpm's own output.
+// renamingLines passes whole lines on to w with the name from replaced by to: pip names the venv's
+// copy of the requirements, which is gone or the old venv's once a failed setup has put it back.
+type renamingLines struct {
+	w        io.Writer
+	from, to string
+	buf      []byte
+}
+
+func (r *renamingLines) Write(p []byte) (int, error) {
+	if r.to == "" {
+		return r.w.Write(p)
+	}
+	r.buf = append(r.buf, p...)
+	if i := bytes.LastIndexByte(r.buf, '\n'); i >= 0 {
+		r.w.Write(bytes.ReplaceAll(r.buf[:i+1], []byte(r.from), []byte(r.to))) //nolint:errcheck // passOn notes its failures
+		r.buf = append(r.buf[:0], r.buf[i+1:]...)
+	}
+	return len(p), nil
+}
+
+// flush passes on what is left after the last line's end.
+func (r *renamingLines) flush() {
+	if len(r.buf) > 0 {
+		r.w.Write(bytes.ReplaceAll(r.buf, []byte(r.from), []byte(r.to))) //nolint:errcheck // passOn notes its failures
+		r.buf = nil
+	}
+}
+
 type passOn struct{ f *os.File }
 
 func (w passOn) Write(p []byte) (int, error) {

@@ -267,7 +267,10 @@ func runTrain(args []string) (err error) {
 				"and leaves the others: move them away to keep them apart\n", filepath.Join(*ckptDir, "samples"), len(old))
 		}
 		grid := ddpm.TrainingGridBytes(*sampleEvery, trainingGridSamples, dims)
-		earlyErr = ddpm.CheckTrainingRoom("--ckpt "+*ckptDir, *ckptDir, latest, grid, probe.CheckpointBytes)
+		if earlyErr = ddpm.CheckTrainingRoom("--ckpt "+*ckptDir, *ckptDir, latest, grid, probe.CheckpointBytes); earlyErr != nil {
+			return earlyErr
+		}
+		earlyErr = checkKeptCheckpointsRoom(*ckptDir, latest, grid, probe.CheckpointBytes)
 		return earlyErr
 	})
 	if backend != nil {
@@ -363,7 +366,7 @@ func runTrain(args []string) (err error) {
 	}
 	res, err := ddpm.Train(backend, context.New(), sched, model, ds, ddpm.TrainConfig{
 		Steps: *steps, Seed: *seed, Optimizer: spec.Optimizer, Devices: *devices,
-		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery,
+		CheckpointDir: *ckptDir, CheckpointEvery: *ckptEvery, KeepCheckpoints: keptCheckpoints,
 		SampleEvery: *sampleEvery, SampleN: trainingGridSamples, SampleDims: d.Dims, GridSampler: grid,
 		ProgressBar: bar, OnStep: onStep, Stop: interrupted.Load, Meta: &spec, Conditional: cond, PUncond: *pUncond,
 		OnSamples: func(step int, path string) { lastGrid = step; printf("\nstep %d: samples in %s\n", step, path) },
@@ -658,4 +661,25 @@ func defaultAttention(resolutions []int) intList {
 		return intList{16}
 	}
 	return intList{resolutions[len(resolutions)-1]}
+}
+
+// keptCheckpoints is how many of its newest checkpoints a run keeps; it writes the next before it
+// removes the oldest.
+const keptCheckpoints = 3
+
+// checkKeptCheckpointsRoom refuses a run whose folder cannot hold the checkpoints it will keep at once,
+// not only its next: keptCheckpoints and the one being written, less those there already, each as large
+// as latest (or a new run's bound), with a sample grid. A disk with room for one filled at the second
+// save, and the steps since the first were lost (ninety-eighth probe).
+func checkKeptCheckpointsRoom(dir, latest string, gridBytes float64, newRun func() (float64, error)) error {
+	size := 0.0
+	if info, err := os.Stat(latest); latest != "" && err == nil {
+		size = float64(info.Size())
+	} else if bound, err := newRun(); err == nil {
+		size = bound
+	}
+	there, _ := ddpm.ListCheckpoints(dir)
+	more := max(keptCheckpoints+1-len(there), 1)
+	return ddpm.CheckRoom(fmt.Sprintf("--ckpt %s (the %d checkpoints a run keeps, and the next while it is written)", dir, keptCheckpoints), dir,
+		float64(more)*size+gridBytes, more+3)
 }
