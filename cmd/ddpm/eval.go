@@ -113,12 +113,8 @@ func runEval(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	// The paths the report records, as JSON can: text that is not UTF-8 was written as U+FFFD, naming a
-	// file that is not there (ninety-seventh probe's nit).
-	for _, name := range []string{"samples", "ckpt", "classifier"} {
-		if v := fs.Lookup(name).Value.String(); !utf8.ValidString(v) {
-			return fmt.Errorf("--%s %q: not UTF-8 text, which eval.json records it as (JSON cannot hold other bytes): rename the file, or give it through a link of a UTF-8 name", name, v)
-		}
+	if err := recordable("--samples", *samplesPath); err != nil {
+		return err
 	}
 	if *samplesPath == "" && isSet(fs, "samples") { // an unset $DIR in a script scored the default model (eighty-first probe)
 		return fmt.Errorf(`--samples "": name an .npy or .npz file of samples, or a folder of their images`)
@@ -141,6 +137,9 @@ func runEval(args []string) error {
 	}
 	var err error
 	if *ckpt, err = shippedModel(fs, "ckpt"); err != nil {
+		return err
+	}
+	if err := recordable("--ckpt", *ckpt); err != nil { // the path read, the cache's by default
 		return err
 	}
 	tr, err := loadTrained(*ckpt)
@@ -585,6 +584,9 @@ const minClassifierAccuracy = 0.9
 // accuracy is too low for its features to mean anything, or that reads images of another shape than
 // the test digits.
 func checkClassifier(path string, testDims []int) error {
+	if err := recordable("--classifier", path); err != nil { // the path read, the cache's by default
+		return err
+	}
 	spec, err := quality.ReadClassifierSpec(path)
 	if err != nil {
 		return fmt.Errorf("--classifier: %w", err)
@@ -1568,3 +1570,13 @@ func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []floa
 
 // finite reports whether x is a number (not NaN, not ±Inf).
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// recordable refuses a path that eval.json cannot record: text that is not UTF-8 was written as U+FFFD,
+// naming a file that is not there (ninety-seventh probe's nit), also where it was the default in the
+// cache (ninety-eighth).
+func recordable(what, path string) error {
+	if !utf8.ValidString(path) {
+		return fmt.Errorf("%s %q: not UTF-8 text, which eval.json records it as (JSON holds no other bytes): rename it, or name it through a link of a UTF-8 name to the file itself", what, path)
+	}
+	return nil
+}

@@ -1786,9 +1786,20 @@ func TestFIDSectionCountsItsTies(t *testing.T) {
 // The paths eval.json records are UTF-8 text, or refused before any work: a name that is not was
 // recorded as U+FFFD, a file that is not there (ninety-seventh probe's nit).
 func TestEvalRefusesPathsJSONCannotRecord(t *testing.T) {
-	for _, args := range [][]string{{"--samples", "s\xff.npy"}, {"--ckpt", "m\xff.ddpm", "--fid", "4"}, {"--ckpt", "models/mnist-ema.ddpm", "--classifier", "c\xff.ddpm"}} {
+	for _, args := range [][]string{{"--samples", "s\xff.npy"}, {"--ckpt", "m\xff.ddpm", "--fid", "4"}, {"--ckpt", "../../models/mnist-ema.ddpm", "--nll", "0", "--fid", "4", "--classifier", "c\xff.ddpm"}} {
 		if err := runEval(append(args, "--out", t.TempDir())); err == nil || !strings.Contains(err.Error(), "not UTF-8 text") {
 			t.Errorf("eval %q: %v, want a refusal naming the path as not UTF-8", args, err)
 		}
+	}
+	// The defaults, in a cache whose path is not UTF-8 (ninety-eighth probe).
+	cache := filepath.Join(t.TempDir(), "c\xff")
+	shipped, err := os.ReadFile("../../models/mnist-ema.ddpm")
+	if err != nil || os.MkdirAll(filepath.Join(cache, "ddpm-go", "models"), 0o755) != nil ||
+		os.WriteFile(filepath.Join(cache, "ddpm-go", "models", "mnist-ema.ddpm"), shipped, 0o644) != nil {
+		t.Fatal("a cache")
+	}
+	t.Setenv("XDG_CACHE_HOME", cache)
+	if err := runEval([]string{"--out", t.TempDir()}); err == nil || !strings.Contains(err.Error(), "--ckpt") || !strings.Contains(err.Error(), "not UTF-8 text") {
+		t.Errorf("eval of the cache's default model, the cache's path not UTF-8: %v, want a refusal naming it", err)
 	}
 }
