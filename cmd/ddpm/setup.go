@@ -421,8 +421,34 @@ try:
     import venv, ensurepip
 except ImportError as e:
     sys.exit("missing module: %%s" %% e)
+import sysconfig
+print("`+wheelsLine+`" + (sysconfig.get_config_var("WHEEL_PKG_DIR") or ""))
 print("`+pythonOK+`")
 `, min[0], min[1], min[2], pythonVersion(min))
+}
+
+// wheelsLine starts pythonCheck's line naming the folder of wheels that ensurepip installs pip from,
+// where the interpreter has one (Debian's WHEEL_PKG_DIR, /usr/share/python-wheels), in place of its
+// own library's.
+const wheelsLine = "ddpm: ensurepip's wheels: "
+
+// checkWheelFolder holds the folder of wheels that pythonCheck's output names, whole, to the rules of the
+// interpreter's library: ensurepip runs the pip it finds there, and another user's wheel in a folder
+// no check looked at ran as root (ninety-ninth probe).
+func checkWheelFolder(out []byte) error {
+	for _, line := range strings.Split(string(out), "\n") {
+		dir, ok := strings.CutPrefix(line, wheelsLine)
+		if !ok || dir == "" {
+			continue
+		}
+		if !filepath.IsAbs(dir) {
+			return fmt.Errorf("its ensurepip takes pip from %q, not an absolute path", dir)
+		}
+		if err := trust.CheckOwnFolderAndTree(dir); err != nil {
+			return fmt.Errorf("its ensurepip takes pip from the wheels in %s, and %w", dir, err)
+		}
+	}
+	return nil
 }
 
 // pythonVersion writes a version as Python's own do: 3.11 for 3.11.0.
@@ -464,6 +490,9 @@ func checkPython(python, exe string, min [3]int) error {
 			"name a Python 3 interpreter that answers with --python", shellQuote(python), exe, pythonTimeout)
 	}
 	if err == nil && bytes.Contains(out, []byte(pythonOK)) {
+		if err := checkWheelFolder(out); err != nil {
+			return fmt.Errorf("--python %s (%s) is not run further: %w: name an interpreter whose files only you or root can change", shellQuote(python), exe, err)
+		}
 		return nil
 	}
 	if err == nil {

@@ -2404,3 +2404,32 @@ func TestPythonLibraryIsWhatGetpathFinds(t *testing.T) {
 		}
 	}
 }
+
+// The folder of wheels that ensurepip installs pip from (Debian's WHEEL_PKG_DIR) is held whole before
+// ensurepip runs: another user's pip wheel there, or root's link to one, ran as root (ninety-ninth probe).
+func TestEnsurepipsWheelsAreHeld(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to give a file to another user")
+	}
+	dir := t.TempDir()
+	wheels, theirs := filepath.Join(dir, "wheels"), filepath.Join(dir, "theirs.whl")
+	if err := os.Mkdir(wheels, 0o755); err != nil || os.WriteFile(theirs, nil, 0o644) != nil || os.Chown(theirs, 4242, 4242) != nil {
+		t.Fatal("a wheel of another user's")
+	}
+	out := func(d string) []byte { return []byte("x\n" + wheelsLine + d + "\n" + pythonOK + "\n") }
+	if err := checkWheelFolder(out(wheels)); err != nil {
+		t.Errorf("a folder of root's wheels: %v", err)
+	}
+	if err := checkWheelFolder(out("")); err != nil {
+		t.Errorf("no folder of wheels (ensurepip's own): %v", err)
+	}
+	if err := os.Symlink(theirs, filepath.Join(wheels, "pip-23.0.1-py3-none-any.whl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkWheelFolder(out(wheels)); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+		t.Errorf("root's link to another user's wheel: %v, want a refusal", err)
+	}
+	if err := checkWheelFolder(out("wheels")); err == nil || !strings.Contains(err.Error(), "not an absolute path") {
+		t.Errorf("a relative folder: %v, want a refusal", err)
+	}
+}
