@@ -61,6 +61,13 @@ func runClassifier(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// The command line is recorded in the file's header, as JSON: an argument that is not UTF-8 was
+	// recorded as U+FFFD, a path that is not there (ninety-ninth probe's nit).
+	for _, arg := range args {
+		if err := recordable("classifier's argument", arg); err != nil {
+			return err
+		}
+	}
 	if err := checkExtension("--out", *out, ".ddpm"); err != nil {
 		return err
 	}

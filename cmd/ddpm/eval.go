@@ -1571,12 +1571,13 @@ func scoreSamples(checked *measuredClassifier, mnist *data.MNIST, samples []floa
 // finite reports whether x is a number (not NaN, not ±Inf).
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// recordable refuses a path that eval.json cannot record: text that is not UTF-8 was written as U+FFFD,
+// recordable refuses a path that a record in JSON (eval.json, a classifier's header) cannot hold: text
+// that is not UTF-8 was written as U+FFFD,
 // naming a file that is not there (ninety-seventh probe's nit), also where it was the default in the
 // cache (ninety-eighth).
 func recordable(what, path string) error {
 	if !utf8.ValidString(path) {
-		return fmt.Errorf("%s %q: not UTF-8 text, which eval.json records it as (JSON holds no other bytes): rename it, or name it through a link of a UTF-8 name to the file itself", what, path)
+		return fmt.Errorf("%s %q: not UTF-8 text, which the command's record (JSON) cannot hold: rename it, or name it through a link of a UTF-8 name to the file itself", what, path)
 	}
 	return nil
 }

@@ -1803,3 +1803,15 @@ func TestEvalRefusesPathsJSONCannotRecord(t *testing.T) {
 		t.Errorf("eval of the cache's default model, the cache's path not UTF-8: %v, want a refusal naming it", err)
 	}
 }
+
+// classifier records its command line in its file: an argument that is not UTF-8 is refused before any
+// training (it was recorded as U+FFFD; ninety-ninth probe's nit).
+func TestClassifierRefusesArgumentsItCannotRecord(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "c\xff.ddpm")
+	if err := runClassifier([]string{"--epochs", "1", "--out", out}); err == nil || !strings.Contains(err.Error(), "not UTF-8 text") {
+		t.Errorf("classifier --out %q: %v, want a refusal naming it as not UTF-8", out, err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("classifier wrote %q", out)
+	}
+}

@@ -1139,9 +1139,16 @@ func TestTrainingRoomIsForTheCheckpointsItKeeps(t *testing.T) {
 		if err := os.WriteFile(latest, make([]byte, c.size), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		err := checkKeptCheckpointsRoom(dir, latest, 0, nil)
+		err := checkKeptCheckpointsRoom(dir, latest, 1000, 0, nil)
 		if (err != nil) != c.refuse || err != nil && !strings.Contains(err.Error(), "the 3 checkpoints a run keeps") {
 			t.Errorf("checkpoints of %d KiB, one there, on 1 MiB: %v, want a refusal: %v", c.size>>10, err, c.refuse)
 		}
+	}
+	// A run of one step more saves once: room for one is enough (ninety-ninth probe).
+	if err := os.WriteFile(latest, make([]byte, 300<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkKeptCheckpointsRoom(dir, latest, 2, 0, nil); err != nil {
+		t.Errorf("one step to go from step 1, room for one more checkpoint: %v", err)
 	}
 }

@@ -124,7 +124,7 @@ func runSetup(args []string) error {
 	// there ended setup with 143 and no word, the default action after the models were written
 	// (ninety-eighth probe's nit).
 	release := sync.OnceFunc(removeTemporariesOnSignal(func() string {
-		return fmt.Sprintf("stopped before the plugin was installed (the models written are whole); run `%s` again", againCommand(fs))
+		return fmt.Sprintf("stopped before setup finished: the models are whole, and the plugin is as it was; run `%s` again", againCommand(fs))
 	}))
 	defer release()
 	written, err := installModels(modelsDir)
@@ -143,6 +143,7 @@ func runSetup(args []string) error {
 		}
 	}
 	if plugin != "" {
+		release()
 		printf("plugin: %s (%s %s, already installed)\n", plugin, ddpm.PluginPackage, ddpm.PluginVersion)
 	} else {
 		venv, _ := ddpm.UserVenvDir()

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -372,8 +373,9 @@ func makeVenv(venv, exe, python string, job venvJob, finish func(before map[stri
 	stdout, stderr := &renamingLines{w: passOn{os.Stdout}, from: requirements, to: job.source}, &renamingLines{w: passOn{os.Stderr}, from: requirements, to: job.source}
 	defer stdout.flush()
 	defer stderr.flush()
-	pip.Stdout = io.MultiWriter(stdout, &out)
-	pip.Stderr = io.MultiWriter(stderr, &out)
+	both := &lockedWriter{w: &out} // pip's two streams are copied by two goroutines: one buffer, written in turn (ninety-ninth probe)
+	pip.Stdout = io.MultiWriter(stdout, both)
+	pip.Stderr = io.MultiWriter(stderr, both)
 	if err := pip.Run(); err != nil {
 		if stopped() != nil {
 			return stoppedErr()
@@ -453,6 +455,18 @@ func (r *renamingLines) flush() {
 		r.w.Write(bytes.ReplaceAll(r.buf, []byte(r.from), []byte(r.to))) //nolint:errcheck // passOn notes its failures
 		r.buf = nil
 	}
+}
+
+// lockedWriter is w written by one goroutine at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 type passOn struct{ f *os.File }

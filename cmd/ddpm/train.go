@@ -270,7 +270,7 @@ func runTrain(args []string) (err error) {
 		if earlyErr = ddpm.CheckTrainingRoom("--ckpt "+*ckptDir, *ckptDir, latest, grid, probe.CheckpointBytes); earlyErr != nil {
 			return earlyErr
 		}
-		earlyErr = checkKeptCheckpointsRoom(*ckptDir, latest, grid, probe.CheckpointBytes)
+		earlyErr = checkKeptCheckpointsRoom(*ckptDir, latest, *steps, grid, probe.CheckpointBytes)
 		return earlyErr
 	})
 	if backend != nil {
@@ -670,8 +670,10 @@ const keptCheckpoints = 3
 // checkKeptCheckpointsRoom refuses a run whose folder cannot hold the checkpoints it will keep at once,
 // not only its next: keptCheckpoints and the one being written, less those there already, each as large
 // as latest (or a new run's bound), with a sample grid. A disk with room for one filled at the second
-// save, and the steps since the first were lost (ninety-eighth probe).
-func checkKeptCheckpointsRoom(dir, latest string, gridBytes float64, newRun func() (float64, error)) error {
+// save, and the steps since the first were lost (ninety-eighth probe). A run saves at most once a
+// step, so one of few steps to go needs no more than those (a run of one step was refused room for
+// four; ninety-ninth probe).
+func checkKeptCheckpointsRoom(dir, latest string, steps int, gridBytes float64, newRun func() (float64, error)) error {
 	size := 0.0
 	if info, err := os.Stat(latest); latest != "" && err == nil {
 		size = float64(info.Size())
@@ -679,7 +681,11 @@ func checkKeptCheckpointsRoom(dir, latest string, gridBytes float64, newRun func
 		size = bound
 	}
 	there, _ := ddpm.ListCheckpoints(dir)
-	more := max(keptCheckpoints+1-len(there), 1)
+	toGo := steps // the steps from the newest checkpoint's on: at most one save each
+	if step, ok := ddpm.CheckpointStep(filepath.Base(latest)); latest != "" && ok {
+		toGo = steps - int(min(step, uint64(steps)))
+	}
+	more := max(min(toGo, keptCheckpoints+1-len(there)), 1)
 	return ddpm.CheckRoom(fmt.Sprintf("--ckpt %s (the %d checkpoints a run keeps, and the next while it is written)", dir, keptCheckpoints), dir,
 		float64(more)*size+gridBytes, more+3)
 }
