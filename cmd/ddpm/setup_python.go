@@ -52,7 +52,9 @@ func checkInterpreterFolders(exe string) error {
 	// the ._pth beside it, which replaces its whole path (a link of root's in home to another user's
 	// file, with their ._pth beside it, ran their encodings as root; ninety-eighth probe).
 	bases, _ := filepath.Glob(filepath.Join(home, "python3.[0-9]*"))
-	checked := map[string]bool{} // each resolved folder once: an installation's walk takes a second
+	// Each folder once: the interpreter's and home's are walked above, and a base executable most often
+	// resolves into home (an installation's walk takes a second or more).
+	checked := map[string]bool{dir: true, filepath.Clean(home): true}
 	for _, base := range append([]string{filepath.Join(home, filepath.Base(exe)), filepath.Join(home, "python3")}, bases...) {
 		if err := checkBaseExecutable(base, checked); err != nil {
 			return err

@@ -427,8 +427,6 @@ func isJobTemporary(name, prefix string) bool {
 	return ok && rest != "" && strings.Trim(rest, "0123456789") == ""
 }
 
-// passOn writes a child's output on to f, noting a failed write (noteWrite) rather than returning it,
-// so that the child is not stopped by what became of ddpm's own output.
 // renamingLines passes whole lines on to w with the name from replaced by to: pip names the venv's
 // copy of the requirements, which is gone or the old venv's once a failed setup has put it back.
 type renamingLines struct {
@@ -469,6 +467,8 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// passOn writes a child's output on to f, noting a failed write (noteWrite) rather than returning it,
+// so that the child is not stopped by what became of ddpm's own output.
 type passOn struct{ f *os.File }
 
 func (w passOn) Write(p []byte) (int, error) {
