@@ -66,6 +66,14 @@ var palette = []color.Color{
 	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
 }
 
+// ticker is an axis's tick marker: labels rounded and told apart on either scale.
+func ticker(log bool) plot.Ticker {
+	if log {
+		return roundedTicks{plot.LogTicks{Prec: -1}}
+	}
+	return distinctTicks{plot.DefaultTicks{}}
+}
+
 // roundedTicks labels a marker's ticks with 6 significant digits: log ticks are computed as powers
 // of ten, and 10⁻⁵ in floating point prints as 9.999999999999999e-06. An axis with fewer than two
 // labels in its range has its other ticks labelled, or its ends: gonum's log ticks label powers of ten
@@ -93,26 +101,52 @@ func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 	if labelled() < 2 {
 		ticks = append(ticks, plot.Tick{Value: lo, Label: "?"}, plot.Tick{Value: hi, Label: "?"})
 	}
-	// With as many digits as tell the labels in range apart: three ticks of 99.99999…100.00001 all read
-	// "100" at 6 (ninety-eighth probe).
-	for digits := 6; digits <= 17; digits++ {
-		seen, distinct := map[string]float64{}, true // each label's position
+	return relabel(ticks, lo, hi, 6)
+}
+
+// distinctTicks keeps gonum's linear tick labels where they differ; where two in range read alike (100,
+// 100.005 and 100.01 all "100"; 12 345…12 345.1 all "1.2e+04": ninety-ninth probe), it relabels them
+// as roundedTicks does, with as many digits as tell them apart.
+type distinctTicks struct{ plot.Ticker }
+
+func (d distinctTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := d.Ticker.Ticks(lo, hi)
+	if labelsDistinct(ticks, lo, hi) {
+		return ticks
+	}
+	return relabel(ticks, lo, hi, 6)
+}
+
+// relabel writes each labelled tick's value with the fewest significant digits, from digits up, that
+// tell the labels in range apart: three ticks of 99.99999…100.00001 all read "100" at 6 (ninety-eighth
+// probe).
+func relabel(ticks []plot.Tick, lo, hi float64, digits int) []plot.Tick {
+	for ; digits <= 17; digits++ {
 		for i := range ticks {
 			if ticks[i].Label != "" {
 				ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', digits, 64)
-				if v, ok := seen[ticks[i].Label]; ok && v != ticks[i].Value {
-					distinct = false
-				}
-				if ticks[i].Value >= lo && ticks[i].Value <= hi {
-					seen[ticks[i].Label] = ticks[i].Value
-				}
 			}
 		}
-		if distinct {
+		if labelsDistinct(ticks, lo, hi) {
 			break
 		}
 	}
 	return ticks
+}
+
+// labelsDistinct says whether no two labelled ticks in [lo, hi] at different values read alike.
+func labelsDistinct(ticks []plot.Tick, lo, hi float64) bool {
+	seen := map[string]float64{} // each label's position
+	for _, t := range ticks {
+		if t.Label == "" || t.Value < lo || t.Value > hi {
+			continue
+		}
+		if v, ok := seen[t.Label]; ok && v != t.Value {
+			return false
+		}
+		seen[t.Label] = t.Value
+	}
+	return true
 }
 
 // look is how the i-th series is drawn: the palette's colour, and past the palette dashed lines and
@@ -218,13 +252,12 @@ func (p Plot) PNG() ([]byte, error) {
 	pl.Title.Text = p.Title
 	pl.X.Label.Text = p.XLabel
 	pl.Y.Label.Text = p.YLabel
+	pl.X.Tick.Marker, pl.Y.Tick.Marker = ticker(p.LogX), ticker(p.LogY)
 	if p.LogX {
 		pl.X.Scale = plot.LogScale{}
-		pl.X.Tick.Marker = roundedTicks{plot.LogTicks{Prec: -1}}
 	}
 	if p.LogY {
 		pl.Y.Scale = plot.LogScale{}
-		pl.Y.Tick.Marker = roundedTicks{plot.LogTicks{Prec: -1}}
 	}
 	pl.Add(plotter.NewGrid())
 	points := 0

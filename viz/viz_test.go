@@ -111,7 +111,7 @@ func TestLogAxisWithinADecadeIsLabelled(t *testing.T) {
 	// Labels in range are told apart, with more digits where 6 do not (ninety-eighth probe: "100" three times).
 	for _, r := range [][2]float64{{1000.0001, 1000.0004}, {99.99999, 100.00001}} {
 		at := map[string]float64{}
-		for _, tick := range (roundedTicks{plot.LogTicks{Prec: -1}}).Ticks(r[0], r[1]) {
+		for _, tick := range ticker(true).Ticks(r[0], r[1]) {
 			if tick.Label != "" && tick.Value >= r[0] && tick.Value <= r[1] {
 				if v, ok := at[tick.Label]; ok && v != tick.Value {
 					t.Errorf("a log axis from %g to %g labels %g and %g alike, %q", r[0], r[1], v, tick.Value, tick.Label)
@@ -122,6 +122,34 @@ func TestLogAxisWithinADecadeIsLabelled(t *testing.T) {
 		if len(at) < 2 {
 			t.Errorf("a log axis from %g to %g is labelled %v: want two numbers or more", r[0], r[1], at)
 		}
+	}
+}
+
+// A linear axis tells its labels apart too: gonum's labelled 100…100.01 "100" three times, and
+// 12 345…12 345.1 "1.2e+04" three times (ninety-ninth probe); where gonum's differ they are kept.
+func TestLinearTickLabelsAreDistinct(t *testing.T) {
+	for _, r := range [][2]float64{{100, 100.01}, {12345, 12345.1}, {1e6, 1e6 + 1e-3}, {1, 1 + 1e-8}, {0, 1}, {-3, 250}} {
+		at := map[string]float64{}
+		for _, tick := range ticker(false).Ticks(r[0], r[1]) {
+			if tick.Label != "" && tick.Value >= r[0] && tick.Value <= r[1] {
+				if v, ok := at[tick.Label]; ok && v != tick.Value {
+					t.Errorf("a linear axis from %g to %g labels %g and %g alike, %q", r[0], r[1], v, tick.Value, tick.Label)
+				}
+				at[tick.Label] = tick.Value
+			}
+		}
+		if len(at) < 2 {
+			t.Errorf("a linear axis from %g to %g is labelled %v: want two numbers or more", r[0], r[1], at)
+		}
+	}
+	var labels []string
+	for _, tick := range ticker(false).Ticks(0, 1) {
+		if tick.Label != "" {
+			labels = append(labels, tick.Label)
+		}
+	}
+	if want := []string{"0.0", "0.5", "1.0"}; !slices.Equal(labels, want) {
+		t.Errorf("a linear axis from 0 to 1 is labelled %q: want gonum's %q", labels, want)
 	}
 }
 
