@@ -166,7 +166,9 @@ func CosineSchedule(T int, s, maxBeta float64) (*Schedule, error) {
 	return sched, nil
 }
 
-// ScheduleFromBetas builds a schedule from β_1..β_T; each must lie in the open interval (0, 1).
+// ScheduleFromBetas builds a schedule from β_1..β_T; each must lie in the open interval (0, 1) and be
+// at least 2⁻⁵³. Each β is taken as 1 − fl(1 − β), the value α_t = 1 − β_t holds in float64 (it moves
+// by at most 2⁻⁵⁴), so that every table is built from one β.
 func ScheduleFromBetas(name string, betas []float64) (*Schedule, error) {
 	T := len(betas)
 	if err := checkT(T); err != nil {
@@ -185,7 +187,13 @@ func ScheduleFromBetas(name string, betas []float64) (*Schedule, error) {
 		}
 	}
 	s := &Schedule{Name: name, T: T}
-	s.Beta = append([]float64{0}, betas...)
+	s.Beta = make([]float64, T+1)
+	for i, b := range betas {
+		// The β that α = 1 − β holds: 1 − β rounds to a multiple of 2⁻⁵³, and a β a few ulps above 2⁻⁵³
+		// gave ᾱ one value and the tables of β itself another, 1 − ᾱ_1 33% off (ninety-ninth probe).
+		// 1 − fl(1 − β) is exact (Sterbenz), so α and β agree; β moves by at most 2⁻⁵⁴.
+		s.Beta[i+1] = 1 - (1 - b)
+	}
 	n := T + 1
 	tables := []*[]float64{&s.Alpha, &s.AlphaBar, &s.AlphaBarPrev, &s.SqrtAlphaBar, &s.SqrtOneMinusAlphaBar,
 		&s.SqrtRecipAlpha, &s.SqrtRecipAlphaBar, &s.SqrtRecipAlphaBarM1, &s.EpsCoef, &s.PosteriorVariance,

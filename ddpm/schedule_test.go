@@ -161,3 +161,28 @@ func TestCosineAlphaBarOutsideItsDomain(t *testing.T) {
 		t.Errorf("CosineAlphaBar(0, 10, 0.008) = %v, want 1", got)
 	}
 }
+
+// Every table is built from the β that α holds: just above 2⁻⁵³, 1 − β rounds to a multiple of 2⁻⁵³,
+// and ᾱ took that β while the tables of β took the one given, 1 − ᾱ_1 33% from β_1 (ninety-ninth probe).
+func TestTablesAgreeOnTinyBetas(t *testing.T) {
+	for _, b := range []float64{0x1p-53, 0x1.4p-53, 0x1.8p-53, 0x1.cp-53, 0x1.8p-52, 3e-16, 1e-12} {
+		s, err := ScheduleFromBetas("tiny", []float64{b, b, 0.5})
+		if err != nil {
+			t.Fatalf("β = %g: %v", b, err)
+		}
+		if got := 1 - s.AlphaBar[1]; got != s.Beta[1] {
+			t.Errorf("β = %g: 1 − ᾱ_1 = %g, β_1 = %g (%.0f%% apart): want one β", b, got, s.Beta[1], 100*math.Abs(got/s.Beta[1]-1))
+		}
+		if d := math.Abs(s.Beta[1] - b); d > 0x1p-54 {
+			t.Errorf("β = %g taken as %g: moved by %g, more than 2⁻⁵⁴", b, s.Beta[1], d)
+		}
+		// β̃_2 = β_2 (1 − ᾱ_1)/(1 − ᾱ_2) is about β/2 here; with two βs it was off by a third.
+		want := s.Beta[2] * (1 - s.AlphaBar[1]) / (1 - s.AlphaBar[2])
+		if got := s.PosteriorVariance[2]; math.Abs(got-want) > 1e-12*want {
+			t.Errorf("β = %g: β̃_2 = %g, want %g", b, got, want)
+		}
+		if got := s.SqrtOneMinusAlphaBar[1]; math.Abs(got*got-s.Beta[1]) > 1e-12*s.Beta[1] {
+			t.Errorf("β = %g: √(1 − ᾱ_1)² = %g, want β_1 = %g", b, got*got, s.Beta[1])
+		}
+	}
+}
