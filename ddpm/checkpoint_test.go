@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -435,7 +436,7 @@ func TestCheckFileSize(t *testing.T) {
 	if err := CheckFileSize("--ckpt x", 612<<10); err == nil || !strings.Contains(err.Error(), "file-size limit (ulimit -f) is 500.0 KiB") {
 		t.Errorf("612 KiB under a limit of 500 KiB: %v", err)
 	}
-	if err := CheckTrainingRoom("--ckpt x", t.TempDir(), "", 0, func() (float64, error) { return 612 << 10, nil }); err == nil {
+	if err := CheckTrainingRoom("--ckpt x", t.TempDir(), "", 0, 1000, 0, func() (float64, error) { return 612 << 10, nil }); err == nil {
 		t.Error("a training run whose checkpoint is over the file-size limit: no error")
 	}
 	if err := CheckFileSize("--ckpt x", 400<<10); err != nil {
@@ -535,5 +536,37 @@ func editHeader(t *testing.T, path, from, to string) {
 	edited = binary.LittleEndian.AppendUint32(append(edited, header...), crc32.ChecksumIEEE(header))
 	if err := os.WriteFile(path, append(edited, raw[at+4+n+4:]...), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The room a run needs is for the checkpoints it keeps at once and the next while it is written, less
+// those there already: a disk with room for one passed, filled at the second save, and the steps since
+// the first were lost (ninety-eighth probe). The library's check, so that Train's callers have it too
+// (it was the command's alone).
+func TestTrainingRoomIsForTheCheckpointsItKeeps(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1024k"); err != nil {
+		t.Skipf("no tmpfs to fill here (%v)", err)
+	}
+	defer syscall.Unmount(dir, 0) //nolint:errcheck
+	latest := filepath.Join(dir, "ckpt-000000001.ddpm")
+	for _, c := range []struct {
+		size   int
+		refuse bool
+	}{{300 << 10, true}, {100 << 10, false}} { // 1 MiB less one: room for 3 more of 100 KiB, not of 300 KiB
+		if err := os.WriteFile(latest, make([]byte, c.size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := CheckTrainingRoom("--ckpt x", dir, latest, 3, 1000, 0, nil)
+		if (err != nil) != c.refuse || err != nil && !strings.Contains(err.Error(), "the 3 checkpoints a run keeps") {
+			t.Errorf("checkpoints of %d KiB, one there, on 1 MiB: %v, want a refusal: %v", c.size>>10, err, c.refuse)
+		}
+	}
+	// A run of one step more saves once: room for one is enough (ninety-ninth probe).
+	if err := os.WriteFile(latest, make([]byte, 300<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckTrainingRoom("--ckpt x", dir, latest, 3, 2, 0, nil); err != nil {
+		t.Errorf("one step to go from step 1, room for one more checkpoint: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -142,34 +143,52 @@ func (r *RunSpec) fileBytes(copies float64) (float64, error) {
 }
 
 // CheckTrainingRoom refuses a training run whose checkpoint folder dir (named what) cannot hold what
-// the run writes there before its next save: the checkpoint, as large as latest (the newest one) or,
-// for a run that has none, newRun's bound; and gridBytes of the sample grid, which is written first
-// and took the room that the checkpoint had been found (twenty-ninth probe). The command checks before
-// reading its data, Train again for library callers; the bound takes milliseconds, even for the
-// paper's CIFAR-10 network.
-func CheckTrainingRoom(what, dir, latest string, gridBytes float64, newRun func() (float64, error)) error {
-	var need float64
+// the run writes there at once: the keep checkpoints it keeps (0: 3) and the next while it is written,
+// less those there already, each as large as latest (the newest one) or, for a run that has none,
+// newRun's bound; and gridBytes of the sample grid, which is written first and took the room that the
+// checkpoint had been found (twenty-ninth probe). Room for one checkpoint passed a disk that filled at
+// the second save, and the steps since the first were lost (ninety-eighth probe); a run saves at most
+// once a step, so one with few steps to its last, steps, needs no more than those (ninety-ninth). The
+// command checks before reading its data, Train again for library callers; the bound takes
+// milliseconds, even for the paper's CIFAR-10 network.
+func CheckTrainingRoom(what, dir, latest string, keep, steps int, gridBytes float64, newRun func() (float64, error)) error {
+	var each float64
 	if latest != "" {
 		info, err := os.Stat(latest)
 		if err != nil {
 			return nil // the reading of the checkpoint names it
 		}
-		need = float64(info.Size())
+		each = float64(info.Size())
 	} else {
 		var err error
-		if need, err = newRun(); err != nil {
+		if each, err = newRun(); err != nil {
 			return nil // the network's own checks name what is wrong with it
 		}
 	}
-	files := 2 // the checkpoint, while the one before it is kept, and the lock
+	if keep <= 0 {
+		keep = defaultKeptCheckpoints
+	}
+	there, _ := ListCheckpoints(dir)
+	toGo := steps // the steps from the newest checkpoint's on: at most one save each
+	if step, ok := CheckpointStep(filepath.Base(latest)); latest != "" && ok {
+		toGo = steps - int(min(step, uint64(max(steps, 0))))
+	}
+	saves := max(min(toGo, keep+1-len(there)), 1)
+	if saves > 1 {
+		what = fmt.Sprintf("%s (the %d checkpoints a run keeps, and the next while it is written)", what, keep)
+	}
+	files := saves + 1 // the checkpoints, and the lock
 	if gridBytes > 0 {
 		files += 2 // the grid, and the folder of grids
 	}
-	if err := CheckFileSize(what, max(need, gridBytes)); err != nil {
+	if err := CheckFileSize(what, max(each, gridBytes)); err != nil {
 		return err
 	}
-	return CheckRoom(what, dir, need+gridBytes, files)
+	return CheckRoom(what, dir, float64(saves)*each+gridBytes, files)
 }
+
+// defaultKeptCheckpoints is how many of its newest checkpoints a run keeps unless told.
+const defaultKeptCheckpoints = 3
 
 // TrainingGridBytes bounds a sample grid of n images of shape dims written every sampleEvery steps
 // (0: none; nor for points, which have no grid, nor for a grid that Train refuses, CheckImageGrid).

@@ -909,13 +909,13 @@ func TestHostileArguments(t *testing.T) {
 		{"CheckRoom 1e308", func() error { return sweep.WantErr(CheckRoom("--ckpt x", dir, 1e308, 1), "--ckpt x") }},
 		{"CheckRoom MaxInt files", func() error { return sweep.WantErr(CheckRoom("--ckpt x", dir, 1, math.MaxInt), "files") }},
 		{"CheckTrainingRoom of a run of +Inf bytes", func() error {
-			return sweep.WantErr(CheckTrainingRoom("--ckpt x", dir, "", 0, func() (float64, error) { return inf, nil }), "--ckpt x")
+			return sweep.WantErr(CheckTrainingRoom("--ckpt x", dir, "", 0, 1000, 0, func() (float64, error) { return inf, nil }), "--ckpt x")
 		}},
 		{"CheckTrainingRoom of a grid of 1e308 bytes", func() error {
-			return sweep.WantErr(CheckTrainingRoom("--ckpt x", dir, "", 1e308, func() (float64, error) { return 1, nil }), "--ckpt x")
+			return sweep.WantErr(CheckTrainingRoom("--ckpt x", dir, "", 0, 1000, 1e308, func() (float64, error) { return 1, nil }), "--ckpt x")
 		}},
 		{"CheckTrainingRoom of a missing latest", func() error {
-			if err := CheckTrainingRoom("--ckpt x", dir, missing, 0, nil); err != nil {
+			if err := CheckTrainingRoom("--ckpt x", dir, missing, 0, 1000, 0, nil); err != nil {
 				return fmt.Errorf("error %v, want none (the reading names it)", err)
 			}
 			return nil
@@ -1348,10 +1348,10 @@ func TestHostileArguments(t *testing.T) {
 		{"CheckRoom NaN", func() error { return sweep.WantErr(CheckRoom("--ckpt x", dir, nan, 1), "--ckpt x", "NaN") }},
 		{"CheckFileSize NaN", func() error { return sweep.WantErr(CheckFileSize("--ckpt x", nan), "--ckpt x", "NaN") }},
 		{"CheckTrainingRoom of a new run of NaN bytes", func() error {
-			return sweep.WantErr(CheckTrainingRoom("--ckpt x", dir, "", 0, func() (float64, error) { return nan, nil }), "NaN")
+			return sweep.WantErr(CheckTrainingRoom("--ckpt x", dir, "", 0, 1000, 0, func() (float64, error) { return nan, nil }), "NaN")
 		}},
 		{"CheckTrainingRoom of a new run of -Inf bytes", func() error {
-			return sweep.WantErr(CheckTrainingRoom("--ckpt x", dir, "", 0, func() (float64, error) { return -inf, nil }), "-Inf")
+			return sweep.WantErr(CheckTrainingRoom("--ckpt x", dir, "", 0, 1000, 0, func() (float64, error) { return -inf, nil }), "-Inf")
 		}},
 		{"Trained.NewBoundEvaluator of DDIM", func() error {
 			_, err := tr.NewBoundEvaluator(backend, tr.Schedule, SamplerConfig{DDIM: true})

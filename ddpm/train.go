@@ -182,7 +182,7 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		cfg.CheckpointEvery = 5 * time.Minute
 	}
 	if cfg.KeepCheckpoints == 0 {
-		cfg.KeepCheckpoints = 3
+		cfg.KeepCheckpoints = defaultKeptCheckpoints
 	}
 	if cfg.SampleN == 0 {
 		cfg.SampleN = 16
@@ -354,10 +354,11 @@ func Train(backend backends.Backend, ctx *context.Context, sched *Schedule, mode
 		return res, nil
 	}
 	if cfg.CheckpointDir != "" {
-		// Room for the next checkpoint (written whole before any older one is removed) before any training.
+		// Room for the checkpoints kept (the next written whole before any older one is removed) before any training.
 		newRun := func() (float64, error) { return checkpointBytes(want, raw), nil }
 		grid := TrainingGridBytes(cfg.SampleEvery, cfg.SampleN, cfg.SampleDims)
-		if err := CheckTrainingRoom("checkpoint folder "+cfg.CheckpointDir, cfg.CheckpointDir, res.Checkpoint, grid, newRun); err != nil {
+		if err := CheckTrainingRoom("checkpoint folder "+cfg.CheckpointDir, cfg.CheckpointDir, res.Checkpoint,
+			cfg.KeepCheckpoints, cfg.Steps, grid, newRun); err != nil {
 			return nil, err
 		}
 	}

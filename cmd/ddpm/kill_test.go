@@ -1121,34 +1121,3 @@ func TestASecondSignalBeforeAnyCheckpointSaysTheRunStartsAfresh(t *testing.T) {
 		t.Errorf("a second signal before any checkpoint (newest %q): want it said that the next run starts afresh:\n%s", latest, out)
 	}
 }
-
-// The room a run needs is for the checkpoints it keeps at once and the next while it is written, less
-// those there already: a disk with room for one passed, filled at the second save, and the steps since
-// the first were lost (ninety-eighth probe).
-func TestTrainingRoomIsForTheCheckpointsItKeeps(t *testing.T) {
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1024k"); err != nil {
-		t.Skipf("no tmpfs to fill here (%v)", err)
-	}
-	defer syscall.Unmount(dir, 0) //nolint:errcheck
-	latest := filepath.Join(dir, "ckpt-000000001.ddpm")
-	for _, c := range []struct {
-		size   int
-		refuse bool
-	}{{300 << 10, true}, {100 << 10, false}} { // 1 MiB less one: room for 3 more of 100 KiB, not of 300 KiB
-		if err := os.WriteFile(latest, make([]byte, c.size), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		err := checkKeptCheckpointsRoom(dir, latest, 1000, 0, nil)
-		if (err != nil) != c.refuse || err != nil && !strings.Contains(err.Error(), "the 3 checkpoints a run keeps") {
-			t.Errorf("checkpoints of %d KiB, one there, on 1 MiB: %v, want a refusal: %v", c.size>>10, err, c.refuse)
-		}
-	}
-	// A run of one step more saves once: room for one is enough (ninety-ninth probe).
-	if err := os.WriteFile(latest, make([]byte, 300<<10), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := checkKeptCheckpointsRoom(dir, latest, 2, 0, nil); err != nil {
-		t.Errorf("one step to go from step 1, room for one more checkpoint: %v", err)
-	}
-}

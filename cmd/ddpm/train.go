@@ -267,10 +267,7 @@ func runTrain(args []string) (err error) {
 				"and leaves the others: move them away to keep them apart\n", filepath.Join(*ckptDir, "samples"), len(old))
 		}
 		grid := ddpm.TrainingGridBytes(*sampleEvery, trainingGridSamples, dims)
-		if earlyErr = ddpm.CheckTrainingRoom("--ckpt "+*ckptDir, *ckptDir, latest, grid, probe.CheckpointBytes); earlyErr != nil {
-			return earlyErr
-		}
-		earlyErr = checkKeptCheckpointsRoom(*ckptDir, latest, *steps, grid, probe.CheckpointBytes)
+		earlyErr = ddpm.CheckTrainingRoom("--ckpt "+*ckptDir, *ckptDir, latest, keptCheckpoints, *steps, grid, probe.CheckpointBytes)
 		return earlyErr
 	})
 	if backend != nil {
@@ -666,26 +663,3 @@ func defaultAttention(resolutions []int) intList {
 // keptCheckpoints is how many of its newest checkpoints a run keeps; it writes the next before it
 // removes the oldest.
 const keptCheckpoints = 3
-
-// checkKeptCheckpointsRoom refuses a run whose folder cannot hold the checkpoints it will keep at once,
-// not only its next: keptCheckpoints and the one being written, less those there already, each as large
-// as latest (or a new run's bound), with a sample grid. A disk with room for one filled at the second
-// save, and the steps since the first were lost (ninety-eighth probe). A run saves at most once a
-// step, so one of few steps to go needs no more than those (a run of one step was refused room for
-// four; ninety-ninth probe).
-func checkKeptCheckpointsRoom(dir, latest string, steps int, gridBytes float64, newRun func() (float64, error)) error {
-	size := 0.0
-	if info, err := os.Stat(latest); latest != "" && err == nil {
-		size = float64(info.Size())
-	} else if bound, err := newRun(); err == nil {
-		size = bound
-	}
-	there, _ := ddpm.ListCheckpoints(dir)
-	toGo := steps // the steps from the newest checkpoint's on: at most one save each
-	if step, ok := ddpm.CheckpointStep(filepath.Base(latest)); latest != "" && ok {
-		toGo = steps - int(min(step, uint64(steps)))
-	}
-	more := max(min(toGo, keptCheckpoints+1-len(there)), 1)
-	return ddpm.CheckRoom(fmt.Sprintf("--ckpt %s (the %d checkpoints a run keeps, and the next while it is written)", dir, keptCheckpoints), dir,
-		float64(more)*size+gridBytes, more+3)
-}
