@@ -80,9 +80,23 @@ func OutputTarget(path string) (string, error) {
 // theirs on the way, or a folder they own or may write, not sticky.
 func safeWayTo(path string) error {
 	if _, err := trust.WritePath(path); err != nil {
-		return fmt.Errorf("the way to it is not safe to write through: %w; write into a folder of your own", err)
+		return wayRefused("it", err)
 	}
 	return nil
+}
+
+// wayRefused says why the way to what cannot be written through: a path too long for the system to
+// follow, or a way another user could steer. A working folder whose absolute path passes Linux's
+// 4 095 bytes was called "not safe", with the 4 KB path in the message (ninety-sixth probe).
+func wayRefused(what string, err error) error {
+	if errors.Is(err, syscall.ENAMETOOLONG) {
+		long := ""
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			long = fmt.Sprintf(" (%d bytes from /)", len(pe.Path))
+		}
+		return fmt.Errorf("the way to %s is too long for the system to follow%s: a path from / past 4 095 bytes, or a name in it past 255, cannot be checked or written; write from a folder nearer /", what, long)
+	}
+	return fmt.Errorf("the way to %s is not safe to write through: %w; write into a folder of your own", what, err)
 }
 
 // outputChecked runs between the check of an output (a write's, or CheckOutput's) and the opening of its
@@ -107,7 +121,7 @@ func openWriteFolder(dir string) (*os.File, error) {
 	if err == nil {
 		var resolved string
 		if resolved, err = trust.SecurePath(dir, false); err != nil {
-			err = fmt.Errorf("the way to its folder %s is not safe to write through: %w; write into a folder of your own", dir, err)
+			err = wayRefused("its folder "+dir, err)
 		} else if now, serr := os.Stat(resolved); serr != nil || !os.SameFile(now, opened) {
 			err = fmt.Errorf("its folder %s was replaced while it was opened (by another process): write into a folder of your own", dir)
 		}

@@ -475,6 +475,33 @@ func TestCheckOutputInARemovedWorkingDirectory(t *testing.T) {
 	}
 }
 
+// A working folder past Linux's 4 095 bytes from / is said to be too deep, not "not safe to write
+// through" with its 4 KB path (ninety-sixth probe); nothing is written.
+func TestCheckOutputInAFolderTooDeep(t *testing.T) {
+	t.Chdir(t.TempDir())
+	name := strings.Repeat("d", 200)
+	for i := 0; i < 22; i++ { // 22 × 201 bytes
+		if err := os.Mkdir(name, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chdir(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, write := range []func() error{
+		func() error { return CheckOutput("--out", "s.png") },
+		func() error { return WriteFileAtomic("s.png", func(io.Writer) error { return nil }) },
+	} {
+		err := write()
+		if err == nil || !strings.Contains(err.Error(), "too long for the system to follow") || strings.Contains(err.Error(), "not safe") || len(err.Error()) > 1000 {
+			t.Errorf("a write in a folder %d bytes deep: %v; want it said too long, briefly", 22*201, err)
+		}
+	}
+	if left, _ := os.ReadDir("."); len(left) != 0 {
+		t.Errorf("refused, it left %d files", len(left))
+	}
+}
+
 // An output in /proc is said to be where files cannot be made, not in a folder to make first
 // (thirty-second probe).
 func TestCheckOutputInProc(t *testing.T) {
