@@ -495,6 +495,7 @@ func TestUnexpandedHomeIsWhatAShellExpands(t *testing.T) {
 		{[]string{"--out=~/x.png"}, "--out ~/x.png: ~ is your home folder ($HOME) to a shell, but came here unexpanded"},
 		{[]string{"--out=~root/x.png"}, "~root is root's home folder"},
 		{[]string{"--out=~-/x.png"}, "~- is the folder before it ($OLDPWD) to a shell"},
+		{[]string{"--out=~-0/x.png"}, "~-0 is a folder of bash's folder stack (dirs)"}, // its last entry, not $OLDPWD (ninety-ninth probe's nit)
 		{[]string{"--ckpt", "~/run", "--out", filepath.Join(dir, "x.png")}, "--ckpt ~/run: ~ is your home folder"},
 	} {
 		if err := runSample(c.args); err == nil || !strings.Contains(err.Error(), c.want) {

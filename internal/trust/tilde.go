@@ -22,7 +22,7 @@ func UnexpandedTilde(path string) (tilde, means string, ok bool) {
 		return tilde, "your home folder ($HOME)", true
 	case tilde == "~+" || tilde == "~0" || tilde == "~+0":
 		return tilde, "the working folder ($PWD)", true
-	case tilde == "~-" || tilde == "~-0":
+	case tilde == "~-": // (~-0 is the stack's last entry, below)
 		return tilde, "the folder before it ($OLDPWD)", true
 	case bashFolder.MatchString(tilde):
 		return tilde, "a folder of bash's folder stack (dirs)", true
