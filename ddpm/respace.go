@@ -59,7 +59,41 @@ func (s *Schedule) Respace(steps []int) (*Schedule, error) {
 		return nil, err
 	}
 	out.ModelSteps = model
+	out.trainedTop = s.AlphaBar[s.T]
+	if s.ModelSteps != nil { // a respacing of a respacing: the trained schedule's
+		out.trainedTop = s.trainedTop
+	}
 	return out, nil
+}
+
+// CheckChainStart refuses a respaced schedule whose chain would start where x_t still holds much of
+// the image: a chain starts from N(0, I) at its top step, which is q(x_t) only where ᾱ_t is near 0, at
+// most MaxPriorAlphaBar (or the trained schedule's own ᾱ_T, where that is larger). "ddimK" (the DDIM
+// paper's spacing) tops out at 1 + (K−1)·⌊T/K⌋, and K = 1 started at t = 1: the command refused it
+// (eleventh probe), and the library sampled N(0, I) back, mean 0 and variance 1, with no error
+// (hundredth probe). NewSampler checks it; a schedule that is not respaced passes.
+func (s *Schedule) CheckChainStart() error {
+	if s == nil || s.ModelSteps == nil || s.T < 1 || len(s.AlphaBar) != s.T+1 {
+		return nil
+	}
+	top := s.AlphaBar[s.T]
+	if top <= max(MaxPriorAlphaBar, s.trainedTop) {
+		return nil
+	}
+	return &NoisyStartError{Step: s.ModelStep(s.T), AlphaBar: top}
+}
+
+// NoisyStartError is CheckChainStart's refusal: a respaced chain's top step, the model's time step,
+// and its ᾱ.
+type NoisyStartError struct {
+	Step     int
+	AlphaBar float64
+}
+
+func (e *NoisyStartError) Error() string {
+	return fmt.Sprintf("a chain starting at t=%d, where ᾱ = %.4g keeps %.1f%% of the image's scale: it starts from N(0, I), "+
+		"which is x_t's distribution only where ᾱ is at most %g (as train asks of T); respace to steps that end at T (EvenSteps)",
+		e.Step, e.AlphaBar, math.Floor(1000*math.Sqrt(e.AlphaBar))/10, MaxPriorAlphaBar)
 }
 
 // ModelStep is the time step at which the network evaluates step t of this schedule: t itself unless

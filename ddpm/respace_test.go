@@ -1,6 +1,7 @@
 package ddpm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -251,5 +252,54 @@ func TestTrainedRefusesAnotherSchedule(t *testing.T) {
 	}
 	if err := checkOnGrid([]float32{-1, float32(math.NaN())}); err == nil {
 		t.Error("an image with a NaN is on the 8-bit grid")
+	}
+}
+
+// A respaced chain that would start where x_t still holds much of the image is refused by the library,
+// as by the command: "ddim1" starts at t = 1, and NewSampler with the exact ε sampled N(0, I) back,
+// mean 0 and variance 1, with no error (hundredth probe). Spacings that end at T, or top out where ᾱ is
+// small, pass; a respacing of a respacing is held to the trained schedule's ᾱ_T.
+func TestSamplerRefusesANoisyStart(t *testing.T) {
+	paper := MustNewSchedule(ScheduleLinear, PaperT)
+	model := MLPModel(DefaultMLPConfig())
+	for _, c := range []struct {
+		spec   string
+		refuse bool
+	}{{"ddim1", true}, {"ddim2", true}, {"ddim4", false}, {"ddim50", false}, {"1", false}, {"10", false}} {
+		steps, err := ParseSteps(c.spec, PaperT)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := paper.Respace(steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = NewSampler(backend, context.New(), r, model, SamplerConfig{DDIM: true})
+		var noisy *NoisyStartError
+		if got := errors.As(err, &noisy); got != c.refuse {
+			t.Errorf("a sampler of %q (top step t=%d, ᾱ = %.3g): error %v, want a refusal: %v", c.spec, r.ModelStep(r.T), r.AlphaBar[r.T], err, c.refuse)
+		}
+		if c.refuse && (noisy == nil || noisy.Step != steps[len(steps)-1] || !strings.Contains(err.Error(), "EvenSteps")) {
+			t.Errorf("%q: %v, want the top step %d named, and EvenSteps", c.spec, err, steps[len(steps)-1])
+		}
+	}
+	// A schedule trained with a large ᾱ_T (T = 20: 0.81) is not refused its own ends; a respacing of a
+	// respacing is held to it.
+	short := MustNewSchedule(ScheduleLinear, 20)
+	if r, err := short.Respace(EvenSteps(20, 5)); err != nil || r.CheckChainStart() != nil {
+		t.Errorf("T = 20 respaced to 5 steps ending at T: %v, %v", err, r.CheckChainStart())
+	}
+	if r, err := short.Respace([]int{1, 5, 10}); err != nil || r.CheckChainStart() == nil {
+		t.Errorf("T = 20 respaced to 1, 5, 10 (ᾱ_10 above ᾱ_20): %v, no refusal", err)
+	}
+	r, err := paper.Respace(EvenSteps(PaperT, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr, err := r.Respace([]int{1, 2}); err != nil || rr.CheckChainStart() == nil {
+		t.Errorf("a respacing of a respacing to its first two steps (t=20): %v, no refusal", err)
+	}
+	if rr, err := r.Respace(EvenSteps(100, 10)); err != nil || rr.CheckChainStart() != nil {
+		t.Errorf("a respacing of a respacing ending at T: %v, %v", err, rr.CheckChainStart())
 	}
 }

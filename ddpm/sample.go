@@ -198,6 +198,9 @@ func newSampler(backend backends.Backend, ctx *context.Context, sched *Schedule,
 	if err := sched.Check(); err != nil {
 		return nil, fmt.Errorf("sampler: %w", err)
 	}
+	if err := sched.CheckChainStart(); err != nil {
+		return nil, fmt.Errorf("sampler of %s: %w", sched.Name, err)
+	}
 	if cond != nil { // the sampler reuses ctx's variables: the label table is there already
 		if err := ContextWeights(ctx).checkClasses("conditional sampler of", numClasses); err != nil {
 			return nil, err

@@ -58,6 +58,10 @@ type Schedule struct {
 	// ModelSteps, for a respaced schedule (Respace), maps each step k = 1..T to the time step of the
 	// schedule the network was trained with (index 0 unused); nil for a schedule that is not respaced.
 	ModelSteps []int
+
+	// trainedTop is ᾱ_T of the schedule the network was trained with, for a respaced one: a chain that
+	// starts far above it starts from noise the model has not seen (CheckChainStart).
+	trainedTop float64
 }
 
 // NewSchedule returns the named schedule with its published constants and T steps:

@@ -260,8 +260,13 @@ func (p Plot) PNG() ([]byte, error) {
 		pl.Y.Scale = plot.LogScale{}
 	}
 	pl.Add(plotter.NewGrid())
-	points := 0
+	points, named := 0, map[string]int{}
 	for i, s := range p.Series {
+		// Two legend entries of one name, in two colours, tell no reader which line is which (hundredth probe).
+		if j, ok := named[s.Name]; ok && s.Name != "" {
+			return nil, fmt.Errorf("plot %q: series %d and %d are both named %q, which the legend cannot tell apart", p.Title, j, i, s.Name)
+		}
+		named[s.Name] = i
 		// Past 15 looks repeat: a named series there would share another's legend entry (seventy-fifth
 		// probe). Unnamed ones (the paths of many chains) are not told apart by a legend.
 		if i >= looks && s.Name != "" {

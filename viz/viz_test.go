@@ -438,12 +438,13 @@ func TestPlotOfNothingIsRefused(t *testing.T) {
 		{"a named arrow series of no points", []Series{line, {Name: "field", Arrows: true}}, `series "field" has no points`},
 		{"no series", nil, "no points to draw"},
 		{"unnamed series of no points", []Series{{}, {Scatter: true}}, "no points to draw"},
+		{"two series of one name", []Series{line, {Name: "measured", X: []float64{0}, Y: []float64{3}}}, `series 0 and 1 are both named "measured"`}, // (hundredth probe)
 	} {
 		if _, err := (Plot{Title: "p", Width: 200, Height: 100, Series: c.series}).PNG(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error naming %q", c.name, err, c.want)
 		}
 	}
-	if _, err := (Plot{Title: "p", Width: 200, Height: 100, Series: []Series{line, {}}}).PNG(); err != nil {
-		t.Errorf("a named line and an unnamed empty series: %v", err)
+	if _, err := (Plot{Title: "p", Width: 200, Height: 100, Series: []Series{line, {}, {X: []float64{0}, Y: []float64{1}}}}).PNG(); err != nil {
+		t.Errorf("a named line and two unnamed series: %v", err)
 	}
 }

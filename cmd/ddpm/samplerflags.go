@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -213,14 +214,12 @@ func checkUnlabelled(tr *ddpm.Trained, what string) error {
 	return nil
 }
 
-// noisyStart refuses a respacing of full that starts its chain where x_t still holds much of the
-// image. The chain starts from N(0, I) at its top step, which is q(x_t) only where ᾱ_t is near 0, as
-// train asks of T. "ddimK" (the DDIM paper's spacing) tops out at 1 + (K−1)·⌊T/K⌋: ᾱ is below 0.01 there for K ≥ 4
-// on the linear schedule, but K = 1 started at t = 1 and returned noise, exit 0 (eleventh probe; the
-// "trailing" spacing of Lin et al. 2024, our plain K, ends at T).
+// noisyStart is the library's CheckChainStart of a respacing of full, said with the flag that chose
+// it and the spacing to use instead (the eleventh probe's K = 1 started at t = 1 and returned noise,
+// exit 0; the "trailing" spacing of Lin et al. 2024, our plain K, ends at T).
 func noisyStart(full, respaced *ddpm.Schedule, flag, spec string) error {
-	top := respaced.AlphaBar[respaced.T]
-	if top <= max(ddpm.MaxPriorAlphaBar, full.AlphaBar[full.T]) {
+	var noisy *ddpm.NoisyStartError
+	if !errors.As(respaced.CheckChainStart(), &noisy) {
 		return nil
 	}
 	start := "the chain would start from pure noise"
@@ -233,7 +232,7 @@ func noisyStart(full, respaced *ddpm.Schedule, flag, spec string) error {
 	}
 	return fmt.Errorf("%s %s: %s at t=%d, where ᾱ = %.4g keeps %.1f%% of the image's scale "+
 		"(the noise of x_t has forgotten the image only where ᾱ is at most %g, as train asks of T); %s",
-		flag, spec, start, respaced.ModelStep(respaced.T), top, math.Floor(1000*math.Sqrt(top))/10, ddpm.MaxPriorAlphaBar, advice)
+		flag, spec, start, noisy.Step, noisy.AlphaBar, math.Floor(1000*math.Sqrt(noisy.AlphaBar))/10, ddpm.MaxPriorAlphaBar, advice)
 }
 
 // defaultSolverSteps is --steps for the ODE solvers when it is not given.
