@@ -338,6 +338,32 @@ func exactChurnMoments(sched *Schedule, cfg SamplerConfig, mu, s2 float64) (mean
 	return m, v
 }
 
+// Heun at 2 and 3 steps diverges with the exact score, not only on a learned model: its trapezoidal
+// step down to σ_min averages the slope x/σ at the top with one near 0 at σ_min, and removes about half
+// of x's noise (variance ≈ σ²/4 left); at 100 steps it lands on the data. The command's warning said
+// the model's error was amplified (hundredth probe). The samples follow the same recursion
+// (TestChurnMatchesExactMoments).
+func TestHeunDivergesAtTwoAndThreeStepsWithTheExactScore(t *testing.T) {
+	const mu, s2 = 0.5, 0.04
+	sched := MustNewSchedule(ScheduleLinear, PaperT)
+	for _, c := range []struct {
+		steps       int
+		least, most float64 // the variance left, in the data's
+	}{{2, 1e5, 1e6}, {3, 100, 1000}, {100, 0.97, 1.03}} {
+		p := sched.karrasPath(c.steps)
+		_, v := exactChurnMoments(sched, SamplerConfig{Solver: SolverHeun, Steps: c.steps}, mu, s2)
+		if r := v / s2; r < c.least || r > c.most {
+			t.Errorf("Heun at %d steps with the exact score: variance %.4g, %.3g times the data's; want %g to %g times", c.steps, v, r, c.least, c.most)
+		}
+		if c.steps <= 3 { // half the top of its last Heun step's deviation
+			top := p.sigma[c.steps-2]
+			if want := (1 + top*top) / 4; math.Abs(v/want-1) > 0.05 {
+				t.Errorf("Heun at %d steps: variance %.4g, want about (1 + σ²)/4 = %.4g of its last step's top σ = %.3g", c.steps, v, want, top)
+			}
+		}
+	}
+}
+
 // A solver's options are checked: each bad one is refused with a message naming it.
 func TestSolverConfigValidation(t *testing.T) {
 	sched := MustNewSchedule(ScheduleLinear, 100)

@@ -271,14 +271,16 @@ func (f *samplerFlags) buildSolver(tr *ddpm.Trained, cfg ddpm.SamplerConfig) (*d
 		}
 		cfg.Steps = k
 	}
-	// Heun's last second-order step ends at σ_min ≈ 0.01 (the final one, to 0, is Euler's), where its
-	// corrector reads the model on a point extrapolated from σ of 6 or more and divides the model's
-	// error by σ_min: at 2 and 3 steps the shipped model's samples were noise, 63% and 32% white pixels
+	// Heun's last second-order step ends at σ_min ≈ 0.01 (the final one, to 0, is Euler's); at 2 and 3
+	// steps it starts from σ of 157 or 5.9, and its trapezoid averages the slope x/σ there with one near 0
+	// at σ_min, so it removes about half of x's noise: it diverges with the exact score too (its variance
+	// ≈ σ²/4; TestHeunDivergesAtTwoAndThreeStepsWithTheExactScore), not only by the model's error, as this
+	// said until the hundredth probe. The shipped model's samples were noise, 63% and 32% white pixels
 	// (from 4 steps on, 7 to 12%), and docs/sampling.md measures a classifier-FID of 501 at 3 steps.
 	// It is said, not refused: that divergence is the measurement's point (thirty-second probe).
 	if *f.method == ddpm.SolverHeun && (cfg.Steps == 2 || cfg.Steps == 3) {
-		eprintf("warning: --sampler heun at %d steps diverges on a learned model (its last correction amplifies the model's error "+
-			"at the smallest noise level hundreds of times; docs/sampling.md): use 4 steps or more, or euler or dpm++2m\n", cfg.Steps)
+		eprintf("warning: --sampler heun at %d steps diverges, with any model: its last step, from a noise level hundreds of times "+
+			"the smallest, removes only about half the noise (docs/sampling.md): use 4 steps or more, or euler or dpm++2m\n", cfg.Steps)
 	}
 	// Churn raises σ_i to (1 + γ) σ_i with noise of σ_i √(2γ + γ²), added to values of at least σ_i that
 	// the network reads in float32: a churn of 1e-50 gave the deterministic samples, reported as churned
