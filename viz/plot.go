@@ -104,22 +104,23 @@ func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 	return relabel(ticks, lo, hi, 6)
 }
 
-// distinctTicks keeps gonum's linear tick labels where they differ; where two in range read alike (100,
-// 100.005 and 100.01 all "100"; 12 345…12 345.1 all "1.2e+04": ninety-ninth probe), it relabels them
-// as roundedTicks does, with as many digits as tell them apart.
+// distinctTicks keeps gonum's linear tick labels where they read as their values; where two in range
+// read alike (100, 100.005 and 100.01 all "100"; 12 345…12 345.1 all "1.2e+04": ninety-ninth probe),
+// or one reads as another number (gonum writes one digit past 10⁸: ticks at 1.3e8 and 1.7e8 read
+// "1e+08" and "2e+08"; hundred-and-first probe), it relabels them as roundedTicks does.
 type distinctTicks struct{ plot.Ticker }
 
 func (d distinctTicks) Ticks(lo, hi float64) []plot.Tick {
 	ticks := d.Ticker.Ticks(lo, hi)
-	if labelsDistinct(ticks, lo, hi) {
+	if labelsTrue(ticks, lo, hi) {
 		return ticks
 	}
 	return relabel(ticks, lo, hi, 6)
 }
 
 // relabel writes each labelled tick's value with the fewest significant digits, from digits up, that
-// tell the labels in range apart: three ticks of 99.99999…100.00001 all read "100" at 6 (ninety-eighth
-// probe).
+// tell the labels in range apart, each read as its own value: three ticks of 99.99999…100.00001 all
+// read "100" at 6 (ninety-eighth probe).
 func relabel(ticks []plot.Tick, lo, hi float64, digits int) []plot.Tick {
 	for ; digits <= 17; digits++ {
 		for i := range ticks {
@@ -127,16 +128,19 @@ func relabel(ticks []plot.Tick, lo, hi float64, digits int) []plot.Tick {
 				ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', digits, 64)
 			}
 		}
-		if labelsDistinct(ticks, lo, hi) {
+		if labelsTrue(ticks, lo, hi) {
 			break
 		}
 	}
 	return ticks
 }
 
-// labelsDistinct says whether no two labelled ticks in [lo, hi] at different values read alike.
-func labelsDistinct(ticks []plot.Tick, lo, hi float64) bool {
+// labelsTrue says whether the labelled ticks in [lo, hi] read as their values: no two at different
+// values alike, and each label, read as a number, within a hundredth of the least gap between them
+// (of the range, for one) from its tick.
+func labelsTrue(ticks []plot.Tick, lo, hi float64) bool {
 	seen := map[string]float64{} // each label's position
+	var at []float64
 	for _, t := range ticks {
 		if t.Label == "" || t.Value < lo || t.Value > hi {
 			continue
@@ -144,7 +148,21 @@ func labelsDistinct(ticks []plot.Tick, lo, hi float64) bool {
 		if v, ok := seen[t.Label]; ok && v != t.Value {
 			return false
 		}
+		if _, ok := seen[t.Label]; !ok {
+			at = append(at, t.Value)
+		}
 		seen[t.Label] = t.Value
+	}
+	slices.Sort(at)
+	gap := hi - lo
+	for i := 1; i < len(at); i++ {
+		gap = min(gap, at[i]-at[i-1])
+	}
+	for label, v := range seen {
+		read, err := strconv.ParseFloat(label, 64)
+		if err != nil || math.Abs(read-v) > gap/100 {
+			return false
+		}
 	}
 	return true
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -125,10 +126,13 @@ func TestLogAxisWithinADecadeIsLabelled(t *testing.T) {
 	}
 }
 
-// A linear axis tells its labels apart too: gonum's labelled 100…100.01 "100" three times, and
-// 12 345…12 345.1 "1.2e+04" three times (ninety-ninth probe); where gonum's differ they are kept.
+// A linear axis's labels read as their values: gonum's labelled 100…100.01 "100" three times, and
+// 12 345…12 345.1 "1.2e+04" three times (ninety-ninth probe), and past 10⁸ wrote one digit, ticks at
+// 1.3e8 and 1.7e8 reading "1e+08" and "2e+08" (hundred-and-first probe); where gonum's are true they
+// are kept.
 func TestLinearTickLabelsAreDistinct(t *testing.T) {
-	for _, r := range [][2]float64{{100, 100.01}, {12345, 12345.1}, {1e6, 1e6 + 1e-3}, {1, 1 + 1e-8}, {0, 1}, {-3, 250}} {
+	for _, r := range [][2]float64{{100, 100.01}, {12345, 12345.1}, {1e6, 1e6 + 1e-3}, {1, 1 + 1e-8}, {0, 1}, {-3, 250},
+		{8.06e7, 1.74e8}, {8.6e9, 1.6e10}, {-1.3e8, -5.2e7}, {8.06e6, 1.74e7}, {3e17, 9e18}} {
 		at := map[string]float64{}
 		for _, tick := range ticker(false).Ticks(r[0], r[1]) {
 			if tick.Label != "" && tick.Value >= r[0] && tick.Value <= r[1] {
@@ -136,6 +140,9 @@ func TestLinearTickLabelsAreDistinct(t *testing.T) {
 					t.Errorf("a linear axis from %g to %g labels %g and %g alike, %q", r[0], r[1], v, tick.Value, tick.Label)
 				}
 				at[tick.Label] = tick.Value
+				if read, err := strconv.ParseFloat(tick.Label, 64); err != nil || math.Abs(read-tick.Value) > (r[1]-r[0])/1000 {
+					t.Errorf("a linear axis from %g to %g labels its tick at %g %q", r[0], r[1], tick.Value, tick.Label)
+				}
 			}
 		}
 		if len(at) < 2 {
