@@ -144,7 +144,9 @@ func (p *markerParser) expr() error {
 	}
 	switch op := p.next(); {
 	case op == markerCompatible:
-		return fmt.Errorf("~= (compatible release), which pip evaluates only between versions of two release segments or more: write the bounds with >= and <")
+		// Refused whatever its version: pip evaluates it only between versions of two release segments
+		// or more, and "3.0" was refused for a reason that did not hold of it (hundred-and-first probe's nit).
+		return fmt.Errorf("~= (compatible release), which setup does not take in a marker (pip evaluates it only between versions of two release segments or more): write the bounds with >= and <")
 	case op == markerArbitrary:
 		return fmt.Errorf("=== (arbitrary equality), which pip evaluates only where its string is a version specifier: write ==")
 	case slices.Contains(markerOperators, op) || op == "in":

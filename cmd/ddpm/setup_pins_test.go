@@ -41,6 +41,7 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0 ; extra == \"a -b\"" + hash + "\n", "a word that starts with -"},
 		// Grammatical, and still failing in pip's evaluation (seventy-fifth probe).
 		{"six==1.16.0 ; python_version ~= \"3\"" + hash + "\n", "~= (compatible release)"},
+		{"six==1.16.0 ; python_version ~= \"3.0\"" + hash + "\n", "~= (compatible release), which setup does not take in a marker"}, // (hundred-and-first probe's nit)
 		{"six==1.16.0 ; \"a\" == \"b\"" + hash + "\n", "a comparison of two strings"},
 		{"six==1.16.0 ; python_version in python_version" + hash + "\n", "a comparison of two variables"},
 		{"six==1.16.0 ; \"3.8\" < python_version and(os_name == \"posix\")" + hash + "\n", ""},
@@ -67,10 +68,12 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0" + hash + " # a note \\\n\n", ""},
 		{"six==1.16.0" + hash + " # a note \\\n# and more\n", ""},
 		{"", "pins no package"},
-		{"six==1.16.0 \\\n --hash=sha256:" + h + " \\\nidna==3.7 \\\n --hash=sha256:" + h + "\n", `"idna==3.7" after its digests`}, // a \ into the next pin (eightieth probe's nit)
-		{"six==1.16.0\\\n--hash=sha256:" + h + " #note\n", "no space before it"},                                                   // (pip: one word)
-		{"six==1.16.0 ; os_name == \"a#b\" or os_name == \" #\"" + hash + "\n", "has no --hash"},                                   // pip cuts at " #"
-		{"six==1.16.0 ; os_name not  in \"posix\"" + hash + "\n", "apart by more than one space"},                                  // pip: InvalidMarker
+		{"six==1.16.0 \\\n --hash=sha256:" + h + " \\\nidna==3.7 \\\n --hash=sha256:" + h + "\n", `"idna==3.7" after its digests`},      // a \ into the next pin (eightieth probe's nit)
+		{"six==1.16.0" + hash + " --no-deps\n", `"--no-deps", an option, which setup --venv does not take before or after the digests`}, // not advised to move (hundred-and-first probe's nit)
+		{"six==1.16.0" + hash + " --config-settings=a=b\n", "an option, which setup --venv does not take"},
+		{"six==1.16.0\\\n--hash=sha256:" + h + " #note\n", "no space before it"},                  // (pip: one word)
+		{"six==1.16.0 ; os_name == \"a#b\" or os_name == \" #\"" + hash + "\n", "has no --hash"},  // pip cuts at " #"
+		{"six==1.16.0 ; os_name not  in \"posix\"" + hash + "\n", "apart by more than one space"}, // pip: InvalidMarker
 		{"six==1.16.0 ; os_name not in \"posix\"" + hash + "\n", ""},
 		{"# only a comment\n\n", "pins no package"},
 		// The eighty-second: a version pip takes for a file's path, ${NAME} that pip fills in, and a

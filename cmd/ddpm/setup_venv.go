@@ -851,6 +851,10 @@ func readPins(real, name string) (string, []pin, error) {
 			n--
 		}
 		for i, f := range fields[:n] {
+			if hashOption.MatchString(f) && strings.HasPrefix(fields[i+1], "-") { // an option: moving it was advised, and refused (hundred-and-first probe's nit)
+				return "", nil, fmt.Errorf("--requirements %s line %d: %s, an option, which setup --venv does not take before or after the digests: "+
+					"it takes packages by name and exact version only, each with a marker and --hash", name, first+1, shortened(strconv.Quote(fields[i+1])))
+			}
 			if hashOption.MatchString(f) { // a digest, then more: pip drops what follows (eightieth probe's nit)
 				return "", nil, fmt.Errorf("--requirements %s line %d: %s after its digests, which pip reads otherwise than before them: write it before the digests (does a line ending in \\ run into the next requirement?)",
 					name, first+1, shortened(strconv.Quote(strings.Join(fields[i+1:n], " "))))
