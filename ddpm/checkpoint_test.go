@@ -558,7 +558,7 @@ func TestTrainingRoomIsForTheCheckpointsItKeeps(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := CheckTrainingRoom("--ckpt x", dir, latest, 3, 1000, 0, nil)
-		if (err != nil) != c.refuse || err != nil && !strings.Contains(err.Error(), "the 3 checkpoints a run keeps") {
+		if (err != nil) != c.refuse || err != nil && !strings.Contains(err.Error(), "(room for 3 checkpoints at once: a run keeps 3,") {
 			t.Errorf("checkpoints of %d KiB, one there, on 1 MiB: %v, want a refusal: %v", c.size>>10, err, c.refuse)
 		}
 	}

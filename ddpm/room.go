@@ -174,8 +174,17 @@ func CheckTrainingRoom(what, dir, latest string, keep, steps int, gridBytes floa
 		toGo = steps - int(min(step, uint64(max(steps, 0))))
 	}
 	saves := max(min(toGo, keep+1-len(there)), 1)
-	if saves > 1 {
-		what = fmt.Sprintf("%s (the %d checkpoints a run keeps, and the next while it is written)", what, keep)
+	// Said as counted: "the 3 checkpoints a run keeps, and the next" was said of a 3-step run counted
+	// for 3, and the grid not named (hundred-and-first probe's nit).
+	switch grid := ""; {
+	case saves > 1:
+		if gridBytes > 0 {
+			grid = " and a sample grid"
+		}
+		what = fmt.Sprintf("%s (room for %d checkpoints at once%s: a run keeps %d, writes the next before it removes the oldest, and saves at most once a step)",
+			what, saves, grid, keep)
+	case gridBytes > 0:
+		what += " (room for a checkpoint and a sample grid)"
 	}
 	files := saves + 1 // the checkpoints, and the lock
 	if gridBytes > 0 {

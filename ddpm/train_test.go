@@ -367,7 +367,7 @@ func TestTrainChecksTheRoomForACheckpoint(t *testing.T) {
 		dir, want string
 		free      float64
 	}{
-		{t.TempDir(), " (the 3 checkpoints a run keeps, and the next while it is written): its file system has", 1.5 * estimate},
+		{t.TempDir(), " (room for 2 checkpoints at once: a run keeps 3, writes the next before it removes the oldest, and saves at most once a step): its file system has", 1.5 * estimate},
 		{dir, ": its file system has", size - 1},
 	} {
 		FreeSpace = func(string) (float64, error) { return c.free, nil }
@@ -416,7 +416,7 @@ func TestTrainCountsTheGridInItsRoom(t *testing.T) {
 	defer func(f func(string) (float64, error)) { FreeSpace = f }(FreeSpace)
 	FreeSpace = func(string) (float64, error) { return checkpoint + grid/2, nil }
 	_, err = Train(backend, context.New(), MustNewSchedule(ScheduleLinear, 20), model, ds, cfg)
-	if err == nil || !strings.Contains(err.Error(), "checkpoint folder "+dir+": its file system has") {
+	if err == nil || !strings.Contains(err.Error(), "checkpoint folder "+dir+" (room for a checkpoint and a sample grid): its file system has") {
 		t.Errorf("room for the checkpoint and half the grid: error %v, want a refusal", err)
 	}
 	if written, _ := filepath.Glob(filepath.Join(dir, "*.ddpm")); len(written) != 0 {

@@ -105,8 +105,13 @@ func runInterpolate(args []string) error {
 			return err
 		}
 		// One step is the data's and the latents' at once (Sampler.Encode refuses it).
+		if tr.Schedule.T < 2 {
+			return fmt.Errorf("--ddim %s: a model of one step (T = 1) has no DDIM inversion, which takes two steps or more: leave --ddim out", *ddimSteps)
+		}
 		if ddimSched.T < 2 {
-			return fmt.Errorf("--ddim %s: one step leaves DDIM's inversion nothing to do (the images are taken at that step, and would be their own latents): give more steps (e.g. --ddim 100)", *ddimSteps)
+			// The advice sized to the model: "--ddim 100" was advised to one of T = 50, and refused (hundred-and-first probe's nit).
+			return fmt.Errorf("--ddim %s: one step leaves DDIM's inversion nothing to do (the images are taken at that step, and would be their own latents): give more steps (e.g. --ddim %d)",
+				*ddimSteps, min(tr.Schedule.T, 100))
 		}
 	}
 	// The decoded images of every block and the figure, as float32, beside sampling --pairs at once.

@@ -974,6 +974,17 @@ func TestNoisyStartIsRefused(t *testing.T) {
 		"--ddim", "1", "--out", png}); err == nil || !strings.Contains(err.Error(), "--ddim 1: one step leaves DDIM's inversion nothing to do") {
 		t.Errorf("interpolate --ddim 1: error %v, want a refusal naming it", err)
 	}
+	// Its advice is sized to the model: "--ddim 100" was advised to one of T = 50, and refused in turn
+	// (hundred-and-first probe's nit).
+	small := filepath.Join(t.TempDir(), "small")
+	if err := runTrain([]string{"--dataset", "mnist", "--batch", "4", "--ch", "8", "--ch-mult", "1", "--res-blocks", "1", "--attn=",
+		"--sample-every", "0", "--T", "50", "--schedule", "cosine", "--steps", "1", "--ckpt", small, "--progress=false"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runInterpolate([]string{"--ckpt", small, "--pairs", "1", "--lambdas", "2", "--t", "5", "--ddim", "1", "--out", png}); err == nil ||
+		!strings.HasSuffix(err.Error(), "give more steps (e.g. --ddim 50)") {
+		t.Errorf("interpolate --ddim 1 of a model of T = 50: error %v, want --ddim 50 advised", err)
+	}
 	for _, ddim := range []string{"2", "3"} {
 		var err error
 		out := captureStdout(t, func() {
@@ -1224,7 +1235,7 @@ func TestTrainChecksTheRoomBeforeTheData(t *testing.T) {
 	}
 	ddpm.FreeSpace = func(string) (float64, error) { return 1000, nil }
 	for _, c := range []string{ckpt, there} {
-		if err := train(c, 1); err == nil || !strings.Contains(err.Error(), "--ckpt "+c+": its file system has 1000 B free") {
+		if err := train(c, 1); err == nil || !strings.Contains(err.Error(), "--ckpt "+c+" (room for a checkpoint and a sample grid): its file system has 1000 B free") {
 			t.Errorf("--ckpt %s without room: error %v", c, err)
 		}
 	}
@@ -1261,7 +1272,7 @@ func TestTrainChecksTheRoomBeforeTheData(t *testing.T) {
 	// checkpoint had been found, and the training was lost (twenty-ninth probe).
 	grid := ddpm.ImageGridPNGBound(trainingGridSamples, []int{28, 28, 3}, 0)
 	ddpm.FreeSpace = func(string) (float64, error) { return size + grid - 1, nil }
-	if err := train(there, 2); err == nil || !strings.Contains(err.Error(), "--ckpt "+there+": its file system has") {
+	if err := train(there, 2); err == nil || !strings.Contains(err.Error(), "--ckpt "+there+" (room for a checkpoint and a sample grid): its file system has") {
 		t.Errorf("a resumed run without room for its next checkpoint and grid: error %v", err)
 	}
 	if now, _ := ddpm.LatestCheckpoint(there); now != latest {
