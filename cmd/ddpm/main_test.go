@@ -985,6 +985,15 @@ func TestNoisyStartIsRefused(t *testing.T) {
 		!strings.HasSuffix(err.Error(), "give more steps (e.g. --ddim 50)") {
 		t.Errorf("interpolate --ddim 1 of a model of T = 50: error %v, want --ddim 50 advised", err)
 	}
+	one := filepath.Join(t.TempDir(), "one")
+	if err := runTrain([]string{"--dataset", "mnist", "--batch", "4", "--ch", "8", "--ch-mult", "1", "--res-blocks", "1", "--attn=",
+		"--sample-every", "0", "--T", "1", "--schedule", "cosine", "--steps", "1", "--ckpt", one, "--progress=false"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runInterpolate([]string{"--ckpt", one, "--pairs", "1", "--lambdas", "2", "--t", "1", "--ddim", "1", "--out", png}); err == nil ||
+		!strings.Contains(err.Error(), "--ddim 1: a model of one step (T = 1) has no DDIM inversion") {
+		t.Errorf("interpolate --ddim 1 of a model of T = 1: error %v, want it said that there is no inversion", err)
+	}
 	for _, ddim := range []string{"2", "3"} {
 		var err error
 		out := captureStdout(t, func() {
