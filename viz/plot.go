@@ -101,7 +101,7 @@ func (r roundedTicks) Ticks(lo, hi float64) []plot.Tick {
 	if labelled() < 2 {
 		ticks = append(ticks, plot.Tick{Value: lo, Label: "?"}, plot.Tick{Value: hi, Label: "?"})
 	}
-	return relabel(ticks, lo, hi, 6)
+	return relabel(ticks, lo, hi, true)
 }
 
 // distinctTicks keeps gonum's linear tick labels where they read as their values; where two in range
@@ -112,23 +112,23 @@ type distinctTicks struct{ plot.Ticker }
 
 func (d distinctTicks) Ticks(lo, hi float64) []plot.Tick {
 	ticks := d.Ticker.Ticks(lo, hi)
-	if labelsTrue(ticks, lo, hi) {
+	if labelsTrue(ticks, lo, hi, false) {
 		return ticks
 	}
-	return relabel(ticks, lo, hi, 6)
+	return relabel(ticks, lo, hi, false)
 }
 
-// relabel writes each labelled tick's value with the fewest significant digits, from digits up, that
-// tell the labels in range apart, each read as its own value: three ticks of 99.99999…100.00001 all
-// read "100" at 6 (ninety-eighth probe).
-func relabel(ticks []plot.Tick, lo, hi float64, digits int) []plot.Tick {
-	for ; digits <= 17; digits++ {
+// relabel writes each labelled tick's value with the fewest significant digits, from 6 up, that tell
+// the labels in range apart, each read as its own value (labelsTrue, on a log scale where log): three
+// ticks of 99.99999…100.00001 all read "100" at 6 (ninety-eighth probe).
+func relabel(ticks []plot.Tick, lo, hi float64, log bool) []plot.Tick {
+	for digits := 6; digits <= 17; digits++ {
 		for i := range ticks {
 			if ticks[i].Label != "" {
 				ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', digits, 64)
 			}
 		}
-		if labelsTrue(ticks, lo, hi) {
+		if labelsTrue(ticks, lo, hi, log) {
 			break
 		}
 	}
@@ -137,8 +137,14 @@ func relabel(ticks []plot.Tick, lo, hi float64, digits int) []plot.Tick {
 
 // labelsTrue says whether the labelled ticks in [lo, hi] read as their values: no two at different
 // values alike, and each label, read as a number, within a hundredth of the least gap between them
-// (of the range, for one) from its tick.
-func labelsTrue(ticks []plot.Tick, lo, hi float64) bool {
+// (of the range, for one) from its tick; on a log scale (log) the gaps are of the logarithms: measured
+// on the values, 10⁴ and 10⁻¹² apart needed 16 digits, and the labels read "9999.999999999998"
+// (hundred-and-second probe).
+func labelsTrue(ticks []plot.Tick, lo, hi float64, log bool) bool {
+	scale := func(v float64) float64 { return v }
+	if log {
+		scale = math.Log10
+	}
 	seen := map[string]float64{} // each label's position
 	var at []float64
 	for _, t := range ticks {
@@ -149,18 +155,18 @@ func labelsTrue(ticks []plot.Tick, lo, hi float64) bool {
 			return false
 		}
 		if _, ok := seen[t.Label]; !ok {
-			at = append(at, t.Value)
+			at = append(at, scale(t.Value))
 		}
 		seen[t.Label] = t.Value
 	}
 	slices.Sort(at)
-	gap := hi - lo
+	gap := scale(hi) - scale(lo)
 	for i := 1; i < len(at); i++ {
 		gap = min(gap, at[i]-at[i-1])
 	}
 	for label, v := range seen {
 		read, err := strconv.ParseFloat(label, 64)
-		if err != nil || math.Abs(read-v) > gap/100 {
+		if err != nil || !(math.Abs(scale(read)-scale(v)) <= gap/100) { // (a log of 0 or less is NaN)
 			return false
 		}
 	}

@@ -82,16 +82,20 @@ func TestGridCaptionsAndPlotEncodePNG(t *testing.T) {
 
 // Log ticks are powers of ten computed in floating point; their labels are rounded. On the range of
 // notebook 6's plot of the bound's terms, gonum's LogTicks label 10⁻⁵ "9.999999999999999e-06".
+// And on 15 decades or more, where the labels' readback was measured on the values, not their logs,
+// and came out at 16 digits: "9.999999999999999e-12", "9999.999999999998" (hundred-and-second probe).
 func TestLogTickLabelsAreRounded(t *testing.T) {
-	labels := ""
-	for _, tick := range (roundedTicks{plot.LogTicks{Prec: -1}}).Ticks(8e-7, 1.07) {
-		if strings.Contains(tick.Label, "9999") {
-			t.Errorf("tick %g labelled %q", tick.Value, tick.Label)
+	for _, r := range [][2]float64{{8e-7, 1.07}, {1e-12, 1e4}, {1e-14, 10}, {1e-300, 1e300}} {
+		labels := ""
+		for _, tick := range ticker(true).Ticks(r[0], r[1]) {
+			if strings.Contains(tick.Label, "9999") || strings.Contains(tick.Label, "0000001") {
+				t.Errorf("a log axis from %g to %g labels its tick at %g %q", r[0], r[1], tick.Value, tick.Label)
+			}
+			labels += tick.Label + " "
 		}
-		labels += tick.Label + " "
-	}
-	if !strings.Contains(labels, "1e-05") || !strings.Contains(labels, "0.0001") {
-		t.Errorf("labels %q: want 1e-05 and 0.0001 among them", labels)
+		if !strings.Contains(labels, "1e-05") || !strings.Contains(labels, " 1 ") {
+			t.Errorf("a log axis from %g to %g is labelled %q: want 1e-05 and 1 among them", r[0], r[1], labels)
+		}
 	}
 }
 
