@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -237,6 +238,12 @@ func userReads(envFile goRead) []goRead {
 	if os.Getenv("NETRC") == "" && home != "" {
 		reads = append(reads, goRead{name: "$NETRC", path: filepath.Join(home, ".netrc"), file: true})
 	}
+	// git's libcurl (GOPROXY=direct, or its fallback) reads $HOME/.netrc whatever $NETRC says: with
+	// $NETRC set to root's own file, another user's link at $HOME/.netrc gave root's git their login
+	// (hundred-and-second probe).
+	if netrc := curlNetrc(); netrc != "" && (os.Getenv("NETRC") != "" || home == "") {
+		reads = append(reads, goRead{name: "git's .netrc (libcurl reads it whatever $NETRC says)", path: netrc, file: true})
+	}
 	// git, with GOPROXY=direct: a .gitconfig of another user's ran their core.sshCommand.
 	for _, config := range gitConfigFiles(home) {
 		reads = append(reads, goRead{name: "git's configuration", path: config, file: true})
@@ -245,6 +252,20 @@ func userReads(envFile goRead) []goRead {
 		reads = append(reads, goRead{name: "$SSL_CERT_DIR", path: dir, tree: true}) // another user's certificate there was read (eightieth probe)
 	}
 	return reads
+}
+
+// curlNetrc is the .netrc that libcurl reads: $HOME's where $HOME is set (empty, it reads "/.netrc"),
+// else the password database's home of the user.
+func curlNetrc() string {
+	home, set := os.LookupEnv("HOME")
+	if !set {
+		u, err := user.Current()
+		if err != nil || u.HomeDir == "" {
+			return ""
+		}
+		home = u.HomeDir
+	}
+	return home + "/.netrc"
 }
 
 // envFileSettings reads the settings of the go env file at path (checked already) exactly as the go

@@ -263,6 +263,26 @@ func TestMNISTDirRunsNoGoCommandWithAnotherUsersSettings(t *testing.T) {
 		}
 		t.Setenv(c.env, "")
 	}
+	// Nor $HOME/.netrc where $NETRC names another file: git's libcurl reads it whatever $NETRC says, and
+	// another user's link there, with $NETRC set to a file of one's own, gave root's git their login
+	// (hundred-and-second probe).
+	ownNetrc, theirNetrc, link := filepath.Join(mine, "own-netrc"), filepath.Join(theirs, "netrc"), filepath.Join(mine, ".netrc")
+	if os.WriteFile(ownNetrc, nil, 0o600) != nil || os.WriteFile(theirNetrc, nil, 0o644) != nil || os.Chown(theirNetrc, 4242, 4242) != nil ||
+		os.Symlink(theirNetrc, link) != nil {
+		t.Fatal("the .netrc files")
+	}
+	os.Remove(gitconfig)
+	t.Setenv("HOME", mine)
+	t.Setenv("NETRC", ownNetrc)
+	if _, err := MNISTDir(); err == nil || !strings.Contains(err.Error(), "git's .netrc (libcurl reads it whatever $NETRC says) ("+link+")") {
+		t.Errorf("$NETRC of one's own, $HOME/.netrc another user's: error %v, want git's .netrc refused", err)
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Fatalf("$HOME/.netrc of another user's: the go command ran to download")
+	}
+	os.Remove(link)
+	t.Setenv("NETRC", "")
+	t.Setenv("HOME", "")
 	// Nor the installation it takes from its own path where no GOROOT is named (the folder above bin/
 	// that holds pkg/tool): a sticky one, whose go.env another user made a FIFO, held every command for
 	// 30 s before checkRoot refused it (ninety-third probe); nor one of root's with another user's go.env.
