@@ -58,9 +58,12 @@ func runSetup(args []string) error {
 	// A plugin installed where another user could change it would never be loaded: it said "installed
 	// now", and every command then said to run setup again (thirty-fourth probe).
 	if err := ddpm.CheckSecureFolder(dir); err != nil {
-		fix := "make the folder named writable by you alone (chmod go-w), or set $XDG_CACHE_HOME to a folder that only you can write"
-		if errors.Is(err, ddpm.ErrOtherUser) { // no chmod of the user's mends it
+		fix := "set $XDG_CACHE_HOME to a folder that only you can write"
+		switch {
+		case errors.Is(err, ddpm.ErrOtherUser): // no chmod of the user's mends it
 			fix = "set $XDG_CACHE_HOME to a folder of yours that only you can write"
+		case trust.IsRefusal(err): // a mode: a file or a link to nothing was told to chmod (hundred-and-second probe's nit)
+			fix = "make the folder named writable by you alone (chmod go-w), or " + fix
 		}
 		return fmt.Errorf("ddpm setup's folder %s: %w, so the plugin installed there would not be loaded: %s", dir, err, fix)
 	}
@@ -397,7 +400,7 @@ func findPython(python string) (string, error) {
 	if trust.IsScript(real) && !scriptInterpreters {
 		return "", fmt.Errorf("--python %s (%s) is not run: it is a script, which runs other programs and reads other files before any Python "+
 			"starts (a pyenv shim sources hook files from folders setup cannot check): name the interpreter itself with --python "+
-			"(for pyenv: --python \"$(pyenv which python3)\")", shellQuote(python), real)
+			"(for pyenv: --python \"$(pyenv which %s)\")", shellQuote(python), real, filepath.Base(python)) // the version asked for: python3 gave 3.11 for 3.13 (hundred-and-second probe's nit)
 	}
 	return real, nil
 }
@@ -412,8 +415,8 @@ func lookPython(python string) (string, error) {
 }
 
 // pythonCheck exits with a message when the interpreter cannot make a virtual environment with pip:
-// Python 2 or older than min (3.8 for the plugin), or the venv and ensurepip modules missing (Debian's
-// python3 comes without them, in the python3-venv package).
+// older than min (3.8 for the plugin), or the venv and ensurepip modules missing (Debian's python3
+// comes without them, in the python3-venv package). Python 2 refuses its -I before it runs (checkPython).
 func pythonCheck(min [3]int) string {
 	return fmt.Sprintf(`import sys
 if sys.version_info < (%d, %d, %d):
@@ -503,6 +506,11 @@ func checkPython(python, exe string, min [3]int) error {
 	msg := strings.TrimSpace(string(lastLines(out, 5)))
 	if msg == "" {
 		msg = "it printed nothing"
+	}
+	// Python 2 refuses -I before the check runs, with its usage (hundred-and-second probe's nit).
+	if strings.Contains(msg, "Unknown option: -I") {
+		return fmt.Errorf("--python %s (%s) is Python 2 or older: it does not know -I, which Python 3.4 brought; name a Python %s or newer with --python",
+			shellQuote(python), exe, pythonVersion(min))
 	}
 	if strings.Contains(msg, "missing module") {
 		return fmt.Errorf("--python %s (%s): the venv module is missing (%s): on Debian and Ubuntu install python3-venv "+

@@ -524,6 +524,8 @@ func TestSetupFailuresAndRetries(t *testing.T) {
 	// check's time limit (both got further before, the second forever; sixth probe).
 	junk := fake("junk-python3", `echo hello; exit 0`)
 	wantError("a junk python", runSetup([]string{"--python", junk}), "--python", "is not a Python 3 interpreter", "hello")
+	python2 := fake("python2", `printf 'Unknown option: -I\nusage: python2.7 [option] ...\n' >&2; exit 2`) // (hundred-and-second probe's nit)
+	wantError("python 2", runSetup([]string{"--python", python2}), "--python", "is Python 2 or older", "name a Python 3.8 or newer")
 	hanging := fake("hanging-python3", `sleep 100`) // a child of the shell, holding its output open
 	defer func(saved time.Duration) { pythonTimeout = saved }(pythonTimeout)
 	pythonTimeout = time.Second
@@ -970,6 +972,18 @@ func TestSetupRefusesAFolderOthersCanWrite(t *testing.T) {
 	}
 	if err := ddpm.CheckSecureFolder(filepath.Join(shared, "ddpm-go")); err != nil {
 		t.Errorf("a sticky folder: %v", err)
+	}
+	// A file, or a link to nothing, is no matter of modes: it was told to chmod go-w, which mended
+	// nothing (hundred-and-second probe's nit).
+	file, dangling := filepath.Join(t.TempDir(), "f"), filepath.Join(t.TempDir(), "dangling")
+	if os.WriteFile(file, nil, 0o644) != nil || os.Symlink(filepath.Join(t.TempDir(), "gone"), dangling) != nil {
+		t.Fatal("a file and a dangling link")
+	}
+	for _, cache := range []string{file, dangling} {
+		t.Setenv("XDG_CACHE_HOME", cache)
+		if err := runSetup(nil); err == nil || strings.Contains(err.Error(), "chmod") || !strings.Contains(err.Error(), "set $XDG_CACHE_HOME to a folder") {
+			t.Errorf("$XDG_CACHE_HOME=%s: %v, want a refusal advising another folder, and no chmod", cache, err)
+		}
 	}
 }
 
@@ -1690,8 +1704,17 @@ func TestSetupRefusesAScriptAsPython(t *testing.T) {
 	if err := os.WriteFile(shim, []byte("#!/usr/bin/env bash\nexec pyenv exec python3 \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := findPython(shim); err == nil || !strings.Contains(err.Error(), "it is a script") || !strings.Contains(err.Error(), "pyenv which") {
+	if _, err := findPython(shim); err == nil || !strings.Contains(err.Error(), "it is a script") || !strings.Contains(err.Error(), "pyenv which python3)") {
 		t.Errorf("--python %s, a shim: %v, want a refusal of a script", shim, err)
+	}
+	// The advice names the version asked for: python3 gave a 3.11 venv for python3.13 (hundred-and-second
+	// probe's nit).
+	shim13 := filepath.Join(shims, "python3.13")
+	if err := os.WriteFile(shim13, []byte("#!/usr/bin/env bash\nexec pyenv exec python3.13 \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := findPython(shim13); err == nil || !strings.Contains(err.Error(), `--python "$(pyenv which python3.13)"`) {
+		t.Errorf("--python %s, a shim: %v, want pyenv which python3.13 advised", shim13, err)
 	}
 	t.Setenv("PATH", shims)
 	if _, err := findPython("python3"); err == nil || !strings.Contains(err.Error(), "it is a script") {
