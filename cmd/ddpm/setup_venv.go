@@ -1072,7 +1072,7 @@ func checkInstalled(venv string, pins []pin, before map[string]string) error {
 		}
 	}
 	if !some {
-		return fmt.Errorf("pip installed none of the file's packages: every pin's marker is false for this Python, or names a package that ensurepip had put there at that version")
+		return fmt.Errorf("pip installed none of the file's packages: every pin's marker is false for this Python and platform, or names a package that ensurepip had put there at that version")
 	}
 	return nil
 }
