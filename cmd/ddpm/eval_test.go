@@ -1630,6 +1630,19 @@ func TestEvalChecksTheRoomBeforeItsWork(t *testing.T) {
 	if _, err := os.Lstat(scored); !os.IsNotExist(err) {
 		t.Errorf("--samples, one byte short: %s was left (%v)", scored, err)
 	}
+	// Out of files with bytes to spare, before the count of files is checked: the lock's probe said
+	// "no space left" of a temporary name the user never gave (hundred-and-second probe's nit).
+	if full := t.TempDir(); syscall.Mount("tmpfs", full, "tmpfs", 0, "size=4m,nr_inodes=3") == nil {
+		defer syscall.Unmount(full, 0) //nolint:errcheck
+		e := filepath.Join(full, "e")
+		err := runEval([]string{"--samples", samples, "--classifier", "../../models/mnist-classifier.ddpm", "--out", e})
+		if err == nil || !strings.Contains(err.Error(), "--out "+e+" cannot be written: its file system is full, of bytes or of files") || strings.Contains(err.Error(), "xxx") {
+			t.Errorf("--out on a file system of two files free: %v, want it said full, of bytes or of files", err)
+		}
+		if _, err := os.Lstat(e); !os.IsNotExist(err) {
+			t.Errorf("--out on a file system of two files free: %s was left (%v)", e, err)
+		}
+	}
 	ddpm.FreeSpace = func(string) (float64, error) { return 1 << 40, nil }
 	if err := runEval(args); err != nil {
 		t.Fatal(err)

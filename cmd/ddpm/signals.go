@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/signal"
@@ -243,6 +244,11 @@ func lockFolder(dir, flag string, run bool, unmake *atomic.Pointer[func()], earl
 	}
 	if lock, err = lockDir(dir, flag); err != nil {
 		undoMade()
+		// Out of files with bytes to spare, the lock's probe said "no space left" of a temporary name
+		// of 150 x's the user never gave (hundred-and-second probe's nit).
+		if errors.Is(err, syscall.ENOSPC) {
+			err = fmt.Errorf("%s %s cannot be written: its file system is full, of bytes or of files (inodes; df -h and df -i show both): free some, or write elsewhere", flag, dir)
+		}
 		return nil, func() {}, err
 	}
 	undo = func() {
