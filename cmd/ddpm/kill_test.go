@@ -1121,3 +1121,35 @@ func TestASecondSignalBeforeAnyCheckpointSaysTheRunStartsAfresh(t *testing.T) {
 		t.Errorf("a second signal before any checkpoint (newest %q): want it said that the next run starts afresh:\n%s", latest, out)
 	}
 }
+
+// A $DDPM_PJRT_PLUGIN with ".." in it is refused before any command reads it: the library made it
+// absolute as text, "l/.." taken away before the link l was followed, and checked and loaded another
+// file than the kernel reaches from the name, another user's in a sticky folder (hundred-and-third
+// probe). A plugin named without ".." is read.
+func TestPluginVarWithDotDotIsRefused(t *testing.T) {
+	plugin, err := ddpm.UserPlugin()
+	if plugin == "" {
+		found, ferr := filepath.Glob("../../.venv/lib/python3*/site-packages/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so")
+		if ferr != nil || len(found) == 0 {
+			t.Skipf("no plugin here (%v)", err)
+		}
+		plugin, _ = filepath.Abs(found[0])
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "a", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		value, want string
+	}{
+		{dir + "/a/sub/../" + filepath.Base(plugin), `a ".." in it, which the kernel takes after the link before it`}, // (filepath.Join would take the ".." away)
+		{plugin, ""},
+	} {
+		cmd := ddpmCommand("info")
+		cmd.Env = append(cmd.Env, ddpm.EnvPlugin+"="+c.value)
+		out, err := cmd.CombinedOutput()
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(string(out), c.want)) {
+			t.Errorf("$%s=%s: %v, want %q:\n%s", ddpm.EnvPlugin, c.value, err, c.want, out)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +61,10 @@ func main() {
 	quitLikeTerm()
 	atStart()
 	cmd, args := helpTopic(os.Args[1], os.Args[2:])
+	if err := pluginVarError(); err != nil && cmd != "help" {
+		fmt.Fprintf(os.Stderr, "ddpm %s: %s\n", os.Args[1], terminalSafe(shortened(err.Error()), false))
+		os.Exit(1)
+	}
 	var err error
 	switch cmd {
 	case "train":
@@ -108,6 +113,20 @@ func main() {
 			os.Args[1], terminalSafe((*failed).Error(), false))
 		os.Exit(1)
 	}
+}
+
+// pluginVarError refuses a $DDPM_PJRT_PLUGIN with a ".." in it: the library makes the path absolute
+// as text (filepath.Abs takes "l/.." away before the link l is followed, where the kernel follows l
+// first), so it checked and loaded another file than the one named, and another user's library in a
+// sticky folder ran as root (hundred-and-third probe). The library's own resolution is the fix, in a
+// file the course's record keys; until then the command refuses the "..".
+func pluginVarError() error {
+	p := os.Getenv(ddpm.EnvPlugin)
+	if slices.Contains(strings.Split(filepath.ToSlash(p), "/"), "..") {
+		return fmt.Errorf("$%s=%q: a \"..\" in it, which the kernel takes after the link before it and the plugin's check before it, so that the two "+
+			"would name two files: name the plugin's file without \"..\"", ddpm.EnvPlugin, p)
+	}
+	return nil
 }
 
 // maxMessage bounds a message printed: a value quoted back whole made one of 80 KB for an 80 KB --n
