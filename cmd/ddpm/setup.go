@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -398,11 +399,28 @@ func findPython(python string) (string, error) {
 		return "", fmt.Errorf("--python %s (%s) is not run: %w", shellQuote(python), real, err)
 	}
 	if trust.IsScript(real) && !scriptInterpreters {
-		return "", fmt.Errorf("--python %s (%s) is not run: it is a script, which runs other programs and reads other files before any Python "+
-			"starts (a pyenv shim sources hook files from folders setup cannot check): name the interpreter itself with --python "+
-			"(for pyenv: --python \"$(pyenv which %s)\")", shellQuote(python), real, filepath.Base(python)) // the version asked for: python3 gave 3.11 for 3.13 (hundred-and-second probe's nit)
+		// pyenv's advice only for pyenv's shim, with the version asked for (python3 gave 3.11 for 3.13;
+		// hundred-and-second probe's nit): python3.11-config, a script of Python's own, was sent round to
+		// pyenv's copy of itself (hundred-and-third probe's nit).
+		advice := "name the interpreter itself with --python"
+		if head, _ := readHead(real, 4096); strings.Contains(head, "pyenv") {
+			advice += fmt.Sprintf(" (for pyenv: --python \"$(pyenv which %s)\")", filepath.Base(python))
+		}
+		return "", fmt.Errorf("--python %s (%s) is not run: it is a script, not a Python interpreter, and runs other programs and reads other files before any Python "+
+			"starts (a pyenv shim sources hook files from folders setup cannot check): %s", shellQuote(python), real, advice)
 	}
 	return real, nil
+}
+
+// readHead is the first n bytes of the file at path, as text.
+func readHead(path string, n int64) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, n))
+	return string(b), err
 }
 
 // lookPython finds python as trust.LookPastScripts does: a script in $PATH is passed over for the next

@@ -68,8 +68,9 @@ func TestReadPinsReadsAsPipReads(t *testing.T) {
 		{"six==1.16.0" + hash + " # a note \\\n\n", ""},
 		{"six==1.16.0" + hash + " # a note \\\n# and more\n", ""},
 		{"", "pins no package"},
-		{"six==1.16.0 \\\n --hash=sha256:" + h + " \\\nidna==3.7 \\\n --hash=sha256:" + h + "\n", `"idna==3.7" after its digests`},      // a \ into the next pin (eightieth probe's nit)
-		{"six==1.16.0" + hash + " --no-deps\n", `"--no-deps", an option, which setup --venv does not take before or after the digests`}, // not advised to move (hundred-and-first probe's nit)
+		{"six==1.16.0 \\\n --hash=sha256:" + h + " \\\nidna==3.7 \\\n --hash=sha256:" + h + "\n", `"idna==3.7" after its digests`},                // a \ into the next pin (eightieth probe's nit)
+		{"six==1.16.0 \\\n#c\n --hash=sha256:" + h + "\n", "line 2, a comment, ends its continuation, so the --hash on line 3 is not part of it"}, // (hundred-and-third probe's nit)
+		{"six==1.16.0" + hash + " --no-deps\n", `"--no-deps", an option, which setup --venv does not take before or after the digests`},           // not advised to move (hundred-and-first probe's nit)
 		{"six==1.16.0" + hash + " --config-settings=a=b\n", "an option, which setup --venv does not take"},
 		{"six==1.16.0\\\n--hash=sha256:" + h + " #note\n", "no space before it"},                  // (pip: one word)
 		{"six==1.16.0 ; os_name == \"a#b\" or os_name == \" #\"" + hash + "\n", "has no --hash"},  // pip cuts at " #"

@@ -1716,6 +1716,15 @@ func TestSetupRefusesAScriptAsPython(t *testing.T) {
 	if _, err := findPython(shim13); err == nil || !strings.Contains(err.Error(), `--python "$(pyenv which python3.13)"`) {
 		t.Errorf("--python %s, a shim: %v, want pyenv which python3.13 advised", shim13, err)
 	}
+	// A script of another kind is not sent to pyenv: python3.11-config was advised pyenv's copy of
+	// itself, refused in turn (hundred-and-third probe's nit).
+	config := filepath.Join(shims, "python3.11-config")
+	if err := os.WriteFile(config, []byte("#!/bin/sh\necho -I/usr/include/python3.11\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := findPython(config); err == nil || !strings.Contains(err.Error(), "a script, not a Python interpreter") || strings.Contains(err.Error(), "pyenv which") {
+		t.Errorf("--python %s, a script of Python's own: %v, want a refusal with no pyenv advice", config, err)
+	}
 	t.Setenv("PATH", shims)
 	if _, err := findPython("python3"); err == nil || !strings.Contains(err.Error(), "it is a script") {
 		t.Errorf("python3 in $PATH only as a shim: %v, want a refusal of a script", err)

@@ -796,6 +796,7 @@ func readPins(real, name string) (string, []pin, error) {
 	for i := 0; i < len(lines); i++ {
 		first, line := i, lines[i]
 		starts = starts[:0]
+		commentEnd := -1                                                        // the comment line that ended this line's continuation
 		if strings.HasSuffix(line, "\\") && !pipCommentLine.MatchString(line) { // a comment line is never continued
 			// Continued as pip's join_lines continues it: a line ending in \ loses its backslashes at both
 			// ends and is joined to the next with nothing between, up to a line that does not end in \ or
@@ -809,7 +810,7 @@ func readPins(real, name string) (string, []pin, error) {
 				comment, continued := pipCommentLine.MatchString(l), strings.HasSuffix(l, "\\")
 				if !continued || comment { // a comment line, even one that ends in \, ends it (eighty-second probe's nit)
 					if comment {
-						l = " " + l
+						l, commentEnd = " "+l, i
 					}
 					joined.WriteString(l)
 					break
@@ -871,6 +872,13 @@ func readPins(real, name string) (string, []pin, error) {
 		if strings.Contains(spec, "--hash") { // "six==1.16.0;--hash=…" was said to have no --hash (ninety-second probe's nit)
 			return "", nil, fmt.Errorf("--requirements %s line %d: %s: a --hash with no space before it is, to pip, part of the requirement: write a space before each --hash",
 				name, first+1, shortened(strconv.Quote(spec)))
+		}
+		// A comment line ends a continuation, so a digest after it is a line of its own to pip: "add them"
+		// misled a user who had (hundred-and-third probe's nit).
+		if pinLine.MatchString(spec) && n == len(fields) && commentEnd >= 0 && commentEnd+1 < len(lines) &&
+			strings.HasPrefix(strings.TrimSpace(lines[commentEnd+1]), "--hash") {
+			return "", nil, fmt.Errorf("--requirements %s line %d: %s has no --hash to pip: line %d, a comment, ends its continuation, so the --hash on line %d "+
+				"is not part of it: move the comment", name, first+1, shortened(strconv.Quote(spec)), commentEnd+1, commentEnd+2)
 		}
 		if pinLine.MatchString(spec) && n == len(fields) {
 			// By digest, whatever index answers: another user's package server on a local port gave root's
