@@ -796,7 +796,8 @@ func readPins(real, name string) (string, []pin, error) {
 	for i := 0; i < len(lines); i++ {
 		first, line := i, lines[i]
 		starts = starts[:0]
-		commentEnd := -1                                                        // the comment line that ended this line's continuation
+		// The comment line that ended this line's continuation, if one did.
+		commentEnd := -1
 		if strings.HasSuffix(line, "\\") && !pipCommentLine.MatchString(line) { // a comment line is never continued
 			// Continued as pip's join_lines continues it: a line ending in \ loses its backslashes at both
 			// ends and is joined to the next with nothing between, up to a line that does not end in \ or
