@@ -247,7 +247,8 @@ func lockFolder(dir, flag string, run bool, unmake *atomic.Pointer[func()], earl
 		// Out of files with bytes to spare, the lock's probe said "no space left" of a temporary name
 		// of 150 x's the user never gave (hundred-and-second probe's nit).
 		if errors.Is(err, syscall.ENOSPC) {
-			err = fmt.Errorf("%s %s cannot be written: its file system is full, of bytes or of files (inodes; df -h and df -i show both): free some, or write elsewhere", flag, dir)
+			err = fmt.Errorf("%s %s cannot be written: its file system is full, of bytes or of files (no space left on device; df -h and df -i show both): "+
+				"free some, or write elsewhere", flag, dir)
 		}
 		return nil, func() {}, err
 	}
