@@ -21,6 +21,7 @@ import (
 
 	"github.com/learn-ddpm/ddpm-go/ddpm"
 	"github.com/learn-ddpm/ddpm-go/internal/procgroup"
+	"github.com/learn-ddpm/ddpm-go/internal/safefile"
 	"github.com/learn-ddpm/ddpm-go/internal/trust"
 	"github.com/learn-ddpm/ddpm-go/models"
 )
@@ -412,9 +413,10 @@ func findPython(python string) (string, error) {
 	return real, nil
 }
 
-// readHead is the first n bytes of the file at path, as text.
+// readHead is the first n bytes of the file at path, as text, opened as the project opens what it reads
+// (safefile.Open: a regular file, never a FIFO).
 func readHead(path string, n int64) (string, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return "", err
 	}
